@@ -1,0 +1,295 @@
+/*
+ * Ferrux user-space test harness.
+ *
+ * Every suite is a C file that registers tests with TEST(suite, name) { ... }.
+ * main.c collects them (through the "h_tests" link section), runs them in
+ * source order and prints one line per test:
+ *
+ *     TEST <suite>/<name> PASS
+ *     TEST <suite>/<name> FAIL <file:line: what was expected and what came>
+ *
+ * followed by "N passed, N failed".  The first failed check ends the test
+ * (h_fail longjmps back to the runner).  After every test the runner closes
+ * fds >= 3, returns to "/", removes the test's scratch directory, restores
+ * umask 022, the signal mask and RLIMIT_NOFILE, so tests stay independent.
+ *
+ * The same binary runs as init (pid 1) of a QEMU guest on Ferrux and on
+ * Linux, and as a normal program on a Linux host: checks whose answer
+ * depends on being init are guarded with h_is_init().
+ *
+ * Constraint of this cycle: one process only (no fork/clone), no signal
+ * handler ever runs.
+ */
+#ifndef FERRUX_HARNESS_H
+#define FERRUX_HARNESS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+struct h_test {
+	const char *suite;
+	const char *name;
+	void (*fn)(void);
+	const char *file;
+	int line;
+};
+
+#define H_CAT_(a, b) a##b
+#define H_CAT(a, b) H_CAT_(a, b)
+
+/* Register a test; the body follows as a function body. */
+#define TEST(suite, name)                                                      \
+	static void h_fn_##suite##__##name(void);                              \
+	static const struct h_test h_def_##suite##__##name = {                 \
+		#suite, #name, h_fn_##suite##__##name, __FILE__, __LINE__};    \
+	static const struct h_test *const h_ptr_##suite##__##name             \
+		__attribute__((used, section("h_tests"))) =                    \
+			&h_def_##suite##__##name;                              \
+	static void h_fn_##suite##__##name(void)
+
+_Noreturn void h_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *h_errname(int e);
+
+#define FAIL(...) h_fail(__FILE__, __LINE__, __VA_ARGS__)
+
+/* call must not return -1; evaluates to its result (as long). */
+#define EXPECT_OK(call)                                                        \
+	({                                                                     \
+		errno = 0;                                                     \
+		long h_r_ = (long)(call);                                      \
+		if (h_r_ == -1)                                                \
+			FAIL("%s: expected success got -1/%s", #call,          \
+			     h_errname(errno));                                \
+		h_r_;                                                          \
+	})
+
+/* call must return -1 with errno == e. */
+#define EXPECT_ERRNO(call, e)                                                  \
+	({                                                                     \
+		errno = 0;                                                     \
+		long h_r_ = (long)(call);                                      \
+		int h_e_ = errno;                                              \
+		if (h_r_ != -1 || h_e_ != (e)) {                               \
+			if (h_r_ == -1)                                        \
+				FAIL("%s: expected -1/%s got -1/%s", #call,    \
+				     h_errname(e), h_errname(h_e_));           \
+			else                                                   \
+				FAIL("%s: expected -1/%s got %ld", #call,      \
+				     h_errname(e), h_r_);                      \
+		}                                                              \
+	})
+
+#define H_CMP(a, op, b, fmt_)                                                  \
+	({                                                                     \
+		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
+		if (!(h_a_ op h_b_))                                           \
+			FAIL("%s " #op " %s: expected " fmt_ " got " fmt_, #a, \
+			     #b, h_b_, h_a_);                                     \
+	})
+
+/* EXPECT_EQ(actual, expected): the message prints the expected value first. */
+#define EXPECT_EQ(a, b) H_CMP(a, ==, b, "%lld")
+#define EXPECT_EQX(a, b) H_CMP(a, ==, b, "%#llx")
+#define EXPECT_MODE(a, b) H_CMP(a, ==, b, "0%llo")
+#define EXPECT_NE(a, b)                                                        \
+	({                                                                     \
+		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
+		if (h_a_ == h_b_)                                              \
+			FAIL("%s != %s: both are %lld", #a, #b, h_a_);         \
+	})
+#define H_ORD(a, op, b)                                                        \
+	({                                                                     \
+		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
+		if (!(h_a_ op h_b_))                                           \
+			FAIL("%s " #op " %s: got %lld vs %lld", #a, #b, h_a_,  \
+			     h_b_);                                            \
+	})
+#define EXPECT_GE(a, b) H_ORD(a, >=, b)
+#define EXPECT_GT(a, b) H_ORD(a, >, b)
+#define EXPECT_LE(a, b) H_ORD(a, <=, b)
+#define EXPECT_LT(a, b) H_ORD(a, <, b)
+#define EXPECT_TRUE(cond)                                                      \
+	({                                                                     \
+		if (!(cond))                                                   \
+			FAIL("expected %s", #cond);                            \
+	})
+#define EXPECT_STREQ(a, b)                                                     \
+	({                                                                     \
+		const char *h_a_ = (a), *h_b_ = (b);                           \
+		if (strcmp(h_a_, h_b_) != 0)                                   \
+			FAIL("%s: expected \"%s\" got \"%s\"", #a, h_b_, h_a_); \
+	})
+#define EXPECT_MEMEQ(a, b, n)                                                  \
+	({                                                                     \
+		if (memcmp((a), (b), (n)) != 0)                                \
+			FAIL("%s: bytes differ from %s (%zu bytes)", #a, #b,   \
+			     (size_t)(n));                                     \
+	})
+
+/* --- helpers ------------------------------------------------------------ */
+
+/* Is this process the init of a guest (pid 1)? */
+int h_is_init(void);
+/* Create a fresh empty scratch directory, chdir into it, return its absolute
+ * path.  The runner removes it after the test. */
+const char *h_tmpdir(void);
+/* Create (truncate) a file with the given content, mode 0644. */
+void h_write_file(const char *path, const char *content);
+/* Read a whole small file into buf (NUL-terminated); returns its length. */
+size_t h_read_file(const char *path, char *buf, size_t size);
+/* A string of n 'a' characters (n < 8192), in a static buffer. */
+const char *h_name(size_t n);
+/* A path of n bytes made of "a/a/a/..." components. */
+const char *h_longpath(size_t n);
+/* A fd on the console: fd 0 when init, else /dev/console opened O_NOCTTY. */
+int h_console_fd(void);
+/* Hide a value from the optimizer (so it cannot reason about bad pointers). */
+static inline void *h_opaque(void *p)
+{
+	__asm__ volatile("" : "+r"(p));
+	return p;
+}
+static inline long h_opaque_l(long v)
+{
+	__asm__ volatile("" : "+r"(v));
+	return v;
+}
+/* An address that is never mapped in user space. */
+#define H_BAD_PTR h_opaque((void *)1)
+/* A kernel address. */
+#define H_KERNEL_PTR h_opaque((void *)0xffffffff81000000UL)
+
+/* A raw syscall that touches neither errno nor TLS; returns -errno on error. */
+static inline long h_raw_syscall(long n, long a1, long a2, long a3, long a4,
+				 long a5, long a6)
+{
+	long ret;
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10),
+			   "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* --- constants that musl 1.2.3 or old headers may lack --------------------- */
+#ifndef SYS_statx
+#define SYS_statx 332
+#endif
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+#ifndef SYS_renameat2
+#define SYS_renameat2 316
+#endif
+#ifndef SYS_getrandom
+#define SYS_getrandom 318
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef RENAME_WHITEOUT
+#define RENAME_WHITEOUT (1 << 2)
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef AT_STATX_FORCE_SYNC
+#define AT_STATX_FORCE_SYNC 0x2000
+#endif
+#ifndef AT_STATX_DONT_SYNC
+#define AT_STATX_DONT_SYNC 0x4000
+#endif
+#ifndef AT_EACCESS
+#define AT_EACCESS 0x200
+#endif
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef GRND_NONBLOCK
+#define GRND_NONBLOCK 0x0001
+#endif
+#ifndef GRND_RANDOM
+#define GRND_RANDOM 0x0002
+#endif
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 0x0004
+#endif
+/* O_LARGEFILE as the x86-64 kernel reports it in F_GETFL (musl defines 0). */
+#define K_O_LARGEFILE 0100000
+
+/* struct statx of the kernel ABI (glibc's own struct statx may or may not be
+ * declared, musl 1.2.3 has none). */
+struct k_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+struct k_statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t spare0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct k_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major;
+	uint32_t stx_rdev_minor;
+	uint32_t stx_dev_major;
+	uint32_t stx_dev_minor;
+	uint64_t stx_mnt_id;
+	uint64_t spare2[13];
+};
+#define K_STATX_TYPE 0x1U
+#define K_STATX_MODE 0x2U
+#define K_STATX_NLINK 0x4U
+#define K_STATX_UID 0x8U
+#define K_STATX_GID 0x10U
+#define K_STATX_ATIME 0x20U
+#define K_STATX_MTIME 0x40U
+#define K_STATX_CTIME 0x80U
+#define K_STATX_INO 0x100U
+#define K_STATX_SIZE 0x200U
+#define K_STATX_BLOCKS 0x400U
+#define K_STATX_BASIC_STATS 0x7ffU
+#define K_STATX_BTIME 0x800U
+#define K_STATX_MNT_ID 0x1000U
+#define K_STATX__RESERVED 0x80000000U
+
+/* struct linux_dirent64 */
+struct k_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+
+/* struct sigaction of the kernel ABI (x86-64 rt_sigaction). */
+struct k_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+#endif
