@@ -173,7 +173,10 @@ mod tests {
     fn lower_case_hex_is_accepted() {
         let mut bytes = sample().encode();
         bytes[6 + 6 * 8..6 + 7 * 8].copy_from_slice(b"deadbeef");
-        assert_eq!(Header::parse(&bytes, 0).map(|h| h.filesize), Ok(0xdead_beef));
+        assert_eq!(
+            Header::parse(&bytes, 0).map(|h| h.filesize),
+            Ok(0xdead_beef)
+        );
     }
 
     #[test]
@@ -185,10 +188,16 @@ mod tests {
         );
         let mut odc = bytes;
         odc[..6].copy_from_slice(b"070707");
-        assert_eq!(Header::parse(&odc, 0), Err(CpioError::OdcFormat { offset: 0 }));
+        assert_eq!(
+            Header::parse(&odc, 0),
+            Err(CpioError::OdcFormat { offset: 0 })
+        );
         let mut junk = bytes;
         junk[0] = b'x';
-        assert_eq!(Header::parse(&junk, 0), Err(CpioError::BadMagic { offset: 0 }));
+        assert_eq!(
+            Header::parse(&junk, 0),
+            Err(CpioError::BadMagic { offset: 0 })
+        );
         let mut bad_digit = bytes;
         bad_digit[6 + 11 * 8 + 3] = b'g';
         assert_eq!(

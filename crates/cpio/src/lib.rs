@@ -24,6 +24,9 @@ pub mod mode;
 mod reader;
 mod writer;
 
+#[cfg(test)]
+mod test_support;
+
 pub use entry::{Entry, FileType};
 pub use error::CpioError;
 pub use reader::{Entries, entries};

@@ -84,9 +84,7 @@ impl<'a> Entries<'a> {
         }
         // Padding missing at the very end of the buffer is tolerated; a following record would
         // then be reported as truncated.
-        self.offset = align4(data_end)
-            .ok_or(truncated)?
-            .min(self.buffer.len());
+        self.offset = align4(data_end).ok_or(truncated)?.min(self.buffer.len());
 
         if name == TRAILER_NAME {
             self.has_trailer = true;
@@ -164,13 +162,9 @@ mod tests {
         out.extend_from_slice(&header.encode());
         out.extend_from_slice(name);
         out.push(0);
-        while out.len() % 4 != 0 {
-            out.push(0);
-        }
+        out.resize(out.len().next_multiple_of(4), 0);
         out.extend_from_slice(data);
-        while out.len() % 4 != 0 {
-            out.push(0);
-        }
+        out.resize(out.len().next_multiple_of(4), 0);
     }
 
     fn archive(records: &[(&[u8], u32, &[u8])], crc: bool) -> Vec<u8> {

@@ -325,10 +325,7 @@ mod tests {
             writer.add_file("a\0b", 0o644, 0, 0, b""),
             Err(WriteError::ContainsNul)
         );
-        assert_eq!(
-            writer.add_symlink("l", "t\0"),
-            Err(WriteError::ContainsNul)
-        );
+        assert_eq!(writer.add_symlink("l", "t\0"), Err(WriteError::ContainsNul));
         let long = "x".repeat(PATH_MAX);
         assert_eq!(writer.add_dir(&long, 0o755, 0, 0), Err(WriteError::TooLong));
         assert_eq!(writer.add_symlink("l", &long), Err(WriteError::TooLong));
@@ -388,7 +385,11 @@ mod tests {
             assert!(line.ends_with(name), "{line}");
         }
         assert!(lines[2].contains(" 18 "), "size shown: {}", lines[2]);
-        assert!(lines[5].contains("5,"), "device numbers shown: {}", lines[5]);
+        assert!(
+            lines[5].contains("5,"),
+            "device numbers shown: {}",
+            lines[5]
+        );
     }
 
     /// Extracts the archive with the host's GNU cpio and compares the files it wrote.
@@ -406,10 +407,8 @@ mod tests {
         writer.add_symlink("d/link", "data").unwrap();
         let archive = writer.finish();
 
-        let dir = std::env::temp_dir().join(std::format!(
-            "cpio-writer-test-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(std::format!("cpio-writer-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new("cpio")
@@ -438,10 +437,8 @@ mod tests {
             std::eprintln!("cpio not installed; skipping");
             return;
         }
-        let dir = std::env::temp_dir().join(std::format!(
-            "cpio-reader-test-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(std::format!("cpio-reader-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("sub/a"), b"contents of a").unwrap();
