@@ -1,1 +1,57 @@
-fn main() {}
+//! `cargo xtask`: the Ferrux developer and CI driver.
+//!
+//! Subcommands (see `cli.rs` for the flags):
+//! - `build` compiles the kernel ELF and prints its path as the last line of stdout;
+//! - `run` boots Ferrux (or, with `--linux`, Debian's Linux kernel) in QEMU around a busybox
+//!   initramfs and exits with the status of init;
+//! - `test` runs the host unit tests, then the user-space test binaries and boot checks on
+//!   Ferrux and on Linux, the oracle.
+//!
+//! Everything here runs on the host with std only; host packages that are missing are installed
+//! by `packages.rs` when running as root.
+
+mod build;
+mod cli;
+mod cmdline;
+mod initramfs;
+mod linux;
+mod packages;
+mod paths;
+mod process;
+mod qemu;
+mod report;
+mod run;
+mod test;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use cli::Command;
+
+fn main() -> ExitCode {
+    match run_main() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_main() -> Result<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse(&args)? {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build(options) => {
+            let elf = build::build_kernel(options.profile)?;
+            println!("{}", elf.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(options) => run::run(&options),
+        Command::Test(options) => test::run(&options),
+    }
+}

@@ -1,0 +1,278 @@
+//! Command-line parsing for `cargo xtask`, by hand: `--flag value` and `--flag=value` forms.
+//!
+//! Key types: [`Command`] and one options struct per subcommand. `--cmd` is split into words
+//! like a POSIX shell would (see `cmdline.rs`), so `--cmd "busybox sh -c 'exit 7'"` gives
+//! init the argv `busybox sh -c "exit 7"`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cmdline;
+
+pub const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  build [--debug]
+        Build the Ferrux kernel; prints the kernel ELF path as the last line.
+
+  run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
+      [--linux] [--gdb] [--timeout SECS] [--debug]
+        Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
+        --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
+                  init's exit status. Without --cmd, the default initramfs starts an
+                  interactive busybox sh (quit QEMU with Ctrl-A x).
+        --initrd  use FILE instead of the default busybox initramfs
+        --append  extra kernel command-line parameters
+        --kernel  boot this kernel ELF instead of building one
+        --gdb     wait for gdb on :1234 (QEMU -s -S)
+        --timeout kill QEMU after SECS seconds (exit status 124)
+
+  test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS]
+        Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
+        (the oracle). --timeout bounds each test-suite boot (default 300).
+
+  help
+        This text.
+";
+
+/// Default bound for one boot of the user-space test suite.
+pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Release,
+    Debug,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Help,
+    Build(BuildOptions),
+    Run(RunOptions),
+    Test(TestOptions),
+}
+
+#[derive(Debug)]
+pub struct BuildOptions {
+    pub profile: Profile,
+}
+
+#[derive(Debug)]
+pub struct RunOptions {
+    /// Init's argv, `argv[0]` being a name under /bin or an absolute path.
+    pub init_argv: Option<Vec<String>>,
+    pub initrd: Option<PathBuf>,
+    pub append: Option<String>,
+    pub kernel: Option<PathBuf>,
+    pub is_linux: bool,
+    pub has_gdb: bool,
+    pub timeout: Option<Duration>,
+    pub profile: Profile,
+}
+
+#[derive(Debug)]
+pub struct TestOptions {
+    pub runs_ferrux: bool,
+    pub runs_linux: bool,
+    pub kernel: Option<PathBuf>,
+    pub suite_timeout: Duration,
+}
+
+/// Parses the arguments after `cargo xtask`.
+pub fn parse(args: &[String]) -> Result<Command> {
+    let Some((subcommand, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    let mut flags = Flags::new(rest);
+    let command = match subcommand.as_str() {
+        "help" | "--help" | "-h" => Command::Help,
+        "build" => Command::Build(BuildOptions {
+            profile: parse_profile(&mut flags),
+        }),
+        "run" => Command::Run(parse_run(&mut flags)?),
+        "test" => Command::Test(parse_test(&mut flags)?),
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    };
+    flags.finish()?;
+    Ok(command)
+}
+
+fn parse_profile(flags: &mut Flags) -> Profile {
+    if flags.switch("--debug") {
+        Profile::Debug
+    } else {
+        Profile::Release
+    }
+}
+
+fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
+    let init_argv = match flags.value("--cmd")? {
+        Some(text) => {
+            let words = cmdline::split_shell_words(&text)
+                .with_context(|| format!("cannot split --cmd {text:?} into words"))?;
+            if words.is_empty() {
+                bail!("--cmd needs at least a program name");
+            }
+            Some(words)
+        }
+        None => None,
+    };
+    // Field order matters: values are taken before switches, so that a value spelled like a
+    // switch (`--append --debug`) stays a value.
+    Ok(RunOptions {
+        init_argv,
+        initrd: flags.value("--initrd")?.map(PathBuf::from),
+        append: flags.value("--append")?,
+        kernel: flags.value("--kernel")?.map(PathBuf::from),
+        is_linux: flags.switch("--linux"),
+        has_gdb: flags.switch("--gdb"),
+        timeout: flags
+            .value("--timeout")?
+            .map(|s| parse_seconds(&s))
+            .transpose()?,
+        profile: parse_profile(flags),
+    })
+}
+
+fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
+    // Values first, so that a value spelled like a switch stays a value.
+    let kernel = flags.value("--kernel")?.map(PathBuf::from);
+    let suite_timeout = match flags.value("--timeout")? {
+        Some(text) => parse_seconds(&text)?,
+        None => DEFAULT_TEST_TIMEOUT,
+    };
+    let is_ferrux_only = flags.switch("--ferrux-only");
+    let is_linux_only = flags.switch("--linux-only");
+    if is_ferrux_only && is_linux_only {
+        bail!("--ferrux-only and --linux-only exclude each other");
+    }
+    Ok(TestOptions {
+        runs_ferrux: !is_linux_only,
+        runs_linux: !is_ferrux_only,
+        kernel,
+        suite_timeout,
+    })
+}
+
+fn parse_seconds(text: &str) -> Result<Duration> {
+    let seconds: f64 = text
+        .parse()
+        .with_context(|| format!("--timeout wants seconds, got {text:?}"))?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        bail!("--timeout must be a positive number of seconds, got {text:?}");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// The flags of one subcommand, consumed one name at a time; leftovers are errors.
+struct Flags {
+    remaining: Vec<String>,
+}
+
+impl Flags {
+    fn new(args: &[String]) -> Flags {
+        Flags {
+            remaining: args.to_vec(),
+        }
+    }
+
+    /// Removes a boolean flag, returning whether it was present.
+    fn switch(&mut self, name: &str) -> bool {
+        let before = self.remaining.len();
+        self.remaining.retain(|arg| arg != name);
+        self.remaining.len() != before
+    }
+
+    /// Removes `name VALUE` or `name=VALUE`; the last occurrence wins.
+    fn value(&mut self, name: &str) -> Result<Option<String>> {
+        let mut found = None;
+        let mut index = 0;
+        while index < self.remaining.len() {
+            let arg = &self.remaining[index];
+            if arg == name {
+                if index + 1 >= self.remaining.len() {
+                    bail!("{name} needs a value");
+                }
+                found = Some(self.remaining.remove(index + 1));
+                self.remaining.remove(index);
+            } else if let Some(value) = arg
+                .strip_prefix(name)
+                .and_then(|tail| tail.strip_prefix('='))
+            {
+                found = Some(value.to_string());
+                self.remaining.remove(index);
+            } else {
+                index += 1;
+            }
+        }
+        Ok(found)
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.remaining.first() {
+            None => Ok(()),
+            Some(arg) => bail!("unexpected argument `{arg}` (see `cargo xtask help`)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &[&str]) -> Result<Command> {
+        let args: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        parse(&args)
+    }
+
+    #[test]
+    fn run_with_cmd_and_flags() {
+        let Command::Run(options) = parse_words(&[
+            "run",
+            "--linux",
+            "--cmd",
+            "busybox sh -c 'exit 7'",
+            "--timeout=30",
+        ])
+        .unwrap() else {
+            panic!("not run");
+        };
+        assert_eq!(
+            options.init_argv.unwrap(),
+            ["busybox", "sh", "-c", "exit 7"]
+        );
+        assert!(options.is_linux);
+        assert!(!options.has_gdb);
+        assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(options.profile, Profile::Release);
+    }
+
+    #[test]
+    fn flag_value_may_look_like_a_flag() {
+        let Command::Run(options) = parse_words(&["run", "--append", "--debug"]).unwrap() else {
+            panic!("not run");
+        };
+        assert_eq!(options.append.as_deref(), Some("--debug"));
+        assert_eq!(options.profile, Profile::Release);
+    }
+
+    #[test]
+    fn rejects_unknown_flags_and_missing_values() {
+        assert!(parse_words(&["build", "--fast"]).is_err());
+        assert!(parse_words(&["run", "--cmd"]).is_err());
+        assert!(parse_words(&["test", "--ferrux-only", "--linux-only"]).is_err());
+        assert!(parse_words(&["run", "--timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn test_defaults() {
+        let Command::Test(options) = parse_words(&["test", "--linux-only"]).unwrap() else {
+            panic!("not test");
+        };
+        assert!(options.runs_linux && !options.runs_ferrux);
+        assert_eq!(options.suite_timeout, DEFAULT_TEST_TIMEOUT);
+    }
+}

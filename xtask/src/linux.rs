@@ -1,0 +1,190 @@
+//! Debian's Linux kernel, the oracle that every user-space test also runs on.
+//!
+//! The image package is the one that `linux-image-cloud-amd64` depends on (a small kernel for
+//! VMs, with the 16550 serial console and virtio built in). It is fetched with
+//! `apt-get download`, unpacked with `dpkg -x`, and only its `boot/` folder is kept under
+//! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. When the package lists
+//! cannot name the package (no network, no `apt-get update` allowed), the newest cached kernel
+//! is used.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::packages;
+use crate::paths;
+use crate::process;
+
+/// The metapackage that tracks Debian's current cloud kernel.
+const METAPACKAGE: &str = "linux-image-cloud-amd64";
+
+/// Returns the path of Debian's cloud `vmlinuz`, downloading it on first use.
+pub fn kernel_image() -> Result<PathBuf> {
+    let cache = paths::cache_dir("linux")?;
+    let package = match image_package_name() {
+        Ok(package) => package,
+        Err(error) => {
+            if let Some(image) = newest_cached_image(&cache)? {
+                eprintln!(
+                    "xtask: cannot name the current Linux package ({error:#}); using {}",
+                    image.display()
+                );
+                return Ok(image);
+            }
+            return Err(error);
+        }
+    };
+    let package_dir = cache.join(&package);
+    if let Some(image) = find_vmlinuz(&package_dir)? {
+        return Ok(image);
+    }
+    download_and_unpack(&package, &cache)?;
+    find_vmlinuz(&package_dir)?.with_context(|| format!("package {package} has no boot/vmlinuz-*"))
+}
+
+/// `linux-image-6.1.0-…-cloud-amd64`, from `apt-cache depends`; updates the lists once if the
+/// metapackage is unknown.
+fn image_package_name() -> Result<String> {
+    if let Ok(Some(package)) = depended_image_package() {
+        return Ok(package);
+    }
+    eprintln!("xtask: {METAPACKAGE} is unknown to apt; running apt-get update");
+    packages::apt_update()?;
+    depended_image_package()?
+        .with_context(|| format!("`apt-cache depends {METAPACKAGE}` names no linux-image package"))
+}
+
+fn depended_image_package() -> Result<Option<String>> {
+    let mut command = Command::new("apt-cache");
+    command.args(["depends", METAPACKAGE]);
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run `{}`", process::describe(&command)))?;
+    if !output.status.success() {
+        return Ok(None);
+    }
+    Ok(parse_depends(&String::from_utf8_lossy(&output.stdout)))
+}
+
+fn parse_depends(text: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("Depends:"))
+        .map(str::trim)
+        .find(|name| name.starts_with("linux-image-"))
+        .map(str::to_string)
+}
+
+fn download_and_unpack(package: &str, cache: &Path) -> Result<()> {
+    let work = cache.join(format!(".{package}.download.{}", std::process::id()));
+    paths::ensure_dir(&work)?;
+    let result = download_and_unpack_in(package, &work, &cache.join(package));
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn download_and_unpack_in(package: &str, work: &Path, destination: &Path) -> Result<()> {
+    eprintln!("xtask: downloading {package} (Debian's Linux kernel, the test oracle)");
+    let download = || {
+        process::run(
+            Command::new("apt-get")
+                .args(["download", package])
+                .current_dir(work),
+        )
+    };
+    if download().is_err() {
+        eprintln!("xtask: download failed; running apt-get update and trying again");
+        packages::apt_update()?;
+        download()?;
+    }
+    let deb = single_deb_in(work)?;
+    let unpacked = work.join("root");
+    process::run(Command::new("dpkg").arg("-x").arg(&deb).arg(&unpacked))?;
+    // Keep boot/ (vmlinuz, System.map, config); the modules are not needed.
+    let staged = work.join("keep");
+    paths::ensure_dir(&staged)?;
+    std::fs::rename(unpacked.join("boot"), staged.join("boot"))
+        .with_context(|| format!("{} has no boot/ folder", deb.display()))?;
+    if let Err(error) = std::fs::rename(&staged, destination) {
+        // Another xtask may have unpacked the same package meanwhile.
+        if find_vmlinuz(destination)?.is_none() {
+            return Err(error).with_context(|| {
+                format!(
+                    "cannot move {} to {}",
+                    staged.display(),
+                    destination.display()
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+fn single_deb_in(dir: &Path) -> Result<PathBuf> {
+    let mut debs = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "deb") {
+            debs.push(path);
+        }
+    }
+    match <[PathBuf; 1]>::try_from(debs) {
+        Ok([deb]) => Ok(deb),
+        Err(debs) => bail!("expected one .deb in {}, found {debs:?}", dir.display()),
+    }
+}
+
+fn find_vmlinuz(package_dir: &Path) -> Result<Option<PathBuf>> {
+    let boot = package_dir.join("boot");
+    if !boot.is_dir() {
+        return Ok(None);
+    }
+    for entry in
+        std::fs::read_dir(&boot).with_context(|| format!("cannot list {}", boot.display()))?
+    {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("vmlinuz-"))
+        {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
+}
+
+/// The most recently unpacked kernel in the cache, if any.
+fn newest_cached_image(cache: &Path) -> Result<Option<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(cache) else {
+        return Ok(None);
+    };
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if let Some(image) = find_vmlinuz(&entry.path())? {
+            let modified = entry.metadata()?.modified()?;
+            if newest.as_ref().is_none_or(|(time, _)| modified > *time) {
+                newest = Some((modified, image));
+            }
+        }
+    }
+    Ok(newest.map(|(_, image)| image))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_apt_cache_depends() {
+        let text = "linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-56-cloud-amd64\n";
+        assert_eq!(
+            parse_depends(text).as_deref(),
+            Some("linux-image-6.1.0-56-cloud-amd64")
+        );
+        assert_eq!(parse_depends("linux-image-cloud-amd64\n"), None);
+    }
+}

@@ -1,0 +1,71 @@
+//! Where things live: the repository, its `build/` output folder (gitignored), the boot logs,
+//! and the per-user download cache for Debian's Linux kernel.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// The repository root: the parent of this crate's folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// The workspace's cargo target folder, which the xtask always uses for the kernel.
+pub fn target_dir() -> PathBuf {
+    repo_root().join("target")
+}
+
+/// `build/`: initramfs images, user-space test binaries, logs.
+pub fn build_dir() -> PathBuf {
+    repo_root().join("build")
+}
+
+/// `build/logs/`: one full serial log per QEMU boot.
+pub fn logs_dir() -> PathBuf {
+    build_dir().join("logs")
+}
+
+/// `~/.cache/ferrux/<what>` (or under `$XDG_CACHE_HOME`).
+pub fn cache_dir(what: &str) -> Result<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let home = std::env::var_os("HOME").context("$HOME is not set")?;
+            PathBuf::from(home).join(".cache")
+        }
+    };
+    Ok(base.join("ferrux").join(what))
+}
+
+/// Creates `dir` and its parents.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Writes `data` to `path` through a temporary file and a rename, so that concurrent readers
+/// (another xtask run, a QEMU already started) never see a half-written file.
+pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        ensure_dir(parent)?;
+    }
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no file name", path.display()))?;
+    let temporary = path.with_file_name(format!(
+        ".{}.tmp.{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&temporary, data)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| {
+        format!(
+            "cannot rename {} to {}",
+            temporary.display(),
+            path.display()
+        )
+    })
+}

@@ -1,0 +1,103 @@
+//! `cargo xtask run`: boot one kernel in QEMU on the serial console.
+//!
+//! The kernel is the ELF given with `--kernel`, Debian's Linux with `--linux`, or else a fresh
+//! `cargo xtask build`. The initramfs is `--initrd` or the default busybox image. `--cmd` words
+//! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image starts an
+//! interactive `sh`. The console streams to stdout and is logged to `build/logs/run-*.log`.
+//!
+//! Exit status: init's (the exit code, or 128 + signal) when the kernel reported it; 124 on
+//! `--timeout`; otherwise QEMU's own (3 when Ferrux panicked on a kernel bug).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::build;
+use crate::cli::RunOptions;
+use crate::cmdline::KernelCommandLine;
+use crate::initramfs;
+use crate::linux;
+use crate::packages::{self, Tool};
+use crate::paths;
+use crate::process;
+use crate::qemu::{self, BootConfig, Console};
+
+/// The status of `timeout(1)` when time ran out.
+const TIMED_OUT_STATUS: u8 = 124;
+
+pub fn run(options: &RunOptions) -> Result<ExitCode> {
+    packages::ensure(Tool::FOR_RUN)?;
+    let kernel = match (&options.kernel, options.is_linux) {
+        (Some(kernel), _) => kernel.clone(),
+        (None, true) => linux::kernel_image()?,
+        (None, false) => build::build_kernel(options.profile)?,
+    };
+    let initrd = match &options.initrd {
+        Some(initrd) => initrd.clone(),
+        None => initramfs::write_default()?,
+    };
+
+    let mut cmdline = KernelCommandLine::new();
+    if let Some(append) = &options.append {
+        cmdline.push(append);
+    }
+    match &options.init_argv {
+        Some(argv) => cmdline.set_init(argv)?,
+        // The default image has no /init: start a shell on the console.
+        None if options.initrd.is_none() => cmdline.set_init(&["sh".to_string()])?,
+        None => {}
+    }
+
+    let config = BootConfig {
+        kernel: kernel.clone(),
+        initrd,
+        cmdline: cmdline.render(),
+        waits_for_gdb: options.has_gdb,
+    };
+    if options.has_gdb {
+        print_gdb_hint(&kernel, options.is_linux && options.kernel.is_none());
+    }
+    eprintln!("xtask: {}", process::describe(&config.qemu_command()));
+    if options.init_argv.is_none() {
+        eprintln!("xtask: interactive console; quit QEMU with Ctrl-A x");
+    }
+    let log_path = paths::logs_dir().join(if options.is_linux {
+        "run-linux.log"
+    } else {
+        "run-ferrux.log"
+    });
+    let outcome = qemu::boot(&config, Console::Interactive, &log_path, options.timeout)?;
+    eprintln!(
+        "\nxtask: {} (log: {})",
+        outcome.summary(),
+        log_path.display()
+    );
+
+    let status = if let Some(exit) = outcome.init_exit() {
+        exit.shell_status()
+    } else if outcome.is_timed_out {
+        TIMED_OUT_STATUS
+    } else {
+        outcome
+            .qemu_status
+            .code()
+            .and_then(|code| u8::try_from(code).ok())
+            .unwrap_or(1)
+    };
+    Ok(ExitCode::from(status))
+}
+
+fn print_gdb_hint(kernel: &Path, is_debian_linux: bool) {
+    if is_debian_linux {
+        eprintln!(
+            "xtask: QEMU waits for gdb; Debian's vmlinuz has no symbols. Attach with:\n    \
+             gdb -ex 'target remote :1234'"
+        );
+    } else {
+        eprintln!(
+            "xtask: QEMU waits for gdb. Attach with:\n    gdb -ex 'file {}' -ex 'target remote :1234'",
+            kernel.display()
+        );
+    }
+}

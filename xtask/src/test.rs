@@ -1,0 +1,448 @@
+//! `cargo xtask test`: everything CI runs, on Ferrux and on Linux, the oracle.
+//!
+//! 1. Host unit tests: `cargo test` at the workspace root.
+//! 2. The user-space tests of `tests/user`, built once per C library (musl, glibc) into
+//!    `build/user/<libc>/`, each packed with the default busybox image into
+//!    `build/initramfs-tests-<libc>.cpio` (skipped, with a message, while `tests/user` has no
+//!    Makefile).
+//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
+//!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
+//!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
+//! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line.
+//!
+//! Boots run in parallel, one per host core; each boot's full serial log is saved under
+//! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
+//! `total: N passed, N failed`; the exit status is non-zero if anything failed, on Ferrux or
+//! on Linux (a test that fails on Linux is a wrong test).
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::build::{self, Libc, UserTestBinaries};
+use crate::cli::{Profile, TestOptions};
+use crate::cmdline::KernelCommandLine;
+use crate::initramfs::{self, ExtraFile};
+use crate::linux;
+use crate::packages::{self, Tool};
+use crate::paths;
+use crate::qemu::{self, BootConfig, BootOutcome, Console};
+use crate::report::{Report, Runner, SuiteOutput, TestResult};
+
+/// Bound for one boot check (they take seconds on Linux under TCG).
+const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where the test binaries go inside the images.
+const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
+const FAULT_PATH: &str = "/bin/fault";
+
+/// A boot whose verdict xtask makes from the console log.
+struct BootCheck {
+    name: &'static str,
+    /// Init's argv: a program under /bin, then its arguments.
+    init_argv: &'static [&'static str],
+    /// Needs `/bin/fault` from `tests/user`.
+    needs_fault_binary: bool,
+    /// `Err(reason)` on failure.
+    verdict: fn(&BootOutcome) -> Result<(), String>,
+}
+
+const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot/busybox-uname",
+        init_argv: &["busybox", "uname", "-a"],
+        needs_fault_binary: false,
+        verdict: |outcome| {
+            expect_init_exit_code(outcome, 0x0000)?;
+            expect_line(outcome, "a line starting with `Linux `", |line| {
+                line.starts_with("Linux ")
+            })
+        },
+    },
+    BootCheck {
+        name: "boot/busybox-ls",
+        init_argv: &["busybox", "ls", "-l", "/"],
+        needs_fault_binary: false,
+        verdict: |outcome| {
+            expect_init_exit_code(outcome, 0x0000)?;
+            expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
+            expect_line(outcome, "`dev` listed", |line| line.ends_with(" dev"))
+        },
+    },
+    BootCheck {
+        name: "boot/init-segv",
+        init_argv: &["fault"],
+        needs_fault_binary: true,
+        verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
+    },
+    BootCheck {
+        name: "boot/init-exit-status",
+        init_argv: &["busybox", "sh", "-c", "exit 7"],
+        needs_fault_binary: false,
+        verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
+    },
+];
+
+fn expect_init_exit_code(outcome: &BootOutcome, wait_status: u32) -> Result<(), String> {
+    match outcome.init_exit() {
+        Some(exit) if exit.wait_status == wait_status => Ok(()),
+        Some(exit) => Err(format!(
+            "expected exitcode=0x{wait_status:08x}, got exitcode=0x{:08x} ({exit})",
+            exit.wait_status
+        )),
+        None => Err(format!(
+            "expected exitcode=0x{wait_status:08x}, but {}",
+            outcome.summary()
+        )),
+    }
+}
+
+fn expect_line(
+    outcome: &BootOutcome,
+    what: &str,
+    is_wanted: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    if outcome.log.lines().map(str::trim_end).any(is_wanted) {
+        Ok(())
+    } else {
+        Err(format!("no {what} in the console output"))
+    }
+}
+
+/// An image for the test boots, with what it contains.
+struct TestImage {
+    /// `musl`, `glibc`, or `default` without user-space tests.
+    label: String,
+    initrd: PathBuf,
+    has_test_runner: bool,
+    has_fault_binary: bool,
+}
+
+/// What a boot is for.
+enum BootPurpose {
+    Suite,
+    Check(&'static BootCheck),
+}
+
+struct BootJob {
+    runner: Runner,
+    group: String,
+    config: BootConfig,
+    log_path: PathBuf,
+    timeout: Duration,
+    purpose: BootPurpose,
+}
+
+pub fn run(options: &TestOptions) -> Result<ExitCode> {
+    packages::ensure(Tool::FOR_TEST)?;
+    let mut report = Report::default();
+
+    println!("=== host unit tests: cargo test ===");
+    let host_tests = build::run_host_unit_tests();
+    report.add(TestResult::new(
+        Runner::Host,
+        "cargo test",
+        "host/cargo-test",
+        host_tests.err().map(|error| format!("{error:#}")),
+        None,
+    ));
+
+    let images = build_test_images(&mut report)?;
+    let kernels = prepare_kernels(options, &mut report);
+    let jobs = plan_boots(&kernels, &images, options.suite_timeout)?;
+    run_boots(jobs, &mut report);
+
+    report.print();
+    Ok(if report.failed_count() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Builds the user-space tests and one image per C library; the default image without them.
+fn build_test_images(report: &mut Report) -> Result<Vec<TestImage>> {
+    let mut images = Vec::new();
+    if build::has_user_tests() {
+        for libc in Libc::ALL {
+            println!("=== user-space tests: build for {} ===", libc.name());
+            match build::build_user_tests(libc) {
+                Ok(binaries) => {
+                    report.add(user_build_result(libc, None));
+                    images.push(test_image(&binaries)?);
+                }
+                Err(error) => report.add(user_build_result(libc, Some(format!("{error:#}")))),
+            }
+        }
+    } else {
+        println!(
+            "xtask: tests/user has no Makefile yet: skipping the user-space test suites and \
+             boot/init-segv"
+        );
+    }
+    if images.is_empty() {
+        images.push(TestImage {
+            label: "default".to_string(),
+            initrd: initramfs::write_default()?,
+            has_test_runner: false,
+            has_fault_binary: false,
+        });
+    }
+    Ok(images)
+}
+
+fn user_build_result(libc: Libc, failure: Option<String>) -> TestResult {
+    let name = format!("build/user-{}", libc.name());
+    TestResult::new(Runner::Host, "user-space test build", &name, failure, None)
+}
+
+fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
+    let label = binaries.libc.name().to_string();
+    let extras = [
+        ExtraFile {
+            image_path: TEST_RUNNER_PATH.to_string(),
+            host_path: binaries.test_runner.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: FAULT_PATH.to_string(),
+            host_path: binaries.fault.clone(),
+            mode: 0o755,
+        },
+    ];
+    let initrd = initramfs::write_with_extras(&format!("initramfs-tests-{label}"), &extras)?;
+    Ok(TestImage {
+        label,
+        initrd,
+        has_test_runner: true,
+        has_fault_binary: true,
+    })
+}
+
+/// The kernels to test, in order: Ferrux, then Linux. A kernel that cannot be had is a failure.
+fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, PathBuf)> {
+    let mut kernels = Vec::new();
+    if options.runs_ferrux {
+        let elf = match &options.kernel {
+            Some(elf) => Ok(elf.clone()),
+            None => {
+                println!("=== Ferrux: cargo xtask build ===");
+                build::build_kernel(Profile::Release)
+            }
+        };
+        match elf {
+            Ok(elf) => kernels.push((Runner::Ferrux, elf)),
+            Err(error) => report.add(TestResult::new(
+                Runner::Ferrux,
+                "kernel build",
+                "ferrux/build",
+                Some(format!("{error:#}")),
+                None,
+            )),
+        }
+    }
+    if options.runs_linux {
+        match linux::kernel_image() {
+            Ok(image) => kernels.push((Runner::Linux, image)),
+            Err(error) => report.add(TestResult::new(
+                Runner::Linux,
+                "kernel download",
+                "linux/download",
+                Some(format!("{error:#}")),
+                None,
+            )),
+        }
+    }
+    kernels
+}
+
+/// One suite boot per image and kernel, then the boot checks, longest first.
+fn plan_boots(
+    kernels: &[(Runner, PathBuf)],
+    images: &[TestImage],
+    suite_timeout: Duration,
+) -> Result<Vec<BootJob>> {
+    let mut suites = Vec::new();
+    let mut checks = Vec::new();
+    // The checks need busybox (every image has it) and, for one, /bin/fault.
+    let check_image = images
+        .iter()
+        .find(|image| image.has_fault_binary)
+        .unwrap_or(&images[0]);
+    for (runner, kernel) in kernels {
+        for image in images.iter().filter(|image| image.has_test_runner) {
+            let name = format!("tests-{}", image.label);
+            suites.push(BootJob {
+                runner: *runner,
+                group: format!("ferrux-tests ({})", image.label),
+                config: boot_config(kernel, image, &[TEST_RUNNER_PATH])?,
+                log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+                timeout: suite_timeout,
+                purpose: BootPurpose::Suite,
+            });
+        }
+        for check in BOOT_CHECKS {
+            if check.needs_fault_binary && !check_image.has_fault_binary {
+                continue;
+            }
+            let name = check.name.replace('/', "-");
+            checks.push(BootJob {
+                runner: *runner,
+                group: "boot checks".to_string(),
+                config: boot_config(kernel, check_image, check.init_argv)?,
+                log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+                timeout: BOOT_CHECK_TIMEOUT,
+                purpose: BootPurpose::Check(check),
+            });
+        }
+    }
+    suites.extend(checks);
+    Ok(suites)
+}
+
+fn boot_config(kernel: &Path, image: &TestImage, init_argv: &[&str]) -> Result<BootConfig> {
+    let mut cmdline = KernelCommandLine::new();
+    let argv: Vec<String> = init_argv.iter().map(|word| word.to_string()).collect();
+    cmdline.set_init(&argv)?;
+    Ok(BootConfig {
+        kernel: kernel.to_path_buf(),
+        initrd: image.initrd.clone(),
+        cmdline: cmdline.render(),
+        waits_for_gdb: false,
+    })
+}
+
+/// Runs the boots on one worker per core, printing each boot's results as it ends, and adds
+/// them to `report` in plan order.
+fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
+    if jobs.is_empty() {
+        return;
+    }
+    let workers = thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(jobs.len());
+    println!(
+        "=== {} boots, {workers} at a time (logs in {}) ===",
+        jobs.len(),
+        paths::logs_dir().display()
+    );
+    let job_count = jobs.len();
+    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
+    let (sender, receiver) = mpsc::channel();
+    let mut results_by_job: Vec<Vec<TestResult>> = vec![Vec::new(); job_count];
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let queue = &queue;
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().expect("queue lock").pop_front();
+                    let Some((index, job)) = next else { break };
+                    let (summary, results) = execute(&job);
+                    let title = format!("[{}] {}", job.runner, job_title(&job));
+                    if sender.send((index, title, summary, results)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (index, title, summary, results) in receiver {
+            println!("{title}: {summary}");
+            for result in &results {
+                println!("    {}", result.line);
+            }
+            results_by_job[index] = results;
+        }
+    });
+    for result in results_by_job.into_iter().flatten() {
+        report.add(result);
+    }
+}
+
+fn job_title(job: &BootJob) -> String {
+    match job.purpose {
+        BootPurpose::Suite => job.group.clone(),
+        BootPurpose::Check(check) => check.name.to_string(),
+    }
+}
+
+/// Boots once; returns a one-line account of the boot and its results.
+fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
+    let log_path = Some(job.log_path.clone());
+    let result = |name: &str, failure: Option<String>| {
+        TestResult::new(job.runner, &job.group, name, failure, log_path.clone())
+    };
+    let outcome = match qemu::boot(
+        &job.config,
+        Console::Captured,
+        &job.log_path,
+        Some(job.timeout),
+    ) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let name = match job.purpose {
+                BootPurpose::Suite => "ferrux-tests/complete",
+                BootPurpose::Check(check) => check.name,
+            };
+            let reason = format!("QEMU did not run: {error:#}");
+            return (reason.clone(), vec![result(name, Some(reason))]);
+        }
+    };
+    match job.purpose {
+        BootPurpose::Check(check) => {
+            let verdict = (check.verdict)(&outcome).err();
+            (outcome.summary(), vec![result(check.name, verdict)])
+        }
+        BootPurpose::Suite => {
+            let output = SuiteOutput::parse(&outcome.log);
+            let mut results: Vec<TestResult> = output
+                .tests
+                .iter()
+                .map(|(line, is_passed)| TestResult {
+                    runner: job.runner,
+                    group: job.group.clone(),
+                    is_passed: *is_passed,
+                    line: line.clone(),
+                    log_path: log_path.clone(),
+                })
+                .collect();
+            let completion = suite_completion(&output, &outcome);
+            results.push(result("ferrux-tests/complete", completion));
+            let summary = format!(
+                "{} passed, {} failed; {}",
+                output.passed_count(),
+                output.failed_count(),
+                outcome.summary()
+            );
+            (summary, results)
+        }
+    }
+}
+
+/// Whether the suite ran to its end: summary printed and consistent, QEMU ended cleanly.
+fn suite_completion(output: &SuiteOutput, outcome: &BootOutcome) -> Option<String> {
+    let Some((passed, failed)) = output.summary else {
+        return Some(format!(
+            "no `N passed, N failed` summary: {}",
+            outcome.summary()
+        ));
+    };
+    if (passed, failed) != (output.passed_count(), output.failed_count()) {
+        return Some(format!(
+            "summary says {passed} passed, {failed} failed, but the console shows {} PASS and \
+             {} FAIL lines",
+            output.passed_count(),
+            output.failed_count()
+        ));
+    }
+    if outcome.is_timed_out || outcome.is_kernel_bug() {
+        return Some(format!("after the summary: {}", outcome.summary()));
+    }
+    None
+}
