@@ -26,17 +26,147 @@ macro_rules! errnos {
 }
 
 errnos!(
-    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM,
-    EACCES, EFAULT, ENOTBLK, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE,
-    EMFILE, ENOTTY, ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, EDOM, ERANGE, EDEADLK,
-    ENAMETOOLONG, ENOLCK, ENOSYS, ENOTEMPTY, ELOOP, ENOMSG, EIDRM, ENOSTR, ENODATA, ETIME, ENOSR,
-    ENOLINK, EPROTO, EBADMSG, EOVERFLOW, EILSEQ, EUSERS, ENOTSOCK, EDESTADDRREQ, EMSGSIZE,
-    EPROTOTYPE, ENOPROTOOPT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EOPNOTSUPP, EPFNOSUPPORT,
-    EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETDOWN, ENETUNREACH, ENETRESET, ECONNABORTED,
-    ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ESHUTDOWN, ETOOMANYREFS, ETIMEDOUT, ECONNREFUSED,
-    EHOSTDOWN, EHOSTUNREACH, EALREADY, EINPROGRESS, ESTALE, EDQUOT, ECANCELED, EOWNERDEAD,
+    EPERM,
+    ENOENT,
+    ESRCH,
+    EINTR,
+    EIO,
+    ENXIO,
+    E2BIG,
+    ENOEXEC,
+    EBADF,
+    ECHILD,
+    EAGAIN,
+    ENOMEM,
+    EACCES,
+    EFAULT,
+    ENOTBLK,
+    EBUSY,
+    EEXIST,
+    EXDEV,
+    ENODEV,
+    ENOTDIR,
+    EISDIR,
+    EINVAL,
+    ENFILE,
+    EMFILE,
+    ENOTTY,
+    ETXTBSY,
+    EFBIG,
+    ENOSPC,
+    ESPIPE,
+    EROFS,
+    EMLINK,
+    EPIPE,
+    EDOM,
+    ERANGE,
+    EDEADLK,
+    ENAMETOOLONG,
+    ENOLCK,
+    ENOSYS,
+    ENOTEMPTY,
+    ELOOP,
+    ENOMSG,
+    EIDRM,
+    ENOSTR,
+    ENODATA,
+    ETIME,
+    ENOSR,
+    ENOLINK,
+    EPROTO,
+    EBADMSG,
+    EOVERFLOW,
+    EILSEQ,
+    EUSERS,
+    ENOTSOCK,
+    EDESTADDRREQ,
+    EMSGSIZE,
+    EPROTOTYPE,
+    ENOPROTOOPT,
+    EPROTONOSUPPORT,
+    ESOCKTNOSUPPORT,
+    EOPNOTSUPP,
+    EPFNOSUPPORT,
+    EAFNOSUPPORT,
+    EADDRINUSE,
+    EADDRNOTAVAIL,
+    ENETDOWN,
+    ENETUNREACH,
+    ENETRESET,
+    ECONNABORTED,
+    ECONNRESET,
+    ENOBUFS,
+    EISCONN,
+    ENOTCONN,
+    ESHUTDOWN,
+    ETOOMANYREFS,
+    ETIMEDOUT,
+    ECONNREFUSED,
+    EHOSTDOWN,
+    EHOSTUNREACH,
+    EALREADY,
+    EINPROGRESS,
+    ESTALE,
+    EDQUOT,
+    ECANCELED,
+    EOWNERDEAD,
     ENOTRECOVERABLE,
+    ECHRNG,
+    EL2NSYNC,
+    EL3HLT,
+    EL3RST,
+    ELNRNG,
+    EUNATCH,
+    ENOCSI,
+    EL2HLT,
+    EBADE,
+    EBADR,
+    EXFULL,
+    ENOANO,
+    EBADRQC,
+    EBADSLT,
+    EBFONT,
+    ENONET,
+    ENOPKG,
+    EREMOTE,
+    EADV,
+    ESRMNT,
+    ECOMM,
+    EMULTIHOP,
+    EDOTDOT,
+    ENOTUNIQ,
+    EBADFD,
+    EREMCHG,
+    ELIBACC,
+    ELIBBAD,
+    ELIBSCN,
+    ELIBMAX,
+    ELIBEXEC,
+    ERESTART,
+    ESTRPIPE,
+    EUCLEAN,
+    ENOTNAM,
+    ENAVAIL,
+    EISNAM,
+    EREMOTEIO,
+    ENOMEDIUM,
+    EMEDIUMTYPE,
+    ENOKEY,
+    EKEYEXPIRED,
+    EKEYREVOKED,
+    EKEYREJECTED,
+    ERFKILL,
+    EHWPOISON,
 );
+
+impl Errno {
+    /// `EWOULDBLOCK`, Linux's other name for [`Errno::EAGAIN`].
+    pub const EWOULDBLOCK: Errno = Errno(e::EWOULDBLOCK as u16);
+    /// `EDEADLOCK`, Linux's other name for [`Errno::EDEADLK`].
+    pub const EDEADLOCK: Errno = Errno(e::EDEADLOCK as u16);
+    /// `ENOTSUP`, which glibc and musl define as [`Errno::EOPNOTSUPP`].
+    pub const ENOTSUP: Errno = Errno::EOPNOTSUPP;
+}
 
 impl Errno {
     /// Linux's "restart the syscall if the handler has SA_RESTART" code (kernel-internal, never
@@ -85,6 +215,21 @@ mod tests {
     #[test]
     fn syscall_return_is_negated() {
         assert_eq!(Errno::ENOENT.as_syscall_return() as isize, -2);
+    }
+
+    #[test]
+    fn every_linux_errno_has_a_name() {
+        for number in 1..=133 {
+            if number == 41 || number == 58 {
+                continue; // Unused in Linux's numbering.
+            }
+            assert!(Errno(number).name().is_some(), "errno {number}");
+        }
+        assert_eq!(Errno::ELIBBAD.0, 80);
+        assert_eq!(Errno::EWOULDBLOCK, Errno::EAGAIN);
+        assert_eq!(Errno::EAGAIN.name(), Some("EAGAIN"));
+        assert_eq!(Errno::EDEADLK.name(), Some("EDEADLK"));
+        assert_eq!(Errno::EHWPOISON.0, 133);
     }
 
     #[test]
