@@ -1,0 +1,144 @@
+//! Segment descriptors, the task-state segment and the per-CPU area that GS points at.
+//!
+//! The selector values are Linux's, because user space can observe them (signal frames record
+//! `cs`/`ss`, and some programs compare them): kernel code 0x10, kernel data 0x18, 32-bit user
+//! code 0x23, user data 0x2b, 64-bit user code 0x33, TSS at 0x40. `syscall`/`sysret` rely on
+//! this order (see `STAR` in `syscall.rs`).
+
+use core::mem::size_of;
+
+pub const KERNEL_CS: u16 = 0x10;
+pub const KERNEL_DS: u16 = 0x18;
+pub const USER32_CS: u16 = 0x23;
+pub const USER_DS: u16 = 0x2b;
+pub const USER_CS: u16 = 0x33;
+const TSS_SELECTOR: u16 = 0x40;
+
+const TRAP_STACK_SIZE: usize = 16 * 1024;
+const DOUBLE_FAULT_STACK_SIZE: usize = 16 * 1024;
+
+/// The 64-bit task-state segment (Intel SDM vol. 3, 8.7).
+#[repr(C, packed(4))]
+struct TaskStateSegment {
+    reserved0: u32,
+    rsp: [u64; 3],
+    reserved1: u64,
+    ist: [u64; 7],
+    reserved2: u64,
+    reserved3: u16,
+    io_map_base: u16,
+}
+
+/// Per-CPU data. The assembly entry paths reach the first fields through `gs:OFFSET`, so the
+/// layout is fixed (`repr(C)`) and the offsets are exported as constants below.
+#[repr(C, align(64))]
+pub(crate) struct PerCpu {
+    /// The user stack pointer, parked here by the syscall entry before switching stacks.
+    pub user_rsp_scratch: u64,
+    /// The kernel stack pointer of the task that entered user mode (`enter_user` saved it).
+    pub kernel_rsp: u64,
+    /// The `UserContext` that user registers are saved into on the next kernel entry.
+    pub user_context: u64,
+    /// The FPU state owner: address of the `UserContext` whose registers are live in the FPU.
+    pub fpu_owner: u64,
+    /// The FS base currently loaded in the MSR (avoids a wrmsr per entry).
+    pub loaded_fs_base: u64,
+    tss: TaskStateSegment,
+    gdt: [u64; 10],
+}
+
+pub(crate) const PERCPU_USER_RSP: usize = 0;
+pub(crate) const PERCPU_KERNEL_RSP: usize = 8;
+pub(crate) const PERCPU_USER_CONTEXT: usize = 16;
+
+#[repr(C, align(4096))]
+struct Stack<const N: usize>([u8; N]);
+
+static mut TRAP_STACK: Stack<TRAP_STACK_SIZE> = Stack([0; TRAP_STACK_SIZE]);
+static mut DOUBLE_FAULT_STACK: Stack<DOUBLE_FAULT_STACK_SIZE> = Stack([0; DOUBLE_FAULT_STACK_SIZE]);
+
+/// The boot CPU's area. Only one CPU runs today; the layout is per CPU so that SMP adds an array.
+pub(crate) static mut BOOT_CPU: PerCpu = PerCpu {
+    user_rsp_scratch: 0,
+    kernel_rsp: 0,
+    user_context: 0,
+    fpu_owner: 0,
+    loaded_fs_base: 0,
+    tss: TaskStateSegment {
+        reserved0: 0,
+        rsp: [0; 3],
+        reserved1: 0,
+        ist: [0; 7],
+        reserved2: 0,
+        reserved3: 0,
+        io_map_base: size_of::<TaskStateSegment>() as u16,
+    },
+    gdt: [0; 10],
+};
+
+#[repr(C, packed)]
+struct DescriptorPointer {
+    limit: u16,
+    base: u64,
+}
+
+fn code_or_data(access: u8, flags: u8) -> u64 {
+    (u64::from(flags) << 52) | (u64::from(access) << 40) | 0x0000_0000_0000_ffff | (0xf << 48)
+}
+
+/// Loads the GDT and TSS and points GS at the per-CPU area. Runs once on the boot CPU.
+pub(crate) fn init() {
+    let percpu = &raw mut BOOT_CPU;
+    // SAFETY: runs once, on one CPU, before interrupts are enabled or any other code reads the
+    // per-CPU area; the raw pointers come from statics, so they are valid and aligned.
+    unsafe {
+        let trap_top = (&raw mut TRAP_STACK) as u64 + TRAP_STACK_SIZE as u64;
+        let df_top = (&raw mut DOUBLE_FAULT_STACK) as u64 + DOUBLE_FAULT_STACK_SIZE as u64;
+        (*percpu).tss.rsp[0] = trap_top;
+        (*percpu).tss.ist[0] = df_top;
+
+        let tss_base = (&raw const (*percpu).tss) as u64;
+        let tss_limit = (size_of::<TaskStateSegment>() - 1) as u64;
+        let gdt = &mut (*percpu).gdt;
+        gdt[0] = 0;
+        gdt[1] = code_or_data(0x9a, 0xc); // 0x08: 32-bit kernel code (unused, as Linux)
+        gdt[2] = code_or_data(0x9a, 0xa); // 0x10: kernel code, long mode
+        gdt[3] = code_or_data(0x92, 0xc); // 0x18: kernel data
+        gdt[4] = code_or_data(0xfa, 0xc); // 0x23: 32-bit user code
+        gdt[5] = code_or_data(0xf2, 0xc); // 0x2b: user data
+        gdt[6] = code_or_data(0xfa, 0xa); // 0x33: user code, long mode
+        gdt[7] = 0;
+        gdt[8] = (tss_limit & 0xffff)
+            | ((tss_base & 0xff_ffff) << 16)
+            | (0x89 << 40)
+            | (((tss_limit >> 16) & 0xf) << 48)
+            | (((tss_base >> 24) & 0xff) << 56);
+        gdt[9] = tss_base >> 32;
+
+        let pointer = DescriptorPointer { limit: (size_of::<[u64; 10]>() - 1) as u16, base: gdt.as_ptr() as u64 };
+        core::arch::asm!(
+            "lgdt [{ptr}]",
+            "push {cs}",
+            "lea {tmp}, [rip + 2f]",
+            "push {tmp}",
+            "retfq",
+            "2:",
+            "mov ds, {ds:x}",
+            "mov es, {ds:x}",
+            "mov ss, {ds:x}",
+            "ltr {tss:x}",
+            ptr = in(reg) &pointer,
+            cs = in(reg) u64::from(KERNEL_CS),
+            tmp = out(reg) _,
+            ds = in(reg) u64::from(KERNEL_DS),
+            tss = in(reg) u64::from(TSS_SELECTOR),
+        );
+        super::cpu::write_msr(super::cpu::MSR_GS_BASE, percpu as u64);
+        super::cpu::write_msr(super::cpu::MSR_KERNEL_GS_BASE, 0);
+    }
+}
+
+/// The per-CPU area of the running CPU.
+pub(crate) fn this_cpu() -> *mut PerCpu {
+    &raw mut BOOT_CPU
+}

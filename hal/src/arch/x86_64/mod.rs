@@ -1,0 +1,14 @@
+//! x86-64 support: the only architecture Ferrux runs on today.
+
+pub mod apic;
+pub mod boot;
+pub mod cpu;
+pub mod fpu;
+pub mod gdt;
+pub(crate) mod io;
+pub mod pit;
+pub mod power;
+pub mod rtc;
+pub mod serial;
+pub mod trap;
+pub mod user;

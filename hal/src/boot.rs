@@ -1,0 +1,236 @@
+//! From the PVH trampoline to the kernel's `main`: reading the boot information, bringing up the
+//! CPU, memory and timer, and calling the kernel on its own stack.
+//!
+//! The boot information is Xen's `hvm_start_info` (version 1: command line, modules, memory map);
+//! the first module is the initrd, as QEMU's `-initrd` passes it.
+
+use crate::arch::x86_64::{apic, cpu, fpu, gdt, serial, trap, user};
+use crate::mm::{PAGE_SIZE, frame, heap, kernel_space, kstack::KernelStack, phys_to_virt};
+use crate::usercopy::SMAP_ENABLED;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+
+const START_INFO_MAGIC: u32 = 0x336e_c578;
+const MEMMAP_TYPE_RAM: u32 = 1;
+const MAX_MEMORY_REGIONS: usize = 128;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct StartInfo {
+    magic: u32,
+    version: u32,
+    flags: u32,
+    nr_modules: u32,
+    modlist_paddr: u64,
+    cmdline_paddr: u64,
+    rsdp_paddr: u64,
+    memmap_paddr: u64,
+    memmap_entries: u32,
+    reserved: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ModlistEntry {
+    paddr: u64,
+    size: u64,
+    cmdline_paddr: u64,
+    reserved: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct MemmapEntry {
+    addr: u64,
+    size: u64,
+    kind: u32,
+    reserved: u32,
+}
+
+/// The initial RAM disk, as loaded by the boot loader. Its memory returns to the frame allocator
+/// when this value is dropped (Linux frees the initrd after unpacking it, too).
+pub struct Initrd {
+    paddr: u64,
+    len: usize,
+}
+
+impl Initrd {
+    /// The image bytes.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the range was excluded from the frame allocator at boot and is not written by
+        // anyone; it stays valid until `self` is dropped, which ends the borrow.
+        unsafe { core::slice::from_raw_parts(phys_to_virt(self.paddr) as *const u8, self.len) }
+    }
+}
+
+impl Drop for Initrd {
+    fn drop(&mut self) {
+        frame::add_region(self.paddr, self.paddr + self.len as u64);
+    }
+}
+
+/// What the boot loader told the kernel.
+pub struct BootInfo {
+    /// The kernel command line (`-append`).
+    pub command_line: String,
+    /// The initrd (`-initrd`), if any.
+    pub initrd: Option<Initrd>,
+    /// Usable RAM in bytes.
+    pub ram_bytes: u64,
+    /// CPU features found at boot.
+    pub cpu_features: cpu::CpuFeatures,
+    /// ACPI RSDP physical address, if the loader gave one.
+    pub acpi_rsdp: Option<u64>,
+}
+
+static BOOT_INFO: Mutex<Option<BootInfo>> = Mutex::new(None);
+
+unsafe extern "Rust" {
+    /// The kernel's entry point, defined by [`crate::entry_point!`].
+    fn __ferrux_kernel_main(info: BootInfo) -> !;
+}
+
+fn read_phys<T: Copy>(paddr: u64) -> T {
+    // SAFETY: the boot tables map the first 4 GiB at the direct-map base, where QEMU put the
+    // start info; `T` is a plain C struct, read unaligned to be safe against odd placements.
+    unsafe { core::ptr::read_unaligned(phys_to_virt(paddr) as *const T) }
+}
+
+fn read_command_line(paddr: u64) -> ([u8; 4096], usize) {
+    let mut buffer = [0u8; 4096];
+    let mut len = 0;
+    if paddr != 0 {
+        while len < buffer.len() - 1 {
+            let byte: u8 = read_phys(paddr + len as u64);
+            if byte == 0 {
+                break;
+            }
+            buffer[len] = byte;
+            len += 1;
+        }
+    }
+    (buffer, len)
+}
+
+/// Subtracts `hole` from each range in `ranges`.
+fn subtract(ranges: &mut Vec<(u64, u64)>, hole: (u64, u64)) {
+    let mut result = Vec::new();
+    for &(start, end) in ranges.iter() {
+        if hole.1 <= start || end <= hole.0 {
+            result.push((start, end));
+            continue;
+        }
+        if start < hole.0 {
+            result.push((start, hole.0));
+        }
+        if hole.1 < end {
+            result.push((hole.1, end));
+        }
+    }
+    *ranges = result;
+}
+
+/// Called by the trampoline on the boot stack with the start-info physical address.
+pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
+    serial::init();
+    let info: StartInfo = read_phys(start_info_paddr);
+    if info.magic != START_INFO_MAGIC {
+        serial::write_bytes(b"ferrux: no PVH start info; boot with a PVH loader (qemu -kernel)\n");
+        cpu::halt_forever();
+    }
+    let (command_line, command_line_len) = read_command_line(info.cmdline_paddr);
+    let mut regions = [(0u64, 0u64); MAX_MEMORY_REGIONS];
+    let mut region_count = 0;
+    if info.version >= 1 {
+        for i in 0..info.memmap_entries.min(MAX_MEMORY_REGIONS as u32) as u64 {
+            let entry: MemmapEntry = read_phys(info.memmap_paddr + i * 24);
+            if entry.kind == MEMMAP_TYPE_RAM {
+                regions[region_count] = (entry.addr, entry.addr + entry.size);
+                region_count += 1;
+            }
+        }
+    }
+    let initrd = (info.nr_modules > 0).then(|| read_phys::<ModlistEntry>(info.modlist_paddr)).filter(|m| m.size > 0);
+
+    heap::init_bootstrap();
+    let ram: Vec<(u64, u64)> = regions[..region_count].to_vec();
+    let mut usable = ram.clone();
+    let (_, image_end) = kernel_space::image_physical_range();
+    subtract(&mut usable, (0, image_end));
+    if let Some(module) = initrd {
+        let start = module.paddr & !(PAGE_SIZE as u64 - 1);
+        subtract(&mut usable, (start, module.paddr + module.size));
+    }
+    for &(start, end) in &usable {
+        frame::add_region(start, end);
+    }
+    let ram_bytes: u64 = ram.iter().map(|&(start, end)| end - start).sum();
+
+    kernel_space::init(&ram);
+    give_heap_its_share(ram_bytes);
+    frame::init_metadata(ram.iter().map(|&(_, end)| end).max().unwrap_or(0));
+
+    let features = cpu::detect_features();
+    gdt::init();
+    trap::init();
+    user::init_syscall();
+    fpu::init(features.has_xsave);
+    enable_protection(&features);
+    apic::init();
+    crate::time::init();
+
+    let command_line = String::from_utf8_lossy(&command_line[..command_line_len]).into_owned();
+    let initrd = initrd.map(|module| Initrd { paddr: module.paddr, len: module.size as usize });
+    let acpi_rsdp = (info.rsdp_paddr != 0).then_some(info.rsdp_paddr);
+    *BOOT_INFO.lock() = Some(BootInfo { command_line, initrd, ram_bytes, cpu_features: features, acpi_rsdp });
+
+    let stack = KernelStack::try_new().unwrap_or_else(|_| panic!("no memory for the first kernel stack"));
+    stack.run_on(call_kernel_main, 0)
+}
+
+/// Moves a quarter of RAM (at most 256 MiB, at least the 4 MiB bootstrap) into the kernel heap.
+fn give_heap_its_share(ram_bytes: u64) {
+    let mut pages = ((ram_bytes / 4).min(256 << 20) as usize / PAGE_SIZE).next_power_of_two() / 2;
+    while pages >= 256 {
+        if let Some(paddr) = frame::alloc_contiguous(pages) {
+            heap::add_physical(paddr, pages * PAGE_SIZE);
+            return;
+        }
+        pages /= 2;
+    }
+}
+
+fn enable_protection(features: &cpu::CpuFeatures) {
+    let mut cr4 = cpu::read_cr4();
+    if features.has_smep {
+        cr4 |= 1 << 20;
+    }
+    if features.has_smap {
+        cr4 |= 1 << 21;
+        SMAP_ENABLED.store(true, Ordering::Relaxed);
+    }
+    // SAFETY: SMEP and SMAP only restrict the kernel's access to user pages, and every such
+    // access goes through `usercopy`, which opens the SMAP window.
+    unsafe { cpu::write_cr4(cr4) };
+}
+
+extern "C" fn call_kernel_main(_: usize) -> ! {
+    let info = BOOT_INFO.lock().take().unwrap_or_else(|| panic!("boot info missing"));
+    // SAFETY: `__ferrux_kernel_main` is defined by the kernel through `entry_point!` with exactly
+    // this signature; the linker fails if it is missing.
+    unsafe { __ferrux_kernel_main(info) }
+}
+
+/// Declares the kernel's entry point: `hal::entry_point!(main)` with `fn main(BootInfo) -> !`.
+#[macro_export]
+macro_rules! entry_point {
+    ($main:path) => {
+        #[unsafe(export_name = "__ferrux_kernel_main")]
+        fn __ferrux_kernel_main_shim(info: $crate::BootInfo) -> ! {
+            let main: fn($crate::BootInfo) -> ! = $main;
+            main(info)
+        }
+    };
+}

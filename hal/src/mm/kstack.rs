@@ -1,0 +1,79 @@
+//! Kernel stacks in the kernel-virtual area, each with an unmapped guard page below it so that
+//! an overflow faults (and is reported through the double-fault stack) instead of corrupting
+//! whatever lies below.
+
+use super::page_table::{NO_EXECUTE, WRITABLE};
+use super::{PAGE_SIZE, frame, kernel_space};
+use abi::Errno;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+/// Usable size of a kernel stack.
+pub const KERNEL_STACK_SIZE: usize = 32 * 1024;
+const SLOT_SIZE: u64 = (KERNEL_STACK_SIZE + PAGE_SIZE) as u64;
+
+/// Virtual slots of freed stacks, reused before the area grows.
+static FREE_SLOTS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// An owned kernel stack.
+pub struct KernelStack {
+    /// Start of the slot; the guard page is `[slot, slot + PAGE_SIZE)`.
+    slot: u64,
+}
+
+impl KernelStack {
+    /// Allocates and maps a stack, or `ENOMEM`.
+    pub fn try_new() -> Result<KernelStack, Errno> {
+        let slot = FREE_SLOTS.lock().pop().unwrap_or_else(|| kernel_space::reserve_virtual(SLOT_SIZE));
+        let stack = KernelStack { slot };
+        let mut vaddr = slot + PAGE_SIZE as u64;
+        while vaddr < slot + SLOT_SIZE {
+            let paddr = frame::alloc_contiguous(1).ok_or(Errno::ENOMEM)?;
+            if let Err(error) = kernel_space::map_kernel_page(vaddr, paddr, WRITABLE | NO_EXECUTE) {
+                frame::free_contiguous(paddr, 1);
+                return Err(error);
+            }
+            vaddr += PAGE_SIZE as u64;
+        }
+        Ok(stack)
+    }
+
+    /// The initial stack pointer (one past the highest byte).
+    pub fn top(&self) -> u64 {
+        self.slot + SLOT_SIZE
+    }
+
+    /// Switches this CPU to `self` and calls `entry(argument)`, never to return. The current
+    /// stack is abandoned (used once, to leave the boot stack).
+    pub fn run_on(self, entry: extern "C" fn(usize) -> !, argument: usize) -> ! {
+        let top = self.top();
+        core::mem::forget(self);
+        // SAFETY: `top` is the top of a mapped, exclusively owned stack (leaked above so it lives
+        // forever); `entry` never returns, so abandoning the old stack is fine.
+        unsafe {
+            core::arch::asm!(
+                "mov rsp, {top}",
+                "xor ebp, ebp",
+                "call {entry}",
+                "ud2",
+                top = in(reg) top,
+                entry = in(reg) entry,
+                in("rdi") argument,
+                options(noreturn),
+            )
+        }
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        let mut vaddr = self.slot + PAGE_SIZE as u64;
+        while vaddr < self.slot + SLOT_SIZE {
+            if let Some(paddr) = kernel_space::unmap_kernel_page(vaddr) {
+                frame::free_contiguous(paddr, 1);
+            }
+            vaddr += PAGE_SIZE as u64;
+        }
+        FREE_SLOTS.lock().push(self.slot);
+    }
+}
