@@ -99,6 +99,7 @@ impl BootOutcome {
         let ending = match self.init_exit() {
             Some(exit) => format!("{exit}"),
             None if self.is_kernel_bug() => "the kernel reported a bug (panic)".to_string(),
+            None if self.qemu_status.success() => "the guest powered off".to_string(),
             None => "init's end was not reported".to_string(),
         };
         format!("{ending}; QEMU {} after {seconds:.1} s", self.qemu_status)

@@ -244,12 +244,19 @@ fn print_log_tail(log_path: &PathBuf) {
                 log_path.display()
             );
             for line in &lines[start..] {
-                println!("    {}", line.trim_end_matches('\r'));
+                println!("    {}", printable(line));
             }
             println!("--- end of log ---");
         }
         Err(error) => println!("(cannot read {}: {error})", log_path.display()),
     }
+}
+
+/// `line` without terminal control characters (firmware clears the screen, for one).
+fn printable(line: &str) -> String {
+    line.chars()
+        .filter(|c| !c.is_control() || *c == '\t')
+        .collect()
 }
 
 #[cfg(test)]
@@ -273,6 +280,11 @@ mod tests {
         );
         assert_eq!(output.summary, Some((1, 1)));
         assert_eq!((output.passed_count(), output.failed_count()), (1, 1));
+    }
+
+    #[test]
+    fn log_lines_lose_control_characters() {
+        assert_eq!(printable("\x1bc\x1b[2Jok\tyes\r"), "c[2Jok\tyes");
     }
 
     #[test]
