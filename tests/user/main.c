@@ -65,8 +65,12 @@ static int selected(const struct h_test *t, int argc, char **argv)
 	return filters == 0;
 }
 
+/* The umask the program started with (init's comes from the kernel). */
+mode_t h_initial_umask;
+
 int main(int argc, char **argv)
 {
+	h_initial_umask = umask(022);
 	size_t count = __stop_h_tests - __start_h_tests;
 	static const struct h_test *tests[4096];
 	if (count > sizeof tests / sizeof tests[0])
