@@ -1,0 +1,188 @@
+//! Why a file is not a loadable ELF executable, and the errno Linux returns for each reason.
+
+use abi::Errno;
+use core::fmt;
+
+/// A file that cannot be executed as an x86-64 ELF program. `index` fields number program
+/// headers from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElfError {
+    /// The file is shorter than the 64-byte ELF header.
+    TooShort,
+    /// The file does not start with `\x7fELF`.
+    BadMagic,
+    /// `EI_CLASS` is not `ELFCLASS64`.
+    UnsupportedClass(u8),
+    /// `EI_DATA` is not `ELFDATA2LSB` (little-endian).
+    UnsupportedEncoding(u8),
+    /// `e_machine` is not `EM_X86_64`.
+    UnsupportedMachine(u16),
+    /// `e_type` is neither `ET_EXEC` nor `ET_DYN`.
+    UnsupportedType(u16),
+    /// `e_phentsize` is not the size of an ELF64 program header (56).
+    BadProgramHeaderSize(u16),
+    /// `e_phnum` is 0 or the program headers take more than a page.
+    BadProgramHeaderCount(u16),
+    /// The program header table extends past the end of the file.
+    ProgramHeadersOutsideFile,
+    /// The `PT_INTERP` path is shorter than 2 or longer than `PATH_MAX` bytes, or does not end with
+    /// a NUL.
+    BadInterpreterPath,
+    /// The `PT_INTERP` path extends past the end of the file.
+    InterpreterPathOutsideFile,
+    /// A `PT_LOAD` segment's file range extends past the end of the file.
+    SegmentOutsideFile {
+        /// Program header index.
+        index: usize,
+    },
+    /// A `PT_LOAD` segment has `p_filesz > p_memsz`.
+    FileSizeExceedsMemorySize {
+        /// Program header index.
+        index: usize,
+    },
+    /// A `PT_LOAD` segment's address and file offset differ modulo the page size, so it cannot
+    /// be mapped.
+    MisalignedSegment {
+        /// Program header index.
+        index: usize,
+    },
+    /// A `PT_LOAD` segment wraps around the address space or, for `ET_EXEC`, ends above the user
+    /// address space; or the segments of an `ET_DYN` file span more than it.
+    SegmentOutsideUserSpace {
+        /// Program header index.
+        index: usize,
+    },
+    /// The entry point of an `ET_EXEC` file is not in the user address space.
+    EntryOutsideUserSpace,
+    /// There is no `PT_LOAD` segment.
+    NoLoadSegment,
+    /// No memory for the plan.
+    OutOfMemory,
+}
+
+impl ElfError {
+    /// The errno Linux's `load_elf_binary` returns for this problem in the executable itself:
+    /// `ENOEXEC` for what is not a valid x86-64 ELF program (so that other binary formats can be
+    /// tried), `EIO` for headers that a short read cannot fetch, `EINVAL` for segments that cannot
+    /// be mapped, `ENOMEM` for memory exhaustion.
+    pub fn errno(self) -> Errno {
+        match self {
+            ElfError::TooShort
+            | ElfError::BadMagic
+            | ElfError::UnsupportedClass(_)
+            | ElfError::UnsupportedEncoding(_)
+            | ElfError::UnsupportedMachine(_)
+            | ElfError::UnsupportedType(_)
+            | ElfError::BadProgramHeaderSize(_)
+            | ElfError::BadProgramHeaderCount(_)
+            | ElfError::BadInterpreterPath
+            | ElfError::SegmentOutsideFile { .. }
+            | ElfError::NoLoadSegment => Errno::ENOEXEC,
+            ElfError::ProgramHeadersOutsideFile | ElfError::InterpreterPathOutsideFile => {
+                Errno::EIO
+            }
+            ElfError::FileSizeExceedsMemorySize { .. }
+            | ElfError::MisalignedSegment { .. }
+            | ElfError::SegmentOutsideUserSpace { .. }
+            | ElfError::EntryOutsideUserSpace => Errno::EINVAL,
+            ElfError::OutOfMemory => Errno::ENOMEM,
+        }
+    }
+
+    /// The errno for this problem in the program interpreter named by `PT_INTERP`: Linux reports
+    /// an interpreter that is not an x86-64 ELF file as `ELIBBAD`, one of the wrong type or with
+    /// unmappable segments as `EINVAL`.
+    pub fn interpreter_errno(self) -> Errno {
+        match self {
+            ElfError::TooShort
+            | ElfError::BadMagic
+            | ElfError::UnsupportedClass(_)
+            | ElfError::UnsupportedEncoding(_)
+            | ElfError::UnsupportedMachine(_)
+            | ElfError::BadProgramHeaderSize(_)
+            | ElfError::BadProgramHeaderCount(_)
+            | ElfError::NoLoadSegment
+            | ElfError::SegmentOutsideFile { .. } => Errno::ELIBBAD,
+            ElfError::UnsupportedType(_)
+            | ElfError::BadInterpreterPath
+            | ElfError::FileSizeExceedsMemorySize { .. }
+            | ElfError::MisalignedSegment { .. }
+            | ElfError::SegmentOutsideUserSpace { .. }
+            | ElfError::EntryOutsideUserSpace => Errno::EINVAL,
+            ElfError::ProgramHeadersOutsideFile | ElfError::InterpreterPathOutsideFile => {
+                Errno::EIO
+            }
+            ElfError::OutOfMemory => Errno::ENOMEM,
+        }
+    }
+}
+
+impl From<ElfError> for Errno {
+    fn from(error: ElfError) -> Errno {
+        error.errno()
+    }
+}
+
+impl fmt::Display for ElfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ElfError::TooShort => f.write_str("file shorter than an ELF header"),
+            ElfError::BadMagic => f.write_str("not an ELF file"),
+            ElfError::UnsupportedClass(class) => write!(f, "ELF class {class} is not ELF64"),
+            ElfError::UnsupportedEncoding(data) => {
+                write!(f, "ELF data encoding {data} is not little-endian")
+            }
+            ElfError::UnsupportedMachine(machine) => {
+                write!(f, "ELF machine {machine} is not x86-64")
+            }
+            ElfError::UnsupportedType(kind) => write!(f, "ELF type {kind} is not executable"),
+            ElfError::BadProgramHeaderSize(size) => write!(f, "program header size {size}"),
+            ElfError::BadProgramHeaderCount(count) => write!(f, "program header count {count}"),
+            ElfError::ProgramHeadersOutsideFile => f.write_str("program headers past end of file"),
+            ElfError::BadInterpreterPath => f.write_str("malformed PT_INTERP path"),
+            ElfError::InterpreterPathOutsideFile => f.write_str("PT_INTERP past end of file"),
+            ElfError::SegmentOutsideFile { index } => {
+                write!(f, "segment {index} extends past end of file")
+            }
+            ElfError::FileSizeExceedsMemorySize { index } => {
+                write!(f, "segment {index} has p_filesz > p_memsz")
+            }
+            ElfError::MisalignedSegment { index } => {
+                write!(
+                    f,
+                    "segment {index} address and offset differ modulo the page size"
+                )
+            }
+            ElfError::SegmentOutsideUserSpace { index } => {
+                write!(f, "segment {index} lies outside the user address space")
+            }
+            ElfError::EntryOutsideUserSpace => f.write_str("entry point outside user space"),
+            ElfError::NoLoadSegment => f.write_str("no PT_LOAD segment"),
+            ElfError::OutOfMemory => f.write_str("out of memory"),
+        }
+    }
+}
+
+impl core::error::Error for ElfError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errnos_follow_linux() {
+        assert_eq!(Errno::from(ElfError::BadMagic), Errno::ENOEXEC);
+        assert_eq!(Errno::from(ElfError::UnsupportedMachine(3)), Errno::ENOEXEC);
+        assert_eq!(Errno::from(ElfError::ProgramHeadersOutsideFile), Errno::EIO);
+        assert_eq!(
+            Errno::from(ElfError::FileSizeExceedsMemorySize { index: 0 }),
+            Errno::EINVAL
+        );
+        assert_eq!(ElfError::BadMagic.interpreter_errno(), Errno::ELIBBAD);
+        assert_eq!(
+            ElfError::UnsupportedType(1).interpreter_errno(),
+            Errno::EINVAL
+        );
+        assert_eq!(ElfError::OutOfMemory.errno(), Errno::ENOMEM);
+    }
+}

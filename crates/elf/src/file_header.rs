@@ -1,0 +1,86 @@
+//! The ELF64 file header (`Elf64_Ehdr`), checked as Linux's `load_elf_binary` checks it: the
+//! magic, ELF64 little-endian identification, `EM_X86_64`, and `ET_EXEC` or `ET_DYN`. Like Linux,
+//! `EI_VERSION`, `e_version` and the OS ABI byte are not checked.
+
+use linux_raw_sys::elf_uapi as uapi;
+
+use crate::ElfError;
+
+/// Size of `Elf64_Ehdr`.
+pub const FILE_HEADER_LEN: usize = 64;
+
+/// `ET_EXEC`.
+pub const ET_EXEC: u16 = uapi::ET_EXEC as u16;
+/// `ET_DYN`.
+pub const ET_DYN: u16 = uapi::ET_DYN as u16;
+
+/// The fields of the file header that loading needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileHeader {
+    pub kind: u16,
+    pub entry: u64,
+    pub phoff: u64,
+    pub phentsize: u16,
+    pub phnum: u16,
+}
+
+impl FileHeader {
+    /// Reads and checks the header at the start of `file`.
+    pub fn parse(file: &[u8]) -> Result<FileHeader, ElfError> {
+        let header = file.get(..FILE_HEADER_LEN).ok_or_else(|| {
+            // A short file without the magic is not ELF at all.
+            if file.len() >= 4 && file[..4] == uapi::ELFMAG[..4] {
+                ElfError::TooShort
+            } else {
+                ElfError::BadMagic
+            }
+        })?;
+        if header[..4] != uapi::ELFMAG[..4] {
+            return Err(ElfError::BadMagic);
+        }
+        let class = header[uapi::EI_CLASS as usize];
+        if u32::from(class) != uapi::ELFCLASS64 {
+            return Err(ElfError::UnsupportedClass(class));
+        }
+        let encoding = header[uapi::EI_DATA as usize];
+        if u32::from(encoding) != uapi::ELFDATA2LSB {
+            return Err(ElfError::UnsupportedEncoding(encoding));
+        }
+        let kind = read_u16(header, 16);
+        if kind != ET_EXEC && kind != ET_DYN {
+            return Err(ElfError::UnsupportedType(kind));
+        }
+        let machine = read_u16(header, 18);
+        if u32::from(machine) != uapi::EM_X86_64 {
+            return Err(ElfError::UnsupportedMachine(machine));
+        }
+        Ok(FileHeader {
+            kind,
+            entry: read_u64(header, 24),
+            phoff: read_u64(header, 32),
+            phentsize: read_u16(header, 54),
+            phnum: read_u16(header, 56),
+        })
+    }
+}
+
+/// The little-endian `u16` at `offset`; the caller has checked that it is in bounds.
+pub fn read_u16(bytes: &[u8], offset: usize) -> u16 {
+    let mut raw = [0; 2];
+    raw.copy_from_slice(&bytes[offset..offset + 2]);
+    u16::from_le_bytes(raw)
+}
+
+/// The little-endian `u32` at `offset`; the caller has checked that it is in bounds.
+pub fn read_u32(bytes: &[u8], offset: usize) -> u32 {
+    let mut raw = [0; 4];
+    raw.copy_from_slice(&bytes[offset..offset + 4]);
+    u32::from_le_bytes(raw)
+}
+
+/// The little-endian `u64` at `offset`; the caller has checked that it is in bounds.
+pub fn read_u64(bytes: &[u8], offset: usize) -> u64 {
+    let mut raw = [0; 8];
+    raw.copy_from_slice(&bytes[offset..offset + 8]);
+    u64::from_le_bytes(raw)
+}

@@ -1,0 +1,34 @@
+//! x86-64 ELF executables turned into a [`LoadPlan`] for `execve`, validated the way Linux's
+//! `fs/binfmt_elf.c` (`load_elf_binary`, `load_elf_phdrs`) validates them.
+//!
+//! [`parse`] reads the file header and program headers of an `ET_EXEC` or `ET_DYN` (PIE, static
+//! PIE or shared object such as the dynamic loader) file and returns the `PT_LOAD` segments with
+//! their protections, the entry point, the `AT_PHDR`/`AT_PHENT`/`AT_PHNUM` values for the
+//! auxiliary vector, the `PT_INTERP` path and whether `PT_GNU_STACK` asks for an executable stack.
+//! The kernel's exec code maps the plan; this crate reads bytes only and never touches memory
+//! maps. Errors are [`ElfError`]s that convert to the errno Linux returns.
+//!
+//! Not done: section headers and notes (`PT_GNU_PROPERTY`, x86 CET) are ignored; `PN_XNUM`
+//! (more than 65535 program headers) is rejected, as by Linux.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod error;
+mod file_header;
+mod plan;
+mod program_header;
+
+pub use error::ElfError;
+pub use plan::{ElfKind, LoadPlan, Segment, parse};
+
+/// The page size that segment file offsets and addresses must agree modulo (`ELF_MIN_ALIGN`).
+pub const PAGE_SIZE: u64 = 4096;
+
+/// The end of the user address space on x86-64 with four-level paging (`TASK_SIZE_MAX`):
+/// segments of an `ET_EXEC` file and its entry point must lie below it.
+pub const USER_ADDRESS_LIMIT: u64 = (1 << 47) - PAGE_SIZE;
+
+/// The longest `PT_INTERP` path Linux accepts, including its NUL (`PATH_MAX`).
+pub const INTERP_PATH_MAX: u64 = 4096;
