@@ -21,7 +21,7 @@ const METAPACKAGE: &str = "linux-image-cloud-amd64";
 
 /// Returns the path of Debian's cloud `vmlinuz`, downloading it on first use.
 pub fn kernel_image() -> Result<PathBuf> {
-    let cache = paths::cache_dir("linux")?;
+    let cache = paths::cache_dir("linux");
     let package = match image_package_name() {
         Ok(package) => package,
         Err(error) => {

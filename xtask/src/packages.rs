@@ -91,9 +91,16 @@ pub fn ensure(tools: &[Tool]) -> Result<()> {
     Ok(())
 }
 
+/// The options of every `apt-get install`: recommends would bring a desktop along with QEMU.
+const APT_INSTALL_ARGS: [&str; 3] = ["install", "-y", "--no-install-recommends"];
+
 /// `apt-get install -y PACKAGES` as root, with one `apt-get update` and a retry on failure.
 pub fn install(packages: &[&str]) -> Result<()> {
-    let command_text = format!("apt-get install -y {}", packages.join(" "));
+    let command_text = format!(
+        "apt-get {} {}",
+        APT_INSTALL_ARGS.join(" "),
+        packages.join(" ")
+    );
     if !process::is_root() {
         eprintln!("xtask: missing host packages; install them with:\n    sudo {command_text}");
         bail!("missing host packages: {}", packages.join(" "));
@@ -111,7 +118,7 @@ fn apt_get_install(packages: &[&str]) -> Result<()> {
     process::run(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "--no-install-recommends"])
+            .args(APT_INSTALL_ARGS)
             .args(packages),
     )
 }

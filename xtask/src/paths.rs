@@ -28,16 +28,15 @@ pub fn logs_dir() -> PathBuf {
     build_dir().join("logs")
 }
 
-/// `~/.cache/ferrux/<what>` (or under `$XDG_CACHE_HOME`).
-pub fn cache_dir(what: &str) -> Result<PathBuf> {
-    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let home = std::env::var_os("HOME").context("$HOME is not set")?;
-            PathBuf::from(home).join(".cache")
-        }
+/// `~/.cache/ferrux/<what>` (under `$XDG_CACHE_HOME` if set; `build/cache/` without `$HOME`).
+pub fn cache_dir(what: &str) -> PathBuf {
+    let non_empty = |name| std::env::var_os(name).filter(|value| !value.is_empty());
+    let base = match (non_empty("XDG_CACHE_HOME"), non_empty("HOME")) {
+        (Some(cache), _) => PathBuf::from(cache).join("ferrux"),
+        (None, Some(home)) => PathBuf::from(home).join(".cache").join("ferrux"),
+        (None, None) => build_dir().join("cache"),
     };
-    Ok(base.join("ferrux").join(what))
+    base.join(what)
 }
 
 /// Creates `dir` and its parents.
