@@ -33,7 +33,7 @@ pub struct ExtraFile {
 
 /// Writes the default image to `build/initramfs.cpio` (and `.cpio.gz`); returns the `.cpio`.
 pub fn write_default() -> Result<PathBuf> {
-    let archive = build_archive(&[])?;
+    let archive = build_archive(&read_busybox()?, &[])?;
     let path = paths::build_dir().join("initramfs.cpio");
     paths::write_atomically(&path, &archive)?;
     let gzipped_path = paths::build_dir().join("initramfs.cpio.gz");
@@ -43,14 +43,22 @@ pub fn write_default() -> Result<PathBuf> {
 
 /// Writes the default image plus `extra` files to `build/<name>.cpio`; returns its path.
 pub fn write_with_extras(name: &str, extra: &[ExtraFile]) -> Result<PathBuf> {
-    let archive = build_archive(extra)?;
+    let loaded: Vec<(&ExtraFile, Vec<u8>)> = extra
+        .iter()
+        .map(|file| Ok((file, read(&file.host_path)?)))
+        .collect::<Result<_>>()?;
+    let archive = build_archive(&read_busybox()?, &loaded)?;
     let path = paths::build_dir().join(format!("{name}.cpio"));
     paths::write_atomically(&path, &archive)?;
     Ok(path)
 }
 
-fn build_archive(extra: &[ExtraFile]) -> Result<Vec<u8>> {
-    let busybox = read(Path::new(packages::BUSYBOX))?;
+fn read_busybox() -> Result<Vec<u8>> {
+    read(Path::new(packages::BUSYBOX))
+}
+
+/// The newc archive of the default layout around `busybox`, plus `extra` files with their data.
+fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<u8>> {
     let mut writer = cpio::NewcWriter::new();
     for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
         writer
@@ -61,7 +69,7 @@ fn build_archive(extra: &[ExtraFile]) -> Result<Vec<u8>> {
         .add_dir("/tmp", 0o1777, ROOT_UID, ROOT_GID)
         .with_context(|| entry_error("/tmp"))?;
     writer
-        .add_file("/bin/busybox", 0o755, ROOT_UID, ROOT_GID, &busybox)
+        .add_file("/bin/busybox", 0o755, ROOT_UID, ROOT_GID, busybox)
         .with_context(|| entry_error("/bin/busybox"))?;
     writer
         .add_symlink("/bin/sh", "busybox")
@@ -86,10 +94,9 @@ fn build_archive(extra: &[ExtraFile]) -> Result<Vec<u8>> {
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())
             .with_context(|| entry_error(path))?;
     }
-    for file in extra {
-        let data = read(&file.host_path)?;
+    for (file, data) in extra {
         writer
-            .add_file(&file.image_path, file.mode, ROOT_UID, ROOT_GID, &data)
+            .add_file(&file.image_path, file.mode, ROOT_UID, ROOT_GID, data)
             .with_context(|| entry_error(&file.image_path))?;
     }
     Ok(writer.finish())
@@ -107,4 +114,47 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(data).context("gzip failed")?;
     encoder.finish().context("gzip failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cpio::FileType;
+
+    #[test]
+    fn default_layout_with_an_extra_file() {
+        let extra = ExtraFile {
+            image_path: "/bin/ferrux-tests".to_string(),
+            host_path: PathBuf::from("unused"),
+            mode: 0o755,
+        };
+        let archive = build_archive(b"BUSYBOX", &[(&extra, b"TESTS".to_vec())]).unwrap();
+        let entries: Vec<cpio::Entry> = cpio::entries(&archive).collect::<Result<_, _>>().unwrap();
+        let find = |name: &str| {
+            *entries
+                .iter()
+                .find(|entry| entry.name == name.as_bytes())
+                .unwrap_or_else(|| panic!("{name} missing"))
+        };
+
+        let tmp = find("/tmp");
+        assert_eq!(tmp.file_type(), FileType::Directory);
+        assert_eq!(tmp.permissions(), 0o1777);
+        let busybox = find("/bin/busybox");
+        assert_eq!(
+            (busybox.permissions(), busybox.data),
+            (0o755, &b"BUSYBOX"[..])
+        );
+        assert_eq!(find("/bin/sh").data, b"busybox");
+        let console = find("/dev/console");
+        assert_eq!(console.file_type(), FileType::CharDevice);
+        assert_eq!((console.rdev_major, console.rdev_minor), (5, 1));
+        let urandom = find("/dev/urandom");
+        assert_eq!((urandom.rdev_major, urandom.rdev_minor), (1, 9));
+        assert!(find("/etc/passwd").data.starts_with(b"root:x:0:0:"));
+        assert_eq!(find("/bin/ferrux-tests").data, b"TESTS");
+        for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
+            assert_eq!(find(dir).file_type(), FileType::Directory);
+        }
+    }
 }
