@@ -1,0 +1,179 @@
+//! Flags of `open`/`openat`/`openat2` ([`OpenFlags`]) and of the `*at` calls ([`AtFlags`]), and
+//! [`AT_FDCWD`], from `include/uapi/asm-generic/fcntl.h` and `include/uapi/linux/fcntl.h`.
+//!
+//! Unknown bits: `open` and `openat` ignore flag bits they do not know (Linux masks the argument
+//! with `VALID_OPEN_FLAGS`), so convert their argument with [`OpenFlags::from_open_arg`] (or
+//! `from_bits_retain` where the raw value must survive, for example to echo it back); `openat2`
+//! rejects unknown bits with `EINVAL`, so use `from_bits` there. The `*at` calls reject unknown
+//! `AT_*` bits with `EINVAL`, each accepting its own subset.
+
+use bitflags::bitflags;
+use linux_raw_sys::general as raw;
+
+/// The directory file descriptor that means "the current working directory".
+pub const AT_FDCWD: i32 = raw::AT_FDCWD;
+
+bitflags! {
+    /// `O_*` flags. The access mode (`O_RDONLY` = 0, `O_WRONLY`, `O_RDWR`) is read with
+    /// [`OpenFlags::access_mode`]. Multi-bit flags: `O_SYNC` includes `O_DSYNC`, `O_TMPFILE`
+    /// includes `O_DIRECTORY`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct OpenFlags: u32 {
+        /// Open for writing only.
+        const O_WRONLY = raw::O_WRONLY;
+        /// Open for reading and writing.
+        const O_RDWR = raw::O_RDWR;
+        /// Create the file if it does not exist.
+        const O_CREAT = raw::O_CREAT;
+        /// With `O_CREAT`, fail with `EEXIST` if it exists.
+        const O_EXCL = raw::O_EXCL;
+        /// Do not make a terminal the controlling terminal.
+        const O_NOCTTY = raw::O_NOCTTY;
+        /// Truncate a regular file to length 0.
+        const O_TRUNC = raw::O_TRUNC;
+        /// Every write appends.
+        const O_APPEND = raw::O_APPEND;
+        /// Non-blocking I/O (also `O_NDELAY`).
+        const O_NONBLOCK = raw::O_NONBLOCK;
+        /// Synchronised data writes.
+        const O_DSYNC = raw::O_DSYNC;
+        /// Signal-driven I/O (`FASYNC`).
+        const O_ASYNC = raw::FASYNC;
+        /// Direct I/O, bypassing the page cache.
+        const O_DIRECT = raw::O_DIRECT;
+        /// Large-file offsets (always set on 64-bit).
+        const O_LARGEFILE = raw::O_LARGEFILE;
+        /// Fail with `ENOTDIR` unless a directory.
+        const O_DIRECTORY = raw::O_DIRECTORY;
+        /// Fail with `ELOOP` if the last component is a symlink.
+        const O_NOFOLLOW = raw::O_NOFOLLOW;
+        /// Do not update the access time.
+        const O_NOATIME = raw::O_NOATIME;
+        /// Close on `execve`.
+        const O_CLOEXEC = raw::O_CLOEXEC;
+        /// Synchronised data and metadata writes (`__O_SYNC | O_DSYNC`).
+        const O_SYNC = raw::O_SYNC;
+        /// A location-only descriptor.
+        const O_PATH = raw::O_PATH;
+        /// An unnamed temporary file in the given directory (`__O_TMPFILE | O_DIRECTORY`).
+        const O_TMPFILE = raw::O_TMPFILE;
+    }
+}
+
+/// The access mode of an open file (`flags & O_ACCMODE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessMode {
+    /// `O_RDONLY`.
+    ReadOnly,
+    /// `O_WRONLY`.
+    WriteOnly,
+    /// `O_RDWR`.
+    ReadWrite,
+    /// The value 3: Linux opens for neither reading nor writing but checks both permissions
+    /// (used for `ioctl`-only access to devices).
+    NoReadWrite,
+}
+
+/// Mask of the access-mode bits.
+pub const O_ACCMODE: u32 = raw::O_ACCMODE;
+
+impl OpenFlags {
+    /// The flags of an `open`/`openat` argument with unknown bits dropped, as Linux's
+    /// `build_open_flags` does (`flags & VALID_OPEN_FLAGS`).
+    pub const fn from_open_arg(raw_flags: u32) -> OpenFlags {
+        OpenFlags::from_bits_truncate(raw_flags)
+    }
+
+    /// The access mode.
+    pub const fn access_mode(self) -> AccessMode {
+        match self.bits() & O_ACCMODE {
+            0 => AccessMode::ReadOnly,
+            1 => AccessMode::WriteOnly,
+            2 => AccessMode::ReadWrite,
+            _ => AccessMode::NoReadWrite,
+        }
+    }
+}
+
+bitflags! {
+    /// `AT_*` flags of `fstatat`, `statx`, `linkat`, `unlinkat`, `faccessat2`, `fchownat`,
+    /// `utimensat`, `execveat` and friends. `AT_EACCESS` (for `faccessat`) and `AT_REMOVEDIR`
+    /// (for `unlinkat`) share a bit; which one a bit means depends on the call.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct AtFlags: u32 {
+        /// Do not follow a final symlink.
+        const AT_SYMLINK_NOFOLLOW = raw::AT_SYMLINK_NOFOLLOW;
+        /// `unlinkat`: remove a directory.
+        const AT_REMOVEDIR = raw::AT_REMOVEDIR;
+        /// `faccessat`: check with the effective ids.
+        const AT_EACCESS = raw::AT_EACCESS;
+        /// `linkat`: follow a final symlink.
+        const AT_SYMLINK_FOLLOW = raw::AT_SYMLINK_FOLLOW;
+        /// Do not trigger an automount on the final component.
+        const AT_NO_AUTOMOUNT = raw::AT_NO_AUTOMOUNT;
+        /// An empty path means the directory descriptor itself.
+        const AT_EMPTY_PATH = raw::AT_EMPTY_PATH;
+        /// `statx`: force synchronisation with a remote server.
+        const AT_STATX_FORCE_SYNC = raw::AT_STATX_FORCE_SYNC;
+        /// `statx`: do not synchronise.
+        const AT_STATX_DONT_SYNC = raw::AT_STATX_DONT_SYNC;
+        /// `open_tree`, `mount_setattr`: apply to the whole subtree.
+        const AT_RECURSIVE = raw::AT_RECURSIVE;
+    }
+}
+
+impl AtFlags {
+    /// `statx`: the synchronisation-type bits.
+    pub const AT_STATX_SYNC_TYPE: u32 = raw::AT_STATX_SYNC_TYPE;
+    /// `statx`: do what `stat` does (the value 0 of the synchronisation type).
+    pub const AT_STATX_SYNC_AS_STAT: u32 = raw::AT_STATX_SYNC_AS_STAT;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_match_linux_x86_64() {
+        assert_eq!(OpenFlags::O_CREAT.bits(), 0o100);
+        assert_eq!(OpenFlags::O_DIRECTORY.bits(), 0o200000);
+        assert_eq!(OpenFlags::O_CLOEXEC.bits(), 0o2000000);
+        assert_eq!(OpenFlags::O_LARGEFILE.bits(), 0o100000);
+        assert_eq!(OpenFlags::O_ASYNC.bits(), 0o20000);
+        assert_eq!(OpenFlags::O_PATH.bits(), 0o10000000);
+        assert!(OpenFlags::O_SYNC.contains(OpenFlags::O_DSYNC));
+        assert!(OpenFlags::O_TMPFILE.contains(OpenFlags::O_DIRECTORY));
+        assert_eq!(AT_FDCWD, -100);
+        assert_eq!(AtFlags::AT_EMPTY_PATH.bits(), 0x1000);
+        assert_eq!(AtFlags::AT_REMOVEDIR, AtFlags::AT_EACCESS);
+        assert_eq!(AtFlags::AT_STATX_SYNC_TYPE, 0x6000);
+    }
+
+    #[test]
+    fn unknown_open_bits_are_dropped_like_linux() {
+        let raw_flags = raw::O_RDWR | raw::O_CREAT | (1 << 30) | 0o40;
+        let flags = OpenFlags::from_open_arg(raw_flags);
+        assert_eq!(flags, OpenFlags::O_RDWR | OpenFlags::O_CREAT);
+        assert_eq!(OpenFlags::from_bits_retain(raw_flags).bits(), raw_flags);
+        assert_eq!(OpenFlags::from_bits(raw_flags), None);
+        // The O_SYNC bit without O_DSYNC (__O_SYNC) is still a known bit.
+        assert_eq!(
+            OpenFlags::from_open_arg(raw::__O_SYNC).bits(),
+            raw::__O_SYNC
+        );
+    }
+
+    #[test]
+    fn access_modes() {
+        assert_eq!(OpenFlags::empty().access_mode(), AccessMode::ReadOnly);
+        assert_eq!(OpenFlags::O_WRONLY.access_mode(), AccessMode::WriteOnly);
+        assert_eq!(
+            (OpenFlags::O_RDWR | OpenFlags::O_APPEND).access_mode(),
+            AccessMode::ReadWrite
+        );
+        assert_eq!(
+            OpenFlags::from_open_arg(3).access_mode(),
+            AccessMode::NoReadWrite
+        );
+    }
+}

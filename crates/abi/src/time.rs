@@ -1,0 +1,164 @@
+//! Time structs: `struct timespec` (`__kernel_timespec`, 64-bit seconds), `struct timeval` and
+//! `struct timezone` (`include/uapi/linux/time.h`, `time_types.h`).
+
+use linux_raw_sys::general as raw;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+const MICROS_PER_SEC: i64 = 1_000_000;
+
+/// `struct timespec` / `struct __kernel_timespec`: seconds and nanoseconds.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Timespec {
+    /// Seconds.
+    pub tv_sec: i64,
+    /// Nanoseconds, `0..1_000_000_000` when valid.
+    pub tv_nsec: i64,
+}
+
+assert_same_layout!(Timespec, raw::__kernel_timespec, { tv_sec => tv_sec, tv_nsec => tv_nsec });
+assert_same_layout!(Timespec, raw::timespec, { tv_sec => tv_sec, tv_nsec => tv_nsec });
+
+impl Timespec {
+    /// The time `nanos` nanoseconds after the epoch (or any other origin).
+    pub const fn from_nanos(nanos: u64) -> Timespec {
+        Timespec {
+            tv_sec: (nanos / NANOS_PER_SEC as u64) as i64,
+            tv_nsec: (nanos % NANOS_PER_SEC as u64) as i64,
+        }
+    }
+
+    /// Whether `tv_nsec` is in range, as Linux's `timespec64_valid` requires (otherwise `EINVAL`);
+    /// negative seconds are allowed.
+    pub const fn is_valid(&self) -> bool {
+        self.tv_nsec >= 0 && self.tv_nsec < NANOS_PER_SEC
+    }
+
+    /// Total nanoseconds, or `None` if negative, invalid or too large for `u64`.
+    pub fn to_nanos(&self) -> Option<u64> {
+        if !self.is_valid() {
+            return None;
+        }
+        let seconds = u64::try_from(self.tv_sec).ok()?;
+        seconds
+            .checked_mul(NANOS_PER_SEC as u64)?
+            .checked_add(self.tv_nsec as u64)
+    }
+}
+
+/// `struct timeval`: seconds and microseconds.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Timeval {
+    /// Seconds.
+    pub tv_sec: i64,
+    /// Microseconds, `0..1_000_000` when valid.
+    pub tv_usec: i64,
+}
+
+assert_same_layout!(Timeval, raw::timeval, { tv_sec => tv_sec, tv_usec => tv_usec });
+assert_same_layout!(Timeval, raw::__kernel_old_timeval, { tv_sec => tv_sec, tv_usec => tv_usec });
+
+impl Timeval {
+    /// The time `nanos` nanoseconds after the origin, truncated to microseconds.
+    pub const fn from_nanos(nanos: u64) -> Timeval {
+        Timeval {
+            tv_sec: (nanos / NANOS_PER_SEC as u64) as i64,
+            tv_usec: ((nanos % NANOS_PER_SEC as u64) / 1000) as i64,
+        }
+    }
+
+    /// Whether `tv_usec` is in range (otherwise Linux returns `EINVAL`).
+    pub const fn is_valid(&self) -> bool {
+        self.tv_usec >= 0 && self.tv_usec < MICROS_PER_SEC
+    }
+}
+
+/// `struct timezone`, as `gettimeofday` and `settimeofday` use it.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Timezone {
+    /// Minutes west of Greenwich.
+    pub tz_minuteswest: i32,
+    /// Type of daylight-saving correction (obsolete, 0).
+    pub tz_dsttime: i32,
+}
+
+assert_same_layout!(Timezone, raw::timezone, {
+    tz_minuteswest => tz_minuteswest,
+    tz_dsttime => tz_dsttime,
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size_of::<Timespec>(), 16);
+        assert_eq!(size_of::<Timeval>(), 16);
+        assert_eq!(size_of::<Timezone>(), 8);
+    }
+
+    #[test]
+    fn nanosecond_conversions() {
+        let ts = Timespec::from_nanos(3_000_000_007);
+        assert_eq!(
+            ts,
+            Timespec {
+                tv_sec: 3,
+                tv_nsec: 7
+            }
+        );
+        assert_eq!(ts.to_nanos(), Some(3_000_000_007));
+        assert!(
+            !Timespec {
+                tv_sec: 0,
+                tv_nsec: 1_000_000_000
+            }
+            .is_valid()
+        );
+        assert_eq!(
+            Timespec {
+                tv_sec: -1,
+                tv_nsec: 0
+            }
+            .to_nanos(),
+            None
+        );
+        assert_eq!(
+            Timespec {
+                tv_sec: i64::MAX,
+                tv_nsec: 0
+            }
+            .to_nanos(),
+            None
+        );
+        assert_eq!(
+            Timeval::from_nanos(1_500_000_999),
+            Timeval {
+                tv_sec: 1,
+                tv_usec: 500_000
+            }
+        );
+    }
+
+    #[test]
+    fn bytes_are_little_endian_fields() {
+        let ts = Timespec {
+            tv_sec: 1,
+            tv_nsec: 2,
+        };
+        let bytes = ts.as_bytes();
+        assert_eq!(bytes[0], 1);
+        assert_eq!(bytes[8], 2);
+        assert_eq!(Timespec::read_from_bytes(bytes), Ok(ts));
+    }
+}
