@@ -9,6 +9,28 @@
 //! `xtask` uses it to make initramfs images). The record layout is described in the kernel's
 //! `Documentation/driver-api/early-userspace/buffer-format.rst` and in `man 5 cpio`.
 //!
+//! ```
+//! let mut writer = cpio::NewcWriter::new();
+//! writer.add_dir("bin", 0o755, 0, 0)?;
+//! writer.add_file("bin/hello", 0o755, 0, 0, b"#!/bin/sh\necho hello\n")?;
+//! writer.add_symlink("init", "bin/hello")?;
+//! let image = writer.finish();
+//!
+//! let names: Vec<&[u8]> = cpio::entries(&image)
+//!     .map(|entry| entry.map(|entry| entry.name))
+//!     .collect::<Result<_, _>>()?;
+//! assert_eq!(names, [&b"bin"[..], b"bin/hello", b"init"]);
+//!
+//! let mut created = 0;
+//! cpio::initramfs::unpack(&image, |item| {
+//!     assert!(item.hard_link_to.is_none());
+//!     created += 1;
+//!     Ok::<(), core::convert::Infallible>(())
+//! })?;
+//! assert_eq!(created, 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Not done: the old binary and `odc` (`070707`) formats, which Linux rejects too, and compression
 //! methods other than gzip (reported as [`initramfs::UnpackError::UnsupportedCompression`]).
 #![no_std]

@@ -8,6 +8,21 @@
 //! The kernel's exec code maps the plan; this crate reads bytes only and never touches memory
 //! maps. Errors are [`ElfError`]s that convert to the errno Linux returns.
 //!
+//! ```
+//! # let file: Vec<u8> = std::fs::read("/bin/ls").unwrap_or_default();
+//! match elfload::parse(&file) {
+//!     Ok(plan) => {
+//!         for segment in &plan.segments {
+//!             // Map segment.filesz bytes of the file at segment.file_offset to
+//!             // segment.vaddr (+ load bias for ElfKind::Dyn), zero up to segment.memsz.
+//!             assert!(segment.filesz <= segment.memsz);
+//!         }
+//!     }
+//!     // execve returns this errno (ENOEXEC lets the caller try #! scripts).
+//!     Err(error) => assert_ne!(abi::Errno::from(error).0, 0),
+//! }
+//! ```
+//!
 //! Not done: section headers and notes (`PT_GNU_PROPERTY`, x86 CET) are ignored; `PN_XNUM`
 //! (more than 65535 program headers) is rejected, as by Linux.
 #![no_std]
