@@ -1,0 +1,227 @@
+/*
+ * Suite mmap: mmap(2), munmap(2), mprotect(2) on anonymous private memory.
+ *
+ * Guards Linux's mm/mmap.c (do_mmap: length 0 or an unaligned offset/
+ * MAP_FIXED address is EINVAL, neither MAP_PRIVATE nor MAP_SHARED is EINVAL,
+ * a file mapping with fd -1 is EBADF, the fd of an anonymous mapping is
+ * ignored, impossible lengths are ENOMEM, MAP_FIXED replaces what was there,
+ * MAP_FIXED_NOREPLACE refuses with EEXIST; __do_munmap: unaligned address or
+ * length 0 is EINVAL, unmapping nothing succeeds, a middle unmap splits the
+ * mapping) and mm/mprotect.c (unaligned start EINVAL, unknown prot bits
+ * EINVAL, unmapped range ENOMEM, length 0 succeeds).  Anonymous pages read
+ * as zeros.  Writes to read-only pages are not tested: they need signals.
+ * Man pages mmap(2), mprotect(2).
+ */
+#include "harness.h"
+
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define PG 4096UL
+
+static void *anon(void *addr, size_t len, int prot, int extra)
+{
+	return mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+}
+
+/* Raw syscalls for error paths: musl checks or rounds some arguments itself. */
+static long raw_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+{
+	return syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+static long raw_anon(void *addr, size_t len, int prot, int extra)
+{
+	return raw_mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+}
+static long raw_munmap(void *addr, size_t len)
+{
+	return syscall(SYS_munmap, addr, len);
+}
+static long raw_mprotect(void *addr, size_t len, int prot)
+{
+	return syscall(SYS_mprotect, addr, len, prot);
+}
+
+static void expect_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			FAIL("byte %zu at %p is %#x, expected 0", i, (void *)(c + i), c[i]);
+}
+
+TEST(mmap, anonymous_zero_and_writable)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_EQ((uintptr_t)p % PG, 0);
+	expect_zero(p, 4 * PG);
+	for (size_t i = 0; i < 4 * PG; i += 512)
+		p[i] = (unsigned char)(i / 512 + 1);
+	for (size_t i = 0; i < 4 * PG; i += 512)
+		EXPECT_EQ(p[i], (unsigned char)(i / 512 + 1));
+	EXPECT_OK(munmap(p, 4 * PG));
+}
+
+TEST(mmap, unaligned_length_rounds_up)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 5000, PROT_READ | PROT_WRITE, 0));
+	/* The whole second page is mapped. */
+	p[2 * PG - 1] = 1;
+	EXPECT_EQ(p[2 * PG - 1], 1);
+	EXPECT_OK(munmap(p, 5000));
+}
+
+TEST(mmap, large_lazy_mapping)
+{
+	size_t len = 256UL << 20;
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, len, PROT_READ | PROT_WRITE, 0));
+	p[0] = 1;
+	p[len / 2] = 2;
+	p[len - 1] = 3;
+	EXPECT_EQ(p[0] + p[len / 2] + p[len - 1], 6);
+	EXPECT_EQ(p[len / 4], 0);
+	EXPECT_OK(munmap(p, len));
+}
+
+TEST(mmap, map_fixed_replaces)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0));
+	memset(p, 0x11, 4 * PG);
+	void *q = (void *)EXPECT_OK(anon(p + PG, 2 * PG, PROT_READ | PROT_WRITE, MAP_FIXED));
+	EXPECT_EQX((uintptr_t)q, (uintptr_t)(p + PG));
+	expect_zero(p + PG, 2 * PG);
+	EXPECT_EQ(p[0], 0x11);
+	EXPECT_EQ(p[PG - 1], 0x11);
+	EXPECT_EQ(p[3 * PG], 0x11);
+	EXPECT_OK(munmap(p, 4 * PG));
+}
+
+TEST(mmap, map_fixed_noreplace)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 3 * PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_ERRNO(anon(p + PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE), EEXIST);
+	EXPECT_OK(munmap(p + PG, PG));
+	void *q = (void *)EXPECT_OK(anon(p + PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE));
+	EXPECT_EQX((uintptr_t)q, (uintptr_t)(p + PG));
+	EXPECT_OK(munmap(p, 3 * PG));
+}
+
+TEST(mmap, hint_is_page_aligned)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_OK(munmap(p, PG));
+	/* An unaligned hint without MAP_FIXED is not an error. */
+	unsigned char *q = (void *)EXPECT_OK(anon(p + 5, PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_EQ((uintptr_t)q % PG, 0);
+	EXPECT_OK(munmap(q, PG));
+}
+
+TEST(mmap, einval)
+{
+	EXPECT_ERRNO(raw_anon(NULL, 0, PROT_READ, 0), EINVAL);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);
+	EXPECT_ERRNO(raw_anon(H_BAD_PTR, PG, PROT_READ, MAP_FIXED), EINVAL);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 100), EINVAL);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_ANONYMOUS | 0x0f /* bad type */, -1, 0), EINVAL);
+}
+
+TEST(mmap, file_mapping_bad_fd)
+{
+	/* Without MAP_ANONYMOUS the fd is looked up first. */
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, -1, 0), EBADF);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 777, 0), EBADF);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, 0x0f, -1, 0), EBADF);
+}
+
+TEST(mmap, anonymous_ignores_fd)
+{
+	void *p = (void *)EXPECT_OK(syscall(SYS_mmap, 0, PG, PROT_READ | PROT_WRITE,
+					    MAP_PRIVATE | MAP_ANONYMOUS, 777, 0));
+	expect_zero(p, PG);
+	EXPECT_OK(munmap(p, PG));
+}
+
+TEST(mmap, enomem)
+{
+	EXPECT_ERRNO(raw_anon(NULL, (size_t)-1, PROT_READ, 0), ENOMEM);
+	EXPECT_ERRNO(raw_anon(NULL, (size_t)-PG, PROT_READ, 0), ENOMEM);
+	EXPECT_ERRNO(raw_anon(NULL, 1UL << 57, PROT_READ, 0), ENOMEM);
+}
+
+TEST(mmap, munmap_errors)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 2 * PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_ERRNO(raw_munmap(p + 1, PG), EINVAL);
+	EXPECT_ERRNO(raw_munmap(p, 0), EINVAL);
+	EXPECT_ERRNO(raw_munmap((void *)0xffff800000000000UL, PG), EINVAL);
+	EXPECT_OK(munmap(p, 2 * PG));
+	/* Nothing mapped there any more: still success. */
+	EXPECT_OK(munmap(p, 2 * PG));
+}
+
+TEST(mmap, munmap_middle_splits)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 3 * PG, PROT_READ | PROT_WRITE, 0));
+	p[0] = 1;
+	p[2 * PG] = 3;
+	EXPECT_OK(munmap(p + PG, PG));
+	EXPECT_EQ(p[0], 1);
+	EXPECT_EQ(p[2 * PG], 3);
+	p[PG - 1] = 4;
+	p[3 * PG - 1] = 5;
+	EXPECT_EQ(p[PG - 1] + p[3 * PG - 1], 9);
+	/* mprotect over the hole fails. */
+	EXPECT_ERRNO(raw_mprotect(p, 3 * PG, PROT_READ), ENOMEM);
+	EXPECT_OK(munmap(p, 3 * PG));
+}
+
+TEST(mmap, mprotect_read_only_still_readable)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 2 * PG, PROT_READ | PROT_WRITE, 0));
+	p[10] = 42;
+	EXPECT_OK(mprotect(p, PG, PROT_READ));
+	EXPECT_EQ(((volatile unsigned char *)p)[10], 42);
+	/* The second page is still writable. */
+	p[PG + 10] = 43;
+	EXPECT_EQ(p[PG + 10], 43);
+	EXPECT_OK(mprotect(p, PG, PROT_READ | PROT_WRITE));
+	p[11] = 44;
+	EXPECT_EQ(p[11], 44);
+	EXPECT_OK(munmap(p, 2 * PG));
+}
+
+TEST(mmap, prot_none_then_enable)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, PG, PROT_NONE, 0));
+	EXPECT_OK(mprotect(p, PG, PROT_READ | PROT_WRITE));
+	expect_zero(p, PG);
+	p[0] = 9;
+	EXPECT_EQ(p[0], 9);
+	EXPECT_OK(munmap(p, PG));
+}
+
+TEST(mmap, mprotect_errors)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 2 * PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_ERRNO(raw_mprotect(p + 1, PG, PROT_READ), EINVAL);
+	EXPECT_ERRNO(raw_mprotect(p, PG, 0x10), EINVAL);
+	EXPECT_ERRNO(raw_mprotect(p, PG, -1), EINVAL);
+	EXPECT_OK(raw_mprotect(p, 0, PROT_READ));
+	EXPECT_OK(munmap(p, 2 * PG));
+	EXPECT_ERRNO(raw_mprotect(p, PG, PROT_READ), ENOMEM);
+}
+
+TEST(mmap, many_mappings_distinct)
+{
+	void *maps[32];
+	for (int i = 0; i < 32; i++) {
+		maps[i] = (void *)EXPECT_OK(anon(NULL, PG, PROT_READ | PROT_WRITE, 0));
+		*(int *)maps[i] = i;
+	}
+	for (int i = 0; i < 32; i++)
+		EXPECT_EQ(*(int *)maps[i], i);
+	for (int i = 0; i < 32; i++)
+		EXPECT_OK(munmap(maps[i], PG));
+}
