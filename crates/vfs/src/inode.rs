@@ -1,0 +1,483 @@
+//! The filesystem-object interface: the [`Inode`] trait every filesystem implements, and the plain
+//! data it exchanges ([`Metadata`], [`FileType`], [`Timespec`], [`SetAttr`], [`DirEntry`]).
+//!
+//! One `Arc<dyn Inode>` stands for one filesystem object (Linux's `struct inode` together with its
+//! `inode_operations` and the data half of `file_operations`). The trait's default methods return
+//! the errno Linux gives when an object lacks an operation: directory operations on a
+//! non-directory give `ENOTDIR`, data operations on a directory give `EISDIR`, `readlink` on a
+//! non-symlink gives `EINVAL`, as `fs/namei.c`, `fs/read_write.c`, `fs/open.c` and
+//! `fs/libfs.c` do.
+//!
+//! Inode methods are the *filesystem* half of each operation (Linux's `i_op->mkdir`,
+//! `i_op->rename`...): they do no permission checks and trust their arguments' kinds (the name is
+//! a single component, not `.`/`..`). Permission checks, `.`/`..`/trailing-slash rules and the
+//! dentry cache live in [`crate::namei`], which is what the syscall layer calls. Calling the
+//! namespace-changing methods directly (bypassing `namei`) is allowed only on trees that have no
+//! dentries yet (for example to populate a filesystem at boot), since the dentry cache would not
+//! see the change.
+//!
+//! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
+//! [`crate::perm`] checks permissions on [`Metadata`].
+//!
+//! Not done yet: extended attributes, ACLs, `fallocate`, `mmap`/page-cache hooks, `fiemap`,
+//! file locks, inode flags (immutable/append-only), `O_TMPFILE`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+
+use abi::Errno;
+use linux_raw_sys::general as raw;
+
+/// Longest file-name component, in bytes (Linux `NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+/// Size of the buffer a path must fit in, terminating NUL included (Linux `PATH_MAX`): a path of
+/// `PATH_MAX` bytes or more is `ENAMETOOLONG`.
+pub const PATH_MAX: usize = 4096;
+/// Most symbolic links followed in one path walk (Linux `MAXSYMLINKS`).
+pub const MAXSYMLINKS: u32 = 40;
+
+/// The permission bits of a mode: `rwx` for user, group, other plus set-uid, set-gid, sticky.
+pub const S_IALLUGO: u32 = 0o7777;
+/// Set-user-ID bit.
+pub const S_ISUID: u32 = raw::S_ISUID;
+/// Set-group-ID bit.
+pub const S_ISGID: u32 = raw::S_ISGID;
+/// Sticky bit.
+pub const S_ISVTX: u32 = raw::S_ISVTX;
+/// Group-execute bit.
+pub const S_IXGRP: u32 = raw::S_IXGRP;
+/// All execute bits.
+pub const S_IXUGO: u32 = 0o111;
+/// `rwx` for everyone.
+pub const S_IRWXUGO: u32 = 0o777;
+
+/// A point in time as the kernel keeps file times (`struct timespec64`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timespec {
+    /// Seconds since the epoch (may be negative).
+    pub sec: i64,
+    /// Nanoseconds, `0..1_000_000_000`.
+    pub nsec: u32,
+}
+
+impl Timespec {
+    /// The epoch.
+    pub const ZERO: Timespec = Timespec { sec: 0, nsec: 0 };
+
+    /// `sec` seconds and `nsec` nanoseconds; `EINVAL` unless `nsec < 1_000_000_000`.
+    pub fn try_new(sec: i64, nsec: u64) -> Result<Timespec, Errno> {
+        if nsec >= 1_000_000_000 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(Timespec {
+            sec,
+            nsec: nsec as u32,
+        })
+    }
+}
+
+/// A source of the current time, given to filesystems so timestamps are testable.
+pub trait Clock: Send + Sync {
+    /// The current wall-clock time (`current_time()`).
+    fn now(&self) -> Timespec;
+}
+
+/// A clock that stays where it is set; for tests and for early boot before a real clock exists.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    time: spin::Mutex<Timespec>,
+}
+
+impl ManualClock {
+    /// A clock stopped at `time`.
+    pub fn new(time: Timespec) -> ManualClock {
+        ManualClock {
+            time: spin::Mutex::new(time),
+        }
+    }
+
+    /// Moves the clock to `time`.
+    pub fn set(&self, time: Timespec) {
+        *self.time.lock() = time;
+    }
+
+    /// Moves the clock forward by `secs` seconds.
+    pub fn advance_secs(&self, secs: i64) {
+        let mut t = self.time.lock();
+        t.sec = t.sec.saturating_add(secs);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timespec {
+        *self.time.lock()
+    }
+}
+
+/// The kind of a filesystem object (the `S_IFMT` part of a mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileType {
+    /// Regular file (`S_IFREG`).
+    Regular,
+    /// Directory (`S_IFDIR`).
+    Directory,
+    /// Symbolic link (`S_IFLNK`).
+    Symlink,
+    /// Character device (`S_IFCHR`).
+    CharDevice,
+    /// Block device (`S_IFBLK`).
+    BlockDevice,
+    /// Named pipe (`S_IFIFO`).
+    Fifo,
+    /// Unix-domain socket (`S_IFSOCK`).
+    Socket,
+}
+
+impl FileType {
+    /// The `S_IF*` bits of this type, as `st_mode` carries them.
+    pub fn to_mode_bits(self) -> u32 {
+        match self {
+            FileType::Regular => raw::S_IFREG,
+            FileType::Directory => raw::S_IFDIR,
+            FileType::Symlink => raw::S_IFLNK,
+            FileType::CharDevice => raw::S_IFCHR,
+            FileType::BlockDevice => raw::S_IFBLK,
+            FileType::Fifo => raw::S_IFIFO,
+            FileType::Socket => raw::S_IFSOCK,
+        }
+    }
+
+    /// The type in `mode & S_IFMT`, or `None` for a value Linux does not define (`0` included).
+    pub fn from_mode_bits(mode: u32) -> Option<FileType> {
+        match mode & raw::S_IFMT {
+            raw::S_IFREG => Some(FileType::Regular),
+            raw::S_IFDIR => Some(FileType::Directory),
+            raw::S_IFLNK => Some(FileType::Symlink),
+            raw::S_IFCHR => Some(FileType::CharDevice),
+            raw::S_IFBLK => Some(FileType::BlockDevice),
+            raw::S_IFIFO => Some(FileType::Fifo),
+            raw::S_IFSOCK => Some(FileType::Socket),
+            _ => None,
+        }
+    }
+
+    /// The `DT_*` value `getdents64` reports for this type.
+    pub fn dirent_type(self) -> u8 {
+        (match self {
+            FileType::Regular => raw::DT_REG,
+            FileType::Directory => raw::DT_DIR,
+            FileType::Symlink => raw::DT_LNK,
+            FileType::CharDevice => raw::DT_CHR,
+            FileType::BlockDevice => raw::DT_BLK,
+            FileType::Fifo => raw::DT_FIFO,
+            FileType::Socket => raw::DT_SOCK,
+        }) as u8
+    }
+
+    /// Whether this is [`FileType::Directory`].
+    pub fn is_dir(self) -> bool {
+        self == FileType::Directory
+    }
+
+    /// Whether this is a device, fifo or socket (Linux `special_file()`).
+    pub fn is_special(self) -> bool {
+        matches!(
+            self,
+            FileType::CharDevice | FileType::BlockDevice | FileType::Fifo | FileType::Socket
+        )
+    }
+}
+
+/// A device number as Linux's `new_encode_dev()` packs it (the form `stat` reports and `mknod`
+/// takes): `minor[7:0] | major[11:0] << 8 | minor[19:8] << 20`.
+pub fn encode_dev(major: u32, minor: u32) -> u64 {
+    let (major, minor) = (major as u64 & 0xfff, minor as u64 & 0xf_ffff);
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+}
+
+/// The major number of a device number made by [`encode_dev`].
+pub fn dev_major(dev: u64) -> u32 {
+    ((dev & 0xfff00) >> 8) as u32
+}
+
+/// The minor number of a device number made by [`encode_dev`].
+pub fn dev_minor(dev: u64) -> u32 {
+    ((dev & 0xff) | ((dev >> 12) & 0xfff00)) as u32
+}
+
+/// What `stat` reports about an object (`struct kstat`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// Device of the filesystem holding the object (`st_dev`, [`encode_dev`] form).
+    pub dev: u64,
+    /// Inode number, unique within the filesystem.
+    pub ino: u64,
+    /// Object kind.
+    pub file_type: FileType,
+    /// Permission bits including set-uid, set-gid and sticky (`mode & 0o7777`).
+    pub mode: u32,
+    /// Number of names (directories: 2 + subdirectories).
+    pub nlink: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size in bytes (symlinks: target length; tmpfs directories: 40 + 20 per entry).
+    pub size: u64,
+    /// Device number of a device node ([`encode_dev`] form), else 0.
+    pub rdev: u64,
+    /// Space used, in 512-byte units.
+    pub blocks: u64,
+    /// Preferred I/O size.
+    pub blksize: u32,
+    /// Last access.
+    pub atime: Timespec,
+    /// Last modification of the contents.
+    pub mtime: Timespec,
+    /// Last change of the inode.
+    pub ctime: Timespec,
+}
+
+impl Metadata {
+    /// The full `st_mode`: type bits and permission bits.
+    pub fn st_mode(&self) -> u32 {
+        self.file_type.to_mode_bits() | (self.mode & S_IALLUGO)
+    }
+}
+
+/// How to set a timestamp in [`SetAttr`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSet {
+    /// The filesystem's current time.
+    Now,
+    /// This time.
+    At(Timespec),
+}
+
+/// Attribute changes for [`Inode::set_attr`] (Linux `struct iattr`); `None` leaves a field alone.
+/// The filesystem applies them as given; who may change what is decided by [`crate::attr`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetAttr {
+    /// New permission bits (`& 0o7777`).
+    pub mode: Option<u32>,
+    /// New owner.
+    pub uid: Option<u32>,
+    /// New group.
+    pub gid: Option<u32>,
+    /// New access time.
+    pub atime: Option<TimeSet>,
+    /// New modification time.
+    pub mtime: Option<TimeSet>,
+    /// New change time.
+    pub ctime: Option<TimeSet>,
+}
+
+/// One directory entry handed out by [`Inode::read_dir`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirEntry<'a> {
+    /// Inode number.
+    pub ino: u64,
+    /// Position to resume at to read the entries after this one (`d_off`).
+    pub next_offset: u64,
+    /// Kind of the object.
+    pub file_type: FileType,
+    /// Name (one component, no NUL).
+    pub name: &'a [u8],
+}
+
+/// Flags of [`Inode::rename`]: Linux's `RENAME_NOREPLACE`.
+pub const RENAME_NOREPLACE: u32 = raw::RENAME_NOREPLACE;
+/// Flags of [`Inode::rename`]: Linux's `RENAME_EXCHANGE`.
+pub const RENAME_EXCHANGE: u32 = raw::RENAME_EXCHANGE;
+/// Flags of [`Inode::rename`]: Linux's `RENAME_WHITEOUT`.
+pub const RENAME_WHITEOUT: u32 = raw::RENAME_WHITEOUT;
+
+/// What `statfs` reports about a filesystem.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatFs {
+    /// Filesystem type magic (`TMPFS_MAGIC`...).
+    pub fs_type: u64,
+    /// Block size.
+    pub block_size: u64,
+    /// Total blocks.
+    pub blocks: u64,
+    /// Free blocks.
+    pub blocks_free: u64,
+    /// Free blocks for unprivileged users.
+    pub blocks_avail: u64,
+    /// Total inodes.
+    pub files: u64,
+    /// Free inodes.
+    pub files_free: u64,
+    /// Longest name.
+    pub name_max: u64,
+    /// Fragment size.
+    pub fragment_size: u64,
+}
+
+/// A mounted filesystem instance (Linux's `super_block` and its `super_operations`).
+pub trait FileSystem: Send + Sync {
+    /// The root directory.
+    fn root_inode(&self) -> Arc<dyn Inode>;
+    /// `statfs` numbers.
+    fn statfs(&self) -> StatFs;
+    /// Type name as `/proc/mounts` shows it (`"tmpfs"`).
+    fn name(&self) -> &'static str;
+}
+
+fn not_dir_or(inode: &(impl Inode + ?Sized), if_dir: Errno) -> Errno {
+    if inode.metadata().file_type.is_dir() {
+        if_dir
+    } else {
+        Errno::ENOTDIR
+    }
+}
+
+/// One filesystem object. See the module documentation for the division of work with
+/// [`crate::namei`].
+///
+/// `name` arguments are single components: not empty, no `/`, not `.` or `..`. Filesystems check
+/// `name.len() <= NAME_MAX` (`ENAMETOOLONG`) in `lookup` and in the creating methods.
+pub trait Inode: Send + Sync {
+    /// The object's attributes.
+    fn metadata(&self) -> Metadata;
+
+    /// The object as `Any`, so the kernel and filesystems can downcast to their own types.
+    fn as_any(&self) -> &dyn Any;
+
+    /// Reads at `offset` into `buf`; returns the bytes read (0 at or past end of file). Holes
+    /// read as zeros. Default: `EISDIR` on a directory, else `EINVAL` (no read operation).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let _ = (offset, buf);
+        Err(if self.metadata().file_type.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Writes `data` at `offset`, extending the file; returns the bytes written (a short count
+    /// when space runs out part way). `EFBIG` at or past the maximum file size, `ENOSPC` or
+    /// `ENOMEM` when nothing could be written. Default: `EISDIR` on a directory, else `EINVAL`.
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        let _ = (offset, data);
+        Err(if self.metadata().file_type.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Sets the size to `len`, dropping data past it or extending with a hole. Updates mtime and
+    /// ctime if the size changes. Default: `EISDIR` on a directory, else `EINVAL`.
+    fn truncate(&self, len: u64) -> Result<(), Errno> {
+        let _ = len;
+        Err(if self.metadata().file_type.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Finds `name` in this directory: `ENOENT` if absent, `ENAMETOOLONG` if longer than
+    /// `NAME_MAX`, `ENOENT` if this directory was removed. Default: `ENOTDIR`.
+    fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
+        let _ = name;
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Creates `name` in this directory as a new object of kind `file_type` (not
+    /// [`FileType::Symlink`]) with permission bits `mode`, owner `uid`/`gid` and, for devices,
+    /// `rdev`. `EEXIST` if the name exists, `ENOENT` if this directory was removed. Updates this
+    /// directory's mtime and ctime. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn create(
+        &self,
+        name: &[u8],
+        file_type: FileType,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        let _ = (name, file_type, mode, uid, gid, rdev);
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// Adds `name` in this directory for the existing non-directory `target` (hard link).
+    /// `EXDEV` if `target` is on another filesystem, `ENOENT` if `target` has no links left,
+    /// `EEXIST` if the name exists. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
+        let _ = (name, target);
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// Removes the non-directory `name` from this directory. `ENOENT` if absent, `EISDIR` if it
+    /// is a directory. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn unlink(&self, name: &[u8]) -> Result<(), Errno> {
+        let _ = name;
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// Removes the empty directory `name` from this directory. `ENOENT` if absent, `ENOTDIR` if
+    /// not a directory, `ENOTEMPTY` if not empty. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn rmdir(&self, name: &[u8]) -> Result<(), Errno> {
+        let _ = name;
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// Moves `old_name` of this directory to `new_name` in `new_dir` (`renameat2` with `flags`
+    /// among `RENAME_NOREPLACE`, `RENAME_EXCHANGE`, `RENAME_WHITEOUT`). Replaces a target as
+    /// Linux does: directory over empty directory (`ENOTEMPTY` otherwise), `ENOTDIR` for a
+    /// directory over a non-directory, `EISDIR` for the reverse, `EINVAL` for a directory moved
+    /// into its own subtree, `EXDEV` across filesystems, and nothing at all when both names are
+    /// the same object. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn rename(
+        &self,
+        old_name: &[u8],
+        new_dir: &Arc<dyn Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
+        let _ = (old_name, new_dir, new_name, flags);
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// Creates the symbolic link `name` pointing to `target` in this directory. `ENAMETOOLONG`
+    /// if `target` is `PATH_MAX` bytes or longer. Default: `ENOTDIR` (`EPERM` on a directory).
+    fn symlink(&self, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<(), Errno> {
+        let _ = (name, target, uid, gid);
+        Err(not_dir_or(self, Errno::EPERM))
+    }
+
+    /// The target of a symbolic link (updates atime as the filesystem's atime policy says).
+    /// Default: `EINVAL` (not a symlink).
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Hands the entries of this directory from position `offset` to `sink`, in order, until
+    /// `sink` returns `false` (that entry was not consumed) or the entries run out. Position 0 is
+    /// `.`, 1 is `..`, later positions are cookies that stay valid while entries come and go, so
+    /// a reader can resume at any entry's `next_offset`. `ENOENT` if this directory was removed.
+    /// Default: `ENOTDIR`.
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
+        let _ = (offset, sink);
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Applies attribute changes (no permission checks). Default: `EPERM`.
+    fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
+        let _ = attr;
+        Err(Errno::EPERM)
+    }
+
+    /// Whether this directory has been removed (Linux `IS_DEADDIR`). Default: `false`.
+    fn is_dead(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,44 @@
+//! The virtual filesystem core of Ferrux: inodes, dentries, path walk, permission checks, the
+//! path-based operations the syscall layer calls, and tmpfs. Pure logic, no `unsafe`, tested on
+//! the host; the kernel's `fs` code is thin glue over it (file descriptors, user memory,
+//! flag validation).
+//!
+//! Modules, bottom up:
+//! - [`inode`]: the [`Inode`] trait every filesystem implements and the data it exchanges
+//!   ([`Metadata`], [`FileType`], [`Timespec`], [`SetAttr`], [`DirEntry`]), [`Clock`],
+//!   [`FileSystem`].
+//! - [`perm`]: [`Credentials`], `generic_permission` ([`perm::may_access`]), the sticky rule.
+//! - [`tmpfs`]: the in-memory filesystem (`mm/shmem.c`).
+//! - [`dentry`]: [`Dentry`], the name cache with parents (for `..` and `getcwd`) and mounts.
+//! - [`path`]: the path walk of `fs/namei.c` ([`path::resolve`], [`path::resolve_parent`]).
+//! - [`namei`]: `mkdir`, `mknod`, `symlink`, `link`, `unlink`, `rmdir`, `rename`, `open`,
+//!   `readlink`, `access`, `chdir`, `getcwd`, `stat` with Linux's checks and error precedence.
+//! - [`attr`]: `chmod`, `chown`, `utimensat`, `truncate`, set-user-ID clearing on write.
+//! - [`readdir`]: `getdents64` records.
+//!
+//! The semantics are Linux 6.1's (`fs/namei.c`, `fs/libfs.c`, `mm/shmem.c`, `fs/stat.c`,
+//! `fs/readdir.c`, `fs/open.c`, `fs/attr.c`), checked against a Linux host where the rules are
+//! subtle; each module says what it follows and what is not done yet.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod attr;
+pub mod dentry;
+pub mod inode;
+pub mod namei;
+pub mod path;
+pub mod perm;
+pub mod readdir;
+pub mod tmpfs;
+
+pub use dentry::Dentry;
+pub use inode::{
+    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, SetAttr, StatFs, TimeSet,
+    Timespec,
+};
+pub use path::{Ctx, LastKind, Lookup, Parent};
+pub use perm::Credentials;
+pub use tmpfs::{Tmpfs, TmpfsOptions};

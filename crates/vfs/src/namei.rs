@@ -1,0 +1,673 @@
+//! The path-based operations of the syscall layer, as Linux's `fs/namei.c` (`do_mkdirat`,
+//! `do_mknodat`, `do_symlinkat`, `do_linkat`, `do_unlinkat`, `do_rmdir`, `do_renameat2`,
+//! `path_openat`), `fs/open.c` (`do_faccessat`, `chdir`), `fs/stat.c` (`do_readlinkat`) and
+//! `fs/d_path.c` (`getcwd`).
+//!
+//! Each function does the whole operation: walk ([`crate::path`]), the checks of the `vfs_*`
+//! helpers (`may_create`, `may_delete`, `may_open`), the filesystem call, and the dentry-cache
+//! update, under the directory locks. The syscall layer only converts arguments: it applies no
+//! rule of its own beyond flag validation, `AT_EMPTY_PATH`, and copying to and from user memory.
+//! Where several errors apply, the one Linux reports wins; the tests in `tests/` pin each case.
+//!
+//! Key items: [`mkdir`], [`mknod`], [`symlink`], [`link`], [`unlink`], [`rmdir`], [`rename`],
+//! [`open`] (with [`Opened`]), [`readlink`], [`access`], [`chdir`], [`getcwd`], [`stat`].
+//!
+//! Creation follows `inode_init_owner` and `mode_strip_sgid`: the new object belongs to the
+//! fsuid; in a set-group-ID directory it takes the directory's group (and a new subdirectory the
+//! set-group-ID bit), else the fsgid; a set-group-ID executable created in such a directory by
+//! someone outside its group loses the bit. `mkdir` keeps only `0o1777` of the mode.
+//!
+//! Not done yet: read-only mounts (`EROFS`), `O_TMPFILE`, `protected_hardlinks`/
+//! `protected_regular`, leases and delegations, `ETXTBSY`, fsnotify, `RLIMIT_FSIZE`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::Errno;
+use linux_raw_sys::general as raw;
+
+use crate::attr::do_truncate;
+use crate::dentry::{Dentry, copy_bytes};
+use crate::inode::{
+    FileType, Inode, Metadata, PATH_MAX, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
+    S_IALLUGO, S_IRWXUGO, S_ISGID, S_ISVTX, S_IXGRP,
+};
+use crate::path::{
+    Ctx, LastKind, Lookup, NameData, Parent, Walk, check_path, lookup_one, resolve, resolve_parent,
+};
+use crate::perm::{Credentials, MAY_EXEC, MAY_READ, MAY_WRITE, check_sticky, may_access};
+
+fn same_inode(a: &Arc<dyn Inode>, b: &Arc<dyn Inode>) -> bool {
+    core::ptr::eq(Arc::as_ptr(a) as *const (), Arc::as_ptr(b) as *const ())
+}
+
+/// Linux `may_create` (the existence check is the caller's): `ENOENT` in a removed directory,
+/// else write and search permission on it.
+fn may_create(dir: &Dentry, creds: &Credentials) -> Result<(), Errno> {
+    if dir.inode().is_dead() {
+        return Err(Errno::ENOENT);
+    }
+    may_access(&dir.metadata(), creds, MAY_WRITE | MAY_EXEC)
+}
+
+/// Linux `may_delete`.
+fn may_delete(
+    dir: &Dentry,
+    victim: &Dentry,
+    is_dir: bool,
+    creds: &Credentials,
+) -> Result<(), Errno> {
+    let dm = dir.metadata();
+    let vm = victim.metadata();
+    may_access(&dm, creds, MAY_WRITE | MAY_EXEC)?;
+    if check_sticky(&dm, &vm, creds) {
+        return Err(Errno::EPERM);
+    }
+    if is_dir {
+        if !vm.file_type.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if victim.is_root() {
+            return Err(Errno::EBUSY);
+        }
+    } else if vm.file_type.is_dir() {
+        return Err(Errno::EISDIR);
+    }
+    if dir.inode().is_dead() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(())
+}
+
+/// Linux `mode_strip_sgid`.
+fn strip_sgid(dir: &Metadata, creds: &Credentials, file_type: FileType, mode: u32) -> u32 {
+    if mode & (S_ISGID | S_IXGRP) != (S_ISGID | S_IXGRP)
+        || file_type.is_dir()
+        || dir.mode & S_ISGID == 0
+        || creds.in_group(dir.gid)
+        || creds.is_privileged()
+    {
+        return mode;
+    }
+    mode & !S_ISGID
+}
+
+/// Linux `inode_init_owner`: (uid, gid, mode) of a new object in `dir`.
+fn init_owner(
+    dir: &Metadata,
+    creds: &Credentials,
+    file_type: FileType,
+    mode: u32,
+) -> (u32, u32, u32) {
+    if dir.mode & S_ISGID != 0 {
+        let mode = if file_type.is_dir() {
+            mode | S_ISGID
+        } else {
+            mode
+        };
+        (creds.fsuid, dir.gid, mode)
+    } else {
+        (creds.fsuid, creds.fsgid, mode)
+    }
+}
+
+/// The checks of `filename_create` made under the directory lock: the name must not exist
+/// (`EEXIST`), and a trailing slash is only allowed for a directory (`ENOENT`).
+fn create_lookup(p: &Parent<'_>, want_dir: bool) -> Result<(), Errno> {
+    match p.dir.lookup_locked_opt(p.last)? {
+        Some(_) => Err(Errno::EEXIST),
+        None if p.trailing_slash && !want_dir => Err(Errno::ENOENT),
+        None => Ok(()),
+    }
+}
+
+/// Walks to the parent for a creation: `.`, `..` and `/` as last component are `EEXIST`.
+fn create_parent<'p>(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &'p [u8],
+) -> Result<Parent<'p>, Errno> {
+    let p = resolve_parent(ctx, start, path)?;
+    if p.kind != LastKind::Normal {
+        return Err(Errno::EEXIST);
+    }
+    Ok(p)
+}
+
+/// `mkdirat`: creates directory `path` with permission bits `mode & !umask & 0o1777`.
+pub fn mkdir(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &[u8],
+    mode: u32,
+) -> Result<Arc<Dentry>, Errno> {
+    let p = create_parent(ctx, start, path)?;
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    create_lookup(&p, true)?;
+    may_create(&dir, ctx.creds)?;
+    let dm = dir.metadata();
+    let mode = mode & !ctx.umask & (S_IRWXUGO | S_ISVTX);
+    let (uid, gid, mode) = init_owner(&dm, ctx.creds, FileType::Directory, mode);
+    let inode = dir
+        .inode()
+        .create(p.last, FileType::Directory, mode, uid, gid, 0)?;
+    dir.add_child(p.last, inode)
+}
+
+/// `mknodat`: creates a regular file, device node, fifo or socket. `mode` carries the type
+/// (`S_IF*`, 0 meaning regular) and permission bits (masked by the umask); `rdev` is the device
+/// number ([`crate::inode::encode_dev`] form). `EPERM` for `S_IFDIR` and, unless privileged, for
+/// devices; `EINVAL` for an unknown type.
+pub fn mknod(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &[u8],
+    mode: u32,
+    rdev: u64,
+) -> Result<Arc<Dentry>, Errno> {
+    let file_type = match mode & raw::S_IFMT {
+        0 => FileType::Regular,
+        raw::S_IFDIR => return Err(Errno::EPERM),
+        t => match FileType::from_mode_bits(t) {
+            Some(FileType::Symlink) | None => return Err(Errno::EINVAL),
+            Some(ft) => ft,
+        },
+    };
+    let p = create_parent(ctx, start, path)?;
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    create_lookup(&p, false)?;
+    may_create(&dir, ctx.creds)?;
+    if matches!(file_type, FileType::CharDevice | FileType::BlockDevice)
+        && !ctx.creds.is_privileged()
+    {
+        return Err(Errno::EPERM);
+    }
+    let dm = dir.metadata();
+    let mode = strip_sgid(&dm, ctx.creds, file_type, mode & S_IALLUGO & !ctx.umask);
+    let (uid, gid, mode) = init_owner(&dm, ctx.creds, file_type, mode);
+    let rdev = if file_type.is_special() { rdev } else { 0 };
+    let inode = dir
+        .inode()
+        .create(p.last, file_type, mode, uid, gid, rdev)?;
+    dir.add_child(p.last, inode)
+}
+
+/// `symlinkat`: creates `path` as a symbolic link to `target`. The target is checked first
+/// (`ENOENT` if empty, `ENAMETOOLONG` from 4096 bytes).
+pub fn symlink(
+    ctx: &Ctx<'_>,
+    target: &[u8],
+    start: &Arc<Dentry>,
+    path: &[u8],
+) -> Result<(), Errno> {
+    check_path(target)?;
+    let p = create_parent(ctx, start, path)?;
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    create_lookup(&p, false)?;
+    may_create(&dir, ctx.creds)?;
+    let (uid, gid, _) = init_owner(&dir.metadata(), ctx.creds, FileType::Symlink, 0o777);
+    dir.inode().symlink(p.last, target, uid, gid)
+}
+
+/// `linkat`: makes `new_path` another name of `old_path` (followed if `follow`, as
+/// `AT_SYMLINK_FOLLOW`). `EXDEV` across filesystems, `EPERM` for a directory, `ENOENT` for an
+/// object with no links left.
+pub fn link(
+    ctx: &Ctx<'_>,
+    old_start: &Arc<Dentry>,
+    old_path: &[u8],
+    new_start: &Arc<Dentry>,
+    new_path: &[u8],
+    follow: bool,
+) -> Result<(), Errno> {
+    let how = if follow {
+        Lookup::FOLLOW
+    } else {
+        Lookup::NOFOLLOW
+    };
+    let old = resolve(ctx, old_start, old_path, how)?;
+    let p = create_parent(ctx, new_start, new_path)?;
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    create_lookup(&p, false)?;
+    if !dir.same_superblock(&old) {
+        return Err(Errno::EXDEV);
+    }
+    may_create(&dir, ctx.creds)?;
+    let om = old.metadata();
+    if om.file_type.is_dir() {
+        return Err(Errno::EPERM);
+    }
+    if om.nlink == 0 {
+        return Err(Errno::ENOENT);
+    }
+    dir.inode().link(p.last, old.inode())?;
+    dir.add_child(p.last, old.inode().clone())?;
+    Ok(())
+}
+
+/// `unlinkat` without `AT_REMOVEDIR`: removes a non-directory name.
+pub fn unlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errno> {
+    let p = resolve_parent(ctx, start, path)?;
+    if p.kind != LastKind::Normal {
+        return Err(Errno::EISDIR);
+    }
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    let victim = dir.lookup_locked(p.last)?;
+    if p.trailing_slash {
+        return Err(if victim.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::ENOTDIR
+        });
+    }
+    may_delete(&dir, &victim, false, ctx.creds)?;
+    if victim.is_mountpoint() {
+        return Err(Errno::EBUSY);
+    }
+    dir.inode().unlink(p.last)?;
+    victim.mark_unlinked();
+    Ok(())
+}
+
+/// `unlinkat` with `AT_REMOVEDIR` (`rmdir`): removes an empty directory. `EINVAL` for `.`,
+/// `ENOTEMPTY` for `..`, `EBUSY` for `/` and mount points.
+pub fn rmdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errno> {
+    let p = resolve_parent(ctx, start, path)?;
+    match p.kind {
+        LastKind::DotDot => return Err(Errno::ENOTEMPTY),
+        LastKind::Dot => return Err(Errno::EINVAL),
+        LastKind::Root => return Err(Errno::EBUSY),
+        LastKind::Normal => {}
+    }
+    let dir = p.dir.clone();
+    let _guard = dir.lock_exclusive();
+    let victim = dir.lookup_locked(p.last)?;
+    may_delete(&dir, &victim, true, ctx.creds)?;
+    if victim.is_mountpoint() {
+        return Err(Errno::EBUSY);
+    }
+    dir.inode().rmdir(p.last)?;
+    victim.mark_unlinked();
+    Ok(())
+}
+
+/// `renameat2`: moves `old_path` to `new_path` with `flags` among `RENAME_NOREPLACE`,
+/// `RENAME_EXCHANGE` and `RENAME_WHITEOUT` (the last needs privilege: `EPERM`).
+pub fn rename(
+    ctx: &Ctx<'_>,
+    old_start: &Arc<Dentry>,
+    old_path: &[u8],
+    new_start: &Arc<Dentry>,
+    new_path: &[u8],
+    flags: u32,
+) -> Result<(), Errno> {
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
+        || (flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & RENAME_WHITEOUT != 0 && !ctx.creds.is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    let exchange = flags & RENAME_EXCHANGE != 0;
+    let old = resolve_parent(ctx, old_start, old_path)?;
+    let new = resolve_parent(ctx, new_start, new_path)?;
+    if !old.dir.same_superblock(&new.dir) {
+        return Err(Errno::EXDEV);
+    }
+    if old.kind != LastKind::Normal || new.kind != LastKind::Normal {
+        return Err(Errno::EBUSY);
+    }
+    let old_dir = old.dir.clone();
+    let new_dir = new.dir.clone();
+    let sb = old_dir.superblock().clone();
+
+    // lock_rename: one directory, or the rename mutex and both directories, ancestor first.
+    let same_dir = Arc::ptr_eq(&old_dir, &new_dir);
+    let _rename_guard = if same_dir {
+        None
+    } else {
+        Some(sb.rename_lock.lock())
+    };
+    let mut trap = None;
+    let (_g1, _g2) = if same_dir {
+        (old_dir.lock_exclusive(), None)
+    } else if let Some(t) = old_dir.child_towards(&new_dir) {
+        trap = Some(t);
+        let g1 = old_dir.lock_exclusive();
+        (g1, Some(new_dir.lock_exclusive()))
+    } else if let Some(t) = new_dir.child_towards(&old_dir) {
+        trap = Some(t);
+        let g1 = new_dir.lock_exclusive();
+        (g1, Some(old_dir.lock_exclusive()))
+    } else if Arc::as_ptr(&old_dir) < Arc::as_ptr(&new_dir) {
+        let g1 = old_dir.lock_exclusive();
+        (g1, Some(new_dir.lock_exclusive()))
+    } else {
+        let g1 = new_dir.lock_exclusive();
+        (g1, Some(old_dir.lock_exclusive()))
+    };
+
+    let source = old_dir.lookup_locked(old.last)?;
+    let target = new_dir.lookup_locked_opt(new.last)?;
+    if flags & RENAME_NOREPLACE != 0 && target.is_some() {
+        return Err(Errno::EEXIST);
+    }
+    if exchange {
+        match &target {
+            None => return Err(Errno::ENOENT),
+            Some(t) if !t.is_dir() && new.trailing_slash => return Err(Errno::ENOTDIR),
+            _ => {}
+        }
+    }
+    let is_dir = source.is_dir();
+    if !is_dir && (old.trailing_slash || (!exchange && new.trailing_slash)) {
+        return Err(Errno::ENOTDIR);
+    }
+    if let Some(t) = &trap {
+        if Arc::ptr_eq(t, &source) {
+            return Err(Errno::EINVAL);
+        }
+        if target.as_ref().is_some_and(|d| Arc::ptr_eq(d, t)) {
+            return Err(if exchange {
+                Errno::EINVAL
+            } else {
+                Errno::ENOTEMPTY
+            });
+        }
+    }
+
+    // vfs_rename
+    if let Some(t) = &target {
+        if same_inode(t.inode(), source.inode()) {
+            return Ok(());
+        }
+    }
+    may_delete(&old_dir, &source, is_dir, ctx.creds)?;
+    let new_is_dir = target.as_ref().is_some_and(|t| t.is_dir());
+    match &target {
+        None => may_create(&new_dir, ctx.creds)?,
+        Some(t) => may_delete(
+            &new_dir,
+            t,
+            if exchange { new_is_dir } else { is_dir },
+            ctx.creds,
+        )?,
+    }
+    if !same_dir {
+        if is_dir {
+            may_access(&source.metadata(), ctx.creds, MAY_WRITE)?;
+        }
+        if exchange && new_is_dir {
+            if let Some(t) = &target {
+                may_access(&t.metadata(), ctx.creds, MAY_WRITE)?;
+            }
+        }
+    }
+    if source.is_mountpoint() || target.as_ref().is_some_and(|t| t.is_mountpoint()) {
+        return Err(Errno::EBUSY);
+    }
+    old_dir
+        .inode()
+        .rename(old.last, new_dir.inode(), new.last, flags)?;
+
+    // Bring the dentry cache along (d_move / d_exchange).
+    if exchange {
+        if let Some(t) = &target {
+            if source.move_to(&new_dir, new.last).is_err() {
+                source.mark_unlinked();
+            }
+            if t.move_to(&old_dir, old.last).is_err() {
+                t.mark_unlinked();
+            }
+        }
+    } else {
+        if let Some(t) = &target {
+            t.mark_unlinked();
+        }
+        if source.move_to(&new_dir, new.last).is_err() {
+            source.mark_unlinked();
+        }
+    }
+    Ok(())
+}
+
+/// The result of [`open`].
+#[derive(Debug)]
+pub struct Opened {
+    /// The opened object.
+    pub dentry: Arc<Dentry>,
+    /// Whether `O_CREAT` created it.
+    pub created: bool,
+}
+
+/// The access an open asks for (`ACC_MODE` plus `O_TRUNC` asking for write), as `MAY_*` bits.
+pub fn open_access_mask(flags: u32) -> u32 {
+    let mut acc = match flags & raw::O_ACCMODE {
+        raw::O_RDONLY => MAY_READ,
+        raw::O_WRONLY => MAY_WRITE,
+        _ => MAY_READ | MAY_WRITE,
+    };
+    if flags & raw::O_TRUNC != 0 {
+        acc |= MAY_WRITE;
+    }
+    acc
+}
+
+enum Last {
+    Link,
+    Done { created: bool },
+}
+
+/// `openat`: finds (and with `O_CREAT` creates) the object to open, checks the access asked by
+/// `flags` (`O_ACCMODE`, `O_CREAT`, `O_EXCL`, `O_TRUNC`, `O_DIRECTORY`, `O_NOFOLLOW`, `O_PATH`,
+/// `O_NOATIME`; other bits are ignored here) and truncates with `O_TRUNC`. `mode` is the
+/// permission of a created file (masked by the umask). Returns the dentry to build the open
+/// file on. Behaviour is 6.1's: `O_CREAT | O_DIRECTORY` is not rejected here (Linux 6.4+ returns
+/// `EINVAL`; the syscall layer decides).
+pub fn open(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+) -> Result<Opened, Errno> {
+    if flags & raw::O_PATH != 0 {
+        let how = Lookup {
+            follow: flags & raw::O_NOFOLLOW == 0,
+            directory: flags & raw::O_DIRECTORY != 0,
+        };
+        let dentry = resolve(ctx, start, path, how)?;
+        return Ok(Opened {
+            dentry,
+            created: false,
+        });
+    }
+    let creat = flags & raw::O_CREAT != 0;
+    let excl = creat && flags & raw::O_EXCL != 0;
+    let how = Lookup {
+        follow: flags & raw::O_NOFOLLOW == 0 && !excl,
+        directory: flags & raw::O_DIRECTORY != 0,
+    };
+    let mut nd = NameData::init(ctx, start, path, how)?;
+    let created = loop {
+        nd.link_path_walk()?;
+        match open_last_lookups(&mut nd, creat, mode)? {
+            Last::Link => continue,
+            Last::Done { created } => break created,
+        }
+    };
+    let dentry = nd.cur.clone();
+    // do_open
+    if creat {
+        if excl && !created {
+            return Err(Errno::EEXIST);
+        }
+        if dentry.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+    }
+    if nd.how.directory && !dentry.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let meta = dentry.metadata();
+    let (acc, mut truncate) = if created {
+        (0, false)
+    } else {
+        (
+            open_access_mask(flags),
+            flags & raw::O_TRUNC != 0 && meta.file_type == FileType::Regular,
+        )
+    };
+    // may_open
+    match meta.file_type {
+        FileType::Symlink => return Err(Errno::ELOOP),
+        FileType::Directory if acc & MAY_WRITE != 0 => return Err(Errno::EISDIR),
+        ft if ft.is_special() => truncate = false,
+        _ => {}
+    }
+    may_access(&meta, ctx.creds, acc)?;
+    if flags & raw::O_NOATIME != 0 && !ctx.creds.owns(&meta) {
+        return Err(Errno::EPERM);
+    }
+    if truncate {
+        do_truncate(dentry.inode().as_ref(), 0, true, ctx.creds)?;
+    }
+    Ok(Opened { dentry, created })
+}
+
+/// Linux `open_last_lookups` + `lookup_open`.
+fn open_last_lookups(nd: &mut NameData<'_, '_>, creat: bool, mode: u32) -> Result<Last, Errno> {
+    if nd.last_kind != LastKind::Normal {
+        nd.walk_component(Walk::Trailing)?;
+        return Ok(Last::Done { created: false });
+    }
+    if !creat {
+        if nd.last_slash {
+            nd.how.follow = true;
+            nd.how.directory = true;
+        }
+        return Ok(if nd.walk_component(Walk::Trailing)? {
+            Last::Link
+        } else {
+            Last::Done { created: false }
+        });
+    }
+    if nd.last_slash {
+        return Err(Errno::EISDIR);
+    }
+    let dir = nd.cur.clone();
+    let name = copy_bytes(nd.last_name())?;
+    let guard = dir.lock_exclusive();
+    let existing = dir.lookup_locked_opt(&name)?;
+    if let Some(child) = existing {
+        drop(guard);
+        nd.put_last_frame();
+        return Ok(if nd.step_into(child, Walk::Trailing)? {
+            Last::Link
+        } else {
+            Last::Done { created: false }
+        });
+    }
+    let creds = nd.ctx().creds;
+    may_access(&dir.metadata(), creds, MAY_WRITE | MAY_EXEC)?;
+    let dm = dir.metadata();
+    let mode = strip_sgid(
+        &dm,
+        creds,
+        FileType::Regular,
+        mode & S_IALLUGO & !nd.ctx().umask,
+    );
+    let (uid, gid, mode) = init_owner(&dm, creds, FileType::Regular, mode);
+    let inode = dir
+        .inode()
+        .create(&name, FileType::Regular, mode, uid, gid, 0)?;
+    let child = dir.add_child(&name, inode)?;
+    drop(guard);
+    nd.put_last_frame();
+    nd.cur = child;
+    Ok(Last::Done { created: true })
+}
+
+/// `readlinkat`: the target of the symlink `path` (not followed). `EINVAL` if it is not a
+/// symlink. The caller truncates to its buffer (and rejects a buffer size of 0 with `EINVAL`).
+pub fn readlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let d = resolve(ctx, start, path, Lookup::NOFOLLOW)?;
+    if d.metadata().file_type != FileType::Symlink {
+        return Err(Errno::EINVAL);
+    }
+    d.inode().readlink()
+}
+
+/// `faccessat`: checks `mask` (`R_OK`=4, `W_OK`=2, `X_OK`=1, or 0 for existence) on `path`
+/// with `ctx.creds` (the caller passes real or effective IDs as the flags say).
+pub fn access(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &[u8],
+    mask: u32,
+    follow: bool,
+) -> Result<(), Errno> {
+    let how = if follow {
+        Lookup::FOLLOW
+    } else {
+        Lookup::NOFOLLOW
+    };
+    let d = resolve(ctx, start, path, how)?;
+    may_access(&d.metadata(), ctx.creds, mask & 7)
+}
+
+/// `chdir`/`chroot` lookup: the directory `path` (followed), which needs search permission.
+pub fn chdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Arc<Dentry>, Errno> {
+    let d = resolve(ctx, start, path, Lookup::DIRECTORY)?;
+    may_access(&d.metadata(), ctx.creds, MAY_EXEC)?;
+    Ok(d)
+}
+
+/// `getcwd`: the path of `cwd` as seen from `root`, without the NUL. `ENOENT` if `cwd` was
+/// removed, `(unreachable)` prefixed if `cwd` is outside `root`, `ENAMETOOLONG` if it does not fit
+/// `PATH_MAX` with its NUL. The caller returns `ERANGE` when its buffer is too small.
+pub fn getcwd(root: &Arc<Dentry>, cwd: &Arc<Dentry>) -> Result<Vec<u8>, Errno> {
+    if cwd.is_unlinked() {
+        return Err(Errno::ENOENT);
+    }
+    let (path, reachable) = cwd.path_from(root)?;
+    if reachable {
+        return Ok(path);
+    }
+    const PREFIX: &[u8] = b"(unreachable)";
+    if path.len() + PREFIX.len() + 1 > PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(path.len() + PREFIX.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    out.extend_from_slice(PREFIX);
+    out.extend_from_slice(&path);
+    Ok(out)
+}
+
+/// `stat`/`lstat`/`fstatat`: the attributes of `path`.
+pub fn stat(
+    ctx: &Ctx<'_>,
+    start: &Arc<Dentry>,
+    path: &[u8],
+    follow: bool,
+) -> Result<Metadata, Errno> {
+    let how = if follow {
+        Lookup::FOLLOW
+    } else {
+        Lookup::NOFOLLOW
+    };
+    Ok(resolve(ctx, start, path, how)?.metadata())
+}
+
+/// Looks up one component for callers outside the walk (kept for the kernel's `*at` helpers).
+pub fn lookup(dir: &Arc<Dentry>, name: &[u8]) -> Result<Arc<Dentry>, Errno> {
+    lookup_one(dir, name)
+}
