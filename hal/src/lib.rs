@@ -24,7 +24,7 @@ pub use boot::{BootInfo, Initrd};
 
 /// Console I/O on the serial port.
 pub mod console {
-    pub use crate::arch::x86_64::serial::{try_read_byte, write_bytes};
+    pub use crate::arch::x86_64::serial::{try_read_byte, write_bytes, write_raw};
 }
 
 /// Power control.

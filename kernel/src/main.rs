@@ -1,18 +1,66 @@
 //! The Ferrux kernel: the boot story, one line per stage.
+//!
+//! hal has already brought up the CPU, memory and the timer when `kernel_main` runs. The kernel
+//! then reads its command line, prepares randomness and demand paging, builds the root
+//! filesystem from the initramfs, and starts init, as Linux's `start_kernel` → `kernel_init`.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+mod cmdline;
+mod fs;
+mod init;
+mod mm;
+mod panic_policy;
 mod printk;
+mod process;
+mod random;
+mod signal;
+mod syscall;
+mod time;
+mod tty;
+
+use alloc::vec::Vec;
+use cmdline::CommandLine;
+use spin::Once;
 
 hal::entry_point!(kernel_main);
 
+static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
+static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
+
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
-    log::info!("Linux version 6.1.0-ferrux (Ferrux {}) ", env!("CARGO_PKG_VERSION"));
+    let command_line = CommandLine::parse(&boot.command_line);
+    printk::set_max_level(command_line.log_filter());
+    panic_policy::set_timeout(command_line.panic_timeout);
+    syscall::dispatch::set_tracing(command_line.is_tracing);
+    CPU_FEATURES.call_once(|| boot.cpu_features);
+    log::info!("Linux version {} (Ferrux {}) {}", syscall::sys_release(), env!("CARGO_PKG_VERSION"), syscall::sys_version());
     log::info!("Command line: {}", boot.command_line);
-    log::info!("Memory: {} MiB", boot.ram_bytes >> 20);
-    hal::power::power_off()
+    log::info!("Memory: {}K available, TSC {} MHz", boot.ram_bytes / 1024, hal::time::tsc_hz() / 1_000_000);
+    random::init();
+    mm::fault::init();
+    let root = fs::init_root().unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
+    if let Some(initrd) = boot.initrd {
+        match fs::initramfs::unpack(&root, initrd.bytes()) {
+            Ok(count) => log::info!("Unpacked initramfs: {count} entries, {} KiB", initrd.bytes().len() / 1024),
+            Err(_) => log::error!("Initramfs unpacking failed"),
+        }
+        drop(initrd); // "Freeing initrd memory"
+    }
+    init::start(&command_line)
+}
+
+/// CPU features found at boot (for AT_HWCAP).
+pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
+    CPU_FEATURES.get().copied().unwrap_or_default()
+}
+
+/// The host name (`uname -n`), "(none)" until sethostname.
+pub fn hostname() -> Vec<u8> {
+    let name = HOSTNAME.lock();
+    if name.is_empty() { b"(none)".to_vec() } else { name.clone() }
 }

@@ -14,16 +14,31 @@ use super::{USER_END, kernel_space};
 use crate::arch::x86_64::cpu::{read_cr3, write_cr3};
 use abi::Errno;
 
-/// Access rights of a user page. Pages are always readable when present (x86 has no
-/// write-only or execute-only pages); `PROT_NONE` is expressed by not mapping.
+/// Software bit (ignored by the MMU) marking an entry that holds a frame but is made
+/// inaccessible by `PROT_NONE`: the hardware sees it as not present, as Linux's `_PAGE_PROTNONE`.
+const PROTNONE: u64 = 1 << 9;
+/// The entry holds a frame reference.
+const HOLDS_FRAME: u64 = PRESENT | PROTNONE;
+
+/// Access rights of a user page. Accessible pages are always readable (x86 has no write-only
+/// or execute-only pages); an inaccessible page (`PROT_NONE`) keeps its frame but faults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageFlags {
+    pub is_accessible: bool,
     pub is_writable: bool,
     pub is_executable: bool,
 }
 
 impl PageFlags {
+    /// Readable (and optionally writable/executable) rights.
+    pub fn accessible(is_writable: bool, is_executable: bool) -> PageFlags {
+        PageFlags { is_accessible: true, is_writable, is_executable }
+    }
+
     fn to_entry_bits(self) -> u64 {
+        if !self.is_accessible {
+            return PROTNONE | USER | NO_EXECUTE;
+        }
         let mut bits = PRESENT | USER;
         if self.is_writable {
             bits |= WRITABLE;
@@ -35,7 +50,11 @@ impl PageFlags {
     }
 
     fn from_entry_bits(entry: u64) -> PageFlags {
-        PageFlags { is_writable: entry & WRITABLE != 0, is_executable: entry & NO_EXECUTE == 0 }
+        PageFlags {
+            is_accessible: entry & PRESENT != 0,
+            is_writable: entry & WRITABLE != 0,
+            is_executable: entry & NO_EXECUTE == 0,
+        }
     }
 }
 
@@ -66,7 +85,7 @@ impl UserSpace {
         let entry = entry_create(self.root, vaddr, PRESENT | WRITABLE | USER)?;
         let old = *entry;
         *entry = frame.into_raw() | flags.to_entry_bits();
-        if old & PRESENT != 0 {
+        if old & HOLDS_FRAME != 0 {
             page_table::flush_page(vaddr);
             return Ok(Some(Frame::from_raw(old & ADDRESS_MASK)));
         }
@@ -78,7 +97,7 @@ impl UserSpace {
         check_user_page(vaddr).ok()?;
         let entry = entry_lookup(self.root, vaddr)?;
         let old = *entry;
-        if old & PRESENT == 0 {
+        if old & HOLDS_FRAME == 0 {
             return None;
         }
         *entry = 0;
@@ -92,7 +111,7 @@ impl UserSpace {
             return false;
         }
         let Some(entry) = entry_lookup(self.root, vaddr) else { return false };
-        if *entry & PRESENT == 0 {
+        if *entry & HOLDS_FRAME == 0 {
             return false;
         }
         *entry = (*entry & ADDRESS_MASK) | flags.to_entry_bits();
@@ -104,7 +123,7 @@ impl UserSpace {
     pub fn query(&self, vaddr: u64) -> Option<(Frame, PageFlags)> {
         check_user_page(vaddr).ok()?;
         let entry = *entry_lookup(self.root, vaddr)?;
-        if entry & PRESENT == 0 {
+        if entry & HOLDS_FRAME == 0 {
             return None;
         }
         Some((Frame::clone_raw(entry & ADDRESS_MASK), PageFlags::from_entry_bits(entry)))
@@ -117,7 +136,7 @@ impl UserSpace {
         while vaddr < end {
             // Skip whole empty level-1 tables quickly.
             match entry_lookup(self.root, vaddr) {
-                Some(entry) if *entry & PRESENT != 0 => {
+                Some(entry) if *entry & HOLDS_FRAME != 0 => {
                     let frame = core::mem::ManuallyDrop::new(Frame::from_raw(*entry & ADDRESS_MASK));
                     visit(vaddr, &frame, PageFlags::from_entry_bits(*entry));
                     vaddr += page_table::PAGE;
@@ -143,7 +162,8 @@ impl UserSpace {
             let entries = table_mut(table);
             let limit = if level == 4 { 256 } else { 512 };
             for entry in entries.iter_mut().take(limit) {
-                if *entry & PRESENT == 0 {
+                let holds = if level == 1 { HOLDS_FRAME } else { PRESENT };
+                if *entry & holds == 0 {
                     continue;
                 }
                 let paddr = *entry & ADDRESS_MASK;

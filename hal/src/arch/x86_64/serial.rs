@@ -55,6 +55,14 @@ fn write_bytes_locked(bytes: &[u8]) {
     }
 }
 
+/// Writes bytes exactly as given (the tty layer does its own output processing).
+pub fn write_raw(bytes: &[u8]) {
+    let _guard = WRITE_LOCK.lock();
+    for &byte in bytes {
+        write_byte_raw(byte);
+    }
+}
+
 /// Writes bytes without taking the lock: for the panic path, where the lock may be held by the
 /// code that panicked.
 pub fn write_bytes_unlocked(bytes: &[u8]) {

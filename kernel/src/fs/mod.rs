@@ -1,0 +1,136 @@
+//! Filesystem glue between the syscalls and the `vfs` crate: the root filesystem, each
+//! process's filesystem context (root, cwd, umask), `dirfd`-relative lookups, and opening.
+//!
+//! The VFS proper (dentries, path walk, tmpfs, permission rules) lives in `crates/vfs` so that it
+//! is tested on the host; this module only adds what needs the kernel: descriptors, devices and
+//! the clock.
+
+pub mod devices;
+pub mod fd_table;
+pub mod file;
+pub mod initramfs;
+
+use crate::process::Thread;
+use crate::syscall::args::Fd;
+use abi::Errno;
+use alloc::sync::Arc;
+use file::{InodeFile, OpenFile};
+use spin::Once;
+use vfs::dentry::Dentry;
+use vfs::path::{Ctx, Lookup};
+use vfs::{FileType, Timespec};
+
+/// `AT_FDCWD`.
+pub const AT_FDCWD: i32 = -100;
+
+/// A process's filesystem context (Linux's `fs_struct` plus the umask).
+#[derive(Clone)]
+pub struct FsContext {
+    pub root: Arc<Dentry>,
+    pub cwd: Arc<Dentry>,
+    pub umask: u32,
+}
+
+static ROOT: Once<Arc<Dentry>> = Once::new();
+
+/// The wall clock for file timestamps.
+struct KernelClock;
+
+impl vfs::inode::Clock for KernelClock {
+    fn now(&self) -> Timespec {
+        let ns = crate::time::realtime_ns();
+        Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 as _ }
+    }
+}
+
+/// Creates the root filesystem (a tmpfs, as Linux's rootfs with CONFIG_TMPFS) with the entries
+/// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`.
+pub fn init_root() -> Result<Arc<Dentry>, Errno> {
+    let options = vfs::tmpfs::TmpfsOptions { root_mode: 0o755, dev: 2, ..Default::default() };
+    let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
+    let root = Dentry::new_root(tmpfs);
+    let dev = root.inode().create(b"dev", FileType::Directory, 0o755, 0, 0, 0)?;
+    dev.create(b"console", FileType::CharDevice, 0o600, 0, 0, vfs::inode::encode_dev(5, 1))?;
+    root.inode().create(b"root", FileType::Directory, 0o700, 0, 0, 0)?;
+    Ok(ROOT.call_once(|| root).clone())
+}
+
+/// The initial filesystem context (init's).
+pub fn initial_context() -> FsContext {
+    let root = ROOT.get().cloned().unwrap_or_else(|| panic!("root filesystem missing"));
+    FsContext { root: root.clone(), cwd: root, umask: 0o022 }
+}
+
+/// The dentry relative paths start from: the cwd for `AT_FDCWD`, else the directory `dirfd`.
+pub fn start_dentry(thread: &Thread, dirfd: Fd, path: &[u8]) -> Result<Arc<Dentry>, Errno> {
+    if path.first() == Some(&b'/') {
+        return Ok(thread.process.fs.lock().root.clone());
+    }
+    if dirfd.0 == AT_FDCWD {
+        return Ok(thread.process.fs.lock().cwd.clone());
+    }
+    let file = thread.process.files.lock().get(dirfd.0)?;
+    let dentry = file.path.clone().ok_or(Errno::ENOTDIR)?;
+    if !dentry.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(dentry)
+}
+
+/// Runs `operation` with the caller's walk context (root, credentials, umask) and the dentry
+/// relative paths start from (`dirfd`'s directory, or the cwd for `AT_FDCWD`).
+pub fn with_walk<T>(
+    thread: &Thread,
+    dirfd: Fd,
+    path: &[u8],
+    operation: impl FnOnce(&Ctx<'_>, &Arc<Dentry>) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    vfs::path::check_path(path)?;
+    let start = start_dentry(thread, dirfd, path)?;
+    let (root, umask) = {
+        let fs = thread.process.fs.lock();
+        (fs.root.clone(), fs.umask)
+    };
+    let credentials = thread.process.credentials.lock().for_fs();
+    operation(&Ctx { root: &root, creds: &credentials, umask }, &start)
+}
+
+/// Resolves `path` relative to `dirfd`.
+pub fn lookup(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup) -> Result<Arc<Dentry>, Errno> {
+    with_walk(thread, dirfd, path, |ctx, start| vfs::path::resolve(ctx, start, path, how))
+}
+
+/// Resolves `path` with `AT_EMPTY_PATH` semantics: an empty path means `dirfd` itself.
+pub fn lookup_or_fd(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup, allow_empty: bool) -> Result<Arc<Dentry>, Errno> {
+    if path.is_empty() && allow_empty {
+        if dirfd.0 == AT_FDCWD {
+            return Ok(thread.process.fs.lock().cwd.clone());
+        }
+        let file = thread.process.files.lock().get(dirfd.0)?;
+        return file.path.clone().ok_or(Errno::EBADF);
+    }
+    lookup(thread, dirfd, path, how)
+}
+
+/// Opens the object at `dentry` with status `flags` (access mode included).
+pub fn open_dentry(dentry: Arc<Dentry>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+    let metadata = dentry.metadata();
+    let ops: Arc<dyn file::FileOps> = if flags & file::O_PATH != 0 {
+        Arc::new(InodeFile::new(dentry.inode().clone()))
+    } else {
+        match metadata.file_type {
+            FileType::CharDevice => devices::open_char_device(metadata.rdev)?,
+            FileType::BlockDevice => return Err(Errno::ENXIO),
+            FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            _ => Arc::new(InodeFile::new(dentry.inode().clone())),
+        }
+    };
+    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags)))
+}
+
+/// Resolves an absolute path from the root as root would (used before any process exists).
+pub fn lookup_root_path(path: &[u8]) -> Result<Arc<Dentry>, Errno> {
+    let root = ROOT.get().cloned().ok_or(Errno::ENOENT)?;
+    let credentials = vfs::Credentials::root();
+    vfs::path::resolve(&Ctx { root: &root, creds: &credentials, umask: 0o022 }, &root, path, Lookup::FOLLOW)
+}

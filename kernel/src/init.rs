@@ -1,0 +1,104 @@
+//! Starting the first process, as Linux's `kernel_init`: open `/dev/console` as fds 0, 1 and 2,
+//! then try `rdinit=` (default `/init`), then `init=`, then `/sbin/init`, `/etc/init`,
+//! `/bin/init`, `/bin/sh`; if none runs, panic "No working init found". Init gets argv
+//! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words.
+
+use crate::cmdline::CommandLine;
+use crate::fs::{self, FsContext};
+use crate::process::credentials::Credentials;
+use crate::process::rlimit::ResourceLimits;
+use crate::process::{self, Process, Thread, run::run_thread};
+use crate::signal::SignalState;
+use crate::{mm::AddressSpace, panic_policy};
+use abi::Errno;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use fs::fd_table::FdTable;
+use hal::user::UserContext;
+use spin::Mutex;
+
+fn open_console(files: &mut FdTable) {
+    let dentry = match fs::lookup_root_path(b"/dev/console") {
+        Ok(dentry) => dentry,
+        Err(_) => {
+            log::warn!("Warning: unable to open an initial console.");
+            return;
+        }
+    };
+    match fs::open_dentry(dentry, 0o2 | 0o100000) {
+        Ok(console) => {
+            for fd in 0..3 {
+                let _ = files.install(fd, console.clone(), false);
+            }
+        }
+        Err(_) => log::warn!("Warning: unable to open an initial console."),
+    }
+}
+
+fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
+    let pid = process::allocate_pid();
+    let mut files = FdTable::new();
+    open_console(&mut files);
+    let max_threads = (hal::mm::frame::stats().0 as u64 / 8).clamp(20, 1 << 22);
+    let process = Arc::new(Process {
+        pid,
+        parent_pid: 0,
+        mm: Mutex::new(AddressSpace::try_new()?),
+        files: Mutex::new(files),
+        fs: Mutex::new(FsContext::clone(&fs::initial_context())),
+        credentials: Mutex::new(Credentials::root()),
+        signals: Mutex::new(SignalState::default()),
+        limits: Mutex::new(ResourceLimits::for_init(max_threads)),
+        name: Mutex::new(*b"swapper\0\0\0\0\0\0\0\0\0"),
+        pgid: AtomicU64::new(0),
+        sid: AtomicU64::new(0),
+    });
+    let thread = Arc::new(Thread {
+        tid: pid,
+        process,
+        clear_child_tid: AtomicU64::new(0),
+        signal_mask: AtomicU64::new(0),
+        started_ns: crate::time::monotonic_ns(),
+        idle_at_start_ns: crate::time::idle_ns(),
+    });
+    Ok((thread, UserContext::try_new()?))
+}
+
+fn try_run(thread: &Arc<Thread>, user: &mut UserContext, path: &str, command_line: &CommandLine) -> Result<(), Errno> {
+    let mut argv: Vec<Vec<u8>> = Vec::new();
+    argv.push(path.as_bytes().to_vec());
+    argv.extend(command_line.init_args.iter().map(|arg| arg.as_bytes().to_vec()));
+    let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+    envp.extend(command_line.init_env.iter().map(|var| var.as_bytes().to_vec()));
+    process::execute(thread, user, path.as_bytes(), argv, envp)
+}
+
+/// Runs init; never returns.
+pub fn start(command_line: &CommandLine) -> ! {
+    let (thread, mut user) = create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
+    process::set_current(thread.clone());
+    let rdinit = command_line.rdinit.clone().unwrap_or_else(|| String::from("/init"));
+    let mut candidates: Vec<String> = alloc::vec![rdinit];
+    if let Some(init) = &command_line.init {
+        candidates.push(init.clone());
+    }
+    candidates.extend(["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"].map(String::from));
+    for (index, path) in candidates.iter().enumerate() {
+        match try_run(&thread, &mut user, path, command_line) {
+            Ok(()) => {
+                log::info!("Run {path} as init process");
+                run_thread(thread, user)
+            }
+            Err(Errno::ENOENT) if index == 0 && command_line.rdinit.is_none() => {}
+            Err(error) => log::error!("Failed to execute {path} (error -{})", error.0),
+        }
+    }
+    panic_policy::kernel_panic(format_args!(
+        "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
+    ))
+}
+
+#[allow(dead_code)]
+fn _ordering(_: Ordering) {}

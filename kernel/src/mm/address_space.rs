@@ -1,0 +1,303 @@
+//! A process's user address space: the VMA tree, the page tables, `brk`, and the layout of the
+//! stack and the mmap area (Linux's `mm_struct`).
+//!
+//! Layout (Linux x86-64 without ASLR; randomization is not done yet): the stack ends at
+//! `STACK_TOP` and may use `STACK_LIMIT` bytes; mmap allocates top-down below `mmap_base`, a
+//! 128 MiB gap under the stack area; the heap (`brk`) starts after the executable's last segment.
+//! Pages are populated on first touch by [`AddressSpace::handle_fault`].
+
+use super::vma::{Backing, Protection, Vma, VmaKind};
+use super::{PAGE_SIZE, page_align_down, page_align_up};
+use abi::Errno;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use hal::mm::frame::Frame;
+use hal::mm::user_space::{PageFlags, UserSpace};
+
+/// One past the highest stack byte (Linux's `STACK_TOP` = `TASK_SIZE`).
+pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
+/// Room reserved for the main thread's stack (the default `RLIMIT_STACK`).
+pub const STACK_LIMIT: u64 = 8 << 20;
+/// Gap between the stack area and the mmap area.
+const MMAP_GAP: u64 = 128 << 20;
+/// Lowest address mmap hands out (`vm.mmap_min_addr`).
+pub const MMAP_MIN_ADDR: u64 = 0x1_0000;
+
+/// Why a fault could not be resolved: the `si_code` of the SIGSEGV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No mapping at the address (`SEGV_MAPERR`).
+    NotMapped,
+    /// A mapping that forbids the access (`SEGV_ACCERR`).
+    AccessDenied,
+    /// No memory for the page.
+    OutOfMemory,
+}
+
+/// How a fault accessed memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub is_write: bool,
+    pub is_execute: bool,
+}
+
+pub struct AddressSpace {
+    page_table: UserSpace,
+    vmas: BTreeMap<u64, Vma>,
+    /// Start of the heap (fixed at exec).
+    pub brk_start: u64,
+    /// Current program break.
+    pub brk: u64,
+    /// mmap allocates below this address.
+    pub mmap_base: u64,
+}
+
+impl AddressSpace {
+    pub fn try_new() -> Result<AddressSpace, Errno> {
+        Ok(AddressSpace {
+            page_table: UserSpace::try_new()?,
+            vmas: BTreeMap::new(),
+            brk_start: 0,
+            brk: 0,
+            mmap_base: STACK_TOP - STACK_LIMIT - MMAP_GAP,
+        })
+    }
+
+    /// Makes this the running CPU's address space.
+    pub fn activate(&self) {
+        self.page_table.activate();
+    }
+
+    /// The VMA containing `vaddr`.
+    pub fn find_vma(&self, vaddr: u64) -> Option<&Vma> {
+        self.vmas.range(..=vaddr).next_back().map(|(_, vma)| vma).filter(|vma| vma.contains(vaddr))
+    }
+
+    /// All VMAs in address order.
+    pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
+        self.vmas.values()
+    }
+
+    /// Whether any VMA overlaps `[start, end)`.
+    pub fn is_range_free(&self, start: u64, end: u64) -> bool {
+        if let Some((_, vma)) = self.vmas.range(..end).next_back() {
+            if vma.end > start {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Adds a VMA over a range that must be free (callers unmap first).
+    pub fn insert_vma(&mut self, vma: Vma) -> Result<(), Errno> {
+        if vma.start >= vma.end || !self.is_range_free(vma.start, vma.end) {
+            return Err(Errno::EINVAL);
+        }
+        self.vmas.insert(vma.start, vma);
+        Ok(())
+    }
+
+    /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        let overlapping: Vec<u64> =
+            self.vmas.range(..end).rev().take_while(|(_, vma)| vma.end > start).map(|(&key, _)| key).collect();
+        for key in overlapping {
+            let Some(vma) = self.vmas.remove(&key) else { continue };
+            if vma.start < start {
+                self.vmas.insert(vma.start, vma.slice(vma.start, start));
+            }
+            if vma.end > end {
+                self.vmas.insert(end, vma.slice(end, vma.end));
+            }
+        }
+        let mut page = start;
+        while page < end {
+            drop(self.page_table.unmap(page));
+            page += PAGE_SIZE;
+        }
+    }
+
+    /// Changes the protection of `[start, end)`; `ENOMEM` if part of it is not mapped (as
+    /// Linux's mprotect), in which case nothing changes.
+    pub fn protect_range(&mut self, start: u64, end: u64, protection: Protection) -> Result<(), Errno> {
+        let mut cursor = start;
+        for vma in self.vmas.range(..end).map(|(_, vma)| vma).filter(|vma| vma.end > start) {
+            if vma.start > cursor {
+                return Err(Errno::ENOMEM);
+            }
+            cursor = vma.end;
+        }
+        if cursor < end {
+            return Err(Errno::ENOMEM);
+        }
+        let keys: Vec<u64> =
+            self.vmas.range(..end).rev().take_while(|(_, vma)| vma.end > start).map(|(&key, _)| key).collect();
+        for key in keys {
+            let Some(vma) = self.vmas.remove(&key) else { continue };
+            if vma.start < start {
+                self.vmas.insert(vma.start, vma.slice(vma.start, start));
+            }
+            if vma.end > end {
+                self.vmas.insert(end, vma.slice(end, vma.end));
+            }
+            let mut middle = vma.slice(start, end);
+            middle.protection = protection;
+            self.vmas.insert(middle.start, middle);
+        }
+        let mut page = start;
+        while page < end {
+            if let Some((_, current)) = self.page_table.query(page) {
+                // Copy-on-write pages stay read-only; the fault path upgrades them.
+                let flags = PageFlags {
+                    is_accessible: protection.is_accessible(),
+                    is_writable: protection.is_writable && current.is_writable,
+                    is_executable: protection.is_executable,
+                };
+                self.page_table.protect(page, flags);
+            }
+            page += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// Finds `len` bytes of free address space, top-down from `mmap_base`, above `MMAP_MIN_ADDR`.
+    pub fn find_free_area(&self, len: u64) -> Option<u64> {
+        let mut ceiling = self.mmap_base;
+        for vma in self.vmas.range(..self.mmap_base).rev().map(|(_, vma)| vma) {
+            if vma.end <= ceiling && ceiling - vma.end >= len {
+                return Some(ceiling - len);
+            }
+            ceiling = ceiling.min(vma.start);
+        }
+        (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
+    }
+
+    /// Resolves a page fault at `vaddr`: demand-zero, file read, or copy-on-write.
+    pub fn handle_fault(&mut self, vaddr: u64, access: Access) -> Result<(), FaultError> {
+        let vma = self.find_vma(vaddr).ok_or(FaultError::NotMapped)?;
+        let protection = vma.protection;
+        if !protection.is_accessible()
+            || (access.is_write && !protection.is_writable)
+            || (access.is_execute && !protection.is_executable)
+        {
+            return Err(FaultError::AccessDenied);
+        }
+        let page = page_align_down(vaddr);
+        let flags = PageFlags::accessible(protection.is_writable, protection.is_executable);
+        if let Some((frame, current)) = self.page_table.query(page) {
+            if !current.is_accessible {
+                // Made accessible again by mprotect after PROT_NONE.
+                self.page_table.protect(page, flags);
+            } else if access.is_write && !current.is_writable {
+                // Copy-on-write: the page is shared (our `frame` reference plus the PTE's make
+                // two when nobody else holds it).
+                if frame.ref_count() <= 2 {
+                    self.page_table.protect(page, flags);
+                } else {
+                    let copy = frame.try_clone_contents().map_err(|_| FaultError::OutOfMemory)?;
+                    drop(self.page_table.map(page, copy, flags).map_err(|_| FaultError::OutOfMemory)?);
+                }
+            }
+            return Ok(());
+        }
+        let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
+        drop(self.page_table.map(page, frame, flags).map_err(|_| FaultError::OutOfMemory)?);
+        Ok(())
+    }
+
+    /// Writes `data` at user address `vaddr` through the page tables (faulting pages in), without
+    /// this space being active: exec builds the new stack this way.
+    pub fn write_bytes(&mut self, vaddr: u64, data: &[u8]) -> Result<(), Errno> {
+        let mut done = 0usize;
+        while done < data.len() {
+            let address = vaddr + done as u64;
+            let page = page_align_down(address);
+            let offset = (address - page) as usize;
+            let chunk = (PAGE_SIZE as usize - offset).min(data.len() - done);
+            if self.page_table.query(page).is_none() {
+                self.handle_fault(address, Access { is_write: true, is_execute: false }).map_err(|_| Errno::EFAULT)?;
+            }
+            let (frame, _) = self.page_table.query(page).ok_or(Errno::EFAULT)?;
+            frame.write(offset, &data[done..done + chunk]);
+            done += chunk;
+        }
+        Ok(())
+    }
+
+    /// Sets up the heap VMA bookkeeping after exec.
+    pub fn set_brk_start(&mut self, start: u64) {
+        self.brk_start = start;
+        self.brk = start;
+    }
+
+    /// Moves the program break as Linux's `brk(2)`: returns the new break, or the old one when
+    /// the request is refused (below the start, overlapping a mapping, or out of memory).
+    pub fn set_brk(&mut self, requested: u64) -> u64 {
+        if requested < self.brk_start {
+            return self.brk;
+        }
+        let Some(new_end) = page_align_up(requested) else { return self.brk };
+        let Some(old_end) = page_align_up(self.brk) else { return self.brk };
+        if new_end > old_end {
+            if !self.is_range_free(old_end, new_end) {
+                return self.brk;
+            }
+            // Extend the heap VMA (or create it).
+            let heap_key = self.vmas.range(..old_end).next_back().filter(|(_, v)| v.kind == VmaKind::Heap && v.end == old_end).map(|(&k, _)| k);
+            match heap_key.and_then(|key| self.vmas.get_mut(&key)) {
+                Some(heap) => heap.end = new_end,
+                None => {
+                    let heap = Vma {
+                        start: old_end,
+                        end: new_end,
+                        protection: Protection { is_readable: true, is_writable: true, is_executable: false },
+                        is_shared: false,
+                        backing: Backing::Anonymous,
+                        kind: VmaKind::Heap,
+                    };
+                    if self.insert_vma(heap).is_err() {
+                        return self.brk;
+                    }
+                }
+            }
+        } else if new_end < old_end {
+            self.unmap_range(new_end, old_end);
+        }
+        self.brk = requested;
+        requested
+    }
+
+    /// Number of resident pages (for /proc and sysinfo-style accounting).
+    pub fn resident_pages(&self) -> usize {
+        let mut count = 0;
+        for vma in self.vmas.values() {
+            self.page_table.for_each_mapped(vma.start, vma.end, &mut |_, _, _| count += 1);
+        }
+        count
+    }
+}
+
+/// A new frame with the contents `vma` gives page `page`.
+fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
+    match &vma.backing {
+        Backing::Anonymous => Frame::try_new_zeroed(),
+        Backing::File { inode, offset, file_end } => {
+            let frame = Frame::try_new_zeroed()?;
+            if page < *file_end {
+                let valid = (*file_end - page).min(PAGE_SIZE) as usize;
+                let mut buffer = [0u8; PAGE_SIZE as usize];
+                let file_offset = offset + (page - vma.start);
+                let mut filled = 0;
+                while filled < valid {
+                    let n = inode.read_at(file_offset + filled as u64, &mut buffer[filled..valid])?;
+                    if n == 0 {
+                        break;
+                    }
+                    filled += n;
+                }
+                frame.write(0, &buffer[..filled]);
+            }
+            Ok(frame)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Page faults on user addresses, from user mode (the thread loop) and from the kernel's user
+//! copies (hal calls [`resolve_kernel_fault`]), resolved against the current process's VMAs.
+
+use super::address_space::{Access, FaultError};
+use crate::process;
+
+/// x86 page-fault error code bits.
+const ERROR_WRITE: u64 = 1 << 1;
+const ERROR_INSTRUCTION: u64 = 1 << 4;
+
+/// Resolves a fault taken by user code; `Err` carries the SIGSEGV reason.
+pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError> {
+    let access = Access { is_write: error_code & ERROR_WRITE != 0, is_execute: error_code & ERROR_INSTRUCTION != 0 };
+    let thread = process::current();
+    let mut mm = thread.process.mm.lock();
+    mm.handle_fault(address, access)
+}
+
+/// The resolver hal calls for a fault inside a user copy.
+fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
+    let Some(thread) = process::try_current() else { return false };
+    let mut mm = thread.process.mm.lock();
+    mm.handle_fault(address, Access { is_write, is_execute: false }).is_ok()
+}
+
+/// Registers the resolver with hal.
+pub fn init() {
+    hal::usercopy::set_fault_resolver(resolve_kernel_fault);
+}

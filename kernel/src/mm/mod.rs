@@ -1,0 +1,21 @@
+//! Memory management: user address spaces made of VMAs, demand paging, mmap, brk.
+
+pub mod address_space;
+pub mod fault;
+pub mod vma;
+
+pub use address_space::AddressSpace;
+pub use vma::{Backing, Protection, Vma};
+
+/// Page size.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Rounds `value` up to a page boundary, or `None` on overflow.
+pub fn page_align_up(value: u64) -> Option<u64> {
+    value.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+}
+
+/// Rounds `value` down to a page boundary.
+pub fn page_align_down(value: u64) -> u64 {
+    value & !(PAGE_SIZE - 1)
+}

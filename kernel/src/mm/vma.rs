@@ -1,0 +1,72 @@
+//! Virtual memory areas: a contiguous range of user addresses with one protection and one
+//! backing (anonymous zero-fill, or a file read on fault), as Linux's `vm_area_struct`.
+
+use alloc::sync::Arc;
+use vfs::Inode;
+
+/// Access rights of a VMA (`PROT_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Protection {
+    pub is_readable: bool,
+    pub is_writable: bool,
+    pub is_executable: bool,
+}
+
+impl Protection {
+    /// From `PROT_READ | PROT_WRITE | PROT_EXEC` bits.
+    pub fn from_prot_bits(prot: u64) -> Protection {
+        Protection { is_readable: prot & 1 != 0, is_writable: prot & 2 != 0, is_executable: prot & 4 != 0 }
+    }
+
+    /// Whether anything may be accessed (`PROT_NONE` pages are left unmapped).
+    pub fn is_accessible(self) -> bool {
+        self.is_readable || self.is_writable || self.is_executable
+    }
+}
+
+/// Where a VMA's pages come from.
+#[derive(Clone)]
+pub enum Backing {
+    /// Zero-filled on first touch.
+    Anonymous,
+    /// Private copy of a file: page `vaddr` holds file bytes from `offset + (vaddr - vma.start)`;
+    /// bytes at or after `file_end` (a virtual address) read as zero, which is how the tail of
+    /// an ELF segment's last file page becomes the start of `.bss`.
+    File { inode: Arc<dyn Inode>, offset: u64, file_end: u64 },
+}
+
+/// What kind of area, for `/proc/self/maps` and for `brk`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmaKind {
+    Normal,
+    Heap,
+    Stack,
+}
+
+/// One mapped area.
+#[derive(Clone)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub protection: Protection,
+    pub is_shared: bool,
+    pub backing: Backing,
+    pub kind: VmaKind,
+}
+
+impl Vma {
+    pub fn contains(&self, vaddr: u64) -> bool {
+        self.start <= vaddr && vaddr < self.end
+    }
+
+    /// The part of this VMA within `[start, end)`, with its file offset adjusted.
+    pub fn slice(&self, start: u64, end: u64) -> Vma {
+        let mut part = self.clone();
+        part.start = start.max(self.start);
+        part.end = end.min(self.end);
+        if let Backing::File { offset, .. } = &mut part.backing {
+            *offset += part.start - self.start;
+        }
+        part
+    }
+}

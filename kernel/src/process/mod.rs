@@ -1,0 +1,139 @@
+//! Processes and threads: identity, credentials, resources, and the per-thread user-mode loop.
+//!
+//! A [`Process`] (Linux's thread group plus its `mm`, `files`, `fs`, `signal` and `cred`) owns
+//! the address space, the descriptor table, the filesystem context and the credentials; a
+//! [`Thread`] is one schedulable user context of it. Only one thread runs today (the scheduler,
+//! fork and clone come with the process issue), but every structure is shared through `Arc` and
+//! per-object locks so that they can be shared between threads and CPUs.
+
+pub mod credentials;
+pub mod exec;
+pub mod exit;
+pub mod rlimit;
+pub mod run;
+
+use crate::fs::fd_table::FdTable;
+use crate::syscall::args::Fd;
+use abi::Errno;
+use alloc::vec::Vec;
+use hal::user::UserContext;
+use vfs::FileType;
+use vfs::path::Lookup;
+use crate::fs::FsContext;
+use crate::mm::AddressSpace;
+use crate::signal::SignalState;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+pub use credentials::Credentials;
+use rlimit::ResourceLimits;
+use spin::Mutex;
+
+/// Process and thread identifiers share one number space, as in Linux.
+pub type Pid = u32;
+
+/// A process (thread group).
+pub struct Process {
+    pub pid: Pid,
+    pub parent_pid: Pid,
+    pub mm: Mutex<AddressSpace>,
+    pub files: Mutex<FdTable>,
+    pub fs: Mutex<FsContext>,
+    pub credentials: Mutex<Credentials>,
+    pub signals: Mutex<SignalState>,
+    pub limits: Mutex<ResourceLimits>,
+    /// `comm`: the executable's base name, at most 15 bytes (`TASK_COMM_LEN` - 1).
+    pub name: Mutex<[u8; 16]>,
+    /// Process group and session ids.
+    pub pgid: AtomicU64,
+    pub sid: AtomicU64,
+}
+
+/// A thread.
+pub struct Thread {
+    pub tid: Pid,
+    pub process: Arc<Process>,
+    /// `set_tid_address`: the word cleared and futex-woken when the thread exits.
+    pub clear_child_tid: AtomicU64,
+    /// Blocked signals.
+    pub signal_mask: AtomicU64,
+    /// CLOCK_MONOTONIC and idle time when the thread started (CPU time is the difference of
+    /// the busy time since then, exact while one thread runs; the scheduler will account per
+    /// thread).
+    pub started_ns: u64,
+    pub idle_at_start_ns: u64,
+}
+
+impl Thread {
+    pub fn name(&self) -> [u8; 16] {
+        *self.process.name.lock()
+    }
+}
+
+/// CPU time used by `thread` (and, with one thread per process today, by its process).
+pub fn cpu_time_ns(thread: &Thread) -> u64 {
+    let busy_total = crate::time::monotonic_ns() - thread.started_ns;
+    let idle = crate::time::idle_ns() - thread.idle_at_start_ns;
+    busy_total.saturating_sub(idle)
+}
+
+/// Replaces the image of `thread`'s process with the program at `path` (execve).
+pub fn execute(thread: &Arc<Thread>, user: &mut UserContext, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<(), Errno> {
+    let dentry = crate::fs::lookup(thread, Fd(crate::fs::AT_FDCWD), path, Lookup::FOLLOW)?;
+    let metadata = dentry.metadata();
+    if metadata.file_type != FileType::Regular {
+        return Err(Errno::EACCES);
+    }
+    let credentials = thread.process.credentials.lock().clone();
+    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)?;
+    let identity = exec::ExecIdentity { uid: credentials.uid, euid: credentials.euid, gid: credentials.gid, egid: credentials.egid };
+    let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
+
+    // The point of no return: the old image goes.
+    let old = {
+        let mut mm = thread.process.mm.lock();
+        let old = core::mem::replace(&mut *mm, loaded.mm);
+        mm.activate();
+        old
+    };
+    drop(old);
+    thread.process.files.lock().close_on_exec();
+    thread.process.signals.lock().reset_for_exec();
+    let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let mut name = [0u8; 16];
+    let len = base_name.len().min(15);
+    name[..len].copy_from_slice(&base_name[..len]);
+    *thread.process.name.lock() = name;
+
+    let regs = user.regs_mut();
+    *regs = hal::user::UserRegs::default();
+    regs.rip = loaded.entry;
+    regs.rsp = loaded.stack_pointer;
+    regs.rflags = 0x202;
+    user.reset_fpu();
+    Ok(())
+}
+
+static CURRENT: Mutex<Option<Arc<Thread>>> = Mutex::new(None);
+static NEXT_PID: AtomicU64 = AtomicU64::new(1);
+
+/// Allocates a process/thread id.
+pub fn allocate_pid() -> Pid {
+    NEXT_PID.fetch_add(1, Ordering::Relaxed) as Pid
+}
+
+/// The thread running on this CPU. Panics if called before the first process exists (only
+/// syscall and fault paths call it, and those run in a thread).
+pub fn current() -> Arc<Thread> {
+    try_current().unwrap_or_else(|| panic!("no current thread"))
+}
+
+/// The thread running on this CPU, if any.
+pub fn try_current() -> Option<Arc<Thread>> {
+    CURRENT.lock().clone()
+}
+
+/// Makes `thread` the running thread and activates its address space.
+pub fn set_current(thread: Arc<Thread>) {
+    thread.process.mm.lock().activate();
+    *CURRENT.lock() = Some(thread);
+}

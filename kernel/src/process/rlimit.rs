@@ -1,0 +1,80 @@
+//! Resource limits (`getrlimit`, `setrlimit`, `prlimit64`), with Linux's defaults for init
+//! (`include/asm-generic/resource.h`, `INIT_RLIMITS`).
+
+use abi::Errno;
+
+/// `RLIM_INFINITY`.
+pub const INFINITY: u64 = u64::MAX;
+/// Number of limits (`RLIM_NLIMITS`).
+pub const COUNT: usize = 16;
+
+pub const RLIMIT_CPU: usize = 0;
+pub const RLIMIT_FSIZE: usize = 1;
+pub const RLIMIT_DATA: usize = 2;
+pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_CORE: usize = 4;
+pub const RLIMIT_RSS: usize = 5;
+pub const RLIMIT_NPROC: usize = 6;
+pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_MEMLOCK: usize = 8;
+pub const RLIMIT_AS: usize = 9;
+pub const RLIMIT_LOCKS: usize = 10;
+pub const RLIMIT_SIGPENDING: usize = 11;
+pub const RLIMIT_MSGQUEUE: usize = 12;
+pub const RLIMIT_NICE: usize = 13;
+pub const RLIMIT_RTPRIO: usize = 14;
+pub const RLIMIT_RTTIME: usize = 15;
+
+/// `NR_OPEN`: the most RLIMIT_NOFILE may be raised to (`fs.nr_open`).
+pub const NR_OPEN: u64 = 1 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub soft: u64,
+    pub hard: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceLimits {
+    limits: [Limit; COUNT],
+}
+
+impl ResourceLimits {
+    /// Init's limits. `max_threads` sets RLIMIT_NPROC and RLIMIT_SIGPENDING as Linux derives them
+    /// from memory size.
+    pub fn for_init(max_threads: u64) -> ResourceLimits {
+        let unlimited = Limit { soft: INFINITY, hard: INFINITY };
+        let mut limits = [unlimited; COUNT];
+        limits[RLIMIT_STACK] = Limit { soft: 8 << 20, hard: INFINITY };
+        limits[RLIMIT_CORE] = Limit { soft: 0, hard: INFINITY };
+        limits[RLIMIT_NPROC] = Limit { soft: max_threads / 2, hard: max_threads / 2 };
+        limits[RLIMIT_NOFILE] = Limit { soft: 1024, hard: 4096 };
+        limits[RLIMIT_MEMLOCK] = Limit { soft: 8 << 20, hard: 8 << 20 };
+        limits[RLIMIT_SIGPENDING] = Limit { soft: max_threads / 2, hard: max_threads / 2 };
+        limits[RLIMIT_MSGQUEUE] = Limit { soft: 819_200, hard: 819_200 };
+        limits[RLIMIT_NICE] = Limit { soft: 0, hard: 0 };
+        limits[RLIMIT_RTPRIO] = Limit { soft: 0, hard: 0 };
+        ResourceLimits { limits }
+    }
+
+    pub fn get(&self, resource: usize) -> Result<Limit, Errno> {
+        self.limits.get(resource).copied().ok_or(Errno::EINVAL)
+    }
+
+    /// Sets a limit with Linux's checks: soft ≤ hard (EINVAL), raising the hard limit needs
+    /// privilege (EPERM), RLIMIT_NOFILE at most `NR_OPEN` (EPERM).
+    pub fn set(&mut self, resource: usize, new: Limit, is_privileged: bool) -> Result<Limit, Errno> {
+        let old = self.get(resource)?;
+        if new.soft > new.hard {
+            return Err(Errno::EINVAL);
+        }
+        if new.hard > old.hard && !is_privileged {
+            return Err(Errno::EPERM);
+        }
+        if resource == RLIMIT_NOFILE && new.hard > NR_OPEN {
+            return Err(Errno::EPERM);
+        }
+        self.limits[resource] = new;
+        Ok(old)
+    }
+}

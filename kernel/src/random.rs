@@ -1,0 +1,40 @@
+//! Kernel randomness for `getrandom`, `/dev/urandom` and `AT_RANDOM`: a ChaCha-free, simple
+//! xoshiro256** generator seeded from RDRAND and the TSC. Not cryptographically vetted; a
+//! proper CSPRNG (ChaCha20, as Linux's `random.c`) replaces it before anything depends on it.
+
+use spin::Mutex;
+
+static STATE: Mutex<[u64; 4]> = Mutex::new([0; 4]);
+
+/// Seeds the generator from RDRAND (when present) and the TSC.
+pub fn init() {
+    let mut state = STATE.lock();
+    for (i, word) in state.iter_mut().enumerate() {
+        let hardware = hal::cpu::rdrand().unwrap_or(0);
+        *word = hardware ^ hal::cpu::rdtsc().rotate_left(i as u32 * 13) ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1));
+    }
+    if state.iter().all(|&w| w == 0) {
+        state[0] = 1;
+    }
+}
+
+fn next(state: &mut [u64; 4]) -> u64 {
+    let result = state[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+    let t = state[1] << 17;
+    state[2] ^= state[0];
+    state[3] ^= state[1];
+    state[1] ^= state[2];
+    state[0] ^= state[3];
+    state[2] ^= t;
+    state[3] = state[3].rotate_left(45);
+    result
+}
+
+/// Fills `buf` with random bytes.
+pub fn fill(buf: &mut [u8]) {
+    let mut state = STATE.lock();
+    for chunk in buf.chunks_mut(8) {
+        let bytes = next(&mut state).to_le_bytes();
+        chunk.copy_from_slice(&bytes[..chunk.len()]);
+    }
+}

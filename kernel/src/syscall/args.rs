@@ -1,0 +1,141 @@
+//! Typed syscall arguments: how a raw register becomes a `Fd`, a `UserPtr<T>`, a path or a
+//! number, and how each prints in a trace line.
+//!
+//! Conversions never touch user memory (validation is delayed as in Linux: `read(fd, NULL, 0)`
+//! succeeds); pointers are checked when the handler copies through them.
+
+use abi::Errno;
+use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
+
+/// Converts one raw argument register.
+pub trait FromArg: Sized {
+    fn from_arg(raw: u64) -> Self;
+}
+
+/// A file descriptor argument (an `int`; negative values are kept so handlers can answer EBADF
+/// or treat AT_FDCWD specially).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fd(pub i32);
+
+impl FromArg for Fd {
+    fn from_arg(raw: u64) -> Self {
+        Fd(raw as u32 as i32)
+    }
+}
+
+/// A user pointer to `T` (or to an array of `T`).
+pub struct UserPtr<T> {
+    pub address: u64,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for UserPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for UserPtr<T> {}
+
+impl<T> UserPtr<T> {
+    pub fn new(address: u64) -> UserPtr<T> {
+        UserPtr { address, _marker: PhantomData }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.address == 0
+    }
+
+    /// The pointer `count` elements further.
+    pub fn offset(&self, count: u64) -> UserPtr<T> {
+        UserPtr::new(self.address.wrapping_add(count.wrapping_mul(core::mem::size_of::<T>() as u64)))
+    }
+}
+
+impl<T: zerocopy::FromBytes + zerocopy::IntoBytes> UserPtr<T> {
+    /// Copies the value in.
+    pub fn read(&self) -> Result<T, Errno> {
+        hal::usercopy::read_user(self.address)
+    }
+}
+
+impl<T: zerocopy::IntoBytes + zerocopy::Immutable> UserPtr<T> {
+    /// Copies `value` out.
+    pub fn write(&self, value: &T) -> Result<(), Errno> {
+        hal::usercopy::write_user(self.address, value)
+    }
+}
+
+impl<T> FromArg for UserPtr<T> {
+    fn from_arg(raw: u64) -> Self {
+        UserPtr::new(raw)
+    }
+}
+
+/// A NUL-terminated string argument (a path, a name).
+#[derive(Clone, Copy)]
+pub struct UserCStr(pub u64);
+
+/// `PATH_MAX`, including the NUL.
+pub const PATH_MAX: usize = 4096;
+
+impl UserCStr {
+    /// Reads a path: at most `PATH_MAX - 1` bytes (`ENAMETOOLONG`), `EFAULT` on a bad pointer.
+    pub fn read_path(&self) -> Result<Vec<u8>, Errno> {
+        hal::usercopy::read_user_cstr(self.0, PATH_MAX - 1)
+    }
+
+    /// Reads a string of at most `max_len` bytes.
+    pub fn read(&self, max_len: usize) -> Result<Vec<u8>, Errno> {
+        hal::usercopy::read_user_cstr(self.0, max_len)
+    }
+}
+
+impl FromArg for UserCStr {
+    fn from_arg(raw: u64) -> Self {
+        UserCStr(raw)
+    }
+}
+
+macro_rules! int_args {
+    ($($t:ty),*) => { $(impl FromArg for $t { fn from_arg(raw: u64) -> Self { raw as $t } })* };
+}
+int_args!(u64, i64, usize, isize, u32, i32);
+
+/// Formats an argument for `ferrux.trace=1`.
+pub trait TraceArg {
+    fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result;
+}
+
+impl TraceArg for Fd {
+    fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.0 == -100 { f.write_str("AT_FDCWD") } else { write!(f, "{}", self.0) }
+    }
+}
+
+impl<T> TraceArg for UserPtr<T> {
+    fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.address == 0 { f.write_str("NULL") } else { write!(f, "{:#x}", self.address) }
+    }
+}
+
+impl TraceArg for UserCStr {
+    fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        match hal::usercopy::read_user_cstr(self.0, 64) {
+            Ok(bytes) => write!(f, "\"{}\"", alloc::string::String::from_utf8_lossy(&bytes).escape_debug()),
+            Err(Errno::ENAMETOOLONG) => f.write_str("\"...\""),
+            Err(_) => write!(f, "{:#x}", self.0),
+        }
+    }
+}
+
+macro_rules! trace_ints {
+    ($($t:ty),*) => { $(impl TraceArg for $t { fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result { write!(f, "{}", self) } })* };
+}
+trace_ints!(i64, isize, i32);
+
+macro_rules! trace_hex {
+    ($($t:ty),*) => { $(impl TraceArg for $t { fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result { if *self < 4096 { write!(f, "{}", self) } else { write!(f, "{:#x}", self) } } })* };
+}
+trace_hex!(u64, usize, u32);

@@ -1,0 +1,85 @@
+//! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`).
+
+use super::args::Fd;
+use super::{SyscallContext, SyscallResult};
+use crate::process::rlimit::RLIMIT_NOFILE;
+use abi::Errno;
+
+const O_CLOEXEC: u32 = 0o2000000;
+const F_DUPFD: u32 = 0;
+const F_GETFD: u32 = 1;
+const F_SETFD: u32 = 2;
+const F_GETFL: u32 = 3;
+const F_SETFL: u32 = 4;
+const F_DUPFD_CLOEXEC: u32 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
+    context.thread.process.limits.lock().get(RLIMIT_NOFILE).map_or(1024, |limit| limit.soft.min(1 << 20) as usize)
+}
+
+pub fn dup(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
+    let limit = descriptor_limit(context);
+    let mut files = context.thread.process.files.lock();
+    let file = files.get(fd.0)?;
+    files.insert_from(0, file, false, limit).map(|fd| fd as usize)
+}
+
+fn duplicate_to(context: &SyscallContext<'_>, old: Fd, new: Fd, is_close_on_exec: bool) -> SyscallResult {
+    let limit = descriptor_limit(context);
+    let new_index = usize::try_from(new.0).map_err(|_| Errno::EBADF)?;
+    if new_index >= limit {
+        return Err(Errno::EBADF);
+    }
+    let replaced = {
+        let mut files = context.thread.process.files.lock();
+        let file = files.get(old.0)?;
+        files.install(new_index, file, is_close_on_exec)?
+    };
+    drop(replaced); // closed outside the table lock
+    Ok(new_index)
+}
+
+pub fn dup2(context: &mut SyscallContext<'_>, old: Fd, new: Fd) -> SyscallResult {
+    if old == new {
+        context.thread.process.files.lock().get(old.0)?;
+        return Ok(new.0 as usize);
+    }
+    duplicate_to(context, old, new, false)
+}
+
+pub fn dup3(context: &mut SyscallContext<'_>, old: Fd, new: Fd, flags: u32) -> SyscallResult {
+    if flags & !O_CLOEXEC != 0 || old == new {
+        return Err(Errno::EINVAL);
+    }
+    duplicate_to(context, old, new, flags & O_CLOEXEC != 0)
+}
+
+pub fn fcntl(context: &mut SyscallContext<'_>, fd: Fd, command: u32, argument: u64) -> SyscallResult {
+    let limit = descriptor_limit(context);
+    let mut files = context.thread.process.files.lock();
+    let file = files.get(fd.0)?;
+    match command {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let minimum = argument as u32 as i32;
+            if minimum < 0 || minimum as usize >= limit {
+                return Err(Errno::EINVAL);
+            }
+            files.insert_from(minimum as usize, file, command == F_DUPFD_CLOEXEC, limit).map(|fd| fd as usize)
+        }
+        F_GETFD => Ok(usize::from(files.is_close_on_exec(fd.0)?)),
+        F_SETFD => {
+            files.set_close_on_exec(fd.0, argument & FD_CLOEXEC != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(file.status_flags() as usize),
+        F_SETFL => {
+            if file.is_path_only() {
+                return Err(Errno::EBADF);
+            }
+            file.set_status_flags(argument as u32);
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,32 @@
+//! ioctl (Linux `fs/ioctl.c`): the descriptor-level commands (`FIOCLEX`, `FIONCLEX`,
+//! `FIONBIO`), then the file's own; files without ioctls answer `ENOTTY`.
+
+use super::args::Fd;
+use super::{SyscallContext, SyscallResult};
+use crate::fs::file::O_NONBLOCK;
+use abi::Errno;
+use hal::usercopy::read_user;
+
+const FIONCLEX: u32 = 0x5450;
+const FIOCLEX: u32 = 0x5451;
+const FIONBIO: u32 = 0x5421;
+
+pub fn ioctl(context: &mut SyscallContext<'_>, fd: Fd, command: u32, argument: u64) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    match command {
+        FIOCLEX | FIONCLEX => {
+            context.thread.process.files.lock().set_close_on_exec(fd.0, command == FIOCLEX)?;
+            Ok(0)
+        }
+        FIONBIO => {
+            let value: i32 = read_user(argument)?;
+            let flags = file.status_flags();
+            file.set_status_flags(if value != 0 { flags | O_NONBLOCK } else { flags & !O_NONBLOCK });
+            Ok(0)
+        }
+        _ => file.ops.ioctl(command, argument),
+    }
+}

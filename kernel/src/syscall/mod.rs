@@ -1,0 +1,43 @@
+//! The system-call layer: typed arguments, the table, the dispatcher, and one file per family
+//! named after Linux's source file (`read_write.rs` is `fs/read_write.c`, and so on).
+
+pub mod args;
+pub mod dispatch;
+pub mod table;
+
+mod exec;
+mod fcntl;
+mod ioctl;
+mod mmap;
+mod namei;
+mod open;
+mod read_write;
+mod readdir;
+mod signal;
+mod stat;
+mod sys;
+mod time;
+
+use crate::process::Thread;
+use abi::Errno;
+use alloc::sync::Arc;
+use hal::user::UserContext;
+
+/// What every handler gets: the calling thread and its saved user registers.
+pub struct SyscallContext<'a> {
+    pub thread: &'a Arc<Thread>,
+    pub user: &'a mut UserContext,
+}
+
+/// A handler's result: the value for `rax`, or an error the dispatcher negates.
+pub type SyscallResult = Result<usize, Errno>;
+
+/// The release string (`uname -r`).
+pub fn sys_release() -> &'static str {
+    sys::RELEASE
+}
+
+/// The version string (`uname -v`).
+pub fn sys_version() -> &'static str {
+    sys::VERSION
+}

@@ -1,0 +1,217 @@
+//! Path operations: mkdir(at), unlink(at), rmdir, rename(at/at2), link(at), symlink(at),
+//! readlink(at), access/faccessat(2), chmod family, chdir, fchdir, getcwd, umask (Linux
+//! `fs/namei.c`, `fs/open.c`, `fs/stat.c`, `fs/d_path.c`). The rules live in `vfs::namei`; these
+//! handlers convert arguments and copy results.
+
+use super::args::{Fd, UserCStr, UserPtr};
+use super::{SyscallContext, SyscallResult};
+use crate::fs::{self, AT_FDCWD};
+use abi::Errno;
+use vfs::Lookup;
+
+const AT_FDCWD_FD: Fd = Fd(AT_FDCWD);
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+const AT_REMOVEDIR: u32 = 0x200;
+const AT_SYMLINK_FOLLOW: u32 = 0x400;
+const AT_EACCESS: u32 = 0x200;
+const AT_EMPTY_PATH: u32 = 0x1000;
+
+pub fn mkdirat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+    let path = path.read_path()?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::mkdir(ctx, start, &path, mode))?;
+    Ok(0)
+}
+
+pub fn mkdir(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
+    mkdirat(context, AT_FDCWD_FD, path, mode)
+}
+
+pub fn unlinkat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32) -> SyscallResult {
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+        if flags & AT_REMOVEDIR != 0 { vfs::namei::rmdir(ctx, start, &path) } else { vfs::namei::unlink(ctx, start, &path) }
+    })?;
+    Ok(0)
+}
+
+pub fn unlink(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    unlinkat(context, AT_FDCWD_FD, path, 0)
+}
+
+pub fn rmdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    unlinkat(context, AT_FDCWD_FD, path, AT_REMOVEDIR)
+}
+
+pub fn renameat2(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32) -> SyscallResult {
+    let old = old.read_path()?;
+    let new = new.read_path()?;
+    vfs::path::check_path(&new)?;
+    let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
+    fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
+        vfs::namei::rename(ctx, old_start, &old, &new_start, &new, flags)
+    })?;
+    Ok(0)
+}
+
+pub fn renameat(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr) -> SyscallResult {
+    renameat2(context, old_dirfd, old, new_dirfd, new, 0)
+}
+
+pub fn rename(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> SyscallResult {
+    renameat2(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
+}
+
+pub fn linkat(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32) -> SyscallResult {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = old.read_path()?;
+    let new = new.read_path()?;
+    vfs::path::check_path(&new)?;
+    let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
+    fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
+        vfs::namei::link(ctx, old_start, &old, &new_start, &new, flags & AT_SYMLINK_FOLLOW != 0)
+    })?;
+    Ok(0)
+}
+
+pub fn link(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> SyscallResult {
+    linkat(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
+}
+
+pub fn symlinkat(context: &mut SyscallContext<'_>, target: UserCStr, dirfd: Fd, path: UserCStr) -> SyscallResult {
+    let target = target.read_path()?;
+    let path = path.read_path()?;
+    if target.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::symlink(ctx, &target, start, &path))?;
+    Ok(0)
+}
+
+pub fn symlink(context: &mut SyscallContext<'_>, target: UserCStr, path: UserCStr) -> SyscallResult {
+    symlinkat(context, target, AT_FDCWD_FD, path)
+}
+
+pub fn readlinkat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SyscallResult {
+    if size <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    let target = fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::readlink(ctx, start, &path))?;
+    let len = target.len().min(size as usize);
+    hal::usercopy::copy_to_user(buf.address, &target[..len])?;
+    Ok(len)
+}
+
+pub fn readlink(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SyscallResult {
+    readlinkat(context, AT_FDCWD_FD, path, buf, size)
+}
+
+pub fn faccessat2(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32, flags: u32) -> SyscallResult {
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    // access(2) checks with the real ids unless AT_EACCESS asks for the effective ones.
+    let credentials = {
+        let credentials = context.thread.process.credentials.lock();
+        if flags & AT_EACCESS != 0 {
+            credentials.for_fs()
+        } else {
+            vfs::Credentials::new(credentials.uid, credentials.gid, credentials.groups.clone())
+        }
+    };
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        let dentry = fs::lookup_or_fd(context.thread, dirfd, &path, Lookup::FOLLOW, true)?;
+        vfs::perm::may_access(&dentry.metadata(), &credentials, mode)?;
+        return Ok(0);
+    }
+    vfs::path::check_path(&path)?;
+    let start = fs::start_dentry(context.thread, dirfd, &path)?;
+    let (root, umask) = {
+        let fs = context.thread.process.fs.lock();
+        (fs.root.clone(), fs.umask)
+    };
+    let ctx = vfs::Ctx { root: &root, creds: &credentials, umask };
+    vfs::namei::access(&ctx, &start, &path, mode, follow)?;
+    Ok(0)
+}
+
+pub fn faccessat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+    faccessat2(context, dirfd, path, mode, 0)
+}
+
+pub fn access(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
+    faccessat2(context, AT_FDCWD_FD, path, mode, 0)
+}
+
+pub fn fchmodat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+    let path = path.read_path()?;
+    let dentry = fs::lookup(context.thread, dirfd, &path, Lookup::FOLLOW)?;
+    let credentials = context.thread.process.credentials.lock().for_fs();
+    vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?;
+    Ok(0)
+}
+
+pub fn chmod(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
+    fchmodat(context, AT_FDCWD_FD, path, mode)
+}
+
+pub fn fchmod(context: &mut SyscallContext<'_>, fd: Fd, mode: u32) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let credentials = context.thread.process.credentials.lock().for_fs();
+    match (file.ops.inode(), &file.path) {
+        (Some(inode), _) => vfs::attr::chmod(inode.as_ref(), mode, &credentials)?,
+        (None, Some(dentry)) => vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?,
+        (None, None) => return Err(Errno::EBADF),
+    }
+    Ok(0)
+}
+
+pub fn umask(context: &mut SyscallContext<'_>, mask: u32) -> SyscallResult {
+    let mut fs = context.thread.process.fs.lock();
+    let old = fs.umask;
+    fs.umask = mask & 0o777;
+    Ok(old as usize)
+}
+
+pub fn chdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    let path = path.read_path()?;
+    let dentry = fs::with_walk(context.thread, AT_FDCWD_FD, &path, |ctx, start| vfs::namei::chdir(ctx, start, &path))?;
+    context.thread.process.fs.lock().cwd = dentry;
+    Ok(0)
+}
+
+pub fn fchdir(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    let dentry = file.path.clone().ok_or(Errno::ENOTDIR)?;
+    if !dentry.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let credentials = context.thread.process.credentials.lock().for_fs();
+    vfs::perm::may_access(&dentry.metadata(), &credentials, vfs::perm::MAY_EXEC)?;
+    context.thread.process.fs.lock().cwd = dentry;
+    Ok(0)
+}
+
+pub fn getcwd(context: &mut SyscallContext<'_>, buf: UserPtr<u8>, size: usize) -> SyscallResult {
+    let (root, cwd) = {
+        let fs = context.thread.process.fs.lock();
+        (fs.root.clone(), fs.cwd.clone())
+    };
+    let mut path = vfs::namei::getcwd(&root, &cwd)?;
+    path.push(0);
+    if path.len() > size {
+        return Err(Errno::ERANGE);
+    }
+    hal::usercopy::copy_to_user(buf.address, &path)?;
+    Ok(path.len())
+}

@@ -1,0 +1,217 @@
+//! read, write, readv, writev, pread64, pwrite64, lseek (Linux `fs/read_write.c`).
+//!
+//! Data moves through a kernel bounce buffer in chunks, so no lock is held while user memory is
+//! touched (a user page fault may need the address-space lock). Linux caps one transfer at
+//! `MAX_RW_COUNT` (2 GiB minus a page); a fault part-way returns the bytes done so far.
+
+use super::args::{Fd, UserPtr};
+use super::{SyscallContext, SyscallResult};
+use crate::fs::file::OpenFile;
+use abi::{Errno, Iovec};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+const MAX_RW_COUNT: usize = 0x7fff_f000;
+const CHUNK: usize = 64 * 1024;
+const IOV_MAX: i32 = 1024;
+
+pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
+    context.thread.process.files.lock().get(fd.0)
+}
+
+fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    buffer.resize(len, 0);
+    Ok(buffer)
+}
+
+/// Reads into user memory with `read_some(kernel_buffer, done) -> count`.
+fn read_into_user(
+    address: u64,
+    count: usize,
+    mut read_some: impl FnMut(&mut [u8], usize) -> Result<usize, Errno>,
+) -> SyscallResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut buffer = bounce_buffer(count.min(CHUNK))?;
+    let mut done = 0;
+    loop {
+        let want = (count - done).min(buffer.len());
+        let got = match read_some(&mut buffer[..want], done) {
+            Ok(got) => got,
+            Err(error) if done == 0 => return Err(error),
+            Err(_) => return Ok(done),
+        };
+        if let Err(error) = hal::usercopy::copy_to_user(address + done as u64, &buffer[..got]) {
+            return if done == 0 { Err(error) } else { Ok(done) };
+        }
+        done += got;
+        // Streams return what they have; only regular files fill the whole request.
+        if got < want || done == count {
+            return Ok(done);
+        }
+    }
+}
+
+/// Writes from user memory with `write_some(kernel_buffer, done) -> count`.
+fn write_from_user(
+    address: u64,
+    count: usize,
+    mut write_some: impl FnMut(&[u8], usize) -> Result<usize, Errno>,
+) -> SyscallResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut buffer = bounce_buffer(count.min(CHUNK))?;
+    let mut done = 0;
+    loop {
+        let want = (count - done).min(buffer.len());
+        if let Err(error) = hal::usercopy::copy_from_user(&mut buffer[..want], address + done as u64) {
+            return if done == 0 { Err(error) } else { Ok(done) };
+        }
+        let written = match write_some(&buffer[..want], done) {
+            Ok(written) => written,
+            Err(error) if done == 0 => return Err(error),
+            Err(_) => return Ok(done),
+        };
+        done += written;
+        if written < want || done == count {
+            return Ok(done);
+        }
+    }
+}
+
+pub fn read(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize) -> SyscallResult {
+    let file = file(context, fd)?;
+    if !file.is_readable() {
+        return Err(Errno::EBADF);
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    read_into_user(buf.address, count, |chunk, _| file.read(chunk))
+}
+
+pub fn write(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize) -> SyscallResult {
+    let file = file(context, fd)?;
+    if !file.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    write_from_user(buf.address, count, |chunk, _| file.write(chunk))
+}
+
+pub fn pread64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64) -> SyscallResult {
+    let file = file(context, fd)?;
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !file.is_readable() {
+        return Err(Errno::EBADF);
+    }
+    if !file.ops.is_seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    read_into_user(buf.address, count, |chunk, done| file.read_at(offset as u64 + done as u64, chunk))
+}
+
+pub fn pwrite64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64) -> SyscallResult {
+    let file = file(context, fd)?;
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !file.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    if !file.ops.is_seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    write_from_user(buf.address, count, |chunk, done| file.write_at(offset as u64 + done as u64, chunk))
+}
+
+fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
+    if !(0..=IOV_MAX).contains(&count) {
+        return Err(Errno::EINVAL);
+    }
+    let mut vectors = Vec::new();
+    vectors.try_reserve_exact(count as usize).map_err(|_| Errno::ENOMEM)?;
+    let mut total: u64 = 0;
+    for i in 0..count as u64 {
+        let vector: Iovec = iov.offset(i).read()?;
+        if vector.iov_len as i64 > isize::MAX as i64 {
+            return Err(Errno::EINVAL);
+        }
+        total = total.checked_add(vector.iov_len as u64).ok_or(Errno::EINVAL)?;
+        if total > isize::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+        vectors.push(vector);
+    }
+    Ok(vectors)
+}
+
+pub fn readv(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, count: i32) -> SyscallResult {
+    let file = file(context, fd)?;
+    if !file.is_readable() {
+        return Err(Errno::EBADF);
+    }
+    let vectors = read_iovecs(iov, count)?;
+    let mut total = 0;
+    for vector in vectors {
+        if vector.iov_len == 0 {
+            continue;
+        }
+        let len = vector.iov_len as usize;
+        match read_into_user(vector.iov_base as u64, len, |chunk, _| file.read(chunk)) {
+            Ok(got) => {
+                total += got;
+                if got < len {
+                    break;
+                }
+            }
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+pub fn writev(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, count: i32) -> SyscallResult {
+    let file = file(context, fd)?;
+    if !file.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    let vectors = read_iovecs(iov, count)?;
+    let mut total = 0;
+    for vector in vectors {
+        if vector.iov_len == 0 {
+            continue;
+        }
+        let len = vector.iov_len as usize;
+        match write_from_user(vector.iov_base as u64, len, |chunk, _| file.write(chunk)) {
+            Ok(written) => {
+                total += written;
+                if written < len {
+                    break;
+                }
+            }
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+pub fn lseek(context: &mut SyscallContext<'_>, fd: Fd, offset: i64, whence: u32) -> SyscallResult {
+    let file = file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    file.seek(offset, whence).map(|position| position as usize)
+}

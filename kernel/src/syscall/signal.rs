@@ -1,0 +1,69 @@
+//! rt_sigaction and rt_sigprocmask (Linux `kernel/signal.c`): dispositions and the blocked mask
+//! are kept and validated as Linux does; delivery comes with the process issue.
+
+use super::args::UserPtr;
+use super::{SyscallContext, SyscallResult};
+use crate::signal::{NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE};
+use abi::{Errno, SigactionRaw};
+use core::sync::atomic::Ordering;
+
+const SIG_BLOCK: i32 = 0;
+const SIG_UNBLOCK: i32 = 1;
+const SIG_SETMASK: i32 = 2;
+
+pub fn rt_sigaction(context: &mut SyscallContext<'_>, signal: i32, act: UserPtr<SigactionRaw>, old: UserPtr<SigactionRaw>, size: usize) -> SyscallResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    if signal < 1 || signal as usize > NSIG {
+        return Err(Errno::EINVAL);
+    }
+    let signal = signal as usize;
+    let new = if act.is_null() { None } else { Some(act.read()?) };
+    if new.is_some() && (signal == SIGKILL || signal == SIGSTOP) {
+        return Err(Errno::EINVAL);
+    }
+    let previous = {
+        let mut signals = context.thread.process.signals.lock();
+        let previous = signals.action(signal);
+        if let Some(raw) = new {
+            signals.set_action(signal, SigAction {
+                handler: raw.sa_handler,
+                flags: raw.sa_flags,
+                restorer: raw.sa_restorer,
+                mask: raw.sa_mask & !UNBLOCKABLE,
+            });
+        }
+        previous
+    };
+    if !old.is_null() {
+        let mut raw = SigactionRaw::default();
+        raw.sa_handler = previous.handler;
+        raw.sa_flags = previous.flags;
+        raw.sa_restorer = previous.restorer;
+        raw.sa_mask = previous.mask;
+        old.write(&raw)?;
+    }
+    Ok(0)
+}
+
+pub fn rt_sigprocmask(context: &mut SyscallContext<'_>, how: i32, set: UserPtr<u64>, old: UserPtr<u64>, size: usize) -> SyscallResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let current = context.thread.signal_mask.load(Ordering::Relaxed);
+    if !set.is_null() {
+        let requested = set.read()?;
+        let updated = match how {
+            SIG_BLOCK => current | requested,
+            SIG_UNBLOCK => current & !requested,
+            SIG_SETMASK => requested,
+            _ => return Err(Errno::EINVAL),
+        };
+        context.thread.signal_mask.store(updated & !UNBLOCKABLE, Ordering::Relaxed);
+    }
+    if !old.is_null() {
+        old.write(&current)?;
+    }
+    Ok(0)
+}

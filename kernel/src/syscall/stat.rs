@@ -1,0 +1,112 @@
+//! stat, fstat, lstat, newfstatat, statx (Linux `fs/stat.c`).
+
+use super::args::{Fd, UserCStr, UserPtr};
+use super::{SyscallContext, SyscallResult};
+use crate::fs;
+use abi::{Errno, Stat, Statx, StatxTimestamp};
+use vfs::Metadata;
+use vfs::path::Lookup;
+
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+const AT_NO_AUTOMOUNT: u32 = 0x800;
+const AT_EMPTY_PATH: u32 = 0x1000;
+const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+
+fn to_stat(metadata: &Metadata) -> Stat {
+    let mut stat = Stat::default();
+    stat.st_dev = metadata.dev;
+    stat.st_ino = metadata.ino;
+    stat.st_nlink = u64::from(metadata.nlink);
+    stat.st_mode = metadata.st_mode();
+    stat.st_uid = metadata.uid;
+    stat.st_gid = metadata.gid;
+    stat.st_rdev = metadata.rdev;
+    stat.st_size = metadata.size as i64;
+    stat.st_blksize = i64::from(metadata.blksize);
+    stat.st_blocks = metadata.blocks as i64;
+    stat.st_atime = metadata.atime.sec;
+    stat.st_atime_nsec = u64::from(metadata.atime.nsec);
+    stat.st_mtime = metadata.mtime.sec;
+    stat.st_mtime_nsec = u64::from(metadata.mtime.nsec);
+    stat.st_ctime = metadata.ctime.sec;
+    stat.st_ctime_nsec = u64::from(metadata.ctime.nsec);
+    stat
+}
+
+fn stat_path(context: &SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32, buf: UserPtr<Stat>) -> SyscallResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::FOLLOW };
+    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+        context.thread.process.files.lock().get(dirfd.0)?.ops.metadata()
+    } else {
+        fs::lookup_or_fd(context.thread, dirfd, &path, how, flags & AT_EMPTY_PATH != 0)?.metadata()
+    };
+    buf.write(&to_stat(&metadata))?;
+    Ok(0)
+}
+
+pub fn stat(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<Stat>) -> SyscallResult {
+    stat_path(context, Fd(fs::AT_FDCWD), path, 0, buf)
+}
+
+pub fn lstat(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<Stat>) -> SyscallResult {
+    stat_path(context, Fd(fs::AT_FDCWD), path, AT_SYMLINK_NOFOLLOW, buf)
+}
+
+pub fn newfstatat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, buf: UserPtr<Stat>, flags: u32) -> SyscallResult {
+    stat_path(context, dirfd, path, flags, buf)
+}
+
+pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
+    let metadata = context.thread.process.files.lock().get(fd.0)?.ops.metadata();
+    buf.write(&to_stat(&metadata))?;
+    Ok(0)
+}
+
+const STATX_BASIC_STATS: u32 = 0x7ff;
+const STATX_RESERVED: u32 = 0x8000_0000;
+
+fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
+    let mut value = StatxTimestamp::default();
+    value.tv_sec = time.sec;
+    value.tv_nsec = time.nsec;
+    value
+}
+
+pub fn statx(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<Statx>) -> SyscallResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE) != 0
+        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+        || mask & STATX_RESERVED != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::FOLLOW };
+    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+        context.thread.process.files.lock().get(dirfd.0)?.ops.metadata()
+    } else {
+        fs::lookup_or_fd(context.thread, dirfd, &path, how, flags & AT_EMPTY_PATH != 0)?.metadata()
+    };
+    let mut value = Statx::default();
+    value.stx_mask = STATX_BASIC_STATS;
+    value.stx_blksize = metadata.blksize;
+    value.stx_nlink = metadata.nlink;
+    value.stx_uid = metadata.uid;
+    value.stx_gid = metadata.gid;
+    value.stx_mode = metadata.st_mode() as u16;
+    value.stx_ino = metadata.ino;
+    value.stx_size = metadata.size;
+    value.stx_blocks = metadata.blocks;
+    value.stx_atime = timestamp(metadata.atime);
+    value.stx_ctime = timestamp(metadata.ctime);
+    value.stx_mtime = timestamp(metadata.mtime);
+    value.stx_rdev_major = vfs::inode::dev_major(metadata.rdev);
+    value.stx_rdev_minor = vfs::inode::dev_minor(metadata.rdev);
+    value.stx_dev_major = vfs::inode::dev_major(metadata.dev);
+    value.stx_dev_minor = vfs::inode::dev_minor(metadata.dev);
+    buf.write(&value)?;
+    Ok(0)
+}

@@ -1,0 +1,135 @@
+//! The syscall table: one line per implemented x86-64 syscall, `number name => handler(args)`.
+//! Every number not listed returns ENOSYS (logged once). `docs/syscalls.md` is generated from
+//! this file by `cargo xtask syscalls`; a trailing `// partial: …` comment marks partial support.
+
+use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
+use super::dispatch::Entry;
+use super::{exec, fcntl, ioctl, mmap, namei, open, read_write, readdir, signal, stat, sys, time};
+use alloc::string::String;
+
+macro_rules! syscall_table {
+    ($($number:literal $name:ident => $module:ident :: $handler:ident ( $($arg:ident : $ty:ty),* );)*) => {
+        /// The entry for syscall `number`.
+        pub fn lookup(number: u64) -> Option<&'static Entry> {
+            match number {
+                $($number => {
+                    static ENTRY: Entry = Entry {
+                        name: stringify!($name),
+                        call: |context, raw| {
+                            #[allow(unused_mut, unused_variables)]
+                            let mut registers = raw.iter().copied();
+                            $(let $arg = <$ty as FromArg>::from_arg(registers.next().unwrap_or(0));)*
+                            $module::$handler(context, $($arg),*)
+                        },
+                        trace_args: |raw, line| {
+                            #[allow(unused_mut, unused_variables)]
+                            let mut registers = raw.iter().copied();
+                            #[allow(unused_mut)]
+                            let mut is_first = true;
+                            $(
+                                if !is_first { line.push_str(", "); }
+                                is_first = false;
+                                let value = <$ty as FromArg>::from_arg(registers.next().unwrap_or(0));
+                                let _ = TraceArg::trace(&value, line);
+                            )*
+                            let _ = is_first;
+                        },
+                    };
+                    Some(&ENTRY)
+                })*
+                _ => None,
+            }
+        }
+    };
+}
+
+/// execve and rt_sigreturn load a whole new register set.
+pub fn is_register_replacing(number: u64) -> bool {
+    matches!(number, 59 | 15 | 322)
+}
+
+syscall_table! {
+    0 read => read_write::read(fd: Fd, buf: UserPtr<u8>, count: usize);
+    1 write => read_write::write(fd: Fd, buf: UserPtr<u8>, count: usize);
+    2 open => open::open(path: UserCStr, flags: u32, mode: u32);
+    3 close => open::close(fd: Fd);
+    4 stat => stat::stat(path: UserCStr, buf: UserPtr<abi::Stat>);
+    5 fstat => stat::fstat(fd: Fd, buf: UserPtr<abi::Stat>);
+    6 lstat => stat::lstat(path: UserCStr, buf: UserPtr<abi::Stat>);
+    8 lseek => read_write::lseek(fd: Fd, offset: i64, whence: u32);
+    9 mmap => mmap::mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: Fd, offset: u64);
+    10 mprotect => mmap::mprotect(addr: u64, len: u64, prot: u64);
+    11 munmap => mmap::munmap(addr: u64, len: u64);
+    12 brk => mmap::brk(addr: u64);
+    13 rt_sigaction => signal::rt_sigaction(signal: i32, act: UserPtr<abi::SigactionRaw>, old: UserPtr<abi::SigactionRaw>, size: usize);
+    14 rt_sigprocmask => signal::rt_sigprocmask(how: i32, set: UserPtr<u64>, old: UserPtr<u64>, size: usize);
+    16 ioctl => ioctl::ioctl(fd: Fd, command: u32, argument: u64);
+    17 pread64 => read_write::pread64(fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64);
+    18 pwrite64 => read_write::pwrite64(fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64);
+    19 readv => read_write::readv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
+    20 writev => read_write::writev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
+    21 access => namei::access(path: UserCStr, mode: u32);
+    24 sched_yield => sys::sched_yield();
+    32 dup => fcntl::dup(fd: Fd);
+    33 dup2 => fcntl::dup2(old: Fd, new: Fd);
+    35 nanosleep => time::nanosleep(request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
+    39 getpid => sys::getpid();
+    59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
+    60 exit => sys::exit(status: i32);
+    63 uname => sys::uname(buf: UserPtr<abi::Utsname>);
+    72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
+    77 ftruncate => open::ftruncate(fd: Fd, len: i64);
+    76 truncate => open::truncate(path: UserCStr, len: i64);
+    79 getcwd => namei::getcwd(buf: UserPtr<u8>, size: usize);
+    80 chdir => namei::chdir(path: UserCStr);
+    81 fchdir => namei::fchdir(fd: Fd);
+    82 rename => namei::rename(old: UserCStr, new: UserCStr);
+    83 mkdir => namei::mkdir(path: UserCStr, mode: u32);
+    84 rmdir => namei::rmdir(path: UserCStr);
+    85 creat => open::creat(path: UserCStr, mode: u32);
+    86 link => namei::link(old: UserCStr, new: UserCStr);
+    87 unlink => namei::unlink(path: UserCStr);
+    88 symlink => namei::symlink(target: UserCStr, path: UserCStr);
+    89 readlink => namei::readlink(path: UserCStr, buf: UserPtr<u8>, size: i32);
+    90 chmod => namei::chmod(path: UserCStr, mode: u32);
+    91 fchmod => namei::fchmod(fd: Fd, mode: u32);
+    95 umask => namei::umask(mask: u32);
+    96 gettimeofday => time::gettimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
+    97 getrlimit => sys::getrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    99 sysinfo => sys::sysinfo(info: UserPtr<abi::Sysinfo>);
+    102 getuid => sys::getuid();
+    104 getgid => sys::getgid();
+    107 geteuid => sys::geteuid();
+    108 getegid => sys::getegid();
+    110 getppid => sys::getppid();
+    111 getpgrp => sys::getpgrp();
+    121 getpgid => sys::getpgid(pid: i32);
+    124 getsid => sys::getsid(pid: i32);
+    158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
+    160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    169 reboot => sys::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
+    186 gettid => sys::gettid();
+    201 time => time::time(tloc: UserPtr<i64>);
+    217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
+    218 set_tid_address => sys::set_tid_address(address: u64);
+    228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
+    229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
+    230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
+    231 exit_group => sys::exit_group(status: i32);
+    257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: u32, mode: u32);
+    258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
+    262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: u32);
+    263 unlinkat => namei::unlinkat(dirfd: Fd, path: UserCStr, flags: u32);
+    264 renameat => namei::renameat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr);
+    265 linkat => namei::linkat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
+    266 symlinkat => namei::symlinkat(target: UserCStr, dirfd: Fd, path: UserCStr);
+    267 readlinkat => namei::readlinkat(dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32);
+    268 fchmodat => namei::fchmodat(dirfd: Fd, path: UserCStr, mode: u32);
+    269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
+    292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
+    302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
+    318 getrandom => sys::getrandom(buf: UserPtr<u8>, len: usize, flags: u32);
+    332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<abi::Statx>);
+    439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: u32);
+}

@@ -1,0 +1,115 @@
+//! clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep (Linux
+//! `kernel/time/posix-timers.c`, `kernel/time/hrtimer.c`, `kernel/time/time.c`).
+
+use super::args::UserPtr;
+use super::{SyscallContext, SyscallResult};
+use crate::time::{monotonic_ns, realtime_ns, sleep_until};
+use abi::{Errno, Timespec, Timeval, Timezone};
+
+const CLOCK_REALTIME: i32 = 0;
+const CLOCK_MONOTONIC: i32 = 1;
+const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+const CLOCK_MONOTONIC_RAW: i32 = 4;
+const CLOCK_REALTIME_COARSE: i32 = 5;
+const CLOCK_MONOTONIC_COARSE: i32 = 6;
+const CLOCK_BOOTTIME: i32 = 7;
+const CLOCK_REALTIME_ALARM: i32 = 8;
+const CLOCK_BOOTTIME_ALARM: i32 = 9;
+const CLOCK_TAI: i32 = 11;
+const TIMER_ABSTIME: u32 = 1;
+const NSEC_PER_SEC: u64 = 1_000_000_000;
+/// Resolution of the coarse clocks: one tick.
+const TICK_NS: u64 = NSEC_PER_SEC / hal::time::TICK_HZ;
+
+fn to_timespec(ns: u64) -> Timespec {
+    let mut value = Timespec::default();
+    value.tv_sec = (ns / NSEC_PER_SEC) as i64;
+    value.tv_nsec = (ns % NSEC_PER_SEC) as i64;
+    value
+}
+
+fn from_user_timespec(value: &Timespec) -> Result<u64, Errno> {
+    if value.tv_sec < 0 || !(0..NSEC_PER_SEC as i64).contains(&value.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((value.tv_sec as u64).saturating_mul(NSEC_PER_SEC).saturating_add(value.tv_nsec as u64))
+}
+
+/// The current value of `clock`, in nanoseconds.
+fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
+    Ok(match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM => realtime_ns(),
+        CLOCK_TAI => realtime_ns() + 37 * NSEC_PER_SEC,
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
+            monotonic_ns()
+        }
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => crate::process::cpu_time_ns(context.thread),
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+pub fn clock_gettime(context: &mut SyscallContext<'_>, clock: i32, tp: UserPtr<Timespec>) -> SyscallResult {
+    let now = read_clock(context, clock)?;
+    tp.write(&to_timespec(now))?;
+    Ok(0)
+}
+
+pub fn clock_getres(context: &mut SyscallContext<'_>, clock: i32, tp: UserPtr<Timespec>) -> SyscallResult {
+    read_clock(context, clock)?;
+    let resolution = match clock {
+        CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => TICK_NS,
+        _ => 1,
+    };
+    if !tp.is_null() {
+        tp.write(&to_timespec(resolution))?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(_: &mut SyscallContext<'_>, tv: UserPtr<Timeval>, tz: UserPtr<Timezone>) -> SyscallResult {
+    if !tv.is_null() {
+        let now = realtime_ns();
+        let mut value = Timeval::default();
+        value.tv_sec = (now / NSEC_PER_SEC) as i64;
+        value.tv_usec = ((now % NSEC_PER_SEC) / 1000) as i64;
+        tv.write(&value)?;
+    }
+    if !tz.is_null() {
+        tz.write(&Timezone::default())?;
+    }
+    Ok(0)
+}
+
+pub fn time(_: &mut SyscallContext<'_>, tloc: UserPtr<i64>) -> SyscallResult {
+    let seconds = (realtime_ns() / NSEC_PER_SEC) as i64;
+    if !tloc.is_null() {
+        tloc.write(&seconds)?;
+    }
+    Ok(seconds as usize)
+}
+
+pub fn nanosleep(_: &mut SyscallContext<'_>, request: UserPtr<Timespec>, _remain: UserPtr<Timespec>) -> SyscallResult {
+    let duration = from_user_timespec(&request.read()?)?;
+    sleep_until(monotonic_ns().saturating_add(duration));
+    Ok(0)
+}
+
+pub fn clock_nanosleep(context: &mut SyscallContext<'_>, clock: i32, flags: u32, request: UserPtr<Timespec>, _remain: UserPtr<Timespec>) -> SyscallResult {
+    match clock {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => {}
+        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
+        CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    }
+    let value = from_user_timespec(&request.read()?)?;
+    let deadline = if flags & TIMER_ABSTIME != 0 {
+        let now_on_clock = read_clock(context, clock)?;
+        monotonic_ns().saturating_add(value.saturating_sub(now_on_clock))
+    } else {
+        monotonic_ns().saturating_add(value)
+    };
+    sleep_until(deadline);
+    Ok(0)
+}
