@@ -178,6 +178,7 @@ fn mknod_types_and_errors() {
     t.mknod("blk", S_IFBLK | 0o600, encode_dev(8, 0)).unwrap();
     assert_eq!(t.kind("blk"), FileType::BlockDevice);
     assert_eq!(t.mknod("f", S_IFIFO | 0o644, 0), Err(Errno::EEXIST));
+    t.chmod("d", 0o755).unwrap();
     t.user(1000, 100);
     assert_eq!(t.mknod("/d/c", S_IFCHR | 0o666, dev), Err(Errno::EACCES));
     t.as_root();
