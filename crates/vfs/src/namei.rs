@@ -187,7 +187,9 @@ pub fn mknod(
     let dm = dir.metadata();
     let mode = strip_sgid(&dm, ctx.creds, file_type, mode & S_IALLUGO & !ctx.umask);
     let (uid, gid, mode) = init_owner(&dm, ctx.creds, file_type, mode);
-    let rdev = if file_type.is_special() { rdev } else { 0 };
+    // init_special_inode keeps the device number of devices only.
+    let is_device = matches!(file_type, FileType::CharDevice | FileType::BlockDevice);
+    let rdev = if is_device { rdev } else { 0 };
     let inode = dir
         .inode()
         .create(p.last, file_type, mode, uid, gid, rdev)?;

@@ -360,7 +360,10 @@ impl TmpfsInode {
         let inode = Arc::new_cyclic(|this| TmpfsInode {
             ino,
             file_type,
-            rdev: if file_type.is_special() { rdev } else { 0 },
+            rdev: match file_type {
+                FileType::CharDevice | FileType::BlockDevice => rdev,
+                _ => 0,
+            },
             fs: fs.clone(),
             this: this.clone(),
             state: RwLock::new(State {
