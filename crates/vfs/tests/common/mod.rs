@@ -9,6 +9,7 @@ use vfs::namei::{self, Opened};
 use vfs::path::{self, Ctx, Lookup};
 use vfs::{Credentials, Dentry, FileType, ManualClock, Metadata, Timespec, Tmpfs, TmpfsOptions};
 
+#[allow(unused_imports)]
 pub use linux_raw_sys::general::{
     O_CREAT, O_DIRECTORY, O_EXCL, O_NOATIME, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC,
     O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFSOCK,
