@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 /* Shared with main.c. */
@@ -59,28 +60,32 @@ int h_is_init(void)
 	return getpid() == 1;
 }
 
-/* Remove a directory tree (only what tests create: files, dirs, symlinks). */
+/* Remove a directory tree (only what tests create: files, dirs, symlinks),
+ * making directories accessible first (a test may leave one at mode 0). */
 static void rm_tree_at(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (fd < 0) {
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
 		unlinkat(dirfd, name, 0);
 		return;
 	}
-	fchmod(fd, 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
+	fchmodat(dirfd, name, 0700, 0);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (fd >= 0) {
+		DIR *d = fdopendir(fd);
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d)) != NULL) {
+				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+					rm_tree_at(fd, e->d_name);
+			}
+			closedir(d);
+		} else {
+			close(fd);
+		}
 	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (unlinkat(fd, e->d_name, 0) != 0)
-			rm_tree_at(fd, e->d_name);
-	}
-	closedir(d);
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
@@ -166,7 +171,23 @@ int h_console_fd(void)
 		return 0;
 	/* The runner closes fds >= 3 after each test, so open it each time. */
 	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		FAIL("open(/dev/console): %s", h_errname(errno));
-	return fd;
+	if (fd >= 0)
+		return fd;
+	int err = errno;
+	/* Not root on a host: a pty slave is a tty that is not our
+	 * controlling terminal either, which is what the tests need. */
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+	if (master >= 0) {
+		int unlock = 0;
+		unsigned ptn = 0;
+		if (ioctl(master, TIOCSPTLCK, &unlock) == 0 &&
+		    ioctl(master, TIOCGPTN, &ptn) == 0) {
+			char path[32];
+			snprintf(path, sizeof path, "/dev/pts/%u", ptn);
+			fd = open(path, O_RDWR | O_NOCTTY);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	FAIL("open(/dev/console): %s (and no pty either)", h_errname(err));
 }
