@@ -152,7 +152,9 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
             }
         }
     }
-    let initrd = (info.nr_modules > 0).then(|| read_phys::<ModlistEntry>(info.modlist_paddr)).filter(|m| m.size > 0);
+    let initrd = (info.nr_modules > 0)
+        .then(|| read_phys::<ModlistEntry>(info.modlist_paddr))
+        .filter(|m| m.size > 0);
 
     heap::init_bootstrap();
     let ram: Vec<(u64, u64)> = regions[..region_count].to_vec();
@@ -182,11 +184,21 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
     crate::time::init();
 
     let command_line = String::from_utf8_lossy(&command_line[..command_line_len]).into_owned();
-    let initrd = initrd.map(|module| Initrd { paddr: module.paddr, len: module.size as usize });
+    let initrd = initrd.map(|module| Initrd {
+        paddr: module.paddr,
+        len: module.size as usize,
+    });
     let acpi_rsdp = (info.rsdp_paddr != 0).then_some(info.rsdp_paddr);
-    *BOOT_INFO.lock() = Some(BootInfo { command_line, initrd, ram_bytes, cpu_features: features, acpi_rsdp });
+    *BOOT_INFO.lock() = Some(BootInfo {
+        command_line,
+        initrd,
+        ram_bytes,
+        cpu_features: features,
+        acpi_rsdp,
+    });
 
-    let stack = KernelStack::try_new().unwrap_or_else(|_| panic!("no memory for the first kernel stack"));
+    let stack =
+        KernelStack::try_new().unwrap_or_else(|_| panic!("no memory for the first kernel stack"));
     stack.run_on(call_kernel_main, 0)
 }
 
@@ -217,7 +229,10 @@ fn enable_protection(features: &cpu::CpuFeatures) {
 }
 
 extern "C" fn call_kernel_main(_: usize) -> ! {
-    let info = BOOT_INFO.lock().take().unwrap_or_else(|| panic!("boot info missing"));
+    let info = BOOT_INFO
+        .lock()
+        .take()
+        .unwrap_or_else(|| panic!("boot info missing"));
     // SAFETY: `__ferrux_kernel_main` is defined by the kernel through `entry_point!` with exactly
     // this signature; the linker fails if it is missing.
     unsafe { __ferrux_kernel_main(info) }

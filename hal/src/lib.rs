@@ -34,6 +34,8 @@ pub mod power {
 
 /// CPU helpers the kernel may use.
 pub mod cpu {
-    pub use crate::arch::x86_64::cpu::{CpuFeatures, disable_interrupts, halt_forever, rdrand, rdtsc, wait_for_interrupt};
+    pub use crate::arch::x86_64::cpu::{
+        CpuFeatures, disable_interrupts, halt_forever, rdrand, rdtsc, wait_for_interrupt,
+    };
     pub use crate::arch::x86_64::fpu::xsave_size;
 }

@@ -21,7 +21,8 @@ impl Write for PanicWriter {
 }
 
 fn is_readable_stack_address(address: u64) -> bool {
-    address % 8 == 0 && (address >= KERNEL_BASE || (VMALLOC_BASE..VMALLOC_BASE + (1 << 39)).contains(&address))
+    address % 8 == 0
+        && (address >= KERNEL_BASE || (VMALLOC_BASE..VMALLOC_BASE + (1 << 39)).contains(&address))
 }
 
 fn print_backtrace(mut frame_pointer: u64) {
@@ -33,8 +34,12 @@ fn print_backtrace(mut frame_pointer: u64) {
         // SAFETY: the frame-pointer chain lies on a kernel stack (checked range above); a
         // corrupt chain can still point at an unmapped page, in which case the nested fault
         // ends in `exception_panic`'s second-panic path, which powers off.
-        let (next, return_address) =
-            unsafe { (*(frame_pointer as *const u64), *((frame_pointer + 8) as *const u64)) };
+        let (next, return_address) = unsafe {
+            (
+                *(frame_pointer as *const u64),
+                *((frame_pointer + 8) as *const u64),
+            )
+        };
         if return_address < KERNEL_BASE {
             break;
         }
@@ -46,7 +51,9 @@ fn print_backtrace(mut frame_pointer: u64) {
 fn current_frame_pointer() -> u64 {
     let rbp: u64;
     // SAFETY: reads a register.
-    unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags))
+    };
     rbp
 }
 
@@ -62,7 +69,11 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         let _ = writeln!(PanicWriter, "\nnested panic: {}", info.message());
         die();
     }
-    let _ = write!(PanicWriter, "\nKernel panic - not syncing: {}", info.message());
+    let _ = write!(
+        PanicWriter,
+        "\nKernel panic - not syncing: {}",
+        info.message()
+    );
     if let Some(location) = info.location() {
         let _ = write!(PanicWriter, " at {}:{}", location.file(), location.line());
     }
@@ -73,25 +84,73 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 /// Reports an exception taken in kernel mode, with its registers, and panics.
-pub(crate) fn exception_panic(name: &str, frame: &KernelTrapFrame, fault_address: Option<u64>) -> ! {
+pub(crate) fn exception_panic(
+    name: &str,
+    frame: &KernelTrapFrame,
+    fault_address: Option<u64>,
+) -> ! {
     cpu::disable_interrupts();
     if PANICKING.load(Ordering::SeqCst) {
-        let _ = writeln!(PanicWriter, "\nfault while panicking: {name} at {:#x}", frame.rip);
+        let _ = writeln!(
+            PanicWriter,
+            "\nfault while panicking: {name} at {:#x}",
+            frame.rip
+        );
         die();
     }
-    let _ = writeln!(PanicWriter, "\n{name}: {:#x} [#{}]", frame.error_code, frame.vector);
+    let _ = writeln!(
+        PanicWriter,
+        "\n{name}: {:#x} [#{}]",
+        frame.error_code, frame.vector
+    );
     if let Some(address) = fault_address {
-        let _ = writeln!(PanicWriter, "BUG: unable to handle page fault for address: {address:016x}");
+        let _ = writeln!(
+            PanicWriter,
+            "BUG: unable to handle page fault for address: {address:016x}"
+        );
     }
-    let _ = writeln!(PanicWriter, "RIP: {:04x}:{:016x} RFLAGS: {:08x}", frame.cs, frame.rip, frame.rflags);
+    let _ = writeln!(
+        PanicWriter,
+        "RIP: {:04x}:{:016x} RFLAGS: {:08x}",
+        frame.cs, frame.rip, frame.rflags
+    );
     let _ = writeln!(PanicWriter, "RSP: {:04x}:{:016x}", frame.ss, frame.rsp);
-    let _ = writeln!(PanicWriter, "RAX: {:016x} RBX: {:016x} RCX: {:016x}", frame.rax, frame.rbx, frame.rcx);
-    let _ = writeln!(PanicWriter, "RDX: {:016x} RSI: {:016x} RDI: {:016x}", frame.rdx, frame.rsi, frame.rdi);
-    let _ = writeln!(PanicWriter, "RBP: {:016x} R08: {:016x} R09: {:016x}", frame.rbp, frame.r8, frame.r9);
-    let _ = writeln!(PanicWriter, "R10: {:016x} R11: {:016x} R12: {:016x}", frame.r10, frame.r11, frame.r12);
-    let _ = writeln!(PanicWriter, "R13: {:016x} R14: {:016x} R15: {:016x}", frame.r13, frame.r14, frame.r15);
-    let _ = writeln!(PanicWriter, "CR2: {:016x} CR3: {:016x}", cpu::read_cr2(), cpu::read_cr3());
-    let _ = writeln!(PanicWriter, " [<{:016x}>] (faulting instruction)", frame.rip);
+    let _ = writeln!(
+        PanicWriter,
+        "RAX: {:016x} RBX: {:016x} RCX: {:016x}",
+        frame.rax, frame.rbx, frame.rcx
+    );
+    let _ = writeln!(
+        PanicWriter,
+        "RDX: {:016x} RSI: {:016x} RDI: {:016x}",
+        frame.rdx, frame.rsi, frame.rdi
+    );
+    let _ = writeln!(
+        PanicWriter,
+        "RBP: {:016x} R08: {:016x} R09: {:016x}",
+        frame.rbp, frame.r8, frame.r9
+    );
+    let _ = writeln!(
+        PanicWriter,
+        "R10: {:016x} R11: {:016x} R12: {:016x}",
+        frame.r10, frame.r11, frame.r12
+    );
+    let _ = writeln!(
+        PanicWriter,
+        "R13: {:016x} R14: {:016x} R15: {:016x}",
+        frame.r13, frame.r14, frame.r15
+    );
+    let _ = writeln!(
+        PanicWriter,
+        "CR2: {:016x} CR3: {:016x}",
+        cpu::read_cr2(),
+        cpu::read_cr3()
+    );
+    let _ = writeln!(
+        PanicWriter,
+        " [<{:016x}>] (faulting instruction)",
+        frame.rip
+    );
     print_backtrace(frame.rbp);
     panic!("Fatal exception: {name}")
 }

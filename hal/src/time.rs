@@ -29,10 +29,16 @@ pub(crate) fn init() {
     let elapsed_ns = u64::from(CALIBRATION_PIT_TICKS) * 1_000_000_000 / pit::PIT_HZ;
     let tsc_hz = tsc_cycles * 1_000_000_000 / elapsed_ns;
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
-    NS_PER_CYCLE_FIXED.store(((elapsed_ns as u128) << 32).div_euclid(tsc_cycles.max(1) as u128) as u64, Ordering::Relaxed);
+    NS_PER_CYCLE_FIXED.store(
+        ((elapsed_ns as u128) << 32).div_euclid(tsc_cycles.max(1) as u128) as u64,
+        Ordering::Relaxed,
+    );
     REALTIME_AT_BOOT_NS.store(rtc::read_unix_seconds() * 1_000_000_000, Ordering::Relaxed);
     let apic_per_tick = apic_ticks * 1_000_000_000 / elapsed_ns / TICK_HZ;
-    apic::start_periodic(VECTOR_TIMER as u8, apic_per_tick.min(u64::from(u32::MAX)) as u32);
+    apic::start_periodic(
+        VECTOR_TIMER as u8,
+        apic_per_tick.min(u64::from(u32::MAX)) as u32,
+    );
 }
 
 /// Nanoseconds since boot (CLOCK_MONOTONIC / CLOCK_BOOTTIME: nothing suspends a VM guest here).

@@ -5,7 +5,7 @@
 //! saved in the context. The per-thread loop that decides what to do (in the kernel, safe code)
 //! reads and edits the registers through this type.
 
-use crate::arch::x86_64::cpu::{MSR_FS_BASE, write_msr};
+use crate::arch::x86_64::cpu::{MSR_FS_BASE, MSR_KERNEL_GS_BASE, write_msr};
 use crate::arch::x86_64::fpu::{self, XsaveArea};
 use crate::arch::x86_64::gdt::this_cpu;
 use crate::arch::x86_64::trap::FIRST_IRQ_VECTOR;
@@ -62,7 +62,13 @@ impl UserContext {
             Box::from_raw(pointer)
         };
         fpu.initialize();
-        Ok(UserContext { regs: UserRegs { rflags: RFLAGS_IF | RFLAGS_RESERVED, ..UserRegs::default() }, fpu })
+        Ok(UserContext {
+            regs: UserRegs {
+                rflags: RFLAGS_IF | RFLAGS_RESERVED,
+                ..UserRegs::default()
+            },
+            fpu,
+        })
     }
 
     /// A copy of this context (fork), or `ENOMEM`. The saved FPU image is current: it is stored
@@ -114,6 +120,10 @@ impl UserContext {
             if (*cpu).loaded_fs_base != self.regs.fs_base {
                 write_msr(MSR_FS_BASE, self.regs.fs_base);
                 (*cpu).loaded_fs_base = self.regs.fs_base;
+            }
+            if (*cpu).loaded_user_gs_base != self.regs.gs_base {
+                write_msr(MSR_KERNEL_GS_BASE, self.regs.gs_base);
+                (*cpu).loaded_user_gs_base = self.regs.gs_base;
             }
         }
         let use_sysret = self.regs.rcx == self.regs.rip

@@ -90,7 +90,11 @@ fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
     // SAFETY: one side is a kernel buffer valid for `len` bytes (a Rust slice); the other is a
     // checked user range, where faults are resolved or fixed up by `handle_kernel_fault`.
     let left = unsafe { ferrux_copy_user(dst, src, len) };
-    if left == 0 { Ok(()) } else { Err(Errno::EFAULT) }
+    if left == 0 {
+        Ok(())
+    } else {
+        Err(Errno::EFAULT)
+    }
 }
 
 /// Copies `dst.len()` bytes from user address `src`.

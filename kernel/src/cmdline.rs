@@ -64,8 +64,23 @@ fn split_words(line: &str) -> Vec<String> {
 fn is_known_parameter(key: &str) -> bool {
     matches!(
         key,
-        "root" | "rootfstype" | "ro" | "rw" | "earlyprintk" | "nokaslr" | "noapic" | "acpi" | "mitigations" | "nosmp"
-            | "maxcpus" | "mem" | "rootwait" | "reboot" | "tsc" | "clocksource" | "ignore_loglevel"
+        "root"
+            | "rootfstype"
+            | "ro"
+            | "rw"
+            | "earlyprintk"
+            | "nokaslr"
+            | "noapic"
+            | "acpi"
+            | "mitigations"
+            | "nosmp"
+            | "maxcpus"
+            | "mem"
+            | "rootwait"
+            | "reboot"
+            | "tsc"
+            | "clocksource"
+            | "ignore_loglevel"
     ) || key.contains('.')
 }
 

@@ -59,6 +59,7 @@ fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
         tid: pid,
         process,
         clear_child_tid: AtomicU64::new(0),
+        robust_list: AtomicU64::new(0),
         signal_mask: AtomicU64::new(0),
         started_ns: crate::time::monotonic_ns(),
         idle_at_start_ns: crate::time::idle_ns(),
@@ -66,20 +67,39 @@ fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
     Ok((thread, UserContext::try_new()?))
 }
 
-fn try_run(thread: &Arc<Thread>, user: &mut UserContext, path: &str, command_line: &CommandLine) -> Result<(), Errno> {
+fn try_run(
+    thread: &Arc<Thread>,
+    user: &mut UserContext,
+    path: &str,
+    command_line: &CommandLine,
+) -> Result<(), Errno> {
     let mut argv: Vec<Vec<u8>> = Vec::new();
     argv.push(path.as_bytes().to_vec());
-    argv.extend(command_line.init_args.iter().map(|arg| arg.as_bytes().to_vec()));
+    argv.extend(
+        command_line
+            .init_args
+            .iter()
+            .map(|arg| arg.as_bytes().to_vec()),
+    );
     let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
-    envp.extend(command_line.init_env.iter().map(|var| var.as_bytes().to_vec()));
+    envp.extend(
+        command_line
+            .init_env
+            .iter()
+            .map(|var| var.as_bytes().to_vec()),
+    );
     process::execute(thread, user, path.as_bytes(), argv, envp)
 }
 
 /// Runs init; never returns.
 pub fn start(command_line: &CommandLine) -> ! {
-    let (thread, mut user) = create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
+    let (thread, mut user) =
+        create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
     process::set_current(thread.clone());
-    let rdinit = command_line.rdinit.clone().unwrap_or_else(|| String::from("/init"));
+    let rdinit = command_line
+        .rdinit
+        .clone()
+        .unwrap_or_else(|| String::from("/init"));
     let mut candidates: Vec<String> = alloc::vec![rdinit];
     if let Some(init) = &command_line.init {
         candidates.push(init.clone());

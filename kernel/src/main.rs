@@ -38,15 +38,28 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     panic_policy::set_timeout(command_line.panic_timeout);
     syscall::dispatch::set_tracing(command_line.is_tracing);
     CPU_FEATURES.call_once(|| boot.cpu_features);
-    log::info!("Linux version {} (Ferrux {}) {}", syscall::sys_release(), env!("CARGO_PKG_VERSION"), syscall::sys_version());
+    log::info!(
+        "Linux version {} (Ferrux {}) {}",
+        syscall::sys_release(),
+        env!("CARGO_PKG_VERSION"),
+        syscall::sys_version()
+    );
     log::info!("Command line: {}", boot.command_line);
-    log::info!("Memory: {}K available, TSC {} MHz", boot.ram_bytes / 1024, hal::time::tsc_hz() / 1_000_000);
+    log::info!(
+        "Memory: {}K available, TSC {} MHz",
+        boot.ram_bytes / 1024,
+        hal::time::tsc_hz() / 1_000_000
+    );
     random::init();
     mm::fault::init();
-    let root = fs::init_root().unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
+    let root = fs::init_root()
+        .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     if let Some(initrd) = boot.initrd {
         match fs::initramfs::unpack(&root, initrd.bytes()) {
-            Ok(count) => log::info!("Unpacked initramfs: {count} entries, {} KiB", initrd.bytes().len() / 1024),
+            Ok(count) => log::info!(
+                "Unpacked initramfs: {count} entries, {} KiB",
+                initrd.bytes().len() / 1024
+            ),
             Err(_) => log::error!("Initramfs unpacking failed"),
         }
         drop(initrd); // "Freeing initrd memory"
@@ -62,5 +75,9 @@ pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
 /// The host name (`uname -n`), "(none)" until sethostname.
 pub fn hostname() -> Vec<u8> {
     let name = HOSTNAME.lock();
-    if name.is_empty() { b"(none)".to_vec() } else { name.clone() }
+    if name.is_empty() {
+        b"(none)".to_vec()
+    } else {
+        name.clone()
+    }
 }

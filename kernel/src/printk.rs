@@ -25,7 +25,13 @@ impl log::Log for KernelLog {
             log::Level::Warn => "ferrux: warning: ",
             _ => "",
         };
-        let line = format!("[{:5}.{:06}] {}{}\n", now_us / 1_000_000, now_us % 1_000_000, prefix, record.args());
+        let line = format!(
+            "[{:5}.{:06}] {}{}\n",
+            now_us / 1_000_000,
+            now_us % 1_000_000,
+            prefix,
+            record.args()
+        );
         hal::console::write_bytes(line.as_bytes());
     }
 

@@ -11,7 +11,9 @@ pub fn init() {
     let mut state = STATE.lock();
     for (i, word) in state.iter_mut().enumerate() {
         let hardware = hal::cpu::rdrand().unwrap_or(0);
-        *word = hardware ^ hal::cpu::rdtsc().rotate_left(i as u32 * 13) ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1));
+        *word = hardware
+            ^ hal::cpu::rdtsc().rotate_left(i as u32 * 13)
+            ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1));
     }
     if state.iter().all(|&w| w == 0) {
         state[0] = 1;

@@ -12,8 +12,8 @@
 
 use super::{PAGE_SIZE, phys_to_virt};
 use abi::Errno;
-use buddy_system_allocator::FrameAllocator;
 use alloc::vec::Vec;
+use buddy_system_allocator::FrameAllocator;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use spin::{Mutex, Once};
 
@@ -26,11 +26,17 @@ static REF_COUNTS: Once<Vec<AtomicU32>> = Once::new();
 
 /// Creates the reference-count array for frames below `top_paddr`. Runs once, after the heap.
 pub(crate) fn init_metadata(top_paddr: u64) {
-    REF_COUNTS.call_once(|| (0..top_paddr as usize / PAGE_SIZE).map(|_| AtomicU32::new(0)).collect());
+    REF_COUNTS.call_once(|| {
+        (0..top_paddr as usize / PAGE_SIZE)
+            .map(|_| AtomicU32::new(0))
+            .collect()
+    });
 }
 
 fn ref_count_of(paddr: u64) -> &'static AtomicU32 {
-    let counts = REF_COUNTS.get().unwrap_or_else(|| panic!("frame metadata used before init"));
+    let counts = REF_COUNTS
+        .get()
+        .unwrap_or_else(|| panic!("frame metadata used before init"));
     &counts[paddr as usize / PAGE_SIZE]
 }
 
@@ -60,7 +66,10 @@ pub(crate) fn free_contiguous(paddr: u64, count: usize) {
 
 /// Total and free frame counts, for `sysinfo` and `/proc/meminfo`.
 pub fn stats() -> (usize, usize) {
-    (TOTAL_FRAMES.load(Ordering::Relaxed), FREE_FRAMES.load(Ordering::Relaxed))
+    (
+        TOTAL_FRAMES.load(Ordering::Relaxed),
+        FREE_FRAMES.load(Ordering::Relaxed),
+    )
 }
 
 /// A counted reference to one 4 KiB physical page.
@@ -117,7 +126,8 @@ impl Frame {
     /// A new frame holding a copy of this one (copy-on-write uses this).
     pub fn try_clone_contents(&self) -> Result<Frame, Errno> {
         let copy = Self::try_new_uninit()?;
-        copy.bytes_mut_internal().copy_from_slice(self.bytes_internal());
+        copy.bytes_mut_internal()
+            .copy_from_slice(self.bytes_internal());
         Ok(copy)
     }
 

@@ -9,7 +9,8 @@
 //! created here, before any user space exists, so later kernel mappings are seen everywhere.
 
 use super::page_table::{
-    self, GLOBAL, NO_CACHE, NO_EXECUTE, PRESENT, WRITABLE, WRITE_THROUGH, alloc_table, entry_create, map_huge, table_mut,
+    self, GLOBAL, NO_CACHE, NO_EXECUTE, PRESENT, WRITABLE, WRITE_THROUGH, alloc_table,
+    entry_create, map_huge, table_mut,
 };
 use super::{KERNEL_BASE, PAGE_SIZE, PHYS_OFFSET, VMALLOC_BASE};
 use crate::arch::x86_64::cpu::write_cr3;
@@ -45,28 +46,45 @@ pub(crate) fn image_physical_range() -> (u64, u64) {
 /// `[0, max(4 GiB, end of RAM))` in 2 MiB pages.
 pub(crate) fn init(ram: &[(u64, u64)]) {
     let root = alloc_table().unwrap_or_else(|_| panic!("no memory for the kernel page table"));
-    let top = ram.iter().map(|&(_, end)| end).max().unwrap_or(0).max(1 << 32);
+    let top = ram
+        .iter()
+        .map(|&(_, end)| end)
+        .max()
+        .unwrap_or(0)
+        .max(1 << 32);
     const HUGE_PAGE: u64 = 2 * 1024 * 1024;
     let mut paddr = 0;
     while paddr < top {
-        let overlaps_ram = ram.iter().any(|&(start, end)| start < paddr + HUGE_PAGE && paddr < end);
+        let overlaps_ram = ram
+            .iter()
+            .any(|&(start, end)| start < paddr + HUGE_PAGE && paddr < end);
         let mut flags = WRITABLE | NO_EXECUTE | GLOBAL;
         if !overlaps_ram {
             flags |= NO_CACHE | WRITE_THROUGH;
         }
-        map_huge(root, PHYS_OFFSET + paddr, paddr, flags).unwrap_or_else(|_| panic!("no memory for the direct map"));
+        map_huge(root, PHYS_OFFSET + paddr, paddr, flags)
+            .unwrap_or_else(|_| panic!("no memory for the direct map"));
         paddr += HUGE_PAGE;
     }
 
     let sections = [
         (&raw const __text_start, &raw const __text_end, GLOBAL),
-        (&raw const __rodata_start, &raw const __rodata_end, GLOBAL | NO_EXECUTE),
-        (&raw const __data_start, &raw const __data_end, GLOBAL | NO_EXECUTE | WRITABLE),
+        (
+            &raw const __rodata_start,
+            &raw const __rodata_end,
+            GLOBAL | NO_EXECUTE,
+        ),
+        (
+            &raw const __data_start,
+            &raw const __data_end,
+            GLOBAL | NO_EXECUTE | WRITABLE,
+        ),
     ];
     for (start, end, flags) in sections {
         let mut vaddr = symbol_address(start) & !(PAGE_SIZE as u64 - 1);
         while vaddr < symbol_address(end) {
-            let entry = entry_create(root, vaddr, WRITABLE).unwrap_or_else(|_| panic!("no memory for kernel tables"));
+            let entry = entry_create(root, vaddr, WRITABLE)
+                .unwrap_or_else(|_| panic!("no memory for kernel tables"));
             *entry = (vaddr - KERNEL_BASE) | flags | PRESENT;
             vaddr += PAGE_SIZE as u64;
         }
@@ -123,8 +141,12 @@ pub(crate) fn map_device(paddr: u64, len: usize) -> u64 {
     let vaddr = reserve_virtual(pages * PAGE_SIZE as u64);
     for i in 0..pages {
         let offset = i * PAGE_SIZE as u64;
-        map_kernel_page(vaddr + offset, first + offset, WRITABLE | NO_EXECUTE | NO_CACHE | WRITE_THROUGH)
-            .unwrap_or_else(|_| panic!("no memory to map device registers"));
+        map_kernel_page(
+            vaddr + offset,
+            first + offset,
+            WRITABLE | NO_EXECUTE | NO_CACHE | WRITE_THROUGH,
+        )
+        .unwrap_or_else(|_| panic!("no memory to map device registers"));
     }
     vaddr
 }

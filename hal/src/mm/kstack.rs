@@ -24,7 +24,10 @@ pub struct KernelStack {
 impl KernelStack {
     /// Allocates and maps a stack, or `ENOMEM`.
     pub fn try_new() -> Result<KernelStack, Errno> {
-        let slot = FREE_SLOTS.lock().pop().unwrap_or_else(|| kernel_space::reserve_virtual(SLOT_SIZE));
+        let slot = FREE_SLOTS
+            .lock()
+            .pop()
+            .unwrap_or_else(|| kernel_space::reserve_virtual(SLOT_SIZE));
         let stack = KernelStack { slot };
         let mut vaddr = slot + PAGE_SIZE as u64;
         while vaddr < slot + SLOT_SIZE {

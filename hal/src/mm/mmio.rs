@@ -14,7 +14,10 @@ impl MmioRegion {
     /// or the memory for page tables is exhausted (this happens at boot, for a handful of devices).
     pub fn map(paddr: u64, len: usize) -> MmioRegion {
         let vaddr = kernel_space::map_device(paddr, len);
-        MmioRegion { vaddr: vaddr + (paddr & 0xfff), len }
+        MmioRegion {
+            vaddr: vaddr + (paddr & 0xfff),
+            len,
+        }
     }
 
     /// Reads the 32-bit register at `offset` (panics if out of the window).

@@ -46,7 +46,11 @@ fn index(vaddr: u64, level: u32) -> usize {
 }
 
 /// Returns the level-1 entry for `vaddr`, creating intermediate tables with `table_flags`.
-pub(crate) fn entry_create(root: u64, vaddr: u64, table_flags: u64) -> Result<&'static mut u64, Errno> {
+pub(crate) fn entry_create(
+    root: u64,
+    vaddr: u64,
+    table_flags: u64,
+) -> Result<&'static mut u64, Errno> {
     let mut table = root;
     for level in (2..=4).rev() {
         let entry = &mut table_mut(table)[index(vaddr, level)];

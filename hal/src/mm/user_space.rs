@@ -8,7 +8,8 @@
 
 use super::frame::Frame;
 use super::page_table::{
-    self, ADDRESS_MASK, NO_EXECUTE, PRESENT, USER, WRITABLE, alloc_table, entry_create, entry_lookup, table_mut,
+    self, ADDRESS_MASK, NO_EXECUTE, PRESENT, USER, WRITABLE, alloc_table, entry_create,
+    entry_lookup, table_mut,
 };
 use super::{USER_END, kernel_space};
 use crate::arch::x86_64::cpu::{read_cr3, write_cr3};
@@ -32,7 +33,11 @@ pub struct PageFlags {
 impl PageFlags {
     /// Readable (and optionally writable/executable) rights.
     pub fn accessible(is_writable: bool, is_executable: bool) -> PageFlags {
-        PageFlags { is_accessible: true, is_writable, is_executable }
+        PageFlags {
+            is_accessible: true,
+            is_writable,
+            is_executable,
+        }
     }
 
     fn to_entry_bits(self) -> u64 {
@@ -80,7 +85,12 @@ impl UserSpace {
     }
 
     /// Maps `frame` at the page `vaddr`, returning the frame that was there before, if any.
-    pub fn map(&mut self, vaddr: u64, frame: Frame, flags: PageFlags) -> Result<Option<Frame>, Errno> {
+    pub fn map(
+        &mut self,
+        vaddr: u64,
+        frame: Frame,
+        flags: PageFlags,
+    ) -> Result<Option<Frame>, Errno> {
         check_user_page(vaddr)?;
         let entry = entry_create(self.root, vaddr, PRESENT | WRITABLE | USER)?;
         let old = *entry;
@@ -110,7 +120,9 @@ impl UserSpace {
         if check_user_page(vaddr).is_err() {
             return false;
         }
-        let Some(entry) = entry_lookup(self.root, vaddr) else { return false };
+        let Some(entry) = entry_lookup(self.root, vaddr) else {
+            return false;
+        };
         if *entry & HOLDS_FRAME == 0 {
             return false;
         }
@@ -126,18 +138,27 @@ impl UserSpace {
         if entry & HOLDS_FRAME == 0 {
             return None;
         }
-        Some((Frame::clone_raw(entry & ADDRESS_MASK), PageFlags::from_entry_bits(entry)))
+        Some((
+            Frame::clone_raw(entry & ADDRESS_MASK),
+            PageFlags::from_entry_bits(entry),
+        ))
     }
 
     /// Calls `visit(vaddr, frame, flags)` for every mapped page in `[start, end)`, in order.
-    pub fn for_each_mapped(&self, start: u64, end: u64, visit: &mut dyn FnMut(u64, &Frame, PageFlags)) {
+    pub fn for_each_mapped(
+        &self,
+        start: u64,
+        end: u64,
+        visit: &mut dyn FnMut(u64, &Frame, PageFlags),
+    ) {
         let mut vaddr = start & !(page_table::PAGE - 1);
         let end = end.min(USER_END);
         while vaddr < end {
             // Skip whole empty level-1 tables quickly.
             match entry_lookup(self.root, vaddr) {
                 Some(entry) if *entry & HOLDS_FRAME != 0 => {
-                    let frame = core::mem::ManuallyDrop::new(Frame::from_raw(*entry & ADDRESS_MASK));
+                    let frame =
+                        core::mem::ManuallyDrop::new(Frame::from_raw(*entry & ADDRESS_MASK));
                     visit(vaddr, &frame, PageFlags::from_entry_bits(*entry));
                     vaddr += page_table::PAGE;
                 }

@@ -3,7 +3,7 @@
 //! `full`, `random`, `urandom`), and the console (5:1, and ttyS0 4:64 which is the same port).
 //! `/dev/tty` (5:0) means the caller's controlling terminal; with none, opening it is `ENXIO`.
 
-use super::file::FileOps;
+use super::file::{FileOps, SeekPolicy};
 use crate::tty::console::Console;
 use abi::Errno;
 use alloc::sync::Arc;
@@ -15,17 +15,31 @@ static CONSOLE: Once<Arc<Console>> = Once::new();
 
 /// The console device (created on first use).
 pub fn console() -> Arc<Console> {
-    CONSOLE.call_once(|| Arc::new(Console::new(encode_dev(5, 1)))).clone()
+    CONSOLE
+        .call_once(|| Arc::new(Console::new(encode_dev(5, 1))))
+        .clone()
 }
 
 /// The file operations for opening device `rdev`.
 pub fn open_char_device(rdev: u64) -> Result<Arc<dyn FileOps>, Errno> {
     let (major, minor) = (vfs::inode::dev_major(rdev), vfs::inode::dev_minor(rdev));
     Ok(match (major, minor) {
-        (1, 3) => Arc::new(MemoryDevice { kind: MemoryKind::Null, rdev }),
-        (1, 5) => Arc::new(MemoryDevice { kind: MemoryKind::Zero, rdev }),
-        (1, 7) => Arc::new(MemoryDevice { kind: MemoryKind::Full, rdev }),
-        (1, 8) | (1, 9) => Arc::new(MemoryDevice { kind: MemoryKind::Random, rdev }),
+        (1, 3) => Arc::new(MemoryDevice {
+            kind: MemoryKind::Null,
+            rdev,
+        }),
+        (1, 5) => Arc::new(MemoryDevice {
+            kind: MemoryKind::Zero,
+            rdev,
+        }),
+        (1, 7) => Arc::new(MemoryDevice {
+            kind: MemoryKind::Full,
+            rdev,
+        }),
+        (1, 8) | (1, 9) => Arc::new(MemoryDevice {
+            kind: MemoryKind::Random,
+            rdev,
+        }),
         (5, 1) | (4, 64) => console(),
         (5, 0) => return Err(Errno::ENXIO),
         _ => return Err(Errno::ENXIO),
@@ -67,9 +81,12 @@ impl FileOps for MemoryDevice {
         }
     }
 
-    fn is_seekable(&self) -> bool {
-        // lseek on these succeeds and the position stays meaningless, as in Linux.
-        true
+    fn seek_policy(&self) -> SeekPolicy {
+        if self.kind == MemoryKind::Random {
+            SeekPolicy::NoMove
+        } else {
+            SeekPolicy::AlwaysZero
+        }
     }
 
     fn metadata(&self) -> Metadata {

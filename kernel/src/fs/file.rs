@@ -21,6 +21,17 @@ pub const O_PATH: u32 = 0o10_000_000;
 /// Status flags `fcntl(F_SETFL)` may change (Linux's `SETFL_MASK` minus the unsupported ones).
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
 
+/// How a file answers `lseek` (Linux's per-driver `llseek`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SeekPolicy {
+    /// `generic_file_llseek`: positions within and past the size, SEEK_DATA/SEEK_HOLE.
+    Generic,
+    /// `null_lseek` (/dev/null, zero, full): always succeeds and returns 0.
+    AlwaysZero,
+    /// `noop_llseek` (/dev/random, urandom): succeeds and leaves the position alone.
+    NoMove,
+}
+
 /// Operations of one kind of file.
 pub trait FileOps: Send + Sync {
     /// Reads at `offset` (ignored by streams).
@@ -40,6 +51,11 @@ pub trait FileOps: Send + Sync {
         true
     }
 
+    /// How `lseek` behaves on this file.
+    fn seek_policy(&self) -> SeekPolicy {
+        SeekPolicy::Generic
+    }
+
     /// Attributes for `fstat`.
     fn metadata(&self) -> Metadata;
 
@@ -50,7 +66,11 @@ pub trait FileOps: Send + Sync {
     }
 
     /// Directory entries from `offset`. Default: `ENOTDIR`.
-    fn read_dir(&self, offset: u64, sink: &mut dyn FnMut(DirEntry<'_>) -> bool) -> Result<(), Errno> {
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
         let _ = (offset, sink);
         Err(Errno::ENOTDIR)
     }
@@ -91,7 +111,11 @@ impl FileOps for InodeFile {
         self.inode.metadata()
     }
 
-    fn read_dir(&self, offset: u64, sink: &mut dyn FnMut(DirEntry<'_>) -> bool) -> Result<(), Errno> {
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
         self.inode.read_dir(offset, sink)
     }
 
@@ -114,8 +138,17 @@ pub struct OpenFile {
 }
 
 impl OpenFile {
-    pub fn new(ops: Arc<dyn FileOps>, path: Option<Arc<vfs::Dentry>>, status_flags: u32) -> OpenFile {
-        OpenFile { ops, path, position: Mutex::new(0), status_flags: AtomicU32::new(status_flags) }
+    pub fn new(
+        ops: Arc<dyn FileOps>,
+        path: Option<Arc<vfs::Dentry>>,
+        status_flags: u32,
+    ) -> OpenFile {
+        OpenFile {
+            ops,
+            path,
+            position: Mutex::new(0),
+            status_flags: AtomicU32::new(status_flags),
+        }
     }
 
     pub fn status_flags(&self) -> u32 {
@@ -125,7 +158,10 @@ impl OpenFile {
     /// Replaces the flags `F_SETFL` may change.
     pub fn set_status_flags(&self, flags: u32) {
         let old = self.status_flags();
-        self.status_flags.store((old & !SETFL_MASK) | (flags & SETFL_MASK), Ordering::Relaxed);
+        self.status_flags.store(
+            (old & !SETFL_MASK) | (flags & SETFL_MASK),
+            Ordering::Relaxed,
+        );
     }
 
     pub fn is_readable(&self) -> bool {
@@ -146,16 +182,25 @@ impl OpenFile {
         self.status_flags() & O_NONBLOCK != 0
     }
 
-    /// `read(2)`: reads at the current position and advances it.
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+    /// `read(2)`: reads at the current position into `buf`, hands the bytes to `deliver`
+    /// (which copies them to user memory and says how many arrived), and advances the position
+    /// by what was delivered, so a fault leaves the position where the data stopped.
+    pub fn read_and_deliver(
+        &self,
+        buf: &mut [u8],
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
         if !self.is_readable() {
             return Err(Errno::EBADF);
         }
         if !self.ops.is_seekable() {
-            return self.ops.read(0, buf, self.is_nonblocking());
+            let count = self.ops.read(0, buf, self.is_nonblocking())?;
+            deliver(&buf[..count])?;
+            return Ok(count);
         }
         let mut position = self.position.lock();
         let count = self.ops.read(*position, buf, self.is_nonblocking())?;
+        deliver(&buf[..count])?;
         *position += count as u64;
         Ok(count)
     }
@@ -197,7 +242,11 @@ impl OpenFile {
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }
-        let offset = if self.status_flags() & O_APPEND != 0 { self.ops.metadata().size } else { offset };
+        let offset = if self.status_flags() & O_APPEND != 0 {
+            self.ops.metadata().size
+        } else {
+            offset
+        };
         self.ops.write(offset, data, self.is_nonblocking())
     }
 
@@ -207,10 +256,28 @@ impl OpenFile {
             return Err(Errno::ESPIPE);
         }
         let mut position = self.position.lock();
+        match self.ops.seek_policy() {
+            SeekPolicy::AlwaysZero => {
+                *position = 0;
+                return Ok(0);
+            }
+            SeekPolicy::NoMove => return Ok(*position),
+            SeekPolicy::Generic => {}
+        }
+        let size = self.ops.metadata().size as i64;
         let base = match whence {
             0 => 0,
             1 => *position as i64,
-            2 => self.ops.metadata().size as i64,
+            2 => size,
+            // SEEK_DATA / SEEK_HOLE: the whole file is data, the hole is at the end.
+            3 | 4 => {
+                if offset < 0 || offset >= size {
+                    return Err(Errno::ENXIO);
+                }
+                let target = if whence == 3 { offset } else { size };
+                *position = target as u64;
+                return Ok(target as u64);
+            }
             _ => return Err(Errno::EINVAL),
         };
         let target = base.checked_add(offset).ok_or(Errno::EOVERFLOW)?;

@@ -12,10 +12,13 @@ use vfs::{FileType, Inode, SetAttr, TimeSet, Timespec};
 /// Unpacks `image` under `root`.
 pub fn unpack(root: &Arc<Dentry>, image: &[u8]) -> Result<usize, Errno> {
     let mut count = 0usize;
-    let result = cpio::initramfs::unpack(image, |unpacked: &cpio::initramfs::UnpackedEntry<'_>| -> Result<(), Errno> {
-        count += 1;
-        install(root, &unpacked.entry, unpacked.hard_link_to)
-    });
+    let result = cpio::initramfs::unpack(
+        image,
+        |unpacked: &cpio::initramfs::UnpackedEntry<'_>| -> Result<(), Errno> {
+            count += 1;
+            install(root, &unpacked.entry, unpacked.hard_link_to)
+        },
+    );
     match result {
         Ok(()) => Ok(count),
         Err(error) => {
@@ -26,10 +29,16 @@ pub fn unpack(root: &Arc<Dentry>, image: &[u8]) -> Result<usize, Errno> {
 }
 
 fn split_name(name: &[u8]) -> Vec<&[u8]> {
-    name.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").collect()
+    name.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .collect()
 }
 
-fn install(root: &Arc<Dentry>, entry: &cpio::Entry<'_>, hard_link_to: Option<&[u8]>) -> Result<(), Errno> {
+fn install(
+    root: &Arc<Dentry>,
+    entry: &cpio::Entry<'_>,
+    hard_link_to: Option<&[u8]>,
+) -> Result<(), Errno> {
     let components = split_name(entry.name);
     let Some((last, parents)) = components.split_last() else {
         // "." sets the root's attributes.
@@ -42,7 +51,9 @@ fn install(root: &Arc<Dentry>, entry: &cpio::Entry<'_>, hard_link_to: Option<&[u
             Err(_) => dir.create(component, FileType::Directory, 0o755, 0, 0, 0)?,
         };
     }
-    let Some(file_type) = FileType::from_mode_bits(entry.mode) else { return Ok(()) };
+    let Some(file_type) = FileType::from_mode_bits(entry.mode) else {
+        return Ok(());
+    };
     let permissions = entry.mode & 0o7777;
     // Linux removes an existing non-directory (or empty directory) of the same name first.
     if let Ok(existing) = dir.lookup(last) {
@@ -70,7 +81,14 @@ fn install(root: &Arc<Dentry>, entry: &cpio::Entry<'_>, hard_link_to: Option<&[u
                 }
                 return apply_attributes(&target, entry);
             }
-            let inode = dir.create(last, FileType::Regular, permissions, entry.uid, entry.gid, 0)?;
+            let inode = dir.create(
+                last,
+                FileType::Regular,
+                permissions,
+                entry.uid,
+                entry.gid,
+                0,
+            )?;
             write_all(&inode, entry.data)?;
             inode
         }
@@ -100,7 +118,10 @@ fn lookup_path(root: &Arc<Dentry>, name: &[u8]) -> Result<Arc<dyn Inode>, Errno>
 }
 
 fn apply_attributes(inode: &Arc<dyn Inode>, entry: &cpio::Entry<'_>) -> Result<(), Errno> {
-    let mtime = Timespec { sec: i64::from(entry.mtime), nsec: 0 };
+    let mtime = Timespec {
+        sec: i64::from(entry.mtime),
+        nsec: 0,
+    };
     inode.set_attr(&SetAttr {
         mode: Some(entry.mode & 0o7777),
         uid: Some(entry.uid),

@@ -39,26 +39,50 @@ struct KernelClock;
 impl vfs::inode::Clock for KernelClock {
     fn now(&self) -> Timespec {
         let ns = crate::time::realtime_ns();
-        Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 as _ }
+        Timespec {
+            sec: (ns / 1_000_000_000) as i64,
+            nsec: (ns % 1_000_000_000) as u32 as _,
+        }
     }
 }
 
 /// Creates the root filesystem (a tmpfs, as Linux's rootfs with CONFIG_TMPFS) with the entries
 /// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
-    let options = vfs::tmpfs::TmpfsOptions { root_mode: 0o755, dev: 2, ..Default::default() };
+    let options = vfs::tmpfs::TmpfsOptions {
+        root_mode: 0o755,
+        dev: 2,
+        ..Default::default()
+    };
     let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
     let root = Dentry::new_root(tmpfs);
-    let dev = root.inode().create(b"dev", FileType::Directory, 0o755, 0, 0, 0)?;
-    dev.create(b"console", FileType::CharDevice, 0o600, 0, 0, vfs::inode::encode_dev(5, 1))?;
-    root.inode().create(b"root", FileType::Directory, 0o700, 0, 0, 0)?;
+    let dev = root
+        .inode()
+        .create(b"dev", FileType::Directory, 0o755, 0, 0, 0)?;
+    dev.create(
+        b"console",
+        FileType::CharDevice,
+        0o600,
+        0,
+        0,
+        vfs::inode::encode_dev(5, 1),
+    )?;
+    root.inode()
+        .create(b"root", FileType::Directory, 0o700, 0, 0, 0)?;
     Ok(ROOT.call_once(|| root).clone())
 }
 
 /// The initial filesystem context (init's).
 pub fn initial_context() -> FsContext {
-    let root = ROOT.get().cloned().unwrap_or_else(|| panic!("root filesystem missing"));
-    FsContext { root: root.clone(), cwd: root, umask: 0o022 }
+    let root = ROOT
+        .get()
+        .cloned()
+        .unwrap_or_else(|| panic!("root filesystem missing"));
+    FsContext {
+        root: root.clone(),
+        cwd: root,
+        umask: 0o022,
+    }
 }
 
 /// The dentry relative paths start from: the cwd for `AT_FDCWD`, else the directory `dirfd`.
@@ -92,16 +116,31 @@ pub fn with_walk<T>(
         (fs.root.clone(), fs.umask)
     };
     let credentials = thread.process.credentials.lock().for_fs();
-    operation(&Ctx { root: &root, creds: &credentials, umask }, &start)
+    operation(
+        &Ctx {
+            root: &root,
+            creds: &credentials,
+            umask,
+        },
+        &start,
+    )
 }
 
 /// Resolves `path` relative to `dirfd`.
 pub fn lookup(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup) -> Result<Arc<Dentry>, Errno> {
-    with_walk(thread, dirfd, path, |ctx, start| vfs::path::resolve(ctx, start, path, how))
+    with_walk(thread, dirfd, path, |ctx, start| {
+        vfs::path::resolve(ctx, start, path, how)
+    })
 }
 
 /// Resolves `path` with `AT_EMPTY_PATH` semantics: an empty path means `dirfd` itself.
-pub fn lookup_or_fd(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup, allow_empty: bool) -> Result<Arc<Dentry>, Errno> {
+pub fn lookup_or_fd(
+    thread: &Thread,
+    dirfd: Fd,
+    path: &[u8],
+    how: Lookup,
+    allow_empty: bool,
+) -> Result<Arc<Dentry>, Errno> {
     if path.is_empty() && allow_empty {
         if dirfd.0 == AT_FDCWD {
             return Ok(thread.process.fs.lock().cwd.clone());
@@ -132,5 +171,14 @@ pub fn open_dentry(dentry: Arc<Dentry>, flags: u32) -> Result<Arc<OpenFile>, Err
 pub fn lookup_root_path(path: &[u8]) -> Result<Arc<Dentry>, Errno> {
     let root = ROOT.get().cloned().ok_or(Errno::ENOENT)?;
     let credentials = vfs::Credentials::root();
-    vfs::path::resolve(&Ctx { root: &root, creds: &credentials, umask: 0o022 }, &root, path, Lookup::FOLLOW)
+    vfs::path::resolve(
+        &Ctx {
+            root: &root,
+            creds: &credentials,
+            umask: 0o022,
+        },
+        &root,
+        path,
+        Lookup::FOLLOW,
+    )
 }

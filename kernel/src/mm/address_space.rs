@@ -70,7 +70,11 @@ impl AddressSpace {
 
     /// The VMA containing `vaddr`.
     pub fn find_vma(&self, vaddr: u64) -> Option<&Vma> {
-        self.vmas.range(..=vaddr).next_back().map(|(_, vma)| vma).filter(|vma| vma.contains(vaddr))
+        self.vmas
+            .range(..=vaddr)
+            .next_back()
+            .map(|(_, vma)| vma)
+            .filter(|vma| vma.contains(vaddr))
     }
 
     /// All VMAs in address order.
@@ -99,10 +103,17 @@ impl AddressSpace {
 
     /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
-        let overlapping: Vec<u64> =
-            self.vmas.range(..end).rev().take_while(|(_, vma)| vma.end > start).map(|(&key, _)| key).collect();
+        let overlapping: Vec<u64> = self
+            .vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, vma)| vma.end > start)
+            .map(|(&key, _)| key)
+            .collect();
         for key in overlapping {
-            let Some(vma) = self.vmas.remove(&key) else { continue };
+            let Some(vma) = self.vmas.remove(&key) else {
+                continue;
+            };
             if vma.start < start {
                 self.vmas.insert(vma.start, vma.slice(vma.start, start));
             }
@@ -119,9 +130,19 @@ impl AddressSpace {
 
     /// Changes the protection of `[start, end)`; `ENOMEM` if part of it is not mapped (as
     /// Linux's mprotect), in which case nothing changes.
-    pub fn protect_range(&mut self, start: u64, end: u64, protection: Protection) -> Result<(), Errno> {
+    pub fn protect_range(
+        &mut self,
+        start: u64,
+        end: u64,
+        protection: Protection,
+    ) -> Result<(), Errno> {
         let mut cursor = start;
-        for vma in self.vmas.range(..end).map(|(_, vma)| vma).filter(|vma| vma.end > start) {
+        for vma in self
+            .vmas
+            .range(..end)
+            .map(|(_, vma)| vma)
+            .filter(|vma| vma.end > start)
+        {
             if vma.start > cursor {
                 return Err(Errno::ENOMEM);
             }
@@ -130,10 +151,17 @@ impl AddressSpace {
         if cursor < end {
             return Err(Errno::ENOMEM);
         }
-        let keys: Vec<u64> =
-            self.vmas.range(..end).rev().take_while(|(_, vma)| vma.end > start).map(|(&key, _)| key).collect();
+        let keys: Vec<u64> = self
+            .vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, vma)| vma.end > start)
+            .map(|(&key, _)| key)
+            .collect();
         for key in keys {
-            let Some(vma) = self.vmas.remove(&key) else { continue };
+            let Some(vma) = self.vmas.remove(&key) else {
+                continue;
+            };
             if vma.start < start {
                 self.vmas.insert(vma.start, vma.slice(vma.start, start));
             }
@@ -194,14 +222,24 @@ impl AddressSpace {
                 if frame.ref_count() <= 2 {
                     self.page_table.protect(page, flags);
                 } else {
-                    let copy = frame.try_clone_contents().map_err(|_| FaultError::OutOfMemory)?;
-                    drop(self.page_table.map(page, copy, flags).map_err(|_| FaultError::OutOfMemory)?);
+                    let copy = frame
+                        .try_clone_contents()
+                        .map_err(|_| FaultError::OutOfMemory)?;
+                    drop(
+                        self.page_table
+                            .map(page, copy, flags)
+                            .map_err(|_| FaultError::OutOfMemory)?,
+                    );
                 }
             }
             return Ok(());
         }
         let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
-        drop(self.page_table.map(page, frame, flags).map_err(|_| FaultError::OutOfMemory)?);
+        drop(
+            self.page_table
+                .map(page, frame, flags)
+                .map_err(|_| FaultError::OutOfMemory)?,
+        );
         Ok(())
     }
 
@@ -215,7 +253,14 @@ impl AddressSpace {
             let offset = (address - page) as usize;
             let chunk = (PAGE_SIZE as usize - offset).min(data.len() - done);
             if self.page_table.query(page).is_none() {
-                self.handle_fault(address, Access { is_write: true, is_execute: false }).map_err(|_| Errno::EFAULT)?;
+                self.handle_fault(
+                    address,
+                    Access {
+                        is_write: true,
+                        is_execute: false,
+                    },
+                )
+                .map_err(|_| Errno::EFAULT)?;
             }
             let (frame, _) = self.page_table.query(page).ok_or(Errno::EFAULT)?;
             frame.write(offset, &data[done..done + chunk]);
@@ -236,21 +281,34 @@ impl AddressSpace {
         if requested < self.brk_start {
             return self.brk;
         }
-        let Some(new_end) = page_align_up(requested) else { return self.brk };
-        let Some(old_end) = page_align_up(self.brk) else { return self.brk };
+        let Some(new_end) = page_align_up(requested) else {
+            return self.brk;
+        };
+        let Some(old_end) = page_align_up(self.brk) else {
+            return self.brk;
+        };
         if new_end > old_end {
-            if !self.is_range_free(old_end, new_end) {
+            if !super::may_commit(new_end - old_end) || !self.is_range_free(old_end, new_end) {
                 return self.brk;
             }
             // Extend the heap VMA (or create it).
-            let heap_key = self.vmas.range(..old_end).next_back().filter(|(_, v)| v.kind == VmaKind::Heap && v.end == old_end).map(|(&k, _)| k);
+            let heap_key = self
+                .vmas
+                .range(..old_end)
+                .next_back()
+                .filter(|(_, v)| v.kind == VmaKind::Heap && v.end == old_end)
+                .map(|(&k, _)| k);
             match heap_key.and_then(|key| self.vmas.get_mut(&key)) {
                 Some(heap) => heap.end = new_end,
                 None => {
                     let heap = Vma {
                         start: old_end,
                         end: new_end,
-                        protection: Protection { is_readable: true, is_writable: true, is_executable: false },
+                        protection: Protection {
+                            is_readable: true,
+                            is_writable: true,
+                            is_executable: false,
+                        },
                         is_shared: false,
                         backing: Backing::Anonymous,
                         kind: VmaKind::Heap,
@@ -271,7 +329,8 @@ impl AddressSpace {
     pub fn resident_pages(&self) -> usize {
         let mut count = 0;
         for vma in self.vmas.values() {
-            self.page_table.for_each_mapped(vma.start, vma.end, &mut |_, _, _| count += 1);
+            self.page_table
+                .for_each_mapped(vma.start, vma.end, &mut |_, _, _| count += 1);
         }
         count
     }
@@ -281,7 +340,11 @@ impl AddressSpace {
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
         Backing::Anonymous => Frame::try_new_zeroed(),
-        Backing::File { inode, offset, file_end } => {
+        Backing::File {
+            inode,
+            offset,
+            file_end,
+        } => {
             let frame = Frame::try_new_zeroed()?;
             if page < *file_end {
                 let valid = (*file_end - page).min(PAGE_SIZE) as usize;
@@ -289,7 +352,8 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
                 let file_offset = offset + (page - vma.start);
                 let mut filled = 0;
                 while filled < valid {
-                    let n = inode.read_at(file_offset + filled as u64, &mut buffer[filled..valid])?;
+                    let n =
+                        inode.read_at(file_offset + filled as u64, &mut buffer[filled..valid])?;
                     if n == 0 {
                         break;
                     }

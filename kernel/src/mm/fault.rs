@@ -10,7 +10,10 @@ const ERROR_INSTRUCTION: u64 = 1 << 4;
 
 /// Resolves a fault taken by user code; `Err` carries the SIGSEGV reason.
 pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError> {
-    let access = Access { is_write: error_code & ERROR_WRITE != 0, is_execute: error_code & ERROR_INSTRUCTION != 0 };
+    let access = Access {
+        is_write: error_code & ERROR_WRITE != 0,
+        is_execute: error_code & ERROR_INSTRUCTION != 0,
+    };
     let thread = process::current();
     let mut mm = thread.process.mm.lock();
     mm.handle_fault(address, access)
@@ -18,9 +21,18 @@ pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError
 
 /// The resolver hal calls for a fault inside a user copy.
 fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
-    let Some(thread) = process::try_current() else { return false };
+    let Some(thread) = process::try_current() else {
+        return false;
+    };
     let mut mm = thread.process.mm.lock();
-    mm.handle_fault(address, Access { is_write, is_execute: false }).is_ok()
+    mm.handle_fault(
+        address,
+        Access {
+            is_write,
+            is_execute: false,
+        },
+    )
+    .is_ok()
 }
 
 /// Registers the resolver with hal.

@@ -12,7 +12,16 @@ pub const PAGE_SIZE: u64 = 4096;
 
 /// Rounds `value` up to a page boundary, or `None` on overflow.
 pub fn page_align_up(value: u64) -> Option<u64> {
-    value.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+    value
+        .checked_add(PAGE_SIZE - 1)
+        .map(|v| v & !(PAGE_SIZE - 1))
+}
+
+/// Linux's heuristic overcommit (`vm.overcommit_memory=0`): one request larger than all of RAM
+/// (there is no swap) is refused.
+pub fn may_commit(len: u64) -> bool {
+    let (total_frames, _) = hal::mm::frame::stats();
+    len / PAGE_SIZE <= total_frames as u64
 }
 
 /// Rounds `value` down to a page boundary.

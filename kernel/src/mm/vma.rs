@@ -15,7 +15,11 @@ pub struct Protection {
 impl Protection {
     /// From `PROT_READ | PROT_WRITE | PROT_EXEC` bits.
     pub fn from_prot_bits(prot: u64) -> Protection {
-        Protection { is_readable: prot & 1 != 0, is_writable: prot & 2 != 0, is_executable: prot & 4 != 0 }
+        Protection {
+            is_readable: prot & 1 != 0,
+            is_writable: prot & 2 != 0,
+            is_executable: prot & 4 != 0,
+        }
     }
 
     /// Whether anything may be accessed (`PROT_NONE` pages are left unmapped).
@@ -32,7 +36,11 @@ pub enum Backing {
     /// Private copy of a file: page `vaddr` holds file bytes from `offset + (vaddr - vma.start)`;
     /// bytes at or after `file_end` (a virtual address) read as zero, which is how the tail of
     /// an ELF segment's last file page becomes the start of `.bss`.
-    File { inode: Arc<dyn Inode>, offset: u64, file_end: u64 },
+    File {
+        inode: Arc<dyn Inode>,
+        offset: u64,
+        file_end: u64,
+    },
 }
 
 /// What kind of area, for `/proc/self/maps` and for `brk`.

@@ -9,7 +9,9 @@
 
 use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
 use crate::mm::vma::VmaKind;
-use crate::mm::{AddressSpace, Backing, PAGE_SIZE, Protection, Vma, page_align_down, page_align_up};
+use crate::mm::{
+    AddressSpace, Backing, PAGE_SIZE, Protection, Vma, page_align_down, page_align_up,
+};
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -125,7 +127,11 @@ pub fn load_elf(
     let stack = Vma {
         start: STACK_TOP - STACK_LIMIT,
         end: STACK_TOP,
-        protection: Protection { is_readable: true, is_writable: true, is_executable: plan.is_stack_executable },
+        protection: Protection {
+            is_readable: true,
+            is_writable: true,
+            is_executable: plan.is_stack_executable,
+        },
         is_shared: false,
         backing: Backing::Anonymous,
         kind: VmaKind::Stack,
@@ -154,11 +160,20 @@ pub fn load_elf(
         (auxv::AT_MINSIGSTKSZ, hal::cpu::xsave_size() as u64 + 1024),
     ];
     let stack_pointer = build_stack(&mut mm, argv, envp, execfn, &auxiliary)?;
-    Ok(LoadedProgram { mm, entry, stack_pointer })
+    Ok(LoadedProgram {
+        mm,
+        entry,
+        stack_pointer,
+    })
 }
 
 /// Maps the PT_LOAD segments; returns the initial program break (end of the last segment).
-fn map_segments(mm: &mut AddressSpace, inode: &Arc<dyn Inode>, plan: &LoadPlan, bias: u64) -> Result<u64, Errno> {
+fn map_segments(
+    mm: &mut AddressSpace,
+    inode: &Arc<dyn Inode>,
+    plan: &LoadPlan,
+    bias: u64,
+) -> Result<u64, Errno> {
     let mut brk = 0;
     for segment in plan.segments.iter().filter(|segment| segment.memsz > 0) {
         let protection = Protection {
@@ -168,8 +183,12 @@ fn map_segments(mm: &mut AddressSpace, inode: &Arc<dyn Inode>, plan: &LoadPlan, 
         };
         let start = page_align_down(segment.vaddr + bias);
         let file_end = segment.vaddr + bias + segment.filesz;
-        let memory_end = page_align_up(segment.vaddr + bias + segment.memsz).ok_or(Errno::ENOEXEC)?;
-        let file_pages_end = page_align_up(file_end).ok_or(Errno::ENOEXEC)?.min(memory_end).max(start);
+        let memory_end =
+            page_align_up(segment.vaddr + bias + segment.memsz).ok_or(Errno::ENOEXEC)?;
+        let file_pages_end = page_align_up(file_end)
+            .ok_or(Errno::ENOEXEC)?
+            .min(memory_end)
+            .max(start);
         if file_pages_end > start {
             mm.unmap_range(start, file_pages_end);
             mm.insert_vma(Vma {

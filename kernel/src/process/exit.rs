@@ -27,8 +27,14 @@ impl ExitStatus {
 /// Ends the calling process.
 pub fn exit_process(thread: &Arc<Thread>, status: ExitStatus) -> ! {
     if thread.process.pid == 1 {
-        panic_policy::kernel_panic(format_args!("Attempted to kill init! exitcode={:#010x}", status.wait_status()));
+        panic_policy::kernel_panic(format_args!(
+            "Attempted to kill init! exitcode={:#010x}",
+            status.wait_status()
+        ));
     }
     // Other processes exist only once fork does.
-    panic_policy::kernel_panic(format_args!("process {} exited with no parent to reap it", thread.process.pid))
+    panic_policy::kernel_panic(format_args!(
+        "process {} exited with no parent to reap it",
+        thread.process.pid
+    ))
 }

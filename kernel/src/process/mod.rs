@@ -12,21 +12,21 @@ pub mod exit;
 pub mod rlimit;
 pub mod run;
 
-use crate::fs::fd_table::FdTable;
-use crate::syscall::args::Fd;
-use abi::Errno;
-use alloc::vec::Vec;
-use hal::user::UserContext;
-use vfs::FileType;
-use vfs::path::Lookup;
 use crate::fs::FsContext;
+use crate::fs::fd_table::FdTable;
 use crate::mm::AddressSpace;
 use crate::signal::SignalState;
+use crate::syscall::args::Fd;
+use abi::Errno;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 pub use credentials::Credentials;
+use hal::user::UserContext;
 use rlimit::ResourceLimits;
 use spin::Mutex;
+use vfs::FileType;
+use vfs::path::Lookup;
 
 /// Process and thread identifiers share one number space, as in Linux.
 pub type Pid = u32;
@@ -54,6 +54,9 @@ pub struct Thread {
     pub process: Arc<Process>,
     /// `set_tid_address`: the word cleared and futex-woken when the thread exits.
     pub clear_child_tid: AtomicU64,
+    /// `set_robust_list`: the head of the thread's robust futex list (walked at thread exit
+    /// once threads exist).
+    pub robust_list: AtomicU64,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
     /// CLOCK_MONOTONIC and idle time when the thread started (CPU time is the difference of
@@ -77,7 +80,13 @@ pub fn cpu_time_ns(thread: &Thread) -> u64 {
 }
 
 /// Replaces the image of `thread`'s process with the program at `path` (execve).
-pub fn execute(thread: &Arc<Thread>, user: &mut UserContext, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<(), Errno> {
+pub fn execute(
+    thread: &Arc<Thread>,
+    user: &mut UserContext,
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(), Errno> {
     let dentry = crate::fs::lookup(thread, Fd(crate::fs::AT_FDCWD), path, Lookup::FOLLOW)?;
     let metadata = dentry.metadata();
     if metadata.file_type != FileType::Regular {
@@ -85,7 +94,12 @@ pub fn execute(thread: &Arc<Thread>, user: &mut UserContext, path: &[u8], argv: 
     }
     let credentials = thread.process.credentials.lock().clone();
     vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)?;
-    let identity = exec::ExecIdentity { uid: credentials.uid, euid: credentials.euid, gid: credentials.gid, egid: credentials.egid };
+    let identity = exec::ExecIdentity {
+        uid: credentials.uid,
+        euid: credentials.euid,
+        gid: credentials.gid,
+        egid: credentials.egid,
+    };
     let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
 
     // The point of no return: the old image goes.

@@ -43,15 +43,39 @@ impl ResourceLimits {
     /// Init's limits. `max_threads` sets RLIMIT_NPROC and RLIMIT_SIGPENDING as Linux derives them
     /// from memory size.
     pub fn for_init(max_threads: u64) -> ResourceLimits {
-        let unlimited = Limit { soft: INFINITY, hard: INFINITY };
+        let unlimited = Limit {
+            soft: INFINITY,
+            hard: INFINITY,
+        };
         let mut limits = [unlimited; COUNT];
-        limits[RLIMIT_STACK] = Limit { soft: 8 << 20, hard: INFINITY };
-        limits[RLIMIT_CORE] = Limit { soft: 0, hard: INFINITY };
-        limits[RLIMIT_NPROC] = Limit { soft: max_threads / 2, hard: max_threads / 2 };
-        limits[RLIMIT_NOFILE] = Limit { soft: 1024, hard: 4096 };
-        limits[RLIMIT_MEMLOCK] = Limit { soft: 8 << 20, hard: 8 << 20 };
-        limits[RLIMIT_SIGPENDING] = Limit { soft: max_threads / 2, hard: max_threads / 2 };
-        limits[RLIMIT_MSGQUEUE] = Limit { soft: 819_200, hard: 819_200 };
+        limits[RLIMIT_STACK] = Limit {
+            soft: 8 << 20,
+            hard: INFINITY,
+        };
+        limits[RLIMIT_CORE] = Limit {
+            soft: 0,
+            hard: INFINITY,
+        };
+        limits[RLIMIT_NPROC] = Limit {
+            soft: max_threads / 2,
+            hard: max_threads / 2,
+        };
+        limits[RLIMIT_NOFILE] = Limit {
+            soft: 1024,
+            hard: 4096,
+        };
+        limits[RLIMIT_MEMLOCK] = Limit {
+            soft: 8 << 20,
+            hard: 8 << 20,
+        };
+        limits[RLIMIT_SIGPENDING] = Limit {
+            soft: max_threads / 2,
+            hard: max_threads / 2,
+        };
+        limits[RLIMIT_MSGQUEUE] = Limit {
+            soft: 819_200,
+            hard: 819_200,
+        };
         limits[RLIMIT_NICE] = Limit { soft: 0, hard: 0 };
         limits[RLIMIT_RTPRIO] = Limit { soft: 0, hard: 0 };
         ResourceLimits { limits }
@@ -63,7 +87,12 @@ impl ResourceLimits {
 
     /// Sets a limit with Linux's checks: soft ≤ hard (EINVAL), raising the hard limit needs
     /// privilege (EPERM), RLIMIT_NOFILE at most `NR_OPEN` (EPERM).
-    pub fn set(&mut self, resource: usize, new: Limit, is_privileged: bool) -> Result<Limit, Errno> {
+    pub fn set(
+        &mut self,
+        resource: usize,
+        new: Limit,
+        is_privileged: bool,
+    ) -> Result<Limit, Errno> {
         let old = self.get(resource)?;
         if new.soft > new.hard {
             return Err(Errno::EINVAL);

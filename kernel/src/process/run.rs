@@ -15,7 +15,10 @@ use hal::user::{CpuException, ReturnReason, UserContext};
 pub fn run_thread(thread: Arc<Thread>, mut user: UserContext) -> ! {
     loop {
         match user.run() {
-            ReturnReason::Syscall => dispatch(&mut SyscallContext { thread: &thread, user: &mut user }),
+            ReturnReason::Syscall => dispatch(&mut SyscallContext {
+                thread: &thread,
+                user: &mut user,
+            }),
             ReturnReason::Exception(exception) => handle_exception(&thread, &user, exception),
             ReturnReason::Interrupt => {}
         }
@@ -36,7 +39,10 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
         6 => SIGILL,
         12 | 17 => SIGBUS,
         _ => {
-            let name = core::str::from_utf8(&thread.name()).unwrap_or("?").trim_end_matches('\0').into();
+            let name = core::str::from_utf8(&thread.name())
+                .unwrap_or("?")
+                .trim_end_matches('\0')
+                .into();
             let name: alloc::string::String = name;
             log::info!(
                 "traps: {}[{}] trap {} ip:{:x} sp:{:x} error:{:x}",
@@ -55,7 +61,9 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
 
 fn report_segfault(thread: &Arc<Thread>, user: &UserContext, exception: &CpuException) {
     let name = thread.name();
-    let name = core::str::from_utf8(&name).unwrap_or("?").trim_end_matches('\0');
+    let name = core::str::from_utf8(&name)
+        .unwrap_or("?")
+        .trim_end_matches('\0');
     log::info!(
         "{}[{}]: segfault at {:x} ip {:016x} sp {:016x} error {:x}",
         name,

@@ -34,7 +34,9 @@ pub struct SignalState {
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [SigAction::default(); NSIG] }
+        SignalState {
+            actions: [SigAction::default(); NSIG],
+        }
     }
 }
 
@@ -60,7 +62,10 @@ impl SignalState {
     pub fn reset_for_exec(&mut self) {
         for action in &mut self.actions {
             let is_ignored = action.handler == 1;
-            *action = SigAction { handler: if is_ignored { 1 } else { SIG_DFL }, ..SigAction::default() };
+            *action = SigAction {
+                handler: if is_ignored { 1 } else { SIG_DFL },
+                ..SigAction::default()
+            };
         }
     }
 }

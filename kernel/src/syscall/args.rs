@@ -40,7 +40,10 @@ impl<T> Copy for UserPtr<T> {}
 
 impl<T> UserPtr<T> {
     pub fn new(address: u64) -> UserPtr<T> {
-        UserPtr { address, _marker: PhantomData }
+        UserPtr {
+            address,
+            _marker: PhantomData,
+        }
     }
 
     pub fn is_null(&self) -> bool {
@@ -49,7 +52,10 @@ impl<T> UserPtr<T> {
 
     /// The pointer `count` elements further.
     pub fn offset(&self, count: u64) -> UserPtr<T> {
-        UserPtr::new(self.address.wrapping_add(count.wrapping_mul(core::mem::size_of::<T>() as u64)))
+        UserPtr::new(
+            self.address
+                .wrapping_add(count.wrapping_mul(core::mem::size_of::<T>() as u64)),
+        )
     }
 }
 
@@ -110,20 +116,32 @@ pub trait TraceArg {
 
 impl TraceArg for Fd {
     fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
-        if self.0 == -100 { f.write_str("AT_FDCWD") } else { write!(f, "{}", self.0) }
+        if self.0 == -100 {
+            f.write_str("AT_FDCWD")
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 
 impl<T> TraceArg for UserPtr<T> {
     fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
-        if self.address == 0 { f.write_str("NULL") } else { write!(f, "{:#x}", self.address) }
+        if self.address == 0 {
+            f.write_str("NULL")
+        } else {
+            write!(f, "{:#x}", self.address)
+        }
     }
 }
 
 impl TraceArg for UserCStr {
     fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         match hal::usercopy::read_user_cstr(self.0, 64) {
-            Ok(bytes) => write!(f, "\"{}\"", alloc::string::String::from_utf8_lossy(&bytes).escape_debug()),
+            Ok(bytes) => write!(
+                f,
+                "\"{}\"",
+                alloc::string::String::from_utf8_lossy(&bytes).escape_debug()
+            ),
             Err(Errno::ENAMETOOLONG) => f.write_str("\"...\""),
             Err(_) => write!(f, "{:#x}", self.0),
         }

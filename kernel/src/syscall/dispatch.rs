@@ -27,12 +27,16 @@ pub fn set_tracing(is_on: bool) {
 
 fn log_missing_once(number: u64, thread_name: &[u8]) {
     let already = match LOGGED_MISSING.get((number / 64) as usize) {
-        Some(word) => word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) != 0,
+        Some(word) => {
+            word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) != 0
+        }
         None => false,
     };
     if !already {
         let name = abi::syscall_name(number as usize).unwrap_or("unknown");
-        let comm = core::str::from_utf8(thread_name).unwrap_or("?").trim_end_matches('\0');
+        let comm = core::str::from_utf8(thread_name)
+            .unwrap_or("?")
+            .trim_end_matches('\0');
         log::warn!("{comm}: syscall {number} ({name}) is not implemented: ENOSYS");
     }
 }

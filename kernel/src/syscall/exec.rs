@@ -18,7 +18,13 @@ fn read_string_array(array: UserPtr<u64>) -> Result<Vec<Vec<u8>>, Errno> {
         if pointer == 0 {
             break;
         }
-        let string = UserCStr(pointer).read(32 * 4096).map_err(|error| if error == Errno::ENAMETOOLONG { Errno::E2BIG } else { error })?;
+        let string = UserCStr(pointer).read(32 * 4096).map_err(|error| {
+            if error == Errno::ENAMETOOLONG {
+                Errno::E2BIG
+            } else {
+                error
+            }
+        })?;
         strings.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         strings.push(string);
         if strings.len() > 0x7fff_ffff {
@@ -28,7 +34,12 @@ fn read_string_array(array: UserPtr<u64>) -> Result<Vec<Vec<u8>>, Errno> {
     Ok(strings)
 }
 
-pub fn execve(context: &mut SyscallContext<'_>, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>) -> SyscallResult {
+pub fn execve(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    argv: UserPtr<u64>,
+    envp: UserPtr<u64>,
+) -> SyscallResult {
     let path = path.read_path()?;
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;

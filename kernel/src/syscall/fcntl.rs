@@ -15,17 +15,30 @@ const F_DUPFD_CLOEXEC: u32 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
 fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
-    context.thread.process.limits.lock().get(RLIMIT_NOFILE).map_or(1024, |limit| limit.soft.min(1 << 20) as usize)
+    context
+        .thread
+        .process
+        .limits
+        .lock()
+        .get(RLIMIT_NOFILE)
+        .map_or(1024, |limit| limit.soft.min(1 << 20) as usize)
 }
 
 pub fn dup(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
     let limit = descriptor_limit(context);
     let mut files = context.thread.process.files.lock();
     let file = files.get(fd.0)?;
-    files.insert_from(0, file, false, limit).map(|fd| fd as usize)
+    files
+        .insert_from(0, file, false, limit)
+        .map(|fd| fd as usize)
 }
 
-fn duplicate_to(context: &SyscallContext<'_>, old: Fd, new: Fd, is_close_on_exec: bool) -> SyscallResult {
+fn duplicate_to(
+    context: &SyscallContext<'_>,
+    old: Fd,
+    new: Fd,
+    is_close_on_exec: bool,
+) -> SyscallResult {
     let limit = descriptor_limit(context);
     let new_index = usize::try_from(new.0).map_err(|_| Errno::EBADF)?;
     if new_index >= limit {
@@ -55,7 +68,12 @@ pub fn dup3(context: &mut SyscallContext<'_>, old: Fd, new: Fd, flags: u32) -> S
     duplicate_to(context, old, new, flags & O_CLOEXEC != 0)
 }
 
-pub fn fcntl(context: &mut SyscallContext<'_>, fd: Fd, command: u32, argument: u64) -> SyscallResult {
+pub fn fcntl(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    command: u32,
+    argument: u64,
+) -> SyscallResult {
     let limit = descriptor_limit(context);
     let mut files = context.thread.process.files.lock();
     let file = files.get(fd.0)?;
@@ -65,7 +83,9 @@ pub fn fcntl(context: &mut SyscallContext<'_>, fd: Fd, command: u32, argument: u
             if minimum < 0 || minimum as usize >= limit {
                 return Err(Errno::EINVAL);
             }
-            files.insert_from(minimum as usize, file, command == F_DUPFD_CLOEXEC, limit).map(|fd| fd as usize)
+            files
+                .insert_from(minimum as usize, file, command == F_DUPFD_CLOEXEC, limit)
+                .map(|fd| fd as usize)
         }
         F_GETFD => Ok(usize::from(files.is_close_on_exec(fd.0)?)),
         F_SETFD => {

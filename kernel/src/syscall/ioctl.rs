@@ -10,21 +10,42 @@ use hal::usercopy::read_user;
 const FIONCLEX: u32 = 0x5450;
 const FIOCLEX: u32 = 0x5451;
 const FIONBIO: u32 = 0x5421;
+const FIONREAD: u32 = 0x541b;
 
-pub fn ioctl(context: &mut SyscallContext<'_>, fd: Fd, command: u32, argument: u64) -> SyscallResult {
+pub fn ioctl(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    command: u32,
+    argument: u64,
+) -> SyscallResult {
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
     match command {
         FIOCLEX | FIONCLEX => {
-            context.thread.process.files.lock().set_close_on_exec(fd.0, command == FIOCLEX)?;
+            context
+                .thread
+                .process
+                .files
+                .lock()
+                .set_close_on_exec(fd.0, command == FIOCLEX)?;
             Ok(0)
         }
         FIONBIO => {
             let value: i32 = read_user(argument)?;
             let flags = file.status_flags();
-            file.set_status_flags(if value != 0 { flags | O_NONBLOCK } else { flags & !O_NONBLOCK });
+            file.set_status_flags(if value != 0 {
+                flags | O_NONBLOCK
+            } else {
+                flags & !O_NONBLOCK
+            });
+            Ok(0)
+        }
+        FIONREAD if file.ops.metadata().file_type == vfs::FileType::Regular => {
+            // Regular files answer i_size - f_pos as an int, negative past the end (do_vfs_ioctl).
+            let left = file.ops.metadata().size as i64 - file.position() as i64;
+            hal::usercopy::write_user(argument, &(left as i32))?;
             Ok(0)
         }
         _ => file.ops.ioctl(command, argument),

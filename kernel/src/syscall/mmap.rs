@@ -21,9 +21,34 @@ const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (Linux's `LEGACY_MAP_MASK`).
-const LEGACY_MAP_MASK: u64 = 0x0100 | 0x0800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10 | 0x20 | 0x3;
+const LEGACY_MAP_MASK: u64 = 0x0100
+    | 0x0800
+    | 0x1000
+    | 0x2000
+    | 0x4000
+    | 0x8000
+    | 0x1_0000
+    | 0x2_0000
+    | 0x4_0000
+    | 0x10
+    | 0x20
+    | 0x3;
 
-pub fn mmap(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: Fd, offset: u64) -> SyscallResult {
+pub fn mmap(
+    context: &mut SyscallContext<'_>,
+    addr: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: Fd,
+    offset: u64,
+) -> SyscallResult {
+    // A file mapping looks its descriptor up first (EBADF wins over bad flags, as in Linux).
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        Some(super::read_write::file(context, fd)?)
+    } else {
+        None
+    };
     let map_type = flags & MAP_TYPE;
     if !matches!(map_type, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
         return Err(Errno::EINVAL);
@@ -34,31 +59,41 @@ pub fn mmap(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64, fl
     if offset % PAGE_SIZE != 0 || len == 0 {
         return Err(Errno::EINVAL);
     }
-    let len = page_align_up(len).filter(|&len| len <= hal::mm::USER_END).ok_or(Errno::ENOMEM)?;
+    let len = page_align_up(len)
+        .filter(|&len| len <= hal::mm::USER_END)
+        .ok_or(Errno::ENOMEM)?;
     if offset.checked_add(len).is_none() {
         return Err(Errno::EOVERFLOW);
     }
     let protection = Protection::from_prot_bits(prot);
     let is_shared = map_type != MAP_PRIVATE;
-    let backing = if flags & MAP_ANONYMOUS != 0 {
-        Backing::Anonymous
-    } else {
-        let file = super::read_write::file(context, fd)?;
-        if file.is_path_only() {
-            return Err(Errno::EBADF);
+    let is_private_writable = !is_shared && protection.is_writable;
+    if (flags & MAP_ANONYMOUS != 0 || is_private_writable) && !crate::mm::may_commit(len) {
+        return Err(Errno::ENOMEM);
+    }
+    let backing = match file {
+        None => Backing::Anonymous,
+        Some(file) => {
+            if file.is_path_only() {
+                return Err(Errno::EBADF);
+            }
+            let inode = file.ops.inode().cloned().ok_or(Errno::ENODEV)?;
+            if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
+                return Err(Errno::ENODEV);
+            }
+            if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
+                return Err(Errno::EACCES);
+            }
+            if is_shared {
+                log::warn!("mmap: shared file mappings are not supported yet: ENODEV");
+                return Err(Errno::ENODEV);
+            }
+            Backing::File {
+                inode,
+                offset,
+                file_end: u64::MAX,
+            }
         }
-        let inode = file.ops.inode().cloned().ok_or(Errno::ENODEV)?;
-        if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
-            return Err(Errno::ENODEV);
-        }
-        if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
-            return Err(Errno::EACCES);
-        }
-        if is_shared {
-            log::warn!("mmap: shared file mappings are not supported yet: ENODEV");
-            return Err(Errno::ENODEV);
-        }
-        Backing::File { inode, offset, file_end: u64::MAX }
     };
 
     let mut mm = context.thread.process.mm.lock();
@@ -66,7 +101,10 @@ pub fn mmap(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64, fl
         if addr % PAGE_SIZE != 0 {
             return Err(Errno::EINVAL);
         }
-        let end = addr.checked_add(len).filter(|&end| end <= hal::mm::USER_END).ok_or(Errno::ENOMEM)?;
+        let end = addr
+            .checked_add(len)
+            .filter(|&end| end <= hal::mm::USER_END)
+            .ok_or(Errno::ENOMEM)?;
         if addr < MMAP_MIN_ADDR {
             return Err(Errno::EPERM);
         }
@@ -78,19 +116,36 @@ pub fn mmap(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64, fl
     } else {
         let hint = addr & !(PAGE_SIZE - 1);
         let hint_fits = hint >= MMAP_MIN_ADDR
-            && hint.checked_add(len).is_some_and(|end| end <= hal::mm::USER_END && mm.is_range_free(hint, end));
-        if hint_fits { hint } else { mm.find_free_area(len).ok_or(Errno::ENOMEM)? }
+            && hint
+                .checked_add(len)
+                .is_some_and(|end| end <= hal::mm::USER_END && mm.is_range_free(hint, end));
+        if hint_fits {
+            hint
+        } else {
+            mm.find_free_area(len).ok_or(Errno::ENOMEM)?
+        }
     };
     let backing = match backing {
         // The file's bytes start at `start`; reads past the end of the file give zeros.
         Backing::File { inode, offset, .. } => {
             let size = inode.metadata().size;
             let file_end = start + size.saturating_sub(offset).min(len);
-            Backing::File { inode, offset, file_end }
+            Backing::File {
+                inode,
+                offset,
+                file_end,
+            }
         }
         anonymous => anonymous,
     };
-    mm.insert_vma(Vma { start, end: start + len, protection, is_shared, backing, kind: VmaKind::Normal })?;
+    mm.insert_vma(Vma {
+        start,
+        end: start + len,
+        protection,
+        is_shared,
+        backing,
+        kind: VmaKind::Normal,
+    })?;
     Ok(start as usize)
 }
 
@@ -98,7 +153,10 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
     if addr % PAGE_SIZE != 0 || len == 0 {
         return Err(Errno::EINVAL);
     }
-    let end = page_align_up(len).and_then(|len| addr.checked_add(len)).filter(|&end| end <= hal::mm::USER_END).ok_or(Errno::EINVAL)?;
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .filter(|&end| end <= hal::mm::USER_END)
+        .ok_or(Errno::EINVAL)?;
     context.thread.process.mm.lock().unmap_range(addr, end);
     Ok(0)
 }
@@ -113,11 +171,18 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
     if len == 0 {
         return Ok(0);
     }
-    let end = page_align_up(len).and_then(|len| addr.checked_add(len)).ok_or(Errno::ENOMEM)?;
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .ok_or(Errno::ENOMEM)?;
     if end > hal::mm::USER_END {
         return Err(Errno::ENOMEM);
     }
-    context.thread.process.mm.lock().protect_range(addr, end, Protection::from_prot_bits(prot))?;
+    context
+        .thread
+        .process
+        .mm
+        .lock()
+        .protect_range(addr, end, Protection::from_prot_bits(prot))?;
     Ok(0)
 }
 

@@ -16,9 +16,16 @@ const AT_SYMLINK_FOLLOW: u32 = 0x400;
 const AT_EACCESS: u32 = 0x200;
 const AT_EMPTY_PATH: u32 = 0x1000;
 
-pub fn mkdirat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+pub fn mkdirat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+) -> SyscallResult {
     let path = path.read_path()?;
-    fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::mkdir(ctx, start, &path, mode))?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+        vfs::namei::mkdir(ctx, start, &path, mode)
+    })?;
     Ok(0)
 }
 
@@ -26,13 +33,22 @@ pub fn mkdir(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> Sys
     mkdirat(context, AT_FDCWD_FD, path, mode)
 }
 
-pub fn unlinkat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32) -> SyscallResult {
+pub fn unlinkat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+) -> SyscallResult {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
     let path = path.read_path()?;
     fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
-        if flags & AT_REMOVEDIR != 0 { vfs::namei::rmdir(ctx, start, &path) } else { vfs::namei::unlink(ctx, start, &path) }
+        if flags & AT_REMOVEDIR != 0 {
+            vfs::namei::rmdir(ctx, start, &path)
+        } else {
+            vfs::namei::unlink(ctx, start, &path)
+        }
     })?;
     Ok(0)
 }
@@ -45,7 +61,14 @@ pub fn rmdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult 
     unlinkat(context, AT_FDCWD_FD, path, AT_REMOVEDIR)
 }
 
-pub fn renameat2(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32) -> SyscallResult {
+pub fn renameat2(
+    context: &mut SyscallContext<'_>,
+    old_dirfd: Fd,
+    old: UserCStr,
+    new_dirfd: Fd,
+    new: UserCStr,
+    flags: u32,
+) -> SyscallResult {
     let old = old.read_path()?;
     let new = new.read_path()?;
     vfs::path::check_path(&new)?;
@@ -56,7 +79,13 @@ pub fn renameat2(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr,
     Ok(0)
 }
 
-pub fn renameat(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr) -> SyscallResult {
+pub fn renameat(
+    context: &mut SyscallContext<'_>,
+    old_dirfd: Fd,
+    old: UserCStr,
+    new_dirfd: Fd,
+    new: UserCStr,
+) -> SyscallResult {
     renameat2(context, old_dirfd, old, new_dirfd, new, 0)
 }
 
@@ -64,7 +93,14 @@ pub fn rename(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) ->
     renameat2(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
 }
 
-pub fn linkat(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32) -> SyscallResult {
+pub fn linkat(
+    context: &mut SyscallContext<'_>,
+    old_dirfd: Fd,
+    old: UserCStr,
+    new_dirfd: Fd,
+    new: UserCStr,
+    flags: u32,
+) -> SyscallResult {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -73,7 +109,14 @@ pub fn linkat(context: &mut SyscallContext<'_>, old_dirfd: Fd, old: UserCStr, ne
     vfs::path::check_path(&new)?;
     let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
     fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
-        vfs::namei::link(ctx, old_start, &old, &new_start, &new, flags & AT_SYMLINK_FOLLOW != 0)
+        vfs::namei::link(
+            ctx,
+            old_start,
+            &old,
+            &new_start,
+            &new,
+            flags & AT_SYMLINK_FOLLOW != 0,
+        )
     })?;
     Ok(0)
 }
@@ -82,36 +125,78 @@ pub fn link(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> S
     linkat(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
 }
 
-pub fn symlinkat(context: &mut SyscallContext<'_>, target: UserCStr, dirfd: Fd, path: UserCStr) -> SyscallResult {
+pub fn symlinkat(
+    context: &mut SyscallContext<'_>,
+    target: UserCStr,
+    dirfd: Fd,
+    path: UserCStr,
+) -> SyscallResult {
     let target = target.read_path()?;
     let path = path.read_path()?;
     if target.is_empty() {
         return Err(Errno::ENOENT);
     }
-    fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::symlink(ctx, &target, start, &path))?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+        vfs::namei::symlink(ctx, &target, start, &path)
+    })?;
     Ok(0)
 }
 
-pub fn symlink(context: &mut SyscallContext<'_>, target: UserCStr, path: UserCStr) -> SyscallResult {
+pub fn symlink(
+    context: &mut SyscallContext<'_>,
+    target: UserCStr,
+    path: UserCStr,
+) -> SyscallResult {
     symlinkat(context, target, AT_FDCWD_FD, path)
 }
 
-pub fn readlinkat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SyscallResult {
+pub fn readlinkat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    buf: UserPtr<u8>,
+    size: i32,
+) -> SyscallResult {
     if size <= 0 {
         return Err(Errno::EINVAL);
     }
     let path = path.read_path()?;
-    let target = fs::with_walk(context.thread, dirfd, &path, |ctx, start| vfs::namei::readlink(ctx, start, &path))?;
+    let target = if path.is_empty() {
+        // An empty path names `dirfd` itself (an O_PATH descriptor of a symlink).
+        if dirfd.0 == AT_FDCWD {
+            return Err(Errno::ENOENT);
+        }
+        let dentry = fs::lookup_or_fd(context.thread, dirfd, &path, Lookup::NOFOLLOW, true)?;
+        if dentry.metadata().file_type != vfs::FileType::Symlink {
+            return Err(Errno::ENOENT);
+        }
+        dentry.inode().readlink()?
+    } else {
+        fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+            vfs::namei::readlink(ctx, start, &path)
+        })?
+    };
     let len = target.len().min(size as usize);
     hal::usercopy::copy_to_user(buf.address, &target[..len])?;
     Ok(len)
 }
 
-pub fn readlink(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SyscallResult {
+pub fn readlink(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    buf: UserPtr<u8>,
+    size: i32,
+) -> SyscallResult {
     readlinkat(context, AT_FDCWD_FD, path, buf, size)
 }
 
-pub fn faccessat2(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32, flags: u32) -> SyscallResult {
+pub fn faccessat2(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+    flags: u32,
+) -> SyscallResult {
     if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -137,12 +222,21 @@ pub fn faccessat2(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, m
         let fs = context.thread.process.fs.lock();
         (fs.root.clone(), fs.umask)
     };
-    let ctx = vfs::Ctx { root: &root, creds: &credentials, umask };
+    let ctx = vfs::Ctx {
+        root: &root,
+        creds: &credentials,
+        umask,
+    };
     vfs::namei::access(&ctx, &start, &path, mode, follow)?;
     Ok(0)
 }
 
-pub fn faccessat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+pub fn faccessat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+) -> SyscallResult {
     faccessat2(context, dirfd, path, mode, 0)
 }
 
@@ -150,7 +244,12 @@ pub fn access(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> Sy
     faccessat2(context, AT_FDCWD_FD, path, mode, 0)
 }
 
-pub fn fchmodat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, mode: u32) -> SyscallResult {
+pub fn fchmodat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+) -> SyscallResult {
     let path = path.read_path()?;
     let dentry = fs::lookup(context.thread, dirfd, &path, Lookup::FOLLOW)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
@@ -185,7 +284,9 @@ pub fn umask(context: &mut SyscallContext<'_>, mask: u32) -> SyscallResult {
 
 pub fn chdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
     let path = path.read_path()?;
-    let dentry = fs::with_walk(context.thread, AT_FDCWD_FD, &path, |ctx, start| vfs::namei::chdir(ctx, start, &path))?;
+    let dentry = fs::with_walk(context.thread, AT_FDCWD_FD, &path, |ctx, start| {
+        vfs::namei::chdir(ctx, start, &path)
+    })?;
     context.thread.process.fs.lock().cwd = dentry;
     Ok(0)
 }

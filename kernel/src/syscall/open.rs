@@ -14,12 +14,37 @@ const O_NOFOLLOW: u32 = 0o400000;
 const O_CLOEXEC: u32 = 0o2000000;
 const O_PATH: u32 = 0o10000000;
 const O_TMPFILE: u32 = 0o20000000 | O_DIRECTORY;
+/// Every flag open knows (`VALID_OPEN_FLAGS`); others are silently dropped, as Linux does.
+const VALID_OPEN_FLAGS: u32 = 0o3
+    | 0o100
+    | 0o200
+    | 0o400
+    | 0o1000
+    | 0o2000
+    | 0o4000
+    | 0o4010000
+    | 0o20000
+    | 0o40000
+    | 0o100000
+    | 0o200000
+    | 0o400000
+    | 0o1000000
+    | 0o2000000
+    | 0o10000000
+    | 0o20000000;
 /// Flags kept with O_PATH (`O_PATH_FLAGS`).
 const O_PATH_FLAGS: u32 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 /// Bits that are not stored in the open file description (`O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC`).
 const OPEN_ONLY_FLAGS: u32 = 0o100 | 0o200 | 0o400 | 0o1000 | O_CLOEXEC;
 
-pub fn do_open(context: &SyscallContext<'_>, dirfd: Fd, path: &[u8], mut flags: u32, mode: u32) -> SyscallResult {
+pub fn do_open(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: &[u8],
+    mut flags: u32,
+    mode: u32,
+) -> SyscallResult {
+    flags &= VALID_OPEN_FLAGS;
     if flags & O_TMPFILE == O_TMPFILE {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -27,28 +52,65 @@ pub fn do_open(context: &SyscallContext<'_>, dirfd: Fd, path: &[u8], mut flags: 
         flags &= O_PATH_FLAGS;
     }
     // Linux 6.1 ignores mode unless O_CREAT (or O_TMPFILE) and keeps only the permission bits.
-    let mode = if flags & O_CREAT != 0 { mode & 0o7777 } else { 0 };
-    let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| vfs::namei::open(ctx, start, path, flags, mode))?;
-    let status = (flags & !OPEN_ONLY_FLAGS) | 0o100000; // O_LARGEFILE is always set on 64-bit
+    let mode = if flags & O_CREAT != 0 {
+        mode & 0o7777
+    } else {
+        0
+    };
+    let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
+        vfs::namei::open(ctx, start, path, flags, mode)
+    })?;
+    // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
+    let large_file = if flags & O_PATH != 0 { 0 } else { 0o100000 };
+    let status = (flags & !OPEN_ONLY_FLAGS) | large_file;
     let file = fs::open_dentry(opened.dentry, status)?;
-    let limit = context.thread.process.limits.lock().get(RLIMIT_NOFILE).map_or(1024, |l| l.soft.min(1 << 20) as usize);
-    let fd = context.thread.process.files.lock().insert_from(0, file, flags & O_CLOEXEC != 0, limit)?;
+    let limit = context
+        .thread
+        .process
+        .limits
+        .lock()
+        .get(RLIMIT_NOFILE)
+        .map_or(1024, |l| l.soft.min(1 << 20) as usize);
+    let fd =
+        context
+            .thread
+            .process
+            .files
+            .lock()
+            .insert_from(0, file, flags & O_CLOEXEC != 0, limit)?;
     Ok(fd as usize)
 }
 
-pub fn open(context: &mut SyscallContext<'_>, path: UserCStr, flags: u32, mode: u32) -> SyscallResult {
+pub fn open(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    flags: u32,
+    mode: u32,
+) -> SyscallResult {
     let path = path.read_path()?;
     do_open(context, Fd(AT_FDCWD), &path, flags, mode)
 }
 
-pub fn openat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32, mode: u32) -> SyscallResult {
+pub fn openat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+    mode: u32,
+) -> SyscallResult {
     let path = path.read_path()?;
     do_open(context, dirfd, &path, flags, mode)
 }
 
 pub fn creat(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
     let path = path.read_path()?;
-    do_open(context, Fd(AT_FDCWD), &path, O_CREAT | O_WRONLY | O_TRUNC, mode)
+    do_open(
+        context,
+        Fd(AT_FDCWD),
+        &path,
+        O_CREAT | O_WRONLY | O_TRUNC,
+        mode,
+    )
 }
 
 pub fn close(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {

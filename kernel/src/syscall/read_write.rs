@@ -26,25 +26,29 @@ fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {
     Ok(buffer)
 }
 
-/// Reads into user memory with `read_some(kernel_buffer, done) -> count`.
+/// Reads into user memory with `read_some(kernel_buffer, done, deliver) -> count`, where
+/// `deliver` copies the bytes read to user memory.
 fn read_into_user(
     address: u64,
     count: usize,
-    mut read_some: impl FnMut(&mut [u8], usize) -> Result<usize, Errno>,
+    mut read_some: impl FnMut(
+        &mut [u8],
+        usize,
+        &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno>,
 ) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
     let mut buffer = bounce_buffer(count.min(CHUNK))?;
     let mut done = 0;
     loop {
         let want = (count - done).min(buffer.len());
-        let got = match read_some(&mut buffer[..want], done) {
+        let target = address + done as u64;
+        let mut deliver = |bytes: &[u8]| hal::usercopy::copy_to_user(target, bytes);
+        let got = match read_some(&mut buffer[..want], done, &mut deliver) {
             Ok(got) => got,
             Err(error) if done == 0 => return Err(error),
             Err(_) => return Ok(done),
         };
-        if let Err(error) = hal::usercopy::copy_to_user(address + done as u64, &buffer[..got]) {
-            return if done == 0 { Err(error) } else { Ok(done) };
-        }
         done += got;
         // Streams return what they have; only regular files fill the whole request.
         if got < want || done == count {
@@ -64,7 +68,9 @@ fn write_from_user(
     let mut done = 0;
     loop {
         let want = (count - done).min(buffer.len());
-        if let Err(error) = hal::usercopy::copy_from_user(&mut buffer[..want], address + done as u64) {
+        if let Err(error) =
+            hal::usercopy::copy_from_user(&mut buffer[..want], address + done as u64)
+        {
             return if done == 0 { Err(error) } else { Ok(done) };
         }
         let written = match write_some(&buffer[..want], done) {
@@ -79,7 +85,12 @@ fn write_from_user(
     }
 }
 
-pub fn read(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize) -> SyscallResult {
+pub fn read(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
@@ -87,10 +98,17 @@ pub fn read(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: u
     if count == 0 {
         return Ok(0);
     }
-    read_into_user(buf.address, count, |chunk, _| file.read(chunk))
+    read_into_user(buf.address, count, |chunk, _, deliver| {
+        file.read_and_deliver(chunk, deliver)
+    })
 }
 
-pub fn write(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize) -> SyscallResult {
+pub fn write(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
@@ -101,7 +119,13 @@ pub fn write(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: 
     write_from_user(buf.address, count, |chunk, _| file.write(chunk))
 }
 
-pub fn pread64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64) -> SyscallResult {
+pub fn pread64(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if offset < 0 {
         return Err(Errno::EINVAL);
@@ -115,10 +139,20 @@ pub fn pread64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count
     if count == 0 {
         return Ok(0);
     }
-    read_into_user(buf.address, count, |chunk, done| file.read_at(offset as u64 + done as u64, chunk))
+    read_into_user(buf.address, count, |chunk, done, deliver| {
+        let got = file.read_at(offset as u64 + done as u64, chunk)?;
+        deliver(&chunk[..got])?;
+        Ok(got)
+    })
 }
 
-pub fn pwrite64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64) -> SyscallResult {
+pub fn pwrite64(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if offset < 0 {
         return Err(Errno::EINVAL);
@@ -132,7 +166,9 @@ pub fn pwrite64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, coun
     if count == 0 {
         return Ok(0);
     }
-    write_from_user(buf.address, count, |chunk, done| file.write_at(offset as u64 + done as u64, chunk))
+    write_from_user(buf.address, count, |chunk, done| {
+        file.write_at(offset as u64 + done as u64, chunk)
+    })
 }
 
 fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
@@ -140,14 +176,18 @@ fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
         return Err(Errno::EINVAL);
     }
     let mut vectors = Vec::new();
-    vectors.try_reserve_exact(count as usize).map_err(|_| Errno::ENOMEM)?;
+    vectors
+        .try_reserve_exact(count as usize)
+        .map_err(|_| Errno::ENOMEM)?;
     let mut total: u64 = 0;
     for i in 0..count as u64 {
         let vector: Iovec = iov.offset(i).read()?;
         if vector.iov_len as i64 > isize::MAX as i64 {
             return Err(Errno::EINVAL);
         }
-        total = total.checked_add(vector.iov_len as u64).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(vector.iov_len as u64)
+            .ok_or(Errno::EINVAL)?;
         if total > isize::MAX as u64 {
             return Err(Errno::EINVAL);
         }
@@ -156,7 +196,12 @@ fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     Ok(vectors)
 }
 
-pub fn readv(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, count: i32) -> SyscallResult {
+pub fn readv(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
@@ -168,7 +213,9 @@ pub fn readv(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, coun
             continue;
         }
         let len = vector.iov_len as usize;
-        match read_into_user(vector.iov_base as u64, len, |chunk, _| file.read(chunk)) {
+        match read_into_user(vector.iov_base as u64, len, |chunk, _, deliver| {
+            file.read_and_deliver(chunk, deliver)
+        }) {
             Ok(got) => {
                 total += got;
                 if got < len {
@@ -182,7 +229,12 @@ pub fn readv(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, coun
     Ok(total)
 }
 
-pub fn writev(context: &mut SyscallContext<'_>, fd: Fd, iov: UserPtr<Iovec>, count: i32) -> SyscallResult {
+pub fn writev(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);

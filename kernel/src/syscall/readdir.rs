@@ -6,7 +6,12 @@ use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 use alloc::vec::Vec;
 
-pub fn getdents64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, count: u32) -> SyscallResult {
+pub fn getdents64(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: u32,
+) -> SyscallResult {
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
@@ -16,7 +21,9 @@ pub fn getdents64(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<u8>, co
     }
     let capacity = (count as usize).min(64 * 1024);
     let mut records: Vec<u8> = Vec::new();
-    records.try_reserve_exact(capacity).map_err(|_| Errno::ENOMEM)?;
+    records
+        .try_reserve_exact(capacity)
+        .map_err(|_| Errno::ENOMEM)?;
     let mut next_position = file.position();
     let mut is_too_small = false;
     file.ops.read_dir(file.position(), &mut |entry| {

@@ -7,11 +7,21 @@ use crate::signal::{NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE};
 use abi::{Errno, SigactionRaw};
 use core::sync::atomic::Ordering;
 
+/// The flags Linux keeps (`UAPI_SA_FLAGS` on x86-64); unknown bits read back as zero.
+const UAPI_SA_FLAGS: u64 =
+    0x1 | 0x2 | 0x4 | 0x0800_0000 | 0x1000_0000 | 0x4000_0000 | 0x8000_0000 | 0x800 | 0x0400_0000;
+
 const SIG_BLOCK: i32 = 0;
 const SIG_UNBLOCK: i32 = 1;
 const SIG_SETMASK: i32 = 2;
 
-pub fn rt_sigaction(context: &mut SyscallContext<'_>, signal: i32, act: UserPtr<SigactionRaw>, old: UserPtr<SigactionRaw>, size: usize) -> SyscallResult {
+pub fn rt_sigaction(
+    context: &mut SyscallContext<'_>,
+    signal: i32,
+    act: UserPtr<SigactionRaw>,
+    old: UserPtr<SigactionRaw>,
+    size: usize,
+) -> SyscallResult {
     if size != 8 {
         return Err(Errno::EINVAL);
     }
@@ -19,7 +29,11 @@ pub fn rt_sigaction(context: &mut SyscallContext<'_>, signal: i32, act: UserPtr<
         return Err(Errno::EINVAL);
     }
     let signal = signal as usize;
-    let new = if act.is_null() { None } else { Some(act.read()?) };
+    let new = if act.is_null() {
+        None
+    } else {
+        Some(act.read()?)
+    };
     if new.is_some() && (signal == SIGKILL || signal == SIGSTOP) {
         return Err(Errno::EINVAL);
     }
@@ -27,12 +41,15 @@ pub fn rt_sigaction(context: &mut SyscallContext<'_>, signal: i32, act: UserPtr<
         let mut signals = context.thread.process.signals.lock();
         let previous = signals.action(signal);
         if let Some(raw) = new {
-            signals.set_action(signal, SigAction {
-                handler: raw.sa_handler,
-                flags: raw.sa_flags,
-                restorer: raw.sa_restorer,
-                mask: raw.sa_mask & !UNBLOCKABLE,
-            });
+            signals.set_action(
+                signal,
+                SigAction {
+                    handler: raw.sa_handler,
+                    flags: raw.sa_flags & UAPI_SA_FLAGS,
+                    restorer: raw.sa_restorer,
+                    mask: raw.sa_mask & !UNBLOCKABLE,
+                },
+            );
         }
         previous
     };
@@ -47,7 +64,13 @@ pub fn rt_sigaction(context: &mut SyscallContext<'_>, signal: i32, act: UserPtr<
     Ok(0)
 }
 
-pub fn rt_sigprocmask(context: &mut SyscallContext<'_>, how: i32, set: UserPtr<u64>, old: UserPtr<u64>, size: usize) -> SyscallResult {
+pub fn rt_sigprocmask(
+    context: &mut SyscallContext<'_>,
+    how: i32,
+    set: UserPtr<u64>,
+    old: UserPtr<u64>,
+    size: usize,
+) -> SyscallResult {
     if size != 8 {
         return Err(Errno::EINVAL);
     }
@@ -60,7 +83,10 @@ pub fn rt_sigprocmask(context: &mut SyscallContext<'_>, how: i32, set: UserPtr<u
             SIG_SETMASK => requested,
             _ => return Err(Errno::EINVAL),
         };
-        context.thread.signal_mask.store(updated & !UNBLOCKABLE, Ordering::Relaxed);
+        context
+            .thread
+            .signal_mask
+            .store(updated & !UNBLOCKABLE, Ordering::Relaxed);
     }
     if !old.is_null() {
         old.write(&current)?;

@@ -33,16 +33,40 @@ fn to_stat(metadata: &Metadata) -> Stat {
     stat
 }
 
-fn stat_path(context: &SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32, buf: UserPtr<Stat>) -> SyscallResult {
+fn stat_path(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+    buf: UserPtr<Stat>,
+) -> SyscallResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
     let path = path.read_path()?;
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::FOLLOW };
-    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        context.thread.process.files.lock().get(dirfd.0)?.ops.metadata()
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Lookup::NOFOLLOW
     } else {
-        fs::lookup_or_fd(context.thread, dirfd, &path, how, flags & AT_EMPTY_PATH != 0)?.metadata()
+        Lookup::FOLLOW
+    };
+    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+        context
+            .thread
+            .process
+            .files
+            .lock()
+            .get(dirfd.0)?
+            .ops
+            .metadata()
+    } else {
+        fs::lookup_or_fd(
+            context.thread,
+            dirfd,
+            &path,
+            how,
+            flags & AT_EMPTY_PATH != 0,
+        )?
+        .metadata()
     };
     buf.write(&to_stat(&metadata))?;
     Ok(0)
@@ -52,21 +76,39 @@ pub fn stat(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<Stat>
     stat_path(context, Fd(fs::AT_FDCWD), path, 0, buf)
 }
 
-pub fn lstat(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<Stat>) -> SyscallResult {
+pub fn lstat(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    buf: UserPtr<Stat>,
+) -> SyscallResult {
     stat_path(context, Fd(fs::AT_FDCWD), path, AT_SYMLINK_NOFOLLOW, buf)
 }
 
-pub fn newfstatat(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, buf: UserPtr<Stat>, flags: u32) -> SyscallResult {
+pub fn newfstatat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    buf: UserPtr<Stat>,
+    flags: u32,
+) -> SyscallResult {
     stat_path(context, dirfd, path, flags, buf)
 }
 
 pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
-    let metadata = context.thread.process.files.lock().get(fd.0)?.ops.metadata();
+    let metadata = context
+        .thread
+        .process
+        .files
+        .lock()
+        .get(fd.0)?
+        .ops
+        .metadata();
     buf.write(&to_stat(&metadata))?;
     Ok(0)
 }
 
 const STATX_BASIC_STATS: u32 = 0x7ff;
+const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
@@ -76,7 +118,14 @@ fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
     value
 }
 
-pub fn statx(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<Statx>) -> SyscallResult {
+pub fn statx(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+    mask: u32,
+    buf: UserPtr<Statx>,
+) -> SyscallResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE) != 0
         || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
         || mask & STATX_RESERVED != 0
@@ -84,14 +133,33 @@ pub fn statx(context: &mut SyscallContext<'_>, dirfd: Fd, path: UserCStr, flags:
         return Err(Errno::EINVAL);
     }
     let path = path.read_path()?;
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::FOLLOW };
-    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        context.thread.process.files.lock().get(dirfd.0)?.ops.metadata()
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Lookup::NOFOLLOW
     } else {
-        fs::lookup_or_fd(context.thread, dirfd, &path, how, flags & AT_EMPTY_PATH != 0)?.metadata()
+        Lookup::FOLLOW
+    };
+    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+        context
+            .thread
+            .process
+            .files
+            .lock()
+            .get(dirfd.0)?
+            .ops
+            .metadata()
+    } else {
+        fs::lookup_or_fd(
+            context.thread,
+            dirfd,
+            &path,
+            how,
+            flags & AT_EMPTY_PATH != 0,
+        )?
+        .metadata()
     };
     let mut value = Statx::default();
-    value.stx_mask = STATX_BASIC_STATS;
+    value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
+    value.stx_mnt_id = 1;
     value.stx_blksize = metadata.blksize;
     value.stx_nlink = metadata.nlink;
     value.stx_uid = metadata.uid;

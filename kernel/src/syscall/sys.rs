@@ -3,8 +3,8 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::process::rlimit::{INFINITY, Limit};
-use crate::process::{self, exit};
+use crate::process::exit;
+use crate::process::rlimit::Limit;
 use abi::{Errno, Rlimit, Sysinfo, Utsname};
 use core::sync::atomic::Ordering;
 
@@ -61,7 +61,10 @@ pub fn getegid(context: &mut SyscallContext<'_>) -> SyscallResult {
 }
 
 pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> SyscallResult {
-    context.thread.clear_child_tid.store(address, Ordering::Relaxed);
+    context
+        .thread
+        .clear_child_tid
+        .store(address, Ordering::Relaxed);
     Ok(context.thread.tid as usize)
 }
 
@@ -96,7 +99,8 @@ pub fn sysinfo(_: &mut SyscallContext<'_>, info: UserPtr<Sysinfo>) -> SyscallRes
     let (heap_total, heap_used) = hal::mm::heap::stats();
     let page = 4096u64;
     let mut value = Sysinfo::default();
-    value.uptime = (hal::time::monotonic_ns() / 1_000_000_000) as i64;
+    // Linux rounds the uptime up to whole seconds.
+    value.uptime = hal::time::monotonic_ns().div_ceil(1_000_000_000) as i64;
     value.totalram = total_frames as u64 * page + heap_total as u64;
     value.freeram = free_frames as u64 * page + (heap_total - heap_used) as u64;
     value.procs = 1;
@@ -106,21 +110,40 @@ pub fn sysinfo(_: &mut SyscallContext<'_>, info: UserPtr<Sysinfo>) -> SyscallRes
 }
 
 fn to_user_limit(limit: Limit) -> Rlimit {
-    Rlimit { rlim_cur: limit.soft, rlim_max: limit.hard }
+    Rlimit {
+        rlim_cur: limit.soft,
+        rlim_max: limit.hard,
+    }
 }
 
-pub fn getrlimit(context: &mut SyscallContext<'_>, resource: u32, limit: UserPtr<Rlimit>) -> SyscallResult {
-    let value = context.thread.process.limits.lock().get(resource as usize)?;
+pub fn getrlimit(
+    context: &mut SyscallContext<'_>,
+    resource: u32,
+    limit: UserPtr<Rlimit>,
+) -> SyscallResult {
+    let value = context
+        .thread
+        .process
+        .limits
+        .lock()
+        .get(resource as usize)?;
     limit.write(&to_user_limit(value))?;
     Ok(0)
 }
 
-pub fn setrlimit(context: &mut SyscallContext<'_>, resource: u32, limit: UserPtr<Rlimit>) -> SyscallResult {
+pub fn setrlimit(
+    context: &mut SyscallContext<'_>,
+    resource: u32,
+    limit: UserPtr<Rlimit>,
+) -> SyscallResult {
     let new: Rlimit = limit.read()?;
     let is_privileged = context.thread.process.credentials.lock().euid == 0;
     context.thread.process.limits.lock().set(
         resource as usize,
-        Limit { soft: new.rlim_cur, hard: new.rlim_max },
+        Limit {
+            soft: new.rlim_cur,
+            hard: new.rlim_max,
+        },
         is_privileged,
     )?;
     Ok(0)
@@ -137,19 +160,29 @@ pub fn prlimit64(
         return Err(Errno::EINVAL);
     }
     check_pid_is_self(context, pid)?;
-    let new_limit = if new.is_null() { None } else { Some(new.read()?) };
+    let new_limit = if new.is_null() {
+        None
+    } else {
+        Some(new.read()?)
+    };
     let is_privileged = context.thread.process.credentials.lock().euid == 0;
     let previous = {
         let mut limits = context.thread.process.limits.lock();
         match new_limit {
-            Some(value) => limits.set(resource as usize, Limit { soft: value.rlim_cur, hard: value.rlim_max }, is_privileged)?,
+            Some(value) => limits.set(
+                resource as usize,
+                Limit {
+                    soft: value.rlim_cur,
+                    hard: value.rlim_max,
+                },
+                is_privileged,
+            )?,
             None => limits.get(resource as usize)?,
         }
     };
     if !old.is_null() {
         old.write(&to_user_limit(previous))?;
     }
-    let _ = INFINITY;
     Ok(0)
 }
 
@@ -176,7 +209,11 @@ pub fn arch_prctl(context: &mut SyscallContext<'_>, code: i32, address: u64) -> 
         }
         ARCH_GET_FS | ARCH_GET_GS => {
             let regs = context.user.regs();
-            let value = if code == ARCH_GET_FS { regs.fs_base } else { regs.gs_base };
+            let value = if code == ARCH_GET_FS {
+                regs.fs_base
+            } else {
+                regs.gs_base
+            };
             UserPtr::<u64>::new(address).write(&value)?;
             Ok(0)
         }
@@ -195,7 +232,13 @@ const LINUX_REBOOT_CMD_CAD_ON: u32 = 0x89ab_cdef;
 const LINUX_REBOOT_CMD_CAD_OFF: u32 = 0;
 const LINUX_REBOOT_CMD_RESTART2: u32 = 0xa1b2_c3d4;
 
-pub fn reboot(context: &mut SyscallContext<'_>, magic1: u32, magic2: u32, command: u32, _argument: u64) -> SyscallResult {
+pub fn reboot(
+    context: &mut SyscallContext<'_>,
+    magic1: u32,
+    magic2: u32,
+    command: u32,
+    _argument: u64,
+) -> SyscallResult {
     if context.thread.process.credentials.lock().euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -224,7 +267,12 @@ const GRND_NONBLOCK: u32 = 1;
 const GRND_RANDOM: u32 = 2;
 const GRND_INSECURE: u32 = 4;
 
-pub fn getrandom(_: &mut SyscallContext<'_>, buf: UserPtr<u8>, len: usize, flags: u32) -> SyscallResult {
+pub fn getrandom(
+    _: &mut SyscallContext<'_>,
+    buf: UserPtr<u8>,
+    len: usize,
+    flags: u32,
+) -> SyscallResult {
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
@@ -245,12 +293,73 @@ pub fn getrandom(_: &mut SyscallContext<'_>, buf: UserPtr<u8>, len: usize, flags
 }
 
 pub fn exit(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
-    exit::exit_process(context.thread, exit::ExitStatus::Code((status & 0xff) as u8))
+    exit::exit_process(
+        context.thread,
+        exit::ExitStatus::Code((status & 0xff) as u8),
+    )
 }
 
 pub fn exit_group(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
-    exit::exit_process(context.thread, exit::ExitStatus::Code((status & 0xff) as u8))
+    exit::exit_process(
+        context.thread,
+        exit::ExitStatus::Code((status & 0xff) as u8),
+    )
 }
 
-#[allow(dead_code)]
-fn _uses(_: &process::Process) {}
+/// sync: every filesystem today lives in memory, so there is nothing to write back.
+pub fn sync(_: &mut SyscallContext<'_>) -> SyscallResult {
+    Ok(0)
+}
+
+/// fsync/fdatasync: as `sync`, for one descriptor (EBADF for a bad one, EINVAL for O_PATH-less
+/// special files is not applied: Linux answers EINVAL only for files without fsync, which our
+/// in-memory files all have).
+pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    Ok(0)
+}
+
+pub fn set_robust_list(context: &mut SyscallContext<'_>, head: u64, len: usize) -> SyscallResult {
+    // sizeof(struct robust_list_head) on x86-64.
+    if len != 24 {
+        return Err(Errno::EINVAL);
+    }
+    context.thread.robust_list.store(head, Ordering::Relaxed);
+    Ok(0)
+}
+
+const PR_SET_NAME: i32 = 15;
+const PR_GET_NAME: i32 = 16;
+
+/// prctl: PR_SET_NAME and PR_GET_NAME; the other options come with the process issue.
+pub fn prctl(
+    context: &mut SyscallContext<'_>,
+    option: i32,
+    arg2: u64,
+    _arg3: u64,
+    _arg4: u64,
+    _arg5: u64,
+) -> SyscallResult {
+    match option {
+        PR_SET_NAME => {
+            // Like strncpy_from_user(comm, arg2, 15): at most 15 bytes, a NUL may end it early.
+            let mut raw = [0u8; 16];
+            match super::args::UserCStr(arg2).read(15) {
+                Ok(name) => raw[..name.len()].copy_from_slice(&name),
+                Err(Errno::ENAMETOOLONG) => hal::usercopy::copy_from_user(&mut raw[..15], arg2)?,
+                Err(error) => return Err(error),
+            }
+            *context.thread.process.name.lock() = raw;
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let name = *context.thread.process.name.lock();
+            hal::usercopy::copy_to_user(arg2, &name)?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

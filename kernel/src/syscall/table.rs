@@ -106,10 +106,14 @@ syscall_table! {
     121 getpgid => sys::getpgid(pid: i32);
     124 getsid => sys::getsid(pid: i32);
     158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
+    157 prctl => sys::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: PR_SET_NAME, PR_GET_NAME
     160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    162 sync => sys::sync();
     169 reboot => sys::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
     186 gettid => sys::gettid();
     201 time => time::time(tloc: UserPtr<i64>);
+    74 fsync => sys::fsync(fd: Fd);
+    75 fdatasync => sys::fsync(fd: Fd);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
@@ -126,6 +130,7 @@ syscall_table! {
     267 readlinkat => namei::readlinkat(dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32);
     268 fchmodat => namei::fchmodat(dirfd: Fd, path: UserCStr, mode: u32);
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
+    273 set_robust_list => sys::set_robust_list(head: u64, len: usize);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);

@@ -33,7 +33,9 @@ fn from_user_timespec(value: &Timespec) -> Result<u64, Errno> {
     if value.tv_sec < 0 || !(0..NSEC_PER_SEC as i64).contains(&value.tv_nsec) {
         return Err(Errno::EINVAL);
     }
-    Ok((value.tv_sec as u64).saturating_mul(NSEC_PER_SEC).saturating_add(value.tv_nsec as u64))
+    Ok((value.tv_sec as u64)
+        .saturating_mul(NSEC_PER_SEC)
+        .saturating_add(value.tv_nsec as u64))
 }
 
 /// The current value of `clock`, in nanoseconds.
@@ -41,21 +43,33 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
     Ok(match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM => realtime_ns(),
         CLOCK_TAI => realtime_ns() + 37 * NSEC_PER_SEC,
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
-            monotonic_ns()
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_BOOTTIME_ALARM => monotonic_ns(),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+            crate::process::cpu_time_ns(context.thread)
         }
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => crate::process::cpu_time_ns(context.thread),
         _ => return Err(Errno::EINVAL),
     })
 }
 
-pub fn clock_gettime(context: &mut SyscallContext<'_>, clock: i32, tp: UserPtr<Timespec>) -> SyscallResult {
+pub fn clock_gettime(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    tp: UserPtr<Timespec>,
+) -> SyscallResult {
     let now = read_clock(context, clock)?;
     tp.write(&to_timespec(now))?;
     Ok(0)
 }
 
-pub fn clock_getres(context: &mut SyscallContext<'_>, clock: i32, tp: UserPtr<Timespec>) -> SyscallResult {
+pub fn clock_getres(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    tp: UserPtr<Timespec>,
+) -> SyscallResult {
     read_clock(context, clock)?;
     let resolution = match clock {
         CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => TICK_NS,
@@ -67,7 +81,11 @@ pub fn clock_getres(context: &mut SyscallContext<'_>, clock: i32, tp: UserPtr<Ti
     Ok(0)
 }
 
-pub fn gettimeofday(_: &mut SyscallContext<'_>, tv: UserPtr<Timeval>, tz: UserPtr<Timezone>) -> SyscallResult {
+pub fn gettimeofday(
+    _: &mut SyscallContext<'_>,
+    tv: UserPtr<Timeval>,
+    tz: UserPtr<Timezone>,
+) -> SyscallResult {
     if !tv.is_null() {
         let now = realtime_ns();
         let mut value = Timeval::default();
@@ -89,18 +107,31 @@ pub fn time(_: &mut SyscallContext<'_>, tloc: UserPtr<i64>) -> SyscallResult {
     Ok(seconds as usize)
 }
 
-pub fn nanosleep(_: &mut SyscallContext<'_>, request: UserPtr<Timespec>, _remain: UserPtr<Timespec>) -> SyscallResult {
+pub fn nanosleep(
+    _: &mut SyscallContext<'_>,
+    request: UserPtr<Timespec>,
+    _remain: UserPtr<Timespec>,
+) -> SyscallResult {
     let duration = from_user_timespec(&request.read()?)?;
     sleep_until(monotonic_ns().saturating_add(duration));
     Ok(0)
 }
 
-pub fn clock_nanosleep(context: &mut SyscallContext<'_>, clock: i32, flags: u32, request: UserPtr<Timespec>, _remain: UserPtr<Timespec>) -> SyscallResult {
+pub fn clock_nanosleep(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    flags: u32,
+    request: UserPtr<Timespec>,
+    _remain: UserPtr<Timespec>,
+) -> SyscallResult {
     match clock {
-        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => {}
-        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
-        CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
-        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => return Err(Errno::EOPNOTSUPP),
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_REALTIME_ALARM
+        | CLOCK_BOOTTIME_ALARM => {}
+        // Sleeping on CPU-time clocks needs the scheduler's accounting; not yet.
+        CLOCK_THREAD_CPUTIME_ID | CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => {
+            return Err(Errno::EOPNOTSUPP);
+        }
         _ => return Err(Errno::EINVAL),
     }
     let value = from_user_timespec(&request.read()?)?;

@@ -8,7 +8,9 @@
 //! and `TIOCSPGRP` answer `ENOTTY` there (drivers/tty/tty_io.c, `tiocgpgrp` requires the tty to
 //! be the caller's controlling terminal). Signals from ^C/^Z and job control come later.
 
-use super::termios::{ECHO, ECHOE, ICANON, ICRNL, ONLCR, OPOST, Termios, VEOF, VERASE, VKILL, WinSize};
+use super::termios::{
+    ECHO, ECHOE, ICANON, ICRNL, ONLCR, OPOST, Termios, VEOF, VERASE, VKILL, WinSize,
+};
 use crate::fs::file::FileOps;
 use abi::Errno;
 use alloc::collections::VecDeque;
@@ -98,7 +100,10 @@ impl ConsoleState {
                 continue;
             }
             if byte == termios.c_cc[VERASE] || byte == 0x08 {
-                if self.line.pop().is_some() && termios.c_lflag & ECHO != 0 && termios.c_lflag & ECHOE != 0 {
+                if self.line.pop().is_some()
+                    && termios.c_lflag & ECHO != 0
+                    && termios.c_lflag & ECHOE != 0
+                {
                     echo(b"\x08 \x08", &termios);
                 }
             } else if byte == termios.c_cc[VKILL] {
@@ -126,7 +131,11 @@ impl ConsoleState {
     }
 
     fn has_readable_input(&self) -> bool {
-        if self.termios.c_lflag & ICANON != 0 { self.ready > 0 } else { !self.input.is_empty() }
+        if self.termios.c_lflag & ICANON != 0 {
+            self.ready > 0
+        } else {
+            !self.input.is_empty()
+        }
     }
 
     fn take_input(&mut self, buf: &mut [u8]) -> usize {
@@ -139,7 +148,9 @@ impl ConsoleState {
         }
         let mut n = 0;
         while n < buf.len() {
-            let Some(byte) = self.input.pop_front() else { break };
+            let Some(byte) = self.input.pop_front() else {
+                break;
+            };
             if byte == 0xff {
                 self.ready -= 1;
                 return n;
@@ -233,7 +244,11 @@ impl FileOps for Console {
             FIONREAD => {
                 let mut state = self.state.lock();
                 state.poll_input();
-                let count = if state.has_readable_input() { state.input.len() as i32 } else { 0 };
+                let count = if state.has_readable_input() {
+                    state.input.len() as i32
+                } else {
+                    0
+                };
                 drop(state);
                 write_user(argument, &count)?;
             }

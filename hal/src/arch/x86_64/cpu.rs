@@ -19,7 +19,9 @@ pub(crate) fn cpuid(leaf: u32, subleaf: u32) -> (u32, u32, u32, u32) {
 pub(crate) fn read_msr(msr: u32) -> u64 {
     let (low, high): (u32, u32);
     // SAFETY: reading an architectural MSR that the HAL knows exists has no memory effect.
-    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") low, out("edx") high, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("rdmsr", in("ecx") msr, out("eax") low, out("edx") high, options(nomem, nostack, preserves_flags))
+    };
     (u64::from(high) << 32) | u64::from(low)
 }
 
@@ -72,7 +74,9 @@ pub(crate) unsafe fn write_cr4(value: u64) {
 pub fn rdtsc() -> u64 {
     let (low, high): (u32, u32);
     // SAFETY: rdtsc only reads the counter.
-    unsafe { asm!("rdtsc", out("eax") low, out("edx") high, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("rdtsc", out("eax") low, out("edx") high, options(nomem, nostack, preserves_flags))
+    };
     (u64::from(high) << 32) | u64::from(low)
 }
 
@@ -135,7 +139,9 @@ pub fn rdrand() -> Option<u64> {
         let value: u64;
         let ok: u8;
         // SAFETY: rdrand writes a register and CF only.
-        unsafe { asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack)) };
+        unsafe {
+            asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack))
+        };
         if ok != 0 {
             return Some(value);
         }

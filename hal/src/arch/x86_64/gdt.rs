@@ -43,6 +43,8 @@ pub(crate) struct PerCpu {
     pub fpu_owner: u64,
     /// The FS base currently loaded in the MSR (avoids a wrmsr per entry).
     pub loaded_fs_base: u64,
+    /// The user GS base currently parked in KERNEL_GS_BASE (swapgs makes it live in user mode).
+    pub loaded_user_gs_base: u64,
     tss: TaskStateSegment,
     gdt: [u64; 10],
 }
@@ -64,6 +66,7 @@ pub(crate) static mut BOOT_CPU: PerCpu = PerCpu {
     user_context: 0,
     fpu_owner: 0,
     loaded_fs_base: 0,
+    loaded_user_gs_base: 0,
     tss: TaskStateSegment {
         reserved0: 0,
         rsp: [0; 3],
@@ -115,7 +118,10 @@ pub(crate) fn init() {
             | (((tss_base >> 24) & 0xff) << 56);
         gdt[9] = tss_base >> 32;
 
-        let pointer = DescriptorPointer { limit: (size_of::<[u64; 10]>() - 1) as u16, base: gdt.as_ptr() as u64 };
+        let pointer = DescriptorPointer {
+            limit: (size_of::<[u64; 10]>() - 1) as u16,
+            base: gdt.as_ptr() as u64,
+        };
         core::arch::asm!(
             "lgdt [{ptr}]",
             "push {cs}",

@@ -19,7 +19,11 @@ pub(crate) fn read_unix_seconds() -> u64 {
     let status_b = read_register(0x0b);
     let is_bcd = status_b & 0x04 == 0;
     let decode = |value: u8| -> u64 {
-        if is_bcd { u64::from((value & 0x0f) + (value >> 4) * 10) } else { u64::from(value) }
+        if is_bcd {
+            u64::from((value & 0x0f) + (value >> 4) * 10)
+        } else {
+            u64::from(value)
+        }
     };
     let second = decode(read_register(0x00));
     let minute = decode(read_register(0x02));

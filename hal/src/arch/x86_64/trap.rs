@@ -192,8 +192,15 @@ struct IdtEntry {
     reserved: u32,
 }
 
-static mut IDT: [IdtEntry; 256] =
-    [IdtEntry { offset_low: 0, selector: 0, ist: 0, type_attr: 0, offset_mid: 0, offset_high: 0, reserved: 0 }; 256];
+static mut IDT: [IdtEntry; 256] = [IdtEntry {
+    offset_low: 0,
+    selector: 0,
+    ist: 0,
+    type_attr: 0,
+    offset_mid: 0,
+    offset_high: 0,
+    reserved: 0,
+}; 256];
 
 /// Fills and loads the IDT: every vector is an interrupt gate (IF cleared on entry), only
 /// `int3` and `into` may be raised from user mode with an `int` instruction (DPL 3), as Linux.
@@ -208,7 +215,11 @@ pub(crate) fn init() {
             *entry = IdtEntry {
                 offset_low: handler as u16,
                 selector: KERNEL_CS,
-                ist: if vector as u64 == VECTOR_DOUBLE_FAULT { 1 } else { 0 },
+                ist: if vector as u64 == VECTOR_DOUBLE_FAULT {
+                    1
+                } else {
+                    0
+                },
                 type_attr: 0x8e | (dpl << 5),
                 offset_mid: (handler >> 16) as u16,
                 offset_high: (handler >> 32) as u32,
@@ -220,7 +231,10 @@ pub(crate) fn init() {
             limit: u16,
             base: u64,
         }
-        let pointer = Pointer { limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16, base: idt.as_ptr() as u64 };
+        let pointer = Pointer {
+            limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
+            base: idt.as_ptr() as u64,
+        };
         core::arch::asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags));
     }
 }
