@@ -89,35 +89,42 @@ const char *h_errname(int e);
 		}                                                              \
 	})
 
-#define H_CMP(a, op, b, fmt_)                                                  \
+/* sa/sb: the operands as written (stringified before macro expansion).
+ * When the actual value is -1 the errno it left is shown too. */
+#define H_CMP(a, op, b, fmt_, sa, sb)                                          \
 	({                                                                     \
-		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
+		errno = 0;                                                     \
+		long long h_a_ = (long long)(a);                               \
+		int h_e_ = errno;                                              \
+		long long h_b_ = (long long)(b);                               \
 		if (!(h_a_ op h_b_))                                           \
-			FAIL("%s " #op " %s: expected " fmt_ " got " fmt_, #a, \
-			     #b, h_b_, h_a_);                                     \
+			FAIL("%s " #op " %s: expected " fmt_ " got " fmt_      \
+			     "%s%s", sa, sb, h_b_, h_a_,                       \
+			     h_a_ == -1 && h_e_ ? "/" : "",                    \
+			     h_a_ == -1 && h_e_ ? h_errname(h_e_) : "");       \
 	})
 
 /* EXPECT_EQ(actual, expected): the message prints the expected value first. */
-#define EXPECT_EQ(a, b) H_CMP(a, ==, b, "%lld")
-#define EXPECT_EQX(a, b) H_CMP(a, ==, b, "%#llx")
-#define EXPECT_MODE(a, b) H_CMP(a, ==, b, "0%llo")
+#define EXPECT_EQ(a, b) H_CMP(a, ==, b, "%lld", #a, #b)
+#define EXPECT_EQX(a, b) H_CMP(a, ==, b, "%#llx", #a, #b)
+#define EXPECT_MODE(a, b) H_CMP(a, ==, b, "0%llo", #a, #b)
 #define EXPECT_NE(a, b)                                                        \
 	({                                                                     \
 		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
 		if (h_a_ == h_b_)                                              \
 			FAIL("%s != %s: both are %lld", #a, #b, h_a_);         \
 	})
-#define H_ORD(a, op, b)                                                        \
+#define H_ORD(a, op, b, sa, sb)                                                \
 	({                                                                     \
 		long long h_a_ = (long long)(a), h_b_ = (long long)(b);        \
 		if (!(h_a_ op h_b_))                                           \
-			FAIL("%s " #op " %s: got %lld vs %lld", #a, #b, h_a_,  \
+			FAIL("%s " #op " %s: got %lld vs %lld", sa, sb, h_a_,  \
 			     h_b_);                                            \
 	})
-#define EXPECT_GE(a, b) H_ORD(a, >=, b)
-#define EXPECT_GT(a, b) H_ORD(a, >, b)
-#define EXPECT_LE(a, b) H_ORD(a, <=, b)
-#define EXPECT_LT(a, b) H_ORD(a, <, b)
+#define EXPECT_GE(a, b) H_ORD(a, >=, b, #a, #b)
+#define EXPECT_GT(a, b) H_ORD(a, >, b, #a, #b)
+#define EXPECT_LE(a, b) H_ORD(a, <=, b, #a, #b)
+#define EXPECT_LT(a, b) H_ORD(a, <, b, #a, #b)
 #define EXPECT_TRUE(cond)                                                      \
 	({                                                                     \
 		if (!(cond))                                                   \
