@@ -356,7 +356,7 @@ impl Dentry {
         let previous = {
             let mut names = self.names.write();
             names.name = name;
-            core::mem::replace(&mut names.parent, Some(new_parent.clone()))
+            names.parent.replace(new_parent.clone())
         };
         drop(previous);
         drop(old_parent);

@@ -385,10 +385,10 @@ pub fn rename(
     }
 
     // vfs_rename
-    if let Some(t) = &target {
-        if same_inode(t.inode(), source.inode()) {
-            return Ok(());
-        }
+    if let Some(t) = &target
+        && same_inode(t.inode(), source.inode())
+    {
+        return Ok(());
     }
     may_delete(&old_dir, &source, is_dir, ctx.creds)?;
     let new_is_dir = target.as_ref().is_some_and(|t| t.is_dir());
@@ -405,10 +405,11 @@ pub fn rename(
         if is_dir {
             may_access(&source.metadata(), ctx.creds, MAY_WRITE)?;
         }
-        if exchange && new_is_dir {
-            if let Some(t) = &target {
-                may_access(&t.metadata(), ctx.creds, MAY_WRITE)?;
-            }
+        if exchange
+            && new_is_dir
+            && let Some(t) = &target
+        {
+            may_access(&t.metadata(), ctx.creds, MAY_WRITE)?;
         }
     }
     if source.is_mountpoint() || target.as_ref().is_some_and(|t| t.is_mountpoint()) {

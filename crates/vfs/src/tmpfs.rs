@@ -583,7 +583,7 @@ impl TmpfsInode {
             let index = pos / PAGE_SIZE as u64;
             let in_page = (pos % PAGE_SIZE as u64) as usize;
             let n = core::cmp::min(PAGE_SIZE - in_page, len - done);
-            if !f.pages.contains_key(&index) {
+            if let alloc::collections::btree_map::Entry::Vacant(slot) = f.pages.entry(index) {
                 if let Err(e) = self.fs.reserve_pages(1) {
                     err = Some(e);
                     break;
@@ -595,7 +595,7 @@ impl TmpfsInode {
                     break;
                 }
                 page.resize(PAGE_SIZE, 0);
-                f.pages.insert(index, page);
+                slot.insert(page);
             }
             if let Some(page) = f.pages.get_mut(&index) {
                 page[in_page..in_page + n].copy_from_slice(&data[done..done + n]);
@@ -631,10 +631,10 @@ impl TmpfsInode {
             let gone = f.pages.split_off(&first_gone);
             self.fs.release_pages(gone.len() as u64);
             let in_page = (len % PAGE_SIZE as u64) as usize;
-            if in_page != 0 {
-                if let Some(page) = f.pages.get_mut(&(len / PAGE_SIZE as u64)) {
-                    page[in_page..].fill(0);
-                }
+            if in_page != 0
+                && let Some(page) = f.pages.get_mut(&(len / PAGE_SIZE as u64))
+            {
+                page[in_page..].fill(0);
             }
         }
         f.size = len;
@@ -671,10 +671,10 @@ impl Drop for TmpfsInode {
         };
         take(d, &mut work);
         while let Some(child) = work.pop() {
-            if let Some(mut inner) = Arc::into_inner(child) {
-                if let Body::Dir(cd) = &mut inner.state.get_mut().body {
-                    take(cd, &mut work);
-                }
+            if let Some(mut inner) = Arc::into_inner(child)
+                && let Body::Dir(cd) = &mut inner.state.get_mut().body
+            {
+                take(cd, &mut work);
             }
         }
     }
@@ -1037,34 +1037,32 @@ fn rename_impl(
     if exchange && target.is_none() {
         return Err(Errno::ENOENT);
     }
-    if let Some(t) = &target {
-        if Arc::ptr_eq(t, &source) {
-            return Ok(());
-        }
+    if let Some(t) = &target
+        && Arc::ptr_eq(t, &source)
+    {
+        return Ok(());
     }
     let source_ptr = Arc::as_ptr(&source);
     if new_chain.contains(&source_ptr) {
         return Err(Errno::EINVAL);
     }
-    if let Some(t) = &target {
-        if old_chain.contains(&Arc::as_ptr(t)) {
-            return Err(if exchange {
-                Errno::EINVAL
-            } else {
-                Errno::ENOTEMPTY
-            });
-        }
+    if let Some(t) = &target
+        && old_chain.contains(&Arc::as_ptr(t))
+    {
+        return Err(if exchange {
+            Errno::EINVAL
+        } else {
+            Errno::ENOTEMPTY
+        });
     }
     let src_dir = source.file_type.is_dir();
     let tgt_dir = target.as_ref().is_some_and(|t| t.file_type.is_dir());
-    if !exchange {
-        if let Some(_t) = &target {
-            if src_dir && !tgt_dir {
-                return Err(Errno::ENOTDIR);
-            }
-            if !src_dir && tgt_dir {
-                return Err(Errno::EISDIR);
-            }
+    if !exchange && let Some(_t) = &target {
+        if src_dir && !tgt_dir {
+            return Err(Errno::ENOTDIR);
+        }
+        if !src_dir && tgt_dir {
+            return Err(Errno::EISDIR);
         }
     }
     // Whiteout object made before changing anything, so ENOSPC leaves the tree alone.
@@ -1101,12 +1099,12 @@ fn rename_impl(
         (_, true, _) => (Some(source.state.write()), None),
         _ => (None, None),
     };
-    if !exchange && tgt_dir {
-        if let Some(ts) = &tgt_state {
-            if ts.dir().is_some_and(|d| !d.entries.is_empty()) {
-                return Err(Errno::ENOTEMPTY);
-            }
-        }
+    if !exchange
+        && tgt_dir
+        && let Some(ts) = &tgt_state
+        && ts.dir().is_some_and(|d| !d.entries.is_empty())
+    {
+        return Err(Errno::ENOTEMPTY);
     }
     // Names for the new entries (fallible allocation before any change).
     let new_key = copy_name(new_name)?;
@@ -1125,10 +1123,10 @@ fn rename_impl(
         };
         // Swap the children in place (each entry keeps its position).
         let set = |st: &mut State, name: &[u8], child: Arc<TmpfsInode>| {
-            if let Some(d) = st.dir_mut() {
-                if let Some(slot) = d.entries.get_mut(name) {
-                    slot.1 = child;
-                }
+            if let Some(d) = st.dir_mut()
+                && let Some(slot) = d.entries.get_mut(name)
+            {
+                slot.1 = child;
             }
         };
         match ns.as_deref_mut() {
@@ -1152,17 +1150,17 @@ fn rename_impl(
             }
         }
         os.touch_mc(now);
-        if let Some(s) = src_state.as_deref_mut() {
-            if let Some(d) = s.dir_mut() {
-                d.parent = new_weak;
-                d.parent_ino = new_ino;
-            }
+        if let Some(s) = src_state.as_deref_mut()
+            && let Some(d) = s.dir_mut()
+        {
+            d.parent = new_weak;
+            d.parent_ino = new_ino;
         }
-        if let Some(t) = tgt_state.as_deref_mut() {
-            if let Some(d) = t.dir_mut() {
-                d.parent = old_weak;
-                d.parent_ino = old_ino;
-            }
+        if let Some(t) = tgt_state.as_deref_mut()
+            && let Some(d) = t.dir_mut()
+        {
+            d.parent = old_weak;
+            d.parent_ino = old_ino;
         }
         drop(src_state);
         drop(tgt_state);
@@ -1200,11 +1198,11 @@ fn rename_impl(
         dst.touch_mc(now);
     }
     os.touch_mc(now);
-    if let Some(s) = src_state.as_deref_mut() {
-        if let Some(d) = s.dir_mut() {
-            d.parent = new_weak;
-            d.parent_ino = new_ino;
-        }
+    if let Some(s) = src_state.as_deref_mut()
+        && let Some(d) = s.dir_mut()
+    {
+        d.parent = new_weak;
+        d.parent_ino = new_ino;
     }
     if let Some(t) = tgt_state.as_deref_mut() {
         if let Some(d) = t.dir_mut() {
@@ -1228,10 +1226,10 @@ fn rename_impl(
     drop(ns);
     drop(os);
     source.state.write().ctime = now;
-    if let Some(t) = target {
-        if !tgt_dir {
-            t.drop_link(now);
-        }
+    if let Some(t) = target
+        && !tgt_dir
+    {
+        t.drop_link(now);
     }
     Ok(())
 }

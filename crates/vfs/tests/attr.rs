@@ -77,15 +77,30 @@ fn utimens_permissions() {
     assert_eq!(attr::utimens(f.as_ref(), None, &t.creds), Ok(()));
     let m = f.metadata();
     assert_eq!((m.atime, m.mtime, m.ctime), (t.now(), t.now(), t.now()));
-    assert_eq!(attr::utimens(f.as_ref(), Some([Utime::Now, Utime::Now]), &t.creds), Ok(()));
+    assert_eq!(
+        attr::utimens(f.as_ref(), Some([Utime::Now, Utime::Now]), &t.creds),
+        Ok(())
+    );
     let set = Utime::Set(Timespec { sec: 1, nsec: 1 });
-    assert_eq!(attr::utimens(f.as_ref(), Some([set, set]), &t.creds), Err(Errno::EPERM));
-    assert_eq!(attr::utimens(f.as_ref(), Some([Utime::Now, Utime::Omit]), &t.creds), Err(Errno::EPERM));
-    assert_eq!(attr::utimens(f.as_ref(), Some([Utime::Omit, Utime::Omit]), &t.creds), Ok(()));
+    assert_eq!(
+        attr::utimens(f.as_ref(), Some([set, set]), &t.creds),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(
+        attr::utimens(f.as_ref(), Some([Utime::Now, Utime::Omit]), &t.creds),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(
+        attr::utimens(f.as_ref(), Some([Utime::Omit, Utime::Omit]), &t.creds),
+        Ok(())
+    );
     t.as_root();
     t.chmod("rf", 0o644).unwrap();
     t.user(1000, 100);
-    assert_eq!(attr::utimens(f.as_ref(), None, &t.creds), Err(Errno::EACCES));
+    assert_eq!(
+        attr::utimens(f.as_ref(), None, &t.creds),
+        Err(Errno::EACCES)
+    );
     t.as_root();
     t.tick(10);
     attr::utimens(f.as_ref(), Some([set, Utime::Omit]), &t.creds).unwrap();

@@ -137,7 +137,10 @@ fn mkdir_existing_wins_over_missing_write_permission() {
     assert_eq!(t.mkdir("ro/y"), Err(Errno::EACCES));
     assert_eq!(t.mknod("ro/y", S_IFIFO | 0o644, 0), Err(Errno::EACCES));
     assert_eq!(t.symlink("t", "ro/y"), Err(Errno::EACCES));
-    assert_eq!(t.open("ro/y", O_CREAT | O_WRONLY, 0o644).map(|_| ()), Err(Errno::EACCES));
+    assert_eq!(
+        t.open("ro/y", O_CREAT | O_WRONLY, 0o644).map(|_| ()),
+        Err(Errno::EACCES)
+    );
     // Opening an existing file with O_CREAT needs no write permission on the directory.
     t.as_root();
     t.touch("ro/file").unwrap();
@@ -201,7 +204,10 @@ fn symlink_rules() {
     let ok = "x".repeat(4095);
     t.symlink(&ok, "long").unwrap();
     let m = t.lstat("long").unwrap();
-    assert_eq!((m.file_type, m.size, m.blocks, m.mode), (FileType::Symlink, 4095, 8, 0o777));
+    assert_eq!(
+        (m.file_type, m.size, m.blocks, m.mode),
+        (FileType::Symlink, 4095, 8, 0o777)
+    );
     t.symlink(&"x".repeat(127), "l127").unwrap();
     assert_eq!(t.lstat("l127").unwrap().blocks, 0);
     t.symlink(&"x".repeat(128), "l128").unwrap();
@@ -248,10 +254,22 @@ fn name_length_boundaries() {
     let t = setup();
     assert_eq!(t.mkdir(&"n".repeat(255)), Ok(()));
     assert_eq!(t.mkdir(&"n".repeat(256)), Err(Errno::ENAMETOOLONG));
-    assert_eq!(t.mkdir(&format!("nx/{}", "n".repeat(256))), Err(Errno::ENOENT));
-    assert_eq!(t.stat(&"n".repeat(256)).map(|_| ()), Err(Errno::ENAMETOOLONG));
-    assert_eq!(t.stat(&format!("{}/x", "n".repeat(256))).map(|_| ()), Err(Errno::ENAMETOOLONG));
-    assert_eq!(t.stat(&format!("f/{}", "n".repeat(256))).map(|_| ()), Err(Errno::ENOTDIR));
+    assert_eq!(
+        t.mkdir(&format!("nx/{}", "n".repeat(256))),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(
+        t.stat(&"n".repeat(256)).map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
+    assert_eq!(
+        t.stat(&format!("{}/x", "n".repeat(256))).map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
+    assert_eq!(
+        t.stat(&format!("f/{}", "n".repeat(256))).map(|_| ()),
+        Err(Errno::ENOTDIR)
+    );
     assert_eq!(t.touch(&"n".repeat(256)), Err(Errno::ENAMETOOLONG));
     assert_eq!(t.unlink(&"n".repeat(256)), Err(Errno::ENAMETOOLONG));
     assert_eq!(t.rmdir(&"n".repeat(256)), Err(Errno::ENAMETOOLONG));
@@ -267,13 +285,19 @@ fn open_rules() {
     assert_eq!(e(t.open("nx/", O_RDONLY | O_CREAT, 0)), Errno::EISDIR);
     assert_eq!(e(t.open("nx/", O_RDONLY, 0)), Errno::ENOENT);
     assert_eq!(e(t.open(".", O_RDONLY | O_CREAT, 0)), Errno::EISDIR);
-    assert_eq!(e(t.open(".", O_RDONLY | O_CREAT | O_EXCL, 0)), Errno::EEXIST);
+    assert_eq!(
+        e(t.open(".", O_RDONLY | O_CREAT | O_EXCL, 0)),
+        Errno::EEXIST
+    );
     assert_eq!(e(t.open("d", O_RDONLY | O_CREAT, 0)), Errno::EISDIR);
     assert_eq!(e(t.open("d", O_WRONLY, 0)), Errno::EISDIR);
     assert_eq!(e(t.open("d", O_RDWR, 0)), Errno::EISDIR);
     assert_eq!(e(t.open("d", O_RDONLY | O_TRUNC, 0)), Errno::EISDIR);
     assert_eq!(e(t.open("sf", O_RDONLY | O_NOFOLLOW, 0)), Errno::ELOOP);
-    assert_eq!(e(t.open("sd", O_RDONLY | O_NOFOLLOW | O_DIRECTORY, 0)), Errno::ENOTDIR);
+    assert_eq!(
+        e(t.open("sd", O_RDONLY | O_NOFOLLOW | O_DIRECTORY, 0)),
+        Errno::ENOTDIR
+    );
     assert_eq!(e(t.open("f", O_RDONLY | O_DIRECTORY, 0)), Errno::ENOTDIR);
     assert_eq!(e(t.open("f", O_CREAT | O_EXCL, 0)), Errno::EEXIST);
     assert_eq!(e(t.open("sf", O_CREAT | O_EXCL, 0)), Errno::EEXIST);
@@ -296,10 +320,16 @@ fn open_creat_through_dangling_symlink_creates_target() {
     assert_eq!(t.kind("nonexist"), FileType::Regular);
     assert_eq!(t.kind("dang"), FileType::Symlink);
     t.symlink("nonexist2", "dang2").unwrap();
-    assert_eq!(t.open("dang2", O_RDONLY | O_CREAT | O_EXCL, 0).map(|_| ()), Err(Errno::EEXIST));
+    assert_eq!(
+        t.open("dang2", O_RDONLY | O_CREAT | O_EXCL, 0).map(|_| ()),
+        Err(Errno::EEXIST)
+    );
     assert!(!t.exists("nonexist2"));
     t.symlink("nonexist3/", "dang3").unwrap();
-    assert_eq!(t.open("dang3", O_RDONLY | O_CREAT, 0).map(|_| ()), Err(Errno::EISDIR));
+    assert_eq!(
+        t.open("dang3", O_RDONLY | O_CREAT, 0).map(|_| ()),
+        Err(Errno::EISDIR)
+    );
     t.symlink("d/inner", "dang4").unwrap();
     assert!(t.open("dang4", O_WRONLY | O_CREAT, 0o644).unwrap().created);
     assert!(t.exists("d/inner"));
@@ -328,8 +358,14 @@ fn open_checks_access_mode() {
     t.user(1000, 100);
     assert!(t.open("f", O_RDONLY, 0).is_ok());
     assert_eq!(t.open("f", O_WRONLY, 0).map(|_| ()), Err(Errno::EACCES));
-    assert_eq!(t.open("f", O_RDONLY | O_TRUNC, 0).map(|_| ()), Err(Errno::EACCES));
-    assert_eq!(t.open("f", O_RDONLY | O_NOATIME, 0).map(|_| ()), Err(Errno::EPERM));
+    assert_eq!(
+        t.open("f", O_RDONLY | O_TRUNC, 0).map(|_| ()),
+        Err(Errno::EACCES)
+    );
+    assert_eq!(
+        t.open("f", O_RDONLY | O_NOATIME, 0).map(|_| ()),
+        Err(Errno::EPERM)
+    );
     t.as_root();
     assert!(t.open("f", O_RDWR | O_NOATIME, 0).is_ok());
 }

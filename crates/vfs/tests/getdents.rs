@@ -23,7 +23,13 @@ fn parse(buf: &[u8]) -> Vec<Rec> {
         let dtype = buf[p + 18];
         let name_area = &buf[p + 19..p + reclen as usize];
         let nul = name_area.iter().position(|&b| b == 0).unwrap();
-        out.push(Rec { ino, off, reclen, dtype, name: name_area[..nul].to_vec() });
+        out.push(Rec {
+            ino,
+            off,
+            reclen,
+            dtype,
+            name: name_area[..nul].to_vec(),
+        });
         p += reclen as usize;
     }
     out
@@ -46,12 +52,18 @@ fn records_are_packed_like_linux() {
     assert_eq!(recs[2].reclen as usize, dirent64_reclen(4));
     assert_eq!(dirent64_reclen(4), 24);
     assert_eq!(dirent64_reclen(5), 32);
-    assert_eq!(recs.iter().map(|r| r.dtype).collect::<Vec<_>>(), [4, 4, 8, 4, 10]);
+    assert_eq!(
+        recs.iter().map(|r| r.dtype).collect::<Vec<_>>(),
+        [4, 4, 8, 4, 10]
+    );
     assert_eq!(recs[0].ino, d.metadata().ino);
     assert_eq!(recs[1].ino, 1);
     assert_eq!(recs[4].off as u64, next);
     // At the end: 0 bytes.
-    assert_eq!(getdents64(d.inode().as_ref(), next, &mut buf), Ok((0, next)));
+    assert_eq!(
+        getdents64(d.inode().as_ref(), next, &mut buf),
+        Ok((0, next))
+    );
 }
 
 #[test]
@@ -85,9 +97,15 @@ fn errors() {
     t.touch("f").unwrap();
     let f = t.resolve("f", Lookup::FOLLOW).unwrap();
     let mut buf = [0u8; 100];
-    assert_eq!(getdents64(f.inode().as_ref(), 0, &mut buf), Err(Errno::ENOTDIR));
+    assert_eq!(
+        getdents64(f.inode().as_ref(), 0, &mut buf),
+        Err(Errno::ENOTDIR)
+    );
     t.mkdir("gone").unwrap();
     let gone = t.resolve("gone", Lookup::FOLLOW).unwrap();
     t.rmdir("gone").unwrap();
-    assert_eq!(getdents64(gone.inode().as_ref(), 0, &mut buf), Err(Errno::ENOENT));
+    assert_eq!(
+        getdents64(gone.inode().as_ref(), 0, &mut buf),
+        Err(Errno::ENOENT)
+    );
 }

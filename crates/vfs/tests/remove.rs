@@ -172,7 +172,10 @@ fn rmdir_of_cwd_then_dotdot_and_getcwd() {
 fn unlink_and_rmdir_of_mountpoint_is_ebusy() {
     let t = setup();
     let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    t.resolve("d", vfs::Lookup::NOFOLLOW).unwrap().mount(root2).unwrap();
+    t.resolve("d", vfs::Lookup::NOFOLLOW)
+        .unwrap()
+        .mount(root2)
+        .unwrap();
     // The walk ends on the mounted root for "d", but rmdir looks the name up without crossing.
     assert_eq!(t.rmdir("d"), Err(Errno::EBUSY));
     assert_eq!(t.rename("d", "e"), Err(Errno::EBUSY));

@@ -109,7 +109,10 @@ fn rename_updates_times_and_sizes() {
     t.rename("f", "d/f").unwrap();
     let d = t.stat("d").unwrap();
     let root = t.stat("/").unwrap();
-    assert_eq!((d.mtime, d.ctime, root.mtime, root.ctime), (t.now(), t.now(), t.now(), t.now()));
+    assert_eq!(
+        (d.mtime, d.ctime, root.mtime, root.ctime),
+        (t.now(), t.now(), t.now(), t.now())
+    );
     assert_eq!(d.size, before + 20);
     assert_eq!(t.stat("d/f").unwrap().ctime, t.now());
 }
@@ -138,7 +141,10 @@ fn noreplace() {
     let t = setup();
     assert_eq!(t.rename2("f", "d", RENAME_NOREPLACE), Err(Errno::EEXIST));
     assert_eq!(t.rename2("f", "g", RENAME_NOREPLACE), Ok(()));
-    assert_eq!(t.rename2("g", "g2", RENAME_NOREPLACE | RENAME_EXCHANGE), Err(Errno::EINVAL));
+    assert_eq!(
+        t.rename2("g", "g2", RENAME_NOREPLACE | RENAME_EXCHANGE),
+        Err(Errno::EINVAL)
+    );
     assert_eq!(t.rename2("g", "g2", 8), Err(Errno::EINVAL));
 }
 
@@ -147,7 +153,10 @@ fn exchange_swaps_and_fixes_nlink() {
     let t = setup();
     t.mkdir("d/x").unwrap();
     assert_eq!(t.rename2("f", "nx", RENAME_EXCHANGE), Err(Errno::ENOENT));
-    assert_eq!(t.rename2("f", "a/b/c/", RENAME_EXCHANGE), Err(Errno::ENOTDIR));
+    assert_eq!(
+        t.rename2("f", "a/b/c/", RENAME_EXCHANGE),
+        Err(Errno::ENOTDIR)
+    );
     let f_ino = t.stat("f").unwrap().ino;
     let x_ino = t.stat("d/x").unwrap().ino;
     let root_nlink = t.stat("/").unwrap().nlink;
@@ -190,7 +199,10 @@ fn moving_a_directory_to_another_parent_needs_write_on_it() {
 fn rename_across_filesystems_is_exdev() {
     let t = setup();
     let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    t.resolve("d", vfs::Lookup::NOFOLLOW).unwrap().mount(root2).unwrap();
+    t.resolve("d", vfs::Lookup::NOFOLLOW)
+        .unwrap()
+        .mount(root2)
+        .unwrap();
     assert_eq!(t.rename("f", "d/f"), Err(Errno::EXDEV));
     assert_eq!(t.rename("nx", "d/f"), Err(Errno::EXDEV));
     assert_eq!(t.rename(".", "d/f"), Err(Errno::EXDEV));

@@ -8,7 +8,11 @@ use vfs::tmpfs::{AtimePolicy, MAX_FILE_SIZE};
 use vfs::{FileSystem, FileType, Inode, Timespec, TmpfsOptions};
 
 fn file(t: &T, p: &str) -> Arc<dyn Inode> {
-    t.open(p, O_CREAT | O_RDWR, 0o644).unwrap().dentry.inode().clone()
+    t.open(p, O_CREAT | O_RDWR, 0o644)
+        .unwrap()
+        .dentry
+        .inode()
+        .clone()
 }
 
 #[test]
@@ -18,7 +22,10 @@ fn inode_numbers_start_at_one_and_are_unique() {
     t.mkdir("a").unwrap();
     t.touch("b").unwrap();
     t.symlink("x", "c").unwrap();
-    let inos: Vec<u64> = ["a", "b", "c"].iter().map(|p| t.lstat(p).unwrap().ino).collect();
+    let inos: Vec<u64> = ["a", "b", "c"]
+        .iter()
+        .map(|p| t.lstat(p).unwrap().ino)
+        .collect();
     assert_eq!(inos, vec![2, 3, 4]);
 }
 
@@ -32,7 +39,10 @@ fn root_options() {
         ..Default::default()
     });
     let m = t.stat("/").unwrap();
-    assert_eq!((m.mode, m.uid, m.gid, m.dev, m.nlink, m.size), (0o755, 5, 6, 77, 2, 40));
+    assert_eq!(
+        (m.mode, m.uid, m.gid, m.dev, m.nlink, m.size),
+        (0o755, 5, 6, 77, 2, 40)
+    );
     assert_eq!(T::new().stat("/").unwrap().mode, 0o1777);
 }
 
@@ -228,7 +238,12 @@ fn readdir_lists_dots_then_entries_with_resumable_offsets() {
         let mut v = Vec::new();
         dir.inode()
             .read_dir(from, &mut |e| {
-                v.push((String::from_utf8(e.name.to_vec()).unwrap(), e.next_offset, e.file_type, e.ino));
+                v.push((
+                    String::from_utf8(e.name.to_vec()).unwrap(),
+                    e.next_offset,
+                    e.file_type,
+                    e.ino,
+                ));
                 true
             })
             .unwrap();
@@ -284,15 +299,29 @@ fn inode_level_names_are_validated() {
     let t = T::new();
     let root = t.root.inode().clone();
     let long = vec![b'x'; 256];
-    assert_eq!(root.create(&long, FileType::Regular, 0, 0, 0, 0).map(|_| ()), Err(Errno::ENAMETOOLONG));
-    assert_eq!(root.create(b".", FileType::Regular, 0, 0, 0, 0).map(|_| ()), Err(Errno::EINVAL));
-    assert_eq!(root.create(b"a/b", FileType::Regular, 0, 0, 0, 0).map(|_| ()), Err(Errno::EINVAL));
+    assert_eq!(
+        root.create(&long, FileType::Regular, 0, 0, 0, 0)
+            .map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
+    assert_eq!(
+        root.create(b".", FileType::Regular, 0, 0, 0, 0).map(|_| ()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        root.create(b"a/b", FileType::Regular, 0, 0, 0, 0)
+            .map(|_| ()),
+        Err(Errno::EINVAL)
+    );
     assert_eq!(root.lookup(&long).map(|_| ()), Err(Errno::ENAMETOOLONG));
     assert_eq!(root.symlink(b"s", b"", 0, 0), Err(Errno::ENOENT));
     let other = T::new();
     let foreign = file(&other, "g");
     assert_eq!(root.link(b"g", &foreign), Err(Errno::EXDEV));
-    assert_eq!(root.rename(b"x", &other.root.inode().clone(), b"y", 0), Err(Errno::EXDEV));
+    assert_eq!(
+        root.rename(b"x", &other.root.inode().clone(), b"y", 0),
+        Err(Errno::EXDEV)
+    );
 }
 
 #[test]

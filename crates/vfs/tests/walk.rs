@@ -55,7 +55,10 @@ fn dots_and_slashes() {
     let root = t.stat("/").unwrap().ino;
     assert_eq!(t.stat("/..").unwrap().ino, root);
     assert_eq!(t.stat("/../../..").unwrap().ino, root);
-    assert_eq!(t.stat("//d//.//..//d").unwrap().ino, t.stat("d").unwrap().ino);
+    assert_eq!(
+        t.stat("//d//.//..//d").unwrap().ino,
+        t.stat("d").unwrap().ino
+    );
     assert_eq!(t.stat("d/..").unwrap().ino, root);
     assert_eq!(t.stat("sd/..").unwrap().ino, root);
     assert_eq!(t.stat(".").unwrap().ino, root);
@@ -71,8 +74,14 @@ fn symlinks_relative_to_their_directory_and_absolute_from_root() {
     t.symlink("../f", "d/up").unwrap();
     t.symlink("/", "rootlink").unwrap();
     t.symlink("///", "rootlink2").unwrap();
-    assert_eq!(t.stat("d/rel").unwrap().ino, t.stat("d/e/target").unwrap().ino);
-    assert_eq!(t.stat("d/abs/target").unwrap().ino, t.stat("d/e/target").unwrap().ino);
+    assert_eq!(
+        t.stat("d/rel").unwrap().ino,
+        t.stat("d/e/target").unwrap().ino
+    );
+    assert_eq!(
+        t.stat("d/abs/target").unwrap().ino,
+        t.stat("d/e/target").unwrap().ino
+    );
     assert_eq!(t.stat("d/up").unwrap().ino, t.stat("f").unwrap().ino);
     assert_eq!(t.stat("rootlink").unwrap().ino, t.stat("/").unwrap().ino);
     assert_eq!(t.stat("rootlink2/d").unwrap().ino, t.stat("d").unwrap().ino);
@@ -91,7 +100,10 @@ fn symlink_cycle_is_eloop() {
     assert_eq!(t.stat("loop1/x").map(|_| ()), Err(Errno::ELOOP));
     assert_eq!(t.stat("self").map(|_| ()), Err(Errno::ELOOP));
     assert!(t.lstat("loop1").is_ok());
-    assert_eq!(t.open("loop1", O_RDONLY | O_CREAT, 0).map(|_| ()), Err(Errno::ELOOP));
+    assert_eq!(
+        t.open("loop1", O_RDONLY | O_CREAT, 0).map(|_| ()),
+        Err(Errno::ELOOP)
+    );
 }
 
 #[test]
@@ -99,7 +111,11 @@ fn forty_links_resolve_and_forty_one_are_eloop() {
     let t = setup();
     t.mkdir("ch").unwrap();
     for i in 0..41 {
-        let target = if i < 40 { format!("c{}", i + 1) } else { "../f".to_string() };
+        let target = if i < 40 {
+            format!("c{}", i + 1)
+        } else {
+            "../f".to_string()
+        };
         t.symlink(&target, &format!("ch/c{i}")).unwrap();
     }
     assert!(t.stat("ch/c1").is_ok());
@@ -110,7 +126,10 @@ fn forty_links_resolve_and_forty_one_are_eloop() {
     let forty: String = (0..40).map(|_| "l0/").collect();
     assert!(t.stat(&format!("n/{forty}")).is_ok());
     let forty_one: String = (0..41).map(|_| "l0/").collect();
-    assert_eq!(t.stat(&format!("n/{forty_one}")).map(|_| ()), Err(Errno::ELOOP));
+    assert_eq!(
+        t.stat(&format!("n/{forty_one}")).map(|_| ()),
+        Err(Errno::ELOOP)
+    );
 }
 
 #[test]
@@ -122,7 +141,10 @@ fn path_length_boundaries() {
     assert!(t.stat(&p).is_ok());
     assert!(t.stat(&format!("{p}/")).is_ok());
     assert!(t.stat(&"/".repeat(4095)).is_ok());
-    assert_eq!(t.stat(&"/".repeat(4096)).map(|_| ()), Err(Errno::ENAMETOOLONG));
+    assert_eq!(
+        t.stat(&"/".repeat(4096)).map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
     assert_eq!(t.mkdir(&"a".repeat(4096)), Err(Errno::ENAMETOOLONG));
 }
 
@@ -131,8 +153,14 @@ fn component_length_boundaries() {
     let t = setup();
     t.mkdir(&"n".repeat(255)).unwrap();
     assert!(t.stat(&format!("{}/.", "n".repeat(255))).is_ok());
-    assert_eq!(t.stat(&"n".repeat(256)).map(|_| ()), Err(Errno::ENAMETOOLONG));
-    assert_eq!(t.stat(&format!("d/{}/x", "n".repeat(256))).map(|_| ()), Err(Errno::ENAMETOOLONG));
+    assert_eq!(
+        t.stat(&"n".repeat(256)).map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
+    assert_eq!(
+        t.stat(&format!("d/{}/x", "n".repeat(256))).map(|_| ()),
+        Err(Errno::ENAMETOOLONG)
+    );
 }
 
 #[test]
@@ -177,9 +205,15 @@ fn relative_walk_from_a_non_directory_start_is_enotdir() {
     let t = setup();
     let f = t.resolve("f", Lookup::NOFOLLOW).unwrap();
     let ctx = t.ctx();
-    assert_eq!(vfs::path::resolve(&ctx, &f, b"x", Lookup::FOLLOW).map(|_| ()), Err(Errno::ENOTDIR));
+    assert_eq!(
+        vfs::path::resolve(&ctx, &f, b"x", Lookup::FOLLOW).map(|_| ()),
+        Err(Errno::ENOTDIR)
+    );
     assert!(vfs::path::resolve(&ctx, &f, b"/d", Lookup::FOLLOW).is_ok());
-    assert_eq!(vfs::path::resolve(&ctx, &f, b"", Lookup::FOLLOW).map(|_| ()), Err(Errno::ENOENT));
+    assert_eq!(
+        vfs::path::resolve(&ctx, &f, b"", Lookup::FOLLOW).map(|_| ()),
+        Err(Errno::ENOENT)
+    );
 }
 
 #[test]
@@ -208,7 +242,13 @@ fn chroot_confines_dotdot_and_absolute_links() {
 #[test]
 fn mounts_are_crossed_both_ways() {
     let mut t = setup();
-    let (fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions { dev: 42, ..Default::default() });
+    let (fs2, root2) = new_fs(
+        &t.clock,
+        vfs::TmpfsOptions {
+            dev: 42,
+            ..Default::default()
+        },
+    );
     let _ = fs2;
     let mp = t.resolve("d", Lookup::NOFOLLOW).unwrap();
     mp.mount(root2.clone()).unwrap();
@@ -216,7 +256,10 @@ fn mounts_are_crossed_both_ways() {
     assert_eq!(t.stat("d").unwrap().ino, 1);
     assert_eq!(t.stat("sd").unwrap().dev, 42);
     t.mkdir("d/inside").unwrap();
-    assert_eq!(t.stat("d/inside/../..").unwrap().ino, t.stat("/").unwrap().ino);
+    assert_eq!(
+        t.stat("d/inside/../..").unwrap().ino,
+        t.stat("/").unwrap().ino
+    );
     assert_eq!(t.stat("d/..").unwrap().dev, 0);
     t.chdir("d/inside").unwrap();
     assert_eq!(t.getcwd().unwrap(), "/d/inside");
@@ -234,17 +277,29 @@ fn access_and_chdir() {
     let mut t = setup();
     t.chmod("f", 0o644).unwrap();
     let ctx = t.ctx();
-    assert_eq!(vfs::namei::access(&ctx, &t.cwd, b"f", 1, true), Err(Errno::EACCES));
+    assert_eq!(
+        vfs::namei::access(&ctx, &t.cwd, b"f", 1, true),
+        Err(Errno::EACCES)
+    );
     assert_eq!(vfs::namei::access(&ctx, &t.cwd, b"f", 6, true), Ok(()));
-    assert_eq!(vfs::namei::access(&ctx, &t.cwd, b"nx", 0, true), Err(Errno::ENOENT));
-    assert_eq!(vfs::namei::access(&ctx, &t.cwd, b"dang", 0, true), Err(Errno::ENOENT));
+    assert_eq!(
+        vfs::namei::access(&ctx, &t.cwd, b"nx", 0, true),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(
+        vfs::namei::access(&ctx, &t.cwd, b"dang", 0, true),
+        Err(Errno::ENOENT)
+    );
     assert_eq!(vfs::namei::access(&ctx, &t.cwd, b"dang", 0, false), Ok(()));
     assert_eq!(t.chdir("f"), Err(Errno::ENOTDIR));
     assert_eq!(t.chdir("nx"), Err(Errno::ENOENT));
     t.chmod("d", 0o666).unwrap();
     t.user(1000, 100);
     assert_eq!(t.chdir("d"), Err(Errno::EACCES));
-    assert_eq!(vfs::namei::access(&t.ctx(), &t.cwd, b"f", 2, true), Err(Errno::EACCES));
+    assert_eq!(
+        vfs::namei::access(&t.ctx(), &t.cwd, b"f", 2, true),
+        Err(Errno::EACCES)
+    );
     assert_eq!(vfs::namei::access(&t.ctx(), &t.cwd, b"f", 4, true), Ok(()));
     t.chdir("sd/..").unwrap_err();
     t.as_root();

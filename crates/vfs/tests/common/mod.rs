@@ -99,7 +99,14 @@ impl T {
     }
 
     pub fn link(&self, old: &str, new: &str) -> Result<(), Errno> {
-        namei::link(&self.ctx(), &self.cwd, old.as_bytes(), &self.cwd, new.as_bytes(), false)
+        namei::link(
+            &self.ctx(),
+            &self.cwd,
+            old.as_bytes(),
+            &self.cwd,
+            new.as_bytes(),
+            false,
+        )
     }
 
     pub fn unlink(&self, p: &str) -> Result<(), Errno> {
@@ -115,7 +122,14 @@ impl T {
     }
 
     pub fn rename2(&self, old: &str, new: &str, flags: u32) -> Result<(), Errno> {
-        namei::rename(&self.ctx(), &self.cwd, old.as_bytes(), &self.cwd, new.as_bytes(), flags)
+        namei::rename(
+            &self.ctx(),
+            &self.cwd,
+            old.as_bytes(),
+            &self.cwd,
+            new.as_bytes(),
+            flags,
+        )
     }
 
     pub fn stat(&self, p: &str) -> Result<Metadata, Errno> {
