@@ -481,3 +481,71 @@ pub trait Inode: Send + Sync {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_type_mode_bits_round_trip() {
+        let all = [
+            FileType::Regular,
+            FileType::Directory,
+            FileType::Symlink,
+            FileType::CharDevice,
+            FileType::BlockDevice,
+            FileType::Fifo,
+            FileType::Socket,
+        ];
+        for ft in all {
+            assert_eq!(
+                FileType::from_mode_bits(ft.to_mode_bits() | 0o755),
+                Some(ft)
+            );
+        }
+        assert_eq!(FileType::Regular.to_mode_bits(), 0o100000);
+        assert_eq!(FileType::Directory.to_mode_bits(), 0o040000);
+        assert_eq!(FileType::Symlink.to_mode_bits(), 0o120000);
+        assert_eq!(FileType::from_mode_bits(0), None);
+        assert_eq!(FileType::from_mode_bits(0o170000), None);
+    }
+
+    #[test]
+    fn dirent_types() {
+        assert_eq!(FileType::Fifo.dirent_type(), 1);
+        assert_eq!(FileType::CharDevice.dirent_type(), 2);
+        assert_eq!(FileType::Directory.dirent_type(), 4);
+        assert_eq!(FileType::BlockDevice.dirent_type(), 6);
+        assert_eq!(FileType::Regular.dirent_type(), 8);
+        assert_eq!(FileType::Symlink.dirent_type(), 10);
+        assert_eq!(FileType::Socket.dirent_type(), 12);
+    }
+
+    #[test]
+    fn device_numbers_as_new_encode_dev() {
+        // makedev(1, 3) == 0x103, makedev(8, 0) == 0x800, makedev(259, 65536) huge minor.
+        assert_eq!(encode_dev(1, 3), 0x103);
+        assert_eq!(encode_dev(8, 0), 0x800);
+        assert_eq!(encode_dev(136, 300), 0x10_882c);
+        for (ma, mi) in [(0, 0), (1, 3), (4095, 0xf_ffff), (259, 65536)] {
+            let d = encode_dev(ma, mi);
+            assert_eq!((dev_major(d), dev_minor(d)), (ma, mi));
+        }
+    }
+
+    #[test]
+    fn metadata_st_mode_and_timespec() {
+        assert_eq!(
+            Timespec::try_new(1, 999_999_999),
+            Ok(Timespec {
+                sec: 1,
+                nsec: 999_999_999
+            })
+        );
+        assert_eq!(Timespec::try_new(1, 1_000_000_000), Err(Errno::EINVAL));
+        assert!(Timespec { sec: 1, nsec: 5 } > Timespec { sec: 0, nsec: 999 });
+        let clock = ManualClock::new(Timespec::ZERO);
+        clock.advance_secs(5);
+        assert_eq!(clock.now().sec, 5);
+    }
+}

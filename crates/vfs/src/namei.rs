@@ -42,16 +42,19 @@ fn same_inode(a: &Arc<dyn Inode>, b: &Arc<dyn Inode>) -> bool {
 }
 
 /// Linux `may_create` (the existence check is the caller's): `ENOENT` in a removed directory,
-/// else write and search permission on it.
-fn may_create(dir: &Dentry, creds: &Credentials) -> Result<(), Errno> {
+/// else write and search permission on it (`EACCES`).
+pub fn may_create(dir: &Dentry, creds: &Credentials) -> Result<(), Errno> {
     if dir.inode().is_dead() {
         return Err(Errno::ENOENT);
     }
     may_access(&dir.metadata(), creds, MAY_WRITE | MAY_EXEC)
 }
 
-/// Linux `may_delete`.
-fn may_delete(
+/// Linux `may_delete`: may `creds` remove (or rename away) `victim` from `dir`? In order:
+/// write and search permission on `dir` (`EACCES`), the sticky rule (`EPERM`), the kind (`is_dir`
+/// asked and not a directory: `ENOTDIR`; a filesystem root: `EBUSY`; not asked and a directory:
+/// `EISDIR`), then `dir` removed (`ENOENT`).
+pub fn may_delete(
     dir: &Dentry,
     victim: &Dentry,
     is_dir: bool,

@@ -199,7 +199,7 @@ impl<'a, 'p> NameData<'a, 'p> {
         how: Lookup,
     ) -> Result<Self, Errno> {
         check_path(path)?;
-        let cur = if path[0] == b'/' {
+        let cur = if path.first() == Some(&b'/') {
             ctx.root.clone()
         } else {
             if !start.is_dir() {
