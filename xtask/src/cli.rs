@@ -34,6 +34,10 @@ Commands:
         Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
         (the oracle). --timeout bounds each test-suite boot (default 300).
 
+  syscalls [--check]
+        Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
+        kernel/src/syscall/table.rs. --check writes nothing and fails if the file is stale.
+
   help
         This text.
 ";
@@ -53,6 +57,7 @@ pub enum Command {
     Build(BuildOptions),
     Run(RunOptions),
     Test(TestOptions),
+    Syscalls(SyscallsOptions),
 }
 
 #[derive(Debug)]
@@ -81,6 +86,12 @@ pub struct TestOptions {
     pub suite_timeout: Duration,
 }
 
+#[derive(Debug)]
+pub struct SyscallsOptions {
+    /// Compare `docs/syscalls.md` with what would be generated instead of writing it.
+    pub is_check: bool,
+}
+
 /// Parses the arguments after `cargo xtask`.
 pub fn parse(args: &[String]) -> Result<Command> {
     let Some((subcommand, rest)) = args.split_first() else {
@@ -94,6 +105,9 @@ pub fn parse(args: &[String]) -> Result<Command> {
         }),
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
+        "syscalls" => Command::Syscalls(SyscallsOptions {
+            is_check: flags.switch("--check"),
+        }),
         other => bail!("unknown command `{other}`\n\n{USAGE}"),
     };
     flags.finish()?;

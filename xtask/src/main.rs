@@ -5,7 +5,9 @@
 //! - `run` boots Ferrux (or, with `--linux`, Debian's Linux kernel) in QEMU around a busybox
 //!   initramfs and exits with the status of init;
 //! - `test` runs the host unit tests, then the user-space test binaries and boot checks on
-//!   Ferrux and on Linux, the oracle.
+//!   Ferrux and on Linux, the oracle;
+//! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
+//!   verifies it is up to date).
 //!
 //! Everything here runs on the host with std only; host packages that are missing are installed
 //! by `packages.rs` when running as root.
@@ -21,6 +23,7 @@ mod process;
 mod qemu;
 mod report;
 mod run;
+mod syscalls;
 mod test;
 
 use std::process::ExitCode;
@@ -53,5 +56,6 @@ fn run_main() -> Result<ExitCode> {
         }
         Command::Run(options) => run::run(&options),
         Command::Test(options) => test::run(&options),
+        Command::Syscalls(options) => syscalls::run(&options),
     }
 }
