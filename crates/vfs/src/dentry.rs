@@ -165,7 +165,7 @@ impl Dentry {
 
     /// Whether the inode is a directory.
     pub fn is_dir(&self) -> bool {
-        self.inode.metadata().file_type.is_dir()
+        self.inode.file_type().is_dir()
     }
 
     /// The root of the filesystem mounted on this dentry, if any.

@@ -327,7 +327,7 @@ pub trait FileSystem: Send + Sync {
 }
 
 fn not_dir_or(inode: &(impl Inode + ?Sized), if_dir: Errno) -> Errno {
-    if inode.metadata().file_type.is_dir() {
+    if inode.file_type().is_dir() {
         if_dir
     } else {
         Errno::ENOTDIR
@@ -346,11 +346,17 @@ pub trait Inode: Send + Sync {
     /// The object as `Any`, so the kernel and filesystems can downcast to their own types.
     fn as_any(&self) -> &dyn Any;
 
+    /// The object's kind (never changes). Default: from [`Inode::metadata`]; filesystems
+    /// override it with a cheaper answer, since every path-walk step asks.
+    fn file_type(&self) -> FileType {
+        self.metadata().file_type
+    }
+
     /// Reads at `offset` into `buf`; returns the bytes read (0 at or past end of file). Holes
     /// read as zeros. Default: `EISDIR` on a directory, else `EINVAL` (no read operation).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         let _ = (offset, buf);
-        Err(if self.metadata().file_type.is_dir() {
+        Err(if self.file_type().is_dir() {
             Errno::EISDIR
         } else {
             Errno::EINVAL
@@ -362,7 +368,7 @@ pub trait Inode: Send + Sync {
     /// `ENOMEM` when nothing could be written. Default: `EISDIR` on a directory, else `EINVAL`.
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
         let _ = (offset, data);
-        Err(if self.metadata().file_type.is_dir() {
+        Err(if self.file_type().is_dir() {
             Errno::EISDIR
         } else {
             Errno::EINVAL
@@ -373,7 +379,7 @@ pub trait Inode: Send + Sync {
     /// ctime if the size changes. Default: `EISDIR` on a directory, else `EINVAL`.
     fn truncate(&self, len: u64) -> Result<(), Errno> {
         let _ = len;
-        Err(if self.metadata().file_type.is_dir() {
+        Err(if self.file_type().is_dir() {
             Errno::EISDIR
         } else {
             Errno::EINVAL

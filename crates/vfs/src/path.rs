@@ -341,7 +341,7 @@ impl<'a, 'p> NameData<'a, 'p> {
             Walk::More | Walk::NestedLast => true,
             Walk::Trailing => self.how.follow,
         };
-        if !follow || child.metadata().file_type != FileType::Symlink {
+        if !follow || child.inode().file_type() != FileType::Symlink {
             self.cur = child;
             return Ok(false);
         }

@@ -710,6 +710,10 @@ impl Inode for TmpfsInode {
         self
     }
 
+    fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         match self.file_type {
             FileType::Regular => {

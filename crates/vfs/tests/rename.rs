@@ -93,6 +93,7 @@ fn rename_file_over_file_and_same_inode_is_noop() {
     assert_eq!(t.stat("f").unwrap().nlink, 2);
     assert_eq!(t.rename("f", "f"), Ok(()));
     assert_eq!(t.rename2("f", "fl", RENAME_NOREPLACE), Err(Errno::EEXIST));
+    assert_eq!(t.rename2("f", "fl", RENAME_EXCHANGE), Ok(()));
     let g_ino = t.stat("g").unwrap().ino;
     t.rename("g", "f").unwrap();
     assert_eq!(t.read_file("f"), b"g");
