@@ -21,7 +21,7 @@ impl Write for PanicWriter {
 }
 
 fn is_readable_stack_address(address: u64) -> bool {
-    address % 8 == 0
+    address.is_multiple_of(8)
         && (address >= KERNEL_BASE || (VMALLOC_BASE..VMALLOC_BASE + (1 << 39)).contains(&address))
 }
 

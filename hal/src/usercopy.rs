@@ -76,10 +76,10 @@ pub(crate) fn handle_kernel_fault(frame: &mut KernelTrapFrame, address: u64) -> 
     let is_write = frame.error_code & 2 != 0;
     // A protection fault on a present page with user access rights is what copy-on-write gives;
     // a not-present fault is demand paging. Either way the kernel's resolver decides.
-    if let Some(resolve) = RESOLVER.get() {
-        if resolve(address, is_write) {
-            return true;
-        }
+    if let Some(resolve) = RESOLVER.get()
+        && resolve(address, is_write)
+    {
+        return true;
     }
     // Give up: `rcx` holds the bytes left; resume after the copy, which returns them.
     frame.rip = insn_end;

@@ -22,7 +22,7 @@ impl MmioRegion {
 
     /// Reads the 32-bit register at `offset` (panics if out of the window).
     pub fn read_u32(&self, offset: usize) -> u32 {
-        assert!(offset % 4 == 0 && offset + 4 <= self.len);
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.len);
         // SAFETY: the window is mapped uncached for the lifetime of `self`, the offset is in
         // range and aligned; volatile because the device changes the value.
         unsafe { core::ptr::read_volatile((self.vaddr + offset as u64) as *const u32) }
@@ -30,7 +30,7 @@ impl MmioRegion {
 
     /// Writes the 32-bit register at `offset` (panics if out of the window).
     pub fn write_u32(&self, offset: usize, value: u32) {
-        assert!(offset % 4 == 0 && offset + 4 <= self.len);
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.len);
         // SAFETY: as `read_u32`.
         unsafe { core::ptr::write_volatile((self.vaddr + offset as u64) as *mut u32, value) };
     }

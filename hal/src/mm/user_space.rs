@@ -69,7 +69,7 @@ pub struct UserSpace {
 }
 
 fn check_user_page(vaddr: u64) -> Result<(), Errno> {
-    if vaddr % page_table::PAGE != 0 || vaddr >= USER_END {
+    if !vaddr.is_multiple_of(page_table::PAGE) || vaddr >= USER_END {
         return Err(Errno::EINVAL);
     }
     Ok(())

@@ -84,10 +84,10 @@ impl AddressSpace {
 
     /// Whether any VMA overlaps `[start, end)`.
     pub fn is_range_free(&self, start: u64, end: u64) -> bool {
-        if let Some((_, vma)) = self.vmas.range(..end).next_back() {
-            if vma.end > start {
-                return false;
-            }
+        if let Some((_, vma)) = self.vmas.range(..end).next_back()
+            && vma.end > start
+        {
+            return false;
         }
         true
     }

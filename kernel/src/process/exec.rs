@@ -230,7 +230,7 @@ fn build_stack(
 ) -> Result<u64, Errno> {
     // Strings, from the top down, collected in an image that ends at STACK_TOP.
     let mut strings: Vec<u8> = Vec::new();
-    let mut push_string = |bytes: &[u8], strings: &mut Vec<u8>| -> u64 {
+    let push_string = |bytes: &[u8], strings: &mut Vec<u8>| -> u64 {
         // Strings grow downward: prepend by building in reverse order of placement.
         strings.splice(0..0, bytes.iter().copied().chain(core::iter::once(0)));
         strings.len() as u64 // distance from the end to the string's start

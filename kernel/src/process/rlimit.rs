@@ -1,5 +1,9 @@
 //! Resource limits (`getrlimit`, `setrlimit`, `prlimit64`), with Linux's defaults for init
 //! (`include/asm-generic/resource.h`, `INIT_RLIMITS`).
+#![allow(
+    dead_code,
+    reason = "the full RLIMIT_* table of the ABI; not every limit is enforced yet"
+)]
 
 use abi::Errno;
 

@@ -3,6 +3,10 @@
 //! Delivery (frames, sigreturn, default actions on pending signals) comes with the process
 //! issue; today the state is kept and validated exactly as Linux keeps it, and faults terminate
 //! the process with the signal a real delivery would have used.
+#![allow(
+    dead_code,
+    reason = "signal numbers and helpers used by delivery, which comes with the process issue"
+)]
 
 /// Number of signals (`_NSIG`).
 pub const NSIG: usize = 64;

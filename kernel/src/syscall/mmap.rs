@@ -56,7 +56,7 @@ pub fn mmap(
     if map_type == MAP_SHARED_VALIDATE && flags & !LEGACY_MAP_MASK & !MAP_FIXED_NOREPLACE != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    if offset % PAGE_SIZE != 0 || len == 0 {
+    if !offset.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);
     }
     let len = page_align_up(len)
@@ -98,7 +98,7 @@ pub fn mmap(
 
     let mut mm = context.thread.process.mm.lock();
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         let end = addr
@@ -150,7 +150,7 @@ pub fn mmap(
 }
 
 pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallResult {
-    if addr % PAGE_SIZE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);
     }
     let end = page_align_up(len)
@@ -162,7 +162,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
 }
 
 pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64) -> SyscallResult {
-    if addr % PAGE_SIZE != 0 || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
         return Err(Errno::EINVAL);
     }
     if prot & PROT_GROWSDOWN != 0 && prot & PROT_GROWSUP != 0 {

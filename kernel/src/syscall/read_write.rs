@@ -185,9 +185,7 @@ fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
         if vector.iov_len as i64 > isize::MAX as i64 {
             return Err(Errno::EINVAL);
         }
-        total = total
-            .checked_add(vector.iov_len as u64)
-            .ok_or(Errno::EINVAL)?;
+        total = total.checked_add(vector.iov_len).ok_or(Errno::EINVAL)?;
         if total > isize::MAX as u64 {
             return Err(Errno::EINVAL);
         }
@@ -213,7 +211,7 @@ pub fn readv(
             continue;
         }
         let len = vector.iov_len as usize;
-        match read_into_user(vector.iov_base as u64, len, |chunk, _, deliver| {
+        match read_into_user(vector.iov_base, len, |chunk, _, deliver| {
             file.read_and_deliver(chunk, deliver)
         }) {
             Ok(got) => {
@@ -246,7 +244,7 @@ pub fn writev(
             continue;
         }
         let len = vector.iov_len as usize;
-        match write_from_user(vector.iov_base as u64, len, |chunk, _| file.write(chunk)) {
+        match write_from_user(vector.iov_base, len, |chunk, _| file.write(chunk)) {
             Ok(written) => {
                 total += written;
                 if written < len {

@@ -5,7 +5,6 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{exec, fcntl, ioctl, mmap, namei, open, read_write, readdir, signal, stat, sys, time};
-use alloc::string::String;
 
 macro_rules! syscall_table {
     ($($number:literal $name:ident => $module:ident :: $handler:ident ( $($arg:ident : $ty:ty),* );)*) => {
@@ -21,6 +20,7 @@ macro_rules! syscall_table {
                             $(let $arg = <$ty as FromArg>::from_arg(registers.next().unwrap_or(0));)*
                             $module::$handler(context, $($arg),*)
                         },
+                        #[allow(unused_variables)]
                         trace_args: |raw, line| {
                             #[allow(unused_mut, unused_variables)]
                             let mut registers = raw.iter().copied();

@@ -1,5 +1,9 @@
 //! The kernel `struct termios` (x86-64 `TCGETS` layout) and Linux's defaults for a serial
 //! console (`tty_std_termios` with the 8250 console's 115200 8N1 `c_cflag`).
+#![allow(
+    dead_code,
+    reason = "termios control-character indices of the ABI, used as the tty layer grows"
+)]
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
