@@ -1,7 +1,8 @@
 //! Kernel panics: the message, the registers (for exceptions), a frame-pointer backtrace, and a
 //! power-off with a failing status (through QEMU's isa-debug-exit device when present), so that
 //! a crashed test run ends at once instead of hanging. The backtrace prints return addresses as
-//! Linux does (`[<ffffffff81234567>]`); `cargo xtask` symbolizes them with the kernel ELF.
+//! Linux does (`[<ffffffff81234567>]`). Not done yet: symbol names (an embedded symbol table,
+//! or symbolization by `cargo xtask` from the kernel ELF); `addr2line -e <ELF>` resolves them.
 
 use crate::arch::x86_64::trap::KernelTrapFrame;
 use crate::arch::x86_64::{cpu, power, serial};
