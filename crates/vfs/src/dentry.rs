@@ -15,9 +15,12 @@
 //!
 //! Each directory dentry has a lock standing for Linux's `i_rwsem` of the directory: namespace
 //! changes in the directory take it for writing ([`crate::namei`] does), cache misses take it for
-//! reading, so the cache never disagrees with the filesystem. Lock order: superblock rename mutex,
-//! directory locks (ancestor first, otherwise by address), then the short internal locks (child
-//! map, name), then the filesystem's own locks.
+//! reading, so the cache never disagrees with the filesystem; `rmdir`, and a rename replacing a
+//! directory, also lock the victim (parent before child), as Linux's `vfs_rmdir`/`vfs_rename`.
+//! Lock order: superblock rename mutex, directory locks (ancestor first, otherwise by address,
+//! parents before victims), then the short internal locks (child map, names), then the
+//! filesystem's own locks. These are spin locks for now; they become sleeping locks (Linux's
+//! `i_rwsem` is one) once the kernel can sleep, since filesystem calls run under them.
 //!
 //! Mounts: a dentry can be covered by the root dentry of another filesystem
 //! ([`Dentry::mount`]); the walk steps from a covered dentry to the mounted root, and `..` from a

@@ -293,6 +293,9 @@ pub fn rmdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errn
     let _guard = dir.lock_exclusive();
     let victim = dir.lookup_locked(p.last)?;
     may_delete(&dir, &victim, true, ctx.creds)?;
+    // vfs_rmdir locks the victim too (parent before child), so nothing is created in it while
+    // it is checked for emptiness and removed, whatever the filesystem's own locking.
+    let _victim_guard = victim.lock_exclusive();
     if victim.is_mountpoint() {
         return Err(Errno::EBUSY);
     }
@@ -415,6 +418,12 @@ pub fn rename(
             may_access(&t.metadata(), ctx.creds, MAY_WRITE)?;
         }
     }
+    // A directory replacing a directory: lock the victim as vfs_rename does (it is a child of a
+    // locked parent, and neither the source nor an ancestor of either parent).
+    let _target_guard = match &target {
+        Some(t) if is_dir && !exchange => Some(t.lock_exclusive()),
+        _ => None,
+    };
     if source.is_mountpoint() || target.as_ref().is_some_and(|t| t.is_mountpoint()) {
         return Err(Errno::EBUSY);
     }

@@ -40,8 +40,15 @@ fn parallel_namespace_changes() {
             for _ in 0..3000 {
                 let d1 = dirs[(rng.next() % 5) as usize];
                 let d2 = dirs[(rng.next() % 5) as usize];
-                let n1 = format!("{d1}/n{}", rng.next() % 6);
-                let n2 = format!("{d2}/n{}", rng.next() % 6);
+                let mut n1 = format!("{d1}/n{}", rng.next() % 6);
+                let mut n2 = format!("{d2}/n{}", rng.next() % 6);
+                // Sometimes one level deeper, racing with the removal of the parent.
+                if rng.next() % 3 == 0 {
+                    n1 = format!("{n1}/m{}", rng.next() % 3);
+                }
+                if rng.next() % 3 == 0 {
+                    n2 = format!("{n2}/m{}", rng.next() % 3);
+                }
                 let _ = match rng.next() % 8 {
                     0 => namei::mkdir(&ctx, &root, n1.as_bytes(), 0o755).map(|_| ()),
                     1 => namei::open(&ctx, &root, n1.as_bytes(), O_CREAT | O_WRONLY, 0o644)
