@@ -43,10 +43,10 @@ fn parallel_namespace_changes() {
                 let mut n1 = format!("{d1}/n{}", rng.next() % 6);
                 let mut n2 = format!("{d2}/n{}", rng.next() % 6);
                 // Sometimes one level deeper, racing with the removal of the parent.
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     n1 = format!("{n1}/m{}", rng.next() % 3);
                 }
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     n2 = format!("{n2}/m{}", rng.next() % 3);
                 }
                 let _ = match rng.next() % 8 {
