@@ -101,16 +101,18 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
-    pub fn unmap_range(&mut self, start: u64, end: u64) {
-        let overlapping: Vec<u64> = self
+    /// Removes the parts of VMAs inside `[start, end)` from the tree and returns them, putting
+    /// back the parts of straddling VMAs that lie outside the range.
+    fn take_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        let keys: Vec<u64> = self
             .vmas
             .range(..end)
             .rev()
             .take_while(|(_, vma)| vma.end > start)
             .map(|(&key, _)| key)
             .collect();
-        for key in overlapping {
+        let mut taken = Vec::new();
+        for key in keys {
             let Some(vma) = self.vmas.remove(&key) else {
                 continue;
             };
@@ -120,7 +122,14 @@ impl AddressSpace {
             if vma.end > end {
                 self.vmas.insert(end, vma.slice(end, vma.end));
             }
+            taken.push(vma.slice(start, end));
         }
+        taken
+    }
+
+    /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        drop(self.take_range(start, end));
         let mut page = start;
         while page < end {
             drop(self.page_table.unmap(page));
@@ -151,24 +160,7 @@ impl AddressSpace {
         if cursor < end {
             return Err(Errno::ENOMEM);
         }
-        let keys: Vec<u64> = self
-            .vmas
-            .range(..end)
-            .rev()
-            .take_while(|(_, vma)| vma.end > start)
-            .map(|(&key, _)| key)
-            .collect();
-        for key in keys {
-            let Some(vma) = self.vmas.remove(&key) else {
-                continue;
-            };
-            if vma.start < start {
-                self.vmas.insert(vma.start, vma.slice(vma.start, start));
-            }
-            if vma.end > end {
-                self.vmas.insert(end, vma.slice(end, vma.end));
-            }
-            let mut middle = vma.slice(start, end);
+        for mut middle in self.take_range(start, end) {
             middle.protection = protection;
             self.vmas.insert(middle.start, middle);
         }

@@ -33,6 +33,39 @@ fn to_stat(metadata: &Metadata) -> Stat {
     stat
 }
 
+/// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`.
+fn metadata_at(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+) -> Result<Metadata, Errno> {
+    let path = path.read_path()?;
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Lookup::NOFOLLOW
+    } else {
+        Lookup::FOLLOW
+    };
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+        return Ok(context
+            .thread
+            .process
+            .files
+            .lock()
+            .get(dirfd.0)?
+            .ops
+            .metadata());
+    }
+    Ok(fs::lookup_or_fd(
+        context.thread,
+        dirfd,
+        &path,
+        how,
+        flags & AT_EMPTY_PATH != 0,
+    )?
+    .metadata())
+}
+
 fn stat_path(
     context: &SyscallContext<'_>,
     dirfd: Fd,
@@ -43,31 +76,7 @@ fn stat_path(
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let path = path.read_path()?;
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
-        Lookup::NOFOLLOW
-    } else {
-        Lookup::FOLLOW
-    };
-    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        context
-            .thread
-            .process
-            .files
-            .lock()
-            .get(dirfd.0)?
-            .ops
-            .metadata()
-    } else {
-        fs::lookup_or_fd(
-            context.thread,
-            dirfd,
-            &path,
-            how,
-            flags & AT_EMPTY_PATH != 0,
-        )?
-        .metadata()
-    };
+    let metadata = metadata_at(context, dirfd, path, flags)?;
     buf.write(&to_stat(&metadata))?;
     Ok(0)
 }
@@ -132,31 +141,7 @@ pub fn statx(
     {
         return Err(Errno::EINVAL);
     }
-    let path = path.read_path()?;
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
-        Lookup::NOFOLLOW
-    } else {
-        Lookup::FOLLOW
-    };
-    let metadata = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        context
-            .thread
-            .process
-            .files
-            .lock()
-            .get(dirfd.0)?
-            .ops
-            .metadata()
-    } else {
-        fs::lookup_or_fd(
-            context.thread,
-            dirfd,
-            &path,
-            how,
-            flags & AT_EMPTY_PATH != 0,
-        )?
-        .metadata()
-    };
+    let metadata = metadata_at(context, dirfd, path, flags)?;
     let mut value = Statx::default();
     value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
     value.stx_mnt_id = 1;
