@@ -16,6 +16,7 @@ pub mod boot;
 pub mod irq;
 pub mod mm;
 mod panic;
+pub mod task;
 pub mod time;
 pub mod user;
 pub mod usercopy;

@@ -7,17 +7,22 @@ use crate::cmdline::CommandLine;
 use crate::fs::{self, FsContext};
 use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
-use crate::process::{self, Process, Thread, run::run_thread};
+use crate::process::{self, Process, Shared, Thread, run::run_thread};
+use crate::sched::{self, SchedInfo};
 use crate::signal::SignalState;
 use crate::{mm::AddressSpace, panic_policy};
 use abi::Errno;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
+use hal::task::ExecutionContext;
 use hal::user::UserContext;
-use spin::Mutex;
+use spin::{Mutex, Once};
+
+/// The command line, kept for the init thread (which starts on its own stack).
+static COMMAND_LINE: Once<CommandLine> = Once::new();
 
 fn open_console(files: &mut FdTable) {
     let dentry = match fs::lookup_root_path(b"/dev/console") {
@@ -37,7 +42,7 @@ fn open_console(files: &mut FdTable) {
     }
 }
 
-fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
+fn create_init_process() -> Result<Arc<Thread>, Errno> {
     let pid = process::allocate_pid();
     let mut files = FdTable::new();
     open_console(&mut files);
@@ -45,11 +50,11 @@ fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
     let process = Arc::new(Process {
         pid,
         parent_pid: 0,
-        mm: Mutex::new(AddressSpace::try_new()?),
-        files: Mutex::new(files),
-        fs: Mutex::new(FsContext::clone(&fs::initial_context())),
+        mm: Shared::new(AddressSpace::try_new()?),
+        files: Shared::new(files),
+        fs: Shared::new(FsContext::clone(&fs::initial_context())),
         credentials: Mutex::new(Credentials::root()),
-        signals: Mutex::new(SignalState::default()),
+        signals: Shared::new(SignalState::default()),
         limits: Mutex::new(ResourceLimits::for_init(max_threads)),
         name: Mutex::new(*b"swapper\0\0\0\0\0\0\0\0\0"),
         pgid: AtomicU64::new(0),
@@ -61,10 +66,12 @@ fn create_init_process() -> Result<(Arc<Thread>, UserContext), Errno> {
         clear_child_tid: AtomicU64::new(0),
         robust_list: AtomicU64::new(0),
         signal_mask: AtomicU64::new(0),
-        started_ns: crate::time::monotonic_ns(),
-        idle_at_start_ns: crate::time::idle_ns(),
+        sched: Mutex::new(SchedInfo::new(0)),
+        context: ExecutionContext::try_new(init_thread_main, 0)?,
+        start: Mutex::new(Some(UserContext::try_new()?)),
+        user_ns: AtomicU64::new(0),
     });
-    Ok((thread, UserContext::try_new()?))
+    Ok(thread)
 }
 
 fn try_run(
@@ -91,11 +98,30 @@ fn try_run(
     process::execute(thread, user, path.as_bytes(), argv, envp)
 }
 
-/// Runs init; never returns.
-pub fn start(command_line: &CommandLine) -> ! {
-    let (thread, mut user) =
+/// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.
+pub fn start(command_line: CommandLine) -> ! {
+    COMMAND_LINE.call_once(|| command_line);
+    sched::init_cpu();
+    let thread =
         create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
-    process::set_current(thread.clone());
+    sched::spawn(thread);
+    sched::run_idle()
+}
+
+/// The init thread's first code, on its own kernel stack: exec the first program that works.
+fn init_thread_main(_: usize) -> ! {
+    run_init();
+    sched::exit_current()
+}
+
+fn run_init() {
+    let thread = process::current();
+    let Some(mut user) = thread.start.lock().take() else {
+        panic!("init thread has no user context");
+    };
+    let Some(command_line) = COMMAND_LINE.get() else {
+        panic!("init started without a command line");
+    };
     let rdinit = command_line
         .rdinit
         .clone()
@@ -109,7 +135,7 @@ pub fn start(command_line: &CommandLine) -> ! {
         match try_run(&thread, &mut user, path, command_line) {
             Ok(()) => {
                 log::info!("Run {path} as init process");
-                run_thread(thread, user)
+                return run_thread(thread, user);
             }
             Err(Errno::ENOENT) if index == 0 && command_line.rdinit.is_none() => {}
             Err(error) => log::error!("Failed to execute {path} (error -{})", error.0),
@@ -119,6 +145,3 @@ pub fn start(command_line: &CommandLine) -> ! {
         "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
     ))
 }
-
-#[allow(dead_code)]
-fn _ordering(_: Ordering) {}

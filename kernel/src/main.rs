@@ -17,6 +17,7 @@ mod panic_policy;
 mod printk;
 mod process;
 mod random;
+mod sched;
 mod signal;
 mod syscall;
 mod time;
@@ -64,7 +65,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
         }
         drop(initrd); // "Freeing initrd memory"
     }
-    init::start(&command_line)
+    init::start(command_line)
 }
 
 /// CPU features found at boot (for AT_HWCAP).

@@ -1,8 +1,8 @@
 //! Kernel time: the clocks user space can read, and sleeping.
 //!
 //! CLOCK_MONOTONIC and CLOCK_BOOTTIME are the TSC since boot; CLOCK_REALTIME adds the RTC's
-//! wall-clock time at boot (settimeofday comes later). Sleeping halts the CPU between timer
-//! ticks until the deadline (the scheduler will run other threads instead).
+//! wall-clock time at boot (settimeofday comes later). Sleeping is the scheduler's business
+//! (`sched::wait`); the idle loop halts here.
 
 /// Nanoseconds since the Unix epoch.
 pub fn realtime_ns() -> u64 {
@@ -29,11 +29,4 @@ pub fn idle_wait() {
 /// Total idle time so far.
 pub fn idle_ns() -> u64 {
     IDLE_NS.load(Ordering::Relaxed)
-}
-
-/// Sleeps until CLOCK_MONOTONIC reaches `deadline_ns`.
-pub fn sleep_until(deadline_ns: u64) {
-    while monotonic_ns() < deadline_ns {
-        idle_wait();
-    }
 }

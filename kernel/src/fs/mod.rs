@@ -88,12 +88,12 @@ pub fn initial_context() -> FsContext {
 /// The dentry relative paths start from: the cwd for `AT_FDCWD`, else the directory `dirfd`.
 pub fn start_dentry(thread: &Thread, dirfd: Fd, path: &[u8]) -> Result<Arc<Dentry>, Errno> {
     if path.first() == Some(&b'/') {
-        return Ok(thread.process.fs.lock().root.clone());
+        return Ok(thread.process.fs.get().lock().root.clone());
     }
     if dirfd.0 == AT_FDCWD {
-        return Ok(thread.process.fs.lock().cwd.clone());
+        return Ok(thread.process.fs.get().lock().cwd.clone());
     }
-    let file = thread.process.files.lock().get(dirfd.0)?;
+    let file = thread.process.files.get().lock().get(dirfd.0)?;
     let dentry = file.path.clone().ok_or(Errno::ENOTDIR)?;
     if !dentry.is_dir() {
         return Err(Errno::ENOTDIR);
@@ -112,7 +112,8 @@ pub fn with_walk<T>(
     vfs::path::check_path(path)?;
     let start = start_dentry(thread, dirfd, path)?;
     let (root, umask) = {
-        let fs = thread.process.fs.lock();
+        let fs_shared = thread.process.fs.get();
+        let fs = fs_shared.lock();
         (fs.root.clone(), fs.umask)
     };
     let credentials = thread.process.credentials.lock().for_fs();
@@ -143,9 +144,9 @@ pub fn lookup_or_fd(
 ) -> Result<Arc<Dentry>, Errno> {
     if path.is_empty() && allow_empty {
         if dirfd.0 == AT_FDCWD {
-            return Ok(thread.process.fs.lock().cwd.clone());
+            return Ok(thread.process.fs.get().lock().cwd.clone());
         }
-        let file = thread.process.files.lock().get(dirfd.0)?;
+        let file = thread.process.files.get().lock().get(dirfd.0)?;
         return file.path.clone().ok_or(Errno::EBADF);
     }
     lookup(thread, dirfd, path, how)

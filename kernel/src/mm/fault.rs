@@ -15,7 +15,8 @@ pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError
         is_execute: error_code & ERROR_INSTRUCTION != 0,
     };
     let thread = process::current();
-    let mut mm = thread.process.mm.lock();
+    let mm_shared = thread.process.mm.get();
+    let mut mm = mm_shared.lock();
     mm.handle_fault(address, access)
 }
 
@@ -24,7 +25,8 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
     let Some(thread) = process::try_current() else {
         return false;
     };
-    let mut mm = thread.process.mm.lock();
+    let mm_shared = thread.process.mm.get();
+    let mut mm = mm_shared.lock();
     mm.handle_fault(
         address,
         Access {

@@ -1,20 +1,22 @@
 //! Processes and threads: identity, credentials, resources, and the per-thread user-mode loop.
 //!
-//! A [`Process`] (Linux's thread group plus its `mm`, `files`, `fs`, `signal` and `cred`) owns
-//! the address space, the descriptor table, the filesystem context and the credentials; a
-//! [`Thread`] is one schedulable user context of it. Only one thread runs today (the scheduler,
-//! fork and clone come with the process issue), but every structure is shared through `Arc` and
-//! per-object locks so that they can be shared between threads and CPUs.
+//! A [`Process`] (Linux's thread group plus its `mm`, `files`, `fs`, `sighand` and `cred`) holds
+//! the address space, the descriptor table, the filesystem context, the signal handlers and the
+//! credentials; a [`Thread`] is one schedulable user context of it, with its own kernel stack
+//! ([`hal::task::ExecutionContext`]) and scheduling state. What clone flags may share between
+//! processes sits behind [`Shared`] pointers.
 
 pub mod credentials;
 pub mod exec;
 pub mod exit;
 pub mod rlimit;
 pub mod run;
+pub mod shared;
 
 use crate::fs::FsContext;
 use crate::fs::fd_table::FdTable;
 use crate::mm::AddressSpace;
+use crate::sched::SchedInfo;
 use crate::signal::SignalState;
 use crate::syscall::args::Fd;
 use abi::Errno;
@@ -22,8 +24,10 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 pub use credentials::Credentials;
+use hal::task::ExecutionContext;
 use hal::user::UserContext;
 use rlimit::ResourceLimits;
+pub use shared::Shared;
 use spin::Mutex;
 use vfs::FileType;
 use vfs::path::Lookup;
@@ -35,11 +39,11 @@ pub type Pid = u32;
 pub struct Process {
     pub pid: Pid,
     pub parent_pid: Pid,
-    pub mm: Mutex<AddressSpace>,
-    pub files: Mutex<FdTable>,
-    pub fs: Mutex<FsContext>,
+    pub mm: Shared<AddressSpace>,
+    pub files: Shared<FdTable>,
+    pub fs: Shared<FsContext>,
     pub credentials: Mutex<Credentials>,
-    pub signals: Mutex<SignalState>,
+    pub signals: Shared<SignalState>,
     pub limits: Mutex<ResourceLimits>,
     /// `comm`: the executable's base name, at most 15 bytes (`TASK_COMM_LEN` - 1).
     pub name: Mutex<[u8; 16]>,
@@ -59,11 +63,14 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
-    /// CLOCK_MONOTONIC and idle time when the thread started (CPU time is the difference of
-    /// the busy time since then, exact while one thread runs; the scheduler will account per
-    /// thread).
-    pub started_ns: u64,
-    pub idle_at_start_ns: u64,
+    /// Scheduling state (run-queue lock first, then this).
+    pub sched: Mutex<SchedInfo>,
+    /// The kernel stack this thread runs its kernel side on.
+    pub context: Arc<ExecutionContext>,
+    /// The user registers the thread starts with, taken by its first run.
+    pub start: Mutex<Option<UserContext>>,
+    /// Time spent in user mode, in nanoseconds (the rest of its runtime is system time).
+    pub user_ns: AtomicU64,
 }
 
 impl Thread {
@@ -74,9 +81,7 @@ impl Thread {
 
 /// CPU time used by `thread` (and, with one thread per process today, by its process).
 pub fn cpu_time_ns(thread: &Thread) -> u64 {
-    let busy_total = crate::time::monotonic_ns() - thread.started_ns;
-    let idle = crate::time::idle_ns() - thread.idle_at_start_ns;
-    busy_total.saturating_sub(idle)
+    thread.sched.lock().entity.sum_exec_ns
 }
 
 /// Replaces the image of `thread`'s process with the program at `path` (execve).
@@ -103,15 +108,12 @@ pub fn execute(
     let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
 
     // The point of no return: the old image goes.
-    let old = {
-        let mut mm = thread.process.mm.lock();
-        let old = core::mem::replace(&mut *mm, loaded.mm);
-        mm.activate();
-        old
-    };
+    let new_mm = Arc::new(Mutex::new(loaded.mm));
+    new_mm.lock().activate();
+    let old = thread.process.mm.replace(new_mm);
     drop(old);
-    thread.process.files.lock().close_on_exec();
-    thread.process.signals.lock().reset_for_exec();
+    thread.process.files.get().lock().close_on_exec();
+    thread.process.signals.get().lock().reset_for_exec();
     let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let mut name = [0u8; 16];
     let len = base_name.len().min(15);
@@ -127,7 +129,6 @@ pub fn execute(
     Ok(())
 }
 
-static CURRENT: Mutex<Option<Arc<Thread>>> = Mutex::new(None);
 static NEXT_PID: AtomicU64 = AtomicU64::new(1);
 
 /// Allocates a process/thread id.
@@ -135,19 +136,13 @@ pub fn allocate_pid() -> Pid {
     NEXT_PID.fetch_add(1, Ordering::Relaxed) as Pid
 }
 
-/// The thread running on this CPU. Panics if called before the first process exists (only
-/// syscall and fault paths call it, and those run in a thread).
+/// The thread running on this CPU. Panics if called from the idle loop (only syscall and fault
+/// paths call it, and those run in a thread).
 pub fn current() -> Arc<Thread> {
     try_current().unwrap_or_else(|| panic!("no current thread"))
 }
 
 /// The thread running on this CPU, if any.
 pub fn try_current() -> Option<Arc<Thread>> {
-    CURRENT.lock().clone()
-}
-
-/// Makes `thread` the running thread and activates its address space.
-pub fn set_current(thread: Arc<Thread>) {
-    thread.process.mm.lock().activate();
-    *CURRENT.lock() = Some(thread);
+    crate::sched::current()
 }

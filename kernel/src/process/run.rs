@@ -6,21 +6,35 @@
 use super::Thread;
 use super::exit::{ExitStatus, exit_process};
 use crate::mm::fault::handle_user_fault;
+use crate::sched;
 use crate::signal::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use crate::syscall::{SyscallContext, dispatch::dispatch};
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 use hal::user::{CpuException, ReturnReason, UserContext};
 
-/// Runs `thread` forever (until it exits).
-pub fn run_thread(thread: Arc<Thread>, mut user: UserContext) -> ! {
+/// Runs `thread` until it exits.
+pub fn run_thread(thread: Arc<Thread>, mut user: UserContext) {
     loop {
-        match user.run() {
+        let entered_ns = crate::time::monotonic_ns();
+        let reason = user.run();
+        thread
+            .user_ns
+            .fetch_add(crate::time::monotonic_ns() - entered_ns, Ordering::Relaxed);
+        match reason {
             ReturnReason::Syscall => dispatch(&mut SyscallContext {
                 thread: &thread,
                 user: &mut user,
             }),
             ReturnReason::Exception(exception) => handle_exception(&thread, &user, exception),
-            ReturnReason::Interrupt => {}
+            ReturnReason::Interrupt => {
+                sched::timer::run_expired();
+                sched::tick();
+            }
+        }
+        // Linux's exit_to_user_mode_loop.
+        if sched::need_resched() {
+            sched::schedule();
         }
     }
 }

@@ -73,3 +73,13 @@ impl SignalState {
         }
     }
 }
+
+/// Whether `thread` has a signal pending that it does not block (it would interrupt a sleep).
+pub fn has_pending(_thread: &crate::process::Thread) -> bool {
+    false
+}
+
+/// Whether a fatal signal (SIGKILL, or a group exit) is pending for `thread`.
+pub fn has_fatal_pending(_thread: &crate::process::Thread) -> bool {
+    false
+}

@@ -26,7 +26,8 @@ fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
 
 pub fn dup(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
     let limit = descriptor_limit(context);
-    let mut files = context.thread.process.files.lock();
+    let files_shared = context.thread.process.files.get();
+    let mut files = files_shared.lock();
     let file = files.get(fd.0)?;
     files
         .insert_from(0, file, false, limit)
@@ -45,7 +46,8 @@ fn duplicate_to(
         return Err(Errno::EBADF);
     }
     let replaced = {
-        let mut files = context.thread.process.files.lock();
+        let files_shared = context.thread.process.files.get();
+        let mut files = files_shared.lock();
         let file = files.get(old.0)?;
         files.install(new_index, file, is_close_on_exec)?
     };
@@ -55,7 +57,7 @@ fn duplicate_to(
 
 pub fn dup2(context: &mut SyscallContext<'_>, old: Fd, new: Fd) -> SyscallResult {
     if old == new {
-        context.thread.process.files.lock().get(old.0)?;
+        context.thread.process.files.get().lock().get(old.0)?;
         return Ok(new.0 as usize);
     }
     duplicate_to(context, old, new, false)
@@ -75,7 +77,8 @@ pub fn fcntl(
     argument: u64,
 ) -> SyscallResult {
     let limit = descriptor_limit(context);
-    let mut files = context.thread.process.files.lock();
+    let files_shared = context.thread.process.files.get();
+    let mut files = files_shared.lock();
     let file = files.get(fd.0)?;
     match command {
         F_DUPFD | F_DUPFD_CLOEXEC => {

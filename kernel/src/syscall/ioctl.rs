@@ -28,6 +28,7 @@ pub fn ioctl(
                 .thread
                 .process
                 .files
+                .get()
                 .lock()
                 .set_close_on_exec(fd.0, command == FIOCLEX)?;
             Ok(0)

@@ -96,7 +96,9 @@ pub fn mmap(
         }
     };
 
-    let mut mm = context.thread.process.mm.lock();
+    let mm_shared = context.thread.process.mm.get();
+
+    let mut mm = mm_shared.lock();
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -157,7 +159,13 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .and_then(|len| addr.checked_add(len))
         .filter(|&end| end <= hal::mm::USER_END)
         .ok_or(Errno::EINVAL)?;
-    context.thread.process.mm.lock().unmap_range(addr, end);
+    context
+        .thread
+        .process
+        .mm
+        .get()
+        .lock()
+        .unmap_range(addr, end);
     Ok(0)
 }
 
@@ -177,15 +185,14 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
     if end > hal::mm::USER_END {
         return Err(Errno::ENOMEM);
     }
-    context
-        .thread
-        .process
-        .mm
-        .lock()
-        .protect_range(addr, end, Protection::from_prot_bits(prot))?;
+    context.thread.process.mm.get().lock().protect_range(
+        addr,
+        end,
+        Protection::from_prot_bits(prot),
+    )?;
     Ok(0)
 }
 
 pub fn brk(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
-    Ok(context.thread.process.mm.lock().set_brk(addr) as usize)
+    Ok(context.thread.process.mm.get().lock().set_brk(addr) as usize)
 }

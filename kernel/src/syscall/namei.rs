@@ -219,7 +219,8 @@ pub fn faccessat2(
     vfs::path::check_path(&path)?;
     let start = fs::start_dentry(context.thread, dirfd, &path)?;
     let (root, umask) = {
-        let fs = context.thread.process.fs.lock();
+        let fs_shared = context.thread.process.fs.get();
+        let fs = fs_shared.lock();
         (fs.root.clone(), fs.umask)
     };
     let ctx = vfs::Ctx {
@@ -276,7 +277,8 @@ pub fn fchmod(context: &mut SyscallContext<'_>, fd: Fd, mode: u32) -> SyscallRes
 }
 
 pub fn umask(context: &mut SyscallContext<'_>, mask: u32) -> SyscallResult {
-    let mut fs = context.thread.process.fs.lock();
+    let fs_shared = context.thread.process.fs.get();
+    let mut fs = fs_shared.lock();
     let old = fs.umask;
     fs.umask = mask & 0o777;
     Ok(old as usize)
@@ -287,7 +289,7 @@ pub fn chdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult 
     let dentry = fs::with_walk(context.thread, AT_FDCWD_FD, &path, |ctx, start| {
         vfs::namei::chdir(ctx, start, &path)
     })?;
-    context.thread.process.fs.lock().cwd = dentry;
+    context.thread.process.fs.get().lock().cwd = dentry;
     Ok(0)
 }
 
@@ -299,13 +301,14 @@ pub fn fchdir(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::perm::may_access(&dentry.metadata(), &credentials, vfs::perm::MAY_EXEC)?;
-    context.thread.process.fs.lock().cwd = dentry;
+    context.thread.process.fs.get().lock().cwd = dentry;
     Ok(0)
 }
 
 pub fn getcwd(context: &mut SyscallContext<'_>, buf: UserPtr<u8>, size: usize) -> SyscallResult {
     let (root, cwd) = {
-        let fs = context.thread.process.fs.lock();
+        let fs_shared = context.thread.process.fs.get();
+        let fs = fs_shared.lock();
         (fs.root.clone(), fs.cwd.clone())
     };
     let mut path = vfs::namei::getcwd(&root, &cwd)?;

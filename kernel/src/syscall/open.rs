@@ -71,13 +71,12 @@ pub fn do_open(
         .lock()
         .get(RLIMIT_NOFILE)
         .map_or(1024, |l| l.soft.min(1 << 20) as usize);
-    let fd =
-        context
-            .thread
-            .process
-            .files
-            .lock()
-            .insert_from(0, file, flags & O_CLOEXEC != 0, limit)?;
+    let fd = context.thread.process.files.get().lock().insert_from(
+        0,
+        file,
+        flags & O_CLOEXEC != 0,
+        limit,
+    )?;
     Ok(fd as usize)
 }
 
@@ -114,7 +113,7 @@ pub fn creat(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> Sys
 }
 
 pub fn close(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
-    let file = context.thread.process.files.lock().remove(fd.0)?;
+    let file = context.thread.process.files.get().lock().remove(fd.0)?;
     drop(file);
     Ok(0)
 }

@@ -16,7 +16,7 @@ const CHUNK: usize = 64 * 1024;
 const IOV_MAX: i32 = 1024;
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
-    context.thread.process.files.lock().get(fd.0)
+    context.thread.process.files.get().lock().get(fd.0)
 }
 
 fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {

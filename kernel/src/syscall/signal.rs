@@ -38,7 +38,8 @@ pub fn rt_sigaction(
         return Err(Errno::EINVAL);
     }
     let previous = {
-        let mut signals = context.thread.process.signals.lock();
+        let signals_shared = context.thread.process.signals.get();
+        let mut signals = signals_shared.lock();
         let previous = signals.action(signal);
         if let Some(raw) = new {
             signals.set_action(

@@ -51,6 +51,7 @@ fn metadata_at(
             .thread
             .process
             .files
+            .get()
             .lock()
             .get(dirfd.0)?
             .ops
@@ -108,6 +109,7 @@ pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> Sy
         .thread
         .process
         .files
+        .get()
         .lock()
         .get(fd.0)?
         .ops

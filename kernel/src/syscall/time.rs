@@ -3,7 +3,9 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::time::{monotonic_ns, realtime_ns, sleep_until};
+use crate::sched::SleepKind;
+use crate::sched::wait::sleep_until;
+use crate::time::{monotonic_ns, realtime_ns};
 use abi::{Errno, Timespec, Timeval, Timezone};
 
 const CLOCK_REALTIME: i32 = 0;
@@ -108,13 +110,33 @@ pub fn time(_: &mut SyscallContext<'_>, tloc: UserPtr<i64>) -> SyscallResult {
 }
 
 pub fn nanosleep(
-    _: &mut SyscallContext<'_>,
+    context: &mut SyscallContext<'_>,
     request: UserPtr<Timespec>,
-    _remain: UserPtr<Timespec>,
+    remain: UserPtr<Timespec>,
 ) -> SyscallResult {
     let duration = from_user_timespec(&request.read()?)?;
-    sleep_until(monotonic_ns().saturating_add(duration));
-    Ok(0)
+    let deadline = monotonic_ns().saturating_add(duration);
+    sleep_interruptibly(context, deadline, remain)
+}
+
+/// Sleeps until `deadline` (CLOCK_MONOTONIC); if a signal interrupts, stores the time left in
+/// `remain` (when not null) and fails with EINTR, as `hrtimer_nanosleep` does for a relative
+/// sleep.
+fn sleep_interruptibly(
+    context: &mut SyscallContext<'_>,
+    deadline: u64,
+    remain: UserPtr<Timespec>,
+) -> SyscallResult {
+    match sleep_until(context.thread, deadline, SleepKind::Interruptible) {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if !remain.is_null() {
+                let left = deadline.saturating_sub(monotonic_ns());
+                remain.write(&to_timespec(left))?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
 }
 
 pub fn clock_nanosleep(
@@ -122,7 +144,7 @@ pub fn clock_nanosleep(
     clock: i32,
     flags: u32,
     request: UserPtr<Timespec>,
-    _remain: UserPtr<Timespec>,
+    remain: UserPtr<Timespec>,
 ) -> SyscallResult {
     match clock {
         CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_REALTIME_ALARM
@@ -141,6 +163,9 @@ pub fn clock_nanosleep(
     } else {
         monotonic_ns().saturating_add(value)
     };
-    sleep_until(deadline);
-    Ok(0)
+    if flags & TIMER_ABSTIME != 0 {
+        // An absolute sleep is simply restarted; `remain` is not written.
+        return sleep_interruptibly(context, deadline, UserPtr::new(0));
+    }
+    sleep_interruptibly(context, deadline, remain)
 }

@@ -12,6 +12,8 @@ use super::termios::{
     ECHO, ECHOE, ICANON, ICRNL, ONLCR, OPOST, Termios, VEOF, VERASE, VKILL, WinSize,
 };
 use crate::fs::file::FileOps;
+use crate::sched::SleepKind;
+use crate::sched::wait::sleep_until;
 use abi::Errno;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -182,7 +184,12 @@ impl FileOps for Console {
             if is_nonblocking {
                 return Err(Errno::EAGAIN);
             }
-            crate::time::idle_wait();
+            // The UART is polled: look again at the next tick.
+            let thread = crate::process::current();
+            let next_tick = crate::time::monotonic_ns() + 1_000_000_000 / hal::time::TICK_HZ;
+            if sleep_until(&thread, next_tick, SleepKind::Interruptible).is_err() {
+                return Err(Errno::EINTR);
+            }
         }
     }
 

@@ -45,6 +45,12 @@ pub(crate) struct PerCpu {
     pub loaded_fs_base: u64,
     /// The user GS base currently parked in KERNEL_GS_BASE (swapgs makes it live in user mode).
     pub loaded_user_gs_base: u64,
+    /// The running kernel execution context (`Arc::into_raw` of an `ExecutionContext`; one
+    /// strong reference held by this CPU), or null before the first switch.
+    pub current_context: u64,
+    /// The context switched away from, whose reference the next context drops once it runs on
+    /// its own stack (`task::finish_switch`), or null.
+    pub previous_context: u64,
     tss: TaskStateSegment,
     gdt: [u64; 10],
 }
@@ -67,6 +73,8 @@ pub(crate) static mut BOOT_CPU: PerCpu = PerCpu {
     fpu_owner: 0,
     loaded_fs_base: 0,
     loaded_user_gs_base: 0,
+    current_context: 0,
+    previous_context: 0,
     tss: TaskStateSegment {
         reserved0: 0,
         rsp: [0; 3],

@@ -1,0 +1,332 @@
+//! The scheduler: per-CPU run queues, context switches, sleeping and waking.
+//!
+//! Policy is CFS (the `sched-policy` crate, host-tested): each CPU's [`RunQueue`] holds its
+//! waiting threads ordered by virtual runtime; the running thread is outside the tree, as in
+//! Linux. Preemption is driven by the timer tick: [`tick`] charges the running thread and sets
+//! `need_resched` when its slice is over or a waiting thread is far enough behind; the
+//! per-thread loop calls [`schedule`] before returning to user mode (Linux's
+//! `exit_to_user_mode_loop`). The kernel itself is not preemptible (it runs with interrupts off
+//! except in the idle loop), so a thread gives up the CPU only there or when it sleeps.
+//!
+//! Sleeping follows Linux's pattern: set the thread's state to a sleeping state, check the
+//! condition, then `schedule()`; a waker sets the state back to running and enqueues the
+//! thread ([`wake_up`]). Interruptible sleeps end when a signal is pending, killable ones only
+//! for a fatal signal (see [`wait`]).
+//!
+//! Locks: a run queue's lock is taken before a thread's `sched` lock. Nothing sleeps holding a
+//! spin lock. Only the boot CPU runs today, but every queue is per CPU; what SMP still needs
+//! (an `on_cpu` hand-off flag so that a thread woken on another CPU is not run before it has
+//! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
+
+pub mod timer;
+pub mod wait;
+
+use crate::process::Thread;
+use alloc::sync::Arc;
+use hal::task::ExecutionContext;
+use sched_policy::{Entity, FairQueue, Placement};
+use spin::Mutex;
+
+/// CPUs the run-queue array has room for.
+pub const MAX_CPUS: usize = 1;
+
+/// Why a thread is not running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SleepKind {
+    /// `TASK_INTERRUPTIBLE`: any unblocked signal ends the sleep.
+    Interruptible,
+    /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
+    Killable,
+    /// `TASK_UNINTERRUPTIBLE`.
+    Uninterruptible,
+}
+
+/// A thread's scheduling state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Running or runnable (Linux's `TASK_RUNNING`).
+    Running,
+    Sleeping(SleepKind),
+    /// Stopped by a stop signal, until SIGCONT or SIGKILL (`TASK_STOPPED`).
+    Stopped,
+    /// Exited: it switches away one last time and is never enqueued again.
+    Dead,
+}
+
+/// Per-thread scheduling data, behind the thread's `sched` lock.
+pub struct SchedInfo {
+    pub entity: Entity,
+    pub state: TaskState,
+    pub nice: i32,
+    /// The CPU whose run queue the thread belongs to.
+    pub cpu: usize,
+    /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
+    pub affinity: u64,
+}
+
+impl SchedInfo {
+    pub fn new(nice: i32) -> SchedInfo {
+        SchedInfo {
+            entity: Entity::new(nice),
+            state: TaskState::Running,
+            nice,
+            cpu: 0,
+            affinity: 1,
+        }
+    }
+}
+
+struct RunQueue {
+    waiting: FairQueue<Arc<Thread>>,
+    /// The running thread; `None` while the CPU idles.
+    current: Option<Arc<Thread>>,
+    /// The idle loop's context (the boot stack of this CPU).
+    idle: Option<Arc<ExecutionContext>>,
+    /// CLOCK_MONOTONIC when `current` was last charged.
+    charged_at_ns: u64,
+    /// CLOCK_MONOTONIC when `current` was picked (for its slice).
+    picked_at_ns: u64,
+    need_resched: bool,
+}
+
+static RUN_QUEUES: [Mutex<RunQueue>; MAX_CPUS] = [const {
+    Mutex::new(RunQueue {
+        waiting: FairQueue::new(),
+        current: None,
+        idle: None,
+        charged_at_ns: 0,
+        picked_at_ns: 0,
+        need_resched: false,
+    })
+}; MAX_CPUS];
+
+/// The CPU this code runs on.
+pub fn cpu_id() -> usize {
+    0
+}
+
+fn this_queue() -> &'static Mutex<RunQueue> {
+    &RUN_QUEUES[cpu_id()]
+}
+
+/// Makes the code running now this CPU's idle context. Call once per CPU at boot.
+pub fn init_cpu() {
+    this_queue().lock().idle = Some(ExecutionContext::adopt_current());
+}
+
+/// The thread running on this CPU, if any (none while idle).
+pub fn current() -> Option<Arc<Thread>> {
+    this_queue().lock().current.clone()
+}
+
+impl RunQueue {
+    /// Charges the running thread for the time since it was last charged.
+    fn charge_current(&mut self, now_ns: u64) {
+        let delta = now_ns.saturating_sub(self.charged_at_ns);
+        self.charged_at_ns = now_ns;
+        if let Some(current) = &self.current {
+            let mut info = current.sched.lock();
+            info.entity.charge(delta);
+            self.waiting.update_min_vruntime(Some(&info.entity));
+        }
+    }
+}
+
+/// Adds a new thread to a run queue (after fork/clone). It first runs its context's entry.
+pub fn spawn(thread: Arc<Thread>) {
+    let mut rq = this_queue().lock();
+    let mut info = thread.sched.lock();
+    info.state = TaskState::Running;
+    info.cpu = cpu_id();
+    rq.waiting
+        .enqueue(&mut info.entity, thread.clone(), Placement::New);
+    drop(info);
+}
+
+/// Accounts a timer tick to the running thread and decides whether it should be preempted.
+pub fn tick() {
+    let mut rq = this_queue().lock();
+    let now = crate::time::monotonic_ns();
+    rq.charge_current(now);
+    let ran = now.saturating_sub(rq.picked_at_ns);
+    let preempt = match &rq.current {
+        Some(current) => rq
+            .waiting
+            .should_preempt_at_tick(&current.sched.lock().entity, ran),
+        None => !rq.waiting.is_empty(),
+    };
+    if preempt {
+        rq.need_resched = true;
+    }
+}
+
+/// Whether the running thread should call [`schedule`] before returning to user mode.
+pub fn need_resched() -> bool {
+    this_queue().lock().need_resched
+}
+
+/// Gives the CPU to the next runnable thread. The calling thread stays runnable unless its state
+/// says otherwise (sleeping, stopped, dead); it returns from here when it next runs.
+pub fn schedule() {
+    let (next_context, previous) = {
+        let mut rq = this_queue().lock();
+        let now = crate::time::monotonic_ns();
+        rq.charge_current(now);
+        rq.need_resched = false;
+        let previous = rq.current.take();
+        if let Some(thread) = &previous {
+            let mut info = thread.sched.lock();
+            if info.state == TaskState::Running && !info.entity.is_queued() {
+                rq.waiting
+                    .enqueue(&mut info.entity, thread.clone(), Placement::Requeue);
+            }
+        }
+        let next = match rq.waiting.pop_next() {
+            Some((key, thread)) => {
+                rq.waiting
+                    .mark_dequeued(&mut thread.sched.lock().entity, key);
+                Some(thread)
+            }
+            None => None,
+        };
+        rq.picked_at_ns = now;
+        let next_context = match &next {
+            Some(thread) => {
+                let is_same = previous
+                    .as_ref()
+                    .is_some_and(|previous| Arc::ptr_eq(previous, thread));
+                if !is_same {
+                    thread.process.mm.get().lock().activate();
+                }
+                thread.context.clone()
+            }
+            None => match &rq.idle {
+                Some(idle) => idle.clone(),
+                None => panic!("schedule() before sched::init_cpu()"),
+            },
+        };
+        rq.current = next;
+        (next_context, previous)
+    };
+    // A dead thread's last reference may go here; its stack stays alive until the switch is
+    // done, because the CPU holds its context.
+    drop(previous);
+    hal::task::switch_to(next_context);
+}
+
+/// `sched_yield`: requeues the running thread behind every waiting thread of its queue.
+pub fn yield_now() {
+    {
+        let mut rq = this_queue().lock();
+        let now = crate::time::monotonic_ns();
+        rq.charge_current(now);
+        let leftmost = rq.waiting.leftmost_vruntime();
+        if let (Some(current), Some(leftmost)) = (&rq.current, leftmost) {
+            let mut info = current.sched.lock();
+            info.entity.vruntime = info.entity.vruntime.max(leftmost.saturating_add(1));
+        }
+    }
+    schedule();
+}
+
+/// Sets the running thread's state before it sleeps (Linux's `set_current_state`).
+pub fn set_current_state(thread: &Thread, state: TaskState) {
+    thread.sched.lock().state = state;
+}
+
+/// Wakes `thread` if it sleeps in a state `accept` admits; returns whether it was woken.
+fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool {
+    let cpu = thread.sched.lock().cpu;
+    let mut rq = RUN_QUEUES[cpu].lock();
+    let mut info = thread.sched.lock();
+    if !accept(info.state) {
+        return false;
+    }
+    info.state = TaskState::Running;
+    let is_running_now = rq
+        .current
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, thread));
+    if !is_running_now && !info.entity.is_queued() {
+        rq.waiting
+            .enqueue(&mut info.entity, thread.clone(), Placement::Wakeup);
+        let preempt = match &rq.current {
+            Some(current) => rq
+                .waiting
+                .should_preempt_on_wakeup(&current.sched.lock().entity, &info.entity),
+            None => true,
+        };
+        if preempt {
+            rq.need_resched = true;
+        }
+    }
+    true
+}
+
+/// Wakes `thread` from any sleep (not from a stop). Returns whether it was asleep.
+pub fn wake_up(thread: &Arc<Thread>) -> bool {
+    wake_up_if(thread, |state| matches!(state, TaskState::Sleeping(_)))
+}
+
+/// Wakes `thread` for a signal: an interruptible sleep ends for any signal, a killable one only
+/// if `is_fatal`.
+pub fn wake_up_for_signal(thread: &Arc<Thread>, is_fatal: bool) -> bool {
+    wake_up_if(thread, |state| match state {
+        TaskState::Sleeping(SleepKind::Interruptible) => true,
+        TaskState::Sleeping(SleepKind::Killable) | TaskState::Stopped => is_fatal,
+        _ => false,
+    })
+}
+
+/// Resumes a stopped thread (SIGCONT).
+pub fn wake_up_stopped(thread: &Arc<Thread>) -> bool {
+    wake_up_if(thread, |state| state == TaskState::Stopped)
+}
+
+/// The idle loop of this CPU: runs expired timers, runs whatever is runnable, and halts when
+/// nothing is.
+pub fn run_idle() -> ! {
+    loop {
+        timer::run_expired();
+        let has_work = !this_queue().lock().waiting.is_empty();
+        if has_work {
+            schedule();
+        } else {
+            crate::time::idle_wait();
+        }
+    }
+}
+
+/// Ends the running thread: it is marked dead and leaves the CPU for good. The caller must
+/// have dropped every value it owns (they would leak: this stack is never resumed).
+pub fn exit_current() -> ! {
+    if let Some(thread) = current() {
+        set_current_state(&thread, TaskState::Dead);
+    }
+    schedule();
+    unreachable!("a dead thread was scheduled again")
+}
+
+/// Changes `thread`'s nice value (setpriority), requeueing it if it waits.
+pub fn set_nice(thread: &Arc<Thread>, nice: i32) {
+    let cpu = thread.sched.lock().cpu;
+    let mut rq = RUN_QUEUES[cpu].lock();
+    let mut info = thread.sched.lock();
+    info.nice = nice;
+    if info.entity.is_queued() {
+        if let Some(value) = rq.waiting.remove(&mut info.entity) {
+            info.entity.set_nice(nice);
+            rq.waiting
+                .enqueue(&mut info.entity, value, Placement::Requeue);
+        }
+    } else {
+        info.entity.set_nice(nice);
+    }
+}
+
+/// Number of runnable threads on this CPU, the running one included (for /proc/loadavg and
+/// sysinfo's `procs`).
+pub fn runnable_count() -> usize {
+    let rq = this_queue().lock();
+    rq.waiting.len() + usize::from(rq.current.is_some())
+}

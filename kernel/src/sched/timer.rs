@@ -1,0 +1,86 @@
+//! Kernel timers: deadlines on CLOCK_MONOTONIC with an action to run when they pass.
+//!
+//! A timer wakes a sleeping thread (timeouts of `nanosleep`, `poll`, futex waits…) or runs a
+//! callback (signal timers: `alarm`, `setitimer`, POSIX timers). Expiry is checked at every tick
+//! (250 Hz) from the idle loop and from the per-thread loop, so a timer fires at most one tick
+//! late, as on a Linux kernel without high-resolution timers. The queue is a B-tree keyed by
+//! (deadline, sequence): O(log n) to add, cancel and find the earliest. One global queue today;
+//! with SMP each CPU gets its own.
+
+use crate::process::Thread;
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Mutex;
+
+/// What happens when a timer expires.
+pub enum TimerAction {
+    /// Wake a sleeping thread.
+    Wake(Arc<Thread>),
+    /// Run a callback (with no scheduler or timer lock held).
+    Call(Box<dyn FnOnce() + Send>),
+}
+
+/// A handle to cancel a timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerId((u64, u64));
+
+static TIMERS: Mutex<BTreeMap<(u64, u64), TimerAction>> = Mutex::new(BTreeMap::new());
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+/// The earliest deadline, so that most ticks check one atomic instead of taking the lock.
+static EARLIEST_NS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+fn refresh_earliest(timers: &BTreeMap<(u64, u64), TimerAction>) {
+    let earliest = timers
+        .keys()
+        .next()
+        .map_or(u64::MAX, |&(deadline, _)| deadline);
+    EARLIEST_NS.store(earliest, Ordering::Relaxed);
+}
+
+/// Arms a timer for CLOCK_MONOTONIC `deadline_ns`.
+pub fn add(deadline_ns: u64, action: TimerAction) -> TimerId {
+    let key = (deadline_ns, SEQUENCE.fetch_add(1, Ordering::Relaxed));
+    let mut timers = TIMERS.lock();
+    timers.insert(key, action);
+    refresh_earliest(&timers);
+    TimerId(key)
+}
+
+/// Disarms a timer; returns whether it was still pending.
+pub fn cancel(id: TimerId) -> bool {
+    let mut timers = TIMERS.lock();
+    let was_pending = timers.remove(&id.0).is_some();
+    refresh_earliest(&timers);
+    was_pending
+}
+
+/// Runs every timer whose deadline has passed.
+pub fn run_expired() {
+    let now = crate::time::monotonic_ns();
+    if EARLIEST_NS.load(Ordering::Relaxed) > now {
+        return;
+    }
+    loop {
+        let action = {
+            let mut timers = TIMERS.lock();
+            let expired =
+                matches!(timers.first_key_value(), Some((&(deadline, _), _)) if deadline <= now);
+            let action = if expired {
+                timers.pop_first().map(|(_, action)| action)
+            } else {
+                None
+            };
+            refresh_earliest(&timers);
+            action
+        };
+        match action {
+            Some(TimerAction::Wake(thread)) => {
+                super::wake_up(&thread);
+            }
+            Some(TimerAction::Call(callback)) => callback(),
+            None => return,
+        }
+    }
+}
