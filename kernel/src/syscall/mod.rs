@@ -6,17 +6,20 @@ pub mod dispatch;
 pub mod table;
 
 mod exec;
+mod exit;
 mod fcntl;
+mod fork;
+mod futex;
 mod ioctl;
 mod mmap;
 mod namei;
 mod open;
 mod read_write;
 mod readdir;
-mod signal;
+pub mod signal;
 mod stat;
 mod sys;
-mod time;
+pub mod time;
 
 use crate::process::Thread;
 use abi::Errno;
