@@ -10,9 +10,8 @@ use crate::process::rlimit::ResourceLimits;
 use crate::process::{
     self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
 };
-use crate::sched::wait::WaitQueue;
-use sigrules::PendingQueue;
 use crate::sched;
+use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
 use crate::{mm::AddressSpace, panic_policy};
 use abi::Errno;
@@ -22,6 +21,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
 use hal::user::UserContext;
+use sigrules::PendingQueue;
 use spin::{Mutex, Once};
 
 /// The command line, kept for the init thread (which starts on its own stack).
@@ -109,7 +109,15 @@ fn try_run(
             .iter()
             .map(|var| var.as_bytes().to_vec()),
     );
-    process::execute(thread, user, path.as_bytes(), argv, envp)
+    process::execute(
+        thread,
+        user,
+        crate::syscall::args::Fd(crate::fs::AT_FDCWD),
+        path.as_bytes(),
+        0,
+        argv,
+        envp,
+    )
 }
 
 /// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.

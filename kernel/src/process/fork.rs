@@ -171,10 +171,14 @@ pub fn clone(
         *thread.alt_stack.lock() = *parent.alt_stack.lock();
     }
     if flags & CLONE_CHILD_CLEARTID != 0 {
-        thread.clear_child_tid.store(request.child_tid, Ordering::Relaxed);
+        thread
+            .clear_child_tid
+            .store(request.child_tid, Ordering::Relaxed);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
-        thread.set_child_tid.store(request.child_tid, Ordering::Relaxed);
+        thread
+            .set_child_tid
+            .store(request.child_tid, Ordering::Relaxed);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
         // Written into the parent's memory (the same as the child's with CLONE_VM).

@@ -19,10 +19,10 @@ pub mod send;
 
 use crate::process::Thread;
 use abi::signal::{SIG_DFL, SIG_IGN};
+use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
 pub use send::{force_signal, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
-use core::sync::atomic::Ordering;
 
 pub const SA_NOCLDSTOP: u64 = 0x1;
 pub const SA_NOCLDWAIT: u64 = 0x2;
