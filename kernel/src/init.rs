@@ -1,9 +1,9 @@
 //! Starting the first process, as Linux's `kernel_init`: open `/dev/console` as fds 0, 1 and 2,
 //! then try `rdinit=` (default `/init`), then `init=`, then `/sbin/init`, `/etc/init`,
 //! `/bin/init`, `/bin/sh`; if none runs, panic "No working init found". Init gets argv
-//! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words.
+//! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words
+//! (both from `bootparam`).
 
-use crate::cmdline::CommandLine;
 use crate::fs::{self, FsContext};
 use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
@@ -18,6 +18,7 @@ use abi::Errno;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use bootparam::CommandLine;
 use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
 use hal::user::UserContext;
@@ -102,13 +103,11 @@ fn try_run(
             .iter()
             .map(|arg| arg.as_bytes().to_vec()),
     );
-    let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
-    envp.extend(
-        command_line
-            .init_env
-            .iter()
-            .map(|var| var.as_bytes().to_vec()),
-    );
+    let envp: Vec<Vec<u8>> = command_line
+        .init_env
+        .iter()
+        .map(|var| var.as_bytes().to_vec())
+        .collect();
     process::execute(
         thread,
         user,

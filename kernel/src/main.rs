@@ -9,7 +9,6 @@
 
 extern crate alloc;
 
-mod cmdline;
 mod fs;
 mod futex;
 mod init;
@@ -25,7 +24,7 @@ mod time;
 mod tty;
 
 use alloc::vec::Vec;
-use cmdline::CommandLine;
+use bootparam::CommandLine;
 use spin::Once;
 
 hal::entry_point!(kernel_main);
