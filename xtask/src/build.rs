@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use crate::cli::Profile;
 use crate::paths;
 use crate::process;
+use crate::symbols;
 
 /// The kernel's bare-metal target triple.
 pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -30,7 +31,8 @@ fn cargo() -> Command {
     command
 }
 
-/// Builds the kernel and returns the absolute path of its ELF.
+/// Builds the kernel, embeds its symbol table (`symbols.rs`) and returns the absolute path of
+/// its ELF.
 pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     let mut command = cargo();
     command.args(["build", "--package", "kernel", "--target", KERNEL_TARGET]);
@@ -51,6 +53,7 @@ pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     if !elf.is_file() {
         bail!("cargo succeeded but {} is missing", elf.display());
     }
+    symbols::embed(&elf)?;
     Ok(elf)
 }
 

@@ -8,7 +8,8 @@
 //! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
-//! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line.
+//! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
+//!    feature (the symbolized panic report) runs on Ferrux only.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -48,6 +49,10 @@ struct BootCheck {
     init_argv: &'static [&'static str],
     /// Needs `/bin/fault` from `tests/user`.
     needs_fault_binary: bool,
+    /// Kernel parameters added before init's (empty for most checks).
+    params: &'static str,
+    /// Tests a Ferrux feature that Linux does not have: not run on Linux.
+    is_ferrux_only: bool,
     /// `Err(reason)` on failure.
     verdict: fn(&BootOutcome) -> Result<(), String>,
 }
@@ -57,6 +62,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         name: "boot/busybox-uname",
         init_argv: &["busybox", "uname", "-a"],
         needs_fault_binary: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "a line starting with `Linux `", |line| {
@@ -68,6 +75,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         name: "boot/busybox-ls",
         init_argv: &["busybox", "ls", "-l", "/"],
         needs_fault_binary: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
@@ -78,13 +87,49 @@ const BOOT_CHECKS: &[BootCheck] = &[
         name: "boot/init-segv",
         init_argv: &["fault"],
         needs_fault_binary: true,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
     },
     BootCheck {
         name: "boot/init-exit-status",
         init_argv: &["busybox", "sh", "-c", "exit 7"],
         needs_fault_binary: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
+    },
+    BootCheck {
+        name: "boot/panic-backtrace",
+        init_argv: &["busybox", "true"],
+        needs_fault_binary: false,
+        params: "ferrux.test_panic=1",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`Kernel panic - not syncing: ferrux.test_panic`",
+                |line| line.starts_with("Kernel panic - not syncing: ferrux.test_panic"),
+            )?;
+            expect_line(
+                outcome,
+                "backtrace frame ` [<…>] ferrux::test_panic+0x…/0x…`",
+                |line| {
+                    line.trim_start().starts_with("[<") && line.contains("] ferrux::test_panic+0x")
+                },
+            )?;
+            expect_line(outcome, "frame in `ferrux::kernel_main`", |line| {
+                line.contains("] ferrux::kernel_main+0x")
+            })?;
+            if outcome.is_kernel_bug() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected the kernel-bug exit status, but {}",
+                    outcome.summary()
+                ))
+            }
+        },
     },
 ];
 
@@ -280,7 +325,7 @@ fn plan_boots(
             suites.push(BootJob {
                 runner: *runner,
                 group: format!("ferrux-tests ({})", image.label),
-                config: boot_config(kernel, image, &[TEST_RUNNER_PATH])?,
+                config: boot_config(kernel, image, "", &[TEST_RUNNER_PATH])?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: suite_timeout,
                 purpose: BootPurpose::Suite,
@@ -290,11 +335,14 @@ fn plan_boots(
             if check.needs_fault_binary && !check_image.has_fault_binary {
                 continue;
             }
+            if check.is_ferrux_only && *runner != Runner::Ferrux {
+                continue;
+            }
             let name = check.name.replace('/', "-");
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, check_image, check.init_argv)?,
+                config: boot_config(kernel, check_image, check.params, check.init_argv)?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -305,8 +353,14 @@ fn plan_boots(
     Ok(suites)
 }
 
-fn boot_config(kernel: &Path, image: &TestImage, init_argv: &[&str]) -> Result<BootConfig> {
+fn boot_config(
+    kernel: &Path,
+    image: &TestImage,
+    params: &str,
+    init_argv: &[&str],
+) -> Result<BootConfig> {
     let mut cmdline = KernelCommandLine::new();
+    cmdline.push(params);
     let argv: Vec<String> = init_argv.iter().map(|word| word.to_string()).collect();
     cmdline.set_init(&argv)?;
     Ok(BootConfig {

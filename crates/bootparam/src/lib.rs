@@ -4,9 +4,10 @@
 //! [`words`] splits the line as Linux's `next_arg` does (double quotes group words, and are
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
-//!   `quiet`, `debug`, `loglevel=`, `panic=` and Ferrux's `ferrux.trace=`; for a repeated one the
-//!   last valid value wins, and an invalid number keeps the previous value, as in Linux;
-//!   `quiet`, `debug` and `loglevel=` all set one console log level, so the last one counts;
+//!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=` and
+//!   `ferrux.test_panic=`; for a repeated one the last valid value wins, and an invalid number
+//!   keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
+//!   log level, so the last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
 //! - any other word: a `name=value` word becomes an environment variable of init (replacing an
@@ -56,6 +57,8 @@ pub struct CommandLine {
     pub panic_timeout: i64,
     /// `ferrux.trace=1`: strace-style syscall tracing.
     pub is_tracing: bool,
+    /// `ferrux.test_panic=1`: panic at boot, to test the panic report (a hidden test option).
+    pub is_test_panic: bool,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -71,6 +74,7 @@ impl Default for CommandLine {
             console_loglevel: CONSOLE_LOGLEVEL_DEFAULT,
             panic_timeout: 0,
             is_tracing: false,
+            is_test_panic: false,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -148,6 +152,11 @@ impl CommandLine {
             ("ferrux.trace", value) => {
                 if let Some(is_on) = value.and_then(number::kstrtobool) {
                     self.is_tracing = is_on;
+                }
+            }
+            ("ferrux.test_panic", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_test_panic = is_on;
                 }
             }
             (param, _) if is_ignored_parameter(param) => {}

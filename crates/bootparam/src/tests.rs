@@ -216,6 +216,9 @@ fn tracing_flag_as_kstrtobool() {
     assert!(!tracing("ferrux.trace=1 ferrux.trace=off"));
     assert!(tracing("ferrux.trace=1 ferrux.trace=maybe"));
     assert!(!tracing("ferrux.trace"));
+    assert!(CommandLine::parse("ferrux.test_panic=1").is_test_panic);
+    assert!(!CommandLine::parse("ferrux.test_panic=0").is_test_panic);
+    assert!(!CommandLine::parse("test_panic=1").is_test_panic);
 }
 
 #[test]
