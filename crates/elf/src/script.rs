@@ -70,7 +70,7 @@ pub fn parse_shebang(head: &[u8]) -> Result<Option<Shebang<'_>>, BadShebang> {
     let rest = &line[name_end..];
     // A NUL ends the line as far as the argument is concerned.
     let rest = match rest.iter().position(|&byte| byte == 0) {
-        Some(nul) if nul == 0 => &rest[..0],
+        Some(0) => &rest[..0],
         _ => rest,
     };
     let argument = rest
@@ -95,7 +95,10 @@ pub fn parse_shebang(head: &[u8]) -> Result<Option<Shebang<'_>>, BadShebang> {
 mod tests {
     use super::*;
 
-    fn parse(text: &[u8]) -> Result<Option<(&[u8], Option<&[u8]>)>, BadShebang> {
+    /// The interpreter and its optional argument.
+    type Parts<'a> = (&'a [u8], Option<&'a [u8]>);
+
+    fn parse(text: &[u8]) -> Result<Option<Parts<'_>>, BadShebang> {
         parse_shebang(text).map(|found| found.map(|s| (s.interpreter, s.argument)))
     }
 

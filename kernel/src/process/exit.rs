@@ -196,7 +196,7 @@ fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
         system_ns / crate::time::NSEC_PER_CLOCK_TICK,
     );
     let mut auto_reap = false;
-    if child.exit_signal == signal::SIGCHLD as u32 {
+    if child.exit_signal == signal::SIGCHLD {
         let action = parent.signals.get().lock().action(signal::SIGCHLD);
         if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
             auto_reap = true;

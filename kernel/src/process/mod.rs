@@ -95,8 +95,16 @@ pub struct ProcessFlags {
     /// PR_SET_CHILD_SUBREAPER.
     pub is_child_subreaper: bool,
     /// PR_SET_NO_NEW_PRIVS.
+    #[expect(
+        dead_code,
+        reason = "read by prctl(PR_GET_NO_NEW_PRIVS) and exec, not written yet"
+    )]
     pub no_new_privs: bool,
     /// PR_SET_DUMPABLE (1 by default).
+    #[expect(
+        dead_code,
+        reason = "read by prctl(PR_GET_DUMPABLE), not implemented yet"
+    )]
     pub dumpable: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,
