@@ -15,6 +15,9 @@
  *   raise SIG      kill(getpid(), SIG), then print "survived"
  *   pause          block in pause() until a signal ends the process
  *   writefd FD S   write S to FD; exit 0, or 1 with "errno=N" on failure
+ *
+ * A first argument with spaces ("exit 3", as a "#!" line passes its optional
+ * argument) is split into words that come before the remaining arguments.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +66,25 @@ int main(int argc, char **argv)
 		flush();
 		return 2;
 	}
-	const char *cmd = argv[1];
+	/* Split "cmd arg ..." in argv[1] into words (for "#!" lines). */
+	static char split[4096];
+	static char *words[256];
+	int nw = 0;
+	char **args = argv;
+	int nargs = argc;
+	if (strchr(argv[1], ' ') && strlen(argv[1]) < sizeof split) {
+		strcpy(split, argv[1]);
+		words[nw++] = argv[0];
+		for (char *t = strtok(split, " \t"); t && nw < 200;
+		     t = strtok(NULL, " \t"))
+			words[nw++] = t;
+		for (int i = 2; i < argc && nw < 255; i++)
+			words[nw++] = argv[i];
+		words[nw] = NULL;
+		args = words;
+		nargs = nw;
+	}
+	const char *cmd = args[1];
 	if (!strcmp(cmd, "argv")) {
 		put("argc=%d\n", argc);
 		for (int i = 0; i < argc; i++)
@@ -111,17 +132,17 @@ int main(int argc, char **argv)
 		    syscall(SYS_getpid), syscall(SYS_getppid),
 		    syscall(SYS_getpgid, 0), syscall(SYS_getsid, 0),
 		    syscall(SYS_gettid));
-	} else if (!strcmp(cmd, "exit") && argc > 2) {
-		return atoi(argv[2]);
-	} else if (!strcmp(cmd, "raise") && argc > 2) {
-		kill(getpid(), atoi(argv[2]));
+	} else if (!strcmp(cmd, "exit") && nargs > 2) {
+		return atoi(args[2]);
+	} else if (!strcmp(cmd, "raise") && nargs > 2) {
+		kill(getpid(), atoi(args[2]));
 		put("survived\n");
 	} else if (!strcmp(cmd, "pause")) {
 		for (;;)
 			pause();
-	} else if (!strcmp(cmd, "writefd") && argc > 3) {
-		const char *s = argv[3];
-		if (write(atoi(argv[2]), s, strlen(s)) != (ssize_t)strlen(s)) {
+	} else if (!strcmp(cmd, "writefd") && nargs > 3) {
+		const char *s = args[3];
+		if (write(atoi(args[2]), s, strlen(s)) != (ssize_t)strlen(s)) {
 			put("errno=%d\n", errno);
 			flush();
 			return 1;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -434,6 +435,102 @@ size_t h_read_all(int fd, char *buf, size_t size)
 	return got;
 }
 
+/* rdi flags, rsi stack, rdx ptid, rcx ctid, r8 tls, r9 fn, 8(%rsp) arg */
+__asm__(".text\n"
+	".globl h_clone_raw\n"
+	".type h_clone_raw,@function\n"
+	"h_clone_raw:\n"
+	"	mov 8(%rsp), %rax\n"
+	"	and $-16, %rsi\n"
+	"	sub $16, %rsi\n"
+	"	mov %r9, 0(%rsi)\n"
+	"	mov %rax, 8(%rsi)\n"
+	"	mov %rcx, %r10\n"
+	"	mov $56, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	pop %rax\n"
+	"	pop %rdi\n"
+	"	call *%rax\n"
+	"	mov %eax, %edi\n"
+	"	mov $60, %eax\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n"
+	".size h_clone_raw, .-h_clone_raw\n"
+	/* rdi args, rsi size; the child pops fn and arg from its stack */
+	".globl h_clone3_raw\n"
+	".type h_clone3_raw,@function\n"
+	"h_clone3_raw:\n"
+	"	mov $435, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	pop %rax\n"
+	"	pop %rdi\n"
+	"	call *%rax\n"
+	"	mov %eax, %edi\n"
+	"	mov $60, %eax\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n"
+	".size h_clone3_raw, .-h_clone3_raw\n");
+
+long h_clone3_raw(void *args, size_t size);
+
+long h_clone3_fn(void *clone_args, size_t size, int (*fn)(void *), void *arg)
+{
+	/* struct clone_args: stack at offset 40, stack_size at 48. */
+	uint64_t *a = clone_args;
+	uint64_t top = (a[5] + a[6]) & ~15ULL;
+	uint64_t *sp = (uint64_t *)(top - 16);
+	sp[0] = (uint64_t)fn;
+	sp[1] = (uint64_t)arg;
+	a[6] = (uint64_t)sp - a[5];
+	return h_clone3_raw(clone_args, size);
+}
+
+#define MAX_STACKS 64
+#define STACK_SIZE (64 * 1024)
+static void *stacks[MAX_STACKS];
+static int nstacks;
+
+void *h_stack(void)
+{
+	if (nstacks == MAX_STACKS)
+		FAIL("h_stack: too many stacks in one test");
+	void *p = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		FAIL("h_stack: mmap: %s", h_errname(errno));
+	stacks[nstacks++] = p;
+	return (char *)p + STACK_SIZE;
+}
+
+void h_wait_zero(volatile int *addr)
+{
+	waiting_for = "h_wait_zero";
+	waiting_pid = *addr;
+	for (;;) {
+		int v = *addr;
+		if (v == 0)
+			break;
+		h_raw_syscall(SYS_futex, (long)addr, 0 /* FUTEX_WAIT */, v, 0,
+			      0, 0);
+	}
+	waiting_for = NULL;
+}
+
+void h_join(volatile int *ctid)
+{
+	h_wait_zero(ctid);
+	if (thread_reason[0])
+		FAIL("thread: %s", thread_reason);
+}
+
 const char *h_child_helper(void)
 {
 	const char *p = getenv("FERRUX_CHILD_HELPER");
@@ -583,6 +680,9 @@ void h_after_test(void)
 		nanosleep(&ms, NULL);
 	}
 	ntracked = 0;
+	/* Stacks are not unmapped: a thread a failed test left running
+	 * would fault and take the runner down. */
+	nstacks = 0;
 
 	/* Drain pending signals, then unblock everything. */
 	struct timespec zero_ts = {0, 0};

@@ -242,6 +242,22 @@ void h_wait_byte(int fd);
 /* Read until EOF into buf (NUL-terminated); returns the length. */
 size_t h_read_all(int fd, char *buf, size_t size);
 
+/* Raw clone(2) on a new stack: the child runs fn(arg) on stack_top and ends
+ * with exit(fn's return) (SYS_exit: only that thread).  Returns the child's
+ * tid or -errno, like the syscall; does not record the child (h_track). */
+long h_clone_raw(unsigned long flags, void *stack_top, int *ptid, int *ctid,
+		 unsigned long tls, int (*fn)(void *), void *arg);
+/* Raw clone3(2) whose child runs fn(arg) on [args->stack, +stack_size)
+ * and ends like h_clone_raw.  args->stack and stack_size must be set. */
+long h_clone3_fn(void *clone_args, size_t size, int (*fn)(void *), void *arg);
+/* A fresh 64 KiB stack (mmap, never unmapped); returns its top. */
+void *h_stack(void);
+/* Wait until *addr is 0 (futex wait; for CLONE_CHILD_CLEARTID). */
+void h_wait_zero(volatile int *addr);
+/* Wait for a thread started with CLONE_CHILD_CLEARTID on *ctid; FAILs with
+ * its reason if it failed a check. */
+void h_join(volatile int *ctid);
+
 /* Replace this test's watchdog (default 20 s) with `seconds` from now. */
 void h_set_timeout(unsigned seconds);
 /* Reason left by a failed thread of the runner's thread group ("" if none). */
