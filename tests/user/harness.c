@@ -278,6 +278,12 @@ pid_t h_fork(void)
 	pid_t pid = fork();
 	if (pid < 0)
 		FAIL("fork: %s", h_errname(errno));
+	if (pid == 0) {
+		/* The watchdog is the runner's: children get SIG_DFL. */
+		struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+		h_raw_syscall(SYS_rt_sigaction, H_SIG_WATCHDOG, (long)&dfl, 0,
+			      8, 0, 0);
+	}
 	if (pid > 0)
 		h_track(pid);
 	return pid;

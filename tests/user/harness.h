@@ -213,7 +213,8 @@ static inline long h_raw_syscall(long n, long a1, long a2, long a3, long a4,
 /* Watchdog signal: do not catch, block for long, or ignore it in the runner. */
 #define H_SIG_WATCHDOG 64
 
-/* fork(); FAILs the test if fork fails.  Returns 0 in the child. */
+/* fork(); FAILs the test if fork fails.  Returns 0 in the child, where
+ * H_SIG_WATCHDOG is reset to SIG_DFL. */
 pid_t h_fork(void);
 /* Record a child created some other way (raw clone, vfork) for cleanup. */
 void h_track(pid_t pid);
