@@ -234,68 +234,90 @@ TEST(exec, signal_state_across_exec)
 	EXPECT_STREQ(out, want);
 }
 
+/* tmpl with every "@H" replaced by the helper's path (4 rotating buffers). */
+static const char *subst(const char *tmpl)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *out = bufs[next++ % 4];
+	const char *h = h_child_helper();
+	size_t n = 0;
+	for (const char *p = tmpl; *p && n < 1000 - strlen(h); p++) {
+		if (p[0] == '@' && p[1] == 'H') {
+			strcpy(out + n, h);
+			n += strlen(h);
+			p++;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = 0;
+	return out;
+}
+
 static void write_script(const char *name, const char *text)
 {
-	h_write_file(name, text);
+	h_write_file(name, subst(text));
 	EXPECT_OK(chmod(name, 0755));
 }
 
 TEST(exec, script_with_argument)
 {
 	const char *dir = h_tmpdir();
-	write_script("s", "#!/bin/child-helper argv\nignored\n");
+	write_script("s", "#!@H argv\nignored\n");
 	char path[128];
 	snprintf(path, sizeof path, "%s/s", dir);
 	char *argv[] = {"zeroth", "one", "two", NULL};
 	char out[1024], want[1024];
 	EXPECT_EQ(run_exec(path, argv, noenv, NULL, out, sizeof out), 0);
 	snprintf(want, sizeof want,
-		 "argc=5\nargv[0]=/bin/child-helper\nargv[1]=argv\n"
-		 "argv[2]=%s\nargv[3]=one\nargv[4]=two\n",
+		 subst("argc=5\nargv[0]=@H\nargv[1]=argv\n"
+		       "argv[2]=%s\nargv[3]=one\nargv[4]=two\n"),
 		 path);
 	EXPECT_STREQ(out, want);
 	/* A relative path is passed on as given. */
 	EXPECT_EQ(run_exec("./s", argv, noenv, NULL, out, sizeof out), 0);
-	EXPECT_STREQ(out, "argc=5\nargv[0]=/bin/child-helper\nargv[1]=argv\n"
-			  "argv[2]=./s\nargv[3]=one\nargv[4]=two\n");
+	EXPECT_STREQ(out, subst("argc=5\nargv[0]=@H\nargv[1]=argv\n"
+				"argv[2]=./s\nargv[3]=one\nargv[4]=two\n"));
 }
 
 TEST(exec, script_argument_is_rest_of_line)
 {
 	h_tmpdir();
 	/* Spaces after "#!", spaces inside the argument, trailing blanks. */
-	write_script("s", "#!  /bin/child-helper  argv  x  y \t \n");
+	write_script("s", "#!  @H  argv  x  y \t \n");
 	char *argv[] = {"zeroth", NULL};
 	char out[1024];
 	EXPECT_EQ(run_exec("s", argv, noenv, NULL, out, sizeof out), 0);
-	EXPECT_STREQ(out, "argc=3\nargv[0]=/bin/child-helper\n"
-			  "argv[1]=argv  x  y\nargv[2]=s\n");
+	EXPECT_STREQ(out, subst("argc=3\nargv[0]=@H\n"
+				"argv[1]=argv  x  y\nargv[2]=s\n"));
 }
 
 TEST(exec, script_empty_argv)
 {
 	h_tmpdir();
-	write_script("s", "#!/bin/child-helper argv\n");
+	write_script("s", "#!@H argv\n");
 	char *argv[] = {NULL};
 	char out[1024];
 	EXPECT_EQ(run_exec("s", argv, noenv, NULL, out, sizeof out), 0);
-	EXPECT_STREQ(out, "argc=3\nargv[0]=/bin/child-helper\n"
-			  "argv[1]=argv\nargv[2]=s\n");
+	EXPECT_STREQ(out, subst("argc=3\nargv[0]=@H\n"
+				"argv[1]=argv\nargv[2]=s\n"));
 }
 
 TEST(exec, nested_scripts)
 {
 	const char *dir = h_tmpdir();
 	char text[256];
-	write_script("inner", "#!/bin/child-helper argv\n");
+	write_script("inner", "#!@H argv\n");
 	snprintf(text, sizeof text, "#!%s/inner a1\n", dir);
 	write_script("outer", text);
 	char *argv[] = {"zeroth", "x", NULL};
 	char out[1024], want[1024];
 	EXPECT_EQ(run_exec("outer", argv, noenv, NULL, out, sizeof out), 0);
 	snprintf(want, sizeof want,
-		 "argc=6\nargv[0]=/bin/child-helper\nargv[1]=argv\n"
-		 "argv[2]=%s/inner\nargv[3]=a1\nargv[4]=outer\nargv[5]=x\n",
+		 subst("argc=6\nargv[0]=@H\nargv[1]=argv\n"
+		       "argv[2]=%s/inner\nargv[3]=a1\nargv[4]=outer\n"
+		       "argv[5]=x\n"),
 		 dir);
 	EXPECT_STREQ(out, want);
 }
@@ -392,7 +414,7 @@ TEST(exec, execveat_relative_to_dirfd)
 TEST(exec, execveat_cloexec_script_enoent)
 {
 	h_tmpdir();
-	write_script("s", "#!/bin/child-helper exit 3\n");
+	write_script("s", "#!@H exit 3\n");
 	int fd = EXPECT_OK(open("s", O_RDONLY | O_CLOEXEC));
 	int fd2 = EXPECT_OK(open("s", O_RDONLY));
 	char *argv[] = {"x", NULL};
