@@ -246,6 +246,7 @@ int h_console_fd(void)
 #define MAX_TRACKED 512
 static pid_t tracked[MAX_TRACKED];
 static int ntracked;
+static int made_processes; /* this test created processes or threads */
 static const char *waiting_for; /* for the watchdog's message */
 static pid_t waiting_pid;
 
@@ -267,6 +268,7 @@ static void ensure_report_pipe(void)
 
 void h_track(pid_t pid)
 {
+	made_processes = 1;
 	ensure_report_pipe();
 	if (pid > 0 && ntracked < MAX_TRACKED)
 		tracked[ntracked++] = pid;
@@ -274,6 +276,7 @@ void h_track(pid_t pid)
 
 pid_t h_fork(void)
 {
+	made_processes = 1;
 	ensure_report_pipe();
 	pid_t pid = fork();
 	if (pid < 0)
@@ -489,6 +492,7 @@ long h_clone3_raw(void *args, size_t size);
 
 long h_clone3_fn(void *clone_args, size_t size, int (*fn)(void *), void *arg)
 {
+	made_processes = 1;
 	/* struct clone_args: stack at offset 40, stack_size at 48. */
 	uint64_t *a = clone_args;
 	uint64_t top = (a[5] + a[6]) & ~15ULL;
@@ -506,6 +510,7 @@ static int nstacks;
 
 void *h_stack(void)
 {
+	made_processes = 1; /* for h_clone_raw */
 	if (nstacks == MAX_STACKS)
 		FAIL("h_stack: too many stacks in one test");
 	void *p = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
@@ -667,7 +672,7 @@ void h_after_test(void)
 			kill(tracked[i], SIGKILL);
 	}
 	/* As init, everything else is ours too (kill(-1) spares init). */
-	if (h_is_init())
+	if (made_processes && h_is_init())
 		kill(-1, SIGKILL);
 	for (int i = 0; i < ntracked; i++) {
 		int st;
@@ -680,12 +685,13 @@ void h_after_test(void)
 		pid_t r = waitpid(-1, &st, __WALL | WNOHANG);
 		if (r > 0)
 			continue;
-		if (r < 0 || !h_is_init())
+		if (r < 0 || !h_is_init() || !made_processes)
 			break;
 		struct timespec ms = {0, 1000000};
 		nanosleep(&ms, NULL);
 	}
 	ntracked = 0;
+	made_processes = 0;
 	/* Stacks are not unmapped: a thread a failed test left running
 	 * would fault and take the runner down. */
 	nstacks = 0;
