@@ -97,6 +97,8 @@ pub struct UserTestBinaries {
     pub fault: PathBuf,
     /// A static PIE that checks its own loading (auxv, load bias, relocations).
     pub static_pie: PathBuf,
+    /// The program the exec tests run (`/bin/child-helper` in the image).
+    pub child_helper: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -124,8 +126,14 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         test_runner: out.join("ferrux-tests"),
         fault: out.join("fault"),
         static_pie: out.join("static-pie"),
+        child_helper: out.join("child-helper"),
     };
-    for binary in [&binaries.test_runner, &binaries.fault, &binaries.static_pie] {
+    for binary in [
+        &binaries.test_runner,
+        &binaries.fault,
+        &binaries.static_pie,
+        &binaries.child_helper,
+    ] {
         if !binary.is_file() {
             bail!(
                 "`{}` succeeded but did not produce {}",

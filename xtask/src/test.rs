@@ -42,6 +42,7 @@ const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
 const FAULT_PATH: &str = "/bin/fault";
 const STATIC_PIE_PATH: &str = "/bin/static-pie";
+const CHILD_HELPER_PATH: &str = "/bin/child-helper";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -276,6 +277,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         ExtraFile {
             image_path: STATIC_PIE_PATH.to_string(),
             host_path: binaries.static_pie.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: CHILD_HELPER_PATH.to_string(),
+            host_path: binaries.child_helper.clone(),
             mode: 0o755,
         },
     ];
