@@ -30,9 +30,10 @@ Commands:
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
 
-  test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS]
+  test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
         Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
-        (the oracle). --timeout bounds each test-suite boot (default 300).
+        (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
+        just the named suites or SUITE/TEST entries (no host tests, no boot checks).
 
   syscalls [--check]
         Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
@@ -84,6 +85,8 @@ pub struct TestOptions {
     pub runs_linux: bool,
     pub kernel: Option<PathBuf>,
     pub suite_timeout: Duration,
+    /// `--only "SUITE SUITE/TEST …"`: run just these (no host tests, no boot checks).
+    pub only_suites: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -158,6 +161,10 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         Some(text) => parse_seconds(&text)?,
         None => DEFAULT_TEST_TIMEOUT,
     };
+    let only_suites: Vec<String> = flags
+        .value("--only")?
+        .map(|list| list.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
     let is_ferrux_only = flags.switch("--ferrux-only");
     let is_linux_only = flags.switch("--linux-only");
     if is_ferrux_only && is_linux_only {
@@ -168,6 +175,7 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         runs_linux: !is_ferrux_only,
         kernel,
         suite_timeout,
+        only_suites,
     })
 }
 

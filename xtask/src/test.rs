@@ -202,19 +202,27 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
     packages::ensure(Tool::FOR_TEST)?;
     let mut report = Report::default();
 
-    println!("=== host unit tests: cargo test ===");
-    let host_tests = build::run_host_unit_tests();
-    report.add(TestResult::new(
-        Runner::Host,
-        "cargo test",
-        "host/cargo-test",
-        host_tests.err().map(|error| format!("{error:#}")),
-        None,
-    ));
+    // `--only` is for iterating on some suites: no host tests, no boot checks.
+    if options.only_suites.is_empty() {
+        println!("=== host unit tests: cargo test ===");
+        let host_tests = build::run_host_unit_tests();
+        report.add(TestResult::new(
+            Runner::Host,
+            "cargo test",
+            "host/cargo-test",
+            host_tests.err().map(|error| format!("{error:#}")),
+            None,
+        ));
+    }
 
     let images = build_test_images(&mut report)?;
     let kernels = prepare_kernels(options, &mut report);
-    let jobs = plan_boots(&kernels, &images, options.suite_timeout)?;
+    let jobs = plan_boots(
+        &kernels,
+        &images,
+        options.suite_timeout,
+        &options.only_suites,
+    )?;
     run_boots(jobs, &mut report);
 
     report.print();
@@ -336,6 +344,7 @@ fn plan_boots(
     kernels: &[(Runner, PathBuf)],
     images: &[TestImage],
     suite_timeout: Duration,
+    only_suites: &[String],
 ) -> Result<Vec<BootJob>> {
     let mut suites = Vec::new();
     let mut checks = Vec::new();
@@ -344,19 +353,21 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
+    let mut runner_argv: Vec<&str> = vec![TEST_RUNNER_PATH];
+    runner_argv.extend(only_suites.iter().map(String::as_str));
     for (runner, kernel) in kernels {
         for image in images.iter().filter(|image| image.has_test_runner) {
             let name = format!("tests-{}", image.label);
             suites.push(BootJob {
                 runner: *runner,
                 group: format!("ferrux-tests ({})", image.label),
-                config: boot_config(kernel, image, "", &[TEST_RUNNER_PATH])?,
+                config: boot_config(kernel, image, "", &runner_argv)?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: suite_timeout,
                 purpose: BootPurpose::Suite,
             });
         }
-        for check in BOOT_CHECKS {
+        for check in BOOT_CHECKS.iter().filter(|_| only_suites.is_empty()) {
             if check.needs_user_binaries && !check_image.has_user_binaries {
                 continue;
             }
