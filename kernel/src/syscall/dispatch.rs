@@ -83,6 +83,17 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
     }
     context.user.regs_mut().rax = match result {
         Ok(value) => value as u64,
-        Err(error) => error.as_syscall_return() as u64,
+        Err(error) => restart_errno_to_user(error).as_syscall_return() as u64,
     };
+}
+
+/// Kernel-internal restart codes (`ERESTARTSYS`, `ERESTARTNOINTR`, `ERESTARTNOHAND`,
+/// `ERESTART_RESTARTBLOCK`) must never reach user space. Until signal delivery decides between
+/// restarting the call and `EINTR` (Linux's `handle_signal`/`arch_do_signal_or_restart`), they
+/// all become `EINTR`.
+fn restart_errno_to_user(error: Errno) -> Errno {
+    match error.0 {
+        512..=516 => Errno::EINTR,
+        _ => error,
+    }
 }

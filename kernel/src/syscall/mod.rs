@@ -5,14 +5,18 @@ pub mod args;
 pub mod dispatch;
 pub mod table;
 
+mod eventfd;
+mod eventpoll;
 mod exec;
 mod fcntl;
 mod ioctl;
 mod mmap;
 mod namei;
 mod open;
+mod pipe;
 mod read_write;
 mod readdir;
+mod select;
 mod signal;
 mod stat;
 mod sys;

@@ -98,8 +98,8 @@ pub fn read(
     if count == 0 {
         return Ok(0);
     }
-    read_into_user(buf.address, count, |chunk, _, deliver| {
-        file.read_and_deliver(chunk, deliver)
+    read_into_user(buf.address, count, |chunk, done, deliver| {
+        file.read_and_deliver(chunk, done > 0, deliver)
     })
 }
 
@@ -211,8 +211,9 @@ pub fn readv(
             continue;
         }
         let len = vector.iov_len as usize;
-        match read_into_user(vector.iov_base, len, |chunk, _, deliver| {
-            file.read_and_deliver(chunk, deliver)
+        let is_continuation = total > 0;
+        match read_into_user(vector.iov_base, len, |chunk, done, deliver| {
+            file.read_and_deliver(chunk, is_continuation || done > 0, deliver)
         }) {
             Ok(got) => {
                 total += got;
