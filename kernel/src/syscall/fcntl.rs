@@ -1,5 +1,5 @@
 //! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`), with the pipe commands
-//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EINVAL` on other files).
+//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
@@ -129,7 +129,7 @@ pub fn fcntl(
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {
             drop(files);
-            let pipe = file.ops.as_pipe().ok_or(Errno::EINVAL)?;
+            let pipe = file.ops.as_pipe().ok_or(Errno::EBADF)?;
             if command == F_GETPIPE_SZ {
                 return Ok(pipe.size());
             }
