@@ -27,7 +27,8 @@ pub const ANON_INODE_INO: u64 = 1;
 static ANON_CLOCK: AtomicU64 = AtomicU64::new(0);
 
 /// Attributes of an anonymous-inode file (eventfd, epoll, …): Linux shows mode 0600 with no
-/// type bits; the VFS here has no typeless files, so they read as regular files.
+/// type bits; the VFS has no typeless files, so the type says regular and `fstat` drops it
+/// ([`FileOps::is_anon_inode`]).
 pub fn anon_inode_metadata() -> Metadata {
     let boot = ANON_CLOCK.load(Ordering::Relaxed);
     let time = Timespec {
@@ -166,10 +167,17 @@ impl FileOps for EventFd {
         Some(mask)
     }
 
-    /// Linux's anonymous files have no FMODE_PREAD: pread/pwrite are `ESPIPE`. (Its
-    /// `noop_llseek` would let lseek succeed; here lseek is `ESPIPE` too.)
+    /// Anonymous files have no FMODE_PREAD (pread/pwrite are `ESPIPE`) and use `noop_llseek`.
     fn is_seekable(&self) -> bool {
         false
+    }
+
+    fn seek_policy(&self) -> super::file::SeekPolicy {
+        super::file::SeekPolicy::NoMove
+    }
+
+    fn is_anon_inode(&self) -> bool {
+        true
     }
 
     fn metadata(&self) -> Metadata {

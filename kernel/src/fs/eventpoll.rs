@@ -337,8 +337,17 @@ impl FileOps for EventPoll {
         Some(self)
     }
 
+    /// Anonymous files have no FMODE_PREAD (pread/pwrite are `ESPIPE`) and use `noop_llseek`.
     fn is_seekable(&self) -> bool {
         false
+    }
+
+    fn seek_policy(&self) -> super::file::SeekPolicy {
+        super::file::SeekPolicy::NoMove
+    }
+
+    fn is_anon_inode(&self) -> bool {
+        true
     }
 
     fn metadata(&self) -> Metadata {

@@ -84,6 +84,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// Whether this is an anonymous-inode file (eventfd, epoll): `fstat` shows its mode without
+    /// file-type bits, as Linux's `anon_inodefs` inode has none.
+    fn is_anon_inode(&self) -> bool {
+        false
+    }
+
     /// The pipe behind this file, if it is one (Linux's `get_pipe_info`).
     fn as_pipe(&self) -> Option<&super::pipe::PipeEnd> {
         None
@@ -321,8 +327,12 @@ impl OpenFile {
         self.ops.write(offset, data, self.is_nonblocking())
     }
 
-    /// `lseek(2)`.
+    /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,
+    /// epoll: their reads never move it, so it stays 0).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        if self.ops.seek_policy() == SeekPolicy::NoMove {
+            return Ok(*self.position.lock());
+        }
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }

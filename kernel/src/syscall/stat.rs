@@ -33,13 +33,29 @@ fn to_stat(metadata: &Metadata) -> Stat {
     stat
 }
 
-/// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`.
+/// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`,
+/// and the `st_mode` to report (anonymous-inode files have no type bits).
 fn metadata_at(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
     flags: u32,
-) -> Result<Metadata, Errno> {
+) -> Result<(Metadata, u32), Errno> {
+    let (metadata, is_anon) = metadata_and_kind_at(context, dirfd, path, flags)?;
+    let mode = if is_anon {
+        metadata.st_mode() & 0o7777
+    } else {
+        metadata.st_mode()
+    };
+    Ok((metadata, mode))
+}
+
+fn metadata_and_kind_at(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+) -> Result<(Metadata, bool), Errno> {
     let path = path.read_path()?;
     let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
         Lookup::NOFOLLOW
@@ -47,24 +63,20 @@ fn metadata_at(
         Lookup::FOLLOW
     };
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        return Ok(context
-            .thread
-            .process
-            .files
-            .get()
-            .lock()
-            .get(dirfd.0)?
-            .ops
-            .metadata());
+        let file = context.thread.process.files.get().lock().get(dirfd.0)?;
+        return Ok((file.ops.metadata(), file.ops.is_anon_inode()));
     }
-    Ok(fs::lookup_or_fd(
-        context.thread,
-        dirfd,
-        &path,
-        how,
-        flags & AT_EMPTY_PATH != 0,
-    )?
-    .metadata())
+    Ok((
+        fs::lookup_or_fd(
+            context.thread,
+            dirfd,
+            &path,
+            how,
+            flags & AT_EMPTY_PATH != 0,
+        )?
+        .metadata(),
+        false,
+    ))
 }
 
 fn stat_path(
@@ -77,8 +89,10 @@ fn stat_path(
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let metadata = metadata_at(context, dirfd, path, flags)?;
-    buf.write(&to_stat(&metadata))?;
+    let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
+    let mut stat = to_stat(&metadata);
+    stat.st_mode = mode;
+    buf.write(&stat)?;
     Ok(0)
 }
 
@@ -105,16 +119,12 @@ pub fn newfstatat(
 }
 
 pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
-    let metadata = context
-        .thread
-        .process
-        .files
-        .get()
-        .lock()
-        .get(fd.0)?
-        .ops
-        .metadata();
-    buf.write(&to_stat(&metadata))?;
+    let file = context.thread.process.files.get().lock().get(fd.0)?;
+    let mut stat = to_stat(&file.ops.metadata());
+    if file.ops.is_anon_inode() {
+        stat.st_mode &= 0o7777;
+    }
+    buf.write(&stat)?;
     Ok(0)
 }
 
@@ -143,7 +153,7 @@ pub fn statx(
     {
         return Err(Errno::EINVAL);
     }
-    let metadata = metadata_at(context, dirfd, path, flags)?;
+    let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
     let mut value = Statx::default();
     value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
     value.stx_mnt_id = 1;
@@ -151,7 +161,7 @@ pub fn statx(
     value.stx_nlink = metadata.nlink;
     value.stx_uid = metadata.uid;
     value.stx_gid = metadata.gid;
-    value.stx_mode = metadata.st_mode() as u16;
+    value.stx_mode = mode as u16;
     value.stx_ino = metadata.ino;
     value.stx_size = metadata.size;
     value.stx_blocks = metadata.blocks;

@@ -148,6 +148,8 @@ syscall_table! {
     291 epoll_create1 => eventpoll::epoll_create1(flags: u32);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
     293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: u32);
+    295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
+    296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
     318 getrandom => sys::getrandom(buf: UserPtr<u8>, len: usize, flags: u32);
