@@ -38,5 +38,5 @@ pub mod cpu {
     pub use crate::arch::x86_64::cpu::{
         CpuFeatures, disable_interrupts, halt_forever, rdrand, rdtsc, wait_for_interrupt,
     };
-    pub use crate::arch::x86_64::fpu::xsave_size;
+    pub use crate::arch::x86_64::fpu::{xsave_features, xsave_size};
 }

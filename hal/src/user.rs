@@ -94,6 +94,23 @@ impl UserContext {
         self.forget_fpu_ownership();
     }
 
+    /// The saved FPU image (XSAVE format, `xsave_size()` bytes; FXSAVE's 512 without XSAVE), as
+    /// a signal frame stores it.
+    pub fn fpu_image(&self) -> &[u8] {
+        &self.fpu.0[..fpu::xsave_size().min(self.fpu.0.len())]
+    }
+
+    /// Replaces the FPU state with `image` (from a signal frame), or `EFAULT`-style refusal
+    /// (`Err(EINVAL)`) if the CPU would fault loading it.
+    pub fn load_fpu_image(&mut self, image: &[u8]) -> Result<(), Errno> {
+        if image.len() > self.fpu.0.len() || !fpu::is_loadable_image(image) {
+            return Err(Errno::EINVAL);
+        }
+        self.fpu.0[..image.len()].copy_from_slice(image);
+        self.forget_fpu_ownership();
+        Ok(())
+    }
+
     fn is_fpu_owner(&self) -> bool {
         // SAFETY: the per-CPU area is only touched by this CPU with interrupts off.
         unsafe { (*this_cpu()).fpu_owner == self as *const UserContext as u64 }
@@ -106,8 +123,17 @@ impl UserContext {
         }
     }
 
-    /// Runs the thread in user mode until the next kernel entry.
+    /// Runs the thread in user mode until the next kernel entry. An instruction pointer outside
+    /// user space (set by sigreturn, say) is not entered: it comes back as a general-protection
+    /// fault, which is what the user would get from the CPU.
     pub fn run(&mut self) -> ReturnReason {
+        if self.regs.rip >= USER_END {
+            return ReturnReason::Exception(CpuException {
+                vector: 13,
+                error_code: 0,
+                fault_address: 0,
+            });
+        }
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS_MASK) | RFLAGS_IF | RFLAGS_RESERVED;
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off; the MSR write

@@ -7,18 +7,21 @@ use crate::cmdline::CommandLine;
 use crate::fs::{self, FsContext};
 use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
-use crate::process::{self, Process, Shared, Thread, run::run_thread};
-use crate::sched::{self, SchedInfo};
+use crate::process::{
+    self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
+};
+use crate::sched;
+use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
 use crate::{mm::AddressSpace, panic_policy};
 use abi::Errno;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
-use hal::task::ExecutionContext;
 use hal::user::UserContext;
+use sigrules::PendingQueue;
 use spin::{Mutex, Once};
 
 /// The command line, kept for the init thread (which starts on its own stack).
@@ -43,34 +46,45 @@ fn open_console(files: &mut FdTable) {
 }
 
 fn create_init_process() -> Result<Arc<Thread>, Errno> {
-    let pid = process::allocate_pid();
+    let pid = table::allocate_pid()?;
     let mut files = FdTable::new();
     open_console(&mut files);
     let max_threads = (hal::mm::frame::stats().0 as u64 / 8).clamp(20, 1 << 22);
     let process = Arc::new(Process {
         pid,
-        parent_pid: 0,
+        parent: Mutex::new(Weak::new()),
+        children: Mutex::new(Vec::new()),
+        threads: Mutex::new(Vec::new()),
         mm: Shared::new(AddressSpace::try_new()?),
         files: Shared::new(files),
         fs: Shared::new(FsContext::clone(&fs::initial_context())),
         credentials: Mutex::new(Credentials::root()),
         signals: Shared::new(SignalState::default()),
+        shared_pending: Mutex::new(PendingQueue::new()),
         limits: Mutex::new(ResourceLimits::for_init(max_threads)),
         name: Mutex::new(*b"swapper\0\0\0\0\0\0\0\0\0"),
         pgid: AtomicU64::new(0),
         sid: AtomicU64::new(0),
+        exit_signal: 0,
+        lifecycle: Mutex::new(Lifecycle::default()),
+        child_events: WaitQueue::new(),
+        vfork_done: Mutex::new(None),
+        flags: Mutex::new(ProcessFlags {
+            dumpable: 1,
+            ..ProcessFlags::default()
+        }),
+        usage: Mutex::new(Usage::default()),
     });
-    let thread = Arc::new(Thread {
-        tid: pid,
-        process,
-        clear_child_tid: AtomicU64::new(0),
-        robust_list: AtomicU64::new(0),
-        signal_mask: AtomicU64::new(0),
-        sched: Mutex::new(SchedInfo::new(0)),
-        context: ExecutionContext::try_new(init_thread_main, 0)?,
-        start: Mutex::new(Some(UserContext::try_new()?)),
-        user_ns: AtomicU64::new(0),
-    });
+    let thread = Thread::try_new_with_entry(
+        pid,
+        process.clone(),
+        UserContext::try_new()?,
+        0,
+        0,
+        init_thread_main,
+    )?;
+    process.threads.lock().push(thread.clone());
+    table::insert_process(&process, &thread);
     Ok(thread)
 }
 
@@ -135,7 +149,8 @@ fn run_init() {
         match try_run(&thread, &mut user, path, command_line) {
             Ok(()) => {
                 log::info!("Run {path} as init process");
-                return run_thread(thread, user);
+                run_thread(&thread, user);
+                return;
             }
             Err(Errno::ENOENT) if index == 0 && command_line.rdinit.is_none() => {}
             Err(error) => log::error!("Failed to execute {path} (error -{})", error.0),

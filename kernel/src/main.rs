@@ -11,6 +11,7 @@ extern crate alloc;
 
 mod cmdline;
 mod fs;
+mod futex;
 mod init;
 mod mm;
 mod panic_policy;

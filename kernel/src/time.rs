@@ -4,6 +4,9 @@
 //! wall-clock time at boot (settimeofday comes later). Sleeping is the scheduler's business
 //! (`sched::wait`); the idle loop halts here.
 
+/// Nanoseconds per clock tick as user space counts them (`USER_HZ` = 100, `AT_CLKTCK`).
+pub const NSEC_PER_CLOCK_TICK: u64 = 10_000_000;
+
 /// Nanoseconds since the Unix epoch.
 pub fn realtime_ns() -> u64 {
     hal::time::realtime_at_boot_ns() + hal::time::monotonic_ns()

@@ -172,6 +172,8 @@ impl Errno {
     /// Linux's "restart the syscall if the handler has SA_RESTART" code (kernel-internal, never
     /// seen by user space).
     pub const ERESTARTSYS: Errno = Errno(512);
+    /// Always restart, handler or not (kernel-internal).
+    pub const ERESTARTNOINTR: Errno = Errno(513);
     /// Restart unless a handler ran (kernel-internal).
     pub const ERESTARTNOHAND: Errno = Errno(514);
     /// Restart through `restart_syscall` (kernel-internal).

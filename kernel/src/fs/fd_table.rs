@@ -22,6 +22,16 @@ impl FdTable {
         FdTable::default()
     }
 
+    /// A copy for a child that does not share the table (fork), or `ENOMEM`.
+    pub fn try_clone(&self) -> Result<FdTable, Errno> {
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(self.slots.len())
+            .map_err(|_| Errno::ENOMEM)?;
+        slots.extend(self.slots.iter().cloned());
+        Ok(FdTable { slots })
+    }
+
     /// The file at `fd`, or `EBADF`.
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
         let index = usize::try_from(fd).map_err(|_| Errno::EBADF)?;

@@ -22,8 +22,7 @@
 //! `EPERM` above `/proc/sys/fs/pipe-max-size` (1 MiB) without `CAP_SYS_RESOURCE` (root here).
 //!
 //! Not done yet: FIFOs (named pipes), the per-user pipe page accounting
-//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE, and SIGPIPE
-//! delivery (marked at [`raise_sigpipe`], waiting for signal delivery).
+//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
 
 use super::file::{FileOps, O_NONBLOCK};
 use super::poll::{
@@ -118,9 +117,22 @@ fn now() -> Timespec {
     }
 }
 
-/// Sends SIGPIPE to the writer. Signal delivery lands with the signal work; until then a
-/// writer only sees `EPIPE`.
-fn raise_sigpipe() {}
+/// Sends SIGPIPE to the writing thread (`send_sig(SIGPIPE, current, 0)`: `SI_USER` from
+/// itself).
+fn raise_sigpipe() {
+    if let Some(thread) = crate::process::try_current() {
+        let uid = thread.process.credentials.lock().uid;
+        let info = abi::signal::SigInfo::from_sender(
+            SIGPIPE,
+            abi::signal::SI_USER,
+            thread.process.pid,
+            uid,
+        );
+        crate::signal::send_to_thread(&thread, info);
+    }
+}
+
+const SIGPIPE: i32 = 13;
 
 /// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
 /// or writer.

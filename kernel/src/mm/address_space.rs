@@ -196,6 +196,7 @@ impl AddressSpace {
     pub fn handle_fault(&mut self, vaddr: u64, access: Access) -> Result<(), FaultError> {
         let vma = self.find_vma(vaddr).ok_or(FaultError::NotMapped)?;
         let protection = vma.protection;
+        let is_shared = vma.is_shared;
         if !protection.is_accessible()
             || (access.is_write && !protection.is_writable)
             || (access.is_execute && !protection.is_executable)
@@ -207,6 +208,9 @@ impl AddressSpace {
         if let Some((frame, current)) = self.page_table.query(page) {
             if !current.is_accessible {
                 // Made accessible again by mprotect after PROT_NONE.
+                self.page_table.protect(page, flags);
+            } else if access.is_write && !current.is_writable && is_shared {
+                // A shared page made writable again by mprotect: no copy, ever.
                 self.page_table.protect(page, flags);
             } else if access.is_write && !current.is_writable {
                 // Copy-on-write: the page is shared (our `frame` reference plus the PTE's make
@@ -233,6 +237,46 @@ impl AddressSpace {
                 .map_err(|_| FaultError::OutOfMemory)?,
         );
         Ok(())
+    }
+
+    /// A copy of this address space for a forked child (Linux's `dup_mmap`): the same VMAs;
+    /// shared mappings map the same frames; private pages are shared read-only by both, and the
+    /// first write by either side copies the page (copy-on-write in `handle_fault`).
+    pub fn try_fork(&mut self) -> Result<AddressSpace, Errno> {
+        let mut child = AddressSpace::try_new()?;
+        child.vmas = self.vmas.clone();
+        child.brk_start = self.brk_start;
+        child.brk = self.brk;
+        child.mmap_base = self.mmap_base;
+        let mut pages: Vec<(u64, Frame, PageFlags, bool)> = Vec::new();
+        for vma in self.vmas.values() {
+            let is_shared = vma.is_shared;
+            self.page_table
+                .for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
+                    pages.push((vaddr, frame.clone(), flags, is_shared));
+                });
+        }
+        for (vaddr, frame, flags, is_shared) in pages {
+            let flags = if is_shared || !flags.is_writable {
+                flags
+            } else {
+                let read_only = PageFlags {
+                    is_writable: false,
+                    ..flags
+                };
+                self.page_table.protect(vaddr, read_only);
+                read_only
+            };
+            drop(child.page_table.map(vaddr, frame, flags)?);
+        }
+        Ok(child)
+    }
+
+    /// The physical address backing user address `vaddr`, if its page is present.
+    pub fn physical_address(&self, vaddr: u64) -> Option<u64> {
+        let page = page_align_down(vaddr);
+        let (frame, _) = self.page_table.query(page)?;
+        Some(frame.paddr() + (vaddr - page))
     }
 
     /// Writes `data` at user address `vaddr` through the page tables (faulting pages in), without
@@ -332,6 +376,10 @@ impl AddressSpace {
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
         Backing::Anonymous => Frame::try_new_zeroed(),
+        Backing::SharedAnonymous {
+            pages,
+            offset_pages,
+        } => pages.page(offset_pages + (page - vma.start) / PAGE_SIZE),
         Backing::File {
             inode,
             offset,

@@ -28,3 +28,17 @@ pub fn may_commit(len: u64) -> bool {
 pub fn page_align_down(value: u64) -> u64 {
     value & !(PAGE_SIZE - 1)
 }
+
+/// The placeholder address space of exited processes (never activated): a zombie keeps no
+/// memory. Created on first use.
+pub fn exited_address_space() -> alloc::sync::Arc<spin::Mutex<AddressSpace>> {
+    static EXITED: spin::Once<alloc::sync::Arc<spin::Mutex<AddressSpace>>> = spin::Once::new();
+    EXITED
+        .call_once(|| {
+            let space = AddressSpace::try_new().unwrap_or_else(|error| {
+                panic!("no memory for the exited address space: {error:?}")
+            });
+            alloc::sync::Arc::new(spin::Mutex::new(space))
+        })
+        .clone()
+}

@@ -1,8 +1,33 @@
 //! Virtual memory areas: a contiguous range of user addresses with one protection and one
 //! backing (anonymous zero-fill, or a file read on fault), as Linux's `vm_area_struct`.
 
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use hal::mm::frame::Frame;
+use spin::Mutex;
 use vfs::Inode;
+
+/// The pages of a shared anonymous mapping (`MAP_SHARED | MAP_ANONYMOUS`, Linux's shmem
+/// object): every process that maps it — through fork — sees the same frames, including pages
+/// first touched after the fork.
+#[derive(Default)]
+pub struct SharedPages {
+    /// Page index within the object → frame.
+    pages: Mutex<BTreeMap<u64, Frame>>,
+}
+
+impl SharedPages {
+    /// The frame of page `index`, zero-filled on first use.
+    pub fn page(&self, index: u64) -> Result<Frame, abi::Errno> {
+        let mut pages = self.pages.lock();
+        if let Some(frame) = pages.get(&index) {
+            return Ok(frame.clone());
+        }
+        let frame = Frame::try_new_zeroed()?;
+        pages.insert(index, frame.clone());
+        Ok(frame)
+    }
+}
 
 /// Access rights of a VMA (`PROT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -33,6 +58,12 @@ impl Protection {
 pub enum Backing {
     /// Zero-filled on first touch.
     Anonymous,
+    /// Shared anonymous memory: page `vaddr` is page `offset_pages + (vaddr - vma.start) / 4096`
+    /// of `pages`.
+    SharedAnonymous {
+        pages: Arc<SharedPages>,
+        offset_pages: u64,
+    },
     /// Private copy of a file: page `vaddr` holds file bytes from `offset + (vaddr - vma.start)`;
     /// bytes at or after `file_end` (a virtual address) read as zero, which is how the tail of
     /// an ELF segment's last file page becomes the start of `.bss`.
@@ -72,8 +103,12 @@ impl Vma {
         let mut part = self.clone();
         part.start = start.max(self.start);
         part.end = end.min(self.end);
-        if let Backing::File { offset, .. } = &mut part.backing {
-            *offset += part.start - self.start;
+        match &mut part.backing {
+            Backing::File { offset, .. } => *offset += part.start - self.start,
+            Backing::SharedAnonymous { offset_pages, .. } => {
+                *offset_pages += (part.start - self.start) / crate::mm::PAGE_SIZE;
+            }
+            Backing::Anonymous => {}
         }
         part
     }

@@ -1,9 +1,22 @@
-//! Process exit. With one process today, the only exit is init's, which Linux answers with a
-//! panic ("Attempted to kill init!") and the `panic=` policy (`kernel/exit.c`, `kernel/panic.c`).
+//! Exit: of a thread (`exit`), of a whole process (`exit_group`, a fatal signal), and what the
+//! parent sees (Linux `kernel/exit.c`, `kernel/signal.c`'s `do_notify_parent`).
+//!
+//! A thread that must exit has `is_exiting` set; its loop notices at the next return towards
+//! user mode and calls [`finish_thread`], which clears `clear_child_tid` (waking a futex
+//! waiter: `pthread_join`), walks the robust futex list, and leaves the process. The last
+//! thread out turns the process into a zombie: its memory and descriptors are released at once,
+//! its children go to the nearest subreaper or init, and the parent gets `exit_signal` and a
+//! wake-up on its `child_events` queue — or, if the parent ignores SIGCHLD or set
+//! SA_NOCLDWAIT, the zombie is reaped right away. When init's last thread exits, the kernel
+//! panics with Linux's message.
 
-use super::Thread;
+use super::{Process, Thread, table};
 use crate::panic_policy;
+use crate::signal;
+use abi::signal::{CLD_EXITED, CLD_KILLED, SigInfo};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,19 +35,192 @@ impl ExitStatus {
             ExitStatus::Signal(signal) => u32::from(signal),
         }
     }
+
+    /// `si_code` and `si_status` of the SIGCHLD / waitid report.
+    pub fn child_code_and_status(self) -> (i32, i32) {
+        match self {
+            ExitStatus::Code(code) => (CLD_EXITED, i32::from(code)),
+            ExitStatus::Signal(signal) => (CLD_KILLED, i32::from(signal)),
+        }
+    }
 }
 
-/// Ends the calling process.
-pub fn exit_process(thread: &Arc<Thread>, status: ExitStatus) -> ! {
-    if thread.process.pid == 1 {
+/// Makes `thread` exit with `code` at its next return towards user mode (`exit`).
+pub fn exit_thread(thread: &Thread, code: u8) {
+    thread.exit_code.store(u32::from(code), Ordering::Relaxed);
+    thread.is_exiting.store(true, Ordering::Relaxed);
+}
+
+/// Makes every thread of `process` exit with `status` (`exit_group`, fatal signals). The first
+/// group exit wins; later ones keep its status.
+pub fn exit_group(process: &Arc<Process>, status: ExitStatus) {
+    {
+        let mut lifecycle = process.lifecycle.lock();
+        if lifecycle.group_exit.is_some() {
+            return;
+        }
+        lifecycle.group_exit = Some(status);
+        lifecycle.stopped_by = None;
+    }
+    let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
+    for thread in &threads {
+        thread.is_exiting.store(true, Ordering::Relaxed);
+        thread.signal_hint.store(true, Ordering::Relaxed);
+        crate::sched::wake_up_for_signal(thread, true);
+    }
+}
+
+/// The last steps of an exiting thread, on its own kernel stack, before it is scheduled away
+/// for good. The caller drops its references afterwards.
+pub fn finish_thread(thread: &Arc<Thread>) {
+    let process = &thread.process;
+    let clear_address = thread.clear_child_tid.load(Ordering::Relaxed);
+    if clear_address != 0 {
+        // As mm_release: only if the address space is still used by someone else would it
+        // matter, but writing is harmless either way; faults are ignored.
+        let _ = hal::usercopy::write_user(clear_address, &0u32);
+        crate::futex::wake_address(process, clear_address, 1);
+    }
+    crate::futex::exit_robust_list(thread);
+    release_vfork_parent(process);
+
+    let total = thread.cpu_time_ns();
+    let user = thread.user_time_ns().min(total);
+    let is_last = {
+        let mut threads = process.threads.lock();
+        threads.retain(|other| !Arc::ptr_eq(other, thread));
+        let mut usage = process.usage.lock();
+        usage.user_ns += user;
+        usage.system_ns += total - user;
+        threads.is_empty()
+    };
+    table::remove_thread(thread.tid);
+    if is_last {
+        finish_process(process, thread);
+    }
+}
+
+/// Wakes a vfork parent waiting for this process to exec or exit.
+pub fn release_vfork_parent(process: &Process) {
+    if let Some(done) = process.vfork_done.lock().take() {
+        done.is_done.store(true, Ordering::Release);
+        done.queue.wake_all();
+    }
+}
+
+fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
+    let status = process
+        .lifecycle
+        .lock()
+        .group_exit
+        .unwrap_or(ExitStatus::Code(
+            last.exit_code.load(Ordering::Relaxed) as u8
+        ));
+    if process.pid == 1 {
         panic_policy::kernel_panic(format_args!(
             "Attempted to kill init! exitcode={:#010x}",
             status.wait_status()
         ));
     }
-    // Other processes exist only once fork does.
-    panic_policy::kernel_panic(format_args!(
-        "process {} exited with no parent to reap it",
-        thread.process.pid
-    ))
+    // Release what a zombie does not need: descriptors (so pipes see EOF) and memory.
+    let files = process.files.replace(Arc::new(spin::Mutex::new(
+        crate::fs::fd_table::FdTable::new(),
+    )));
+    drop(files);
+    drop(process.mm.replace(crate::mm::exited_address_space()));
+    reparent_children(process);
+    process.lifecycle.lock().zombie = Some(status);
+    notify_parent_of_exit(process, status);
+}
+
+/// The process that adopts the children of `dying`: the nearest ancestor that is a child
+/// subreaper and still alive, else init (`find_new_reaper`).
+fn find_reaper(dying: &Arc<Process>) -> Option<Arc<Process>> {
+    let mut ancestor = dying.parent.lock().upgrade();
+    while let Some(candidate) = ancestor {
+        if candidate.pid == 1 {
+            return Some(candidate);
+        }
+        if candidate.flags.lock().is_child_subreaper && !candidate.is_zombie() {
+            return Some(candidate);
+        }
+        ancestor = candidate.parent.lock().upgrade();
+    }
+    table::find_process(1)
+}
+
+fn reparent_children(dying: &Arc<Process>) {
+    let children: Vec<Arc<Process>> = core::mem::take(&mut *dying.children.lock());
+    if children.is_empty() {
+        return;
+    }
+    let Some(reaper) = find_reaper(dying) else {
+        return;
+    };
+    for child in children {
+        *child.parent.lock() = Arc::downgrade(&reaper);
+        let death_signal = child.flags.lock().parent_death_signal;
+        if death_signal != 0 {
+            signal::send_to_process(
+                &child,
+                SigInfo::new(death_signal as i32, abi::signal::SI_USER),
+            );
+        }
+        reaper.children.lock().push(child.clone());
+        if let Some(status) = child.lifecycle.lock().zombie {
+            let _ = status;
+            notify_parent_of_exit(&child, status);
+        }
+    }
+}
+
+/// Tells the parent of `child` that it exited (`do_notify_parent`).
+fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
+    let Some(parent) = child.parent.lock().upgrade() else {
+        return;
+    };
+    let (code, si_status) = status.child_code_and_status();
+    let (user_ns, system_ns) = child.cpu_times_ns();
+    let uid = child.credentials.lock().uid;
+    let info = SigInfo::child(
+        code,
+        child.pid,
+        uid,
+        si_status,
+        user_ns / crate::time::NSEC_PER_CLOCK_TICK,
+        system_ns / crate::time::NSEC_PER_CLOCK_TICK,
+    );
+    let mut auto_reap = false;
+    if child.exit_signal == signal::SIGCHLD as u32 {
+        let action = parent.signals.get().lock().action(signal::SIGCHLD);
+        if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
+            auto_reap = true;
+        }
+    }
+    if child.exit_signal != 0 && !auto_reap {
+        let mut info = info;
+        info.signo = child.exit_signal as i32;
+        signal::send_to_process(&parent, info);
+    }
+    if auto_reap {
+        release_zombie(&parent, child);
+    }
+    parent.child_events.wake_all();
+}
+
+/// Reaps `child` of `parent`: removes it from the parent and the pid table, adding its CPU time
+/// to the parent's children totals.
+pub fn release_zombie(parent: &Arc<Process>, child: &Arc<Process>) {
+    parent
+        .children
+        .lock()
+        .retain(|other| !Arc::ptr_eq(other, child));
+    let (user, system) = child.cpu_times_ns();
+    let child_usage = *child.usage.lock();
+    {
+        let mut usage = parent.usage.lock();
+        usage.children_user_ns += user + child_usage.children_user_ns;
+        usage.children_system_ns += system + child_usage.children_system_ns;
+    }
+    table::remove_process(child.pid);
 }

@@ -9,25 +9,32 @@
 pub mod credentials;
 pub mod exec;
 pub mod exit;
+pub mod fork;
 pub mod rlimit;
 pub mod run;
 pub mod shared;
+pub mod table;
+pub mod wait;
 
 use crate::fs::FsContext;
 use crate::fs::fd_table::FdTable;
 use crate::mm::AddressSpace;
 use crate::sched::SchedInfo;
+use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
 use crate::syscall::args::Fd;
 use abi::Errno;
-use alloc::sync::Arc;
+use abi::signal::StackT;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
+use exit::ExitStatus;
 use hal::task::ExecutionContext;
 use hal::user::UserContext;
 use rlimit::ResourceLimits;
 pub use shared::Shared;
+use sigrules::PendingQueue;
 use spin::Mutex;
 use vfs::FileType;
 use vfs::path::Lookup;
@@ -38,18 +45,86 @@ pub type Pid = u32;
 /// A process (thread group).
 pub struct Process {
     pub pid: Pid,
-    pub parent_pid: Pid,
+    /// The parent (for getppid, SIGCHLD and wait); reparented to init or a subreaper when it
+    /// exits. Weak: parents own their children, not the reverse.
+    pub parent: Mutex<Weak<Process>>,
+    /// Children not yet reaped (zombies included).
+    pub children: Mutex<Vec<Arc<Process>>>,
+    /// Live threads.
+    pub threads: Mutex<Vec<Arc<Thread>>>,
     pub mm: Shared<AddressSpace>,
     pub files: Shared<FdTable>,
     pub fs: Shared<FsContext>,
     pub credentials: Mutex<Credentials>,
+    /// Signal dispositions (`sighand`).
     pub signals: Shared<SignalState>,
+    /// Signals sent to the whole process (`signal->shared_pending`).
+    pub shared_pending: Mutex<PendingQueue>,
     pub limits: Mutex<ResourceLimits>,
     /// `comm`: the executable's base name, at most 15 bytes (`TASK_COMM_LEN` - 1).
     pub name: Mutex<[u8; 16]>,
     /// Process group and session ids.
     pub pgid: AtomicU64,
     pub sid: AtomicU64,
+    /// The signal the parent gets when this process ends (`exit_signal`; 0 for none).
+    pub exit_signal: u32,
+    /// Exit, stop and continue state, and what `wait` has yet to report.
+    pub lifecycle: Mutex<Lifecycle>,
+    /// Woken when a child changes state (Linux's `wait_chldexit`).
+    pub child_events: WaitQueue,
+    /// Set while a vfork parent waits for this child to exec or exit; woken then.
+    pub vfork_done: Mutex<Option<Arc<VforkDone>>>,
+    pub flags: Mutex<ProcessFlags>,
+    /// CPU time of threads that have exited, and of reaped children.
+    pub usage: Mutex<Usage>,
+}
+
+/// Completion a vfork parent sleeps on.
+#[derive(Default)]
+pub struct VforkDone {
+    pub is_done: core::sync::atomic::AtomicBool,
+    pub queue: WaitQueue,
+}
+
+/// Per-process settings changed by prctl and exec.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessFlags {
+    /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
+    pub parent_death_signal: u32,
+    /// PR_SET_CHILD_SUBREAPER.
+    pub is_child_subreaper: bool,
+    /// PR_SET_NO_NEW_PRIVS.
+    pub no_new_privs: bool,
+    /// PR_SET_DUMPABLE (1 by default).
+    pub dumpable: u32,
+    /// Whether the process has called execve since fork (setpgid answers EACCES then).
+    pub has_execed: bool,
+}
+
+/// CPU time totals, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    pub user_ns: u64,
+    pub system_ns: u64,
+    pub children_user_ns: u64,
+    pub children_system_ns: u64,
+    /// Voluntary and involuntary context switches are not counted yet.
+    pub children_max_rss_kib: u64,
+}
+
+/// Where a process is in its life, and what its parent's `wait` has to report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lifecycle {
+    /// Set by exit_group or a fatal signal: every thread must exit with this status.
+    pub group_exit: Option<ExitStatus>,
+    /// Set when the last thread has exited: the process is a zombie until reaped.
+    pub zombie: Option<ExitStatus>,
+    /// The whole group is stopped by this signal.
+    pub stopped_by: Option<u32>,
+    /// A stop (`WUNTRACED`) not yet reported to `wait`: the signal.
+    pub stop_report: Option<u32>,
+    /// A continue (`WCONTINUED`) not yet reported to `wait`.
+    pub continue_report: bool,
 }
 
 /// A thread.
@@ -58,11 +133,33 @@ pub struct Thread {
     pub process: Arc<Process>,
     /// `set_tid_address`: the word cleared and futex-woken when the thread exits.
     pub clear_child_tid: AtomicU64,
-    /// `set_robust_list`: the head of the thread's robust futex list (walked at thread exit
-    /// once threads exist).
+    /// `set_robust_list`: the head of the thread's robust futex list, walked at thread exit.
     pub robust_list: AtomicU64,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
+    /// The mask to restore after a signal handler (or at once if no handler runs) when a
+    /// syscall (sigsuspend, ppoll, pselect) replaced it temporarily (`set_restore_sigmask`).
+    pub saved_mask: Mutex<Option<u64>>,
+    /// Signals sent to this thread.
+    pub pending: Mutex<PendingQueue>,
+    /// Maybe a signal to look at before returning to user mode (`TIF_SIGPENDING`); cleared
+    /// when a check finds nothing deliverable.
+    pub signal_hint: AtomicBool,
+    /// `sigaltstack`.
+    pub alt_stack: Mutex<StackT>,
+    /// The CPU fault behind a forced signal: (trap number, error code, address), for the
+    /// frame's `trapno`, `err` and `cr2`.
+    pub fault: Mutex<Option<(u64, u64, u64)>>,
+    /// The syscall to restart if it was interrupted (its number), set when it returned an
+    /// `ERESTART*` code.
+    pub restart: Mutex<Option<Restart>>,
+    /// The thread is exiting (exit, exit_group, a fatal signal): the loop ends at the next
+    /// return towards user mode.
+    pub is_exiting: AtomicBool,
+    /// Its own exit code (`exit`), used if the process has no group exit status.
+    pub exit_code: AtomicU32,
+    /// CLONE_CHILD_SETTID: written with the tid when the thread first runs.
+    pub set_child_tid: AtomicU64,
     /// Scheduling state (run-queue lock first, then this).
     pub sched: Mutex<SchedInfo>,
     /// The kernel stack this thread runs its kernel side on.
@@ -73,15 +170,111 @@ pub struct Thread {
     pub user_ns: AtomicU64,
 }
 
+/// How to restart an interrupted syscall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restart {
+    /// The syscall number to run again.
+    pub number: u64,
+    /// For `ERESTART_RESTARTBLOCK`: the CLOCK_MONOTONIC deadline `restart_syscall` resumes.
+    pub deadline_ns: u64,
+    /// For `ERESTART_RESTARTBLOCK`: where to store the time left if interrupted again.
+    pub remain_address: u64,
+}
+
 impl Thread {
+    /// A thread of `process` that starts in user mode with `user`, on a new kernel stack.
+    pub fn try_new(
+        tid: Pid,
+        process: Arc<Process>,
+        user: UserContext,
+        signal_mask: u64,
+        nice: i32,
+    ) -> Result<Arc<Thread>, Errno> {
+        Self::try_new_with_entry(tid, process, user, signal_mask, nice, run::thread_main)
+    }
+
+    /// As [`Thread::try_new`], with `entry` as the first kernel code (init's differs).
+    pub fn try_new_with_entry(
+        tid: Pid,
+        process: Arc<Process>,
+        user: UserContext,
+        signal_mask: u64,
+        nice: i32,
+        entry: fn(usize) -> !,
+    ) -> Result<Arc<Thread>, Errno> {
+        Ok(Arc::new(Thread {
+            tid,
+            process,
+            clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
+            signal_mask: AtomicU64::new(signal_mask),
+            saved_mask: Mutex::new(None),
+            pending: Mutex::new(PendingQueue::new()),
+            signal_hint: AtomicBool::new(false),
+            alt_stack: Mutex::new(StackT {
+                ss_flags: abi::signal::SS_DISABLE,
+                ..StackT::default()
+            }),
+            fault: Mutex::new(None),
+            restart: Mutex::new(None),
+            is_exiting: AtomicBool::new(false),
+            exit_code: AtomicU32::new(0),
+            set_child_tid: AtomicU64::new(0),
+            sched: Mutex::new(SchedInfo::new(nice)),
+            context: ExecutionContext::try_new(entry, 0)?,
+            start: Mutex::new(Some(user)),
+            user_ns: AtomicU64::new(0),
+        }))
+    }
+
     pub fn name(&self) -> [u8; 16] {
         *self.process.name.lock()
     }
+
+    /// Total CPU time (user + system), in nanoseconds.
+    pub fn cpu_time_ns(&self) -> u64 {
+        self.sched.lock().entity.sum_exec_ns
+    }
+
+    /// Time in user mode, in nanoseconds.
+    pub fn user_time_ns(&self) -> u64 {
+        self.user_ns.load(Ordering::Relaxed)
+    }
 }
 
-/// CPU time used by `thread` (and, with one thread per process today, by its process).
-pub fn cpu_time_ns(thread: &Thread) -> u64 {
-    thread.sched.lock().entity.sum_exec_ns
+impl Process {
+    /// The parent's pid, or 0 for init.
+    pub fn parent_pid(&self) -> Pid {
+        self.parent.lock().upgrade().map_or(0, |parent| parent.pid)
+    }
+
+    /// The thread-group leader, or any live thread.
+    pub fn main_thread(&self) -> Option<Arc<Thread>> {
+        let threads = self.threads.lock();
+        threads
+            .iter()
+            .find(|thread| thread.tid == self.pid)
+            .or_else(|| threads.first())
+            .cloned()
+    }
+
+    /// CPU time of the whole process: exited threads plus live ones (user, system), in ns.
+    pub fn cpu_times_ns(&self) -> (u64, u64) {
+        let usage = *self.usage.lock();
+        let mut user = usage.user_ns;
+        let mut system = usage.system_ns;
+        for thread in self.threads.lock().iter() {
+            let total = thread.cpu_time_ns();
+            let in_user = thread.user_time_ns().min(total);
+            user += in_user;
+            system += total - in_user;
+        }
+        (user, system)
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        self.lifecycle.lock().zombie.is_some()
+    }
 }
 
 /// Replaces the image of `thread`'s process with the program at `path` (execve).
@@ -107,13 +300,31 @@ pub fn execute(
     };
     let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
 
-    // The point of no return: the old image goes.
+    // The point of no return: the other threads and the old image go.
+    kill_other_threads(thread);
     let new_mm = Arc::new(Mutex::new(loaded.mm));
     new_mm.lock().activate();
     let old = thread.process.mm.replace(new_mm);
     drop(old);
-    thread.process.files.get().lock().close_on_exec();
-    thread.process.signals.get().lock().reset_for_exec();
+    exit::release_vfork_parent(&thread.process);
+    let process = &thread.process;
+    if process.files.is_shared() {
+        let copy = process.files.get().lock().try_clone()?;
+        process.files.replace(Arc::new(Mutex::new(copy)));
+    }
+    process.files.get().lock().close_on_exec();
+    if process.signals.is_shared() {
+        let copy = process.signals.get().lock().clone();
+        process.signals.replace(Arc::new(Mutex::new(copy)));
+    }
+    process.signals.get().lock().reset_for_exec();
+    process.flags.lock().has_execed = true;
+    *thread.alt_stack.lock() = StackT {
+        ss_flags: abi::signal::SS_DISABLE,
+        ..StackT::default()
+    };
+    thread.clear_child_tid.store(0, Ordering::Relaxed);
+    thread.robust_list.store(0, Ordering::Relaxed);
     let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let mut name = [0u8; 16];
     let len = base_name.len().min(15);
@@ -129,11 +340,29 @@ pub fn execute(
     Ok(())
 }
 
-static NEXT_PID: AtomicU64 = AtomicU64::new(1);
-
-/// Allocates a process/thread id.
-pub fn allocate_pid() -> Pid {
-    NEXT_PID.fetch_add(1, Ordering::Relaxed) as Pid
+/// Makes every other thread of the caller's process exit and waits until they are gone
+/// (exec's `de_thread`).
+fn kill_other_threads(thread: &Arc<Thread>) {
+    let process = &thread.process;
+    let others: Vec<Arc<Thread>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, thread))
+        .cloned()
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    for other in &others {
+        other.is_exiting.store(true, Ordering::Relaxed);
+        other.signal_hint.store(true, Ordering::Relaxed);
+        crate::sched::wake_up_for_signal(other, true);
+    }
+    drop(others);
+    while process.threads.lock().len() > 1 && !thread.is_exiting.load(Ordering::Relaxed) {
+        crate::sched::yield_now();
+    }
 }
 
 /// The thread running on this CPU. Panics if called from the idle loop (only syscall and fault

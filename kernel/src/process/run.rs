@@ -1,21 +1,51 @@
-//! The per-thread loop: run user code, then handle why it stopped (syscall, exception,
-//! interrupt). Exceptions that the memory manager cannot resolve terminate the process with the
-//! signal Linux would deliver (`arch/x86/kernel/traps.c`, `arch/x86/mm/fault.c`), printing the
-//! same "segfault at" line Linux's `show_signal_msg` prints.
+//! The per-thread loop: run user code, handle why it stopped (syscall, exception, interrupt),
+//! then do what Linux's `exit_to_user_mode_loop` does before going back: reschedule if asked,
+//! deliver pending signals, and leave the loop when the thread must exit.
+//!
+//! Exceptions the memory manager cannot resolve become the signal Linux would force
+//! (`arch/x86/kernel/traps.c`, `arch/x86/mm/fault.c`), with the same "segfault at" line Linux's
+//! `show_signal_msg` prints when the signal is not caught.
 
 use super::Thread;
-use super::exit::{ExitStatus, exit_process};
+use crate::mm::address_space::FaultError;
 use crate::mm::fault::handle_user_fault;
 use crate::sched;
-use crate::signal::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
+use crate::signal::{self, Delivery};
 use crate::syscall::{SyscallContext, dispatch::dispatch};
+use abi::signal::{
+    BUS_ADRERR, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SigInfo, TRAP_BRKPT,
+};
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use hal::user::{CpuException, ReturnReason, UserContext};
+use sigrules::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 
-/// Runs `thread` until it exits.
-pub fn run_thread(thread: Arc<Thread>, mut user: UserContext) {
+/// The first code of every user thread but init, on its own kernel stack.
+pub fn thread_main(_: usize) -> ! {
+    run_current();
+    sched::exit_current()
+}
+
+fn run_current() {
+    let thread = super::current();
+    let Some(user) = thread.start.lock().take() else {
+        panic!("thread {} started without a user context", thread.tid);
+    };
+    let child_tid_address = thread.set_child_tid.load(Ordering::Relaxed);
+    if child_tid_address != 0 {
+        // CLONE_CHILD_SETTID, written from the child as Linux's schedule_tail; a bad address
+        // is ignored.
+        let _ = hal::usercopy::write_user(child_tid_address, &thread.tid);
+    }
+    run_thread(&thread, user);
+}
+
+/// Runs `thread` until it exits, then finishes it (see `exit::finish_thread`).
+pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
     loop {
+        if !prepare_return_to_user(thread, &mut user) {
+            break;
+        }
         let entered_ns = crate::time::monotonic_ns();
         let reason = user.run();
         thread
@@ -23,64 +53,108 @@ pub fn run_thread(thread: Arc<Thread>, mut user: UserContext) {
             .fetch_add(crate::time::monotonic_ns() - entered_ns, Ordering::Relaxed);
         match reason {
             ReturnReason::Syscall => dispatch(&mut SyscallContext {
-                thread: &thread,
+                thread,
                 user: &mut user,
             }),
-            ReturnReason::Exception(exception) => handle_exception(&thread, &user, exception),
+            ReturnReason::Exception(exception) => handle_exception(thread, &user, exception),
             ReturnReason::Interrupt => {
                 sched::timer::run_expired();
                 sched::tick();
             }
         }
-        // Linux's exit_to_user_mode_loop.
+    }
+    drop(user);
+    super::exit::finish_thread(thread);
+}
+
+/// Reschedules and delivers signals until the thread may go back to user mode; false when it
+/// must exit instead.
+fn prepare_return_to_user(thread: &Arc<Thread>, user: &mut UserContext) -> bool {
+    loop {
+        if thread.is_exiting.load(Ordering::Relaxed) {
+            return false;
+        }
         if sched::need_resched() {
             sched::schedule();
+            continue;
         }
+        if thread.signal_hint.load(Ordering::Relaxed) {
+            match signal::deliver(thread, user) {
+                Delivery::Exit => return false,
+                Delivery::Delivered => continue,
+                Delivery::Nothing => {}
+            }
+        }
+        signal::finish_restart(thread, user);
+        return true;
     }
 }
 
 fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuException) {
-    let signal = match exception.vector {
+    let address = user.regs().rip;
+    let info = match exception.vector {
         14 => match handle_user_fault(exception.fault_address, exception.error_code) {
             Ok(()) => return,
-            Err(_) => {
-                report_segfault(thread, user, &exception);
-                SIGSEGV
+            Err(error) => {
+                let code = if error == FaultError::AccessDenied {
+                    SEGV_ACCERR
+                } else {
+                    SEGV_MAPERR
+                };
+                if error == FaultError::OutOfMemory {
+                    // As the OOM killer: the task dies with SIGKILL.
+                    log::error!("Out of memory: Killed process {}", thread.process.pid);
+                    super::exit::exit_group(
+                        &thread.process,
+                        super::exit::ExitStatus::Signal(sigrules::SIGKILL as u8),
+                    );
+                    return;
+                }
+                if signal::is_default_action(thread, SIGSEGV) {
+                    report_segfault(thread, user, &exception);
+                }
+                SigInfo::fault(SIGSEGV as i32, code, exception.fault_address)
             }
         },
-        0 | 16 | 19 => SIGFPE,
-        1 | 3 => SIGTRAP,
-        6 => SIGILL,
-        12 | 17 => SIGBUS,
+        0 => SigInfo::fault(SIGFPE as i32, FPE_INTDIV, address),
+        16 | 19 => SigInfo::fault(SIGFPE as i32, 0, address),
+        1 => SigInfo::fault(SIGTRAP as i32, TRAP_BRKPT, address),
+        3 => SigInfo::new(SIGTRAP as i32, SI_KERNEL),
+        6 => SigInfo::fault(SIGILL as i32, ILL_ILLOPN, address),
+        17 => SigInfo::fault(SIGBUS as i32, BUS_ADRERR, address),
         _ => {
-            let name = core::str::from_utf8(&thread.name())
-                .unwrap_or("?")
-                .trim_end_matches('\0')
-                .into();
-            let name: alloc::string::String = name;
-            log::info!(
-                "traps: {}[{}] trap {} ip:{:x} sp:{:x} error:{:x}",
-                name,
-                thread.tid,
-                hal::arch::x86_64::trap::exception_name(exception.vector),
-                user.regs().rip,
-                user.regs().rsp,
-                exception.error_code
-            );
-            SIGSEGV
+            if signal::is_default_action(thread, SIGSEGV) {
+                let name = comm(thread);
+                log::info!(
+                    "traps: {}[{}] trap {} ip:{:x} sp:{:x} error:{:x}",
+                    name,
+                    thread.tid,
+                    hal::arch::x86_64::trap::exception_name(exception.vector),
+                    user.regs().rip,
+                    user.regs().rsp,
+                    exception.error_code
+                );
+            }
+            // General protection and other faults: SIGSEGV with SI_KERNEL, as Linux.
+            SigInfo::new(SIGSEGV as i32, SI_KERNEL)
         }
     };
-    exit_process(thread, ExitStatus::Signal(signal as u8));
+    signal::force_signal(thread, info, exception.vector, exception.error_code);
+}
+
+fn comm(thread: &Thread) -> alloc::string::String {
+    let name = thread.name();
+    alloc::string::String::from(
+        core::str::from_utf8(&name)
+            .unwrap_or("?")
+            .trim_end_matches('\0'),
+    )
 }
 
 fn report_segfault(thread: &Arc<Thread>, user: &UserContext, exception: &CpuException) {
-    let name = thread.name();
-    let name = core::str::from_utf8(&name)
-        .unwrap_or("?")
-        .trim_end_matches('\0');
     log::info!(
         "{}[{}]: segfault at {:x} ip {:016x} sp {:016x} error {:x}",
-        name,
+        comm(thread),
         thread.tid,
         exception.fault_address,
         user.regs().rip,

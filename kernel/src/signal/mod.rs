@@ -1,25 +1,37 @@
-//! Signal state: dispositions (`rt_sigaction`) and the numbering rules Linux applies.
+//! Signals: dispositions, sending, delivery and the signal frame (Linux `kernel/signal.c`,
+//! `arch/x86/kernel/signal.c`).
 //!
-//! Delivery (frames, sigreturn, default actions on pending signals) comes with the process
-//! issue; today the state is kept and validated exactly as Linux keeps it, and faults terminate
-//! the process with the signal a real delivery would have used.
-#![allow(
-    dead_code,
-    reason = "signal numbers and helpers used by delivery, which comes with the process issue"
-)]
+//! - [`SignalState`]: the dispositions of a process (`sighand`), shared by `CLONE_SIGHAND`.
+//! - [`send`]: queueing a signal on a process or a thread, the side effects Linux applies at
+//!   send time (SIGCONT and stop signals cancel each other; ignored signals are dropped; a fatal
+//!   signal starts the group exit at once), and waking a thread that can take it.
+//! - [`deliver`]: on the way back to user mode, dequeueing and acting: default actions
+//!   (terminate, stop the group, continue, ignore), or a handler frame (see [`frame`]); and the
+//!   syscall-restart rules (`ERESTARTSYS` restarts only under SA_RESTART, `ERESTARTNOHAND` only
+//!   without a handler, `ERESTART_RESTARTBLOCK` through `restart_syscall`).
+//!
+//! The pending-queue and default-action rules themselves live in the `sigrules` crate, tested
+//! on the host.
 
-/// Number of signals (`_NSIG`).
-pub const NSIG: usize = 64;
-pub const SIGKILL: usize = 9;
-pub const SIGSEGV: usize = 11;
-pub const SIGSTOP: usize = 19;
-pub const SIGBUS: usize = 7;
-pub const SIGFPE: usize = 8;
-pub const SIGILL: usize = 4;
-pub const SIGTRAP: usize = 5;
+pub mod deliver;
+pub mod frame;
+pub mod send;
 
-/// `SIG_DFL`.
-pub const SIG_DFL: u64 = 0;
+use crate::process::Thread;
+use abi::signal::{SIG_DFL, SIG_IGN};
+use core::sync::atomic::Ordering;
+pub use deliver::{Delivery, deliver, finish_restart};
+pub use send::{force_signal, send_to_process, send_to_thread};
+pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
+
+pub const SA_NOCLDSTOP: u64 = 0x1;
+pub const SA_NOCLDWAIT: u64 = 0x2;
+pub const SA_SIGINFO: u64 = 0x4;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
 
 /// One disposition, as the kernel's `struct sigaction` on x86-64.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,53 +45,62 @@ pub struct SigAction {
 /// A process's dispositions.
 #[derive(Clone)]
 pub struct SignalState {
-    actions: [SigAction; NSIG],
+    actions: [SigAction; NSIG as usize],
 }
 
 impl Default for SignalState {
     fn default() -> Self {
         SignalState {
-            actions: [SigAction::default(); NSIG],
+            actions: [SigAction::default(); NSIG as usize],
         }
     }
 }
 
-/// The mask bit of signal `signal` (1-based).
-pub fn bit(signal: usize) -> u64 {
-    1u64 << (signal - 1)
-}
-
-/// Signals that can be neither blocked nor caught.
-pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
-
 impl SignalState {
     /// The disposition of `signal` (1..=64).
-    pub fn action(&self, signal: usize) -> SigAction {
-        self.actions[signal - 1]
+    pub fn action(&self, signal: u32) -> SigAction {
+        self.actions[(signal - 1) as usize]
     }
 
-    pub fn set_action(&mut self, signal: usize, action: SigAction) {
-        self.actions[signal - 1] = action;
+    pub fn set_action(&mut self, signal: u32, action: SigAction) {
+        self.actions[(signal - 1) as usize] = action;
     }
 
     /// At execve, handled signals go back to their default action (ignored ones stay ignored).
     pub fn reset_for_exec(&mut self) {
         for action in &mut self.actions {
-            let is_ignored = action.handler == 1;
+            let is_ignored = action.handler == SIG_IGN;
             *action = SigAction {
-                handler: if is_ignored { 1 } else { SIG_DFL },
+                handler: if is_ignored { SIG_IGN } else { SIG_DFL },
                 ..SigAction::default()
             };
         }
     }
 }
 
-/// Whether `thread` has a signal pending that it does not block (it would interrupt a sleep).
-pub fn has_pending(_thread: &crate::process::Thread) -> bool {
-    false
+/// Whether `thread` has a signal pending that it does not block (it would interrupt a sleep),
+/// or must exit.
+pub fn has_pending(thread: &Thread) -> bool {
+    if thread.is_exiting.load(Ordering::Relaxed) {
+        return true;
+    }
+    let blocked = thread.signal_mask.load(Ordering::Relaxed);
+    thread.pending.lock().set() & !blocked != 0
+        || thread.process.shared_pending.lock().set() & !blocked != 0
 }
 
-/// Whether a fatal signal (SIGKILL, or a group exit) is pending for `thread`.
-pub fn has_fatal_pending(_thread: &crate::process::Thread) -> bool {
-    false
+/// Whether `thread` must exit (SIGKILL, a fatal signal, or a group exit is under way).
+pub fn has_fatal_pending(thread: &Thread) -> bool {
+    thread.is_exiting.load(Ordering::Relaxed)
+        || thread.process.lifecycle.lock().group_exit.is_some()
+}
+
+/// Whether `signal`'s disposition in `thread`'s process is SIG_DFL.
+pub fn is_default_action(thread: &Thread, signal: u32) -> bool {
+    thread.process.signals.get().lock().action(signal).handler == SIG_DFL
+}
+
+/// Marks `thread` as having maybe-deliverable signals (after its mask shrank).
+pub fn recalc_pending(thread: &Thread) {
+    thread.signal_hint.store(true, Ordering::Relaxed);
 }

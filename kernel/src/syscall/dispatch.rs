@@ -41,6 +41,12 @@ fn log_missing_once(number: u64, thread_name: &[u8]) {
     }
 }
 
+/// Kernel-internal codes asking for a restart; signal delivery turns them into a restart or
+/// EINTR before user space sees them.
+fn is_restart_code(error: Errno) -> bool {
+    matches!(error.0, 512..=516)
+}
+
 /// Runs the syscall saved in `context.user` and stores the result in `rax`.
 pub fn dispatch(context: &mut SyscallContext<'_>) {
     let regs = context.user.regs();
@@ -55,7 +61,23 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
                 (entry.trace_args)(&args, &mut line);
                 line.push(')');
             }
+            if number != crate::signal::deliver::NR_RESTART_SYSCALL {
+                *context.thread.restart.lock() = None;
+            }
             let result = (entry.call)(context, &args);
+            if let Err(error) = result
+                && is_restart_code(error)
+            {
+                context
+                    .thread
+                    .restart
+                    .lock()
+                    .get_or_insert(crate::process::Restart {
+                        number,
+                        deadline_ns: 0,
+                        remain_address: 0,
+                    });
+            }
             if is_tracing {
                 match result {
                     Ok(value) if value > 0xffff => {
@@ -83,17 +105,6 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
     }
     context.user.regs_mut().rax = match result {
         Ok(value) => value as u64,
-        Err(error) => restart_errno_to_user(error).as_syscall_return() as u64,
+        Err(error) => error.as_syscall_return() as u64,
     };
-}
-
-/// Kernel-internal restart codes (`ERESTARTSYS`, `ERESTARTNOINTR`, `ERESTARTNOHAND`,
-/// `ERESTART_RESTARTBLOCK`) must never reach user space. Until signal delivery decides between
-/// restarting the call and `EINTR` (Linux's `handle_signal`/`arch_do_signal_or_restart`), they
-/// all become `EINTR`.
-fn restart_errno_to_user(error: Errno) -> Errno {
-    match error.0 {
-        512..=516 => Errno::EINTR,
-        _ => error,
-    }
 }

@@ -201,7 +201,7 @@ pub fn epoll_pwait(
         max_events,
         deadline_from_ms(timeout_ms),
     );
-    drop(guard);
+    guard.finish(result == Err(Errno::EINTR));
     result
 }
 
@@ -230,6 +230,6 @@ pub fn epoll_pwait2(
     };
     let guard = set_user_sigmask(context.thread, sigmask, sigset_size)?;
     let result = do_wait(context, epfd, events, max_events, deadline);
-    drop(guard);
+    guard.finish(result == Err(Errno::EINTR));
     result
 }

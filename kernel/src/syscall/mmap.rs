@@ -72,6 +72,10 @@ pub fn mmap(
         return Err(Errno::ENOMEM);
     }
     let backing = match file {
+        None if is_shared => Backing::SharedAnonymous {
+            pages: alloc::sync::Arc::new(crate::mm::vma::SharedPages::default()),
+            offset_pages: 0,
+        },
         None => Backing::Anonymous,
         Some(file) => {
             if file.is_path_only() {

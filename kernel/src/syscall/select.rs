@@ -16,9 +16,8 @@
 //! `ERESTART_RESTARTBLOCK` with a restart block instead (so that a restarted poll keeps its
 //! original deadline); here a restarted poll starts its timeout afresh.
 //!
-//! Not done: restoring the ppoll/pselect6 mask only after a signal handler ran (Linux's
-//! `set_restore_sigmask`): the mask is put back when the call returns, which is the same until
-//! signal delivery lands.
+//! The ppoll/pselect6 mask stays installed for the handler of the signal that interrupted the
+//! wait and is restored after it (`set_restore_sigmask`, through the thread's `saved_mask`).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
@@ -42,16 +41,35 @@ const POLLEX_SET: u16 = POLLPRI;
 /// `sizeof(sigset_t)` in the kernel ABI.
 const SIGSET_SIZE: usize = 8;
 
-/// The signal mask a call installed for its wait, put back on drop.
+/// The signal mask a call installed for its wait (Linux's `set_user_sigmask` /
+/// `restore_saved_sigmask_unless`).
 pub(super) struct SigmaskGuard<'a> {
     thread: &'a Thread,
     saved: Option<u64>,
 }
 
+impl SigmaskGuard<'_> {
+    /// Ends the temporary mask. If the wait was interrupted (`is_interrupted`), the old mask is
+    /// left in `saved_mask` for signal delivery to restore after the handler ran (so the
+    /// handler runs under the temporary mask, Linux's `set_restore_sigmask`); otherwise it
+    /// comes back now.
+    pub(super) fn finish(mut self, is_interrupted: bool) {
+        if let Some(saved) = self.saved.take() {
+            if is_interrupted {
+                *self.thread.saved_mask.lock() = Some(saved);
+            } else {
+                self.thread.signal_mask.store(saved, Ordering::Release);
+            }
+            crate::signal::recalc_pending(self.thread);
+        }
+    }
+}
+
 impl Drop for SigmaskGuard<'_> {
     fn drop(&mut self) {
-        if let Some(saved) = self.saved {
+        if let Some(saved) = self.saved.take() {
             self.thread.signal_mask.store(saved, Ordering::Release);
+            crate::signal::recalc_pending(self.thread);
         }
     }
 }
@@ -74,6 +92,7 @@ pub(super) fn set_user_sigmask<'a>(
     }
     let new = mask.read()? & !crate::signal::UNBLOCKABLE;
     let saved = thread.signal_mask.swap(new, Ordering::AcqRel);
+    crate::signal::recalc_pending(thread);
     Ok(SigmaskGuard {
         thread,
         saved: Some(saved),
@@ -249,7 +268,7 @@ pub fn ppoll(
     };
     let guard = set_user_sigmask(context.thread, sigmask, sigset_size)?;
     let result = do_poll(context, ufds, nfds, deadline);
-    drop(guard);
+    guard.finish(result == Err(Errno::ERESTARTNOHAND));
     if timeout.is_null() {
         return result;
     }
@@ -424,7 +443,7 @@ pub fn pselect6(
         [readfds.address, writefds.address, exceptfds.address],
         deadline,
     );
-    drop(guard);
+    guard.finish(result == Err(Errno::ERESTARTNOHAND));
     if timeout.is_null() {
         return result;
     }

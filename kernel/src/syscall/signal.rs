@@ -1,10 +1,19 @@
-//! rt_sigaction and rt_sigprocmask (Linux `kernel/signal.c`): dispositions and the blocked mask
-//! are kept and validated as Linux does; delivery comes with the process issue.
+//! Signal syscalls (Linux `kernel/signal.c`, `arch/x86/kernel/signal.c`): dispositions, masks,
+//! sending (kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo), waiting (rt_sigsuspend,
+//! rt_sigtimedwait, pause), rt_sigpending, sigaltstack, rt_sigreturn and restart_syscall.
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::signal::{NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE};
-use abi::{Errno, SigactionRaw};
+use crate::process::{Process, Restart, Thread, table};
+use crate::sched::SleepKind;
+use crate::sched::wait::{WaitError, wait_event};
+use crate::signal::{self, NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE, frame};
+use abi::signal::{
+    MINSIGSTKSZ, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo, StackT,
+};
+use abi::{Errno, SigactionRaw, Timespec};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 /// The flags Linux keeps (`UAPI_SA_FLAGS` on x86-64); unknown bits read back as zero.
@@ -14,6 +23,13 @@ const UAPI_SA_FLAGS: u64 =
 const SIG_BLOCK: i32 = 0;
 const SIG_UNBLOCK: i32 = 1;
 const SIG_SETMASK: i32 = 2;
+
+fn check_signal_number(signal: i32) -> Result<u32, Errno> {
+    if signal < 1 || signal as u32 > NSIG {
+        return Err(Errno::EINVAL);
+    }
+    Ok(signal as u32)
+}
 
 pub fn rt_sigaction(
     context: &mut SyscallContext<'_>,
@@ -25,10 +41,7 @@ pub fn rt_sigaction(
     if size != 8 {
         return Err(Errno::EINVAL);
     }
-    if signal < 1 || signal as usize > NSIG {
-        return Err(Errno::EINVAL);
-    }
-    let signal = signal as usize;
+    let signal = check_signal_number(signal)?;
     let new = if act.is_null() {
         None
     } else {
@@ -42,27 +55,54 @@ pub fn rt_sigaction(
         let mut signals = signals_shared.lock();
         let previous = signals.action(signal);
         if let Some(raw) = new {
-            signals.set_action(
-                signal,
-                SigAction {
-                    handler: raw.sa_handler,
-                    flags: raw.sa_flags & UAPI_SA_FLAGS,
-                    restorer: raw.sa_restorer,
-                    mask: raw.sa_mask & !UNBLOCKABLE,
-                },
-            );
+            let action = SigAction {
+                handler: raw.sa_handler,
+                flags: raw.sa_flags & UAPI_SA_FLAGS,
+                restorer: raw.sa_restorer,
+                mask: raw.sa_mask & !UNBLOCKABLE,
+            };
+            signals.set_action(signal, action);
+            drop(signals);
+            if is_now_ignored(&action, signal) {
+                // POSIX: setting an ignoring disposition discards the pending instances.
+                discard_pending(&context.thread.process, signal::bit(signal));
+            }
         }
         previous
     };
     if !old.is_null() {
-        let mut raw = SigactionRaw::default();
-        raw.sa_handler = previous.handler;
-        raw.sa_flags = previous.flags;
-        raw.sa_restorer = previous.restorer;
-        raw.sa_mask = previous.mask;
-        old.write(&raw)?;
+        old.write(&SigactionRaw {
+            sa_handler: previous.handler,
+            sa_flags: previous.flags,
+            sa_restorer: previous.restorer,
+            sa_mask: previous.mask,
+        })?;
     }
     Ok(0)
+}
+
+fn is_now_ignored(action: &SigAction, signal: u32) -> bool {
+    action.handler == abi::signal::SIG_IGN
+        || (action.handler == abi::signal::SIG_DFL
+            && matches!(
+                sigrules::default_action(signal),
+                sigrules::DefaultAction::Ignore
+            ))
+}
+
+fn discard_pending(process: &Arc<Process>, mask: u64) {
+    process.shared_pending.lock().discard(mask);
+    for thread in process.threads.lock().iter() {
+        thread.pending.lock().discard(mask);
+    }
+}
+
+/// Sets the calling thread's mask (SIGKILL and SIGSTOP silently dropped).
+fn set_mask(thread: &Thread, mask: u64) {
+    thread
+        .signal_mask
+        .store(mask & !UNBLOCKABLE, Ordering::Relaxed);
+    signal::recalc_pending(thread);
 }
 
 pub fn rt_sigprocmask(
@@ -84,13 +124,390 @@ pub fn rt_sigprocmask(
             SIG_SETMASK => requested,
             _ => return Err(Errno::EINVAL),
         };
-        context
-            .thread
-            .signal_mask
-            .store(updated & !UNBLOCKABLE, Ordering::Relaxed);
+        set_mask(context.thread, updated);
     }
     if !old.is_null() {
         old.write(&current)?;
     }
     Ok(0)
+}
+
+pub fn rt_sigpending(
+    context: &mut SyscallContext<'_>,
+    set: UserPtr<u64>,
+    size: usize,
+) -> SyscallResult {
+    if size > 8 {
+        return Err(Errno::EINVAL);
+    }
+    let thread = context.thread;
+    let pending = (thread.pending.lock().set() | thread.process.shared_pending.lock().set())
+        & thread.signal_mask.load(Ordering::Relaxed);
+    hal::usercopy::copy_to_user(set.address, &pending.to_le_bytes()[..size])?;
+    Ok(0)
+}
+
+/// Permission to signal `target` (`kill_ok_by_cred`): root, or a real or effective uid of the
+/// sender matching the target's real or saved uid; SIGCONT within a session is always allowed.
+fn may_signal(sender: &Thread, target: &Process, signal: u32) -> bool {
+    let sender_credentials = sender.process.credentials.lock().clone();
+    if sender_credentials.euid == 0 {
+        return true;
+    }
+    if signal == sigrules::SIGCONT
+        && sender.process.sid.load(Ordering::Relaxed) == target.sid.load(Ordering::Relaxed)
+    {
+        return true;
+    }
+    let target_credentials = target.credentials.lock();
+    [sender_credentials.uid, sender_credentials.euid]
+        .iter()
+        .any(|&uid| uid == target_credentials.uid || uid == target_credentials.suid)
+}
+
+fn sender_info(thread: &Thread, signal: u32, code: i32) -> SigInfo {
+    let uid = thread.process.credentials.lock().uid;
+    SigInfo::from_sender(signal as i32, code, thread.process.pid, uid)
+}
+
+/// Sends to one process after the permission check; signal 0 only checks.
+fn send_checked(
+    thread: &Thread,
+    target: &Arc<Process>,
+    info: SigInfo,
+    signal: u32,
+) -> Result<(), Errno> {
+    if !may_signal(thread, target, signal) {
+        return Err(Errno::EPERM);
+    }
+    if signal != 0 {
+        signal::send_to_process(target, info);
+    }
+    Ok(())
+}
+
+/// Sends to several processes: success if any was signalled, else the last error (or ESRCH
+/// when there were none), as `__kill_pgrp_info` and `kill_something_info`.
+fn send_to_many(
+    thread: &Thread,
+    targets: Vec<Arc<Process>>,
+    info: SigInfo,
+    signal: u32,
+) -> SyscallResult {
+    let mut result = Err(Errno::ESRCH);
+    for target in &targets {
+        match send_checked(thread, target, info, signal) {
+            Ok(()) => result = Ok(0),
+            Err(error) => {
+                if result.is_err() {
+                    result = Err(error);
+                }
+            }
+        }
+    }
+    result
+}
+
+fn kill_with_info(
+    context: &SyscallContext<'_>,
+    pid: i32,
+    signal: u32,
+    info: SigInfo,
+) -> SyscallResult {
+    let thread = context.thread;
+    match pid {
+        pid if pid > 0 => {
+            let target = table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+            send_checked(thread, &target, info, signal)?;
+            Ok(0)
+        }
+        0 => {
+            let pgid = thread.process.pgid.load(Ordering::Relaxed) as u32;
+            send_to_many(thread, table::process_group(pgid), info, signal)
+        }
+        -1 => {
+            // Everyone but init and the caller's own process.
+            let targets: Vec<Arc<Process>> = table::all_processes()
+                .into_iter()
+                .filter(|target| target.pid > 1 && target.pid != thread.process.pid)
+                .collect();
+            send_to_many(thread, targets, info, signal)
+        }
+        pid => {
+            let pgid = pid.checked_neg().ok_or(Errno::ESRCH)? as u32;
+            send_to_many(thread, table::process_group(pgid), info, signal)
+        }
+    }
+}
+
+pub fn kill(context: &mut SyscallContext<'_>, pid: i32, signal: i32) -> SyscallResult {
+    if signal != 0 {
+        check_signal_number(signal)?;
+    }
+    let signal = signal as u32;
+    let info = sender_info(context.thread, signal, SI_USER);
+    kill_with_info(context, pid, signal, info)
+}
+
+/// Sends to thread `tid` (of process `tgid`, when it is positive).
+fn send_to_thread_checked(
+    context: &SyscallContext<'_>,
+    tgid: i32,
+    tid: i32,
+    signal: u32,
+    info: SigInfo,
+) -> SyscallResult {
+    if tid <= 0 || tgid == 0 || tgid < -1 {
+        return Err(Errno::EINVAL);
+    }
+    let target = table::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
+    if tgid > 0 && target.process.pid != tgid as u32 {
+        return Err(Errno::ESRCH);
+    }
+    if !may_signal(context.thread, &target.process, signal) {
+        return Err(Errno::EPERM);
+    }
+    if signal != 0 {
+        signal::send_to_thread(&target, info);
+    }
+    Ok(0)
+}
+
+pub fn tkill(context: &mut SyscallContext<'_>, tid: i32, signal: i32) -> SyscallResult {
+    if signal != 0 {
+        check_signal_number(signal)?;
+    }
+    let info = sender_info(context.thread, signal as u32, SI_TKILL);
+    send_to_thread_checked(context, -1, tid, signal as u32, info)
+}
+
+pub fn tgkill(context: &mut SyscallContext<'_>, tgid: i32, tid: i32, signal: i32) -> SyscallResult {
+    if signal != 0 {
+        check_signal_number(signal)?;
+    }
+    if tgid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let info = sender_info(context.thread, signal as u32, SI_TKILL);
+    send_to_thread_checked(context, tgid, tid, signal as u32, info)
+}
+
+/// A user-supplied siginfo: a process may only claim a negative code (SI_QUEUE…) when
+/// signalling another process, never SI_USER or kernel codes (`EPERM`), as Linux.
+fn user_info(
+    context: &SyscallContext<'_>,
+    target_pid: u32,
+    signal: u32,
+    info: UserPtr<SigInfo>,
+) -> Result<SigInfo, Errno> {
+    let mut value = info.read()?;
+    if (value.code >= 0 || value.code == SI_TKILL) && target_pid != context.thread.process.pid {
+        return Err(Errno::EPERM);
+    }
+    value.signo = signal as i32;
+    Ok(value)
+}
+
+pub fn rt_sigqueueinfo(
+    context: &mut SyscallContext<'_>,
+    pid: i32,
+    signal: i32,
+    info: UserPtr<SigInfo>,
+) -> SyscallResult {
+    if signal != 0 {
+        check_signal_number(signal)?;
+    }
+    let value = user_info(context, pid as u32, signal as u32, info)?;
+    if pid <= 0 {
+        return Err(Errno::ESRCH);
+    }
+    let target = table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+    send_checked(context.thread, &target, value, signal as u32)?;
+    Ok(0)
+}
+
+pub fn rt_tgsigqueueinfo(
+    context: &mut SyscallContext<'_>,
+    tgid: i32,
+    tid: i32,
+    signal: i32,
+    info: UserPtr<SigInfo>,
+) -> SyscallResult {
+    if signal != 0 {
+        check_signal_number(signal)?;
+    }
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let value = user_info(context, tgid as u32, signal as u32, info)?;
+    send_to_thread_checked(context, tgid, tid, signal as u32, value)
+}
+
+/// Sleeps until a signal is delivered (pause, sigsuspend): always ERESTARTNOHAND, so that the
+/// call restarts if no handler ran and fails with EINTR if one did.
+fn sleep_until_signal(thread: &Arc<Thread>) -> SyscallResult {
+    let _ = wait_event(thread, &[], SleepKind::Interruptible, None, || None::<()>);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn pause(context: &mut SyscallContext<'_>) -> SyscallResult {
+    sleep_until_signal(context.thread)
+}
+
+pub fn rt_sigsuspend(
+    context: &mut SyscallContext<'_>,
+    mask: UserPtr<u64>,
+    size: usize,
+) -> SyscallResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let new_mask = mask.read()?;
+    let thread = context.thread;
+    *thread.saved_mask.lock() = Some(thread.signal_mask.load(Ordering::Relaxed));
+    set_mask(thread, new_mask);
+    let _ = wait_event(thread, &[], SleepKind::Interruptible, None, || None::<()>);
+    // sigsuspend never restarts: with the saved mask restored after the handler, EINTR.
+    Err(Errno::EINTR)
+}
+
+pub fn rt_sigtimedwait(
+    context: &mut SyscallContext<'_>,
+    set: UserPtr<u64>,
+    info: UserPtr<SigInfo>,
+    timeout: UserPtr<Timespec>,
+    size: usize,
+) -> SyscallResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let wanted = set.read()? & !UNBLOCKABLE;
+    let deadline = if timeout.is_null() {
+        None
+    } else {
+        let value = timeout.read()?;
+        if value.tv_sec < 0 || !(0..1_000_000_000).contains(&value.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        let ns = (value.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(value.tv_nsec as u64);
+        Some(crate::time::monotonic_ns().saturating_add(ns))
+    };
+    let thread = context.thread;
+    let blocked = !wanted;
+    // While waiting, the wanted signals count as unblocked so that they wake us, but they are
+    // taken here, not delivered: the real mask stays as it is (Linux's real_blocked trick).
+    let take = || {
+        let own = thread.pending.lock().dequeue(blocked);
+        own.or_else(|| thread.process.shared_pending.lock().dequeue(blocked))
+    };
+    let previous_mask = thread.signal_mask.load(Ordering::Relaxed);
+    let result = match take() {
+        Some(found) => Ok(found),
+        None => {
+            thread
+                .signal_mask
+                .store(previous_mask & !wanted, Ordering::Relaxed);
+            let waited = wait_event(thread, &[], SleepKind::Interruptible, deadline, || {
+                let pending =
+                    thread.pending.lock().set() | thread.process.shared_pending.lock().set();
+                (pending & wanted != 0).then_some(())
+            });
+            thread.signal_mask.store(previous_mask, Ordering::Relaxed);
+            match waited {
+                Ok(()) => take().ok_or(Errno::EINTR),
+                Err(WaitError::TimedOut) => Err(Errno::EAGAIN),
+                Err(WaitError::Interrupted) => take().ok_or(Errno::EINTR),
+            }
+        }
+    };
+    signal::recalc_pending(thread);
+    let found = result?;
+    if !info.is_null() {
+        info.write(&found)?;
+    }
+    Ok(found.signo as usize)
+}
+
+/// `sigaltstack`'s update rules (`do_sigaltstack`): EPERM while running on the alternate
+/// stack, EINVAL for unknown flags, ENOMEM below MINSIGSTKSZ.
+pub fn set_alt_stack(thread: &Thread, new: &StackT, sp: u64) -> Result<(), Errno> {
+    let mut current = thread.alt_stack.lock();
+    if frame::is_on_alt_stack(&current, sp) {
+        return Err(Errno::EPERM);
+    }
+    let mode = new.ss_flags & !SS_AUTODISARM;
+    if mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if mode == SS_DISABLE {
+        *current = StackT {
+            ss_flags: SS_DISABLE,
+            ..StackT::default()
+        };
+    } else {
+        if new.ss_size < MINSIGSTKSZ {
+            return Err(Errno::ENOMEM);
+        }
+        *current = StackT {
+            ss_sp: new.ss_sp,
+            ss_flags: new.ss_flags & SS_AUTODISARM,
+            pad: 0,
+            ss_size: new.ss_size,
+        };
+    }
+    Ok(())
+}
+
+pub fn sigaltstack(
+    context: &mut SyscallContext<'_>,
+    new: UserPtr<StackT>,
+    old: UserPtr<StackT>,
+) -> SyscallResult {
+    let thread = context.thread;
+    let sp = context.user.regs().rsp;
+    let previous = {
+        let stack = *thread.alt_stack.lock();
+        StackT {
+            ss_sp: stack.ss_sp,
+            ss_flags: frame::alt_stack_flags(&stack, sp) | (stack.ss_flags & SS_AUTODISARM),
+            pad: 0,
+            ss_size: stack.ss_size,
+        }
+    };
+    if !new.is_null() {
+        let value = new.read()?;
+        set_alt_stack(thread, &value, sp)?;
+    }
+    if !old.is_null() {
+        old.write(&previous)?;
+    }
+    Ok(0)
+}
+
+pub fn rt_sigreturn(context: &mut SyscallContext<'_>) -> SyscallResult {
+    if frame::restore(context.thread, context.user).is_err() {
+        let info = SigInfo::new(sigrules::SIGSEGV as i32, abi::signal::SI_KERNEL);
+        signal::force_signal(context.thread, info, 0, 0);
+        return Err(Errno::EFAULT);
+    }
+    Ok(0)
+}
+
+/// `restart_syscall`: resumes a sleep interrupted by a signal that ran no handler.
+pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
+    let Some(restart) = context.thread.restart.lock().take() else {
+        return Err(Errno::EINTR);
+    };
+    super::time::resume_sleep(context, restart)
+}
+
+/// Records how to resume an interrupted sleep through `restart_syscall`.
+pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_address: u64) {
+    *thread.restart.lock() = Some(Restart {
+        number,
+        deadline_ns,
+        remain_address,
+    });
 }

@@ -3,7 +3,6 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::process::exit;
 use crate::process::rlimit::Limit;
 use abi::{Errno, Rlimit, Sysinfo, Utsname};
 use core::sync::atomic::Ordering;
@@ -17,7 +16,7 @@ pub fn gettid(context: &mut SyscallContext<'_>) -> SyscallResult {
 }
 
 pub fn getppid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.parent_pid as usize)
+    Ok(context.thread.process.parent_pid() as usize)
 }
 
 pub fn getpgrp(context: &mut SyscallContext<'_>) -> SyscallResult {
@@ -290,20 +289,6 @@ pub fn getrandom(
         done += n;
     }
     Ok(done)
-}
-
-pub fn exit(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
-    exit::exit_process(
-        context.thread,
-        exit::ExitStatus::Code((status & 0xff) as u8),
-    )
-}
-
-pub fn exit_group(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
-    exit::exit_process(
-        context.thread,
-        exit::ExitStatus::Code((status & 0xff) as u8),
-    )
 }
 
 /// sync: every filesystem today lives in memory, so there is nothing to write back.

@@ -5,8 +5,8 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, fcntl, ioctl, mmap, namei, open, pipe, read_write, readdir, select,
-    signal, stat, sys, time,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, ioctl, mmap, namei, open, pipe, read_write,
+    readdir, select, signal, stat, sys, time,
 };
 
 macro_rules! syscall_table {
@@ -67,6 +67,7 @@ syscall_table! {
     12 brk => mmap::brk(addr: u64);
     13 rt_sigaction => signal::rt_sigaction(signal: i32, act: UserPtr<abi::SigactionRaw>, old: UserPtr<abi::SigactionRaw>, size: usize);
     14 rt_sigprocmask => signal::rt_sigprocmask(how: i32, set: UserPtr<u64>, old: UserPtr<u64>, size: usize);
+    15 rt_sigreturn => signal::rt_sigreturn();
     16 ioctl => ioctl::ioctl(fd: Fd, command: u32, argument: u64);
     17 pread64 => read_write::pread64(fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64);
     18 pwrite64 => read_write::pwrite64(fd: Fd, buf: UserPtr<u8>, count: usize, offset: i64);
@@ -78,14 +79,22 @@ syscall_table! {
     24 sched_yield => sys::sched_yield();
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
+    34 pause => signal::pause();
     35 nanosleep => time::nanosleep(request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
     39 getpid => sys::getpid();
+    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
+    57 fork => fork::fork();
+    58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
-    60 exit => sys::exit(status: i32);
+    60 exit => exit::exit(status: i32);
+    61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: u32, usage: UserPtr<abi::Rusage>);
+    62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => sys::uname(buf: UserPtr<abi::Utsname>);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
-    77 ftruncate => open::ftruncate(fd: Fd, len: i64);
+    74 fsync => sys::fsync(fd: Fd);
+    75 fdatasync => sys::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
+    77 ftruncate => open::ftruncate(fd: Fd, len: i64);
     79 getcwd => namei::getcwd(buf: UserPtr<u8>, size: usize);
     80 chdir => namei::chdir(path: UserCStr);
     81 fchdir => namei::fchdir(fd: Fd);
@@ -102,7 +111,9 @@ syscall_table! {
     95 umask => namei::umask(mask: u32);
     96 gettimeofday => time::gettimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
     97 getrlimit => sys::getrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sys::sysinfo(info: UserPtr<abi::Sysinfo>);
+    100 times => exit::times(buf: UserPtr<abi::Tms>);
     102 getuid => sys::getuid();
     104 getgid => sys::getgid();
     107 geteuid => sys::geteuid();
@@ -111,24 +122,32 @@ syscall_table! {
     111 getpgrp => sys::getpgrp();
     121 getpgid => sys::getpgid(pid: i32);
     124 getsid => sys::getsid(pid: i32);
-    158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
+    127 rt_sigpending => signal::rt_sigpending(set: UserPtr<u64>, size: usize);
+    128 rt_sigtimedwait => signal::rt_sigtimedwait(set: UserPtr<u64>, info: UserPtr<abi::signal::SigInfo>, timeout: UserPtr<abi::Timespec>, size: usize);
+    129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
+    130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
+    131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     157 prctl => sys::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: PR_SET_NAME, PR_GET_NAME
+    158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
     160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     162 sync => sys::sync();
     169 reboot => sys::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
     186 gettid => sys::gettid();
+    200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
-    74 fsync => sys::fsync(fd: Fd);
-    75 fdatasync => sys::fsync(fd: Fd);
+    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: WAIT, WAKE, WAIT_BITSET, WAKE_BITSET
     213 epoll_create => eventpoll::epoll_create(size: i32);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
+    219 restart_syscall => signal::restart_syscall();
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
     230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
-    231 exit_group => sys::exit_group(status: i32);
+    231 exit_group => exit::exit_group(status: i32);
     232 epoll_wait => eventpoll::epoll_wait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32);
     233 epoll_ctl => eventpoll::epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<abi::EpollEvent>);
+    234 tgkill => signal::tgkill(tgid: i32, tid: i32, signal: i32);
+    247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: u32, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: u32, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: u32);
@@ -150,10 +169,12 @@ syscall_table! {
     293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: u32);
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
+    297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
     318 getrandom => sys::getrandom(buf: UserPtr<u8>, len: usize, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<abi::Statx>);
+    435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
     436 close_range => open::close_range(first: u32, last: u32, flags: u32);
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: u32);
     441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);

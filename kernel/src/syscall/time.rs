@@ -3,6 +3,7 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
+use crate::process::Restart;
 use crate::sched::SleepKind;
 use crate::sched::wait::sleep_until;
 use crate::time::{monotonic_ns, realtime_ns};
@@ -50,8 +51,10 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
         | CLOCK_MONOTONIC_COARSE
         | CLOCK_BOOTTIME
         | CLOCK_BOOTTIME_ALARM => monotonic_ns(),
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
-            crate::process::cpu_time_ns(context.thread)
+        CLOCK_THREAD_CPUTIME_ID => context.thread.cpu_time_ns(),
+        CLOCK_PROCESS_CPUTIME_ID => {
+            let (user, system) = context.thread.process.cpu_times_ns();
+            user + system
         }
         _ => return Err(Errno::EINVAL),
     })
@@ -119,9 +122,9 @@ pub fn nanosleep(
     sleep_interruptibly(context, deadline, remain)
 }
 
-/// Sleeps until `deadline` (CLOCK_MONOTONIC); if a signal interrupts, stores the time left in
-/// `remain` (when not null) and fails with EINTR, as `hrtimer_nanosleep` does for a relative
-/// sleep.
+/// Sleeps until `deadline` (CLOCK_MONOTONIC). If a signal interrupts, the time left goes to
+/// `remain` (when not null) and the sleep can be resumed by `restart_syscall` if no handler
+/// runs (`ERESTART_RESTARTBLOCK`), as `hrtimer_nanosleep` does for a relative sleep.
 fn sleep_interruptibly(
     context: &mut SyscallContext<'_>,
     deadline: u64,
@@ -134,9 +137,21 @@ fn sleep_interruptibly(
                 let left = deadline.saturating_sub(monotonic_ns());
                 remain.write(&to_timespec(left))?;
             }
-            Err(Errno::EINTR)
+            let number = context.user.regs().rax;
+            super::signal::set_restart_block(context.thread, number, deadline, remain.address);
+            Err(Errno::ERESTART_RESTARTBLOCK)
         }
     }
+}
+
+/// `restart_syscall` for an interrupted nanosleep or relative clock_nanosleep.
+pub fn resume_sleep(context: &mut SyscallContext<'_>, restart: Restart) -> SyscallResult {
+    context.user.regs_mut().rax = restart.number;
+    sleep_interruptibly(
+        context,
+        restart.deadline_ns,
+        UserPtr::new(restart.remain_address),
+    )
 }
 
 pub fn clock_nanosleep(
@@ -164,8 +179,11 @@ pub fn clock_nanosleep(
         monotonic_ns().saturating_add(value)
     };
     if flags & TIMER_ABSTIME != 0 {
-        // An absolute sleep is simply restarted; `remain` is not written.
-        return sleep_interruptibly(context, deadline, UserPtr::new(0));
+        // An absolute sleep is simply restarted (ERESTARTNOHAND); `remain` is not written.
+        return match sleep_until(context.thread, deadline, SleepKind::Interruptible) {
+            Ok(()) => Ok(0),
+            Err(_) => Err(Errno::ERESTARTNOHAND),
+        };
     }
     sleep_interruptibly(context, deadline, remain)
 }

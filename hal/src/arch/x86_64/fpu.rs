@@ -57,6 +57,31 @@ pub(crate) fn init(has_xsave: bool) {
     }
 }
 
+/// Checks that an FPU image from user memory (a signal frame's) can be loaded without a fault:
+/// MXCSR reserved bits clear, and with XSAVE only enabled components in XSTATE_BV, the standard
+/// (uncompacted) format, and the rest of the header zero, as Linux's `validate_user_xstate_header`.
+pub(crate) fn is_loadable_image(image: &[u8]) -> bool {
+    let read_u32 =
+        |at: usize| u32::from_le_bytes([image[at], image[at + 1], image[at + 2], image[at + 3]]);
+    let read_u64 = |at: usize| u64::from(read_u32(at)) | (u64::from(read_u32(at + 4)) << 32);
+    if image.len() < 512 || read_u32(24) & 0xffff_0000 != 0 {
+        return false;
+    }
+    let features = ENABLED_FEATURES.load(Ordering::Relaxed);
+    if features == 0 {
+        return true;
+    }
+    image.len() >= 576
+        && read_u64(512) & !features == 0
+        && read_u64(520) == 0
+        && image[528..576].iter().all(|&byte| byte == 0)
+}
+
+/// The state components enabled in XCR0 (0 without XSAVE).
+pub fn xsave_features() -> u64 {
+    ENABLED_FEATURES.load(Ordering::Relaxed)
+}
+
 /// Size of the XSAVE image for the enabled features.
 pub fn xsave_size() -> usize {
     XSAVE_SIZE.load(Ordering::Relaxed) as usize

@@ -1,0 +1,290 @@
+//! fork, vfork, clone and clone3: new processes and threads (Linux `kernel/fork.c`,
+//! `copy_process`).
+//!
+//! The flags decide what the child shares with its parent: the address space (`CLONE_VM`),
+//! the descriptor table (`CLONE_FILES`), root/cwd/umask (`CLONE_FS`), signal handlers
+//! (`CLONE_SIGHAND`), the thread group (`CLONE_THREAD`), the parent (`CLONE_PARENT`). What is
+//! not shared is copied; private memory is copied lazily (copy-on-write). Flag combinations are
+//! validated in Linux's order with its errnos. Namespaces, pidfds, cgroups and ptrace are not
+//! supported: those flags answer EINVAL.
+
+use super::{
+    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, table,
+};
+use crate::sched::wait::{WaitError, wait_event};
+use crate::sched::{self, SleepKind};
+use abi::Errno;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use hal::user::UserContext;
+use sigrules::PendingQueue;
+use spin::Mutex;
+
+pub const CSIGNAL: u64 = 0xff;
+pub const CLONE_VM: u64 = 0x100;
+pub const CLONE_FS: u64 = 0x200;
+pub const CLONE_FILES: u64 = 0x400;
+pub const CLONE_SIGHAND: u64 = 0x800;
+pub const CLONE_PIDFD: u64 = 0x1000;
+pub const CLONE_PTRACE: u64 = 0x2000;
+pub const CLONE_VFORK: u64 = 0x4000;
+pub const CLONE_PARENT: u64 = 0x8000;
+pub const CLONE_THREAD: u64 = 0x1_0000;
+pub const CLONE_NEWNS: u64 = 0x2_0000;
+pub const CLONE_SYSVSEM: u64 = 0x4_0000;
+pub const CLONE_SETTLS: u64 = 0x8_0000;
+pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
+pub const CLONE_DETACHED: u64 = 0x40_0000;
+pub const CLONE_UNTRACED: u64 = 0x80_0000;
+pub const CLONE_CHILD_SETTID: u64 = 0x100_0000;
+pub const CLONE_NEWCGROUP: u64 = 0x200_0000;
+pub const CLONE_NEWUTS: u64 = 0x400_0000;
+pub const CLONE_NEWIPC: u64 = 0x800_0000;
+pub const CLONE_NEWUSER: u64 = 0x1000_0000;
+pub const CLONE_NEWPID: u64 = 0x2000_0000;
+pub const CLONE_NEWNET: u64 = 0x4000_0000;
+pub const CLONE_IO: u64 = 0x8000_0000;
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+pub const CLONE_NEWTIME: u64 = 0x80;
+
+/// Namespace and cgroup flags, which Ferrux does not implement.
+const UNSUPPORTED: u64 = CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_PIDFD
+    | CLONE_INTO_CGROUP;
+
+/// What a clone asks for (the union of clone's registers and clone3's `struct clone_args`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CloneRequest {
+    pub flags: u64,
+    /// Signal sent to the parent at exit (0 for none).
+    pub exit_signal: u32,
+    /// New stack pointer (0: the parent's).
+    pub stack: u64,
+    pub parent_tid: u64,
+    pub child_tid: u64,
+    pub tls: u64,
+}
+
+fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
+    let flags = request.flags;
+    if flags & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS
+        || flags & (CLONE_NEWUSER | CLONE_FS) == CLONE_NEWUSER | CLONE_FS
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_CLEAR_SIGHAND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Init cannot give itself siblings (SIGNAL_UNKILLABLE).
+    if flags & CLONE_PARENT != 0 && parent.process.pid == 1 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & UNSUPPORTED != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
+/// Checks RLIMIT_NPROC for the caller's real user (root is exempt, as with CAP_SYS_RESOURCE).
+fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
+    let uid = parent.process.credentials.lock().uid;
+    if uid == 0 {
+        return Ok(());
+    }
+    let limit = parent
+        .process
+        .limits
+        .lock()
+        .get(rlimit::RLIMIT_NPROC)
+        .map_or(u64::MAX, |limit| limit.soft);
+    if table::tasks_of_user(uid) as u64 >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}
+
+/// Creates the child described by `request`, starting with a copy of `user` (the parent's
+/// registers at the syscall) in which `rax` is 0. Returns the child's id; for `CLONE_VFORK`,
+/// only after the child has exec'd or exited.
+pub fn clone(
+    parent: &Arc<Thread>,
+    user: &UserContext,
+    request: CloneRequest,
+) -> Result<Pid, Errno> {
+    validate(&request, parent)?;
+    check_process_limit(parent)?;
+    let flags = request.flags;
+
+    let mut child_user = user.try_clone()?;
+    {
+        let regs = child_user.regs_mut();
+        regs.rax = 0;
+        if request.stack != 0 {
+            regs.rsp = request.stack;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            regs.fs_base = request.tls;
+        }
+    }
+    let tid = table::allocate_pid()?;
+    let mask = parent.signal_mask.load(Ordering::Relaxed);
+    let nice = parent.sched.lock().nice;
+
+    let (child_process, thread) = if flags & CLONE_THREAD != 0 {
+        let process = parent.process.clone();
+        if process.lifecycle.lock().group_exit.is_some() {
+            return Err(Errno::EINTR);
+        }
+        let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
+        process.threads.lock().push(thread.clone());
+        table::insert_thread(&thread);
+        (process, thread)
+    } else {
+        let process = copy_process(parent, tid, &request)?;
+        let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
+        process.threads.lock().push(thread.clone());
+        table::insert_process(&process, &thread);
+        let real_parent = process.parent.lock().upgrade();
+        if let Some(real_parent) = real_parent {
+            real_parent.children.lock().push(process.clone());
+        }
+        (process, thread)
+    };
+
+    // The alternate signal stack is inherited unless the memory is shared without vfork.
+    if flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM {
+        *thread.alt_stack.lock() = *parent.alt_stack.lock();
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        thread
+            .clear_child_tid
+            .store(request.child_tid, Ordering::Relaxed);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        thread
+            .set_child_tid
+            .store(request.child_tid, Ordering::Relaxed);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        // Written into the parent's memory (the same as the child's with CLONE_VM).
+        hal::usercopy::write_user(request.parent_tid, &tid)?;
+    }
+    let vfork_done = if flags & CLONE_VFORK != 0 {
+        let done = Arc::new(VforkDone::default());
+        *child_process.vfork_done.lock() = Some(done.clone());
+        Some(done)
+    } else {
+        None
+    };
+
+    sched::spawn(thread);
+
+    if let Some(done) = vfork_done {
+        // The parent sleeps until the child execs or exits (killable, as Linux's
+        // wait_for_vfork_done).
+        let waited = wait_event(parent, &[&done.queue], SleepKind::Killable, None, || {
+            done.is_done.load(Ordering::Acquire).then_some(())
+        });
+        if waited == Err(WaitError::Interrupted) {
+            // Fatal signal: the caller exits anyway; the child runs on.
+        }
+    }
+    Ok(tid)
+}
+
+/// A new process for `request`: copies or shares the parent's resources.
+fn copy_process(
+    parent: &Arc<Thread>,
+    pid: Pid,
+    request: &CloneRequest,
+) -> Result<Arc<Process>, Errno> {
+    let flags = request.flags;
+    let source = &parent.process;
+    let mm = if flags & CLONE_VM != 0 {
+        Shared::from_arc(source.mm.get())
+    } else {
+        let forked = source.mm.get().lock().try_fork()?;
+        Shared::new(forked)
+    };
+    let files = if flags & CLONE_FILES != 0 {
+        Shared::from_arc(source.files.get())
+    } else {
+        Shared::new(source.files.get().lock().try_clone()?)
+    };
+    let fs = if flags & CLONE_FS != 0 {
+        Shared::from_arc(source.fs.get())
+    } else {
+        Shared::new(source.fs.get().lock().clone())
+    };
+    let signals = if flags & CLONE_SIGHAND != 0 {
+        Shared::from_arc(source.signals.get())
+    } else {
+        let mut copy = source.signals.get().lock().clone();
+        if flags & CLONE_CLEAR_SIGHAND != 0 {
+            copy.reset_for_exec();
+        }
+        Shared::new(copy)
+    };
+    let real_parent = if flags & CLONE_PARENT != 0 {
+        source.parent.lock().clone()
+    } else {
+        Arc::downgrade(source)
+    };
+    let exit_signal = if flags & CLONE_PARENT != 0 {
+        // A sibling inherits the caller's exit signal (copy_process).
+        source.exit_signal
+    } else {
+        request.exit_signal
+    };
+    let inherited_flags = *source.flags.lock();
+    Ok(Arc::new(Process {
+        pid,
+        parent: Mutex::new(real_parent),
+        children: Mutex::new(Vec::new()),
+        threads: Mutex::new(Vec::new()),
+        mm,
+        files,
+        fs,
+        credentials: Mutex::new(source.credentials.lock().clone()),
+        signals,
+        shared_pending: Mutex::new(PendingQueue::new()),
+        limits: Mutex::new(source.limits.lock().clone()),
+        name: Mutex::new(*source.name.lock()),
+        pgid: AtomicU64::new(source.pgid.load(Ordering::Relaxed)),
+        sid: AtomicU64::new(source.sid.load(Ordering::Relaxed)),
+        exit_signal,
+        lifecycle: Mutex::new(Lifecycle::default()),
+        child_events: crate::sched::wait::WaitQueue::new(),
+        vfork_done: Mutex::new(None),
+        flags: Mutex::new(ProcessFlags {
+            parent_death_signal: 0,
+            is_child_subreaper: false,
+            has_execed: false,
+            ..inherited_flags
+        }),
+        usage: Mutex::new(Usage::default()),
+    }))
+}
+
+/// The exit signal of a clone request must be a valid signal or 0.
+pub fn check_exit_signal(signal_number: u64) -> Result<u32, Errno> {
+    if signal_number > u64::from(sigrules::NSIG) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(signal_number as u32)
+}

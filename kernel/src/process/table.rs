@@ -1,0 +1,123 @@
+//! The pid tables: every process (zombies included, until reaped) and every live thread, by
+//! id, as Linux's pid hash. Lookups for kill, wait, setpgid and prlimit go through here.
+//!
+//! Ids are handed out in increasing order and never reused while the counter is below
+//! `PID_MAX` (4194304, Linux's 64-bit `pid_max`); after that the lowest free id above 300 is
+//! taken, as Linux wraps to `RESERVED_PIDS`.
+
+use super::{Pid, Process, Thread};
+use abi::Errno;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+/// Linux's `pid_max` default on 64-bit machines with many CPUs (`PID_MAX_LIMIT`).
+pub const PID_MAX: Pid = 4_194_304;
+const RESERVED_PIDS: Pid = 300;
+
+struct Tables {
+    processes: BTreeMap<Pid, Arc<Process>>,
+    threads: BTreeMap<Pid, Arc<Thread>>,
+    /// Ids in use by a process or a thread (a process keeps its id until reaped).
+    next: Pid,
+}
+
+static TABLES: Mutex<Tables> = Mutex::new(Tables {
+    processes: BTreeMap::new(),
+    threads: BTreeMap::new(),
+    next: 1,
+});
+
+impl Tables {
+    fn is_used(&self, pid: Pid) -> bool {
+        self.processes.contains_key(&pid) || self.threads.contains_key(&pid)
+    }
+}
+
+/// Reserves a fresh id; `EAGAIN` when every id is in use.
+pub fn allocate_pid() -> Result<Pid, Errno> {
+    let mut tables = TABLES.lock();
+    let start = tables.next;
+    let mut candidate = start;
+    loop {
+        if !tables.is_used(candidate) {
+            tables.next = if candidate + 1 >= PID_MAX {
+                RESERVED_PIDS
+            } else {
+                candidate + 1
+            };
+            return Ok(candidate);
+        }
+        candidate = if candidate + 1 >= PID_MAX {
+            RESERVED_PIDS
+        } else {
+            candidate + 1
+        };
+        if candidate == start {
+            return Err(Errno::EAGAIN);
+        }
+    }
+}
+
+/// Registers a new process and its first thread.
+pub fn insert_process(process: &Arc<Process>, thread: &Arc<Thread>) {
+    let mut tables = TABLES.lock();
+    tables.processes.insert(process.pid, process.clone());
+    tables.threads.insert(thread.tid, thread.clone());
+}
+
+/// Registers a new thread of an existing process.
+pub fn insert_thread(thread: &Arc<Thread>) {
+    TABLES.lock().threads.insert(thread.tid, thread.clone());
+}
+
+/// Forgets an exited thread.
+pub fn remove_thread(tid: Pid) {
+    let removed = TABLES.lock().threads.remove(&tid);
+    drop(removed);
+}
+
+/// Forgets a reaped process.
+pub fn remove_process(pid: Pid) {
+    let removed = TABLES.lock().processes.remove(&pid);
+    drop(removed);
+}
+
+pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
+    TABLES.lock().processes.get(&pid).cloned()
+}
+
+pub fn find_thread(tid: Pid) -> Option<Arc<Thread>> {
+    TABLES.lock().threads.get(&tid).cloned()
+}
+
+/// Every process, in pid order.
+pub fn all_processes() -> Vec<Arc<Process>> {
+    TABLES.lock().processes.values().cloned().collect()
+}
+
+/// Processes in process group `pgid`.
+pub fn process_group(pgid: Pid) -> Vec<Arc<Process>> {
+    TABLES
+        .lock()
+        .processes
+        .values()
+        .filter(|process| {
+            process.pgid.load(core::sync::atomic::Ordering::Relaxed) == u64::from(pgid)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Number of tasks (threads, and zombies not yet reaped) owned by real user `uid`, as Linux's
+/// per-user count that `RLIMIT_NPROC` limits.
+pub fn tasks_of_user(uid: u32) -> usize {
+    let tables = TABLES.lock();
+    tables
+        .processes
+        .values()
+        .filter(|process| process.credentials.lock().uid == uid)
+        .map(|process| process.threads.lock().len().max(1))
+        .sum()
+}

@@ -1,0 +1,150 @@
+//! Waiting for children: the logic under wait4 and waitid (Linux `kernel/exit.c`, `do_wait`).
+//!
+//! A waiter scans its process's children for one that matches the target and has something to
+//! report — an exit (zombie), a stop not yet reported (`WUNTRACED`/`WSTOPPED`), a continue
+//! (`WCONTINUED`) — and sleeps on its `child_events` queue until one does. Children whose exit
+//! signal is not SIGCHLD are "clone" children, seen only with `__WCLONE` or `__WALL`. With
+//! `WNOWAIT` the report is left in place. No matching child at all is ECHILD.
+
+use super::exit::{ExitStatus, release_zombie};
+use super::{Pid, Process, Thread};
+use crate::sched::SleepKind;
+use crate::sched::wait::wait_event;
+use abi::Errno;
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+/// Which children a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitTarget {
+    Any,
+    Pid(Pid),
+    ProcessGroup(Pid),
+}
+
+/// What a wait accepts (from WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT, __WALL, __WCLONE).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitOptions {
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    pub no_hang: bool,
+    pub no_wait: bool,
+    pub all: bool,
+    pub clone_children: bool,
+}
+
+/// What happened to the child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildEvent {
+    Exited(ExitStatus),
+    Stopped(u32),
+    Continued,
+}
+
+/// One report.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitReport {
+    pub pid: Pid,
+    pub uid: u32,
+    pub event: ChildEvent,
+    pub user_ns: u64,
+    pub system_ns: u64,
+}
+
+impl WaitReport {
+    /// The status word wait4 stores.
+    pub fn wait_status(&self) -> u32 {
+        match self.event {
+            ChildEvent::Exited(status) => status.wait_status(),
+            ChildEvent::Stopped(signal) => (signal << 8) | 0x7f,
+            ChildEvent::Continued => 0xffff,
+        }
+    }
+}
+
+fn matches_target(child: &Process, target: WaitTarget) -> bool {
+    match target {
+        WaitTarget::Any => true,
+        WaitTarget::Pid(pid) => child.pid == pid,
+        WaitTarget::ProcessGroup(pgid) => child.pgid.load(Ordering::Relaxed) == u64::from(pgid),
+    }
+}
+
+fn is_eligible(child: &Process, options: &WaitOptions) -> bool {
+    options.all || ((child.exit_signal != sigrules::SIGCHLD) == options.clone_children)
+}
+
+/// Looks for a report; `Err(ECHILD)` if no child matches at all.
+fn scan(
+    process: &Arc<Process>,
+    target: WaitTarget,
+    options: &WaitOptions,
+) -> Result<Option<WaitReport>, Errno> {
+    let children: alloc::vec::Vec<Arc<Process>> = process.children.lock().clone();
+    let mut has_candidate = false;
+    for child in children
+        .iter()
+        .filter(|child| matches_target(child, target) && is_eligible(child, options))
+    {
+        has_candidate = true;
+        let uid = child.credentials.lock().uid;
+        let mut lifecycle = child.lifecycle.lock();
+        let event = if let Some(status) = lifecycle.zombie.filter(|_| options.exited) {
+            ChildEvent::Exited(status)
+        } else if let Some(signal) = lifecycle.stop_report.filter(|_| options.stopped) {
+            if !options.no_wait {
+                lifecycle.stop_report = None;
+            }
+            ChildEvent::Stopped(signal)
+        } else if lifecycle.continue_report && options.continued {
+            if !options.no_wait {
+                lifecycle.continue_report = false;
+            }
+            ChildEvent::Continued
+        } else {
+            continue;
+        };
+        drop(lifecycle);
+        let (user_ns, system_ns) = child.cpu_times_ns();
+        if matches!(event, ChildEvent::Exited(_)) && !options.no_wait {
+            release_zombie(process, child);
+        }
+        return Ok(Some(WaitReport {
+            pid: child.pid,
+            uid,
+            event,
+            user_ns,
+            system_ns,
+        }));
+    }
+    if has_candidate {
+        Ok(None)
+    } else {
+        Err(Errno::ECHILD)
+    }
+}
+
+/// Waits for a child of `thread`'s process to report. `Ok(None)` with `no_hang` when matching
+/// children exist but none has anything to report; `ERESTARTSYS` if a signal interrupts.
+pub fn wait_child(
+    thread: &Arc<Thread>,
+    target: WaitTarget,
+    options: WaitOptions,
+) -> Result<Option<WaitReport>, Errno> {
+    let process = &thread.process;
+    let outcome = wait_event(
+        thread,
+        &[&process.child_events],
+        SleepKind::Interruptible,
+        None,
+        || match scan(process, target, &options) {
+            Ok(None) if !options.no_hang => None,
+            other => Some(other),
+        },
+    );
+    match outcome {
+        Ok(result) => result,
+        Err(_) => Err(Errno::ERESTARTSYS),
+    }
+}

@@ -1,0 +1,205 @@
+//! Delivery on the way back to user mode (Linux's `get_signal`, `handle_signal`, and the
+//! syscall-restart part of `arch_do_signal_or_restart`).
+
+use super::frame;
+use super::{SA_NODEFER, SA_RESETHAND, SA_RESTART, SIG_DFL, SIG_IGN, SigAction};
+use crate::process::exit::{ExitStatus, exit_group};
+use crate::process::{Restart, Thread};
+use crate::sched::{self, TaskState};
+use abi::Errno;
+use abi::signal::{CLD_STOPPED, SigInfo};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use hal::user::UserContext;
+use sigrules::{DefaultAction, SIGSEGV, bit, default_action};
+
+/// `restart_syscall`'s number.
+pub const NR_RESTART_SYSCALL: u64 = 219;
+
+/// What [`deliver`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing deliverable is pending.
+    Nothing,
+    /// A handler frame was set up (or a signal consumed); look again.
+    Delivered,
+    /// The thread must exit.
+    Exit,
+}
+
+fn dequeue(thread: &Arc<Thread>) -> Option<SigInfo> {
+    let blocked = thread.signal_mask.load(Ordering::Relaxed);
+    let own = thread.pending.lock().dequeue(blocked);
+    own.or_else(|| thread.process.shared_pending.lock().dequeue(blocked))
+}
+
+/// Takes one pending signal and acts on it.
+pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
+    loop {
+        if thread.is_exiting.load(Ordering::Relaxed) {
+            return Delivery::Exit;
+        }
+        if thread.process.lifecycle.lock().stopped_by.is_some() {
+            stop_until_continued(thread);
+            continue;
+        }
+        let Some(info) = dequeue(thread) else {
+            thread.signal_hint.store(false, Ordering::Relaxed);
+            // No handler ran: a mask saved by sigsuspend/ppoll comes back now.
+            if let Some(saved) = thread.saved_mask.lock().take() {
+                thread.signal_mask.store(saved, Ordering::Relaxed);
+            }
+            return Delivery::Nothing;
+        };
+        let signal = info.signo as u32;
+        let action = thread.process.signals.get().lock().action(signal);
+        if action.handler == SIG_IGN {
+            continue;
+        }
+        if action.handler == SIG_DFL {
+            match default_action(signal) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                DefaultAction::Stop => {
+                    if thread.process.pid != 1 {
+                        begin_group_stop(thread, signal);
+                    }
+                    continue;
+                }
+                DefaultAction::Terminate | DefaultAction::CoreDump => {
+                    if thread.process.pid == 1 && thread.fault.lock().is_none() {
+                        continue;
+                    }
+                    exit_group(&thread.process, ExitStatus::Signal(signal as u8));
+                    return Delivery::Exit;
+                }
+            }
+        }
+        return run_handler(thread, user, info, action);
+    }
+}
+
+fn run_handler(
+    thread: &Arc<Thread>,
+    user: &mut UserContext,
+    info: SigInfo,
+    action: SigAction,
+) -> Delivery {
+    let signal = info.signo as u32;
+    restart_before_handler(thread, user, &action);
+    let old_mask = thread
+        .saved_mask
+        .lock()
+        .take()
+        .unwrap_or_else(|| thread.signal_mask.load(Ordering::Relaxed));
+    let fault = thread.fault.lock().take();
+    if frame::setup(thread, user, &info, &action, old_mask, fault).is_err() {
+        // Linux's force_sigsegv: a frame that cannot be written kills the process.
+        exit_group(&thread.process, ExitStatus::Signal(SIGSEGV as u8));
+        return Delivery::Exit;
+    }
+    let mut mask = old_mask | action.mask;
+    if action.flags & SA_NODEFER == 0 {
+        mask |= bit(signal);
+    }
+    thread
+        .signal_mask
+        .store(mask & !sigrules::UNBLOCKABLE, Ordering::Relaxed);
+    if action.flags & SA_RESETHAND != 0 {
+        let handlers = thread.process.signals.get();
+        handlers.lock().set_action(signal, SigAction::default());
+    }
+    Delivery::Delivered
+}
+
+/// The return value of an interrupted syscall, if the last syscall was one.
+fn interrupted_code(thread: &Thread, user: &UserContext) -> Option<(Errno, Restart)> {
+    let restart = (*thread.restart.lock())?;
+    let value = user.regs().rax;
+    let code = [
+        Errno::ERESTARTSYS,
+        Errno::ERESTARTNOINTR,
+        Errno::ERESTARTNOHAND,
+        Errno::ERESTART_RESTARTBLOCK,
+    ]
+    .into_iter()
+    .find(|code| value == code.as_syscall_return() as u64)?;
+    Some((code, restart))
+}
+
+fn rewind(user: &mut UserContext, number: u64) {
+    let regs = user.regs_mut();
+    regs.rax = number;
+    regs.rip = regs.rip.wrapping_sub(2);
+    // The syscall instruction clobbered rcx and r11; re-entry reads its arguments again from
+    // the other registers, which are intact.
+}
+
+/// Before a handler runs: SA_RESTART decides for ERESTARTSYS; the others become EINTR, except
+/// ERESTARTNOINTR, which always restarts.
+fn restart_before_handler(thread: &Thread, user: &mut UserContext, action: &SigAction) {
+    let Some((code, restart)) = interrupted_code(thread, user) else {
+        return;
+    };
+    *thread.restart.lock() = None;
+    let restarts = code == Errno::ERESTARTNOINTR
+        || (code == Errno::ERESTARTSYS && action.flags & SA_RESTART != 0);
+    if restarts {
+        rewind(user, restart.number);
+    } else {
+        user.regs_mut().rax = Errno::EINTR.as_syscall_return() as u64;
+    }
+}
+
+/// Going back to user mode with no handler run: every interrupted syscall restarts, the
+/// restart-block kind through `restart_syscall`.
+pub fn finish_restart(thread: &Thread, user: &mut UserContext) {
+    let Some((code, restart)) = interrupted_code(thread, user) else {
+        return;
+    };
+    if code == Errno::ERESTART_RESTARTBLOCK {
+        rewind(user, NR_RESTART_SYSCALL);
+    } else {
+        *thread.restart.lock() = None;
+        rewind(user, restart.number);
+    }
+}
+
+/// A stop signal with the default action: the whole group stops (`do_signal_stop`).
+fn begin_group_stop(thread: &Arc<Thread>, signal: u32) {
+    let process = &thread.process;
+    {
+        let mut lifecycle = process.lifecycle.lock();
+        if lifecycle.group_exit.is_some() {
+            return;
+        }
+        lifecycle.stopped_by = Some(signal);
+        lifecycle.stop_report = Some(signal);
+        lifecycle.continue_report = false;
+    }
+    let others: Vec<Arc<Thread>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, thread))
+        .cloned()
+        .collect();
+    for other in &others {
+        other.signal_hint.store(true, Ordering::Relaxed);
+        sched::wake_up_for_signal(other, false);
+    }
+    super::send::notify_parent_of_stop(process, CLD_STOPPED, signal as i32);
+}
+
+/// Sleeps in the stopped state until SIGCONT (or SIGKILL) ends the group stop.
+fn stop_until_continued(thread: &Arc<Thread>) {
+    loop {
+        sched::set_current_state(thread, TaskState::Stopped);
+        let is_stopped = thread.process.lifecycle.lock().stopped_by.is_some();
+        if !is_stopped || thread.is_exiting.load(Ordering::Relaxed) {
+            sched::set_current_state(thread, TaskState::Running);
+            return;
+        }
+        sched::schedule();
+    }
+}

@@ -1,0 +1,197 @@
+//! Sending signals (Linux's `send_signal_locked`, `prepare_signal`, `complete_signal`).
+
+use super::{SIG_DFL, SIG_IGN, SigAction};
+use crate::process::exit::{ExitStatus, exit_group};
+use crate::process::{Process, Thread};
+use crate::sched;
+use abi::signal::{CLD_CONTINUED, SigInfo};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use sigrules::{
+    DefaultAction, SIGCONT, SIGKILL, STOP_MASK, UNBLOCKABLE, bit, default_action, is_valid,
+};
+
+/// Queues `info` for the whole process (kill, process-directed kernel signals).
+pub fn send_to_process(process: &Arc<Process>, info: SigInfo) {
+    send(process, None, info, false);
+}
+
+/// Queues `info` for one thread (tgkill, tkill).
+pub fn send_to_thread(thread: &Arc<Thread>, info: SigInfo) {
+    send(&thread.process, Some(thread), info, false);
+}
+
+/// Delivers a synchronous fault signal to `thread` (Linux's `force_sig_fault`): if the signal
+/// is blocked or ignored, it is unblocked and its disposition reset to SIG_DFL, so a fault can
+/// never be ignored into an endless loop.
+pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error_code: u64) {
+    let signal = info.signo as u32;
+    {
+        let handlers = thread.process.signals.get();
+        let mut handlers = handlers.lock();
+        let action = handlers.action(signal);
+        let is_blocked = thread.signal_mask.load(Ordering::Relaxed) & bit(signal) != 0;
+        if action.handler == SIG_IGN || is_blocked {
+            handlers.set_action(
+                signal,
+                SigAction {
+                    handler: SIG_DFL,
+                    ..action
+                },
+            );
+            thread
+                .signal_mask
+                .fetch_and(!bit(signal), Ordering::Relaxed);
+        }
+    }
+    *thread.fault.lock() = Some((trap_number, error_code, info.fields[0]));
+    send(&thread.process, Some(thread), info, true);
+}
+
+/// Every pending queue of `process`: the shared one and each thread's.
+fn discard_everywhere(process: &Arc<Process>, threads: &[Arc<Thread>], mask: u64) {
+    process.shared_pending.lock().discard(mask);
+    for thread in threads {
+        thread.pending.lock().discard(mask);
+    }
+}
+
+/// Whether the signal is dropped at send time (`sig_ignored`): ignored by disposition and not
+/// blocked by the target; for init (unkillable), any SIG_DFL signal from user space.
+fn is_ignored(
+    process: &Process,
+    target: Option<&Arc<Thread>>,
+    signal: u32,
+    action: &SigAction,
+    is_forced: bool,
+) -> bool {
+    let blocked = target
+        .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
+        .or_else(|| {
+            process
+                .main_thread()
+                .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
+        })
+        .unwrap_or(0);
+    if blocked & bit(signal) != 0 {
+        return false;
+    }
+    if process.pid == 1 {
+        if UNBLOCKABLE & bit(signal) != 0 && !is_forced {
+            return true;
+        }
+        if action.handler == SIG_DFL && !is_forced {
+            return true;
+        }
+    }
+    action.handler == SIG_IGN
+        || (action.handler == SIG_DFL
+            && matches!(
+                default_action(signal),
+                DefaultAction::Ignore | DefaultAction::Continue
+            ))
+}
+
+fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_forced: bool) {
+    let signal = info.signo as u32;
+    if !is_valid(signal) {
+        return;
+    }
+    if process.lifecycle.lock().group_exit.is_some() || process.is_zombie() {
+        return;
+    }
+    let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
+    // prepare_signal: stop signals and SIGCONT cancel each other.
+    if STOP_MASK & bit(signal) != 0 {
+        discard_everywhere(process, &threads, bit(SIGCONT));
+    } else if signal == SIGCONT {
+        discard_everywhere(process, &threads, STOP_MASK);
+        continue_process(process, &threads);
+    }
+    let action = process.signals.get().lock().action(signal);
+    if is_ignored(process, target, signal, &action, is_forced) {
+        return;
+    }
+    let is_queued = match target {
+        Some(thread) => thread.pending.lock().push(info),
+        None => process.shared_pending.lock().push(info),
+    };
+    if !is_queued {
+        return;
+    }
+    // complete_signal: a fatal signal ends the group now.
+    let is_fatal = signal == SIGKILL
+        || (action.handler == SIG_DFL
+            && matches!(default_action(signal), DefaultAction::Terminate)
+            && process.pid != 1);
+    let chooser =
+        |thread: &&Arc<Thread>| thread.signal_mask.load(Ordering::Relaxed) & bit(signal) == 0;
+    let chosen = match target {
+        Some(thread) => chooser(&thread).then(|| thread.clone()),
+        None => threads
+            .iter()
+            .find(|thread| thread.tid == process.pid && chooser(thread))
+            .or_else(|| threads.iter().find(chooser))
+            .cloned(),
+    };
+    if is_fatal && (chosen.is_some() || signal == SIGKILL) {
+        exit_group(process, ExitStatus::Signal(signal as u8));
+        return;
+    }
+    match chosen {
+        Some(thread) => {
+            thread.signal_hint.store(true, Ordering::Relaxed);
+            sched::wake_up_for_signal(&thread, false);
+        }
+        None => {
+            // Blocked everywhere: it stays pending until a thread unblocks it.
+            for thread in &threads {
+                thread.signal_hint.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// SIGCONT's side effect: a stopped group runs again, and the parent hears of it.
+fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
+    let was_stopped = {
+        let mut lifecycle = process.lifecycle.lock();
+        let was_stopped = lifecycle.stopped_by.take().is_some();
+        if was_stopped {
+            lifecycle.stop_report = None;
+            lifecycle.continue_report = true;
+        }
+        was_stopped
+    };
+    if !was_stopped {
+        return;
+    }
+    for thread in threads {
+        sched::wake_up_stopped(thread);
+    }
+    notify_parent_of_stop(process, CLD_CONTINUED, SIGCONT as i32);
+}
+
+/// Tells the parent that `process` stopped or continued (`do_notify_parent_cldstop`): SIGCHLD
+/// unless the parent set SA_NOCLDSTOP, and a wake-up for its waiters either way.
+pub fn notify_parent_of_stop(process: &Arc<Process>, code: i32, status: i32) {
+    let Some(parent) = process.parent.lock().upgrade() else {
+        return;
+    };
+    let action = parent.signals.get().lock().action(sigrules::SIGCHLD);
+    if action.flags & super::SA_NOCLDSTOP == 0 {
+        let uid = process.credentials.lock().uid;
+        let (user, system) = process.cpu_times_ns();
+        let info = SigInfo::child(
+            code,
+            process.pid,
+            uid,
+            status,
+            user / crate::time::NSEC_PER_CLOCK_TICK,
+            system / crate::time::NSEC_PER_CLOCK_TICK,
+        );
+        send_to_process(&parent, info);
+    }
+    parent.child_events.wake_all();
+}

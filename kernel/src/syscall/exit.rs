@@ -1,0 +1,200 @@
+//! exit, exit_group, wait4, waitid, getrusage and times (Linux `kernel/exit.c`,
+//! `kernel/sys.c`).
+
+use super::args::UserPtr;
+use super::{SyscallContext, SyscallResult};
+use crate::process::exit::{self, ExitStatus};
+use crate::process::wait::{ChildEvent, WaitOptions, WaitReport, WaitTarget, wait_child};
+use abi::signal::{CLD_CONTINUED, CLD_STOPPED, SigInfo};
+use abi::{Errno, Rusage, Timeval, Tms};
+use core::sync::atomic::Ordering;
+
+const WNOHANG: u32 = 0x1;
+const WUNTRACED: u32 = 0x2;
+const WSTOPPED: u32 = WUNTRACED;
+const WEXITED: u32 = 0x4;
+const WCONTINUED: u32 = 0x8;
+const WNOWAIT: u32 = 0x0100_0000;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
+
+const P_ALL: u32 = 0;
+const P_PID: u32 = 1;
+const P_PGID: u32 = 2;
+const P_PIDFD: u32 = 3;
+
+pub fn exit(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
+    exit::exit_thread(context.thread, (status & 0xff) as u8);
+    Ok(0)
+}
+
+pub fn exit_group(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
+    exit::exit_group(
+        &context.thread.process,
+        ExitStatus::Code((status & 0xff) as u8),
+    );
+    Ok(0)
+}
+
+fn timeval(ns: u64) -> Timeval {
+    Timeval {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_usec: ((ns % 1_000_000_000) / 1000) as i64,
+    }
+}
+
+fn rusage(user_ns: u64, system_ns: u64) -> Rusage {
+    Rusage {
+        ru_utime: timeval(user_ns),
+        ru_stime: timeval(system_ns),
+        ..Rusage::default()
+    }
+}
+
+fn options_from(flags: u32) -> WaitOptions {
+    WaitOptions {
+        exited: flags & WEXITED != 0,
+        stopped: flags & WSTOPPED != 0,
+        continued: flags & WCONTINUED != 0,
+        no_hang: flags & WNOHANG != 0,
+        no_wait: flags & WNOWAIT != 0,
+        all: flags & WALL != 0,
+        clone_children: flags & WCLONE != 0,
+    }
+}
+
+pub fn wait4(
+    context: &mut SyscallContext<'_>,
+    pid: i32,
+    status: UserPtr<i32>,
+    options: u32,
+    usage: UserPtr<Rusage>,
+) -> SyscallResult {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = match pid {
+        -1 => WaitTarget::Any,
+        0 => WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32),
+        pid if pid > 0 => WaitTarget::Pid(pid as u32),
+        // INT_MIN has no process group to negate into: no child matches.
+        pid => WaitTarget::ProcessGroup(pid.checked_neg().ok_or(Errno::ESRCH)? as u32),
+    };
+    let report = wait_child(context.thread, target, options_from(options | WEXITED))?;
+    let Some(report) = report else {
+        return Ok(0);
+    };
+    if !status.is_null() {
+        status.write(&(report.wait_status() as i32))?;
+    }
+    if !usage.is_null() {
+        usage.write(&rusage(report.user_ns, report.system_ns))?;
+    }
+    Ok(report.pid as usize)
+}
+
+fn siginfo_of(report: &WaitReport) -> SigInfo {
+    let (code, status) = match report.event {
+        ChildEvent::Exited(status) => status.child_code_and_status(),
+        ChildEvent::Stopped(signal) => (CLD_STOPPED, signal as i32),
+        ChildEvent::Continued => (CLD_CONTINUED, sigrules::SIGCONT as i32),
+    };
+    SigInfo::child(
+        code,
+        report.pid,
+        report.uid,
+        status,
+        report.user_ns / crate::time::NSEC_PER_CLOCK_TICK,
+        report.system_ns / crate::time::NSEC_PER_CLOCK_TICK,
+    )
+}
+
+pub fn waitid(
+    context: &mut SyscallContext<'_>,
+    which: u32,
+    id: i32,
+    info: UserPtr<SigInfo>,
+    options: u32,
+    usage: UserPtr<Rusage>,
+) -> SyscallResult {
+    if options & !(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL)
+        != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = match which {
+        P_ALL => WaitTarget::Any,
+        P_PID if id > 0 => WaitTarget::Pid(id as u32),
+        P_PGID if id > 0 => WaitTarget::ProcessGroup(id as u32),
+        P_PGID if id == 0 => {
+            WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32)
+        }
+        P_PIDFD => return Err(Errno::EBADF),
+        _ => return Err(Errno::EINVAL),
+    };
+    let report = wait_child(context.thread, target, options_from(options))?;
+    if !info.is_null() {
+        // WNOHANG with nothing to report clears si_signo and si_pid (Linux zeroes the struct).
+        let value = match &report {
+            Some(report) => siginfo_of(report),
+            None => SigInfo::new(0, 0),
+        };
+        info.write(&value)?;
+    }
+    if let (Some(report), false) = (&report, usage.is_null()) {
+        usage.write(&rusage(report.user_ns, report.system_ns))?;
+    }
+    Ok(0)
+}
+
+const RUSAGE_SELF: i32 = 0;
+const RUSAGE_CHILDREN: i32 = -1;
+const RUSAGE_THREAD: i32 = 1;
+
+pub fn getrusage(
+    context: &mut SyscallContext<'_>,
+    who: i32,
+    usage: UserPtr<Rusage>,
+) -> SyscallResult {
+    let process = &context.thread.process;
+    let value = match who {
+        RUSAGE_SELF => {
+            let (user, system) = process.cpu_times_ns();
+            rusage(user, system)
+        }
+        RUSAGE_CHILDREN => {
+            let totals = *process.usage.lock();
+            rusage(totals.children_user_ns, totals.children_system_ns)
+        }
+        RUSAGE_THREAD => {
+            let thread = context.thread;
+            let total = thread.cpu_time_ns();
+            let user = thread.user_time_ns().min(total);
+            rusage(user, total - user)
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    usage.write(&value)?;
+    Ok(0)
+}
+
+pub fn times(context: &mut SyscallContext<'_>, buf: UserPtr<Tms>) -> SyscallResult {
+    let process = &context.thread.process;
+    let (user, system) = process.cpu_times_ns();
+    let totals = *process.usage.lock();
+    let ticks = |ns: u64| (ns / crate::time::NSEC_PER_CLOCK_TICK) as i64;
+    if !buf.is_null() {
+        buf.write(&Tms {
+            tms_utime: ticks(user),
+            tms_stime: ticks(system),
+            tms_cutime: ticks(totals.children_user_ns),
+            tms_cstime: ticks(totals.children_system_ns),
+        })?;
+    }
+    // Clock ticks since boot.
+    Ok((crate::time::monotonic_ns() / crate::time::NSEC_PER_CLOCK_TICK) as usize)
+}

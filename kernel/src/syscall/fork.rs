@@ -1,0 +1,122 @@
+//! fork, vfork, clone and clone3 (Linux `kernel/fork.c`). The work is in `process::fork`; this
+//! file decodes the two calling conventions. On x86-64, clone's arguments are
+//! `(flags, stack, parent_tid, child_tid, tls)`.
+
+use super::args::UserPtr;
+use super::{SyscallContext, SyscallResult};
+use crate::process::fork::{
+    CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_INTO_CGROUP, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
+    CSIGNAL, CloneRequest, check_exit_signal, clone as do_clone,
+};
+use abi::Errno;
+use zerocopy::FromBytes;
+
+pub fn fork(context: &mut SyscallContext<'_>) -> SyscallResult {
+    let request = CloneRequest {
+        exit_signal: sigrules::SIGCHLD,
+        ..CloneRequest::default()
+    };
+    Ok(do_clone(context.thread, context.user, request)? as usize)
+}
+
+pub fn vfork(context: &mut SyscallContext<'_>) -> SyscallResult {
+    let request = CloneRequest {
+        flags: CLONE_VM | CLONE_VFORK,
+        exit_signal: sigrules::SIGCHLD,
+        ..CloneRequest::default()
+    };
+    Ok(do_clone(context.thread, context.user, request)? as usize)
+}
+
+pub fn clone(
+    context: &mut SyscallContext<'_>,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> SyscallResult {
+    // Legacy clone ignores CLONE_DETACHED and takes the exit signal from the low byte; the
+    // clone3-only flags above 32 bits are not accepted here.
+    let flags = flags & 0xffff_ffff;
+    let exit_signal = if flags & CLONE_THREAD != 0 {
+        0
+    } else {
+        (flags & CSIGNAL) as u32
+    };
+    let request = CloneRequest {
+        flags: flags & !CSIGNAL & !CLONE_DETACHED,
+        exit_signal,
+        stack,
+        parent_tid,
+        child_tid,
+        tls,
+    };
+    Ok(do_clone(context.thread, context.user, request)? as usize)
+}
+
+/// `struct clone_args` (version 2, 88 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, FromBytes)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+const CLONE_ARGS_SIZE_VER0: usize = 64;
+
+pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) -> SyscallResult {
+    let full = core::mem::size_of::<CloneArgs>();
+    if size < CLONE_ARGS_SIZE_VER0 || size > 4096 {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; 4096];
+    hal::usercopy::copy_from_user(&mut bytes[..size], args.address)?;
+    // A larger struct from a newer libc is fine if the extra bytes are zero (E2BIG otherwise).
+    if size > full && bytes[full..size].iter().any(|&byte| byte != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let Ok(value) = CloneArgs::read_from_bytes(&bytes[..full]) else {
+        return Err(Errno::EINVAL);
+    };
+    if value.flags & (CLONE_DETACHED | CSIGNAL) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if value.set_tid != 0 || value.set_tid_size != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if value.flags & CLONE_INTO_CGROUP != 0 || (value.stack == 0) != (value.stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if value.flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let exit_signal = check_exit_signal(value.exit_signal)?;
+    let request = CloneRequest {
+        flags: value.flags,
+        exit_signal: if value.flags & CLONE_THREAD != 0 {
+            0
+        } else {
+            exit_signal
+        },
+        // clone3 takes the lowest address and the size; the stack grows down from the top.
+        stack: if value.stack == 0 {
+            0
+        } else {
+            value.stack.wrapping_add(value.stack_size)
+        },
+        parent_tid: value.parent_tid,
+        child_tid: value.child_tid,
+        tls: value.tls,
+    };
+    Ok(do_clone(context.thread, context.user, request)? as usize)
+}
