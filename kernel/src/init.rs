@@ -109,7 +109,15 @@ fn try_run(
             .iter()
             .map(|var| var.as_bytes().to_vec()),
     );
-    process::execute(thread, user, path.as_bytes(), argv, envp)
+    process::execute(
+        thread,
+        user,
+        crate::syscall::args::Fd(crate::fs::AT_FDCWD),
+        path.as_bytes(),
+        0,
+        argv,
+        envp,
+    )
 }
 
 /// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.

@@ -127,6 +127,11 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         crate::fs::fd_table::FdTable::new(),
     )));
     drop(files);
+    let resident_kib = process.mm.get().lock().resident_pages() as u64 * 4;
+    {
+        let mut usage = process.usage.lock();
+        usage.max_rss_kib = usage.max_rss_kib.max(resident_kib);
+    }
     drop(process.mm.replace(crate::mm::exited_address_space()));
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
@@ -221,6 +226,10 @@ pub fn release_zombie(parent: &Arc<Process>, child: &Arc<Process>) {
         let mut usage = parent.usage.lock();
         usage.children_user_ns += user + child_usage.children_user_ns;
         usage.children_system_ns += system + child_usage.children_system_ns;
+        usage.children_max_rss_kib = usage
+            .children_max_rss_kib
+            .max(child_usage.max_rss_kib)
+            .max(child_usage.children_max_rss_kib);
     }
     table::remove_process(child.pid);
 }

@@ -50,6 +50,8 @@ pub struct WaitReport {
     pub event: ChildEvent,
     pub user_ns: u64,
     pub system_ns: u64,
+    /// `ru_maxrss` of the child, in KiB.
+    pub max_rss_kib: u64,
 }
 
 impl WaitReport {
@@ -107,6 +109,10 @@ fn scan(
         };
         drop(lifecycle);
         let (user_ns, system_ns) = child.cpu_times_ns();
+        let max_rss_kib = {
+            let usage = *child.usage.lock();
+            usage.max_rss_kib.max(usage.children_max_rss_kib)
+        };
         if matches!(event, ChildEvent::Exited(_)) && !options.no_wait {
             release_zombie(process, child);
         }
@@ -116,6 +122,7 @@ fn scan(
             event,
             user_ns,
             system_ns,
+            max_rss_kib,
         }));
     }
     if has_candidate {
