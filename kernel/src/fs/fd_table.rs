@@ -108,6 +108,41 @@ impl FdTable {
         Ok(())
     }
 
+    /// The size Linux's descriptor table would have (`fdt->max_fds`): 64 at first, then
+    /// multiples of 128 rounded up to a power of two, as `alloc_fdtable` sizes it. `select`
+    /// clamps its `nfds` to this.
+    pub fn max_fds(&self) -> usize {
+        let used = self.slots.len();
+        if used <= 64 {
+            return 64;
+        }
+        let per_kib = 1024 / 8;
+        (((used - 1) / per_kib) + 1).next_power_of_two() * per_kib
+    }
+
+    /// Removes the descriptors in `first..=last`, returning their files so that the caller
+    /// drops them outside the table lock (`close_range`).
+    pub fn remove_range(&mut self, first: usize, last: usize) -> Vec<Arc<OpenFile>> {
+        let mut closed = Vec::new();
+        let end = last.saturating_add(1).min(self.slots.len());
+        for slot in self.slots.iter_mut().take(end).skip(first) {
+            if let Some(slot) = slot.take() {
+                if closed.try_reserve(1).is_ok() {
+                    closed.push(slot.file);
+                }
+            }
+        }
+        closed
+    }
+
+    /// Marks the descriptors in `first..=last` close-on-exec (`CLOSE_RANGE_CLOEXEC`).
+    pub fn set_close_on_exec_range(&mut self, first: usize, last: usize) {
+        let end = last.saturating_add(1).min(self.slots.len());
+        for slot in self.slots.iter_mut().take(end).skip(first).flatten() {
+            slot.is_close_on_exec = true;
+        }
+    }
+
     /// Closes every close-on-exec descriptor (execve).
     pub fn close_on_exec(&mut self) {
         for slot in &mut self.slots {

@@ -4,7 +4,12 @@
 //! [`FileOps`] has a default for every operation returning the errno Linux gives when a file
 //! lacks it; regular files, directories, devices (and later pipes and sockets) override what
 //! they support. Positions belong to the description, shared by `dup`ed descriptors.
+//!
+//! Readiness: [`FileOps::poll`] is Linux's `f_op->poll`; `None` means the file has no poll
+//! method (regular files, directories, the memory devices), which poll/select treat as
+//! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
+use super::poll::PollTable;
 use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -44,6 +49,55 @@ pub trait FileOps: Send + Sync {
     fn write(&self, offset: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
         let _ = (offset, data, is_nonblocking);
         Err(Errno::EINVAL)
+    }
+
+    /// `read(2)` with the description's status flags: reads, then hands the bytes to `deliver`
+    /// (the copy to user memory). Files that must not lose data when that copy faults (pipes)
+    /// deliver before they consume. Default: [`FileOps::read`], then `deliver`.
+    fn read_deliver(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: u32,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        let count = self.read(offset, buf, status_flags & O_NONBLOCK != 0)?;
+        deliver(&buf[..count])?;
+        Ok(count)
+    }
+
+    /// `write(2)` with the description's status flags (pipes look at O_DIRECT). Default:
+    /// [`FileOps::write`].
+    fn write_with_flags(
+        &self,
+        offset: u64,
+        data: &[u8],
+        status_flags: u32,
+    ) -> Result<usize, Errno> {
+        self.write(offset, data, status_flags & O_NONBLOCK != 0)
+    }
+
+    /// Readiness (Linux's `f_op->poll`): the `POLL*` bits that hold now, after registering in
+    /// `table` the wait queues whose wake-ups may change them. `None`: no poll method.
+    fn poll(&self, table: Option<&mut PollTable>) -> Option<u16> {
+        let _ = table;
+        None
+    }
+
+    /// Whether this is an anonymous-inode file (eventfd, epoll): `fstat` shows its mode without
+    /// file-type bits, as Linux's `anon_inodefs` inode has none.
+    fn is_anon_inode(&self) -> bool {
+        false
+    }
+
+    /// The pipe behind this file, if it is one (Linux's `get_pipe_info`).
+    fn as_pipe(&self) -> Option<&super::pipe::PipeEnd> {
+        None
+    }
+
+    /// The epoll instance behind this file, if it is one (Linux's `is_file_epoll`).
+    fn as_eventpoll(&self) -> Option<&super::eventpoll::EventPoll> {
+        None
     }
 
     /// Whether positions mean anything (`lseek` gives ESPIPE on streams).
@@ -175,24 +229,45 @@ impl OpenFile {
     /// `read(2)`: reads at the current position into `buf`, hands the bytes to `deliver`
     /// (which copies them to user memory and says how many arrived), and advances the position
     /// by what was delivered, so a fault leaves the position where the data stopped.
+    ///
+    /// `is_continuation`: an earlier chunk of the same call already returned data, so a stream
+    /// must not block again; it answers 0 when it has nothing more (Linux's `pipe_read` returns
+    /// once it has read something and the pipe is empty).
     pub fn read_and_deliver(
         &self,
         buf: &mut [u8],
+        is_continuation: bool,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         if !self.is_readable() {
             return Err(Errno::EBADF);
         }
         if !self.ops.is_seekable() {
-            let count = self.ops.read(0, buf, self.is_nonblocking())?;
-            deliver(&buf[..count])?;
-            return Ok(count);
+            let mut flags = self.status_flags();
+            if is_continuation {
+                flags |= O_NONBLOCK;
+            }
+            return match self.ops.read_deliver(0, buf, flags, deliver) {
+                Err(Errno::EAGAIN) if is_continuation => Ok(0),
+                result => result,
+            };
         }
         let mut position = self.position.lock();
-        let count = self.ops.read(*position, buf, self.is_nonblocking())?;
-        deliver(&buf[..count])?;
+        let count = self
+            .ops
+            .read_deliver(*position, buf, self.status_flags(), deliver)?;
         *position += count as u64;
         Ok(count)
+    }
+
+    /// Readiness for poll/select: the file's poll bits, or [`DEFAULT_POLLMASK`] if it has no
+    /// poll method.
+    ///
+    /// [`DEFAULT_POLLMASK`]: super::poll::DEFAULT_POLLMASK
+    pub fn poll(&self, table: Option<&mut PollTable>) -> u16 {
+        self.ops
+            .poll(table)
+            .unwrap_or(super::poll::DEFAULT_POLLMASK)
     }
 
     /// `write(2)`: writes at the current position (the end with O_APPEND) and advances it.
@@ -201,13 +276,15 @@ impl OpenFile {
             return Err(Errno::EBADF);
         }
         if !self.ops.is_seekable() {
-            return self.ops.write(0, data, self.is_nonblocking());
+            return self.ops.write_with_flags(0, data, self.status_flags());
         }
         let mut position = self.position.lock();
         if self.status_flags() & O_APPEND != 0 {
             *position = self.ops.metadata().size;
         }
-        let count = self.ops.write(*position, data, self.is_nonblocking())?;
+        let count = self
+            .ops
+            .write_with_flags(*position, data, self.status_flags())?;
         *position += count as u64;
         Ok(count)
     }
@@ -240,8 +317,12 @@ impl OpenFile {
         self.ops.write(offset, data, self.is_nonblocking())
     }
 
-    /// `lseek(2)`.
+    /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,
+    /// epoll: their reads never move it, so it stays 0).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        if self.ops.seek_policy() == SeekPolicy::NoMove {
+            return Ok(*self.position.lock());
+        }
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }

@@ -6,9 +6,13 @@
 //! the clock.
 
 pub mod devices;
+pub mod eventfd;
+pub mod eventpoll;
 pub mod fd_table;
 pub mod file;
 pub mod initramfs;
+pub mod pipe;
+pub mod poll;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;

@@ -12,11 +12,15 @@ use super::{SleepKind, TaskState};
 use crate::process::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 /// Threads sleeping on one event.
 pub struct WaitQueue {
     sleepers: Mutex<Vec<Arc<Thread>>>,
+    /// Wake-ups so far (with or without sleepers): edge-triggered epoll reports an event when
+    /// this moved since its last report, as Linux's `ep_poll_callback` queues an item per wake.
+    wakeups: AtomicU64,
 }
 
 impl Default for WaitQueue {
@@ -29,11 +33,18 @@ impl WaitQueue {
     pub const fn new() -> WaitQueue {
         WaitQueue {
             sleepers: Mutex::new(Vec::new()),
+            wakeups: AtomicU64::new(0),
         }
+    }
+
+    /// How many times this queue has been woken.
+    pub fn wakeups(&self) -> u64 {
+        self.wakeups.load(Ordering::Acquire)
     }
 
     /// Wakes every sleeper (each re-checks its condition).
     pub fn wake_all(&self) {
+        self.wakeups.fetch_add(1, Ordering::AcqRel);
         let sleepers: Vec<Arc<Thread>> = self.sleepers.lock().clone();
         for thread in &sleepers {
             super::wake_up(thread);
@@ -43,6 +54,7 @@ impl WaitQueue {
     /// Wakes the sleeper that has waited longest, if any is asleep (exclusive waits).
     #[expect(dead_code, reason = "for exclusive waits (pipes, accept)")]
     pub fn wake_one(&self) {
+        self.wakeups.fetch_add(1, Ordering::AcqRel);
         let sleepers: Vec<Arc<Thread>> = self.sleepers.lock().clone();
         for thread in &sleepers {
             if super::wake_up(thread) {

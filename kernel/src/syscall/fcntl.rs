@@ -1,9 +1,12 @@
-//! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`).
+//! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`), with the pipe commands
+//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
+use crate::fs::file::OpenFile;
 use crate::process::rlimit::RLIMIT_NOFILE;
 use abi::Errno;
+use alloc::sync::Arc;
 
 const O_CLOEXEC: u32 = 0o2000000;
 const F_DUPFD: u32 = 0;
@@ -12,9 +15,12 @@ const F_SETFD: u32 = 2;
 const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
 const F_DUPFD_CLOEXEC: u32 = 1030;
+const F_SETPIPE_SZ: u32 = 1031;
+const F_GETPIPE_SZ: u32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
-fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
+/// The descriptor bound: `RLIMIT_NOFILE`'s soft limit.
+pub(super) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
     context
         .thread
         .process
@@ -22,6 +28,24 @@ fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
         .lock()
         .get(RLIMIT_NOFILE)
         .map_or(1024, |limit| limit.soft.min(1 << 20) as usize)
+}
+
+/// Installs `file` at the lowest free descriptor (Linux's `get_unused_fd_flags` + `fd_install`).
+pub(super) fn install(
+    context: &SyscallContext<'_>,
+    file: Arc<OpenFile>,
+    is_close_on_exec: bool,
+) -> SyscallResult {
+    let limit = descriptor_limit(context);
+    let fd =
+        context
+            .thread
+            .process
+            .files
+            .get()
+            .lock()
+            .insert_from(0, file, is_close_on_exec, limit)?;
+    Ok(fd as usize)
 }
 
 pub fn dup(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
@@ -102,6 +126,16 @@ pub fn fcntl(
             }
             file.set_status_flags(argument as u32);
             Ok(0)
+        }
+        F_SETPIPE_SZ | F_GETPIPE_SZ => {
+            drop(files);
+            let pipe = file.ops.as_pipe().ok_or(Errno::EBADF)?;
+            if command == F_GETPIPE_SZ {
+                return Ok(pipe.size());
+            }
+            // CAP_SYS_RESOURCE: root's effective id until capabilities exist.
+            let is_privileged = context.thread.process.credentials.lock().euid == 0;
+            pipe.set_size(argument, is_privileged)
         }
         _ => Err(Errno::EINVAL),
     }

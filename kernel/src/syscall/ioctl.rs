@@ -43,7 +43,10 @@ pub fn ioctl(
             });
             Ok(0)
         }
-        FIONREAD if file.ops.metadata().file_type == vfs::FileType::Regular => {
+        FIONREAD
+            if file.ops.inode().is_some()
+                && file.ops.metadata().file_type == vfs::FileType::Regular =>
+        {
             // Regular files answer i_size - f_pos as an int, negative past the end (do_vfs_ioctl).
             let left = file.ops.metadata().size as i64 - file.position() as i64;
             hal::usercopy::write_user(argument, &(left as i32))?;

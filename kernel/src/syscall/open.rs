@@ -1,4 +1,4 @@
-//! open, openat, creat, close, truncate, ftruncate (Linux `fs/open.c`).
+//! open, openat, creat, close, close_range, truncate, ftruncate (Linux `fs/open.c`).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -115,6 +115,38 @@ pub fn creat(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> Sys
 pub fn close(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
     let file = context.thread.process.files.get().lock().remove(fd.0)?;
     drop(file);
+    Ok(0)
+}
+
+const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+/// `close_range(2)` (`__close_range` in `fs/file.c`): closes, or with `CLOSE_RANGE_CLOEXEC`
+/// marks close-on-exec, every open descriptor in `first..=last`; `CLOSE_RANGE_UNSHARE` first
+/// gives the process a private copy of a shared table.
+pub fn close_range(
+    context: &mut SyscallContext<'_>,
+    first: u32,
+    last: u32,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    let files = &context.thread.process.files;
+    if flags & CLOSE_RANGE_UNSHARE != 0 && files.is_shared() {
+        let copy = files.get().lock().clone();
+        files.replace(alloc::sync::Arc::new(spin::Mutex::new(copy)));
+    }
+    let table = files.get();
+    if flags & CLOSE_RANGE_CLOEXEC != 0 {
+        table
+            .lock()
+            .set_close_on_exec_range(first as usize, last as usize);
+    } else {
+        let closed = table.lock().remove_range(first as usize, last as usize);
+        drop(closed); // released outside the table lock
+    }
     Ok(0)
 }
 

@@ -1,4 +1,5 @@
-//! read, write, readv, writev, pread64, pwrite64, lseek (Linux `fs/read_write.c`).
+//! read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek (Linux
+//! `fs/read_write.c`).
 //!
 //! Data moves through a kernel bounce buffer in chunks, so no lock is held while user memory is
 //! touched (a user page fault may need the address-space lock). Linux caps one transfer at
@@ -95,11 +96,12 @@ pub fn read(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
-    if count == 0 {
+    // Streams decide what a zero-length read means (eventfd: EINVAL).
+    if count == 0 && file.ops.is_seekable() {
         return Ok(0);
     }
-    read_into_user(buf.address, count, |chunk, _, deliver| {
-        file.read_and_deliver(chunk, deliver)
+    read_into_user(buf.address, count, |chunk, done, deliver| {
+        file.read_and_deliver(chunk, done > 0, deliver)
     })
 }
 
@@ -113,7 +115,7 @@ pub fn write(
     if !file.is_writable() {
         return Err(Errno::EBADF);
     }
-    if count == 0 {
+    if count == 0 && file.ops.is_seekable() {
         return Ok(0);
     }
     write_from_user(buf.address, count, |chunk, _| file.write(chunk))
@@ -211,8 +213,9 @@ pub fn readv(
             continue;
         }
         let len = vector.iov_len as usize;
-        match read_into_user(vector.iov_base, len, |chunk, _, deliver| {
-            file.read_and_deliver(chunk, deliver)
+        let is_continuation = total > 0;
+        match read_into_user(vector.iov_base, len, |chunk, done, deliver| {
+            file.read_and_deliver(chunk, is_continuation || done > 0, deliver)
         }) {
             Ok(got) => {
                 total += got;
@@ -264,4 +267,93 @@ pub fn lseek(context: &mut SyscallContext<'_>, fd: Fd, offset: i64, whence: u32)
         return Err(Errno::EBADF);
     }
     file.seek(offset, whence).map(|position| position as usize)
+}
+
+/// `preadv(2)` (`do_preadv`): like `pread64` over an iovec array; the position is `pos_low`
+/// (x86-64 passes the whole offset there; the high word is ignored).
+pub fn preadv(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+) -> SyscallResult {
+    if pos_low < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = file(context, fd)?;
+    if !file.ops.is_seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    let vectors = read_iovecs(iov, count)?;
+    if !file.is_readable() {
+        return Err(Errno::EBADF);
+    }
+    let mut total = 0u64;
+    for vector in vectors {
+        if vector.iov_len == 0 {
+            continue;
+        }
+        let len = vector.iov_len as usize;
+        let base = pos_low as u64 + total;
+        match read_into_user(vector.iov_base, len, |chunk, done, deliver| {
+            let got = file.read_at(base + done as u64, chunk)?;
+            deliver(&chunk[..got])?;
+            Ok(got)
+        }) {
+            Ok(got) => {
+                total += got as u64;
+                if got < len {
+                    break;
+                }
+            }
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total as usize)
+}
+
+/// `pwritev(2)` (`do_pwritev`).
+pub fn pwritev(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+) -> SyscallResult {
+    if pos_low < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = file(context, fd)?;
+    if !file.ops.is_seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    let vectors = read_iovecs(iov, count)?;
+    if !file.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    let mut total = 0u64;
+    for vector in vectors {
+        if vector.iov_len == 0 {
+            continue;
+        }
+        let len = vector.iov_len as usize;
+        let base = pos_low as u64 + total;
+        match write_from_user(vector.iov_base, len, |chunk, done| {
+            file.write_at(base + done as u64, chunk)
+        }) {
+            Ok(written) => {
+                total += written as u64;
+                if written < len {
+                    break;
+                }
+            }
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total as usize)
 }

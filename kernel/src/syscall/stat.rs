@@ -34,13 +34,29 @@ fn to_stat(metadata: &Metadata) -> Stat {
     }
 }
 
-/// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`.
+/// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`,
+/// and the `st_mode` to report (anonymous-inode files have no type bits).
 fn metadata_at(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
     flags: u32,
-) -> Result<Metadata, Errno> {
+) -> Result<(Metadata, u32), Errno> {
+    let (metadata, is_anon) = metadata_and_kind_at(context, dirfd, path, flags)?;
+    let mode = if is_anon {
+        metadata.st_mode() & 0o7777
+    } else {
+        metadata.st_mode()
+    };
+    Ok((metadata, mode))
+}
+
+fn metadata_and_kind_at(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: u32,
+) -> Result<(Metadata, bool), Errno> {
     let path = path.read_path()?;
     let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
         Lookup::NOFOLLOW
@@ -48,24 +64,20 @@ fn metadata_at(
         Lookup::FOLLOW
     };
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
-        return Ok(context
-            .thread
-            .process
-            .files
-            .get()
-            .lock()
-            .get(dirfd.0)?
-            .ops
-            .metadata());
+        let file = context.thread.process.files.get().lock().get(dirfd.0)?;
+        return Ok((file.ops.metadata(), file.ops.is_anon_inode()));
     }
-    Ok(fs::lookup_or_fd(
-        context.thread,
-        dirfd,
-        &path,
-        how,
-        flags & AT_EMPTY_PATH != 0,
-    )?
-    .metadata())
+    Ok((
+        fs::lookup_or_fd(
+            context.thread,
+            dirfd,
+            &path,
+            how,
+            flags & AT_EMPTY_PATH != 0,
+        )?
+        .metadata(),
+        false,
+    ))
 }
 
 fn stat_path(
@@ -78,8 +90,10 @@ fn stat_path(
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let metadata = metadata_at(context, dirfd, path, flags)?;
-    buf.write(&to_stat(&metadata))?;
+    let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
+    let mut stat = to_stat(&metadata);
+    stat.st_mode = mode;
+    buf.write(&stat)?;
     Ok(0)
 }
 
@@ -106,16 +120,12 @@ pub fn newfstatat(
 }
 
 pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
-    let metadata = context
-        .thread
-        .process
-        .files
-        .get()
-        .lock()
-        .get(fd.0)?
-        .ops
-        .metadata();
-    buf.write(&to_stat(&metadata))?;
+    let file = context.thread.process.files.get().lock().get(fd.0)?;
+    let mut stat = to_stat(&file.ops.metadata());
+    if file.ops.is_anon_inode() {
+        stat.st_mode &= 0o7777;
+    }
+    buf.write(&stat)?;
     Ok(0)
 }
 
@@ -124,11 +134,10 @@ const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
-    StatxTimestamp {
-        tv_sec: time.sec,
-        tv_nsec: time.nsec,
-        ..StatxTimestamp::default()
-    }
+    let mut value = StatxTimestamp::default();
+    value.tv_sec = time.sec;
+    value.tv_nsec = time.nsec;
+    value
 }
 
 pub fn statx(
@@ -145,27 +154,25 @@ pub fn statx(
     {
         return Err(Errno::EINVAL);
     }
-    let metadata = metadata_at(context, dirfd, path, flags)?;
-    let value = Statx {
-        stx_mask: STATX_BASIC_STATS | STATX_MNT_ID,
-        stx_mnt_id: 1,
-        stx_blksize: metadata.blksize,
-        stx_nlink: metadata.nlink,
-        stx_uid: metadata.uid,
-        stx_gid: metadata.gid,
-        stx_mode: metadata.st_mode() as u16,
-        stx_ino: metadata.ino,
-        stx_size: metadata.size,
-        stx_blocks: metadata.blocks,
-        stx_atime: timestamp(metadata.atime),
-        stx_ctime: timestamp(metadata.ctime),
-        stx_mtime: timestamp(metadata.mtime),
-        stx_rdev_major: vfs::inode::dev_major(metadata.rdev),
-        stx_rdev_minor: vfs::inode::dev_minor(metadata.rdev),
-        stx_dev_major: vfs::inode::dev_major(metadata.dev),
-        stx_dev_minor: vfs::inode::dev_minor(metadata.dev),
-        ..Statx::default()
-    };
+    let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
+    let mut value = Statx::default();
+    value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
+    value.stx_mnt_id = 1;
+    value.stx_blksize = metadata.blksize;
+    value.stx_nlink = metadata.nlink;
+    value.stx_uid = metadata.uid;
+    value.stx_gid = metadata.gid;
+    value.stx_mode = mode as u16;
+    value.stx_ino = metadata.ino;
+    value.stx_size = metadata.size;
+    value.stx_blocks = metadata.blocks;
+    value.stx_atime = timestamp(metadata.atime);
+    value.stx_ctime = timestamp(metadata.ctime);
+    value.stx_mtime = timestamp(metadata.mtime);
+    value.stx_rdev_major = vfs::inode::dev_major(metadata.rdev);
+    value.stx_rdev_minor = vfs::inode::dev_minor(metadata.rdev);
+    value.stx_dev_major = vfs::inode::dev_major(metadata.dev);
+    value.stx_dev_minor = vfs::inode::dev_minor(metadata.dev);
     buf.write(&value)?;
     Ok(0)
 }

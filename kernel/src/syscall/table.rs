@@ -5,8 +5,8 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    exec, exit, fcntl, fork, futex, ioctl, mmap, namei, open, read_write, readdir, signal, stat,
-    sys, time,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, ioctl, mmap, namei, open, pipe, read_write,
+    readdir, select, signal, stat, sys, time,
 };
 
 macro_rules! syscall_table {
@@ -59,6 +59,7 @@ syscall_table! {
     4 stat => stat::stat(path: UserCStr, buf: UserPtr<abi::Stat>);
     5 fstat => stat::fstat(fd: Fd, buf: UserPtr<abi::Stat>);
     6 lstat => stat::lstat(path: UserCStr, buf: UserPtr<abi::Stat>);
+    7 poll => select::poll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout_ms: i32);
     8 lseek => read_write::lseek(fd: Fd, offset: i64, whence: u32);
     9 mmap => mmap::mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: Fd, offset: u64);
     10 mprotect => mmap::mprotect(addr: u64, len: u64, prot: u64);
@@ -73,6 +74,8 @@ syscall_table! {
     19 readv => read_write::readv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
     20 writev => read_write::writev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
     21 access => namei::access(path: UserCStr, mode: u32);
+    22 pipe => pipe::pipe(fds: UserPtr<[i32; 2]>);
+    23 select => select::select(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timeval>);
     24 sched_yield => sys::sched_yield();
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
@@ -133,6 +136,7 @@ syscall_table! {
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: WAIT, WAKE, WAIT_BITSET, WAKE_BITSET
+    213 epoll_create => eventpoll::epoll_create(size: i32);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
@@ -140,6 +144,8 @@ syscall_table! {
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
     230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
     231 exit_group => exit::exit_group(status: i32);
+    232 epoll_wait => eventpoll::epoll_wait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32);
+    233 epoll_ctl => eventpoll::epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<abi::EpollEvent>);
     234 tgkill => signal::tgkill(tgid: i32, tid: i32, signal: i32);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: u32, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: u32, mode: u32);
@@ -152,8 +158,17 @@ syscall_table! {
     267 readlinkat => namei::readlinkat(dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32);
     268 fchmodat => namei::fchmodat(dirfd: Fd, path: UserCStr, mode: u32);
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
+    270 pselect6 => select::pselect6(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timespec>, sigmask_pack: UserPtr<[u64; 2]>);
+    271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
     273 set_robust_list => sys::set_robust_list(head: u64, len: usize);
+    281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
+    284 eventfd => eventfd::eventfd(initial: u32);
+    290 eventfd2 => eventfd::eventfd2(initial: u32, flags: u32);
+    291 epoll_create1 => eventpoll::epoll_create1(flags: u32);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
+    293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: u32);
+    295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
+    296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
@@ -161,5 +176,7 @@ syscall_table! {
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<abi::Statx>);
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
+    436 close_range => open::close_range(first: u32, last: u32, flags: u32);
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: u32);
+    441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
 }

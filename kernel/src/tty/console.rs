@@ -7,15 +7,21 @@
 //! Linux behaviour kept: `/dev/console` never becomes a controlling terminal, so `TIOCGPGRP`
 //! and `TIOCSPGRP` answer `ENOTTY` there (drivers/tty/tty_io.c, `tiocgpgrp` requires the tty to
 //! be the caller's controlling terminal). Signals from ^C/^Z and job control come later.
+//!
+//! poll: readable when a read would not block; pollers recheck at every tick, since input
+//! arrives without an interrupt.
 
 use super::termios::{
     ECHO, ECHOE, ICANON, ICRNL, ONLCR, OPOST, Termios, VEOF, VERASE, VKILL, WinSize,
 };
 use crate::fs::file::FileOps;
+use crate::fs::poll::{POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, PollTable, poll_wait};
 use crate::sched::SleepKind;
+use crate::sched::wait::WaitQueue;
 use crate::sched::wait::sleep_until;
 use abi::Errno;
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 use vfs::{FileType, Metadata, Timespec};
@@ -49,6 +55,9 @@ struct ConsoleState {
 pub struct Console {
     state: Mutex<ConsoleState>,
     rdev: u64,
+    /// Woken when polling finds new input (for edge-triggered epoll; pollers also recheck at
+    /// every tick because the UART is polled, not interrupt-driven).
+    input_wait: Arc<WaitQueue>,
 }
 
 impl Console {
@@ -62,6 +71,7 @@ impl Console {
                 ready: 0,
             }),
             rdev,
+            input_wait: Arc::new(WaitQueue::new()),
         }
     }
 }
@@ -88,8 +98,11 @@ fn output(bytes: &[u8], termios: &Termios) {
 
 impl ConsoleState {
     /// Moves bytes from the UART into the input queue, running the line discipline.
-    fn poll_input(&mut self) {
+    /// Returns whether any byte arrived.
+    fn poll_input(&mut self) -> bool {
+        let mut has_arrived = false;
         while let Some(mut byte) = hal::console::try_read_byte() {
+            has_arrived = true;
             let termios = self.termios;
             if termios.c_iflag & ICRNL != 0 && byte == b'\r' {
                 byte = b'\n';
@@ -130,6 +143,7 @@ impl ConsoleState {
                 }
             }
         }
+        has_arrived
     }
 
     fn has_readable_input(&self) -> bool {
@@ -197,6 +211,27 @@ impl FileOps for Console {
         let termios = self.state.lock().termios;
         output(data, &termios);
         Ok(data.len())
+    }
+
+    /// `n_tty_poll`: readable once a line (canonical) or a byte (raw) is in; always writable.
+    fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
+        if let Some(table) = table.as_deref_mut() {
+            table.request_tick_recheck();
+        }
+        poll_wait(&mut table, &self.input_wait);
+        let (has_arrived, is_readable) = {
+            let mut state = self.state.lock();
+            let has_arrived = state.poll_input();
+            (has_arrived, state.has_readable_input())
+        };
+        if has_arrived {
+            self.input_wait.wake_all();
+        }
+        let mut mask = POLLOUT | POLLWRNORM;
+        if is_readable {
+            mask |= POLLIN | POLLRDNORM;
+        }
+        Some(mask)
     }
 
     fn is_seekable(&self) -> bool {

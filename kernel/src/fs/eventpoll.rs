@@ -1,0 +1,356 @@
+//! epoll instances (Linux `fs/eventpoll.c`, epoll(7)): an interest list of (file, fd) pairs
+//! with the events each watches, scanned for readiness by `epoll_wait`.
+//!
+//! Items are kept in insertion order; a level-triggered item that is reported moves to the end,
+//! as Linux re-queues it at the tail of its ready list, so `maxevents` smaller than the ready
+//! count rotates through the ready files. Edge-triggered items (`EPOLLET`) are reported when
+//! they are ready and one of their wait queues was woken since their last report (or they were
+//! ready when added or modified), which is when Linux's `ep_poll_callback` queues them.
+//! `EPOLLONESHOT` disables an item after one report until `EPOLL_CTL_MOD`. Items hold weak
+//! references: an item disappears when its open file description is released, as Linux's
+//! `eventpoll_release`. Adding an epoll instance to another is checked for cycles and for a
+//! nesting deeper than `EP_MAX_NESTS` (`ELOOP`), as `ep_loop_check`.
+//!
+//! Cost: a wait scans the whole interest list, and rescans it after each wake-up of any watched
+//! queue (O(interest) per wake-up, not Linux's O(ready)). The next step is a ready list fed by
+//! wake callbacks, which needs wait-queue entries that run a function instead of waking a
+//! thread. Also not done: `max_user_watches` (`ENOSPC`), the reverse-path limits of
+//! `reverse_path_check`, `EPOLLWAKEUP` (accepted and ignored), and busy polling.
+
+use super::file::{FileOps, OpenFile};
+use super::poll::{DEFAULT_POLLMASK, POLLIN, POLLRDNORM, PollTable, poll_wait};
+use crate::sched::wait::WaitQueue;
+use abi::Errno;
+use abi::poll::{
+    EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLONESHOT, EPOLLWAKEUP, EpollEvent,
+};
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Mutex;
+use vfs::Metadata;
+
+/// Flags that are not events (`EP_PRIVATE_BITS`).
+const EP_PRIVATE_BITS: u32 = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
+/// Deepest nesting of epoll instances (`EP_MAX_NESTS`).
+const EP_MAX_NESTS: usize = 4;
+
+/// An interest: (open file, descriptor number).
+type Key = (usize, i32);
+
+struct Item {
+    file: Weak<OpenFile>,
+    fd: i32,
+    /// Watched events with `EPOLLERR | EPOLLHUP` and the private flags.
+    events: u32,
+    data: u64,
+    /// The queues the file registered when last polled with a table.
+    queues: Vec<Arc<WaitQueue>>,
+    /// Edge-triggered: the sum of the queues' wake-up counts at the last report; `None` when
+    /// the item is to be reported if ready (just added or modified while ready).
+    seen_wakeups: Option<u64>,
+}
+
+impl Item {
+    fn wakeups(&self) -> u64 {
+        self.queues
+            .iter()
+            .fold(0u64, |sum, queue| sum.wrapping_add(queue.wakeups()))
+    }
+
+    fn is_disabled(&self) -> bool {
+        self.events & !EP_PRIVATE_BITS == 0
+    }
+
+    /// Polls the file, registering its queues in `table` if given (and remembering them).
+    fn poll(&mut self, file: &OpenFile, table: Option<&mut PollTable>) -> u32 {
+        let mask = match table {
+            Some(table) => {
+                let mut own = PollTable::new();
+                let mask = file.ops.poll(Some(&mut own)).unwrap_or(DEFAULT_POLLMASK);
+                for queue in own.queues() {
+                    table.register(queue);
+                }
+                if own.needs_tick_recheck() {
+                    table.request_tick_recheck();
+                }
+                self.queues = own.queues().to_vec();
+                mask
+            }
+            None => file.ops.poll(None).unwrap_or(DEFAULT_POLLMASK),
+        };
+        u32::from(mask) & self.events
+    }
+}
+
+struct State {
+    /// Items by insertion (and re-queue) sequence.
+    items: BTreeMap<u64, Item>,
+    /// Key to sequence.
+    index: BTreeMap<Key, u64>,
+    next_sequence: u64,
+}
+
+/// One epoll instance (Linux's `struct eventpoll`).
+pub struct EventPoll {
+    state: Mutex<State>,
+    /// Woken when the interest list gains or changes an item, so sleepers rescan with a table;
+    /// also what pollers of the epoll file itself sleep on.
+    changes: Arc<WaitQueue>,
+    /// Bumped on every such change.
+    version: AtomicU64,
+}
+
+fn key_of(file: &Arc<OpenFile>, fd: i32) -> Key {
+    (Arc::as_ptr(file) as usize, fd)
+}
+
+impl Default for EventPoll {
+    fn default() -> Self {
+        EventPoll::new()
+    }
+}
+
+impl EventPoll {
+    pub fn new() -> EventPoll {
+        EventPoll {
+            state: Mutex::new(State {
+                items: BTreeMap::new(),
+                index: BTreeMap::new(),
+                next_sequence: 0,
+            }),
+            changes: Arc::new(WaitQueue::new()),
+            version: AtomicU64::new(0),
+        }
+    }
+
+    /// The interest-list version, for [`Scan::Changed`](super::poll::Scan::Changed).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    fn note_change(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        self.changes.wake_all();
+    }
+
+    /// Whether adding `target` to `self` would make a cycle or nest deeper than allowed
+    /// (`ep_loop_check`).
+    pub fn would_loop(&self, target: &EventPoll) -> bool {
+        let mut visited: Vec<*const EventPoll> = Vec::new();
+        loop_check(self, target, 0, &mut visited)
+    }
+
+    /// `EPOLL_CTL_ADD`.
+    pub fn add(&self, file: &Arc<OpenFile>, fd: i32, event: EpollEvent) -> Result<(), Errno> {
+        let key = key_of(file, fd);
+        {
+            let mut state = self.state.lock();
+            if state.index.contains_key(&key) {
+                return Err(Errno::EEXIST);
+            }
+            let mut item = Item {
+                file: Arc::downgrade(file),
+                fd,
+                events: event.events | EPOLLERR | EPOLLHUP,
+                data: event.data,
+                queues: Vec::new(),
+                seen_wakeups: None,
+            };
+            let mut table = PollTable::new();
+            let is_ready = item.poll(file, Some(&mut table)) != 0;
+            if !is_ready {
+                item.seen_wakeups = Some(item.wakeups());
+            }
+            let sequence = state.next_sequence;
+            state.next_sequence += 1;
+            state.items.insert(sequence, item);
+            state.index.insert(key, sequence);
+        }
+        self.note_change();
+        Ok(())
+    }
+
+    /// `EPOLL_CTL_MOD`.
+    pub fn modify(&self, file: &Arc<OpenFile>, fd: i32, event: EpollEvent) -> Result<(), Errno> {
+        let key = key_of(file, fd);
+        {
+            let mut state = self.state.lock();
+            let sequence = *state.index.get(&key).ok_or(Errno::ENOENT)?;
+            let item = state.items.get_mut(&sequence).ok_or(Errno::ENOENT)?;
+            if item.events & EPOLLEXCLUSIVE != 0 {
+                return Err(Errno::EINVAL);
+            }
+            item.events = event.events | EPOLLERR | EPOLLHUP;
+            item.data = event.data;
+            let mut table = PollTable::new();
+            if item.poll(file, Some(&mut table)) != 0 {
+                item.seen_wakeups = None;
+            }
+        }
+        self.note_change();
+        Ok(())
+    }
+
+    /// `EPOLL_CTL_DEL`.
+    pub fn delete(&self, file: &Arc<OpenFile>, fd: i32) -> Result<(), Errno> {
+        let key = key_of(file, fd);
+        let mut state = self.state.lock();
+        let sequence = state.index.remove(&key).ok_or(Errno::ENOENT)?;
+        state.items.remove(&sequence);
+        Ok(())
+    }
+
+    /// Collects up to `max_events` ready events, consuming them (edge-triggered and one-shot
+    /// items), and registers the watched queues in `table` if given.
+    pub fn collect(
+        &self,
+        mut table: Option<&mut PollTable>,
+        max_events: usize,
+    ) -> Result<Vec<EpollEvent>, Errno> {
+        if let Some(table) = table.as_deref_mut() {
+            table.register(&self.changes);
+        }
+        let mut events = Vec::new();
+        let mut requeue = Vec::new();
+        let mut dead = Vec::new();
+        let mut state = self.state.lock();
+        for (&sequence, item) in state.items.iter_mut() {
+            let Some(file) = item.file.upgrade() else {
+                dead.push((sequence, item.fd, item.file.as_ptr() as usize));
+                continue;
+            };
+            // Every item is polled with the table (so that all are registered) even when
+            // `max_events` are already collected.
+            let revents = item.poll(&file, table.as_deref_mut());
+            if events.len() >= max_events || item.is_disabled() {
+                continue;
+            }
+            if item.events & EPOLLET != 0 {
+                let wakeups = item.wakeups();
+                let is_new = item.seen_wakeups != Some(wakeups);
+                item.seen_wakeups = Some(wakeups);
+                if revents == 0 || !is_new {
+                    continue;
+                }
+            } else if revents == 0 {
+                continue;
+            }
+            events.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            events.push(EpollEvent {
+                events: revents,
+                data: item.data,
+            });
+            if item.events & EPOLLONESHOT != 0 {
+                item.events &= EP_PRIVATE_BITS;
+            } else if item.events & EPOLLET == 0 {
+                requeue.push(sequence);
+            }
+        }
+        for (sequence, fd, pointer) in dead {
+            state.items.remove(&sequence);
+            state.index.remove(&(pointer, fd));
+        }
+        for sequence in requeue {
+            if let Some(item) = state.items.remove(&sequence) {
+                let new_sequence = state.next_sequence;
+                state.next_sequence += 1;
+                let key = (item.file.as_ptr() as usize, item.fd);
+                state.items.insert(new_sequence, item);
+                state.index.insert(key, new_sequence);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Whether some item would be reported now, without consuming anything.
+    fn has_ready(&self, mut table: Option<&mut PollTable>) -> bool {
+        let mut state = self.state.lock();
+        let mut is_ready = false;
+        for item in state.items.values_mut() {
+            let Some(file) = item.file.upgrade() else {
+                continue;
+            };
+            let revents = item.poll(&file, table.as_deref_mut());
+            if revents == 0 || item.is_disabled() {
+                continue;
+            }
+            if item.events & EPOLLET != 0 && item.seen_wakeups == Some(item.wakeups()) {
+                continue;
+            }
+            is_ready = true;
+            if table.is_none() {
+                break;
+            }
+        }
+        is_ready
+    }
+}
+
+fn loop_check(
+    inserting_into: &EventPoll,
+    to: &EventPoll,
+    depth: usize,
+    visited: &mut Vec<*const EventPoll>,
+) -> bool {
+    if visited.try_reserve(1).is_err() {
+        return true;
+    }
+    visited.push(to as *const EventPoll);
+    let files: Vec<Arc<OpenFile>> = {
+        let state = to.state.lock();
+        state
+            .items
+            .values()
+            .filter_map(|item| item.file.upgrade())
+            .collect()
+    };
+    for file in files {
+        let Some(nested) = file.ops.as_eventpoll() else {
+            continue;
+        };
+        if visited.contains(&(nested as *const EventPoll)) {
+            continue;
+        }
+        if core::ptr::eq(nested, inserting_into) || depth > EP_MAX_NESTS {
+            return true;
+        }
+        if loop_check(inserting_into, nested, depth + 1, visited) {
+            return true;
+        }
+    }
+    false
+}
+
+impl FileOps for EventPoll {
+    fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
+        poll_wait(&mut table, &self.changes);
+        Some(if self.has_ready(table) {
+            POLLIN | POLLRDNORM
+        } else {
+            0
+        })
+    }
+
+    fn as_eventpoll(&self) -> Option<&EventPoll> {
+        Some(self)
+    }
+
+    /// Anonymous files have no FMODE_PREAD (pread/pwrite are `ESPIPE`) and use `noop_llseek`.
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    fn seek_policy(&self) -> super::file::SeekPolicy {
+        super::file::SeekPolicy::NoMove
+    }
+
+    fn is_anon_inode(&self) -> bool {
+        true
+    }
+
+    fn metadata(&self) -> Metadata {
+        super::eventfd::anon_inode_metadata()
+    }
+}

@@ -1,0 +1,516 @@
+//! Pipes (Linux `fs/pipe.c`, pipe(7)): a ring of page-sized buffers shared by a read end and a
+//! write end.
+//!
+//! The ring has `max_slots` buffers (16 by default: 65536 bytes). As in Linux, a write first
+//! merges its `len % PAGE_SIZE` head into the last buffer if that fits, then fills fresh pages;
+//! a pipe is full when every slot holds a buffer, so writes of at most `PIPE_BUF` (4096, one page)
+//! bytes
+//! are atomic and a pipe of many small partial pages holds less than its size. With `O_DIRECT`
+//! on the write end (packet mode, `pipe2(O_DIRECT)`) every page is a packet: it is never merged
+//! into, and a read returns at most one packet, discarding what does not fit.
+//!
+//! Blocking: readers sleep on `read_wait` until data or no writers remain (then EOF); writers on
+//! `write_wait` until a slot frees or no readers remain (then `EPIPE` and SIGPIPE). An
+//! interrupted sleep returns `ERESTARTSYS`, or the bytes moved so far. Wake-ups follow Linux
+//! 6.1: readers are woken when a write finds the pipe empty or the pipe was ever polled
+//! (`poll_usage`, so edge-triggered epoll sees every write); writers when a read frees a full
+//! pipe. Readers copy to user memory before they consume, under the pipe lock, so a fault loses
+//! no data (Linux holds `pipe->mutex` across the copy too).
+//!
+//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` follow `pipe_set_size`: sizes round up to a power-of-two
+//! number of pages, at least one; `EBUSY` when the buffers held exceed the new slot count;
+//! `EPERM` above `/proc/sys/fs/pipe-max-size` (1 MiB) without `CAP_SYS_RESOURCE` (root here).
+//!
+//! Not done yet: FIFOs (named pipes), the per-user pipe page accounting
+//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
+
+use super::file::{FileOps, O_NONBLOCK};
+use super::poll::{
+    POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, PollTable, poll_wait,
+};
+use crate::sched::SleepKind;
+use crate::sched::wait::{WaitError, WaitQueue, wait_event};
+use abi::Errno;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::Mutex;
+use vfs::{FileType, Metadata, Timespec};
+
+pub const PAGE_SIZE: usize = 4096;
+/// Slots of a new pipe (`PIPE_DEF_BUFFERS`).
+const DEFAULT_SLOTS: usize = 16;
+/// `/proc/sys/fs/pipe-max-size`.
+pub const PIPE_MAX_SIZE: u64 = 1_048_576;
+/// `O_DIRECT`: packet mode.
+pub const O_DIRECT: u32 = 0o40000;
+
+/// st_dev of pipefs (an anonymous device).
+const PIPEFS_DEV: u64 = 13;
+static NEXT_INO: AtomicU64 = AtomicU64::new(1000);
+
+struct PipeBuffer {
+    page: Vec<u8>,
+    offset: usize,
+    len: usize,
+    is_packet: bool,
+}
+
+struct PipeState {
+    buffers: VecDeque<PipeBuffer>,
+    /// The ring size in pages (`max_usage`).
+    max_slots: usize,
+    readers: usize,
+    writers: usize,
+    /// One freed page kept for the next write (Linux's `tmp_page`).
+    spare: Option<Vec<u8>>,
+    atime: Timespec,
+    mtime: Timespec,
+    ctime: Timespec,
+}
+
+impl PipeState {
+    fn is_full(&self) -> bool {
+        self.buffers.len() >= self.max_slots
+    }
+
+    fn bytes(&self) -> usize {
+        self.buffers.iter().map(|buffer| buffer.len).sum()
+    }
+
+    fn new_page(&mut self) -> Result<Vec<u8>, Errno> {
+        if let Some(page) = self.spare.take() {
+            return Ok(page);
+        }
+        let mut page = Vec::new();
+        page.try_reserve_exact(PAGE_SIZE)
+            .map_err(|_| Errno::ENOMEM)?;
+        page.resize(PAGE_SIZE, 0);
+        Ok(page)
+    }
+
+    fn release(&mut self, buffer: PipeBuffer) {
+        if self.spare.is_none() {
+            self.spare = Some(buffer.page);
+        }
+    }
+}
+
+/// The shared pipe object (Linux's `pipe_inode_info` with its pipefs inode).
+pub struct Pipe {
+    state: Mutex<PipeState>,
+    read_wait: Arc<WaitQueue>,
+    write_wait: Arc<WaitQueue>,
+    /// Set once the pipe has been polled: every write then wakes readers.
+    poll_usage: AtomicBool,
+    ino: u64,
+    uid: u32,
+    gid: u32,
+}
+
+fn now() -> Timespec {
+    let ns = crate::time::realtime_ns();
+    Timespec {
+        sec: (ns / 1_000_000_000) as i64,
+        nsec: (ns % 1_000_000_000) as u32,
+    }
+}
+
+/// Sends SIGPIPE to the writing thread (`send_sig(SIGPIPE, current, 0)`: `SI_USER` from
+/// itself).
+fn raise_sigpipe() {
+    if let Some(thread) = crate::process::try_current() {
+        let uid = thread.process.credentials.lock().uid;
+        let info = abi::signal::SigInfo::from_sender(
+            SIGPIPE,
+            abi::signal::SI_USER,
+            thread.process.pid,
+            uid,
+        );
+        crate::signal::send_to_thread(&thread, info);
+    }
+}
+
+const SIGPIPE: i32 = 13;
+
+/// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
+/// or writer.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    is_reader: bool,
+}
+
+/// Creates a pipe: (read end, write end).
+pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
+    let time = now();
+    let pipe = Arc::new(Pipe {
+        state: Mutex::new(PipeState {
+            buffers: VecDeque::new(),
+            max_slots: DEFAULT_SLOTS,
+            readers: 1,
+            writers: 1,
+            spare: None,
+            atime: time,
+            mtime: time,
+            ctime: time,
+        }),
+        read_wait: Arc::new(WaitQueue::new()),
+        write_wait: Arc::new(WaitQueue::new()),
+        poll_usage: AtomicBool::new(false),
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+        uid,
+        gid,
+    });
+    let reader = Arc::new(PipeEnd {
+        pipe: pipe.clone(),
+        is_reader: true,
+    });
+    let writer = Arc::new(PipeEnd {
+        pipe,
+        is_reader: false,
+    });
+    Ok((reader, writer))
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        let mut state = self.pipe.state.lock();
+        if self.is_reader {
+            state.readers -= 1;
+        } else {
+            state.writers -= 1;
+        }
+        let wake = (state.readers == 0) != (state.writers == 0);
+        drop(state);
+        if wake {
+            self.pipe.read_wait.wake_all();
+            self.pipe.write_wait.wake_all();
+        }
+    }
+}
+
+fn current_thread() -> Result<Arc<crate::process::Thread>, Errno> {
+    crate::process::try_current().ok_or(Errno::EAGAIN)
+}
+
+impl PipeEnd {
+    /// Bytes waiting to be read (FIONREAD).
+    pub fn bytes_available(&self) -> usize {
+        self.pipe.state.lock().bytes()
+    }
+
+    /// `F_GETPIPE_SZ`.
+    pub fn size(&self) -> usize {
+        self.pipe.state.lock().max_slots * PAGE_SIZE
+    }
+
+    /// `F_SETPIPE_SZ` (`pipe_set_size`): returns the new size.
+    pub fn set_size(&self, requested: u64, is_privileged: bool) -> Result<usize, Errno> {
+        // round_pipe_size
+        let size = if requested > 1 << 31 {
+            0
+        } else if requested < PAGE_SIZE as u64 {
+            PAGE_SIZE as u64
+        } else {
+            requested.next_power_of_two()
+        };
+        let slots = (size / PAGE_SIZE as u64) as usize;
+        if slots == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut state = self.pipe.state.lock();
+        if slots > state.max_slots && size > PIPE_MAX_SIZE && !is_privileged {
+            return Err(Errno::EPERM);
+        }
+        if slots < state.buffers.len() {
+            return Err(Errno::EBUSY);
+        }
+        state.max_slots = slots;
+        drop(state);
+        // More room may unblock writers.
+        self.pipe.write_wait.wake_all();
+        Ok(slots * PAGE_SIZE)
+    }
+
+    fn read_impl(
+        &self,
+        buf: &mut [u8],
+        status_flags: u32,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let pipe = &*self.pipe;
+        loop {
+            {
+                let mut state = pipe.state.lock();
+                if !state.buffers.is_empty() {
+                    let was_full = state.is_full();
+                    // Copy out without consuming, deliver, then consume what was delivered.
+                    let mut count = 0;
+                    for buffer in &state.buffers {
+                        let chars = buffer.len.min(buf.len() - count);
+                        buf[count..count + chars]
+                            .copy_from_slice(&buffer.page[buffer.offset..buffer.offset + chars]);
+                        count += chars;
+                        if buffer.is_packet || count == buf.len() {
+                            break;
+                        }
+                    }
+                    deliver(&buf[..count])?;
+                    let mut left = count;
+                    while let Some(front) = state.buffers.front_mut() {
+                        let chars = front.len.min(left);
+                        front.offset += chars;
+                        front.len -= chars;
+                        left -= chars;
+                        if front.is_packet {
+                            front.len = 0;
+                        }
+                        let is_packet = front.is_packet;
+                        if front.len == 0 {
+                            if let Some(buffer) = state.buffers.pop_front() {
+                                state.release(buffer);
+                            }
+                        }
+                        if is_packet || left == 0 {
+                            break;
+                        }
+                    }
+                    state.atime = now();
+                    drop(state);
+                    if was_full {
+                        pipe.write_wait.wake_all();
+                    }
+                    return Ok(count);
+                }
+                if state.writers == 0 {
+                    return Ok(0);
+                }
+                if status_flags & O_NONBLOCK != 0 {
+                    return Err(Errno::EAGAIN);
+                }
+            }
+            let thread = current_thread()?;
+            match wait_event(
+                &thread,
+                &[&pipe.read_wait],
+                SleepKind::Interruptible,
+                None,
+                || {
+                    let state = pipe.state.lock();
+                    (!state.buffers.is_empty() || state.writers == 0).then_some(())
+                },
+            ) {
+                Ok(()) => {}
+                Err(WaitError::Interrupted) | Err(WaitError::TimedOut) => {
+                    return Err(Errno::ERESTARTSYS);
+                }
+            }
+        }
+    }
+
+    fn write_impl(&self, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let pipe = &*self.pipe;
+        let is_packet = status_flags & O_DIRECT != 0;
+        let is_nonblocking = status_flags & O_NONBLOCK != 0;
+        let mut done = 0;
+        let mut state = pipe.state.lock();
+        if state.readers == 0 {
+            drop(state);
+            raise_sigpipe();
+            return Err(Errno::EPIPE);
+        }
+        let was_empty = state.buffers.is_empty();
+        // Merge the head of the write into the last buffer if it fits.
+        let chars = data.len() % PAGE_SIZE;
+        if chars != 0 {
+            if let Some(last) = state.buffers.back_mut() {
+                let end = last.offset + last.len;
+                if !last.is_packet && end + chars <= PAGE_SIZE {
+                    last.page[end..end + chars].copy_from_slice(&data[..chars]);
+                    last.len += chars;
+                    done = chars;
+                }
+            }
+        }
+        let mut result = Ok(());
+        while done < data.len() {
+            if state.readers == 0 {
+                drop(state);
+                raise_sigpipe();
+                state = pipe.state.lock();
+                if done == 0 {
+                    result = Err(Errno::EPIPE);
+                }
+                break;
+            }
+            if !state.is_full() {
+                let mut page = match state.new_page() {
+                    Ok(page) => page,
+                    Err(error) => {
+                        if done == 0 {
+                            result = Err(error);
+                        }
+                        break;
+                    }
+                };
+                let chunk = (data.len() - done).min(PAGE_SIZE);
+                page[..chunk].copy_from_slice(&data[done..done + chunk]);
+                state.buffers.push_back(PipeBuffer {
+                    page,
+                    offset: 0,
+                    len: chunk,
+                    is_packet,
+                });
+                done += chunk;
+                continue;
+            }
+            if is_nonblocking {
+                if done == 0 {
+                    result = Err(Errno::EAGAIN);
+                }
+                break;
+            }
+            drop(state);
+            // Let readers drain what is there before sleeping.
+            pipe.read_wait.wake_all();
+            let thread = match current_thread() {
+                Ok(thread) => thread,
+                Err(error) => {
+                    state = pipe.state.lock();
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    break;
+                }
+            };
+            let waited = wait_event(
+                &thread,
+                &[&pipe.write_wait],
+                SleepKind::Interruptible,
+                None,
+                || {
+                    let state = pipe.state.lock();
+                    (!state.is_full() || state.readers == 0).then_some(())
+                },
+            );
+            state = pipe.state.lock();
+            if waited.is_err() {
+                if done == 0 {
+                    result = Err(Errno::ERESTARTSYS);
+                }
+                break;
+            }
+        }
+        if done > 0 {
+            let time = now();
+            state.mtime = time;
+            state.ctime = time;
+        }
+        drop(state);
+        if done > 0 && (was_empty || pipe.poll_usage.load(Ordering::Relaxed)) {
+            pipe.read_wait.wake_all();
+        }
+        result.map(|()| done)
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
+        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        self.read_impl(buf, flags, &mut |_| Ok(()))
+    }
+
+    fn write(&self, _: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
+        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        self.write_impl(data, flags)
+    }
+
+    fn read_deliver(
+        &self,
+        _: u64,
+        buf: &mut [u8],
+        status_flags: u32,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        self.read_impl(buf, status_flags, deliver)
+    }
+
+    fn write_with_flags(&self, _: u64, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+        self.write_impl(data, status_flags)
+    }
+
+    fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
+        let pipe = &*self.pipe;
+        if self.is_reader {
+            poll_wait(&mut table, &pipe.read_wait);
+        } else {
+            poll_wait(&mut table, &pipe.write_wait);
+        }
+        pipe.poll_usage.store(true, Ordering::Relaxed);
+        let state = pipe.state.lock();
+        let mut mask = 0;
+        if self.is_reader {
+            if !state.buffers.is_empty() {
+                mask |= POLLIN | POLLRDNORM;
+            }
+            if state.writers == 0 {
+                mask |= POLLHUP;
+            }
+        } else {
+            if !state.is_full() {
+                mask |= POLLOUT | POLLWRNORM;
+            }
+            if state.readers == 0 {
+                mask |= POLLERR;
+            }
+        }
+        Some(mask)
+    }
+
+    fn as_pipe(&self) -> Option<&PipeEnd> {
+        Some(self)
+    }
+
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    fn metadata(&self) -> Metadata {
+        let state = self.pipe.state.lock();
+        Metadata {
+            dev: PIPEFS_DEV,
+            ino: self.pipe.ino,
+            file_type: FileType::Fifo,
+            mode: 0o600,
+            nlink: 1,
+            uid: self.pipe.uid,
+            gid: self.pipe.gid,
+            size: 0,
+            rdev: 0,
+            blocks: 0,
+            blksize: PAGE_SIZE as u32,
+            atime: state.atime,
+            mtime: state.mtime,
+            ctime: state.ctime,
+        }
+    }
+
+    fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {
+        const FIONREAD: u32 = 0x541b;
+        match command {
+            FIONREAD => {
+                let count = self.bytes_available() as i32;
+                hal::usercopy::write_user(argument, &count)?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+}
