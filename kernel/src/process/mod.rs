@@ -179,6 +179,9 @@ pub struct Restart {
     pub deadline_ns: u64,
     /// For `ERESTART_RESTARTBLOCK`: where to store the time left if interrupted again.
     pub remain_address: u64,
+    /// For `ERESTART_RESTARTBLOCK` from a futex wait with a timeout: what to wait for again
+    /// (Linux's `restart_block.futex`, resumed by `futex_wait_restart`).
+    pub futex: Option<crate::futex::FutexRestart>,
 }
 
 impl Thread {
@@ -303,6 +306,7 @@ pub fn execute(
 
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
+    exit::release_futexes(thread);
     let new_mm = Arc::new(Mutex::new(loaded.mm));
     new_mm.lock().activate();
     let old = thread.process.mm.replace(new_mm);
@@ -324,8 +328,6 @@ pub fn execute(
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()
     };
-    thread.clear_child_tid.store(0, Ordering::Relaxed);
-    thread.robust_list.store(0, Ordering::Relaxed);
     let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let mut name = [0u8; 16];
     let len = base_name.len().min(15);

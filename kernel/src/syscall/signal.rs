@@ -451,6 +451,9 @@ pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
     let Some(restart) = context.thread.restart.lock().take() else {
         return Err(Errno::EINTR);
     };
+    if restart.futex.is_some() {
+        return super::futex::resume_wait(context, restart);
+    }
     super::time::resume_sleep(context, restart)
 }
 
@@ -460,5 +463,6 @@ pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_
         number,
         deadline_ns,
         remain_address,
+        futex: None,
     });
 }

@@ -307,15 +307,6 @@ pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallRe
     Ok(0)
 }
 
-pub fn set_robust_list(context: &mut SyscallContext<'_>, head: u64, len: usize) -> SyscallResult {
-    // sizeof(struct robust_list_head) on x86-64.
-    if len != 24 {
-        return Err(Errno::EINVAL);
-    }
-    context.thread.robust_list.store(head, Ordering::Relaxed);
-    Ok(0)
-}
-
 const PR_SET_NAME: i32 = 15;
 const PR_GET_NAME: i32 = 16;
 

@@ -132,7 +132,7 @@ syscall_table! {
     186 gettid => sys::gettid();
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
-    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: WAIT, WAKE, WAIT_BITSET, WAKE_BITSET
+    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
@@ -152,7 +152,8 @@ syscall_table! {
     267 readlinkat => namei::readlinkat(dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32);
     268 fchmodat => namei::fchmodat(dirfd: Fd, path: UserCStr, mode: u32);
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
-    273 set_robust_list => sys::set_robust_list(head: u64, len: usize);
+    273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
+    274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
