@@ -9,6 +9,7 @@ pub mod devices;
 pub mod fd_table;
 pub mod file;
 pub mod initramfs;
+pub mod timerfd;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;

@@ -133,6 +133,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         .replace(Arc::new(spin::Mutex::new(crate::fs::fd_table::FdTable::new())));
     drop(files);
     drop(process.mm.replace(crate::mm::exited_address_space()));
+    crate::timers::exit(process);
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
     notify_parent_of_exit(process, status);

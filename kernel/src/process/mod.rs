@@ -77,6 +77,8 @@ pub struct Process {
     pub flags: Mutex<ProcessFlags>,
     /// CPU time of threads that have exited, and of reaped children.
     pub usage: Mutex<Usage>,
+    /// Interval timers and POSIX timers (`signal->real_timer`, `it[]`, `posix_timers`).
+    pub timers: Mutex<crate::timers::ProcessTimers>,
 }
 
 /// Completion a vfork parent sleeps on.
@@ -323,6 +325,7 @@ pub fn execute(
         process.signals.replace(Arc::new(Mutex::new(copy)));
     }
     process.signals.get().lock().reset_for_exec();
+    crate::timers::exec(process);
     process.flags.lock().has_execed = true;
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,

@@ -354,10 +354,7 @@ pub fn rt_sigtimedwait(
     let blocked = !wanted;
     // While waiting, the wanted signals count as unblocked so that they wake us, but they are
     // taken here, not delivered: the real mask stays as it is (Linux's real_blocked trick).
-    let take = || {
-        let own = thread.pending.lock().dequeue(blocked);
-        own.or_else(|| thread.process.shared_pending.lock().dequeue(blocked))
-    };
+    let take = || signal::dequeue_signal(thread, blocked);
     let previous_mask = thread.signal_mask.load(Ordering::Relaxed);
     let result = match take() {
         Some(found) => Ok(found),

@@ -67,10 +67,6 @@ pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> Syscal
     Ok(context.thread.tid as usize)
 }
 
-pub fn sched_yield(_: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(0)
-}
-
 /// The release string `uname -r` shows.
 pub const RELEASE: &str = "6.1.0-ferrux";
 /// The version string `uname -v` shows.

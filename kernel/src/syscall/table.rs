@@ -5,8 +5,8 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    exec, exit, fcntl, fork, futex, ioctl, mmap, namei, open, read_write, readdir, signal, stat,
-    sys, time,
+    exec, exit, fcntl, fork, futex, ioctl, itimer, mmap, namei, open, posix_timers, read_write,
+    readdir, sched, signal, stat, sys, time, timerfd,
 };
 
 macro_rules! syscall_table {
@@ -73,11 +73,14 @@ syscall_table! {
     19 readv => read_write::readv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
     20 writev => read_write::writev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32);
     21 access => namei::access(path: UserCStr, mode: u32);
-    24 sched_yield => sys::sched_yield();
+    24 sched_yield => sched::sched_yield();
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
     35 nanosleep => time::nanosleep(request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
+    36 getitimer => itimer::getitimer(which: i32, value: UserPtr<abi::Itimerval>);
+    37 alarm => itimer::alarm(seconds: u32);
+    38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
     57 fork => fork::fork();
@@ -124,6 +127,15 @@ syscall_table! {
     129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
+    140 getpriority => sched::getpriority(which: i32, who: i32);
+    141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
+    142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
+    143 sched_getparam => sched::sched_getparam(pid: i32, param: UserPtr<i32>);
+    144 sched_setscheduler => sched::sched_setscheduler(pid: i32, policy: i32, param: UserPtr<i32>); // partial: SCHED_FIFO/SCHED_RR recorded, scheduled by CFS
+    145 sched_getscheduler => sched::sched_getscheduler(pid: i32);
+    146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
+    147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
+    148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
     157 prctl => sys::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: PR_SET_NAME, PR_GET_NAME
     158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
     160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -133,9 +145,16 @@ syscall_table! {
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
+    203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
+    204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
+    222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
+    223 timer_settime => posix_timers::timer_settime(id: i32, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
+    225 timer_getoverrun => posix_timers::timer_getoverrun(id: i32);
+    226 timer_delete => posix_timers::timer_delete(id: i32);
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
     230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
@@ -154,6 +173,9 @@ syscall_table! {
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
+    283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: i32);
+    286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
