@@ -2,9 +2,11 @@
 //! `requeue.c`).
 //!
 //! A waiter is keyed by what identifies the word across address spaces: for a private futex
-//! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one, the
-//! physical frame and the offset in it, so that processes mapping the same page (shared anonymous
-//! memory across fork) meet on the same key. Waiters sit in a hash of buckets keyed by that
+//! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one on a
+//! MAP_SHARED mapping, the physical address, so that processes mapping the same page meet on
+//! the same key; for a shared one on a private mapping, the address space and address again,
+//! but a key distinct from the private one (Linux's `FUT_OFF_MMSHARED`: a shared wake never
+//! wakes a private waiter). Waiters sit in a hash of buckets keyed by that
 //! key, in FIFO order (Linux's plist orders by priority, and every CFS task has the same one).
 //! FUTEX_WAIT checks the word and queues itself under the bucket lock, so a waker that changes
 //! the word and then wakes cannot be missed (Linux's ordering argument in `waitwake.c`).
@@ -41,9 +43,13 @@ use spin::{Mutex, MutexGuard};
 /// What identifies a futex word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FutexKey {
-    /// Address-space identity (the `Arc` pointer of the mm) and virtual address.
+    /// A private futex: address-space identity (the `Arc` pointer of the mm) and address.
     Private { mm: usize, address: u64 },
-    /// Physical address of the word.
+    /// A shared futex on a private mapping: the same identity, but never equal to the private
+    /// key of the same word (Linux's `FUT_OFF_MMSHARED`), and not shared across fork.
+    SharedPrivateMapping { mm: usize, address: u64 },
+    /// A shared futex on a MAP_SHARED mapping: the physical address of the word, so processes
+    /// mapping the page meet.
     Shared { physical: u64 },
 }
 
@@ -74,7 +80,9 @@ static HASH: [Bucket; BUCKETS] = [const { Mutex::new(Vec::new()) }; BUCKETS];
 
 fn bucket_index(key: &FutexKey) -> usize {
     let (a, b) = match *key {
-        FutexKey::Private { mm, address } => (mm as u64, address),
+        FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
+            (mm as u64, address)
+        }
         FutexKey::Shared { physical } => (0x5ea1, physical),
     };
     let mixed = (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -119,7 +127,9 @@ impl DoubleLock {
 }
 
 /// The key of the word at `address` in `process` (`get_futex_key`): `EINVAL` if unaligned,
-/// `EFAULT` outside user space or if a shared futex's page cannot be faulted in.
+/// `EFAULT` outside user space; for a shared futex also `EFAULT` if the page cannot be faulted
+/// in, or if it is a private mapping that cannot be written (Linux refuses a read-only
+/// anonymous page for a shared key).
 pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<FutexKey, Errno> {
     if address % 4 != 0 {
         return Err(Errno::EINVAL);
@@ -131,15 +141,21 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
         return Err(Errno::EFAULT);
     }
     let mm = process.mm.get();
+    let mm_id = Arc::as_ptr(&mm) as usize;
     if is_private {
-        return Ok(FutexKey::Private {
-            mm: Arc::as_ptr(&mm) as usize,
-            address,
-        });
+        return Ok(FutexKey::Private { mm: mm_id, address });
     }
-    // Touch the word so that its page exists, then key it by its frame.
+    // Touch the word so that its page exists, then key it by its mapping.
     let _: u32 = hal::usercopy::read_user(address)?;
-    let physical = mm.lock().physical_address(address).ok_or(Errno::EFAULT)?;
+    let space = mm.lock();
+    let vma = space.find_vma(address).ok_or(Errno::EFAULT)?;
+    if !vma.is_shared {
+        if !vma.protection.is_writable {
+            return Err(Errno::EFAULT);
+        }
+        return Ok(FutexKey::SharedPrivateMapping { mm: mm_id, address });
+    }
+    let physical = space.physical_address(address).ok_or(Errno::EFAULT)?;
     Ok(FutexKey::Shared { physical })
 }
 
@@ -353,9 +369,9 @@ fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
         0 => Ok(old == cmparg),
         1 => Ok(old != cmparg),
         2 => Ok(old < cmparg),
-        3 => Ok(old >= cmparg),
-        4 => Ok(old <= cmparg),
-        5 => Ok(old > cmparg),
+        3 => Ok(old <= cmparg),
+        4 => Ok(old > cmparg),
+        5 => Ok(old >= cmparg),
         _ => Err(Errno::ENOSYS),
     }
 }
@@ -389,16 +405,10 @@ pub fn wake_op(
     Ok(count)
 }
 
-/// Wakes one waiter of the word at `address` of `process` as a shared futex, the way the
+/// Wakes waiters of the word at `address` of `process` with a shared-futex wake, the way the
 /// kernel wakes on a thread's behalf (`clear_child_tid`, robust-list cleanup: Linux calls
-/// `futex_wake(uaddr, FLAGS_SHARED, 1, …)`). Private waiters are woken too: a shared and a
-/// private key of the same private word differ here only in how they are computed, and user
-/// space (glibc's pthread_join waits with FUTEX_PRIVATE_FLAG on some versions) relies on the
-/// wake either way; an extra wake-up is always allowed.
+/// `futex_wake(uaddr, FLAGS_SHARED, 1, …)`). Private waiters are not woken, as in Linux.
 pub fn wake_address(process: &Process, address: u64, count: i32) {
-    if let Ok(key) = key_for(process, address, true) {
-        wake(key, count, u32::MAX);
-    }
     if let Ok(key) = key_for(process, address, false) {
         wake(key, count, u32::MAX);
     }

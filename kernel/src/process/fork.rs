@@ -167,6 +167,7 @@ pub fn clone(
     };
 
     inherit_scheduling(parent, &thread);
+    *thread.comm.lock() = parent.name();
 
     // The alternate signal stack is inherited unless the memory is shared without vfork.
     if flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM {
@@ -281,7 +282,7 @@ fn copy_process(
         signals,
         shared_pending: Mutex::new(PendingQueue::new()),
         limits: Mutex::new(source.limits.lock().clone()),
-        name: Mutex::new(*source.name.lock()),
+        name: Mutex::new(parent.name()),
         pgid: AtomicU64::new(source.pgid.load(Ordering::Relaxed)),
         sid: AtomicU64::new(source.sid.load(Ordering::Relaxed)),
         exit_signal,

@@ -139,6 +139,9 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
+    /// The mask in force before rt_sigtimedwait unblocked the signals it waits for (Linux's
+    /// `real_blocked`): those still count as blocked for the ignore and fatal-signal rules.
+    pub real_blocked: AtomicU64,
     /// The mask to restore after a signal handler (or at once if no handler runs) when a
     /// syscall (sigsuspend, ppoll, pselect) replaced it temporarily (`set_restore_sigmask`).
     pub saved_mask: Mutex<Option<u64>>,
@@ -170,6 +173,9 @@ pub struct Thread {
     pub start: Mutex<Option<UserContext>>,
     /// Time spent in user mode, in nanoseconds (the rest of its runtime is system time).
     pub user_ns: AtomicU64,
+    /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
+    /// starts with its creator's, exec sets it from the program name.
+    pub comm: Mutex<[u8; 16]>,
 }
 
 /// How to restart an interrupted syscall.
@@ -207,12 +213,13 @@ impl Thread {
         nice: i32,
         entry: fn(usize) -> !,
     ) -> Result<Arc<Thread>, Errno> {
+        let comm = *process.name.lock();
         Ok(Arc::new(Thread {
             tid,
-            process,
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             signal_mask: AtomicU64::new(signal_mask),
+            real_blocked: AtomicU64::new(0),
             saved_mask: Mutex::new(None),
             pending: Mutex::new(PendingQueue::new()),
             signal_hint: AtomicBool::new(false),
@@ -228,12 +235,14 @@ impl Thread {
             sched: Mutex::new(SchedInfo::new(nice)),
             context: ExecutionContext::try_new(entry, 0)?,
             start: Mutex::new(Some(user)),
+            comm: Mutex::new(comm),
+            process,
             user_ns: AtomicU64::new(0),
         }))
     }
 
     pub fn name(&self) -> [u8; 16] {
-        *self.process.name.lock()
+        *self.comm.lock()
     }
 
     /// Total CPU time (user + system), in nanoseconds.
@@ -336,6 +345,7 @@ pub fn execute(
     let len = base_name.len().min(15);
     name[..len].copy_from_slice(&base_name[..len]);
     *thread.process.name.lock() = name;
+    *thread.comm.lock() = name;
 
     let regs = user.regs_mut();
     *regs = hal::user::UserRegs::default();

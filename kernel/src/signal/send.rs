@@ -65,13 +65,13 @@ fn is_ignored(
     action: &SigAction,
     is_forced: bool,
 ) -> bool {
+    // `real_blocked` counts too: a signal rt_sigtimedwait waits for is not ignored.
+    let blocked_of = |thread: &Arc<Thread>| {
+        thread.signal_mask.load(Ordering::Relaxed) | thread.real_blocked.load(Ordering::Relaxed)
+    };
     let blocked = target
-        .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
-        .or_else(|| {
-            process
-                .main_thread()
-                .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
-        })
+        .map(blocked_of)
+        .or_else(|| process.main_thread().as_ref().map(blocked_of))
         .unwrap_or(0);
     if blocked & bit(signal) != 0 {
         return false;
@@ -188,7 +188,11 @@ fn send_inner(
             .or_else(|| threads.iter().find(chooser))
             .cloned(),
     };
-    if is_fatal && (chosen.is_some() || signal == SIGKILL) {
+    // A signal that the chosen thread waits for in rt_sigtimedwait is taken there, not fatal.
+    let is_awaited = chosen
+        .as_ref()
+        .is_some_and(|thread| thread.real_blocked.load(Ordering::Relaxed) & bit(signal) != 0);
+    if is_fatal && !is_awaited && (chosen.is_some() || signal == SIGKILL) {
         exit_group(process, ExitStatus::Signal(signal as u8));
         return Sent::Queued;
     }

@@ -359,6 +359,7 @@ pub fn rt_sigtimedwait(
     let result = match take() {
         Some(found) => Ok(found),
         None => {
+            thread.real_blocked.store(previous_mask, Ordering::Relaxed);
             thread
                 .signal_mask
                 .store(previous_mask & !wanted, Ordering::Relaxed);
@@ -367,6 +368,7 @@ pub fn rt_sigtimedwait(
                 (pending & wanted != 0).then_some(())
             });
             thread.signal_mask.store(previous_mask, Ordering::Relaxed);
+            thread.real_blocked.store(0, Ordering::Relaxed);
             match waited {
                 Ok(()) => take().ok_or(Errno::EINTR),
                 Err(WaitError::TimedOut) => Err(Errno::EAGAIN),

@@ -324,11 +324,15 @@ pub fn prctl(
                 Err(Errno::ENAMETOOLONG) => hal::usercopy::copy_from_user(&mut raw[..15], arg2)?,
                 Err(error) => return Err(error),
             }
-            *context.thread.process.name.lock() = raw;
+            *context.thread.comm.lock() = raw;
+            if context.thread.tid == context.thread.process.pid {
+                // The group leader's name is the process's (`/proc/<pid>/comm`).
+                *context.thread.process.name.lock() = raw;
+            }
             Ok(0)
         }
         PR_GET_NAME => {
-            let name = *context.thread.process.name.lock();
+            let name = context.thread.name();
             hal::usercopy::copy_to_user(arg2, &name)?;
             Ok(0)
         }
