@@ -131,7 +131,7 @@ impl DoubleLock {
 /// in, or if it is a private mapping that cannot be written (Linux refuses a read-only
 /// anonymous page for a shared key).
 pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<FutexKey, Errno> {
-    if address % 4 != 0 {
+    if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     if address

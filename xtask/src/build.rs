@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use crate::cli::Profile;
 use crate::paths;
 use crate::process;
+use crate::symbols;
 
 /// The kernel's bare-metal target triple.
 pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -30,7 +31,8 @@ fn cargo() -> Command {
     command
 }
 
-/// Builds the kernel and returns the absolute path of its ELF.
+/// Builds the kernel, embeds its symbol table (`symbols.rs`) and returns the absolute path of
+/// its ELF.
 pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     let mut command = cargo();
     command.args(["build", "--package", "kernel", "--target", KERNEL_TARGET]);
@@ -51,6 +53,7 @@ pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     if !elf.is_file() {
         bail!("cargo succeeded but {} is missing", elf.display());
     }
+    symbols::embed(&elf)?;
     Ok(elf)
 }
 
@@ -92,6 +95,8 @@ pub struct UserTestBinaries {
     pub test_runner: PathBuf,
     /// Dereferences NULL: init dies of SIGSEGV.
     pub fault: PathBuf,
+    /// A static PIE that checks its own loading (auxv, load bias, relocations).
+    pub static_pie: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -118,8 +123,9 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         libc,
         test_runner: out.join("ferrux-tests"),
         fault: out.join("fault"),
+        static_pie: out.join("static-pie"),
     };
-    for binary in [&binaries.test_runner, &binaries.fault] {
+    for binary in [&binaries.test_runner, &binaries.fault, &binaries.static_pie] {
         if !binary.is_file() {
             bail!(
                 "`{}` succeeded but did not produce {}",

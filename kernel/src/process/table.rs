@@ -103,7 +103,9 @@ pub fn process_group(pgid: Pid) -> Vec<Arc<Process>> {
         .lock()
         .processes
         .values()
-        .filter(|process| process.pgid.load(core::sync::atomic::Ordering::Relaxed) == u64::from(pgid))
+        .filter(|process| {
+            process.pgid.load(core::sync::atomic::Ordering::Relaxed) == u64::from(pgid)
+        })
         .cloned()
         .collect()
 }
