@@ -291,7 +291,7 @@ pub fn requeue(
                 return Err(Errno::EAGAIN);
             }
         }
-        let (bucket1, mut bucket2) = locks.split();
+        let (bucket1, bucket2) = locks.split();
         let mut moved = Vec::new();
         let mut index = 0;
         while index < bucket1.len() {
@@ -317,7 +317,7 @@ pub fn requeue(
                 }
             }
         }
-        if let Some(bucket2) = bucket2.as_deref_mut() {
+        if let Some(bucket2) = bucket2 {
             bucket2
                 .try_reserve(moved.len())
                 .map_err(|_| Errno::ENOMEM)?;
@@ -480,7 +480,7 @@ fn handle_futex_death(
     is_pi: bool,
     is_pending_op: bool,
 ) -> Result<(), Errno> {
-    if address % 4 != 0 {
+    if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let value: u32 = hal::usercopy::read_user(address)?;

@@ -151,7 +151,10 @@ impl PendingQueue {
 
     /// The first queued instance `predicate` accepts, to update in place (a timer signal still
     /// queued counts one more overrun instead of queueing again).
-    pub fn find_mut(&mut self, predicate: impl FnMut(&&mut SigInfo) -> bool) -> Option<&mut SigInfo> {
+    pub fn find_mut(
+        &mut self,
+        predicate: impl FnMut(&&mut SigInfo) -> bool,
+    ) -> Option<&mut SigInfo> {
         self.queue.iter_mut().find(predicate)
     }
 

@@ -203,11 +203,13 @@ impl TimerFd {
     }
 
     /// Whether a read would not block (for poll).
+    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
     pub fn is_readable(&self) -> bool {
         self.inner.state.lock().ticks != 0
     }
 
     /// The queue readers sleep on (for poll).
+    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
     pub fn wait_queue(&self) -> &WaitQueue {
         &self.inner.wait
     }

@@ -103,10 +103,6 @@ pub struct ProcessFlags {
     )]
     pub no_new_privs: bool,
     /// PR_SET_DUMPABLE (1 by default).
-    #[expect(
-        dead_code,
-        reason = "read by prctl(PR_GET_DUMPABLE), not implemented yet"
-    )]
     pub dumpable: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,

@@ -62,7 +62,6 @@ pub struct SchedInfo {
     /// The CPU whose run queue the thread belongs to.
     pub cpu: usize,
     /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
-    #[expect(dead_code, reason = "read by sched_getaffinity and SMP load balancing")]
     pub affinity: u64,
     /// Scheduling policy (`SCHED_NORMAL`, `SCHED_BATCH`, `SCHED_IDLE`, `SCHED_FIFO`,
     /// `SCHED_RR`). The real-time policies are recorded and reported but scheduled by CFS like
@@ -340,7 +339,6 @@ pub fn exit_current() -> ! {
 }
 
 /// Changes `thread`'s nice value (setpriority), requeueing it if it waits.
-#[expect(dead_code, reason = "for setpriority and sched_setattr")]
 pub fn set_nice(thread: &Arc<Thread>, nice: i32) {
     update(thread, |info| info.nice = nice);
 }

@@ -19,8 +19,8 @@ pub mod send;
 
 use crate::process::Thread;
 use abi::signal::SigInfo;
-use alloc::sync::Arc;
 use abi::signal::{SIG_DFL, SIG_IGN};
+use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
 pub use send::{force_signal, send_timer_signal, send_to_process, send_to_thread};

@@ -9,8 +9,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use sigrules::{
-    PendingQueue,
-    DefaultAction, SIGCONT, SIGKILL, STOP_MASK, UNBLOCKABLE, bit, default_action, is_valid,
+    DefaultAction, PendingQueue, SIGCONT, SIGKILL, STOP_MASK, UNBLOCKABLE, bit, default_action,
+    is_valid,
 };
 
 /// Queues `info` for the whole process (kill, process-directed kernel signals).

@@ -225,7 +225,7 @@ pub fn get_robust_list(
                 .iter()
                 .all(|&id| id == caller.gid);
         let is_privileged = caller.euid == 0;
-        if !is_privileged && !(is_same_user && is_dumpable) {
+        if !(is_privileged || is_same_user && is_dumpable) {
             return Err(Errno::EPERM);
         }
     }

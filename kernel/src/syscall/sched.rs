@@ -90,7 +90,7 @@ pub fn sched_getaffinity(
     len: u32,
     mask: UserPtr<u8>,
 ) -> SyscallResult {
-    if len == 0 || len as usize % core::mem::size_of::<u64>() != 0 {
+    if len == 0 || !(len as usize).is_multiple_of(core::mem::size_of::<u64>()) {
         return Err(Errno::EINVAL);
     }
     let target = find_thread(context, pid)?;
