@@ -1,14 +1,35 @@
-//! Futexes: sleeping on a user-space word (Linux `kernel/futex/`).
+//! Futexes: sleeping on a user-space word (Linux `kernel/futex/`: `core.c`, `waitwake.c`,
+//! `requeue.c`).
 //!
 //! A waiter is keyed by what identifies the word across address spaces: for a private futex
-//! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one, the
-//! physical frame and the offset in it, so that processes mapping the same page (shared anonymous
-//! memory across fork) meet on the same key. Waiters sit in a hash of buckets keyed by that
-//! key; FUTEX_WAIT checks the word and queues itself under the bucket lock, so a waker that
-//! changes the word and then wakes cannot be missed (Linux's ordering argument).
+//! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one on a
+//! MAP_SHARED mapping, the physical address, so that processes mapping the same page meet on
+//! the same key; for a shared one on a private mapping, the address space and address again,
+//! but a key distinct from the private one (Linux's `FUT_OFF_MMSHARED`: a shared wake never
+//! wakes a private waiter). Waiters sit in a hash of buckets keyed by that
+//! key, in FIFO order (Linux's plist orders by priority, and every CFS task has the same one).
+//! FUTEX_WAIT checks the word and queues itself under the bucket lock, so a waker that changes
+//! the word and then wakes cannot be missed (Linux's ordering argument in `waitwake.c`).
 //!
-//! Also here: the thread-exit duties — waking `clear_child_tid` (pthread_join) and walking the
-//! robust list (marking held locks FUTEX_OWNER_DIED and waking one waiter each).
+//! Operations: wait and wake with bitsets, `requeue` (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE: wake
+//! some waiters of one word and move others to a second word's queue) and `wake_op`
+//! (FUTEX_WAKE_OP: modify a second word, wake waiters of the first and, if a comparison on the
+//! second word's old value holds, of the second). Linux's counting quirks are kept: a wake of
+//! 0 or a negative count still wakes one waiter (`++ret >= nr_wake`), and the return value of a
+//! requeue counts woken and requeued waiters together.
+//!
+//! Atomicity of FUTEX_WAKE_OP: Linux modifies the word with an atomic instruction on user
+//! memory (`arch_futex_atomic_op_inuser`). `hal` has no atomic user read-modify-write yet, so
+//! the word is read and written back with two user copies while both bucket locks are held.
+//! That is atomic with respect to every other thread because only one CPU runs and the kernel
+//! is not preemptible (interrupts are off in kernel mode); it is NOT atomic with respect to
+//! user code running on another CPU. SMP needs a `hal::usercopy` compare-and-exchange (a
+//! `lock cmpxchg` with the exception-table fixup) and a retry loop here; the robust-list walk
+//! at exit needs the same for its FUTEX_OWNER_DIED update.
+//!
+//! Also here: the thread-exit duties — walking the robust list (`exit_robust_list`,
+//! `handle_futex_death`) and waking `clear_child_tid` (pthread_join). Priority-inheritance
+//! futexes (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, the REQUEUE_PI pair) are not implemented.
 
 use crate::process::{Process, Thread};
 use crate::sched::wait::{WaitError, wait_event};
@@ -17,68 +38,147 @@ use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
-use spin::Mutex;
+use spin::{Mutex, MutexGuard};
 
 /// What identifies a futex word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FutexKey {
-    /// Address-space identity (the `Arc` pointer of the mm) and virtual address.
+    /// A private futex: address-space identity (the `Arc` pointer of the mm) and address.
     Private { mm: usize, address: u64 },
-    /// Physical address of the word.
+    /// A shared futex on a private mapping: the same identity, but never equal to the private
+    /// key of the same word (Linux's `FUT_OFF_MMSHARED`), and not shared across fork.
+    SharedPrivateMapping { mm: usize, address: u64 },
+    /// A shared futex on a MAP_SHARED mapping: the physical address of the word, so processes
+    /// mapping the page meet.
     Shared { physical: u64 },
 }
 
 /// One sleeping waiter.
 pub struct Waiter {
-    pub key: FutexKey,
-    pub bitset: u32,
-    pub thread: Arc<Thread>,
+    /// The word it waits on; changed by a requeue, with both buckets locked.
+    key: Mutex<FutexKey>,
+    bitset: u32,
+    thread: Arc<Thread>,
     /// Set by the waker under the bucket lock; the waiter's condition.
-    pub is_woken: AtomicBool,
+    is_woken: AtomicBool,
+}
+
+/// How to resume a futex wait with a timeout that a signal interrupted (`restart_block.futex`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FutexRestart {
+    pub address: u64,
+    pub expected: u32,
+    pub bitset: u32,
+    pub is_private: bool,
 }
 
 const BUCKETS: usize = 256;
 
-struct Bucket {
-    waiters: Mutex<Vec<Arc<Waiter>>>,
-}
+type Bucket = Mutex<Vec<Arc<Waiter>>>;
 
-static HASH: [Bucket; BUCKETS] = [const {
-    Bucket {
-        waiters: Mutex::new(Vec::new()),
-    }
-}; BUCKETS];
+static HASH: [Bucket; BUCKETS] = [const { Mutex::new(Vec::new()) }; BUCKETS];
 
-fn bucket(key: &FutexKey) -> &'static Bucket {
+fn bucket_index(key: &FutexKey) -> usize {
     let (a, b) = match *key {
-        FutexKey::Private { mm, address } => (mm as u64, address),
+        FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
+            (mm as u64, address)
+        }
         FutexKey::Shared { physical } => (0x5ea1, physical),
     };
     let mixed = (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    &HASH[(mixed >> 56) as usize % BUCKETS]
+    (mixed >> 56) as usize % BUCKETS
 }
 
-/// The key of the word at `address` in `process`. `EINVAL` if unaligned; `EFAULT` if a shared
-/// futex's page cannot be faulted in.
+/// The two buckets of a two-word operation, locked in index order (`double_lock_hb`); `None`
+/// for the second when both keys hash to the same bucket.
+struct DoubleLock {
+    first: MutexGuard<'static, Vec<Arc<Waiter>>>,
+    second: Option<MutexGuard<'static, Vec<Arc<Waiter>>>>,
+    is_swapped: bool,
+}
+
+impl DoubleLock {
+    fn new(index1: usize, index2: usize) -> DoubleLock {
+        if index1 == index2 {
+            return DoubleLock {
+                first: HASH[index1].lock(),
+                second: None,
+                is_swapped: false,
+            };
+        }
+        let (low, high) = (index1.min(index2), index1.max(index2));
+        let first = HASH[low].lock();
+        let second = HASH[high].lock();
+        DoubleLock {
+            first,
+            second: Some(second),
+            is_swapped: index1 > index2,
+        }
+    }
+
+    /// The buckets of key 1 and key 2 (the same vector twice is impossible: `None` then).
+    fn split(&mut self) -> (&mut Vec<Arc<Waiter>>, Option<&mut Vec<Arc<Waiter>>>) {
+        match (&mut self.second, self.is_swapped) {
+            (None, _) => (&mut self.first, None),
+            (Some(second), false) => (&mut self.first, Some(second)),
+            (Some(second), true) => (second, Some(&mut self.first)),
+        }
+    }
+}
+
+/// The key of the word at `address` in `process` (`get_futex_key`): `EINVAL` if unaligned,
+/// `EFAULT` outside user space; for a shared futex also `EFAULT` if the page cannot be faulted
+/// in, or if it is a private mapping that cannot be written (Linux refuses a read-only
+/// anonymous page for a shared key).
 pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<FutexKey, Errno> {
     if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
-    let mm = process.mm.get();
-    if is_private {
-        return Ok(FutexKey::Private {
-            mm: Arc::as_ptr(&mm) as usize,
-            address,
-        });
+    if address
+        .checked_add(4)
+        .is_none_or(|end| end > hal::mm::USER_END)
+    {
+        return Err(Errno::EFAULT);
     }
-    // Touch the word so that its page exists, then key it by its frame.
+    let mm = process.mm.get();
+    let mm_id = Arc::as_ptr(&mm) as usize;
+    if is_private {
+        return Ok(FutexKey::Private { mm: mm_id, address });
+    }
+    // Touch the word so that its page exists, then key it by its mapping.
     let _: u32 = hal::usercopy::read_user(address)?;
-    let physical = mm.lock().physical_address(address).ok_or(Errno::EFAULT)?;
+    let space = mm.lock();
+    let vma = space.find_vma(address).ok_or(Errno::EFAULT)?;
+    if !vma.is_shared {
+        if !vma.protection.is_writable {
+            return Err(Errno::EFAULT);
+        }
+        return Ok(FutexKey::SharedPrivateMapping { mm: mm_id, address });
+    }
+    let physical = space.physical_address(address).ok_or(Errno::EFAULT)?;
     Ok(FutexKey::Shared { physical })
 }
 
+/// Removes `waiter` from whatever bucket holds it; returns whether it was still queued (not
+/// woken). A requeue may move it between reading its key and locking, so the key is checked
+/// again under the lock (Linux's `futex_unqueue` retry on `lock_ptr`).
+fn unqueue(waiter: &Arc<Waiter>) -> bool {
+    loop {
+        let key = *waiter.key.lock();
+        let mut waiters = HASH[bucket_index(&key)].lock();
+        if *waiter.key.lock() != key {
+            continue;
+        }
+        let before = waiters.len();
+        waiters.retain(|other| !Arc::ptr_eq(other, waiter));
+        return waiters.len() != before;
+    }
+}
+
 /// FUTEX_WAIT(_BITSET): sleeps if the word at `address` still holds `expected`, until woken,
-/// a signal (ERESTARTSYS) or the CLOCK_MONOTONIC deadline (ETIMEDOUT).
+/// a signal or the CLOCK_MONOTONIC deadline (ETIMEDOUT). An interrupted wait without a
+/// deadline restarts (ERESTARTSYS); one with a deadline is resumed by `restart_syscall` with the
+/// same absolute deadline (ERESTART_RESTARTBLOCK, Linux's `futex_wait_restart`).
 pub fn wait(
     thread: &Arc<Thread>,
     key: FutexKey,
@@ -88,119 +188,317 @@ pub fn wait(
     deadline_ns: Option<u64>,
 ) -> Result<usize, Errno> {
     let waiter = Arc::new(Waiter {
-        key,
+        key: Mutex::new(key),
         bitset,
         thread: thread.clone(),
         is_woken: AtomicBool::new(false),
     });
     {
-        let mut waiters = bucket(&key).waiters.lock();
+        let mut waiters = HASH[bucket_index(&key)].lock();
         let value: u32 = hal::usercopy::read_user(address)?;
         if value != expected {
             return Err(Errno::EAGAIN);
         }
+        waiters.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         waiters.push(waiter.clone());
     }
     let outcome = wait_event(thread, &[], SleepKind::Interruptible, deadline_ns, || {
         waiter.is_woken.load(Ordering::Acquire).then_some(())
     });
-    let was_queued = {
-        let mut waiters = bucket(&key).waiters.lock();
-        let before = waiters.len();
-        waiters.retain(|other| !Arc::ptr_eq(other, &waiter));
-        waiters.len() != before
-    };
+    let was_queued = unqueue(&waiter);
     match outcome {
         Ok(()) => Ok(0),
         // Woken at the same moment as the timeout or signal: the wake counts.
         Err(_) if !was_queued => Ok(0),
         Err(WaitError::TimedOut) => Err(Errno::ETIMEDOUT),
+        Err(WaitError::Interrupted) if deadline_ns.is_some() => Err(Errno::ERESTART_RESTARTBLOCK),
         Err(WaitError::Interrupted) => Err(Errno::ERESTARTSYS),
     }
 }
 
-/// FUTEX_WAKE(_BITSET): wakes up to `count` waiters on `key` whose bitset intersects.
-pub fn wake(key: FutexKey, count: u32, bitset: u32) -> usize {
-    let woken: Vec<Arc<Waiter>> = {
-        let mut waiters = bucket(&key).waiters.lock();
-        let mut woken = Vec::new();
-        waiters.retain(|waiter| {
-            if woken.len() < count as usize && waiter.key == key && waiter.bitset & bitset != 0 {
-                waiter.is_woken.store(true, Ordering::Release);
-                woken.push(waiter.clone());
-                false
-            } else {
-                true
-            }
-        });
-        woken
-    };
-    for waiter in &woken {
+/// Marks `waiter` woken; the caller removes it from its bucket and wakes its thread once the
+/// bucket lock is dropped.
+fn mark_woken(waiter: &Waiter) {
+    waiter.is_woken.store(true, Ordering::Release);
+}
+
+/// Linux wakes at least one waiter whatever the count (`if (++ret >= nr_wake) break`).
+fn wake_limit(count: i32) -> usize {
+    count.max(1) as usize
+}
+
+/// Takes from `waiters` up to `limit` waiters on `key` whose bitset meets `bitset`.
+fn take_matching(
+    waiters: &mut Vec<Arc<Waiter>>,
+    key: &FutexKey,
+    bitset: u32,
+    limit: usize,
+    woken: &mut Vec<Arc<Waiter>>,
+) {
+    let mut taken = 0;
+    waiters.retain(|waiter| {
+        if taken < limit && *waiter.key.lock() == *key && waiter.bitset & bitset != 0 {
+            mark_woken(waiter);
+            woken.push(waiter.clone());
+            taken += 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
+fn wake_threads(woken: &[Arc<Waiter>]) {
+    for waiter in woken {
         sched::wake_up(&waiter.thread);
     }
+}
+
+/// FUTEX_WAKE(_BITSET): wakes up to `count` waiters (at least one) on `key` whose bitset
+/// intersects; returns how many.
+pub fn wake(key: FutexKey, count: i32, bitset: u32) -> usize {
+    let mut woken = Vec::new();
+    {
+        let mut waiters = HASH[bucket_index(&key)].lock();
+        take_matching(&mut waiters, &key, bitset, wake_limit(count), &mut woken);
+    }
+    wake_threads(&woken);
     woken.len()
 }
 
-/// Wakes waiters on the word at `address` of `process`, private and shared alike (thread exit's
-/// clear_child_tid wake, which Linux does as a shared futex wake).
-pub fn wake_address(process: &Process, address: u64, count: u32) {
-    if let Ok(key) = key_for(process, address, true) {
-        wake(key, count, u32::MAX);
+/// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (`futex_requeue` without PI): if `compare` is given,
+/// the word at its address must still hold its value (else `EAGAIN`); then up to `nr_wake`
+/// waiters of `key1` are woken and up to `nr_requeue` more are moved to `key2`. Returns the
+/// number woken plus the number requeued. Negative counts are `EINVAL`.
+pub fn requeue(
+    key1: FutexKey,
+    key2: FutexKey,
+    nr_wake: i32,
+    nr_requeue: i32,
+    compare: Option<(u64, u32)>,
+) -> Result<usize, Errno> {
+    if nr_wake < 0 || nr_requeue < 0 {
+        return Err(Errno::EINVAL);
     }
+    let (nr_wake, nr_requeue) = (nr_wake as i64, nr_requeue as i64);
+    let mut woken = Vec::new();
+    let mut task_count: i64 = 0;
+    {
+        let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
+        if let Some((address, expected)) = compare {
+            let value: u32 = hal::usercopy::read_user(address)?;
+            if value != expected {
+                return Err(Errno::EAGAIN);
+            }
+        }
+        let (bucket1, bucket2) = locks.split();
+        let mut moved = Vec::new();
+        let mut index = 0;
+        while index < bucket1.len() {
+            if task_count - nr_wake >= nr_requeue {
+                break;
+            }
+            if *bucket1[index].key.lock() != key1 {
+                index += 1;
+                continue;
+            }
+            task_count += 1;
+            if task_count <= nr_wake {
+                let waiter = bucket1.remove(index);
+                mark_woken(&waiter);
+                woken.push(waiter);
+            } else {
+                *bucket1[index].key.lock() = key2;
+                if bucket2.is_some() {
+                    moved.push(bucket1.remove(index));
+                } else {
+                    // Same bucket: the waiter stays where it is, under its new key.
+                    index += 1;
+                }
+            }
+        }
+        if let Some(bucket2) = bucket2 {
+            bucket2
+                .try_reserve(moved.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            bucket2.extend(moved);
+        }
+    }
+    wake_threads(&woken);
+    Ok(task_count as usize)
+}
+
+/// The operations of FUTEX_WAKE_OP (`FUTEX_OP_SET` … `FUTEX_OP_XOR`).
+const FUTEX_OP_SET: u32 = 0;
+const FUTEX_OP_ADD: u32 = 1;
+const FUTEX_OP_OR: u32 = 2;
+const FUTEX_OP_ANDN: u32 = 3;
+const FUTEX_OP_XOR: u32 = 4;
+/// Operand flag: use `1 << oparg`.
+const FUTEX_OP_OPARG_SHIFT: u32 = 8;
+
+fn sign_extend_12(value: u32) -> i32 {
+    ((value << 20) as i32) >> 20
+}
+
+/// Applies the encoded operation of FUTEX_WAKE_OP to the word at `address` and evaluates its
+/// comparison on the old value (`futex_atomic_op_inuser`). The word is changed even when the
+/// comparison code is invalid (ENOSYS), as in Linux.
+fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
+    let op = (encoded & 0x7000_0000) >> 28;
+    let cmp = (encoded & 0x0f00_0000) >> 24;
+    let mut oparg = sign_extend_12((encoded & 0x00ff_f000) >> 12);
+    let cmparg = sign_extend_12(encoded & 0x0000_0fff);
+    if encoded & (FUTEX_OP_OPARG_SHIFT << 28) != 0 {
+        // Linux warns about shifts outside 0..=31 and masks them.
+        oparg = 1i32.wrapping_shl((oparg & 31) as u32);
+    }
+    // Atomic because both bucket locks are held on a non-preemptible uniprocessor kernel;
+    // see the module comment for what SMP needs.
+    let old: i32 = hal::usercopy::read_user(address)?;
+    let new = match op {
+        FUTEX_OP_SET => oparg,
+        FUTEX_OP_ADD => old.wrapping_add(oparg),
+        FUTEX_OP_OR => old | oparg,
+        FUTEX_OP_ANDN => old & !oparg,
+        FUTEX_OP_XOR => old ^ oparg,
+        _ => return Err(Errno::ENOSYS),
+    };
+    hal::usercopy::write_user(address, &new)?;
+    match cmp {
+        0 => Ok(old == cmparg),
+        1 => Ok(old != cmparg),
+        2 => Ok(old < cmparg),
+        3 => Ok(old <= cmparg),
+        4 => Ok(old > cmparg),
+        5 => Ok(old >= cmparg),
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// FUTEX_WAKE_OP (`futex_wake_op`): changes the word at `address2` by `encoded_op`, wakes up to
+/// `nr_wake` waiters of `key1`, and if the comparison held, up to `nr_wake2` of `key2`.
+pub fn wake_op(
+    key1: FutexKey,
+    key2: FutexKey,
+    address2: u64,
+    nr_wake: i32,
+    nr_wake2: i32,
+    encoded_op: u32,
+) -> Result<usize, Errno> {
+    let mut woken = Vec::new();
+    let count = {
+        let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
+        let is_met = atomic_op_in_user(encoded_op, address2)?;
+        let (bucket1, bucket2) = locks.split();
+        take_matching(bucket1, &key1, u32::MAX, wake_limit(nr_wake), &mut woken);
+        if is_met {
+            let bucket2 = match bucket2 {
+                Some(bucket2) => bucket2,
+                None => bucket1,
+            };
+            take_matching(bucket2, &key2, u32::MAX, wake_limit(nr_wake2), &mut woken);
+        }
+        woken.len()
+    };
+    wake_threads(&woken);
+    Ok(count)
+}
+
+/// Wakes waiters of the word at `address` of `process` with a shared-futex wake, the way the
+/// kernel wakes on a thread's behalf (`clear_child_tid`, robust-list cleanup: Linux calls
+/// `futex_wake(uaddr, FLAGS_SHARED, 1, …)`). Private waiters are not woken, as in Linux.
+pub fn wake_address(process: &Process, address: u64, count: i32) {
     if let Ok(key) = key_for(process, address, false) {
         wake(key, count, u32::MAX);
     }
 }
 
-/// `FUTEX_OWNER_DIED` and `FUTEX_WAITERS` and the tid mask of a robust lock word.
-const FUTEX_WAITERS: u32 = 0x8000_0000;
-const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// `FUTEX_WAITERS`, `FUTEX_OWNER_DIED` and the tid mask of a robust lock word.
+pub const FUTEX_WAITERS: u32 = 0x8000_0000;
+pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// Robust-list walks stop after this many entries (`ROBUST_LIST_LIMIT`).
 const ROBUST_LIST_LIMIT: usize = 2048;
 
-/// Walks the exiting thread's robust list (`exit_robust_list`): every lock it still holds gets
-/// FUTEX_OWNER_DIED and one waiter is woken.
+/// Reads a robust-list pointer: the address, and bit 0 (the entry is a PI futex).
+fn fetch_robust_entry(address: u64) -> Result<(u64, bool), Errno> {
+    let raw: u64 = hal::usercopy::read_user(address)?;
+    Ok((raw & !1, raw & 1 != 0))
+}
+
+/// Walks `thread`'s robust list (`exit_robust_list`, at exit and at exec): every lock it still
+/// holds gets FUTEX_OWNER_DIED and one waiter is woken. A fault ends the walk, as in Linux; the
+/// pending entry (`list_op_pending`) is handled last, and skipped in the list if it is there.
 pub fn exit_robust_list(thread: &Arc<Thread>) {
-    let head = thread.robust_list.load(Ordering::Relaxed);
+    let head = thread.robust_list.swap(0, Ordering::Relaxed);
     if head == 0 {
         return;
     }
     // struct robust_list_head { list.next, futex_offset, list_op_pending }
-    let Ok(first) = hal::usercopy::read_user::<u64>(head) else {
+    let Ok((mut entry, mut is_pi)) = fetch_robust_entry(head) else {
         return;
     };
-    let Ok(offset) = hal::usercopy::read_user::<i64>(head + 8) else {
+    let Ok(offset) = hal::usercopy::read_user::<i64>(head.wrapping_add(8)) else {
         return;
     };
-    let pending = hal::usercopy::read_user::<u64>(head + 16).unwrap_or(0);
-    let mut entry = first;
-    let mut visited = 0;
-    while entry != head && entry != 0 && visited < ROBUST_LIST_LIMIT {
-        let next = hal::usercopy::read_user::<u64>(entry & !1).unwrap_or(head);
-        if entry != pending {
-            handle_dead_owner(thread, (entry & !1).wrapping_add(offset as u64));
+    let Ok((pending, is_pending_pi)) = fetch_robust_entry(head.wrapping_add(16)) else {
+        return;
+    };
+    let mut limit = ROBUST_LIST_LIMIT;
+    while entry != head {
+        let next = fetch_robust_entry(entry);
+        if entry != pending
+            && handle_futex_death(thread, entry.wrapping_add(offset as u64), is_pi, false).is_err()
+        {
+            return;
         }
-        entry = next;
-        visited += 1;
+        let Ok((next_entry, next_is_pi)) = next else {
+            return;
+        };
+        entry = next_entry;
+        is_pi = next_is_pi;
+        limit -= 1;
+        if limit == 0 {
+            break;
+        }
     }
     if pending != 0 {
-        handle_dead_owner(thread, (pending & !1).wrapping_add(offset as u64));
+        let _ = handle_futex_death(
+            thread,
+            pending.wrapping_add(offset as u64),
+            is_pending_pi,
+            true,
+        );
     }
 }
 
-fn handle_dead_owner(thread: &Arc<Thread>, address: u64) {
-    let Ok(value) = hal::usercopy::read_user::<u32>(address) else {
-        return;
-    };
-    if value & FUTEX_TID_MASK != thread.tid {
-        return;
+/// One robust lock of a dying owner (`handle_futex_death`). `Err` on a fault.
+fn handle_futex_death(
+    thread: &Arc<Thread>,
+    address: u64,
+    is_pi: bool,
+    is_pending_op: bool,
+) -> Result<(), Errno> {
+    if !address.is_multiple_of(4) {
+        return Err(Errno::EINVAL);
     }
+    let value: u32 = hal::usercopy::read_user(address)?;
+    let owner = value & FUTEX_TID_MASK;
+    // The owner died between releasing the word and waking a waiter, or a woken waiter died
+    // before taking it: wake another without touching the word.
+    if is_pending_op && !is_pi && owner == 0 {
+        wake_address(&thread.process, address, 1);
+        return Ok(());
+    }
+    if owner != thread.tid {
+        return Ok(());
+    }
+    // A compare-and-exchange in Linux; atomic here on one non-preemptible CPU.
     let updated = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if hal::usercopy::write_user(address, &updated).is_err() {
-        return;
-    }
-    if value & FUTEX_WAITERS != 0 {
+    hal::usercopy::write_user(address, &updated)?;
+    if !is_pi && value & FUTEX_WAITERS != 0 {
         wake_address(&thread.process, address, 1);
     }
+    Ok(())
 }

@@ -75,6 +75,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
             ..ProcessFlags::default()
         }),
         usage: Mutex::new(Usage::default()),
+        timers: Mutex::new(crate::timers::ProcessTimers::new()),
     });
     let thread = Thread::try_new_with_entry(
         pid,

@@ -21,6 +21,7 @@ mod sched;
 mod signal;
 mod syscall;
 mod time;
+mod timers;
 mod tty;
 
 use alloc::vec::Vec;

@@ -55,5 +55,5 @@ pub use stat::{Stat, Statx, StatxTimestamp};
 pub use syscalls::{SYSCALL_NAMES, syscall_name};
 pub use system::{Rlimit, Sysinfo, Utsname};
 pub use termios::{Termios, Winsize};
-pub use time::{Timespec, Timeval, Timezone};
+pub use time::{Itimerspec, Itimerval, Sigevent, Timespec, Timeval, Timezone};
 pub use uio::Iovec;

@@ -96,6 +96,64 @@ assert_same_layout!(Timezone, raw::timezone, {
     tz_dsttime => tz_dsttime,
 });
 
+/// `struct itimerspec` / `__kernel_itimerspec` (timer_settime, timerfd_settime): the reload
+/// interval, then the time to the next expiry.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Itimerspec {
+    pub it_interval: Timespec,
+    pub it_value: Timespec,
+}
+
+assert_same_layout!(Itimerspec, raw::__kernel_itimerspec, {
+    it_interval => it_interval,
+    it_value => it_value,
+});
+
+/// `struct itimerval` / `__kernel_old_itimerval` (setitimer, getitimer).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Itimerval {
+    pub it_interval: Timeval,
+    pub it_value: Timeval,
+}
+
+assert_same_layout!(Itimerval, raw::__kernel_old_itimerval, {
+    it_interval => it_interval,
+    it_value => it_value,
+});
+
+/// `struct sigevent` (timer_create): the value, signal and notification kind, then a union whose
+/// first int is `sigev_notify_thread_id` for `SIGEV_THREAD_ID`.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Sigevent {
+    pub sigev_value: u64,
+    pub sigev_signo: i32,
+    pub sigev_notify: i32,
+    pub sigev_notify_thread_id: i32,
+    pub pad: [i32; 11],
+}
+
+assert_same_layout!(Sigevent, raw::sigevent, {
+    sigev_value => sigev_value,
+    sigev_signo => sigev_signo,
+    sigev_notify => sigev_notify,
+    sigev_notify_thread_id => _sigev_un,
+});
+
+/// `sigev_notify` values.
+pub const SIGEV_SIGNAL: i32 = raw::SIGEV_SIGNAL as i32;
+pub const SIGEV_NONE: i32 = raw::SIGEV_NONE as i32;
+pub const SIGEV_THREAD: i32 = raw::SIGEV_THREAD as i32;
+pub const SIGEV_THREAD_ID: i32 = raw::SIGEV_THREAD_ID as i32;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,6 +137,27 @@ impl PendingQueue {
         true
     }
 
+    /// Adds `info` even if a standard signal of that number is already pending: a POSIX timer's
+    /// preallocated signal is queued this way (Linux's `send_sigqueue` skips `legacy_queue`).
+    pub fn push_always(&mut self, info: SigInfo) -> bool {
+        let signal = info.signo as u32;
+        if !is_valid(signal) {
+            return false;
+        }
+        self.set |= bit(signal);
+        self.queue.push_back(info);
+        true
+    }
+
+    /// The first queued instance `predicate` accepts, to update in place (a timer signal still
+    /// queued counts one more overrun instead of queueing again).
+    pub fn find_mut(
+        &mut self,
+        predicate: impl FnMut(&&mut SigInfo) -> bool,
+    ) -> Option<&mut SigInfo> {
+        self.queue.iter_mut().find(predicate)
+    }
+
     /// The signal [`PendingQueue::dequeue`] would take with `blocked` masked, if any.
     pub fn next_signal(&self, blocked: u64) -> Option<u32> {
         let ready = self.set & !blocked;

@@ -133,6 +133,12 @@ pub trait FileOps: Send + Sync {
     fn inode(&self) -> Option<&Arc<dyn Inode>> {
         None
     }
+
+    /// The timerfd behind this file, if it is one (timerfd_settime and timerfd_gettime answer
+    /// EINVAL for other files).
+    fn as_timerfd(&self) -> Option<&super::timerfd::TimerFd> {
+        None
+    }
 }
 
 /// A regular file, directory or symlink (O_PATH) served by its inode.

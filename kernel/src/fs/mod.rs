@@ -13,6 +13,7 @@ pub mod file;
 pub mod initramfs;
 pub mod pipe;
 pub mod poll;
+pub mod timerfd;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;

@@ -74,14 +74,7 @@ pub fn exit_group(process: &Arc<Process>, status: ExitStatus) {
 /// for good. The caller drops its references afterwards.
 pub fn finish_thread(thread: &Arc<Thread>) {
     let process = &thread.process;
-    let clear_address = thread.clear_child_tid.load(Ordering::Relaxed);
-    if clear_address != 0 {
-        // As mm_release: only if the address space is still used by someone else would it
-        // matter, but writing is harmless either way; faults are ignored.
-        let _ = hal::usercopy::write_user(clear_address, &0u32);
-        crate::futex::wake_address(process, clear_address, 1);
-    }
-    crate::futex::exit_robust_list(thread);
+    release_futexes(thread);
     release_vfork_parent(process);
 
     let total = thread.cpu_time_ns();
@@ -97,6 +90,22 @@ pub fn finish_thread(thread: &Arc<Thread>) {
     table::remove_thread(thread.tid);
     if is_last {
         finish_process(process, thread);
+    }
+}
+
+/// What Linux's `exit_mm_release` and `exec_mm_release` do for futexes: walk the robust list,
+/// then, if another task still uses the address space, clear `clear_child_tid` and wake one
+/// waiter on it (`mm_release`: only when `mm_users > 1`). Faults are ignored.
+pub fn release_futexes(thread: &Arc<Thread>) {
+    let process = &thread.process;
+    crate::futex::exit_robust_list(thread);
+    let clear_address = thread.clear_child_tid.swap(0, Ordering::Relaxed);
+    if clear_address != 0 {
+        let is_mm_shared = process.threads.lock().len() > 1 || process.mm.is_shared();
+        if is_mm_shared {
+            let _ = hal::usercopy::write_user(clear_address, &0u32);
+            crate::futex::wake_address(process, clear_address, 1);
+        }
     }
 }
 
@@ -133,6 +142,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         usage.max_rss_kib = usage.max_rss_kib.max(resident_kib);
     }
     drop(process.mm.replace(crate::mm::exited_address_space()));
+    crate::timers::exit(process);
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
     notify_parent_of_exit(process, status);

@@ -186,6 +186,9 @@ pub fn clone(
         (process, thread)
     };
 
+    inherit_scheduling(parent, &thread);
+    *thread.comm.lock() = parent.name();
+
     // The alternate signal stack is inherited unless the memory is shared without vfork.
     if flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM {
         *thread.alt_stack.lock() = *parent.alt_stack.lock();
@@ -225,6 +228,25 @@ pub fn clone(
         }
     }
     Ok(tid)
+}
+
+/// The child runs with the parent's policy and priority, unless the parent asked for
+/// SCHED_RESET_ON_FORK (`sched_fork`): then a real-time policy becomes SCHED_NORMAL and a
+/// negative nice value 0, and the flag is not inherited.
+fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
+    let (policy, rt_priority, nice, reset_on_fork) = {
+        let info = parent.sched.lock();
+        (info.policy, info.rt_priority, info.nice, info.reset_on_fork)
+    };
+    let (policy, rt_priority, nice) = if !reset_on_fork {
+        (policy, rt_priority, nice)
+    } else if matches!(policy, sched::SCHED_FIFO | sched::SCHED_RR) {
+        (sched::SCHED_NORMAL, 0, 0)
+    } else {
+        (policy, rt_priority, nice.max(0))
+    };
+    sched::set_nice(child, nice);
+    sched::set_policy(child, policy, rt_priority, false);
 }
 
 /// A new process for `request`: copies or shares the parent's resources.
@@ -284,7 +306,7 @@ fn copy_process(
         signals,
         shared_pending: Mutex::new(PendingQueue::new()),
         limits: Mutex::new(source.limits.lock().clone()),
-        name: Mutex::new(*source.name.lock()),
+        name: Mutex::new(parent.name()),
         pgid: AtomicU64::new(source.pgid.load(Ordering::Relaxed)),
         sid: AtomicU64::new(source.sid.load(Ordering::Relaxed)),
         exit_signal,
@@ -298,6 +320,7 @@ fn copy_process(
             ..inherited_flags
         }),
         usage: Mutex::new(Usage::default()),
+        timers: Mutex::new(crate::timers::ProcessTimers::new()),
     }))
 }
 

@@ -78,6 +78,8 @@ pub struct Process {
     pub flags: Mutex<ProcessFlags>,
     /// CPU time of threads that have exited, and of reaped children.
     pub usage: Mutex<Usage>,
+    /// Interval timers and POSIX timers (`signal->real_timer`, `it[]`, `posix_timers`).
+    pub timers: Mutex<crate::timers::ProcessTimers>,
 }
 
 /// Completion a vfork parent sleeps on.
@@ -101,10 +103,6 @@ pub struct ProcessFlags {
     )]
     pub no_new_privs: bool,
     /// PR_SET_DUMPABLE (1 by default).
-    #[expect(
-        dead_code,
-        reason = "read by prctl(PR_GET_DUMPABLE), not implemented yet"
-    )]
     pub dumpable: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,
@@ -148,6 +146,9 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
+    /// The mask in force before rt_sigtimedwait unblocked the signals it waits for (Linux's
+    /// `real_blocked`): those still count as blocked for the ignore and fatal-signal rules.
+    pub real_blocked: AtomicU64,
     /// The mask to restore after a signal handler (or at once if no handler runs) when a
     /// syscall (sigsuspend, ppoll, pselect) replaced it temporarily (`set_restore_sigmask`).
     pub saved_mask: Mutex<Option<u64>>,
@@ -179,6 +180,9 @@ pub struct Thread {
     pub start: Mutex<Option<UserContext>>,
     /// Time spent in user mode, in nanoseconds (the rest of its runtime is system time).
     pub user_ns: AtomicU64,
+    /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
+    /// starts with its creator's, exec sets it from the program name.
+    pub comm: Mutex<[u8; 16]>,
 }
 
 /// How to restart an interrupted syscall.
@@ -190,6 +194,9 @@ pub struct Restart {
     pub deadline_ns: u64,
     /// For `ERESTART_RESTARTBLOCK`: where to store the time left if interrupted again.
     pub remain_address: u64,
+    /// For `ERESTART_RESTARTBLOCK` from a futex wait with a timeout: what to wait for again
+    /// (Linux's `restart_block.futex`, resumed by `futex_wait_restart`).
+    pub futex: Option<crate::futex::FutexRestart>,
 }
 
 impl Thread {
@@ -213,12 +220,13 @@ impl Thread {
         nice: i32,
         entry: fn(usize) -> !,
     ) -> Result<Arc<Thread>, Errno> {
+        let comm = *process.name.lock();
         Ok(Arc::new(Thread {
             tid,
-            process,
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             signal_mask: AtomicU64::new(signal_mask),
+            real_blocked: AtomicU64::new(0),
             saved_mask: Mutex::new(None),
             pending: Mutex::new(PendingQueue::new()),
             signal_hint: AtomicBool::new(false),
@@ -234,12 +242,14 @@ impl Thread {
             sched: Mutex::new(SchedInfo::new(nice)),
             context: ExecutionContext::try_new(entry, 0)?,
             start: Mutex::new(Some(user)),
+            comm: Mutex::new(comm),
+            process,
             user_ns: AtomicU64::new(0),
         }))
     }
 
     pub fn name(&self) -> [u8; 16] {
-        *self.process.name.lock()
+        *self.comm.lock()
     }
 
     /// Total CPU time (user + system), in nanoseconds.
@@ -449,6 +459,7 @@ pub fn execute(
 
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
+    exit::release_futexes(thread);
     let new_mm = Arc::new(Mutex::new(loaded.mm));
     new_mm.lock().activate();
     let old = thread.process.mm.replace(new_mm);
@@ -465,18 +476,18 @@ pub fn execute(
         process.signals.replace(Arc::new(Mutex::new(copy)));
     }
     process.signals.get().lock().reset_for_exec();
+    crate::timers::exec(process);
     process.flags.lock().has_execed = true;
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()
     };
-    thread.clear_child_tid.store(0, Ordering::Relaxed);
-    thread.robust_list.store(0, Ordering::Relaxed);
     let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let mut name = [0u8; 16];
     let len = base_name.len().min(15);
     name[..len].copy_from_slice(&base_name[..len]);
     *thread.process.name.lock() = name;
+    *thread.comm.lock() = name;
 
     let regs = user.regs_mut();
     *regs = hal::user::UserRegs::default();

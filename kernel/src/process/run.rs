@@ -60,6 +60,7 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
             ReturnReason::Interrupt => {
                 sched::timer::run_expired();
                 sched::tick();
+                crate::timers::tick(thread);
             }
         }
     }

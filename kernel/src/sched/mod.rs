@@ -62,9 +62,26 @@ pub struct SchedInfo {
     /// The CPU whose run queue the thread belongs to.
     pub cpu: usize,
     /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
-    #[expect(dead_code, reason = "read by sched_getaffinity and SMP load balancing")]
     pub affinity: u64,
+    /// Scheduling policy (`SCHED_NORMAL`, `SCHED_BATCH`, `SCHED_IDLE`, `SCHED_FIFO`,
+    /// `SCHED_RR`). The real-time policies are recorded and reported but scheduled by CFS like
+    /// the others: there is no strict-priority class yet.
+    pub policy: i32,
+    /// Real-time priority (1..=99 for SCHED_FIFO/SCHED_RR, else 0).
+    pub rt_priority: u32,
+    /// `SCHED_RESET_ON_FORK`: children start with SCHED_NORMAL and a nice value of at least 0.
+    pub reset_on_fork: bool,
 }
+
+/// Scheduling policies (`include/uapi/linux/sched.h`).
+pub const SCHED_NORMAL: i32 = 0;
+pub const SCHED_FIFO: i32 = 1;
+pub const SCHED_RR: i32 = 2;
+pub const SCHED_BATCH: i32 = 3;
+pub const SCHED_IDLE: i32 = 5;
+pub const SCHED_DEADLINE: i32 = 6;
+/// Weight of a SCHED_IDLE thread (`WEIGHT_IDLEPRIO`).
+const WEIGHT_IDLEPRIO: u64 = 3;
 
 impl SchedInfo {
     pub fn new(nice: i32) -> SchedInfo {
@@ -74,6 +91,18 @@ impl SchedInfo {
             nice,
             cpu: 0,
             affinity: 1,
+            policy: SCHED_NORMAL,
+            rt_priority: 0,
+            reset_on_fork: false,
+        }
+    }
+
+    /// The CFS weight the policy and nice value give.
+    fn weight(&self) -> u64 {
+        if self.policy == SCHED_IDLE {
+            WEIGHT_IDLEPRIO
+        } else {
+            sched_policy::nice_to_weight(self.nice)
         }
     }
 }
@@ -310,21 +339,50 @@ pub fn exit_current() -> ! {
 }
 
 /// Changes `thread`'s nice value (setpriority), requeueing it if it waits.
-#[expect(dead_code, reason = "for setpriority and sched_setattr")]
 pub fn set_nice(thread: &Arc<Thread>, nice: i32) {
+    update(thread, |info| info.nice = nice);
+}
+
+/// Changes `thread`'s policy and real-time priority (sched_setscheduler).
+pub fn set_policy(thread: &Arc<Thread>, policy: i32, rt_priority: u32, reset_on_fork: bool) {
+    update(thread, |info| {
+        info.policy = policy;
+        info.rt_priority = rt_priority;
+        info.reset_on_fork = reset_on_fork;
+    });
+}
+
+/// Applies `change` to `thread`'s scheduling data and its new weight, requeueing it if it
+/// waits (the weight decides its place).
+fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
     let cpu = thread.sched.lock().cpu;
     let mut rq = RUN_QUEUES[cpu].lock();
     let mut info = thread.sched.lock();
-    info.nice = nice;
+    change(&mut info);
+    let weight = info.weight();
     if info.entity.is_queued() {
         if let Some(value) = rq.waiting.remove(&mut info.entity) {
-            info.entity.set_nice(nice);
+            info.entity.weight = weight;
             rq.waiting
                 .enqueue(&mut info.entity, value, Placement::Requeue);
         }
     } else {
-        info.entity.set_nice(nice);
+        info.entity.weight = weight;
     }
+}
+
+/// The CFS slice of `thread` as `sched_rr_get_interval` reports it for fair policies: the
+/// latency period (6 ms, or 0.75 ms per runnable thread beyond 8) shared by the runnable
+/// threads of its CPU, in whole ticks (`NS_TO_JIFFIES(sched_slice())`).
+pub fn fair_slice_ns(thread: &Arc<Thread>) -> u64 {
+    let cpu = thread.sched.lock().cpu;
+    let runnable = {
+        let rq = RUN_QUEUES[cpu].lock();
+        (rq.waiting.len() + usize::from(rq.current.is_some())).max(1) as u64
+    };
+    let period = sched_policy::SCHED_LATENCY_NS.max(runnable * sched_policy::MIN_GRANULARITY_NS);
+    let tick = 1_000_000_000 / hal::time::TICK_HZ;
+    (period / runnable) / tick * tick
 }
 
 /// Number of runnable threads on this CPU, the running one included (for /proc/loadavg and

@@ -19,7 +19,6 @@ pub enum TimerAction {
     /// Wake a sleeping thread.
     Wake(Arc<Thread>),
     /// Run a callback (with no scheduler or timer lock held).
-    #[expect(dead_code, reason = "for interval timers (setitimer, timer_create)")]
     Call(Box<dyn FnOnce() + Send>),
 }
 

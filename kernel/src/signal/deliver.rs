@@ -30,8 +30,7 @@ pub enum Delivery {
 
 fn dequeue(thread: &Arc<Thread>) -> Option<SigInfo> {
     let blocked = thread.signal_mask.load(Ordering::Relaxed);
-    let own = thread.pending.lock().dequeue(blocked);
-    own.or_else(|| thread.process.shared_pending.lock().dequeue(blocked))
+    super::dequeue_signal(thread, blocked)
 }
 
 /// Takes one pending signal and acts on it.

@@ -18,10 +18,12 @@ pub mod frame;
 pub mod send;
 
 use crate::process::Thread;
+use abi::signal::SigInfo;
 use abi::signal::{SIG_DFL, SIG_IGN};
+use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
-pub use send::{force_signal, send_to_process, send_to_thread};
+pub use send::{force_signal, send_timer_signal, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
 
 pub const SA_NOCLDSTOP: u64 = 0x1;
@@ -91,6 +93,21 @@ pub fn has_pending(thread: &Thread) -> bool {
     let blocked = thread.signal_mask.load(Ordering::Relaxed);
     thread.pending.lock().set() & !blocked != 0
         || thread.process.shared_pending.lock().set() & !blocked != 0
+}
+
+/// Takes the next signal of `thread` outside `blocked`: from its own queue first, then from the
+/// process's (Linux's `dequeue_signal`), with the timer work Linux does at that point: a
+/// periodic POSIX timer is rearmed and its `si_overrun` filled in, a periodic ITIMER_REAL is
+/// restarted when its SIGALRM leaves the shared queue (see `crate::timers`). Every path that
+/// takes a pending signal (delivery, sigtimedwait, signalfd) must come through here.
+pub fn dequeue_signal(thread: &Arc<Thread>, blocked: u64) -> Option<SigInfo> {
+    let own = thread.pending.lock().dequeue(blocked);
+    let (mut info, is_shared) = match own {
+        Some(info) => (info, false),
+        None => (thread.process.shared_pending.lock().dequeue(blocked)?, true),
+    };
+    crate::timers::on_dequeue(&thread.process, &mut info, is_shared);
+    Some(info)
 }
 
 /// Whether `thread` must exit (SIGKILL, a fatal signal, or a group exit is under way).

@@ -4,12 +4,13 @@ use super::{SIG_DFL, SIG_IGN, SigAction};
 use crate::process::exit::{ExitStatus, exit_group};
 use crate::process::{Process, Thread};
 use crate::sched;
-use abi::signal::{CLD_CONTINUED, SigInfo};
+use abi::signal::{CLD_CONTINUED, SI_TIMER, SigInfo};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use sigrules::{
-    DefaultAction, SIGCONT, SIGKILL, STOP_MASK, UNBLOCKABLE, bit, default_action, is_valid,
+    DefaultAction, PendingQueue, SIGCONT, SIGKILL, STOP_MASK, UNBLOCKABLE, bit, default_action,
+    is_valid,
 };
 
 /// Queues `info` for the whole process (kill, process-directed kernel signals).
@@ -66,13 +67,13 @@ fn is_ignored(
     action: &SigAction,
     is_forced: bool,
 ) -> bool {
+    // `real_blocked` counts too: a signal rt_sigtimedwait waits for is not ignored.
+    let blocked_of = |thread: &Arc<Thread>| {
+        thread.signal_mask.load(Ordering::Relaxed) | thread.real_blocked.load(Ordering::Relaxed)
+    };
     let blocked = target
-        .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
-        .or_else(|| {
-            process
-                .main_thread()
-                .map(|thread| thread.signal_mask.load(Ordering::Relaxed))
-        })
+        .map(blocked_of)
+        .or_else(|| process.main_thread().as_ref().map(blocked_of))
         .unwrap_or(0);
     if blocked & bit(signal) != 0 {
         return false;
@@ -93,13 +94,49 @@ fn is_ignored(
             ))
 }
 
+/// Queues a POSIX timer's signal (Linux's `send_sigqueue`): if the same timer's signal is
+/// still queued, its `si_overrun` counts one more instead. Returns false if the signal was
+/// ignored (the caller rearms a periodic timer itself then), true if it was queued or the
+/// target is gone.
+pub fn send_timer_signal(
+    process: &Arc<Process>,
+    target: Option<&Arc<Thread>>,
+    info: SigInfo,
+) -> bool {
+    send_inner(process, target, info, false, true) != Sent::Ignored
+}
+
 fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_forced: bool) {
+    send_inner(process, target, info, is_forced, false);
+}
+
+/// What happened to a signal sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Queued,
+    Ignored,
+    /// Not queued for another reason (exiting target, a standard signal already pending).
+    Dropped,
+}
+
+/// A timer signal's `si_tid` (the timer id) and `si_overrun` share the first union word.
+fn timer_id_of(info: &SigInfo) -> u32 {
+    info.fields[0] as u32
+}
+
+fn send_inner(
+    process: &Arc<Process>,
+    target: Option<&Arc<Thread>>,
+    info: SigInfo,
+    is_forced: bool,
+    is_timer: bool,
+) -> Sent {
     let signal = info.signo as u32;
     if !is_valid(signal) {
-        return;
+        return Sent::Dropped;
     }
     if process.lifecycle.lock().group_exit.is_some() || process.is_zombie() {
-        return;
+        return Sent::Dropped;
     }
     let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
     // prepare_signal: stop signals and SIGCONT cancel each other.
@@ -111,14 +148,31 @@ fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_
     }
     let action = process.signals.get().lock().action(signal);
     if is_ignored(process, target, signal, &action, is_forced) {
-        return;
+        return Sent::Ignored;
     }
+    let push = |queue: &mut PendingQueue| {
+        if !is_timer {
+            return queue.push(info);
+        }
+        let same_timer = |queued: &&mut SigInfo| {
+            queued.code == SI_TIMER
+                && queued.signo == info.signo
+                && timer_id_of(queued) == timer_id_of(&info)
+        };
+        if let Some(queued) = queue.find_mut(same_timer) {
+            let overrun = (queued.fields[0] >> 32) as u32 as i32;
+            let overrun = overrun.saturating_add(1) as u32 as u64;
+            queued.fields[0] = (queued.fields[0] & 0xffff_ffff) | (overrun << 32);
+            return false;
+        }
+        queue.push_always(info)
+    };
     let is_queued = match target {
-        Some(thread) => thread.pending.lock().push(info),
-        None => process.shared_pending.lock().push(info),
+        Some(thread) => push(&mut thread.pending.lock()),
+        None => push(&mut process.shared_pending.lock()),
     };
     if !is_queued {
-        return;
+        return Sent::Dropped;
     }
     // complete_signal: a fatal signal ends the group now.
     let is_fatal = signal == SIGKILL
@@ -135,9 +189,13 @@ fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_
             .or_else(|| threads.iter().find(chooser))
             .cloned(),
     };
-    if is_fatal && (chosen.is_some() || signal == SIGKILL) {
+    // A signal that the chosen thread waits for in rt_sigtimedwait is taken there, not fatal.
+    let is_awaited = chosen
+        .as_ref()
+        .is_some_and(|thread| thread.real_blocked.load(Ordering::Relaxed) & bit(signal) != 0);
+    if is_fatal && !is_awaited && (chosen.is_some() || signal == SIGKILL) {
         exit_group(process, ExitStatus::Signal(signal as u8));
-        return;
+        return Sent::Queued;
     }
     match chosen {
         Some(thread) => {
@@ -151,6 +209,7 @@ fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_
             }
         }
     }
+    Sent::Queued
 }
 
 /// SIGCONT's side effect: a stopped group runs again, and the parent hears of it.

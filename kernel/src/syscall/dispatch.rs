@@ -76,6 +76,7 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
                         number,
                         deadline_ns: 0,
                         remain_address: 0,
+                        futex: None,
                     });
             }
             if is_tracing {

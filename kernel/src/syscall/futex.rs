@@ -1,22 +1,47 @@
-//! futex (Linux `kernel/futex/syscalls.c`): decodes the operation and its arguments; the
-//! hash, keys and waiting live in `crate::futex`.
+//! futex, set_robust_list, get_robust_list (Linux `kernel/futex/syscalls.c`): decodes the
+//! operation and its arguments in Linux's order; the hash, keys and waiting live in
+//! `crate::futex`.
+//!
+//! Order of checks as `sys_futex`/`do_futex`: the timeout of a command that has one is read and
+//! validated first (EFAULT, EINVAL); FUTEX_CLOCK_REALTIME is allowed only with WAIT_BITSET,
+//! WAIT_REQUEUE_PI and LOCK_PI2 (ENOSYS otherwise: 6.1 no longer accepts it with FUTEX_WAIT);
+//! unknown commands are ENOSYS. For REQUEUE, CMP_REQUEUE and WAKE_OP the timeout argument is
+//! the second count (`val2`), truncated to 32 bits. The PI commands are not implemented (ENOSYS).
 
+use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::futex;
+use crate::futex::{self, FutexRestart};
+use crate::process::{Restart, table};
 use abi::{Errno, Timespec};
+use core::sync::atomic::Ordering;
 
 const FUTEX_WAIT: i32 = 0;
 const FUTEX_WAKE: i32 = 1;
+const FUTEX_REQUEUE: i32 = 3;
+const FUTEX_CMP_REQUEUE: i32 = 4;
+const FUTEX_WAKE_OP: i32 = 5;
+const FUTEX_LOCK_PI: i32 = 6;
 const FUTEX_WAIT_BITSET: i32 = 9;
 const FUTEX_WAKE_BITSET: i32 = 10;
+const FUTEX_WAIT_REQUEUE_PI: i32 = 11;
+const FUTEX_LOCK_PI2: i32 = 13;
 const FUTEX_PRIVATE_FLAG: i32 = 128;
 const FUTEX_CLOCK_REALTIME: i32 = 256;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
-/// Converts a futex timeout to a CLOCK_MONOTONIC deadline: FUTEX_WAIT's is relative, the
-/// bitset variant's absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME, CLOCK_REALTIME.
-fn deadline(timeout: u64, is_absolute: bool, is_realtime: bool) -> Result<Option<u64>, Errno> {
-    if timeout == 0 {
+/// Commands whose fourth argument is a timeout (`futex_cmd_has_timeout`).
+fn has_timeout(command: i32) -> bool {
+    matches!(
+        command,
+        FUTEX_WAIT | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI
+    )
+}
+
+/// Converts a futex timeout to a CLOCK_MONOTONIC deadline (`futex_init_timeout`): FUTEX_WAIT's
+/// is relative, the others absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME,
+/// CLOCK_REALTIME (FUTEX_LOCK_PI's is always CLOCK_REALTIME).
+fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<u64>, Errno> {
+    if timeout == 0 || !has_timeout(command) {
         return Ok(None);
     }
     let value: Timespec = hal::usercopy::read_user(timeout)?;
@@ -27,9 +52,9 @@ fn deadline(timeout: u64, is_absolute: bool, is_realtime: bool) -> Result<Option
         .saturating_mul(1_000_000_000)
         .saturating_add(value.tv_nsec as u64);
     let now = crate::time::monotonic_ns();
-    Ok(Some(if !is_absolute {
+    Ok(Some(if command == FUTEX_WAIT {
         now.saturating_add(ns)
-    } else if is_realtime {
+    } else if is_realtime || command == FUTEX_LOCK_PI {
         now.saturating_add(ns.saturating_sub(crate::time::realtime_ns()))
     } else {
         ns
@@ -42,15 +67,23 @@ pub fn futex(
     op: i32,
     value: u32,
     timeout: u64,
-    _address2: u64,
+    address2: u64,
     value3: u32,
 ) -> SyscallResult {
     let is_private = op & FUTEX_PRIVATE_FLAG != 0;
     let is_realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let command = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if is_realtime && command != FUTEX_WAIT_BITSET && command != FUTEX_WAIT {
+    let deadline = deadline(timeout, command, is_realtime)?;
+    if is_realtime
+        && !matches!(
+            command,
+            FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2
+        )
+    {
         return Err(Errno::ENOSYS);
     }
+    // val2 of the two-word commands travels in the timeout register.
+    let value2 = timeout as u32 as i32;
     let process = &context.thread.process;
     match command {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
@@ -62,9 +95,12 @@ pub fn futex(
             if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            let deadline = deadline(timeout, command == FUTEX_WAIT_BITSET, is_realtime)?;
             let key = futex::key_for(process, address, is_private)?;
-            futex::wait(context.thread, key, address, value, bitset, deadline)
+            let result = futex::wait(context.thread, key, address, value, bitset, deadline);
+            if result == Err(Errno::ERESTART_RESTARTBLOCK) {
+                record_restart(context, address, value, bitset, is_private, deadline);
+            }
+            result
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if command == FUTEX_WAKE {
@@ -76,8 +112,125 @@ pub fn futex(
                 return Err(Errno::EINVAL);
             }
             let key = futex::key_for(process, address, is_private)?;
-            Ok(futex::wake(key, value, bitset))
+            Ok(futex::wake(key, value as i32, bitset))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            if (value as i32) < 0 || value2 < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let key1 = futex::key_for(process, address, is_private)?;
+            let key2 = futex::key_for(process, address2, is_private)?;
+            let compare = (command == FUTEX_CMP_REQUEUE).then_some((address, value3));
+            futex::requeue(key1, key2, value as i32, value2, compare)
+        }
+        FUTEX_WAKE_OP => {
+            let key1 = futex::key_for(process, address, is_private)?;
+            let key2 = futex::key_for(process, address2, is_private)?;
+            futex::wake_op(key1, key2, address2, value as i32, value2, value3)
         }
         _ => Err(Errno::ENOSYS),
     }
+}
+
+/// Remembers an interrupted timed wait so that `restart_syscall` resumes it with the same
+/// absolute deadline.
+fn record_restart(
+    context: &SyscallContext<'_>,
+    address: u64,
+    expected: u32,
+    bitset: u32,
+    is_private: bool,
+    deadline: Option<u64>,
+) {
+    *context.thread.restart.lock() = Some(Restart {
+        number: context.user.regs().rax,
+        deadline_ns: deadline.unwrap_or(0),
+        remain_address: 0,
+        futex: Some(FutexRestart {
+            address,
+            expected,
+            bitset,
+            is_private,
+        }),
+    });
+}
+
+/// `restart_syscall` for a futex wait with a timeout (`futex_wait_restart`).
+pub fn resume_wait(context: &mut SyscallContext<'_>, restart: Restart) -> SyscallResult {
+    let Some(wait) = restart.futex else {
+        return Err(Errno::EINTR);
+    };
+    context.user.regs_mut().rax = restart.number;
+    let process = &context.thread.process;
+    let key = futex::key_for(process, wait.address, wait.is_private)?;
+    let deadline = Some(restart.deadline_ns);
+    let result = futex::wait(
+        context.thread,
+        key,
+        wait.address,
+        wait.expected,
+        wait.bitset,
+        deadline,
+    );
+    if result == Err(Errno::ERESTART_RESTARTBLOCK) {
+        record_restart(
+            context,
+            wait.address,
+            wait.expected,
+            wait.bitset,
+            wait.is_private,
+            deadline,
+        );
+    }
+    result
+}
+
+/// `sizeof(struct robust_list_head)` on x86-64.
+const ROBUST_LIST_HEAD_SIZE: usize = 24;
+
+pub fn set_robust_list(context: &mut SyscallContext<'_>, head: u64, len: usize) -> SyscallResult {
+    if len != ROBUST_LIST_HEAD_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    context.thread.robust_list.store(head, Ordering::Relaxed);
+    Ok(0)
+}
+
+/// get_robust_list: the head registered by thread `pid` (0: the caller). ESRCH for no such
+/// thread; EPERM unless `ptrace_may_access(PTRACE_MODE_READ_REALCREDS)` allows it: the same
+/// thread group, root (CAP_SYS_PTRACE), or a caller whose real uid and gid match every uid and
+/// gid of a dumpable target.
+pub fn get_robust_list(
+    context: &mut SyscallContext<'_>,
+    pid: i32,
+    head: UserPtr<u64>,
+    len: UserPtr<usize>,
+) -> SyscallResult {
+    let target = if pid == 0 {
+        context.thread.clone()
+    } else {
+        if pid < 0 {
+            return Err(Errno::ESRCH);
+        }
+        table::find_thread(pid as u32).ok_or(Errno::ESRCH)?
+    };
+    if !alloc::sync::Arc::ptr_eq(&target.process, &context.thread.process) {
+        let caller = context.thread.process.credentials.lock().clone();
+        let owner = target.process.credentials.lock().clone();
+        let is_dumpable = target.process.flags.lock().dumpable == 1;
+        let is_same_user = [owner.uid, owner.euid, owner.suid]
+            .iter()
+            .all(|&id| id == caller.uid)
+            && [owner.gid, owner.egid, owner.sgid]
+                .iter()
+                .all(|&id| id == caller.gid);
+        let is_privileged = caller.euid == 0;
+        if !(is_privileged || is_same_user && is_dumpable) {
+            return Err(Errno::EPERM);
+        }
+    }
+    let value = target.robust_list.load(Ordering::Relaxed);
+    len.write(&ROBUST_LIST_HEAD_SIZE)?;
+    head.write(&value)?;
+    Ok(0)
 }

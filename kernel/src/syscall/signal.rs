@@ -398,14 +398,12 @@ pub fn rt_sigtimedwait(
     let blocked = !wanted;
     // While waiting, the wanted signals count as unblocked so that they wake us, but they are
     // taken here, not delivered: the real mask stays as it is (Linux's real_blocked trick).
-    let take = || {
-        let own = thread.pending.lock().dequeue(blocked);
-        own.or_else(|| thread.process.shared_pending.lock().dequeue(blocked))
-    };
+    let take = || signal::dequeue_signal(thread, blocked);
     let previous_mask = thread.signal_mask.load(Ordering::Relaxed);
     let result = match take() {
         Some(found) => Ok(found),
         None => {
+            thread.real_blocked.store(previous_mask, Ordering::Relaxed);
             thread
                 .signal_mask
                 .store(previous_mask & !wanted, Ordering::Relaxed);
@@ -415,6 +413,7 @@ pub fn rt_sigtimedwait(
                 (pending & wanted != 0).then_some(())
             });
             thread.signal_mask.store(previous_mask, Ordering::Relaxed);
+            thread.real_blocked.store(0, Ordering::Relaxed);
             match waited {
                 Ok(()) => take().ok_or(Errno::EINTR),
                 Err(WaitError::TimedOut) => Err(Errno::EAGAIN),
@@ -500,6 +499,9 @@ pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
     let Some(restart) = context.thread.restart.lock().take() else {
         return Err(Errno::EINTR);
     };
+    if restart.futex.is_some() {
+        return super::futex::resume_wait(context, restart);
+    }
     super::time::resume_sleep(context, restart)
 }
 
@@ -509,5 +511,6 @@ pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_
         number,
         deadline_ns,
         remain_address,
+        futex: None,
     });
 }

@@ -67,10 +67,6 @@ pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> Syscal
     Ok(context.thread.tid as usize)
 }
 
-pub fn sched_yield(_: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(0)
-}
-
 /// The release string `uname -r` shows.
 pub const RELEASE: &str = "6.1.0-ferrux";
 /// The version string `uname -v` shows.
@@ -309,15 +305,6 @@ pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallRe
     Ok(0)
 }
 
-pub fn set_robust_list(context: &mut SyscallContext<'_>, head: u64, len: usize) -> SyscallResult {
-    // sizeof(struct robust_list_head) on x86-64.
-    if len != 24 {
-        return Err(Errno::EINVAL);
-    }
-    context.thread.robust_list.store(head, Ordering::Relaxed);
-    Ok(0)
-}
-
 const PR_SET_NAME: i32 = 15;
 const PR_GET_NAME: i32 = 16;
 
@@ -339,11 +326,15 @@ pub fn prctl(
                 Err(Errno::ENAMETOOLONG) => hal::usercopy::copy_from_user(&mut raw[..15], arg2)?,
                 Err(error) => return Err(error),
             }
-            *context.thread.process.name.lock() = raw;
+            *context.thread.comm.lock() = raw;
+            if context.thread.tid == context.thread.process.pid {
+                // The group leader's name is the process's (`/proc/<pid>/comm`).
+                *context.thread.process.name.lock() = raw;
+            }
             Ok(0)
         }
         PR_GET_NAME => {
-            let name = *context.thread.process.name.lock();
+            let name = context.thread.name();
             hal::usercopy::copy_to_user(arg2, &name)?;
             Ok(0)
         }

@@ -5,8 +5,8 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, ioctl, mmap, namei, open, pipe, read_write,
-    readdir, select, signal, stat, sys, time,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, ioctl, itimer, mmap, namei, open, pipe,
+    posix_timers, read_write, readdir, sched, select, signal, stat, sys, time, timerfd,
 };
 
 macro_rules! syscall_table {
@@ -76,11 +76,14 @@ syscall_table! {
     21 access => namei::access(path: UserCStr, mode: u32);
     22 pipe => pipe::pipe(fds: UserPtr<[i32; 2]>);
     23 select => select::select(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timeval>);
-    24 sched_yield => sys::sched_yield();
+    24 sched_yield => sched::sched_yield();
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
     35 nanosleep => time::nanosleep(request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
+    36 getitimer => itimer::getitimer(which: i32, value: UserPtr<abi::Itimerval>);
+    37 alarm => itimer::alarm(seconds: u32);
+    38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
     57 fork => fork::fork();
@@ -127,6 +130,15 @@ syscall_table! {
     129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
+    140 getpriority => sched::getpriority(which: i32, who: i32);
+    141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
+    142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
+    143 sched_getparam => sched::sched_getparam(pid: i32, param: UserPtr<i32>);
+    144 sched_setscheduler => sched::sched_setscheduler(pid: i32, policy: i32, param: UserPtr<i32>); // partial: SCHED_FIFO/SCHED_RR recorded, scheduled by CFS
+    145 sched_getscheduler => sched::sched_getscheduler(pid: i32);
+    146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
+    147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
+    148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
     157 prctl => sys::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: PR_SET_NAME, PR_GET_NAME
     158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
     160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -135,11 +147,18 @@ syscall_table! {
     186 gettid => sys::gettid();
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
-    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: WAIT, WAKE, WAIT_BITSET, WAKE_BITSET
+    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
+    203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
+    204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => sys::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
+    222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
+    223 timer_settime => posix_timers::timer_settime(id: i32, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
+    225 timer_getoverrun => posix_timers::timer_getoverrun(id: i32);
+    226 timer_delete => posix_timers::timer_delete(id: i32);
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
     230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
@@ -160,9 +179,13 @@ syscall_table! {
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
     270 pselect6 => select::pselect6(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timespec>, sigmask_pack: UserPtr<[u64; 2]>);
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
-    273 set_robust_list => sys::set_robust_list(head: u64, len: usize);
+    273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
+    274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
+    283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: i32);
     284 eventfd => eventfd::eventfd(initial: u32);
+    286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
     290 eventfd2 => eventfd::eventfd2(initial: u32, flags: u32);
     291 epoll_create1 => eventpoll::epoll_create1(flags: u32);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);

@@ -35,6 +35,15 @@
 		}                                                              \
 	} while (0)
 
+/* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
+ * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
+ * SA_RESTART or a mask behind. */
+static void sig_default(int sig)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+}
+
 static pid_t spawn(void (*fn)(long), long arg)
 {
 	pid_t pid = fork();
@@ -514,7 +523,7 @@ TEST(epoll, pwait_sigmask_eintr)
 	errno = 0;
 	long r3 = syscall(SYS_epoll_pwait, ep, &ev, 1, 0, &m, 4);
 	int e3 = errno;
-	signal(SIGUSR1, SIG_DFL);
+	sig_default(SIGUSR1);
 	EXPECT_EQ(r, -1);
 	EXPECT_EQ(e, EINTR);
 	EXPECT_EQ(handled_before, 1);

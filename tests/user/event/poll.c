@@ -31,6 +31,15 @@
 		}                                                              \
 	} while (0)
 
+/* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
+ * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
+ * SA_RESTART or a mask behind. */
+static void sig_default(int sig)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+}
+
 static pid_t spawn(void (*fn)(long), long arg)
 {
 	pid_t pid = fork();
@@ -91,7 +100,7 @@ static void pending_usr1(void)
 
 static void undo_usr1(void)
 {
-	signal(SIGUSR1, SIG_DFL);
+	sig_default(SIGUSR1);
 }
 
 static int usr1_blocked(void)

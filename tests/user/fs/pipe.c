@@ -59,6 +59,15 @@
 		}                                                              \
 	} while (0)
 
+/* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
+ * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
+ * SA_RESTART or a mask behind. */
+static void sig_default(int sig)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+}
+
 static pid_t spawn(void (*fn)(long), long arg)
 {
 	pid_t pid = fork();
@@ -421,7 +430,7 @@ TEST(pipe, read_efault_keeps_data)
 static void child_sigpipe(long wfd)
 {
 	/* Default action for SIGPIPE, which kills this (non-init) child. */
-	signal(SIGPIPE, SIG_DFL);
+	sig_default(SIGPIPE);
 	sigset_t s;
 	sigemptyset(&s);
 	sigprocmask(SIG_SETMASK, &s, NULL);
@@ -445,12 +454,12 @@ TEST(pipe, epipe_with_sigpipe_ignored)
 	int p[2];
 	EXPECT_EQ(pipe(p), 0);
 	EXPECT_OK(close(p[0]));
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-	EXPECT_OK(sigaction(SIGPIPE, &ign, &old));
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	EXPECT_OK(sigaction(SIGPIPE, &ign, NULL));
 	errno = 0;
 	long r = write(p[1], "x", 1);
 	int e = errno;
-	sigaction(SIGPIPE, &old, NULL);
+	sig_default(SIGPIPE);
 	EXPECT_EQ(r, -1);
 	EXPECT_EQ(e, EPIPE);
 }

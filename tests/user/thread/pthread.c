@@ -46,6 +46,15 @@
 	} while (0)
 
 #define MS 1000000LL
+/* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
+ * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
+ * SA_RESTART or a mask behind. */
+static void sig_default(int sig)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+}
+
 
 static long long clock_ns(clockid_t c)
 {
@@ -798,7 +807,7 @@ TEST(pthread, pthread_kill_targets_thread)
 	wait_flag(&p.ready);
 	int r = pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);
-	signal(SIGUSR1, SIG_DFL);
+	sig_default(SIGUSR1);
 	EXPECT_EQ(r, 0);
 	EXPECT_EQ(p.inherited_blocked, 1);
 	EXPECT_EQ(handled_count, 1);
@@ -816,7 +825,7 @@ TEST(pthread, process_signal_goes_to_unblocking_thread)
 	wait_flag(&p.ready);
 	int r = kill(getpid(), SIGUSR2);
 	pthread_join(t, NULL);
-	signal(SIGUSR2, SIG_DFL);
+	sig_default(SIGUSR2);
 	EXPECT_EQ(r, 0);
 	EXPECT_EQ(handled_count, 1);
 	EXPECT_EQ(handled_by, p.tid);
@@ -944,7 +953,7 @@ static void *term_self(void *arg)
 static void child_fatal_signal_in_thread(long unused)
 {
 	(void)unused;
-	signal(SIGTERM, SIG_DFL);
+	sig_default(SIGTERM);
 	sigset_t s;
 	sigemptyset(&s);
 	sigprocmask(SIG_SETMASK, &s, NULL);

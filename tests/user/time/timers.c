@@ -83,6 +83,15 @@ struct k_siginfo {
 	} u;
 };
 
+/* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
+ * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
+ * SA_RESTART or a mask behind. */
+static void sig_default(int sig)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+}
+
 static long long clock_ns(clockid_t c)
 {
 	struct timespec ts;
@@ -138,7 +147,7 @@ static void block(int sig)
 static void drop(int sig)
 {
 	signal(sig, SIG_IGN);
-	signal(sig, SIG_DFL);
+	sig_default(sig);
 }
 
 static int is_pending(int sig)

@@ -1,0 +1,294 @@
+//! timerfd objects (Linux `fs/timerfd.c`, timerfd_create(2)): a timer whose expirations are
+//! read from a file descriptor as a `u64` count.
+//!
+//! `read` of fewer than 8 bytes is `EINVAL`; it blocks (or `EAGAIN` with O_NONBLOCK) until the
+//! timer has expired at least once, then returns the expirations since the last read and zeroes
+//! the count. As in Linux a periodic timer is not rearmed when it fires but when the count is
+//! read (or by timerfd_gettime), adding the intervals that passed meanwhile to the count
+//! (`hrtimer_forward_now`), so a slow reader cannot make the kernel fire without bound.
+//! An expiry already in the past when the timer is set fires at once.
+//!
+//! Clocks: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME and the two ALARM clocks (root
+//! only). Not done: TFD_TIMER_CANCEL_ON_SET cancellation (accepted; no clock can be set yet),
+//! the TFD_IOC_SET_TICKS ioctl, `/proc/<pid>/fdinfo`.
+
+use super::file::{FileOps, SeekPolicy};
+use crate::sched::SleepKind;
+use crate::sched::timer::{self, TimerAction, TimerId};
+use crate::sched::wait::{WaitQueue, wait_event};
+use crate::timers::{TimerClock, forward};
+use abi::Errno;
+use alloc::boxed::Box;
+use alloc::sync::{Arc, Weak};
+use spin::Mutex;
+use vfs::{FileType, Metadata, Timespec};
+
+/// st_dev and st_ino of the anonymous-inode filesystem's one inode.
+const ANON_INODE_DEV: u64 = 14;
+const ANON_INODE_INO: u64 = 1;
+
+/// The timer's state (`struct timerfd_ctx` under `wqh.lock`).
+struct State {
+    /// The expiry on the timer's clock; 0 when never armed or disarmed.
+    expiry_ns: u64,
+    interval_ns: u64,
+    /// Expirations not yet read.
+    ticks: u64,
+    /// The timer fired and was not rearmed yet (`ctx->expired`).
+    is_expired: bool,
+    kernel: Option<TimerId>,
+    generation: u64,
+}
+
+struct Inner {
+    clock: TimerClock,
+    state: Mutex<State>,
+    wait: WaitQueue,
+}
+
+/// One timerfd.
+pub struct TimerFd {
+    inner: Arc<Inner>,
+}
+
+/// A timer setting in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Setting {
+    pub value_ns: u64,
+    pub interval_ns: u64,
+}
+
+impl Inner {
+    fn now(&self) -> u64 {
+        match &self.clock {
+            TimerClock::Wall { offset_ns } => {
+                crate::time::monotonic_ns().saturating_add(*offset_ns)
+            }
+            _ => crate::time::monotonic_ns(),
+        }
+    }
+
+    /// `timerfd_tmrproc`: one more expiration, readers woken.
+    fn expire(&self, state: &mut State) {
+        state.is_expired = true;
+        state.ticks = state.ticks.saturating_add(1);
+        state.kernel = None;
+    }
+
+    /// Arms the kernel timer for `state.expiry_ns` (a deadline already past fires at the next
+    /// tick).
+    fn arm(self: &Arc<Self>, state: &mut State) {
+        if let Some(old) = state.kernel.take() {
+            timer::cancel(old);
+        }
+        let Some(deadline) = self.clock.to_monotonic(state.expiry_ns) else {
+            return;
+        };
+        state.generation += 1;
+        let generation = state.generation;
+        let weak: Weak<Inner> = Arc::downgrade(self);
+        state.kernel = Some(timer::add(
+            deadline,
+            TimerAction::Call(Box::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.fired(generation);
+                }
+            })),
+        ));
+    }
+
+    fn fired(&self, generation: u64) {
+        {
+            let mut state = self.state.lock();
+            if state.kernel.is_none() || state.generation != generation {
+                return;
+            }
+            self.expire(&mut state);
+        }
+        self.wait.wake_all();
+    }
+
+    /// A periodic timer that fired is moved past now and restarted; the extra intervals count
+    /// as expirations.
+    fn rearm_if_expired(self: &Arc<Self>, state: &mut State) {
+        if state.is_expired && state.interval_ns != 0 {
+            state.is_expired = false;
+            let now = self.now();
+            let interval = state.interval_ns;
+            let count = forward(&mut state.expiry_ns, now, interval);
+            state.ticks = state.ticks.saturating_add(count.saturating_sub(1));
+            self.arm(state);
+        }
+    }
+
+    fn remaining(&self, state: &State) -> u64 {
+        state.expiry_ns.saturating_sub(self.now())
+    }
+}
+
+impl TimerFd {
+    /// A disarmed timerfd on `clock` (a wall clock id already validated).
+    pub fn new(clock: TimerClock) -> TimerFd {
+        TimerFd {
+            inner: Arc::new(Inner {
+                clock,
+                state: Mutex::new(State {
+                    expiry_ns: 0,
+                    interval_ns: 0,
+                    ticks: 0,
+                    is_expired: false,
+                    kernel: None,
+                    generation: 0,
+                }),
+                wait: WaitQueue::new(),
+            }),
+        }
+    }
+
+    /// timerfd_gettime: time to the next expiry and the interval.
+    pub fn get(&self) -> Setting {
+        let inner = &self.inner;
+        let mut state = inner.state.lock();
+        inner.rearm_if_expired(&mut state);
+        Setting {
+            value_ns: inner.remaining(&state),
+            interval_ns: state.interval_ns,
+        }
+    }
+
+    /// timerfd_settime: installs `new` (absolute on the timer's clock with
+    /// TFD_TIMER_ABSTIME), returning the old setting.
+    pub fn set(&self, new: Setting, is_absolute: bool) -> Setting {
+        let inner = &self.inner;
+        let fired_now = {
+            let mut state = inner.state.lock();
+            if let Some(old) = state.kernel.take() {
+                timer::cancel(old);
+            }
+            if state.is_expired && state.interval_ns != 0 {
+                let now = inner.now();
+                let interval = state.interval_ns;
+                forward(&mut state.expiry_ns, now, interval);
+            }
+            let old = Setting {
+                value_ns: inner.remaining(&state),
+                interval_ns: state.interval_ns,
+            };
+            state.is_expired = false;
+            state.ticks = 0;
+            state.interval_ns = new.interval_ns;
+            state.expiry_ns = 0;
+            let mut fired_now = false;
+            if new.value_ns != 0 {
+                let now = inner.now();
+                state.expiry_ns = if is_absolute {
+                    new.value_ns
+                } else {
+                    now.saturating_add(new.value_ns)
+                };
+                if state.expiry_ns <= now {
+                    // Linux's hrtimer fires at once for a past expiry.
+                    inner.expire(&mut state);
+                    fired_now = true;
+                } else {
+                    inner.arm(&mut state);
+                }
+            }
+            (old, fired_now)
+        };
+        if fired_now.1 {
+            inner.wait.wake_all();
+        }
+        fired_now.0
+    }
+
+    /// Whether a read would not block (for poll).
+    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
+    pub fn is_readable(&self) -> bool {
+        self.inner.state.lock().ticks != 0
+    }
+
+    /// The queue readers sleep on (for poll).
+    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
+    pub fn wait_queue(&self) -> &WaitQueue {
+        &self.inner.wait
+    }
+}
+
+impl Drop for TimerFd {
+    fn drop(&mut self) {
+        if let Some(id) = self.inner.state.lock().kernel.take() {
+            timer::cancel(id);
+        }
+    }
+}
+
+impl FileOps for TimerFd {
+    fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
+        if buf.len() < 8 {
+            return Err(Errno::EINVAL);
+        }
+        let inner = &self.inner;
+        let take = || {
+            let mut state = inner.state.lock();
+            if state.ticks == 0 {
+                return None;
+            }
+            // A periodic timer restarts now; the intervals missed count too.
+            inner.rearm_if_expired(&mut state);
+            let ticks = state.ticks;
+            state.is_expired = false;
+            state.ticks = 0;
+            Some(ticks)
+        };
+        let ticks = match take() {
+            Some(ticks) => ticks,
+            None if is_nonblocking => return Err(Errno::EAGAIN),
+            None => {
+                let thread = crate::process::try_current().ok_or(Errno::EAGAIN)?;
+                wait_event(
+                    &thread,
+                    &[&inner.wait],
+                    SleepKind::Interruptible,
+                    None,
+                    take,
+                )
+                .map_err(|_| Errno::ERESTARTSYS)?
+            }
+        };
+        buf[..8].copy_from_slice(&ticks.to_ne_bytes());
+        Ok(8)
+    }
+
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    fn seek_policy(&self) -> SeekPolicy {
+        SeekPolicy::NoMove
+    }
+
+    fn metadata(&self) -> Metadata {
+        let time = Timespec { sec: 0, nsec: 0 };
+        Metadata {
+            dev: ANON_INODE_DEV,
+            ino: ANON_INODE_INO,
+            file_type: FileType::Regular,
+            mode: 0o600,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            rdev: 0,
+            blocks: 0,
+            blksize: 4096,
+            atime: time,
+            mtime: time,
+            ctime: time,
+        }
+    }
+
+    fn as_timerfd(&self) -> Option<&TimerFd> {
+        Some(self)
+    }
+}

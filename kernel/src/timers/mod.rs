@@ -1,0 +1,213 @@
+//! Per-process signal timers: the interval timers of setitimer/alarm ([`itimer`], Linux
+//! `kernel/time/itimer.c`) and POSIX timers ([`posix`], `kernel/time/posix-timers.c` and the
+//! CPU-clock part of `posix-cpu-timers.c`). timerfd lives in `fs::timerfd`.
+//!
+//! Every process has one [`ProcessTimers`] behind `Process::timers`. Timers on the wall clocks
+//! (CLOCK_REALTIME, MONOTONIC, BOOTTIME, TAI) are kernel timers (`sched::timer`) whose callback
+//! holds a weak reference to the process and a generation number, so a timer that was changed
+//! or deleted meanwhile does nothing when it fires. Timers on CPU-time clocks (ITIMER_VIRTUAL,
+//! ITIMER_PROF, POSIX timers on CLOCK_PROCESS_CPUTIME_ID/CLOCK_THREAD_CPUTIME_ID) are checked at
+//! every timer tick of a thread of the process ([`tick`], Linux's `run_posix_cpu_timers`), so
+//! they fire at most one tick (4 ms) late.
+//!
+//! As in Linux, periodic ITIMER_REAL and periodic POSIX timers are rearmed when their signal is
+//! dequeued ([`on_dequeue`], called by `signal::dequeue_signal`), not when they fire: a blocked
+//! signal stops the timer, and the expirations missed meanwhile become the POSIX timer's
+//! overrun count.
+//!
+//! Lifetimes: fork gives the child no timers; exec deletes the POSIX timers and keeps the
+//! itimers ([`exec`]); the exit of the last thread deletes everything ([`exit`]).
+//!
+//! Lock order: `Process::timers`, then the signal queues and the scheduler, then the kernel
+//! timer queue. Kernel-timer callbacks run with no lock held.
+
+pub mod itimer;
+pub mod posix;
+
+use crate::process::{Process, Thread};
+use abi::Errno;
+use abi::signal::{SI_TIMER, SigInfo};
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+
+/// One timer tick (`TICK_NSEC`).
+pub const TICK_NS: u64 = 1_000_000_000 / hal::time::TICK_HZ;
+
+pub const CLOCK_REALTIME: i32 = 0;
+pub const CLOCK_MONOTONIC: i32 = 1;
+pub const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+pub const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+pub const CLOCK_MONOTONIC_RAW: i32 = 4;
+pub const CLOCK_REALTIME_COARSE: i32 = 5;
+pub const CLOCK_MONOTONIC_COARSE: i32 = 6;
+pub const CLOCK_BOOTTIME: i32 = 7;
+pub const CLOCK_REALTIME_ALARM: i32 = 8;
+pub const CLOCK_BOOTTIME_ALARM: i32 = 9;
+pub const CLOCK_TAI: i32 = 11;
+
+/// The clock a timer measures time on.
+#[derive(Clone)]
+pub enum TimerClock {
+    /// A clock that runs with CLOCK_MONOTONIC, `offset_ns` ahead of it (REALTIME and TAI: the
+    /// wall-clock time at boot; MONOTONIC and BOOTTIME: 0, as nothing suspends or sets clocks).
+    Wall { offset_ns: u64 },
+    /// CPU time of the whole process (user + system).
+    ProcessCpu,
+    /// CPU time of one thread.
+    ThreadCpu(Weak<Thread>),
+}
+
+impl TimerClock {
+    /// The wall clock `clock`, if it is one.
+    pub fn wall(clock: i32) -> Option<TimerClock> {
+        let boot = hal::time::realtime_at_boot_ns();
+        let offset_ns = match clock {
+            CLOCK_REALTIME | CLOCK_REALTIME_ALARM => boot,
+            CLOCK_TAI => boot + 37 * 1_000_000_000,
+            CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => 0,
+            _ => return None,
+        };
+        Some(TimerClock::Wall { offset_ns })
+    }
+
+    /// The clock's current value; `None` for the CPU clock of a thread that has exited.
+    pub fn now(&self, process: &Process) -> Option<u64> {
+        match self {
+            TimerClock::Wall { offset_ns } => {
+                Some(crate::time::monotonic_ns().saturating_add(*offset_ns))
+            }
+            TimerClock::ProcessCpu => {
+                let (user, system) = process.cpu_times_ns();
+                Some(user + system)
+            }
+            TimerClock::ThreadCpu(thread) => thread.upgrade().map(|thread| thread.cpu_time_ns()),
+        }
+    }
+
+    /// The CLOCK_MONOTONIC instant at which this wall clock reads `value_ns`.
+    pub fn to_monotonic(&self, value_ns: u64) -> Option<u64> {
+        match self {
+            TimerClock::Wall { offset_ns } => Some(value_ns.saturating_sub(*offset_ns)),
+            _ => None,
+        }
+    }
+
+    pub fn is_cpu(&self) -> bool {
+        !matches!(self, TimerClock::Wall { .. })
+    }
+}
+
+/// Linux's `hrtimer_forward`: moves `expiry` forward by whole `interval`s until it is after
+/// `now`; returns how many intervals were added (0 if it was already after `now`).
+pub fn forward(expiry: &mut u64, now: u64, interval: u64) -> u64 {
+    if now < *expiry || interval == 0 {
+        return 0;
+    }
+    let delta = now - *expiry;
+    let count = delta / interval + 1;
+    *expiry = expiry.saturating_add(count.saturating_mul(interval));
+    count
+}
+
+/// Every signal timer of one process.
+pub struct ProcessTimers {
+    pub real: itimer::RealTimer,
+    /// ITIMER_VIRTUAL and ITIMER_PROF.
+    pub cpu: [itimer::CpuTimer; 2],
+    pub posix: BTreeMap<i32, posix::PosixTimer>,
+    /// The id the next POSIX timer gets (Linux's `next_posix_timer_id`).
+    pub next_posix_id: i32,
+    /// Bumped whenever a kernel timer is armed, to recognise stale callbacks.
+    generation: u64,
+}
+
+impl Default for ProcessTimers {
+    fn default() -> Self {
+        ProcessTimers::new()
+    }
+}
+
+impl ProcessTimers {
+    pub const fn new() -> ProcessTimers {
+        ProcessTimers {
+            real: itimer::RealTimer::new(),
+            cpu: [itimer::CpuTimer::new(), itimer::CpuTimer::new()],
+            posix: BTreeMap::new(),
+            next_posix_id: 0,
+            generation: 0,
+        }
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Whether any timer runs on a CPU-time clock (so ticks must look).
+    fn has_cpu_timers(&self) -> bool {
+        self.cpu.iter().any(|timer| timer.expires_ns != 0)
+            || self
+                .posix
+                .values()
+                .any(|timer| timer.is_active() && timer.clock().is_cpu())
+    }
+}
+
+/// The `si_tid`, `si_overrun` and `_sys_private` of a timer signal.
+pub(crate) fn timer_fields(info: &SigInfo) -> (i32, i32, u32) {
+    (
+        info.fields[0] as u32 as i32,
+        (info.fields[0] >> 32) as u32 as i32,
+        info.fields[2] as u32,
+    )
+}
+
+/// Called for every signal taken from a queue (see the module comment).
+pub fn on_dequeue(process: &Arc<Process>, info: &mut SigInfo, is_shared: bool) {
+    if info.code == SI_TIMER {
+        let (_, _, private) = timer_fields(info);
+        if private != 0 {
+            posix::rearm(process, info);
+            // Linux hides `si_sys_private` from user space.
+            info.fields[2] &= !0xffff_ffff;
+        }
+    }
+    if is_shared && info.signo == sigrules::SIGALRM as i32 {
+        itimer::restart_real(process);
+    }
+}
+
+/// Checks the CPU-time timers of `thread`'s process at a timer tick.
+pub fn tick(thread: &Arc<Thread>) {
+    let process = &thread.process;
+    let mut timers = process.timers.lock();
+    if !timers.has_cpu_timers() {
+        return;
+    }
+    itimer::check_cpu(process, &mut timers);
+    posix::check_cpu(process, &mut timers);
+}
+
+/// At exec: POSIX timers are deleted, itimers survive (`exit_itimers` in `begin_new_exec`).
+pub fn exec(process: &Arc<Process>) {
+    let mut timers = process.timers.lock();
+    posix::delete_all(&mut timers);
+}
+
+/// When the last thread exits: every timer goes.
+pub fn exit(process: &Arc<Process>) {
+    let mut timers = process.timers.lock();
+    posix::delete_all(&mut timers);
+    itimer::cancel_all(&mut timers);
+}
+
+/// `EINVAL` unless `value` is a valid timespec64 (seconds >= 0, nanoseconds in range); its
+/// length in nanoseconds.
+pub fn timespec_ns(value: &abi::Timespec) -> Result<u64, Errno> {
+    if value.tv_sec < 0 || !(0..1_000_000_000).contains(&value.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((value.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(value.tv_nsec as u64))
+}
