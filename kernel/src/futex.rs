@@ -491,7 +491,7 @@ fn handle_futex_death(
         wake_address(&thread.process, address, 1);
         return Ok(());
     }
-    if owner != thread.tid {
+    if owner != thread.tid() {
         return Ok(());
     }
     // A compare-and-exchange in Linux; atomic here on one non-preemptible CPU.

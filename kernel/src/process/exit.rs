@@ -87,7 +87,7 @@ pub fn finish_thread(thread: &Arc<Thread>) {
         usage.system_ns += total - user;
         threads.is_empty()
     };
-    table::remove_thread(thread.tid);
+    table::remove_thread(thread.tid());
     if is_last {
         finish_process(process, thread);
     }

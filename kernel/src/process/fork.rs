@@ -204,8 +204,9 @@ pub fn clone(
             .store(request.child_tid, Ordering::Relaxed);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
-        // Written into the parent's memory (the same as the child's with CLONE_VM).
-        hal::usercopy::write_user(request.parent_tid, &tid)?;
+        // Written into the parent's memory (the same as the child's with CLONE_VM); a bad
+        // address is ignored, as Linux ignores put_user's result here.
+        let _ = hal::usercopy::write_user(request.parent_tid, &tid);
     }
     let vfork_done = if flags & CLONE_VFORK != 0 {
         let done = Arc::new(VforkDone::default());

@@ -138,7 +138,9 @@ pub struct Lifecycle {
 
 /// A thread.
 pub struct Thread {
-    pub tid: Pid,
+    /// The thread id; it changes only when a non-leader thread execs and takes over the
+    /// process id (`de_thread`).
+    tid: AtomicU32,
     pub process: Arc<Process>,
     /// `set_tid_address`: the word cleared and futex-woken when the thread exits.
     pub clear_child_tid: AtomicU64,
@@ -222,7 +224,7 @@ impl Thread {
     ) -> Result<Arc<Thread>, Errno> {
         let comm = *process.name.lock();
         Ok(Arc::new(Thread {
-            tid,
+            tid: AtomicU32::new(tid),
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             signal_mask: AtomicU64::new(signal_mask),
@@ -246,6 +248,10 @@ impl Thread {
             process,
             user_ns: AtomicU64::new(0),
         }))
+    }
+
+    pub fn tid(&self) -> Pid {
+        self.tid.load(Ordering::Relaxed)
     }
 
     pub fn name(&self) -> [u8; 16] {
@@ -274,7 +280,7 @@ impl Process {
         let threads = self.threads.lock();
         threads
             .iter()
-            .find(|thread| thread.tid == self.pid)
+            .find(|thread| thread.tid() == self.pid)
             .or_else(|| threads.first())
             .cloned()
     }
@@ -509,9 +515,6 @@ fn kill_other_threads(thread: &Arc<Thread>) {
         .filter(|other| !Arc::ptr_eq(other, thread))
         .cloned()
         .collect();
-    if others.is_empty() {
-        return;
-    }
     for other in &others {
         other.is_exiting.store(true, Ordering::Relaxed);
         other.signal_hint.store(true, Ordering::Relaxed);
@@ -520,6 +523,13 @@ fn kill_other_threads(thread: &Arc<Thread>) {
     drop(others);
     while process.threads.lock().len() > 1 && !thread.is_exiting.load(Ordering::Relaxed) {
         crate::sched::yield_now();
+    }
+    // A non-leader that execs becomes the leader: it takes over the process id.
+    let old_tid = thread.tid();
+    if old_tid != process.pid && process.threads.lock().len() == 1 {
+        table::remove_thread(old_tid);
+        thread.tid.store(process.pid, Ordering::Relaxed);
+        table::insert_thread(thread);
     }
 }
 

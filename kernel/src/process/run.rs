@@ -29,13 +29,13 @@ pub fn thread_main(_: usize) -> ! {
 fn run_current() {
     let thread = super::current();
     let Some(user) = thread.start.lock().take() else {
-        panic!("thread {} started without a user context", thread.tid);
+        panic!("thread {} started without a user context", thread.tid());
     };
     let child_tid_address = thread.set_child_tid.load(Ordering::Relaxed);
     if child_tid_address != 0 {
         // CLONE_CHILD_SETTID, written from the child as Linux's schedule_tail; a bad address
         // is ignored.
-        let _ = hal::usercopy::write_user(child_tid_address, &thread.tid);
+        let _ = hal::usercopy::write_user(child_tid_address, &thread.tid());
     }
     run_thread(&thread, user);
 }
@@ -129,7 +129,7 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
                 log::info!(
                     "traps: {}[{}] trap {} ip:{:x} sp:{:x} error:{:x}",
                     name,
-                    thread.tid,
+                    thread.tid(),
                     hal::arch::x86_64::trap::exception_name(exception.vector),
                     user.regs().rip,
                     user.regs().rsp,
@@ -156,7 +156,7 @@ fn report_segfault(thread: &Arc<Thread>, user: &UserContext, exception: &CpuExce
     log::info!(
         "{}[{}]: segfault at {:x} ip {:016x} sp {:016x} error {:x}",
         comm(thread),
-        thread.tid,
+        thread.tid(),
         exception.fault_address,
         user.regs().rip,
         user.regs().rsp,

@@ -64,12 +64,12 @@ pub fn allocate_pid() -> Result<Pid, Errno> {
 pub fn insert_process(process: &Arc<Process>, thread: &Arc<Thread>) {
     let mut tables = TABLES.lock();
     tables.processes.insert(process.pid, process.clone());
-    tables.threads.insert(thread.tid, thread.clone());
+    tables.threads.insert(thread.tid(), thread.clone());
 }
 
 /// Registers a new thread of an existing process.
 pub fn insert_thread(thread: &Arc<Thread>) {
-    TABLES.lock().threads.insert(thread.tid, thread.clone());
+    TABLES.lock().threads.insert(thread.tid(), thread.clone());
 }
 
 /// Forgets an exited thread.

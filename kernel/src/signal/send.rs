@@ -185,7 +185,7 @@ fn send_inner(
         Some(thread) => chooser(&thread).then(|| thread.clone()),
         None => threads
             .iter()
-            .find(|thread| thread.tid == process.pid && chooser(thread))
+            .find(|thread| thread.tid() == process.pid && chooser(thread))
             .or_else(|| threads.iter().find(chooser))
             .cloned(),
     };

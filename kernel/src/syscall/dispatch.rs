@@ -57,7 +57,7 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
             let is_tracing = IS_TRACING.load(Ordering::Relaxed);
             let mut line = String::new();
             if is_tracing {
-                let _ = write!(line, "[pid {}] {}(", context.thread.tid, entry.name);
+                let _ = write!(line, "[pid {}] {}(", context.thread.tid(), entry.name);
                 (entry.trace_args)(&args, &mut line);
                 line.push(')');
             }

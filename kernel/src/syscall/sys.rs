@@ -12,7 +12,7 @@ pub fn getpid(context: &mut SyscallContext<'_>) -> SyscallResult {
 }
 
 pub fn gettid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.tid as usize)
+    Ok(context.thread.tid() as usize)
 }
 
 pub fn getppid(context: &mut SyscallContext<'_>) -> SyscallResult {
@@ -64,7 +64,7 @@ pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> Syscal
         .thread
         .clear_child_tid
         .store(address, Ordering::Relaxed);
-    Ok(context.thread.tid as usize)
+    Ok(context.thread.tid() as usize)
 }
 
 /// The release string `uname -r` shows.
@@ -327,7 +327,7 @@ pub fn prctl(
                 Err(error) => return Err(error),
             }
             *context.thread.comm.lock() = raw;
-            if context.thread.tid == context.thread.process.pid {
+            if context.thread.tid() == context.thread.process.pid {
                 // The group leader's name is the process's (`/proc/<pid>/comm`).
                 *context.thread.process.name.lock() = raw;
             }

@@ -85,7 +85,7 @@ fn read_cpu_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno
         let total = thread.cpu_time_ns();
         (thread.user_time_ns().min(total), total)
     } else {
-        let process = if pid == 0 || pid as u32 == context.thread.tid {
+        let process = if pid == 0 || pid as u32 == context.thread.tid() {
             context.thread.process.clone()
         } else {
             crate::process::table::find_process(pid as u32).ok_or(Errno::EINVAL)?
