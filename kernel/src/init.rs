@@ -69,6 +69,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         exit_signal: 0,
         lifecycle: Mutex::new(Lifecycle::default()),
         child_events: WaitQueue::new(),
+        exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
         vfork_done: Mutex::new(None),
         flags: Mutex::new(ProcessFlags {
             dumpable: 1,

@@ -139,6 +139,11 @@ pub trait FileOps: Send + Sync {
     fn as_timerfd(&self) -> Option<&super::timerfd::TimerFd> {
         None
     }
+
+    /// The process behind a pidfd, if this is one.
+    fn as_pidfd(&self) -> Option<&super::pidfd::PidFd> {
+        None
+    }
 }
 
 /// A regular file, directory or symlink (O_PATH) served by its inode.

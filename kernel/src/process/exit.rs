@@ -145,6 +145,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
     crate::timers::exit(process);
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
+    process.exit_events.wake_all();
     notify_parent_of_exit(process, status);
 }
 
@@ -205,14 +206,20 @@ fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
         user_ns / crate::time::NSEC_PER_CLOCK_TICK,
         system_ns / crate::time::NSEC_PER_CLOCK_TICK,
     );
+    // SIG_IGN or SA_NOCLDWAIT on SIGCHLD: the child is reaped at once; only SIG_IGN also
+    // suppresses the signal (do_notify_parent).
     let mut auto_reap = false;
+    let mut sends_signal = child.exit_signal != 0;
     if child.exit_signal == signal::SIGCHLD {
         let action = parent.signals.get().lock().action(signal::SIGCHLD);
         if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
             auto_reap = true;
         }
+        if action.handler == abi::signal::SIG_IGN {
+            sends_signal = false;
+        }
     }
-    if child.exit_signal != 0 && !auto_reap {
+    if sends_signal {
         let mut info = info;
         info.signo = child.exit_signal as i32;
         signal::send_to_process(&parent, info);

@@ -78,7 +78,6 @@ const UNSUPPORTED: u64 = CLONE_NEWNS
     | CLONE_NEWUSER
     | CLONE_NEWPID
     | CLONE_NEWNET
-    | CLONE_PIDFD
     | CLONE_INTO_CGROUP;
 
 /// What a clone asks for (the union of clone's registers and clone3's `struct clone_args`).
@@ -92,6 +91,8 @@ pub struct CloneRequest {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// CLONE_PIDFD: where to store the pidfd (clone3's `pidfd`, clone's `parent_tid`).
+    pub pidfd: u64,
 }
 
 fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
@@ -115,6 +116,12 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
         return Err(Errno::EINVAL);
     }
     if flags & UNSUPPORTED != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_PIDFD != 0
+        && (flags & (CLONE_THREAD | CLONE_DETACHED) != 0
+            || (flags & CLONE_PARENT_SETTID != 0 && request.pidfd == request.parent_tid))
+    {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -177,6 +184,9 @@ pub fn clone(
     } else {
         let process = copy_process(parent, tid, &request)?;
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
+        if flags & CLONE_PIDFD != 0 {
+            install_pidfd(parent, &process, request.pidfd)?;
+        }
         process.threads.lock().push(thread.clone());
         table::insert_process(&process, &thread);
         let real_parent = process.parent.lock().upgrade();
@@ -250,6 +260,24 @@ fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
     sched::set_policy(child, policy, rt_priority, false);
 }
 
+/// CLONE_PIDFD: a close-on-exec pidfd for the child in the caller's table, its number stored
+/// at `address` (a bad address fails the whole clone, as in Linux).
+fn install_pidfd(parent: &Thread, child: &Arc<Process>, address: u64) -> Result<(), Errno> {
+    let limit = parent
+        .process
+        .limits
+        .lock()
+        .get(rlimit::RLIMIT_NOFILE)
+        .map_or(1024, |limit| limit.soft) as usize;
+    let files = parent.process.files.get();
+    let fd = crate::fs::pidfd::install(&mut files.lock(), child.clone(), 0, limit)?;
+    if let Err(error) = hal::usercopy::write_user(address, &fd) {
+        drop(files.lock().remove(fd));
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// A new process for `request`: copies or shares the parent's resources.
 fn copy_process(
     parent: &Arc<Thread>,
@@ -313,6 +341,7 @@ fn copy_process(
         exit_signal,
         lifecycle: Mutex::new(Lifecycle::default()),
         child_events: crate::sched::wait::WaitQueue::new(),
+        exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
         vfork_done: Mutex::new(None),
         flags: Mutex::new(ProcessFlags {
             parent_death_signal: 0,

@@ -73,6 +73,8 @@ pub struct Process {
     pub lifecycle: Mutex<Lifecycle>,
     /// Woken when a child changes state (Linux's `wait_chldexit`).
     pub child_events: WaitQueue,
+    /// Woken when this process exits (pidfd pollers).
+    pub exit_events: Arc<WaitQueue>,
     /// Set while a vfork parent waits for this child to exec or exit; woken then.
     pub vfork_done: Mutex<Option<Arc<VforkDone>>>,
     pub flags: Mutex<ProcessFlags>,

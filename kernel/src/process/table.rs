@@ -121,3 +121,26 @@ pub fn tasks_of_user(uid: u32) -> usize {
         .map(|process| process.threads.lock().len().max(1))
         .sum()
 }
+
+/// Whether process group `pgid` is orphaned (`will_become_orphaned_pgrp`): no live member has a
+/// parent outside the group but inside the same session. Parents that are init do not count.
+pub fn is_process_group_orphaned(pgid: Pid) -> bool {
+    use core::sync::atomic::Ordering;
+    for member in process_group(pgid) {
+        if member.is_zombie() {
+            continue;
+        }
+        let Some(parent) = member.parent.lock().upgrade() else {
+            continue;
+        };
+        if parent.pid == 1 {
+            continue;
+        }
+        if parent.pgid.load(Ordering::Relaxed) != u64::from(pgid)
+            && parent.sid.load(Ordering::Relaxed) == member.sid.load(Ordering::Relaxed)
+        {
+            return false;
+        }
+    }
+    true
+}

@@ -60,7 +60,13 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
             match default_action(signal) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
                 DefaultAction::Stop => {
-                    if thread.process.pid != 1 {
+                    // Terminal stop signals are discarded in an orphaned process group (no
+                    // one is left to continue it); SIGSTOP always stops.
+                    let is_discarded = signal != sigrules::SIGSTOP
+                        && crate::process::table::is_process_group_orphaned(
+                            thread.process.pgid.load(Ordering::Relaxed) as u32,
+                        );
+                    if thread.process.pid != 1 && !is_discarded {
                         begin_group_stop(thread, signal);
                     }
                     continue;
@@ -105,8 +111,15 @@ fn run_handler(
         .signal_mask
         .store(mask & !sigrules::UNBLOCKABLE, Ordering::Relaxed);
     if action.flags & SA_RESETHAND != 0 {
+        // Only the handler goes back to SIG_DFL; flags, mask and restorer stay.
         let handlers = thread.process.signals.get();
-        handlers.lock().set_action(signal, SigAction::default());
+        handlers.lock().set_action(
+            signal,
+            SigAction {
+                handler: SIG_DFL,
+                ..action
+            },
+        );
     }
     Delivery::Delivered
 }

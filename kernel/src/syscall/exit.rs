@@ -138,7 +138,11 @@ pub fn waitid(
         P_PGID if id == 0 => {
             WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32)
         }
-        P_PIDFD => return Err(Errno::EBADF),
+        P_PIDFD => {
+            let file = super::read_write::file(context, super::args::Fd(id))?;
+            let pidfd = file.ops.as_pidfd().ok_or(Errno::EINVAL)?;
+            WaitTarget::Pid(pidfd.process.pid)
+        }
         _ => return Err(Errno::EINVAL),
     };
     let report = wait_child(context.thread, target, options_from(options))?;

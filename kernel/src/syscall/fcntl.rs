@@ -20,7 +20,7 @@ const F_GETPIPE_SZ: u32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
 /// The descriptor bound: `RLIMIT_NOFILE`'s soft limit.
-pub(super) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
+pub(crate) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
     context
         .thread
         .process

@@ -5,7 +5,8 @@
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::process::fork::{
-    CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_INTO_CGROUP, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
+    CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID,
+    CLONE_PIDFD, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
     CSIGNAL, CloneRequest, check_exit_signal, clone as do_clone,
 };
 use abi::Errno;
@@ -44,6 +45,10 @@ pub fn clone(
     } else {
         (flags & CSIGNAL) as u32
     };
+    // Legacy clone passes the pidfd address in the parent_tid argument.
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
+        return Err(Errno::EINVAL);
+    }
     let request = CloneRequest {
         flags: flags & !CSIGNAL & !CLONE_DETACHED,
         exit_signal,
@@ -51,6 +56,7 @@ pub fn clone(
         parent_tid,
         child_tid,
         tls,
+        pidfd: parent_tid,
     };
     Ok(do_clone(context.thread, context.user, request)? as usize)
 }
@@ -76,7 +82,10 @@ const CLONE_ARGS_SIZE_VER0: usize = 64;
 
 pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) -> SyscallResult {
     let full = core::mem::size_of::<CloneArgs>();
-    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
     let mut bytes = [0u8; 4096];
@@ -101,6 +110,9 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
         return Err(Errno::EINVAL);
     }
     let exit_signal = check_exit_signal(value.exit_signal)?;
+    if value.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0 {
+        return Err(Errno::EINVAL);
+    }
     let request = CloneRequest {
         flags: value.flags,
         exit_signal: if value.flags & CLONE_THREAD != 0 {
@@ -117,6 +129,21 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
         parent_tid: value.parent_tid,
         child_tid: value.child_tid,
         tls: value.tls,
+        pidfd: value.pidfd,
     };
     Ok(do_clone(context.thread, context.user, request)? as usize)
+}
+
+const PIDFD_NONBLOCK: u32 = 0o4000;
+
+/// `pidfd_open`: a pidfd for process `pid` (a thread-group leader), close-on-exec.
+pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: u32) -> SyscallResult {
+    if flags & !PIDFD_NONBLOCK != 0 || pid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let process = crate::process::table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+    let limit = super::fcntl::descriptor_limit(context);
+    let files = context.thread.process.files.get();
+    let fd = crate::fs::pidfd::install(&mut files.lock(), process, flags & PIDFD_NONBLOCK, limit)?;
+    Ok(fd as usize)
 }

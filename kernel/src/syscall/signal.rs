@@ -177,6 +177,10 @@ fn send_checked(
     info: SigInfo,
     signal: u32,
 ) -> Result<(), Errno> {
+    // Linux finds the target first, then checks the number (kill(missing, 65) is ESRCH).
+    if signal > NSIG {
+        return Err(Errno::EINVAL);
+    }
     if !may_signal(thread, target, signal) {
         return Err(Errno::EPERM);
     }
@@ -241,9 +245,6 @@ fn kill_with_info(
 }
 
 pub fn kill(context: &mut SyscallContext<'_>, pid: i32, signal: i32) -> SyscallResult {
-    if signal != 0 {
-        check_signal_number(signal)?;
-    }
     let signal = signal as u32;
     let info = sender_info(context.thread, signal, SI_USER);
     kill_with_info(context, pid, signal, info)
@@ -264,6 +265,9 @@ fn send_to_thread_checked(
     if tgid > 0 && target.process.pid != tgid as u32 {
         return Err(Errno::ESRCH);
     }
+    if signal > NSIG {
+        return Err(Errno::EINVAL);
+    }
     if !may_signal(context.thread, &target.process, signal) {
         return Err(Errno::EPERM);
     }
@@ -274,17 +278,11 @@ fn send_to_thread_checked(
 }
 
 pub fn tkill(context: &mut SyscallContext<'_>, tid: i32, signal: i32) -> SyscallResult {
-    if signal != 0 {
-        check_signal_number(signal)?;
-    }
     let info = sender_info(context.thread, signal as u32, SI_TKILL);
     send_to_thread_checked(context, -1, tid, signal as u32, info)
 }
 
 pub fn tgkill(context: &mut SyscallContext<'_>, tgid: i32, tid: i32, signal: i32) -> SyscallResult {
-    if signal != 0 {
-        check_signal_number(signal)?;
-    }
     if tgid <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -513,4 +511,34 @@ pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_
         remain_address,
         futex: None,
     });
+}
+
+/// `pidfd_send_signal`: kill through a pidfd (flags must be 0).
+pub fn pidfd_send_signal(
+    context: &mut SyscallContext<'_>,
+    pidfd: super::args::Fd,
+    signal: i32,
+    info: UserPtr<SigInfo>,
+    flags: u32,
+) -> SyscallResult {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = super::read_write::file(context, pidfd)?;
+    let target = file
+        .ops
+        .as_pidfd()
+        .map(|pidfd| pidfd.process.clone())
+        .ok_or(Errno::EBADF)?;
+    if target.is_zombie() {
+        return Err(Errno::ESRCH);
+    }
+    let signal = signal as u32;
+    let value = if info.is_null() {
+        sender_info(context.thread, signal, SI_USER)
+    } else {
+        user_info(context, target.pid, signal, info)?
+    };
+    send_checked(context.thread, &target, value, signal)?;
+    Ok(0)
 }

@@ -1,0 +1,58 @@
+//! Process file descriptors (`pidfd_open`, `CLONE_PIDFD`; Linux `kernel/pid.c`,
+//! `pidfd_fops`): a file that names a process. It polls readable once the process has exited,
+//! `waitid(P_PIDFD)` waits for it, and `pidfd_send_signal` signals it without pid reuse races.
+
+use super::eventfd::anon_inode_metadata;
+use super::file::FileOps;
+use super::poll::{POLLIN, POLLRDNORM, PollTable, poll_wait};
+use crate::process::Process;
+use alloc::sync::Arc;
+use vfs::Metadata;
+
+pub struct PidFd {
+    pub process: Arc<Process>,
+}
+
+impl FileOps for PidFd {
+    fn metadata(&self) -> Metadata {
+        anon_inode_metadata()
+    }
+
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    fn is_anon_inode(&self) -> bool {
+        true
+    }
+
+    fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
+        poll_wait(&mut table, &self.process.exit_events);
+        Some(if self.process.is_zombie() || self.process.threads.lock().is_empty() {
+            POLLIN | POLLRDNORM
+        } else {
+            0
+        })
+    }
+
+    fn as_pidfd(&self) -> Option<&PidFd> {
+        Some(self)
+    }
+}
+
+/// Installs a pidfd for `process` in `files` below `limit` (RLIMIT_NOFILE), always
+/// close-on-exec as Linux's pidfds, with `status_flags` (O_NONBLOCK for PIDFD_NONBLOCK).
+pub fn install(
+    files: &mut super::fd_table::FdTable,
+    process: Arc<Process>,
+    status_flags: u32,
+    limit: usize,
+) -> Result<i32, abi::Errno> {
+    let ops = Arc::new(PidFd { process });
+    let file = Arc::new(super::file::OpenFile::new(
+        ops,
+        None,
+        super::file::O_RDWR | status_flags,
+    ));
+    files.insert_from(0, file, true, limit)
+}
