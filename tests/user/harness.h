@@ -17,8 +17,13 @@
  * Linux, and as a normal program on a Linux host: checks whose answer
  * depends on being init are guarded with h_is_init().
  *
- * Constraint of this cycle: one process only (no fork/clone), no signal
- * handler ever runs.
+ * Tests may fork, clone, exec and take signals.  Use h_fork() (or
+ * h_run_child()) so the runner knows the child; a child that fails a check
+ * reports its reason to the parent (see "Processes" below).  After every test
+ * the runner also kills and reaps the children the test left behind, restores
+ * every signal disposition, the alternate signal stack, the signal mask,
+ * drains pending signals and cancels alarm()/itimers.  A per-test watchdog
+ * (a POSIX timer on SIGRTMAX, see h_set_timeout) turns a hang into a FAIL.
  */
 #ifndef FERRUX_HARNESS_H
 #define FERRUX_HARNESS_H
@@ -191,6 +196,75 @@ static inline long h_raw_syscall(long n, long a1, long a2, long a3, long a4,
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+
+
+/* --- processes and signals ------------------------------------------------ */
+/*
+ * Children.  h_fork() is fork() that records the child so that the runner
+ * kills (SIGKILL) and reaps it after the test if the test did not.  In any
+ * process or thread other than the runner's main thread, a failed check
+ * (FAIL, EXPECT_*) writes "[pid N] reason" to the test's report pipe and ends
+ * the process with exit_group(H_CHILD_FAILED) (a thread sharing the runner's
+ * thread group ends with exit(H_CHILD_FAILED) and leaves its reason in
+ * h_thread_reason()).  h_wait_exit() turns that exit status back into a FAIL
+ * of the test that shows the child's reason.
+ */
+#define H_CHILD_FAILED 251
+/* Watchdog signal: do not catch, block for long, or ignore it in the runner. */
+#define H_SIG_WATCHDOG 64
+
+/* fork(); FAILs the test if fork fails.  Returns 0 in the child. */
+pid_t h_fork(void);
+/* Record a child created some other way (raw clone, vfork) for cleanup. */
+void h_track(pid_t pid);
+/* Wait for child pid (waitpid with __WALL, retried on EINTR) and return its
+ * raw status word.  The test's watchdog bounds the wait. */
+int h_wait_status(pid_t pid);
+/* Wait for pid to exit and return its exit code (0..255).  FAILs if it was
+ * killed by a signal, or exited with H_CHILD_FAILED (showing its reason). */
+int h_wait_exit(pid_t pid);
+/* Wait for pid to be killed by a signal and return the signal number
+ * (FAILs if it exited instead).  *core, if not NULL, gets WCOREDUMP. */
+int h_wait_signaled(pid_t pid, int *core);
+/* Fork, run fn(arg) in the child, _exit(0) when it returns; the parent
+ * returns h_wait_exit() of the child. */
+int h_run_child(void (*fn)(void *), void *arg);
+/* h_run_child and expect exit code 0. */
+#define EXPECT_CHILD_OK(fn, arg) EXPECT_EQ(h_run_child((fn), (arg)), 0)
+/* Exit a child process now (exit_group without running atexit handlers). */
+_Noreturn void h_exit(int code);
+
+/* Pipes for synchronising with children (O_CLOEXEC); FAIL on error. */
+void h_pipe(int fds[2]);
+/* Write one byte / read one byte (FAIL on error or EOF; EINTR retried). */
+void h_post(int fd);
+void h_wait_byte(int fd);
+/* Read until EOF into buf (NUL-terminated); returns the length. */
+size_t h_read_all(int fd, char *buf, size_t size);
+
+/* Raw clone(2) on a new stack: the child runs fn(arg) on stack_top and ends
+ * with exit(fn's return) (SYS_exit: only that thread).  Returns the child's
+ * tid or -errno, like the syscall; does not record the child (h_track). */
+long h_clone_raw(unsigned long flags, void *stack_top, int *ptid, int *ctid,
+		 unsigned long tls, int (*fn)(void *), void *arg);
+/* Raw clone3(2) whose child runs fn(arg) on [args->stack, +stack_size)
+ * and ends like h_clone_raw.  args->stack and stack_size must be set. */
+long h_clone3_fn(void *clone_args, size_t size, int (*fn)(void *), void *arg);
+/* A fresh 64 KiB stack (mmap, never unmapped); returns its top. */
+void *h_stack(void);
+/* Wait until *addr is 0 (futex wait; for CLONE_CHILD_CLEARTID). */
+void h_wait_zero(volatile int *addr);
+/* Wait for a thread started with CLONE_CHILD_CLEARTID on *ctid; FAILs with
+ * its reason if it failed a check. */
+void h_join(volatile int *ctid);
+
+/* Replace this test's watchdog (default 20 s) with `seconds` from now. */
+void h_set_timeout(unsigned seconds);
+/* Reason left by a failed thread of the runner's thread group ("" if none). */
+const char *h_thread_reason(void);
+/* The program the exec tests run ("/bin/child-helper" in the guest; set
+ * FERRUX_CHILD_HELPER on a host). */
+const char *h_child_helper(void);
 
 /* --- constants that musl 1.2.3 or old headers may lack --------------------- */
 #ifndef SYS_statx

@@ -24,6 +24,9 @@ extern char h_reason[1024];
 extern char h_tmp_path[64];
 extern int h_tmp_made;
 void h_rm_tree(const char *path);
+void h_runner_init(void);
+void h_before_test(void);
+void h_after_test(void);
 
 extern const struct h_test *const __start_h_tests[];
 extern const struct h_test *const __stop_h_tests[];
@@ -71,6 +74,7 @@ mode_t h_initial_umask;
 int main(int argc, char **argv)
 {
 	h_initial_umask = umask(022);
+	h_runner_init();
 	size_t count = __stop_h_tests - __start_h_tests;
 	static const struct h_test *tests[4096];
 	if (count > sizeof tests / sizeof tests[0])
@@ -102,6 +106,7 @@ int main(int argc, char **argv)
 		umask(022);
 		int ok;
 		if (setjmp(h_jmp) == 0) {
+			h_before_test();
 			t->fn();
 			ok = 1;
 		} else {
@@ -117,7 +122,9 @@ int main(int argc, char **argv)
 			failed++;
 		}
 		out(line);
-		/* Clean up whatever the test left behind. */
+		/* Clean up whatever the test left behind: children, signal
+		 * state and timers first (see h_after_test), then fds. */
+		h_after_test();
 		for (int fd = 3; fd < 256; fd++)
 			close(fd);
 		chdir("/");

@@ -92,6 +92,8 @@ pub struct UserTestBinaries {
     pub test_runner: PathBuf,
     /// Dereferences NULL: init dies of SIGSEGV.
     pub fault: PathBuf,
+    /// The program the exec tests run (`/bin/child-helper` in the image).
+    pub child_helper: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -118,8 +120,9 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         libc,
         test_runner: out.join("ferrux-tests"),
         fault: out.join("fault"),
+        child_helper: out.join("child-helper"),
     };
-    for binary in [&binaries.test_runner, &binaries.fault] {
+    for binary in [&binaries.test_runner, &binaries.fault, &binaries.child_helper] {
         if !binary.is_file() {
             bail!(
                 "`{}` succeeded but did not produce {}",

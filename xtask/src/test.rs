@@ -40,6 +40,7 @@ const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Where the test binaries go inside the images.
 const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
 const FAULT_PATH: &str = "/bin/fault";
+const CHILD_HELPER_PATH: &str = "/bin/child-helper";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -212,6 +213,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         ExtraFile {
             image_path: FAULT_PATH.to_string(),
             host_path: binaries.fault.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: CHILD_HELPER_PATH.to_string(),
+            host_path: binaries.child_helper.clone(),
             mode: 0o755,
         },
     ];
