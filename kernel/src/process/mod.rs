@@ -10,31 +10,31 @@ pub mod credentials;
 pub mod exec;
 pub mod exit;
 pub mod fork;
-pub mod table;
-pub mod wait;
 pub mod rlimit;
 pub mod run;
 pub mod shared;
+pub mod table;
+pub mod wait;
 
 use crate::fs::FsContext;
 use crate::fs::fd_table::FdTable;
 use crate::mm::AddressSpace;
 use crate::sched::SchedInfo;
 use crate::sched::wait::WaitQueue;
-use abi::signal::StackT;
-use exit::ExitStatus;
-use sigrules::PendingQueue;
 use crate::signal::SignalState;
 use crate::syscall::args::Fd;
 use abi::Errno;
+use abi::signal::StackT;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
+use exit::ExitStatus;
 use hal::task::ExecutionContext;
 use hal::user::UserContext;
 use rlimit::ResourceLimits;
 pub use shared::Shared;
+use sigrules::PendingQueue;
 use spin::Mutex;
 use vfs::FileType;
 use vfs::path::Lookup;
@@ -99,6 +99,10 @@ pub struct ProcessFlags {
     pub dumpable: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,
+    /// TIOCNOTTY by a process that is not its session's leader: it no longer has the session's
+    /// controlling terminal (Linux clears its `signal->tty`). Inherited by fork; cleared by
+    /// setsid.
+    pub has_detached_tty: bool,
 }
 
 /// CPU time totals, in nanoseconds.
@@ -275,8 +279,23 @@ impl Process {
     pub fn is_zombie(&self) -> bool {
         self.lifecycle.lock().zombie.is_some()
     }
-}
 
+    /// Process group id.
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::Relaxed) as Pid
+    }
+
+    /// Session id.
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::Relaxed) as Pid
+    }
+
+    /// Whether this process created its session (`signal->leader`): its session id is its pid.
+    /// Init starts in session 0 and is no leader until it calls setsid, as in Linux.
+    pub fn is_session_leader(&self) -> bool {
+        self.sid() == self.pid
+    }
+}
 
 /// Replaces the image of `thread`'s process with the program at `path` (execve).
 pub fn execute(
@@ -319,7 +338,16 @@ pub fn execute(
         process.signals.replace(Arc::new(Mutex::new(copy)));
     }
     process.signals.get().lock().reset_for_exec();
-    process.flags.lock().has_execed = true;
+    {
+        // begin_new_exec: a process whose ids differ (set-id) is not dumpable; without set-id
+        // executables that happens only when the caller changed its own ids.
+        let mut flags = process.flags.lock();
+        flags.has_execed = true;
+        flags.dumpable =
+            u32::from(credentials.euid == credentials.uid && credentials.egid == credentials.gid);
+    }
+    // SECURE_KEEP_CAPS is cleared by execve.
+    process.credentials.lock().keep_caps = false;
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()

@@ -103,7 +103,9 @@ pub fn process_group(pgid: Pid) -> Vec<Arc<Process>> {
         .lock()
         .processes
         .values()
-        .filter(|process| process.pgid.load(core::sync::atomic::Ordering::Relaxed) == u64::from(pgid))
+        .filter(|process| {
+            process.pgid.load(core::sync::atomic::Ordering::Relaxed) == u64::from(pgid)
+        })
         .cloned()
         .collect()
 }
@@ -118,4 +120,28 @@ pub fn tasks_of_user(uid: u32) -> usize {
         .filter(|process| process.credentials.lock().uid == uid)
         .map(|process| process.threads.lock().len().max(1))
         .sum()
+}
+
+/// Serialises changes of process groups and sessions (setpgid, setsid) against each other, as
+/// Linux's `tasklist_lock` does: "does a group with this id exist in my session" must stay true
+/// until the change is made.
+pub static JOB_CONTROL_LOCK: Mutex<()> = Mutex::new(());
+
+/// The process `id` names for getpgid, getsid, prlimit and setpgid: a thread id names its
+/// process (`find_task_by_vpid`); a zombie is found by its pid until reaped.
+pub fn find_process_by_task_id(id: Pid) -> Option<Arc<Process>> {
+    find_thread(id)
+        .map(|thread| thread.process.clone())
+        .or_else(|| find_process(id))
+}
+
+/// Whether some process (zombies included) has process group `pgid`; if so, the session of
+/// one of them (`pid_task(pgrp, PIDTYPE_PGID)`).
+pub fn session_of_group(pgid: Pid) -> Option<Pid> {
+    TABLES
+        .lock()
+        .processes
+        .values()
+        .find(|process| process.pgid() == pgid)
+        .map(|process| process.sid())
 }
