@@ -83,8 +83,37 @@ fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
     Ok(data)
 }
 
-/// Checks the argument and environment strings against Linux's limits (E2BIG).
-pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Errno> {
+/// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
+/// `RLIMIT_STACK` below the top if that is less.
+pub fn initial_stack_floor(stack_pointer: u64, stack_limit: u64) -> u64 {
+    const STACK_EXPAND: u64 = 128 << 10;
+    let in_use = STACK_TOP - page_align_down(stack_pointer);
+    let floor = if in_use + STACK_EXPAND > (stack_limit & !(PAGE_SIZE - 1)) {
+        STACK_TOP.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
+    } else {
+        page_align_down(stack_pointer) - STACK_EXPAND
+    };
+    floor
+        .max(STACK_TOP - STACK_LIMIT)
+        .min(page_align_down(stack_pointer))
+}
+
+/// The room execve gives argument and environment strings and their pointers
+/// (`bprm_stack_limits`): a quarter of `RLIMIT_STACK`, at most 6 MiB (three quarters of
+/// `_STK_LIM`) and at least `ARG_MAX` (128 KiB); capped at half the stack Ferrux reserves
+/// (`STACK_LIMIT`), which the layout check in `build_stack` also allows.
+pub fn argument_space(stack_limit: u64) -> u64 {
+    const ARG_MAX: u64 = 32 * PAGE_SIZE;
+    (stack_limit / 4).min(6 << 20).max(ARG_MAX).min(STACK_LIMIT / 2)
+}
+
+/// Checks the argument and environment strings against Linux's limits (E2BIG); `stack_limit`
+/// is the caller's `RLIMIT_STACK`.
+pub fn check_argument_sizes(
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    stack_limit: u64,
+) -> Result<(), Errno> {
     if argv.len() > MAX_ARG_STRINGS || envp.len() > MAX_ARG_STRINGS {
         return Err(Errno::E2BIG);
     }
@@ -95,8 +124,7 @@ pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Er
         }
         total += string.len() + 1 + 8;
     }
-    // Linux allows a quarter of the stack limit for strings and pointers.
-    if total > (STACK_LIMIT / 4) as usize {
+    if total as u64 > argument_space(stack_limit) {
         return Err(Errno::E2BIG);
     }
     Ok(())

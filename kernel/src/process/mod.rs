@@ -318,7 +318,14 @@ pub fn execute(
         gid: credentials.gid,
         egid: credentials.egid,
     };
-    let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
+    let mut loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
+    let stack_limit = thread
+        .process
+        .limits
+        .lock()
+        .get(rlimit::RLIMIT_STACK)
+        .map_or(u64::MAX, |limit| limit.soft);
+    loaded.mm.stack_floor = exec::initial_stack_floor(loaded.stack_pointer, stack_limit);
 
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
