@@ -65,13 +65,6 @@ pub struct MemoryLimits {
     pub data: u64,
 }
 
-impl MemoryLimits {
-    pub const UNLIMITED: MemoryLimits = MemoryLimits {
-        address_space: u64::MAX,
-        data: u64::MAX,
-    };
-}
-
 /// Whether a mapping counts against `RLIMIT_DATA` (Linux's `is_data_mapping`: writable, not
 /// shared, not a stack).
 pub fn is_data_mapping(protection: Protection, is_shared: bool, kind: VmaKind) -> bool {

@@ -124,6 +124,10 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         .replace(Arc::new(spin::Mutex::new(crate::fs::fd_table::FdTable::new())));
     drop(files);
     drop(process.mm.replace(crate::mm::exited_address_space()));
+    if process.is_session_leader() {
+        // disassociate_ctty(1): the session's terminal hangs up.
+        crate::fs::devices::console().session_leader_exit(process);
+    }
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
     notify_parent_of_exit(process, status);

@@ -145,3 +145,24 @@ pub fn session_of_group(pgid: Pid) -> Option<Pid> {
         .find(|process| process.pgid() == pgid)
         .map(|process| process.sid())
 }
+
+/// Whether process group `pgid` is orphaned (`will_become_orphaned_pgrp`): no member (other
+/// than `ignored`, and zombies) has a parent in another group of the same session. A parent
+/// that is init does not count, as in Linux.
+pub fn is_orphaned_group(pgid: Pid, ignored: Option<Pid>) -> bool {
+    for member in process_group(pgid) {
+        if Some(member.pid) == ignored || member.is_zombie() {
+            continue;
+        }
+        let Some(parent) = member.parent.lock().upgrade() else {
+            continue;
+        };
+        if parent.pid == 1 {
+            continue;
+        }
+        if parent.pgid() != pgid && parent.sid() == member.sid() {
+            return false;
+        }
+    }
+    true
+}

@@ -61,7 +61,11 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
             match default_action(signal) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
                 DefaultAction::Stop => {
-                    if thread.process.pid != 1 {
+                    // SIGTSTP, SIGTTIN and SIGTTOU do not stop an orphaned process group:
+                    // nobody would continue it (get_signal).
+                    let is_orphaned = signal != sigrules::SIGSTOP
+                        && crate::process::table::is_orphaned_group(thread.process.pgid(), None);
+                    if thread.process.pid != 1 && !is_orphaned {
                         begin_group_stop(thread, signal);
                     }
                     continue;

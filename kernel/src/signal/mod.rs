@@ -20,7 +20,7 @@ pub mod send;
 use crate::process::Thread;
 use abi::signal::{SIG_DFL, SIG_IGN};
 pub use deliver::{Delivery, deliver, finish_restart};
-pub use send::{force_signal, send_to_process, send_to_thread};
+pub use send::{force_signal, send_to_group, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
 use core::sync::atomic::Ordering;
 
