@@ -165,6 +165,10 @@ impl JobControl {
         if !self.is_controlling(process) || self.session != Some(process.sid()) {
             return Err(Errno::ENOTTY);
         }
+        // Pid 0 (the group init starts in) is no pid `find_vpid` finds.
+        if pgrp == 0 {
+            return Err(Errno::ESRCH);
+        }
         let pgrp = pgrp as Pid;
         let session = table::session_of_group(pgrp)
             .or_else(|| table::find_process_by_task_id(pgrp).map(|other| other.sid()))
