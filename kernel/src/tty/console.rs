@@ -425,7 +425,14 @@ impl FileOps for Console {
                 write_user(argument, &(sid as i32))?;
             }
             TIOCSPGRP => {
-                self.check_change()?;
+                // tiocspgrp reports an orphaned background group's EIO as ENOTTY.
+                self.check_change().map_err(|error| {
+                    if error == Errno::EIO {
+                        Errno::ENOTTY
+                    } else {
+                        error
+                    }
+                })?;
                 let pgrp: i32 = read_user(argument)?;
                 let thread = crate::process::current();
                 self.state

@@ -39,6 +39,8 @@ static pid_t sleeper(int p[2])
 static void others(void *arg)
 {
 	(void)arg;
+	/* Our own group, so that "our group" is not the runner's group 0. */
+	EXPECT_EQ(setpgid(0, 0), 0);
 	int p[2];
 	h_pipe(p);
 	pid_t a = sleeper(p);

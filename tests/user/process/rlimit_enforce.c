@@ -92,8 +92,9 @@ static void address_space(void *arg)
 	set_limit(RLIMIT_AS, 256 * MIB, 256 * MIB);
 	void *p = mmap(NULL, 512 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
+	int e = errno;
 	EXPECT_TRUE(p == MAP_FAILED);
-	EXPECT_EQ(errno, ENOMEM);
+	EXPECT_EQ(e, ENOMEM);
 	p = mmap(NULL, 512 * MIB, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1,
 		 0);
 	EXPECT_TRUE(p == MAP_FAILED);
@@ -119,8 +120,9 @@ static void data(void *arg)
 	set_limit(RLIMIT_DATA, 1 * MIB, 1 * MIB);
 	void *p = mmap(NULL, 8 * MIB, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int e = errno;
 	EXPECT_TRUE(p == MAP_FAILED);
-	EXPECT_EQ(errno, ENOMEM);
+	EXPECT_EQ(e, ENOMEM);
 	/* Read-only and shared mappings are not data. */
 	p = mmap(NULL, 8 * MIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	EXPECT_TRUE(p != MAP_FAILED);

@@ -167,8 +167,12 @@ static void spgrp_errors(void *arg)
 	EXPECT_EQ(tcsetpgrp(fd, c), 0);
 	EXPECT_EQ(tcgetpgrp(fd), c);
 	/* Now in the background, in an orphaned group (our parent is in
-	 * another session): EIO instead of SIGTTOU. */
-	EXPECT_ERRNO(set_pgrp(fd, getpid()), EIO);
+	 * another session): EIO instead of SIGTTOU, which TIOCSPGRP reports as
+	 * ENOTTY; tcsetattr says EIO. */
+	EXPECT_ERRNO(set_pgrp(fd, getpid()), ENOTTY);
+	struct termios t;
+	EXPECT_EQ(tcgetattr(fd, &t), 0);
+	EXPECT_ERRNO(tcsetattr(fd, TCSANOW, &t), EIO);
 	EXPECT_ERRNO(ioctl(fd, TIOCGPGRP, H_BAD_PTR), EFAULT);
 	/* With SIGTTOU blocked the change is allowed. */
 	sigset_t set;
