@@ -107,13 +107,23 @@ pub fn argument_space(stack_limit: u64) -> u64 {
     (stack_limit / 4).min(6 << 20).max(ARG_MAX).min(STACK_LIMIT / 2)
 }
 
-/// Checks the argument and environment strings against Linux's limits (E2BIG); `stack_limit`
-/// is the caller's `RLIMIT_STACK`.
-pub fn check_argument_sizes(
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    stack_limit: u64,
-) -> Result<(), Errno> {
+/// The calling process's `RLIMIT_STACK` (what exec sizes the new stack by, as Linux's
+/// `bprm->rlim_stack`); the default before any process runs.
+fn current_stack_limit() -> u64 {
+    crate::process::try_current().map_or(STACK_LIMIT, |thread| {
+        thread
+            .process
+            .limits
+            .lock()
+            .get(crate::process::rlimit::RLIMIT_STACK)
+            .map_or(u64::MAX, |limit| limit.soft)
+    })
+}
+
+/// Checks the argument and environment strings against Linux's limits (E2BIG), for the
+/// calling process's `RLIMIT_STACK`.
+pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Errno> {
+    let stack_limit = current_stack_limit();
     if argv.len() > MAX_ARG_STRINGS || envp.len() > MAX_ARG_STRINGS {
         return Err(Errno::E2BIG);
     }
@@ -188,6 +198,7 @@ pub fn load_elf(
         (auxv::AT_MINSIGSTKSZ, hal::cpu::xsave_size() as u64 + 1024),
     ];
     let stack_pointer = build_stack(&mut mm, argv, envp, execfn, &auxiliary)?;
+    mm.stack_floor = initial_stack_floor(stack_pointer, current_stack_limit());
     Ok(LoadedProgram {
         mm,
         entry,

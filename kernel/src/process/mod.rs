@@ -12,6 +12,7 @@ pub mod exit;
 pub mod fork;
 pub mod rlimit;
 pub mod run;
+pub mod session;
 pub mod shared;
 pub mod table;
 pub mod wait;
@@ -279,22 +280,6 @@ impl Process {
     pub fn is_zombie(&self) -> bool {
         self.lifecycle.lock().zombie.is_some()
     }
-
-    /// Process group id.
-    pub fn pgid(&self) -> Pid {
-        self.pgid.load(Ordering::Relaxed) as Pid
-    }
-
-    /// Session id.
-    pub fn sid(&self) -> Pid {
-        self.sid.load(Ordering::Relaxed) as Pid
-    }
-
-    /// Whether this process created its session (`signal->leader`): its session id is its pid.
-    /// Init starts in session 0 and is no leader until it calls setsid, as in Linux.
-    pub fn is_session_leader(&self) -> bool {
-        self.sid() == self.pid
-    }
 }
 
 /// Replaces the image of `thread`'s process with the program at `path` (execve).
@@ -318,14 +303,7 @@ pub fn execute(
         gid: credentials.gid,
         egid: credentials.egid,
     };
-    let mut loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
-    let stack_limit = thread
-        .process
-        .limits
-        .lock()
-        .get(rlimit::RLIMIT_STACK)
-        .map_or(u64::MAX, |limit| limit.soft);
-    loaded.mm.stack_floor = exec::initial_stack_floor(loaded.stack_pointer, stack_limit);
+    let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
 
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);

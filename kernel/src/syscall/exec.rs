@@ -43,14 +43,7 @@ pub fn execve(
     let path = path.read_path()?;
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
-    let stack_limit = context
-        .thread
-        .process
-        .limits
-        .lock()
-        .get(crate::process::rlimit::RLIMIT_STACK)
-        .map_or(u64::MAX, |limit| limit.soft);
-    check_argument_sizes(&argv, &envp, stack_limit)?;
+    check_argument_sizes(&argv, &envp)?;
     crate::process::execute(context.thread, context.user, &path, argv, envp)?;
     Ok(0)
 }
