@@ -14,6 +14,7 @@ extern crate alloc;
 pub mod arch;
 pub mod boot;
 pub mod irq;
+mod kallsyms;
 pub mod mm;
 mod panic;
 pub mod task;

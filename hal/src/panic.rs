@@ -1,11 +1,15 @@
 //! Kernel panics: the message, the registers (for exceptions), a frame-pointer backtrace, and a
 //! power-off with a failing status (through QEMU's isa-debug-exit device when present), so that
-//! a crashed test run ends at once instead of hanging. The backtrace prints return addresses as
-//! Linux does (`[<ffffffff81234567>]`). Not done yet: symbol names (an embedded symbol table,
-//! or symbolization by `cargo xtask` from the kernel ELF); `addr2line -e <ELF>` resolves them.
+//! a crashed test run ends at once instead of hanging. Each backtrace frame is printed as
+//! `[<ffffffff81234567>] function+0x1c/0x80`, the address as older Linux printed it and the name
+//! as Linux's `%pB` (the byte before a return address is looked up, as the call may end a
+//! `noreturn` function) from the table that `cargo xtask build` embeds (`kallsyms.rs`); without
+//! one, addresses only (`addr2line -e <ELF>` resolves them). Not done: inlined frames, which
+//! only the DWARF line tables know.
 
 use crate::arch::x86_64::trap::KernelTrapFrame;
 use crate::arch::x86_64::{cpu, power, serial};
+use crate::kallsyms;
 use crate::mm::{KERNEL_BASE, VMALLOC_BASE};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +30,28 @@ fn is_readable_stack_address(address: u64) -> bool {
         && (address >= KERNEL_BASE || (VMALLOC_BASE..VMALLOC_BASE + (1 << 39)).contains(&address))
 }
 
+/// Prints ` [<address>] name+0xoffset/0xsize` and `note`; a return address is looked up one
+/// byte before it.
+fn print_frame(address: u64, is_return_address: bool, note: &str) {
+    let _ = write!(PanicWriter, " [<{address:016x}>]");
+    let symbol = kallsyms::table().and_then(|table| {
+        if is_return_address {
+            table.lookup_return_address(address)
+        } else {
+            let symbol = table.lookup(address)?;
+            Some((symbol, address - symbol.address))
+        }
+    });
+    if let Some((symbol, offset)) = symbol {
+        let _ = write!(
+            PanicWriter,
+            " {}+{offset:#x}/{:#x}",
+            symbol.name, symbol.size
+        );
+    }
+    let _ = writeln!(PanicWriter, "{note}");
+}
+
 fn print_backtrace(mut frame_pointer: u64) {
     let _ = writeln!(PanicWriter, "Call Trace:");
     for _ in 0..32 {
@@ -44,7 +70,7 @@ fn print_backtrace(mut frame_pointer: u64) {
         if return_address < KERNEL_BASE {
             break;
         }
-        let _ = writeln!(PanicWriter, " [<{return_address:016x}>]");
+        print_frame(return_address, true, "");
         frame_pointer = next;
     }
 }
@@ -147,11 +173,7 @@ pub(crate) fn exception_panic(
         cpu::read_cr2(),
         cpu::read_cr3()
     );
-    let _ = writeln!(
-        PanicWriter,
-        " [<{:016x}>] (faulting instruction)",
-        frame.rip
-    );
+    print_frame(frame.rip, false, " (faulting instruction)");
     print_backtrace(frame.rbp);
     panic!("Fatal exception: {name}")
 }

@@ -61,7 +61,7 @@ fn bucket(key: &FutexKey) -> &'static Bucket {
 /// The key of the word at `address` in `process`. `EINVAL` if unaligned; `EFAULT` if a shared
 /// futex's page cannot be faulted in.
 pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<FutexKey, Errno> {
-    if address % 4 != 0 {
+    if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mm = process.mm.get();

@@ -1,27 +1,28 @@
 //! Starting the first process, as Linux's `kernel_init`: open `/dev/console` as fds 0, 1 and 2,
 //! then try `rdinit=` (default `/init`), then `init=`, then `/sbin/init`, `/etc/init`,
 //! `/bin/init`, `/bin/sh`; if none runs, panic "No working init found". Init gets argv
-//! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words.
+//! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words
+//! (both from `bootparam`).
 
-use crate::cmdline::CommandLine;
 use crate::fs::{self, FsContext};
 use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
 use crate::process::{
     self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
 };
-use crate::sched::wait::WaitQueue;
-use sigrules::PendingQueue;
 use crate::sched;
+use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
 use crate::{mm::AddressSpace, panic_policy};
 use abi::Errno;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use bootparam::CommandLine;
 use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
 use hal::user::UserContext;
+use sigrules::PendingQueue;
 use spin::{Mutex, Once};
 
 /// The command line, kept for the init thread (which starts on its own stack).
@@ -102,14 +103,20 @@ fn try_run(
             .iter()
             .map(|arg| arg.as_bytes().to_vec()),
     );
-    let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
-    envp.extend(
-        command_line
-            .init_env
-            .iter()
-            .map(|var| var.as_bytes().to_vec()),
-    );
-    process::execute(thread, user, path.as_bytes(), argv, envp)
+    let envp: Vec<Vec<u8>> = command_line
+        .init_env
+        .iter()
+        .map(|var| var.as_bytes().to_vec())
+        .collect();
+    process::execute(
+        thread,
+        user,
+        crate::syscall::args::Fd(crate::fs::AT_FDCWD),
+        path.as_bytes(),
+        0,
+        argv,
+        envp,
+    )
 }
 
 /// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.

@@ -9,7 +9,6 @@
 
 extern crate alloc;
 
-mod cmdline;
 mod fs;
 mod futex;
 mod init;
@@ -25,7 +24,7 @@ mod time;
 mod tty;
 
 use alloc::vec::Vec;
-use cmdline::CommandLine;
+use bootparam::CommandLine;
 use spin::Once;
 
 hal::entry_point!(kernel_main);
@@ -47,6 +46,9 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
         syscall::sys_version()
     );
     log::info!("Command line: {}", boot.command_line);
+    if command_line.is_test_panic {
+        test_panic();
+    }
     log::info!(
         "Memory: {}K available, TSC {} MHz",
         boot.ram_bytes / 1024,
@@ -67,6 +69,13 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
         drop(initrd); // "Freeing initrd memory"
     }
     init::start(command_line)
+}
+
+/// `ferrux.test_panic=1`: a deliberate kernel bug, so that `cargo xtask test` sees the panic
+/// report (message, symbolized backtrace, failing exit status).
+#[inline(never)]
+fn test_panic() -> ! {
+    panic!("ferrux.test_panic=1 on the command line")
 }
 
 /// CPU features found at boot (for AT_HWCAP).

@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use crate::cli::Profile;
 use crate::paths;
 use crate::process;
+use crate::symbols;
 
 /// The kernel's bare-metal target triple.
 pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -30,7 +31,8 @@ fn cargo() -> Command {
     command
 }
 
-/// Builds the kernel and returns the absolute path of its ELF.
+/// Builds the kernel, embeds its symbol table (`symbols.rs`) and returns the absolute path of
+/// its ELF.
 pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     let mut command = cargo();
     command.args(["build", "--package", "kernel", "--target", KERNEL_TARGET]);
@@ -51,6 +53,7 @@ pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
     if !elf.is_file() {
         bail!("cargo succeeded but {} is missing", elf.display());
     }
+    symbols::embed(&elf)?;
     Ok(elf)
 }
 
@@ -94,6 +97,8 @@ pub struct UserTestBinaries {
     pub fault: PathBuf,
     /// The program the exec tests run (`/bin/child-helper` in the image).
     pub child_helper: PathBuf,
+    /// A static PIE that checks its own loading (auxv, load bias, relocations).
+    pub static_pie: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -121,8 +126,14 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         test_runner: out.join("ferrux-tests"),
         fault: out.join("fault"),
         child_helper: out.join("child-helper"),
+        static_pie: out.join("static-pie"),
     };
-    for binary in [&binaries.test_runner, &binaries.fault, &binaries.child_helper] {
+    for binary in [
+        &binaries.test_runner,
+        &binaries.fault,
+        &binaries.child_helper,
+        &binaries.static_pie,
+    ] {
         if !binary.is_file() {
             bail!(
                 "`{}` succeeded but did not produce {}",

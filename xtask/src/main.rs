@@ -23,6 +23,7 @@ mod process;
 mod qemu;
 mod report;
 mod run;
+mod symbols;
 mod syscalls;
 mod test;
 

@@ -8,7 +8,8 @@
 //! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
-//! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line.
+//! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
+//!    feature (the symbolized panic report) runs on Ferrux only.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -41,14 +42,19 @@ const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
 const FAULT_PATH: &str = "/bin/fault";
 const CHILD_HELPER_PATH: &str = "/bin/child-helper";
+const STATIC_PIE_PATH: &str = "/bin/static-pie";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
     name: &'static str,
     /// Init's argv: a program under /bin, then its arguments.
     init_argv: &'static [&'static str],
-    /// Needs `/bin/fault` from `tests/user`.
-    needs_fault_binary: bool,
+    /// Needs the programs of `tests/user` (`/bin/fault`, `/bin/static-pie`).
+    needs_user_binaries: bool,
+    /// Kernel parameters added before init's (empty for most checks).
+    params: &'static str,
+    /// Tests a Ferrux feature that Linux does not have: not run on Linux.
+    is_ferrux_only: bool,
     /// `Err(reason)` on failure.
     verdict: fn(&BootOutcome) -> Result<(), String>,
 }
@@ -57,7 +63,9 @@ const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot/busybox-uname",
         init_argv: &["busybox", "uname", "-a"],
-        needs_fault_binary: false,
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "a line starting with `Linux `", |line| {
@@ -68,7 +76,9 @@ const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot/busybox-ls",
         init_argv: &["busybox", "ls", "-l", "/"],
-        needs_fault_binary: false,
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
@@ -78,14 +88,63 @@ const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot/init-segv",
         init_argv: &["fault"],
-        needs_fault_binary: true,
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
     },
     BootCheck {
         name: "boot/init-exit-status",
         init_argv: &["busybox", "sh", "-c", "exit 7"],
-        needs_fault_binary: false,
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
+    },
+    BootCheck {
+        name: "boot/static-pie",
+        init_argv: &["static-pie"],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
+        verdict: |outcome| {
+            expect_line(outcome, "`static-pie: PASS`", |line| {
+                line == "static-pie: PASS"
+            })?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        name: "boot/panic-backtrace",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_panic=1",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`Kernel panic - not syncing: ferrux.test_panic`",
+                |line| line.starts_with("Kernel panic - not syncing: ferrux.test_panic"),
+            )?;
+            expect_line(
+                outcome,
+                "backtrace frame ` [<…>] ferrux::test_panic+0x…/0x…`",
+                |line| {
+                    line.trim_start().starts_with("[<") && line.contains("] ferrux::test_panic+0x")
+                },
+            )?;
+            expect_line(outcome, "frame in `ferrux::kernel_main`", |line| {
+                line.contains("] ferrux::kernel_main+0x")
+            })?;
+            if outcome.is_kernel_bug() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected the kernel-bug exit status, but {}",
+                    outcome.summary()
+                ))
+            }
+        },
     },
 ];
 
@@ -121,7 +180,7 @@ struct TestImage {
     label: String,
     initrd: PathBuf,
     has_test_runner: bool,
-    has_fault_binary: bool,
+    has_user_binaries: bool,
 }
 
 /// What a boot is for.
@@ -182,8 +241,8 @@ fn build_test_images(report: &mut Report) -> Result<Vec<TestImage>> {
         }
     } else {
         println!(
-            "xtask: tests/user has no Makefile yet: skipping the user-space test suites and \
-             boot/init-segv"
+            "xtask: tests/user has no Makefile yet: skipping the user-space test suites and the \
+             boot checks that need its programs"
         );
     }
     if images.is_empty() {
@@ -191,7 +250,7 @@ fn build_test_images(report: &mut Report) -> Result<Vec<TestImage>> {
             label: "default".to_string(),
             initrd: initramfs::write_default()?,
             has_test_runner: false,
-            has_fault_binary: false,
+            has_user_binaries: false,
         });
     }
     Ok(images)
@@ -220,13 +279,18 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             host_path: binaries.child_helper.clone(),
             mode: 0o755,
         },
+        ExtraFile {
+            image_path: STATIC_PIE_PATH.to_string(),
+            host_path: binaries.static_pie.clone(),
+            mode: 0o755,
+        },
     ];
     let initrd = initramfs::write_with_extras(&format!("initramfs-tests-{label}"), &extras)?;
     Ok(TestImage {
         label,
         initrd,
         has_test_runner: true,
-        has_fault_binary: true,
+        has_user_binaries: true,
     })
 }
 
@@ -275,10 +339,10 @@ fn plan_boots(
 ) -> Result<Vec<BootJob>> {
     let mut suites = Vec::new();
     let mut checks = Vec::new();
-    // The checks need busybox (every image has it) and, for one, /bin/fault.
+    // The checks need busybox (every image has it) and, for some, the tests/user programs.
     let check_image = images
         .iter()
-        .find(|image| image.has_fault_binary)
+        .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
     for (runner, kernel) in kernels {
         for image in images.iter().filter(|image| image.has_test_runner) {
@@ -286,21 +350,24 @@ fn plan_boots(
             suites.push(BootJob {
                 runner: *runner,
                 group: format!("ferrux-tests ({})", image.label),
-                config: boot_config(kernel, image, &[TEST_RUNNER_PATH])?,
+                config: boot_config(kernel, image, "", &[TEST_RUNNER_PATH])?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: suite_timeout,
                 purpose: BootPurpose::Suite,
             });
         }
         for check in BOOT_CHECKS {
-            if check.needs_fault_binary && !check_image.has_fault_binary {
+            if check.needs_user_binaries && !check_image.has_user_binaries {
+                continue;
+            }
+            if check.is_ferrux_only && *runner != Runner::Ferrux {
                 continue;
             }
             let name = check.name.replace('/', "-");
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, check_image, check.init_argv)?,
+                config: boot_config(kernel, check_image, check.params, check.init_argv)?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -311,8 +378,14 @@ fn plan_boots(
     Ok(suites)
 }
 
-fn boot_config(kernel: &Path, image: &TestImage, init_argv: &[&str]) -> Result<BootConfig> {
+fn boot_config(
+    kernel: &Path,
+    image: &TestImage,
+    params: &str,
+    init_argv: &[&str],
+) -> Result<BootConfig> {
     let mut cmdline = KernelCommandLine::new();
+    cmdline.push(params);
     let argv: Vec<String> = init_argv.iter().map(|word| word.to_string()).collect();
     cmdline.set_init(&argv)?;
     Ok(BootConfig {

@@ -5,7 +5,9 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// `struct rusage`: user and system time, then fourteen counters (`ru_maxrss` in KiB first).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Rusage {
     pub ru_utime: Timeval,
     pub ru_stime: Timeval,
@@ -27,7 +29,9 @@ pub struct Rusage {
 
 /// `struct tms`, in clock ticks (`USER_HZ` = 100).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Tms {
     pub tms_utime: i64,
     pub tms_stime: i64,

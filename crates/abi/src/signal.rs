@@ -141,7 +141,9 @@ impl SigInfo {
 
 /// `stack_t` (sigaltstack).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct StackT {
     pub ss_sp: u64,
     pub ss_flags: i32,
@@ -157,7 +159,9 @@ pub const MINSIGSTKSZ: u64 = 2048;
 
 /// `struct sigcontext` (x86-64), the saved registers inside a signal frame's `ucontext`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Sigcontext {
     pub r8: u64,
     pub r9: u64,
@@ -192,7 +196,9 @@ pub struct Sigcontext {
 
 /// `struct ucontext` as the kernel writes it (`uc_sigmask` is the 8-byte kernel set).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Ucontext {
     pub uc_flags: u64,
     pub uc_link: u64,

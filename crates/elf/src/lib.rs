@@ -34,6 +34,7 @@ mod error;
 mod file_header;
 mod plan;
 mod program_header;
+pub mod script;
 
 pub use error::ElfError;
 pub use plan::{ElfKind, LoadPlan, Segment, parse};

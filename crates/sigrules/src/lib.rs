@@ -177,8 +177,7 @@ impl PendingQueue {
             return;
         }
         self.set &= !mask;
-        self.queue
-            .retain(|info| bit(info.signo as u32) & mask == 0);
+        self.queue.retain(|info| bit(info.signo as u32) & mask == 0);
     }
 }
 

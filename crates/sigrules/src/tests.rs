@@ -25,7 +25,8 @@ fn realtime_signals_queue_in_order() {
     for value in 0..3 {
         assert!(pending.push(info(SIGRTMIN + 2, value)));
     }
-    let values: Vec<u64> = core::iter::from_fn(|| pending.dequeue(0).map(|i| i.fields[1])).collect();
+    let values: Vec<u64> =
+        core::iter::from_fn(|| pending.dequeue(0).map(|i| i.fields[1])).collect();
     assert_eq!(values, [0, 1, 2]);
 }
 
@@ -47,7 +48,10 @@ fn blocked_signals_stay_pending() {
     pending.push(info(SIGUSR1, 0));
     pending.push(info(SIGUSR2, 0));
     assert_eq!(pending.next_signal(bit(SIGUSR1)), Some(SIGUSR2));
-    assert_eq!(pending.dequeue(bit(SIGUSR1)).map(|i| i.signo as u32), Some(SIGUSR2));
+    assert_eq!(
+        pending.dequeue(bit(SIGUSR1)).map(|i| i.signo as u32),
+        Some(SIGUSR2)
+    );
     assert_eq!(pending.dequeue(bit(SIGUSR1)), None);
     assert_eq!(pending.set(), bit(SIGUSR1));
 }

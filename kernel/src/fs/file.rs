@@ -75,12 +75,6 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ENOTDIR)
     }
 
-    /// Sets the size. Default: `EINVAL`.
-    fn truncate(&self, len: u64) -> Result<(), Errno> {
-        let _ = len;
-        Err(Errno::EINVAL)
-    }
-
     /// The inode behind the file, for path-relative syscalls and `fchmod`.
     fn inode(&self) -> Option<&Arc<dyn Inode>> {
         None
@@ -117,10 +111,6 @@ impl FileOps for InodeFile {
         sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
     ) -> Result<(), Errno> {
         self.inode.read_dir(offset, sink)
-    }
-
-    fn truncate(&self, len: u64) -> Result<(), Errno> {
-        self.inode.truncate(len)
     }
 
     fn inode(&self) -> Option<&Arc<dyn Inode>> {

@@ -98,6 +98,7 @@ impl AddressSpace {
     }
 
     /// All VMAs in address order.
+    #[expect(dead_code, reason = "for /proc/<pid>/maps")]
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
     }

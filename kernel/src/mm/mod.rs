@@ -35,8 +35,9 @@ pub fn exited_address_space() -> alloc::sync::Arc<spin::Mutex<AddressSpace>> {
     static EXITED: spin::Once<alloc::sync::Arc<spin::Mutex<AddressSpace>>> = spin::Once::new();
     EXITED
         .call_once(|| {
-            let space = AddressSpace::try_new()
-                .unwrap_or_else(|error| panic!("no memory for the exited address space: {error:?}"));
+            let space = AddressSpace::try_new().unwrap_or_else(|error| {
+                panic!("no memory for the exited address space: {error:?}")
+            });
             alloc::sync::Arc::new(spin::Mutex::new(space))
         })
         .clone()

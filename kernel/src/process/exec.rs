@@ -104,7 +104,9 @@ pub fn initial_stack_floor(stack_pointer: u64, stack_limit: u64) -> u64 {
 /// (`STACK_LIMIT`), which the layout check in `build_stack` also allows.
 pub fn argument_space(stack_limit: u64) -> u64 {
     const ARG_MAX: u64 = 32 * PAGE_SIZE;
-    (stack_limit / 4).min(6 << 20).max(ARG_MAX).min(STACK_LIMIT / 2)
+    (stack_limit / 4)
+        .clamp(ARG_MAX, 6 << 20)
+        .min(STACK_LIMIT / 2)
 }
 
 /// The calling process's `RLIMIT_STACK` (what exec sizes the new stack by, as Linux's

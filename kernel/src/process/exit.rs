@@ -109,9 +109,13 @@ pub fn release_vfork_parent(process: &Process) {
 }
 
 fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
-    let status = process.lifecycle.lock().group_exit.unwrap_or(ExitStatus::Code(
-        last.exit_code.load(Ordering::Relaxed) as u8,
-    ));
+    let status = process
+        .lifecycle
+        .lock()
+        .group_exit
+        .unwrap_or(ExitStatus::Code(
+            last.exit_code.load(Ordering::Relaxed) as u8
+        ));
     if process.pid == 1 {
         panic_policy::kernel_panic(format_args!(
             "Attempted to kill init! exitcode={:#010x}",
@@ -119,10 +123,15 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         ));
     }
     // Release what a zombie does not need: descriptors (so pipes see EOF) and memory.
-    let files = process
-        .files
-        .replace(Arc::new(spin::Mutex::new(crate::fs::fd_table::FdTable::new())));
+    let files = process.files.replace(Arc::new(spin::Mutex::new(
+        crate::fs::fd_table::FdTable::new(),
+    )));
     drop(files);
+    let resident_kib = process.mm.get().lock().resident_pages() as u64 * 4;
+    {
+        let mut usage = process.usage.lock();
+        usage.max_rss_kib = usage.max_rss_kib.max(resident_kib);
+    }
     drop(process.mm.replace(crate::mm::exited_address_space()));
     if process.is_session_leader() {
         // disassociate_ctty(1): the session's terminal hangs up.
@@ -161,7 +170,10 @@ fn reparent_children(dying: &Arc<Process>) {
         *child.parent.lock() = Arc::downgrade(&reaper);
         let death_signal = child.flags.lock().parent_death_signal;
         if death_signal != 0 {
-            signal::send_to_process(&child, SigInfo::new(death_signal as i32, abi::signal::SI_USER));
+            signal::send_to_process(
+                &child,
+                SigInfo::new(death_signal as i32, abi::signal::SI_USER),
+            );
         }
         reaper.children.lock().push(child.clone());
         if let Some(status) = child.lifecycle.lock().zombie {
@@ -188,7 +200,7 @@ fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
         system_ns / crate::time::NSEC_PER_CLOCK_TICK,
     );
     let mut auto_reap = false;
-    if child.exit_signal == signal::SIGCHLD as u32 {
+    if child.exit_signal == signal::SIGCHLD {
         let action = parent.signals.get().lock().action(signal::SIGCHLD);
         if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
             auto_reap = true;
@@ -218,6 +230,10 @@ pub fn release_zombie(parent: &Arc<Process>, child: &Arc<Process>) {
         let mut usage = parent.usage.lock();
         usage.children_user_ns += user + child_usage.children_user_ns;
         usage.children_system_ns += system + child_usage.children_system_ns;
+        usage.children_max_rss_kib = usage
+            .children_max_rss_kib
+            .max(child_usage.max_rss_kib)
+            .max(child_usage.children_max_rss_kib);
     }
     table::remove_process(child.pid);
 }

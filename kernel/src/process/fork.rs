@@ -27,16 +27,28 @@ pub const CLONE_FS: u64 = 0x200;
 pub const CLONE_FILES: u64 = 0x400;
 pub const CLONE_SIGHAND: u64 = 0x800;
 pub const CLONE_PIDFD: u64 = 0x1000;
+#[expect(
+    dead_code,
+    reason = "Linux's whole clone flag list; this flag needs no action here"
+)]
 pub const CLONE_PTRACE: u64 = 0x2000;
 pub const CLONE_VFORK: u64 = 0x4000;
 pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x1_0000;
 pub const CLONE_NEWNS: u64 = 0x2_0000;
+#[expect(
+    dead_code,
+    reason = "Linux's whole clone flag list; this flag needs no action here"
+)]
 pub const CLONE_SYSVSEM: u64 = 0x4_0000;
 pub const CLONE_SETTLS: u64 = 0x8_0000;
 pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
 pub const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 pub const CLONE_DETACHED: u64 = 0x40_0000;
+#[expect(
+    dead_code,
+    reason = "Linux's whole clone flag list; this flag needs no action here"
+)]
 pub const CLONE_UNTRACED: u64 = 0x80_0000;
 pub const CLONE_CHILD_SETTID: u64 = 0x100_0000;
 pub const CLONE_NEWCGROUP: u64 = 0x200_0000;
@@ -45,9 +57,17 @@ pub const CLONE_NEWIPC: u64 = 0x800_0000;
 pub const CLONE_NEWUSER: u64 = 0x1000_0000;
 pub const CLONE_NEWPID: u64 = 0x2000_0000;
 pub const CLONE_NEWNET: u64 = 0x4000_0000;
+#[expect(
+    dead_code,
+    reason = "Linux's whole clone flag list; this flag needs no action here"
+)]
 pub const CLONE_IO: u64 = 0x8000_0000;
 pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+#[expect(
+    dead_code,
+    reason = "Linux's whole clone flag list; this flag needs no action here"
+)]
 pub const CLONE_NEWTIME: u64 = 0x80;
 
 /// Namespace and cgroup flags, which Ferrux does not implement.

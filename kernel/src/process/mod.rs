@@ -30,6 +30,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
+use exec::check_argument_sizes;
 use exit::ExitStatus;
 use hal::task::ExecutionContext;
 use hal::user::UserContext;
@@ -113,7 +114,9 @@ pub struct Usage {
     pub system_ns: u64,
     pub children_user_ns: u64,
     pub children_system_ns: u64,
-    /// Voluntary and involuntary context switches are not counted yet.
+    /// Largest resident set, in KiB (set when the process exits).
+    pub max_rss_kib: u64,
+    /// Largest resident set of any reaped descendant, in KiB.
     pub children_max_rss_kib: u64,
 }
 
@@ -277,33 +280,169 @@ impl Process {
         (user, system)
     }
 
+    /// The largest resident set so far, in KiB (`ru_maxrss`): the current one while alive.
+    pub fn max_rss_kib(&self) -> u64 {
+        let resident = self.mm.get().lock().resident_pages() as u64 * 4;
+        self.usage.lock().max_rss_kib.max(resident)
+    }
+
     pub fn is_zombie(&self) -> bool {
         self.lifecycle.lock().zombie.is_some()
     }
 }
 
-/// Replaces the image of `thread`'s process with the program at `path` (execve).
+/// Most `#!` indirections exec follows (`BINPRM_MAX_RECURSION` + 1 levels).
+const MAX_SCRIPT_DEPTH: usize = 5;
+
+/// The executable file exec settled on: after following `#!` lines, an ELF file with the
+/// argv it gets.
+struct ExecTarget {
+    dentry: Arc<vfs::Dentry>,
+    argv: Vec<Vec<u8>>,
+}
+
+/// Checks that `dentry` may be executed: a regular file with execute permission.
+fn check_executable(thread: &Thread, dentry: &vfs::Dentry) -> Result<(), Errno> {
+    let metadata = dentry.metadata();
+    match metadata.file_type {
+        FileType::Regular => {}
+        FileType::Symlink => return Err(Errno::ELOOP),
+        _ => return Err(Errno::EACCES),
+    }
+    let credentials = thread.process.credentials.lock().clone();
+    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)
+}
+
+/// Follows `#!` interpreter lines from `dentry` (whose name for the script's argv is
+/// `filename`) to the ELF file that will run (`fs/binfmt_script.c`).
+fn resolve_scripts(
+    thread: &Thread,
+    mut dentry: Arc<vfs::Dentry>,
+    filename: &[u8],
+    is_path_inaccessible: bool,
+    mut argv: Vec<Vec<u8>>,
+) -> Result<ExecTarget, Errno> {
+    let mut filename = filename.to_vec();
+    let mut is_path_inaccessible = is_path_inaccessible;
+    for _ in 0..MAX_SCRIPT_DEPTH {
+        check_executable(thread, &dentry)?;
+        let mut head = [0u8; elfload::script::BINPRM_BUF_SIZE];
+        let mut filled = 0;
+        while filled < head.len() {
+            let n = dentry.inode().read_at(filled as u64, &mut head[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        let shebang =
+            elfload::script::parse_shebang(&head[..filled]).map_err(|_| Errno::ENOEXEC)?;
+        let Some(shebang) = shebang else {
+            return Ok(ExecTarget { dentry, argv });
+        };
+        // The interpreter would open the script by its /dev/fd path, which a close-on-exec
+        // descriptor no longer has.
+        if is_path_inaccessible {
+            return Err(Errno::ENOENT);
+        }
+        let interpreter = shebang.interpreter.to_vec();
+        let mut new_argv: Vec<Vec<u8>> = Vec::new();
+        new_argv
+            .try_reserve(argv.len() + 2)
+            .map_err(|_| Errno::ENOMEM)?;
+        new_argv.push(interpreter.clone());
+        if let Some(argument) = shebang.argument {
+            new_argv.push(argument.to_vec());
+        }
+        new_argv.push(filename.clone());
+        new_argv.extend(argv.into_iter().skip(1));
+        argv = new_argv;
+        dentry = crate::fs::lookup(
+            thread,
+            Fd(crate::fs::AT_FDCWD),
+            &interpreter,
+            Lookup::FOLLOW,
+        )?;
+        filename = interpreter;
+        is_path_inaccessible = false;
+    }
+    Err(Errno::ELOOP)
+}
+
+/// `execveat`'s flags.
+pub const AT_EMPTY_PATH: u32 = 0x1000;
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+
+/// Replaces the image of `thread`'s process with the program at `dirfd`/`path` (execve,
+/// execveat), following `#!` scripts.
 pub fn execute(
     thread: &Arc<Thread>,
     user: &mut UserContext,
+    dirfd: Fd,
     path: &[u8],
-    argv: Vec<Vec<u8>>,
+    flags: u32,
+    mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<(), Errno> {
-    let dentry = crate::fs::lookup(thread, Fd(crate::fs::AT_FDCWD), path, Lookup::FOLLOW)?;
-    let metadata = dentry.metadata();
-    if metadata.file_type != FileType::Regular {
-        return Err(Errno::EACCES);
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
     }
+    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Lookup::NOFOLLOW
+    } else {
+        Lookup::FOLLOW
+    };
+    let allow_empty = flags & AT_EMPTY_PATH != 0;
+    if path.is_empty() && !allow_empty {
+        return Err(Errno::ENOENT);
+    }
+    let dentry = crate::fs::lookup_or_fd(thread, dirfd, path, how, allow_empty)?;
+    // The name the program sees (AT_EXECFN, a script's argument): as given, or /dev/fd/N for
+    // a descriptor-relative exec (`do_execveat_common`).
+    let is_absolute = path.first() == Some(&b'/');
+    let (filename, is_path_inaccessible) = if dirfd.0 == crate::fs::AT_FDCWD || is_absolute {
+        (path.to_vec(), false)
+    } else {
+        let mut name = alloc::format!("/dev/fd/{}", dirfd.0).into_bytes();
+        if !path.is_empty() {
+            name.push(b'/');
+            name.extend_from_slice(path);
+        }
+        let is_close_on_exec = thread
+            .process
+            .files
+            .get()
+            .lock()
+            .is_close_on_exec(dirfd.0)
+            .unwrap_or(false);
+        (name, is_close_on_exec)
+    };
+    // Since Linux 5.18 an empty argv gets one empty string, so argv[0] always exists.
+    if argv.is_empty() {
+        argv.push(Vec::new());
+    }
+    let comm_source = if dirfd.0 != crate::fs::AT_FDCWD && !is_absolute {
+        dentry.name().unwrap_or_default()
+    } else {
+        filename.clone()
+    };
+    let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
+    check_argument_sizes(&target.argv, &envp)?;
     let credentials = thread.process.credentials.lock().clone();
-    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)?;
     let identity = exec::ExecIdentity {
         uid: credentials.uid,
         euid: credentials.euid,
         gid: credentials.gid,
         egid: credentials.egid,
     };
-    let loaded = exec::load_elf(dentry.inode(), &argv, &envp, path, &identity)?;
+    let loaded = exec::load_elf(
+        target.dentry.inode(),
+        &target.argv,
+        &envp,
+        &filename,
+        &identity,
+    )?;
+    let path = comm_source.as_slice();
 
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);

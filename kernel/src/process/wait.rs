@@ -50,6 +50,8 @@ pub struct WaitReport {
     pub event: ChildEvent,
     pub user_ns: u64,
     pub system_ns: u64,
+    /// `ru_maxrss` of the child, in KiB.
+    pub max_rss_kib: u64,
 }
 
 impl WaitReport {
@@ -76,7 +78,11 @@ fn is_eligible(child: &Process, options: &WaitOptions) -> bool {
 }
 
 /// Looks for a report; `Err(ECHILD)` if no child matches at all.
-fn scan(process: &Arc<Process>, target: WaitTarget, options: &WaitOptions) -> Result<Option<WaitReport>, Errno> {
+fn scan(
+    process: &Arc<Process>,
+    target: WaitTarget,
+    options: &WaitOptions,
+) -> Result<Option<WaitReport>, Errno> {
     let children: alloc::vec::Vec<Arc<Process>> = process.children.lock().clone();
     let mut has_candidate = false;
     for child in children
@@ -103,6 +109,10 @@ fn scan(process: &Arc<Process>, target: WaitTarget, options: &WaitOptions) -> Re
         };
         drop(lifecycle);
         let (user_ns, system_ns) = child.cpu_times_ns();
+        let max_rss_kib = {
+            let usage = *child.usage.lock();
+            usage.max_rss_kib.max(usage.children_max_rss_kib)
+        };
         if matches!(event, ChildEvent::Exited(_)) && !options.no_wait {
             release_zombie(process, child);
         }
@@ -112,6 +122,7 @@ fn scan(process: &Arc<Process>, target: WaitTarget, options: &WaitOptions) -> Re
             event,
             user_ns,
             system_ns,
+            max_rss_kib,
         }));
     }
     if has_candidate {

@@ -38,6 +38,7 @@ pub enum SleepKind {
     /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
     Killable,
     /// `TASK_UNINTERRUPTIBLE`.
+    #[expect(dead_code, reason = "for sleeps that no signal may end (disk I/O)")]
     Uninterruptible,
 }
 
@@ -61,6 +62,7 @@ pub struct SchedInfo {
     /// The CPU whose run queue the thread belongs to.
     pub cpu: usize,
     /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
+    #[expect(dead_code, reason = "read by sched_getaffinity and SMP load balancing")]
     pub affinity: u64,
 }
 
@@ -308,6 +310,7 @@ pub fn exit_current() -> ! {
 }
 
 /// Changes `thread`'s nice value (setpriority), requeueing it if it waits.
+#[expect(dead_code, reason = "for setpriority and sched_setattr")]
 pub fn set_nice(thread: &Arc<Thread>, nice: i32) {
     let cpu = thread.sched.lock().cpu;
     let mut rq = RUN_QUEUES[cpu].lock();
@@ -326,6 +329,7 @@ pub fn set_nice(thread: &Arc<Thread>, nice: i32) {
 
 /// Number of runnable threads on this CPU, the running one included (for /proc/loadavg and
 /// sysinfo's `procs`).
+#[expect(dead_code, reason = "for /proc/loadavg and sysinfo")]
 pub fn runnable_count() -> usize {
     let rq = this_queue().lock();
     rq.waiting.len() + usize::from(rq.current.is_some())

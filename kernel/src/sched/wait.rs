@@ -41,6 +41,7 @@ impl WaitQueue {
     }
 
     /// Wakes the sleeper that has waited longest, if any is asleep (exclusive waits).
+    #[expect(dead_code, reason = "for exclusive waits (pipes, accept)")]
     pub fn wake_one(&self) {
         let sleepers: Vec<Arc<Thread>> = self.sleepers.lock().clone();
         for thread in &sleepers {
@@ -50,6 +51,8 @@ impl WaitQueue {
         }
     }
 
+    /// Whether any thread waits here.
+    #[expect(dead_code, reason = "for wakers that skip work when nobody waits")]
     pub fn has_sleepers(&self) -> bool {
         !self.sleepers.lock().is_empty()
     }

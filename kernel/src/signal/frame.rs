@@ -12,8 +12,8 @@ use super::SigAction;
 use crate::process::Thread;
 use abi::Errno;
 use abi::signal::{
-    FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, RtSigframe, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
-    Sigcontext, SigInfo, StackT, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, Ucontext,
+    FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, RtSigframe, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo,
+    Sigcontext, StackT, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, Ucontext,
 };
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -71,7 +71,12 @@ fn fpu_frame_image(user: &UserContext) -> (Vec<u8>, bool) {
     (bytes, true)
 }
 
-fn sigcontext_from(regs: &UserRegs, mask: u64, fault: Option<(u64, u64, u64)>, fpstate: u64) -> Sigcontext {
+fn sigcontext_from(
+    regs: &UserRegs,
+    mask: u64,
+    fault: Option<(u64, u64, u64)>,
+    fpstate: u64,
+) -> Sigcontext {
     let (trapno, err, cr2) = fault.unwrap_or((0, 0, 0));
     Sigcontext {
         r8: regs.r8,

@@ -19,13 +19,17 @@ pub mod send;
 
 use crate::process::Thread;
 use abi::signal::{SIG_DFL, SIG_IGN};
+use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
 pub use send::{force_signal, send_to_group, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
-use core::sync::atomic::Ordering;
 
 pub const SA_NOCLDSTOP: u64 = 0x1;
 pub const SA_NOCLDWAIT: u64 = 0x2;
+#[expect(
+    dead_code,
+    reason = "Ferrux always fills the frame's siginfo, as if SA_SIGINFO were set"
+)]
 pub const SA_SIGINFO: u64 = 0x4;
 pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;

@@ -50,7 +50,9 @@ pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error
                     ..action
                 },
             );
-            thread.signal_mask.fetch_and(!bit(signal), Ordering::Relaxed);
+            thread
+                .signal_mask
+                .fetch_and(!bit(signal), Ordering::Relaxed);
         }
     }
     *thread.fault.lock() = Some((trap_number, error_code, info.fields[0]));
@@ -133,9 +135,8 @@ fn send(process: &Arc<Process>, target: Option<&Arc<Thread>>, info: SigInfo, is_
         || (action.handler == SIG_DFL
             && matches!(default_action(signal), DefaultAction::Terminate)
             && process.pid != 1);
-    let chooser = |thread: &&Arc<Thread>| {
-        thread.signal_mask.load(Ordering::Relaxed) & bit(signal) == 0
-    };
+    let chooser =
+        |thread: &&Arc<Thread>| thread.signal_mask.load(Ordering::Relaxed) & bit(signal) == 0;
     let chosen = match target {
         Some(thread) => chooser(&thread).then(|| thread.clone()),
         None => threads

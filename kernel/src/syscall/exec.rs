@@ -1,7 +1,7 @@
 //! execve (Linux `fs/exec.c`): reads the path, argv and envp from user memory and replaces the
 //! calling process's image.
 
-use super::args::{UserCStr, UserPtr};
+use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::process::exec::check_argument_sizes;
 use abi::Errno;
@@ -44,6 +44,38 @@ pub fn execve(
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
     check_argument_sizes(&argv, &envp)?;
-    crate::process::execute(context.thread, context.user, &path, argv, envp)?;
+    crate::process::execute(
+        context.thread,
+        context.user,
+        Fd(crate::fs::AT_FDCWD),
+        &path,
+        0,
+        argv,
+        envp,
+    )?;
+    Ok(0)
+}
+
+pub fn execveat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    argv: UserPtr<u64>,
+    envp: UserPtr<u64>,
+    flags: u32,
+) -> SyscallResult {
+    let path = path.read_path()?;
+    let argv = read_string_array(argv)?;
+    let envp = read_string_array(envp)?;
+    check_argument_sizes(&argv, &envp)?;
+    crate::process::execute(
+        context.thread,
+        context.user,
+        dirfd,
+        &path,
+        flags,
+        argv,
+        envp,
+    )?;
     Ok(0)
 }

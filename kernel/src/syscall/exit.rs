@@ -44,10 +44,11 @@ fn timeval(ns: u64) -> Timeval {
     }
 }
 
-fn rusage(user_ns: u64, system_ns: u64) -> Rusage {
+fn rusage(user_ns: u64, system_ns: u64, max_rss_kib: u64) -> Rusage {
     Rusage {
         ru_utime: timeval(user_ns),
         ru_stime: timeval(system_ns),
+        ru_maxrss: max_rss_kib as i64,
         ..Rusage::default()
     }
 }
@@ -89,7 +90,11 @@ pub fn wait4(
         status.write(&(report.wait_status() as i32))?;
     }
     if !usage.is_null() {
-        usage.write(&rusage(report.user_ns, report.system_ns))?;
+        usage.write(&rusage(
+            report.user_ns,
+            report.system_ns,
+            report.max_rss_kib,
+        ))?;
     }
     Ok(report.pid as usize)
 }
@@ -146,7 +151,11 @@ pub fn waitid(
         info.write(&value)?;
     }
     if let (Some(report), false) = (&report, usage.is_null()) {
-        usage.write(&rusage(report.user_ns, report.system_ns))?;
+        usage.write(&rusage(
+            report.user_ns,
+            report.system_ns,
+            report.max_rss_kib,
+        ))?;
     }
     Ok(0)
 }
@@ -155,22 +164,30 @@ const RUSAGE_SELF: i32 = 0;
 const RUSAGE_CHILDREN: i32 = -1;
 const RUSAGE_THREAD: i32 = 1;
 
-pub fn getrusage(context: &mut SyscallContext<'_>, who: i32, usage: UserPtr<Rusage>) -> SyscallResult {
+pub fn getrusage(
+    context: &mut SyscallContext<'_>,
+    who: i32,
+    usage: UserPtr<Rusage>,
+) -> SyscallResult {
     let process = &context.thread.process;
     let value = match who {
         RUSAGE_SELF => {
             let (user, system) = process.cpu_times_ns();
-            rusage(user, system)
+            rusage(user, system, process.max_rss_kib())
         }
         RUSAGE_CHILDREN => {
             let totals = *process.usage.lock();
-            rusage(totals.children_user_ns, totals.children_system_ns)
+            rusage(
+                totals.children_user_ns,
+                totals.children_system_ns,
+                totals.children_max_rss_kib,
+            )
         }
         RUSAGE_THREAD => {
             let thread = context.thread;
             let total = thread.cpu_time_ns();
             let user = thread.user_time_ns().min(total);
-            rusage(user, total - user)
+            rusage(user, total - user, process.max_rss_kib())
         }
         _ => return Err(Errno::EINVAL),
     };

@@ -76,7 +76,7 @@ const CLONE_ARGS_SIZE_VER0: usize = 64;
 
 pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) -> SyscallResult {
     let full = core::mem::size_of::<CloneArgs>();
-    if size < CLONE_ARGS_SIZE_VER0 || size > 4096 {
+    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
     let mut bytes = [0u8; 4096];

@@ -9,8 +9,7 @@ use crate::sched::SleepKind;
 use crate::sched::wait::{WaitError, wait_event};
 use crate::signal::{self, NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE, frame};
 use abi::signal::{
-    MINSIGSTKSZ, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo,
-    StackT,
+    MINSIGSTKSZ, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo, StackT,
 };
 use abi::{Errno, SigactionRaw, Timespec};
 use alloc::sync::Arc;
@@ -133,7 +132,11 @@ pub fn rt_sigprocmask(
     Ok(0)
 }
 
-pub fn rt_sigpending(context: &mut SyscallContext<'_>, set: UserPtr<u64>, size: usize) -> SyscallResult {
+pub fn rt_sigpending(
+    context: &mut SyscallContext<'_>,
+    set: UserPtr<u64>,
+    size: usize,
+) -> SyscallResult {
     if size > 8 {
         return Err(Errno::EINVAL);
     }
@@ -168,7 +171,12 @@ fn sender_info(thread: &Thread, signal: u32, code: i32) -> SigInfo {
 }
 
 /// Sends to one process after the permission check; signal 0 only checks.
-fn send_checked(thread: &Thread, target: &Arc<Process>, info: SigInfo, signal: u32) -> Result<(), Errno> {
+fn send_checked(
+    thread: &Thread,
+    target: &Arc<Process>,
+    info: SigInfo,
+    signal: u32,
+) -> Result<(), Errno> {
     if !may_signal(thread, target, signal) {
         return Err(Errno::EPERM);
     }
@@ -180,7 +188,12 @@ fn send_checked(thread: &Thread, target: &Arc<Process>, info: SigInfo, signal: u
 
 /// Sends to several processes: success if any was signalled, else the last error (or ESRCH
 /// when there were none), as `__kill_pgrp_info` and `kill_something_info`.
-fn send_to_many(thread: &Thread, targets: Vec<Arc<Process>>, info: SigInfo, signal: u32) -> SyscallResult {
+fn send_to_many(
+    thread: &Thread,
+    targets: Vec<Arc<Process>>,
+    info: SigInfo,
+    signal: u32,
+) -> SyscallResult {
     let mut result = Err(Errno::ESRCH);
     for target in &targets {
         match send_checked(thread, target, info, signal) {
@@ -195,7 +208,12 @@ fn send_to_many(thread: &Thread, targets: Vec<Arc<Process>>, info: SigInfo, sign
     result
 }
 
-fn kill_with_info(context: &SyscallContext<'_>, pid: i32, signal: u32, info: SigInfo) -> SyscallResult {
+fn kill_with_info(
+    context: &SyscallContext<'_>,
+    pid: i32,
+    signal: u32,
+    info: SigInfo,
+) -> SyscallResult {
     let thread = context.thread;
     match pid {
         pid if pid > 0 => {
@@ -232,7 +250,13 @@ pub fn kill(context: &mut SyscallContext<'_>, pid: i32, signal: i32) -> SyscallR
 }
 
 /// Sends to thread `tid` (of process `tgid`, when it is positive).
-fn send_to_thread_checked(context: &SyscallContext<'_>, tgid: i32, tid: i32, signal: u32, info: SigInfo) -> SyscallResult {
+fn send_to_thread_checked(
+    context: &SyscallContext<'_>,
+    tgid: i32,
+    tid: i32,
+    signal: u32,
+    info: SigInfo,
+) -> SyscallResult {
     if tid <= 0 || tgid == 0 || tgid < -1 {
         return Err(Errno::EINVAL);
     }
@@ -270,7 +294,12 @@ pub fn tgkill(context: &mut SyscallContext<'_>, tgid: i32, tid: i32, signal: i32
 
 /// A user-supplied siginfo: a process may only claim a negative code (SI_QUEUE…) when
 /// signalling another process, never SI_USER or kernel codes (`EPERM`), as Linux.
-fn user_info(context: &SyscallContext<'_>, target_pid: u32, signal: u32, info: UserPtr<SigInfo>) -> Result<SigInfo, Errno> {
+fn user_info(
+    context: &SyscallContext<'_>,
+    target_pid: u32,
+    signal: u32,
+    info: UserPtr<SigInfo>,
+) -> Result<SigInfo, Errno> {
     let mut value = info.read()?;
     if (value.code >= 0 || value.code == SI_TKILL) && target_pid != context.thread.process.pid {
         return Err(Errno::EPERM);
@@ -279,7 +308,12 @@ fn user_info(context: &SyscallContext<'_>, target_pid: u32, signal: u32, info: U
     Ok(value)
 }
 
-pub fn rt_sigqueueinfo(context: &mut SyscallContext<'_>, pid: i32, signal: i32, info: UserPtr<SigInfo>) -> SyscallResult {
+pub fn rt_sigqueueinfo(
+    context: &mut SyscallContext<'_>,
+    pid: i32,
+    signal: i32,
+    info: UserPtr<SigInfo>,
+) -> SyscallResult {
     if signal != 0 {
         check_signal_number(signal)?;
     }
@@ -292,7 +326,13 @@ pub fn rt_sigqueueinfo(context: &mut SyscallContext<'_>, pid: i32, signal: i32, 
     Ok(0)
 }
 
-pub fn rt_tgsigqueueinfo(context: &mut SyscallContext<'_>, tgid: i32, tid: i32, signal: i32, info: UserPtr<SigInfo>) -> SyscallResult {
+pub fn rt_tgsigqueueinfo(
+    context: &mut SyscallContext<'_>,
+    tgid: i32,
+    tid: i32,
+    signal: i32,
+    info: UserPtr<SigInfo>,
+) -> SyscallResult {
     if signal != 0 {
         check_signal_number(signal)?;
     }
@@ -314,7 +354,11 @@ pub fn pause(context: &mut SyscallContext<'_>) -> SyscallResult {
     sleep_until_signal(context.thread)
 }
 
-pub fn rt_sigsuspend(context: &mut SyscallContext<'_>, mask: UserPtr<u64>, size: usize) -> SyscallResult {
+pub fn rt_sigsuspend(
+    context: &mut SyscallContext<'_>,
+    mask: UserPtr<u64>,
+    size: usize,
+) -> SyscallResult {
     if size != 8 {
         return Err(Errno::EINVAL);
     }
@@ -366,7 +410,8 @@ pub fn rt_sigtimedwait(
                 .signal_mask
                 .store(previous_mask & !wanted, Ordering::Relaxed);
             let waited = wait_event(thread, &[], SleepKind::Interruptible, deadline, || {
-                let pending = thread.pending.lock().set() | thread.process.shared_pending.lock().set();
+                let pending =
+                    thread.pending.lock().set() | thread.process.shared_pending.lock().set();
                 (pending & wanted != 0).then_some(())
             });
             thread.signal_mask.store(previous_mask, Ordering::Relaxed);
@@ -415,7 +460,11 @@ pub fn set_alt_stack(thread: &Thread, new: &StackT, sp: u64) -> Result<(), Errno
     Ok(())
 }
 
-pub fn sigaltstack(context: &mut SyscallContext<'_>, new: UserPtr<StackT>, old: UserPtr<StackT>) -> SyscallResult {
+pub fn sigaltstack(
+    context: &mut SyscallContext<'_>,
+    new: UserPtr<StackT>,
+    old: UserPtr<StackT>,
+) -> SyscallResult {
     let thread = context.thread;
     let sp = context.user.regs().rsp;
     let previous = {

@@ -13,24 +13,25 @@ const AT_EMPTY_PATH: u32 = 0x1000;
 const AT_STATX_SYNC_TYPE: u32 = 0x6000;
 
 fn to_stat(metadata: &Metadata) -> Stat {
-    let mut stat = Stat::default();
-    stat.st_dev = metadata.dev;
-    stat.st_ino = metadata.ino;
-    stat.st_nlink = u64::from(metadata.nlink);
-    stat.st_mode = metadata.st_mode();
-    stat.st_uid = metadata.uid;
-    stat.st_gid = metadata.gid;
-    stat.st_rdev = metadata.rdev;
-    stat.st_size = metadata.size as i64;
-    stat.st_blksize = i64::from(metadata.blksize);
-    stat.st_blocks = metadata.blocks as i64;
-    stat.st_atime = metadata.atime.sec;
-    stat.st_atime_nsec = u64::from(metadata.atime.nsec);
-    stat.st_mtime = metadata.mtime.sec;
-    stat.st_mtime_nsec = u64::from(metadata.mtime.nsec);
-    stat.st_ctime = metadata.ctime.sec;
-    stat.st_ctime_nsec = u64::from(metadata.ctime.nsec);
-    stat
+    Stat {
+        st_dev: metadata.dev,
+        st_ino: metadata.ino,
+        st_nlink: u64::from(metadata.nlink),
+        st_mode: metadata.st_mode(),
+        st_uid: metadata.uid,
+        st_gid: metadata.gid,
+        st_rdev: metadata.rdev,
+        st_size: metadata.size as i64,
+        st_blksize: i64::from(metadata.blksize),
+        st_blocks: metadata.blocks as i64,
+        st_atime: metadata.atime.sec,
+        st_atime_nsec: u64::from(metadata.atime.nsec),
+        st_mtime: metadata.mtime.sec,
+        st_mtime_nsec: u64::from(metadata.mtime.nsec),
+        st_ctime: metadata.ctime.sec,
+        st_ctime_nsec: u64::from(metadata.ctime.nsec),
+        ..Stat::default()
+    }
 }
 
 /// The attributes `path` names relative to `dirfd` under `AT_SYMLINK_NOFOLLOW`/`AT_EMPTY_PATH`.
@@ -123,10 +124,11 @@ const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
-    let mut value = StatxTimestamp::default();
-    value.tv_sec = time.sec;
-    value.tv_nsec = time.nsec;
-    value
+    StatxTimestamp {
+        tv_sec: time.sec,
+        tv_nsec: time.nsec,
+        ..StatxTimestamp::default()
+    }
 }
 
 pub fn statx(
@@ -144,24 +146,26 @@ pub fn statx(
         return Err(Errno::EINVAL);
     }
     let metadata = metadata_at(context, dirfd, path, flags)?;
-    let mut value = Statx::default();
-    value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
-    value.stx_mnt_id = 1;
-    value.stx_blksize = metadata.blksize;
-    value.stx_nlink = metadata.nlink;
-    value.stx_uid = metadata.uid;
-    value.stx_gid = metadata.gid;
-    value.stx_mode = metadata.st_mode() as u16;
-    value.stx_ino = metadata.ino;
-    value.stx_size = metadata.size;
-    value.stx_blocks = metadata.blocks;
-    value.stx_atime = timestamp(metadata.atime);
-    value.stx_ctime = timestamp(metadata.ctime);
-    value.stx_mtime = timestamp(metadata.mtime);
-    value.stx_rdev_major = vfs::inode::dev_major(metadata.rdev);
-    value.stx_rdev_minor = vfs::inode::dev_minor(metadata.rdev);
-    value.stx_dev_major = vfs::inode::dev_major(metadata.dev);
-    value.stx_dev_minor = vfs::inode::dev_minor(metadata.dev);
+    let value = Statx {
+        stx_mask: STATX_BASIC_STATS | STATX_MNT_ID,
+        stx_mnt_id: 1,
+        stx_blksize: metadata.blksize,
+        stx_nlink: metadata.nlink,
+        stx_uid: metadata.uid,
+        stx_gid: metadata.gid,
+        stx_mode: metadata.st_mode() as u16,
+        stx_ino: metadata.ino,
+        stx_size: metadata.size,
+        stx_blocks: metadata.blocks,
+        stx_atime: timestamp(metadata.atime),
+        stx_ctime: timestamp(metadata.ctime),
+        stx_mtime: timestamp(metadata.mtime),
+        stx_rdev_major: vfs::inode::dev_major(metadata.rdev),
+        stx_rdev_minor: vfs::inode::dev_minor(metadata.rdev),
+        stx_dev_major: vfs::inode::dev_major(metadata.dev),
+        stx_dev_minor: vfs::inode::dev_minor(metadata.dev),
+        ..Statx::default()
+    };
     buf.write(&value)?;
     Ok(0)
 }

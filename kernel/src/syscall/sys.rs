@@ -326,13 +326,15 @@ pub fn sysinfo(_: &mut SyscallContext<'_>, info: UserPtr<Sysinfo>) -> SyscallRes
     let (total_frames, free_frames) = hal::mm::frame::stats();
     let (heap_total, heap_used) = hal::mm::heap::stats();
     let page = 4096u64;
-    let mut value = Sysinfo::default();
-    // Linux rounds the uptime up to whole seconds.
-    value.uptime = hal::time::monotonic_ns().div_ceil(1_000_000_000) as i64;
-    value.totalram = total_frames as u64 * page + heap_total as u64;
-    value.freeram = free_frames as u64 * page + (heap_total - heap_used) as u64;
-    value.procs = 1;
-    value.mem_unit = 1;
+    let value = Sysinfo {
+        // Linux rounds the uptime up to whole seconds.
+        uptime: hal::time::monotonic_ns().div_ceil(1_000_000_000) as i64,
+        totalram: total_frames as u64 * page + heap_total as u64,
+        freeram: free_frames as u64 * page + (heap_total - heap_used) as u64,
+        procs: 1,
+        mem_unit: 1,
+        ..Sysinfo::default()
+    };
     info.write(&value)?;
     Ok(0)
 }

@@ -172,6 +172,7 @@ syscall_table! {
     302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
     318 getrandom => sys::getrandom(buf: UserPtr<u8>, len: usize, flags: u32);
+    322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<abi::Statx>);
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: u32);

@@ -26,10 +26,10 @@ const NSEC_PER_SEC: u64 = 1_000_000_000;
 const TICK_NS: u64 = NSEC_PER_SEC / hal::time::TICK_HZ;
 
 fn to_timespec(ns: u64) -> Timespec {
-    let mut value = Timespec::default();
-    value.tv_sec = (ns / NSEC_PER_SEC) as i64;
-    value.tv_nsec = (ns % NSEC_PER_SEC) as i64;
-    value
+    Timespec {
+        tv_sec: (ns / NSEC_PER_SEC) as i64,
+        tv_nsec: (ns % NSEC_PER_SEC) as i64,
+    }
 }
 
 fn from_user_timespec(value: &Timespec) -> Result<u64, Errno> {
@@ -93,9 +93,10 @@ pub fn gettimeofday(
 ) -> SyscallResult {
     if !tv.is_null() {
         let now = realtime_ns();
-        let mut value = Timeval::default();
-        value.tv_sec = (now / NSEC_PER_SEC) as i64;
-        value.tv_usec = ((now % NSEC_PER_SEC) / 1000) as i64;
+        let value = Timeval {
+            tv_sec: (now / NSEC_PER_SEC) as i64,
+            tv_usec: ((now % NSEC_PER_SEC) / 1000) as i64,
+        };
         tv.write(&value)?;
     }
     if !tz.is_null() {

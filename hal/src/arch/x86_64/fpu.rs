@@ -61,7 +61,8 @@ pub(crate) fn init(has_xsave: bool) {
 /// MXCSR reserved bits clear, and with XSAVE only enabled components in XSTATE_BV, the standard
 /// (uncompacted) format, and the rest of the header zero, as Linux's `validate_user_xstate_header`.
 pub(crate) fn is_loadable_image(image: &[u8]) -> bool {
-    let read_u32 = |at: usize| u32::from_le_bytes([image[at], image[at + 1], image[at + 2], image[at + 3]]);
+    let read_u32 =
+        |at: usize| u32::from_le_bytes([image[at], image[at + 1], image[at + 2], image[at + 3]]);
     let read_u64 = |at: usize| u64::from(read_u32(at)) | (u64::from(read_u32(at + 4)) << 32);
     if image.len() < 512 || read_u32(24) & 0xffff_0000 != 0 {
         return false;

@@ -208,6 +208,11 @@ pub(crate) fn init() {
     let base = (&raw const trap_stubs) as u64;
     // SAFETY: runs once on the boot CPU before interrupts are enabled; nothing else reads IDT.
     unsafe {
+        // `&mut IDT` is refused for a `static mut` in edition 2024; go through a raw pointer.
+        #[allow(
+            clippy::deref_addrof,
+            reason = "a reference to a static mut must be made from a raw pointer"
+        )]
         let idt = &mut *(&raw mut IDT);
         for (vector, entry) in idt.iter_mut().enumerate() {
             let handler = base + 16 * vector as u64;
