@@ -258,7 +258,7 @@ impl Console {
     }
 
     /// Drains the UART through the line discipline (from the polling timer).
-    pub fn poll(&self) {
+    pub fn poll_uart(&self) {
         let signal = self.state.lock().poll_input();
         send_input_signal(signal);
     }
@@ -279,7 +279,7 @@ pub fn start_polling() {
         crate::sched::timer::add(
             deadline,
             crate::sched::timer::TimerAction::Call(alloc::boxed::Box::new(|| {
-                crate::fs::devices::console().poll();
+                crate::fs::devices::console().poll_uart();
                 arm();
             })),
         );
