@@ -147,13 +147,14 @@ static void spgrp_errors(void *arg)
 {
 	(void)arg;
 	int fd = take_console();
-	int r[2];
+	int r[2], go[2];
 	h_pipe(r);
+	h_pipe(go);
 	pid_t c = h_fork();
 	if (c == 0) {
 		setpgid(0, 0);
 		h_post(r[1]);
-		h_wait_byte(r[0]);
+		h_wait_byte(go[0]);
 		h_exit(0);
 	}
 	setpgid(c, c);
@@ -181,7 +182,7 @@ static void spgrp_errors(void *arg)
 	EXPECT_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
 	EXPECT_EQ(set_pgrp(fd, getpid()), 0);
 	EXPECT_EQ(get_pgrp(fd), getpid());
-	h_post(r[1]);
+	h_post(go[1]);
 	EXPECT_EQ(h_wait_exit(c), 0);
 }
 
