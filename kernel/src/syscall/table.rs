@@ -105,6 +105,9 @@ syscall_table! {
     89 readlink => namei::readlink(path: UserCStr, buf: UserPtr<u8>, size: i32);
     90 chmod => namei::chmod(path: UserCStr, mode: u32);
     91 fchmod => namei::fchmod(fd: Fd, mode: u32);
+    92 chown => namei::chown(path: UserCStr, uid: u32, gid: u32);
+    93 fchown => namei::fchown(fd: Fd, uid: u32, gid: u32);
+    94 lchown => namei::lchown(path: UserCStr, uid: u32, gid: u32);
     95 umask => namei::umask(mask: u32);
     96 gettimeofday => time::gettimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
     97 getrlimit => sys::getrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -158,6 +161,7 @@ syscall_table! {
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: u32, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: u32, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
+    260 fchownat => namei::fchownat(dirfd: Fd, path: UserCStr, uid: u32, gid: u32, flags: u32);
     262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: u32);
     263 unlinkat => namei::unlinkat(dirfd: Fd, path: UserCStr, flags: u32);
     264 renameat => namei::renameat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr);

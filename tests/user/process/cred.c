@@ -331,3 +331,36 @@ TEST(cred, dropped_root_cannot_signal_root)
 {
 	EXPECT_CHILD_OK(kill_after_drop, NULL);
 }
+
+static void chown_rules(void *arg)
+{
+	const char *dir = arg;
+	char path[512];
+	snprintf(path, sizeof path, "%s/f", dir);
+	gid_t g = 4321;
+	EXPECT_EQ(syscall(SYS_setgroups, 1, &g), 0);
+	EXPECT_EQ(rsetresgid(NOBODY, NOBODY, NOBODY), 0);
+	EXPECT_EQ(rsetresuid(NOBODY, NOBODY, NOBODY), 0);
+	/* Giving a file away needs CAP_CHOWN; keeping the owner is fine. */
+	EXPECT_ERRNO(chown(path, 0, -1), EPERM);
+	EXPECT_EQ(chown(path, NOBODY, -1), 0);
+	/* The owner may pick one of its groups, not any group. */
+	EXPECT_EQ(chown(path, -1, 4321), 0);
+	EXPECT_ERRNO(chown(path, -1, 1), EPERM);
+	struct stat st;
+	EXPECT_OK(stat(path, &st));
+	EXPECT_EQ(st.st_gid, 4321);
+	int fd = EXPECT_OK(open(path, O_RDONLY));
+	EXPECT_EQ(fchown(fd, -1, NOBODY), 0);
+	EXPECT_ERRNO(fchown(fd, 1, -1), EPERM);
+	EXPECT_ERRNO(fchownat(AT_FDCWD, path, -1, -1, 0x8000), EINVAL);
+}
+
+TEST(cred, chown_needs_ownership_and_membership)
+{
+	const char *dir = h_tmpdir();
+	EXPECT_OK(chmod(dir, 0755));
+	h_write_file("f", "x");
+	EXPECT_OK(chown("f", NOBODY, NOBODY));
+	EXPECT_CHILD_OK(chown_rules, (void *)dir);
+}
