@@ -125,12 +125,13 @@ static void subreaper(void *arg)
 		EXPECT_EQ(kprctl(PR_GET_CHILD_SUBREAPER, (long)&w, 0, 0, 0),
 			  0);
 		EXPECT_EQ(w, 0); /* not inherited */
+		pid_t self = getpid();
 		pid_t b = fork();
 		if (b < 0)
 			h_exit(3);
 		if (b == 0) {
 			/* Wait until A has exited, then report the parent. */
-			for (int i = 0; i < 2000 && getppid() == a; i++)
+			for (int i = 0; i < 2000 && getppid() == self; i++)
 				usleep(10000);
 			pid_t pp = getppid();
 			if (write(p[1], &pp, sizeof pp) != sizeof pp)
