@@ -95,10 +95,10 @@ pub struct UserTestBinaries {
     pub test_runner: PathBuf,
     /// Dereferences NULL: init dies of SIGSEGV.
     pub fault: PathBuf,
-    /// A static PIE that checks its own loading (auxv, load bias, relocations).
-    pub static_pie: PathBuf,
     /// The program the exec tests run (`/bin/child-helper` in the image).
     pub child_helper: PathBuf,
+    /// A static PIE that checks its own loading (auxv, load bias, relocations).
+    pub static_pie: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -125,14 +125,14 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         libc,
         test_runner: out.join("ferrux-tests"),
         fault: out.join("fault"),
-        static_pie: out.join("static-pie"),
         child_helper: out.join("child-helper"),
+        static_pie: out.join("static-pie"),
     };
     for binary in [
         &binaries.test_runner,
         &binaries.fault,
-        &binaries.static_pie,
         &binaries.child_helper,
+        &binaries.static_pie,
     ] {
         if !binary.is_file() {
             bail!(

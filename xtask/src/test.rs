@@ -41,8 +41,8 @@ const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Where the test binaries go inside the images.
 const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
 const FAULT_PATH: &str = "/bin/fault";
-const STATIC_PIE_PATH: &str = "/bin/static-pie";
 const CHILD_HELPER_PATH: &str = "/bin/child-helper";
+const STATIC_PIE_PATH: &str = "/bin/static-pie";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -283,13 +283,13 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             mode: 0o755,
         },
         ExtraFile {
-            image_path: STATIC_PIE_PATH.to_string(),
-            host_path: binaries.static_pie.clone(),
+            image_path: CHILD_HELPER_PATH.to_string(),
+            host_path: binaries.child_helper.clone(),
             mode: 0o755,
         },
         ExtraFile {
-            image_path: CHILD_HELPER_PATH.to_string(),
-            host_path: binaries.child_helper.clone(),
+            image_path: STATIC_PIE_PATH.to_string(),
+            host_path: binaries.static_pie.clone(),
             mode: 0o755,
         },
     ];

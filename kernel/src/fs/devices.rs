@@ -12,12 +12,15 @@ use vfs::inode::encode_dev;
 use vfs::{FileType, Metadata, Timespec};
 
 static CONSOLE: Once<Arc<Console>> = Once::new();
+static CONSOLE_POLLING: Once<()> = Once::new();
 
-/// The console device (created on first use).
+/// The console device (created on first use, which also starts polling its input).
 pub fn console() -> Arc<Console> {
-    CONSOLE
+    let console = CONSOLE
         .call_once(|| Arc::new(Console::new(encode_dev(5, 1))))
-        .clone()
+        .clone();
+    CONSOLE_POLLING.call_once(crate::tty::console::start_polling);
+    console
 }
 
 /// The file operations for opening device `rdev`.
@@ -41,7 +44,15 @@ pub fn open_char_device(rdev: u64) -> Result<Arc<dyn FileOps>, Errno> {
             rdev,
         }),
         (5, 1) | (4, 64) => console(),
-        (5, 0) => return Err(Errno::ENXIO),
+        (5, 0) => {
+            // /dev/tty: the caller's controlling terminal (only the console can be one).
+            let console = console();
+            let thread = crate::process::current();
+            if !console.is_controlling_tty_of(&thread.process) {
+                return Err(Errno::ENXIO);
+            }
+            console
+        }
         _ => return Err(Errno::ENXIO),
     })
 }

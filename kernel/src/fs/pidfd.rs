@@ -28,11 +28,13 @@ impl FileOps for PidFd {
 
     fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
         poll_wait(&mut table, &self.process.exit_events);
-        Some(if self.process.is_zombie() || self.process.threads.lock().is_empty() {
-            POLLIN | POLLRDNORM
-        } else {
-            0
-        })
+        Some(
+            if self.process.is_zombie() || self.process.threads.lock().is_empty() {
+                POLLIN | POLLRDNORM
+            } else {
+                0
+            },
+        )
     }
 
     fn as_pidfd(&self) -> Option<&PidFd> {

@@ -50,6 +50,25 @@ pub struct AddressSpace {
     pub brk: u64,
     /// mmap allocates below this address.
     pub mmap_base: u64,
+    /// The lowest page the main stack has grown to: faults in the stack VMA below it grow the
+    /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]).
+    pub stack_floor: u64,
+}
+
+/// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
+/// (`u64::MAX` for unlimited).
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryLimits {
+    /// `RLIMIT_AS`: every mapping.
+    pub address_space: u64,
+    /// `RLIMIT_DATA`: private writable mappings other than the stack (and the heap).
+    pub data: u64,
+}
+
+/// Whether a mapping counts against `RLIMIT_DATA` (Linux's `is_data_mapping`: writable, not
+/// shared, not a stack).
+pub fn is_data_mapping(protection: Protection, is_shared: bool, kind: VmaKind) -> bool {
+    protection.is_writable && !is_shared && kind != VmaKind::Stack
 }
 
 impl AddressSpace {
@@ -60,6 +79,7 @@ impl AddressSpace {
             brk_start: 0,
             brk: 0,
             mmap_base: STACK_TOP - STACK_LIMIT - MMAP_GAP,
+            stack_floor: STACK_TOP,
         })
     }
 
@@ -193,6 +213,86 @@ impl AddressSpace {
         (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
     }
 
+    /// Bytes mapped in total and in data mappings (`total_vm`, `data_vm`), leaving out what lies
+    /// in `[skip_start, skip_end)` (a MAP_FIXED request replaces it). The main stack counts from
+    /// its floor up, as Linux's stack VMA.
+    fn mapped_bytes(&self, skip_start: u64, skip_end: u64) -> (u64, u64) {
+        let mut total = 0;
+        let mut data = 0;
+        for vma in self.vmas.values() {
+            let start = if vma.kind == VmaKind::Stack {
+                vma.start.max(self.stack_floor.min(vma.end))
+            } else {
+                vma.start
+            };
+            let overlap = vma.end.min(skip_end).saturating_sub(start.max(skip_start));
+            let len = vma.end - start - overlap;
+            total += len;
+            if is_data_mapping(vma.protection, vma.is_shared, vma.kind) {
+                data += len;
+            }
+        }
+        (total, data)
+    }
+
+    /// Linux's `may_expand_vm`: whether `len` more bytes of a mapping (a data mapping if
+    /// `is_data`) fit under the limits, counting `[replaced_start, replaced_end)` as freed.
+    pub fn may_expand(
+        &self,
+        limits: MemoryLimits,
+        len: u64,
+        is_data: bool,
+        replaced_start: u64,
+        replaced_end: u64,
+    ) -> bool {
+        if limits.address_space == u64::MAX && (limits.data == u64::MAX || !is_data) {
+            return true;
+        }
+        let (total, data) = self.mapped_bytes(replaced_start, replaced_end);
+        let pages = |bytes: u64| bytes / PAGE_SIZE;
+        if pages(total) + pages(len) > pages(limits.address_space) {
+            return false;
+        }
+        if is_data && pages(data) + pages(len) > pages(limits.data) {
+            return false;
+        }
+        true
+    }
+
+    /// A fault at `vaddr` in the main stack below [`AddressSpace::stack_floor`] grows the stack
+    /// (`expand_stack`/`acct_stack_growth`): refused (`NotMapped`, so SIGSEGV) when the stack
+    /// would then be larger than `stack_limit` (`RLIMIT_STACK` at the time of the fault) or
+    /// the address space larger than `RLIMIT_AS`.
+    ///
+    /// The stack VMA is reserved whole at exec (`STACK_LIMIT`); the floor stands in for Linux's
+    /// growing `vm_start`.
+    pub fn grow_stack(
+        &mut self,
+        vaddr: u64,
+        stack_limit: u64,
+        address_space_limit: u64,
+    ) -> Result<(), FaultError> {
+        let Some(vma) = self.find_vma(vaddr) else {
+            return Ok(());
+        };
+        let page = page_align_down(vaddr);
+        if vma.kind != VmaKind::Stack || page >= self.stack_floor {
+            return Ok(());
+        }
+        if vma.end - page > stack_limit {
+            return Err(FaultError::NotMapped);
+        }
+        if address_space_limit != u64::MAX {
+            let floor = self.stack_floor.min(vma.end);
+            let (total, _) = self.mapped_bytes(0, 0);
+            if (total + floor - page) / PAGE_SIZE > address_space_limit / PAGE_SIZE {
+                return Err(FaultError::NotMapped);
+            }
+        }
+        self.stack_floor = page;
+        Ok(())
+    }
+
     /// Resolves a page fault at `vaddr`: demand-zero, file read, or copy-on-write.
     pub fn handle_fault(&mut self, vaddr: u64, access: Access) -> Result<(), FaultError> {
         let vma = self.find_vma(vaddr).ok_or(FaultError::NotMapped)?;
@@ -249,6 +349,7 @@ impl AddressSpace {
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
+        child.stack_floor = self.stack_floor;
         let mut pages: Vec<(u64, Frame, PageFlags, bool)> = Vec::new();
         for vma in self.vmas.values() {
             let is_shared = vma.is_shared;
@@ -314,8 +415,15 @@ impl AddressSpace {
 
     /// Moves the program break as Linux's `brk(2)`: returns the new break, or the old one when
     /// the request is refused (below the start, overlapping a mapping, or out of memory).
-    pub fn set_brk(&mut self, requested: u64) -> u64 {
+    /// `limits` apply as in Linux: the heap is a data mapping (`RLIMIT_DATA`, checked first
+    /// against the whole heap as `check_data_rlimit`, then as `may_expand_vm` with the other
+    /// mappings), and counts against `RLIMIT_AS`. The executable's data segment is not counted
+    /// in the first check.
+    pub fn set_brk(&mut self, requested: u64, limits: MemoryLimits) -> u64 {
         if requested < self.brk_start {
+            return self.brk;
+        }
+        if limits.data != u64::MAX && requested - self.brk_start > limits.data {
             return self.brk;
         }
         let Some(new_end) = page_align_up(requested) else {
@@ -325,7 +433,10 @@ impl AddressSpace {
             return self.brk;
         };
         if new_end > old_end {
-            if !super::may_commit(new_end - old_end) || !self.is_range_free(old_end, new_end) {
+            if !super::may_commit(new_end - old_end)
+                || !self.is_range_free(old_end, new_end)
+                || !self.may_expand(limits, new_end - old_end, true, 0, 0)
+            {
                 return self.brk;
             }
             // Extend the heap VMA (or create it).

@@ -15,9 +15,21 @@ pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError
         is_execute: error_code & ERROR_INSTRUCTION != 0,
     };
     let thread = process::current();
+    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     let mm_shared = thread.process.mm.get();
     let mut mm = mm_shared.lock();
+    mm.grow_stack(address, stack_limit, address_space_limit)?;
     mm.handle_fault(address, access)
+}
+
+/// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read before the address space is locked.
+fn stack_limits(process: &process::Process) -> (u64, u64) {
+    let limits = process.limits.lock();
+    let soft = |resource| limits.get(resource).map_or(u64::MAX, |limit| limit.soft);
+    (
+        soft(process::rlimit::RLIMIT_STACK),
+        soft(process::rlimit::RLIMIT_AS),
+    )
 }
 
 /// The resolver hal calls for a fault inside a user copy.
@@ -25,8 +37,15 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
     let Some(thread) = process::try_current() else {
         return false;
     };
+    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     let mm_shared = thread.process.mm.get();
     let mut mm = mm_shared.lock();
+    if mm
+        .grow_stack(address, stack_limit, address_space_limit)
+        .is_err()
+    {
+        return false;
+    }
     mm.handle_fault(
         address,
         Access {

@@ -1,7 +1,26 @@
 //! Credentials: real, effective, saved and filesystem user and group ids, and supplementary
-//! groups (Linux's `struct cred`).
+//! groups (Linux's `struct cred`), with the id-changing rules of `kernel/sys.c` (`setuid`,
+//! `setreuid`, `setresuid`, `setfsuid` and their gid twins) and `kernel/groups.c`.
+//!
+//! Capabilities are reduced to "effective uid 0 has them all", which is what root has on Linux
+//! without user namespaces or file capabilities: `cap_emulate_setxuid` drops the effective set
+//! when the euid leaves 0 and raises it from the permitted set when it comes back, and the
+//! permitted set is lost only when no id is 0 any more — after which no id can become 0 again.
+//! So `CAP_SETUID`/`CAP_SETGID` here is `euid == 0`. The filesystem ids follow the effective
+//! ids as Linux's, and the vfs layer checks with them ([`Credentials::for_fs`]), treating
+//! fsuid 0 as holding `CAP_DAC_OVERRIDE` (Linux raises the fs capabilities with fsuid 0).
+//!
+//! Not done: capability sets (`capget`/`capset`), `PR_SET_KEEPCAPS` only stores its bit, set-id
+//! executables, user namespaces. Credentials are per process, not per thread: the C libraries
+//! broadcast set*id calls to every thread, and every rule here is idempotent for them.
 
+use abi::Errno;
 use alloc::vec::Vec;
+
+/// `NGROUPS_MAX`.
+pub const NGROUPS_MAX: usize = 65536;
+/// `(uid_t)-1`: "leave unchanged" for setre*/setres*, invalid for setuid/setgid.
+pub const NO_ID: u32 = u32::MAX;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -13,7 +32,105 @@ pub struct Credentials {
     pub egid: u32,
     pub sgid: u32,
     pub fsgid: u32,
+    /// Supplementary groups, sorted ascending as Linux's `groups_sort` keeps them.
     pub groups: Vec<u32>,
+    /// `SECURE_KEEP_CAPS` (PR_SET_KEEPCAPS); cleared by execve.
+    pub keep_caps: bool,
+}
+
+/// The three ids of a set (real, effective, saved) that a request may change.
+#[derive(Clone, Copy)]
+struct IdSet {
+    real: u32,
+    effective: u32,
+    saved: u32,
+    fs: u32,
+}
+
+impl IdSet {
+    fn holds(&self, id: u32) -> bool {
+        id == self.real || id == self.effective || id == self.saved
+    }
+
+    /// `setuid`/`setgid`: privileged callers set all ids; others only the effective (and fs)
+    /// id, to the real or saved id.
+    fn set_id(&mut self, id: u32, is_capable: bool) -> Result<(), Errno> {
+        if id == NO_ID {
+            return Err(Errno::EINVAL);
+        }
+        if is_capable {
+            self.real = id;
+            self.saved = id;
+        } else if id != self.real && id != self.saved {
+            return Err(Errno::EPERM);
+        }
+        self.effective = id;
+        self.fs = id;
+        Ok(())
+    }
+
+    /// `setreuid`/`setregid`.
+    fn set_re(&mut self, real: u32, effective: u32, is_capable: bool) -> Result<(), Errno> {
+        let old = *self;
+        if real != NO_ID {
+            if real != old.real && real != old.effective && !is_capable {
+                return Err(Errno::EPERM);
+            }
+            self.real = real;
+        }
+        if effective != NO_ID {
+            if !old.holds(effective) && !is_capable {
+                return Err(Errno::EPERM);
+            }
+            self.effective = effective;
+        }
+        if real != NO_ID || (effective != NO_ID && effective != old.real) {
+            self.saved = self.effective;
+        }
+        self.fs = self.effective;
+        Ok(())
+    }
+
+    /// `setresuid`/`setresgid`.
+    fn set_res(
+        &mut self,
+        real: u32,
+        effective: u32,
+        saved: u32,
+        is_capable: bool,
+    ) -> Result<(), Errno> {
+        let old = *self;
+        let is_noop = (real == NO_ID || real == old.real)
+            && (effective == NO_ID || (effective == old.effective && effective == old.fs))
+            && (saved == NO_ID || saved == old.saved);
+        if is_noop {
+            return Ok(());
+        }
+        let is_new = |id: u32| id != NO_ID && !old.holds(id);
+        if (is_new(real) || is_new(effective) || is_new(saved)) && !is_capable {
+            return Err(Errno::EPERM);
+        }
+        if real != NO_ID {
+            self.real = real;
+        }
+        if effective != NO_ID {
+            self.effective = effective;
+        }
+        if saved != NO_ID {
+            self.saved = saved;
+        }
+        self.fs = self.effective;
+        Ok(())
+    }
+
+    /// `setfsuid`/`setfsgid`: returns the old fs id, whether or not it changed.
+    fn set_fs(&mut self, id: u32, is_capable: bool) -> u32 {
+        let old = self.fs;
+        if id != NO_ID && (self.holds(id) || id == self.fs || is_capable) {
+            self.fs = id;
+        }
+        old
+    }
 }
 
 impl Credentials {
@@ -25,5 +142,119 @@ impl Credentials {
     /// The view the filesystem layer checks permissions with.
     pub fn for_fs(&self) -> vfs::Credentials {
         vfs::Credentials::new(self.fsuid, self.fsgid, self.groups.clone())
+    }
+
+    /// Whether the caller has every capability (effective uid 0).
+    pub fn is_capable(&self) -> bool {
+        self.euid == 0
+    }
+
+    fn uids(&self) -> IdSet {
+        IdSet {
+            real: self.uid,
+            effective: self.euid,
+            saved: self.suid,
+            fs: self.fsuid,
+        }
+    }
+
+    fn gids(&self) -> IdSet {
+        IdSet {
+            real: self.gid,
+            effective: self.egid,
+            saved: self.sgid,
+            fs: self.fsgid,
+        }
+    }
+
+    fn apply_uids(&mut self, ids: IdSet) {
+        self.uid = ids.real;
+        self.euid = ids.effective;
+        self.suid = ids.saved;
+        self.fsuid = ids.fs;
+    }
+
+    fn apply_gids(&mut self, ids: IdSet) {
+        self.gid = ids.real;
+        self.egid = ids.effective;
+        self.sgid = ids.saved;
+        self.fsgid = ids.fs;
+    }
+
+    /// Runs `change` on a copy of the uid set and keeps it only if it succeeds.
+    fn change_uids(
+        &mut self,
+        change: impl FnOnce(&mut IdSet, bool) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let mut ids = self.uids();
+        change(&mut ids, self.is_capable())?;
+        self.apply_uids(ids);
+        Ok(())
+    }
+
+    fn change_gids(
+        &mut self,
+        change: impl FnOnce(&mut IdSet, bool) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let mut ids = self.gids();
+        change(&mut ids, self.is_capable())?;
+        self.apply_gids(ids);
+        Ok(())
+    }
+
+    pub fn set_uid(&mut self, uid: u32) -> Result<(), Errno> {
+        self.change_uids(|ids, is_capable| ids.set_id(uid, is_capable))
+    }
+
+    pub fn set_gid(&mut self, gid: u32) -> Result<(), Errno> {
+        self.change_gids(|ids, is_capable| ids.set_id(gid, is_capable))
+    }
+
+    pub fn set_reuid(&mut self, ruid: u32, euid: u32) -> Result<(), Errno> {
+        self.change_uids(|ids, is_capable| ids.set_re(ruid, euid, is_capable))
+    }
+
+    pub fn set_regid(&mut self, rgid: u32, egid: u32) -> Result<(), Errno> {
+        self.change_gids(|ids, is_capable| ids.set_re(rgid, egid, is_capable))
+    }
+
+    pub fn set_resuid(&mut self, ruid: u32, euid: u32, suid: u32) -> Result<(), Errno> {
+        self.change_uids(|ids, is_capable| ids.set_res(ruid, euid, suid, is_capable))
+    }
+
+    pub fn set_resgid(&mut self, rgid: u32, egid: u32, sgid: u32) -> Result<(), Errno> {
+        self.change_gids(|ids, is_capable| ids.set_res(rgid, egid, sgid, is_capable))
+    }
+
+    /// Returns the previous fsuid (setfsuid never fails).
+    pub fn set_fsuid(&mut self, fsuid: u32) -> u32 {
+        let mut ids = self.uids();
+        let old = ids.set_fs(fsuid, self.is_capable());
+        self.apply_uids(ids);
+        old
+    }
+
+    /// Returns the previous fsgid (setfsgid never fails).
+    pub fn set_fsgid(&mut self, fsgid: u32) -> u32 {
+        let mut ids = self.gids();
+        let old = ids.set_fs(fsgid, self.is_capable());
+        self.apply_gids(ids);
+        old
+    }
+
+    /// Whether a change from `old` to these credentials resets dumpability and the parent-death
+    /// signal (`commit_creds`: any change of euid, egid, fsuid or fsgid).
+    pub fn is_identity_change_from(&self, old: &Credentials) -> bool {
+        self.euid != old.euid
+            || self.egid != old.egid
+            || self.fsuid != old.fsuid
+            || self.fsgid != old.fsgid
+    }
+
+    /// Replaces the supplementary groups (the caller checked privilege and size); sorted as
+    /// Linux stores them (duplicates kept).
+    pub fn set_groups(&mut self, mut groups: Vec<u32>) {
+        groups.sort_unstable();
+        self.groups = groups;
     }
 }

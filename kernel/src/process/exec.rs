@@ -83,8 +83,49 @@ fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
     Ok(data)
 }
 
-/// Checks the argument and environment strings against Linux's limits (E2BIG).
+/// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
+/// `RLIMIT_STACK` below the top if that is less.
+pub fn initial_stack_floor(stack_pointer: u64, stack_limit: u64) -> u64 {
+    const STACK_EXPAND: u64 = 128 << 10;
+    let in_use = STACK_TOP - page_align_down(stack_pointer);
+    let floor = if in_use + STACK_EXPAND > (stack_limit & !(PAGE_SIZE - 1)) {
+        STACK_TOP.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
+    } else {
+        page_align_down(stack_pointer) - STACK_EXPAND
+    };
+    floor
+        .max(STACK_TOP - STACK_LIMIT)
+        .min(page_align_down(stack_pointer))
+}
+
+/// The room execve gives argument and environment strings and their pointers
+/// (`bprm_stack_limits`): a quarter of `RLIMIT_STACK`, at most 6 MiB (three quarters of
+/// `_STK_LIM`) and at least `ARG_MAX` (128 KiB); capped at half the stack Ferrux reserves
+/// (`STACK_LIMIT`), which the layout check in `build_stack` also allows.
+pub fn argument_space(stack_limit: u64) -> u64 {
+    const ARG_MAX: u64 = 32 * PAGE_SIZE;
+    (stack_limit / 4)
+        .clamp(ARG_MAX, 6 << 20)
+        .min(STACK_LIMIT / 2)
+}
+
+/// The calling process's `RLIMIT_STACK` (what exec sizes the new stack by, as Linux's
+/// `bprm->rlim_stack`); the default before any process runs.
+fn current_stack_limit() -> u64 {
+    crate::process::try_current().map_or(STACK_LIMIT, |thread| {
+        thread
+            .process
+            .limits
+            .lock()
+            .get(crate::process::rlimit::RLIMIT_STACK)
+            .map_or(u64::MAX, |limit| limit.soft)
+    })
+}
+
+/// Checks the argument and environment strings against Linux's limits (E2BIG), for the
+/// calling process's `RLIMIT_STACK`.
 pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Errno> {
+    let stack_limit = current_stack_limit();
     if argv.len() > MAX_ARG_STRINGS || envp.len() > MAX_ARG_STRINGS {
         return Err(Errno::E2BIG);
     }
@@ -95,8 +136,7 @@ pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Er
         }
         total += string.len() + 1 + 8;
     }
-    // Linux allows a quarter of the stack limit for strings and pointers.
-    if total > (STACK_LIMIT / 4) as usize {
+    if total as u64 > argument_space(stack_limit) {
         return Err(Errno::E2BIG);
     }
     Ok(())
@@ -160,6 +200,7 @@ pub fn load_elf(
         (auxv::AT_MINSIGSTKSZ, hal::cpu::xsave_size() as u64 + 1024),
     ];
     let stack_pointer = build_stack(&mut mm, argv, envp, execfn, &auxiliary)?;
+    mm.stack_floor = initial_stack_floor(stack_pointer, current_stack_limit());
     Ok(LoadedProgram {
         mm,
         entry,

@@ -143,6 +143,10 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
     }
     drop(process.mm.replace(crate::mm::exited_address_space()));
     crate::timers::exit(process);
+    if process.is_session_leader() {
+        // disassociate_ctty(1): the session's terminal hangs up.
+        crate::fs::devices::console().session_leader_exit(process);
+    }
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
     process.exit_events.wake_all();

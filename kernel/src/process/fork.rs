@@ -127,10 +127,15 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Checks RLIMIT_NPROC for the caller's real user (root is exempt, as with CAP_SYS_RESOURCE).
+/// Checks RLIMIT_NPROC against the tasks of the caller's real user, the new one included
+/// (`copy_process`): EAGAIN when over, unless the real user is root (`INIT_USER`) or the caller
+/// has CAP_SYS_RESOURCE/CAP_SYS_ADMIN (euid 0). Zombies count until reaped, as in Linux.
 fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
-    let uid = parent.process.credentials.lock().uid;
-    if uid == 0 {
+    let (uid, is_capable) = {
+        let credentials = parent.process.credentials.lock();
+        (credentials.uid, credentials.is_capable())
+    };
+    if uid == 0 || is_capable {
         return Ok(());
     }
     let limit = parent

@@ -12,6 +12,7 @@ pub mod exit;
 pub mod fork;
 pub mod rlimit;
 pub mod run;
+pub mod session;
 pub mod shared;
 pub mod table;
 pub mod wait;
@@ -99,15 +100,15 @@ pub struct ProcessFlags {
     /// PR_SET_CHILD_SUBREAPER.
     pub is_child_subreaper: bool,
     /// PR_SET_NO_NEW_PRIVS.
-    #[expect(
-        dead_code,
-        reason = "read by prctl(PR_GET_NO_NEW_PRIVS) and exec, not written yet"
-    )]
     pub no_new_privs: bool,
     /// PR_SET_DUMPABLE (1 by default).
     pub dumpable: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,
+    /// TIOCNOTTY by a process that is not its session's leader: it no longer has the session's
+    /// controlling terminal (Linux clears its `signal->tty`). Inherited by fork; cleared by
+    /// setsid.
+    pub has_detached_tty: bool,
 }
 
 /// CPU time totals, in nanoseconds.
@@ -485,7 +486,16 @@ pub fn execute(
     }
     process.signals.get().lock().reset_for_exec();
     crate::timers::exec(process);
-    process.flags.lock().has_execed = true;
+    {
+        // begin_new_exec: a process whose ids differ (set-id) is not dumpable; without set-id
+        // executables that happens only when the caller changed its own ids.
+        let mut flags = process.flags.lock();
+        flags.has_execed = true;
+        flags.dumpable =
+            u32::from(credentials.euid == credentials.uid && credentials.egid == credentials.gid);
+    }
+    // SECURE_KEEP_CAPS is cleared by execve.
+    process.credentials.lock().keep_caps = false;
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()

@@ -101,10 +101,10 @@ impl ResourceLimits {
         if new.soft > new.hard {
             return Err(Errno::EINVAL);
         }
-        if new.hard > old.hard && !is_privileged {
+        if resource == RLIMIT_NOFILE && new.hard > NR_OPEN {
             return Err(Errno::EPERM);
         }
-        if resource == RLIMIT_NOFILE && new.hard > NR_OPEN {
+        if new.hard > old.hard && !is_privileged {
             return Err(Errno::EPERM);
         }
         self.limits[resource] = new;

@@ -122,12 +122,36 @@ pub fn tasks_of_user(uid: u32) -> usize {
         .sum()
 }
 
-/// Whether process group `pgid` is orphaned (`will_become_orphaned_pgrp`): no live member has a
-/// parent outside the group but inside the same session. Parents that are init do not count.
-pub fn is_process_group_orphaned(pgid: Pid) -> bool {
-    use core::sync::atomic::Ordering;
+/// Serialises changes of process groups and sessions (setpgid, setsid) against each other, as
+/// Linux's `tasklist_lock` does: "does a group with this id exist in my session" must stay true
+/// until the change is made.
+pub static JOB_CONTROL_LOCK: Mutex<()> = Mutex::new(());
+
+/// The process `id` names for getpgid, getsid, prlimit and setpgid: a thread id names its
+/// process (`find_task_by_vpid`); a zombie is found by its pid until reaped.
+pub fn find_process_by_task_id(id: Pid) -> Option<Arc<Process>> {
+    find_thread(id)
+        .map(|thread| thread.process.clone())
+        .or_else(|| find_process(id))
+}
+
+/// Whether some process (zombies included) has process group `pgid`; if so, the session of
+/// one of them (`pid_task(pgrp, PIDTYPE_PGID)`).
+pub fn session_of_group(pgid: Pid) -> Option<Pid> {
+    TABLES
+        .lock()
+        .processes
+        .values()
+        .find(|process| process.pgid() == pgid)
+        .map(|process| process.sid())
+}
+
+/// Whether process group `pgid` is orphaned (`will_become_orphaned_pgrp`): no member (other
+/// than `ignored`, and zombies) has a parent in another group of the same session. A parent
+/// that is init does not count, as in Linux.
+pub fn is_orphaned_group(pgid: Pid, ignored: Option<Pid>) -> bool {
     for member in process_group(pgid) {
-        if member.is_zombie() {
+        if Some(member.pid) == ignored || member.is_zombie() {
             continue;
         }
         let Some(parent) = member.parent.lock().upgrade() else {
@@ -136,9 +160,7 @@ pub fn is_process_group_orphaned(pgid: Pid) -> bool {
         if parent.pid == 1 {
             continue;
         }
-        if parent.pgid.load(Ordering::Relaxed) != u64::from(pgid)
-            && parent.sid.load(Ordering::Relaxed) == member.sid.load(Ordering::Relaxed)
-        {
+        if parent.pgid() != pgid && parent.sid() == member.sid() {
             return false;
         }
     }

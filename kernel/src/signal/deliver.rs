@@ -60,13 +60,11 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
             match default_action(signal) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
                 DefaultAction::Stop => {
-                    // Terminal stop signals are discarded in an orphaned process group (no
-                    // one is left to continue it); SIGSTOP always stops.
-                    let is_discarded = signal != sigrules::SIGSTOP
-                        && crate::process::table::is_process_group_orphaned(
-                            thread.process.pgid.load(Ordering::Relaxed) as u32,
-                        );
-                    if thread.process.pid != 1 && !is_discarded {
+                    // SIGTSTP, SIGTTIN and SIGTTOU do not stop an orphaned process group:
+                    // nobody would continue it (get_signal).
+                    let is_orphaned = signal != sigrules::SIGSTOP
+                        && crate::process::table::is_orphaned_group(thread.process.pgid(), None);
+                    if thread.process.pid != 1 && !is_orphaned {
                         begin_group_stop(thread, signal);
                     }
                     continue;

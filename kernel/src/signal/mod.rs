@@ -23,7 +23,7 @@ use abi::signal::{SIG_DFL, SIG_IGN};
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
-pub use send::{force_signal, send_timer_signal, send_to_process, send_to_thread};
+pub use send::{force_signal, send_timer_signal, send_to_group, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
 
 pub const SA_NOCLDSTOP: u64 = 0x1;

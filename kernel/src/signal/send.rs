@@ -18,6 +18,16 @@ pub fn send_to_process(process: &Arc<Process>, info: SigInfo) {
     send(process, None, info, false);
 }
 
+/// Queues `info` for every process of group `pgid` (the kernel's `kill_pgrp`: no permission
+/// check). Returns whether the group had a member.
+pub fn send_to_group(pgid: crate::process::Pid, info: SigInfo) -> bool {
+    let members = crate::process::table::process_group(pgid);
+    for member in &members {
+        send_to_process(member, info);
+    }
+    !members.is_empty()
+}
+
 /// Queues `info` for one thread (tgkill, tkill).
 pub fn send_to_thread(thread: &Arc<Thread>, info: SigInfo) {
     send(&thread.process, Some(thread), info, false);

@@ -6,8 +6,8 @@ use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::process::fork::{
     CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID,
-    CLONE_PIDFD, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
-    CSIGNAL, CloneRequest, check_exit_signal, clone as do_clone,
+    CLONE_PIDFD, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, CloneRequest, check_exit_signal,
+    clone as do_clone,
 };
 use abi::Errno;
 use zerocopy::FromBytes;

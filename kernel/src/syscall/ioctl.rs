@@ -11,6 +11,7 @@ const FIONCLEX: u32 = 0x5450;
 const FIOCLEX: u32 = 0x5451;
 const FIONBIO: u32 = 0x5421;
 const FIONREAD: u32 = 0x541b;
+const TIOCSCTTY: u32 = 0x540e;
 
 pub fn ioctl(
     context: &mut SyscallContext<'_>,
@@ -51,6 +52,18 @@ pub fn ioctl(
             let left = file.ops.metadata().size as i64 - file.position() as i64;
             hal::usercopy::write_user(argument, &(left as i32))?;
             Ok(0)
+        }
+        TIOCSCTTY
+            if !file.is_readable() && !context.thread.process.credentials.lock().is_capable() =>
+        {
+            // tiocsctty: a write-only descriptor cannot make a terminal the controlling one
+            // (checked here, where the descriptor is known; Linux checks it after the session
+            // rules).
+            if crate::tty::is_tty(&file.ops.metadata()) {
+                Err(Errno::EPERM)
+            } else {
+                Err(Errno::ENOTTY)
+            }
         }
         _ => file.ops.ioctl(command, argument),
     }

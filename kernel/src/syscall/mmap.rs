@@ -2,12 +2,18 @@
 //!
 //! Anonymous mappings (private and shared) and private file mappings are supported; shared file
 //! mappings (writes reaching the file) need the page cache and answer `ENODEV` for now.
+//!
+//! `RLIMIT_AS` and `RLIMIT_DATA` are enforced as Linux's `may_expand_vm`: mmap answers ENOMEM
+//! and brk keeps the old break. mprotect making a mapping writable is not checked against
+//! `RLIMIT_DATA` yet.
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
-use crate::mm::address_space::MMAP_MIN_ADDR;
+use crate::mm::address_space::{MMAP_MIN_ADDR, MemoryLimits, is_data_mapping};
 use crate::mm::vma::VmaKind;
 use crate::mm::{Backing, PAGE_SIZE, Protection, Vma, page_align_up};
+use crate::process::Process;
+use crate::process::rlimit::{RLIMIT_AS, RLIMIT_DATA};
 use abi::Errno;
 
 const PROT_MASK: u64 = 0x7;
@@ -100,6 +106,8 @@ pub fn mmap(
         }
     };
 
+    let limits = memory_limits(&context.thread.process);
+    let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
 
     let mut mm = mm_shared.lock();
@@ -117,6 +125,9 @@ pub fn mmap(
         if flags & MAP_FIXED == 0 && !mm.is_range_free(addr, end) {
             return Err(Errno::EEXIST);
         }
+        if !mm.may_expand(limits, len, is_data, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
         mm.unmap_range(addr, end);
         addr
     } else {
@@ -125,11 +136,15 @@ pub fn mmap(
             && hint
                 .checked_add(len)
                 .is_some_and(|end| end <= hal::mm::USER_END && mm.is_range_free(hint, end));
-        if hint_fits {
+        let start = if hint_fits {
             hint
         } else {
             mm.find_free_area(len).ok_or(Errno::ENOMEM)?
+        };
+        if !mm.may_expand(limits, len, is_data, 0, 0) {
+            return Err(Errno::ENOMEM);
         }
+        start
     };
     let backing = match backing {
         // The file's bytes start at `start`; reads past the end of the file give zeros.
@@ -198,5 +213,16 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
 }
 
 pub fn brk(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
-    Ok(context.thread.process.mm.get().lock().set_brk(addr) as usize)
+    let limits = memory_limits(&context.thread.process);
+    Ok(context.thread.process.mm.get().lock().set_brk(addr, limits) as usize)
+}
+
+/// The process's `RLIMIT_AS` and `RLIMIT_DATA` soft limits.
+pub fn memory_limits(process: &Process) -> MemoryLimits {
+    let limits = process.limits.lock();
+    let soft = |resource| limits.get(resource).map_or(u64::MAX, |limit| limit.soft);
+    MemoryLimits {
+        address_space: soft(RLIMIT_AS),
+        data: soft(RLIMIT_DATA),
+    }
 }

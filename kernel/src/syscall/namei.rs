@@ -319,3 +319,75 @@ pub fn getcwd(context: &mut SyscallContext<'_>, buf: UserPtr<u8>, size: usize) -
     hal::usercopy::copy_to_user(buf.address, &path)?;
     Ok(path.len())
 }
+
+/// `fchownat` (Linux `fs/open.c` `do_fchownat`, `chown_common`): -1 leaves an id alone;
+/// the rules (owner change needs CAP_CHOWN, group change needs ownership and membership,
+/// set-id bits cleared) are `vfs::attr::chown`'s, checked with the filesystem ids.
+pub fn fchownat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    uid: u32,
+    gid: u32,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path.read_path()?;
+    let lookup = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Lookup::NOFOLLOW
+    } else {
+        Lookup::FOLLOW
+    };
+    let dentry = fs::lookup_or_fd(
+        context.thread,
+        dirfd,
+        &path,
+        lookup,
+        flags & AT_EMPTY_PATH != 0,
+    )?;
+    change_owner(context, dentry.inode().as_ref(), uid, gid)
+}
+
+fn change_owner(
+    context: &SyscallContext<'_>,
+    inode: &dyn vfs::Inode,
+    uid: u32,
+    gid: u32,
+) -> SyscallResult {
+    let credentials = context.thread.process.credentials.lock().for_fs();
+    let id = |value: u32| (value != u32::MAX).then_some(value);
+    vfs::attr::chown(inode, id(uid), id(gid), &credentials)?;
+    Ok(0)
+}
+
+pub fn chown(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    uid: u32,
+    gid: u32,
+) -> SyscallResult {
+    fchownat(context, AT_FDCWD_FD, path, uid, gid, 0)
+}
+
+pub fn lchown(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    uid: u32,
+    gid: u32,
+) -> SyscallResult {
+    fchownat(context, AT_FDCWD_FD, path, uid, gid, AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn fchown(context: &mut SyscallContext<'_>, fd: Fd, uid: u32, gid: u32) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    match (file.ops.inode(), &file.path) {
+        (Some(inode), _) => change_owner(context, inode.as_ref(), uid, gid),
+        (None, Some(dentry)) => change_owner(context, dentry.inode().as_ref(), uid, gid),
+        (None, None) => Err(Errno::EBADF),
+    }
+}

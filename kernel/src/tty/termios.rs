@@ -34,6 +34,8 @@ pub const ECHOK: u32 = 0o40;
 pub const ECHOCTL: u32 = 0o1000;
 pub const ECHOKE: u32 = 0o4000;
 pub const IEXTEN: u32 = 0o100000;
+pub const NOFLSH: u32 = 0o200;
+pub const TOSTOP: u32 = 0o400;
 
 pub const VINTR: usize = 0;
 pub const VQUIT: usize = 1;

@@ -1,0 +1,259 @@
+/*
+ * Suite rlimit_enforce: what the resource limits enforce, and prlimit64(2)
+ * on other processes.
+ *
+ * Guards Linux's kernel/fork.c (RLIMIT_NPROC: EAGAIN once the real user owns
+ * that many tasks, zombies included; root exempt), mm/mmap.c may_expand_vm
+ * (RLIMIT_AS for every mapping, RLIMIT_DATA for private writable ones: mmap
+ * ENOMEM, brk keeps the old break), mm/mmap.c acct_stack_growth (the stack
+ * does not grow past RLIMIT_STACK: SIGSEGV), fs/exec.c bprm_stack_limits
+ * (arguments get a quarter of RLIMIT_STACK, at least 128 KiB: E2BIG), and
+ * kernel/sys.c prlimit64 (another process needs matching uids and gids or
+ * CAP_SYS_RESOURCE: EPERM; ESRCH for no process; raising a hard limit needs
+ * CAP_SYS_RESOURCE).  Every test runs in a child.  Man pages getrlimit(2),
+ * execve(2).
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#define NOBODY 65534
+#define MIB (1024L * 1024)
+
+struct k_rlimit {
+	unsigned long cur, max;
+};
+
+static long k_prlimit(int pid, int res, const struct k_rlimit *new,
+		      struct k_rlimit *old)
+{
+	return syscall(SYS_prlimit64, pid, res, new, old);
+}
+
+static void set_limit(int res, unsigned long cur, unsigned long max)
+{
+	struct k_rlimit r = {cur, max};
+	EXPECT_EQ(k_prlimit(0, res, &r, NULL), 0);
+}
+
+static void drop_root(void)
+{
+	EXPECT_EQ(syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY), 0);
+	EXPECT_EQ(syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY), 0);
+}
+
+static void nproc(void *arg)
+{
+	(void)arg;
+	set_limit(RLIMIT_NPROC, 1, 2);
+	drop_root();
+	/* This process is the only task of nobody: a second one is over. */
+	EXPECT_ERRNO(fork(), EAGAIN);
+	set_limit(RLIMIT_NPROC, 2, 2);
+	pid_t pid = h_fork();
+	if (pid == 0)
+		h_exit(0);
+	/* The zombie still counts until it is reaped. */
+	usleep(50000);
+	EXPECT_ERRNO(fork(), EAGAIN);
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	pid = h_fork();
+	if (pid == 0)
+		h_exit(0);
+	EXPECT_EQ(h_wait_exit(pid), 0);
+}
+
+TEST(rlimit_enforce, nproc_eagain)
+{
+	EXPECT_CHILD_OK(nproc, NULL);
+}
+
+static void nproc_root(void *arg)
+{
+	(void)arg;
+	set_limit(RLIMIT_NPROC, 0, 0);
+	pid_t pid = h_fork();
+	if (pid == 0)
+		h_exit(0);
+	EXPECT_EQ(h_wait_exit(pid), 0);
+}
+
+TEST(rlimit_enforce, nproc_root_exempt)
+{
+	EXPECT_CHILD_OK(nproc_root, NULL);
+}
+
+static void address_space(void *arg)
+{
+	(void)arg;
+	set_limit(RLIMIT_AS, 256 * MIB, 256 * MIB);
+	void *p = mmap(NULL, 512 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	int e = errno;
+	EXPECT_TRUE(p == MAP_FAILED);
+	EXPECT_EQ(e, ENOMEM);
+	p = mmap(NULL, 512 * MIB, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1,
+		 0);
+	EXPECT_TRUE(p == MAP_FAILED);
+	p = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(p != MAP_FAILED);
+	EXPECT_OK(munmap(p, 4 * MIB));
+	long cur = syscall(SYS_brk, 0);
+	EXPECT_EQ(syscall(SYS_brk, cur + 512 * MIB), cur);
+	set_limit(RLIMIT_AS, 0, 256 * MIB);
+	EXPECT_TRUE(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) == MAP_FAILED);
+}
+
+TEST(rlimit_enforce, address_space)
+{
+	EXPECT_CHILD_OK(address_space, NULL);
+}
+
+static void data(void *arg)
+{
+	(void)arg;
+	set_limit(RLIMIT_DATA, 1 * MIB, 1 * MIB);
+	void *p = mmap(NULL, 8 * MIB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int e = errno;
+	EXPECT_TRUE(p == MAP_FAILED);
+	EXPECT_EQ(e, ENOMEM);
+	/* Read-only and shared mappings are not data. */
+	p = mmap(NULL, 8 * MIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(p != MAP_FAILED);
+	EXPECT_OK(munmap(p, 8 * MIB));
+	p = mmap(NULL, 8 * MIB, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(p != MAP_FAILED);
+	EXPECT_OK(munmap(p, 8 * MIB));
+	long cur = syscall(SYS_brk, 0);
+	EXPECT_EQ(syscall(SYS_brk, cur + 8 * MIB), cur);
+}
+
+TEST(rlimit_enforce, data)
+{
+	EXPECT_CHILD_OK(data, NULL);
+}
+
+static __attribute__((noinline)) void touch_below(long distance)
+{
+	char here;
+	volatile char *p = (volatile char *)h_opaque(&here) - distance;
+	*p = 1;
+}
+
+TEST(rlimit_enforce, stack_growth)
+{
+	/* 2 MiB below the stack pointer is fine under the default 8 MiB... */
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		touch_below(2 * MIB);
+		h_exit(0);
+	}
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	/* ...and a SIGSEGV under 256 KiB. */
+	pid = h_fork();
+	if (pid == 0) {
+		struct k_rlimit r = {256 * 1024, RLIM_INFINITY};
+		if (k_prlimit(0, RLIMIT_STACK, &r, NULL) != 0)
+			h_exit(3);
+		touch_below(2 * MIB);
+		h_exit(0);
+	}
+	EXPECT_EQ(h_wait_signaled(pid, NULL), SIGSEGV);
+}
+
+TEST(rlimit_enforce, exec_arguments_limited_by_stack)
+{
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		static char big[100 * 1024];
+		memset(big, 'x', sizeof big - 1);
+		char *argv[] = {(char *)h_child_helper(), "exit", "0", big, big,
+				NULL};
+		char *envp[] = {NULL};
+		struct k_rlimit r = {512 * 1024, RLIM_INFINITY};
+		EXPECT_EQ(k_prlimit(0, RLIMIT_STACK, &r, NULL), 0);
+		EXPECT_ERRNO(execve(argv[0], argv, envp), E2BIG);
+		h_exit(0);
+	}
+	EXPECT_EQ(h_wait_exit(pid), 0);
+}
+
+static void other_process(void *arg)
+{
+	(void)arg;
+	int p[2], q[2];
+	h_pipe(p);
+	h_pipe(q);
+	pid_t b = h_fork();
+	if (b == 0) {
+		h_wait_byte(p[0]); /* first round: as root */
+		drop_root();
+		h_post(q[1]);
+		h_wait_byte(p[0]);
+		h_exit(0);
+	}
+	struct k_rlimit r = {100, 200}, got = {0, 0};
+	EXPECT_EQ(k_prlimit(b, RLIMIT_NOFILE, &r, &got), 0);
+	EXPECT_EQ(got.cur, 1024); /* what it inherited (runner default) */
+	EXPECT_EQ(k_prlimit(b, RLIMIT_NOFILE, NULL, &got), 0);
+	EXPECT_EQ(got.cur, 100);
+	EXPECT_EQ(got.max, 200);
+	EXPECT_EQ(k_prlimit(b, RLIMIT_CORE, NULL, &got), 0);
+	/* Not our limits. */
+	EXPECT_EQ(k_prlimit(0, RLIMIT_NOFILE, NULL, &got), 0);
+	EXPECT_NE(got.cur, 100);
+	EXPECT_ERRNO(k_prlimit(0x3ffffff0, RLIMIT_NOFILE, NULL, &got), ESRCH);
+	EXPECT_ERRNO(k_prlimit(-1, RLIMIT_NOFILE, NULL, &got), ESRCH);
+	/* ESRCH comes before the resource check. */
+	EXPECT_ERRNO(k_prlimit(0x3ffffff0, 99, NULL, &got), ESRCH);
+	EXPECT_ERRNO(k_prlimit(b, 99, NULL, &got), EINVAL);
+	h_post(p[1]);
+	h_wait_byte(q[0]);
+	/* B is nobody now, we are root: still allowed. */
+	EXPECT_EQ(k_prlimit(b, RLIMIT_NOFILE, NULL, &got), 0);
+	drop_root();
+	/* Same ids on both sides: reading and lowering work, raising the
+	 * hard limit does not. */
+	EXPECT_EQ(k_prlimit(b, RLIMIT_NOFILE, NULL, &got), 0);
+	struct k_rlimit lower = {50, 150}, higher = {50, 300};
+	EXPECT_EQ(k_prlimit(b, RLIMIT_NOFILE, &lower, NULL), 0);
+	EXPECT_ERRNO(k_prlimit(b, RLIMIT_NOFILE, &higher, NULL), EPERM);
+	/* Init (root) is not ours. */
+	EXPECT_ERRNO(k_prlimit(1, RLIMIT_NOFILE, NULL, &got), EPERM);
+	h_post(p[1]);
+	EXPECT_EQ(h_wait_exit(b), 0);
+}
+
+TEST(rlimit_enforce, prlimit_other_process)
+{
+	if (!h_is_init())
+		return; /* the runner's own limits and pid 1 are assumed */
+	EXPECT_CHILD_OK(other_process, NULL);
+}
+
+static void core_stored(void *arg)
+{
+	(void)arg;
+	struct k_rlimit got;
+	set_limit(RLIMIT_CORE, 4096, 8192);
+	EXPECT_EQ(k_prlimit(0, RLIMIT_CORE, NULL, &got), 0);
+	EXPECT_EQ(got.cur, 4096);
+	EXPECT_EQ(got.max, 8192);
+	struct k_rlimit up = {4096, 16384};
+	drop_root();
+	EXPECT_ERRNO(k_prlimit(0, RLIMIT_CORE, &up, NULL), EPERM);
+	struct k_rlimit down = {0, 4096};
+	EXPECT_EQ(k_prlimit(0, RLIMIT_CORE, &down, NULL), 0);
+}
+
+TEST(rlimit_enforce, core_stored_and_hard_limit_rules)
+{
+	EXPECT_CHILD_OK(core_stored, NULL);
+}
