@@ -149,6 +149,14 @@ impl PendingQueue {
         true
     }
 
+    /// Marks `signal` pending without queueing a siginfo (a real-time signal from kill() beyond
+    /// RLIMIT_SIGPENDING: delivered once, as SI_USER with no sender).
+    pub fn push_marker(&mut self, signal: u32) {
+        if is_valid(signal) {
+            self.set |= bit(signal);
+        }
+    }
+
     /// The first queued instance `predicate` accepts, to update in place (a timer signal still
     /// queued counts one more overrun instead of queueing again).
     pub fn find_mut(
@@ -180,10 +188,16 @@ impl PendingQueue {
         if !is_valid(signal) || self.set & bit(signal) == 0 {
             return None;
         }
-        let index = self
+        let Some(index) = self
             .queue
             .iter()
-            .position(|info| info.signo as u32 == signal)?;
+            .position(|info| info.signo as u32 == signal)
+        else {
+            // Pending without a queued siginfo (see `push_marker`): Linux's collect_signal
+            // makes up an SI_USER one with no sender.
+            self.set &= !bit(signal);
+            return Some(SigInfo::new(signal as i32, abi::signal::SI_USER));
+        };
         let info = self.queue.remove(index)?;
         if !self.queue.iter().any(|info| info.signo as u32 == signal) {
             self.set &= !bit(signal);

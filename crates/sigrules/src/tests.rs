@@ -84,3 +84,15 @@ fn default_actions_match_signal_7() {
     assert_eq!(default_action(SIGRTMIN + 5), DefaultAction::Terminate);
     assert_eq!(default_action(SIGSYS), DefaultAction::CoreDump);
 }
+
+#[test]
+fn marker_without_info_reads_as_si_user() {
+    let mut pending = PendingQueue::new();
+    pending.push_marker(SIGRTMIN + 9);
+    assert_eq!(pending.queued(), 0);
+    let taken = pending.dequeue(0).expect("pending");
+    assert_eq!(taken.signo as u32, SIGRTMIN + 9);
+    assert_eq!(taken.code, abi::signal::SI_USER);
+    assert_eq!(taken.pid(), 0);
+    assert_eq!(pending.set(), 0);
+}

@@ -21,11 +21,7 @@ use abi::Errno;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use spin::Mutex;
-use vfs::{FileType, Metadata, Timespec};
-
-/// st_dev and st_ino of the anonymous-inode filesystem's one inode.
-const ANON_INODE_DEV: u64 = 14;
-const ANON_INODE_INO: u64 = 1;
+use vfs::Metadata;
 
 /// The timer's state (`struct timerfd_ctx` under `wqh.lock`).
 struct State {
@@ -43,7 +39,7 @@ struct State {
 struct Inner {
     clock: TimerClock,
     state: Mutex<State>,
-    wait: WaitQueue,
+    wait: Arc<WaitQueue>,
 }
 
 /// One timerfd.
@@ -140,7 +136,7 @@ impl TimerFd {
                     kernel: None,
                     generation: 0,
                 }),
-                wait: WaitQueue::new(),
+                wait: Arc::new(WaitQueue::new()),
             }),
         }
     }
@@ -203,15 +199,8 @@ impl TimerFd {
     }
 
     /// Whether a read would not block (for poll).
-    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
     pub fn is_readable(&self) -> bool {
         self.inner.state.lock().ticks != 0
-    }
-
-    /// The queue readers sleep on (for poll).
-    #[expect(dead_code, reason = "for FileOps::poll (branch events)")]
-    pub fn wait_queue(&self) -> &WaitQueue {
-        &self.inner.wait
     }
 }
 
@@ -269,23 +258,21 @@ impl FileOps for TimerFd {
     }
 
     fn metadata(&self) -> Metadata {
-        let time = Timespec { sec: 0, nsec: 0 };
-        Metadata {
-            dev: ANON_INODE_DEV,
-            ino: ANON_INODE_INO,
-            file_type: FileType::Regular,
-            mode: 0o600,
-            nlink: 1,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            rdev: 0,
-            blocks: 0,
-            blksize: 4096,
-            atime: time,
-            mtime: time,
-            ctime: time,
-        }
+        super::eventfd::anon_inode_metadata()
+    }
+
+    fn is_anon_inode(&self) -> bool {
+        true
+    }
+
+    /// Readable once the timer has expired at least once since the last read.
+    fn poll(&self, mut table: Option<&mut super::poll::PollTable>) -> Option<u16> {
+        super::poll::poll_wait(&mut table, &self.inner.wait);
+        Some(if self.is_readable() {
+            super::poll::POLLIN | super::poll::POLLRDNORM
+        } else {
+            0
+        })
     }
 
     fn as_timerfd(&self) -> Option<&TimerFd> {

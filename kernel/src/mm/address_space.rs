@@ -32,6 +32,8 @@ pub enum FaultError {
     AccessDenied,
     /// No memory for the page.
     OutOfMemory,
+    /// A file mapping touched wholly past the end of its file (`BUS_ADRERR`).
+    PastEndOfFile,
 }
 
 /// How a fault accessed memory.
@@ -175,6 +177,14 @@ impl AddressSpace {
         {
             if vma.start > cursor {
                 return Err(Errno::ENOMEM);
+            }
+            // Shared file mappings are read-only snapshots for now (no page cache to write
+            // back to): they cannot become writable.
+            if vma.is_shared
+                && protection.is_writable
+                && matches!(vma.backing, Backing::File { .. })
+            {
+                return Err(Errno::EACCES);
             }
             cursor = vma.end;
         }
@@ -330,6 +340,9 @@ impl AddressSpace {
                 }
             }
             return Ok(());
+        }
+        if vma.is_past_end_of_file(page) {
+            return Err(FaultError::PastEndOfFile);
         }
         let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
         drop(
@@ -496,6 +509,7 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             inode,
             offset,
             file_end,
+            ..
         } => {
             let frame = Frame::try_new_zeroed()?;
             if page < *file_end {

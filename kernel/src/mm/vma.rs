@@ -71,6 +71,9 @@ pub enum Backing {
         inode: Arc<dyn Inode>,
         offset: u64,
         file_end: u64,
+        /// Touching a page wholly past the end of the file raises SIGBUS (mmap'd files);
+        /// exec's ELF segments instead zero-fill up to the end of the mapping.
+        is_sigbus_past_eof: bool,
     },
 }
 
@@ -94,6 +97,24 @@ pub struct Vma {
 }
 
 impl Vma {
+    /// Whether `page` lies wholly past the end of the mapped file, where Linux's filemap fault
+    /// answers SIGBUS (the file's current size, rounded up to a page, counts).
+    pub fn is_past_end_of_file(&self, page: u64) -> bool {
+        match &self.backing {
+            Backing::File {
+                inode,
+                offset,
+                is_sigbus_past_eof: true,
+                ..
+            } => {
+                let file_offset = offset + (page - self.start);
+                let size = inode.metadata().size;
+                file_offset >= size.div_ceil(crate::mm::PAGE_SIZE) * crate::mm::PAGE_SIZE
+            }
+            _ => false,
+        }
+    }
+
     pub fn contains(&self, vaddr: u64) -> bool {
         self.start <= vaddr && vaddr < self.end
     }

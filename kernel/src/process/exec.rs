@@ -56,6 +56,8 @@ pub struct ExecIdentity {
     pub euid: u32,
     pub gid: u32,
     pub egid: u32,
+    /// AT_SECURE: the exec changed privileges.
+    pub is_secure: bool,
 }
 
 /// A loaded program, ready to run.
@@ -193,7 +195,7 @@ pub fn load_elf(
         (auxv::AT_EUID, u64::from(identity.euid)),
         (auxv::AT_GID, u64::from(identity.gid)),
         (auxv::AT_EGID, u64::from(identity.egid)),
-        (auxv::AT_SECURE, 0),
+        (auxv::AT_SECURE, u64::from(identity.is_secure)),
         (auxv::AT_CLKTCK, 100),
         (auxv::AT_HWCAP, u64::from(features.hwcap)),
         (auxv::AT_HWCAP2, u64::from(features.hwcap2)),
@@ -241,6 +243,7 @@ fn map_segments(
                     inode: inode.clone(),
                     offset: page_align_down(segment.file_offset),
                     file_end,
+                    is_sigbus_past_eof: false,
                 },
                 kind: VmaKind::Normal,
             })?;

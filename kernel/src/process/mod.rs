@@ -391,6 +391,34 @@ fn resolve_scripts(
     Err(Errno::ELOOP)
 }
 
+/// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
+/// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
+/// set-group-id file (with group execute) its group the effective group — unless
+/// `no_new_privs`; the saved and filesystem ids follow the effective ones.
+fn credentials_after_exec(
+    old: &Credentials,
+    metadata: &vfs::Metadata,
+    no_new_privs: bool,
+) -> Credentials {
+    const S_ISUID: u32 = 0o4000;
+    const S_ISGID: u32 = 0o2000;
+    const S_IXGRP: u32 = 0o010;
+    let mut new = old.clone();
+    if !no_new_privs {
+        if metadata.mode & S_ISUID != 0 {
+            new.euid = metadata.uid;
+        }
+        if metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0 {
+            new.egid = metadata.gid;
+        }
+    }
+    new.suid = new.euid;
+    new.fsuid = new.euid;
+    new.sgid = new.egid;
+    new.fsgid = new.egid;
+    new
+}
+
 /// `execveat`'s flags.
 pub const AT_EMPTY_PATH: u32 = 0x1000;
 pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
@@ -450,12 +478,21 @@ pub fn execute(
     };
     let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
     check_argument_sizes(&target.argv, &envp)?;
-    let credentials = thread.process.credentials.lock().clone();
+    let old_credentials = thread.process.credentials.lock().clone();
+    let credentials = credentials_after_exec(
+        &old_credentials,
+        &target.dentry.metadata(),
+        thread.process.flags.lock().no_new_privs,
+    );
+    // AT_SECURE: a privilege-changing exec (commoncap's secureexec rule).
+    let is_secure =
+        credentials.euid != old_credentials.uid || credentials.egid != old_credentials.gid;
     let identity = exec::ExecIdentity {
         uid: credentials.uid,
         euid: credentials.euid,
         gid: credentials.gid,
         egid: credentials.egid,
+        is_secure,
     };
     let loaded = exec::load_elf(
         target.dentry.inode(),
@@ -491,11 +528,17 @@ pub fn execute(
         // executables that happens only when the caller changed its own ids.
         let mut flags = process.flags.lock();
         flags.has_execed = true;
-        flags.dumpable =
-            u32::from(credentials.euid == credentials.uid && credentials.egid == credentials.gid);
+        flags.dumpable = u32::from(
+            !is_secure
+                && credentials.euid == credentials.uid
+                && credentials.egid == credentials.gid,
+        );
     }
-    // SECURE_KEEP_CAPS is cleared by execve.
-    process.credentials.lock().keep_caps = false;
+    // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
+    *process.credentials.lock() = Credentials {
+        keep_caps: false,
+        ..credentials
+    };
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()

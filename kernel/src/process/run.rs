@@ -111,10 +111,14 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
                     );
                     return;
                 }
-                if signal::is_default_action(thread, SIGSEGV) {
-                    report_segfault(thread, user, &exception);
+                if error == FaultError::PastEndOfFile {
+                    SigInfo::fault(SIGBUS as i32, BUS_ADRERR, exception.fault_address)
+                } else {
+                    if signal::is_default_action(thread, SIGSEGV) {
+                        report_segfault(thread, user, &exception);
+                    }
+                    SigInfo::fault(SIGSEGV as i32, code, exception.fault_address)
                 }
-                SigInfo::fault(SIGSEGV as i32, code, exception.fault_address)
             }
         },
         0 => SigInfo::fault(SIGFPE as i32, FPE_INTDIV, address),

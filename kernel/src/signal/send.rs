@@ -127,6 +127,54 @@ enum Sent {
     Ignored,
     /// Not queued for another reason (exiting target, a standard signal already pending).
     Dropped,
+    /// A real-time signal with a siginfo beyond RLIMIT_SIGPENDING (sigqueue answers EAGAIN).
+    Overflow,
+}
+
+/// Queued siginfos of processes whose real user is `uid` (the count RLIMIT_SIGPENDING bounds;
+/// Linux keeps it per user in `ucounts`).
+fn queued_signals_of_user(uid: u32) -> usize {
+    crate::process::table::all_processes()
+        .iter()
+        .filter(|process| process.credentials.lock().uid == uid)
+        .map(|process| {
+            process.shared_pending.lock().queued()
+                + process
+                    .threads
+                    .lock()
+                    .iter()
+                    .map(|thread| thread.pending.lock().queued())
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
+/// Whether one more real-time siginfo for `process` would exceed its user's RLIMIT_SIGPENDING.
+fn is_over_sigpending_limit(process: &Process) -> bool {
+    let limit = process
+        .limits
+        .lock()
+        .get(crate::process::rlimit::RLIMIT_SIGPENDING)
+        .map_or(u64::MAX, |limit| limit.soft);
+    let uid = process.credentials.lock().uid;
+    queued_signals_of_user(uid) as u64 >= limit
+}
+
+/// As [`send_to_process`], for callers that report a full queue (`rt_sigqueueinfo`):
+/// `EAGAIN` when a real-time signal with a siginfo cannot be queued.
+pub fn queue_to_process(process: &Arc<Process>, info: SigInfo) -> Result<(), abi::Errno> {
+    match send_inner(process, None, info, false, false) {
+        Sent::Overflow => Err(abi::Errno::EAGAIN),
+        _ => Ok(()),
+    }
+}
+
+/// As [`queue_to_process`], for one thread (`rt_tgsigqueueinfo`).
+pub fn queue_to_thread(thread: &Arc<Thread>, info: SigInfo) -> Result<(), abi::Errno> {
+    match send_inner(&thread.process, Some(thread), info, false, false) {
+        Sent::Overflow => Err(abi::Errno::EAGAIN),
+        _ => Ok(()),
+    }
 }
 
 /// A timer signal's `si_tid` (the timer id) and `si_overrun` share the first union word.
@@ -177,9 +225,24 @@ fn send_inner(
         }
         queue.push_always(info)
     };
-    let is_queued = match target {
-        Some(thread) => push(&mut thread.pending.lock()),
-        None => push(&mut process.shared_pending.lock()),
+    // Real-time signals count against RLIMIT_SIGPENDING (timers and SIGKILL excepted): beyond
+    // it, kill()'s SI_USER signal is marked pending without its siginfo, anything else fails.
+    let is_over_limit =
+        signal >= sigrules::SIGRTMIN && !is_timer && is_over_sigpending_limit(process);
+    let is_queued = if is_over_limit {
+        if info.code != abi::signal::SI_USER {
+            return Sent::Overflow;
+        }
+        match target {
+            Some(thread) => thread.pending.lock().push_marker(signal),
+            None => process.shared_pending.lock().push_marker(signal),
+        }
+        true
+    } else {
+        match target {
+            Some(thread) => push(&mut thread.pending.lock()),
+            None => push(&mut process.shared_pending.lock()),
+        }
     };
     if !is_queued {
         return Sent::Dropped;

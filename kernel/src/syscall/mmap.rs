@@ -1,7 +1,10 @@
 //! mmap, munmap, mprotect, brk (Linux `mm/mmap.c`, `mm/mprotect.c`).
 //!
-//! Anonymous mappings (private and shared) and private file mappings are supported; shared file
-//! mappings (writes reaching the file) need the page cache and answer `ENODEV` for now.
+//! Anonymous mappings (private and shared) and private file mappings are supported. Shared file
+//! mappings work read-only: pages are read from the file on first touch, but without a page
+//! cache later writes to the file are not seen and the mapping cannot become writable
+//! (`ENODEV` at mmap, `EACCES` at mprotect). Pages wholly past the end of a mapped file raise
+//! SIGBUS, as Linux's filemap fault.
 //!
 //! `RLIMIT_AS` and `RLIMIT_DATA` are enforced as Linux's `may_expand_vm`: mmap answers ENOMEM
 //! and brk keeps the old break. mprotect making a mapping writable is not checked against
@@ -94,14 +97,15 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
-            if is_shared {
-                log::warn!("mmap: shared file mappings are not supported yet: ENODEV");
+            if is_shared && protection.is_writable {
+                log::warn!("mmap: writable shared file mappings are not supported yet: ENODEV");
                 return Err(Errno::ENODEV);
             }
             Backing::File {
                 inode,
                 offset,
                 file_end: u64::MAX,
+                is_sigbus_past_eof: true,
             }
         }
     };
@@ -155,6 +159,7 @@ pub fn mmap(
                 inode,
                 offset,
                 file_end,
+                is_sigbus_past_eof: true,
             }
         }
         anonymous => anonymous,

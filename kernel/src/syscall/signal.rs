@@ -185,7 +185,7 @@ fn send_checked(
         return Err(Errno::EPERM);
     }
     if signal != 0 {
-        signal::send_to_process(target, info);
+        signal::send::queue_to_process(target, info)?;
     }
     Ok(())
 }
@@ -231,11 +231,23 @@ fn kill_with_info(
         }
         -1 => {
             // Everyone but init and the caller's own process.
+            // kill_something_info: refusals (EPERM) are not errors here; only when there is
+            // no target at all is it ESRCH.
             let targets: Vec<Arc<Process>> = table::all_processes()
                 .into_iter()
                 .filter(|target| target.pid > 1 && target.pid != thread.process.pid)
                 .collect();
-            send_to_many(thread, targets, info, signal)
+            if targets.is_empty() {
+                return Err(Errno::ESRCH);
+            }
+            let mut result = Ok(0);
+            for target in &targets {
+                match send_checked(thread, target, info, signal) {
+                    Ok(()) | Err(Errno::EPERM) => {}
+                    Err(error) => result = Err(error),
+                }
+            }
+            result
         }
         pid => {
             let pgid = pid.checked_neg().ok_or(Errno::ESRCH)? as u32;
@@ -272,7 +284,7 @@ fn send_to_thread_checked(
         return Err(Errno::EPERM);
     }
     if signal != 0 {
-        signal::send_to_thread(&target, info);
+        signal::send::queue_to_thread(&target, info)?;
     }
     Ok(0)
 }
