@@ -326,7 +326,7 @@ impl PipeEnd {
             raise_sigpipe();
             return Err(Errno::EPIPE);
         }
-        let was_empty = state.buffers.is_empty();
+        let mut was_empty = state.buffers.is_empty();
         // Merge the head of the write into the last buffer if it fits.
         let chars = data.len() % PAGE_SIZE;
         if chars != 0 {
@@ -407,6 +407,9 @@ impl PipeEnd {
                 }
                 break;
             }
+            // Readers may have emptied the pipe and gone to sleep meanwhile: whether to wake
+            // them at the end depends on the pipe as it is now (Linux's pipe_write).
+            was_empty = state.buffers.is_empty();
         }
         if done > 0 {
             let time = now();
