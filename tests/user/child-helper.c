@@ -15,6 +15,7 @@
  *   raise SIG      kill(getpid(), SIG), then print "survived"
  *   pause          block in pause() until a signal ends the process
  *   writefd FD S   write S to FD; exit 0, or 1 with "errno=N" on failure
+ *   freeram        "freeram=N": free memory in bytes (sysinfo)
  *
  * A first argument with spaces ("exit 3", as a "#!" line passes its optional
  * argument) is split into words that come before the remaining arguments.
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,6 +142,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "pause")) {
 		for (;;)
 			pause();
+	} else if (!strcmp(cmd, "freeram")) {
+		struct sysinfo info;
+		if (sysinfo(&info) != 0)
+			return 1;
+		put("freeram=%llu\n",
+		    (unsigned long long)info.freeram * info.mem_unit);
 	} else if (!strcmp(cmd, "writefd") && nargs > 3) {
 		const char *s = args[3];
 		if (write(atoi(args[2]), s, strlen(s)) != (ssize_t)strlen(s)) {

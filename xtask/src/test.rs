@@ -43,6 +43,8 @@ const TEST_RUNNER_PATH: &str = "/bin/ferrux-tests";
 const FAULT_PATH: &str = "/bin/fault";
 const CHILD_HELPER_PATH: &str = "/bin/child-helper";
 const STATIC_PIE_PATH: &str = "/bin/static-pie";
+/// The busybox shell script of `tests/user/scripts`, in the test images.
+const SHELL_TEST_PATH: &str = "/bin/shell-test";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -112,6 +114,48 @@ const BOOT_CHECKS: &[BootCheck] = &[
                 line == "static-pie: PASS"
             })?;
             expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        name: "boot/busybox-shell-script",
+        init_argv: &["busybox", "sh", "/bin/shell-test"],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
+        verdict: |outcome| {
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.starts_with("shell-test: FAIL"))
+            {
+                return Err(line.to_string());
+            }
+            expect_line(outcome, "`shell-test: PASS`", |line| line == "shell-test: PASS")?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        // Free memory is exact on Ferrux (no caches yet), so 500 fork+exec rounds must give
+        // back every page; Linux's free memory moves with its caches.
+        name: "boot/fork-exec-no-leak",
+        init_argv: &["busybox", "sh", "/bin/shell-test"],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            let line = outcome
+                .log
+                .lines()
+                .find(|line| line.starts_with("leak-check: "))
+                .ok_or("no `leak-check:` line")?;
+            let numbers: Vec<&str> = line
+                .split(|c: char| c == '=' || c == ' ')
+                .filter(|word| word.chars().all(|c| c.is_ascii_digit()) && !word.is_empty())
+                .collect();
+            match numbers.as_slice() {
+                [before, after] if before == after => Ok(()),
+                _ => Err(format!("free memory changed: {line}")),
+            }
         },
     },
     BootCheck {
@@ -290,6 +334,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         ExtraFile {
             image_path: STATIC_PIE_PATH.to_string(),
             host_path: binaries.static_pie.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: SHELL_TEST_PATH.to_string(),
+            host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
             mode: 0o755,
         },
     ];
