@@ -130,7 +130,9 @@ const BOOT_CHECKS: &[BootCheck] = &[
             {
                 return Err(line.to_string());
             }
-            expect_line(outcome, "`shell-test: PASS`", |line| line == "shell-test: PASS")?;
+            expect_line(outcome, "`shell-test: PASS`", |line| {
+                line == "shell-test: PASS"
+            })?;
             expect_init_exit_code(outcome, 0x0000)
         },
     },
@@ -149,7 +151,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
                 .find(|line| line.starts_with("leak-check: "))
                 .ok_or("no `leak-check:` line")?;
             let numbers: Vec<&str> = line
-                .split(|c: char| c == '=' || c == ' ')
+                .split(['=', ' '])
                 .filter(|word| word.chars().all(|c| c.is_ascii_digit()) && !word.is_empty())
                 .collect();
             match numbers.as_slice() {

@@ -126,10 +126,10 @@ impl FdTable {
         let mut closed = Vec::new();
         let end = last.saturating_add(1).min(self.slots.len());
         for slot in self.slots.iter_mut().take(end).skip(first) {
-            if let Some(slot) = slot.take() {
-                if closed.try_reserve(1).is_ok() {
-                    closed.push(slot.file);
-                }
+            if let Some(slot) = slot.take()
+                && closed.try_reserve(1).is_ok()
+            {
+                closed.push(slot.file);
             }
         }
         closed

@@ -270,10 +270,10 @@ impl PipeEnd {
                             front.len = 0;
                         }
                         let is_packet = front.is_packet;
-                        if front.len == 0 {
-                            if let Some(buffer) = state.buffers.pop_front() {
-                                state.release(buffer);
-                            }
+                        if front.len == 0
+                            && let Some(buffer) = state.buffers.pop_front()
+                        {
+                            state.release(buffer);
                         }
                         if is_packet || left == 0 {
                             break;
@@ -329,14 +329,14 @@ impl PipeEnd {
         let mut was_empty = state.buffers.is_empty();
         // Merge the head of the write into the last buffer if it fits.
         let chars = data.len() % PAGE_SIZE;
-        if chars != 0 {
-            if let Some(last) = state.buffers.back_mut() {
-                let end = last.offset + last.len;
-                if !last.is_packet && end + chars <= PAGE_SIZE {
-                    last.page[end..end + chars].copy_from_slice(&data[..chars]);
-                    last.len += chars;
-                    done = chars;
-                }
+        if chars != 0
+            && let Some(last) = state.buffers.back_mut()
+        {
+            let end = last.offset + last.len;
+            if !last.is_packet && end + chars <= PAGE_SIZE {
+                last.page[end..end + chars].copy_from_slice(&data[..chars]);
+                last.len += chars;
+                done = chars;
             }
         }
         let mut result = Ok(());

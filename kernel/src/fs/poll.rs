@@ -114,16 +114,10 @@ pub fn wait_ready<R>(
         let mut queues: Vec<&WaitQueue> = Vec::new();
         if queues.try_reserve(table.queues.len()).is_err() {
             // Without the list, sleep a tick at a time.
-            let tick = Some(
-                deadline_ns
-                    .unwrap_or(u64::MAX)
-                    .min(now.saturating_add(TICK_NS)),
-            );
-            match crate::sched::wait::sleep_until(
-                thread,
-                tick.unwrap_or(u64::MAX),
-                SleepKind::Interruptible,
-            ) {
+            let tick = deadline_ns
+                .unwrap_or(u64::MAX)
+                .min(now.saturating_add(TICK_NS));
+            match crate::sched::wait::sleep_until(thread, tick, SleepKind::Interruptible) {
                 Ok(()) => continue,
                 Err(error) => return Err(error),
             }

@@ -95,12 +95,11 @@ pub fn epoll_ctl(
             return Err(Errno::EINVAL);
         }
     }
-    if op == EPOLL_CTL_ADD {
-        if let Some(nested) = target.ops.as_eventpoll() {
-            if epoll.would_loop(nested) {
-                return Err(Errno::ELOOP);
-            }
-        }
+    if op == EPOLL_CTL_ADD
+        && let Some(nested) = target.ops.as_eventpoll()
+        && epoll.would_loop(nested)
+    {
+        return Err(Errno::ELOOP);
     }
     match op {
         EPOLL_CTL_ADD => epoll.add(&target, fd.0, event)?,

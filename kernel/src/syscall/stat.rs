@@ -134,10 +134,11 @@ const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
-    let mut value = StatxTimestamp::default();
-    value.tv_sec = time.sec;
-    value.tv_nsec = time.nsec;
-    value
+    StatxTimestamp {
+        tv_sec: time.sec,
+        tv_nsec: time.nsec,
+        ..StatxTimestamp::default()
+    }
 }
 
 pub fn statx(
@@ -155,24 +156,26 @@ pub fn statx(
         return Err(Errno::EINVAL);
     }
     let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
-    let mut value = Statx::default();
-    value.stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
-    value.stx_mnt_id = 1;
-    value.stx_blksize = metadata.blksize;
-    value.stx_nlink = metadata.nlink;
-    value.stx_uid = metadata.uid;
-    value.stx_gid = metadata.gid;
-    value.stx_mode = mode as u16;
-    value.stx_ino = metadata.ino;
-    value.stx_size = metadata.size;
-    value.stx_blocks = metadata.blocks;
-    value.stx_atime = timestamp(metadata.atime);
-    value.stx_ctime = timestamp(metadata.ctime);
-    value.stx_mtime = timestamp(metadata.mtime);
-    value.stx_rdev_major = vfs::inode::dev_major(metadata.rdev);
-    value.stx_rdev_minor = vfs::inode::dev_minor(metadata.rdev);
-    value.stx_dev_major = vfs::inode::dev_major(metadata.dev);
-    value.stx_dev_minor = vfs::inode::dev_minor(metadata.dev);
+    let value = Statx {
+        stx_mask: STATX_BASIC_STATS | STATX_MNT_ID,
+        stx_mnt_id: 1,
+        stx_blksize: metadata.blksize,
+        stx_nlink: metadata.nlink,
+        stx_uid: metadata.uid,
+        stx_gid: metadata.gid,
+        stx_mode: mode as u16,
+        stx_ino: metadata.ino,
+        stx_size: metadata.size,
+        stx_blocks: metadata.blocks,
+        stx_atime: timestamp(metadata.atime),
+        stx_ctime: timestamp(metadata.ctime),
+        stx_mtime: timestamp(metadata.mtime),
+        stx_rdev_major: vfs::inode::dev_major(metadata.rdev),
+        stx_rdev_minor: vfs::inode::dev_minor(metadata.rdev),
+        stx_dev_major: vfs::inode::dev_major(metadata.dev),
+        stx_dev_minor: vfs::inode::dev_minor(metadata.dev),
+        ..Statx::default()
+    };
     buf.write(&value)?;
     Ok(0)
 }
