@@ -2,7 +2,7 @@
 //!
 //! Layout: `/bin /dev /etc /proc /sys /root`, `/tmp` (1777), `/bin/busybox` (0755) with
 //! `/bin/sh -> busybox`, the device nodes that Linux images usually carry instead of mounting
-//! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0,
+//! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0, `/dev/ttyS0` c 4 64,
 //! `/dev/random` c 1 8, `/dev/urandom` c 1 9), and `/etc/passwd` and `/etc/group` for root.
 //! Test images add their binaries under `/bin`. Archives are newc cpio written by the workspace's
 //! `cpio` crate, uncompressed (`.cpio`) and, for the default image, also gzipped (`.cpio.gz`);
@@ -77,6 +77,7 @@ fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<
     for (path, mode, major, minor) in [
         ("/dev/console", 0o600, 5, 1),
         ("/dev/tty", 0o666, 5, 0),
+        ("/dev/ttyS0", 0o600, 4, 64),
         ("/dev/null", 0o666, 1, 3),
         ("/dev/zero", 0o666, 1, 5),
         ("/dev/random", 0o666, 1, 8),

@@ -23,8 +23,8 @@ pub fn console() -> Arc<Console> {
     console
 }
 
-/// The file operations for opening device `rdev`.
-pub fn open_char_device(rdev: u64) -> Result<Arc<dyn FileOps>, Errno> {
+/// The file operations for opening device `rdev` (`is_noctty`: opened with O_NOCTTY).
+pub fn open_char_device(rdev: u64, is_noctty: bool) -> Result<Arc<dyn FileOps>, Errno> {
     let (major, minor) = (vfs::inode::dev_major(rdev), vfs::inode::dev_minor(rdev));
     Ok(match (major, minor) {
         (1, 3) => Arc::new(MemoryDevice {
@@ -43,7 +43,16 @@ pub fn open_char_device(rdev: u64) -> Result<Arc<dyn FileOps>, Errno> {
             kind: MemoryKind::Random,
             rdev,
         }),
-        (5, 1) | (4, 64) => console(),
+        (5, 1) => console(),
+        (4, 64) => {
+            // Opening the serial port itself (not /dev/console, which Linux treats as
+            // O_NOCTTY) can make it the session leader's controlling terminal (tty_open).
+            let console = console();
+            if !is_noctty && let Some(thread) = crate::process::try_current() {
+                console.acquire_on_open(&thread.process);
+            }
+            console
+        }
         (5, 0) => {
             // /dev/tty: the caller's controlling terminal (only the console can be one).
             let console = console();

@@ -160,12 +160,22 @@ pub fn lookup_or_fd(
 
 /// Opens the object at `dentry` with status `flags` (access mode included).
 pub fn open_dentry(dentry: Arc<Dentry>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+    open_dentry_noctty(dentry, flags, true)
+}
+
+/// As [`open_dentry`] for open(2): `is_noctty` is O_NOCTTY, which is not a status flag; without
+/// it, opening a terminal may make it the caller's controlling terminal.
+pub fn open_dentry_noctty(
+    dentry: Arc<Dentry>,
+    flags: u32,
+    is_noctty: bool,
+) -> Result<Arc<OpenFile>, Errno> {
     let metadata = dentry.metadata();
     let ops: Arc<dyn file::FileOps> = if flags & file::O_PATH != 0 {
         Arc::new(InodeFile::new(dentry.inode().clone()))
     } else {
         match metadata.file_type {
-            FileType::CharDevice => devices::open_char_device(metadata.rdev)?,
+            FileType::CharDevice => devices::open_char_device(metadata.rdev, is_noctty)?,
             FileType::BlockDevice => return Err(Errno::ENXIO),
             FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),

@@ -63,7 +63,7 @@ pub fn do_open(
     // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
     let large_file = if flags & O_PATH != 0 { 0 } else { 0o100000 };
     let status = (flags & !OPEN_ONLY_FLAGS) | large_file;
-    let file = fs::open_dentry(opened.dentry, status)?;
+    let file = fs::open_dentry_noctty(opened.dentry, status, flags & 0o400 != 0)?;
     let limit = context
         .thread
         .process

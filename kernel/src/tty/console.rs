@@ -51,6 +51,9 @@ const TIOCSCTTY: u32 = 0x540e;
 const TIOCNOTTY: u32 = 0x5422;
 const TIOCSTI: u32 = 0x5412;
 const TIOCGSID: u32 = 0x5429;
+const TIOCGSERIAL: u32 = 0x541e;
+/// `PORT_16550A` in `struct serial_struct`.
+const PORT_16550A: i32 = 4;
 
 struct ConsoleState {
     termios: Termios,
@@ -255,6 +258,15 @@ impl Console {
         }
     }
 
+    /// An open of the terminal without O_NOCTTY: a session leader with no controlling
+    /// terminal gets this one if no session has it (`tty_open_proc_set_tty`).
+    pub fn acquire_on_open(&self, process: &Process) {
+        let mut state = self.state.lock();
+        if state.job.session.is_none() && process.is_session_leader() {
+            let _ = state.job.set_controlling(process, false, true);
+        }
+    }
+
     /// Whether the console is `process`'s controlling terminal (for opening `/dev/tty`).
     pub fn is_controlling_tty_of(&self, process: &Process) -> bool {
         self.state.lock().job.is_controlling(process)
@@ -433,6 +445,24 @@ impl FileOps for Console {
                 let byte: u8 = read_user(argument)?;
                 let signal = self.state.lock().receive_byte(byte);
                 send_input_signal(signal);
+            }
+            TIOCGSERIAL => {
+                // struct serial_struct (72 bytes): type, line, port, irq, flags,
+                // xmit_fifo_size, custom_divisor, baud_base, … — the COM1 16550A that both
+                // /dev/console and /dev/ttyS0 are (busybox cttyhack reads `line`).
+                let mut serial = [0u8; 72];
+                let fields: [(usize, i32); 6] = [
+                    (0, PORT_16550A),
+                    (4, 0),
+                    (8, 0x3f8),
+                    (12, 4),
+                    (20, 16),
+                    (28, 115_200),
+                ];
+                for (offset, value) in fields {
+                    serial[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+                }
+                hal::usercopy::copy_to_user(argument, &serial)?;
             }
             TIOCSCTTY => {
                 let thread = crate::process::current();
