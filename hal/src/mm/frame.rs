@@ -93,6 +93,16 @@ impl Frame {
         Ok(frame)
     }
 
+    /// Allocates a zero-filled frame and lets `fill` write into it before anyone else can see
+    /// it (a file page read straight into the frame, without a bounce buffer).
+    pub fn try_new_zeroed_with(
+        fill: impl FnOnce(&mut [u8]) -> Result<(), Errno>,
+    ) -> Result<Frame, Errno> {
+        let frame = Self::try_new_zeroed()?;
+        fill(frame.bytes_mut_internal())?;
+        Ok(frame)
+    }
+
     /// Allocates a frame whose contents are left as they were (the caller overwrites them all).
     pub fn try_new_uninit() -> Result<Frame, Errno> {
         let paddr = alloc_contiguous(1).ok_or(Errno::ENOMEM)?;

@@ -550,23 +550,24 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             file_end,
             ..
         } => {
-            let frame = Frame::try_new_zeroed()?;
-            if page < *file_end {
-                let valid = (*file_end - page).min(PAGE_SIZE) as usize;
-                let mut buffer = [0u8; PAGE_SIZE as usize];
-                let file_offset = offset + (page - vma.start);
+            let file_offset = offset + (page - vma.start);
+            let valid = if page < *file_end {
+                (*file_end - page).min(PAGE_SIZE) as usize
+            } else {
+                0
+            };
+            Frame::try_new_zeroed_with(|bytes| {
                 let mut filled = 0;
                 while filled < valid {
                     let n =
-                        inode.read_at(file_offset + filled as u64, &mut buffer[filled..valid])?;
+                        inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
                     if n == 0 {
                         break;
                     }
                     filled += n;
                 }
-                frame.write(0, &buffer[..filled]);
-            }
-            Ok(frame)
+                Ok(())
+            })
         }
     }
 }

@@ -23,9 +23,9 @@ pub mod wait;
 
 use crate::process::Thread;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
 use hal::task::ExecutionContext;
 use sched_policy::{Entity, FairQueue, Placement};
-use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
 /// CPUs the run-queue array has room for.
