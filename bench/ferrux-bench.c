@@ -7,7 +7,9 @@
  *     BENCH <name> <value> <unit>        unit: ns (per operation) or MB/s
  *     BENCH <name> n/a <ERRNO-NAME>      the benchmark failed or is unsupported
  *
- * then "BENCH-END <count>" when every benchmark has run.  Before the
+ * then "BENCH-END <count> <ns>" when every benchmark has run, with the
+ * CLOCK_MONOTONIC time since the "BENCH-START" line (xtask compares it with
+ * its own clock to check the guest's).  Before the
  * benchmarks it prints "BENCH boot_to_init_ns <N> ns" (CLOCK_BOOTTIME, or
  * CLOCK_MONOTONIC when that fails, read as the first thing in main: both
  * kernels start these clocks early in boot) and "BENCH mem_used_kib <N> KiB"
@@ -921,6 +923,7 @@ int main(int argc, char **argv)
 		first = 3;
 	}
 
+	uint64_t started_ns = now_ns();
 	say("BENCH-START target_ms=%llu\n", (unsigned long long)(target_ns / 1000000));
 	say("BENCH boot_to_init_ns %llu ns\n", (unsigned long long)boot_ns);
 	struct sysinfo info;
@@ -940,6 +943,6 @@ int main(int argc, char **argv)
 		run_bench(&benches[i]);
 		count++;
 	}
-	say("BENCH-END %d\n", count);
+	say("BENCH-END %d %llu\n", count, (unsigned long long)(now_ns() - started_ns));
 	return 0;
 }

@@ -9,7 +9,10 @@
 //!    machine of `qemu.rs` (`-accel tcg -cpu max -m 1G`, one vCPU) with
 //!    `rdinit=/bin/ferrux-bench`. Each boot's log is saved as `build/logs/bench-<A|B>-<n>.log`.
 //! 4. Parses the `BENCH` lines (`bench_results.rs`), adds the host's wall-clock time from QEMU's
-//!    start to the program's first line (`qemu_start_to_init_ns`), and prints the table.
+//!    start to the program's first line (`qemu_start_to_init_ns`), and prints the table. As a
+//!    check of the instrument, the guest's own time from its first line to its last is compared
+//!    with the host's: a guest clock that runs fast or slow would skew every number (a
+//!    deviation over 5% is flagged).
 //! 5. Writes `docs/bench.md` and `docs/bench.json` (Ferrux against Linux), or
 //!    `build/bench-vs.md` and `.json` (two Ferrux builds); `--no-write` writes nothing.
 //!
@@ -23,7 +26,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use crate::bench_results::{Comparison, Json, Measurement, RunOutput, Unit};
+use crate::bench_results::{self, Comparison, Json, Measurement, RunOutput, Unit};
 use crate::build;
 use crate::cli::{BenchOptions, Profile};
 use crate::cmdline::KernelCommandLine;
@@ -40,6 +43,10 @@ const BENCH_PATH: &str = "/bin/ferrux-bench";
 const TRUE_PATH: &str = "/bin/bench-true";
 /// The program's first line; its arrival times the boot from the host.
 const START_MARKER: &str = "BENCH-START";
+/// The program's last line.
+const END_MARKER: &str = "BENCH-END";
+/// How far the guest clock may stray from the host's before the report flags it.
+const CLOCK_TOLERANCE: f64 = 0.05;
 /// Per-benchmark calibration target of a full run and of `--quick`.
 const TARGET_MS: u64 = 200;
 const QUICK_TARGET_MS: u64 = 50;
@@ -74,7 +81,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
     let cmdline = cmdline.render();
 
     println!(
-        "=== bench: {} runs each, alternating {} ({}) and {} ({}) ===",
+        "=== bench: {} run(s) each, alternating {} ({}) and {} ({}) ===",
         options.runs,
         a.label,
         a.path.display(),
@@ -84,8 +91,14 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
     let mut a_runs = Vec::new();
     let mut b_runs = Vec::new();
     let mut failures = Vec::new();
+    // Guest time over host time between the program's first and last lines, per kernel.
+    let mut a_clock_rates = Vec::new();
+    let mut b_clock_rates = Vec::new();
     for run in 1..=options.runs {
-        for (kernel, side, runs) in [(&a, "A", &mut a_runs), (&b, "B", &mut b_runs)] {
+        for (kernel, side, runs, clock_rates) in [
+            (&a, "A", &mut a_runs, &mut a_clock_rates),
+            (&b, "B", &mut b_runs, &mut b_clock_rates),
+        ] {
             let config = BootConfig {
                 kernel: kernel.path.clone(),
                 initrd: initrd.clone(),
@@ -96,8 +109,9 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
             let output = boot_once(&config, &log_path, options.boot_timeout);
             let title = format!("[run {run}/{}] {}", options.runs, kernel.label);
             match output {
-                Ok((output, summary)) => {
+                Ok((output, clock_rate, summary)) => {
                     let count = output.measurements.len();
+                    clock_rates.extend(clock_rate);
                     if output.is_complete {
                         println!("{title}: {count} results; {summary}");
                     } else {
@@ -120,6 +134,10 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
         }
     }
 
+    let clock_check = ClockCheck {
+        a: bench_results::median(&a_clock_rates),
+        b: bench_results::median(&b_clock_rates),
+    };
     let comparison = Comparison::from_runs(&a_runs, &b_runs);
     let table = comparison.render_markdown(&a.label, &b.label);
     println!();
@@ -132,6 +150,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
             .collect();
         println!("\nWorst ratios: {}", list.join(", "));
     }
+    println!("{}", clock_check.describe(&a.label, &b.label));
 
     if options.writes_results {
         let context = RunContext::gather(options, target_ms, &cmdline);
@@ -142,9 +161,17 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
             let build = paths::build_dir();
             (build.join("bench-vs.md"), build.join("bench-vs.json"))
         };
-        let markdown = render_document(&comparison, &table, &a, &b, &context, &failures);
+        let markdown = render_document(
+            &comparison,
+            &table,
+            &a,
+            &b,
+            &context,
+            &clock_check,
+            &failures,
+        );
         paths::write_atomically(&markdown_path, markdown.as_bytes())?;
-        let json = render_json(&comparison, &a, &b, &context, &failures);
+        let json = render_json(&comparison, &a, &b, &context, &clock_check, &failures);
         paths::write_atomically(&json_path, json.as_bytes())?;
         println!(
             "\nwrote {} and {}",
@@ -244,21 +271,32 @@ fn check_file(path: &Path) -> Result<()> {
     }
 }
 
-/// Boots once; the parsed results (with the host-timed boot) and a line on how QEMU ended.
+/// Boots once; the parsed results (with the host-timed boot), the guest clock's rate against
+/// the host's, and a line on how QEMU ended.
 fn boot_once(
     config: &BootConfig,
     log_path: &Path,
     timeout: Duration,
-) -> Result<(RunOutput, String)> {
+) -> Result<(RunOutput, Option<f64>, String)> {
     let outcome = qemu::boot_marked(
         config,
         Console::Captured,
         log_path,
         Some(timeout),
-        Some(START_MARKER),
+        &[START_MARKER, END_MARKER],
     )?;
     let mut output = RunOutput::parse(&outcome.log);
-    if let Some(elapsed) = outcome.marker_elapsed {
+    let (start, end) = match outcome.marker_elapsed.as_slice() {
+        [start, end] => (*start, *end),
+        _ => (None, None),
+    };
+    let clock_rate = match (start, end, output.guest_elapsed_ns) {
+        (Some(start), Some(end), Some(guest_ns)) if end > start => {
+            Some(guest_ns / (end - start).as_nanos() as f64)
+        }
+        _ => None,
+    };
+    if let Some(elapsed) = start {
         let value = elapsed.as_nanos() as f64;
         // First, so that boot rows lead the table.
         output.measurements.insert(
@@ -272,7 +310,30 @@ fn boot_once(
             ),
         );
     }
-    Ok((output, outcome.summary()))
+    Ok((output, clock_rate, outcome.summary()))
+}
+
+/// Median guest-clock rates (guest seconds per host second) of the two kernels.
+struct ClockCheck {
+    a: Option<f64>,
+    b: Option<f64>,
+}
+
+impl ClockCheck {
+    fn describe(&self, a: &str, b: &str) -> String {
+        let one = |label: &str, rate: Option<f64>| match rate {
+            Some(rate) if (rate - 1.0).abs() > CLOCK_TOLERANCE => {
+                format!("{label} {rate:.3} (WARNING: off by more than 5%, timings are skewed)")
+            }
+            Some(rate) => format!("{label} {rate:.3}"),
+            None => format!("{label} unknown"),
+        };
+        format!(
+            "Guest clock check (guest time / host time over the whole run; 1 is exact): {}, {}",
+            one(a, self.a),
+            one(b, self.b)
+        )
+    }
 }
 
 /// Where and how the numbers were taken.
@@ -355,6 +416,7 @@ fn render_document(
     a: &Kernel,
     b: &Kernel,
     context: &RunContext,
+    clock_check: &ClockCheck,
     failures: &[String],
 ) -> String {
     let mut text = String::new();
@@ -373,7 +435,7 @@ fn render_document(
          bench-true) for both kernels\n\
          - kernel command line: `{}`\n\
          - {}: `{}`\n- {}: `{}`\n\
-         - {} runs per kernel, alternating; each benchmark calibrates to ≥ {} ms per batch; \
+         - runs per kernel: {}, alternating; each benchmark calibrates to ≥ {} ms per batch; \
          the value is the median over runs\n\n",
         context.date,
         context.commit,
@@ -401,6 +463,11 @@ fn render_document(
          CLOCK_BOOTTIME read first thing in init; `mem_used_kib` is sysinfo's totalram − freeram \
          at that moment.\n",
     );
+    text.push_str(&format!(
+        "\n{}. The host times the lines as they reach it through the serial console, so a \
+         percent either way is noise.\n",
+        clock_check.describe(&a.label, &b.label)
+    ));
     let worst = comparison.worst(3);
     if !worst.is_empty() {
         text.push_str("\nWorst ratios: ");
@@ -442,6 +509,7 @@ fn render_json(
     a: &Kernel,
     b: &Kernel,
     context: &RunContext,
+    clock_check: &ClockCheck,
     failures: &[String],
 ) -> String {
     let kernel = |kernel: &Kernel| {
@@ -474,6 +542,13 @@ fn render_json(
                     .map(|row| row.to_json())
                     .collect(),
             ),
+        ),
+        (
+            "guest_clock_rate",
+            Json::object(vec![
+                ("a", Json::number(clock_check.a)),
+                ("b", Json::number(clock_check.b)),
+            ]),
         ),
         ("geometric_mean", Json::number(mean)),
         ("geometric_mean_count", Json::Number(count as f64)),

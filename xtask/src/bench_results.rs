@@ -3,8 +3,10 @@
 //!
 //! The guest program (`bench/ferrux-bench.c`) prints `BENCH <name> <value> <unit>` with unit
 //! `ns` (time per operation), `MB/s` (10^6 bytes per second) or `KiB`, or
-//! `BENCH <name> n/a <ERRNO>` for a benchmark that failed, and `BENCH-END <count>` when it has
-//! run them all ([`RunOutput::parse`]). A kernel message interleaved on the console may prefix
+//! `BENCH <name> n/a <ERRNO>` for a benchmark that failed, and `BENCH-END <count> <ns>` when it
+//! has run them all, with its own clock's time since its first line, `BENCH-START`
+//! ([`RunOutput::parse`]; the driver compares that time with the host's to check the guest
+//! clock). A kernel message interleaved on the console may prefix
 //! a line, so `BENCH ` is searched anywhere in it.
 //!
 //! [`Comparison`] gathers the runs of two kernels, A and B (Ferrux and Linux, or two Ferrux
@@ -73,14 +75,21 @@ pub struct RunOutput {
     pub measurements: Vec<(String, Measurement)>,
     /// Whether `BENCH-END` was printed (every benchmark ran).
     pub is_complete: bool,
+    /// The guest's time from `BENCH-START` to `BENCH-END`, by its CLOCK_MONOTONIC.
+    pub guest_elapsed_ns: Option<f64>,
 }
 
 impl RunOutput {
     pub fn parse(log: &str) -> RunOutput {
         let mut output = RunOutput::default();
         for line in log.lines() {
-            if line.contains("BENCH-END") {
+            if let Some(start) = line.find("BENCH-END") {
                 output.is_complete = true;
+                output.guest_elapsed_ns = line[start..]
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|word| word.parse::<f64>().ok())
+                    .filter(|ns| ns.is_finite() && *ns > 0.0);
             }
             if let Some((name, measurement)) = parse_line(line) {
                 output.set(&name, measurement);
@@ -395,7 +404,7 @@ fn group_thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -600,8 +609,12 @@ mod tests {
         assert!(!run.is_complete);
         assert_eq!(run.measurements.len(), 2);
         assert_eq!(run.get("stat"), Some(&value(1000.0, Unit::Nanoseconds)));
-        let complete = RunOutput::parse(&format!("{log}BENCH-END 2\r\n"));
+        assert_eq!(run.guest_elapsed_ns, None);
+        let complete = RunOutput::parse(&format!("{log}BENCH-END 2 1500000000\r\n"));
         assert!(complete.is_complete);
+        assert_eq!(complete.guest_elapsed_ns, Some(1.5e9));
+        let old_style = RunOutput::parse(&format!("{log}BENCH-END 2\r\n"));
+        assert!(old_style.is_complete && old_style.guest_elapsed_ns.is_none());
     }
 
     #[test]
@@ -654,6 +667,7 @@ mod tests {
                 ),
             ],
             is_complete: true,
+            guest_elapsed_ns: None,
         };
         let mut a_runs = vec![run(100.0, 400.0, 1e9), run(300.0, 600.0, 2e9)];
         a_runs[1].set(

@@ -77,9 +77,9 @@ pub struct BootOutcome {
     pub qemu_status: ExitStatus,
     pub is_timed_out: bool,
     pub elapsed: Duration,
-    /// When the console first showed the marker given to [`boot_marked`], counted from QEMU's
-    /// start (host wall clock).
-    pub marker_elapsed: Option<Duration>,
+    /// For each marker given to [`boot_marked`], when the console first showed it, counted
+    /// from QEMU's start (host wall clock).
+    pub marker_elapsed: Vec<Option<Duration>>,
 }
 
 impl BootOutcome {
@@ -163,17 +163,17 @@ pub fn boot(
     log_path: &Path,
     timeout: Option<Duration>,
 ) -> Result<BootOutcome> {
-    boot_marked(config, console, log_path, timeout, None)
+    boot_marked(config, console, log_path, timeout, &[])
 }
 
-/// [`boot`], also noting when `marker` first appears on the console
-/// ([`BootOutcome::marker_elapsed`]).
+/// [`boot`], also noting when each of `markers` first appears on the console
+/// ([`BootOutcome::marker_elapsed`]). Empty markers are never seen.
 pub fn boot_marked(
     config: &BootConfig,
     console: Console,
     log_path: &Path,
     timeout: Option<Duration>,
-    marker: Option<&'static str>,
+    markers: &[&'static str],
 ) -> Result<BootOutcome> {
     if let Some(parent) = log_path.parent() {
         paths::ensure_dir(parent)?;
@@ -193,8 +193,9 @@ pub fn boot_marked(
 
     let stdout = child.stdout.take().expect("stdout is piped");
     let is_echoed = console == Console::Interactive;
+    let markers = markers.to_vec();
     let console_reader =
-        thread::spawn(move || copy_console(stdout, log_file, is_echoed, marker, started));
+        thread::spawn(move || copy_console(stdout, log_file, is_echoed, &markers, started));
     let stderr_reader = child.stderr.take().map(|mut stderr| {
         thread::spawn(move || {
             let mut text = Vec::new();
@@ -228,16 +229,16 @@ pub fn boot_marked(
 }
 
 /// Copies the console to the log (and stdout) as it arrives; returns all of it, and when
-/// `marker` first arrived (since `started`).
+/// each of `markers` first arrived (since `started`).
 fn copy_console(
     mut console: impl Read,
     mut log_file: File,
     is_echoed: bool,
-    marker: Option<&str>,
+    markers: &[&str],
     started: Instant,
-) -> std::io::Result<(Vec<u8>, Option<Duration>)> {
+) -> std::io::Result<(Vec<u8>, Vec<Option<Duration>>)> {
     let mut everything = Vec::new();
-    let mut marker_elapsed = None;
+    let mut marker_elapsed = vec![None; markers.len()];
     let mut chunk = [0u8; 4096];
     let mut stdout = std::io::stdout();
     loop {
@@ -250,14 +251,17 @@ fn copy_console(
         let bytes = &chunk[..count];
         let searched_from = everything.len();
         everything.extend_from_slice(bytes);
-        if let Some(marker) = marker.filter(|m| !m.is_empty() && marker_elapsed.is_none()) {
-            // The marker may straddle two reads.
+        for (marker, seen) in markers.iter().zip(&mut marker_elapsed) {
+            if marker.is_empty() || seen.is_some() {
+                continue;
+            }
+            // A marker may straddle two reads.
             let from = searched_from.saturating_sub(marker.len());
             if everything[from..]
                 .windows(marker.len())
                 .any(|window| window == marker.as_bytes())
             {
-                marker_elapsed = Some(started.elapsed());
+                *seen = Some(started.elapsed());
             }
         }
         log_file.write_all(bytes)?;
