@@ -4,17 +4,25 @@
 //! when the thread makes a syscall, takes an exception, or is interrupted, with the registers
 //! saved in the context. The per-thread loop that decides what to do (in the kernel, safe code)
 //! reads and edits the registers through this type.
+//!
+//! FPU/SSE/AVX state is switched lazily, as Linux's `TIF_NEED_FPU_LOAD` scheme: the kernel never
+//! touches those registers, so a thread's state stays live in the CPU across its syscalls and
+//! interrupts. Each CPU remembers whose state it holds (the owner's XSAVE area); only when
+//! another context enters user mode is the owner's state saved and the newcomer's loaded. Code
+//! that reads or copies a context's FPU state (signal frames, fork) first syncs it from the CPU.
+//! A context runs on one CPU at a time; migrating contexts between CPUs (SMP) must save the
+//! state on the old CPU first.
 
 use crate::arch::x86_64::cpu::{MSR_FS_BASE, MSR_KERNEL_GS_BASE, write_msr};
-use crate::arch::x86_64::fpu::{self, XsaveArea};
+use crate::arch::x86_64::fpu::{self, XSAVE_AREA_SIZE, XsaveArea};
 use crate::arch::x86_64::gdt::this_cpu;
 use crate::arch::x86_64::trap::FIRST_IRQ_VECTOR;
 pub use crate::arch::x86_64::user::UserRegs;
 use crate::arch::x86_64::user::{TRAP_SYSCALL, enter_user};
 use crate::mm::USER_END;
 use abi::Errno;
-use alloc::alloc::{Layout, alloc_zeroed};
-use alloc::boxed::Box;
+use alloc::alloc::{Layout, alloc_zeroed, dealloc};
+use core::ptr::NonNull;
 
 /// Why user mode was left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +47,18 @@ pub struct CpuException {
 /// A user thread's CPU state: registers and FPU/SSE/AVX state.
 pub struct UserContext {
     regs: UserRegs,
-    fpu: Box<XsaveArea>,
+    /// The XSAVE area, owned by this context (allocated in `try_new`, freed in `Drop`). It is
+    /// reached through a raw pointer because the CPU's lazy-switch path writes a non-running
+    /// owner's state into it from another context's `run`.
+    fpu: NonNull<XsaveArea>,
 }
+
+// SAFETY: the context owns its XSAVE allocation like a `Box` would; the only access from
+// elsewhere is the lazy FPU switch on the CPU that owns the state, with interrupts off, while
+// the context is not running (see the module doc).
+unsafe impl Send for UserContext {}
+// SAFETY: `&UserContext` gives no access to the XSAVE area (every accessor takes `&mut self`).
+unsafe impl Sync for UserContext {}
 
 /// User-modifiable RFLAGS bits: CF PF AF ZF SF TF DF OF AC ID (as Linux's `FIX_EFLAGS`).
 const USER_RFLAGS_MASK: u64 = 0x24_0dd5;
@@ -53,15 +71,13 @@ impl UserContext {
     pub fn try_new() -> Result<UserContext, Errno> {
         let layout = Layout::new::<XsaveArea>();
         // SAFETY: the layout has non-zero size; a non-null result is a zeroed allocation of
-        // exactly that layout, which is a valid `XsaveArea` (plain bytes) and may be boxed.
-        let mut fpu = unsafe {
-            let pointer = alloc_zeroed(layout) as *mut XsaveArea;
-            if pointer.is_null() {
-                return Err(Errno::ENOMEM);
-            }
-            Box::from_raw(pointer)
+        // exactly that layout, which is a valid `XsaveArea` (plain bytes).
+        let pointer = unsafe { alloc_zeroed(layout) as *mut XsaveArea };
+        let Some(mut fpu) = NonNull::new(pointer) else {
+            return Err(Errno::ENOMEM);
         };
-        fpu.initialize();
+        // SAFETY: freshly allocated and exclusively ours.
+        unsafe { fpu.as_mut().initialize() };
         Ok(UserContext {
             regs: UserRegs {
                 rflags: RFLAGS_IF | RFLAGS_RESERVED,
@@ -71,12 +87,15 @@ impl UserContext {
         })
     }
 
-    /// A copy of this context (fork), or `ENOMEM`. The saved FPU image is current: it is stored
-    /// on every return from user mode.
-    pub fn try_clone(&self) -> Result<UserContext, Errno> {
-        let mut copy = Self::try_new()?;
+    /// A copy of this context (fork), or `ENOMEM`. The FPU state is synced from the CPU first.
+    pub fn try_clone(&mut self) -> Result<UserContext, Errno> {
+        self.sync_fpu();
+        let copy = Self::try_new()?;
+        // SAFETY: both areas are valid, distinct allocations; neither is being written by the
+        // CPU (the copy is new; ours was just synced and we are not in user mode).
+        unsafe { (*copy.fpu.as_ptr()).0 = (*self.fpu.as_ptr()).0 };
+        let mut copy = copy;
         copy.regs = self.regs;
-        copy.fpu.0.copy_from_slice(&self.fpu.0);
         Ok(copy)
     }
 
@@ -88,34 +107,50 @@ impl UserContext {
         &mut self.regs
     }
 
-    /// Resets the FPU state (execve).
+    /// Resets the FPU state (execve, signal handlers).
     pub fn reset_fpu(&mut self) {
-        self.fpu.initialize();
         self.forget_fpu_ownership();
+        // SAFETY: our area; after forgetting ownership the CPU no longer writes it lazily.
+        unsafe { (*self.fpu.as_ptr()).initialize() };
     }
 
-    /// The saved FPU image (XSAVE format, `xsave_size()` bytes; FXSAVE's 512 without XSAVE), as
-    /// a signal frame stores it.
-    pub fn fpu_image(&self) -> &[u8] {
-        &self.fpu.0[..fpu::xsave_size().min(self.fpu.0.len())]
+    /// The FPU image (XSAVE format, `xsave_size()` bytes; FXSAVE's 512 without XSAVE), as a
+    /// signal frame stores it, synced from the CPU first.
+    pub fn fpu_image(&mut self) -> &[u8] {
+        self.sync_fpu();
+        // SAFETY: our area, synced; the returned borrow of `self` keeps `run` (the only other
+        // writer of a context's own area) from running meanwhile.
+        let area = unsafe { &(*self.fpu.as_ptr()).0 };
+        &area[..fpu::xsave_size().min(area.len())]
     }
 
-    /// Replaces the FPU state with `image` (from a signal frame), or `EFAULT`-style refusal
-    /// (`Err(EINVAL)`) if the CPU would fault loading it.
+    /// Replaces the FPU state with `image` (from a signal frame), or `Err(EINVAL)` if the CPU
+    /// would fault loading it.
     pub fn load_fpu_image(&mut self, image: &[u8]) -> Result<(), Errno> {
-        if image.len() > self.fpu.0.len() || !fpu::is_loadable_image(image) {
+        if image.len() > XSAVE_AREA_SIZE || !fpu::is_loadable_image(image) {
             return Err(Errno::EINVAL);
         }
-        self.fpu.0[..image.len()].copy_from_slice(image);
         self.forget_fpu_ownership();
+        // SAFETY: our area, no longer owned by the CPU.
+        unsafe { (&mut (*self.fpu.as_ptr()).0)[..image.len()].copy_from_slice(image) };
         Ok(())
     }
 
     fn is_fpu_owner(&self) -> bool {
         // SAFETY: the per-CPU area is only touched by this CPU with interrupts off.
-        unsafe { (*this_cpu()).fpu_owner == self as *const UserContext as u64 }
+        unsafe { (*this_cpu()).fpu_owner == self.fpu.as_ptr() as u64 }
     }
 
+    /// Saves the live FPU state into our area if the CPU holds it (it stays owned: the CPU
+    /// state and the area agree afterwards).
+    fn sync_fpu(&mut self) {
+        if self.is_fpu_owner() {
+            // SAFETY: our area, and we are its owner on this CPU.
+            unsafe { fpu::save(&mut *self.fpu.as_ptr()) };
+        }
+    }
+
+    /// Makes our area authoritative: the CPU's copy is dropped (not saved).
     fn forget_fpu_ownership(&self) {
         if self.is_fpu_owner() {
             // SAFETY: as `is_fpu_owner`.
@@ -139,9 +174,16 @@ impl UserContext {
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off; the MSR write
         // sets the user FS base, which the kernel never uses (it uses GS).
         unsafe {
-            if (*cpu).fpu_owner != self as *const UserContext as u64 {
-                fpu::restore(&self.fpu);
-                (*cpu).fpu_owner = self as *const UserContext as u64;
+            let mine = self.fpu.as_ptr() as u64;
+            let owner = (*cpu).fpu_owner;
+            if owner != mine {
+                if owner != 0 {
+                    // The previous owner is a live context that is not running (a context
+                    // clears ownership when dropped); its area receives its state now.
+                    fpu::save(&mut *(owner as *mut XsaveArea));
+                }
+                fpu::restore(&*self.fpu.as_ptr());
+                (*cpu).fpu_owner = mine;
             }
             if (*cpu).loaded_fs_base != self.regs.fs_base {
                 write_msr(MSR_FS_BASE, self.regs.fs_base);
@@ -157,7 +199,6 @@ impl UserContext {
             && self.regs.rip < USER_END
             && self.regs.rflags & RFLAGS_TF == 0;
         enter_user(&mut self.regs, use_sysret);
-        fpu::save(&mut self.fpu);
         match self.regs.trap_num {
             TRAP_SYSCALL => ReturnReason::Syscall,
             vector if vector >= FIRST_IRQ_VECTOR => {
@@ -176,5 +217,8 @@ impl UserContext {
 impl Drop for UserContext {
     fn drop(&mut self) {
         self.forget_fpu_ownership();
+        // SAFETY: allocated in `try_new` with this layout, not owned by the CPU any more, and
+        // freed exactly once.
+        unsafe { dealloc(self.fpu.as_ptr() as *mut u8, Layout::new::<XsaveArea>()) };
     }
 }

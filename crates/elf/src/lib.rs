@@ -37,7 +37,7 @@ mod program_header;
 pub mod script;
 
 pub use error::ElfError;
-pub use plan::{ElfKind, LoadPlan, Segment, parse};
+pub use plan::{ElfKind, LoadPlan, Segment, parse, parse_prefix};
 
 /// The page size that segment file offsets and addresses must agree modulo (`ELF_MIN_ALIGN`).
 pub const PAGE_SIZE: u64 = 4096;

@@ -101,6 +101,15 @@ impl LoadPlan {
 
 /// Parses and validates the ELF executable `file` into a load plan.
 pub fn parse(file: &[u8]) -> Result<LoadPlan, ElfError> {
+    parse_prefix(file, file.len() as u64)
+}
+
+/// As [`parse`], from the first bytes of a file of `file_size` bytes: `prefix` must hold the
+/// file header, the program headers and any `PT_INTERP` path (exec reads one page, not the
+/// whole program); segment ranges are checked against `file_size`. A prefix too short for the
+/// headers or the path gives the same errors as a short file.
+pub fn parse_prefix(prefix: &[u8], file_size: u64) -> Result<LoadPlan, ElfError> {
+    let file = prefix;
     let header = FileHeader::parse(file)?;
     let kind = if header.kind == ET_EXEC {
         ElfKind::Exec
@@ -128,7 +137,7 @@ pub fn parse(file: &[u8]) -> Result<LoadPlan, ElfError> {
         if ph.kind != PT_LOAD {
             continue;
         }
-        segments.push(load_segment(file, kind, index, &ph)?);
+        segments.push(load_segment(file_size, kind, index, &ph)?);
         if ph.offset <= header.phoff && header.phoff - ph.offset < ph.filesz {
             phdr_vaddr = Some(ph.vaddr.wrapping_add(header.phoff - ph.offset));
         }
@@ -169,7 +178,7 @@ pub fn parse(file: &[u8]) -> Result<LoadPlan, ElfError> {
 
 /// Validates one `PT_LOAD` header.
 fn load_segment(
-    file: &[u8],
+    file_size: u64,
     kind: ElfKind,
     index: usize,
     ph: &ProgramHeader,
@@ -178,7 +187,7 @@ fn load_segment(
         return Err(ElfError::FileSizeExceedsMemorySize { index });
     }
     let file_end = ph.offset.checked_add(ph.filesz);
-    if ph.filesz != 0 && file_end.is_none_or(|end| end > file.len() as u64) {
+    if ph.filesz != 0 && file_end.is_none_or(|end| end > file_size) {
         return Err(ElfError::SegmentOutsideFile { index });
     }
     if ph.vaddr % PAGE_SIZE != ph.offset % PAGE_SIZE {

@@ -344,13 +344,52 @@ impl AddressSpace {
         if vma.is_past_end_of_file(page) {
             return Err(FaultError::PastEndOfFile);
         }
+        let is_file = matches!(vma.backing, Backing::File { .. });
         let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
         drop(
             self.page_table
                 .map(page, frame, flags)
                 .map_err(|_| FaultError::OutOfMemory)?,
         );
+        if is_file && !access.is_write {
+            self.fault_around(page);
+        }
         Ok(())
+    }
+
+    /// Maps the other pages of the aligned `FAULT_AROUND_PAGES` window around a read fault on a
+    /// file mapping, as Linux's `do_fault_around`: programs read their text and data in runs,
+    /// and one fault instead of sixteen is what makes exec of a large program cheap. The extra
+    /// pages are mapped without write permission (a later write upgrades or copies them in
+    /// `handle_fault`); failures are ignored, the page will simply fault later.
+    fn fault_around(&mut self, page: u64) {
+        const FAULT_AROUND_PAGES: u64 = 16;
+        let Some(vma) = self.find_vma(page) else {
+            return;
+        };
+        let window = FAULT_AROUND_PAGES * PAGE_SIZE;
+        let start = (page & !(window - 1)).max(vma.start);
+        let end = (page & !(window - 1)).saturating_add(window).min(vma.end);
+        let read_only = PageFlags::accessible(false, vma.protection.is_executable);
+        let mut fills: Vec<(u64, Frame)> = Vec::new();
+        let mut candidate = start;
+        while candidate < end {
+            if candidate != page
+                && self.page_table.query(candidate).is_none()
+                && !vma.is_past_end_of_file(candidate)
+            {
+                match fill_page(vma, candidate) {
+                    Ok(frame) => fills.push((candidate, frame)),
+                    Err(_) => break,
+                }
+            }
+            candidate += PAGE_SIZE;
+        }
+        for (address, frame) in fills {
+            if let Ok(previous) = self.page_table.map(address, frame, read_only) {
+                drop(previous);
+            }
+        }
     }
 
     /// A copy of this address space for a forked child (Linux's `dup_mmap`): the same VMAs;

@@ -67,6 +67,35 @@ pub struct LoadedProgram {
     pub stack_pointer: u64,
 }
 
+/// How much of a program exec reads to find its headers (Linux reads `BINPRM_BUF_SIZE` and
+/// then the program headers; one page holds both for ordinary executables).
+const HEADER_READ_SIZE: usize = 4096;
+
+/// The load plan of the ELF file `inode`, from its first page; the whole file is read only when
+/// the program headers or the interpreter path lie beyond it.
+fn read_load_plan(inode: &Arc<dyn Inode>) -> Result<LoadPlan, Errno> {
+    let size = inode.metadata().size;
+    let mut prefix = [0u8; HEADER_READ_SIZE];
+    let mut filled = 0;
+    while filled < prefix.len() {
+        let n = inode.read_at(filled as u64, &mut prefix[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    match elfload::parse_prefix(&prefix[..filled], size) {
+        Err(
+            elfload::ElfError::ProgramHeadersOutsideFile
+            | elfload::ElfError::InterpreterPathOutsideFile,
+        ) if size > filled as u64 => {
+            let file = read_whole_file(inode)?;
+            Ok(elfload::parse(&file)?)
+        }
+        result => Ok(result?),
+    }
+}
+
 /// Reads a whole file.
 fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
     let size = inode.metadata().size as usize;
@@ -152,8 +181,7 @@ pub fn load_elf(
     execfn: &[u8],
     identity: &ExecIdentity,
 ) -> Result<LoadedProgram, Errno> {
-    let file = read_whole_file(inode)?;
-    let plan = elfload::parse(&file)?;
+    let plan = read_load_plan(inode)?;
     if plan.interp.is_some() {
         // Dynamic executables need the interpreter loaded too; not yet.
         return Err(Errno::ENOEXEC);

@@ -155,7 +155,7 @@ fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
 /// only after the child has exec'd or exited.
 pub fn clone(
     parent: &Arc<Thread>,
-    user: &UserContext,
+    user: &mut UserContext,
     request: CloneRequest,
 ) -> Result<Pid, Errno> {
     validate(&request, parent)?;

@@ -25,6 +25,7 @@ use crate::process::Thread;
 use alloc::sync::Arc;
 use hal::task::ExecutionContext;
 use sched_policy::{Entity, FairQueue, Placement};
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
 /// CPUs the run-queue array has room for.
@@ -117,7 +118,6 @@ struct RunQueue {
     charged_at_ns: u64,
     /// CLOCK_MONOTONIC when `current` was picked (for its slice).
     picked_at_ns: u64,
-    need_resched: bool,
 }
 
 static RUN_QUEUES: [Mutex<RunQueue>; MAX_CPUS] = [const {
@@ -127,9 +127,12 @@ static RUN_QUEUES: [Mutex<RunQueue>; MAX_CPUS] = [const {
         idle: None,
         charged_at_ns: 0,
         picked_at_ns: 0,
-        need_resched: false,
     })
 }; MAX_CPUS];
+
+/// Per CPU: the running thread should call [`schedule`] before returning to user mode (Linux's
+/// `TIF_NEED_RESCHED`), read lock-free on every return to user mode.
+static NEED_RESCHED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 /// The CPU this code runs on.
 pub fn cpu_id() -> usize {
@@ -187,13 +190,13 @@ pub fn tick() {
         None => !rq.waiting.is_empty(),
     };
     if preempt {
-        rq.need_resched = true;
+        NEED_RESCHED[cpu_id()].store(true, Ordering::Relaxed);
     }
 }
 
 /// Whether the running thread should call [`schedule`] before returning to user mode.
 pub fn need_resched() -> bool {
-    this_queue().lock().need_resched
+    NEED_RESCHED[cpu_id()].load(Ordering::Relaxed)
 }
 
 /// Gives the CPU to the next runnable thread. The calling thread stays runnable unless its state
@@ -203,7 +206,7 @@ pub fn schedule() {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
         rq.charge_current(now);
-        rq.need_resched = false;
+        NEED_RESCHED[cpu_id()].store(false, Ordering::Relaxed);
         let previous = rq.current.take();
         if let Some(thread) = &previous {
             let mut info = thread.sched.lock();
@@ -288,7 +291,7 @@ fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool 
             None => true,
         };
         if preempt {
-            rq.need_resched = true;
+            NEED_RESCHED[cpu].store(true, Ordering::Relaxed);
         }
     }
     true

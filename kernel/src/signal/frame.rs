@@ -50,7 +50,7 @@ pub fn alt_stack_flags(stack: &StackT, sp: u64) -> i32 {
 
 /// The FPU image as it goes into a frame: with XSAVE, the software bytes that mark it as an
 /// XSAVE image and the trailing magic.
-fn fpu_frame_image(user: &UserContext) -> (Vec<u8>, bool) {
+fn fpu_frame_image(user: &mut UserContext) -> (Vec<u8>, bool) {
     let image = user.fpu_image();
     let features = hal::cpu::xsave_features();
     let mut bytes = Vec::from(image);

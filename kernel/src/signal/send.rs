@@ -252,8 +252,12 @@ fn send_inner(
         || (action.handler == SIG_DFL
             && matches!(default_action(signal), DefaultAction::Terminate)
             && process.pid != 1);
-    let chooser =
-        |thread: &&Arc<Thread>| thread.signal_mask.load(Ordering::Relaxed) & bit(signal) == 0;
+    // wants_signal: a stopped group takes nothing but SIGKILL now; the rest waits for SIGCONT.
+    let is_stopped = process.lifecycle.lock().stopped_by.is_some();
+    let chooser = |thread: &&Arc<Thread>| {
+        thread.signal_mask.load(Ordering::Relaxed) & bit(signal) == 0
+            && (!is_stopped || signal == SIGKILL)
+    };
     let chosen = match target {
         Some(thread) => chooser(&thread).then(|| thread.clone()),
         None => threads

@@ -538,3 +538,21 @@ fn no_truncation_of_a_real_binary_panics() {
         let _ = parse(&file[..len]);
     }
 }
+
+#[test]
+fn prefix_parse_matches_whole_file_parse() {
+    let Ok(file) = std::fs::read("/bin/busybox") else {
+        return;
+    };
+    let whole = parse(&file);
+    let prefix = parse_prefix(&file[..file.len().min(4096)], file.len() as u64);
+    assert_eq!(whole.is_ok(), prefix.is_ok());
+    if let (Ok(whole), Ok(prefix)) = (whole, prefix) {
+        assert_eq!(whole.segments.len(), prefix.segments.len());
+        assert_eq!(whole.entry, prefix.entry);
+    }
+    // A segment beyond the stated size is refused even if the bytes are not there.
+    if file.len() > 4096 {
+        assert!(parse_prefix(&file[..4096], 4096).is_err());
+    }
+}
