@@ -147,12 +147,15 @@ pub fn write_user<T: IntoBytes + Immutable + ?Sized>(dst: u64, value: &T) -> Res
 /// Returns `ENAMETOOLONG` if no NUL comes within `max_len` bytes and `EFAULT` on a bad address,
 /// reading page by page so that a string ending just before an unmapped page works.
 pub fn read_user_cstr(src: u64, max_len: usize) -> Result<Vec<u8>, Errno> {
+    // Small chunks, as strncpy_from_user reads words until the NUL: paths are short, and a
+    // chunk never crosses a page, so a string that ends before an unmapped page reads fine.
+    const CHUNK: usize = 128;
     let mut out = Vec::new();
     let mut address = src;
     loop {
         let to_page_end = PAGE_SIZE - (address as usize % PAGE_SIZE);
-        let chunk_len = to_page_end.min(max_len + 1 - out.len());
-        let mut chunk = [0u8; PAGE_SIZE];
+        let chunk_len = to_page_end.min(CHUNK).min(max_len + 1 - out.len());
+        let mut chunk = [0u8; CHUNK];
         copy_from_user(&mut chunk[..chunk_len], address)?;
         if let Some(nul) = chunk[..chunk_len].iter().position(|&b| b == 0) {
             out.try_reserve(nul).map_err(|_| Errno::ENOMEM)?;
