@@ -35,6 +35,19 @@ Commands:
         (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks).
 
+  bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
+        [--timeout SECS]
+        Microbenchmarks (bench/) on Ferrux and Debian's Linux in the same QEMU, booted
+        alternately, N runs each (default 5); prints medians, spreads and ratios and
+        writes docs/bench.md and docs/bench.json.
+        --quick    one run, shorter calibration: a smoke test
+        --kernel   kernel A: this Ferrux ELF instead of building one
+        --vs       kernel B: compare with this Ferrux ELF instead of Linux (results go to
+                   build/bench-vs.md and .json)
+        --only     run just these benchmarks (names as in the table)
+        --no-write print the table only
+        --timeout  bound for one boot (default 300)
+
   syscalls [--check]
         Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
         kernel/src/syscall/table.rs. --check writes nothing and fails if the file is stale.
@@ -45,6 +58,12 @@ Commands:
 
 /// Default bound for one boot of the user-space test suite.
 pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Default bound for one boot of the benchmark program.
+pub const DEFAULT_BENCH_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs per kernel of `cargo xtask bench` without `--runs`.
+pub const DEFAULT_BENCH_RUNS: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -58,6 +77,7 @@ pub enum Command {
     Build(BuildOptions),
     Run(RunOptions),
     Test(TestOptions),
+    Bench(BenchOptions),
     Syscalls(SyscallsOptions),
 }
 
@@ -90,6 +110,23 @@ pub struct TestOptions {
 }
 
 #[derive(Debug)]
+pub struct BenchOptions {
+    /// Boots per kernel.
+    pub runs: usize,
+    /// `--quick`: a shorter calibration target (and one run unless `--runs` says otherwise).
+    pub is_quick: bool,
+    /// Kernel A (Ferrux); built when absent.
+    pub kernel: Option<PathBuf>,
+    /// Kernel B when it is another Ferrux build; Debian's Linux when absent.
+    pub vs: Option<PathBuf>,
+    /// Only these benchmarks (empty: all).
+    pub only: Vec<String>,
+    /// Write `docs/bench.md` and `docs/bench.json` (false with `--no-write`).
+    pub writes_results: bool,
+    pub boot_timeout: Duration,
+}
+
+#[derive(Debug)]
 pub struct SyscallsOptions {
     /// Compare `docs/syscalls.md` with what would be generated instead of writing it.
     pub is_check: bool,
@@ -108,6 +145,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         }),
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
+        "bench" => Command::Bench(parse_bench(&mut flags)?),
         "syscalls" => Command::Syscalls(SyscallsOptions {
             is_check: flags.switch("--check"),
         }),
@@ -176,6 +214,47 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         kernel,
         suite_timeout,
         only_suites,
+    })
+}
+
+fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {
+    // Values first, so that a value spelled like a switch stays a value.
+    let runs = flags
+        .value("--runs")?
+        .map(|text| {
+            text.parse::<usize>()
+                .ok()
+                .filter(|runs| *runs > 0)
+                .with_context(|| format!("--runs wants a positive count, got {text:?}"))
+        })
+        .transpose()?;
+    let kernel = flags.value("--kernel")?.map(PathBuf::from);
+    let vs = flags.value("--vs")?.map(PathBuf::from);
+    let only: Vec<String> = flags
+        .value("--only")?
+        .map(|list| list.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    if let Some(name) = only
+        .iter()
+        .find(|name| !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        bail!("--only: {name:?} is not a benchmark name");
+    }
+    let boot_timeout = match flags.value("--timeout")? {
+        Some(text) => parse_seconds(&text)?,
+        None => DEFAULT_BENCH_TIMEOUT,
+    };
+    let is_quick = flags.switch("--quick");
+    let writes_results = !flags.switch("--no-write");
+    let default_runs = if is_quick { 1 } else { DEFAULT_BENCH_RUNS };
+    Ok(BenchOptions {
+        runs: runs.unwrap_or(default_runs),
+        is_quick,
+        kernel,
+        vs,
+        only,
+        writes_results,
+        boot_timeout,
     })
 }
 
@@ -287,6 +366,43 @@ mod tests {
         assert!(parse_words(&["run", "--cmd"]).is_err());
         assert!(parse_words(&["test", "--ferrux-only", "--linux-only"]).is_err());
         assert!(parse_words(&["run", "--timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn bench_options() {
+        let Command::Bench(options) = parse_words(&["bench"]).unwrap() else {
+            panic!("not bench");
+        };
+        assert_eq!(options.runs, DEFAULT_BENCH_RUNS);
+        assert!(!options.is_quick && options.writes_results);
+        assert!(options.kernel.is_none() && options.vs.is_none() && options.only.is_empty());
+
+        let Command::Bench(options) = parse_words(&[
+            "bench",
+            "--quick",
+            "--no-write",
+            "--kernel",
+            "a.elf",
+            "--vs=b.elf",
+            "--only",
+            "stat fstat",
+        ])
+        .unwrap() else {
+            panic!("not bench");
+        };
+        assert_eq!(options.runs, 1);
+        assert!(options.is_quick && !options.writes_results);
+        assert_eq!(options.kernel, Some(PathBuf::from("a.elf")));
+        assert_eq!(options.vs, Some(PathBuf::from("b.elf")));
+        assert_eq!(options.only, ["stat", "fstat"]);
+
+        let Command::Bench(options) = parse_words(&["bench", "--runs", "3"]).unwrap() else {
+            panic!("not bench");
+        };
+        assert_eq!(options.runs, 3);
+        assert!(parse_words(&["bench", "--runs", "0"]).is_err());
+        assert!(parse_words(&["bench", "--runs", "many"]).is_err());
+        assert!(parse_words(&["bench", "--only", "a;b"]).is_err());
     }
 
     #[test]

@@ -6,12 +6,16 @@
 //!   initramfs and exits with the status of init;
 //! - `test` runs the host unit tests, then the user-space test binaries and boot checks on
 //!   Ferrux and on Linux, the oracle;
+//! - `bench` runs the guest microbenchmarks of `bench/` on Ferrux and on Linux (or on two
+//!   Ferrux builds) and writes `docs/bench.md` and `docs/bench.json`;
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
 //! Everything here runs on the host with std only; host packages that are missing are installed
 //! by `packages.rs` when running as root.
 
+mod bench;
+mod bench_results;
 mod build;
 mod cli;
 mod cmdline;
@@ -57,6 +61,7 @@ fn run_main() -> Result<ExitCode> {
         }
         Command::Run(options) => run::run(&options),
         Command::Test(options) => test::run(&options),
+        Command::Bench(options) => bench::run(&options),
         Command::Syscalls(options) => syscalls::run(&options),
     }
 }

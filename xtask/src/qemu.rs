@@ -77,6 +77,9 @@ pub struct BootOutcome {
     pub qemu_status: ExitStatus,
     pub is_timed_out: bool,
     pub elapsed: Duration,
+    /// For each marker given to [`boot_marked`], when the console first showed it, counted
+    /// from QEMU's start (host wall clock).
+    pub marker_elapsed: Vec<Option<Duration>>,
 }
 
 impl BootOutcome {
@@ -160,6 +163,18 @@ pub fn boot(
     log_path: &Path,
     timeout: Option<Duration>,
 ) -> Result<BootOutcome> {
+    boot_marked(config, console, log_path, timeout, &[])
+}
+
+/// [`boot`], also noting when each of `markers` first appears on the console
+/// ([`BootOutcome::marker_elapsed`]). Empty markers are never seen.
+pub fn boot_marked(
+    config: &BootConfig,
+    console: Console,
+    log_path: &Path,
+    timeout: Option<Duration>,
+    markers: &[&'static str],
+) -> Result<BootOutcome> {
     if let Some(parent) = log_path.parent() {
         paths::ensure_dir(parent)?;
     }
@@ -178,7 +193,9 @@ pub fn boot(
 
     let stdout = child.stdout.take().expect("stdout is piped");
     let is_echoed = console == Console::Interactive;
-    let console_reader = thread::spawn(move || copy_console(stdout, log_file, is_echoed));
+    let markers = markers.to_vec();
+    let console_reader =
+        thread::spawn(move || copy_console(stdout, log_file, is_echoed, &markers, started));
     let stderr_reader = child.stderr.take().map(|mut stderr| {
         thread::spawn(move || {
             let mut text = Vec::new();
@@ -188,7 +205,7 @@ pub fn boot(
     });
 
     let (qemu_status, is_timed_out) = wait_with_timeout(&mut child, timeout)?;
-    let console_bytes = console_reader
+    let (console_bytes, marker_elapsed) = console_reader
         .join()
         .expect("console reader does not panic")
         .with_context(|| format!("cannot log the console to {}", log_path.display()))?;
@@ -207,16 +224,21 @@ pub fn boot(
         qemu_status,
         is_timed_out,
         elapsed: started.elapsed(),
+        marker_elapsed,
     })
 }
 
-/// Copies the console to the log (and stdout) as it arrives; returns all of it.
+/// Copies the console to the log (and stdout) as it arrives; returns all of it, and when
+/// each of `markers` first arrived (since `started`).
 fn copy_console(
     mut console: impl Read,
     mut log_file: File,
     is_echoed: bool,
-) -> std::io::Result<Vec<u8>> {
+    markers: &[&str],
+    started: Instant,
+) -> std::io::Result<(Vec<u8>, Vec<Option<Duration>>)> {
     let mut everything = Vec::new();
+    let mut marker_elapsed = vec![None; markers.len()];
     let mut chunk = [0u8; 4096];
     let mut stdout = std::io::stdout();
     loop {
@@ -227,14 +249,28 @@ fn copy_console(
             Err(error) => return Err(error),
         };
         let bytes = &chunk[..count];
+        let searched_from = everything.len();
         everything.extend_from_slice(bytes);
+        for (marker, seen) in markers.iter().zip(&mut marker_elapsed) {
+            if marker.is_empty() || seen.is_some() {
+                continue;
+            }
+            // A marker may straddle two reads.
+            let from = searched_from.saturating_sub(marker.len());
+            if everything[from..]
+                .windows(marker.len())
+                .any(|window| window == marker.as_bytes())
+            {
+                *seen = Some(started.elapsed());
+            }
+        }
         log_file.write_all(bytes)?;
         if is_echoed {
             // A closed stdout (a pager that quit) must not stop the log.
             let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
         }
     }
-    Ok(everything)
+    Ok((everything, marker_elapsed))
 }
 
 fn wait_with_timeout(child: &mut Child, timeout: Option<Duration>) -> Result<(ExitStatus, bool)> {

@@ -1,0 +1,948 @@
+/*
+ * ferrux-bench: guest microbenchmarks for `cargo xtask bench`.
+ *
+ * Runs as init (pid 1) of a QEMU guest, the same static binary on Ferrux and
+ * on Debian's Linux, and prints one machine-readable line per measurement:
+ *
+ *     BENCH <name> <value> <unit>        unit: ns (per operation) or MB/s
+ *     BENCH <name> n/a <ERRNO-NAME>      the benchmark failed or is unsupported
+ *
+ * then "BENCH-END <count> <ns>" when every benchmark has run, with the
+ * CLOCK_MONOTONIC time since the "BENCH-START" line (xtask compares it with
+ * its own clock to check the guest's).  Before the
+ * benchmarks it prints "BENCH boot_to_init_ns <N> ns" (CLOCK_BOOTTIME, or
+ * CLOCK_MONOTONIC when that fails, read as the first thing in main: both
+ * kernels start these clocks early in boot) and "BENCH mem_used_kib <N> KiB"
+ * (sysinfo: totalram - freeram).
+ *
+ * Each benchmark self-calibrates: it runs 1, 2, 4, ... iterations until one
+ * batch takes at least the target time (200 ms of CLOCK_MONOTONIC, or the
+ * value of "-t MS"), and reports that batch.  A benchmark that has not
+ * finished after BENCH_TIMEOUT_S seconds is abandoned (SIGALRM, siglongjmp):
+ * it prints "n/a ETIMEDOUT" and its child processes are killed.
+ *
+ * Arguments: [-t TARGET_MS] [NAME ...] (only the named benchmarks).
+ * As init it ends by returning from main; the kernel then reports init's exit
+ * and, with panic=-1, QEMU ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_TIMEOUT_S 30
+#define TRUE_PATH "/bin/bench-true"
+#define SCRATCH_FILE "/tmp/bench-file"
+#define SCRATCH_DIR "/tmp/bench-dir"
+#define BIG_FILE "/tmp/bench-big"
+#define PIPE_CHUNK (64 * 1024)
+#define BIG_FILE_BYTES (16L * 1024 * 1024)
+#define FILES_PER_ROUND 1000
+#define FAULT_PAGES 1024
+#define POLL_FDS 10
+#define PAGE 4096L
+/* <linux/futex.h> is not in musl's headers. */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
+
+static uint64_t target_ns = 200ull * 1000 * 1000;
+
+/* ---- output ------------------------------------------------------------ */
+
+static void say(const char *format, ...)
+{
+	char line[256];
+	va_list args;
+	va_start(args, format);
+	int len = vsnprintf(line, sizeof line, format, args);
+	va_end(args);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof line)
+		len = sizeof line - 1;
+	const char *p = line;
+	while (len > 0) {
+		ssize_t done = write(1, p, (size_t)len);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			return;
+		p += done;
+		len -= (int)done;
+	}
+}
+
+static const char *errno_name(int err)
+{
+	static char unknown[16];
+	switch (err) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case ENXIO: return "ENXIO";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EPIPE: return "EPIPE";
+	case ERANGE: return "ERANGE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOSYS: return "ENOSYS";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
+	case EOVERFLOW: return "EOVERFLOW";
+	case ENOTSOCK: return "ENOTSOCK";
+	case EPROTOTYPE: return "EPROTOTYPE";
+	case ENOPROTOOPT: return "ENOPROTOOPT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET";
+	}
+	snprintf(unknown, sizeof unknown, "E%d", err);
+	return unknown;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- child processes and the watchdog ------------------------------------ */
+
+#define MAX_CHILDREN 8
+static volatile pid_t children[MAX_CHILDREN];
+static sigjmp_buf watchdog_jump;
+
+static void remember_child(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] == 0) {
+			children[i] = pid;
+			return;
+		}
+	}
+}
+
+static void forget_child(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+/* Kills and reaps every remembered child. */
+static void kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		pid_t pid = children[i];
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		children[i] = 0;
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	siglongjmp(watchdog_jump, 1);
+}
+
+/* Waits for pid; 0 if it exited with status 0, else an errno-like code. */
+static int wait_ok(pid_t pid)
+{
+	int status;
+	pid_t got;
+	while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		return errno;
+	if (!WIFEXITED(status))
+		return EINTR;
+	int code = WEXITSTATUS(status);
+	if (code == 0)
+		return 0;
+	/* Children report a failed call as 100 + errno. */
+	return code > 100 ? code - 100 : EIO;
+}
+
+/* ---- the benchmark framework --------------------------------------------- */
+
+/*
+ * Runs `iterations` operations; returns 0 or an errno.  `work_per_op` in the
+ * table scales the result: nanoseconds are reported per (iteration *
+ * ops_per_iteration); bandwidth benchmarks report bytes_per_iteration per
+ * elapsed second.
+ */
+typedef int (*bench_fn)(long iterations);
+
+struct bench {
+	const char *name;
+	bench_fn fn;
+	/* Operations one iteration counts as (ns per op = time / iterations / this). */
+	double ops_per_iteration;
+	/* Non-zero: a bandwidth benchmark moving this many bytes per iteration. */
+	double bytes_per_iteration;
+};
+
+/* Runs one batch; 0 and the elapsed time, or an errno. */
+static int run_batch(const struct bench *b, long iterations, uint64_t *elapsed_ns)
+{
+	uint64_t start = now_ns();
+	int err = b->fn(iterations);
+	*elapsed_ns = now_ns() - start;
+	return err;
+}
+
+static void run_bench(const struct bench *b)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	if (sigsetjmp(watchdog_jump, 1)) {
+		kill_children();
+		say("BENCH %s n/a ETIMEDOUT\n", b->name);
+		return;
+	}
+	alarm(BENCH_TIMEOUT_S);
+
+	long iterations = 1;
+	uint64_t elapsed = 0;
+	int err;
+	for (;;) {
+		err = run_batch(b, iterations, &elapsed);
+		if (err || elapsed >= target_ns || iterations >= (1L << 40))
+			break;
+		/* Jump closer to the target when far below it, at most x16. */
+		long factor = 2;
+		if (elapsed > 0 && elapsed * 16 < target_ns)
+			factor = 16;
+		else if (elapsed > 0 && elapsed * 4 < target_ns)
+			factor = 4;
+		iterations *= factor;
+	}
+	alarm(0);
+	kill_children();
+	if (err) {
+		say("BENCH %s n/a %s\n", b->name, errno_name(err));
+		return;
+	}
+	if (b->bytes_per_iteration > 0) {
+		double seconds = (double)elapsed / 1e9;
+		double mb = b->bytes_per_iteration * (double)iterations / 1e6;
+		say("BENCH %s %.1f MB/s\n", b->name, mb / seconds);
+	} else {
+		double ops = (double)iterations * b->ops_per_iteration;
+		say("BENCH %s %.1f ns\n", b->name, (double)elapsed / ops);
+	}
+}
+
+/* ---- system calls -------------------------------------------------------- */
+
+static int bench_null_syscall(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+static int bench_read_zero(long n)
+{
+	int fd = open("/dev/zero", O_RDONLY);
+	if (fd < 0)
+		return errno;
+	char c;
+	int err = 0;
+	for (long i = 0; i < n && !err; i++)
+		if (read(fd, &c, 1) != 1)
+			err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static int bench_write_null(long n)
+{
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd < 0)
+		return errno;
+	char c = 'x';
+	int err = 0;
+	for (long i = 0; i < n && !err; i++)
+		if (write(fd, &c, 1) != 1)
+			err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static int bench_open_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = open("/etc/passwd", O_RDONLY);
+		if (fd < 0)
+			return errno;
+		close(fd);
+	}
+	return 0;
+}
+
+static int bench_stat(long n)
+{
+	struct stat st;
+	for (long i = 0; i < n; i++)
+		if (stat("/etc/passwd", &st) < 0)
+			return errno;
+	return 0;
+}
+
+static int bench_fstat(long n)
+{
+	int fd = open("/etc/passwd", O_RDONLY);
+	if (fd < 0)
+		return errno;
+	struct stat st;
+	int err = 0;
+	for (long i = 0; i < n && !err; i++)
+		if (fstat(fd, &st) < 0)
+			err = errno;
+	close(fd);
+	return err;
+}
+
+static int bench_sched_yield(long n)
+{
+	for (long i = 0; i < n; i++)
+		sched_yield();
+	return 0;
+}
+
+static int bench_clock_gettime(long n)
+{
+	struct timespec ts;
+	for (long i = 0; i < n; i++)
+		if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+			return errno;
+	return 0;
+}
+
+static int bench_gettimeofday(long n)
+{
+	struct timeval tv;
+	for (long i = 0; i < n; i++)
+		if (gettimeofday(&tv, NULL) < 0)
+			return errno;
+	return 0;
+}
+
+/* ---- ping-pong between two processes -------------------------------------- */
+
+/*
+ * `n` round trips of one byte over a pair of channels to a child that echoes
+ * it: to_child[1] -> child -> from_child[0].  Works for pipes and sockets.
+ */
+static int echo_round_trips(long n, int to_child[2], int from_child[2])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		char c;
+		while (read(to_child[0], &c, 1) == 1)
+			if (write(from_child[1], &c, 1) != 1)
+				_exit(100 + errno);
+		_exit(0);
+	}
+	remember_child(pid);
+	close(to_child[0]);
+	close(from_child[1]);
+	int err = 0;
+	char c = 'x';
+	for (long i = 0; i < n && !err; i++) {
+		if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
+			err = errno ? errno : EIO;
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	int child_err = wait_ok(pid);
+	forget_child(pid);
+	return err ? err : child_err;
+}
+
+static int bench_pipe_round_trip(long n)
+{
+	int a[2], b[2];
+	if (pipe(a) < 0)
+		return errno;
+	if (pipe(b) < 0) {
+		int err = errno;
+		close(a[0]);
+		close(a[1]);
+		return err;
+	}
+	return echo_round_trips(n, a, b);
+}
+
+static int bench_socketpair_round_trip(long n)
+{
+	int a[2], b[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, a) < 0)
+		return errno;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, b) < 0) {
+		int err = errno;
+		close(a[0]);
+		close(a[1]);
+		return err;
+	}
+	/* Use a[1] -> a[0] one way and b[0] -> b[1] back, like two pipes. */
+	int to_child[2] = {a[0], a[1]};
+	int from_child[2] = {b[0], b[1]};
+	return echo_round_trips(n, to_child, from_child);
+}
+
+/* ---- processes ------------------------------------------------------------- */
+
+static int bench_fork_exit_wait(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return errno;
+		if (pid == 0)
+			_exit(0);
+		int err = wait_ok(pid);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bench_vfork_exec_wait(long n)
+{
+	char *argv[] = {TRUE_PATH, NULL};
+	char *envp[] = {NULL};
+	for (long i = 0; i < n; i++) {
+		pid_t pid = vfork();
+		if (pid < 0)
+			return errno;
+		if (pid == 0) {
+			execve(TRUE_PATH, argv, envp);
+			_exit(100 + errno);
+		}
+		int err = wait_ok(pid);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bench_fork_exec_sh(long n)
+{
+	char *argv[] = {"sh", "-c", "true", NULL};
+	char *envp[] = {NULL};
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return errno;
+		if (pid == 0) {
+			execve("/bin/sh", argv, envp);
+			_exit(100 + errno);
+		}
+		remember_child(pid);
+		int err = wait_ok(pid);
+		forget_child(pid);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void *thread_nothing(void *arg)
+{
+	return arg;
+}
+
+static int bench_pthread_create_join(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pthread_t thread;
+		int err = pthread_create(&thread, NULL, thread_nothing, NULL);
+		if (err)
+			return err;
+		err = pthread_join(thread, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- memory ---------------------------------------------------------------- */
+
+static int bench_page_fault(long n)
+{
+	size_t len = FAULT_PAGES * PAGE;
+	for (long i = 0; i < n; i++) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		for (size_t off = 0; off < len; off += PAGE)
+			((volatile char *)p)[off] = 1;
+		if (munmap(p, len) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+static int mmap_munmap(long n, size_t len)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		if (munmap(p, len) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+static int bench_mmap_4k(long n)
+{
+	return mmap_munmap(n, PAGE);
+}
+
+static int bench_mmap_4m(long n)
+{
+	return mmap_munmap(n, 4L * 1024 * 1024);
+}
+
+/* Raw brk: musl's sbrk() refuses to move the break. */
+static int bench_brk(long n)
+{
+	uintptr_t base = (uintptr_t)syscall(SYS_brk, 0);
+	for (long i = 0; i < n; i++) {
+		uintptr_t grown = (uintptr_t)syscall(SYS_brk, base + PAGE);
+		if (grown != base + PAGE)
+			return ENOMEM;
+		if ((uintptr_t)syscall(SYS_brk, base) != base)
+			return ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- signals --------------------------------------------------------------- */
+
+static volatile sig_atomic_t signal_count;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	signal_count++;
+}
+
+static void on_usr1_other(int sig)
+{
+	(void)sig;
+}
+
+static int bench_sigaction(long n)
+{
+	struct sigaction a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.sa_handler = on_usr1;
+	b.sa_handler = on_usr1_other;
+	for (long i = 0; i < n; i++)
+		if (sigaction(SIGUSR1, (i & 1) ? &b : &a, NULL) < 0)
+			return errno;
+	return 0;
+}
+
+static int bench_signal_self(long n)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		return errno;
+	signal_count = 0;
+	for (long i = 0; i < n; i++)
+		if (raise(SIGUSR1) != 0)
+			return errno;
+	if (signal_count != n)
+		return EINTR;
+	return 0;
+}
+
+/* ---- futexes --------------------------------------------------------------- */
+
+static _Atomic int futex_word;
+static long futex_rounds;
+
+static long futex_call(_Atomic int *word, int op, int value)
+{
+	return syscall(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, value, NULL, NULL, 0);
+}
+
+/* The partner thread: waits for 1, answers 0. */
+static void *futex_partner(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < futex_rounds; i++) {
+		while (futex_word != 1)
+			futex_call(&futex_word, FUTEX_WAIT, 0);
+		futex_word = 0;
+		futex_call(&futex_word, FUTEX_WAKE, 1);
+	}
+	return NULL;
+}
+
+static int bench_futex_ping_pong(long n)
+{
+	futex_word = 0;
+	futex_rounds = n;
+	pthread_t thread;
+	int err = pthread_create(&thread, NULL, futex_partner, NULL);
+	if (err)
+		return err;
+	for (long i = 0; i < n; i++) {
+		futex_word = 1;
+		futex_call(&futex_word, FUTEX_WAKE, 1);
+		while (futex_word != 0)
+			futex_call(&futex_word, FUTEX_WAIT, 1);
+	}
+	pthread_join(thread, NULL);
+	return 0;
+}
+
+/* ---- pipes ------------------------------------------------------------------- */
+
+static int bench_pipe_bandwidth(long n)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	static char buffer[PIPE_CHUNK];
+	if (pid == 0) {
+		close(fds[0]);
+		for (long i = 0; i < n; i++) {
+			size_t done = 0;
+			while (done < PIPE_CHUNK) {
+				ssize_t got = write(fds[1], buffer + done, PIPE_CHUNK - done);
+				if (got <= 0)
+					_exit(100 + errno);
+				done += (size_t)got;
+			}
+		}
+		_exit(0);
+	}
+	remember_child(pid);
+	close(fds[1]);
+	long total = 0, want = n * (long)PIPE_CHUNK;
+	int err = 0;
+	while (total < want) {
+		ssize_t got = read(fds[0], buffer, PIPE_CHUNK);
+		if (got <= 0) {
+			err = got < 0 ? errno : EPIPE;
+			break;
+		}
+		total += got;
+	}
+	close(fds[0]);
+	int child_err = wait_ok(pid);
+	forget_child(pid);
+	return err ? err : child_err;
+}
+
+/* Context switches: two processes pass one byte back and forth. */
+static int bench_context_switch(long n)
+{
+	return bench_pipe_round_trip(n);
+}
+
+/* ---- tmpfs ------------------------------------------------------------------- */
+
+static char file_chunk[PIPE_CHUNK];
+
+static int write_big_file(int fd)
+{
+	for (long done = 0; done < BIG_FILE_BYTES; done += PIPE_CHUNK) {
+		if (pwrite(fd, file_chunk, PIPE_CHUNK, done) != PIPE_CHUNK)
+			return errno ? errno : EIO;
+	}
+	return 0;
+}
+
+static int bench_tmpfs_write(long n)
+{
+	memset(file_chunk, 'w', sizeof file_chunk);
+	for (long i = 0; i < n; i++) {
+		int fd = open(BIG_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return errno;
+		int err = write_big_file(fd);
+		close(fd);
+		if (err)
+			return err;
+	}
+	unlink(BIG_FILE);
+	return 0;
+}
+
+static int bench_tmpfs_read(long n)
+{
+	memset(file_chunk, 'r', sizeof file_chunk);
+	int fd = open(BIG_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return errno;
+	int err = write_big_file(fd);
+	for (long i = 0; i < n && !err; i++) {
+		for (long done = 0; done < BIG_FILE_BYTES; done += PIPE_CHUNK) {
+			if (pread(fd, file_chunk, PIPE_CHUNK, done) != PIPE_CHUNK) {
+				err = errno ? errno : EIO;
+				break;
+			}
+		}
+	}
+	close(fd);
+	unlink(BIG_FILE);
+	return err;
+}
+
+static int bench_create_unlink(long n)
+{
+	if (mkdir(SCRATCH_DIR, 0755) < 0 && errno != EEXIST)
+		return errno;
+	char path[64];
+	for (long round = 0; round < n; round++) {
+		for (int i = 0; i < FILES_PER_ROUND; i++) {
+			snprintf(path, sizeof path, SCRATCH_DIR "/f%d", i);
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			if (fd < 0)
+				return errno;
+			close(fd);
+		}
+		for (int i = 0; i < FILES_PER_ROUND; i++) {
+			snprintf(path, sizeof path, SCRATCH_DIR "/f%d", i);
+			if (unlink(path) < 0)
+				return errno;
+		}
+	}
+	rmdir(SCRATCH_DIR);
+	return 0;
+}
+
+/* ---- poll and epoll ------------------------------------------------------------ */
+
+/* POLL_FDS pipes; the write ends are always writable. */
+static int open_pipes(int pipes[POLL_FDS][2])
+{
+	for (int i = 0; i < POLL_FDS; i++) {
+		if (pipe(pipes[i]) < 0) {
+			int err = errno;
+			while (--i >= 0) {
+				close(pipes[i][0]);
+				close(pipes[i][1]);
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void close_pipes(int pipes[POLL_FDS][2])
+{
+	for (int i = 0; i < POLL_FDS; i++) {
+		close(pipes[i][0]);
+		close(pipes[i][1]);
+	}
+}
+
+static int bench_poll(long n)
+{
+	int pipes[POLL_FDS][2];
+	int err = open_pipes(pipes);
+	if (err)
+		return err;
+	struct pollfd fds[POLL_FDS];
+	for (int i = 0; i < POLL_FDS; i++) {
+		fds[i].fd = pipes[i][1];
+		fds[i].events = POLLOUT;
+	}
+	for (long i = 0; i < n && !err; i++) {
+		int ready = poll(fds, POLL_FDS, 0);
+		if (ready != POLL_FDS)
+			err = ready < 0 ? errno : EIO;
+	}
+	close_pipes(pipes);
+	return err;
+}
+
+static int bench_epoll(long n)
+{
+	int pipes[POLL_FDS][2];
+	int err = open_pipes(pipes);
+	if (err)
+		return err;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		err = errno;
+		close_pipes(pipes);
+		return err;
+	}
+	for (int i = 0; i < POLL_FDS && !err; i++) {
+		struct epoll_event event = {.events = EPOLLOUT, .data.u32 = (uint32_t)i};
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, pipes[i][1], &event) < 0)
+			err = errno;
+	}
+	struct epoll_event events[POLL_FDS];
+	for (long i = 0; i < n && !err; i++) {
+		int ready = epoll_wait(ep, events, POLL_FDS, 0);
+		if (ready != POLL_FDS)
+			err = ready < 0 ? errno : EIO;
+	}
+	close(ep);
+	close_pipes(pipes);
+	return err;
+}
+
+/* ---- the list ------------------------------------------------------------------ */
+
+static const struct bench benches[] = {
+	{"null_syscall", bench_null_syscall, 1, 0},
+	{"read_dev_zero", bench_read_zero, 1, 0},
+	{"write_dev_null", bench_write_null, 1, 0},
+	{"open_close", bench_open_close, 1, 0},
+	{"stat", bench_stat, 1, 0},
+	{"fstat", bench_fstat, 1, 0},
+	{"pipe_round_trip", bench_pipe_round_trip, 1, 0},
+	{"socketpair_round_trip", bench_socketpair_round_trip, 1, 0},
+	{"fork_exit_wait", bench_fork_exit_wait, 1, 0},
+	{"vfork_exec_wait", bench_vfork_exec_wait, 1, 0},
+	{"fork_exec_sh", bench_fork_exec_sh, 1, 0},
+	{"page_fault", bench_page_fault, FAULT_PAGES, 0},
+	{"mmap_munmap_4k", bench_mmap_4k, 1, 0},
+	{"mmap_munmap_4m", bench_mmap_4m, 1, 0},
+	{"brk_grow_shrink", bench_brk, 1, 0},
+	{"sigaction", bench_sigaction, 1, 0},
+	{"signal_self", bench_signal_self, 1, 0},
+	{"clock_gettime", bench_clock_gettime, 1, 0},
+	{"gettimeofday", bench_gettimeofday, 1, 0},
+	{"pthread_create_join", bench_pthread_create_join, 1, 0},
+	{"futex_ping_pong", bench_futex_ping_pong, 1, 0},
+	{"context_switch", bench_context_switch, 2, 0},
+	{"pipe_bandwidth", bench_pipe_bandwidth, 1, PIPE_CHUNK},
+	{"tmpfs_write_16m", bench_tmpfs_write, 1, BIG_FILE_BYTES},
+	{"tmpfs_read_16m", bench_tmpfs_read, 1, BIG_FILE_BYTES},
+	{"create_unlink", bench_create_unlink, FILES_PER_ROUND, 0},
+	{"poll_10", bench_poll, 1, 0},
+	{"epoll_10", bench_epoll, 1, 0},
+	{"sched_yield", bench_sched_yield, 1, 0},
+};
+
+static int is_selected(const char *name, int argc, char **argv, int first)
+{
+	if (first >= argc)
+		return 1;
+	for (int i = first; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* First thing: how long since the kernel started its clocks. */
+	struct timespec boot;
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		clock_gettime(CLOCK_MONOTONIC, &boot);
+	uint64_t boot_ns = (uint64_t)boot.tv_sec * 1000000000ull + (uint64_t)boot.tv_nsec;
+
+	int first = 1;
+	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+		long ms = strtol(argv[2], NULL, 10);
+		if (ms > 0)
+			target_ns = (uint64_t)ms * 1000000ull;
+		first = 3;
+	}
+
+	uint64_t started_ns = now_ns();
+	say("BENCH-START target_ms=%llu\n", (unsigned long long)(target_ns / 1000000));
+	say("BENCH boot_to_init_ns %llu ns\n", (unsigned long long)boot_ns);
+	struct sysinfo info;
+	if (sysinfo(&info) == 0) {
+		unsigned long long unit = info.mem_unit ? info.mem_unit : 1;
+		unsigned long long used = (unsigned long long)(info.totalram - info.freeram) * unit;
+		say("BENCH mem_used_kib %llu KiB\n", used / 1024);
+	} else {
+		say("BENCH mem_used_kib n/a %s\n", errno_name(errno));
+	}
+
+	/* As init, children's stdin is the console; keep it, but never block on it. */
+	int count = 0;
+	for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+		if (!is_selected(benches[i].name, argc, argv, first))
+			continue;
+		run_bench(&benches[i]);
+		count++;
+	}
+	say("BENCH-END %d %llu\n", count, (unsigned long long)(now_ns() - started_ns));
+	return 0;
+}
