@@ -28,6 +28,12 @@ pub(crate) fn init_bootstrap() {
     HEAP_TOTAL.fetch_add(BOOTSTRAP_SIZE, Ordering::Relaxed);
 }
 
+/// Bytes of the heap that are not RAM frames (the static bootstrap region, part of the kernel
+/// image); the rest of the heap came out of the frame allocator's total.
+pub fn bootstrap_bytes() -> usize {
+    BOOTSTRAP_SIZE
+}
+
 /// Adds the direct-mapped physical range `[paddr, paddr + len)` to the heap.
 pub(crate) fn add_physical(paddr: u64, len: usize) {
     let start = super::phys_to_virt(paddr) as usize;
