@@ -489,6 +489,14 @@ fn render_document(
             text.push_str(&format!("- {failure}\n"));
         }
     }
+    // The hand-written analysis (what was done about the worst ratios, and what design
+    // changes the rest need) lives in `bench/analysis.md` and is carried into every report.
+    if b.kind == "linux"
+        && let Ok(analysis) = std::fs::read_to_string(paths::repo_root().join("bench/analysis.md"))
+    {
+        text.push('\n');
+        text.push_str(&analysis);
+    }
     text
 }
 
