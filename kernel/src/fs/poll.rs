@@ -93,6 +93,15 @@ pub fn wait_ready<R>(
     deadline_ns: Option<u64>,
     mut scan: impl FnMut(Option<&mut PollTable>) -> Scan<R>,
 ) -> Result<R, WaitError> {
+    // A zero timeout never sleeps, so nothing is registered on any wait queue (Linux passes no
+    // poll table then: `poll_initwait` with `_qproc = NULL`).
+    if deadline_ns.is_some_and(|deadline| deadline <= crate::time::monotonic_ns()) {
+        match scan(None) {
+            Scan::Ready(value) => return Ok(value),
+            Scan::NotReady => return Err(WaitError::TimedOut),
+            Scan::Changed => {}
+        }
+    }
     loop {
         let mut table = PollTable::new();
         if let Scan::Ready(value) = scan(Some(&mut table)) {
