@@ -196,6 +196,29 @@ fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     Ok(vectors)
 }
 
+/// Runs `transfer(vector, total_so_far)` over `vectors` in order, as Linux's
+/// `do_loop_readv_writev`: empty vectors are skipped, a short transfer ends the loop, and an
+/// error ends it too, reported only when nothing was transferred before.
+fn for_each_vector(
+    vectors: &[Iovec],
+    mut transfer: impl FnMut(&Iovec, usize) -> Result<usize, Errno>,
+) -> SyscallResult {
+    let mut total = 0;
+    for vector in vectors.iter().filter(|vector| vector.iov_len != 0) {
+        match transfer(vector, total) {
+            Ok(done) => {
+                total += done;
+                if done < vector.iov_len as usize {
+                    break;
+                }
+            }
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
 pub fn readv(
     context: &mut SyscallContext<'_>,
     fd: Fd,
@@ -207,27 +230,13 @@ pub fn readv(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
-    let mut total = 0;
-    for vector in vectors {
-        if vector.iov_len == 0 {
-            continue;
-        }
-        let len = vector.iov_len as usize;
-        let is_continuation = total > 0;
-        match read_into_user(vector.iov_base, len, |chunk, done, deliver| {
-            file.read_and_deliver(chunk, is_continuation || done > 0, deliver)
-        }) {
-            Ok(got) => {
-                total += got;
-                if got < len {
-                    break;
-                }
-            }
-            Err(error) if total == 0 => return Err(error),
-            Err(_) => break,
-        }
-    }
-    Ok(total)
+    for_each_vector(&vectors, |vector, total| {
+        read_into_user(
+            vector.iov_base,
+            vector.iov_len as usize,
+            |chunk, done, deliver| file.read_and_deliver(chunk, total > 0 || done > 0, deliver),
+        )
+    })
 }
 
 pub fn writev(
@@ -241,24 +250,11 @@ pub fn writev(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
-    let mut total = 0;
-    for vector in vectors {
-        if vector.iov_len == 0 {
-            continue;
-        }
-        let len = vector.iov_len as usize;
-        match write_from_user(vector.iov_base, len, |chunk, _| file.write(chunk)) {
-            Ok(written) => {
-                total += written;
-                if written < len {
-                    break;
-                }
-            }
-            Err(error) if total == 0 => return Err(error),
-            Err(_) => break,
-        }
-    }
-    Ok(total)
+    for_each_vector(&vectors, |vector, _| {
+        write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, _| {
+            file.write(chunk)
+        })
+    })
 }
 
 pub fn lseek(context: &mut SyscallContext<'_>, fd: Fd, offset: i64, whence: u32) -> SyscallResult {
@@ -290,29 +286,18 @@ pub fn preadv(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
-    let mut total = 0u64;
-    for vector in vectors {
-        if vector.iov_len == 0 {
-            continue;
-        }
-        let len = vector.iov_len as usize;
-        let base = pos_low as u64 + total;
-        match read_into_user(vector.iov_base, len, |chunk, done, deliver| {
-            let got = file.read_at(base + done as u64, chunk)?;
-            deliver(&chunk[..got])?;
-            Ok(got)
-        }) {
-            Ok(got) => {
-                total += got as u64;
-                if got < len {
-                    break;
-                }
-            }
-            Err(error) if total == 0 => return Err(error),
-            Err(_) => break,
-        }
-    }
-    Ok(total as usize)
+    for_each_vector(&vectors, |vector, total| {
+        let base = pos_low as u64 + total as u64;
+        read_into_user(
+            vector.iov_base,
+            vector.iov_len as usize,
+            |chunk, done, deliver| {
+                let got = file.read_at(base + done as u64, chunk)?;
+                deliver(&chunk[..got])?;
+                Ok(got)
+            },
+        )
+    })
 }
 
 /// `pwritev(2)` (`do_pwritev`).
@@ -335,25 +320,10 @@ pub fn pwritev(
     if !file.is_writable() {
         return Err(Errno::EBADF);
     }
-    let mut total = 0u64;
-    for vector in vectors {
-        if vector.iov_len == 0 {
-            continue;
-        }
-        let len = vector.iov_len as usize;
-        let base = pos_low as u64 + total;
-        match write_from_user(vector.iov_base, len, |chunk, done| {
+    for_each_vector(&vectors, |vector, total| {
+        let base = pos_low as u64 + total as u64;
+        write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, done| {
             file.write_at(base + done as u64, chunk)
-        }) {
-            Ok(written) => {
-                total += written as u64;
-                if written < len {
-                    break;
-                }
-            }
-            Err(error) if total == 0 => return Err(error),
-            Err(_) => break,
-        }
-    }
-    Ok(total as usize)
+        })
+    })
 }
