@@ -12,49 +12,12 @@
  * anonymous inode whose llseek is noop_llseek.  Man page eventfd(2).
  */
 #include "harness.h"
+#include "child.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
-
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
-
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? status : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static uint64_t rd(int fd)
 {

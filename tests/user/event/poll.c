@@ -14,6 +14,7 @@
  * select(2), select_tut(2).
  */
 #include "harness.h"
+#include "child.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -22,15 +23,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
-
 /* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
  * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
  * SA_RESTART or a mask behind. */
@@ -38,35 +30,6 @@ static void sig_default(int sig)
 {
 	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
 	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
-}
-
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? status : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static long long mono_ns(void)

@@ -20,6 +20,7 @@
  * through their exit status (they never call the harness checks).
  */
 #include "harness.h"
+#include "child.h"
 
 #include <limits.h>
 #include <poll.h>
@@ -50,14 +51,6 @@
 #endif
 
 /* In a child: report a failed check on stderr and exit 1. */
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
 
 /* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
  * raw syscall sees it: libc's signal()/sigaction() would leave SA_RESTORER,
@@ -68,35 +61,7 @@ static void sig_default(int sig)
 	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 }
 
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
-}
-
 /* Waits for pid; returns its wait status, or -1 if waitpid failed. */
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? status : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static int is_fd_open(int fd)
 {

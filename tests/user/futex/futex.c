@@ -27,6 +27,7 @@
  * that the main thread checks after joining or reaping them.
  */
 #include "harness.h"
+#include "child.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -64,15 +65,6 @@
 #define CMP_GT 4
 #define CMP_GE 5
 
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
-
 static long futex(volatile uint32_t *uaddr, int op, uint32_t val,
 		  const struct timespec *ts, volatile uint32_t *uaddr2,
 		  uint32_t val3)
@@ -102,35 +94,6 @@ static long long mono_ns(void)
 static struct timespec ns_to_ts(long long ns)
 {
 	return (struct timespec){ns / 1000000000LL, ns % 1000000000LL};
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? status : -1;
 }
 
 static void *shared_page(void)

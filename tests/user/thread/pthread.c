@@ -26,6 +26,7 @@
  * main thread checks after pthread_join.
  */
 #include "harness.h"
+#include "child.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -35,15 +36,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
-
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
 
 #define MS 1000000LL
 /* Back to the pristine disposition (SIG_DFL, no flags, empty mask), as the
@@ -55,41 +47,11 @@ static void sig_default(int sig)
 	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 }
 
-
 static long long clock_ns(clockid_t c)
 {
 	struct timespec ts;
 	clock_gettime(c, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? status : -1;
 }
 
 static pthread_t start(void *(*fn)(void *), void *arg)

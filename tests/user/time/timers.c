@@ -25,6 +25,7 @@
  * drops what stayed pending and deletes or disarms its timers.
  */
 #include "harness.h"
+#include "child.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -35,15 +36,6 @@
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
-
-#define CHK(cond)                                                              \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dprintf(2, "child %s:%d: %s failed (errno %d)\n",      \
-				__FILE__, __LINE__, #cond, errno);             \
-			_exit(1);                                              \
-		}                                                              \
-	} while (0)
 
 #define K_SIGEV_SIGNAL 0
 #define K_SIGEV_NONE 1
@@ -115,13 +107,6 @@ static long long ts_ns(struct timespec ts)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Burns CPU until the clock advanced by ns (or 20 s of wall time passed);
  * returns how far it advanced. */
 static long long burn(clockid_t c, long long ns)
@@ -183,18 +168,6 @@ static long k_timer_settime(int id, int flags, long long value_ns,
 {
 	struct itimerspec its = {ns_ts(interval_ns), ns_ts(value_ns)};
 	return syscall(SYS_timer_settime, id, flags, &its, old);
-}
-
-static pid_t spawn(void (*fn)(long), long arg)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	return pid;
 }
 
 /* --- clock_nanosleep ---------------------------------------------------- */
