@@ -134,6 +134,7 @@ fn subtract(ranges: &mut Vec<(u64, u64)>, hole: (u64, u64)) {
 
 /// Called by the trampoline on the boot stack with the start-info physical address.
 pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
+    gdt::init_boot_cpu_area();
     serial::init();
     let info: StartInfo = read_phys(start_info_paddr);
     if info.magic != START_INFO_MAGIC {

@@ -17,6 +17,7 @@ pub mod irq;
 mod kallsyms;
 pub mod mm;
 mod panic;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod user;

@@ -35,6 +35,7 @@ static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
+    sched::lock_hooks::init();
     let command_line = CommandLine::parse(&boot.command_line);
     printk::set_max_level(command_line.log_filter());
     panic_policy::set_timeout(command_line.panic_timeout);

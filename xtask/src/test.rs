@@ -5,7 +5,8 @@
 //!    `build/user/<libc>/`, each packed with the default busybox image into
 //!    `build/initramfs-tests-<libc>.cpio` (skipped, with a message, while `tests/user` has no
 //!    Makefile).
-//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
+//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests` (Ferrux built with the
+//!    lock-order checker, `--features lockdep`); every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
@@ -361,7 +362,7 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
             Some(elf) => Ok(elf.clone()),
             None => {
                 println!("=== Ferrux: cargo xtask build ===");
-                build::build_kernel(Profile::Release)
+                build::build_kernel(Profile::Release, build::Checks::Lockdep)
             }
         };
         match elf {
