@@ -152,6 +152,12 @@ pub(crate) fn init() {
     }
 }
 
+/// The index of the running CPU (per-CPU lists are indexed by it). Only the boot CPU, index 0,
+/// runs until the SMP issue starts the others.
+pub(crate) fn cpu_index() -> usize {
+    0
+}
+
 /// The per-CPU area of the running CPU.
 pub(crate) fn this_cpu() -> *mut PerCpu {
     &raw mut BOOT_CPU
