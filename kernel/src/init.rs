@@ -110,7 +110,7 @@ fn try_run(
         .iter()
         .map(|var| var.as_bytes().to_vec())
         .collect();
-    process::execute(
+    process::exec::execute(
         thread,
         user,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),

@@ -44,7 +44,7 @@ pub fn execve(
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
     check_argument_sizes(&argv, &envp)?;
-    crate::process::execute(
+    crate::process::exec::execute(
         context.thread,
         context.user,
         Fd(crate::fs::AT_FDCWD),
@@ -68,7 +68,7 @@ pub fn execveat(
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
     check_argument_sizes(&argv, &envp)?;
-    crate::process::execute(
+    crate::process::exec::execute(
         context.thread,
         context.user,
         dirfd,

@@ -1,4 +1,4 @@
-//! fork, vfork, clone and clone3 (Linux `kernel/fork.c`). The work is in `process::fork`; this
+//! fork, vfork, clone, clone3 and set_tid_address (Linux `kernel/fork.c`). The work is in `process::fork`; this
 //! file decodes the two calling conventions. On x86-64, clone's arguments are
 //! `(flags, stack, parent_tid, child_tid, tls)`.
 
@@ -10,6 +10,7 @@ use crate::process::fork::{
     clone as do_clone,
 };
 use abi::Errno;
+use core::sync::atomic::Ordering;
 use zerocopy::FromBytes;
 
 pub fn fork(context: &mut SyscallContext<'_>) -> SyscallResult {
@@ -146,4 +147,12 @@ pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: u32) -> Sys
     let files = context.thread.process.files.get();
     let fd = crate::fs::pidfd::install(&mut files.lock(), process, flags & PIDFD_NONBLOCK, limit)?;
     Ok(fd as usize)
+}
+
+pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> SyscallResult {
+    context
+        .thread
+        .clear_child_tid
+        .store(address, Ordering::Relaxed);
+    Ok(context.thread.tid() as usize)
 }
