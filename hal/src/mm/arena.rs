@@ -6,14 +6,14 @@
 //! buddy lists in batches, so the zone lock is taken once per batch (`rmqueue_pcplist`,
 //! `free_unref_page`). Larger blocks go to the buddy allocator directly.
 //!
-//! **The reserve** (Linux's `min_free_kbytes`, sized by the same square-root rule): requests of
-//! [`AllocClass::Normal`] fail while fewer frames than the reserve are free; only
-//! [`AllocClass::Reserve`] may use them. The kernel heap's small objects (the slab) use the
-//! reserve, everything that grows with user data (user pages, page tables, kernel stacks, file
-//! pages, large heap buffers) does not. Linux lets small kernel allocations "never fail" by
-//! reclaiming and OOM-killing until memory comes back; Ferrux has nothing to reclaim yet, so the
-//! reserve is what keeps the kernel's own bookkeeping allocatable when user data has taken all
-//! the rest, and Normal requests fail cleanly (ENOMEM, ENOSPC, or the OOM killer) instead.
+//! **The reserve** (Linux's `min_free_kbytes`, sized by the same square-root rule) keeps the
+//! kernel's own bookkeeping allocatable when user data has taken all the rest of memory. Each
+//! request names its [`AllocClass`], which decides how deep into the reserve it may go:
+//! user data (user pages, page tables, kernel stacks, file and pipe pages) stops at the
+//! reserve, large kernel buffers may use half of it, and the slab's small objects all of it.
+//! Linux lets small kernel allocations "never fail" by reclaiming and OOM-killing until memory
+//! comes back; Ferrux has nothing to reclaim yet, so the reserve is what lets the kernel keep
+//! working while user-data requests fail cleanly (ENOMEM, ENOSPC, or the OOM killer).
 //!
 //! The arena is plain safe code over a `&'static [FrameMeta]`: it hands out frame numbers and
 //! never touches frame contents. The kernel's arena spans RAM and its frames are reached through
@@ -31,13 +31,15 @@ const PCP_HIGH: usize = 64;
 /// Frames moved between a per-CPU list and the buddy lists at once (`pcp->batch`).
 const PCP_BATCH: usize = 16;
 
-/// Who asks for frames, which decides whether the reserve may be used.
+/// Who asks for frames, which decides how much of the reserve may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AllocClass {
     /// Memory that grows with what user space does; fails at the reserve.
-    Normal,
-    /// The kernel heap's small objects; may use the reserve.
-    Reserve,
+    UserData,
+    /// Large kernel buffers; may use half of the reserve.
+    Kernel,
+    /// The slab's small kernel objects; may use all of the reserve.
+    Slab,
 }
 
 /// Single free frames cached for one CPU.
@@ -111,7 +113,7 @@ impl FrameArena {
         self.free_frames.load(Ordering::Relaxed)
     }
 
-    /// Frames only [`AllocClass::Reserve`] requests may take.
+    /// Frames kept back from [`AllocClass::UserData`] requests.
     pub fn reserve_frames(&self) -> usize {
         self.reserve_frames.load(Ordering::Relaxed)
     }
@@ -121,11 +123,12 @@ impl FrameArena {
         self.zone.lock().free_blocks()
     }
 
-    /// Claims `count` frames against the free count, honouring the reserve for Normal requests.
+    /// Claims `count` frames against the free count, stopping at the class's floor.
     fn claim(&self, count: usize, class: AllocClass) -> bool {
         let floor = match class {
-            AllocClass::Normal => self.reserve_frames(),
-            AllocClass::Reserve => 0,
+            AllocClass::UserData => self.reserve_frames(),
+            AllocClass::Kernel => self.reserve_frames() / 2,
+            AllocClass::Slab => 0,
         };
         self.free_frames
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |free| {
@@ -262,16 +265,20 @@ mod tests {
     }
 
     #[test]
-    fn normal_requests_stop_at_the_reserve_and_reserve_requests_go_on() {
+    fn each_class_stops_at_its_floor() {
         let arena = arena(1024); // 4 MiB: sqrt(4096 * 16) = 256 KiB = 64 frames
         assert_eq!(arena.reserve_frames(), 64);
         let mut taken = Vec::new();
-        while let Some(frame) = arena.alloc(0, AllocClass::Normal, 0) {
+        while let Some(frame) = arena.alloc(0, AllocClass::UserData, 0) {
             taken.push(frame);
         }
         assert_eq!(taken.len(), 1024 - 64);
         assert_eq!(arena.free_frames(), 64);
-        while let Some(frame) = arena.alloc(0, AllocClass::Reserve, 0) {
+        while let Some(frame) = arena.alloc(0, AllocClass::Kernel, 0) {
+            taken.push(frame);
+        }
+        assert_eq!(taken.len(), 1024 - 32);
+        while let Some(frame) = arena.alloc(0, AllocClass::Slab, 0) {
             taken.push(frame);
         }
         assert_eq!(taken.len(), 1024);
@@ -290,37 +297,37 @@ mod tests {
     fn per_cpu_lists_drain_so_large_blocks_form_again() {
         let arena = arena(2048);
         let frames: Vec<usize> = (0..2048 - 64)
-            .map(|_| arena.alloc(0, AllocClass::Reserve, 1).unwrap())
+            .map(|_| arena.alloc(0, AllocClass::Slab, 1).unwrap())
             .collect();
         for frame in frames {
             arena.free(frame, 0, 1);
         }
         arena.drain_per_cpu_lists();
         assert_eq!(arena.free_blocks()[MAX_ORDER], 2);
-        assert!(arena.alloc(MAX_ORDER, AllocClass::Normal, 0).is_some());
+        assert!(arena.alloc(MAX_ORDER, AllocClass::UserData, 0).is_some());
     }
 
     #[test]
     fn fragmentation_failure_gives_the_claim_back() {
         let arena = arena(64);
         let frames: Vec<usize> = (0..64)
-            .map(|_| arena.alloc(0, AllocClass::Reserve, 0).unwrap())
+            .map(|_| arena.alloc(0, AllocClass::Slab, 0).unwrap())
             .collect();
         for &frame in frames.iter().filter(|&&f| f % 2 == 1) {
             arena.free(frame, 0, 0);
         }
         arena.drain_per_cpu_lists();
         assert_eq!(arena.free_frames(), 32);
-        assert_eq!(arena.alloc(1, AllocClass::Reserve, 0), None);
+        assert_eq!(arena.alloc(1, AllocClass::Slab, 0), None);
         assert_eq!(arena.free_frames(), 32);
-        assert!(arena.alloc(0, AllocClass::Reserve, 0).is_some());
+        assert!(arena.alloc(0, AllocClass::Slab, 0).is_some());
         assert_eq!(arena.free_frames(), 31);
     }
 
     #[test]
     fn a_fresh_allocation_holds_one_reference() {
         let arena = arena(256);
-        let frame = arena.alloc(2, AllocClass::Normal, 0).unwrap();
+        let frame = arena.alloc(2, AllocClass::UserData, 0).unwrap();
         assert_eq!(arena.meta()[frame].ref_count.load(Ordering::Relaxed), 1);
         assert!(!arena.meta()[frame].has(bits::BUDDY));
     }

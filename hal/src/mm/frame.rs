@@ -100,7 +100,7 @@ impl UniqueFrame {
 
     /// A frame with stale contents, for callers that overwrite all of it.
     fn try_new_uninit() -> Result<UniqueFrame, Errno> {
-        let paddr = alloc_pages(0, AllocClass::Normal).ok_or(Errno::ENOMEM)?;
+        let paddr = alloc_pages(0, AllocClass::UserData).ok_or(Errno::ENOMEM)?;
         Ok(UniqueFrame { paddr })
     }
 

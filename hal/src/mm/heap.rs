@@ -7,12 +7,13 @@
 //!   (`kmalloc_large`);
 //! - beyond, single frames mapped contiguously in the kernel-virtual area ([`super::vmalloc`]).
 //!
-//! Nothing is set aside at boot. Blocks and large buffers grow with user data (file pages,
-//! descriptor tables, I/O buffers), so they do not use the reserve. A failed allocation returns
-//! null, which the kernel's fallible paths (`try_reserve`, fallible constructors) turn into
-//! `ENOMEM`.
+//! Nothing is set aside at boot. Small objects may use all of the memory reserve; blocks and
+//! large buffers half of it, except inside [`user_data`], where the kernel allocates buffers
+//! that hold user data (file pages, pipe pages, I/O bounce buffers): those stop at the reserve,
+//! so user data can never starve the kernel's bookkeeping. A failed allocation returns null,
+//! which the kernel's fallible paths (`try_reserve`, fallible constructors) turn into `ENOMEM`.
 
-use super::arena::AllocClass;
+use super::arena::{AllocClass, MAX_CPUS};
 use super::slab::{self, SlabAllocator};
 use super::{PAGE_SIZE, PHYS_OFFSET, frame, vmalloc};
 use core::alloc::{GlobalAlloc, Layout};
@@ -24,6 +25,8 @@ use spin::Once;
 pub const MAX_BLOCK_BYTES: usize = 8 * PAGE_SIZE;
 
 static SLAB: Once<SlabAllocator> = Once::new();
+/// Per CPU: how deep the running code is inside [`user_data`].
+static USER_DATA_DEPTH: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
 static BLOCK_BYTES: AtomicUsize = AtomicUsize::new(0);
 static LARGE_BYTES: AtomicUsize = AtomicUsize::new(0);
 
@@ -34,6 +37,26 @@ pub(crate) fn init() {
 
 fn slab() -> Option<&'static SlabAllocator> {
     SLAB.get()
+}
+
+/// Runs `f` with its block and large heap allocations counted as user data: they fail at the
+/// memory reserve instead of using it. For code that allocates buffers user space fills (a
+/// tmpfs page, a pipe page, a read buffer). `f` must not sleep (the mark is per CPU).
+pub fn user_data<R>(f: impl FnOnce() -> R) -> R {
+    let depth = &USER_DATA_DEPTH[frame::cpu().min(MAX_CPUS - 1)];
+    depth.fetch_add(1, Ordering::Relaxed);
+    let result = f();
+    depth.fetch_sub(1, Ordering::Relaxed);
+    result
+}
+
+/// The class of a block or large allocation made now.
+fn current_class() -> AllocClass {
+    if USER_DATA_DEPTH[frame::cpu().min(MAX_CPUS - 1)].load(Ordering::Relaxed) > 0 {
+        AllocClass::UserData
+    } else {
+        AllocClass::Kernel
+    }
 }
 
 fn block_order(size: usize) -> usize {
@@ -64,7 +87,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         }
         if size <= MAX_BLOCK_BYTES && layout.align() <= MAX_BLOCK_BYTES {
             let order = block_order(size.max(layout.align()));
-            return match frame::alloc_pages(order, AllocClass::Normal) {
+            return match frame::alloc_pages(order, current_class()) {
                 Some(paddr) => {
                     BLOCK_BYTES.fetch_add(PAGE_SIZE << order, Ordering::Relaxed);
                     (PHYS_OFFSET + paddr) as *mut u8
@@ -75,7 +98,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         if layout.align() > PAGE_SIZE {
             return core::ptr::null_mut();
         }
-        match vmalloc::alloc(size) {
+        match vmalloc::alloc(size, current_class()) {
             Some(address) => {
                 LARGE_BYTES.fetch_add(size, Ordering::Relaxed);
                 address as *mut u8
@@ -119,7 +142,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         }
         let is_large = |size: usize| size > MAX_BLOCK_BYTES && layout.align() <= PAGE_SIZE;
         if is_large(layout.size()) && is_large(new_size) {
-            return match vmalloc::realloc(ptr as u64, layout.size(), new_size) {
+            return match vmalloc::realloc(ptr as u64, layout.size(), new_size, current_class()) {
                 Some(address) => {
                     LARGE_BYTES.fetch_add(new_size, Ordering::Relaxed);
                     LARGE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);

@@ -45,7 +45,7 @@ impl KernelStack {
         let stack = KernelStack { slot };
         let mut vaddr = slot + PAGE_SIZE as u64;
         while vaddr < slot + SLOT_SIZE {
-            let paddr = frame::alloc_pages(0, AllocClass::Normal).ok_or(Errno::ENOMEM)?;
+            let paddr = frame::alloc_pages(0, AllocClass::UserData).ok_or(Errno::ENOMEM)?;
             if let Err(error) = kernel_space::map_kernel_page(vaddr, paddr, WRITABLE | NO_EXECUTE) {
                 frame::free_pages(paddr, 0);
                 return Err(error);

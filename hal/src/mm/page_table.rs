@@ -27,7 +27,7 @@ pub(crate) type Table = [AtomicU64; 512];
 
 /// Allocates a zeroed table page and returns its physical address.
 pub(crate) fn alloc_table() -> Result<u64, Errno> {
-    let paddr = frame::alloc_pages(0, AllocClass::Normal).ok_or(Errno::ENOMEM)?;
+    let paddr = frame::alloc_pages(0, AllocClass::UserData).ok_or(Errno::ENOMEM)?;
     for entry in table(paddr) {
         entry.store(0, Ordering::Relaxed);
     }

@@ -7,7 +7,7 @@
 //! its own page. Pages with free objects sit on their class's partial list (threaded through the
 //! metadata's links); a page that becomes empty goes back to the frame arena unless it is the
 //! class's one cached empty page, so the heap shrinks as well as grows. Slab pages are taken
-//! with [`AllocClass::Reserve`]: the kernel's bookkeeping may use the memory reserve.
+//! with [`AllocClass::Slab`]: the kernel's bookkeeping may use the memory reserve.
 //!
 //! Each class has its own lock; objects are handed out as addresses in the arena's mapping
 //! (the direct map in the kernel).
@@ -77,7 +77,7 @@ impl SlabAllocator {
             let frame = if state.cached_empty != NONE {
                 core::mem::replace(&mut state.cached_empty, NONE) as usize
             } else {
-                let frame = self.arena.alloc(0, AllocClass::Reserve, cpu)?;
+                let frame = self.arena.alloc(0, AllocClass::Slab, cpu)?;
                 self.format_page(frame, state.object_size, class);
                 state.pages += 1;
                 frame

@@ -8,8 +8,8 @@
 //! place within the reserved units, and otherwise moves the frames to a larger range by
 //! remapping them: the bytes are never copied, so a doubling buffer costs page-table edits only.
 //!
-//! Frames are taken with [`AllocClass::Normal`]: big buffers grow with what user space asks for
-//! and must not eat the reserve. Mappings are global kernel mappings; unmapping flushes the
+//! Frames are taken with the class the heap passes (user data or kernel, see
+//! [`super::heap::user_data`]). Mappings are global kernel mappings; unmapping flushes the
 //! running CPU's TLB (only the boot CPU runs; the SMP issue adds shootdowns).
 
 use super::arena::AllocClass;
@@ -101,10 +101,10 @@ fn unit_address(unit: usize) -> u64 {
 
 /// Maps fresh frames at the pages `[first_page, end_page)` of the range at `base`. On failure
 /// the pages mapped by this call are unmapped again.
-fn map_pages(base: u64, first_page: u64, end_page: u64) -> bool {
+fn map_pages(base: u64, first_page: u64, end_page: u64, class: AllocClass) -> bool {
     for page in first_page..end_page {
         let vaddr = base + page * PAGE_SIZE as u64;
-        let Some(paddr) = frame::alloc_pages(0, AllocClass::Normal) else {
+        let Some(paddr) = frame::alloc_pages(0, class) else {
             unmap_pages(base, first_page, page);
             return false;
         };
@@ -127,11 +127,11 @@ fn unmap_pages(base: u64, first_page: u64, end_page: u64) {
 }
 
 /// Allocates `size` bytes (page aligned); returns the address, or `None`.
-pub(crate) fn alloc(size: usize) -> Option<u64> {
+pub(crate) fn alloc(size: usize, class: AllocClass) -> Option<u64> {
     let units = units_for(size);
     let first = UNIT_MAP.lock().reserve(units)?;
     let base = unit_address(first);
-    if !map_pages(base, 0, pages_for(size)) {
+    if !map_pages(base, 0, pages_for(size), class) {
         UNIT_MAP.lock().release(first, units);
         return None;
     }
@@ -147,12 +147,17 @@ pub(crate) fn free(address: u64, size: usize) {
 
 /// Resizes an allocation of `old_size` bytes at `address` to `new_size`; returns its address
 /// (which moves when the reserved units are too few), or `None` with the old allocation intact.
-pub(crate) fn realloc(address: u64, old_size: usize, new_size: usize) -> Option<u64> {
+pub(crate) fn realloc(
+    address: u64,
+    old_size: usize,
+    new_size: usize,
+    class: AllocClass,
+) -> Option<u64> {
     let old_pages = pages_for(old_size);
     let new_pages = pages_for(new_size);
     if units_for(new_size) <= units_for(old_size) {
         if new_pages > old_pages {
-            map_pages(address, old_pages, new_pages).then_some(address)?;
+            map_pages(address, old_pages, new_pages, class).then_some(address)?;
         } else {
             unmap_pages(address, new_pages, old_pages);
             // Give back the units no longer needed.
@@ -167,7 +172,7 @@ pub(crate) fn realloc(address: u64, old_size: usize, new_size: usize) -> Option<
     let units = units_for(new_size);
     let first = UNIT_MAP.lock().reserve(units)?;
     let base = unit_address(first);
-    if !map_pages(base, old_pages, new_pages) {
+    if !map_pages(base, old_pages, new_pages, class) {
         UNIT_MAP.lock().release(first, units);
         return None;
     }
