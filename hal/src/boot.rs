@@ -10,7 +10,6 @@ use crate::mm::{PAGE_SIZE, frame, heap, kernel_space, kstack::KernelStack, phys_
 use crate::usercopy::SMAP_ENABLED;
 use alloc::string::String;
 use core::sync::atomic::Ordering;
-use spin::Mutex;
 
 const START_INFO_MAGIC: u32 = 0x336e_c578;
 const MEMMAP_TYPE_RAM: u32 = 1;
@@ -85,7 +84,8 @@ pub struct BootInfo {
     pub acpi_rsdp: Option<u64>,
 }
 
-static BOOT_INFO: Mutex<Option<BootInfo>> = Mutex::new(None);
+static BOOT_INFO: crate::sync::SpinLock<Option<BootInfo>> =
+    crate::sync::SpinLock::new("boot.info", None);
 
 unsafe extern "Rust" {
     /// The kernel's entry point, defined by [`crate::entry_point!`].

@@ -152,7 +152,7 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
     }
     // Touch the word so that its page exists, then key it by its mapping.
     let _: u32 = hal::usercopy::read_user(address)?;
-    let space = mm.lock();
+    let space = mm.read();
     let vma = space.find_vma(address).ok_or(Errno::EFAULT)?;
     if !vma.is_shared {
         if !vma.protection.is_writable {

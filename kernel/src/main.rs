@@ -31,7 +31,8 @@ use spin::Once;
 hal::entry_point!(kernel_main);
 
 static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
-static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
+static HOSTNAME: hal::sync::SpinLock<Vec<u8>> =
+    hal::sync::SpinLock::new("uts.hostname", Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();

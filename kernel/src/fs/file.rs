@@ -13,7 +13,7 @@ use super::poll::PollTable;
 use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
-use spin::Mutex;
+use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
 pub const O_ACCMODE: u32 = 0o3;
@@ -189,6 +189,8 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
     pub path: Option<Arc<vfs::Dentry>>,
+    /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
+    /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
 }
@@ -202,7 +204,7 @@ impl OpenFile {
         OpenFile {
             ops,
             path,
-            position: Mutex::new(0),
+            position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags),
         }
     }

@@ -20,7 +20,7 @@ use crate::timers::{TimerClock, forward};
 use abi::Errno;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::Metadata;
 
 /// The timer's state (`struct timerfd_ctx` under `wqh.lock`).
@@ -38,7 +38,7 @@ struct State {
 
 struct Inner {
     clock: TimerClock,
-    state: Mutex<State>,
+    state: SpinLock<State>,
     wait: Arc<WaitQueue>,
 }
 
@@ -128,14 +128,17 @@ impl TimerFd {
         TimerFd {
             inner: Arc::new(Inner {
                 clock,
-                state: Mutex::new(State {
-                    expiry_ns: 0,
-                    interval_ns: 0,
-                    ticks: 0,
-                    is_expired: false,
-                    kernel: None,
-                    generation: 0,
-                }),
+                state: SpinLock::new(
+                    "timerfd.state",
+                    State {
+                        expiry_ns: 0,
+                        interval_ns: 0,
+                        ticks: 0,
+                        is_expired: false,
+                        kernel: None,
+                        generation: 0,
+                    },
+                ),
                 wait: Arc::new(WaitQueue::new()),
             }),
         }

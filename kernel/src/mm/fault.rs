@@ -19,7 +19,7 @@ pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError
     let thread = process::current();
     let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     let mm_shared = thread.process.mm.get();
-    let mut mm = mm_shared.lock();
+    let mm = mm_shared.read();
     mm.grow_stack(address, stack_limit, address_space_limit)?;
     mm.handle_fault(address, access)
 }
@@ -48,7 +48,7 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
     for _ in 0..OOM_RETRIES {
         let result = {
             let mm_shared = thread.process.mm.get();
-            let mut mm = mm_shared.lock();
+            let mm = mm_shared.read();
             if mm
                 .grow_stack(address, stack_limit, address_space_limit)
                 .is_err()

@@ -114,7 +114,7 @@ pub fn mmap(
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
 
-    let mut mm = mm_shared.lock();
+    let mut mm = mm_shared.write();
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -188,7 +188,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .process
         .mm
         .get()
-        .lock()
+        .write()
         .unmap_range(addr, end);
     Ok(0)
 }
@@ -209,7 +209,7 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
     if end > hal::mm::USER_END {
         return Err(Errno::ENOMEM);
     }
-    context.thread.process.mm.get().lock().protect_range(
+    context.thread.process.mm.get().write().protect_range(
         addr,
         end,
         Protection::from_prot_bits(prot),
@@ -219,7 +219,13 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
 
 pub fn brk(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
     let limits = memory_limits(&context.thread.process);
-    Ok(context.thread.process.mm.get().lock().set_brk(addr, limits) as usize)
+    Ok(context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .set_brk(addr, limits) as usize)
 }
 
 /// The process's `RLIMIT_AS` and `RLIMIT_DATA` soft limits.

@@ -119,8 +119,9 @@ fn check_event(thread: &Arc<Thread>, event: &Sigevent) -> Option<Option<Weak<Thr
     }
 }
 
-/// timer_create: the new timer's id. `write_id` stores it in user memory (EFAULT) before the
-/// timer exists, as Linux does.
+/// timer_create: the new timer's id. `write_id` stores it in user memory outside the timers'
+/// spin lock, after the id is taken; on EFAULT the timer goes again, as Linux's
+/// `do_timer_create` releases it.
 pub fn create(
     thread: &Arc<Thread>,
     clock: i32,
@@ -158,7 +159,6 @@ pub fn create(
             None,
         ),
     };
-    write_id(id)?;
     timers.posix.insert(
         id,
         PosixTimer {
@@ -177,6 +177,11 @@ pub fn create(
             requeue_pending: 0,
         },
     );
+    drop(timers);
+    if let Err(error) = write_id(id) {
+        process.timers.lock().posix.remove(&id);
+        return Err(error);
+    }
     Ok(id)
 }
 
