@@ -178,6 +178,15 @@ impl OrderGraph {
         self.edges
     }
 
+    /// Every recorded edge `(held, acquired)`, by held class then acquired class.
+    pub fn edges(&self) -> impl Iterator<Item = (ClassId, ClassId)> + '_ {
+        (0..MAX_CLASSES).flat_map(move |held| {
+            (0..MAX_CLASSES)
+                .filter(move |&acquired| self.after[held].has(ClassId(acquired as u16)))
+                .map(move |acquired| (ClassId(held as u16), ClassId(acquired as u16)))
+        })
+    }
+
     /// Whether `later` has been taken (directly or through a chain) while `earlier` was held.
     pub fn is_ordered(&self, earlier: ClassId, later: ClassId) -> bool {
         self.reach[earlier.index()].has(later)

@@ -43,6 +43,10 @@ fn a_consistent_order_is_accepted() {
     assert_eq!(graph.record(a, c), Ok(()));
     assert_eq!(graph.record(a, b), Ok(()));
     assert_eq!(graph.edge_count(), 3);
+    assert_eq!(
+        graph.edges().collect::<Vec<_>>(),
+        vec![(a, b), (a, c), (b, c)]
+    );
     assert!(graph.is_ordered(a, c));
     assert!(!graph.is_ordered(c, a));
 }

@@ -18,6 +18,26 @@ use core::fmt;
 #[cfg(feature = "lockdep")]
 pub(crate) use imp::HeldStack;
 
+/// Calls `f(held, acquired)` for every order the checker has seen ("`acquired` was taken while
+/// `held` was held"), for reports of the lock order (`ferrux.lockdep_dump=1`).
+#[cfg(feature = "lockdep")]
+pub fn for_each_order(mut f: impl FnMut(&'static str, &'static str)) {
+    // Copied out first: `f` may log, and logging takes a tracked lock.
+    let mut edges = alloc::vec::Vec::new();
+    {
+        let state = imp::STATE.lock();
+        for (held, acquired) in state.graph.edges() {
+            if edges.try_reserve(1).is_err() {
+                break;
+            }
+            edges.push((state.classes.name(held), state.classes.name(acquired)));
+        }
+    }
+    for (held, acquired) in edges {
+        f(held, acquired);
+    }
+}
+
 /// A lock's class for the checker: zero-sized without the `lockdep` feature.
 pub(crate) struct LockClass {
     #[cfg(feature = "lockdep")]
@@ -115,12 +135,12 @@ mod imp {
         crate::sync::in_interrupt()
     }
 
-    struct State {
-        classes: Classes,
-        graph: OrderGraph,
+    pub(super) struct State {
+        pub(super) classes: Classes,
+        pub(super) graph: OrderGraph,
     }
 
-    static STATE: RawSpinLock<State> = RawSpinLock::new(State {
+    pub(super) static STATE: RawSpinLock<State> = RawSpinLock::new(State {
         classes: Classes::new(),
         graph: OrderGraph::new(),
     });

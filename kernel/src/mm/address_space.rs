@@ -287,16 +287,16 @@ impl AddressSpace {
 
     /// A fault at `vaddr` in the main stack below [`AddressSpace::stack_floor`] grows the stack
     /// (`expand_stack`/`acct_stack_growth`): refused (`NotMapped`, so SIGSEGV) when the stack
-    /// would then be larger than `stack_limit` (`RLIMIT_STACK` at the time of the fault) or
-    /// the address space larger than `RLIMIT_AS`.
+    /// would then be larger than the stack limit (`RLIMIT_STACK` at the time of the fault) or
+    /// the address space larger than `RLIMIT_AS`; `limits` gives both (stack, address space),
+    /// and is asked only when the stack grows.
     ///
     /// The stack VMA is reserved whole at exec (`STACK_LIMIT`); the floor stands in for Linux's
     /// growing `vm_start`.
     pub fn grow_stack(
         &self,
         vaddr: u64,
-        stack_limit: u64,
-        address_space_limit: u64,
+        limits: impl FnOnce() -> (u64, u64),
     ) -> Result<(), FaultError> {
         let Some(vma) = self.find_vma(vaddr) else {
             return Ok(());
@@ -306,6 +306,7 @@ impl AddressSpace {
         if vma.kind != VmaKind::Stack || page >= stack_floor {
             return Ok(());
         }
+        let (stack_limit, address_space_limit) = limits();
         if vma.end - page > stack_limit {
             return Err(FaultError::NotMapped);
         }
@@ -335,64 +336,44 @@ impl AddressSpace {
         }
         let page = page_align_down(vaddr);
         let flags = PageFlags::accessible(protection.is_writable, protection.is_executable);
-        if self.fix_present_page(page, flags, access, is_shared)? {
-            return Ok(());
+        let is_file = matches!(vma.backing, Backing::File { .. });
+        {
+            let mut page_table = self.page_table.lock();
+            if let Some(current) = page_table.flags_at(page) {
+                return fix_present_page(&mut page_table, page, current, flags, access, is_shared);
+            }
+            if !is_file {
+                // Zero-filled or found in the shared object: no sleep, so under the lock.
+                let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
+                let previous = page_table
+                    .map(page, frame, flags)
+                    .map_err(|_| FaultError::OutOfMemory)?;
+                drop(page_table);
+                drop(previous);
+                return Ok(());
+            }
         }
         if vma.is_past_end_of_file(page) {
             return Err(FaultError::PastEndOfFile);
         }
-        let is_file = matches!(vma.backing, Backing::File { .. });
-        // Filled without the page-table lock: a file read may sleep.
+        // A file page is read without the page-table lock (the read may sleep), then mapped
+        // unless another thread mapped the page meanwhile: its page stands, and the access is
+        // retried against it.
         let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
-        {
-            let mut page_table = self.page_table.lock();
-            if page_table.flags_at(page).is_some() {
-                // Another thread mapped it meanwhile: its page stands (ours is dropped), and
-                // the access is retried against it.
-                drop(page_table);
-                drop(frame);
-                return self
-                    .fix_present_page(page, flags, access, is_shared)
-                    .map(|_| ());
-            }
-            let previous = page_table
-                .map(page, frame, flags)
-                .map_err(|_| FaultError::OutOfMemory)?;
-            drop(page_table);
-            drop(previous);
+        let mut page_table = self.page_table.lock();
+        if let Some(current) = page_table.flags_at(page) {
+            drop(frame);
+            return fix_present_page(&mut page_table, page, current, flags, access, is_shared);
         }
-        if is_file && !access.is_write {
+        let previous = page_table
+            .map(page, frame, flags)
+            .map_err(|_| FaultError::OutOfMemory)?;
+        drop(page_table);
+        drop(previous);
+        if !access.is_write {
             self.fault_around(page);
         }
         Ok(())
-    }
-
-    /// For a fault on a page that is mapped: restores access after PROT_NONE or a shared page's
-    /// write right, or breaks copy-on-write. `Ok(false)` if nothing is mapped at `page`.
-    fn fix_present_page(
-        &self,
-        page: u64,
-        flags: PageFlags,
-        access: Access,
-        is_shared: bool,
-    ) -> Result<bool, FaultError> {
-        let mut page_table = self.page_table.lock();
-        let Some(current) = page_table.flags_at(page) else {
-            return Ok(false);
-        };
-        if !current.is_accessible || (access.is_write && !current.is_writable && is_shared) {
-            // Made accessible again by mprotect after PROT_NONE, or a shared page made
-            // writable again: no copy, ever.
-            page_table
-                .protect_range(page, page + PAGE_SIZE, &mut |_| flags)
-                .flush();
-        } else if access.is_write && !current.is_writable {
-            // Copy-on-write: hal reuses the page if nothing else holds it, else copies it.
-            page_table
-                .break_cow(page, flags)
-                .map_err(|_| FaultError::OutOfMemory)?;
-        }
-        Ok(true)
     }
 
     /// Maps the other pages of the aligned `FAULT_AROUND_PAGES` window around a read fault on a
@@ -605,6 +586,31 @@ impl AddressSpace {
         }
         count
     }
+}
+
+/// For a fault on a page that is mapped (`current` rights): restores access after PROT_NONE or
+/// a shared page's write right, or breaks copy-on-write.
+fn fix_present_page(
+    page_table: &mut UserSpace,
+    page: u64,
+    current: PageFlags,
+    flags: PageFlags,
+    access: Access,
+    is_shared: bool,
+) -> Result<(), FaultError> {
+    if !current.is_accessible || (access.is_write && !current.is_writable && is_shared) {
+        // Made accessible again by mprotect after PROT_NONE, or a shared page made writable
+        // again: no copy, ever.
+        page_table
+            .protect_range(page, page + PAGE_SIZE, &mut |_| flags)
+            .flush();
+    } else if access.is_write && !current.is_writable {
+        // Copy-on-write: hal reuses the page if nothing else holds it, else copies it.
+        page_table
+            .break_cow(page, flags)
+            .map_err(|_| FaultError::OutOfMemory)?;
+    }
+    Ok(())
 }
 
 /// A new frame with the contents `vma` gives page `page`.

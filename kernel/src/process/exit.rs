@@ -126,6 +126,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
             last.exit_code.load(Ordering::Relaxed) as u8
         ));
     if process.pid == 1 {
+        crate::dump_lock_order();
         panic_policy::kernel_panic(format_args!(
             "Attempted to kill init! exitcode={:#010x}",
             status.wait_status()
