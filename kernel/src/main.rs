@@ -118,7 +118,8 @@ fn test_lock_bug(kind: &str) {
 static IS_LOCKDEP_DUMP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Prints every lock order the checker saw, one `lockdep: order A -> B` line each, if the
-/// command line asked for it (lockdep builds; nothing otherwise). Called when init exits.
+/// command line asked for it (lockdep builds; nothing otherwise). Called when init exits and
+/// at power-off.
 pub fn dump_lock_order() {
     if !IS_LOCKDEP_DUMP.load(core::sync::atomic::Ordering::Relaxed) {
         return;

@@ -17,10 +17,12 @@
 //! changes in the directory take it for writing ([`crate::namei`] does), cache misses take it for
 //! reading, so the cache never disagrees with the filesystem; `rmdir`, and a rename replacing a
 //! directory, also lock the victim (parent before child), as Linux's `vfs_rmdir`/`vfs_rename`.
-//! Lock order: superblock rename mutex, directory locks (ancestor first, otherwise by address,
-//! parents before victims), then the short internal locks (child map, names), then the
-//! filesystem's own locks. These are spin locks for now; they become sleeping locks (Linux's
-//! `i_rwsem` is one) once the kernel can sleep, since filesystem calls run under them.
+//! Lock order (docs/locking.md): superblock rename mutex, directory locks (ancestor first,
+//! otherwise by address, parents before victims), the filesystem's own locks, then the short
+//! internal spin locks (names, child map, mount links). The rename mutex and the directory
+//! locks sleep (hal's `Mutex` and `RwLock` in the kernel, as Linux's `s_vfs_rename_mutex` and
+//! `i_rwsem`), since filesystem calls run under them; no filesystem call is made under the
+//! spin locks.
 //!
 //! Mounts: a dentry can be covered by the root dentry of another filesystem
 //! ([`Dentry::mount`]); the walk steps from a covered dentry to the mounted root, and `..` from a
