@@ -1,29 +1,30 @@
-//! The VFS's lock types, chosen at build time.
+//! The VFS's lock types, chosen by target.
 //!
-//! In the kernel (the `hal-sync` feature, which the kernel crate turns on) they are hal's
-//! (`hal::sync`): spin locks that disable preemption, sleeping mutexes and reader-writer locks,
-//! all seen by the lock-order checker and the might-sleep checks. On the host (`cargo test`,
-//! where hal's CPU code does not run) they are plain spin locks with the same constructors and
-//! methods. A cargo feature rather than a lock trait or generic parameter: the kernel only ever
-//! uses one set of locks, and a type parameter on `Dentry`, every inode and every function
-//! would buy nothing but noise; with the feature the code is identical in both builds.
+//! In the kernel (the bare-metal target, `target_os = "none"`) they are hal's (`hal::sync`):
+//! spin locks that disable preemption, sleeping mutexes and reader-writer locks, all seen by
+//! the lock-order checker and the might-sleep checks. On the host (`cargo test`, where hal's CPU
+//! code does not run) they are plain spin locks with the same constructors and methods. Chosen
+//! by target rather than through a lock trait or a generic parameter: the kernel only ever uses
+//! one set of locks, and a type parameter on `Dentry`, every inode and every function would buy
+//! nothing but noise; this way the code is identical in both builds, and host tests never link
+//! hal (whose panic handler would clash with std's).
 //!
 //! Which lock each VFS object uses, and the lock order, are in docs/locking.md: directory
 //! locks (`i_rwsem`) and the rename mutexes sleep, since filesystem calls run under them;
 //! the dentry's name, child map and mount links are spin locks around short updates.
 
-#[cfg(feature = "hal-sync")]
+#[cfg(target_os = "none")]
 pub use hal::sync::{
     Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock, SpinLockGuard,
 };
 
-#[cfg(not(feature = "hal-sync"))]
+#[cfg(not(target_os = "none"))]
 pub use host::{
     Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock, SpinLockGuard,
 };
 
 /// Stand-ins with `hal::sync`'s API (documented there).
-#[cfg(not(feature = "hal-sync"))]
+#[cfg(not(target_os = "none"))]
 #[allow(missing_docs)]
 mod host {
     /// A spin lock with hal's constructor (the class name is ignored on the host).
