@@ -451,3 +451,6 @@ mod tests {
         assert_eq!(syscall_name(usize::MAX), None);
     }
 }
+
+/// `restart_syscall`'s number, which a restarted `ERESTART_RESTARTBLOCK` call resumes with.
+pub const NR_RESTART_SYSCALL: u64 = __NR_restart_syscall as u64;

@@ -84,7 +84,7 @@ impl<T> FromArg for UserPtr<T> {
 pub struct UserCStr(pub u64);
 
 /// `PATH_MAX`, including the NUL.
-pub const PATH_MAX: usize = 4096;
+pub const PATH_MAX: usize = abi::raw::general::PATH_MAX as usize;
 
 impl UserCStr {
     /// Reads a path: at most `PATH_MAX - 1` bytes (`ENAMETOOLONG`), `EFAULT` on a bad pointer.
@@ -101,6 +101,49 @@ impl UserCStr {
 impl FromArg for UserCStr {
     fn from_arg(raw: u64) -> Self {
         UserCStr(raw)
+    }
+}
+
+/// Flag-set arguments: the register's bits are kept as they are (`from_bits_retain`, after the
+/// C type's truncation to 32 bits for an `int` argument); the handler then gives Linux's answer
+/// for unknown bits with [`abi::KnownFlags`]. Traced by name (`O_RDWR | O_CREAT`).
+macro_rules! flag_args {
+    ($($t:ty),*) => {$(
+        impl FromArg for $t {
+            fn from_arg(raw: u64) -> Self {
+                <$t>::from_bits_retain(raw as _)
+            }
+        }
+
+        impl TraceArg for $t {
+            fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+                if bitflags::Flags::is_empty(self) {
+                    f.write_str("0")
+                } else {
+                    bitflags::parser::to_writer(self, WriteAdapter(f))
+                }
+            }
+        }
+    )*};
+}
+flag_args!(
+    abi::OpenFlags,
+    abi::AtFlags,
+    abi::PipeFlags,
+    abi::CloseRangeFlags,
+    abi::WaitFlags,
+    abi::GetrandomFlags,
+    abi::TimerfdFlags,
+    abi::TimerfdSettimeFlags,
+    abi::PidfdFlags
+);
+
+/// `bitflags`' writer wants a `core::fmt::Write` by value.
+struct WriteAdapter<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for WriteAdapter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(s)
     }
 }
 
