@@ -66,9 +66,10 @@ pub enum MapType {
 pub const MAP_TYPE: u32 = raw::MAP_TYPE;
 
 impl MapFlags {
-    /// The flags every mapping accepts (`LEGACY_MAP_MASK` of `include/linux/mman.h`, with
-    /// `MAP_HUGE_2MB` and `MAP_HUGE_1GB` left to [`MapFlags::huge_page_shift`]). `MAP_SHARED`
-    /// drops other bits; `MAP_SHARED_VALIDATE` answers `EOPNOTSUPP` for them.
+    /// The flags every mapping accepts (`LEGACY_MAP_MASK` of `include/linux/mman.h`, including
+    /// the bits of `MAP_HUGE_2MB` and `MAP_HUGE_1GB`, which [`MapFlags::huge_page_shift`]
+    /// reads). `MAP_SHARED` drops other bits; `MAP_SHARED_VALIDATE` answers `EOPNOTSUPP` for
+    /// them.
     pub const LEGACY_MAP_MASK: MapFlags = MapFlags::MAP_SHARED
         .union(MapFlags::MAP_PRIVATE)
         .union(MapFlags::MAP_FIXED)
@@ -83,7 +84,10 @@ impl MapFlags {
         .union(MapFlags::MAP_NONBLOCK)
         .union(MapFlags::MAP_STACK)
         .union(MapFlags::MAP_HUGETLB)
-        .union(MapFlags::MAP_32BIT);
+        .union(MapFlags::MAP_32BIT)
+        .union(MapFlags::from_bits_retain(
+            raw::MAP_HUGE_2MB | raw::MAP_HUGE_1GB,
+        ));
 
     /// The sharing type, or `None` for a value Linux rejects with `EINVAL`.
     pub const fn map_type(self) -> Option<MapType> {
@@ -161,7 +165,9 @@ mod tests {
             | raw::MAP_NONBLOCK
             | raw::MAP_STACK
             | raw::MAP_HUGETLB
-            | raw::MAP_32BIT;
+            | raw::MAP_32BIT
+            | raw::MAP_HUGE_2MB
+            | raw::MAP_HUGE_1GB;
         assert_eq!(MapFlags::LEGACY_MAP_MASK.bits(), legacy);
         assert!(!MapFlags::LEGACY_MAP_MASK.contains(MapFlags::MAP_FIXED_NOREPLACE));
         assert!(!MapFlags::LEGACY_MAP_MASK.contains(MapFlags::MAP_SYNC));

@@ -122,7 +122,7 @@ fn raise_sigpipe() {
     if let Some(thread) = crate::process::try_current() {
         let uid = thread.process.credentials.lock().uid;
         let info = abi::signal::SigInfo::from_sender(
-            SIGPIPE,
+            sigrules::SIGPIPE as i32,
             abi::signal::SI_USER,
             thread.process.pid,
             uid,
@@ -130,8 +130,6 @@ fn raise_sigpipe() {
         crate::signal::send_to_thread(&thread, info);
     }
 }
-
-const SIGPIPE: i32 = 13;
 
 /// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
 /// or writer.

@@ -30,8 +30,6 @@ use alloc::sync::Arc;
 const MAX_EVENTS: i32 = (i32::MAX as usize / core::mem::size_of::<EpollEvent>()) as i32;
 const EPOLLEXCLUSIVE_OK_BITS: u32 =
     EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
-/// End of user space (`TASK_SIZE_MAX`), for `access_ok`.
-const USER_END: u64 = 0x7fff_ffff_f000;
 
 fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult {
     let file = Arc::new(OpenFile::new(
@@ -130,7 +128,7 @@ fn do_wait(
     if events
         .address
         .checked_add(bytes)
-        .is_none_or(|end| end > USER_END)
+        .is_none_or(|end| end > hal::mm::USER_END)
     {
         return Err(Errno::EFAULT);
     }

@@ -280,7 +280,7 @@ pub fn umask(context: &mut SyscallContext<'_>, mask: u32) -> SyscallResult {
     let fs_shared = context.thread.process.fs.get();
     let mut fs = fs_shared.lock();
     let old = fs.umask;
-    fs.umask = mask & 0o777;
+    fs.umask = mask & vfs::inode::S_IRWXUGO;
     Ok(old as usize)
 }
 

@@ -40,7 +40,7 @@ fn metadata_at(
 ) -> Result<(Metadata, u32), Errno> {
     let (metadata, is_anon) = metadata_and_kind_at(context, dirfd, path, flags)?;
     let mode = if is_anon {
-        metadata.st_mode() & 0o7777
+        metadata.st_mode() & abi::mode::S_IALLUGO
     } else {
         metadata.st_mode()
     };
@@ -125,7 +125,7 @@ pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> Sy
     let file = context.thread.process.files.get().lock().get(fd.0)?;
     let mut stat = to_stat(&file.ops.metadata());
     if file.ops.is_anon_inode() {
-        stat.st_mode &= 0o7777;
+        stat.st_mode &= abi::mode::S_IALLUGO;
     }
     buf.write(&stat)?;
     Ok(0)
