@@ -15,6 +15,8 @@ pub mod arch;
 pub mod boot;
 pub mod irq;
 mod kallsyms;
+pub mod ktest;
+mod ktests;
 pub mod mm;
 mod panic;
 pub mod task;

@@ -145,6 +145,9 @@ fn run_init() {
     let Some(command_line) = COMMAND_LINE.get() else {
         panic!("init started without a command line");
     };
+    if command_line.is_ktest {
+        crate::ktest::run_all();
+    }
     let rdinit = command_line
         .rdinit
         .clone()

@@ -4,8 +4,8 @@
 //! [`words`] splits the line as Linux's `next_arg` does (double quotes group words, and are
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
-//!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=` and
-//!   `ferrux.test_panic=`; for a repeated one the last valid value wins, and an invalid number
+//!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=`,
+//!   `ferrux.test_panic=` and `ferrux.ktest=`; for a repeated one the last valid value wins, and an invalid number
 //!   keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
 //!   log level, so the last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
@@ -59,6 +59,8 @@ pub struct CommandLine {
     pub is_tracing: bool,
     /// `ferrux.test_panic=1`: panic at boot, to test the panic report (a hidden test option).
     pub is_test_panic: bool,
+    /// `ferrux.ktest=1`: run the in-kernel tests instead of init, then power off.
+    pub is_ktest: bool,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -75,6 +77,7 @@ impl Default for CommandLine {
             panic_timeout: 0,
             is_tracing: false,
             is_test_panic: false,
+            is_ktest: false,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -157,6 +160,11 @@ impl CommandLine {
             ("ferrux.test_panic", value) => {
                 if let Some(is_on) = value.and_then(number::kstrtobool) {
                     self.is_test_panic = is_on;
+                }
+            }
+            ("ferrux.ktest", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_ktest = is_on;
                 }
             }
             (param, _) if is_ignored_parameter(param) => {}

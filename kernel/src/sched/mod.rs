@@ -39,7 +39,6 @@ pub enum SleepKind {
     /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
     Killable,
     /// `TASK_UNINTERRUPTIBLE`.
-    #[expect(dead_code, reason = "for sleeps that no signal may end (disk I/O)")]
     Uninterruptible,
 }
 

@@ -45,11 +45,15 @@ pub fn mmap(
         Some(super::read_write::file(context, fd)?)
     };
     let map_type = flags.map_type().ok_or(Errno::EINVAL)?;
-    let known = MapFlags::LEGACY_MAP_MASK | MapFlags::MAP_FIXED_NOREPLACE;
-    if map_type == MapType::SharedValidate
-        && (!flags.difference(known).is_empty() || raw_flags >> 32 != 0)
-    {
-        return Err(Errno::EOPNOTSUPP);
+    if map_type == MapType::SharedValidate {
+        // Only file mappings validate (an anonymous one has no such type in 6.1: EINVAL);
+        // every bit outside LEGACY_MAP_MASK, MAP_FIXED_NOREPLACE included, is EOPNOTSUPP.
+        if file.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if !flags.difference(MapFlags::LEGACY_MAP_MASK).is_empty() || raw_flags >> 32 != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
     }
     if !offset.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);

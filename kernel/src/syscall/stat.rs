@@ -83,8 +83,13 @@ fn stat_path(
     flags: AtFlags,
     buf: UserPtr<Stat>,
 ) -> SyscallResult {
+    // vfs_fstatat goes through vfs_statx, which also takes the statx sync-type bits.
     let flags = flags.accept_only(
-        AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_NO_AUTOMOUNT | AtFlags::AT_EMPTY_PATH,
+        AtFlags::AT_SYMLINK_NOFOLLOW
+            | AtFlags::AT_NO_AUTOMOUNT
+            | AtFlags::AT_EMPTY_PATH
+            | AtFlags::AT_STATX_FORCE_SYNC
+            | AtFlags::AT_STATX_DONT_SYNC,
     )?;
     let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
     let mut stat = to_stat(&metadata);
