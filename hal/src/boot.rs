@@ -187,6 +187,7 @@ fn carve_frame_metadata(usable: &mut Ranges, top: u64) -> &'static [FrameMeta] {
 
 /// Called by the trampoline on the boot stack with the start-info physical address.
 pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
+    gdt::init_boot_cpu_area();
     serial::init();
     let info: StartInfo = read_phys(start_info_paddr);
     if info.magic != START_INFO_MAGIC {

@@ -30,6 +30,8 @@ pub mod mm;
 #[cfg(not(test))]
 mod panic;
 #[cfg(not(test))]
+pub mod sync;
+#[cfg(not(test))]
 pub mod task;
 #[cfg(not(test))]
 pub mod time;

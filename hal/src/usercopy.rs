@@ -87,7 +87,10 @@ pub(crate) fn handle_kernel_fault(frame: &mut KernelTrapFrame, address: u64) -> 
     true
 }
 
+#[track_caller]
 fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
+    // A fault here runs the kernel's resolver, which takes the sleeping mm lock.
+    crate::sync::might_fault();
     // SAFETY: one side is kernel memory valid for `len` bytes (a Rust slice, or a range of a
     // frame its caller holds a reference to); the other is a checked user range, where faults
     // are resolved or fixed up by `handle_kernel_fault`.
@@ -100,6 +103,7 @@ fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
 }
 
 /// Copies `dst.len()` bytes from user address `src`.
+#[track_caller]
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
     if dst.is_empty() {
         return Ok(());
@@ -111,6 +115,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
 }
 
 /// Copies `src` to user address `dst`.
+#[track_caller]
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Errno> {
     if src.is_empty() {
         return Ok(());
