@@ -9,7 +9,7 @@ use crate::mm::{PAGE_SIZE, kernel_space};
 /// Whether the kernel page tables map `vaddr`.
 fn is_mapped(vaddr: u64) -> bool {
     page_table::entry_lookup(kernel_space::kernel_root(), vaddr)
-        .is_some_and(|entry| *entry & PRESENT != 0)
+        .is_some_and(|entry| entry.load(core::sync::atomic::Ordering::Relaxed) & PRESENT != 0)
 }
 
 crate::ktest! {

@@ -3,7 +3,7 @@
 //!
 //! A waiter is keyed by what identifies the word across address spaces: for a private futex
 //! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one on a
-//! MAP_SHARED mapping, the physical address, so that processes mapping the same page meet on
+//! MAP_SHARED mapping, the frame and offset, so that processes mapping the same page meet on
 //! the same key; for a shared one on a private mapping, the address space and address again,
 //! but a key distinct from the private one (Linux's `FUT_OFF_MMSHARED`: a shared wake never
 //! wakes a private waiter). Waiters sit in a hash of buckets keyed by that
@@ -38,6 +38,7 @@ use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
+use hal::mm::frame::FrameId;
 use spin::{Mutex, MutexGuard};
 
 /// What identifies a futex word.
@@ -48,9 +49,9 @@ pub enum FutexKey {
     /// A shared futex on a private mapping: the same identity, but never equal to the private
     /// key of the same word (Linux's `FUT_OFF_MMSHARED`), and not shared across fork.
     SharedPrivateMapping { mm: usize, address: u64 },
-    /// A shared futex on a MAP_SHARED mapping: the physical address of the word, so processes
-    /// mapping the page meet.
-    Shared { physical: u64 },
+    /// A shared futex on a MAP_SHARED mapping: the frame holding the word and the word's offset
+    /// in it, so processes mapping the page meet (Linux keys it by inode or page and offset).
+    Shared { page: FrameId, offset: u64 },
 }
 
 /// One sleeping waiter.
@@ -83,7 +84,7 @@ fn bucket_index(key: &FutexKey) -> usize {
         FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
             (mm as u64, address)
         }
-        FutexKey::Shared { physical } => (0x5ea1, physical),
+        FutexKey::Shared { page, offset } => (0x5ea1 ^ page.hash_value(), offset),
     };
     let mixed = (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (mixed >> 56) as usize % BUCKETS
@@ -155,8 +156,8 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
         }
         return Ok(FutexKey::SharedPrivateMapping { mm: mm_id, address });
     }
-    let physical = space.physical_address(address).ok_or(Errno::EFAULT)?;
-    Ok(FutexKey::Shared { physical })
+    let (page, offset) = space.frame_of(address).ok_or(Errno::EFAULT)?;
+    Ok(FutexKey::Shared { page, offset })
 }
 
 /// Removes `waiter` from whatever bucket holds it; returns whether it was still queued (not

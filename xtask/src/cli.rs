@@ -15,11 +15,12 @@ pub const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  build [--debug]
+  build [--debug] [--lockdep]
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
+        --lockdep  with the lock-order checker (what `test` boots)
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--debug]
+      [--linux] [--gdb] [--timeout SECS] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -29,10 +30,11 @@ Commands:
         --kernel  boot this kernel ELF instead of building one
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
+        --lockdep build with the lock-order checker
 
   test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
-        Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
-        (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
+        Host unit tests, then user-space tests and boot checks on Ferrux (built with the
+        lock-order checker) and on Linux (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks).
 
   bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
@@ -84,6 +86,8 @@ pub enum Command {
 #[derive(Debug)]
 pub struct BuildOptions {
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -97,6 +101,8 @@ pub struct RunOptions {
     pub has_gdb: bool,
     pub timeout: Option<Duration>,
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -142,6 +148,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "help" | "--help" | "-h" => Command::Help,
         "build" => Command::Build(BuildOptions {
             profile: parse_profile(&mut flags),
+            is_lockdep: flags.switch("--lockdep"),
         }),
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
@@ -189,6 +196,7 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .map(|s| parse_seconds(&s))
             .transpose()?,
         profile: parse_profile(flags),
+        is_lockdep: flags.switch("--lockdep"),
     })
 }
 

@@ -5,7 +5,8 @@
 //!    `build/user/<libc>/`, each packed with the default busybox image into
 //!    `build/initramfs-tests-<libc>.cpio` (skipped, with a message, while `tests/user` has no
 //!    Makefile).
-//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
+//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests` (Ferrux built with the
+//!    lock-order checker, `--features lockdep`); every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
@@ -185,17 +186,60 @@ const BOOT_CHECKS: &[BootCheck] = &[
             expect_line(outcome, "frame in `ferrux::kernel_main`", |line| {
                 line.contains("] ferrux::kernel_main+0x")
             })?;
-            if outcome.is_kernel_bug() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "expected the kernel-bug exit status, but {}",
-                    outcome.summary()
-                ))
-            }
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        // `cargo xtask test` boots the lockdep build, whose checker must refuse the second
+        // order of two locks even though no deadlock happens.
+        name: "boot/lockdep-order",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=order",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`lockdep: possible circular locking dependency` naming both locks",
+                |line| {
+                    line.contains("lockdep: possible circular locking dependency")
+                        && line.contains("taking `test.first`")
+                        && line.contains("holding `test.second`")
+                },
+            )?;
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        name: "boot/sleep-under-spinlock",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=sleep",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`BUG: sleeping function called from invalid context`",
+                |line| line.contains("BUG: sleeping function called from invalid context"),
+            )?;
+            expect_line(outcome, "the held spin lock listed", |line| {
+                line.contains("`test.first` taken at kernel/src/main.rs")
+            })?;
+            expect_kernel_bug(outcome)
         },
     },
 ];
+
+fn expect_kernel_bug(outcome: &BootOutcome) -> Result<(), String> {
+    if outcome.is_kernel_bug() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the kernel-bug exit status, but {}",
+            outcome.summary()
+        ))
+    }
+}
 
 fn expect_init_exit_code(outcome: &BootOutcome, wait_status: u32) -> Result<(), String> {
     match outcome.init_exit() {
@@ -374,7 +418,7 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
             Some(elf) => Ok(elf.clone()),
             None => {
                 println!("=== Ferrux: cargo xtask build ===");
-                build::build_kernel(Profile::Release)
+                build::build_kernel(Profile::Release, build::Checks::Lockdep)
             }
         };
         match elf {

@@ -5,8 +5,8 @@
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
 //!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=`,
-//!   `ferrux.test_panic=` and `ferrux.ktest=`; for a repeated one the last valid value wins, and an invalid number
-//!   keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
+//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=` and `ferrux.ktest=`; for a repeated one the
+//!   last valid value wins, and an invalid number keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
 //!   log level, so the last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
@@ -61,6 +61,9 @@ pub struct CommandLine {
     pub is_test_panic: bool,
     /// `ferrux.ktest=1`: run the in-kernel tests instead of init, then power off.
     pub is_ktest: bool,
+    /// `ferrux.test_lock_bug=order|sleep`: commit a locking bug at boot (two locks taken in
+    /// both orders, or a sleeping lock under a spin lock), to test that the checkers catch it.
+    pub test_lock_bug: Option<String>,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -78,6 +81,7 @@ impl Default for CommandLine {
             is_tracing: false,
             is_test_panic: false,
             is_ktest: false,
+            test_lock_bug: None,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -167,6 +171,7 @@ impl CommandLine {
                     self.is_ktest = is_on;
                 }
             }
+            ("ferrux.test_lock_bug", Some(value)) => self.test_lock_bug = Some(value.into()),
             (param, _) if is_ignored_parameter(param) => {}
             (param, Some(_)) => {
                 let var = word.joined();

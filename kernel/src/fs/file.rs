@@ -153,7 +153,8 @@ impl FileOps for InodeFile {
     }
 
     fn write(&self, offset: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
-        self.inode.write_at(offset, data)
+        // File pages hold user data: they must not take the kernel's memory reserve.
+        hal::mm::heap::user_data(|| self.inode.write_at(offset, data))
     }
 
     fn metadata(&self) -> Metadata {

@@ -52,11 +52,18 @@ impl vfs::inode::Clock for KernelClock {
 }
 
 /// Creates the root filesystem (a tmpfs, as Linux's rootfs with CONFIG_TMPFS) with the entries
-/// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`.
+/// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`. Like every tmpfs
+/// mounted without options, it may hold half of RAM in data pages and as many inodes as half
+/// of RAM has pages (`shmem_default_max_blocks`, `shmem_default_max_inodes`): filling it gives
+/// ENOSPC while the other half stays for programs.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
+    let (total_frames, _) = hal::mm::frame::stats();
+    let half_of_ram_pages = total_frames as u64 / 2;
     let options = vfs::tmpfs::TmpfsOptions {
         root_mode: 0o755,
         dev: 2,
+        max_bytes: Some(half_of_ram_pages * 4096),
+        max_inodes: Some(half_of_ram_pages),
         ..Default::default()
     };
     let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;

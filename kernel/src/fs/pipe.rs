@@ -83,7 +83,7 @@ impl PipeState {
             return Ok(page);
         }
         let mut page = Vec::new();
-        page.try_reserve_exact(PAGE_SIZE)
+        hal::mm::heap::user_data(|| page.try_reserve_exact(PAGE_SIZE))
             .map_err(|_| Errno::ENOMEM)?;
         page.resize(PAGE_SIZE, 0);
         Ok(page)

@@ -3,7 +3,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use hal::mm::frame::Frame;
+use hal::mm::frame::{Frame, UniqueFrame};
 use spin::Mutex;
 use vfs::Inode;
 
@@ -23,7 +23,7 @@ impl SharedPages {
         if let Some(frame) = pages.get(&index) {
             return Ok(frame.clone());
         }
-        let frame = Frame::try_new_zeroed()?;
+        let frame = UniqueFrame::try_new_zeroed()?.into_shared();
         pages.insert(index, frame.clone());
         Ok(frame)
     }

@@ -74,7 +74,7 @@ fn read_load_plan(inode: &Arc<dyn Inode>) -> Result<LoadPlan, Errno> {
 fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
     let size = inode.metadata().size as usize;
     let mut data = Vec::new();
-    data.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
+    hal::mm::heap::user_data(|| data.try_reserve_exact(size)).map_err(|_| Errno::ENOMEM)?;
     data.resize(size, 0);
     let mut done = 0;
     while done < size {

@@ -131,7 +131,11 @@ pub fn clone(
             return Err(Errno::EINTR);
         }
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
-        process.threads.lock().push(thread.clone());
+        {
+            let mut threads = process.threads.lock();
+            threads.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            threads.push(thread.clone());
+        }
         table::insert_thread(&thread);
         (process, thread)
     } else {
@@ -141,8 +145,15 @@ pub fn clone(
             install_pidfd(parent, &process, request.pidfd)?;
         }
         process.threads.lock().push(thread.clone());
-        table::insert_process(&process, &thread);
         let real_parent = process.parent.lock().upgrade();
+        if let Some(real_parent) = &real_parent {
+            real_parent
+                .children
+                .lock()
+                .try_reserve(1)
+                .map_err(|_| Errno::ENOMEM)?;
+        }
+        table::insert_process(&process, &thread);
         if let Some(real_parent) = real_parent {
             real_parent.children.lock().push(process.clone());
         }

@@ -107,6 +107,9 @@ pub struct ProcessFlags {
     /// controlling terminal (Linux clears its `signal->tty`). Inherited by fork; cleared by
     /// setsid.
     pub has_detached_tty: bool,
+    /// `/proc/<pid>/oom_score_adj` (-1000 ..= 1000): added to the OOM killer's badness in
+    /// thousandths of RAM; -1000 exempts the process. Inherited by fork, kept by exec.
+    pub oom_score_adj: i16,
 }
 
 /// CPU time totals, in nanoseconds.

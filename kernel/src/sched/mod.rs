@@ -18,6 +18,7 @@
 //! (an `on_cpu` hand-off flag so that a thread woken on another CPU is not run before it has
 //! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
 
+pub mod lock_hooks;
 pub mod timer;
 pub mod wait;
 
@@ -38,7 +39,7 @@ pub enum SleepKind {
     Interruptible,
     /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
     Killable,
-    /// `TASK_UNINTERRUPTIBLE`.
+    /// `TASK_UNINTERRUPTIBLE`: no signal ends it (sleeping locks, later disk I/O).
     Uninterruptible,
 }
 

@@ -22,7 +22,7 @@ pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno
 
 fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    hal::mm::heap::user_data(|| buffer.try_reserve_exact(len)).map_err(|_| Errno::ENOMEM)?;
     buffer.resize(len, 0);
     Ok(buffer)
 }
