@@ -80,12 +80,15 @@ pub struct BootInfo {
     pub ram_bytes: u64,
     /// CPU features found at boot.
     pub cpu_features: cpu::CpuFeatures,
-    /// ACPI RSDP physical address, if the loader gave one.
-    pub acpi_rsdp: Option<u64>,
 }
 
 static BOOT_INFO: crate::sync::SpinLock<Option<BootInfo>> =
     crate::sync::SpinLock::new("boot.info", None);
+
+/// The physical address of the ACPI RSDP the loader gave (0 for none). hal keeps it to itself:
+/// device windows are built by hal from the tables it reads, never from an address the kernel
+/// passes in.
+pub(crate) static ACPI_RSDP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 unsafe extern "Rust" {
     /// The kernel's entry point, defined by [`crate::entry_point!`].
@@ -254,13 +257,12 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
         paddr: module.paddr,
         len: module.size as usize,
     });
-    let acpi_rsdp = (info.rsdp_paddr != 0).then_some(info.rsdp_paddr);
+    ACPI_RSDP.store(info.rsdp_paddr, Ordering::Relaxed);
     *BOOT_INFO.lock() = Some(BootInfo {
         command_line,
         initrd,
         ram_bytes,
         cpu_features: features,
-        acpi_rsdp,
     });
 
     let stack =

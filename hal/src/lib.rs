@@ -26,6 +26,10 @@ pub mod boot;
 pub mod irq;
 #[cfg(not(test))]
 mod kallsyms;
+#[cfg(not(test))]
+pub mod ktest;
+#[cfg(not(test))]
+mod ktests;
 pub mod mm;
 #[cfg(not(test))]
 mod panic;

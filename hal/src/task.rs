@@ -18,6 +18,7 @@ use abi::Errno;
 use alloc::sync::Arc;
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
+use core::sync::atomic::AtomicUsize;
 
 /// A kernel stack and the stack pointer saved while it is not running.
 pub struct ExecutionContext {
@@ -30,6 +31,8 @@ pub struct ExecutionContext {
     /// running the context, outside interrupt handlers (`with_held_locks`).
     #[cfg(feature = "lockdep")]
     held_locks: UnsafeCell<crate::sync::HeldStack>,
+    /// How deep this context is inside `mm::heap::user_data` (it may sleep and move there).
+    user_data_depth: AtomicUsize,
 }
 
 // SAFETY: `saved_rsp` is read and written only inside `switch_to`, with interrupts disabled,
@@ -113,6 +116,7 @@ impl ExecutionContext {
             _stack: Some(stack),
             #[cfg(feature = "lockdep")]
             held_locks: UnsafeCell::new(crate::sync::HeldStack::new()),
+            user_data_depth: AtomicUsize::new(0),
         }))
     }
 
@@ -127,6 +131,7 @@ impl ExecutionContext {
             _stack: None,
             #[cfg(feature = "lockdep")]
             held_locks: UnsafeCell::new(held_locks),
+            user_data_depth: AtomicUsize::new(0),
         });
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off.
@@ -206,6 +211,24 @@ pub(crate) fn with_held_locks<R>(f: impl FnOnce(&mut crate::sync::HeldStack) -> 
             f(&mut (*boot)[crate::sync::cpu_id()])
         } else {
             f(&mut *(*current).held_locks.get())
+        }
+    }
+}
+
+/// Calls `f` with the running context's user-data depth (see `mm::heap::user_data`), or `None`
+/// before this CPU has adopted a context (early boot).
+pub(crate) fn with_user_data_depth<R>(f: impl FnOnce(Option<&AtomicUsize>) -> R) -> R {
+    let cpu = this_cpu();
+    // SAFETY: the per-CPU area is this CPU's own; the context pointer it holds is a strong
+    // reference to the context running this code, which therefore stays alive at least until
+    // this code is switched away from, and `f`'s borrow ends before this function returns
+    // (the field is an atomic, shared references to it are fine).
+    unsafe {
+        let current = (*cpu).current_context as *const ExecutionContext;
+        if current.is_null() {
+            f(None)
+        } else {
+            f(Some(&(*current).user_data_depth))
         }
     }
 }

@@ -351,14 +351,11 @@ pub fn requeue(
     Ok(task_count as usize)
 }
 
-/// The operations of FUTEX_WAKE_OP (`FUTEX_OP_SET` … `FUTEX_OP_XOR`).
-const FUTEX_OP_SET: u32 = 0;
-const FUTEX_OP_ADD: u32 = 1;
-const FUTEX_OP_OR: u32 = 2;
-const FUTEX_OP_ANDN: u32 = 3;
-const FUTEX_OP_XOR: u32 = 4;
-/// Operand flag: use `1 << oparg`.
-const FUTEX_OP_OPARG_SHIFT: u32 = 8;
+use abi::futex::{
+    FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_GE, FUTEX_OP_CMP_GT,
+    FUTEX_OP_CMP_LE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_NE, FUTEX_OP_OPARG_SHIFT, FUTEX_OP_OR,
+    FUTEX_OP_SET, FUTEX_OP_XOR,
+};
 
 fn sign_extend_12(value: u32) -> i32 {
     ((value << 20) as i32) >> 20
@@ -387,12 +384,12 @@ fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
     };
     let old = hal::usercopy::atomic_op_user_u32(address, op, oparg as u32)? as i32;
     match cmp {
-        0 => Ok(old == cmparg),
-        1 => Ok(old != cmparg),
-        2 => Ok(old < cmparg),
-        3 => Ok(old <= cmparg),
-        4 => Ok(old > cmparg),
-        5 => Ok(old >= cmparg),
+        FUTEX_OP_CMP_EQ => Ok(old == cmparg),
+        FUTEX_OP_CMP_NE => Ok(old != cmparg),
+        FUTEX_OP_CMP_LT => Ok(old < cmparg),
+        FUTEX_OP_CMP_LE => Ok(old <= cmparg),
+        FUTEX_OP_CMP_GT => Ok(old > cmparg),
+        FUTEX_OP_CMP_GE => Ok(old >= cmparg),
         _ => Err(Errno::ENOSYS),
     }
 }
@@ -445,12 +442,7 @@ pub fn wake_address(process: &Process, address: u64, count: i32) {
     }
 }
 
-/// `FUTEX_WAITERS`, `FUTEX_OWNER_DIED` and the tid mask of a robust lock word.
-pub const FUTEX_WAITERS: u32 = 0x8000_0000;
-pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Robust-list walks stop after this many entries (`ROBUST_LIST_LIMIT`).
-const ROBUST_LIST_LIMIT: usize = 2048;
+pub use abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT};
 
 /// Reads a robust-list pointer: the address, and bit 0 (the entry is a PI futex).
 fn fetch_robust_entry(address: u64) -> Result<(u64, bool), Errno> {

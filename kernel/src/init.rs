@@ -39,7 +39,7 @@ fn open_console(files: &mut FdTable) {
             return;
         }
     };
-    match fs::open_dentry(dentry, 0o2 | 0o100000) {
+    match fs::open_dentry(dentry, abi::OpenFlags::O_RDWR | abi::OpenFlags::O_LARGEFILE) {
         Ok(console) => {
             for fd in 0..3 {
                 let _ = files.install(fd, console.clone(), false);
@@ -121,7 +121,7 @@ fn try_run(
         user,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),
         path.as_bytes(),
-        0,
+        abi::AtFlags::empty(),
         argv,
         envp,
     )
@@ -151,6 +151,9 @@ fn run_init() {
     let Some(command_line) = COMMAND_LINE.get() else {
         panic!("init started without a command line");
     };
+    if command_line.is_ktest {
+        crate::ktest::run_all();
+    }
     let rdinit = command_line
         .rdinit
         .clone()

@@ -12,6 +12,7 @@ extern crate alloc;
 mod fs;
 mod futex;
 mod init;
+mod ktest;
 mod mm;
 mod panic_policy;
 mod printk;

@@ -11,6 +11,9 @@
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
 //!    feature (the symbolized panic report) runs on Ferrux only.
+//! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
+//!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
+//!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -277,6 +280,16 @@ struct TestImage {
 enum BootPurpose {
     Suite,
     Check(&'static BootCheck),
+    /// The in-kernel tests (`ferrux.ktest=1`).
+    KernelTests,
+}
+
+/// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
+const KTEST_PARAM: &str = "ferrux.ktest=1";
+
+/// Whether an `--only` entry names the in-kernel tests.
+fn is_ktest_entry(entry: &str) -> bool {
+    entry == "ktest" || entry.starts_with("ktest/")
 }
 
 struct BootJob {
@@ -448,10 +461,30 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
+    let user_only: Vec<&str> = only_suites
+        .iter()
+        .map(String::as_str)
+        .filter(|entry| !is_ktest_entry(entry))
+        .collect();
+    let runs_suites = only_suites.is_empty() || !user_only.is_empty();
+    let runs_ktests = only_suites.is_empty() || user_only.len() < only_suites.len();
     let mut runner_argv: Vec<&str> = vec![TEST_RUNNER_PATH];
-    runner_argv.extend(only_suites.iter().map(String::as_str));
+    runner_argv.extend(user_only);
     for (runner, kernel) in kernels {
-        for image in images.iter().filter(|image| image.has_test_runner) {
+        if *runner == Runner::Ferrux && runs_ktests {
+            checks.push(BootJob {
+                runner: *runner,
+                group: "ktest (in-kernel)".to_string(),
+                config: boot_config(kernel, check_image, KTEST_PARAM, &["busybox", "true"])?,
+                log_path: paths::logs_dir().join(format!("{runner}-ktest.log")),
+                timeout: BOOT_CHECK_TIMEOUT,
+                purpose: BootPurpose::KernelTests,
+            });
+        }
+        for image in images
+            .iter()
+            .filter(|image| image.has_test_runner && runs_suites)
+        {
             let name = format!("tests-{}", image.label);
             suites.push(BootJob {
                 runner: *runner,
@@ -552,7 +585,7 @@ fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
 
 fn job_title(job: &BootJob) -> String {
     match job.purpose {
-        BootPurpose::Suite => job.group.clone(),
+        BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
         BootPurpose::Check(check) => check.name.to_string(),
     }
 }
@@ -573,6 +606,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         Err(error) => {
             let name = match job.purpose {
                 BootPurpose::Suite => "ferrux-tests/complete",
+                BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
             };
             let reason = format!("QEMU did not run: {error:#}");
@@ -584,7 +618,11 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
         }
-        BootPurpose::Suite => {
+        BootPurpose::Suite | BootPurpose::KernelTests => {
+            let completion_name = match job.purpose {
+                BootPurpose::KernelTests => "ktest/complete",
+                _ => "ferrux-tests/complete",
+            };
             let output = SuiteOutput::parse(&outcome.log);
             let mut results: Vec<TestResult> = output
                 .tests
@@ -598,7 +636,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 })
                 .collect();
             let completion = suite_completion(&output, &outcome);
-            results.push(result("ferrux-tests/complete", completion));
+            results.push(result(completion_name, completion));
             let summary = format!(
                 "{} passed, {} failed; {}",
                 output.passed_count(),

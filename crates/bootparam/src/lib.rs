@@ -5,10 +5,10 @@
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
 //!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=`,
-//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=` and `ferrux.lockdep_dump=`; for a repeated
-//!   one the last valid value wins, and an invalid number keeps the previous value, as in
-//!   Linux; `quiet`, `debug` and `loglevel=` all set one console log level, so the last one
-//!   counts;
+//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=`, `ferrux.lockdep_dump=` and `ferrux.ktest=`;
+//!   for a repeated one the last valid value wins, and an invalid number keeps the previous
+//!   value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console log level, so the
+//!   last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
 //! - any other word: a `name=value` word becomes an environment variable of init (replacing an
@@ -60,6 +60,8 @@ pub struct CommandLine {
     pub is_tracing: bool,
     /// `ferrux.test_panic=1`: panic at boot, to test the panic report (a hidden test option).
     pub is_test_panic: bool,
+    /// `ferrux.ktest=1`: run the in-kernel tests instead of init, then power off.
+    pub is_ktest: bool,
     /// `ferrux.test_lock_bug=order|sleep`: commit a locking bug at boot (two locks taken in
     /// both orders, or a sleeping lock under a spin lock), to test that the checkers catch it.
     pub test_lock_bug: Option<String>,
@@ -82,6 +84,7 @@ impl Default for CommandLine {
             panic_timeout: 0,
             is_tracing: false,
             is_test_panic: false,
+            is_ktest: false,
             test_lock_bug: None,
             is_lockdep_dump: false,
             init_args: Vec::new(),
@@ -166,6 +169,11 @@ impl CommandLine {
             ("ferrux.test_panic", value) => {
                 if let Some(is_on) = value.and_then(number::kstrtobool) {
                     self.is_test_panic = is_on;
+                }
+            }
+            ("ferrux.ktest", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_ktest = is_on;
                 }
             }
             ("ferrux.test_lock_bug", Some(value)) => self.test_lock_bug = Some(value.into()),

@@ -15,6 +15,11 @@
 //! comes back; Ferrux has nothing to reclaim yet, so the reserve is what lets the kernel keep
 //! working while user-data requests fail cleanly (ENOMEM, ENOSPC, or the OOM killer).
 //!
+//! Locks: each per-CPU list and the zone have a plain `spin::Mutex`, taken per-CPU list first,
+//! then the zone. They are the innermost locks of the kernel (every allocation may take them,
+//! under any other lock), are never held across anything but list edits, and are not tracked by
+//! the lock-order checker, which itself allocates. The slab's class locks sit just above them.
+//!
 //! The arena is plain safe code over a `&'static [FrameMeta]`: it hands out frame numbers and
 //! never touches frame contents. The kernel's arena spans RAM and its frames are reached through
 //! the direct map; host tests build arenas over leaked buffers (see `host_tests`).

@@ -33,9 +33,10 @@ pub(crate) fn init_arena(meta: &'static [FrameMeta]) {
     ARENA.call_once(|| FrameArena::new(meta));
 }
 
-/// The running CPU's index into per-CPU lists.
+/// The running CPU's index into per-CPU lists. The lists have their own locks, so a stale
+/// index (the thread moved to another CPU) costs only contention, never correctness.
 pub(crate) fn cpu() -> usize {
-    crate::arch::x86_64::gdt::cpu_index()
+    crate::sync::cpu_id()
 }
 
 /// Hands the physical range `[start, end)` (page-aligned inward) to the arena.

@@ -13,7 +13,7 @@
 //! so user data can never starve the kernel's bookkeeping. A failed allocation returns null,
 //! which the kernel's fallible paths (`try_reserve`, fallible constructors) turn into `ENOMEM`.
 
-use super::arena::{AllocClass, MAX_CPUS};
+use super::arena::AllocClass;
 use super::slab::{self, SlabAllocator};
 use super::{PAGE_SIZE, PHYS_OFFSET, frame, vmalloc};
 use core::alloc::{GlobalAlloc, Layout};
@@ -25,8 +25,6 @@ use spin::Once;
 pub const MAX_BLOCK_BYTES: usize = 8 * PAGE_SIZE;
 
 static SLAB: Once<SlabAllocator> = Once::new();
-/// Per CPU: how deep the running code is inside [`user_data`].
-static USER_DATA_DEPTH: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
 static BLOCK_BYTES: AtomicUsize = AtomicUsize::new(0);
 static LARGE_BYTES: AtomicUsize = AtomicUsize::new(0);
 
@@ -41,18 +39,21 @@ fn slab() -> Option<&'static SlabAllocator> {
 
 /// Runs `f` with its block and large heap allocations counted as user data: they fail at the
 /// memory reserve instead of using it. For code that allocates buffers user space fills (a
-/// tmpfs page, a pipe page, a read buffer). `f` must not sleep (the mark is per CPU).
+/// tmpfs page, a pipe page, a read buffer). The mark belongs to the running thread (its
+/// execution context), so `f` may sleep.
 pub fn user_data<R>(f: impl FnOnce() -> R) -> R {
-    let depth = &USER_DATA_DEPTH[frame::cpu().min(MAX_CPUS - 1)];
-    depth.fetch_add(1, Ordering::Relaxed);
+    crate::task::with_user_data_depth(|depth| depth.map(|d| d.fetch_add(1, Ordering::Relaxed)));
     let result = f();
-    depth.fetch_sub(1, Ordering::Relaxed);
+    crate::task::with_user_data_depth(|depth| depth.map(|d| d.fetch_sub(1, Ordering::Relaxed)));
     result
 }
 
 /// The class of a block or large allocation made now.
 fn current_class() -> AllocClass {
-    if USER_DATA_DEPTH[frame::cpu().min(MAX_CPUS - 1)].load(Ordering::Relaxed) > 0 {
+    let in_user_data = crate::task::with_user_data_depth(|depth| {
+        depth.is_some_and(|d| d.load(Ordering::Relaxed) > 0)
+    });
+    if in_user_data {
         AllocClass::UserData
     } else {
         AllocClass::Kernel

@@ -301,19 +301,46 @@ impl UserSpace {
         }
     }
 
-    /// Calls `visit(vaddr, entry)` for every level-1 entry in `[start, end)` whose tables exist.
+    /// Calls `visit(vaddr, entry)` for every level-1 entry in `[start, end)` whose tables exist,
+    /// in address order. Missing tables at any level are skipped whole, so a huge sparse range
+    /// costs what is mapped in it, not its size.
     fn walk_entries(&self, start: u64, end: u64, visit: &mut dyn FnMut(u64, &AtomicU64)) {
-        let mut vaddr = start & !(page_table::PAGE - 1);
-        let end = end.min(USER_END);
-        while vaddr < end {
-            match entry_lookup(self.root, vaddr) {
-                Some(entry) => {
-                    visit(vaddr, entry);
-                    vaddr += page_table::PAGE;
+        fn walk(
+            table_paddr: u64,
+            level: u32,
+            base: u64,
+            start: u64,
+            end: u64,
+            visit: &mut dyn FnMut(u64, &AtomicU64),
+        ) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = ((start.max(base) - base) / span) as usize;
+            for (index, entry) in table(table_paddr).iter().enumerate().skip(first) {
+                let entry_base = base + index as u64 * span;
+                if entry_base >= end {
+                    break;
                 }
-                // Skip a whole missing level-1 table.
-                None => vaddr = (vaddr | 0x1f_ffff) + 1,
+                if level == 1 {
+                    visit(entry_base, entry);
+                    continue;
+                }
+                let value = entry.load(Ordering::Acquire);
+                if value & PRESENT != 0 && value & page_table::HUGE == 0 {
+                    walk(
+                        value & ADDRESS_MASK,
+                        level - 1,
+                        entry_base,
+                        start,
+                        end,
+                        visit,
+                    );
+                }
             }
+        }
+        let start = start & !(page_table::PAGE - 1);
+        let end = end.min(USER_END);
+        if start < end {
+            walk(self.root, 4, 0, start, end, visit);
         }
     }
 

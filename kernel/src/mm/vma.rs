@@ -46,11 +46,11 @@ pub struct Protection {
 
 impl Protection {
     /// From `PROT_READ | PROT_WRITE | PROT_EXEC` bits.
-    pub fn from_prot_bits(prot: u64) -> Protection {
+    pub fn from_prot(prot: abi::ProtFlags) -> Protection {
         Protection {
-            is_readable: prot & 1 != 0,
-            is_writable: prot & 2 != 0,
-            is_executable: prot & 4 != 0,
+            is_readable: prot.contains(abi::ProtFlags::PROT_READ),
+            is_writable: prot.contains(abi::ProtFlags::PROT_WRITE),
+            is_executable: prot.contains(abi::ProtFlags::PROT_EXEC),
         }
     }
 

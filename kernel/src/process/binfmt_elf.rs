@@ -14,6 +14,7 @@ use crate::mm::{
     AddressSpace, Backing, PAGE_SIZE, Protection, Vma, page_align_down, page_align_up,
 };
 use abi::Errno;
+use abi::auxv;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use elfload::{ElfKind, LoadPlan};
@@ -22,30 +23,6 @@ use vfs::Inode;
 /// Where ET_DYN programs without an interpreter are loaded (Linux's `ELF_ET_DYN_BASE` with
 /// randomization off: 2/3 of the 47-bit address space, page aligned).
 const ET_DYN_BASE: u64 = 0x5555_5555_4000;
-
-/// auxv types (`include/uapi/linux/auxvec.h`).
-mod auxv {
-    pub const AT_NULL: u64 = 0;
-    pub const AT_PHDR: u64 = 3;
-    pub const AT_PHENT: u64 = 4;
-    pub const AT_PHNUM: u64 = 5;
-    pub const AT_PAGESZ: u64 = 6;
-    pub const AT_BASE: u64 = 7;
-    pub const AT_FLAGS: u64 = 8;
-    pub const AT_ENTRY: u64 = 9;
-    pub const AT_UID: u64 = 11;
-    pub const AT_EUID: u64 = 12;
-    pub const AT_GID: u64 = 13;
-    pub const AT_EGID: u64 = 14;
-    pub const AT_PLATFORM: u64 = 15;
-    pub const AT_HWCAP: u64 = 16;
-    pub const AT_CLKTCK: u64 = 17;
-    pub const AT_SECURE: u64 = 23;
-    pub const AT_RANDOM: u64 = 25;
-    pub const AT_HWCAP2: u64 = 26;
-    pub const AT_EXECFN: u64 = 31;
-    pub const AT_MINSIGSTKSZ: u64 = 51;
-}
 
 /// Identity values the auxiliary vector reports.
 pub struct ExecIdentity {

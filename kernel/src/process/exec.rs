@@ -12,8 +12,9 @@ use super::{Credentials, Thread, exit, table};
 use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
 use crate::mm::{PAGE_SIZE, page_align_down};
 use crate::syscall::args::Fd;
-use abi::Errno;
+use abi::mode::{S_ISGID, S_ISUID, S_IXGRP};
 use abi::signal::StackT;
+use abi::{AtFlags, Errno, KnownFlags};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -22,9 +23,9 @@ use vfs::FileType;
 use vfs::path::Lookup;
 
 /// Longest single argument or environment string, including its NUL (`MAX_ARG_STRLEN`).
-const MAX_ARG_STRLEN: usize = 32 * 4096;
+pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most strings in argv or envp (`MAX_ARG_STRINGS`).
-const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
+pub const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 
 /// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
 /// `RLIMIT_STACK` below the top if that is less.
@@ -106,9 +107,6 @@ fn credentials_after_exec(
     metadata: &vfs::Metadata,
     no_new_privs: bool,
 ) -> Credentials {
-    const S_ISUID: u32 = 0o4000;
-    const S_ISGID: u32 = 0o2000;
-    const S_IXGRP: u32 = 0o010;
     let mut new = old.clone();
     if !no_new_privs {
         if metadata.mode & S_ISUID != 0 {
@@ -125,10 +123,6 @@ fn credentials_after_exec(
     new
 }
 
-/// `execveat`'s flags.
-pub const AT_EMPTY_PATH: u32 = 0x1000;
-pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-
 /// Replaces the image of `thread`'s process with the program at `dirfd`/`path` (execve,
 /// execveat), following `#!` scripts.
 pub fn execute(
@@ -136,19 +130,17 @@ pub fn execute(
     user: &mut UserContext,
     dirfd: Fd,
     path: &[u8],
-    flags: u32,
+    flags: AtFlags,
     mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<(), Errno> {
-    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+    let flags = flags.accept_only(AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    let how = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
         Lookup::NOFOLLOW
     } else {
         Lookup::FOLLOW
     };
-    let allow_empty = flags & AT_EMPTY_PATH != 0;
+    let allow_empty = flags.contains(AtFlags::AT_EMPTY_PATH);
     if path.is_empty() && !allow_empty {
         return Err(Errno::ENOENT);
     }

@@ -74,13 +74,7 @@ pub struct SchedInfo {
     pub reset_on_fork: bool,
 }
 
-/// Scheduling policies (`include/uapi/linux/sched.h`).
-pub const SCHED_NORMAL: i32 = 0;
-pub const SCHED_FIFO: i32 = 1;
-pub const SCHED_RR: i32 = 2;
-pub const SCHED_BATCH: i32 = 3;
-pub const SCHED_IDLE: i32 = 5;
-pub const SCHED_DEADLINE: i32 = 6;
+pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
 /// Weight of a SCHED_IDLE thread (`WEIGHT_IDLEPRIO`).
 const WEIGHT_IDLEPRIO: u64 = 3;
 

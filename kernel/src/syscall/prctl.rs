@@ -4,18 +4,11 @@ use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 
-const PR_SET_PDEATHSIG: i32 = 1;
-const PR_GET_PDEATHSIG: i32 = 2;
-const PR_GET_DUMPABLE: i32 = 3;
-const PR_SET_DUMPABLE: i32 = 4;
-const PR_GET_KEEPCAPS: i32 = 7;
-const PR_SET_KEEPCAPS: i32 = 8;
-const PR_SET_NAME: i32 = 15;
-const PR_GET_NAME: i32 = 16;
-const PR_SET_CHILD_SUBREAPER: i32 = 36;
-const PR_GET_CHILD_SUBREAPER: i32 = 37;
-const PR_SET_NO_NEW_PRIVS: i32 = 38;
-const PR_GET_NO_NEW_PRIVS: i32 = 39;
+use abi::prctl::{
+    PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_NAME, PR_GET_NO_NEW_PRIVS,
+    PR_GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_NAME,
+    PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
+};
 
 /// prctl (`kernel/sys.c`, `security/commoncap.c` for the keep-caps bit): the name, the
 /// parent-death signal, dumpability, keep-caps, child subreaper and no-new-privs. Other

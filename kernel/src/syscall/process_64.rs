@@ -5,12 +5,9 @@ use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 
-const ARCH_SET_GS: i32 = 0x1001;
-const ARCH_SET_FS: i32 = 0x1002;
-const ARCH_GET_FS: i32 = 0x1003;
-const ARCH_GET_GS: i32 = 0x1004;
-const ARCH_GET_CPUID: i32 = 0x1011;
-const ARCH_SET_CPUID: i32 = 0x1012;
+use abi::prctl::{
+    ARCH_GET_CPUID, ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_CPUID, ARCH_SET_FS, ARCH_SET_GS,
+};
 
 pub fn arch_prctl(context: &mut SyscallContext<'_>, code: i32, address: u64) -> SyscallResult {
     match code {

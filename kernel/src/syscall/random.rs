@@ -3,22 +3,17 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use abi::Errno;
-
-const GRND_NONBLOCK: u32 = 1;
-const GRND_RANDOM: u32 = 2;
-const GRND_INSECURE: u32 = 4;
+use abi::{GetrandomFlags, KnownFlags};
 
 pub fn getrandom(
     _: &mut SyscallContext<'_>,
     buf: UserPtr<u8>,
     len: usize,
-    flags: u32,
+    flags: GetrandomFlags,
 ) -> SyscallResult {
-    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
-        || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
-    {
-        return Err(Errno::EINVAL);
+    let flags = flags.accept_only(GetrandomFlags::all())?;
+    if flags.contains(GetrandomFlags::GRND_RANDOM | GetrandomFlags::GRND_INSECURE) {
+        return Err(abi::Errno::EINVAL);
     }
     let len = len.min(0x01ff_ffff); // Linux caps one call at 32 MiB - 1
     let mut chunk = [0u8; 256];

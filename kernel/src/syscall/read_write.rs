@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
-const IOV_MAX: i32 = 1024;
+const IOV_MAX: i32 = abi::raw::general::UIO_MAXIOV as i32;
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
     context.thread.process.files.get().lock().get(fd.0)

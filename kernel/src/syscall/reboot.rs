@@ -4,14 +4,11 @@
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 
-const LINUX_REBOOT_MAGIC1: u32 = 0xfee1_dead;
-const LINUX_REBOOT_MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
-const LINUX_REBOOT_CMD_RESTART: u32 = 0x0123_4567;
-const LINUX_REBOOT_CMD_HALT: u32 = 0xcdef_0123;
-const LINUX_REBOOT_CMD_POWER_OFF: u32 = 0x4321_fedc;
-const LINUX_REBOOT_CMD_CAD_ON: u32 = 0x89ab_cdef;
-const LINUX_REBOOT_CMD_CAD_OFF: u32 = 0;
-const LINUX_REBOOT_CMD_RESTART2: u32 = 0xa1b2_c3d4;
+use abi::reboot::{
+    LINUX_REBOOT_CMD_CAD_OFF, LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT,
+    LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, LINUX_REBOOT_CMD_RESTART2,
+    LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+};
 
 pub fn reboot(
     context: &mut SyscallContext<'_>,
