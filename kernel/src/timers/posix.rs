@@ -245,7 +245,13 @@ fn arm_kernel(process: &Arc<Process>, timers: &mut ProcessTimers, id: i32) {
 }
 
 /// timer_settime (`common_timer_set`): returns the old setting; EINVAL for an unknown id.
-pub fn set(process: &Arc<Process>, id: i32, flags: i32, new: Setting) -> Result<Setting, Errno> {
+/// `is_absolute`: `TIMER_ABSTIME`, the value is a time on the timer's clock.
+pub fn set(
+    process: &Arc<Process>,
+    id: i32,
+    is_absolute: bool,
+    new: Setting,
+) -> Result<Setting, Errno> {
     let mut timers = process.timers.lock();
     let timer = timers.posix.get_mut(&id).ok_or(Errno::EINVAL)?;
     let old = get_setting(process, timer);
@@ -261,7 +267,7 @@ pub fn set(process: &Arc<Process>, id: i32, flags: i32, new: Setting) -> Result<
     }
     timer.interval_ns = new.interval_ns;
     let now = timer.clock.now(process).unwrap_or(0);
-    timer.expiry_ns = if flags as u32 & abi::time::TIMER_ABSTIME != 0 {
+    timer.expiry_ns = if is_absolute {
         new.value_ns
     } else {
         now.saturating_add(new.value_ns)
