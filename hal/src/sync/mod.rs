@@ -25,6 +25,8 @@ mod rwlock;
 mod spinlock;
 mod wait_list;
 
+mod ktests;
+
 pub use cpu_local::{CpuLocal, MAX_CPUS, cpu_id};
 #[cfg(feature = "lockdep")]
 pub(crate) use lockdep::HeldStack;
