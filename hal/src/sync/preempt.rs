@@ -6,11 +6,11 @@
 //! loop), so the count decides nothing yet; it is kept so that a sleep, a context switch or a
 //! return to user mode while it is non-zero is caught at once, with Linux's messages ("BUG:
 //! sleeping function called from invalid context", "BUG: scheduling while atomic"). The checks
-//! are one `gs`-relative compare, so release builds keep them too. The count lives in the
-//! per-CPU area and is changed with single `gs`-relative `inc`/`dec` instructions, which an
-//! interrupt on the same CPU cannot split.
+//! are one load and compare, so release builds keep them too. The count lives in the per-CPU
+//! area and is changed with single `add`/`sub` instructions on it, which an interrupt on the
+//! same CPU cannot split.
 
-use crate::arch::x86_64::gdt::PERCPU_PREEMPT_COUNT;
+use crate::arch::x86_64::gdt::{PERCPU_PREEMPT_COUNT, this_cpu};
 use core::arch::asm;
 use core::marker::PhantomData;
 use core::panic::Location;
@@ -24,12 +24,13 @@ const HARDIRQ_OFFSET: u32 = 1 << 16;
 #[inline]
 pub fn preempt_count() -> u32 {
     let count: u32;
-    // SAFETY: GS points at this CPU's per-CPU area (set first thing at boot); the read has no
-    // side effect.
+    // SAFETY: `this_cpu` is this CPU's per-CPU area (GS is set first thing at boot); the read
+    // has no side effect.
     unsafe {
         asm!(
-            "mov {:e}, gs:[{offset}]",
-            out(reg) count,
+            "mov {count:e}, dword ptr [{area} + {offset}]",
+            count = out(reg) count,
+            area = in(reg) this_cpu(),
             offset = const PERCPU_PREEMPT_COUNT,
             options(nostack, preserves_flags, readonly)
         )
@@ -49,29 +50,35 @@ pub fn in_interrupt() -> bool {
     preempt_count() >= HARDIRQ_OFFSET
 }
 
+/// Adds `DELTA` to this CPU's count. Through the area's address rather than a `gs:` operand:
+/// the address is one GS load that the compiler may share between nearby uses, and under QEMU's
+/// TCG a `gs:`-relative read-modify-write costs several times a plain one.
 #[inline]
-fn add(delta: u32) {
-    // SAFETY: as `preempt_count`; a single read-modify-write of this CPU's own count, atomic
-    // with respect to interrupts on this CPU (the only other code that touches it). No
+fn add<const DELTA: u32>() {
+    // SAFETY: as `preempt_count`; a single read-modify-write of this CPU's own count. An
+    // interrupt on this CPU (the only other code that touches it) leaves it as it found it. No
     // `nomem`: the asm is a compiler barrier, so the protected accesses stay inside.
     unsafe {
         asm!(
-            "add dword ptr gs:[{offset}], {delta:e}",
+            "add dword ptr [{area} + {offset}], {delta}",
+            area = in(reg) this_cpu(),
             offset = const PERCPU_PREEMPT_COUNT,
-            delta = in(reg) delta,
+            delta = const DELTA,
             options(nostack)
         )
     };
 }
 
+/// Subtracts `DELTA` from this CPU's count.
 #[inline]
-fn sub(delta: u32) {
+fn sub<const DELTA: u32>() {
     // SAFETY: as `add`.
     unsafe {
         asm!(
-            "sub dword ptr gs:[{offset}], {delta:e}",
+            "sub dword ptr [{area} + {offset}], {delta}",
+            area = in(reg) this_cpu(),
             offset = const PERCPU_PREEMPT_COUNT,
-            delta = in(reg) delta,
+            delta = const DELTA,
             options(nostack)
         )
     };
@@ -86,7 +93,7 @@ pub struct PreemptGuard {
 impl PreemptGuard {
     #[inline]
     pub fn new() -> PreemptGuard {
-        add(1);
+        add::<1>();
         PreemptGuard {
             _not_send: PhantomData,
         }
@@ -103,17 +110,17 @@ impl Drop for PreemptGuard {
     #[inline]
     fn drop(&mut self) {
         // Not preemptible yet: nothing to reschedule when the count reaches zero.
-        sub(1);
+        sub::<1>();
     }
 }
 
 /// Marks the start and end of an interrupt handler (Linux's `irq_enter`/`irq_exit`).
 pub(crate) fn irq_enter() {
-    add(HARDIRQ_OFFSET);
+    add::<HARDIRQ_OFFSET>();
 }
 
 pub(crate) fn irq_exit() {
-    sub(HARDIRQ_OFFSET);
+    sub::<HARDIRQ_OFFSET>();
 }
 
 /// Checks that the caller may sleep (Linux's `might_sleep`): panics, naming the caller and the
