@@ -124,7 +124,6 @@ fn run_handler(
 
 /// The return value of an interrupted syscall, if the last syscall was one.
 fn interrupted_code(thread: &Thread, user: &UserContext) -> Option<(Errno, Restart)> {
-    let restart = (*thread.restart.lock())?;
     let value = user.regs().rax;
     let code = [
         Errno::ERESTARTSYS,
@@ -134,6 +133,8 @@ fn interrupted_code(thread: &Thread, user: &UserContext) -> Option<(Errno, Resta
     ]
     .into_iter()
     .find(|code| value == code.as_syscall_return() as u64)?;
+    // The restart record only after the cheap test: most returns are not restarts.
+    let restart = (*thread.restart.lock())?;
     Some((code, restart))
 }
 
