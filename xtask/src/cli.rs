@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::cmdline;
+use crate::qemu::GuestMemory;
 
 pub const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
@@ -19,7 +20,7 @@ Commands:
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--debug]
+      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -29,11 +30,14 @@ Commands:
         --kernel  boot this kernel ELF instead of building one
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
+        --memory  guest RAM, e.g. 512M or 2G (default 1G)
 
   test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
         Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
         (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks).
+        Suites that exhaust the machine (mempressure) run in boots of their own, in
+        512 MiB and 1 GiB guests.
 
   bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
         [--timeout SECS]
@@ -96,6 +100,8 @@ pub struct RunOptions {
     pub is_linux: bool,
     pub has_gdb: bool,
     pub timeout: Option<Duration>,
+    /// Guest RAM (`--memory`, default 1 GiB).
+    pub memory: GuestMemory,
     pub profile: Profile,
 }
 
@@ -188,6 +194,11 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .value("--timeout")?
             .map(|s| parse_seconds(&s))
             .transpose()?,
+        memory: flags
+            .value("--memory")?
+            .map(|text| GuestMemory::parse(&text))
+            .transpose()?
+            .unwrap_or(GuestMemory::DEFAULT),
         profile: parse_profile(flags),
     })
 }
@@ -337,6 +348,8 @@ mod tests {
             "--cmd",
             "busybox sh -c 'exit 7'",
             "--timeout=30",
+            "--memory",
+            "512M",
         ])
         .unwrap() else {
             panic!("not run");
@@ -348,6 +361,7 @@ mod tests {
         assert!(options.is_linux);
         assert!(!options.has_gdb);
         assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(options.memory, GuestMemory { mib: 512 });
         assert_eq!(options.profile, Profile::Release);
     }
 

@@ -7,7 +7,9 @@
 //!    Makefile).
 //! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
-//!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
+//!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it). Suites that
+//!    exhaust the machine ([`ALONE_SUITES`], registered with `TEST_ALONE`) get boots of their
+//!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
 //!    feature (the symbolized panic report) runs on Ferrux only.
 //!
@@ -32,7 +34,7 @@ use crate::initramfs::{self, ExtraFile};
 use crate::linux;
 use crate::packages::{self, Tool};
 use crate::paths;
-use crate::qemu::{self, BootConfig, BootOutcome, Console};
+use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
@@ -390,7 +392,7 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
     kernels
 }
 
-/// One suite boot per image and kernel, then the boot checks, longest first.
+/// One suite boot per image and kernel, the boots of [`ALONE_SUITES`], then the boot checks.
 fn plan_boots(
     kernels: &[(Runner, PathBuf)],
     images: &[TestImage],
@@ -404,19 +406,42 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
-    let mut runner_argv: Vec<&str> = vec![TEST_RUNNER_PATH];
-    runner_argv.extend(only_suites.iter().map(String::as_str));
+    let selection = SuiteSelection::new(only_suites);
     for (runner, kernel) in kernels {
         for image in images.iter().filter(|image| image.has_test_runner) {
-            let name = format!("tests-{}", image.label);
-            suites.push(BootJob {
-                runner: *runner,
-                group: format!("ferrux-tests ({})", image.label),
-                config: boot_config(kernel, image, "", &runner_argv)?,
-                log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
-                timeout: suite_timeout,
-                purpose: BootPurpose::Suite,
-            });
+            for boot in &selection.boots {
+                let wants_image = boot
+                    .alone
+                    .and_then(|alone| alone.image)
+                    .is_none_or(|label| label == image.label);
+                if !wants_image {
+                    continue;
+                }
+                let mut argv = vec![TEST_RUNNER_PATH];
+                argv.extend(boot.names.iter().map(String::as_str));
+                let (group, name) = match boot.alone {
+                    None => (
+                        format!("ferrux-tests ({})", image.label),
+                        format!("tests-{}", image.label),
+                    ),
+                    Some(alone) => (
+                        format!("{} {} ({})", alone.suite, boot.memory, image.label),
+                        format!("{}-{}-{}", alone.suite, boot.memory.qemu_arg(), image.label),
+                    ),
+                };
+                let (params, timeout) = match boot.alone {
+                    None => ("", suite_timeout),
+                    Some(alone) => (alone.params, suite_timeout.max(alone.timeout)),
+                };
+                suites.push(BootJob {
+                    runner: *runner,
+                    group,
+                    config: boot_config(kernel, image, params, &argv, boot.memory)?,
+                    log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+                    timeout,
+                    purpose: BootPurpose::Suite,
+                });
+            }
         }
         for check in BOOT_CHECKS.iter().filter(|_| only_suites.is_empty()) {
             if check.needs_user_binaries && !check_image.has_user_binaries {
@@ -429,7 +454,13 @@ fn plan_boots(
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, check_image, check.params, check.init_argv)?,
+                config: boot_config(
+                    kernel,
+                    check_image,
+                    check.params,
+                    check.init_argv,
+                    GuestMemory::DEFAULT,
+                )?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -440,11 +471,111 @@ fn plan_boots(
     Ok(suites)
 }
 
+/// A suite that needs boots of its own, because it exhausts the machine: the runner skips its
+/// tests unless they are named (`TEST_ALONE` in `tests/user/harness.h`), and xtask boots it
+/// once per memory size.
+struct AloneSuite {
+    suite: &'static str,
+    memory: &'static [GuestMemory],
+    /// Kernel parameters for its boots.
+    params: &'static str,
+    /// Booted with this image only (`musl`, `glibc`), or with each image (`None`).
+    image: Option<&'static str>,
+    /// Bound for one of its boots, unless `--timeout` asks for longer.
+    timeout: Duration,
+}
+
+const ALONE_SUITES: &[AloneSuite] = &[AloneSuite {
+    // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
+    // with the OOM killer at work, in a small and a default guest.
+    suite: "mempressure",
+    memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+    // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
+    // makes touching memory two to three times slower under TCG; the suite tests limits, not
+    // that hardening.
+    params: "init_on_alloc=0",
+    // The kernel's limits do not depend on the C library, and the Linux boots are long.
+    image: Some("musl"),
+    timeout: Duration::from_secs(600),
+}];
+
+/// One boot of the test runner: its arguments and the guest's memory.
+struct RunnerBoot {
+    /// `None` for the boot of every ordinary suite.
+    alone: Option<&'static AloneSuite>,
+    /// The runner's arguments (suites or `SUITE/TEST` names; none: every ordinary suite).
+    names: Vec<String>,
+    memory: GuestMemory,
+}
+
+/// The runner boots that `--only` asks for (all of them without `--only`).
+struct SuiteSelection {
+    boots: Vec<RunnerBoot>,
+}
+
+impl SuiteSelection {
+    fn new(only_suites: &[String]) -> SuiteSelection {
+        SuiteSelection::with_alone_suites(only_suites, ALONE_SUITES)
+    }
+
+    fn with_alone_suites(
+        only_suites: &[String],
+        alone_suites: &'static [AloneSuite],
+    ) -> SuiteSelection {
+        let belongs_to = |name: &str, suite: &str| {
+            name == suite
+                || name
+                    .strip_prefix(suite)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let mut boots = Vec::new();
+        let ordinary: Vec<String> = only_suites
+            .iter()
+            .filter(|name| {
+                !alone_suites
+                    .iter()
+                    .any(|alone| belongs_to(name, alone.suite))
+            })
+            .cloned()
+            .collect();
+        if only_suites.is_empty() || !ordinary.is_empty() {
+            boots.push(RunnerBoot {
+                alone: None,
+                names: ordinary,
+                memory: GuestMemory::DEFAULT,
+            });
+        }
+        for alone in alone_suites {
+            let names: Vec<String> = if only_suites.is_empty() {
+                vec![alone.suite.to_string()]
+            } else {
+                only_suites
+                    .iter()
+                    .filter(|name| belongs_to(name, alone.suite))
+                    .cloned()
+                    .collect()
+            };
+            if names.is_empty() {
+                continue;
+            }
+            for memory in alone.memory {
+                boots.push(RunnerBoot {
+                    alone: Some(alone),
+                    names: names.clone(),
+                    memory: *memory,
+                });
+            }
+        }
+        SuiteSelection { boots }
+    }
+}
+
 fn boot_config(
     kernel: &Path,
     image: &TestImage,
     params: &str,
     init_argv: &[&str],
+    memory: GuestMemory,
 ) -> Result<BootConfig> {
     let mut cmdline = KernelCommandLine::new();
     cmdline.push(params);
@@ -454,6 +585,7 @@ fn boot_config(
         kernel: kernel.to_path_buf(),
         initrd: image.initrd.clone(),
         cmdline: cmdline.render(),
+        memory,
         waits_for_gdb: false,
     })
 }
@@ -586,4 +718,61 @@ fn suite_completion(output: &SuiteOutput, outcome: &BootOutcome) -> Option<Strin
         return Some(format!("after the summary: {}", outcome.summary()));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUITES: &[AloneSuite] = &[AloneSuite {
+        suite: "hog",
+        memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+        params: "",
+        image: None,
+        timeout: Duration::from_secs(1),
+    }];
+
+    fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {
+        let only: Vec<String> = only.iter().map(|name| name.to_string()).collect();
+        SuiteSelection::with_alone_suites(&only, SUITES)
+            .boots
+            .into_iter()
+            .map(|boot| {
+                (
+                    boot.alone.map(|alone| alone.suite),
+                    boot.names,
+                    boot.memory.mib,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn alone_suites_get_boots_of_their_own() {
+        let hog = || vec!["hog".to_string()];
+        assert_eq!(
+            plan(&[]),
+            [
+                (None, vec![], 1024),
+                (Some("hog"), hog(), 512),
+                (Some("hog"), hog(), 1024)
+            ]
+        );
+        assert_eq!(
+            plan(&["pipe", "fork/exec"]),
+            [(None, vec!["pipe".into(), "fork/exec".into()], 1024)]
+        );
+        assert_eq!(
+            plan(&["hog/fill", "pipe", "hogwash"]),
+            [
+                (None, vec!["pipe".into(), "hogwash".into()], 1024),
+                (Some("hog"), vec!["hog/fill".into()], 512),
+                (Some("hog"), vec!["hog/fill".into()], 1024)
+            ]
+        );
+        assert_eq!(
+            plan(&["hog"]),
+            [(Some("hog"), hog(), 512), (Some("hog"), hog(), 1024)]
+        );
+    }
 }
