@@ -10,6 +10,7 @@
 //! design (`arch/x86/lib/copy_user_64.S`, `fixup_exception`).
 
 use crate::arch::x86_64::trap::KernelTrapFrame;
+use crate::mm::frame::Frame;
 use crate::mm::{PAGE_SIZE, USER_END, is_user_range};
 use abi::Errno;
 use alloc::vec::Vec;
@@ -86,9 +87,13 @@ pub(crate) fn handle_kernel_fault(frame: &mut KernelTrapFrame, address: u64) -> 
     true
 }
 
+#[track_caller]
 fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
-    // SAFETY: one side is a kernel buffer valid for `len` bytes (a Rust slice); the other is a
-    // checked user range, where faults are resolved or fixed up by `handle_kernel_fault`.
+    // A fault here runs the kernel's resolver, which takes the sleeping mm lock.
+    crate::sync::might_fault();
+    // SAFETY: one side is kernel memory valid for `len` bytes (a Rust slice, or a range of a
+    // frame its caller holds a reference to); the other is a checked user range, where faults
+    // are resolved or fixed up by `handle_kernel_fault`.
     let left = unsafe { ferrux_copy_user(dst, src, len) };
     if left == 0 {
         Ok(())
@@ -98,6 +103,7 @@ fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
 }
 
 /// Copies `dst.len()` bytes from user address `src`.
+#[track_caller]
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
     if dst.is_empty() {
         return Ok(());
@@ -109,6 +115,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
 }
 
 /// Copies `src` to user address `dst`.
+#[track_caller]
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Errno> {
     if src.is_empty() {
         return Ok(());
@@ -169,4 +176,40 @@ pub fn read_user_cstr(src: u64, max_len: usize) -> Result<Vec<u8>, Errno> {
         }
         address += chunk_len as u64;
     }
+}
+
+/// Copies `len` bytes at `offset` of `frame` straight to user address `dst` (no bounce
+/// buffer). Panics if the range leaves the frame.
+pub fn copy_frame_to_user(dst: u64, frame: &Frame, offset: usize, len: usize) -> Result<(), Errno> {
+    assert!(offset <= PAGE_SIZE && len <= PAGE_SIZE - offset);
+    if len == 0 {
+        return Ok(());
+    }
+    if !is_user_range(dst, len as u64) {
+        return Err(Errno::EFAULT);
+    }
+    // The frame stays allocated while `frame` holds its reference; the copy reads it through a
+    // raw pointer, as every access to a shared frame does.
+    copy_raw(
+        dst as *mut u8,
+        frame.kernel_address(offset) as *const u8,
+        len,
+    )
+}
+
+/// Copies `len` bytes from user address `src` straight into `frame` at `offset`. Panics if the
+/// range leaves the frame.
+pub fn copy_user_to_frame(frame: &Frame, offset: usize, src: u64, len: usize) -> Result<(), Errno> {
+    assert!(offset <= PAGE_SIZE && len <= PAGE_SIZE - offset);
+    if len == 0 {
+        return Ok(());
+    }
+    if !is_user_range(src, len as u64) {
+        return Err(Errno::EFAULT);
+    }
+    copy_raw(
+        frame.kernel_address(offset) as *mut u8,
+        src as *const u8,
+        len,
+    )
 }

@@ -3,7 +3,7 @@
 //!
 //! A waiter is keyed by what identifies the word across address spaces: for a private futex
 //! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one on a
-//! MAP_SHARED mapping, the physical address, so that processes mapping the same page meet on
+//! MAP_SHARED mapping, the frame and offset, so that processes mapping the same page meet on
 //! the same key; for a shared one on a private mapping, the address space and address again,
 //! but a key distinct from the private one (Linux's `FUT_OFF_MMSHARED`: a shared wake never
 //! wakes a private waiter). Waiters sit in a hash of buckets keyed by that
@@ -38,6 +38,7 @@ use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
+use hal::mm::frame::FrameId;
 use spin::{Mutex, MutexGuard};
 
 /// What identifies a futex word.
@@ -48,9 +49,9 @@ pub enum FutexKey {
     /// A shared futex on a private mapping: the same identity, but never equal to the private
     /// key of the same word (Linux's `FUT_OFF_MMSHARED`), and not shared across fork.
     SharedPrivateMapping { mm: usize, address: u64 },
-    /// A shared futex on a MAP_SHARED mapping: the physical address of the word, so processes
-    /// mapping the page meet.
-    Shared { physical: u64 },
+    /// A shared futex on a MAP_SHARED mapping: the frame holding the word and the word's offset
+    /// in it, so processes mapping the page meet (Linux keys it by inode or page and offset).
+    Shared { page: FrameId, offset: u64 },
 }
 
 /// One sleeping waiter.
@@ -83,7 +84,7 @@ fn bucket_index(key: &FutexKey) -> usize {
         FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
             (mm as u64, address)
         }
-        FutexKey::Shared { physical } => (0x5ea1, physical),
+        FutexKey::Shared { page, offset } => (0x5ea1 ^ page.hash_value(), offset),
     };
     let mixed = (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (mixed >> 56) as usize % BUCKETS
@@ -155,8 +156,8 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
         }
         return Ok(FutexKey::SharedPrivateMapping { mm: mm_id, address });
     }
-    let physical = space.physical_address(address).ok_or(Errno::EFAULT)?;
-    Ok(FutexKey::Shared { physical })
+    let (page, offset) = space.frame_of(address).ok_or(Errno::EFAULT)?;
+    Ok(FutexKey::Shared { page, offset })
 }
 
 /// Removes `waiter` from whatever bucket holds it; returns whether it was still queued (not
@@ -328,14 +329,11 @@ pub fn requeue(
     Ok(task_count as usize)
 }
 
-/// The operations of FUTEX_WAKE_OP (`FUTEX_OP_SET` … `FUTEX_OP_XOR`).
-const FUTEX_OP_SET: u32 = 0;
-const FUTEX_OP_ADD: u32 = 1;
-const FUTEX_OP_OR: u32 = 2;
-const FUTEX_OP_ANDN: u32 = 3;
-const FUTEX_OP_XOR: u32 = 4;
-/// Operand flag: use `1 << oparg`.
-const FUTEX_OP_OPARG_SHIFT: u32 = 8;
+use abi::futex::{
+    FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_GE, FUTEX_OP_CMP_GT,
+    FUTEX_OP_CMP_LE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_NE, FUTEX_OP_OPARG_SHIFT, FUTEX_OP_OR,
+    FUTEX_OP_SET, FUTEX_OP_XOR,
+};
 
 fn sign_extend_12(value: u32) -> i32 {
     ((value << 20) as i32) >> 20
@@ -366,12 +364,12 @@ fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
     };
     hal::usercopy::write_user(address, &new)?;
     match cmp {
-        0 => Ok(old == cmparg),
-        1 => Ok(old != cmparg),
-        2 => Ok(old < cmparg),
-        3 => Ok(old <= cmparg),
-        4 => Ok(old > cmparg),
-        5 => Ok(old >= cmparg),
+        FUTEX_OP_CMP_EQ => Ok(old == cmparg),
+        FUTEX_OP_CMP_NE => Ok(old != cmparg),
+        FUTEX_OP_CMP_LT => Ok(old < cmparg),
+        FUTEX_OP_CMP_LE => Ok(old <= cmparg),
+        FUTEX_OP_CMP_GT => Ok(old > cmparg),
+        FUTEX_OP_CMP_GE => Ok(old >= cmparg),
         _ => Err(Errno::ENOSYS),
     }
 }
@@ -414,12 +412,7 @@ pub fn wake_address(process: &Process, address: u64, count: i32) {
     }
 }
 
-/// `FUTEX_WAITERS`, `FUTEX_OWNER_DIED` and the tid mask of a robust lock word.
-pub const FUTEX_WAITERS: u32 = 0x8000_0000;
-pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Robust-list walks stop after this many entries (`ROBUST_LIST_LIMIT`).
-const ROBUST_LIST_LIMIT: usize = 2048;
+pub use abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT};
 
 /// Reads a robust-list pointer: the address, and bit 0 (the entry is a PI futex).
 fn fetch_robust_entry(address: u64) -> Result<(u64, bool), Errno> {

@@ -36,7 +36,7 @@ fn open_console(files: &mut FdTable) {
             return;
         }
     };
-    match fs::open_dentry(dentry, 0o2 | 0o100000) {
+    match fs::open_dentry(dentry, abi::OpenFlags::O_RDWR | abi::OpenFlags::O_LARGEFILE) {
         Ok(console) => {
             for fd in 0..3 {
                 let _ = files.install(fd, console.clone(), false);
@@ -110,12 +110,12 @@ fn try_run(
         .iter()
         .map(|var| var.as_bytes().to_vec())
         .collect();
-    process::execute(
+    process::exec::execute(
         thread,
         user,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),
         path.as_bytes(),
-        0,
+        abi::AtFlags::empty(),
         argv,
         envp,
     )
@@ -145,6 +145,9 @@ fn run_init() {
     let Some(command_line) = COMMAND_LINE.get() else {
         panic!("init started without a command line");
     };
+    if command_line.is_ktest {
+        crate::ktest::run_all();
+    }
     let rdinit = command_line
         .rdinit
         .clone()

@@ -12,6 +12,7 @@ extern crate alloc;
 mod fs;
 mod futex;
 mod init;
+mod ktest;
 mod mm;
 mod panic_policy;
 mod printk;
@@ -35,6 +36,7 @@ static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
+    sched::lock_hooks::init();
     let command_line = CommandLine::parse(&boot.command_line);
     printk::set_max_level(command_line.log_filter());
     panic_policy::set_timeout(command_line.panic_timeout);
@@ -49,6 +51,9 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     log::info!("Command line: {}", boot.command_line);
     if command_line.is_test_panic {
         test_panic();
+    }
+    if let Some(bug) = &command_line.test_lock_bug {
+        test_lock_bug(bug);
     }
     log::info!(
         "Memory: {}K available, TSC {} MHz",
@@ -77,6 +82,32 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
 #[inline(never)]
 fn test_panic() -> ! {
     panic!("ferrux.test_panic=1 on the command line")
+}
+
+/// `ferrux.test_lock_bug=order|sleep`: a deliberate locking bug that the checkers must turn
+/// into a panic: two locks taken in both orders (caught by the lock-order checker of the
+/// `lockdep` build that `cargo xtask test` boots), or a sleeping lock taken under a spin lock
+/// (caught in every build).
+#[inline(never)]
+fn test_lock_bug(kind: &str) {
+    static FIRST: hal::sync::SpinLock<()> = hal::sync::SpinLock::new("test.first", ());
+    static SECOND: hal::sync::SpinLock<()> = hal::sync::SpinLock::new("test.second", ());
+    static SLEEPING: hal::sync::Mutex<()> = hal::sync::Mutex::new("test.sleeping", ());
+    match kind {
+        "order" => {
+            {
+                let _first = FIRST.lock();
+                let _second = SECOND.lock();
+            }
+            let _second = SECOND.lock();
+            let _first = FIRST.lock();
+        }
+        "sleep" => {
+            let _first = FIRST.lock();
+            let _sleeping = SLEEPING.lock();
+        }
+        _ => log::warn!("ferrux.test_lock_bug: unknown bug {kind:?}"),
+    }
 }
 
 /// CPU features found at boot (for AT_HWCAP).

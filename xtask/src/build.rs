@@ -31,11 +31,34 @@ fn cargo() -> Command {
     command
 }
 
+/// Run-time checks built into the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// What `cargo xtask build` and `bench` build: no checker costs.
+    Plain,
+    /// The lock-order checker (`--features lockdep`), as `cargo xtask test` builds it.
+    Lockdep,
+}
+
+impl Checks {
+    /// `Lockdep` for a `--lockdep` switch.
+    pub fn from_switch(is_lockdep: bool) -> Checks {
+        if is_lockdep {
+            Checks::Lockdep
+        } else {
+            Checks::Plain
+        }
+    }
+}
+
 /// Builds the kernel, embeds its symbol table (`symbols.rs`) and returns the absolute path of
 /// its ELF.
-pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
+pub fn build_kernel(profile: Profile, checks: Checks) -> Result<PathBuf> {
     let mut command = cargo();
     command.args(["build", "--package", "kernel", "--target", KERNEL_TARGET]);
+    if checks == Checks::Lockdep {
+        command.args(["--features", "lockdep"]);
+    }
     let profile_dir = match profile {
         Profile::Release => {
             command.arg("--release");

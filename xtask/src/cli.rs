@@ -16,11 +16,12 @@ pub const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  build [--debug]
+  build [--debug] [--lockdep]
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
+        --lockdep  with the lock-order checker (what `test` boots)
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug]
+      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -31,10 +32,11 @@ Commands:
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
         --memory  guest RAM, e.g. 512M or 2G (default 1G)
+        --lockdep build with the lock-order checker
 
   test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
-        Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
-        (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
+        Host unit tests, then user-space tests and boot checks on Ferrux (built with the
+        lock-order checker) and on Linux (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks).
         Suites that exhaust the machine (mempressure) run in boots of their own, in
         512 MiB and 1 GiB guests.
@@ -88,6 +90,8 @@ pub enum Command {
 #[derive(Debug)]
 pub struct BuildOptions {
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -103,6 +107,8 @@ pub struct RunOptions {
     /// Guest RAM (`--memory`, default 1 GiB).
     pub memory: GuestMemory,
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -148,6 +154,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "help" | "--help" | "-h" => Command::Help,
         "build" => Command::Build(BuildOptions {
             profile: parse_profile(&mut flags),
+            is_lockdep: flags.switch("--lockdep"),
         }),
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
@@ -200,6 +207,7 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .transpose()?
             .unwrap_or(GuestMemory::DEFAULT),
         profile: parse_profile(flags),
+        is_lockdep: flags.switch("--lockdep"),
     })
 }
 

@@ -55,7 +55,10 @@ fn run_main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(options) => {
-            let elf = build::build_kernel(options.profile)?;
+            let elf = build::build_kernel(
+                options.profile,
+                build::Checks::from_switch(options.is_lockdep),
+            )?;
             println!("{}", elf.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -5,13 +5,17 @@
 //!    `build/user/<libc>/`, each packed with the default busybox image into
 //!    `build/initramfs-tests-<libc>.cpio` (skipped, with a message, while `tests/user` has no
 //!    Makefile).
-//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
+//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests` (Ferrux built with the
+//!    lock-order checker, `--features lockdep`); every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it). Suites that
 //!    exhaust the machine ([`ALONE_SUITES`], registered with `TEST_ALONE`) get boots of their
 //!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
 //!    feature (the symbolized panic report) runs on Ferrux only.
+//! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
+//!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
+//!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -184,17 +188,60 @@ const BOOT_CHECKS: &[BootCheck] = &[
             expect_line(outcome, "frame in `ferrux::kernel_main`", |line| {
                 line.contains("] ferrux::kernel_main+0x")
             })?;
-            if outcome.is_kernel_bug() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "expected the kernel-bug exit status, but {}",
-                    outcome.summary()
-                ))
-            }
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        // `cargo xtask test` boots the lockdep build, whose checker must refuse the second
+        // order of two locks even though no deadlock happens.
+        name: "boot/lockdep-order",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=order",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`lockdep: possible circular locking dependency` naming both locks",
+                |line| {
+                    line.contains("lockdep: possible circular locking dependency")
+                        && line.contains("taking `test.first`")
+                        && line.contains("holding `test.second`")
+                },
+            )?;
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        name: "boot/sleep-under-spinlock",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=sleep",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`BUG: sleeping function called from invalid context`",
+                |line| line.contains("BUG: sleeping function called from invalid context"),
+            )?;
+            expect_line(outcome, "the held spin lock listed", |line| {
+                line.contains("`test.first` taken at kernel/src/main.rs")
+            })?;
+            expect_kernel_bug(outcome)
         },
     },
 ];
+
+fn expect_kernel_bug(outcome: &BootOutcome) -> Result<(), String> {
+    if outcome.is_kernel_bug() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the kernel-bug exit status, but {}",
+            outcome.summary()
+        ))
+    }
+}
 
 fn expect_init_exit_code(outcome: &BootOutcome, wait_status: u32) -> Result<(), String> {
     match outcome.init_exit() {
@@ -235,6 +282,16 @@ struct TestImage {
 enum BootPurpose {
     Suite,
     Check(&'static BootCheck),
+    /// The in-kernel tests (`ferrux.ktest=1`).
+    KernelTests,
+}
+
+/// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
+const KTEST_PARAM: &str = "ferrux.ktest=1";
+
+/// Whether an `--only` entry names the in-kernel tests.
+fn is_ktest_entry(entry: &str) -> bool {
+    entry == "ktest" || entry.starts_with("ktest/")
 }
 
 struct BootJob {
@@ -363,7 +420,7 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
             Some(elf) => Ok(elf.clone()),
             None => {
                 println!("=== Ferrux: cargo xtask build ===");
-                build::build_kernel(Profile::Release)
+                build::build_kernel(Profile::Release, build::Checks::Lockdep)
             }
         };
         match elf {
@@ -406,8 +463,30 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
-    let selection = SuiteSelection::new(only_suites);
+    let user_only: Vec<String> = only_suites
+        .iter()
+        .filter(|entry| !is_ktest_entry(entry))
+        .cloned()
+        .collect();
+    let runs_ktests = only_suites.is_empty() || user_only.len() < only_suites.len();
+    let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
     for (runner, kernel) in kernels {
+        if *runner == Runner::Ferrux && runs_ktests {
+            checks.push(BootJob {
+                runner: *runner,
+                group: "ktest (in-kernel)".to_string(),
+                config: boot_config(
+                    kernel,
+                    check_image,
+                    KTEST_PARAM,
+                    &["busybox", "true"],
+                    GuestMemory::DEFAULT,
+                )?,
+                log_path: paths::logs_dir().join(format!("{runner}-ktest.log")),
+                timeout: BOOT_CHECK_TIMEOUT,
+                purpose: BootPurpose::KernelTests,
+            });
+        }
         for image in images.iter().filter(|image| image.has_test_runner) {
             for boot in &selection.boots {
                 let wants_image = boot
@@ -514,12 +593,14 @@ struct SuiteSelection {
 }
 
 impl SuiteSelection {
-    fn new(only_suites: &[String]) -> SuiteSelection {
-        SuiteSelection::with_alone_suites(only_suites, ALONE_SUITES)
+    /// `only_suites`: the user-space entries of `--only`; `is_everything`: no `--only` at all.
+    fn new(only_suites: &[String], is_everything: bool) -> SuiteSelection {
+        SuiteSelection::with_alone_suites(only_suites, is_everything, ALONE_SUITES)
     }
 
     fn with_alone_suites(
         only_suites: &[String],
+        is_everything: bool,
         alone_suites: &'static [AloneSuite],
     ) -> SuiteSelection {
         let belongs_to = |name: &str, suite: &str| {
@@ -538,7 +619,7 @@ impl SuiteSelection {
             })
             .cloned()
             .collect();
-        if only_suites.is_empty() || !ordinary.is_empty() {
+        if is_everything || !ordinary.is_empty() {
             boots.push(RunnerBoot {
                 alone: None,
                 names: ordinary,
@@ -546,7 +627,7 @@ impl SuiteSelection {
             });
         }
         for alone in alone_suites {
-            let names: Vec<String> = if only_suites.is_empty() {
+            let names: Vec<String> = if is_everything {
                 vec![alone.suite.to_string()]
             } else {
                 only_suites
@@ -640,7 +721,7 @@ fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
 
 fn job_title(job: &BootJob) -> String {
     match job.purpose {
-        BootPurpose::Suite => job.group.clone(),
+        BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
         BootPurpose::Check(check) => check.name.to_string(),
     }
 }
@@ -661,6 +742,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         Err(error) => {
             let name = match job.purpose {
                 BootPurpose::Suite => "ferrux-tests/complete",
+                BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
             };
             let reason = format!("QEMU did not run: {error:#}");
@@ -672,7 +754,11 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
         }
-        BootPurpose::Suite => {
+        BootPurpose::Suite | BootPurpose::KernelTests => {
+            let completion_name = match job.purpose {
+                BootPurpose::KernelTests => "ktest/complete",
+                _ => "ferrux-tests/complete",
+            };
             let output = SuiteOutput::parse(&outcome.log);
             let mut results: Vec<TestResult> = output
                 .tests
@@ -686,7 +772,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 })
                 .collect();
             let completion = suite_completion(&output, &outcome);
-            results.push(result("ferrux-tests/complete", completion));
+            results.push(result(completion_name, completion));
             let summary = format!(
                 "{} passed, {} failed; {}",
                 output.passed_count(),
@@ -734,7 +820,7 @@ mod tests {
 
     fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {
         let only: Vec<String> = only.iter().map(|name| name.to_string()).collect();
-        SuiteSelection::with_alone_suites(&only, SUITES)
+        SuiteSelection::with_alone_suites(&only, only.is_empty(), SUITES)
             .boots
             .into_iter()
             .map(|boot| {

@@ -104,7 +104,7 @@ fn install(
 fn write_all(inode: &Arc<dyn Inode>, data: &[u8]) -> Result<(), Errno> {
     let mut written = 0;
     while written < data.len() {
-        written += inode.write_at(written as u64, &data[written..])?;
+        written += hal::mm::heap::user_data(|| inode.write_at(written as u64, &data[written..]))?;
     }
     Ok(())
 }

@@ -24,13 +24,14 @@
 //! Not done yet: FIFOs (named pipes), the per-user pipe page accounting
 //! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
 
-use super::file::{FileOps, O_NONBLOCK};
+use super::file::FileOps;
 use super::poll::{
     POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, PollTable, poll_wait,
 };
 use crate::sched::SleepKind;
 use crate::sched::wait::{WaitError, WaitQueue, wait_event};
 use abi::Errno;
+use abi::OpenFlags;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -43,8 +44,6 @@ pub const PAGE_SIZE: usize = 4096;
 const DEFAULT_SLOTS: usize = 16;
 /// `/proc/sys/fs/pipe-max-size`.
 pub const PIPE_MAX_SIZE: u64 = 1_048_576;
-/// `O_DIRECT`: packet mode.
-pub const O_DIRECT: u32 = 0o40000;
 
 /// st_dev of pipefs (an anonymous device).
 const PIPEFS_DEV: u64 = 13;
@@ -84,7 +83,7 @@ impl PipeState {
             return Ok(page);
         }
         let mut page = Vec::new();
-        page.try_reserve_exact(PAGE_SIZE)
+        hal::mm::heap::user_data(|| page.try_reserve_exact(PAGE_SIZE))
             .map_err(|_| Errno::ENOMEM)?;
         page.resize(PAGE_SIZE, 0);
         Ok(page)
@@ -123,7 +122,7 @@ fn raise_sigpipe() {
     if let Some(thread) = crate::process::try_current() {
         let uid = thread.process.credentials.lock().uid;
         let info = abi::signal::SigInfo::from_sender(
-            SIGPIPE,
+            sigrules::SIGPIPE as i32,
             abi::signal::SI_USER,
             thread.process.pid,
             uid,
@@ -131,8 +130,6 @@ fn raise_sigpipe() {
         crate::signal::send_to_thread(&thread, info);
     }
 }
-
-const SIGPIPE: i32 = 13;
 
 /// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
 /// or writer.
@@ -236,7 +233,7 @@ impl PipeEnd {
     fn read_impl(
         &self,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         if buf.is_empty() {
@@ -289,7 +286,7 @@ impl PipeEnd {
                 if state.writers == 0 {
                     return Ok(0);
                 }
-                if status_flags & O_NONBLOCK != 0 {
+                if status_flags.contains(OpenFlags::O_NONBLOCK) {
                     return Err(Errno::EAGAIN);
                 }
             }
@@ -312,13 +309,13 @@ impl PipeEnd {
         }
     }
 
-    fn write_impl(&self, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+    fn write_impl(&self, data: &[u8], status_flags: OpenFlags) -> Result<usize, Errno> {
         if data.is_empty() {
             return Ok(0);
         }
         let pipe = &*self.pipe;
-        let is_packet = status_flags & O_DIRECT != 0;
-        let is_nonblocking = status_flags & O_NONBLOCK != 0;
+        let is_packet = status_flags.contains(OpenFlags::O_DIRECT);
+        let is_nonblocking = status_flags.contains(OpenFlags::O_NONBLOCK);
         let mut done = 0;
         let mut state = pipe.state.lock();
         if state.readers == 0 {
@@ -426,12 +423,20 @@ impl PipeEnd {
 
 impl FileOps for PipeEnd {
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
-        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        let flags = if is_nonblocking {
+            OpenFlags::O_NONBLOCK
+        } else {
+            OpenFlags::empty()
+        };
         self.read_impl(buf, flags, &mut |_| Ok(()))
     }
 
     fn write(&self, _: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
-        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        let flags = if is_nonblocking {
+            OpenFlags::O_NONBLOCK
+        } else {
+            OpenFlags::empty()
+        };
         self.write_impl(data, flags)
     }
 
@@ -439,13 +444,18 @@ impl FileOps for PipeEnd {
         &self,
         _: u64,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         self.read_impl(buf, status_flags, deliver)
     }
 
-    fn write_with_flags(&self, _: u64, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+    fn write_with_flags(
+        &self,
+        _: u64,
+        data: &[u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
         self.write_impl(data, status_flags)
     }
 
@@ -506,7 +516,7 @@ impl FileOps for PipeEnd {
     }
 
     fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {
-        const FIONREAD: u32 = 0x541b;
+        use abi::ioctl::FIONREAD;
         match command {
             FIONREAD => {
                 let count = self.bytes_available() as i32;

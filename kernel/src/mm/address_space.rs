@@ -11,7 +11,7 @@ use super::{PAGE_SIZE, page_align_down, page_align_up};
 use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use hal::mm::frame::Frame;
+use hal::mm::frame::{Frame, FrameId, UniqueFrame};
 use hal::mm::user_space::{PageFlags, UserSpace};
 
 /// One past the highest stack byte (Linux's `STACK_TOP` = `TASK_SIZE`).
@@ -153,11 +153,7 @@ impl AddressSpace {
     /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         drop(self.take_range(start, end));
-        let mut page = start;
-        while page < end {
-            drop(self.page_table.unmap(page));
-            page += PAGE_SIZE;
-        }
+        self.page_table.unmap_range(start, end).flush();
     }
 
     /// Changes the protection of `[start, end)`; `ENOMEM` if part of it is not mapped (as
@@ -195,19 +191,14 @@ impl AddressSpace {
             middle.protection = protection;
             self.vmas.insert(middle.start, middle);
         }
-        let mut page = start;
-        while page < end {
-            if let Some((_, current)) = self.page_table.query(page) {
-                // Copy-on-write pages stay read-only; the fault path upgrades them.
-                let flags = PageFlags {
-                    is_accessible: protection.is_accessible(),
-                    is_writable: protection.is_writable && current.is_writable,
-                    is_executable: protection.is_executable,
-                };
-                self.page_table.protect(page, flags);
-            }
-            page += PAGE_SIZE;
-        }
+        // Copy-on-write pages stay read-only; the fault path upgrades them.
+        self.page_table
+            .protect_range(start, end, &mut |current| PageFlags {
+                is_accessible: protection.is_accessible(),
+                is_writable: protection.is_writable && current.is_writable,
+                is_executable: protection.is_executable,
+            })
+            .flush();
         Ok(())
     }
 
@@ -316,28 +307,18 @@ impl AddressSpace {
         }
         let page = page_align_down(vaddr);
         let flags = PageFlags::accessible(protection.is_writable, protection.is_executable);
-        if let Some((frame, current)) = self.page_table.query(page) {
-            if !current.is_accessible {
-                // Made accessible again by mprotect after PROT_NONE.
-                self.page_table.protect(page, flags);
-            } else if access.is_write && !current.is_writable && is_shared {
-                // A shared page made writable again by mprotect: no copy, ever.
-                self.page_table.protect(page, flags);
+        if let Some(current) = self.page_table.flags_at(page) {
+            if !current.is_accessible || (access.is_write && !current.is_writable && is_shared) {
+                // Made accessible again by mprotect after PROT_NONE, or a shared page made
+                // writable again: no copy, ever.
+                self.page_table
+                    .protect_range(page, page + PAGE_SIZE, &mut |_| flags)
+                    .flush();
             } else if access.is_write && !current.is_writable {
-                // Copy-on-write: the page is shared (our `frame` reference plus the PTE's make
-                // two when nobody else holds it).
-                if frame.ref_count() <= 2 {
-                    self.page_table.protect(page, flags);
-                } else {
-                    let copy = frame
-                        .try_clone_contents()
-                        .map_err(|_| FaultError::OutOfMemory)?;
-                    drop(
-                        self.page_table
-                            .map(page, copy, flags)
-                            .map_err(|_| FaultError::OutOfMemory)?,
-                    );
-                }
+                // Copy-on-write: hal reuses the page if nothing else holds it, else copies it.
+                self.page_table
+                    .break_cow(page, flags)
+                    .map_err(|_| FaultError::OutOfMemory)?;
             }
             return Ok(());
         }
@@ -375,7 +356,7 @@ impl AddressSpace {
         let mut candidate = start;
         while candidate < end {
             if candidate != page
-                && self.page_table.query(candidate).is_none()
+                && self.page_table.flags_at(candidate).is_none()
                 && !vma.is_past_end_of_file(candidate)
             {
                 match fill_page(vma, candidate) {
@@ -402,35 +383,50 @@ impl AddressSpace {
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
         child.stack_floor = self.stack_floor;
-        let mut pages: Vec<(u64, Frame, PageFlags, bool)> = Vec::new();
+        // The child maps the same frames; private pages read-only, so that the first write by
+        // either side copies (or, once the other side is gone, reuses) the page. Mapping as we
+        // walk needs no list of all pages, which could not be allocated under memory pressure.
+        let mut failure = None;
         for vma in self.vmas.values() {
             let is_shared = vma.is_shared;
             self.page_table
                 .for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
-                    pages.push((vaddr, frame.clone(), flags, is_shared));
+                    if failure.is_some() {
+                        return;
+                    }
+                    let flags = if is_shared {
+                        flags
+                    } else {
+                        PageFlags {
+                            is_writable: false,
+                            ..flags
+                        }
+                    };
+                    if let Err(error) = child.page_table.map(vaddr, frame.clone(), flags) {
+                        failure = Some(error);
+                    }
                 });
+            if let Some(error) = failure {
+                return Err(error);
+            }
         }
-        for (vaddr, frame, flags, is_shared) in pages {
-            let flags = if is_shared || !flags.is_writable {
-                flags
-            } else {
-                let read_only = PageFlags {
+        // Then the parent's private pages become read-only too (one flush per VMA).
+        for vma in self.vmas.values().filter(|vma| !vma.is_shared) {
+            self.page_table
+                .protect_range(vma.start, vma.end, &mut |flags| PageFlags {
                     is_writable: false,
                     ..flags
-                };
-                self.page_table.protect(vaddr, read_only);
-                read_only
-            };
-            drop(child.page_table.map(vaddr, frame, flags)?);
+                })
+                .flush();
         }
         Ok(child)
     }
 
-    /// The physical address backing user address `vaddr`, if its page is present.
-    pub fn physical_address(&self, vaddr: u64) -> Option<u64> {
+    /// The frame backing user address `vaddr` and the offset in it, if its page is present.
+    pub fn frame_of(&self, vaddr: u64) -> Option<(FrameId, u64)> {
         let page = page_align_down(vaddr);
         let (frame, _) = self.page_table.query(page)?;
-        Some(frame.paddr() + (vaddr - page))
+        Some((frame.id(), vaddr - page))
     }
 
     /// Writes `data` at user address `vaddr` through the page tables (faulting pages in), without
@@ -442,7 +438,7 @@ impl AddressSpace {
             let page = page_align_down(address);
             let offset = (address - page) as usize;
             let chunk = (PAGE_SIZE as usize - offset).min(data.len() - done);
-            if self.page_table.query(page).is_none() {
+            if self.page_table.flags_at(page).is_none() {
                 self.handle_fault(
                     address,
                     Access {
@@ -525,6 +521,16 @@ impl AddressSpace {
         requested
     }
 
+    /// Bytes of all mappings (`total_vm`).
+    pub fn mapped_bytes_total(&self) -> u64 {
+        self.mapped_bytes(0, 0).0
+    }
+
+    /// Pages used by the page tables (`pgtables_bytes` / 4096).
+    pub fn page_table_pages(&self) -> usize {
+        self.page_table.table_pages()
+    }
+
     /// Number of resident pages (for /proc and sysinfo-style accounting).
     pub fn resident_pages(&self) -> usize {
         let mut count = 0;
@@ -539,7 +545,7 @@ impl AddressSpace {
 /// A new frame with the contents `vma` gives page `page`.
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
-        Backing::Anonymous => Frame::try_new_zeroed(),
+        Backing::Anonymous => Ok(UniqueFrame::try_new_zeroed()?.into_shared()),
         Backing::SharedAnonymous {
             pages,
             offset_pages,
@@ -556,18 +562,17 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             } else {
                 0
             };
-            Frame::try_new_zeroed_with(|bytes| {
-                let mut filled = 0;
-                while filled < valid {
-                    let n =
-                        inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
-                    if n == 0 {
-                        break;
-                    }
-                    filled += n;
+            let mut frame = UniqueFrame::try_new_zeroed()?;
+            let bytes = frame.bytes_mut();
+            let mut filled = 0;
+            while filled < valid {
+                let n = inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
+                if n == 0 {
+                    break;
                 }
-                Ok(())
-            })
+                filled += n;
+            }
+            Ok(frame.into_shared())
         }
     }
 }

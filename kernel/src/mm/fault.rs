@@ -2,7 +2,9 @@
 //! copies (hal calls [`resolve_kernel_fault`]), resolved against the current process's VMAs.
 
 use super::address_space::{Access, FaultError};
+use super::oom;
 use crate::process;
+use core::sync::atomic::Ordering;
 
 /// x86 page-fault error code bits.
 const ERROR_WRITE: u64 = 1 << 1;
@@ -32,28 +34,50 @@ fn stack_limits(process: &process::Process) -> (u64, u64) {
     )
 }
 
-/// The resolver hal calls for a fault inside a user copy.
+/// The resolver hal calls for a fault inside a user copy. When memory runs out, the OOM killer
+/// chooses a victim and the fault is retried once its memory is back (as Linux's page allocator
+/// retries after `out_of_memory`); if the caller itself is the victim, the copy fails and the
+/// syscall returns to user mode, where SIGKILL ends the process.
 fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
+    /// Ticks to wait for a dying victim's memory before giving up with EFAULT.
+    const OOM_RETRIES: usize = 250;
     let Some(thread) = process::try_current() else {
         return false;
     };
     let (stack_limit, address_space_limit) = stack_limits(&thread.process);
-    let mm_shared = thread.process.mm.get();
-    let mut mm = mm_shared.lock();
-    if mm
-        .grow_stack(address, stack_limit, address_space_limit)
-        .is_err()
-    {
-        return false;
+    for _ in 0..OOM_RETRIES {
+        let result = {
+            let mm_shared = thread.process.mm.get();
+            let mut mm = mm_shared.lock();
+            if mm
+                .grow_stack(address, stack_limit, address_space_limit)
+                .is_err()
+            {
+                return false;
+            }
+            mm.handle_fault(
+                address,
+                Access {
+                    is_write,
+                    is_execute: false,
+                },
+            )
+        };
+        match result {
+            Ok(()) => return true,
+            Err(FaultError::OutOfMemory) => match oom::out_of_memory(&thread) {
+                oom::OomOutcome::MemoryComing => {
+                    oom::wait_for_memory(&thread);
+                    if thread.is_exiting.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                }
+                oom::OomOutcome::KilledCurrent | oom::OomOutcome::NoVictim => return false,
+            },
+            Err(_) => return false,
+        }
     }
-    mm.handle_fault(
-        address,
-        Access {
-            is_write,
-            is_execute: false,
-        },
-    )
-    .is_ok()
+    false
 }
 
 /// Registers the resolver with hal.

@@ -2,6 +2,7 @@
 
 pub mod address_space;
 pub mod fault;
+pub mod oom;
 pub mod vma;
 
 pub use address_space::AddressSpace;

@@ -216,7 +216,9 @@ fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
     let mut sends_signal = child.exit_signal != 0;
     if child.exit_signal == signal::SIGCHLD {
         let action = parent.signals.get().lock().action(signal::SIGCHLD);
-        if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
+        if action.handler == abi::signal::SIG_IGN
+            || action.flags.contains(abi::SaFlags::SA_NOCLDWAIT)
+        {
             auto_reap = true;
         }
         if action.handler == abi::signal::SIG_IGN {

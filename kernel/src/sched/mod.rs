@@ -18,6 +18,7 @@
 //! (an `on_cpu` hand-off flag so that a thread woken on another CPU is not run before it has
 //! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
 
+pub mod lock_hooks;
 pub mod timer;
 pub mod wait;
 
@@ -38,8 +39,7 @@ pub enum SleepKind {
     Interruptible,
     /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
     Killable,
-    /// `TASK_UNINTERRUPTIBLE`.
-    #[expect(dead_code, reason = "for sleeps that no signal may end (disk I/O)")]
+    /// `TASK_UNINTERRUPTIBLE`: no signal ends it (sleeping locks, later disk I/O).
     Uninterruptible,
 }
 
@@ -74,13 +74,7 @@ pub struct SchedInfo {
     pub reset_on_fork: bool,
 }
 
-/// Scheduling policies (`include/uapi/linux/sched.h`).
-pub const SCHED_NORMAL: i32 = 0;
-pub const SCHED_FIFO: i32 = 1;
-pub const SCHED_RR: i32 = 2;
-pub const SCHED_BATCH: i32 = 3;
-pub const SCHED_IDLE: i32 = 5;
-pub const SCHED_DEADLINE: i32 = 6;
+pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
 /// Weight of a SCHED_IDLE thread (`WEIGHT_IDLEPRIO`).
 const WEIGHT_IDLEPRIO: u64 = 3;
 

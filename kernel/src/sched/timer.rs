@@ -84,3 +84,46 @@ pub fn run_expired() {
         }
     }
 }
+
+hal::ktest! {
+    /// Expired timers run in deadline order, whatever order they were armed in, and a
+    /// cancelled one does not run.
+    fn expired_timers_run_in_deadline_order() -> hal::ktest::KtestResult {
+        let order: Arc<Mutex<alloc::vec::Vec<u32>>> = Arc::new(Mutex::new(alloc::vec::Vec::new()));
+        let now = crate::time::monotonic_ns();
+        let record = |label: u32| {
+            let order = order.clone();
+            TimerAction::Call(Box::new(move || order.lock().push(label)))
+        };
+        add(now.saturating_sub(1), record(2));
+        add(now.saturating_sub(3), record(0));
+        let cancelled = add(now.saturating_sub(2), record(9));
+        add(now.saturating_sub(2), record(1));
+        hal::ktest_assert!(cancel(cancelled), "cancel of a pending timer returned false");
+        run_expired();
+        hal::ktest_assert_eq!(*order.lock(), alloc::vec![0, 1, 2]);
+        hal::ktest_assert!(!cancel(cancelled), "a cancelled timer was still pending");
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// A timer whose deadline has not come does not run, and can be cancelled.
+    fn future_timer_waits() -> hal::ktest::KtestResult {
+        let fired = Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let flag = fired.clone();
+        let deadline = crate::time::monotonic_ns() + 60 * 1_000_000_000;
+        let id = add(
+            deadline,
+            TimerAction::Call(Box::new(move || flag.store(true, Ordering::Relaxed))),
+        );
+        run_expired();
+        hal::ktest_assert!(!fired.load(Ordering::Relaxed), "a future timer ran early");
+        hal::ktest_assert!(
+            EARLIEST_NS.load(Ordering::Relaxed) <= deadline,
+            "the earliest deadline is later than a pending timer's"
+        );
+        hal::ktest_assert!(cancel(id), "a pending future timer could not be cancelled");
+        Ok(())
+    }
+}

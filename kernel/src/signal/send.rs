@@ -316,7 +316,7 @@ pub fn notify_parent_of_stop(process: &Arc<Process>, code: i32, status: i32) {
         return;
     };
     let action = parent.signals.get().lock().action(sigrules::SIGCHLD);
-    if action.flags & super::SA_NOCLDSTOP == 0 {
+    if !action.flags.contains(abi::SaFlags::SA_NOCLDSTOP) {
         let uid = process.credentials.lock().uid;
         let (user, system) = process.cpu_times_ns();
         let info = SigInfo::child(

@@ -5,9 +5,9 @@
 
 use super::{SyscallContext, SyscallResult};
 use crate::fs::eventfd::EventFd;
-use crate::fs::file::{O_NONBLOCK, O_RDWR, OpenFile};
-use abi::Errno;
+use crate::fs::file::OpenFile;
 use abi::poll::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE};
+use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
 
 pub fn eventfd(context: &mut SyscallContext<'_>, initial: u32) -> SyscallResult {
@@ -19,6 +19,7 @@ pub fn eventfd2(context: &mut SyscallContext<'_>, initial: u32, flags: u32) -> S
         return Err(Errno::EINVAL);
     }
     let ops = Arc::new(EventFd::new(u64::from(initial), flags & EFD_SEMAPHORE != 0));
-    let file = Arc::new(OpenFile::new(ops, None, O_RDWR | (flags & O_NONBLOCK)));
+    let status = OpenFlags::O_RDWR | (OpenFlags::from_bits_retain(flags) & OpenFlags::O_NONBLOCK);
+    let file = Arc::new(OpenFile::new(ops, None, status));
     super::fcntl::install(context, file, flags & EFD_CLOEXEC != 0)
 }

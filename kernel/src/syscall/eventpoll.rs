@@ -15,9 +15,10 @@ use super::args::{Fd, UserPtr};
 use super::select::set_user_sigmask;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::eventpoll::EventPoll;
-use crate::fs::file::{O_RDWR, OpenFile};
+use crate::fs::file::OpenFile;
 use crate::fs::poll::{Scan, wait_ready};
 use crate::sched::wait::WaitError;
+use abi::OpenFlags;
 use abi::poll::{
     EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE,
     EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLWAKEUP, EpollEvent,
@@ -29,11 +30,13 @@ use alloc::sync::Arc;
 const MAX_EVENTS: i32 = (i32::MAX as usize / core::mem::size_of::<EpollEvent>()) as i32;
 const EPOLLEXCLUSIVE_OK_BITS: u32 =
     EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
-/// End of user space (`TASK_SIZE_MAX`), for `access_ok`.
-const USER_END: u64 = 0x7fff_ffff_f000;
 
 fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult {
-    let file = Arc::new(OpenFile::new(Arc::new(EventPoll::new()), None, O_RDWR));
+    let file = Arc::new(OpenFile::new(
+        Arc::new(EventPoll::new()),
+        None,
+        OpenFlags::O_RDWR,
+    ));
     super::fcntl::install(context, file, is_close_on_exec)
 }
 
@@ -125,7 +128,7 @@ fn do_wait(
     if events
         .address
         .checked_add(bytes)
-        .is_none_or(|end| end > USER_END)
+        .is_none_or(|end| end > hal::mm::USER_END)
     {
         return Err(Errno::EFAULT);
     }

@@ -34,7 +34,6 @@ use abi::{Errno, Sigevent};
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 
-pub const TIMER_ABSTIME: i32 = 1;
 /// `it_requeue_pending`'s low bit: a signal is queued and the timer waits for its dequeue.
 const REQUEUE_PENDING: u32 = 1;
 
@@ -262,7 +261,7 @@ pub fn set(process: &Arc<Process>, id: i32, flags: i32, new: Setting) -> Result<
     }
     timer.interval_ns = new.interval_ns;
     let now = timer.clock.now(process).unwrap_or(0);
-    timer.expiry_ns = if flags & TIMER_ABSTIME != 0 {
+    timer.expiry_ns = if flags as u32 & abi::time::TIMER_ABSTIME != 0 {
         new.value_ns
     } else {
         now.saturating_add(new.value_ns)

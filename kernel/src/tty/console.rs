@@ -36,24 +36,10 @@ use alloc::vec::Vec;
 use spin::Mutex;
 use vfs::{FileType, Metadata, Timespec};
 
-const TCGETS: u32 = 0x5401;
-const TCSETS: u32 = 0x5402;
-const TCSETSW: u32 = 0x5403;
-const TCSETSF: u32 = 0x5404;
-const TCFLSH: u32 = 0x540b;
-const TIOCGPGRP: u32 = 0x540f;
-const TIOCSPGRP: u32 = 0x5410;
-const TIOCOUTQ: u32 = 0x5411;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
-const FIONREAD: u32 = 0x541b;
-const TIOCSCTTY: u32 = 0x540e;
-const TIOCNOTTY: u32 = 0x5422;
-const TIOCSTI: u32 = 0x5412;
-const TIOCGSID: u32 = 0x5429;
-const TIOCGSERIAL: u32 = 0x541e;
-/// `PORT_16550A` in `struct serial_struct`.
-const PORT_16550A: i32 = 4;
+use abi::ioctl::{
+    FIONREAD, PORT_16550A, TCFLSH, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGSERIAL,
+    TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSTI, TIOCSWINSZ,
+};
 
 struct ConsoleState {
     termios: Termios,
@@ -81,7 +67,7 @@ impl Console {
     pub fn new(rdev: u64) -> Console {
         Console {
             state: Mutex::new(ConsoleState {
-                termios: Termios::serial_console_default(),
+                termios: super::termios::serial_console_default(),
                 window: WinSize::default(),
                 input: VecDeque::new(),
                 line: Vec::new(),
