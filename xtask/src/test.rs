@@ -12,7 +12,8 @@
 //!    exhaust the machine ([`ALONE_SUITES`], registered with `TEST_ALONE`) get boots of their
 //!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
-//!    feature (the symbolized panic report) runs on Ferrux only.
+//!    feature (the symbolized panic report) runs on Ferrux only. The random-syscall stress
+//!    (`stress.rs`) is one of them, `boot/syscall-stress`.
 //! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
 //!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
 //!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
@@ -40,6 +41,7 @@ use crate::packages::{self, Tool};
 use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
+use crate::stress;
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
 const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -284,6 +286,11 @@ enum BootPurpose {
     Check(&'static BootCheck),
     /// The in-kernel tests (`ferrux.ktest=1`).
     KernelTests,
+    /// The random-syscall stress (`stress.rs`), with its seed and length.
+    Stress {
+        seed: u64,
+        seconds: u64,
+    },
 }
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
@@ -292,6 +299,13 @@ const KTEST_PARAM: &str = "ferrux.ktest=1";
 /// Whether an `--only` entry names the in-kernel tests.
 fn is_ktest_entry(entry: &str) -> bool {
     entry == "ktest" || entry.starts_with("ktest/")
+}
+
+/// The length and seed of the random-syscall stress (`--stress-seconds`, `--stress-seed`).
+#[derive(Debug, Clone, Copy)]
+struct StressPlan {
+    seconds: u64,
+    seed: u64,
 }
 
 struct BootJob {
@@ -322,11 +336,16 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 
     let images = build_test_images(&mut report)?;
     let kernels = prepare_kernels(options, &mut report);
+    let stress_plan = StressPlan {
+        seconds: options.stress_seconds,
+        seed: options.stress_seed.unwrap_or_else(stress::clock_seed),
+    };
     let jobs = plan_boots(
         &kernels,
         &images,
         options.suite_timeout,
         &options.only_suites,
+        stress_plan,
     )?;
     run_boots(jobs, &mut report);
 
@@ -398,6 +417,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             mode: 0o755,
         },
         ExtraFile {
+            image_path: stress::PATH.to_string(),
+            host_path: binaries.syscall_stress.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
             image_path: SHELL_TEST_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
             mode: 0o755,
@@ -455,6 +479,7 @@ fn plan_boots(
     images: &[TestImage],
     suite_timeout: Duration,
     only_suites: &[String],
+    stress_plan: StressPlan,
 ) -> Result<Vec<BootJob>> {
     let mut suites = Vec::new();
     let mut checks = Vec::new();
@@ -465,10 +490,13 @@ fn plan_boots(
         .unwrap_or(&images[0]);
     let user_only: Vec<String> = only_suites
         .iter()
-        .filter(|entry| !is_ktest_entry(entry))
+        .filter(|entry| !is_ktest_entry(entry) && *entry != stress::ONLY_ENTRY)
         .cloned()
         .collect();
-    let runs_ktests = only_suites.is_empty() || user_only.len() < only_suites.len();
+    let runs_ktests =
+        only_suites.is_empty() || only_suites.iter().any(|entry| is_ktest_entry(entry));
+    let runs_stress =
+        only_suites.is_empty() || only_suites.iter().any(|entry| entry == stress::ONLY_ENTRY);
     let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
     for (runner, kernel) in kernels {
         if *runner == Runner::Ferrux && runs_ktests {
@@ -521,6 +549,22 @@ fn plan_boots(
                     purpose: BootPurpose::Suite,
                 });
             }
+        }
+        if runs_stress && check_image.has_user_binaries {
+            let seconds = stress::seconds_for(*runner, stress_plan.seconds);
+            let argv = stress::init_argv(seconds, stress_plan.seed);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            checks.push(BootJob {
+                runner: *runner,
+                group: "boot checks".to_string(),
+                config: boot_config(kernel, check_image, "", &argv, GuestMemory::DEFAULT)?,
+                log_path: paths::logs_dir().join(format!("{runner}-syscall-stress.log")),
+                timeout: stress::timeout(seconds),
+                purpose: BootPurpose::Stress {
+                    seed: stress_plan.seed,
+                    seconds,
+                },
+            });
         }
         for check in BOOT_CHECKS.iter().filter(|_| only_suites.is_empty()) {
             if check.needs_user_binaries && !check_image.has_user_binaries {
@@ -723,6 +767,7 @@ fn job_title(job: &BootJob) -> String {
     match job.purpose {
         BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
         BootPurpose::Check(check) => check.name.to_string(),
+        BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
     }
 }
 
@@ -744,6 +789,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 BootPurpose::Suite => "ferrux-tests/complete",
                 BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
+                BootPurpose::Stress { .. } => stress::CHECK_NAME,
             };
             let reason = format!("QEMU did not run: {error:#}");
             return (reason.clone(), vec![result(name, Some(reason))]);
@@ -753,6 +799,10 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         BootPurpose::Check(check) => {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
+        }
+        BootPurpose::Stress { seed, seconds } => {
+            let verdict = stress::verdict(&outcome, seed, seconds).err();
+            (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
         }
         BootPurpose::Suite | BootPurpose::KernelTests => {
             let completion_name = match job.purpose {
