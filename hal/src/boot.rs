@@ -10,7 +10,6 @@ use crate::mm::{PAGE_SIZE, frame, heap, kernel_space, kstack::KernelStack, phys_
 use crate::usercopy::SMAP_ENABLED;
 use alloc::string::String;
 use core::sync::atomic::Ordering;
-use spin::Mutex;
 
 const START_INFO_MAGIC: u32 = 0x336e_c578;
 const MEMMAP_TYPE_RAM: u32 = 1;
@@ -83,7 +82,8 @@ pub struct BootInfo {
     pub cpu_features: cpu::CpuFeatures,
 }
 
-static BOOT_INFO: Mutex<Option<BootInfo>> = Mutex::new(None);
+static BOOT_INFO: crate::sync::SpinLock<Option<BootInfo>> =
+    crate::sync::SpinLock::new("boot.info", None);
 
 /// The physical address of the ACPI RSDP the loader gave (0 for none). hal keeps it to itself:
 /// device windows are built by hal from the tables it reads, never from an address the kernel

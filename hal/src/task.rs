@@ -28,7 +28,7 @@ pub struct ExecutionContext {
     /// `None` for a context adopted from the stack it was already running on.
     _stack: Option<KernelStack>,
     /// The locks this context holds, for the lock-order checker; touched only by the CPU
-    /// running the context, with interrupts off (`with_held_locks`).
+    /// running the context, outside interrupt handlers (`with_held_locks`).
     #[cfg(feature = "lockdep")]
     held_locks: UnsafeCell<crate::sync::HeldStack>,
     /// How deep this context is inside `mm::heap::user_data` (it may sleep and move there).
@@ -192,16 +192,17 @@ fn finish_switch() {
 }
 
 /// Runs `f` on the held-lock stack of the context running on this CPU (before the first
-/// context is adopted, the CPU's boot stack). The caller keeps interrupts off.
+/// context is adopted, the CPU's boot stack). Not for interrupt handlers (the checker skips
+/// them), so only the running context reaches its stack.
 #[cfg(feature = "lockdep")]
 pub(crate) fn with_held_locks<R>(f: impl FnOnce(&mut crate::sync::HeldStack) -> R) -> R {
     /// Held locks of the code that runs before a CPU adopts its first context.
     static mut BOOT_HELD_LOCKS: [crate::sync::HeldStack; crate::sync::MAX_CPUS] =
         [const { crate::sync::HeldStack::new() }; crate::sync::MAX_CPUS];
     let cpu = this_cpu();
-    // SAFETY: the running context's stack (or this CPU's boot stack) is touched only by this
-    // CPU, with interrupts off, and `f` cannot reach it again (lockdep takes no tracked lock
-    // inside), so the `&mut` is unique. The context pointer holds a strong reference (see
+    // SAFETY: the running context's stack (or this CPU's boot stack) is touched only by the
+    // context itself, never from an interrupt handler, and `f` cannot reach it again (lockdep
+    // takes no tracked lock inside), so the `&mut` is unique. The context pointer holds a strong reference (see
     // `switch_to`), so it is live.
     unsafe {
         let current = (*cpu).current_context as *const ExecutionContext;

@@ -32,7 +32,8 @@ use spin::Once;
 hal::entry_point!(kernel_main);
 
 static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
-static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
+static HOSTNAME: hal::sync::SpinLock<Vec<u8>> =
+    hal::sync::SpinLock::new("uts.hostname", Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
@@ -55,6 +56,10 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     if let Some(bug) = &command_line.test_lock_bug {
         test_lock_bug(bug);
     }
+    IS_LOCKDEP_DUMP.store(
+        command_line.is_lockdep_dump,
+        core::sync::atomic::Ordering::Relaxed,
+    );
     log::info!(
         "Memory: {}K available, TSC {} MHz",
         boot.ram_bytes / 1024,
@@ -108,6 +113,22 @@ fn test_lock_bug(kind: &str) {
         }
         _ => log::warn!("ferrux.test_lock_bug: unknown bug {kind:?}"),
     }
+}
+
+/// `ferrux.lockdep_dump=1`: print the lock orders seen when init exits.
+static IS_LOCKDEP_DUMP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Prints every lock order the checker saw, one `lockdep: order A -> B` line each, if the
+/// command line asked for it (lockdep builds; nothing otherwise). Called when init exits and
+/// at power-off.
+pub fn dump_lock_order() {
+    if !IS_LOCKDEP_DUMP.load(core::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    #[cfg(feature = "lockdep")]
+    hal::sync::for_each_order(|held, acquired| log::info!("lockdep: order {held} -> {acquired}"));
+    #[cfg(not(feature = "lockdep"))]
+    log::warn!("ferrux.lockdep_dump: this kernel has no lock-order checker (build with --lockdep)");
 }
 
 /// CPU features found at boot (for AT_HWCAP).

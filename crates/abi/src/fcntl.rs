@@ -191,6 +191,20 @@ bitflags! {
 }
 
 bitflags! {
+    /// `renameat2` flags (`RENAME_*`). Unknown bits, and `RENAME_EXCHANGE` with either of the
+    /// others, are `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct RenameFlags: u32 {
+        /// Fail with `EEXIST` instead of replacing the target.
+        const RENAME_NOREPLACE = raw::RENAME_NOREPLACE;
+        /// Swap source and target.
+        const RENAME_EXCHANGE = raw::RENAME_EXCHANGE;
+        /// Leave a whiteout at the source.
+        const RENAME_WHITEOUT = raw::RENAME_WHITEOUT;
+    }
+}
+
+bitflags! {
     /// `pipe2` flags. Unknown bits: `EINVAL` (`__do_pipe_flags`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct PipeFlags: u32 {
@@ -278,6 +292,7 @@ mod tests {
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_UNSHARE.bits(), 2);
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_CLOEXEC.bits(), 4);
         assert_eq!(cmd::F_DUPFD_CLOEXEC, 1030);
+        assert_eq!(RenameFlags::all().bits(), 7);
         assert_eq!(FD_CLOEXEC, 1);
         assert_eq!(
             PipeFlags::all().bits(),

@@ -55,11 +55,13 @@ pub mod wait;
 pub use dev::{new_decode_dev, new_encode_dev};
 pub use dirent::{DirentBufferFull, DirentWriter, LinuxDirent64};
 pub use errno::Errno;
-pub use fcntl::{AT_FDCWD, AccessMode, AtFlags, CloseRangeFlags, OpenFlags, PipeFlags};
+pub use fcntl::{
+    AT_FDCWD, AccessMode, AtFlags, CloseRangeFlags, OpenFlags, PipeFlags, RenameFlags,
+};
 pub use flags::KnownFlags;
 pub use linux_raw_sys as raw;
 pub use mman::{MapFlags, MapType, ProtFlags};
-pub use poll::{EpollEvent, PollFd};
+pub use poll::{EpollCreateFlags, EpollEvent, EventfdFlags, PollFd};
 pub use random::GetrandomFlags;
 pub use resource::{Rusage, Tms};
 pub use sched::{CloneFlags, PidfdFlags};
@@ -69,7 +71,8 @@ pub use syscalls::{SYSCALL_NAMES, syscall_name};
 pub use system::{Rlimit, Sysinfo, Utsname};
 pub use termios::{Termios, Winsize};
 pub use time::{
-    Itimerspec, Itimerval, Sigevent, TimerfdFlags, TimerfdSettimeFlags, Timespec, Timeval, Timezone,
+    Itimerspec, Itimerval, Sigevent, TimerFlags, TimerfdFlags, TimerfdSettimeFlags, Timespec,
+    Timeval, Timezone,
 };
 pub use uio::Iovec;
 pub use wait::WaitFlags;

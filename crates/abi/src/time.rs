@@ -31,6 +31,15 @@ pub const CLOCK_TAI: i32 = raw::CLOCK_TAI as i32;
 /// (`hrtimer_nanosleep`, `common_timer_set` look at this bit only).
 pub const TIMER_ABSTIME: u32 = raw::TIMER_ABSTIME;
 
+bitflags::bitflags! {
+    /// `clock_nanosleep` and `timer_settime` flags. Unknown bits are ignored.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct TimerFlags: u32 {
+        /// The time is absolute.
+        const TIMER_ABSTIME = raw::TIMER_ABSTIME;
+    }
+}
+
 /// Interval timer on `CLOCK_MONOTONIC`, `SIGALRM`.
 pub const ITIMER_REAL: i32 = raw::ITIMER_REAL as i32;
 /// Interval timer on user CPU time, `SIGVTALRM`.

@@ -5,9 +5,10 @@
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
 //!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=`,
-//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=` and `ferrux.ktest=`; for a repeated one the
-//!   last valid value wins, and an invalid number keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
-//!   log level, so the last one counts;
+//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=`, `ferrux.lockdep_dump=` and `ferrux.ktest=`;
+//!   for a repeated one the last valid value wins, and an invalid number keeps the previous
+//!   value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console log level, so the
+//!   last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
 //! - any other word: a `name=value` word becomes an environment variable of init (replacing an
@@ -64,6 +65,9 @@ pub struct CommandLine {
     /// `ferrux.test_lock_bug=order|sleep`: commit a locking bug at boot (two locks taken in
     /// both orders, or a sleeping lock under a spin lock), to test that the checkers catch it.
     pub test_lock_bug: Option<String>,
+    /// `ferrux.lockdep_dump=1`: print every lock order the checker saw when init exits (lockdep
+    /// builds), to check docs/locking.md against.
+    pub is_lockdep_dump: bool,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -82,6 +86,7 @@ impl Default for CommandLine {
             is_test_panic: false,
             is_ktest: false,
             test_lock_bug: None,
+            is_lockdep_dump: false,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -172,6 +177,11 @@ impl CommandLine {
                 }
             }
             ("ferrux.test_lock_bug", Some(value)) => self.test_lock_bug = Some(value.into()),
+            ("ferrux.lockdep_dump", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_lockdep_dump = is_on;
+                }
+            }
             (param, _) if is_ignored_parameter(param) => {}
             (param, Some(_)) => {
                 let var = word.joined();

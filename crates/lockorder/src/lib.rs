@@ -178,6 +178,15 @@ impl OrderGraph {
         self.edges
     }
 
+    /// Every recorded edge `(held, acquired)`, by held class then acquired class.
+    pub fn edges(&self) -> impl Iterator<Item = (ClassId, ClassId)> + '_ {
+        (0..MAX_CLASSES).flat_map(move |held| {
+            (0..MAX_CLASSES)
+                .filter(move |&acquired| self.after[held].has(ClassId(acquired as u16)))
+                .map(move |acquired| (ClassId(held as u16), ClassId(acquired as u16)))
+        })
+    }
+
     /// Whether `later` has been taken (directly or through a chain) while `earlier` was held.
     pub fn is_ordered(&self, earlier: ClassId, later: ClassId) -> bool {
         self.reach[earlier.index()].has(later)
@@ -250,6 +259,50 @@ impl OrderGraph {
             chain,
             chain_len,
         }
+    }
+}
+
+/// Edges known to be in an [`OrderGraph`], so that taking a lock in an order seen before needs
+/// no look at the shared graph (and no global lock): a small direct-mapped cache, kept per
+/// thread by hal. Edges are never removed from the graph, so a cached edge stays valid.
+pub struct EdgeCache {
+    /// `held * MAX_CLASSES + acquired + 1` per slot (0: empty).
+    slots: [u32; EDGE_CACHE_SLOTS],
+}
+
+const EDGE_CACHE_SLOTS: usize = 64;
+
+impl Default for EdgeCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EdgeCache {
+    pub const fn new() -> EdgeCache {
+        EdgeCache {
+            slots: [0; EDGE_CACHE_SLOTS],
+        }
+    }
+
+    fn key(held: ClassId, acquired: ClassId) -> u32 {
+        (held.index() * MAX_CLASSES + acquired.index()) as u32 + 1
+    }
+
+    fn slot(key: u32) -> usize {
+        (key.wrapping_mul(0x9e37_79b9) >> 26) as usize % EDGE_CACHE_SLOTS
+    }
+
+    /// Whether the edge `held` → `acquired` is known to be recorded.
+    pub fn contains(&self, held: ClassId, acquired: ClassId) -> bool {
+        let key = Self::key(held, acquired);
+        self.slots[Self::slot(key)] == key
+    }
+
+    /// Remembers that the edge `held` → `acquired` is recorded (evicting another).
+    pub fn insert(&mut self, held: ClassId, acquired: ClassId) {
+        let key = Self::key(held, acquired);
+        self.slots[Self::slot(key)] = key;
     }
 }
 

@@ -43,6 +43,10 @@ fn a_consistent_order_is_accepted() {
     assert_eq!(graph.record(a, c), Ok(()));
     assert_eq!(graph.record(a, b), Ok(()));
     assert_eq!(graph.edge_count(), 3);
+    assert_eq!(
+        graph.edges().collect::<Vec<_>>(),
+        vec![(a, b), (a, c), (b, c)]
+    );
     assert!(graph.is_ordered(a, c));
     assert!(!graph.is_ordered(c, a));
 }
@@ -135,4 +139,30 @@ fn taking_a_held_lock_again_is_refused() {
         }),
         Err(HeldError::Overflow)
     );
+}
+
+#[test]
+fn the_edge_cache_remembers_and_evicts() {
+    let (_, [a, b, c, ..]) = classes(&["a", "b", "c"]);
+    let mut cache = EdgeCache::new();
+    assert!(!cache.contains(a, b));
+    cache.insert(a, b);
+    assert!(cache.contains(a, b));
+    assert!(!cache.contains(b, a));
+    assert!(!cache.contains(a, c));
+    // Filling every slot evicts; whatever is reported present was inserted.
+    let mut table = Classes::new();
+    let ids: Vec<ClassId> = (0..40)
+        .map(|i| {
+            let name: &'static str = Box::leak(format!("c{i}").into_boxed_str());
+            table.intern(name).unwrap()
+        })
+        .collect();
+    for &x in &ids {
+        for &y in &ids {
+            cache.insert(x, y);
+        }
+    }
+    let last = ids[39];
+    assert!(cache.contains(last, last));
 }

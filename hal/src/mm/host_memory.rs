@@ -29,7 +29,7 @@ impl HostMemory {
         arena.add_frames(0, frames);
         HostMemory {
             arena,
-            base: pages.as_ptr() as usize,
+            base: pages.as_mut_ptr() as usize,
             len: frames * PAGE_SIZE,
         }
     }

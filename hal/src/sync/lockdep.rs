@@ -18,6 +18,26 @@ use core::fmt;
 #[cfg(feature = "lockdep")]
 pub(crate) use imp::HeldStack;
 
+/// Calls `f(held, acquired)` for every order the checker has seen ("`acquired` was taken while
+/// `held` was held"), for reports of the lock order (`ferrux.lockdep_dump=1`).
+#[cfg(feature = "lockdep")]
+pub fn for_each_order(mut f: impl FnMut(&'static str, &'static str)) {
+    // Copied out first: `f` may log, and logging takes a tracked lock.
+    let mut edges = alloc::vec::Vec::new();
+    {
+        let state = imp::STATE.lock();
+        for (held, acquired) in state.graph.edges() {
+            if edges.try_reserve(1).is_err() {
+                break;
+            }
+            edges.push((state.classes.name(held), state.classes.name(acquired)));
+        }
+    }
+    for (held, acquired) in edges {
+        f(held, acquired);
+    }
+}
+
 /// A lock's class for the checker: zero-sized without the `lockdep` feature.
 pub(crate) struct LockClass {
     #[cfg(feature = "lockdep")]
@@ -81,25 +101,46 @@ impl fmt::Display for HeldLocksReport {
 #[cfg(feature = "lockdep")]
 mod imp {
     use super::LockClass;
-    use crate::sync::spinlock::{IrqGuard, RawSpinLock};
+    use crate::sync::spinlock::RawSpinLock;
     use core::fmt;
     use core::panic::Location;
     use core::sync::atomic::Ordering;
-    use lockorder::{ClassId, Classes, Cycle, Held, HeldError, HeldLocks, OrderGraph};
+    use lockorder::{ClassId, Classes, Cycle, EdgeCache, Held, HeldError, HeldLocks, OrderGraph};
 
     /// What the checker remembers of a held lock: its name and where it was taken.
     pub(crate) type Site = (&'static str, &'static Location<'static>);
     /// Locks one context can hold at once.
     const MAX_HELD: usize = 32;
-    /// One context's held locks.
-    pub(crate) type HeldStack = HeldLocks<Site, MAX_HELD>;
 
-    struct State {
-        classes: Classes,
-        graph: OrderGraph,
+    /// One context's lock state: its held locks, and the orders it has already had checked
+    /// (so the common case takes no global lock).
+    #[derive(Default)]
+    pub(crate) struct HeldStack {
+        held: HeldLocks<Site, MAX_HELD>,
+        known_edges: EdgeCache,
     }
 
-    static STATE: RawSpinLock<State> = RawSpinLock::new(State {
+    impl HeldStack {
+        pub(crate) const fn new() -> HeldStack {
+            HeldStack {
+                held: HeldLocks::new(),
+                known_edges: EdgeCache::new(),
+            }
+        }
+    }
+
+    /// No kernel code runs in interrupt context, so the checker skips whatever runs there
+    /// (hal's own handlers): the held stack belongs to the interrupted thread.
+    fn is_skipped() -> bool {
+        crate::sync::in_interrupt()
+    }
+
+    pub(super) struct State {
+        pub(super) classes: Classes,
+        pub(super) graph: OrderGraph,
+    }
+
+    pub(super) static STATE: RawSpinLock<State> = RawSpinLock::new(State {
         classes: Classes::new(),
         graph: OrderGraph::new(),
     });
@@ -133,18 +174,24 @@ mod imp {
         is_try: bool,
         location: &'static Location<'static>,
     ) {
-        let _irq = IrqGuard::new();
+        if is_skipped() {
+            return;
+        }
         let id = class_id(class);
-        let result = crate::task::with_held_locks(|held| {
+        let result = crate::task::with_held_locks(|stack| {
+            let HeldStack { held, known_edges } = stack;
             if !is_try {
-                let mut state = STATE.lock();
                 for earlier in held.iter() {
                     if earlier.address == address {
                         return Err(Violation::Recursive(*earlier));
                     }
-                    if let Err(cycle) = state.graph.record(earlier.class, id) {
+                    if earlier.class == id || known_edges.contains(earlier.class, id) {
+                        continue;
+                    }
+                    if let Err(cycle) = STATE.lock().graph.record(earlier.class, id) {
                         return Err(Violation::Cycle(cycle, *earlier));
                     }
+                    known_edges.insert(earlier.class, id);
                 }
             }
             held.push(Held {
@@ -181,8 +228,10 @@ mod imp {
     }
 
     pub(super) fn release(class: &LockClass, address: usize) {
-        let _irq = IrqGuard::new();
-        let removed = crate::task::with_held_locks(|held| held.remove(address));
+        if is_skipped() {
+            return;
+        }
+        let removed = crate::task::with_held_locks(|stack| stack.held.remove(address));
         if removed.is_none() {
             panic!(
                 "lockdep: releasing `{}`, which this context does not hold",
@@ -192,8 +241,7 @@ mod imp {
     }
 
     pub(super) fn assert_none_held(what: &str) {
-        let _irq = IrqGuard::new();
-        let count = crate::task::with_held_locks(|held| held.len());
+        let count = crate::task::with_held_locks(|stack| stack.held.len());
         if count != 0 {
             panic!("lockdep: lock held when {what}{}", super::HeldLocksReport);
         }
@@ -224,9 +272,12 @@ mod imp {
     }
 
     pub(super) fn write_held(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_skipped() {
+            return Ok(());
+        }
         let mut sites: [Option<Site>; MAX_HELD] = [None; MAX_HELD];
-        crate::task::with_held_locks(|held| {
-            for (slot, entry) in sites.iter_mut().zip(held.iter()) {
+        crate::task::with_held_locks(|stack| {
+            for (slot, entry) in sites.iter_mut().zip(stack.held.iter()) {
                 *slot = Some(entry.location);
             }
         });

@@ -18,7 +18,7 @@ use abi::Errno;
 use abi::OpenFlags;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::{FileType, Metadata, Timespec};
 
 /// st_dev of the anonymous-inode filesystem.
@@ -56,7 +56,7 @@ pub fn anon_inode_metadata() -> Metadata {
 
 /// One eventfd (Linux's `eventfd_ctx`).
 pub struct EventFd {
-    count: Mutex<u64>,
+    count: SpinLock<u64>,
     is_semaphore: bool,
     wait: Arc<WaitQueue>,
 }
@@ -67,7 +67,7 @@ impl EventFd {
             ANON_CLOCK.store(crate::time::realtime_ns(), Ordering::Relaxed);
         }
         EventFd {
-            count: Mutex::new(initial),
+            count: SpinLock::new("eventfd.count", initial),
             is_semaphore,
             wait: Arc::new(WaitQueue::new()),
         }

@@ -13,7 +13,7 @@ use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
-use spin::Mutex;
+use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
 /// How a file answers `lseek` (Linux's per-driver `llseek`).
@@ -179,6 +179,8 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
     pub path: Option<Arc<vfs::Dentry>>,
+    /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
+    /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
 }
@@ -192,7 +194,7 @@ impl OpenFile {
         OpenFile {
             ops,
             path,
-            position: Mutex::new(0),
+            position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
         }
     }

@@ -17,6 +17,12 @@
 //! pipe. Readers copy to user memory before they consume, under the pipe lock, so a fault loses
 //! no data (Linux holds `pipe->mutex` across the copy too).
 //!
+//! Locking: the ring, its pages and the times are behind `Pipe::state`, a sleeping mutex (Linux's
+//! `pipe->mutex`), held across the copy to user memory. What poll and the sleepers' conditions
+//! need — the reader and writer counts and the ring's occupancy — is also kept in atomics,
+//! updated under the mutex and read without it (as Linux's `pipe_poll` reads `head` and
+//! `tail`), so polling, a wait condition or dropping an end never takes the mutex.
+//!
 //! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` follow `pipe_set_size`: sizes round up to a power-of-two
 //! number of pages, at least one; `EBUSY` when the buffers held exceed the new slot count;
 //! `EPERM` above `/proc/sys/fs/pipe-max-size` (1 MiB) without `CAP_SYS_RESOURCE` (root here).
@@ -35,8 +41,8 @@ use abi::OpenFlags;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use spin::Mutex;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use hal::sync::Mutex;
 use vfs::{FileType, Metadata, Timespec};
 
 pub const PAGE_SIZE: usize = 4096;
@@ -60,8 +66,6 @@ struct PipeState {
     buffers: VecDeque<PipeBuffer>,
     /// The ring size in pages (`max_usage`).
     max_slots: usize,
-    readers: usize,
-    writers: usize,
     /// One freed page kept for the next write (Linux's `tmp_page`).
     spare: Option<Vec<u8>>,
     atime: Timespec,
@@ -99,6 +103,13 @@ impl PipeState {
 /// The shared pipe object (Linux's `pipe_inode_info` with its pipefs inode).
 pub struct Pipe {
     state: Mutex<PipeState>,
+    /// Open read and write ends (`readers`, `writers`).
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+    /// `state.buffers.len()` and `state.max_slots`, published under the mutex for lock-free
+    /// readers.
+    used_slots: AtomicUsize,
+    max_slots: AtomicUsize,
     read_wait: Arc<WaitQueue>,
     write_wait: Arc<WaitQueue>,
     /// Set once the pipe has been polled: every write then wakes readers.
@@ -106,6 +117,31 @@ pub struct Pipe {
     ino: u64,
     uid: u32,
     gid: u32,
+}
+
+impl Pipe {
+    fn readers(&self) -> usize {
+        self.readers.load(Ordering::Acquire)
+    }
+
+    fn writers(&self) -> usize {
+        self.writers.load(Ordering::Acquire)
+    }
+
+    fn has_data(&self) -> bool {
+        self.used_slots.load(Ordering::Acquire) != 0
+    }
+
+    fn is_full(&self) -> bool {
+        self.used_slots.load(Ordering::Acquire) >= self.max_slots.load(Ordering::Acquire)
+    }
+
+    /// Publishes the ring's occupancy after a change (the caller holds the mutex).
+    fn publish(&self, state: &PipeState) {
+        self.used_slots
+            .store(state.buffers.len(), Ordering::Release);
+        self.max_slots.store(state.max_slots, Ordering::Release);
+    }
 }
 
 fn now() -> Timespec {
@@ -142,16 +178,21 @@ pub struct PipeEnd {
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
     let time = now();
     let pipe = Arc::new(Pipe {
-        state: Mutex::new(PipeState {
-            buffers: VecDeque::new(),
-            max_slots: DEFAULT_SLOTS,
-            readers: 1,
-            writers: 1,
-            spare: None,
-            atime: time,
-            mtime: time,
-            ctime: time,
-        }),
+        state: Mutex::new(
+            "pipe.mutex",
+            PipeState {
+                buffers: VecDeque::new(),
+                max_slots: DEFAULT_SLOTS,
+                spare: None,
+                atime: time,
+                mtime: time,
+                ctime: time,
+            },
+        ),
+        readers: AtomicUsize::new(1),
+        writers: AtomicUsize::new(1),
+        used_slots: AtomicUsize::new(0),
+        max_slots: AtomicUsize::new(DEFAULT_SLOTS),
         read_wait: Arc::new(WaitQueue::new()),
         write_wait: Arc::new(WaitQueue::new()),
         poll_usage: AtomicBool::new(false),
@@ -172,14 +213,13 @@ pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno>
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let mut state = self.pipe.state.lock();
+        let pipe = &self.pipe;
         if self.is_reader {
-            state.readers -= 1;
+            pipe.readers.fetch_sub(1, Ordering::AcqRel);
         } else {
-            state.writers -= 1;
+            pipe.writers.fetch_sub(1, Ordering::AcqRel);
         }
-        let wake = (state.readers == 0) != (state.writers == 0);
-        drop(state);
+        let wake = (pipe.readers() == 0) != (pipe.writers() == 0);
         if wake {
             self.pipe.read_wait.wake_all();
             self.pipe.write_wait.wake_all();
@@ -224,6 +264,7 @@ impl PipeEnd {
             return Err(Errno::EBUSY);
         }
         state.max_slots = slots;
+        self.pipe.publish(&state);
         drop(state);
         // More room may unblock writers.
         self.pipe.write_wait.wake_all();
@@ -277,13 +318,14 @@ impl PipeEnd {
                         }
                     }
                     state.atime = now();
+                    pipe.publish(&state);
                     drop(state);
                     if was_full {
                         pipe.write_wait.wake_all();
                     }
                     return Ok(count);
                 }
-                if state.writers == 0 {
+                if pipe.writers() == 0 {
                     return Ok(0);
                 }
                 if status_flags.contains(OpenFlags::O_NONBLOCK) {
@@ -296,10 +338,7 @@ impl PipeEnd {
                 &[&pipe.read_wait],
                 SleepKind::Interruptible,
                 None,
-                || {
-                    let state = pipe.state.lock();
-                    (!state.buffers.is_empty() || state.writers == 0).then_some(())
-                },
+                || (pipe.has_data() || pipe.writers() == 0).then_some(()),
             ) {
                 Ok(()) => {}
                 Err(WaitError::Interrupted) | Err(WaitError::TimedOut) => {
@@ -318,7 +357,7 @@ impl PipeEnd {
         let is_nonblocking = status_flags.contains(OpenFlags::O_NONBLOCK);
         let mut done = 0;
         let mut state = pipe.state.lock();
-        if state.readers == 0 {
+        if pipe.readers() == 0 {
             drop(state);
             raise_sigpipe();
             return Err(Errno::EPIPE);
@@ -338,7 +377,7 @@ impl PipeEnd {
         }
         let mut result = Ok(());
         while done < data.len() {
-            if state.readers == 0 {
+            if pipe.readers() == 0 {
                 drop(state);
                 raise_sigpipe();
                 state = pipe.state.lock();
@@ -365,6 +404,7 @@ impl PipeEnd {
                     len: chunk,
                     is_packet,
                 });
+                pipe.publish(&state);
                 done += chunk;
                 continue;
             }
@@ -392,10 +432,7 @@ impl PipeEnd {
                 &[&pipe.write_wait],
                 SleepKind::Interruptible,
                 None,
-                || {
-                    let state = pipe.state.lock();
-                    (!state.is_full() || state.readers == 0).then_some(())
-                },
+                || (!pipe.is_full() || pipe.readers() == 0).then_some(()),
             );
             state = pipe.state.lock();
             if waited.is_err() {
@@ -467,20 +504,19 @@ impl FileOps for PipeEnd {
             poll_wait(&mut table, &pipe.write_wait);
         }
         pipe.poll_usage.store(true, Ordering::Relaxed);
-        let state = pipe.state.lock();
         let mut mask = 0;
         if self.is_reader {
-            if !state.buffers.is_empty() {
+            if pipe.has_data() {
                 mask |= POLLIN | POLLRDNORM;
             }
-            if state.writers == 0 {
+            if pipe.writers() == 0 {
                 mask |= POLLHUP;
             }
         } else {
-            if !state.is_full() {
+            if !pipe.is_full() {
                 mask |= POLLOUT | POLLWRNORM;
             }
-            if state.readers == 0 {
+            if pipe.readers() == 0 {
                 mask |= POLLERR;
             }
         }

@@ -10,21 +10,24 @@ use core::sync::atomic::Ordering;
 const ERROR_WRITE: u64 = 1 << 1;
 const ERROR_INSTRUCTION: u64 = 1 << 4;
 
-/// Resolves a fault taken by user code; `Err` carries the SIGSEGV reason.
-pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError> {
+/// Resolves a fault taken by user code of `thread`; `Err` carries the SIGSEGV reason. The mm
+/// lock is held for reading (Linux's `lock_mm_and_find_vma`).
+pub fn handle_user_fault(
+    thread: &process::Thread,
+    address: u64,
+    error_code: u64,
+) -> Result<(), FaultError> {
     let access = Access {
         is_write: error_code & ERROR_WRITE != 0,
         is_execute: error_code & ERROR_INSTRUCTION != 0,
     };
-    let thread = process::current();
-    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     let mm_shared = thread.process.mm.get();
-    let mut mm = mm_shared.lock();
-    mm.grow_stack(address, stack_limit, address_space_limit)?;
+    let mm = mm_shared.read();
+    mm.grow_stack(address, || stack_limits(&thread.process))?;
     mm.handle_fault(address, access)
 }
 
-/// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read before the address space is locked.
+/// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read only when the stack grows.
 fn stack_limits(process: &process::Process) -> (u64, u64) {
     let limits = process.limits.lock();
     let soft = |resource| limits.get(resource).map_or(u64::MAX, |limit| limit.soft);
@@ -44,13 +47,12 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
     let Some(thread) = process::try_current() else {
         return false;
     };
-    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     for _ in 0..OOM_RETRIES {
         let result = {
             let mm_shared = thread.process.mm.get();
-            let mut mm = mm_shared.lock();
+            let mm = mm_shared.read();
             if mm
-                .grow_stack(address, stack_limit, address_space_limit)
+                .grow_stack(address, || stack_limits(&thread.process))
                 .is_err()
             {
                 return false;

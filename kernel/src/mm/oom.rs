@@ -40,7 +40,7 @@ fn badness(process: &Arc<Process>, total_pages: u64) -> Option<i64> {
     }
     let mm = process.mm.get();
     let (resident, table_pages) = {
-        let space = mm.lock();
+        let space = mm.read();
         (
             space.resident_pages() as i64,
             space.page_table_pages() as i64,
@@ -94,7 +94,7 @@ pub fn out_of_memory(current: &Arc<Thread>) -> OomOutcome {
 fn report_kill(victim: &Arc<Process>) {
     let mm = victim.mm.get();
     let (total_vm_kib, rss_kib, tables_kib) = {
-        let space = mm.lock();
+        let space = mm.read();
         (
             space.mapped_bytes_total() / 1024,
             space.resident_pages() as u64 * 4,

@@ -4,16 +4,23 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use hal::mm::frame::{Frame, UniqueFrame};
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::Inode;
 
 /// The pages of a shared anonymous mapping (`MAP_SHARED | MAP_ANONYMOUS`, Linux's shmem
 /// object): every process that maps it — through fork — sees the same frames, including pages
 /// first touched after the fork.
-#[derive(Default)]
 pub struct SharedPages {
     /// Page index within the object → frame.
-    pages: Mutex<BTreeMap<u64, Frame>>,
+    pages: SpinLock<BTreeMap<u64, Frame>>,
+}
+
+impl Default for SharedPages {
+    fn default() -> Self {
+        SharedPages {
+            pages: SpinLock::new("shmem.pages", BTreeMap::new()),
+        }
+    }
 }
 
 impl SharedPages {

@@ -145,7 +145,7 @@ pub fn load_elf(
         (auxv::AT_MINSIGSTKSZ, hal::cpu::xsave_size() as u64 + 1024),
     ];
     let stack_pointer = build_stack(&mut mm, argv, envp, execfn, &auxiliary)?;
-    mm.stack_floor = initial_stack_floor(stack_pointer, current_stack_limit());
+    mm.set_stack_floor(initial_stack_floor(stack_pointer, current_stack_limit()));
     Ok(LoadedProgram {
         mm,
         entry,

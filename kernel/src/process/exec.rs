@@ -19,7 +19,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use hal::user::UserContext;
-use spin::Mutex;
 use vfs::FileType;
 use vfs::path::Lookup;
 
@@ -205,20 +204,24 @@ pub fn execute(
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
     exit::release_futexes(thread);
-    let new_mm = Arc::new(Mutex::new(loaded.mm));
-    new_mm.lock().activate();
+    let new_mm = Arc::new(crate::mm::Mm::new(loaded.mm));
+    new_mm.activate();
     let old = thread.process.mm.replace(new_mm);
     drop(old);
     exit::release_vfork_parent(&thread.process);
     let process = &thread.process;
     if process.files.is_shared() {
         let copy = process.files.get().lock().try_clone()?;
-        process.files.replace(Arc::new(Mutex::new(copy)));
+        process
+            .files
+            .replace(Arc::new(super::shared::locked_files(copy)));
     }
     process.files.get().lock().close_on_exec();
     if process.signals.is_shared() {
         let copy = process.signals.get().lock().clone();
-        process.signals.replace(Arc::new(Mutex::new(copy)));
+        process
+            .signals
+            .replace(Arc::new(super::shared::locked_signals(copy)));
     }
     process.signals.get().lock().reset_for_exec();
     crate::timers::exec(process);

@@ -9,7 +9,7 @@
 //! supported: those flags answer EINVAL.
 
 use super::{
-    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, table,
+    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, shared, table,
 };
 use crate::sched::wait::{WaitError, wait_event};
 use crate::sched::{self, SleepKind};
@@ -17,9 +17,9 @@ use abi::{CloneFlags, Errno};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
+use hal::sync::SpinLock;
 use hal::user::UserContext;
 use sigrules::PendingQueue;
-use spin::Mutex;
 
 /// Namespace and cgroup flags, which Ferrux does not implement.
 const UNSUPPORTED: CloneFlags = CloneFlags::NAMESPACES
@@ -258,18 +258,18 @@ fn copy_process(
     let mm = if flags.contains(CloneFlags::CLONE_VM) {
         Shared::from_arc(source.mm.get())
     } else {
-        let forked = source.mm.get().lock().try_fork()?;
-        Shared::new(forked)
+        let forked = source.mm.get().write().try_fork()?;
+        Shared::new(crate::mm::Mm::new(forked))
     };
     let files = if flags.contains(CloneFlags::CLONE_FILES) {
         Shared::from_arc(source.files.get())
     } else {
-        Shared::new(source.files.get().lock().try_clone()?)
+        Shared::new(shared::locked_files(source.files.get().lock().try_clone()?))
     };
     let fs = if flags.contains(CloneFlags::CLONE_FS) {
         Shared::from_arc(source.fs.get())
     } else {
-        Shared::new(source.fs.get().lock().clone())
+        Shared::new(shared::locked_fs(source.fs.get().lock().clone()))
     };
     let signals = if flags.contains(CloneFlags::CLONE_SIGHAND) {
         Shared::from_arc(source.signals.get())
@@ -278,7 +278,7 @@ fn copy_process(
         if flags.contains(CloneFlags::CLONE_CLEAR_SIGHAND) {
             copy.reset_for_exec();
         }
-        Shared::new(copy)
+        Shared::new(shared::locked_signals(copy))
     };
     let real_parent = if flags.contains(CloneFlags::CLONE_PARENT) {
         source.parent.lock().clone()
@@ -294,32 +294,35 @@ fn copy_process(
     let inherited_flags = *source.flags.lock();
     Ok(Arc::new(Process {
         pid,
-        parent: Mutex::new(real_parent),
-        children: Mutex::new(Vec::new()),
-        threads: Mutex::new(Vec::new()),
+        parent: SpinLock::new("process.parent", real_parent),
+        children: SpinLock::new("process.children", Vec::new()),
+        threads: SpinLock::new("process.threads", Vec::new()),
         mm,
         files,
         fs,
-        credentials: Mutex::new(source.credentials.lock().clone()),
+        credentials: SpinLock::new("process.credentials", source.credentials.lock().clone()),
         signals,
-        shared_pending: Mutex::new(PendingQueue::new()),
-        limits: Mutex::new(source.limits.lock().clone()),
-        name: Mutex::new(parent.name()),
+        shared_pending: SpinLock::new("process.shared_pending", PendingQueue::new()),
+        limits: SpinLock::new("process.limits", source.limits.lock().clone()),
+        name: SpinLock::new("process.name", parent.name()),
         pgid: AtomicU64::new(source.pgid.load(Ordering::Relaxed)),
         sid: AtomicU64::new(source.sid.load(Ordering::Relaxed)),
         exit_signal,
-        lifecycle: Mutex::new(Lifecycle::default()),
+        lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: crate::sched::wait::WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
-        vfork_done: Mutex::new(None),
-        flags: Mutex::new(ProcessFlags {
-            parent_death_signal: 0,
-            is_child_subreaper: false,
-            has_execed: false,
-            ..inherited_flags
-        }),
-        usage: Mutex::new(Usage::default()),
-        timers: Mutex::new(crate::timers::ProcessTimers::new()),
+        vfork_done: SpinLock::new("process.vfork_done", None),
+        flags: SpinLock::new(
+            "process.flags",
+            ProcessFlags {
+                parent_death_signal: 0,
+                is_child_subreaper: false,
+                has_execed: false,
+                ..inherited_flags
+            },
+        ),
+        usage: SpinLock::new("process.usage", Usage::default()),
+        timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
     }))
 }
 

@@ -21,7 +21,6 @@ pub mod wait;
 
 use crate::fs::FsContext;
 use crate::fs::fd_table::FdTable;
-use crate::mm::AddressSpace;
 use crate::sched::SchedInfo;
 use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
@@ -32,12 +31,12 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
 use exit::ExitStatus;
+use hal::sync::{Mutex, SpinLock};
 use hal::task::ExecutionContext;
 use hal::user::UserContext;
 use rlimit::ResourceLimits;
 pub use shared::Shared;
 use sigrules::PendingQueue;
-use spin::Mutex;
 
 /// Process and thread identifiers share one number space, as in Linux.
 pub type Pid = u32;
@@ -47,40 +46,40 @@ pub struct Process {
     pub pid: Pid,
     /// The parent (for getppid, SIGCHLD and wait); reparented to init or a subreaper when it
     /// exits. Weak: parents own their children, not the reverse.
-    pub parent: Mutex<Weak<Process>>,
+    pub parent: SpinLock<Weak<Process>>,
     /// Children not yet reaped (zombies included).
-    pub children: Mutex<Vec<Arc<Process>>>,
+    pub children: SpinLock<Vec<Arc<Process>>>,
     /// Live threads.
-    pub threads: Mutex<Vec<Arc<Thread>>>,
-    pub mm: Shared<AddressSpace>,
-    pub files: Shared<FdTable>,
-    pub fs: Shared<FsContext>,
-    pub credentials: Mutex<Credentials>,
+    pub threads: SpinLock<Vec<Arc<Thread>>>,
+    pub mm: Shared<crate::mm::Mm>,
+    pub files: Shared<Mutex<FdTable>>,
+    pub fs: Shared<SpinLock<FsContext>>,
+    pub credentials: SpinLock<Credentials>,
     /// Signal dispositions (`sighand`).
-    pub signals: Shared<SignalState>,
+    pub signals: Shared<SpinLock<SignalState>>,
     /// Signals sent to the whole process (`signal->shared_pending`).
-    pub shared_pending: Mutex<PendingQueue>,
-    pub limits: Mutex<ResourceLimits>,
+    pub shared_pending: SpinLock<PendingQueue>,
+    pub limits: SpinLock<ResourceLimits>,
     /// `comm`: the executable's base name, at most 15 bytes (`TASK_COMM_LEN` - 1).
-    pub name: Mutex<[u8; 16]>,
+    pub name: SpinLock<[u8; 16]>,
     /// Process group and session ids.
     pub pgid: AtomicU64,
     pub sid: AtomicU64,
     /// The signal the parent gets when this process ends (`exit_signal`; 0 for none).
     pub exit_signal: u32,
     /// Exit, stop and continue state, and what `wait` has yet to report.
-    pub lifecycle: Mutex<Lifecycle>,
+    pub lifecycle: SpinLock<Lifecycle>,
     /// Woken when a child changes state (Linux's `wait_chldexit`).
     pub child_events: WaitQueue,
     /// Woken when this process exits (pidfd pollers).
     pub exit_events: Arc<WaitQueue>,
     /// Set while a vfork parent waits for this child to exec or exit; woken then.
-    pub vfork_done: Mutex<Option<Arc<VforkDone>>>,
-    pub flags: Mutex<ProcessFlags>,
+    pub vfork_done: SpinLock<Option<Arc<VforkDone>>>,
+    pub flags: SpinLock<ProcessFlags>,
     /// CPU time of threads that have exited, and of reaped children.
-    pub usage: Mutex<Usage>,
+    pub usage: SpinLock<Usage>,
     /// Interval timers and POSIX timers (`signal->real_timer`, `it[]`, `posix_timers`).
-    pub timers: Mutex<crate::timers::ProcessTimers>,
+    pub timers: SpinLock<crate::timers::ProcessTimers>,
 }
 
 /// Completion a vfork parent sleeps on.
@@ -157,20 +156,20 @@ pub struct Thread {
     pub real_blocked: AtomicU64,
     /// The mask to restore after a signal handler (or at once if no handler runs) when a
     /// syscall (sigsuspend, ppoll, pselect) replaced it temporarily (`set_restore_sigmask`).
-    pub saved_mask: Mutex<Option<u64>>,
+    pub saved_mask: SpinLock<Option<u64>>,
     /// Signals sent to this thread.
-    pub pending: Mutex<PendingQueue>,
+    pub pending: SpinLock<PendingQueue>,
     /// Maybe a signal to look at before returning to user mode (`TIF_SIGPENDING`); cleared
     /// when a check finds nothing deliverable.
     pub signal_hint: AtomicBool,
     /// `sigaltstack`.
-    pub alt_stack: Mutex<StackT>,
+    pub alt_stack: SpinLock<StackT>,
     /// The CPU fault behind a forced signal: (trap number, error code, address), for the
     /// frame's `trapno`, `err` and `cr2`.
-    pub fault: Mutex<Option<(u64, u64, u64)>>,
+    pub fault: SpinLock<Option<(u64, u64, u64)>>,
     /// The syscall to restart if it was interrupted (its number), set when it returned an
     /// `ERESTART*` code.
-    pub restart: Mutex<Option<Restart>>,
+    pub restart: SpinLock<Option<Restart>>,
     /// The thread is exiting (exit, exit_group, a fatal signal): the loop ends at the next
     /// return towards user mode.
     pub is_exiting: AtomicBool,
@@ -179,16 +178,16 @@ pub struct Thread {
     /// CLONE_CHILD_SETTID: written with the tid when the thread first runs.
     pub set_child_tid: AtomicU64,
     /// Scheduling state (run-queue lock first, then this).
-    pub sched: Mutex<SchedInfo>,
+    pub sched: SpinLock<SchedInfo>,
     /// The kernel stack this thread runs its kernel side on.
     pub context: Arc<ExecutionContext>,
     /// The user registers the thread starts with, taken by its first run.
-    pub start: Mutex<Option<UserContext>>,
+    pub start: SpinLock<Option<UserContext>>,
     /// Time spent in user mode, in nanoseconds (the rest of its runtime is system time).
     pub user_ns: AtomicU64,
     /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
     /// starts with its creator's, exec sets it from the program name.
-    pub comm: Mutex<[u8; 16]>,
+    pub comm: SpinLock<[u8; 16]>,
 }
 
 /// How to restart an interrupted syscall.
@@ -233,22 +232,25 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             signal_mask: AtomicU64::new(signal_mask),
             real_blocked: AtomicU64::new(0),
-            saved_mask: Mutex::new(None),
-            pending: Mutex::new(PendingQueue::new()),
+            saved_mask: SpinLock::new("thread.saved_mask", None),
+            pending: SpinLock::new("thread.pending", PendingQueue::new()),
             signal_hint: AtomicBool::new(false),
-            alt_stack: Mutex::new(StackT {
-                ss_flags: abi::signal::SS_DISABLE,
-                ..StackT::default()
-            }),
-            fault: Mutex::new(None),
-            restart: Mutex::new(None),
+            alt_stack: SpinLock::new(
+                "thread.alt_stack",
+                StackT {
+                    ss_flags: abi::signal::SS_DISABLE,
+                    ..StackT::default()
+                },
+            ),
+            fault: SpinLock::new("thread.fault", None),
+            restart: SpinLock::new("thread.restart", None),
             is_exiting: AtomicBool::new(false),
             exit_code: AtomicU32::new(0),
             set_child_tid: AtomicU64::new(0),
-            sched: Mutex::new(SchedInfo::new(nice)),
+            sched: SpinLock::new("thread.sched", SchedInfo::new(nice)),
             context: ExecutionContext::try_new(entry, 0)?,
-            start: Mutex::new(Some(user)),
-            comm: Mutex::new(comm),
+            start: SpinLock::new("thread.start", Some(user)),
+            comm: SpinLock::new("thread.comm", comm),
             process,
             user_ns: AtomicU64::new(0),
         }))
@@ -305,7 +307,7 @@ impl Process {
 
     /// The largest resident set so far, in KiB (`ru_maxrss`): the current one while alive.
     pub fn max_rss_kib(&self) -> u64 {
-        let resident = self.mm.get().lock().resident_pages() as u64 * 4;
+        let resident = self.mm.get().read().resident_pages() as u64 * 4;
         self.usage.lock().max_rss_kib.max(resident)
     }
 

@@ -94,7 +94,7 @@ fn prepare_return_to_user(thread: &Arc<Thread>, user: &mut UserContext) -> bool 
 fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuException) {
     let address = user.regs().rip;
     let info = match exception.vector {
-        14 => match handle_user_fault(exception.fault_address, exception.error_code) {
+        14 => match handle_user_fault(thread, exception.fault_address, exception.error_code) {
             Ok(()) => return,
             Err(error) => {
                 let code = if error == FaultError::AccessDenied {

@@ -13,11 +13,11 @@ use crate::process::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::SpinLock;
 
 /// Threads sleeping on one event.
 pub struct WaitQueue {
-    sleepers: Mutex<Vec<Arc<Thread>>>,
+    sleepers: SpinLock<Vec<Arc<Thread>>>,
     /// Wake-ups so far (with or without sleepers): edge-triggered epoll reports an event when
     /// this moved since its last report, as Linux's `ep_poll_callback` queues an item per wake.
     wakeups: AtomicU64,
@@ -32,7 +32,7 @@ impl Default for WaitQueue {
 impl WaitQueue {
     pub const fn new() -> WaitQueue {
         WaitQueue {
-            sleepers: Mutex::new(Vec::new()),
+            sleepers: SpinLock::new("sched.wait_queue", Vec::new()),
             wakeups: AtomicU64::new(0),
         }
     }

@@ -138,7 +138,10 @@ fn queued_signals_of_user(uid: u32) -> usize {
         .iter()
         .filter(|process| process.credentials.lock().uid == uid)
         .map(|process| {
-            process.shared_pending.lock().queued()
+            // One lock at a time here: the thread list is taken before a thread's or the
+            // process's pending queue elsewhere (docs/locking.md).
+            let shared = process.shared_pending.lock().queued();
+            shared
                 + process
                     .threads
                     .lock()

@@ -136,7 +136,11 @@ flag_args!(
     abi::GetrandomFlags,
     abi::TimerfdFlags,
     abi::TimerfdSettimeFlags,
-    abi::PidfdFlags
+    abi::PidfdFlags,
+    abi::EventfdFlags,
+    abi::EpollCreateFlags,
+    abi::TimerFlags,
+    abi::RenameFlags
 );
 
 /// `bitflags`' writer wants a `core::fmt::Write` by value.

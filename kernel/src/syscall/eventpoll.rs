@@ -18,11 +18,11 @@ use crate::fs::eventpoll::EventPoll;
 use crate::fs::file::OpenFile;
 use crate::fs::poll::{Scan, wait_ready};
 use crate::sched::wait::WaitError;
-use abi::OpenFlags;
 use abi::poll::{
-    EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE,
-    EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLWAKEUP, EpollEvent,
+    EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP,
+    EPOLLIN, EPOLLOUT, EPOLLWAKEUP, EpollEvent,
 };
+use abi::{EpollCreateFlags, KnownFlags, OpenFlags};
 use abi::{Errno, Timespec};
 use alloc::sync::Arc;
 
@@ -47,11 +47,9 @@ pub fn epoll_create(context: &mut SyscallContext<'_>, size: i32) -> SyscallResul
     create(context, false)
 }
 
-pub fn epoll_create1(context: &mut SyscallContext<'_>, flags: u32) -> SyscallResult {
-    if flags & !EPOLL_CLOEXEC != 0 {
-        return Err(Errno::EINVAL);
-    }
-    create(context, flags & EPOLL_CLOEXEC != 0)
+pub fn epoll_create1(context: &mut SyscallContext<'_>, flags: EpollCreateFlags) -> SyscallResult {
+    let flags = flags.accept_only(EpollCreateFlags::all())?;
+    create(context, flags.contains(EpollCreateFlags::EPOLL_CLOEXEC))
 }
 
 /// A descriptor as `fdget` sees it: O_PATH descriptors do not count.

@@ -106,7 +106,7 @@ pub fn mmap(
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
 
-    let mut mm = mm_shared.lock();
+    let mut mm = mm_shared.write();
     let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -180,7 +180,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .process
         .mm
         .get()
-        .lock()
+        .write()
         .unmap_range(addr, end);
     Ok(0)
 }
@@ -204,7 +204,7 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
     if end > hal::mm::USER_END {
         return Err(Errno::ENOMEM);
     }
-    context.thread.process.mm.get().lock().protect_range(
+    context.thread.process.mm.get().write().protect_range(
         addr,
         end,
         Protection::from_prot(prot.intersection(ProtFlags::ACCESS)),
@@ -214,7 +214,13 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
 
 pub fn brk(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
     let limits = memory_limits(&context.thread.process);
-    Ok(context.thread.process.mm.get().lock().set_brk(addr, limits) as usize)
+    Ok(context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .set_brk(addr, limits) as usize)
 }
 
 /// The process's `RLIMIT_AS` and `RLIMIT_DATA` soft limits.

@@ -6,7 +6,7 @@
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::{self, AT_FDCWD};
-use abi::{AtFlags, Errno, KnownFlags};
+use abi::{AtFlags, Errno, KnownFlags, RenameFlags};
 use vfs::Lookup;
 
 const AT_FDCWD_FD: Fd = Fd(AT_FDCWD);
@@ -60,14 +60,16 @@ pub fn renameat2(
     old: UserCStr,
     new_dirfd: Fd,
     new: UserCStr,
-    flags: u32,
+    flags: RenameFlags,
 ) -> SyscallResult {
     let old = old.read_path()?;
     let new = new.read_path()?;
     vfs::path::check_path(&new)?;
     let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
+    // The flags' rules (unknown bits, EXCHANGE with the others: EINVAL) are vfs::namei::rename's,
+    // checked before its walks as in do_renameat2.
     fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
-        vfs::namei::rename(ctx, old_start, &old, &new_start, &new, flags)
+        vfs::namei::rename(ctx, old_start, &old, &new_start, &new, flags.bits())
     })?;
     Ok(0)
 }
@@ -79,11 +81,25 @@ pub fn renameat(
     new_dirfd: Fd,
     new: UserCStr,
 ) -> SyscallResult {
-    renameat2(context, old_dirfd, old, new_dirfd, new, 0)
+    renameat2(
+        context,
+        old_dirfd,
+        old,
+        new_dirfd,
+        new,
+        RenameFlags::empty(),
+    )
 }
 
 pub fn rename(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> SyscallResult {
-    renameat2(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
+    renameat2(
+        context,
+        AT_FDCWD_FD,
+        old,
+        AT_FDCWD_FD,
+        new,
+        RenameFlags::empty(),
+    )
 }
 
 pub fn linkat(

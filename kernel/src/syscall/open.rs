@@ -101,7 +101,9 @@ pub fn close_range(
     let files = &context.thread.process.files;
     if flags.contains(CloseRangeFlags::CLOSE_RANGE_UNSHARE) && files.is_shared() {
         let copy = files.get().lock().clone();
-        files.replace(alloc::sync::Arc::new(spin::Mutex::new(copy)));
+        files.replace(alloc::sync::Arc::new(crate::process::shared::locked_files(
+            copy,
+        )));
     }
     let table = files.get();
     if flags.contains(CloseRangeFlags::CLOSE_RANGE_CLOEXEC) {

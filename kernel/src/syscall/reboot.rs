@@ -25,6 +25,7 @@ pub fn reboot(
     }
     match command {
         LINUX_REBOOT_CMD_POWER_OFF => {
+            crate::dump_lock_order();
             log::info!("reboot: Power down");
             hal::power::power_off()
         }

@@ -33,7 +33,7 @@ use abi::Errno;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::{FileType, Metadata, Timespec};
 
 use abi::ioctl::{
@@ -56,7 +56,7 @@ struct ConsoleState {
 
 /// The system console.
 pub struct Console {
-    state: Mutex<ConsoleState>,
+    state: SpinLock<ConsoleState>,
     rdev: u64,
     /// Woken when polling finds new input (for edge-triggered epoll; pollers also recheck at
     /// every tick because the UART is polled, not interrupt-driven).
@@ -66,14 +66,17 @@ pub struct Console {
 impl Console {
     pub fn new(rdev: u64) -> Console {
         Console {
-            state: Mutex::new(ConsoleState {
-                termios: super::termios::serial_console_default(),
-                window: WinSize::default(),
-                input: VecDeque::new(),
-                line: Vec::new(),
-                ready: 0,
-                job: JobControl::default(),
-            }),
+            state: SpinLock::new(
+                "tty.console",
+                ConsoleState {
+                    termios: super::termios::serial_console_default(),
+                    window: WinSize::default(),
+                    input: VecDeque::new(),
+                    line: Vec::new(),
+                    ready: 0,
+                    job: JobControl::default(),
+                },
+            ),
             rdev,
             input_wait: Arc::new(WaitQueue::new()),
         }

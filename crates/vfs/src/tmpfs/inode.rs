@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 use core::any::Any;
 use core::sync::atomic::Ordering;
 
+use crate::sync::RwLock;
 use abi::Errno;
-use spin::RwLock;
 
 use super::dir::{DirData, FIRST_COOKIE};
 use super::file::FileData;
@@ -130,17 +130,20 @@ impl TmpfsInode {
             },
             fs: fs.clone(),
             this: this.clone(),
-            state: RwLock::new(State {
-                mode: mode & S_IALLUGO,
-                nlink,
-                uid,
-                gid,
-                atime: now,
-                mtime: now,
-                ctime: now,
-                size,
-                body,
-            }),
+            state: RwLock::new(
+                "tmpfs.inode",
+                State {
+                    mode: mode & S_IALLUGO,
+                    nlink,
+                    uid,
+                    gid,
+                    atime: now,
+                    mtime: now,
+                    ctime: now,
+                    size,
+                    body,
+                },
+            ),
         });
         if let Some(d) = inode.state.write().dir_mut() {
             d.parent = match parent {

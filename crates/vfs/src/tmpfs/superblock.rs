@@ -5,9 +5,9 @@
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use crate::sync::Mutex;
 use abi::Errno;
 use linux_raw_sys::general as raw;
-use spin::Mutex;
 
 use super::inode::{Body, TmpfsInode};
 use super::{PAGE_SIZE, TmpfsOptions};
@@ -77,7 +77,7 @@ impl Tmpfs {
             pages_used: AtomicU64::new(0),
             max_inodes: opts.max_inodes.unwrap_or(u64::MAX),
             inodes_used: AtomicU64::new(0),
-            rename_lock: Mutex::new(()),
+            rename_lock: Mutex::new("tmpfs.rename", ()),
         });
         let root = TmpfsInode::try_new(
             &shared,

@@ -58,6 +58,9 @@ pub(crate) struct PerCpu {
     /// Preemption-disable depth and interrupt nesting (`sync::preempt`), changed only by this
     /// CPU with single `gs`-relative instructions.
     pub preempt_count: u32,
+    /// Nesting of `usercopy::without_page_faults` (Linux's `pagefault_disable`): while
+    /// non-zero, a fault on user memory is not resolved but fixed up as `EFAULT`.
+    pub pagefault_disabled: u32,
     tss: TaskStateSegment,
     gdt: [u64; 10],
 }
@@ -89,6 +92,7 @@ static mut BOOT_CPU: PerCpu = PerCpu {
     this: 0,
     cpu_index: 0,
     preempt_count: 0,
+    pagefault_disabled: 0,
     tss: TaskStateSegment {
         reserved0: 0,
         rsp: [0; 3],
