@@ -46,20 +46,29 @@ struct h_test {
 	void (*fn)(void);
 	const char *file;
 	int line;
+	/* Runs only when named on the command line (TEST_ALONE). */
+	int is_alone;
 };
 
 #define H_CAT_(a, b) a##b
 #define H_CAT(a, b) H_CAT_(a, b)
 
-/* Register a test; the body follows as a function body. */
-#define TEST(suite, name)                                                      \
+#define H_REGISTER(suite, name, is_alone)                                      \
 	static void h_fn_##suite##__##name(void);                              \
 	static const struct h_test h_def_##suite##__##name = {                 \
-		#suite, #name, h_fn_##suite##__##name, __FILE__, __LINE__};    \
+		#suite, #name, h_fn_##suite##__##name, __FILE__, __LINE__,     \
+		is_alone};                                                     \
 	static const struct h_test *const h_ptr_##suite##__##name             \
 		__attribute__((used, section("h_tests"))) =                    \
 			&h_def_##suite##__##name;                              \
 	static void h_fn_##suite##__##name(void)
+
+/* Register a test; the body follows as a function body. */
+#define TEST(suite, name) H_REGISTER(suite, name, 0)
+/* A test that exhausts the machine: it runs only when its suite or its own
+ * name is given to the runner, and xtask boots its suite alone (ALONE_SUITES
+ * in xtask/src/test.rs, at the memory sizes listed there). */
+#define TEST_ALONE(suite, name) H_REGISTER(suite, name, 1)
 
 _Noreturn void h_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -3,7 +3,8 @@
  *
  *   ferrux-tests [SUITE | SUITE/TEST ...]
  *
- * With arguments, only the named suites (or single tests) run; arguments
+ * With arguments, only the named suites (or single tests) run; without,
+ * every test but those registered with TEST_ALONE.  Arguments
  * that contain '=' or start with '-' are ignored (as init, the kernel may
  * pass command-line words on).  At the end it prints "N passed, N failed";
  * as init (pid 1) it then calls sync() and reboot(RB_POWER_OFF), as Linux
@@ -65,7 +66,8 @@ static int selected(const struct h_test *t, int argc, char **argv)
 		if (!strcmp(argv[i], t->suite) || !strcmp(argv[i], full))
 			return 1;
 	}
-	return filters == 0;
+	/* Without filters every test runs, except those that must be named. */
+	return filters == 0 && !t->is_alone;
 }
 
 /* The umask the program started with (init's comes from the kernel). */

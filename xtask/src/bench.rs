@@ -35,7 +35,7 @@ use crate::linux;
 use crate::packages::{self, Tool};
 use crate::paths;
 use crate::process;
-use crate::qemu::{self, BootConfig, Console};
+use crate::qemu::{self, BootConfig, Console, GuestMemory};
 
 /// Where the benchmark program lives in the image.
 const BENCH_PATH: &str = "/bin/ferrux-bench";
@@ -103,6 +103,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
                 kernel: kernel.path.clone(),
                 initrd: initrd.clone(),
                 cmdline: cmdline.clone(),
+                memory: GuestMemory::DEFAULT,
                 waits_for_gdb: false,
             };
             let log_path = paths::logs_dir().join(format!("bench-{side}-{run}.log"));

@@ -122,6 +122,8 @@ pub struct UserTestBinaries {
     pub child_helper: PathBuf,
     /// A static PIE that checks its own loading (auxv, load bias, relocations).
     pub static_pie: PathBuf,
+    /// Random system calls with hostile arguments (`stress.rs`).
+    pub syscall_stress: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -150,12 +152,14 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         fault: out.join("fault"),
         child_helper: out.join("child-helper"),
         static_pie: out.join("static-pie"),
+        syscall_stress: out.join("syscall-stress"),
     };
     for binary in [
         &binaries.test_runner,
         &binaries.fault,
         &binaries.child_helper,
         &binaries.static_pie,
+        &binaries.syscall_stress,
     ] {
         if !binary.is_file() {
             bail!(

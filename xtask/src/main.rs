@@ -27,6 +27,7 @@ mod process;
 mod qemu;
 mod report;
 mod run;
+mod stress;
 mod symbols;
 mod syscalls;
 mod test;

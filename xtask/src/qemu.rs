@@ -3,7 +3,8 @@
 //! Every boot uses the same machine, for Ferrux and Linux alike (DESIGN.md, "Boot-time
 //! interface"): `qemu-system-x86_64 -accel tcg -cpu max -m 1G -nographic -no-reboot -kernel ELF
 //! -initrd CPIO -append "…" -device isa-debug-exit,iobase=0xf4,iosize=0x04`, the serial console
-//! on stdio. [`boot`] copies the console to a log file as it arrives (and to our stdout for
+//! on stdio. Only the memory size may change ([`GuestMemory`]: the memory-pressure suite boots
+//! 512 MiB and 1 GiB guests). [`boot`] copies the console to a log file as it arrives (and to our stdout for
 //! [`Console::Interactive`]), enforces a timeout, and returns a [`BootOutcome`].
 //!
 //! How a boot ends: when init exits, Linux (and Ferrux) print `Kernel panic - not syncing:
@@ -28,6 +29,56 @@ use crate::process;
 /// QEMU's exit status when Ferrux reports a kernel bug (it writes 1 to isa-debug-exit).
 pub const KERNEL_BUG_STATUS: i32 = 3;
 
+/// The guest's RAM (`-m`), in MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GuestMemory {
+    pub mib: u32,
+}
+
+impl GuestMemory {
+    /// The machine of DESIGN.md: 1 GiB.
+    pub const DEFAULT: GuestMemory = GuestMemory { mib: 1024 };
+
+    /// Parses `512M`, `1G`, `1.5G` or a plain number of MiB; at least 64 MiB.
+    pub fn parse(text: &str) -> Result<GuestMemory> {
+        let trimmed = text.trim();
+        let (number, scale) = match trimmed.char_indices().last() {
+            Some((index, 'G' | 'g')) => (&trimmed[..index], 1024.0),
+            Some((index, 'M' | 'm')) => (&trimmed[..index], 1.0),
+            _ => (trimmed, 1.0),
+        };
+        let mib = number
+            .parse::<f64>()
+            .ok()
+            .map(|value| value * scale)
+            .filter(|mib| mib.is_finite() && mib.fract() == 0.0 && (64.0..=65536.0).contains(mib))
+            .with_context(|| {
+                format!("memory size: want e.g. 512M or 1G (64M to 64G), got {text:?}")
+            })?;
+        // Checked to be a whole number in 64..=65536 just above.
+        Ok(GuestMemory { mib: mib as u32 })
+    }
+
+    /// QEMU's `-m` argument: `1G`, `512M`.
+    pub fn qemu_arg(self) -> String {
+        if self.mib.is_multiple_of(1024) {
+            format!("{}G", self.mib / 1024)
+        } else {
+            format!("{}M", self.mib)
+        }
+    }
+}
+
+impl fmt::Display for GuestMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mib.is_multiple_of(1024) {
+            write!(f, "{} GiB", self.mib / 1024)
+        } else {
+            write!(f, "{} MiB", self.mib)
+        }
+    }
+}
+
 /// What to boot.
 #[derive(Debug, Clone)]
 pub struct BootConfig {
@@ -35,6 +86,8 @@ pub struct BootConfig {
     pub initrd: PathBuf,
     /// The kernel command line (`-append`).
     pub cmdline: String,
+    /// The guest's RAM (`-m`).
+    pub memory: GuestMemory,
     /// Adds `-s -S`: a gdb server on :1234, CPU stopped until gdb continues it.
     pub waits_for_gdb: bool,
 }
@@ -44,7 +97,8 @@ impl BootConfig {
     pub fn qemu_command(&self) -> Command {
         let mut command = Command::new("qemu-system-x86_64");
         command
-            .args(["-accel", "tcg", "-cpu", "max", "-m", "1G"])
+            .args(["-accel", "tcg", "-cpu", "max", "-m"])
+            .arg(self.memory.qemu_arg())
             .args(["-nographic", "-no-reboot"])
             .arg("-kernel")
             .arg(&self.kernel)
@@ -329,6 +383,7 @@ mod tests {
             kernel: "k".into(),
             initrd: "i".into(),
             cmdline: "console=ttyS0".into(),
+            memory: GuestMemory::DEFAULT,
             waits_for_gdb: true,
         };
         let text = process::describe(&config.qemu_command());
@@ -337,5 +392,20 @@ mod tests {
             "qemu-system-x86_64 -accel tcg -cpu max -m 1G -nographic -no-reboot -kernel k \
              -initrd i -append console=ttyS0 -device isa-debug-exit,iobase=0xf4,iosize=0x04 -s -S"
         );
+    }
+
+    #[test]
+    fn guest_memory_sizes() {
+        let parse = |text| GuestMemory::parse(text).map(|memory| memory.mib).ok();
+        assert_eq!(parse("512M"), Some(512));
+        assert_eq!(parse("1G"), Some(1024));
+        assert_eq!(parse("1.5g"), Some(1536));
+        assert_eq!(parse("768"), Some(768));
+        assert_eq!(parse("32M"), None);
+        assert_eq!(parse("1.3M"), None);
+        assert_eq!(parse("lots"), None);
+        assert_eq!(GuestMemory { mib: 512 }.qemu_arg(), "512M");
+        assert_eq!(GuestMemory::DEFAULT.qemu_arg(), "1G");
+        assert_eq!(GuestMemory { mib: 1536 }.to_string(), "1536 MiB");
     }
 }

@@ -60,6 +60,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         kernel: kernel.clone(),
         initrd,
         cmdline: cmdline.render(),
+        memory: options.memory,
         waits_for_gdb: options.has_gdb,
     };
     if options.has_gdb {

@@ -8,9 +8,12 @@
 //! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests` (Ferrux built with the
 //!    lock-order checker, `--features lockdep`); every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
-//!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it).
+//!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it). Suites that
+//!    exhaust the machine ([`ALONE_SUITES`], registered with `TEST_ALONE`) get boots of their
+//!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
-//!    feature (the symbolized panic report) runs on Ferrux only.
+//!    feature (the symbolized panic report) runs on Ferrux only. The random-syscall stress
+//!    (`stress.rs`) is one of them, `boot/syscall-stress`.
 //! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
 //!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
 //!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
@@ -36,8 +39,9 @@ use crate::initramfs::{self, ExtraFile};
 use crate::linux;
 use crate::packages::{self, Tool};
 use crate::paths;
-use crate::qemu::{self, BootConfig, BootOutcome, Console};
+use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
+use crate::stress;
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
 const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -282,6 +286,11 @@ enum BootPurpose {
     Check(&'static BootCheck),
     /// The in-kernel tests (`ferrux.ktest=1`).
     KernelTests,
+    /// The random-syscall stress (`stress.rs`), with its seed and length.
+    Stress {
+        seed: u64,
+        seconds: u64,
+    },
 }
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
@@ -290,6 +299,13 @@ const KTEST_PARAM: &str = "ferrux.ktest=1";
 /// Whether an `--only` entry names the in-kernel tests.
 fn is_ktest_entry(entry: &str) -> bool {
     entry == "ktest" || entry.starts_with("ktest/")
+}
+
+/// The length and seed of the random-syscall stress (`--stress-seconds`, `--stress-seed`).
+#[derive(Debug, Clone, Copy)]
+struct StressPlan {
+    seconds: u64,
+    seed: u64,
 }
 
 struct BootJob {
@@ -320,11 +336,16 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 
     let images = build_test_images(&mut report)?;
     let kernels = prepare_kernels(options, &mut report);
+    let stress_plan = StressPlan {
+        seconds: options.stress_seconds,
+        seed: options.stress_seed.unwrap_or_else(stress::clock_seed),
+    };
     let jobs = plan_boots(
         &kernels,
         &images,
         options.suite_timeout,
         &options.only_suites,
+        stress_plan,
     )?;
     run_boots(jobs, &mut report);
 
@@ -396,6 +417,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             mode: 0o755,
         },
         ExtraFile {
+            image_path: stress::PATH.to_string(),
+            host_path: binaries.syscall_stress.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
             image_path: SHELL_TEST_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
             mode: 0o755,
@@ -447,12 +473,13 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
     kernels
 }
 
-/// One suite boot per image and kernel, then the boot checks, longest first.
+/// One suite boot per image and kernel, the boots of [`ALONE_SUITES`], then the boot checks.
 fn plan_boots(
     kernels: &[(Runner, PathBuf)],
     images: &[TestImage],
     suite_timeout: Duration,
     only_suites: &[String],
+    stress_plan: StressPlan,
 ) -> Result<Vec<BootJob>> {
     let mut suites = Vec::new();
     let mut checks = Vec::new();
@@ -461,38 +488,82 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
-    let user_only: Vec<&str> = only_suites
+    let user_only: Vec<String> = only_suites
         .iter()
-        .map(String::as_str)
-        .filter(|entry| !is_ktest_entry(entry))
+        .filter(|entry| !is_ktest_entry(entry) && *entry != stress::ONLY_ENTRY)
+        .cloned()
         .collect();
-    let runs_suites = only_suites.is_empty() || !user_only.is_empty();
-    let runs_ktests = only_suites.is_empty() || user_only.len() < only_suites.len();
-    let mut runner_argv: Vec<&str> = vec![TEST_RUNNER_PATH];
-    runner_argv.extend(user_only);
+    let runs_ktests =
+        only_suites.is_empty() || only_suites.iter().any(|entry| is_ktest_entry(entry));
+    let runs_stress =
+        only_suites.is_empty() || only_suites.iter().any(|entry| entry == stress::ONLY_ENTRY);
+    let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
     for (runner, kernel) in kernels {
         if *runner == Runner::Ferrux && runs_ktests {
             checks.push(BootJob {
                 runner: *runner,
                 group: "ktest (in-kernel)".to_string(),
-                config: boot_config(kernel, check_image, KTEST_PARAM, &["busybox", "true"])?,
+                config: boot_config(
+                    kernel,
+                    check_image,
+                    KTEST_PARAM,
+                    &["busybox", "true"],
+                    GuestMemory::DEFAULT,
+                )?,
                 log_path: paths::logs_dir().join(format!("{runner}-ktest.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::KernelTests,
             });
         }
-        for image in images
-            .iter()
-            .filter(|image| image.has_test_runner && runs_suites)
-        {
-            let name = format!("tests-{}", image.label);
-            suites.push(BootJob {
+        for image in images.iter().filter(|image| image.has_test_runner) {
+            for boot in &selection.boots {
+                let wants_image = boot
+                    .alone
+                    .and_then(|alone| alone.image)
+                    .is_none_or(|label| label == image.label);
+                if !wants_image {
+                    continue;
+                }
+                let mut argv = vec![TEST_RUNNER_PATH];
+                argv.extend(boot.names.iter().map(String::as_str));
+                let (group, name) = match boot.alone {
+                    None => (
+                        format!("ferrux-tests ({})", image.label),
+                        format!("tests-{}", image.label),
+                    ),
+                    Some(alone) => (
+                        format!("{} {} ({})", alone.suite, boot.memory, image.label),
+                        format!("{}-{}-{}", alone.suite, boot.memory.qemu_arg(), image.label),
+                    ),
+                };
+                let (params, timeout) = match boot.alone {
+                    None => ("", suite_timeout),
+                    Some(alone) => (alone.params, suite_timeout.max(alone.timeout)),
+                };
+                suites.push(BootJob {
+                    runner: *runner,
+                    group,
+                    config: boot_config(kernel, image, params, &argv, boot.memory)?,
+                    log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+                    timeout,
+                    purpose: BootPurpose::Suite,
+                });
+            }
+        }
+        if runs_stress && check_image.has_user_binaries {
+            let seconds = stress::seconds_for(*runner, stress_plan.seconds);
+            let argv = stress::init_argv(seconds, stress_plan.seed);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            checks.push(BootJob {
                 runner: *runner,
-                group: format!("ferrux-tests ({})", image.label),
-                config: boot_config(kernel, image, "", &runner_argv)?,
-                log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
-                timeout: suite_timeout,
-                purpose: BootPurpose::Suite,
+                group: "boot checks".to_string(),
+                config: boot_config(kernel, check_image, "", &argv, GuestMemory::DEFAULT)?,
+                log_path: paths::logs_dir().join(format!("{runner}-syscall-stress.log")),
+                timeout: stress::timeout(seconds),
+                purpose: BootPurpose::Stress {
+                    seed: stress_plan.seed,
+                    seconds,
+                },
             });
         }
         for check in BOOT_CHECKS.iter().filter(|_| only_suites.is_empty()) {
@@ -506,7 +577,13 @@ fn plan_boots(
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, check_image, check.params, check.init_argv)?,
+                config: boot_config(
+                    kernel,
+                    check_image,
+                    check.params,
+                    check.init_argv,
+                    GuestMemory::DEFAULT,
+                )?,
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -517,11 +594,113 @@ fn plan_boots(
     Ok(suites)
 }
 
+/// A suite that needs boots of its own, because it exhausts the machine: the runner skips its
+/// tests unless they are named (`TEST_ALONE` in `tests/user/harness.h`), and xtask boots it
+/// once per memory size.
+struct AloneSuite {
+    suite: &'static str,
+    memory: &'static [GuestMemory],
+    /// Kernel parameters for its boots.
+    params: &'static str,
+    /// Booted with this image only (`musl`, `glibc`), or with each image (`None`).
+    image: Option<&'static str>,
+    /// Bound for one of its boots, unless `--timeout` asks for longer.
+    timeout: Duration,
+}
+
+const ALONE_SUITES: &[AloneSuite] = &[AloneSuite {
+    // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
+    // with the OOM killer at work, in a small and a default guest.
+    suite: "mempressure",
+    memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+    // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
+    // makes touching memory two to three times slower under TCG; the suite tests limits, not
+    // that hardening.
+    params: "init_on_alloc=0",
+    // The kernel's limits do not depend on the C library, and the Linux boots are long.
+    image: Some("musl"),
+    timeout: Duration::from_secs(600),
+}];
+
+/// One boot of the test runner: its arguments and the guest's memory.
+struct RunnerBoot {
+    /// `None` for the boot of every ordinary suite.
+    alone: Option<&'static AloneSuite>,
+    /// The runner's arguments (suites or `SUITE/TEST` names; none: every ordinary suite).
+    names: Vec<String>,
+    memory: GuestMemory,
+}
+
+/// The runner boots that `--only` asks for (all of them without `--only`).
+struct SuiteSelection {
+    boots: Vec<RunnerBoot>,
+}
+
+impl SuiteSelection {
+    /// `only_suites`: the user-space entries of `--only`; `is_everything`: no `--only` at all.
+    fn new(only_suites: &[String], is_everything: bool) -> SuiteSelection {
+        SuiteSelection::with_alone_suites(only_suites, is_everything, ALONE_SUITES)
+    }
+
+    fn with_alone_suites(
+        only_suites: &[String],
+        is_everything: bool,
+        alone_suites: &'static [AloneSuite],
+    ) -> SuiteSelection {
+        let belongs_to = |name: &str, suite: &str| {
+            name == suite
+                || name
+                    .strip_prefix(suite)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let mut boots = Vec::new();
+        let ordinary: Vec<String> = only_suites
+            .iter()
+            .filter(|name| {
+                !alone_suites
+                    .iter()
+                    .any(|alone| belongs_to(name, alone.suite))
+            })
+            .cloned()
+            .collect();
+        if is_everything || !ordinary.is_empty() {
+            boots.push(RunnerBoot {
+                alone: None,
+                names: ordinary,
+                memory: GuestMemory::DEFAULT,
+            });
+        }
+        for alone in alone_suites {
+            let names: Vec<String> = if is_everything {
+                vec![alone.suite.to_string()]
+            } else {
+                only_suites
+                    .iter()
+                    .filter(|name| belongs_to(name, alone.suite))
+                    .cloned()
+                    .collect()
+            };
+            if names.is_empty() {
+                continue;
+            }
+            for memory in alone.memory {
+                boots.push(RunnerBoot {
+                    alone: Some(alone),
+                    names: names.clone(),
+                    memory: *memory,
+                });
+            }
+        }
+        SuiteSelection { boots }
+    }
+}
+
 fn boot_config(
     kernel: &Path,
     image: &TestImage,
     params: &str,
     init_argv: &[&str],
+    memory: GuestMemory,
 ) -> Result<BootConfig> {
     let mut cmdline = KernelCommandLine::new();
     cmdline.push(params);
@@ -531,6 +710,7 @@ fn boot_config(
         kernel: kernel.to_path_buf(),
         initrd: image.initrd.clone(),
         cmdline: cmdline.render(),
+        memory,
         waits_for_gdb: false,
     })
 }
@@ -587,6 +767,7 @@ fn job_title(job: &BootJob) -> String {
     match job.purpose {
         BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
         BootPurpose::Check(check) => check.name.to_string(),
+        BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
     }
 }
 
@@ -608,6 +789,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 BootPurpose::Suite => "ferrux-tests/complete",
                 BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
+                BootPurpose::Stress { .. } => stress::CHECK_NAME,
             };
             let reason = format!("QEMU did not run: {error:#}");
             return (reason.clone(), vec![result(name, Some(reason))]);
@@ -617,6 +799,10 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         BootPurpose::Check(check) => {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
+        }
+        BootPurpose::Stress { seed, seconds } => {
+            let verdict = stress::verdict(&outcome, seed, seconds).err();
+            (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
         }
         BootPurpose::Suite | BootPurpose::KernelTests => {
             let completion_name = match job.purpose {
@@ -668,4 +854,61 @@ fn suite_completion(output: &SuiteOutput, outcome: &BootOutcome) -> Option<Strin
         return Some(format!("after the summary: {}", outcome.summary()));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUITES: &[AloneSuite] = &[AloneSuite {
+        suite: "hog",
+        memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+        params: "",
+        image: None,
+        timeout: Duration::from_secs(1),
+    }];
+
+    fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {
+        let only: Vec<String> = only.iter().map(|name| name.to_string()).collect();
+        SuiteSelection::with_alone_suites(&only, only.is_empty(), SUITES)
+            .boots
+            .into_iter()
+            .map(|boot| {
+                (
+                    boot.alone.map(|alone| alone.suite),
+                    boot.names,
+                    boot.memory.mib,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn alone_suites_get_boots_of_their_own() {
+        let hog = || vec!["hog".to_string()];
+        assert_eq!(
+            plan(&[]),
+            [
+                (None, vec![], 1024),
+                (Some("hog"), hog(), 512),
+                (Some("hog"), hog(), 1024)
+            ]
+        );
+        assert_eq!(
+            plan(&["pipe", "fork/exec"]),
+            [(None, vec!["pipe".into(), "fork/exec".into()], 1024)]
+        );
+        assert_eq!(
+            plan(&["hog/fill", "pipe", "hogwash"]),
+            [
+                (None, vec!["pipe".into(), "hogwash".into()], 1024),
+                (Some("hog"), vec!["hog/fill".into()], 512),
+                (Some("hog"), vec!["hog/fill".into()], 1024)
+            ]
+        );
+        assert_eq!(
+            plan(&["hog"]),
+            [(Some("hog"), hog(), 512), (Some("hog"), hog(), 1024)]
+        );
+    }
 }
