@@ -173,6 +173,17 @@ fn scheduling_while_atomic() -> ! {
     );
 }
 
+/// Panics if the running thread holds any lock (with the lock-order checker; a check of the
+/// preemption count otherwise), naming `what` it is about to do: a thread that exits holding a
+/// sleeping lock would leave its waiters asleep forever.
+#[track_caller]
+pub fn assert_no_locks_held(what: &str) {
+    if in_atomic() {
+        invalid_context(Location::caller(), what);
+    }
+    super::lockdep::assert_none_held(what);
+}
+
 /// Checks the state for a return to user mode: preemption enabled and (with lockdep) no lock
 /// held, as Linux's "lock held when returning to user space" check.
 #[inline]

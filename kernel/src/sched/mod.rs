@@ -343,6 +343,7 @@ pub fn run_idle() -> ! {
 /// Ends the running thread: it is marked dead and leaves the CPU for good. The caller must
 /// have dropped every value it owns (they would leak: this stack is never resumed).
 pub fn exit_current() -> ! {
+    hal::sync::assert_no_locks_held("exiting a thread");
     if let Some(thread) = current() {
         set_current_state(&thread, TaskState::Dead);
     }
