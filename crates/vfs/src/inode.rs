@@ -318,6 +318,11 @@ pub enum PageSlice<'a> {
     Zeros(usize),
 }
 
+/// The copy a write through the page cache makes ([`Inode::write_pages`]): `fill(frame,
+/// offset_in_page, n, done)` copies the next `n` bytes of the caller's data, `done` bytes in,
+/// into the page.
+pub type PageFill<'a> = dyn FnMut(&Frame, usize, usize, usize) -> Result<(), Errno> + 'a;
+
 /// Flags of [`Inode::rename`]: Linux's `RENAME_NOREPLACE`.
 pub const RENAME_NOREPLACE: u32 = raw::RENAME_NOREPLACE;
 /// Flags of [`Inode::rename`]: Linux's `RENAME_EXCHANGE`.
@@ -441,7 +446,7 @@ pub trait Inode: Send + Sync {
         &self,
         offset: u64,
         len: usize,
-        fill: &mut dyn FnMut(&Frame, usize, usize, usize) -> Result<(), Errno>,
+        fill: &mut PageFill<'_>,
     ) -> Result<usize, Errno> {
         let _ = (offset, len, fill);
         Err(if self.file_type().is_dir() {

@@ -44,8 +44,8 @@ pub mod tmpfs;
 
 pub use dentry::Dentry;
 pub use inode::{
-    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, PageSlice, SetAttr,
-    StatFs, TimeSet, Timespec,
+    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, PageFill, PageSlice,
+    SetAttr, StatFs, TimeSet, Timespec,
 };
 pub use path::{Ctx, LastKind, Lookup, Parent};
 pub use perm::Credentials;

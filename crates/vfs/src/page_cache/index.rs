@@ -109,11 +109,11 @@ impl<T> PageIndex<T> {
             let Some(mut root) = Node::try_new() else {
                 return Err(value);
             };
-            if let Some(old) = self.root.take() {
-                if old.used > 0 {
-                    root.slots[0] = Some(Slot::Inner(old));
-                    root.used = 1;
-                }
+            if let Some(old) = self.root.take()
+                && old.used > 0
+            {
+                root.slots[0] = Some(Slot::Inner(old));
+                root.used = 1;
             }
             self.root = Some(root);
             self.height += 1;
@@ -330,7 +330,7 @@ mod tests {
                 2 => state % (1 << 20),
                 _ => state >> (state % 64),
             };
-            if state % 3 == 0 {
+            if state.is_multiple_of(3) {
                 assert_eq!(index.remove(key), model.remove(&key));
             } else {
                 assert_eq!(

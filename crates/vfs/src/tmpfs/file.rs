@@ -18,7 +18,7 @@ use abi::Errno;
 
 use super::inode::TmpfsInode;
 use super::{MAX_FILE_SIZE, PAGE_SIZE};
-use crate::inode::PageSlice;
+use crate::inode::{PageFill, PageSlice};
 use crate::page::{Frame, UniqueFrame};
 use crate::page_cache::PageCache;
 
@@ -86,7 +86,7 @@ impl TmpfsInode {
         &self,
         offset: u64,
         len: usize,
-        fill: &mut dyn FnMut(&Frame, usize, usize, usize) -> Result<(), Errno>,
+        fill: &mut PageFill<'_>,
     ) -> Result<usize, Errno> {
         if len == 0 {
             return Ok(0);

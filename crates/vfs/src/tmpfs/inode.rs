@@ -19,7 +19,7 @@ use super::superblock::Shared;
 use super::symlink::SHORT_SYMLINK_LEN;
 use super::{BOGO_DIRENT_SIZE, PAGE_SIZE};
 use crate::inode::{
-    DirEntry, FileType, Inode, Metadata, PageSlice, S_IALLUGO, SetAttr, TimeSet, Timespec,
+    DirEntry, FileType, Inode, Metadata, PageFill, PageSlice, S_IALLUGO, SetAttr, TimeSet, Timespec,
 };
 use crate::page::Frame;
 use crate::page_cache::PageCache;
@@ -331,7 +331,7 @@ impl Inode for TmpfsInode {
         &self,
         offset: u64,
         len: usize,
-        fill: &mut dyn FnMut(&Frame, usize, usize, usize) -> Result<(), Errno>,
+        fill: &mut PageFill<'_>,
     ) -> Result<usize, Errno> {
         match self.file_type {
             FileType::Regular => self.write_file_pages(offset, len, fill),
