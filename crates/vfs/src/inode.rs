@@ -464,6 +464,15 @@ pub trait Inode: Send + Sync {
         Err(Errno::ENODEV)
     }
 
+    /// Frees the data of `[start, end)` (byte offsets), which then reads as zeros: whole pages
+    /// leave the page cache (and every mapping of them), partial pages are zeroed; the size
+    /// does not change (`FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`, `MADV_REMOVE`). Default:
+    /// `EOPNOTSUPP`.
+    fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let _ = (start, end);
+        Err(Errno::EOPNOTSUPP)
+    }
+
     /// Sets the size to `len`, dropping data past it or extending with a hole. Updates mtime and
     /// ctime if the size changes. Default: `EISDIR` on a directory, else `EINVAL`.
     fn truncate(&self, len: u64) -> Result<(), Errno> {

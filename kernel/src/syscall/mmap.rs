@@ -12,12 +12,14 @@
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
+use crate::mm::address_space::RemapRequest;
 use crate::mm::address_space::{MMAP_MIN_ADDR, MemoryLimits, is_data_mapping};
-use crate::mm::vma::VmaKind;
+use crate::mm::vma::{VmaFlags, VmaKind};
 use crate::mm::{Backing, PAGE_SIZE, Protection, Vma, page_align_up};
 use crate::process::Process;
 use crate::process::rlimit::{RLIMIT_AS, RLIMIT_DATA};
-use abi::{Errno, MapFlags, MapType, ProtFlags};
+use abi::{Advice, Errno, MapFlags, MapType, MremapFlags, ProtFlags};
+use alloc::vec::Vec;
 
 /// The protection bits of an `unsigned long` prot argument: `mmap` looks only at the access
 /// bits (`calc_vm_prot_bits`); the rest of the register is ignored.
@@ -156,6 +158,7 @@ pub fn mmap(
         is_shared,
         backing,
         kind: VmaKind::Normal,
+        flags: VmaFlags::empty(),
     })?;
     Ok(start as usize)
 }
@@ -202,6 +205,131 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
         end,
         Protection::from_prot(prot.intersection(ProtFlags::ACCESS)),
     )?;
+    Ok(0)
+}
+
+/// `mremap(2)` (`mm/mremap.c`): flag and alignment checks here, the rest in
+/// [`AddressSpace::remap`](crate::mm::AddressSpace::remap).
+pub fn mremap(
+    context: &mut SyscallContext<'_>,
+    addr: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: u64,
+    new_addr: u64,
+) -> SyscallResult {
+    let flags = u32::try_from(flags)
+        .ok()
+        .and_then(MremapFlags::from_bits)
+        .ok_or(Errno::EINVAL)?;
+    let may_move = flags.contains(MremapFlags::MREMAP_MAYMOVE);
+    let is_fixed = flags.contains(MremapFlags::MREMAP_FIXED);
+    let dont_unmap = flags.contains(MremapFlags::MREMAP_DONTUNMAP);
+    if (is_fixed || dont_unmap) && !may_move {
+        return Err(Errno::EINVAL);
+    }
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let old_len = page_align_up(old_len).ok_or(Errno::EINVAL)?;
+    let new_len = page_align_up(new_len).ok_or(Errno::EINVAL)?;
+    if new_len == 0 || (dont_unmap && old_len != new_len) {
+        return Err(Errno::EINVAL);
+    }
+    if is_fixed && !new_addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    if new_len > hal::mm::USER_END {
+        return Err(if is_fixed {
+            Errno::EINVAL
+        } else {
+            Errno::ENOMEM
+        });
+    }
+    let request = RemapRequest {
+        old_start: addr,
+        old_len,
+        new_len,
+        may_move,
+        fixed: is_fixed.then_some(new_addr),
+        dont_unmap,
+    };
+    let limits = memory_limits(&context.thread.process);
+    let start = context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .remap(request, limits)?;
+    Ok(start as usize)
+}
+
+/// `madvise(2)` (`mm/madvise.c`): argument checks here, the advice in
+/// [`AddressSpace::advise`](crate::mm::AddressSpace::advise).
+pub fn madvise(
+    context: &mut SyscallContext<'_>,
+    addr: u64,
+    len: u64,
+    advice: i32,
+) -> SyscallResult {
+    let advice = Advice::from_raw(advice).ok_or(Errno::EINVAL)?;
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .ok_or(Errno::EINVAL)?;
+    if end == addr {
+        return Ok(0);
+    }
+    let mut removals = Vec::new();
+    let result = context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .advise(addr, end, advice, &mut removals);
+    // MADV_REMOVE's hole punches run without the mm lock: they unmap the range from every
+    // address space that maps the file, this one included.
+    for removal in removals {
+        removal.inode.punch_hole(removal.start, removal.end)?;
+    }
+    result.map(|()| 0)
+}
+
+/// `mincore(2)` (`mm/mincore.c`): one byte per page of `[addr, addr + len)`, 1 when the page
+/// is in memory: for file mappings, when the file's page is in the page cache (whether or not
+/// this process mapped it), otherwise when the page is mapped here. `ENOMEM` for a range with
+/// unmapped parts, `EINVAL` for an unaligned address, `EFAULT` for a bad vector.
+pub fn mincore(context: &mut SyscallContext<'_>, addr: u64, len: u64, vec: u64) -> SyscallResult {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .filter(|&end| end <= hal::mm::USER_END)
+        .ok_or(Errno::ENOMEM)?;
+    let mut chunk = [0u8; 256];
+    let mut address = addr;
+    let mut written = 0u64;
+    while address < end {
+        let pages = ((end - address) / PAGE_SIZE).min(chunk.len() as u64) as usize;
+        {
+            let mm_shared = context.thread.process.mm.get();
+            let mm = mm_shared.read();
+            if mm.has_hole(address, address + pages as u64 * PAGE_SIZE) {
+                return Err(Errno::ENOMEM);
+            }
+            for (i, byte) in chunk[..pages].iter_mut().enumerate() {
+                *byte = u8::from(mm.is_resident(address + i as u64 * PAGE_SIZE));
+            }
+        }
+        hal::usercopy::copy_to_user(vec + written, &chunk[..pages])?;
+        written += pages as u64;
+        address += pages as u64 * PAGE_SIZE;
+    }
     Ok(0)
 }
 

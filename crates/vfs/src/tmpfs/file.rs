@@ -125,6 +125,37 @@ impl TmpfsInode {
         Ok(done)
     }
 
+    /// Frees `[start, end)` of the file (`shmem_fallocate` with `FALLOC_FL_PUNCH_HOLE`): whole
+    /// pages leave the cache and every mapping, the edges of partial pages are zeroed in place.
+    pub(super) fn punch_file(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let cache = self.cache()?;
+        let end = end.min(cache.size().max(start));
+        if start >= end {
+            return Ok(());
+        }
+        let _guard = self.state.write();
+        let page = PAGE_SIZE as u64;
+        let first_whole = start.div_ceil(page);
+        let end_whole = end / page;
+        let zero_within = |from: u64, to: u64| {
+            if from < to
+                && let Some(frame) = cache.find(from / page)
+            {
+                frame.zero((from % page) as usize, (to - from) as usize);
+            }
+        };
+        if first_whole > end_whole {
+            // Inside one page.
+            zero_within(start, end);
+        } else {
+            zero_within(start, first_whole * page);
+            zero_within(end_whole * page, end);
+            let removed = cache.remove_range(first_whole, end_whole);
+            self.fs.release_pages(removed);
+        }
+        Ok(())
+    }
+
     pub(super) fn truncate_file(&self, len: u64) -> Result<(), Errno> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);

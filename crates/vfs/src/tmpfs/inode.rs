@@ -340,6 +340,14 @@ impl Inode for TmpfsInode {
         }
     }
 
+    fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.punch_file(start, end),
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::ENODEV),
+        }
+    }
+
     fn fault_page(&self, index: u64) -> Result<Frame, Errno> {
         match self.file_type {
             FileType::Regular => self.file_page(index),

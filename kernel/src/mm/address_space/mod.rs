@@ -13,7 +13,12 @@
 //! lock (Linux's `page_table_lock`), taken briefly for each edit: file pages are read before it
 //! is taken, and a fault that finds its page mapped meanwhile by another thread keeps that one.
 
-use super::vma::{Backing, Protection, Vma, VmaKind};
+pub mod advise;
+mod remap;
+
+pub use remap::RemapRequest;
+
+use super::vma::{Backing, Protection, Vma, VmaFlags, VmaKind};
 use super::{PAGE_SIZE, page_align_down, page_align_up};
 use abi::Errno;
 use alloc::collections::BTreeMap;
@@ -153,6 +158,23 @@ impl AddressSpace {
             cursor = vma.end;
         }
         cursor < end
+    }
+
+    /// Whether the page at `page` is in memory (`mincore`): a file mapping's page when the
+    /// file's page is cached, any other page when it is mapped here.
+    pub fn is_resident(&self, page: u64) -> bool {
+        let Some(vma) = self.find_vma(page) else {
+            return false;
+        };
+        if let Backing::File { inode, offset, .. } = &vma.backing
+            && let Some(cache) = inode.page_cache()
+        {
+            let index = (offset + (page - vma.start)) / PAGE_SIZE;
+            if cache.find(index).is_some() {
+                return true;
+            }
+        }
+        self.page_table.lock().flags_at(page).is_some()
     }
 
     /// Adds a VMA over a range that must be free (callers unmap first).
@@ -475,11 +497,17 @@ impl AddressSpace {
         }
     }
 
-    /// Removes from this space every page of the file behind `cache` at page index
-    /// `first_page` or beyond, private copies included (truncation, Linux's
-    /// `unmap_mapping_range` with `even_cows`): a later touch faults and finds the new end of
-    /// file.
-    pub fn unmap_file_pages(&self, cache: &vfs::page_cache::PageCache, first_page: u64) {
+    /// Removes from this space the pages of the file behind `cache` with page index in
+    /// `first_page..end_page` (Linux's `unmap_mapping_range`): a later touch faults and finds
+    /// the file as it is then. With `even_cows`, private copies of those pages go too
+    /// (truncation); without, a private mapping keeps the pages it wrote (a punched hole).
+    pub fn unmap_file_pages(
+        &self,
+        cache: &vfs::page_cache::PageCache,
+        first_page: u64,
+        end_page: u64,
+        even_cows: bool,
+    ) {
         for vma in self.vmas.values() {
             let Backing::File { inode, offset, .. } = &vma.backing else {
                 continue;
@@ -491,15 +519,34 @@ impl AddressSpace {
                 continue;
             }
             let vma_first_page = offset / PAGE_SIZE;
-            let skip = first_page.saturating_sub(vma_first_page);
-            let Some(start) = skip
-                .checked_mul(PAGE_SIZE)
-                .and_then(|bytes| vma.start.checked_add(bytes))
-                .filter(|&start| start < vma.end)
-            else {
+            let vma_pages = (vma.end - vma.start) / PAGE_SIZE;
+            let from = first_page.max(vma_first_page);
+            let to = end_page.min(vma_first_page.saturating_add(vma_pages));
+            if from >= to {
                 continue;
-            };
-            self.page_table.lock().unmap_range(start, vma.end).flush();
+            }
+            let start = vma.start + (from - vma_first_page) * PAGE_SIZE;
+            let end = vma.start + (to - vma_first_page) * PAGE_SIZE;
+            let mut page_table = self.page_table.lock();
+            if vma.is_shared || even_cows {
+                page_table.unmap_range(start, end).flush();
+                continue;
+            }
+            // Only the pages that are the file's own (not this space's private copies).
+            let mut address = start;
+            let mut index = from;
+            while address < end {
+                let is_file_page = page_table.query(address).is_some_and(|(frame, _)| {
+                    cache
+                        .find(index)
+                        .is_some_and(|cached| cached.id() == frame.id())
+                });
+                if is_file_page {
+                    page_table.unmap_range(address, address + PAGE_SIZE).flush();
+                }
+                address += PAGE_SIZE;
+                index += 1;
+            }
         }
     }
 
@@ -517,7 +564,12 @@ impl AddressSpace {
     /// first write by either side copies the page (copy-on-write in `handle_fault`).
     pub fn try_fork(&mut self) -> Result<AddressSpace, Errno> {
         let mut child = AddressSpace::try_new()?;
-        child.vmas = self.vmas.clone();
+        // MADV_DONTFORK areas are left out of the child.
+        for (&start, vma) in &self.vmas {
+            if !vma.flags.contains(VmaFlags::DONT_FORK) {
+                child.vmas.insert(start, vma.clone());
+            }
+        }
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
@@ -529,6 +581,13 @@ impl AddressSpace {
         let mut page_table = self.page_table.lock();
         let mut child_page_table = child.page_table.lock();
         for vma in self.vmas.values() {
+            // The child's MADV_WIPEONFORK areas start empty (zero-filled on touch).
+            if vma
+                .flags
+                .intersects(VmaFlags::DONT_FORK | VmaFlags::WIPE_ON_FORK)
+            {
+                continue;
+            }
             let is_shared = vma.is_shared;
             page_table.for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
                 if failure.is_some() {
@@ -551,7 +610,12 @@ impl AddressSpace {
             }
         }
         // Then the parent's private pages become read-only too (one flush per VMA).
-        for vma in self.vmas.values().filter(|vma| !vma.is_shared) {
+        for vma in self.vmas.values().filter(|vma| {
+            !vma.is_shared
+                && !vma
+                    .flags
+                    .intersects(VmaFlags::DONT_FORK | VmaFlags::WIPE_ON_FORK)
+        }) {
             page_table
                 .protect_range(vma.start, vma.end, &mut |flags| PageFlags {
                     is_writable: false,
@@ -650,6 +714,7 @@ impl AddressSpace {
                         is_shared: false,
                         backing: Backing::Anonymous,
                         kind: VmaKind::Heap,
+                        flags: VmaFlags::empty(),
                     };
                     if self.insert_vma(heap).is_err() {
                         return self.brk;
