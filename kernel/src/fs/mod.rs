@@ -14,6 +14,7 @@ pub mod initramfs;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
+pub mod shmem;
 pub mod timerfd;
 
 use crate::process::Thread;
@@ -39,7 +40,10 @@ pub struct FsContext {
 static ROOT: Once<Arc<Dentry>> = Once::new();
 
 /// The wall clock for file timestamps.
-struct KernelClock;
+pub(crate) struct KernelClock;
+
+/// Device number of the kernel's internal tmpfs ([`shmem`]).
+pub(crate) const SHM_MOUNT_DEV: u64 = 1;
 
 impl vfs::inode::Clock for KernelClock {
     fn now(&self) -> Timespec {

@@ -66,6 +66,10 @@ impl FileMapper for Mm {
             .write()
             .unmap_file_pages(cache, first_page, end_page, even_cows);
     }
+
+    fn maps_shared_writable(&self, cache: &PageCache) -> bool {
+        self.space.read().maps_shared_writable(cache)
+    }
 }
 
 /// Page size.

@@ -91,6 +91,14 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
+            // A file sealed against writes takes no new shared writable mapping, and a shared
+            // read-only one may not become writable later (`memfd_file_seals`' mmap check).
+            let is_write_sealed = inode
+                .seals()
+                .is_ok_and(|seals| seals & vfs::tmpfs::seals::WRITE_SEALS != 0);
+            if is_shared && is_write_sealed && protection.is_writable {
+                return Err(Errno::EPERM);
+            }
             Backing::File {
                 inode,
                 offset,
@@ -98,7 +106,7 @@ pub fn mmap(
                 // partial last page's tail zeroed; pages wholly past it raise SIGBUS.
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
-                may_write_shared: file.is_writable(),
+                may_write_shared: file.is_writable() && !(is_shared && is_write_sealed),
             }
         }
     };

@@ -5,9 +5,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap, namei, open,
-    pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit, sched,
-    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, memfd, mmap, namei,
+    open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit,
+    sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -223,6 +223,7 @@ syscall_table! {
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
+    319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);

@@ -43,6 +43,10 @@ pub trait FileMapper: Send + Sync {
     /// access past the new end of file raises SIGBUS); without, only the file's own pages
     /// (a hole punched into the file: private copies keep their data).
     fn unmap_file_pages(&self, cache: &PageCache, first_page: u64, end_page: u64, even_cows: bool);
+
+    /// Whether this address space has a shared mapping of `cache` that could write it (open
+    /// for writing: Linux's `VM_SHARED | VM_MAYWRITE`), which `F_SEAL_WRITE` refuses (`EBUSY`).
+    fn maps_shared_writable(&self, cache: &PageCache) -> bool;
 }
 
 /// Pages dropped per hold of the index lock when truncating.
@@ -225,6 +229,25 @@ impl PageCache {
         Ok(())
     }
 
+    /// Whether any address space maps this file shared and writable (Linux's
+    /// `mapping_writably_mapped`).
+    pub fn has_shared_writable_mappings(&self) -> bool {
+        let mut index = 0;
+        loop {
+            let mapper: Option<Arc<dyn FileMapper>> = {
+                let mappers = self.mappers.lock();
+                let Some(weak) = mappers.get(index) else {
+                    return false;
+                };
+                weak.upgrade()
+            };
+            if mapper.is_some_and(|mapper| mapper.maps_shared_writable(self)) {
+                return true;
+            }
+            index += 1;
+        }
+    }
+
     /// Unmaps pages `first..end` from every registered address space.
     fn unmap(&self, first: u64, end: u64, even_cows: bool) {
         // Take strong references under the lock, unmap without it (unmapping takes each
@@ -295,6 +318,9 @@ mod tests {
             fn unmap_file_pages(&self, _: &PageCache, first_page: u64, _: u64, _: bool) {
                 self.0.fetch_add(1, Ordering::Relaxed);
                 self.1.store(first_page, Ordering::Relaxed);
+            }
+            fn maps_shared_writable(&self, _: &PageCache) -> bool {
+                false
             }
         }
         let cache = PageCache::new();

@@ -550,6 +550,15 @@ impl AddressSpace {
         }
     }
 
+    /// Whether a shared mapping that may write (the file was open for writing) maps `cache`.
+    pub fn maps_shared_writable(&self, cache: &vfs::page_cache::PageCache) -> bool {
+        self.vmas.values().any(|vma| {
+            vma.is_shared
+                && matches!(&vma.backing, Backing::File { inode, may_write_shared: true, .. }
+                    if inode.page_cache().is_some_and(|mapped| core::ptr::eq(mapped, cache)))
+        })
+    }
+
     /// The page caches of the files this space maps, each once per VMA, for registering the
     /// space with them (fork, exec).
     pub fn mapped_caches(&self) -> impl Iterator<Item = &vfs::page_cache::PageCache> {
