@@ -150,10 +150,11 @@ fn are_page_faults_disabled() -> bool {
 }
 
 /// Checks, before a user access, that a fault could be resolved here (the caller may sleep),
-/// unless page faults are disabled.
+/// unless page faults are disabled. The common case is one load: preemption enabled.
+#[inline]
 #[track_caller]
 fn check_may_fault() {
-    if !are_page_faults_disabled() {
+    if crate::sync::in_atomic() && !are_page_faults_disabled() {
         crate::sync::might_fault();
     }
 }

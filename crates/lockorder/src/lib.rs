@@ -368,6 +368,12 @@ impl<L: Copy, const N: usize> HeldLocks<L, N> {
         if let Some(already) = self.find(held.address) {
             return Err(HeldError::Recursive(*already));
         }
+        self.push_again(held)
+    }
+
+    /// Pushes a lock taken without waiting (a `try_` acquisition), which may be one already
+    /// held (a second reader): it cannot deadlock. Released in reverse order by address.
+    pub fn push_again(&mut self, held: Held<L>) -> Result<(), HeldError<L>> {
         if self.len == N {
             return Err(HeldError::Overflow);
         }

@@ -166,3 +166,20 @@ fn the_edge_cache_remembers_and_evicts() {
     let last = ids[39];
     assert!(cache.contains(last, last));
 }
+
+#[test]
+fn a_try_acquisition_may_nest_a_held_lock() {
+    let (_, [a, ..]) = classes(&["a"]);
+    let mut held: HeldLocks<u32, 4> = HeldLocks::new();
+    let entry = |location| Held {
+        class: a,
+        address: 10,
+        location,
+    };
+    held.push(entry(1)).unwrap();
+    held.push_again(entry(2)).unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(held.remove(10).map(|h| h.location), Some(2));
+    assert_eq!(held.remove(10).map(|h| h.location), Some(1));
+    assert!(held.is_empty());
+}

@@ -9,7 +9,8 @@
 //! through a chain of other classes — the kernel panics naming both classes and the chain, so
 //! the test run fails even if the deadlock did not happen this time. Taking a lock the thread
 //! already holds panics too (it would spin or sleep forever), as does returning to user space
-//! with a lock held. `try_lock` acquisitions add no edge (they cannot wait) but are held.
+//! with a lock held. `try_` acquisitions add no edge and may nest a lock already held (they
+//! cannot wait), but are held.
 //!
 //! Not done (Linux's lockdep does these): read/write distinctions (a read acquisition counts
 //! as a write), IRQ-safety inversions, nested classes (two locks of one class are not ordered).
@@ -194,12 +195,18 @@ mod imp {
                     known_edges.insert(earlier.class, id);
                 }
             }
-            held.push(Held {
+            let entry = Held {
                 class: id,
                 address,
                 location: (class.name, location),
-            })
-            .map_err(|error| match error {
+            };
+            // A try acquisition cannot wait, so it may nest a lock already held (a reader).
+            let pushed = if is_try {
+                held.push_again(entry)
+            } else {
+                held.push(entry)
+            };
+            pushed.map_err(|error| match error {
                 HeldError::Recursive(earlier) => Violation::Recursive(earlier),
                 HeldError::Overflow => Violation::Overflow,
             })

@@ -25,13 +25,18 @@ mod rwlock;
 mod spinlock;
 mod wait_list;
 
+mod ktests;
+
 pub use cpu_local::{CpuLocal, MAX_CPUS, cpu_id};
 #[cfg(feature = "lockdep")]
 pub(crate) use lockdep::HeldStack;
 #[cfg(feature = "lockdep")]
 pub use lockdep::for_each_order;
 pub use mutex::{Mutex, MutexGuard};
-pub use preempt::{PreemptGuard, in_atomic, in_interrupt, might_fault, might_sleep, preempt_count};
+pub use preempt::{
+    PreemptGuard, assert_no_locks_held, in_atomic, in_interrupt, might_fault, might_sleep,
+    preempt_count,
+};
 pub(crate) use preempt::{assert_may_return_to_user, assert_may_switch, irq_enter, irq_exit};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use spinlock::{IrqGuard, SpinLock, SpinLockGuard, SpinLockIrq, SpinLockIrqGuard};

@@ -169,7 +169,7 @@ pub struct Thread {
     pub fault: SpinLock<Option<(u64, u64, u64)>>,
     /// The syscall to restart if it was interrupted (its number), set when it returned an
     /// `ERESTART*` code.
-    pub restart: SpinLock<Option<Restart>>,
+    pub restart: RestartSlot,
     /// The thread is exiting (exit, exit_group, a fatal signal): the loop ends at the next
     /// return towards user mode.
     pub is_exiting: AtomicBool,
@@ -188,6 +188,59 @@ pub struct Thread {
     /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
     /// starts with its creator's, exec sets it from the program name.
     pub comm: SpinLock<[u8; 16]>,
+}
+
+/// A thread's pending restart record, with a flag read without the lock: every syscall clears
+/// the record, and almost always there is none.
+pub struct RestartSlot {
+    is_set: AtomicBool,
+    slot: SpinLock<Option<Restart>>,
+}
+
+impl RestartSlot {
+    fn new() -> RestartSlot {
+        RestartSlot {
+            is_set: AtomicBool::new(false),
+            slot: SpinLock::new("thread.restart", None),
+        }
+    }
+
+    /// The record, if any.
+    pub fn get(&self) -> Option<Restart> {
+        if !self.is_set.load(Ordering::Acquire) {
+            return None;
+        }
+        *self.slot.lock()
+    }
+
+    /// Replaces the record.
+    pub fn set(&self, restart: Restart) {
+        let mut slot = self.slot.lock();
+        *slot = Some(restart);
+        self.is_set.store(true, Ordering::Release);
+    }
+
+    /// Sets the record unless one is there.
+    pub fn set_if_none(&self, restart: Restart) {
+        let mut slot = self.slot.lock();
+        slot.get_or_insert(restart);
+        self.is_set.store(true, Ordering::Release);
+    }
+
+    /// Removes and returns the record.
+    pub fn take(&self) -> Option<Restart> {
+        if !self.is_set.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut slot = self.slot.lock();
+        self.is_set.store(false, Ordering::Release);
+        slot.take()
+    }
+
+    /// Forgets the record.
+    pub fn clear(&self) {
+        let _ = self.take();
+    }
 }
 
 /// How to restart an interrupted syscall.
@@ -243,7 +296,7 @@ impl Thread {
                 },
             ),
             fault: SpinLock::new("thread.fault", None),
-            restart: SpinLock::new("thread.restart", None),
+            restart: RestartSlot::new(),
             is_exiting: AtomicBool::new(false),
             exit_code: AtomicU32::new(0),
             set_child_tid: AtomicU64::new(0),

@@ -202,7 +202,10 @@ pub fn tick() {
 
 /// Whether the running thread should call [`schedule`] before returning to user mode.
 pub fn need_resched() -> bool {
-    NEED_RESCHED.with(|flag| flag.load(Ordering::Relaxed))
+    // An atomic read of this CPU's flag needs no preemption guard (Linux's `raw_cpu_read`).
+    NEED_RESCHED
+        .get_remote(cpu_id())
+        .is_some_and(|flag| flag.load(Ordering::Relaxed))
 }
 
 /// Gives the CPU to the next runnable thread. The calling thread stays runnable unless its state
@@ -340,6 +343,7 @@ pub fn run_idle() -> ! {
 /// Ends the running thread: it is marked dead and leaves the CPU for good. The caller must
 /// have dropped every value it owns (they would leak: this stack is never resumed).
 pub fn exit_current() -> ! {
+    hal::sync::assert_no_locks_held("exiting a thread");
     if let Some(thread) = current() {
         set_current_state(&thread, TaskState::Dead);
     }

@@ -124,7 +124,6 @@ fn run_handler(
 
 /// The return value of an interrupted syscall, if the last syscall was one.
 fn interrupted_code(thread: &Thread, user: &UserContext) -> Option<(Errno, Restart)> {
-    let restart = (*thread.restart.lock())?;
     let value = user.regs().rax;
     let code = [
         Errno::ERESTARTSYS,
@@ -134,6 +133,8 @@ fn interrupted_code(thread: &Thread, user: &UserContext) -> Option<(Errno, Resta
     ]
     .into_iter()
     .find(|code| value == code.as_syscall_return() as u64)?;
+    // The restart record only after the cheap test: most returns are not restarts.
+    let restart = thread.restart.get()?;
     Some((code, restart))
 }
 
@@ -151,7 +152,7 @@ fn restart_before_handler(thread: &Thread, user: &mut UserContext, action: &SigA
     let Some((code, restart)) = interrupted_code(thread, user) else {
         return;
     };
-    *thread.restart.lock() = None;
+    thread.restart.clear();
     let restarts = code == Errno::ERESTARTNOINTR
         || (code == Errno::ERESTARTSYS && action.flags.contains(SaFlags::SA_RESTART));
     if restarts {
@@ -170,7 +171,7 @@ pub fn finish_restart(thread: &Thread, user: &mut UserContext) {
     if code == Errno::ERESTART_RESTARTBLOCK {
         rewind(user, NR_RESTART_SYSCALL);
     } else {
-        *thread.restart.lock() = None;
+        thread.restart.clear();
         rewind(user, restart.number);
     }
 }

@@ -239,7 +239,7 @@ pub fn restore(thread: &Thread, user: &mut UserContext) -> Result<(), Errno> {
         Ordering::Relaxed,
     );
     thread.signal_hint.store(true, Ordering::Relaxed);
-    *thread.restart.lock() = None;
+    thread.restart.clear();
     // restore_altstack: errors other than EFAULT are ignored, as Linux squashes them.
     let _ = super::super::syscall::signal::set_alt_stack(thread, &frame.uc.uc_stack, context.rsp);
     Ok(())

@@ -69,22 +69,18 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
                 line.push(')');
             }
             if number != crate::signal::deliver::NR_RESTART_SYSCALL {
-                *context.thread.restart.lock() = None;
+                context.thread.restart.clear();
             }
             let result = (entry.call)(context, &args);
             if let Err(error) = result
                 && is_restart_code(error)
             {
-                context
-                    .thread
-                    .restart
-                    .lock()
-                    .get_or_insert(crate::process::Restart {
-                        number,
-                        deadline_ns: 0,
-                        remain_address: 0,
-                        futex: None,
-                    });
+                context.thread.restart.set_if_none(crate::process::Restart {
+                    number,
+                    deadline_ns: 0,
+                    remain_address: 0,
+                    futex: None,
+                });
             }
             if is_tracing {
                 match result {

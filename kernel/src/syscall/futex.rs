@@ -133,7 +133,7 @@ fn record_restart(
     is_private: bool,
     deadline: Option<u64>,
 ) {
-    *context.thread.restart.lock() = Some(Restart {
+    context.thread.restart.set(Restart {
         number: context.user.regs().rax,
         deadline_ns: deadline.unwrap_or(0),
         remain_address: 0,

@@ -500,7 +500,7 @@ pub fn rt_sigreturn(context: &mut SyscallContext<'_>) -> SyscallResult {
 
 /// `restart_syscall`: resumes a sleep interrupted by a signal that ran no handler.
 pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
-    let Some(restart) = context.thread.restart.lock().take() else {
+    let Some(restart) = context.thread.restart.take() else {
         return Err(Errno::EINTR);
     };
     if restart.futex.is_some() {
@@ -511,7 +511,7 @@ pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
 
 /// Records how to resume an interrupted sleep through `restart_syscall`.
 pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_address: u64) {
-    *thread.restart.lock() = Some(Restart {
+    thread.restart.set(Restart {
         number,
         deadline_ns,
         remain_address,
