@@ -5,12 +5,11 @@
 //! the first module is the initrd, as QEMU's `-initrd` passes it.
 
 use crate::arch::x86_64::{apic, cpu, fpu, gdt, serial, trap, user};
+use crate::mm::meta::FrameMeta;
 use crate::mm::{PAGE_SIZE, frame, heap, kernel_space, kstack::KernelStack, phys_to_virt};
 use crate::usercopy::SMAP_ENABLED;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-use spin::Mutex;
 
 const START_INFO_MAGIC: u32 = 0x336e_c578;
 const MEMMAP_TYPE_RAM: u32 = 1;
@@ -81,11 +80,15 @@ pub struct BootInfo {
     pub ram_bytes: u64,
     /// CPU features found at boot.
     pub cpu_features: cpu::CpuFeatures,
-    /// ACPI RSDP physical address, if the loader gave one.
-    pub acpi_rsdp: Option<u64>,
 }
 
-static BOOT_INFO: Mutex<Option<BootInfo>> = Mutex::new(None);
+static BOOT_INFO: crate::sync::SpinLock<Option<BootInfo>> =
+    crate::sync::SpinLock::new("boot.info", None);
+
+/// The physical address of the ACPI RSDP the loader gave (0 for none). hal keeps it to itself:
+/// device windows are built by hal from the tables it reads, never from an address the kernel
+/// passes in.
+pub(crate) static ACPI_RSDP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 unsafe extern "Rust" {
     /// The kernel's entry point, defined by [`crate::entry_point!`].
@@ -114,26 +117,77 @@ fn read_command_line(paddr: u64) -> ([u8; 4096], usize) {
     (buffer, len)
 }
 
-/// Subtracts `hole` from each range in `ranges`.
-fn subtract(ranges: &mut Vec<(u64, u64)>, hole: (u64, u64)) {
-    let mut result = Vec::new();
-    for &(start, end) in ranges.iter() {
-        if hole.1 <= start || end <= hole.0 {
-            result.push((start, end));
-            continue;
-        }
-        if start < hole.0 {
-            result.push((start, hole.0));
-        }
-        if hole.1 < end {
-            result.push((hole.1, end));
+/// A fixed-capacity list of physical ranges: the boot code runs before there is a heap.
+struct Ranges {
+    ranges: [(u64, u64); MAX_MEMORY_REGIONS * 2],
+    count: usize,
+}
+
+impl Ranges {
+    fn new() -> Ranges {
+        Ranges {
+            ranges: [(0, 0); MAX_MEMORY_REGIONS * 2],
+            count: 0,
         }
     }
-    *ranges = result;
+
+    fn as_slice(&self) -> &[(u64, u64)] {
+        &self.ranges[..self.count]
+    }
+
+    fn push(&mut self, range: (u64, u64)) {
+        if range.0 < range.1 && self.count < self.ranges.len() {
+            self.ranges[self.count] = range;
+            self.count += 1;
+        }
+    }
+
+    /// Subtracts `hole` from each range.
+    fn subtract(&mut self, hole: (u64, u64)) {
+        let old = Ranges {
+            ranges: self.ranges,
+            count: self.count,
+        };
+        self.count = 0;
+        for &(start, end) in old.as_slice() {
+            if hole.1 <= start || end <= hole.0 {
+                self.push((start, end));
+                continue;
+            }
+            self.push((start, hole.0.max(start)));
+            self.push((hole.1.min(end), end));
+        }
+    }
+}
+
+/// Carves the frame-metadata array (one `FrameMeta` per frame below `top`) out of the first
+/// usable range below 4 GiB that holds it (the boot page tables map only the first 4 GiB),
+/// zeroes it and removes it from `usable`.
+fn carve_frame_metadata(usable: &mut Ranges, top: u64) -> &'static [FrameMeta] {
+    let frames = (top / PAGE_SIZE as u64) as usize;
+    let bytes = (frames * core::mem::size_of::<FrameMeta>()).next_multiple_of(PAGE_SIZE) as u64;
+    let start = usable
+        .as_slice()
+        .iter()
+        .map(|&(start, end)| (start.next_multiple_of(PAGE_SIZE as u64), end.min(1 << 32)))
+        .find(|&(start, end)| end > start && end - start >= bytes)
+        .map(|(start, _)| start)
+        .unwrap_or_else(|| panic!("no room below 4 GiB for {bytes} bytes of frame metadata"));
+    usable.subtract((start, start + bytes));
+    let address = phys_to_virt(start) as *mut FrameMeta;
+    // SAFETY: `[start, start + bytes)` is RAM below 4 GiB (mapped by the boot tables at the
+    // direct-map base), removed from the usable ranges so the allocator never hands it out, and
+    // page aligned (so aligned for FrameMeta). It is zeroed before the slice is formed, and an
+    // all-zero FrameMeta (atomics) is a valid value. The slice lives for the rest of the boot.
+    unsafe {
+        core::ptr::write_bytes(address as *mut u8, 0, bytes as usize);
+        core::slice::from_raw_parts(address, frames)
+    }
 }
 
 /// Called by the trampoline on the boot stack with the start-info physical address.
 pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
+    gdt::init_boot_cpu_area();
     serial::init();
     let info: StartInfo = read_phys(start_info_paddr);
     if info.magic != START_INFO_MAGIC {
@@ -156,23 +210,38 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
         .then(|| read_phys::<ModlistEntry>(info.modlist_paddr))
         .filter(|m| m.size > 0);
 
-    heap::init_bootstrap();
-    let ram: Vec<(u64, u64)> = regions[..region_count].to_vec();
-    let mut usable = ram.clone();
+    let mut ram = Ranges::new();
+    for &region in &regions[..region_count] {
+        ram.push(region);
+    }
+    let mut usable = Ranges {
+        ranges: ram.ranges,
+        count: ram.count,
+    };
     let (_, image_end) = kernel_space::image_physical_range();
-    subtract(&mut usable, (0, image_end));
+    usable.subtract((0, image_end));
     if let Some(module) = initrd {
         let start = module.paddr & !(PAGE_SIZE as u64 - 1);
-        subtract(&mut usable, (start, module.paddr + module.size));
+        usable.subtract((start, module.paddr + module.size));
     }
-    for &(start, end) in &usable {
-        frame::add_region(start, end);
+    let top = ram
+        .as_slice()
+        .iter()
+        .map(|&(_, end)| end)
+        .max()
+        .unwrap_or(0);
+    frame::init_arena(carve_frame_metadata(&mut usable, top));
+    // Frames below 4 GiB first: the kernel's own page tables are built from them while only the
+    // boot tables (which map the first 4 GiB) are active.
+    for &(start, end) in usable.as_slice() {
+        frame::add_region(start, end.min(1 << 32));
     }
-    let ram_bytes: u64 = ram.iter().map(|&(start, end)| end - start).sum();
-
-    kernel_space::init(&ram);
-    give_heap_its_share(ram_bytes);
-    frame::init_metadata(ram.iter().map(|&(_, end)| end).max().unwrap_or(0));
+    kernel_space::init(ram.as_slice());
+    for &(start, end) in usable.as_slice() {
+        frame::add_region(start.max(1 << 32), end);
+    }
+    heap::init();
+    let ram_bytes: u64 = ram.as_slice().iter().map(|&(start, end)| end - start).sum();
 
     let features = cpu::detect_features();
     gdt::init();
@@ -188,30 +257,17 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
         paddr: module.paddr,
         len: module.size as usize,
     });
-    let acpi_rsdp = (info.rsdp_paddr != 0).then_some(info.rsdp_paddr);
+    ACPI_RSDP.store(info.rsdp_paddr, Ordering::Relaxed);
     *BOOT_INFO.lock() = Some(BootInfo {
         command_line,
         initrd,
         ram_bytes,
         cpu_features: features,
-        acpi_rsdp,
     });
 
     let stack =
         KernelStack::try_new().unwrap_or_else(|_| panic!("no memory for the first kernel stack"));
     stack.run_on(call_kernel_main, 0)
-}
-
-/// Moves a quarter of RAM (at most 256 MiB, at least the 4 MiB bootstrap) into the kernel heap.
-fn give_heap_its_share(ram_bytes: u64) {
-    let mut pages = ((ram_bytes / 4).min(256 << 20) as usize / PAGE_SIZE).next_power_of_two() / 2;
-    while pages >= 256 {
-        if let Some(paddr) = frame::alloc_contiguous(pages) {
-            heap::add_physical(paddr, pages * PAGE_SIZE);
-            return;
-        }
-        pages /= 2;
-    }
 }
 
 fn enable_protection(features: &cpu::CpuFeatures) {

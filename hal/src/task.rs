@@ -18,6 +18,7 @@ use abi::Errno;
 use alloc::sync::Arc;
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
+use core::sync::atomic::AtomicUsize;
 
 /// A kernel stack and the stack pointer saved while it is not running.
 pub struct ExecutionContext {
@@ -26,6 +27,12 @@ pub struct ExecutionContext {
     saved_rsp: UnsafeCell<u64>,
     /// `None` for a context adopted from the stack it was already running on.
     _stack: Option<KernelStack>,
+    /// The locks this context holds, for the lock-order checker; touched only by the CPU
+    /// running the context, outside interrupt handlers (`with_held_locks`).
+    #[cfg(feature = "lockdep")]
+    held_locks: UnsafeCell<crate::sync::HeldStack>,
+    /// How deep this context is inside `mm::heap::user_data` (it may sleep and move there).
+    user_data_depth: AtomicUsize,
 }
 
 // SAFETY: `saved_rsp` is read and written only inside `switch_to`, with interrupts disabled,
@@ -107,15 +114,24 @@ impl ExecutionContext {
         Ok(Arc::new(ExecutionContext {
             saved_rsp: UnsafeCell::new(frame_base),
             _stack: Some(stack),
+            #[cfg(feature = "lockdep")]
+            held_locks: UnsafeCell::new(crate::sync::HeldStack::new()),
+            user_data_depth: AtomicUsize::new(0),
         }))
     }
 
     /// Adopts the code running now on this CPU as a context (its idle loop). Call once per CPU,
     /// before the first `switch_to`.
     pub fn adopt_current() -> Arc<Self> {
+        // The locks taken so far on this CPU (the boot stack's) move to the adopted context.
+        #[cfg(feature = "lockdep")]
+        let held_locks = with_held_locks(core::mem::take);
         let context = Arc::new(ExecutionContext {
             saved_rsp: UnsafeCell::new(0),
             _stack: None,
+            #[cfg(feature = "lockdep")]
+            held_locks: UnsafeCell::new(held_locks),
+            user_data_depth: AtomicUsize::new(0),
         });
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off.
@@ -136,6 +152,7 @@ pub fn is_current(context: &Arc<ExecutionContext>) -> bool {
 /// Switches this CPU to `next`; returns when something switches back to the calling context.
 /// Panics if no context was adopted on this CPU (a boot-order bug).
 pub fn switch_to(next: Arc<ExecutionContext>) {
+    crate::sync::assert_may_switch();
     let cpu = this_cpu();
     // SAFETY: interrupts are off in the kernel, so this CPU's per-CPU area is ours. `current`
     // holds the strong reference taken when it was installed, so the pointer is live; moving
@@ -171,5 +188,47 @@ fn finish_switch() {
     if !previous.is_null() {
         // SAFETY: see above; we own one strong count.
         drop(unsafe { Arc::from_raw(previous) });
+    }
+}
+
+/// Runs `f` on the held-lock stack of the context running on this CPU (before the first
+/// context is adopted, the CPU's boot stack). Not for interrupt handlers (the checker skips
+/// them), so only the running context reaches its stack.
+#[cfg(feature = "lockdep")]
+pub(crate) fn with_held_locks<R>(f: impl FnOnce(&mut crate::sync::HeldStack) -> R) -> R {
+    /// Held locks of the code that runs before a CPU adopts its first context.
+    static mut BOOT_HELD_LOCKS: [crate::sync::HeldStack; crate::sync::MAX_CPUS] =
+        [const { crate::sync::HeldStack::new() }; crate::sync::MAX_CPUS];
+    let cpu = this_cpu();
+    // SAFETY: the running context's stack (or this CPU's boot stack) is touched only by the
+    // context itself, never from an interrupt handler, and `f` cannot reach it again (lockdep
+    // takes no tracked lock inside), so the `&mut` is unique. The context pointer holds a strong reference (see
+    // `switch_to`), so it is live.
+    unsafe {
+        let current = (*cpu).current_context as *const ExecutionContext;
+        if current.is_null() {
+            let boot = &raw mut BOOT_HELD_LOCKS;
+            f(&mut (*boot)[crate::sync::cpu_id()])
+        } else {
+            f(&mut *(*current).held_locks.get())
+        }
+    }
+}
+
+/// Calls `f` with the running context's user-data depth (see `mm::heap::user_data`), or `None`
+/// before this CPU has adopted a context (early boot).
+pub(crate) fn with_user_data_depth<R>(f: impl FnOnce(Option<&AtomicUsize>) -> R) -> R {
+    let cpu = this_cpu();
+    // SAFETY: the per-CPU area is this CPU's own; the context pointer it holds is a strong
+    // reference to the context running this code, which therefore stays alive at least until
+    // this code is switched away from, and `f`'s borrow ends before this function returns
+    // (the field is an atomic, shared references to it are fine).
+    unsafe {
+        let current = (*cpu).current_context as *const ExecutionContext;
+        if current.is_null() {
+            f(None)
+        } else {
+            f(Some(&(*current).user_data_depth))
+        }
     }
 }

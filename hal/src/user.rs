@@ -169,6 +169,7 @@ impl UserContext {
                 fault_address: 0,
             });
         }
+        crate::sync::assert_may_return_to_user();
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS_MASK) | RFLAGS_IF | RFLAGS_RESERVED;
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off; the MSR write

@@ -8,8 +8,19 @@
 //! bytes not copied, and the caller gets `EFAULT`. Nothing else in the kernel may fault on a
 //! user address; such a fault is a kernel bug and panics. This is Linux's exception-table
 //! design (`arch/x86/lib/copy_user_64.S`, `fixup_exception`).
+//!
+//! Atomic operations on a user `u32` ([`cmpxchg_user_u32`], [`atomic_op_user_u32`], as Linux's
+//! `futex_atomic_cmpxchg_inatomic` and `arch_futex_atomic_op_inuser`) are one `lock cmpxchg`
+//! with the same kind of fixup (the other operations are compare-and-exchange loops), for
+//! futexes. Because the fault resolver takes the sleeping mm lock, every access checks that
+//! the caller may sleep (`might_fault`), except inside [`without_page_faults`] (Linux's
+//! `pagefault_disable`): there a fault is not resolved but fails with `EFAULT` at once, so that
+//! code under a spin lock can try an access, and on `EFAULT` drop its lock, fault the page in
+//! ([`fault_in_writable`] or a plain read) and retry.
 
+use crate::arch::x86_64::gdt::this_cpu;
 use crate::arch::x86_64::trap::KernelTrapFrame;
+use crate::mm::frame::Frame;
 use crate::mm::{PAGE_SIZE, USER_END, is_user_range};
 use abi::Errno;
 use alloc::vec::Vec;
@@ -47,11 +58,48 @@ ferrux_copy_user_insn_end:
     smap = sym SMAP_ENABLED,
 );
 
+global_asm!(
+    r#"
+    .section .text.usercopy, "ax"
+    .p2align 4
+    .global ferrux_user_cmpxchg
+// ferrux_user_cmpxchg(address: *mut u32 [rdi], expected: u32 [esi], new: u32 [edx]) -> u64:
+// the value found (bits 0-31; stored `new` if it was `expected`), or bit 32 set on a fault.
+ferrux_user_cmpxchg:
+    mov eax, esi
+    cmp byte ptr [rip + {smap}], 0
+    je 1f
+    stac
+1:
+    .global ferrux_user_cmpxchg_insn
+ferrux_user_cmpxchg_insn:
+    lock cmpxchg dword ptr [rdi], edx
+    cmp byte ptr [rip + {smap}], 0
+    je 2f
+    clac
+2:
+    ret
+    .global ferrux_user_cmpxchg_fixup
+ferrux_user_cmpxchg_fixup:
+    cmp byte ptr [rip + {smap}], 0
+    je 3f
+    clac
+3:
+    movabs rax, 0x100000000
+    ret
+"#,
+    smap = sym SMAP_ENABLED,
+);
+
 unsafe extern "C" {
     /// Copies `len` bytes from `src` to `dst`; returns the number of bytes not copied.
     fn ferrux_copy_user(dst: *mut u8, src: *const u8, len: usize) -> usize;
     static ferrux_copy_user_insn: u8;
     static ferrux_copy_user_insn_end: u8;
+    /// See the assembly above.
+    fn ferrux_user_cmpxchg(address: *mut u32, expected: u32, new: u32) -> u64;
+    static ferrux_user_cmpxchg_insn: u8;
+    static ferrux_user_cmpxchg_fixup: u8;
 }
 
 /// The kernel's page-fault resolver: `(address, is_write) -> resolved`.
@@ -68,27 +116,72 @@ pub fn set_fault_resolver(resolver: FaultResolver) {
 /// Called by the trap handler for a page fault in kernel mode. Returns whether execution can
 /// continue (the fault was resolved or redirected to the fixup).
 pub(crate) fn handle_kernel_fault(frame: &mut KernelTrapFrame, address: u64) -> bool {
-    let insn = (&raw const ferrux_copy_user_insn) as u64;
-    let insn_end = (&raw const ferrux_copy_user_insn_end) as u64;
-    if frame.rip != insn || address >= USER_END {
+    let copy_insn = (&raw const ferrux_copy_user_insn) as u64;
+    let cmpxchg_insn = (&raw const ferrux_user_cmpxchg_insn) as u64;
+    // Where to resume if the fault cannot be resolved: after the copy (`rcx` holds the bytes
+    // left, which it returns), or the compare-and-exchange's fault return.
+    let fixup = if frame.rip == copy_insn {
+        (&raw const ferrux_copy_user_insn_end) as u64
+    } else if frame.rip == cmpxchg_insn {
+        (&raw const ferrux_user_cmpxchg_fixup) as u64
+    } else {
+        return false;
+    };
+    if address >= USER_END {
         return false;
     }
     let is_write = frame.error_code & 2 != 0;
     // A protection fault on a present page with user access rights is what copy-on-write gives;
-    // a not-present fault is demand paging. Either way the kernel's resolver decides.
-    if let Some(resolve) = RESOLVER.get()
+    // a not-present fault is demand paging. Either way the kernel's resolver decides, unless
+    // the access runs with page faults disabled (under a spin lock).
+    if !are_page_faults_disabled()
+        && let Some(resolve) = RESOLVER.get()
         && resolve(address, is_write)
     {
         return true;
     }
-    // Give up: `rcx` holds the bytes left; resume after the copy, which returns them.
-    frame.rip = insn_end;
+    frame.rip = fixup;
     true
 }
 
+fn are_page_faults_disabled() -> bool {
+    // SAFETY: a read of this CPU's own per-CPU field.
+    unsafe { (*this_cpu()).pagefault_disabled != 0 }
+}
+
+/// Checks, before a user access, that a fault could be resolved here (the caller may sleep),
+/// unless page faults are disabled.
+#[track_caller]
+fn check_may_fault() {
+    if !are_page_faults_disabled() {
+        crate::sync::might_fault();
+    }
+}
+
+/// Runs `f` with page faults on user memory disabled (Linux's `pagefault_disable`): a user
+/// access in `f` that would fault fails with `EFAULT` instead of demand-paging, so it never
+/// sleeps, and may run under a spin lock. Preemption is disabled meanwhile (the count is per
+/// CPU). The caller handles `EFAULT` by dropping its locks, faulting the page in with a normal
+/// access, and retrying.
+pub fn without_page_faults<R>(f: impl FnOnce() -> R) -> R {
+    let _preempt = crate::sync::PreemptGuard::new();
+    let cpu = this_cpu();
+    // SAFETY: this CPU's own field, changed only here with preemption disabled (no other
+    // thread runs on the CPU meanwhile, and interrupt handlers do not touch it).
+    unsafe { (*cpu).pagefault_disabled += 1 };
+    let result = f();
+    // SAFETY: as above; still on the same CPU (preemption stayed disabled).
+    unsafe { (*cpu).pagefault_disabled -= 1 };
+    result
+}
+
+#[track_caller]
 fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
-    // SAFETY: one side is a kernel buffer valid for `len` bytes (a Rust slice); the other is a
-    // checked user range, where faults are resolved or fixed up by `handle_kernel_fault`.
+    // A fault here runs the kernel's resolver, which takes the sleeping mm lock.
+    check_may_fault();
+    // SAFETY: one side is kernel memory valid for `len` bytes (a Rust slice, or a range of a
+    // frame its caller holds a reference to); the other is a checked user range, where faults
+    // are resolved or fixed up by `handle_kernel_fault`.
     let left = unsafe { ferrux_copy_user(dst, src, len) };
     if left == 0 {
         Ok(())
@@ -98,6 +191,7 @@ fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> Result<(), Errno> {
 }
 
 /// Copies `dst.len()` bytes from user address `src`.
+#[track_caller]
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
     if dst.is_empty() {
         return Ok(());
@@ -109,6 +203,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Errno> {
 }
 
 /// Copies `src` to user address `dst`.
+#[track_caller]
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Errno> {
     if src.is_empty() {
         return Ok(());
@@ -169,4 +264,108 @@ pub fn read_user_cstr(src: u64, max_len: usize) -> Result<Vec<u8>, Errno> {
         }
         address += chunk_len as u64;
     }
+}
+
+/// Copies `len` bytes at `offset` of `frame` straight to user address `dst` (no bounce
+/// buffer). Panics if the range leaves the frame.
+pub fn copy_frame_to_user(dst: u64, frame: &Frame, offset: usize, len: usize) -> Result<(), Errno> {
+    assert!(offset <= PAGE_SIZE && len <= PAGE_SIZE - offset);
+    if len == 0 {
+        return Ok(());
+    }
+    if !is_user_range(dst, len as u64) {
+        return Err(Errno::EFAULT);
+    }
+    // The frame stays allocated while `frame` holds its reference; the copy reads it through a
+    // raw pointer, as every access to a shared frame does.
+    copy_raw(
+        dst as *mut u8,
+        frame.kernel_address(offset) as *const u8,
+        len,
+    )
+}
+
+/// Copies `len` bytes from user address `src` straight into `frame` at `offset`. Panics if the
+/// range leaves the frame.
+pub fn copy_user_to_frame(frame: &Frame, offset: usize, src: u64, len: usize) -> Result<(), Errno> {
+    assert!(offset <= PAGE_SIZE && len <= PAGE_SIZE - offset);
+    if len == 0 {
+        return Ok(());
+    }
+    if !is_user_range(src, len as u64) {
+        return Err(Errno::EFAULT);
+    }
+    copy_raw(
+        frame.kernel_address(offset) as *mut u8,
+        src as *const u8,
+        len,
+    )
+}
+
+/// Atomically compares the user `u32` at `address` with `expected` and, if equal, replaces it
+/// with `new`; returns the value found (`expected` on success). `EFAULT` if the word is not
+/// writable user memory (after demand paging and copy-on-write, unless page faults are
+/// disabled), `EINVAL` if it is not 4-byte aligned.
+#[track_caller]
+pub fn cmpxchg_user_u32(address: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+    if !address.is_multiple_of(4) {
+        return Err(Errno::EINVAL);
+    }
+    if !is_user_range(address, 4) {
+        return Err(Errno::EFAULT);
+    }
+    check_may_fault();
+    // SAFETY: the address is an aligned user address; the instruction's faults are resolved
+    // or fixed up by `handle_kernel_fault`, and it touches nothing else.
+    let result = unsafe { ferrux_user_cmpxchg(address as *mut u32, expected, new) };
+    if result >> 32 != 0 {
+        return Err(Errno::EFAULT);
+    }
+    Ok(result as u32)
+}
+
+/// The read-modify-write operations of FUTEX_WAKE_OP (`FUTEX_OP_SET` … `FUTEX_OP_XOR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAtomicOp {
+    Set,
+    Add,
+    Or,
+    AndNot,
+    Xor,
+}
+
+impl UserAtomicOp {
+    fn apply(self, old: u32, operand: u32) -> u32 {
+        match self {
+            UserAtomicOp::Set => operand,
+            UserAtomicOp::Add => old.wrapping_add(operand),
+            UserAtomicOp::Or => old | operand,
+            UserAtomicOp::AndNot => old & !operand,
+            UserAtomicOp::Xor => old ^ operand,
+        }
+    }
+}
+
+/// Atomically applies `op` with `operand` to the user `u32` at `address` and returns the old
+/// value (Linux's `arch_futex_atomic_op_inuser`), as a compare-and-exchange loop. Errors as
+/// [`cmpxchg_user_u32`].
+#[track_caller]
+pub fn atomic_op_user_u32(address: u64, op: UserAtomicOp, operand: u32) -> Result<u32, Errno> {
+    // A compare-and-exchange of 0 with 0 reads the word (and needs it writable, as the
+    // operation does).
+    let mut old = cmpxchg_user_u32(address, 0, 0)?;
+    loop {
+        let found = cmpxchg_user_u32(address, old, op.apply(old, operand))?;
+        if found == old {
+            return Ok(old);
+        }
+        old = found;
+    }
+}
+
+/// Makes the user word at `address` present and writable (demand paging, copy-on-write)
+/// without changing it (Linux's `fault_in_user_writeable`); `EFAULT` if it cannot be.
+#[track_caller]
+pub fn fault_in_writable(address: u64) -> Result<(), Errno> {
+    cmpxchg_user_u32(address & !3, 0, 0).map(|_| ())
 }

@@ -3,7 +3,7 @@
 //!
 //! A waiter is keyed by what identifies the word across address spaces: for a private futex
 //! (`FUTEX_PRIVATE_FLAG`), the address space and the virtual address; for a shared one on a
-//! MAP_SHARED mapping, the physical address, so that processes mapping the same page meet on
+//! MAP_SHARED mapping, the frame and offset, so that processes mapping the same page meet on
 //! the same key; for a shared one on a private mapping, the address space and address again,
 //! but a key distinct from the private one (Linux's `FUT_OFF_MMSHARED`: a shared wake never
 //! wakes a private waiter). Waiters sit in a hash of buckets keyed by that
@@ -18,14 +18,17 @@
 //! 0 or a negative count still wakes one waiter (`++ret >= nr_wake`), and the return value of a
 //! requeue counts woken and requeued waiters together.
 //!
-//! Atomicity of FUTEX_WAKE_OP: Linux modifies the word with an atomic instruction on user
-//! memory (`arch_futex_atomic_op_inuser`). `hal` has no atomic user read-modify-write yet, so
-//! the word is read and written back with two user copies while both bucket locks are held.
-//! That is atomic with respect to every other thread because only one CPU runs and the kernel
-//! is not preemptible (interrupts are off in kernel mode); it is NOT atomic with respect to
-//! user code running on another CPU. SMP needs a `hal::usercopy` compare-and-exchange (a
-//! `lock cmpxchg` with the exception-table fixup) and a retry loop here; the robust-list walk
-//! at exit needs the same for its FUTEX_OWNER_DIED update.
+//! Locks: the bucket locks are spin locks, so no user access under them may fault in a page
+//! (the fault resolver sleeps on the mm lock). As Linux does, the word is read or changed
+//! under the lock with page faults disabled (`hal::usercopy::without_page_faults`); on `EFAULT`
+//! the locks are dropped, the page is faulted in with an ordinary access (a read, or
+//! `fault_in_writable` for FUTEX_WAKE_OP), and the operation starts again. Lock order: the
+//! bucket of the lower index first (`double_lock_hb`), then a waiter's key lock.
+//!
+//! FUTEX_WAKE_OP changes its word with an atomic read-modify-write on user memory
+//! (`hal::usercopy::atomic_op_user_u32`, Linux's `arch_futex_atomic_op_inuser`), and the
+//! robust-list walk sets FUTEX_OWNER_DIED with a compare-and-exchange retried until the owner
+//! word holds still (`handle_futex_death`), so both are atomic against user code on any CPU.
 //!
 //! Also here: the thread-exit duties — walking the robust list (`exit_robust_list`,
 //! `handle_futex_death`) and waking `clear_child_tid` (pthread_join). Priority-inheritance
@@ -38,7 +41,9 @@ use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
-use spin::{Mutex, MutexGuard};
+use hal::mm::frame::FrameId;
+use hal::sync::{SpinLock, SpinLockGuard};
+use hal::usercopy::{UserAtomicOp, without_page_faults};
 
 /// What identifies a futex word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,15 +53,15 @@ pub enum FutexKey {
     /// A shared futex on a private mapping: the same identity, but never equal to the private
     /// key of the same word (Linux's `FUT_OFF_MMSHARED`), and not shared across fork.
     SharedPrivateMapping { mm: usize, address: u64 },
-    /// A shared futex on a MAP_SHARED mapping: the physical address of the word, so processes
-    /// mapping the page meet.
-    Shared { physical: u64 },
+    /// A shared futex on a MAP_SHARED mapping: the frame holding the word and the word's offset
+    /// in it, so processes mapping the page meet (Linux keys it by inode or page and offset).
+    Shared { page: FrameId, offset: u64 },
 }
 
 /// One sleeping waiter.
 pub struct Waiter {
     /// The word it waits on; changed by a requeue, with both buckets locked.
-    key: Mutex<FutexKey>,
+    key: SpinLock<FutexKey>,
     bitset: u32,
     thread: Arc<Thread>,
     /// Set by the waker under the bucket lock; the waiter's condition.
@@ -74,16 +79,16 @@ pub struct FutexRestart {
 
 const BUCKETS: usize = 256;
 
-type Bucket = Mutex<Vec<Arc<Waiter>>>;
+type Bucket = SpinLock<Vec<Arc<Waiter>>>;
 
-static HASH: [Bucket; BUCKETS] = [const { Mutex::new(Vec::new()) }; BUCKETS];
+static HASH: [Bucket; BUCKETS] = [const { SpinLock::new("futex.bucket", Vec::new()) }; BUCKETS];
 
 fn bucket_index(key: &FutexKey) -> usize {
     let (a, b) = match *key {
         FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
             (mm as u64, address)
         }
-        FutexKey::Shared { physical } => (0x5ea1, physical),
+        FutexKey::Shared { page, offset } => (0x5ea1 ^ page.hash_value(), offset),
     };
     let mixed = (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (mixed >> 56) as usize % BUCKETS
@@ -92,8 +97,8 @@ fn bucket_index(key: &FutexKey) -> usize {
 /// The two buckets of a two-word operation, locked in index order (`double_lock_hb`); `None`
 /// for the second when both keys hash to the same bucket.
 struct DoubleLock {
-    first: MutexGuard<'static, Vec<Arc<Waiter>>>,
-    second: Option<MutexGuard<'static, Vec<Arc<Waiter>>>>,
+    first: SpinLockGuard<'static, Vec<Arc<Waiter>>>,
+    second: Option<SpinLockGuard<'static, Vec<Arc<Waiter>>>>,
     is_swapped: bool,
 }
 
@@ -147,7 +152,7 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
     }
     // Touch the word so that its page exists, then key it by its mapping.
     let _: u32 = hal::usercopy::read_user(address)?;
-    let space = mm.lock();
+    let space = mm.read();
     let vma = space.find_vma(address).ok_or(Errno::EFAULT)?;
     if !vma.is_shared {
         if !vma.protection.is_writable {
@@ -155,8 +160,8 @@ pub fn key_for(process: &Process, address: u64, is_private: bool) -> Result<Fute
         }
         return Ok(FutexKey::SharedPrivateMapping { mm: mm_id, address });
     }
-    let physical = space.physical_address(address).ok_or(Errno::EFAULT)?;
-    Ok(FutexKey::Shared { physical })
+    let (page, offset) = space.frame_of(address).ok_or(Errno::EFAULT)?;
+    Ok(FutexKey::Shared { page, offset })
 }
 
 /// Removes `waiter` from whatever bucket holds it; returns whether it was still queued (not
@@ -188,19 +193,29 @@ pub fn wait(
     deadline_ns: Option<u64>,
 ) -> Result<usize, Errno> {
     let waiter = Arc::new(Waiter {
-        key: Mutex::new(key),
+        key: SpinLock::new("futex.waiter_key", key),
         bitset,
         thread: thread.clone(),
         is_woken: AtomicBool::new(false),
     });
-    {
+    loop {
         let mut waiters = HASH[bucket_index(&key)].lock();
-        let value: u32 = hal::usercopy::read_user(address)?;
+        let value = match without_page_faults(|| hal::usercopy::read_user::<u32>(address)) {
+            Ok(value) => value,
+            Err(Errno::EFAULT) => {
+                // Fault the page in without the lock (EFAULT if it cannot be), then retry.
+                drop(waiters);
+                let _: u32 = hal::usercopy::read_user(address)?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         if value != expected {
             return Err(Errno::EAGAIN);
         }
         waiters.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         waiters.push(waiter.clone());
+        break;
     }
     let outcome = wait_event(thread, &[], SleepKind::Interruptible, deadline_ns, || {
         waiter.is_woken.load(Ordering::Acquire).then_some(())
@@ -284,13 +299,21 @@ pub fn requeue(
     let mut woken = Vec::new();
     let mut task_count: i64 = 0;
     {
-        let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
-        if let Some((address, expected)) = compare {
-            let value: u32 = hal::usercopy::read_user(address)?;
-            if value != expected {
-                return Err(Errno::EAGAIN);
+        let mut locks = loop {
+            let locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
+            let Some((address, expected)) = compare else {
+                break locks;
+            };
+            match without_page_faults(|| hal::usercopy::read_user::<u32>(address)) {
+                Ok(value) if value == expected => break locks,
+                Ok(_) => return Err(Errno::EAGAIN),
+                Err(Errno::EFAULT) => {
+                    drop(locks);
+                    let _: u32 = hal::usercopy::read_user(address)?;
+                }
+                Err(error) => return Err(error),
             }
-        }
+        };
         let (bucket1, bucket2) = locks.split();
         let mut moved = Vec::new();
         let mut index = 0;
@@ -328,22 +351,20 @@ pub fn requeue(
     Ok(task_count as usize)
 }
 
-/// The operations of FUTEX_WAKE_OP (`FUTEX_OP_SET` … `FUTEX_OP_XOR`).
-const FUTEX_OP_SET: u32 = 0;
-const FUTEX_OP_ADD: u32 = 1;
-const FUTEX_OP_OR: u32 = 2;
-const FUTEX_OP_ANDN: u32 = 3;
-const FUTEX_OP_XOR: u32 = 4;
-/// Operand flag: use `1 << oparg`.
-const FUTEX_OP_OPARG_SHIFT: u32 = 8;
+use abi::futex::{
+    FUTEX_OP_ADD, FUTEX_OP_ANDN, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_GE, FUTEX_OP_CMP_GT,
+    FUTEX_OP_CMP_LE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_NE, FUTEX_OP_OPARG_SHIFT, FUTEX_OP_OR,
+    FUTEX_OP_SET, FUTEX_OP_XOR,
+};
 
 fn sign_extend_12(value: u32) -> i32 {
     ((value << 20) as i32) >> 20
 }
 
-/// Applies the encoded operation of FUTEX_WAKE_OP to the word at `address` and evaluates its
-/// comparison on the old value (`futex_atomic_op_inuser`). The word is changed even when the
-/// comparison code is invalid (ENOSYS), as in Linux.
+/// Applies the encoded operation of FUTEX_WAKE_OP to the word at `address` atomically and
+/// evaluates its comparison on the old value (`futex_atomic_op_inuser`). The word is changed
+/// even when the comparison code is invalid (ENOSYS), as in Linux. Runs under the bucket locks,
+/// so the caller disables page faults and handles `EFAULT`.
 fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
     let op = (encoded & 0x7000_0000) >> 28;
     let cmp = (encoded & 0x0f00_0000) >> 24;
@@ -353,25 +374,22 @@ fn atomic_op_in_user(encoded: u32, address: u64) -> Result<bool, Errno> {
         // Linux warns about shifts outside 0..=31 and masks them.
         oparg = 1i32.wrapping_shl((oparg & 31) as u32);
     }
-    // Atomic because both bucket locks are held on a non-preemptible uniprocessor kernel;
-    // see the module comment for what SMP needs.
-    let old: i32 = hal::usercopy::read_user(address)?;
-    let new = match op {
-        FUTEX_OP_SET => oparg,
-        FUTEX_OP_ADD => old.wrapping_add(oparg),
-        FUTEX_OP_OR => old | oparg,
-        FUTEX_OP_ANDN => old & !oparg,
-        FUTEX_OP_XOR => old ^ oparg,
+    let op = match op {
+        FUTEX_OP_SET => UserAtomicOp::Set,
+        FUTEX_OP_ADD => UserAtomicOp::Add,
+        FUTEX_OP_OR => UserAtomicOp::Or,
+        FUTEX_OP_ANDN => UserAtomicOp::AndNot,
+        FUTEX_OP_XOR => UserAtomicOp::Xor,
         _ => return Err(Errno::ENOSYS),
     };
-    hal::usercopy::write_user(address, &new)?;
+    let old = hal::usercopy::atomic_op_user_u32(address, op, oparg as u32)? as i32;
     match cmp {
-        0 => Ok(old == cmparg),
-        1 => Ok(old != cmparg),
-        2 => Ok(old < cmparg),
-        3 => Ok(old <= cmparg),
-        4 => Ok(old > cmparg),
-        5 => Ok(old >= cmparg),
+        FUTEX_OP_CMP_EQ => Ok(old == cmparg),
+        FUTEX_OP_CMP_NE => Ok(old != cmparg),
+        FUTEX_OP_CMP_LT => Ok(old < cmparg),
+        FUTEX_OP_CMP_LE => Ok(old <= cmparg),
+        FUTEX_OP_CMP_GT => Ok(old > cmparg),
+        FUTEX_OP_CMP_GE => Ok(old >= cmparg),
         _ => Err(Errno::ENOSYS),
     }
 }
@@ -388,8 +406,18 @@ pub fn wake_op(
 ) -> Result<usize, Errno> {
     let mut woken = Vec::new();
     let count = {
-        let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
-        let is_met = atomic_op_in_user(encoded_op, address2)?;
+        let (mut locks, is_met) = loop {
+            let locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
+            match without_page_faults(|| atomic_op_in_user(encoded_op, address2)) {
+                Ok(is_met) => break (locks, is_met),
+                Err(Errno::EFAULT) => {
+                    // Make the word present and writable without the locks, then retry.
+                    drop(locks);
+                    hal::usercopy::fault_in_writable(address2)?;
+                }
+                Err(error) => return Err(error),
+            }
+        };
         let (bucket1, bucket2) = locks.split();
         take_matching(bucket1, &key1, u32::MAX, wake_limit(nr_wake), &mut woken);
         if is_met {
@@ -414,12 +442,7 @@ pub fn wake_address(process: &Process, address: u64, count: i32) {
     }
 }
 
-/// `FUTEX_WAITERS`, `FUTEX_OWNER_DIED` and the tid mask of a robust lock word.
-pub const FUTEX_WAITERS: u32 = 0x8000_0000;
-pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Robust-list walks stop after this many entries (`ROBUST_LIST_LIMIT`).
-const ROBUST_LIST_LIMIT: usize = 2048;
+pub use abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT};
 
 /// Reads a robust-list pointer: the address, and bit 0 (the entry is a PI futex).
 fn fetch_robust_entry(address: u64) -> Result<(u64, bool), Errno> {
@@ -483,20 +506,24 @@ fn handle_futex_death(
     if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
-    let value: u32 = hal::usercopy::read_user(address)?;
-    let owner = value & FUTEX_TID_MASK;
-    // The owner died between releasing the word and waking a waiter, or a woken waiter died
-    // before taking it: wake another without touching the word.
-    if is_pending_op && !is_pi && owner == 0 {
-        wake_address(&thread.process, address, 1);
-        return Ok(());
-    }
-    if owner != thread.tid() {
-        return Ok(());
-    }
-    // A compare-and-exchange in Linux; atomic here on one non-preemptible CPU.
-    let updated = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    hal::usercopy::write_user(address, &updated)?;
+    let value = loop {
+        let value: u32 = hal::usercopy::read_user(address)?;
+        let owner = value & FUTEX_TID_MASK;
+        // The owner died between releasing the word and waking a waiter, or a woken waiter
+        // died before taking it: wake another without touching the word.
+        if is_pending_op && !is_pi && owner == 0 {
+            wake_address(&thread.process, address, 1);
+            return Ok(());
+        }
+        if owner != thread.tid() {
+            return Ok(());
+        }
+        // Set OWNER_DIED unless user space changed the word meanwhile (then look again).
+        let updated = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if hal::usercopy::cmpxchg_user_u32(address, value, updated)? == value {
+            break value;
+        }
+    };
     if !is_pi && value & FUTEX_WAITERS != 0 {
         wake_address(&thread.process, address, 1);
     }

@@ -5,15 +5,17 @@
 //! (both from `bootparam`).
 
 use crate::fs::{self, FsContext};
+use crate::mm::{AddressSpace, Mm};
+use crate::panic_policy;
 use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
+use crate::process::shared;
 use crate::process::{
     self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
 };
 use crate::sched;
 use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
-use crate::{mm::AddressSpace, panic_policy};
 use abi::Errno;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -21,9 +23,10 @@ use alloc::vec::Vec;
 use bootparam::CommandLine;
 use core::sync::atomic::AtomicU64;
 use fs::fd_table::FdTable;
+use hal::sync::SpinLock;
 use hal::user::UserContext;
 use sigrules::PendingQueue;
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// The command line, kept for the init thread (which starts on its own stack).
 static COMMAND_LINE: Once<CommandLine> = Once::new();
@@ -36,7 +39,7 @@ fn open_console(files: &mut FdTable) {
             return;
         }
     };
-    match fs::open_dentry(dentry, 0o2 | 0o100000) {
+    match fs::open_dentry(dentry, abi::OpenFlags::O_RDWR | abi::OpenFlags::O_LARGEFILE) {
         Ok(console) => {
             for fd in 0..3 {
                 let _ = files.install(fd, console.clone(), false);
@@ -53,30 +56,33 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
     let max_threads = (hal::mm::frame::stats().0 as u64 / 8).clamp(20, 1 << 22);
     let process = Arc::new(Process {
         pid,
-        parent: Mutex::new(Weak::new()),
-        children: Mutex::new(Vec::new()),
-        threads: Mutex::new(Vec::new()),
-        mm: Shared::new(AddressSpace::try_new()?),
-        files: Shared::new(files),
-        fs: Shared::new(FsContext::clone(&fs::initial_context())),
-        credentials: Mutex::new(Credentials::root()),
-        signals: Shared::new(SignalState::default()),
-        shared_pending: Mutex::new(PendingQueue::new()),
-        limits: Mutex::new(ResourceLimits::for_init(max_threads)),
-        name: Mutex::new(*b"swapper\0\0\0\0\0\0\0\0\0"),
+        parent: SpinLock::new("process.parent", Weak::new()),
+        children: SpinLock::new("process.children", Vec::new()),
+        threads: SpinLock::new("process.threads", Vec::new()),
+        mm: Shared::new(Mm::new(AddressSpace::try_new()?)),
+        files: Shared::new(shared::locked_files(files)),
+        fs: Shared::new(shared::locked_fs(FsContext::clone(&fs::initial_context()))),
+        credentials: SpinLock::new("process.credentials", Credentials::root()),
+        signals: Shared::new(shared::locked_signals(SignalState::default())),
+        shared_pending: SpinLock::new("process.shared_pending", PendingQueue::new()),
+        limits: SpinLock::new("process.limits", ResourceLimits::for_init(max_threads)),
+        name: SpinLock::new("process.name", *b"swapper\0\0\0\0\0\0\0\0\0"),
         pgid: AtomicU64::new(0),
         sid: AtomicU64::new(0),
         exit_signal: 0,
-        lifecycle: Mutex::new(Lifecycle::default()),
+        lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
-        vfork_done: Mutex::new(None),
-        flags: Mutex::new(ProcessFlags {
-            dumpable: 1,
-            ..ProcessFlags::default()
-        }),
-        usage: Mutex::new(Usage::default()),
-        timers: Mutex::new(crate::timers::ProcessTimers::new()),
+        vfork_done: SpinLock::new("process.vfork_done", None),
+        flags: SpinLock::new(
+            "process.flags",
+            ProcessFlags {
+                dumpable: 1,
+                ..ProcessFlags::default()
+            },
+        ),
+        usage: SpinLock::new("process.usage", Usage::default()),
+        timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
     });
     let thread = Thread::try_new_with_entry(
         pid,
@@ -110,12 +116,12 @@ fn try_run(
         .iter()
         .map(|var| var.as_bytes().to_vec())
         .collect();
-    process::execute(
+    process::exec::execute(
         thread,
         user,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),
         path.as_bytes(),
-        0,
+        abi::AtFlags::empty(),
         argv,
         envp,
     )
@@ -145,6 +151,9 @@ fn run_init() {
     let Some(command_line) = COMMAND_LINE.get() else {
         panic!("init started without a command line");
     };
+    if command_line.is_ktest {
+        crate::ktest::run_all();
+    }
     let rdinit = command_line
         .rdinit
         .clone()

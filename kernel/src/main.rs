@@ -12,6 +12,7 @@ extern crate alloc;
 mod fs;
 mod futex;
 mod init;
+mod ktest;
 mod mm;
 mod panic_policy;
 mod printk;
@@ -31,10 +32,12 @@ use spin::Once;
 hal::entry_point!(kernel_main);
 
 static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
-static HOSTNAME: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
+static HOSTNAME: hal::sync::SpinLock<Vec<u8>> =
+    hal::sync::SpinLock::new("uts.hostname", Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
+    sched::lock_hooks::init();
     let command_line = CommandLine::parse(&boot.command_line);
     printk::set_max_level(command_line.log_filter());
     panic_policy::set_timeout(command_line.panic_timeout);
@@ -50,6 +53,13 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     if command_line.is_test_panic {
         test_panic();
     }
+    if let Some(bug) = &command_line.test_lock_bug {
+        test_lock_bug(bug);
+    }
+    IS_LOCKDEP_DUMP.store(
+        command_line.is_lockdep_dump,
+        core::sync::atomic::Ordering::Relaxed,
+    );
     log::info!(
         "Memory: {}K available, TSC {} MHz",
         boot.ram_bytes / 1024,
@@ -77,6 +87,48 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
 #[inline(never)]
 fn test_panic() -> ! {
     panic!("ferrux.test_panic=1 on the command line")
+}
+
+/// `ferrux.test_lock_bug=order|sleep`: a deliberate locking bug that the checkers must turn
+/// into a panic: two locks taken in both orders (caught by the lock-order checker of the
+/// `lockdep` build that `cargo xtask test` boots), or a sleeping lock taken under a spin lock
+/// (caught in every build).
+#[inline(never)]
+fn test_lock_bug(kind: &str) {
+    static FIRST: hal::sync::SpinLock<()> = hal::sync::SpinLock::new("test.first", ());
+    static SECOND: hal::sync::SpinLock<()> = hal::sync::SpinLock::new("test.second", ());
+    static SLEEPING: hal::sync::Mutex<()> = hal::sync::Mutex::new("test.sleeping", ());
+    match kind {
+        "order" => {
+            {
+                let _first = FIRST.lock();
+                let _second = SECOND.lock();
+            }
+            let _second = SECOND.lock();
+            let _first = FIRST.lock();
+        }
+        "sleep" => {
+            let _first = FIRST.lock();
+            let _sleeping = SLEEPING.lock();
+        }
+        _ => log::warn!("ferrux.test_lock_bug: unknown bug {kind:?}"),
+    }
+}
+
+/// `ferrux.lockdep_dump=1`: print the lock orders seen when init exits.
+static IS_LOCKDEP_DUMP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Prints every lock order the checker saw, one `lockdep: order A -> B` line each, if the
+/// command line asked for it (lockdep builds; nothing otherwise). Called when init exits and
+/// at power-off.
+pub fn dump_lock_order() {
+    if !IS_LOCKDEP_DUMP.load(core::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    #[cfg(feature = "lockdep")]
+    hal::sync::for_each_order(|held, acquired| log::info!("lockdep: order {held} -> {acquired}"));
+    #[cfg(not(feature = "lockdep"))]
+    log::warn!("ferrux.lockdep_dump: this kernel has no lock-order checker (build with --lockdep)");
 }
 
 /// CPU features found at boot (for AT_HWCAP).

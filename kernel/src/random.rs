@@ -1,14 +1,17 @@
 //! Kernel randomness for `getrandom`, `/dev/urandom` and `AT_RANDOM`: a ChaCha-free, simple
 //! xoshiro256** generator seeded from RDRAND and the TSC. Not cryptographically vetted; a
 //! proper CSPRNG (ChaCha20, as Linux's `random.c`) replaces it before anything depends on it.
+//! Each CPU has its own generator state (as Linux's per-CPU `crngs`), so drawing takes no
+//! lock; a CPU seeds its state on first use.
 
-use spin::Mutex;
+use core::cell::Cell;
+use hal::sync::{CpuLocal, MAX_CPUS};
 
-static STATE: Mutex<[u64; 4]> = Mutex::new([0; 4]);
+/// Per CPU: the generator state (all zero until seeded).
+static STATE: CpuLocal<Cell<[u64; 4]>> = CpuLocal::new([const { Cell::new([0; 4]) }; MAX_CPUS]);
 
-/// Seeds the generator from RDRAND (when present) and the TSC.
-pub fn init() {
-    let mut state = STATE.lock();
+fn seed() -> [u64; 4] {
+    let mut state = [0u64; 4];
     for (i, word) in state.iter_mut().enumerate() {
         let hardware = hal::cpu::rdrand().unwrap_or(0);
         *word = hardware
@@ -18,6 +21,12 @@ pub fn init() {
     if state.iter().all(|&w| w == 0) {
         state[0] = 1;
     }
+    state
+}
+
+/// Seeds the boot CPU's generator from RDRAND (when present) and the TSC.
+pub fn init() {
+    STATE.with(|state| state.set(seed()));
 }
 
 fn next(state: &mut [u64; 4]) -> u64 {
@@ -34,9 +43,15 @@ fn next(state: &mut [u64; 4]) -> u64 {
 
 /// Fills `buf` with random bytes.
 pub fn fill(buf: &mut [u8]) {
-    let mut state = STATE.lock();
-    for chunk in buf.chunks_mut(8) {
-        let bytes = next(&mut state).to_le_bytes();
-        chunk.copy_from_slice(&bytes[..chunk.len()]);
-    }
+    STATE.with(|cell| {
+        let mut state = cell.get();
+        if state == [0; 4] {
+            state = seed();
+        }
+        for chunk in buf.chunks_mut(8) {
+            let bytes = next(&mut state).to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        cell.set(state);
+    });
 }

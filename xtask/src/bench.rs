@@ -229,7 +229,7 @@ fn kernels(options: &BenchOptions) -> Result<(Kernel, Kernel)> {
         Some(elf) => elf.clone(),
         None => {
             println!("=== bench: cargo xtask build ===");
-            build::build_kernel(Profile::Release)?
+            build::build_kernel(Profile::Release, build::Checks::Plain)?
         }
     };
     check_file(&a_path)?;

@@ -31,11 +31,34 @@ fn cargo() -> Command {
     command
 }
 
+/// Run-time checks built into the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// What `cargo xtask build` and `bench` build: no checker costs.
+    Plain,
+    /// The lock-order checker (`--features lockdep`), as `cargo xtask test` builds it.
+    Lockdep,
+}
+
+impl Checks {
+    /// `Lockdep` for a `--lockdep` switch.
+    pub fn from_switch(is_lockdep: bool) -> Checks {
+        if is_lockdep {
+            Checks::Lockdep
+        } else {
+            Checks::Plain
+        }
+    }
+}
+
 /// Builds the kernel, embeds its symbol table (`symbols.rs`) and returns the absolute path of
 /// its ELF.
-pub fn build_kernel(profile: Profile) -> Result<PathBuf> {
+pub fn build_kernel(profile: Profile, checks: Checks) -> Result<PathBuf> {
     let mut command = cargo();
     command.args(["build", "--package", "kernel", "--target", KERNEL_TARGET]);
+    if checks == Checks::Lockdep {
+        command.args(["--features", "lockdep"]);
+    }
     let profile_dir = match profile {
         Profile::Release => {
             command.arg("--release");
@@ -99,6 +122,8 @@ pub struct UserTestBinaries {
     pub child_helper: PathBuf,
     /// A static PIE that checks its own loading (auxv, load bias, relocations).
     pub static_pie: PathBuf,
+    /// Random system calls with hostile arguments (`stress.rs`).
+    pub syscall_stress: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -127,12 +152,14 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         fault: out.join("fault"),
         child_helper: out.join("child-helper"),
         static_pie: out.join("static-pie"),
+        syscall_stress: out.join("syscall-stress"),
     };
     for binary in [
         &binaries.test_runner,
         &binaries.fault,
         &binaries.child_helper,
         &binaries.static_pie,
+        &binaries.syscall_stress,
     ] {
         if !binary.is_file() {
             bail!(

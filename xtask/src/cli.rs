@@ -11,16 +11,18 @@ use anyhow::{Context, Result, bail};
 
 use crate::cmdline;
 use crate::qemu::GuestMemory;
+use crate::stress;
 
 pub const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  build [--debug]
+  build [--debug] [--lockdep]
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
+        --lockdep  with the lock-order checker (what `test` boots)
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug]
+      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -31,13 +33,17 @@ Commands:
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
         --memory  guest RAM, e.g. 512M or 2G (default 1G)
+        --lockdep build with the lock-order checker
 
   test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
-        Host unit tests, then user-space tests and boot checks on Ferrux and on Linux
-        (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
+       [--stress-seconds N] [--stress-seed S]
+        Host unit tests, then user-space tests and boot checks on Ferrux (built with the
+        lock-order checker) and on Linux (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks).
         Suites that exhaust the machine (mempressure) run in boots of their own, in
-        512 MiB and 1 GiB guests.
+        512 MiB and 1 GiB guests. The boot check boot/syscall-stress makes random system
+        calls for --stress-seconds (default 60; Linux a quarter of it) with seed
+        --stress-seed (default: from the clock); `--only syscall-stress` runs just it.
 
   bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
         [--timeout SECS]
@@ -88,6 +94,8 @@ pub enum Command {
 #[derive(Debug)]
 pub struct BuildOptions {
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -103,6 +111,8 @@ pub struct RunOptions {
     /// Guest RAM (`--memory`, default 1 GiB).
     pub memory: GuestMemory,
     pub profile: Profile,
+    /// `--lockdep`: build with the lock-order checker, as `test` does.
+    pub is_lockdep: bool,
 }
 
 #[derive(Debug)]
@@ -113,6 +123,10 @@ pub struct TestOptions {
     pub suite_timeout: Duration,
     /// `--only "SUITE SUITE/TEST …"`: run just these (no host tests, no boot checks).
     pub only_suites: Vec<String>,
+    /// `--stress-seconds`: how long the random-syscall stress runs on Ferrux.
+    pub stress_seconds: u64,
+    /// `--stress-seed`: its seed (drawn from the clock without it).
+    pub stress_seed: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -148,6 +162,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "help" | "--help" | "-h" => Command::Help,
         "build" => Command::Build(BuildOptions {
             profile: parse_profile(&mut flags),
+            is_lockdep: flags.switch("--lockdep"),
         }),
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
@@ -200,6 +215,7 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .transpose()?
             .unwrap_or(GuestMemory::DEFAULT),
         profile: parse_profile(flags),
+        is_lockdep: flags.switch("--lockdep"),
     })
 }
 
@@ -214,6 +230,18 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         .value("--only")?
         .map(|list| list.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
+    let stress_seconds = match flags.value("--stress-seconds")? {
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|seconds| *seconds > 0)
+            .with_context(|| format!("--stress-seconds wants a positive count, got {text:?}"))?,
+        None => stress::DEFAULT_SECONDS,
+    };
+    let stress_seed = flags
+        .value("--stress-seed")?
+        .map(|text| parse_seed(&text))
+        .transpose()?;
     let is_ferrux_only = flags.switch("--ferrux-only");
     let is_linux_only = flags.switch("--linux-only");
     if is_ferrux_only && is_linux_only {
@@ -225,7 +253,18 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         kernel,
         suite_timeout,
         only_suites,
+        stress_seconds,
+        stress_seed,
     })
+}
+
+/// A seed in decimal or `0x` hexadecimal.
+fn parse_seed(text: &str) -> Result<u64> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse::<u64>(),
+    };
+    parsed.with_context(|| format!("--stress-seed wants a number like 0x1f or 31, got {text:?}"))
 }
 
 fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {
@@ -426,5 +465,16 @@ mod tests {
         };
         assert!(options.runs_linux && !options.runs_ferrux);
         assert_eq!(options.suite_timeout, DEFAULT_TEST_TIMEOUT);
+        assert_eq!(options.stress_seconds, stress::DEFAULT_SECONDS);
+        assert_eq!(options.stress_seed, None);
+
+        let Command::Test(options) =
+            parse_words(&["test", "--stress-seconds", "5", "--stress-seed=0x1f"]).unwrap()
+        else {
+            panic!("not test");
+        };
+        assert_eq!((options.stress_seconds, options.stress_seed), (5, Some(31)));
+        assert!(parse_words(&["test", "--stress-seconds", "0"]).is_err());
+        assert!(parse_words(&["test", "--stress-seed", "0xzz"]).is_err());
     }
 }

@@ -27,6 +27,7 @@ mod process;
 mod qemu;
 mod report;
 mod run;
+mod stress;
 mod symbols;
 mod syscalls;
 mod test;
@@ -55,7 +56,10 @@ fn run_main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(options) => {
-            let elf = build::build_kernel(options.profile)?;
+            let elf = build::build_kernel(
+                options.profile,
+                build::Checks::from_switch(options.is_lockdep),
+            )?;
             println!("{}", elf.display());
             Ok(ExitCode::SUCCESS)
         }

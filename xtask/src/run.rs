@@ -31,7 +31,10 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
     let kernel = match (&options.kernel, options.is_linux) {
         (Some(kernel), _) => kernel.clone(),
         (None, true) => linux::kernel_image()?,
-        (None, false) => build::build_kernel(options.profile)?,
+        (None, false) => build::build_kernel(
+            options.profile,
+            build::Checks::from_switch(options.is_lockdep),
+        )?,
     };
     let initrd = match &options.initrd {
         Some(initrd) => initrd.clone(),

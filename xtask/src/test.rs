@@ -5,13 +5,18 @@
 //!    `build/user/<libc>/`, each packed with the default busybox image into
 //!    `build/initramfs-tests-<libc>.cpio` (skipped, with a message, while `tests/user` has no
 //!    Makefile).
-//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests`; every `TEST` line it prints
+//! 3. Each kernel boots each image with `rdinit=/bin/ferrux-tests` (Ferrux built with the
+//!    lock-order checker, `--features lockdep`); every `TEST` line it prints
 //!    is a result, and the boot itself passes only if it printed its `N passed, N failed`
 //!    summary and QEMU ended cleanly (a crash or a hang past the timeout fails it). Suites that
 //!    exhaust the machine ([`ALONE_SUITES`], registered with `TEST_ALONE`) get boots of their
 //!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
-//!    feature (the symbolized panic report) runs on Ferrux only.
+//!    feature (the symbolized panic report) runs on Ferrux only. The random-syscall stress
+//!    (`stress.rs`) is one of them, `boot/syscall-stress`.
+//! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
+//!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
+//!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -36,6 +41,7 @@ use crate::packages::{self, Tool};
 use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
+use crate::stress;
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
 const BOOT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -184,17 +190,60 @@ const BOOT_CHECKS: &[BootCheck] = &[
             expect_line(outcome, "frame in `ferrux::kernel_main`", |line| {
                 line.contains("] ferrux::kernel_main+0x")
             })?;
-            if outcome.is_kernel_bug() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "expected the kernel-bug exit status, but {}",
-                    outcome.summary()
-                ))
-            }
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        // `cargo xtask test` boots the lockdep build, whose checker must refuse the second
+        // order of two locks even though no deadlock happens.
+        name: "boot/lockdep-order",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=order",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`lockdep: possible circular locking dependency` naming both locks",
+                |line| {
+                    line.contains("lockdep: possible circular locking dependency")
+                        && line.contains("taking `test.first`")
+                        && line.contains("holding `test.second`")
+                },
+            )?;
+            expect_kernel_bug(outcome)
+        },
+    },
+    BootCheck {
+        name: "boot/sleep-under-spinlock",
+        init_argv: &["busybox", "true"],
+        needs_user_binaries: false,
+        params: "ferrux.test_lock_bug=sleep",
+        is_ferrux_only: true,
+        verdict: |outcome| {
+            expect_line(
+                outcome,
+                "`BUG: sleeping function called from invalid context`",
+                |line| line.contains("BUG: sleeping function called from invalid context"),
+            )?;
+            expect_line(outcome, "the held spin lock listed", |line| {
+                line.contains("`test.first` taken at kernel/src/main.rs")
+            })?;
+            expect_kernel_bug(outcome)
         },
     },
 ];
+
+fn expect_kernel_bug(outcome: &BootOutcome) -> Result<(), String> {
+    if outcome.is_kernel_bug() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the kernel-bug exit status, but {}",
+            outcome.summary()
+        ))
+    }
+}
 
 fn expect_init_exit_code(outcome: &BootOutcome, wait_status: u32) -> Result<(), String> {
     match outcome.init_exit() {
@@ -235,6 +284,28 @@ struct TestImage {
 enum BootPurpose {
     Suite,
     Check(&'static BootCheck),
+    /// The in-kernel tests (`ferrux.ktest=1`).
+    KernelTests,
+    /// The random-syscall stress (`stress.rs`), with its seed and length.
+    Stress {
+        seed: u64,
+        seconds: u64,
+    },
+}
+
+/// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
+const KTEST_PARAM: &str = "ferrux.ktest=1";
+
+/// Whether an `--only` entry names the in-kernel tests.
+fn is_ktest_entry(entry: &str) -> bool {
+    entry == "ktest" || entry.starts_with("ktest/")
+}
+
+/// The length and seed of the random-syscall stress (`--stress-seconds`, `--stress-seed`).
+#[derive(Debug, Clone, Copy)]
+struct StressPlan {
+    seconds: u64,
+    seed: u64,
 }
 
 struct BootJob {
@@ -265,11 +336,16 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 
     let images = build_test_images(&mut report)?;
     let kernels = prepare_kernels(options, &mut report);
+    let stress_plan = StressPlan {
+        seconds: options.stress_seconds,
+        seed: options.stress_seed.unwrap_or_else(stress::clock_seed),
+    };
     let jobs = plan_boots(
         &kernels,
         &images,
         options.suite_timeout,
         &options.only_suites,
+        stress_plan,
     )?;
     run_boots(jobs, &mut report);
 
@@ -341,6 +417,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             mode: 0o755,
         },
         ExtraFile {
+            image_path: stress::PATH.to_string(),
+            host_path: binaries.syscall_stress.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
             image_path: SHELL_TEST_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
             mode: 0o755,
@@ -363,7 +444,7 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
             Some(elf) => Ok(elf.clone()),
             None => {
                 println!("=== Ferrux: cargo xtask build ===");
-                build::build_kernel(Profile::Release)
+                build::build_kernel(Profile::Release, build::Checks::Lockdep)
             }
         };
         match elf {
@@ -398,6 +479,7 @@ fn plan_boots(
     images: &[TestImage],
     suite_timeout: Duration,
     only_suites: &[String],
+    stress_plan: StressPlan,
 ) -> Result<Vec<BootJob>> {
     let mut suites = Vec::new();
     let mut checks = Vec::new();
@@ -406,8 +488,33 @@ fn plan_boots(
         .iter()
         .find(|image| image.has_user_binaries)
         .unwrap_or(&images[0]);
-    let selection = SuiteSelection::new(only_suites);
+    let user_only: Vec<String> = only_suites
+        .iter()
+        .filter(|entry| !is_ktest_entry(entry) && *entry != stress::ONLY_ENTRY)
+        .cloned()
+        .collect();
+    let runs_ktests =
+        only_suites.is_empty() || only_suites.iter().any(|entry| is_ktest_entry(entry));
+    let runs_stress =
+        only_suites.is_empty() || only_suites.iter().any(|entry| entry == stress::ONLY_ENTRY);
+    let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
     for (runner, kernel) in kernels {
+        if *runner == Runner::Ferrux && runs_ktests {
+            checks.push(BootJob {
+                runner: *runner,
+                group: "ktest (in-kernel)".to_string(),
+                config: boot_config(
+                    kernel,
+                    check_image,
+                    KTEST_PARAM,
+                    &["busybox", "true"],
+                    GuestMemory::DEFAULT,
+                )?,
+                log_path: paths::logs_dir().join(format!("{runner}-ktest.log")),
+                timeout: BOOT_CHECK_TIMEOUT,
+                purpose: BootPurpose::KernelTests,
+            });
+        }
         for image in images.iter().filter(|image| image.has_test_runner) {
             for boot in &selection.boots {
                 let wants_image = boot
@@ -442,6 +549,22 @@ fn plan_boots(
                     purpose: BootPurpose::Suite,
                 });
             }
+        }
+        if runs_stress && check_image.has_user_binaries {
+            let seconds = stress::seconds_for(*runner, stress_plan.seconds);
+            let argv = stress::init_argv(seconds, stress_plan.seed);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            checks.push(BootJob {
+                runner: *runner,
+                group: "boot checks".to_string(),
+                config: boot_config(kernel, check_image, "", &argv, GuestMemory::DEFAULT)?,
+                log_path: paths::logs_dir().join(format!("{runner}-syscall-stress.log")),
+                timeout: stress::timeout(seconds),
+                purpose: BootPurpose::Stress {
+                    seed: stress_plan.seed,
+                    seconds,
+                },
+            });
         }
         for check in BOOT_CHECKS.iter().filter(|_| only_suites.is_empty()) {
             if check.needs_user_binaries && !check_image.has_user_binaries {
@@ -514,12 +637,14 @@ struct SuiteSelection {
 }
 
 impl SuiteSelection {
-    fn new(only_suites: &[String]) -> SuiteSelection {
-        SuiteSelection::with_alone_suites(only_suites, ALONE_SUITES)
+    /// `only_suites`: the user-space entries of `--only`; `is_everything`: no `--only` at all.
+    fn new(only_suites: &[String], is_everything: bool) -> SuiteSelection {
+        SuiteSelection::with_alone_suites(only_suites, is_everything, ALONE_SUITES)
     }
 
     fn with_alone_suites(
         only_suites: &[String],
+        is_everything: bool,
         alone_suites: &'static [AloneSuite],
     ) -> SuiteSelection {
         let belongs_to = |name: &str, suite: &str| {
@@ -538,7 +663,7 @@ impl SuiteSelection {
             })
             .cloned()
             .collect();
-        if only_suites.is_empty() || !ordinary.is_empty() {
+        if is_everything || !ordinary.is_empty() {
             boots.push(RunnerBoot {
                 alone: None,
                 names: ordinary,
@@ -546,7 +671,7 @@ impl SuiteSelection {
             });
         }
         for alone in alone_suites {
-            let names: Vec<String> = if only_suites.is_empty() {
+            let names: Vec<String> = if is_everything {
                 vec![alone.suite.to_string()]
             } else {
                 only_suites
@@ -640,8 +765,9 @@ fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
 
 fn job_title(job: &BootJob) -> String {
     match job.purpose {
-        BootPurpose::Suite => job.group.clone(),
+        BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
         BootPurpose::Check(check) => check.name.to_string(),
+        BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
     }
 }
 
@@ -661,7 +787,9 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         Err(error) => {
             let name = match job.purpose {
                 BootPurpose::Suite => "ferrux-tests/complete",
+                BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
+                BootPurpose::Stress { .. } => stress::CHECK_NAME,
             };
             let reason = format!("QEMU did not run: {error:#}");
             return (reason.clone(), vec![result(name, Some(reason))]);
@@ -672,7 +800,15 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
         }
-        BootPurpose::Suite => {
+        BootPurpose::Stress { seed, seconds } => {
+            let verdict = stress::verdict(&outcome, seed, seconds).err();
+            (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
+        }
+        BootPurpose::Suite | BootPurpose::KernelTests => {
+            let completion_name = match job.purpose {
+                BootPurpose::KernelTests => "ktest/complete",
+                _ => "ferrux-tests/complete",
+            };
             let output = SuiteOutput::parse(&outcome.log);
             let mut results: Vec<TestResult> = output
                 .tests
@@ -686,7 +822,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 })
                 .collect();
             let completion = suite_completion(&output, &outcome);
-            results.push(result("ferrux-tests/complete", completion));
+            results.push(result(completion_name, completion));
             let summary = format!(
                 "{} passed, {} failed; {}",
                 output.passed_count(),
@@ -734,7 +870,7 @@ mod tests {
 
     fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {
         let only: Vec<String> = only.iter().map(|name| name.to_string()).collect();
-        SuiteSelection::with_alone_suites(&only, SUITES)
+        SuiteSelection::with_alone_suites(&only, only.is_empty(), SUITES)
             .boots
             .into_iter()
             .map(|boot| {

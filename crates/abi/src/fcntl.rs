@@ -78,6 +78,30 @@ pub enum AccessMode {
 pub const O_ACCMODE: u32 = raw::O_ACCMODE;
 
 impl OpenFlags {
+    /// Every flag `open` knows (`VALID_OPEN_FLAGS`); `open` and `openat` drop the others.
+    pub const VALID_OPEN_FLAGS: OpenFlags = OpenFlags::all();
+    /// The flags an `O_PATH` open keeps (`O_PATH_FLAGS`); it ignores the rest.
+    pub const O_PATH_FLAGS: OpenFlags = OpenFlags::O_DIRECTORY
+        .union(OpenFlags::O_NOFOLLOW)
+        .union(OpenFlags::O_PATH)
+        .union(OpenFlags::O_CLOEXEC);
+    /// The status flags `fcntl(F_SETFL)` changes (`SETFL_MASK`); it ignores the rest.
+    pub const SETFL_MASK: OpenFlags = OpenFlags::O_APPEND
+        .union(OpenFlags::O_NONBLOCK)
+        .union(OpenFlags::O_ASYNC)
+        .union(OpenFlags::O_DIRECT)
+        .union(OpenFlags::O_NOATIME);
+    /// Flags that act at open time only and are not kept in the open file description
+    /// (`O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC`, and `O_CLOEXEC`, which belongs to the
+    /// descriptor).
+    pub const OPEN_ONLY_FLAGS: OpenFlags = OpenFlags::O_CREAT
+        .union(OpenFlags::O_EXCL)
+        .union(OpenFlags::O_NOCTTY)
+        .union(OpenFlags::O_TRUNC)
+        .union(OpenFlags::O_CLOEXEC);
+    /// The read-only access mode (`O_RDONLY`, no bit set).
+    pub const O_RDONLY: OpenFlags = OpenFlags::empty();
+
     /// The flags of an `open`/`openat` argument with unknown bits dropped, as Linux's
     /// `build_open_flags` does (`flags & VALID_OPEN_FLAGS`).
     pub const fn from_open_arg(raw_flags: u32) -> OpenFlags {
@@ -129,6 +153,70 @@ impl AtFlags {
     pub const AT_STATX_SYNC_AS_STAT: u32 = raw::AT_STATX_SYNC_AS_STAT;
 }
 
+/// `fcntl` commands (`include/uapi/asm-generic/fcntl.h`, `include/uapi/linux/fcntl.h`).
+pub mod cmd {
+    use super::raw;
+
+    /// Duplicate to the lowest free descriptor at or above the argument.
+    pub const F_DUPFD: u32 = raw::F_DUPFD;
+    /// Get the descriptor flags (`FD_CLOEXEC`).
+    pub const F_GETFD: u32 = raw::F_GETFD;
+    /// Set the descriptor flags.
+    pub const F_SETFD: u32 = raw::F_SETFD;
+    /// Get the status flags.
+    pub const F_GETFL: u32 = raw::F_GETFL;
+    /// Set the status flags ([`OpenFlags::SETFL_MASK`](super::OpenFlags::SETFL_MASK)).
+    pub const F_SETFL: u32 = raw::F_SETFL;
+    /// `F_DUPFD` with close-on-exec.
+    pub const F_DUPFD_CLOEXEC: u32 = raw::F_DUPFD_CLOEXEC;
+    /// Set a pipe's capacity.
+    pub const F_SETPIPE_SZ: u32 = raw::F_SETPIPE_SZ;
+    /// Get a pipe's capacity.
+    pub const F_GETPIPE_SZ: u32 = raw::F_GETPIPE_SZ;
+}
+
+/// The descriptor flag `F_GETFD`/`F_SETFD` read and write: close on `execve`.
+pub const FD_CLOEXEC: u32 = raw::FD_CLOEXEC;
+
+bitflags! {
+    /// `close_range` flags (`include/uapi/linux/close_range.h`, not in `linux-raw-sys`).
+    /// Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct CloseRangeFlags: u32 {
+        /// Unshare the descriptor table first.
+        const CLOSE_RANGE_UNSHARE = 1 << 1;
+        /// Set close-on-exec instead of closing.
+        const CLOSE_RANGE_CLOEXEC = 1 << 2;
+    }
+}
+
+bitflags! {
+    /// `renameat2` flags (`RENAME_*`). Unknown bits, and `RENAME_EXCHANGE` with either of the
+    /// others, are `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct RenameFlags: u32 {
+        /// Fail with `EEXIST` instead of replacing the target.
+        const RENAME_NOREPLACE = raw::RENAME_NOREPLACE;
+        /// Swap source and target.
+        const RENAME_EXCHANGE = raw::RENAME_EXCHANGE;
+        /// Leave a whiteout at the source.
+        const RENAME_WHITEOUT = raw::RENAME_WHITEOUT;
+    }
+}
+
+bitflags! {
+    /// `pipe2` flags. Unknown bits: `EINVAL` (`__do_pipe_flags`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct PipeFlags: u32 {
+        /// Close both ends on `execve`.
+        const O_CLOEXEC = raw::O_CLOEXEC;
+        /// Both ends non-blocking.
+        const O_NONBLOCK = raw::O_NONBLOCK;
+        /// Packet mode on the write end.
+        const O_DIRECT = raw::O_DIRECT;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +248,55 @@ mod tests {
         assert_eq!(
             OpenFlags::from_open_arg(raw::__O_SYNC).bits(),
             raw::__O_SYNC
+        );
+    }
+
+    #[test]
+    fn masks_match_linux() {
+        // VALID_OPEN_FLAGS, O_PATH_FLAGS and SETFL_MASK of include/linux/fcntl.h and fs/fcntl.c.
+        let valid = raw::O_RDONLY
+            | raw::O_WRONLY
+            | raw::O_RDWR
+            | raw::O_CREAT
+            | raw::O_EXCL
+            | raw::O_NOCTTY
+            | raw::O_TRUNC
+            | raw::O_APPEND
+            | raw::O_NDELAY
+            | raw::O_NONBLOCK
+            | raw::__O_SYNC
+            | raw::O_DSYNC
+            | raw::FASYNC
+            | raw::O_DIRECT
+            | raw::O_LARGEFILE
+            | raw::O_DIRECTORY
+            | raw::O_NOFOLLOW
+            | raw::O_NOATIME
+            | raw::O_CLOEXEC
+            | raw::O_PATH
+            | raw::__O_TMPFILE;
+        assert_eq!(OpenFlags::VALID_OPEN_FLAGS.bits(), valid);
+        assert_eq!(
+            OpenFlags::O_PATH_FLAGS.bits(),
+            raw::O_DIRECTORY | raw::O_NOFOLLOW | raw::O_PATH | raw::O_CLOEXEC
+        );
+        assert_eq!(
+            OpenFlags::SETFL_MASK.bits(),
+            raw::O_APPEND
+                | raw::O_NONBLOCK
+                | raw::O_NDELAY
+                | raw::FASYNC
+                | raw::O_DIRECT
+                | raw::O_NOATIME
+        );
+        assert_eq!(CloseRangeFlags::CLOSE_RANGE_UNSHARE.bits(), 2);
+        assert_eq!(CloseRangeFlags::CLOSE_RANGE_CLOEXEC.bits(), 4);
+        assert_eq!(cmd::F_DUPFD_CLOEXEC, 1030);
+        assert_eq!(RenameFlags::all().bits(), 7);
+        assert_eq!(FD_CLOEXEC, 1);
+        assert_eq!(
+            PipeFlags::all().bits(),
+            OpenFlags::O_CLOEXEC.bits() | OpenFlags::O_NONBLOCK.bits() | OpenFlags::O_DIRECT.bits()
         );
     }
 

@@ -2,7 +2,9 @@
 //!
 //! Constants and structs come from `linux-raw-sys` (generated from Linux's own uapi headers); this
 //! crate wraps them in types: [`Errno`] for error numbers, `bitflags` sets for flag arguments
-//! ([`OpenFlags`], [`AtFlags`], [`MapFlags`], [`ProtFlags`]), and `#[repr(C)]` structs deriving
+//! ([`OpenFlags`], [`AtFlags`], [`MapFlags`], [`ProtFlags`], [`CloneFlags`], [`WaitFlags`],
+//! [`SaFlags`], …, with [`KnownFlags`] for Linux's answer to unknown bits), plain constants for
+//! commands and numbers (`fcntl::cmd`, [`futex`], [`prctl`], [`ioctl`], …), and `#[repr(C)]` structs deriving
 //! `zerocopy` traits that can be copied to and from user memory ([`Stat`], [`Statx`],
 //! [`Timespec`], [`Termios`], …). Every struct has a compile-time check that its size, alignment
 //! and field offsets equal those of the `linux-raw-sys` definition. It builds for the host, so
@@ -29,10 +31,17 @@ pub mod dev;
 pub mod dirent;
 pub mod errno;
 pub mod fcntl;
+pub mod flags;
+pub mod futex;
+pub mod ioctl;
 pub mod mman;
 pub mod mode;
 pub mod poll;
+pub mod prctl;
+pub mod random;
+pub mod reboot;
 pub mod resource;
+pub mod sched;
 pub mod seek;
 pub mod signal;
 pub mod stat;
@@ -41,19 +50,29 @@ pub mod system;
 pub mod termios;
 pub mod time;
 pub mod uio;
+pub mod wait;
 
 pub use dev::{new_decode_dev, new_encode_dev};
 pub use dirent::{DirentBufferFull, DirentWriter, LinuxDirent64};
 pub use errno::Errno;
-pub use fcntl::{AT_FDCWD, AccessMode, AtFlags, OpenFlags};
+pub use fcntl::{
+    AT_FDCWD, AccessMode, AtFlags, CloseRangeFlags, OpenFlags, PipeFlags, RenameFlags,
+};
+pub use flags::KnownFlags;
 pub use linux_raw_sys as raw;
 pub use mman::{MapFlags, MapType, ProtFlags};
-pub use poll::{EpollEvent, PollFd};
+pub use poll::{EpollCreateFlags, EpollEvent, EventfdFlags, PollFd};
+pub use random::GetrandomFlags;
 pub use resource::{Rusage, Tms};
-pub use signal::SigactionRaw;
+pub use sched::{CloneFlags, PidfdFlags};
+pub use signal::{SaFlags, SigactionRaw};
 pub use stat::{Stat, Statx, StatxTimestamp};
 pub use syscalls::{SYSCALL_NAMES, syscall_name};
 pub use system::{Rlimit, Sysinfo, Utsname};
 pub use termios::{Termios, Winsize};
-pub use time::{Itimerspec, Itimerval, Sigevent, Timespec, Timeval, Timezone};
+pub use time::{
+    Itimerspec, Itimerval, Sigevent, TimerFlags, TimerfdFlags, TimerfdSettimeFlags, Timespec,
+    Timeval, Timezone,
+};
 pub use uio::Iovec;
+pub use wait::WaitFlags;

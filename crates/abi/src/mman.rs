@@ -66,6 +66,29 @@ pub enum MapType {
 pub const MAP_TYPE: u32 = raw::MAP_TYPE;
 
 impl MapFlags {
+    /// The flags every mapping accepts (`LEGACY_MAP_MASK` of `include/linux/mman.h`, including
+    /// the bits of `MAP_HUGE_2MB` and `MAP_HUGE_1GB`, which [`MapFlags::huge_page_shift`]
+    /// reads). `MAP_SHARED` drops other bits; `MAP_SHARED_VALIDATE` answers `EOPNOTSUPP` for
+    /// them.
+    pub const LEGACY_MAP_MASK: MapFlags = MapFlags::MAP_SHARED
+        .union(MapFlags::MAP_PRIVATE)
+        .union(MapFlags::MAP_FIXED)
+        .union(MapFlags::MAP_ANONYMOUS)
+        .union(MapFlags::MAP_DENYWRITE)
+        .union(MapFlags::MAP_EXECUTABLE)
+        .union(MapFlags::MAP_UNINITIALIZED)
+        .union(MapFlags::MAP_GROWSDOWN)
+        .union(MapFlags::MAP_LOCKED)
+        .union(MapFlags::MAP_NORESERVE)
+        .union(MapFlags::MAP_POPULATE)
+        .union(MapFlags::MAP_NONBLOCK)
+        .union(MapFlags::MAP_STACK)
+        .union(MapFlags::MAP_HUGETLB)
+        .union(MapFlags::MAP_32BIT)
+        .union(MapFlags::from_bits_retain(
+            raw::MAP_HUGE_2MB | raw::MAP_HUGE_1GB,
+        ));
+
     /// The sharing type, or `None` for a value Linux rejects with `EINVAL`.
     pub const fn map_type(self) -> Option<MapType> {
         match self.bits() & MAP_TYPE {
@@ -102,6 +125,16 @@ bitflags! {
     }
 }
 
+impl ProtFlags {
+    /// The access bits (`PROT_READ | PROT_WRITE | PROT_EXEC`).
+    pub const ACCESS: ProtFlags = ProtFlags::PROT_READ
+        .union(ProtFlags::PROT_WRITE)
+        .union(ProtFlags::PROT_EXEC);
+    /// What `mprotect` accepts (`arch_validate_prot`'s `PROT_READ | PROT_WRITE | PROT_EXEC |
+    /// PROT_SEM`, plus the two grow flags); other bits are `EINVAL`.
+    pub const MPROTECT_VALID: ProtFlags = ProtFlags::all();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +147,40 @@ mod tests {
         assert_eq!(MapFlags::MAP_FIXED_NOREPLACE.bits(), 0x100000);
         assert_eq!(ProtFlags::PROT_EXEC.bits(), 4);
         assert_eq!(ProtFlags::empty().bits(), raw::PROT_NONE);
+    }
+
+    #[test]
+    fn masks_match_linux() {
+        let legacy = raw::MAP_SHARED
+            | raw::MAP_PRIVATE
+            | raw::MAP_FIXED
+            | raw::MAP_ANONYMOUS
+            | raw::MAP_DENYWRITE
+            | raw::MAP_EXECUTABLE
+            | raw::MAP_UNINITIALIZED
+            | raw::MAP_GROWSDOWN
+            | raw::MAP_LOCKED
+            | raw::MAP_NORESERVE
+            | raw::MAP_POPULATE
+            | raw::MAP_NONBLOCK
+            | raw::MAP_STACK
+            | raw::MAP_HUGETLB
+            | raw::MAP_32BIT
+            | raw::MAP_HUGE_2MB
+            | raw::MAP_HUGE_1GB;
+        assert_eq!(MapFlags::LEGACY_MAP_MASK.bits(), legacy);
+        assert!(!MapFlags::LEGACY_MAP_MASK.contains(MapFlags::MAP_FIXED_NOREPLACE));
+        assert!(!MapFlags::LEGACY_MAP_MASK.contains(MapFlags::MAP_SYNC));
+        assert_eq!(ProtFlags::ACCESS.bits(), 7);
+        assert_eq!(
+            ProtFlags::MPROTECT_VALID.bits(),
+            raw::PROT_READ
+                | raw::PROT_WRITE
+                | raw::PROT_EXEC
+                | raw::PROT_SEM
+                | raw::PROT_GROWSDOWN
+                | raw::PROT_GROWSUP
+        );
     }
 
     #[test]

@@ -44,6 +44,28 @@ pub const EFD_SEMAPHORE: u32 = raw::EFD_SEMAPHORE;
 pub const EFD_CLOEXEC: u32 = raw::EFD_CLOEXEC;
 pub const EFD_NONBLOCK: u32 = raw::EFD_NONBLOCK;
 
+bitflags::bitflags! {
+    /// `eventfd2` flags. Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct EventfdFlags: u32 {
+        /// Reads return 1 and decrement the counter.
+        const EFD_SEMAPHORE = raw::EFD_SEMAPHORE;
+        /// Close on `execve`.
+        const EFD_CLOEXEC = raw::EFD_CLOEXEC;
+        /// Non-blocking reads and writes.
+        const EFD_NONBLOCK = raw::EFD_NONBLOCK;
+    }
+}
+
+bitflags::bitflags! {
+    /// `epoll_create1` flags. Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct EpollCreateFlags: u32 {
+        /// Close on `execve`.
+        const EPOLL_CLOEXEC = raw::EPOLL_CLOEXEC;
+    }
+}
+
 /// `struct pollfd`.
 #[repr(C)]
 #[derive(
@@ -88,5 +110,11 @@ mod tests {
         assert_eq!(EPOLL_CTL_ADD, 1);
         assert_eq!(EPOLL_CTL_DEL, 2);
         assert_eq!(EPOLL_CTL_MOD, 3);
+    }
+
+    #[test]
+    fn creation_flags_match_linux() {
+        assert_eq!(EventfdFlags::all().bits(), 0o2_004_001);
+        assert_eq!(EpollCreateFlags::EPOLL_CLOEXEC.bits(), 0o2_000_000);
     }
 }

@@ -12,6 +12,54 @@ pub const SIG_IGN: u64 = 1;
 /// The size of the kernel signal set that `rt_sigaction` and `rt_sigprocmask` require.
 pub const KERNEL_SIGSET_SIZE: usize = size_of::<u64>();
 
+bitflags::bitflags! {
+    /// `sa_flags` of `struct sigaction` (64 bits, as the kernel's `unsigned long`).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct SaFlags: u64 {
+        /// No SIGCHLD when a child stops or continues.
+        const SA_NOCLDSTOP = raw::SA_NOCLDSTOP as u64;
+        /// Children do not become zombies.
+        const SA_NOCLDWAIT = raw::SA_NOCLDWAIT as u64;
+        /// The handler takes `siginfo_t` and a context.
+        const SA_SIGINFO = raw::SA_SIGINFO as u64;
+        /// Probe bit: never kept, so user space can tell which flags a kernel supports.
+        const SA_UNSUPPORTED = raw::SA_UNSUPPORTED as u64;
+        /// Do not mask the tag bits of `si_addr` (arm64; accepted everywhere).
+        const SA_EXPOSE_TAGBITS = raw::SA_EXPOSE_TAGBITS as u64;
+        /// `sa_restorer` holds the return trampoline.
+        const SA_RESTORER = raw::SA_RESTORER as u64;
+        /// Run the handler on the alternate stack.
+        const SA_ONSTACK = raw::SA_ONSTACK as u64;
+        /// Restart interrupted syscalls.
+        const SA_RESTART = raw::SA_RESTART as u64;
+        /// Do not block the signal in its handler.
+        const SA_NODEFER = raw::SA_NODEFER as u64;
+        /// Reset to the default action on delivery.
+        const SA_RESETHAND = raw::SA_RESETHAND as u64;
+    }
+}
+
+impl SaFlags {
+    /// The flags `rt_sigaction` keeps (`UAPI_SA_FLAGS` with x86's `SA_RESTORER`); it clears
+    /// other bits silently, in the new action and in the old one it reports.
+    pub const UAPI_SA_FLAGS: SaFlags = SaFlags::SA_NOCLDSTOP
+        .union(SaFlags::SA_NOCLDWAIT)
+        .union(SaFlags::SA_SIGINFO)
+        .union(SaFlags::SA_ONSTACK)
+        .union(SaFlags::SA_RESTART)
+        .union(SaFlags::SA_NODEFER)
+        .union(SaFlags::SA_RESETHAND)
+        .union(SaFlags::SA_EXPOSE_TAGBITS)
+        .union(SaFlags::SA_RESTORER);
+}
+
+/// `rt_sigprocmask`: add to the mask.
+pub const SIG_BLOCK: i32 = raw::SIG_BLOCK as i32;
+/// `rt_sigprocmask`: remove from the mask.
+pub const SIG_UNBLOCK: i32 = raw::SIG_UNBLOCK as i32;
+/// `rt_sigprocmask`: replace the mask.
+pub const SIG_SETMASK: i32 = raw::SIG_SETMASK as i32;
+
 /// The kernel's `struct sigaction` as `rt_sigaction` reads and writes it.
 #[repr(C)]
 #[derive(
@@ -41,6 +89,13 @@ const _: () = assert!(size_of::<raw::kernel_sigset_t>() == KERNEL_SIGSET_SIZE);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sa_flags_match_linux() {
+        assert_eq!(SaFlags::UAPI_SA_FLAGS.bits(), 0xdc00_0807);
+        assert!(!SaFlags::UAPI_SA_FLAGS.contains(SaFlags::SA_UNSUPPORTED));
+        assert_eq!((SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK), (0, 1, 2));
+    }
 
     #[test]
     fn layout() {

@@ -10,6 +10,13 @@
 use linux_raw_sys::general as raw;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+/// `statx` mask: the fields `stat` has.
+pub const STATX_BASIC_STATS: u32 = raw::STATX_BASIC_STATS;
+/// `statx` mask: the mount id.
+pub const STATX_MNT_ID: u32 = raw::STATX_MNT_ID;
+/// `statx` mask: reserved for a future extension; `EINVAL` if asked for.
+pub const STATX__RESERVED: u32 = raw::STATX__RESERVED;
+
 /// `struct stat` on x86-64.
 #[repr(C)]
 #[derive(

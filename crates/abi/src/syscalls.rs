@@ -406,6 +406,9 @@ pub fn syscall_name(number: usize) -> Option<&'static str> {
         .map(|index| SYSCALL_NAMES[index].1)
 }
 
+/// `restart_syscall`'s number, which a restarted `ERESTART_RESTARTBLOCK` call resumes with.
+pub const NR_RESTART_SYSCALL: u64 = __NR_restart_syscall as u64;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,60 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 /// Number of control characters in [`Termios::c_cc`] (`NCCS`).
 pub const NCCS: usize = raw::NCCS as usize;
 
+/// `c_iflag`: translate carriage return to newline on input.
+pub const ICRNL: u32 = raw::ICRNL;
+/// `c_iflag`: XON/XOFF flow control on output.
+pub const IXON: u32 = raw::IXON;
+/// `c_oflag`: post-process output.
+pub const OPOST: u32 = raw::OPOST;
+/// `c_oflag`: map newline to CR-NL on output.
+pub const ONLCR: u32 = raw::ONLCR;
+/// `c_cflag`: 115200 baud.
+pub const B115200: u32 = raw::B115200;
+/// `c_cflag`: 8 data bits.
+pub const CS8: u32 = raw::CS8;
+/// `c_cflag`: enable the receiver.
+pub const CREAD: u32 = raw::CREAD;
+/// `c_cflag`: hang up on last close.
+pub const HUPCL: u32 = raw::HUPCL;
+/// `c_cflag`: ignore modem control lines.
+pub const CLOCAL: u32 = raw::CLOCAL;
+/// `c_lflag`: generate signals for INTR, QUIT, SUSP.
+pub const ISIG: u32 = raw::ISIG;
+/// `c_lflag`: canonical (line) mode.
+pub const ICANON: u32 = raw::ICANON;
+/// `c_lflag`: echo input.
+pub const ECHO: u32 = raw::ECHO;
+/// `c_lflag`: ERASE erases the previous character.
+pub const ECHOE: u32 = raw::ECHOE;
+/// `c_lflag`: KILL erases the line.
+pub const ECHOK: u32 = raw::ECHOK;
+/// `c_lflag`: echo control characters as `^X`.
+pub const ECHOCTL: u32 = raw::ECHOCTL;
+/// `c_lflag`: KILL erases the line visibly.
+pub const ECHOKE: u32 = raw::ECHOKE;
+/// `c_lflag`: extended input processing.
+pub const IEXTEN: u32 = raw::IEXTEN;
+/// `c_lflag`: no flush after INTR, QUIT, SUSP.
+pub const NOFLSH: u32 = raw::NOFLSH;
+/// `c_lflag`: SIGTTOU for background output.
+pub const TOSTOP: u32 = raw::TOSTOP;
+
+/// `c_cc` index: interrupt character.
+pub const VINTR: usize = raw::VINTR as usize;
+/// `c_cc` index: quit character.
+pub const VQUIT: usize = raw::VQUIT as usize;
+/// `c_cc` index: erase character.
+pub const VERASE: usize = raw::VERASE as usize;
+/// `c_cc` index: kill-line character.
+pub const VKILL: usize = raw::VKILL as usize;
+/// `c_cc` index: end-of-file character.
+pub const VEOF: usize = raw::VEOF as usize;
+/// `c_cc` index: minimum bytes for a non-canonical read.
+pub const VMIN: usize = raw::VMIN as usize;
+/// `c_cc` index: suspend character.
+pub const VSUSP: usize = raw::VSUSP as usize;
+
 /// The kernel's `struct termios`.
 #[repr(C)]
 #[derive(

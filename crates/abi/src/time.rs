@@ -4,6 +4,71 @@
 use linux_raw_sys::general as raw;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+/// Wall-clock time.
+pub const CLOCK_REALTIME: i32 = raw::CLOCK_REALTIME as i32;
+/// Time since boot, not counting suspend.
+pub const CLOCK_MONOTONIC: i32 = raw::CLOCK_MONOTONIC as i32;
+/// CPU time of the calling process.
+pub const CLOCK_PROCESS_CPUTIME_ID: i32 = raw::CLOCK_PROCESS_CPUTIME_ID as i32;
+/// CPU time of the calling thread.
+pub const CLOCK_THREAD_CPUTIME_ID: i32 = raw::CLOCK_THREAD_CPUTIME_ID as i32;
+/// Monotonic time without NTP slewing.
+pub const CLOCK_MONOTONIC_RAW: i32 = raw::CLOCK_MONOTONIC_RAW as i32;
+/// `CLOCK_REALTIME` at tick resolution.
+pub const CLOCK_REALTIME_COARSE: i32 = raw::CLOCK_REALTIME_COARSE as i32;
+/// `CLOCK_MONOTONIC` at tick resolution.
+pub const CLOCK_MONOTONIC_COARSE: i32 = raw::CLOCK_MONOTONIC_COARSE as i32;
+/// Time since boot, counting suspend.
+pub const CLOCK_BOOTTIME: i32 = raw::CLOCK_BOOTTIME as i32;
+/// `CLOCK_REALTIME` that wakes the system (timers need `CAP_WAKE_ALARM`).
+pub const CLOCK_REALTIME_ALARM: i32 = raw::CLOCK_REALTIME_ALARM as i32;
+/// `CLOCK_BOOTTIME` that wakes the system.
+pub const CLOCK_BOOTTIME_ALARM: i32 = raw::CLOCK_BOOTTIME_ALARM as i32;
+/// International atomic time.
+pub const CLOCK_TAI: i32 = raw::CLOCK_TAI as i32;
+
+/// `clock_nanosleep`, `timer_settime`: the time is absolute. Other flag bits are ignored
+/// (`hrtimer_nanosleep`, `common_timer_set` look at this bit only).
+pub const TIMER_ABSTIME: u32 = raw::TIMER_ABSTIME;
+
+bitflags::bitflags! {
+    /// `clock_nanosleep` and `timer_settime` flags. Unknown bits are ignored.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct TimerFlags: u32 {
+        /// The time is absolute.
+        const TIMER_ABSTIME = raw::TIMER_ABSTIME;
+    }
+}
+
+/// Interval timer on `CLOCK_MONOTONIC`, `SIGALRM`.
+pub const ITIMER_REAL: i32 = raw::ITIMER_REAL as i32;
+/// Interval timer on user CPU time, `SIGVTALRM`.
+pub const ITIMER_VIRTUAL: i32 = raw::ITIMER_VIRTUAL as i32;
+/// Interval timer on all CPU time, `SIGPROF`.
+pub const ITIMER_PROF: i32 = raw::ITIMER_PROF as i32;
+
+bitflags::bitflags! {
+    /// `timerfd_create` flags. Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct TimerfdFlags: u32 {
+        /// Close on `execve`.
+        const TFD_CLOEXEC = raw::TFD_CLOEXEC;
+        /// Non-blocking reads.
+        const TFD_NONBLOCK = raw::TFD_NONBLOCK;
+    }
+}
+
+bitflags::bitflags! {
+    /// `timerfd_settime` flags. Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct TimerfdSettimeFlags: u32 {
+        /// The expiry is absolute.
+        const TFD_TIMER_ABSTIME = raw::TFD_TIMER_ABSTIME;
+        /// A `CLOCK_REALTIME` timer is cancelled when the clock is set.
+        const TFD_TIMER_CANCEL_ON_SET = raw::TFD_TIMER_CANCEL_ON_SET;
+    }
+}
+
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 const MICROS_PER_SEC: i64 = 1_000_000;
 
@@ -218,5 +283,23 @@ mod tests {
         assert_eq!(bytes[0], 1);
         assert_eq!(bytes[8], 2);
         assert_eq!(Timespec::read_from_bytes(bytes), Ok(ts));
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn values_match_linux() {
+        assert_eq!(
+            (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI),
+            (0, 1, 7, 11)
+        );
+        assert_eq!(TIMER_ABSTIME, 1);
+        assert_eq!((ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF), (0, 1, 2));
+        assert_eq!(TimerfdFlags::TFD_CLOEXEC.bits(), 0o2_000_000);
+        assert_eq!(TimerfdFlags::TFD_NONBLOCK.bits(), 0o4000);
+        assert_eq!(TimerfdSettimeFlags::all().bits(), 3);
     }
 }

@@ -4,10 +4,11 @@
 //! [`words`] splits the line as Linux's `next_arg` does (double quotes group words, and are
 //! removed around a whole word or a whole value). [`CommandLine::parse`] then takes, in order:
 //! - the parameters the kernel understands: `console=` (every one, in order), `rdinit=`, `init=`,
-//!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=` and
-//!   `ferrux.test_panic=`; for a repeated one the last valid value wins, and an invalid number
-//!   keeps the previous value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console
-//!   log level, so the last one counts;
+//!   `quiet`, `debug`, `loglevel=`, `panic=`, and Ferrux's `ferrux.trace=`,
+//!   `ferrux.test_panic=`, `ferrux.test_lock_bug=`, `ferrux.lockdep_dump=` and `ferrux.ktest=`;
+//!   for a repeated one the last valid value wins, and an invalid number keeps the previous
+//!   value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console log level, so the
+//!   last one counts;
 //! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
 //! - any other word: a `name=value` word becomes an environment variable of init (replacing an
@@ -59,6 +60,14 @@ pub struct CommandLine {
     pub is_tracing: bool,
     /// `ferrux.test_panic=1`: panic at boot, to test the panic report (a hidden test option).
     pub is_test_panic: bool,
+    /// `ferrux.ktest=1`: run the in-kernel tests instead of init, then power off.
+    pub is_ktest: bool,
+    /// `ferrux.test_lock_bug=order|sleep`: commit a locking bug at boot (two locks taken in
+    /// both orders, or a sleeping lock under a spin lock), to test that the checkers catch it.
+    pub test_lock_bug: Option<String>,
+    /// `ferrux.lockdep_dump=1`: print every lock order the checker saw when init exits (lockdep
+    /// builds), to check docs/locking.md against.
+    pub is_lockdep_dump: bool,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -75,6 +84,9 @@ impl Default for CommandLine {
             panic_timeout: 0,
             is_tracing: false,
             is_test_panic: false,
+            is_ktest: false,
+            test_lock_bug: None,
+            is_lockdep_dump: false,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -157,6 +169,17 @@ impl CommandLine {
             ("ferrux.test_panic", value) => {
                 if let Some(is_on) = value.and_then(number::kstrtobool) {
                     self.is_test_panic = is_on;
+                }
+            }
+            ("ferrux.ktest", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_ktest = is_on;
+                }
+            }
+            ("ferrux.test_lock_bug", Some(value)) => self.test_lock_bug = Some(value.into()),
+            ("ferrux.lockdep_dump", value) => {
+                if let Some(is_on) = value.and_then(number::kstrtobool) {
+                    self.is_lockdep_dump = is_on;
                 }
             }
             (param, _) if is_ignored_parameter(param) => {}

@@ -219,6 +219,19 @@ fn tracing_flag_as_kstrtobool() {
     assert!(CommandLine::parse("ferrux.test_panic=1").is_test_panic);
     assert!(!CommandLine::parse("ferrux.test_panic=0").is_test_panic);
     assert!(!CommandLine::parse("test_panic=1").is_test_panic);
+    assert!(CommandLine::parse("ferrux.ktest=1").is_ktest);
+    assert!(!CommandLine::parse("ferrux.ktest=1 ferrux.ktest=n").is_ktest);
+    assert!(!CommandLine::parse("ktest=1").is_ktest);
+    assert_eq!(
+        CommandLine::parse("ferrux.test_lock_bug=order")
+            .test_lock_bug
+            .as_deref(),
+        Some("order")
+    );
+    assert_eq!(
+        CommandLine::parse("ferrux.test_lock_bug").test_lock_bug,
+        None
+    );
 }
 
 #[test]

@@ -17,10 +17,12 @@
 //! changes in the directory take it for writing ([`crate::namei`] does), cache misses take it for
 //! reading, so the cache never disagrees with the filesystem; `rmdir`, and a rename replacing a
 //! directory, also lock the victim (parent before child), as Linux's `vfs_rmdir`/`vfs_rename`.
-//! Lock order: superblock rename mutex, directory locks (ancestor first, otherwise by address,
-//! parents before victims), then the short internal locks (child map, names), then the
-//! filesystem's own locks. These are spin locks for now; they become sleeping locks (Linux's
-//! `i_rwsem` is one) once the kernel can sleep, since filesystem calls run under them.
+//! Lock order (docs/locking.md): superblock rename mutex, directory locks (ancestor first,
+//! otherwise by address, parents before victims), the filesystem's own locks, then the short
+//! internal spin locks (names, child map, mount links). The rename mutex and the directory
+//! locks sleep (hal's `Mutex` and `RwLock` in the kernel, as Linux's `s_vfs_rename_mutex` and
+//! `i_rwsem`), since filesystem calls run under them; no filesystem call is made under the
+//! spin locks.
 //!
 //! Mounts: a dentry can be covered by the root dentry of another filesystem
 //! ([`Dentry::mount`]); the walk steps from a covered dentry to the mounted root, and `..` from a
@@ -36,8 +38,8 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
+use crate::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock};
 use abi::Errno;
-use spin::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::inode::{FileSystem, Inode, Metadata, NAME_MAX, PATH_MAX};
 
@@ -65,22 +67,32 @@ struct Names {
 pub struct Dentry {
     inode: Arc<dyn Inode>,
     sb: Arc<SuperBlock>,
-    names: RwLock<Names>,
-    children: Mutex<BTreeMap<Vec<u8>, Weak<Dentry>>>,
+    /// Name, parent and unlinked mark (Linux's `d_lock` guards these): a spin lock.
+    names: SpinLock<Names>,
+    /// The child cache: a spin lock around map updates (no filesystem call under it).
+    children: SpinLock<BTreeMap<Vec<u8>, Weak<Dentry>>>,
+    /// The directory's `i_rwsem`: a sleeping reader-writer lock, held across filesystem calls.
     dir_lock: RwLock<()>,
     /// Root of the filesystem mounted on this dentry.
-    mounted: RwLock<Option<Arc<Dentry>>>,
+    mounted: SpinLock<Option<Arc<Dentry>>>,
     /// For a mounted root: the dentry it covers.
-    covers: RwLock<Option<Arc<Dentry>>>,
+    covers: SpinLock<Option<Arc<Dentry>>>,
 }
 
 impl core::fmt::Debug for Dentry {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let names = self.names.read();
+        let (name, unlinked) = {
+            let names = self.names.lock();
+            (
+                alloc::string::String::from_utf8_lossy(&names.name).into_owned(),
+                names.unlinked,
+            )
+        };
+        // The inode is asked without the name lock: its metadata may take a sleeping lock.
         f.debug_struct("Dentry")
-            .field("name", &alloc::string::String::from_utf8_lossy(&names.name))
+            .field("name", &name)
             .field("ino", &self.inode.metadata().ino)
-            .field("unlinked", &names.unlinked)
+            .field("unlinked", &unlinked)
             .finish()
     }
 }
@@ -103,15 +115,18 @@ impl Dentry {
         Dentry {
             inode,
             sb,
-            names: RwLock::new(Names {
-                name,
-                parent,
-                unlinked: false,
-            }),
-            children: Mutex::new(BTreeMap::new()),
-            dir_lock: RwLock::new(()),
-            mounted: RwLock::new(None),
-            covers: RwLock::new(None),
+            names: SpinLock::new(
+                "dentry.names",
+                Names {
+                    name,
+                    parent,
+                    unlinked: false,
+                },
+            ),
+            children: SpinLock::new("dentry.children", BTreeMap::new()),
+            dir_lock: RwLock::new("dentry.dir_lock", ()),
+            mounted: SpinLock::new("dentry.mounted", None),
+            covers: SpinLock::new("dentry.covers", None),
         }
     }
 
@@ -120,7 +135,7 @@ impl Dentry {
         let inode = fs.root_inode();
         let sb = Arc::new(SuperBlock {
             fs,
-            rename_lock: Mutex::new(()),
+            rename_lock: Mutex::new("sb.rename", ()),
         });
         Arc::new(Dentry::make(inode, sb, Vec::new(), None))
     }
@@ -148,22 +163,22 @@ impl Dentry {
 
     /// The parent, or `None` for a filesystem root.
     pub fn parent(&self) -> Option<Arc<Dentry>> {
-        self.names.read().parent.clone()
+        self.names.lock().parent.clone()
     }
 
     /// A copy of the last component of the name (empty for a root).
     pub fn name(&self) -> Result<Vec<u8>, Errno> {
-        copy_bytes(&self.names.read().name)
+        copy_bytes(&self.names.lock().name)
     }
 
     /// Whether this is the root of its filesystem.
     pub fn is_root(&self) -> bool {
-        self.names.read().parent.is_none()
+        self.names.lock().parent.is_none()
     }
 
     /// Whether the name was removed (unlink, rmdir, replaced by rename): Linux `d_unlinked`.
     pub fn is_unlinked(&self) -> bool {
-        self.names.read().unlinked
+        self.names.lock().unlinked
     }
 
     /// Whether the inode is a directory.
@@ -173,17 +188,17 @@ impl Dentry {
 
     /// The root of the filesystem mounted on this dentry, if any.
     pub fn mounted(&self) -> Option<Arc<Dentry>> {
-        self.mounted.read().clone()
+        self.mounted.lock().clone()
     }
 
     /// For a mounted filesystem root: the dentry it covers.
     pub fn covered(&self) -> Option<Arc<Dentry>> {
-        self.covers.read().clone()
+        self.covers.lock().clone()
     }
 
     /// Whether something is mounted here (Linux `is_local_mountpoint`, `d_mountpoint`).
     pub fn is_mountpoint(&self) -> bool {
-        self.mounted.read().is_some()
+        self.mounted.lock().is_some()
     }
 
     /// Mounts the filesystem whose root dentry is `root` on this directory. `ENOTDIR` if this
@@ -200,8 +215,8 @@ impl Dentry {
         if self.is_unlinked() {
             return Err(Errno::ENOENT);
         }
-        let mut covers = root.covers.write();
-        let mut mounted = self.mounted.write();
+        let mut covers = root.covers.lock();
+        let mut mounted = self.mounted.lock();
         if mounted.is_some() || covers.is_some() {
             return Err(Errno::EBUSY);
         }
@@ -213,14 +228,14 @@ impl Dentry {
     /// Detaches the filesystem mounted on this dentry and returns its root. `EINVAL` if nothing
     /// is mounted here, `EBUSY` if something is mounted inside it.
     pub fn umount(&self) -> Result<Arc<Dentry>, Errno> {
-        let mut mounted = self.mounted.write();
+        let mut mounted = self.mounted.lock();
         let root = mounted.clone().ok_or(Errno::EINVAL)?;
         if root.is_mountpoint() {
             return Err(Errno::EBUSY);
         }
         *mounted = None;
         drop(mounted);
-        *root.covers.write() = None;
+        *root.covers.lock() = None;
         Ok(root)
     }
 
@@ -316,12 +331,12 @@ impl Dentry {
     /// being replaced by rename): Linux `d_delete`/`d_drop`.
     pub(crate) fn mark_unlinked(&self) {
         let parent = {
-            let mut names = self.names.write();
+            let mut names = self.names.lock();
             names.unlinked = true;
             names.parent.clone()
         };
         if let Some(p) = parent {
-            let name = self.names.read();
+            let name = self.names.lock();
             let mut map = p.children.lock();
             if map
                 .get(&name.name[..])
@@ -342,7 +357,7 @@ impl Dentry {
         let key = copy_bytes(new_name)?;
         let name = copy_bytes(new_name)?;
         let (old_parent, old_name) = {
-            let names = self.names.read();
+            let names = self.names.lock();
             (names.parent.clone(), copy_bytes(&names.name)?)
         };
         if let Some(op) = &old_parent {
@@ -357,7 +372,7 @@ impl Dentry {
         let displaced = new_parent.children.lock().insert(key, Arc::downgrade(self));
         drop(displaced);
         let previous = {
-            let mut names = self.names.write();
+            let mut names = self.names.lock();
             names.name = name;
             names.parent.replace(new_parent.clone())
         };
@@ -417,7 +432,7 @@ impl Dentry {
                 break true;
             }
             let (name, parent) = {
-                let names = cur.names.read();
+                let names = cur.names.lock();
                 (copy_bytes(&names.name)?, names.parent.clone())
             };
             match parent {

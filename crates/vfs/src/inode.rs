@@ -84,16 +84,29 @@ pub trait Clock: Send + Sync {
 }
 
 /// A clock that stays where it is set; for tests and for early boot before a real clock exists.
-#[derive(Debug, Default)]
 pub struct ManualClock {
-    time: spin::Mutex<Timespec>,
+    time: crate::sync::SpinLock<Timespec>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock::new(Timespec::default())
+    }
+}
+
+impl core::fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ManualClock")
+            .field("time", &self.now())
+            .finish()
+    }
 }
 
 impl ManualClock {
     /// A clock stopped at `time`.
     pub fn new(time: Timespec) -> ManualClock {
         ManualClock {
-            time: spin::Mutex::new(time),
+            time: crate::sync::SpinLock::new("vfs.manual_clock", time),
         }
     }
 

@@ -15,6 +15,7 @@
 //!   `readlink`, `access`, `chdir`, `getcwd`, `stat` with Linux's checks and error precedence.
 //! - [`attr`]: `chmod`, `chown`, `utimensat`, `truncate`, set-user-ID clearing on write.
 //! - [`readdir`]: `getdents64` records.
+//! - [`sync`]: the lock types (hal's in the kernel, spin fallbacks on the host).
 //!
 //! The semantics are Linux 6.1's (`fs/namei.c`, `fs/libfs.c`, `mm/shmem.c`, `fs/stat.c`,
 //! `fs/readdir.c`, `fs/open.c`, `fs/attr.c`), checked against a Linux host where the rules are
@@ -32,6 +33,7 @@ pub mod namei;
 pub mod path;
 pub mod perm;
 pub mod readdir;
+pub mod sync;
 pub mod tmpfs;
 
 pub use dentry::Dentry;

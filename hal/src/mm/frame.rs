@@ -1,78 +1,139 @@
-//! Physical page frames: a buddy allocator over the usable RAM of the boot memory map, and
-//! [`Frame`], an owned page that returns to the allocator when dropped.
+//! Physical page frames of the kernel: the global [`FrameArena`] over all RAM, and the typed
+//! handles through which the kernel holds frames.
 //!
-//! The buddy system (`buddy_system_allocator::FrameAllocator`, one ordered set per order) gives
-//! O(log n) allocation and freeing with coalescing, like Linux's zoned buddy allocator without
-//! zones. Frames are reached through the direct map, so a [`Frame`]'s contents can be read and
-//! written through safe methods. Like Linux's `struct page`, every frame has a reference count
-//! in a global metadata array indexed by frame number; a [`Frame`] is one counted reference
-//! (cloning it is an atomic increment), and the frame returns to the allocator when the last
-//! reference goes. Page tables hold references too (see `user_space`), which is what keeps a
-//! mapped frame alive and makes copy-on-write decisions (`ref_count() == 1`) possible.
+//! - [`UniqueFrame`]: a frame nobody else can see. It gives `&mut [u8]`, so it is filled (zeroed,
+//!   read from a file, copied from another frame) before it is shared.
+//! - [`Frame`]: a counted, shared reference (Linux's `get_page`/`put_page`). Its contents are
+//!   reached only by copies (`read`, `write`, `zero`, and the user copies in `usercopy`), never
+//!   by a reference into the page, because other CPUs, user mappings and devices may read and
+//!   write it at the same time. The frame returns to the arena when the last reference goes.
+//!
+//! A frame's metadata also counts the page-table entries that map it (`map_count`, kept by
+//! `user_space`) and carries the page-cache flags ([`PageFlag`]). No raw physical address leaves
+//! hal: the kernel identifies a frame by an opaque [`FrameId`].
 
+use super::arena::{AllocClass, FrameArena};
+use super::meta::{FrameMeta, PageFlag};
 use super::{PAGE_SIZE, phys_to_virt};
 use abi::Errno;
-use alloc::vec::Vec;
-use buddy_system_allocator::FrameAllocator;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use spin::{Mutex, Once};
+use core::sync::atomic::Ordering;
+use spin::Once;
 
-static ALLOCATOR: Mutex<FrameAllocator<32>> = Mutex::new(FrameAllocator::new());
-static TOTAL_FRAMES: AtomicUsize = AtomicUsize::new(0);
-static FREE_FRAMES: AtomicUsize = AtomicUsize::new(0);
+static ARENA: Once<FrameArena> = Once::new();
 
-/// Reference counts, one per frame number below the top of RAM.
-static REF_COUNTS: Once<Vec<AtomicU32>> = Once::new();
-
-/// Creates the reference-count array for frames below `top_paddr`. Runs once, after the heap.
-pub(crate) fn init_metadata(top_paddr: u64) {
-    REF_COUNTS.call_once(|| {
-        (0..top_paddr as usize / PAGE_SIZE)
-            .map(|_| AtomicU32::new(0))
-            .collect()
-    });
-}
-
-fn ref_count_of(paddr: u64) -> &'static AtomicU32 {
-    let counts = REF_COUNTS
+/// The arena of all RAM. Panics before boot has set it up.
+pub(crate) fn arena() -> &'static FrameArena {
+    ARENA
         .get()
-        .unwrap_or_else(|| panic!("frame metadata used before init"));
-    &counts[paddr as usize / PAGE_SIZE]
+        .unwrap_or_else(|| panic!("frame arena used before boot set it up"))
 }
 
-/// Hands the physical range `[start, end)` (page-aligned inward) to the allocator.
+/// Creates the arena over `meta` (one zeroed entry per frame below the top of RAM). Runs once.
+pub(crate) fn init_arena(meta: &'static [FrameMeta]) {
+    ARENA.call_once(|| FrameArena::new(meta));
+}
+
+/// The running CPU's index into per-CPU lists. The lists have their own locks, so a stale
+/// index (the thread moved to another CPU) costs only contention, never correctness.
+pub(crate) fn cpu() -> usize {
+    crate::sync::cpu_id()
+}
+
+/// Hands the physical range `[start, end)` (page-aligned inward) to the arena.
 pub(crate) fn add_region(start: u64, end: u64) {
     let first = start.div_ceil(PAGE_SIZE as u64) as usize;
     let last = (end / PAGE_SIZE as u64) as usize;
-    if last > first {
-        ALLOCATOR.lock().add_frame(first, last);
-        TOTAL_FRAMES.fetch_add(last - first, Ordering::Relaxed);
-        FREE_FRAMES.fetch_add(last - first, Ordering::Relaxed);
-    }
+    arena().add_frames(first, last);
 }
 
-/// Allocates `count` physically contiguous frames (rounded up to a power of two, aligned to it).
-pub(crate) fn alloc_contiguous(count: usize) -> Option<u64> {
-    let first = ALLOCATOR.lock().alloc(count)?;
-    FREE_FRAMES.fetch_sub(count.next_power_of_two(), Ordering::Relaxed);
-    Some((first * PAGE_SIZE) as u64)
+/// Allocates `2^order` contiguous frames; returns the physical address of the first.
+pub(crate) fn alloc_pages(order: usize, class: AllocClass) -> Option<u64> {
+    let frame = arena().alloc(order, class, cpu())?;
+    Some((frame * PAGE_SIZE) as u64)
 }
 
-/// Frees what `alloc_contiguous(count)` returned.
-pub(crate) fn free_contiguous(paddr: u64, count: usize) {
-    ALLOCATOR.lock().dealloc(paddr as usize / PAGE_SIZE, count);
-    FREE_FRAMES.fetch_add(count.next_power_of_two(), Ordering::Relaxed);
+/// Frees what [`alloc_pages`] returned.
+pub(crate) fn free_pages(paddr: u64, order: usize) {
+    arena().free(paddr as usize / PAGE_SIZE, order, cpu());
 }
 
 /// Total and free frame counts, for `sysinfo` and `/proc/meminfo`.
 pub fn stats() -> (usize, usize) {
-    (
-        TOTAL_FRAMES.load(Ordering::Relaxed),
-        FREE_FRAMES.load(Ordering::Relaxed),
-    )
+    let arena = arena();
+    (arena.total_frames(), arena.free_frames())
 }
 
-/// A counted reference to one 4 KiB physical page.
+/// Frames kept for the kernel's own small objects (Linux's `min_free_kbytes`, in frames).
+pub fn reserve_frames() -> usize {
+    arena().reserve_frames()
+}
+
+fn meta_of(paddr: u64) -> &'static FrameMeta {
+    &arena().meta()[paddr as usize / PAGE_SIZE]
+}
+
+/// An opaque identity of a frame: equal for two handles of the same frame (futex keys of shared
+/// mappings use it). It is not an address and gives no access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FrameId(u64);
+
+impl FrameId {
+    /// A number that differs between frames, for hashing.
+    pub fn hash_value(self) -> u64 {
+        self.0
+    }
+}
+
+/// A frame that only its owner can see.
+#[derive(Debug)]
+pub struct UniqueFrame {
+    paddr: u64,
+}
+
+impl UniqueFrame {
+    /// A zero-filled frame, or `ENOMEM` (it counts as memory that user data uses, so it is not
+    /// taken from the kernel's reserve).
+    pub fn try_new_zeroed() -> Result<UniqueFrame, Errno> {
+        let mut frame = Self::try_new_uninit()?;
+        frame.bytes_mut().fill(0);
+        Ok(frame)
+    }
+
+    /// A frame with stale contents, for callers that overwrite all of it.
+    fn try_new_uninit() -> Result<UniqueFrame, Errno> {
+        let paddr = alloc_pages(0, AllocClass::UserData).ok_or(Errno::ENOMEM)?;
+        Ok(UniqueFrame { paddr })
+    }
+
+    /// The contents.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the direct map covers all RAM and `paddr` is a frame this value owns alone:
+        // no other handle, page-table entry or device refers to it, so the shared borrow tied
+        // to `&self` cannot alias a write.
+        unsafe { core::slice::from_raw_parts(phys_to_virt(self.paddr) as *const u8, PAGE_SIZE) }
+    }
+
+    /// The contents, writable.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as `bytes`; `&mut self` makes this the only borrow of the frame's memory.
+        unsafe { core::slice::from_raw_parts_mut(phys_to_virt(self.paddr) as *mut u8, PAGE_SIZE) }
+    }
+
+    /// Publishes the frame: from now on it is shared and reached only by copies.
+    pub fn into_shared(self) -> Frame {
+        let paddr = self.paddr;
+        core::mem::forget(self);
+        Frame { paddr }
+    }
+}
+
+impl Drop for UniqueFrame {
+    fn drop(&mut self) {
+        drop(Frame { paddr: self.paddr });
+    }
+}
+
+/// A counted reference to a shared page frame.
 #[derive(Debug)]
 pub struct Frame {
     paddr: u64,
@@ -80,36 +141,14 @@ pub struct Frame {
 
 impl Clone for Frame {
     fn clone(&self) -> Frame {
-        ref_count_of(self.paddr).fetch_add(1, Ordering::Relaxed);
+        meta_of(self.paddr)
+            .ref_count
+            .fetch_add(1, Ordering::Relaxed);
         Frame { paddr: self.paddr }
     }
 }
 
 impl Frame {
-    /// Allocates a zero-filled frame, or `ENOMEM`.
-    pub fn try_new_zeroed() -> Result<Frame, Errno> {
-        let frame = Self::try_new_uninit()?;
-        frame.bytes_mut_internal().fill(0);
-        Ok(frame)
-    }
-
-    /// Allocates a zero-filled frame and lets `fill` write into it before anyone else can see
-    /// it (a file page read straight into the frame, without a bounce buffer).
-    pub fn try_new_zeroed_with(
-        fill: impl FnOnce(&mut [u8]) -> Result<(), Errno>,
-    ) -> Result<Frame, Errno> {
-        let frame = Self::try_new_zeroed()?;
-        fill(frame.bytes_mut_internal())?;
-        Ok(frame)
-    }
-
-    /// Allocates a frame whose contents are left as they were (the caller overwrites them all).
-    pub fn try_new_uninit() -> Result<Frame, Errno> {
-        let paddr = alloc_contiguous(1).ok_or(Errno::ENOMEM)?;
-        ref_count_of(paddr).store(1, Ordering::Relaxed);
-        Ok(Frame { paddr })
-    }
-
     /// Turns this reference into a raw physical address (stored in a page-table entry).
     pub(crate) fn into_raw(self) -> u64 {
         let paddr = self.paddr;
@@ -124,63 +163,102 @@ impl Frame {
 
     /// A new reference to the frame whose reference a page-table entry holds.
     pub(crate) fn clone_raw(paddr: u64) -> Frame {
-        ref_count_of(paddr).fetch_add(1, Ordering::Relaxed);
+        meta_of(paddr).ref_count.fetch_add(1, Ordering::Relaxed);
         Frame { paddr }
     }
 
-    /// How many references exist (page tables included).
+    pub(crate) fn meta(&self) -> &'static FrameMeta {
+        meta_of(self.paddr)
+    }
+
+    /// The frame's identity.
+    pub fn id(&self) -> FrameId {
+        FrameId(self.paddr / PAGE_SIZE as u64)
+    }
+
+    /// How many references exist (handles and page-table entries).
     pub fn ref_count(&self) -> u32 {
-        ref_count_of(self.paddr).load(Ordering::Acquire)
+        self.meta().ref_count.load(Ordering::Acquire)
+    }
+
+    /// How many page-table entries map the frame.
+    pub fn map_count(&self) -> u32 {
+        self.meta().map_count.load(Ordering::Acquire)
+    }
+
+    /// Whether a page-cache flag is set.
+    pub fn has_flag(&self, flag: PageFlag) -> bool {
+        self.meta().has(flag.bit())
+    }
+
+    /// Sets a page-cache flag; returns whether it was set before (`test_and_set`).
+    pub fn set_flag(&self, flag: PageFlag) -> bool {
+        self.meta().set(flag.bit())
+    }
+
+    /// Clears a page-cache flag; returns whether it was set before (`test_and_clear`).
+    pub fn clear_flag(&self, flag: PageFlag) -> bool {
+        self.meta().clear(flag.bit())
     }
 
     /// A new frame holding a copy of this one (copy-on-write uses this).
-    pub fn try_clone_contents(&self) -> Result<Frame, Errno> {
-        let copy = Self::try_new_uninit()?;
-        copy.bytes_mut_internal()
-            .copy_from_slice(self.bytes_internal());
+    pub fn try_clone_contents(&self) -> Result<UniqueFrame, Errno> {
+        let mut copy = UniqueFrame::try_new_uninit()?;
+        self.read(0, copy.bytes_mut());
         Ok(copy)
     }
 
-    /// The physical address.
-    pub fn paddr(&self) -> u64 {
-        self.paddr
-    }
-
-    /// Copies `buf.len()` bytes from offset `offset` of the page (panics if out of the page:
-    /// callers compute offsets from page-relative arithmetic).
+    /// Copies `buf.len()` bytes from offset `offset` of the page. Panics if the range leaves
+    /// the page (callers compute offsets from page-relative arithmetic).
     pub fn read(&self, offset: usize, buf: &mut [u8]) {
-        buf.copy_from_slice(&self.bytes_internal()[offset..offset + buf.len()]);
+        assert!(offset <= PAGE_SIZE && buf.len() <= PAGE_SIZE - offset);
+        // SAFETY: the range lies in this frame (checked above), which stays allocated while
+        // `self` holds its reference; the copy goes through raw pointers and forms no reference
+        // to the shared memory, which others may change concurrently (their writes are what
+        // the copy sees, as in Linux's `copy_page`/`memcpy_from_page`).
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                (phys_to_virt(self.paddr) as *const u8).add(offset),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
     }
 
-    /// Copies `data` into the page at `offset`.
+    /// Copies `data` into the page at `offset`. Panics if the range leaves the page.
     pub fn write(&self, offset: usize, data: &[u8]) {
-        self.bytes_mut_internal()[offset..offset + data.len()].copy_from_slice(data);
+        assert!(offset <= PAGE_SIZE && data.len() <= PAGE_SIZE - offset);
+        // SAFETY: as `read`, in the other direction; `data` is a kernel buffer, never the frame
+        // itself (no reference to a shared frame's memory exists).
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                (phys_to_virt(self.paddr) as *mut u8).add(offset),
+                data.len(),
+            )
+        };
     }
 
-    /// Zeroes `len` bytes at `offset`.
+    /// Zeroes `len` bytes at `offset`. Panics if the range leaves the page.
     pub fn zero(&self, offset: usize, len: usize) {
-        self.bytes_mut_internal()[offset..offset + len].fill(0);
+        assert!(offset <= PAGE_SIZE && len <= PAGE_SIZE - offset);
+        // SAFETY: as `write`.
+        unsafe {
+            core::ptr::write_bytes((phys_to_virt(self.paddr) as *mut u8).add(offset), 0, len)
+        };
     }
 
-    fn bytes_internal(&self) -> &[u8] {
-        // SAFETY: the direct map covers all RAM, `paddr` is a page this value owns, so the 4 KiB
-        // at its direct-map address are valid. Other views of the page are user mappings, which
-        // Rust's model treats like device memory (it never assumes they do not change).
-        unsafe { core::slice::from_raw_parts(phys_to_virt(self.paddr) as *const u8, PAGE_SIZE) }
-    }
-
-    #[allow(clippy::mut_from_ref)] // interior mutability of physical memory, see bytes_internal
-    fn bytes_mut_internal(&self) -> &mut [u8] {
-        // SAFETY: as `bytes_internal`; the returned slice is used for one copy and dropped before
-        // any other kernel view of the page is created (every caller is a method of this type).
-        unsafe { core::slice::from_raw_parts_mut(phys_to_virt(self.paddr) as *mut u8, PAGE_SIZE) }
+    /// The kernel-virtual address of byte `offset`, for hal's user copies straight from or into
+    /// the frame.
+    pub(crate) fn kernel_address(&self, offset: usize) -> u64 {
+        phys_to_virt(self.paddr) + offset as u64
     }
 }
 
 impl Drop for Frame {
     fn drop(&mut self) {
-        if ref_count_of(self.paddr).fetch_sub(1, Ordering::AcqRel) == 1 {
-            free_contiguous(self.paddr, 1);
+        if self.meta().ref_count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            free_pages(self.paddr, 0);
         }
     }
 }

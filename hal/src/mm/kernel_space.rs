@@ -10,7 +10,7 @@
 
 use super::page_table::{
     self, GLOBAL, NO_CACHE, NO_EXECUTE, PRESENT, WRITABLE, WRITE_THROUGH, alloc_table,
-    entry_create, map_huge, table_mut,
+    entry_create, map_huge, table,
 };
 use super::{KERNEL_BASE, PAGE_SIZE, PHYS_OFFSET, VMALLOC_BASE};
 use crate::arch::x86_64::cpu::write_cr3;
@@ -85,17 +85,17 @@ pub(crate) fn init(ram: &[(u64, u64)]) {
         while vaddr < symbol_address(end) {
             let entry = entry_create(root, vaddr, WRITABLE)
                 .unwrap_or_else(|_| panic!("no memory for kernel tables"));
-            *entry = (vaddr - KERNEL_BASE) | flags | PRESENT;
+            entry.store((vaddr - KERNEL_BASE) | flags | PRESENT, Ordering::Release);
             vaddr += PAGE_SIZE as u64;
         }
     }
 
     // The level-3 table of the kernel-virtual area must exist before user spaces copy the root.
     let vmalloc_index = ((VMALLOC_BASE >> 39) & 0x1ff) as usize;
-    let root_table = table_mut(root);
-    if root_table[vmalloc_index] & PRESENT == 0 {
-        let table = alloc_table().unwrap_or_else(|_| panic!("no memory for kernel tables"));
-        root_table[vmalloc_index] = table | PRESENT | WRITABLE;
+    let root_table = table(root);
+    if root_table[vmalloc_index].load(Ordering::Acquire) & PRESENT == 0 {
+        let new_table = alloc_table().unwrap_or_else(|_| panic!("no memory for kernel tables"));
+        root_table[vmalloc_index].store(new_table | PRESENT | WRITABLE, Ordering::Release);
     }
 
     KERNEL_ROOT.store(root, Ordering::Release);
@@ -120,7 +120,7 @@ pub(crate) fn reserve_virtual(len: u64) -> u64 {
 /// Maps one kernel page at `vaddr` to `paddr` with the given extra flags.
 pub(crate) fn map_kernel_page(vaddr: u64, paddr: u64, flags: u64) -> Result<(), abi::Errno> {
     let entry = entry_create(kernel_root(), vaddr, WRITABLE)?;
-    *entry = paddr | flags | GLOBAL | PRESENT;
+    entry.store(paddr | flags | GLOBAL | PRESENT, Ordering::Release);
     page_table::flush_page(vaddr);
     Ok(())
 }
@@ -128,8 +128,7 @@ pub(crate) fn map_kernel_page(vaddr: u64, paddr: u64, flags: u64) -> Result<(), 
 /// Removes the kernel mapping at `vaddr`, returning the physical address it had.
 pub(crate) fn unmap_kernel_page(vaddr: u64) -> Option<u64> {
     let entry = page_table::entry_lookup(kernel_root(), vaddr)?;
-    let old = *entry;
-    *entry = 0;
+    let old = entry.swap(0, Ordering::AcqRel);
     page_table::flush_page(vaddr);
     (old & PRESENT != 0).then_some(old & page_table::ADDRESS_MASK)
 }

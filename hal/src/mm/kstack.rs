@@ -2,10 +2,12 @@
 //! an overflow faults (and is reported through the double-fault stack) instead of corrupting
 //! whatever lies below.
 
+use super::arena::AllocClass;
 use super::page_table::{NO_EXECUTE, WRITABLE};
 use super::{PAGE_SIZE, frame, kernel_space};
 use abi::Errno;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// Usable size of a kernel stack.
@@ -14,6 +16,8 @@ const SLOT_SIZE: u64 = (KERNEL_STACK_SIZE + PAGE_SIZE) as u64;
 
 /// Virtual slots of freed stacks, reused before the area grows.
 static FREE_SLOTS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+/// Slots reserved so far (the free list's capacity is kept at least this large).
+static SLOTS_CREATED: AtomicUsize = AtomicUsize::new(0);
 
 /// An owned kernel stack.
 pub struct KernelStack {
@@ -24,16 +28,26 @@ pub struct KernelStack {
 impl KernelStack {
     /// Allocates and maps a stack, or `ENOMEM`.
     pub fn try_new() -> Result<KernelStack, Errno> {
-        let slot = FREE_SLOTS
-            .lock()
-            .pop()
-            .unwrap_or_else(|| kernel_space::reserve_virtual(SLOT_SIZE));
+        let slot = {
+            let mut free = FREE_SLOTS.lock();
+            match free.pop() {
+                Some(slot) => slot,
+                None => {
+                    // Room on the free list for every slot that exists, made now, so that `drop`
+                    // never allocates.
+                    let slots = SLOTS_CREATED.load(Ordering::Relaxed) + 1;
+                    free.try_reserve(slots).map_err(|_| Errno::ENOMEM)?;
+                    SLOTS_CREATED.store(slots, Ordering::Relaxed);
+                    kernel_space::reserve_virtual(SLOT_SIZE)
+                }
+            }
+        };
         let stack = KernelStack { slot };
         let mut vaddr = slot + PAGE_SIZE as u64;
         while vaddr < slot + SLOT_SIZE {
-            let paddr = frame::alloc_contiguous(1).ok_or(Errno::ENOMEM)?;
+            let paddr = frame::alloc_pages(0, AllocClass::UserData).ok_or(Errno::ENOMEM)?;
             if let Err(error) = kernel_space::map_kernel_page(vaddr, paddr, WRITABLE | NO_EXECUTE) {
-                frame::free_contiguous(paddr, 1);
+                frame::free_pages(paddr, 0);
                 return Err(error);
             }
             vaddr += PAGE_SIZE as u64;
@@ -73,7 +87,7 @@ impl Drop for KernelStack {
         let mut vaddr = self.slot + PAGE_SIZE as u64;
         while vaddr < self.slot + SLOT_SIZE {
             if let Some(paddr) = kernel_space::unmap_kernel_page(vaddr) {
-                frame::free_contiguous(paddr, 1);
+                frame::free_pages(paddr, 0);
             }
             vaddr += PAGE_SIZE as u64;
         }

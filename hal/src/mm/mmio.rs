@@ -4,7 +4,7 @@
 use super::kernel_space;
 
 /// A mapped register window.
-pub struct MmioRegion {
+pub(crate) struct MmioRegion {
     vaddr: u64,
     len: usize,
 }
@@ -12,7 +12,7 @@ pub struct MmioRegion {
 impl MmioRegion {
     /// Maps `len` bytes of device memory at physical `paddr`. Panics if the kernel-virtual area
     /// or the memory for page tables is exhausted (this happens at boot, for a handful of devices).
-    pub fn map(paddr: u64, len: usize) -> MmioRegion {
+    pub(crate) fn map(paddr: u64, len: usize) -> MmioRegion {
         let vaddr = kernel_space::map_device(paddr, len);
         MmioRegion {
             vaddr: vaddr + (paddr & 0xfff),

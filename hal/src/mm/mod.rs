@@ -7,13 +7,28 @@
 //! - `VMALLOC_BASE ..`: kernel stacks with guard pages, and MMIO.
 //! - `KERNEL_BASE ..`: the kernel image (`-2 GiB`, as Linux's `__START_KERNEL_map`).
 
+pub mod arena;
+pub mod buddy;
+#[cfg(not(test))]
 pub mod frame;
+#[cfg(not(test))]
 pub mod heap;
+#[cfg(test)]
+pub(crate) mod host_memory;
+#[cfg(not(test))]
 pub mod kernel_space;
+#[cfg(not(test))]
 pub mod kstack;
-pub mod mmio;
+pub mod meta;
+#[cfg(not(test))]
+pub(crate) mod mmio;
+#[cfg(not(test))]
 pub(crate) mod page_table;
+pub mod slab;
+#[cfg(not(test))]
 pub mod user_space;
+#[cfg(not(test))]
+pub mod vmalloc;
 
 /// Size of a page.
 pub const PAGE_SIZE: usize = 4096;

@@ -1,19 +1,28 @@
 //! User address spaces: a root page table whose lower half maps user pages and whose upper half
 //! is the kernel's, shared.
 //!
-//! Each present user entry owns one reference to its [`Frame`]: `map` stores a reference,
-//! `unmap` hands it back, and dropping the space releases them all, so a page is never freed
-//! while user space can still reach it. The kernel's memory manager decides what to map (VMAs,
-//! demand paging, copy-on-write); this type only edits the hardware tables safely.
+//! Each present user entry owns one reference to its [`Frame`] and counts in the frame's map
+//! count: `map` stores a reference, unmapping hands it back, and dropping the space releases
+//! them all, so a page is never freed while user space can still reach it. The kernel's memory
+//! manager decides what to map (VMAs, demand paging); this type edits the hardware tables.
+//!
+//! Entries are updated atomically (swap, compare-and-exchange), so the accessed and dirty bits
+//! the MMU sets are never lost, and [`UserSpace::test_and_clear_dirty`] reads them for write-back.
+//! Range operations (`unmap_range`, `protect_range`) return a [`TlbFlush`]: the frames they
+//! unmapped stay alive in it until the stale translations are flushed (Linux's `mmu_gather`), so
+//! no CPU can reach a freed frame through its TLB. Copy-on-write is decided here, where every
+//! reference is known ([`UserSpace::break_cow`]): a page whose only reference is this entry is
+//! reused, any other holder (another space, the page cache, a pipe) forces a copy.
 
 use super::frame::Frame;
 use super::page_table::{
-    self, ADDRESS_MASK, NO_EXECUTE, PRESENT, USER, WRITABLE, alloc_table, entry_create,
-    entry_lookup, table_mut,
+    self, ACCESSED, ADDRESS_MASK, DIRTY, NO_EXECUTE, PRESENT, USER, WRITABLE, alloc_table,
+    entry_create, entry_lookup, table,
 };
 use super::{USER_END, kernel_space};
 use crate::arch::x86_64::cpu::{read_cr3, write_cr3};
 use abi::Errno;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Software bit (ignored by the MMU) marking an entry that holds a frame but is made
 /// inaccessible by `PROT_NONE`: the hardware sees it as not present, as Linux's `_PAGE_PROTNONE`.
@@ -63,7 +72,99 @@ impl PageFlags {
     }
 }
 
-/// One user address space.
+/// Frames a [`TlbFlush`] holds before it flushes early and lets them go.
+const FLUSH_BATCH: usize = 32;
+/// Above this many pages a flush reloads CR3 instead of invalidating page by page.
+const FLUSH_PAGES_MAX: u64 = 32;
+
+/// Stale translations of a range, and the frames unmapped from it, which are released only
+/// after the flush (Linux's `mmu_gather`). Dropping it flushes too.
+#[must_use = "the TLB must be flushed before the unmapped frames are reused"]
+pub struct TlbFlush {
+    /// The root of the space the range belongs to (flushing matters only while it is active).
+    root: u64,
+    start: u64,
+    end: u64,
+    frames: [Option<Frame>; FLUSH_BATCH],
+    count: usize,
+}
+
+impl TlbFlush {
+    fn new(root: u64) -> TlbFlush {
+        TlbFlush {
+            root,
+            start: u64::MAX,
+            end: 0,
+            frames: [const { None }; FLUSH_BATCH],
+            count: 0,
+        }
+    }
+
+    /// Records that page `vaddr` changed.
+    fn add_page(&mut self, vaddr: u64) {
+        self.start = self.start.min(vaddr);
+        self.end = self.end.max(vaddr + page_table::PAGE);
+    }
+
+    /// Keeps `frame` until the flush; flushes early when the batch is full.
+    fn keep(&mut self, frame: Frame) {
+        if self.count == FLUSH_BATCH {
+            self.flush_now();
+        }
+        self.frames[self.count] = Some(frame);
+        self.count += 1;
+    }
+
+    fn flush_now(&mut self) {
+        if self.start < self.end && read_cr3() & ADDRESS_MASK == self.root {
+            let pages = (self.end - self.start) / page_table::PAGE;
+            if pages > FLUSH_PAGES_MAX {
+                page_table::flush_all_user();
+            } else {
+                let mut vaddr = self.start;
+                while vaddr < self.end {
+                    page_table::flush_page(vaddr);
+                    vaddr += page_table::PAGE;
+                }
+            }
+        }
+        for frame in &mut self.frames[..self.count] {
+            drop(frame.take());
+        }
+        self.count = 0;
+        self.start = u64::MAX;
+        self.end = 0;
+    }
+
+    /// Flushes the stale translations, then releases the frames.
+    pub fn flush(mut self) {
+        self.flush_now();
+    }
+}
+
+impl Drop for TlbFlush {
+    fn drop(&mut self) {
+        self.flush_now();
+    }
+}
+
+/// What [`UserSpace::break_cow`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CowOutcome {
+    /// The page had no other holder: it was made writable in place.
+    Reused,
+    /// The page was copied into a new frame.
+    Copied,
+}
+
+/// Takes the frame reference an entry holds, keeping the map count right.
+fn release_entry(entry_value: u64) -> Frame {
+    let frame = Frame::from_raw(entry_value & ADDRESS_MASK);
+    frame.meta().map_count.fetch_sub(1, Ordering::AcqRel);
+    frame
+}
+
+/// One user address space./// One user address space.
 pub struct UserSpace {
     root: u64,
 }
@@ -79,8 +180,10 @@ impl UserSpace {
     /// An empty address space sharing the kernel half, or `ENOMEM`.
     pub fn try_new() -> Result<UserSpace, Errno> {
         let root = alloc_table()?;
-        let kernel = table_mut(kernel_space::kernel_root());
-        table_mut(root)[256..].copy_from_slice(&kernel[256..]);
+        let kernel = table(kernel_space::kernel_root());
+        for (entry, kernel_entry) in table(root)[256..].iter().zip(&kernel[256..]) {
+            entry.store(kernel_entry.load(Ordering::Acquire), Ordering::Release);
+        }
         Ok(UserSpace { root })
     }
 
@@ -93,48 +196,158 @@ impl UserSpace {
     ) -> Result<Option<Frame>, Errno> {
         check_user_page(vaddr)?;
         let entry = entry_create(self.root, vaddr, PRESENT | WRITABLE | USER)?;
-        let old = *entry;
-        *entry = frame.into_raw() | flags.to_entry_bits();
+        frame.meta().map_count.fetch_add(1, Ordering::AcqRel);
+        let old = entry.swap(frame.into_raw() | flags.to_entry_bits(), Ordering::AcqRel);
         if old & HOLDS_FRAME != 0 {
-            page_table::flush_page(vaddr);
-            return Ok(Some(Frame::from_raw(old & ADDRESS_MASK)));
+            self.flush_if_active(vaddr);
+            return Ok(Some(release_entry(old)));
         }
         Ok(None)
     }
 
-    /// Removes the mapping of page `vaddr`, returning its frame.
-    pub fn unmap(&mut self, vaddr: u64) -> Option<Frame> {
-        check_user_page(vaddr).ok()?;
-        let entry = entry_lookup(self.root, vaddr)?;
-        let old = *entry;
-        if old & HOLDS_FRAME == 0 {
-            return None;
-        }
-        *entry = 0;
-        page_table::flush_page(vaddr);
-        Some(Frame::from_raw(old & ADDRESS_MASK))
+    /// Removes every mapping in `[start, end)`; the frames are released by the returned flush.
+    pub fn unmap_range(&mut self, start: u64, end: u64) -> TlbFlush {
+        let mut flush = TlbFlush::new(self.root);
+        self.walk_entries(start, end, &mut |vaddr, entry| {
+            let old = entry.swap(0, Ordering::AcqRel);
+            if old & HOLDS_FRAME != 0 {
+                flush.add_page(vaddr);
+                flush.keep(release_entry(old));
+            }
+        });
+        flush
     }
 
-    /// Changes the rights of a mapped page; returns whether a page was mapped there.
-    pub fn protect(&mut self, vaddr: u64, flags: PageFlags) -> bool {
+    /// Changes the rights of every mapped page in `[start, end)` to `change(current rights)`,
+    /// keeping the accessed and dirty bits.
+    pub fn protect_range(
+        &mut self,
+        start: u64,
+        end: u64,
+        change: &mut dyn FnMut(PageFlags) -> PageFlags,
+    ) -> TlbFlush {
+        let mut flush = TlbFlush::new(self.root);
+        self.walk_entries(start, end, &mut |vaddr, entry| {
+            let mut changed = false;
+            let _ = entry.fetch_update(Ordering::AcqRel, Ordering::Acquire, |old| {
+                if old & HOLDS_FRAME == 0 {
+                    return None;
+                }
+                let new_bits = change(PageFlags::from_entry_bits(old)).to_entry_bits();
+                changed = true;
+                Some((old & (ADDRESS_MASK | ACCESSED | DIRTY)) | new_bits)
+            });
+            if changed {
+                flush.add_page(vaddr);
+            }
+        });
+        flush
+    }
+
+    /// Makes the copy-on-write page at `vaddr` writable with `flags`: in place when the entry
+    /// holds the only reference to its frame, otherwise by mapping a copy. `ENOMEM` if the copy
+    /// cannot be allocated, `EFAULT` if no page is mapped there.
+    pub fn break_cow(&mut self, vaddr: u64, flags: PageFlags) -> Result<CowOutcome, Errno> {
+        check_user_page(vaddr)?;
+        let entry = entry_lookup(self.root, vaddr).ok_or(Errno::EFAULT)?;
+        let old = entry.load(Ordering::Acquire);
+        if old & HOLDS_FRAME == 0 {
+            return Err(Errno::EFAULT);
+        }
+        let paddr = old & ADDRESS_MASK;
+        let shared = core::mem::ManuallyDrop::new(Frame::from_raw(paddr));
+        if shared.ref_count() == 1 {
+            // Only this entry holds the frame (no other space, cache or pipe can see it), and
+            // only the owner of `&mut self` can add a holder.
+            entry.store(
+                (old & (ADDRESS_MASK | ACCESSED | DIRTY)) | flags.to_entry_bits(),
+                Ordering::Release,
+            );
+            self.flush_if_active(vaddr);
+            return Ok(CowOutcome::Reused);
+        }
+        let copy = shared.try_clone_contents()?.into_shared();
+        drop(self.map(vaddr, copy, flags)?);
+        Ok(CowOutcome::Copied)
+    }
+
+    /// Whether the page at `vaddr` was written since the last call, clearing the record
+    /// (Linux's `ptep_clear_flush_dirty`, for write-back of shared file pages).
+    pub fn test_and_clear_dirty(&mut self, vaddr: u64) -> bool {
         if check_user_page(vaddr).is_err() {
             return false;
         }
         let Some(entry) = entry_lookup(self.root, vaddr) else {
             return false;
         };
-        if *entry & HOLDS_FRAME == 0 {
-            return false;
+        let old = entry.fetch_and(!DIRTY, Ordering::AcqRel);
+        if old & HOLDS_FRAME != 0 && old & DIRTY != 0 {
+            self.flush_if_active(vaddr);
+            return true;
         }
-        *entry = (*entry & ADDRESS_MASK) | flags.to_entry_bits();
-        page_table::flush_page(vaddr);
-        true
+        false
+    }
+
+    /// The rights of the page mapped at `vaddr`, without taking a frame reference.
+    pub fn flags_at(&self, vaddr: u64) -> Option<PageFlags> {
+        check_user_page(vaddr).ok()?;
+        let entry = entry_lookup(self.root, vaddr)?.load(Ordering::Acquire);
+        (entry & HOLDS_FRAME != 0).then(|| PageFlags::from_entry_bits(entry))
+    }
+
+    fn flush_if_active(&self, vaddr: u64) {
+        if read_cr3() & ADDRESS_MASK == self.root {
+            page_table::flush_page(vaddr);
+        }
+    }
+
+    /// Calls `visit(vaddr, entry)` for every level-1 entry in `[start, end)` whose tables exist,
+    /// in address order. Missing tables at any level are skipped whole, so a huge sparse range
+    /// costs what is mapped in it, not its size.
+    fn walk_entries(&self, start: u64, end: u64, visit: &mut dyn FnMut(u64, &AtomicU64)) {
+        fn walk(
+            table_paddr: u64,
+            level: u32,
+            base: u64,
+            start: u64,
+            end: u64,
+            visit: &mut dyn FnMut(u64, &AtomicU64),
+        ) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = ((start.max(base) - base) / span) as usize;
+            for (index, entry) in table(table_paddr).iter().enumerate().skip(first) {
+                let entry_base = base + index as u64 * span;
+                if entry_base >= end {
+                    break;
+                }
+                if level == 1 {
+                    visit(entry_base, entry);
+                    continue;
+                }
+                let value = entry.load(Ordering::Acquire);
+                if value & PRESENT != 0 && value & page_table::HUGE == 0 {
+                    walk(
+                        value & ADDRESS_MASK,
+                        level - 1,
+                        entry_base,
+                        start,
+                        end,
+                        visit,
+                    );
+                }
+            }
+        }
+        let start = start & !(page_table::PAGE - 1);
+        let end = end.min(USER_END);
+        if start < end {
+            walk(self.root, 4, 0, start, end, visit);
+        }
     }
 
     /// The frame (a new reference) and rights mapped at page `vaddr`.
     pub fn query(&self, vaddr: u64) -> Option<(Frame, PageFlags)> {
         check_user_page(vaddr).ok()?;
-        let entry = *entry_lookup(self.root, vaddr)?;
+        let entry = entry_lookup(self.root, vaddr)?.load(Ordering::Acquire);
         if entry & HOLDS_FRAME == 0 {
             return None;
         }
@@ -151,21 +364,31 @@ impl UserSpace {
         end: u64,
         visit: &mut dyn FnMut(u64, &Frame, PageFlags),
     ) {
-        let mut vaddr = start & !(page_table::PAGE - 1);
-        let end = end.min(USER_END);
-        while vaddr < end {
-            // Skip whole empty level-1 tables quickly.
-            match entry_lookup(self.root, vaddr) {
-                Some(entry) if *entry & HOLDS_FRAME != 0 => {
-                    let frame =
-                        core::mem::ManuallyDrop::new(Frame::from_raw(*entry & ADDRESS_MASK));
-                    visit(vaddr, &frame, PageFlags::from_entry_bits(*entry));
-                    vaddr += page_table::PAGE;
-                }
-                Some(_) => vaddr += page_table::PAGE,
-                None => vaddr = (vaddr | 0x1f_ffff) + 1,
+        self.walk_entries(start, end, &mut |vaddr, entry| {
+            let value = entry.load(Ordering::Acquire);
+            if value & HOLDS_FRAME != 0 {
+                let frame = core::mem::ManuallyDrop::new(Frame::from_raw(value & ADDRESS_MASK));
+                visit(vaddr, &frame, PageFlags::from_entry_bits(value));
             }
+        });
+    }
+
+    /// Page-table pages of the user half, the root included.
+    pub fn table_pages(&self) -> usize {
+        fn count(table_paddr: u64, level: u32) -> usize {
+            if level == 1 {
+                return 1;
+            }
+            let limit = if level == 4 { 256 } else { 512 };
+            1 + table(table_paddr)
+                .iter()
+                .take(limit)
+                .map(|entry| entry.load(Ordering::Acquire))
+                .filter(|&value| value & PRESENT != 0)
+                .map(|value| count(value & ADDRESS_MASK, level - 1))
+                .sum::<usize>()
         }
+        count(self.root, 4)
     }
 
     /// Makes this the address space of the running CPU.
@@ -179,21 +402,19 @@ impl UserSpace {
 
     /// Releases every user page and table.
     fn release_all(&mut self) {
-        fn release(table: u64, level: u32) {
-            let entries = table_mut(table);
+        fn release(table_paddr: u64, level: u32) {
             let limit = if level == 4 { 256 } else { 512 };
-            for entry in entries.iter_mut().take(limit) {
+            for entry in table(table_paddr).iter().take(limit) {
                 let holds = if level == 1 { HOLDS_FRAME } else { PRESENT };
-                if *entry & holds == 0 {
+                let value = entry.swap(0, Ordering::AcqRel);
+                if value & holds == 0 {
                     continue;
                 }
-                let paddr = *entry & ADDRESS_MASK;
-                *entry = 0;
                 if level == 1 {
-                    drop(Frame::from_raw(paddr));
+                    drop(release_entry(value));
                 } else {
-                    release(paddr, level - 1);
-                    page_table::free_table(paddr);
+                    release(value & ADDRESS_MASK, level - 1);
+                    page_table::free_table(value & ADDRESS_MASK);
                 }
             }
         }

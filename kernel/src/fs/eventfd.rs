@@ -10,14 +10,15 @@
 //!
 //! Not done: `/proc/<pid>/fdinfo` lines, the in-kernel `eventfd_signal` users (aio, KVM).
 
-use super::file::{FileOps, O_NONBLOCK};
+use super::file::FileOps;
 use super::poll::{POLLERR, POLLIN, POLLOUT, PollTable, poll_wait};
 use crate::sched::SleepKind;
 use crate::sched::wait::{WaitQueue, wait_event};
 use abi::Errno;
+use abi::OpenFlags;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::{FileType, Metadata, Timespec};
 
 /// st_dev of the anonymous-inode filesystem.
@@ -55,7 +56,7 @@ pub fn anon_inode_metadata() -> Metadata {
 
 /// One eventfd (Linux's `eventfd_ctx`).
 pub struct EventFd {
-    count: Mutex<u64>,
+    count: SpinLock<u64>,
     is_semaphore: bool,
     wait: Arc<WaitQueue>,
 }
@@ -66,7 +67,7 @@ impl EventFd {
             ANON_CLOCK.store(crate::time::realtime_ns(), Ordering::Relaxed);
         }
         EventFd {
-            count: Mutex::new(initial),
+            count: SpinLock::new("eventfd.count", initial),
             is_semaphore,
             wait: Arc::new(WaitQueue::new()),
         }
@@ -113,11 +114,11 @@ impl FileOps for EventFd {
         &self,
         offset: u64,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         // Linux consumes the count before copy_to_user; a fault loses it as there.
-        let count = self.read(offset, buf, status_flags & O_NONBLOCK != 0)?;
+        let count = self.read(offset, buf, status_flags.contains(OpenFlags::O_NONBLOCK))?;
         deliver(&buf[..count])?;
         Ok(count)
     }

@@ -28,7 +28,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::Mutex;
 use vfs::Metadata;
 
 /// Flags that are not events (`EP_PRIVATE_BITS`).
@@ -94,6 +94,8 @@ struct State {
 
 /// One epoll instance (Linux's `struct eventpoll`).
 pub struct EventPoll {
+    /// Linux's `ep->mtx`: a sleeping mutex, since items are polled (and their files' last
+    /// references may drop) under it; nested epolls lock in nesting order.
     state: Mutex<State>,
     /// Woken when the interest list gains or changes an item, so sleepers rescan with a table;
     /// also what pollers of the epoll file itself sleep on.
@@ -115,11 +117,14 @@ impl Default for EventPoll {
 impl EventPoll {
     pub fn new() -> EventPoll {
         EventPoll {
-            state: Mutex::new(State {
-                items: BTreeMap::new(),
-                index: BTreeMap::new(),
-                next_sequence: 0,
-            }),
+            state: Mutex::new(
+                "epoll.mtx",
+                State {
+                    items: BTreeMap::new(),
+                    index: BTreeMap::new(),
+                    next_sequence: 0,
+                },
+            ),
             changes: Arc::new(WaitQueue::new()),
             version: AtomicU64::new(0),
         }

@@ -10,21 +10,11 @@
 //! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
 use super::poll::PollTable;
-use abi::Errno;
+use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
-use spin::Mutex;
+use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
-
-pub const O_ACCMODE: u32 = 0o3;
-pub const O_RDONLY: u32 = 0;
-pub const O_WRONLY: u32 = 0o1;
-pub const O_RDWR: u32 = 0o2;
-pub const O_APPEND: u32 = 0o2000;
-pub const O_NONBLOCK: u32 = 0o4000;
-pub const O_PATH: u32 = 0o10_000_000;
-/// Status flags `fcntl(F_SETFL)` may change (Linux's `SETFL_MASK` minus the unsupported ones).
-pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
 
 /// How a file answers `lseek` (Linux's per-driver `llseek`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,10 +48,10 @@ pub trait FileOps: Send + Sync {
         &self,
         offset: u64,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
-        let count = self.read(offset, buf, status_flags & O_NONBLOCK != 0)?;
+        let count = self.read(offset, buf, status_flags.contains(OpenFlags::O_NONBLOCK))?;
         deliver(&buf[..count])?;
         Ok(count)
     }
@@ -72,9 +62,9 @@ pub trait FileOps: Send + Sync {
         &self,
         offset: u64,
         data: &[u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
     ) -> Result<usize, Errno> {
-        self.write(offset, data, status_flags & O_NONBLOCK != 0)
+        self.write(offset, data, status_flags.contains(OpenFlags::O_NONBLOCK))
     }
 
     /// Readiness (Linux's `f_op->poll`): the `POLL*` bits that hold now, after registering in
@@ -163,7 +153,8 @@ impl FileOps for InodeFile {
     }
 
     fn write(&self, offset: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
-        self.inode.write_at(offset, data)
+        // File pages hold user data: they must not take the kernel's memory reserve.
+        hal::mm::heap::user_data(|| self.inode.write_at(offset, data))
     }
 
     fn metadata(&self) -> Metadata {
@@ -188,6 +179,8 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
     pub path: Option<Arc<vfs::Dentry>>,
+    /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
+    /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
 }
@@ -196,45 +189,52 @@ impl OpenFile {
     pub fn new(
         ops: Arc<dyn FileOps>,
         path: Option<Arc<vfs::Dentry>>,
-        status_flags: u32,
+        status_flags: OpenFlags,
     ) -> OpenFile {
         OpenFile {
             ops,
             path,
-            position: Mutex::new(0),
-            status_flags: AtomicU32::new(status_flags),
+            position: Mutex::new("file.pos", 0),
+            status_flags: AtomicU32::new(status_flags.bits()),
         }
     }
 
-    pub fn status_flags(&self) -> u32 {
-        self.status_flags.load(Ordering::Relaxed)
+    pub fn status_flags(&self) -> OpenFlags {
+        OpenFlags::from_bits_retain(self.status_flags.load(Ordering::Relaxed))
     }
 
-    /// Replaces the flags `F_SETFL` may change.
-    pub fn set_status_flags(&self, flags: u32) {
+    /// Replaces the flags `F_SETFL` may change ([`OpenFlags::SETFL_MASK`]); the others in
+    /// `flags` are ignored, as Linux does.
+    pub fn set_status_flags(&self, flags: OpenFlags) {
         let old = self.status_flags();
-        self.status_flags.store(
-            (old & !SETFL_MASK) | (flags & SETFL_MASK),
-            Ordering::Relaxed,
-        );
+        let new = old.difference(OpenFlags::SETFL_MASK) | flags.intersection(OpenFlags::SETFL_MASK);
+        self.status_flags.store(new.bits(), Ordering::Relaxed);
     }
 
     pub fn is_readable(&self) -> bool {
         let flags = self.status_flags();
-        flags & O_PATH == 0 && matches!(flags & O_ACCMODE, O_RDONLY | O_RDWR)
+        !flags.contains(OpenFlags::O_PATH)
+            && matches!(
+                flags.access_mode(),
+                AccessMode::ReadOnly | AccessMode::ReadWrite
+            )
     }
 
     pub fn is_writable(&self) -> bool {
         let flags = self.status_flags();
-        flags & O_PATH == 0 && matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR)
+        !flags.contains(OpenFlags::O_PATH)
+            && matches!(
+                flags.access_mode(),
+                AccessMode::WriteOnly | AccessMode::ReadWrite
+            )
     }
 
     pub fn is_path_only(&self) -> bool {
-        self.status_flags() & O_PATH != 0
+        self.status_flags().contains(OpenFlags::O_PATH)
     }
 
     fn is_nonblocking(&self) -> bool {
-        self.status_flags() & O_NONBLOCK != 0
+        self.status_flags().contains(OpenFlags::O_NONBLOCK)
     }
 
     /// `read(2)`: reads at the current position into `buf`, hands the bytes to `deliver`
@@ -256,7 +256,7 @@ impl OpenFile {
         if !self.ops.is_seekable() {
             let mut flags = self.status_flags();
             if is_continuation {
-                flags |= O_NONBLOCK;
+                flags |= OpenFlags::O_NONBLOCK;
             }
             return match self.ops.read_deliver(0, buf, flags, deliver) {
                 Err(Errno::EAGAIN) if is_continuation => Ok(0),
@@ -290,7 +290,7 @@ impl OpenFile {
             return self.ops.write_with_flags(0, data, self.status_flags());
         }
         let mut position = self.position.lock();
-        if self.status_flags() & O_APPEND != 0 {
+        if self.status_flags().contains(OpenFlags::O_APPEND) {
             *position = self.ops.metadata().size;
         }
         let count = self
@@ -320,7 +320,7 @@ impl OpenFile {
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }
-        let offset = if self.status_flags() & O_APPEND != 0 {
+        let offset = if self.status_flags().contains(OpenFlags::O_APPEND) {
             self.ops.metadata().size
         } else {
             offset

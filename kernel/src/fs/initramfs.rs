@@ -54,7 +54,7 @@ fn install(
     let Some(file_type) = FileType::from_mode_bits(entry.mode) else {
         return Ok(());
     };
-    let permissions = entry.mode & 0o7777;
+    let permissions = entry.mode & abi::mode::S_IALLUGO;
     // Linux removes an existing non-directory (or empty directory) of the same name first.
     if let Ok(existing) = dir.lookup(last) {
         if existing.metadata().file_type.is_dir() {
@@ -104,7 +104,7 @@ fn install(
 fn write_all(inode: &Arc<dyn Inode>, data: &[u8]) -> Result<(), Errno> {
     let mut written = 0;
     while written < data.len() {
-        written += inode.write_at(written as u64, &data[written..])?;
+        written += hal::mm::heap::user_data(|| inode.write_at(written as u64, &data[written..]))?;
     }
     Ok(())
 }
@@ -123,7 +123,7 @@ fn apply_attributes(inode: &Arc<dyn Inode>, entry: &cpio::Entry<'_>) -> Result<(
         nsec: 0,
     };
     inode.set_attr(&SetAttr {
-        mode: Some(entry.mode & 0o7777),
+        mode: Some(entry.mode & abi::mode::S_IALLUGO),
         uid: Some(entry.uid),
         gid: Some(entry.gid),
         mtime: Some(TimeSet::At(mtime)),

@@ -18,7 +18,7 @@ pub mod timerfd;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;
-use abi::Errno;
+use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
 use file::{InodeFile, OpenFile};
 use spin::Once;
@@ -26,8 +26,7 @@ use vfs::dentry::Dentry;
 use vfs::path::{Ctx, Lookup};
 use vfs::{FileType, Timespec};
 
-/// `AT_FDCWD`.
-pub const AT_FDCWD: i32 = -100;
+pub use abi::AT_FDCWD;
 
 /// A process's filesystem context (Linux's `fs_struct` plus the umask).
 #[derive(Clone)]
@@ -53,11 +52,18 @@ impl vfs::inode::Clock for KernelClock {
 }
 
 /// Creates the root filesystem (a tmpfs, as Linux's rootfs with CONFIG_TMPFS) with the entries
-/// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`.
+/// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`. Like every tmpfs
+/// mounted without options, it may hold half of RAM in data pages and as many inodes as half
+/// of RAM has pages (`shmem_default_max_blocks`, `shmem_default_max_inodes`): filling it gives
+/// ENOSPC while the other half stays for programs.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
+    let (total_frames, _) = hal::mm::frame::stats();
+    let half_of_ram_pages = total_frames as u64 / 2;
     let options = vfs::tmpfs::TmpfsOptions {
         root_mode: 0o755,
         dev: 2,
+        max_bytes: Some(half_of_ram_pages * 4096),
+        max_inodes: Some(half_of_ram_pages),
         ..Default::default()
     };
     let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
@@ -159,7 +165,7 @@ pub fn lookup_or_fd(
 }
 
 /// Opens the object at `dentry` with status `flags` (access mode included).
-pub fn open_dentry(dentry: Arc<Dentry>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+pub fn open_dentry(dentry: Arc<Dentry>, flags: OpenFlags) -> Result<Arc<OpenFile>, Errno> {
     open_dentry_noctty(dentry, flags, true)
 }
 
@@ -167,11 +173,11 @@ pub fn open_dentry(dentry: Arc<Dentry>, flags: u32) -> Result<Arc<OpenFile>, Err
 /// it, opening a terminal may make it the caller's controlling terminal.
 pub fn open_dentry_noctty(
     dentry: Arc<Dentry>,
-    flags: u32,
+    flags: OpenFlags,
     is_noctty: bool,
 ) -> Result<Arc<OpenFile>, Errno> {
     let metadata = dentry.metadata();
-    let ops: Arc<dyn file::FileOps> = if flags & file::O_PATH != 0 {
+    let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
         Arc::new(InodeFile::new(dentry.inode().clone()))
     } else {
         match metadata.file_type {

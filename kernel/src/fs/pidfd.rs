@@ -47,14 +47,14 @@ impl FileOps for PidFd {
 pub fn install(
     files: &mut super::fd_table::FdTable,
     process: Arc<Process>,
-    status_flags: u32,
+    status_flags: abi::OpenFlags,
     limit: usize,
 ) -> Result<i32, abi::Errno> {
     let ops = Arc::new(PidFd { process });
     let file = Arc::new(super::file::OpenFile::new(
         ops,
         None,
-        super::file::O_RDWR | status_flags,
+        abi::OpenFlags::O_RDWR | status_flags,
     ));
     files.insert_from(0, file, true, limit)
 }

@@ -17,6 +17,12 @@
 //! pipe. Readers copy to user memory before they consume, under the pipe lock, so a fault loses
 //! no data (Linux holds `pipe->mutex` across the copy too).
 //!
+//! Locking: the ring, its pages and the times are behind `Pipe::state`, a sleeping mutex (Linux's
+//! `pipe->mutex`), held across the copy to user memory. What poll and the sleepers' conditions
+//! need — the reader and writer counts and the ring's occupancy — is also kept in atomics,
+//! updated under the mutex and read without it (as Linux's `pipe_poll` reads `head` and
+//! `tail`), so polling, a wait condition or dropping an end never takes the mutex.
+//!
 //! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` follow `pipe_set_size`: sizes round up to a power-of-two
 //! number of pages, at least one; `EBUSY` when the buffers held exceed the new slot count;
 //! `EPERM` above `/proc/sys/fs/pipe-max-size` (1 MiB) without `CAP_SYS_RESOURCE` (root here).
@@ -24,18 +30,19 @@
 //! Not done yet: FIFOs (named pipes), the per-user pipe page accounting
 //! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
 
-use super::file::{FileOps, O_NONBLOCK};
+use super::file::FileOps;
 use super::poll::{
     POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, PollTable, poll_wait,
 };
 use crate::sched::SleepKind;
 use crate::sched::wait::{WaitError, WaitQueue, wait_event};
 use abi::Errno;
+use abi::OpenFlags;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use spin::Mutex;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use hal::sync::Mutex;
 use vfs::{FileType, Metadata, Timespec};
 
 pub const PAGE_SIZE: usize = 4096;
@@ -43,8 +50,6 @@ pub const PAGE_SIZE: usize = 4096;
 const DEFAULT_SLOTS: usize = 16;
 /// `/proc/sys/fs/pipe-max-size`.
 pub const PIPE_MAX_SIZE: u64 = 1_048_576;
-/// `O_DIRECT`: packet mode.
-pub const O_DIRECT: u32 = 0o40000;
 
 /// st_dev of pipefs (an anonymous device).
 const PIPEFS_DEV: u64 = 13;
@@ -61,8 +66,6 @@ struct PipeState {
     buffers: VecDeque<PipeBuffer>,
     /// The ring size in pages (`max_usage`).
     max_slots: usize,
-    readers: usize,
-    writers: usize,
     /// One freed page kept for the next write (Linux's `tmp_page`).
     spare: Option<Vec<u8>>,
     atime: Timespec,
@@ -84,7 +87,7 @@ impl PipeState {
             return Ok(page);
         }
         let mut page = Vec::new();
-        page.try_reserve_exact(PAGE_SIZE)
+        hal::mm::heap::user_data(|| page.try_reserve_exact(PAGE_SIZE))
             .map_err(|_| Errno::ENOMEM)?;
         page.resize(PAGE_SIZE, 0);
         Ok(page)
@@ -100,6 +103,13 @@ impl PipeState {
 /// The shared pipe object (Linux's `pipe_inode_info` with its pipefs inode).
 pub struct Pipe {
     state: Mutex<PipeState>,
+    /// Open read and write ends (`readers`, `writers`).
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+    /// `state.buffers.len()` and `state.max_slots`, published under the mutex for lock-free
+    /// readers.
+    used_slots: AtomicUsize,
+    max_slots: AtomicUsize,
     read_wait: Arc<WaitQueue>,
     write_wait: Arc<WaitQueue>,
     /// Set once the pipe has been polled: every write then wakes readers.
@@ -107,6 +117,31 @@ pub struct Pipe {
     ino: u64,
     uid: u32,
     gid: u32,
+}
+
+impl Pipe {
+    fn readers(&self) -> usize {
+        self.readers.load(Ordering::Acquire)
+    }
+
+    fn writers(&self) -> usize {
+        self.writers.load(Ordering::Acquire)
+    }
+
+    fn has_data(&self) -> bool {
+        self.used_slots.load(Ordering::Acquire) != 0
+    }
+
+    fn is_full(&self) -> bool {
+        self.used_slots.load(Ordering::Acquire) >= self.max_slots.load(Ordering::Acquire)
+    }
+
+    /// Publishes the ring's occupancy after a change (the caller holds the mutex).
+    fn publish(&self, state: &PipeState) {
+        self.used_slots
+            .store(state.buffers.len(), Ordering::Release);
+        self.max_slots.store(state.max_slots, Ordering::Release);
+    }
 }
 
 fn now() -> Timespec {
@@ -123,7 +158,7 @@ fn raise_sigpipe() {
     if let Some(thread) = crate::process::try_current() {
         let uid = thread.process.credentials.lock().uid;
         let info = abi::signal::SigInfo::from_sender(
-            SIGPIPE,
+            sigrules::SIGPIPE as i32,
             abi::signal::SI_USER,
             thread.process.pid,
             uid,
@@ -131,8 +166,6 @@ fn raise_sigpipe() {
         crate::signal::send_to_thread(&thread, info);
     }
 }
-
-const SIGPIPE: i32 = 13;
 
 /// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
 /// or writer.
@@ -145,16 +178,21 @@ pub struct PipeEnd {
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
     let time = now();
     let pipe = Arc::new(Pipe {
-        state: Mutex::new(PipeState {
-            buffers: VecDeque::new(),
-            max_slots: DEFAULT_SLOTS,
-            readers: 1,
-            writers: 1,
-            spare: None,
-            atime: time,
-            mtime: time,
-            ctime: time,
-        }),
+        state: Mutex::new(
+            "pipe.mutex",
+            PipeState {
+                buffers: VecDeque::new(),
+                max_slots: DEFAULT_SLOTS,
+                spare: None,
+                atime: time,
+                mtime: time,
+                ctime: time,
+            },
+        ),
+        readers: AtomicUsize::new(1),
+        writers: AtomicUsize::new(1),
+        used_slots: AtomicUsize::new(0),
+        max_slots: AtomicUsize::new(DEFAULT_SLOTS),
         read_wait: Arc::new(WaitQueue::new()),
         write_wait: Arc::new(WaitQueue::new()),
         poll_usage: AtomicBool::new(false),
@@ -175,14 +213,13 @@ pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno>
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let mut state = self.pipe.state.lock();
+        let pipe = &self.pipe;
         if self.is_reader {
-            state.readers -= 1;
+            pipe.readers.fetch_sub(1, Ordering::AcqRel);
         } else {
-            state.writers -= 1;
+            pipe.writers.fetch_sub(1, Ordering::AcqRel);
         }
-        let wake = (state.readers == 0) != (state.writers == 0);
-        drop(state);
+        let wake = (pipe.readers() == 0) != (pipe.writers() == 0);
         if wake {
             self.pipe.read_wait.wake_all();
             self.pipe.write_wait.wake_all();
@@ -227,6 +264,7 @@ impl PipeEnd {
             return Err(Errno::EBUSY);
         }
         state.max_slots = slots;
+        self.pipe.publish(&state);
         drop(state);
         // More room may unblock writers.
         self.pipe.write_wait.wake_all();
@@ -236,7 +274,7 @@ impl PipeEnd {
     fn read_impl(
         &self,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         if buf.is_empty() {
@@ -280,16 +318,17 @@ impl PipeEnd {
                         }
                     }
                     state.atime = now();
+                    pipe.publish(&state);
                     drop(state);
                     if was_full {
                         pipe.write_wait.wake_all();
                     }
                     return Ok(count);
                 }
-                if state.writers == 0 {
+                if pipe.writers() == 0 {
                     return Ok(0);
                 }
-                if status_flags & O_NONBLOCK != 0 {
+                if status_flags.contains(OpenFlags::O_NONBLOCK) {
                     return Err(Errno::EAGAIN);
                 }
             }
@@ -299,10 +338,7 @@ impl PipeEnd {
                 &[&pipe.read_wait],
                 SleepKind::Interruptible,
                 None,
-                || {
-                    let state = pipe.state.lock();
-                    (!state.buffers.is_empty() || state.writers == 0).then_some(())
-                },
+                || (pipe.has_data() || pipe.writers() == 0).then_some(()),
             ) {
                 Ok(()) => {}
                 Err(WaitError::Interrupted) | Err(WaitError::TimedOut) => {
@@ -312,16 +348,16 @@ impl PipeEnd {
         }
     }
 
-    fn write_impl(&self, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+    fn write_impl(&self, data: &[u8], status_flags: OpenFlags) -> Result<usize, Errno> {
         if data.is_empty() {
             return Ok(0);
         }
         let pipe = &*self.pipe;
-        let is_packet = status_flags & O_DIRECT != 0;
-        let is_nonblocking = status_flags & O_NONBLOCK != 0;
+        let is_packet = status_flags.contains(OpenFlags::O_DIRECT);
+        let is_nonblocking = status_flags.contains(OpenFlags::O_NONBLOCK);
         let mut done = 0;
         let mut state = pipe.state.lock();
-        if state.readers == 0 {
+        if pipe.readers() == 0 {
             drop(state);
             raise_sigpipe();
             return Err(Errno::EPIPE);
@@ -341,7 +377,7 @@ impl PipeEnd {
         }
         let mut result = Ok(());
         while done < data.len() {
-            if state.readers == 0 {
+            if pipe.readers() == 0 {
                 drop(state);
                 raise_sigpipe();
                 state = pipe.state.lock();
@@ -368,6 +404,7 @@ impl PipeEnd {
                     len: chunk,
                     is_packet,
                 });
+                pipe.publish(&state);
                 done += chunk;
                 continue;
             }
@@ -395,10 +432,7 @@ impl PipeEnd {
                 &[&pipe.write_wait],
                 SleepKind::Interruptible,
                 None,
-                || {
-                    let state = pipe.state.lock();
-                    (!state.is_full() || state.readers == 0).then_some(())
-                },
+                || (!pipe.is_full() || pipe.readers() == 0).then_some(()),
             );
             state = pipe.state.lock();
             if waited.is_err() {
@@ -426,12 +460,20 @@ impl PipeEnd {
 
 impl FileOps for PipeEnd {
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
-        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        let flags = if is_nonblocking {
+            OpenFlags::O_NONBLOCK
+        } else {
+            OpenFlags::empty()
+        };
         self.read_impl(buf, flags, &mut |_| Ok(()))
     }
 
     fn write(&self, _: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
-        let flags = if is_nonblocking { O_NONBLOCK } else { 0 };
+        let flags = if is_nonblocking {
+            OpenFlags::O_NONBLOCK
+        } else {
+            OpenFlags::empty()
+        };
         self.write_impl(data, flags)
     }
 
@@ -439,13 +481,18 @@ impl FileOps for PipeEnd {
         &self,
         _: u64,
         buf: &mut [u8],
-        status_flags: u32,
+        status_flags: OpenFlags,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         self.read_impl(buf, status_flags, deliver)
     }
 
-    fn write_with_flags(&self, _: u64, data: &[u8], status_flags: u32) -> Result<usize, Errno> {
+    fn write_with_flags(
+        &self,
+        _: u64,
+        data: &[u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
         self.write_impl(data, status_flags)
     }
 
@@ -457,20 +504,19 @@ impl FileOps for PipeEnd {
             poll_wait(&mut table, &pipe.write_wait);
         }
         pipe.poll_usage.store(true, Ordering::Relaxed);
-        let state = pipe.state.lock();
         let mut mask = 0;
         if self.is_reader {
-            if !state.buffers.is_empty() {
+            if pipe.has_data() {
                 mask |= POLLIN | POLLRDNORM;
             }
-            if state.writers == 0 {
+            if pipe.writers() == 0 {
                 mask |= POLLHUP;
             }
         } else {
-            if !state.is_full() {
+            if !pipe.is_full() {
                 mask |= POLLOUT | POLLWRNORM;
             }
-            if state.readers == 0 {
+            if pipe.readers() == 0 {
                 mask |= POLLERR;
             }
         }
@@ -506,7 +552,7 @@ impl FileOps for PipeEnd {
     }
 
     fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {
-        const FIONREAD: u32 = 0x541b;
+        use abi::ioctl::FIONREAD;
         match command {
             FIONREAD => {
                 let count = self.bytes_available() as i32;

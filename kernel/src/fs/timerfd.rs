@@ -20,7 +20,7 @@ use crate::timers::{TimerClock, forward};
 use abi::Errno;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::Metadata;
 
 /// The timer's state (`struct timerfd_ctx` under `wqh.lock`).
@@ -38,7 +38,7 @@ struct State {
 
 struct Inner {
     clock: TimerClock,
-    state: Mutex<State>,
+    state: SpinLock<State>,
     wait: Arc<WaitQueue>,
 }
 
@@ -104,6 +104,21 @@ impl Inner {
         self.wait.wake_all();
     }
 
+    /// Counts an expiry whose deadline has passed but whose kernel timer has not run yet (the
+    /// timer queue runs at the tick, Linux's hrtimers at the deadline): without it, a periodic
+    /// timer read between its deadline and the next tick would show no time left. Returns
+    /// whether it did (the caller wakes readers once the lock is dropped).
+    fn catch_up(&self, state: &mut State) -> bool {
+        if state.is_expired || state.kernel.is_none() || state.expiry_ns > self.now() {
+            return false;
+        }
+        if let Some(pending) = state.kernel.take() {
+            timer::cancel(pending);
+        }
+        self.expire(state);
+        true
+    }
+
     /// A periodic timer that fired is moved past now and restarted; the extra intervals count
     /// as expirations.
     fn rearm_if_expired(self: &Arc<Self>, state: &mut State) {
@@ -128,14 +143,17 @@ impl TimerFd {
         TimerFd {
             inner: Arc::new(Inner {
                 clock,
-                state: Mutex::new(State {
-                    expiry_ns: 0,
-                    interval_ns: 0,
-                    ticks: 0,
-                    is_expired: false,
-                    kernel: None,
-                    generation: 0,
-                }),
+                state: SpinLock::new(
+                    "timerfd.state",
+                    State {
+                        expiry_ns: 0,
+                        interval_ns: 0,
+                        ticks: 0,
+                        is_expired: false,
+                        kernel: None,
+                        generation: 0,
+                    },
+                ),
                 wait: Arc::new(WaitQueue::new()),
             }),
         }
@@ -144,12 +162,20 @@ impl TimerFd {
     /// timerfd_gettime: time to the next expiry and the interval.
     pub fn get(&self) -> Setting {
         let inner = &self.inner;
-        let mut state = inner.state.lock();
-        inner.rearm_if_expired(&mut state);
-        Setting {
-            value_ns: inner.remaining(&state),
-            interval_ns: state.interval_ns,
+        let (setting, caught_up) = {
+            let mut state = inner.state.lock();
+            let caught_up = inner.catch_up(&mut state);
+            inner.rearm_if_expired(&mut state);
+            let setting = Setting {
+                value_ns: inner.remaining(&state),
+                interval_ns: state.interval_ns,
+            };
+            (setting, caught_up)
+        };
+        if caught_up {
+            inner.wait.wake_all();
         }
+        setting
     }
 
     /// timerfd_settime: installs `new` (absolute on the timer's clock with

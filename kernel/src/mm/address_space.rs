@@ -5,14 +5,24 @@
 //! `STACK_TOP` and may use `STACK_LIMIT` bytes; mmap allocates top-down below `mmap_base`, a
 //! 128 MiB gap under the stack area; the heap (`brk`) starts after the executable's last segment.
 //! Pages are populated on first touch by [`AddressSpace::handle_fault`].
+//!
+//! Locking: an `AddressSpace` lives in an [`Mm`](super::Mm), behind the mm lock (a sleeping
+//! reader-writer lock, Linux's `mmap_lock`): faults hold it for reading, so
+//! [`AddressSpace::handle_fault`] and [`AddressSpace::grow_stack`] take `&self`; mmap, munmap,
+//! mprotect, brk, fork and exec hold it for writing. The page tables sit behind their own spin
+//! lock (Linux's `page_table_lock`), taken briefly for each edit: file pages are read before it
+//! is taken, and a fault that finds its page mapped meanwhile by another thread keeps that one.
 
 use super::vma::{Backing, Protection, Vma, VmaKind};
 use super::{PAGE_SIZE, page_align_down, page_align_up};
 use abi::Errno;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use hal::mm::frame::Frame;
+use core::sync::atomic::{AtomicU64, Ordering};
+use hal::mm::frame::{Frame, FrameId, UniqueFrame};
 use hal::mm::user_space::{PageFlags, UserSpace};
+use hal::sync::SpinLock;
 
 /// One past the highest stack byte (Linux's `STACK_TOP` = `TASK_SIZE`).
 pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
@@ -44,7 +54,9 @@ pub struct Access {
 }
 
 pub struct AddressSpace {
-    page_table: UserSpace,
+    /// Shared with the [`Mm`](super::Mm) that holds this space, so the context switch can
+    /// activate it without the mm lock.
+    page_table: Arc<SpinLock<UserSpace>>,
     vmas: BTreeMap<u64, Vma>,
     /// Start of the heap (fixed at exec).
     pub brk_start: u64,
@@ -53,8 +65,9 @@ pub struct AddressSpace {
     /// mmap allocates below this address.
     pub mmap_base: u64,
     /// The lowest page the main stack has grown to: faults in the stack VMA below it grow the
-    /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]).
-    pub stack_floor: u64,
+    /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]). Atomic:
+    /// faults lower it holding the mm lock for reading.
+    stack_floor: AtomicU64,
 }
 
 /// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
@@ -76,18 +89,28 @@ pub fn is_data_mapping(protection: Protection, is_shared: bool, kind: VmaKind) -
 impl AddressSpace {
     pub fn try_new() -> Result<AddressSpace, Errno> {
         Ok(AddressSpace {
-            page_table: UserSpace::try_new()?,
+            page_table: Arc::new(SpinLock::new("mm.page_table", UserSpace::try_new()?)),
             vmas: BTreeMap::new(),
             brk_start: 0,
             brk: 0,
             mmap_base: STACK_TOP - STACK_LIMIT - MMAP_GAP,
-            stack_floor: STACK_TOP,
+            stack_floor: AtomicU64::new(STACK_TOP),
         })
     }
 
-    /// Makes this the running CPU's address space.
-    pub fn activate(&self) {
-        self.page_table.activate();
+    /// The page tables, for the context switch (`Mm::activate`).
+    pub fn page_table(&self) -> &Arc<SpinLock<UserSpace>> {
+        &self.page_table
+    }
+
+    /// The lowest page of the main stack so far.
+    pub fn stack_floor(&self) -> u64 {
+        self.stack_floor.load(Ordering::Relaxed)
+    }
+
+    /// Sets the main stack's lowest page (exec).
+    pub fn set_stack_floor(&mut self, floor: u64) {
+        *self.stack_floor.get_mut() = floor;
     }
 
     /// The VMA containing `vaddr`.
@@ -153,11 +176,7 @@ impl AddressSpace {
     /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         drop(self.take_range(start, end));
-        let mut page = start;
-        while page < end {
-            drop(self.page_table.unmap(page));
-            page += PAGE_SIZE;
-        }
+        self.page_table.lock().unmap_range(start, end).flush();
     }
 
     /// Changes the protection of `[start, end)`; `ENOMEM` if part of it is not mapped (as
@@ -195,19 +214,15 @@ impl AddressSpace {
             middle.protection = protection;
             self.vmas.insert(middle.start, middle);
         }
-        let mut page = start;
-        while page < end {
-            if let Some((_, current)) = self.page_table.query(page) {
-                // Copy-on-write pages stay read-only; the fault path upgrades them.
-                let flags = PageFlags {
-                    is_accessible: protection.is_accessible(),
-                    is_writable: protection.is_writable && current.is_writable,
-                    is_executable: protection.is_executable,
-                };
-                self.page_table.protect(page, flags);
-            }
-            page += PAGE_SIZE;
-        }
+        // Copy-on-write pages stay read-only; the fault path upgrades them.
+        self.page_table
+            .lock()
+            .protect_range(start, end, &mut |current| PageFlags {
+                is_accessible: protection.is_accessible(),
+                is_writable: protection.is_writable && current.is_writable,
+                is_executable: protection.is_executable,
+            })
+            .flush();
         Ok(())
     }
 
@@ -229,9 +244,10 @@ impl AddressSpace {
     fn mapped_bytes(&self, skip_start: u64, skip_end: u64) -> (u64, u64) {
         let mut total = 0;
         let mut data = 0;
+        let stack_floor = self.stack_floor();
         for vma in self.vmas.values() {
             let start = if vma.kind == VmaKind::Stack {
-                vma.start.max(self.stack_floor.min(vma.end))
+                vma.start.max(stack_floor.min(vma.end))
             } else {
                 vma.start
             };
@@ -271,40 +287,44 @@ impl AddressSpace {
 
     /// A fault at `vaddr` in the main stack below [`AddressSpace::stack_floor`] grows the stack
     /// (`expand_stack`/`acct_stack_growth`): refused (`NotMapped`, so SIGSEGV) when the stack
-    /// would then be larger than `stack_limit` (`RLIMIT_STACK` at the time of the fault) or
-    /// the address space larger than `RLIMIT_AS`.
+    /// would then be larger than the stack limit (`RLIMIT_STACK` at the time of the fault) or
+    /// the address space larger than `RLIMIT_AS`; `limits` gives both (stack, address space),
+    /// and is asked only when the stack grows.
     ///
     /// The stack VMA is reserved whole at exec (`STACK_LIMIT`); the floor stands in for Linux's
     /// growing `vm_start`.
     pub fn grow_stack(
-        &mut self,
+        &self,
         vaddr: u64,
-        stack_limit: u64,
-        address_space_limit: u64,
+        limits: impl FnOnce() -> (u64, u64),
     ) -> Result<(), FaultError> {
         let Some(vma) = self.find_vma(vaddr) else {
             return Ok(());
         };
         let page = page_align_down(vaddr);
-        if vma.kind != VmaKind::Stack || page >= self.stack_floor {
+        let stack_floor = self.stack_floor();
+        if vma.kind != VmaKind::Stack || page >= stack_floor {
             return Ok(());
         }
+        let (stack_limit, address_space_limit) = limits();
         if vma.end - page > stack_limit {
             return Err(FaultError::NotMapped);
         }
         if address_space_limit != u64::MAX {
-            let floor = self.stack_floor.min(vma.end);
+            let floor = stack_floor.min(vma.end);
             let (total, _) = self.mapped_bytes(0, 0);
             if (total + floor - page) / PAGE_SIZE > address_space_limit / PAGE_SIZE {
                 return Err(FaultError::NotMapped);
             }
         }
-        self.stack_floor = page;
+        // Two threads of the process may grow it at once: the lower floor wins.
+        self.stack_floor.fetch_min(page, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Resolves a page fault at `vaddr`: demand-zero, file read, or copy-on-write.
-    pub fn handle_fault(&mut self, vaddr: u64, access: Access) -> Result<(), FaultError> {
+    /// Resolves a page fault at `vaddr`: demand-zero, file read, or copy-on-write. Runs with
+    /// the mm lock held for reading; another thread may resolve the same page meanwhile.
+    pub fn handle_fault(&self, vaddr: u64, access: Access) -> Result<(), FaultError> {
         let vma = self.find_vma(vaddr).ok_or(FaultError::NotMapped)?;
         let protection = vma.protection;
         let is_shared = vma.is_shared;
@@ -316,42 +336,41 @@ impl AddressSpace {
         }
         let page = page_align_down(vaddr);
         let flags = PageFlags::accessible(protection.is_writable, protection.is_executable);
-        if let Some((frame, current)) = self.page_table.query(page) {
-            if !current.is_accessible {
-                // Made accessible again by mprotect after PROT_NONE.
-                self.page_table.protect(page, flags);
-            } else if access.is_write && !current.is_writable && is_shared {
-                // A shared page made writable again by mprotect: no copy, ever.
-                self.page_table.protect(page, flags);
-            } else if access.is_write && !current.is_writable {
-                // Copy-on-write: the page is shared (our `frame` reference plus the PTE's make
-                // two when nobody else holds it).
-                if frame.ref_count() <= 2 {
-                    self.page_table.protect(page, flags);
-                } else {
-                    let copy = frame
-                        .try_clone_contents()
-                        .map_err(|_| FaultError::OutOfMemory)?;
-                    drop(
-                        self.page_table
-                            .map(page, copy, flags)
-                            .map_err(|_| FaultError::OutOfMemory)?,
-                    );
-                }
+        let is_file = matches!(vma.backing, Backing::File { .. });
+        {
+            let mut page_table = self.page_table.lock();
+            if let Some(current) = page_table.flags_at(page) {
+                return fix_present_page(&mut page_table, page, current, flags, access, is_shared);
             }
-            return Ok(());
+            if !is_file {
+                // Zero-filled or found in the shared object: no sleep, so under the lock.
+                let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
+                let previous = page_table
+                    .map(page, frame, flags)
+                    .map_err(|_| FaultError::OutOfMemory)?;
+                drop(page_table);
+                drop(previous);
+                return Ok(());
+            }
         }
         if vma.is_past_end_of_file(page) {
             return Err(FaultError::PastEndOfFile);
         }
-        let is_file = matches!(vma.backing, Backing::File { .. });
+        // A file page is read without the page-table lock (the read may sleep), then mapped
+        // unless another thread mapped the page meanwhile: its page stands, and the access is
+        // retried against it.
         let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
-        drop(
-            self.page_table
-                .map(page, frame, flags)
-                .map_err(|_| FaultError::OutOfMemory)?,
-        );
-        if is_file && !access.is_write {
+        let mut page_table = self.page_table.lock();
+        if let Some(current) = page_table.flags_at(page) {
+            drop(frame);
+            return fix_present_page(&mut page_table, page, current, flags, access, is_shared);
+        }
+        let previous = page_table
+            .map(page, frame, flags)
+            .map_err(|_| FaultError::OutOfMemory)?;
+        drop(page_table);
+        drop(previous);
+        if !access.is_write {
             self.fault_around(page);
         }
         Ok(())
@@ -362,7 +381,7 @@ impl AddressSpace {
     /// and one fault instead of sixteen is what makes exec of a large program cheap. The extra
     /// pages are mapped without write permission (a later write upgrades or copies them in
     /// `handle_fault`); failures are ignored, the page will simply fault later.
-    fn fault_around(&mut self, page: u64) {
+    fn fault_around(&self, page: u64) {
         const FAULT_AROUND_PAGES: u64 = 16;
         let Some(vma) = self.find_vma(page) else {
             return;
@@ -375,7 +394,7 @@ impl AddressSpace {
         let mut candidate = start;
         while candidate < end {
             if candidate != page
-                && self.page_table.query(candidate).is_none()
+                && self.page_table.lock().flags_at(candidate).is_none()
                 && !vma.is_past_end_of_file(candidate)
             {
                 match fill_page(vma, candidate) {
@@ -386,7 +405,12 @@ impl AddressSpace {
             candidate += PAGE_SIZE;
         }
         for (address, frame) in fills {
-            if let Ok(previous) = self.page_table.map(address, frame, read_only) {
+            let mut page_table = self.page_table.lock();
+            // A page mapped meanwhile (by another thread's fault) is kept.
+            if page_table.flags_at(address).is_none()
+                && let Ok(previous) = page_table.map(address, frame, read_only)
+            {
+                drop(page_table);
                 drop(previous);
             }
         }
@@ -401,36 +425,54 @@ impl AddressSpace {
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
-        child.stack_floor = self.stack_floor;
-        let mut pages: Vec<(u64, Frame, PageFlags, bool)> = Vec::new();
+        child.set_stack_floor(self.stack_floor());
+        // The child maps the same frames; private pages read-only, so that the first write by
+        // either side copies (or, once the other side is gone, reuses) the page. Mapping as we
+        // walk needs no list of all pages, which could not be allocated under memory pressure.
+        let mut failure = None;
+        let mut page_table = self.page_table.lock();
+        let mut child_page_table = child.page_table.lock();
         for vma in self.vmas.values() {
             let is_shared = vma.is_shared;
-            self.page_table
-                .for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
-                    pages.push((vaddr, frame.clone(), flags, is_shared));
-                });
+            page_table.for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
+                if failure.is_some() {
+                    return;
+                }
+                let flags = if is_shared {
+                    flags
+                } else {
+                    PageFlags {
+                        is_writable: false,
+                        ..flags
+                    }
+                };
+                if let Err(error) = child_page_table.map(vaddr, frame.clone(), flags) {
+                    failure = Some(error);
+                }
+            });
+            if let Some(error) = failure {
+                return Err(error);
+            }
         }
-        for (vaddr, frame, flags, is_shared) in pages {
-            let flags = if is_shared || !flags.is_writable {
-                flags
-            } else {
-                let read_only = PageFlags {
+        // Then the parent's private pages become read-only too (one flush per VMA).
+        for vma in self.vmas.values().filter(|vma| !vma.is_shared) {
+            page_table
+                .protect_range(vma.start, vma.end, &mut |flags| PageFlags {
                     is_writable: false,
                     ..flags
-                };
-                self.page_table.protect(vaddr, read_only);
-                read_only
-            };
-            drop(child.page_table.map(vaddr, frame, flags)?);
+                })
+                .flush();
         }
+        drop(page_table);
+        drop(child_page_table);
         Ok(child)
     }
 
-    /// The physical address backing user address `vaddr`, if its page is present.
-    pub fn physical_address(&self, vaddr: u64) -> Option<u64> {
+    /// The frame backing user address `vaddr` and the offset in it, if its page is present.
+    pub fn frame_of(&self, vaddr: u64) -> Option<(FrameId, u64)> {
         let page = page_align_down(vaddr);
-        let (frame, _) = self.page_table.query(page)?;
-        Some(frame.paddr() + (vaddr - page))
+        let (frame, _) = self.page_table.lock().query(page)?;
+        Some((frame.id(), vaddr - page))
     }
 
     /// Writes `data` at user address `vaddr` through the page tables (faulting pages in), without
@@ -442,7 +484,7 @@ impl AddressSpace {
             let page = page_align_down(address);
             let offset = (address - page) as usize;
             let chunk = (PAGE_SIZE as usize - offset).min(data.len() - done);
-            if self.page_table.query(page).is_none() {
+            if self.page_table.lock().flags_at(page).is_none() {
                 self.handle_fault(
                     address,
                     Access {
@@ -452,7 +494,7 @@ impl AddressSpace {
                 )
                 .map_err(|_| Errno::EFAULT)?;
             }
-            let (frame, _) = self.page_table.query(page).ok_or(Errno::EFAULT)?;
+            let (frame, _) = self.page_table.lock().query(page).ok_or(Errno::EFAULT)?;
             frame.write(offset, &data[done..done + chunk]);
             done += chunk;
         }
@@ -525,21 +567,56 @@ impl AddressSpace {
         requested
     }
 
+    /// Bytes of all mappings (`total_vm`).
+    pub fn mapped_bytes_total(&self) -> u64 {
+        self.mapped_bytes(0, 0).0
+    }
+
+    /// Pages used by the page tables (`pgtables_bytes` / 4096).
+    pub fn page_table_pages(&self) -> usize {
+        self.page_table.lock().table_pages()
+    }
+
     /// Number of resident pages (for /proc and sysinfo-style accounting).
     pub fn resident_pages(&self) -> usize {
         let mut count = 0;
+        let page_table = self.page_table.lock();
         for vma in self.vmas.values() {
-            self.page_table
-                .for_each_mapped(vma.start, vma.end, &mut |_, _, _| count += 1);
+            page_table.for_each_mapped(vma.start, vma.end, &mut |_, _, _| count += 1);
         }
         count
     }
 }
 
+/// For a fault on a page that is mapped (`current` rights): restores access after PROT_NONE or
+/// a shared page's write right, or breaks copy-on-write.
+fn fix_present_page(
+    page_table: &mut UserSpace,
+    page: u64,
+    current: PageFlags,
+    flags: PageFlags,
+    access: Access,
+    is_shared: bool,
+) -> Result<(), FaultError> {
+    if !current.is_accessible || (access.is_write && !current.is_writable && is_shared) {
+        // Made accessible again by mprotect after PROT_NONE, or a shared page made writable
+        // again: no copy, ever.
+        page_table
+            .protect_range(page, page + PAGE_SIZE, &mut |_| flags)
+            .flush();
+    } else if access.is_write && !current.is_writable {
+        // Copy-on-write: hal reuses the page if nothing else holds it, else copies it.
+        page_table
+            .break_cow(page, flags)
+            .map_err(|_| FaultError::OutOfMemory)?;
+    }
+    Ok(())
+}
+
 /// A new frame with the contents `vma` gives page `page`.
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
-        Backing::Anonymous => Frame::try_new_zeroed(),
+        Backing::Anonymous => Ok(UniqueFrame::try_new_zeroed()?.into_shared()),
         Backing::SharedAnonymous {
             pages,
             offset_pages,
@@ -556,18 +633,17 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             } else {
                 0
             };
-            Frame::try_new_zeroed_with(|bytes| {
-                let mut filled = 0;
-                while filled < valid {
-                    let n =
-                        inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
-                    if n == 0 {
-                        break;
-                    }
-                    filled += n;
+            let mut frame = UniqueFrame::try_new_zeroed()?;
+            let bytes = frame.bytes_mut();
+            let mut filled = 0;
+            while filled < valid {
+                let n = inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
+                if n == 0 {
+                    break;
                 }
-                Ok(())
-            })
+                filled += n;
+            }
+            Ok(frame.into_shared())
         }
     }
 }

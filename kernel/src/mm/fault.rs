@@ -2,27 +2,32 @@
 //! copies (hal calls [`resolve_kernel_fault`]), resolved against the current process's VMAs.
 
 use super::address_space::{Access, FaultError};
+use super::oom;
 use crate::process;
+use core::sync::atomic::Ordering;
 
 /// x86 page-fault error code bits.
 const ERROR_WRITE: u64 = 1 << 1;
 const ERROR_INSTRUCTION: u64 = 1 << 4;
 
-/// Resolves a fault taken by user code; `Err` carries the SIGSEGV reason.
-pub fn handle_user_fault(address: u64, error_code: u64) -> Result<(), FaultError> {
+/// Resolves a fault taken by user code of `thread`; `Err` carries the SIGSEGV reason. The mm
+/// lock is held for reading (Linux's `lock_mm_and_find_vma`).
+pub fn handle_user_fault(
+    thread: &process::Thread,
+    address: u64,
+    error_code: u64,
+) -> Result<(), FaultError> {
     let access = Access {
         is_write: error_code & ERROR_WRITE != 0,
         is_execute: error_code & ERROR_INSTRUCTION != 0,
     };
-    let thread = process::current();
-    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
     let mm_shared = thread.process.mm.get();
-    let mut mm = mm_shared.lock();
-    mm.grow_stack(address, stack_limit, address_space_limit)?;
+    let mm = mm_shared.read();
+    mm.grow_stack(address, || stack_limits(&thread.process))?;
     mm.handle_fault(address, access)
 }
 
-/// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read before the address space is locked.
+/// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read only when the stack grows.
 fn stack_limits(process: &process::Process) -> (u64, u64) {
     let limits = process.limits.lock();
     let soft = |resource| limits.get(resource).map_or(u64::MAX, |limit| limit.soft);
@@ -32,28 +37,49 @@ fn stack_limits(process: &process::Process) -> (u64, u64) {
     )
 }
 
-/// The resolver hal calls for a fault inside a user copy.
+/// The resolver hal calls for a fault inside a user copy. When memory runs out, the OOM killer
+/// chooses a victim and the fault is retried once its memory is back (as Linux's page allocator
+/// retries after `out_of_memory`); if the caller itself is the victim, the copy fails and the
+/// syscall returns to user mode, where SIGKILL ends the process.
 fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
+    /// Ticks to wait for a dying victim's memory before giving up with EFAULT.
+    const OOM_RETRIES: usize = 250;
     let Some(thread) = process::try_current() else {
         return false;
     };
-    let (stack_limit, address_space_limit) = stack_limits(&thread.process);
-    let mm_shared = thread.process.mm.get();
-    let mut mm = mm_shared.lock();
-    if mm
-        .grow_stack(address, stack_limit, address_space_limit)
-        .is_err()
-    {
-        return false;
+    for _ in 0..OOM_RETRIES {
+        let result = {
+            let mm_shared = thread.process.mm.get();
+            let mm = mm_shared.read();
+            if mm
+                .grow_stack(address, || stack_limits(&thread.process))
+                .is_err()
+            {
+                return false;
+            }
+            mm.handle_fault(
+                address,
+                Access {
+                    is_write,
+                    is_execute: false,
+                },
+            )
+        };
+        match result {
+            Ok(()) => return true,
+            Err(FaultError::OutOfMemory) => match oom::out_of_memory(&thread) {
+                oom::OomOutcome::MemoryComing => {
+                    oom::wait_for_memory(&thread);
+                    if thread.is_exiting.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                }
+                oom::OomOutcome::KilledCurrent | oom::OomOutcome::NoVictim => return false,
+            },
+            Err(_) => return false,
+        }
     }
-    mm.handle_fault(
-        address,
-        Access {
-            is_write,
-            is_execute: false,
-        },
-    )
-    .is_ok()
+    false
 }
 
 /// Registers the resolver with hal.

@@ -2,10 +2,50 @@
 
 pub mod address_space;
 pub mod fault;
+pub mod oom;
 pub mod vma;
 
 pub use address_space::AddressSpace;
 pub use vma::{Backing, Protection, Vma};
+
+use alloc::sync::Arc;
+use hal::mm::user_space::UserSpace;
+use hal::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock};
+
+/// A process's memory as clone flags share it (Linux's `mm_struct`): the address space behind
+/// the mm lock, a sleeping reader-writer lock (`mmap_lock`: page faults and lookups read;
+/// mmap, munmap, mprotect, brk, fork and exec write), and a handle on its page tables that the
+/// context switch activates without that lock.
+pub struct Mm {
+    space: RwLock<AddressSpace>,
+    page_table: Arc<SpinLock<UserSpace>>,
+}
+
+impl Mm {
+    pub fn new(space: AddressSpace) -> Mm {
+        Mm {
+            page_table: space.page_table().clone(),
+            space: RwLock::new("mm", space),
+        }
+    }
+
+    /// The address space, for a fault or a lookup.
+    #[track_caller]
+    pub fn read(&self) -> RwLockReadGuard<'_, AddressSpace> {
+        self.space.read()
+    }
+
+    /// The address space, for a change of its mappings.
+    #[track_caller]
+    pub fn write(&self) -> RwLockWriteGuard<'_, AddressSpace> {
+        self.space.write()
+    }
+
+    /// Makes this the running CPU's address space (the context switch: no sleeping lock).
+    pub fn activate(&self) {
+        self.page_table.lock().activate();
+    }
+}
 
 /// Page size.
 pub const PAGE_SIZE: u64 = 4096;
@@ -31,14 +71,14 @@ pub fn page_align_down(value: u64) -> u64 {
 
 /// The placeholder address space of exited processes (never activated): a zombie keeps no
 /// memory. Created on first use.
-pub fn exited_address_space() -> alloc::sync::Arc<spin::Mutex<AddressSpace>> {
-    static EXITED: spin::Once<alloc::sync::Arc<spin::Mutex<AddressSpace>>> = spin::Once::new();
+pub fn exited_address_space() -> Arc<Mm> {
+    static EXITED: spin::Once<Arc<Mm>> = spin::Once::new();
     EXITED
         .call_once(|| {
             let space = AddressSpace::try_new().unwrap_or_else(|error| {
                 panic!("no memory for the exited address space: {error:?}")
             });
-            alloc::sync::Arc::new(spin::Mutex::new(space))
+            Arc::new(Mm::new(space))
         })
         .clone()
 }

@@ -3,17 +3,24 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use hal::mm::frame::Frame;
-use spin::Mutex;
+use hal::mm::frame::{Frame, UniqueFrame};
+use hal::sync::SpinLock;
 use vfs::Inode;
 
 /// The pages of a shared anonymous mapping (`MAP_SHARED | MAP_ANONYMOUS`, Linux's shmem
 /// object): every process that maps it — through fork — sees the same frames, including pages
 /// first touched after the fork.
-#[derive(Default)]
 pub struct SharedPages {
     /// Page index within the object → frame.
-    pages: Mutex<BTreeMap<u64, Frame>>,
+    pages: SpinLock<BTreeMap<u64, Frame>>,
+}
+
+impl Default for SharedPages {
+    fn default() -> Self {
+        SharedPages {
+            pages: SpinLock::new("shmem.pages", BTreeMap::new()),
+        }
+    }
 }
 
 impl SharedPages {
@@ -23,7 +30,7 @@ impl SharedPages {
         if let Some(frame) = pages.get(&index) {
             return Ok(frame.clone());
         }
-        let frame = Frame::try_new_zeroed()?;
+        let frame = UniqueFrame::try_new_zeroed()?.into_shared();
         pages.insert(index, frame.clone());
         Ok(frame)
     }
@@ -39,11 +46,11 @@ pub struct Protection {
 
 impl Protection {
     /// From `PROT_READ | PROT_WRITE | PROT_EXEC` bits.
-    pub fn from_prot_bits(prot: u64) -> Protection {
+    pub fn from_prot(prot: abi::ProtFlags) -> Protection {
         Protection {
-            is_readable: prot & 1 != 0,
-            is_writable: prot & 2 != 0,
-            is_executable: prot & 4 != 0,
+            is_readable: prot.contains(abi::ProtFlags::PROT_READ),
+            is_writable: prot.contains(abi::ProtFlags::PROT_WRITE),
+            is_executable: prot.contains(abi::ProtFlags::PROT_EXEC),
         }
     }
 

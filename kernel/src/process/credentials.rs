@@ -18,7 +18,7 @@ use abi::Errno;
 use alloc::vec::Vec;
 
 /// `NGROUPS_MAX`.
-pub const NGROUPS_MAX: usize = 65536;
+pub const NGROUPS_MAX: usize = abi::raw::general::NGROUPS_MAX as usize;
 /// `(uid_t)-1`: "leave unchanged" for setre*/setres*, invalid for setuid/setgid.
 pub const NO_ID: u32 = u32::MAX;
 

@@ -1,118 +1,31 @@
-//! Loading a program: static ELF executables (ET_EXEC and static PIE) into a fresh address space,
-//! with the initial stack Linux builds (`fs/binfmt_elf.c`, `create_elf_tables`; `fs/exec.c`).
-//!
-//! Stack layout, from the top down: an 8-byte end marker, the `execfn` string, the environment
-//! strings, the argument strings, the platform string "x86_64", 16 random bytes (AT_RANDOM),
-//! padding to 16 bytes, then the auxiliary vector, envp[], argv[] and argc at the stack pointer.
-//! ELF segments are private file mappings read on first touch; `.bss` beyond the file is
-//! anonymous memory. Not done yet: dynamic executables (PT_INTERP) and address randomization.
+//! The generic exec flow (Linux's `fs/exec.c`): finds and checks the file, lets the binary
+//! formats ([`super::binfmt_script`] for `#!` lines, then [`super::binfmt_elf`]) build the new
+//! image, and at the point of no return replaces the calling process's image (`de_thread`,
+//! `begin_new_exec`): other threads exit, the old address space, shared descriptor table and
+//! signal handlers are released, close-on-exec descriptors closed, set-id credentials applied.
+//! Also the argument-size limits (`bprm_stack_limits`, `MAX_ARG_STRLEN`) and the initial stack
+//! VMA's floor (`setup_arg_pages`).
 
+use super::binfmt_elf::{ExecIdentity, load_elf};
+use super::binfmt_script::resolve_scripts;
+use super::{Credentials, Thread, exit, table};
 use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
-use crate::mm::vma::VmaKind;
-use crate::mm::{
-    AddressSpace, Backing, PAGE_SIZE, Protection, Vma, page_align_down, page_align_up,
-};
-use abi::Errno;
+use crate::mm::{PAGE_SIZE, page_align_down};
+use crate::syscall::args::Fd;
+use abi::mode::{S_ISGID, S_ISUID, S_IXGRP};
+use abi::signal::StackT;
+use abi::{AtFlags, Errno, KnownFlags};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use elfload::{ElfKind, LoadPlan};
-use vfs::Inode;
+use core::sync::atomic::Ordering;
+use hal::user::UserContext;
+use vfs::FileType;
+use vfs::path::Lookup;
 
-/// Where ET_DYN programs without an interpreter are loaded (Linux's `ELF_ET_DYN_BASE` with
-/// randomization off: 2/3 of the 47-bit address space, page aligned).
-const ET_DYN_BASE: u64 = 0x5555_5555_4000;
 /// Longest single argument or environment string, including its NUL (`MAX_ARG_STRLEN`).
-const MAX_ARG_STRLEN: usize = 32 * 4096;
+pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most strings in argv or envp (`MAX_ARG_STRINGS`).
-const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
-
-/// auxv types (`include/uapi/linux/auxvec.h`).
-mod auxv {
-    pub const AT_NULL: u64 = 0;
-    pub const AT_PHDR: u64 = 3;
-    pub const AT_PHENT: u64 = 4;
-    pub const AT_PHNUM: u64 = 5;
-    pub const AT_PAGESZ: u64 = 6;
-    pub const AT_BASE: u64 = 7;
-    pub const AT_FLAGS: u64 = 8;
-    pub const AT_ENTRY: u64 = 9;
-    pub const AT_UID: u64 = 11;
-    pub const AT_EUID: u64 = 12;
-    pub const AT_GID: u64 = 13;
-    pub const AT_EGID: u64 = 14;
-    pub const AT_PLATFORM: u64 = 15;
-    pub const AT_HWCAP: u64 = 16;
-    pub const AT_CLKTCK: u64 = 17;
-    pub const AT_SECURE: u64 = 23;
-    pub const AT_RANDOM: u64 = 25;
-    pub const AT_HWCAP2: u64 = 26;
-    pub const AT_EXECFN: u64 = 31;
-    pub const AT_MINSIGSTKSZ: u64 = 51;
-}
-
-/// Identity values the auxiliary vector reports.
-pub struct ExecIdentity {
-    pub uid: u32,
-    pub euid: u32,
-    pub gid: u32,
-    pub egid: u32,
-    /// AT_SECURE: the exec changed privileges.
-    pub is_secure: bool,
-}
-
-/// A loaded program, ready to run.
-pub struct LoadedProgram {
-    pub mm: AddressSpace,
-    pub entry: u64,
-    pub stack_pointer: u64,
-}
-
-/// How much of a program exec reads to find its headers (Linux reads `BINPRM_BUF_SIZE` and
-/// then the program headers; one page holds both for ordinary executables).
-const HEADER_READ_SIZE: usize = 4096;
-
-/// The load plan of the ELF file `inode`, from its first page; the whole file is read only when
-/// the program headers or the interpreter path lie beyond it.
-fn read_load_plan(inode: &Arc<dyn Inode>) -> Result<LoadPlan, Errno> {
-    let size = inode.metadata().size;
-    let mut prefix = [0u8; HEADER_READ_SIZE];
-    let mut filled = 0;
-    while filled < prefix.len() {
-        let n = inode.read_at(filled as u64, &mut prefix[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    match elfload::parse_prefix(&prefix[..filled], size) {
-        Err(
-            elfload::ElfError::ProgramHeadersOutsideFile
-            | elfload::ElfError::InterpreterPathOutsideFile,
-        ) if size > filled as u64 => {
-            let file = read_whole_file(inode)?;
-            Ok(elfload::parse(&file)?)
-        }
-        result => Ok(result?),
-    }
-}
-
-/// Reads a whole file.
-fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
-    let size = inode.metadata().size as usize;
-    let mut data = Vec::new();
-    data.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
-    data.resize(size, 0);
-    let mut done = 0;
-    while done < size {
-        let n = inode.read_at(done as u64, &mut data[done..])?;
-        if n == 0 {
-            break;
-        }
-        done += n;
-    }
-    data.truncate(done);
-    Ok(data)
-}
+pub const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 
 /// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
 /// `RLIMIT_STACK` below the top if that is less.
@@ -142,7 +55,7 @@ pub fn argument_space(stack_limit: u64) -> u64 {
 
 /// The calling process's `RLIMIT_STACK` (what exec sizes the new stack by, as Linux's
 /// `bprm->rlim_stack`); the default before any process runs.
-fn current_stack_limit() -> u64 {
+pub(super) fn current_stack_limit() -> u64 {
     crate::process::try_current().map_or(STACK_LIMIT, |thread| {
         thread
             .process
@@ -173,183 +86,206 @@ pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Er
     Ok(())
 }
 
-/// Loads the ELF executable `inode` with `argv` and `envp`.
-pub fn load_elf(
-    inode: &Arc<dyn Inode>,
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    execfn: &[u8],
-    identity: &ExecIdentity,
-) -> Result<LoadedProgram, Errno> {
-    let plan = read_load_plan(inode)?;
-    if plan.interp.is_some() {
-        // Dynamic executables need the interpreter loaded too; not yet.
-        return Err(Errno::ENOEXEC);
+/// Checks that `dentry` may be executed: a regular file with execute permission.
+pub(super) fn check_executable(thread: &Thread, dentry: &vfs::Dentry) -> Result<(), Errno> {
+    let metadata = dentry.metadata();
+    match metadata.file_type {
+        FileType::Regular => {}
+        FileType::Symlink => return Err(Errno::ELOOP),
+        _ => return Err(Errno::EACCES),
     }
-    let bias = match plan.kind {
-        ElfKind::Exec => 0,
-        ElfKind::Dyn => ET_DYN_BASE - page_align_down(plan.min_vaddr),
-    };
-    let mut mm = AddressSpace::try_new()?;
-    let brk = map_segments(&mut mm, inode, &plan, bias)?;
-    mm.set_brk_start(brk);
-
-    let stack = Vma {
-        start: STACK_TOP - STACK_LIMIT,
-        end: STACK_TOP,
-        protection: Protection {
-            is_readable: true,
-            is_writable: true,
-            is_executable: plan.is_stack_executable,
-        },
-        is_shared: false,
-        backing: Backing::Anonymous,
-        kind: VmaKind::Stack,
-    };
-    mm.insert_vma(stack)?;
-
-    let phdr = plan.phdr_vaddr.map_or(0, |vaddr| vaddr + bias);
-    let entry = plan.entry + bias;
-    let features = crate::boot_cpu_features();
-    let auxiliary = [
-        (auxv::AT_PHDR, phdr),
-        (auxv::AT_PHENT, u64::from(plan.phent)),
-        (auxv::AT_PHNUM, u64::from(plan.phnum)),
-        (auxv::AT_PAGESZ, PAGE_SIZE),
-        (auxv::AT_BASE, 0),
-        (auxv::AT_FLAGS, 0),
-        (auxv::AT_ENTRY, entry),
-        (auxv::AT_UID, u64::from(identity.uid)),
-        (auxv::AT_EUID, u64::from(identity.euid)),
-        (auxv::AT_GID, u64::from(identity.gid)),
-        (auxv::AT_EGID, u64::from(identity.egid)),
-        (auxv::AT_SECURE, u64::from(identity.is_secure)),
-        (auxv::AT_CLKTCK, 100),
-        (auxv::AT_HWCAP, u64::from(features.hwcap)),
-        (auxv::AT_HWCAP2, u64::from(features.hwcap2)),
-        (auxv::AT_MINSIGSTKSZ, hal::cpu::xsave_size() as u64 + 1024),
-    ];
-    let stack_pointer = build_stack(&mut mm, argv, envp, execfn, &auxiliary)?;
-    mm.stack_floor = initial_stack_floor(stack_pointer, current_stack_limit());
-    Ok(LoadedProgram {
-        mm,
-        entry,
-        stack_pointer,
-    })
+    let credentials = thread.process.credentials.lock().clone();
+    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)
 }
 
-/// Maps the PT_LOAD segments; returns the initial program break (end of the last segment).
-fn map_segments(
-    mm: &mut AddressSpace,
-    inode: &Arc<dyn Inode>,
-    plan: &LoadPlan,
-    bias: u64,
-) -> Result<u64, Errno> {
-    let mut brk = 0;
-    for segment in plan.segments.iter().filter(|segment| segment.memsz > 0) {
-        let protection = Protection {
-            is_readable: segment.is_readable,
-            is_writable: segment.is_writable,
-            is_executable: segment.is_executable,
-        };
-        let start = page_align_down(segment.vaddr + bias);
-        let file_end = segment.vaddr + bias + segment.filesz;
-        let memory_end =
-            page_align_up(segment.vaddr + bias + segment.memsz).ok_or(Errno::ENOEXEC)?;
-        let file_pages_end = page_align_up(file_end)
-            .ok_or(Errno::ENOEXEC)?
-            .min(memory_end)
-            .max(start);
-        if file_pages_end > start {
-            mm.unmap_range(start, file_pages_end);
-            mm.insert_vma(Vma {
-                start,
-                end: file_pages_end,
-                protection,
-                is_shared: false,
-                backing: Backing::File {
-                    inode: inode.clone(),
-                    offset: page_align_down(segment.file_offset),
-                    file_end,
-                    is_sigbus_past_eof: false,
-                },
-                kind: VmaKind::Normal,
-            })?;
+/// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
+/// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
+/// set-group-id file (with group execute) its group the effective group — unless
+/// `no_new_privs`; the saved and filesystem ids follow the effective ones.
+fn credentials_after_exec(
+    old: &Credentials,
+    metadata: &vfs::Metadata,
+    no_new_privs: bool,
+) -> Credentials {
+    let mut new = old.clone();
+    if !no_new_privs {
+        if metadata.mode & S_ISUID != 0 {
+            new.euid = metadata.uid;
         }
-        if memory_end > file_pages_end {
-            mm.unmap_range(file_pages_end, memory_end);
-            mm.insert_vma(Vma {
-                start: file_pages_end,
-                end: memory_end,
-                protection,
-                is_shared: false,
-                backing: Backing::Anonymous,
-                kind: VmaKind::Normal,
-            })?;
+        if metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0 {
+            new.egid = metadata.gid;
         }
-        brk = brk.max(memory_end);
     }
-    Ok(brk)
+    new.suid = new.euid;
+    new.fsuid = new.euid;
+    new.sgid = new.egid;
+    new.fsgid = new.egid;
+    new
 }
 
-/// Writes the initial stack and returns the stack pointer (pointing at argc).
-fn build_stack(
-    mm: &mut AddressSpace,
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    execfn: &[u8],
-    auxiliary: &[(u64, u64)],
-) -> Result<u64, Errno> {
-    // Strings, from the top down, collected in an image that ends at STACK_TOP.
-    let mut strings: Vec<u8> = Vec::new();
-    let push_string = |bytes: &[u8], strings: &mut Vec<u8>| -> u64 {
-        // Strings grow downward: prepend by building in reverse order of placement.
-        strings.splice(0..0, bytes.iter().copied().chain(core::iter::once(0)));
-        strings.len() as u64 // distance from the end to the string's start
+/// Replaces the image of `thread`'s process with the program at `dirfd`/`path` (execve,
+/// execveat), following `#!` scripts.
+pub fn execute(
+    thread: &Arc<Thread>,
+    user: &mut UserContext,
+    dirfd: Fd,
+    path: &[u8],
+    flags: AtFlags,
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(), Errno> {
+    let flags = flags.accept_only(AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    let how = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Lookup::NOFOLLOW
+    } else {
+        Lookup::FOLLOW
     };
-    strings.extend_from_slice(&[0u8; 8]);
-    let execfn_offset = push_string(execfn, &mut strings);
-    let mut env_offsets = Vec::new();
-    for value in envp.iter().rev() {
-        env_offsets.push(push_string(value, &mut strings));
+    let allow_empty = flags.contains(AtFlags::AT_EMPTY_PATH);
+    if path.is_empty() && !allow_empty {
+        return Err(Errno::ENOENT);
     }
-    env_offsets.reverse();
-    let mut arg_offsets = Vec::new();
-    for value in argv.iter().rev() {
-        arg_offsets.push(push_string(value, &mut strings));
+    let dentry = crate::fs::lookup_or_fd(thread, dirfd, path, how, allow_empty)?;
+    // The name the program sees (AT_EXECFN, a script's argument): as given, or /dev/fd/N for
+    // a descriptor-relative exec (`do_execveat_common`).
+    let is_absolute = path.first() == Some(&b'/');
+    let (filename, is_path_inaccessible) = if dirfd.0 == crate::fs::AT_FDCWD || is_absolute {
+        (path.to_vec(), false)
+    } else {
+        let mut name = alloc::format!("/dev/fd/{}", dirfd.0).into_bytes();
+        if !path.is_empty() {
+            name.push(b'/');
+            name.extend_from_slice(path);
+        }
+        let is_close_on_exec = thread
+            .process
+            .files
+            .get()
+            .lock()
+            .is_close_on_exec(dirfd.0)
+            .unwrap_or(false);
+        (name, is_close_on_exec)
+    };
+    // Since Linux 5.18 an empty argv gets one empty string, so argv[0] always exists.
+    if argv.is_empty() {
+        argv.push(Vec::new());
     }
-    arg_offsets.reverse();
-    let platform_offset = push_string(b"x86_64", &mut strings);
-    let mut random = [0u8; 16];
-    crate::random::fill(&mut random);
-    strings.splice(0..0, random.iter().copied());
-    let random_offset = strings.len() as u64;
+    let comm_source = if dirfd.0 != crate::fs::AT_FDCWD && !is_absolute {
+        dentry.name().unwrap_or_default()
+    } else {
+        filename.clone()
+    };
+    let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
+    check_argument_sizes(&target.argv, &envp)?;
+    let old_credentials = thread.process.credentials.lock().clone();
+    let credentials = credentials_after_exec(
+        &old_credentials,
+        &target.dentry.metadata(),
+        thread.process.flags.lock().no_new_privs,
+    );
+    // AT_SECURE: a privilege-changing exec (commoncap's secureexec rule).
+    let is_secure =
+        credentials.euid != old_credentials.uid || credentials.egid != old_credentials.gid;
+    let identity = ExecIdentity {
+        uid: credentials.uid,
+        euid: credentials.euid,
+        gid: credentials.gid,
+        egid: credentials.egid,
+        is_secure,
+    };
+    let loaded = load_elf(
+        target.dentry.inode(),
+        &target.argv,
+        &envp,
+        &filename,
+        &identity,
+    )?;
+    let path = comm_source.as_slice();
 
-    let strings_start = STACK_TOP - strings.len() as u64;
-    let address_of = |offset: u64| STACK_TOP - offset;
-
-    let mut table: Vec<u64> = Vec::new();
-    table.push(argv.len() as u64);
-    table.extend(arg_offsets.iter().map(|&offset| address_of(offset)));
-    table.push(0);
-    table.extend(env_offsets.iter().map(|&offset| address_of(offset)));
-    table.push(0);
-    for &(key, value) in auxiliary {
-        table.push(key);
-        table.push(value);
+    // The point of no return: the other threads and the old image go.
+    kill_other_threads(thread);
+    exit::release_futexes(thread);
+    let new_mm = Arc::new(crate::mm::Mm::new(loaded.mm));
+    new_mm.activate();
+    let old = thread.process.mm.replace(new_mm);
+    drop(old);
+    exit::release_vfork_parent(&thread.process);
+    let process = &thread.process;
+    if process.files.is_shared() {
+        let copy = process.files.get().lock().try_clone()?;
+        process
+            .files
+            .replace(Arc::new(super::shared::locked_files(copy)));
     }
-    table.extend_from_slice(&[auxv::AT_RANDOM, address_of(random_offset)]);
-    table.extend_from_slice(&[auxv::AT_EXECFN, address_of(execfn_offset)]);
-    table.extend_from_slice(&[auxv::AT_PLATFORM, address_of(platform_offset)]);
-    table.extend_from_slice(&[auxv::AT_NULL, 0]);
-
-    let table_bytes = table.len() as u64 * 8;
-    let stack_pointer = (strings_start - table_bytes) & !15;
-    if STACK_TOP - stack_pointer > STACK_LIMIT / 2 {
-        return Err(Errno::E2BIG);
+    process.files.get().lock().close_on_exec();
+    if process.signals.is_shared() {
+        let copy = process.signals.get().lock().clone();
+        process
+            .signals
+            .replace(Arc::new(super::shared::locked_signals(copy)));
     }
-    let table_image: Vec<u8> = table.iter().flat_map(|word| word.to_le_bytes()).collect();
-    mm.write_bytes(stack_pointer, &table_image)?;
-    mm.write_bytes(strings_start, &strings)?;
-    Ok(stack_pointer)
+    process.signals.get().lock().reset_for_exec();
+    crate::timers::exec(process);
+    {
+        // begin_new_exec: a process whose ids differ (set-id) is not dumpable; without set-id
+        // executables that happens only when the caller changed its own ids.
+        let mut flags = process.flags.lock();
+        flags.has_execed = true;
+        flags.dumpable = u32::from(
+            !is_secure
+                && credentials.euid == credentials.uid
+                && credentials.egid == credentials.gid,
+        );
+    }
+    // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
+    *process.credentials.lock() = Credentials {
+        keep_caps: false,
+        ..credentials
+    };
+    *thread.alt_stack.lock() = StackT {
+        ss_flags: abi::signal::SS_DISABLE,
+        ..StackT::default()
+    };
+    let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let mut name = [0u8; 16];
+    let len = base_name.len().min(15);
+    name[..len].copy_from_slice(&base_name[..len]);
+    *thread.process.name.lock() = name;
+    *thread.comm.lock() = name;
+
+    let regs = user.regs_mut();
+    *regs = hal::user::UserRegs::default();
+    regs.rip = loaded.entry;
+    regs.rsp = loaded.stack_pointer;
+    regs.rflags = 0x202;
+    user.reset_fpu();
+    Ok(())
+}
+
+/// Makes every other thread of the caller's process exit and waits until they are gone
+/// (exec's `de_thread`).
+fn kill_other_threads(thread: &Arc<Thread>) {
+    let process = &thread.process;
+    let others: Vec<Arc<Thread>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, thread))
+        .cloned()
+        .collect();
+    for other in &others {
+        other.is_exiting.store(true, Ordering::Relaxed);
+        other.signal_hint.store(true, Ordering::Relaxed);
+        crate::sched::wake_up_for_signal(other, true);
+    }
+    drop(others);
+    while process.threads.lock().len() > 1 && !thread.is_exiting.load(Ordering::Relaxed) {
+        crate::sched::yield_now();
+    }
+    // A non-leader that execs becomes the leader: it takes over the process id.
+    let old_tid = thread.tid();
+    if old_tid != process.pid && process.threads.lock().len() == 1 {
+        table::remove_thread(old_tid);
+        thread.tid.store(process.pid, Ordering::Relaxed);
+        table::insert_thread(thread);
+    }
 }

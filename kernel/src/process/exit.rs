@@ -126,17 +126,18 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
             last.exit_code.load(Ordering::Relaxed) as u8
         ));
     if process.pid == 1 {
+        crate::dump_lock_order();
         panic_policy::kernel_panic(format_args!(
             "Attempted to kill init! exitcode={:#010x}",
             status.wait_status()
         ));
     }
     // Release what a zombie does not need: descriptors (so pipes see EOF) and memory.
-    let files = process.files.replace(Arc::new(spin::Mutex::new(
+    let files = process.files.replace(Arc::new(super::shared::locked_files(
         crate::fs::fd_table::FdTable::new(),
     )));
     drop(files);
-    let resident_kib = process.mm.get().lock().resident_pages() as u64 * 4;
+    let resident_kib = process.mm.get().read().resident_pages() as u64 * 4;
     {
         let mut usage = process.usage.lock();
         usage.max_rss_kib = usage.max_rss_kib.max(resident_kib);
@@ -216,7 +217,9 @@ fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
     let mut sends_signal = child.exit_signal != 0;
     if child.exit_signal == signal::SIGCHLD {
         let action = parent.signals.get().lock().action(signal::SIGCHLD);
-        if action.handler == abi::signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0 {
+        if action.handler == abi::signal::SIG_IGN
+            || action.flags.contains(abi::SaFlags::SA_NOCLDWAIT)
+        {
             auto_reap = true;
         }
         if action.handler == abi::signal::SIG_IGN {

@@ -9,81 +9,27 @@
 //! supported: those flags answer EINVAL.
 
 use super::{
-    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, table,
+    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, shared, table,
 };
 use crate::sched::wait::{WaitError, wait_event};
 use crate::sched::{self, SleepKind};
-use abi::Errno;
+use abi::{CloneFlags, Errno};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
+use hal::sync::SpinLock;
 use hal::user::UserContext;
 use sigrules::PendingQueue;
-use spin::Mutex;
-
-pub const CSIGNAL: u64 = 0xff;
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FS: u64 = 0x200;
-pub const CLONE_FILES: u64 = 0x400;
-pub const CLONE_SIGHAND: u64 = 0x800;
-pub const CLONE_PIDFD: u64 = 0x1000;
-#[expect(
-    dead_code,
-    reason = "Linux's whole clone flag list; this flag needs no action here"
-)]
-pub const CLONE_PTRACE: u64 = 0x2000;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
-pub const CLONE_THREAD: u64 = 0x1_0000;
-pub const CLONE_NEWNS: u64 = 0x2_0000;
-#[expect(
-    dead_code,
-    reason = "Linux's whole clone flag list; this flag needs no action here"
-)]
-pub const CLONE_SYSVSEM: u64 = 0x4_0000;
-pub const CLONE_SETTLS: u64 = 0x8_0000;
-pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
-pub const CLONE_DETACHED: u64 = 0x40_0000;
-#[expect(
-    dead_code,
-    reason = "Linux's whole clone flag list; this flag needs no action here"
-)]
-pub const CLONE_UNTRACED: u64 = 0x80_0000;
-pub const CLONE_CHILD_SETTID: u64 = 0x100_0000;
-pub const CLONE_NEWCGROUP: u64 = 0x200_0000;
-pub const CLONE_NEWUTS: u64 = 0x400_0000;
-pub const CLONE_NEWIPC: u64 = 0x800_0000;
-pub const CLONE_NEWUSER: u64 = 0x1000_0000;
-pub const CLONE_NEWPID: u64 = 0x2000_0000;
-pub const CLONE_NEWNET: u64 = 0x4000_0000;
-#[expect(
-    dead_code,
-    reason = "Linux's whole clone flag list; this flag needs no action here"
-)]
-pub const CLONE_IO: u64 = 0x8000_0000;
-pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
-pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-#[expect(
-    dead_code,
-    reason = "Linux's whole clone flag list; this flag needs no action here"
-)]
-pub const CLONE_NEWTIME: u64 = 0x80;
 
 /// Namespace and cgroup flags, which Ferrux does not implement.
-const UNSUPPORTED: u64 = CLONE_NEWNS
-    | CLONE_NEWCGROUP
-    | CLONE_NEWUTS
-    | CLONE_NEWIPC
-    | CLONE_NEWUSER
-    | CLONE_NEWPID
-    | CLONE_NEWNET
-    | CLONE_INTO_CGROUP;
+const UNSUPPORTED: CloneFlags = CloneFlags::NAMESPACES
+    .difference(CloneFlags::CLONE_NEWTIME)
+    .union(CloneFlags::CLONE_INTO_CGROUP);
 
 /// What a clone asks for (the union of clone's registers and clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CloneRequest {
-    pub flags: u64,
+    pub flags: CloneFlags,
     /// Signal sent to the parent at exit (0 for none).
     pub exit_signal: u32,
     /// New stack pointer (0: the parent's).
@@ -97,30 +43,32 @@ pub struct CloneRequest {
 
 fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
     let flags = request.flags;
-    if flags & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS
-        || flags & (CLONE_NEWUSER | CLONE_FS) == CLONE_NEWUSER | CLONE_FS
+    if flags.contains(CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_FS)
+        || flags.contains(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_FS)
     {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+    if flags.contains(CloneFlags::CLONE_THREAD) && !flags.contains(CloneFlags::CLONE_SIGHAND) {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+    if flags.contains(CloneFlags::CLONE_SIGHAND) && !flags.contains(CloneFlags::CLONE_VM) {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_SIGHAND != 0 && flags & CLONE_CLEAR_SIGHAND != 0 {
+    if flags.contains(CloneFlags::CLONE_SIGHAND) && flags.contains(CloneFlags::CLONE_CLEAR_SIGHAND)
+    {
         return Err(Errno::EINVAL);
     }
     // Init cannot give itself siblings (SIGNAL_UNKILLABLE).
-    if flags & CLONE_PARENT != 0 && parent.process.pid == 1 {
+    if flags.contains(CloneFlags::CLONE_PARENT) && parent.process.pid == 1 {
         return Err(Errno::EINVAL);
     }
-    if flags & UNSUPPORTED != 0 {
+    if flags.intersects(UNSUPPORTED) {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_PIDFD != 0
-        && (flags & (CLONE_THREAD | CLONE_DETACHED) != 0
-            || (flags & CLONE_PARENT_SETTID != 0 && request.pidfd == request.parent_tid))
+    if flags.contains(CloneFlags::CLONE_PIDFD)
+        && (flags.intersects(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_DETACHED)
+            || (flags.contains(CloneFlags::CLONE_PARENT_SETTID)
+                && request.pidfd == request.parent_tid))
     {
         return Err(Errno::EINVAL);
     }
@@ -169,7 +117,7 @@ pub fn clone(
         if request.stack != 0 {
             regs.rsp = request.stack;
         }
-        if flags & CLONE_SETTLS != 0 {
+        if flags.contains(CloneFlags::CLONE_SETTLS) {
             regs.fs_base = request.tls;
         }
     }
@@ -177,24 +125,35 @@ pub fn clone(
     let mask = parent.signal_mask.load(Ordering::Relaxed);
     let nice = parent.sched.lock().nice;
 
-    let (child_process, thread) = if flags & CLONE_THREAD != 0 {
+    let (child_process, thread) = if flags.contains(CloneFlags::CLONE_THREAD) {
         let process = parent.process.clone();
         if process.lifecycle.lock().group_exit.is_some() {
             return Err(Errno::EINTR);
         }
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
-        process.threads.lock().push(thread.clone());
+        {
+            let mut threads = process.threads.lock();
+            threads.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            threads.push(thread.clone());
+        }
         table::insert_thread(&thread);
         (process, thread)
     } else {
         let process = copy_process(parent, tid, &request)?;
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
-        if flags & CLONE_PIDFD != 0 {
+        if flags.contains(CloneFlags::CLONE_PIDFD) {
             install_pidfd(parent, &process, request.pidfd)?;
         }
         process.threads.lock().push(thread.clone());
-        table::insert_process(&process, &thread);
         let real_parent = process.parent.lock().upgrade();
+        if let Some(real_parent) = &real_parent {
+            real_parent
+                .children
+                .lock()
+                .try_reserve(1)
+                .map_err(|_| Errno::ENOMEM)?;
+        }
+        table::insert_process(&process, &thread);
         if let Some(real_parent) = real_parent {
             real_parent.children.lock().push(process.clone());
         }
@@ -205,25 +164,25 @@ pub fn clone(
     *thread.comm.lock() = parent.name();
 
     // The alternate signal stack is inherited unless the memory is shared without vfork.
-    if flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM {
+    if flags & (CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK) != CloneFlags::CLONE_VM {
         *thread.alt_stack.lock() = *parent.alt_stack.lock();
     }
-    if flags & CLONE_CHILD_CLEARTID != 0 {
+    if flags.contains(CloneFlags::CLONE_CHILD_CLEARTID) {
         thread
             .clear_child_tid
             .store(request.child_tid, Ordering::Relaxed);
     }
-    if flags & CLONE_CHILD_SETTID != 0 {
+    if flags.contains(CloneFlags::CLONE_CHILD_SETTID) {
         thread
             .set_child_tid
             .store(request.child_tid, Ordering::Relaxed);
     }
-    if flags & CLONE_PARENT_SETTID != 0 {
+    if flags.contains(CloneFlags::CLONE_PARENT_SETTID) {
         // Written into the parent's memory (the same as the child's with CLONE_VM); a bad
         // address is ignored, as Linux ignores put_user's result here.
         let _ = hal::usercopy::write_user(request.parent_tid, &tid);
     }
-    let vfork_done = if flags & CLONE_VFORK != 0 {
+    let vfork_done = if flags.contains(CloneFlags::CLONE_VFORK) {
         let done = Arc::new(VforkDone::default());
         *child_process.vfork_done.lock() = Some(done.clone());
         Some(done)
@@ -275,7 +234,12 @@ fn install_pidfd(parent: &Thread, child: &Arc<Process>, address: u64) -> Result<
         .get(rlimit::RLIMIT_NOFILE)
         .map_or(1024, |limit| limit.soft) as usize;
     let files = parent.process.files.get();
-    let fd = crate::fs::pidfd::install(&mut files.lock(), child.clone(), 0, limit)?;
+    let fd = crate::fs::pidfd::install(
+        &mut files.lock(),
+        child.clone(),
+        abi::OpenFlags::empty(),
+        limit,
+    )?;
     if let Err(error) = hal::usercopy::write_user(address, &fd) {
         drop(files.lock().remove(fd));
         return Err(error);
@@ -291,37 +255,37 @@ fn copy_process(
 ) -> Result<Arc<Process>, Errno> {
     let flags = request.flags;
     let source = &parent.process;
-    let mm = if flags & CLONE_VM != 0 {
+    let mm = if flags.contains(CloneFlags::CLONE_VM) {
         Shared::from_arc(source.mm.get())
     } else {
-        let forked = source.mm.get().lock().try_fork()?;
-        Shared::new(forked)
+        let forked = source.mm.get().write().try_fork()?;
+        Shared::new(crate::mm::Mm::new(forked))
     };
-    let files = if flags & CLONE_FILES != 0 {
+    let files = if flags.contains(CloneFlags::CLONE_FILES) {
         Shared::from_arc(source.files.get())
     } else {
-        Shared::new(source.files.get().lock().try_clone()?)
+        Shared::new(shared::locked_files(source.files.get().lock().try_clone()?))
     };
-    let fs = if flags & CLONE_FS != 0 {
+    let fs = if flags.contains(CloneFlags::CLONE_FS) {
         Shared::from_arc(source.fs.get())
     } else {
-        Shared::new(source.fs.get().lock().clone())
+        Shared::new(shared::locked_fs(source.fs.get().lock().clone()))
     };
-    let signals = if flags & CLONE_SIGHAND != 0 {
+    let signals = if flags.contains(CloneFlags::CLONE_SIGHAND) {
         Shared::from_arc(source.signals.get())
     } else {
         let mut copy = source.signals.get().lock().clone();
-        if flags & CLONE_CLEAR_SIGHAND != 0 {
+        if flags.contains(CloneFlags::CLONE_CLEAR_SIGHAND) {
             copy.reset_for_exec();
         }
-        Shared::new(copy)
+        Shared::new(shared::locked_signals(copy))
     };
-    let real_parent = if flags & CLONE_PARENT != 0 {
+    let real_parent = if flags.contains(CloneFlags::CLONE_PARENT) {
         source.parent.lock().clone()
     } else {
         Arc::downgrade(source)
     };
-    let exit_signal = if flags & CLONE_PARENT != 0 {
+    let exit_signal = if flags.contains(CloneFlags::CLONE_PARENT) {
         // A sibling inherits the caller's exit signal (copy_process).
         source.exit_signal
     } else {
@@ -330,32 +294,35 @@ fn copy_process(
     let inherited_flags = *source.flags.lock();
     Ok(Arc::new(Process {
         pid,
-        parent: Mutex::new(real_parent),
-        children: Mutex::new(Vec::new()),
-        threads: Mutex::new(Vec::new()),
+        parent: SpinLock::new("process.parent", real_parent),
+        children: SpinLock::new("process.children", Vec::new()),
+        threads: SpinLock::new("process.threads", Vec::new()),
         mm,
         files,
         fs,
-        credentials: Mutex::new(source.credentials.lock().clone()),
+        credentials: SpinLock::new("process.credentials", source.credentials.lock().clone()),
         signals,
-        shared_pending: Mutex::new(PendingQueue::new()),
-        limits: Mutex::new(source.limits.lock().clone()),
-        name: Mutex::new(parent.name()),
+        shared_pending: SpinLock::new("process.shared_pending", PendingQueue::new()),
+        limits: SpinLock::new("process.limits", source.limits.lock().clone()),
+        name: SpinLock::new("process.name", parent.name()),
         pgid: AtomicU64::new(source.pgid.load(Ordering::Relaxed)),
         sid: AtomicU64::new(source.sid.load(Ordering::Relaxed)),
         exit_signal,
-        lifecycle: Mutex::new(Lifecycle::default()),
+        lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: crate::sched::wait::WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
-        vfork_done: Mutex::new(None),
-        flags: Mutex::new(ProcessFlags {
-            parent_death_signal: 0,
-            is_child_subreaper: false,
-            has_execed: false,
-            ..inherited_flags
-        }),
-        usage: Mutex::new(Usage::default()),
-        timers: Mutex::new(crate::timers::ProcessTimers::new()),
+        vfork_done: SpinLock::new("process.vfork_done", None),
+        flags: SpinLock::new(
+            "process.flags",
+            ProcessFlags {
+                parent_death_signal: 0,
+                is_child_subreaper: false,
+                has_execed: false,
+                ..inherited_flags
+            },
+        ),
+        usage: SpinLock::new("process.usage", Usage::default()),
+        timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
     }))
 }
 

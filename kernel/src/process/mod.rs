@@ -6,6 +6,8 @@
 //! ([`hal::task::ExecutionContext`]) and scheduling state. What clone flags may share between
 //! processes sits behind [`Shared`] pointers.
 
+pub mod binfmt_elf;
+pub mod binfmt_script;
 pub mod credentials;
 pub mod exec;
 pub mod exit;
@@ -19,27 +21,22 @@ pub mod wait;
 
 use crate::fs::FsContext;
 use crate::fs::fd_table::FdTable;
-use crate::mm::AddressSpace;
 use crate::sched::SchedInfo;
 use crate::sched::wait::WaitQueue;
 use crate::signal::SignalState;
-use crate::syscall::args::Fd;
 use abi::Errno;
 use abi::signal::StackT;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
-use exec::check_argument_sizes;
 use exit::ExitStatus;
+use hal::sync::{Mutex, SpinLock};
 use hal::task::ExecutionContext;
 use hal::user::UserContext;
 use rlimit::ResourceLimits;
 pub use shared::Shared;
 use sigrules::PendingQueue;
-use spin::Mutex;
-use vfs::FileType;
-use vfs::path::Lookup;
 
 /// Process and thread identifiers share one number space, as in Linux.
 pub type Pid = u32;
@@ -49,40 +46,40 @@ pub struct Process {
     pub pid: Pid,
     /// The parent (for getppid, SIGCHLD and wait); reparented to init or a subreaper when it
     /// exits. Weak: parents own their children, not the reverse.
-    pub parent: Mutex<Weak<Process>>,
+    pub parent: SpinLock<Weak<Process>>,
     /// Children not yet reaped (zombies included).
-    pub children: Mutex<Vec<Arc<Process>>>,
+    pub children: SpinLock<Vec<Arc<Process>>>,
     /// Live threads.
-    pub threads: Mutex<Vec<Arc<Thread>>>,
-    pub mm: Shared<AddressSpace>,
-    pub files: Shared<FdTable>,
-    pub fs: Shared<FsContext>,
-    pub credentials: Mutex<Credentials>,
+    pub threads: SpinLock<Vec<Arc<Thread>>>,
+    pub mm: Shared<crate::mm::Mm>,
+    pub files: Shared<Mutex<FdTable>>,
+    pub fs: Shared<SpinLock<FsContext>>,
+    pub credentials: SpinLock<Credentials>,
     /// Signal dispositions (`sighand`).
-    pub signals: Shared<SignalState>,
+    pub signals: Shared<SpinLock<SignalState>>,
     /// Signals sent to the whole process (`signal->shared_pending`).
-    pub shared_pending: Mutex<PendingQueue>,
-    pub limits: Mutex<ResourceLimits>,
+    pub shared_pending: SpinLock<PendingQueue>,
+    pub limits: SpinLock<ResourceLimits>,
     /// `comm`: the executable's base name, at most 15 bytes (`TASK_COMM_LEN` - 1).
-    pub name: Mutex<[u8; 16]>,
+    pub name: SpinLock<[u8; 16]>,
     /// Process group and session ids.
     pub pgid: AtomicU64,
     pub sid: AtomicU64,
     /// The signal the parent gets when this process ends (`exit_signal`; 0 for none).
     pub exit_signal: u32,
     /// Exit, stop and continue state, and what `wait` has yet to report.
-    pub lifecycle: Mutex<Lifecycle>,
+    pub lifecycle: SpinLock<Lifecycle>,
     /// Woken when a child changes state (Linux's `wait_chldexit`).
     pub child_events: WaitQueue,
     /// Woken when this process exits (pidfd pollers).
     pub exit_events: Arc<WaitQueue>,
     /// Set while a vfork parent waits for this child to exec or exit; woken then.
-    pub vfork_done: Mutex<Option<Arc<VforkDone>>>,
-    pub flags: Mutex<ProcessFlags>,
+    pub vfork_done: SpinLock<Option<Arc<VforkDone>>>,
+    pub flags: SpinLock<ProcessFlags>,
     /// CPU time of threads that have exited, and of reaped children.
-    pub usage: Mutex<Usage>,
+    pub usage: SpinLock<Usage>,
     /// Interval timers and POSIX timers (`signal->real_timer`, `it[]`, `posix_timers`).
-    pub timers: Mutex<crate::timers::ProcessTimers>,
+    pub timers: SpinLock<crate::timers::ProcessTimers>,
 }
 
 /// Completion a vfork parent sleeps on.
@@ -109,6 +106,9 @@ pub struct ProcessFlags {
     /// controlling terminal (Linux clears its `signal->tty`). Inherited by fork; cleared by
     /// setsid.
     pub has_detached_tty: bool,
+    /// `/proc/<pid>/oom_score_adj` (-1000 ..= 1000): added to the OOM killer's badness in
+    /// thousandths of RAM; -1000 exempts the process. Inherited by fork, kept by exec.
+    pub oom_score_adj: i16,
 }
 
 /// CPU time totals, in nanoseconds.
@@ -156,20 +156,20 @@ pub struct Thread {
     pub real_blocked: AtomicU64,
     /// The mask to restore after a signal handler (or at once if no handler runs) when a
     /// syscall (sigsuspend, ppoll, pselect) replaced it temporarily (`set_restore_sigmask`).
-    pub saved_mask: Mutex<Option<u64>>,
+    pub saved_mask: SpinLock<Option<u64>>,
     /// Signals sent to this thread.
-    pub pending: Mutex<PendingQueue>,
+    pub pending: SpinLock<PendingQueue>,
     /// Maybe a signal to look at before returning to user mode (`TIF_SIGPENDING`); cleared
     /// when a check finds nothing deliverable.
     pub signal_hint: AtomicBool,
     /// `sigaltstack`.
-    pub alt_stack: Mutex<StackT>,
+    pub alt_stack: SpinLock<StackT>,
     /// The CPU fault behind a forced signal: (trap number, error code, address), for the
     /// frame's `trapno`, `err` and `cr2`.
-    pub fault: Mutex<Option<(u64, u64, u64)>>,
+    pub fault: SpinLock<Option<(u64, u64, u64)>>,
     /// The syscall to restart if it was interrupted (its number), set when it returned an
     /// `ERESTART*` code.
-    pub restart: Mutex<Option<Restart>>,
+    pub restart: SpinLock<Option<Restart>>,
     /// The thread is exiting (exit, exit_group, a fatal signal): the loop ends at the next
     /// return towards user mode.
     pub is_exiting: AtomicBool,
@@ -178,16 +178,16 @@ pub struct Thread {
     /// CLONE_CHILD_SETTID: written with the tid when the thread first runs.
     pub set_child_tid: AtomicU64,
     /// Scheduling state (run-queue lock first, then this).
-    pub sched: Mutex<SchedInfo>,
+    pub sched: SpinLock<SchedInfo>,
     /// The kernel stack this thread runs its kernel side on.
     pub context: Arc<ExecutionContext>,
     /// The user registers the thread starts with, taken by its first run.
-    pub start: Mutex<Option<UserContext>>,
+    pub start: SpinLock<Option<UserContext>>,
     /// Time spent in user mode, in nanoseconds (the rest of its runtime is system time).
     pub user_ns: AtomicU64,
     /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
     /// starts with its creator's, exec sets it from the program name.
-    pub comm: Mutex<[u8; 16]>,
+    pub comm: SpinLock<[u8; 16]>,
 }
 
 /// How to restart an interrupted syscall.
@@ -232,22 +232,25 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             signal_mask: AtomicU64::new(signal_mask),
             real_blocked: AtomicU64::new(0),
-            saved_mask: Mutex::new(None),
-            pending: Mutex::new(PendingQueue::new()),
+            saved_mask: SpinLock::new("thread.saved_mask", None),
+            pending: SpinLock::new("thread.pending", PendingQueue::new()),
             signal_hint: AtomicBool::new(false),
-            alt_stack: Mutex::new(StackT {
-                ss_flags: abi::signal::SS_DISABLE,
-                ..StackT::default()
-            }),
-            fault: Mutex::new(None),
-            restart: Mutex::new(None),
+            alt_stack: SpinLock::new(
+                "thread.alt_stack",
+                StackT {
+                    ss_flags: abi::signal::SS_DISABLE,
+                    ..StackT::default()
+                },
+            ),
+            fault: SpinLock::new("thread.fault", None),
+            restart: SpinLock::new("thread.restart", None),
             is_exiting: AtomicBool::new(false),
             exit_code: AtomicU32::new(0),
             set_child_tid: AtomicU64::new(0),
-            sched: Mutex::new(SchedInfo::new(nice)),
+            sched: SpinLock::new("thread.sched", SchedInfo::new(nice)),
             context: ExecutionContext::try_new(entry, 0)?,
-            start: Mutex::new(Some(user)),
-            comm: Mutex::new(comm),
+            start: SpinLock::new("thread.start", Some(user)),
+            comm: SpinLock::new("thread.comm", comm),
             process,
             user_ns: AtomicU64::new(0),
         }))
@@ -304,287 +307,12 @@ impl Process {
 
     /// The largest resident set so far, in KiB (`ru_maxrss`): the current one while alive.
     pub fn max_rss_kib(&self) -> u64 {
-        let resident = self.mm.get().lock().resident_pages() as u64 * 4;
+        let resident = self.mm.get().read().resident_pages() as u64 * 4;
         self.usage.lock().max_rss_kib.max(resident)
     }
 
     pub fn is_zombie(&self) -> bool {
         self.lifecycle.lock().zombie.is_some()
-    }
-}
-
-/// Most `#!` indirections exec follows (`BINPRM_MAX_RECURSION` + 1 levels).
-const MAX_SCRIPT_DEPTH: usize = 5;
-
-/// The executable file exec settled on: after following `#!` lines, an ELF file with the
-/// argv it gets.
-struct ExecTarget {
-    dentry: Arc<vfs::Dentry>,
-    argv: Vec<Vec<u8>>,
-}
-
-/// Checks that `dentry` may be executed: a regular file with execute permission.
-fn check_executable(thread: &Thread, dentry: &vfs::Dentry) -> Result<(), Errno> {
-    let metadata = dentry.metadata();
-    match metadata.file_type {
-        FileType::Regular => {}
-        FileType::Symlink => return Err(Errno::ELOOP),
-        _ => return Err(Errno::EACCES),
-    }
-    let credentials = thread.process.credentials.lock().clone();
-    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)
-}
-
-/// Follows `#!` interpreter lines from `dentry` (whose name for the script's argv is
-/// `filename`) to the ELF file that will run (`fs/binfmt_script.c`).
-fn resolve_scripts(
-    thread: &Thread,
-    mut dentry: Arc<vfs::Dentry>,
-    filename: &[u8],
-    is_path_inaccessible: bool,
-    mut argv: Vec<Vec<u8>>,
-) -> Result<ExecTarget, Errno> {
-    let mut filename = filename.to_vec();
-    let mut is_path_inaccessible = is_path_inaccessible;
-    for _ in 0..MAX_SCRIPT_DEPTH {
-        check_executable(thread, &dentry)?;
-        let mut head = [0u8; elfload::script::BINPRM_BUF_SIZE];
-        let mut filled = 0;
-        while filled < head.len() {
-            let n = dentry.inode().read_at(filled as u64, &mut head[filled..])?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        let shebang =
-            elfload::script::parse_shebang(&head[..filled]).map_err(|_| Errno::ENOEXEC)?;
-        let Some(shebang) = shebang else {
-            return Ok(ExecTarget { dentry, argv });
-        };
-        // The interpreter would open the script by its /dev/fd path, which a close-on-exec
-        // descriptor no longer has.
-        if is_path_inaccessible {
-            return Err(Errno::ENOENT);
-        }
-        let interpreter = shebang.interpreter.to_vec();
-        let mut new_argv: Vec<Vec<u8>> = Vec::new();
-        new_argv
-            .try_reserve(argv.len() + 2)
-            .map_err(|_| Errno::ENOMEM)?;
-        new_argv.push(interpreter.clone());
-        if let Some(argument) = shebang.argument {
-            new_argv.push(argument.to_vec());
-        }
-        new_argv.push(filename.clone());
-        new_argv.extend(argv.into_iter().skip(1));
-        argv = new_argv;
-        dentry = crate::fs::lookup(
-            thread,
-            Fd(crate::fs::AT_FDCWD),
-            &interpreter,
-            Lookup::FOLLOW,
-        )?;
-        filename = interpreter;
-        is_path_inaccessible = false;
-    }
-    Err(Errno::ELOOP)
-}
-
-/// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
-/// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
-/// set-group-id file (with group execute) its group the effective group — unless
-/// `no_new_privs`; the saved and filesystem ids follow the effective ones.
-fn credentials_after_exec(
-    old: &Credentials,
-    metadata: &vfs::Metadata,
-    no_new_privs: bool,
-) -> Credentials {
-    const S_ISUID: u32 = 0o4000;
-    const S_ISGID: u32 = 0o2000;
-    const S_IXGRP: u32 = 0o010;
-    let mut new = old.clone();
-    if !no_new_privs {
-        if metadata.mode & S_ISUID != 0 {
-            new.euid = metadata.uid;
-        }
-        if metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0 {
-            new.egid = metadata.gid;
-        }
-    }
-    new.suid = new.euid;
-    new.fsuid = new.euid;
-    new.sgid = new.egid;
-    new.fsgid = new.egid;
-    new
-}
-
-/// `execveat`'s flags.
-pub const AT_EMPTY_PATH: u32 = 0x1000;
-pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-
-/// Replaces the image of `thread`'s process with the program at `dirfd`/`path` (execve,
-/// execveat), following `#!` scripts.
-pub fn execute(
-    thread: &Arc<Thread>,
-    user: &mut UserContext,
-    dirfd: Fd,
-    path: &[u8],
-    flags: u32,
-    mut argv: Vec<Vec<u8>>,
-    envp: Vec<Vec<u8>>,
-) -> Result<(), Errno> {
-    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
-        Lookup::NOFOLLOW
-    } else {
-        Lookup::FOLLOW
-    };
-    let allow_empty = flags & AT_EMPTY_PATH != 0;
-    if path.is_empty() && !allow_empty {
-        return Err(Errno::ENOENT);
-    }
-    let dentry = crate::fs::lookup_or_fd(thread, dirfd, path, how, allow_empty)?;
-    // The name the program sees (AT_EXECFN, a script's argument): as given, or /dev/fd/N for
-    // a descriptor-relative exec (`do_execveat_common`).
-    let is_absolute = path.first() == Some(&b'/');
-    let (filename, is_path_inaccessible) = if dirfd.0 == crate::fs::AT_FDCWD || is_absolute {
-        (path.to_vec(), false)
-    } else {
-        let mut name = alloc::format!("/dev/fd/{}", dirfd.0).into_bytes();
-        if !path.is_empty() {
-            name.push(b'/');
-            name.extend_from_slice(path);
-        }
-        let is_close_on_exec = thread
-            .process
-            .files
-            .get()
-            .lock()
-            .is_close_on_exec(dirfd.0)
-            .unwrap_or(false);
-        (name, is_close_on_exec)
-    };
-    // Since Linux 5.18 an empty argv gets one empty string, so argv[0] always exists.
-    if argv.is_empty() {
-        argv.push(Vec::new());
-    }
-    let comm_source = if dirfd.0 != crate::fs::AT_FDCWD && !is_absolute {
-        dentry.name().unwrap_or_default()
-    } else {
-        filename.clone()
-    };
-    let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
-    check_argument_sizes(&target.argv, &envp)?;
-    let old_credentials = thread.process.credentials.lock().clone();
-    let credentials = credentials_after_exec(
-        &old_credentials,
-        &target.dentry.metadata(),
-        thread.process.flags.lock().no_new_privs,
-    );
-    // AT_SECURE: a privilege-changing exec (commoncap's secureexec rule).
-    let is_secure =
-        credentials.euid != old_credentials.uid || credentials.egid != old_credentials.gid;
-    let identity = exec::ExecIdentity {
-        uid: credentials.uid,
-        euid: credentials.euid,
-        gid: credentials.gid,
-        egid: credentials.egid,
-        is_secure,
-    };
-    let loaded = exec::load_elf(
-        target.dentry.inode(),
-        &target.argv,
-        &envp,
-        &filename,
-        &identity,
-    )?;
-    let path = comm_source.as_slice();
-
-    // The point of no return: the other threads and the old image go.
-    kill_other_threads(thread);
-    exit::release_futexes(thread);
-    let new_mm = Arc::new(Mutex::new(loaded.mm));
-    new_mm.lock().activate();
-    let old = thread.process.mm.replace(new_mm);
-    drop(old);
-    exit::release_vfork_parent(&thread.process);
-    let process = &thread.process;
-    if process.files.is_shared() {
-        let copy = process.files.get().lock().try_clone()?;
-        process.files.replace(Arc::new(Mutex::new(copy)));
-    }
-    process.files.get().lock().close_on_exec();
-    if process.signals.is_shared() {
-        let copy = process.signals.get().lock().clone();
-        process.signals.replace(Arc::new(Mutex::new(copy)));
-    }
-    process.signals.get().lock().reset_for_exec();
-    crate::timers::exec(process);
-    {
-        // begin_new_exec: a process whose ids differ (set-id) is not dumpable; without set-id
-        // executables that happens only when the caller changed its own ids.
-        let mut flags = process.flags.lock();
-        flags.has_execed = true;
-        flags.dumpable = u32::from(
-            !is_secure
-                && credentials.euid == credentials.uid
-                && credentials.egid == credentials.gid,
-        );
-    }
-    // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
-    *process.credentials.lock() = Credentials {
-        keep_caps: false,
-        ..credentials
-    };
-    *thread.alt_stack.lock() = StackT {
-        ss_flags: abi::signal::SS_DISABLE,
-        ..StackT::default()
-    };
-    let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    let mut name = [0u8; 16];
-    let len = base_name.len().min(15);
-    name[..len].copy_from_slice(&base_name[..len]);
-    *thread.process.name.lock() = name;
-    *thread.comm.lock() = name;
-
-    let regs = user.regs_mut();
-    *regs = hal::user::UserRegs::default();
-    regs.rip = loaded.entry;
-    regs.rsp = loaded.stack_pointer;
-    regs.rflags = 0x202;
-    user.reset_fpu();
-    Ok(())
-}
-
-/// Makes every other thread of the caller's process exit and waits until they are gone
-/// (exec's `de_thread`).
-fn kill_other_threads(thread: &Arc<Thread>) {
-    let process = &thread.process;
-    let others: Vec<Arc<Thread>> = process
-        .threads
-        .lock()
-        .iter()
-        .filter(|other| !Arc::ptr_eq(other, thread))
-        .cloned()
-        .collect();
-    for other in &others {
-        other.is_exiting.store(true, Ordering::Relaxed);
-        other.signal_hint.store(true, Ordering::Relaxed);
-        crate::sched::wake_up_for_signal(other, true);
-    }
-    drop(others);
-    while process.threads.lock().len() > 1 && !thread.is_exiting.load(Ordering::Relaxed) {
-        crate::sched::yield_now();
-    }
-    // A non-leader that execs becomes the leader: it takes over the process id.
-    let old_tid = thread.tid();
-    if old_tid != process.pid && process.threads.lock().len() == 1 {
-        table::remove_thread(old_tid);
-        thread.tid.store(process.pid, Ordering::Relaxed);
-        table::insert_thread(thread);
     }
 }
 

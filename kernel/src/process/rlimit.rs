@@ -7,27 +7,29 @@
 
 use abi::Errno;
 
-/// `RLIM_INFINITY`.
-pub const INFINITY: u64 = u64::MAX;
-/// Number of limits (`RLIM_NLIMITS`).
-pub const COUNT: usize = 16;
+use abi::system::resource as raw;
 
-pub const RLIMIT_CPU: usize = 0;
-pub const RLIMIT_FSIZE: usize = 1;
-pub const RLIMIT_DATA: usize = 2;
-pub const RLIMIT_STACK: usize = 3;
-pub const RLIMIT_CORE: usize = 4;
-pub const RLIMIT_RSS: usize = 5;
-pub const RLIMIT_NPROC: usize = 6;
-pub const RLIMIT_NOFILE: usize = 7;
-pub const RLIMIT_MEMLOCK: usize = 8;
-pub const RLIMIT_AS: usize = 9;
-pub const RLIMIT_LOCKS: usize = 10;
-pub const RLIMIT_SIGPENDING: usize = 11;
-pub const RLIMIT_MSGQUEUE: usize = 12;
-pub const RLIMIT_NICE: usize = 13;
-pub const RLIMIT_RTPRIO: usize = 14;
-pub const RLIMIT_RTTIME: usize = 15;
+/// `RLIM_INFINITY`.
+pub const INFINITY: u64 = abi::Rlimit::INFINITY;
+/// Number of limits (`RLIM_NLIMITS`).
+pub const COUNT: usize = raw::RLIM_NLIMITS as usize;
+
+pub const RLIMIT_CPU: usize = raw::RLIMIT_CPU as usize;
+pub const RLIMIT_FSIZE: usize = raw::RLIMIT_FSIZE as usize;
+pub const RLIMIT_DATA: usize = raw::RLIMIT_DATA as usize;
+pub const RLIMIT_STACK: usize = raw::RLIMIT_STACK as usize;
+pub const RLIMIT_CORE: usize = raw::RLIMIT_CORE as usize;
+pub const RLIMIT_RSS: usize = raw::RLIMIT_RSS as usize;
+pub const RLIMIT_NPROC: usize = raw::RLIMIT_NPROC as usize;
+pub const RLIMIT_NOFILE: usize = raw::RLIMIT_NOFILE as usize;
+pub const RLIMIT_MEMLOCK: usize = raw::RLIMIT_MEMLOCK as usize;
+pub const RLIMIT_AS: usize = raw::RLIMIT_AS as usize;
+pub const RLIMIT_LOCKS: usize = raw::RLIMIT_LOCKS as usize;
+pub const RLIMIT_SIGPENDING: usize = raw::RLIMIT_SIGPENDING as usize;
+pub const RLIMIT_MSGQUEUE: usize = raw::RLIMIT_MSGQUEUE as usize;
+pub const RLIMIT_NICE: usize = raw::RLIMIT_NICE as usize;
+pub const RLIMIT_RTPRIO: usize = raw::RLIMIT_RTPRIO as usize;
+pub const RLIMIT_RTTIME: usize = raw::RLIMIT_RTTIME as usize;
 
 /// `NR_OPEN`: the most RLIMIT_NOFILE may be raised to (`fs.nr_open`).
 pub const NR_OPEN: u64 = 1 << 20;

@@ -94,7 +94,7 @@ fn prepare_return_to_user(thread: &Arc<Thread>, user: &mut UserContext) -> bool 
 fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuException) {
     let address = user.regs().rip;
     let info = match exception.vector {
-        14 => match handle_user_fault(exception.fault_address, exception.error_code) {
+        14 => match handle_user_fault(thread, exception.fault_address, exception.error_code) {
             Ok(()) => return,
             Err(error) => {
                 let code = if error == FaultError::AccessDenied {
@@ -103,12 +103,25 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
                     SEGV_MAPERR
                 };
                 if error == FaultError::OutOfMemory {
-                    // As the OOM killer: the task dies with SIGKILL.
-                    log::error!("Out of memory: Killed process {}", thread.process.pid);
-                    super::exit::exit_group(
-                        &thread.process,
-                        super::exit::ExitStatus::Signal(sigrules::SIGKILL as u8),
-                    );
+                    // Linux's `pagefault_out_of_memory`: the OOM killer frees memory by killing
+                    // the worst process (maybe this one), and the faulting instruction runs
+                    // again once the victim's memory is back.
+                    match crate::mm::oom::out_of_memory(thread) {
+                        crate::mm::oom::OomOutcome::MemoryComing => {
+                            crate::mm::oom::wait_for_memory(thread)
+                        }
+                        crate::mm::oom::OomOutcome::KilledCurrent => {}
+                        crate::mm::oom::OomOutcome::NoVictim => {
+                            log::error!(
+                                "Out of memory and no killable process: killing {}",
+                                thread.process.pid
+                            );
+                            super::exit::exit_group(
+                                &thread.process,
+                                super::exit::ExitStatus::Signal(sigrules::SIGKILL as u8),
+                            );
+                        }
+                    }
                     return;
                 }
                 if error == FaultError::PastEndOfFile {

@@ -10,7 +10,7 @@ use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use spin::Mutex;
+use hal::sync::{Mutex, SpinLock};
 
 /// Linux's `pid_max` default on 64-bit machines with many CPUs (`PID_MAX_LIMIT`).
 pub const PID_MAX: Pid = 4_194_304;
@@ -23,11 +23,14 @@ struct Tables {
     next: Pid,
 }
 
-static TABLES: Mutex<Tables> = Mutex::new(Tables {
-    processes: BTreeMap::new(),
-    threads: BTreeMap::new(),
-    next: 1,
-});
+static TABLES: SpinLock<Tables> = SpinLock::new(
+    "pid_table",
+    Tables {
+        processes: BTreeMap::new(),
+        threads: BTreeMap::new(),
+        next: 1,
+    },
+);
 
 impl Tables {
     fn is_used(&self, pid: Pid) -> bool {
@@ -124,8 +127,8 @@ pub fn tasks_of_user(uid: u32) -> usize {
 
 /// Serialises changes of process groups and sessions (setpgid, setsid) against each other, as
 /// Linux's `tasklist_lock` does: "does a group with this id exist in my session" must stay true
-/// until the change is made.
-pub static JOB_CONTROL_LOCK: Mutex<()> = Mutex::new(());
+/// until the change is made. A sleeping mutex, taken first (nothing else is held).
+pub static JOB_CONTROL_LOCK: Mutex<()> = Mutex::new("job_control", ());
 
 /// The process `id` names for getpgid, getsid, prlimit and setpgid: a thread id names its
 /// process (`find_task_by_vpid`); a zombie is found by its pid until reaped.

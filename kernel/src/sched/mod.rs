@@ -18,18 +18,19 @@
 //! (an `on_cpu` hand-off flag so that a thread woken on another CPU is not run before it has
 //! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
 
+pub mod lock_hooks;
 pub mod timer;
 pub mod wait;
 
 use crate::process::Thread;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
+use hal::sync::{CpuLocal, SpinLock};
 use hal::task::ExecutionContext;
 use sched_policy::{Entity, FairQueue, Placement};
-use spin::Mutex;
 
 /// CPUs the run-queue array has room for.
-pub const MAX_CPUS: usize = 1;
+pub const MAX_CPUS: usize = hal::sync::MAX_CPUS;
 
 /// Why a thread is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,8 +39,7 @@ pub enum SleepKind {
     Interruptible,
     /// `TASK_KILLABLE`: only a fatal signal (SIGKILL) ends it.
     Killable,
-    /// `TASK_UNINTERRUPTIBLE`.
-    #[expect(dead_code, reason = "for sleeps that no signal may end (disk I/O)")]
+    /// `TASK_UNINTERRUPTIBLE`: no signal ends it (sleeping locks, later disk I/O).
     Uninterruptible,
 }
 
@@ -74,13 +74,7 @@ pub struct SchedInfo {
     pub reset_on_fork: bool,
 }
 
-/// Scheduling policies (`include/uapi/linux/sched.h`).
-pub const SCHED_NORMAL: i32 = 0;
-pub const SCHED_FIFO: i32 = 1;
-pub const SCHED_RR: i32 = 2;
-pub const SCHED_BATCH: i32 = 3;
-pub const SCHED_IDLE: i32 = 5;
-pub const SCHED_DEADLINE: i32 = 6;
+pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
 /// Weight of a SCHED_IDLE thread (`WEIGHT_IDLEPRIO`).
 const WEIGHT_IDLEPRIO: u64 = 3;
 
@@ -120,26 +114,38 @@ struct RunQueue {
     picked_at_ns: u64,
 }
 
-static RUN_QUEUES: [Mutex<RunQueue>; MAX_CPUS] = [const {
-    Mutex::new(RunQueue {
-        waiting: FairQueue::new(),
-        current: None,
-        idle: None,
-        charged_at_ns: 0,
-        picked_at_ns: 0,
-    })
+static RUN_QUEUES: [SpinLock<RunQueue>; MAX_CPUS] = [const {
+    SpinLock::new(
+        "sched.rq",
+        RunQueue {
+            waiting: FairQueue::new(),
+            current: None,
+            idle: None,
+            charged_at_ns: 0,
+            picked_at_ns: 0,
+        },
+    )
 }; MAX_CPUS];
 
 /// Per CPU: the running thread should call [`schedule`] before returning to user mode (Linux's
-/// `TIF_NEED_RESCHED`), read lock-free on every return to user mode.
-static NEED_RESCHED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+/// `TIF_NEED_RESCHED`), read lock-free on every return to user mode; other CPUs set it when a
+/// wake-up should preempt.
+static NEED_RESCHED: CpuLocal<AtomicBool> =
+    CpuLocal::new([const { AtomicBool::new(false) }; MAX_CPUS]);
 
-/// The CPU this code runs on.
+/// The CPU this code runs on (from its per-CPU area).
 pub fn cpu_id() -> usize {
-    0
+    hal::sync::cpu_id()
 }
 
-fn this_queue() -> &'static Mutex<RunQueue> {
+/// Sets CPU `cpu`'s need-resched flag.
+fn set_need_resched(cpu: usize, value: bool) {
+    if let Some(flag) = NEED_RESCHED.get_remote(cpu) {
+        flag.store(value, Ordering::Relaxed);
+    }
+}
+
+fn this_queue() -> &'static SpinLock<RunQueue> {
     &RUN_QUEUES[cpu_id()]
 }
 
@@ -190,13 +196,13 @@ pub fn tick() {
         None => !rq.waiting.is_empty(),
     };
     if preempt {
-        NEED_RESCHED[cpu_id()].store(true, Ordering::Relaxed);
+        NEED_RESCHED.with(|flag| flag.store(true, Ordering::Relaxed));
     }
 }
 
 /// Whether the running thread should call [`schedule`] before returning to user mode.
 pub fn need_resched() -> bool {
-    NEED_RESCHED[cpu_id()].load(Ordering::Relaxed)
+    NEED_RESCHED.with(|flag| flag.load(Ordering::Relaxed))
 }
 
 /// Gives the CPU to the next runnable thread. The calling thread stays runnable unless its state
@@ -206,7 +212,7 @@ pub fn schedule() {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
         rq.charge_current(now);
-        NEED_RESCHED[cpu_id()].store(false, Ordering::Relaxed);
+        NEED_RESCHED.with(|flag| flag.store(false, Ordering::Relaxed));
         let previous = rq.current.take();
         if let Some(thread) = &previous {
             let mut info = thread.sched.lock();
@@ -230,7 +236,7 @@ pub fn schedule() {
                     .as_ref()
                     .is_some_and(|previous| Arc::ptr_eq(previous, thread));
                 if !is_same {
-                    thread.process.mm.get().lock().activate();
+                    thread.process.mm.get().activate();
                 }
                 thread.context.clone()
             }
@@ -291,7 +297,7 @@ fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool 
             None => true,
         };
         if preempt {
-            NEED_RESCHED[cpu].store(true, Ordering::Relaxed);
+            set_need_resched(cpu, true);
         }
     }
     true

@@ -12,7 +12,7 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::SpinLock;
 
 /// What happens when a timer expires.
 pub enum TimerAction {
@@ -26,7 +26,8 @@ pub enum TimerAction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimerId((u64, u64));
 
-static TIMERS: Mutex<BTreeMap<(u64, u64), TimerAction>> = Mutex::new(BTreeMap::new());
+static TIMERS: SpinLock<BTreeMap<(u64, u64), TimerAction>> =
+    SpinLock::new("sched.timers", BTreeMap::new());
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// The earliest deadline, so that most ticks check one atomic instead of taking the lock.
 static EARLIEST_NS: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -51,9 +52,12 @@ pub fn add(deadline_ns: u64, action: TimerAction) -> TimerId {
 /// Disarms a timer; returns whether it was still pending.
 pub fn cancel(id: TimerId) -> bool {
     let mut timers = TIMERS.lock();
-    let was_pending = timers.remove(&id.0).is_some();
+    let removed = timers.remove(&id.0);
     refresh_earliest(&timers);
-    was_pending
+    drop(timers);
+    // The action (a thread or a closure's captures) is dropped without the lock: it may hold
+    // the last reference to something whose release takes locks.
+    removed.is_some()
 }
 
 /// Runs every timer whose deadline has passed.
@@ -82,5 +86,49 @@ pub fn run_expired() {
             Some(TimerAction::Call(callback)) => callback(),
             None => return,
         }
+    }
+}
+
+hal::ktest! {
+    /// Expired timers run in deadline order, whatever order they were armed in, and a
+    /// cancelled one does not run.
+    fn expired_timers_run_in_deadline_order() -> hal::ktest::KtestResult {
+        let order: Arc<SpinLock<alloc::vec::Vec<u32>>> =
+            Arc::new(SpinLock::new("test.timer_order", alloc::vec::Vec::new()));
+        let now = crate::time::monotonic_ns();
+        let record = |label: u32| {
+            let order = order.clone();
+            TimerAction::Call(Box::new(move || order.lock().push(label)))
+        };
+        add(now.saturating_sub(1), record(2));
+        add(now.saturating_sub(3), record(0));
+        let cancelled = add(now.saturating_sub(2), record(9));
+        add(now.saturating_sub(2), record(1));
+        hal::ktest_assert!(cancel(cancelled), "cancel of a pending timer returned false");
+        run_expired();
+        hal::ktest_assert_eq!(*order.lock(), alloc::vec![0, 1, 2]);
+        hal::ktest_assert!(!cancel(cancelled), "a cancelled timer was still pending");
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// A timer whose deadline has not come does not run, and can be cancelled.
+    fn future_timer_waits() -> hal::ktest::KtestResult {
+        let fired = Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let flag = fired.clone();
+        let deadline = crate::time::monotonic_ns() + 60 * 1_000_000_000;
+        let id = add(
+            deadline,
+            TimerAction::Call(Box::new(move || flag.store(true, Ordering::Relaxed))),
+        );
+        run_expired();
+        hal::ktest_assert!(!fired.load(Ordering::Relaxed), "a future timer ran early");
+        hal::ktest_assert!(
+            EARLIEST_NS.load(Ordering::Relaxed) <= deadline,
+            "the earliest deadline is later than a pending timer's"
+        );
+        hal::ktest_assert!(cancel(id), "a pending future timer could not be cancelled");
+        Ok(())
     }
 }

@@ -13,11 +13,11 @@ use crate::process::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use hal::sync::SpinLock;
 
 /// Threads sleeping on one event.
 pub struct WaitQueue {
-    sleepers: Mutex<Vec<Arc<Thread>>>,
+    sleepers: SpinLock<Vec<Arc<Thread>>>,
     /// Wake-ups so far (with or without sleepers): edge-triggered epoll reports an event when
     /// this moved since its last report, as Linux's `ep_poll_callback` queues an item per wake.
     wakeups: AtomicU64,
@@ -32,7 +32,7 @@ impl Default for WaitQueue {
 impl WaitQueue {
     pub const fn new() -> WaitQueue {
         WaitQueue {
-            sleepers: Mutex::new(Vec::new()),
+            sleepers: SpinLock::new("sched.wait_queue", Vec::new()),
             wakeups: AtomicU64::new(0),
         }
     }
@@ -64,7 +64,6 @@ impl WaitQueue {
     }
 
     /// Whether any thread waits here.
-    #[expect(dead_code, reason = "for wakers that skip work when nobody waits")]
     pub fn has_sleepers(&self) -> bool {
         !self.sleepers.lock().is_empty()
     }
@@ -152,5 +151,75 @@ pub fn sleep_until(
         Err(WaitError::TimedOut) => Ok(()),
         Err(error) => Err(error),
         Ok(()) => Ok(()),
+    }
+}
+
+hal::ktest! {
+    /// A condition that already holds returns at once, without sleeping or leaving the thread
+    /// on the queue.
+    fn wait_event_returns_at_once_when_condition_holds() -> hal::ktest::KtestResult {
+        let thread = crate::process::current();
+        let queue = WaitQueue::new();
+        let wakeups_before = queue.wakeups();
+        let value = wait_event(&thread, &[&queue], SleepKind::Uninterruptible, None, || Some(7));
+        hal::ktest_assert_eq!(value, Ok(7));
+        hal::ktest_assert!(!queue.has_sleepers(), "the thread stayed on the queue");
+        hal::ktest_assert_eq!(queue.wakeups(), wakeups_before);
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// A wait whose condition never holds ends with `TimedOut` once its deadline has passed.
+    fn wait_event_times_out_at_deadline() -> hal::ktest::KtestResult {
+        let thread = crate::process::current();
+        let queue = WaitQueue::new();
+        let start = crate::time::monotonic_ns();
+        let deadline = start + 20_000_000;
+        let result = wait_event(
+            &thread,
+            &[&queue],
+            SleepKind::Uninterruptible,
+            Some(deadline),
+            || None::<()>,
+        );
+        let now = crate::time::monotonic_ns();
+        hal::ktest_assert_eq!(result, Err(WaitError::TimedOut));
+        hal::ktest_assert!(now >= deadline, "woke {} ns before the deadline", deadline - now);
+        hal::ktest_assert!(!queue.has_sleepers(), "the thread stayed on the queue");
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// `wake_all` from a timer callback ends a sleep on the queue long before its deadline, and
+    /// the sleeper sees the condition the waker set.
+    fn wake_all_ends_a_sleep() -> hal::ktest::KtestResult {
+        let thread = crate::process::current();
+        let queue = Arc::new(WaitQueue::new());
+        let is_ready = Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let start = crate::time::monotonic_ns();
+        let (waker_queue, waker_flag) = (queue.clone(), is_ready.clone());
+        timer::add(
+            start + 5_000_000,
+            TimerAction::Call(alloc::boxed::Box::new(move || {
+                waker_flag.store(true, Ordering::Release);
+                waker_queue.wake_all();
+            })),
+        );
+        let deadline = start + 5_000_000_000;
+        let result = wait_event(
+            &thread,
+            &[&queue],
+            SleepKind::Uninterruptible,
+            Some(deadline),
+            || is_ready.load(Ordering::Acquire).then_some(()),
+        );
+        let elapsed = crate::time::monotonic_ns() - start;
+        hal::ktest_assert_eq!(result, Ok(()));
+        hal::ktest_assert!(elapsed < 1_000_000_000, "the wake-up took {elapsed} ns");
+        hal::ktest_assert!(queue.wakeups() >= 1, "the queue counted no wake-up");
+        hal::ktest_assert!(!queue.has_sleepers(), "the thread stayed on the queue");
+        Ok(())
     }
 }

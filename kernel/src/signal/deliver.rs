@@ -2,11 +2,12 @@
 //! syscall-restart part of `arch_do_signal_or_restart`).
 
 use super::frame;
-use super::{SA_NODEFER, SA_RESETHAND, SA_RESTART, SIG_DFL, SIG_IGN, SigAction};
+use super::{SIG_DFL, SIG_IGN, SigAction};
 use crate::process::exit::{ExitStatus, exit_group};
 use crate::process::{Restart, Thread};
 use crate::sched::{self, TaskState};
 use abi::Errno;
+use abi::SaFlags;
 use abi::signal::{CLD_STOPPED, SigInfo};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -14,8 +15,7 @@ use core::sync::atomic::Ordering;
 use hal::user::UserContext;
 use sigrules::{DefaultAction, SIGSEGV, bit, default_action};
 
-/// `restart_syscall`'s number.
-pub const NR_RESTART_SYSCALL: u64 = 219;
+pub use abi::syscalls::NR_RESTART_SYSCALL;
 
 /// What [`deliver`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,13 +102,13 @@ fn run_handler(
         return Delivery::Exit;
     }
     let mut mask = old_mask | action.mask;
-    if action.flags & SA_NODEFER == 0 {
+    if !action.flags.contains(SaFlags::SA_NODEFER) {
         mask |= bit(signal);
     }
     thread
         .signal_mask
         .store(mask & !sigrules::UNBLOCKABLE, Ordering::Relaxed);
-    if action.flags & SA_RESETHAND != 0 {
+    if action.flags.contains(SaFlags::SA_RESETHAND) {
         // Only the handler goes back to SIG_DFL; flags, mask and restorer stay.
         let handlers = thread.process.signals.get();
         handlers.lock().set_action(
@@ -153,7 +153,7 @@ fn restart_before_handler(thread: &Thread, user: &mut UserContext, action: &SigA
     };
     *thread.restart.lock() = None;
     let restarts = code == Errno::ERESTARTNOINTR
-        || (code == Errno::ERESTARTSYS && action.flags & SA_RESTART != 0);
+        || (code == Errno::ERESTARTSYS && action.flags.contains(SaFlags::SA_RESTART));
     if restarts {
         rewind(user, restart.number);
     } else {

@@ -7,10 +7,10 @@
 //! `struct rt_sigframe` — return address (`sa_restorer`), `ucontext`, `siginfo` — aligned so that
 //! the handler starts with `rsp + 8` 16-byte aligned, as after a call.
 
-use super::SA_ONSTACK;
 use super::SigAction;
 use crate::process::Thread;
 use abi::Errno;
+use abi::SaFlags;
 use abi::signal::{
     FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, RtSigframe, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo,
     Sigcontext, StackT, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, Ucontext,
@@ -121,14 +121,14 @@ pub fn setup(
     old_mask: u64,
     fault: Option<(u64, u64, u64)>,
 ) -> Result<(), Errno> {
-    if action.flags & super::SA_RESTORER == 0 {
+    if !action.flags.contains(SaFlags::SA_RESTORER) {
         // x86-64 has no kernel-provided trampoline: a handler without one cannot return.
         return Err(Errno::EFAULT);
     }
     let regs = *user.regs();
     let alt_stack = *thread.alt_stack.lock();
     let mut sp = regs.rsp.wrapping_sub(REDZONE);
-    if action.flags & SA_ONSTACK != 0 && alt_stack_flags(&alt_stack, regs.rsp) == 0 {
+    if action.flags.contains(SaFlags::SA_ONSTACK) && alt_stack_flags(&alt_stack, regs.rsp) == 0 {
         sp = alt_stack.ss_sp.wrapping_add(alt_stack.ss_size);
     }
     let (fpu, is_xsave) = fpu_frame_image(user);

@@ -18,6 +18,7 @@ pub mod frame;
 pub mod send;
 
 use crate::process::Thread;
+use abi::SaFlags;
 use abi::signal::SigInfo;
 use abi::signal::{SIG_DFL, SIG_IGN};
 use alloc::sync::Arc;
@@ -26,24 +27,11 @@ pub use deliver::{Delivery, deliver, finish_restart};
 pub use send::{force_signal, send_timer_signal, send_to_group, send_to_process, send_to_thread};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
 
-pub const SA_NOCLDSTOP: u64 = 0x1;
-pub const SA_NOCLDWAIT: u64 = 0x2;
-#[expect(
-    dead_code,
-    reason = "Ferrux always fills the frame's siginfo, as if SA_SIGINFO were set"
-)]
-pub const SA_SIGINFO: u64 = 0x4;
-pub const SA_RESTORER: u64 = 0x0400_0000;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-
 /// One disposition, as the kernel's `struct sigaction` on x86-64.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigAction {
     pub handler: u64,
-    pub flags: u64,
+    pub flags: SaFlags,
     pub restorer: u64,
     pub mask: u64,
 }

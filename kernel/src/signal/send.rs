@@ -138,7 +138,10 @@ fn queued_signals_of_user(uid: u32) -> usize {
         .iter()
         .filter(|process| process.credentials.lock().uid == uid)
         .map(|process| {
-            process.shared_pending.lock().queued()
+            // One lock at a time here: the thread list is taken before a thread's or the
+            // process's pending queue elsewhere (docs/locking.md).
+            let shared = process.shared_pending.lock().queued();
+            shared
                 + process
                     .threads
                     .lock()
@@ -316,7 +319,7 @@ pub fn notify_parent_of_stop(process: &Arc<Process>, code: i32, status: i32) {
         return;
     };
     let action = parent.signals.get().lock().action(sigrules::SIGCHLD);
-    if action.flags & super::SA_NOCLDSTOP == 0 {
+    if !action.flags.contains(abi::SaFlags::SA_NOCLDSTOP) {
         let uid = process.credentials.lock().uid;
         let (user, system) = process.cpu_times_ns();
         let info = SigInfo::child(

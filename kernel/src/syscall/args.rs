@@ -5,6 +5,7 @@
 //! succeeds); pointers are checked when the handler copies through them.
 
 use abi::Errno;
+use alloc::format;
 use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
@@ -84,7 +85,7 @@ impl<T> FromArg for UserPtr<T> {
 pub struct UserCStr(pub u64);
 
 /// `PATH_MAX`, including the NUL.
-pub const PATH_MAX: usize = 4096;
+pub const PATH_MAX: usize = abi::raw::general::PATH_MAX as usize;
 
 impl UserCStr {
     /// Reads a path: at most `PATH_MAX - 1` bytes (`ENAMETOOLONG`), `EFAULT` on a bad pointer.
@@ -101,6 +102,53 @@ impl UserCStr {
 impl FromArg for UserCStr {
     fn from_arg(raw: u64) -> Self {
         UserCStr(raw)
+    }
+}
+
+/// Flag-set arguments: the register's bits are kept as they are (`from_bits_retain`, after the
+/// C type's truncation to 32 bits for an `int` argument); the handler then gives Linux's answer
+/// for unknown bits with [`abi::KnownFlags`]. Traced by name (`O_RDWR | O_CREAT`).
+macro_rules! flag_args {
+    ($($t:ty),*) => {$(
+        impl FromArg for $t {
+            fn from_arg(raw: u64) -> Self {
+                <$t>::from_bits_retain(raw as _)
+            }
+        }
+
+        impl TraceArg for $t {
+            fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+                if bitflags::Flags::is_empty(self) {
+                    f.write_str("0")
+                } else {
+                    bitflags::parser::to_writer(self, WriteAdapter(f))
+                }
+            }
+        }
+    )*};
+}
+flag_args!(
+    abi::OpenFlags,
+    abi::AtFlags,
+    abi::PipeFlags,
+    abi::CloseRangeFlags,
+    abi::WaitFlags,
+    abi::GetrandomFlags,
+    abi::TimerfdFlags,
+    abi::TimerfdSettimeFlags,
+    abi::PidfdFlags,
+    abi::EventfdFlags,
+    abi::EpollCreateFlags,
+    abi::TimerFlags,
+    abi::RenameFlags
+);
+
+/// `bitflags`' writer wants a `core::fmt::Write` by value.
+struct WriteAdapter<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for WriteAdapter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(s)
     }
 }
 
@@ -157,3 +205,55 @@ macro_rules! trace_hex {
     ($($t:ty),*) => { $(impl TraceArg for $t { fn trace(&self, f: &mut dyn fmt::Write) -> fmt::Result { if *self < 4096 { write!(f, "{}", self) } else { write!(f, "{:#x}", self) } } })* };
 }
 trace_hex!(u64, usize, u32);
+
+/// Maps `len` bytes of anonymous read-write memory in the calling process, as user space would.
+fn map_test_memory(context: &mut super::SyscallContext<'_>, len: u64) -> Result<u64, Errno> {
+    use abi::raw::general::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+    super::mmap::mmap(
+        context,
+        0,
+        len,
+        u64::from(PROT_READ | PROT_WRITE),
+        u64::from(MAP_PRIVATE | MAP_ANONYMOUS),
+        Fd(-1),
+        0,
+    )
+    .map(|address| address as u64)
+}
+
+hal::ktest! {
+    /// Copies to and from an unmapped user address fail with EFAULT through the fault fixup
+    /// (no kernel oops); a copy that runs from a mapped page into an unmapped one fails too,
+    /// after writing the mapped part; kernel addresses are refused before any access.
+    fn usercopy_faults_become_efault() -> hal::ktest::KtestResult {
+        let thread = crate::process::current();
+        let mut user = hal::user::UserContext::try_new().map_err(|e| format!("{e:?}"))?;
+        let mut context = super::SyscallContext {
+            thread: &thread,
+            user: &mut user,
+        };
+        let page = crate::mm::PAGE_SIZE;
+        let start = map_test_memory(&mut context, 2 * page).map_err(|e| format!("mmap: {e:?}"))?;
+        super::mmap::munmap(&mut context, start + page, page).map_err(|e| format!("{e:?}"))?;
+        let hole = start + page;
+
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(hole).write(&1), Err(Errno::EFAULT));
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(hole).read(), Err(Errno::EFAULT));
+        // 16 bytes: the first 8 land at the end of the mapped page, the rest in the hole.
+        let across = hole - 8;
+        let bytes = [0xa5u8; 16];
+        hal::ktest_assert_eq!(hal::usercopy::copy_to_user(across, &bytes), Err(Errno::EFAULT));
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(across).read(), Ok(0xa5a5_a5a5_a5a5_a5a5));
+        // A string that runs into the hole has no NUL: EFAULT, not a read past the page.
+        hal::ktest_assert_eq!(UserCStr(across).read(64), Err(Errno::EFAULT));
+        // Kernel memory (this stack) is never a user address.
+        let kernel_address = core::ptr::from_ref(&start) as u64;
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(kernel_address).read(), Err(Errno::EFAULT));
+        // The mapped page still works.
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(start).write(&42), Ok(()));
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(start).read(), Ok(42));
+        super::mmap::munmap(&mut context, start, page).map_err(|e| format!("{e:?}"))?;
+        hal::ktest_assert_eq!(UserPtr::<u64>::new(start).read(), Err(Errno::EFAULT));
+        Ok(())
+    }
+}

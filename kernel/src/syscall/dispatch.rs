@@ -1,6 +1,7 @@
 //! The dispatcher: looks the number up in the table, converts the registers into typed
 //! arguments, runs the handler, traces (`ferrux.trace=1`), and is the one place where an `Err`
-//! becomes `-errno` in `rax`. Unknown numbers are logged once each and return `ENOSYS`.
+//! becomes `-errno` in `rax`. Unknown numbers are logged once each (numbers above 511 once in
+//! all, so that random numbers cannot flood the console) and return `ENOSYS`.
 
 use super::table;
 use super::{SyscallContext, SyscallResult};
@@ -19,20 +20,26 @@ pub struct Entry {
 static IS_TRACING: AtomicBool = AtomicBool::new(false);
 /// Bitmap of unknown syscall numbers already logged (numbers up to 511).
 static LOGGED_MISSING: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+/// Whether a number above 511 was logged: only the first is, whatever its value.
+static LOGGED_OUT_OF_RANGE: AtomicBool = AtomicBool::new(false);
 
 /// Turns strace-style tracing on or off.
 pub fn set_tracing(is_on: bool) {
     IS_TRACING.store(is_on, Ordering::Relaxed);
 }
 
-fn log_missing_once(number: u64, thread_name: &[u8]) {
-    let already = match LOGGED_MISSING.get((number / 64) as usize) {
+/// Whether `number` is reported for the first time (and marks it reported).
+fn is_first_report(number: u64) -> bool {
+    match LOGGED_MISSING.get((number / 64) as usize) {
         Some(word) => {
-            word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) != 0
+            word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) == 0
         }
-        None => false,
-    };
-    if !already {
+        None => !LOGGED_OUT_OF_RANGE.swap(true, Ordering::Relaxed),
+    }
+}
+
+fn log_missing_once(number: u64, thread_name: &[u8]) {
+    if is_first_report(number) {
         let name = abi::syscall_name(number as usize).unwrap_or("unknown");
         let comm = core::str::from_utf8(thread_name)
             .unwrap_or("?")
@@ -108,4 +115,19 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
         Ok(value) => value as u64,
         Err(error) => error.as_syscall_return() as u64,
     };
+}
+
+hal::ktest! {
+    /// Unknown numbers are logged once each, and numbers above 511 once in all: a process
+    /// calling random numbers (each log line costs milliseconds on the serial console) cannot
+    /// flood the console and slow the machine down.
+    fn unknown_numbers_are_logged_once() -> hal::ktest::KtestResult {
+        is_first_report(1 << 40);
+        hal::ktest_assert_eq!(is_first_report(1 << 40), false);
+        hal::ktest_assert_eq!(is_first_report(600), false);
+        hal::ktest_assert_eq!(is_first_report(u64::MAX), false);
+        is_first_report(509);
+        hal::ktest_assert_eq!(is_first_report(509), false);
+        Ok(())
+    }
 }

@@ -5,20 +5,29 @@
 
 use super::{SyscallContext, SyscallResult};
 use crate::fs::eventfd::EventFd;
-use crate::fs::file::{O_NONBLOCK, O_RDWR, OpenFile};
-use abi::Errno;
-use abi::poll::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE};
+use crate::fs::file::OpenFile;
+use abi::{EventfdFlags, KnownFlags, OpenFlags};
 use alloc::sync::Arc;
 
 pub fn eventfd(context: &mut SyscallContext<'_>, initial: u32) -> SyscallResult {
-    eventfd2(context, initial, 0)
+    eventfd2(context, initial, EventfdFlags::empty())
 }
 
-pub fn eventfd2(context: &mut SyscallContext<'_>, initial: u32, flags: u32) -> SyscallResult {
-    if flags & !(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let ops = Arc::new(EventFd::new(u64::from(initial), flags & EFD_SEMAPHORE != 0));
-    let file = Arc::new(OpenFile::new(ops, None, O_RDWR | (flags & O_NONBLOCK)));
-    super::fcntl::install(context, file, flags & EFD_CLOEXEC != 0)
+pub fn eventfd2(
+    context: &mut SyscallContext<'_>,
+    initial: u32,
+    flags: EventfdFlags,
+) -> SyscallResult {
+    let flags = flags.accept_only(EventfdFlags::all())?;
+    let ops = Arc::new(EventFd::new(
+        u64::from(initial),
+        flags.contains(EventfdFlags::EFD_SEMAPHORE),
+    ));
+    let status = if flags.contains(EventfdFlags::EFD_NONBLOCK) {
+        OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
+    } else {
+        OpenFlags::O_RDWR
+    };
+    let file = Arc::new(OpenFile::new(ops, None, status));
+    super::fcntl::install(context, file, flags.contains(EventfdFlags::EFD_CLOEXEC))
 }

@@ -15,13 +15,14 @@ use super::args::{Fd, UserPtr};
 use super::select::set_user_sigmask;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::eventpoll::EventPoll;
-use crate::fs::file::{O_RDWR, OpenFile};
+use crate::fs::file::OpenFile;
 use crate::fs::poll::{Scan, wait_ready};
 use crate::sched::wait::WaitError;
 use abi::poll::{
-    EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE,
-    EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLWAKEUP, EpollEvent,
+    EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP,
+    EPOLLIN, EPOLLOUT, EPOLLWAKEUP, EpollEvent,
 };
+use abi::{EpollCreateFlags, KnownFlags, OpenFlags};
 use abi::{Errno, Timespec};
 use alloc::sync::Arc;
 
@@ -29,11 +30,13 @@ use alloc::sync::Arc;
 const MAX_EVENTS: i32 = (i32::MAX as usize / core::mem::size_of::<EpollEvent>()) as i32;
 const EPOLLEXCLUSIVE_OK_BITS: u32 =
     EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
-/// End of user space (`TASK_SIZE_MAX`), for `access_ok`.
-const USER_END: u64 = 0x7fff_ffff_f000;
 
 fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult {
-    let file = Arc::new(OpenFile::new(Arc::new(EventPoll::new()), None, O_RDWR));
+    let file = Arc::new(OpenFile::new(
+        Arc::new(EventPoll::new()),
+        None,
+        OpenFlags::O_RDWR,
+    ));
     super::fcntl::install(context, file, is_close_on_exec)
 }
 
@@ -44,11 +47,9 @@ pub fn epoll_create(context: &mut SyscallContext<'_>, size: i32) -> SyscallResul
     create(context, false)
 }
 
-pub fn epoll_create1(context: &mut SyscallContext<'_>, flags: u32) -> SyscallResult {
-    if flags & !EPOLL_CLOEXEC != 0 {
-        return Err(Errno::EINVAL);
-    }
-    create(context, flags & EPOLL_CLOEXEC != 0)
+pub fn epoll_create1(context: &mut SyscallContext<'_>, flags: EpollCreateFlags) -> SyscallResult {
+    let flags = flags.accept_only(EpollCreateFlags::all())?;
+    create(context, flags.contains(EpollCreateFlags::EPOLL_CLOEXEC))
 }
 
 /// A descriptor as `fdget` sees it: O_PATH descriptors do not count.
@@ -125,7 +126,7 @@ fn do_wait(
     if events
         .address
         .checked_add(bytes)
-        .is_none_or(|end| end > USER_END)
+        .is_none_or(|end| end > hal::mm::USER_END)
     {
         return Err(Errno::EFAULT);
     }

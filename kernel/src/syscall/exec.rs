@@ -3,8 +3,8 @@
 
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
-use crate::process::exec::check_argument_sizes;
-use abi::Errno;
+use crate::process::exec::{MAX_ARG_STRINGS, MAX_ARG_STRLEN, check_argument_sizes};
+use abi::{AtFlags, Errno};
 use alloc::vec::Vec;
 
 /// Reads a NULL-terminated array of string pointers (argv or envp); a NULL array is empty.
@@ -18,7 +18,7 @@ fn read_string_array(array: UserPtr<u64>) -> Result<Vec<Vec<u8>>, Errno> {
         if pointer == 0 {
             break;
         }
-        let string = UserCStr(pointer).read(32 * 4096).map_err(|error| {
+        let string = UserCStr(pointer).read(MAX_ARG_STRLEN).map_err(|error| {
             if error == Errno::ENAMETOOLONG {
                 Errno::E2BIG
             } else {
@@ -27,7 +27,7 @@ fn read_string_array(array: UserPtr<u64>) -> Result<Vec<Vec<u8>>, Errno> {
         })?;
         strings.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         strings.push(string);
-        if strings.len() > 0x7fff_ffff {
+        if strings.len() > MAX_ARG_STRINGS {
             return Err(Errno::E2BIG);
         }
     }
@@ -44,12 +44,12 @@ pub fn execve(
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
     check_argument_sizes(&argv, &envp)?;
-    crate::process::execute(
+    crate::process::exec::execute(
         context.thread,
         context.user,
         Fd(crate::fs::AT_FDCWD),
         &path,
-        0,
+        AtFlags::empty(),
         argv,
         envp,
     )?;
@@ -62,13 +62,13 @@ pub fn execveat(
     path: UserCStr,
     argv: UserPtr<u64>,
     envp: UserPtr<u64>,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
     let path = path.read_path()?;
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
     check_argument_sizes(&argv, &envp)?;
-    crate::process::execute(
+    crate::process::exec::execute(
         context.thread,
         context.user,
         dirfd,

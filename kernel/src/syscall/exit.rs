@@ -6,23 +6,9 @@ use super::{SyscallContext, SyscallResult};
 use crate::process::exit::{self, ExitStatus};
 use crate::process::wait::{ChildEvent, WaitOptions, WaitReport, WaitTarget, wait_child};
 use abi::signal::{CLD_CONTINUED, CLD_STOPPED, SigInfo};
-use abi::{Errno, Rusage, Timeval, Tms};
+use abi::wait::{P_ALL, P_PGID, P_PID, P_PIDFD, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD};
+use abi::{Errno, KnownFlags, Rusage, Timeval, Tms, WaitFlags};
 use core::sync::atomic::Ordering;
-
-const WNOHANG: u32 = 0x1;
-const WUNTRACED: u32 = 0x2;
-const WSTOPPED: u32 = WUNTRACED;
-const WEXITED: u32 = 0x4;
-const WCONTINUED: u32 = 0x8;
-const WNOWAIT: u32 = 0x0100_0000;
-const WNOTHREAD: u32 = 0x2000_0000;
-const WALL: u32 = 0x4000_0000;
-const WCLONE: u32 = 0x8000_0000;
-
-const P_ALL: u32 = 0;
-const P_PID: u32 = 1;
-const P_PGID: u32 = 2;
-const P_PIDFD: u32 = 3;
 
 pub fn exit(context: &mut SyscallContext<'_>, status: i32) -> SyscallResult {
     exit::exit_thread(context.thread, (status & 0xff) as u8);
@@ -53,15 +39,15 @@ fn rusage(user_ns: u64, system_ns: u64, max_rss_kib: u64) -> Rusage {
     }
 }
 
-fn options_from(flags: u32) -> WaitOptions {
+fn options_from(flags: WaitFlags) -> WaitOptions {
     WaitOptions {
-        exited: flags & WEXITED != 0,
-        stopped: flags & WSTOPPED != 0,
-        continued: flags & WCONTINUED != 0,
-        no_hang: flags & WNOHANG != 0,
-        no_wait: flags & WNOWAIT != 0,
-        all: flags & WALL != 0,
-        clone_children: flags & WCLONE != 0,
+        exited: flags.contains(WaitFlags::WEXITED),
+        stopped: flags.contains(WaitFlags::WSTOPPED),
+        continued: flags.contains(WaitFlags::WCONTINUED),
+        no_hang: flags.contains(WaitFlags::WNOHANG),
+        no_wait: flags.contains(WaitFlags::WNOWAIT),
+        all: flags.contains(WaitFlags::__WALL),
+        clone_children: flags.contains(WaitFlags::__WCLONE),
     }
 }
 
@@ -69,12 +55,10 @@ pub fn wait4(
     context: &mut SyscallContext<'_>,
     pid: i32,
     status: UserPtr<i32>,
-    options: u32,
+    options: WaitFlags,
     usage: UserPtr<Rusage>,
 ) -> SyscallResult {
-    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let options = options.accept_only(WaitFlags::WAIT4_VALID)?;
     let target = match pid {
         -1 => WaitTarget::Any,
         0 => WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32),
@@ -82,7 +66,11 @@ pub fn wait4(
         // INT_MIN has no process group to negate into: no child matches.
         pid => WaitTarget::ProcessGroup(pid.checked_neg().ok_or(Errno::ESRCH)? as u32),
     };
-    let report = wait_child(context.thread, target, options_from(options | WEXITED))?;
+    let report = wait_child(
+        context.thread,
+        target,
+        options_from(options | WaitFlags::WEXITED),
+    )?;
     let Some(report) = report else {
         return Ok(0);
     };
@@ -120,15 +108,11 @@ pub fn waitid(
     which: u32,
     id: i32,
     info: UserPtr<SigInfo>,
-    options: u32,
+    options: WaitFlags,
     usage: UserPtr<Rusage>,
 ) -> SyscallResult {
-    if options & !(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL)
-        != 0
-    {
-        return Err(Errno::EINVAL);
-    }
-    if options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+    let options = options.accept_only(WaitFlags::WAITID_VALID)?;
+    if !options.intersects(WaitFlags::EVENTS) {
         return Err(Errno::EINVAL);
     }
     let target = match which {
@@ -163,10 +147,6 @@ pub fn waitid(
     }
     Ok(0)
 }
-
-const RUSAGE_SELF: i32 = 0;
-const RUSAGE_CHILDREN: i32 = -1;
-const RUSAGE_THREAD: i32 = 1;
 
 pub fn getrusage(
     context: &mut SyscallContext<'_>,

@@ -4,20 +4,13 @@
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use crate::process::rlimit::RLIMIT_NOFILE;
-use abi::Errno;
+use crate::process::rlimit::{NR_OPEN, RLIMIT_NOFILE};
+use abi::fcntl::FD_CLOEXEC;
+use abi::fcntl::cmd::{
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ,
+};
+use abi::{Errno, KnownFlags, OpenFlags};
 use alloc::sync::Arc;
-
-const O_CLOEXEC: u32 = 0o2000000;
-const F_DUPFD: u32 = 0;
-const F_GETFD: u32 = 1;
-const F_SETFD: u32 = 2;
-const F_GETFL: u32 = 3;
-const F_SETFL: u32 = 4;
-const F_DUPFD_CLOEXEC: u32 = 1030;
-const F_SETPIPE_SZ: u32 = 1031;
-const F_GETPIPE_SZ: u32 = 1032;
-const FD_CLOEXEC: u64 = 1;
 
 /// The descriptor bound: `RLIMIT_NOFILE`'s soft limit.
 pub(crate) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
@@ -27,7 +20,7 @@ pub(crate) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
         .limits
         .lock()
         .get(RLIMIT_NOFILE)
-        .map_or(1024, |limit| limit.soft.min(1 << 20) as usize)
+        .map_or(1024, |limit| limit.soft.min(NR_OPEN) as usize)
 }
 
 /// Installs `file` at the lowest free descriptor (Linux's `get_unused_fd_flags` + `fd_install`).
@@ -87,11 +80,12 @@ pub fn dup2(context: &mut SyscallContext<'_>, old: Fd, new: Fd) -> SyscallResult
     duplicate_to(context, old, new, false)
 }
 
-pub fn dup3(context: &mut SyscallContext<'_>, old: Fd, new: Fd, flags: u32) -> SyscallResult {
-    if flags & !O_CLOEXEC != 0 || old == new {
+pub fn dup3(context: &mut SyscallContext<'_>, old: Fd, new: Fd, flags: OpenFlags) -> SyscallResult {
+    let flags = flags.accept_only(OpenFlags::O_CLOEXEC)?;
+    if old == new {
         return Err(Errno::EINVAL);
     }
-    duplicate_to(context, old, new, flags & O_CLOEXEC != 0)
+    duplicate_to(context, old, new, flags.contains(OpenFlags::O_CLOEXEC))
 }
 
 pub fn fcntl(
@@ -116,15 +110,15 @@ pub fn fcntl(
         }
         F_GETFD => Ok(usize::from(files.is_close_on_exec(fd.0)?)),
         F_SETFD => {
-            files.set_close_on_exec(fd.0, argument & FD_CLOEXEC != 0)?;
+            files.set_close_on_exec(fd.0, argument & u64::from(FD_CLOEXEC) != 0)?;
             Ok(0)
         }
-        F_GETFL => Ok(file.status_flags() as usize),
+        F_GETFL => Ok(file.status_flags().bits() as usize),
         F_SETFL => {
             if file.is_path_only() {
                 return Err(Errno::EBADF);
             }
-            file.set_status_flags(argument as u32);
+            file.set_status_flags(OpenFlags::from_bits_retain(argument as u32));
             Ok(0)
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {

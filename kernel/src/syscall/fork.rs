@@ -1,15 +1,13 @@
-//! fork, vfork, clone and clone3 (Linux `kernel/fork.c`). The work is in `process::fork`; this
+//! fork, vfork, clone, clone3 and set_tid_address (Linux `kernel/fork.c`). The work is in `process::fork`; this
 //! file decodes the two calling conventions. On x86-64, clone's arguments are
 //! `(flags, stack, parent_tid, child_tid, tls)`.
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::process::fork::{
-    CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID,
-    CLONE_PIDFD, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, CloneRequest, check_exit_signal,
-    clone as do_clone,
-};
-use abi::Errno;
+use crate::process::fork::{CloneRequest, check_exit_signal, clone as do_clone};
+use abi::sched::{CLONE_ARGS_SIZE_VER0, CSIGNAL};
+use abi::{CloneFlags, Errno, KnownFlags, OpenFlags, PidfdFlags};
+use core::sync::atomic::Ordering;
 use zerocopy::FromBytes;
 
 pub fn fork(context: &mut SyscallContext<'_>) -> SyscallResult {
@@ -22,7 +20,7 @@ pub fn fork(context: &mut SyscallContext<'_>) -> SyscallResult {
 
 pub fn vfork(context: &mut SyscallContext<'_>) -> SyscallResult {
     let request = CloneRequest {
-        flags: CLONE_VM | CLONE_VFORK,
+        flags: CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK,
         exit_signal: sigrules::SIGCHLD,
         ..CloneRequest::default()
     };
@@ -39,18 +37,18 @@ pub fn clone(
 ) -> SyscallResult {
     // Legacy clone ignores CLONE_DETACHED and takes the exit signal from the low byte; the
     // clone3-only flags above 32 bits are not accepted here.
-    let flags = flags & 0xffff_ffff;
-    let exit_signal = if flags & CLONE_THREAD != 0 {
+    let (flags, signal) = CloneFlags::from_clone_arg(flags);
+    let exit_signal = if flags.contains(CloneFlags::CLONE_THREAD) {
         0
     } else {
-        (flags & CSIGNAL) as u32
+        signal
     };
     // Legacy clone passes the pidfd address in the parent_tid argument.
-    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
+    if flags.contains(CloneFlags::CLONE_PIDFD | CloneFlags::CLONE_PARENT_SETTID) {
         return Err(Errno::EINVAL);
     }
     let request = CloneRequest {
-        flags: flags & !CSIGNAL & !CLONE_DETACHED,
+        flags: flags - CloneFlags::CLONE_DETACHED,
         exit_signal,
         stack,
         parent_tid,
@@ -78,8 +76,6 @@ struct CloneArgs {
     cgroup: u64,
 }
 
-const CLONE_ARGS_SIZE_VER0: usize = 64;
-
 pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) -> SyscallResult {
     let full = core::mem::size_of::<CloneArgs>();
     if size > 4096 {
@@ -97,25 +93,26 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
     let Ok(value) = CloneArgs::read_from_bytes(&bytes[..full]) else {
         return Err(Errno::EINVAL);
     };
-    if value.flags & (CLONE_DETACHED | CSIGNAL) != 0 {
+    let flags = CloneFlags::from_bits_retain(value.flags);
+    if flags.contains(CloneFlags::CLONE_DETACHED) || value.flags & CSIGNAL != 0 {
         return Err(Errno::EINVAL);
     }
     if value.set_tid != 0 || value.set_tid_size != 0 {
         return Err(Errno::EINVAL);
     }
-    if value.flags & CLONE_INTO_CGROUP != 0 || (value.stack == 0) != (value.stack_size == 0) {
+    if flags.contains(CloneFlags::CLONE_INTO_CGROUP)
+        || (value.stack == 0) != (value.stack_size == 0)
+    {
         return Err(Errno::EINVAL);
     }
-    if value.flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(CloneFlags::CLONE3_VALID)?;
     let exit_signal = check_exit_signal(value.exit_signal)?;
-    if value.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0 {
+    if flags.intersects(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_PARENT) && exit_signal != 0 {
         return Err(Errno::EINVAL);
     }
     let request = CloneRequest {
-        flags: value.flags,
-        exit_signal: if value.flags & CLONE_THREAD != 0 {
+        flags,
+        exit_signal: if flags.contains(CloneFlags::CLONE_THREAD) {
             0
         } else {
             exit_signal
@@ -134,16 +131,28 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
     Ok(do_clone(context.thread, context.user, request)? as usize)
 }
 
-const PIDFD_NONBLOCK: u32 = 0o4000;
-
 /// `pidfd_open`: a pidfd for process `pid` (a thread-group leader), close-on-exec.
-pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: u32) -> SyscallResult {
-    if flags & !PIDFD_NONBLOCK != 0 || pid <= 0 {
+pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: PidfdFlags) -> SyscallResult {
+    let flags = flags.accept_only(PidfdFlags::all())?;
+    if pid <= 0 {
         return Err(Errno::EINVAL);
     }
+    let status = if flags.contains(PidfdFlags::PIDFD_NONBLOCK) {
+        OpenFlags::O_NONBLOCK
+    } else {
+        OpenFlags::empty()
+    };
     let process = crate::process::table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
     let limit = super::fcntl::descriptor_limit(context);
     let files = context.thread.process.files.get();
-    let fd = crate::fs::pidfd::install(&mut files.lock(), process, flags & PIDFD_NONBLOCK, limit)?;
+    let fd = crate::fs::pidfd::install(&mut files.lock(), process, status, limit)?;
     Ok(fd as usize)
+}
+
+pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> SyscallResult {
+    context
+        .thread
+        .clear_child_tid
+        .store(address, Ordering::Relaxed);
+    Ok(context.thread.tid() as usize)
 }

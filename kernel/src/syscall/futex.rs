@@ -12,22 +12,13 @@ use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::futex::{self, FutexRestart};
 use crate::process::{Restart, table};
+use abi::futex::{
+    FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
+    FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI,
+    FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP,
+};
 use abi::{Errno, Timespec};
 use core::sync::atomic::Ordering;
-
-const FUTEX_WAIT: i32 = 0;
-const FUTEX_WAKE: i32 = 1;
-const FUTEX_REQUEUE: i32 = 3;
-const FUTEX_CMP_REQUEUE: i32 = 4;
-const FUTEX_WAKE_OP: i32 = 5;
-const FUTEX_LOCK_PI: i32 = 6;
-const FUTEX_WAIT_BITSET: i32 = 9;
-const FUTEX_WAKE_BITSET: i32 = 10;
-const FUTEX_WAIT_REQUEUE_PI: i32 = 11;
-const FUTEX_LOCK_PI2: i32 = 13;
-const FUTEX_PRIVATE_FLAG: i32 = 128;
-const FUTEX_CLOCK_REALTIME: i32 = 256;
-const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 /// Commands whose fourth argument is a timeout (`futex_cmd_has_timeout`).
 fn has_timeout(command: i32) -> bool {
@@ -186,7 +177,7 @@ pub fn resume_wait(context: &mut SyscallContext<'_>, restart: Restart) -> Syscal
 }
 
 /// `sizeof(struct robust_list_head)` on x86-64.
-const ROBUST_LIST_HEAD_SIZE: usize = 24;
+const ROBUST_LIST_HEAD_SIZE: usize = core::mem::size_of::<abi::raw::general::robust_list_head>();
 
 pub fn set_robust_list(context: &mut SyscallContext<'_>, head: u64, len: usize) -> SyscallResult {
     if len != ROBUST_LIST_HEAD_SIZE {

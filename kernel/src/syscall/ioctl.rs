@@ -3,15 +3,9 @@
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
-use crate::fs::file::O_NONBLOCK;
-use abi::Errno;
+use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TIOCSCTTY};
+use abi::{Errno, OpenFlags};
 use hal::usercopy::read_user;
-
-const FIONCLEX: u32 = 0x5450;
-const FIOCLEX: u32 = 0x5451;
-const FIONBIO: u32 = 0x5421;
-const FIONREAD: u32 = 0x541b;
-const TIOCSCTTY: u32 = 0x540e;
 
 pub fn ioctl(
     context: &mut SyscallContext<'_>,
@@ -38,9 +32,9 @@ pub fn ioctl(
             let value: i32 = read_user(argument)?;
             let flags = file.status_flags();
             file.set_status_flags(if value != 0 {
-                flags | O_NONBLOCK
+                flags | OpenFlags::O_NONBLOCK
             } else {
-                flags & !O_NONBLOCK
+                flags - OpenFlags::O_NONBLOCK
             });
             Ok(0)
         }

@@ -17,53 +17,43 @@ use crate::mm::vma::VmaKind;
 use crate::mm::{Backing, PAGE_SIZE, Protection, Vma, page_align_up};
 use crate::process::Process;
 use crate::process::rlimit::{RLIMIT_AS, RLIMIT_DATA};
-use abi::Errno;
+use abi::{Errno, MapFlags, MapType, ProtFlags};
 
-const PROT_MASK: u64 = 0x7;
-const PROT_GROWSDOWN: u64 = 0x0100_0000;
-const PROT_GROWSUP: u64 = 0x0200_0000;
-const MAP_SHARED: u64 = 0x01;
-const MAP_PRIVATE: u64 = 0x02;
-const MAP_SHARED_VALIDATE: u64 = 0x03;
-const MAP_TYPE: u64 = 0x0f;
-const MAP_FIXED: u64 = 0x10;
-const MAP_ANONYMOUS: u64 = 0x20;
-const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
-/// Flags MAP_SHARED_VALIDATE accepts (Linux's `LEGACY_MAP_MASK`).
-const LEGACY_MAP_MASK: u64 = 0x0100
-    | 0x0800
-    | 0x1000
-    | 0x2000
-    | 0x4000
-    | 0x8000
-    | 0x1_0000
-    | 0x2_0000
-    | 0x4_0000
-    | 0x10
-    | 0x20
-    | 0x3;
+/// The protection bits of an `unsigned long` prot argument: `mmap` looks only at the access
+/// bits (`calc_vm_prot_bits`); the rest of the register is ignored.
+fn access_protection(prot: u64) -> Protection {
+    Protection::from_prot(
+        ProtFlags::from_bits_truncate(prot as u32).intersection(ProtFlags::ACCESS),
+    )
+}
 
 pub fn mmap(
     context: &mut SyscallContext<'_>,
     addr: u64,
     len: u64,
     prot: u64,
-    flags: u64,
+    raw_flags: u64,
     fd: Fd,
     offset: u64,
 ) -> SyscallResult {
+    // `unsigned long flags`: bits above 31 are unknown flags like any other.
+    let flags = MapFlags::from_bits_retain(raw_flags as u32);
     // A file mapping looks its descriptor up first (EBADF wins over bad flags, as in Linux).
-    let file = if flags & MAP_ANONYMOUS == 0 {
-        Some(super::read_write::file(context, fd)?)
-    } else {
+    let file = if flags.contains(MapFlags::MAP_ANONYMOUS) {
         None
+    } else {
+        Some(super::read_write::file(context, fd)?)
     };
-    let map_type = flags & MAP_TYPE;
-    if !matches!(map_type, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
-        return Err(Errno::EINVAL);
-    }
-    if map_type == MAP_SHARED_VALIDATE && flags & !LEGACY_MAP_MASK & !MAP_FIXED_NOREPLACE != 0 {
-        return Err(Errno::EOPNOTSUPP);
+    let map_type = flags.map_type().ok_or(Errno::EINVAL)?;
+    if map_type == MapType::SharedValidate {
+        // Only file mappings validate (an anonymous one has no such type in 6.1: EINVAL);
+        // every bit outside LEGACY_MAP_MASK, MAP_FIXED_NOREPLACE included, is EOPNOTSUPP.
+        if file.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if !flags.difference(MapFlags::LEGACY_MAP_MASK).is_empty() || raw_flags >> 32 != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
     }
     if !offset.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);
@@ -74,10 +64,12 @@ pub fn mmap(
     if offset.checked_add(len).is_none() {
         return Err(Errno::EOVERFLOW);
     }
-    let protection = Protection::from_prot_bits(prot);
-    let is_shared = map_type != MAP_PRIVATE;
+    let protection = access_protection(prot);
+    let is_shared = map_type != MapType::Private;
     let is_private_writable = !is_shared && protection.is_writable;
-    if (flags & MAP_ANONYMOUS != 0 || is_private_writable) && !crate::mm::may_commit(len) {
+    if (flags.contains(MapFlags::MAP_ANONYMOUS) || is_private_writable)
+        && !crate::mm::may_commit(len)
+    {
         return Err(Errno::ENOMEM);
     }
     let backing = match file {
@@ -114,8 +106,8 @@ pub fn mmap(
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
 
-    let mut mm = mm_shared.lock();
-    let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+    let mut mm = mm_shared.write();
+    let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
@@ -126,7 +118,7 @@ pub fn mmap(
         if addr < MMAP_MIN_ADDR {
             return Err(Errno::EPERM);
         }
-        if flags & MAP_FIXED == 0 && !mm.is_range_free(addr, end) {
+        if !flags.contains(MapFlags::MAP_FIXED) && !mm.is_range_free(addr, end) {
             return Err(Errno::EEXIST);
         }
         if !mm.may_expand(limits, len, is_data, addr, end) {
@@ -188,16 +180,19 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .process
         .mm
         .get()
-        .lock()
+        .write()
         .unmap_range(addr, end);
     Ok(0)
 }
 
 pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64) -> SyscallResult {
-    if !addr.is_multiple_of(PAGE_SIZE) || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if prot & PROT_GROWSDOWN != 0 && prot & PROT_GROWSUP != 0 {
+    // `unsigned long prot`: any bit outside the known ones is EINVAL (`arch_validate_prot`).
+    let prot = u32::try_from(prot)
+        .ok()
+        .and_then(ProtFlags::from_bits)
+        .filter(|_| addr.is_multiple_of(PAGE_SIZE))
+        .ok_or(Errno::EINVAL)?;
+    if prot.contains(ProtFlags::PROT_GROWSDOWN | ProtFlags::PROT_GROWSUP) {
         return Err(Errno::EINVAL);
     }
     if len == 0 {
@@ -209,17 +204,23 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
     if end > hal::mm::USER_END {
         return Err(Errno::ENOMEM);
     }
-    context.thread.process.mm.get().lock().protect_range(
+    context.thread.process.mm.get().write().protect_range(
         addr,
         end,
-        Protection::from_prot_bits(prot),
+        Protection::from_prot(prot.intersection(ProtFlags::ACCESS)),
     )?;
     Ok(0)
 }
 
 pub fn brk(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
     let limits = memory_limits(&context.thread.process);
-    Ok(context.thread.process.mm.get().lock().set_brk(addr, limits) as usize)
+    Ok(context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .set_brk(addr, limits) as usize)
 }
 
 /// The process's `RLIMIT_AS` and `RLIMIT_DATA` soft limits.

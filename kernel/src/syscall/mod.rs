@@ -12,6 +12,7 @@ mod exit;
 mod fcntl;
 mod fork;
 mod futex;
+mod groups;
 mod ioctl;
 mod itimer;
 mod mmap;
@@ -19,15 +20,23 @@ mod namei;
 mod open;
 mod pipe;
 mod posix_timers;
+mod prctl;
+mod process_64;
+mod random;
 mod read_write;
 mod readdir;
+mod reboot;
+mod rlimit;
 mod sched;
 mod select;
 pub mod signal;
 mod stat;
+mod sync;
 mod sys;
+mod sysinfo;
 pub mod time;
 mod timerfd;
+mod uname;
 
 use crate::process::Thread;
 use abi::Errno;
@@ -45,10 +54,10 @@ pub type SyscallResult = Result<usize, Errno>;
 
 /// The release string (`uname -r`).
 pub fn sys_release() -> &'static str {
-    sys::RELEASE
+    uname::RELEASE
 }
 
 /// The version string (`uname -v`).
 pub fn sys_version() -> &'static str {
-    sys::VERSION
+    uname::VERSION
 }

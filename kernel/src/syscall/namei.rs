@@ -6,15 +6,10 @@
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::{self, AT_FDCWD};
-use abi::Errno;
+use abi::{AtFlags, Errno, KnownFlags, RenameFlags};
 use vfs::Lookup;
 
 const AT_FDCWD_FD: Fd = Fd(AT_FDCWD);
-const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-const AT_REMOVEDIR: u32 = 0x200;
-const AT_SYMLINK_FOLLOW: u32 = 0x400;
-const AT_EACCESS: u32 = 0x200;
-const AT_EMPTY_PATH: u32 = 0x1000;
 
 pub fn mkdirat(
     context: &mut SyscallContext<'_>,
@@ -37,14 +32,12 @@ pub fn unlinkat(
     context: &mut SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
-    if flags & !AT_REMOVEDIR != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(AtFlags::AT_REMOVEDIR)?;
     let path = path.read_path()?;
     fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
-        if flags & AT_REMOVEDIR != 0 {
+        if flags.contains(AtFlags::AT_REMOVEDIR) {
             vfs::namei::rmdir(ctx, start, &path)
         } else {
             vfs::namei::unlink(ctx, start, &path)
@@ -54,11 +47,11 @@ pub fn unlinkat(
 }
 
 pub fn unlink(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
-    unlinkat(context, AT_FDCWD_FD, path, 0)
+    unlinkat(context, AT_FDCWD_FD, path, AtFlags::empty())
 }
 
 pub fn rmdir(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
-    unlinkat(context, AT_FDCWD_FD, path, AT_REMOVEDIR)
+    unlinkat(context, AT_FDCWD_FD, path, AtFlags::AT_REMOVEDIR)
 }
 
 pub fn renameat2(
@@ -67,14 +60,16 @@ pub fn renameat2(
     old: UserCStr,
     new_dirfd: Fd,
     new: UserCStr,
-    flags: u32,
+    flags: RenameFlags,
 ) -> SyscallResult {
     let old = old.read_path()?;
     let new = new.read_path()?;
     vfs::path::check_path(&new)?;
     let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
+    // The flags' rules (unknown bits, EXCHANGE with the others: EINVAL) are vfs::namei::rename's,
+    // checked before its walks as in do_renameat2.
     fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
-        vfs::namei::rename(ctx, old_start, &old, &new_start, &new, flags)
+        vfs::namei::rename(ctx, old_start, &old, &new_start, &new, flags.bits())
     })?;
     Ok(0)
 }
@@ -86,11 +81,25 @@ pub fn renameat(
     new_dirfd: Fd,
     new: UserCStr,
 ) -> SyscallResult {
-    renameat2(context, old_dirfd, old, new_dirfd, new, 0)
+    renameat2(
+        context,
+        old_dirfd,
+        old,
+        new_dirfd,
+        new,
+        RenameFlags::empty(),
+    )
 }
 
 pub fn rename(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> SyscallResult {
-    renameat2(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
+    renameat2(
+        context,
+        AT_FDCWD_FD,
+        old,
+        AT_FDCWD_FD,
+        new,
+        RenameFlags::empty(),
+    )
 }
 
 pub fn linkat(
@@ -99,11 +108,9 @@ pub fn linkat(
     old: UserCStr,
     new_dirfd: Fd,
     new: UserCStr,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
-    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(AtFlags::AT_SYMLINK_FOLLOW | AtFlags::AT_EMPTY_PATH)?;
     let old = old.read_path()?;
     let new = new.read_path()?;
     vfs::path::check_path(&new)?;
@@ -115,14 +122,21 @@ pub fn linkat(
             &old,
             &new_start,
             &new,
-            flags & AT_SYMLINK_FOLLOW != 0,
+            flags.contains(AtFlags::AT_SYMLINK_FOLLOW),
         )
     })?;
     Ok(0)
 }
 
 pub fn link(context: &mut SyscallContext<'_>, old: UserCStr, new: UserCStr) -> SyscallResult {
-    linkat(context, AT_FDCWD_FD, old, AT_FDCWD_FD, new, 0)
+    linkat(
+        context,
+        AT_FDCWD_FD,
+        old,
+        AT_FDCWD_FD,
+        new,
+        AtFlags::empty(),
+    )
 }
 
 pub fn symlinkat(
@@ -195,23 +209,25 @@ pub fn faccessat2(
     dirfd: Fd,
     path: UserCStr,
     mode: u32,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
-    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+    if mode & !abi::mode::S_IRWXO != 0 {
         return Err(Errno::EINVAL);
     }
+    let flags = flags
+        .accept_only(AtFlags::AT_EACCESS | AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_EMPTY_PATH)?;
     let path = path.read_path()?;
     // access(2) checks with the real ids unless AT_EACCESS asks for the effective ones.
     let credentials = {
         let credentials = context.thread.process.credentials.lock();
-        if flags & AT_EACCESS != 0 {
+        if flags.contains(AtFlags::AT_EACCESS) {
             credentials.for_fs()
         } else {
             vfs::Credentials::new(credentials.uid, credentials.gid, credentials.groups.clone())
         }
     };
-    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+    let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);
+    if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) {
         let dentry = fs::lookup_or_fd(context.thread, dirfd, &path, Lookup::FOLLOW, true)?;
         vfs::perm::may_access(&dentry.metadata(), &credentials, mode)?;
         return Ok(0);
@@ -238,11 +254,11 @@ pub fn faccessat(
     path: UserCStr,
     mode: u32,
 ) -> SyscallResult {
-    faccessat2(context, dirfd, path, mode, 0)
+    faccessat2(context, dirfd, path, mode, AtFlags::empty())
 }
 
 pub fn access(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
-    faccessat2(context, AT_FDCWD_FD, path, mode, 0)
+    faccessat2(context, AT_FDCWD_FD, path, mode, AtFlags::empty())
 }
 
 pub fn fchmodat(
@@ -280,7 +296,7 @@ pub fn umask(context: &mut SyscallContext<'_>, mask: u32) -> SyscallResult {
     let fs_shared = context.thread.process.fs.get();
     let mut fs = fs_shared.lock();
     let old = fs.umask;
-    fs.umask = mask & 0o777;
+    fs.umask = mask & vfs::inode::S_IRWXUGO;
     Ok(old as usize)
 }
 
@@ -329,13 +345,11 @@ pub fn fchownat(
     path: UserCStr,
     uid: u32,
     gid: u32,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_EMPTY_PATH)?;
     let path = path.read_path()?;
-    let lookup = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+    let lookup = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
         Lookup::NOFOLLOW
     } else {
         Lookup::FOLLOW
@@ -345,7 +359,7 @@ pub fn fchownat(
         dirfd,
         &path,
         lookup,
-        flags & AT_EMPTY_PATH != 0,
+        flags.contains(AtFlags::AT_EMPTY_PATH),
     )?;
     change_owner(context, dentry.inode().as_ref(), uid, gid)
 }
@@ -368,7 +382,7 @@ pub fn chown(
     uid: u32,
     gid: u32,
 ) -> SyscallResult {
-    fchownat(context, AT_FDCWD_FD, path, uid, gid, 0)
+    fchownat(context, AT_FDCWD_FD, path, uid, gid, AtFlags::empty())
 }
 
 pub fn lchown(
@@ -377,7 +391,14 @@ pub fn lchown(
     uid: u32,
     gid: u32,
 ) -> SyscallResult {
-    fchownat(context, AT_FDCWD_FD, path, uid, gid, AT_SYMLINK_NOFOLLOW)
+    fchownat(
+        context,
+        AT_FDCWD_FD,
+        path,
+        uid,
+        gid,
+        AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
 }
 
 pub fn fchown(context: &mut SyscallContext<'_>, fd: Fd, uid: u32, gid: u32) -> SyscallResult {

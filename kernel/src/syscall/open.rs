@@ -3,78 +3,45 @@
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::{self, AT_FDCWD};
-use crate::process::rlimit::RLIMIT_NOFILE;
-use abi::Errno;
-
-const O_WRONLY: u32 = 0o1;
-const O_CREAT: u32 = 0o100;
-const O_TRUNC: u32 = 0o1000;
-const O_DIRECTORY: u32 = 0o200000;
-const O_NOFOLLOW: u32 = 0o400000;
-const O_CLOEXEC: u32 = 0o2000000;
-const O_PATH: u32 = 0o10000000;
-const O_TMPFILE: u32 = 0o20000000 | O_DIRECTORY;
-/// Every flag open knows (`VALID_OPEN_FLAGS`); others are silently dropped, as Linux does.
-const VALID_OPEN_FLAGS: u32 = 0o3
-    | 0o100
-    | 0o200
-    | 0o400
-    | 0o1000
-    | 0o2000
-    | 0o4000
-    | 0o4010000
-    | 0o20000
-    | 0o40000
-    | 0o100000
-    | 0o200000
-    | 0o400000
-    | 0o1000000
-    | 0o2000000
-    | 0o10000000
-    | 0o20000000;
-/// Flags kept with O_PATH (`O_PATH_FLAGS`).
-const O_PATH_FLAGS: u32 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
-/// Bits that are not stored in the open file description (`O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC`).
-const OPEN_ONLY_FLAGS: u32 = 0o100 | 0o200 | 0o400 | 0o1000 | O_CLOEXEC;
+use abi::{CloseRangeFlags, Errno, KnownFlags, OpenFlags};
 
 pub fn do_open(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: &[u8],
-    mut flags: u32,
+    flags: OpenFlags,
     mode: u32,
 ) -> SyscallResult {
-    flags &= VALID_OPEN_FLAGS;
-    if flags & O_TMPFILE == O_TMPFILE {
+    // Unknown bits are dropped (build_open_how masks with VALID_OPEN_FLAGS).
+    let mut flags = flags.keep_only(OpenFlags::VALID_OPEN_FLAGS);
+    if flags.contains(OpenFlags::O_TMPFILE) {
         return Err(Errno::EOPNOTSUPP);
     }
-    if flags & O_PATH != 0 {
-        flags &= O_PATH_FLAGS;
+    if flags.contains(OpenFlags::O_PATH) {
+        flags = flags.keep_only(OpenFlags::O_PATH_FLAGS);
     }
     // Linux 6.1 ignores mode unless O_CREAT (or O_TMPFILE) and keeps only the permission bits.
-    let mode = if flags & O_CREAT != 0 {
-        mode & 0o7777
+    let mode = if flags.contains(OpenFlags::O_CREAT) {
+        mode & abi::mode::S_IALLUGO
     } else {
         0
     };
     let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
-        vfs::namei::open(ctx, start, path, flags, mode)
+        vfs::namei::open(ctx, start, path, flags.bits(), mode)
     })?;
     // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
-    let large_file = if flags & O_PATH != 0 { 0 } else { 0o100000 };
-    let status = (flags & !OPEN_ONLY_FLAGS) | large_file;
-    let file = fs::open_dentry_noctty(opened.dentry, status, flags & 0o400 != 0)?;
-    let limit = context
-        .thread
-        .process
-        .limits
-        .lock()
-        .get(RLIMIT_NOFILE)
-        .map_or(1024, |l| l.soft.min(1 << 20) as usize);
+    let large_file = if flags.contains(OpenFlags::O_PATH) {
+        OpenFlags::empty()
+    } else {
+        OpenFlags::O_LARGEFILE
+    };
+    let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
+    let file = fs::open_dentry_noctty(opened.dentry, status, flags.contains(OpenFlags::O_NOCTTY))?;
+    let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
         file,
-        flags & O_CLOEXEC != 0,
+        flags.contains(OpenFlags::O_CLOEXEC),
         limit,
     )?;
     Ok(fd as usize)
@@ -83,7 +50,7 @@ pub fn do_open(
 pub fn open(
     context: &mut SyscallContext<'_>,
     path: UserCStr,
-    flags: u32,
+    flags: OpenFlags,
     mode: u32,
 ) -> SyscallResult {
     let path = path.read_path()?;
@@ -94,7 +61,7 @@ pub fn openat(
     context: &mut SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: OpenFlags,
     mode: u32,
 ) -> SyscallResult {
     let path = path.read_path()?;
@@ -107,7 +74,7 @@ pub fn creat(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> Sys
         context,
         Fd(AT_FDCWD),
         &path,
-        O_CREAT | O_WRONLY | O_TRUNC,
+        OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC,
         mode,
     )
 }
@@ -118,9 +85,6 @@ pub fn close(context: &mut SyscallContext<'_>, fd: Fd) -> SyscallResult {
     Ok(0)
 }
 
-const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
-const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
-
 /// `close_range(2)` (`__close_range` in `fs/file.c`): closes, or with `CLOSE_RANGE_CLOEXEC`
 /// marks close-on-exec, every open descriptor in `first..=last`; `CLOSE_RANGE_UNSHARE` first
 /// gives the process a private copy of a shared table.
@@ -128,18 +92,21 @@ pub fn close_range(
     context: &mut SyscallContext<'_>,
     first: u32,
     last: u32,
-    flags: u32,
+    flags: CloseRangeFlags,
 ) -> SyscallResult {
-    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+    let flags = flags.accept_only(CloseRangeFlags::all())?;
+    if first > last {
         return Err(Errno::EINVAL);
     }
     let files = &context.thread.process.files;
-    if flags & CLOSE_RANGE_UNSHARE != 0 && files.is_shared() {
+    if flags.contains(CloseRangeFlags::CLOSE_RANGE_UNSHARE) && files.is_shared() {
         let copy = files.get().lock().clone();
-        files.replace(alloc::sync::Arc::new(spin::Mutex::new(copy)));
+        files.replace(alloc::sync::Arc::new(crate::process::shared::locked_files(
+            copy,
+        )));
     }
     let table = files.get();
-    if flags & CLOSE_RANGE_CLOEXEC != 0 {
+    if flags.contains(CloseRangeFlags::CLOSE_RANGE_CLOEXEC) {
         table
             .lock()
             .set_close_on_exec_range(first as usize, last as usize);

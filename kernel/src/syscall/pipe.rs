@@ -8,37 +8,47 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::fs::file::{O_NONBLOCK, O_RDONLY, O_WRONLY, OpenFile};
-use crate::fs::pipe::{self, O_DIRECT};
-use abi::Errno;
+use crate::fs::file::OpenFile;
+use crate::fs::pipe;
+use abi::{KnownFlags, OpenFlags, PipeFlags};
 use alloc::sync::Arc;
 
-const O_CLOEXEC: u32 = 0o2000000;
-
 pub fn pipe(context: &mut SyscallContext<'_>, fds: UserPtr<[i32; 2]>) -> SyscallResult {
-    pipe2(context, fds, 0)
+    pipe2(context, fds, PipeFlags::empty())
 }
 
 pub fn pipe2(
     context: &mut SyscallContext<'_>,
     fds: UserPtr<[i32; 2]>,
-    flags: u32,
+    flags: PipeFlags,
 ) -> SyscallResult {
-    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(PipeFlags::all())?;
+    let nonblocking = if flags.contains(PipeFlags::O_NONBLOCK) {
+        OpenFlags::O_NONBLOCK
+    } else {
+        OpenFlags::empty()
+    };
+    let packet = if flags.contains(PipeFlags::O_DIRECT) {
+        OpenFlags::O_DIRECT
+    } else {
+        OpenFlags::empty()
+    };
     let (uid, gid) = {
         let credentials = context.thread.process.credentials.lock();
         (credentials.fsuid, credentials.fsgid)
     };
     let (reader, writer) = pipe::create(uid, gid)?;
-    let read_file = Arc::new(OpenFile::new(reader, None, O_RDONLY | (flags & O_NONBLOCK)));
+    let read_file = Arc::new(OpenFile::new(
+        reader,
+        None,
+        OpenFlags::O_RDONLY | nonblocking,
+    ));
     let write_file = Arc::new(OpenFile::new(
         writer,
         None,
-        O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)),
+        OpenFlags::O_WRONLY | nonblocking | packet,
     ));
-    let is_close_on_exec = flags & O_CLOEXEC != 0;
+    let is_close_on_exec = flags.contains(PipeFlags::O_CLOEXEC);
     let limit = super::fcntl::descriptor_limit(context);
     let files_shared = context.thread.process.files.get();
     let (read_fd, write_fd) = {

@@ -37,7 +37,7 @@ pub fn timer_create(
 pub fn timer_settime(
     context: &mut SyscallContext<'_>,
     id: i32,
-    flags: i32,
+    flags: abi::TimerFlags,
     new: UserPtr<Itimerspec>,
     old: UserPtr<Itimerspec>,
 ) -> SyscallResult {
@@ -49,7 +49,12 @@ pub fn timer_settime(
         interval_ns: timespec_ns(&raw.it_interval)?,
         value_ns: timespec_ns(&raw.it_value)?,
     };
-    let previous = posix::set(&context.thread.process, id, flags, setting)?;
+    let previous = posix::set(
+        &context.thread.process,
+        id,
+        flags.contains(abi::TimerFlags::TIMER_ABSTIME),
+        setting,
+    )?;
     if !old.is_null() {
         old.write(&to_itimerspec(previous))?;
     }

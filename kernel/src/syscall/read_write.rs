@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
-const IOV_MAX: i32 = 1024;
+const IOV_MAX: i32 = abi::raw::general::UIO_MAXIOV as i32;
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
     context.thread.process.files.get().lock().get(fd.0)
@@ -22,7 +22,7 @@ pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno
 
 fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    hal::mm::heap::user_data(|| buffer.try_reserve_exact(len)).map_err(|_| Errno::ENOMEM)?;
     buffer.resize(len, 0);
     Ok(buffer)
 }

@@ -24,6 +24,7 @@ use crate::process::{Thread, table};
 use crate::sched::{
     self, SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR,
 };
+use abi::sched::{PRIO_PGRP, PRIO_PROCESS, PRIO_USER, SCHED_RESET_ON_FORK};
 use abi::{Errno, Timespec};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -33,7 +34,6 @@ use core::sync::atomic::Ordering;
 const CPUMASK_SIZE: usize = 8;
 /// The online CPUs.
 const ONLINE_CPUS: u64 = 1;
-const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
 const MAX_RT_PRIO: u32 = 100;
 /// `sched_rr_timeslice`: 100 ms.
 const RR_TIMESLICE_NS: u64 = 100_000_000;
@@ -272,10 +272,6 @@ pub fn sched_rr_get_interval(
     interval.write(&Timespec::from_nanos(slice))?;
     Ok(0)
 }
-
-const PRIO_PROCESS: i32 = 0;
-const PRIO_PGRP: i32 = 1;
-const PRIO_USER: i32 = 2;
 
 /// The threads `which`/`who` name (getpriority, setpriority).
 fn priority_targets(context: &SyscallContext<'_>, which: i32, who: i32) -> Vec<Arc<Thread>> {

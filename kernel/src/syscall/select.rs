@@ -39,7 +39,7 @@ const POLLOUT_SET: u16 = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
 const POLLEX_SET: u16 = POLLPRI;
 
 /// `sizeof(sigset_t)` in the kernel ABI.
-const SIGSET_SIZE: usize = 8;
+const SIGSET_SIZE: usize = abi::signal::KERNEL_SIGSET_SIZE;
 
 /// The signal mask a call installed for its wait (Linux's `set_user_sigmask` /
 /// `restore_saved_sigmask_unless`).

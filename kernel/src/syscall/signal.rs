@@ -9,20 +9,13 @@ use crate::sched::SleepKind;
 use crate::sched::wait::{WaitError, wait_event};
 use crate::signal::{self, NSIG, SIGKILL, SIGSTOP, SigAction, UNBLOCKABLE, frame};
 use abi::signal::{
-    MINSIGSTKSZ, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo, StackT,
+    KERNEL_SIGSET_SIZE, MINSIGSTKSZ, SI_TKILL, SI_USER, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK,
+    SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo, StackT,
 };
-use abi::{Errno, SigactionRaw, Timespec};
+use abi::{Errno, KnownFlags, SaFlags, SigactionRaw, Timespec};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-
-/// The flags Linux keeps (`UAPI_SA_FLAGS` on x86-64); unknown bits read back as zero.
-const UAPI_SA_FLAGS: u64 =
-    0x1 | 0x2 | 0x4 | 0x0800_0000 | 0x1000_0000 | 0x4000_0000 | 0x8000_0000 | 0x800 | 0x0400_0000;
-
-const SIG_BLOCK: i32 = 0;
-const SIG_UNBLOCK: i32 = 1;
-const SIG_SETMASK: i32 = 2;
 
 fn check_signal_number(signal: i32) -> Result<u32, Errno> {
     if signal < 1 || signal as u32 > NSIG {
@@ -38,7 +31,7 @@ pub fn rt_sigaction(
     old: UserPtr<SigactionRaw>,
     size: usize,
 ) -> SyscallResult {
-    if size != 8 {
+    if size != KERNEL_SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let signal = check_signal_number(signal)?;
@@ -57,7 +50,8 @@ pub fn rt_sigaction(
         if let Some(raw) = new {
             let action = SigAction {
                 handler: raw.sa_handler,
-                flags: raw.sa_flags & UAPI_SA_FLAGS,
+                // Unknown bits are cleared silently and read back as zero (do_sigaction).
+                flags: SaFlags::from_bits_retain(raw.sa_flags).keep_only(SaFlags::UAPI_SA_FLAGS),
                 restorer: raw.sa_restorer,
                 mask: raw.sa_mask & !UNBLOCKABLE,
             };
@@ -73,7 +67,7 @@ pub fn rt_sigaction(
     if !old.is_null() {
         old.write(&SigactionRaw {
             sa_handler: previous.handler,
-            sa_flags: previous.flags,
+            sa_flags: previous.flags.bits(),
             sa_restorer: previous.restorer,
             sa_mask: previous.mask,
         })?;
@@ -112,7 +106,7 @@ pub fn rt_sigprocmask(
     old: UserPtr<u64>,
     size: usize,
 ) -> SyscallResult {
-    if size != 8 {
+    if size != KERNEL_SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let current = context.thread.signal_mask.load(Ordering::Relaxed);
@@ -369,7 +363,7 @@ pub fn rt_sigsuspend(
     mask: UserPtr<u64>,
     size: usize,
 ) -> SyscallResult {
-    if size != 8 {
+    if size != KERNEL_SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let new_mask = mask.read()?;
@@ -388,7 +382,7 @@ pub fn rt_sigtimedwait(
     timeout: UserPtr<Timespec>,
     size: usize,
 ) -> SyscallResult {
-    if size != 8 {
+    if size != KERNEL_SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let wanted = set.read()? & !UNBLOCKABLE;

@@ -3,14 +3,10 @@
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs;
-use abi::{Errno, Stat, Statx, StatxTimestamp};
+use abi::stat::{STATX__RESERVED, STATX_BASIC_STATS, STATX_MNT_ID};
+use abi::{AtFlags, Errno, KnownFlags, Stat, Statx, StatxTimestamp};
 use vfs::Metadata;
 use vfs::path::Lookup;
-
-const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-const AT_NO_AUTOMOUNT: u32 = 0x800;
-const AT_EMPTY_PATH: u32 = 0x1000;
-const AT_STATX_SYNC_TYPE: u32 = 0x6000;
 
 fn to_stat(metadata: &Metadata) -> Stat {
     Stat {
@@ -40,11 +36,11 @@ fn metadata_at(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: AtFlags,
 ) -> Result<(Metadata, u32), Errno> {
     let (metadata, is_anon) = metadata_and_kind_at(context, dirfd, path, flags)?;
     let mode = if is_anon {
-        metadata.st_mode() & 0o7777
+        metadata.st_mode() & abi::mode::S_IALLUGO
     } else {
         metadata.st_mode()
     };
@@ -55,15 +51,15 @@ fn metadata_and_kind_at(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: AtFlags,
 ) -> Result<(Metadata, bool), Errno> {
     let path = path.read_path()?;
-    let how = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+    let how = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
         Lookup::NOFOLLOW
     } else {
         Lookup::FOLLOW
     };
-    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd.0 != fs::AT_FDCWD {
+    if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) && dirfd.0 != fs::AT_FDCWD {
         let file = context.thread.process.files.get().lock().get(dirfd.0)?;
         return Ok((file.ops.metadata(), file.ops.is_anon_inode()));
     }
@@ -73,7 +69,7 @@ fn metadata_and_kind_at(
             dirfd,
             &path,
             how,
-            flags & AT_EMPTY_PATH != 0,
+            flags.contains(AtFlags::AT_EMPTY_PATH),
         )?
         .metadata(),
         false,
@@ -84,12 +80,17 @@ fn stat_path(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: AtFlags,
     buf: UserPtr<Stat>,
 ) -> SyscallResult {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    // vfs_fstatat goes through vfs_statx, which also takes the statx sync-type bits.
+    let flags = flags.accept_only(
+        AtFlags::AT_SYMLINK_NOFOLLOW
+            | AtFlags::AT_NO_AUTOMOUNT
+            | AtFlags::AT_EMPTY_PATH
+            | AtFlags::AT_STATX_FORCE_SYNC
+            | AtFlags::AT_STATX_DONT_SYNC,
+    )?;
     let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
     let mut stat = to_stat(&metadata);
     stat.st_mode = mode;
@@ -98,7 +99,7 @@ fn stat_path(
 }
 
 pub fn stat(context: &mut SyscallContext<'_>, path: UserCStr, buf: UserPtr<Stat>) -> SyscallResult {
-    stat_path(context, Fd(fs::AT_FDCWD), path, 0, buf)
+    stat_path(context, Fd(fs::AT_FDCWD), path, AtFlags::empty(), buf)
 }
 
 pub fn lstat(
@@ -106,7 +107,13 @@ pub fn lstat(
     path: UserCStr,
     buf: UserPtr<Stat>,
 ) -> SyscallResult {
-    stat_path(context, Fd(fs::AT_FDCWD), path, AT_SYMLINK_NOFOLLOW, buf)
+    stat_path(
+        context,
+        Fd(fs::AT_FDCWD),
+        path,
+        AtFlags::AT_SYMLINK_NOFOLLOW,
+        buf,
+    )
 }
 
 pub fn newfstatat(
@@ -114,7 +121,7 @@ pub fn newfstatat(
     dirfd: Fd,
     path: UserCStr,
     buf: UserPtr<Stat>,
-    flags: u32,
+    flags: AtFlags,
 ) -> SyscallResult {
     stat_path(context, dirfd, path, flags, buf)
 }
@@ -123,15 +130,11 @@ pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> Sy
     let file = context.thread.process.files.get().lock().get(fd.0)?;
     let mut stat = to_stat(&file.ops.metadata());
     if file.ops.is_anon_inode() {
-        stat.st_mode &= 0o7777;
+        stat.st_mode &= abi::mode::S_IALLUGO;
     }
     buf.write(&stat)?;
     Ok(0)
 }
-
-const STATX_BASIC_STATS: u32 = 0x7ff;
-const STATX_MNT_ID: u32 = 0x1000;
-const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn timestamp(time: vfs::Timespec) -> StatxTimestamp {
     StatxTimestamp {
@@ -145,13 +148,19 @@ pub fn statx(
     context: &mut SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
-    flags: u32,
+    flags: AtFlags,
     mask: u32,
     buf: UserPtr<Statx>,
 ) -> SyscallResult {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE) != 0
-        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
-        || mask & STATX_RESERVED != 0
+    let flags = flags.accept_only(
+        AtFlags::AT_SYMLINK_NOFOLLOW
+            | AtFlags::AT_NO_AUTOMOUNT
+            | AtFlags::AT_EMPTY_PATH
+            | AtFlags::AT_STATX_FORCE_SYNC
+            | AtFlags::AT_STATX_DONT_SYNC,
+    )?;
+    if flags.bits() & AtFlags::AT_STATX_SYNC_TYPE == AtFlags::AT_STATX_SYNC_TYPE
+        || mask & STATX__RESERVED != 0
     {
         return Err(Errno::EINVAL);
     }

@@ -5,8 +5,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, ioctl, itimer, mmap, namei, open, pipe,
-    posix_timers, read_write, readdir, sched, select, signal, stat, sys, time, timerfd,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap, namei, open,
+    pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit, sched,
+    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname,
 };
 
 macro_rules! syscall_table {
@@ -54,7 +55,7 @@ pub fn is_register_replacing(number: u64) -> bool {
 syscall_table! {
     0 read => read_write::read(fd: Fd, buf: UserPtr<u8>, count: usize);
     1 write => read_write::write(fd: Fd, buf: UserPtr<u8>, count: usize);
-    2 open => open::open(path: UserCStr, flags: u32, mode: u32);
+    2 open => open::open(path: UserCStr, flags: abi::OpenFlags, mode: u32);
     3 close => open::close(fd: Fd);
     4 stat => stat::stat(path: UserCStr, buf: UserPtr<abi::Stat>);
     5 fstat => stat::fstat(fd: Fd, buf: UserPtr<abi::Stat>);
@@ -90,12 +91,12 @@ syscall_table! {
     58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
     60 exit => exit::exit(status: i32);
-    61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: u32, usage: UserPtr<abi::Rusage>);
+    61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     62 kill => signal::kill(pid: i32, signal: i32);
-    63 uname => sys::uname(buf: UserPtr<abi::Utsname>);
+    63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
-    74 fsync => sys::fsync(fd: Fd);
-    75 fdatasync => sys::fsync(fd: Fd);
+    74 fsync => sync::fsync(fd: Fd);
+    75 fdatasync => sync::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
     77 ftruncate => open::ftruncate(fd: Fd, len: i64);
     79 getcwd => namei::getcwd(buf: UserPtr<u8>, size: usize);
@@ -116,9 +117,9 @@ syscall_table! {
     94 lchown => namei::lchown(path: UserCStr, uid: u32, gid: u32);
     95 umask => namei::umask(mask: u32);
     96 gettimeofday => time::gettimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
-    97 getrlimit => sys::getrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    97 getrlimit => rlimit::getrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
-    99 sysinfo => sys::sysinfo(info: UserPtr<abi::Sysinfo>);
+    99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
     102 getuid => sys::getuid();
     104 getgid => sys::getgid();
@@ -132,8 +133,8 @@ syscall_table! {
     112 setsid => sys::setsid();
     113 setreuid => sys::setreuid(ruid: u32, euid: u32);
     114 setregid => sys::setregid(rgid: u32, egid: u32);
-    115 getgroups => sys::getgroups(size: i32, list: UserPtr<u32>);
-    116 setgroups => sys::setgroups(size: i32, list: UserPtr<u32>);
+    115 getgroups => groups::getgroups(size: i32, list: UserPtr<u32>);
+    116 setgroups => groups::setgroups(size: i32, list: UserPtr<u32>);
     117 setresuid => sys::setresuid(ruid: u32, euid: u32, suid: u32);
     118 getresuid => sys::getresuid(ruid: UserPtr<u32>, euid: UserPtr<u32>, suid: UserPtr<u32>);
     119 setresgid => sys::setresgid(rgid: u32, egid: u32, sgid: u32);
@@ -156,11 +157,11 @@ syscall_table! {
     146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
     147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
     148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
-    157 prctl => sys::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
-    158 arch_prctl => sys::arch_prctl(code: i32, address: u64);
-    160 setrlimit => sys::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
-    162 sync => sys::sync();
-    169 reboot => sys::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
+    158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
+    160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    162 sync => sync::sync();
+    169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
     186 gettid => sys::gettid();
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
@@ -169,28 +170,28 @@ syscall_table! {
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
-    218 set_tid_address => sys::set_tid_address(address: u64);
+    218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
     222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
-    223 timer_settime => posix_timers::timer_settime(id: i32, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    223 timer_settime => posix_timers::timer_settime(id: i32, flags: abi::TimerFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
     225 timer_getoverrun => posix_timers::timer_getoverrun(id: i32);
     226 timer_delete => posix_timers::timer_delete(id: i32);
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
-    230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: u32, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
+    230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: abi::TimerFlags, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);
     231 exit_group => exit::exit_group(status: i32);
     232 epoll_wait => eventpoll::epoll_wait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32);
     233 epoll_ctl => eventpoll::epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<abi::EpollEvent>);
     234 tgkill => signal::tgkill(tgid: i32, tid: i32, signal: i32);
-    247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: u32, usage: UserPtr<abi::Rusage>);
-    257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: u32, mode: u32);
+    247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
-    260 fchownat => namei::fchownat(dirfd: Fd, path: UserCStr, uid: u32, gid: u32, flags: u32);
-    262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: u32);
-    263 unlinkat => namei::unlinkat(dirfd: Fd, path: UserCStr, flags: u32);
+    260 fchownat => namei::fchownat(dirfd: Fd, path: UserCStr, uid: u32, gid: u32, flags: abi::AtFlags);
+    262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: abi::AtFlags);
+    263 unlinkat => namei::unlinkat(dirfd: Fd, path: UserCStr, flags: abi::AtFlags);
     264 renameat => namei::renameat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr);
-    265 linkat => namei::linkat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
+    265 linkat => namei::linkat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::AtFlags);
     266 symlinkat => namei::symlinkat(target: UserCStr, dirfd: Fd, path: UserCStr);
     267 readlinkat => namei::readlinkat(dirfd: Fd, path: UserCStr, buf: UserPtr<u8>, size: i32);
     268 fchmodat => namei::fchmodat(dirfd: Fd, path: UserCStr, mode: u32);
@@ -200,26 +201,26 @@ syscall_table! {
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
-    283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: i32);
+    283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
     284 eventfd => eventfd::eventfd(initial: u32);
-    286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: i32, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
+    286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: abi::TimerfdSettimeFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
-    290 eventfd2 => eventfd::eventfd2(initial: u32, flags: u32);
-    291 epoll_create1 => eventpoll::epoll_create1(flags: u32);
-    292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: u32);
-    293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: u32);
+    290 eventfd2 => eventfd::eventfd2(initial: u32, flags: abi::EventfdFlags);
+    291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
+    292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);
+    293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: abi::PipeFlags);
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
-    302 prlimit64 => sys::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
-    316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: u32);
-    318 getrandom => sys::getrandom(buf: UserPtr<u8>, len: usize, flags: u32);
-    322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: u32);
-    332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: u32, mask: u32, buf: UserPtr<abi::Statx>);
+    302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
+    318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
+    322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
-    434 pidfd_open => fork::pidfd_open(pid: i32, flags: u32);
+    434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
-    436 close_range => open::close_range(first: u32, last: u32, flags: u32);
-    439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: u32);
+    436 close_range => open::close_range(first: u32, last: u32, flags: abi::CloseRangeFlags);
+    439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: abi::AtFlags);
     441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
 }

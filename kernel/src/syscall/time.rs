@@ -7,20 +7,13 @@ use crate::process::Restart;
 use crate::sched::SleepKind;
 use crate::sched::wait::sleep_until;
 use crate::time::{monotonic_ns, realtime_ns};
-use abi::{Errno, Timespec, Timeval, Timezone};
+use abi::time::{
+    CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
+    CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID,
+};
+use abi::{Errno, TimerFlags, Timespec, Timeval, Timezone};
 
-const CLOCK_REALTIME: i32 = 0;
-const CLOCK_MONOTONIC: i32 = 1;
-const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-const CLOCK_MONOTONIC_RAW: i32 = 4;
-const CLOCK_REALTIME_COARSE: i32 = 5;
-const CLOCK_MONOTONIC_COARSE: i32 = 6;
-const CLOCK_BOOTTIME: i32 = 7;
-const CLOCK_REALTIME_ALARM: i32 = 8;
-const CLOCK_BOOTTIME_ALARM: i32 = 9;
-const CLOCK_TAI: i32 = 11;
-const TIMER_ABSTIME: u32 = 1;
 const NSEC_PER_SEC: u64 = 1_000_000_000;
 /// Resolution of the coarse clocks: one tick.
 const TICK_NS: u64 = NSEC_PER_SEC / hal::time::TICK_HZ;
@@ -197,7 +190,7 @@ pub fn resume_sleep(context: &mut SyscallContext<'_>, restart: Restart) -> Sysca
 pub fn clock_nanosleep(
     context: &mut SyscallContext<'_>,
     clock: i32,
-    flags: u32,
+    flags: TimerFlags,
     request: UserPtr<Timespec>,
     remain: UserPtr<Timespec>,
 ) -> SyscallResult {
@@ -216,13 +209,13 @@ pub fn clock_nanosleep(
         _ => return Err(Errno::EINVAL),
     }
     let value = from_user_timespec(&request.read()?)?;
-    let deadline = if flags & TIMER_ABSTIME != 0 {
+    let deadline = if flags.contains(TimerFlags::TIMER_ABSTIME) {
         let now_on_clock = read_clock(context, clock)?;
         monotonic_ns().saturating_add(value.saturating_sub(now_on_clock))
     } else {
         monotonic_ns().saturating_add(value)
     };
-    if flags & TIMER_ABSTIME != 0 {
+    if flags.contains(TimerFlags::TIMER_ABSTIME) {
         // An absolute sleep is simply restarted (ERESTARTNOHAND); `remain` is not written.
         return match sleep_until(context.thread, deadline, SleepKind::Interruptible) {
             Ok(()) => Ok(0),
@@ -239,7 +232,7 @@ pub fn clock_nanosleep(
 /// runs (ERESTARTNOHAND).
 fn sleep_on_process_cpu_clock(
     context: &mut SyscallContext<'_>,
-    flags: u32,
+    flags: TimerFlags,
     value: u64,
     remain: UserPtr<Timespec>,
 ) -> SyscallResult {
@@ -247,7 +240,7 @@ fn sleep_on_process_cpu_clock(
         let (user, system) = context.thread.process.cpu_times_ns();
         user + system
     };
-    let target = if flags & TIMER_ABSTIME != 0 {
+    let target = if flags.contains(TimerFlags::TIMER_ABSTIME) {
         value
     } else {
         process_cpu(context).saturating_add(value)
@@ -259,7 +252,7 @@ fn sleep_on_process_cpu_clock(
         }
         let deadline = monotonic_ns().saturating_add(TICK_NS);
         if sleep_until(context.thread, deadline, SleepKind::Interruptible).is_err() {
-            if flags & TIMER_ABSTIME == 0 && !remain.is_null() {
+            if !flags.contains(TimerFlags::TIMER_ABSTIME) && !remain.is_null() {
                 let left = target.saturating_sub(process_cpu(context));
                 remain.write(&to_timespec(left))?;
             }

@@ -9,25 +9,21 @@
 
 use super::args::{Fd, UserPtr};
 use super::{SyscallContext, SyscallResult};
-use crate::fs::file::{O_NONBLOCK, O_RDWR, OpenFile};
+use crate::fs::file::OpenFile;
 use crate::fs::timerfd::{Setting, TimerFd};
-use crate::process::rlimit::RLIMIT_NOFILE;
-use crate::timers::{
+use crate::timers::{TimerClock, timespec_ns};
+use abi::time::{
     CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
-    TimerClock, timespec_ns,
 };
-use abi::{Errno, Itimerspec, Timespec};
+use abi::{Errno, Itimerspec, KnownFlags, OpenFlags, TimerfdFlags, TimerfdSettimeFlags, Timespec};
 use alloc::sync::Arc;
 
-const TFD_CLOEXEC: i32 = 0o2_000_000;
-const TFD_NONBLOCK: i32 = O_NONBLOCK as i32;
-const TFD_TIMER_ABSTIME: i32 = 1;
-const TFD_TIMER_CANCEL_ON_SET: i32 = 2;
-
-pub fn timerfd_create(context: &mut SyscallContext<'_>, clock: i32, flags: i32) -> SyscallResult {
-    if flags & !(TFD_CLOEXEC | TFD_NONBLOCK) != 0 {
-        return Err(Errno::EINVAL);
-    }
+pub fn timerfd_create(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    flags: TimerfdFlags,
+) -> SyscallResult {
+    let flags = flags.accept_only(TimerfdFlags::all())?;
     if !matches!(
         clock,
         CLOCK_MONOTONIC
@@ -45,19 +41,17 @@ pub fn timerfd_create(context: &mut SyscallContext<'_>, clock: i32, flags: i32) 
     }
     let timer_clock = TimerClock::wall(clock).ok_or(Errno::EINVAL)?;
     let ops = Arc::new(TimerFd::new(timer_clock));
-    let status = O_RDWR | (flags as u32 & O_NONBLOCK);
+    let status = if flags.contains(TimerfdFlags::TFD_NONBLOCK) {
+        OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
+    } else {
+        OpenFlags::O_RDWR
+    };
     let file = Arc::new(OpenFile::new(ops, None, status));
-    let limit = context
-        .thread
-        .process
-        .limits
-        .lock()
-        .get(RLIMIT_NOFILE)
-        .map_or(1024, |l| l.soft.min(1 << 20) as usize);
+    let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
         file,
-        flags & TFD_CLOEXEC != 0,
+        flags.contains(TimerfdFlags::TFD_CLOEXEC),
         limit,
     )?;
     Ok(fd as usize)
@@ -82,14 +76,12 @@ fn timerfd_file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, E
 pub fn timerfd_settime(
     context: &mut SyscallContext<'_>,
     fd: Fd,
-    flags: i32,
+    flags: TimerfdSettimeFlags,
     new: UserPtr<Itimerspec>,
     old: UserPtr<Itimerspec>,
 ) -> SyscallResult {
     let raw = new.read()?;
-    if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = flags.accept_only(TimerfdSettimeFlags::all())?;
     let setting = Setting {
         interval_ns: timespec_ns(&raw.it_interval)?,
         value_ns: timespec_ns(&raw.it_value)?,
@@ -98,7 +90,10 @@ pub fn timerfd_settime(
     let Some(timerfd) = file.ops.as_timerfd() else {
         return Err(Errno::EINVAL);
     };
-    let previous = timerfd.set(setting, flags & TFD_TIMER_ABSTIME != 0);
+    let previous = timerfd.set(
+        setting,
+        flags.contains(TimerfdSettimeFlags::TFD_TIMER_ABSTIME),
+    );
     if !old.is_null() {
         old.write(&to_itimerspec(previous))?;
     }

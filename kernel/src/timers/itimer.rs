@@ -15,9 +15,7 @@ use abi::signal::{SI_KERNEL, SigInfo};
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 
-pub const ITIMER_REAL: i32 = 0;
-pub const ITIMER_VIRTUAL: i32 = 1;
-pub const ITIMER_PROF: i32 = 2;
+pub use abi::time::{ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL};
 
 /// ITIMER_REAL (`signal->real_timer`, `it_real_incr`).
 pub struct RealTimer {

@@ -33,17 +33,11 @@ use alloc::sync::{Arc, Weak};
 /// One timer tick (`TICK_NSEC`).
 pub const TICK_NS: u64 = 1_000_000_000 / hal::time::TICK_HZ;
 
-pub const CLOCK_REALTIME: i32 = 0;
-pub const CLOCK_MONOTONIC: i32 = 1;
-pub const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-pub const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-pub const CLOCK_MONOTONIC_RAW: i32 = 4;
-pub const CLOCK_REALTIME_COARSE: i32 = 5;
-pub const CLOCK_MONOTONIC_COARSE: i32 = 6;
-pub const CLOCK_BOOTTIME: i32 = 7;
-pub const CLOCK_REALTIME_ALARM: i32 = 8;
-pub const CLOCK_BOOTTIME_ALARM: i32 = 9;
-pub const CLOCK_TAI: i32 = 11;
+pub use abi::time::{
+    CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
+    CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID,
+};
 
 /// The clock a timer measures time on.
 #[derive(Clone)]

@@ -34,7 +34,6 @@ use abi::{Errno, Sigevent};
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 
-pub const TIMER_ABSTIME: i32 = 1;
 /// `it_requeue_pending`'s low bit: a signal is queued and the timer waits for its dequeue.
 const REQUEUE_PENDING: u32 = 1;
 
@@ -119,8 +118,9 @@ fn check_event(thread: &Arc<Thread>, event: &Sigevent) -> Option<Option<Weak<Thr
     }
 }
 
-/// timer_create: the new timer's id. `write_id` stores it in user memory (EFAULT) before the
-/// timer exists, as Linux does.
+/// timer_create: the new timer's id. `write_id` stores it in user memory outside the timers'
+/// spin lock, after the id is taken; on EFAULT the timer goes again, as Linux's
+/// `do_timer_create` releases it.
 pub fn create(
     thread: &Arc<Thread>,
     clock: i32,
@@ -158,7 +158,6 @@ pub fn create(
             None,
         ),
     };
-    write_id(id)?;
     timers.posix.insert(
         id,
         PosixTimer {
@@ -177,6 +176,11 @@ pub fn create(
             requeue_pending: 0,
         },
     );
+    drop(timers);
+    if let Err(error) = write_id(id) {
+        process.timers.lock().posix.remove(&id);
+        return Err(error);
+    }
     Ok(id)
 }
 
@@ -246,7 +250,13 @@ fn arm_kernel(process: &Arc<Process>, timers: &mut ProcessTimers, id: i32) {
 }
 
 /// timer_settime (`common_timer_set`): returns the old setting; EINVAL for an unknown id.
-pub fn set(process: &Arc<Process>, id: i32, flags: i32, new: Setting) -> Result<Setting, Errno> {
+/// `is_absolute`: `TIMER_ABSTIME`, the value is a time on the timer's clock.
+pub fn set(
+    process: &Arc<Process>,
+    id: i32,
+    is_absolute: bool,
+    new: Setting,
+) -> Result<Setting, Errno> {
     let mut timers = process.timers.lock();
     let timer = timers.posix.get_mut(&id).ok_or(Errno::EINVAL)?;
     let old = get_setting(process, timer);
@@ -262,7 +272,7 @@ pub fn set(process: &Arc<Process>, id: i32, flags: i32, new: Setting) -> Result<
     }
     timer.interval_ns = new.interval_ns;
     let now = timer.clock.now(process).unwrap_or(0);
-    timer.expiry_ns = if flags & TIMER_ABSTIME != 0 {
+    timer.expiry_ns = if is_absolute {
         new.value_ns
     } else {
         now.saturating_add(new.value_ns)

@@ -33,27 +33,13 @@ use abi::Errno;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use spin::Mutex;
+use hal::sync::SpinLock;
 use vfs::{FileType, Metadata, Timespec};
 
-const TCGETS: u32 = 0x5401;
-const TCSETS: u32 = 0x5402;
-const TCSETSW: u32 = 0x5403;
-const TCSETSF: u32 = 0x5404;
-const TCFLSH: u32 = 0x540b;
-const TIOCGPGRP: u32 = 0x540f;
-const TIOCSPGRP: u32 = 0x5410;
-const TIOCOUTQ: u32 = 0x5411;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
-const FIONREAD: u32 = 0x541b;
-const TIOCSCTTY: u32 = 0x540e;
-const TIOCNOTTY: u32 = 0x5422;
-const TIOCSTI: u32 = 0x5412;
-const TIOCGSID: u32 = 0x5429;
-const TIOCGSERIAL: u32 = 0x541e;
-/// `PORT_16550A` in `struct serial_struct`.
-const PORT_16550A: i32 = 4;
+use abi::ioctl::{
+    FIONREAD, PORT_16550A, TCFLSH, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGSERIAL,
+    TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSTI, TIOCSWINSZ,
+};
 
 struct ConsoleState {
     termios: Termios,
@@ -70,7 +56,7 @@ struct ConsoleState {
 
 /// The system console.
 pub struct Console {
-    state: Mutex<ConsoleState>,
+    state: SpinLock<ConsoleState>,
     rdev: u64,
     /// Woken when polling finds new input (for edge-triggered epoll; pollers also recheck at
     /// every tick because the UART is polled, not interrupt-driven).
@@ -80,14 +66,17 @@ pub struct Console {
 impl Console {
     pub fn new(rdev: u64) -> Console {
         Console {
-            state: Mutex::new(ConsoleState {
-                termios: Termios::serial_console_default(),
-                window: WinSize::default(),
-                input: VecDeque::new(),
-                line: Vec::new(),
-                ready: 0,
-                job: JobControl::default(),
-            }),
+            state: SpinLock::new(
+                "tty.console",
+                ConsoleState {
+                    termios: super::termios::serial_console_default(),
+                    window: WinSize::default(),
+                    input: VecDeque::new(),
+                    line: Vec::new(),
+                    ready: 0,
+                    job: JobControl::default(),
+                },
+            ),
             rdev,
             input_wait: Arc::new(WaitQueue::new()),
         }

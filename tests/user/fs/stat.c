@@ -3,7 +3,8 @@
  * raw x86-64 syscall (libc may route stat through another syscall).
  *
  * Guards Linux's fs/stat.c (vfs_fstatat: AT_EMPTY_PATH with a fd or AT_FDCWD,
- * AT_SYMLINK_NOFOLLOW, any other flag bit but AT_NO_AUTOMOUNT -> EINVAL, ""
+ * AT_SYMLINK_NOFOLLOW, any other flag bit but AT_NO_AUTOMOUNT and the statx
+ * sync-type bits (accepted through vfs_statx) -> EINVAL, ""
  * without AT_EMPTY_PATH -> ENOENT, EFAULT for a bad path or buffer; cp_new_stat
  * layout) and the tmpfs/ramfs inode attributes: new files have nlink 1 and
  * the creator's uid/gid, a directory has nlink 2 + subdirectories, a symlink
@@ -17,6 +18,10 @@
 
 #ifndef AT_NO_AUTOMOUNT
 #define AT_NO_AUTOMOUNT 0x800
+#endif
+#ifndef AT_STATX_FORCE_SYNC
+#define AT_STATX_FORCE_SYNC 0x2000
+#define AT_STATX_DONT_SYNC 0x4000
 #endif
 
 static long raw_stat(const char *p, struct stat *st)
@@ -269,6 +274,7 @@ TEST(stat, fstatat_errors)
 	EXPECT_ERRNO(raw_fstatat(AT_FDCWD, "f", &st, 0x1), EINVAL);
 	EXPECT_ERRNO(raw_fstatat(AT_FDCWD, "f", &st, 0x10000), EINVAL);
 	EXPECT_ERRNO(raw_fstatat(AT_FDCWD, "f", &st, AT_REMOVEDIR), EINVAL);
+	EXPECT_ERRNO(raw_fstatat(AT_FDCWD, "f", &st, 0x10000000), EINVAL);
 	EXPECT_ERRNO(raw_fstatat(-1, "f", &st, 0), EBADF);
 	EXPECT_ERRNO(raw_fstatat(-1, "", &st, AT_EMPTY_PATH), EBADF);
 	int fd = EXPECT_OK(open("f", O_RDONLY));
@@ -291,4 +297,16 @@ TEST(stat, ino_distinct_and_stable)
 	EXPECT_OK(rename("a", "c"));
 	EXPECT_OK(raw_stat("c", &a2));
 	EXPECT_EQ(a2.st_ino, a.st_ino);
+}
+
+/* newfstatat goes through vfs_statx, which takes the statx sync-type bits. */
+TEST(stat, fstatat_statx_sync_bits)
+{
+	h_tmpdir();
+	h_write_file("f", "abc");
+	struct stat st;
+	EXPECT_OK(raw_fstatat(AT_FDCWD, "f", &st, AT_STATX_FORCE_SYNC));
+	EXPECT_EQ(st.st_size, 3);
+	EXPECT_OK(raw_fstatat(AT_FDCWD, "f", &st, AT_STATX_DONT_SYNC));
+	EXPECT_OK(raw_fstatat(AT_FDCWD, "f", &st, AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC));
 }

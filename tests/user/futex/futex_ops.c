@@ -9,10 +9,17 @@
  * comparison sees the old value; a WAKE_OP with nobody waiting returns 0)
  * and kernel/futex/syscalls.c (get_robust_list reads the head of another
  * thread of the caller's process; set_robust_list accepts any head
- * pointer, even a bad one, since it is only read at exit).  Man page
+ * pointer, even a bad one, since it is only read at exit).  The words may
+ * sit on pages not yet faulted in or shared copy-on-write: the kernel
+ * reads them with page faults disabled under its hash-bucket lock, faults
+ * them in outside it and retries (futex_wait_setup, futex_wake_op's
+ * fault_in_user_writeable), so such words behave like any other.  Man page
  * futex(2), get_robust_list(2).
  */
+#include "child.h"
 #include "harness.h"
+
+#include <sys/mman.h>
 
 #include <limits.h>
 #include <pthread.h>
@@ -25,7 +32,9 @@
 #define K_FUTEX_OP(op, oparg, cmp, cmparg)                                     \
 	((((op)&0xf) << 28) | (((cmp)&0xf) << 24) | (((oparg)&0xfff) << 12) |  \
 	 ((cmparg)&0xfff))
+#define K_FUTEX_WAIT 0
 #define OP_SET 0
+#define OP_ADD 1
 #define OP_OR 2
 #define OP_ANDN 3
 #define OP_XOR 4
@@ -78,6 +87,51 @@ TEST(futex_ops, wake_op_oparg_shift_and_ops)
 	EXPECT_EQ(futex6(&f, K_FUTEX_WAKE_OP | K_FUTEX_PRIVATE, 1, 1, &g,
 			 K_FUTEX_OP(OP_SET, 0, CMP_LT, 0)), 0);
 	EXPECT_EQ(g, 0);
+}
+
+TEST(futex_ops, words_on_pages_not_yet_faulted_in)
+{
+	static volatile uint32_t f;
+	uint32_t *page = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(page != MAP_FAILED);
+	/* Each word is the first access to its page. */
+	EXPECT_ERRNO(futex6(page, K_FUTEX_WAIT | K_FUTEX_PRIVATE, 1, 0, NULL, 0), EAGAIN);
+	/* CMP_REQUEUE compares the first word. */
+	EXPECT_EQ(futex6(page + 1024, K_FUTEX_CMP_REQUEUE | K_FUTEX_PRIVATE, 1, 1, &f, 0),
+		  0);
+	EXPECT_EQ(futex6(&f, K_FUTEX_WAKE_OP | K_FUTEX_PRIVATE, 1, 1, page + 2048,
+			 K_FUTEX_OP(OP_SET, 7, CMP_EQ, 0)), 0);
+	EXPECT_EQ(page[2048], 7);
+	/* A page gone is EFAULT for every operation. */
+	EXPECT_OK(munmap(page, 3 * 4096));
+	EXPECT_ERRNO(futex6(page, K_FUTEX_WAIT | K_FUTEX_PRIVATE, 1, 0, NULL, 0), EFAULT);
+	EXPECT_ERRNO(futex6(page, K_FUTEX_CMP_REQUEUE | K_FUTEX_PRIVATE, 1, 1, &f, 0),
+		     EFAULT);
+	EXPECT_ERRNO(futex6(&f, K_FUTEX_WAKE_OP | K_FUTEX_PRIVATE, 1, 1, page,
+			    K_FUTEX_OP(OP_SET, 7, CMP_EQ, 0)), EFAULT);
+}
+
+static void child_wake_op_add(long arg)
+{
+	volatile uint32_t *word = (volatile uint32_t *)arg;
+	static volatile uint32_t f;
+	CHK(syscall(SYS_futex, &f, K_FUTEX_WAKE_OP | K_FUTEX_PRIVATE, 1, 1, word,
+		    K_FUTEX_OP(OP_ADD, 1, CMP_EQ, 5)) == 0);
+	CHK(*word == 6);
+}
+
+TEST(futex_ops, wake_op_breaks_copy_on_write)
+{
+	uint32_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(page != MAP_FAILED);
+	page[0] = 5;
+	/* The child's word is a copy-on-write copy of ours: its WAKE_OP
+	 * writes its own copy only. */
+	EXPECT_EQ(reap(spawn(child_wake_op_add, (long)page)), 0);
+	EXPECT_EQ(page[0], 5);
+	EXPECT_OK(munmap(page, 4096));
 }
 
 static volatile uint64_t thread_head;

@@ -8,7 +8,10 @@
  * MAP_FIXED_NOREPLACE refuses with EEXIST; __do_munmap: unaligned address or
  * length 0 is EINVAL, unmapping nothing succeeds, a middle unmap splits the
  * mapping) and mm/mprotect.c (unaligned start EINVAL, unknown prot bits
- * EINVAL, unmapped range ENOMEM, length 0 succeeds).  Anonymous pages read
+ * EINVAL but PROT_SEM accepted, unmapped range ENOMEM, length 0 succeeds).
+ * Unknown mmap flag bits are ignored, except with MAP_SHARED_VALIDATE on a
+ * file (EOPNOTSUPP outside LEGACY_MAP_MASK, MAP_FIXED_NOREPLACE included);
+ * an anonymous MAP_SHARED_VALIDATE mapping is EINVAL.  Anonymous pages read
  * as zeros.  Writes to read-only pages are not tested: they need signals.
  * Man pages mmap(2), mprotect(2).
  */
@@ -18,6 +21,15 @@
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef PROT_SEM
+#define PROT_SEM 0x8
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
 #endif
 #define PG 4096UL
 
@@ -224,4 +236,73 @@ TEST(mmap, many_mappings_distinct)
 		EXPECT_EQ(*(int *)maps[i], i);
 	for (int i = 0; i < 32; i++)
 		EXPECT_OK(munmap(maps[i], PG));
+}
+
+/*
+ * Unknown bits: mprotect takes PROT_SEM (arch_validate_prot) and refuses any
+ * other bit, also above 31 (prot is an unsigned long); mmap looks at the
+ * access bits of prot only, and ignores flag bits it does not know unless the
+ * type is MAP_SHARED_VALIDATE, which answers EOPNOTSUPP for bits outside
+ * LEGACY_MAP_MASK.
+ */
+TEST(mmap, mprotect_unknown_bits)
+{
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, PG, PROT_READ | PROT_WRITE, 0));
+	EXPECT_OK(raw_mprotect(p, PG, PROT_READ | PROT_SEM));
+	EXPECT_ERRNO(syscall(SYS_mprotect, p, PG, (1UL << 32) | PROT_READ), EINVAL);
+	EXPECT_ERRNO(raw_mprotect(p, PG, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP), EINVAL);
+	EXPECT_EQ(p[0], 0);
+	EXPECT_OK(munmap(p, PG));
+}
+
+TEST(mmap, mmap_ignores_unknown_bits)
+{
+	unsigned char *p = (void *)EXPECT_OK(raw_anon(NULL, PG, PROT_READ | PROT_WRITE | 0x10, 0x400));
+	p[0] = 1;
+	EXPECT_EQ(p[0], 1);
+	EXPECT_OK(munmap(p, PG));
+	p = (void *)EXPECT_OK(syscall(SYS_mmap, NULL, PG, (1UL << 40) | PROT_READ,
+				      (1UL << 40) | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	EXPECT_EQ(p[0], 0);
+	EXPECT_OK(munmap(p, PG));
+}
+
+TEST(mmap, shared_validate_unknown_flags)
+{
+	h_tmpdir();
+	h_write_file("f", "abcd");
+	int fd = EXPECT_OK(open("f", O_RDONLY));
+	long ok = EXPECT_OK(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE, fd, 0));
+	EXPECT_OK(munmap((void *)ok, PG));
+	/* MAP_SHARED drops unknown bits; MAP_SHARED_VALIDATE refuses them. */
+	ok = EXPECT_OK(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED | 0x400, fd, 0));
+	EXPECT_OK(munmap((void *)ok, PG));
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | 0x400, fd, 0), EOPNOTSUPP);
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0), EOPNOTSUPP);
+	EXPECT_ERRNO(syscall(SYS_mmap, NULL, PG, PROT_READ, (1UL << 40) | MAP_SHARED_VALIDATE, fd, 0),
+		     EOPNOTSUPP);
+	/* Legacy flags are known: MAP_32BIT, MAP_NORESERVE, a huge-page size. */
+	ok = EXPECT_OK(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_NORESERVE | MAP_32BIT, fd, 0));
+	EXPECT_OK(munmap((void *)ok, PG));
+	ok = EXPECT_OK(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | (21 << 26), fd, 0));
+	EXPECT_OK(munmap((void *)ok, PG));
+	close(fd);
+}
+
+TEST(mmap, shared_validate_refuses_fixed_noreplace)
+{
+	h_tmpdir();
+	h_write_file("f", "abcd");
+	int fd = EXPECT_OK(open("f", O_RDONLY));
+	unsigned char *p = (void *)EXPECT_OK(anon(NULL, 2 * PG, PROT_READ, 0));
+	EXPECT_OK(munmap(p + PG, PG));
+	EXPECT_ERRNO(raw_mmap(p + PG, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE, fd, 0), EOPNOTSUPP);
+	EXPECT_OK(munmap(p, PG));
+	close(fd);
+}
+
+TEST(mmap, shared_validate_anonymous_einval)
+{
+	/* 6.1 has MAP_SHARED_VALIDATE for file mappings only. */
+	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0), EINVAL);
 }

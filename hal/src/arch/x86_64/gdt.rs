@@ -51,6 +51,16 @@ pub(crate) struct PerCpu {
     /// The context switched away from, whose reference the next context drops once it runs on
     /// its own stack (`task::finish_switch`), or null.
     pub previous_context: u64,
+    /// This area's own address: [`this_cpu`] reads it through GS.
+    pub this: u64,
+    /// The CPU's index in per-CPU arrays (0 for the boot CPU).
+    pub cpu_index: u64,
+    /// Preemption-disable depth and interrupt nesting (`sync::preempt`), changed only by this
+    /// CPU with single `gs`-relative instructions.
+    pub preempt_count: u32,
+    /// Nesting of `usercopy::without_page_faults` (Linux's `pagefault_disable`): while
+    /// non-zero, a fault on user memory is not resolved but fixed up as `EFAULT`.
+    pub pagefault_disabled: u32,
     tss: TaskStateSegment,
     gdt: [u64; 10],
 }
@@ -58,6 +68,9 @@ pub(crate) struct PerCpu {
 pub(crate) const PERCPU_USER_RSP: usize = 0;
 pub(crate) const PERCPU_KERNEL_RSP: usize = 8;
 pub(crate) const PERCPU_USER_CONTEXT: usize = 16;
+pub(crate) const PERCPU_THIS: usize = core::mem::offset_of!(PerCpu, this);
+pub(crate) const PERCPU_CPU_INDEX: usize = core::mem::offset_of!(PerCpu, cpu_index);
+pub(crate) const PERCPU_PREEMPT_COUNT: usize = core::mem::offset_of!(PerCpu, preempt_count);
 
 #[repr(C, align(4096))]
 struct Stack<const N: usize>([u8; N]);
@@ -65,8 +78,9 @@ struct Stack<const N: usize>([u8; N]);
 static mut TRAP_STACK: Stack<TRAP_STACK_SIZE> = Stack([0; TRAP_STACK_SIZE]);
 static mut DOUBLE_FAULT_STACK: Stack<DOUBLE_FAULT_STACK_SIZE> = Stack([0; DOUBLE_FAULT_STACK_SIZE]);
 
-/// The boot CPU's area. Only one CPU runs today; the layout is per CPU so that SMP adds an array.
-pub(crate) static mut BOOT_CPU: PerCpu = PerCpu {
+/// The boot CPU's area. Only one CPU runs today; the layout is per CPU so that SMP adds an array
+/// (each CPU points its GS base at its own area, and everything reaches it through GS).
+static mut BOOT_CPU: PerCpu = PerCpu {
     user_rsp_scratch: 0,
     kernel_rsp: 0,
     user_context: 0,
@@ -75,6 +89,10 @@ pub(crate) static mut BOOT_CPU: PerCpu = PerCpu {
     loaded_user_gs_base: 0,
     current_context: 0,
     previous_context: 0,
+    this: 0,
+    cpu_index: 0,
+    preempt_count: 0,
+    pagefault_disabled: 0,
     tss: TaskStateSegment {
         reserved0: 0,
         rsp: [0; 3],
@@ -95,6 +113,20 @@ struct DescriptorPointer {
 
 fn code_or_data(access: u8, flags: u8) -> u64 {
     (u64::from(flags) << 52) | (u64::from(access) << 40) | 0x0000_0000_0000_ffff | (0xf << 48)
+}
+
+/// Points GS at the boot CPU's per-CPU area: the first thing the boot CPU does in Rust, since
+/// every lock reaches the preemption count through GS.
+pub(crate) fn init_boot_cpu_area() {
+    let percpu = &raw mut BOOT_CPU;
+    // SAFETY: runs once, first thing on the boot CPU, before anything reads the per-CPU area;
+    // the pointer comes from a static, so it is valid and aligned, and GS_BASE is pointed at
+    // it, which is the invariant `this_cpu` relies on.
+    unsafe {
+        (*percpu).this = percpu as u64;
+        (*percpu).cpu_index = 0;
+        super::cpu::write_msr(super::cpu::MSR_GS_BASE, percpu as u64);
+    }
 }
 
 /// Loads the GDT and TSS and points GS at the per-CPU area. Runs once on the boot CPU.
@@ -152,7 +184,36 @@ pub(crate) fn init() {
     }
 }
 
-/// The per-CPU area of the running CPU.
+/// The per-CPU area of the running CPU, read through GS (kernel GS base: the entry stubs
+/// `swapgs` before any Rust code runs, and `init_boot_cpu_area` set it before the first use).
+/// The result is valid only while the caller cannot move to another CPU (preemption or
+/// interrupts off; the kernel is not preemptible today).
 pub(crate) fn this_cpu() -> *mut PerCpu {
-    &raw mut BOOT_CPU
+    let this: u64;
+    // SAFETY: GS points at this CPU's `PerCpu`, whose `this` field holds its address and never
+    // changes after boot.
+    unsafe {
+        core::arch::asm!(
+            "mov {}, gs:[{offset}]",
+            out(reg) this,
+            offset = const PERCPU_THIS,
+            options(nostack, preserves_flags, readonly, pure)
+        )
+    };
+    this as *mut PerCpu
+}
+
+/// The index of the running CPU (0 for the boot CPU).
+pub(crate) fn cpu_index() -> usize {
+    let index: u64;
+    // SAFETY: as `this_cpu`: a read of this CPU's own area through GS.
+    unsafe {
+        core::arch::asm!(
+            "mov {}, gs:[{offset}]",
+            out(reg) index,
+            offset = const PERCPU_CPU_INDEX,
+            options(nostack, preserves_flags, readonly, pure)
+        )
+    };
+    index as usize
 }

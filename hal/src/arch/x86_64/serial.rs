@@ -6,7 +6,7 @@
 //! driver programs for `console=ttyS0`: 115200 baud, 8 data bits, no parity, 1 stop bit.
 
 use super::io::Port;
-use spin::Mutex;
+use crate::sync::SpinLockIrq;
 
 const COM1: u16 = 0x3f8;
 const DATA: Port = Port(COM1);
@@ -20,7 +20,8 @@ const LSR_DATA_READY: u8 = 0x01;
 const LSR_TX_EMPTY: u8 = 0x20;
 
 /// Serialises writers so that log lines from different contexts do not interleave mid-line.
-static WRITE_LOCK: Mutex<()> = Mutex::new(());
+/// IRQ-saving: the kernel log may be written from an interrupt handler.
+static WRITE_LOCK: SpinLockIrq<()> = SpinLockIrq::new("serial.write", ());
 
 /// Programs COM1 for 115200 8N1 with FIFOs enabled and interrupts off.
 pub fn init() {

@@ -253,7 +253,11 @@ extern "C" fn kernel_trap(frame: &mut KernelTrapFrame) {
             }
             crate::panic::exception_panic("page fault in kernel mode", frame, Some(address));
         }
-        vector if vector >= FIRST_IRQ_VECTOR => crate::irq::handle(vector),
+        vector if vector >= FIRST_IRQ_VECTOR => {
+            crate::sync::irq_enter();
+            crate::irq::handle(vector);
+            crate::sync::irq_exit();
+        }
         _ => crate::panic::exception_panic(exception_name(frame.vector), frame, None),
     }
 }

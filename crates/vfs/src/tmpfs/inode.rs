@@ -1,0 +1,399 @@
+//! The tmpfs inode (Linux's `shmem_inode_info` with its `struct inode`): one object of any type,
+//! with its attributes under one lock and a body per type (file pages, directory entries, symlink
+//! target). Creation and inode accounting, atime updates, link counting, teardown, and the
+//! [`Inode`] trait, whose operations go to [`super::file`], [`super::dir`], [`super::symlink`]
+//! and [`super::rename`].
+
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::any::Any;
+use core::sync::atomic::Ordering;
+
+use crate::sync::RwLock;
+use abi::Errno;
+
+use super::dir::{DirData, FIRST_COOKIE};
+use super::file::FileData;
+use super::options::AtimePolicy;
+use super::superblock::Shared;
+use super::symlink::SHORT_SYMLINK_LEN;
+use super::{BOGO_DIRENT_SIZE, PAGE_SIZE};
+use crate::inode::{DirEntry, FileType, Inode, Metadata, S_IALLUGO, SetAttr, TimeSet, Timespec};
+
+/// 512-byte blocks per page, for `st_blocks`.
+const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
+
+/// What an inode holds besides its attributes.
+pub(super) enum Body {
+    File(FileData),
+    Dir(DirData),
+    Symlink(Vec<u8>),
+    Special,
+}
+
+/// An inode's attributes and body, under its lock.
+pub(super) struct State {
+    pub(super) mode: u32,
+    pub(super) nlink: u32,
+    pub(super) uid: u32,
+    pub(super) gid: u32,
+    pub(super) atime: Timespec,
+    pub(super) mtime: Timespec,
+    pub(super) ctime: Timespec,
+    pub(super) size: u64,
+    pub(super) body: Body,
+}
+
+impl State {
+    pub(super) fn dir(&self) -> Option<&DirData> {
+        match &self.body {
+            Body::Dir(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(super) fn dir_mut(&mut self) -> Option<&mut DirData> {
+        match &mut self.body {
+            Body::Dir(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(super) fn touch_mc(&mut self, now: Timespec) {
+        self.mtime = now;
+        self.ctime = now;
+    }
+}
+
+/// One tmpfs object.
+pub struct TmpfsInode {
+    pub(super) ino: u64,
+    pub(super) file_type: FileType,
+    pub(super) rdev: u64,
+    pub(super) fs: Arc<Shared>,
+    pub(super) this: Weak<TmpfsInode>,
+    pub(super) state: RwLock<State>,
+}
+
+impl TmpfsInode {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn try_new(
+        fs: &Arc<Shared>,
+        file_type: FileType,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+        parent: Option<&TmpfsInode>,
+        body: Body,
+    ) -> Result<Arc<TmpfsInode>, Errno> {
+        fs.reserve_inode()?;
+        let ino = fs.next_ino.fetch_add(1, Ordering::Relaxed);
+        let now = fs.now();
+        let (nlink, size, body) = match file_type {
+            FileType::Directory => (
+                2,
+                2 * BOGO_DIRENT_SIZE,
+                Body::Dir(DirData {
+                    entries: BTreeMap::new(),
+                    order: BTreeMap::new(),
+                    next_cookie: FIRST_COOKIE,
+                    parent: Weak::new(),
+                    parent_ino: parent.map_or(ino, |p| p.ino),
+                    dead: false,
+                }),
+            ),
+            FileType::Regular => (
+                1,
+                0,
+                Body::File(FileData {
+                    size: 0,
+                    pages: BTreeMap::new(),
+                }),
+            ),
+            FileType::Symlink => {
+                let len = match &body {
+                    Body::Symlink(t) => t.len() as u64,
+                    _ => 0,
+                };
+                (1, len, body)
+            }
+            _ => (1, 0, Body::Special),
+        };
+        let inode = Arc::new_cyclic(|this| TmpfsInode {
+            ino,
+            file_type,
+            rdev: match file_type {
+                FileType::CharDevice | FileType::BlockDevice => rdev,
+                _ => 0,
+            },
+            fs: fs.clone(),
+            this: this.clone(),
+            state: RwLock::new(
+                "tmpfs.inode",
+                State {
+                    mode: mode & S_IALLUGO,
+                    nlink,
+                    uid,
+                    gid,
+                    atime: now,
+                    mtime: now,
+                    ctime: now,
+                    size,
+                    body,
+                },
+            ),
+        });
+        if let Some(d) = inode.state.write().dir_mut() {
+            d.parent = match parent {
+                Some(p) => p.this.clone(),
+                None => inode.this.clone(),
+            };
+        }
+        Ok(inode)
+    }
+
+    /// The inode as a shared handle.
+    pub(super) fn arc(&self) -> Result<Arc<TmpfsInode>, Errno> {
+        self.this.upgrade().ok_or(Errno::ENOENT)
+    }
+
+    pub(super) fn now(&self) -> Timespec {
+        self.fs.now()
+    }
+
+    pub(super) fn same_fs(&self, other: &TmpfsInode) -> bool {
+        Arc::ptr_eq(&self.fs, &other.fs)
+    }
+
+    pub(super) fn downcast(inode: &Arc<dyn Inode>) -> Option<&TmpfsInode> {
+        inode.as_any().downcast_ref::<TmpfsInode>()
+    }
+
+    pub(super) fn touch_atime(&self) {
+        let policy = self.fs.opts.atime;
+        if policy == AtimePolicy::NoAtime {
+            return;
+        }
+        let now = self.now();
+        let needs = |st: &State| {
+            if st.atime == now {
+                return false;
+            }
+            match policy {
+                AtimePolicy::Strict => true,
+                AtimePolicy::NoAtime => false,
+                AtimePolicy::Relatime => {
+                    st.mtime >= st.atime
+                        || st.ctime >= st.atime
+                        || now.sec.saturating_sub(st.atime.sec) >= 24 * 60 * 60
+                }
+            }
+        };
+        if needs(&self.state.read()) {
+            let mut st = self.state.write();
+            if needs(&st) {
+                st.atime = now;
+            }
+        }
+    }
+
+    /// Drops a link from a non-directory that lost a name: nlink, ctime, extra inode slot.
+    pub(super) fn drop_link(&self, now: Timespec) {
+        let mut st = self.state.write();
+        if st.nlink > 1 {
+            self.fs.release_inode();
+        }
+        st.nlink = st.nlink.saturating_sub(1);
+        st.ctime = now;
+    }
+}
+
+impl Drop for TmpfsInode {
+    fn drop(&mut self) {
+        self.fs.release_inode();
+        let st = self.state.get_mut();
+        let pages = match &st.body {
+            Body::File(f) => f.pages.len() as u64,
+            Body::Symlink(t) if t.len() + 1 > SHORT_SYMLINK_LEN => 1,
+            _ => 0,
+        };
+        self.fs.release_pages(pages);
+        // Tear a directory tree down without recursing once per level.
+        let Body::Dir(d) = &mut st.body else {
+            return;
+        };
+        let mut work: Vec<Arc<TmpfsInode>> = Vec::new();
+        let take = |d: &mut DirData, work: &mut Vec<Arc<TmpfsInode>>| {
+            let entries = core::mem::take(&mut d.entries);
+            d.order.clear();
+            for (_, (_, child)) in entries {
+                if work.try_reserve(1).is_ok() {
+                    work.push(child);
+                }
+                // else: dropped here, recursing one level (only under memory exhaustion).
+            }
+        };
+        take(d, &mut work);
+        while let Some(child) = work.pop() {
+            if let Some(mut inner) = Arc::into_inner(child)
+                && let Body::Dir(cd) = &mut inner.state.get_mut().body
+            {
+                take(cd, &mut work);
+            }
+        }
+    }
+}
+
+impl Inode for TmpfsInode {
+    fn metadata(&self) -> Metadata {
+        let st = self.state.read();
+        let blocks = match &st.body {
+            Body::File(f) => f.pages.len() as u64 * BLOCKS_PER_PAGE,
+            Body::Symlink(t) if t.len() + 1 > SHORT_SYMLINK_LEN => BLOCKS_PER_PAGE,
+            _ => 0,
+        };
+        Metadata {
+            dev: self.fs.opts.dev,
+            ino: self.ino,
+            file_type: self.file_type,
+            mode: st.mode,
+            nlink: st.nlink,
+            uid: st.uid,
+            gid: st.gid,
+            size: st.size,
+            rdev: self.rdev,
+            blocks,
+            blksize: PAGE_SIZE as u32,
+            atime: st.atime,
+            mtime: st.mtime,
+            ctime: st.ctime,
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        match self.file_type {
+            FileType::Regular => {
+                let n = self.read_file(offset, buf)?;
+                self.touch_atime();
+                Ok(n)
+            }
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        match self.file_type {
+            FileType::Regular => self.write_file(offset, data),
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn truncate(&self, len: u64) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.truncate_file(len),
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
+        self.dir_lookup(name)
+    }
+
+    fn create(
+        &self,
+        name: &[u8],
+        file_type: FileType,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        self.dir_create(name, file_type, mode, uid, gid, rdev)
+    }
+
+    fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
+        self.dir_link(name, target)
+    }
+
+    fn unlink(&self, name: &[u8]) -> Result<(), Errno> {
+        self.dir_unlink(name)
+    }
+
+    fn rmdir(&self, name: &[u8]) -> Result<(), Errno> {
+        self.dir_rmdir(name)
+    }
+
+    fn rename(
+        &self,
+        old_name: &[u8],
+        new_dir: &Arc<dyn Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
+        self.dir_rename(old_name, new_dir, new_name, flags)
+    }
+
+    fn symlink(&self, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<(), Errno> {
+        self.dir_symlink(name, target, uid, gid)
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        self.read_link()
+    }
+
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
+        self.dir_read_dir(offset, sink)
+    }
+
+    fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
+        let now = self.now();
+        let resolve = |t: TimeSet| match t {
+            TimeSet::Now => now,
+            TimeSet::At(t) => t,
+        };
+        let mut st = self.state.write();
+        if let Some(mode) = attr.mode {
+            st.mode = mode & S_IALLUGO;
+        }
+        if let Some(uid) = attr.uid {
+            st.uid = uid;
+        }
+        if let Some(gid) = attr.gid {
+            st.gid = gid;
+        }
+        if let Some(t) = attr.atime {
+            st.atime = resolve(t);
+        }
+        if let Some(t) = attr.mtime {
+            st.mtime = resolve(t);
+        }
+        if let Some(t) = attr.ctime {
+            st.ctime = resolve(t);
+        }
+        Ok(())
+    }
+
+    fn is_dead(&self) -> bool {
+        match self.state.read().dir() {
+            Some(d) => d.dead,
+            None => false,
+        }
+    }
+}

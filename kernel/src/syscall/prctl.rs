@@ -1,0 +1,101 @@
+//! prctl (Linux's `kernel/sys.c`, with `security/commoncap.c` for the keep-caps bit).
+
+use super::args::UserPtr;
+use super::{SyscallContext, SyscallResult};
+use abi::Errno;
+
+use abi::prctl::{
+    PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_NAME, PR_GET_NO_NEW_PRIVS,
+    PR_GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_NAME,
+    PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
+};
+
+/// prctl (`kernel/sys.c`, `security/commoncap.c` for the keep-caps bit): the name, the
+/// parent-death signal, dumpability, keep-caps, child subreaper and no-new-privs. Other
+/// options answer EINVAL as an unknown option does on Linux.
+///
+/// The parent-death signal is sent when the parent *process* ends (Linux: when the parent
+/// thread that forked the child exits, even if its process lives on).
+pub fn prctl(
+    context: &mut SyscallContext<'_>,
+    option: i32,
+    arg2: u64,
+    arg3: u64,
+    arg4: u64,
+    arg5: u64,
+) -> SyscallResult {
+    let process = &context.thread.process;
+    match option {
+        PR_SET_PDEATHSIG => {
+            if arg2 > u64::from(crate::signal::NSIG) {
+                return Err(Errno::EINVAL);
+            }
+            process.flags.lock().parent_death_signal = arg2 as u32;
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let signal = process.flags.lock().parent_death_signal as i32;
+            UserPtr::<i32>::new(arg2).write(&signal)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(process.flags.lock().dumpable as usize),
+        PR_SET_DUMPABLE => {
+            if arg2 > 1 {
+                return Err(Errno::EINVAL);
+            }
+            process.flags.lock().dumpable = arg2 as u32;
+            Ok(0)
+        }
+        PR_GET_KEEPCAPS => Ok(usize::from(process.credentials.lock().keep_caps)),
+        PR_SET_KEEPCAPS => {
+            if arg2 > 1 {
+                return Err(Errno::EINVAL);
+            }
+            process.credentials.lock().keep_caps = arg2 == 1;
+            Ok(0)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            process.flags.lock().is_child_subreaper = arg2 != 0;
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let value = i32::from(process.flags.lock().is_child_subreaper);
+            UserPtr::<i32>::new(arg2).write(&value)?;
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS => {
+            if arg2 != 1 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
+                return Err(Errno::EINVAL);
+            }
+            process.flags.lock().no_new_privs = true;
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS => {
+            if arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(usize::from(process.flags.lock().no_new_privs))
+        }
+        PR_SET_NAME => {
+            // Like strncpy_from_user(comm, arg2, 15): at most 15 bytes, a NUL may end it early.
+            let mut raw = [0u8; 16];
+            match super::args::UserCStr(arg2).read(15) {
+                Ok(name) => raw[..name.len()].copy_from_slice(&name),
+                Err(Errno::ENAMETOOLONG) => hal::usercopy::copy_from_user(&mut raw[..15], arg2)?,
+                Err(error) => return Err(error),
+            }
+            *context.thread.comm.lock() = raw;
+            if context.thread.tid() == context.thread.process.pid {
+                // The group leader's name is the process's (`/proc/<pid>/comm`).
+                *context.thread.process.name.lock() = raw;
+            }
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let name = context.thread.name();
+            hal::usercopy::copy_to_user(arg2, &name)?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,43 @@
+//! reboot (Linux's `kernel/reboot.c`): power off, restart or halt for a privileged caller with
+//! the magic numbers; the Ctrl-Alt-Del switches are accepted and ignored.
+
+use super::{SyscallContext, SyscallResult};
+use abi::Errno;
+
+use abi::reboot::{
+    LINUX_REBOOT_CMD_CAD_OFF, LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT,
+    LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, LINUX_REBOOT_CMD_RESTART2,
+    LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+};
+
+pub fn reboot(
+    context: &mut SyscallContext<'_>,
+    magic1: u32,
+    magic2: u32,
+    command: u32,
+    _argument: u64,
+) -> SyscallResult {
+    if context.thread.process.credentials.lock().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&magic2) {
+        return Err(Errno::EINVAL);
+    }
+    match command {
+        LINUX_REBOOT_CMD_POWER_OFF => {
+            crate::dump_lock_order();
+            log::info!("reboot: Power down");
+            hal::power::power_off()
+        }
+        LINUX_REBOOT_CMD_RESTART | LINUX_REBOOT_CMD_RESTART2 => {
+            log::info!("reboot: Restarting system");
+            hal::power::reset()
+        }
+        LINUX_REBOOT_CMD_HALT => {
+            log::info!("reboot: System halted");
+            hal::cpu::halt_forever()
+        }
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
