@@ -67,10 +67,15 @@ impl FdTable {
         limit: usize,
     ) -> Result<i32, Errno> {
         // Everything below `next_free` is open: start there, or at `minimum` if it is higher.
-        let free = (minimum.max(self.next_free)..limit)
+        let next_free = self.next_free;
+        let free = (minimum.max(next_free)..limit)
             .find(|&fd| self.is_free(fd))
             .ok_or(Errno::EMFILE)?;
         self.install(free, file, is_close_on_exec)?;
+        if minimum <= next_free {
+            // The search passed only open descriptors before it found `free`.
+            self.next_free = free + 1;
+        }
         Ok(free as i32)
     }
 
