@@ -116,7 +116,12 @@ static void enfile_stage(void *arg)
 	if (pid == 0)
 		pipe_maker(ready[1], go[0]);
 	close(ready[1]);
-	h_wait_byte(ready[0]);
+	char byte;
+	if (read(ready[0], &byte, 1) != 1) {
+		/* It failed a check (h_wait_exit shows which) or was killed. */
+		h_wait_exit(pid);
+		FAIL("the pipe maker ended before it reached the limit");
+	}
 	/* Root is not held back by fs.file-max. */
 	int fd = EXPECT_OK(open("/dev/null", O_RDONLY));
 	EXPECT_OK(close(fd));
