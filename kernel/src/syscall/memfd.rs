@@ -35,6 +35,7 @@ pub fn memfd_create(
     if label.len() > MFD_NAME_MAX_LEN {
         return Err(Errno::EINVAL);
     }
+    let charge = crate::fs::file_table::charge_for(context.thread)?;
     let (uid, gid) = {
         let credentials = context.thread.process.credentials.lock();
         (credentials.fsuid, credentials.fsgid)
@@ -46,6 +47,7 @@ pub fn memfd_create(
         Arc::new(InodeFile::new(inode)),
         None,
         OpenFlags::O_RDWR | OpenFlags::O_LARGEFILE,
+        charge,
     ));
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
