@@ -116,6 +116,17 @@ pub fn mmap(
     };
 
     let limits = memory_limits(&context.thread.process);
+    // RLIMIT_MEMLOCK for a locked mapping, `None` for root (CAP_IPC_LOCK).
+    let lock_limit = {
+        let process = &context.thread.process;
+        let is_privileged = process.credentials.lock().euid == 0;
+        let soft = process
+            .limits
+            .lock()
+            .get(crate::process::rlimit::RLIMIT_MEMLOCK)
+            .map_or(u64::MAX, |limit| limit.soft);
+        (!is_privileged).then_some(soft)
+    };
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
     if let Backing::File { inode, .. } = &backing
@@ -167,6 +178,18 @@ pub fn mmap(
         }
         start
     };
+    // MAP_LOCKED, or mlockall(MCL_FUTURE), locks the mapping: within RLIMIT_MEMLOCK for an
+    // unprivileged caller (`mlock_future_check`: EAGAIN).
+    let mut vma_flags = mm.future_lock_flags();
+    if flags.contains(MapFlags::MAP_LOCKED) {
+        vma_flags |= VmaFlags::LOCKED;
+    }
+    if vma_flags.contains(VmaFlags::LOCKED)
+        && let Some(limit) = lock_limit
+        && mm.locked_bytes(start, start + len) + len > limit
+    {
+        return Err(Errno::EAGAIN);
+    }
     mm.insert_vma(Vma {
         start,
         end: start + len,
@@ -174,8 +197,15 @@ pub fn mmap(
         is_shared,
         backing,
         kind: VmaKind::Normal,
-        flags: VmaFlags::empty(),
+        flags: vma_flags,
     })?;
+    // MAP_POPULATE and locked mappings are faulted in now (`mm_populate`); like Linux, a
+    // failure to populate does not fail the mmap.
+    if flags.contains(MapFlags::MAP_POPULATE)
+        || (vma_flags.contains(VmaFlags::LOCKED) && !vma_flags.contains(VmaFlags::LOCK_ON_FAULT))
+    {
+        mm.populate(start, start + len);
+    }
     Ok(start as usize)
 }
 

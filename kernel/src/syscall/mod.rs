@@ -16,6 +16,7 @@ mod groups;
 mod ioctl;
 mod itimer;
 mod memfd;
+mod mlock;
 mod mmap;
 mod namei;
 mod open;

@@ -5,9 +5,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, memfd, mmap, namei,
-    open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit,
-    sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, memfd, mlock, mmap,
+    namei, open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot,
+    rlimit, sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -162,6 +162,10 @@ syscall_table! {
     146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
     147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
     148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
+    149 mlock => mlock::mlock(addr: u64, len: u64);
+    150 munlock => mlock::munlock(addr: u64, len: u64);
+    151 mlockall => mlock::mlockall(flags: i32);
+    152 munlockall => mlock::munlockall();
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -225,6 +229,7 @@ syscall_table! {
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

@@ -113,7 +113,7 @@ impl AddressSpace {
             }
             Advice::WillNeed | Advice::Collapse => {}
             Advice::PopulateRead | Advice::PopulateWrite => {
-                self.populate(start, end, advice == Advice::PopulateWrite)?;
+                self.populate_for_advice(start, end, advice == Advice::PopulateWrite)?;
             }
             Advice::WipeOnFork if !is_private_anonymous => return Err(Errno::EINVAL),
             _ => {
@@ -165,7 +165,7 @@ impl AddressSpace {
     }
 
     /// Faults in every page of `[start, end)` as a read or a write would.
-    fn populate(&self, start: u64, end: u64, is_write: bool) -> Result<(), Errno> {
+    fn populate_for_advice(&self, start: u64, end: u64, is_write: bool) -> Result<(), Errno> {
         let mut address = start;
         while address < end {
             let access = Access {

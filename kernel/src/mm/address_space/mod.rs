@@ -24,6 +24,7 @@
 //! is taken, and a fault that finds its page mapped meanwhile by another thread keeps that one.
 
 pub mod advise;
+pub mod lock;
 mod remap;
 
 pub use remap::RemapRequest;
@@ -88,6 +89,8 @@ pub struct AddressSpace {
     /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]). Atomic:
     /// faults lower it holding the mm lock for reading.
     stack_floor: AtomicU64,
+    /// `mlockall(MCL_FUTURE)`: how later mappings are locked (Linux's `mm->def_flags`).
+    lock_future: Option<lock::LockMode>,
 }
 
 /// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
@@ -117,6 +120,7 @@ impl AddressSpace {
             free_area_cache: u64::MAX,
             cached_hole_size: 0,
             stack_floor: AtomicU64::new(STACK_TOP),
+            lock_future: None,
         })
     }
 
@@ -686,10 +690,14 @@ impl AddressSpace {
     /// first write by either side copies the page (copy-on-write in `handle_fault`).
     pub fn try_fork(&mut self) -> Result<AddressSpace, Errno> {
         let mut child = AddressSpace::try_new()?;
-        // MADV_DONTFORK areas are left out of the child.
+        // MADV_DONTFORK areas are left out of the child; nothing is locked in it (Linux's
+        // `dup_mmap` clears VM_LOCKED, and `mm->def_flags` keeps no lock flags).
         for (&start, vma) in &self.vmas {
             if !vma.flags.contains(VmaFlags::DONT_FORK) {
-                child.vmas.insert(start, vma.clone());
+                let mut copy = vma.clone();
+                copy.flags
+                    .remove(VmaFlags::LOCKED | VmaFlags::LOCK_ON_FAULT);
+                child.vmas.insert(start, copy);
             }
         }
         child.brk_start = self.brk_start;
