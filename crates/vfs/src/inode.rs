@@ -20,7 +20,8 @@
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
 //! Not done yet: extended attributes, ACLs, `fallocate`, `mmap`/page-cache hooks, `fiemap`,
-//! file locks, inode flags (immutable/append-only), `O_TMPFILE`.
+//! inode flags (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
+//! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

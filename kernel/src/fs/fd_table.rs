@@ -1,5 +1,7 @@
 //! File descriptor tables (Linux's `files_struct`): lowest-free allocation, close-on-exec, and
-//! the `RLIMIT_NOFILE` bound.
+//! the `RLIMIT_NOFILE` bound. A table owns the POSIX record locks set through it: every
+//! descriptor it loses (close, dup2 over it, close_range, close-on-exec, the table's end)
+//! releases the table's locks on that file, as Linux's `filp_close` calls `locks_remove_posix`.
 
 use super::file::OpenFile;
 use abi::Errno;
@@ -12,14 +14,42 @@ struct Slot {
     is_close_on_exec: bool,
 }
 
-#[derive(Clone, Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// This table as the owner of POSIX record locks.
+    lock_owner: u64,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable::new()
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        for slot in self.slots.iter().flatten() {
+            super::locks::release_posix(self.lock_owner, &slot.file);
+        }
+    }
 }
 
 impl FdTable {
     pub fn new() -> FdTable {
-        FdTable::default()
+        FdTable {
+            slots: Vec::new(),
+            lock_owner: super::locks::new_table_id(),
+        }
+    }
+
+    /// This table as the owner of POSIX record locks.
+    pub fn lock_owner(&self) -> u64 {
+        self.lock_owner
+    }
+
+    /// A descriptor of `file` leaves this table.
+    fn closing(&self, file: &OpenFile) {
+        super::locks::release_posix(self.lock_owner, file);
     }
 
     /// A copy for a child that does not share the table (fork), or `ENOMEM`.
@@ -29,7 +59,10 @@ impl FdTable {
             .try_reserve_exact(self.slots.len())
             .map_err(|_| Errno::ENOMEM)?;
         slots.extend(self.slots.iter().cloned());
-        Ok(FdTable { slots })
+        Ok(FdTable {
+            slots,
+            lock_owner: super::locks::new_table_id(),
+        })
     }
 
     /// The file at `fd`, or `EBADF`.
@@ -74,6 +107,9 @@ impl FdTable {
             file,
             is_close_on_exec,
         });
+        if let Some(old) = &old {
+            self.closing(&old.file);
+        }
         Ok(old.map(|slot| slot.file))
     }
 
@@ -85,6 +121,7 @@ impl FdTable {
             .get_mut(index)
             .and_then(|slot| slot.take())
             .ok_or(Errno::EBADF)?;
+        self.closing(&slot.file);
         Ok(slot.file)
     }
 
@@ -125,11 +162,12 @@ impl FdTable {
     pub fn remove_range(&mut self, first: usize, last: usize) -> Vec<Arc<OpenFile>> {
         let mut closed = Vec::new();
         let end = last.saturating_add(1).min(self.slots.len());
-        for slot in self.slots.iter_mut().take(end).skip(first) {
-            if let Some(slot) = slot.take()
-                && closed.try_reserve(1).is_ok()
-            {
-                closed.push(slot.file);
+        for index in first..end {
+            if let Some(slot) = self.slots[index].take() {
+                self.closing(&slot.file);
+                if closed.try_reserve(1).is_ok() {
+                    closed.push(slot.file);
+                }
             }
         }
         closed
@@ -145,9 +183,13 @@ impl FdTable {
 
     /// Closes every close-on-exec descriptor (execve).
     pub fn close_on_exec(&mut self) {
-        for slot in &mut self.slots {
-            if slot.as_ref().is_some_and(|s| s.is_close_on_exec) {
-                *slot = None;
+        for index in 0..self.slots.len() {
+            if self.slots[index]
+                .as_ref()
+                .is_some_and(|slot| slot.is_close_on_exec)
+                && let Some(slot) = self.slots[index].take()
+            {
+                self.closing(&slot.file);
             }
         }
     }

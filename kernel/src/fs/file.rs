@@ -12,7 +12,7 @@
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
@@ -183,6 +183,16 @@ pub struct OpenFile {
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// An OFD or flock lock was set through this description: its drop releases them.
+    has_file_locks: AtomicBool,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.has_file_locks.load(Ordering::Acquire) {
+            super::locks::release_file(self);
+        }
+    }
 }
 
 impl OpenFile {
@@ -196,7 +206,19 @@ impl OpenFile {
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            has_file_locks: AtomicBool::new(false),
         }
+    }
+
+    /// Notes that an OFD or flock lock is (being) set through this description.
+    pub fn mark_locked(&self) {
+        self.has_file_locks.store(true, Ordering::Release);
+    }
+
+    /// This description as the owner of OFD and flock locks (its address: unique while it is
+    /// open, and its locks go before it is freed).
+    pub fn lock_owner_id(&self) -> usize {
+        core::ptr::from_ref(self) as usize
     }
 
     pub fn status_flags(&self) -> OpenFlags {

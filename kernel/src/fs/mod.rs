@@ -11,6 +11,7 @@ pub mod eventpoll;
 pub mod fd_table;
 pub mod file;
 pub mod initramfs;
+pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
