@@ -78,6 +78,7 @@ syscall_table! {
     22 pipe => pipe::pipe(fds: UserPtr<[i32; 2]>);
     23 select => select::select(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timeval>);
     24 sched_yield => sched::sched_yield();
+    26 msync => mmap::msync(addr: u64, len: u64, flags: u64);
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
