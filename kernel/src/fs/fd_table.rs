@@ -1,7 +1,10 @@
 //! File descriptor tables (Linux's `files_struct`): lowest-free allocation, close-on-exec, and
-//! the `RLIMIT_NOFILE` bound. A table owns the POSIX record locks set through it: every
-//! descriptor it loses (close, dup2 over it, close_range, close-on-exec, the table's end)
-//! releases the table's locks on that file, as Linux's `filp_close` calls `locks_remove_posix`.
+//! the `RLIMIT_NOFILE` bound. Like Linux's `files->next_fd`, the table remembers the lowest
+//! descriptor that may be free, so that opening a million descriptors one after another costs
+//! a million steps, not half a million million. A table owns the POSIX record locks set through
+//! it: every descriptor it loses (close, dup2 over it, close_range, close-on-exec, the table's
+//! end) releases the table's locks on that file, as Linux's `filp_close` calls
+//! `locks_remove_posix`.
 
 use super::file::OpenFile;
 use abi::Errno;
@@ -16,6 +19,8 @@ struct Slot {
 
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// Every descriptor below this one is open (Linux's `next_fd`).
+    next_free: usize,
     /// This table as the owner of POSIX record locks.
     lock_owner: u64,
 }
@@ -38,6 +43,7 @@ impl FdTable {
     pub fn new() -> FdTable {
         FdTable {
             slots: Vec::new(),
+            next_free: 0,
             lock_owner: super::locks::new_table_id(),
         }
     }
@@ -61,8 +67,18 @@ impl FdTable {
         slots.extend(self.slots.iter().cloned());
         Ok(FdTable {
             slots,
+            next_free: self.next_free,
             lock_owner: super::locks::new_table_id(),
         })
+    }
+
+    fn is_free(&self, fd: usize) -> bool {
+        self.slots.get(fd).is_none_or(|slot| slot.is_none())
+    }
+
+    /// Notes that `fd` became free.
+    fn freed(&mut self, fd: usize) {
+        self.next_free = self.next_free.min(fd);
     }
 
     /// The file at `fd`, or `EBADF`.
@@ -83,10 +99,16 @@ impl FdTable {
         is_close_on_exec: bool,
         limit: usize,
     ) -> Result<i32, Errno> {
-        let free = (minimum..limit)
-            .find(|&fd| self.slots.get(fd).is_none_or(|slot| slot.is_none()))
+        // Everything below `next_free` is open: start there, or at `minimum` if it is higher.
+        let next_free = self.next_free;
+        let free = (minimum.max(next_free)..limit)
+            .find(|&fd| self.is_free(fd))
             .ok_or(Errno::EMFILE)?;
         self.install(free, file, is_close_on_exec)?;
+        if minimum <= next_free {
+            // The search passed only open descriptors before it found `free`.
+            self.next_free = free + 1;
+        }
         Ok(free as i32)
     }
 
@@ -110,6 +132,10 @@ impl FdTable {
         if let Some(old) = &old {
             self.closing(&old.file);
         }
+        if fd == self.next_free {
+            // Whether fd + 1 is free is for the next allocation to find out.
+            self.next_free = fd + 1;
+        }
         Ok(old.map(|slot| slot.file))
     }
 
@@ -122,6 +148,7 @@ impl FdTable {
             .and_then(|slot| slot.take())
             .ok_or(Errno::EBADF)?;
         self.closing(&slot.file);
+        self.freed(index);
         Ok(slot.file)
     }
 
@@ -170,6 +197,9 @@ impl FdTable {
                 }
             }
         }
+        if first < end {
+            self.freed(first);
+        }
         closed
     }
 
@@ -183,14 +213,17 @@ impl FdTable {
 
     /// Closes every close-on-exec descriptor (execve).
     pub fn close_on_exec(&mut self) {
-        for index in 0..self.slots.len() {
-            if self.slots[index]
+        let mut lowest_closed = usize::MAX;
+        for fd in 0..self.slots.len() {
+            if self.slots[fd]
                 .as_ref()
                 .is_some_and(|slot| slot.is_close_on_exec)
-                && let Some(slot) = self.slots[index].take()
+                && let Some(slot) = self.slots[fd].take()
             {
                 self.closing(&slot.file);
+                lowest_closed = lowest_closed.min(fd);
             }
         }
+        self.freed(lowest_closed);
     }
 }

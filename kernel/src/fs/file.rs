@@ -9,6 +9,7 @@
 //! method (regular files, directories, the memory devices), which poll/select treat as
 //! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
+use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
@@ -185,6 +186,8 @@ pub struct OpenFile {
     status_flags: AtomicU32,
     /// An OFD or flock lock was set through this description: its drop releases them.
     has_file_locks: AtomicBool,
+    /// Counts this file against `fs.file-max` until it is released.
+    _charge: FileCharge,
 }
 
 impl Drop for OpenFile {
@@ -196,10 +199,12 @@ impl Drop for OpenFile {
 }
 
 impl OpenFile {
+    /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
         path: Option<Arc<vfs::Dentry>>,
         status_flags: OpenFlags,
+        charge: FileCharge,
     ) -> OpenFile {
         OpenFile {
             ops,
@@ -207,6 +212,7 @@ impl OpenFile {
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
             has_file_locks: AtomicBool::new(false),
+            _charge: charge,
         }
     }
 
