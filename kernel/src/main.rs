@@ -12,6 +12,7 @@ extern crate alloc;
 mod fs;
 mod futex;
 mod init;
+mod ipc;
 mod ktest;
 mod mm;
 mod panic_policy;

@@ -34,6 +34,7 @@ pub mod fcntl;
 pub mod flags;
 pub mod futex;
 pub mod ioctl;
+pub mod ipc;
 pub mod mman;
 pub mod mode;
 pub mod poll;

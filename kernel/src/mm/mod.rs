@@ -70,6 +70,10 @@ impl FileMapper for Mm {
     fn maps_shared_writable(&self, cache: &PageCache) -> bool {
         self.space.read().maps_shared_writable(cache)
     }
+
+    fn mapping_count(&self, cache: &PageCache) -> usize {
+        self.space.read().mapping_count(cache)
+    }
 }
 
 /// Page size.

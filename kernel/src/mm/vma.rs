@@ -113,6 +113,8 @@ pub enum VmaKind {
     Normal,
     Heap,
     Stack,
+    /// A System V shared memory attachment (`shmat`; `shmdt` removes it).
+    SharedMemory,
 }
 
 bitflags::bitflags! {

@@ -32,6 +32,7 @@ mod reboot;
 mod rlimit;
 mod sched;
 mod select;
+mod shm;
 pub mod signal;
 mod stat;
 mod sync;

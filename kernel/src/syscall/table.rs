@@ -7,7 +7,7 @@ use super::dispatch::Entry;
 use super::{
     eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, locks, memfd, mlock,
     mmap, namei, open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot,
-    rlimit, sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    rlimit, sched, select, shm, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -82,6 +82,9 @@ syscall_table! {
     26 msync => mmap::msync(addr: u64, len: u64, flags: u64);
     27 mincore => mmap::mincore(addr: u64, len: u64, vec: u64);
     28 madvise => mmap::madvise(addr: u64, len: u64, advice: i32);
+    29 shmget => shm::shmget(key: i32, size: u64, flags: i32);
+    30 shmat => shm::shmat(id: i32, addr: u64, flags: i32);
+    31 shmctl => shm::shmctl(id: i32, command: i32, buf: UserPtr<u8>);
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
@@ -98,6 +101,7 @@ syscall_table! {
     61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
+    67 shmdt => shm::shmdt(addr: u64);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
     73 flock => locks::flock(fd: Fd, operation: u32);
     74 fsync => sync::fsync(fd: Fd);

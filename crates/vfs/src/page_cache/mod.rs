@@ -47,6 +47,9 @@ pub trait FileMapper: Send + Sync {
     /// Whether this address space has a shared mapping of `cache` that could write it (open
     /// for writing: Linux's `VM_SHARED | VM_MAYWRITE`), which `F_SEAL_WRITE` refuses (`EBUSY`).
     fn maps_shared_writable(&self, cache: &PageCache) -> bool;
+
+    /// How many areas of this address space map `cache` (System V's `shm_nattch`).
+    fn mapping_count(&self, cache: &PageCache) -> usize;
 }
 
 /// Pages dropped per hold of the index lock when truncating.
@@ -248,6 +251,25 @@ impl PageCache {
         }
     }
 
+    /// How many areas of all address spaces map this file.
+    pub fn mapping_count(&self) -> usize {
+        let mut index = 0;
+        let mut count = 0;
+        loop {
+            let mapper: Option<Arc<dyn FileMapper>> = {
+                let mappers = self.mappers.lock();
+                let Some(weak) = mappers.get(index) else {
+                    return count;
+                };
+                weak.upgrade()
+            };
+            if let Some(mapper) = mapper {
+                count += mapper.mapping_count(self);
+            }
+            index += 1;
+        }
+    }
+
     /// Unmaps pages `first..end` from every registered address space.
     fn unmap(&self, first: u64, end: u64, even_cows: bool) {
         // Take strong references under the lock, unmap without it (unmapping takes each
@@ -321,6 +343,9 @@ mod tests {
             }
             fn maps_shared_writable(&self, _: &PageCache) -> bool {
                 false
+            }
+            fn mapping_count(&self, _: &PageCache) -> usize {
+                0
             }
         }
         let cache = PageCache::new();

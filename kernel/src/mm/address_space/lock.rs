@@ -154,7 +154,11 @@ impl AddressSpace {
         let mut address = start;
         while address < end {
             let Some(vma) = self.find_vma(address) else {
-                address += PAGE_SIZE;
+                // A hole: on to the next area, however far.
+                match self.vmas.range(address..).next() {
+                    Some((&next, _)) if next < end => address = next,
+                    _ => return Ok(()),
+                }
                 continue;
             };
             let vma_end = vma.end.min(end);

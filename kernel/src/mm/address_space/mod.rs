@@ -649,10 +649,11 @@ impl AddressSpace {
                 page_table.unmap_range(start, end).flush();
                 continue;
             }
-            // Only the pages that are the file's own (not this space's private copies).
-            let mut address = start;
-            let mut index = from;
-            while address < end {
+            // Only the pages that are the file's own (not this space's private copies); only
+            // present pages are visited.
+            let mut cursor = start;
+            while let Some(address) = page_table.next_mapped(cursor, end) {
+                let index = from + (address - start) / PAGE_SIZE;
                 let is_file_page = page_table.query(address).is_some_and(|(frame, _)| {
                     cache
                         .find(index)
@@ -661,8 +662,7 @@ impl AddressSpace {
                 if is_file_page {
                     page_table.unmap_range(address, address + PAGE_SIZE).flush();
                 }
-                address += PAGE_SIZE;
-                index += 1;
+                cursor = address + PAGE_SIZE;
             }
         }
     }
@@ -674,6 +674,50 @@ impl AddressSpace {
                 && matches!(&vma.backing, Backing::File { inode, may_write_shared: true, .. }
                     if inode.page_cache().is_some_and(|mapped| core::ptr::eq(mapped, cache)))
         })
+    }
+
+    /// How many areas map `cache`.
+    pub fn mapping_count(&self, cache: &vfs::page_cache::PageCache) -> usize {
+        self.vmas
+            .values()
+            .filter(|vma| {
+                matches!(&vma.backing, Backing::File { inode, .. }
+                    if inode.page_cache().is_some_and(|mapped| core::ptr::eq(mapped, cache)))
+            })
+            .count()
+    }
+
+    /// Removes the System V shared memory attachment that starts at `start` (`shmdt`): that
+    /// area and the areas right after it that map the same segment at the following offsets
+    /// (an attachment split by mprotect). `EINVAL` if no attachment starts there.
+    pub fn detach_shared_memory(
+        &mut self,
+        start: u64,
+    ) -> Result<alloc::sync::Arc<dyn vfs::Inode>, Errno> {
+        let first = self
+            .vmas
+            .get(&start)
+            .filter(|vma| vma.kind == VmaKind::SharedMemory)
+            .ok_or(Errno::EINVAL)?;
+        let Backing::File { inode, offset, .. } = &first.backing else {
+            return Err(Errno::EINVAL);
+        };
+        if *offset != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let inode = inode.clone();
+        let mut end = first.end;
+        while let Some(next) = self.vmas.get(&end) {
+            let is_same = next.kind == VmaKind::SharedMemory
+                && matches!(&next.backing, Backing::File { inode: next_inode, offset, .. }
+                    if alloc::sync::Arc::ptr_eq(next_inode, &inode) && *offset == end - start);
+            if !is_same {
+                break;
+            }
+            end = next.end;
+        }
+        self.unmap_range(start, end);
+        Ok(inode)
     }
 
     /// The page caches of the files this space maps, each once per VMA, for registering the

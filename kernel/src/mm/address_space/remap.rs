@@ -153,15 +153,17 @@ impl AddressSpace {
         self.insert_vma(moved)?;
         {
             let mut page_table = self.page_table.lock();
-            let mut offset = 0;
-            while offset < old_len.min(new_len) {
-                if let Some((frame, flags)) = page_table.query(old_start + offset) {
+            let moved_end = old_start + old_len.min(new_len);
+            let mut cursor = old_start;
+            // Only present pages are visited: a sparse mapping of any size moves quickly.
+            while let Some(page) = page_table.next_mapped(cursor, moved_end) {
+                if let Some((frame, flags)) = page_table.query(page) {
                     // Mapping the new page first keeps the frame's count above one, so a
                     // private page stays private to this space (no spurious copy later).
-                    let previous = page_table.map(new_start + offset, frame, flags)?;
+                    let previous = page_table.map(new_start + (page - old_start), frame, flags)?;
                     drop(previous);
                 }
-                offset += PAGE_SIZE;
+                cursor = page + PAGE_SIZE;
             }
             page_table
                 .unmap_range(old_start, old_start + old_len)
