@@ -19,7 +19,7 @@ use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use hal::sync::SpinLock;
-use vfs::dentry::Dentry;
+use vfs::Path;
 use vfs::devmap::DevMap;
 
 /// What an open of a device node passes to its driver (Linux's `inode` and `file` at
@@ -33,7 +33,7 @@ pub struct OpenRequest<'a> {
     pub is_noctty: bool,
     /// The node opened, when there is one (ptmx finds its devpts instance from it).
     #[expect(dead_code, reason = "read by the pty master once devpts exists")]
-    pub node: Option<&'a Arc<Dentry>>,
+    pub node: Option<&'a Path>,
 }
 
 impl OpenRequest<'_> {
