@@ -103,6 +103,10 @@ pub fn mmap(
             if is_shared && is_write_sealed && protection.is_writable {
                 return Err(Errno::EPERM);
             }
+            if protection.is_executable && file.path.as_ref().is_some_and(|p| p.mnt().is_noexec()) {
+                return Err(Errno::EPERM);
+            }
+            file.accessed();
             Backing::File {
                 inode,
                 offset,
@@ -111,6 +115,7 @@ pub fn mmap(
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
                 may_write_shared: file.is_writable() && !(is_shared && is_write_sealed),
+                path: file.path.clone(),
             }
         }
     };

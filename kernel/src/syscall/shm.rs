@@ -93,6 +93,7 @@ pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -
             file_end: u64::MAX,
             is_sigbus_past_eof: true,
             may_write_shared: !is_read_only,
+            path: None,
         },
         kind: VmaKind::SharedMemory,
         flags: VmaFlags::empty(),
