@@ -70,12 +70,17 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     if let Some(initrd) = boot.initrd {
-        match fs::initramfs::unpack(&root, initrd.bytes()) {
-            Ok(count) => log::info!(
-                "Unpacked initramfs: {count} entries, {} KiB",
+        let unpacked = fs::initramfs::unpack(&root, initrd.bytes());
+        match unpacked.result {
+            Ok(()) => log::info!(
+                "Unpacked initramfs: {} entries, {} KiB",
+                unpacked.created,
                 initrd.bytes().len() / 1024
             ),
-            Err(_) => log::error!("Initramfs unpacking failed"),
+            Err(error) => log::error!(
+                "Initramfs unpacking failed: {error} ({} entries created)",
+                unpacked.created
+            ),
         }
         drop(initrd); // "Freeing initrd memory"
     }
