@@ -9,6 +9,7 @@
 //! method (regular files, directories, the memory devices), which poll/select treat as
 //! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
+use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
@@ -183,19 +184,24 @@ pub struct OpenFile {
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// Counts this file against `fs.file-max` until it is released.
+    _charge: FileCharge,
 }
 
 impl OpenFile {
+    /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
         path: Option<Arc<vfs::Dentry>>,
         status_flags: OpenFlags,
+        charge: FileCharge,
     ) -> OpenFile {
         OpenFile {
             ops,
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            _charge: charge,
         }
     }
 
@@ -267,6 +273,33 @@ impl OpenFile {
         let count = self
             .ops
             .read_deliver(*position, buf, self.status_flags(), deliver)?;
+        *position += count as u64;
+        Ok(count)
+    }
+
+    /// The inode whose page cache this file reads and writes through, if it has one (regular
+    /// files of tmpfs): `read`/`write` then copy between user memory and the cached pages with
+    /// no bounce buffer.
+    pub fn cached_inode(&self) -> Option<&Arc<dyn Inode>> {
+        self.ops
+            .inode()
+            .filter(|inode| inode.page_cache().is_some())
+    }
+
+    /// Runs `transfer` at the file position and advances the position by the count it returns
+    /// (`read(2)`/`write(2)` of a seekable file); with `is_append` the position moves to the
+    /// end of the file first (O_APPEND). The position lock is a sleeping lock held across the
+    /// transfer, as Linux's `f_pos_lock`.
+    pub fn at_position(
+        &self,
+        is_append: bool,
+        transfer: impl FnOnce(u64) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let mut position = self.position.lock();
+        if is_append {
+            *position = self.ops.metadata().size;
+        }
+        let count = transfer(*position)?;
         *position += count as u64;
         Ok(count)
     }

@@ -10,6 +10,7 @@ pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
 pub mod file;
+pub mod file_table;
 pub mod initramfs;
 pub mod pidfd;
 pub mod pipe;
@@ -55,7 +56,9 @@ impl vfs::inode::Clock for KernelClock {
 /// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`. Like every tmpfs
 /// mounted without options, it may hold half of RAM in data pages and as many inodes as half
 /// of RAM has pages (`shmem_default_max_blocks`, `shmem_default_max_inodes`): filling it gives
-/// ENOSPC while the other half stays for programs.
+/// ENOSPC while the other half stays for programs. Reads update access times always
+/// (strictatime): Linux mounts rootfs from the kernel (`init_mount_tree`), without the
+/// `MNT_RELATIME` that mount(2) adds by default.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
     let (total_frames, _) = hal::mm::frame::stats();
     let half_of_ram_pages = total_frames as u64 / 2;
@@ -64,6 +67,7 @@ pub fn init_root() -> Result<Arc<Dentry>, Errno> {
         dev: 2,
         max_bytes: Some(half_of_ram_pages * 4096),
         max_inodes: Some(half_of_ram_pages),
+        atime: vfs::tmpfs::AtimePolicy::Strict,
         ..Default::default()
     };
     let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
@@ -164,17 +168,20 @@ pub fn lookup_or_fd(
     lookup(thread, dirfd, path, how)
 }
 
-/// Opens the object at `dentry` with status `flags` (access mode included).
+/// Opens the object at `dentry` with status `flags` (access mode included), as the kernel
+/// itself (not counted against `fs.file-max`'s limit: init's console).
 pub fn open_dentry(dentry: Arc<Dentry>, flags: OpenFlags) -> Result<Arc<OpenFile>, Errno> {
-    open_dentry_noctty(dentry, flags, true)
+    open_dentry_noctty(dentry, flags, true, file_table::charge(true)?)
 }
 
 /// As [`open_dentry`] for open(2): `is_noctty` is O_NOCTTY, which is not a status flag; without
-/// it, opening a terminal may make it the caller's controlling terminal.
+/// it, opening a terminal may make it the caller's controlling terminal. `charge` counts the
+/// new file (taken before the path walk, as Linux's `path_openat` allocates the file first).
 pub fn open_dentry_noctty(
     dentry: Arc<Dentry>,
     flags: OpenFlags,
     is_noctty: bool,
+    charge: file_table::FileCharge,
 ) -> Result<Arc<OpenFile>, Errno> {
     let metadata = dentry.metadata();
     let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
@@ -187,7 +194,7 @@ pub fn open_dentry_noctty(
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };
-    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags)))
+    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)))
 }
 
 /// Resolves an absolute path from the root as root would (used before any process exists).

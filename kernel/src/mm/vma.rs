@@ -81,7 +81,20 @@ pub enum Backing {
         /// Touching a page wholly past the end of the file raises SIGBUS (mmap'd files);
         /// exec's ELF segments instead zero-fill up to the end of the mapping.
         is_sigbus_past_eof: bool,
+        /// The file was open for writing, so a shared mapping may be made writable (Linux's
+        /// `VM_MAYWRITE`).
+        may_write_shared: bool,
     },
+}
+
+/// The size of a mapped file, read without the inode's lock where the file has a page cache
+/// (Linux's `i_size_read`): the fault path holds the mm lock, which writers of the file may
+/// wait for while holding the inode's lock.
+pub fn file_size(inode: &dyn Inode) -> u64 {
+    match inode.page_cache() {
+        Some(cache) => cache.size(),
+        None => inode.metadata().size,
+    }
 }
 
 /// What kind of area, for `/proc/self/maps` and for `brk`.
@@ -115,8 +128,42 @@ impl Vma {
                 ..
             } => {
                 let file_offset = offset + (page - self.start);
-                let size = inode.metadata().size;
+                let size = file_size(inode.as_ref());
                 file_offset >= size.div_ceil(crate::mm::PAGE_SIZE) * crate::mm::PAGE_SIZE
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `next` starts where this VMA ends and can become part of it (Linux's
+    /// `is_mergeable_vma` with `can_vma_merge_after`): the same protection and sharing, both
+    /// ordinary mappings (not the heap or the stack, which brk and stack growth find by kind),
+    /// and anonymous memory — private, or the same shared object at the following offset.
+    /// File mappings are not merged yet.
+    pub fn can_merge_with(&self, next: &Vma) -> bool {
+        if self.end != next.start
+            || self.protection != next.protection
+            || self.is_shared != next.is_shared
+            || self.kind != VmaKind::Normal
+            || next.kind != VmaKind::Normal
+        {
+            return false;
+        }
+        match (&self.backing, &next.backing) {
+            (Backing::Anonymous, Backing::Anonymous) => true,
+            (
+                Backing::SharedAnonymous {
+                    pages,
+                    offset_pages,
+                },
+                Backing::SharedAnonymous {
+                    pages: next_pages,
+                    offset_pages: next_offset_pages,
+                },
+            ) => {
+                Arc::ptr_eq(pages, next_pages)
+                    && offset_pages + (self.end - self.start) / crate::mm::PAGE_SIZE
+                        == *next_offset_pages
             }
             _ => false,
         }
