@@ -10,8 +10,9 @@
 //! records and zero padding. NUL bytes between segments are skipped. After an uncompressed
 //! record the padding must end at a multiple of four (Linux: "broken padding"); inside a
 //! decompressed member anything but padding and records is an error ("junk within compressed
-//! archive"), as is a member that ends inside a record. Other compression methods are recognised
-//! by their two-byte magic, as Linux's `decompress_method` does, and reported as not configured.
+//! archive"), as is a member that ends inside a record ("junk at the end of compressed
+//! archive"). Other compression methods are recognised by their two-byte magic, as Linux's
+//! `decompress_method` does, and reported as not configured (Debian's Linux has them all).
 //! `TRAILER!!!` records end hard-link groups; they do not end the image.
 //!
 //! # Streaming
@@ -234,7 +235,7 @@ impl<E: fmt::Display> fmt::Display for UnpackError<E> {
                     }
                     CpioError::ChecksumMismatch { .. } => ("bad data checksum", "record"),
                     CpioError::Truncated { .. } => {
-                        ("junk within compressed archive", "record cut short")
+                        ("junk at the end of compressed archive", "record cut short")
                     }
                     CpioError::BadHexField { .. } => ("bad cpio header", "bad hex field in record"),
                     CpioError::BadName { .. } => ("bad cpio header", "name without NUL in record"),

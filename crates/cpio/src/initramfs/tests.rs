@@ -817,3 +817,27 @@ fn feeding_after_an_error_fails() {
     );
     assert_eq!(unpacker.finish(&mut sink), Err(UnpackError::AlreadyFailed));
 }
+
+/// The messages Debian's Linux 6.1 logs after "Initramfs unpacking failed: " (docs/facts.md),
+/// at the start of ours.
+#[test]
+fn messages_start_as_linux_logs_them() {
+    let message = |image: &[u8]| std::format!("{}", collect(image).unwrap_err());
+    let mut junk = first_archive();
+    junk.extend_from_slice(b"junk");
+    assert!(message(&gzip(&junk)).starts_with("junk within compressed archive"));
+    let whole = second_archive();
+    assert!(
+        message(&gzip(&whole[..whole.len() - 130]))
+            .starts_with("junk at the end of compressed archive")
+    );
+    let member = gzip(&whole);
+    assert!(message(&member[..member.len() - 3]).starts_with("read error"));
+    let mut unaligned = first_archive();
+    unaligned.push(0);
+    unaligned.extend_from_slice(&first_archive());
+    assert!(message(&unaligned).starts_with("broken padding"));
+    let mut after = first_archive();
+    after.extend_from_slice(b"xyz");
+    assert!(message(&after).starts_with("invalid magic at start of compressed archive"));
+}
