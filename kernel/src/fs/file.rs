@@ -179,7 +179,7 @@ impl FileOps for InodeFile {
 pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
-    pub path: Option<Arc<vfs::Dentry>>,
+    pub path: Option<vfs::Path>,
     /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
@@ -202,7 +202,7 @@ impl OpenFile {
     /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
-        path: Option<Arc<vfs::Dentry>>,
+        path: Option<vfs::Path>,
         status_flags: OpenFlags,
         charge: FileCharge,
     ) -> OpenFile {
@@ -255,6 +255,17 @@ impl OpenFile {
                 flags.access_mode(),
                 AccessMode::WriteOnly | AccessMode::ReadWrite
             )
+    }
+
+    /// Records a read (Linux `file_accessed`): the access time is touched under the atime
+    /// rules of the mount the file was opened through, unless opened with `O_NOATIME`.
+    pub fn accessed(&self) {
+        if self.status_flags().contains(OpenFlags::O_NOATIME) {
+            return;
+        }
+        if let Some(path) = &self.path {
+            path.touch_atime();
+        }
     }
 
     pub fn is_path_only(&self) -> bool {
