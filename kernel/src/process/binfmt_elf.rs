@@ -187,6 +187,7 @@ fn map_segments(
                     offset: page_align_down(segment.file_offset),
                     file_end,
                     is_sigbus_past_eof: false,
+                    may_write_shared: false,
                 },
                 kind: VmaKind::Normal,
             })?;
