@@ -15,12 +15,14 @@ mod init;
 mod ktest;
 mod mm;
 mod panic_policy;
+mod percpu_counter;
 mod printk;
 mod process;
 mod random;
 mod sched;
 mod signal;
 mod syscall;
+mod sysctl;
 mod time;
 mod timers;
 mod tty;
@@ -67,6 +69,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     );
     random::init();
     mm::fault::init();
+    sysctl::init();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     if let Some(initrd) = boot.initrd {

@@ -1,5 +1,7 @@
 //! File descriptor tables (Linux's `files_struct`): lowest-free allocation, close-on-exec, and
-//! the `RLIMIT_NOFILE` bound.
+//! the `RLIMIT_NOFILE` bound. Like Linux's `files->next_fd`, the table remembers the lowest
+//! descriptor that may be free, so that opening a million descriptors one after another costs
+//! a million steps, not half a million million.
 
 use super::file::OpenFile;
 use abi::Errno;
@@ -15,6 +17,8 @@ struct Slot {
 #[derive(Clone, Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// Every descriptor below this one is open (Linux's `next_fd`).
+    next_free: usize,
 }
 
 impl FdTable {
@@ -29,7 +33,19 @@ impl FdTable {
             .try_reserve_exact(self.slots.len())
             .map_err(|_| Errno::ENOMEM)?;
         slots.extend(self.slots.iter().cloned());
-        Ok(FdTable { slots })
+        Ok(FdTable {
+            slots,
+            next_free: self.next_free,
+        })
+    }
+
+    fn is_free(&self, fd: usize) -> bool {
+        self.slots.get(fd).is_none_or(|slot| slot.is_none())
+    }
+
+    /// Notes that `fd` became free.
+    fn freed(&mut self, fd: usize) {
+        self.next_free = self.next_free.min(fd);
     }
 
     /// The file at `fd`, or `EBADF`.
@@ -50,10 +66,16 @@ impl FdTable {
         is_close_on_exec: bool,
         limit: usize,
     ) -> Result<i32, Errno> {
-        let free = (minimum..limit)
-            .find(|&fd| self.slots.get(fd).is_none_or(|slot| slot.is_none()))
+        // Everything below `next_free` is open: start there, or at `minimum` if it is higher.
+        let next_free = self.next_free;
+        let free = (minimum.max(next_free)..limit)
+            .find(|&fd| self.is_free(fd))
             .ok_or(Errno::EMFILE)?;
         self.install(free, file, is_close_on_exec)?;
+        if minimum <= next_free {
+            // The search passed only open descriptors before it found `free`.
+            self.next_free = free + 1;
+        }
         Ok(free as i32)
     }
 
@@ -74,6 +96,10 @@ impl FdTable {
             file,
             is_close_on_exec,
         });
+        if fd == self.next_free {
+            // Whether fd + 1 is free is for the next allocation to find out.
+            self.next_free = fd + 1;
+        }
         Ok(old.map(|slot| slot.file))
     }
 
@@ -85,6 +111,7 @@ impl FdTable {
             .get_mut(index)
             .and_then(|slot| slot.take())
             .ok_or(Errno::EBADF)?;
+        self.freed(index);
         Ok(slot.file)
     }
 
@@ -132,6 +159,9 @@ impl FdTable {
                 closed.push(slot.file);
             }
         }
+        if first < end {
+            self.freed(first);
+        }
         closed
     }
 
@@ -145,10 +175,13 @@ impl FdTable {
 
     /// Closes every close-on-exec descriptor (execve).
     pub fn close_on_exec(&mut self) {
-        for slot in &mut self.slots {
+        let mut lowest_closed = usize::MAX;
+        for (fd, slot) in self.slots.iter_mut().enumerate() {
             if slot.as_ref().is_some_and(|s| s.is_close_on_exec) {
                 *slot = None;
+                lowest_closed = lowest_closed.min(fd);
             }
         }
+        self.freed(lowest_closed);
     }
 }

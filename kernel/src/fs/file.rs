@@ -9,6 +9,7 @@
 //! method (regular files, directories, the memory devices), which poll/select treat as
 //! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
+use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
@@ -183,19 +184,24 @@ pub struct OpenFile {
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// Counts this file against `fs.file-max` until it is released.
+    _charge: FileCharge,
 }
 
 impl OpenFile {
+    /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
         path: Option<Arc<vfs::Dentry>>,
         status_flags: OpenFlags,
+        charge: FileCharge,
     ) -> OpenFile {
         OpenFile {
             ops,
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            _charge: charge,
         }
     }
 

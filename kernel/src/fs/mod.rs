@@ -10,6 +10,7 @@ pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
 pub mod file;
+pub mod file_table;
 pub mod initramfs;
 pub mod pidfd;
 pub mod pipe;
@@ -167,17 +168,20 @@ pub fn lookup_or_fd(
     lookup(thread, dirfd, path, how)
 }
 
-/// Opens the object at `dentry` with status `flags` (access mode included).
+/// Opens the object at `dentry` with status `flags` (access mode included), as the kernel
+/// itself (not counted against `fs.file-max`'s limit: init's console).
 pub fn open_dentry(dentry: Arc<Dentry>, flags: OpenFlags) -> Result<Arc<OpenFile>, Errno> {
-    open_dentry_noctty(dentry, flags, true)
+    open_dentry_noctty(dentry, flags, true, file_table::charge(true)?)
 }
 
 /// As [`open_dentry`] for open(2): `is_noctty` is O_NOCTTY, which is not a status flag; without
-/// it, opening a terminal may make it the caller's controlling terminal.
+/// it, opening a terminal may make it the caller's controlling terminal. `charge` counts the
+/// new file (taken before the path walk, as Linux's `path_openat` allocates the file first).
 pub fn open_dentry_noctty(
     dentry: Arc<Dentry>,
     flags: OpenFlags,
     is_noctty: bool,
+    charge: file_table::FileCharge,
 ) -> Result<Arc<OpenFile>, Errno> {
     let metadata = dentry.metadata();
     let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
@@ -190,7 +194,7 @@ pub fn open_dentry_noctty(
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };
-    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags)))
+    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)))
 }
 
 /// Resolves an absolute path from the root as root would (used before any process exists).

@@ -135,6 +135,40 @@ impl Vma {
         }
     }
 
+    /// Whether `next` starts where this VMA ends and can become part of it (Linux's
+    /// `is_mergeable_vma` with `can_vma_merge_after`): the same protection and sharing, both
+    /// ordinary mappings (not the heap or the stack, which brk and stack growth find by kind),
+    /// and anonymous memory — private, or the same shared object at the following offset.
+    /// File mappings are not merged yet.
+    pub fn can_merge_with(&self, next: &Vma) -> bool {
+        if self.end != next.start
+            || self.protection != next.protection
+            || self.is_shared != next.is_shared
+            || self.kind != VmaKind::Normal
+            || next.kind != VmaKind::Normal
+        {
+            return false;
+        }
+        match (&self.backing, &next.backing) {
+            (Backing::Anonymous, Backing::Anonymous) => true,
+            (
+                Backing::SharedAnonymous {
+                    pages,
+                    offset_pages,
+                },
+                Backing::SharedAnonymous {
+                    pages: next_pages,
+                    offset_pages: next_offset_pages,
+                },
+            ) => {
+                Arc::ptr_eq(pages, next_pages)
+                    && offset_pages + (self.end - self.start) / crate::mm::PAGE_SIZE
+                        == *next_offset_pages
+            }
+            _ => false,
+        }
+    }
+
     pub fn contains(&self, vaddr: u64) -> bool {
         self.start <= vaddr && vaddr < self.end
     }

@@ -9,6 +9,10 @@
 //! `RLIMIT_AS` and `RLIMIT_DATA` are enforced as Linux's `may_expand_vm`: mmap answers ENOMEM
 //! and brk keeps the old break. mprotect making a mapping writable is not checked against
 //! `RLIMIT_DATA` yet.
+//!
+//! `vm.max_map_count` bounds the VMAs as Linux: mmap answers ENOMEM once a process has more
+//! than the limit, and munmap, mprotect and `MAP_FIXED` answer ENOMEM when a split would need
+//! room the limit does not leave (see `AddressSpace`).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
@@ -114,6 +118,10 @@ pub fn mmap(
     }
 
     let mut mm = mm_shared.write();
+    // do_mmap: the count may reach one over the limit, not more.
+    if mm.map_count() > crate::sysctl::MAX_MAP_COUNT {
+        return Err(Errno::ENOMEM);
+    }
     let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -131,7 +139,7 @@ pub fn mmap(
         if !mm.may_expand(limits, len, is_data, addr, end) {
             return Err(Errno::ENOMEM);
         }
-        mm.unmap_range(addr, end);
+        mm.try_unmap_range(addr, end)?;
         addr
     } else {
         let hint = addr & !(PAGE_SIZE - 1);
@@ -174,7 +182,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .mm
         .get()
         .write()
-        .unmap_range(addr, end);
+        .try_unmap_range(addr, end)?;
     Ok(0)
 }
 

@@ -26,6 +26,8 @@ pub fn do_open(
     } else {
         0
     };
+    // The file is counted before the walk (ENFILE comes before any lookup error).
+    let charge = fs::file_table::charge_for(context.thread)?;
     let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
         vfs::namei::open(ctx, start, path, flags.bits(), mode)
     })?;
@@ -36,7 +38,12 @@ pub fn do_open(
         OpenFlags::O_LARGEFILE
     };
     let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
-    let file = fs::open_dentry_noctty(opened.dentry, status, flags.contains(OpenFlags::O_NOCTTY))?;
+    let file = fs::open_dentry_noctty(
+        opened.dentry,
+        status,
+        flags.contains(OpenFlags::O_NOCTTY),
+        charge,
+    )?;
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
