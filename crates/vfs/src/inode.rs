@@ -19,8 +19,9 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`,
-//! file locks, inode flags (immutable/append-only), `O_TMPFILE`.
+//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`, inode flags
+//! (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
+//! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

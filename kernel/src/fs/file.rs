@@ -13,7 +13,7 @@ use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
@@ -184,8 +184,18 @@ pub struct OpenFile {
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// An OFD or flock lock was set through this description: its drop releases them.
+    has_file_locks: AtomicBool,
     /// Counts this file against `fs.file-max` until it is released.
     _charge: FileCharge,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.has_file_locks.load(Ordering::Acquire) {
+            super::locks::release_file(self);
+        }
+    }
 }
 
 impl OpenFile {
@@ -201,8 +211,20 @@ impl OpenFile {
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            has_file_locks: AtomicBool::new(false),
             _charge: charge,
         }
+    }
+
+    /// Notes that an OFD or flock lock is (being) set through this description.
+    pub fn mark_locked(&self) {
+        self.has_file_locks.store(true, Ordering::Release);
+    }
+
+    /// This description as the owner of OFD and flock locks (its address: unique while it is
+    /// open, and its locks go before it is freed).
+    pub fn lock_owner_id(&self) -> usize {
+        core::ptr::from_ref(self) as usize
     }
 
     pub fn status_flags(&self) -> OpenFlags {

@@ -12,6 +12,7 @@ pub mod fd_table;
 pub mod file;
 pub mod file_table;
 pub mod initramfs;
+pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;

@@ -15,6 +15,7 @@ mod futex;
 mod groups;
 mod ioctl;
 mod itimer;
+mod locks;
 mod mmap;
 mod namei;
 mod open;

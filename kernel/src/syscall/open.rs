@@ -107,7 +107,7 @@ pub fn close_range(
     }
     let files = &context.thread.process.files;
     if flags.contains(CloseRangeFlags::CLOSE_RANGE_UNSHARE) && files.is_shared() {
-        let copy = files.get().lock().clone();
+        let copy = files.get().lock().try_clone()?;
         files.replace(alloc::sync::Arc::new(crate::process::shared::locked_files(
             copy,
         )));

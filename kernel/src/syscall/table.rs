@@ -5,9 +5,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap, namei, open,
-    pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit, sched,
-    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, locks, mmap, namei,
+    open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit,
+    sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -96,6 +96,7 @@ syscall_table! {
     62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
+    73 flock => locks::flock(fd: Fd, operation: u32);
     74 fsync => sync::fsync(fd: Fd);
     75 fdatasync => sync::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
