@@ -16,7 +16,10 @@ use alloc::vec::Vec;
 use vfs::{Inode, PageSlice};
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
-const CHUNK: usize = 64 * 1024;
+/// Largest bounce buffer: one block of contiguous frames from the heap (its limit for
+/// direct-mapped blocks), never a vmalloc range, whose pages would be mapped and unmapped (with
+/// a TLB flush each) on every call.
+const CHUNK: usize = hal::mm::heap::MAX_BLOCK_BYTES;
 const IOV_MAX: i32 = abi::raw::general::UIO_MAXIOV as i32;
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
