@@ -47,7 +47,7 @@ Commands:
         --stress-seed (default: from the clock); `--only syscall-stress` runs just it.
 
   bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
-        [--timeout SECS]
+        [--icount] [--timeout SECS]
         Microbenchmarks (bench/) on Ferrux and Debian's Linux in the same QEMU, booted
         alternately, N runs each (default 5); prints medians, spreads and ratios and
         writes docs/bench.md and docs/bench.json.
@@ -57,6 +57,8 @@ Commands:
                    build/bench-vs.md and .json)
         --only     run just these benchmarks (names as in the table)
         --no-write print the table only
+        --icount   QEMU -icount shift=0,sleep=off: times become guest instruction counts
+                   (1 ns each), repeatable and independent of the host's load
         --timeout  bound for one boot (default 300)
 
   syscalls [--check]
@@ -144,6 +146,8 @@ pub struct BenchOptions {
     pub only: Vec<String>,
     /// Write `docs/bench.md` and `docs/bench.json` (false with `--no-write`).
     pub writes_results: bool,
+    /// `--icount`: boot with `-icount shift=0,sleep=off` (times are instruction counts).
+    pub counts_instructions: bool,
     pub boot_timeout: Duration,
 }
 
@@ -297,6 +301,7 @@ fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {
     };
     let is_quick = flags.switch("--quick");
     let writes_results = !flags.switch("--no-write");
+    let counts_instructions = flags.switch("--icount");
     let default_runs = if is_quick { 1 } else { DEFAULT_BENCH_RUNS };
     Ok(BenchOptions {
         runs: runs.unwrap_or(default_runs),
@@ -305,6 +310,7 @@ fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {
         vs,
         only,
         writes_results,
+        counts_instructions,
         boot_timeout,
     })
 }

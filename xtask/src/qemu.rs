@@ -90,6 +90,10 @@ pub struct BootConfig {
     pub memory: GuestMemory,
     /// Adds `-s -S`: a gdb server on :1234, CPU stopped until gdb continues it.
     pub waits_for_gdb: bool,
+    /// Adds `-icount shift=0,sleep=off`: the guest clock advances one nanosecond per executed
+    /// instruction and never waits for the host, so guest timings are instruction counts,
+    /// independent of the host's load.
+    pub counts_instructions: bool,
 }
 
 impl BootConfig {
@@ -107,6 +111,9 @@ impl BootConfig {
             .arg("-append")
             .arg(&self.cmdline)
             .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if self.counts_instructions {
+            command.args(["-icount", "shift=0,sleep=off"]);
+        }
         if self.waits_for_gdb {
             command.args(["-s", "-S"]);
         }
@@ -385,6 +392,7 @@ mod tests {
             cmdline: "console=ttyS0".into(),
             memory: GuestMemory::DEFAULT,
             waits_for_gdb: true,
+            counts_instructions: false,
         };
         let text = process::describe(&config.qemu_command());
         assert_eq!(

@@ -62,6 +62,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         cmdline: cmdline.render(),
         memory: options.memory,
         waits_for_gdb: options.has_gdb,
+        counts_instructions: false,
     };
     if options.has_gdb {
         print_gdb_hint(&kernel, options.is_linux && options.kernel.is_none());

@@ -852,6 +852,7 @@ fn boot_config(
         cmdline: cmdline.render(),
         memory,
         waits_for_gdb: false,
+        counts_instructions: false,
     })
 }
 

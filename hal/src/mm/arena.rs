@@ -25,16 +25,19 @@
 //! the direct map; host tests build arenas over leaked buffers (see `host_tests`).
 
 use super::buddy::{BuddyAllocator, MAX_ORDER};
-use super::meta::{FrameMeta, bits};
+use super::meta::{FrameMeta, NONE, bits};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// CPUs with a per-CPU frame list (more CPUs share the last list).
 pub const MAX_CPUS: usize = 64;
-/// A per-CPU list holds at most this many frames before it drains a batch (Linux's `pcp->high`).
-const PCP_HIGH: usize = 64;
-/// Frames moved between a per-CPU list and the buddy lists at once (`pcp->batch`).
-const PCP_BATCH: usize = 16;
+/// A per-CPU list holds at most this many frames (2 MiB) before it drains a batch (Linux's
+/// `pcp->high`): enough that mapping and unmapping a few hundred pages, or a fork and exit,
+/// cycle frames through the list without touching the zone lock or the buddy lists.
+const PCP_HIGH: usize = 512;
+/// Frames moved between a per-CPU list and the buddy lists at once (`pcp->batch`, 63 in Linux
+/// for zones this size).
+const PCP_BATCH: usize = 64;
 
 /// Who asks for frames, which decides how much of the reserve may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,19 +50,44 @@ pub enum AllocClass {
     Slab,
 }
 
-/// Single free frames cached for one CPU.
+/// Single free frames cached for one CPU: a stack threaded through the frames' metadata
+/// (`next`), as Linux's `pcp->lists`, so it costs no memory of its own whatever its length.
 #[derive(Debug)]
 struct PageList {
-    frames: [u32; PCP_HIGH],
+    head: u32,
     count: usize,
 }
 
 impl PageList {
     const fn new() -> PageList {
         PageList {
-            frames: [0; PCP_HIGH],
+            head: NONE,
             count: 0,
         }
+    }
+
+    /// Pushes a free frame that the list's lock holder owns.
+    fn push(&mut self, meta: &[FrameMeta], frame: usize) {
+        let entry = &meta[frame];
+        // The frame is free: its flags and links belong to the list.
+        entry.flags.store(bits::PCP, Ordering::Relaxed);
+        entry.next.store(self.head, Ordering::Relaxed);
+        self.head = frame as u32;
+        self.count += 1;
+    }
+
+    /// Pops the most recently pushed frame (the warmest in the caches).
+    fn pop(&mut self, meta: &[FrameMeta]) -> Option<usize> {
+        if self.head == NONE {
+            return None;
+        }
+        let frame = self.head as usize;
+        let entry = &meta[frame];
+        self.head = entry.next.load(Ordering::Relaxed);
+        entry.next.store(NONE, Ordering::Relaxed);
+        entry.flags.store(0, Ordering::Relaxed);
+        self.count -= 1;
+        Some(frame)
     }
 }
 
@@ -179,19 +207,10 @@ impl FrameArena {
                 let Some(frame) = zone.alloc(self.meta, 0) else {
                     break;
                 };
-                self.meta[frame].set(bits::PCP);
-                let slot = list.count;
-                list.frames[slot] = frame as u32;
-                list.count += 1;
+                list.push(self.meta, frame);
             }
         }
-        if list.count == 0 {
-            return None;
-        }
-        list.count -= 1;
-        let frame = list.frames[list.count] as usize;
-        self.meta[frame].clear(bits::PCP);
-        Some(frame)
+        list.pop(self.meta)
     }
 
     /// Returns a block that [`FrameArena::alloc`] handed out.
@@ -204,16 +223,13 @@ impl FrameArena {
             if list.count == PCP_HIGH {
                 let mut zone = self.zone.lock();
                 for _ in 0..PCP_BATCH {
-                    list.count -= 1;
-                    let cached = list.frames[list.count] as usize;
-                    self.meta[cached].clear(bits::PCP);
+                    let Some(cached) = list.pop(self.meta) else {
+                        break;
+                    };
                     zone.free(self.meta, cached, 0);
                 }
             }
-            head.set(bits::PCP);
-            let slot = list.count;
-            list.frames[slot] = frame as u32;
-            list.count += 1;
+            list.push(self.meta, frame);
         } else {
             self.zone.lock().free(self.meta, frame, order);
         }
@@ -224,11 +240,11 @@ impl FrameArena {
     pub fn drain_per_cpu_lists(&self) {
         for list in &self.per_cpu {
             let mut list = list.lock();
+            if list.count == 0 {
+                continue;
+            }
             let mut zone = self.zone.lock();
-            while list.count > 0 {
-                list.count -= 1;
-                let frame = list.frames[list.count] as usize;
-                self.meta[frame].clear(bits::PCP);
+            while let Some(frame) = list.pop(self.meta) {
                 zone.free(self.meta, frame, 0);
             }
         }

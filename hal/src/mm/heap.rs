@@ -42,9 +42,14 @@ fn slab() -> Option<&'static SlabAllocator> {
 /// tmpfs page, a pipe page, a read buffer). The mark belongs to the running thread (its
 /// execution context), so `f` may sleep.
 pub fn user_data<R>(f: impl FnOnce() -> R) -> R {
-    crate::task::with_user_data_depth(|depth| depth.map(|d| d.fetch_add(1, Ordering::Relaxed)));
+    // Only the running context changes its own depth (no read-modify-write needed).
+    crate::task::with_user_data_depth(|depth| {
+        depth.map(|d| d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed))
+    });
     let result = f();
-    crate::task::with_user_data_depth(|depth| depth.map(|d| d.fetch_sub(1, Ordering::Relaxed)));
+    crate::task::with_user_data_depth(|depth| {
+        depth.map(|d| d.store(d.load(Ordering::Relaxed) - 1, Ordering::Relaxed))
+    });
     result
 }
 
@@ -66,6 +71,36 @@ fn block_order(size: usize) -> usize {
         .trailing_zeros() as usize
 }
 
+/// Allocates `layout` from the slab, a block of frames or vmalloc; null on failure.
+fn alloc_from(slab: &SlabAllocator, layout: Layout) -> *mut u8 {
+    let size = layout.size();
+    if let Some(class) = slab::class_for(size, layout.align()) {
+        return slab
+            .alloc(class, frame::cpu())
+            .map_or(core::ptr::null_mut(), |address| address as *mut u8);
+    }
+    if size <= MAX_BLOCK_BYTES && layout.align() <= MAX_BLOCK_BYTES {
+        let order = block_order(size.max(layout.align()));
+        return match frame::alloc_pages(order, current_class()) {
+            Some(paddr) => {
+                BLOCK_BYTES.fetch_add(PAGE_SIZE << order, Ordering::Relaxed);
+                (PHYS_OFFSET + paddr) as *mut u8
+            }
+            None => core::ptr::null_mut(),
+        };
+    }
+    if layout.align() > PAGE_SIZE {
+        return core::ptr::null_mut();
+    }
+    match vmalloc::alloc(size, current_class()) {
+        Some(address) => {
+            LARGE_BYTES.fetch_add(size, Ordering::Relaxed);
+            address as *mut u8
+        }
+        None => core::ptr::null_mut(),
+    }
+}
+
 struct KernelHeap;
 
 #[global_allocator]
@@ -80,32 +115,13 @@ unsafe impl GlobalAlloc for KernelHeap {
         let Some(slab) = slab() else {
             return core::ptr::null_mut();
         };
-        let size = layout.size();
-        if let Some(class) = slab::class_for(size, layout.align()) {
-            return slab
-                .alloc(class, frame::cpu())
-                .map_or(core::ptr::null_mut(), |address| address as *mut u8);
+        let address = alloc_from(slab, layout);
+        if !address.is_null() {
+            return address;
         }
-        if size <= MAX_BLOCK_BYTES && layout.align() <= MAX_BLOCK_BYTES {
-            let order = block_order(size.max(layout.align()));
-            return match frame::alloc_pages(order, current_class()) {
-                Some(paddr) => {
-                    BLOCK_BYTES.fetch_add(PAGE_SIZE << order, Ordering::Relaxed);
-                    (PHYS_OFFSET + paddr) as *mut u8
-                }
-                None => core::ptr::null_mut(),
-            };
-        }
-        if layout.align() > PAGE_SIZE {
-            return core::ptr::null_mut();
-        }
-        match vmalloc::alloc(size, current_class()) {
-            Some(address) => {
-                LARGE_BYTES.fetch_add(size, Ordering::Relaxed);
-                address as *mut u8
-            }
-            None => core::ptr::null_mut(),
-        }
+        // Objects parked in the per-CPU slab caches may keep pages from the arena.
+        slab.drain_caches();
+        alloc_from(slab, layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

@@ -1,6 +1,12 @@
 //! Kernel stacks in the kernel-virtual area, each with an unmapped guard page below it so that
 //! an overflow faults (and is reported through the double-fault stack) instead of corrupting
 //! whatever lies below.
+//!
+//! As Linux's `cached_stacks`, a few freed stacks stay mapped and are handed to the next thread
+//! as they are: a fork and an exit then neither allocate and map eight frames nor unmap them
+//! with a TLB flush each. Linux clears a reused stack because C code can read stack memory it
+//! never wrote; here the stale bytes are never read: Rust code reads only what it initialized,
+//! and hal's assembly saves and restores registers into the frames it builds.
 
 use super::arena::AllocClass;
 use super::page_table::{NO_EXECUTE, WRITABLE};
@@ -18,6 +24,18 @@ const SLOT_SIZE: u64 = (KERNEL_STACK_SIZE + PAGE_SIZE) as u64;
 static FREE_SLOTS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 /// Slots reserved so far (the free list's capacity is kept at least this large).
 static SLOTS_CREATED: AtomicUsize = AtomicUsize::new(0);
+/// Freed stacks kept mapped for reuse (Linux's `NR_CACHED_STACKS` is 2 per CPU).
+const CACHED_STACKS: usize = 4;
+/// Slots of freed stacks whose pages are still mapped: `slots[..count]`.
+static CACHED: Mutex<CachedStacks> = Mutex::new(CachedStacks {
+    slots: [0; CACHED_STACKS],
+    count: 0,
+});
+
+struct CachedStacks {
+    slots: [u64; CACHED_STACKS],
+    count: usize,
+}
 
 /// An owned kernel stack.
 pub struct KernelStack {
@@ -28,6 +46,15 @@ pub struct KernelStack {
 impl KernelStack {
     /// Allocates and maps a stack, or `ENOMEM`.
     pub fn try_new() -> Result<KernelStack, Errno> {
+        {
+            let mut cached = CACHED.lock();
+            if cached.count > 0 {
+                cached.count -= 1;
+                return Ok(KernelStack {
+                    slot: cached.slots[cached.count],
+                });
+            }
+        }
         let slot = {
             let mut free = FREE_SLOTS.lock();
             match free.pop() {
@@ -84,6 +111,15 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        {
+            let mut cached = CACHED.lock();
+            if cached.count < CACHED_STACKS {
+                let index = cached.count;
+                cached.slots[index] = self.slot;
+                cached.count += 1;
+                return;
+            }
+        }
         let mut vaddr = self.slot + PAGE_SIZE as u64;
         while vaddr < self.slot + SLOT_SIZE {
             if let Some(paddr) = kernel_space::unmap_kernel_page(vaddr) {

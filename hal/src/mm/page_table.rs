@@ -84,6 +84,11 @@ pub(crate) fn entry_create(
 
 /// Returns the level-1 entry for `vaddr` if the tables leading to it exist.
 pub(crate) fn entry_lookup(root: u64, vaddr: u64) -> Option<&'static AtomicU64> {
+    Some(&leaf_table(root, vaddr)?[index(vaddr, 1)])
+}
+
+/// The last-level table that holds `vaddr`'s entry, if the tables leading to it exist.
+pub(crate) fn leaf_table(root: u64, vaddr: u64) -> Option<&'static Table> {
     let mut current = root;
     for level in (2..=4).rev() {
         let entry = table(current)[index(vaddr, level)].load(Ordering::Acquire);
@@ -92,7 +97,12 @@ pub(crate) fn entry_lookup(root: u64, vaddr: u64) -> Option<&'static AtomicU64> 
         }
         current = entry & ADDRESS_MASK;
     }
-    Some(&table(current)[index(vaddr, 1)])
+    Some(table(current))
+}
+
+/// The index of `vaddr`'s entry in its last-level table.
+pub(crate) fn leaf_index(vaddr: u64) -> usize {
+    index(vaddr, 1)
 }
 
 /// Maps a 2 MiB page (used for the direct map).

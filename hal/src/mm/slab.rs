@@ -11,6 +11,19 @@
 //!
 //! Each class has its own lock; objects are handed out as addresses in the arena's mapping
 //! (the direct map in the kernel).
+//!
+//! **Per-CPU object caches** (SLUB's per-CPU freelists, Bonwick's magazines): each CPU keeps up
+//! to [`CACHE_OBJECTS`] free objects of every class. An allocation pops one and a free pushes
+//! one under the CPU's own uncontended lock, without touching the class or the page metadata;
+//! the class lock is taken once per [`CACHE_BATCH`] objects, to refill an empty cache or to
+//! return half of a full one. Every system call allocates and frees a few small objects, so
+//! this is the heap's hot path. The caches hold at most a few pages' worth of objects;
+//! [`SlabAllocator::drain_caches`] returns them all (the heap does before it reports failure).
+//! Like the frame arena's per-CPU lists, a cache is chosen by the CPU index the caller passes,
+//! and a stale index costs only contention.
+//!
+//! Locks: a CPU's cache lock, then its class lock, then the arena's locks (all `spin::Mutex`,
+//! innermost in the kernel, never held across anything but list edits).
 
 use super::PAGE_SIZE;
 use super::arena::{AllocClass, FrameArena};
@@ -23,12 +36,34 @@ pub const CLASS_SIZES: [usize; 11] = [8, 16, 32, 64, 96, 128, 192, 256, 512, 102
 /// Largest object the slab serves; bigger requests take whole frames.
 pub const MAX_OBJECT_SIZE: usize = 2048;
 
-/// The class for an object of `size` bytes aligned to `align`, if the slab serves it.
+/// Class of each size up to 192 bytes, in steps of 8 (`SMALL_CLASS[(size - 1) / 8]`).
+const SMALL_CLASS: [u8; 24] = [
+    0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,
+];
+
+/// The class for an object of `size` bytes aligned to `align` (a power of two, as `Layout`
+/// guarantees), if the slab serves it: the smallest class at least that large whose size is a
+/// multiple of the alignment. Every heap allocation and free asks, so it is a table lookup
+/// (up to 192 bytes) or a logarithm, not a search.
+#[inline]
 pub fn class_for(size: usize, align: usize) -> Option<usize> {
+    debug_assert!(align.is_power_of_two());
     let needed = size.max(align).max(1);
-    CLASS_SIZES
-        .iter()
-        .position(|&class| class >= needed && class.is_multiple_of(align))
+    if needed > MAX_OBJECT_SIZE {
+        return None;
+    }
+    let class = if needed <= 192 {
+        SMALL_CLASS[(needed - 1) / 8] as usize
+    } else {
+        // 256, 512, 1024, 2048: classes 7 to 10.
+        (usize::BITS - (needed - 1).leading_zeros()) as usize - 1
+    };
+    // Only 96 and 192 are not powers of two; an alignment they do not meet takes the next
+    // class up (128, 256), which is a power of two at least as large as the alignment.
+    if CLASS_SIZES[class] & (align - 1) != 0 {
+        return Some(class + 1);
+    }
+    Some(class)
 }
 
 #[derive(Debug)]
@@ -44,11 +79,35 @@ struct SlabClass {
     objects_in_use: usize,
 }
 
+/// Free objects a CPU keeps per class.
+pub const CACHE_OBJECTS: usize = 16;
+/// Objects moved between a CPU's cache and its class at once.
+const CACHE_BATCH: usize = CACHE_OBJECTS / 2;
+/// CPUs with caches of their own (more CPUs share the last one).
+const CACHE_CPUS: usize = 4;
+
+/// Free objects of one class cached for one CPU.
+#[derive(Debug)]
+struct ObjectCache {
+    objects: [usize; CACHE_OBJECTS],
+    count: usize,
+}
+
+impl ObjectCache {
+    const fn new() -> ObjectCache {
+        ObjectCache {
+            objects: [0; CACHE_OBJECTS],
+            count: 0,
+        }
+    }
+}
+
 /// Slab caches over the frames of an arena whose frame `n` is mapped at `base + n * PAGE_SIZE`.
 pub struct SlabAllocator {
     arena: &'static FrameArena,
     base: usize,
     classes: [Mutex<SlabClass>; CLASS_SIZES.len()],
+    caches: [[Mutex<ObjectCache>; CLASS_SIZES.len()]; CACHE_CPUS],
 }
 
 impl SlabAllocator {
@@ -66,13 +125,80 @@ impl SlabAllocator {
                     objects_in_use: 0,
                 })
             }),
+            caches: [const { [const { Mutex::new(ObjectCache::new()) }; CLASS_SIZES.len()] };
+                CACHE_CPUS],
         }
     }
 
+    fn cache(&self, cpu: usize, class: usize) -> &Mutex<ObjectCache> {
+        &self.caches[cpu.min(CACHE_CPUS - 1)][class]
+    }
+
     /// Allocates one object of class `class`; returns its address.
+    #[inline]
     pub fn alloc(&self, class: usize, cpu: usize) -> Option<usize> {
-        let meta = self.arena.meta();
+        let mut cache = self.cache(cpu, class).lock();
+        if cache.count == 0 {
+            self.refill(&mut cache, class, cpu);
+            if cache.count == 0 {
+                return None;
+            }
+        }
+        cache.count -= 1;
+        Some(cache.objects[cache.count])
+    }
+
+    /// Frees an object that [`SlabAllocator::alloc`] gave for `class`.
+    #[inline]
+    pub fn free(&self, address: usize, class: usize, cpu: usize) {
+        let mut cache = self.cache(cpu, class).lock();
+        if cache.count == CACHE_OBJECTS {
+            self.flush(&mut cache, class, cpu, CACHE_BATCH);
+        }
+        let slot = cache.count;
+        cache.objects[slot] = address;
+        cache.count += 1;
+    }
+
+    /// Moves up to a batch of objects from the class into an empty cache.
+    #[cold]
+    fn refill(&self, cache: &mut ObjectCache, class: usize, cpu: usize) {
         let mut state = self.classes[class].lock();
+        while cache.count < CACHE_BATCH {
+            let Some(object) = self.alloc_locked(&mut state, class, cpu) else {
+                break;
+            };
+            let slot = cache.count;
+            cache.objects[slot] = object;
+            cache.count += 1;
+        }
+    }
+
+    /// Gives the `count` most recently cached objects back to the class.
+    #[cold]
+    fn flush(&self, cache: &mut ObjectCache, class: usize, cpu: usize, count: usize) {
+        let mut state = self.classes[class].lock();
+        for _ in 0..count.min(cache.count) {
+            cache.count -= 1;
+            self.free_locked(&mut state, cache.objects[cache.count], class, cpu);
+        }
+    }
+
+    /// Returns every CPU's cached objects to their classes, so that empty slab pages go back
+    /// to the arena (before an allocation reports failure, and for exact statistics in tests).
+    pub fn drain_caches(&self) {
+        for (cpu, caches) in self.caches.iter().enumerate() {
+            for (class, cache) in caches.iter().enumerate() {
+                let mut cache = cache.lock();
+                let count = cache.count;
+                self.flush(&mut cache, class, cpu, count);
+            }
+        }
+    }
+
+    /// Takes one object from the class's slab pages.
+    fn alloc_locked(&self, state: &mut SlabClass, class: usize, cpu: usize) -> Option<usize> {
+        let meta = self.arena.meta();
         if state.partial == NONE {
             let frame = if state.cached_empty != NONE {
                 core::mem::replace(&mut state.cached_empty, NONE) as usize
@@ -82,40 +208,42 @@ impl SlabAllocator {
                 state.pages += 1;
                 frame
             };
-            self.push_partial(&mut state, frame);
+            self.push_partial(state, frame);
         }
         let frame = state.partial as usize;
         let page = &meta[frame];
         let index = page.slab_free.load(Relaxed);
         let address = self.object_address(frame, index, state.object_size);
         page.slab_free.store(self.read_link(address), Relaxed);
-        page.slab_in_use.fetch_add(1, Relaxed);
+        // Changed only under the class lock: no read-modify-write needed.
+        page.slab_in_use
+            .store(page.slab_in_use.load(Relaxed) + 1, Relaxed);
         if page.slab_free.load(Relaxed) == NONE {
-            self.unlink_partial(&mut state, frame);
+            self.unlink_partial(state, frame);
         }
         state.objects_in_use += 1;
         Some(address)
     }
 
-    /// Frees an object that [`SlabAllocator::alloc`] gave for `class`.
-    pub fn free(&self, address: usize, class: usize, cpu: usize) {
+    /// Returns one object to its slab page.
+    fn free_locked(&self, state: &mut SlabClass, address: usize, class: usize, cpu: usize) {
         let meta = self.arena.meta();
         let frame = (address - self.base) / PAGE_SIZE;
         let page = &meta[frame];
         debug_assert!(page.has(bits::SLAB) && page.private.load(Relaxed) as usize == class);
-        let mut state = self.classes[class].lock();
         let offset = address - self.frame_address(frame);
         let index = (offset / state.object_size) as u32;
         let was_full = page.slab_free.load(Relaxed) == NONE;
         self.write_link(address, page.slab_free.load(Relaxed));
         page.slab_free.store(index, Relaxed);
-        let in_use = page.slab_in_use.fetch_sub(1, Relaxed) - 1;
+        let in_use = page.slab_in_use.load(Relaxed) - 1;
+        page.slab_in_use.store(in_use, Relaxed);
         state.objects_in_use -= 1;
         if was_full {
-            self.push_partial(&mut state, frame);
+            self.push_partial(state, frame);
         }
         if in_use == 0 {
-            self.unlink_partial(&mut state, frame);
+            self.unlink_partial(state, frame);
             if state.cached_empty == NONE {
                 state.cached_empty = frame as u32;
             } else {
@@ -126,14 +254,20 @@ impl SlabAllocator {
         }
     }
 
-    /// Pages held by all classes, and bytes handed out.
+    /// Pages held by all classes, and bytes handed out (objects in the per-CPU caches are
+    /// free, not handed out).
     pub fn stats(&self) -> (usize, usize) {
         let mut pages = 0;
         let mut bytes = 0;
-        for class in &self.classes {
+        for (index, class) in self.classes.iter().enumerate() {
+            let cached: usize = self
+                .caches
+                .iter()
+                .map(|caches| caches[index].lock().count)
+                .sum();
             let state = class.lock();
             pages += state.pages;
-            bytes += state.objects_in_use * state.object_size;
+            bytes += (state.objects_in_use - cached) * state.object_size;
         }
         (pages, bytes)
     }
@@ -226,6 +360,23 @@ mod tests {
     }
 
     #[test]
+    fn class_lookup_matches_the_smallest_fitting_class() {
+        for align in [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] {
+            for size in 0..=MAX_OBJECT_SIZE + 64 {
+                let needed = size.max(align).max(1);
+                let expected = CLASS_SIZES
+                    .iter()
+                    .position(|&class| class >= needed && class % align == 0);
+                assert_eq!(
+                    class_for(size, align),
+                    expected,
+                    "size {size} align {align}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn objects_are_distinct_aligned_and_writable() {
         let memory = HostMemory::new(256);
         let slab = SlabAllocator::new(memory.arena, memory.base);
@@ -256,6 +407,8 @@ mod tests {
         for object in objects {
             slab.free(object, 9, 0);
         }
+        assert_eq!(slab.stats().1, 0, "cached objects are free");
+        slab.drain_caches();
         assert_eq!(slab.stats(), (1, 0), "one empty page stays cached");
         assert_eq!(memory.arena.free_frames(), free_before - 1);
     }
@@ -271,6 +424,35 @@ mod tests {
         assert_eq!(objects.len(), 16, "two 2 KiB objects in each of 8 frames");
         slab.free(objects.pop().unwrap(), 10, 0);
         assert!(slab.alloc(10, 0).is_some());
+        assert!(slab.alloc(10, 0).is_none());
+        // Objects freed on one CPU are found by another once the caches are drained.
+        for object in objects.drain(..8) {
+            slab.free(object, 10, 1);
+        }
+        assert!(slab.alloc(10, 0).is_none(), "CPU 1's cache holds them");
+        slab.drain_caches();
+        assert_eq!(slab.stats().1, 8 * 2048);
+        assert!(slab.alloc(10, 0).is_some());
+    }
+
+    #[test]
+    fn caches_refill_and_flush_in_batches() {
+        let memory = HostMemory::new(64);
+        let slab = SlabAllocator::new(memory.arena, memory.base);
+        let objects: Vec<usize> = (0..3 * CACHE_OBJECTS)
+            .map(|_| slab.alloc(3, 0).unwrap())
+            .collect();
+        let mut sorted = objects.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), objects.len(), "an object handed out twice");
+        assert_eq!(slab.stats().1, 3 * CACHE_OBJECTS * 64);
+        for &object in &objects {
+            slab.free(object, 3, 0);
+        }
+        assert_eq!(slab.stats().1, 0);
+        // The most recently freed object comes back first (it is warm in the cache).
+        assert_eq!(slab.alloc(3, 0), objects.last().copied());
     }
 
     #[test]
@@ -303,6 +485,7 @@ mod tests {
             slab.free(object, class, 0);
         }
         assert_eq!(slab.stats().1, 0);
+        slab.drain_caches();
         assert!(
             slab.stats().0 <= CLASS_SIZES.len(),
             "at most one cached page a class"

@@ -22,6 +22,7 @@ use super::page_table::{
 use super::{USER_END, kernel_space};
 use crate::arch::x86_64::cpu::{read_cr3, write_cr3};
 use abi::Errno;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Software bit (ignored by the MMU) marking an entry that holds a frame but is made
@@ -72,6 +73,9 @@ impl PageFlags {
     }
 }
 
+/// Bytes covered by one last-level table (2 MiB), as a shift.
+const LEAF_TABLE_SHIFT: u32 = 21;
+
 /// Frames a [`TlbFlush`] holds before it flushes early and lets them go.
 const FLUSH_BATCH: usize = 32;
 /// Above this many pages a flush reloads CR3 instead of invalidating page by page.
@@ -79,13 +83,19 @@ const FLUSH_PAGES_MAX: u64 = 32;
 
 /// Stale translations of a range, and the frames unmapped from it, which are released only
 /// after the flush (Linux's `mmu_gather`). Dropping it flushes too.
+///
+/// The frames are kept as the raw references their entries held (`Frame::into_raw`), in an
+/// array of which only the first `count` slots are written: a token is built, moved and
+/// dropped on every munmap, mprotect and brk, so it neither initializes nor drops the slots
+/// it does not use.
 #[must_use = "the TLB must be flushed before the unmapped frames are reused"]
 pub struct TlbFlush {
     /// The root of the space the range belongs to (flushing matters only while it is active).
     root: u64,
     start: u64,
     end: u64,
-    frames: [Option<Frame>; FLUSH_BATCH],
+    /// `frames[..count]` are initialized, each one frame reference owned by this token.
+    frames: [MaybeUninit<u64>; FLUSH_BATCH],
     count: usize,
 }
 
@@ -95,7 +105,7 @@ impl TlbFlush {
             root,
             start: u64::MAX,
             end: 0,
-            frames: [const { None }; FLUSH_BATCH],
+            frames: [const { MaybeUninit::uninit() }; FLUSH_BATCH],
             count: 0,
         }
     }
@@ -111,7 +121,7 @@ impl TlbFlush {
         if self.count == FLUSH_BATCH {
             self.flush_now();
         }
-        self.frames[self.count] = Some(frame);
+        self.frames[self.count].write(frame.into_raw());
         self.count += 1;
     }
 
@@ -128,10 +138,13 @@ impl TlbFlush {
                 }
             }
         }
-        for frame in &mut self.frames[..self.count] {
-            drop(frame.take());
+        let count = core::mem::replace(&mut self.count, 0);
+        for slot in &self.frames[..count] {
+            // SAFETY: slots below the old `count` were written by `keep`, each with a frame
+            // reference that only this token holds; `count` is reset first, so each is taken
+            // back exactly once.
+            drop(Frame::from_raw(unsafe { slot.assume_init() }));
         }
-        self.count = 0;
         self.start = u64::MAX;
         self.end = 0;
     }
@@ -313,13 +326,13 @@ impl UserSpace {
             end: u64,
             visit: &mut dyn FnMut(u64, &AtomicU64),
         ) {
-            let span = 1u64 << (12 + 9 * (level - 1));
-            let first = ((start.max(base) - base) / span) as usize;
-            for (index, entry) in table(table_paddr).iter().enumerate().skip(first) {
-                let entry_base = base + index as u64 * span;
-                if entry_base >= end {
-                    break;
-                }
+            let shift = 12 + 9 * (level - 1);
+            let first = ((start.max(base) - base) >> shift) as usize;
+            // One past the last index whose span starts below `end` (the table covers 512).
+            let last = ((end - base).div_ceil(1 << shift)).min(512) as usize;
+            let entries = table(table_paddr);
+            for (index, entry) in (first..).zip(&entries[first..last]) {
+                let entry_base = base + ((index as u64) << shift);
                 if level == 1 {
                     visit(entry_base, entry);
                     continue;
@@ -339,9 +352,23 @@ impl UserSpace {
         }
         let start = start & !(page_table::PAGE - 1);
         let end = end.min(USER_END);
-        if start < end {
-            walk(self.root, 4, 0, start, end, visit);
+        if start >= end {
+            return;
         }
+        // A range inside one last-level table (most munmap, mprotect and brk calls): descend
+        // once and visit its entries, instead of the general walk's loop at every level.
+        if start >> LEAF_TABLE_SHIFT == (end - 1) >> LEAF_TABLE_SHIFT {
+            if let Some(entries) = page_table::leaf_table(self.root, start) {
+                let first = page_table::leaf_index(start);
+                let last = page_table::leaf_index(end - 1) + 1;
+                let table_base = start & !((1 << LEAF_TABLE_SHIFT) - 1);
+                for (index, entry) in (first..).zip(&entries[first..last]) {
+                    visit(table_base + ((index as u64) << 12), entry);
+                }
+            }
+            return;
+        }
+        walk(self.root, 4, 0, start, end, visit);
     }
 
     /// The first page in `[start, end)` that maps a frame, skipping absent tables whole, so a

@@ -201,6 +201,7 @@ pub fn tick() {
 }
 
 /// Whether the running thread should call [`schedule`] before returning to user mode.
+#[inline]
 pub fn need_resched() -> bool {
     // An atomic read of this CPU's flag needs no preemption guard (Linux's `raw_cpu_read`).
     NEED_RESCHED

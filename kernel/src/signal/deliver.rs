@@ -164,7 +164,21 @@ fn restart_before_handler(thread: &Thread, user: &mut UserContext, action: &SigA
 
 /// Going back to user mode with no handler run: every interrupted syscall restarts, the
 /// restart-block kind through `restart_syscall`.
+#[inline]
 pub fn finish_restart(thread: &Thread, user: &mut UserContext) {
+    // The restart codes are -512 ..= -516: one range test rules out every other return value
+    // (this runs after every system call).
+    let value = user.regs().rax as i64;
+    let lowest = Errno::ERESTART_RESTARTBLOCK.as_syscall_return() as i64;
+    let highest = Errno::ERESTARTSYS.as_syscall_return() as i64;
+    if !(lowest..=highest).contains(&value) {
+        return;
+    }
+    finish_interrupted(thread, user);
+}
+
+#[inline(never)]
+fn finish_interrupted(thread: &Thread, user: &mut UserContext) {
     let Some((code, restart)) = interrupted_code(thread, user) else {
         return;
     };

@@ -16,12 +16,19 @@ use alloc::vec::Vec;
 use vfs::{Inode, PageSlice};
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
-const CHUNK: usize = 64 * 1024;
+/// Largest bounce buffer: one block of contiguous frames from the heap (its limit for
+/// direct-mapped blocks), never a vmalloc range, whose pages would be mapped and unmapped (with
+/// a TLB flush each) on every call.
+const CHUNK: usize = hal::mm::heap::MAX_BLOCK_BYTES;
 const IOV_MAX: i32 = abi::raw::general::UIO_MAXIOV as i32;
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
     context.thread.process.files.get().lock().get(fd.0)
 }
+
+/// Transfers up to this many bytes bounce through a buffer on the stack instead of the heap
+/// (byte-wise reads and writes, eventfd counters, small pipe messages).
+const STACK_BOUNCE: usize = 128;
 
 fn bounce_buffer(len: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = Vec::new();
@@ -42,7 +49,14 @@ fn read_into_user(
     ) -> Result<usize, Errno>,
 ) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
-    let mut buffer = bounce_buffer(count.min(CHUNK))?;
+    let mut on_stack = [0u8; STACK_BOUNCE];
+    let mut on_heap;
+    let buffer = if count <= STACK_BOUNCE {
+        &mut on_stack[..count]
+    } else {
+        on_heap = bounce_buffer(count.min(CHUNK))?;
+        on_heap.as_mut_slice()
+    };
     let mut done = 0;
     loop {
         let want = (count - done).min(buffer.len());
@@ -68,7 +82,14 @@ fn write_from_user(
     mut write_some: impl FnMut(&[u8], usize) -> Result<usize, Errno>,
 ) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
-    let mut buffer = bounce_buffer(count.min(CHUNK))?;
+    let mut on_stack = [0u8; STACK_BOUNCE];
+    let mut on_heap;
+    let buffer = if count <= STACK_BOUNCE {
+        &mut on_stack[..count]
+    } else {
+        on_heap = bounce_buffer(count.min(CHUNK))?;
+        on_heap.as_mut_slice()
+    };
     let mut done = 0;
     loop {
         let want = (count - done).min(buffer.len());
