@@ -13,7 +13,7 @@ use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
@@ -26,6 +26,8 @@ pub enum SeekPolicy {
     AlwaysZero,
     /// `noop_llseek` (/dev/random, urandom): succeeds and leaves the position alone.
     NoMove,
+    /// The file's own [`FileOps::llseek`] (/dev/kmsg), which keeps no description position.
+    Custom,
 }
 
 /// Operations of one kind of file.
@@ -101,7 +103,15 @@ pub trait FileOps: Send + Sync {
         SeekPolicy::Generic
     }
 
-    /// Attributes for `fstat`.
+    /// `lseek` of a file whose [`FileOps::seek_policy`] is [`SeekPolicy::Custom`]. Default:
+    /// `ESPIPE`.
+    fn llseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        let _ = (offset, whence);
+        Err(Errno::ESPIPE)
+    }
+
+    /// Attributes for `fstat` of a file opened without a node (a file opened through a device
+    /// node or FIFO shows the node's, see [`OpenFile::metadata`]).
     fn metadata(&self) -> Metadata;
 
     /// Device-specific control. Default: `ENOTTY`, as Linux for files without an ioctl.
@@ -179,20 +189,30 @@ impl FileOps for InodeFile {
 pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
-    pub path: Option<Arc<vfs::Dentry>>,
+    pub path: Option<vfs::Path>,
     /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// An OFD or flock lock was set through this description: its drop releases them.
+    has_file_locks: AtomicBool,
     /// Counts this file against `fs.file-max` until it is released.
     _charge: FileCharge,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.has_file_locks.load(Ordering::Acquire) {
+            super::locks::release_file(self);
+        }
+    }
 }
 
 impl OpenFile {
     /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
-        path: Option<Arc<vfs::Dentry>>,
+        path: Option<vfs::Path>,
         status_flags: OpenFlags,
         charge: FileCharge,
     ) -> OpenFile {
@@ -201,8 +221,20 @@ impl OpenFile {
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            has_file_locks: AtomicBool::new(false),
             _charge: charge,
         }
+    }
+
+    /// Notes that an OFD or flock lock is (being) set through this description.
+    pub fn mark_locked(&self) {
+        self.has_file_locks.store(true, Ordering::Release);
+    }
+
+    /// This description as the owner of OFD and flock locks (its address: unique while it is
+    /// open, and its locks go before it is freed).
+    pub fn lock_owner_id(&self) -> usize {
+        core::ptr::from_ref(self) as usize
     }
 
     pub fn status_flags(&self) -> OpenFlags {
@@ -233,6 +265,26 @@ impl OpenFile {
                 flags.access_mode(),
                 AccessMode::WriteOnly | AccessMode::ReadWrite
             )
+    }
+
+    /// What `fstat` shows (`vfs_getattr` of `file_inode`): the node a device or FIFO was
+    /// opened through, else the file's own attributes.
+    pub fn metadata(&self) -> Metadata {
+        match &self.path {
+            Some(node) if self.ops.inode().is_none() => node.metadata(),
+            _ => self.ops.metadata(),
+        }
+    }
+
+    /// Records a read (Linux `file_accessed`): the access time is touched under the atime
+    /// rules of the mount the file was opened through, unless opened with `O_NOATIME`.
+    pub fn accessed(&self) {
+        if self.status_flags().contains(OpenFlags::O_NOATIME) {
+            return;
+        }
+        if let Some(path) = &self.path {
+            path.touch_atime();
+        }
     }
 
     pub fn is_path_only(&self) -> bool {
@@ -364,6 +416,9 @@ impl OpenFile {
     /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,
     /// epoll: their reads never move it, so it stays 0).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        if self.ops.seek_policy() == SeekPolicy::Custom {
+            return self.ops.llseek(offset, whence);
+        }
         if self.ops.seek_policy() == SeekPolicy::NoMove {
             return Ok(*self.position.lock());
         }
@@ -377,6 +432,7 @@ impl OpenFile {
                 return Ok(0);
             }
             SeekPolicy::NoMove => return Ok(*position),
+            SeekPolicy::Custom => return self.ops.llseek(offset, whence),
             SeekPolicy::Generic => {}
         }
         let size = self.ops.metadata().size as i64;

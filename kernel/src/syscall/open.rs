@@ -1,4 +1,4 @@
-//! open, openat, creat, close, close_range, truncate, ftruncate (Linux `fs/open.c`).
+//! open, openat, creat, close, close_range, truncate, ftruncate, chroot (Linux `fs/open.c`).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -41,7 +41,7 @@ pub fn do_open(
     };
     let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
     let file = fs::open_dentry_noctty(
-        opened.dentry,
+        opened.path,
         status,
         flags.contains(OpenFlags::O_NOCTTY),
         charge,
@@ -108,7 +108,7 @@ pub fn close_range(
     }
     let files = &context.thread.process.files;
     if flags.contains(CloseRangeFlags::CLOSE_RANGE_UNSHARE) && files.is_shared() {
-        let copy = files.get().lock().clone();
+        let copy = files.get().lock().try_clone()?;
         files.replace(alloc::sync::Arc::new(crate::process::shared::locked_files(
             copy,
         )));
@@ -150,5 +150,19 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
+    Ok(0)
+}
+
+/// `chroot(2)` (`fs/open.c`): the directory (`ENOENT`, `ENOTDIR`…), search permission on it
+/// (`EACCES`), then `CAP_SYS_CHROOT` (`EPERM`); the cwd stays where it is.
+pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    let path = path.read_path()?;
+    let root = fs::with_walk(context.thread, Fd(AT_FDCWD), &path, |ctx, start| {
+        vfs::namei::chdir(ctx, start, &path)
+    })?;
+    if !context.thread.process.credentials.lock().is_capable() {
+        return Err(Errno::EPERM);
+    }
+    context.thread.process.fs.get().lock().root = root;
     Ok(0)
 }
