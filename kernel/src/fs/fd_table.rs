@@ -81,6 +81,12 @@ impl FdTable {
         self.next_free = self.next_free.min(fd);
     }
 
+    /// Whether some descriptor below `limit` is free (what Linux's `get_unused_fd_flags`
+    /// finds before a call makes its file).
+    pub fn has_free(&self, limit: usize) -> bool {
+        (self.next_free..limit).any(|fd| self.is_free(fd))
+    }
+
     /// The file at `fd`, or `EBADF`.
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
         let index = usize::try_from(fd).map_err(|_| Errno::EBADF)?;

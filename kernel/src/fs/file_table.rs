@@ -2,7 +2,9 @@
 //! description holds a [`FileCharge`] from its creation until its release, and a new one is
 //! refused with `ENFILE` once `fs.file-max` files are open, unless the caller has
 //! `CAP_SYS_ADMIN` (`alloc_empty_file`). Pipes count two files, epoll instances, eventfds,
-//! timerfds and pidfds one each, as Linux's anonymous-inode files do.
+//! timerfds and pidfds one each, as Linux's anonymous-inode files do. Calls that take a
+//! descriptor before they make the file (open, eventfd, epoll_create, timerfd_create, pidfds)
+//! answer `EMFILE` before `ENFILE` ([`charge_with_descriptor`]); pipe makes its files first.
 //!
 //! The count is a per-CPU counter, as Linux's `nr_files`: the cheap estimate is checked first
 //! and the exact sum only when the estimate is at the limit.
@@ -38,6 +40,16 @@ pub fn charge(is_privileged: bool) -> Result<FileCharge, Errno> {
 pub fn charge_for(thread: &Thread) -> Result<FileCharge, Errno> {
     let is_privileged = thread.process.credentials.lock().is_capable();
     charge(is_privileged)
+}
+
+/// For a call that makes a file for a new descriptor, Linux's checks in its order:
+/// `get_unused_fd_flags` (`EMFILE` when no descriptor below `limit` is free), then
+/// `alloc_empty_file` (`ENFILE`). The descriptor itself is taken when the file is installed.
+pub fn charge_with_descriptor(thread: &Thread, limit: usize) -> Result<FileCharge, Errno> {
+    if !thread.process.files.get().lock().has_free(limit) {
+        return Err(Errno::EMFILE);
+    }
+    charge_for(thread)
 }
 
 /// Linux's "VFS: file-max limit N reached", logged again only when more files are open than

@@ -243,7 +243,7 @@ fn install_pidfd(parent: &Thread, child: &Arc<Process>, address: u64) -> Result<
         .lock()
         .get(rlimit::RLIMIT_NOFILE)
         .map_or(1024, |limit| limit.soft) as usize;
-    let charge = crate::fs::file_table::charge_for(parent)?;
+    let charge = crate::fs::file_table::charge_with_descriptor(parent, limit)?;
     let files = parent.process.files.get();
     let fd = crate::fs::pidfd::install(
         &mut files.lock(),

@@ -28,7 +28,10 @@ pub fn eventfd2(
     } else {
         OpenFlags::O_RDWR
     };
-    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let charge = crate::fs::file_table::charge_with_descriptor(
+        context.thread,
+        super::fcntl::descriptor_limit(context),
+    )?;
     let file = Arc::new(OpenFile::new(ops, None, status, charge));
     super::fcntl::install(context, file, flags.contains(EventfdFlags::EFD_CLOEXEC))
 }

@@ -32,7 +32,10 @@ const EPOLLEXCLUSIVE_OK_BITS: u32 =
     EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
 fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult {
-    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let charge = crate::fs::file_table::charge_with_descriptor(
+        context.thread,
+        super::fcntl::descriptor_limit(context),
+    )?;
     let uid = context.thread.process.credentials.lock().uid;
     let file = Arc::new(OpenFile::new(
         Arc::new(EventPoll::new(crate::process::user::User::get(uid))),

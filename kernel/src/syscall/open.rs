@@ -26,8 +26,10 @@ pub fn do_open(
     } else {
         0
     };
-    // The file is counted before the walk (ENFILE comes before any lookup error).
-    let charge = fs::file_table::charge_for(context.thread)?;
+    // A free descriptor and the file come before the walk (EMFILE, then ENFILE, before any
+    // lookup error; O_CREAT creates nothing then), as do_sys_openat2 and path_openat.
+    let limit = super::fcntl::descriptor_limit(context);
+    let charge = fs::file_table::charge_with_descriptor(context.thread, limit)?;
     let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
         vfs::namei::open(ctx, start, path, flags.bits(), mode)
     })?;
@@ -44,7 +46,6 @@ pub fn do_open(
         flags.contains(OpenFlags::O_NOCTTY),
         charge,
     )?;
-    let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
         file,

@@ -46,7 +46,10 @@ pub fn timerfd_create(
     } else {
         OpenFlags::O_RDWR
     };
-    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let charge = crate::fs::file_table::charge_with_descriptor(
+        context.thread,
+        super::fcntl::descriptor_limit(context),
+    )?;
     let file = Arc::new(OpenFile::new(ops, None, status, charge));
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
