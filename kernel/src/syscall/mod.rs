@@ -30,6 +30,7 @@ mod reboot;
 mod rlimit;
 mod sched;
 mod select;
+mod sendfile;
 pub mod signal;
 mod stat;
 mod sync;

@@ -7,7 +7,7 @@ use super::dispatch::Entry;
 use super::{
     eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, locks, mmap, namei,
     open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit,
-    sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    sched, select, sendfile, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -87,6 +87,7 @@ syscall_table! {
     37 alarm => itimer::alarm(seconds: u32);
     38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
+    40 sendfile => sendfile::sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize);
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
     57 fork => fork::fork();
     58 vfork => fork::vfork();
@@ -209,6 +210,7 @@ syscall_table! {
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
     284 eventfd => eventfd::eventfd(initial: u32);
+    285 fallocate => open::fallocate(fd: Fd, mode: i32, offset: i64, len: i64);
     286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: abi::TimerfdSettimeFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
     290 eventfd2 => eventfd::eventfd2(initial: u32, flags: abi::EventfdFlags);
@@ -222,6 +224,7 @@ syscall_table! {
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

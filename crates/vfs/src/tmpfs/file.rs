@@ -66,7 +66,7 @@ impl TmpfsInode {
     }
 
     /// A new zeroed page for `cache`, reserved against the instance's limit.
-    fn new_page(&self) -> Result<UniqueFrame, Errno> {
+    pub(super) fn new_page(&self) -> Result<UniqueFrame, Errno> {
         self.fs.reserve_pages(1)?;
         UniqueFrame::try_new_zeroed().inspect_err(|_| self.fs.release_pages(1))
     }
@@ -134,6 +134,12 @@ impl TmpfsInode {
         let mut st = self.state.write();
         let size = cache.size();
         if len == size {
+            // Pages that fallocate(KEEP_SIZE) put past the end go, as shmem_setattr's
+            // shmem_truncate_range for newsize <= oldsize.
+            let first_gone = len.div_ceil(PAGE_SIZE as u64);
+            if cache.next_cached(first_gone).is_some() {
+                cache.truncate_pages(first_gone, &mut |n| self.fs.release_pages(n));
+            }
             return Ok(());
         }
         cache.set_size(len);

@@ -347,6 +347,13 @@ impl Inode for TmpfsInode {
         }
     }
 
+    fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.fallocate_file(mode, offset, len),
+            _ => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
     fn truncate(&self, len: u64) -> Result<(), Errno> {
         match self.file_type {
             FileType::Regular => self.truncate_file(len),

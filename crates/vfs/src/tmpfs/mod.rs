@@ -40,10 +40,13 @@
 //! rename mutex (Linux's `s_vfs_rename_mutex`), which makes the tree shape stable so the two
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
-//! Not done yet: huge pages, `fallocate`, seals, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`.
+//!
+//! Not done yet: huge pages, seals, xattrs/ACLs, `O_TMPFILE`, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
+mod fallocate;
 mod file;
 mod inode;
 mod options;
@@ -51,6 +54,7 @@ mod rename;
 mod superblock;
 mod symlink;
 
+pub use fallocate::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE};
 pub use inode::TmpfsInode;
 pub use options::{AtimePolicy, TmpfsOptions};
 pub use superblock::Tmpfs;
