@@ -465,6 +465,18 @@ pub trait Inode: Send + Sync {
         Err(Errno::ENODEV)
     }
 
+    /// When the object was created (`statx`'s `stx_btime`), if the filesystem records it.
+    /// Default: `None`.
+    fn birth_time(&self) -> Option<Timespec> {
+        None
+    }
+
+    /// The `STATX_ATTR_*` flags of the object and the ones its filesystem can report
+    /// (`stx_attributes`, `stx_attributes_mask`, before the VFS adds its own). Default: none.
+    fn statx_attributes(&self) -> (u64, u64) {
+        (0, 0)
+    }
+
     /// `fallocate(2)` on a regular file (Linux's `f_op->fallocate`): `mode` is a set of
     /// `FALLOC_FL_*` bits; the caller has checked the generic rules (`len > 0`, the mode
     /// combinations, `offset + len` within the maximum size, a regular file open for writing)

@@ -9,6 +9,7 @@ mod eventfd;
 mod eventpoll;
 mod exec;
 mod exit;
+mod fadvise;
 mod fcntl;
 mod fork;
 mod futex;

@@ -5,9 +5,10 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, locks, mmap, namei,
-    open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit,
-    sched, select, sendfile, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exit, fadvise, fcntl, fork, futex, groups, ioctl, itimer, locks,
+    mmap, namei, open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot,
+    rlimit, sched, select, sendfile, signal, stat, sync, sys, sysinfo, time, timerfd, uname,
+    utimes,
 };
 
 macro_rules! syscall_table {
@@ -102,6 +103,7 @@ syscall_table! {
     75 fdatasync => sync::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
     77 ftruncate => open::ftruncate(fd: Fd, len: i64);
+    78 getdents => readdir::getdents(fd: Fd, buf: UserPtr<u8>, count: u32);
     79 getcwd => namei::getcwd(buf: UserPtr<u8>, size: usize);
     80 chdir => namei::chdir(path: UserCStr);
     81 fchdir => namei::fchdir(fd: Fd);
@@ -167,6 +169,7 @@ syscall_table! {
     162 sync => sync::sync();
     169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
     186 gettid => sys::gettid();
+    187 readahead => fadvise::readahead(fd: Fd, offset: i64, count: usize);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
@@ -176,6 +179,7 @@ syscall_table! {
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
+    221 fadvise64 => fadvise::fadvise64(fd: Fd, offset: i64, len: i64, advice: i32);
     222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
     223 timer_settime => posix_timers::timer_settime(id: i32, flags: abi::TimerFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
@@ -206,6 +210,7 @@ syscall_table! {
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
+    277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
@@ -221,6 +226,7 @@ syscall_table! {
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    306 syncfs => sync::syncfs(fd: Fd);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
