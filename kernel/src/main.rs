@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod drivers;
 mod fs;
 mod futex;
 mod init;
@@ -70,6 +71,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     random::init();
     mm::fault::init();
     sysctl::init();
+    drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     if let Some(initrd) = boot.initrd {

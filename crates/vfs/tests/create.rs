@@ -190,6 +190,10 @@ fn mknod_types_and_errors() {
     assert_eq!(t.mknod("/d/c", S_IFCHR | 0o666, dev), Err(Errno::EPERM));
     assert_eq!(t.mknod("/d/p", S_IFIFO | 0o666, dev), Ok(()));
     assert_eq!(t.stat("/d/p").unwrap().rdev, 0);
+    assert_eq!(t.mknod("/d/b", S_IFBLK | 0o666, 0), Err(Errno::EPERM));
+    // A whiteout (a character device 0:0) needs no privilege.
+    assert_eq!(t.mknod("/d/w", S_IFCHR | 0o666, 0), Ok(()));
+    assert_eq!(t.kind("/d/w"), FileType::CharDevice);
 }
 
 #[test]
@@ -240,9 +244,7 @@ fn link_rules() {
 #[test]
 fn link_across_filesystems_is_exdev() {
     let t = setup();
-    let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    let mnt = t.resolve("d", vfs::Lookup::FOLLOW).unwrap();
-    mnt.mount(root2).unwrap();
+    t.mount_tmpfs("d", vfs::TmpfsOptions::default(), 0).unwrap();
     assert_eq!(t.link("f", "d/f"), Err(Errno::EXDEV));
     // EEXIST is found before EXDEV.
     t.touch("d/g").unwrap();
@@ -307,7 +309,7 @@ fn open_rules() {
     assert!(t.open("sf", O_RDONLY, 0).is_ok());
     // O_PATH on a symlink with O_NOFOLLOW gives the link itself.
     let o = t.open("sf", O_PATH | O_NOFOLLOW, 0).unwrap();
-    assert_eq!(o.dentry.metadata().file_type, FileType::Symlink);
+    assert_eq!(o.path.metadata().file_type, FileType::Symlink);
     // O_PATH ignores O_CREAT.
     assert_eq!(e(t.open("newpath", O_PATH | O_CREAT, 0)), Errno::ENOENT);
 }

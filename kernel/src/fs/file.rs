@@ -26,6 +26,8 @@ pub enum SeekPolicy {
     AlwaysZero,
     /// `noop_llseek` (/dev/random, urandom): succeeds and leaves the position alone.
     NoMove,
+    /// The file's own [`FileOps::llseek`] (/dev/kmsg), which keeps no description position.
+    Custom,
 }
 
 /// Operations of one kind of file.
@@ -101,7 +103,15 @@ pub trait FileOps: Send + Sync {
         SeekPolicy::Generic
     }
 
-    /// Attributes for `fstat`.
+    /// `lseek` of a file whose [`FileOps::seek_policy`] is [`SeekPolicy::Custom`]. Default:
+    /// `ESPIPE`.
+    fn llseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        let _ = (offset, whence);
+        Err(Errno::ESPIPE)
+    }
+
+    /// Attributes for `fstat` of a file opened without a node (a file opened through a device
+    /// node or FIFO shows the node's, see [`OpenFile::metadata`]).
     fn metadata(&self) -> Metadata;
 
     /// Device-specific control. Default: `ENOTTY`, as Linux for files without an ioctl.
@@ -179,7 +189,7 @@ impl FileOps for InodeFile {
 pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
-    pub path: Option<Arc<vfs::Dentry>>,
+    pub path: Option<vfs::Path>,
     /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
@@ -202,7 +212,7 @@ impl OpenFile {
     /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
-        path: Option<Arc<vfs::Dentry>>,
+        path: Option<vfs::Path>,
         status_flags: OpenFlags,
         charge: FileCharge,
     ) -> OpenFile {
@@ -255,6 +265,26 @@ impl OpenFile {
                 flags.access_mode(),
                 AccessMode::WriteOnly | AccessMode::ReadWrite
             )
+    }
+
+    /// What `fstat` shows (`vfs_getattr` of `file_inode`): the node a device or FIFO was
+    /// opened through, else the file's own attributes.
+    pub fn metadata(&self) -> Metadata {
+        match &self.path {
+            Some(node) if self.ops.inode().is_none() => node.metadata(),
+            _ => self.ops.metadata(),
+        }
+    }
+
+    /// Records a read (Linux `file_accessed`): the access time is touched under the atime
+    /// rules of the mount the file was opened through, unless opened with `O_NOATIME`.
+    pub fn accessed(&self) {
+        if self.status_flags().contains(OpenFlags::O_NOATIME) {
+            return;
+        }
+        if let Some(path) = &self.path {
+            path.touch_atime();
+        }
     }
 
     pub fn is_path_only(&self) -> bool {
@@ -386,6 +416,9 @@ impl OpenFile {
     /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,
     /// epoll: their reads never move it, so it stays 0).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        if self.ops.seek_policy() == SeekPolicy::Custom {
+            return self.ops.llseek(offset, whence);
+        }
         if self.ops.seek_policy() == SeekPolicy::NoMove {
             return Ok(*self.position.lock());
         }
@@ -399,6 +432,7 @@ impl OpenFile {
                 return Ok(0);
             }
             SeekPolicy::NoMove => return Ok(*position),
+            SeekPolicy::Custom => return self.ops.llseek(offset, whence),
             SeekPolicy::Generic => {}
         }
         let size = self.ops.metadata().size as i64;

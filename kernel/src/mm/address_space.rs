@@ -83,6 +83,27 @@ pub struct AddressSpace {
     /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]). Atomic:
     /// faults lower it holding the mm lock for reading.
     stack_floor: AtomicU64,
+    /// What exec laid out, as `/proc/<pid>` shows it.
+    pub layout: ProgramLayout,
+}
+
+/// The program's layout as exec made it (Linux's `mm_struct` fields `start_code` … `env_end`,
+/// `saved_auxv` and `exe_file`), for `/proc/<pid>/stat`, `cmdline`, `environ`, `auxv`, `exe`.
+#[derive(Clone, Default)]
+pub struct ProgramLayout {
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
+    pub start_stack: u64,
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
+    /// The auxiliary vector handed to the program, `AT_NULL` included.
+    pub auxv: Vec<(u64, u64)>,
+    /// The executable (`/proc/<pid>/exe`).
+    pub exe: Option<vfs::Path>,
 }
 
 /// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
@@ -112,6 +133,7 @@ impl AddressSpace {
             free_area_cache: u64::MAX,
             cached_hole_size: 0,
             stack_floor: AtomicU64::new(STACK_TOP),
+            layout: ProgramLayout::default(),
         })
     }
 
@@ -145,9 +167,24 @@ impl AddressSpace {
     }
 
     /// All VMAs in address order.
-    #[expect(dead_code, reason = "for /proc/<pid>/maps")]
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
+    }
+
+    /// Names the file mappings of `inode` with `path` (the path `/proc/<pid>/maps` shows),
+    /// for mappings made before the path was known (exec's segments).
+    pub fn set_file_path(&mut self, inode: &alloc::sync::Arc<dyn vfs::Inode>, path: &vfs::Path) {
+        for vma in self.vmas.values_mut() {
+            if let Backing::File {
+                inode: mapped,
+                path: name,
+                ..
+            } = &mut vma.backing
+                && alloc::sync::Arc::ptr_eq(mapped, inode)
+            {
+                *name = Some(path.clone());
+            }
+        }
     }
 
     /// Whether any VMA overlaps `[start, end)`.
@@ -637,6 +674,7 @@ impl AddressSpace {
         child.free_area_cache = self.free_area_cache;
         child.cached_hole_size = self.cached_hole_size;
         child.set_stack_floor(self.stack_floor());
+        child.layout = self.layout.clone();
         // The child maps the same frames; private pages read-only, so that the first write by
         // either side copies (or, once the other side is gone, reuses) the page. Mapping as we
         // walk needs no list of all pages, which could not be allocated under memory pressure.

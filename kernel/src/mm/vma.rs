@@ -84,6 +84,9 @@ pub enum Backing {
         /// The file was open for writing, so a shared mapping may be made writable (Linux's
         /// `VM_MAYWRITE`).
         may_write_shared: bool,
+        /// The path the file was opened by (`vm_file->f_path`: `/proc/<pid>/maps` shows it,
+        /// and it keeps the mount busy).
+        path: Option<vfs::Path>,
     },
 }
 

@@ -188,6 +188,7 @@ fn map_segments(
                     file_end,
                     is_sigbus_past_eof: false,
                     may_write_shared: false,
+                    path: None,
                 },
                 kind: VmaKind::Normal,
             })?;
@@ -267,5 +268,26 @@ fn build_stack(
     let table_image: Vec<u8> = table.iter().flat_map(|word| word.to_le_bytes()).collect();
     mm.write_bytes(stack_pointer, &table_image)?;
     mm.write_bytes(strings_start, &strings)?;
+    // What /proc/<pid>/cmdline, environ, auxv and stat read back.
+    let end_of = |offsets: &[u64], values: &[Vec<u8>]| {
+        offsets
+            .last()
+            .zip(values.last())
+            .map_or(0, |(&offset, value)| {
+                address_of(offset) + value.len() as u64 + 1
+            })
+    };
+    let layout = &mut mm.layout;
+    layout.arg_start = arg_offsets.first().map_or(0, |&offset| address_of(offset));
+    layout.arg_end = end_of(&arg_offsets, argv);
+    layout.env_start = env_offsets
+        .first()
+        .map_or(layout.arg_end, |&offset| address_of(offset));
+    layout.env_end = end_of(&env_offsets, envp).max(layout.env_start);
+    layout.start_stack = stack_pointer;
+    layout.auxv = table[2 + argv.len() + 1 + envp.len()..]
+        .chunks_exact(2)
+        .map(|pair| (pair[0], pair[1]))
+        .collect();
     Ok(stack_pointer)
 }

@@ -93,6 +93,10 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
+            if protection.is_executable && file.path.as_ref().is_some_and(|p| p.mnt().is_noexec()) {
+                return Err(Errno::EPERM);
+            }
+            file.accessed();
             Backing::File {
                 inode,
                 offset,
@@ -101,6 +105,7 @@ pub fn mmap(
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
                 may_write_shared: file.is_writable(),
+                path: file.path.clone(),
             }
         }
     };

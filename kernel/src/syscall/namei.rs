@@ -1,4 +1,4 @@
-//! Path operations: mkdir(at), unlink(at), rmdir, rename(at/at2), link(at), symlink(at),
+//! Path operations: mkdir(at), mknod(at), unlink(at), rmdir, rename(at/at2), link(at), symlink(at),
 //! readlink(at), access/faccessat(2), chmod family, chdir, fchdir, getcwd, umask (Linux
 //! `fs/namei.c`, `fs/open.c`, `fs/stat.c`, `fs/d_path.c`). The rules live in `vfs::namei`; these
 //! handlers convert arguments and copy results.
@@ -26,6 +26,34 @@ pub fn mkdirat(
 
 pub fn mkdir(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
     mkdirat(context, AT_FDCWD_FD, path, mode)
+}
+
+/// `mknodat(2)` (`do_mknodat`): the kind of node is checked first (`may_mknod`: `EPERM` for a
+/// directory, `EINVAL` for an unknown type), before the path is even read. `mode` is a
+/// `umode_t` (16 bits) and `dev` a 32-bit `new_encode_dev` number, as the syscall takes them.
+pub fn mknodat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+    dev: u32,
+) -> SyscallResult {
+    let mode = mode & 0xffff;
+    vfs::namei::may_mknod(mode)?;
+    let path = path.read_path()?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+        vfs::namei::mknod(ctx, start, &path, mode, u64::from(dev))
+    })?;
+    Ok(0)
+}
+
+pub fn mknod(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    mode: u32,
+    dev: u32,
+) -> SyscallResult {
+    mknodat(context, AT_FDCWD_FD, path, mode, dev)
 }
 
 pub fn unlinkat(
@@ -184,6 +212,7 @@ pub fn readlinkat(
         if dentry.metadata().file_type != vfs::FileType::Symlink {
             return Err(Errno::ENOENT);
         }
+        dentry.touch_atime();
         dentry.inode().readlink()?
     } else {
         fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
@@ -229,7 +258,7 @@ pub fn faccessat2(
     let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);
     if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) {
         let dentry = fs::lookup_or_fd(context.thread, dirfd, &path, Lookup::FOLLOW, true)?;
-        vfs::perm::may_access(&dentry.metadata(), &credentials, mode)?;
+        vfs::namei::access_path(&dentry, &credentials, mode)?;
         return Ok(0);
     }
     vfs::path::check_path(&path)?;
@@ -269,6 +298,7 @@ pub fn fchmodat(
 ) -> SyscallResult {
     let path = path.read_path()?;
     let dentry = fs::lookup(context.thread, dirfd, &path, Lookup::FOLLOW)?;
+    dentry.want_write()?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?;
     Ok(0)
@@ -282,6 +312,9 @@ pub fn fchmod(context: &mut SyscallContext<'_>, fd: Fd, mode: u32) -> SyscallRes
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    if let Some(path) = &file.path {
+        path.want_write()?;
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     match (file.ops.inode(), &file.path) {
@@ -361,6 +394,7 @@ pub fn fchownat(
         lookup,
         flags.contains(AtFlags::AT_EMPTY_PATH),
     )?;
+    dentry.want_write()?;
     change_owner(context, dentry.inode().as_ref(), uid, gid)
 }
 
@@ -405,6 +439,9 @@ pub fn fchown(context: &mut SyscallContext<'_>, fd: Fd, uid: u32, gid: u32) -> S
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    if let Some(path) = &file.path {
+        path.want_write()?;
     }
     match (file.ops.inode(), &file.path) {
         (Some(inode), _) => change_owner(context, inode.as_ref(), uid, gid),

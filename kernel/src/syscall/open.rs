@@ -1,4 +1,5 @@
-//! open, openat, creat, close, close_range, truncate, ftruncate, fallocate (Linux `fs/open.c`).
+//! open, openat, creat, close, close_range, truncate, ftruncate, fallocate, chroot (Linux
+//! `fs/open.c`).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -39,7 +40,7 @@ pub fn do_open(
     };
     let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
     let file = fs::open_dentry_noctty(
-        opened.dentry,
+        opened.path,
         status,
         flags.contains(OpenFlags::O_NOCTTY),
         charge,
@@ -233,5 +234,19 @@ pub fn fallocate(
         ctime: Some(vfs::TimeSet::Now),
         ..vfs::SetAttr::default()
     })?;
+    Ok(0)
+}
+
+/// `chroot(2)` (`fs/open.c`): the directory (`ENOENT`, `ENOTDIR`…), search permission on it
+/// (`EACCES`), then `CAP_SYS_CHROOT` (`EPERM`); the cwd stays where it is.
+pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    let path = path.read_path()?;
+    let root = fs::with_walk(context.thread, Fd(AT_FDCWD), &path, |ctx, start| {
+        vfs::namei::chdir(ctx, start, &path)
+    })?;
+    if !context.thread.process.credentials.lock().is_capable() {
+        return Err(Errno::EPERM);
+    }
+    context.thread.process.fs.get().lock().root = root;
     Ok(0)
 }
