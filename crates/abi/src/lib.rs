@@ -27,6 +27,7 @@ macro_rules! assert_same_layout {
 }
 
 pub mod auxv;
+pub mod capability;
 pub mod dev;
 pub mod dirent;
 pub mod errno;
@@ -36,6 +37,7 @@ pub mod futex;
 pub mod ioctl;
 pub mod mman;
 pub mod mode;
+pub mod personality;
 pub mod poll;
 pub mod prctl;
 pub mod random;

@@ -5,10 +5,10 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fadvise, fcntl, fork, futex, groups, ioctl, itimer, locks,
-    mmap, namei, namespace, open, pipe, posix_timers, prctl, process_64, random, read_write,
-    readdir, reboot, rlimit, sched, select, sendfile, signal, stat, statfs, sync, sys, sysinfo,
-    time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
+    itimer, locks, mmap, namei, namespace, open, pipe, posix_timers, prctl, printk, process_64,
+    random, read_write, readdir, reboot, rlimit, sched, select, sendfile, signal, stat, statfs,
+    sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -127,6 +127,7 @@ syscall_table! {
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
     102 getuid => sys::getuid();
+    103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
     105 setuid => sys::setuid(uid: u32);
     106 setgid => sys::setgid(gid: u32);
@@ -155,6 +156,7 @@ syscall_table! {
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
+    135 personality => exec_domain::personality(persona: u32);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
     140 getpriority => sched::getpriority(which: i32, who: i32);
@@ -175,6 +177,8 @@ syscall_table! {
     165 mount => namespace::mount(source: u64, target: UserCStr, fstype: u64, flags: u64, data: u64);
     166 umount2 => namespace::umount2(target: UserCStr, flags: i32);
     169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
+    170 sethostname => uname::sethostname(name: UserPtr<u8>, len: i32);
+    171 setdomainname => uname::setdomainname(name: UserPtr<u8>, len: i32);
     186 gettid => sys::gettid();
     187 readahead => fadvise::readahead(fd: Fd, offset: i64, count: usize);
     200 tkill => signal::tkill(tid: i32, signal: i32);
@@ -235,6 +239,7 @@ syscall_table! {
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     306 syncfs => sync::syncfs(fd: Fd);
+    309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
