@@ -7,9 +7,11 @@
 //! the clock.
 
 pub mod devices;
+pub mod devtmpfs;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
+pub mod fifo;
 pub mod file;
 pub mod file_table;
 pub mod filesystems;
@@ -18,6 +20,7 @@ pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
+pub mod shmem;
 pub mod timerfd;
 
 use crate::process::Thread;
@@ -52,6 +55,9 @@ pub fn namespace() -> &'static Arc<MountNamespace> {
 
 /// The wall clock for file timestamps.
 pub struct KernelClock;
+
+/// Device number of the kernel's internal tmpfs ([`shmem`]).
+pub(crate) const SHM_MOUNT_DEV: u64 = 1;
 
 impl vfs::inode::Clock for KernelClock {
     fn now(&self) -> Timespec {
@@ -211,7 +217,8 @@ pub fn open_dentry_noctty(
         match metadata.file_type {
             FileType::CharDevice => devices::open_char(&request)?,
             FileType::BlockDevice => devices::open_block(&request)?,
-            FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Fifo => fifo::open(&dentry, flags)?,
+            FileType::Socket => return Err(Errno::ENXIO),
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };

@@ -9,7 +9,10 @@
 //! frame is left). The caller (the kernel's `vfs_fallocate`) checks the generic rules and
 //! updates the times.
 //!
-//! Not done: the signal check between pages (`EINTR`), seals (`EPERM`), and keeping a racing
+//! Seals: `F_SEAL_GROW` refuses growth past the end and the write seals refuse punching
+//! (`EPERM`).
+//!
+//! Not done: the signal check between pages (`EINTR`), and keeping a racing
 //! write into a page that a failed call is giving back (Linux gives back only pages not yet
 //! written, `!uptodate`).
 
@@ -19,6 +22,7 @@ use abi::Errno;
 
 use super::PAGE_SIZE;
 use super::inode::TmpfsInode;
+use super::seals::F_SEAL_GROW;
 
 /// `FALLOC_FL_KEEP_SIZE`.
 pub const FALLOC_FL_KEEP_SIZE: u32 = linux_raw_sys::general::FALLOC_FL_KEEP_SIZE;
@@ -36,11 +40,14 @@ impl TmpfsInode {
         }
         let cache = self.cache()?;
         let end = offset.checked_add(len).ok_or(Errno::EFBIG)?;
+        if mode & FALLOC_FL_PUNCH_HOLE != 0 {
+            // EPERM under a write seal.
+            return self.punch_file(offset, end);
+        }
         // Linux's inode_lock: writes and truncation wait.
         let _state = self.state.write();
-        if mode & FALLOC_FL_PUNCH_HOLE != 0 {
-            self.punch_hole(offset, end);
-            return Ok(());
+        if self.file_seals() & F_SEAL_GROW != 0 && end > cache.size() {
+            return Err(Errno::EPERM);
         }
         let first = offset / PAGE;
         let last = end.div_ceil(PAGE);
@@ -88,39 +95,6 @@ impl TmpfsInode {
             let removed = cache.remove_range(start, start + run as u64);
             self.fs.release_pages(removed);
             rest = &rest[run..];
-        }
-    }
-
-    /// `shmem_truncate_range(offset, end - 1)`: zeroes the bytes of partial pages, drops whole
-    /// pages.
-    fn punch_hole(&self, offset: u64, end: u64) {
-        let Ok(cache) = self.cache() else {
-            return;
-        };
-        let first_whole = offset.div_ceil(PAGE);
-        let end_whole = end / PAGE;
-        if first_whole < end_whole {
-            let removed = cache.remove_range(first_whole, end_whole);
-            self.fs.release_pages(removed);
-        }
-        let head = offset / PAGE;
-        if !offset.is_multiple_of(PAGE)
-            && let Some(page) = cache.find(head)
-        {
-            let from = (offset % PAGE) as usize;
-            let to = if end / PAGE == head {
-                (end % PAGE) as usize
-            } else {
-                PAGE_SIZE
-            };
-            page.zero(from, to - from);
-        }
-        let tail = end / PAGE;
-        if !end.is_multiple_of(PAGE)
-            && tail != head
-            && let Some(page) = cache.find(tail)
-        {
-            page.zero(0, (end % PAGE) as usize);
         }
     }
 }

@@ -40,9 +40,8 @@
 //! rename mutex (Linux's `s_vfs_rename_mutex`), which makes the tree shape stable so the two
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
-//! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`.
-//!
-//! Not done yet: huge pages, seals, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`. Seals (`F_ADD_SEALS`)
+//! are in [`seals`]. Not done yet: huge pages, xattrs/ACLs, `O_TMPFILE`, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
@@ -51,6 +50,7 @@ mod file;
 mod inode;
 mod options;
 mod rename;
+pub mod seals;
 mod superblock;
 mod symlink;
 
