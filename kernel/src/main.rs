@@ -28,6 +28,7 @@ mod sysctl;
 mod time;
 mod timers;
 mod tty;
+mod uts;
 
 use alloc::vec::Vec;
 use bootparam::CommandLine;
@@ -36,8 +37,6 @@ use spin::Once;
 hal::entry_point!(kernel_main);
 
 static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
-static HOSTNAME: hal::sync::SpinLock<Vec<u8>> =
-    hal::sync::SpinLock::new("uts.hostname", Vec::new());
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
@@ -150,10 +149,5 @@ pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
 
 /// The host name (`uname -n`), "(none)" until sethostname.
 pub fn hostname() -> Vec<u8> {
-    let name = HOSTNAME.lock();
-    if name.is_empty() {
-        b"(none)".to_vec()
-    } else {
-        name.clone()
-    }
+    uts::as_str_bytes(&uts::nodename()).to_vec()
 }

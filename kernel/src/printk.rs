@@ -139,3 +139,16 @@ pub fn init() {
 pub fn set_max_level(level: log::LevelFilter) {
     MAX_LEVEL.store(level as u8, Ordering::Relaxed);
 }
+
+/// Sets Linux's console log level (`syslog(SYSLOG_ACTION_CONSOLE_LEVEL)`): records of a lower
+/// level reach the console. Levels that fall between the kernel's own (3, 4, 6, 7) act as the
+/// next one down, which prints the same records.
+pub fn set_console_loglevel(level: u8) {
+    set_max_level(match level {
+        0..=3 => log::LevelFilter::Off,
+        4 => log::LevelFilter::Error,
+        5..=6 => log::LevelFilter::Warn,
+        7 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    });
+}

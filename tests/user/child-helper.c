@@ -16,6 +16,7 @@
  *   pause          block in pause() until a signal ends the process
  *   writefd FD S   write S to FD; exit 0, or 1 with "errno=N" on failure
  *   freeram        "freeram=N": free memory in bytes (sysinfo)
+ *   personality    exit with bits 16..23 of the personality (raw personality(2))
  *
  * A first argument with spaces ("exit 3", as a "#!" line passes its optional
  * argument) is split into words that come before the remaining arguments.
@@ -148,6 +149,9 @@ int main(int argc, char **argv)
 			return 1;
 		put("freeram=%llu\n",
 		    (unsigned long long)info.freeram * info.mem_unit);
+	} else if (!strcmp(cmd, "personality")) {
+		long persona = syscall(SYS_personality, 0xffffffffUL);
+		return (int)((persona >> 16) & 0xff);
 	} else if (!strcmp(cmd, "writefd") && nargs > 3) {
 		const char *s = args[3];
 		if (write(atoi(args[2]), s, strlen(s)) != (ssize_t)strlen(s)) {

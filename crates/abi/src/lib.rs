@@ -27,6 +27,7 @@ macro_rules! assert_same_layout {
 }
 
 pub mod auxv;
+pub mod capability;
 pub mod dev;
 pub mod dirent;
 pub mod errno;
@@ -37,6 +38,7 @@ pub mod ioctl;
 pub mod ipc;
 pub mod mman;
 pub mod mode;
+pub mod personality;
 pub mod poll;
 pub mod prctl;
 pub mod random;

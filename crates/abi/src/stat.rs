@@ -16,6 +16,20 @@ pub const STATX_BASIC_STATS: u32 = raw::STATX_BASIC_STATS;
 pub const STATX_MNT_ID: u32 = raw::STATX_MNT_ID;
 /// `statx` mask: reserved for a future extension; `EINVAL` if asked for.
 pub const STATX__RESERVED: u32 = raw::STATX__RESERVED;
+/// `statx` mask: the creation time.
+pub const STATX_BTIME: u32 = raw::STATX_BTIME;
+/// `stx_attributes`: the file is immutable (`FS_IMMUTABLE_FL`).
+pub const STATX_ATTR_IMMUTABLE: u64 = raw::STATX_ATTR_IMMUTABLE as u64;
+/// `stx_attributes`: the file can only be appended to (`FS_APPEND_FL`).
+pub const STATX_ATTR_APPEND: u64 = raw::STATX_ATTR_APPEND as u64;
+/// `stx_attributes`: the file is not to be dumped (`FS_NODUMP_FL`).
+pub const STATX_ATTR_NODUMP: u64 = raw::STATX_ATTR_NODUMP as u64;
+/// `stx_attributes`: an automount trigger.
+pub const STATX_ATTR_AUTOMOUNT: u64 = raw::STATX_ATTR_AUTOMOUNT as u64;
+/// `stx_attributes`: the root of a mount.
+pub const STATX_ATTR_MOUNT_ROOT: u64 = raw::STATX_ATTR_MOUNT_ROOT as u64;
+/// `stx_attributes`: direct access (DAX).
+pub const STATX_ATTR_DAX: u64 = raw::STATX_ATTR_DAX as u64;
 
 /// `struct stat` on x86-64.
 #[repr(C)]

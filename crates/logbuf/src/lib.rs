@@ -6,7 +6,7 @@
 //! Key items: [`LogBuf`] (the ring: a descriptor per record, indexed by sequence number, and a
 //! text area; the oldest records go when either is full, as Linux's `prb_reserve` pushes the
 //! tail), [`Record`], [`format_kmsg`], [`format_syslog`], [`parse_user_prefix`] (the `<N>`
-//! prefix of a `/dev/kmsg` write, `devkmsg_write`).
+//! prefix of a `/dev/kmsg` write, `devkmsg_write`), and [`syslog`]'s readers.
 //!
 //! Sizes follow Debian's Linux 6.1: a 128 KiB text area (`CONFIG_LOG_BUF_SHIFT=17`) with one
 //! descriptor per 32 bytes (`PRB_AVGBITS`), records of at most [`LOG_LINE_MAX`] bytes. The
@@ -18,6 +18,8 @@
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+
+pub mod syslog;
 
 use alloc::vec::Vec;
 use core::fmt::Write;

@@ -19,7 +19,7 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`, inode flags
+//! Not done yet: extended attributes, ACLs, `fiemap`, inode flags
 //! (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
 //! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
@@ -517,6 +517,27 @@ pub trait Inode: Send + Sync {
     fn fault_page(&self, index: u64) -> Result<Frame, Errno> {
         let _ = index;
         Err(Errno::ENODEV)
+    }
+
+    /// When the object was created (`statx`'s `stx_btime`), if the filesystem records it.
+    /// Default: `None`.
+    fn birth_time(&self) -> Option<Timespec> {
+        None
+    }
+
+    /// The `STATX_ATTR_*` flags of the object and the ones its filesystem can report
+    /// (`stx_attributes`, `stx_attributes_mask`, before the VFS adds its own). Default: none.
+    fn statx_attributes(&self) -> (u64, u64) {
+        (0, 0)
+    }
+
+    /// `fallocate(2)` on a regular file (Linux's `f_op->fallocate`): `mode` is a set of
+    /// `FALLOC_FL_*` bits; the caller has checked the generic rules (`len > 0`, the mode
+    /// combinations, `offset + len` within the maximum size, a regular file open for writing)
+    /// and updates the times afterwards. Default: `EOPNOTSUPP`.
+    fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        let _ = (mode, offset, len);
+        Err(Errno::EOPNOTSUPP)
     }
 
     /// Frees the data of `[start, end)` (byte offsets), which then reads as zeros: whole pages

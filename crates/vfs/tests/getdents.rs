@@ -3,7 +3,7 @@ mod common;
 use abi::Errno;
 use common::*;
 use vfs::Lookup;
-use vfs::readdir::{dirent64_reclen, getdents64};
+use vfs::readdir::{dirent_reclen, dirent64_reclen, getdents, getdents64};
 
 struct Rec {
     ino: u64,
@@ -108,4 +108,56 @@ fn errors() {
         getdents64(gone.inode().as_ref(), 0, &mut buf),
         Err(Errno::ENOENT)
     );
+}
+
+#[test]
+fn old_records_put_the_type_last() {
+    let t = T::new();
+    t.mkdir("d").unwrap();
+    t.touch("d/abc").unwrap();
+    t.mkdir("d/sub").unwrap();
+    t.symlink("x", "d/a-longer-name").unwrap();
+    let d = t.resolve("d", Lookup::FOLLOW).unwrap();
+    let mut buf = vec![0xaau8; 4096];
+    let (n, next) = getdents(d.inode().as_ref(), 0, &mut buf).unwrap();
+    let mut names = Vec::new();
+    let mut p = 0;
+    let mut offsets = Vec::new();
+    while p < n {
+        let reclen = u16::from_ne_bytes(buf[p + 16..p + 18].try_into().unwrap()) as usize;
+        let off = i64::from_ne_bytes(buf[p + 8..p + 16].try_into().unwrap());
+        let name_area = &buf[p + 18..p + reclen];
+        let nul = name_area.iter().position(|&b| b == 0).unwrap();
+        assert_eq!(reclen, dirent_reclen(nul));
+        names.push((name_area[..nul].to_vec(), buf[p + reclen - 1]));
+        offsets.push(off);
+        p += reclen;
+    }
+    assert_eq!(
+        names,
+        [
+            (b".".to_vec(), 4),
+            (b"..".to_vec(), 4),
+            (b"abc".to_vec(), 8),
+            (b"sub".to_vec(), 4),
+            (b"a-longer-name".to_vec(), 10)
+        ]
+    );
+    // 18 + 1 + 2 = 21 -> 24; 18 + 13 + 2 = 33 -> 40.
+    assert_eq!(dirent_reclen(1), 24);
+    assert_eq!(dirent_reclen(4), 24);
+    assert_eq!(dirent_reclen(5), 32);
+    assert_eq!(dirent_reclen(13), 40);
+    assert_eq!(*offsets.last().unwrap() as u64, next);
+    // A buffer too small for the first record: EINVAL; one record exactly: that record.
+    assert_eq!(
+        getdents(d.inode().as_ref(), 0, &mut buf[..23]),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        getdents(d.inode().as_ref(), 0, &mut buf[..24]).unwrap().0,
+        24
+    );
+    // At the end: 0 bytes.
+    assert_eq!(getdents(d.inode().as_ref(), next, &mut buf).unwrap().0, 0);
 }

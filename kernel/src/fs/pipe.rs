@@ -32,7 +32,8 @@
 //! `w_counter`) their opens wait on.
 //!
 //! Not done yet: the per-user pipe page accounting
-//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
+//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee (sendfile fills a pipe through
+//! `PipeEnd::splice_in`), O_NOTIFICATION_PIPE.
 
 use super::file::FileOps;
 use super::poll::{
@@ -370,6 +371,98 @@ impl PipeEnd {
         // More room may unblock writers.
         self.pipe.write_wait.wake_all();
         Ok(slots * PAGE_SIZE)
+    }
+
+    /// Fills the pipe from a file, as Linux's `splice_file_to_pipe`: waits until a slot is free
+    /// (`EAGAIN` if `is_nonblocking`, `EPIPE` and SIGPIPE without readers, `ERESTARTSYS` on a
+    /// signal), then fills fresh pages, one per free slot, with `produce(page)` (the first page
+    /// takes at most `first_len` bytes, the rest of the source's current page; a short or empty
+    /// answer ends it), up to `max_len` bytes in all. Returns the bytes added.
+    pub fn splice_in(
+        &self,
+        max_len: usize,
+        first_len: usize,
+        is_nonblocking: bool,
+        produce: &mut dyn FnMut(&mut [u8]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let pipe = &*self.pipe;
+        let mut state = pipe.state.lock();
+        loop {
+            if pipe.readers() == 0 {
+                drop(state);
+                raise_sigpipe();
+                return Err(Errno::EPIPE);
+            }
+            if !state.is_full() {
+                break;
+            }
+            if is_nonblocking {
+                return Err(Errno::EAGAIN);
+            }
+            drop(state);
+            let thread = current_thread()?;
+            wait_event(
+                &thread,
+                &[&pipe.write_wait],
+                SleepKind::Interruptible,
+                None,
+                || (!pipe.is_full() || pipe.readers() == 0).then_some(()),
+            )
+            .map_err(|_| Errno::ERESTARTSYS)?;
+            state = pipe.state.lock();
+        }
+        let mut done = 0;
+        let mut limit = first_len.clamp(1, PAGE_SIZE);
+        let mut result = Ok(());
+        while done < max_len && !state.is_full() {
+            let want = limit.min(max_len - done);
+            let mut page = match state.new_page() {
+                Ok(page) => page,
+                Err(error) => {
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    break;
+                }
+            };
+            let got = match produce(&mut page[..want]) {
+                Ok(got) => got.min(want),
+                Err(error) => {
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    0
+                }
+            };
+            if got == 0 {
+                if state.spare.is_none() {
+                    state.spare = Some(page);
+                }
+                break;
+            }
+            state.buffers.push_back(PipeBuffer {
+                page,
+                offset: 0,
+                len: got,
+                is_packet: false,
+            });
+            done += got;
+            limit = PAGE_SIZE;
+            if got < want {
+                break;
+            }
+        }
+        if done > 0 {
+            pipe.publish(&state);
+            let time = now();
+            state.mtime = time;
+            state.ctime = time;
+        }
+        drop(state);
+        if done > 0 {
+            pipe.read_wait.wake_all();
+        }
+        result.map(|()| done)
     }
 
     fn read_impl(

@@ -246,6 +246,14 @@ pub fn execute(
                 && credentials.egid == credentials.gid,
         );
     }
+    // begin_new_exec: a set-id exec drops the personality flags that weaken security
+    // (`PER_CLEAR_ON_SETID`); an x86-64 ELF also drops READ_IMPLIES_EXEC (set_personality_64bit).
+    let mut personality = thread.personality.load(Ordering::Relaxed);
+    if is_secure {
+        personality &= !abi::personality::PER_CLEAR_ON_SETID;
+    }
+    personality &= !abi::personality::READ_IMPLIES_EXEC;
+    thread.personality.store(personality, Ordering::Relaxed);
     // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
     *process.credentials.lock() = Credentials {
         keep_caps: false,

@@ -172,6 +172,10 @@ pub fn clone(
 
     inherit_scheduling(parent, &thread);
     *thread.comm.lock() = parent.name();
+    thread.personality.store(
+        parent.personality.load(Ordering::Relaxed),
+        Ordering::Relaxed,
+    );
 
     // The alternate signal stack is inherited unless the memory is shared without vfork.
     if flags & (CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK) != CloneFlags::CLONE_VM {

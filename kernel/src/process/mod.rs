@@ -189,6 +189,9 @@ pub struct Thread {
     /// `comm`, per thread as in Linux (PR_SET_NAME renames only the caller); a new thread
     /// starts with its creator's, exec sets it from the program name.
     pub comm: SpinLock<[u8; 16]>,
+    /// The execution domain and its flags (`personality(2)`, `task->personality`): inherited
+    /// by clone, kept by exec except the flags a set-id exec clears.
+    pub personality: AtomicU32,
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -305,6 +308,7 @@ impl Thread {
             context: ExecutionContext::try_new(entry, 0)?,
             start: SpinLock::new("thread.start", Some(user)),
             comm: SpinLock::new("thread.comm", comm),
+            personality: AtomicU32::new(0),
             process,
             user_ns: AtomicU64::new(0),
         }))

@@ -1,4 +1,5 @@
-//! open, openat, creat, close, close_range, truncate, ftruncate, chroot (Linux `fs/open.c`).
+//! open, openat, creat, close, close_range, truncate, ftruncate, fallocate, chroot (Linux
+//! `fs/open.c`).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -150,6 +151,90 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
+    Ok(0)
+}
+
+/// `FALLOC_FL_*` bits (`include/uapi/linux/falloc.h`).
+const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+const FALLOC_FL_COLLAPSE_RANGE: u32 = 0x08;
+const FALLOC_FL_ZERO_RANGE: u32 = 0x10;
+const FALLOC_FL_INSERT_RANGE: u32 = 0x20;
+const FALLOC_FL_UNSHARE_RANGE: u32 = 0x40;
+/// `FALLOC_FL_SUPPORTED_MASK`.
+const FALLOC_FL_SUPPORTED: u32 = FALLOC_FL_KEEP_SIZE
+    | FALLOC_FL_PUNCH_HOLE
+    | FALLOC_FL_COLLAPSE_RANGE
+    | FALLOC_FL_ZERO_RANGE
+    | FALLOC_FL_INSERT_RANGE
+    | FALLOC_FL_UNSHARE_RANGE;
+
+/// `fallocate` (Linux 6.1 `vfs_fallocate`): the generic rules, in Linux's order, then the
+/// filesystem's (`vfs::Inode::fallocate`; tmpfs does mode 0, `KEEP_SIZE` and `PUNCH_HOLE`,
+/// `EOPNOTSUPP` for the rest), then `file_modified` (mtime and ctime, set-id bits cleared).
+/// `EINVAL` for a negative offset or a length that is not positive; `EOPNOTSUPP` for unknown
+/// mode bits, `PUNCH_HOLE` with `ZERO_RANGE` or without `KEEP_SIZE`; `EINVAL` for `COLLAPSE_RANGE`
+/// or `INSERT_RANGE` with anything else and `UNSHARE_RANGE` with anything but `KEEP_SIZE`;
+/// `EBADF` unless open for writing; `ESPIPE` on a pipe, `EISDIR` on a directory, `ENODEV` on
+/// anything but a regular file; `EFBIG` past the maximum file size.
+pub fn fallocate(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    mode: i32,
+    offset: i64,
+    len: i64,
+) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    if offset < 0 || len <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mode = mode as u32;
+    if mode & !FALLOC_FL_SUPPORTED != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let punch_zero = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+    if mode & punch_zero == punch_zero
+        || (mode & FALLOC_FL_PUNCH_HOLE != 0 && mode & FALLOC_FL_KEEP_SIZE == 0)
+    {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let is_alone = |bit: u32, allowed: u32| mode & bit == 0 || mode & !(bit | allowed) == 0;
+    if !is_alone(FALLOC_FL_COLLAPSE_RANGE, 0)
+        || !is_alone(FALLOC_FL_INSERT_RANGE, 0)
+        || !is_alone(FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_KEEP_SIZE)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if !file.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    let file_type = if file.ops.is_anon_inode() {
+        None
+    } else {
+        Some(file.ops.metadata().file_type)
+    };
+    match file_type {
+        Some(vfs::FileType::Fifo) => return Err(Errno::ESPIPE),
+        Some(vfs::FileType::Directory) => return Err(Errno::EISDIR),
+        Some(vfs::FileType::Regular) => {}
+        _ => return Err(Errno::ENODEV),
+    }
+    if offset.checked_add(len).is_none() {
+        return Err(Errno::EFBIG);
+    }
+    let inode = file.ops.inode().cloned().ok_or(Errno::EOPNOTSUPP)?;
+    // File pages hold user data: they must not take the kernel's memory reserve.
+    hal::mm::heap::user_data(|| inode.fallocate(mode, offset as u64, len as u64))?;
+    let credentials = context.thread.process.credentials.lock().for_fs();
+    vfs::attr::file_remove_privs(inode.as_ref(), &credentials)?;
+    inode.set_attr(&vfs::SetAttr {
+        mtime: Some(vfs::TimeSet::Now),
+        ctime: Some(vfs::TimeSet::Now),
+        ..vfs::SetAttr::default()
+    })?;
     Ok(0)
 }
 

@@ -1,5 +1,6 @@
-//! getdents64 (Linux `fs/readdir.c`): packs `linux_dirent64` records, resuming at the file
-//! position; `EINVAL` when not even one record fits.
+//! getdents64 and getdents (Linux `fs/readdir.c`): pack `linux_dirent64` records, or the old
+//! `linux_dirent` ones (`vfs::readdir::getdents`), resuming at the file position; `EINVAL` when
+//! not even one record fits.
 
 use super::args::{Fd, UserPtr};
 use super::{SyscallContext, SyscallResult};
@@ -50,4 +51,32 @@ pub fn getdents64(
     hal::usercopy::copy_to_user(buf.address, &records)?;
     file.set_position(next_position);
     Ok(records.len())
+}
+
+/// The old getdents: `struct linux_dirent` records (`d_type` in each record's last byte).
+pub fn getdents(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: u32,
+) -> SyscallResult {
+    let file = super::read_write::file(context, fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    if !file.ops.metadata().file_type.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let inode = file.ops.inode().cloned().ok_or(Errno::ENOTDIR)?;
+    let capacity = (count as usize).min(64 * 1024);
+    let mut records: Vec<u8> = Vec::new();
+    records
+        .try_reserve_exact(capacity)
+        .map_err(|_| Errno::ENOMEM)?;
+    records.resize(capacity, 0);
+    let (len, next_position) =
+        vfs::readdir::getdents(inode.as_ref(), file.position(), &mut records)?;
+    hal::usercopy::copy_to_user(buf.address, &records[..len])?;
+    file.set_position(next_position);
+    Ok(len)
 }

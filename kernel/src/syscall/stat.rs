@@ -1,12 +1,20 @@
-//! stat, fstat, lstat, newfstatat, statx (Linux `fs/stat.c`).
+//! stat, fstat, lstat, newfstatat, statx (Linux `fs/stat.c`). statx reports what 6.1 reports
+//! on tmpfs: the basic stats and the mount id whatever was asked, the creation time when asked
+//! for (`STATX_BTIME`, from filesystems that record it), and the attributes
+//! (`STATX_ATTR_MOUNT_ROOT` on the root of a mount) with the mask of those the filesystem can
+//! report. Mount ids are 1 until mounts exist.
 
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs;
-use abi::stat::{STATX__RESERVED, STATX_BASIC_STATS, STATX_MNT_ID};
+use abi::stat::{
+    STATX__RESERVED, STATX_ATTR_AUTOMOUNT, STATX_ATTR_DAX, STATX_ATTR_MOUNT_ROOT,
+    STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID,
+};
 use abi::{AtFlags, Errno, KnownFlags, Stat, Statx, StatxTimestamp};
-use vfs::Metadata;
+use alloc::sync::Arc;
 use vfs::path::Lookup;
+use vfs::{Inode, Metadata};
 
 fn to_stat(metadata: &Metadata) -> Stat {
     Stat {
@@ -47,12 +55,32 @@ fn metadata_at(
     Ok((metadata, mode))
 }
 
+/// What statx knows of an object besides its [`Metadata`].
+struct Found {
+    metadata: Metadata,
+    is_anon: bool,
+    /// The inode, for the attributes only some filesystems have (btime, `STATX_ATTR_*`).
+    inode: Option<Arc<dyn Inode>>,
+    /// The root of a mount (`STATX_ATTR_MOUNT_ROOT`).
+    is_mount_root: bool,
+}
+
 fn metadata_and_kind_at(
     context: &SyscallContext<'_>,
     dirfd: Fd,
     path: UserCStr,
     flags: AtFlags,
 ) -> Result<(Metadata, bool), Errno> {
+    let found = find_at(context, dirfd, path, flags)?;
+    Ok((found.metadata, found.is_anon))
+}
+
+fn find_at(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    flags: AtFlags,
+) -> Result<Found, Errno> {
     let path = path.read_path()?;
     let how = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
         Lookup::NOFOLLOW
@@ -61,19 +89,30 @@ fn metadata_and_kind_at(
     };
     if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) && dirfd.0 != fs::AT_FDCWD {
         let file = context.thread.process.files.get().lock().get(dirfd.0)?;
-        return Ok((file.metadata(), file.ops.is_anon_inode()));
+        return Ok(Found {
+            metadata: file.metadata(),
+            is_anon: file.ops.is_anon_inode(),
+            inode: file
+                .path
+                .as_ref()
+                .map(|dentry| dentry.inode().clone())
+                .or_else(|| file.ops.inode().cloned()),
+            is_mount_root: file.path.as_ref().is_some_and(|dentry| dentry.is_root()),
+        });
     }
-    Ok((
-        fs::lookup_or_fd(
-            context.thread,
-            dirfd,
-            &path,
-            how,
-            flags.contains(AtFlags::AT_EMPTY_PATH),
-        )?
-        .metadata(),
-        false,
-    ))
+    let dentry = fs::lookup_or_fd(
+        context.thread,
+        dirfd,
+        &path,
+        how,
+        flags.contains(AtFlags::AT_EMPTY_PATH),
+    )?;
+    Ok(Found {
+        metadata: dentry.metadata(),
+        is_anon: false,
+        inode: Some(dentry.inode().clone()),
+        is_mount_root: dentry.is_root(),
+    })
 }
 
 fn stat_path(
@@ -164,9 +203,37 @@ pub fn statx(
     {
         return Err(Errno::EINVAL);
     }
-    let (metadata, mode) = metadata_at(context, dirfd, path, flags)?;
+    let found = find_at(context, dirfd, path, flags)?;
+    let metadata = found.metadata;
+    let mode = if found.is_anon {
+        metadata.st_mode() & abi::mode::S_IALLUGO
+    } else {
+        metadata.st_mode()
+    };
+    // vfs_getattr_nosec and vfs_statx: the basic stats and the mount id always; AUTOMOUNT,
+    // DAX and MOUNT_ROOT are attributes every filesystem can report; the filesystem adds its
+    // own (tmpfs: APPEND, IMMUTABLE, NODUMP) and btime when asked for it (shmem_getattr).
+    let (mut attributes, mut attributes_mask) = found
+        .inode
+        .as_ref()
+        .map_or((0, 0), |inode| inode.statx_attributes());
+    attributes_mask |= STATX_ATTR_AUTOMOUNT | STATX_ATTR_DAX | STATX_ATTR_MOUNT_ROOT;
+    if found.is_mount_root {
+        attributes |= STATX_ATTR_MOUNT_ROOT;
+    }
+    let mut result_mask = STATX_BASIC_STATS | STATX_MNT_ID;
+    let mut btime = StatxTimestamp::default();
+    if mask & STATX_BTIME != 0
+        && let Some(time) = found.inode.as_ref().and_then(|inode| inode.birth_time())
+    {
+        result_mask |= STATX_BTIME;
+        btime = timestamp(time);
+    }
     let value = Statx {
-        stx_mask: STATX_BASIC_STATS | STATX_MNT_ID,
+        stx_mask: result_mask,
+        stx_attributes: attributes,
+        stx_attributes_mask: attributes_mask,
+        stx_btime: btime,
         stx_mnt_id: 1,
         stx_blksize: metadata.blksize,
         stx_nlink: metadata.nlink,

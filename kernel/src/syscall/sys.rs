@@ -239,3 +239,23 @@ pub fn getgid(context: &mut SyscallContext<'_>) -> SyscallResult {
 pub fn getegid(context: &mut SyscallContext<'_>) -> SyscallResult {
     Ok(context.thread.process.credentials.lock().egid as usize)
 }
+
+/// getcpu (kernel/sys.c): the CPU the caller runs on and its NUMA node (always 0); either
+/// pointer may be NULL; a bad one is `EFAULT` (after both writes were tried). The third argument
+/// (`struct getcpu_cache`) is unused since Linux 2.6.24.
+pub fn getcpu(
+    _: &mut SyscallContext<'_>,
+    cpu: UserPtr<u32>,
+    node: UserPtr<u32>,
+    _cache: u64,
+) -> SyscallResult {
+    let cpu_id = hal::sync::cpu_id() as u32;
+    let mut result = Ok(0);
+    if !cpu.is_null() && cpu.write(&cpu_id).is_err() {
+        result = Err(Errno::EFAULT);
+    }
+    if !node.is_null() && node.write(&0).is_err() {
+        result = Err(Errno::EFAULT);
+    }
+    result
+}

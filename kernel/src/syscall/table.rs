@@ -5,10 +5,10 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, locks, memfd, mlock,
-    mmap, namei, namespace, open, pipe, posix_timers, prctl, process_64, random, read_write,
-    readdir, reboot, rlimit, sched, select, shm, signal, stat, statfs, sync, sys, sysinfo, time,
-    timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
+    itimer, locks, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers, prctl, printk,
+    process_64, random, read_write, readdir, reboot, rlimit, sched, select, sendfile, shm, signal,
+    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -94,6 +94,7 @@ syscall_table! {
     37 alarm => itimer::alarm(seconds: u32);
     38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
+    40 sendfile => sendfile::sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize);
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
     57 fork => fork::fork();
     58 vfork => fork::vfork();
@@ -109,6 +110,7 @@ syscall_table! {
     75 fdatasync => sync::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
     77 ftruncate => open::ftruncate(fd: Fd, len: i64);
+    78 getdents => readdir::getdents(fd: Fd, buf: UserPtr<u8>, count: u32);
     79 getcwd => namei::getcwd(buf: UserPtr<u8>, size: usize);
     80 chdir => namei::chdir(path: UserCStr);
     81 fchdir => namei::fchdir(fd: Fd);
@@ -132,6 +134,7 @@ syscall_table! {
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
     102 getuid => sys::getuid();
+    103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
     105 setuid => sys::setuid(uid: u32);
     106 setgid => sys::setgid(gid: u32);
@@ -160,6 +163,7 @@ syscall_table! {
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
+    135 personality => exec_domain::personality(persona: u32);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
     140 getpriority => sched::getpriority(which: i32, who: i32);
@@ -184,7 +188,10 @@ syscall_table! {
     165 mount => namespace::mount(source: u64, target: UserCStr, fstype: u64, flags: u64, data: u64);
     166 umount2 => namespace::umount2(target: UserCStr, flags: i32);
     169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
+    170 sethostname => uname::sethostname(name: UserPtr<u8>, len: i32);
+    171 setdomainname => uname::setdomainname(name: UserPtr<u8>, len: i32);
     186 gettid => sys::gettid();
+    187 readahead => fadvise::readahead(fd: Fd, offset: i64, count: usize);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
@@ -194,6 +201,7 @@ syscall_table! {
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
+    221 fadvise64 => fadvise::fadvise64(fd: Fd, offset: i64, len: i64, advice: i32);
     222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
     223 timer_settime => posix_timers::timer_settime(id: i32, flags: abi::TimerFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
@@ -225,10 +233,12 @@ syscall_table! {
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
+    277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
     284 eventfd => eventfd::eventfd(initial: u32);
+    285 fallocate => open::fallocate(fd: Fd, mode: i32, offset: i64, len: i64);
     286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: abi::TimerfdSettimeFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
     290 eventfd2 => eventfd::eventfd2(initial: u32, flags: abi::EventfdFlags);
@@ -239,11 +249,14 @@ syscall_table! {
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    306 syncfs => sync::syncfs(fd: Fd);
+    309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
+    326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

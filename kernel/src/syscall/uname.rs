@@ -1,9 +1,14 @@
-//! uname (Linux's `newuname` in `kernel/sys.c`, names from `kernel/utsname.c`): the system,
-//! host, release and version names Ferrux reports.
+//! uname, sethostname, setdomainname (Linux's `newuname`, `sethostname`, `setdomainname` in
+//! `kernel/sys.c`; the names live in [`crate::uts`]).
+//!
+//! sethostname and setdomainname: `EPERM` without `CAP_SYS_ADMIN` (checked first), `EINVAL`
+//! for a length below 0 or above 64, `EFAULT` for a bad pointer; the name is the `len` bytes
+//! given, NULs included, the rest of the field zero (a length of 0 makes the name empty).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use abi::Utsname;
+use crate::uts::{self, NEW_UTS_LEN};
+use abi::{Errno, Utsname};
 
 /// The release string `uname -r` shows.
 pub const RELEASE: &str = "6.1.0-ferrux";
@@ -18,11 +23,51 @@ fn fill(field: &mut [u8; 65], value: &[u8]) {
 pub fn uname(_: &mut SyscallContext<'_>, buf: UserPtr<Utsname>) -> SyscallResult {
     let mut name = Utsname::default();
     fill(&mut name.sysname, b"Linux");
-    fill(&mut name.nodename, &crate::hostname());
+    name.nodename = uts::nodename();
     fill(&mut name.release, RELEASE.as_bytes());
     fill(&mut name.version, VERSION.as_bytes());
     fill(&mut name.machine, b"x86_64");
-    fill(&mut name.domainname, b"(none)");
+    name.domainname = uts::domainname();
     buf.write(&name)?;
+    Ok(0)
+}
+
+/// The `len` bytes at `name`, after the checks both calls make.
+fn read_name(
+    context: &SyscallContext<'_>,
+    name: UserPtr<u8>,
+    len: i32,
+) -> Result<([u8; NEW_UTS_LEN], usize), Errno> {
+    if !context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_ADMIN)
+    {
+        return Err(Errno::EPERM);
+    }
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+    if len > NEW_UTS_LEN {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; NEW_UTS_LEN];
+    hal::usercopy::copy_from_user(&mut bytes[..len], name.address)?;
+    Ok((bytes, len))
+}
+
+pub fn sethostname(context: &mut SyscallContext<'_>, name: UserPtr<u8>, len: i32) -> SyscallResult {
+    let (bytes, len) = read_name(context, name, len)?;
+    uts::set_nodename(&bytes[..len]);
+    Ok(0)
+}
+
+pub fn setdomainname(
+    context: &mut SyscallContext<'_>,
+    name: UserPtr<u8>,
+    len: i32,
+) -> SyscallResult {
+    let (bytes, len) = read_name(context, name, len)?;
+    uts::set_domainname(&bytes[..len]);
     Ok(0)
 }

@@ -247,3 +247,65 @@ TEST(getdents, dev_types)
 	EXPECT_EQ(null->type, DT_CHR);
 	EXPECT_EQ(con->type, DT_CHR);
 }
+
+/* The old getdents (fs/readdir.c filldir): struct linux_dirent, d_type in
+ * the last byte of each record, records 8-byte aligned from
+ * offsetof(d_name) + namelen + 2. */
+struct k_dirent {
+	unsigned long d_ino;
+	unsigned long d_off;
+	unsigned short d_reclen;
+	char d_name[];
+};
+
+TEST(getdents, old_format)
+{
+	h_tmpdir();
+	EXPECT_OK(mkdir("d", 0755));
+	h_write_file("d/abc", "x");
+	EXPECT_OK(mkdir("d/sub", 0755));
+	EXPECT_OK(symlink("abc", "d/a-longer-name"));
+	int fd = EXPECT_OK(open("d", O_RDONLY | O_DIRECTORY));
+	static char buf[4096] __attribute__((aligned(8)));
+	long got = EXPECT_OK(syscall(SYS_getdents, fd, buf, sizeof buf));
+	int seen = 0;
+	unsigned long last_off = 0;
+	for (long off = 0; off < got;) {
+		struct k_dirent *d = (struct k_dirent *)(buf + off);
+		size_t namelen = strlen(d->d_name);
+		size_t want = (offsetof(struct k_dirent, d_name) + namelen + 2 + 7) & ~7UL;
+		EXPECT_EQ(d->d_reclen, want);
+		unsigned char type = buf[off + d->d_reclen - 1];
+		struct stat st;
+		char path[300];
+		snprintf(path, sizeof path, "d/%s", d->d_name);
+		EXPECT_OK(lstat(path, &st));
+		EXPECT_EQ(d->d_ino, st.st_ino);
+		if (!strcmp(d->d_name, "abc"))
+			EXPECT_EQ(type, DT_REG), seen |= 1;
+		else if (!strcmp(d->d_name, "sub"))
+			EXPECT_EQ(type, DT_DIR), seen |= 2;
+		else if (!strcmp(d->d_name, "a-longer-name"))
+			EXPECT_EQ(type, DT_LNK), seen |= 4;
+		else if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			EXPECT_EQ(type, DT_DIR), seen |= strlen(d->d_name) == 1 ? 8 : 16;
+		last_off = d->d_off;
+		off += d->d_reclen;
+	}
+	EXPECT_EQ(seen, 31);
+	/* The end: 0; resuming from the last d_off also gives 0. */
+	EXPECT_EQ(syscall(SYS_getdents, fd, buf, sizeof buf), 0);
+	EXPECT_EQ(lseek(fd, last_off, SEEK_SET), (off_t)last_off);
+	EXPECT_EQ(syscall(SYS_getdents, fd, buf, sizeof buf), 0);
+	/* One 24-byte record fits in 24 bytes, not in 23. */
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0);
+	EXPECT_ERRNO(syscall(SYS_getdents, fd, buf, 23), EINVAL);
+	EXPECT_EQ(syscall(SYS_getdents, fd, buf, 24), 24);
+	/* Errors as getdents64. */
+	int file = EXPECT_OK(open("d/abc", O_RDONLY));
+	EXPECT_ERRNO(syscall(SYS_getdents, file, buf, sizeof buf), ENOTDIR);
+	EXPECT_ERRNO(syscall(SYS_getdents, -1, buf, sizeof buf), EBADF);
+	EXPECT_ERRNO(syscall(SYS_getdents, fd, H_BAD_PTR, sizeof buf), EFAULT);
+	int path = EXPECT_OK(open("d", O_PATH));
+	EXPECT_ERRNO(syscall(SYS_getdents, path, buf, sizeof buf), EBADF);
+}

@@ -14,6 +14,7 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 static long raw_statx(int dfd, const char *p, int flags, unsigned mask,
 		      struct k_statx *stx)
@@ -165,4 +166,88 @@ TEST(statx, errors)
 	EXPECT_ERRNO(raw_statx(AT_FDCWD, h_name(256), 0, K_STATX_BASIC_STATS, &stx), ENAMETOOLONG);
 	EXPECT_ERRNO(raw_statx(AT_FDCWD, "f", 0, K_STATX_BASIC_STATS, H_BAD_PTR), EFAULT);
 	EXPECT_ERRNO(raw_statx(AT_FDCWD, H_BAD_PTR, 0, K_STATX_BASIC_STATS, &stx), EFAULT);
+}
+
+#define K_STATX_ATTR_IMMUTABLE 0x10ULL
+#define K_STATX_ATTR_APPEND 0x20ULL
+#define K_STATX_ATTR_NODUMP 0x40ULL
+#define K_STATX_ATTR_AUTOMOUNT 0x1000ULL
+#define K_STATX_ATTR_MOUNT_ROOT 0x2000ULL
+#define K_STATX_ATTR_DAX 0x200000ULL
+
+/* tmpfs 6.1 (shmem_getattr) records a creation time and reports it only
+ * when asked for; it can report APPEND, IMMUTABLE and NODUMP, and the VFS
+ * adds AUTOMOUNT, DAX and MOUNT_ROOT to the mask. */
+TEST(statx, btime_on_tmpfs)
+{
+	h_tmpdir();
+	int fd = EXPECT_OK(open("f", O_CREAT | O_WRONLY, 0644));
+	close(fd);
+	struct k_statx stx;
+	memset(&stx, 0xff, sizeof stx);
+	EXPECT_EQ(raw_statx(AT_FDCWD, "f", 0, K_STATX_BASIC_STATS | K_STATX_BTIME, &stx), 0);
+	EXPECT_EQX(stx.stx_mask, K_STATX_BASIC_STATS | K_STATX_BTIME | K_STATX_MNT_ID);
+	/* Created and not changed since: btime is the creation ctime. */
+	EXPECT_EQ(stx.stx_btime.tv_sec, stx.stx_ctime.tv_sec);
+	EXPECT_EQ(stx.stx_btime.tv_nsec, stx.stx_ctime.tv_nsec);
+	EXPECT_EQ(stx.stx_btime.reserved, 0);
+	struct k_statx_timestamp born = stx.stx_btime;
+	/* A change moves ctime, not btime. */
+	struct timespec later[2] = {{2000000000, 0}, {2000000000, 0}};
+	EXPECT_OK(utimensat(AT_FDCWD, "f", later, 0));
+	EXPECT_OK(chmod("f", 0600));
+	EXPECT_EQ(raw_statx(AT_FDCWD, "f", 0, K_STATX_BTIME, &stx), 0);
+	EXPECT_EQ(stx.stx_btime.tv_sec, born.tv_sec);
+	EXPECT_EQ(stx.stx_btime.tv_nsec, born.tv_nsec);
+	EXPECT_EQ(stx.stx_mtime.tv_sec, 2000000000);
+	/* Not asked for: not reported, and zero. */
+	memset(&stx, 0xff, sizeof stx);
+	EXPECT_EQ(raw_statx(AT_FDCWD, "f", 0, K_STATX_BASIC_STATS, &stx), 0);
+	EXPECT_EQX(stx.stx_mask, K_STATX_BASIC_STATS | K_STATX_MNT_ID);
+	EXPECT_EQ(stx.stx_btime.tv_sec, 0);
+	EXPECT_EQ(stx.stx_btime.tv_nsec, 0);
+	/* Every bit but the reserved one: still only these. */
+	EXPECT_EQ(raw_statx(AT_FDCWD, "f", 0, ~K_STATX__RESERVED, &stx), 0);
+	EXPECT_EQX(stx.stx_mask, K_STATX_BASIC_STATS | K_STATX_BTIME | K_STATX_MNT_ID);
+	/* Directories and symlinks have one too. */
+	EXPECT_OK(mkdir("d", 0755));
+	EXPECT_OK(symlink("f", "l"));
+	EXPECT_EQ(raw_statx(AT_FDCWD, "d", 0, K_STATX_BTIME, &stx), 0);
+	EXPECT_TRUE(stx.stx_mask & K_STATX_BTIME);
+	EXPECT_EQ(raw_statx(AT_FDCWD, "l", AT_SYMLINK_NOFOLLOW, K_STATX_BTIME, &stx), 0);
+	EXPECT_TRUE(stx.stx_mask & K_STATX_BTIME);
+}
+
+TEST(statx, attributes)
+{
+	h_tmpdir();
+	h_write_file("f", "x");
+	const unsigned long long tmpfs_mask =
+		K_STATX_ATTR_IMMUTABLE | K_STATX_ATTR_APPEND | K_STATX_ATTR_NODUMP |
+		K_STATX_ATTR_AUTOMOUNT | K_STATX_ATTR_MOUNT_ROOT | K_STATX_ATTR_DAX;
+	struct k_statx stx;
+	memset(&stx, 0xff, sizeof stx);
+	EXPECT_EQ(raw_statx(AT_FDCWD, "f", 0, K_STATX_BASIC_STATS, &stx), 0);
+	EXPECT_EQX(stx.stx_attributes, 0);
+	EXPECT_EQX(stx.stx_attributes_mask, tmpfs_mask);
+	/* The root of the root mount. */
+	if (h_is_init()) {
+		EXPECT_EQ(raw_statx(AT_FDCWD, "/", 0, K_STATX_BASIC_STATS, &stx), 0);
+		EXPECT_EQX(stx.stx_attributes, K_STATX_ATTR_MOUNT_ROOT);
+		EXPECT_EQX(stx.stx_attributes_mask, tmpfs_mask);
+		int root = EXPECT_OK(open("/", O_RDONLY | O_DIRECTORY));
+		EXPECT_EQ(raw_statx(root, "", AT_EMPTY_PATH, K_STATX_BASIC_STATS, &stx), 0);
+		EXPECT_EQX(stx.stx_attributes, K_STATX_ATTR_MOUNT_ROOT);
+		close(root);
+	}
+	/* A pipe: no btime even when asked, and only the VFS's attributes. */
+	int p[2];
+	EXPECT_OK(pipe(p));
+	memset(&stx, 0xff, sizeof stx);
+	EXPECT_EQ(raw_statx(p[0], "", AT_EMPTY_PATH, K_STATX_BASIC_STATS | K_STATX_BTIME, &stx), 0);
+	EXPECT_EQX(stx.stx_mask, K_STATX_BASIC_STATS | K_STATX_MNT_ID);
+	EXPECT_EQX(stx.stx_attributes, 0);
+	EXPECT_EQX(stx.stx_attributes_mask,
+		   K_STATX_ATTR_AUTOMOUNT | K_STATX_ATTR_MOUNT_ROOT | K_STATX_ATTR_DAX);
+	EXPECT_EQ(stx.stx_btime.tv_sec, 0);
 }

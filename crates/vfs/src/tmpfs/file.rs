@@ -67,7 +67,7 @@ impl TmpfsInode {
     }
 
     /// A new zeroed page for `cache`, reserved against the instance's limit.
-    fn new_page(&self) -> Result<UniqueFrame, Errno> {
+    pub(super) fn new_page(&self) -> Result<UniqueFrame, Errno> {
         self.fs.reserve_pages(1)?;
         UniqueFrame::try_new_zeroed().inspect_err(|_| self.fs.release_pages(1))
     }
@@ -137,9 +137,10 @@ impl TmpfsInode {
 
     /// Frees `[start, end)` of the file (`shmem_fallocate` with `FALLOC_FL_PUNCH_HOLE`): whole
     /// pages leave the cache and every mapping, the edges of partial pages are zeroed in place.
+    /// Pages past the end of the file (`FALLOC_FL_KEEP_SIZE`) go too, as in
+    /// `shmem_truncate_range`.
     pub(super) fn punch_file(&self, start: u64, end: u64) -> Result<(), Errno> {
         let cache = self.cache()?;
-        let end = end.min(cache.size().max(start));
         if start >= end {
             return Ok(());
         }
@@ -178,6 +179,12 @@ impl TmpfsInode {
         let mut st = self.state.write();
         let size = cache.size();
         if len == size {
+            // Pages that fallocate(KEEP_SIZE) put past the end go, as shmem_setattr's
+            // shmem_truncate_range for newsize <= oldsize.
+            let first_gone = len.div_ceil(PAGE_SIZE as u64);
+            if cache.next_cached(first_gone).is_some() {
+                cache.truncate_pages(first_gone, &mut |n| self.fs.release_pages(n));
+            }
             return Ok(());
         }
         let seals = self.file_seals();

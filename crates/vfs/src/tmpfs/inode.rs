@@ -45,6 +45,8 @@ pub(super) struct State {
     pub(super) atime: Timespec,
     pub(super) mtime: Timespec,
     pub(super) ctime: Timespec,
+    /// Creation time (`i_crtime`, statx's btime).
+    pub(super) btime: Timespec,
     pub(super) size: u64,
     pub(super) body: Body,
 }
@@ -144,6 +146,7 @@ impl TmpfsInode {
                     atime: now,
                     mtime: now,
                     ctime: now,
+                    btime: now,
                     size,
                     body,
                 },
@@ -353,6 +356,25 @@ impl Inode for TmpfsInode {
         match self.file_type {
             FileType::Regular => self.file_page(index),
             _ => Err(Errno::ENODEV),
+        }
+    }
+
+    fn birth_time(&self) -> Option<Timespec> {
+        Some(self.state.read().btime)
+    }
+
+    fn statx_attributes(&self) -> (u64, u64) {
+        // shmem_getattr: no inode flags are set yet, but these are the ones tmpfs reports.
+        let supported = abi::stat::STATX_ATTR_APPEND
+            | abi::stat::STATX_ATTR_IMMUTABLE
+            | abi::stat::STATX_ATTR_NODUMP;
+        (0, supported)
+    }
+
+    fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.fallocate_file(mode, offset, len),
+            _ => Err(Errno::EOPNOTSUPP),
         }
     }
 

@@ -40,10 +40,12 @@
 //! rename mutex (Linux's `s_vfs_rename_mutex`), which makes the tree shape stable so the two
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
-//! Seals (`F_ADD_SEALS`) are in [`seals`]. Not done yet: huge pages, `fallocate`, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`. Seals (`F_ADD_SEALS`)
+//! are in [`seals`]. Not done yet: huge pages, xattrs/ACLs, `O_TMPFILE`, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
+mod fallocate;
 mod file;
 mod inode;
 mod options;
@@ -53,6 +55,7 @@ mod superblock;
 mod symlink;
 
 pub use crate::inode::AtimePolicy;
+pub use fallocate::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE};
 pub use inode::TmpfsInode;
 pub use options::{TmpfsOptions, TmpfsParams};
 pub use superblock::Tmpfs;

@@ -49,6 +49,11 @@ impl Shared {
         Self::reserve(&self.pages_used, &self.max_pages, n)
     }
 
+    /// The `size=` limit in pages (`u64::MAX` when unlimited).
+    pub(super) fn max_pages(&self) -> u64 {
+        self.max_pages.load(Ordering::Acquire)
+    }
+
     pub(super) fn release_pages(&self, n: u64) {
         self.pages_used.fetch_sub(n, Ordering::AcqRel);
     }
