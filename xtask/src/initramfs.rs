@@ -41,24 +41,41 @@ pub fn write_default() -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A file made in memory for an image.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageFile<'a> {
+    /// Absolute path inside the image.
+    pub path: &'a str,
+    pub mode: u32,
+    pub data: &'a [u8],
+}
+
 /// Writes the default image plus `extra` files to `build/<name>.cpio`; returns its path.
 pub fn write_with_extras(name: &str, extra: &[ExtraFile]) -> Result<PathBuf> {
     let loaded: Vec<(&ExtraFile, Vec<u8>)> = extra
         .iter()
         .map(|file| Ok((file, read(&file.host_path)?)))
         .collect::<Result<_>>()?;
-    let archive = build_archive(&read_busybox()?, &loaded)?;
+    let files: Vec<ImageFile> = loaded
+        .iter()
+        .map(|(file, data)| ImageFile {
+            path: &file.image_path,
+            mode: file.mode,
+            data,
+        })
+        .collect();
+    let archive = build_archive(&read_busybox()?, &files)?;
     let path = paths::build_dir().join(format!("{name}.cpio"));
     paths::write_atomically(&path, &archive)?;
     Ok(path)
 }
 
-fn read_busybox() -> Result<Vec<u8>> {
+pub fn read_busybox() -> Result<Vec<u8>> {
     read(Path::new(packages::BUSYBOX))
 }
 
-/// The newc archive of the default layout around `busybox`, plus `extra` files with their data.
-fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<u8>> {
+/// The newc archive of the default layout around `busybox`, plus `extra` files, in order.
+pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>> {
     let mut writer = cpio::NewcWriter::new();
     for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
         writer
@@ -95,10 +112,10 @@ fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())
             .with_context(|| entry_error(path))?;
     }
-    for (file, data) in extra {
+    for file in extra {
         writer
-            .add_file(&file.image_path, file.mode, ROOT_UID, ROOT_GID, data)
-            .with_context(|| entry_error(&file.image_path))?;
+            .add_file(file.path, file.mode, ROOT_UID, ROOT_GID, file.data)
+            .with_context(|| entry_error(file.path))?;
     }
     Ok(writer.finish())
 }
@@ -111,7 +128,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+pub fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(data).context("gzip failed")?;
     encoder.finish().context("gzip failed")
@@ -124,12 +141,12 @@ mod tests {
 
     #[test]
     fn default_layout_with_an_extra_file() {
-        let extra = ExtraFile {
-            image_path: "/bin/ferrux-tests".to_string(),
-            host_path: PathBuf::from("unused"),
+        let extra = ImageFile {
+            path: "/bin/ferrux-tests",
             mode: 0o755,
+            data: b"TESTS",
         };
-        let archive = build_archive(b"BUSYBOX", &[(&extra, b"TESTS".to_vec())]).unwrap();
+        let archive = build_archive(b"BUSYBOX", &[extra]).unwrap();
         let entries: Vec<cpio::Entry> = cpio::entries(&archive).collect::<Result<_, _>>().unwrap();
         let find = |name: &str| {
             *entries

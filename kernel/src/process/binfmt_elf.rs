@@ -9,7 +9,7 @@
 
 use super::exec::{current_stack_limit, initial_stack_floor};
 use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
-use crate::mm::vma::VmaKind;
+use crate::mm::vma::{VmaFlags, VmaKind};
 use crate::mm::{
     AddressSpace, Backing, PAGE_SIZE, Protection, Vma, page_align_down, page_align_up,
 };
@@ -120,6 +120,7 @@ pub fn load_elf(
         is_shared: false,
         backing: Backing::Anonymous,
         kind: VmaKind::Stack,
+        flags: VmaFlags::empty(),
     };
     mm.insert_vma(stack)?;
 
@@ -191,6 +192,7 @@ fn map_segments(
                     path: None,
                 },
                 kind: VmaKind::Normal,
+                flags: VmaFlags::empty(),
             })?;
         }
         if memory_end > file_pages_end {
@@ -202,6 +204,7 @@ fn map_segments(
                 is_shared: false,
                 backing: Backing::Anonymous,
                 kind: VmaKind::Normal,
+                flags: VmaFlags::empty(),
             })?;
         }
         brk = brk.max(memory_end);
