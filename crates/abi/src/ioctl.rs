@@ -43,6 +43,55 @@ pub const FIOCLEX: u32 = raw::FIOCLEX;
 /// Clear close-on-exec.
 pub const FIONCLEX: u32 = raw::FIONCLEX;
 
+/// Discard or start/stop data (`TCXONC`: `TCOOFF`, `TCOON`, `TCIOFF`, `TCION`).
+pub const TCXONC: u32 = raw::TCXONC;
+/// Send a break (a no-op on a pty): `TCSBRK`, `TCSBRKP`.
+pub const TCSBRK: u32 = raw::TCSBRK;
+/// As [`TCSBRK`], in tenths of a second.
+pub const TCSBRKP: u32 = raw::TCSBRKP;
+/// Exclusive mode on (`TIOCEXCL`), off (`TIOCNXCL`), queried (`TIOCGEXCL`).
+pub const TIOCEXCL: u32 = raw::TIOCEXCL;
+/// See [`TIOCEXCL`].
+pub const TIOCNXCL: u32 = raw::TIOCNXCL;
+/// See [`TIOCEXCL`].
+pub const TIOCGEXCL: u32 = raw::TIOCGEXCL;
+/// Get or set the line discipline (`N_TTY` is 0).
+pub const TIOCGETD: u32 = raw::TIOCGETD;
+/// See [`TIOCGETD`].
+pub const TIOCSETD: u32 = raw::TIOCSETD;
+/// A pty master's number (`TIOCGPTN`).
+pub const TIOCGPTN: u32 = raw::TIOCGPTN;
+/// Lock or unlock a pty slave (`TIOCSPTLCK`), query the lock (`TIOCGPTLCK`).
+pub const TIOCSPTLCK: u32 = raw::TIOCSPTLCK;
+/// See [`TIOCSPTLCK`].
+pub const TIOCGPTLCK: u32 = raw::TIOCGPTLCK;
+/// Packet mode on or off (`TIOCPKT`), queried (`TIOCGPKT`).
+pub const TIOCPKT: u32 = raw::TIOCPKT;
+/// See [`TIOCPKT`].
+pub const TIOCGPKT: u32 = raw::TIOCGPKT;
+/// Open the slave of a pty master (`TIOCGPTPEER`).
+pub const TIOCGPTPEER: u32 = raw::TIOCGPTPEER;
+/// Send a signal to a pty slave's foreground group (`TIOCSIG`).
+pub const TIOCSIG: u32 = raw::TIOCSIG;
+
+/// Packet-mode status bits (`TIOCPKT_*`, `include/uapi/asm-generic/ioctls.h`).
+pub mod pkt {
+    /// Data follows.
+    pub const DATA: u8 = 0;
+    /// The slave flushed its input.
+    pub const FLUSHREAD: u8 = 1;
+    /// The slave flushed its output.
+    pub const FLUSHWRITE: u8 = 2;
+    /// Output was stopped.
+    pub const STOP: u8 = 4;
+    /// Output was restarted.
+    pub const START: u8 = 8;
+    /// ^S/^Q flow control went off.
+    pub const NOSTOP: u8 = 16;
+    /// ^S/^Q flow control came on.
+    pub const DOSTOP: u8 = 32;
+}
+
 /// `struct serial_struct`'s `type` for a 16550A UART (`PORT_16550A`, not in `linux-raw-sys`).
 pub const PORT_16550A: i32 = 4;
 

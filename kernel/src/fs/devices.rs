@@ -32,7 +32,6 @@ pub struct OpenRequest<'a> {
     /// O_NOCTTY: opening a terminal must not make it the controlling terminal.
     pub is_noctty: bool,
     /// The node opened, when there is one (ptmx finds its devpts instance from it).
-    #[expect(dead_code, reason = "read by the pty master once devpts exists")]
     pub node: Option<&'a Path>,
 }
 

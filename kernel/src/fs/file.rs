@@ -88,6 +88,11 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The terminal behind this file, if it is one (Linux's `tty_file_private`).
+    fn as_tty(&self) -> Option<&crate::tty::TtyFile> {
+        None
+    }
+
     /// The epoll instance behind this file, if it is one (Linux's `is_file_epoll`).
     fn as_eventpoll(&self) -> Option<&super::eventpoll::EventPoll> {
         None

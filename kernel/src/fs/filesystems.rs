@@ -136,6 +136,6 @@ impl FileSystemType for TmpfsType {
 pub fn register_builtin() -> Result<(), Errno> {
     REGISTRY.register(Arc::new(TmpfsType))?;
     REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
-    // devpts registers here once it exists.
+    REGISTRY.register(Arc::new(super::devpts::DevptsType))?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! the clock.
 
 pub mod devices;
+pub mod devpts;
 pub mod devtmpfs;
 pub mod eventfd;
 pub mod eventpoll;

@@ -3,7 +3,7 @@
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
-use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TIOCSCTTY};
+use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TIOCGPTPEER, TIOCSCTTY};
 use abi::{Errno, OpenFlags};
 use hal::usercopy::read_user;
 
@@ -53,11 +53,24 @@ pub fn ioctl(
             // tiocsctty: a write-only descriptor cannot make a terminal the controlling one
             // (checked here, where the descriptor is known; Linux checks it after the session
             // rules).
-            if crate::tty::is_tty(&file.ops.metadata()) {
+            if file.ops.as_tty().is_some() {
                 Err(Errno::EPERM)
             } else {
                 Err(Errno::ENOTTY)
             }
+        }
+        TIOCGPTPEER if file.ops.as_tty().is_some() => {
+            // ptm_open_peer: the descriptor is this syscall's to install.
+            let flags = OpenFlags::from_bits_retain(argument as u32);
+            let peer = crate::tty::pty::open_peer(&file, flags)?;
+            let limit = super::fcntl::descriptor_limit(context);
+            let fd = context.thread.process.files.get().lock().insert_from(
+                0,
+                peer,
+                flags.contains(OpenFlags::O_CLOEXEC),
+                limit,
+            )?;
+            Ok(fd as usize)
         }
         _ => file.ops.ioctl(command, argument),
     }

@@ -1,22 +1,28 @@
 //! Sessions and job control on a terminal (Linux `drivers/tty/tty_jobctrl.c`): the session a
-//! tty controls and its foreground process group (`tty->ctrl`), and the ioctls that read and
-//! change them (`TIOCSCTTY`, `TIOCNOTTY`, `TIOCGPGRP`, `TIOCSPGRP`, `TIOCGSID`), the background
-//! check that answers SIGTTOU (`tty_check_change`), and the hang-up when the session leader
-//! exits (`disassociate_ctty`).
+//! tty controls and its foreground process group (`tty->ctrl`), and the rules of the ioctls
+//! that read and change them (`TIOCSCTTY`, `TIOCNOTTY`, `TIOCGPGRP`, `TIOCSPGRP`, `TIOCGSID`),
+//! the background check that answers SIGTTIN and SIGTTOU (`tty_check_change`), and what
+//! happens when the session leader exits (`disassociate_ctty`).
 //!
-//! A process's controlling terminal (Linux's `signal->tty`) is derived: a tty controls the
-//! processes of the session it is attached to, except those that gave it up with TIOCNOTTY
-//! (`ProcessFlags::has_detached_tty`). Linux attaches the tty only to the leader and to children
-//! forked afterwards; processes of the session forked before TIOCSCTTY count here too.
+//! A process's controlling terminal (Linux's `signal->tty`) is derived: the session table
+//! ([`session_tty`]) names the tty each session has, and a tty controls the processes of its
+//! session except those that gave it up with TIOCNOTTY (`ProcessFlags::has_detached_tty`).
+//! Linux attaches the tty only to the leader and to children forked afterwards; processes of
+//! the session forked before TIOCSCTTY count here too.
+//!
+//! Locking: the session table is a spin lock (`tty.sessions`) taken after a tty's state.
 //!
 //! Not done: `tty_old_pgrp`, SIGHUP of newly orphaned stopped groups at exit.
 
+use super::Tty;
 use crate::process::{Pid, Process, Thread, table};
 use crate::signal;
 use abi::Errno;
 use abi::signal::{SI_KERNEL, SI_USER, SigInfo};
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
+use hal::sync::SpinLock;
 use sigrules::{SIGCONT, SIGHUP, SIGTTIN, bit};
 
 /// The session a tty controls and its foreground group (`tty->ctrl.session`, `ctrl.pgrp`).
@@ -24,6 +30,48 @@ use sigrules::{SIGCONT, SIGHUP, SIGTTIN, bit};
 pub struct JobControl {
     pub session: Option<Pid>,
     pub pgrp: Option<Pid>,
+}
+
+/// Which tty each session has (Linux keeps it in every process's `signal->tty`).
+static SESSIONS: SpinLock<Vec<(Pid, Weak<Tty>)>> = SpinLock::new("tty.sessions", Vec::new());
+
+/// The tty session `sid` has, if any.
+pub fn session_tty(sid: Pid) -> Option<Arc<Tty>> {
+    let mut sessions = SESSIONS.lock();
+    sessions.retain(|(_, tty)| tty.strong_count() > 0);
+    sessions
+        .iter()
+        .find(|(session, _)| *session == sid)
+        .and_then(|(_, tty)| tty.upgrade())
+}
+
+/// Records that session `sid` has `tty` (`__proc_set_tty`).
+pub fn attach_session(sid: Pid, tty: &Arc<Tty>) -> Result<(), Errno> {
+    let mut sessions = SESSIONS.lock();
+    sessions.retain(|(session, tty)| *session != sid && tty.strong_count() > 0);
+    sessions.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    sessions.push((sid, Arc::downgrade(tty)));
+    Ok(())
+}
+
+/// Session `sid` no longer has a tty (`session_clear_tty`).
+pub fn detach_session(sid: Pid) {
+    let removed: Vec<_> = {
+        let mut sessions = SESSIONS.lock();
+        let (gone, kept): (Vec<_>, Vec<_>) = core::mem::take(&mut *sessions)
+            .into_iter()
+            .partition(|(session, _)| *session == sid);
+        *sessions = kept;
+        gone
+    };
+    drop(removed);
+}
+
+/// The controlling terminal of `process` (`get_current_tty`).
+pub fn controlling_tty(process: &Process) -> Option<Arc<Tty>> {
+    let tty = session_tty(process.sid())?;
+    let is_controlling = tty.state.lock().job.is_controlling(process);
+    is_controlling.then_some(tty)
 }
 
 /// What the caller must do after the state lock is released.
@@ -95,25 +143,27 @@ impl JobControl {
         Ok(Followup::SignalGroup(pgid, signal))
     }
 
-    /// TIOCSCTTY: a session leader without a controlling terminal takes this one. `steal`
-    /// (argument 1) lets a privileged caller take it from another session; `is_readable` is
-    /// whether the caller's descriptor was opened for reading.
+    /// TIOCSCTTY's rules (`tiocsctty`): a session leader without a controlling terminal
+    /// (`has_other_tty`: its session has another one) takes this one. `steal` (argument 1)
+    /// lets a privileged caller take it from another session; `is_readable` is whether the
+    /// caller's descriptor was opened for reading. Returns the session it was taken from.
     pub fn set_controlling(
         &mut self,
         process: &Process,
+        has_other_tty: bool,
         steal: bool,
         is_readable: bool,
-    ) -> Result<(), Errno> {
+    ) -> Result<Option<Pid>, Errno> {
         let is_leader = process.is_session_leader();
         if is_leader && self.session == Some(process.sid()) {
-            return Ok(());
+            return Ok(None);
         }
-        // A leader's controlling tty, if any, is this one (the console is the only tty).
-        if !is_leader {
+        if !is_leader || has_other_tty {
             return Err(Errno::EPERM);
         }
         let is_capable = process.credentials.lock().is_capable();
-        if self.session.is_some() && !(steal && is_capable) {
+        let stolen = self.session;
+        if stolen.is_some() && !(steal && is_capable) {
             return Err(Errno::EPERM);
         }
         if !is_readable && !is_capable {
@@ -122,7 +172,7 @@ impl JobControl {
         self.session = Some(process.sid());
         self.pgrp = Some(process.pgid());
         process.flags.lock().has_detached_tty = false;
-        Ok(())
+        Ok(stolen)
     }
 
     /// TIOCNOTTY: gives the controlling terminal up. For the session leader the whole session
@@ -181,8 +231,8 @@ impl JobControl {
     }
 
     /// The session leader `process` is exiting: if this tty controls its session, the
-    /// foreground group gets SIGHUP and the tty is free again (`disassociate_ctty(1)` with
-    /// `tty_vhangup_session`; files opened as /dev/console are not hung up).
+    /// foreground group gets SIGHUP and the tty is free again (`disassociate_ctty(1)`: for a
+    /// pty, and for the console, whose files opened as /dev/console are not hung up).
     pub fn leader_exit(&mut self, process: &Process) -> Followup {
         if self.session != Some(process.sid()) {
             return Followup::Nothing;
@@ -192,5 +242,28 @@ impl JobControl {
         foreground.map_or(Followup::Nothing, |pgid| {
             Followup::SignalGroup(pgid, SIGHUP)
         })
+    }
+}
+
+/// The session leader `process` exits: its session's terminal, if any, lets it go
+/// (`disassociate_ctty(1)`).
+pub fn session_leader_exit(process: &Process) {
+    let Some(tty) = session_tty(process.sid()) else {
+        return;
+    };
+    let followup = tty.state.lock().job.leader_exit(process);
+    detach_session(process.sid());
+    followup.run();
+}
+
+/// Sends `signal` from the kernel to every process of session `sid` that leads it
+/// (`tty_signal_session_leader`'s SIGHUP and SIGCONT to the leader on a hang-up).
+pub fn signal_session_leader(sid: Pid) {
+    if let Some(leader) = table::find_process(sid)
+        && leader.is_session_leader()
+    {
+        for signal in [SIGHUP, SIGCONT] {
+            signal::send_to_process(&leader, SigInfo::new(signal as i32, SI_KERNEL));
+        }
     }
 }
