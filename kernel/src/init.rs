@@ -11,7 +11,8 @@ use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
 use crate::process::shared;
 use crate::process::{
-    self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
+    self, Lifecycle, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, run::run_thread,
+    table,
 };
 use crate::sched;
 use crate::sched::wait::WaitQueue;
@@ -83,6 +84,8 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         ),
         usage: SpinLock::new("process.usage", Usage::default()),
         timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
+        start_time_ns: crate::time::monotonic_ns(),
+        stats: ProcessStats::default(),
     });
     let thread = Thread::try_new_with_entry(
         pid,

@@ -643,6 +643,13 @@ pub trait Inode: Send + Sync {
     fn is_stale(&self) -> bool {
         false
     }
+
+    /// For a "magic" symbolic link (`/proc/<pid>/fd/N`, `cwd`, `root`, `exe`): the object it
+    /// stands for, which a walk that follows the link moves to instead of reading its text
+    /// (Linux `nd_jump_link`). Default: `None` (an ordinary link, or not a link).
+    fn jump_link(&self) -> Option<Result<crate::mount::Path, Errno>> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub fn uname(_: &mut SyscallContext<'_>, buf: UserPtr<Utsname>) -> SyscallResult
     fill(&mut name.release, RELEASE.as_bytes());
     fill(&mut name.version, VERSION.as_bytes());
     fill(&mut name.machine, b"x86_64");
-    fill(&mut name.domainname, b"(none)");
+    fill(&mut name.domainname, &crate::domainname());
     buf.write(&name)?;
     Ok(0)
 }

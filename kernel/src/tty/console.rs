@@ -261,6 +261,16 @@ impl Console {
         self.state.lock().job.is_controlling(process)
     }
 
+    /// For `/proc/<pid>/stat`: the console's device number and its foreground group (if any)
+    /// when it is `process`'s controlling terminal.
+    pub fn proc_tty(&self, process: &Process) -> Option<(u64, Option<Pid>)> {
+        let state = self.state.lock();
+        if !state.job.is_controlling(process) {
+            return None;
+        }
+        Some((self.rdev, state.job.pgrp))
+    }
+
     /// The session leader `process` exits: the console stops controlling its session.
     pub fn session_leader_exit(&self, process: &Process) {
         let followup = self.state.lock().job.leader_exit(process);
