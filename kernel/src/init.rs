@@ -70,7 +70,9 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         name: SpinLock::new("process.name", *b"swapper\0\0\0\0\0\0\0\0\0"),
         pgid: AtomicU64::new(0),
         sid: AtomicU64::new(0),
-        exit_signal: 0,
+        // Exec sets SIGCHLD (de_thread's "we have changed execution domain"), and init was
+        // exec'd: /proc/1/stat shows 17 on Linux.
+        exit_signal: sigrules::SIGCHLD,
         lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),

@@ -270,6 +270,10 @@ impl Inode for PseudoInode {
         self.node.jump()
     }
 
+    fn lookup_failure_is_final(&self) -> bool {
+        true
+    }
+
     fn is_stale(&self) -> bool {
         self.node.is_stale()
     }

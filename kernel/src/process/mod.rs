@@ -142,6 +142,9 @@ pub struct ProcessFlags {
     /// `/proc/<pid>/oom_score_adj` (-1000 ..= 1000): added to the OOM killer's badness in
     /// thousandths of RAM; -1000 exempts the process. Inherited by fork, kept by exec.
     pub oom_score_adj: i16,
+    /// The lowest value an unprivileged write may set (`oom_score_adj_min`): the last value a
+    /// privileged process set.
+    pub oom_score_adj_min: i16,
 }
 
 /// CPU time totals, in nanoseconds.

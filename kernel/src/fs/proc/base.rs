@@ -714,12 +714,17 @@ impl PidFile {
                         (value * 1000 / -OOM_DISABLE) as i16
                     }
                 };
+                // __set_oom_adj: below the floor a privileged process set needs privilege,
+                // and a privileged write moves the floor.
                 let is_privileged = caller.process.credentials.lock().is_capable();
                 let mut flags = process.flags.lock();
-                if adj < flags.oom_score_adj && !is_privileged {
+                if adj < flags.oom_score_adj_min && !is_privileged {
                     return Err(Errno::EACCES);
                 }
                 flags.oom_score_adj = adj;
+                if is_privileged {
+                    flags.oom_score_adj_min = adj;
+                }
                 Ok(data.len())
             }
             Entry::Loginuid => {

@@ -7,8 +7,8 @@
 //! (`crate::sysctl`, the uts names, the pid allocator…). Strings (`proc_dostring`, the host and
 //! domain names): a write keeps the text up to the first newline, at most 64 bytes. Writes at a
 //! position other than 0 are ignored, as `sysctl_writes_strict=1` does for a single value.
-//! Permissions are the entries' modes (root-owned, `0644` for the writable ones): writing as
-//! another user is `EACCES` at open.
+//! Permissions are the entries' modes (root-owned, `0644` for the writable ones), which hold
+//! for root too (`proc_sys_permission`): writing a read-only entry is `EACCES` at open.
 //!
 //! Entries whose effect Ferrux has no machinery for keep the value written and show it
 //! (`vm.swappiness`, the dirty ratios, `kernel.printk`, `kernel.core_pattern`…); read-only
@@ -80,6 +80,16 @@ impl Node for SysctlFile {
 
     fn attr(&self) -> NodeAttr {
         NodeAttr::root(self.mode)
+    }
+
+    /// `proc_sys_permission`: the mode holds even for root (no write to a read-only entry,
+    /// no read of a write-only one).
+    fn may_open(&self, is_write: bool) -> Result<(), Errno> {
+        let bits = if is_write { 0o222 } else { 0o444 };
+        if self.mode & bits == 0 {
+            return Err(Errno::EACCES);
+        }
+        Ok(())
     }
 
     fn render(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
@@ -360,7 +370,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             b"randomize_va_space",
             || knobs::randomize_va_space().into(),
             Some(|v| knobs::set_randomize_va_space(v as u32)),
-            (0, 2)
+            (i32::MIN.into(), i32::MAX.into())
         ),
         int(
             b"tainted",
