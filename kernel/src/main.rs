@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod drivers;
 mod fs;
 mod futex;
 mod init;
@@ -71,6 +72,8 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     sysctl::init();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
+    fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));
+    drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     if let Some(initrd) = boot.initrd {
         match fs::initramfs::unpack(&root, initrd.bytes()) {
             Ok(count) => log::info!(

@@ -137,6 +137,7 @@ pub fn register_builtin() -> Result<(), Errno> {
     super::sysfs::register()?;
     REGISTRY.register(Arc::new(TmpfsType))?;
     super::proc::register()?;
-    // devtmpfs and devpts register here once they exist.
+    REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
+    // devpts registers here once it exists.
     Ok(())
 }

@@ -7,9 +7,11 @@
 //! the clock.
 
 pub mod devices;
+pub mod devtmpfs;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
+pub mod fifo;
 pub mod file;
 pub mod file_table;
 pub mod filesystems;
@@ -206,10 +208,17 @@ pub fn open_dentry_noctty(
     let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
         Arc::new(InodeFile::new(dentry.inode().clone()))
     } else {
+        let request = devices::OpenRequest {
+            rdev: metadata.rdev,
+            flags,
+            is_noctty,
+            node: Some(&dentry),
+        };
         match metadata.file_type {
-            FileType::CharDevice => devices::open_char_device(metadata.rdev, is_noctty)?,
-            FileType::BlockDevice => return Err(Errno::ENXIO),
-            FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            FileType::CharDevice => devices::open_char(&request)?,
+            FileType::BlockDevice => devices::open_block(&request)?,
+            FileType::Fifo => fifo::open(&dentry, flags)?,
+            FileType::Socket => return Err(Errno::ENXIO),
             FileType::Regular => {
                 let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
                 match proc::SeqFile::open(dentry.inode().clone(), is_write)? {

@@ -115,7 +115,7 @@ fn signal_sets(task: &Task<'_>) -> SignalSets {
 
 /// The controlling terminal's device number (`new_encode_dev`) and its foreground group.
 fn tty(process: &Process) -> (u64, i64) {
-    match crate::fs::devices::console().proc_tty(process) {
+    match crate::tty::console().proc_tty(process) {
         Some((rdev, foreground)) => (rdev, foreground.map_or(-1, i64::from)),
         None => (0, -1),
     }

@@ -57,7 +57,7 @@ impl ProcRoot {
                 crate::boot_command_line()
             )),
             file(b"cpuinfo", super::cpuinfo::render),
-            file(b"devices", devices),
+            file(b"devices", crate::fs::devices::proc_devices),
             file(b"filesystems", |out| {
                 crate::fs::filesystems::REGISTRY.proc_filesystems(out)
             }),
@@ -420,14 +420,6 @@ fn stat(out: &mut Vec<u8>) -> Result<(), Errno> {
     }
     out!(out, "procs_running {running}\nprocs_blocked {blocked}\n")?;
     out!(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n")
-}
-
-/// `/proc/devices`: the character devices Ferrux has drivers for, and no block devices.
-fn devices(out: &mut Vec<u8>) -> Result<(), Errno> {
-    push(
-        out,
-        b"Character devices:\n  1 mem\n  4 ttyS\n  5 /dev/tty\n  5 /dev/console\n\nBlock devices:\n",
-    )
 }
 
 /// `/proc/interrupts`: the local APIC timer (`LOC`) and the error counters.

@@ -10,8 +10,10 @@
 //! Permissions are the entries' modes (root-owned, `0644` for the writable ones), which hold
 //! for root too (`proc_sys_permission`): writing a read-only entry is `EACCES` at open.
 //!
+//! `kernel.printk`'s first level is the console log level (`printk::set_max_level`),
+//! `kernel.dmesg_restrict` the one `/dev/kmsg` and syslog check.
 //! Entries whose effect Ferrux has no machinery for keep the value written and show it
-//! (`vm.swappiness`, the dirty ratios, `kernel.printk`, `kernel.core_pattern`…); read-only
+//! (`vm.swappiness`, the dirty ratios, `kernel.core_pattern`…); read-only
 //! entries show the fixed value Linux shows (`kernel.ngroups_max`, `cap_last_cap`, …).
 //! `vm.drop_caches` is write-only and has nothing to drop (tmpfs pages are the only cache).
 //! `vm.min_free_kbytes` is read-only here (hal fixes the reserve at boot).
@@ -202,7 +204,6 @@ stored!(CORE_USES_PID, 0);
 stored!(PANIC, 0);
 stored!(PANIC_ON_OOPS, 0);
 stored!(KPTR_RESTRICT, 0);
-stored!(DMESG_RESTRICT, 0);
 stored!(OVERFLOWUID, 65534);
 stored!(OVERFLOWGID, 65534);
 stored!(SWAPPINESS, 60);
@@ -287,8 +288,8 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         ),
         int(
             b"dmesg_restrict",
-            || load(&DMESG_RESTRICT),
-            Some(|v| DMESG_RESTRICT.store(v, Ordering::Relaxed)),
+            || crate::printk::DMESG_RESTRICT.load(Ordering::Relaxed).into(),
+            Some(|v| crate::printk::DMESG_RESTRICT.store(v != 0, Ordering::Relaxed)),
             (0, 1)
         ),
         text(
@@ -344,7 +345,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 out!(
                     out,
                     "{}\t{}\t{}\t{}\n",
-                    levels[0],
+                    crate::printk::console_loglevel(),
                     levels[1],
                     levels[2],
                     levels[3]
@@ -361,6 +362,14 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 if count == 0 {
                     return Err(Errno::EINVAL);
                 }
+                // The first level is the console's: records below it reach the console.
+                crate::printk::set_max_level(match levels[0] {
+                    i64::MIN..=0 => log::LevelFilter::Off,
+                    1..=4 => log::LevelFilter::Error,
+                    5 => log::LevelFilter::Warn,
+                    6 | 7 => log::LevelFilter::Info,
+                    _ => log::LevelFilter::Debug,
+                });
                 *PRINTK.lock() = levels;
                 Ok(())
             })
