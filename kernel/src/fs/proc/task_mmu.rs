@@ -164,12 +164,39 @@ fn vm_flags(vma: &Vma) -> Vec<&'static str> {
     flags
 }
 
+/// What a maps line needs of an area, copied under the mm lock so that the file's attributes
+/// (the inode's own lock, which comes before `mm`) are read after it is released.
+struct Area {
+    start: u64,
+    end: u64,
+    vma: Vma,
+    stats: PageStats,
+}
+
+/// The areas of `process` with their page statistics (taken under the mm lock).
+fn areas(process: &Process, with_stats: bool) -> Result<Vec<Area>, Errno> {
+    let mm = process.mm.get();
+    let space = mm.read();
+    let mut out = Vec::new();
+    out.try_reserve(space.map_count())
+        .map_err(|_| Errno::ENOMEM)?;
+    for vma in space.vmas() {
+        out.push(Area {
+            start: shown_start(&space, vma),
+            end: vma.end,
+            vma: vma.clone(),
+            stats: if with_stats {
+                page_stats(&space, vma)
+            } else {
+                PageStats::default()
+            },
+        });
+    }
+    Ok(out)
+}
+
 /// The name shown after an area's header, if any.
-fn area_name(
-    space: &AddressSpace,
-    vma: &Vma,
-    reader_root: &vfs::Path,
-) -> Result<Option<Vec<u8>>, Errno> {
+fn area_name(vma: &Vma, reader_root: &vfs::Path) -> Result<Option<Vec<u8>>, Errno> {
     if let Backing::File {
         path: Some(path), ..
     } = &vma.backing
@@ -181,18 +208,12 @@ fn area_name(
         VmaKind::Stack => Some(b"[stack]"),
         _ => None,
     };
-    let _ = space;
     Ok(name.map(<[u8]>::to_vec))
 }
 
 /// One header line (`show_vma_header_prefix` + name), newline included.
-fn header(
-    out: &mut Vec<u8>,
-    space: &AddressSpace,
-    vma: &Vma,
-    reader_root: &vfs::Path,
-) -> Result<(), Errno> {
-    let start = shown_start(space, vma);
+fn header(out: &mut Vec<u8>, area: &Area, reader_root: &vfs::Path) -> Result<(), Errno> {
+    let vma = &area.vma;
     let p = vma.protection;
     let (offset, major, minor, ino) = match &vma.backing {
         Backing::File { inode, offset, .. } => {
@@ -210,8 +231,8 @@ fn header(
     out!(
         out,
         "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ",
-        start,
-        vma.end,
+        area.start,
+        area.end,
         if p.is_readable { 'r' } else { '-' },
         if p.is_writable { 'w' } else { '-' },
         if p.is_executable { 'x' } else { '-' },
@@ -221,7 +242,7 @@ fn header(
         minor,
         ino
     )?;
-    if let Some(name) = area_name(space, vma, reader_root)? {
+    if let Some(name) = area_name(vma, reader_root)? {
         pad_to(out, line_start, 72)?;
         push(out, b" ")?;
         vfs::mount::mangle_newlines(out, &name)?;
@@ -248,10 +269,8 @@ pub fn maps(process: &Process, out: &mut Vec<u8>) -> Result<(), Errno> {
         return Ok(());
     }
     let root = reader_root();
-    let mm = process.mm.get();
-    let space = mm.read();
-    for vma in space.vmas() {
-        header(out, &space, vma, &root)?;
+    for area in areas(process, false)? {
+        header(out, &area, &root)?;
     }
     Ok(())
 }
@@ -297,18 +316,15 @@ pub fn smaps(process: &Process, out: &mut Vec<u8>) -> Result<(), Errno> {
         return Ok(());
     }
     let root = reader_root();
-    let mm = process.mm.get();
-    let space = mm.read();
-    for vma in space.vmas() {
-        header(out, &space, vma, &root)?;
-        let size = vma.end - shown_start(&space, vma);
-        kb_line(out, "Size:", size)?;
+    for area in areas(process, true)? {
+        header(out, &area, &root)?;
+        kb_line(out, "Size:", area.end - area.start)?;
         kb_line(out, "KernelPageSize:", 4096)?;
         kb_line(out, "MMUPageSize:", 4096)?;
-        show_stats(out, &page_stats(&space, vma), false, 0)?;
+        show_stats(out, &area.stats, false, 0)?;
         out!(out, "THPeligible:    0\nProtectionKey:  {:>8}\n", 0)?;
         push(out, b"VmFlags: ")?;
-        for flag in vm_flags(vma) {
+        for flag in vm_flags(&area.vma) {
             out!(out, "{flag} ")?;
         }
         push(out, b"\n")?;
