@@ -54,16 +54,33 @@ static int find_area(unsigned long addr, struct area *out)
 	return 0;
 }
 
+/* An anonymous private read-write area of `pages` pages that cannot merge
+ * with its neighbours: a PROT_NONE page on each side. */
+static char *guarded_area(int pages)
+{
+	char *base = mmap(NULL, (pages + 2) * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		FAIL("mmap: %s", h_errname(errno));
+	if (mprotect(base, 4096, PROT_NONE) != 0 ||
+	    mprotect(base + (pages + 1) * 4096, 4096, PROT_NONE) != 0)
+		FAIL("mprotect: %s", h_errname(errno));
+	return base + 4096;
+}
+
+static void unmap_guarded(char *p, int pages)
+{
+	EXPECT_OK(munmap(p - 4096, (pages + 2) * 4096));
+}
+
 TEST(procmaps, mmap_munmap_mprotect_show)
 {
 	proc_ready();
-	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	EXPECT_TRUE(p != MAP_FAILED);
+	char *p = guarded_area(4);
 	struct area a;
 	EXPECT_TRUE(find_area((unsigned long)p, &a));
 	EXPECT_EQ(a.start, (unsigned long)p);
-	EXPECT_GE(a.end, (unsigned long)p + 4 * 4096);
+	EXPECT_EQ(a.end, (unsigned long)p + 4 * 4096);
 	EXPECT_STREQ(a.perms, "rw-p");
 	EXPECT_EQ(a.offset, 0);
 	EXPECT_EQ(a.major, 0);
@@ -74,7 +91,7 @@ TEST(procmaps, mmap_munmap_mprotect_show)
 	EXPECT_EQ(a.start, (unsigned long)p + 4096);
 	EXPECT_EQ(a.end, (unsigned long)p + 2 * 4096);
 	EXPECT_STREQ(a.perms, "r--p");
-	EXPECT_OK(munmap(p, 4 * 4096));
+	unmap_guarded(p, 4);
 	EXPECT_TRUE(!find_area((unsigned long)p + 4096, &a) ||
 		    a.start > (unsigned long)p + 4096);
 	/* Shared anonymous: 's'. */
@@ -155,9 +172,7 @@ static long smaps_value(unsigned long addr, const char *key)
 TEST(procmaps, smaps_counts_touched_pages)
 {
 	proc_ready();
-	char *p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	EXPECT_TRUE(p != MAP_FAILED);
+	char *p = guarded_area(8);
 	unsigned long addr = (unsigned long)p;
 	EXPECT_EQ(smaps_value(addr, "Size"), 32);
 	long before = smaps_value(addr, "Rss");
@@ -181,5 +196,5 @@ TEST(procmaps, smaps_counts_touched_pages)
 	/* Reading smaps_rollup touched a few more stack or heap pages at most. */
 	EXPECT_GE(rss, sum - 64);
 	EXPECT_LE(rss, sum + 64);
-	EXPECT_OK(munmap(p, 8 * 4096));
+	unmap_guarded(p, 8);
 }
