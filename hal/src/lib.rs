@@ -63,7 +63,7 @@ pub mod power {
 #[cfg(not(test))]
 pub mod cpu {
     pub use crate::arch::x86_64::cpu::{
-        CpuFeatures, disable_interrupts, halt_forever, rdrand, rdtsc, wait_for_interrupt,
+        CpuFeatures, cpuid, disable_interrupts, halt_forever, rdrand, rdtsc, wait_for_interrupt,
     };
     pub use crate::arch::x86_64::fpu::{xsave_features, xsave_size};
 }

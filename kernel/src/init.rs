@@ -11,7 +11,8 @@ use crate::process::credentials::Credentials;
 use crate::process::rlimit::ResourceLimits;
 use crate::process::shared;
 use crate::process::{
-    self, Lifecycle, Process, ProcessFlags, Shared, Thread, Usage, run::run_thread, table,
+    self, Lifecycle, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, run::run_thread,
+    table,
 };
 use crate::sched;
 use crate::sched::wait::WaitQueue;
@@ -69,7 +70,9 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         name: SpinLock::new("process.name", *b"swapper\0\0\0\0\0\0\0\0\0"),
         pgid: AtomicU64::new(0),
         sid: AtomicU64::new(0),
-        exit_signal: 0,
+        // Exec sets SIGCHLD (de_thread's "we have changed execution domain"), and init was
+        // exec'd: /proc/1/stat shows 17 on Linux.
+        exit_signal: sigrules::SIGCHLD,
         lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
@@ -83,6 +86,8 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         ),
         usage: SpinLock::new("process.usage", Usage::default()),
         timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
+        start_time_ns: crate::time::monotonic_ns(),
+        stats: ProcessStats::default(),
     });
     let thread = Thread::try_new_with_entry(
         pid,

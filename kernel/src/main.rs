@@ -37,6 +37,7 @@ use spin::Once;
 hal::entry_point!(kernel_main);
 
 static CPU_FEATURES: Once<hal::cpu::CpuFeatures> = Once::new();
+static COMMAND_LINE: Once<alloc::string::String> = Once::new();
 
 fn kernel_main(boot: hal::BootInfo) -> ! {
     printk::init();
@@ -46,12 +47,8 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     panic_policy::set_timeout(command_line.panic_timeout);
     syscall::dispatch::set_tracing(command_line.is_tracing);
     CPU_FEATURES.call_once(|| boot.cpu_features);
-    log::info!(
-        "Linux version {} (Ferrux {}) {}",
-        syscall::sys_release(),
-        env!("CARGO_PKG_VERSION"),
-        syscall::sys_version()
-    );
+    COMMAND_LINE.call_once(|| boot.command_line.clone());
+    log::info!("{}", linux_banner());
     log::info!("Command line: {}", boot.command_line);
     if command_line.is_test_panic {
         test_panic();
@@ -142,6 +139,21 @@ pub fn dump_lock_order() {
     log::warn!("ferrux.lockdep_dump: this kernel has no lock-order checker (build with --lockdep)");
 }
 
+/// The kernel command line as the boot loader gave it (`/proc/cmdline`).
+pub fn boot_command_line() -> &'static str {
+    COMMAND_LINE.get().map_or("", |line| line.as_str())
+}
+
+/// The banner of the boot log and `/proc/version` (Linux's `linux_banner`, without newline).
+pub fn linux_banner() -> alloc::string::String {
+    alloc::format!(
+        "Linux version {} (Ferrux {}) {}",
+        syscall::sys_release(),
+        env!("CARGO_PKG_VERSION"),
+        syscall::sys_version()
+    )
+}
+
 /// CPU features found at boot (for AT_HWCAP).
 pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
     CPU_FEATURES.get().copied().unwrap_or_default()
@@ -150,4 +162,30 @@ pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
 /// The host name (`uname -n`), "(none)" until sethostname.
 pub fn hostname() -> Vec<u8> {
     uts::as_str_bytes(&uts::nodename()).to_vec()
+}
+
+/// The NIS domain name (`uname`'s `domainname`), "(none)" until setdomainname.
+pub fn domainname() -> Vec<u8> {
+    uts::as_str_bytes(&uts::domainname()).to_vec()
+}
+
+/// Longest uts name (`__NEW_UTS_LEN`).
+pub const UTS_NAME_LEN: usize = 64;
+
+/// Sets the host name (sethostname, `kernel.hostname`): at most 64 bytes (`EINVAL`).
+pub fn set_hostname(name: &[u8]) -> Result<(), abi::Errno> {
+    set_uts_name(uts::set_nodename, name)
+}
+
+/// Sets the domain name (setdomainname, `kernel.domainname`): at most 64 bytes (`EINVAL`).
+pub fn set_domainname(name: &[u8]) -> Result<(), abi::Errno> {
+    set_uts_name(uts::set_domainname, name)
+}
+
+fn set_uts_name(set: fn(&[u8]), name: &[u8]) -> Result<(), abi::Errno> {
+    if name.len() > UTS_NAME_LEN {
+        return Err(abi::Errno::EINVAL);
+    }
+    set(name);
+    Ok(())
 }

@@ -13,13 +13,107 @@
 //! Ferrux counts RAM and the memory in use at the same stage of the boot (before the
 //! initramfs is unpacked), with Linux's constants (`THREAD_SIZE` and `EP_ITEM_COST` as on
 //! x86-64), so the same formulas give figures within a few percent of Linux's on the same
-//! guest (Ferrux keeps a little more of the RAM for itself). They cannot be changed yet
-//! (there is no `/proc/sys`).
+//! guest (Ferrux keeps a little more of the RAM for itself).
+//!
+//! Each is a variable that `/proc/sys` writes change (`fs/proc/sysctl.rs`), read where it is
+//! enforced: [`limits`] (threads-max, file-max, max_user_watches), [`max_map_count`],
+//! [`pid_max`], [`nr_open`], [`pipe_max_size`], [`randomize_va_space`] (for exec's
+//! randomization), [`overcommit_memory`] and [`overcommit_ratio`] (`mm::may_commit`).
 
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use spin::Once;
 
-/// `vm.max_map_count`: the most VMAs a process may have (`USHRT_MAX - 5`).
+/// `vm.max_map_count`'s default: the most VMAs a process may have (`USHRT_MAX - 5`).
 pub const MAX_MAP_COUNT: usize = 65530;
+
+static MAX_MAP_COUNT_NOW: AtomicUsize = AtomicUsize::new(MAX_MAP_COUNT);
+
+/// `vm.max_map_count` now.
+pub fn max_map_count() -> usize {
+    MAX_MAP_COUNT_NOW.load(Ordering::Relaxed)
+}
+
+/// Sets `vm.max_map_count`.
+pub fn set_max_map_count(value: usize) {
+    MAX_MAP_COUNT_NOW.store(value, Ordering::Relaxed);
+}
+
+/// `kernel.pid_max`'s limit (`PID_MAX_LIMIT` on 64-bit).
+pub const PID_MAX_LIMIT: u32 = 4_194_304;
+static PID_MAX: AtomicU32 = AtomicU32::new(PID_MAX_LIMIT);
+
+/// `kernel.pid_max`: pids are handed out below it.
+pub fn pid_max() -> u32 {
+    PID_MAX.load(Ordering::Relaxed)
+}
+
+/// Sets `kernel.pid_max` (the caller checks 301..=`PID_MAX_LIMIT`).
+pub fn set_pid_max(value: u32) {
+    PID_MAX.store(value, Ordering::Relaxed);
+}
+
+/// `fs.nr_open`'s default and limit (`sysctl_nr_open`, `NR_OPEN`).
+pub const NR_OPEN_DEFAULT: u64 = 1 << 20;
+static NR_OPEN: AtomicU64 = AtomicU64::new(NR_OPEN_DEFAULT);
+
+/// `fs.nr_open`: the highest `RLIMIT_NOFILE` hard limit.
+pub fn nr_open() -> u64 {
+    NR_OPEN.load(Ordering::Relaxed)
+}
+
+/// Sets `fs.nr_open`.
+pub fn set_nr_open(value: u64) {
+    NR_OPEN.store(value, Ordering::Relaxed);
+}
+
+/// `fs.pipe-max-size`'s default.
+pub const PIPE_MAX_SIZE_DEFAULT: u64 = 1_048_576;
+static PIPE_MAX_SIZE: AtomicU64 = AtomicU64::new(PIPE_MAX_SIZE_DEFAULT);
+
+/// `fs.pipe-max-size`: the largest pipe an unprivileged F_SETPIPE_SZ may ask for.
+pub fn pipe_max_size() -> u64 {
+    PIPE_MAX_SIZE.load(Ordering::Relaxed)
+}
+
+/// Sets `fs.pipe-max-size`.
+pub fn set_pipe_max_size(value: u64) {
+    PIPE_MAX_SIZE.store(value, Ordering::Relaxed);
+}
+
+static RANDOMIZE_VA_SPACE: AtomicU32 = AtomicU32::new(2);
+
+/// `kernel.randomize_va_space` (0 none, 1 stack/mmap/vDSO, 2 also brk).
+pub fn randomize_va_space() -> u32 {
+    RANDOMIZE_VA_SPACE.load(Ordering::Relaxed)
+}
+
+/// Sets `kernel.randomize_va_space`.
+pub fn set_randomize_va_space(value: u32) {
+    RANDOMIZE_VA_SPACE.store(value, Ordering::Relaxed);
+}
+
+static OVERCOMMIT_MEMORY: AtomicU32 = AtomicU32::new(0);
+static OVERCOMMIT_RATIO: AtomicU32 = AtomicU32::new(50);
+
+/// `vm.overcommit_memory`: 0 heuristic, 1 always, 2 never (strict accounting).
+pub fn overcommit_memory() -> u32 {
+    OVERCOMMIT_MEMORY.load(Ordering::Relaxed)
+}
+
+/// Sets `vm.overcommit_memory`.
+pub fn set_overcommit_memory(value: u32) {
+    OVERCOMMIT_MEMORY.store(value, Ordering::Relaxed);
+}
+
+/// `vm.overcommit_ratio`: the percentage of RAM `CommitLimit` counts.
+pub fn overcommit_ratio() -> u32 {
+    OVERCOMMIT_RATIO.load(Ordering::Relaxed)
+}
+
+/// Sets `vm.overcommit_ratio`.
+pub fn set_overcommit_ratio(value: u32) {
+    OVERCOMMIT_RATIO.store(value, Ordering::Relaxed);
+}
 /// `NR_FILE`: the smallest `fs.file-max`.
 const NR_FILE: u64 = 8192;
 /// x86-64's kernel stack size, which Linux's thread limit is counted in.
@@ -61,6 +155,9 @@ impl Limits {
 }
 
 static LIMITS: Once<Limits> = Once::new();
+static MAX_THREADS_NOW: AtomicU64 = AtomicU64::new(0);
+static MAX_FILES: AtomicU64 = AtomicU64::new(0);
+static MAX_USER_WATCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Computes the limits from the memory counted now. Call once at boot, where Linux would
 /// (before the initramfs is unpacked); later calls change nothing.
@@ -68,8 +165,42 @@ pub fn init() {
     limits();
 }
 
-/// The limits (computed on first use if [`init`] was not called).
-pub fn limits() -> &'static Limits {
+/// The limits now (computed on first use if [`init`] was not called).
+pub fn limits() -> Limits {
+    let boot = boot_limits();
+    let now = |value: &AtomicU64, default: u64| match value.load(Ordering::Relaxed) {
+        0 => default,
+        set => set,
+    };
+    Limits {
+        max_threads: now(&MAX_THREADS_NOW, boot.max_threads),
+        max_files: now(&MAX_FILES, boot.max_files),
+        max_user_watches: now(&MAX_USER_WATCHES, boot.max_user_watches),
+    }
+}
+
+/// Sets `kernel.threads-max` (the caller checks `MIN_THREADS..=MAX_THREADS`).
+pub fn set_max_threads(value: u64) {
+    boot_limits();
+    MAX_THREADS_NOW.store(value.max(1), Ordering::Relaxed);
+}
+
+/// Sets `fs.file-max`.
+pub fn set_max_files(value: u64) {
+    boot_limits();
+    MAX_FILES.store(value.max(1), Ordering::Relaxed);
+}
+
+/// Sets `fs.epoll.max_user_watches`.
+pub fn set_max_user_watches(value: u64) {
+    boot_limits();
+    MAX_USER_WATCHES.store(value.max(1), Ordering::Relaxed);
+}
+
+/// The range `kernel.threads-max` accepts.
+pub const THREADS_RANGE: (u64, u64) = (MIN_THREADS, MAX_THREADS);
+
+fn boot_limits() -> &'static Limits {
     LIMITS.call_once(|| {
         let (total, free) = hal::mm::frame::stats();
         let limits = Limits::for_memory(total as u64, free as u64);

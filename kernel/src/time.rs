@@ -30,7 +30,6 @@ pub fn idle_wait() {
 }
 
 /// Total idle time so far.
-#[expect(dead_code, reason = "for /proc/uptime and /proc/stat")]
 pub fn idle_ns() -> u64 {
     IDLE_NS.load(Ordering::Relaxed)
 }

@@ -3,7 +3,10 @@
 //! Layout: `/bin /dev /etc /proc /sys /root`, `/tmp` (1777), `/bin/busybox` (0755) with
 //! `/bin/sh -> busybox`, the device nodes that Linux images usually carry instead of mounting
 //! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0, `/dev/ttyS0` c 4 64,
-//! `/dev/random` c 1 8, `/dev/urandom` c 1 9), and `/etc/passwd` and `/etc/group` for root.
+//! `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and `/etc/group` for root, and
+//! `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts: it mounts what a small Linux
+//! system has mounted (proc, sysfs, tmpfs on /tmp; devtmpfs and devpts once Ferrux has them)
+//! and starts the shell. Linux's initramfs does not mount /proc by itself: this script does.
 //! Test images add their binaries under `/bin`. Archives are newc cpio written by the workspace's
 //! `cpio` crate, uncompressed (`.cpio`) and, for the default image, also gzipped (`.cpio.gz`);
 //! both Linux and Ferrux accept either. No applet links are made: like Debian's
@@ -21,6 +24,25 @@ use crate::paths;
 
 const ROOT_UID: u32 = 0;
 const ROOT_GID: u32 = 0;
+
+/// `/init` of the images: mounts, then an interactive shell in its own session with the serial
+/// console as controlling terminal (cttyhack), so that job control and ^C work.
+pub const INIT_SCRIPT: &str = "#!/bin/busybox sh
+# Ferrux run image: what a small Linux system has mounted, then a shell on the console.
+bb=/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t sysfs sysfs /sys
+$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
+# Kernels with devtmpfs and devpts mount them; the image's own /dev nodes stay otherwise.
+if $bb grep -q devtmpfs /proc/filesystems; then
+\t$bb mount -t devtmpfs devtmpfs /dev
+fi
+if $bb grep -q devpts /proc/filesystems; then
+\t$bb mkdir -p /dev/pts
+\t$bb mount -t devpts devpts /dev/pts
+fi
+exec $bb setsid $bb cttyhack $bb sh
+";
 
 /// A host file to add to an image.
 #[derive(Debug, Clone)]
@@ -91,6 +113,9 @@ pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>>
     writer
         .add_symlink("/bin/sh", "busybox")
         .with_context(|| entry_error("/bin/sh"))?;
+    writer
+        .add_file("/init", 0o755, ROOT_UID, ROOT_GID, INIT_SCRIPT.as_bytes())
+        .with_context(|| entry_error("/init"))?;
     for (path, mode, major, minor) in [
         ("/dev/console", 0o600, 5, 1),
         ("/dev/tty", 0o666, 5, 0),
@@ -164,6 +189,9 @@ mod tests {
             (0o755, &b"BUSYBOX"[..])
         );
         assert_eq!(find("/bin/sh").data, b"busybox");
+        let init = find("/init");
+        assert_eq!(init.permissions(), 0o755);
+        assert!(init.data.starts_with(b"#!/bin/busybox sh\n"));
         let console = find("/dev/console");
         assert_eq!(console.file_type(), FileType::CharDevice);
         assert_eq!((console.rdev_major, console.rdev_minor), (5, 1));

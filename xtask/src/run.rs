@@ -2,8 +2,9 @@
 //!
 //! The kernel is the ELF given with `--kernel`, Debian's Linux with `--linux`, or else a fresh
 //! `cargo xtask build`. The initramfs is `--initrd` or the default busybox image. `--cmd` words
-//! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image starts an
-//! interactive `sh` with job control (`setsid cttyhack sh`). The console streams to stdout and is logged to `build/logs/run-*.log`.
+//! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image's
+//! `/init` mounts proc, sysfs and tmpfs and starts an interactive `sh` with job control
+//! (`setsid cttyhack sh`). The console streams to stdout and is logged to `build/logs/run-*.log`.
 //!
 //! Exit status: init's (the exit code, or 128 + signal) when the kernel reported it; 124 on
 //! `--timeout`; otherwise QEMU's own (3 when Ferrux panicked on a kernel bug).
@@ -47,12 +48,11 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
     }
     match &options.init_argv {
         Some(argv) => cmdline.set_init(argv)?,
-        // The default image has no /init: start a shell on the serial terminal as busybox
-        // images do, in its own session with ttyS0 as controlling terminal (cttyhack finds
-        // it with TIOCGSERIAL), so that job control and ^C work; `exit` ends init and QEMU.
-        None if options.initrd.is_none() => cmdline.set_init(
-            &["busybox", "setsid", "busybox", "cttyhack", "busybox", "sh"].map(String::from),
-        )?,
+        // The default image's /init mounts /proc, /sys and /tmp and starts a shell on the
+        // serial terminal in its own session with ttyS0 as controlling terminal (cttyhack
+        // finds it with TIOCGSERIAL), so that job control and ^C work; `exit` ends init and
+        // QEMU.
+        None if options.initrd.is_none() => cmdline.set_init(&["/init".to_string()])?,
         None => {}
     }
 

@@ -54,6 +54,8 @@ const CHILD_HELPER_PATH: &str = "/bin/child-helper";
 const STATIC_PIE_PATH: &str = "/bin/static-pie";
 /// The busybox shell script of `tests/user/scripts`, in the test images.
 const SHELL_TEST_PATH: &str = "/bin/shell-test";
+/// The script that runs busybox's /proc readers and compares them with Linux's output.
+const PROC_TOOLS_PATH: &str = "/bin/proc-tools";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -168,6 +170,28 @@ const BOOT_CHECKS: &[BootCheck] = &[
             }
             expect_line(outcome, "`shell-test: PASS`", |line| {
                 line == "shell-test: PASS"
+            })?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        // busybox mount, df, free, uptime, ps and top reading /proc and /sys, normalised
+        // (numbers, spacing, kernel threads) and compared with Linux's output in the script.
+        name: "boot/proc-tools",
+        init_argv: &["busybox", "sh", "/bin/proc-tools"],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
+        verdict: |outcome| {
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.starts_with("proc-tools: FAIL"))
+            {
+                return Err(line.to_string());
+            }
+            expect_line(outcome, "`proc-tools: PASS`", |line| {
+                line == "proc-tools: PASS"
             })?;
             expect_init_exit_code(outcome, 0x0000)
         },
@@ -543,6 +567,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         ExtraFile {
             image_path: SHELL_TEST_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: PROC_TOOLS_PATH.to_string(),
+            host_path: paths::repo_root().join("tests/user/scripts/proc-tools.sh"),
             mode: 0o755,
         },
     ];

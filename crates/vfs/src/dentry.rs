@@ -287,7 +287,11 @@ impl Dentry {
     ) -> Result<Option<Arc<Dentry>>, Errno> {
         match self.lookup_locked(name) {
             Ok(d) => Ok(Some(d)),
-            Err(Errno::ENOENT) if !self.inode.is_dead() => Ok(None),
+            Err(Errno::ENOENT)
+                if !self.inode.is_dead() && !self.inode.lookup_failure_is_final() =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }

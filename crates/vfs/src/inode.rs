@@ -686,6 +686,21 @@ pub trait Inode: Send + Sync {
     fn is_stale(&self) -> bool {
         false
     }
+
+    /// Whether a name this directory does not have is an error of the lookup rather than a
+    /// free name (Linux's `->lookup` returning `ERR_PTR(-ENOENT)` instead of a negative
+    /// dentry, as procfs does): creating it then fails with `ENOENT` before any permission
+    /// check. Default: `false` (absent names can be created).
+    fn lookup_failure_is_final(&self) -> bool {
+        false
+    }
+
+    /// For a "magic" symbolic link (`/proc/<pid>/fd/N`, `cwd`, `root`, `exe`): the object it
+    /// stands for, which a walk that follows the link moves to instead of reading its text
+    /// (Linux `nd_jump_link`). Default: `None` (an ordinary link, or not a link).
+    fn jump_link(&self) -> Option<Result<crate::mount::Path, Errno>> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //!   host).
 //! - [`page_cache`]: [`page_cache::PageCache`], a file's pages indexed by a radix tree, shared by
 //!   read, write, mmap and exec (`mm/filemap.c`).
+//! - [`pseudo`]: synthetic filesystems made of nodes that render kernel state (procfs, sysfs).
 //! - [`tmpfs`]: the in-memory filesystem (`mm/shmem.c`), whose file data is its page cache.
 //! - [`dentry`]: [`Dentry`], the name cache with parents (for `..` and `getcwd`).
 //! - [`mount`]: [`Mount`], [`Path`] (a `(mount, dentry)` pair), [`MountNamespace`] (the mount
@@ -45,6 +46,7 @@ pub mod page;
 pub mod page_cache;
 pub mod path;
 pub mod perm;
+pub mod pseudo;
 pub mod readdir;
 pub mod sync;
 pub mod tmpfs;

@@ -1229,6 +1229,20 @@ fn push(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Escapes newlines only (`\012`), as `seq_file_path(m, file, "\n")` does for the file names of
+/// `/proc/<pid>/maps`.
+pub fn mangle_newlines(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), Errno> {
+    out.try_reserve(bytes.len()).map_err(|_| Errno::ENOMEM)?;
+    for &b in bytes {
+        if b == b'\n' {
+            push(out, b"\\012")?;
+        } else {
+            out.push(b);
+        }
+    }
+    Ok(())
+}
+
 /// Escapes `bytes` as `/proc/mounts` does (`seq_escape` with `" \t\n\\"`): those characters
 /// become three-digit octal escapes.
 pub fn mangle(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), Errno> {

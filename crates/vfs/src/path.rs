@@ -28,8 +28,11 @@
 //! - A trailing slash after the last component makes it follow symlinks and be a directory
 //!   (`ENOTDIR` otherwise), as `lookup_last` does.
 //!
+//! - A "magic" link ([`crate::Inode::jump_link`], procfs's `fd/N`, `cwd`, `exe`) moves the walk
+//!   to the object it stands for instead of being read (`nd_jump_link`).
+//!
 //! Not done yet: `LOOKUP_BENEATH`/`LOOKUP_IN_ROOT`/`LOOKUP_NO_XDEV` (`openat2`), the
-//! `protected_symlinks` sysctl (`may_follow_link`), `/proc` "magic" links (`nd_jump_link`).
+//! `protected_symlinks` sysctl (`may_follow_link`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -351,6 +354,11 @@ impl<'a, 'p> NameData<'a, 'p> {
         child.touch_atime();
         if child.mnt().flags() & crate::mount::flags::MNT_NOSYMFOLLOW != 0 {
             return Err(Errno::ELOOP);
+        }
+        if let Some(target) = child.inode().jump_link() {
+            // A magic link: the walk continues at the object itself (nd_jump_link).
+            self.cur = target?;
+            return Ok(false);
         }
         let body = child.inode().readlink()?;
         self.frames.try_reserve(1).map_err(|_| Errno::ENOMEM)?;

@@ -86,7 +86,6 @@ pub fn open_block(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> 
     driver.open(request)
 }
 
-#[expect(dead_code, reason = "for procfs' /proc/devices")]
 /// `/proc/devices`: the character majors, a blank line, then the block majors.
 pub fn proc_devices(out: &mut Vec<u8>) -> Result<(), Errno> {
     out.try_reserve(64).map_err(|_| Errno::ENOMEM)?;

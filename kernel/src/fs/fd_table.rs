@@ -181,6 +181,15 @@ impl FdTable {
     /// The size Linux's descriptor table would have (`fdt->max_fds`): 64 at first, then
     /// multiples of 128 rounded up to a power of two, as `alloc_fdtable` sizes it. `select`
     /// clamps its `nfds` to this.
+    /// The open descriptors in increasing order, with their files and close-on-exec flags
+    /// (`/proc/<pid>/fd`).
+    pub fn open_fds(&self) -> impl Iterator<Item = (i32, &Arc<OpenFile>, bool)> {
+        self.slots.iter().enumerate().filter_map(|(fd, slot)| {
+            slot.as_ref()
+                .map(|slot| (fd as i32, &slot.file, slot.is_close_on_exec))
+        })
+    }
+
     pub fn max_fds(&self) -> usize {
         let used = self.slots.len();
         if used <= 64 {

@@ -469,6 +469,12 @@ impl OpenFile {
         *self.position.lock()
     }
 
+    /// The position if no read or write is moving it right now (`/proc/<pid>/fdinfo`, which
+    /// may be reading this very file): Linux reads `f_pos` without its lock.
+    pub fn position_if_idle(&self) -> Option<u64> {
+        self.position.try_lock().map(|position| *position)
+    }
+
     pub fn set_position(&self, position: u64) {
         *self.position.lock() = position;
     }

@@ -36,6 +36,12 @@ pub fn charge(is_privileged: bool) -> Result<FileCharge, Errno> {
     Ok(FileCharge(()))
 }
 
+/// Open files as `fs.file-nr` shows them (`get_nr_files`: the per-CPU counter's cheap
+/// estimate, never negative).
+pub fn open_files() -> i64 {
+    NR_FILES.read().max(0)
+}
+
 /// [`charge`] for a file `thread` opens.
 pub fn charge_for(thread: &Thread) -> Result<FileCharge, Errno> {
     let is_privileged = thread.process.credentials.lock().is_capable();

@@ -134,7 +134,9 @@ impl FileSystemType for TmpfsType {
 /// Registers the types built into the kernel, in Linux's order where it matters for
 /// `/proc/filesystems` (sysfs, tmpfs, proc…).
 pub fn register_builtin() -> Result<(), Errno> {
+    super::sysfs::register()?;
     REGISTRY.register(Arc::new(TmpfsType))?;
+    super::proc::register()?;
     REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
     REGISTRY.register(Arc::new(super::devpts::DevptsType))?;
     Ok(())

@@ -21,7 +21,9 @@ pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
+pub mod proc;
 pub mod shmem;
+pub mod sysfs;
 pub mod timerfd;
 
 use crate::process::Thread;
@@ -82,8 +84,10 @@ pub fn init_root() -> Result<Arc<Dentry>, Errno> {
     let dev = filesystems::anonymous_dev()?;
     // Linux's rootfs limits were fixed early in boot, so they differ from a later mount's
     // defaults and /proc/mounts shows them: no defaults to compare with here.
+    // Linux's rootfs root is a sticky world-writable directory (tmpfs's default mode), unless
+    // the archive's "." entry says otherwise.
     let options = vfs::tmpfs::TmpfsOptions {
-        root_mode: 0o755,
+        root_mode: 0o1777,
         dev: dev.dev(),
         fs_name: "rootfs",
         default_max_bytes: None,
@@ -220,6 +224,13 @@ pub fn open_dentry_noctty(
             FileType::BlockDevice => devices::open_block(&request)?,
             FileType::Fifo => fifo::open(&dentry, flags)?,
             FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Regular => {
+                let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
+                match proc::SeqFile::open(dentry.inode().clone(), is_write)? {
+                    Some(seq) => seq,
+                    None => Arc::new(InodeFile::new(dentry.inode().clone())),
+                }
+            }
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };

@@ -53,8 +53,6 @@ use vfs::{FileType, Metadata, Timespec};
 pub const PAGE_SIZE: usize = 4096;
 /// Slots of a new pipe (`PIPE_DEF_BUFFERS`).
 const DEFAULT_SLOTS: usize = 16;
-/// `/proc/sys/fs/pipe-max-size`.
-pub const PIPE_MAX_SIZE: u64 = 1_048_576;
 
 /// st_dev of pipefs (an anonymous device).
 const PIPEFS_DEV: u64 = 13;
@@ -359,7 +357,7 @@ impl PipeEnd {
             return Err(Errno::EINVAL);
         }
         let mut state = self.pipe.state.lock();
-        if slots > state.max_slots && size > PIPE_MAX_SIZE && !is_privileged {
+        if slots > state.max_slots && size > crate::sysctl::pipe_max_size() && !is_privileged {
             return Err(Errno::EPERM);
         }
         if slots < state.buffers.len() {

@@ -24,6 +24,11 @@ pub fn handle_user_fault(
     let mm_shared = thread.process.mm.get();
     let mm = mm_shared.read();
     mm.grow_stack(address, || stack_limits(&thread.process))?;
+    thread
+        .process
+        .stats
+        .minor_faults
+        .fetch_add(1, Ordering::Relaxed);
     mm.handle_fault(address, access)
 }
 

@@ -86,11 +86,18 @@ pub fn page_align_up(value: u64) -> Option<u64> {
         .map(|v| v & !(PAGE_SIZE - 1))
 }
 
-/// Linux's heuristic overcommit (`vm.overcommit_memory=0`): one request larger than all of RAM
-/// (there is no swap) is refused.
+/// Whether a mapping of `len` bytes may be committed, by `vm.overcommit_memory`: 0 (Linux's
+/// heuristic; there is no swap) refuses one request larger than all of RAM, 1 allows
+/// everything, 2 refuses a request larger than `CommitLimit` (`overcommit_ratio` percent of RAM;
+/// simplified: memory committed earlier is not counted yet).
 pub fn may_commit(len: u64) -> bool {
     let (total_frames, _) = hal::mm::frame::stats();
-    len / PAGE_SIZE <= total_frames as u64
+    let pages = len / PAGE_SIZE;
+    match crate::sysctl::overcommit_memory() {
+        1 => true,
+        2 => pages <= total_frames as u64 * u64::from(crate::sysctl::overcommit_ratio()) / 100,
+        _ => pages <= total_frames as u64,
+    }
 }
 
 /// Rounds `value` down to a page boundary.

@@ -51,6 +51,12 @@ fn badness(process: &Arc<Process>, total_pages: u64) -> Option<i64> {
     Some(points.max(1))
 }
 
+/// The badness `/proc/<pid>/oom_score` scales (`oom_badness`), `None` for a process the OOM
+/// killer never chooses.
+pub fn badness_points(process: &Arc<Process>, total_pages: u64) -> Option<i64> {
+    badness(process, total_pages)
+}
+
 fn is_dying(process: &Arc<Process>) -> bool {
     process.lifecycle.lock().group_exit.is_some() || process.is_zombie()
 }

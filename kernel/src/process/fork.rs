@@ -9,7 +9,8 @@
 //! supported: those flags answer EINVAL.
 
 use super::{
-    Lifecycle, Pid, Process, ProcessFlags, Shared, Thread, Usage, VforkDone, rlimit, shared, table,
+    Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
+    shared, table,
 };
 use crate::sched::wait::{WaitError, wait_event};
 use crate::sched::{self, SleepKind};
@@ -341,6 +342,8 @@ fn copy_process(
         ),
         usage: SpinLock::new("process.usage", Usage::default()),
         timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
+        start_time_ns: crate::time::monotonic_ns(),
+        stats: ProcessStats::default(),
     }))
 }
 

@@ -81,6 +81,38 @@ pub struct Process {
     pub usage: SpinLock<Usage>,
     /// Interval timers and POSIX timers (`signal->real_timer`, `it[]`, `posix_timers`).
     pub timers: SpinLock<crate::timers::ProcessTimers>,
+    /// CLOCK_MONOTONIC when the process was created (`start_boottime`, `/proc/<pid>/stat`).
+    pub start_time_ns: u64,
+    /// Counters `/proc/<pid>/stat` and `io` show.
+    pub stats: ProcessStats,
+}
+
+/// Per-process counters (Linux's `task_io_accounting`, `min_flt`, `loginuid`).
+#[derive(Debug)]
+pub struct ProcessStats {
+    /// Bytes read and written by read/write-like calls (`rchar`, `wchar`).
+    pub read_bytes: AtomicU64,
+    pub written_bytes: AtomicU64,
+    /// Calls (`syscr`, `syscw`).
+    pub read_calls: AtomicU64,
+    pub write_calls: AtomicU64,
+    /// Page faults resolved without I/O (`min_flt`).
+    pub minor_faults: AtomicU64,
+    /// The audit login uid (`/proc/<pid>/loginuid`), `u32::MAX` until set.
+    pub loginuid: AtomicU32,
+}
+
+impl Default for ProcessStats {
+    fn default() -> Self {
+        ProcessStats {
+            read_bytes: AtomicU64::new(0),
+            written_bytes: AtomicU64::new(0),
+            read_calls: AtomicU64::new(0),
+            write_calls: AtomicU64::new(0),
+            minor_faults: AtomicU64::new(0),
+            loginuid: AtomicU32::new(u32::MAX),
+        }
+    }
 }
 
 /// Completion a vfork parent sleeps on.
@@ -110,6 +142,9 @@ pub struct ProcessFlags {
     /// `/proc/<pid>/oom_score_adj` (-1000 ..= 1000): added to the OOM killer's badness in
     /// thousandths of RAM; -1000 exempts the process. Inherited by fork, kept by exec.
     pub oom_score_adj: i16,
+    /// The lowest value an unprivileged write may set (`oom_score_adj_min`): the last value a
+    /// privileged process set.
+    pub oom_score_adj_min: i16,
 }
 
 /// CPU time totals, in nanoseconds.

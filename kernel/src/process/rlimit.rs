@@ -32,7 +32,7 @@ pub const RLIMIT_RTPRIO: usize = raw::RLIMIT_RTPRIO as usize;
 pub const RLIMIT_RTTIME: usize = raw::RLIMIT_RTTIME as usize;
 
 /// `NR_OPEN`: the most RLIMIT_NOFILE may be raised to (`fs.nr_open`).
-pub const NR_OPEN: u64 = 1 << 20;
+pub const NR_OPEN: u64 = crate::sysctl::NR_OPEN_DEFAULT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
@@ -103,7 +103,7 @@ impl ResourceLimits {
         if new.soft > new.hard {
             return Err(Errno::EINVAL);
         }
-        if resource == RLIMIT_NOFILE && new.hard > NR_OPEN {
+        if resource == RLIMIT_NOFILE && new.hard > crate::sysctl::nr_open() {
             return Err(Errno::EPERM);
         }
         if new.hard > old.hard && !is_privileged {

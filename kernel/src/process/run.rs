@@ -48,9 +48,9 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
         }
         let entered_ns = crate::time::monotonic_ns();
         let reason = user.run();
-        thread
-            .user_ns
-            .fetch_add(crate::time::monotonic_ns() - entered_ns, Ordering::Relaxed);
+        let in_user_ns = crate::time::monotonic_ns() - entered_ns;
+        thread.user_ns.fetch_add(in_user_ns, Ordering::Relaxed);
+        crate::sched::stats::add_user_ns(in_user_ns);
         match reason {
             ReturnReason::Syscall => dispatch(&mut SyscallContext {
                 thread,

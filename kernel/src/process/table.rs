@@ -2,7 +2,8 @@
 //! id, as Linux's pid hash. Lookups for kill, wait, setpgid and prlimit go through here.
 //!
 //! Ids are handed out in increasing order and never reused while the counter is below
-//! `PID_MAX` (4194304, Linux's 64-bit `pid_max`); after that the lowest free id above 300 is
+//! `kernel.pid_max` (4194304 by default, Linux's 64-bit `PID_MAX_LIMIT`; `/proc/sys` changes
+//! it); after that the lowest free id above 300 is
 //! taken, as Linux wraps to `RESERVED_PIDS`.
 
 use super::{Pid, Process, Thread};
@@ -12,8 +13,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use hal::sync::{Mutex, SpinLock};
 
-/// Linux's `pid_max` default on 64-bit machines with many CPUs (`PID_MAX_LIMIT`).
-pub const PID_MAX: Pid = 4_194_304;
 const RESERVED_PIDS: Pid = 300;
 
 struct Tables {
@@ -50,20 +49,35 @@ impl Tables {
 }
 
 /// Reserves a fresh id; `EAGAIN` when every id is in use.
+static LAST_PID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+static FORKS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The last pid handed out (`/proc/loadavg`'s last field).
+pub fn last_pid() -> Pid {
+    LAST_PID.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Processes and threads created since boot (`/proc/stat`'s `processes`).
+pub fn forks() -> u64 {
+    FORKS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn allocate_pid() -> Result<Pid, Errno> {
     let mut tables = TABLES.lock();
     let start = tables.next;
     let mut candidate = start;
     loop {
         if !tables.is_used(candidate) {
-            tables.next = if candidate + 1 >= PID_MAX {
+            LAST_PID.store(candidate, core::sync::atomic::Ordering::Relaxed);
+            FORKS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            tables.next = if candidate + 1 >= crate::sysctl::pid_max() {
                 RESERVED_PIDS
             } else {
                 candidate + 1
             };
             return Ok(candidate);
         }
-        candidate = if candidate + 1 >= PID_MAX {
+        candidate = if candidate + 1 >= crate::sysctl::pid_max() {
             RESERVED_PIDS
         } else {
             candidate + 1

@@ -19,6 +19,7 @@
 //! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
 
 pub mod lock_hooks;
+pub mod stats;
 pub mod timer;
 pub mod wait;
 
@@ -72,6 +73,9 @@ pub struct SchedInfo {
     pub rt_priority: u32,
     /// `SCHED_RESET_ON_FORK`: children start with SCHED_NORMAL and a nice value of at least 0.
     pub reset_on_fork: bool,
+    /// Switches away while sleeping (`nvcsw`) and while runnable (`nivcsw`).
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
 }
 
 pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
@@ -89,6 +93,8 @@ impl SchedInfo {
             policy: SCHED_NORMAL,
             rt_priority: 0,
             reset_on_fork: false,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
         }
     }
 
@@ -188,6 +194,10 @@ pub fn tick() {
     let mut rq = this_queue().lock();
     let now = crate::time::monotonic_ns();
     rq.charge_current(now);
+    stats::on_tick(
+        now,
+        rq.waiting.len() as u64 + u64::from(rq.current.is_some()),
+    );
     let ran = now.saturating_sub(rq.picked_at_ns);
     let preempt = match &rq.current {
         Some(current) => rq
@@ -220,6 +230,12 @@ pub fn schedule() {
         let previous = rq.current.take();
         if let Some(thread) = &previous {
             let mut info = thread.sched.lock();
+            // /proc/<pid>/status: a switch away from a runnable thread is involuntary.
+            if info.state == TaskState::Running {
+                info.involuntary_switches += 1;
+            } else {
+                info.voluntary_switches += 1;
+            }
             if info.state == TaskState::Running && !info.entity.is_queued() {
                 rq.waiting
                     .enqueue(&mut info.entity, thread.clone(), Placement::Requeue);
@@ -241,6 +257,7 @@ pub fn schedule() {
                     .is_some_and(|previous| Arc::ptr_eq(previous, thread));
                 if !is_same {
                     thread.process.mm.get().activate();
+                    stats::count_switch();
                 }
                 thread.context.clone()
             }

@@ -6,7 +6,7 @@
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use crate::process::rlimit::{NR_OPEN, RLIMIT_NOFILE};
+use crate::process::rlimit::RLIMIT_NOFILE;
 use abi::fcntl::FD_CLOEXEC;
 use abi::fcntl::cmd::{
     F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD,
@@ -23,7 +23,9 @@ pub(crate) fn descriptor_limit(context: &SyscallContext<'_>) -> usize {
         .limits
         .lock()
         .get(RLIMIT_NOFILE)
-        .map_or(1024, |limit| limit.soft.min(NR_OPEN) as usize)
+        .map_or(1024, |limit| {
+            limit.soft.min(crate::sysctl::nr_open()) as usize
+        })
 }
 
 /// Installs `file` at the lowest free descriptor (Linux's `get_unused_fd_flags` + `fd_install`).

@@ -145,7 +145,7 @@ pub fn mmap(
 
     let mut mm = mm_shared.write();
     // do_mmap: the count may reach one over the limit, not more.
-    if mm.map_count() > crate::sysctl::MAX_MAP_COUNT {
+    if mm.map_count() > crate::sysctl::max_map_count() {
         return Err(Errno::ENOMEM);
     }
     let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {

@@ -13,6 +13,7 @@ use crate::fs::file::OpenFile;
 use abi::{Errno, Iovec, OpenFlags};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 use vfs::{Inode, PageSlice};
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
@@ -21,6 +22,26 @@ const MAX_RW_COUNT: usize = 0x7fff_f000;
 /// a TLB flush each) on every call.
 const CHUNK: usize = hal::mm::heap::MAX_BLOCK_BYTES;
 const IOV_MAX: i32 = abi::raw::general::UIO_MAXIOV as i32;
+
+/// `/proc/<pid>/io`: a read-like call and the bytes it returned (`rchar`, `syscr`).
+fn account_read(context: &SyscallContext<'_>, result: &SyscallResult) {
+    let stats = &context.thread.process.stats;
+    stats.read_calls.fetch_add(1, Ordering::Relaxed);
+    if let Ok(count) = result {
+        stats.read_bytes.fetch_add(*count as u64, Ordering::Relaxed);
+    }
+}
+
+/// `/proc/<pid>/io`: a write-like call and the bytes it took (`wchar`, `syscw`).
+fn account_write(context: &SyscallContext<'_>, result: &SyscallResult) {
+    let stats = &context.thread.process.stats;
+    stats.write_calls.fetch_add(1, Ordering::Relaxed);
+    if let Ok(count) = result {
+        stats
+            .written_bytes
+            .fetch_add(*count as u64, Ordering::Relaxed);
+    }
+}
 
 pub fn file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
     context.thread.process.files.get().lock().get(fd.0)
@@ -169,6 +190,17 @@ pub fn read(
     buf: UserPtr<u8>,
     count: usize,
 ) -> SyscallResult {
+    let result = read_inner(context, fd, buf, count);
+    account_read(context, &result);
+    result
+}
+
+fn read_inner(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
@@ -193,6 +225,17 @@ pub fn write(
     buf: UserPtr<u8>,
     count: usize,
 ) -> SyscallResult {
+    let result = write_inner(context, fd, buf, count);
+    account_write(context, &result);
+    result
+}
+
+fn write_inner(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
@@ -210,6 +253,18 @@ pub fn write(
 }
 
 pub fn pread64(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
+    let result = pread64_inner(context, fd, buf, count, offset);
+    account_read(context, &result);
+    result
+}
+
+fn pread64_inner(
     context: &mut SyscallContext<'_>,
     fd: Fd,
     buf: UserPtr<u8>,
@@ -240,6 +295,18 @@ pub fn pread64(
 }
 
 pub fn pwrite64(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    buf: UserPtr<u8>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
+    let result = pwrite64_inner(context, fd, buf, count, offset);
+    account_write(context, &result);
+    result
+}
+
+fn pwrite64_inner(
     context: &mut SyscallContext<'_>,
     fd: Fd,
     buf: UserPtr<u8>,
@@ -324,6 +391,17 @@ pub fn readv(
     iov: UserPtr<Iovec>,
     count: i32,
 ) -> SyscallResult {
+    let result = readv_inner(context, fd, iov, count);
+    account_read(context, &result);
+    result
+}
+
+fn readv_inner(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
@@ -352,6 +430,17 @@ pub fn readv(
 }
 
 pub fn writev(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+) -> SyscallResult {
+    let result = writev_inner(context, fd, iov, count);
+    account_write(context, &result);
+    result
+}
+
+fn writev_inner(
     context: &mut SyscallContext<'_>,
     fd: Fd,
     iov: UserPtr<Iovec>,
@@ -400,6 +489,19 @@ pub fn preadv(
     pos_low: i64,
     _pos_high: i64,
 ) -> SyscallResult {
+    let result = preadv_inner(context, fd, iov, count, pos_low, _pos_high);
+    account_read(context, &result);
+    result
+}
+
+fn preadv_inner(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+) -> SyscallResult {
     if pos_low < 0 {
         return Err(Errno::EINVAL);
     }
@@ -433,6 +535,19 @@ pub fn preadv(
 
 /// `pwritev(2)` (`do_pwritev`).
 pub fn pwritev(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+) -> SyscallResult {
+    let result = pwritev_inner(context, fd, iov, count, pos_low, _pos_high);
+    account_write(context, &result);
+    result
+}
+
+fn pwritev_inner(
     context: &mut SyscallContext<'_>,
     fd: Fd,
     iov: UserPtr<Iovec>,

@@ -66,6 +66,20 @@ pub struct PageCache {
     mappers: SpinLock<Vec<Weak<dyn FileMapper>>>,
 }
 
+/// Pages in every page cache (`/proc/meminfo`'s `Cached`, Linux's `NR_FILE_PAGES`).
+static TOTAL_PAGES: AtomicU64 = AtomicU64::new(0);
+
+/// Pages held by all page caches together.
+pub fn total_cached_pages() -> u64 {
+    TOTAL_PAGES.load(Ordering::Relaxed)
+}
+
+impl Drop for PageCache {
+    fn drop(&mut self) {
+        TOTAL_PAGES.fetch_sub(*self.nr_pages.get_mut(), Ordering::Relaxed);
+    }
+}
+
 impl Default for PageCache {
     fn default() -> Self {
         PageCache::new()
@@ -138,6 +152,7 @@ impl PageCache {
         match pages.try_insert(index, frame.clone()) {
             Ok(_) => {
                 self.nr_pages.fetch_add(1, Ordering::Relaxed);
+                TOTAL_PAGES.fetch_add(1, Ordering::Relaxed);
                 Ok((frame, true))
             }
             Err(_) => {
@@ -170,6 +185,7 @@ impl PageCache {
                 return;
             }
             self.nr_pages.fetch_sub(taken as u64, Ordering::Relaxed);
+            TOTAL_PAGES.fetch_sub(taken as u64, Ordering::Relaxed);
             on_removed(taken as u64);
             drop(batch);
         }
@@ -196,6 +212,7 @@ impl PageCache {
             cursor = index + 1;
         }
         self.nr_pages.fetch_sub(removed, Ordering::Relaxed);
+        TOTAL_PAGES.fetch_sub(removed, Ordering::Relaxed);
         removed
     }
 

@@ -11,7 +11,8 @@ pub(crate) const MSR_FS_BASE: u32 = 0xc000_0100;
 pub(crate) const MSR_GS_BASE: u32 = 0xc000_0101;
 pub(crate) const MSR_KERNEL_GS_BASE: u32 = 0xc000_0102;
 
-pub(crate) fn cpuid(leaf: u32, subleaf: u32) -> (u32, u32, u32, u32) {
+/// CPUID `leaf`/`subleaf`: (eax, ebx, ecx, edx).
+pub fn cpuid(leaf: u32, subleaf: u32) -> (u32, u32, u32, u32) {
     let r = __cpuid_count(leaf, subleaf);
     (r.eax, r.ebx, r.ecx, r.edx)
 }

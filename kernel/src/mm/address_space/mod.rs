@@ -327,7 +327,7 @@ impl AddressSpace {
         if let Some(vma) = self.find_vma(start)
             && vma.start < start
             && vma.end > end
-            && self.map_count() >= MAX_MAP_COUNT
+            && self.map_count() >= crate::sysctl::max_map_count()
         {
             return Err(Errno::ENOMEM);
         }
@@ -380,7 +380,7 @@ impl AddressSpace {
         if cursor < end {
             return Err(Errno::ENOMEM);
         }
-        if splits > 0 && self.map_count() + splits > MAX_MAP_COUNT {
+        if splits > 0 && self.map_count() + splits > crate::sysctl::max_map_count() {
             return Err(Errno::ENOMEM);
         }
         for vma_start in changed {
@@ -918,7 +918,7 @@ impl AddressSpace {
                 Some(heap) => heap.end = new_end,
                 None => {
                     // A new VMA: refused over the limit, as `do_brk_flags`.
-                    if self.vmas.len() > MAX_MAP_COUNT {
+                    if self.vmas.len() > crate::sysctl::max_map_count() {
                         return self.brk;
                     }
                     let heap = Vma {
