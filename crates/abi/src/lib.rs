@@ -36,6 +36,7 @@ pub mod futex;
 pub mod ioctl;
 pub mod mman;
 pub mod mode;
+pub mod personality;
 pub mod poll;
 pub mod prctl;
 pub mod random;

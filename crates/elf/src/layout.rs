@@ -8,8 +8,11 @@
 //!
 //! Entropy, as Linux x86-64 with 4-level paging: 28 bits of pages for the mmap base and the
 //! program base (`CONFIG_ARCH_MMAP_RND_BITS`), 22 bits of pages for the stack top
-//! (`STACK_RND_MASK`), under 8 KiB in 16-byte steps for the stack pointer, 13 bits of pages
-//! (32 MiB) for the break, and the vDSO anywhere in the 2 MiB region above the stack.
+//! (`STACK_RND_MASK`), under 8 KiB in 16-byte steps for the stack pointer, 18 bits of pages
+//! (1 GiB) for the break, and the vDSO anywhere in the 2 MiB region above the stack. The break's
+//! range is Debian's Linux 6.1 (the test oracle), which has the 64-bit entropy increase of
+//! Linux 6.9 ("x86/mm: Increase brk randomness entropy for 64-bit systems"); 6.1.0 itself
+//! used 32 MiB.
 //!
 //! `is_randomized` is Linux's `PF_RANDOMIZE`: `randomize_va_space` is not 0 and the process's
 //! personality lacks `ADDR_NO_RANDOMIZE`. Without it every function here returns Linux's fixed
@@ -29,8 +32,9 @@ pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 /// Where position-independent programs with an interpreter go without randomization
 /// (`ELF_ET_DYN_BASE`: two thirds of the address space; aligned down when used).
 pub const ELF_ET_DYN_BASE: u64 = TASK_SIZE / 3 * 2;
-/// The range the program break is moved up by (`arch_randomize_brk`: 32 MiB).
-pub const BRK_RANDOM_RANGE: u64 = 0x0200_0000;
+/// The range the program break is moved up by (`arch_randomize_brk` for 64-bit programs:
+/// 1 GiB).
+pub const BRK_RANDOM_RANGE: u64 = 1 << 30;
 /// The range the initial stack pointer is moved down by (`arch_align_stack`).
 pub const STACK_ALIGN_RANGE: u32 = 8192;
 /// The smallest gap between the stack top and the mmap base.
@@ -115,7 +119,7 @@ pub fn randomize_page(start: u64, range: u64, random: u64) -> u64 {
 
 /// The program break of a new program whose segments end at `end` (rounded up to a page), as
 /// `load_elf_binary` sets it: with randomization and `randomize_va_space` above 1, moved up
-/// by up to 32 MiB, and for an `ET_DYN` file run directly (no interpreter: the dynamic loader
+/// by up to 1 GiB, and for an `ET_DYN` file run directly (no interpreter: the dynamic loader
 /// itself, or a static PIE) first moved to `ELF_ET_DYN_BASE`, out of the mmap area.
 pub fn program_break(
     end: u64,

@@ -5,12 +5,17 @@
 //! signal handlers are released, close-on-exec descriptors closed, set-id credentials applied.
 //! Also the argument-size limits (`bprm_stack_limits`, `MAX_ARG_STRLEN`) and the initial stack
 //! VMA's floor (`setup_arg_pages`).
+//!
+//! A failure the binary format reports as [`ExecError::Fatal`] happened, in Linux, after the
+//! point of no return: the process is killed with SIGSEGV (`force_fatal_sig`, whatever its
+//! handlers and mask) instead of getting an errno back.
 
 use super::binfmt_elf::{ExecIdentity, load_elf};
 use super::binfmt_script::resolve_scripts;
 use super::{Credentials, Thread, exit, table};
-use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
+use crate::mm::address_space::STACK_LIMIT;
 use crate::mm::{PAGE_SIZE, page_align_down};
+use crate::signal::send::force_fatal_signal;
 use crate::syscall::args::Fd;
 use abi::mode::{S_ISGID, S_ISUID, S_IXGRP};
 use abi::signal::StackT;
@@ -27,18 +32,33 @@ pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most strings in argv or envp (`MAX_ARG_STRINGS`).
 pub const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 
+/// How an exec failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecError {
+    /// Before the point of no return: the caller gets the errno.
+    Refused(Errno),
+    /// After it (in Linux): the process is killed with SIGSEGV.
+    Fatal(Errno),
+}
+
+impl From<Errno> for ExecError {
+    fn from(errno: Errno) -> ExecError {
+        ExecError::Refused(errno)
+    }
+}
+
 /// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
-/// `RLIMIT_STACK` below the top if that is less.
-pub fn initial_stack_floor(stack_pointer: u64, stack_limit: u64) -> u64 {
+/// `RLIMIT_STACK` below the top (`stack_top`) if that is less.
+pub fn initial_stack_floor(stack_pointer: u64, stack_top: u64, stack_limit: u64) -> u64 {
     const STACK_EXPAND: u64 = 128 << 10;
-    let in_use = STACK_TOP - page_align_down(stack_pointer);
+    let in_use = stack_top - page_align_down(stack_pointer);
     let floor = if in_use + STACK_EXPAND > (stack_limit & !(PAGE_SIZE - 1)) {
-        STACK_TOP.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
+        stack_top.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
     } else {
         page_align_down(stack_pointer) - STACK_EXPAND
     };
     floor
-        .max(STACK_TOP - STACK_LIMIT)
+        .max(stack_top - STACK_LIMIT)
         .min(page_align_down(stack_pointer))
 }
 
@@ -192,13 +212,22 @@ pub fn execute(
         egid: credentials.egid,
         is_secure,
     };
-    let loaded = load_elf(
+    let loaded = match load_elf(
+        thread,
         target.dentry.inode(),
         &target.argv,
         &envp,
         &filename,
         &identity,
-    )?;
+    ) {
+        Ok(loaded) => loaded,
+        Err(ExecError::Refused(errno)) => return Err(errno),
+        Err(ExecError::Fatal(errno)) => {
+            // Linux has already replaced the image: the process cannot go on.
+            force_fatal_signal(thread, sigrules::SIGSEGV);
+            return Err(errno);
+        }
+    };
     let path = comm_source.as_slice();
 
     // The point of no return: the other threads and the old image go.

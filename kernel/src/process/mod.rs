@@ -9,6 +9,7 @@
 pub mod binfmt_elf;
 pub mod binfmt_script;
 pub mod credentials;
+mod elf_tables;
 pub mod exec;
 pub mod exit;
 pub mod fork;
@@ -109,6 +110,9 @@ pub struct ProcessFlags {
     /// `/proc/<pid>/oom_score_adj` (-1000 ..= 1000): added to the OOM killer's badness in
     /// thousandths of RAM; -1000 exempts the process. Inherited by fork, kept by exec.
     pub oom_score_adj: i16,
+    /// The execution domain and its flags (`personality(2)`, Linux's `task->personality`):
+    /// inherited by fork, kept by exec. Exec reads `ADDR_NO_RANDOMIZE` from it.
+    pub personality: u32,
 }
 
 /// CPU time totals, in nanoseconds.
@@ -366,6 +370,11 @@ impl Process {
 
     pub fn is_zombie(&self) -> bool {
         self.lifecycle.lock().zombie.is_some()
+    }
+
+    /// The personality (`personality(2)`; exec reads `ADDR_NO_RANDOMIZE`).
+    pub fn personality(&self) -> u32 {
+        self.flags.lock().personality
     }
 }
 

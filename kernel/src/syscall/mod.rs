@@ -15,7 +15,7 @@ mod futex;
 mod groups;
 mod ioctl;
 mod itimer;
-mod mmap;
+pub mod mmap;
 mod namei;
 mod open;
 mod pipe;
