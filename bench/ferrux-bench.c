@@ -766,6 +766,36 @@ static int bench_tmpfs_read(long n)
 	return err;
 }
 
+/* Read faults on a shared mapping of a file whose pages are all cached: the
+ * cost per page of mapping the page cache (Linux maps 16 pages per fault with
+ * its fault-around, as Ferrux does). */
+static int bench_file_page_fault(long n)
+{
+	memset(file_chunk, 'm', sizeof file_chunk);
+	int fd = open(BIG_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return errno;
+	int err = write_big_file(fd);
+	size_t len = FAULT_PAGES * PAGE;
+	unsigned sum = 0;
+	for (long i = 0; i < n && !err; i++) {
+		char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			err = errno;
+			break;
+		}
+		for (size_t off = 0; off < len; off += PAGE)
+			sum += ((volatile char *)p)[off];
+		if (munmap(p, len) < 0)
+			err = errno;
+	}
+	close(fd);
+	unlink(BIG_FILE);
+	if (!err && sum != (unsigned)'m' * FAULT_PAGES * (unsigned)n)
+		err = EIO;
+	return err;
+}
+
 static int bench_create_unlink(long n)
 {
 	if (mkdir(SCRATCH_DIR, 0755) < 0 && errno != EEXIST)
@@ -891,6 +921,7 @@ static const struct bench benches[] = {
 	{"pipe_bandwidth", bench_pipe_bandwidth, 1, PIPE_CHUNK},
 	{"tmpfs_write_16m", bench_tmpfs_write, 1, BIG_FILE_BYTES},
 	{"tmpfs_read_16m", bench_tmpfs_read, 1, BIG_FILE_BYTES},
+	{"file_page_fault", bench_file_page_fault, FAULT_PAGES, 0},
 	{"create_unlink", bench_create_unlink, FILES_PER_ROUND, 0},
 	{"poll_10", bench_poll, 1, 0},
 	{"epoll_10", bench_epoll, 1, 0},

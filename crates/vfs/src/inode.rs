@@ -19,7 +19,7 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fallocate`, `mmap`/page-cache hooks, `fiemap`,
+//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`,
 //! file locks, inode flags (immutable/append-only), `O_TMPFILE`.
 
 use alloc::sync::Arc;
@@ -28,6 +28,9 @@ use core::any::Any;
 
 use abi::Errno;
 use linux_raw_sys::general as raw;
+
+use crate::page::Frame;
+use crate::page_cache::PageCache;
 
 /// Longest file-name component, in bytes (Linux `NAME_MAX`).
 pub const NAME_MAX: usize = 255;
@@ -299,6 +302,27 @@ pub struct DirEntry<'a> {
     pub name: &'a [u8],
 }
 
+/// One piece of a file read through its page cache ([`Inode::read_pages`]).
+#[derive(Debug)]
+pub enum PageSlice<'a> {
+    /// `len` bytes at `offset` of a cached page.
+    Frame {
+        /// The page.
+        frame: &'a Frame,
+        /// Where the bytes start in the page.
+        offset: usize,
+        /// How many.
+        len: usize,
+    },
+    /// `len` bytes of a hole: zeros.
+    Zeros(usize),
+}
+
+/// The copy a write through the page cache makes ([`Inode::write_pages`]): `fill(frame,
+/// offset_in_page, n, done)` copies the next `n` bytes of the caller's data, `done` bytes in,
+/// into the page.
+pub type PageFill<'a> = dyn FnMut(&Frame, usize, usize, usize) -> Result<(), Errno> + 'a;
+
 /// Flags of [`Inode::rename`]: Linux's `RENAME_NOREPLACE`.
 pub const RENAME_NOREPLACE: u32 = raw::RENAME_NOREPLACE;
 /// Flags of [`Inode::rename`]: Linux's `RENAME_EXCHANGE`.
@@ -386,6 +410,58 @@ pub trait Inode: Send + Sync {
         } else {
             Errno::EINVAL
         })
+    }
+
+    /// The page cache holding this file's data, if it has one (regular files of every
+    /// filesystem that keeps data in memory). The kernel reads, writes and maps through it.
+    fn page_cache(&self) -> Option<&PageCache> {
+        None
+    }
+
+    /// Hands the bytes at `[offset, offset + len)`, clipped at the end of the file, to `sink`
+    /// page piece by page piece, with no lock held (so `sink` may copy to user memory and
+    /// fault); returns the bytes handed over. A `sink` error ends the read with the count so
+    /// far, or with the error if nothing was read. Updates atime as [`Inode::read_at`].
+    /// Default: `EISDIR` on a directory, else `EINVAL`.
+    fn read_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        sink: &mut dyn FnMut(PageSlice<'_>) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        let _ = (offset, len, sink);
+        Err(if self.file_type().is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Writes `len` bytes at `offset` through the page cache: `fill(frame, offset_in_page, n,
+    /// done)` copies the next `n` bytes of the caller's data (starting `done` bytes in) into the
+    /// page, and may fail (a user copy that faults). Returns the bytes written, with the same
+    /// short-count and error rules as [`Inode::write_at`]. Default: `EISDIR` on a directory,
+    /// else `EINVAL`.
+    fn write_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        fill: &mut PageFill<'_>,
+    ) -> Result<usize, Errno> {
+        let _ = (offset, len, fill);
+        Err(if self.file_type().is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Page `index` of the file for a fault on a mapping of it, allocated if the file has a
+    /// hole there (Linux's `vm_ops->fault`). The caller has checked the index against the size.
+    /// Default: `ENODEV` (the file cannot be mapped).
+    fn fault_page(&self, index: u64) -> Result<Frame, Errno> {
+        let _ = index;
+        Err(Errno::ENODEV)
     }
 
     /// Sets the size to `len`, dropping data past it or extending with a hole. Updates mtime and

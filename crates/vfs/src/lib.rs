@@ -8,7 +8,11 @@
 //!   ([`Metadata`], [`FileType`], [`Timespec`], [`SetAttr`], [`DirEntry`]), [`Clock`],
 //!   [`FileSystem`].
 //! - [`perm`]: [`Credentials`], `generic_permission` ([`perm::may_access`]), the sticky rule.
-//! - [`tmpfs`]: the in-memory filesystem (`mm/shmem.c`).
+//! - [`page`]: the page-frame handles file data lives in (hal's in the kernel, stand-ins on the
+//!   host).
+//! - [`page_cache`]: [`page_cache::PageCache`], a file's pages indexed by a radix tree, shared by
+//!   read, write, mmap and exec (`mm/filemap.c`).
+//! - [`tmpfs`]: the in-memory filesystem (`mm/shmem.c`), whose file data is its page cache.
 //! - [`dentry`]: [`Dentry`], the name cache with parents (for `..` and `getcwd`) and mounts.
 //! - [`path`]: the path walk of `fs/namei.c` ([`path::resolve`], [`path::resolve_parent`]).
 //! - [`namei`]: `mkdir`, `mknod`, `symlink`, `link`, `unlink`, `rmdir`, `rename`, `open`,
@@ -30,6 +34,8 @@ pub mod attr;
 pub mod dentry;
 pub mod inode;
 pub mod namei;
+pub mod page;
+pub mod page_cache;
 pub mod path;
 pub mod perm;
 pub mod readdir;
@@ -38,8 +44,8 @@ pub mod tmpfs;
 
 pub use dentry::Dentry;
 pub use inode::{
-    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, SetAttr, StatFs, TimeSet,
-    Timespec,
+    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, PageFill, PageSlice,
+    SetAttr, StatFs, TimeSet, Timespec,
 };
 pub use path::{Ctx, LastKind, Lookup, Parent};
 pub use perm::Credentials;

@@ -271,6 +271,33 @@ impl OpenFile {
         Ok(count)
     }
 
+    /// The inode whose page cache this file reads and writes through, if it has one (regular
+    /// files of tmpfs): `read`/`write` then copy between user memory and the cached pages with
+    /// no bounce buffer.
+    pub fn cached_inode(&self) -> Option<&Arc<dyn Inode>> {
+        self.ops
+            .inode()
+            .filter(|inode| inode.page_cache().is_some())
+    }
+
+    /// Runs `transfer` at the file position and advances the position by the count it returns
+    /// (`read(2)`/`write(2)` of a seekable file); with `is_append` the position moves to the
+    /// end of the file first (O_APPEND). The position lock is a sleeping lock held across the
+    /// transfer, as Linux's `f_pos_lock`.
+    pub fn at_position(
+        &self,
+        is_append: bool,
+        transfer: impl FnOnce(u64) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let mut position = self.position.lock();
+        if is_append {
+            *position = self.ops.metadata().size;
+        }
+        let count = transfer(*position)?;
+        *position += count as u64;
+        Ok(count)
+    }
+
     /// Readiness for poll/select: the file's poll bits, or [`DEFAULT_POLLMASK`] if it has no
     /// poll method.
     ///

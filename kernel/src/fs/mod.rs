@@ -55,7 +55,9 @@ impl vfs::inode::Clock for KernelClock {
 /// Linux's built-in initramfs always has: `/dev`, `/dev/console`, `/root`. Like every tmpfs
 /// mounted without options, it may hold half of RAM in data pages and as many inodes as half
 /// of RAM has pages (`shmem_default_max_blocks`, `shmem_default_max_inodes`): filling it gives
-/// ENOSPC while the other half stays for programs.
+/// ENOSPC while the other half stays for programs. Reads update access times always
+/// (strictatime): Linux mounts rootfs from the kernel (`init_mount_tree`), without the
+/// `MNT_RELATIME` that mount(2) adds by default.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
     let (total_frames, _) = hal::mm::frame::stats();
     let half_of_ram_pages = total_frames as u64 / 2;
@@ -64,6 +66,7 @@ pub fn init_root() -> Result<Arc<Dentry>, Errno> {
         dev: 2,
         max_bytes: Some(half_of_ram_pages * 4096),
         max_inodes: Some(half_of_ram_pages),
+        atime: vfs::tmpfs::AtimePolicy::Strict,
         ..Default::default()
     };
     let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;

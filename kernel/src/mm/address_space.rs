@@ -138,6 +138,23 @@ impl AddressSpace {
         true
     }
 
+    /// Whether part of `[start, end)` is not mapped.
+    pub fn has_hole(&self, start: u64, end: u64) -> bool {
+        let mut cursor = start;
+        for vma in self
+            .vmas
+            .range(..end)
+            .map(|(_, vma)| vma)
+            .filter(|vma| vma.end > start)
+        {
+            if vma.start > cursor {
+                return true;
+            }
+            cursor = vma.end;
+        }
+        cursor < end
+    }
+
     /// Adds a VMA over a range that must be free (callers unmap first).
     pub fn insert_vma(&mut self, vma: Vma) -> Result<(), Errno> {
         if vma.start >= vma.end || !self.is_range_free(vma.start, vma.end) {
@@ -197,11 +214,16 @@ impl AddressSpace {
             if vma.start > cursor {
                 return Err(Errno::ENOMEM);
             }
-            // Shared file mappings are read-only snapshots for now (no page cache to write
-            // back to): they cannot become writable.
+            // A shared file mapping becomes writable only if the file was open for writing.
             if vma.is_shared
                 && protection.is_writable
-                && matches!(vma.backing, Backing::File { .. })
+                && matches!(
+                    vma.backing,
+                    Backing::File {
+                        may_write_shared: false,
+                        ..
+                    }
+                )
             {
                 return Err(Errno::EACCES);
             }
@@ -356,10 +378,29 @@ impl AddressSpace {
         if vma.is_past_end_of_file(page) {
             return Err(FaultError::PastEndOfFile);
         }
-        // A file page is read without the page-table lock (the read may sleep), then mapped
-        // unless another thread mapped the page meanwhile: its page stands, and the access is
-        // retried against it.
-        let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
+        // A file page is found (or read) without the page-table lock (a read may sleep), then
+        // mapped unless another thread mapped the page meanwhile: its page stands, and the
+        // access is retried against it.
+        let (frame, flags) = match file_page(vma, page).map_err(|_| FaultError::OutOfMemory)? {
+            FilePage::Private(frame) => (frame, flags),
+            // The file's own page: shared mappings write into it; private ones see it until
+            // they write, when they get a copy (now, if this fault is that write).
+            FilePage::Cached(frame) if is_shared => (frame, flags),
+            FilePage::Cached(frame) if access.is_write => (
+                frame
+                    .try_clone_contents()
+                    .map_err(|_| FaultError::OutOfMemory)?
+                    .into_shared(),
+                flags,
+            ),
+            FilePage::Cached(frame) => (
+                frame,
+                PageFlags {
+                    is_writable: false,
+                    ..flags
+                },
+            ),
+        };
         let mut page_table = self.page_table.lock();
         if let Some(current) = page_table.flags_at(page) {
             drop(frame);
@@ -377,43 +418,98 @@ impl AddressSpace {
     }
 
     /// Maps the other pages of the aligned `FAULT_AROUND_PAGES` window around a read fault on a
-    /// file mapping, as Linux's `do_fault_around`: programs read their text and data in runs,
-    /// and one fault instead of sixteen is what makes exec of a large program cheap. The extra
-    /// pages are mapped without write permission (a later write upgrades or copies them in
-    /// `handle_fault`); failures are ignored, the page will simply fault later.
+    /// file mapping that are already in the file's page cache, as Linux's `filemap_map_pages`:
+    /// programs read their text and data in runs, and one fault instead of sixteen is what
+    /// makes exec of a large program cheap. Nothing is allocated or read; the pages are mapped
+    /// without write permission (a later write upgrades a shared page or copies a private one
+    /// in `handle_fault`); a page that cannot be mapped will simply fault later.
     fn fault_around(&self, page: u64) {
         const FAULT_AROUND_PAGES: u64 = 16;
         let Some(vma) = self.find_vma(page) else {
             return;
         };
+        let Backing::File {
+            inode,
+            offset,
+            file_end,
+            ..
+        } = &vma.backing
+        else {
+            return;
+        };
+        let Some(cache) = inode.page_cache() else {
+            return;
+        };
         let window = FAULT_AROUND_PAGES * PAGE_SIZE;
         let start = (page & !(window - 1)).max(vma.start);
-        let end = (page & !(window - 1)).saturating_add(window).min(vma.end);
+        // Only pages wholly inside the file (and, for ELF segments, before the zero-filled
+        // tail), so no page past the end of the file is mapped without its SIGBUS check.
+        let file_limit = vma.start
+            + page_align_down(cache.size())
+                .saturating_sub(*offset)
+                .min(vma.end - vma.start);
+        let end = (page & !(window - 1))
+            .saturating_add(window)
+            .min(vma.end)
+            .min(file_limit)
+            .min(page_align_down(*file_end));
         let read_only = PageFlags::accessible(false, vma.protection.is_executable);
-        let mut fills: Vec<(u64, Frame)> = Vec::new();
-        let mut candidate = start;
-        while candidate < end {
-            if candidate != page
-                && self.page_table.lock().flags_at(candidate).is_none()
-                && !vma.is_past_end_of_file(candidate)
+        let first_index = (offset + (start - vma.start)) / PAGE_SIZE;
+        let mut address = start;
+        let mut index = first_index;
+        while address < end {
+            if address != page
+                && let Some(frame) = cache.find(index)
             {
-                match fill_page(vma, candidate) {
-                    Ok(frame) => fills.push((candidate, frame)),
-                    Err(_) => break,
+                let mut page_table = self.page_table.lock();
+                // A page mapped meanwhile (by another thread's fault) is kept.
+                if page_table.flags_at(address).is_none()
+                    && let Ok(previous) = page_table.map(address, frame, read_only)
+                {
+                    drop(page_table);
+                    drop(previous);
                 }
             }
-            candidate += PAGE_SIZE;
+            address += PAGE_SIZE;
+            index += 1;
         }
-        for (address, frame) in fills {
-            let mut page_table = self.page_table.lock();
-            // A page mapped meanwhile (by another thread's fault) is kept.
-            if page_table.flags_at(address).is_none()
-                && let Ok(previous) = page_table.map(address, frame, read_only)
+    }
+
+    /// Removes from this space every page of the file behind `cache` at page index
+    /// `first_page` or beyond, private copies included (truncation, Linux's
+    /// `unmap_mapping_range` with `even_cows`): a later touch faults and finds the new end of
+    /// file.
+    pub fn unmap_file_pages(&self, cache: &vfs::page_cache::PageCache, first_page: u64) {
+        for vma in self.vmas.values() {
+            let Backing::File { inode, offset, .. } = &vma.backing else {
+                continue;
+            };
+            if !inode
+                .page_cache()
+                .is_some_and(|mapped| core::ptr::eq(mapped, cache))
             {
-                drop(page_table);
-                drop(previous);
+                continue;
             }
+            let vma_first_page = offset / PAGE_SIZE;
+            let skip = first_page.saturating_sub(vma_first_page);
+            let Some(start) = skip
+                .checked_mul(PAGE_SIZE)
+                .and_then(|bytes| vma.start.checked_add(bytes))
+                .filter(|&start| start < vma.end)
+            else {
+                continue;
+            };
+            self.page_table.lock().unmap_range(start, vma.end).flush();
         }
+    }
+
+    /// The page caches of the files this space maps, each once per VMA, for registering the
+    /// space with them (fork, exec).
+    pub fn mapped_caches(&self) -> impl Iterator<Item = &vfs::page_cache::PageCache> {
+        self.vmas.values().filter_map(|vma| match &vma.backing {
+            Backing::File { inode, .. } => inode.page_cache(),
+            _ => None,
+        })
     }
 
     /// A copy of this address space for a forked child (Linux's `dup_mmap`): the same VMAs;
@@ -613,7 +709,7 @@ fn fix_present_page(
     Ok(())
 }
 
-/// A new frame with the contents `vma` gives page `page`.
+/// A new frame with the contents `vma` gives page `page` (anonymous memory).
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
         Backing::Anonymous => Ok(UniqueFrame::try_new_zeroed()?.into_shared()),
@@ -621,29 +717,66 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             pages,
             offset_pages,
         } => pages.page(offset_pages + (page - vma.start) / PAGE_SIZE),
-        Backing::File {
-            inode,
-            offset,
-            file_end,
-            ..
-        } => {
-            let file_offset = offset + (page - vma.start);
-            let valid = if page < *file_end {
-                (*file_end - page).min(PAGE_SIZE) as usize
-            } else {
-                0
-            };
-            let mut frame = UniqueFrame::try_new_zeroed()?;
-            let bytes = frame.bytes_mut();
-            let mut filled = 0;
-            while filled < valid {
-                let n = inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
-                if n == 0 {
-                    break;
-                }
-                filled += n;
-            }
-            Ok(frame.into_shared())
+        Backing::File { .. } => Ok(file_page(vma, page)?.into_frame()),
+    }
+}
+
+/// What a file mapping's fault found for a page.
+enum FilePage {
+    /// The file's page-cache page itself.
+    Cached(Frame),
+    /// A page of its own: the part of the file up to `file_end` with zeros after it (the last
+    /// page of an ELF segment, whose tail starts `.bss`), or a file without a page cache.
+    Private(Frame),
+}
+
+impl FilePage {
+    fn into_frame(self) -> Frame {
+        match self {
+            FilePage::Cached(frame) | FilePage::Private(frame) => frame,
         }
     }
+}
+
+/// The page of a file mapping at `page`.
+fn file_page(vma: &Vma, page: u64) -> Result<FilePage, Errno> {
+    let Backing::File {
+        inode,
+        offset,
+        file_end,
+        ..
+    } = &vma.backing
+    else {
+        return Err(Errno::EINVAL);
+    };
+    let file_offset = offset + (page - vma.start);
+    let valid = if page < *file_end {
+        (*file_end - page).min(PAGE_SIZE) as usize
+    } else {
+        0
+    };
+    let mut frame = UniqueFrame::try_new_zeroed()?;
+    if inode.page_cache().is_some() {
+        if valid == 0 {
+            return Ok(FilePage::Private(frame.into_shared()));
+        }
+        // Faults may allocate a page for a hole: it holds user data. (Never `read_at` here: it
+        // would take the inode's lock under the mm lock, against the lock order.)
+        let cached = hal::mm::heap::user_data(|| inode.fault_page(file_offset / PAGE_SIZE))?;
+        if valid == PAGE_SIZE as usize {
+            return Ok(FilePage::Cached(cached));
+        }
+        cached.read(0, &mut frame.bytes_mut()[..valid]);
+        return Ok(FilePage::Private(frame.into_shared()));
+    }
+    let bytes = frame.bytes_mut();
+    let mut filled = 0;
+    while filled < valid {
+        let n = inode.read_at(file_offset + filled as u64, &mut bytes[filled..valid])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(FilePage::Private(frame.into_shared()))
 }

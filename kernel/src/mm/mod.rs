@@ -12,6 +12,7 @@ pub use vma::{Backing, Protection, Vma};
 use alloc::sync::Arc;
 use hal::mm::user_space::UserSpace;
 use hal::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock};
+use vfs::page_cache::{FileMapper, PageCache};
 
 /// A process's memory as clone flags share it (Linux's `mm_struct`): the address space behind
 /// the mm lock, a sleeping reader-writer lock (`mmap_lock`: page faults and lookups read;
@@ -42,9 +43,27 @@ impl Mm {
         self.space.write()
     }
 
+    /// Registers this address space with the page cache of every file it maps, so that
+    /// truncation can find and unmap its pages (fork and exec; mmap registers as it maps).
+    pub fn register_file_mappings(self: &Arc<Self>) -> Result<(), abi::Errno> {
+        let mapper: alloc::sync::Weak<dyn FileMapper> = Arc::downgrade(self) as _;
+        for cache in self.space.read().mapped_caches() {
+            cache.add_mapper(mapper.clone())?;
+        }
+        Ok(())
+    }
+
     /// Makes this the running CPU's address space (the context switch: no sleeping lock).
     pub fn activate(&self) {
         self.page_table.lock().activate();
+    }
+}
+
+/// Truncation of a mapped file: the pages past the new end leave this address space (taking
+/// the mm lock for writing, after the file's own lock: docs/locking.md).
+impl FileMapper for Mm {
+    fn unmap_file_pages(&self, cache: &PageCache, first_page: u64) {
+        self.space.write().unmap_file_pages(cache, first_page);
     }
 }
 

@@ -81,7 +81,20 @@ pub enum Backing {
         /// Touching a page wholly past the end of the file raises SIGBUS (mmap'd files);
         /// exec's ELF segments instead zero-fill up to the end of the mapping.
         is_sigbus_past_eof: bool,
+        /// The file was open for writing, so a shared mapping may be made writable (Linux's
+        /// `VM_MAYWRITE`).
+        may_write_shared: bool,
     },
+}
+
+/// The size of a mapped file, read without the inode's lock where the file has a page cache
+/// (Linux's `i_size_read`): the fault path holds the mm lock, which writers of the file may
+/// wait for while holding the inode's lock.
+pub fn file_size(inode: &dyn Inode) -> u64 {
+    match inode.page_cache() {
+        Some(cache) => cache.size(),
+        None => inode.metadata().size,
+    }
 }
 
 /// What kind of area, for `/proc/self/maps` and for `brk`.
@@ -115,7 +128,7 @@ impl Vma {
                 ..
             } => {
                 let file_offset = offset + (page - self.start);
-                let size = inode.metadata().size;
+                let size = file_size(inode.as_ref());
                 file_offset >= size.div_ceil(crate::mm::PAGE_SIZE) * crate::mm::PAGE_SIZE
             }
             _ => false,

@@ -389,6 +389,7 @@ fn map_file_pages(
             offset,
             file_end,
             is_sigbus_past_eof: true,
+            may_write_shared: false,
         },
         kind: VmaKind::Normal,
     })

@@ -230,10 +230,11 @@ pub fn execute(
     };
     let path = comm_source.as_slice();
 
+    let new_mm = Arc::new(crate::mm::Mm::new(loaded.mm));
+    new_mm.register_file_mappings()?;
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
     exit::release_futexes(thread);
-    let new_mm = Arc::new(crate::mm::Mm::new(loaded.mm));
     new_mm.activate();
     let old = thread.process.mm.replace(new_mm);
     drop(old);

@@ -259,7 +259,9 @@ fn copy_process(
         Shared::from_arc(source.mm.get())
     } else {
         let forked = source.mm.get().write().try_fork()?;
-        Shared::new(crate::mm::Mm::new(forked))
+        let mm = Arc::new(crate::mm::Mm::new(forked));
+        mm.register_file_mappings()?;
+        Shared::from_arc(mm)
     };
     let files = if flags.contains(CloneFlags::CLONE_FILES) {
         Shared::from_arc(source.files.get())

@@ -1,10 +1,10 @@
 //! mmap, munmap, mprotect, brk (Linux `mm/mmap.c`, `mm/mprotect.c`).
 //!
-//! Anonymous mappings (private and shared) and private file mappings are supported. Shared file
-//! mappings work read-only: pages are read from the file on first touch, but without a page
-//! cache later writes to the file are not seen and the mapping cannot become writable
-//! (`ENODEV` at mmap, `EACCES` at mprotect). Pages wholly past the end of a mapped file raise
-//! SIGBUS, as Linux's filemap fault.
+//! Anonymous mappings (private and shared) and file mappings. A file mapping maps the file's
+//! page-cache pages: a shared one writes into them (the file's readers see the writes at once,
+//! as on Linux), a private one maps them read-only and copies a page on its first write. Pages
+//! wholly past the end of a mapped file raise SIGBUS, as Linux's filemap fault; a shared
+//! writable mapping needs the file open for writing (`EACCES`, also at mprotect).
 //!
 //! `RLIMIT_AS` and `RLIMIT_DATA` are enforced as Linux's `may_expand_vm`: mmap answers ENOMEM
 //! and brk keeps the old break. mprotect making a mapping writable is not checked against
@@ -89,15 +89,14 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
-            if is_shared && protection.is_writable {
-                log::warn!("mmap: writable shared file mappings are not supported yet: ENODEV");
-                return Err(Errno::ENODEV);
-            }
             Backing::File {
                 inode,
                 offset,
+                // Bytes past the end of the file read as zeros because the cache keeps a
+                // partial last page's tail zeroed; pages wholly past it raise SIGBUS.
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
+                may_write_shared: file.is_writable(),
             }
         }
     };
@@ -105,6 +104,14 @@ pub fn mmap(
     let limits = memory_limits(&context.thread.process);
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
+    if let Backing::File { inode, .. } = &backing
+        && let Some(cache) = inode.page_cache()
+    {
+        // Truncation finds this address space through the file (its reverse map).
+        let mapper: alloc::sync::Weak<dyn vfs::page_cache::FileMapper> =
+            alloc::sync::Arc::downgrade(&mm_shared) as _;
+        cache.add_mapper(mapper)?;
+    }
 
     let mut mm = mm_shared.write();
     let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {
@@ -141,20 +148,6 @@ pub fn mmap(
             return Err(Errno::ENOMEM);
         }
         start
-    };
-    let backing = match backing {
-        // The file's bytes start at `start`; reads past the end of the file give zeros.
-        Backing::File { inode, offset, .. } => {
-            let size = inode.metadata().size;
-            let file_end = start + size.saturating_sub(offset).min(len);
-            Backing::File {
-                inode,
-                offset,
-                file_end,
-                is_sigbus_past_eof: true,
-            }
-        }
-        anonymous => anonymous,
     };
     mm.insert_vma(Vma {
         start,
@@ -209,6 +202,34 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
         end,
         Protection::from_prot(prot.intersection(ProtFlags::ACCESS)),
     )?;
+    Ok(0)
+}
+
+/// `msync(2)` (`mm/msync.c`): checks its arguments and the range, and writes back shared file
+/// mappings with `MS_SYNC`. Files whose data lives only in the page cache (tmpfs) have nothing
+/// to write back, as on Linux; a range with unmapped holes is `ENOMEM` after the mapped parts
+/// are done.
+pub fn msync(context: &mut SyscallContext<'_>, addr: u64, len: u64, flags: u64) -> SyscallResult {
+    const MS_ASYNC: u64 = abi::raw::general::MS_ASYNC as u64;
+    const MS_INVALIDATE: u64 = abi::raw::general::MS_INVALIDATE as u64;
+    const MS_SYNC: u64 = abi::raw::general::MS_SYNC as u64;
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || !addr.is_multiple_of(PAGE_SIZE)
+        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .ok_or(Errno::ENOMEM)?;
+    if end == addr {
+        return Ok(0);
+    }
+    let mm_shared = context.thread.process.mm.get();
+    let mm = mm_shared.read();
+    if mm.has_hole(addr, end) {
+        return Err(Errno::ENOMEM);
+    }
     Ok(0)
 }
 

@@ -37,6 +37,7 @@ mod sysinfo;
 pub mod time;
 mod timerfd;
 mod uname;
+mod utimes;
 
 use crate::process::Thread;
 use abi::Errno;

@@ -1,16 +1,19 @@
 //! read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek (Linux
 //! `fs/read_write.c`).
 //!
-//! Data moves through a kernel bounce buffer in chunks, so no lock is held while user memory is
-//! touched (a user page fault may need the address-space lock). Linux caps one transfer at
+//! Files with a page cache (tmpfs regular files) copy between user memory and the cached pages
+//! directly, with no lock of the cache held (a fault in the copy may map a page of the same
+//! file). Other files move data through a kernel bounce buffer in chunks, so no lock is held
+//! while user memory is touched (a user page fault may need the address-space lock). Linux caps one transfer at
 //! `MAX_RW_COUNT` (2 GiB minus a page); a fault part-way returns the bytes done so far.
 
 use super::args::{Fd, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use abi::{Errno, Iovec};
+use abi::{Errno, Iovec, OpenFlags};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use vfs::{Inode, PageSlice};
 
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
@@ -86,6 +89,50 @@ fn write_from_user(
     }
 }
 
+/// Copies file bytes at `offset` from the page cache of `inode` straight to user memory at
+/// `address` (Linux's `filemap_read`): no bounce buffer, no lock held across the copy. A fault
+/// part-way returns the bytes copied before it.
+fn read_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) -> SyscallResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut done = 0usize;
+    inode.read_pages(offset, count, &mut |piece| {
+        let target = address + done as u64;
+        match piece {
+            PageSlice::Frame { frame, offset, len } => {
+                hal::usercopy::copy_frame_to_user(target, frame, offset, len)?;
+                done += len;
+            }
+            PageSlice::Zeros(len) => {
+                hal::usercopy::clear_user(target, len)?;
+                done += len;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Copies user memory at `address` straight into the page cache of `inode` at `offset`
+/// (Linux's `generic_perform_write`); a fault part-way returns the bytes written before it.
+fn write_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) -> SyscallResult {
+    let count = count.min(MAX_RW_COUNT);
+    // File pages hold user data: they must not take the kernel's memory reserve.
+    hal::mm::heap::user_data(|| {
+        inode.write_pages(offset, count, &mut |frame, in_page, len, done| {
+            hal::usercopy::copy_user_to_frame(frame, in_page, address + done as u64, len)
+        })
+    })
+}
+
+/// The offset a positioned write goes to: the end of the file with O_APPEND (Linux appends
+/// even for `pwrite`), else `offset`.
+fn write_offset(file: &OpenFile, offset: u64) -> u64 {
+    if file.status_flags().contains(OpenFlags::O_APPEND) {
+        file.ops.metadata().size
+    } else {
+        offset
+    }
+}
+
 pub fn read(
     context: &mut SyscallContext<'_>,
     fd: Fd,
@@ -99,6 +146,11 @@ pub fn read(
     // Streams decide what a zero-length read means (eventfd: EINVAL).
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
+    }
+    if let Some(inode) = file.cached_inode() {
+        return file.at_position(false, |position| {
+            read_cached(inode, position, buf.address, count)
+        });
     }
     read_into_user(buf.address, count, |chunk, done, deliver| {
         file.read_and_deliver(chunk, done > 0, deliver)
@@ -117,6 +169,12 @@ pub fn write(
     }
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
+    }
+    if let Some(inode) = file.cached_inode() {
+        let is_append = file.status_flags().contains(OpenFlags::O_APPEND);
+        return file.at_position(is_append, |position| {
+            write_cached(inode, position, buf.address, count)
+        });
     }
     write_from_user(buf.address, count, |chunk, _| file.write(chunk))
 }
@@ -140,6 +198,9 @@ pub fn pread64(
     }
     if count == 0 {
         return Ok(0);
+    }
+    if let Some(inode) = file.cached_inode() {
+        return read_cached(inode, offset as u64, buf.address, count);
     }
     read_into_user(buf.address, count, |chunk, done, deliver| {
         let got = file.read_at(offset as u64 + done as u64, chunk)?;
@@ -167,6 +228,14 @@ pub fn pwrite64(
     }
     if count == 0 {
         return Ok(0);
+    }
+    if let Some(inode) = file.cached_inode() {
+        return write_cached(
+            inode,
+            write_offset(&file, offset as u64),
+            buf.address,
+            count,
+        );
     }
     write_from_user(buf.address, count, |chunk, done| {
         file.write_at(offset as u64 + done as u64, chunk)
@@ -230,6 +299,18 @@ pub fn readv(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    if let Some(inode) = file.cached_inode() {
+        return file.at_position(false, |position| {
+            for_each_vector(&vectors, |vector, total| {
+                read_cached(
+                    inode,
+                    position + total as u64,
+                    vector.iov_base,
+                    vector.iov_len as usize,
+                )
+            })
+        });
+    }
     for_each_vector(&vectors, |vector, total| {
         read_into_user(
             vector.iov_base,
@@ -250,6 +331,19 @@ pub fn writev(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    if let Some(inode) = file.cached_inode() {
+        let is_append = file.status_flags().contains(OpenFlags::O_APPEND);
+        return file.at_position(is_append, |position| {
+            for_each_vector(&vectors, |vector, total| {
+                write_cached(
+                    inode,
+                    position + total as u64,
+                    vector.iov_base,
+                    vector.iov_len as usize,
+                )
+            })
+        });
+    }
     for_each_vector(&vectors, |vector, _| {
         write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, _| {
             file.write(chunk)
@@ -286,6 +380,12 @@ pub fn preadv(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    if let Some(inode) = file.cached_inode() {
+        return for_each_vector(&vectors, |vector, total| {
+            let base = pos_low as u64 + total as u64;
+            read_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+        });
+    }
     for_each_vector(&vectors, |vector, total| {
         let base = pos_low as u64 + total as u64;
         read_into_user(
@@ -319,6 +419,13 @@ pub fn pwritev(
     let vectors = read_iovecs(iov, count)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
+    }
+    if let Some(inode) = file.cached_inode() {
+        let start = write_offset(&file, pos_low as u64);
+        return for_each_vector(&vectors, |vector, total| {
+            let base = start + total as u64;
+            write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+        });
     }
     for_each_vector(&vectors, |vector, total| {
         let base = pos_low as u64 + total as u64;

@@ -7,7 +7,7 @@ use super::dispatch::Entry;
 use super::{
     eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap, namei, open,
     pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit, sched,
-    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname,
+    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -78,6 +78,7 @@ syscall_table! {
     22 pipe => pipe::pipe(fds: UserPtr<[i32; 2]>);
     23 select => select::select(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timeval>);
     24 sched_yield => sched::sched_yield();
+    26 msync => mmap::msync(addr: u64, len: u64, flags: u64);
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
@@ -148,6 +149,7 @@ syscall_table! {
     129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
+    132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
@@ -184,10 +186,12 @@ syscall_table! {
     232 epoll_wait => eventpoll::epoll_wait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32);
     233 epoll_ctl => eventpoll::epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<abi::EpollEvent>);
     234 tgkill => signal::tgkill(tgid: i32, tid: i32, signal: i32);
+    235 utimes => utimes::utimes(path: UserCStr, times: UserPtr<[abi::Timeval; 2]>);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     260 fchownat => namei::fchownat(dirfd: Fd, path: UserCStr, uid: u32, gid: u32, flags: abi::AtFlags);
+    261 futimesat => utimes::futimesat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timeval; 2]>);
     262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: abi::AtFlags);
     263 unlinkat => namei::unlinkat(dirfd: Fd, path: UserCStr, flags: abi::AtFlags);
     264 renameat => namei::renameat(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr);
@@ -200,6 +204,7 @@ syscall_table! {
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
+    280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
     284 eventfd => eventfd::eventfd(initial: u32);

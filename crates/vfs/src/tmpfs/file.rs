@@ -1,97 +1,126 @@
-//! tmpfs regular files (Linux's `shmem_file_read_iter`, `shmem_write_begin`/`end`,
-//! `shmem_setattr` for truncation): page-sized chunks in a B-tree keyed by page index, allocated
-//! only where data is written, so holes read as zeros and cost nothing. Each new page is
-//! reserved against the instance's `size=` limit first; a write that runs out stops short, or
-//! fails with `ENOSPC` (`ENOMEM` when the page buffer cannot be allocated) when nothing was
-//! written. Files end at `MAX_LFS_FILESIZE` (`EFBIG`).
-
-use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
+//! tmpfs regular files (Linux's `shmem_file_read_iter`, `shmem_write_begin`/`end`, `shmem_fault`,
+//! `shmem_setattr` for truncation): the data lives in the inode's [`PageCache`], which is all
+//! there is of it (no backing store), so `read`, `write`, `mmap` and exec share the same frames.
+//!
+//! Pages exist only where data was written or a mapping touched: holes read as zeros and cost
+//! nothing (`read` does not allocate, as `SGP_READ`; a fault on a hole allocates a zeroed page,
+//! as `shmem_fault`). Each new page is reserved against the instance's `size=` limit first; a
+//! write that runs out stops short, or fails with `ENOSPC` (`ENOMEM` when no frame is left)
+//! when nothing was written. Files end at `MAX_LFS_FILESIZE` (`EFBIG`).
+//!
+//! Reads and writes hand frames to the caller's copy function ([`PageSlice`] for reads, a frame
+//! and a range for writes) with no lock of the cache held, so the kernel copies between user
+//! memory and the page directly, with no bounce buffer, and a fault in that copy may map pages
+//! of this same file. Writes hold the inode's lock (a sleeping lock, Linux's `i_rwsem`) across
+//! the copies, which orders them against truncation.
 
 use abi::Errno;
 
-use super::inode::{Body, TmpfsInode};
+use super::inode::TmpfsInode;
 use super::{MAX_FILE_SIZE, PAGE_SIZE};
-
-/// A regular file's contents.
-pub(super) struct FileData {
-    pub(super) size: u64,
-    pub(super) pages: BTreeMap<u64, Vec<u8>>,
-}
+use crate::inode::{PageFill, PageSlice};
+use crate::page::{Frame, UniqueFrame};
+use crate::page_cache::PageCache;
 
 impl TmpfsInode {
-    pub(super) fn read_file(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        let st = self.state.read();
-        let Body::File(f) = &st.body else {
-            return Err(Errno::EINVAL);
-        };
-        if offset >= f.size || buf.is_empty() {
+    pub(super) fn cache(&self) -> Result<&PageCache, Errno> {
+        self.cache.as_ref().ok_or(Errno::EINVAL)
+    }
+
+    /// Hands the file's bytes at `[offset, offset + len)` (clipped at the size) to `sink`, one
+    /// page piece at a time; returns the bytes handed over. A `sink` error ends the read: the
+    /// count so far is returned, or the error if nothing was read.
+    pub(super) fn read_file_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        sink: &mut dyn FnMut(PageSlice<'_>) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        let cache = self.cache()?;
+        let size = cache.size();
+        if offset >= size || len == 0 {
             return Ok(0);
         }
-        let len = core::cmp::min(buf.len() as u64, f.size - offset) as usize;
+        let len = core::cmp::min(len as u64, size - offset) as usize;
         let mut done = 0;
         while done < len {
             let pos = offset + done as u64;
             let index = pos / PAGE_SIZE as u64;
             let in_page = (pos % PAGE_SIZE as u64) as usize;
             let n = core::cmp::min(PAGE_SIZE - in_page, len - done);
-            let dst = &mut buf[done..done + n];
-            match f.pages.get(&index) {
-                Some(page) => dst.copy_from_slice(&page[in_page..in_page + n]),
-                None => dst.fill(0),
+            let piece = cache.find(index);
+            let result = match &piece {
+                Some(frame) => sink(PageSlice::Frame {
+                    frame,
+                    offset: in_page,
+                    len: n,
+                }),
+                None => sink(PageSlice::Zeros(n)),
+            };
+            if let Err(error) = result {
+                return if done == 0 { Err(error) } else { Ok(done) };
             }
             done += n;
         }
-        Ok(len)
+        Ok(done)
     }
 
-    pub(super) fn write_file(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
-        if data.is_empty() {
+    /// A new zeroed page for `cache`, reserved against the instance's limit.
+    fn new_page(&self) -> Result<UniqueFrame, Errno> {
+        self.fs.reserve_pages(1)?;
+        UniqueFrame::try_new_zeroed().inspect_err(|_| self.fs.release_pages(1))
+    }
+
+    /// Page `index` of the file, allocated (zeroed) if it is a hole.
+    pub(super) fn file_page(&self, index: u64) -> Result<Frame, Errno> {
+        let cache = self.cache()?;
+        let (frame, _) =
+            cache.find_or_create(index, || self.new_page(), || self.fs.release_pages(1))?;
+        Ok(frame)
+    }
+
+    /// Writes `len` bytes at `offset`, extending the file: `fill(frame, offset_in_page, n, done)`
+    /// copies the next `n` bytes of the caller's data into the page. Returns the bytes written;
+    /// a short count when space, memory or the caller's data runs out part way.
+    pub(super) fn write_file_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        fill: &mut PageFill<'_>,
+    ) -> Result<usize, Errno> {
+        if len == 0 {
             return Ok(0);
         }
         if offset >= MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
-        let len = core::cmp::min(data.len() as u64, MAX_FILE_SIZE - offset) as usize;
+        let len = core::cmp::min(len as u64, MAX_FILE_SIZE - offset) as usize;
+        let cache = self.cache()?;
         let now = self.now();
         let mut st = self.state.write();
-        let Body::File(f) = &mut st.body else {
-            return Err(Errno::EINVAL);
-        };
         let mut done = 0;
-        let mut err = None;
+        let mut error = None;
         while done < len {
             let pos = offset + done as u64;
             let index = pos / PAGE_SIZE as u64;
             let in_page = (pos % PAGE_SIZE as u64) as usize;
             let n = core::cmp::min(PAGE_SIZE - in_page, len - done);
-            if let alloc::collections::btree_map::Entry::Vacant(slot) = f.pages.entry(index) {
-                if let Err(e) = self.fs.reserve_pages(1) {
-                    err = Some(e);
-                    break;
-                }
-                let mut page = Vec::new();
-                if page.try_reserve_exact(PAGE_SIZE).is_err() {
-                    self.fs.release_pages(1);
-                    err = Some(Errno::ENOMEM);
-                    break;
-                }
-                page.resize(PAGE_SIZE, 0);
-                slot.insert(page);
-            }
-            if let Some(page) = f.pages.get_mut(&index) {
-                page[in_page..in_page + n].copy_from_slice(&data[done..done + n]);
+            let result = self
+                .file_page(index)
+                .and_then(|frame| fill(&frame, in_page, n, done));
+            if let Err(e) = result {
+                error = Some(e);
+                break;
             }
             done += n;
         }
         if done == 0 {
-            return Err(err.unwrap_or(Errno::ENOSPC));
+            return Err(error.unwrap_or(Errno::ENOSPC));
         }
         let end = offset + done as u64;
-        if end > f.size {
-            f.size = end;
+        if end > cache.size() {
+            cache.set_size(end);
         }
-        st.size = f.size;
         st.touch_mc(now);
         Ok(done)
     }
@@ -100,27 +129,24 @@ impl TmpfsInode {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
+        let cache = self.cache()?;
         let now = self.now();
         let mut st = self.state.write();
-        let Body::File(f) = &mut st.body else {
-            return Err(Errno::EINVAL);
-        };
-        if len == f.size {
+        let size = cache.size();
+        if len == size {
             return Ok(());
         }
-        if len < f.size {
+        cache.set_size(len);
+        if len < size {
             let first_gone = len.div_ceil(PAGE_SIZE as u64);
-            let gone = f.pages.split_off(&first_gone);
-            self.fs.release_pages(gone.len() as u64);
+            cache.truncate_pages(first_gone, &mut |n| self.fs.release_pages(n));
             let in_page = (len % PAGE_SIZE as u64) as usize;
             if in_page != 0
-                && let Some(page) = f.pages.get_mut(&(len / PAGE_SIZE as u64))
+                && let Some(page) = cache.find(len / PAGE_SIZE as u64)
             {
-                page[in_page..].fill(0);
+                page.zero(in_page, PAGE_SIZE - in_page);
             }
         }
-        f.size = len;
-        st.size = len;
         st.touch_mc(now);
         Ok(())
     }

@@ -14,19 +14,23 @@ use crate::sync::RwLock;
 use abi::Errno;
 
 use super::dir::{DirData, FIRST_COOKIE};
-use super::file::FileData;
 use super::options::AtimePolicy;
 use super::superblock::Shared;
 use super::symlink::SHORT_SYMLINK_LEN;
 use super::{BOGO_DIRENT_SIZE, PAGE_SIZE};
-use crate::inode::{DirEntry, FileType, Inode, Metadata, S_IALLUGO, SetAttr, TimeSet, Timespec};
+use crate::inode::{
+    DirEntry, FileType, Inode, Metadata, PageFill, PageSlice, S_IALLUGO, SetAttr, TimeSet, Timespec,
+};
+use crate::page::Frame;
+use crate::page_cache::PageCache;
 
 /// 512-byte blocks per page, for `st_blocks`.
 const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
 
 /// What an inode holds besides its attributes.
 pub(super) enum Body {
-    File(FileData),
+    /// A regular file: its data is the inode's page cache.
+    File,
     Dir(DirData),
     Symlink(Vec<u8>),
     Special,
@@ -74,6 +78,8 @@ pub struct TmpfsInode {
     pub(super) fs: Arc<Shared>,
     pub(super) this: Weak<TmpfsInode>,
     pub(super) state: RwLock<State>,
+    /// A regular file's data (its size included); `None` for other types.
+    pub(super) cache: Option<PageCache>,
 }
 
 impl TmpfsInode {
@@ -104,14 +110,7 @@ impl TmpfsInode {
                     dead: false,
                 }),
             ),
-            FileType::Regular => (
-                1,
-                0,
-                Body::File(FileData {
-                    size: 0,
-                    pages: BTreeMap::new(),
-                }),
-            ),
+            FileType::Regular => (1, 0, Body::File),
             FileType::Symlink => {
                 let len = match &body {
                     Body::Symlink(t) => t.len() as u64,
@@ -130,6 +129,7 @@ impl TmpfsInode {
             },
             fs: fs.clone(),
             this: this.clone(),
+            cache: (file_type == FileType::Regular).then(PageCache::new),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -213,13 +213,13 @@ impl TmpfsInode {
 impl Drop for TmpfsInode {
     fn drop(&mut self) {
         self.fs.release_inode();
+        if let Some(cache) = &self.cache {
+            self.fs.release_pages(cache.nr_pages());
+        }
         let st = self.state.get_mut();
-        let pages = match &st.body {
-            Body::File(f) => f.pages.len() as u64,
-            Body::Symlink(t) if t.len() + 1 > SHORT_SYMLINK_LEN => 1,
-            _ => 0,
-        };
-        self.fs.release_pages(pages);
+        if matches!(&st.body, Body::Symlink(t) if t.len() + 1 > SHORT_SYMLINK_LEN) {
+            self.fs.release_pages(1);
+        }
         // Tear a directory tree down without recursing once per level.
         let Body::Dir(d) = &mut st.body else {
             return;
@@ -249,10 +249,12 @@ impl Drop for TmpfsInode {
 impl Inode for TmpfsInode {
     fn metadata(&self) -> Metadata {
         let st = self.state.read();
-        let blocks = match &st.body {
-            Body::File(f) => f.pages.len() as u64 * BLOCKS_PER_PAGE,
-            Body::Symlink(t) if t.len() + 1 > SHORT_SYMLINK_LEN => BLOCKS_PER_PAGE,
-            _ => 0,
+        let (size, blocks) = match (&self.cache, &st.body) {
+            (Some(cache), _) => (cache.size(), cache.nr_pages() * BLOCKS_PER_PAGE),
+            (None, Body::Symlink(t)) if t.len() + 1 > SHORT_SYMLINK_LEN => {
+                (st.size, BLOCKS_PER_PAGE)
+            }
+            _ => (st.size, 0),
         };
         Metadata {
             dev: self.fs.opts.dev,
@@ -262,7 +264,7 @@ impl Inode for TmpfsInode {
             nlink: st.nlink,
             uid: st.uid,
             gid: st.gid,
-            size: st.size,
+            size,
             rdev: self.rdev,
             blocks,
             blksize: PAGE_SIZE as u32,
@@ -281,9 +283,42 @@ impl Inode for TmpfsInode {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let mut done = 0;
+        self.read_pages(offset, buf.len(), &mut |piece| {
+            match piece {
+                PageSlice::Frame { frame, offset, len } => {
+                    frame.read(offset, &mut buf[done..done + len]);
+                    done += len;
+                }
+                PageSlice::Zeros(len) => {
+                    buf[done..done + len].fill(0);
+                    done += len;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        self.write_pages(offset, data.len(), &mut |frame, in_page, len, done| {
+            frame.write(in_page, &data[done..done + len]);
+            Ok(())
+        })
+    }
+
+    fn page_cache(&self) -> Option<&PageCache> {
+        self.cache.as_ref()
+    }
+
+    fn read_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        sink: &mut dyn FnMut(PageSlice<'_>) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
         match self.file_type {
             FileType::Regular => {
-                let n = self.read_file(offset, buf)?;
+                let n = self.read_file_pages(offset, len, sink)?;
                 self.touch_atime();
                 Ok(n)
             }
@@ -292,11 +327,23 @@ impl Inode for TmpfsInode {
         }
     }
 
-    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+    fn write_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        fill: &mut PageFill<'_>,
+    ) -> Result<usize, Errno> {
         match self.file_type {
-            FileType::Regular => self.write_file(offset, data),
+            FileType::Regular => self.write_file_pages(offset, len, fill),
             FileType::Directory => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn fault_page(&self, index: u64) -> Result<Frame, Errno> {
+        match self.file_type {
+            FileType::Regular => self.file_page(index),
+            _ => Err(Errno::ENODEV),
         }
     }
 
