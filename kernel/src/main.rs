@@ -24,6 +24,7 @@ mod syscall;
 mod time;
 mod timers;
 mod tty;
+mod vdso;
 
 use alloc::vec::Vec;
 use bootparam::CommandLine;
@@ -67,6 +68,8 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     );
     random::init();
     mm::fault::init();
+    vdso::init();
+    time::update_coarse_clocks();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     if let Some(initrd) = boot.initrd {

@@ -21,13 +21,19 @@
  *                  base=X vdso=X" (hex): where this exec put things (a local
  *                  variable, AT_RANDOM, AT_EXECFN, the program break, a new
  *                  anonymous page, the program's ELF header and the end of
- *                  its .bss, AT_BASE, AT_SYSINFO_EHDR)
+ *                  its .bss, AT_BASE, AT_SYSINFO_EHDR, the personality)
  *   ids            "pid=N ppid=N pgid=N sid=N tid=N"
+ *   dlopen LIB     (the dynamic build, dyn-helper, only) dlopen LIB, call
+ *                  its ferrux_dltest(20) twice: "dltest=N N", or
+ *                  "dlerror=..." and exit 1
  *   exit N         exit with status N (nothing printed)
  *   raise SIG      kill(getpid(), SIG), then print "survived"
  *   pause          block in pause() until a signal ends the process
  *   writefd FD S   write S to FD; exit 0, or 1 with "errno=N" on failure
- *   freeram        "freeram=N": free memory in bytes (sysinfo)
+ *   freeram        "freeram=N": free memory in bytes (sysinfo), measured with
+ *                  address randomization off (personality ADDR_NO_RANDOMIZE,
+ *                  then exec of argv[0] again), so that this process's own
+ *                  page tables take the same memory every time
  *
  * A first argument with spaces ("exit 3", as a "#!" line passes its optional
  * argument) is split into words that come before the remaining arguments.
@@ -41,9 +47,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cpuid.h>
+#ifdef FERRUX_DYNAMIC
+#include <dlfcn.h>
+#endif
 #include <elf.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -273,12 +283,24 @@ int main(int argc, char **argv, char **envp)
 		void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		put("stack=%lx random=%lx execfn=%lx brk=%lx mmap=%lx ehdr=%lx "
-		    "end=%lx base=%lx vdso=%lx\n",
+		    "end=%lx base=%lx vdso=%lx persona=%x\n",
 		    (unsigned long)&local, aux(auxv, AT_RANDOM),
 		    aux(auxv, AT_EXECFN), syscall(SYS_brk, 0),
 		    (unsigned long)page, (unsigned long)&__ehdr_start,
 		    (unsigned long)_end, aux(auxv, AT_BASE),
-		    aux(auxv, AT_SYSINFO_EHDR));
+		    aux(auxv, AT_SYSINFO_EHDR), personality(0xffffffff));
+#ifdef FERRUX_DYNAMIC
+	} else if (!strcmp(cmd, "dlopen") && nargs > 2) {
+		void *lib = dlopen(args[2], RTLD_NOW);
+		int (*fn)(int) = lib ? (int (*)(int))dlsym(lib, "ferrux_dltest") : NULL;
+		if (!fn) {
+			put("dlerror=%s\n", dlerror());
+			flush();
+			return 1;
+		}
+		int first = fn(20);
+		put("dltest=%d %d\n", first, fn(20));
+#endif
 	} else if (!strcmp(cmd, "ids")) {
 		put("pid=%ld ppid=%ld pgid=%ld sid=%ld tid=%ld\n",
 		    syscall(SYS_getpid), syscall(SYS_getppid),
@@ -293,6 +315,10 @@ int main(int argc, char **argv, char **envp)
 		for (;;)
 			pause();
 	} else if (!strcmp(cmd, "freeram")) {
+		int persona = personality(0xffffffff);
+		if (persona != -1 && !(persona & ADDR_NO_RANDOMIZE) &&
+		    personality(persona | ADDR_NO_RANDOMIZE) != -1)
+			execv(argv[0], argv);
 		struct sysinfo info;
 		if (sysinfo(&info) != 0)
 			return 1;

@@ -4,7 +4,8 @@
 //! `/bin/sh -> busybox`, the device nodes that Linux images usually carry instead of mounting
 //! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0, `/dev/ttyS0` c 4 64,
 //! `/dev/random` c 1 8, `/dev/urandom` c 1 9), and `/etc/passwd` and `/etc/group` for root.
-//! Test images add their binaries under `/bin`. Archives are newc cpio written by the workspace's
+//! Test images add their binaries under `/bin` and the host's C libraries for dynamically linked
+//! programs ([`c_library_files`]); the parent directories of added files are created. Archives are newc cpio written by the workspace's
 //! `cpio` crate, uncompressed (`.cpio`) and, for the default image, also gzipped (`.cpio.gz`);
 //! both Linux and Ferrux accept either. No applet links are made: like Debian's
 //! `busybox-static` itself, `busybox --install -s` is left to whoever wants them.
@@ -53,6 +54,34 @@ pub fn write_with_extras(name: &str, extra: &[ExtraFile]) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The host's dynamic loaders and C libraries, where Debian's dynamically linked programs look
+/// for them: glibc's loader (`/lib64/ld-linux-x86-64.so.2`, the `PT_INTERP` of Debian's
+/// programs) and `libc.so.6` in `/lib/x86_64-linux-gnu`, and musl's loader, which is its libc
+/// (`/lib/ld-musl-x86_64.so.1`). Files, not symlinks: the image has no `/usr/lib` to point at.
+pub fn c_library_files() -> Vec<ExtraFile> {
+    [
+        (
+            "/lib64/ld-linux-x86-64.so.2",
+            "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        ),
+        (
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/x86_64-linux-gnu/libc.so.6",
+        ),
+        (
+            "/lib/ld-musl-x86_64.so.1",
+            "/usr/lib/x86_64-linux-musl/libc.so",
+        ),
+    ]
+    .into_iter()
+    .map(|(image_path, host_path)| ExtraFile {
+        image_path: image_path.to_string(),
+        host_path: PathBuf::from(host_path),
+        mode: 0o755,
+    })
+    .collect()
+}
+
 fn read_busybox() -> Result<Vec<u8>> {
     read(Path::new(packages::BUSYBOX))
 }
@@ -94,6 +123,24 @@ fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<
         writer
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())
             .with_context(|| entry_error(path))?;
+    }
+    // Parent directories the default layout lacks (`/lib`, `/lib64`, …), outermost first.
+    let mut directories: Vec<&str> = extra
+        .iter()
+        .flat_map(|(file, _)| {
+            let path = file.image_path.as_str();
+            path.match_indices('/')
+                .skip(1)
+                .map(move |(index, _)| &path[..index])
+        })
+        .filter(|dir| !["/bin", "/dev", "/etc", "/proc", "/sys", "/root", "/tmp"].contains(dir))
+        .collect();
+    directories.sort_by_key(|dir| (dir.matches('/').count(), *dir));
+    directories.dedup();
+    for dir in directories {
+        writer
+            .add_dir(dir, 0o755, ROOT_UID, ROOT_GID)
+            .with_context(|| entry_error(dir))?;
     }
     for (file, data) in extra {
         writer
@@ -154,6 +201,19 @@ mod tests {
         assert_eq!((urandom.rdev_major, urandom.rdev_minor), (1, 9));
         assert!(find("/etc/passwd").data.starts_with(b"root:x:0:0:"));
         assert_eq!(find("/bin/ferrux-tests").data, b"TESTS");
+        let nested = ExtraFile {
+            image_path: "/lib/x86_64-linux-gnu/libc.so.6".to_string(),
+            host_path: PathBuf::from("unused"),
+            mode: 0o755,
+        };
+        let archive = build_archive(b"B", &[(&nested, b"LIBC".to_vec())]).unwrap();
+        let names: Vec<Vec<u8>> = cpio::entries(&archive)
+            .map(|entry| entry.unwrap().name.to_vec())
+            .collect();
+        let position = |name: &str| names.iter().position(|n| n == name.as_bytes());
+        assert!(position("/lib") < position("/lib/x86_64-linux-gnu"));
+        assert!(position("/lib/x86_64-linux-gnu") < position("/lib/x86_64-linux-gnu/libc.so.6"));
+        assert_eq!(names.iter().filter(|n| n.as_slice() == b"/lib").count(), 1);
         for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
             assert_eq!(find(dir).file_type(), FileType::Directory);
         }

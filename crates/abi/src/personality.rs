@@ -11,6 +11,9 @@ pub const READ_IMPLIES_EXEC: u32 = 0x040_0000;
 pub const MMAP_PAGE_ZERO: u32 = 0x010_0000;
 /// Addresses limited to 32 bits.
 pub const ADDR_LIMIT_32BIT: u32 = 0x080_0000;
+/// The flags a set-user-id or set-group-id exec clears.
+pub const PER_CLEAR_ON_SETID: u32 =
+    READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO;
 /// The Linux persona.
 pub const PER_LINUX: u32 = 0;
 /// The mask of the persona in a personality value.
@@ -28,5 +31,6 @@ mod tests {
         assert_eq!(ADDR_COMPAT_LAYOUT, 0x0200000);
         assert_eq!(READ_IMPLIES_EXEC, 0x0400000);
         assert_eq!(ADDR_LIMIT_32BIT, 0x0800000);
+        assert_eq!(PER_CLEAR_ON_SETID, 0x0740000);
     }
 }

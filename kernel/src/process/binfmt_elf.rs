@@ -20,9 +20,10 @@
 //! the point of no return, kills the process with SIGSEGV ([`ExecError::Fatal`]).
 //!
 //! Segments are private file mappings read on first touch ([`map_file_pages`], the one place
-//! exec maps program text); `.bss` beyond the file is anonymous memory.
+//! exec maps program text); `.bss` beyond the file is anonymous memory. The vDSO goes last
+//! ([`crate::vdso::map`]), as Linux's `arch_setup_additional_pages`.
 
-use super::elf_tables::{AuxValues, build_stack};
+use super::elf_tables::{AuxValues, build_stack, strings_size};
 use super::exec::{ExecError, current_stack_limit, initial_stack_floor};
 use super::{Thread, exec::check_executable};
 use crate::mm::address_space::{MemoryLimits, STACK_LIMIT};
@@ -45,6 +46,9 @@ pub struct ExecIdentity {
     pub egid: u32,
     /// AT_SECURE: the exec changed privileges.
     pub is_secure: bool,
+    /// The personality the new program runs with (a set-id exec has cleared
+    /// `PER_CLEAR_ON_SETID` from the caller's).
+    pub personality: u32,
 }
 
 /// A loaded program, ready to run.
@@ -116,14 +120,16 @@ fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
 }
 
 /// The interpreter `path` names, opened as Linux's `open_exec` (relative to the working
-/// directory, following symlinks, a regular file the caller may execute) and planned.
+/// directory, following symlinks, a regular file the caller may execute) and planned. An empty
+/// path names the working directory itself (Linux's walk of "" from `AT_FDCWD`), which is
+/// then refused as not a regular file (EACCES).
 fn open_interpreter(thread: &Thread, path: &[u8]) -> Result<(Arc<dyn Inode>, LoadPlan), Errno> {
     let dentry = crate::fs::lookup_or_fd(
         thread,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),
         path,
         Lookup::FOLLOW,
-        false,
+        true,
     )?;
     check_executable(thread, &dentry)?;
     let inode = dentry.inode().clone();
@@ -176,7 +182,7 @@ fn build_image(
     execfn: &[u8],
     identity: &ExecIdentity,
 ) -> Result<LoadedProgram, Errno> {
-    let is_randomized = randomize::is_randomized(thread.process.personality());
+    let is_randomized = randomize::is_randomized(identity.personality);
     let random = || crate::random::u64();
     let limits = crate::syscall::mmap::memory_limits(&thread.process);
 
@@ -260,10 +266,14 @@ fn build_image(
     );
     mm.set_brk_start(brk);
 
+    // arch_setup_additional_pages: the vDSO, above the argument strings.
+    let start_stack = stack_top - strings_size(argv, envp, execfn);
+    let vdso = crate::vdso::map(&mut mm, start_stack)?;
+
     // create_elf_tables.
     let features = crate::boot_cpu_features();
     let aux = AuxValues {
-        sysinfo_ehdr: None,
+        sysinfo_ehdr: vdso,
         minsigstksz: hal::cpu::xsave_size() as u64 + 1024,
         hwcap: u64::from(features.hwcap),
         hwcap2: u64::from(features.hwcap2),

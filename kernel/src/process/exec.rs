@@ -197,11 +197,19 @@ pub fn execute(
     let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
     check_argument_sizes(&target.argv, &envp)?;
     let old_credentials = thread.process.credentials.lock().clone();
-    let credentials = credentials_after_exec(
-        &old_credentials,
-        &target.dentry.metadata(),
-        thread.process.flags.lock().no_new_privs,
-    );
+    let metadata = target.dentry.metadata();
+    let no_new_privs = thread.process.flags.lock().no_new_privs;
+    let credentials = credentials_after_exec(&old_credentials, &metadata, no_new_privs);
+    // A set-id exec drops the personality flags that weaken its protection (`per_clear`).
+    let applies_set_id = !no_new_privs
+        && (metadata.mode & S_ISUID != 0
+            || (metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0));
+    let personality = thread.process.personality()
+        & !if applies_set_id {
+            abi::personality::PER_CLEAR_ON_SETID
+        } else {
+            0
+        };
     // AT_SECURE: a privilege-changing exec (commoncap's secureexec rule).
     let is_secure =
         credentials.euid != old_credentials.uid || credentials.egid != old_credentials.gid;
@@ -211,6 +219,7 @@ pub fn execute(
         gid: credentials.gid,
         egid: credentials.egid,
         is_secure,
+        personality,
     };
     let loaded = match load_elf(
         thread,
@@ -260,6 +269,7 @@ pub fn execute(
         // executables that happens only when the caller changed its own ids.
         let mut flags = process.flags.lock();
         flags.has_execed = true;
+        flags.personality = personality;
         flags.dumpable = u32::from(
             !is_secure
                 && credentials.euid == credentials.uid

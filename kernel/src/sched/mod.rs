@@ -336,6 +336,7 @@ pub fn run_idle() -> ! {
             schedule();
         } else {
             crate::time::idle_wait();
+            crate::time::update_coarse_clocks();
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod table;
 mod eventfd;
 mod eventpoll;
 mod exec;
+mod exec_domain;
 mod exit;
 mod fcntl;
 mod fork;

@@ -5,9 +5,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap, namei, open,
-    pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot, rlimit, sched,
-    select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exec_domain, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap,
+    namei, open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot,
+    rlimit, sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -150,6 +150,7 @@ syscall_table! {
     130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
+    135 personality => exec_domain::personality(persona: u32);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
