@@ -53,7 +53,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
     let pid = table::allocate_pid()?;
     let mut files = FdTable::new();
     open_console(&mut files);
-    let max_threads = (hal::mm::frame::stats().0 as u64 / 8).clamp(20, 1 << 22);
+    let max_threads = crate::sysctl::limits().max_threads;
     let process = Arc::new(Process {
         pid,
         parent: SpinLock::new("process.parent", Weak::new()),

@@ -15,12 +15,14 @@ mod init;
 mod ktest;
 mod mm;
 mod panic_policy;
+mod percpu_counter;
 mod printk;
 mod process;
 mod random;
 mod sched;
 mod signal;
 mod syscall;
+mod sysctl;
 mod time;
 mod timers;
 mod tty;
@@ -68,6 +70,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     );
     random::init();
     mm::fault::init();
+    sysctl::init();
     vdso::init();
     time::update_coarse_clocks();
     let root = fs::init_root()

@@ -173,7 +173,86 @@ pub mod cmd {
     pub const F_SETPIPE_SZ: u32 = raw::F_SETPIPE_SZ;
     /// Get a pipe's capacity.
     pub const F_GETPIPE_SZ: u32 = raw::F_GETPIPE_SZ;
+    /// Which lock would block this one (POSIX record locks).
+    pub const F_GETLK: u32 = raw::F_GETLK;
+    /// Set or clear a record lock, failing on a conflict.
+    pub const F_SETLK: u32 = raw::F_SETLK;
+    /// Set or clear a record lock, waiting on a conflict.
+    pub const F_SETLKW: u32 = raw::F_SETLKW;
+    /// `F_GETLK` for open-file-description locks.
+    pub const F_OFD_GETLK: u32 = raw::F_OFD_GETLK;
+    /// `F_SETLK` for open-file-description locks.
+    pub const F_OFD_SETLK: u32 = raw::F_OFD_SETLK;
+    /// `F_SETLKW` for open-file-description locks.
+    pub const F_OFD_SETLKW: u32 = raw::F_OFD_SETLKW;
 }
+
+/// Record lock types (`l_type`).
+pub mod lock_type {
+    use super::raw;
+
+    /// A shared (read) lock.
+    pub const F_RDLCK: i16 = raw::F_RDLCK as i16;
+    /// An exclusive (write) lock.
+    pub const F_WRLCK: i16 = raw::F_WRLCK as i16;
+    /// No lock.
+    pub const F_UNLCK: i16 = raw::F_UNLCK as i16;
+}
+
+/// `flock(2)` operations.
+pub mod flock_op {
+    use super::raw;
+
+    /// Shared lock.
+    pub const LOCK_SH: u32 = raw::LOCK_SH;
+    /// Exclusive lock.
+    pub const LOCK_EX: u32 = raw::LOCK_EX;
+    /// Do not block.
+    pub const LOCK_NB: u32 = raw::LOCK_NB;
+    /// Unlock.
+    pub const LOCK_UN: u32 = raw::LOCK_UN;
+    /// The old mandatory-lock bit: ignored (the call succeeds and does nothing).
+    pub const LOCK_MAND: u32 = raw::LOCK_MAND;
+}
+
+/// `struct flock` (`fcntl` record locks; the same as `flock64` on x86-64).
+#[repr(C)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
+)]
+pub struct Flock {
+    /// `F_RDLCK`, `F_WRLCK` or `F_UNLCK`.
+    pub l_type: i16,
+    /// `SEEK_SET`, `SEEK_CUR` or `SEEK_END`.
+    pub l_whence: i16,
+    /// Padding (copied back as it came).
+    pub pad0: u32,
+    /// Start, relative to `l_whence`.
+    pub l_start: i64,
+    /// Length (0: to the end of the file; negative: the bytes before `l_start`).
+    pub l_len: i64,
+    /// The holder's process id (`F_GETLK`; -1 for OFD locks; 0 in OFD requests).
+    pub l_pid: i32,
+    /// Padding.
+    pub pad1: u32,
+}
+
+assert_same_layout!(Flock, raw::flock, {
+    l_type => l_type,
+    l_whence => l_whence,
+    l_start => l_start,
+    l_len => l_len,
+    l_pid => l_pid,
+});
 
 /// The descriptor flag `F_GETFD`/`F_SETFD` read and write: close on `execve`.
 pub const FD_CLOEXEC: u32 = raw::FD_CLOEXEC;

@@ -67,7 +67,7 @@ pub use random::GetrandomFlags;
 pub use resource::{Rusage, Tms};
 pub use sched::{CloneFlags, PidfdFlags};
 pub use signal::{SaFlags, SigactionRaw};
-pub use stat::{Stat, Statx, StatxTimestamp};
+pub use stat::{Stat, Statfs, Statx, StatxTimestamp};
 pub use syscalls::{SYSCALL_NAMES, syscall_name};
 pub use system::{Rlimit, Sysinfo, Utsname};
 pub use termios::{Termios, Winsize};

@@ -1,4 +1,4 @@
-//! `struct stat` as x86-64 `stat`/`fstat`/`lstat`/`newfstatat` fill it
+//! `struct statfs` ([`Statfs`]) and `struct stat` as x86-64 `stat`/`fstat`/`lstat`/`newfstatat` fill it
 //! (`arch/x86/include/uapi/asm/stat.h`), and `struct statx` with `struct statx_timestamp`
 //! (`include/uapi/linux/stat.h`).
 //!
@@ -206,10 +206,79 @@ assert_same_layout!(Statx, raw::statx, {
     spare3 => __spare3,
 });
 
+/// `struct statfs` on x86-64 (`statfs`/`fstatfs`; `statfs64` has the same layout there).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Statfs {
+    /// Filesystem magic (`TMPFS_MAGIC`…).
+    pub f_type: i64,
+    /// Block size.
+    pub f_bsize: i64,
+    /// Total blocks.
+    pub f_blocks: u64,
+    /// Free blocks.
+    pub f_bfree: u64,
+    /// Free blocks for unprivileged users.
+    pub f_bavail: u64,
+    /// Total inodes.
+    pub f_files: u64,
+    /// Free inodes.
+    pub f_ffree: u64,
+    /// Filesystem id (two ints).
+    pub f_fsid: [i32; 2],
+    /// Longest name.
+    pub f_namelen: i64,
+    /// Fragment size.
+    pub f_frsize: i64,
+    /// `ST_*` mount flags.
+    pub f_flags: i64,
+    /// Spare.
+    pub f_spare: [i64; 4],
+}
+
+/// `statfs` `f_flags` (Linux `include/linux/statfs.h`).
+pub mod st_flags {
+    /// Read-only.
+    pub const ST_RDONLY: i64 = 0x0001;
+    /// Set-id bits ignored.
+    pub const ST_NOSUID: i64 = 0x0002;
+    /// No device files.
+    pub const ST_NODEV: i64 = 0x0004;
+    /// No execution.
+    pub const ST_NOEXEC: i64 = 0x0008;
+    /// Synchronous writes.
+    pub const ST_SYNCHRONOUS: i64 = 0x0010;
+    /// `f_flags` is valid (always set).
+    pub const ST_VALID: i64 = 0x0020;
+    /// Mandatory locks.
+    pub const ST_MANDLOCK: i64 = 0x0040;
+    /// No access times.
+    pub const ST_NOATIME: i64 = 0x0400;
+    /// No directory access times.
+    pub const ST_NODIRATIME: i64 = 0x0800;
+    /// Relative access times.
+    pub const ST_RELATIME: i64 = 0x1000;
+    /// Symlinks not followed.
+    pub const ST_NOSYMFOLLOW: i64 = 0x2000;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use core::mem::offset_of;
+
+    #[test]
+    fn statfs_matches_linux_raw_sys() {
+        assert_eq!(size_of::<Statfs>(), size_of::<raw::statfs>());
+        assert_eq!(size_of::<Statfs>(), 120);
+        assert_eq!(offset_of!(Statfs, f_fsid), offset_of!(raw::statfs, f_fsid));
+        assert_eq!(
+            offset_of!(Statfs, f_flags),
+            offset_of!(raw::statfs, f_flags)
+        );
+    }
 
     #[test]
     fn stat_matches_the_x86_64_abi() {

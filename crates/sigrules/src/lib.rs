@@ -122,6 +122,11 @@ impl PendingQueue {
         self.queue.len()
     }
 
+    /// Number of queued instances that `predicate` accepts.
+    pub fn queued_where(&self, mut predicate: impl FnMut(&SigInfo) -> bool) -> usize {
+        self.queue.iter().filter(|info| predicate(info)).count()
+    }
+
     /// Adds `info`; returns false if it was dropped because a standard signal of that number is
     /// already pending.
     pub fn push(&mut self, info: SigInfo) -> bool {

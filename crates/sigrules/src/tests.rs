@@ -96,3 +96,18 @@ fn marker_without_info_reads_as_si_user() {
     assert_eq!(taken.pid(), 0);
     assert_eq!(pending.set(), 0);
 }
+
+#[test]
+fn queued_where_counts_what_the_predicate_accepts() {
+    let mut pending = PendingQueue::new();
+    assert!(pending.push(info(SIGRTMIN, 1)));
+    let mut timer = SigInfo::new(SIGRTMIN as i32, abi::signal::SI_TIMER);
+    timer.fields[0] = 7;
+    assert!(pending.push_always(timer));
+    assert!(pending.push(info(SIGRTMIN + 1, 2)));
+    assert_eq!(pending.queued(), 3);
+    assert_eq!(
+        pending.queued_where(|queued| queued.code != abi::signal::SI_TIMER),
+        2
+    );
+}

@@ -15,17 +15,19 @@
 //! becomes now on every change. A write or truncate by an unprivileged task clears `S_ISUID`, and
 //! `S_ISGID` when group-execute is set, on a regular file.
 //!
-//! Not done yet: read-only mounts, immutable/append-only flags, `ETXTBSY`, leases, ACL updates on
+//! Read-only mounts: the syscall layer asks the path's mount for write access
+//! ([`Path::want_write`]) before these, as Linux's `mnt_want_write`; [`truncate`] does it
+//! itself.
+//!
+//! Not done yet: immutable/append-only flags, `ETXTBSY`, leases, ACL updates on
 //! chmod, `RLIMIT_FSIZE` (the caller checks it).
-
-use alloc::sync::Arc;
 
 use abi::Errno;
 
-use crate::dentry::Dentry;
 use crate::inode::{
     FileType, Inode, Metadata, S_IALLUGO, S_ISGID, S_ISUID, S_IXGRP, SetAttr, TimeSet, Timespec,
 };
+use crate::mount::Path;
 use crate::perm::{Credentials, MAY_WRITE, may_access};
 
 /// Mode bits a change should clear on `meta` for `creds` (Linux `should_remove_suid`): `S_ISUID`
@@ -86,14 +88,17 @@ pub fn do_truncate(
 }
 
 /// `truncate(2)` on a resolved path: `EISDIR` for a directory, `EINVAL` for other non-regular
-/// files, `EACCES` without write permission, `EFBIG` past the maximum size.
-pub fn truncate(dentry: &Arc<Dentry>, len: u64, creds: &Credentials) -> Result<(), Errno> {
+/// files, `EROFS` on a read-only mount, `EACCES` without write permission, `EFBIG` past the
+/// maximum size.
+pub fn truncate(path: &Path, len: u64, creds: &Credentials) -> Result<(), Errno> {
+    let dentry = path.dentry();
     let meta = dentry.metadata();
     match meta.file_type {
         FileType::Directory => return Err(Errno::EISDIR),
         FileType::Regular => {}
         _ => return Err(Errno::EINVAL),
     }
+    path.want_write()?;
     may_access(&meta, creds, MAY_WRITE)?;
     do_truncate(dentry.inode().as_ref(), len, false, creds)
 }

@@ -24,36 +24,73 @@
 //! `i_rwsem`), since filesystem calls run under them; no filesystem call is made under the
 //! spin locks.
 //!
-//! Mounts: a dentry can be covered by the root dentry of another filesystem
-//! ([`Dentry::mount`]); the walk steps from a covered dentry to the mounted root, and `..` from a
-//! mounted root goes to the covered dentry's parent. Each filesystem instance is mounted at most
-//! once (no bind mounts), so a dentry identifies its mount.
+//! Mounts: mounts are objects of their own ([`crate::mount`]); a dentry only counts how many
+//! mounts cover it ([`Dentry::is_mountpoint`], Linux's `DCACHE_MOUNTED`), so the walk asks the
+//! mount table only where something is mounted. A dentry belongs to one superblock; the same
+//! dentry may be seen through several mounts (bind mounts).
 //!
-//! Not done yet: bind mounts and mount namespaces (a `(mount, dentry)` pair as Linux's `struct
-//! path`), mount flags (read-only, nosuid, nodev, noexec, atime policy per mount), propagation,
-//! revalidation of cached names for filesystems whose contents change by themselves (procfs would
-//! need a `d_revalidate`-like hook or no caching), a global hash table and LRU of unused dentries.
+//! Revalidation: a filesystem whose names change by themselves (procfs) says so through
+//! [`Inode::is_stale`]; a cached child whose inode is stale is dropped and looked up again
+//! (Linux's `d_revalidate`).
+//!
+//! Not done yet: mount namespaces, a global hash table and LRU of unused dentries.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock};
 use abi::Errno;
 
 use crate::inode::{FileSystem, Inode, Metadata, NAME_MAX, PATH_MAX};
 
+/// Superblock flags (Linux's `SB_*`, the `MS_*` values mount(2) takes for them).
+pub mod sb_flags {
+    /// Mounted read-only.
+    pub const SB_RDONLY: u32 = 1;
+    /// Writes are synchronous.
+    pub const SB_SYNCHRONOUS: u32 = 16;
+    /// Mandatory locks allowed (accepted, no effect since Linux 5.15).
+    pub const SB_MANDLOCK: u32 = 64;
+    /// Directory changes are synchronous.
+    pub const SB_DIRSYNC: u32 = 128;
+    /// Timestamps are updated lazily.
+    pub const SB_LAZYTIME: u32 = 1 << 25;
+    /// The flags mount(2) passes to the superblock (`path_mount`'s `sb_flags`).
+    pub const SB_SETTABLE: u32 =
+        SB_RDONLY | SB_SYNCHRONOUS | SB_MANDLOCK | SB_DIRSYNC | SB_LAZYTIME;
+}
+
 /// One mounted filesystem instance as the VFS sees it.
 pub struct SuperBlock {
     fs: Arc<dyn FileSystem>,
     /// Serializes renames between directories (Linux `s_vfs_rename_mutex`).
     pub(crate) rename_lock: Mutex<()>,
+    /// `SB_*` flags.
+    flags: AtomicU32,
 }
 
 impl SuperBlock {
     /// The filesystem.
     pub fn fs(&self) -> &Arc<dyn FileSystem> {
         &self.fs
+    }
+
+    /// The `SB_*` flags.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Acquire)
+    }
+
+    /// Replaces the `SB_*` flags (mount and remount).
+    pub fn set_flags(&self, flags: u32) {
+        self.flags
+            .store(flags & sb_flags::SB_SETTABLE, Ordering::Release);
+    }
+
+    /// Whether the filesystem instance is read-only (`sb_rdonly`).
+    pub fn is_readonly(&self) -> bool {
+        self.flags() & sb_flags::SB_RDONLY != 0
     }
 }
 
@@ -73,10 +110,8 @@ pub struct Dentry {
     children: SpinLock<BTreeMap<Vec<u8>, Weak<Dentry>>>,
     /// The directory's `i_rwsem`: a sleeping reader-writer lock, held across filesystem calls.
     dir_lock: RwLock<()>,
-    /// Root of the filesystem mounted on this dentry.
-    mounted: SpinLock<Option<Arc<Dentry>>>,
-    /// For a mounted root: the dentry it covers.
-    covers: SpinLock<Option<Arc<Dentry>>>,
+    /// How many mounts cover this dentry (Linux's `DCACHE_MOUNTED`, counted).
+    mounts: AtomicU32,
 }
 
 impl core::fmt::Debug for Dentry {
@@ -125,8 +160,7 @@ impl Dentry {
             ),
             children: SpinLock::new("dentry.children", BTreeMap::new()),
             dir_lock: RwLock::new("dentry.dir_lock", ()),
-            mounted: SpinLock::new("dentry.mounted", None),
-            covers: SpinLock::new("dentry.covers", None),
+            mounts: AtomicU32::new(0),
         }
     }
 
@@ -136,6 +170,7 @@ impl Dentry {
         let sb = Arc::new(SuperBlock {
             fs,
             rename_lock: Mutex::new("sb.rename", ()),
+            flags: AtomicU32::new(0),
         });
         Arc::new(Dentry::make(inode, sb, Vec::new(), None))
     }
@@ -186,67 +221,17 @@ impl Dentry {
         self.inode.file_type().is_dir()
     }
 
-    /// The root of the filesystem mounted on this dentry, if any.
-    pub fn mounted(&self) -> Option<Arc<Dentry>> {
-        self.mounted.lock().clone()
-    }
-
-    /// For a mounted filesystem root: the dentry it covers.
-    pub fn covered(&self) -> Option<Arc<Dentry>> {
-        self.covers.lock().clone()
-    }
-
-    /// Whether something is mounted here (Linux `is_local_mountpoint`, `d_mountpoint`).
+    /// Whether a mount covers this dentry in some mount (Linux `d_mountpoint`).
     pub fn is_mountpoint(&self) -> bool {
-        self.mounted.lock().is_some()
+        self.mounts.load(Ordering::Acquire) != 0
     }
 
-    /// Mounts the filesystem whose root dentry is `root` on this directory. `ENOTDIR` if this
-    /// is not a directory, `EBUSY` if something is mounted here already or `root` is mounted
-    /// elsewhere, `EINVAL` if `root` is not a filesystem root or is this dentry's own filesystem,
-    /// `ENOENT` if this name was removed.
-    pub fn mount(self: &Arc<Self>, root: Arc<Dentry>) -> Result<(), Errno> {
-        if !self.is_dir() {
-            return Err(Errno::ENOTDIR);
-        }
-        if !root.is_root() || Arc::ptr_eq(&root.sb, &self.sb) {
-            return Err(Errno::EINVAL);
-        }
-        if self.is_unlinked() {
-            return Err(Errno::ENOENT);
-        }
-        let mut covers = root.covers.lock();
-        let mut mounted = self.mounted.lock();
-        if mounted.is_some() || covers.is_some() {
-            return Err(Errno::EBUSY);
-        }
-        *covers = Some(self.clone());
-        *mounted = Some(root.clone());
-        Ok(())
+    pub(crate) fn add_mount(&self) {
+        self.mounts.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Detaches the filesystem mounted on this dentry and returns its root. `EINVAL` if nothing
-    /// is mounted here, `EBUSY` if something is mounted inside it.
-    pub fn umount(&self) -> Result<Arc<Dentry>, Errno> {
-        let mut mounted = self.mounted.lock();
-        let root = mounted.clone().ok_or(Errno::EINVAL)?;
-        if root.is_mountpoint() {
-            return Err(Errno::EBUSY);
-        }
-        *mounted = None;
-        drop(mounted);
-        *root.covers.lock() = None;
-        Ok(root)
-    }
-
-    /// This dentry, or the root of what is mounted on it (repeatedly): Linux
-    /// `traverse_mounts`.
-    pub fn follow_mounts(self: &Arc<Self>) -> Arc<Dentry> {
-        let mut cur = self.clone();
-        while let Some(m) = cur.mounted() {
-            cur = m;
-        }
-        cur
+    pub(crate) fn remove_mount(&self) {
+        self.mounts.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// The directory lock for reading (cache misses, `readdir`).
@@ -260,7 +245,13 @@ impl Dentry {
     }
 
     fn cached(&self, name: &[u8]) -> Option<Arc<Dentry>> {
-        self.children.lock().get(name).and_then(Weak::upgrade)
+        let found = self.children.lock().get(name).and_then(Weak::upgrade)?;
+        if found.inode.is_stale() {
+            // d_revalidate said no: forget the name (an open file keeps its dentry).
+            found.mark_unlinked();
+            return None;
+        }
+        Some(found)
     }
 
     /// The child `name` of this directory (one component, not `.`/`..`), from the cache or the
@@ -408,49 +399,22 @@ impl Dentry {
         }
     }
 
-    /// The absolute path of this dentry as seen from `root` (Linux `prepend_path`): the
-    /// components from `root` down, joined by `/`, or `/` for `root` itself. Mounted roots are
-    /// crossed to what they cover. The flag is `false` when `root` was not met on the way up
-    /// (the path is then from the topmost root, and `getcwd` prefixes `(unreachable)`).
-    /// `ENAMETOOLONG` when the path with its NUL would exceed `PATH_MAX`.
-    pub fn path_from(self: &Arc<Self>, root: &Arc<Dentry>) -> Result<(Vec<u8>, bool), Errno> {
-        self.build_path(Some(root))
-    }
-
-    /// The absolute path from the topmost root (mounts crossed).
-    pub fn path(self: &Arc<Self>) -> Result<Vec<u8>, Errno> {
-        Ok(self.build_path(None)?.0)
-    }
-
-    fn build_path(self: &Arc<Self>, root: Option<&Arc<Dentry>>) -> Result<(Vec<u8>, bool), Errno> {
-        // Components are gathered leaf first, then reversed.
+    /// The path of this dentry from the root of its filesystem (Linux `dentry_path_raw`, the
+    /// fourth field of mountinfo), `/` for the root. `ENAMETOOLONG` past `PATH_MAX`.
+    pub fn path_in_fs(self: &Arc<Self>) -> Result<Vec<u8>, Errno> {
         let mut parts: Vec<Vec<u8>> = Vec::new();
         let mut total = 0usize;
         let mut cur = self.clone();
-        let reachable = loop {
-            if root.is_some_and(|r| Arc::ptr_eq(r, &cur)) {
-                break true;
+        while let Some(parent) = cur.parent() {
+            let name = cur.name()?;
+            total += name.len() + 1;
+            if total + 1 > PATH_MAX {
+                return Err(Errno::ENAMETOOLONG);
             }
-            let (name, parent) = {
-                let names = cur.names.lock();
-                (copy_bytes(&names.name)?, names.parent.clone())
-            };
-            match parent {
-                Some(p) => {
-                    total += name.len() + 1;
-                    if total + 1 > PATH_MAX {
-                        return Err(Errno::ENAMETOOLONG);
-                    }
-                    parts.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-                    parts.push(name);
-                    cur = p;
-                }
-                None => match cur.covered() {
-                    Some(mp) => cur = mp,
-                    None => break root.is_none(),
-                },
-            }
-        };
+            parts.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            parts.push(name);
+            cur = parent;
+        }
         let mut out = Vec::new();
         out.try_reserve_exact(core::cmp::max(total, 1))
             .map_err(|_| Errno::ENOMEM)?;
@@ -461,7 +425,7 @@ impl Dentry {
             out.push(b'/');
             out.extend_from_slice(part);
         }
-        Ok((out, reachable))
+        Ok(out)
     }
 }
 

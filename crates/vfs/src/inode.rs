@@ -19,8 +19,9 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`,
-//! file locks, inode flags (immutable/append-only), `O_TMPFILE`.
+//! Not done yet: extended attributes, ACLs, `fallocate`, `fiemap`, inode flags
+//! (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
+//! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -361,6 +362,60 @@ pub trait FileSystem: Send + Sync {
     fn statfs(&self) -> StatFs;
     /// Type name as `/proc/mounts` shows it (`"tmpfs"`).
     fn name(&self) -> &'static str;
+    /// The filesystem's own options as `/proc/mounts` shows them after `rw`/`ro` and the
+    /// generic flags, each with its leading comma (Linux `show_options`). Default: none.
+    fn show_options(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
+        let _ = out;
+        Ok(())
+    }
+    /// Applies the options of a remount (`MS_REMOUNT` without `MS_BIND`; Linux `reconfigure`):
+    /// the filesystem's own options, the generic flags already taken out. Default: accepts
+    /// nothing but an empty list (`EINVAL`).
+    fn remount(&self, options: &[crate::fstype::MountOption<'_>]) -> Result<(), Errno> {
+        if options.is_empty() {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+/// When an access updates a file's access time: the atime flags of the mount it is reached
+/// through (Linux's `atime_needs_update` and `relatime_need_update`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AtimePolicy {
+    /// Update when atime is not after mtime or ctime, or is a day old (`relatime`, the
+    /// default of mount(2)).
+    #[default]
+    Relatime,
+    /// Update on every access (`strictatime`, and mounts made by the kernel such as rootfs).
+    Strict,
+    /// Never update (`noatime`, `nodiratime` for directories, read-only mounts).
+    NoAtime,
+}
+
+impl AtimePolicy {
+    /// Whether an access at `now` to an object with these times changes its atime.
+    pub fn needs_update(
+        self,
+        atime: Timespec,
+        mtime: Timespec,
+        ctime: Timespec,
+        now: Timespec,
+    ) -> bool {
+        if atime == now {
+            return false;
+        }
+        match self {
+            AtimePolicy::Strict => true,
+            AtimePolicy::NoAtime => false,
+            AtimePolicy::Relatime => {
+                mtime >= atime
+                    || ctime >= atime
+                    || now.sec.saturating_sub(atime.sec) >= 24 * 60 * 60
+            }
+        }
+    }
 }
 
 fn not_dir_or(inode: &(impl Inode + ?Sized), if_dir: Errno) -> Errno {
@@ -573,6 +628,19 @@ pub trait Inode: Send + Sync {
 
     /// Whether this directory has been removed (Linux `IS_DEADDIR`). Default: `false`.
     fn is_dead(&self) -> bool {
+        false
+    }
+
+    /// Records an access (read, readdir, readlink, a followed symlink, exec) under `policy`
+    /// (Linux `touch_atime` after `atime_needs_update`). The VFS decides the policy from the
+    /// mount; reads themselves never touch atime. Default: nothing (no stored atime).
+    fn touch_atime(&self, policy: AtimePolicy) {
+        let _ = policy;
+    }
+
+    /// Whether a cached name for this object must be looked up again (Linux `d_revalidate`
+    /// answering 0): procfs entries of processes that are gone. Default: `false`.
+    fn is_stale(&self) -> bool {
         false
     }
 }

@@ -13,7 +13,10 @@
 //! - [`page_cache`]: [`page_cache::PageCache`], a file's pages indexed by a radix tree, shared by
 //!   read, write, mmap and exec (`mm/filemap.c`).
 //! - [`tmpfs`]: the in-memory filesystem (`mm/shmem.c`), whose file data is its page cache.
-//! - [`dentry`]: [`Dentry`], the name cache with parents (for `..` and `getcwd`) and mounts.
+//! - [`dentry`]: [`Dentry`], the name cache with parents (for `..` and `getcwd`).
+//! - [`mount`]: [`Mount`], [`Path`] (a `(mount, dentry)` pair), [`MountNamespace`] (the mount
+//!   tree and mount(2)/umount2(2)/pivot_root(2) on it), as `fs/namespace.c`.
+//! - [`fstype`]: filesystem types registered by name and mount option parsing.
 //! - [`path`]: the path walk of `fs/namei.c` ([`path::resolve`], [`path::resolve_parent`]).
 //! - [`namei`]: `mkdir`, `mknod`, `symlink`, `link`, `unlink`, `rmdir`, `rename`, `open`,
 //!   `readlink`, `access`, `chdir`, `getcwd`, `stat` with Linux's checks and error precedence.
@@ -32,7 +35,9 @@ extern crate alloc;
 
 pub mod attr;
 pub mod dentry;
+pub mod fstype;
 pub mod inode;
+pub mod mount;
 pub mod namei;
 pub mod page;
 pub mod page_cache;
@@ -44,9 +49,10 @@ pub mod tmpfs;
 
 pub use dentry::Dentry;
 pub use inode::{
-    Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, PageFill, PageSlice,
-    SetAttr, StatFs, TimeSet, Timespec,
+    AtimePolicy, Clock, DirEntry, FileSystem, FileType, Inode, ManualClock, Metadata, PageFill,
+    PageSlice, SetAttr, StatFs, TimeSet, Timespec,
 };
+pub use mount::{Mount, MountNamespace, Path};
 pub use path::{Ctx, LastKind, Lookup, Parent};
 pub use perm::Credentials;
 pub use tmpfs::{Tmpfs, TmpfsOptions};

@@ -17,8 +17,14 @@
 //! set-group-ID bit), else the fsgid; a set-group-ID executable created in such a directory by
 //! someone outside its group loses the bit. `mkdir` keeps only `0o1777` of the mode.
 //!
-//! Not done yet: read-only mounts (`EROFS`), `O_TMPFILE`, `protected_hardlinks`/
-//! `protected_regular`, leases and delegations, `ETXTBSY`, fsnotify, `RLIMIT_FSIZE`.
+//! Mounts: objects are named by [`Path`]s; a change through a read-only mount is `EROFS` at
+//! the point Linux's `mnt_want_write` reports it (after `EEXIST` for creations, before the
+//! lookup of the victim for removals); links and renames between two mounts are `EXDEV` even
+//! when both show the same filesystem; device nodes on a `nodev` mount cannot be opened
+//! (`EACCES`); `access(X_OK)` of a regular file on a `noexec` mount is `EACCES`.
+//!
+//! Not done yet: `O_TMPFILE`, `protected_hardlinks`/`protected_regular`, leases and
+//! delegations, `ETXTBSY`, fsnotify, `RLIMIT_FSIZE`.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -32,6 +38,7 @@ use crate::inode::{
     FileType, Inode, Metadata, PATH_MAX, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
     S_IALLUGO, S_IRWXUGO, S_ISGID, S_ISVTX, S_IXGRP,
 };
+use crate::mount::Path;
 use crate::path::{
     Ctx, LastKind, Lookup, NameData, Parent, Walk, check_path, lookup_one, resolve, resolve_parent,
 };
@@ -125,11 +132,7 @@ fn create_lookup(p: &Parent<'_>, want_dir: bool) -> Result<(), Errno> {
 }
 
 /// Walks to the parent for a creation: `.`, `..` and `/` as last component are `EEXIST`.
-fn create_parent<'p>(
-    ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
-    path: &'p [u8],
-) -> Result<Parent<'p>, Errno> {
+fn create_parent<'p>(ctx: &Ctx<'_>, start: &Path, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
     let p = resolve_parent(ctx, start, path)?;
     if p.kind != LastKind::Normal {
         return Err(Errno::EEXIST);
@@ -138,16 +141,12 @@ fn create_parent<'p>(
 }
 
 /// `mkdirat`: creates directory `path` with permission bits `mode & !umask & 0o1777`.
-pub fn mkdir(
-    ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
-    path: &[u8],
-    mode: u32,
-) -> Result<Arc<Dentry>, Errno> {
+pub fn mkdir(ctx: &Ctx<'_>, start: &Path, path: &[u8], mode: u32) -> Result<Path, Errno> {
     let p = create_parent(ctx, start, path)?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     create_lookup(&p, true)?;
+    dir.want_write()?;
     may_create(&dir, ctx.creds)?;
     let dm = dir.metadata();
     let mode = mode & !ctx.umask & (S_IRWXUGO | S_ISVTX);
@@ -155,7 +154,7 @@ pub fn mkdir(
     let inode = dir
         .inode()
         .create(p.last, FileType::Directory, mode, uid, gid, 0)?;
-    dir.add_child(p.last, inode)
+    Ok(dir.with_dentry(dir.add_child(p.last, inode)?))
 }
 
 /// `mknodat`: creates a regular file, device node, fifo or socket. `mode` carries the type
@@ -164,11 +163,11 @@ pub fn mkdir(
 /// devices; `EINVAL` for an unknown type.
 pub fn mknod(
     ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
+    start: &Path,
     path: &[u8],
     mode: u32,
     rdev: u64,
-) -> Result<Arc<Dentry>, Errno> {
+) -> Result<Path, Errno> {
     let file_type = match mode & raw::S_IFMT {
         0 => FileType::Regular,
         raw::S_IFDIR => return Err(Errno::EPERM),
@@ -181,6 +180,7 @@ pub fn mknod(
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     create_lookup(&p, false)?;
+    dir.want_write()?;
     may_create(&dir, ctx.creds)?;
     if matches!(file_type, FileType::CharDevice | FileType::BlockDevice)
         && !ctx.creds.is_privileged()
@@ -196,35 +196,31 @@ pub fn mknod(
     let inode = dir
         .inode()
         .create(p.last, file_type, mode, uid, gid, rdev)?;
-    dir.add_child(p.last, inode)
+    Ok(dir.with_dentry(dir.add_child(p.last, inode)?))
 }
 
 /// `symlinkat`: creates `path` as a symbolic link to `target`. The target is checked first
 /// (`ENOENT` if empty, `ENAMETOOLONG` from 4096 bytes).
-pub fn symlink(
-    ctx: &Ctx<'_>,
-    target: &[u8],
-    start: &Arc<Dentry>,
-    path: &[u8],
-) -> Result<(), Errno> {
+pub fn symlink(ctx: &Ctx<'_>, target: &[u8], start: &Path, path: &[u8]) -> Result<(), Errno> {
     check_path(target)?;
     let p = create_parent(ctx, start, path)?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     create_lookup(&p, false)?;
+    dir.want_write()?;
     may_create(&dir, ctx.creds)?;
     let (uid, gid, _) = init_owner(&dir.metadata(), ctx.creds, FileType::Symlink, 0o777);
     dir.inode().symlink(p.last, target, uid, gid)
 }
 
 /// `linkat`: makes `new_path` another name of `old_path` (followed if `follow`, as
-/// `AT_SYMLINK_FOLLOW`). `EXDEV` across filesystems, `EPERM` for a directory, `ENOENT` for an
+/// `AT_SYMLINK_FOLLOW`). `EXDEV` across mounts, `EPERM` for a directory, `ENOENT` for an
 /// object with no links left.
 pub fn link(
     ctx: &Ctx<'_>,
-    old_start: &Arc<Dentry>,
+    old_start: &Path,
     old_path: &[u8],
-    new_start: &Arc<Dentry>,
+    new_start: &Path,
     new_path: &[u8],
     follow: bool,
 ) -> Result<(), Errno> {
@@ -238,7 +234,8 @@ pub fn link(
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     create_lookup(&p, false)?;
-    if !dir.same_superblock(&old) {
+    dir.want_write()?;
+    if !Arc::ptr_eq(dir.mnt(), old.mnt()) {
         return Err(Errno::EXDEV);
     }
     may_create(&dir, ctx.creds)?;
@@ -255,11 +252,12 @@ pub fn link(
 }
 
 /// `unlinkat` without `AT_REMOVEDIR`: removes a non-directory name.
-pub fn unlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errno> {
+pub fn unlink(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     let p = resolve_parent(ctx, start, path)?;
     if p.kind != LastKind::Normal {
         return Err(Errno::EISDIR);
     }
+    p.dir.want_write()?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     let victim = dir.lookup_locked(p.last)?;
@@ -281,7 +279,7 @@ pub fn unlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Err
 
 /// `unlinkat` with `AT_REMOVEDIR` (`rmdir`): removes an empty directory. `EINVAL` for `.`,
 /// `ENOTEMPTY` for `..`, `EBUSY` for `/` and mount points.
-pub fn rmdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errno> {
+pub fn rmdir(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     let p = resolve_parent(ctx, start, path)?;
     match p.kind {
         LastKind::DotDot => return Err(Errno::ENOTEMPTY),
@@ -289,6 +287,7 @@ pub fn rmdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errn
         LastKind::Root => return Err(Errno::EBUSY),
         LastKind::Normal => {}
     }
+    p.dir.want_write()?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     let victim = dir.lookup_locked(p.last)?;
@@ -308,9 +307,9 @@ pub fn rmdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<(), Errn
 /// `RENAME_EXCHANGE` and `RENAME_WHITEOUT` (the last needs privilege: `EPERM`).
 pub fn rename(
     ctx: &Ctx<'_>,
-    old_start: &Arc<Dentry>,
+    old_start: &Path,
     old_path: &[u8],
-    new_start: &Arc<Dentry>,
+    new_start: &Path,
     new_path: &[u8],
     flags: u32,
 ) -> Result<(), Errno> {
@@ -325,14 +324,15 @@ pub fn rename(
     let exchange = flags & RENAME_EXCHANGE != 0;
     let old = resolve_parent(ctx, old_start, old_path)?;
     let new = resolve_parent(ctx, new_start, new_path)?;
-    if !old.dir.same_superblock(&new.dir) {
+    if !Arc::ptr_eq(old.dir.mnt(), new.dir.mnt()) {
         return Err(Errno::EXDEV);
     }
     if old.kind != LastKind::Normal || new.kind != LastKind::Normal {
         return Err(Errno::EBUSY);
     }
-    let old_dir = old.dir.clone();
-    let new_dir = new.dir.clone();
+    old.dir.want_write()?;
+    let old_dir = old.dir.dentry().clone();
+    let new_dir = new.dir.dentry().clone();
     let sb = old_dir.superblock().clone();
 
     // lock_rename: one directory, or the rename mutex and both directories, ancestor first.
@@ -456,7 +456,7 @@ pub fn rename(
 #[derive(Debug)]
 pub struct Opened {
     /// The opened object.
-    pub dentry: Arc<Dentry>,
+    pub path: Path,
     /// Whether `O_CREAT` created it.
     pub created: bool,
 }
@@ -487,7 +487,7 @@ enum Last {
 /// `EINVAL`; the syscall layer decides).
 pub fn open(
     ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
+    start: &Path,
     path: &[u8],
     flags: u32,
     mode: u32,
@@ -497,9 +497,9 @@ pub fn open(
             follow: flags & raw::O_NOFOLLOW == 0,
             directory: flags & raw::O_DIRECTORY != 0,
         };
-        let dentry = resolve(ctx, start, path, how)?;
+        let path = resolve(ctx, start, path, how)?;
         return Ok(Opened {
-            dentry,
+            path,
             created: false,
         });
     }
@@ -509,10 +509,11 @@ pub fn open(
         follow: flags & raw::O_NOFOLLOW == 0 && !excl,
         directory: flags & raw::O_DIRECTORY != 0,
     };
+    let wants_write = flags & (raw::O_CREAT | raw::O_TRUNC | raw::O_WRONLY | raw::O_RDWR) != 0;
     let mut nd = NameData::init(ctx, start, path, how)?;
     let created = loop {
         nd.link_path_walk()?;
-        match open_last_lookups(&mut nd, creat, mode)? {
+        match open_last_lookups(&mut nd, creat, mode, wants_write)? {
             Last::Link => continue,
             Last::Done { created } => break created,
         }
@@ -539,25 +540,60 @@ pub fn open(
             flags & raw::O_TRUNC != 0 && meta.file_type == FileType::Regular,
         )
     };
+    // do_open: truncation needs write access to the mount first.
+    if truncate {
+        dentry.want_write()?;
+    }
     // may_open
     match meta.file_type {
         FileType::Symlink => return Err(Errno::ELOOP),
         FileType::Directory if acc & MAY_WRITE != 0 => return Err(Errno::EISDIR),
+        FileType::CharDevice | FileType::BlockDevice if dentry.mnt().is_nodev() => {
+            return Err(Errno::EACCES);
+        }
         ft if ft.is_special() => truncate = false,
         _ => {}
     }
+    sb_permission(&dentry, acc)?;
     may_access(&meta, ctx.creds, acc)?;
     if flags & raw::O_NOATIME != 0 && !ctx.creds.owns(&meta) {
         return Err(Errno::EPERM);
     }
+    // do_dentry_open: a file opened for writing takes write access to its mount.
+    if flags & raw::O_ACCMODE != raw::O_RDONLY && !meta.file_type.is_special() {
+        dentry.want_write()?;
+    }
     if truncate {
         do_truncate(dentry.inode().as_ref(), 0, true, ctx.creds)?;
     }
-    Ok(Opened { dentry, created })
+    Ok(Opened {
+        path: dentry,
+        created,
+    })
+}
+
+/// Linux `sb_permission`: nobody writes a regular file, directory or symlink of a read-only
+/// filesystem instance (`EROFS`, before the permission bits are looked at).
+fn sb_permission(path: &Path, mask: u32) -> Result<(), Errno> {
+    if mask & MAY_WRITE != 0
+        && path.superblock().is_readonly()
+        && matches!(
+            path.inode().file_type(),
+            FileType::Regular | FileType::Directory | FileType::Symlink
+        )
+    {
+        return Err(Errno::EROFS);
+    }
+    Ok(())
 }
 
 /// Linux `open_last_lookups` + `lookup_open`.
-fn open_last_lookups(nd: &mut NameData<'_, '_>, creat: bool, mode: u32) -> Result<Last, Errno> {
+fn open_last_lookups(
+    nd: &mut NameData<'_, '_>,
+    creat: bool,
+    mode: u32,
+    wants_write: bool,
+) -> Result<Last, Errno> {
     if nd.last_kind != LastKind::Normal {
         nd.walk_component(Walk::Trailing)?;
         return Ok(Last::Done { created: false });
@@ -578,16 +614,22 @@ fn open_last_lookups(nd: &mut NameData<'_, '_>, creat: bool, mode: u32) -> Resul
     }
     let dir = nd.cur.clone();
     let name = copy_bytes(nd.last_name())?;
+    // Write access is asked for before the lookup, but its failure counts only if the file
+    // has to be created (lookup_open's create_error).
+    let got_write = !wants_write || dir.want_write().is_ok();
     let guard = dir.lock_exclusive();
     let existing = dir.lookup_locked_opt(&name)?;
     if let Some(child) = existing {
         drop(guard);
         nd.put_last_frame();
-        return Ok(if nd.step_into(child, Walk::Trailing)? {
+        return Ok(if nd.step_into(dir.with_dentry(child), Walk::Trailing)? {
             Last::Link
         } else {
             Last::Done { created: false }
         });
+    }
+    if !got_write {
+        return Err(Errno::EROFS);
     }
     let creds = nd.ctx().creds;
     may_access(&dir.metadata(), creds, MAY_WRITE | MAY_EXEC)?;
@@ -605,17 +647,19 @@ fn open_last_lookups(nd: &mut NameData<'_, '_>, creat: bool, mode: u32) -> Resul
     let child = dir.add_child(&name, inode)?;
     drop(guard);
     nd.put_last_frame();
-    nd.cur = child;
+    nd.cur = dir.with_dentry(child);
     Ok(Last::Done { created: true })
 }
 
-/// `readlinkat`: the target of the symlink `path` (not followed). `EINVAL` if it is not a
-/// symlink. The caller truncates to its buffer (and rejects a buffer size of 0 with `EINVAL`).
-pub fn readlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Vec<u8>, Errno> {
+/// `readlinkat`: the target of the symlink `path` (not followed), updating its atime.
+/// `EINVAL` if it is not a symlink. The caller truncates to its buffer (and rejects a buffer
+/// size of 0 with `EINVAL`).
+pub fn readlink(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<Vec<u8>, Errno> {
     let d = resolve(ctx, start, path, Lookup::NOFOLLOW)?;
     if d.metadata().file_type != FileType::Symlink {
         return Err(Errno::EINVAL);
     }
+    d.touch_atime();
     d.inode().readlink()
 }
 
@@ -623,7 +667,7 @@ pub fn readlink(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Vec<u
 /// with `ctx.creds` (the caller passes real or effective IDs as the flags say).
 pub fn access(
     ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
+    start: &Path,
     path: &[u8],
     mask: u32,
     follow: bool,
@@ -634,11 +678,27 @@ pub fn access(
         Lookup::NOFOLLOW
     };
     let d = resolve(ctx, start, path, how)?;
-    may_access(&d.metadata(), ctx.creds, mask & 7)
+    access_path(&d, ctx.creds, mask)
+}
+
+/// The checks of `do_faccessat` on a resolved object: `X_OK` of a regular file on a `noexec`
+/// mount is `EACCES`, then the permission bits (`EROFS` first for writes to a read-only
+/// filesystem instance), then `W_OK` of a non-special file on a read-only mount is `EROFS`.
+pub fn access_path(d: &Path, creds: &Credentials, mask: u32) -> Result<(), Errno> {
+    let meta = d.metadata();
+    if mask & MAY_EXEC != 0 && meta.file_type == FileType::Regular && d.mnt().is_noexec() {
+        return Err(Errno::EACCES);
+    }
+    sb_permission(d, mask & 7)?;
+    may_access(&meta, creds, mask & 7)?;
+    if mask & MAY_WRITE != 0 && !meta.file_type.is_special() {
+        d.want_write()?;
+    }
+    Ok(())
 }
 
 /// `chdir`/`chroot` lookup: the directory `path` (followed), which needs search permission.
-pub fn chdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Arc<Dentry>, Errno> {
+pub fn chdir(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<Path, Errno> {
     let d = resolve(ctx, start, path, Lookup::DIRECTORY)?;
     may_access(&d.metadata(), ctx.creds, MAY_EXEC)?;
     Ok(d)
@@ -647,7 +707,7 @@ pub fn chdir(ctx: &Ctx<'_>, start: &Arc<Dentry>, path: &[u8]) -> Result<Arc<Dent
 /// `getcwd`: the path of `cwd` as seen from `root`, without the NUL. `ENOENT` if `cwd` was
 /// removed, `(unreachable)` prefixed if `cwd` is outside `root`, `ENAMETOOLONG` if it does not fit
 /// `PATH_MAX` with its NUL. The caller returns `ERANGE` when its buffer is too small.
-pub fn getcwd(root: &Arc<Dentry>, cwd: &Arc<Dentry>) -> Result<Vec<u8>, Errno> {
+pub fn getcwd(root: &Path, cwd: &Path) -> Result<Vec<u8>, Errno> {
     if cwd.is_unlinked() {
         return Err(Errno::ENOENT);
     }
@@ -668,12 +728,7 @@ pub fn getcwd(root: &Arc<Dentry>, cwd: &Arc<Dentry>) -> Result<Vec<u8>, Errno> {
 }
 
 /// `stat`/`lstat`/`fstatat`: the attributes of `path`.
-pub fn stat(
-    ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
-    path: &[u8],
-    follow: bool,
-) -> Result<Metadata, Errno> {
+pub fn stat(ctx: &Ctx<'_>, start: &Path, path: &[u8], follow: bool) -> Result<Metadata, Errno> {
     let how = if follow {
         Lookup::FOLLOW
     } else {

@@ -14,14 +14,17 @@
 //! - Before each component, search (`x`) permission on the directory it is looked up in
 //!   (`EACCES`; root passes); a path of only slashes checks nothing.
 //! - `.` stays, `..` goes to the parent, but not above the caller's root nor above the topmost
-//!   root, and from a mounted root to the parent of the covered dentry.
+//!   root, and from the root of a mount to the parent of the dentry it covers
+//!   ([`crate::mount::Path::dotdot`]); a step onto a dentry something is mounted on enters the
+//!   topmost mount there.
 //! - A component longer than `NAME_MAX` (255) is `ENAMETOOLONG` when it is looked up (so a
 //!   missing directory before it gives `ENOENT` first); a missing component is `ENOENT`; a
 //!   non-directory followed by more components is `ENOTDIR`.
 //! - Symlinks in the middle are always followed, the last component's only with
 //!   [`Lookup::follow`] or when the path ends in `/`; an absolute target restarts at the root, a
 //!   relative one at the link's directory; more than 40 links in one walk (nested or in a row)
-//!   is `ELOOP`.
+//!   is `ELOOP`, and so is a link on a `nosymfollow` mount. Following a link updates its atime
+//!   under its mount's policy.
 //! - A trailing slash after the last component makes it follow symlinks and be a directory
 //!   (`ENOTDIR` otherwise), as `lookup_last` does.
 //!
@@ -35,6 +38,7 @@ use abi::Errno;
 
 use crate::dentry::Dentry;
 use crate::inode::{FileType, MAXSYMLINKS, PATH_MAX};
+use crate::mount::Path;
 use crate::perm::{Credentials, MAY_EXEC, may_access};
 
 /// Who walks and from which root: the process's root directory (`chroot`), credentials and
@@ -42,7 +46,7 @@ use crate::perm::{Credentials, MAY_EXEC, may_access};
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     /// The caller's root: absolute paths start here and `..` stops here.
-    pub root: &'a Arc<Dentry>,
+    pub root: &'a Path,
     /// Permission checks use these.
     pub creds: &'a Credentials,
     /// File-creation mask, applied by the creating operations of [`crate::namei`].
@@ -94,7 +98,7 @@ pub enum LastKind {
 pub struct Parent<'p> {
     /// The directory the last component is (to be) in; for `.`/`..`/`/` the directory the walk
     /// stopped in before them.
-    pub dir: Arc<Dentry>,
+    pub dir: Path,
     /// The last component as written (empty for [`LastKind::Root`]).
     pub last: &'p [u8],
     /// What kind of component it is.
@@ -104,12 +108,7 @@ pub struct Parent<'p> {
 }
 
 /// Resolves `path` from `start` (relative paths) or `ctx.root` (absolute paths) to a dentry.
-pub fn resolve(
-    ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
-    path: &[u8],
-    how: Lookup,
-) -> Result<Arc<Dentry>, Errno> {
+pub fn resolve(ctx: &Ctx<'_>, start: &Path, path: &[u8], how: Lookup) -> Result<Path, Errno> {
     let mut nd = NameData::init(ctx, start, path, how)?;
     loop {
         nd.link_path_walk()?;
@@ -124,7 +123,7 @@ pub fn resolve(
 /// is returned unresolved, with its kind and whether a slash follows it.
 pub fn resolve_parent<'p>(
     ctx: &Ctx<'_>,
-    start: &Arc<Dentry>,
+    start: &Path,
     path: &'p [u8],
 ) -> Result<Parent<'p>, Errno> {
     let mut nd = NameData::init(ctx, start, path, Lookup::NOFOLLOW)?;
@@ -181,7 +180,7 @@ pub(crate) struct NameData<'a, 'p> {
     path: &'p [u8],
     pos: usize,
     frames: Vec<Frame>,
-    pub(crate) cur: Arc<Dentry>,
+    pub(crate) cur: Path,
     total_links: u32,
     /// Range of the last component within the source it came from (the top frame, or `path`).
     last: (usize, usize),
@@ -194,7 +193,7 @@ impl<'a, 'p> NameData<'a, 'p> {
     /// `getname` checks and `path_init`.
     pub(crate) fn init(
         ctx: &Ctx<'a>,
-        start: &Arc<Dentry>,
+        start: &Path,
         path: &'p [u8],
         how: Lookup,
     ) -> Result<Self, Errno> {
@@ -320,7 +319,7 @@ impl<'a, 'p> NameData<'a, 'p> {
         let child = {
             let dir = &self.cur;
             let name = self.last_name();
-            lookup_one(dir, name)?
+            dir.with_dentry(lookup_one(dir, name)?)
         };
         if mode != Walk::More && !self.frames.is_empty() {
             self.frames.pop();
@@ -330,12 +329,12 @@ impl<'a, 'p> NameData<'a, 'p> {
 
     fn handle_dots(&mut self) {
         if self.last_kind == LastKind::DotDot {
-            self.cur = follow_dotdot(&self.cur, self.ctx.root);
+            self.cur = self.cur.dotdot(self.ctx.root);
         }
     }
 
     /// Linux `step_into`/`pick_link`.
-    pub(crate) fn step_into(&mut self, child: Arc<Dentry>, mode: Walk) -> Result<bool, Errno> {
+    pub(crate) fn step_into(&mut self, child: Path, mode: Walk) -> Result<bool, Errno> {
         let child = child.follow_mounts();
         let follow = match mode {
             Walk::More | Walk::NestedLast => true,
@@ -349,6 +348,10 @@ impl<'a, 'p> NameData<'a, 'p> {
             return Err(Errno::ELOOP);
         }
         self.total_links += 1;
+        child.touch_atime();
+        if child.mnt().flags() & crate::mount::flags::MNT_NOSYMFOLLOW != 0 {
+            return Err(Errno::ELOOP);
+        }
         let body = child.inode().readlink()?;
         self.frames.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         let absolute = body.first() == Some(&b'/');
@@ -376,7 +379,7 @@ impl<'a, 'p> NameData<'a, 'p> {
     }
 
     /// Final checks of `path_lookupat`.
-    pub(crate) fn finish(self) -> Result<Arc<Dentry>, Errno> {
+    pub(crate) fn finish(self) -> Result<Path, Errno> {
         if self.how.directory && !self.cur.is_dir() {
             return Err(Errno::ENOTDIR);
         }
@@ -394,22 +397,5 @@ impl<'a, 'p> NameData<'a, 'p> {
     /// The caller's context.
     pub(crate) fn ctx(&self) -> &Ctx<'a> {
         &self.ctx
-    }
-}
-
-/// Linux `follow_dotdot` followed by the mount traversal of `step_into`.
-pub(crate) fn follow_dotdot(cur: &Arc<Dentry>, root: &Arc<Dentry>) -> Arc<Dentry> {
-    let mut cur = cur.clone();
-    loop {
-        if Arc::ptr_eq(&cur, root) {
-            return cur;
-        }
-        match cur.parent() {
-            Some(p) => return p.follow_mounts(),
-            None => match cur.covered() {
-                Some(mp) => cur = mp,
-                None => return cur,
-            },
-        }
     }
 }

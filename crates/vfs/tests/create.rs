@@ -240,9 +240,7 @@ fn link_rules() {
 #[test]
 fn link_across_filesystems_is_exdev() {
     let t = setup();
-    let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    let mnt = t.resolve("d", vfs::Lookup::FOLLOW).unwrap();
-    mnt.mount(root2).unwrap();
+    t.mount_tmpfs("d", vfs::TmpfsOptions::default(), 0).unwrap();
     assert_eq!(t.link("f", "d/f"), Err(Errno::EXDEV));
     // EEXIST is found before EXDEV.
     t.touch("d/g").unwrap();
@@ -307,7 +305,7 @@ fn open_rules() {
     assert!(t.open("sf", O_RDONLY, 0).is_ok());
     // O_PATH on a symlink with O_NOFOLLOW gives the link itself.
     let o = t.open("sf", O_PATH | O_NOFOLLOW, 0).unwrap();
-    assert_eq!(o.dentry.metadata().file_type, FileType::Symlink);
+    assert_eq!(o.path.metadata().file_type, FileType::Symlink);
     // O_PATH ignores O_CREAT.
     assert_eq!(e(t.open("newpath", O_PATH | O_CREAT, 0)), Errno::ENOENT);
 }

@@ -55,11 +55,11 @@ fn unlink_updates_nlink_times_and_open_file_survives() {
     let root = t.stat("/").unwrap();
     assert_eq!((root.mtime, root.ctime), (t.now(), t.now()));
     t.unlink("g").unwrap();
-    let m = o.dentry.metadata();
+    let m = o.path.metadata();
     assert_eq!(m.nlink, 0);
-    assert!(o.dentry.is_unlinked());
+    assert!(o.path.is_unlinked());
     let mut buf = [0u8; 7];
-    assert_eq!(o.dentry.inode().read_at(0, &mut buf), Ok(7));
+    assert_eq!(o.path.inode().read_at(0, &mut buf), Ok(7));
     assert_eq!(&buf, b"content");
     assert_eq!(t.stat("f").map(|_| ()), Err(Errno::ENOENT));
     // The name can be reused.
@@ -171,11 +171,7 @@ fn rmdir_of_cwd_then_dotdot_and_getcwd() {
 #[test]
 fn unlink_and_rmdir_of_mountpoint_is_ebusy() {
     let t = setup();
-    let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    t.resolve("d", vfs::Lookup::NOFOLLOW)
-        .unwrap()
-        .mount(root2)
-        .unwrap();
+    t.mount_tmpfs("d", vfs::TmpfsOptions::default(), 0).unwrap();
     // The walk ends on the mounted root for "d", but rmdir looks the name up without crossing.
     assert_eq!(t.rmdir("d"), Err(Errno::EBUSY));
     assert_eq!(t.rename("d", "e"), Err(Errno::EBUSY));

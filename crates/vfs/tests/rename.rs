@@ -199,11 +199,7 @@ fn moving_a_directory_to_another_parent_needs_write_on_it() {
 #[test]
 fn rename_across_filesystems_is_exdev() {
     let t = setup();
-    let (_fs2, root2) = new_fs(&t.clock, vfs::TmpfsOptions::default());
-    t.resolve("d", vfs::Lookup::NOFOLLOW)
-        .unwrap()
-        .mount(root2)
-        .unwrap();
+    t.mount_tmpfs("d", vfs::TmpfsOptions::default(), 0).unwrap();
     assert_eq!(t.rename("f", "d/f"), Err(Errno::EXDEV));
     assert_eq!(t.rename("nx", "d/f"), Err(Errno::EXDEV));
     assert_eq!(t.rename(".", "d/f"), Err(Errno::EXDEV));

@@ -14,11 +14,19 @@
 //! Cost: a wait scans the whole interest list, and rescans it after each wake-up of any watched
 //! queue (O(interest) per wake-up, not Linux's O(ready)). The next step is a ready list fed by
 //! wake callbacks, which needs wait-queue entries that run a function instead of waking a
-//! thread. Also not done: `max_user_watches` (`ENOSPC`), the reverse-path limits of
-//! `reverse_path_check`, `EPOLLWAKEUP` (accepted and ignored), and busy polling.
+//! thread.
+//!
+//! Each item counts against `fs.epoll.max_user_watches` of the user who created the instance
+//! (root included): `EPOLL_CTL_ADD` beyond it is `ENOSPC`, as `ep_insert`. An item whose file
+//! was released still counts until the instance next scans its list (Linux removes it at the
+//! release); an add that finds the limit reached drops those first.
+//!
+//! Not done: the reverse-path limits of `reverse_path_check`, `EPOLLWAKEUP` (accepted and
+//! ignored), and busy polling.
 
 use super::file::{FileOps, OpenFile};
 use super::poll::{DEFAULT_POLLMASK, POLLIN, POLLRDNORM, PollTable, poll_wait};
+use crate::process::user::{User, WatchCharge};
 use crate::sched::wait::WaitQueue;
 use abi::Errno;
 use abi::poll::{
@@ -50,6 +58,8 @@ struct Item {
     /// Edge-triggered: the sum of the queues' wake-up counts at the last report; `None` when
     /// the item is to be reported if ready (just added or modified while ready).
     seen_wakeups: Option<u64>,
+    /// Counts the item against its user's `max_user_watches`.
+    _watch: WatchCharge,
 }
 
 impl Item {
@@ -92,6 +102,22 @@ struct State {
     next_sequence: u64,
 }
 
+impl State {
+    /// Drops the items whose files were released.
+    fn remove_dead(&mut self) {
+        let dead: Vec<(u64, Key)> = self
+            .items
+            .iter()
+            .filter(|(_, item)| item.file.strong_count() == 0)
+            .map(|(&sequence, item)| (sequence, (item.file.as_ptr() as usize, item.fd)))
+            .collect();
+        for (sequence, key) in dead {
+            self.items.remove(&sequence);
+            self.index.remove(&key);
+        }
+    }
+}
+
 /// One epoll instance (Linux's `struct eventpoll`).
 pub struct EventPoll {
     /// Linux's `ep->mtx`: a sleeping mutex, since items are polled (and their files' last
@@ -102,20 +128,17 @@ pub struct EventPoll {
     changes: Arc<WaitQueue>,
     /// Bumped on every such change.
     version: AtomicU64,
+    /// The user who created it (Linux's `ep->user`), charged for its items.
+    user: Arc<User>,
 }
 
 fn key_of(file: &Arc<OpenFile>, fd: i32) -> Key {
     (Arc::as_ptr(file) as usize, fd)
 }
 
-impl Default for EventPoll {
-    fn default() -> Self {
-        EventPoll::new()
-    }
-}
-
 impl EventPoll {
-    pub fn new() -> EventPoll {
+    /// A new instance whose items count against `user`'s watches.
+    pub fn new(user: Arc<User>) -> EventPoll {
         EventPoll {
             state: Mutex::new(
                 "epoll.mtx",
@@ -127,6 +150,7 @@ impl EventPoll {
             ),
             changes: Arc::new(WaitQueue::new()),
             version: AtomicU64::new(0),
+            user,
         }
     }
 
@@ -155,6 +179,13 @@ impl EventPoll {
             if state.index.contains_key(&key) {
                 return Err(Errno::EEXIST);
             }
+            let watch = match WatchCharge::new(&self.user) {
+                Ok(watch) => watch,
+                Err(_) => {
+                    state.remove_dead();
+                    WatchCharge::new(&self.user)?
+                }
+            };
             let mut item = Item {
                 file: Arc::downgrade(file),
                 fd,
@@ -162,6 +193,7 @@ impl EventPoll {
                 data: event.data,
                 queues: Vec::new(),
                 seen_wakeups: None,
+                _watch: watch,
             };
             let mut table = PollTable::new();
             let is_ready = item.poll(file, Some(&mut table)) != 0;

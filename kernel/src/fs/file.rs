@@ -9,10 +9,11 @@
 //! method (regular files, directories, the memory devices), which poll/select treat as
 //! [`DEFAULT_POLLMASK`](super::poll::DEFAULT_POLLMASK) and `epoll_ctl` refuses with `EPERM`.
 
+use super::file_table::FileCharge;
 use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hal::sync::Mutex;
 use vfs::{DirEntry, Inode, Metadata};
 
@@ -178,25 +179,52 @@ impl FileOps for InodeFile {
 pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     /// The path it was opened by (for `fchdir`, `*at` calls and `/proc/self/fd`).
-    pub path: Option<Arc<vfs::Dentry>>,
+    pub path: Option<vfs::Path>,
     /// Linux's `f_pos_lock`: a sleeping mutex, held across the read or write it positions
     /// (which may sleep, copy to user memory and fault).
     position: Mutex<u64>,
     status_flags: AtomicU32,
+    /// An OFD or flock lock was set through this description: its drop releases them.
+    has_file_locks: AtomicBool,
+    /// Counts this file against `fs.file-max` until it is released.
+    _charge: FileCharge,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.has_file_locks.load(Ordering::Acquire) {
+            super::locks::release_file(self);
+        }
+    }
 }
 
 impl OpenFile {
+    /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
     pub fn new(
         ops: Arc<dyn FileOps>,
-        path: Option<Arc<vfs::Dentry>>,
+        path: Option<vfs::Path>,
         status_flags: OpenFlags,
+        charge: FileCharge,
     ) -> OpenFile {
         OpenFile {
             ops,
             path,
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
+            has_file_locks: AtomicBool::new(false),
+            _charge: charge,
         }
+    }
+
+    /// Notes that an OFD or flock lock is (being) set through this description.
+    pub fn mark_locked(&self) {
+        self.has_file_locks.store(true, Ordering::Release);
+    }
+
+    /// This description as the owner of OFD and flock locks (its address: unique while it is
+    /// open, and its locks go before it is freed).
+    pub fn lock_owner_id(&self) -> usize {
+        core::ptr::from_ref(self) as usize
     }
 
     pub fn status_flags(&self) -> OpenFlags {
@@ -227,6 +255,17 @@ impl OpenFile {
                 flags.access_mode(),
                 AccessMode::WriteOnly | AccessMode::ReadWrite
             )
+    }
+
+    /// Records a read (Linux `file_accessed`): the access time is touched under the atime
+    /// rules of the mount the file was opened through, unless opened with `O_NOATIME`.
+    pub fn accessed(&self) {
+        if self.status_flags().contains(OpenFlags::O_NOATIME) {
+            return;
+        }
+        if let Some(path) = &self.path {
+            path.touch_atime();
+        }
     }
 
     pub fn is_path_only(&self) -> bool {

@@ -1,5 +1,6 @@
-//! Filesystem glue between the syscalls and the `vfs` crate: the root filesystem, each
-//! process's filesystem context (root, cwd, umask), `dirfd`-relative lookups, and opening.
+//! Filesystem glue between the syscalls and the `vfs` crate: the root filesystem and the mount
+//! namespace, each process's filesystem context (root, cwd, umask), `dirfd`-relative lookups,
+//! and opening.
 //!
 //! The VFS proper (dentries, path walk, tmpfs, permission rules) lives in `crates/vfs` so that it
 //! is tested on the host; this module only adds what needs the kernel: descriptors, devices and
@@ -10,7 +11,10 @@ pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
 pub mod file;
+pub mod file_table;
+pub mod filesystems;
 pub mod initramfs;
+pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
@@ -24,22 +28,30 @@ use file::{InodeFile, OpenFile};
 use spin::Once;
 use vfs::dentry::Dentry;
 use vfs::path::{Ctx, Lookup};
-use vfs::{FileType, Timespec};
+use vfs::{FileType, MountNamespace, Path, Timespec};
 
 pub use abi::AT_FDCWD;
 
 /// A process's filesystem context (Linux's `fs_struct` plus the umask).
 #[derive(Clone)]
 pub struct FsContext {
-    pub root: Arc<Dentry>,
-    pub cwd: Arc<Dentry>,
+    pub root: Path,
+    pub cwd: Path,
     pub umask: u32,
 }
 
-static ROOT: Once<Arc<Dentry>> = Once::new();
+/// The mount tree (one namespace: `CLONE_NEWNS` is not done yet).
+static NAMESPACE: Once<Arc<MountNamespace>> = Once::new();
+
+/// The mount namespace.
+pub fn namespace() -> &'static Arc<MountNamespace> {
+    NAMESPACE
+        .get()
+        .unwrap_or_else(|| panic!("mount namespace used before the root filesystem exists"))
+}
 
 /// The wall clock for file timestamps.
-struct KernelClock;
+pub struct KernelClock;
 
 impl vfs::inode::Clock for KernelClock {
     fn now(&self) -> Timespec {
@@ -57,19 +69,23 @@ impl vfs::inode::Clock for KernelClock {
 /// of RAM has pages (`shmem_default_max_blocks`, `shmem_default_max_inodes`): filling it gives
 /// ENOSPC while the other half stays for programs. Reads update access times always
 /// (strictatime): Linux mounts rootfs from the kernel (`init_mount_tree`), without the
-/// `MNT_RELATIME` that mount(2) adds by default.
+/// `MNT_RELATIME` that mount(2) adds by default. The root mount starts the mount namespace.
+/// Returns the root dentry, for unpacking the initramfs into.
 pub fn init_root() -> Result<Arc<Dentry>, Errno> {
-    let (total_frames, _) = hal::mm::frame::stats();
-    let half_of_ram_pages = total_frames as u64 / 2;
+    let dev = filesystems::anonymous_dev()?;
+    // Linux's rootfs limits were fixed early in boot, so they differ from a later mount's
+    // defaults and /proc/mounts shows them: no defaults to compare with here.
     let options = vfs::tmpfs::TmpfsOptions {
         root_mode: 0o755,
-        dev: 2,
-        max_bytes: Some(half_of_ram_pages * 4096),
-        max_inodes: Some(half_of_ram_pages),
-        atime: vfs::tmpfs::AtimePolicy::Strict,
-        ..Default::default()
+        dev: dev.dev(),
+        fs_name: "rootfs",
+        default_max_bytes: None,
+        default_max_inodes: None,
+        ..filesystems::tmpfs_defaults()
     };
-    let tmpfs = vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
+    let tmpfs: Arc<dyn vfs::inode::FileSystem> =
+        vfs::tmpfs::Tmpfs::try_new(Arc::new(KernelClock), options)?;
+    dev.hold(&tmpfs);
     let root = Dentry::new_root(tmpfs);
     let dev = root
         .inode()
@@ -84,15 +100,15 @@ pub fn init_root() -> Result<Arc<Dentry>, Errno> {
     )?;
     root.inode()
         .create(b"root", FileType::Directory, 0o700, 0, 0, 0)?;
-    Ok(ROOT.call_once(|| root).clone())
+    let namespace = MountNamespace::new(root.clone(), b"rootfs", 0)?;
+    NAMESPACE.call_once(|| namespace);
+    filesystems::register_builtin()?;
+    Ok(root)
 }
 
 /// The initial filesystem context (init's).
 pub fn initial_context() -> FsContext {
-    let root = ROOT
-        .get()
-        .cloned()
-        .unwrap_or_else(|| panic!("root filesystem missing"));
+    let root = namespace().root();
     FsContext {
         root: root.clone(),
         cwd: root,
@@ -100,8 +116,8 @@ pub fn initial_context() -> FsContext {
     }
 }
 
-/// The dentry relative paths start from: the cwd for `AT_FDCWD`, else the directory `dirfd`.
-pub fn start_dentry(thread: &Thread, dirfd: Fd, path: &[u8]) -> Result<Arc<Dentry>, Errno> {
+/// The path relative paths start from: the cwd for `AT_FDCWD`, else the directory `dirfd`.
+pub fn start_dentry(thread: &Thread, dirfd: Fd, path: &[u8]) -> Result<Path, Errno> {
     if path.first() == Some(&b'/') {
         return Ok(thread.process.fs.get().lock().root.clone());
     }
@@ -122,7 +138,7 @@ pub fn with_walk<T>(
     thread: &Thread,
     dirfd: Fd,
     path: &[u8],
-    operation: impl FnOnce(&Ctx<'_>, &Arc<Dentry>) -> Result<T, Errno>,
+    operation: impl FnOnce(&Ctx<'_>, &Path) -> Result<T, Errno>,
 ) -> Result<T, Errno> {
     vfs::path::check_path(path)?;
     let start = start_dentry(thread, dirfd, path)?;
@@ -143,7 +159,7 @@ pub fn with_walk<T>(
 }
 
 /// Resolves `path` relative to `dirfd`.
-pub fn lookup(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup) -> Result<Arc<Dentry>, Errno> {
+pub fn lookup(thread: &Thread, dirfd: Fd, path: &[u8], how: Lookup) -> Result<Path, Errno> {
     with_walk(thread, dirfd, path, |ctx, start| {
         vfs::path::resolve(ctx, start, path, how)
     })
@@ -156,7 +172,7 @@ pub fn lookup_or_fd(
     path: &[u8],
     how: Lookup,
     allow_empty: bool,
-) -> Result<Arc<Dentry>, Errno> {
+) -> Result<Path, Errno> {
     if path.is_empty() && allow_empty {
         if dirfd.0 == AT_FDCWD {
             return Ok(thread.process.fs.get().lock().cwd.clone());
@@ -167,17 +183,20 @@ pub fn lookup_or_fd(
     lookup(thread, dirfd, path, how)
 }
 
-/// Opens the object at `dentry` with status `flags` (access mode included).
-pub fn open_dentry(dentry: Arc<Dentry>, flags: OpenFlags) -> Result<Arc<OpenFile>, Errno> {
-    open_dentry_noctty(dentry, flags, true)
+/// Opens the object at `dentry` with status `flags` (access mode included), as the kernel
+/// itself (not counted against `fs.file-max`'s limit: init's console).
+pub fn open_dentry(dentry: Path, flags: OpenFlags) -> Result<Arc<OpenFile>, Errno> {
+    open_dentry_noctty(dentry, flags, true, file_table::charge(true)?)
 }
 
 /// As [`open_dentry`] for open(2): `is_noctty` is O_NOCTTY, which is not a status flag; without
-/// it, opening a terminal may make it the caller's controlling terminal.
+/// it, opening a terminal may make it the caller's controlling terminal. `charge` counts the
+/// new file (taken before the path walk, as Linux's `path_openat` allocates the file first).
 pub fn open_dentry_noctty(
-    dentry: Arc<Dentry>,
+    dentry: Path,
     flags: OpenFlags,
     is_noctty: bool,
+    charge: file_table::FileCharge,
 ) -> Result<Arc<OpenFile>, Errno> {
     let metadata = dentry.metadata();
     let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
@@ -190,12 +209,12 @@ pub fn open_dentry_noctty(
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };
-    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags)))
+    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)))
 }
 
 /// Resolves an absolute path from the root as root would (used before any process exists).
-pub fn lookup_root_path(path: &[u8]) -> Result<Arc<Dentry>, Errno> {
-    let root = ROOT.get().cloned().ok_or(Errno::ENOENT)?;
+pub fn lookup_root_path(path: &[u8]) -> Result<Path, Errno> {
+    let root = NAMESPACE.get().ok_or(Errno::ENOENT)?.root();
     let credentials = vfs::Credentials::root();
     vfs::path::resolve(
         &Ctx {

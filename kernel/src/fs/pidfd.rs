@@ -49,12 +49,14 @@ pub fn install(
     process: Arc<Process>,
     status_flags: abi::OpenFlags,
     limit: usize,
+    charge: super::file_table::FileCharge,
 ) -> Result<i32, abi::Errno> {
     let ops = Arc::new(PidFd { process });
     let file = Arc::new(super::file::OpenFile::new(
         ops,
         None,
         abi::OpenFlags::O_RDWR | status_flags,
+        charge,
     ));
     files.insert_from(0, file, true, limit)
 }

@@ -6,6 +6,16 @@
 //! 128 MiB gap under the stack area; the heap (`brk`) starts after the executable's last segment.
 //! Pages are populated on first touch by [`AddressSpace::handle_fault`].
 //!
+//! VMAs: at most `vm.max_map_count` of them, with Linux's rules (mm/mmap.c): a new mapping is
+//! refused (`ENOMEM`) once the count is over the limit, a split that would leave it over fails
+//! (munmap or mprotect of the middle of a VMA, `MAP_FIXED` over it). Adjacent anonymous VMAs
+//! with the same protection merge (`vma_merge`), so a process that maps page after page has
+//! one VMA, not thousands; file mappings are not merged yet, and Linux's `anon_vma` rule (two
+//! VMAs that both hold pages merge only if they came from one) is not followed. Free space is
+//! found top-down with Linux 2.6's free-area cache: the search starts where the last one ended
+//! unless a large enough hole was passed, so mapping thousands of areas one after another
+//! costs a step each, not a walk over all VMAs.
+//!
 //! Locking: an `AddressSpace` lives in an [`Mm`](super::Mm), behind the mm lock (a sleeping
 //! reader-writer lock, Linux's `mmap_lock`): faults hold it for reading, so
 //! [`AddressSpace::handle_fault`] and [`AddressSpace::grow_stack`] take `&self`; mmap, munmap,
@@ -15,6 +25,7 @@
 
 use super::vma::{Backing, Protection, Vma, VmaKind};
 use super::{PAGE_SIZE, page_align_down, page_align_up};
+use crate::sysctl::MAX_MAP_COUNT;
 use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -64,10 +75,35 @@ pub struct AddressSpace {
     pub brk: u64,
     /// mmap allocates below this address.
     pub mmap_base: u64,
+    /// Where the next top-down search for free space starts (Linux 2.6's `free_area_cache`):
+    /// no hole above it, below `mmap_base`, is larger than `cached_hole_size`.
+    free_area_cache: u64,
+    cached_hole_size: u64,
     /// The lowest page the main stack has grown to: faults in the stack VMA below it grow the
     /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]). Atomic:
     /// faults lower it holding the mm lock for reading.
     stack_floor: AtomicU64,
+    /// What exec laid out, as `/proc/<pid>` shows it.
+    pub layout: ProgramLayout,
+}
+
+/// The program's layout as exec made it (Linux's `mm_struct` fields `start_code` … `env_end`,
+/// `saved_auxv` and `exe_file`), for `/proc/<pid>/stat`, `cmdline`, `environ`, `auxv`, `exe`.
+#[derive(Clone, Default)]
+pub struct ProgramLayout {
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
+    pub start_stack: u64,
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
+    /// The auxiliary vector handed to the program, `AT_NULL` included.
+    pub auxv: Vec<(u64, u64)>,
+    /// The executable (`/proc/<pid>/exe`).
+    pub exe: Option<vfs::Path>,
 }
 
 /// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
@@ -94,8 +130,16 @@ impl AddressSpace {
             brk_start: 0,
             brk: 0,
             mmap_base: STACK_TOP - STACK_LIMIT - MMAP_GAP,
+            free_area_cache: u64::MAX,
+            cached_hole_size: 0,
             stack_floor: AtomicU64::new(STACK_TOP),
+            layout: ProgramLayout::default(),
         })
+    }
+
+    /// The number of VMAs (`map_count`).
+    pub fn map_count(&self) -> usize {
+        self.vmas.len()
     }
 
     /// The page tables, for the context switch (`Mm::activate`).
@@ -123,9 +167,24 @@ impl AddressSpace {
     }
 
     /// All VMAs in address order.
-    #[expect(dead_code, reason = "for /proc/<pid>/maps")]
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
+    }
+
+    /// Names the file mappings of `inode` with `path` (the path `/proc/<pid>/maps` shows),
+    /// for mappings made before the path was known (exec's segments).
+    pub fn set_file_path(&mut self, inode: &alloc::sync::Arc<dyn vfs::Inode>, path: &vfs::Path) {
+        for vma in self.vmas.values_mut() {
+            if let Backing::File {
+                inode: mapped,
+                path: name,
+                ..
+            } = &mut vma.backing
+                && alloc::sync::Arc::ptr_eq(mapped, inode)
+            {
+                *name = Some(path.clone());
+            }
+        }
     }
 
     /// Whether any VMA overlaps `[start, end)`.
@@ -155,13 +214,44 @@ impl AddressSpace {
         cursor < end
     }
 
-    /// Adds a VMA over a range that must be free (callers unmap first).
+    /// Adds a VMA over a range that must be free (callers unmap first), merging it with
+    /// compatible neighbours.
     pub fn insert_vma(&mut self, vma: Vma) -> Result<(), Errno> {
         if vma.start >= vma.end || !self.is_range_free(vma.start, vma.end) {
             return Err(Errno::EINVAL);
         }
+        let (start, end) = (vma.start, vma.end);
         self.vmas.insert(vma.start, vma);
+        self.merge_range(start, end);
         Ok(())
+    }
+
+    /// Merges compatible adjacent VMAs from the one before `start` to the one after `end`
+    /// (Linux's `vma_merge` after a mapping or protection change).
+    fn merge_range(&mut self, start: u64, end: u64) {
+        let mut key = self
+            .vmas
+            .range(..start)
+            .next_back()
+            .map_or(start, |(&key, _)| key);
+        loop {
+            let mut pair = self.vmas.range(key..);
+            let (Some((_, first)), Some((&next_key, second))) = (pair.next(), pair.next()) else {
+                return;
+            };
+            if first.can_merge_with(second) {
+                let merged_end = second.end;
+                self.vmas.remove(&next_key);
+                if let Some(first) = self.vmas.get_mut(&key) {
+                    first.end = merged_end;
+                }
+                // `key` stays: the grown VMA may merge with the one after it too.
+            } else if next_key >= end {
+                return;
+            } else {
+                key = next_key;
+            }
+        }
     }
 
     /// Removes the parts of VMAs inside `[start, end)` from the tree and returns them, putting
@@ -208,10 +298,35 @@ impl AddressSpace {
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         drop(self.take_range(start, end));
         self.page_table.lock().unmap_range(start, end).flush();
+        // The hole now reaches up to the next VMA: searches must see all of it.
+        let hole_top = self
+            .vmas
+            .range(end..)
+            .next()
+            .map_or(u64::MAX, |(_, vma)| vma.start)
+            .min(self.mmap_base);
+        self.free_area_cache = self.free_area_cache.max(hole_top);
+    }
+
+    /// munmap: [`AddressSpace::unmap_range`], refused with `ENOMEM` if it would cut a VMA in
+    /// three while the process has `vm.max_map_count` VMAs (`do_mas_align_munmap`; other
+    /// splits are allowed past the limit, as the unmap frees what it splits off).
+    pub fn try_unmap_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        if let Some(vma) = self.find_vma(start)
+            && vma.start < start
+            && vma.end > end
+            && self.map_count() >= MAX_MAP_COUNT
+        {
+            return Err(Errno::ENOMEM);
+        }
+        self.unmap_range(start, end);
+        Ok(())
     }
 
     /// Changes the protection of `[start, end)`; `ENOMEM` if part of it is not mapped (as
-    /// Linux's mprotect), in which case nothing changes.
+    /// Linux's mprotect), or if the VMAs it must split would be more than
+    /// `vm.max_map_count` (`split_vma`), in which case nothing changes. VMAs that already have
+    /// the protection are left alone; changed ones merge with compatible neighbours.
     pub fn protect_range(
         &mut self,
         start: u64,
@@ -219,6 +334,8 @@ impl AddressSpace {
         protection: Protection,
     ) -> Result<(), Errno> {
         let mut cursor = start;
+        let mut splits = 0;
+        let mut changed: Vec<u64> = Vec::new();
         for vma in self
             .vmas
             .range(..end)
@@ -253,32 +370,29 @@ impl AddressSpace {
             {
                 return Err(Errno::EACCES);
             }
+            if vma.protection != protection {
+                splits += usize::from(vma.start < start) + usize::from(vma.end > end);
+                changed.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+                changed.push(vma.start);
+            }
             cursor = vma.end;
         }
         if cursor < end {
             return Err(Errno::ENOMEM);
         }
-        // The parts to change: all of the range but special mappings that keep their rights,
-        // which are left whole (Linux changes nothing, and splits nothing, for them).
-        let mut pieces: Vec<(u64, u64)> = Vec::new();
-        for vma in self
-            .vmas
-            .range(..end)
-            .map(|(_, vma)| vma)
-            .filter(|vma| vma.end > start)
-        {
-            if matches!(vma.backing, Backing::Special { .. }) && vma.protection == protection {
-                continue;
-            }
-            pieces.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-            pieces.push((vma.start.max(start), vma.end.min(end)));
+        if splits > 0 && self.map_count() + splits > MAX_MAP_COUNT {
+            return Err(Errno::ENOMEM);
         }
-        for (piece_start, piece_end) in pieces {
-            for mut middle in self.take_range(piece_start, piece_end) {
+        for vma_start in changed {
+            let Some(vma_end) = self.vmas.get(&vma_start).map(|vma| vma.end) else {
+                continue;
+            };
+            for mut middle in self.take_range(vma_start.max(start), vma_end.min(end)) {
                 middle.protection = protection;
                 self.vmas.insert(middle.start, middle);
             }
         }
+        self.merge_range(start, end);
         // Copy-on-write pages stay read-only; the fault path upgrades them.
         self.page_table
             .lock()
@@ -291,16 +405,35 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Finds `len` bytes of free address space, top-down from `mmap_base`, above `MMAP_MIN_ADDR`.
-    pub fn find_free_area(&self, len: u64) -> Option<u64> {
-        let mut ceiling = self.mmap_base;
-        for vma in self.vmas.range(..self.mmap_base).rev().map(|(_, vma)| vma) {
-            if vma.end <= ceiling && ceiling - vma.end >= len {
-                return Some(ceiling - len);
+    /// Finds `len` bytes of free address space, top-down from `mmap_base`, above
+    /// `MMAP_MIN_ADDR`: the highest hole that fits. The search starts at the free-area cache
+    /// unless a hole passed by earlier searches may fit, and leaves the cache at the top of
+    /// the hole it chose (so it holds whether or not the caller maps it).
+    pub fn find_free_area(&mut self, len: u64) -> Option<u64> {
+        if len <= self.cached_hole_size || self.free_area_cache > self.mmap_base {
+            self.free_area_cache = self.mmap_base;
+            self.cached_hole_size = 0;
+        }
+        let mut ceiling = self.free_area_cache;
+        let mut found = None;
+        for vma in self.vmas.range(..ceiling).rev().map(|(_, vma)| vma) {
+            if vma.end <= ceiling {
+                let hole = ceiling - vma.end;
+                if hole >= len {
+                    found = Some(ceiling);
+                    break;
+                }
+                self.cached_hole_size = self.cached_hole_size.max(hole);
             }
             ceiling = ceiling.min(vma.start);
         }
-        (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
+        let top = match found {
+            Some(top) => top,
+            None if ceiling >= MMAP_MIN_ADDR + len => ceiling,
+            None => return None,
+        };
+        self.free_area_cache = top;
+        Some(top - len)
     }
 
     /// Bytes mapped in total and in data mappings (`total_vm`, `data_vm`), leaving out what lies
@@ -577,7 +710,10 @@ impl AddressSpace {
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
+        child.free_area_cache = self.free_area_cache;
+        child.cached_hole_size = self.cached_hole_size;
         child.set_stack_floor(self.stack_floor());
+        child.layout = self.layout.clone();
         // The child maps the same frames; private pages read-only, so that the first write by
         // either side copies (or, once the other side is gone, reuses) the page. Mapping as we
         // walk needs no list of all pages, which could not be allocated under memory pressure.
@@ -695,6 +831,10 @@ impl AddressSpace {
             match heap_key.and_then(|key| self.vmas.get_mut(&key)) {
                 Some(heap) => heap.end = new_end,
                 None => {
+                    // A new VMA: refused over the limit, as `do_brk_flags`.
+                    if self.vmas.len() > MAX_MAP_COUNT {
+                        return self.brk;
+                    }
                     let heap = Vma {
                         start: old_end,
                         end: new_end,
@@ -869,4 +1009,155 @@ fn file_page(vma: &Vma, page: u64) -> Result<FilePage, Errno> {
         filled += n;
     }
     Ok(FilePage::Private(frame.into_shared()))
+}
+
+/// An anonymous private VMA for the tests.
+fn test_vma(start: u64, end: u64, is_writable: bool) -> Vma {
+    Vma {
+        start,
+        end,
+        protection: Protection {
+            is_readable: true,
+            is_writable,
+            is_executable: false,
+        },
+        is_shared: false,
+        backing: Backing::Anonymous,
+        kind: VmaKind::Normal,
+    }
+}
+
+/// The highest hole of `len` bytes below `mmap_base`, by a walk over every VMA (what the
+/// free-area cache must always agree with).
+fn naive_free_area(space: &AddressSpace, len: u64) -> Option<u64> {
+    let mut ceiling = space.mmap_base;
+    for vma in space
+        .vmas
+        .range(..space.mmap_base)
+        .rev()
+        .map(|(_, vma)| vma)
+    {
+        if vma.end <= ceiling && ceiling - vma.end >= len {
+            return Some(ceiling - len);
+        }
+        ceiling = ceiling.min(vma.start);
+    }
+    (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
+}
+
+hal::ktest! {
+    /// Pages mapped one after another with one protection become one VMA; alternating
+    /// protections do not merge; changing the protection back merges them again.
+    fn adjacent_anonymous_vmas_merge() -> hal::ktest::KtestResult {
+        let mut space = AddressSpace::try_new().map_err(|error| alloc::format!("{error:?}"))?;
+        for _ in 0..100 {
+            let start = space.find_free_area(PAGE_SIZE).ok_or("no room")?;
+            space
+                .insert_vma(test_vma(start, start + PAGE_SIZE, true))
+                .map_err(|error| alloc::format!("{error:?}"))?;
+        }
+        hal::ktest_assert_eq!(space.map_count(), 1);
+        let top = space.mmap_base;
+        let bottom = top - 100 * PAGE_SIZE;
+        hal::ktest_assert!(space.find_vma(bottom).is_some_and(|vma| vma.end == top), "one VMA");
+        // Every other page read-only: 100 VMAs; all writable again: one.
+        let mut page = bottom;
+        while page < top {
+            space
+                .protect_range(page, page + PAGE_SIZE, test_vma(0, 0, false).protection)
+                .map_err(|error| alloc::format!("{error:?}"))?;
+            page += 2 * PAGE_SIZE;
+        }
+        hal::ktest_assert_eq!(space.map_count(), 100);
+        space
+            .protect_range(bottom, top, test_vma(0, 0, true).protection)
+            .map_err(|error| alloc::format!("{error:?}"))?;
+        hal::ktest_assert_eq!(space.map_count(), 1);
+        // A protection the range already has splits nothing.
+        space
+            .protect_range(bottom + PAGE_SIZE, bottom + 2 * PAGE_SIZE, test_vma(0, 0, true).protection)
+            .map_err(|error| alloc::format!("{error:?}"))?;
+        hal::ktest_assert_eq!(space.map_count(), 1);
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// The free-area cache finds the same hole as a walk over every VMA, through a random
+    /// sequence of mappings and unmappings of random sizes.
+    fn free_area_cache_finds_the_highest_hole() -> hal::ktest::KtestResult {
+        let mut space = AddressSpace::try_new().map_err(|error| alloc::format!("{error:?}"))?;
+        let mut state: u64 = 0x5eed;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let mut mapped: Vec<(u64, u64)> = Vec::new();
+        for round in 0..3000 {
+            if next() % 3 == 0 && !mapped.is_empty() {
+                let (start, end) = mapped.swap_remove(next() as usize % mapped.len());
+                space.unmap_range(start, end);
+                continue;
+            }
+            let len = (1 + next() % 8) * PAGE_SIZE;
+            let expected = naive_free_area(&space, len);
+            let found = space.find_free_area(len);
+            hal::ktest_assert!(
+                found == expected,
+                "round {round}: {len:#x} bytes at {found:#x?}, the highest hole is at {expected:#x?}"
+            );
+            let Some(start) = found else {
+                continue;
+            };
+            // Alternate protections, so that VMAs stay apart.
+            let is_writable = next() % 2 == 0;
+            space
+                .insert_vma(test_vma(start, start + len, is_writable))
+                .map_err(|error| alloc::format!("{error:?}"))?;
+            mapped.push((start, start + len));
+        }
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// At `vm.max_map_count`, cutting a VMA in three is refused (munmap and mprotect of its
+    /// middle); trimming an end is not.
+    fn splits_stop_at_max_map_count() -> hal::ktest::KtestResult {
+        let mut space = AddressSpace::try_new().map_err(|error| alloc::format!("{error:?}"))?;
+        let top = space.mmap_base;
+        // MAX_MAP_COUNT one-page VMAs of alternating protection, top-down.
+        for index in 0..MAX_MAP_COUNT as u64 {
+            let start = top - (index + 1) * PAGE_SIZE;
+            space
+                .insert_vma(test_vma(start, start + PAGE_SIZE, index % 2 == 0))
+                .map_err(|error| alloc::format!("{error:?}"))?;
+        }
+        // One four-page VMA below them.
+        let four = top - (MAX_MAP_COUNT as u64 + 5) * PAGE_SIZE;
+        space
+            .insert_vma(test_vma(four, four + 4 * PAGE_SIZE, true))
+            .map_err(|error| alloc::format!("{error:?}"))?;
+        hal::ktest_assert_eq!(space.map_count(), MAX_MAP_COUNT + 1);
+        let middle = four + PAGE_SIZE;
+        hal::ktest_assert_eq!(
+            space.try_unmap_range(middle, middle + PAGE_SIZE),
+            Err(Errno::ENOMEM)
+        );
+        hal::ktest_assert_eq!(
+            space.protect_range(middle, middle + PAGE_SIZE, test_vma(0, 0, false).protection),
+            Err(Errno::ENOMEM)
+        );
+        let last = four + 3 * PAGE_SIZE;
+        hal::ktest_assert_eq!(space.try_unmap_range(last, last + PAGE_SIZE), Ok(()));
+        hal::ktest_assert_eq!(space.map_count(), MAX_MAP_COUNT + 1);
+        // Below the limit, the middle can go.
+        space.unmap_range(top - PAGE_SIZE, top);
+        space.unmap_range(top - 2 * PAGE_SIZE, top - PAGE_SIZE);
+        hal::ktest_assert_eq!(space.try_unmap_range(middle, middle + PAGE_SIZE), Ok(()));
+        hal::ktest_assert_eq!(space.map_count(), MAX_MAP_COUNT);
+        Ok(())
+    }
 }

@@ -84,6 +84,9 @@ pub enum Backing {
         /// The file was open for writing, so a shared mapping may be made writable (Linux's
         /// `VM_MAYWRITE`).
         may_write_shared: bool,
+        /// The path the file was opened by (`vm_file->f_path`: `/proc/<pid>/maps` shows it,
+        /// and it keeps the mount busy).
+        path: Option<vfs::Path>,
     },
     /// Page `vaddr` is page `offset_pages + (vaddr - vma.start) / 4096` of a special mapping.
     Special {
@@ -159,6 +162,40 @@ impl Vma {
                 let file_offset = offset + (page - self.start);
                 let size = file_size(inode.as_ref());
                 file_offset >= size.div_ceil(crate::mm::PAGE_SIZE) * crate::mm::PAGE_SIZE
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `next` starts where this VMA ends and can become part of it (Linux's
+    /// `is_mergeable_vma` with `can_vma_merge_after`): the same protection and sharing, both
+    /// ordinary mappings (not the heap or the stack, which brk and stack growth find by kind),
+    /// and anonymous memory — private, or the same shared object at the following offset.
+    /// File mappings are not merged yet.
+    pub fn can_merge_with(&self, next: &Vma) -> bool {
+        if self.end != next.start
+            || self.protection != next.protection
+            || self.is_shared != next.is_shared
+            || self.kind != VmaKind::Normal
+            || next.kind != VmaKind::Normal
+        {
+            return false;
+        }
+        match (&self.backing, &next.backing) {
+            (Backing::Anonymous, Backing::Anonymous) => true,
+            (
+                Backing::SharedAnonymous {
+                    pages,
+                    offset_pages,
+                },
+                Backing::SharedAnonymous {
+                    pages: next_pages,
+                    offset_pages: next_offset_pages,
+                },
+            ) => {
+                Arc::ptr_eq(pages, next_pages)
+                    && offset_pages + (self.end - self.start) / crate::mm::PAGE_SIZE
+                        == *next_offset_pages
             }
             _ => false,
         }

@@ -123,7 +123,7 @@ fn read_whole_file(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
 /// directory, following symlinks, a regular file the caller may execute) and planned. An empty
 /// path names the working directory itself (Linux's walk of "" from `AT_FDCWD`), which is
 /// then refused as not a regular file (EACCES).
-fn open_interpreter(thread: &Thread, path: &[u8]) -> Result<(Arc<dyn Inode>, LoadPlan), Errno> {
+fn open_interpreter(thread: &Thread, path: &[u8]) -> Result<(vfs::Path, LoadPlan), Errno> {
     let dentry = crate::fs::lookup_or_fd(
         thread,
         crate::syscall::args::Fd(crate::fs::AT_FDCWD),
@@ -134,7 +134,7 @@ fn open_interpreter(thread: &Thread, path: &[u8]) -> Result<(Arc<dyn Inode>, Loa
     check_executable(thread, &dentry)?;
     let inode = dentry.inode().clone();
     let plan = read_load_plan(&inode, Role::Interpreter)?;
-    Ok((inode, plan))
+    Ok((dentry, plan))
 }
 
 /// Loads the ELF executable `inode` with `argv` and `envp` for `thread`'s process.
@@ -176,7 +176,7 @@ fn build_image(
     thread: &Thread,
     inode: &Arc<dyn Inode>,
     plan: &LoadPlan,
-    interpreter: Option<&(Arc<dyn Inode>, LoadPlan)>,
+    interpreter: Option<&(vfs::Path, LoadPlan)>,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     execfn: &[u8],
@@ -225,7 +225,7 @@ fn build_image(
             }
             bias
         }
-        ElfKind::Dyn => place_in_mmap_area(&mm, plan, 0)?,
+        ElfKind::Dyn => place_in_mmap_area(&mut mm, plan, 0)?,
         _ => 0,
     };
     let end = map_segments(&mut mm, inode, plan, bias, limits)?;
@@ -233,7 +233,7 @@ fn build_image(
 
     // The interpreter, in the mmap area.
     let (start_address, interp_base) = match interpreter {
-        Some((interp_inode, interp_plan)) => {
+        Some((interp_path, interp_plan)) => {
             let interp_bias = match interp_plan.kind {
                 ElfKind::Dyn => {
                     // Linux asks for the interpreter's own address only when the program is
@@ -243,11 +243,19 @@ fn build_image(
                     } else {
                         0
                     };
-                    place_in_mmap_area(&mm, interp_plan, hint)?
+                    place_in_mmap_area(&mut mm, interp_plan, hint)?
                 }
                 _ => 0,
             };
-            map_segments(&mut mm, interp_inode, interp_plan, interp_bias, limits)?;
+            map_segments(
+                &mut mm,
+                interp_path.inode(),
+                interp_plan,
+                interp_bias,
+                limits,
+            )?;
+            // Its mappings' name in /proc/<pid>/maps.
+            mm.set_file_path(interp_path.inode(), interp_path);
             let interp_entry = interp_plan
                 .entry_at(interp_bias)
                 .map_err(|_| Errno::EINVAL)?;
@@ -303,7 +311,7 @@ fn build_image(
 
 /// The load bias of an `ET_DYN` image placed in the mmap area (Linux's `elf_map` without
 /// `MAP_FIXED`: at `hint` if its range is free, else top-down below the mmap base).
-fn place_in_mmap_area(mm: &AddressSpace, plan: &LoadPlan, hint: u64) -> Result<u64, Errno> {
+fn place_in_mmap_area(mm: &mut AddressSpace, plan: &LoadPlan, hint: u64) -> Result<u64, Errno> {
     let len = plan.total_mapping_size();
     let hint_fits = hint >= crate::mm::address_space::MMAP_MIN_ADDR
         && hint
@@ -400,6 +408,7 @@ fn map_file_pages(
             file_end,
             is_sigbus_past_eof: true,
             may_write_shared: false,
+            path: None,
         },
         kind: VmaKind::Normal,
     })

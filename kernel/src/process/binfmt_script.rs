@@ -8,7 +8,6 @@ use super::Thread;
 use super::exec::check_executable;
 use crate::syscall::args::Fd;
 use abi::Errno;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vfs::path::Lookup;
 
@@ -18,7 +17,7 @@ const MAX_SCRIPT_DEPTH: usize = 5;
 /// The executable file exec settled on: after following `#!` lines, an ELF file with the
 /// argv it gets.
 pub(super) struct ExecTarget {
-    pub dentry: Arc<vfs::Dentry>,
+    pub dentry: vfs::Path,
     pub argv: Vec<Vec<u8>>,
 }
 
@@ -26,7 +25,7 @@ pub(super) struct ExecTarget {
 /// `filename`) to the ELF file that will run (`fs/binfmt_script.c`).
 pub(super) fn resolve_scripts(
     thread: &Thread,
-    mut dentry: Arc<vfs::Dentry>,
+    mut dentry: vfs::Path,
     filename: &[u8],
     is_path_inaccessible: bool,
     mut argv: Vec<Vec<u8>>,

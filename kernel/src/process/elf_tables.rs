@@ -100,7 +100,13 @@ pub fn build_stack(
     }
     table.push(0);
     let execfn_address = write_string(mm, execfn)?;
-    mm.write_bytes(address, &[0; END_MARKER_LEN as usize])?;
+    let env_end = execfn_address;
+    mm.write_bytes(
+        execfn_address + execfn.len() as u64 + 1,
+        &[0; END_MARKER_LEN as usize],
+    )?;
+    // What /proc/<pid>/cmdline and environ read back.
+    let arg_end = strings_start + argv.iter().map(|arg| arg.len() as u64 + 1).sum::<u64>();
 
     let mut p = layout::align_stack(strings_start, crate::random::u64() as u32, is_randomized);
     p -= PLATFORM.len() as u64;
@@ -112,9 +118,14 @@ pub fn build_stack(
     let random_address = p;
     mm.write_bytes(random_address, &random_bytes)?;
 
+    let mut auxv_pairs: Vec<(u64, u64)> = Vec::new();
+    auxv_pairs
+        .try_reserve_exact(21)
+        .map_err(|_| Errno::ENOMEM)?;
     let mut push = |key: u64, value: u64| {
         table.push(key);
         table.push(value);
+        auxv_pairs.push((key, value));
     };
     if let Some(ehdr) = aux.sysinfo_ehdr {
         push(auxv::AT_SYSINFO_EHDR, ehdr);
@@ -145,6 +156,14 @@ pub fn build_stack(
         return Err(Errno::E2BIG);
     }
     mm.write_bytes(stack_pointer, &table.0)?;
+    // What /proc/<pid>/cmdline, environ, auxv and stat read back (`mm->arg_start` …).
+    let layout = &mut mm.layout;
+    layout.arg_start = strings_start;
+    layout.arg_end = arg_end;
+    layout.env_start = arg_end;
+    layout.env_end = env_end;
+    layout.start_stack = stack_pointer;
+    layout.auxv = auxv_pairs;
     Ok(stack_pointer)
 }
 

@@ -106,14 +106,20 @@ pub fn check_argument_sizes(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Er
     Ok(())
 }
 
-/// Checks that `dentry` may be executed: a regular file with execute permission.
-pub(super) fn check_executable(thread: &Thread, dentry: &vfs::Dentry) -> Result<(), Errno> {
-    let metadata = dentry.metadata();
+/// Checks that `path` may be executed (`do_open_execat`, `may_open` with `MAY_EXEC`): a
+/// regular file, not on a `noexec` mount, with execute permission. Counts as an access for
+/// the file's atime (exec reads it).
+pub(super) fn check_executable(thread: &Thread, path: &vfs::Path) -> Result<(), Errno> {
+    let metadata = path.metadata();
     match metadata.file_type {
         FileType::Regular => {}
         FileType::Symlink => return Err(Errno::ELOOP),
         _ => return Err(Errno::EACCES),
     }
+    if path.mnt().is_noexec() {
+        return Err(Errno::EACCES);
+    }
+    path.touch_atime();
     let credentials = thread.process.credentials.lock().clone();
     vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)
 }
@@ -121,14 +127,15 @@ pub(super) fn check_executable(thread: &Thread, dentry: &vfs::Dentry) -> Result<
 /// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
 /// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
 /// set-group-id file (with group execute) its group the effective group — unless
-/// `no_new_privs`; the saved and filesystem ids follow the effective ones.
+/// `no_new_privs` or the file is on a `nosuid` mount; the saved and filesystem ids follow the
+/// effective ones.
 fn credentials_after_exec(
     old: &Credentials,
     metadata: &vfs::Metadata,
-    no_new_privs: bool,
+    ignores_set_id: bool,
 ) -> Credentials {
     let mut new = old.clone();
-    if !no_new_privs {
+    if !ignores_set_id {
         if metadata.mode & S_ISUID != 0 {
             new.euid = metadata.uid;
         }
@@ -198,10 +205,11 @@ pub fn execute(
     check_argument_sizes(&target.argv, &envp)?;
     let old_credentials = thread.process.credentials.lock().clone();
     let metadata = target.dentry.metadata();
-    let no_new_privs = thread.process.flags.lock().no_new_privs;
-    let credentials = credentials_after_exec(&old_credentials, &metadata, no_new_privs);
+    let ignores_set_id =
+        thread.process.flags.lock().no_new_privs || target.dentry.mnt().is_nosuid();
+    let credentials = credentials_after_exec(&old_credentials, &metadata, ignores_set_id);
     // A set-id exec drops the personality flags that weaken its protection (`per_clear`).
-    let applies_set_id = !no_new_privs
+    let applies_set_id = !ignores_set_id
         && (metadata.mode & S_ISUID != 0
             || (metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0));
     let personality = thread.process.personality()
@@ -239,7 +247,9 @@ pub fn execute(
     };
     let path = comm_source.as_slice();
 
-    let new_mm = Arc::new(crate::mm::Mm::new(loaded.mm));
+    let mut space = loaded.mm;
+    record_program(&mut space, &target.dentry);
+    let new_mm = Arc::new(crate::mm::Mm::new(space));
     new_mm.register_file_mappings()?;
     // The point of no return: the other threads and the old image go.
     kill_other_threads(thread);
@@ -299,6 +309,35 @@ pub fn execute(
     regs.rflags = 0x202;
     user.reset_fpu();
     Ok(())
+}
+
+/// Records the executable in the new address space (`/proc/<pid>/exe`, the names of its
+/// mappings in `maps`) and its code and data ranges (`start_code`… of `/proc/<pid>/stat`:
+/// the executable's mappings that are executable, and the writable ones).
+fn record_program(space: &mut crate::mm::AddressSpace, exe: &vfs::Path) {
+    space.set_file_path(exe.inode(), exe);
+    let (mut code, mut data) = ((u64::MAX, 0), (u64::MAX, 0));
+    for vma in space.vmas() {
+        let crate::mm::Backing::File { inode, .. } = &vma.backing else {
+            continue;
+        };
+        if !Arc::ptr_eq(inode, exe.inode()) {
+            continue;
+        }
+        let range = if vma.protection.is_executable {
+            &mut code
+        } else if vma.protection.is_writable {
+            &mut data
+        } else {
+            continue;
+        };
+        range.0 = range.0.min(vma.start);
+        range.1 = range.1.max(vma.end);
+    }
+    let layout = &mut space.layout;
+    (layout.start_code, layout.end_code) = if code.1 == 0 { (0, 0) } else { code };
+    (layout.start_data, layout.end_data) = if data.1 == 0 { (0, 0) } else { data };
+    layout.exe = Some(exe.clone());
 }
 
 /// Makes every other thread of the caller's process exit and waits until they are gone

@@ -98,6 +98,15 @@ fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Refuses a new task once the system has `kernel.threads-max` (`copy_process`: EAGAIN, for
+/// root too; the check only stops fork bombs, so it may be passed by a few racing clones).
+fn check_thread_limit() -> Result<(), Errno> {
+    if table::nr_threads() as u64 >= crate::sysctl::limits().max_threads {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}
+
 /// Creates the child described by `request`, starting with a copy of `user` (the parent's
 /// registers at the syscall) in which `rax` is 0. Returns the child's id; for `CLONE_VFORK`,
 /// only after the child has exec'd or exited.
@@ -108,6 +117,7 @@ pub fn clone(
 ) -> Result<Pid, Errno> {
     validate(&request, parent)?;
     check_process_limit(parent)?;
+    check_thread_limit()?;
     let flags = request.flags;
 
     let mut child_user = user.try_clone()?;
@@ -233,12 +243,14 @@ fn install_pidfd(parent: &Thread, child: &Arc<Process>, address: u64) -> Result<
         .lock()
         .get(rlimit::RLIMIT_NOFILE)
         .map_or(1024, |limit| limit.soft) as usize;
+    let charge = crate::fs::file_table::charge_for(parent)?;
     let files = parent.process.files.get();
     let fd = crate::fs::pidfd::install(
         &mut files.lock(),
         child.clone(),
         abi::OpenFlags::empty(),
         limit,
+        charge,
     )?;
     if let Err(error) = hal::usercopy::write_user(address, &fd) {
         drop(files.lock().remove(fd));

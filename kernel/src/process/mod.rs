@@ -18,6 +18,7 @@ pub mod run;
 pub mod session;
 pub mod shared;
 pub mod table;
+pub mod user;
 pub mod wait;
 
 use crate::fs::FsContext;

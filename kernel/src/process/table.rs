@@ -21,6 +21,8 @@ struct Tables {
     threads: BTreeMap<Pid, Arc<Thread>>,
     /// Ids in use by a process or a thread (a process keeps its id until reaped).
     next: Pid,
+    /// Live threads whose id is their process's (the leaders), for [`nr_threads`].
+    live_leaders: usize,
 }
 
 static TABLES: SpinLock<Tables> = SpinLock::new(
@@ -29,12 +31,21 @@ static TABLES: SpinLock<Tables> = SpinLock::new(
         processes: BTreeMap::new(),
         threads: BTreeMap::new(),
         next: 1,
+        live_leaders: 0,
     },
 );
 
 impl Tables {
     fn is_used(&self, pid: Pid) -> bool {
         self.processes.contains_key(&pid) || self.threads.contains_key(&pid)
+    }
+
+    /// Linux's `nr_threads`: every task until it is released, which for a thread-group
+    /// leader is when its process is reaped (it stays a zombie task until then, even when
+    /// other threads go on). So: each process once, plus its live threads other than the
+    /// leader.
+    fn nr_threads(&self) -> usize {
+        (self.processes.len() + self.threads.len()).saturating_sub(self.live_leaders)
     }
 }
 
@@ -67,23 +78,50 @@ pub fn allocate_pid() -> Result<Pid, Errno> {
 pub fn insert_process(process: &Arc<Process>, thread: &Arc<Thread>) {
     let mut tables = TABLES.lock();
     tables.processes.insert(process.pid, process.clone());
-    tables.threads.insert(thread.tid(), thread.clone());
+    if tables
+        .threads
+        .insert(thread.tid(), thread.clone())
+        .is_none()
+    {
+        tables.live_leaders += 1;
+    }
 }
 
-/// Registers a new thread of an existing process.
+/// Registers a new thread of an existing process (or, after a non-leader's exec, the new
+/// leader under the process id).
 pub fn insert_thread(thread: &Arc<Thread>) {
-    TABLES.lock().threads.insert(thread.tid(), thread.clone());
+    let mut tables = TABLES.lock();
+    let tid = thread.tid();
+    if tables.threads.insert(tid, thread.clone()).is_none() && tables.processes.contains_key(&tid) {
+        tables.live_leaders += 1;
+    }
 }
 
 /// Forgets an exited thread.
 pub fn remove_thread(tid: Pid) {
-    let removed = TABLES.lock().threads.remove(&tid);
+    let mut tables = TABLES.lock();
+    let removed = tables.threads.remove(&tid);
+    if removed.is_some() && tables.processes.contains_key(&tid) {
+        tables.live_leaders -= 1;
+    }
+    drop(tables);
     drop(removed);
+}
+
+/// The tasks that count against `kernel.threads-max` (Linux's `nr_threads`): live threads,
+/// and zombies until reaped.
+pub fn nr_threads() -> usize {
+    TABLES.lock().nr_threads()
 }
 
 /// Forgets a reaped process.
 pub fn remove_process(pid: Pid) {
-    let removed = TABLES.lock().processes.remove(&pid);
+    let mut tables = TABLES.lock();
+    let removed = tables.processes.remove(&pid);
+    if removed.is_some() && tables.threads.contains_key(&pid) {
+        tables.live_leaders -= 1;
+    }
+    drop(tables);
     drop(removed);
 }
 

@@ -24,7 +24,10 @@ use abi::signal::{SIG_DFL, SIG_IGN};
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 pub use deliver::{Delivery, deliver, finish_restart};
-pub use send::{force_signal, send_timer_signal, send_to_group, send_to_process, send_to_thread};
+pub use send::{
+    force_signal, is_over_sigpending_limit, send_timer_signal, send_to_group, send_to_process,
+    send_to_thread,
+};
 pub use sigrules::{NSIG, SIGCHLD, SIGKILL, SIGSTOP, UNBLOCKABLE, bit};
 
 /// One disposition, as the kernel's `struct sigaction` on x86-64.

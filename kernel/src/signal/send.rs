@@ -154,29 +154,37 @@ enum Sent {
     Overflow,
 }
 
-/// Queued siginfos of processes whose real user is `uid` (the count RLIMIT_SIGPENDING bounds;
-/// Linux keeps it per user in `ucounts`).
+/// Queued siginfos of processes whose real user is `uid`, plus the signal each POSIX timer of
+/// the user preallocates (the count RLIMIT_SIGPENDING bounds; Linux keeps it per user in
+/// `ucounts`). A timer's signal counts once, queued or not.
 fn queued_signals_of_user(uid: u32) -> usize {
-    crate::process::table::all_processes()
+    let is_counted = |info: &SigInfo| info.code != SI_TIMER;
+    let timers = crate::process::user::User::find(uid).map_or(0, |user| {
+        user.posix_timers
+            .load(core::sync::atomic::Ordering::Relaxed)
+    });
+    let queued: usize = crate::process::table::all_processes()
         .iter()
         .filter(|process| process.credentials.lock().uid == uid)
         .map(|process| {
             // One lock at a time here: the thread list is taken before a thread's or the
             // process's pending queue elsewhere (docs/locking.md).
-            let shared = process.shared_pending.lock().queued();
+            let shared = process.shared_pending.lock().queued_where(is_counted);
             shared
                 + process
                     .threads
                     .lock()
                     .iter()
-                    .map(|thread| thread.pending.lock().queued())
+                    .map(|thread| thread.pending.lock().queued_where(is_counted))
                     .sum::<usize>()
         })
-        .sum()
+        .sum();
+    queued + timers
 }
 
-/// Whether one more real-time siginfo for `process` would exceed its user's RLIMIT_SIGPENDING.
-fn is_over_sigpending_limit(process: &Process) -> bool {
+/// Whether one more queued signal for `process` (a real-time siginfo, a POSIX timer's
+/// preallocated one) would exceed its user's RLIMIT_SIGPENDING.
+pub fn is_over_sigpending_limit(process: &Process) -> bool {
     let limit = process
         .limits
         .lock()

@@ -28,6 +28,7 @@ pub fn eventfd2(
     } else {
         OpenFlags::O_RDWR
     };
-    let file = Arc::new(OpenFile::new(ops, None, status));
+    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let file = Arc::new(OpenFile::new(ops, None, status, charge));
     super::fcntl::install(context, file, flags.contains(EventfdFlags::EFD_CLOEXEC))
 }

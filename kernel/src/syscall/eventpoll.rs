@@ -32,10 +32,13 @@ const EPOLLEXCLUSIVE_OK_BITS: u32 =
     EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
 fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult {
+    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let uid = context.thread.process.credentials.lock().uid;
     let file = Arc::new(OpenFile::new(
-        Arc::new(EventPoll::new()),
+        Arc::new(EventPoll::new(crate::process::user::User::get(uid))),
         None,
         OpenFlags::O_RDWR,
+        charge,
     ));
     super::fcntl::install(context, file, is_close_on_exec)
 }

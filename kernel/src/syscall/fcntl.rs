@@ -1,5 +1,6 @@
 //! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`), with the pipe commands
-//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files).
+//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files) and the record-lock
+//! commands (`super::locks`).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
@@ -98,6 +99,14 @@ pub fn fcntl(
     let files_shared = context.thread.process.files.get();
     let mut files = files_shared.lock();
     let file = files.get(fd.0)?;
+    if super::locks::is_lock_command(command) {
+        if file.is_path_only() {
+            return Err(Errno::EBADF);
+        }
+        let table_id = files.lock_owner();
+        drop(files); // F_SETLKW sleeps
+        return super::locks::fcntl_lock(context, fd, file, table_id, command, argument);
+    }
     match command {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let minimum = argument as u32 as i32;

@@ -144,8 +144,9 @@ pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: PidfdFlags)
     };
     let process = crate::process::table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
     let limit = super::fcntl::descriptor_limit(context);
+    let charge = crate::fs::file_table::charge_for(context.thread)?;
     let files = context.thread.process.files.get();
-    let fd = crate::fs::pidfd::install(&mut files.lock(), process, status, limit)?;
+    let fd = crate::fs::pidfd::install(&mut files.lock(), process, status, limit, charge)?;
     Ok(fd as usize)
 }
 

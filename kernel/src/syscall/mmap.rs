@@ -9,6 +9,10 @@
 //! `RLIMIT_AS` and `RLIMIT_DATA` are enforced as Linux's `may_expand_vm`: mmap answers ENOMEM
 //! and brk keeps the old break. mprotect making a mapping writable is not checked against
 //! `RLIMIT_DATA` yet.
+//!
+//! `vm.max_map_count` bounds the VMAs as Linux: mmap answers ENOMEM once a process has more
+//! than the limit, and munmap, mprotect and `MAP_FIXED` answer ENOMEM when a split would need
+//! room the limit does not leave (see `AddressSpace`).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
@@ -89,6 +93,10 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
+            if protection.is_executable && file.path.as_ref().is_some_and(|p| p.mnt().is_noexec()) {
+                return Err(Errno::EPERM);
+            }
+            file.accessed();
             Backing::File {
                 inode,
                 offset,
@@ -97,6 +105,7 @@ pub fn mmap(
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
                 may_write_shared: file.is_writable(),
+                path: file.path.clone(),
             }
         }
     };
@@ -114,6 +123,10 @@ pub fn mmap(
     }
 
     let mut mm = mm_shared.write();
+    // do_mmap: the count may reach one over the limit, not more.
+    if mm.map_count() > crate::sysctl::MAX_MAP_COUNT {
+        return Err(Errno::ENOMEM);
+    }
     let start = if flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE) {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -135,7 +148,7 @@ pub fn mmap(
         if mm.splits_special_mapping(addr, end) {
             return Err(Errno::ENOMEM);
         }
-        mm.unmap_range(addr, end);
+        mm.try_unmap_range(addr, end)?;
         addr
     } else {
         let hint = addr & !(PAGE_SIZE - 1);
@@ -177,7 +190,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
     if mm.splits_special_mapping(addr, end) {
         return Err(Errno::EINVAL);
     }
-    mm.unmap_range(addr, end);
+    mm.try_unmap_range(addr, end)?;
     Ok(0)
 }
 

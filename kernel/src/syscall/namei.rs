@@ -184,6 +184,7 @@ pub fn readlinkat(
         if dentry.metadata().file_type != vfs::FileType::Symlink {
             return Err(Errno::ENOENT);
         }
+        dentry.touch_atime();
         dentry.inode().readlink()?
     } else {
         fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
@@ -229,7 +230,7 @@ pub fn faccessat2(
     let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);
     if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) {
         let dentry = fs::lookup_or_fd(context.thread, dirfd, &path, Lookup::FOLLOW, true)?;
-        vfs::perm::may_access(&dentry.metadata(), &credentials, mode)?;
+        vfs::namei::access_path(&dentry, &credentials, mode)?;
         return Ok(0);
     }
     vfs::path::check_path(&path)?;
@@ -269,6 +270,7 @@ pub fn fchmodat(
 ) -> SyscallResult {
     let path = path.read_path()?;
     let dentry = fs::lookup(context.thread, dirfd, &path, Lookup::FOLLOW)?;
+    dentry.want_write()?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?;
     Ok(0)
@@ -282,6 +284,9 @@ pub fn fchmod(context: &mut SyscallContext<'_>, fd: Fd, mode: u32) -> SyscallRes
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    if let Some(path) = &file.path {
+        path.want_write()?;
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     match (file.ops.inode(), &file.path) {
@@ -361,6 +366,7 @@ pub fn fchownat(
         lookup,
         flags.contains(AtFlags::AT_EMPTY_PATH),
     )?;
+    dentry.want_write()?;
     change_owner(context, dentry.inode().as_ref(), uid, gid)
 }
 
@@ -405,6 +411,9 @@ pub fn fchown(context: &mut SyscallContext<'_>, fd: Fd, uid: u32, gid: u32) -> S
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    if let Some(path) = &file.path {
+        path.want_write()?;
     }
     match (file.ops.inode(), &file.path) {
         (Some(inode), _) => change_owner(context, inode.as_ref(), uid, gid),

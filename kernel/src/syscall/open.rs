@@ -1,4 +1,4 @@
-//! open, openat, creat, close, close_range, truncate, ftruncate (Linux `fs/open.c`).
+//! open, openat, creat, close, close_range, truncate, ftruncate, chroot (Linux `fs/open.c`).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -26,6 +26,8 @@ pub fn do_open(
     } else {
         0
     };
+    // The file is counted before the walk (ENFILE comes before any lookup error).
+    let charge = fs::file_table::charge_for(context.thread)?;
     let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
         vfs::namei::open(ctx, start, path, flags.bits(), mode)
     })?;
@@ -36,7 +38,12 @@ pub fn do_open(
         OpenFlags::O_LARGEFILE
     };
     let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
-    let file = fs::open_dentry_noctty(opened.dentry, status, flags.contains(OpenFlags::O_NOCTTY))?;
+    let file = fs::open_dentry_noctty(
+        opened.path,
+        status,
+        flags.contains(OpenFlags::O_NOCTTY),
+        charge,
+    )?;
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
@@ -100,7 +107,7 @@ pub fn close_range(
     }
     let files = &context.thread.process.files;
     if flags.contains(CloseRangeFlags::CLOSE_RANGE_UNSHARE) && files.is_shared() {
-        let copy = files.get().lock().clone();
+        let copy = files.get().lock().try_clone()?;
         files.replace(alloc::sync::Arc::new(crate::process::shared::locked_files(
             copy,
         )));
@@ -142,5 +149,19 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
+    Ok(0)
+}
+
+/// `chroot(2)` (`fs/open.c`): the directory (`ENOENT`, `ENOTDIR`…), search permission on it
+/// (`EACCES`), then `CAP_SYS_CHROOT` (`EPERM`); the cwd stays where it is.
+pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult {
+    let path = path.read_path()?;
+    let root = fs::with_walk(context.thread, Fd(AT_FDCWD), &path, |ctx, start| {
+        vfs::namei::chdir(ctx, start, &path)
+    })?;
+    if !context.thread.process.credentials.lock().is_capable() {
+        return Err(Errno::EPERM);
+    }
+    context.thread.process.fs.get().lock().root = root;
     Ok(0)
 }

@@ -9,7 +9,7 @@
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use crate::fs::pipe;
+use crate::fs::{file_table, pipe};
 use abi::{KnownFlags, OpenFlags, PipeFlags};
 use alloc::sync::Arc;
 
@@ -37,16 +37,21 @@ pub fn pipe2(
         let credentials = context.thread.process.credentials.lock();
         (credentials.fsuid, credentials.fsgid)
     };
+    // Two files, counted before any descriptor is taken (ENFILE before EMFILE).
+    let read_charge = file_table::charge_for(context.thread)?;
+    let write_charge = file_table::charge_for(context.thread)?;
     let (reader, writer) = pipe::create(uid, gid)?;
     let read_file = Arc::new(OpenFile::new(
         reader,
         None,
         OpenFlags::O_RDONLY | nonblocking,
+        read_charge,
     ));
     let write_file = Arc::new(OpenFile::new(
         writer,
         None,
         OpenFlags::O_WRONLY | nonblocking | packet,
+        write_charge,
     ));
     let is_close_on_exec = flags.contains(PipeFlags::O_CLOEXEC);
     let limit = super::fcntl::descriptor_limit(context);

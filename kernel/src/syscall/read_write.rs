@@ -91,11 +91,18 @@ fn write_from_user(
 
 /// Copies file bytes at `offset` from the page cache of `inode` straight to user memory at
 /// `address` (Linux's `filemap_read`): no bounce buffer, no lock held across the copy. A fault
-/// part-way returns the bytes copied before it.
-fn read_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) -> SyscallResult {
+/// part-way returns the bytes copied before it. The access time is touched afterwards, under
+/// the atime rules of the file's mount (`file_accessed`).
+fn read_cached(
+    file: &OpenFile,
+    inode: &Arc<dyn Inode>,
+    offset: u64,
+    address: u64,
+    count: usize,
+) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
     let mut done = 0usize;
-    inode.read_pages(offset, count, &mut |piece| {
+    let result = inode.read_pages(offset, count, &mut |piece| {
         let target = address + done as u64;
         match piece {
             PageSlice::Frame { frame, offset, len } => {
@@ -108,7 +115,9 @@ fn read_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) 
             }
         }
         Ok(())
-    })
+    });
+    file.accessed();
+    result
 }
 
 /// Copies user memory at `address` straight into the page cache of `inode` at `offset`
@@ -149,7 +158,7 @@ pub fn read(
     }
     if let Some(inode) = file.cached_inode() {
         return file.at_position(false, |position| {
-            read_cached(inode, position, buf.address, count)
+            read_cached(&file, inode, position, buf.address, count)
         });
     }
     read_into_user(buf.address, count, |chunk, done, deliver| {
@@ -200,7 +209,7 @@ pub fn pread64(
         return Ok(0);
     }
     if let Some(inode) = file.cached_inode() {
-        return read_cached(inode, offset as u64, buf.address, count);
+        return read_cached(&file, inode, offset as u64, buf.address, count);
     }
     read_into_user(buf.address, count, |chunk, done, deliver| {
         let got = file.read_at(offset as u64 + done as u64, chunk)?;
@@ -303,6 +312,7 @@ pub fn readv(
         return file.at_position(false, |position| {
             for_each_vector(&vectors, |vector, total| {
                 read_cached(
+                    &file,
                     inode,
                     position + total as u64,
                     vector.iov_base,
@@ -383,7 +393,7 @@ pub fn preadv(
     if let Some(inode) = file.cached_inode() {
         return for_each_vector(&vectors, |vector, total| {
             let base = pos_low as u64 + total as u64;
-            read_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+            read_cached(&file, inode, base, vector.iov_base, vector.iov_len as usize)
         });
     }
     for_each_vector(&vectors, |vector, total| {

@@ -43,6 +43,7 @@ pub fn getdents64(
         next_position = entry.next_offset;
         true
     })?;
+    file.accessed();
     if is_too_small {
         return Err(Errno::EINVAL);
     }

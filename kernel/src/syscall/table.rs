@@ -5,9 +5,10 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exec_domain, exit, fcntl, fork, futex, groups, ioctl, itimer, mmap,
-    namei, open, pipe, posix_timers, prctl, process_64, random, read_write, readdir, reboot,
-    rlimit, sched, select, signal, stat, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    eventfd, eventpoll, exec, exec_domain, exit, fcntl, fork, futex, groups, ioctl, itimer, locks,
+    mmap, namei, namespace, open, pipe, posix_timers, prctl, process_64, random, read_write,
+    readdir, reboot, rlimit, sched, select, signal, stat, statfs, sync, sys, sysinfo, time,
+    timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -96,6 +97,7 @@ syscall_table! {
     62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
+    73 flock => locks::flock(fd: Fd, operation: u32);
     74 fsync => sync::fsync(fd: Fd);
     75 fdatasync => sync::fsync(fd: Fd);
     76 truncate => open::truncate(path: UserCStr, len: i64);
@@ -151,6 +153,8 @@ syscall_table! {
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     135 personality => exec_domain::personality(persona: u32);
+    137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
+    138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
@@ -160,10 +164,14 @@ syscall_table! {
     146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
     147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
     148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
+    155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
+    161 chroot => open::chroot(path: UserCStr);
     162 sync => sync::sync();
+    165 mount => namespace::mount(source: u64, target: UserCStr, fstype: u64, flags: u64, data: u64);
+    166 umount2 => namespace::umount2(target: UserCStr, flags: i32);
     169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
     186 gettid => sys::gettid();
     200 tkill => signal::tkill(tid: i32, signal: i32);

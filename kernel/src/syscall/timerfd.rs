@@ -46,7 +46,8 @@ pub fn timerfd_create(
     } else {
         OpenFlags::O_RDWR
     };
-    let file = Arc::new(OpenFile::new(ops, None, status));
+    let charge = crate::fs::file_table::charge_for(context.thread)?;
+    let file = Arc::new(OpenFile::new(ops, None, status, charge));
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,

@@ -46,7 +46,7 @@ fn do_utimes(
     times: Option<RawTimes>,
     flags: AtFlags,
 ) -> SyscallResult {
-    let inode = if path.0 == 0 && dirfd.0 != AT_FDCWD {
+    let (inode, mount_path) = if path.0 == 0 && dirfd.0 != AT_FDCWD {
         if !flags.is_empty() {
             return Err(Errno::EINVAL);
         }
@@ -55,8 +55,8 @@ fn do_utimes(
             return Err(Errno::EBADF);
         }
         match (&file.path, file.ops.inode()) {
-            (Some(dentry), _) => dentry.inode().clone(),
-            (None, Some(inode)) => inode.clone(),
+            (Some(dentry), _) => (dentry.inode().clone(), Some(dentry.clone())),
+            (None, Some(inode)) => (inode.clone(), None),
             (None, None) => return Err(Errno::EPERM),
         }
     } else {
@@ -67,15 +67,14 @@ fn do_utimes(
         } else {
             Lookup::FOLLOW
         };
-        fs::lookup_or_fd(
+        let found = fs::lookup_or_fd(
             context.thread,
             dirfd,
             &path,
             how,
             flags.contains(AtFlags::AT_EMPTY_PATH),
-        )?
-        .inode()
-        .clone()
+        )?;
+        (found.inode().clone(), Some(found))
     };
     let times = match times {
         Some([(a_sec, a_nsec), (m_sec, m_nsec)]) => Some([
@@ -84,6 +83,10 @@ fn do_utimes(
         ]),
         None => None,
     };
+    // vfs_utimes: write access to the mount after the times are checked.
+    if let Some(mount_path) = &mount_path {
+        mount_path.want_write()?;
+    }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::utimens(inode.as_ref(), times, &credentials)?;
     Ok(0)

@@ -17,8 +17,11 @@
 //!
 //! Clocks: REALTIME, MONOTONIC, BOOTTIME, TAI and the two ALARM clocks (root only, EPERM
 //! otherwise) as kernel timers; PROCESS_CPUTIME_ID and THREAD_CPUTIME_ID checked at ticks.
-//! Not done: the pid-encoded CPU clocks of other processes (negative clock ids: EINVAL),
-//! RLIMIT_SIGPENDING accounting of timers, and CLOCK_REALTIME timers reacting to clock_settime.
+//! Each timer preallocates its signal, which counts against its creator's RLIMIT_SIGPENDING
+//! for the timer's life (`alloc_posix_timer`: EAGAIN at the limit), whether queued or not.
+//!
+//! Not done: the pid-encoded CPU clocks of other processes (negative clock ids: EINVAL), and
+//! CLOCK_REALTIME timers reacting to clock_settime.
 
 use super::{
     CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE,
@@ -26,6 +29,7 @@ use super::{
     CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID, ProcessTimers, TimerClock, forward,
     timer_fields,
 };
+use crate::process::user::{TimerCharge, User};
 use crate::process::{Process, Thread, table};
 use crate::sched::timer::{self, TimerAction, TimerId};
 use abi::signal::{SI_TIMER, SigInfo};
@@ -61,6 +65,8 @@ pub struct PosixTimer {
     /// `it_requeue_pending`: odd while a signal waits for its dequeue; changed by every
     /// settime so that a stale signal does not rearm.
     requeue_pending: u32,
+    /// The preallocated signal, counted against the creator's RLIMIT_SIGPENDING.
+    _charge: TimerCharge,
 }
 
 impl PosixTimer {
@@ -129,6 +135,12 @@ pub fn create(
 ) -> Result<i32, Errno> {
     let clock = clock_for(thread, clock)?;
     let process = &thread.process;
+    // alloc_posix_timer: the preallocated signal must fit under RLIMIT_SIGPENDING.
+    if crate::signal::is_over_sigpending_limit(process) {
+        return Err(Errno::EAGAIN);
+    }
+    let uid = process.credentials.lock().uid;
+    let charge = TimerCharge::new(User::get(uid));
     let mut timers = process.timers.lock();
     // posix_timer_add: the next free id, wrapping at INT_MAX.
     let mut id = timers.next_posix_id;
@@ -174,6 +186,7 @@ pub fn create(
             overrun: -1,
             overrun_last: 0,
             requeue_pending: 0,
+            _charge: charge,
         },
     );
     drop(timers);

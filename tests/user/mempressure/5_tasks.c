@@ -2,8 +2,9 @@
  * Suite mempressure, stage 5: tasks and futex waiters.
  *
  * Threads count against RLIMIT_NPROC of their user, the process itself included, so a user
- * limited to N tasks gets N - 1 threads and then EAGAIN (kernel/fork.c copy_process).
- * Thousands of threads, and hundreds of processes on a shared
+ * limited to N tasks gets N - 1 threads and then EAGAIN (kernel/fork.c copy_process).  Root is
+ * not held by RLIMIT_NPROC but by kernel.threads-max (RAM / 128 KiB): clone fails with EAGAIN
+ * there, never with a crash.  Thousands of threads, and hundreds of processes on a shared
  * mapping, wait on one futex: requeueing counts every one of them as waiting, and a single
  * FUTEX_WAKE wakes them all (kernel/futex).
  */
@@ -14,6 +15,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+/* Room for every thread of the root stage: kernel.threads-max is RAM / 128 KiB on Linux;
+ * twice that for a kernel that allows more. */
 #define THREAD_STACK (16 * 1024UL)
 #define NPROC_LIMIT 200
 #define FUTEX_THREADS 2000
@@ -96,6 +99,26 @@ TEST_ALONE(mempressure, threads_until_eagain_at_rlimit_nproc)
 {
 	h_set_timeout(MP_STAGE_TIMEOUT);
 	EXPECT_CHILD_OK(nproc_stage, NULL);
+}
+
+static void threads_max_stage(void *arg)
+{
+	(void)arg;
+	long most = 2 * (long)(mp_ram() / (128 * 1024));
+	static struct crowd crowd;
+	EXPECT_EQ(start_crowd(&crowd, most), -EAGAIN);
+	/* kernel.threads-max is RAM / 128 KiB (Linux counts the RAM before the boot's own
+	 * memory is freed: a few percent less). */
+	EXPECT_GE(crowd.count, (long)(mp_ram() / (128 * 1024)) * 9 / 10);
+	EXPECT_ERRNO(fork(), EAGAIN);
+	release_crowd(&crowd);
+	mp_expect_fork_exec();
+}
+
+TEST_ALONE(mempressure, threads_until_eagain_at_threads_max)
+{
+	h_set_timeout(MP_STAGE_TIMEOUT);
+	EXPECT_CHILD_OK(threads_max_stage, NULL);
 }
 
 static void futex_threads_stage(void *arg)

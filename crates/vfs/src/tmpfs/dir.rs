@@ -281,7 +281,6 @@ impl TmpfsInode {
                 }
             }
         }
-        self.touch_atime();
         Ok(())
     }
 }

@@ -14,10 +14,10 @@ use crate::sync::RwLock;
 use abi::Errno;
 
 use super::dir::{DirData, FIRST_COOKIE};
-use super::options::AtimePolicy;
 use super::superblock::Shared;
 use super::symlink::SHORT_SYMLINK_LEN;
 use super::{BOGO_DIRENT_SIZE, PAGE_SIZE};
+use crate::inode::AtimePolicy;
 use crate::inode::{
     DirEntry, FileType, Inode, Metadata, PageFill, PageSlice, S_IALLUGO, SetAttr, TimeSet, Timespec,
 };
@@ -171,26 +171,13 @@ impl TmpfsInode {
         inode.as_any().downcast_ref::<TmpfsInode>()
     }
 
-    pub(super) fn touch_atime(&self) {
-        let policy = self.fs.opts.atime;
+    /// Linux `touch_atime` for this inode under `policy` (the caller's mount decides).
+    pub(super) fn update_atime(&self, policy: AtimePolicy) {
         if policy == AtimePolicy::NoAtime {
             return;
         }
         let now = self.now();
-        let needs = |st: &State| {
-            if st.atime == now {
-                return false;
-            }
-            match policy {
-                AtimePolicy::Strict => true,
-                AtimePolicy::NoAtime => false,
-                AtimePolicy::Relatime => {
-                    st.mtime >= st.atime
-                        || st.ctime >= st.atime
-                        || now.sec.saturating_sub(st.atime.sec) >= 24 * 60 * 60
-                }
-            }
-        };
+        let needs = |st: &State| policy.needs_update(st.atime, st.mtime, st.ctime, now);
         if needs(&self.state.read()) {
             let mut st = self.state.write();
             if needs(&st) {
@@ -317,11 +304,7 @@ impl Inode for TmpfsInode {
         sink: &mut dyn FnMut(PageSlice<'_>) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         match self.file_type {
-            FileType::Regular => {
-                let n = self.read_file_pages(offset, len, sink)?;
-                self.touch_atime();
-                Ok(n)
-            }
+            FileType::Regular => self.read_file_pages(offset, len, sink),
             FileType::Directory => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
         }
@@ -435,6 +418,10 @@ impl Inode for TmpfsInode {
             st.ctime = resolve(t);
         }
         Ok(())
+    }
+
+    fn touch_atime(&self, policy: AtimePolicy) {
+        self.update_atime(policy);
     }
 
     fn is_dead(&self) -> bool {

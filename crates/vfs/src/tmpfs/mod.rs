@@ -3,7 +3,7 @@
 //!
 //! Key types: [`Tmpfs`] (one mounted instance, [`FileSystem`]), [`TmpfsInode`] (every object, an
 //! [`Inode`]), [`TmpfsOptions`] (the mount options `size=`, `nr_inodes=`, `mode=`, `uid=`,
-//! `gid=`, and the atime policy).
+//! `gid=`).
 //!
 //! What it follows from Linux:
 //! - Inode numbers count up from 1 (the root) per instance, as tmpfs's per-superblock `i_ino`.
@@ -25,8 +25,8 @@
 //! - Device nodes, fifos and sockets are plain inodes carrying `rdev`.
 //! - Timestamps as shmem: creating or removing an entry sets the directory's mtime and ctime;
 //!   unlink and link set the object's ctime; write sets mtime and ctime; truncate sets them when
-//!   the size changes; read, readdir and readlink set atime under the atime policy (relatime by
-//!   default, as a default tmpfs mount).
+//!   the size changes; the VFS updates atime after reads, readdir and readlink, under the
+//!   atime policy of the mount they went through ([`Inode::touch_atime`](crate::Inode)).
 //! - `size=` limits pages (`ENOSPC`), `nr_inodes=` limits inodes, each extra hard link counting
 //!   as one, as 6.1's `shmem_link`/`shmem_unlink`.
 //!
@@ -51,8 +51,9 @@ mod rename;
 mod superblock;
 mod symlink;
 
+pub use crate::inode::AtimePolicy;
 pub use inode::TmpfsInode;
-pub use options::{AtimePolicy, TmpfsOptions};
+pub use options::{TmpfsOptions, TmpfsParams};
 pub use superblock::Tmpfs;
 
 /// Page size of file data.

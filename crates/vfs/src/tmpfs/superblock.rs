@@ -10,17 +10,22 @@ use abi::Errno;
 use linux_raw_sys::general as raw;
 
 use super::inode::{Body, TmpfsInode};
+use super::options::TmpfsParams;
 use super::{PAGE_SIZE, TmpfsOptions};
+use crate::fstype::MountOption;
 use crate::inode::{Clock, FileSystem, FileType, Inode, NAME_MAX, S_IALLUGO, StatFs, Timespec};
+use alloc::vec::Vec;
 
 /// State shared by every inode of an instance.
 pub(super) struct Shared {
     pub(super) opts: TmpfsOptions,
     clock: Arc<dyn Clock>,
     pub(super) next_ino: AtomicU64,
-    max_pages: u64,
+    /// Page limit (`u64::MAX`: unlimited); a remount may change it.
+    max_pages: AtomicU64,
     pages_used: AtomicU64,
-    max_inodes: u64,
+    /// Inode limit (`u64::MAX`: unlimited); a remount may change it.
+    max_inodes: AtomicU64,
     inodes_used: AtomicU64,
     pub(super) rename_lock: Mutex<()>,
 }
@@ -30,7 +35,8 @@ impl Shared {
         self.clock.now()
     }
 
-    fn reserve(counter: &AtomicU64, max: u64, n: u64) -> Result<(), Errno> {
+    fn reserve(counter: &AtomicU64, max: &AtomicU64, n: u64) -> Result<(), Errno> {
+        let max = max.load(Ordering::Acquire);
         counter
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
                 used.checked_add(n).filter(|&total| total <= max)
@@ -40,7 +46,7 @@ impl Shared {
     }
 
     pub(super) fn reserve_pages(&self, n: u64) -> Result<(), Errno> {
-        Self::reserve(&self.pages_used, self.max_pages, n)
+        Self::reserve(&self.pages_used, &self.max_pages, n)
     }
 
     pub(super) fn release_pages(&self, n: u64) {
@@ -48,7 +54,7 @@ impl Shared {
     }
 
     pub(super) fn reserve_inode(&self) -> Result<(), Errno> {
-        Self::reserve(&self.inodes_used, self.max_inodes, 1)
+        Self::reserve(&self.inodes_used, &self.max_inodes, 1)
     }
 
     pub(super) fn release_inode(&self) {
@@ -73,9 +79,9 @@ impl Tmpfs {
             opts,
             clock,
             next_ino: AtomicU64::new(1),
-            max_pages,
+            max_pages: AtomicU64::new(max_pages),
             pages_used: AtomicU64::new(0),
-            max_inodes: opts.max_inodes.unwrap_or(u64::MAX),
+            max_inodes: AtomicU64::new(opts.max_inodes.unwrap_or(u64::MAX)),
             inodes_used: AtomicU64::new(0),
             rename_lock: Mutex::new("tmpfs.rename", ()),
         });
@@ -112,23 +118,93 @@ impl FileSystem for Tmpfs {
             name_max: NAME_MAX as u64,
             ..StatFs::default()
         };
-        if s.opts.max_bytes.is_some() {
-            st.blocks = s.max_pages;
-            st.blocks_free = s
-                .max_pages
-                .saturating_sub(s.pages_used.load(Ordering::Acquire));
+        let max_pages = s.max_pages.load(Ordering::Acquire);
+        if max_pages != u64::MAX {
+            st.blocks = max_pages;
+            st.blocks_free = max_pages.saturating_sub(s.pages_used.load(Ordering::Acquire));
             st.blocks_avail = st.blocks_free;
         }
-        if s.opts.max_inodes.is_some() {
-            st.files = s.max_inodes;
-            st.files_free = s
-                .max_inodes
-                .saturating_sub(s.inodes_used.load(Ordering::Acquire));
+        let max_inodes = s.max_inodes.load(Ordering::Acquire);
+        if max_inodes != u64::MAX {
+            st.files = max_inodes;
+            st.files_free = max_inodes.saturating_sub(s.inodes_used.load(Ordering::Acquire));
         }
         st
     }
 
+    /// `shmem_show_options`: limits that differ from the defaults, a mode other than 1777,
+    /// owners other than root, `inode64`.
+    fn show_options(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
+        use core::fmt::Write;
+        let s = &self.shared;
+        let mut text = alloc::string::String::new();
+        let max_pages = s.max_pages.load(Ordering::Acquire);
+        let default_pages = s
+            .opts
+            .default_max_bytes
+            .map_or(u64::MAX, |b| b.div_ceil(PAGE_SIZE as u64));
+        if max_pages != default_pages {
+            let kib = if max_pages == u64::MAX {
+                0
+            } else {
+                max_pages * 4
+            };
+            let _ = write!(text, ",size={kib}k");
+        }
+        let max_inodes = s.max_inodes.load(Ordering::Acquire);
+        if max_inodes != s.opts.default_max_inodes.unwrap_or(u64::MAX) {
+            let n = if max_inodes == u64::MAX {
+                0
+            } else {
+                max_inodes
+            };
+            let _ = write!(text, ",nr_inodes={n}");
+        }
+        if s.opts.root_mode & S_IALLUGO != 0o1777 {
+            let _ = write!(text, ",mode={:03o}", s.opts.root_mode & S_IALLUGO);
+        }
+        if s.opts.root_uid != 0 {
+            let _ = write!(text, ",uid={}", s.opts.root_uid);
+        }
+        if s.opts.root_gid != 0 {
+            let _ = write!(text, ",gid={}", s.opts.root_gid);
+        }
+        // Inode numbers are 64-bit (Debian's CONFIG_TMPFS_INODE64=y shows it always).
+        text.push_str(",inode64");
+        out.try_reserve(text.len()).map_err(|_| Errno::ENOMEM)?;
+        out.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    /// `shmem_reconfigure`: new limits, refused (`EINVAL`) when they would put a limit on an
+    /// unlimited instance or go below what is in use; mode and owners are ignored.
+    fn remount(&self, options: &[MountOption<'_>]) -> Result<(), Errno> {
+        let s = &self.shared;
+        let params = TmpfsParams::parse(options, s.opts.total_ram_pages)?;
+        if let Some(Some(pages)) = params.pages
+            && (s.max_pages.load(Ordering::Acquire) == u64::MAX
+                || s.pages_used.load(Ordering::Acquire) > pages)
+        {
+            return Err(Errno::EINVAL);
+        }
+        if let Some(Some(inodes)) = params.inodes
+            && (s.max_inodes.load(Ordering::Acquire) == u64::MAX
+                || s.inodes_used.load(Ordering::Acquire) > inodes)
+        {
+            return Err(Errno::EINVAL);
+        }
+        if let Some(pages) = params.pages {
+            s.max_pages
+                .store(pages.unwrap_or(u64::MAX), Ordering::Release);
+        }
+        if let Some(inodes) = params.inodes {
+            s.max_inodes
+                .store(inodes.unwrap_or(u64::MAX), Ordering::Release);
+        }
+        Ok(())
+    }
+
     fn name(&self) -> &'static str {
-        "tmpfs"
+        self.shared.opts.fs_name
     }
 }

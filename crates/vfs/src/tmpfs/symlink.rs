@@ -1,7 +1,7 @@
 //! tmpfs symbolic links (Linux's `shmem_symlink`, `shmem_get_link`): the target is kept in the
 //! inode; targets of up to 127 bytes are "inline" (0 blocks), longer ones take a page (8 blocks,
 //! counted against `size=`); `ENAMETOOLONG` from 4096 bytes, `ENOENT` for an empty target.
-//! readlink sets atime under the atime policy.
+//! the VFS updates atime when a link is read or followed.
 
 use alloc::vec::Vec;
 
@@ -52,7 +52,6 @@ impl TmpfsInode {
                 _ => return Err(Errno::EINVAL),
             }
         };
-        self.touch_atime();
         Ok(target)
     }
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use abi::Errno;
 use vfs::namei::{self, Opened};
 use vfs::path::{self, Ctx, Lookup};
-use vfs::{Credentials, Dentry, FileType, ManualClock, Metadata, Timespec, Tmpfs, TmpfsOptions};
+use vfs::{
+    Credentials, Dentry, FileType, ManualClock, Metadata, MountNamespace, Path, Timespec, Tmpfs,
+    TmpfsOptions,
+};
 
 #[allow(unused_imports)]
 pub use linux_raw_sys::general::{
@@ -18,8 +21,9 @@ pub use linux_raw_sys::general::{
 pub struct T {
     pub clock: Arc<ManualClock>,
     pub fs: Arc<Tmpfs>,
-    pub root: Arc<Dentry>,
-    pub cwd: Arc<Dentry>,
+    pub ns: Arc<MountNamespace>,
+    pub root: Path,
+    pub cwd: Path,
     pub creds: Credentials,
     pub umask: u32,
 }
@@ -38,9 +42,13 @@ impl T {
     pub fn with_options(opts: TmpfsOptions) -> T {
         let clock = Arc::new(ManualClock::new(Timespec { sec: 1000, nsec: 0 }));
         let (fs, root) = new_fs(&clock, opts);
+        // Kernel-made mounts (rootfs) update atime on every access.
+        let ns = MountNamespace::new(root, b"rootfs", 0).unwrap();
+        let root = ns.root();
         T {
             clock,
             fs,
+            ns,
             cwd: root.clone(),
             root,
             creds: Credentials::root(),
@@ -140,7 +148,7 @@ impl T {
         namei::stat(&self.ctx(), &self.cwd, p.as_bytes(), false)
     }
 
-    pub fn resolve(&self, p: &str, how: Lookup) -> Result<Arc<Dentry>, Errno> {
+    pub fn resolve(&self, p: &str, how: Lookup) -> Result<Path, Errno> {
         path::resolve(&self.ctx(), &self.cwd, p.as_bytes(), how)
     }
 
@@ -169,14 +177,15 @@ impl T {
     /// Writes `data` at offset 0 of an existing or new file.
     pub fn write_file(&self, p: &str, data: &[u8]) {
         let o = self.open(p, O_CREAT | O_WRONLY, 0o644).unwrap();
-        assert_eq!(o.dentry.inode().write_at(0, data).unwrap(), data.len());
+        assert_eq!(o.path.inode().write_at(0, data).unwrap(), data.len());
     }
 
     pub fn read_file(&self, p: &str) -> Vec<u8> {
         let o = self.open(p, O_RDONLY, 0).unwrap();
-        let size = o.dentry.metadata().size as usize;
+        let size = o.path.metadata().size as usize;
         let mut buf = vec![0; size];
-        assert_eq!(o.dentry.inode().read_at(0, &mut buf).unwrap(), size);
+        assert_eq!(o.path.inode().read_at(0, &mut buf).unwrap(), size);
+        o.path.touch_atime();
         buf
     }
 
@@ -190,9 +199,30 @@ impl T {
         vfs::attr::chown(d.inode().as_ref(), uid, gid, &self.creds)
     }
 
+    /// Mounts a new tmpfs instance with `opts` at `p` (flags `MNT_*`), as mount(2) does.
+    pub fn mount_tmpfs(
+        &self,
+        p: &str,
+        opts: TmpfsOptions,
+        flags: u32,
+    ) -> Result<Arc<Tmpfs>, Errno> {
+        let (fs, root) = new_fs(&self.clock, opts);
+        let target = self.resolve(p, Lookup::FOLLOW)?;
+        self.ns.mount_new(&target, root, b"tmpfs", flags)?;
+        Ok(fs)
+    }
+
+    /// Makes the root filesystem instance read-only (`mount -o remount,ro /`).
+    pub fn fs_superblock_readonly(&self) {
+        self.root
+            .superblock()
+            .set_flags(vfs::dentry::sb_flags::SB_RDONLY);
+    }
+
     /// Lists a directory's names (without `.` and `..`), in readdir order.
     pub fn ls(&self, p: &str) -> Result<Vec<String>, Errno> {
         let d = self.resolve(p, Lookup::DIRECTORY)?;
+        d.touch_atime();
         let mut names = Vec::new();
         d.inode().read_dir(0, &mut |e| {
             if e.name != b"." && e.name != b".." {
