@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod drivers;
 mod fs;
 mod futex;
 mod init;
@@ -71,6 +72,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     random::init();
     mm::fault::init();
     sysctl::init();
+    drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     vdso::init();
     time::update_coarse_clocks();
     let root = fs::init_root()

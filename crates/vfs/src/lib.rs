@@ -22,6 +22,7 @@
 //!   `readlink`, `access`, `chdir`, `getcwd`, `stat` with Linux's checks and error precedence.
 //! - [`attr`]: `chmod`, `chown`, `utimensat`, `truncate`, set-user-ID clearing on write.
 //! - [`readdir`]: `getdents64` records.
+//! - [`devmap`]: device numbers to drivers ([`devmap::DevMap`], `/proc/devices`).
 //! - [`sync`]: the lock types (hal's in the kernel, spin fallbacks on the host).
 //!
 //! The semantics are Linux 6.1's (`fs/namei.c`, `fs/libfs.c`, `mm/shmem.c`, `fs/stat.c`,
@@ -35,6 +36,7 @@ extern crate alloc;
 
 pub mod attr;
 pub mod dentry;
+pub mod devmap;
 pub mod fstype;
 pub mod inode;
 pub mod mount;

@@ -157,10 +157,25 @@ pub fn mkdir(ctx: &Ctx<'_>, start: &Path, path: &[u8], mode: u32) -> Result<Path
     Ok(dir.with_dentry(dir.add_child(p.last, inode)?))
 }
 
+/// Linux `may_mknod`: the kind of object `mode`'s type bits (`S_IF*`, 0 meaning regular) ask
+/// `mknod` for. `EPERM` for a directory, `EINVAL` for a symlink or an unknown type. Checked
+/// before anything else, the path included.
+pub fn may_mknod(mode: u32) -> Result<FileType, Errno> {
+    match mode & raw::S_IFMT {
+        0 => Ok(FileType::Regular),
+        raw::S_IFDIR => Err(Errno::EPERM),
+        t => match FileType::from_mode_bits(t) {
+            Some(FileType::Symlink) | None => Err(Errno::EINVAL),
+            Some(ft) => Ok(ft),
+        },
+    }
+}
+
 /// `mknodat`: creates a regular file, device node, fifo or socket. `mode` carries the type
 /// (`S_IF*`, 0 meaning regular) and permission bits (masked by the umask); `rdev` is the device
-/// number ([`crate::inode::encode_dev`] form). `EPERM` for `S_IFDIR` and, unless privileged, for
-/// devices; `EINVAL` for an unknown type.
+/// number ([`crate::inode::encode_dev`] form). `EPERM` for `S_IFDIR` and, unless privileged
+/// (`CAP_MKNOD`), for devices — except a whiteout, a character device 0:0 (`vfs_mknod`);
+/// `EINVAL` for an unknown type.
 pub fn mknod(
     ctx: &Ctx<'_>,
     start: &Path,
@@ -168,21 +183,16 @@ pub fn mknod(
     mode: u32,
     rdev: u64,
 ) -> Result<Path, Errno> {
-    let file_type = match mode & raw::S_IFMT {
-        0 => FileType::Regular,
-        raw::S_IFDIR => return Err(Errno::EPERM),
-        t => match FileType::from_mode_bits(t) {
-            Some(FileType::Symlink) | None => return Err(Errno::EINVAL),
-            Some(ft) => ft,
-        },
-    };
+    let file_type = may_mknod(mode)?;
     let p = create_parent(ctx, start, path)?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
     create_lookup(&p, false)?;
     dir.want_write()?;
     may_create(&dir, ctx.creds)?;
+    let is_whiteout = file_type == FileType::CharDevice && rdev == 0;
     if matches!(file_type, FileType::CharDevice | FileType::BlockDevice)
+        && !is_whiteout
         && !ctx.creds.is_privileged()
     {
         return Err(Errno::EPERM);

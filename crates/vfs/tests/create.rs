@@ -190,6 +190,10 @@ fn mknod_types_and_errors() {
     assert_eq!(t.mknod("/d/c", S_IFCHR | 0o666, dev), Err(Errno::EPERM));
     assert_eq!(t.mknod("/d/p", S_IFIFO | 0o666, dev), Ok(()));
     assert_eq!(t.stat("/d/p").unwrap().rdev, 0);
+    assert_eq!(t.mknod("/d/b", S_IFBLK | 0o666, 0), Err(Errno::EPERM));
+    // A whiteout (a character device 0:0) needs no privilege.
+    assert_eq!(t.mknod("/d/w", S_IFCHR | 0o666, 0), Ok(()));
+    assert_eq!(t.kind("/d/w"), FileType::CharDevice);
 }
 
 #[test]

@@ -1,131 +1,99 @@
-//! Character devices reached through device nodes, by (major, minor) as Linux numbers them
-//! (Documentation/admin-guide/devices.txt): the memory devices of major 1 (`null`, `zero`,
-//! `full`, `random`, `urandom`), and the console (5:1, and ttyS0 4:64 which is the same port).
-//! `/dev/tty` (5:0) means the caller's controlling terminal; with none, opening it is `ENXIO`.
+//! The device registry: device numbers to drivers, as Linux's `fs/char_dev.c` (`chrdev_open`
+//! finds the driver of a character device node through `kobj_map`) and the block-device
+//! lookup of `blkdev_open`.
+//!
+//! Drivers register a run of minors of a major at boot ([`register_char`]); opening a device
+//! node asks the registry for the driver of its `dev_t` and hands it an [`OpenRequest`]. A
+//! number nobody registered is `ENXIO`, as Linux's `chrdev_open` answers. No block driver
+//! exists yet, so every block device node is `ENXIO` too. `/proc/devices` is
+//! [`proc_devices`].
+//!
+//! Numbers follow Linux (Documentation/admin-guide/devices.txt); what registers them:
+//! `drivers::mem` (1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom), `drivers::kmsg`
+//! (1:11 kmsg), `tty` (4:64 ttyS0, 5:0 tty, 5:1 console).
+//!
+//! Locking: each map is behind a spin lock (`devices.map`) taken only to clone the driver out.
 
-use super::file::{FileOps, SeekPolicy};
-use crate::tty::console::Console;
-use abi::Errno;
+use super::file::FileOps;
+use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
-use spin::Once;
-use vfs::inode::encode_dev;
-use vfs::{FileType, Metadata, Timespec};
+use alloc::vec::Vec;
+use hal::sync::SpinLock;
+use vfs::Path;
+use vfs::devmap::DevMap;
 
-static CONSOLE: Once<Arc<Console>> = Once::new();
-static CONSOLE_POLLING: Once<()> = Once::new();
-
-/// The console device (created on first use, which also starts polling its input).
-pub fn console() -> Arc<Console> {
-    let console = CONSOLE
-        .call_once(|| Arc::new(Console::new(encode_dev(5, 1))))
-        .clone();
-    CONSOLE_POLLING.call_once(crate::tty::console::start_polling);
-    console
+/// What an open of a device node passes to its driver (Linux's `inode` and `file` at
+/// `f_op->open`).
+pub struct OpenRequest<'a> {
+    /// The device number opened ([`vfs::inode::encode_dev`] form).
+    pub rdev: u64,
+    /// The open's status flags, access mode included.
+    pub flags: OpenFlags,
+    /// O_NOCTTY: opening a terminal must not make it the controlling terminal.
+    pub is_noctty: bool,
+    /// The node opened, when there is one (ptmx finds its devpts instance from it).
+    #[expect(dead_code, reason = "read by the pty master once devpts exists")]
+    pub node: Option<&'a Path>,
 }
 
-/// The file operations for opening device `rdev` (`is_noctty`: opened with O_NOCTTY).
-pub fn open_char_device(rdev: u64, is_noctty: bool) -> Result<Arc<dyn FileOps>, Errno> {
+impl OpenRequest<'_> {
+    /// The minor number.
+    pub fn minor(&self) -> u32 {
+        vfs::inode::dev_minor(self.rdev)
+    }
+}
+
+/// A character-device driver (Linux's `cdev` with its `file_operations.open`).
+pub trait CharDevice: Send + Sync {
+    /// Opens one of the driver's minors: the operations of the new open file.
+    fn open(&self, request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno>;
+}
+
+type Driver = Arc<dyn CharDevice>;
+
+static CHAR_DEVICES: SpinLock<DevMap<Driver>> = SpinLock::new("devices.map", DevMap::new());
+static BLOCK_DEVICES: SpinLock<DevMap<Driver>> = SpinLock::new("devices.map", DevMap::new());
+
+/// Registers `driver` for the character devices `major:first_minor..first_minor + count`,
+/// shown as `name` in `/proc/devices`. `EBUSY` if any is taken.
+pub fn register_char(
+    major: u32,
+    first_minor: u32,
+    count: u32,
+    name: &'static str,
+    driver: Driver,
+) -> Result<(), Errno> {
+    CHAR_DEVICES
+        .lock()
+        .register(major, first_minor, count, name, driver)
+}
+
+fn driver_of(map: &SpinLock<DevMap<Driver>>, rdev: u64) -> Option<Driver> {
     let (major, minor) = (vfs::inode::dev_major(rdev), vfs::inode::dev_minor(rdev));
-    Ok(match (major, minor) {
-        (1, 3) => Arc::new(MemoryDevice {
-            kind: MemoryKind::Null,
-            rdev,
-        }),
-        (1, 5) => Arc::new(MemoryDevice {
-            kind: MemoryKind::Zero,
-            rdev,
-        }),
-        (1, 7) => Arc::new(MemoryDevice {
-            kind: MemoryKind::Full,
-            rdev,
-        }),
-        (1, 8) | (1, 9) => Arc::new(MemoryDevice {
-            kind: MemoryKind::Random,
-            rdev,
-        }),
-        (5, 1) => console(),
-        (4, 64) => {
-            // Opening the serial port itself (not /dev/console, which Linux treats as
-            // O_NOCTTY) can make it the session leader's controlling terminal (tty_open).
-            let console = console();
-            if !is_noctty && let Some(thread) = crate::process::try_current() {
-                console.acquire_on_open(&thread.process);
-            }
-            console
-        }
-        (5, 0) => {
-            // /dev/tty: the caller's controlling terminal (only the console can be one).
-            let console = console();
-            let thread = crate::process::current();
-            if !console.is_controlling_tty_of(&thread.process) {
-                return Err(Errno::ENXIO);
-            }
-            console
-        }
-        _ => return Err(Errno::ENXIO),
-    })
+    map.lock()
+        .lookup(major, minor)
+        .map(|region| region.driver.clone())
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum MemoryKind {
-    Null,
-    Zero,
-    Full,
-    Random,
+/// Opens the character device `request.rdev`: `ENXIO` if no driver has it.
+pub fn open_char(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
+    let driver = driver_of(&CHAR_DEVICES, request.rdev).ok_or(Errno::ENXIO)?;
+    driver.open(request)
 }
 
-struct MemoryDevice {
-    kind: MemoryKind,
-    rdev: u64,
+/// Opens the block device `request.rdev`: `ENXIO` while no disk driver exists.
+pub fn open_block(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
+    let driver = driver_of(&BLOCK_DEVICES, request.rdev).ok_or(Errno::ENXIO)?;
+    driver.open(request)
 }
 
-impl FileOps for MemoryDevice {
-    fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
-        match self.kind {
-            MemoryKind::Null => Ok(0),
-            MemoryKind::Zero | MemoryKind::Full => {
-                buf.fill(0);
-                Ok(buf.len())
-            }
-            MemoryKind::Random => {
-                crate::random::fill(buf);
-                Ok(buf.len())
-            }
-        }
-    }
-
-    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
-        match self.kind {
-            MemoryKind::Full => Err(Errno::ENOSPC),
-            _ => Ok(data.len()),
-        }
-    }
-
-    fn seek_policy(&self) -> SeekPolicy {
-        if self.kind == MemoryKind::Random {
-            SeekPolicy::NoMove
-        } else {
-            SeekPolicy::AlwaysZero
-        }
-    }
-
-    fn metadata(&self) -> Metadata {
-        let zero = Timespec::default();
-        Metadata {
-            dev: 6,
-            ino: 2 + u64::from(vfs::inode::dev_minor(self.rdev)),
-            file_type: FileType::CharDevice,
-            mode: 0o666,
-            nlink: 1,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            rdev: self.rdev,
-            blocks: 0,
-            blksize: 4096,
-            atime: zero,
-            mtime: zero,
-            ctime: zero,
-        }
-    }
+#[expect(dead_code, reason = "for procfs' /proc/devices")]
+/// `/proc/devices`: the character majors, a blank line, then the block majors.
+pub fn proc_devices(out: &mut Vec<u8>) -> Result<(), Errno> {
+    out.try_reserve(64).map_err(|_| Errno::ENOMEM)?;
+    out.extend_from_slice(b"Character devices:\n");
+    CHAR_DEVICES.lock().proc_devices(out)?;
+    out.try_reserve(64).map_err(|_| Errno::ENOMEM)?;
+    out.extend_from_slice(b"\nBlock devices:\n");
+    BLOCK_DEVICES.lock().proc_devices(out)
 }

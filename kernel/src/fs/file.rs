@@ -26,6 +26,8 @@ pub enum SeekPolicy {
     AlwaysZero,
     /// `noop_llseek` (/dev/random, urandom): succeeds and leaves the position alone.
     NoMove,
+    /// The file's own [`FileOps::llseek`] (/dev/kmsg), which keeps no description position.
+    Custom,
 }
 
 /// Operations of one kind of file.
@@ -101,7 +103,15 @@ pub trait FileOps: Send + Sync {
         SeekPolicy::Generic
     }
 
-    /// Attributes for `fstat`.
+    /// `lseek` of a file whose [`FileOps::seek_policy`] is [`SeekPolicy::Custom`]. Default:
+    /// `ESPIPE`.
+    fn llseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        let _ = (offset, whence);
+        Err(Errno::ESPIPE)
+    }
+
+    /// Attributes for `fstat` of a file opened without a node (a file opened through a device
+    /// node or FIFO shows the node's, see [`OpenFile::metadata`]).
     fn metadata(&self) -> Metadata;
 
     /// Device-specific control. Default: `ENOTTY`, as Linux for files without an ioctl.
@@ -257,6 +267,15 @@ impl OpenFile {
             )
     }
 
+    /// What `fstat` shows (`vfs_getattr` of `file_inode`): the node a device or FIFO was
+    /// opened through, else the file's own attributes.
+    pub fn metadata(&self) -> Metadata {
+        match &self.path {
+            Some(node) if self.ops.inode().is_none() => node.metadata(),
+            _ => self.ops.metadata(),
+        }
+    }
+
     /// Records a read (Linux `file_accessed`): the access time is touched under the atime
     /// rules of the mount the file was opened through, unless opened with `O_NOATIME`.
     pub fn accessed(&self) {
@@ -397,6 +416,9 @@ impl OpenFile {
     /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,
     /// epoll: their reads never move it, so it stays 0).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        if self.ops.seek_policy() == SeekPolicy::Custom {
+            return self.ops.llseek(offset, whence);
+        }
         if self.ops.seek_policy() == SeekPolicy::NoMove {
             return Ok(*self.position.lock());
         }
@@ -410,6 +432,7 @@ impl OpenFile {
                 return Ok(0);
             }
             SeekPolicy::NoMove => return Ok(*position),
+            SeekPolicy::Custom => return self.ops.llseek(offset, whence),
             SeekPolicy::Generic => {}
         }
         let size = self.ops.metadata().size as i64;

@@ -202,9 +202,15 @@ pub fn open_dentry_noctty(
     let ops: Arc<dyn file::FileOps> = if flags.contains(OpenFlags::O_PATH) {
         Arc::new(InodeFile::new(dentry.inode().clone()))
     } else {
+        let request = devices::OpenRequest {
+            rdev: metadata.rdev,
+            flags,
+            is_noctty,
+            node: Some(&dentry),
+        };
         match metadata.file_type {
-            FileType::CharDevice => devices::open_char_device(metadata.rdev, is_noctty)?,
-            FileType::BlockDevice => return Err(Errno::ENXIO),
+            FileType::CharDevice => devices::open_char(&request)?,
+            FileType::BlockDevice => devices::open_block(&request)?,
             FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }

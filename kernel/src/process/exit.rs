@@ -146,7 +146,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
     crate::timers::exit(process);
     if process.is_session_leader() {
         // disassociate_ctty(1): the session's terminal hangs up.
-        crate::fs::devices::console().session_leader_exit(process);
+        crate::tty::console().session_leader_exit(process);
     }
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);

@@ -1,4 +1,4 @@
-//! Path operations: mkdir(at), unlink(at), rmdir, rename(at/at2), link(at), symlink(at),
+//! Path operations: mkdir(at), mknod(at), unlink(at), rmdir, rename(at/at2), link(at), symlink(at),
 //! readlink(at), access/faccessat(2), chmod family, chdir, fchdir, getcwd, umask (Linux
 //! `fs/namei.c`, `fs/open.c`, `fs/stat.c`, `fs/d_path.c`). The rules live in `vfs::namei`; these
 //! handlers convert arguments and copy results.
@@ -26,6 +26,34 @@ pub fn mkdirat(
 
 pub fn mkdir(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
     mkdirat(context, AT_FDCWD_FD, path, mode)
+}
+
+/// `mknodat(2)` (`do_mknodat`): the kind of node is checked first (`may_mknod`: `EPERM` for a
+/// directory, `EINVAL` for an unknown type), before the path is even read. `mode` is a
+/// `umode_t` (16 bits) and `dev` a 32-bit `new_encode_dev` number, as the syscall takes them.
+pub fn mknodat(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    mode: u32,
+    dev: u32,
+) -> SyscallResult {
+    let mode = mode & 0xffff;
+    vfs::namei::may_mknod(mode)?;
+    let path = path.read_path()?;
+    fs::with_walk(context.thread, dirfd, &path, |ctx, start| {
+        vfs::namei::mknod(ctx, start, &path, mode, u64::from(dev))
+    })?;
+    Ok(0)
+}
+
+pub fn mknod(
+    context: &mut SyscallContext<'_>,
+    path: UserCStr,
+    mode: u32,
+    dev: u32,
+) -> SyscallResult {
+    mknodat(context, AT_FDCWD_FD, path, mode, dev)
 }
 
 pub fn unlinkat(

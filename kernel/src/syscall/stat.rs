@@ -61,7 +61,7 @@ fn metadata_and_kind_at(
     };
     if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) && dirfd.0 != fs::AT_FDCWD {
         let file = context.thread.process.files.get().lock().get(dirfd.0)?;
-        return Ok((file.ops.metadata(), file.ops.is_anon_inode()));
+        return Ok((file.metadata(), file.ops.is_anon_inode()));
     }
     Ok((
         fs::lookup_or_fd(
@@ -128,7 +128,7 @@ pub fn newfstatat(
 
 pub fn fstat(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
     let file = context.thread.process.files.get().lock().get(fd.0)?;
-    let mut stat = to_stat(&file.ops.metadata());
+    let mut stat = to_stat(&file.metadata());
     if file.ops.is_anon_inode() {
         stat.st_mode &= abi::mode::S_IALLUGO;
     }

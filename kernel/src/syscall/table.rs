@@ -152,6 +152,7 @@ syscall_table! {
     130 rt_sigsuspend => signal::rt_sigsuspend(mask: UserPtr<u64>, size: usize);
     131 sigaltstack => signal::sigaltstack(new: UserPtr<abi::signal::StackT>, old: UserPtr<abi::signal::StackT>);
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
+    133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
     135 personality => exec_domain::personality(persona: u32);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
@@ -199,6 +200,7 @@ syscall_table! {
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
+    259 mknodat => namei::mknodat(dirfd: Fd, path: UserCStr, mode: u32, dev: u32);
     260 fchownat => namei::fchownat(dirfd: Fd, path: UserCStr, uid: u32, gid: u32, flags: abi::AtFlags);
     261 futimesat => utimes::futimesat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timeval; 2]>);
     262 newfstatat => stat::newfstatat(dirfd: Fd, path: UserCStr, buf: UserPtr<abi::Stat>, flags: abi::AtFlags);

@@ -289,7 +289,7 @@ pub fn start_polling() {
         crate::sched::timer::add(
             deadline,
             crate::sched::timer::TimerAction::Call(alloc::boxed::Box::new(|| {
-                crate::fs::devices::console().poll_uart();
+                crate::tty::console().poll_uart();
                 arm();
             })),
         );

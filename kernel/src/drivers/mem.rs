@@ -1,0 +1,111 @@
+//! The memory devices of major 1 (Linux's `drivers/char/mem.c` and `drivers/char/random.c`):
+//! `/dev/null` (1:3) reads end of file and swallows writes, `/dev/zero` (1:5) reads zeros and
+//! swallows writes, `/dev/full` (1:7) reads zeros and fails writes with `ENOSPC`,
+//! `/dev/random` (1:8) and `/dev/urandom` (1:9) read the kernel's random generator and accept
+//! writes (mixed in by Linux; dropped here). Minor 11 is `/dev/kmsg` ([`super::kmsg`]). Seeks: null, zero and full always answer 0
+//! (`null_lseek`), the random devices leave the position alone (`noop_llseek`).
+//!
+//! Not done: `/dev/mem` (1:1) and `/dev/port` (1:4), which would hand out physical memory and
+//! I/O ports.
+
+use crate::fs::devices::{CharDevice, OpenRequest, register_char};
+use crate::fs::file::{FileOps, SeekPolicy};
+use abi::Errno;
+use alloc::sync::Arc;
+use vfs::{FileType, Metadata, Timespec};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MemoryKind {
+    Null,
+    Zero,
+    Full,
+    Random,
+}
+
+/// The driver of the memory devices: one per minor.
+struct MemoryDriver;
+
+impl CharDevice for MemoryDriver {
+    fn open(&self, request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
+        let kind = match request.minor() {
+            3 => MemoryKind::Null,
+            5 => MemoryKind::Zero,
+            7 => MemoryKind::Full,
+            8 | 9 => MemoryKind::Random,
+            11 => return super::kmsg::open(request),
+            _ => return Err(Errno::ENXIO),
+        };
+        Ok(Arc::new(MemoryDevice {
+            kind,
+            rdev: request.rdev,
+        }))
+    }
+}
+
+/// Registers major 1 (`register_chrdev(MEM_MAJOR, "mem", ...)`: all its minors; those with no
+/// device answer `ENXIO`, as `memory_open`).
+pub fn register() -> Result<(), Errno> {
+    register_char(1, 0, 256, "mem", Arc::new(MemoryDriver))
+}
+
+struct MemoryDevice {
+    kind: MemoryKind,
+    rdev: u64,
+}
+
+impl FileOps for MemoryDevice {
+    fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        match self.kind {
+            MemoryKind::Null => Ok(0),
+            MemoryKind::Zero | MemoryKind::Full => {
+                buf.fill(0);
+                Ok(buf.len())
+            }
+            MemoryKind::Random => {
+                crate::random::fill(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
+        match self.kind {
+            MemoryKind::Full => Err(Errno::ENOSPC),
+            _ => Ok(data.len()),
+        }
+    }
+
+    fn seek_policy(&self) -> SeekPolicy {
+        if self.kind == MemoryKind::Random {
+            SeekPolicy::NoMove
+        } else {
+            SeekPolicy::AlwaysZero
+        }
+    }
+
+    fn metadata(&self) -> Metadata {
+        device_metadata(self.rdev, 0o666)
+    }
+}
+
+/// Attributes of a device file with no node (what `fstat` shows only for files opened without
+/// a path; opened through a node, a file shows the node's).
+pub fn device_metadata(rdev: u64, mode: u32) -> Metadata {
+    let zero = Timespec::default();
+    Metadata {
+        dev: 6,
+        ino: 2 + u64::from(vfs::inode::dev_minor(rdev)),
+        file_type: FileType::CharDevice,
+        mode,
+        nlink: 1,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        rdev,
+        blocks: 0,
+        blksize: 4096,
+        atime: zero,
+        mtime: zero,
+        ctime: zero,
+    }
+}
