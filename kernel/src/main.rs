@@ -72,11 +72,12 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     random::init();
     mm::fault::init();
     sysctl::init();
-    drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     vdso::init();
     time::update_coarse_clocks();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
+    fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));
+    drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     if let Some(initrd) = boot.initrd {
         match fs::initramfs::unpack(&root, initrd.bytes()) {
             Ok(count) => log::info!(

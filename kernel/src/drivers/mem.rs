@@ -45,7 +45,19 @@ impl CharDevice for MemoryDriver {
 /// Registers major 1 (`register_chrdev(MEM_MAJOR, "mem", ...)`: all its minors; those with no
 /// device answer `ENXIO`, as `memory_open`).
 pub fn register() -> Result<(), Errno> {
-    register_char(1, 0, 256, "mem", Arc::new(MemoryDriver))
+    register_char(1, 0, 256, "mem", Arc::new(MemoryDriver))?;
+    // The nodes devtmpfs shows, with `devlist`'s modes.
+    for (name, minor, mode) in [
+        (&b"null"[..], 3, 0o666),
+        (b"zero", 5, 0o666),
+        (b"full", 7, 0o666),
+        (b"random", 8, 0o666),
+        (b"urandom", 9, 0o666),
+        (b"kmsg", 11, 0o644),
+    ] {
+        crate::fs::devtmpfs::add_char_node(name, mode, vfs::inode::encode_dev(1, minor))?;
+    }
+    Ok(())
 }
 
 struct MemoryDevice {

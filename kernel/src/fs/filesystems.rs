@@ -135,6 +135,7 @@ impl FileSystemType for TmpfsType {
 /// `/proc/filesystems` (sysfs, tmpfs, proc…).
 pub fn register_builtin() -> Result<(), Errno> {
     REGISTRY.register(Arc::new(TmpfsType))?;
-    // devtmpfs and devpts register here once they exist.
+    REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
+    // devpts registers here once it exists.
     Ok(())
 }

@@ -7,9 +7,11 @@
 //! the clock.
 
 pub mod devices;
+pub mod devtmpfs;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod fd_table;
+pub mod fifo;
 pub mod file;
 pub mod file_table;
 pub mod filesystems;
@@ -211,7 +213,8 @@ pub fn open_dentry_noctty(
         match metadata.file_type {
             FileType::CharDevice => devices::open_char(&request)?,
             FileType::BlockDevice => devices::open_block(&request)?,
-            FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Fifo => fifo::open(&dentry, flags)?,
+            FileType::Socket => return Err(Errno::ENXIO),
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };

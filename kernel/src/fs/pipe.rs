@@ -27,7 +27,11 @@
 //! number of pages, at least one; `EBUSY` when the buffers held exceed the new slot count;
 //! `EPERM` above `/proc/sys/fs/pipe-max-size` (1 MiB) without `CAP_SYS_RESOURCE` (root here).
 //!
-//! Not done yet: FIFOs (named pipes), the per-user pipe page accounting
+//! FIFOs (`super::fifo`) share this object: one pipe per FIFO inode while it is open, with
+//! ends that may read, write or both (O_RDWR), and the open counters (`r_counter`,
+//! `w_counter`) their opens wait on.
+//!
+//! Not done yet: the per-user pipe page accounting
 //! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee, O_NOTIFICATION_PIPE.
 
 use super::file::FileOps;
@@ -114,6 +118,10 @@ pub struct Pipe {
     write_wait: Arc<WaitQueue>,
     /// Set once the pipe has been polled: every write then wakes readers.
     poll_usage: AtomicBool,
+    /// Opens for reading and for writing so far (Linux's `r_counter`, `w_counter`): a FIFO open
+    /// waiting for its partner waits for the other one to move.
+    r_counter: AtomicU64,
+    w_counter: AtomicU64,
     ino: u64,
     uid: u32,
     gid: u32,
@@ -167,48 +175,140 @@ fn raise_sigpipe() {
     }
 }
 
-/// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader
-/// or writer.
+/// One end of a pipe; dropping it (the last descriptor of its open file closed) ends a reader,
+/// a writer, or both (a FIFO opened O_RDWR).
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
     is_reader: bool,
+    is_writer: bool,
+    /// Linux's `f_version` of a pipe file: poll reports POLLHUP to a reader only while
+    /// `w_counter` differs from it (a FIFO reader opened with no writer sees no hang-up until a
+    /// writer has come and gone).
+    hup_version: u64,
 }
 
 /// Creates a pipe: (read end, write end).
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
-    let time = now();
-    let pipe = Arc::new(Pipe {
-        state: Mutex::new(
-            "pipe.mutex",
-            PipeState {
-                buffers: VecDeque::new(),
-                max_slots: DEFAULT_SLOTS,
-                spare: None,
-                atime: time,
-                mtime: time,
-                ctime: time,
-            },
-        ),
-        readers: AtomicUsize::new(1),
-        writers: AtomicUsize::new(1),
-        used_slots: AtomicUsize::new(0),
-        max_slots: AtomicUsize::new(DEFAULT_SLOTS),
-        read_wait: Arc::new(WaitQueue::new()),
-        write_wait: Arc::new(WaitQueue::new()),
-        poll_usage: AtomicBool::new(false),
-        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-        uid,
-        gid,
-    });
+    let pipe = Pipe::new(uid, gid, 1, 1);
     let reader = Arc::new(PipeEnd {
         pipe: pipe.clone(),
         is_reader: true,
+        is_writer: false,
+        hup_version: 0,
     });
     let writer = Arc::new(PipeEnd {
         pipe,
         is_reader: false,
+        is_writer: true,
+        hup_version: 0,
     });
     Ok((reader, writer))
+}
+
+impl Pipe {
+    /// A new empty pipe with `readers` and `writers` ends counted (`alloc_pipe_info`; both
+    /// open counters start at 1).
+    pub fn new(uid: u32, gid: u32, readers: usize, writers: usize) -> Arc<Pipe> {
+        let time = now();
+        Arc::new(Pipe {
+            state: Mutex::new(
+                "pipe.mutex",
+                PipeState {
+                    buffers: VecDeque::new(),
+                    max_slots: DEFAULT_SLOTS,
+                    spare: None,
+                    atime: time,
+                    mtime: time,
+                    ctime: time,
+                },
+            ),
+            readers: AtomicUsize::new(readers),
+            writers: AtomicUsize::new(writers),
+            used_slots: AtomicUsize::new(0),
+            max_slots: AtomicUsize::new(DEFAULT_SLOTS),
+            read_wait: Arc::new(WaitQueue::new()),
+            write_wait: Arc::new(WaitQueue::new()),
+            poll_usage: AtomicBool::new(false),
+            r_counter: AtomicU64::new(1),
+            w_counter: AtomicU64::new(1),
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            uid,
+            gid,
+        })
+    }
+
+    /// Opens for reading so far.
+    pub fn read_opens(&self) -> u64 {
+        self.r_counter.load(Ordering::Acquire)
+    }
+
+    /// Opens for writing so far.
+    pub fn write_opens(&self) -> u64 {
+        self.w_counter.load(Ordering::Acquire)
+    }
+
+    /// Open readers.
+    pub fn reader_count(&self) -> usize {
+        self.readers()
+    }
+
+    /// Open writers.
+    pub fn writer_count(&self) -> usize {
+        self.writers()
+    }
+
+    /// Counts a new reader (`r_counter++`, `readers++`); returns whether it is the first, and
+    /// wakes whoever waits for a partner then (`wake_up_partner`).
+    pub fn add_reader(&self) -> bool {
+        self.r_counter.fetch_add(1, Ordering::AcqRel);
+        let is_first = self.readers.fetch_add(1, Ordering::AcqRel) == 0;
+        if is_first {
+            self.read_wait.wake_all();
+        }
+        is_first
+    }
+
+    /// Counts a new writer, as [`Pipe::add_reader`].
+    pub fn add_writer(&self) -> bool {
+        self.w_counter.fetch_add(1, Ordering::AcqRel);
+        let is_first = self.writers.fetch_add(1, Ordering::AcqRel) == 0;
+        if is_first {
+            self.read_wait.wake_all();
+        }
+        is_first
+    }
+
+    /// The queue FIFO opens wait for their partner on (Linux's `rd_wait`).
+    pub fn partner_wait(&self) -> &WaitQueue {
+        &self.read_wait
+    }
+
+    /// Ends an end that is still counted but will never be a file (an interrupted FIFO open):
+    /// as dropping a [`PipeEnd`] with these roles.
+    pub fn drop_end(&self, is_reader: bool, is_writer: bool) {
+        if is_reader {
+            self.readers.fetch_sub(1, Ordering::AcqRel);
+        }
+        if is_writer {
+            self.writers.fetch_sub(1, Ordering::AcqRel);
+        }
+        if (self.readers() == 0) != (self.writers() == 0) {
+            self.read_wait.wake_all();
+            self.write_wait.wake_all();
+        }
+    }
+}
+
+impl PipeEnd {
+    /// An end of `pipe` whose reader and writer were already counted (a FIFO open).
+    pub fn attach(pipe: Arc<Pipe>, is_reader: bool, is_writer: bool, hup_version: u64) -> PipeEnd {
+        PipeEnd {
+            pipe,
+            is_reader,
+            is_writer,
+            hup_version,
+        }
+    }
 }
 
 impl Drop for PipeEnd {
@@ -216,7 +316,8 @@ impl Drop for PipeEnd {
         let pipe = &self.pipe;
         if self.is_reader {
             pipe.readers.fetch_sub(1, Ordering::AcqRel);
-        } else {
+        }
+        if self.is_writer {
             pipe.writers.fetch_sub(1, Ordering::AcqRel);
         }
         let wake = (pipe.readers() == 0) != (pipe.writers() == 0);
@@ -500,7 +601,8 @@ impl FileOps for PipeEnd {
         let pipe = &*self.pipe;
         if self.is_reader {
             poll_wait(&mut table, &pipe.read_wait);
-        } else {
+        }
+        if self.is_writer {
             poll_wait(&mut table, &pipe.write_wait);
         }
         pipe.poll_usage.store(true, Ordering::Relaxed);
@@ -509,10 +611,11 @@ impl FileOps for PipeEnd {
             if pipe.has_data() {
                 mask |= POLLIN | POLLRDNORM;
             }
-            if pipe.writers() == 0 {
+            if pipe.writers() == 0 && self.hup_version != pipe.write_opens() {
                 mask |= POLLHUP;
             }
-        } else {
+        }
+        if self.is_writer {
             if !pipe.is_full() {
                 mask |= POLLOUT | POLLWRNORM;
             }

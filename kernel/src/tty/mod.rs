@@ -77,5 +77,13 @@ pub fn register() -> Result<(), Errno> {
     register_char(5, 0, 1, "/dev/tty", Arc::new(TtyDevice::Current))?;
     register_char(5, 1, 1, "/dev/console", Arc::new(TtyDevice::Console))?;
     register_char(4, 64, 1, "ttyS", Arc::new(TtyDevice::Serial))?;
+    // devtmpfs nodes: `tty_devnode` gives 5:0 (and 5:2) 0666, the rest the default 0600.
+    for (name, major, minor, mode) in [
+        (&b"tty"[..], 5, 0, 0o666),
+        (b"console", 5, 1, 0o600),
+        (b"ttyS0", 4, 64, 0o600),
+    ] {
+        crate::fs::devtmpfs::add_char_node(name, mode, vfs::inode::encode_dev(major, minor))?;
+    }
     Ok(())
 }

@@ -75,6 +75,22 @@ check stop-continue [ $? -eq 9 ]
 out=$($bb sh -c 'exec /bin/busybox echo execd')
 check exec [ "$out" = execd ]
 
+# Named pipes and device nodes made by busybox (mknodat): a FIFO carries data from a
+# background writer, whose open waits for the reader; a character node opens its device.
+tmp=/tmp/shell-test.$$
+$bb mkdir -p $tmp
+$bb mkfifo $tmp/fifo
+check mkfifo [ -p $tmp/fifo ]
+echo through-fifo > $tmp/fifo &
+out=$($bb cat $tmp/fifo)
+wait
+check fifo-data [ "$out" = through-fifo ]
+$bb mknod $tmp/null c 1 3
+check mknod-char $bb sh -c "[ -c $tmp/null ] && echo x > $tmp/null && [ ! -s $tmp/null ]"
+$bb mknod $tmp/pipe p
+check mknod-fifo [ -p $tmp/pipe ]
+$bb rm -rf $tmp
+
 # 500 forks and execs, with free memory measured around them. A warm-up of the same loop
 # and measurement first, so that caches and tables that grow once are already grown.
 i=0
