@@ -13,6 +13,7 @@ mod drivers;
 mod fs;
 mod futex;
 mod init;
+mod ipc;
 mod ktest;
 mod mm;
 mod panic_policy;
@@ -79,12 +80,17 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));
     drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
     if let Some(initrd) = boot.initrd {
-        match fs::initramfs::unpack(&root, initrd.bytes()) {
-            Ok(count) => log::info!(
-                "Unpacked initramfs: {count} entries, {} KiB",
+        let unpacked = fs::initramfs::unpack(&root, initrd.bytes());
+        match unpacked.result {
+            Ok(()) => log::info!(
+                "Unpacked initramfs: {} entries, {} KiB",
+                unpacked.created,
                 initrd.bytes().len() / 1024
             ),
-            Err(_) => log::error!("Initramfs unpacking failed"),
+            Err(error) => log::error!(
+                "Initramfs unpacking failed: {error} ({} entries created)",
+                unpacked.created
+            ),
         }
         drop(initrd); // "Freeing initrd memory"
     }

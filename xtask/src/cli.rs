@@ -39,7 +39,8 @@ Commands:
        [--stress-seconds N] [--stress-seed S]
         Host unit tests, then user-space tests and boot checks on Ferrux (built with the
         lock-order checker) and on Linux (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
-        just the named suites or SUITE/TEST entries (no host tests, no boot checks).
+        just the named suites or SUITE/TEST entries (no host tests, no boot checks but the
+        boot/NAME checks it names).
         Suites that exhaust the machine (mempressure) run in boots of their own, in
         512 MiB and 1 GiB guests. The boot check boot/syscall-stress makes random system
         calls for --stress-seconds (default 60; Linux a quarter of it) with seed

@@ -42,13 +42,30 @@ pub fn write_default() -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A file made in memory for an image.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageFile<'a> {
+    /// Absolute path inside the image.
+    pub path: &'a str,
+    pub mode: u32,
+    pub data: &'a [u8],
+}
+
 /// Writes the default image plus `extra` files to `build/<name>.cpio`; returns its path.
 pub fn write_with_extras(name: &str, extra: &[ExtraFile]) -> Result<PathBuf> {
     let loaded: Vec<(&ExtraFile, Vec<u8>)> = extra
         .iter()
         .map(|file| Ok((file, read(&file.host_path)?)))
         .collect::<Result<_>>()?;
-    let archive = build_archive(&read_busybox()?, &loaded)?;
+    let files: Vec<ImageFile> = loaded
+        .iter()
+        .map(|(file, data)| ImageFile {
+            path: &file.image_path,
+            mode: file.mode,
+            data,
+        })
+        .collect();
+    let archive = build_archive(&read_busybox()?, &files)?;
     let path = paths::build_dir().join(format!("{name}.cpio"));
     paths::write_atomically(&path, &archive)?;
     Ok(path)
@@ -82,12 +99,12 @@ pub fn c_library_files() -> Vec<ExtraFile> {
     .collect()
 }
 
-fn read_busybox() -> Result<Vec<u8>> {
+pub fn read_busybox() -> Result<Vec<u8>> {
     read(Path::new(packages::BUSYBOX))
 }
 
-/// The newc archive of the default layout around `busybox`, plus `extra` files with their data.
-fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<u8>> {
+/// The newc archive of the default layout around `busybox`, plus `extra` files, in order.
+pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>> {
     let mut writer = cpio::NewcWriter::new();
     for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
         writer
@@ -127,8 +144,8 @@ fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<
     // Parent directories the default layout lacks (`/lib`, `/lib64`, …), outermost first.
     let mut directories: Vec<&str> = extra
         .iter()
-        .flat_map(|(file, _)| {
-            let path = file.image_path.as_str();
+        .flat_map(|file| {
+            let path = file.path;
             path.match_indices('/')
                 .skip(1)
                 .map(move |(index, _)| &path[..index])
@@ -142,10 +159,10 @@ fn build_archive(busybox: &[u8], extra: &[(&ExtraFile, Vec<u8>)]) -> Result<Vec<
             .add_dir(dir, 0o755, ROOT_UID, ROOT_GID)
             .with_context(|| entry_error(dir))?;
     }
-    for (file, data) in extra {
+    for file in extra {
         writer
-            .add_file(&file.image_path, file.mode, ROOT_UID, ROOT_GID, data)
-            .with_context(|| entry_error(&file.image_path))?;
+            .add_file(file.path, file.mode, ROOT_UID, ROOT_GID, file.data)
+            .with_context(|| entry_error(file.path))?;
     }
     Ok(writer.finish())
 }
@@ -158,7 +175,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+pub fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(data).context("gzip failed")?;
     encoder.finish().context("gzip failed")
@@ -171,12 +188,12 @@ mod tests {
 
     #[test]
     fn default_layout_with_an_extra_file() {
-        let extra = ExtraFile {
-            image_path: "/bin/ferrux-tests".to_string(),
-            host_path: PathBuf::from("unused"),
+        let extra = ImageFile {
+            path: "/bin/ferrux-tests",
             mode: 0o755,
+            data: b"TESTS",
         };
-        let archive = build_archive(b"BUSYBOX", &[(&extra, b"TESTS".to_vec())]).unwrap();
+        let archive = build_archive(b"BUSYBOX", &[extra]).unwrap();
         let entries: Vec<cpio::Entry> = cpio::entries(&archive).collect::<Result<_, _>>().unwrap();
         let find = |name: &str| {
             *entries
@@ -201,12 +218,24 @@ mod tests {
         assert_eq!((urandom.rdev_major, urandom.rdev_minor), (1, 9));
         assert!(find("/etc/passwd").data.starts_with(b"root:x:0:0:"));
         assert_eq!(find("/bin/ferrux-tests").data, b"TESTS");
-        let nested = ExtraFile {
-            image_path: "/lib/x86_64-linux-gnu/libc.so.6".to_string(),
-            host_path: PathBuf::from("unused"),
+        for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
+            assert_eq!(find(dir).file_type(), FileType::Directory);
+        }
+    }
+
+    #[test]
+    fn parent_directories_of_extra_files_are_made_once() {
+        let nested = ImageFile {
+            path: "/lib/x86_64-linux-gnu/libc.so.6",
             mode: 0o755,
+            data: b"LIBC",
         };
-        let archive = build_archive(b"B", &[(&nested, b"LIBC".to_vec())]).unwrap();
+        let loader = ImageFile {
+            path: "/lib/ld-musl-x86_64.so.1",
+            mode: 0o755,
+            data: b"MUSL",
+        };
+        let archive = build_archive(b"B", &[nested, loader]).unwrap();
         let names: Vec<Vec<u8>> = cpio::entries(&archive)
             .map(|entry| entry.unwrap().name.to_vec())
             .collect();
@@ -214,8 +243,6 @@ mod tests {
         assert!(position("/lib") < position("/lib/x86_64-linux-gnu"));
         assert!(position("/lib/x86_64-linux-gnu") < position("/lib/x86_64-linux-gnu/libc.so.6"));
         assert_eq!(names.iter().filter(|n| n.as_slice() == b"/lib").count(), 1);
-        for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
-            assert_eq!(find(dir).file_type(), FileType::Directory);
-        }
+        assert!(position("/bin").is_some() && position("/lib/ld-musl-x86_64.so.1").is_some());
     }
 }

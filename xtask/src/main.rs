@@ -17,6 +17,7 @@
 mod bench;
 mod bench_results;
 mod build;
+mod check_images;
 mod cli;
 mod cmdline;
 mod initramfs;

@@ -173,6 +173,10 @@ pub mod cmd {
     pub const F_SETPIPE_SZ: u32 = raw::F_SETPIPE_SZ;
     /// Get a pipe's capacity.
     pub const F_GETPIPE_SZ: u32 = raw::F_GETPIPE_SZ;
+    /// Add seals to a tmpfs file (memfd).
+    pub const F_ADD_SEALS: u32 = raw::F_ADD_SEALS;
+    /// Get a tmpfs file's seals.
+    pub const F_GET_SEALS: u32 = raw::F_GET_SEALS;
     /// Which lock would block this one (POSIX record locks).
     pub const F_GETLK: u32 = raw::F_GETLK;
     /// Set or clear a record lock, failing on a conflict.

@@ -34,6 +34,7 @@ pub mod fcntl;
 pub mod flags;
 pub mod futex;
 pub mod ioctl;
+pub mod ipc;
 pub mod mman;
 pub mod mode;
 pub mod personality;
@@ -61,7 +62,7 @@ pub use fcntl::{
 };
 pub use flags::KnownFlags;
 pub use linux_raw_sys as raw;
-pub use mman::{MapFlags, MapType, ProtFlags};
+pub use mman::{Advice, MapFlags, MapType, MremapFlags, ProtFlags};
 pub use poll::{EpollCreateFlags, EpollEvent, EventfdFlags, PollFd};
 pub use random::GetrandomFlags;
 pub use resource::{Rusage, Tms};

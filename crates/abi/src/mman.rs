@@ -205,3 +205,102 @@ mod tests {
         assert_eq!(MapFlags::MAP_HUGETLB.huge_page_shift(), 0);
     }
 }
+
+bitflags! {
+    /// `mremap` flags (`include/uapi/linux/mman.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct MremapFlags: u32 {
+        /// The mapping may move to a new address.
+        const MREMAP_MAYMOVE = raw::MREMAP_MAYMOVE;
+        /// Move to exactly `new_address` (needs `MREMAP_MAYMOVE`).
+        const MREMAP_FIXED = raw::MREMAP_FIXED;
+        /// Move the pages but leave the old range mapped, empty (needs `MREMAP_MAYMOVE`).
+        const MREMAP_DONTUNMAP = raw::MREMAP_DONTUNMAP;
+    }
+}
+
+/// `madvise` advice values Linux 6.1 accepts (`madvise_behavior_valid` of `mm/madvise.c`, for a
+/// kernel without memory-failure injection: `MADV_HWPOISON` and `MADV_SOFT_OFFLINE` are not
+/// valid advice there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Advice {
+    /// `MADV_NORMAL`.
+    Normal,
+    /// `MADV_RANDOM`.
+    Random,
+    /// `MADV_SEQUENTIAL`.
+    Sequential,
+    /// `MADV_WILLNEED`.
+    WillNeed,
+    /// `MADV_DONTNEED`.
+    DontNeed,
+    /// `MADV_FREE`.
+    Free,
+    /// `MADV_REMOVE`.
+    Remove,
+    /// `MADV_DONTFORK`.
+    DontFork,
+    /// `MADV_DOFORK`.
+    DoFork,
+    /// `MADV_MERGEABLE`.
+    Mergeable,
+    /// `MADV_UNMERGEABLE`.
+    Unmergeable,
+    /// `MADV_HUGEPAGE`.
+    HugePage,
+    /// `MADV_NOHUGEPAGE`.
+    NoHugePage,
+    /// `MADV_DONTDUMP`.
+    DontDump,
+    /// `MADV_DODUMP`.
+    DoDump,
+    /// `MADV_WIPEONFORK`.
+    WipeOnFork,
+    /// `MADV_KEEPONFORK`.
+    KeepOnFork,
+    /// `MADV_COLD`.
+    Cold,
+    /// `MADV_PAGEOUT`.
+    PageOut,
+    /// `MADV_POPULATE_READ`.
+    PopulateRead,
+    /// `MADV_POPULATE_WRITE`.
+    PopulateWrite,
+    /// `MADV_DONTNEED_LOCKED`.
+    DontNeedLocked,
+    /// `MADV_COLLAPSE`.
+    Collapse,
+}
+
+impl Advice {
+    /// The advice `value` names, or `None` (`EINVAL`).
+    pub fn from_raw(value: i32) -> Option<Advice> {
+        let value = u32::try_from(value).ok()?;
+        Some(match value {
+            raw::MADV_NORMAL => Advice::Normal,
+            raw::MADV_RANDOM => Advice::Random,
+            raw::MADV_SEQUENTIAL => Advice::Sequential,
+            raw::MADV_WILLNEED => Advice::WillNeed,
+            raw::MADV_DONTNEED => Advice::DontNeed,
+            raw::MADV_FREE => Advice::Free,
+            raw::MADV_REMOVE => Advice::Remove,
+            raw::MADV_DONTFORK => Advice::DontFork,
+            raw::MADV_DOFORK => Advice::DoFork,
+            raw::MADV_MERGEABLE => Advice::Mergeable,
+            raw::MADV_UNMERGEABLE => Advice::Unmergeable,
+            raw::MADV_HUGEPAGE => Advice::HugePage,
+            raw::MADV_NOHUGEPAGE => Advice::NoHugePage,
+            raw::MADV_DONTDUMP => Advice::DontDump,
+            raw::MADV_DODUMP => Advice::DoDump,
+            raw::MADV_WIPEONFORK => Advice::WipeOnFork,
+            raw::MADV_KEEPONFORK => Advice::KeepOnFork,
+            raw::MADV_COLD => Advice::Cold,
+            raw::MADV_PAGEOUT => Advice::PageOut,
+            raw::MADV_POPULATE_READ => Advice::PopulateRead,
+            raw::MADV_POPULATE_WRITE => Advice::PopulateWrite,
+            raw::MADV_DONTNEED_LOCKED => Advice::DontNeedLocked,
+            raw::MADV_COLLAPSE => Advice::Collapse,
+            _ => return None,
+        })
+    }
+}

@@ -41,6 +41,20 @@ pub enum CpioError {
     },
 }
 
+impl CpioError {
+    /// Where the record in question starts.
+    pub fn offset(&self) -> usize {
+        match *self {
+            CpioError::Truncated { offset }
+            | CpioError::BadMagic { offset }
+            | CpioError::OdcFormat { offset }
+            | CpioError::BadHexField { offset, .. }
+            | CpioError::BadName { offset }
+            | CpioError::ChecksumMismatch { offset } => offset,
+        }
+    }
+}
+
 impl fmt::Display for CpioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {

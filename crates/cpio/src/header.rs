@@ -17,7 +17,7 @@ const FIELD_LEN: usize = 8;
 const FIELD_COUNT: usize = 13;
 
 /// The decoded fields of a header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Header {
     pub has_checksum: bool,
     pub ino: u32,

@@ -519,6 +519,28 @@ pub trait Inode: Send + Sync {
         Err(Errno::ENODEV)
     }
 
+    /// Frees the data of `[start, end)` (byte offsets), which then reads as zeros: whole pages
+    /// leave the page cache (and every mapping of them), partial pages are zeroed; the size
+    /// does not change (`FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`, `MADV_REMOVE`). Default:
+    /// `EOPNOTSUPP`.
+    fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let _ = (start, end);
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The file's seals (`F_GET_SEALS`). Default: `EINVAL` (the file cannot be sealed).
+    fn seals(&self) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Adds seals (`F_ADD_SEALS`, after the caller's checks of the open file and of existing
+    /// mappings): `EINVAL` for unknown bits, `EPERM` once `F_SEAL_SEAL` is set. Default:
+    /// `EINVAL`.
+    fn add_seals(&self, seals: u32) -> Result<(), Errno> {
+        let _ = seals;
+        Err(Errno::EINVAL)
+    }
+
     /// Sets the size to `len`, dropping data past it or extending with a hole. Updates mtime and
     /// ctime if the size changes. Default: `EISDIR` on a directory, else `EINVAL`.
     fn truncate(&self, len: u64) -> Result<(), Errno> {

@@ -344,6 +344,42 @@ impl UserSpace {
         }
     }
 
+    /// The first page in `[start, end)` that maps a frame, skipping absent tables whole, so a
+    /// sparse range of any size costs only what is mapped (mremap, hole punching).
+    pub fn next_mapped(&self, start: u64, end: u64) -> Option<u64> {
+        fn find(table_paddr: u64, level: u32, base: u64, start: u64, end: u64) -> Option<u64> {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = ((start.max(base) - base) / span) as usize;
+            for (index, entry) in table(table_paddr).iter().enumerate().skip(first) {
+                let entry_base = base + index as u64 * span;
+                if entry_base >= end {
+                    return None;
+                }
+                let value = entry.load(Ordering::Acquire);
+                if level == 1 {
+                    if value & HOLDS_FRAME != 0 {
+                        return Some(entry_base);
+                    }
+                    continue;
+                }
+                if value & PRESENT != 0
+                    && value & page_table::HUGE == 0
+                    && let Some(found) =
+                        find(value & ADDRESS_MASK, level - 1, entry_base, start, end)
+                {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        let start = start & !(page_table::PAGE - 1);
+        let end = end.min(USER_END);
+        if start >= end {
+            return None;
+        }
+        find(self.root, 4, 0, start, end)
+    }
+
     /// The frame (a new reference) and rights mapped at page `vaddr`.
     pub fn query(&self, vaddr: u64) -> Option<(Frame, PageFlags)> {
         check_user_page(vaddr).ok()?;

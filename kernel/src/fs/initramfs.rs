@@ -1,112 +1,251 @@
-//! Unpacking the initramfs into the root filesystem, as Linux's `init/initramfs.c`: regular
-//! files, directories, symlinks, device nodes, FIFOs and sockets with their modes, owners and
-//! modification times; hard links; later entries replace earlier ones of the same name; a bad
-//! archive stops unpacking with a logged error (Linux: "Initramfs unpacking failed").
+//! Unpacking the initramfs into the root filesystem as a stream, as Linux's `init/initramfs.c`
+//! does: the image goes through [`cpio::initramfs::Unpacker`] (gzip members inflated through a
+//! 32 KiB window), and this module is its [`Sink`]. Each entry is created as Linux's `do_name`,
+//! `do_copy` and `do_symlink` create it: regular files, directories, symlinks, device nodes,
+//! FIFOs and sockets with their modes and owners; hard links; a later entry replaces an earlier
+//! one of the same name. A regular file is truncated to its size from the header first
+//! (`ftruncate(body_len)`), then its data is written with [`Inode::write_at`] piece by piece as
+//! it is unpacked (a piece of the image or of the window, so no file is ever held whole in kernel
+//! memory besides its own pages), then its times are set; directories get their times after the
+//! whole image (`dir_utime`).
+//!
+//! As in Linux, an entry that cannot be created is skipped, with its data; a failed write stops
+//! unpacking ("write error"), as does a malformed image. Either way what was created stays, the
+//! caller logs "Initramfs unpacking failed: <reason>" and boot goes on.
+//!
+//! Unlike Linux, a missing parent directory is created (mode 0755) instead of the entry being
+//! skipped.
 
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use cpio::initramfs::{Sink, UnpackError, UnpackedEntry, Unpacker};
 use vfs::dentry::Dentry;
 use vfs::{FileType, Inode, SetAttr, TimeSet, Timespec};
 
+/// How many entries an image created, or why it stopped (after creating `created`).
+pub struct Unpacked {
+    pub created: usize,
+    pub result: Result<(), UnpackError<Errno>>,
+}
+
 /// Unpacks `image` under `root`.
-pub fn unpack(root: &Arc<Dentry>, image: &[u8]) -> Result<usize, Errno> {
-    let mut count = 0usize;
-    let result = cpio::initramfs::unpack(
-        image,
-        |unpacked: &cpio::initramfs::UnpackedEntry<'_>| -> Result<(), Errno> {
-            count += 1;
-            install(root, &unpacked.entry, unpacked.hard_link_to)
-        },
-    );
-    match result {
-        Ok(()) => Ok(count),
-        Err(error) => {
-            log::error!("Initramfs unpacking failed: {error:?}");
-            Err(Errno::EINVAL)
+pub fn unpack(root: &Arc<Dentry>, image: &[u8]) -> Unpacked {
+    let mut sink = RootfsSink {
+        root,
+        created: 0,
+        file: None,
+        dirs: Vec::new(),
+    };
+    let result = Unpacker::new()
+        .map_err(UnpackError::from)
+        .and_then(|mut unpacker| {
+            unpacker.feed(image, &mut sink)?;
+            unpacker.finish(&mut sink)
+        });
+    for (dir, mtime) in core::mem::take(&mut sink.dirs) {
+        let _ = set_times(&dir, mtime);
+    }
+    Unpacked {
+        created: sink.created,
+        result,
+    }
+}
+
+/// The regular file being written.
+struct OpenFile {
+    inode: Arc<dyn Inode>,
+    /// Where the next piece of data goes.
+    position: u64,
+    mtime: u32,
+}
+
+/// Creates unpacked entries under the root.
+struct RootfsSink<'a> {
+    root: &'a Arc<Dentry>,
+    created: usize,
+    /// `None` while no file is open, or when the last regular file could not be created (its
+    /// data is then dropped, as Linux drops it).
+    file: Option<OpenFile>,
+    /// Directories and their modification times, set at the end.
+    dirs: Vec<(Arc<dyn Inode>, u32)>,
+}
+
+impl Sink for RootfsSink<'_> {
+    type Error = Errno;
+
+    fn create(&mut self, entry: &UnpackedEntry<'_>) -> Result<(), Errno> {
+        self.file = None;
+        match self.install(entry) {
+            Ok(file) => {
+                self.created += 1;
+                self.file = file;
+            }
+            Err(error) => log::debug!(
+                "initramfs: cannot create {}: {error}",
+                core::str::from_utf8(entry.name).unwrap_or("(not UTF-8)")
+            ),
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), Errno> {
+        let Some(file) = &mut self.file else {
+            return Ok(());
+        };
+        let mut written = 0;
+        while written < data.len() {
+            let position = file.position + written as u64;
+            let count =
+                hal::mm::heap::user_data(|| file.inode.write_at(position, &data[written..]))?;
+            if count == 0 {
+                return Err(Errno::ENOSPC);
+            }
+            written += count;
+        }
+        file.position += data.len() as u64;
+        Ok(())
+    }
+
+    fn finish_file(&mut self) -> Result<(), Errno> {
+        if let Some(file) = self.file.take() {
+            let _ = set_times(&file.inode, file.mtime);
+        }
+        Ok(())
+    }
+}
+
+impl RootfsSink<'_> {
+    /// Creates `entry`; for a regular file, returns it open for its data.
+    fn install(&mut self, entry: &UnpackedEntry<'_>) -> Result<Option<OpenFile>, Errno> {
+        let components = split_name(entry.name);
+        let root = self.root.inode();
+        let Some((last, parents)) = components.split_last() else {
+            // "." sets the root's attributes.
+            set_owner_and_mode(root, entry)?;
+            self.remember_dir(root, entry.mtime);
+            return Ok(None);
+        };
+        let mut dir: Arc<dyn Inode> = root.clone();
+        for component in parents {
+            dir = match dir.lookup(component) {
+                Ok(found) => found,
+                Err(_) => dir.create(component, FileType::Directory, 0o755, 0, 0, 0)?,
+            };
+        }
+        let Some(file_type) = FileType::from_mode_bits(entry.mode) else {
+            return Err(Errno::EINVAL);
+        };
+        let existing = dir.lookup(last).ok();
+        // Linux's `clean_path`: what is there goes unless it has the entry's type (a hard link
+        // or a symlink replaces anything).
+        let keeps_existing = entry.hard_link_to.is_none()
+            && file_type != FileType::Symlink
+            && existing
+                .as_ref()
+                .is_some_and(|inode| inode.metadata().file_type == file_type);
+        let existing = match existing {
+            Some(inode) if keeps_existing => Some(inode),
+            Some(inode) => {
+                if inode.metadata().file_type.is_dir() {
+                    dir.rmdir(last)?;
+                } else {
+                    dir.unlink(last)?;
+                }
+                None
+            }
+            None => None,
+        };
+        if let Some(first) = entry.hard_link_to {
+            let target = lookup_path(self.root, first)?;
+            dir.link(last, &target)?;
+            if file_type != FileType::Regular {
+                return Ok(None);
+            }
+            return open_for_data(target, entry).map(Some);
+        }
+        let permissions = entry.mode & abi::mode::S_IALLUGO;
+        match file_type {
+            FileType::Symlink => {
+                dir.symlink(last, entry.symlink_target, entry.uid, entry.gid)?;
+                if let Ok(link) = dir.lookup(last) {
+                    let _ = set_times(&link, entry.mtime);
+                }
+                Ok(None)
+            }
+            FileType::Regular => {
+                let inode = match existing {
+                    Some(inode) => {
+                        // O_TRUNC on the file that is there.
+                        inode.truncate(0)?;
+                        inode
+                    }
+                    None => dir.create(
+                        last,
+                        FileType::Regular,
+                        permissions,
+                        entry.uid,
+                        entry.gid,
+                        0,
+                    )?,
+                };
+                open_for_data(inode, entry).map(Some)
+            }
+            FileType::Directory => {
+                let inode = match existing {
+                    Some(inode) => inode,
+                    None => dir.create(last, file_type, permissions, entry.uid, entry.gid, 0)?,
+                };
+                set_owner_and_mode(&inode, entry)?;
+                self.remember_dir(&inode, entry.mtime);
+                Ok(None)
+            }
+            _ => {
+                let rdev = match file_type {
+                    FileType::CharDevice | FileType::BlockDevice => {
+                        vfs::inode::encode_dev(entry.rdev_major, entry.rdev_minor)
+                    }
+                    _ => 0,
+                };
+                // On a node of the same type, Linux's mknod fails and its chown, chmod and
+                // utime apply to the node that is there.
+                let inode = match existing {
+                    Some(inode) => inode,
+                    None => dir.create(last, file_type, permissions, entry.uid, entry.gid, rdev)?,
+                };
+                set_owner_and_mode(&inode, entry)?;
+                set_times(&inode, entry.mtime)?;
+                Ok(None)
+            }
         }
     }
+
+    /// Keeps a directory's time for the end (Linux's `dir_add`); without memory it is lost.
+    fn remember_dir(&mut self, dir: &Arc<dyn Inode>, mtime: u32) {
+        if self.dirs.try_reserve(1).is_ok() {
+            self.dirs.push((dir.clone(), mtime));
+        }
+    }
+}
+
+/// Sets a regular file's owner and mode and size before its data comes (Linux: `fchown`,
+/// `fchmod`, `ftruncate(body_len)` when the body is not empty).
+fn open_for_data(inode: Arc<dyn Inode>, entry: &UnpackedEntry<'_>) -> Result<OpenFile, Errno> {
+    set_owner_and_mode(&inode, entry)?;
+    if entry.size > 0 {
+        inode.truncate(u64::from(entry.size))?;
+    }
+    Ok(OpenFile {
+        inode,
+        position: 0,
+        mtime: entry.mtime,
+    })
 }
 
 fn split_name(name: &[u8]) -> Vec<&[u8]> {
     name.split(|&b| b == b'/')
         .filter(|c| !c.is_empty() && *c != b".")
         .collect()
-}
-
-fn install(
-    root: &Arc<Dentry>,
-    entry: &cpio::Entry<'_>,
-    hard_link_to: Option<&[u8]>,
-) -> Result<(), Errno> {
-    let components = split_name(entry.name);
-    let Some((last, parents)) = components.split_last() else {
-        // "." sets the root's attributes.
-        return apply_attributes(root.inode(), entry);
-    };
-    let mut dir: Arc<dyn Inode> = root.inode().clone();
-    for component in parents {
-        dir = match dir.lookup(component) {
-            Ok(found) => found,
-            Err(_) => dir.create(component, FileType::Directory, 0o755, 0, 0, 0)?,
-        };
-    }
-    let Some(file_type) = FileType::from_mode_bits(entry.mode) else {
-        return Ok(());
-    };
-    let permissions = entry.mode & abi::mode::S_IALLUGO;
-    // Linux removes an existing non-directory (or empty directory) of the same name first.
-    if let Ok(existing) = dir.lookup(last) {
-        if existing.metadata().file_type.is_dir() {
-            if file_type.is_dir() {
-                return apply_attributes(&existing, entry);
-            }
-            dir.rmdir(last)?;
-        } else {
-            dir.unlink(last)?;
-        }
-    }
-    let inode = match file_type {
-        FileType::Symlink => {
-            dir.symlink(last, entry.data, entry.uid, entry.gid)?;
-            return Ok(());
-        }
-        FileType::Regular => {
-            if let Some(first) = hard_link_to {
-                let target = lookup_path(root, first)?;
-                dir.link(last, &target)?;
-                if !entry.data.is_empty() {
-                    target.truncate(0)?;
-                    write_all(&target, entry.data)?;
-                }
-                return apply_attributes(&target, entry);
-            }
-            let inode = dir.create(
-                last,
-                FileType::Regular,
-                permissions,
-                entry.uid,
-                entry.gid,
-                0,
-            )?;
-            write_all(&inode, entry.data)?;
-            inode
-        }
-        FileType::CharDevice | FileType::BlockDevice => {
-            let rdev = vfs::inode::encode_dev(entry.rdev_major, entry.rdev_minor);
-            dir.create(last, file_type, permissions, entry.uid, entry.gid, rdev)?
-        }
-        _ => dir.create(last, file_type, permissions, entry.uid, entry.gid, 0)?,
-    };
-    apply_attributes(&inode, entry)
-}
-
-fn write_all(inode: &Arc<dyn Inode>, data: &[u8]) -> Result<(), Errno> {
-    let mut written = 0;
-    while written < data.len() {
-        written += hal::mm::heap::user_data(|| inode.write_at(written as u64, &data[written..]))?;
-    }
-    Ok(())
 }
 
 fn lookup_path(root: &Arc<Dentry>, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
@@ -117,16 +256,24 @@ fn lookup_path(root: &Arc<Dentry>, name: &[u8]) -> Result<Arc<dyn Inode>, Errno>
     Ok(inode)
 }
 
-fn apply_attributes(inode: &Arc<dyn Inode>, entry: &cpio::Entry<'_>) -> Result<(), Errno> {
-    let mtime = Timespec {
-        sec: i64::from(entry.mtime),
-        nsec: 0,
-    };
+fn set_owner_and_mode(inode: &Arc<dyn Inode>, entry: &UnpackedEntry<'_>) -> Result<(), Errno> {
     inode.set_attr(&SetAttr {
         mode: Some(entry.mode & abi::mode::S_IALLUGO),
         uid: Some(entry.uid),
         gid: Some(entry.gid),
-        mtime: Some(TimeSet::At(mtime)),
+        ..SetAttr::default()
+    })
+}
+
+/// Linux's `do_utime`: access and modification times both set to the entry's `mtime`.
+fn set_times(inode: &Arc<dyn Inode>, mtime: u32) -> Result<(), Errno> {
+    let time = TimeSet::At(Timespec {
+        sec: i64::from(mtime),
+        nsec: 0,
+    });
+    inode.set_attr(&SetAttr {
+        atime: Some(time),
+        mtime: Some(time),
         ..SetAttr::default()
     })
 }

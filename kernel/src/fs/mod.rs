@@ -20,6 +20,7 @@ pub mod locks;
 pub mod pidfd;
 pub mod pipe;
 pub mod poll;
+pub mod shmem;
 pub mod timerfd;
 
 use crate::process::Thread;
@@ -54,6 +55,9 @@ pub fn namespace() -> &'static Arc<MountNamespace> {
 
 /// The wall clock for file timestamps.
 pub struct KernelClock;
+
+/// Device number of the kernel's internal tmpfs ([`shmem`]).
+pub(crate) const SHM_MOUNT_DEV: u64 = 1;
 
 impl vfs::inode::Clock for KernelClock {
     fn now(&self) -> Timespec {

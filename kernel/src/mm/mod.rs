@@ -62,8 +62,18 @@ impl Mm {
 /// Truncation of a mapped file: the pages past the new end leave this address space (taking
 /// the mm lock for writing, after the file's own lock: docs/locking.md).
 impl FileMapper for Mm {
-    fn unmap_file_pages(&self, cache: &PageCache, first_page: u64) {
-        self.space.write().unmap_file_pages(cache, first_page);
+    fn unmap_file_pages(&self, cache: &PageCache, first_page: u64, end_page: u64, even_cows: bool) {
+        self.space
+            .write()
+            .unmap_file_pages(cache, first_page, end_page, even_cows);
+    }
+
+    fn maps_shared_writable(&self, cache: &PageCache) -> bool {
+        self.space.read().maps_shared_writable(cache)
+    }
+
+    fn mapping_count(&self, cache: &PageCache) -> usize {
+        self.space.read().mapping_count(cache)
     }
 }
 

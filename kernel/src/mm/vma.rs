@@ -24,6 +24,16 @@ impl Default for SharedPages {
 }
 
 impl SharedPages {
+    /// Drops `count` pages from page `first` on (`MADV_REMOVE`): they read as zeros again.
+    pub fn remove(&self, first: u64, count: u64) {
+        let end = first.saturating_add(count);
+        let mut pages = self.pages.lock();
+        // Freeing a frame takes only the allocator's innermost locks: allowed under this one.
+        while let Some(index) = pages.range(first..end).next().map(|(&index, _)| index) {
+            pages.remove(&index);
+        }
+    }
+
     /// The frame of page `index`, zero-filled on first use.
     pub fn page(&self, index: u64) -> Result<Frame, abi::Errno> {
         let mut pages = self.pages.lock();
@@ -135,6 +145,37 @@ pub enum VmaKind {
     Normal,
     Heap,
     Stack,
+    /// A System V shared memory attachment (`shmat`; `shmdt` removes it).
+    SharedMemory,
+}
+
+bitflags::bitflags! {
+    /// What `madvise` and `mlock` recorded on an area (Linux's `VM_DONTCOPY`, `VM_WIPEONFORK`,
+    /// `VM_DONTDUMP`, `VM_LOCKED`, `VM_LOCKONFAULT`, `VM_HUGEPAGE`, `VM_NOHUGEPAGE`,
+    /// `VM_MERGEABLE`, `VM_SEQ_READ`, `VM_RAND_READ`).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct VmaFlags: u32 {
+        /// Not copied into a forked child (`MADV_DONTFORK`).
+        const DONT_FORK = 1 << 0;
+        /// A forked child gets zero-filled memory here (`MADV_WIPEONFORK`).
+        const WIPE_ON_FORK = 1 << 1;
+        /// Left out of core dumps (`MADV_DONTDUMP`).
+        const DONT_DUMP = 1 << 2;
+        /// Pages kept resident (`mlock`).
+        const LOCKED = 1 << 3;
+        /// Locked as pages are touched, not all at once (`MLOCK_ONFAULT`).
+        const LOCK_ON_FAULT = 1 << 4;
+        /// `MADV_HUGEPAGE`.
+        const HUGEPAGE = 1 << 5;
+        /// `MADV_NOHUGEPAGE`.
+        const NO_HUGEPAGE = 1 << 6;
+        /// `MADV_MERGEABLE`.
+        const MERGEABLE = 1 << 7;
+        /// `MADV_SEQUENTIAL`.
+        const SEQUENTIAL = 1 << 8;
+        /// `MADV_RANDOM`.
+        const RANDOM = 1 << 9;
+    }
 }
 
 /// One mapped area.
@@ -146,6 +187,7 @@ pub struct Vma {
     pub is_shared: bool,
     pub backing: Backing,
     pub kind: VmaKind,
+    pub flags: VmaFlags,
 }
 
 impl Vma {
@@ -176,6 +218,7 @@ impl Vma {
         if self.end != next.start
             || self.protection != next.protection
             || self.is_shared != next.is_shared
+            || self.flags != next.flags
             || self.kind != VmaKind::Normal
             || next.kind != VmaKind::Normal
         {

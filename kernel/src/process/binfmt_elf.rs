@@ -28,7 +28,7 @@ use super::exec::{ExecError, current_stack_limit, initial_stack_floor};
 use super::{Thread, exec::check_executable};
 use crate::mm::address_space::{MemoryLimits, STACK_LIMIT};
 use crate::mm::randomize;
-use crate::mm::vma::VmaKind;
+use crate::mm::vma::{VmaFlags, VmaKind};
 use crate::mm::{AddressSpace, Backing, PAGE_SIZE, Protection, Vma};
 use abi::Errno;
 use alloc::sync::Arc;
@@ -205,6 +205,7 @@ fn build_image(
         is_shared: false,
         backing: Backing::Anonymous,
         kind: VmaKind::Stack,
+        flags: VmaFlags::empty(),
     })?;
 
     // The program.
@@ -375,6 +376,7 @@ fn map_segments(
                 is_shared: false,
                 backing: Backing::Anonymous,
                 kind: VmaKind::Normal,
+                flags: VmaFlags::empty(),
             })?;
         }
         end = end.max(mapping.memory_end);
@@ -411,5 +413,6 @@ fn map_file_pages(
             path: None,
         },
         kind: VmaKind::Normal,
+        flags: VmaFlags::empty(),
     })
 }

@@ -1,6 +1,7 @@
 //! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`), with the pipe commands
-//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files) and the record-lock
-//! commands (`super::locks`).
+//! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files), the record-lock
+//! commands (`super::locks`) and the seal commands `F_ADD_SEALS`/`F_GET_SEALS` (`memfd_fcntl`;
+//! `EINVAL` on files that cannot be sealed).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
@@ -8,7 +9,8 @@ use crate::fs::file::OpenFile;
 use crate::process::rlimit::{NR_OPEN, RLIMIT_NOFILE};
 use abi::fcntl::FD_CLOEXEC;
 use abi::fcntl::cmd::{
-    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ,
+    F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD,
+    F_SETFL, F_SETPIPE_SZ,
 };
 use abi::{Errno, KnownFlags, OpenFlags};
 use alloc::sync::Arc;
@@ -139,6 +141,35 @@ pub fn fcntl(
             // CAP_SYS_RESOURCE: root's effective id until capabilities exist.
             let is_privileged = context.thread.process.credentials.lock().euid == 0;
             pipe.set_size(argument, is_privileged)
+        }
+        F_ADD_SEALS | F_GET_SEALS => {
+            drop(files);
+            let inode = file.ops.inode().ok_or(Errno::EINVAL)?;
+            if command == F_GET_SEALS {
+                return inode.seals().map(|seals| seals as usize);
+            }
+            // memfd_add_seals: only a writer may seal; F_SEAL_WRITE waits for no shared
+            // mapping that could still write.
+            let current = inode.seals()?;
+            let seals = argument as u32;
+            if !file.is_writable() {
+                return Err(Errno::EPERM);
+            }
+            if seals & !vfs::tmpfs::seals::ALL_SEALS != 0 {
+                return Err(Errno::EINVAL);
+            }
+            if current & vfs::tmpfs::seals::F_SEAL_SEAL != 0 {
+                return Err(Errno::EPERM);
+            }
+            if seals & vfs::tmpfs::seals::F_SEAL_WRITE != 0
+                && current & vfs::tmpfs::seals::F_SEAL_WRITE == 0
+                && inode
+                    .page_cache()
+                    .is_some_and(|cache| cache.has_shared_writable_mappings())
+            {
+                return Err(Errno::EBUSY);
+            }
+            inode.add_seals(seals).map(|()| 0)
         }
         _ => Err(Errno::EINVAL),
     }

@@ -16,12 +16,14 @@
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
+use crate::mm::address_space::RemapRequest;
 use crate::mm::address_space::{MMAP_MIN_ADDR, MemoryLimits, is_data_mapping};
-use crate::mm::vma::VmaKind;
+use crate::mm::vma::{VmaFlags, VmaKind};
 use crate::mm::{Backing, PAGE_SIZE, Protection, Vma, page_align_up};
 use crate::process::Process;
 use crate::process::rlimit::{RLIMIT_AS, RLIMIT_DATA};
-use abi::{Errno, MapFlags, MapType, ProtFlags};
+use abi::{Advice, Errno, MapFlags, MapType, MremapFlags, ProtFlags};
+use alloc::vec::Vec;
 
 /// The protection bits of an `unsigned long` prot argument: `mmap` looks only at the access
 /// bits (`calc_vm_prot_bits`); the rest of the register is ignored.
@@ -93,6 +95,14 @@ pub fn mmap(
             if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
                 return Err(Errno::EACCES);
             }
+            // A file sealed against writes takes no new shared writable mapping, and a shared
+            // read-only one may not become writable later (`memfd_file_seals`' mmap check).
+            let is_write_sealed = inode
+                .seals()
+                .is_ok_and(|seals| seals & vfs::tmpfs::seals::WRITE_SEALS != 0);
+            if is_shared && is_write_sealed && protection.is_writable {
+                return Err(Errno::EPERM);
+            }
             if protection.is_executable && file.path.as_ref().is_some_and(|p| p.mnt().is_noexec()) {
                 return Err(Errno::EPERM);
             }
@@ -104,13 +114,24 @@ pub fn mmap(
                 // partial last page's tail zeroed; pages wholly past it raise SIGBUS.
                 file_end: u64::MAX,
                 is_sigbus_past_eof: true,
-                may_write_shared: file.is_writable(),
+                may_write_shared: file.is_writable() && !(is_shared && is_write_sealed),
                 path: file.path.clone(),
             }
         }
     };
 
     let limits = memory_limits(&context.thread.process);
+    // RLIMIT_MEMLOCK for a locked mapping, `None` for root (CAP_IPC_LOCK).
+    let lock_limit = {
+        let process = &context.thread.process;
+        let is_privileged = process.credentials.lock().euid == 0;
+        let soft = process
+            .limits
+            .lock()
+            .get(crate::process::rlimit::RLIMIT_MEMLOCK)
+            .map_or(u64::MAX, |limit| limit.soft);
+        (!is_privileged).then_some(soft)
+    };
     let is_data = is_data_mapping(protection, is_shared, VmaKind::Normal);
     let mm_shared = context.thread.process.mm.get();
     if let Backing::File { inode, .. } = &backing
@@ -166,6 +187,18 @@ pub fn mmap(
         }
         start
     };
+    // MAP_LOCKED, or mlockall(MCL_FUTURE), locks the mapping: within RLIMIT_MEMLOCK for an
+    // unprivileged caller (`mlock_future_check`: EAGAIN).
+    let mut vma_flags = mm.future_lock_flags();
+    if flags.contains(MapFlags::MAP_LOCKED) {
+        vma_flags |= VmaFlags::LOCKED;
+    }
+    if vma_flags.contains(VmaFlags::LOCKED)
+        && let Some(limit) = lock_limit
+        && mm.locked_bytes(start, start + len) + len > limit
+    {
+        return Err(Errno::EAGAIN);
+    }
     mm.insert_vma(Vma {
         start,
         end: start + len,
@@ -173,7 +206,15 @@ pub fn mmap(
         is_shared,
         backing,
         kind: VmaKind::Normal,
+        flags: vma_flags,
     })?;
+    // MAP_POPULATE and locked mappings are faulted in now (`mm_populate`); like Linux, a
+    // failure to populate does not fail the mmap.
+    if flags.contains(MapFlags::MAP_POPULATE)
+        || (vma_flags.contains(VmaFlags::LOCKED) && !vma_flags.contains(VmaFlags::LOCK_ON_FAULT))
+    {
+        mm.populate(start, start + len);
+    }
     Ok(start as usize)
 }
 
@@ -218,6 +259,131 @@ pub fn mprotect(context: &mut SyscallContext<'_>, addr: u64, len: u64, prot: u64
         end,
         Protection::from_prot(prot.intersection(ProtFlags::ACCESS)),
     )?;
+    Ok(0)
+}
+
+/// `mremap(2)` (`mm/mremap.c`): flag and alignment checks here, the rest in
+/// [`AddressSpace::remap`](crate::mm::AddressSpace::remap).
+pub fn mremap(
+    context: &mut SyscallContext<'_>,
+    addr: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: u64,
+    new_addr: u64,
+) -> SyscallResult {
+    let flags = u32::try_from(flags)
+        .ok()
+        .and_then(MremapFlags::from_bits)
+        .ok_or(Errno::EINVAL)?;
+    let may_move = flags.contains(MremapFlags::MREMAP_MAYMOVE);
+    let is_fixed = flags.contains(MremapFlags::MREMAP_FIXED);
+    let dont_unmap = flags.contains(MremapFlags::MREMAP_DONTUNMAP);
+    if (is_fixed || dont_unmap) && !may_move {
+        return Err(Errno::EINVAL);
+    }
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let old_len = page_align_up(old_len).ok_or(Errno::EINVAL)?;
+    let new_len = page_align_up(new_len).ok_or(Errno::EINVAL)?;
+    if new_len == 0 || (dont_unmap && old_len != new_len) {
+        return Err(Errno::EINVAL);
+    }
+    if is_fixed && !new_addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    if new_len > hal::mm::USER_END {
+        return Err(if is_fixed {
+            Errno::EINVAL
+        } else {
+            Errno::ENOMEM
+        });
+    }
+    let request = RemapRequest {
+        old_start: addr,
+        old_len,
+        new_len,
+        may_move,
+        fixed: is_fixed.then_some(new_addr),
+        dont_unmap,
+    };
+    let limits = memory_limits(&context.thread.process);
+    let start = context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .remap(request, limits)?;
+    Ok(start as usize)
+}
+
+/// `madvise(2)` (`mm/madvise.c`): argument checks here, the advice in
+/// [`AddressSpace::advise`](crate::mm::AddressSpace::advise).
+pub fn madvise(
+    context: &mut SyscallContext<'_>,
+    addr: u64,
+    len: u64,
+    advice: i32,
+) -> SyscallResult {
+    let advice = Advice::from_raw(advice).ok_or(Errno::EINVAL)?;
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .ok_or(Errno::EINVAL)?;
+    if end == addr {
+        return Ok(0);
+    }
+    let mut removals = Vec::new();
+    let result = context
+        .thread
+        .process
+        .mm
+        .get()
+        .write()
+        .advise(addr, end, advice, &mut removals);
+    // MADV_REMOVE's hole punches run without the mm lock: they unmap the range from every
+    // address space that maps the file, this one included.
+    for removal in removals {
+        removal.inode.punch_hole(removal.start, removal.end)?;
+    }
+    result.map(|()| 0)
+}
+
+/// `mincore(2)` (`mm/mincore.c`): one byte per page of `[addr, addr + len)`, 1 when the page
+/// is in memory: for file mappings, when the file's page is in the page cache (whether or not
+/// this process mapped it), otherwise when the page is mapped here. `ENOMEM` for a range with
+/// unmapped parts, `EINVAL` for an unaligned address, `EFAULT` for a bad vector.
+pub fn mincore(context: &mut SyscallContext<'_>, addr: u64, len: u64, vec: u64) -> SyscallResult {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(len)
+        .and_then(|len| addr.checked_add(len))
+        .filter(|&end| end <= hal::mm::USER_END)
+        .ok_or(Errno::ENOMEM)?;
+    let mut chunk = [0u8; 256];
+    let mut address = addr;
+    let mut written = 0u64;
+    while address < end {
+        let pages = ((end - address) / PAGE_SIZE).min(chunk.len() as u64) as usize;
+        {
+            let mm_shared = context.thread.process.mm.get();
+            let mm = mm_shared.read();
+            if mm.has_hole(address, address + pages as u64 * PAGE_SIZE) {
+                return Err(Errno::ENOMEM);
+            }
+            for (i, byte) in chunk[..pages].iter_mut().enumerate() {
+                *byte = u8::from(mm.is_resident(address + i as u64 * PAGE_SIZE));
+            }
+        }
+        hal::usercopy::copy_to_user(vec + written, &chunk[..pages])?;
+        written += pages as u64;
+        address += pages as u64 * PAGE_SIZE;
+    }
     Ok(0)
 }
 

@@ -6,9 +6,9 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     eventfd, eventpoll, exec, exec_domain, exit, fcntl, fork, futex, groups, ioctl, itimer, locks,
-    mmap, namei, namespace, open, pipe, posix_timers, prctl, process_64, random, read_write,
-    readdir, reboot, rlimit, sched, select, signal, stat, statfs, sync, sys, sysinfo, time,
-    timerfd, uname, utimes,
+    memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers, prctl, process_64, random,
+    read_write, readdir, reboot, rlimit, sched, select, shm, signal, stat, statfs, sync, sys,
+    sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -79,7 +79,13 @@ syscall_table! {
     22 pipe => pipe::pipe(fds: UserPtr<[i32; 2]>);
     23 select => select::select(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timeval>);
     24 sched_yield => sched::sched_yield();
+    25 mremap => mmap::mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64);
     26 msync => mmap::msync(addr: u64, len: u64, flags: u64);
+    27 mincore => mmap::mincore(addr: u64, len: u64, vec: u64);
+    28 madvise => mmap::madvise(addr: u64, len: u64, advice: i32);
+    29 shmget => shm::shmget(key: i32, size: u64, flags: i32);
+    30 shmat => shm::shmat(id: i32, addr: u64, flags: i32);
+    31 shmctl => shm::shmctl(id: i32, command: i32, buf: UserPtr<u8>);
     32 dup => fcntl::dup(fd: Fd);
     33 dup2 => fcntl::dup2(old: Fd, new: Fd);
     34 pause => signal::pause();
@@ -96,6 +102,7 @@ syscall_table! {
     61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
+    67 shmdt => shm::shmdt(addr: u64);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
     73 flock => locks::flock(fd: Fd, operation: u32);
     74 fsync => sync::fsync(fd: Fd);
@@ -165,6 +172,10 @@ syscall_table! {
     146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
     147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
     148 sched_rr_get_interval => sched::sched_rr_get_interval(pid: i32, interval: UserPtr<abi::Timespec>);
+    149 mlock => mlock::mlock(addr: u64, len: u64);
+    150 munlock => mlock::munlock(addr: u64, len: u64);
+    151 mlockall => mlock::mlockall(flags: i32);
+    152 munlockall => mlock::munlockall();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
@@ -231,7 +242,9 @@ syscall_table! {
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
+    319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

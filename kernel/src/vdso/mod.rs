@@ -15,7 +15,7 @@
 pub mod data;
 
 use crate::mm::address_space::MMAP_MIN_ADDR;
-use crate::mm::vma::{SpecialMapping, VmaKind};
+use crate::mm::vma::{SpecialMapping, VmaFlags, VmaKind};
 use crate::mm::{AddressSpace, Backing, PAGE_SIZE, Protection, Vma};
 use abi::Errno;
 use alloc::vec::Vec;
@@ -114,6 +114,7 @@ pub fn map(mm: &mut AddressSpace, start_stack: u64) -> Result<Option<u64>, Errno
             offset_pages: 0,
         },
         kind: VmaKind::Normal,
+        flags: VmaFlags::empty(),
     };
     mm.insert_vma(special(&vdso.vvar, start, start + vvar_len))?;
     mm.insert_vma(special(&vdso.text, start + vvar_len, start + len))?;

@@ -19,8 +19,11 @@
  * (touching the next is SIGBUS under TCG, which has no paravirtual clock);
  * neither can be split (munmap or mprotect of part of one is EINVAL, a
  * MAP_FIXED mmap over part of one ENOMEM: Linux's special_mapping_split),
- * but the whole vDSO can be made writable and a write stays private; a
- * forked child has both; unmapping them leaves the process able to exit.
+ * but the whole vDSO can be made writable and a write stays private; mremap
+ * cannot grow them (EFAULT), shrink them, move part of one or leave one
+ * behind (EINVAL), but moves both whole, after which the moved vDSO works
+ * (CRIU does this); a forked child has both; unmapping them leaves the
+ * process able to exit.
  */
 #include "harness.h"
 
@@ -40,6 +43,9 @@
 #endif
 #ifndef SYS_getcpu
 #define SYS_getcpu 309
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
 #endif
 
 typedef long (*clock_gettime_fn)(long, struct timespec *);
@@ -512,4 +518,68 @@ TEST(vdso, can_be_unmapped)
 {
 	need("__vdso_clock_gettime");
 	EXPECT_CHILD_OK(unmap_child, NULL);
+}
+
+static void *raw_mremap(void *old, size_t old_len, size_t new_len, int flags,
+			void *new_address)
+{
+	return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_address);
+}
+
+TEST(vdso, mremap_moves_only_whole_mappings)
+{
+	need("__vdso_clock_gettime");
+	char *vdso = (char *)vd.ehdr;
+	char *vvar = vdso - 4 * 4096;
+	size_t len = vdso_length();
+	errno = 0;
+	EXPECT_TRUE(raw_mremap(vdso, len, len + 4096, MREMAP_MAYMOVE, NULL) == MAP_FAILED);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_TRUE(raw_mremap(vvar, 4 * 4096, 4096, 0, NULL) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_TRUE(raw_mremap(vvar, 4 * 4096, 4 * 4096,
+			       MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	char *spare = mmap(NULL, 8 * 4096 + len, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(spare != MAP_FAILED);
+	EXPECT_TRUE(raw_mremap(vvar, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       spare) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	/* The same length in place: nothing to do. */
+	EXPECT_TRUE(raw_mremap(vvar, 4096, 4096, 0, NULL) == vvar);
+	EXPECT_OK(munmap(spare, 8 * 4096 + len));
+}
+
+static void move_child(void *arg)
+{
+	(void)arg;
+	char *vdso = (char *)vd.ehdr;
+	char *vvar = vdso - 4 * 4096;
+	size_t len = vdso_length();
+	clock_gettime_fn fn = (clock_gettime_fn)need("__vdso_clock_gettime");
+	char *spare = mmap(NULL, 4 * 4096 + len, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (spare == MAP_FAILED)
+		FAIL("mmap: %s", h_errname(errno));
+	if (raw_mremap(vvar, 4 * 4096, 4 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       spare) != spare)
+		FAIL("moving [vvar]: %s", h_errname(errno));
+	if (raw_mremap(vdso, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       spare + 4 * 4096) != spare + 4 * 4096)
+		FAIL("moving [vdso]: %s", h_errname(errno));
+	/* The old place is empty; the moved code reads the moved data. */
+	clock_gettime_fn moved = (clock_gettime_fn)((char *)fn - vdso + spare + 4 * 4096);
+	struct timespec ts;
+	long long before = raw_ns(CLOCK_MONOTONIC);
+	if (moved(CLOCK_MONOTONIC, &ts) != 0 || ns(&ts) < before)
+		FAIL("the moved vDSO: %lld before %lld", ns(&ts), before);
+	if (msync(vdso, 4096, MS_ASYNC) == 0 || errno != ENOMEM)
+		FAIL("the old vDSO is still mapped");
+}
+
+TEST(vdso, moved_whole_it_still_works)
+{
+	need("__vdso_clock_gettime");
+	EXPECT_CHILD_OK(move_child, NULL);
 }

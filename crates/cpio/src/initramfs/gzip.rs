@@ -1,15 +1,21 @@
-//! One gzip member (RFC 1952): the header with its optional FEXTRA, FNAME, FCOMMENT and FHCRC
-//! fields, a deflate body inflated with `miniz_oxide`, and the CRC-32 and ISIZE trailer, which are
-//! both verified (Linux's `lib/decompress_inflate.c` skips that check).
+//! One gzip member (RFC 1952), decoded as a stream: the header with its optional FEXTRA, FNAME,
+//! FCOMMENT and FHCRC fields, a deflate body inflated by `miniz_oxide`'s core decompressor into a
+//! 32 KiB wrapping window (the deflate dictionary size; each piece of output is handed on as soon
+//! as it is made, so a member of any size takes the same memory), and the CRC-32 and ISIZE
+//! trailer, which are both verified. Input may arrive in pieces of any size, down to one byte.
+//!
+//! Linux's `lib/decompress_inflate.c` skips only FNAME and does not check the trailer; here every
+//! header field is understood and a corrupt member is reported at its end.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
 use miniz_oxide::inflate::TINFLStatus;
-use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+use miniz_oxide::inflate::core::{
+    DecompressorOxide, TINFL_LZ_DICT_SIZE, decompress, inflate_flags,
+};
 
-use super::crc32::crc32;
+use super::crc32::Crc32;
 
 /// The two bytes every gzip member starts with.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -24,8 +30,9 @@ const FLAGS_RESERVED: u8 = 0xe0;
 const FIXED_HEADER_LEN: usize = 10;
 /// CRC32(4) ISIZE(4).
 const TRAILER_LEN: usize = 8;
-/// First size of the output buffer when the input is tiny.
-const MIN_OUTPUT_LEN: usize = 64 * 1024;
+/// The inflate window: deflate's largest back-reference distance, a power of two as
+/// `miniz_oxide` requires of a wrapping output buffer.
+pub(super) const WINDOW_LEN: usize = TINFL_LZ_DICT_SIZE;
 
 /// Why a gzip member could not be decompressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +51,7 @@ pub enum GzipError {
     ChecksumMismatch,
     /// The length of the decompressed data modulo 2^32 does not match the trailer's ISIZE.
     SizeMismatch,
-    /// No memory for the decompressed data.
+    /// No memory for the decompressor's state and window.
     OutOfMemory,
 }
 
@@ -65,140 +72,272 @@ impl fmt::Display for GzipError {
 
 impl core::error::Error for GzipError {}
 
-/// A decompressed gzip member.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Member {
-    /// The decompressed contents.
-    pub data: Vec<u8>,
-    /// How many input bytes the member took, trailer included.
-    pub compressed_len: usize,
+/// Why [`GzipDecoder::feed`] stopped: the member is bad, or the consumer of its output failed.
+#[derive(Debug)]
+pub(super) enum FeedError<X> {
+    Gzip(GzipError),
+    Output(X),
 }
 
-/// Decompresses the gzip member at the start of `input`; bytes after it are left alone.
-pub fn inflate_member(input: &[u8]) -> Result<Member, GzipError> {
-    let body_start = parse_header(input)?;
-    let body = input.get(body_start..).ok_or(GzipError::Truncated)?;
-    let (data, body_len) = inflate(body)?;
-    let trailer_start = body_start
-        .checked_add(body_len)
-        .ok_or(GzipError::Truncated)?;
-    let trailer_end = trailer_start
-        .checked_add(TRAILER_LEN)
-        .ok_or(GzipError::Truncated)?;
-    let trailer = input
-        .get(trailer_start..trailer_end)
-        .ok_or(GzipError::Truncated)?;
-    let (crc_bytes, size_bytes) = trailer.split_at(4);
-    if read_u32(crc_bytes) != Some(crc32(&data)) {
-        return Err(GzipError::ChecksumMismatch);
+impl<X> From<GzipError> for FeedError<X> {
+    fn from(error: GzipError) -> FeedError<X> {
+        FeedError::Gzip(error)
     }
-    if read_u32(size_bytes) != Some(data.len() as u32) {
-        return Err(GzipError::SizeMismatch);
-    }
-    Ok(Member {
-        data,
-        compressed_len: trailer_end,
-    })
 }
 
-/// Checks the header and returns the offset of the deflate body.
-fn parse_header(input: &[u8]) -> Result<usize, GzipError> {
-    let fixed = input.get(..FIXED_HEADER_LEN).ok_or(GzipError::Truncated)?;
-    if fixed[..2] != GZIP_MAGIC {
-        // Callers only hand over input that starts with the magic.
-        return Err(GzipError::Truncated);
+/// The part of the member the next input byte belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Fixed,
+    ExtraLen,
+    Extra,
+    Name,
+    Comment,
+    HeaderCrc,
+    Body,
+    Trailer,
+    Done,
+}
+
+/// The decoder's state between pieces of input; reused for every member of an image.
+pub(super) struct GzipDecoder {
+    step: Step,
+    /// The bytes of the fixed-size field being collected (fixed header, XLEN, HCRC, trailer).
+    field: [u8; FIXED_HEADER_LEN],
+    field_len: usize,
+    flags: u8,
+    extra_left: usize,
+    /// CRC-32 of the header bytes so far, for FHCRC.
+    header_crc: Crc32,
+    /// Exactly one decompressor (a `Vec` so that its allocation can fail cleanly).
+    inflater: Vec<DecompressorOxide>,
+    window: Vec<u8>,
+    window_pos: usize,
+    data_crc: Crc32,
+    data_len: u32,
+}
+
+impl GzipDecoder {
+    /// A decoder with its state and window allocated (about 43 KiB).
+    pub(super) fn new() -> Result<GzipDecoder, GzipError> {
+        let mut inflater = Vec::new();
+        inflater
+            .try_reserve_exact(1)
+            .map_err(|_| GzipError::OutOfMemory)?;
+        inflater.push(DecompressorOxide::new());
+        let mut window = Vec::new();
+        window
+            .try_reserve_exact(WINDOW_LEN)
+            .map_err(|_| GzipError::OutOfMemory)?;
+        window.resize(WINDOW_LEN, 0);
+        Ok(GzipDecoder {
+            step: Step::Done,
+            field: [0; FIXED_HEADER_LEN],
+            field_len: 0,
+            flags: 0,
+            extra_left: 0,
+            header_crc: Crc32::default(),
+            inflater,
+            window,
+            window_pos: 0,
+            data_crc: Crc32::default(),
+            data_len: 0,
+        })
     }
-    let method = fixed[2];
-    if method != METHOD_DEFLATE {
-        return Err(GzipError::UnknownMethod(method));
+
+    /// The bytes held, for the tests of bounded memory.
+    #[cfg(test)]
+    pub(super) fn memory_held(&self) -> usize {
+        self.window.capacity()
+            + self.inflater.capacity() * core::mem::size_of::<DecompressorOxide>()
     }
-    let flags = fixed[3];
-    if flags & FLAGS_RESERVED != 0 {
-        return Err(GzipError::ReservedFlags(flags));
-    }
-    let mut offset = FIXED_HEADER_LEN;
-    if flags & FLAG_EXTRA != 0 {
-        let xlen_bytes = input.get(offset..offset + 2).ok_or(GzipError::Truncated)?;
-        let xlen = usize::from(u16::from_le_bytes([xlen_bytes[0], xlen_bytes[1]]));
-        offset = offset + 2 + xlen;
-    }
-    if flags & FLAG_NAME != 0 {
-        offset = skip_zero_terminated(input, offset)?;
-    }
-    if flags & FLAG_COMMENT != 0 {
-        offset = skip_zero_terminated(input, offset)?;
-    }
-    if flags & FLAG_HCRC != 0 {
-        let covered = input.get(..offset).ok_or(GzipError::Truncated)?;
-        let stored = input.get(offset..offset + 2).ok_or(GzipError::Truncated)?;
-        if u16::from_le_bytes([stored[0], stored[1]]) != crc32(covered) as u16 {
-            return Err(GzipError::HeaderChecksumMismatch);
+
+    /// Starts a member whose two magic bytes ([`GZIP_MAGIC`]) were already read.
+    pub(super) fn start_after_magic(&mut self) {
+        self.step = Step::Fixed;
+        self.field[..2].copy_from_slice(&GZIP_MAGIC);
+        self.field_len = 2;
+        self.flags = 0;
+        self.extra_left = 0;
+        self.header_crc = Crc32::default();
+        self.header_crc.update(&GZIP_MAGIC);
+        if let Some(inflater) = self.inflater.first_mut() {
+            inflater.init();
         }
-        offset += 2;
+        self.window_pos = 0;
+        self.data_crc = Crc32::default();
+        self.data_len = 0;
     }
-    if offset > input.len() {
-        return Err(GzipError::Truncated);
-    }
-    Ok(offset)
-}
 
-/// The offset just past the NUL that ends the string at `offset`.
-fn skip_zero_terminated(input: &[u8], offset: usize) -> Result<usize, GzipError> {
-    let rest = input.get(offset..).ok_or(GzipError::Truncated)?;
-    let nul = rest
-        .iter()
-        .position(|&byte| byte == 0)
-        .ok_or(GzipError::Truncated)?;
-    Ok(offset + nul + 1)
-}
-
-/// Inflates the raw deflate stream at the start of `body`; returns the data and the stream's
-/// compressed length. The output buffer grows by doubling, with fallible allocation.
-fn inflate(body: &[u8]) -> Result<(Vec<u8>, usize), GzipError> {
-    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let mut decompressor = Box::<DecompressorOxide>::default();
-    let mut output = Vec::new();
-    grow(
-        &mut output,
-        body.len().saturating_mul(4).max(MIN_OUTPUT_LEN),
-    )?;
-    let mut consumed = 0;
-    let mut produced = 0;
-    loop {
-        let input = body.get(consumed..).ok_or(GzipError::CorruptDeflate)?;
-        let (status, read, written) =
-            decompress(&mut decompressor, input, &mut output, produced, flags);
-        consumed += read;
-        produced += written;
-        match status {
-            TINFLStatus::Done => {
-                output.truncate(produced);
-                return Ok((output, consumed));
+    /// Decodes the next bytes of the member, handing each piece of decompressed data to
+    /// `output` in order. Returns how many bytes of `input` belong to the member (all of them
+    /// unless it ended) and whether it ended, its trailer verified.
+    pub(super) fn feed<X>(
+        &mut self,
+        input: &[u8],
+        mut output: impl FnMut(&[u8]) -> Result<(), X>,
+    ) -> Result<(usize, bool), FeedError<X>> {
+        let mut used = 0;
+        loop {
+            let rest = &input[used..];
+            match self.step {
+                Step::Fixed => {
+                    used += self.collect(rest, FIXED_HEADER_LEN, true);
+                    if self.field_len < FIXED_HEADER_LEN {
+                        return Ok((used, false));
+                    }
+                    let method = self.field[2];
+                    if method != METHOD_DEFLATE {
+                        return Err(GzipError::UnknownMethod(method).into());
+                    }
+                    let flags = self.field[3];
+                    if flags & FLAGS_RESERVED != 0 {
+                        return Err(GzipError::ReservedFlags(flags).into());
+                    }
+                    self.flags = flags;
+                    self.step = self.step_after(Step::Fixed);
+                }
+                Step::ExtraLen => {
+                    used += self.collect(rest, 2, true);
+                    if self.field_len < 2 {
+                        return Ok((used, false));
+                    }
+                    self.extra_left =
+                        usize::from(u16::from_le_bytes([self.field[0], self.field[1]]));
+                    self.step = Step::Extra;
+                }
+                Step::Extra => {
+                    let count = self.extra_left.min(rest.len());
+                    self.header_crc.update(&rest[..count]);
+                    self.extra_left -= count;
+                    used += count;
+                    if self.extra_left > 0 {
+                        return Ok((used, false));
+                    }
+                    self.step = self.step_after(Step::Extra);
+                }
+                Step::Name | Step::Comment => {
+                    let end = rest.iter().position(|&byte| byte == 0);
+                    let count = end.map_or(rest.len(), |nul| nul + 1);
+                    self.header_crc.update(&rest[..count]);
+                    used += count;
+                    if end.is_none() {
+                        return Ok((used, false));
+                    }
+                    self.step = self.step_after(self.step);
+                }
+                Step::HeaderCrc => {
+                    used += self.collect(rest, 2, false);
+                    if self.field_len < 2 {
+                        return Ok((used, false));
+                    }
+                    let stored = u16::from_le_bytes([self.field[0], self.field[1]]);
+                    if stored != self.header_crc.value() as u16 {
+                        return Err(GzipError::HeaderChecksumMismatch.into());
+                    }
+                    self.step = Step::Body;
+                }
+                Step::Body => {
+                    let (count, is_done) = self.inflate(rest, &mut output)?;
+                    used += count;
+                    if !is_done {
+                        return Ok((used, false));
+                    }
+                    self.step = Step::Trailer;
+                    self.field_len = 0;
+                }
+                Step::Trailer => {
+                    used += self.collect(rest, TRAILER_LEN, false);
+                    if self.field_len < TRAILER_LEN {
+                        return Ok((used, false));
+                    }
+                    let [c0, c1, c2, c3, s0, s1, s2, s3, ..] = self.field;
+                    if u32::from_le_bytes([c0, c1, c2, c3]) != self.data_crc.value() {
+                        return Err(GzipError::ChecksumMismatch.into());
+                    }
+                    if u32::from_le_bytes([s0, s1, s2, s3]) != self.data_len {
+                        return Err(GzipError::SizeMismatch.into());
+                    }
+                    self.step = Step::Done;
+                }
+                Step::Done => return Ok((used, true)),
             }
-            TINFLStatus::HasMoreOutput => {
-                let doubled = output.len().checked_mul(2).ok_or(GzipError::OutOfMemory)?;
-                grow(&mut output, doubled)?;
-            }
-            TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
-                return Err(GzipError::Truncated);
-            }
-            _ => return Err(GzipError::CorruptDeflate),
         }
     }
-}
 
-/// Resizes `buffer` to `len` zero-filled bytes, reporting allocation failure.
-fn grow(buffer: &mut Vec<u8>, len: usize) -> Result<(), GzipError> {
-    let additional = len.saturating_sub(buffer.len());
-    buffer
-        .try_reserve_exact(additional)
-        .map_err(|_| GzipError::OutOfMemory)?;
-    buffer.resize(len, 0);
-    Ok(())
-}
+    /// Copies bytes of a fixed-size field from `rest` until it has `len`; returns how many.
+    fn collect(&mut self, rest: &[u8], len: usize, is_header: bool) -> usize {
+        let count = len.saturating_sub(self.field_len).min(rest.len());
+        self.field[self.field_len..self.field_len + count].copy_from_slice(&rest[..count]);
+        self.field_len += count;
+        if is_header {
+            self.header_crc.update(&rest[..count]);
+        }
+        count
+    }
 
-fn read_u32(bytes: &[u8]) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    /// The header part that follows `step`, given the flags.
+    fn step_after(&mut self, step: Step) -> Step {
+        let order = [
+            (Step::ExtraLen, FLAG_EXTRA),
+            (Step::Name, FLAG_NAME),
+            (Step::Comment, FLAG_COMMENT),
+            (Step::HeaderCrc, FLAG_HCRC),
+        ];
+        let first_later = match step {
+            Step::Fixed => 0,
+            Step::Extra => 1,
+            Step::Name => 2,
+            Step::Comment => 3,
+            _ => order.len(),
+        };
+        self.field_len = 0;
+        order[first_later..]
+            .iter()
+            .find(|&&(_, flag)| self.flags & flag != 0)
+            .map_or(Step::Body, |&(next, _)| next)
+    }
+
+    /// Inflates from `input` into the window, handing on each piece of output. Returns the
+    /// input bytes used and whether the deflate stream ended.
+    fn inflate<X>(
+        &mut self,
+        input: &[u8],
+        output: &mut impl FnMut(&[u8]) -> Result<(), X>,
+    ) -> Result<(usize, bool), FeedError<X>> {
+        let inflater = self
+            .inflater
+            .first_mut()
+            .ok_or(FeedError::Gzip(GzipError::OutOfMemory))?;
+        let mut used = 0;
+        loop {
+            let (status, read, written) = decompress(
+                inflater,
+                &input[used..],
+                &mut self.window,
+                self.window_pos,
+                inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
+            );
+            used += read;
+            if written > 0 {
+                let piece = &self.window[self.window_pos..self.window_pos + written];
+                self.data_crc.update(piece);
+                self.data_len = self.data_len.wrapping_add(written as u32);
+                output(piece).map_err(FeedError::Output)?;
+                self.window_pos = (self.window_pos + written) & (WINDOW_LEN - 1);
+            }
+            match status {
+                TINFLStatus::Done => return Ok((used, true)),
+                TINFLStatus::HasMoreOutput => {}
+                TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress
+                    if used == input.len() =>
+                {
+                    return Ok((used, false));
+                }
+                _ => return Err(GzipError::CorruptDeflate.into()),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +345,7 @@ pub(crate) mod tests {
     extern crate std;
 
     use super::*;
+    use crate::initramfs::crc32::crc32;
     use alloc::vec;
     use miniz_oxide::deflate::compress_to_vec;
 
@@ -255,6 +395,56 @@ pub(crate) mod tests {
     /// A plain gzip member of `data`.
     pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
         gzip_with(data, &HeaderFields::default())
+    }
+
+    /// A decompressed member and how many input bytes it took, trailer included.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Member {
+        data: Vec<u8>,
+        compressed_len: usize,
+    }
+
+    /// Decodes the member at the start of `input` fed `piece` bytes at a time; the largest piece
+    /// of output must fit the window.
+    fn inflate_in_pieces(input: &[u8], piece: usize) -> Result<Member, GzipError> {
+        let Some(body) = input.strip_prefix(&GZIP_MAGIC) else {
+            return Err(GzipError::Truncated);
+        };
+        let mut decoder = GzipDecoder::new()?;
+        decoder.start_after_magic();
+        let mut data = Vec::new();
+        let mut used = GZIP_MAGIC.len();
+        for chunk in body.chunks(piece.max(1)) {
+            let fed = decoder.feed(chunk, |out: &[u8]| {
+                assert!(out.len() <= WINDOW_LEN);
+                data.extend_from_slice(out);
+                Ok::<(), ()>(())
+            });
+            let (count, is_done) = match fed {
+                Ok(progress) => progress,
+                Err(FeedError::Gzip(error)) => return Err(error),
+                Err(FeedError::Output(())) => unreachable!(),
+            };
+            used += count;
+            if is_done {
+                return Ok(Member {
+                    data,
+                    compressed_len: used,
+                });
+            }
+            assert_eq!(count, chunk.len());
+        }
+        Err(GzipError::Truncated)
+    }
+
+    /// Decodes the member at the start of `input` in pieces of 1, 7, 4096 bytes and whole; all
+    /// must agree.
+    fn inflate_member(input: &[u8]) -> Result<Member, GzipError> {
+        let whole = inflate_in_pieces(input, input.len());
+        for piece in [1, 7, 4096] {
+            assert_eq!(inflate_in_pieces(input, piece), whole, "pieces of {piece}");
+        }
+        whole
     }
 
     fn sample_data() -> Vec<u8> {

@@ -1,12 +1,12 @@
 //! Hard-link groups, as Linux's `find_link` and `maybe_link` in `init/initramfs.c` track them.
 //!
-//! Within one archive (the table is reset at each `TRAILER!!!`), a regular file, device node,
-//! FIFO or socket with `nlink >= 2` is keyed by inode number, device and file type. The first entry
-//! of a key is created normally; each later one becomes a hard link to the first one's name.
+//! Until the next `TRAILER!!!` record (Linux's `free_hash`), a regular file, device node, FIFO
+//! or socket with `nlink >= 2` is keyed by inode number, device and file type. The first entry
+//! of a key is created normally and its name remembered (a copy: the archive streams past); each
+//! later one becomes a hard link to that name.
 
 use alloc::vec::Vec;
 
-use crate::Entry;
 use crate::entry::FileType;
 use crate::mode::S_IFMT;
 
@@ -19,45 +19,78 @@ struct LinkKey {
     file_type_bits: u32,
 }
 
+/// The fields of a record that decide its hard-link group.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkInfo {
+    pub ino: u32,
+    pub mode: u32,
+    pub nlink: u32,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+}
+
 /// Allocation of the table failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutOfMemory;
 
-/// First names of the hard-link groups seen so far in one archive, sorted by key.
+/// First names of the hard-link groups seen since the last trailer, sorted by key; the names
+/// are stored one after another in `names`.
 #[derive(Debug, Default)]
-pub struct HardLinks<'a> {
-    first_names: Vec<(LinkKey, &'a [u8])>,
+pub struct HardLinks {
+    groups: Vec<(LinkKey, usize, usize)>,
+    names: Vec<u8>,
 }
 
-impl<'a> HardLinks<'a> {
-    /// For an entry that Linux may hard-link, the name of the first member of its group if an
-    /// earlier entry was one; otherwise `None`, and the entry is remembered as its group's first.
-    pub fn resolve(&mut self, entry: &Entry<'a>) -> Result<Option<&'a [u8]>, OutOfMemory> {
+impl HardLinks {
+    /// For a record that Linux may hard-link, the name of the first member of its group if an
+    /// earlier record was one; otherwise `None`, and `name` is remembered as its group's first.
+    pub fn resolve(&mut self, info: LinkInfo, name: &[u8]) -> Result<Option<&[u8]>, OutOfMemory> {
         let can_link = matches!(
-            entry.file_type(),
+            FileType::from_mode(info.mode),
             FileType::Regular
                 | FileType::CharDevice
                 | FileType::BlockDevice
                 | FileType::Fifo
                 | FileType::Socket
         );
-        if !can_link || entry.nlink < 2 {
+        if !can_link || info.nlink < 2 {
             return Ok(None);
         }
         let key = LinkKey {
-            ino: entry.ino,
-            dev_major: entry.dev_major,
-            dev_minor: entry.dev_minor,
-            file_type_bits: entry.mode & S_IFMT,
+            ino: info.ino,
+            dev_major: info.dev_major,
+            dev_minor: info.dev_minor,
+            file_type_bits: info.mode & S_IFMT,
         };
-        match self.first_names.binary_search_by_key(&key, |&(key, _)| key) {
-            Ok(index) => Ok(Some(self.first_names[index].1)),
+        match self.groups.binary_search_by_key(&key, |&(key, _, _)| key) {
+            Ok(index) => {
+                let (_, start, len) = self.groups[index];
+                Ok(self.names.get(start..start + len))
+            }
             Err(index) => {
-                self.first_names.try_reserve(1).map_err(|_| OutOfMemory)?;
-                self.first_names.insert(index, (key, entry.name));
+                self.groups.try_reserve(1).map_err(|_| OutOfMemory)?;
+                self.names
+                    .try_reserve(name.len())
+                    .map_err(|_| OutOfMemory)?;
+                let start = self.names.len();
+                self.names.extend_from_slice(name);
+                self.groups.insert(index, (key, start, name.len()));
                 Ok(None)
             }
         }
+    }
+
+    /// The bytes held, for the tests of bounded memory.
+    #[cfg(test)]
+    pub fn memory_held(&self) -> usize {
+        self.groups.capacity() * core::mem::size_of::<(LinkKey, usize, usize)>()
+            + self.names.capacity()
+    }
+
+    /// Forgets every group (at a `TRAILER!!!`).
+    pub fn clear(&mut self) {
+        self.groups = Vec::new();
+        self.names = Vec::new();
     }
 }
 
@@ -65,51 +98,46 @@ impl<'a> HardLinks<'a> {
 mod tests {
     use super::*;
 
-    fn entry(name: &[u8], mode: u32, ino: u32, nlink: u32) -> Entry<'_> {
-        Entry {
-            name,
+    fn info(mode: u32, ino: u32, nlink: u32) -> LinkInfo {
+        LinkInfo {
             ino,
             mode,
-            uid: 0,
-            gid: 0,
             nlink,
-            mtime: 0,
             dev_major: 8,
             dev_minor: 1,
-            rdev_major: 0,
-            rdev_minor: 0,
-            data: b"",
         }
     }
 
     #[test]
     fn later_members_link_to_the_first() {
         let mut links = HardLinks::default();
-        assert_eq!(links.resolve(&entry(b"a", 0o100644, 5, 3)), Ok(None));
+        assert_eq!(links.resolve(info(0o100644, 5, 3), b"a"), Ok(None));
         assert_eq!(
-            links.resolve(&entry(b"b", 0o100644, 5, 3)),
+            links.resolve(info(0o100644, 5, 3), b"b"),
             Ok(Some(&b"a"[..]))
         );
         assert_eq!(
-            links.resolve(&entry(b"c", 0o100644, 5, 3)),
+            links.resolve(info(0o100644, 5, 3), b"c"),
             Ok(Some(&b"a"[..]))
         );
         // Same inode number but another file type is another group, as in Linux.
-        assert_eq!(links.resolve(&entry(b"d", 0o020644, 5, 2)), Ok(None));
+        assert_eq!(links.resolve(info(0o020644, 5, 2), b"d"), Ok(None));
         assert_eq!(
-            links.resolve(&entry(b"e", 0o020644, 5, 2)),
+            links.resolve(info(0o020644, 5, 2), b"e"),
             Ok(Some(&b"d"[..]))
         );
+        links.clear();
+        assert_eq!(links.resolve(info(0o100644, 5, 3), b"f"), Ok(None));
     }
 
     #[test]
     fn single_links_directories_and_symlinks_are_never_linked() {
         let mut links = HardLinks::default();
-        assert_eq!(links.resolve(&entry(b"a", 0o100644, 5, 1)), Ok(None));
-        assert_eq!(links.resolve(&entry(b"b", 0o100644, 5, 1)), Ok(None));
-        assert_eq!(links.resolve(&entry(b"d", 0o040755, 6, 2)), Ok(None));
-        assert_eq!(links.resolve(&entry(b"e", 0o040755, 6, 2)), Ok(None));
-        assert_eq!(links.resolve(&entry(b"l", 0o120777, 7, 2)), Ok(None));
-        assert_eq!(links.resolve(&entry(b"m", 0o120777, 7, 2)), Ok(None));
+        assert_eq!(links.resolve(info(0o100644, 5, 1), b"a"), Ok(None));
+        assert_eq!(links.resolve(info(0o100644, 5, 1), b"b"), Ok(None));
+        assert_eq!(links.resolve(info(0o040755, 6, 2), b"d"), Ok(None));
+        assert_eq!(links.resolve(info(0o040755, 6, 2), b"e"), Ok(None));
+        assert_eq!(links.resolve(info(0o120777, 7, 2), b"l"), Ok(None));
+        assert_eq!(links.resolve(info(0o120777, 7, 2), b"m"), Ok(None));
     }
 }

@@ -1,4 +1,6 @@
-//! Tests of initramfs unpacking: segment layouts, padding, hard links and failures.
+//! Tests of initramfs unpacking: segment layouts, padding, hard links and failures. Every image
+//! is unpacked from pieces of 1, 7 and 4096 bytes and whole, which must all give the same
+//! entries and the same result.
 
 extern crate std;
 
@@ -6,35 +8,123 @@ use alloc::vec;
 use alloc::vec::Vec;
 use std::string::String;
 
+use super::gzip::WINDOW_LEN;
 use super::gzip::tests::{HeaderFields, gzip, gzip_with};
 use super::*;
+use crate::PATH_MAX;
 use crate::test_support::{Record, archive, push_archive};
 
-/// What the visitor saw: name, mode, data and link target, owned.
+/// What the sink saw of one entry: name, mode, data (a symlink's target) and link target.
 #[derive(Debug, PartialEq, Eq)]
 struct Seen {
     name: String,
     mode: u32,
     data: Vec<u8>,
     hard_link_to: Option<String>,
+    /// `finish_file` came (regular files).
+    is_complete: bool,
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn collect(image: &[u8]) -> Result<Vec<Seen>, UnpackError<()>> {
-    let mut seen = Vec::new();
-    unpack(image, |item: &UnpackedEntry<'_>| {
-        seen.push(Seen {
-            name: text(item.entry.name),
-            mode: item.entry.mode,
-            data: item.entry.data.to_vec(),
-            hard_link_to: item.hard_link_to.map(text),
+/// A sink that records everything, checks the order of calls, and fails when told to.
+#[derive(Default)]
+struct Collector {
+    seen: Vec<Seen>,
+    /// `create` of this name fails.
+    fail_on: Option<&'static [u8]>,
+    /// Bytes the last regular file still expects.
+    expected: u64,
+    is_file_open: bool,
+    largest_piece: usize,
+}
+
+impl Sink for Collector {
+    type Error = &'static str;
+
+    fn create(&mut self, entry: &UnpackedEntry<'_>) -> Result<(), &'static str> {
+        assert!(
+            !self.is_file_open,
+            "create before the last file was finished"
+        );
+        if self.fail_on == Some(entry.name) {
+            return Err("disk full");
+        }
+        let is_regular = entry.file_type() == FileType::Regular;
+        self.seen.push(Seen {
+            name: text(entry.name),
+            mode: entry.mode,
+            data: entry.symlink_target.to_vec(),
+            hard_link_to: entry.hard_link_to.map(text),
+            is_complete: !is_regular,
         });
+        self.is_file_open = is_regular;
+        self.expected = u64::from(entry.size);
         Ok(())
-    })?;
-    Ok(seen)
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), &'static str> {
+        assert!(self.is_file_open, "data without a file");
+        assert!(!data.is_empty(), "empty piece of data");
+        self.expected = self
+            .expected
+            .checked_sub(data.len() as u64)
+            .expect("more data than the header said");
+        self.largest_piece = self.largest_piece.max(data.len());
+        if let Some(last) = self.seen.last_mut() {
+            last.data.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    fn finish_file(&mut self) -> Result<(), &'static str> {
+        assert!(self.is_file_open, "finish without a file");
+        assert_eq!(self.expected, 0, "finished before all data came");
+        self.is_file_open = false;
+        if let Some(last) = self.seen.last_mut() {
+            last.is_complete = true;
+        }
+        Ok(())
+    }
+}
+
+type Outcome = (Vec<Seen>, Result<(), UnpackError<&'static str>>);
+
+/// Unpacks `image` fed `piece` bytes at a time into `sink`.
+fn unpack_in_pieces(
+    image: &[u8],
+    piece: usize,
+    sink: &mut Collector,
+) -> Result<(), UnpackError<&'static str>> {
+    let mut unpacker = Unpacker::new()?;
+    for chunk in image.chunks(piece.max(1)) {
+        unpacker.feed(chunk, sink)?;
+    }
+    unpacker.finish(sink)
+}
+
+/// Unpacks `image` whole and in pieces of 1, 7 and 4096 bytes; all must agree.
+fn outcome(image: &[u8], fail_on: Option<&'static [u8]>) -> Outcome {
+    let run = |piece: usize| {
+        let mut sink = Collector {
+            fail_on,
+            ..Collector::default()
+        };
+        let result = unpack_in_pieces(image, piece, &mut sink);
+        (sink.seen, result)
+    };
+    let whole = run(image.len());
+    for piece in [1, 7, 4096] {
+        assert_eq!(run(piece), whole, "pieces of {piece}");
+    }
+    whole
+}
+
+fn collect(image: &[u8]) -> Result<Vec<Seen>, UnpackError<&'static str>> {
+    let (seen, result) = outcome(image, None);
+    result.map(|()| seen)
 }
 
 fn names(image: &[u8]) -> Vec<String> {
@@ -296,21 +386,13 @@ fn gzip_errors_carry_the_segment_offset() {
 }
 
 #[test]
-fn visitor_errors_stop_unpacking() {
-    let mut calls = 0;
-    let result = unpack(&second_archive(), |item: &UnpackedEntry<'_>| {
-        calls += 1;
-        if item.entry.name == b"bin/busybox" {
-            Err("disk full")
-        } else {
-            Ok(())
-        }
-    });
-    assert_eq!(result, Err(UnpackError::Visitor("disk full")));
-    assert_eq!(calls, 2);
+fn sink_errors_stop_unpacking() {
+    let (seen, result) = outcome(&second_archive(), Some(b"bin/busybox"));
+    assert_eq!(result, Err(UnpackError::Sink("disk full")));
+    assert_eq!(seen.len(), 1);
     assert_eq!(
-        std::format!("{}", UnpackError::Visitor("disk full")),
-        "disk full"
+        std::format!("{}", UnpackError::Sink("disk full")),
+        "write error (disk full)"
     );
 }
 
@@ -321,13 +403,20 @@ fn no_prefix_or_corruption_panics() {
     image.extend_from_slice(&[0; 4]);
     image.extend_from_slice(&first_archive());
     for len in 0..image.len() {
-        let _ = collect(&image[..len]);
+        let _ = outcome(&image[..len], None);
     }
+    // Whole and in 7-byte pieces only: one-byte pieces of every corruption take too long
+    // unoptimised.
     for position in 0..image.len() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut corrupt = image.clone();
             corrupt[position] ^= flip;
-            let _ = collect(&corrupt);
+            let run = |piece: usize| {
+                let mut sink = Collector::default();
+                let result = unpack_in_pieces(&corrupt, piece, &mut sink);
+                (sink.seen, result)
+            };
+            assert_eq!(run(7), run(corrupt.len()), "flip {flip:#x} at {position}");
         }
     }
 }
@@ -372,4 +461,383 @@ fn unpacks_an_image_made_by_host_tools() {
     assert_eq!(seen[3].hard_link_to.as_deref(), Some("bin/tool"));
     assert_eq!(seen[3].data, b"tool contents");
     assert_eq!(seen[4].data, b"tool");
+}
+
+/// One record's header and padded name, as `test_support` lays them out, for a file whose
+/// data the caller streams itself.
+fn file_header(name: &[u8], size: u32) -> Vec<u8> {
+    let header = crate::header::Header {
+        has_checksum: false,
+        ino: 1,
+        mode: 0o100644,
+        nlink: 1,
+        filesize: size,
+        namesize: name.len() as u32 + 1,
+        ..crate::header::Header::default()
+    };
+    let mut out = header.encode().to_vec();
+    out.extend_from_slice(name);
+    out.push(0);
+    out.resize(out.len().next_multiple_of(4), 0);
+    out
+}
+
+/// `size` bytes of data that differ from block to block, produced in pieces of at most
+/// `piece` bytes.
+fn for_each_data_piece(size: usize, piece: usize, mut each: impl FnMut(&[u8])) {
+    let mut block = vec![0u8; piece];
+    let mut done = 0;
+    let mut index = 0u32;
+    while done < size {
+        let len = piece.min(size - done);
+        for (at, byte) in block[..len].iter_mut().enumerate() {
+            *byte = (at as u32 ^ index.wrapping_mul(0x9e37_79b9)) as u8;
+        }
+        each(&block[..len]);
+        done += len;
+        index += 1;
+    }
+}
+
+/// A sink that keeps no data: it checks the pieces' order and sizes through a CRC.
+#[derive(Default)]
+struct Checksummer {
+    names: Vec<String>,
+    crc: super::crc32::Crc32,
+    bytes: u64,
+    largest_piece: usize,
+    finished: usize,
+}
+
+impl Sink for Checksummer {
+    type Error = ();
+
+    fn create(&mut self, entry: &UnpackedEntry<'_>) -> Result<(), ()> {
+        self.names.push(text(entry.name));
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), ()> {
+        self.crc.update(data);
+        self.bytes += data.len() as u64;
+        self.largest_piece = self.largest_piece.max(data.len());
+        Ok(())
+    }
+
+    fn finish_file(&mut self) -> Result<(), ()> {
+        self.finished += 1;
+        Ok(())
+    }
+}
+
+/// Most the unpacker may hold at any time: the parser's name buffer, the inflate window and
+/// state, and a little slack.
+const MEMORY_BOUND: usize = 2 * PATH_MAX + WINDOW_LEN + 16 * 1024;
+
+/// The uncompressed image of [`streams_a_large_file`]: `big` (`size` bytes), `after` and a
+/// trailer, produced in pieces; returns the data's CRC.
+fn large_image(size: usize, piece: usize, mut emit: impl FnMut(&[u8])) -> u32 {
+    let mut crc = super::crc32::Crc32::default();
+    emit(&file_header(b"big", size as u32));
+    for_each_data_piece(size, piece, |data| {
+        crc.update(data);
+        emit(data);
+    });
+    emit(&vec![0; size.next_multiple_of(4) - size]);
+    emit(&archive(&[Record::new(b"after", 0o100644, b"x")]));
+    crc.value()
+}
+
+#[test]
+fn streams_a_large_uncompressed_file_with_bounded_memory() {
+    const SIZE: usize = 16 * 1024 * 1024 + 3;
+    const PIECE: usize = 64 * 1024;
+    let mut unpacker = Unpacker::new().unwrap();
+    let mut sink = Checksummer::default();
+    let mut most_held = 0;
+    let crc = large_image(SIZE, PIECE, |piece| {
+        unpacker.feed(piece, &mut sink).unwrap();
+        most_held = most_held.max(unpacker.memory_held());
+    });
+    unpacker.finish(&mut sink).unwrap();
+    assert_eq!(sink.names, ["big", "after"]);
+    assert_eq!((sink.bytes, sink.finished), (SIZE as u64 + 1, 2));
+    assert!(sink.largest_piece <= PIECE);
+    assert!(most_held <= MEMORY_BOUND, "held {most_held} bytes");
+    let mut expected = super::crc32::Crc32::default();
+    for_each_data_piece(SIZE, PIECE, |data| expected.update(data));
+    expected.update(b"x");
+    assert_eq!(sink.crc.value(), expected.value());
+    assert_ne!(crc, 0);
+}
+
+/// Wraps an uncompressed stream in a gzip member of stored deflate blocks, as it comes.
+struct StoredGzip<F: FnMut(&[u8])> {
+    emit: F,
+    crc: super::crc32::Crc32,
+    len: u32,
+}
+
+impl<F: FnMut(&[u8])> StoredGzip<F> {
+    fn new(mut emit: F) -> StoredGzip<F> {
+        emit(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+        StoredGzip {
+            emit,
+            crc: super::crc32::Crc32::default(),
+            len: 0,
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) {
+        for block in data.chunks(u16::MAX as usize) {
+            let len = block.len() as u16;
+            let mut header = vec![0u8];
+            header.extend_from_slice(&len.to_le_bytes());
+            header.extend_from_slice(&(!len).to_le_bytes());
+            (self.emit)(&header);
+            (self.emit)(block);
+            self.crc.update(block);
+            self.len = self.len.wrapping_add(block.len() as u32);
+        }
+    }
+
+    fn finish(mut self) {
+        (self.emit)(&[1, 0, 0, 0xff, 0xff]);
+        let mut trailer = self.crc.value().to_le_bytes().to_vec();
+        trailer.extend_from_slice(&self.len.to_le_bytes());
+        (self.emit)(&trailer);
+    }
+}
+
+#[test]
+fn streams_a_large_gzip_member_with_bounded_memory() {
+    const SIZE: usize = 16 * 1024 * 1024 + 1;
+    let mut unpacker = Unpacker::new().unwrap();
+    let mut sink = Checksummer::default();
+    let mut most_held = 0;
+    {
+        let mut gzip = StoredGzip::new(|piece: &[u8]| {
+            unpacker.feed(piece, &mut sink).unwrap();
+            most_held = most_held.max(unpacker.memory_held());
+        });
+        large_image(SIZE, 100_000, |piece| gzip.write(piece));
+        gzip.finish();
+    }
+    unpacker.finish(&mut sink).unwrap();
+    assert_eq!(sink.names, ["big", "after"]);
+    assert_eq!((sink.bytes, sink.finished), (SIZE as u64 + 1, 2));
+    assert!(sink.largest_piece <= WINDOW_LEN);
+    assert!(most_held <= MEMORY_BOUND, "held {most_held} bytes");
+}
+
+/// A record with its header fields overwritten by `edit` (field index as in
+/// `CpioError::BadHexField`, eight hexadecimal digits).
+fn with_field(mut image: Vec<u8>, field: usize, digits: &[u8; 8]) -> Vec<u8> {
+    let at = 6 + field * 8;
+    image[at..at + 8].copy_from_slice(digits);
+    image
+}
+
+const FIELD_FILESIZE: usize = 6;
+const FIELD_NAMESIZE: usize = 11;
+
+#[test]
+fn a_huge_file_size_streams_what_there_is() {
+    // Linux takes a record cut short by the end of an uncompressed image as it comes: the file
+    // is created with the header's size and keeps the data there was.
+    let image = with_field(
+        archive(&[Record::new(b"f", 0o100644, b"data")]),
+        FIELD_FILESIZE,
+        b"FFFFFFFF",
+    );
+    let (seen, result) = outcome(&image, None);
+    assert_eq!(result, Ok(()));
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].name, "f");
+    assert!(!seen[0].is_complete);
+    assert_eq!(seen[0].data.len(), image.len() - 112);
+    // Inside a gzip member, the member ends inside the record.
+    assert!(matches!(
+        collect(&gzip(&image)),
+        Err(UnpackError::Cpio {
+            gzip_segment_offset: Some(0),
+            error: CpioError::Truncated { offset: 0 }
+        })
+    ));
+}
+
+#[test]
+fn a_huge_or_zero_name_size_skips_the_record() {
+    let image = with_field(
+        archive(&[Record::new(b"f", 0o100644, b"data")]),
+        FIELD_NAMESIZE,
+        b"FFFFFFFF",
+    );
+    assert_eq!(collect(&image).unwrap(), []);
+    assert!(collect(&gzip(&image)).is_err());
+
+    // c_namesize 0: Linux skips the record (two name bytes, as N_ALIGN(0) counts them, then
+    // the data) and reads the next one.
+    let mut image = with_field(
+        archive(&[Record::new(b"x", 0o100644, b"")]),
+        FIELD_NAMESIZE,
+        b"00000000",
+    );
+    image.truncate(112);
+    push_archive(&mut image, &[Record::new(b"next", 0o100644, b"n")]);
+    assert_eq!(names(&image), ["next"]);
+}
+
+#[test]
+fn bad_headers_are_errors() {
+    let good = archive(&[Record::new(b"f", 0o100644, b"data")]);
+    let mut odc = good.clone();
+    odc[..6].copy_from_slice(b"070707");
+    let error = collect(&odc).unwrap_err();
+    assert_eq!(
+        error,
+        UnpackError::Cpio {
+            gzip_segment_offset: None,
+            error: CpioError::OdcFormat { offset: 0 }
+        }
+    );
+    assert!(std::format!("{error}").starts_with("incorrect cpio method used: use -H newc option"));
+    let mut magic = good.clone();
+    magic[5] = b'9';
+    let error = collect(&magic).unwrap_err();
+    assert!(std::format!("{error}").starts_with("no cpio magic"));
+    let bad_hex = with_field(good.clone(), 3, b"0000000g");
+    assert_eq!(
+        collect(&bad_hex),
+        Err(UnpackError::Cpio {
+            gzip_segment_offset: None,
+            error: CpioError::BadHexField {
+                offset: 0,
+                field: 3
+            }
+        })
+    );
+    let mut no_nul = good;
+    no_nul[111] = b'x';
+    assert_eq!(
+        collect(&no_nul),
+        Err(UnpackError::Cpio {
+            gzip_segment_offset: None,
+            error: CpioError::BadName { offset: 0 }
+        })
+    );
+}
+
+#[test]
+fn the_crc_format_checks_data_sums() {
+    let mut image = archive(&[Record::new(b"f", 0o100644, b"\xff\xfe\x01")]);
+    image[5] = b'2';
+    let sum_at = 6 + 12 * 8;
+    image[sum_at..sum_at + 8].copy_from_slice(b"000001FE");
+    assert_eq!(collect(&image).unwrap()[0].data, b"\xff\xfe\x01");
+    image[sum_at + 7] = b'F';
+    let (seen, result) = outcome(&image, None);
+    assert_eq!(
+        result,
+        Err(UnpackError::Cpio {
+            gzip_segment_offset: None,
+            error: CpioError::ChecksumMismatch { offset: 0 }
+        })
+    );
+    // The data went to the sink first, as Linux writes it before checking.
+    assert_eq!(seen[0].data, b"\xff\xfe\x01");
+    assert!(!seen[0].is_complete);
+}
+
+#[test]
+fn short_and_unknown_magics() {
+    assert_eq!(
+        collect(&[0x1f]),
+        Err(UnpackError::InvalidMagic { offset: 0 })
+    );
+    let mut image = vec![0; 5];
+    image.extend_from_slice(&[0x1f, 0x9e, 1, 2]);
+    assert_eq!(
+        collect(&image),
+        Err(UnpackError::UnsupportedCompression {
+            segment_offset: 5,
+            method: "gzip"
+        })
+    );
+    assert_eq!(
+        collect(b"BZh91AY"),
+        Err(UnpackError::UnsupportedCompression {
+            segment_offset: 0,
+            method: "bzip2"
+        })
+    );
+}
+
+#[test]
+fn a_truncated_gzip_member_keeps_what_came_before() {
+    let mut data = second_archive();
+    data.extend_from_slice(&archive(&[Record::new(b"late", 0o100644, &[7; 70_000])]));
+    let member = gzip(&data);
+    let (seen, result) = outcome(&member[..member.len() - 9], None);
+    assert_eq!(
+        result,
+        Err(UnpackError::Gzip {
+            segment_offset: 0,
+            error: GzipError::Truncated
+        })
+    );
+    assert!(std::format!("{}", result.unwrap_err()).starts_with("read error"));
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen[4].name, "late");
+    assert_eq!(seen[4].data.len(), 70_000);
+    assert!(seen[4].is_complete);
+}
+
+#[test]
+fn a_gzip_name_field_without_end_is_truncated() {
+    let mut image = vec![0x1f, 0x8b, 8, 1 << 3, 0, 0, 0, 0, 0, 3];
+    image.extend_from_slice(&[b'n'; 100_000]);
+    assert_eq!(
+        collect(&image),
+        Err(UnpackError::Gzip {
+            segment_offset: 0,
+            error: GzipError::Truncated
+        })
+    );
+}
+
+#[test]
+fn feeding_after_an_error_fails() {
+    let mut unpacker = Unpacker::new().unwrap();
+    let mut sink = Collector::default();
+    assert!(unpacker.feed(b"junk", &mut sink).is_err());
+    assert_eq!(
+        unpacker.feed(b"", &mut sink),
+        Err(UnpackError::AlreadyFailed)
+    );
+    assert_eq!(unpacker.finish(&mut sink), Err(UnpackError::AlreadyFailed));
+}
+
+/// The messages Debian's Linux 6.1 logs after "Initramfs unpacking failed: " (docs/facts.md),
+/// at the start of ours.
+#[test]
+fn messages_start_as_linux_logs_them() {
+    let message = |image: &[u8]| std::format!("{}", collect(image).unwrap_err());
+    let mut junk = first_archive();
+    junk.extend_from_slice(b"junk");
+    assert!(message(&gzip(&junk)).starts_with("junk within compressed archive"));
+    let whole = second_archive();
+    assert!(
+        message(&gzip(&whole[..whole.len() - 130]))
+            .starts_with("junk at the end of compressed archive")
+    );
+    let member = gzip(&whole);
+    assert!(message(&member[..member.len() - 3]).starts_with("read error"));
+    let mut unaligned = first_archive();
+    unaligned.push(0);
+    unaligned.extend_from_slice(&first_archive());
+    assert!(message(&unaligned).starts_with("broken padding"));
+    let mut after = first_archive();
+    after.extend_from_slice(b"xyz");
+    assert!(message(&after).starts_with("invalid magic at start of compressed archive"));
 }

@@ -38,10 +38,18 @@ pub const PAGE_SIZE: usize = 4096;
 
 /// An address space that maps pages of a file (implemented by the kernel's memory manager).
 pub trait FileMapper: Send + Sync {
-    /// Removes from this address space every mapping of file pages `first_page..` of `cache`,
-    /// including private copies made from them (truncation: a later access past the new end of
-    /// file raises SIGBUS).
-    fn unmap_file_pages(&self, cache: &PageCache, first_page: u64);
+    /// Removes from this address space every mapping of file pages `first_page..end_page` of
+    /// `cache`. With `even_cows`, private copies made from them go too (truncation: a later
+    /// access past the new end of file raises SIGBUS); without, only the file's own pages
+    /// (a hole punched into the file: private copies keep their data).
+    fn unmap_file_pages(&self, cache: &PageCache, first_page: u64, end_page: u64, even_cows: bool);
+
+    /// Whether this address space has a shared mapping of `cache` that could write it (open
+    /// for writing: Linux's `VM_SHARED | VM_MAYWRITE`), which `F_SEAL_WRITE` refuses (`EBUSY`).
+    fn maps_shared_writable(&self, cache: &PageCache) -> bool;
+
+    /// How many areas of this address space map `cache` (System V's `shm_nattch`).
+    fn mapping_count(&self, cache: &PageCache) -> usize;
 }
 
 /// Pages dropped per hold of the index lock when truncating.
@@ -144,7 +152,7 @@ impl PageCache {
     /// space (truncation); `on_removed` is told how many went. Holders of a page's handle keep
     /// their copy of it, as in Linux.
     pub fn truncate_pages(&self, first: u64, on_removed: &mut dyn FnMut(u64)) {
-        self.unmap_from(first);
+        self.unmap(first, u64::MAX, true);
         loop {
             let mut batch: [Option<Frame>; TRUNCATE_BATCH] = [const { None }; TRUNCATE_BATCH];
             let mut taken = 0;
@@ -167,10 +175,10 @@ impl PageCache {
         }
     }
 
-    /// Drops the pages in `[start, end)` (a hole punched into the file), after unmapping the
-    /// whole tail from address spaces (they fault the survivors back in); returns how many went.
+    /// Drops the pages in `[start, end)` (a hole punched into the file), after unmapping them
+    /// from every address space (private copies stay); returns how many went.
     pub fn remove_range(&self, start: u64, end: u64) -> u64 {
-        self.unmap_from(start);
+        self.unmap(start, end, false);
         let mut removed = 0;
         let mut cursor = start;
         loop {
@@ -224,8 +232,46 @@ impl PageCache {
         Ok(())
     }
 
-    /// Unmaps pages `first..` from every registered address space.
-    fn unmap_from(&self, first: u64) {
+    /// Whether any address space maps this file shared and writable (Linux's
+    /// `mapping_writably_mapped`).
+    pub fn has_shared_writable_mappings(&self) -> bool {
+        let mut index = 0;
+        loop {
+            let mapper: Option<Arc<dyn FileMapper>> = {
+                let mappers = self.mappers.lock();
+                let Some(weak) = mappers.get(index) else {
+                    return false;
+                };
+                weak.upgrade()
+            };
+            if mapper.is_some_and(|mapper| mapper.maps_shared_writable(self)) {
+                return true;
+            }
+            index += 1;
+        }
+    }
+
+    /// How many areas of all address spaces map this file.
+    pub fn mapping_count(&self) -> usize {
+        let mut index = 0;
+        let mut count = 0;
+        loop {
+            let mapper: Option<Arc<dyn FileMapper>> = {
+                let mappers = self.mappers.lock();
+                let Some(weak) = mappers.get(index) else {
+                    return count;
+                };
+                weak.upgrade()
+            };
+            if let Some(mapper) = mapper {
+                count += mapper.mapping_count(self);
+            }
+            index += 1;
+        }
+    }
+
+    /// Unmaps pages `first..end` from every registered address space.
+    fn unmap(&self, first: u64, end: u64, even_cows: bool) {
         // Take strong references under the lock, unmap without it (unmapping takes each
         // address space's own locks, which may sleep).
         let mut index = 0;
@@ -238,7 +284,7 @@ impl PageCache {
                 weak.upgrade()
             };
             if let Some(mapper) = mapper {
-                mapper.unmap_file_pages(self, first);
+                mapper.unmap_file_pages(self, first, end, even_cows);
             }
             index += 1;
         }
@@ -291,9 +337,15 @@ mod tests {
     fn truncate_drops_the_tail_and_tells_mappers() {
         struct Recorder(AtomicUsize, AtomicU64);
         impl FileMapper for Recorder {
-            fn unmap_file_pages(&self, _: &PageCache, first_page: u64) {
+            fn unmap_file_pages(&self, _: &PageCache, first_page: u64, _: u64, _: bool) {
                 self.0.fetch_add(1, Ordering::Relaxed);
                 self.1.store(first_page, Ordering::Relaxed);
+            }
+            fn maps_shared_writable(&self, _: &PageCache) -> bool {
+                false
+            }
+            fn mapping_count(&self, _: &PageCache) -> usize {
+                0
             }
         }
         let cache = PageCache::new();

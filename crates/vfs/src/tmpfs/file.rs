@@ -17,6 +17,7 @@
 use abi::Errno;
 
 use super::inode::TmpfsInode;
+use super::seals::{F_SEAL_GROW, F_SEAL_SHRINK, WRITE_SEALS};
 use super::{MAX_FILE_SIZE, PAGE_SIZE};
 use crate::inode::{PageFill, PageSlice};
 use crate::page::{Frame, UniqueFrame};
@@ -98,6 +99,10 @@ impl TmpfsInode {
         let cache = self.cache()?;
         let now = self.now();
         let mut st = self.state.write();
+        let seals = self.file_seals();
+        if seals & WRITE_SEALS != 0 {
+            return Err(Errno::EPERM);
+        }
         let mut done = 0;
         let mut error = None;
         while done < len {
@@ -105,6 +110,11 @@ impl TmpfsInode {
             let index = pos / PAGE_SIZE as u64;
             let in_page = (pos % PAGE_SIZE as u64) as usize;
             let n = core::cmp::min(PAGE_SIZE - in_page, len - done);
+            // A sealed size: the write stops where the file ends (`shmem_write_begin`).
+            if seals & F_SEAL_GROW != 0 && pos + n as u64 > cache.size() {
+                error = Some(Errno::EPERM);
+                break;
+            }
             let result = self
                 .file_page(index)
                 .and_then(|frame| fill(&frame, in_page, n, done));
@@ -125,6 +135,40 @@ impl TmpfsInode {
         Ok(done)
     }
 
+    /// Frees `[start, end)` of the file (`shmem_fallocate` with `FALLOC_FL_PUNCH_HOLE`): whole
+    /// pages leave the cache and every mapping, the edges of partial pages are zeroed in place.
+    pub(super) fn punch_file(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let cache = self.cache()?;
+        let end = end.min(cache.size().max(start));
+        if start >= end {
+            return Ok(());
+        }
+        let _guard = self.state.write();
+        if self.file_seals() & WRITE_SEALS != 0 {
+            return Err(Errno::EPERM);
+        }
+        let page = PAGE_SIZE as u64;
+        let first_whole = start.div_ceil(page);
+        let end_whole = end / page;
+        let zero_within = |from: u64, to: u64| {
+            if from < to
+                && let Some(frame) = cache.find(from / page)
+            {
+                frame.zero((from % page) as usize, (to - from) as usize);
+            }
+        };
+        if first_whole > end_whole {
+            // Inside one page.
+            zero_within(start, end);
+        } else {
+            zero_within(start, first_whole * page);
+            zero_within(end_whole * page, end);
+            let removed = cache.remove_range(first_whole, end_whole);
+            self.fs.release_pages(removed);
+        }
+        Ok(())
+    }
+
     pub(super) fn truncate_file(&self, len: u64) -> Result<(), Errno> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
@@ -135,6 +179,10 @@ impl TmpfsInode {
         let size = cache.size();
         if len == size {
             return Ok(());
+        }
+        let seals = self.file_seals();
+        if (len < size && seals & F_SEAL_SHRINK != 0) || (len > size && seals & F_SEAL_GROW != 0) {
+            return Err(Errno::EPERM);
         }
         cache.set_size(len);
         if len < size {

@@ -8,7 +8,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::sync::RwLock;
 use abi::Errno;
@@ -80,6 +80,9 @@ pub struct TmpfsInode {
     pub(super) state: RwLock<State>,
     /// A regular file's data (its size included); `None` for other types.
     pub(super) cache: Option<PageCache>,
+    /// `F_SEAL_*` bits (`shmem_inode_info.seals`): every file starts with `F_SEAL_SEAL`, a memfd
+    /// made with `MFD_ALLOW_SEALING` with none.
+    pub(super) seals: AtomicU32,
 }
 
 impl TmpfsInode {
@@ -130,6 +133,7 @@ impl TmpfsInode {
             fs: fs.clone(),
             this: this.clone(),
             cache: (file_type == FileType::Regular).then(PageCache::new),
+            seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -319,6 +323,28 @@ impl Inode for TmpfsInode {
         match self.file_type {
             FileType::Regular => self.write_file_pages(offset, len, fill),
             FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.punch_file(start, end),
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::ENODEV),
+        }
+    }
+
+    fn seals(&self) -> Result<u32, Errno> {
+        match self.file_type {
+            FileType::Regular => Ok(self.seals.load(Ordering::Acquire)),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn add_seals(&self, seals: u32) -> Result<(), Errno> {
+        match self.file_type {
+            FileType::Regular => self.add_file_seals(seals),
             _ => Err(Errno::EINVAL),
         }
     }

@@ -40,7 +40,7 @@
 //! rename mutex (Linux's `s_vfs_rename_mutex`), which makes the tree shape stable so the two
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
-//! Not done yet: huge pages, `fallocate`, seals, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! Seals (`F_ADD_SEALS`) are in [`seals`]. Not done yet: huge pages, `fallocate`, xattrs/ACLs, `O_TMPFILE`, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
@@ -48,6 +48,7 @@ mod file;
 mod inode;
 mod options;
 mod rename;
+pub mod seals;
 mod superblock;
 mod symlink;
 

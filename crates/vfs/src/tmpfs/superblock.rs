@@ -102,6 +102,34 @@ impl Tmpfs {
     pub fn root(&self) -> Arc<TmpfsInode> {
         self.root.clone()
     }
+
+    /// A regular file in this instance with no name (Linux's `shmem_file_setup`: memfds, SysV
+    /// shared memory, shared anonymous mappings): permission bits `mode`, owner `uid`/`gid`, no
+    /// links. With `allow_sealing` it starts with no seals (a memfd made with
+    /// `MFD_ALLOW_SEALING`); otherwise with `F_SEAL_SEAL`, as every tmpfs file.
+    pub fn create_unlinked(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        allow_sealing: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        let inode = TmpfsInode::try_new(
+            &self.shared,
+            FileType::Regular,
+            mode,
+            uid,
+            gid,
+            0,
+            None,
+            Body::File,
+        )?;
+        inode.state.write().nlink = 0;
+        if allow_sealing {
+            inode.seals.store(0, Ordering::Release);
+        }
+        Ok(inode)
+    }
 }
 
 impl FileSystem for Tmpfs {

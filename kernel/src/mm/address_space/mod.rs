@@ -23,7 +23,13 @@
 //! lock (Linux's `page_table_lock`), taken briefly for each edit: file pages are read before it
 //! is taken, and a fault that finds its page mapped meanwhile by another thread keeps that one.
 
-use super::vma::{Backing, Protection, Vma, VmaKind};
+pub mod advise;
+pub mod lock;
+mod remap;
+
+pub use remap::RemapRequest;
+
+use super::vma::{Backing, Protection, Vma, VmaFlags, VmaKind};
 use super::{PAGE_SIZE, page_align_down, page_align_up};
 use crate::sysctl::MAX_MAP_COUNT;
 use abi::Errno;
@@ -83,6 +89,8 @@ pub struct AddressSpace {
     /// stack, and are refused beyond `RLIMIT_STACK` (see [`AddressSpace::grow_stack`]). Atomic:
     /// faults lower it holding the mm lock for reading.
     stack_floor: AtomicU64,
+    /// `mlockall(MCL_FUTURE)`: how later mappings are locked (Linux's `mm->def_flags`).
+    lock_future: Option<lock::LockMode>,
     /// What exec laid out, as `/proc/<pid>` shows it.
     pub layout: ProgramLayout,
 }
@@ -133,6 +141,7 @@ impl AddressSpace {
             free_area_cache: u64::MAX,
             cached_hole_size: 0,
             stack_floor: AtomicU64::new(STACK_TOP),
+            lock_future: None,
             layout: ProgramLayout::default(),
         })
     }
@@ -212,6 +221,23 @@ impl AddressSpace {
             cursor = vma.end;
         }
         cursor < end
+    }
+
+    /// Whether the page at `page` is in memory (`mincore`): a file mapping's page when the
+    /// file's page is cached, any other page when it is mapped here.
+    pub fn is_resident(&self, page: u64) -> bool {
+        let Some(vma) = self.find_vma(page) else {
+            return false;
+        };
+        if let Backing::File { inode, offset, .. } = &vma.backing
+            && let Some(cache) = inode.page_cache()
+        {
+            let index = (offset + (page - vma.start)) / PAGE_SIZE;
+            if cache.find(index).is_some() {
+                return true;
+            }
+        }
+        self.page_table.lock().flags_at(page).is_some()
     }
 
     /// Adds a VMA over a range that must be free (callers unmap first), merging it with
@@ -664,11 +690,17 @@ impl AddressSpace {
         }
     }
 
-    /// Removes from this space every page of the file behind `cache` at page index
-    /// `first_page` or beyond, private copies included (truncation, Linux's
-    /// `unmap_mapping_range` with `even_cows`): a later touch faults and finds the new end of
-    /// file.
-    pub fn unmap_file_pages(&self, cache: &vfs::page_cache::PageCache, first_page: u64) {
+    /// Removes from this space the pages of the file behind `cache` with page index in
+    /// `first_page..end_page` (Linux's `unmap_mapping_range`): a later touch faults and finds
+    /// the file as it is then. With `even_cows`, private copies of those pages go too
+    /// (truncation); without, a private mapping keeps the pages it wrote (a punched hole).
+    pub fn unmap_file_pages(
+        &self,
+        cache: &vfs::page_cache::PageCache,
+        first_page: u64,
+        end_page: u64,
+        even_cows: bool,
+    ) {
         for vma in self.vmas.values() {
             let Backing::File { inode, offset, .. } = &vma.backing else {
                 continue;
@@ -680,16 +712,88 @@ impl AddressSpace {
                 continue;
             }
             let vma_first_page = offset / PAGE_SIZE;
-            let skip = first_page.saturating_sub(vma_first_page);
-            let Some(start) = skip
-                .checked_mul(PAGE_SIZE)
-                .and_then(|bytes| vma.start.checked_add(bytes))
-                .filter(|&start| start < vma.end)
-            else {
+            let vma_pages = (vma.end - vma.start) / PAGE_SIZE;
+            let from = first_page.max(vma_first_page);
+            let to = end_page.min(vma_first_page.saturating_add(vma_pages));
+            if from >= to {
                 continue;
-            };
-            self.page_table.lock().unmap_range(start, vma.end).flush();
+            }
+            let start = vma.start + (from - vma_first_page) * PAGE_SIZE;
+            let end = vma.start + (to - vma_first_page) * PAGE_SIZE;
+            let mut page_table = self.page_table.lock();
+            if vma.is_shared || even_cows {
+                page_table.unmap_range(start, end).flush();
+                continue;
+            }
+            // Only the pages that are the file's own (not this space's private copies); only
+            // present pages are visited.
+            let mut cursor = start;
+            while let Some(address) = page_table.next_mapped(cursor, end) {
+                let index = from + (address - start) / PAGE_SIZE;
+                let is_file_page = page_table.query(address).is_some_and(|(frame, _)| {
+                    cache
+                        .find(index)
+                        .is_some_and(|cached| cached.id() == frame.id())
+                });
+                if is_file_page {
+                    page_table.unmap_range(address, address + PAGE_SIZE).flush();
+                }
+                cursor = address + PAGE_SIZE;
+            }
         }
+    }
+
+    /// Whether a shared mapping that may write (the file was open for writing) maps `cache`.
+    pub fn maps_shared_writable(&self, cache: &vfs::page_cache::PageCache) -> bool {
+        self.vmas.values().any(|vma| {
+            vma.is_shared
+                && matches!(&vma.backing, Backing::File { inode, may_write_shared: true, .. }
+                    if inode.page_cache().is_some_and(|mapped| core::ptr::eq(mapped, cache)))
+        })
+    }
+
+    /// How many areas map `cache`.
+    pub fn mapping_count(&self, cache: &vfs::page_cache::PageCache) -> usize {
+        self.vmas
+            .values()
+            .filter(|vma| {
+                matches!(&vma.backing, Backing::File { inode, .. }
+                    if inode.page_cache().is_some_and(|mapped| core::ptr::eq(mapped, cache)))
+            })
+            .count()
+    }
+
+    /// Removes the System V shared memory attachment that starts at `start` (`shmdt`): that
+    /// area and the areas right after it that map the same segment at the following offsets
+    /// (an attachment split by mprotect). `EINVAL` if no attachment starts there.
+    pub fn detach_shared_memory(
+        &mut self,
+        start: u64,
+    ) -> Result<alloc::sync::Arc<dyn vfs::Inode>, Errno> {
+        let first = self
+            .vmas
+            .get(&start)
+            .filter(|vma| vma.kind == VmaKind::SharedMemory)
+            .ok_or(Errno::EINVAL)?;
+        let Backing::File { inode, offset, .. } = &first.backing else {
+            return Err(Errno::EINVAL);
+        };
+        if *offset != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let inode = inode.clone();
+        let mut end = first.end;
+        while let Some(next) = self.vmas.get(&end) {
+            let is_same = next.kind == VmaKind::SharedMemory
+                && matches!(&next.backing, Backing::File { inode: next_inode, offset, .. }
+                    if alloc::sync::Arc::ptr_eq(next_inode, &inode) && *offset == end - start);
+            if !is_same {
+                break;
+            }
+            end = next.end;
+        }
+        self.unmap_range(start, end);
+        Ok(inode)
     }
 
     /// The page caches of the files this space maps, each once per VMA, for registering the
@@ -706,7 +810,16 @@ impl AddressSpace {
     /// first write by either side copies the page (copy-on-write in `handle_fault`).
     pub fn try_fork(&mut self) -> Result<AddressSpace, Errno> {
         let mut child = AddressSpace::try_new()?;
-        child.vmas = self.vmas.clone();
+        // MADV_DONTFORK areas are left out of the child; nothing is locked in it (Linux's
+        // `dup_mmap` clears VM_LOCKED, and `mm->def_flags` keeps no lock flags).
+        for (&start, vma) in &self.vmas {
+            if !vma.flags.contains(VmaFlags::DONT_FORK) {
+                let mut copy = vma.clone();
+                copy.flags
+                    .remove(VmaFlags::LOCKED | VmaFlags::LOCK_ON_FAULT);
+                child.vmas.insert(start, copy);
+            }
+        }
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
@@ -721,6 +834,13 @@ impl AddressSpace {
         let mut page_table = self.page_table.lock();
         let mut child_page_table = child.page_table.lock();
         for vma in self.vmas.values() {
+            // The child's MADV_WIPEONFORK areas start empty (zero-filled on touch).
+            if vma
+                .flags
+                .intersects(VmaFlags::DONT_FORK | VmaFlags::WIPE_ON_FORK)
+            {
+                continue;
+            }
             let is_shared = vma.is_shared;
             page_table.for_each_mapped(vma.start, vma.end, &mut |vaddr, frame, flags| {
                 if failure.is_some() {
@@ -743,7 +863,12 @@ impl AddressSpace {
             }
         }
         // Then the parent's private pages become read-only too (one flush per VMA).
-        for vma in self.vmas.values().filter(|vma| !vma.is_shared) {
+        for vma in self.vmas.values().filter(|vma| {
+            !vma.is_shared
+                && !vma
+                    .flags
+                    .intersects(VmaFlags::DONT_FORK | VmaFlags::WIPE_ON_FORK)
+        }) {
             page_table
                 .protect_range(vma.start, vma.end, &mut |flags| PageFlags {
                     is_writable: false,
@@ -846,6 +971,7 @@ impl AddressSpace {
                         is_shared: false,
                         backing: Backing::Anonymous,
                         kind: VmaKind::Heap,
+                        flags: VmaFlags::empty(),
                     };
                     if self.insert_vma(heap).is_err() {
                         return self.brk;
@@ -1024,6 +1150,7 @@ fn test_vma(start: u64, end: u64, is_writable: bool) -> Vma {
         is_shared: false,
         backing: Backing::Anonymous,
         kind: VmaKind::Normal,
+        flags: VmaFlags::empty(),
     }
 }
 
