@@ -51,6 +51,9 @@
 
 #define BENCH_TIMEOUT_S 30
 #define TRUE_PATH "/bin/bench-true"
+/* Debian's /bin/true: dynamically linked against glibc (the image carries its
+ * loader and libc.so.6). */
+#define DYNAMIC_TRUE_PATH "/bin/debian-true"
 #define SCRATCH_FILE "/tmp/bench-file"
 #define SCRATCH_DIR "/tmp/bench-dir"
 #define BIG_FILE "/tmp/bench-big"
@@ -466,16 +469,16 @@ static int bench_fork_exit_wait(long n)
 	return 0;
 }
 
-static int bench_vfork_exec_wait(long n)
+static int vfork_exec_wait(const char *path, long n)
 {
-	char *argv[] = {TRUE_PATH, NULL};
+	char *argv[] = {(char *)path, NULL};
 	char *envp[] = {NULL};
 	for (long i = 0; i < n; i++) {
 		pid_t pid = vfork();
 		if (pid < 0)
 			return errno;
 		if (pid == 0) {
-			execve(TRUE_PATH, argv, envp);
+			execve(path, argv, envp);
 			_exit(100 + errno);
 		}
 		int err = wait_ok(pid);
@@ -483,6 +486,18 @@ static int bench_vfork_exec_wait(long n)
 			return err;
 	}
 	return 0;
+}
+
+static int bench_vfork_exec_wait(long n)
+{
+	return vfork_exec_wait(TRUE_PATH, n);
+}
+
+/* The same with a dynamically linked program: the loader maps libc.so.6 and
+ * relocates it, the vDSO is looked up. */
+static int bench_vfork_exec_dynamic(long n)
+{
+	return vfork_exec_wait(DYNAMIC_TRUE_PATH, n);
 }
 
 static int bench_fork_exec_sh(long n)
@@ -906,6 +921,7 @@ static const struct bench benches[] = {
 	{"socketpair_round_trip", bench_socketpair_round_trip, 1, 0},
 	{"fork_exit_wait", bench_fork_exit_wait, 1, 0},
 	{"vfork_exec_wait", bench_vfork_exec_wait, 1, 0},
+	{"vfork_exec_dynamic", bench_vfork_exec_dynamic, 1, 0},
 	{"fork_exec_sh", bench_fork_exec_sh, 1, 0},
 	{"page_fault", bench_page_fault, FAULT_PAGES, 0},
 	{"mmap_munmap_4k", bench_mmap_4k, 1, 0},

@@ -47,6 +47,16 @@ pub fn monotonic_ns() -> u64 {
     ((cycles as u128 * NS_PER_CYCLE_FIXED.load(Ordering::Relaxed) as u128) >> 32) as u64
 }
 
+/// How [`monotonic_ns`] converts the TSC: `(tsc - base) * mult >> shift` nanoseconds, as
+/// `(base, mult, shift)`, for the vDSO's data page (user code computes the same clock).
+pub fn clock_parameters() -> (u64, u64, u32) {
+    (
+        TSC_AT_BOOT.load(Ordering::Relaxed),
+        NS_PER_CYCLE_FIXED.load(Ordering::Relaxed),
+        32,
+    )
+}
+
 /// The wall clock at boot, in nanoseconds since the Unix epoch.
 pub fn realtime_at_boot_ns() -> u64 {
     REALTIME_AT_BOOT_NS.load(Ordering::Relaxed)

@@ -29,6 +29,7 @@ mod time;
 mod timers;
 mod tty;
 mod uts;
+mod vdso;
 
 use alloc::vec::Vec;
 use bootparam::CommandLine;
@@ -68,6 +69,8 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     random::init();
     mm::fault::init();
     sysctl::init();
+    vdso::init();
+    time::update_coarse_clocks();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));

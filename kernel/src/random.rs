@@ -55,3 +55,10 @@ pub fn fill(buf: &mut [u8]) {
         cell.set(state);
     });
 }
+
+/// A random 64-bit number.
+pub fn u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}

@@ -12,6 +12,10 @@
  * (PT_PHDR's address plus the bias); AT_ENTRY is the running _start;
  * AT_BASE is 0 (no interpreter); code, data and the stack lie where they
  * should; and a pointer initialized with an address was relocated.
+ *
+ * "static-pie layout" prints "base=X end=X" (hex) instead: the load bias and
+ * the end of the image rounded up to a page (Linux's total_mapping_size
+ * from the bias), for the address-randomization tests.
  */
 #include <elf.h>
 #include <link.h>
@@ -35,7 +39,7 @@ static void check(int ok, const char *what, unsigned long got)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const ElfW(Ehdr) *ehdr = &__ehdr_start;
 	uintptr_t bias = (uintptr_t)ehdr;
@@ -43,6 +47,16 @@ int main(void)
 	unsigned long phnum = getauxval(AT_PHNUM);
 	int stack_variable = 0;
 
+	if (argc > 1 && argv[1][0] == 'l') {
+		uintptr_t end = 0;
+		for (unsigned long i = 0; phdr && i < phnum; i++)
+			if (phdr[i].p_type == PT_LOAD &&
+			    bias + phdr[i].p_vaddr + phdr[i].p_memsz > end)
+				end = bias + phdr[i].p_vaddr + phdr[i].p_memsz;
+		printf("base=%lx end=%lx\n", (unsigned long)bias,
+		       (unsigned long)((end + 4095) & ~4095UL));
+		return 0;
+	}
 	check(ehdr->e_type == ET_DYN, "e_type is ET_DYN", ehdr->e_type);
 	check(bias != 0, "loaded away from its link address 0", bias);
 	check(bias % 4096 == 0, "load bias is page aligned", bias);

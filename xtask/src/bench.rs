@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: Ferrux beside Linux (or beside another Ferrux build) in the same QEMU.
 //!
 //! 1. Builds `bench/` (its Makefile, musl, static) into `build/bench/` and packs
-//!    `/bin/ferrux-bench` and `/bin/bench-true` with the default busybox image into
+//!    `/bin/ferrux-bench`, `/bin/bench-true`, the host's dynamically linked `/usr/bin/true` as
+//!    `/bin/debian-true` and the C libraries it needs with the default busybox image into
 //!    `build/initramfs-bench.cpio`.
 //! 2. Kernel A is Ferrux (built, or `--kernel ELF`), kernel B Debian's Linux cloud kernel (the
 //!    test oracle's package, `linux.rs`), or `--vs ELF` for a second Ferrux build.
@@ -41,6 +42,10 @@ use crate::qemu::{self, BootConfig, Console, GuestMemory};
 const BENCH_PATH: &str = "/bin/ferrux-bench";
 /// The tiny program that the exec benchmark runs.
 const TRUE_PATH: &str = "/bin/bench-true";
+/// Where Debian's dynamically linked `/bin/true` goes (the dynamic exec benchmark).
+const DYNAMIC_TRUE_PATH: &str = "/bin/debian-true";
+/// The host's `true` from coreutils, linked against glibc.
+const DEBIAN_TRUE: &str = "/usr/bin/true";
 /// The program's first line; its arrival times the boot from the host.
 const START_MARKER: &str = "BENCH-START";
 /// The program's last line.
@@ -204,15 +209,18 @@ fn build_image() -> Result<PathBuf> {
         .arg(paths::repo_root().join("bench"))
         .arg(format!("OUT={}", out.display()));
     process::run(&mut command)?;
-    let extras = [
+    let mut extras: Vec<ExtraFile> = [
         (BENCH_PATH, out.join("ferrux-bench")),
         (TRUE_PATH, out.join("bench-true")),
+        (DYNAMIC_TRUE_PATH, PathBuf::from(DEBIAN_TRUE)),
     ]
     .map(|(image_path, host_path)| ExtraFile {
         image_path: image_path.to_string(),
         host_path,
         mode: 0o755,
-    });
+    })
+    .into();
+    extras.extend(initramfs::c_library_files());
     for extra in &extras {
         if !extra.host_path.is_file() {
             bail!(

@@ -124,6 +124,12 @@ pub struct UserTestBinaries {
     pub static_pie: PathBuf,
     /// Random system calls with hostile arguments (`stress.rs`).
     pub syscall_stress: PathBuf,
+    /// The child helper dynamically linked, as a PIE (`/bin/dyn-helper`).
+    pub dyn_helper: PathBuf,
+    /// The same as an `ET_EXEC` program with an interpreter (`/bin/dyn-helper-nopie`).
+    pub dyn_helper_nopie: PathBuf,
+    /// The shared library the dynamic-linking tests dlopen (`/lib/libferrux-dltest.so`).
+    pub dltest_library: PathBuf,
 }
 
 /// Whether `tests/user` has a Makefile yet.
@@ -153,6 +159,9 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         child_helper: out.join("child-helper"),
         static_pie: out.join("static-pie"),
         syscall_stress: out.join("syscall-stress"),
+        dyn_helper: out.join("dyn-helper"),
+        dyn_helper_nopie: out.join("dyn-helper-nopie"),
+        dltest_library: out.join("libferrux-dltest.so"),
     };
     for binary in [
         &binaries.test_runner,
@@ -160,6 +169,9 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         &binaries.child_helper,
         &binaries.static_pie,
         &binaries.syscall_stress,
+        &binaries.dyn_helper,
+        &binaries.dyn_helper_nopie,
+        &binaries.dltest_library,
     ] {
         if !binary.is_file() {
             bail!(

@@ -7,7 +7,9 @@
 //! `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts: it mounts what a small Linux
 //! system has mounted (proc, sysfs, tmpfs on /tmp; devtmpfs and devpts once Ferrux has them)
 //! and starts the shell. Linux's initramfs does not mount /proc by itself: this script does.
-//! Test images add their binaries under `/bin`. Archives are newc cpio written by the workspace's
+//! Test images add their binaries under `/bin` and the host's C libraries for dynamically linked
+//! programs ([`c_library_files`]); the parent directories of added files are created. Archives
+//! are newc cpio written by the workspace's
 //! `cpio` crate, uncompressed (`.cpio`) and, for the default image, also gzipped (`.cpio.gz`);
 //! both Linux and Ferrux accept either. No applet links are made: like Debian's
 //! `busybox-static` itself, `busybox --install -s` is left to whoever wants them.
@@ -92,6 +94,34 @@ pub fn write_with_extras(name: &str, extra: &[ExtraFile]) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The host's dynamic loaders and C libraries, where Debian's dynamically linked programs look
+/// for them: glibc's loader (`/lib64/ld-linux-x86-64.so.2`, the `PT_INTERP` of Debian's
+/// programs) and `libc.so.6` in `/lib/x86_64-linux-gnu`, and musl's loader, which is its libc
+/// (`/lib/ld-musl-x86_64.so.1`). Files, not symlinks: the image has no `/usr/lib` to point at.
+pub fn c_library_files() -> Vec<ExtraFile> {
+    [
+        (
+            "/lib64/ld-linux-x86-64.so.2",
+            "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        ),
+        (
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/x86_64-linux-gnu/libc.so.6",
+        ),
+        (
+            "/lib/ld-musl-x86_64.so.1",
+            "/usr/lib/x86_64-linux-musl/libc.so",
+        ),
+    ]
+    .into_iter()
+    .map(|(image_path, host_path)| ExtraFile {
+        image_path: image_path.to_string(),
+        host_path: PathBuf::from(host_path),
+        mode: 0o755,
+    })
+    .collect()
+}
+
 pub fn read_busybox() -> Result<Vec<u8>> {
     read(Path::new(packages::BUSYBOX))
 }
@@ -136,6 +166,24 @@ pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>>
         writer
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())
             .with_context(|| entry_error(path))?;
+    }
+    // Parent directories the default layout lacks (`/lib`, `/lib64`, …), outermost first.
+    let mut directories: Vec<&str> = extra
+        .iter()
+        .flat_map(|file| {
+            let path = file.path;
+            path.match_indices('/')
+                .skip(1)
+                .map(move |(index, _)| &path[..index])
+        })
+        .filter(|dir| !["/bin", "/dev", "/etc", "/proc", "/sys", "/root", "/tmp"].contains(dir))
+        .collect();
+    directories.sort_by_key(|dir| (dir.matches('/').count(), *dir));
+    directories.dedup();
+    for dir in directories {
+        writer
+            .add_dir(dir, 0o755, ROOT_UID, ROOT_GID)
+            .with_context(|| entry_error(dir))?;
     }
     for file in extra {
         writer
@@ -202,5 +250,28 @@ mod tests {
         for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
             assert_eq!(find(dir).file_type(), FileType::Directory);
         }
+    }
+
+    #[test]
+    fn parent_directories_of_extra_files_are_made_once() {
+        let nested = ImageFile {
+            path: "/lib/x86_64-linux-gnu/libc.so.6",
+            mode: 0o755,
+            data: b"LIBC",
+        };
+        let loader = ImageFile {
+            path: "/lib/ld-musl-x86_64.so.1",
+            mode: 0o755,
+            data: b"MUSL",
+        };
+        let archive = build_archive(b"B", &[nested, loader]).unwrap();
+        let names: Vec<Vec<u8>> = cpio::entries(&archive)
+            .map(|entry| entry.unwrap().name.to_vec())
+            .collect();
+        let position = |name: &str| names.iter().position(|n| n == name.as_bytes());
+        assert!(position("/lib") < position("/lib/x86_64-linux-gnu"));
+        assert!(position("/lib/x86_64-linux-gnu") < position("/lib/x86_64-linux-gnu/libc.so.6"));
+        assert_eq!(names.iter().filter(|n| n.as_slice() == b"/lib").count(), 1);
+        assert!(position("/bin").is_some() && position("/lib/ld-musl-x86_64.so.1").is_some());
     }
 }

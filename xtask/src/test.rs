@@ -182,6 +182,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         needs_user_binaries: true,
         params: "",
         is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -538,7 +540,7 @@ fn user_build_result(libc: Libc, failure: Option<String>) -> TestResult {
 
 fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
     let label = binaries.libc.name().to_string();
-    let extras = [
+    let mut extras = vec![
         ExtraFile {
             image_path: TEST_RUNNER_PATH.to_string(),
             host_path: binaries.test_runner.clone(),
@@ -574,7 +576,23 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             host_path: paths::repo_root().join("tests/user/scripts/proc-tools.sh"),
             mode: 0o755,
         },
+        ExtraFile {
+            image_path: "/bin/dyn-helper".to_string(),
+            host_path: binaries.dyn_helper.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: "/bin/dyn-helper-nopie".to_string(),
+            host_path: binaries.dyn_helper_nopie.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: "/lib/libferrux-dltest.so".to_string(),
+            host_path: binaries.dltest_library.clone(),
+            mode: 0o755,
+        },
     ];
+    extras.extend(initramfs::c_library_files());
     let initrd = initramfs::write_with_extras(&format!("initramfs-tests-{label}"), &extras)?;
     Ok(TestImage {
         label,

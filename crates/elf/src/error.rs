@@ -1,4 +1,11 @@
 //! Why a file is not a loadable ELF executable, and the errno Linux returns for each reason.
+//!
+//! Linux 6.1's `load_elf_binary` finds some problems before the point of no return of exec
+//! (`begin_new_exec`), where the caller gets an errno back: those are the errors of the parse
+//! functions ([`crate::parse_prefix`], [`crate::parse_interpreter_prefix`]). Others only show
+//! when it maps the segments, after the old image is gone, and the process is killed with
+//! SIGSEGV instead: those are the errors of [`crate::LoadPlan::check_mappable`] and
+//! [`crate::Segment::mapping`].
 
 use abi::Errno;
 use core::fmt;
@@ -30,7 +37,7 @@ pub enum ElfError {
     BadInterpreterPath,
     /// The `PT_INTERP` path extends past the end of the file.
     InterpreterPathOutsideFile,
-    /// A `PT_LOAD` segment's file range extends past the end of the file.
+    /// A `PT_LOAD` segment's file range overflows (mmap's `EOVERFLOW`).
     SegmentOutsideFile {
         /// Program header index.
         index: usize,
@@ -46,13 +53,14 @@ pub enum ElfError {
         /// Program header index.
         index: usize,
     },
-    /// A `PT_LOAD` segment wraps around the address space or, for `ET_EXEC`, ends above the user
-    /// address space; or the segments of an `ET_DYN` file span more than it.
+    /// A `PT_LOAD` segment wraps around the address space or ends above the user address space
+    /// (for `ET_DYN`, once the load bias is added); or the segments of an `ET_DYN` file span more
+    /// than it.
     SegmentOutsideUserSpace {
         /// Program header index.
         index: usize,
     },
-    /// The entry point of an `ET_EXEC` file is not in the user address space.
+    /// The entry point is not in the user address space.
     EntryOutsideUserSpace,
     /// There is no `PT_LOAD` segment.
     NoLoadSegment,
@@ -61,10 +69,12 @@ pub enum ElfError {
 }
 
 impl ElfError {
-    /// The errno Linux's `load_elf_binary` returns for this problem in the executable itself:
-    /// `ENOEXEC` for what is not a valid x86-64 ELF program (so that other binary formats can be
-    /// tried), `EIO` for headers that a short read cannot fetch, `EINVAL` for segments that cannot
-    /// be mapped, `ENOMEM` for memory exhaustion.
+    /// The errno `execve` returns for this problem in the executable itself, as Linux 6.1's
+    /// `load_elf_binary`: `ENOEXEC` for what is not a valid x86-64 ELF program (so that other
+    /// binary formats can be tried; a program header table the file does not hold counts, since
+    /// `load_elf_phdrs` only says "no table"), `EIO` for a `PT_INTERP` path the file does not
+    /// hold (a short `elf_read`), `EINVAL` for segments that cannot be mapped (seen only by a
+    /// process that is killed anyway), `ENOMEM` for memory exhaustion.
     pub fn errno(self) -> Errno {
         match self {
             ElfError::TooShort
@@ -75,44 +85,34 @@ impl ElfError {
             | ElfError::UnsupportedType(_)
             | ElfError::BadProgramHeaderSize(_)
             | ElfError::BadProgramHeaderCount(_)
-            | ElfError::BadInterpreterPath
-            | ElfError::SegmentOutsideFile { .. }
-            | ElfError::NoLoadSegment => Errno::ENOEXEC,
-            ElfError::ProgramHeadersOutsideFile | ElfError::InterpreterPathOutsideFile => {
-                Errno::EIO
-            }
+            | ElfError::ProgramHeadersOutsideFile
+            | ElfError::BadInterpreterPath => Errno::ENOEXEC,
+            ElfError::InterpreterPathOutsideFile => Errno::EIO,
+            ElfError::SegmentOutsideFile { .. } => Errno::EOVERFLOW,
             ElfError::FileSizeExceedsMemorySize { .. }
             | ElfError::MisalignedSegment { .. }
             | ElfError::SegmentOutsideUserSpace { .. }
-            | ElfError::EntryOutsideUserSpace => Errno::EINVAL,
+            | ElfError::EntryOutsideUserSpace
+            | ElfError::NoLoadSegment => Errno::EINVAL,
             ElfError::OutOfMemory => Errno::ENOMEM,
         }
     }
 
-    /// The errno for this problem in the program interpreter named by `PT_INTERP`: Linux reports
-    /// an interpreter that is not an x86-64 ELF file as `ELIBBAD`, one of the wrong type or with
-    /// unmappable segments as `EINVAL`.
+    /// The errno for this problem in the program interpreter named by `PT_INTERP`: a file too
+    /// short for an ELF header is `EIO` (the short `elf_read` of the header), one that is not an
+    /// x86-64 ELF file or whose program headers cannot be read is `ELIBBAD`; what
+    /// `load_elf_interp` finds later (the type, the segments) kills the process.
     pub fn interpreter_errno(self) -> Errno {
         match self {
-            ElfError::TooShort
-            | ElfError::BadMagic
+            ElfError::TooShort => Errno::EIO,
+            ElfError::BadMagic
             | ElfError::UnsupportedClass(_)
             | ElfError::UnsupportedEncoding(_)
             | ElfError::UnsupportedMachine(_)
             | ElfError::BadProgramHeaderSize(_)
             | ElfError::BadProgramHeaderCount(_)
-            | ElfError::NoLoadSegment
-            | ElfError::SegmentOutsideFile { .. } => Errno::ELIBBAD,
-            ElfError::UnsupportedType(_)
-            | ElfError::BadInterpreterPath
-            | ElfError::FileSizeExceedsMemorySize { .. }
-            | ElfError::MisalignedSegment { .. }
-            | ElfError::SegmentOutsideUserSpace { .. }
-            | ElfError::EntryOutsideUserSpace => Errno::EINVAL,
-            ElfError::ProgramHeadersOutsideFile | ElfError::InterpreterPathOutsideFile => {
-                Errno::EIO
-            }
-            ElfError::OutOfMemory => Errno::ENOMEM,
+            | ElfError::ProgramHeadersOutsideFile => Errno::ELIBBAD,
+            other => other.errno(),
         }
     }
 }
@@ -142,7 +142,7 @@ impl fmt::Display for ElfError {
             ElfError::BadInterpreterPath => f.write_str("malformed PT_INTERP path"),
             ElfError::InterpreterPathOutsideFile => f.write_str("PT_INTERP past end of file"),
             ElfError::SegmentOutsideFile { index } => {
-                write!(f, "segment {index} extends past end of file")
+                write!(f, "segment {index} has a file range that overflows")
             }
             ElfError::FileSizeExceedsMemorySize { index } => {
                 write!(f, "segment {index} has p_filesz > p_memsz")
@@ -173,15 +173,23 @@ mod tests {
     fn errnos_follow_linux() {
         assert_eq!(Errno::from(ElfError::BadMagic), Errno::ENOEXEC);
         assert_eq!(Errno::from(ElfError::UnsupportedMachine(3)), Errno::ENOEXEC);
-        assert_eq!(Errno::from(ElfError::ProgramHeadersOutsideFile), Errno::EIO);
+        assert_eq!(
+            Errno::from(ElfError::ProgramHeadersOutsideFile),
+            Errno::ENOEXEC
+        );
+        assert_eq!(
+            Errno::from(ElfError::InterpreterPathOutsideFile),
+            Errno::EIO
+        );
         assert_eq!(
             Errno::from(ElfError::FileSizeExceedsMemorySize { index: 0 }),
             Errno::EINVAL
         );
         assert_eq!(ElfError::BadMagic.interpreter_errno(), Errno::ELIBBAD);
+        assert_eq!(ElfError::TooShort.interpreter_errno(), Errno::EIO);
         assert_eq!(
-            ElfError::UnsupportedType(1).interpreter_errno(),
-            Errno::EINVAL
+            ElfError::ProgramHeadersOutsideFile.interpreter_errno(),
+            Errno::ELIBBAD
         );
         assert_eq!(ElfError::OutOfMemory.errno(), Errno::ENOMEM);
     }

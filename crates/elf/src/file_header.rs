@@ -1,6 +1,7 @@
 //! The ELF64 file header (`Elf64_Ehdr`), checked as Linux's `load_elf_binary` checks it: the
-//! magic, ELF64 little-endian identification, `EM_X86_64`, and `ET_EXEC` or `ET_DYN`. Like Linux,
-//! `EI_VERSION`, `e_version` and the OS ABI byte are not checked.
+//! magic, ELF64 little-endian identification and `EM_X86_64`. The type (`ET_EXEC` or `ET_DYN`)
+//! is checked by the caller: before the point of no return for a program, only when mapping for
+//! an interpreter. Like Linux, `EI_VERSION`, `e_version` and the OS ABI byte are not checked.
 
 use linux_raw_sys::elf_uapi as uapi;
 
@@ -17,6 +18,7 @@ pub const ET_DYN: u16 = uapi::ET_DYN as u16;
 /// The fields of the file header that loading needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileHeader {
+    /// `e_type`, not yet checked.
     pub kind: u16,
     pub entry: u64,
     pub phoff: u64,
@@ -25,7 +27,7 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
-    /// Reads and checks the header at the start of `file`.
+    /// Reads and checks the header at the start of `file` (all but the type).
     pub fn parse(file: &[u8]) -> Result<FileHeader, ElfError> {
         let header = file.get(..FILE_HEADER_LEN).ok_or_else(|| {
             // A short file without the magic is not ELF at all.
@@ -47,9 +49,6 @@ impl FileHeader {
             return Err(ElfError::UnsupportedEncoding(encoding));
         }
         let kind = read_u16(header, 16);
-        if kind != ET_EXEC && kind != ET_DYN {
-            return Err(ElfError::UnsupportedType(kind));
-        }
         let machine = read_u16(header, 18);
         if u32::from(machine) != uapi::EM_X86_64 {
             return Err(ElfError::UnsupportedMachine(machine));

@@ -12,6 +12,7 @@ pub const PROGRAM_HEADER_LEN: usize = 56;
 
 pub const PT_LOAD: u32 = uapi::PT_LOAD;
 pub const PT_INTERP: u32 = uapi::PT_INTERP;
+#[cfg(test)]
 pub const PT_PHDR: u32 = uapi::PT_PHDR;
 pub const PT_GNU_STACK: u32 = uapi::PT_GNU_STACK;
 pub const PF_X: u32 = uapi::PF_X;

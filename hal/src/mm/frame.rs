@@ -248,6 +248,31 @@ impl Frame {
         };
     }
 
+    /// Stores `value` into the naturally aligned 8-byte word at `offset` with one atomic store
+    /// of `ordering` (a data page user space reads, such as the vDSO's, updated under a sequence
+    /// count). Panics if the word is misaligned or leaves the page.
+    pub fn store_u64(&self, offset: usize, value: u64, ordering: Ordering) {
+        assert!(offset.is_multiple_of(8) && offset + 8 <= PAGE_SIZE);
+        // SAFETY: the word lies in this frame, which stays allocated while `self` holds its
+        // reference, and is aligned (checked above). The kernel reaches it only through these
+        // atomic stores, so no Rust access races with them; user mappings of the frame are
+        // outside the Rust memory model, as for `write`.
+        unsafe {
+            core::sync::atomic::AtomicU64::from_ptr(self.kernel_address(offset) as *mut u64)
+                .store(value, ordering)
+        };
+    }
+
+    /// As [`Frame::store_u64`], for the naturally aligned 4-byte word at `offset`.
+    pub fn store_u32(&self, offset: usize, value: u32, ordering: Ordering) {
+        assert!(offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE);
+        // SAFETY: as `store_u64`.
+        unsafe {
+            core::sync::atomic::AtomicU32::from_ptr(self.kernel_address(offset) as *mut u32)
+                .store(value, ordering)
+        };
+    }
+
     /// The kernel-virtual address of byte `offset`, for hal's user copies straight from or into
     /// the frame.
     pub(crate) fn kernel_address(&self, offset: usize) -> u64 {

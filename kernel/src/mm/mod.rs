@@ -3,6 +3,7 @@
 pub mod address_space;
 pub mod fault;
 pub mod oom;
+pub mod randomize;
 pub mod vma;
 
 pub use address_space::AddressSpace;

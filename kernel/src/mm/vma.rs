@@ -98,6 +98,11 @@ pub enum Backing {
         /// and it keeps the mount busy).
         path: Option<vfs::Path>,
     },
+    /// Page `vaddr` is page `offset_pages + (vaddr - vma.start) / 4096` of a special mapping.
+    Special {
+        mapping: &'static SpecialMapping,
+        offset_pages: u64,
+    },
 }
 
 /// The size of a mapped file, read without the inode's lock where the file has a page cache
@@ -107,6 +112,29 @@ pub fn file_size(inode: &dyn Inode) -> u64 {
     match inode.page_cache() {
         Some(cache) => cache.size(),
         None => inode.metadata().size,
+    }
+}
+
+/// Pages the kernel provides to every process that maps them, neither file nor anonymous
+/// memory (Linux's special mappings, `_install_special_mapping`): the vDSO's code and data
+/// page. Mapped privately and read-only; a write to a mapping made writable copies the page.
+pub struct SpecialMapping {
+    /// The name `/proc/<pid>/maps` shows (`[vdso]`, `[vvar]`).
+    pub name: &'static str,
+    /// The frames, in order; a page of the mapping past them raises SIGBUS.
+    pub pages: alloc::vec::Vec<Frame>,
+    /// Whether mprotect may make it writable (`VM_MAYWRITE`).
+    pub may_write: bool,
+    /// Whether mprotect may make it executable (`VM_MAYEXEC`).
+    pub may_execute: bool,
+}
+
+impl SpecialMapping {
+    /// The frame of page `index`.
+    pub fn page(&self, index: u64) -> Option<&Frame> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|index| self.pages.get(index))
     }
 }
 
@@ -226,7 +254,8 @@ impl Vma {
         part.end = end.min(self.end);
         match &mut part.backing {
             Backing::File { offset, .. } => *offset += part.start - self.start,
-            Backing::SharedAnonymous { offset_pages, .. } => {
+            Backing::SharedAnonymous { offset_pages, .. }
+            | Backing::Special { offset_pages, .. } => {
                 *offset_pages += (part.start - self.start) / crate::mm::PAGE_SIZE;
             }
             Backing::Anonymous => {}

@@ -5,12 +5,17 @@
 //! signal handlers are released, close-on-exec descriptors closed, set-id credentials applied.
 //! Also the argument-size limits (`bprm_stack_limits`, `MAX_ARG_STRLEN`) and the initial stack
 //! VMA's floor (`setup_arg_pages`).
+//!
+//! A failure the binary format reports as [`ExecError::Fatal`] happened, in Linux, after the
+//! point of no return: the process is killed with SIGSEGV (`force_fatal_sig`, whatever its
+//! handlers and mask) instead of getting an errno back.
 
 use super::binfmt_elf::{ExecIdentity, load_elf};
 use super::binfmt_script::resolve_scripts;
 use super::{Credentials, Thread, exit, table};
-use crate::mm::address_space::{STACK_LIMIT, STACK_TOP};
+use crate::mm::address_space::STACK_LIMIT;
 use crate::mm::{PAGE_SIZE, page_align_down};
+use crate::signal::send::force_fatal_signal;
 use crate::syscall::args::Fd;
 use abi::mode::{S_ISGID, S_ISUID, S_IXGRP};
 use abi::signal::StackT;
@@ -27,18 +32,33 @@ pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most strings in argv or envp (`MAX_ARG_STRINGS`).
 pub const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 
+/// How an exec failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecError {
+    /// Before the point of no return: the caller gets the errno.
+    Refused(Errno),
+    /// After it (in Linux): the process is killed with SIGSEGV.
+    Fatal(Errno),
+}
+
+impl From<Errno> for ExecError {
+    fn from(errno: Errno) -> ExecError {
+        ExecError::Refused(errno)
+    }
+}
+
 /// Where the new stack's VMA starts (`setup_arg_pages`): 128 KiB below the arguments, or
-/// `RLIMIT_STACK` below the top if that is less.
-pub fn initial_stack_floor(stack_pointer: u64, stack_limit: u64) -> u64 {
+/// `RLIMIT_STACK` below the top (`stack_top`) if that is less.
+pub fn initial_stack_floor(stack_pointer: u64, stack_top: u64, stack_limit: u64) -> u64 {
     const STACK_EXPAND: u64 = 128 << 10;
-    let in_use = STACK_TOP - page_align_down(stack_pointer);
+    let in_use = stack_top - page_align_down(stack_pointer);
     let floor = if in_use + STACK_EXPAND > (stack_limit & !(PAGE_SIZE - 1)) {
-        STACK_TOP.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
+        stack_top.saturating_sub(stack_limit & !(PAGE_SIZE - 1))
     } else {
         page_align_down(stack_pointer) - STACK_EXPAND
     };
     floor
-        .max(STACK_TOP - STACK_LIMIT)
+        .max(stack_top - STACK_LIMIT)
         .min(page_align_down(stack_pointer))
 }
 
@@ -184,28 +204,49 @@ pub fn execute(
     let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
     check_argument_sizes(&target.argv, &envp)?;
     let old_credentials = thread.process.credentials.lock().clone();
-    let credentials = credentials_after_exec(
-        &old_credentials,
-        &target.dentry.metadata(),
-        thread.process.flags.lock().no_new_privs || target.dentry.mnt().is_nosuid(),
-    );
+    let metadata = target.dentry.metadata();
+    let ignores_set_id =
+        thread.process.flags.lock().no_new_privs || target.dentry.mnt().is_nosuid();
+    let credentials = credentials_after_exec(&old_credentials, &metadata, ignores_set_id);
+    // A set-id exec drops the personality flags that weaken its protection (`per_clear`).
+    let applies_set_id = !ignores_set_id
+        && (metadata.mode & S_ISUID != 0
+            || (metadata.mode & S_ISGID != 0 && metadata.mode & S_IXGRP != 0));
     // AT_SECURE: a privilege-changing exec (commoncap's secureexec rule).
     let is_secure =
         credentials.euid != old_credentials.uid || credentials.egid != old_credentials.gid;
+    // `bprm->per_clear` (bprm_fill_uid, cap_bprm_creds_from_file); an x86-64 ELF also drops
+    // READ_IMPLIES_EXEC (set_personality_64bit).
+    let per_clear = if applies_set_id || is_secure {
+        abi::personality::PER_CLEAR_ON_SETID
+    } else {
+        0
+    } | abi::personality::READ_IMPLIES_EXEC;
+    let personality = thread.personality.load(Ordering::Relaxed) & !per_clear;
     let identity = ExecIdentity {
         uid: credentials.uid,
         euid: credentials.euid,
         gid: credentials.gid,
         egid: credentials.egid,
         is_secure,
+        personality,
     };
-    let loaded = load_elf(
+    let loaded = match load_elf(
+        thread,
         target.dentry.inode(),
         &target.argv,
         &envp,
         &filename,
         &identity,
-    )?;
+    ) {
+        Ok(loaded) => loaded,
+        Err(ExecError::Refused(errno)) => return Err(errno),
+        Err(ExecError::Fatal(errno)) => {
+            // Linux has already replaced the image: the process cannot go on.
+            force_fatal_signal(thread, sigrules::SIGSEGV);
+            return Err(errno);
+        }
+    };
     let path = comm_source.as_slice();
 
     let mut space = loaded.mm;
@@ -246,13 +287,6 @@ pub fn execute(
                 && credentials.egid == credentials.gid,
         );
     }
-    // begin_new_exec: a set-id exec drops the personality flags that weaken security
-    // (`PER_CLEAR_ON_SETID`); an x86-64 ELF also drops READ_IMPLIES_EXEC (set_personality_64bit).
-    let mut personality = thread.personality.load(Ordering::Relaxed);
-    if is_secure {
-        personality &= !abi::personality::PER_CLEAR_ON_SETID;
-    }
-    personality &= !abi::personality::READ_IMPLIES_EXEC;
     thread.personality.store(personality, Ordering::Relaxed);
     // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
     *process.credentials.lock() = Credentials {

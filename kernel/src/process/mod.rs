@@ -9,6 +9,7 @@
 pub mod binfmt_elf;
 pub mod binfmt_script;
 pub mod credentials;
+mod elf_tables;
 pub mod exec;
 pub mod exit;
 pub mod fork;

@@ -354,6 +354,7 @@ pub fn run_idle() -> ! {
             schedule();
         } else {
             crate::time::idle_wait();
+            crate::time::update_coarse_clocks();
         }
     }
 }

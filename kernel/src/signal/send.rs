@@ -60,6 +60,29 @@ pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error
     send(&thread.process, Some(thread), info, true);
 }
 
+/// Kills `thread`'s process with `signal` whatever its disposition and mask (Linux's
+/// `force_fatal_sig`, `HANDLER_SIG_DFL`): the action is reset to SIG_DFL and the signal
+/// unblocked before it is sent. Exec does this when it fails after the point of no return.
+pub fn force_fatal_signal(thread: &Arc<Thread>, signal: u32) {
+    {
+        let handlers = thread.process.signals.get();
+        let mut handlers = handlers.lock();
+        let action = handlers.action(signal);
+        handlers.set_action(
+            signal,
+            SigAction {
+                handler: SIG_DFL,
+                ..action
+            },
+        );
+    }
+    thread
+        .signal_mask
+        .fetch_and(!bit(signal), Ordering::Relaxed);
+    let info = SigInfo::new(signal as i32, abi::signal::SI_KERNEL);
+    send(&thread.process, Some(thread), info, true);
+}
+
 /// Every pending queue of `process`: the shared one and each thread's.
 fn discard_everywhere(process: &Arc<Process>, threads: &[Arc<Thread>], mask: u64) {
     process.shared_pending.lock().discard(mask);

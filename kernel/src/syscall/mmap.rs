@@ -165,6 +165,10 @@ pub fn mmap(
         if !mm.may_expand(limits, len, is_data, addr, end) {
             return Err(Errno::ENOMEM);
         }
+        // Linux's mmap_region answers ENOMEM when the munmap under it fails.
+        if mm.splits_special_mapping(addr, end) {
+            return Err(Errno::ENOMEM);
+        }
         mm.try_unmap_range(addr, end)?;
         addr
     } else {
@@ -222,13 +226,12 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .and_then(|len| addr.checked_add(len))
         .filter(|&end| end <= hal::mm::USER_END)
         .ok_or(Errno::EINVAL)?;
-    context
-        .thread
-        .process
-        .mm
-        .get()
-        .write()
-        .try_unmap_range(addr, end)?;
+    let mm = context.thread.process.mm.get();
+    let mut mm = mm.write();
+    if mm.splits_special_mapping(addr, end) {
+        return Err(Errno::EINVAL);
+    }
+    mm.try_unmap_range(addr, end)?;
     Ok(0)
 }
 

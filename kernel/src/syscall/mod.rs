@@ -20,7 +20,7 @@ mod itimer;
 mod locks;
 mod memfd;
 mod mlock;
-mod mmap;
+pub mod mmap;
 mod namei;
 mod namespace;
 mod open;

@@ -6,7 +6,9 @@ use super::{SyscallContext, SyscallResult};
 use crate::process::Restart;
 use crate::sched::SleepKind;
 use crate::sched::wait::sleep_until;
-use crate::time::{monotonic_ns, realtime_ns};
+use crate::time::{
+    TAI_OFFSET_NS, TICK_NS, coarse_monotonic_ns, coarse_realtime_ns, monotonic_ns, realtime_ns,
+};
 use abi::time::{
     CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE,
     CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
@@ -15,8 +17,6 @@ use abi::time::{
 use abi::{Errno, TimerFlags, Timespec, Timeval, Timezone};
 
 const NSEC_PER_SEC: u64 = 1_000_000_000;
-/// Resolution of the coarse clocks: one tick.
-const TICK_NS: u64 = NSEC_PER_SEC / hal::time::TICK_HZ;
 
 fn to_timespec(ns: u64) -> Timespec {
     Timespec {
@@ -37,13 +37,13 @@ fn from_user_timespec(value: &Timespec) -> Result<u64, Errno> {
 /// The current value of `clock`, in nanoseconds.
 fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
     Ok(match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM => realtime_ns(),
-        CLOCK_TAI => realtime_ns() + 37 * NSEC_PER_SEC,
-        CLOCK_MONOTONIC
-        | CLOCK_MONOTONIC_RAW
-        | CLOCK_MONOTONIC_COARSE
-        | CLOCK_BOOTTIME
-        | CLOCK_BOOTTIME_ALARM => monotonic_ns(),
+        CLOCK_REALTIME | CLOCK_REALTIME_ALARM => realtime_ns(),
+        CLOCK_REALTIME_COARSE => coarse_realtime_ns(),
+        CLOCK_TAI => realtime_ns() + TAI_OFFSET_NS,
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
+            monotonic_ns()
+        }
+        CLOCK_MONOTONIC_COARSE => coarse_monotonic_ns(),
         CLOCK_THREAD_CPUTIME_ID => context.thread.cpu_time_ns(),
         CLOCK_PROCESS_CPUTIME_ID => {
             let (user, system) = context.thread.process.cpu_times_ns();
@@ -138,7 +138,8 @@ pub fn gettimeofday(
 }
 
 pub fn time(_: &mut SyscallContext<'_>, tloc: UserPtr<i64>) -> SyscallResult {
-    let seconds = (realtime_ns() / NSEC_PER_SEC) as i64;
+    // The seconds of the coarse wall clock (`ktime_get_real_seconds`), as the vDSO's time().
+    let seconds = (coarse_realtime_ns() / NSEC_PER_SEC) as i64;
     if !tloc.is_null() {
         tloc.write(&seconds)?;
     }

@@ -13,6 +13,14 @@ pub const USER32_CS: u16 = 0x23;
 pub const USER_DS: u16 = 0x2b;
 pub const USER_CS: u16 = 0x33;
 const TSS_SELECTOR: u16 = 0x40;
+/// Descriptors in the GDT, as Linux's `GDT_ENTRIES` (8-9 TSS, 10-11 LDT, 12-14 TLS, 15 CPU
+/// number).
+const GDT_ENTRIES: usize = 16;
+/// The per-CPU segment whose limit holds the CPU and node numbers for the vDSO's `getcpu`
+/// (`GDT_ENTRY_CPUNODE`; user code reads it with `lsl` on selector 15 * 8 + 3).
+const GDT_ENTRY_CPUNODE: usize = 15;
+/// `MSR_TSC_AUX`: what `rdtscp` and `rdpid` return in ECX/the destination.
+const MSR_TSC_AUX: u32 = 0xc000_0103;
 
 const TRAP_STACK_SIZE: usize = 16 * 1024;
 const DOUBLE_FAULT_STACK_SIZE: usize = 16 * 1024;
@@ -62,7 +70,7 @@ pub(crate) struct PerCpu {
     /// non-zero, a fault on user memory is not resolved but fixed up as `EFAULT`.
     pub pagefault_disabled: u32,
     tss: TaskStateSegment,
-    gdt: [u64; 10],
+    gdt: [u64; GDT_ENTRIES],
 }
 
 pub(crate) const PERCPU_USER_RSP: usize = 0;
@@ -102,7 +110,7 @@ static mut BOOT_CPU: PerCpu = PerCpu {
         reserved3: 0,
         io_map_base: size_of::<TaskStateSegment>() as u16,
     },
-    gdt: [0; 10],
+    gdt: [0; GDT_ENTRIES],
 };
 
 #[repr(C, packed)]
@@ -157,9 +165,10 @@ pub(crate) fn init() {
             | (((tss_limit >> 16) & 0xf) << 48)
             | (((tss_base >> 24) & 0xff) << 56);
         gdt[9] = tss_base >> 32;
+        gdt[GDT_ENTRY_CPUNODE] = cpunode_descriptor((*percpu).cpu_index as u32, 0);
 
         let pointer = DescriptorPointer {
-            limit: (size_of::<[u64; 10]>() - 1) as u16,
+            limit: (size_of::<[u64; GDT_ENTRIES]>() - 1) as u16,
             base: gdt.as_ptr() as u64,
         };
         core::arch::asm!(
@@ -181,7 +190,32 @@ pub(crate) fn init() {
         );
         super::cpu::write_msr(super::cpu::MSR_GS_BASE, percpu as u64);
         super::cpu::write_msr(super::cpu::MSR_KERNEL_GS_BASE, 0);
+        // Linux's setup_getcpu: rdtscp and rdpid return the CPU and node numbers too.
+        if has_tsc_aux() {
+            super::cpu::write_msr(MSR_TSC_AUX, cpunode((*percpu).cpu_index as u32, 0));
+        }
     }
+}
+
+/// The CPU and node numbers as the vDSO decodes them: node << 12 | cpu.
+fn cpunode(cpu: u32, node: u32) -> u64 {
+    u64::from(node << 12 | (cpu & 0xfff))
+}
+
+/// Linux's `setup_getcpu` descriptor: a present, user-readable (DPL 3), expand-down read-only
+/// 32-bit data segment whose 20-bit limit is [`cpunode`].
+fn cpunode_descriptor(cpu: u32, node: u32) -> u64 {
+    let limit = cpunode(cpu, node);
+    const ACCESS: u64 = 0xf5; // present, DPL 3, code/data, type 5 (read-only, expand-down, accessed)
+    const FLAGS: u64 = 0x4; // 32-bit, byte granular
+    (limit & 0xffff) | (ACCESS << 40) | (((limit >> 16) & 0xf) << 48) | (FLAGS << 52)
+}
+
+/// Whether the CPU has `MSR_TSC_AUX` (RDTSCP or RDPID).
+fn has_tsc_aux() -> bool {
+    let (_, _, _, edx_ext) = super::cpu::cpuid(0x8000_0001, 0);
+    let (_, _, ecx7, _) = super::cpu::cpuid(7, 0);
+    edx_ext & (1 << 27) != 0 || ecx7 & (1 << 22) != 0
 }
 
 /// The per-CPU area of the running CPU, read through GS (kernel GS base: the entry stubs

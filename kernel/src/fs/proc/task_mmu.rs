@@ -120,6 +120,9 @@ pub fn figures(process: &Process) -> MmFigures {
         match &vma.backing {
             Backing::Anonymous => f.rss_anon += resident,
             Backing::SharedAnonymous { .. } => f.rss_shmem += resident,
+            // Linux maps the vDSO's pages through a fault handler that counts them as file
+            // pages (`mm_counter_file`).
+            Backing::Special { .. } => f.rss_file += resident,
             Backing::File { .. } => {
                 if vma.is_shared {
                     f.rss_shmem += resident;
@@ -202,6 +205,9 @@ fn area_name(vma: &Vma, reader_root: &vfs::Path) -> Result<Option<Vec<u8>>, Errn
     } = &vma.backing
     {
         return path.d_path(reader_root).map(Some);
+    }
+    if let Backing::Special { mapping, .. } = &vma.backing {
+        return Ok(Some(mapping.name.as_bytes().to_vec()));
     }
     let name: Option<&[u8]> = match vma.kind {
         VmaKind::Heap => Some(b"[heap]"),

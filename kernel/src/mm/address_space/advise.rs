@@ -150,7 +150,8 @@ impl AddressSpace {
             Backing::File {
                 may_write_shared: false,
                 ..
-            } => Err(Errno::EACCES),
+            }
+            | Backing::Special { .. } => Err(Errno::EACCES),
             Backing::File { inode, offset, .. } => {
                 let file_start = offset + first_page * PAGE_SIZE;
                 removals.try_reserve(1).map_err(|_| Errno::ENOMEM)?;

@@ -306,6 +306,20 @@ impl AddressSpace {
         taken
     }
 
+    /// Whether a change of `[start, end)` would cut a special mapping (the vDSO's) in pieces,
+    /// which Linux refuses (`special_mapping_split`: munmap, mmap over it and mprotect answer
+    /// EINVAL); the whole of one may go.
+    pub fn splits_special_mapping(&self, start: u64, end: u64) -> bool {
+        self.vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, vma)| vma.end > start)
+            .any(|(_, vma)| {
+                matches!(vma.backing, Backing::Special { .. })
+                    && (vma.start < start || vma.end > end)
+            })
+    }
+
     /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         drop(self.take_range(start, end));
@@ -356,6 +370,18 @@ impl AddressSpace {
         {
             if vma.start > cursor {
                 return Err(Errno::ENOMEM);
+            }
+            // A special mapping may gain only the rights it allows (`VM_MAYWRITE`,
+            // `VM_MAYEXEC`): the vDSO's data page stays read-only. And it cannot be split.
+            if let Backing::Special { mapping, .. } = &vma.backing {
+                if (protection.is_writable && !mapping.may_write)
+                    || (protection.is_executable && !mapping.may_execute)
+                {
+                    return Err(Errno::EACCES);
+                }
+                if vma.protection != protection && (vma.start < start || vma.end > end) {
+                    return Err(Errno::EINVAL);
+                }
             }
             // A shared file mapping becomes writable only if the file was open for writing.
             if vma.is_shared
@@ -539,6 +565,19 @@ impl AddressSpace {
             let mut page_table = self.page_table.lock();
             if let Some(current) = page_table.flags_at(page) {
                 return fix_present_page(&mut page_table, page, current, flags, access, is_shared);
+            }
+            if let Backing::Special {
+                mapping,
+                offset_pages,
+            } = &vma.backing
+            {
+                return map_special_page(
+                    &mut page_table,
+                    mapping.page(offset_pages + (page - vma.start) / PAGE_SIZE),
+                    page,
+                    flags,
+                    access,
+                );
             }
             if !is_file {
                 // Zero-filled or found in the shared object: no sleep, so under the lock.
@@ -1001,7 +1040,41 @@ fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
             offset_pages,
         } => pages.page(offset_pages + (page - vma.start) / PAGE_SIZE),
         Backing::File { .. } => Ok(file_page(vma, page)?.into_frame()),
+        Backing::Special {
+            mapping,
+            offset_pages,
+        } => mapping
+            .page(offset_pages + (page - vma.start) / PAGE_SIZE)
+            .cloned()
+            .ok_or(Errno::EFAULT),
     }
+}
+
+/// Maps a page of a special mapping (`frame`, or `None` past its pages: SIGBUS, as Linux's
+/// `vvar_fault` for an absent page) read-only: the kernel's frame is never written through a
+/// user mapping, so a write to a private copy-on-write mapping copies it at once.
+fn map_special_page(
+    page_table: &mut UserSpace,
+    frame: Option<&Frame>,
+    page: u64,
+    flags: PageFlags,
+    access: Access,
+) -> Result<(), FaultError> {
+    let frame = frame.ok_or(FaultError::PastEndOfFile)?.clone();
+    let read_only = PageFlags {
+        is_writable: false,
+        ..flags
+    };
+    let previous = page_table
+        .map(page, frame, read_only)
+        .map_err(|_| FaultError::OutOfMemory)?;
+    drop(previous);
+    if access.is_write {
+        page_table
+            .break_cow(page, flags)
+            .map_err(|_| FaultError::OutOfMemory)?;
+    }
+    Ok(())
 }
 
 /// What a file mapping's fault found for a page.

@@ -30,6 +30,7 @@ pub struct RemapRequest {
 impl AddressSpace {
     /// Performs `request`; returns the mapping's (new) start.
     pub fn remap(&mut self, request: RemapRequest, limits: MemoryLimits) -> Result<u64, Errno> {
+        self.check_special_remap(&request)?;
         let RemapRequest {
             old_start,
             mut old_len,
@@ -91,6 +92,28 @@ impl AddressSpace {
         let new_start = self.find_free_area(new_len).ok_or(Errno::ENOMEM)?;
         self.move_mapping(&vma, old_start, old_len, new_start, new_len, false)?;
         Ok(new_start)
+    }
+
+    /// A special mapping (the vDSO's, `VM_DONTEXPAND`) cannot grow (`EFAULT`), be left behind
+    /// empty (`MREMAP_DONTUNMAP`: `EINVAL`) or be split by shrinking or moving part of it
+    /// (`special_mapping_split`: `EINVAL`); the whole of it may move.
+    fn check_special_remap(&self, request: &RemapRequest) -> Result<(), Errno> {
+        let Some(vma) = self.find_vma(request.old_start) else {
+            return Ok(());
+        };
+        if !matches!(vma.backing, Backing::Special { .. }) {
+            return Ok(());
+        }
+        if request.new_len > request.old_len {
+            return Err(Errno::EFAULT);
+        }
+        let is_whole = request.old_start == vma.start
+            && request.old_start.checked_add(request.old_len) == Some(vma.end);
+        let moves = request.fixed.is_some() || request.dont_unmap;
+        if request.dont_unmap || request.new_len < request.old_len || (moves && !is_whole) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(())
     }
 
     /// The VMA holding `[start, start + old_len)`, checked for a resize to `new_len` (Linux's
