@@ -56,6 +56,8 @@ const STATIC_PIE_PATH: &str = "/bin/static-pie";
 const SHELL_TEST_PATH: &str = "/bin/shell-test";
 /// The script that runs busybox's /proc readers and compares them with Linux's output.
 const PROC_TOOLS_PATH: &str = "/bin/proc-tools";
+/// The script that checks the system `cargo xtask run` boots (applets, mounts), run by /init.
+const RUN_IMAGE_PATH: &str = "/bin/run-image";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -194,6 +196,30 @@ const BOOT_CHECKS: &[BootCheck] = &[
             }
             expect_line(outcome, "`proc-tools: PASS`", |line| {
                 line == "proc-tools: PASS"
+            })?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        // The default image's /init (what `cargo xtask run` boots) mounts proc, sysfs,
+        // devtmpfs, devpts and tmpfs, and its shell finds every busybox applet by name.
+        name: "boot/run-image",
+        init_argv: &["/init", "/bin/sh", RUN_IMAGE_PATH],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
+        verdict: |outcome| {
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.starts_with("run-image: FAIL"))
+            {
+                return Err(line.to_string());
+            }
+            expect_line(outcome, "`run-image: PASS`", |line| {
+                line == "run-image: PASS"
             })?;
             expect_init_exit_code(outcome, 0x0000)
         },
@@ -574,6 +600,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         ExtraFile {
             image_path: PROC_TOOLS_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/proc-tools.sh"),
+            mode: 0o755,
+        },
+        ExtraFile {
+            image_path: RUN_IMAGE_PATH.to_string(),
+            host_path: paths::repo_root().join("tests/user/scripts/run-image.sh"),
             mode: 0o755,
         },
         ExtraFile {

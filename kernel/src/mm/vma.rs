@@ -15,6 +15,22 @@ pub struct SharedPages {
     pages: SpinLock<BTreeMap<u64, Frame>>,
 }
 
+/// Pages held by all shared anonymous objects (part of `/proc/meminfo`'s `Shmem` and
+/// `Cached`, as Linux's shmem pages are).
+static SHARED_ANON_PAGES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Pages of shared anonymous memory now.
+pub fn shared_anonymous_pages() -> u64 {
+    SHARED_ANON_PAGES.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+impl Drop for SharedPages {
+    fn drop(&mut self) {
+        let pages = self.pages.get_mut().len() as u64;
+        SHARED_ANON_PAGES.fetch_sub(pages, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl Default for SharedPages {
     fn default() -> Self {
         SharedPages {
@@ -31,6 +47,7 @@ impl SharedPages {
         // Freeing a frame takes only the allocator's innermost locks: allowed under this one.
         while let Some(index) = pages.range(first..end).next().map(|(&index, _)| index) {
             pages.remove(&index);
+            SHARED_ANON_PAGES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -40,8 +57,11 @@ impl SharedPages {
         if let Some(frame) = pages.get(&index) {
             return Ok(frame.clone());
         }
-        let frame = UniqueFrame::try_new_zeroed()?.into_shared();
+        let mut frame = UniqueFrame::try_new_zeroed()?;
+        frame.set_kind(hal::mm::vmstat::PageKind::File);
+        let frame = frame.into_shared();
         pages.insert(index, frame.clone());
+        SHARED_ANON_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         Ok(frame)
     }
 }
@@ -127,6 +147,9 @@ pub struct SpecialMapping {
     pub may_write: bool,
     /// Whether mprotect may make it executable (`VM_MAYEXEC`).
     pub may_execute: bool,
+    /// Kernel pages lent by page-frame number (`VM_PFNMAP | VM_IO | VM_DONTDUMP`, the vDSO's
+    /// data page): in no resident-set or memory figure.
+    pub is_pfn_map: bool,
 }
 
 impl SpecialMapping {

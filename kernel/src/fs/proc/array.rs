@@ -7,7 +7,7 @@
 //! (`1 1 0` and zeros otherwise, as Linux). Times are in clock ticks (`USER_HZ` 100).
 //!
 //! Not counted yet: major faults and the children's faults (0), `VmPeak` (the current size),
-//! `VmLck`/`VmPin` (no mlock), seccomp (0).
+//! `VmPin` (no pinning), seccomp (0).
 
 use super::task_mmu::{MmFigures, figures};
 use crate::out;
@@ -321,7 +321,7 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         };
         kb(out, "VmPeak", f.total_vm)?;
         kb(out, "VmSize", f.total_vm)?;
-        kb(out, "VmLck", 0)?;
+        kb(out, "VmLck", f.locked_vm)?;
         kb(out, "VmPin", 0)?;
         kb(out, "VmHWM", hwm)?;
         kb(out, "VmRSS", rss)?;
