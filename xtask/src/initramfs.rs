@@ -6,7 +6,7 @@
 //! host busybox's `--list-full`), the device nodes that Linux images usually carry for kernels
 //! without devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty`
 //! c 5 0, `/dev/ttyS0` c 4 64, `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and
-//! `/etc/group` for root, and `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts:
+//! `/etc/group` for root and nobody, and `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts:
 //! it mounts what a small Linux system has mounted (proc, sysfs, devtmpfs on /dev, devpts,
 //! tmpfs on /tmp and /dev/shm), makes udev's `/dev/fd` and `/dev/std*` links, and starts the
 //! shell. Linux's initramfs does not mount anything by itself: this script does.
@@ -246,8 +246,11 @@ pub fn build_archive(busybox: &Busybox, extra: &[ImageFile<'_>]) -> Result<Vec<u
             .with_context(|| entry_error(path))?;
     }
     for (path, text) in [
-        ("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-        ("/etc/group", "root:x:0:\n"),
+        (
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+        ),
+        ("/etc/group", "root:x:0:\nnogroup:x:65534:\n"),
     ] {
         writer
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())

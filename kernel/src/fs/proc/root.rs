@@ -9,8 +9,8 @@
 //! come and go. Any live thread id can be looked up (`/proc/<tid>`, not listed).
 //!
 //! meminfo's figures are counters, as Linux's: the frame allocator (total, free, the min_free
-//! reserve), the page cache and shared anonymous memory (`Cached` and `Shmem`: every cached
-//! page is a tmpfs, memfd or SysV shm page), hal's mapped-page counters (`Mapped`: file and
+//! reserve), the page cache (`Cached` and `Shmem`: every cached page is a tmpfs page, shared
+//! anonymous memory, memfd and SysV shm included), hal's mapped-page counters (`Mapped`: file and
 //! shared pages mapped at least once; `AnonPages`: anonymous pages mapped at least once), the
 //! kernel heap (`Slab`), kernel stacks (32 KiB per thread), and, summed over the processes,
 //! page tables and locked pages (`Mlocked`: the proportional share of each page of a locked
@@ -222,7 +222,7 @@ pub struct MemoryFigures {
     pub total: u64,
     pub free: u64,
     pub available: u64,
-    /// Page-cache pages (all tmpfs, memfd and SysV shm pages) and shared anonymous memory.
+    /// Page-cache pages (all tmpfs pages: files, shared anonymous memory, memfd, SysV shm).
     pub cached: u64,
     /// The part of `cached` with no backing store: all of it today.
     pub shmem: u64,
@@ -246,8 +246,9 @@ pub fn memory_figures() -> MemoryFigures {
     let (total_frames, free_frames) = hal::mm::frame::stats();
     let total = total_frames as u64 * 4;
     let free = free_frames as u64 * 4;
-    let shmem =
-        (vfs::page_cache::total_cached_pages() + crate::mm::vma::shared_anonymous_pages()) * 4;
+    // Every cached page is a tmpfs or shmem page (shared anonymous memory, memfd, SysV shm
+    // are files of the internal tmpfs).
+    let shmem = vfs::page_cache::total_cached_pages() * 4;
     let mapped = hal::mm::vmstat::pages(hal::mm::vmstat::Item::FileMapped) as u64 * 4;
     let anon = hal::mm::vmstat::pages(hal::mm::vmstat::Item::AnonMapped) as u64 * 4;
     let (heap_bytes, _) = hal::mm::heap::stats();
