@@ -49,13 +49,17 @@ static void expect_lines(const char *buf, long n)
 		const char *end = memchr(line, '\n', n - i);
 		if (!end)
 			FAIL("unterminated line at %ld: %.40s", i, line);
-		if (line[0] != '<' || !isdigit((unsigned char)line[1]) || line[2] != '>' ||
-		    line[3] != '[')
+		/* <priority>: (facility << 3) | level, so user records (from
+		 * /dev/kmsg, facility 1) have two digits. */
+		const char *p = line + 1;
+		while (p < end && isdigit((unsigned char)*p))
+			p++;
+		if (line[0] != '<' || p == line + 1 || p - line > 4 || p[0] != '>' || p[1] != '[')
 			FAIL("bad line start at %ld: %.40s", i, line);
 		const char *close = memchr(line, ']', end - line);
 		if (!close || close[1] != ' ' || close - line < 12 || close[-7] != '.')
 			FAIL("bad timestamp at %ld: %.40s", i, line);
-		for (const char *p = line + 4; p < close; p++)
+		for (p += 2; p < close; p++)
 			if (!isdigit((unsigned char)*p) && *p != ' ' && *p != '.')
 				FAIL("bad timestamp at %ld: %.40s", i, line);
 		i += end - line + 1;
