@@ -49,17 +49,19 @@ static void expect_lines(const char *buf, long n)
 		const char *end = memchr(line, '\n', n - i);
 		if (!end)
 			FAIL("unterminated line at %ld: %.40s", i, line);
-		/* <priority>: (facility << 3) | level, so user records (from
-		 * /dev/kmsg, facility 1) have two digits. */
-		const char *p = line + 1;
-		while (p < end && isdigit((unsigned char)*p))
-			p++;
-		if (line[0] != '<' || p == line + 1 || p - line > 4 || p[0] != '>' || p[1] != '[')
+		/* "<priority>": facility * 8 + level, so user-space records
+		 * written through /dev/kmsg have two or three digits. */
+		const char *stamp = line + 1;
+		while (stamp < end && isdigit((unsigned char)*stamp))
+			stamp++;
+		if (line[0] != '<' || stamp == line + 1 || stamp - line > 4 || stamp[0] != '>' ||
+		    stamp[1] != '[')
 			FAIL("bad line start at %ld: %.40s", i, line);
+		stamp += 2;
 		const char *close = memchr(line, ']', end - line);
-		if (!close || close[1] != ' ' || close - line < 12 || close[-7] != '.')
+		if (!close || close[1] != ' ' || close - stamp < 12 || close[-7] != '.')
 			FAIL("bad timestamp at %ld: %.40s", i, line);
-		for (p += 2; p < close; p++)
+		for (const char *p = stamp; p < close; p++)
 			if (!isdigit((unsigned char)*p) && *p != ' ' && *p != '.')
 				FAIL("bad timestamp at %ld: %.40s", i, line);
 		i += end - line + 1;
