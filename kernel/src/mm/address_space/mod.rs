@@ -14,7 +14,10 @@
 //! VMAs that both hold pages merge only if they came from one) is not followed. Free space is
 //! found top-down with Linux 2.6's free-area cache: the search starts where the last one ended
 //! unless a large enough hole was passed, so mapping thousands of areas one after another
-//! costs a step each, not a walk over all VMAs.
+//! costs a step each, not a walk over all VMAs. The common calls stay within a few lookups in
+//! the VMA tree: a new mapping finds both neighbours in two and merges in place; munmap of a
+//! whole mapping, or of a mapping's tail (brk shrinking), is one lookup and one removal or
+//! edit; only the cases that split a VMA go through the general range code.
 //!
 //! Locking: an `AddressSpace` lives in an [`Mm`](super::Mm), behind the mm lock (a sleeping
 //! reader-writer lock, Linux's `mmap_lock`): faults hold it for reading, so
