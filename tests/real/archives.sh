@@ -1,4 +1,4 @@
-# real-packages: tar gzip xz-utils bzip2 gawk
+# real-packages: tar gzip xz-utils bzip2 gawk coreutils findutils diffutils
 # tar, gzip and xz: archives made, listed, compared and extracted, with gzip and xz round
 # trips (through tar's -z/-J and through pipes), checksums of what comes back.
 # Normalised: none. Archive sizes are not printed for gzip (its header carries no time with

@@ -1,4 +1,4 @@
-# real-packages: file
+# real-packages: file coreutils gzip xz-utils tar sed
 # real-files: /usr/lib/file/magic.mgc /usr/share/misc/magic.mgc
 # file: libmagic's types of common files (text, scripts, ELF programs and libraries, archives,
 # images made here, directories, links, devices). Nothing is normalised.

@@ -1,4 +1,4 @@
-# real-packages: findutils
+# real-packages: findutils coreutils grep dash
 # findutils: find with tests and actions, `find | xargs`, `find -print0 | xargs -0`, -exec.
 # Nothing is normalised: the tree is made here with fixed times, and output is sorted where
 # find's order is the directory's order (which may differ between file systems).

@@ -1,4 +1,4 @@
-# real-packages: gawk
+# real-packages: gawk coreutils
 # gawk: fields and separators, patterns, arrays, printf, functions, getline, pipes to and from
 # commands, gensub/strftime with a fixed time, sorting with PROCINFO, math. Nothing is
 # normalised: the only time printed is a fixed one.

@@ -1,4 +1,4 @@
-# real-packages: grep
+# real-packages: grep coreutils
 # grep: -r, -i, -v, -c, -l, -n, -w, -o, -E, -F, -P (PCRE), context, binary files, exit statuses.
 # Nothing is normalised; recursive results are sorted (directory order differs by file system).
 mkdir -p tree/sub tree/.hidden

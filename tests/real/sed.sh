@@ -1,4 +1,4 @@
-# real-packages: sed
+# real-packages: sed coreutils
 # sed: sed -i (in place, with and without a backup suffix), addresses, hold space, branching,
 # s flags, -n/p, -E, -z, y, a/i/c, r/w. Nothing is normalised.
 printf 'one\ntwo\nthree\nfour\nfive\n' > f.txt

@@ -58,6 +58,9 @@ const BOOT_SECONDS: u64 = 120;
 /// Where the runner and the scripts go in the image.
 const RUNNER_IMAGE_PATH: &str = "/real/run";
 
+/// What the runner itself needs besides busybox: every group runs under Debian's bash.
+const RUNNER_PACKAGES: &[&str] = &["bash"];
+
 /// The pty driver of the terminal checks (`tests/real/pty-expect.c`), static with musl.
 const PTY_EXPECT_IMAGE_PATH: &str = "/real/pty-expect";
 
@@ -227,6 +230,9 @@ pub fn prepare(groups: &[Group]) -> Result<Prepared> {
             mode: 0o755,
         });
     }
+    contents
+        .packages
+        .extend(RUNNER_PACKAGES.iter().map(|package| package.to_string()));
     contents.packages.sort();
     contents.packages.dedup();
     contents.files.sort();
