@@ -8,6 +8,7 @@
 //!   Ferrux and on Linux, the oracle;
 //! - `bench` runs the guest microbenchmarks of `bench/` on Ferrux and on Linux (or on two
 //!   Ferrux builds) and writes `docs/bench.md` and `docs/bench.json`;
+//! - `fuzz` runs Debian's trinity fuzzer against the kernel and checks it survives;
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
@@ -20,6 +21,7 @@ mod build;
 mod check_images;
 mod cli;
 mod cmdline;
+mod fuzz;
 mod initramfs;
 mod linux;
 mod packages;
@@ -70,5 +72,6 @@ fn run_main() -> Result<ExitCode> {
         Command::Test(options) => test::run(&options),
         Command::Bench(options) => bench::run(&options),
         Command::Syscalls(options) => syscalls::run(&options),
+        Command::Fuzz(options) => fuzz::run(&options),
     }
 }
