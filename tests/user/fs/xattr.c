@@ -155,7 +155,7 @@ static void bad_arguments(void)
 	name[255] = 0; /* 255 bytes: fine */
 	EXPECT_OK(setxattr("f", name, "v", 1, 0));
 	EXPECT_EQ(getxattr("f", name, buf, sizeof buf), 1);
-	EXPECT_ERRNO(setxattr("f", "trusted.big", buf, 65537, 0), E2BIG);
+	EXPECT_ERRNO(setxattr("f", "trusted.big", h_opaque(buf), 65537, 0), E2BIG);
 	EXPECT_ERRNO(setxattr("f", "trusted.a", H_BAD_PTR, 4, 0), EFAULT);
 	EXPECT_ERRNO(setxattr("f", H_BAD_PTR, "v", 1, 0), EFAULT);
 	EXPECT_ERRNO(getxattr("f", name, H_BAD_PTR, 16), EFAULT);
