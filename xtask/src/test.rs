@@ -41,6 +41,7 @@ use crate::linux;
 use crate::packages::{self, Tool};
 use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
+use crate::real;
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
 use crate::stress;
 
@@ -457,6 +458,11 @@ enum BootPurpose {
         seed: u64,
         seconds: u64,
     },
+    /// The real-programs groups (`real.rs`); Linux's outputs are kept in `linux_dir`.
+    Real {
+        groups: Vec<String>,
+        linux_dir: PathBuf,
+    },
 }
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
@@ -511,14 +517,27 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
         seconds: options.stress_seconds,
         seed: options.stress_seed.unwrap_or_else(stress::clock_seed),
     };
-    let jobs = plan_boots(
+    let mut jobs = plan_real_boots(options, &kernels, &mut report)?;
+    jobs.extend(plan_boots(
         &kernels,
         &images,
         options.suite_timeout,
         &options.only_suites,
         stress_plan,
-    )?;
+    )?);
+    let real_comparison = jobs.iter().find_map(|job| match &job.purpose {
+        BootPurpose::Real { groups, linux_dir } if job.runner == Runner::Ferrux => {
+            Some((groups.clone(), linux_dir.clone(), job.log_path.clone()))
+        }
+        _ => None,
+    });
     run_boots(jobs, &mut report);
+    if let Some((groups, linux_dir, ferrux_log)) = real_comparison {
+        for result in real::ferrux_results(&groups, &linux_dir, &ferrux_log) {
+            println!("    [ferrux] {}", result.line);
+            report.add(result);
+        }
+    }
 
     report.print();
     Ok(if report.failed_count() == 0 {
@@ -670,6 +689,76 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
     kernels
 }
 
+/// The real-programs boots (`real.rs`), first in the queue as they are the longest: one per
+/// kernel, and a Linux boot for the oracle's output under `--ferrux-only` when none is kept.
+fn plan_real_boots(
+    options: &TestOptions,
+    kernels: &[(Runner, PathBuf)],
+    report: &mut Report,
+) -> Result<Vec<BootJob>> {
+    let groups = real::selected_groups(&options.only_suites)?;
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    println!("=== real programs: image ===");
+    let prepared = match real::prepare(&groups) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            report.add(TestResult::new(
+                Runner::Host,
+                real::REPORT_GROUP,
+                "real/image",
+                Some(format!("{error:#}")),
+                None,
+            ));
+            return Ok(Vec::new());
+        }
+    };
+    real::clear_ferrux_outputs()?;
+    let mut runners: Vec<(Runner, PathBuf)> = kernels.to_vec();
+    let linux_kernel = match kernels.iter().find(|(runner, _)| *runner == Runner::Linux) {
+        Some((_, kernel)) => Some(kernel.clone()),
+        None => linux::kernel_image().ok(),
+    };
+    let Some(linux_kernel) = linux_kernel else {
+        report.add(TestResult::new(
+            Runner::Linux,
+            real::REPORT_GROUP,
+            "real/linux-output",
+            Some("no Linux kernel to make the outputs to compare with".to_string()),
+            None,
+        ));
+        return Ok(Vec::new());
+    };
+    let linux_dir = real::linux_output_dir(&prepared.initrd, &linux_kernel);
+    if !options.runs_linux && !real::has_outputs(&linux_dir, &prepared.groups) {
+        println!("xtask: no Linux output of the real programs kept: booting Linux for it");
+        runners.push((Runner::Linux, linux_kernel.clone()));
+    }
+    let init_argv: Vec<&str> = prepared.init_argv.iter().map(String::as_str).collect();
+    let image = TestImage {
+        label: "real".to_string(),
+        initrd: prepared.initrd.clone(),
+        has_test_runner: false,
+        has_user_binaries: false,
+    };
+    let mut jobs = Vec::new();
+    for (runner, kernel) in runners {
+        jobs.push(BootJob {
+            runner,
+            group: real::REPORT_GROUP.to_string(),
+            config: boot_config(&kernel, &image, "", &init_argv, real::GUEST_MEMORY)?,
+            log_path: paths::logs_dir().join(format!("{runner}-real.log")),
+            timeout: prepared.timeout,
+            purpose: BootPurpose::Real {
+                groups: prepared.groups.clone(),
+                linux_dir: linux_dir.clone(),
+            },
+        });
+    }
+    Ok(jobs)
+}
+
 /// One suite boot per image and kernel, the boots of [`ALONE_SUITES`], then the boot checks.
 fn plan_boots(
     kernels: &[(Runner, PathBuf)],
@@ -688,7 +777,10 @@ fn plan_boots(
     let user_only: Vec<String> = only_suites
         .iter()
         .filter(|entry| {
-            !is_ktest_entry(entry) && *entry != stress::ONLY_ENTRY && !is_check_entry(entry)
+            !is_ktest_entry(entry)
+                && *entry != stress::ONLY_ENTRY
+                && !is_check_entry(entry)
+                && !real::is_entry(entry)
         })
         .cloned()
         .collect();
@@ -984,7 +1076,9 @@ fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
 
 fn job_title(job: &BootJob) -> String {
     match job.purpose {
-        BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
+        BootPurpose::Suite | BootPurpose::KernelTests | BootPurpose::Real { .. } => {
+            job.group.clone()
+        }
         BootPurpose::Check(check) => check.name.to_string(),
         BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
     }
@@ -1009,18 +1103,32 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
                 BootPurpose::Stress { .. } => stress::CHECK_NAME,
+                BootPurpose::Real { .. } => "real/boot",
             };
             let reason = format!("QEMU did not run: {error:#}");
             return (reason.clone(), vec![result(name, Some(reason))]);
         }
     };
-    match job.purpose {
+    match &job.purpose {
+        BootPurpose::Real { groups, linux_dir } => {
+            let summary = outcome.summary();
+            if job.runner == Runner::Linux {
+                let results =
+                    real::linux_results(&outcome.log, groups, linux_dir, &summary, &job.log_path);
+                return (summary, results);
+            }
+            let saved = real::save_ferrux_outputs(&outcome.log, &summary).err();
+            let results = saved
+                .map(|error| vec![result("real/outputs", Some(format!("{error:#}")))])
+                .unwrap_or_default();
+            (summary, results)
+        }
         BootPurpose::Check(check) => {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
         }
         BootPurpose::Stress { seed, seconds } => {
-            let verdict = stress::verdict(&outcome, seed, seconds).err();
+            let verdict = stress::verdict(&outcome, *seed, *seconds).err();
             (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
         }
         BootPurpose::Suite | BootPurpose::KernelTests => {

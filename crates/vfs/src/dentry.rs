@@ -175,6 +175,12 @@ impl Dentry {
         Arc::new(Dentry::make(inode, sb, Vec::new(), None))
     }
 
+    /// A dentry for `inode` in the filesystem of `root` that is in no directory (Linux's
+    /// `d_alloc_pseudo`): pipefs's name for a pipe, reached only through `/proc/<pid>/fd`.
+    pub fn new_pseudo(root: &Arc<Dentry>, inode: Arc<dyn Inode>) -> Arc<Dentry> {
+        Arc::new(Dentry::make(inode, root.sb.clone(), Vec::new(), None))
+    }
+
     /// The inode.
     pub fn inode(&self) -> &Arc<dyn Inode> {
         &self.inode

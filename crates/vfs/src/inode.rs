@@ -549,6 +549,29 @@ pub trait Inode: Send + Sync {
         Err(Errno::EOPNOTSUPP)
     }
 
+    /// The value of the extended attribute `name` (`getxattr`; the caller checked
+    /// [`crate::xattr::permission`]): `ENODATA` if the object has none of that name.
+    /// Default: `EOPNOTSUPP`, the filesystem keeps no attributes (procfs, devpts).
+    fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let _ = name;
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Sets the extended attribute `name` to `value`, or removes it (`None`), under
+    /// `XATTR_CREATE`/`XATTR_REPLACE` `flags` (`setxattr`, `removexattr`; permission checked by
+    /// the caller), updating ctime. Default: `EOPNOTSUPP`.
+    fn set_xattr(&self, name: &[u8], value: Option<&[u8]>, flags: u32) -> Result<(), Errno> {
+        let _ = (name, value, flags);
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The names of the object's extended attributes, each followed by a NUL (`listxattr`);
+    /// `trusted.*` ones only `with_trusted` (`CAP_SYS_ADMIN`). Default: none.
+    fn list_xattr(&self, with_trusted: bool) -> Result<Vec<u8>, Errno> {
+        let _ = with_trusted;
+        Ok(Vec::new())
+    }
+
     /// The file's seals (`F_GET_SEALS`). Default: `EINVAL` (the file cannot be sealed).
     fn seals(&self) -> Result<u32, Errno> {
         Err(Errno::EINVAL)

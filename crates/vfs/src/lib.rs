@@ -50,6 +50,7 @@ pub mod pseudo;
 pub mod readdir;
 pub mod sync;
 pub mod tmpfs;
+pub mod xattr;
 
 pub use dentry::Dentry;
 pub use inode::{

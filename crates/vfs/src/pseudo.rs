@@ -227,6 +227,26 @@ impl Inode for PseudoInode {
         self.node.write(offset, data)
     }
 
+    /// Linux's `proc_setattr`/`proc_sys_setattr` take a size change (`O_TRUNC`, as `sysctl -w`
+    /// opens) without doing anything.
+    fn truncate(&self, len: u64) -> Result<(), Errno> {
+        let _ = len;
+        if self.node.file_type().is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        Ok(())
+    }
+
+    /// `proc_setattr`: mode and owner changes are `EPERM`; times are accepted but not kept
+    /// (Linux keeps them in the in-memory inode until it is evicted; here every object shows
+    /// the mount's time).
+    fn set_attr(&self, attr: &crate::inode::SetAttr) -> Result<(), Errno> {
+        if attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some() {
+            return Err(Errno::EPERM);
+        }
+        Ok(())
+    }
+
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
         if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);

@@ -23,6 +23,7 @@ use crate::inode::{
 };
 use crate::page::Frame;
 use crate::page_cache::PageCache;
+use crate::xattr::{Namespace, XattrStore};
 
 /// 512-byte blocks per page, for `st_blocks`.
 const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
@@ -49,6 +50,8 @@ pub(super) struct State {
     pub(super) btime: Timespec,
     pub(super) size: u64,
     pub(super) body: Body,
+    /// Extended attributes (`security.*`, `trusted.*`: tmpfs's handlers in Linux 6.1).
+    pub(super) xattrs: XattrStore,
 }
 
 impl State {
@@ -149,6 +152,7 @@ impl TmpfsInode {
                     btime: now,
                     size,
                     body,
+                    xattrs: XattrStore::default(),
                 },
             ),
         });
@@ -470,6 +474,42 @@ impl Inode for TmpfsInode {
 
     fn touch_atime(&self, policy: AtimePolicy) {
         self.update_atime(policy);
+    }
+
+    /// tmpfs keeps `security.*` and `trusted.*` attributes (Linux 6.1 has no `user.*` on
+    /// tmpfs); `system.posix_acl_*` reads as no ACL (`ENODATA`; `EOPNOTSUPP` on a symlink) and
+    /// cannot be set, as POSIX ACLs are not implemented; other names are `EOPNOTSUPP`.
+    fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        match Namespace::of(name) {
+            Namespace::Security | Namespace::Trusted => self.state.read().xattrs.get(name),
+            Namespace::System
+                if name == b"system.posix_acl_access" || name == b"system.posix_acl_default" =>
+            {
+                if self.file_type == FileType::Symlink {
+                    Err(Errno::EOPNOTSUPP)
+                } else {
+                    Err(Errno::ENODATA)
+                }
+            }
+            _ => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
+    fn set_xattr(&self, name: &[u8], value: Option<&[u8]>, flags: u32) -> Result<(), Errno> {
+        match Namespace::of(name) {
+            Namespace::Security | Namespace::Trusted => {
+                let now = self.now();
+                let mut state = self.state.write();
+                state.xattrs.set(name, value, flags)?;
+                state.ctime = now;
+                Ok(())
+            }
+            _ => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
+    fn list_xattr(&self, with_trusted: bool) -> Result<Vec<u8>, Errno> {
+        self.state.read().xattrs.list(with_trusted)
     }
 
     fn is_dead(&self) -> bool {
