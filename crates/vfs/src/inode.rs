@@ -19,7 +19,7 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fiemap`, inode flags
+//! Not done yet: ACLs, `fiemap`, inode flags
 //! (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
 //! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
@@ -547,6 +547,13 @@ pub trait Inode: Send + Sync {
     fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
         let _ = (start, end);
         Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The object's extended attributes, if its filesystem keeps any (Linux's `IOP_XATTR`):
+    /// the rules are [`crate::xattr`]'s. Default: `None` (get, set and remove are
+    /// `EOPNOTSUPP`, the list is empty).
+    fn xattrs(&self) -> Option<&crate::xattr::Xattrs> {
+        None
     }
 
     /// The file's seals (`F_GET_SEALS`). Default: `EINVAL` (the file cannot be sealed).

@@ -48,6 +48,7 @@ pub mod time;
 mod timerfd;
 mod uname;
 mod utimes;
+mod xattr;
 
 use crate::process::Thread;
 use abi::Errno;

@@ -8,7 +8,7 @@ use super::{
     eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
     itimer, locks, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers, prctl, printk,
     process_64, random, read_write, readdir, reboot, rlimit, sched, select, sendfile, shm, signal,
-    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -192,6 +192,18 @@ syscall_table! {
     171 setdomainname => uname::setdomainname(name: UserPtr<u8>, len: i32);
     186 gettid => sys::gettid();
     187 readahead => fadvise::readahead(fd: Fd, offset: i64, count: usize);
+    188 setxattr => xattr::setxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    189 lsetxattr => xattr::lsetxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    190 fsetxattr => xattr::fsetxattr(fd: Fd, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    191 getxattr => xattr::getxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
+    192 lgetxattr => xattr::lgetxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
+    193 fgetxattr => xattr::fgetxattr(fd: Fd, name: UserCStr, value: UserPtr<u8>, size: usize);
+    194 listxattr => xattr::listxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    195 llistxattr => xattr::llistxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    196 flistxattr => xattr::flistxattr(fd: Fd, list: UserPtr<u8>, size: usize);
+    197 removexattr => xattr::removexattr(path: UserCStr, name: UserCStr);
+    198 lremovexattr => xattr::lremovexattr(path: UserCStr, name: UserCStr);
+    199 fremovexattr => xattr::fremovexattr(fd: Fd, name: UserCStr);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations

@@ -23,6 +23,7 @@ use crate::inode::{
 };
 use crate::page::Frame;
 use crate::page_cache::PageCache;
+use crate::xattr::{Namespaces, Xattrs};
 
 /// 512-byte blocks per page, for `st_blocks`.
 const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
@@ -85,6 +86,8 @@ pub struct TmpfsInode {
     /// `F_SEAL_*` bits (`shmem_inode_info.seals`): every file starts with `F_SEAL_SEAL`, a memfd
     /// made with `MFD_ALLOW_SEALING` with none.
     pub(super) seals: AtomicU32,
+    /// Extended attributes (`shmem_inode_info.xattrs`): `security.*` and `trusted.*`.
+    pub(super) xattrs: Xattrs,
 }
 
 impl TmpfsInode {
@@ -136,6 +139,7 @@ impl TmpfsInode {
             this: this.clone(),
             cache: (file_type == FileType::Regular).then(PageCache::new),
             seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
+            xattrs: Xattrs::new(Namespaces::TMPFS),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -270,6 +274,10 @@ impl Inode for TmpfsInode {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn xattrs(&self) -> Option<&Xattrs> {
+        Some(&self.xattrs)
     }
 
     fn file_type(&self) -> FileType {

@@ -41,7 +41,8 @@
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
 //! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`. Seals (`F_ADD_SEALS`)
-//! are in [`seals`]. Not done yet: huge pages, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! are in [`seals`]. Extended attributes: `security.*` and `trusted.*` per inode, by the rules of
+//! [`crate::xattr`]. Not done yet: huge pages, POSIX ACLs, `O_TMPFILE`, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
