@@ -8,7 +8,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::sync::RwLock;
 use abi::Errno;
@@ -88,6 +88,8 @@ pub struct TmpfsInode {
     pub(super) seals: AtomicU32,
     /// Extended attributes (`shmem_inode_info.xattrs`): `security.*` and `trusted.*`.
     pub(super) xattrs: Xattrs,
+    /// An `O_TMPFILE` file that `linkat` may still name (Linux's `I_LINKABLE`).
+    pub(super) linkable: AtomicBool,
 }
 
 impl TmpfsInode {
@@ -140,6 +142,7 @@ impl TmpfsInode {
             cache: (file_type == FileType::Regular).then(PageCache::new),
             seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
             xattrs: Xattrs::new(Namespaces::TMPFS),
+            linkable: AtomicBool::new(false),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -412,6 +415,20 @@ impl Inode for TmpfsInode {
 
     fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
         self.dir_link(name, target)
+    }
+
+    fn tmpfile(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        linkable: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        self.dir_tmpfile(mode, uid, gid, linkable)
+    }
+
+    fn is_linkable(&self) -> bool {
+        self.linkable.load(Ordering::Acquire)
     }
 
     fn unlink(&self, name: &[u8]) -> Result<(), Errno> {

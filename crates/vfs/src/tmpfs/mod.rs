@@ -42,7 +42,8 @@
 //!
 //! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`. Seals (`F_ADD_SEALS`)
 //! are in [`seals`]. Extended attributes: `security.*` and `trusted.*` per inode, by the rules of
-//! [`crate::xattr`]. Not done yet: huge pages, POSIX ACLs, `O_TMPFILE`, quotas, memory
+//! [`crate::xattr`]. `O_TMPFILE` files ([`Inode::tmpfile`](crate::Inode)) are inodes with no links and no entry until
+//! `linkat` names them. Not done yet: huge pages, POSIX ACLs, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;
