@@ -198,9 +198,9 @@ syscall_table! {
     191 getxattr => xattr::getxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
     192 lgetxattr => xattr::lgetxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
     193 fgetxattr => xattr::fgetxattr(fd: Fd, name: UserCStr, value: UserPtr<u8>, size: usize);
-    194 listxattr => xattr::listxattr(path: UserCStr, list_buffer: UserPtr<u8>, size: usize);
-    195 llistxattr => xattr::llistxattr(path: UserCStr, list_buffer: UserPtr<u8>, size: usize);
-    196 flistxattr => xattr::flistxattr(fd: Fd, list_buffer: UserPtr<u8>, size: usize);
+    194 listxattr => xattr::listxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    195 llistxattr => xattr::llistxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    196 flistxattr => xattr::flistxattr(fd: Fd, list: UserPtr<u8>, size: usize);
     197 removexattr => xattr::removexattr(path: UserCStr, name: UserCStr);
     198 lremovexattr => xattr::lremovexattr(path: UserCStr, name: UserCStr);
     199 fremovexattr => xattr::fremovexattr(fd: Fd, name: UserCStr);

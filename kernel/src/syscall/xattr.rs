@@ -1,59 +1,57 @@
-//! Extended attributes: setxattr, lsetxattr, fsetxattr, getxattr, lgetxattr, fgetxattr,
-//! listxattr, llistxattr, flistxattr, removexattr, lremovexattr, fremovexattr (Linux 6.1
-//! `fs/xattr.c`).
+//! setxattr, lsetxattr, fsetxattr, getxattr, lgetxattr, fgetxattr, listxattr, llistxattr,
+//! flistxattr, removexattr, lremovexattr, fremovexattr (Linux 6.1 `fs/xattr.c`).
 //!
-//! Order of checks as Linux's: the path walk (the `l` calls do not follow a last symlink) or
-//! the descriptor (`EBADF`, also for `O_PATH` ones: `fdget`); for changes, a read-only mount
-//! (`EROFS`); then `setxattr_copy`: unknown flags `EINVAL`, the name (empty or over 255 bytes
-//! `ERANGE`, `EFAULT`), a value over 64 KiB `E2BIG`, `EFAULT`; then the namespace permission
-//! rules of [`vfs::xattr::permission`]; then the filesystem, which answers `EOPNOTSUPP` for
-//! names it has no handler for (tmpfs keeps `security.*` and `trusted.*`, see
-//! `vfs::tmpfs`). An empty value is a value, not a removal. Reading with size 0 returns the
-//! length; a smaller buffer is `ERANGE`; a buffer over 64 KiB is read as 64 KiB (`E2BIG` if
-//! that is still too small). `listxattr` gives the names, NUL-terminated, `trusted.*` only to
-//! `CAP_SYS_ADMIN`. Files without an inode (pipes, eventfd, epoll) have no attributes:
-//! `EOPNOTSUPP` to read or write, an empty list.
+//! The order of checks is Linux's: the path is walked first (following a final symlink except
+//! for the `l*` calls), or the descriptor looked up (`EBADF`, also for an `O_PATH` one, which
+//! `fdget` refuses); the calls that change something then ask the mount for write access
+//! (`EROFS`); then `setxattr` refuses unknown flags (`EINVAL`); the name is copied (`EFAULT`,
+//! `ERANGE` when empty or longer than `XATTR_NAME_MAX`); a value longer than `XATTR_SIZE_MAX` is
+//! `E2BIG` and is copied before the VFS rules of [`vfs::xattr`] run. `getxattr` and `listxattr`
+//! with size 0 return the length only; a buffer too small is `ERANGE`, or `E2BIG` when it is
+//! already as large as a value or list can be. Descriptors without a filesystem object (pipes,
+//! eventfds) have no attributes: `EOPNOTSUPP`, and an empty list.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use super::args::{Fd, UserCStr, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::{self, AT_FDCWD};
 use abi::Errno;
-use alloc::sync::Arc;
-use alloc::vec::Vec;
+use abi::capability::{CAP_SETFCAP, CAP_SYS_ADMIN};
 use vfs::xattr::{
-    Access, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX,
+    self, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX, XattrCaps,
 };
-use vfs::{Inode, Lookup, Metadata, Path};
+use vfs::{Inode, Lookup};
 
-/// The object an attribute call works on.
-struct Object {
+/// What an attribute call acts on: the object, and the mount path when it has one.
+struct Target {
     inode: Option<Arc<dyn Inode>>,
-    metadata: Metadata,
-    /// Its mount, for `EROFS` (a file without a path has none).
-    path: Option<Path>,
+    path: Option<vfs::Path>,
 }
 
-impl Object {
-    fn of_path(
+impl Target {
+    /// `user_path_at`: the object `path` names, following a final symlink when `follow`.
+    fn by_path(
         context: &SyscallContext<'_>,
         path: UserCStr,
         follow: bool,
-    ) -> Result<Object, Errno> {
+    ) -> Result<Target, Errno> {
         let path = path.read_path()?;
         let how = if follow {
             Lookup::FOLLOW
         } else {
             Lookup::NOFOLLOW
         };
-        let found = fs::lookup_or_fd(context.thread, Fd(AT_FDCWD), &path, how, false)?;
-        Ok(Object {
+        let found = fs::lookup(context.thread, Fd(AT_FDCWD), &path, how)?;
+        Ok(Target {
             inode: Some(found.inode().clone()),
-            metadata: found.metadata(),
             path: Some(found),
         })
     }
 
-    fn of_fd(context: &SyscallContext<'_>, fd: Fd) -> Result<Object, Errno> {
+    /// `fdget`: the descriptor's object; `EBADF` for an `O_PATH` descriptor.
+    fn by_fd(context: &SyscallContext<'_>, fd: Fd) -> Result<Target, Errno> {
         let file = super::read_write::file(context, fd)?;
         if file.is_path_only() {
             return Err(Errno::EBADF);
@@ -62,18 +60,13 @@ impl Object {
             (Some(path), _) => Some(path.inode().clone()),
             (None, inode) => inode.cloned(),
         };
-        let metadata = match &inode {
-            Some(inode) => inode.metadata(),
-            None => file.ops.metadata(),
-        };
-        Ok(Object {
+        Ok(Target {
             inode,
-            metadata,
             path: file.path.clone(),
         })
     }
 
-    /// `mnt_want_write`.
+    /// `mnt_want_write`: `EROFS` on a read-only mount.
     fn want_write(&self) -> Result<(), Errno> {
         match &self.path {
             Some(path) => path.want_write(),
@@ -81,27 +74,22 @@ impl Object {
         }
     }
 
-    fn permission(
-        &self,
-        context: &SyscallContext<'_>,
-        name: &[u8],
-        access: Access,
-    ) -> Result<(), Errno> {
-        let (credentials, has_sys_admin) = caller(context);
-        vfs::xattr::permission(&self.metadata, name, access, &credentials, has_sys_admin)
+    fn inode(&self) -> Result<&dyn Inode, Errno> {
+        self.inode.as_deref().ok_or(Errno::EOPNOTSUPP)
     }
 }
 
-/// The caller's file credentials and `CAP_SYS_ADMIN`.
-fn caller(context: &SyscallContext<'_>) -> (vfs::Credentials, bool) {
+/// The caller's filesystem identity and the capabilities the attribute rules consult.
+fn credentials(context: &SyscallContext<'_>) -> (vfs::Credentials, XattrCaps) {
     let credentials = context.thread.process.credentials.lock();
-    (
-        credentials.for_fs(),
-        credentials.has_capability(abi::capability::CAP_SYS_ADMIN),
-    )
+    let caps = XattrCaps {
+        sys_admin: credentials.has_capability(CAP_SYS_ADMIN),
+        setfcap: credentials.has_capability(CAP_SETFCAP),
+    };
+    (credentials.for_fs(), caps)
 }
 
-/// `strncpy_from_user` of an attribute name: empty or longer than `XATTR_NAME_MAX` is `ERANGE`.
+/// Copies an attribute name: `ERANGE` when empty or too long, `EFAULT` on a bad pointer.
 fn read_name(name: UserCStr) -> Result<Vec<u8>, Errno> {
     match name.read(XATTR_NAME_MAX) {
         Ok(name) if name.is_empty() => Err(Errno::ERANGE),
@@ -111,15 +99,24 @@ fn read_name(name: UserCStr) -> Result<Vec<u8>, Errno> {
     }
 }
 
-fn set(
+/// A kernel buffer for user-supplied or user-bound attribute bytes.
+fn buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    let mut out = Vec::new();
+    hal::mm::heap::user_data(|| out.try_reserve_exact(len)).map_err(|_| Errno::ENOMEM)?;
+    out.resize(len, 0);
+    Ok(out)
+}
+
+/// `setxattr()` after the lookup: write access, flags, name, value, then the VFS.
+fn do_set(
     context: &SyscallContext<'_>,
-    object: Object,
+    target: Target,
     name: UserCStr,
     value: UserPtr<u8>,
     size: usize,
     flags: i32,
 ) -> SyscallResult {
-    object.want_write()?;
+    target.want_write()?;
     let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
         return Err(Errno::EINVAL);
@@ -128,77 +125,61 @@ fn set(
     if size > XATTR_SIZE_MAX {
         return Err(Errno::E2BIG);
     }
-    let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
-    bytes.resize(size, 0);
+    let mut bytes = buffer(size)?;
     if size != 0 {
         hal::usercopy::copy_from_user(&mut bytes, value.address)?;
     }
-    object.permission(context, &name, Access::Write)?;
-    match &object.inode {
-        Some(inode) => inode.set_xattr(&name, Some(&bytes), flags)?,
-        None => return Err(Errno::EOPNOTSUPP),
-    }
+    let (creds, caps) = credentials(context);
+    let inode = target.inode()?;
+    xattr::set(inode, &creds, caps, &name, &bytes, flags)?;
     Ok(0)
 }
 
-fn get(
+/// `getxattr()` after the lookup.
+fn do_get(
     context: &SyscallContext<'_>,
-    object: Object,
+    target: Target,
     name: UserCStr,
     value: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
     let name = read_name(name)?;
-    let size = size.min(XATTR_SIZE_MAX);
-    object.permission(context, &name, Access::Read)?;
-    let bytes = match &object.inode {
-        Some(inode) => inode.get_xattr(&name)?,
-        None => return Err(Errno::EOPNOTSUPP),
-    };
-    copy_out(bytes, value, size, XATTR_SIZE_MAX)
-}
-
-/// Copies a value or a list out: its length for size 0, `ERANGE` if it does not fit (`E2BIG`
-/// when the buffer was already the largest).
-fn copy_out(bytes: Vec<u8>, buffer: UserPtr<u8>, size: usize, max: usize) -> SyscallResult {
-    if size == 0 {
-        return Ok(bytes.len());
+    let (creds, caps) = credentials(context);
+    let inode = target.inode()?;
+    let bytes = xattr::get(inode, &creds, caps, &name)?;
+    xattr::fit(bytes.len(), size, XATTR_SIZE_MAX)?;
+    if size != 0 {
+        hal::usercopy::copy_to_user(value.address, &bytes)?;
     }
-    if bytes.len() > size {
-        return Err(if size >= max {
-            Errno::E2BIG
-        } else {
-            Errno::ERANGE
-        });
-    }
-    hal::usercopy::copy_to_user(buffer.address, &bytes)?;
     Ok(bytes.len())
 }
 
-fn list(
+/// `listxattr()` after the lookup.
+fn do_list(
     context: &SyscallContext<'_>,
-    object: Object,
-    buffer: UserPtr<u8>,
+    target: Target,
+    list: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let size = size.min(XATTR_LIST_MAX);
-    let (_, has_sys_admin) = caller(context);
-    let names = match &object.inode {
-        Some(inode) => inode.list_xattr(has_sys_admin)?,
+    let (_, caps) = credentials(context);
+    let names = match &target.inode {
+        Some(inode) => xattr::list(inode.as_ref(), caps)?,
         None => Vec::new(),
     };
-    copy_out(names, buffer, size, XATTR_LIST_MAX)
+    xattr::fit(names.len(), size, XATTR_LIST_MAX)?;
+    if size != 0 {
+        hal::usercopy::copy_to_user(list.address, &names)?;
+    }
+    Ok(names.len())
 }
 
-fn remove(context: &SyscallContext<'_>, object: Object, name: UserCStr) -> SyscallResult {
-    object.want_write()?;
+/// `removexattr()` after the lookup: write access, name, then the VFS.
+fn do_remove(context: &SyscallContext<'_>, target: Target, name: UserCStr) -> SyscallResult {
+    target.want_write()?;
     let name = read_name(name)?;
-    object.permission(context, &name, Access::Write)?;
-    match &object.inode {
-        Some(inode) => inode.set_xattr(&name, None, XATTR_REPLACE)?,
-        None => return Err(Errno::EOPNOTSUPP),
-    }
+    let (creds, caps) = credentials(context);
+    let inode = target.inode()?;
+    xattr::remove(inode, &creds, caps, &name)?;
     Ok(0)
 }
 
@@ -210,8 +191,8 @@ pub fn setxattr(
     size: usize,
     flags: i32,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, true)?;
-    set(context, object, name, value, size, flags)
+    let target = Target::by_path(context, path, true)?;
+    do_set(context, target, name, value, size, flags)
 }
 
 pub fn lsetxattr(
@@ -222,8 +203,8 @@ pub fn lsetxattr(
     size: usize,
     flags: i32,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, false)?;
-    set(context, object, name, value, size, flags)
+    let target = Target::by_path(context, path, false)?;
+    do_set(context, target, name, value, size, flags)
 }
 
 pub fn fsetxattr(
@@ -234,8 +215,8 @@ pub fn fsetxattr(
     size: usize,
     flags: i32,
 ) -> SyscallResult {
-    let object = Object::of_fd(context, fd)?;
-    set(context, object, name, value, size, flags)
+    let target = Target::by_fd(context, fd)?;
+    do_set(context, target, name, value, size, flags)
 }
 
 pub fn getxattr(
@@ -245,8 +226,8 @@ pub fn getxattr(
     value: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, true)?;
-    get(context, object, name, value, size)
+    let target = Target::by_path(context, path, true)?;
+    do_get(context, target, name, value, size)
 }
 
 pub fn lgetxattr(
@@ -256,8 +237,8 @@ pub fn lgetxattr(
     value: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, false)?;
-    get(context, object, name, value, size)
+    let target = Target::by_path(context, path, false)?;
+    do_get(context, target, name, value, size)
 }
 
 pub fn fgetxattr(
@@ -267,38 +248,38 @@ pub fn fgetxattr(
     value: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_fd(context, fd)?;
-    get(context, object, name, value, size)
+    let target = Target::by_fd(context, fd)?;
+    do_get(context, target, name, value, size)
 }
 
 pub fn listxattr(
     context: &mut SyscallContext<'_>,
     path: UserCStr,
-    list_buffer: UserPtr<u8>,
+    list: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, true)?;
-    list(context, object, list_buffer, size)
+    let target = Target::by_path(context, path, true)?;
+    do_list(context, target, list, size)
 }
 
 pub fn llistxattr(
     context: &mut SyscallContext<'_>,
     path: UserCStr,
-    list_buffer: UserPtr<u8>,
+    list: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, false)?;
-    list(context, object, list_buffer, size)
+    let target = Target::by_path(context, path, false)?;
+    do_list(context, target, list, size)
 }
 
 pub fn flistxattr(
     context: &mut SyscallContext<'_>,
     fd: Fd,
-    list_buffer: UserPtr<u8>,
+    list: UserPtr<u8>,
     size: usize,
 ) -> SyscallResult {
-    let object = Object::of_fd(context, fd)?;
-    list(context, object, list_buffer, size)
+    let target = Target::by_fd(context, fd)?;
+    do_list(context, target, list, size)
 }
 
 pub fn removexattr(
@@ -306,8 +287,8 @@ pub fn removexattr(
     path: UserCStr,
     name: UserCStr,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, true)?;
-    remove(context, object, name)
+    let target = Target::by_path(context, path, true)?;
+    do_remove(context, target, name)
 }
 
 pub fn lremovexattr(
@@ -315,11 +296,11 @@ pub fn lremovexattr(
     path: UserCStr,
     name: UserCStr,
 ) -> SyscallResult {
-    let object = Object::of_path(context, path, false)?;
-    remove(context, object, name)
+    let target = Target::by_path(context, path, false)?;
+    do_remove(context, target, name)
 }
 
 pub fn fremovexattr(context: &mut SyscallContext<'_>, fd: Fd, name: UserCStr) -> SyscallResult {
-    let object = Object::of_fd(context, fd)?;
-    remove(context, object, name)
+    let target = Target::by_fd(context, fd)?;
+    do_remove(context, target, name)
 }

@@ -8,7 +8,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::sync::RwLock;
 use abi::Errno;
@@ -23,7 +23,7 @@ use crate::inode::{
 };
 use crate::page::Frame;
 use crate::page_cache::PageCache;
-use crate::xattr::{Namespace, XattrStore};
+use crate::xattr::{Namespaces, Xattrs};
 
 /// 512-byte blocks per page, for `st_blocks`.
 const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
@@ -50,8 +50,6 @@ pub(super) struct State {
     pub(super) btime: Timespec,
     pub(super) size: u64,
     pub(super) body: Body,
-    /// Extended attributes (`security.*`, `trusted.*`: tmpfs's handlers in Linux 6.1).
-    pub(super) xattrs: XattrStore,
 }
 
 impl State {
@@ -88,6 +86,10 @@ pub struct TmpfsInode {
     /// `F_SEAL_*` bits (`shmem_inode_info.seals`): every file starts with `F_SEAL_SEAL`, a memfd
     /// made with `MFD_ALLOW_SEALING` with none.
     pub(super) seals: AtomicU32,
+    /// Extended attributes (`shmem_inode_info.xattrs`): `security.*` and `trusted.*`.
+    pub(super) xattrs: Xattrs,
+    /// An `O_TMPFILE` file that `linkat` may still name (Linux's `I_LINKABLE`).
+    pub(super) linkable: AtomicBool,
 }
 
 impl TmpfsInode {
@@ -139,6 +141,8 @@ impl TmpfsInode {
             this: this.clone(),
             cache: (file_type == FileType::Regular).then(PageCache::new),
             seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
+            xattrs: Xattrs::new(Namespaces::TMPFS),
+            linkable: AtomicBool::new(false),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -152,7 +156,6 @@ impl TmpfsInode {
                     btime: now,
                     size,
                     body,
-                    xattrs: XattrStore::default(),
                 },
             ),
         });
@@ -274,6 +277,10 @@ impl Inode for TmpfsInode {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn xattrs(&self) -> Option<&Xattrs> {
+        Some(&self.xattrs)
     }
 
     fn file_type(&self) -> FileType {
@@ -410,6 +417,20 @@ impl Inode for TmpfsInode {
         self.dir_link(name, target)
     }
 
+    fn tmpfile(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        linkable: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        self.dir_tmpfile(mode, uid, gid, linkable)
+    }
+
+    fn is_linkable(&self) -> bool {
+        self.linkable.load(Ordering::Acquire)
+    }
+
     fn unlink(&self, name: &[u8]) -> Result<(), Errno> {
         self.dir_unlink(name)
     }
@@ -474,42 +495,6 @@ impl Inode for TmpfsInode {
 
     fn touch_atime(&self, policy: AtimePolicy) {
         self.update_atime(policy);
-    }
-
-    /// tmpfs keeps `security.*` and `trusted.*` attributes (Linux 6.1 has no `user.*` on
-    /// tmpfs); `system.posix_acl_*` reads as no ACL (`ENODATA`; `EOPNOTSUPP` on a symlink) and
-    /// cannot be set, as POSIX ACLs are not implemented; other names are `EOPNOTSUPP`.
-    fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
-        match Namespace::of(name) {
-            Namespace::Security | Namespace::Trusted => self.state.read().xattrs.get(name),
-            Namespace::System
-                if name == b"system.posix_acl_access" || name == b"system.posix_acl_default" =>
-            {
-                if self.file_type == FileType::Symlink {
-                    Err(Errno::EOPNOTSUPP)
-                } else {
-                    Err(Errno::ENODATA)
-                }
-            }
-            _ => Err(Errno::EOPNOTSUPP),
-        }
-    }
-
-    fn set_xattr(&self, name: &[u8], value: Option<&[u8]>, flags: u32) -> Result<(), Errno> {
-        match Namespace::of(name) {
-            Namespace::Security | Namespace::Trusted => {
-                let now = self.now();
-                let mut state = self.state.write();
-                state.xattrs.set(name, value, flags)?;
-                state.ctime = now;
-                Ok(())
-            }
-            _ => Err(Errno::EOPNOTSUPP),
-        }
-    }
-
-    fn list_xattr(&self, with_trusted: bool) -> Result<Vec<u8>, Errno> {
-        self.state.read().xattrs.list(with_trusted)
     }
 
     fn is_dead(&self) -> bool {
