@@ -134,7 +134,10 @@ pub fn mmap(
     // RLIMIT_MEMLOCK for a locked mapping, `None` for root (CAP_IPC_LOCK).
     let lock_limit = {
         let process = &context.thread.process;
-        let is_privileged = process.credentials.lock().euid == 0;
+        let is_privileged = process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_IPC_LOCK);
         let soft = process
             .limits
             .lock()
