@@ -24,6 +24,7 @@
 #include "../proc/proc.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
