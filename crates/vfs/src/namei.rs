@@ -30,6 +30,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::Errno;
+use abi::capability::{CAP_FSETID, CAP_MKNOD};
 use linux_raw_sys::general as raw;
 
 use crate::attr::do_truncate;
@@ -95,7 +96,7 @@ fn strip_sgid(dir: &Metadata, creds: &Credentials, file_type: FileType, mode: u3
         || file_type.is_dir()
         || dir.mode & S_ISGID == 0
         || creds.in_group(dir.gid)
-        || creds.is_privileged()
+        || creds.has_cap(CAP_FSETID)
     {
         return mode;
     }
@@ -193,7 +194,7 @@ pub fn mknod(
     let is_whiteout = file_type == FileType::CharDevice && rdev == 0;
     if matches!(file_type, FileType::CharDevice | FileType::BlockDevice)
         && !is_whiteout
-        && !ctx.creds.is_privileged()
+        && !ctx.creds.has_cap(CAP_MKNOD)
     {
         return Err(Errno::EPERM);
     }
@@ -339,7 +340,7 @@ pub fn rename(
     {
         return Err(Errno::EINVAL);
     }
-    if flags & RENAME_WHITEOUT != 0 && !ctx.creds.is_privileged() {
+    if flags & RENAME_WHITEOUT != 0 && !ctx.creds.has_cap(CAP_MKNOD) {
         return Err(Errno::EPERM);
     }
     let exchange = flags & RENAME_EXCHANGE != 0;

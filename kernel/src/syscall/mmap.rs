@@ -135,7 +135,10 @@ pub fn mmap(
     // locked mapping (under the mm lock, which comes before both locks).
     let lock_limit = || {
         let process = &context.thread.process;
-        let is_privileged = process.credentials.lock().euid == 0;
+        let is_privileged = process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_IPC_LOCK);
         let soft = process
             .limits
             .lock()

@@ -271,7 +271,7 @@ pub fn faccessat2(
         if flags.contains(AtFlags::AT_EACCESS) {
             credentials.for_fs()
         } else {
-            vfs::Credentials::new(credentials.uid, credentials.gid, credentials.groups.clone())
+            credentials.for_access()
         }
     };
     let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);

@@ -261,7 +261,13 @@ pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult
     let root = fs::with_walk(context.thread, Fd(AT_FDCWD), &path, |ctx, start| {
         vfs::namei::chdir(ctx, start, &path)
     })?;
-    if !context.thread.process.credentials.lock().is_capable() {
+    if !context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_CHROOT)
+    {
         return Err(Errno::EPERM);
     }
     context.thread.process.fs.get().lock().root = root;

@@ -5,10 +5,11 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
-    itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers,
-    prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
-    sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
+    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe,
+    posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq,
+    sched, select, sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
+    utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -156,6 +157,8 @@ syscall_table! {
     122 setfsuid => sys::setfsuid(fsuid: u32);
     123 setfsgid => sys::setfsgid(fsgid: u32);
     124 getsid => sys::getsid(pid: i32);
+    125 capget => capability::capget(header: UserPtr<abi::capability::CapUserHeader>, data: UserPtr<abi::capability::CapUserData>);
+    126 capset => capability::capset(header: UserPtr<abi::capability::CapUserHeader>, data: UserPtr<abi::capability::CapUserData>);
     127 rt_sigpending => signal::rt_sigpending(set: UserPtr<u64>, size: usize);
     128 rt_sigtimedwait => signal::rt_sigtimedwait(set: UserPtr<u64>, info: UserPtr<abi::signal::SigInfo>, timeout: UserPtr<abi::Timespec>, size: usize);
     129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
@@ -180,7 +183,7 @@ syscall_table! {
     151 mlockall => mlock::mlockall(flags: i32);
     152 munlockall => mlock::munlockall();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
-    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     161 chroot => open::chroot(path: UserCStr);
