@@ -15,9 +15,12 @@ use abi::Errno;
 use core::sync::atomic::{AtomicBool, Ordering};
 use vfs::pseudo::DynamicDir;
 
+/// Pairs of names: a device and its link target, or a driver and its device.
+type Pairs = &'static [(&'static [u8], &'static [u8])];
+
 /// The buses, their devices (name, target from `/sys/bus/<bus>/devices`), and their drivers
 /// with the devices bound to each.
-const BUSES: [(&[u8], &[(&[u8], &[u8])], &[(&[u8], &[u8])]); 3] = [
+const BUSES: [(&[u8], Pairs, Pairs); 3] = [
     (
         b"cpu",
         &[(b"cpu0", b"../../../devices/system/cpu/cpu0")],
