@@ -16,7 +16,9 @@
  * reads 1, drivers_probe and uevent are write-only (EACCES to read even for
  * root) and drivers_probe of an unknown device is ENODEV; /sys/module/printk
  * has the parameters time (Y) and ignore_loglevel (N), writable booleans
- * (kstrtobool: "on" sets, "bogus" EINVAL).
+ * (kstrtobool: "on" sets, "bogus" EINVAL); /sys/module/kernel/parameters/panic
+ * is the panic= timeout that /proc/sys/kernel/panic shows (an int: writes
+ * through either show in both, "bogus" is EINVAL).
  */
 #include "proc.h"
 
@@ -230,4 +232,25 @@ TEST(sysfscpu, printk_module_parameters)
 	expect_attr(time, "Y\n", 0644, 4096);
 	EXPECT_EQ(write_attr(ignore, "n"), 0);
 	expect_attr(ignore, "N\n", 0644, 4096);
+}
+
+TEST(sysfscpu, kernel_panic_parameter)
+{
+	proc_ready();
+	const char *param = "/sys/module/kernel/parameters/panic";
+	const char *sysctl = "/proc/sys/kernel/panic";
+	char before[64], text[64];
+	proc_read(sysctl, before, sizeof before);
+	expect_attr(param, before, 0644, 4096);
+	if (geteuid() != 0)
+		return;
+	EXPECT_EQ(write_attr(param, "bogus\n"), EINVAL);
+	EXPECT_EQ(write_attr(param, "0x10\n"), 0);
+	proc_read(sysctl, text, sizeof text);
+	EXPECT_STREQ(text, "16\n");
+	EXPECT_EQ(write_attr(sysctl, "7\n"), 0);
+	expect_attr(param, "7\n", 0644, 4096);
+	EXPECT_EQ(write_attr(param, before), 0);
+	proc_read(sysctl, text, sizeof text);
+	EXPECT_STREQ(text, before);
 }

@@ -209,7 +209,9 @@ impl CacheLeaf {
             ways,
             partitions: (lines_per_tag.wrapping_sub(1) & 0x3ff) + 1,
             line_size: line,
-            sets: (size_kb * 1024 / line / ways).max(1),
+            sets: u32::try_from(u64::from(size_kb) * 1024 / u64::from(line) / u64::from(ways))
+                .unwrap_or(u32::MAX)
+                .max(1),
         })
     }
 
