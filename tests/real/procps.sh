@@ -7,7 +7,8 @@
 # become one (column widths follow the numbers), and kernel threads are left out (Linux has
 # them as processes: commands in brackets, or VSZ 0; Ferrux's do not show in /proc). What is
 # left — headers, users, states, terminals, commands, option handling — must match exactly.
-num() { sed -e 's/[0-9][0-9]*/N/g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//'; }
+# A number with its decimals is one N: ps prints a share of 100 or more without them.
+num() { sed -e 's/[0-9][0-9.]*/N/g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//'; }
 # ps aux without kernel threads (VSZ, the 5th column, is 0 only for them).
 user_ps() { gawk 'NR == 1 || $5 != 0'; }
 sleep 300 &

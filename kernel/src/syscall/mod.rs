@@ -45,6 +45,7 @@ mod sem;
 mod sendfile;
 mod shm;
 pub mod signal;
+mod splice;
 mod stat;
 mod statfs;
 mod sync;
