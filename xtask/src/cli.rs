@@ -157,6 +157,17 @@ pub struct SyscallsOptions {
     pub is_check: bool,
 }
 
+impl Command {
+    /// Whether the command may compile the kernel (and so needs the pinned toolchain whole).
+    pub fn builds_kernel(&self) -> bool {
+        match self {
+            Command::Help | Command::Syscalls(_) => false,
+            Command::Build(_) | Command::Test(_) | Command::Bench(_) => true,
+            Command::Run(options) => options.kernel.is_none(),
+        }
+    }
+}
+
 /// Parses the arguments after `cargo xtask`.
 pub fn parse(args: &[String]) -> Result<Command> {
     let Some((subcommand, rest)) = args.split_first() else {

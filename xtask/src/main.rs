@@ -12,7 +12,9 @@
 //!   verifies it is up to date).
 //!
 //! Everything here runs on the host with std only; host packages that are missing are installed
-//! by `packages.rs` when running as root.
+//! by `packages.rs` when running as root. Before a command that compiles the kernel, the pinned
+//! Rust toolchain is checked for the kernel's target and the components of
+//! `rust-toolchain.toml`, and completed with rustup (`toolchain.rs`).
 
 mod bench;
 mod bench_results;
@@ -32,6 +34,7 @@ mod stress;
 mod symbols;
 mod syscalls;
 mod test;
+mod toolchain;
 
 use std::process::ExitCode;
 
@@ -51,7 +54,11 @@ fn main() -> ExitCode {
 
 fn run_main() -> Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match cli::parse(&args)? {
+    let command = cli::parse(&args)?;
+    if command.builds_kernel() {
+        toolchain::ensure()?;
+    }
+    match command {
         Command::Help => {
             print!("{}", cli::USAGE);
             Ok(ExitCode::SUCCESS)
