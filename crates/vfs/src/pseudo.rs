@@ -219,6 +219,17 @@ impl Inode for PseudoInode {
         self.node.write(offset, data)
     }
 
+    /// `O_TRUNC` and `truncate` on a rendered file change nothing and succeed, as Linux's
+    /// `proc_setattr`, `proc_sys_setattr` and `kernfs_iop_setattr` accept a size: so
+    /// `fopen(path, "w")` (`O_CREAT | O_TRUNC`) opens a procfs or sysfs file for writing.
+    fn truncate(&self, len: u64) -> Result<(), Errno> {
+        let _ = len;
+        if self.node.file_type().is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        Ok(())
+    }
+
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
         if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);
