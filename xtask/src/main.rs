@@ -8,6 +8,8 @@
 //!   Ferrux and on Linux, the oracle;
 //! - `bench` runs the guest microbenchmarks of `bench/` on Ferrux and on Linux (or on two
 //!   Ferrux builds) and writes `docs/bench.md` and `docs/bench.json`;
+//! - `ltp` runs the Linux Test Project's syscalls tests on Ferrux and on Linux (`ltp/`) and
+//!   writes `docs/ltp.md` and `tests/ltp/linux-baseline.txt`;
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
@@ -24,6 +26,7 @@ mod cli;
 mod cmdline;
 mod initramfs;
 mod linux;
+mod ltp;
 mod packages;
 mod paths;
 mod process;
@@ -75,5 +78,6 @@ fn run_main() -> Result<ExitCode> {
         Command::Test(options) => test::run(&options),
         Command::Bench(options) => bench::run(&options),
         Command::Syscalls(options) => syscalls::run(&options),
+        Command::Ltp(options) => ltp::run(&options),
     }
 }
