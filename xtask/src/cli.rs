@@ -62,7 +62,7 @@ Commands:
         --timeout  bound for one boot (default 300)
 
   ltp [--kernel ferrux|linux|both] [--only \"TESTS\"] [--skip \"TESTS\"] [--timeout SECS]
-      [--jobs N] [--elf ELF] [--image-mib N] [--update-expected]
+      [--jobs N] [--elf ELF] [--image-mib N] [--update-expected] [--report]
         LTP's runtest/syscalls (built from ../shared/ltp in ~/.cache/ferrux/ltp, reused
         by later runs) on Ferrux and Debian's Linux in the same QEMU, in images of at most
         --image-mib MiB of programs (default 96), --jobs boots at a time (default: one per
@@ -74,6 +74,8 @@ Commands:
         --elf          boot this Ferrux ELF instead of building one
         --update-expected  add the tests passing on Ferrux (and Linux) to
                        tests/ltp/expected-pass.txt, the ratchet `cargo xtask test` checks
+        --report       boot nothing: docs/ltp.md from the last Ferrux run's results
+                       (build/ltp) and tests/ltp/linux-baseline.txt
 
   syscalls [--check]
         Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
@@ -190,6 +192,8 @@ pub struct LtpOptions {
     pub memory: GuestMemory,
     /// `--update-expected`: add Ferrux's new passes to tests/ltp/expected-pass.txt.
     pub updates_expected: bool,
+    /// `--report`: no boots; docs/ltp.md from the last Ferrux results and the baseline.
+    pub is_report_only: bool,
 }
 
 /// Default per-test limit of `cargo xtask ltp`.
@@ -211,7 +215,11 @@ impl Command {
     pub fn builds_kernel(&self) -> bool {
         match self {
             Command::Help | Command::Syscalls(_) => false,
-            Command::Ltp(options) => options.kernels != LtpKernels::Linux && options.elf.is_none(),
+            Command::Ltp(options) => {
+                options.kernels != LtpKernels::Linux
+                    && options.elf.is_none()
+                    && !options.is_report_only
+            }
             Command::Build(_) | Command::Test(_) | Command::Bench(_) => true,
             Command::Run(options) => options.kernel.is_none(),
         }
@@ -425,6 +433,7 @@ fn parse_ltp(flags: &mut Flags) -> Result<LtpOptions> {
         image_mib,
         memory,
         updates_expected: flags.switch("--update-expected"),
+        is_report_only: flags.switch("--report"),
     })
 }
 

@@ -422,10 +422,18 @@ fn kernels_for(which: LtpKernels, elf: Option<&Path>) -> Result<Vec<Kernel>> {
 
 /// `cargo xtask ltp`.
 pub fn run(options: &LtpOptions) -> Result<ExitCode> {
+    if options.is_report_only {
+        return report_only(options);
+    }
     let started = Instant::now();
     let (setup, selected) = set_up(options.jobs, &options.only, &options.skip)?;
     let is_whole_list = selected.len() == setup.all_tests.len();
-    let (images, not_built) = write_images(&setup, &selected, options.image_mib, "image-")?;
+    let stem = match options.kernels {
+        LtpKernels::Both => "image-",
+        LtpKernels::Ferrux => "image-ferrux-",
+        LtpKernels::Linux => "image-linux-",
+    };
+    let (images, not_built) = write_images(&setup, &selected, options.image_mib, stem)?;
     let kernels = kernels_for(options.kernels, options.elf.as_deref())?;
     println!(
         "=== LTP: {} tests in {} images on {}, {} boots at a time, {} s per test (logs in {}) ===",
@@ -501,31 +509,24 @@ pub fn run(options: &LtpOptions) -> Result<ExitCode> {
 
     let empty = Results::new();
     let linux = results.get(&Runner::Linux).unwrap_or(&baseline);
-    let ferrux = results.get(&Runner::Ferrux).unwrap_or(&empty);
-    let area_of = |test: &LtpTest| area(&setup.areas, test);
-    let mut causes = BTreeMap::new();
     if let Some(records) = records.get(&Runner::Ferrux) {
-        for record in records {
-            let passes_on_linux = linux
-                .get(&record.name)
-                .is_some_and(|entry| entry.verdict == Verdict::Pass);
-            if passes_on_linux && record.verdict != Verdict::Pass {
-                causes.insert(
+        let ferrux = results.get(&Runner::Ferrux).unwrap_or(&empty);
+        // Each non-pass's cause, kept for `--report`.
+        let causes: BTreeMap<String, String> = records
+            .iter()
+            .filter(|record| record.verdict != Verdict::Pass)
+            .map(|record| {
+                (
                     record.name.clone(),
                     results::cause(record.verdict, &record.reason, &record.output),
-                );
-            }
-        }
-    }
-    let selected_names: BTreeSet<&str> = selected.iter().map(|t| t.name.as_str()).collect();
-    let shown: Vec<LtpTest> = setup
-        .all_tests
-        .iter()
-        .filter(|test| selected_names.contains(test.name.as_str()))
-        .cloned()
-        .collect();
-    let headline = results::Headline::compute(&shown, &area_of, linux, ferrux);
-    if results.contains_key(&Runner::Ferrux) {
+                )
+            })
+            .collect();
+        let causes_text: String = causes
+            .iter()
+            .map(|(name, cause)| format!("{name} {cause}\n"))
+            .collect();
+        paths::write_atomically(&out_dir().join("causes-ferrux.txt"), causes_text.as_bytes())?;
         let run_note = format!(
             "This run: {} boots at a time, {} s per test, {minutes:.0} minutes{}.",
             options.jobs,
@@ -536,23 +537,16 @@ pub fn run(options: &LtpOptions) -> Result<ExitCode> {
                 "; Linux's column is tests/ltp/linux-baseline.txt"
             }
         );
-        let doc = results::render_doc(&results::DocInput {
-            tests: &shown,
-            area_of: &area_of,
+        let sentence = write_doc(
+            &setup,
+            &selected,
             linux,
             ferrux,
-            causes: &causes,
-            ltp_version: &setup.ltp_version,
-            run_note: &run_note,
-        });
-        let doc_path = if is_whole_list {
-            paths::repo_root().join("docs").join("ltp.md")
-        } else {
-            out_dir().join("ltp.md")
-        };
-        paths::write_atomically(&doc_path, doc.as_bytes())?;
-        println!("wrote {}", doc_path.display());
-        check_expected(ferrux, linux, &selected, options.updates_expected)?;
+            &causes,
+            &run_note,
+            options.updates_expected,
+        )?;
+        println!("  {sentence}");
     }
     println!("LTP: {} tests in {minutes:.1} minutes", selected.len());
     for (runner, runner_results) in &results {
@@ -566,9 +560,91 @@ pub fn run(options: &LtpOptions) -> Result<ExitCode> {
             .collect();
         println!("  {runner}: {}", counts.join(", "));
     }
-    if results.contains_key(&Runner::Ferrux) {
-        println!("  {}", headline.sentence());
-    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `docs/ltp.md` (or `build/ltp/ltp.md` for part of the list) from Ferrux's results and
+/// Linux's, and compares Ferrux with the ratchet list; returns the headline.
+fn write_doc(
+    setup: &Setup,
+    selected: &[LtpTest],
+    linux: &Results,
+    ferrux: &Results,
+    all_causes: &BTreeMap<String, String>,
+    run_note: &str,
+    updates_expected: bool,
+) -> Result<String> {
+    let area_of = |test: &LtpTest| area(&setup.areas, test);
+    let causes: BTreeMap<String, String> = all_causes
+        .iter()
+        .filter(|(name, _)| {
+            linux
+                .get(name.as_str())
+                .is_some_and(|entry| entry.verdict == Verdict::Pass)
+        })
+        .map(|(name, cause)| (name.clone(), cause.clone()))
+        .collect();
+    let selected_names: BTreeSet<&str> = selected.iter().map(|t| t.name.as_str()).collect();
+    let shown: Vec<LtpTest> = setup
+        .all_tests
+        .iter()
+        .filter(|test| selected_names.contains(test.name.as_str()))
+        .cloned()
+        .collect();
+    let headline = results::Headline::compute(&shown, &area_of, linux, ferrux);
+    let doc = results::render_doc(&results::DocInput {
+        tests: &shown,
+        area_of: &area_of,
+        linux,
+        ferrux,
+        causes: &causes,
+        ltp_version: &setup.ltp_version,
+        run_note,
+    });
+    let doc_path = if shown.len() == setup.all_tests.len() {
+        paths::repo_root().join("docs").join("ltp.md")
+    } else {
+        out_dir().join("ltp.md")
+    };
+    paths::write_atomically(&doc_path, doc.as_bytes())?;
+    println!("wrote {}", doc_path.display());
+    check_expected(ferrux, linux, selected, updates_expected)?;
+    Ok(headline.sentence())
+}
+
+/// `--report`: `docs/ltp.md` again from the last run's `build/ltp/results-ferrux.txt` and
+/// `causes-ferrux.txt`, with Linux's column from the baseline (after a `--kernel linux` run
+/// that ended later than Ferrux's).
+fn report_only(options: &LtpOptions) -> Result<ExitCode> {
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let ferrux = results::parse_results(&read(out_dir().join("results-ferrux.txt"))?);
+    let causes: BTreeMap<String, String> = read(out_dir().join("causes-ferrux.txt"))?
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, cause)| (name.to_string(), cause.to_string()))
+        .collect();
+    let linux = results::parse_results(&read(baseline_path())?);
+    let (setup, _) = set_up(options.jobs, &[], &[])?;
+    let selected: Vec<LtpTest> = setup
+        .all_tests
+        .iter()
+        .filter(|test| ferrux.contains_key(&test.name))
+        .cloned()
+        .collect();
+    let note = "Ferrux's column is the last run's build/ltp/results-ferrux.txt, Linux's \
+                tests/ltp/linux-baseline.txt.";
+    let sentence = write_doc(
+        &setup,
+        &selected,
+        &linux,
+        &ferrux,
+        &causes,
+        note,
+        options.updates_expected,
+    )?;
+    println!("{sentence}");
     Ok(ExitCode::SUCCESS)
 }
 
