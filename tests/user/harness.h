@@ -104,10 +104,10 @@ const char *h_errname(int e);
 	})
 
 /* sa/sb: the operands as written (stringified before macro expansion).
- * When the actual value is -1 the errno it left is shown too. */
+ * When the actual value is -1 the errno it left is shown too.  errno is not
+ * cleared first: `a` may be errno itself (EXPECT_EQ(errno, EFAULT)). */
 #define H_CMP(a, op, b, fmt_, sa, sb)                                          \
 	({                                                                     \
-		errno = 0;                                                     \
 		long long h_a_ = (long long)(a);                               \
 		int h_e_ = errno;                                              \
 		long long h_b_ = (long long)(b);                               \

@@ -278,7 +278,7 @@ TEST(getdents, old_format)
 		unsigned char type = buf[off + d->d_reclen - 1];
 		struct stat st;
 		char path[300];
-		snprintf(path, sizeof path, "d/%s", d->d_name);
+		snprintf(path, sizeof path, "d/%.255s", d->d_name);
 		EXPECT_OK(lstat(path, &st));
 		EXPECT_EQ(d->d_ino, st.st_ino);
 		if (!strcmp(d->d_name, "abc"))
