@@ -8,8 +8,9 @@
 //!
 //! The recipe (checked on these machines, see `../shared/ltp/README.md`): `make autotools`,
 //! `./configure --prefix=install CFLAGS=-O2 LDFLAGS=-static` (static glibc test programs, no
-//! debug information), `make -C lib`, then `make` and `make install` in `testcases/lib`, in
-//! each folder of `testcases/kernel/syscalls` that the tests need, and in the six folders
+//! debug information), `make -C lib`, `make -C libs` (LTP's helper libraries, before the
+//! folders that link them build in parallel), then `make` and `make install` in
+//! `testcases/lib`, in each folder of `testcases/kernel/syscalls` that the tests need, and in the six folders
 //! outside it that `runtest/syscalls` also uses; `make -C runtest install`. Folders build in
 //! parallel (`--jobs`). Programs are stripped as they are installed.
 
@@ -202,6 +203,16 @@ impl Prepared {
             .filter(|dir| !self.stamps.join(stamp_name(dir)).exists())
             .collect();
         let mut failed_dirs = Vec::new();
+        if !missing.is_empty() && !self.stamps.join("libs").exists() {
+            // LTP's helper libraries (libs/: sigwait, ipc, swap, …) are built by the first
+            // folder that needs them; folders built at once would race to write the same
+            // archive. Build them all first.
+            run_logged(
+                make(&self.src, "libs").arg(format!("-j{}", self.jobs)),
+                &self.logs.join("libs.log"),
+            )?;
+            std::fs::write(self.stamps.join("libs"), b"")?;
+        }
         if !missing.is_empty() {
             println!(
                 "=== LTP: building {} folders, {} at a time (logs in {}) ===",
