@@ -26,7 +26,7 @@ use core::any::Any;
 use abi::Errno;
 
 use crate::inode::{
-    Clock, DirEntry, FileSystem, FileType, Inode, Metadata, NAME_MAX, StatFs, Timespec,
+    Clock, DirEntry, FileSystem, FileType, Inode, Metadata, NAME_MAX, SetAttr, StatFs, Timespec,
 };
 use crate::mount::Path;
 
@@ -226,6 +226,15 @@ impl Inode for PseudoInode {
         let _ = len;
         if self.node.file_type().is_dir() {
             return Err(Errno::EISDIR);
+        }
+        Ok(())
+    }
+
+    /// New times (what `O_TRUNC` and `utimensat` set) are accepted and not kept: the node's
+    /// times are the instance's. Other changes (mode, owner) stay `EPERM`.
+    fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
+        if attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some() {
+            return Err(Errno::EPERM);
         }
         Ok(())
     }
