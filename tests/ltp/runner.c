@@ -8,7 +8,8 @@
  *   TIMEOUT  seconds one test may take before its processes are killed
  *
  * It mounts what LTP expects (proc, sysfs, devtmpfs and devpts where the kernel has them, a
- * tmpfs on /tmp as TMPDIR and on /dev/shm), gives every test the same environment, and runs
+ * tmpfs on /tmp as TMPDIR and on /dev/shm), brings the loopback interface up where the kernel
+ * has sockets, gives every test the same environment, and runs
  * the tests one at a time, each in a session of its own. Between tests it kills every
  * process left (kill(-1), which spares init), reaps them, unmounts what a test left mounted
  * under /tmp and empties /tmp. For each test it prints, on lines of their own:
@@ -30,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,6 +126,25 @@ static void set_up_mounts(void)
 		mount_quietly("devpts", "/dev/pts", "devpts", 0, "gid=5,mode=620,ptmxmode=666");
 	mount_quietly("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
 	mount_quietly("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+}
+
+/* Brings the loopback interface up, as a booted system has it (the socket
+ * tests connect to 127.0.0.1); a kernel without sockets has nothing to do. */
+static void loopback_up(void)
+{
+	struct ifreq request;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&request, 0, sizeof(request));
+	strcpy(request.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &request) == 0 && !(request.ifr_flags & IFF_UP)) {
+		request.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &request) != 0)
+			say("ltp-runner: cannot bring lo up: %s", strerror(errno));
+	}
+	close(fd);
 }
 
 /* Unmounts whatever is mounted below /tmp (deepest first) and empties it. */
@@ -320,6 +343,7 @@ int main(int argc, char **argv)
 	for (const char *const *entry = ENVIRONMENT; *entry; entry++)
 		putenv((char *)*entry);
 	set_up_mounts();
+	loopback_up();
 	/* Tests must not inherit init's signal state: start from the defaults. */
 	signal(SIGPIPE, SIG_DFL);
 	setvbuf(stdout, NULL, _IONBF, 0);
