@@ -76,6 +76,11 @@ Commands:
                        tests/ltp/expected-pass.txt, the ratchet `cargo xtask test` checks
         --report       boot nothing: docs/ltp.md from the last Ferrux run's results
                        (build/ltp) and tests/ltp/linux-baseline.txt
+  fuzz [--seconds N] [--seed S] [--children N] [--kernel ELF] [--linux]
+        Debian's trinity fuzzer as nobody for N seconds (default 300) with seed S (default:
+        from the clock) and N child processes (default 4), on Ferrux built with the
+        lock-order checker (or ELF, or Debian's Linux with --linux); then checks that the
+        system still forks and execs. Fails on a kernel panic or hang, with the seed.
 
   syscalls [--check]
         Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
@@ -109,6 +114,7 @@ pub enum Command {
     Bench(BenchOptions),
     Syscalls(SyscallsOptions),
     Ltp(LtpOptions),
+    Fuzz(FuzzOptions),
 }
 
 #[derive(Debug)]
@@ -205,6 +211,15 @@ pub fn host_cores() -> usize {
 }
 
 #[derive(Debug)]
+pub struct FuzzOptions {
+    pub seconds: u64,
+    pub seed: Option<u64>,
+    pub children: u32,
+    pub kernel: Option<PathBuf>,
+    pub is_linux: bool,
+}
+
+#[derive(Debug)]
 pub struct SyscallsOptions {
     /// Compare `docs/syscalls.md` with what would be generated instead of writing it.
     pub is_check: bool,
@@ -222,6 +237,7 @@ impl Command {
             }
             Command::Build(_) | Command::Test(_) | Command::Bench(_) => true,
             Command::Run(options) => options.kernel.is_none(),
+            Command::Fuzz(options) => options.kernel.is_none() && !options.is_linux,
         }
     }
 }
@@ -242,6 +258,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "test" => Command::Test(parse_test(&mut flags)?),
         "bench" => Command::Bench(parse_bench(&mut flags)?),
         "ltp" => Command::Ltp(parse_ltp(&mut flags)?),
+        "fuzz" => Command::Fuzz(parse_fuzz(&mut flags)?),
         "syscalls" => Command::Syscalls(SyscallsOptions {
             is_check: flags.switch("--check"),
         }),
@@ -333,13 +350,44 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
     })
 }
 
+fn parse_fuzz(flags: &mut Flags) -> Result<FuzzOptions> {
+    let seconds = match flags.value("--seconds")? {
+        Some(text) => parse_positive(&text, "--seconds")?,
+        None => crate::fuzz::DEFAULT_SECONDS,
+    };
+    let seed = flags
+        .value("--seed")?
+        .map(|text| parse_seed(&text))
+        .transpose()?;
+    let children = match flags.value("--children")? {
+        Some(text) => u32::try_from(parse_positive(&text, "--children")?)
+            .with_context(|| format!("--children: {text} is too many"))?,
+        None => crate::fuzz::DEFAULT_CHILDREN,
+    };
+    Ok(FuzzOptions {
+        seconds,
+        seed,
+        children,
+        kernel: flags.value("--kernel")?.map(PathBuf::from),
+        is_linux: flags.switch("--linux"),
+    })
+}
+
+/// A count of at least 1.
+fn parse_positive(text: &str, flag: &str) -> Result<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|count| *count > 0)
+        .with_context(|| format!("{flag} wants a positive count, got {text:?}"))
+}
+
 /// A seed in decimal or `0x` hexadecimal.
 fn parse_seed(text: &str) -> Result<u64> {
     let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => text.parse::<u64>(),
     };
-    parsed.with_context(|| format!("--stress-seed wants a number like 0x1f or 31, got {text:?}"))
+    parsed.with_context(|| format!("a seed is a number like 0x1f or 31, got {text:?}"))
 }
 
 fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {

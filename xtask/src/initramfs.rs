@@ -3,7 +3,7 @@
 //! Layout: `/bin /dev /etc /proc /sys /root`, `/tmp` (1777), `/bin/busybox` (0755) with
 //! `/bin/sh -> busybox`, the device nodes that Linux images usually carry instead of mounting
 //! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0, `/dev/ttyS0` c 4 64,
-//! `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and `/etc/group` for root, and
+//! `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and `/etc/group` for root and nobody, and
 //! `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts: it mounts what a small Linux
 //! system has mounted (proc, sysfs, tmpfs on /tmp; devtmpfs and devpts once Ferrux has them)
 //! and starts the shell. Linux's initramfs does not mount /proc by itself: this script does.
@@ -160,8 +160,11 @@ pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>>
             .with_context(|| entry_error(path))?;
     }
     for (path, text) in [
-        ("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-        ("/etc/group", "root:x:0:\n"),
+        (
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+        ),
+        ("/etc/group", "root:x:0:\nnogroup:x:65534:\n"),
     ] {
         writer
             .add_file(path, 0o644, ROOT_UID, ROOT_GID, text.as_bytes())

@@ -10,6 +10,7 @@
 //!   Ferrux builds) and writes `docs/bench.md` and `docs/bench.json`;
 //! - `ltp` runs the Linux Test Project's syscalls tests on Ferrux and on Linux (`ltp/`) and
 //!   writes `docs/ltp.md` and `tests/ltp/linux-baseline.txt`;
+//! - `fuzz` runs Debian's trinity fuzzer against the kernel and checks it survives;
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
@@ -24,6 +25,7 @@ mod build;
 mod check_images;
 mod cli;
 mod cmdline;
+mod fuzz;
 mod initramfs;
 mod linux;
 mod ltp;
@@ -79,5 +81,6 @@ fn run_main() -> Result<ExitCode> {
         Command::Bench(options) => bench::run(&options),
         Command::Syscalls(options) => syscalls::run(&options),
         Command::Ltp(options) => ltp::run(&options),
+        Command::Fuzz(options) => fuzz::run(&options),
     }
 }

@@ -15,6 +15,9 @@ use crate::process;
 /// Where Debian's `busybox-static` puts its binary.
 pub const BUSYBOX: &str = "/bin/busybox";
 
+/// Debian's trinity, the system-call fuzzer of `cargo xtask fuzz`.
+pub const TRINITY: &str = "/usr/bin/trinity";
+
 /// Needed to link the glibc variant of the user-space tests statically.
 const GLIBC_STATIC_LIBRARY: &str = "/usr/lib/x86_64-linux-gnu/libc.a";
 
@@ -29,6 +32,8 @@ pub enum Tool {
     Cpio,
     Make,
     Gcc,
+    /// Debian's trinity (dynamically linked against glibc only).
+    Trinity,
 }
 
 impl Tool {
@@ -54,6 +59,7 @@ impl Tool {
             Tool::Make => &["make"],
             // gcc only recommends the C library headers and the static libc.a.
             Tool::Gcc => &["gcc", "libc6-dev"],
+            Tool::Trinity => &["trinity"],
         }
     }
 
@@ -65,6 +71,7 @@ impl Tool {
             Tool::Cpio => is_on_path("cpio"),
             Tool::Make => is_on_path("make"),
             Tool::Gcc => is_on_path("gcc") && Path::new(GLIBC_STATIC_LIBRARY).is_file(),
+            Tool::Trinity => is_executable(Path::new(TRINITY)),
         }
     }
 }

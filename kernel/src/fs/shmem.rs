@@ -1,5 +1,6 @@
 //! The kernel's internal tmpfs instance (Linux's `shm_mnt`): the home of files that have no
-//! name in any directory — memfds now, SysV shared memory and shared anonymous mappings next.
+//! name in any directory: memfds, SysV shared memory segments and shared anonymous mappings
+//! (`MAP_SHARED | MAP_ANONYMOUS` and `MAP_SHARED` of `/dev/zero`, Linux's `shmem_zero_setup`).
 //! Like Linux's kernel mount it has no size or inode limit of its own: its pages count as
 //! memory, and running out of memory gives `ENOMEM` or the OOM killer.
 

@@ -1,50 +1,9 @@
 //! Virtual memory areas: a contiguous range of user addresses with one protection and one
 //! backing (anonymous zero-fill, or a file read on fault), as Linux's `vm_area_struct`.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use hal::mm::frame::{Frame, UniqueFrame};
-use hal::sync::SpinLock;
+use hal::mm::frame::Frame;
 use vfs::Inode;
-
-/// The pages of a shared anonymous mapping (`MAP_SHARED | MAP_ANONYMOUS`, Linux's shmem
-/// object): every process that maps it — through fork — sees the same frames, including pages
-/// first touched after the fork.
-pub struct SharedPages {
-    /// Page index within the object → frame.
-    pages: SpinLock<BTreeMap<u64, Frame>>,
-}
-
-impl Default for SharedPages {
-    fn default() -> Self {
-        SharedPages {
-            pages: SpinLock::new("shmem.pages", BTreeMap::new()),
-        }
-    }
-}
-
-impl SharedPages {
-    /// Drops `count` pages from page `first` on (`MADV_REMOVE`): they read as zeros again.
-    pub fn remove(&self, first: u64, count: u64) {
-        let end = first.saturating_add(count);
-        let mut pages = self.pages.lock();
-        // Freeing a frame takes only the allocator's innermost locks: allowed under this one.
-        while let Some(index) = pages.range(first..end).next().map(|(&index, _)| index) {
-            pages.remove(&index);
-        }
-    }
-
-    /// The frame of page `index`, zero-filled on first use.
-    pub fn page(&self, index: u64) -> Result<Frame, abi::Errno> {
-        let mut pages = self.pages.lock();
-        if let Some(frame) = pages.get(&index) {
-            return Ok(frame.clone());
-        }
-        let frame = UniqueFrame::try_new_zeroed()?.into_shared();
-        pages.insert(index, frame.clone());
-        Ok(frame)
-    }
-}
 
 /// Access rights of a VMA (`PROT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -76,11 +35,6 @@ pub enum Backing {
     /// Zero-filled on first touch.
     Anonymous,
     /// Shared anonymous memory: page `vaddr` is page `offset_pages + (vaddr - vma.start) / 4096`
-    /// of `pages`.
-    SharedAnonymous {
-        pages: Arc<SharedPages>,
-        offset_pages: u64,
-    },
     /// Private copy of a file: page `vaddr` holds file bytes from `offset + (vaddr - vma.start)`;
     /// bytes at or after `file_end` (a virtual address) read as zero, which is how the tail of
     /// an ELF segment's last file page becomes the start of `.bss`.
@@ -146,6 +100,10 @@ pub enum VmaKind {
     Stack,
     /// A System V shared memory attachment (`shmat`; `shmdt` removes it).
     SharedMemory,
+    /// A shared anonymous mapping (`MAP_SHARED | MAP_ANONYMOUS`, or `MAP_SHARED` of
+    /// `/dev/zero`): a nameless file of the internal tmpfs sized to the mapping, as Linux's
+    /// `shmem_zero_setup`; `/proc/<pid>/maps` calls it `/dev/zero (deleted)`.
+    SharedAnonymous,
 }
 
 bitflags::bitflags! {
@@ -218,26 +176,24 @@ impl Vma {
             || self.protection != next.protection
             || self.is_shared != next.is_shared
             || self.flags != next.flags
-            || self.kind != VmaKind::Normal
-            || next.kind != VmaKind::Normal
+            || self.kind != next.kind
+            || !matches!(self.kind, VmaKind::Normal | VmaKind::SharedAnonymous)
         {
             return false;
         }
         match (&self.backing, &next.backing) {
             (Backing::Anonymous, Backing::Anonymous) => true,
+            // The two halves of one shared anonymous mapping (Linux merges file areas that
+            // continue each other in the same file).
             (
-                Backing::SharedAnonymous {
-                    pages,
-                    offset_pages,
+                Backing::File { inode, offset, .. },
+                Backing::File {
+                    inode: next_inode,
+                    offset: next_offset,
+                    ..
                 },
-                Backing::SharedAnonymous {
-                    pages: next_pages,
-                    offset_pages: next_offset_pages,
-                },
-            ) => {
-                Arc::ptr_eq(pages, next_pages)
-                    && offset_pages + (self.end - self.start) / crate::mm::PAGE_SIZE
-                        == *next_offset_pages
+            ) if self.kind == VmaKind::SharedAnonymous => {
+                Arc::ptr_eq(inode, next_inode) && offset + (self.end - self.start) == *next_offset
             }
             _ => false,
         }
@@ -254,8 +210,7 @@ impl Vma {
         part.end = end.min(self.end);
         match &mut part.backing {
             Backing::File { offset, .. } => *offset += part.start - self.start,
-            Backing::SharedAnonymous { offset_pages, .. }
-            | Backing::Special { offset_pages, .. } => {
+            Backing::Special { offset_pages, .. } => {
                 *offset_pages += (part.start - self.start) / crate::mm::PAGE_SIZE;
             }
             Backing::Anonymous => {}

@@ -78,22 +78,32 @@ pub fn mmap(
     {
         return Err(Errno::ENOMEM);
     }
+    let mut kind = VmaKind::Normal;
     let backing = match file {
-        None if is_shared => Backing::SharedAnonymous {
-            pages: alloc::sync::Arc::new(crate::mm::vma::SharedPages::default()),
-            offset_pages: 0,
-        },
+        None if is_shared => {
+            kind = VmaKind::SharedAnonymous;
+            shared_anonymous(context, len)?
+        }
         None => Backing::Anonymous,
-        Some(file) => {
+        Some(file) => 'file: {
             if file.is_path_only() {
                 return Err(Errno::EBADF);
+            }
+            if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
+                return Err(Errno::EACCES);
+            }
+            // /dev/zero (`mmap_zero`): a private mapping is anonymous memory, a shared one a
+            // shared anonymous mapping.
+            if is_dev_zero(&file.metadata()) {
+                if !is_shared {
+                    break 'file Backing::Anonymous;
+                }
+                kind = VmaKind::SharedAnonymous;
+                break 'file shared_anonymous(context, len)?;
             }
             let inode = file.ops.inode().cloned().ok_or(Errno::ENODEV)?;
             if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
                 return Err(Errno::ENODEV);
-            }
-            if !file.is_readable() || (is_shared && protection.is_writable && !file.is_writable()) {
-                return Err(Errno::EACCES);
             }
             // A file sealed against writes takes no new shared writable mapping, and a shared
             // read-only one may not become writable later (`memfd_file_seals`' mmap check).
@@ -205,7 +215,7 @@ pub fn mmap(
         protection,
         is_shared,
         backing,
-        kind: VmaKind::Normal,
+        kind,
         flags: vma_flags,
     })?;
     // MAP_POPULATE and locked mappings are faulted in now (`mm_populate`); like Linux, a
@@ -434,4 +444,29 @@ pub fn memory_limits(process: &Process) -> MemoryLimits {
         address_space: soft(RLIMIT_AS),
         data: soft(RLIMIT_DATA),
     }
+}
+
+/// Whether a file is `/dev/zero` (character device 1:5), which Linux maps as anonymous memory.
+fn is_dev_zero(metadata: &vfs::Metadata) -> bool {
+    metadata.file_type == vfs::FileType::CharDevice && metadata.rdev == vfs::inode::encode_dev(1, 5)
+}
+
+/// The backing of a shared anonymous mapping of `len` bytes (`shmem_zero_setup`): a new
+/// nameless file of the kernel's internal tmpfs, `len` bytes long, so that a page past the
+/// mapping's original length (after an mremap that grew it) raises SIGBUS, as on Linux.
+fn shared_anonymous(context: &SyscallContext<'_>, len: u64) -> Result<Backing, Errno> {
+    let (uid, gid) = {
+        let credentials = context.thread.process.credentials.lock();
+        (credentials.fsuid, credentials.fsgid)
+    };
+    let inode = hal::mm::heap::user_data(|| crate::fs::shmem::new_file(uid, gid, false))?;
+    inode.truncate(len)?;
+    Ok(Backing::File {
+        inode,
+        offset: 0,
+        file_end: u64::MAX,
+        is_sigbus_past_eof: true,
+        may_write_shared: true,
+        path: None,
+    })
 }

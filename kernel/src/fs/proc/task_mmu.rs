@@ -119,7 +119,6 @@ pub fn figures(process: &Process) -> MmFigures {
         let resident = page_stats(&space, vma).resident / 4096;
         match &vma.backing {
             Backing::Anonymous => f.rss_anon += resident,
-            Backing::SharedAnonymous { .. } => f.rss_shmem += resident,
             // Linux maps the vDSO's pages through a fault handler that counts them as file
             // pages (`mm_counter_file`).
             Backing::Special { .. } => f.rss_file += resident,
@@ -212,6 +211,7 @@ fn area_name(vma: &Vma, reader_root: &vfs::Path) -> Result<Option<Vec<u8>>, Errn
     let name: Option<&[u8]> = match vma.kind {
         VmaKind::Heap => Some(b"[heap]"),
         VmaKind::Stack => Some(b"[stack]"),
+        VmaKind::SharedAnonymous => Some(b"/dev/zero (deleted)"),
         _ => None,
     };
     Ok(name.map(<[u8]>::to_vec))

@@ -139,14 +139,6 @@ impl AddressSpace {
         match &vma.backing {
             Backing::Anonymous => Err(Errno::EINVAL),
             _ if !vma.is_shared => Err(Errno::EACCES),
-            Backing::SharedAnonymous {
-                pages: object,
-                offset_pages,
-            } => {
-                self.page_table.lock().unmap_range(start, end).flush();
-                object.remove(offset_pages + first_page, pages);
-                Ok(())
-            }
             Backing::File {
                 may_write_shared: false,
                 ..

@@ -1035,10 +1035,6 @@ fn fix_present_page(
 fn fill_page(vma: &Vma, page: u64) -> Result<Frame, Errno> {
     match &vma.backing {
         Backing::Anonymous => Ok(UniqueFrame::try_new_zeroed()?.into_shared()),
-        Backing::SharedAnonymous {
-            pages,
-            offset_pages,
-        } => pages.page(offset_pages + (page - vma.start) / PAGE_SIZE),
         Backing::File { .. } => Ok(file_page(vma, page)?.into_frame()),
         Backing::Special {
             mapping,
