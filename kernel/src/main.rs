@@ -21,6 +21,7 @@ mod percpu_counter;
 mod printk;
 mod process;
 mod random;
+mod rseq;
 mod sched;
 mod signal;
 mod syscall;

@@ -152,3 +152,44 @@ pub fn set_console_loglevel(level: u8) {
         _ => log::LevelFilter::Debug,
     });
 }
+
+/// `DEFAULT_RATELIMIT_INTERVAL` (5 s) and `DEFAULT_RATELIMIT_BURST` (10).
+const RATELIMIT_INTERVAL_NS: u64 = 5_000_000_000;
+const RATELIMIT_BURST: u32 = 10;
+
+/// Linux's `struct ratelimit_state` with the default interval and burst: at most 10 messages
+/// per 5 s (`printk_ratelimited`, `/dev/kmsg` writes).
+pub struct RateLimit {
+    begin_ns: Option<u64>,
+    printed: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit::new()
+    }
+}
+
+impl RateLimit {
+    pub const fn new() -> RateLimit {
+        RateLimit {
+            begin_ns: None,
+            printed: 0,
+        }
+    }
+
+    /// `___ratelimit`: whether one more message may go through now.
+    pub fn allow(&mut self, now_ns: u64) -> bool {
+        let begin = *self.begin_ns.get_or_insert(now_ns);
+        if now_ns.saturating_sub(begin) > RATELIMIT_INTERVAL_NS {
+            self.begin_ns = Some(now_ns);
+            self.printed = 0;
+        }
+        if self.printed < RATELIMIT_BURST {
+            self.printed += 1;
+            true
+        } else {
+            false
+        }
+    }
+}

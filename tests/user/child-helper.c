@@ -35,6 +35,10 @@
  *                  then exec of argv[0] again), so that this process's own
  *                  page tables take the same memory every time
  *   personality    exit with bits 16..23 of the personality (raw personality(2))
+ *   membarrier     exit 0 if this new image's address space is not registered for
+ *                  private expedited membarrier(2) (EPERM), else 1
+ *   rseq           exit 0 if this new image may register rseq: its C library did (glibc)
+ *                  or a raw rseq(2) succeeds (musl); else 1 or the errno
  *
  * A first argument with spaces ("exit 3", as a "#!" line passes its optional
  * argument) is split into words that come before the remaining arguments.
@@ -58,6 +62,9 @@
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <sys/rseq.h>
+#endif
 
 extern char **environ;
 extern char _start[];                 /* the entry point (crt1.o) */
@@ -325,6 +332,21 @@ int main(int argc, char **argv, char **envp)
 			return 1;
 		put("freeram=%llu\n",
 		    (unsigned long long)info.freeram * info.mem_unit);
+	} else if (!strcmp(cmd, "rseq")) {
+#ifdef __GLIBC__
+		volatile uint32_t *cpu_id = (volatile uint32_t *)((char *)__builtin_thread_pointer() +
+								   __rseq_offset + 4);
+		return __rseq_size > 0 && (int32_t)*cpu_id >= 0 ? 0 : 1;
+#else
+		static struct {
+			uint32_t words[8];
+		} area __attribute__((aligned(32)));
+		long r = syscall(334, &area, 32, 0, 0x53053053);
+		return r == 0 ? 0 : errno;
+#endif
+	} else if (!strcmp(cmd, "membarrier")) {
+		long r = syscall(324, 1 << 3, 0, 0);
+		return r == -1 && errno == EPERM ? 0 : 1;
 	} else if (!strcmp(cmd, "personality")) {
 		long persona = syscall(SYS_personality, 0xffffffffUL);
 		return (int)((persona >> 16) & 0xff);

@@ -44,6 +44,7 @@ pub mod prctl;
 pub mod random;
 pub mod reboot;
 pub mod resource;
+pub mod rseq;
 pub mod sched;
 pub mod seek;
 pub mod signal;

@@ -21,7 +21,7 @@
 use crate::fs::devices::OpenRequest;
 use crate::fs::file::{FileOps, SeekPolicy};
 use crate::fs::poll::{POLLERR, POLLIN, POLLPRI, POLLRDNORM, PollTable, poll_wait};
-use crate::printk;
+use crate::printk::{self, RateLimit};
 use crate::sched::SleepKind;
 use crate::sched::wait::wait_event;
 use abi::{AccessMode, Errno};
@@ -31,33 +31,6 @@ use core::sync::atomic::Ordering;
 use hal::sync::SpinLock;
 use logbuf::{LOG_LINE_MAX, RecordInfo};
 use vfs::Metadata;
-
-/// `DEFAULT_RATELIMIT_INTERVAL` (5 s) and `DEFAULT_RATELIMIT_BURST` (10).
-const RATELIMIT_INTERVAL_NS: u64 = 5_000_000_000;
-const RATELIMIT_BURST: u32 = 10;
-
-/// Linux's `struct ratelimit_state` for one open file.
-struct RateLimit {
-    begin_ns: Option<u64>,
-    printed: u32,
-}
-
-impl RateLimit {
-    /// `___ratelimit`: whether one more record may go through now.
-    fn allow(&mut self, now_ns: u64) -> bool {
-        let begin = *self.begin_ns.get_or_insert(now_ns);
-        if now_ns.saturating_sub(begin) > RATELIMIT_INTERVAL_NS {
-            self.begin_ns = Some(now_ns);
-            self.printed = 0;
-        }
-        if self.printed < RATELIMIT_BURST {
-            self.printed += 1;
-            true
-        } else {
-            false
-        }
-    }
-}
 
 /// One open `/dev/kmsg` (`struct devkmsg_user`).
 struct Kmsg {
@@ -79,13 +52,7 @@ pub fn open(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
     let first = printk::with_buffer(|log| log.first_seq());
     Ok(Arc::new(Kmsg {
         seq: SpinLock::new("kmsg.user", first),
-        ratelimit: SpinLock::new(
-            "kmsg.user",
-            RateLimit {
-                begin_ns: None,
-                printed: 0,
-            },
-        ),
+        ratelimit: SpinLock::new("kmsg.user", RateLimit::new()),
     }))
 }
 

@@ -21,6 +21,9 @@ use vfs::page_cache::{FileMapper, PageCache};
 pub struct Mm {
     space: RwLock<AddressSpace>,
     page_table: Arc<SpinLock<UserSpace>>,
+    /// membarrier(2) registrations of this address space (`mm->membarrier_state`): fork copies
+    /// them (Linux's `dup_mm` copies the whole `mm_struct`), exec's new one has none.
+    pub membarrier_state: core::sync::atomic::AtomicU32,
 }
 
 impl Mm {
@@ -28,6 +31,7 @@ impl Mm {
         Mm {
             page_table: space.page_table().clone(),
             space: RwLock::new("mm", space),
+            membarrier_state: core::sync::atomic::AtomicU32::new(0),
         }
     }
 

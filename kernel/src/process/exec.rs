@@ -288,6 +288,7 @@ pub fn execute(
         );
     }
     thread.personality.store(personality, Ordering::Relaxed);
+    thread.rseq.clear();
     // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
     *process.credentials.lock() = Credentials {
         keep_caps: false,

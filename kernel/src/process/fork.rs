@@ -177,6 +177,9 @@ pub fn clone(
         parent.personality.load(Ordering::Relaxed),
         Ordering::Relaxed,
     );
+    thread
+        .rseq
+        .inherit(&parent.rseq, flags.contains(CloneFlags::CLONE_VM));
 
     // The alternate signal stack is inherited unless the memory is shared without vfork.
     if flags & (CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK) != CloneFlags::CLONE_VM {
@@ -275,8 +278,13 @@ fn copy_process(
     let mm = if flags.contains(CloneFlags::CLONE_VM) {
         Shared::from_arc(source.mm.get())
     } else {
-        let forked = source.mm.get().write().try_fork()?;
+        let source_mm = source.mm.get();
+        let forked = source_mm.write().try_fork()?;
         let mm = Arc::new(crate::mm::Mm::new(forked));
+        mm.membarrier_state.store(
+            source_mm.membarrier_state.load(Ordering::Acquire),
+            Ordering::Release,
+        );
         mm.register_file_mappings()?;
         Shared::from_arc(mm)
     };

@@ -228,6 +228,8 @@ pub struct Thread {
     /// The execution domain and its flags (`personality(2)`, `task->personality`): inherited
     /// by clone, kept by exec except the flags a set-id exec clears.
     pub personality: AtomicU32,
+    /// Restartable sequences (`rseq(2)`): the registered area and its pending events.
+    pub rseq: crate::rseq::RseqState,
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -345,6 +347,7 @@ impl Thread {
             start: SpinLock::new("thread.start", Some(user)),
             comm: SpinLock::new("thread.comm", comm),
             personality: AtomicU32::new(0),
+            rseq: crate::rseq::RseqState::new(),
             process,
             user_ns: AtomicU64::new(0),
         }))

@@ -88,6 +88,10 @@ fn prepare_return_to_user(thread: &Arc<Thread>, user: &mut UserContext) -> bool 
             }
         }
         signal::finish_restart(thread, user);
+        if crate::rseq::on_return_to_user(thread, user) {
+            // The rseq work forced SIGSEGV: deliver it first.
+            continue;
+        }
         return true;
     }
 }

@@ -250,6 +250,14 @@ pub fn schedule() {
             None => None,
         };
         rq.picked_at_ns = now;
+        if let Some(previous) = &previous
+            && !next
+                .as_ref()
+                .is_some_and(|next| Arc::ptr_eq(next, previous))
+        {
+            // rseq_preempt: a critical section it was in must restart.
+            previous.rseq.on_switch_out();
+        }
         let next_context = match &next {
             Some(thread) => {
                 let is_same = previous

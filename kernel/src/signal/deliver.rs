@@ -96,6 +96,8 @@ fn run_handler(
         .take()
         .unwrap_or_else(|| thread.signal_mask.load(Ordering::Relaxed));
     let fault = thread.fault.lock().take();
+    // rseq_signal_deliver: the frame saves the abort address of an interrupted section.
+    crate::rseq::on_signal_delivery(thread, user, signal);
     if frame::setup(thread, user, &info, &action, old_mask, fault).is_err() {
         // Linux's force_sigsegv: a frame that cannot be written kills the process.
         exit_group(&thread.process, ExitStatus::Signal(SIGSEGV as u8));

@@ -6,9 +6,9 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
-    itimer, locks, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers, prctl, printk,
-    process_64, random, read_write, readdir, reboot, rlimit, sched, select, sendfile, shm, signal,
-    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers,
+    prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
+    sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
 };
 
 macro_rules! syscall_table {
@@ -255,9 +255,11 @@ syscall_table! {
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    324 membarrier => membarrier::membarrier(command: i32, flags: u32, cpu: i32);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
+    334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
