@@ -40,7 +40,11 @@ pub fn set_max_map_count(value: usize) {
 
 /// `kernel.pid_max`'s limit (`PID_MAX_LIMIT` on 64-bit).
 pub const PID_MAX_LIMIT: u32 = 4_194_304;
-static PID_MAX: AtomicU32 = AtomicU32::new(PID_MAX_LIMIT);
+/// `kernel.pid_max` at boot: Linux's `pid_idr_init` takes `PID_MAX_DEFAULT` (32768) or 1024
+/// per possible CPU if that is more; Ferrux runs on one CPU. (Debian's systemd raises it to
+/// `PID_MAX_LIMIT` at boot; the kernel does not.)
+pub const PID_MAX_DEFAULT: u32 = 32_768;
+static PID_MAX: AtomicU32 = AtomicU32::new(PID_MAX_DEFAULT);
 
 /// `kernel.pid_max`: pids are handed out below it.
 pub fn pid_max() -> u32 {

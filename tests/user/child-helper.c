@@ -35,6 +35,8 @@
  *                  then exec of argv[0] again), so that this process's own
  *                  page tables take the same memory every time
  *   personality    exit with bits 16..23 of the personality (raw personality(2))
+ *   caps           print "eff=X prm=X inh=X bnd=X amb=X" (hex capability sets, from
+ *                  capget(2) and prctl(2)) and "secure=N" (the securebits)
  *   membarrier     exit 0 if this new image's address space is not registered for
  *                  private expedited membarrier(2) (EPERM), else 1
  *   rseq           exit 0 if this new image may register rseq: its C library did (glibc)
@@ -59,6 +61,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -344,6 +347,28 @@ int main(int argc, char **argv, char **envp)
 		long r = syscall(334, &area, 32, 0, 0x53053053);
 		return r == 0 ? 0 : errno;
 #endif
+	} else if (!strcmp(cmd, "caps")) {
+		struct {
+			uint32_t version;
+			int pid;
+		} header = {0x20080522, 0};
+		struct {
+			uint32_t effective, permitted, inheritable;
+		} data[2];
+		if (syscall(SYS_capget, &header, data) != 0)
+			return 1;
+		unsigned long long bounding = 0, ambient = 0;
+		for (int cap = 0; cap < 64; cap++) {
+			if (prctl(23 /* PR_CAPBSET_READ */, cap, 0, 0, 0) == 1)
+				bounding |= 1ULL << cap;
+			if (prctl(47 /* PR_CAP_AMBIENT */, 1 /* IS_SET */, cap, 0, 0) == 1)
+				ambient |= 1ULL << cap;
+		}
+#define CAP64(f) ((unsigned long long)data[1].f << 32 | data[0].f)
+		put("eff=%llx prm=%llx inh=%llx bnd=%llx amb=%llx secure=%d\n", CAP64(effective),
+		    CAP64(permitted), CAP64(inheritable), bounding, ambient,
+		    (int)prctl(27 /* PR_GET_SECUREBITS */, 0, 0, 0, 0));
+#undef CAP64
 	} else if (!strcmp(cmd, "membarrier")) {
 		long r = syscall(324, 1 << 3, 0, 0);
 		return r == -1 && errno == EPERM ? 0 : 1;

@@ -94,7 +94,7 @@ fn cached(
     Ok(path)
 }
 
-fn build_large(busybox: &[u8], len: usize) -> Result<Vec<u8>> {
+fn build_large(busybox: &initramfs::Busybox, len: usize) -> Result<Vec<u8>> {
     let big = pseudo_random(len, 0x6269_6700 + len as u64);
     let list = format!("{}  {BIG_PATH}\n", sha256_hex(&big)?);
     let archive = initramfs::build_archive(
@@ -116,7 +116,7 @@ fn build_large(busybox: &[u8], len: usize) -> Result<Vec<u8>> {
     initramfs::gzip(&archive)
 }
 
-fn build_damaged(busybox: &[u8], damage: Damage) -> Result<Vec<u8>> {
+fn build_damaged(busybox: &initramfs::Busybox, damage: Damage) -> Result<Vec<u8>> {
     let filler = pseudo_random(FILLER_LEN, 0x6669_6c6c);
     let mut archive = initramfs::build_archive(
         busybox,
@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn damaged_images_fail_after_the_filler_started() {
-        let busybox = b"BUSYBOX".repeat(1000);
+        let busybox = initramfs::Busybox {
+            binary: b"BUSYBOX".repeat(1000),
+            applets: vec!["bin/cat".to_string()],
+        };
 
         let truncated = build_damaged(&busybox, Damage::Truncated).unwrap();
         let mut listing = Listing::default();

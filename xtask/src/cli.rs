@@ -45,6 +45,8 @@ Commands:
         512 MiB and 1 GiB guests. The boot check boot/syscall-stress makes random system
         calls for --stress-seconds (default 60; Linux a quarter of it) with seed
         --stress-seed (default: from the clock); `--only syscall-stress` runs just it.
+        The real-programs check (tests/real) runs Debian's programs on both kernels and
+        compares their output; `--only real` runs it, `--only real/GROUP` one group.
 
   bench [--runs N] [--quick] [--kernel ELF] [--vs ELF] [--only \"NAMES\"] [--no-write]
         [--icount] [--timeout SECS]

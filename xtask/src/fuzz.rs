@@ -120,7 +120,7 @@ fn init_argv(seconds: u64, seed: u64, children: u32) -> Vec<String> {
 /// `Err(reason)` unless the script passed and init exited with status 0.
 fn verdict(outcome: &BootOutcome) -> Result<(), String> {
     let lines: Vec<&str> = outcome.log.lines().map(str::trim_end).collect();
-    let has_passed = lines.iter().any(|line| *line == "fuzz: PASS");
+    let has_passed = lines.contains(&"fuzz: PASS");
     let init_status = outcome.init_exit().map(|exit| exit.wait_status);
     if has_passed && init_status == Some(0) {
         return Ok(());

@@ -1,18 +1,20 @@
 //! The default initramfs: Debian's static busybox and the minimum a Linux init expects.
 //!
 //! Layout: `/bin /dev /etc /proc /sys /root`, `/tmp` (1777), `/bin/busybox` (0755) with
-//! `/bin/sh -> busybox`, the device nodes that Linux images usually carry instead of mounting
-//! devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty` c 5 0, `/dev/ttyS0` c 4 64,
-//! `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and `/etc/group` for root and nobody, and
-//! `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts: it mounts what a small Linux
-//! system has mounted (proc, sysfs, tmpfs on /tmp; devtmpfs and devpts once Ferrux has them)
-//! and starts the shell. Linux's initramfs does not mount /proc by itself: this script does.
+//! `/bin/sh -> busybox` and a symbolic link to `/bin/busybox` for every other applet, where
+//! `busybox --install -s` puts it (`/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`: the list is the
+//! host busybox's `--list-full`), the device nodes that Linux images usually carry for kernels
+//! without devtmpfs (`/dev/console` c 5 1, `/dev/null` c 1 3, `/dev/zero` c 1 5, `/dev/tty`
+//! c 5 0, `/dev/ttyS0` c 4 64, `/dev/random` c 1 8, `/dev/urandom` c 1 9), `/etc/passwd` and
+//! `/etc/group` for root and nobody, and `/init` ([`INIT_SCRIPT`]), the script `cargo xtask run` starts:
+//! it mounts what a small Linux system has mounted (proc, sysfs, devtmpfs on /dev, devpts,
+//! tmpfs on /tmp and /dev/shm), makes udev's `/dev/fd` and `/dev/std*` links, and starts the
+//! shell. Linux's initramfs does not mount anything by itself: this script does.
 //! Test images add their binaries under `/bin` and the host's C libraries for dynamically linked
 //! programs ([`c_library_files`]); the parent directories of added files are created. Archives
 //! are newc cpio written by the workspace's
 //! `cpio` crate, uncompressed (`.cpio`) and, for the default image, also gzipped (`.cpio.gz`);
-//! both Linux and Ferrux accept either. No applet links are made: like Debian's
-//! `busybox-static` itself, `busybox --install -s` is left to whoever wants them.
+//! both Linux and Ferrux accept either.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,23 +27,47 @@ use crate::packages;
 use crate::paths;
 
 const ROOT_UID: u32 = 0;
+/// The directories of the default layout.
+const LAYOUT_DIRS: [&str; 11] = [
+    "/bin",
+    "/dev",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/root",
+    "/tmp",
+    "/sbin",
+    "/usr",
+    "/usr/bin",
+    "/usr/sbin",
+];
 const ROOT_GID: u32 = 0;
 
-/// `/init` of the images: mounts, then an interactive shell in its own session with the serial
-/// console as controlling terminal (cttyhack), so that job control and ^C work.
+/// `/init` of the images: the mounts of a small Linux system, then an interactive shell in its
+/// own session with the serial console as controlling terminal (cttyhack), so that job control
+/// and ^C work. With arguments (`rdinit=/init -- CMD ARGS…`) it runs them instead of the shell,
+/// after the same set-up (the `boot/run-image` check does).
 pub const INIT_SCRIPT: &str = "#!/bin/busybox sh
 # Ferrux run image: what a small Linux system has mounted, then a shell on the console.
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 bb=/bin/busybox
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
+$bb mount -t devtmpfs devtmpfs /dev
+$bb mkdir -p /dev/pts /dev/shm
+$bb mount -t devpts devpts /dev/pts
+$bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 $bb mount -t tmpfs -o mode=1777 tmpfs /tmp
-# Kernels with devtmpfs and devpts mount them; the image's own /dev nodes stay otherwise.
-if $bb grep -q devtmpfs /proc/filesystems; then
-\t$bb mount -t devtmpfs devtmpfs /dev
-fi
-if $bb grep -q devpts /proc/filesystems; then
-\t$bb mkdir -p /dev/pts
-\t$bb mount -t devpts devpts /dev/pts
+# What udev adds to devtmpfs.
+$bb ln -sf /proc/self/fd /dev/fd
+$bb ln -sf /proc/self/fd/0 /dev/stdin
+$bb ln -sf /proc/self/fd/1 /dev/stdout
+$bb ln -sf /proc/self/fd/2 /dev/stderr
+$bb hostname ferrux
+export HOME=/root PS1='\\u@\\h:\\w\\$ '
+cd /root
+if [ $# -gt 0 ]; then
+\texec \"$@\"
 fi
 exec $bb setsid $bb cttyhack $bb sh
 ";
@@ -122,12 +148,60 @@ pub fn c_library_files() -> Vec<ExtraFile> {
     .collect()
 }
 
-pub fn read_busybox() -> Result<Vec<u8>> {
-    read(Path::new(packages::BUSYBOX))
+/// The host's static busybox and where its applets go.
+#[derive(Debug, Clone, Hash)]
+pub struct Busybox {
+    pub binary: Vec<u8>,
+    /// Applet paths relative to `/` (`bin/cat`, `usr/bin/env`, …), as `busybox --list-full`
+    /// prints them, without `bin/busybox` and `bin/sh` (the image has those already).
+    pub applets: Vec<String>,
 }
 
-/// The newc archive of the default layout around `busybox`, plus `extra` files, in order.
-pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>> {
+pub fn read_busybox() -> Result<Busybox> {
+    let binary = read(Path::new(packages::BUSYBOX))?;
+    let output = std::process::Command::new(packages::BUSYBOX)
+        .arg("--list-full")
+        .output()
+        .with_context(|| format!("cannot run {} --list-full", packages::BUSYBOX))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{} --list-full failed: {}",
+        packages::BUSYBOX,
+        output.status
+    );
+    let list = String::from_utf8(output.stdout).context("busybox --list-full: not UTF-8")?;
+    Ok(Busybox {
+        binary,
+        applets: applet_paths(&list)?,
+    })
+}
+
+/// The applet paths of a `busybox --list-full` listing (`bin/cat` …), checked: relative, plain
+/// names, under the directories `busybox --install` uses or at the root (`linuxrc`).
+fn applet_paths(list: &str) -> Result<Vec<String>> {
+    let mut applets = Vec::new();
+    for line in list.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let (dir, name) = line.rsplit_once('/').unwrap_or(("", line));
+        let is_plain_name = !name.is_empty()
+            && name != "."
+            && name != ".."
+            && name.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
+        anyhow::ensure!(
+            is_plain_name && ["", "bin", "sbin", "usr/bin", "usr/sbin"].contains(&dir),
+            "unexpected applet path {line:?} in busybox --list-full"
+        );
+        if line != "bin/busybox" && line != "bin/sh" {
+            applets.push(line.to_string());
+        }
+    }
+    applets.sort();
+    applets.dedup();
+    Ok(applets)
+}
+
+/// The newc archive of the default layout around `busybox` (its binary and applet links), plus
+/// `extra` files, in order.
+pub fn build_archive(busybox: &Busybox, extra: &[ImageFile<'_>]) -> Result<Vec<u8>> {
     let mut writer = cpio::NewcWriter::new();
     for dir in ["/bin", "/dev", "/etc", "/proc", "/sys", "/root"] {
         writer
@@ -138,11 +212,23 @@ pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>>
         .add_dir("/tmp", 0o1777, ROOT_UID, ROOT_GID)
         .with_context(|| entry_error("/tmp"))?;
     writer
-        .add_file("/bin/busybox", 0o755, ROOT_UID, ROOT_GID, busybox)
+        .add_file("/bin/busybox", 0o755, ROOT_UID, ROOT_GID, &busybox.binary)
         .with_context(|| entry_error("/bin/busybox"))?;
     writer
         .add_symlink("/bin/sh", "busybox")
         .with_context(|| entry_error("/bin/sh"))?;
+    for dir in ["/sbin", "/usr", "/usr/bin", "/usr/sbin"] {
+        writer
+            .add_dir(dir, 0o755, ROOT_UID, ROOT_GID)
+            .with_context(|| entry_error(dir))?;
+    }
+    // `busybox --install -s`: absolute links to the binary.
+    for applet in &busybox.applets {
+        let path = format!("/{applet}");
+        writer
+            .add_symlink(&path, "/bin/busybox")
+            .with_context(|| entry_error(&path))?;
+    }
     writer
         .add_file("/init", 0o755, ROOT_UID, ROOT_GID, INIT_SCRIPT.as_bytes())
         .with_context(|| entry_error("/init"))?;
@@ -179,7 +265,7 @@ pub fn build_archive(busybox: &[u8], extra: &[ImageFile<'_>]) -> Result<Vec<u8>>
                 .skip(1)
                 .map(move |(index, _)| &path[..index])
         })
-        .filter(|dir| !["/bin", "/dev", "/etc", "/proc", "/sys", "/root", "/tmp"].contains(dir))
+        .filter(|dir| !LAYOUT_DIRS.contains(dir))
         .collect();
     directories.sort_by_key(|dir| (dir.matches('/').count(), *dir));
     directories.dedup();
@@ -222,7 +308,11 @@ mod tests {
             mode: 0o755,
             data: b"TESTS",
         };
-        let archive = build_archive(b"BUSYBOX", &[extra]).unwrap();
+        let busybox = Busybox {
+            binary: b"BUSYBOX".to_vec(),
+            applets: vec!["bin/cat".to_string(), "usr/sbin/chroot".to_string()],
+        };
+        let archive = build_archive(&busybox, &[extra]).unwrap();
         let entries: Vec<cpio::Entry> = cpio::entries(&archive).collect::<Result<_, _>>().unwrap();
         let find = |name: &str| {
             *entries
@@ -240,6 +330,13 @@ mod tests {
             (0o755, &b"BUSYBOX"[..])
         );
         assert_eq!(find("/bin/sh").data, b"busybox");
+        let cat = find("/bin/cat");
+        assert_eq!(
+            (cat.file_type(), cat.data),
+            (FileType::Symlink, &b"/bin/busybox"[..])
+        );
+        assert_eq!(find("/usr/sbin/chroot").data, b"/bin/busybox");
+        assert_eq!(find("/usr/sbin").file_type(), FileType::Directory);
         let init = find("/init");
         assert_eq!(init.permissions(), 0o755);
         assert!(init.data.starts_with(b"#!/bin/busybox sh\n"));
@@ -267,7 +364,11 @@ mod tests {
             mode: 0o755,
             data: b"MUSL",
         };
-        let archive = build_archive(b"B", &[nested, loader]).unwrap();
+        let busybox = Busybox {
+            binary: b"B".to_vec(),
+            applets: Vec::new(),
+        };
+        let archive = build_archive(&busybox, &[nested, loader]).unwrap();
         let names: Vec<Vec<u8>> = cpio::entries(&archive)
             .map(|entry| entry.unwrap().name.to_vec())
             .collect();
@@ -276,5 +377,18 @@ mod tests {
         assert!(position("/lib/x86_64-linux-gnu") < position("/lib/x86_64-linux-gnu/libc.so.6"));
         assert_eq!(names.iter().filter(|n| n.as_slice() == b"/lib").count(), 1);
         assert!(position("/bin").is_some() && position("/lib/ld-musl-x86_64.so.1").is_some());
+    }
+
+    #[test]
+    fn applet_paths_are_checked_and_leave_out_busybox_and_sh() {
+        let list = "bin/cat\nlinuxrc\nusr/bin/[\nbin/sh\nbin/busybox\nsbin/init\n\n";
+        assert_eq!(
+            applet_paths(list).unwrap(),
+            ["bin/cat", "linuxrc", "sbin/init", "usr/bin/["]
+        );
+        assert!(applet_paths("../etc/passwd\n").is_err());
+        assert!(applet_paths("/bin/cat\n").is_err());
+        assert!(applet_paths("bin/..\n").is_err());
+        assert!(applet_paths("lib/x\n").is_err());
     }
 }

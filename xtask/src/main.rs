@@ -33,6 +33,8 @@ mod packages;
 mod paths;
 mod process;
 mod qemu;
+mod real;
+mod real_image;
 mod report;
 mod run;
 mod stress;

@@ -98,8 +98,15 @@ pub fn ensure(tools: &[Tool]) -> Result<()> {
     Ok(())
 }
 
-/// The options of every `apt-get install`: recommends would bring a desktop along with QEMU.
-const APT_INSTALL_ARGS: [&str; 3] = ["install", "-y", "--no-install-recommends"];
+/// The options of every `apt-get install`: recommends would bring a desktop along with QEMU;
+/// another apt-get holding the dpkg lock is waited for (up to 5 minutes) rather than failed.
+const APT_INSTALL_ARGS: [&str; 5] = [
+    "install",
+    "-y",
+    "--no-install-recommends",
+    "-o",
+    "DPkg::Lock::Timeout=300",
+];
 
 /// `apt-get install -y PACKAGES` as root, with one `apt-get update` and a retry on failure.
 pub fn install(packages: &[&str]) -> Result<()> {

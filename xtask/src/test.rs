@@ -45,6 +45,7 @@ use crate::ltp;
 use crate::packages::{self, Tool};
 use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
+use crate::real;
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
 use crate::stress;
 
@@ -60,6 +61,8 @@ const STATIC_PIE_PATH: &str = "/bin/static-pie";
 const SHELL_TEST_PATH: &str = "/bin/shell-test";
 /// The script that runs busybox's /proc readers and compares them with Linux's output.
 const PROC_TOOLS_PATH: &str = "/bin/proc-tools";
+/// The script that checks the system `cargo xtask run` boots (applets, mounts), run by /init.
+const RUN_IMAGE_PATH: &str = "/bin/run-image";
 
 /// A boot whose verdict xtask makes from the console log.
 struct BootCheck {
@@ -198,6 +201,30 @@ const BOOT_CHECKS: &[BootCheck] = &[
             }
             expect_line(outcome, "`proc-tools: PASS`", |line| {
                 line == "proc-tools: PASS"
+            })?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        // The default image's /init (what `cargo xtask run` boots) mounts proc, sysfs,
+        // devtmpfs, devpts and tmpfs, and its shell finds every busybox applet by name.
+        name: "boot/run-image",
+        init_argv: &["/init", "/bin/sh", RUN_IMAGE_PATH],
+        needs_user_binaries: true,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
+        verdict: |outcome| {
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.starts_with("run-image: FAIL"))
+            {
+                return Err(line.to_string());
+            }
+            expect_line(outcome, "`run-image: PASS`", |line| {
+                line == "run-image: PASS"
             })?;
             expect_init_exit_code(outcome, 0x0000)
         },
@@ -435,6 +462,11 @@ enum BootPurpose {
         seed: u64,
         seconds: u64,
     },
+    /// The real-programs groups (`real.rs`); Linux's outputs are kept in `linux_dir`.
+    Real {
+        groups: Vec<String>,
+        linux_dir: PathBuf,
+    },
 }
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
@@ -528,14 +560,27 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
         seconds: options.stress_seconds,
         seed: options.stress_seed.unwrap_or_else(stress::clock_seed),
     };
-    let jobs = plan_boots(
+    let mut jobs = plan_real_boots(options, &kernels, &mut report)?;
+    jobs.extend(plan_boots(
         &kernels,
         &images,
         options.suite_timeout,
         &options.only_suites,
         stress_plan,
-    )?;
+    )?);
+    let real_comparison = jobs.iter().find_map(|job| match &job.purpose {
+        BootPurpose::Real { groups, linux_dir } if job.runner == Runner::Ferrux => {
+            Some((groups.clone(), linux_dir.clone(), job.log_path.clone()))
+        }
+        _ => None,
+    });
     run_boots(jobs, &mut report);
+    if let Some((groups, linux_dir, ferrux_log)) = real_comparison {
+        for result in real::ferrux_results(&groups, &linux_dir, &ferrux_log) {
+            println!("    [ferrux] {}", result.line);
+            report.add(result);
+        }
+    }
     run_ltp_ratchet(options, &kernels, &mut report);
 
     report.print();
@@ -621,6 +666,11 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
             mode: 0o755,
         },
         ExtraFile {
+            image_path: RUN_IMAGE_PATH.to_string(),
+            host_path: paths::repo_root().join("tests/user/scripts/run-image.sh"),
+            mode: 0o755,
+        },
+        ExtraFile {
             image_path: "/bin/dyn-helper".to_string(),
             host_path: binaries.dyn_helper.clone(),
             mode: 0o755,
@@ -683,6 +733,76 @@ fn prepare_kernels(options: &TestOptions, report: &mut Report) -> Vec<(Runner, P
     kernels
 }
 
+/// The real-programs boots (`real.rs`), first in the queue as they are the longest: one per
+/// kernel, and a Linux boot for the oracle's output under `--ferrux-only` when none is kept.
+fn plan_real_boots(
+    options: &TestOptions,
+    kernels: &[(Runner, PathBuf)],
+    report: &mut Report,
+) -> Result<Vec<BootJob>> {
+    let groups = real::selected_groups(&options.only_suites)?;
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    println!("=== real programs: image ===");
+    let prepared = match real::prepare(&groups) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            report.add(TestResult::new(
+                Runner::Host,
+                real::REPORT_GROUP,
+                "real/image",
+                Some(format!("{error:#}")),
+                None,
+            ));
+            return Ok(Vec::new());
+        }
+    };
+    real::clear_ferrux_outputs()?;
+    let mut runners: Vec<(Runner, PathBuf)> = kernels.to_vec();
+    let linux_kernel = match kernels.iter().find(|(runner, _)| *runner == Runner::Linux) {
+        Some((_, kernel)) => Some(kernel.clone()),
+        None => linux::kernel_image().ok(),
+    };
+    let Some(linux_kernel) = linux_kernel else {
+        report.add(TestResult::new(
+            Runner::Linux,
+            real::REPORT_GROUP,
+            "real/linux-output",
+            Some("no Linux kernel to make the outputs to compare with".to_string()),
+            None,
+        ));
+        return Ok(Vec::new());
+    };
+    let linux_dir = real::linux_output_dir(&prepared.initrd, &linux_kernel);
+    if !options.runs_linux && !real::has_outputs(&linux_dir, &prepared.groups) {
+        println!("xtask: no Linux output of the real programs kept: booting Linux for it");
+        runners.push((Runner::Linux, linux_kernel.clone()));
+    }
+    let init_argv: Vec<&str> = prepared.init_argv.iter().map(String::as_str).collect();
+    let image = TestImage {
+        label: "real".to_string(),
+        initrd: prepared.initrd.clone(),
+        has_test_runner: false,
+        has_user_binaries: false,
+    };
+    let mut jobs = Vec::new();
+    for (runner, kernel) in runners {
+        jobs.push(BootJob {
+            runner,
+            group: real::REPORT_GROUP.to_string(),
+            config: boot_config(&kernel, &image, "", &init_argv, real::GUEST_MEMORY)?,
+            log_path: paths::logs_dir().join(format!("{runner}-real.log")),
+            timeout: prepared.timeout,
+            purpose: BootPurpose::Real {
+                groups: prepared.groups.clone(),
+                linux_dir: linux_dir.clone(),
+            },
+        });
+    }
+    Ok(jobs)
+}
+
 /// One suite boot per image and kernel, the boots of [`ALONE_SUITES`], then the boot checks.
 fn plan_boots(
     kernels: &[(Runner, PathBuf)],
@@ -705,6 +825,7 @@ fn plan_boots(
                 && *entry != stress::ONLY_ENTRY
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
+                && !real::is_entry(entry)
         })
         .cloned()
         .collect();
@@ -1000,7 +1121,9 @@ fn run_boots(jobs: Vec<BootJob>, report: &mut Report) {
 
 fn job_title(job: &BootJob) -> String {
     match job.purpose {
-        BootPurpose::Suite | BootPurpose::KernelTests => job.group.clone(),
+        BootPurpose::Suite | BootPurpose::KernelTests | BootPurpose::Real { .. } => {
+            job.group.clone()
+        }
         BootPurpose::Check(check) => check.name.to_string(),
         BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
     }
@@ -1025,18 +1148,32 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
                 BootPurpose::Stress { .. } => stress::CHECK_NAME,
+                BootPurpose::Real { .. } => "real/boot",
             };
             let reason = format!("QEMU did not run: {error:#}");
             return (reason.clone(), vec![result(name, Some(reason))]);
         }
     };
-    match job.purpose {
+    match &job.purpose {
+        BootPurpose::Real { groups, linux_dir } => {
+            let summary = outcome.summary();
+            if job.runner == Runner::Linux {
+                let results =
+                    real::linux_results(&outcome.log, groups, linux_dir, &summary, &job.log_path);
+                return (summary, results);
+            }
+            let saved = real::save_ferrux_outputs(&outcome.log, &summary).err();
+            let results = saved
+                .map(|error| vec![result("real/outputs", Some(format!("{error:#}")))])
+                .unwrap_or_default();
+            (summary, results)
+        }
         BootPurpose::Check(check) => {
             let verdict = (check.verdict)(&outcome).err();
             (outcome.summary(), vec![result(check.name, verdict)])
         }
         BootPurpose::Stress { seed, seconds } => {
-            let verdict = stress::verdict(&outcome, seed, seconds).err();
+            let verdict = stress::verdict(&outcome, *seed, *seconds).err();
             (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
         }
         BootPurpose::Suite | BootPurpose::KernelTests => {

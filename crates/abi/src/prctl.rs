@@ -27,6 +27,16 @@ pub const PR_GET_CHILD_SUBREAPER: i32 = raw::PR_GET_CHILD_SUBREAPER as i32;
 pub const PR_SET_NO_NEW_PRIVS: i32 = raw::PR_SET_NO_NEW_PRIVS as i32;
 /// Get no-new-privileges.
 pub const PR_GET_NO_NEW_PRIVS: i32 = raw::PR_GET_NO_NEW_PRIVS as i32;
+/// Whether a capability is in the bounding set.
+pub const PR_CAPBSET_READ: i32 = raw::PR_CAPBSET_READ as i32;
+/// Drop a capability from the bounding set.
+pub const PR_CAPBSET_DROP: i32 = raw::PR_CAPBSET_DROP as i32;
+/// Get the securebits.
+pub const PR_GET_SECUREBITS: i32 = raw::PR_GET_SECUREBITS as i32;
+/// Set the securebits.
+pub const PR_SET_SECUREBITS: i32 = raw::PR_SET_SECUREBITS as i32;
+/// The ambient capability set (`PR_CAP_AMBIENT_*` in arg2).
+pub const PR_CAP_AMBIENT: i32 = raw::PR_CAP_AMBIENT as i32;
 
 /// `arch_prctl`: set the GS base.
 pub const ARCH_SET_GS: i32 = 0x1001;
@@ -52,6 +62,16 @@ mod tests {
             (1, 15, 39)
         );
         assert_eq!(PR_SET_CHILD_SUBREAPER, 36);
+        assert_eq!(
+            (
+                PR_CAPBSET_READ,
+                PR_CAPBSET_DROP,
+                PR_GET_SECUREBITS,
+                PR_SET_SECUREBITS
+            ),
+            (23, 24, 27, 28)
+        );
+        assert_eq!(PR_CAP_AMBIENT, 47);
         // ARCH_SET_FS comes from linux-raw-sys; its neighbours follow the uapi header's order.
         assert_eq!(ARCH_SET_FS, ARCH_SET_GS + 1);
         assert_eq!(ARCH_SET_FS, 0x1002);

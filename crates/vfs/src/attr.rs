@@ -23,6 +23,7 @@
 //! chmod, `RLIMIT_FSIZE` (the caller checks it).
 
 use abi::Errno;
+use abi::capability::{CAP_CHOWN, CAP_FSETID};
 
 use crate::inode::{
     FileType, Inode, Metadata, S_IALLUGO, S_ISGID, S_ISUID, S_IXGRP, SetAttr, TimeSet, Timespec,
@@ -40,7 +41,7 @@ fn suid_bits_to_kill(meta: &Metadata, creds: &Credentials) -> u32 {
     if meta.mode & (S_ISGID | S_IXGRP) == (S_ISGID | S_IXGRP) {
         kill |= S_ISGID;
     }
-    if kill != 0 && !creds.is_privileged() && meta.file_type == FileType::Regular {
+    if kill != 0 && !creds.has_cap(CAP_FSETID) && meta.file_type == FileType::Regular {
         kill
     } else {
         0
@@ -110,7 +111,7 @@ pub fn chmod(inode: &dyn Inode, mode: u32, creds: &Credentials) -> Result<(), Er
         return Err(Errno::EPERM);
     }
     let mut mode = mode & S_IALLUGO;
-    if !creds.in_group(meta.gid) && !creds.is_privileged() {
+    if !creds.in_group(meta.gid) && !creds.has_cap(CAP_FSETID) {
         mode &= !S_ISGID;
     }
     inode.set_attr(&SetAttr {
@@ -129,14 +130,14 @@ pub fn chown(
 ) -> Result<(), Errno> {
     let meta = inode.metadata();
     if let Some(uid) = uid {
-        let ok = (creds.fsuid == meta.uid && uid == meta.uid) || creds.is_privileged();
+        let ok = (creds.fsuid == meta.uid && uid == meta.uid) || creds.has_cap(CAP_CHOWN);
         if !ok {
             return Err(Errno::EPERM);
         }
     }
     if let Some(gid) = gid {
         let ok = (creds.fsuid == meta.uid && (gid == meta.gid || creds.in_group(gid)))
-            || creds.is_privileged();
+            || creds.has_cap(CAP_CHOWN);
         if !ok {
             return Err(Errno::EPERM);
         }

@@ -175,6 +175,12 @@ impl Dentry {
         Arc::new(Dentry::make(inode, sb, Vec::new(), None))
     }
 
+    /// A dentry for `inode` in the filesystem of `root` that is in no directory (Linux's
+    /// `d_alloc_pseudo`): pipefs's name for a pipe, reached only through `/proc/<pid>/fd`.
+    pub fn new_pseudo(root: &Arc<Dentry>, inode: Arc<dyn Inode>) -> Arc<Dentry> {
+        Arc::new(Dentry::make(inode, root.sb.clone(), Vec::new(), None))
+    }
+
     /// The inode.
     pub fn inode(&self) -> &Arc<dyn Inode> {
         &self.inode
@@ -320,6 +326,34 @@ impl Dentry {
             }
         };
         Ok(existing.unwrap_or(d))
+    }
+
+    /// A dentry for an `O_TMPFILE` file made in this directory (Linux `d_tmpfile`): named
+    /// `#<inode number>`, child of this directory but not in its cache, and unlinked, so that
+    /// `/proc/<pid>/fd` shows `DIR/#INO (deleted)`.
+    pub(crate) fn new_tmpfile(
+        self: &Arc<Self>,
+        inode: Arc<dyn Inode>,
+    ) -> Result<Arc<Dentry>, Errno> {
+        let mut name = Vec::new();
+        name.try_reserve(21).map_err(|_| Errno::ENOMEM)?;
+        name.push(b'#');
+        let ino = inode.metadata().ino;
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = ino;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        name.extend_from_slice(&digits[start..]);
+        let d = Dentry::make(inode, self.sb.clone(), name, Some(self.clone()));
+        d.names.lock().unlinked = true;
+        Ok(Arc::new(d))
     }
 
     /// Removes this dentry from its parent's cache and marks it unlinked (after unlink, rmdir, or

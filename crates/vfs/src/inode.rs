@@ -19,8 +19,8 @@
 //! Neighbours: [`crate::tmpfs`] implements the trait; [`crate::dentry`] caches names over it;
 //! [`crate::perm`] checks permissions on [`Metadata`].
 //!
-//! Not done yet: extended attributes, ACLs, `fiemap`, inode flags
-//! (immutable/append-only), `O_TMPFILE`. File locks are kept by the kernel
+//! Not done yet: ACLs, `fiemap`, inode flags
+//! (immutable/append-only). File locks are kept by the kernel
 //! (`kernel/src/fs/locks.rs`, rules in `crates/filelock`), keyed by the inode.
 
 use alloc::sync::Arc;
@@ -547,6 +547,35 @@ pub trait Inode: Send + Sync {
     fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
         let _ = (start, end);
         Err(Errno::EOPNOTSUPP)
+    }
+
+    /// A new regular file in this directory's filesystem with no name and no links, for
+    /// `O_TMPFILE` (Linux's `i_op->tmpfile`); `linkable` says whether `linkat` may give it a
+    /// name later (not after `O_EXCL`: Linux's `I_LINKABLE`). The caller has checked write and
+    /// search permission on this directory and computed the owner and mode. Default:
+    /// `EOPNOTSUPP`.
+    fn tmpfile(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        linkable: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        let _ = (mode, uid, gid, linkable);
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Whether an object with no links left may still be linked (an `O_TMPFILE` file opened
+    /// without `O_EXCL`, not linked yet). Default: `false`.
+    fn is_linkable(&self) -> bool {
+        false
+    }
+
+    /// The object's extended attributes, if its filesystem keeps any (Linux's `IOP_XATTR`):
+    /// the rules are [`crate::xattr`]'s. Default: `None` (get, set and remove are
+    /// `EOPNOTSUPP`, the list is empty).
+    fn xattrs(&self) -> Option<&crate::xattr::Xattrs> {
+        None
     }
 
     /// The file's seals (`F_GET_SEALS`). Default: `EINVAL` (the file cannot be sealed).

@@ -24,6 +24,8 @@
 //! - [`attr`]: `chmod`, `chown`, `utimensat`, `truncate`, set-user-ID clearing on write.
 //! - [`readdir`]: `getdents64` records.
 //! - [`devmap`]: device numbers to drivers ([`devmap::DevMap`], `/proc/devices`).
+//! - [`xattr`]: extended attributes (`fs/xattr.c`): permission and capability rules, the
+//!   per-object store tmpfs keeps.
 //! - [`sync`]: the lock types (hal's in the kernel, spin fallbacks on the host).
 //!
 //! The semantics are Linux 6.1's (`fs/namei.c`, `fs/libfs.c`, `mm/shmem.c`, `fs/stat.c`,
@@ -50,6 +52,7 @@ pub mod pseudo;
 pub mod readdir;
 pub mod sync;
 pub mod tmpfs;
+pub mod xattr;
 
 pub use dentry::Dentry;
 pub use inode::{

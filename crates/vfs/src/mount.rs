@@ -331,6 +331,18 @@ impl Mount {
         self.children.lock().values().cloned().collect()
     }
 
+    /// A mount of `root`'s filesystem in no namespace (Linux's `kern_mount`): the kernel's
+    /// own instances (pipefs). It has id 0 and no flags, and nothing can be mounted on it.
+    pub fn new_internal(root: Arc<Dentry>, devname: &[u8]) -> Result<Arc<Mount>, Errno> {
+        Ok(Mount::new(
+            0,
+            root,
+            copy_bytes(devname)?,
+            0,
+            Propagation::default(),
+        ))
+    }
+
     fn new(
         id: u32,
         root: Arc<Dentry>,

@@ -23,13 +23,14 @@
 //! when both show the same filesystem; device nodes on a `nodev` mount cannot be opened
 //! (`EACCES`); `access(X_OK)` of a regular file on a `noexec` mount is `EACCES`.
 //!
-//! Not done yet: `O_TMPFILE`, `protected_hardlinks`/`protected_regular`, leases and
+//! Not done yet: `protected_hardlinks`/`protected_regular`, leases and
 //! delegations, `ETXTBSY`, fsnotify, `RLIMIT_FSIZE`.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::Errno;
+use abi::capability::{CAP_FSETID, CAP_MKNOD};
 use linux_raw_sys::general as raw;
 
 use crate::attr::do_truncate;
@@ -95,7 +96,7 @@ fn strip_sgid(dir: &Metadata, creds: &Credentials, file_type: FileType, mode: u3
         || file_type.is_dir()
         || dir.mode & S_ISGID == 0
         || creds.in_group(dir.gid)
-        || creds.is_privileged()
+        || creds.has_cap(CAP_FSETID)
     {
         return mode;
     }
@@ -193,7 +194,7 @@ pub fn mknod(
     let is_whiteout = file_type == FileType::CharDevice && rdev == 0;
     if matches!(file_type, FileType::CharDevice | FileType::BlockDevice)
         && !is_whiteout
-        && !ctx.creds.is_privileged()
+        && !ctx.creds.has_cap(CAP_MKNOD)
     {
         return Err(Errno::EPERM);
     }
@@ -240,6 +241,17 @@ pub fn link(
         Lookup::NOFOLLOW
     };
     let old = resolve(ctx, old_start, old_path, how)?;
+    link_path(ctx, &old, new_start, new_path)
+}
+
+/// `linkat` of an object already found (`AT_EMPTY_PATH`: the descriptor's own object): makes
+/// `new_path` another name of `old`.
+pub fn link_path(
+    ctx: &Ctx<'_>,
+    old: &Path,
+    new_start: &Path,
+    new_path: &[u8],
+) -> Result<(), Errno> {
     let p = create_parent(ctx, new_start, new_path)?;
     let dir = p.dir.clone();
     let _guard = dir.lock_exclusive();
@@ -253,7 +265,7 @@ pub fn link(
     if om.file_type.is_dir() {
         return Err(Errno::EPERM);
     }
-    if om.nlink == 0 {
+    if om.nlink == 0 && !old.inode().is_linkable() {
         return Err(Errno::ENOENT);
     }
     dir.inode().link(p.last, old.inode())?;
@@ -328,7 +340,7 @@ pub fn rename(
     {
         return Err(Errno::EINVAL);
     }
-    if flags & RENAME_WHITEOUT != 0 && !ctx.creds.is_privileged() {
+    if flags & RENAME_WHITEOUT != 0 && !ctx.creds.has_cap(CAP_MKNOD) {
         return Err(Errno::EPERM);
     }
     let exchange = flags & RENAME_EXCHANGE != 0;
@@ -579,6 +591,47 @@ pub fn open(
     Ok(Opened {
         path: dentry,
         created,
+    })
+}
+
+/// `openat` with `O_TMPFILE` (Linux `do_tmpfile` and `vfs_tmpfile`): the directory `path`
+/// names (followed unless `O_NOFOLLOW`; `ENOTDIR` if it is not one) gets a new regular file with
+/// no name, owned and moded as a created file (`mode` masked by the umask, the directory's
+/// set-group-ID rules); `EROFS` on a read-only mount, `EACCES` without write and search
+/// permission on the directory, `EOPNOTSUPP` if its filesystem cannot make one. `linkat` may
+/// name it later unless `flags` has `O_EXCL`. The syscall layer has checked that `flags` asks
+/// for write access and has no `O_CREAT`.
+pub fn open_tmpfile(
+    ctx: &Ctx<'_>,
+    start: &Path,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+) -> Result<Opened, Errno> {
+    let how = Lookup {
+        follow: flags & raw::O_NOFOLLOW == 0,
+        directory: true,
+    };
+    let dir = resolve(ctx, start, path, how)?;
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    dir.want_write()?;
+    let dm = dir.metadata();
+    may_access(&dm, ctx.creds, MAY_WRITE | MAY_EXEC)?;
+    let mode = strip_sgid(
+        &dm,
+        ctx.creds,
+        FileType::Regular,
+        mode & S_IALLUGO & !ctx.umask,
+    );
+    let (uid, gid, mode) = init_owner(&dm, ctx.creds, FileType::Regular, mode);
+    let linkable = flags & raw::O_EXCL == 0;
+    let inode = dir.inode().tmpfile(mode, uid, gid, linkable)?;
+    let child = dir.dentry().new_tmpfile(inode)?;
+    Ok(Opened {
+        path: dir.with_dentry(child),
+        created: true,
     })
 }
 

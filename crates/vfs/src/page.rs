@@ -11,9 +11,11 @@
 pub use hal::mm::frame::{Frame, FrameId, UniqueFrame};
 #[cfg(target_os = "none")]
 pub use hal::mm::meta::PageFlag;
+#[cfg(target_os = "none")]
+pub use hal::mm::vmstat::PageKind;
 
 #[cfg(not(target_os = "none"))]
-pub use host::{Frame, FrameId, PageFlag, UniqueFrame};
+pub use host::{Frame, FrameId, PageFlag, PageKind, UniqueFrame};
 
 /// Stand-ins with hal's API (documented in `hal::mm::frame`).
 #[cfg(not(target_os = "none"))]
@@ -42,6 +44,13 @@ mod host {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub struct FrameId(usize);
 
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum PageKind {
+        Anonymous,
+        File,
+        Kernel,
+    }
+
     struct HostPage {
         bytes: spin::Mutex<Box<[u8; PAGE_SIZE]>>,
         flags: AtomicU32,
@@ -62,6 +71,8 @@ mod host {
         pub fn bytes_mut(&mut self) -> &mut [u8] {
             &mut self.0[..]
         }
+
+        pub fn set_kind(&mut self, _kind: PageKind) {}
 
         pub fn into_shared(self) -> Frame {
             Frame(Arc::new(HostPage {

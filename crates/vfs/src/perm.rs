@@ -4,15 +4,15 @@
 //! Key types: [`Credentials`] (the filesystem identity of a task: fsuid, fsgid, supplementary
 //! groups), [`may_access`] (read/write/execute checks with the root overrides), [`check_sticky`].
 //!
-//! Capabilities are modelled by the fsuid: a task whose fsuid is 0 has the filesystem
-//! capabilities (`CAP_DAC_OVERRIDE`, `CAP_DAC_READ_SEARCH`, `CAP_FOWNER`, `CAP_FSETID`,
-//! `CAP_CHOWN`, `CAP_MKNOD`), as Linux gives a root process, and drops them when `setfsuid`
-//! moves away from 0. Not done yet: explicit capability sets, user namespaces, ACLs, LSMs,
-//! immutable/append-only inode flags, read-only mounts (`EROFS`).
+//! Capabilities come with the identity: its effective set (`CAP_DAC_OVERRIDE`,
+//! `CAP_DAC_READ_SEARCH`, `CAP_FOWNER`, `CAP_FSETID`, `CAP_CHOWN`, `CAP_MKNOD` are the ones
+//! looked at here), which the kernel keeps following the fsuid as Linux does. Not done yet:
+//! user namespaces, ACLs, LSMs, immutable/append-only inode flags.
 
 use alloc::vec::Vec;
 
 use abi::Errno;
+use abi::capability::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FULL_SET};
 
 use crate::inode::{Metadata, S_ISVTX, S_IXUGO};
 
@@ -24,7 +24,7 @@ pub const MAY_WRITE: u32 = 2;
 pub const MAY_EXEC: u32 = 1;
 
 /// The identity a task acts with on files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     /// Filesystem user ID (normally the effective UID).
     pub fsuid: u32,
@@ -32,26 +32,37 @@ pub struct Credentials {
     pub fsgid: u32,
     /// Supplementary groups.
     pub groups: Vec<u32>,
+    /// The effective capability set (bit `n` for `CAP_*` `n`).
+    pub caps: u64,
 }
 
 impl Credentials {
-    /// Root: uid 0, gid 0, no supplementary groups.
+    /// Root: uid 0, gid 0, no supplementary groups, every capability.
     pub fn root() -> Credentials {
-        Credentials::default()
+        Credentials::new(0, 0, Vec::new())
     }
 
-    /// A user with the given fsuid, fsgid and supplementary groups.
+    /// A user with the given fsuid, fsgid and supplementary groups, and the capabilities
+    /// Linux gives such a process by default: all for fsuid 0, none otherwise.
     pub fn new(fsuid: u32, fsgid: u32, groups: Vec<u32>) -> Credentials {
+        let caps = if fsuid == 0 { CAP_FULL_SET } else { 0 };
+        Credentials::with_caps(fsuid, fsgid, groups, caps)
+    }
+
+    /// A user with an explicit effective capability set.
+    pub fn with_caps(fsuid: u32, fsgid: u32, groups: Vec<u32>, caps: u64) -> Credentials {
         Credentials {
             fsuid,
             fsgid,
             groups,
+            caps,
         }
     }
 
-    /// Whether this identity has the filesystem capabilities (fsuid 0).
-    pub fn is_privileged(&self) -> bool {
-        self.fsuid == 0
+    /// Whether capability `cap` is in the effective set (`capable_wrt_inode_uidgid`: without
+    /// user namespaces every inode's ids are mapped).
+    pub fn has_cap(&self, cap: u32) -> bool {
+        cap < 64 && self.caps & (1 << cap) != 0
     }
 
     /// Whether `gid` is the fsgid or a supplementary group (Linux `in_group_p`).
@@ -61,14 +72,15 @@ impl Credentials {
 
     /// Whether this identity owns `meta` or may act as its owner (`inode_owner_or_capable`).
     pub fn owns(&self, meta: &Metadata) -> bool {
-        self.fsuid == meta.uid || self.is_privileged()
+        self.fsuid == meta.uid || self.has_cap(CAP_FOWNER)
     }
 }
 
 /// Checks `mask` (a combination of [`MAY_READ`], [`MAY_WRITE`], [`MAY_EXEC`]) against `meta` for
 /// `cred`, as `generic_permission()`: the owner is judged by the owner bits only, a group member
-/// by the group bits only, others by the other bits; then root overrides read and write always,
-/// search on directories always, and execute on other files only when some execute bit is set.
+/// by the group bits only, others by the other bits; then `CAP_DAC_READ_SEARCH` overrides read
+/// and search on directories and read of other files, `CAP_DAC_OVERRIDE` everything on
+/// directories, read and write of other files, and execute when some execute bit is set.
 /// `EACCES` when denied.
 pub fn may_access(meta: &Metadata, cred: &Credentials, mask: u32) -> Result<(), Errno> {
     let mask = mask & (MAY_READ | MAY_WRITE | MAY_EXEC);
@@ -81,25 +93,32 @@ pub fn may_access(meta: &Metadata, cred: &Credentials, mask: u32) -> Result<(), 
     if mask & !mode & 7 == 0 {
         return Ok(());
     }
-    if cred.is_privileged() {
-        if meta.file_type.is_dir() {
-            // CAP_DAC_READ_SEARCH / CAP_DAC_OVERRIDE: directories are fully overridable.
+    if meta.file_type.is_dir() {
+        if mask & MAY_WRITE == 0 && cred.has_cap(CAP_DAC_READ_SEARCH) {
             return Ok(());
         }
-        if mask & MAY_EXEC == 0 || meta.mode & S_IXUGO != 0 {
+        if cred.has_cap(CAP_DAC_OVERRIDE) {
             return Ok(());
         }
+        return Err(Errno::EACCES);
+    }
+    if mask == MAY_READ && cred.has_cap(CAP_DAC_READ_SEARCH) {
+        return Ok(());
+    }
+    if (mask & MAY_EXEC == 0 || meta.mode & S_IXUGO != 0) && cred.has_cap(CAP_DAC_OVERRIDE) {
+        return Ok(());
     }
     Err(Errno::EACCES)
 }
 
 /// Whether the sticky bit of directory `dir` forbids `cred` to remove or rename its entry
-/// `victim` (`check_sticky()`): only the victim's owner, the directory's owner and root may.
+/// `victim` (`check_sticky()`): only the victim's owner, the directory's owner and holders of
+/// `CAP_FOWNER` may.
 pub fn check_sticky(dir: &Metadata, victim: &Metadata, cred: &Credentials) -> bool {
     if dir.mode & S_ISVTX == 0 {
         return false;
     }
-    !(cred.fsuid == victim.uid || cred.fsuid == dir.uid || cred.is_privileged())
+    !(cred.fsuid == victim.uid || cred.fsuid == dir.uid || cred.has_cap(CAP_FOWNER))
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use crate::inode::{
     Clock, DirEntry, FileSystem, FileType, Inode, Metadata, NAME_MAX, SetAttr, StatFs, Timespec,
 };
 use crate::mount::Path;
+use crate::sync::SpinLock;
 
 /// What `stat` shows of a node besides its type and inode number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +123,13 @@ pub trait Node: Send + Sync + Any {
     /// the walk moves to instead of reading the link (Linux `nd_jump_link`). Default: `None`.
     fn jump(&self) -> Option<Result<Path, Errno>> {
         None
+    }
+
+    /// Whether an absent name is an error of the lookup (procfs: `ENOENT` before any
+    /// permission check, even for `mkdir`) rather than a free name that the directory then
+    /// refuses to create (kernfs: `EPERM`). Default: `true`.
+    fn lookup_failure_is_final(&self) -> bool {
+        true
     }
 
     /// Whether the object is gone (see the module documentation). Default: `false`.
@@ -221,7 +229,8 @@ impl Inode for PseudoInode {
 
     /// `O_TRUNC` and `truncate` on a rendered file change nothing and succeed, as Linux's
     /// `proc_setattr`, `proc_sys_setattr` and `kernfs_iop_setattr` accept a size: so
-    /// `fopen(path, "w")` (`O_CREAT | O_TRUNC`) opens a procfs or sysfs file for writing.
+    /// `fopen(path, "w")` (`O_CREAT | O_TRUNC`, as `sysctl -w` opens) opens a procfs or sysfs
+    /// file for writing.
     fn truncate(&self, len: u64) -> Result<(), Errno> {
         let _ = len;
         if self.node.file_type().is_dir() {
@@ -230,8 +239,9 @@ impl Inode for PseudoInode {
         Ok(())
     }
 
-    /// New times (what `O_TRUNC` and `utimensat` set) are accepted and not kept: the node's
-    /// times are the instance's. Other changes (mode, owner) stay `EPERM`.
+    /// `proc_setattr`: mode and owner changes are `EPERM`; new times (what `O_TRUNC` and
+    /// `utimensat` set) are accepted but not kept (Linux keeps them in the in-memory inode
+    /// until it is evicted; here every object shows the mount's time).
     fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
         if attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some() {
             return Err(Errno::EPERM);
@@ -291,7 +301,7 @@ impl Inode for PseudoInode {
     }
 
     fn lookup_failure_is_final(&self) -> bool {
-        true
+        self.node.lookup_failure_is_final()
     }
 
     fn is_stale(&self) -> bool {
@@ -483,6 +493,185 @@ impl Node for StaticLink {
     }
 }
 
+/// A symbolic link whose target is made at run time (sysfs's links between a device, its
+/// class and its number); its size in `stat` is 0, as kernfs links'.
+pub struct TextLink {
+    ino: u64,
+    target: Vec<u8>,
+}
+
+impl TextLink {
+    /// A link `ino` to a copy of `target`; `ENOMEM` if the copy cannot be made.
+    pub fn try_new(ino: u64, target: &[u8]) -> Result<Arc<TextLink>, Errno> {
+        Ok(Arc::new(TextLink {
+            ino,
+            target: crate::dentry::copy_bytes(target)?,
+        }))
+    }
+}
+
+impl Node for TextLink {
+    fn file_type(&self) -> FileType {
+        FileType::Symlink
+    }
+
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    fn attr(&self) -> NodeAttr {
+        NodeAttr::root(0o777)
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        crate::dentry::copy_bytes(&self.target)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A child of a [`DynamicDir`]: its name and node.
+type NamedNode = (Vec<u8>, Arc<dyn Node>);
+
+/// A directory whose children are added while the system runs (Linux's kernfs directories in
+/// sysfs: a device's directory appears when its driver registers it). Children are listed in
+/// the order they were added (cookies 2, 3, …); they are never removed, so a listing in
+/// progress never skips or repeats one.
+pub struct DynamicDir {
+    ino: u64,
+    mode: u32,
+    entries: SpinLock<Vec<NamedNode>>,
+}
+
+impl DynamicDir {
+    /// An empty directory `ino` with permission bits `mode`, owned by root.
+    pub fn new(ino: u64, mode: u32) -> Arc<DynamicDir> {
+        Arc::new(DynamicDir {
+            ino,
+            mode,
+            entries: SpinLock::new("vfs.pseudo.dir", Vec::new()),
+        })
+    }
+
+    /// Adds `node` as `name`: `EEXIST` if the name is taken, `ENOMEM` if it does not fit.
+    pub fn add(&self, name: &[u8], node: Arc<dyn Node>) -> Result<(), Errno> {
+        if name.is_empty() || name.len() > NAME_MAX || name.contains(&b'/') {
+            return Err(Errno::EINVAL);
+        }
+        let name = crate::dentry::copy_bytes(name)?;
+        let mut entries = self.entries.lock();
+        if entries.iter().any(|(existing, _)| *existing == name) {
+            return Err(Errno::EEXIST);
+        }
+        entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        entries.push((name, node));
+        Ok(())
+    }
+
+    /// The child `name`, if any.
+    pub fn find(&self, name: &[u8]) -> Option<Arc<dyn Node>> {
+        self.entries
+            .lock()
+            .iter()
+            .find(|(existing, _)| existing == name)
+            .map(|(_, node)| node.clone())
+    }
+
+    /// The child directory `name`, made empty with `ino` and `mode` when missing.
+    pub fn subdir(
+        &self,
+        name: &[u8],
+        make_ino: impl FnOnce() -> u64,
+        mode: u32,
+    ) -> Result<Arc<DynamicDir>, Errno> {
+        let existing = |node: Arc<dyn Node>| {
+            Arc::downcast::<DynamicDir>(node as Arc<dyn Any + Send + Sync>)
+                .map_err(|_| Errno::ENOTDIR)
+        };
+        if let Some(node) = self.find(name) {
+            return existing(node);
+        }
+        let dir = DynamicDir::new(make_ino(), mode);
+        match self.add(name, dir.clone()) {
+            // Another thread made it first: use theirs.
+            Err(Errno::EEXIST) => existing(self.find(name).ok_or(Errno::ENOENT)?),
+            Err(error) => Err(error),
+            Ok(()) => Ok(dir),
+        }
+    }
+}
+
+impl Node for DynamicDir {
+    fn file_type(&self) -> FileType {
+        FileType::Directory
+    }
+
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    fn attr(&self) -> NodeAttr {
+        let subdirs = self
+            .entries
+            .lock()
+            .iter()
+            .filter(|(_, node)| node.file_type().is_dir())
+            .count() as u32;
+        NodeAttr {
+            nlink: 2 + subdirs,
+            ..NodeAttr::root(self.mode)
+        }
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Node>, Errno> {
+        self.find(name).ok_or(Errno::ENOENT)
+    }
+
+    /// kernfs: an absent name is free, and creating it is refused (`EPERM`).
+    fn lookup_failure_is_final(&self) -> bool {
+        false
+    }
+
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
+        let mut cookie = offset.max(2);
+        loop {
+            // One entry at a time out of the lock: the sink copies to user memory.
+            let entry = {
+                let entries = self.entries.lock();
+                usize::try_from(cookie - 2)
+                    .ok()
+                    .and_then(|index| entries.get(index))
+                    .map(|(name, node)| {
+                        crate::dentry::copy_bytes(name).map(|name| (name, node.clone()))
+                    })
+            };
+            let Some(entry) = entry else {
+                return Ok(());
+            };
+            let (name, node) = entry?;
+            if !sink(DirEntry {
+                ino: node.ino(),
+                next_offset: cookie + 1,
+                file_type: node.file_type(),
+                name: &name,
+            }) {
+                return Ok(());
+            }
+            cookie += 1;
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A read-only file whose contents a function renders.
 pub struct RenderFile<F> {
     ino: u64,
@@ -563,4 +752,50 @@ macro_rules! push_fmt {
     ($out:expr, $($arg:tt)*) => {
         $crate::pseudo::push_fmt($out, format_args!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn names(dir: &dyn Node, offset: u64) -> Vec<(Vec<u8>, u64)> {
+        let mut seen = Vec::new();
+        dir.read_dir(offset, &mut |entry| {
+            seen.push((entry.name.to_vec(), entry.next_offset));
+            true
+        })
+        .unwrap();
+        seen
+    }
+
+    #[test]
+    fn dynamic_dir_lists_in_order_of_addition_and_resumes() {
+        let dir = DynamicDir::new(5, 0o755);
+        dir.add(b"tty", TextLink::try_new(6, b"../x").unwrap())
+            .unwrap();
+        let class = dir.subdir(b"mem", || 7, 0o755).unwrap();
+        assert_eq!(
+            dir.add(b"tty", DynamicDir::new(8, 0o755)).err(),
+            Some(Errno::EEXIST)
+        );
+        assert_eq!(
+            dir.add(b"a/b", DynamicDir::new(8, 0o755)).err(),
+            Some(Errno::EINVAL)
+        );
+        // The same directory comes back; a link is not a directory.
+        assert!(Arc::ptr_eq(
+            &dir.subdir(b"mem", || 9, 0o755).unwrap(),
+            &class
+        ));
+        assert_eq!(dir.subdir(b"tty", || 9, 0o755).err(), Some(Errno::ENOTDIR));
+        assert_eq!(
+            names(&*dir, 0),
+            vec![(b"tty".to_vec(), 3), (b"mem".to_vec(), 4)]
+        );
+        assert_eq!(names(&*dir, 3), vec![(b"mem".to_vec(), 4)]);
+        assert_eq!(dir.attr().nlink, 3);
+        assert_eq!(dir.lookup(b"tty").unwrap().readlink().unwrap(), b"../x");
+        assert_eq!(dir.lookup(b"none").err(), Some(Errno::ENOENT));
+    }
 }

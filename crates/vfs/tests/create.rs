@@ -410,3 +410,52 @@ fn create_in_removed_directory_is_enoent() {
     t.chdir("..").unwrap();
     assert_eq!(t.getcwd().unwrap(), "/");
 }
+
+const O_TMPFILE: u32 = linux_raw_sys::general::O_TMPFILE;
+const O_EXCL: u32 = linux_raw_sys::general::O_EXCL;
+
+#[test]
+fn tmpfile_has_no_name_until_linked_once() {
+    let mut t = setup();
+    t.umask = 0o022;
+    let o = vfs::namei::open_tmpfile(&t.ctx(), &t.cwd, b"d", O_TMPFILE | O_RDWR, 0o666).unwrap();
+    let meta = o.path.metadata();
+    assert_eq!(
+        (meta.file_type, meta.mode, meta.nlink),
+        (FileType::Regular, 0o644, 0)
+    );
+    assert!(o.path.dentry().is_unlinked());
+    assert_eq!(
+        o.path.dentry().name().unwrap(),
+        format!("#{}", meta.ino).into_bytes()
+    );
+    assert!(o.path.inode().is_linkable());
+    // linkat names it; then it is an ordinary file.
+    vfs::namei::link_path(&t.ctx(), &o.path, &t.cwd, b"d/named").unwrap();
+    assert_eq!(t.stat("d/named").unwrap().ino, meta.ino);
+    assert_eq!(o.path.metadata().nlink, 1);
+    assert!(!o.path.inode().is_linkable());
+    t.unlink("d/named").unwrap();
+    assert_eq!(
+        vfs::namei::link_path(&t.ctx(), &o.path, &t.cwd, b"d/again"),
+        Err(Errno::ENOENT)
+    );
+    // O_EXCL: never linkable.
+    let x = vfs::namei::open_tmpfile(&t.ctx(), &t.cwd, b"d", O_TMPFILE | O_RDWR | O_EXCL, 0o600)
+        .unwrap();
+    assert_eq!(
+        vfs::namei::link_path(&t.ctx(), &x.path, &t.cwd, b"d/x"),
+        Err(Errno::ENOENT)
+    );
+    // A directory is needed, writable and searchable.
+    assert_eq!(
+        vfs::namei::open_tmpfile(&t.ctx(), &t.cwd, b"f", O_TMPFILE | O_RDWR, 0).map(|_| ()),
+        Err(Errno::ENOTDIR)
+    );
+    t.chmod("d", 0o555).unwrap();
+    t.user(1000, 100);
+    assert_eq!(
+        vfs::namei::open_tmpfile(&t.ctx(), &t.cwd, b"d", O_TMPFILE | O_RDWR, 0).map(|_| ()),
+        Err(Errno::EACCES)
+    );
+}

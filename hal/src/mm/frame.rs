@@ -119,6 +119,23 @@ impl UniqueFrame {
         unsafe { core::slice::from_raw_parts_mut(phys_to_virt(self.paddr) as *mut u8, PAGE_SIZE) }
     }
 
+    /// Sets what the frame counts as while user space maps it (anonymous unless told).
+    pub fn set_kind(&mut self, kind: super::vmstat::PageKind) {
+        use super::meta::bits;
+        use super::vmstat::PageKind;
+        let meta = meta_of(self.paddr);
+        meta.clear(bits::FILE | bits::KERNEL);
+        match kind {
+            PageKind::Anonymous => {}
+            PageKind::File => {
+                meta.set(bits::FILE);
+            }
+            PageKind::Kernel => {
+                meta.set(bits::KERNEL);
+            }
+        }
+    }
+
     /// Publishes the frame: from now on it is shared and reached only by copies.
     pub fn into_shared(self) -> Frame {
         let paddr = self.paddr;

@@ -29,6 +29,10 @@ pub(crate) mod bits {
     pub const SLAB: u32 = 1 << 1;
     /// The frame sits on a per-CPU free list.
     pub const PCP: u32 = 1 << 3;
+    /// Counted as a file page when mapped ([`crate::mm::vmstat::PageKind::File`]).
+    pub const FILE: u32 = 1 << 4;
+    /// Not counted when mapped ([`crate::mm::vmstat::PageKind::Kernel`]).
+    pub const KERNEL: u32 = 1 << 5;
     /// Page-cache flags (public through [`super::PageFlag`]).
     pub const UPTODATE: u32 = 1 << 8;
     pub const DIRTY: u32 = 1 << 9;

@@ -29,6 +29,8 @@ pub mod slab;
 pub mod user_space;
 #[cfg(not(test))]
 pub mod vmalloc;
+#[cfg(not(test))]
+pub mod vmstat;
 
 /// Size of a page.
 pub const PAGE_SIZE: usize = 4096;

@@ -173,8 +173,25 @@ pub enum CowOutcome {
 /// Takes the frame reference an entry holds, keeping the map count right.
 fn release_entry(entry_value: u64) -> Frame {
     let frame = Frame::from_raw(entry_value & ADDRESS_MASK);
-    frame.meta().map_count.fetch_sub(1, Ordering::AcqRel);
+    if frame.meta().map_count.fetch_sub(1, Ordering::AcqRel) == 1 {
+        count_mapped(frame.meta(), -1);
+    }
     frame
+}
+
+/// Counts a frame whose map count went from 0 to 1 (`delta` 1) or back (-1) as its kind says.
+fn count_mapped(meta: &super::meta::FrameMeta, delta: isize) {
+    use super::meta::bits;
+    use super::vmstat::{Item, add};
+    if meta.has(bits::KERNEL) {
+        return;
+    }
+    let item = if meta.has(bits::FILE) {
+        Item::FileMapped
+    } else {
+        Item::AnonMapped
+    };
+    add(item, delta);
 }
 
 /// One user address space./// One user address space.
@@ -209,7 +226,9 @@ impl UserSpace {
     ) -> Result<Option<Frame>, Errno> {
         check_user_page(vaddr)?;
         let entry = entry_create(self.root, vaddr, PRESENT | WRITABLE | USER)?;
-        frame.meta().map_count.fetch_add(1, Ordering::AcqRel);
+        if frame.meta().map_count.fetch_add(1, Ordering::AcqRel) == 0 {
+            count_mapped(frame.meta(), 1);
+        }
         let old = entry.swap(frame.into_raw() | flags.to_entry_bits(), Ordering::AcqRel);
         if old & HOLDS_FRAME != 0 {
             self.flush_if_active(vaddr);

@@ -45,7 +45,10 @@ pub fn open(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
         && printk::DMESG_RESTRICT.load(Ordering::Relaxed)
     {
         let thread = crate::process::current();
-        if !thread.process.credentials.lock().is_capable() {
+        let credentials = thread.process.credentials.lock();
+        if !credentials.has_capability(abi::capability::CAP_SYSLOG)
+            && !credentials.has_capability(abi::capability::CAP_SYS_ADMIN)
+        {
             return Err(Errno::EPERM);
         }
     }

@@ -10,6 +10,7 @@
 
 use crate::fs::devices::{CharDevice, OpenRequest, register_char};
 use crate::fs::file::{FileOps, SeekPolicy};
+use crate::fs::sysfs::Parent;
 use abi::Errno;
 use alloc::sync::Arc;
 use vfs::{FileType, Metadata, Timespec};
@@ -46,7 +47,7 @@ impl CharDevice for MemoryDriver {
 /// device answer `ENXIO`, as `memory_open`).
 pub fn register() -> Result<(), Errno> {
     register_char(1, 0, 256, "mem", Arc::new(MemoryDriver))?;
-    // The nodes devtmpfs shows, with `devlist`'s modes.
+    // The devices of the mem class, with `devlist`'s modes (`mem_devnode`).
     for (name, minor, mode) in [
         (&b"null"[..], 3, 0o666),
         (b"zero", 5, 0o666),
@@ -55,7 +56,7 @@ pub fn register() -> Result<(), Errno> {
         (b"urandom", 9, 0o666),
         (b"kmsg", 11, 0o644),
     ] {
-        crate::fs::devtmpfs::add_char_node(name, mode, vfs::inode::encode_dev(1, minor))?;
+        super::base::device_create(Parent::Virtual, b"mem", name, (1, minor), Some(mode), &[])?;
     }
     Ok(())
 }

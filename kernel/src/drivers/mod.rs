@@ -1,7 +1,9 @@
 //! Device drivers (Linux's `drivers/`): the memory devices and the kernel log device. Each
 //! registers its device numbers with the registry in `fs/devices.rs` at boot ([`init`]); the
-//! terminals register from `tty/`.
+//! terminals register from `tty/`. Each device then appears in devtmpfs and sysfs through
+//! [`base::device_create`].
 
+pub mod base;
 pub mod kmsg;
 pub mod mem;
 

@@ -11,7 +11,9 @@
 //! until a writer has come and gone); for writing, `ENXIO` with O_NONBLOCK and no reader, else
 //! count a writer and wait for a reader; O_RDWR counts both and never waits; access mode 3 is
 //! `EINVAL`. A signal ends a wait with `ERESTARTSYS` (restarted under SA_RESTART, else EINTR),
-//! uncounting the end. Reads and writes are the pipe's; a write that moved data updates the
+//! uncounting the end. A pipe reopened through its pipefs name (`/proc/<pid>/fd/N`,
+//! [`super::pipefs`]) is opened the same way but never waits and is never `ENXIO`, as Linux's
+//! `is_pipe` case. Reads and writes are the pipe's; a write that moved data updates the
 //! FIFO's mtime and ctime (`file_update_time`), a read its atime (`file_accessed`).
 
 use super::file::FileOps;
@@ -83,7 +85,8 @@ impl Drop for PipeRef {
 struct FifoFile {
     end: PipeEnd,
     node: Path,
-    _hold: PipeRef,
+    /// The FIFO table's entry (none for a pipe's pipefs name).
+    _hold: Option<PipeRef>,
 }
 
 /// Waits until `opens()` moves from `seen` (`wait_for_partner`): `ERESTARTSYS` on a signal.
@@ -109,13 +112,21 @@ pub fn open(node: &Path, flags: OpenFlags) -> Result<Arc<dyn FileOps>, Errno> {
         _ => return Err(Errno::EINVAL),
     };
     let is_nonblocking = flags.contains(OpenFlags::O_NONBLOCK);
-    let key = Arc::as_ptr(node.dentry().inode()).cast::<()>() as usize;
-    let (hold, pipe) = PipeRef::acquire(key)?;
+    // A pipe reopened through /proc/<pid>/fd has its pipe in its pipefs inode, and Linux's
+    // `fifo_open` neither waits nor refuses (ENXIO) for a pipe (`is_pipe`).
+    let (hold, pipe, is_pipe) = match super::pipefs::pipe_of(node.dentry().inode()) {
+        Some(pipe) => (None, pipe, true),
+        None => {
+            let key = Arc::as_ptr(node.dentry().inode()).cast::<()>() as usize;
+            let (hold, pipe) = PipeRef::acquire(key)?;
+            (Some(hold), pipe, false)
+        }
+    };
     let mut hup_version = 0;
     match (is_reader, is_writer) {
         (true, false) => {
             pipe.add_reader();
-            if pipe.writer_count() == 0 {
+            if !is_pipe && pipe.writer_count() == 0 {
                 if is_nonblocking {
                     hup_version = pipe.write_opens();
                 } else if let Err(error) = wait_for_partner(&pipe, Pipe::write_opens) {
@@ -125,11 +136,12 @@ pub fn open(node: &Path, flags: OpenFlags) -> Result<Arc<dyn FileOps>, Errno> {
             }
         }
         (false, true) => {
-            if is_nonblocking && pipe.reader_count() == 0 {
+            if !is_pipe && is_nonblocking && pipe.reader_count() == 0 {
                 return Err(Errno::ENXIO);
             }
             pipe.add_writer();
-            if pipe.reader_count() == 0
+            if !is_pipe
+                && pipe.reader_count() == 0
                 && let Err(error) = wait_for_partner(&pipe, Pipe::read_opens)
             {
                 pipe.drop_end(false, true);

@@ -44,7 +44,11 @@ pub fn open_files() -> i64 {
 
 /// [`charge`] for a file `thread` opens.
 pub fn charge_for(thread: &Thread) -> Result<FileCharge, Errno> {
-    let is_privileged = thread.process.credentials.lock().is_capable();
+    let is_privileged = thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_ADMIN);
     charge(is_privileged)
 }
 

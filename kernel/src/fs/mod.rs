@@ -20,6 +20,7 @@ pub mod initramfs;
 pub mod locks;
 pub mod pidfd;
 pub mod pipe;
+pub mod pipefs;
 pub mod poll;
 pub mod proc;
 pub mod shmem;

@@ -55,7 +55,7 @@ pub const PAGE_SIZE: usize = 4096;
 const DEFAULT_SLOTS: usize = 16;
 
 /// st_dev of pipefs (an anonymous device).
-const PIPEFS_DEV: u64 = 13;
+pub(crate) const PIPEFS_DEV: u64 = 13;
 static NEXT_INO: AtomicU64 = AtomicU64::new(1000);
 
 struct PipeBuffer {
@@ -205,6 +205,27 @@ pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno>
 }
 
 impl Pipe {
+    /// The attributes of the pipe's pipefs inode.
+    pub fn metadata(&self) -> Metadata {
+        let state = self.state.lock();
+        Metadata {
+            dev: PIPEFS_DEV,
+            ino: self.ino,
+            file_type: FileType::Fifo,
+            mode: 0o600,
+            nlink: 1,
+            uid: self.uid,
+            gid: self.gid,
+            size: 0,
+            rdev: 0,
+            blocks: 0,
+            blksize: PAGE_SIZE as u32,
+            atime: state.atime,
+            mtime: state.mtime,
+            ctime: state.ctime,
+        }
+    }
+
     /// A new empty pipe with `readers` and `writers` ends counted (`alloc_pipe_info`; both
     /// open counters start at 1).
     pub fn new(uid: u32, gid: u32, readers: usize, writers: usize) -> Arc<Pipe> {
@@ -300,6 +321,11 @@ impl Pipe {
 
 impl PipeEnd {
     /// An end of `pipe` whose reader and writer were already counted (a FIFO open).
+    /// The pipe this end is of.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
+    }
+
     pub fn attach(pipe: Arc<Pipe>, is_reader: bool, is_writer: bool, hup_version: u64) -> PipeEnd {
         PipeEnd {
             pipe,
@@ -726,23 +752,7 @@ impl FileOps for PipeEnd {
     }
 
     fn metadata(&self) -> Metadata {
-        let state = self.pipe.state.lock();
-        Metadata {
-            dev: PIPEFS_DEV,
-            ino: self.pipe.ino,
-            file_type: FileType::Fifo,
-            mode: 0o600,
-            nlink: 1,
-            uid: self.pipe.uid,
-            gid: self.pipe.gid,
-            size: 0,
-            rdev: 0,
-            blocks: 0,
-            blksize: PAGE_SIZE as u32,
-            atime: state.atime,
-            mtime: state.mtime,
-            ctime: state.ctime,
-        }
+        self.pipe.metadata()
     }
 
     fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {

@@ -105,11 +105,18 @@ pub struct Caller<'a> {
     pub egid: u32,
     pub groups: &'a [u32],
     pub pid: u32,
+    /// The effective capability set.
+    pub caps: u64,
 }
 
 impl Caller<'_> {
-    fn is_privileged(&self) -> bool {
-        self.euid == 0
+    pub fn has(&self, cap: u32) -> bool {
+        self.caps & (1 << cap) != 0
+    }
+
+    /// The owner or creator, without privilege.
+    pub fn is_owner(&self, state: &SegmentState) -> bool {
+        self.euid == state.uid || self.euid == state.cuid
     }
 
     /// Linux's `ipcperms`: `flag` holds the wanted access as `S_IRUGO`/`S_IWUGO`-style bits.
@@ -124,12 +131,12 @@ impl Caller<'_> {
         {
             granted >>= 3;
         }
-        requested & !granted & 0o7 == 0 || self.is_privileged()
+        requested & !granted & 0o7 == 0 || self.has(abi::capability::CAP_IPC_OWNER)
     }
 
-    /// Owner, creator or privileged (`ipcctl_obtain_check` for `IPC_SET`/`IPC_RMID`).
+    /// Owner, creator or `CAP_SYS_ADMIN` (`ipcctl_obtain_check` for `IPC_SET`/`IPC_RMID`).
     pub fn owns(&self, state: &SegmentState) -> bool {
-        self.euid == state.uid || self.euid == state.cuid || self.is_privileged()
+        self.is_owner(state) || self.has(abi::capability::CAP_SYS_ADMIN)
     }
 }
 

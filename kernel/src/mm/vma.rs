@@ -81,6 +81,9 @@ pub struct SpecialMapping {
     pub may_write: bool,
     /// Whether mprotect may make it executable (`VM_MAYEXEC`).
     pub may_execute: bool,
+    /// Kernel pages lent by page-frame number (`VM_PFNMAP | VM_IO | VM_DONTDUMP`, the vDSO's
+    /// data page): in no resident-set or memory figure.
+    pub is_pfn_map: bool,
 }
 
 impl SpecialMapping {

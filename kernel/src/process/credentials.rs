@@ -2,19 +2,20 @@
 //! groups (Linux's `struct cred`), with the id-changing rules of `kernel/sys.c` (`setuid`,
 //! `setreuid`, `setresuid`, `setfsuid` and their gid twins) and `kernel/groups.c`.
 //!
-//! Capabilities are reduced to "effective uid 0 has them all", which is what root has on Linux
-//! without user namespaces or file capabilities: `cap_emulate_setxuid` drops the effective set
-//! when the euid leaves 0 and raises it from the permitted set when it comes back, and the
-//! permitted set is lost only when no id is 0 any more — after which no id can become 0 again.
-//! So `CAP_SETUID`/`CAP_SETGID` here is `euid == 0`. The filesystem ids follow the effective
-//! ids as Linux's, and the vfs layer checks with them ([`Credentials::for_fs`]), treating
-//! fsuid 0 as holding `CAP_DAC_OVERRIDE` (Linux raises the fs capabilities with fsuid 0).
+//! Capabilities are Linux's five sets and securebits ([`abi::capability::Capabilities`], where
+//! the rules live): a privileged operation asks for one capability of the effective set
+//! ([`Credentials::has_capability`], Linux's `capable`). Changing uids adjusts the sets as
+//! `cap_task_fix_setuid` does (leaving root loses them unless `SECURE_KEEP_CAPS`, the
+//! effective set follows the euid, the filesystem capabilities follow the fsuid). The
+//! filesystem ids follow the effective ids as Linux's, and the vfs layer checks with them and
+//! the effective set ([`Credentials::for_fs`]).
 //!
-//! Not done: capability sets (`capget`/`capset`), `PR_SET_KEEPCAPS` only stores its bit, set-id
-//! executables, user namespaces. Credentials are per process, not per thread: the C libraries
-//! broadcast set*id calls to every thread, and every rule here is idempotent for them.
+//! Not done: user namespaces, file capabilities. Credentials are per process, not per thread:
+//! the C libraries broadcast set*id calls to every thread, and every rule here is idempotent
+//! for them; capset(2) of one thread changes its whole process (Linux: the thread only).
 
 use abi::Errno;
+use abi::capability::{CAP_SETGID, CAP_SETUID, Capabilities, Uids};
 use alloc::vec::Vec;
 
 /// `NGROUPS_MAX`.
@@ -34,8 +35,8 @@ pub struct Credentials {
     pub fsgid: u32,
     /// Supplementary groups, sorted ascending as Linux's `groups_sort` keeps them.
     pub groups: Vec<u32>,
-    /// `SECURE_KEEP_CAPS` (PR_SET_KEEPCAPS); cleared by execve.
-    pub keep_caps: bool,
+    /// The capability sets and securebits (init's: every capability).
+    pub caps: Capabilities,
 }
 
 /// The three ids of a set (real, effective, saved) that a request may change.
@@ -141,18 +142,40 @@ impl Credentials {
 
     /// The view the filesystem layer checks permissions with.
     pub fn for_fs(&self) -> vfs::Credentials {
-        vfs::Credentials::new(self.fsuid, self.fsgid, self.groups.clone())
+        vfs::Credentials::with_caps(
+            self.fsuid,
+            self.fsgid,
+            self.groups.clone(),
+            self.caps.effective.0,
+        )
     }
 
-    /// Whether the caller has every capability (effective uid 0).
-    pub fn is_capable(&self) -> bool {
-        self.euid == 0
+    /// The view access(2) checks with (`access_override_creds`): the real ids, and the
+    /// permitted set as effective for real uid 0, none for others (unless
+    /// `SECURE_NO_SETUID_FIXUP`).
+    pub fn for_access(&self) -> vfs::Credentials {
+        let caps = if self.caps.securebits & abi::capability::SECURE_NO_SETUID_FIXUP != 0 {
+            self.caps.effective
+        } else if self.uid == 0 {
+            self.caps.permitted
+        } else {
+            abi::capability::CapSet::EMPTY
+        };
+        vfs::Credentials::with_caps(self.uid, self.gid, self.groups.clone(), caps.0)
     }
 
     /// Whether capability `cap` (`CAP_*`) is in the effective set (Linux's `capable`).
     pub fn has_capability(&self, cap: u32) -> bool {
-        let _ = cap;
-        self.is_capable()
+        self.caps.has(cap)
+    }
+
+    fn uid_set(&self) -> Uids {
+        Uids {
+            real: self.uid,
+            effective: self.euid,
+            saved: self.suid,
+            fs: self.fsuid,
+        }
     }
 
     fn uids(&self) -> IdSet {
@@ -192,9 +215,12 @@ impl Credentials {
         &mut self,
         change: impl FnOnce(&mut IdSet, bool) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
+        let old = self.uid_set();
         let mut ids = self.uids();
-        change(&mut ids, self.is_capable())?;
+        change(&mut ids, self.has_capability(CAP_SETUID))?;
         self.apply_uids(ids);
+        let new = self.uid_set();
+        self.caps.fix_setuid(old, new);
         Ok(())
     }
 
@@ -203,7 +229,7 @@ impl Credentials {
         change: impl FnOnce(&mut IdSet, bool) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
         let mut ids = self.gids();
-        change(&mut ids, self.is_capable())?;
+        change(&mut ids, self.has_capability(CAP_SETGID))?;
         self.apply_gids(ids);
         Ok(())
     }
@@ -235,15 +261,16 @@ impl Credentials {
     /// Returns the previous fsuid (setfsuid never fails).
     pub fn set_fsuid(&mut self, fsuid: u32) -> u32 {
         let mut ids = self.uids();
-        let old = ids.set_fs(fsuid, self.is_capable());
+        let old = ids.set_fs(fsuid, self.has_capability(CAP_SETUID));
         self.apply_uids(ids);
+        self.caps.fix_setfsuid(old, self.fsuid);
         old
     }
 
     /// Returns the previous fsgid (setfsgid never fails).
     pub fn set_fsgid(&mut self, fsgid: u32) -> u32 {
         let mut ids = self.gids();
-        let old = ids.set_fs(fsgid, self.is_capable());
+        let old = ids.set_fs(fsgid, self.has_capability(CAP_SETGID));
         self.apply_gids(ids);
         old
     }

@@ -128,11 +128,13 @@ pub(super) fn check_executable(thread: &Thread, path: &vfs::Path) -> Result<(), 
 /// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
 /// set-group-id file (with group execute) its group the effective group — unless
 /// `no_new_privs` or the file is on a `nosuid` mount; the saved and filesystem ids follow the
-/// effective ones.
+/// effective ones. The capability sets are recomputed as for a file without capabilities
+/// (`abi::capability::Capabilities::exec`).
 fn credentials_after_exec(
     old: &Credentials,
     metadata: &vfs::Metadata,
     ignores_set_id: bool,
+    no_new_privs: bool,
 ) -> Credentials {
     let mut new = old.clone();
     if !ignores_set_id {
@@ -147,6 +149,18 @@ fn credentials_after_exec(
     new.fsuid = new.euid;
     new.sgid = new.egid;
     new.fsgid = new.egid;
+    // cap_bprm_creds_from_file: `__is_setuid || __is_setgid`; no_new_privs gains nothing.
+    let is_setid = new.euid != old.uid || new.egid != old.gid;
+    new.caps = old.caps.exec(
+        abi::capability::Uids {
+            real: new.uid,
+            effective: new.euid,
+            saved: new.suid,
+            fs: new.fsuid,
+        },
+        is_setid,
+        no_new_privs,
+    );
     new
 }
 
@@ -205,9 +219,10 @@ pub fn execute(
     check_argument_sizes(&target.argv, &envp)?;
     let old_credentials = thread.process.credentials.lock().clone();
     let metadata = target.dentry.metadata();
-    let ignores_set_id =
-        thread.process.flags.lock().no_new_privs || target.dentry.mnt().is_nosuid();
-    let credentials = credentials_after_exec(&old_credentials, &metadata, ignores_set_id);
+    let no_new_privs = thread.process.flags.lock().no_new_privs;
+    let ignores_set_id = no_new_privs || target.dentry.mnt().is_nosuid();
+    let credentials =
+        credentials_after_exec(&old_credentials, &metadata, ignores_set_id, no_new_privs);
     // A set-id exec drops the personality flags that weaken its protection (`per_clear`).
     let applies_set_id = !ignores_set_id
         && (metadata.mode & S_ISUID != 0
@@ -289,11 +304,8 @@ pub fn execute(
     }
     thread.personality.store(personality, Ordering::Relaxed);
     thread.rseq.clear();
-    // The set-id bits take effect; SECURE_KEEP_CAPS is cleared by execve.
-    *process.credentials.lock() = Credentials {
-        keep_caps: false,
-        ..credentials
-    };
+    // The set-id bits and the new capability sets take effect (SECURE_KEEP_CAPS cleared).
+    *process.credentials.lock() = credentials;
     *thread.alt_stack.lock() = StackT {
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()

@@ -78,11 +78,15 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
 
 /// Checks RLIMIT_NPROC against the tasks of the caller's real user, the new one included
 /// (`copy_process`): EAGAIN when over, unless the real user is root (`INIT_USER`) or the caller
-/// has CAP_SYS_RESOURCE/CAP_SYS_ADMIN (euid 0). Zombies count until reaped, as in Linux.
+/// has CAP_SYS_RESOURCE or CAP_SYS_ADMIN. Zombies count until reaped, as in Linux.
 fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
     let (uid, is_capable) = {
         let credentials = parent.process.credentials.lock();
-        (credentials.uid, credentials.is_capable())
+        (
+            credentials.uid,
+            credentials.has_capability(abi::capability::CAP_SYS_RESOURCE)
+                || credentials.has_capability(abi::capability::CAP_SYS_ADMIN),
+        )
     };
     if uid == 0 || is_capable {
         return Ok(());

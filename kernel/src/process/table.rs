@@ -2,8 +2,8 @@
 //! id, as Linux's pid hash. Lookups for kill, wait, setpgid and prlimit go through here.
 //!
 //! Ids are handed out in increasing order and never reused while the counter is below
-//! `kernel.pid_max` (4194304 by default, Linux's 64-bit `PID_MAX_LIMIT`; `/proc/sys` changes
-//! it); after that the lowest free id above 300 is
+//! `kernel.pid_max` (32768 by default, as Linux's on a machine of up to 32 CPUs; at most
+//! 4194304, the 64-bit `PID_MAX_LIMIT`; `/proc/sys` changes it); after that the lowest free id above 300 is
 //! taken, as Linux wraps to `RESERVED_PIDS`.
 
 use super::{Pid, Process, Thread};

@@ -140,8 +140,12 @@ pub fn fcntl(
             if command == F_GETPIPE_SZ {
                 return Ok(pipe.size());
             }
-            // CAP_SYS_RESOURCE: root's effective id until capabilities exist.
-            let is_privileged = context.thread.process.credentials.lock().euid == 0;
+            let is_privileged = context
+                .thread
+                .process
+                .credentials
+                .lock()
+                .has_capability(abi::capability::CAP_SYS_RESOURCE);
             pipe.set_size(argument, is_privileged)
         }
         F_ADD_SEALS | F_GET_SEALS => {

@@ -215,7 +215,7 @@ pub fn get_robust_list(
             && [owner.gid, owner.egid, owner.sgid]
                 .iter()
                 .all(|&id| id == caller.gid);
-        let is_privileged = caller.euid == 0;
+        let is_privileged = caller.has_capability(abi::capability::CAP_SYS_PTRACE);
         if !(is_privileged || is_same_user && is_dumpable) {
             return Err(Errno::EPERM);
         }

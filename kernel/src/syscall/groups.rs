@@ -10,7 +10,13 @@ use alloc::vec::Vec;
 /// setgroups (`kernel/groups.c`): EPERM without CAP_SETGID, EINVAL above NGROUPS_MAX or for
 /// the invalid gid -1, EFAULT for an unreadable list.
 pub fn setgroups(context: &mut SyscallContext<'_>, size: i32, list: UserPtr<u32>) -> SyscallResult {
-    if !context.thread.process.credentials.lock().is_capable() {
+    if !context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SETGID)
+    {
         return Err(Errno::EPERM);
     }
     let count = size as u32 as usize;

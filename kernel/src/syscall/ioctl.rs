@@ -48,7 +48,13 @@ pub fn ioctl(
             Ok(0)
         }
         TIOCSCTTY
-            if !file.is_readable() && !context.thread.process.credentials.lock().is_capable() =>
+            if !file.is_readable()
+                && !context
+                    .thread
+                    .process
+                    .credentials
+                    .lock()
+                    .has_capability(abi::capability::CAP_SYS_ADMIN) =>
         {
             // tiocsctty: a write-only descriptor cannot make a terminal the controlling one
             // (checked here, where the descriptor is known; Linux checks it after the session

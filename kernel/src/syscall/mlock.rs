@@ -15,7 +15,11 @@ use abi::raw::general::{MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT};
 /// may not lock at all (`can_do_mlock`).
 fn lock_limit(context: &SyscallContext<'_>) -> Result<Option<u64>, Errno> {
     let process = &context.thread.process;
-    if process.credentials.lock().euid == 0 {
+    if process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_IPC_LOCK)
+    {
         return Ok(None);
     }
     let limit = process

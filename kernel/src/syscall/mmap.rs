@@ -131,10 +131,14 @@ pub fn mmap(
     };
 
     let limits = memory_limits(&context.thread.process);
-    // RLIMIT_MEMLOCK for a locked mapping, `None` for root (CAP_IPC_LOCK).
-    let lock_limit = {
+    // RLIMIT_MEMLOCK for a locked mapping, `None` for root (CAP_IPC_LOCK); asked only for a
+    // locked mapping (under the mm lock, which comes before both locks).
+    let lock_limit = || {
         let process = &context.thread.process;
-        let is_privileged = process.credentials.lock().euid == 0;
+        let is_privileged = process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_IPC_LOCK);
         let soft = process
             .limits
             .lock()
@@ -204,7 +208,7 @@ pub fn mmap(
         vma_flags |= VmaFlags::LOCKED;
     }
     if vma_flags.contains(VmaFlags::LOCKED)
-        && let Some(limit) = lock_limit
+        && let Some(limit) = lock_limit()
         && mm.locked_bytes(start, start + len) + len > limit
     {
         return Err(Errno::EAGAIN);
@@ -237,11 +241,7 @@ pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallR
         .filter(|&end| end <= hal::mm::USER_END)
         .ok_or(Errno::EINVAL)?;
     let mm = context.thread.process.mm.get();
-    let mut mm = mm.write();
-    if mm.splits_special_mapping(addr, end) {
-        return Err(Errno::EINVAL);
-    }
-    mm.try_unmap_range(addr, end)?;
+    mm.write().munmap(addr, end)?;
     Ok(0)
 }
 

@@ -5,6 +5,7 @@ pub mod args;
 pub mod dispatch;
 pub mod table;
 
+mod capability;
 mod eventfd;
 mod eventpoll;
 mod exec;
@@ -50,6 +51,7 @@ pub mod time;
 mod timerfd;
 mod uname;
 mod utimes;
+mod xattr;
 
 use crate::process::Thread;
 use abi::Errno;

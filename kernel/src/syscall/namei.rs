@@ -138,11 +138,30 @@ pub fn linkat(
     new: UserCStr,
     flags: AtFlags,
 ) -> SyscallResult {
-    let flags = flags.accept_only(AtFlags::AT_SYMLINK_FOLLOW | AtFlags::AT_EMPTY_PATH)?;
     let old = old.read_path()?;
     let new = new.read_path()?;
+    let flags = flags.accept_only(AtFlags::AT_SYMLINK_FOLLOW | AtFlags::AT_EMPTY_PATH)?;
+    // do_linkat: naming an object by its descriptor needs CAP_DAC_READ_SEARCH.
+    if flags.contains(AtFlags::AT_EMPTY_PATH) {
+        let capable = context
+            .thread
+            .process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_DAC_READ_SEARCH);
+        if !capable {
+            return Err(Errno::ENOENT);
+        }
+    }
     vfs::path::check_path(&new)?;
     let new_start = fs::start_dentry(context.thread, new_dirfd, &new)?;
+    if old.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) {
+        let old = fs::lookup_or_fd(context.thread, old_dirfd, &old, Lookup::NOFOLLOW, true)?;
+        fs::with_walk(context.thread, new_dirfd, &new, |ctx, _| {
+            vfs::namei::link_path(ctx, &old, &new_start, &new)
+        })?;
+        return Ok(0);
+    }
     fs::with_walk(context.thread, old_dirfd, &old, |ctx, old_start| {
         vfs::namei::link(
             ctx,
@@ -252,7 +271,7 @@ pub fn faccessat2(
         if flags.contains(AtFlags::AT_EACCESS) {
             credentials.for_fs()
         } else {
-            vfs::Credentials::new(credentials.uid, credentials.gid, credentials.groups.clone())
+            credentials.for_access()
         }
     };
     let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);

@@ -29,7 +29,11 @@ const PAGE_SIZE: u64 = 4096;
 
 /// Whether the caller may change mounts (`may_mount`: `CAP_SYS_ADMIN`).
 fn may_mount(thread: &Thread) -> bool {
-    thread.process.credentials.lock().is_capable()
+    thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_ADMIN)
 }
 
 /// Linux `copy_mount_string`: NULL is "none given"; `EFAULT`, or `EINVAL` past `PATH_MAX`.

@@ -15,14 +15,21 @@ pub fn do_open(
 ) -> SyscallResult {
     // Unknown bits are dropped (build_open_how masks with VALID_OPEN_FLAGS).
     let mut flags = flags.keep_only(OpenFlags::VALID_OPEN_FLAGS);
-    if flags.contains(OpenFlags::O_TMPFILE) {
-        return Err(Errno::EOPNOTSUPP);
-    }
     if flags.contains(OpenFlags::O_PATH) {
         flags = flags.keep_only(OpenFlags::O_PATH_FLAGS);
     }
+    // build_open_flags: O_TMPFILE comes with O_DIRECTORY, without O_CREAT, and for writing.
+    let tmpfile = flags.intersects(OpenFlags::from_bits_retain(raw_o_tmpfile_only()));
+    if tmpfile {
+        let mask = OpenFlags::O_TMPFILE | OpenFlags::O_CREAT;
+        if flags.intersection(mask) != OpenFlags::O_TMPFILE
+            || flags.bits() & abi::fcntl::O_ACCMODE == abi::raw::general::O_RDONLY
+        {
+            return Err(Errno::EINVAL);
+        }
+    }
     // Linux 6.1 ignores mode unless O_CREAT (or O_TMPFILE) and keeps only the permission bits.
-    let mode = if flags.contains(OpenFlags::O_CREAT) {
+    let mode = if flags.contains(OpenFlags::O_CREAT) || tmpfile {
         mode & abi::mode::S_IALLUGO
     } else {
         0
@@ -32,7 +39,11 @@ pub fn do_open(
     let limit = super::fcntl::descriptor_limit(context);
     let charge = fs::file_table::charge_with_descriptor(context.thread, limit)?;
     let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
-        vfs::namei::open(ctx, start, path, flags.bits(), mode)
+        if tmpfile {
+            vfs::namei::open_tmpfile(ctx, start, path, flags.bits(), mode)
+        } else {
+            vfs::namei::open(ctx, start, path, flags.bits(), mode)
+        }
     })?;
     // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
     let large_file = if flags.contains(OpenFlags::O_PATH) {
@@ -54,6 +65,11 @@ pub fn do_open(
         limit,
     )?;
     Ok(fd as usize)
+}
+
+/// `__O_TMPFILE` alone (`O_TMPFILE` is it with `O_DIRECTORY`).
+fn raw_o_tmpfile_only() -> u32 {
+    abi::raw::general::O_TMPFILE & !abi::raw::general::O_DIRECTORY
 }
 
 pub fn open(
@@ -245,7 +261,13 @@ pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult
     let root = fs::with_walk(context.thread, Fd(AT_FDCWD), &path, |ctx, start| {
         vfs::namei::chdir(ctx, start, &path)
     })?;
-    if !context.thread.process.credentials.lock().is_capable() {
+    if !context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_CHROOT)
+    {
         return Err(Errno::EPERM);
     }
     context.thread.process.fs.get().lock().root = root;

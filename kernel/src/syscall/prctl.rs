@@ -1,18 +1,22 @@
-//! prctl (Linux's `kernel/sys.c`, with `security/commoncap.c` for the keep-caps bit).
+//! prctl (Linux's `kernel/sys.c`, with `security/commoncap.c` for the capability options).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 
+use abi::capability::CapSet;
 use abi::prctl::{
-    PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_NAME, PR_GET_NO_NEW_PRIVS,
-    PR_GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_NAME,
-    PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
+    PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE,
+    PR_GET_KEEPCAPS, PR_GET_NAME, PR_GET_NO_NEW_PRIVS, PR_GET_PDEATHSIG, PR_GET_SECUREBITS,
+    PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_NAME, PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG, PR_SET_SECUREBITS,
 };
 
-/// prctl (`kernel/sys.c`, `security/commoncap.c` for the keep-caps bit): the name, the
-/// parent-death signal, dumpability, keep-caps, child subreaper and no-new-privs. Other
-/// options answer EINVAL as an unknown option does on Linux.
+/// prctl (`kernel/sys.c`, `security/commoncap.c` for the capability options): the name, the
+/// parent-death signal, dumpability, child subreaper, no-new-privs, and the capability
+/// options (keep-caps, securebits, the bounding and ambient sets; their rules are
+/// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
+/// on Linux.
 ///
 /// The parent-death signal is sent when the parent *process* ends (Linux: when the parent
 /// thread that forked the child exits, even if its process lives on).
@@ -46,14 +50,32 @@ pub fn prctl(
             process.flags.lock().dumpable = arg2 as u32;
             Ok(0)
         }
-        PR_GET_KEEPCAPS => Ok(usize::from(process.credentials.lock().keep_caps)),
+        PR_GET_KEEPCAPS => Ok(usize::from(process.credentials.lock().caps.keep_caps())),
         PR_SET_KEEPCAPS => {
-            if arg2 > 1 {
-                return Err(Errno::EINVAL);
-            }
-            process.credentials.lock().keep_caps = arg2 == 1;
+            process.credentials.lock().caps.set_keep_caps(arg2)?;
             Ok(0)
         }
+        PR_GET_SECUREBITS => Ok(process.credentials.lock().caps.securebits as usize),
+        PR_SET_SECUREBITS => {
+            process.credentials.lock().caps.set_securebits(arg2)?;
+            Ok(0)
+        }
+        PR_CAPBSET_READ => {
+            if !CapSet::is_valid(arg2) {
+                return Err(Errno::EINVAL);
+            }
+            let bounding = process.credentials.lock().caps.bounding;
+            Ok(usize::from(bounding.has(arg2 as u32)))
+        }
+        PR_CAPBSET_DROP => {
+            process.credentials.lock().caps.drop_bounding(arg2)?;
+            Ok(0)
+        }
+        PR_CAP_AMBIENT => process
+            .credentials
+            .lock()
+            .caps
+            .ambient_op(arg2, arg3, arg4, arg5),
         PR_SET_CHILD_SUBREAPER => {
             process.flags.lock().is_child_subreaper = arg2 != 0;
             Ok(0)

@@ -36,7 +36,12 @@ pub fn setrlimit(
     limit: UserPtr<Rlimit>,
 ) -> SyscallResult {
     let new: Rlimit = limit.read()?;
-    let is_privileged = context.thread.process.credentials.lock().is_capable();
+    let is_privileged = context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_RESOURCE);
     context.thread.process.limits.lock().set(
         resource as usize,
         Limit {
@@ -73,7 +78,7 @@ pub fn prlimit64(
             && caller.gid == other.egid
             && caller.gid == other.sgid
             && caller.gid == other.gid;
-        if !is_id_match && !caller.is_capable() {
+        if !is_id_match && !caller.has_capability(abi::capability::CAP_SYS_RESOURCE) {
             return Err(Errno::EPERM);
         }
     }
@@ -86,7 +91,7 @@ pub fn prlimit64(
                     soft: value.rlim_cur,
                     hard: value.rlim_max,
                 },
-                caller.is_capable(),
+                caller.has_capability(abi::capability::CAP_SYS_RESOURCE),
             )?,
             None => limits.get(resource as usize)?,
         }

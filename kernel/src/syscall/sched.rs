@@ -52,8 +52,14 @@ fn find_thread(context: &SyscallContext<'_>, pid: i32) -> Result<Arc<Thread>, Er
     table::find_thread(tid).ok_or(Errno::ESRCH)
 }
 
+/// `CAP_SYS_NICE`.
 fn is_root(context: &SyscallContext<'_>) -> bool {
-    context.thread.process.credentials.lock().euid == 0
+    context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_NICE)
 }
 
 /// `check_same_owner`: the caller's effective uid is the target's real or effective uid.

@@ -22,6 +22,7 @@ fn with_caller<R>(context: &SyscallContext<'_>, f: impl FnOnce(&Caller<'_>) -> R
     f(&Caller {
         euid: credentials.euid,
         egid: credentials.egid,
+        caps: credentials.caps.effective.0,
         groups: &credentials.groups,
         pid: process.pid,
     })
@@ -37,7 +38,7 @@ pub fn shmget(context: &mut SyscallContext<'_>, key: i32, size: u64, flags: i32)
 pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -> SyscallResult {
     let segment = shm::lookup(id)?;
     let mut address = addr;
-    if address % SHMLBA != 0 {
+    if !address.is_multiple_of(SHMLBA) {
         if flags & SHM_RND == 0 {
             return Err(Errno::EINVAL);
         }
@@ -104,7 +105,7 @@ pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -
 }
 
 pub fn shmdt(context: &mut SyscallContext<'_>, addr: u64) -> SyscallResult {
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }
     let inode = context
@@ -204,7 +205,7 @@ pub fn shmctl(
         SHM_LOCK | SHM_UNLOCK => {
             let segment = shm::lookup(id)?;
             let allowed = with_caller(context, |caller| {
-                caller.euid == 0 || caller.owns(&segment.state.lock())
+                caller.has(abi::capability::CAP_IPC_LOCK) || caller.is_owner(&segment.state.lock())
             });
             if !allowed {
                 return Err(Errno::EPERM);

@@ -141,11 +141,11 @@ pub fn rt_sigpending(
     Ok(0)
 }
 
-/// Permission to signal `target` (`kill_ok_by_cred`): root, or a real or effective uid of the
+/// Permission to signal `target` (`kill_ok_by_cred`): `CAP_KILL`, or a real or effective uid of the
 /// sender matching the target's real or saved uid; SIGCONT within a session is always allowed.
 fn may_signal(sender: &Thread, target: &Process, signal: u32) -> bool {
     let sender_credentials = sender.process.credentials.lock().clone();
-    if sender_credentials.euid == 0 {
+    if sender_credentials.has_capability(abi::capability::CAP_KILL) {
         return true;
     }
     if signal == sigrules::SIGCONT

@@ -5,10 +5,11 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups, ioctl,
-    itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe, posix_timers,
-    prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
-    sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
+    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe,
+    posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq,
+    sched, select, sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
+    utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -156,6 +157,8 @@ syscall_table! {
     122 setfsuid => sys::setfsuid(fsuid: u32);
     123 setfsgid => sys::setfsgid(fsgid: u32);
     124 getsid => sys::getsid(pid: i32);
+    125 capget => capability::capget(header: UserPtr<abi::capability::CapUserHeader>, data: UserPtr<abi::capability::CapUserData>);
+    126 capset => capability::capset(header: UserPtr<abi::capability::CapUserHeader>, data: UserPtr<abi::capability::CapUserData>);
     127 rt_sigpending => signal::rt_sigpending(set: UserPtr<u64>, size: usize);
     128 rt_sigtimedwait => signal::rt_sigtimedwait(set: UserPtr<u64>, info: UserPtr<abi::signal::SigInfo>, timeout: UserPtr<abi::Timespec>, size: usize);
     129 rt_sigqueueinfo => signal::rt_sigqueueinfo(pid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
@@ -180,7 +183,7 @@ syscall_table! {
     151 mlockall => mlock::mlockall(flags: i32);
     152 munlockall => mlock::munlockall();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
-    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, keepcaps, subreaper, no_new_privs
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     161 chroot => open::chroot(path: UserCStr);
@@ -192,6 +195,18 @@ syscall_table! {
     171 setdomainname => uname::setdomainname(name: UserPtr<u8>, len: i32);
     186 gettid => sys::gettid();
     187 readahead => fadvise::readahead(fd: Fd, offset: i64, count: usize);
+    188 setxattr => xattr::setxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    189 lsetxattr => xattr::lsetxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    190 fsetxattr => xattr::fsetxattr(fd: Fd, name: UserCStr, value: UserPtr<u8>, size: usize, flags: i32);
+    191 getxattr => xattr::getxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
+    192 lgetxattr => xattr::lgetxattr(path: UserCStr, name: UserCStr, value: UserPtr<u8>, size: usize);
+    193 fgetxattr => xattr::fgetxattr(fd: Fd, name: UserCStr, value: UserPtr<u8>, size: usize);
+    194 listxattr => xattr::listxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    195 llistxattr => xattr::llistxattr(path: UserCStr, list: UserPtr<u8>, size: usize);
+    196 flistxattr => xattr::flistxattr(fd: Fd, list: UserPtr<u8>, size: usize);
+    197 removexattr => xattr::removexattr(path: UserCStr, name: UserCStr);
+    198 lremovexattr => xattr::lremovexattr(path: UserCStr, name: UserCStr);
+    199 fremovexattr => xattr::fremovexattr(fd: Fd, name: UserCStr);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations

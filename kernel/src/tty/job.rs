@@ -161,7 +161,10 @@ impl JobControl {
         if !is_leader || has_other_tty {
             return Err(Errno::EPERM);
         }
-        let is_capable = process.credentials.lock().is_capable();
+        let is_capable = process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_ADMIN);
         let stolen = self.session;
         if stolen.is_some() && !(steal && is_capable) {
             return Err(Errno::EPERM);

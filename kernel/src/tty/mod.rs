@@ -199,14 +199,43 @@ pub fn register() -> Result<(), Errno> {
         "pts",
         Arc::new(TtyDevice::PtySlave),
     )?;
-    // devtmpfs nodes: `tty_devnode` gives 5:0 and 5:2 0666, the rest the default 0600.
-    for (name, major, minor, mode) in [
-        (&b"tty"[..], 5, 0, 0o666),
-        (b"console", 5, 1, 0o600),
-        (b"ptmx", 5, 2, 0o666),
-        (b"ttyS0", 4, 64, 0o600),
-    ] {
-        crate::fs::devtmpfs::add_char_node(name, mode, vfs::inode::encode_dev(major, minor))?;
-    }
+    // The tty class: `tty_devnode` gives 5:0 and 5:2 mode 0666, the rest the default 0600.
+    use crate::drivers::base::device_create;
+    use crate::fs::sysfs::Parent;
+    device_create(Parent::Virtual, b"tty", b"tty", (5, 0), Some(0o666), &[])?;
+    device_create(
+        Parent::Virtual,
+        b"tty",
+        b"console",
+        (5, 1),
+        None,
+        &[(b"active", b"ttyS0\n")],
+    )?;
+    device_create(Parent::Virtual, b"tty", b"ptmx", (5, 2), Some(0o666), &[])?;
+    // The 8250 UART's first port, as `serial8250` shows it (`tty_port` attributes of the port
+    // hal drives: I/O port 0x3f8, IRQ 4, a 16550A with its 16-byte FIFO, the console).
+    device_create(
+        Parent::Serial8250,
+        b"tty",
+        b"ttyS0",
+        (4, 64),
+        None,
+        &[
+            (b"close_delay", b"50\n"),
+            (b"closing_wait", b"3000\n"),
+            (b"console", b"Y\n"),
+            (b"custom_divisor", b"0\n"),
+            (b"flags", b"0x10000040\n"),
+            (b"io_type", b"0\n"),
+            (b"iomem_base", b"0x0\n"),
+            (b"iomem_reg_shift", b"0\n"),
+            (b"irq", b"4\n"),
+            (b"line", b"0\n"),
+            (b"port", b"0x3F8\n"),
+            (b"type", b"4\n"),
+            (b"uartclk", b"1843200\n"),
+            (b"xmit_fifo_size", b"16\n"),
+        ],
+    )?;
     Ok(())
 }

@@ -126,8 +126,13 @@ pub fn count_slave_open(pair: &Arc<PtyPair>) -> Result<(), Errno> {
     if pair.ctrl.lock().is_locked {
         return Err(Errno::EIO);
     }
-    let is_capable = crate::process::try_current()
-        .is_some_and(|thread| thread.process.credentials.lock().is_capable());
+    let is_capable = crate::process::try_current().is_some_and(|thread| {
+        thread
+            .process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_ADMIN)
+    });
     {
         let master = pair.master.state.lock();
         if master.opens == 0 {

@@ -807,7 +807,13 @@ impl TtyFile {
                 let thread = crate::process::current();
                 let is_controlling = job::controlling_tty(&thread.process)
                     .is_some_and(|ctty| Arc::ptr_eq(&ctty, tty));
-                if !is_controlling && !thread.process.credentials.lock().is_capable() {
+                if !is_controlling
+                    && !thread
+                        .process
+                        .credentials
+                        .lock()
+                        .has_capability(abi::capability::CAP_SYS_ADMIN)
+                {
                     return Err(Errno::EPERM);
                 }
                 let byte: u8 = read_user(argument)?;

@@ -21,6 +21,7 @@ use abi::Errno;
 use alloc::vec::Vec;
 use elfload::layout;
 use hal::mm::frame::UniqueFrame;
+use hal::mm::vmstat::PageKind;
 
 /// The image `kernel/build.rs` linked.
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
@@ -52,9 +53,14 @@ fn build() -> Result<Vdso, Errno> {
     for chunk in IMAGE.chunks(PAGE_SIZE as usize) {
         let mut frame = UniqueFrame::try_new_zeroed()?;
         frame.bytes_mut()[..chunk.len()].copy_from_slice(chunk);
+        // Linux maps the vDSO's pages through the file rmap: they count in `Mapped`.
+        frame.set_kind(PageKind::File);
         pages.push(frame.into_shared());
     }
-    let data_page = UniqueFrame::try_new_zeroed()?.into_shared();
+    // The data page is a `VM_PFNMAP` page on Linux: in no memory figure.
+    let mut data_page = UniqueFrame::try_new_zeroed()?;
+    data_page.set_kind(PageKind::Kernel);
+    let data_page = data_page.into_shared();
     data::init(&data_page);
     let mut vvar_pages = Vec::new();
     vvar_pages.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
@@ -65,12 +71,14 @@ fn build() -> Result<Vdso, Errno> {
             pages: vvar_pages,
             may_write: false,
             may_execute: false,
+            is_pfn_map: true,
         },
         text: SpecialMapping {
             name: "[vdso]",
             pages,
             may_write: true,
             may_execute: true,
+            is_pfn_map: false,
         },
     })
 }

@@ -6,7 +6,8 @@
  * Guards: meminfo's lines are "%-16s%8lu kB" (HugePages_* without kB) and add
  * up (MemFree and MemAvailable at most MemTotal, Cached at least Shmem),
  * MemTotal agrees with sysinfo, and writing a tmpfs file raises Shmem by its
- * size; uptime grows and its idle part is a number; loadavg is three
+ * size; AnonPages, Mapped, Shmem, Cached and Mlocked follow anonymous memory,
+ * file mappings, shared memory and mlock as Linux's counters do; uptime grows and its idle part is a number; loadavg is three
  * averages, running/total and the last pid; stat starts with a "cpu " line of
  * ten numbers and has btime, processes, ctxt; version starts with "Linux
  * version "; filesystems lists proc and tmpfs as nodev; /proc/mounts and
@@ -17,6 +18,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
@@ -70,6 +72,108 @@ TEST(procglobal, meminfo_adds_up)
 	EXPECT_GE(grown, 4096 - 256);
 	EXPECT_LE(grown, 4096 + 256);
 	EXPECT_OK(unlink("big"));
+}
+
+/* The meminfo figure `key` now. */
+static long long meminfo(const char *key)
+{
+	static char text[8192];
+	proc_read("/proc/meminfo", text, sizeof text);
+	return proc_number(text, key);
+}
+
+/* Whether `now - before` is `want` kB give or take a slack: Linux folds its
+ * per-CPU counters into the totals in batches, and a test's own stack and
+ * buffers move the figures a little. */
+#define EXPECT_GREW_BY(before, now, want)                                      \
+	do {                                                                   \
+		long long h_grown_ = (now) - (before);                         \
+		if (h_grown_ < (want) - 512 || h_grown_ > (want) + 512)        \
+			FAIL("%s grew by %lld kB, not %d kB", #now, h_grown_,   \
+			     (want));                                          \
+	} while (0)
+
+/* Linux's counters: AnonPages counts anonymous pages mapped at least once,
+ * Mapped file and shared-memory pages mapped at least once (each page once
+ * however many map it), Shmem and Cached tmpfs pages, Mlocked the pages of
+ * locked areas (also Unevictable); they fall back when the memory goes. The
+ * big figures add up to no more than MemTotal. */
+TEST(procglobal, meminfo_counters_follow_the_memory)
+{
+	proc_ready();
+	long long total = meminfo("MemTotal");
+	long long sum = meminfo("MemFree") + meminfo("Cached") + meminfo("AnonPages") +
+			meminfo("Slab") + meminfo("KernelStack") + meminfo("PageTables");
+	EXPECT_LE(sum, total);
+	EXPECT_LE(meminfo("Mapped"), meminfo("Cached") + 64);
+	EXPECT_GE(meminfo("Unevictable"), meminfo("Mlocked"));
+	EXPECT_EQ(meminfo("Active"), meminfo("Active(anon)") + meminfo("Active(file)"));
+	EXPECT_EQ(meminfo("Inactive"), meminfo("Inactive(anon)") + meminfo("Inactive(file)"));
+
+	enum { MIB = 1 << 20 };
+	long long anon = meminfo("AnonPages");
+	char *p = mmap(NULL, 8 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(p != MAP_FAILED);
+	/* Small pages: Linux would otherwise back the area with transparent huge
+	 * pages, and mlock of part of one counts it whole or not at all. */
+	madvise(p, 8 * MIB, MADV_NOHUGEPAGE);
+	long long untouched = meminfo("AnonPages");
+	EXPECT_GREW_BY(anon, untouched, 0);
+	for (int i = 0; i < 8 * MIB; i += 4096)
+		p[i] = 1;
+	EXPECT_GREW_BY(anon, meminfo("AnonPages"), 8192);
+
+	long long mlocked = meminfo("Mlocked");
+	EXPECT_OK(mlock(p, 2 * MIB));
+	EXPECT_GREW_BY(mlocked, meminfo("Mlocked"), 2048);
+	EXPECT_GE(meminfo("Unevictable"), meminfo("Mlocked"));
+	EXPECT_OK(munlock(p, 2 * MIB));
+	EXPECT_GREW_BY(mlocked, meminfo("Mlocked"), 0);
+	EXPECT_OK(munmap(p, 8 * MIB));
+	EXPECT_GREW_BY(anon, meminfo("AnonPages"), 0);
+
+	/* A tmpfs file: Shmem and Cached when written, Mapped when mapped. */
+	h_tmpdir();
+	long long shmem = meminfo("Shmem"), cached = meminfo("Cached");
+	long long mapped = meminfo("Mapped");
+	int fd = EXPECT_OK(open("f", O_RDWR | O_CREAT, 0644));
+	static char block[MIB];
+	memset(block, 7, sizeof block);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(write(fd, block, sizeof block), (ssize_t)sizeof block);
+	EXPECT_GREW_BY(shmem, meminfo("Shmem"), 4096);
+	EXPECT_GREW_BY(cached, meminfo("Cached"), 4096);
+	EXPECT_GREW_BY(mapped, meminfo("Mapped"), 0);
+	char *m = mmap(NULL, 4 * MIB, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_TRUE(m != MAP_FAILED);
+	long long sum_bytes = 0;
+	for (int i = 0; i < 4 * MIB; i += 4096)
+		sum_bytes += m[i];
+	EXPECT_EQ(sum_bytes, 7 * 1024);
+	EXPECT_GREW_BY(mapped, meminfo("Mapped"), 4096);
+	/* A second mapping of the same pages counts nothing more. */
+	char *m2 = mmap(NULL, 4 * MIB, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_TRUE(m2 != MAP_FAILED);
+	for (int i = 0; i < 4 * MIB; i += 4096)
+		sum_bytes += m2[i];
+	EXPECT_GREW_BY(mapped, meminfo("Mapped"), 4096);
+	EXPECT_OK(munmap(m2, 4 * MIB));
+	EXPECT_OK(munmap(m, 4 * MIB));
+	EXPECT_GREW_BY(mapped, meminfo("Mapped"), 0);
+	close(fd);
+	EXPECT_OK(unlink("f"));
+	EXPECT_GREW_BY(shmem, meminfo("Shmem"), 0);
+
+	/* Shared anonymous memory is shmem too. */
+	shmem = meminfo("Shmem");
+	char *s = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(s != MAP_FAILED);
+	for (int i = 0; i < 4 * MIB; i += 4096)
+		s[i] = 1;
+	EXPECT_GREW_BY(shmem, meminfo("Shmem"), 4096);
+	EXPECT_GREW_BY(mapped, meminfo("Mapped"), 4096);
+	EXPECT_OK(munmap(s, 4 * MIB));
+	EXPECT_GREW_BY(shmem, meminfo("Shmem"), 0);
 }
 
 TEST(procglobal, uptime_loadavg_stat_version)

@@ -9,7 +9,11 @@
  * mprotect splits the area, munmap removes it; the heap is "[heap]" and the
  * stack (holding a local variable) "[stack]"; smaps gives Size and Rss in kB
  * right-aligned to 8 columns, Rss growing as pages are touched, and VmFlags;
- * smaps_rollup's Rss is the sum of smaps' Rss.
+ * smaps_rollup's Rss is the sum of smaps' Rss; [vvar] and [vdso] have
+ * Linux's VmFlags ([vvar] a VM_PFNMAP area nothing counts, which mprotect
+ * cannot make writable); VmFlags show madvise's and mlock's bits in Linux's
+ * order and the open mode of a shared file mapping; Locked and VmLck count
+ * locked pages.
  */
 #include "proc.h"
 
@@ -197,4 +201,136 @@ TEST(procmaps, smaps_counts_touched_pages)
 	EXPECT_GE(rss, sum - 64);
 	EXPECT_LE(rss, sum + 64);
 	unmap_guarded(p, 8);
+}
+
+/* The text of the smaps block that starts at the header line `header`
+ * points into, up to the next header: what smaps_field reads. */
+static long block_value(const char *block, const char *key)
+{
+	char label[64];
+	snprintf(label, sizeof label, "\n%s:", key);
+	const char *line = strstr(block, label);
+	const char *next = strstr(block, "\nVmFlags:");
+	if (!line || (next && line > next))
+		FAIL("no %s in the block", key);
+	return strtol(line + strlen(label), NULL, 10);
+}
+
+/* The VmFlags line (after "VmFlags: ") of the block, into out. */
+static const char *block_flags(const char *block, char *out, size_t size)
+{
+	const char *line = strstr(block, "\nVmFlags: ");
+	if (!line)
+		FAIL("no VmFlags");
+	line += 10;
+	size_t n = strcspn(line, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, line, n);
+	out[n] = 0;
+	return out;
+}
+
+/* The VmFlags of the area starting at addr. */
+static const char *area_flags(unsigned long addr, char *out, size_t size)
+{
+	static char text[262144];
+	proc_read("/proc/self/smaps", text, sizeof text);
+	char head[32];
+	snprintf(head, sizeof head, "%08lx-", addr);
+	char *at = strstr(text, head);
+	if (!at)
+		FAIL("no smaps area at %lx", addr);
+	return block_flags(at, out, size);
+}
+
+/* Linux's special mappings: [vvar] is a VM_PFNMAP|VM_IO area of 4 pages
+ * that no figure counts, [vdso] the vDSO's text (VM_DONTEXPAND, may be made
+ * writable). */
+TEST(procmaps, vdso_and_vvar_in_smaps)
+{
+	proc_ready();
+	static char text[262144];
+	proc_read("/proc/self/smaps", text, sizeof text);
+	char *vvar = strstr(text, " [vvar]\n");
+	char *vdso = strstr(text, " [vdso]\n");
+	EXPECT_TRUE(vvar != NULL);
+	EXPECT_TRUE(vdso != NULL);
+	char flags[128];
+	EXPECT_STREQ(block_flags(vvar, flags, sizeof flags), "rd mr pf io de dd sd ");
+	EXPECT_EQ(block_value(vvar, "Size"), 16);
+	EXPECT_EQ(block_value(vvar, "Rss"), 0);
+	EXPECT_EQ(block_value(vvar, "Pss"), 0);
+	EXPECT_EQ(block_value(vvar, "Referenced"), 0);
+	EXPECT_STREQ(block_flags(vdso, flags, sizeof flags), "rd ex mr mw me de sd ");
+	EXPECT_EQ(block_value(vdso, "Anonymous"), 0);
+	EXPECT_EQ(block_value(vdso, "Private_Dirty"), 0);
+	/* The headers: read-only private, no file. */
+	char *line = vvar;
+	while (line > text && line[-1] != '\n')
+		line--;
+	EXPECT_TRUE(strstr(line, " r--p 00000000 00:00 0 ") != NULL);
+	line = vdso;
+	while (line > text && line[-1] != '\n')
+		line--;
+	EXPECT_TRUE(strstr(line, " r-xp 00000000 00:00 0 ") != NULL);
+	/* mprotect may not make [vvar] writable or executable (no VM_MAYWRITE,
+	 * VM_MAYEXEC): EACCES. */
+	line = vvar;
+	while (line > text && line[-1] != '\n')
+		line--;
+	unsigned long start = strtoul(line, NULL, 16);
+	EXPECT_ERRNO(syscall(SYS_mprotect, start, 4096, PROT_READ | PROT_WRITE), EACCES);
+	EXPECT_ERRNO(syscall(SYS_mprotect, start, 4096, PROT_READ | PROT_EXEC), EACCES);
+}
+
+/* VmFlags follow the VM_* bits in Linux's order: madvise's DONTFORK (dc)
+ * and DONTDUMP (dd), mlock (lo, and smaps' Locked and status' VmLck), and a
+ * shared file mapping's VM_SHARED/VM_MAYWRITE, which a read-only descriptor
+ * takes away (ms without sh and mw). */
+TEST(procmaps, vmflags_follow_madvise_mlock_and_the_open_mode)
+{
+	proc_ready();
+	char *p = guarded_area(4);
+	unsigned long addr = (unsigned long)p;
+	char flags[128];
+	EXPECT_STREQ(area_flags(addr, flags, sizeof flags), "rd wr mr mw me ac sd ");
+	EXPECT_OK(madvise(p, 4 * 4096, MADV_DONTFORK));
+	EXPECT_OK(madvise(p, 4 * 4096, MADV_DONTDUMP));
+	EXPECT_STREQ(area_flags(addr, flags, sizeof flags), "rd wr mr mw me dc ac dd sd ");
+	char status[4096];
+	proc_read("/proc/self/status", status, sizeof status);
+	long locked_before = proc_number(status, "VmLck");
+	EXPECT_OK(mlock(p, 4 * 4096));
+	EXPECT_STREQ(area_flags(addr, flags, sizeof flags), "rd wr mr mw me lo dc ac dd sd ");
+	EXPECT_EQ(smaps_value(addr, "Locked"), 16);
+	EXPECT_EQ(smaps_value(addr, "Rss"), 16);
+	proc_read("/proc/self/status", status, sizeof status);
+	EXPECT_EQ(proc_number(status, "VmLck"), locked_before + 16);
+	EXPECT_OK(munlock(p, 4 * 4096));
+	EXPECT_EQ(smaps_value(addr, "Locked"), 0);
+	EXPECT_STREQ(area_flags(addr, flags, sizeof flags), "rd wr mr mw me dc ac dd sd ");
+	unmap_guarded(p, 4);
+
+	h_tmpdir();
+	h_write_file("f", "0123456789");
+	int fd = EXPECT_OK(open("f", O_RDONLY));
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_TRUE(ro != MAP_FAILED);
+	struct area a;
+	EXPECT_TRUE(find_area((unsigned long)ro, &a));
+	EXPECT_STREQ(a.perms, "r--s");
+	EXPECT_STREQ(area_flags((unsigned long)ro, flags, sizeof flags), "rd mr me ms sd ");
+	EXPECT_OK(munmap(ro, 4096));
+	close(fd);
+	fd = EXPECT_OK(open("f", O_RDWR));
+	char *rw = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_TRUE(rw != MAP_FAILED);
+	EXPECT_STREQ(area_flags((unsigned long)rw, flags, sizeof flags), "rd sh mr mw me ms sd ");
+	EXPECT_OK(munmap(rw, 4096));
+	char *priv = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	EXPECT_TRUE(priv != MAP_FAILED);
+	EXPECT_STREQ(area_flags((unsigned long)priv, flags, sizeof flags), "rd mr mw me sd ");
+	EXPECT_OK(munmap(priv, 4096));
+	close(fd);
 }

@@ -9,7 +9,9 @@
  * cmdline and environ are the argument and environment strings of a child
  * (NUL-separated); exe, cwd and root are links that read as paths and lead to
  * the objects; fd/N reads as the path ("pipe:[N]" for a pipe) with lr-x/l-wx
- * modes, fdinfo/N shows pos and octal flags with O_CLOEXEC; comm is writable
+ * modes, and opening fd/N of a pipe opens the same pipe (pipefs: either end
+ * by access mode, never waiting for a partner; bash's <(...) is /dev/fd/63),
+ * fdinfo/N shows pos and octal flags with O_CLOEXEC; comm is writable
  * by the process itself only (EINVAL otherwise); oom_score_adj takes
  * -1000..1000 (EINVAL), and lowering it needs privilege (EACCES); a child's
  * directory shows it as a zombie (Z) until it is reaped, then disappears
@@ -322,6 +324,67 @@ TEST(procpid, fd_links_and_fdinfo)
 	EXPECT_OK(access("/proc/self/fd/0", F_OK));
 	EXPECT_ERRNO(access("/proc/self/fd/12345", F_OK), ENOENT);
 	EXPECT_ERRNO(access("/proc/self/fd/01", F_OK), ENOENT);
+}
+
+TEST(procpid, pipe_reopens_through_fd_link)
+{
+	proc_ready();
+	int p[2];
+	h_pipe(p);
+	char path[64], buf[64], want[64];
+	EXPECT_EQ(write(p[1], "abc", 3), 3);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+	int rd = open(path, O_RDONLY);
+	EXPECT_OK(rd);
+	EXPECT_EQ(read(rd, buf, sizeof buf), 3);
+	EXPECT_EQ(memcmp(buf, "abc", 3), 0);
+	struct stat a, b;
+	EXPECT_OK(fstat(p[0], &a));
+	EXPECT_OK(fstat(rd, &b));
+	EXPECT_TRUE(S_ISFIFO(b.st_mode));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(a.st_dev, b.st_dev);
+	/* The new file's own link reads as the pipe too. */
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", rd);
+	ssize_t n = readlink(link, buf, sizeof buf - 1);
+	EXPECT_TRUE(n > 0);
+	buf[n > 0 ? n : 0] = 0;
+	snprintf(want, sizeof want, "pipe:[%lu]", (unsigned long)a.st_ino);
+	EXPECT_STREQ(buf, want);
+	/* The read end's name opened for writing is a write end of the same pipe. */
+	int wr = open(path, O_WRONLY);
+	EXPECT_OK(wr);
+	EXPECT_EQ(write(wr, "xy", 2), 2);
+	EXPECT_EQ(read(p[0], buf, sizeof buf), 2);
+	EXPECT_EQ(memcmp(buf, "xy", 2), 0);
+	EXPECT_EQX(fcntl(wr, F_GETFL) & O_ACCMODE, O_WRONLY);
+	/* Unlike a FIFO's, a pipe's open never waits for a partner (fifo_open's
+	 * is_pipe): with every writer gone a blocking reader opens at once and
+	 * sees end of file. */
+	close(p[1]);
+	close(wr);
+	int eof = open(path, O_RDONLY);
+	EXPECT_OK(eof);
+	EXPECT_EQ(read(eof, buf, sizeof buf), 0);
+	close(eof);
+	close(rd);
+	close(p[0]);
+	/* ... and a non-blocking writer without a reader is no ENXIO. */
+	h_pipe(p);
+	close(p[0]);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+	int lone = open(path, O_WRONLY | O_NONBLOCK);
+	EXPECT_OK(lone);
+	close(lone);
+	/* O_RDWR makes both ends. */
+	int both = open(path, O_RDWR);
+	EXPECT_OK(both);
+	EXPECT_EQ(write(both, "z", 1), 1);
+	EXPECT_EQ(read(both, buf, 1), 1);
+	EXPECT_EQ(buf[0], 'z');
+	close(both);
+	close(p[1]);
 }
 
 static void write_other_comm(void *arg)

@@ -90,6 +90,28 @@ TEST(procsys, hostname_and_domainname)
 	EXPECT_STREQ(u.nodename, old_host);
 }
 
+TEST(procsys, truncating_open_and_attributes)
+{
+	proc_ready();
+	if (geteuid() != 0)
+		return;
+	/* sysctl(8) opens with O_TRUNC: proc_sys_setattr takes the size change
+	 * without doing anything; mode and owner changes are EPERM. */
+	char old[128], buf[128];
+	sys_read("kernel/domainname", old, sizeof old);
+	int fd = open("/proc/sys/kernel/domainname", O_WRONLY | O_TRUNC);
+	EXPECT_OK(fd);
+	EXPECT_EQ(write(fd, "trunc.test\n", 11), 11);
+	close(fd);
+	sys_read("kernel/domainname", buf, sizeof buf);
+	EXPECT_STREQ(buf, "trunc.test\n");
+	EXPECT_ERRNO(chmod("/proc/sys/kernel/domainname", 0600), EPERM);
+	EXPECT_ERRNO(chown("/proc/sys/kernel/domainname", 1, 1), EPERM);
+	EXPECT_OK(truncate("/proc/sys/kernel/domainname", 0));
+	old[strcspn(old, "\n")] = 0;
+	EXPECT_EQ(sys_write("kernel/domainname", old), (long)strlen(old));
+}
+
 TEST(procsys, integers_are_checked)
 {
 	proc_ready();
@@ -211,6 +233,10 @@ TEST(procsys, pid_max_bounds_new_pids)
 	if (geteuid() != 0 || !h_is_init())
 		return;
 	long old = sys_read_long("kernel/pid_max");
+	/* The boot value of a guest of one CPU: PID_MAX_DEFAULT (pid_idr_init
+	 * takes 1024 per CPU only above 32 CPUs). */
+	if (get_nprocs_conf() == 1)
+		EXPECT_EQ(old, 32768);
 	/* Pids stay below pid_max: past it they wrap to the lowest free one
 	 * above 300. */
 	EXPECT_EQ(sys_write("kernel/pid_max", "400"), 3);

@@ -29,7 +29,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::Errno;
 
-use crate::page::{Frame, PageFlag, UniqueFrame};
+use crate::page::{Frame, PageFlag, PageKind, UniqueFrame};
 use crate::sync::SpinLock;
 use index::PageIndex;
 
@@ -139,7 +139,9 @@ impl PageCache {
         if let Some(frame) = self.find(index) {
             return Ok((frame, false));
         }
-        let frame = make()?.into_shared();
+        let mut frame = make()?;
+        frame.set_kind(PageKind::File);
+        let frame = frame.into_shared();
         frame.set_flag(PageFlag::Uptodate);
         let mut pages = self.pages.lock();
         if let Some(existing) = pages.get(index) {

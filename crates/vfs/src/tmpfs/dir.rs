@@ -9,6 +9,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use abi::Errno;
 
@@ -180,9 +181,14 @@ impl TmpfsInode {
         {
             let mut ts = t.state.write();
             if ts.nlink == 0 {
-                return Err(Errno::ENOENT);
+                // Only an O_TMPFILE file gets its first name this way, once; it already
+                // holds its inode slot (shmem_link reserves one only for an extra link).
+                if !t.linkable.swap(false, Ordering::AcqRel) {
+                    return Err(Errno::ENOENT);
+                }
+            } else {
+                self.fs.reserve_inode()?;
             }
-            self.fs.reserve_inode()?;
             ts.nlink = ts.nlink.saturating_add(1);
             ts.ctime = now;
         }
@@ -191,6 +197,22 @@ impl TmpfsInode {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// `shmem_tmpfile`: a regular file with no entry and no links (`d_tmpfile` drops the link
+    /// `shmem_get_inode` gave it); the directory's times do not change.
+    pub(super) fn dir_tmpfile(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        linkable: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        self.check_dir()?;
+        let child = self.new_child(FileType::Regular, mode, uid, gid, 0, Body::File)?;
+        child.state.write().nlink = 0;
+        child.linkable.store(linkable, Ordering::Release);
+        Ok(child)
     }
 
     pub(super) fn dir_unlink(&self, name: &[u8]) -> Result<(), Errno> {

@@ -8,7 +8,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::sync::RwLock;
 use abi::Errno;
@@ -23,6 +23,7 @@ use crate::inode::{
 };
 use crate::page::Frame;
 use crate::page_cache::PageCache;
+use crate::xattr::{Namespaces, Xattrs};
 
 /// 512-byte blocks per page, for `st_blocks`.
 const BLOCKS_PER_PAGE: u64 = (PAGE_SIZE / 512) as u64;
@@ -85,6 +86,10 @@ pub struct TmpfsInode {
     /// `F_SEAL_*` bits (`shmem_inode_info.seals`): every file starts with `F_SEAL_SEAL`, a memfd
     /// made with `MFD_ALLOW_SEALING` with none.
     pub(super) seals: AtomicU32,
+    /// Extended attributes (`shmem_inode_info.xattrs`): `security.*` and `trusted.*`.
+    pub(super) xattrs: Xattrs,
+    /// An `O_TMPFILE` file that `linkat` may still name (Linux's `I_LINKABLE`).
+    pub(super) linkable: AtomicBool,
 }
 
 impl TmpfsInode {
@@ -136,6 +141,8 @@ impl TmpfsInode {
             this: this.clone(),
             cache: (file_type == FileType::Regular).then(PageCache::new),
             seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
+            xattrs: Xattrs::new(Namespaces::TMPFS),
+            linkable: AtomicBool::new(false),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -272,6 +279,10 @@ impl Inode for TmpfsInode {
         self
     }
 
+    fn xattrs(&self) -> Option<&Xattrs> {
+        Some(&self.xattrs)
+    }
+
     fn file_type(&self) -> FileType {
         self.file_type
     }
@@ -404,6 +415,20 @@ impl Inode for TmpfsInode {
 
     fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
         self.dir_link(name, target)
+    }
+
+    fn tmpfile(
+        &self,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        linkable: bool,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        self.dir_tmpfile(mode, uid, gid, linkable)
+    }
+
+    fn is_linkable(&self) -> bool {
+        self.linkable.load(Ordering::Acquire)
     }
 
     fn unlink(&self, name: &[u8]) -> Result<(), Errno> {

@@ -41,7 +41,9 @@
 //! directories can be ordered ancestor first, and which also covers locking two children.
 //!
 //! `fallocate` ([`fallocate`]): allocation, `KEEP_SIZE` and `PUNCH_HOLE`. Seals (`F_ADD_SEALS`)
-//! are in [`seals`]. Not done yet: huge pages, xattrs/ACLs, `O_TMPFILE`, quotas, memory
+//! are in [`seals`]. Extended attributes: `security.*` and `trusted.*` per inode, by the rules of
+//! [`crate::xattr`]. `O_TMPFILE` files ([`Inode::tmpfile`](crate::Inode)) are inodes with no links and no entry until
+//! `linkat` names them. Not done yet: huge pages, POSIX ACLs, quotas, memory
 //! pressure (swap), `remount`.
 
 mod dir;

@@ -7,7 +7,7 @@
 //! (`1 1 0` and zeros otherwise, as Linux). Times are in clock ticks (`USER_HZ` 100).
 //!
 //! Not counted yet: major faults and the children's faults (0), `VmPeak` (the current size),
-//! `VmLck`/`VmPin` (no mlock), seccomp (0).
+//! `VmPin` (no pinning), seccomp (0).
 
 use super::task_mmu::{MmFigures, figures};
 use crate::out;
@@ -321,7 +321,7 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         };
         kb(out, "VmPeak", f.total_vm)?;
         kb(out, "VmSize", f.total_vm)?;
-        kb(out, "VmLck", 0)?;
+        kb(out, "VmLck", f.locked_vm)?;
         kb(out, "VmPin", 0)?;
         kb(out, "VmHWM", hwm)?;
         kb(out, "VmRSS", rss)?;
@@ -358,22 +358,15 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         s.ignored,
         s.caught
     )?;
-    let caps: u64 = if credentials.euid == 0 {
-        0x1ff_ffff_ffff
-    } else {
-        0
-    };
-    let permitted: u64 = if credentials.euid == 0 || credentials.uid == 0 {
-        0x1ff_ffff_ffff
-    } else {
-        0
-    };
+    let caps = &credentials.caps;
     out!(
         out,
-        "CapInh:\t{:016x}\nCapPrm:\t{permitted:016x}\nCapEff:\t{caps:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\n",
-        0,
-        0x1ff_ffff_ffffu64,
-        0
+        "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\n",
+        caps.inheritable.0,
+        caps.permitted.0,
+        caps.effective.0,
+        caps.bounding.0,
+        caps.ambient.0
     )?;
     let no_new_privs = u8::from(process.flags.lock().no_new_privs);
     out!(

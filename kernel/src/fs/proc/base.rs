@@ -716,7 +716,11 @@ impl PidFile {
                 };
                 // __set_oom_adj: below the floor a privileged process set needs privilege,
                 // and a privileged write moves the floor.
-                let is_privileged = caller.process.credentials.lock().is_capable();
+                let is_privileged = caller
+                    .process
+                    .credentials
+                    .lock()
+                    .has_capability(abi::capability::CAP_SYS_RESOURCE);
                 let mut flags = process.flags.lock();
                 if adj < flags.oom_score_adj_min && !is_privileged {
                     return Err(Errno::EACCES);
@@ -728,7 +732,12 @@ impl PidFile {
                 Ok(data.len())
             }
             Entry::Loginuid => {
-                if !caller.process.credentials.lock().is_capable() {
+                if !caller
+                    .process
+                    .credentials
+                    .lock()
+                    .has_capability(abi::capability::CAP_AUDIT_CONTROL)
+                {
                     return Err(Errno::EPERM);
                 }
                 let value = parse_int(data)?;

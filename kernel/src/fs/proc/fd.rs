@@ -4,8 +4,9 @@
 //! " (deleted)" for a removed name), or `pipe:[ino]`, `anon_inode:[eventfd]` … for files
 //! without a path; following it reaches the open file's object itself. Its mode shows the
 //! access the descriptor has (`lr-x------`, `l-wx------`, `lrwx------`). Following the link of
-//! a file without a path (pipes, eventfd, epoll, timerfd, pidfd) is `ENXIO`: such files cannot
-//! be reopened by name yet (Linux reopens a pipe as a FIFO).
+//! a pipe reaches its pipefs name (`super::super::pipefs`), which opens as a FIFO on the same
+//! pipe, as Linux's; following that of another file without a path (eventfd, epoll, timerfd,
+//! pidfd, memfd) is `ENXIO`: those cannot be reopened by name yet.
 //!
 //! `fdinfo/N`: `pos`, `flags` (octal, with `O_CLOEXEC` for a close-on-exec descriptor),
 //! `mnt_id`, `ino`, then the lines of the file's kind (`eventfd-count`).
@@ -218,11 +219,11 @@ impl Node for FdLink {
         }
         let (file, _) = lookup_fd(&self.target, self.fd)?;
         match &file.path {
-            Some(path) => {
+            Some(path) if !crate::fs::pipefs::is_pipefs(path) => {
                 let root = super::caller().process.fs.get().lock().root.clone();
                 path.d_path(&root)
             }
-            None => Ok(pseudo_name(&file)),
+            _ => Ok(pseudo_name(&file)),
         }
     }
 
@@ -233,7 +234,11 @@ impl Node for FdLink {
                 return Err(Errno::EACCES);
             }
             let (file, _) = lookup_fd(&self.target, self.fd)?;
-            file.path.clone().ok_or(Errno::ENXIO)
+            match (&file.path, file.ops.as_pipe()) {
+                (Some(path), _) => Ok(path.clone()),
+                (None, Some(end)) => crate::fs::pipefs::path_of(end.pipe()),
+                (None, None) => Err(Errno::ENXIO),
+            }
         })())
     }
 

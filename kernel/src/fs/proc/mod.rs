@@ -130,7 +130,7 @@ pub fn may_inspect(target: &Process) -> bool {
         return true;
     }
     let mine = caller.process.credentials.lock().clone();
-    if mine.fsuid == 0 {
+    if mine.has_capability(abi::capability::CAP_SYS_PTRACE) {
         return true;
     }
     let theirs = target.credentials.lock().clone();

@@ -8,11 +8,16 @@
 //! cookie `258 + pid` (`TGID_OFFSET`), so a listing resumes at the next pid however processes
 //! come and go. Any live thread id can be looked up (`/proc/<tid>`, not listed).
 //!
-//! meminfo's figures come from the frame allocator (total, free, the min_free reserve), the
-//! page cache (every cached page is a tmpfs page: `Cached` = `Shmem`), the kernel heap
-//! (`Slab`), kernel stacks (32 KiB per thread) and page tables; `AnonPages` is what is left of
-//! the used memory, so `MemTotal = MemFree + Cached + Slab + KernelStack + PageTables +
-//! AnonPages` holds. There is no swap, no hugetlb, no writeback.
+//! meminfo's figures are counters, as Linux's: the frame allocator (total, free, the min_free
+//! reserve), the page cache (`Cached` and `Shmem`: every cached page is a tmpfs page, shared
+//! anonymous memory, memfd and SysV shm included), hal's mapped-page counters (`Mapped`: file and
+//! shared pages mapped at least once; `AnonPages`: anonymous pages mapped at least once), the
+//! kernel heap (`Slab`), kernel stacks (32 KiB per thread), and, summed over the processes,
+//! page tables and locked pages (`Mlocked`: the proportional share of each page of a locked
+//! area, so a page locked by two processes counts once). They add up as Linux's do: `MemFree +
+//! Cached + AnonPages + Slab + KernelStack + PageTables` stays below `MemTotal`, the rest being
+//! the kernel's own pages (pipe buffers, the vDSO, tables of the kernel) and anonymous pages
+//! that are not mapped (a pipe's pages in flight). There is no swap, no hugetlb, no writeback.
 
 use super::{SelfLink, fixed_ino, ino};
 use crate::out;
@@ -217,43 +222,53 @@ pub struct MemoryFigures {
     pub total: u64,
     pub free: u64,
     pub available: u64,
+    /// Page-cache pages (all tmpfs pages: files, shared anonymous memory, memfd, SysV shm).
     pub cached: u64,
+    /// The part of `cached` with no backing store: all of it today.
+    pub shmem: u64,
+    /// File and shared-memory pages mapped by at least one process.
+    pub mapped: u64,
+    /// Anonymous pages mapped by at least one process.
+    pub anon: u64,
+    /// Pages in locked areas (each counted once across its mappings).
+    pub mlocked: u64,
     pub slab: u64,
     pub kernel_stack: u64,
     pub page_tables: u64,
-    pub anon: u64,
     pub commit_limit: u64,
     pub committed: u64,
 }
 
-/// The memory figures now.
+/// The memory figures now: the frame allocator's totals, the page-cache and shared-memory
+/// counts, hal's mapped-page counters (`vmstat`), the heap, and per process the page tables and
+/// locked pages.
 pub fn memory_figures() -> MemoryFigures {
     let (total_frames, free_frames) = hal::mm::frame::stats();
     let total = total_frames as u64 * 4;
     let free = free_frames as u64 * 4;
-    let cached = vfs::page_cache::total_cached_pages() * 4;
+    // Every cached page is a tmpfs or shmem page (shared anonymous memory, memfd, SysV shm
+    // are files of the internal tmpfs).
+    let shmem = vfs::page_cache::total_cached_pages() * 4;
+    let mapped = hal::mm::vmstat::pages(hal::mm::vmstat::Item::FileMapped) as u64 * 4;
+    let anon = hal::mm::vmstat::pages(hal::mm::vmstat::Item::AnonMapped) as u64 * 4;
     let (heap_bytes, _) = hal::mm::heap::stats();
     let slab = heap_bytes as u64 / 1024;
     let mut threads = 0u64;
     let mut page_tables = 0u64;
     let mut committed = 0u64;
+    let mut mlocked = 0u64;
     for process in table::all_processes() {
         threads += process.threads.lock().len() as u64;
         if process.is_zombie() {
             continue;
         }
+        mlocked += super::task_mmu::locked_pss_kib(&process);
         let mm = process.mm.get();
         let space = mm.read();
         page_tables += space.page_table_pages() as u64 * 4;
         committed += space.mapped_bytes_total() / 1024;
     }
     let kernel_stack = threads * KERNEL_STACK_KIB;
-    let used = total.saturating_sub(free);
-    let anon = used
-        .saturating_sub(cached)
-        .saturating_sub(slab)
-        .saturating_sub(kernel_stack)
-        .saturating_sub(page_tables);
     // si_mem_available: free memory above the reserve; tmpfs pages cannot be reclaimed
     // without swap, and the heap is not reclaimable either.
     let reserve = hal::mm::frame::reserve_frames() as u64 * 4;
@@ -263,20 +278,27 @@ pub fn memory_figures() -> MemoryFigures {
         total,
         free,
         available,
-        cached,
+        cached: shmem,
+        shmem,
+        mapped,
+        anon,
+        mlocked,
         slab,
         kernel_stack,
         page_tables,
-        anon,
         commit_limit,
         committed,
     }
 }
 
 /// `/proc/meminfo` in Linux 6.1's order and widths (`show_val_kb`: `%8lu kB` after a label
-/// padded to 16 columns).
+/// padded to 16 columns). With no swap and no LRU lists, every swap-backed page (anonymous and
+/// shared memory) is on the active anonymous list unless it is locked (`Unevictable`), and
+/// there are no file LRU pages (no file system has a backing store).
 fn meminfo(out: &mut Vec<u8>) -> Result<(), Errno> {
     let m = memory_figures();
+    let unevictable = m.mlocked.min(m.anon + m.shmem);
+    let active_anon = (m.anon + m.shmem) - unevictable;
     let rows: [(&str, u64); 42] = [
         ("MemTotal:", m.total),
         ("MemFree:", m.free),
@@ -284,21 +306,21 @@ fn meminfo(out: &mut Vec<u8>) -> Result<(), Errno> {
         ("Buffers:", 0),
         ("Cached:", m.cached),
         ("SwapCached:", 0),
-        ("Active:", m.anon + m.cached),
+        ("Active:", active_anon),
         ("Inactive:", 0),
-        ("Active(anon):", m.anon + m.cached),
+        ("Active(anon):", active_anon),
         ("Inactive(anon):", 0),
         ("Active(file):", 0),
         ("Inactive(file):", 0),
-        ("Unevictable:", 0),
-        ("Mlocked:", 0),
+        ("Unevictable:", unevictable),
+        ("Mlocked:", m.mlocked),
         ("SwapTotal:", 0),
         ("SwapFree:", 0),
         ("Dirty:", 0),
         ("Writeback:", 0),
         ("AnonPages:", m.anon),
-        ("Mapped:", 0),
-        ("Shmem:", m.cached),
+        ("Mapped:", m.mapped),
+        ("Shmem:", m.shmem),
         ("KReclaimable:", 0),
         ("Slab:", m.slab),
         ("SReclaimable:", 0),

@@ -7,13 +7,16 @@
 //! the lowest page it has grown to (Linux's stack VMA grows; Ferrux reserves the whole area).
 //!
 //! smaps: the header, then `Size`, page sizes, `Rss`, `Pss` (each page's size divided by the
-//! number of mappings of its frame), clean/dirty shared/private, `Anonymous`, zeros for what
-//! Ferrux does not have (swap, huge pages, locked), `THPeligible`, `ProtectionKey` and
-//! `VmFlags`, with Linux's 8-wide right-aligned kB values. A page is "shared" when its frame is
+//! number of mappings of its frame), clean/dirty shared/private, `Anonymous`, `Locked` (the Pss
+//! of a locked area), zeros for what Ferrux does not have (swap, huge pages), `THPeligible`,
+//! `ProtectionKey` and `VmFlags` (the `VM_*` bits Ferrux keeps: protection, sharing, the
+//! `VM_MAY*` rights, stack, `madvise` and `mlock` flags, and the special mappings' `de`, and
+//! `[vvar]`'s `pf io dd`), with Linux's 8-wide right-aligned kB values. `[vvar]` is a
+//! `VM_PFNMAP` area: no page of it is counted. A page is "shared" when its frame is
 //! mapped more than once, "dirty" when it is anonymous or its entry is writable.
 
 use crate::mm::AddressSpace;
-use crate::mm::vma::{Backing, Vma, VmaKind};
+use crate::mm::vma::{Backing, Vma, VmaFlags, VmaKind};
 use crate::out;
 use crate::process::Process;
 use abi::Errno;
@@ -31,6 +34,8 @@ pub struct MmFigures {
     pub stack_vm: u64,
     pub exec_vm: u64,
     pub page_table_pages: u64,
+    /// Pages in locked areas (`locked_vm`).
+    pub locked_vm: u64,
 }
 
 /// The first address of `vma` as shown (the stack from its lowest grown page).
@@ -54,6 +59,8 @@ struct PageStats {
     private_clean: u64,
     private_dirty: u64,
     anonymous: u64,
+    /// Pss of pages in locked areas (`Locked:`), × 2^12.
+    pss_locked: u64,
 }
 
 const PSS_SHIFT: u32 = 12;
@@ -64,6 +71,13 @@ fn is_anonymous(vma: &Vma) -> bool {
 
 fn page_stats(space: &AddressSpace, vma: &Vma) -> PageStats {
     let mut stats = PageStats::default();
+    if let Backing::Special { mapping, .. } = &vma.backing
+        && mapping.is_pfn_map
+    {
+        // Linux's `vm_normal_page` finds no page in a `VM_PFNMAP` area.
+        return stats;
+    }
+    let is_locked = vma.flags.contains(VmaFlags::LOCKED);
     let anonymous = is_anonymous(vma);
     let start = shown_start(space, vma);
     space
@@ -78,6 +92,9 @@ fn page_stats(space: &AddressSpace, vma: &Vma) -> PageStats {
             let dirty = anonymous || flags.is_writable;
             let pss = (bytes << PSS_SHIFT) / mapcount;
             stats.pss += pss;
+            if is_locked {
+                stats.pss_locked += pss;
+            }
             if dirty {
                 stats.pss_dirty += pss;
             }
@@ -116,6 +133,9 @@ pub fn figures(process: &Process) -> MmFigures {
         } else if vma.protection.is_writable && !vma.is_shared {
             f.data_vm += pages;
         }
+        if vma.flags.contains(VmaFlags::LOCKED) {
+            f.locked_vm += pages;
+        }
         let resident = page_stats(&space, vma).resident / 4096;
         match &vma.backing {
             Backing::Anonymous => f.rss_anon += resident,
@@ -134,34 +154,75 @@ pub fn figures(process: &Process) -> MmFigures {
     f
 }
 
-/// The `VmFlags` mnemonics of an area (`show_smap_vma_flags`).
+/// The proportional share of the pages of `process`'s locked areas, in KiB (its part of
+/// `/proc/meminfo`'s `Mlocked`).
+pub fn locked_pss_kib(process: &Process) -> u64 {
+    let mm = process.mm.get();
+    let space = mm.read();
+    space
+        .vmas()
+        .filter(|vma| vma.flags.contains(VmaFlags::LOCKED))
+        .map(|vma| page_stats(&space, vma).pss_locked)
+        .sum::<u64>()
+        >> (PSS_SHIFT + 10)
+}
+
+/// The `VmFlags` mnemonics of an area (`show_smap_vma_flags`), in the order of Linux 6.1's
+/// `VM_*` bits: rd wr ex sh mr mw me ms gd pf lo io sr rr dc de lf ac wf dd sd hg nh mg.
 fn vm_flags(vma: &Vma) -> Vec<&'static str> {
     let mut flags = Vec::new();
     let p = vma.protection;
-    if p.is_readable {
-        flags.push("rd");
-    }
-    if p.is_writable {
-        flags.push("wr");
-    }
-    if p.is_executable {
-        flags.push("ex");
-    }
-    if vma.is_shared {
-        flags.push("sh");
-    }
-    flags.extend_from_slice(&["mr", "mw", "me"]);
-    if vma.is_shared {
-        flags.push("ms");
-    }
-    if vma.kind == VmaKind::Stack {
-        flags.push("gd");
-    }
-    if !vma.is_shared && p.is_writable {
-        flags.push("ac");
-    }
-    if vma.kind != VmaKind::Stack {
-        flags.push("sd");
+    let f = vma.flags;
+    let special = match &vma.backing {
+        Backing::Special { mapping, .. } => Some(*mapping),
+        _ => None,
+    };
+    let is_pfn_map = special.is_some_and(|mapping| mapping.is_pfn_map);
+    // VM_MAYWRITE: not for a shared mapping of a file opened read-only, nor for a special
+    // mapping that may not be written; VM_MAYEXEC likewise for special mappings.
+    let may_write = match (&vma.backing, special) {
+        (_, Some(mapping)) => mapping.may_write,
+        (
+            Backing::File {
+                may_write_shared, ..
+            },
+            None,
+        ) if vma.is_shared => *may_write_shared,
+        _ => true,
+    };
+    let may_execute = special.is_none_or(|mapping| mapping.may_execute);
+    let bits: [(bool, &'static str); 24] = [
+        (p.is_readable, "rd"),
+        (p.is_writable, "wr"),
+        (p.is_executable, "ex"),
+        // A shared mapping of a file opened read-only loses VM_SHARED (`do_mmap`) but keeps
+        // VM_MAYSHARE ("ms", and the `s` of maps).
+        (vma.is_shared && may_write, "sh"),
+        (true, "mr"),
+        (may_write, "mw"),
+        (may_execute, "me"),
+        (vma.is_shared, "ms"),
+        (vma.kind == VmaKind::Stack, "gd"),
+        (is_pfn_map, "pf"),
+        (f.contains(VmaFlags::LOCKED), "lo"),
+        (is_pfn_map, "io"),
+        (f.contains(VmaFlags::SEQUENTIAL), "sr"),
+        (f.contains(VmaFlags::RANDOM), "rr"),
+        (f.contains(VmaFlags::DONT_FORK), "dc"),
+        (special.is_some(), "de"),
+        (f.contains(VmaFlags::LOCK_ON_FAULT), "lf"),
+        (!vma.is_shared && p.is_writable && special.is_none(), "ac"),
+        (f.contains(VmaFlags::WIPE_ON_FORK), "wf"),
+        (f.contains(VmaFlags::DONT_DUMP) || is_pfn_map, "dd"),
+        (vma.kind != VmaKind::Stack, "sd"),
+        (f.contains(VmaFlags::HUGEPAGE), "hg"),
+        (f.contains(VmaFlags::NO_HUGEPAGE), "nh"),
+        (f.contains(VmaFlags::MERGEABLE), "mg"),
+    ];
+    for (is_set, name) in bits {
+        if is_set {
+            flags.push(name);
+        }
     }
     flags
 }
@@ -310,10 +371,9 @@ fn show_stats(out: &mut Vec<u8>, s: &PageStats, rollup: bool, anon_pss: u64) -> 
         kb_line(out, label, 0)?;
     }
     out!(out, "Private_Hugetlb: {:>7} kB\n", 0)?;
-    for label in ["Swap:", "SwapPss:", "Locked:"] {
-        kb_line(out, label, 0)?;
-    }
-    Ok(())
+    kb_line(out, "Swap:", 0)?;
+    kb_line(out, "SwapPss:", 0)?;
+    kb_line(out, "Locked:", s.pss_locked >> PSS_SHIFT)
 }
 
 /// `/proc/<pid>/smaps`.
@@ -365,6 +425,7 @@ pub fn smaps_rollup(process: &Process, out: &mut Vec<u8>) -> Result<(), Errno> {
         total.private_clean += s.private_clean;
         total.private_dirty += s.private_dirty;
         total.anonymous += s.anonymous;
+        total.pss_locked += s.pss_locked;
     }
     let line_start = out.len();
     out!(out, "{first:08x}-{last:08x} ---p 00000000 00:00 0 ")?;

@@ -14,7 +14,10 @@
 //! VMAs that both hold pages merge only if they came from one) is not followed. Free space is
 //! found top-down with Linux 2.6's free-area cache: the search starts where the last one ended
 //! unless a large enough hole was passed, so mapping thousands of areas one after another
-//! costs a step each, not a walk over all VMAs.
+//! costs a step each, not a walk over all VMAs. The common calls stay within a few lookups in
+//! the VMA tree: a new mapping finds both neighbours in two and merges in place; munmap of a
+//! whole mapping, or of a mapping's tail (brk shrinking), is one lookup and one removal or
+//! edit; only the cases that split a VMA go through the general range code.
 //!
 //! Locking: an `AddressSpace` lives in an [`Mm`](super::Mm), behind the mm lock (a sleeping
 //! reader-writer lock, Linux's `mmap_lock`): faults hold it for reading, so
@@ -241,15 +244,46 @@ impl AddressSpace {
     }
 
     /// Adds a VMA over a range that must be free (callers unmap first), merging it with
-    /// compatible neighbours.
+    /// compatible neighbours (Linux's `vma_merge` for a new mapping). Three or four tree
+    /// lookups: the neighbour after, the one before (which also shows that the range is free),
+    /// and the insertion or removal the merge needs.
     pub fn insert_vma(&mut self, vma: Vma) -> Result<(), Errno> {
-        if vma.start >= vma.end || !self.is_range_free(vma.start, vma.end) {
+        if vma.start >= vma.end {
             return Err(Errno::EINVAL);
         }
-        let (start, end) = (vma.start, vma.end);
-        self.vmas.insert(vma.start, vma);
-        self.merge_range(start, end);
-        Ok(())
+        // The first VMA at or after the end: a merge candidate if it starts right there.
+        let next = self
+            .vmas
+            .range(vma.end..)
+            .next()
+            .filter(|(_, next)| vma.can_merge_with(next))
+            .map(|(&key, next)| (key, next.end));
+        // The last VMA starting before the end must end by the start; it is the neighbour below.
+        let prev = self
+            .vmas
+            .range_mut(..vma.end)
+            .next_back()
+            .map(|(_, prev)| prev);
+        match prev {
+            Some(prev) if prev.end > vma.start => Err(Errno::EINVAL),
+            Some(prev) if prev.can_merge_with(&vma) => {
+                prev.end = vma.end;
+                if let Some((next_key, next_end)) = next {
+                    prev.end = next_end;
+                    self.vmas.remove(&next_key);
+                }
+                Ok(())
+            }
+            _ => {
+                let mut vma = vma;
+                if let Some((next_key, next_end)) = next {
+                    vma.end = next_end;
+                    self.vmas.remove(&next_key);
+                }
+                self.vmas.insert(vma.start, vma);
+                Ok(())
+            }
+        }
     }
 
     /// Merges compatible adjacent VMAs from the one before `start` to the one after `end`
@@ -320,11 +354,61 @@ impl AddressSpace {
             })
     }
 
+    /// The common unmaps in one tree lookup and at most one edit: nothing mapped in
+    /// `[start, end)`, one VMA that starts at `start` and ends by `end` (munmap of a whole
+    /// mapping), or the tail of one VMA (brk shrinking the heap). None of them splits a VMA in
+    /// three or cuts a special mapping. Returns false, having changed nothing, for every other
+    /// case, which [`AddressSpace::take_range`] handles.
+    fn unmap_simple(&mut self, start: u64, end: u64) -> bool {
+        // The last VMA starting before the end: the only one in the range, unless it starts
+        // after `start` (then others may lie below it).
+        let Some((&key, vma)) = self.vmas.range_mut(..end).next_back() else {
+            return true;
+        };
+        if vma.end <= start {
+            return true;
+        }
+        if vma.end > end {
+            return false;
+        }
+        if key == start {
+            self.vmas.remove(&key);
+            return true;
+        }
+        if key < start && !matches!(vma.backing, Backing::Special { .. }) {
+            // Cutting the end changes neither the start nor the file offset.
+            vma.end = start;
+            return true;
+        }
+        false
+    }
+
     /// Removes every mapping in `[start, end)`, splitting VMAs that straddle the edges.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
-        drop(self.take_range(start, end));
+        if !self.unmap_simple(start, end) {
+            drop(self.take_range(start, end));
+        }
+        self.unmapped(start, end);
+    }
+
+    /// After the VMAs of `[start, end)` went: unmaps the pages and keeps the free-area cache's
+    /// promise ([`AddressSpace::note_hole`]).
+    fn unmapped(&mut self, start: u64, end: u64) {
         self.page_table.lock().unmap_range(start, end).flush();
-        // The hole now reaches up to the next VMA: searches must see all of it.
+        self.note_hole(end);
+    }
+
+    /// Keeps the free-area cache true after the mappings up to `end` were removed: the hole
+    /// they leave reaches up to the next VMA, and searches must see all of it. Every path that
+    /// removes a mapping comes here, and searches leave the cache at the start of a VMA or at
+    /// `mmap_base`, so the page at the cache is mapped unless the cache is at or above
+    /// `mmap_base`: a hole that ends at or below the cache then lies wholly below it, where the
+    /// next search walks anyway, and the tree need not be asked (munmap of what mmap just
+    /// placed, brk shrinking the heap).
+    fn note_hole(&mut self, end: u64) {
+        if end <= self.free_area_cache || self.free_area_cache >= self.mmap_base {
+            return;
+        }
         let hole_top = self
             .vmas
             .range(end..)
@@ -334,9 +418,23 @@ impl AddressSpace {
         self.free_area_cache = self.free_area_cache.max(hole_top);
     }
 
-    /// munmap: [`AddressSpace::unmap_range`], refused with `ENOMEM` if it would cut a VMA in
-    /// three while the process has `vm.max_map_count` VMAs (`do_mas_align_munmap`; other
-    /// splits are allowed past the limit, as the unmap frees what it splits off).
+    /// munmap: [`AddressSpace::unmap_range`], refused with `EINVAL` if it would cut a special
+    /// mapping (`special_mapping_split`), and with `ENOMEM` if it would cut a VMA in three
+    /// while the process has `vm.max_map_count` VMAs (`do_mas_align_munmap`; other splits are
+    /// allowed past the limit, as the unmap frees what it splits off).
+    pub fn munmap(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        if self.unmap_simple(start, end) {
+            self.unmapped(start, end);
+            return Ok(());
+        }
+        if self.splits_special_mapping(start, end) {
+            return Err(Errno::EINVAL);
+        }
+        self.try_unmap_range(start, end)
+    }
+
+    /// [`AddressSpace::unmap_range`], refused with `ENOMEM` if it would cut a VMA in three
+    /// while the process has `vm.max_map_count` VMAs (munmap's rule, also `MAP_FIXED`'s).
     pub fn try_unmap_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
         if let Some(vma) = self.find_vma(start)
             && vma.start < start
@@ -812,8 +910,11 @@ impl AddressSpace {
         let mut child = AddressSpace::try_new()?;
         // MADV_DONTFORK areas are left out of the child; nothing is locked in it (Linux's
         // `dup_mmap` clears VM_LOCKED, and `mm->def_flags` keeps no lock flags).
+        let mut is_whole = true;
         for (&start, vma) in &self.vmas {
-            if !vma.flags.contains(VmaFlags::DONT_FORK) {
+            if vma.flags.contains(VmaFlags::DONT_FORK) {
+                is_whole = false;
+            } else {
                 let mut copy = vma.clone();
                 copy.flags
                     .remove(VmaFlags::LOCKED | VmaFlags::LOCK_ON_FAULT);
@@ -823,8 +924,12 @@ impl AddressSpace {
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
-        child.free_area_cache = self.free_area_cache;
-        child.cached_hole_size = self.cached_hole_size;
+        // Areas left out are holes the parent's cache knows nothing of: the child's first
+        // search starts from the top.
+        if is_whole {
+            child.free_area_cache = self.free_area_cache;
+            child.cached_hole_size = self.cached_hole_size;
+        }
         child.set_stack_floor(self.stack_floor());
         child.layout = self.layout.clone();
         // The child maps the same frames; private pages read-only, so that the first write by
@@ -941,21 +1046,19 @@ impl AddressSpace {
         };
         if new_end > old_end {
             if !super::may_commit(new_end - old_end)
-                || !self.is_range_free(old_end, new_end)
                 || !self.may_expand(limits, new_end - old_end, true, 0, 0)
             {
                 return self.brk;
             }
-            // Extend the heap VMA (or create it).
-            let heap_key = self
-                .vmas
-                .range(..old_end)
-                .next_back()
-                .filter(|(_, v)| v.kind == VmaKind::Heap && v.end == old_end)
-                .map(|(&k, _)| k);
-            match heap_key.and_then(|key| self.vmas.get_mut(&key)) {
-                Some(heap) => heap.end = new_end,
-                None => {
+            // Extend the heap VMA: the last VMA starting before the new end, if it is the heap
+            // and ends at the old end (then nothing lies between the two ends). Otherwise the
+            // range must be free, and a heap VMA starts there.
+            match self.vmas.range_mut(..new_end).next_back() {
+                Some((_, heap)) if heap.kind == VmaKind::Heap && heap.end == old_end => {
+                    heap.end = new_end;
+                }
+                Some((_, other)) if other.end > old_end => return self.brk,
+                _ => {
                     // A new VMA: refused over the limit, as `do_brk_flags`.
                     if self.vmas.len() > crate::sysctl::max_map_count() {
                         return self.brk;
@@ -1201,6 +1304,59 @@ hal::ktest! {
             .protect_range(bottom + PAGE_SIZE, bottom + 2 * PAGE_SIZE, test_vma(0, 0, true).protection)
             .map_err(|error| alloc::format!("{error:?}"))?;
         hal::ktest_assert_eq!(space.map_count(), 1);
+        // A page that fills the gap between two compatible VMAs joins all three.
+        space.unmap_range(bottom + PAGE_SIZE, bottom + 2 * PAGE_SIZE);
+        hal::ktest_assert_eq!(space.map_count(), 2);
+        space
+            .insert_vma(test_vma(bottom + PAGE_SIZE, bottom + 2 * PAGE_SIZE, true))
+            .map_err(|error| alloc::format!("{error:?}"))?;
+        hal::ktest_assert_eq!(space.map_count(), 1);
+        // Overlapping the VMA is refused.
+        hal::ktest_assert_eq!(
+            space.insert_vma(test_vma(top - PAGE_SIZE, top + PAGE_SIZE, true)),
+            Err(Errno::EINVAL)
+        );
+        Ok(())
+    }
+}
+
+hal::ktest! {
+    /// The unmaps done without a split (a whole VMA, a VMA's tail, nothing mapped) and the
+    /// ones that split (a VMA's head, its middle, several VMAs) leave the areas a careful
+    /// model expects.
+    fn unmap_cuts_areas_as_expected() -> hal::ktest::KtestResult {
+        let mut space = AddressSpace::try_new().map_err(|error| alloc::format!("{error:?}"))?;
+        let base = space.mmap_base - 64 * PAGE_SIZE;
+        let page = |index: u64| base + index * PAGE_SIZE;
+        let areas = |space: &AddressSpace| -> Vec<(u64, u64)> {
+            space
+                .vmas()
+                .map(|vma| ((vma.start - base) / PAGE_SIZE, (vma.end - base) / PAGE_SIZE))
+                .collect()
+        };
+        // Alternating protections keep [0, 8), [8, 16), [16, 24) apart.
+        for (index, is_writable) in [(0, true), (8, false), (16, true)] {
+            space
+                .insert_vma(test_vma(page(index), page(index + 8), is_writable))
+                .map_err(|error| alloc::format!("{error:?}"))?;
+        }
+        space.unmap_range(page(6), page(8)); // the tail of the first
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 6), (8, 16), (16, 24)]);
+        space.unmap_range(page(30), page(40)); // nothing
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 6), (8, 16), (16, 24)]);
+        space.unmap_range(page(16), page(24)); // a whole one
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 6), (8, 16)]);
+        space.unmap_range(page(8), page(10)); // a head
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 6), (10, 16)]);
+        space.unmap_range(page(12), page(13)); // a middle
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 6), (10, 12), (13, 16)]);
+        space.unmap_range(page(4), page(11)); // across two, and the gap between them
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 4), (11, 12), (13, 16)]);
+        space.unmap_range(page(12), page(16)); // a whole one above a gap
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(0, 4), (11, 12)]);
+        hal::ktest_assert_eq!(space.munmap(page(0), page(2)), Ok(()));
+        hal::ktest_assert_eq!(space.munmap(page(11), page(12)), Ok(()));
+        hal::ktest_assert_eq!(areas(&space), alloc::vec![(2, 4)]);
         Ok(())
     }
 }
@@ -1221,7 +1377,22 @@ hal::ktest! {
         for round in 0..3000 {
             if next() % 3 == 0 && !mapped.is_empty() {
                 let (start, end) = mapped.swap_remove(next() as usize % mapped.len());
-                space.unmap_range(start, end);
+                // The whole area, or a piece of it (its head, tail or middle).
+                let pages = (end - start) / PAGE_SIZE;
+                let first = next() % pages;
+                let last = first + 1 + next() % (pages - first);
+                let (cut_start, cut_end) = if next() % 2 == 0 {
+                    (start, end)
+                } else {
+                    (start + first * PAGE_SIZE, start + last * PAGE_SIZE)
+                };
+                space.unmap_range(cut_start, cut_end);
+                if cut_start > start {
+                    mapped.push((start, cut_start));
+                }
+                if cut_end < end {
+                    mapped.push((cut_end, end));
+                }
                 continue;
             }
             let len = (1 + next() % 8) * PAGE_SIZE;

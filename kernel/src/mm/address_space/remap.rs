@@ -194,6 +194,7 @@ impl AddressSpace {
         }
         if !keep_old {
             drop(self.take_range(old_start, old_start + old_len));
+            self.note_hole(old_start + old_len);
         }
         Ok(())
     }

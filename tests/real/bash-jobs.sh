@@ -1,0 +1,55 @@
+# real-packages: bash dash coreutils
+# bash's job control in a pty (tests/real/pty-expect.c plays the user): a foreground job
+# stopped with ^Z, listed, continued in the foreground and interrupted with ^C; another
+# stopped, continued in the background, listed and killed with `kill %N` and `wait`; a window size change seen by stty and by bash's checkwinsize; an
+# EOF (^D) ending the shell.
+# bash runs with --noediting (no readline, so no bracketed-paste sequences) and PS1='$ '.
+# Normalised: job pids (the number after `[N]`). Every keystroke waits for what the shell or
+# the job prints when ready for it, so the transcript does not depend on timing.
+export PS1='$ ' TERM=dumb
+# The job's CONT trap prints only when the job is the terminal's foreground (its process group
+# is the terminal's: fields 5 and 8 of /proc/PID/stat): after `fg` that tells that the job has
+# the terminal, and after `bg` nothing races with bash's prompt.
+cat > job.sh <<'EOF'
+trap 'read -r pid comm state ppid pgrp sid tty tpgid rest < /proc/$$/stat; [ "$pgrp" = "$tpgid" ] && echo continued' CONT
+echo ready
+while :; do sleep 0.1; done
+EOF
+set -o pipefail
+/real/pty-expect -t 60 /dev/stdin bash --norc --noprofile --noediting -i <<'SCRIPT' | sed -e 's/^\(\[[0-9]*\]\) [0-9][0-9]*$/\1 PID/'
+expect $ 
+send sh job.sh\r
+expect ready\r\n
+send ^Z
+expect Stopped
+expect $ 
+send jobs\r
+expect $ 
+send fg %1\r
+expect continued\r\n
+send ^C
+expect $ 
+send echo "status $?"\r
+expect $ 
+send sh job.sh\r
+expect ready\r\n
+send ^Z
+expect Stopped
+expect $ 
+send bg\r
+expect $ 
+send jobs\r
+expect $ 
+send kill %1; wait %1; echo "killed: $?"\r
+expect killed: 
+expect $ 
+send shopt -s checkwinsize\r
+expect $ 
+winsize 30 100
+send stty size\r
+expect $ 
+send echo "columns $COLUMNS lines $LINES"\r
+expect $ 
+send ^D
+wait
+SCRIPT
