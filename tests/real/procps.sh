@@ -7,7 +7,10 @@
 # become one (column widths follow the numbers), and kernel threads are left out (Linux has
 # them as processes: commands in brackets, or VSZ 0; Ferrux's do not show in /proc). What is
 # left — headers, users, states, terminals, commands, option handling — must match exactly.
-num() { sed -e 's/[0-9][0-9]*/N/g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//'; }
+# A number with its decimals is one N: ps prints a share of 100 or more without them.
+# `uptime -p` says "1 minute" or "2 minutes": the plural goes with the number (the two
+# kernels boot in different times).
+num() { sed -e 's/[0-9][0-9.]*/N/g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//'; }
 # ps aux without kernel threads (VSZ, the 5th column, is 0 only for them).
 user_ps() { gawk 'NR == 1 || $5 != 0'; }
 sleep 300 &
@@ -32,7 +35,7 @@ top -bn1 | head -5 | num
 top -bn1 -p $$ -p $sleeper | sed -n '7,$p' | num
 echo "== free, uptime"
 free | num; free -m | num; free -h -w | head -1 | num
-uptime | num; uptime -p | num
+uptime | num; uptime -p | num | sed -E 's/(minute|hour|day|week)s/\1/g'
 echo "== pgrep, pkill, pidof, pwdx"
 [ "$(pgrep -x sleep | sort -n | head -1)" = "$sleeper" ] && echo "pgrep found the sleeper"
 pgrep -c sleep; pgrep -a -f 'sleep 301' | num; pgrep -l -P $$ | sort -k2 | num

@@ -21,13 +21,15 @@ Commands:
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
         --lockdep  with the lock-order checker (what `test` boots)
 
-  run [--cmd \"PROG ARGS…\"] [--initrd FILE] [--append \"PARAMS\"] [--kernel ELF]
+  run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image] [--append \"PARAMS\"] [--kernel ELF]
       [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
                   interactive busybox sh (quit QEMU with Ctrl-A x).
         --initrd  use FILE instead of the default busybox initramfs
+        --image   the bigger image: busybox plus Debian's bash and python3 with their
+                  libraries, copied from the host; its shell is bash
         --append  extra kernel command-line parameters
         --kernel  boot this kernel ELF instead of building one
         --gdb     wait for gdb on :1234 (QEMU -s -S)
@@ -131,6 +133,8 @@ pub struct RunOptions {
     /// Init's argv, `argv[0]` being a name under /bin or an absolute path.
     pub init_argv: Option<Vec<String>>,
     pub initrd: Option<PathBuf>,
+    /// `--image`: boot [`crate::run_image`]'s image (Debian's bash and python3).
+    pub has_debian_image: bool,
     pub append: Option<String>,
     pub kernel: Option<PathBuf>,
     pub is_linux: bool,
@@ -290,12 +294,21 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
         }
         None => None,
     };
+    let initrd = flags.value("--initrd")?.map(PathBuf::from);
+    let append = flags.value("--append")?;
     // Field order matters: values are taken before switches, so that a value spelled like a
     // switch (`--append --debug`) stays a value.
     Ok(RunOptions {
         init_argv,
-        initrd: flags.value("--initrd")?.map(PathBuf::from),
-        append: flags.value("--append")?,
+        has_debian_image: {
+            let has_image = flags.switch("--image");
+            if has_image && initrd.is_some() {
+                bail!("--image and --initrd exclude each other");
+            }
+            has_image
+        },
+        initrd,
+        append,
         kernel: flags.value("--kernel")?.map(PathBuf::from),
         is_linux: flags.switch("--linux"),
         has_gdb: flags.switch("--gdb"),

@@ -69,6 +69,10 @@ cd /root
 if [ $# -gt 0 ]; then
 \texec \"$@\"
 fi
+# The bigger image (`cargo xtask run --image`) has Debian's bash.
+if [ -x /usr/bin/bash ]; then
+\texec $bb setsid $bb cttyhack /usr/bin/bash
+fi
 exec $bb setsid $bb cttyhack $bb sh
 ";
 

@@ -37,6 +37,7 @@ mod real;
 mod real_image;
 mod report;
 mod run;
+mod run_image;
 mod stress;
 mod symbols;
 mod syscalls;

@@ -6,6 +6,7 @@
 //! ```text
 //! # real-packages: bash dash        Debian packages whose programs go in (installed if missing)
 //! # real-files: /usr/lib/file       host files or whole directories that go in
+//! # real-skip: /usr/lib/file/x      host paths under those directories that stay out
 //! # real-timeout: 300               seconds the group may run in the guest (default 120)
 //! ```
 //!
@@ -75,6 +76,7 @@ pub struct Group {
     script: PathBuf,
     packages: Vec<String>,
     files: Vec<String>,
+    skipped: Vec<String>,
     seconds: u64,
 }
 
@@ -85,6 +87,7 @@ impl Group {
             script: script.to_path_buf(),
             packages: Vec::new(),
             files: Vec::new(),
+            skipped: Vec::new(),
             seconds: DEFAULT_GROUP_SECONDS,
         };
         for line in text.lines().take_while(|line| line.starts_with('#')) {
@@ -94,15 +97,13 @@ impl Group {
                     .packages
                     .extend(words.split_whitespace().map(String::from));
             } else if let Some(words) = header("# real-files:") {
-                for word in words.split_whitespace() {
-                    if !word.starts_with('/') {
-                        bail!(
-                            "{}: real-files wants absolute paths, got {word}",
-                            script.display()
-                        );
-                    }
-                    group.files.push(word.to_string());
-                }
+                group
+                    .files
+                    .extend(absolute_paths(script, "real-files", words)?);
+            } else if let Some(words) = header("# real-skip:") {
+                group
+                    .skipped
+                    .extend(absolute_paths(script, "real-skip", words)?);
             } else if let Some(word) = header("# real-timeout:") {
                 group.seconds = word
                     .parse()
@@ -113,6 +114,21 @@ impl Group {
         }
         Ok(group)
     }
+}
+
+/// The words of header `key`, each an absolute path.
+fn absolute_paths(script: &Path, key: &str, words: &str) -> Result<Vec<String>> {
+    let mut paths = Vec::new();
+    for word in words.split_whitespace() {
+        if !word.starts_with('/') {
+            bail!(
+                "{}: {key} wants absolute paths, got {word}",
+                script.display()
+            );
+        }
+        paths.push(word.to_string());
+    }
+    Ok(paths)
 }
 
 fn scripts_dir() -> PathBuf {
@@ -224,6 +240,7 @@ pub fn prepare(groups: &[Group]) -> Result<Prepared> {
     for group in &everything {
         contents.packages.extend(group.packages.iter().cloned());
         contents.files.extend(group.files.iter().cloned());
+        contents.skipped.extend(group.skipped.iter().cloned());
         extra.push(ExtraFile {
             image_path: format!("/real/{}.sh", group.name),
             host_path: group.script.clone(),
@@ -237,7 +254,9 @@ pub fn prepare(groups: &[Group]) -> Result<Prepared> {
     contents.packages.dedup();
     contents.files.sort();
     contents.files.dedup();
-    let initrd = real_image::build(&contents, &extra)?;
+    contents.skipped.sort();
+    contents.skipped.dedup();
+    let initrd = real_image::build("real", &contents, &extra)?;
     let mut init_argv = vec![
         "/usr/bin/busybox".to_string(),
         "sh".to_string(),

@@ -5,8 +5,8 @@
 //! [`crate::real`]): every program (a file under a `bin/` or `sbin/` directory) of each
 //! `# real-packages:` package, found with `dpkg -L` (packages missing on the host are installed
 //! as the other host packages are, [`packages::install`]), every `# real-files:` path (a
-//! directory is taken whole), and the shared libraries of every ELF file among them, found with
-//! one `ldd` run. A host path is copied the way it is reached: each symbolic link on the way
+//! directory is taken whole, less the `# real-skip:` paths in it), and the shared libraries of
+//! every ELF file among them, found with one `ldd` run. A host path is copied the way it is reached: each symbolic link on the way
 //! becomes the same link in the image, so Debian's merged `/usr` (`/bin -> usr/bin`,
 //! `/lib64 -> usr/lib64`, `/usr/lib64/ld-linux-x86-64.so.2 -> …`) is reproduced as it is.
 //!
@@ -40,13 +40,22 @@ const FORMAT_VERSION: u32 = 1;
 /// Symbolic links followed while copying one path (Linux's own limit is 40).
 const MAX_LINK_DEPTH: usize = 40;
 
-/// What a group asks for.
-#[derive(Debug, Clone, Default)]
+/// What an image holds besides the fixed layout: what the groups ask for, or `cargo xtask run
+/// --image`'s choice ([`crate::run_image`]).
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Contents {
     /// Debian packages whose programs go in.
     pub packages: Vec<String>,
     /// Host paths (files or whole directories) that go in.
     pub files: Vec<String>,
+    /// Host paths under those directories that stay out (`# real-skip:`).
+    pub skipped: Vec<String>,
+    /// Files made in memory: image path, contents, mode.
+    pub data: Vec<(String, Vec<u8>, u32)>,
+    /// Symbolic links (image path, target) made last, only where the image has nothing yet;
+    /// links in the image on the way are followed (`/bin/cat` lands in `/usr/bin` under
+    /// Debian's `/bin -> usr/bin`).
+    pub fallback_links: Vec<(String, String)>,
 }
 
 /// One entry of the image.
@@ -63,6 +72,8 @@ enum Node {
 #[derive(Debug, Default)]
 struct Tree {
     nodes: BTreeMap<String, Node>,
+    /// Paths never taken from a whole directory.
+    skipped: Vec<PathBuf>,
     /// ELF files added, for `ldd`.
     elves: Vec<PathBuf>,
 }
@@ -74,6 +85,39 @@ impl Tree {
             .with_context(|| format!("{} is not UTF-8", path.display()))?;
         self.nodes.insert(text.to_string(), node);
         Ok(())
+    }
+
+    /// `path` with the image's symbolic links on the way resolved (the last component is kept).
+    fn resolve_parents(&self, path: &Path) -> Result<PathBuf> {
+        self.resolve_parents_at_depth(path, 0)
+    }
+
+    fn resolve_parents_at_depth(&self, path: &Path, depth: usize) -> Result<PathBuf> {
+        if depth > MAX_LINK_DEPTH {
+            bail!(
+                "too many symbolic links in the image under {}",
+                path.display()
+            );
+        }
+        let components: Vec<Component> = path.components().skip(1).collect();
+        let mut current = PathBuf::from("/");
+        for (index, component) in components.iter().enumerate() {
+            let next = current.join(component);
+            if index + 1 == components.len() {
+                return Ok(next);
+            }
+            if let Some(Node::Symlink { target }) =
+                next.to_str().and_then(|text| self.nodes.get(text))
+            {
+                let mut resolved = lexical_join(&current, Path::new(target));
+                for later in &components[index + 1..] {
+                    resolved.push(later);
+                }
+                return self.resolve_parents_at_depth(&resolved, depth + 1);
+            }
+            current = next;
+        }
+        Ok(current)
     }
 
     fn has(&self, path: &Path) -> bool {
@@ -182,6 +226,9 @@ impl Tree {
         entries.sort_by_key(|entry| entry.file_name());
         for entry in entries {
             let path = entry.path();
+            if self.skipped.contains(&path) {
+                continue;
+            }
             let meta = std::fs::symlink_metadata(&path)?;
             if meta.file_type().is_symlink() {
                 let target = std::fs::read_link(&path)?;
@@ -361,14 +408,14 @@ user:x:1000:
 nogroup:x:65534:
 ";
 
-/// Builds (or finds in the cache) the image for `contents` plus the files of `extra` (scripts,
-/// helpers); returns its path.
-pub fn build(contents: &Contents, extra: &[ExtraFile]) -> Result<PathBuf> {
+/// Builds (or finds in the cache) the image `build/initramfs-<kind>-<hash>.cpio` for
+/// `contents` plus the files of `extra` (scripts, helpers); returns its path. Older images of
+/// the same kind are removed.
+pub fn build(kind: &str, contents: &Contents, extra: &[ExtraFile]) -> Result<PathBuf> {
     ensure_packages(contents)?;
     let mut hasher = DefaultHasher::new();
     FORMAT_VERSION.hash(&mut hasher);
-    contents.packages.hash(&mut hasher);
-    contents.files.hash(&mut hasher);
+    contents.hash(&mut hasher);
     installed_packages()?.hash(&mut hasher);
     for file in extra {
         file.image_path.hash(&mut hasher);
@@ -377,7 +424,8 @@ pub fn build(contents: &Contents, extra: &[ExtraFile]) -> Result<PathBuf> {
             .with_context(|| format!("cannot read {}", file.host_path.display()))?
             .hash(&mut hasher);
     }
-    let name = format!("initramfs-real-{:016x}.cpio", hasher.finish());
+    let prefix = format!("initramfs-{kind}-");
+    let name = format!("{prefix}{:016x}.cpio", hasher.finish());
     let dir = paths::build_dir();
     let path = dir.join(&name);
     if path.exists() {
@@ -388,7 +436,7 @@ pub fn build(contents: &Contents, extra: &[ExtraFile]) -> Result<PathBuf> {
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {
             let old = entry.file_name().to_string_lossy().into_owned();
-            if old.starts_with("initramfs-real-") && old != name {
+            if old.starts_with(&prefix) && old != name {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -403,8 +451,11 @@ pub fn build(contents: &Contents, extra: &[ExtraFile]) -> Result<PathBuf> {
 }
 
 fn build_archive(contents: &Contents, extra: &[ExtraFile]) -> Result<Vec<u8>> {
-    let mut tree = Tree::default();
-    for dir in ["/dev", "/proc", "/sys", "/run", "/mnt", "/etc", "/real"] {
+    let mut tree = Tree {
+        skipped: contents.skipped.iter().map(PathBuf::from).collect(),
+        ..Tree::default()
+    };
+    for dir in ["/dev", "/proc", "/sys", "/run", "/mnt", "/etc"] {
         tree.insert(Path::new(dir), Node::Dir { mode: 0o755 })?;
     }
     tree.insert(Path::new("/tmp"), Node::Dir { mode: 0o1777 })?;
@@ -455,6 +506,34 @@ fn build_archive(contents: &Contents, extra: &[ExtraFile]) -> Result<Vec<u8>> {
             Node::File {
                 host: file.host_path.clone(),
                 mode: file.mode,
+            },
+        )?;
+    }
+    for (path, data, mode) in &contents.data {
+        let path = tree.resolve_parents(Path::new(path))?;
+        if let Some(parent) = path.parent() {
+            tree.add_dir_chain(parent)?;
+        }
+        tree.insert(
+            &path,
+            Node::Data {
+                data: data.clone(),
+                mode: *mode,
+            },
+        )?;
+    }
+    for (path, target) in &contents.fallback_links {
+        let path = tree.resolve_parents(Path::new(path))?;
+        if tree.has(&path) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            tree.add_dir_chain(parent)?;
+        }
+        tree.insert(
+            &path,
+            Node::Symlink {
+                target: target.clone(),
             },
         )?;
     }
@@ -531,6 +610,27 @@ mod tests {
         assert!(!is_program_path("/usr/bin"));
         assert!(!is_program_path("/usr/share/doc/coreutils/README"));
         assert!(!is_program_path("/usr/lib/binfmt.d/x"));
+    }
+
+    #[test]
+    fn resolves_image_links_on_the_way() {
+        let mut tree = Tree::default();
+        let link = |target: &str| Node::Symlink {
+            target: target.to_string(),
+        };
+        tree.insert(Path::new("/bin"), link("usr/bin")).unwrap();
+        tree.insert(Path::new("/usr/bin"), Node::Dir { mode: 0o755 })
+            .unwrap();
+        tree.insert(Path::new("/loop"), link("loop")).unwrap();
+        assert_eq!(
+            tree.resolve_parents(Path::new("/bin/cat")).unwrap(),
+            PathBuf::from("/usr/bin/cat")
+        );
+        assert_eq!(
+            tree.resolve_parents(Path::new("/bin")).unwrap(),
+            PathBuf::from("/bin")
+        );
+        assert!(tree.resolve_parents(Path::new("/loop/x")).is_err());
     }
 
     #[test]

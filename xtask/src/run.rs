@@ -1,10 +1,12 @@
 //! `cargo xtask run`: boot one kernel in QEMU on the serial console.
 //!
 //! The kernel is the ELF given with `--kernel`, Debian's Linux with `--linux`, or else a fresh
-//! `cargo xtask build`. The initramfs is `--initrd` or the default busybox image. `--cmd` words
+//! `cargo xtask build`. The initramfs is `--initrd`, the bigger image with Debian's bash and
+//! python3 with `--image` ([`crate::run_image`]), or the default busybox image. `--cmd` words
 //! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image's
-//! `/init` mounts proc, sysfs and tmpfs and starts an interactive `sh` with job control
-//! (`setsid cttyhack sh`). The console streams to stdout and is logged to `build/logs/run-*.log`.
+//! `/init` mounts proc, sysfs, devtmpfs, devpts and tmpfs and starts an interactive shell with
+//! job control (`setsid cttyhack sh`, or Debian's bash in `--image`'s image). The console
+//! streams to stdout and is logged to `build/logs/run-*.log`.
 //!
 //! Exit status: init's (the exit code, or 128 + signal) when the kernel reported it; 124 on
 //! `--timeout`; otherwise QEMU's own (3 when Ferrux panicked on a kernel bug).
@@ -23,6 +25,7 @@ use crate::packages::{self, Tool};
 use crate::paths;
 use crate::process;
 use crate::qemu::{self, BootConfig, Console};
+use crate::run_image;
 
 /// The status of `timeout(1)` when time ran out.
 const TIMED_OUT_STATUS: u8 = 124;
@@ -39,6 +42,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
     };
     let initrd = match &options.initrd {
         Some(initrd) => initrd.clone(),
+        None if options.has_debian_image => run_image::build()?,
         None => initramfs::write_default()?,
     };
 

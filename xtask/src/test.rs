@@ -47,6 +47,7 @@ use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::real;
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
+use crate::run_image;
 use crate::stress;
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
@@ -92,6 +93,8 @@ enum CheckImage {
     Large { mib: usize },
     /// [`check_images::damaged`].
     Damaged(Damage),
+    /// [`run_image`]: `cargo xtask run --image`'s, with Debian's bash and python3.
+    DebianRun,
 }
 
 const BOOT_CHECKS: &[BootCheck] = &[
@@ -225,6 +228,26 @@ const BOOT_CHECKS: &[BootCheck] = &[
             }
             expect_line(outcome, "`run-image: PASS`", |line| {
                 line == "run-image: PASS"
+            })?;
+            expect_init_exit_code(outcome, 0x0000)
+        },
+    },
+    BootCheck {
+        // `cargo xtask run --image`'s image: the same system, plus Debian's bash and python3
+        // (with C extension modules, a fork pool and a child process).
+        name: "boot/run-image-debian",
+        init_argv: &["/init", "/usr/bin/bash", run_image::CHECK_PATH],
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::DebianRun,
+        memory: GuestMemory::DEFAULT,
+        verdict: |outcome| {
+            if let Some(line) = outcome.log.lines().find(|line| line.contains(": FAIL")) {
+                return Err(line.to_string());
+            }
+            expect_line(outcome, "`run-image-debian: PASS`", |line| {
+                line == "run-image-debian: PASS"
             })?;
             expect_init_exit_code(outcome, 0x0000)
         },
@@ -839,6 +862,7 @@ fn plan_boots(
             CheckImage::Standard => continue,
             CheckImage::Large { mib } => check_images::large(mib)?,
             CheckImage::Damaged(damage) => check_images::damaged(damage)?,
+            CheckImage::DebianRun => run_image::build()?,
         };
         check_images.push((
             check.name,

@@ -31,9 +31,12 @@
 //! ends that may read, write or both (O_RDWR), and the open counters (`r_counter`,
 //! `w_counter`) their opens wait on.
 //!
-//! Not done yet: the per-user pipe page accounting
-//! (`pipe-user-pages-soft/hard`), splice/vmsplice/tee (sendfile fills a pipe through
-//! `PipeEnd::splice_in`), O_NOTIFICATION_PIPE.
+//! splice (`super::super::syscall::splice`) fills a pipe from a file with
+//! [`PipeEnd::splice_in`] (sendfile too), empties one into a file with [`PipeEnd::splice_out`]
+//! and moves buffers between two pipes with [`PipeEnd::splice_to_pipe`].
+//!
+//! Not done yet: the per-user pipe page accounting (`pipe-user-pages-soft/hard`), vmsplice and
+//! tee, O_NOTIFICATION_PIPE.
 
 use super::file::FileOps;
 use super::poll::{
@@ -63,6 +66,9 @@ struct PipeBuffer {
     offset: usize,
     len: usize,
     is_packet: bool,
+    /// Whether a write may append to this page (Linux's `PIPE_BUF_FLAG_CAN_MERGE`): pages of
+    /// plain writes; not packets, pages spliced from a file, or part of a page moved by splice.
+    can_merge: bool,
 }
 
 struct PipeState {
@@ -469,6 +475,7 @@ impl PipeEnd {
                 offset: 0,
                 len: got,
                 is_packet: false,
+                can_merge: false,
             });
             done += got;
             limit = PAGE_SIZE;
@@ -487,6 +494,228 @@ impl PipeEnd {
             pipe.read_wait.wake_all();
         }
         result.map(|()| done)
+    }
+
+    /// Waits until the pipe has data (Linux's `splice_from_pipe_next`): `Ok(false)` when it is
+    /// empty and has no writers, or when `has_moved` (something was spliced already); `EAGAIN`
+    /// if `is_nonblocking`; `ERESTARTSYS` on a signal.
+    fn wait_for_data(&self, has_moved: bool, is_nonblocking: bool) -> Result<bool, Errno> {
+        let pipe = &*self.pipe;
+        loop {
+            if pipe.has_data() {
+                return Ok(true);
+            }
+            if pipe.writers() == 0 || has_moved {
+                return Ok(false);
+            }
+            if is_nonblocking {
+                return Err(Errno::EAGAIN);
+            }
+            let thread = current_thread()?;
+            wait_event(
+                &thread,
+                &[&pipe.read_wait],
+                SleepKind::Interruptible,
+                None,
+                || (pipe.has_data() || pipe.writers() == 0).then_some(()),
+            )
+            .map_err(|_| Errno::ERESTARTSYS)?;
+        }
+    }
+
+    /// Empties up to `max_len` bytes of the pipe into a file, as Linux's
+    /// `iter_file_splice_write`: waits for data ([`Self::wait_for_data`]), hands each buffer's
+    /// bytes to `consume` (which writes them and answers how many it took) under the pipe's
+    /// mutex, and takes out what was consumed; after a short write, or once the pipe is empty
+    /// with something moved, it stops. Returns the bytes moved (0 at the end of the data).
+    pub fn splice_out(
+        &self,
+        max_len: usize,
+        is_nonblocking: bool,
+        consume: &mut dyn FnMut(&[u8]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let pipe = &*self.pipe;
+        let mut done = 0;
+        let mut result = Ok(());
+        'outer: while done < max_len {
+            match self.wait_for_data(done > 0, is_nonblocking) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => {
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    break;
+                }
+            }
+            let mut state = pipe.state.lock();
+            while done < max_len {
+                let Some(front) = state.buffers.front_mut() else {
+                    break;
+                };
+                let want = front.len.min(max_len - done);
+                let taken = match consume(&front.page[front.offset..front.offset + want]) {
+                    Ok(taken) => taken.min(want),
+                    Err(error) => {
+                        if done == 0 {
+                            result = Err(error);
+                        }
+                        0
+                    }
+                };
+                front.offset += taken;
+                front.len -= taken;
+                done += taken;
+                if front.len == 0
+                    && let Some(buffer) = state.buffers.pop_front()
+                {
+                    state.release(buffer);
+                }
+                if taken < want {
+                    pipe.publish(&state);
+                    drop(state);
+                    pipe.write_wait.wake_all();
+                    break 'outer;
+                }
+            }
+            state.atime = now();
+            pipe.publish(&state);
+            drop(state);
+            pipe.write_wait.wake_all();
+        }
+        result.map(|()| done)
+    }
+
+    /// Waits for room in `self`'s pipe (Linux's `opipe_prep`): `EPIPE` and SIGPIPE without
+    /// readers, `EAGAIN` if `is_nonblocking`, `ERESTARTSYS` on a signal.
+    fn wait_for_room(&self, is_nonblocking: bool) -> Result<(), Errno> {
+        let pipe = &*self.pipe;
+        loop {
+            if pipe.readers() == 0 {
+                raise_sigpipe();
+                return Err(Errno::EPIPE);
+            }
+            if !pipe.is_full() {
+                return Ok(());
+            }
+            if is_nonblocking {
+                return Err(Errno::EAGAIN);
+            }
+            let thread = current_thread()?;
+            wait_event(
+                &thread,
+                &[&pipe.write_wait],
+                SleepKind::Interruptible,
+                None,
+                || (!pipe.is_full() || pipe.readers() == 0).then_some(()),
+            )
+            .map_err(|_| Errno::ERESTARTSYS)?;
+        }
+    }
+
+    /// Moves up to `max_len` bytes from this pipe into `output`'s (Linux's
+    /// `splice_pipe_to_pipe`): waits for data here and room there, then, with both mutexes
+    /// held (the lower address first, `pipe_double_lock`), moves whole buffers (a buffer longer
+    /// than what is left is split: the moved part is a copy that is never merged into) until
+    /// `max_len` bytes moved, this pipe is empty or that one full. `EINVAL` for the same pipe;
+    /// `EPIPE` and SIGPIPE when `output` has no readers. Returns the bytes moved (0 when this
+    /// pipe is empty and has no writers).
+    pub fn splice_to_pipe(
+        &self,
+        output: &PipeEnd,
+        max_len: usize,
+        is_nonblocking: bool,
+    ) -> Result<usize, Errno> {
+        let (ipipe, opipe) = (&*self.pipe, &*output.pipe);
+        if core::ptr::eq(ipipe, opipe) {
+            return Err(Errno::EINVAL);
+        }
+        loop {
+            if !self.wait_for_data(false, is_nonblocking)? {
+                return Ok(0);
+            }
+            output.wait_for_room(is_nonblocking)?;
+            let is_input_first = (ipipe as *const Pipe as usize) < (opipe as *const Pipe as usize);
+            let (mut istate, mut ostate) = if is_input_first {
+                let istate = ipipe.state.lock();
+                (istate, opipe.state.lock())
+            } else {
+                let ostate = opipe.state.lock();
+                (ipipe.state.lock(), ostate)
+            };
+            let mut done = 0;
+            let mut result = Ok(());
+            let mut input_consumed = false;
+            while done < max_len {
+                if opipe.readers() == 0 {
+                    raise_sigpipe();
+                    if done == 0 {
+                        result = Err(Errno::EPIPE);
+                    }
+                    break;
+                }
+                if istate.buffers.is_empty() || ostate.is_full() {
+                    break;
+                }
+                let left = max_len - done;
+                let Some(front) = istate.buffers.front_mut() else {
+                    break;
+                };
+                let moved = if left >= front.len {
+                    let Some(buffer) = istate.buffers.pop_front() else {
+                        break;
+                    };
+                    input_consumed = true;
+                    let len = buffer.len;
+                    ostate.buffers.push_back(buffer);
+                    len
+                } else {
+                    let mut page = match ostate.new_page() {
+                        Ok(page) => page,
+                        Err(error) => {
+                            if done == 0 {
+                                result = Err(error);
+                            }
+                            break;
+                        }
+                    };
+                    page[..left].copy_from_slice(&front.page[front.offset..front.offset + left]);
+                    let is_packet = front.is_packet;
+                    front.offset += left;
+                    front.len -= left;
+                    ostate.buffers.push_back(PipeBuffer {
+                        page,
+                        offset: 0,
+                        len: left,
+                        is_packet,
+                        can_merge: false,
+                    });
+                    left
+                };
+                done += moved;
+            }
+            let is_retry = done == 0 && result.is_ok();
+            if !is_retry {
+                ipipe.publish(&istate);
+                opipe.publish(&ostate);
+            }
+            drop(ostate);
+            drop(istate);
+            if is_retry {
+                // Raced with another reader or writer: wait again (Linux's `goto retry`).
+                if is_nonblocking {
+                    return Err(Errno::EAGAIN);
+                }
+                continue;
+            }
+            if done > 0 {
+                opipe.read_wait.wake_all();
+            }
+            if input_consumed {
+                ipipe.write_wait.wake_all();
+            }
+            return result.map(|()| done);
+        }
     }
 
     fn read_impl(
@@ -587,7 +816,7 @@ impl PipeEnd {
             && let Some(last) = state.buffers.back_mut()
         {
             let end = last.offset + last.len;
-            if !last.is_packet && end + chars <= PAGE_SIZE {
+            if last.can_merge && end + chars <= PAGE_SIZE {
                 last.page[end..end + chars].copy_from_slice(&data[..chars]);
                 last.len += chars;
                 done = chars;
@@ -621,6 +850,7 @@ impl PipeEnd {
                     offset: 0,
                     len: chunk,
                     is_packet,
+                    can_merge: !is_packet,
                 });
                 pipe.publish(&state);
                 done += chunk;

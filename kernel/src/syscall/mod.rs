@@ -42,6 +42,7 @@ mod select;
 mod sendfile;
 mod shm;
 pub mod signal;
+mod splice;
 mod stat;
 mod statfs;
 mod sync;

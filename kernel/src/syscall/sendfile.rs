@@ -42,12 +42,12 @@ const CHUNK: usize = 64 * 1024;
 const PAGE_SIZE: u64 = 4096;
 
 /// What a file supports of splicing (`f_op->splice_read`, `f_op->splice_write`).
-struct SpliceSupport {
-    can_read: bool,
-    can_write: bool,
+pub(super) struct SpliceSupport {
+    pub(super) can_read: bool,
+    pub(super) can_write: bool,
 }
 
-fn splice_support(file: &OpenFile) -> SpliceSupport {
+pub(super) fn splice_support(file: &OpenFile) -> SpliceSupport {
     let metadata = file.ops.metadata();
     if file.ops.is_anon_inode() {
         return SpliceSupport {

@@ -65,13 +65,17 @@ pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -
         cache.add_mapper(mapper)?;
     }
     let mut mm = mm_shared.write();
+    // do_shmat maps through do_mmap: refused over vm.max_map_count.
+    if mm.map_count() > crate::sysctl::max_map_count() {
+        return Err(Errno::ENOMEM);
+    }
     let start = if address != 0 {
         let end = address
             .checked_add(len)
             .filter(|&end| end <= hal::mm::USER_END)
             .ok_or(Errno::EINVAL)?;
         if flags & SHM_REMAP != 0 {
-            mm.unmap_range(address, end);
+            mm.try_unmap_range(address, end)?;
         } else if !mm.is_range_free(address, end) {
             return Err(Errno::EINVAL);
         }

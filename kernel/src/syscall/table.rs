@@ -8,8 +8,8 @@ use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe,
     posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq,
-    sched, select, sendfile, shm, signal, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
-    utimes, xattr,
+    sched, select, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo, time, timerfd,
+    uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -248,6 +248,7 @@ syscall_table! {
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
+    275 splice => splice::splice(fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32);
     277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);

@@ -4,8 +4,9 @@
  * Linux limits the VMAs of a process to vm.max_map_count (65530; mm/mmap.c): do_mmap fails
  * with ENOMEM once the count is over the limit, and a split (munmap or mprotect of the middle
  * of a VMA) fails with ENOMEM once it is at the limit; unmapping a whole VMA makes room for
- * exactly one more.  One-page mappings with alternating protections do not merge, so each is
- * a VMA.  A process at the limit still forks (the child copies every VMA) and execs.
+ * exactly one more.  madvise (EAGAIN) and mlock (ENOMEM) cannot split either, and mremap
+ * refuses a move near the limit.  One-page mappings with alternating protections do not
+ * merge, so each is a VMA.  A process at the limit still forks (the child copies every VMA) and execs.
  */
 #include "stage.h"
 
@@ -49,6 +50,14 @@ static void vma_stage(void *arg)
 		    MAP_FAILED);
 	EXPECT_ERRNO(mprotect(three + MP_PAGE, MP_PAGE, PROT_READ), ENOMEM);
 	EXPECT_ERRNO(munmap(three + MP_PAGE, MP_PAGE), ENOMEM);
+	/* madvise reports a split it cannot make as "try again"; mlock as ENOMEM; advice that
+	 * changes no VMA flag needs no split. */
+	EXPECT_ERRNO(madvise(three + MP_PAGE, MP_PAGE, MADV_DONTFORK), EAGAIN);
+	EXPECT_ERRNO(mlock(three + MP_PAGE, MP_PAGE), ENOMEM);
+	EXPECT_OK(madvise(three + MP_PAGE, MP_PAGE, MADV_DONTNEED));
+	/* mremap keeps room below the limit before it moves anything. */
+	void *lowest = maps[count - 1];
+	EXPECT_ERRNO((long)mremap(lowest, MP_PAGE, 2 * MP_PAGE, MREMAP_MAYMOVE), ENOMEM);
 	three[MP_PAGE] = 1;
 
 	/* A whole VMA unmapped makes room for exactly one. */

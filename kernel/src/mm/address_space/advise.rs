@@ -21,6 +21,7 @@
 use super::{Access, AddressSpace, FaultError};
 use crate::mm::PAGE_SIZE;
 use crate::mm::vma::{Backing, Vma, VmaFlags};
+use crate::sysctl::max_map_count;
 use abi::{Advice, Errno};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -53,8 +54,9 @@ impl AddressSpace {
         for vma in self
             .vmas
             .range(..end)
+            .rev()
             .map(|(_, vma)| vma)
-            .filter(|vma| vma.end > start)
+            .take_while(|vma| vma.end > start)
         {
             if vma.start > cursor {
                 has_hole = true;
@@ -118,7 +120,9 @@ impl AddressSpace {
             Advice::WipeOnFork if !is_private_anonymous => return Err(Errno::EINVAL),
             _ => {
                 let (set, clear) = flag_change(advice);
-                self.change_flags(start, end, set, clear);
+                // madvise_vma_behavior: a split beyond the limit is "try again".
+                self.change_flags(start, end, set, clear)
+                    .map_err(|_| Errno::EAGAIN)?;
             }
         }
         Ok(())
@@ -178,12 +182,46 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Sets `set` and clears `clear` on the areas of `[start, end)`, splitting them at the edges.
-    pub(super) fn change_flags(&mut self, start: u64, end: u64, set: VmaFlags, clear: VmaFlags) {
-        for mut middle in self.take_range(start, end) {
-            middle.flags = middle.flags.difference(clear).union(set);
-            self.vmas.insert(middle.start, middle);
+    /// Sets `set` and clears `clear` on the areas of `[start, end)`: areas whose flags change
+    /// are split at the edges, and merge with matching neighbours afterwards. `ENOMEM`, with
+    /// nothing changed, if the splits would take the process past `vm.max_map_count`
+    /// (`split_vma`; madvise reports it as `EAGAIN`).
+    pub(super) fn change_flags(
+        &mut self,
+        start: u64,
+        end: u64,
+        set: VmaFlags,
+        clear: VmaFlags,
+    ) -> Result<(), Errno> {
+        let mut splits = 0;
+        let mut changed: Vec<u64> = Vec::new();
+        for vma in self
+            .vmas
+            .range(..end)
+            .rev()
+            .map(|(_, vma)| vma)
+            .take_while(|vma| vma.end > start)
+        {
+            if vma.flags.difference(clear).union(set) != vma.flags {
+                splits += usize::from(vma.start < start) + usize::from(vma.end > end);
+                changed.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+                changed.push(vma.start);
+            }
         }
+        if splits > 0 && self.map_count() + splits > max_map_count() {
+            return Err(Errno::ENOMEM);
+        }
+        for vma_start in changed {
+            let Some(vma_end) = self.vmas.get(&vma_start).map(|vma| vma.end) else {
+                continue;
+            };
+            for mut middle in self.take_range(vma_start.max(start), vma_end.min(end)) {
+                middle.flags = middle.flags.difference(clear).union(set);
+                self.vmas.insert(middle.start, middle);
+            }
+        }
+        self.merge_range(start, end);
+        Ok(())
     }
 }
 

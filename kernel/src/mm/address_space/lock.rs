@@ -61,7 +61,7 @@ impl AddressSpace {
             return Err(Errno::ENOMEM);
         }
         let has_hole = self.has_hole(start, end);
-        self.change_flags(start, end, mode.flags(), VmaFlags::empty());
+        self.change_flags(start, end, mode.flags(), VmaFlags::empty())?;
         if mode == LockMode::Now {
             self.populate_locked(start, end)?;
         }
@@ -79,7 +79,7 @@ impl AddressSpace {
             end,
             VmaFlags::empty(),
             VmaFlags::LOCKED | VmaFlags::LOCK_ON_FAULT,
-        );
+        )?;
         if has_hole {
             return Err(Errno::ENOMEM);
         }
@@ -107,7 +107,8 @@ impl AddressSpace {
             ) else {
                 return Ok(());
             };
-            self.change_flags(first, last, mode.flags(), VmaFlags::empty());
+            // apply_mlockall_flags ignores what it cannot change (a split at the limit).
+            let _ = self.change_flags(first, last, mode.flags(), VmaFlags::empty());
             if mode == LockMode::Now {
                 // Failures to populate are not reported (`__mm_populate` ignores them).
                 let _ = self.populate_locked(first, last);
@@ -127,7 +128,7 @@ impl AddressSpace {
         ) else {
             return;
         };
-        self.change_flags(
+        let _ = self.change_flags(
             first,
             last,
             VmaFlags::empty(),

@@ -9,10 +9,13 @@
 //! checked against `RLIMIT_AS`/`RLIMIT_DATA` and overcommit (`ENOMEM`), and without
 //! `MREMAP_MAYMOVE` a mapping that cannot grow where it is stays and the call is `ENOMEM`.
 //! Moving keeps each page's frame and rights, so copy-on-write sharing with a fork survives.
+//! Near `vm.max_map_count` a move is refused with `ENOMEM` as Linux's `mremap_to` and
+//! `move_vma` do (they keep room for the splits a move may need).
 
 use super::{AddressSpace, MemoryLimits, is_data_mapping};
 use crate::mm::vma::{Backing, Vma, VmaKind};
 use crate::mm::{PAGE_SIZE, may_commit};
+use crate::sysctl::max_map_count;
 use abi::Errno;
 
 /// One `mremap` call, with lengths page-aligned and flags already validated.
@@ -38,14 +41,24 @@ impl AddressSpace {
             ..
         } = request;
         if request.fixed.is_some() || request.dont_unmap {
-            if let Some(new_start) = request.fixed {
-                let new_end = new_start
-                    .checked_add(new_len)
-                    .filter(|&end| end <= hal::mm::USER_END)
-                    .ok_or(Errno::EINVAL)?;
-                if old_start + old_len > new_start && new_end > old_start {
-                    return Err(Errno::EINVAL);
+            let target = match request.fixed {
+                Some(new_start) => {
+                    let new_end = new_start
+                        .checked_add(new_len)
+                        .filter(|&end| end <= hal::mm::USER_END)
+                        .ok_or(Errno::EINVAL)?;
+                    if old_start + old_len > new_start && new_end > old_start {
+                        return Err(Errno::EINVAL);
+                    }
+                    Some((new_start, new_end))
                 }
+                None => None,
+            };
+            // mremap_to: room for the worst case (both ranges cut in three) and the move.
+            if self.map_count() + 2 >= max_map_count().saturating_sub(3) {
+                return Err(Errno::ENOMEM);
+            }
+            if let Some((new_start, new_end)) = target {
                 // The target is cleared first, and a shrinking move drops the tail first.
                 self.unmap_range(new_start, new_end);
                 if old_len > new_len {
@@ -70,7 +83,8 @@ impl AddressSpace {
         }
         if old_len >= new_len {
             if old_len > new_len {
-                self.unmap_range(old_start + new_len, old_start + old_len);
+                // As munmap: cutting a VMA in three needs room under the limit.
+                self.try_unmap_range(old_start + new_len, old_start + old_len)?;
             }
             return Ok(old_start);
         }
@@ -157,6 +171,10 @@ impl AddressSpace {
         new_len: u64,
         keep_old: bool,
     ) -> Result<(), Errno> {
+        // move_vma keeps four VMAs of room below the limit.
+        if self.map_count() >= max_map_count().saturating_sub(3) {
+            return Err(Errno::ENOMEM);
+        }
         let mut moved = vma.slice(old_start, old_start + old_len);
         moved.start = new_start;
         moved.end = new_start + new_len;
