@@ -13,6 +13,11 @@ pub fn set_timeout(seconds: i64) {
     PANIC_TIMEOUT_S.store(seconds, Ordering::Relaxed);
 }
 
+/// The `panic=` timeout (`/sys/module/kernel/parameters/panic`).
+pub fn timeout() -> i64 {
+    PANIC_TIMEOUT_S.load(Ordering::Relaxed)
+}
+
 /// Panics the way Linux does for a fatal but expected condition.
 pub fn kernel_panic(message: fmt::Arguments<'_>) -> ! {
     let line = alloc::format!("Kernel panic - not syncing: {message}\n");

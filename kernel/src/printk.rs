@@ -38,6 +38,15 @@ static LOG_WAIT: spin::Once<Arc<WaitQueue>> = spin::Once::new();
 /// `kernel.dmesg_restrict`: reading the log needs `CAP_SYSLOG` (Debian builds Linux with
 /// `CONFIG_SECURITY_DMESG_RESTRICT=y`).
 pub static DMESG_RESTRICT: AtomicBool = AtomicBool::new(true);
+/// `printk.time` (`/sys/module/printk/parameters/time`): console lines start with a timestamp.
+pub static PRINTK_TIME: AtomicBool = AtomicBool::new(true);
+/// `printk.ignore_loglevel`: every record reaches the console, whatever its level.
+pub static IGNORE_LOGLEVEL: AtomicBool = AtomicBool::new(false);
+
+/// Whether a record of syslog level `level` goes to the console.
+fn reaches_console(level: u8) -> bool {
+    level < console_loglevel() || IGNORE_LOGLEVEL.load(Ordering::Relaxed)
+}
 
 /// The syslog level of a `log` record.
 fn syslog_level(level: log::Level) -> u8 {
@@ -81,7 +90,7 @@ impl log::Log for KernelLog {
         BUFFER
             .lock()
             .push(now_ns, 0, level, logbuf::flags::NEWLINE, text.as_bytes());
-        if level < console_loglevel() {
+        if reaches_console(level) {
             print_to_console(now_ns, prefix, text.as_bytes());
         }
     }
@@ -91,12 +100,16 @@ impl log::Log for KernelLog {
 
 fn print_to_console(now_ns: u64, prefix: &str, text: &[u8]) {
     let now_us = now_ns / 1000;
-    let mut line = format!(
-        "[{:5}.{:06}] {}",
-        now_us / 1_000_000,
-        now_us % 1_000_000,
-        prefix
-    )
+    let mut line = if PRINTK_TIME.load(Ordering::Relaxed) {
+        format!(
+            "[{:5}.{:06}] {}",
+            now_us / 1_000_000,
+            now_us % 1_000_000,
+            prefix
+        )
+    } else {
+        alloc::string::String::from(prefix)
+    }
     .into_bytes();
     line.extend_from_slice(text);
     if line.last() != Some(&b'\n') {
@@ -111,7 +124,7 @@ fn print_to_console(now_ns: u64, prefix: &str, text: &[u8]) {
 pub fn emit(facility: u8, level: u8, text: &[u8]) {
     let now_ns = hal::time::monotonic_ns();
     BUFFER.lock().push(now_ns, facility, level, 0, text);
-    if level < console_loglevel() {
+    if reaches_console(level) {
         let text = text.strip_suffix(b"\n").unwrap_or(text);
         let text = &text[..text.len().min(logbuf::LOG_LINE_MAX)];
         print_to_console(now_ns, "", text);

@@ -18,10 +18,6 @@ pub enum ElfError {
     TooShort,
     /// The file does not start with `\x7fELF`.
     BadMagic,
-    /// `EI_CLASS` is not `ELFCLASS64`.
-    UnsupportedClass(u8),
-    /// `EI_DATA` is not `ELFDATA2LSB` (little-endian).
-    UnsupportedEncoding(u8),
     /// `e_machine` is not `EM_X86_64`.
     UnsupportedMachine(u16),
     /// `e_type` is neither `ET_EXEC` nor `ET_DYN`.
@@ -37,7 +33,11 @@ pub enum ElfError {
     BadInterpreterPath,
     /// The `PT_INTERP` path extends past the end of the file.
     InterpreterPathOutsideFile,
-    /// A `PT_LOAD` segment's file range overflows (mmap's `EOVERFLOW`).
+    /// The `PT_INTERP` path's offset is negative as a file position (`loff_t`), or its end
+    /// overflows one: `kernel_read` refuses it (`rw_verify_area`: `EINVAL`).
+    InterpreterPathBadOffset,
+    /// A `PT_LOAD` segment's file pages end past the largest file offset (`MAX_LFS_FILESIZE`), or
+    /// overflow (mmap's `EOVERFLOW`, `EINVAL`).
     SegmentOutsideFile {
         /// Program header index.
         index: usize,
@@ -73,14 +73,12 @@ impl ElfError {
     /// `load_elf_binary`: `ENOEXEC` for what is not a valid x86-64 ELF program (so that other
     /// binary formats can be tried; a program header table the file does not hold counts, since
     /// `load_elf_phdrs` only says "no table"), `EIO` for a `PT_INTERP` path the file does not
-    /// hold (a short `elf_read`), `EINVAL` for segments that cannot be mapped (seen only by a
+    /// hold (a short `elf_read`), `EINVAL` for one at an offset `kernel_read` refuses, `EINVAL` for segments that cannot be mapped (seen only by a
     /// process that is killed anyway), `ENOMEM` for memory exhaustion.
     pub fn errno(self) -> Errno {
         match self {
             ElfError::TooShort
             | ElfError::BadMagic
-            | ElfError::UnsupportedClass(_)
-            | ElfError::UnsupportedEncoding(_)
             | ElfError::UnsupportedMachine(_)
             | ElfError::UnsupportedType(_)
             | ElfError::BadProgramHeaderSize(_)
@@ -88,6 +86,7 @@ impl ElfError {
             | ElfError::ProgramHeadersOutsideFile
             | ElfError::BadInterpreterPath => Errno::ENOEXEC,
             ElfError::InterpreterPathOutsideFile => Errno::EIO,
+            ElfError::InterpreterPathBadOffset => Errno::EINVAL,
             ElfError::SegmentOutsideFile { .. } => Errno::EOVERFLOW,
             ElfError::FileSizeExceedsMemorySize { .. }
             | ElfError::MisalignedSegment { .. }
@@ -106,8 +105,6 @@ impl ElfError {
         match self {
             ElfError::TooShort => Errno::EIO,
             ElfError::BadMagic
-            | ElfError::UnsupportedClass(_)
-            | ElfError::UnsupportedEncoding(_)
             | ElfError::UnsupportedMachine(_)
             | ElfError::BadProgramHeaderSize(_)
             | ElfError::BadProgramHeaderCount(_)
@@ -128,10 +125,6 @@ impl fmt::Display for ElfError {
         match self {
             ElfError::TooShort => f.write_str("file shorter than an ELF header"),
             ElfError::BadMagic => f.write_str("not an ELF file"),
-            ElfError::UnsupportedClass(class) => write!(f, "ELF class {class} is not ELF64"),
-            ElfError::UnsupportedEncoding(data) => {
-                write!(f, "ELF data encoding {data} is not little-endian")
-            }
             ElfError::UnsupportedMachine(machine) => {
                 write!(f, "ELF machine {machine} is not x86-64")
             }
@@ -141,6 +134,9 @@ impl fmt::Display for ElfError {
             ElfError::ProgramHeadersOutsideFile => f.write_str("program headers past end of file"),
             ElfError::BadInterpreterPath => f.write_str("malformed PT_INTERP path"),
             ElfError::InterpreterPathOutsideFile => f.write_str("PT_INTERP past end of file"),
+            ElfError::InterpreterPathBadOffset => {
+                f.write_str("PT_INTERP offset not a file position")
+            }
             ElfError::SegmentOutsideFile { index } => {
                 write!(f, "segment {index} has a file range that overflows")
             }

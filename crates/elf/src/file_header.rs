@@ -1,7 +1,9 @@
 //! The ELF64 file header (`Elf64_Ehdr`), checked as Linux's `load_elf_binary` checks it: the
-//! magic, ELF64 little-endian identification and `EM_X86_64`. The type (`ET_EXEC` or `ET_DYN`)
-//! is checked by the caller: before the point of no return for a program, only when mapping for
-//! an interpreter. Like Linux, `EI_VERSION`, `e_version` and the OS ABI byte are not checked.
+//! magic and `e_machine` (`EM_X86_64`). The type (`ET_EXEC` or `ET_DYN`) is checked by the
+//! caller: before the point of no return for a program, only when mapping for an interpreter.
+//! Like Linux's 64-bit loader, nothing else of the identification is checked: a file that says
+//! `ELFCLASS32` or big-endian but has an `EM_X86_64` machine is read as ELF64 little-endian, and
+//! `EI_VERSION`, `e_version`, `e_ehsize` and the OS ABI byte are ignored.
 
 use linux_raw_sys::elf_uapi as uapi;
 
@@ -39,14 +41,6 @@ impl FileHeader {
         })?;
         if header[..4] != uapi::ELFMAG[..4] {
             return Err(ElfError::BadMagic);
-        }
-        let class = header[uapi::EI_CLASS as usize];
-        if u32::from(class) != uapi::ELFCLASS64 {
-            return Err(ElfError::UnsupportedClass(class));
-        }
-        let encoding = header[uapi::EI_DATA as usize];
-        if u32::from(encoding) != uapi::ELFDATA2LSB {
-            return Err(ElfError::UnsupportedEncoding(encoding));
         }
         let kind = read_u16(header, 16);
         let machine = read_u16(header, 18);

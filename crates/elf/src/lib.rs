@@ -32,8 +32,8 @@
 //! ```
 //!
 //! Not done: section headers and notes (`PT_GNU_PROPERTY`, x86 CET) are ignored; `PN_XNUM`
-//! (more than 65535 program headers) is rejected, as by Linux; 32-bit programs (Linux's compat
-//! loader) are not ELF64 and get `ENOEXEC`.
+//! (more than 65535 program headers) is rejected, as by Linux; 32-bit programs (`EM_386`, Linux's
+//! compat loader) get `ENOEXEC`; like Linux, the class and byte-order bytes are not looked at.
 #![no_std]
 #![forbid(unsafe_code)]
 

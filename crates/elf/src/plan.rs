@@ -217,14 +217,23 @@ impl LoadPlan {
                 return Err(ElfError::FileSizeExceedsMemorySize { index });
             }
             let page_offset = segment.vaddr % PAGE_SIZE;
-            if segment.filesz + page_offset != 0 && segment.file_offset % PAGE_SIZE != page_offset {
+            let maps_file = segment.filesz != 0 || page_offset != 0;
+            if maps_file && segment.file_offset % PAGE_SIZE != page_offset {
                 return Err(ElfError::MisalignedSegment { index });
             }
-            segment
-                .file_offset
-                .checked_add(segment.filesz)
-                .and_then(|end| end.checked_add(PAGE_SIZE))
-                .ok_or(ElfError::SegmentOutsideFile { index })?;
+            // mmap of the file pages: `vm_mmap`'s wrap check, then `file_mmap_ok` against
+            // `MAX_LFS_FILESIZE`.
+            if maps_file {
+                let length = segment.filesz.checked_add(page_offset).and_then(page_align);
+                let first_page = page_start(segment.file_offset) / PAGE_SIZE;
+                let fits = length.is_some_and(|length| {
+                    length <= MAX_FILE_OFFSET
+                        && first_page <= (MAX_FILE_OFFSET - length) / PAGE_SIZE
+                });
+                if !fits {
+                    return Err(ElfError::SegmentOutsideFile { index });
+                }
+            }
             let outside = ElfError::SegmentOutsideUserSpace { index };
             let end = segment.vaddr.checked_add(segment.memsz).ok_or(outside)?;
             if segment.memsz > USER_ADDRESS_LIMIT
@@ -343,6 +352,10 @@ fn interpreter_path(file: &[u8], file_size: u64, ph: &ProgramHeader) -> Result<V
     if ph.filesz < 2 || ph.filesz > INTERP_PATH_MAX {
         return Err(ElfError::BadInterpreterPath);
     }
+    // `kernel_read` takes a signed position: negative, or overflowing with the size, is refused.
+    if ph.offset.saturating_add(ph.filesz) > MAX_FILE_OFFSET {
+        return Err(ElfError::InterpreterPathBadOffset);
+    }
     let stored = usize::try_from(ph.offset)
         .ok()
         .and_then(|start| file.get(start..start.checked_add(ph.filesz as usize)?))
@@ -361,6 +374,9 @@ fn interpreter_path(file: &[u8], file_size: u64, ph: &ProgramHeader) -> Result<V
     owned.extend_from_slice(path);
     Ok(owned)
 }
+
+/// The largest file position (`MAX_LFS_FILESIZE`, `LLONG_MAX`).
+const MAX_FILE_OFFSET: u64 = i64::MAX as u64;
 
 /// `value` rounded down to a page.
 pub(crate) fn page_start(value: u64) -> u64 {

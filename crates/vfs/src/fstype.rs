@@ -9,8 +9,11 @@
 //! and the filesystem's own `key[=value]` pairs), [`parse_size`] (Linux `memparse`).
 //!
 //! Rules: the option string ends at its first NUL; empty options between commas are skipped;
-//! an option the filesystem does not know is `EINVAL` (`Unknown parameter`), as is a bad value;
-//! `source=` is accepted by every type.
+//! the generic flags are recognised by their key alone (`ro=1` is `ro`, as `vfs_parse_sb_flag`
+//! sees only the key); an option the filesystem does not know is `EINVAL` (`Unknown
+//! parameter`), as is a bad value; `source=` names the instance's source, once (a second one,
+//! or one next to mount(2)'s own source, is `EINVAL`: "Multiple sources"; without a value,
+//! "Non-string source").
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -111,10 +114,12 @@ pub struct MountOptions<'a> {
     pub sb_clear: u32,
     /// The filesystem's own options, in order.
     pub fs: Vec<MountOption<'a>>,
+    /// The value of `source=`, if given.
+    pub source: Option<&'a [u8]>,
 }
 
-/// Splits `data` (mount(2)'s fifth argument, up to its first NUL) into generic superblock flags
-/// and the filesystem's options; `source=` is dropped (every type accepts it).
+/// Splits `data` (mount(2)'s fifth argument, up to its first NUL) into generic superblock flags,
+/// the `source=` option and the filesystem's options.
 pub fn parse_options(data: &[u8]) -> Result<MountOptions<'_>, Errno> {
     let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let mut out = MountOptions::default();
@@ -142,15 +147,20 @@ pub fn parse_options(data: &[u8]) -> Result<MountOptions<'_>, Errno> {
             _ => None,
         };
         match (set, clear) {
-            (Some(flag), _) if value.is_none() => {
+            (Some(flag), _) => {
                 out.sb_set |= flag;
                 out.sb_clear &= !flag;
             }
-            (_, Some(flag)) if value.is_none() => {
+            (_, Some(flag)) => {
                 out.sb_clear |= flag;
                 out.sb_set &= !flag;
             }
-            _ if key == b"source" => {}
+            _ if key == b"source" => {
+                if value.is_none() || out.source.is_some() {
+                    return Err(Errno::EINVAL);
+                }
+                out.source = value;
+            }
             _ => {
                 out.fs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
                 out.fs.push((key, value));
@@ -254,8 +264,13 @@ mod tests {
                 (&b"mode"[..], Some(&b"755"[..]))
             ]
         );
+        // The generic flags by their key alone, whatever the value.
         let o = parse_options(b"source=x,ro=1").unwrap();
-        assert_eq!(o.fs, alloc::vec![(&b"ro"[..], Some(&b"1"[..]))]);
+        assert_eq!(o.fs, alloc::vec![]);
+        assert_eq!(o.sb_set, SB_RDONLY);
+        assert_eq!(o.source, Some(&b"x"[..]));
+        assert_eq!(parse_options(b"source=x,source=y"), Err(Errno::EINVAL));
+        assert_eq!(parse_options(b"source"), Err(Errno::EINVAL));
     }
 
     #[test]

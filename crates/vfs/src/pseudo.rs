@@ -314,7 +314,12 @@ pub struct PseudoFs {
     name: &'static str,
     magic: u64,
     root: Arc<PseudoInode>,
+    /// Checks the options of a remount; `None` accepts none.
+    check_options: Option<OptionCheck>,
 }
+
+/// Checks a filesystem's own mount options (`EINVAL` for what it does not take).
+pub type OptionCheck = fn(&[crate::fstype::MountOption<'_>]) -> Result<(), Errno>;
 
 impl PseudoFs {
     /// An instance of type `name` (`proc`, `sysfs`) with statfs magic `magic`, device number
@@ -332,6 +337,25 @@ impl PseudoFs {
             name,
             magic,
             root: PseudoInode::new(root, dev, blksize, clock.now()),
+            check_options: None,
+        })
+    }
+
+    /// The same, with `check` deciding which options a remount takes (procfs's `hidepid=`…).
+    pub fn with_options(
+        name: &'static str,
+        magic: u64,
+        dev: u64,
+        blksize: u32,
+        root: Arc<dyn Node>,
+        clock: &dyn Clock,
+        check: OptionCheck,
+    ) -> Arc<PseudoFs> {
+        Arc::new(PseudoFs {
+            name,
+            magic,
+            root: PseudoInode::new(root, dev, blksize, clock.now()),
+            check_options: Some(check),
         })
     }
 }
@@ -354,6 +378,15 @@ impl FileSystem for PseudoFs {
 
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// A remount takes what the instance's option check accepts; without one, no option.
+    fn remount(&self, options: &[crate::fstype::MountOption<'_>]) -> Result<(), Errno> {
+        match self.check_options {
+            Some(check) => check(options),
+            None if options.is_empty() => Ok(()),
+            None => Err(Errno::EINVAL),
+        }
     }
 }
 

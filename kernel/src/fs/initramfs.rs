@@ -13,13 +13,17 @@
 //! unpacking ("write error"), as does a malformed image. Either way what was created stays, the
 //! caller logs "Initramfs unpacking failed: <reason>" and boot goes on.
 //!
+//! Names are resolved from the root as Linux's path walk resolves them ([`ResolvedName`]): `..`
+//! stays inside the root, and a name ending in `.` or `..` names a directory that is there
+//! (a directory or device entry then changes its owner and mode, others are skipped).
+//!
 //! Unlike Linux, a missing parent directory is created (mode 0755) instead of the entry being
 //! skipped.
 
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use cpio::initramfs::{Sink, UnpackError, UnpackedEntry, Unpacker};
+use cpio::initramfs::{ResolvedName, Sink, UnpackError, UnpackedEntry, Unpacker};
 use vfs::dentry::Dentry;
 use vfs::{FileType, Inode, SetAttr, TimeSet, Timespec};
 
@@ -118,24 +122,38 @@ impl Sink for RootfsSink<'_> {
 impl RootfsSink<'_> {
     /// Creates `entry`; for a regular file, returns it open for its data.
     fn install(&mut self, entry: &UnpackedEntry<'_>) -> Result<Option<OpenFile>, Errno> {
-        let components = split_name(entry.name);
-        let root = self.root.inode();
-        let Some((last, parents)) = components.split_last() else {
-            // "." sets the root's attributes.
-            set_owner_and_mode(root, entry)?;
-            self.remember_dir(root, entry.mtime);
-            return Ok(None);
+        let name = ResolvedName::new(entry.name).ok_or(Errno::ENOMEM)?;
+        let file_type = FileType::from_mode_bits(entry.mode).ok_or(Errno::EINVAL)?;
+        if name.names_existing_dir {
+            // ".", "x/..": a directory that is there (Linux's mkdir says EEXIST, its chown
+            // and chmod still apply; a file cannot be opened over it, nor a link made).
+            let dir = lookup_path(self.root, entry.name)?;
+            return match file_type {
+                FileType::Regular => Err(Errno::EISDIR),
+                _ if entry.hard_link_to.is_some() => Err(Errno::EEXIST),
+                FileType::Symlink => Err(Errno::EEXIST),
+                FileType::Directory => {
+                    set_owner_and_mode(&dir, entry)?;
+                    self.remember_dir(&dir, entry.mtime);
+                    Ok(None)
+                }
+                _ => {
+                    set_owner_and_mode(&dir, entry)?;
+                    set_times(&dir, entry.mtime)?;
+                    Ok(None)
+                }
+            };
+        }
+        let Some((last, parents)) = name.split_last() else {
+            return Err(Errno::EEXIST);
         };
-        let mut dir: Arc<dyn Inode> = root.clone();
+        let mut dir: Arc<dyn Inode> = self.root.inode().clone();
         for component in parents {
             dir = match dir.lookup(component) {
                 Ok(found) => found,
                 Err(_) => dir.create(component, FileType::Directory, 0o755, 0, 0, 0)?,
             };
         }
-        let Some(file_type) = FileType::from_mode_bits(entry.mode) else {
-            return Err(Errno::EINVAL);
-        };
         let existing = dir.lookup(last).ok();
         // Linux's `clean_path`: what is there goes unless it has the entry's type (a hard link
         // or a symlink replaces anything).
@@ -242,15 +260,11 @@ fn open_for_data(inode: Arc<dyn Inode>, entry: &UnpackedEntry<'_>) -> Result<Ope
     })
 }
 
-fn split_name(name: &[u8]) -> Vec<&[u8]> {
-    name.split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .collect()
-}
-
+/// The inode `name` resolves to (`..` and `.` applied as [`ResolvedName`] applies them).
 fn lookup_path(root: &Arc<Dentry>, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
+    let name = ResolvedName::new(name).ok_or(Errno::ENOMEM)?;
     let mut inode = root.inode().clone();
-    for component in split_name(name) {
+    for component in &name.components {
         inode = inode.lookup(component)?;
     }
     Ok(inode)

@@ -11,8 +11,9 @@ use abi::Errno;
 use alloc::vec::Vec;
 use vfs::path::Lookup;
 
-/// Most `#!` indirections exec follows (`BINPRM_MAX_RECURSION` + 1 levels).
-const MAX_SCRIPT_DEPTH: usize = 5;
+/// How many files exec looks at before giving up with `ELOOP` (Linux's `exec_binprm` tries the
+/// binary handlers at depths 0 to 5): five `#!` scripts and the program they end in.
+const MAX_SCRIPT_DEPTH: usize = 6;
 
 /// The executable file exec settled on: after following `#!` lines, an ELF file with the
 /// argv it gets.

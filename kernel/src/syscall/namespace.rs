@@ -131,7 +131,9 @@ pub fn mount(
 ) -> SyscallResult {
     let fstype = copy_mount_string(fstype)?;
     let source = copy_mount_string(source)?;
-    let data = copy_mount_options(data)?;
+    let mut data = copy_mount_options(data)?;
+    // path_mount: the page's last byte is made a NUL, so at most 4095 bytes count.
+    data.truncate(PAGE_SIZE as usize - 1);
     let target = target.read_path()?;
     let path = lookup(context.thread, &target, Lookup::FOLLOW)?;
     path_mount(
@@ -210,14 +212,14 @@ fn path_mount(
     let fstype = fstype.ok_or(Errno::EINVAL)?;
     let fs_type = fs::filesystems::REGISTRY.get(fstype).ok_or(Errno::ENODEV)?;
     let options = vfs::fstype::parse_options(data)?;
+    // do_new_mount gives mount(2)'s source first: a `source=` option too is a second one.
+    let source = match (source, options.source) {
+        (Some(_), Some(_)) => return Err(Errno::EINVAL),
+        (source, option) => source.or(option).unwrap_or(b"none"),
+    };
     let sb_flags = (sb_flags | options.sb_set) & !options.sb_clear;
-    let root = fs_type.mount(source.unwrap_or(b"none"), sb_flags, &options.fs)?;
-    ns.mount_new(
-        path,
-        root,
-        source.unwrap_or(b"none"),
-        mount_flags(flags, None),
-    )?;
+    let root = fs_type.mount(source, sb_flags, &options.fs)?;
+    ns.mount_new(path, root, source, mount_flags(flags, None))?;
     Ok(())
 }
 

@@ -63,10 +63,12 @@ mod archive;
 mod crc32;
 mod gzip;
 mod hard_links;
+mod path;
 
 use core::fmt;
 
 pub use gzip::GzipError;
+pub use path::ResolvedName;
 
 use crate::entry::FileType;
 use crate::header::Header;

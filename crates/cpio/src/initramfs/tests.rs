@@ -841,3 +841,34 @@ fn messages_start_as_linux_logs_them() {
     after.extend_from_slice(b"xyz");
     assert!(message(&after).starts_with("invalid magic at start of compressed archive"));
 }
+
+#[test]
+fn a_hard_link_group_naming_its_first_member_again_links_to_itself() {
+    // "a" twice in one group: the second is a link to the first name, which is its own. Linux's
+    // `maybe_link` then removes "a" (`clean_path`) and its `link("a", "a")` fails, so the entry
+    // is skipped with its data; the sink sees the same request and nothing loops.
+    let image = archive(&[
+        Record::new(b"a", 0o100644, b"").linked(7, 3),
+        Record::new(b"b", 0o100644, b"").linked(7, 3),
+        Record::new(b"a", 0o100644, b"data").linked(7, 3),
+    ]);
+    let seen = collect(&image).unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[1].hard_link_to.as_deref(), Some("a"));
+    assert_eq!(seen[2].name, "a");
+    assert_eq!(seen[2].hard_link_to.as_deref(), Some("a"));
+}
+
+#[test]
+fn names_with_dots_are_passed_as_stored() {
+    // The sink resolves them (`ResolvedName`): nothing is dropped or rewritten here.
+    let image = archive(&[
+        Record::new(b"../../escape", 0o100644, b"x"),
+        Record::new(b"a/..", 0o040755, b""),
+        Record::new(b"./.", 0o100644, b""),
+    ]);
+    assert_eq!(names(&image), ["../../escape", "a/..", "./."]);
+    let resolved = ResolvedName::new(b"../../escape").unwrap();
+    assert_eq!(resolved.components, [&b"escape"[..]]);
+    assert!(ResolvedName::new(b"a/..").unwrap().names_existing_dir);
+}

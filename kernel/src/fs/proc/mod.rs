@@ -82,34 +82,42 @@ impl FileSystemType for ProcType {
         sb_flags: u32,
         options: &[MountOption<'_>],
     ) -> Result<Arc<Dentry>, Errno> {
-        for &(key, value) in options {
-            match key {
-                b"gid" => {
-                    vfs::fstype::parse_u32(value, 10)?;
-                }
-                b"hidepid" => match value {
-                    Some(b"0" | b"1" | b"2" | b"4" | b"off" | b"noaccess" | b"invisible")
-                    | Some(b"ptraceable") => {}
-                    _ => return Err(Errno::EINVAL),
-                },
-                b"subset" if value == Some(b"pid") => {}
-                _ => return Err(Errno::EINVAL),
-            }
-        }
+        check_options(options)?;
         let dev = super::filesystems::anonymous_dev()?;
-        let fs: Arc<dyn vfs::inode::FileSystem> = PseudoFs::new(
+        let fs: Arc<dyn vfs::inode::FileSystem> = PseudoFs::with_options(
             "proc",
             PROC_SUPER_MAGIC,
             dev.dev(),
             1024,
             root::ProcRoot::new()?,
             &super::KernelClock,
+            check_options,
         );
         dev.hold(&fs);
         let root = Dentry::new_root(fs);
         root.superblock().set_flags(sb_flags);
         Ok(root)
     }
+}
+
+/// The options a mount or remount of proc takes (`proc_parse_param`): `gid=` a number,
+/// `hidepid=` one of its values, `subset=pid`; anything else is `EINVAL`.
+fn check_options(options: &[MountOption<'_>]) -> Result<(), Errno> {
+    for &(key, value) in options {
+        match key {
+            b"gid" => {
+                vfs::fstype::parse_u32(value, 10)?;
+            }
+            b"hidepid" => match value {
+                Some(b"0" | b"1" | b"2" | b"4" | b"off" | b"noaccess" | b"invisible")
+                | Some(b"ptraceable") => {}
+                _ => return Err(Errno::EINVAL),
+            },
+            b"subset" if value == Some(b"pid") => {}
+            _ => return Err(Errno::EINVAL),
+        }
+    }
+    Ok(())
 }
 
 /// Registers `proc` (after `sysfs` and `tmpfs`, as Linux's `/proc/filesystems` lists them).

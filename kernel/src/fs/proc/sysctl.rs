@@ -201,7 +201,6 @@ macro_rules! stored {
 
 stored!(TAINTED, 0);
 stored!(CORE_USES_PID, 0);
-stored!(PANIC, 0);
 stored!(PANIC_ON_OOPS, 0);
 stored!(KPTR_RESTRICT, 0);
 stored!(OVERFLOWUID, 65534);
@@ -326,8 +325,8 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         ),
         int(
             b"panic",
-            || load(&PANIC),
-            Some(|v| PANIC.store(v, Ordering::Relaxed)),
+            crate::panic_policy::timeout,
+            Some(crate::panic_policy::set_timeout),
             (i32::MIN.into(), i32::MAX.into())
         ),
         int(

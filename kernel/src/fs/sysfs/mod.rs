@@ -1,7 +1,10 @@
 //! sysfs (Linux's `fs/sysfs`, kernfs, and the device model of `drivers/base/core.c`): what
 //! tools read of the system, with Linux 6.1's layout, modes and formats.
 //!
-//! - `/sys/devices/system/cpu/{online,possible,present,offline,kernel_max}` and `cpu0/`.
+//! - `/sys/devices/system/cpu` and `/sys/devices/system/node` ([`cpu`]: the CPU, its topology
+//!   and caches, the memory node).
+//! - `/sys/bus/{cpu,node,platform}` ([`bus`]) with their devices and drivers.
+//! - `/sys/module/printk/parameters` ([`module`]).
 //! - Devices, as drivers register them ([`add_char_device`], Linux's `device_create`): the
 //!   device's directory under `/sys/devices` (`virtual/<class>/<name>` for class devices
 //!   without a parent, `platform/serial8250/tty/ttyS0` for the UART) with `dev` (`M:m`),
@@ -20,6 +23,10 @@
 //! twice shows the same objects and device number. Attributes are a page long in `stat`
 //! (Linux's sysfs attributes), links have size 0 (kernfs), directories list their entries in
 //! the order they were added.
+
+mod bus;
+mod cpu;
+mod module;
 
 use abi::Errno;
 use alloc::sync::Arc;
@@ -60,6 +67,8 @@ type WriteFn = fn(&[u8]) -> Result<(), Errno>;
 struct Attribute {
     ino: u64,
     mode: u32,
+    /// `st_size`: a page, or Linux's bigger size for a binary attribute.
+    size: u64,
     content: Content,
     /// Handles writes (`uevent`); `None` refuses them (`EACCES` at open through the mode).
     write: Option<WriteFn>,
@@ -76,14 +85,18 @@ impl Node for Attribute {
 
     fn attr(&self) -> NodeAttr {
         NodeAttr {
-            size: 4096,
+            size: self.size,
             ..NodeAttr::root(self.mode)
         }
     }
 
-    /// `kernfs_fop_open`: writing needs a write bit and a handler, even for root (`EACCES`).
+    /// `kernfs_fop_open`: writing needs a write bit and a handler, reading a read bit, even
+    /// for root (`EACCES`).
     fn may_open(&self, is_write: bool) -> Result<(), Errno> {
         if is_write && (self.mode & 0o222 == 0 || self.write.is_none()) {
+            return Err(Errno::EACCES);
+        }
+        if !is_write && self.mode & 0o444 == 0 {
             return Err(Errno::EACCES);
         }
         Ok(())
@@ -113,9 +126,75 @@ fn attribute(mode: u32, content: Content) -> Arc<Attribute> {
     Arc::new(Attribute {
         ino: next_ino(),
         mode,
+        size: PAGE_SIZE,
         content,
         write: None,
     })
+}
+
+/// The size of an attribute in `stat`: a page.
+const PAGE_SIZE: u64 = 4096;
+
+/// Adds the attribute `name` with a write handler.
+fn add_writable(
+    parent: &DynamicDir,
+    name: &[u8],
+    mode: u32,
+    content: Content,
+    write: WriteFn,
+) -> Result<(), Errno> {
+    parent.add(
+        name,
+        Arc::new(Attribute {
+            ino: next_ino(),
+            mode,
+            size: PAGE_SIZE,
+            content,
+            write: Some(write),
+        }),
+    )
+}
+
+/// Adds a `uevent` file (0644, or 0200 for buses, drivers and modules) that reads `text`.
+fn add_uevent(parent: &DynamicDir, mode: u32, text: Content) -> Result<(), Errno> {
+    add_writable(parent, b"uevent", mode, text, write_uevent)
+}
+
+/// Adds a symbolic link.
+fn add_link(parent: &DynamicDir, name: &[u8], target: &[u8]) -> Result<(), Errno> {
+    parent.add(name, TextLink::try_new(next_ino(), target)?)
+}
+
+/// Adds a device's `power/` directory, as a device without runtime power management has it
+/// (`dpm_sysfs_add`): `control` is `auto`, the status `unsupported`.
+fn add_power_dir(device: &DynamicDir) -> Result<Arc<DynamicDir>, Errno> {
+    let power = dir(device, b"power", 0o755)?;
+    add_attribute(
+        &power,
+        b"autosuspend_delay_ms",
+        0o644,
+        Content::Error(Errno::EIO),
+    )?;
+    add_attribute(&power, b"control", 0o644, Content::Static(b"auto\n"))?;
+    add_attribute(
+        &power,
+        b"runtime_active_time",
+        0o444,
+        Content::Static(b"0\n"),
+    )?;
+    add_attribute(
+        &power,
+        b"runtime_status",
+        0o444,
+        Content::Static(b"unsupported\n"),
+    )?;
+    add_attribute(
+        &power,
+        b"runtime_suspended_time",
+        0o444,
+        Content::Static(b"0\n"),
+    )?;
+    Ok(power)
 }
 
 /// A write to a `uevent` file (`kobject_synth_uevent`): an action, optionally followed by a
@@ -164,14 +243,7 @@ fn uevent_seqnum(out: &mut Vec<u8>) -> Result<(), Errno> {
 fn build() -> Result<Tree, Errno> {
     let root = DynamicDir::new(1, 0o555);
     let devices = dir(&root, b"devices", 0o755)?;
-    let cpu = dir(&*dir(&devices, b"system", 0o755)?, b"cpu", 0o755)?;
-    dir(&cpu, b"cpu0", 0o755)?;
-    add_attribute(&cpu, b"kernel_max", 0o444, Content::Static(b"8191\n"))?;
-    add_attribute(&cpu, b"offline", 0o444, Content::Static(b"\n"))?;
-    // One CPU runs (SMP is not enabled yet).
-    for name in [&b"online"[..], b"possible", b"present"] {
-        add_attribute(&cpu, name, 0o444, Content::Static(b"0\n"))?;
-    }
+    cpu::build(&*dir(&devices, b"system", 0o755)?)?;
     for name in [&b"platform"[..], b"virtual"] {
         dir(&devices, name, 0o755)?;
     }
@@ -182,11 +254,12 @@ fn build() -> Result<Tree, Errno> {
     let dev = dir(&root, b"dev", 0o755)?;
     dir(&dev, b"block", 0o755)?;
     let dev_char = dir(&dev, b"char", 0o755)?;
-    for name in [&b"block"[..], b"bus", b"firmware"] {
-        dir(&root, name, 0o755)?;
-    }
+    dir(&root, b"block", 0o755)?;
+    bus::build(&root, &devices)?;
+    dir(&root, b"firmware", 0o755)?;
     // Mount points are 0555 (`sysfs_create_mount_point`).
     dir(&*dir(&root, b"fs", 0o755)?, b"cgroup", 0o555)?;
+    module::build(&root)?;
     let kernel = dir(&root, b"kernel", 0o755)?;
     add_attribute(&kernel, b"fscaps", 0o444, Content::Static(b"1\n"))?;
     add_attribute(&kernel, b"oops_count", 0o444, Content::Static(b"0\n"))?;
@@ -278,32 +351,7 @@ pub fn add_char_device(
     let mut text = Vec::new();
     crate::out!(&mut text, "{major}:{minor}\n")?;
     add_attribute(&device, b"dev", 0o444, Content::Text(text))?;
-    let power = dir(&device, b"power", 0o755)?;
-    add_attribute(
-        &power,
-        b"autosuspend_delay_ms",
-        0o644,
-        Content::Error(Errno::EIO),
-    )?;
-    add_attribute(&power, b"control", 0o644, Content::Static(b"auto\n"))?;
-    add_attribute(
-        &power,
-        b"runtime_active_time",
-        0o444,
-        Content::Static(b"0\n"),
-    )?;
-    add_attribute(
-        &power,
-        b"runtime_status",
-        0o444,
-        Content::Static(b"unsupported\n"),
-    )?;
-    add_attribute(
-        &power,
-        b"runtime_suspended_time",
-        0o444,
-        Content::Static(b"0\n"),
-    )?;
+    add_power_dir(&device)?;
     // `subsystem`: up from the device's directory to /sys, then class/<class>.
     let mut link = Vec::new();
     for _ in 0..parent_path.len() + 2 {
@@ -325,15 +373,7 @@ pub fn add_char_device(
         crate::out!(&mut uevent, "\nDEVMODE=0{mode:o}")?;
     }
     vfs::pseudo::push(&mut uevent, b"\n")?;
-    device.add(
-        b"uevent",
-        Arc::new(Attribute {
-            ino: next_ino(),
-            mode: 0o644,
-            content: Content::Text(uevent),
-            write: Some(write_uevent),
-        }),
-    )?;
+    add_uevent(&device, 0o644, Content::Text(uevent))?;
     parent_dir.add(name, device)?;
     // `../../devices/<parent path>/<name>` from /sys/class/<class> and /sys/dev/char.
     let mut target = Vec::new();

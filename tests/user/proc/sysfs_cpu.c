@@ -1,0 +1,256 @@
+/*
+ * Suite sysfscpu: the CPU, memory node, bus and module parts of sysfs as
+ * Linux 6.1 shows them in a one-CPU QEMU guest (drivers/base/cpu.c,
+ * topology.c, cacheinfo.c, node.c, bus.c, kernel/params.c).
+ *
+ * Guards: /sys/devices/system/cpu has online/possible/present "0",
+ * offline/isolated empty, kernel_max 8191, nohz_full "(null)", smt/active
+ * 0 and smt/control "notsupported" (writes: on/off ENODEV, others EINVAL);
+ * cpu0 has no "online" file, a topology/ of a lone CPU (masks "1", lists
+ * "0" sized 28672 in stat, cluster_id 65535), a cache/ whose indexN
+ * describe caches consistently (size = sets * ways * line * partitions),
+ * node0 and subsystem links; /sys/devices/system/node/node0 has cpumap
+ * "1", cpulist "0", distance 10 and a cpu0 link; /sys/bus/{cpu,node,
+ * platform} link their devices, platform's serial8250 is bound to the
+ * serial8250 driver (links both ways, modalias, uevent), drivers_autoprobe
+ * reads 1, drivers_probe and uevent are write-only (EACCES to read even for
+ * root) and drivers_probe of an unknown device is ENODEV; /sys/module/printk
+ * has the parameters time (Y) and ignore_loglevel (N), writable booleans
+ * (kstrtobool: "on" sets, "bogus" EINVAL); /sys/module/kernel/parameters/panic
+ * is the panic= timeout that /proc/sys/kernel/panic shows (an int: writes
+ * through either show in both, "bogus" is EINVAL).
+ */
+#include "proc.h"
+
+static void expect_link(const char *path, const char *want)
+{
+	char target[256];
+	ssize_t n = readlink(path, target, sizeof target - 1);
+	if (n < 0)
+		FAIL("readlink %s: %s", path, h_errname(errno));
+	target[n] = 0;
+	if (strcmp(target, want))
+		FAIL("%s -> %s, not %s", path, target, want);
+}
+
+/* path reads want, with mode `mode` and size `size` in stat. */
+static void expect_attr(const char *path, const char *want, int mode, long size)
+{
+	char text[512];
+	proc_read(path, text, sizeof text);
+	if (strcmp(text, want))
+		FAIL("%s reads \"%s\", not \"%s\"", path, text, want);
+	struct stat st;
+	EXPECT_OK(stat(path, &st));
+	if ((int)(st.st_mode & 07777) != mode || st.st_size != size)
+		FAIL("%s: mode %o size %ld, not %o %ld", path,
+		     st.st_mode & 07777, (long)st.st_size, mode, size);
+}
+
+static long read_number(const char *path)
+{
+	char text[64];
+	proc_read(path, text, sizeof text);
+	return strtol(text, NULL, 10);
+}
+
+/* Writes text to path: 0 or the errno. */
+static int write_attr(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	int e = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : errno;
+	close(fd);
+	return e;
+}
+
+#define CPU "/sys/devices/system/cpu/"
+
+TEST(sysfscpu, cpu_directory_and_topology)
+{
+	proc_ready();
+	expect_attr(CPU "online", "0\n", 0444, 4096);
+	expect_attr(CPU "possible", "0\n", 0444, 4096);
+	expect_attr(CPU "present", "0\n", 0444, 4096);
+	expect_attr(CPU "offline", "\n", 0444, 4096);
+	expect_attr(CPU "isolated", "\n", 0444, 4096);
+	expect_attr(CPU "kernel_max", "8191\n", 0444, 4096);
+	expect_attr(CPU "nohz_full", "(null)\n", 0444, 4096);
+	expect_attr(CPU "smt/active", "0\n", 0444, 4096);
+	expect_attr(CPU "smt/control", "notsupported\n", 0644, 4096);
+	expect_attr(CPU "power/control", "auto\n", 0644, 4096);
+	struct stat st;
+	/* The boot CPU cannot go offline: no "online" file. */
+	EXPECT_ERRNO(stat(CPU "cpu0/online", &st), ENOENT);
+	static const char *const masks[] = {
+		"cluster_cpus", "core_cpus", "core_siblings", "die_cpus",
+		"package_cpus", "thread_siblings", NULL};
+	for (int i = 0; masks[i]; i++) {
+		char path[256];
+		snprintf(path, sizeof path, CPU "cpu0/topology/%s", masks[i]);
+		expect_attr(path, "1\n", 0444, 4096);
+		snprintf(path, sizeof path, CPU "cpu0/topology/%s_list", masks[i]);
+		expect_attr(path, "0\n", 0444, 28672);
+	}
+	expect_attr(CPU "cpu0/topology/core_id", "0\n", 0444, 4096);
+	expect_attr(CPU "cpu0/topology/die_id", "0\n", 0444, 4096);
+	expect_attr(CPU "cpu0/topology/physical_package_id", "0\n", 0444, 4096);
+	expect_attr(CPU "cpu0/topology/cluster_id", "65535\n", 0444, 4096);
+	expect_link(CPU "cpu0/subsystem", "../../../../bus/cpu");
+	expect_link(CPU "cpu0/node0", "../../node/node0");
+	if (geteuid() != 0)
+		return;
+	EXPECT_EQ(write_attr(CPU "smt/control", "on\n"), ENODEV);
+	EXPECT_EQ(write_attr(CPU "smt/control", "bogus\n"), EINVAL);
+}
+
+TEST(sysfscpu, caches_are_consistent)
+{
+	proc_ready();
+	int count = 0;
+	for (int i = 0; i < 8; i++) {
+		char dir[128], path[192], text[64];
+		snprintf(dir, sizeof dir, CPU "cpu0/cache/index%d", i);
+		struct stat st;
+		if (stat(dir, &st) != 0)
+			break;
+		count++;
+		snprintf(path, sizeof path, "%s/type", dir);
+		proc_read(path, text, sizeof text);
+		if (strcmp(text, "Data\n") && strcmp(text, "Instruction\n") &&
+		    strcmp(text, "Unified\n"))
+			FAIL("%s: %s", path, text);
+		snprintf(path, sizeof path, "%s/level", dir);
+		long level = read_number(path);
+		EXPECT_TRUE(level >= 1 && level <= 4);
+		long product = 1;
+		static const char *const factors[] = {
+			"number_of_sets", "ways_of_associativity",
+			"coherency_line_size", "physical_line_partition", NULL};
+		for (int f = 0; factors[f]; f++) {
+			snprintf(path, sizeof path, "%s/%s", dir, factors[f]);
+			product *= read_number(path);
+		}
+		snprintf(path, sizeof path, "%s/size", dir);
+		proc_read(path, text, sizeof text);
+		char want[64];
+		snprintf(want, sizeof want, "%ldK\n", product / 1024);
+		EXPECT_STREQ(text, want);
+		snprintf(path, sizeof path, "%s/shared_cpu_map", dir);
+		expect_attr(path, "1\n", 0444, 4096);
+		snprintf(path, sizeof path, "%s/shared_cpu_list", dir);
+		expect_attr(path, "0\n", 0444, 4096);
+		snprintf(path, sizeof path, "%s/id", dir);
+		expect_attr(path, "0\n", 0444, 4096);
+	}
+	EXPECT_GT(count, 0);
+}
+
+TEST(sysfscpu, memory_node)
+{
+	proc_ready();
+	const char *node = "/sys/devices/system/node/";
+	char path[256];
+	static const char *const zeros[] = {"online", "possible", "has_cpu",
+					    "has_memory", "has_normal_memory",
+					    NULL};
+	for (int i = 0; zeros[i]; i++) {
+		snprintf(path, sizeof path, "%s%s", node, zeros[i]);
+		expect_attr(path, "0\n", 0444, 4096);
+	}
+	expect_attr("/sys/devices/system/node/node0/cpumap", "1\n", 0444, 4096);
+	expect_attr("/sys/devices/system/node/node0/cpulist", "0\n", 0444, 28672);
+	expect_attr("/sys/devices/system/node/node0/distance", "10\n", 0444, 4096);
+	expect_link("/sys/devices/system/node/node0/cpu0", "../../cpu/cpu0");
+	expect_link("/sys/devices/system/node/node0/subsystem",
+		    "../../../../bus/node");
+}
+
+TEST(sysfscpu, buses_and_the_platform_device)
+{
+	proc_ready();
+	expect_link("/sys/bus/cpu/devices/cpu0",
+		    "../../../devices/system/cpu/cpu0");
+	expect_link("/sys/bus/node/devices/node0",
+		    "../../../devices/system/node/node0");
+	expect_link("/sys/bus/platform/devices/serial8250",
+		    "../../../devices/platform/serial8250");
+	expect_link("/sys/bus/platform/drivers/serial8250/serial8250",
+		    "../../../../devices/platform/serial8250");
+	const char *dev = "/sys/devices/platform/serial8250/";
+	char path[256];
+	snprintf(path, sizeof path, "%sdriver", dev);
+	expect_link(path, "../../../bus/platform/drivers/serial8250");
+	snprintf(path, sizeof path, "%ssubsystem", dev);
+	expect_link(path, "../../../bus/platform");
+	snprintf(path, sizeof path, "%smodalias", dev);
+	expect_attr(path, "platform:serial8250\n", 0444, 4096);
+	snprintf(path, sizeof path, "%suevent", dev);
+	expect_attr(path, "DRIVER=serial8250\nMODALIAS=platform:serial8250\n",
+		    0644, 4096);
+	static const char *const buses[] = {"cpu", "node", "platform", NULL};
+	for (int i = 0; buses[i]; i++) {
+		snprintf(path, sizeof path, "/sys/bus/%s/drivers_autoprobe",
+			 buses[i]);
+		expect_attr(path, "1\n", 0644, 4096);
+		struct stat st;
+		snprintf(path, sizeof path, "/sys/bus/%s/drivers_probe", buses[i]);
+		EXPECT_OK(stat(path, &st));
+		EXPECT_EQX(st.st_mode, S_IFREG | 0200);
+		if (geteuid() == 0)
+			EXPECT_ERRNO(open(path, O_RDONLY), EACCES);
+		snprintf(path, sizeof path, "/sys/bus/%s/uevent", buses[i]);
+		EXPECT_OK(stat(path, &st));
+		EXPECT_EQX(st.st_mode, S_IFREG | 0200);
+	}
+	if (geteuid() != 0)
+		return;
+	EXPECT_EQ(write_attr("/sys/bus/platform/drivers_probe", "nosuch\n"),
+		  ENODEV);
+	EXPECT_EQ(write_attr("/sys/bus/platform/drivers_probe", "serial8250\n"),
+		  0);
+}
+
+TEST(sysfscpu, printk_module_parameters)
+{
+	proc_ready();
+	const char *time = "/sys/module/printk/parameters/time";
+	const char *ignore = "/sys/module/printk/parameters/ignore_loglevel";
+	expect_attr(time, "Y\n", 0644, 4096);
+	expect_attr(ignore, "N\n", 0644, 4096);
+	struct stat st;
+	EXPECT_OK(stat("/sys/module/printk/uevent", &st));
+	EXPECT_EQX(st.st_mode, S_IFREG | 0200);
+	if (geteuid() != 0)
+		return;
+	EXPECT_ERRNO(open("/sys/module/printk/uevent", O_RDONLY), EACCES);
+	EXPECT_EQ(write_attr(time, "bogus\n"), EINVAL);
+	EXPECT_EQ(write_attr(time, "0\n"), 0);
+	expect_attr(time, "N\n", 0644, 4096);
+	EXPECT_EQ(write_attr(time, "on\n"), 0);
+	expect_attr(time, "Y\n", 0644, 4096);
+	EXPECT_EQ(write_attr(ignore, "n"), 0);
+	expect_attr(ignore, "N\n", 0644, 4096);
+}
+
+TEST(sysfscpu, kernel_panic_parameter)
+{
+	proc_ready();
+	const char *param = "/sys/module/kernel/parameters/panic";
+	const char *sysctl = "/proc/sys/kernel/panic";
+	char before[64], text[64];
+	proc_read(sysctl, before, sizeof before);
+	expect_attr(param, before, 0644, 4096);
+	if (geteuid() != 0)
+		return;
+	EXPECT_EQ(write_attr(param, "bogus\n"), EINVAL);
+	EXPECT_EQ(write_attr(param, "0x10\n"), 0);
+	proc_read(sysctl, text, sizeof text);
+	EXPECT_STREQ(text, "16\n");
+	EXPECT_EQ(write_attr(sysctl, "7\n"), 0);
+	expect_attr(param, "7\n", 0644, 4096);
+	EXPECT_EQ(write_attr(param, before), 0);
+	proc_read(sysctl, text, sizeof text);
+	EXPECT_STREQ(text, before);
+}
