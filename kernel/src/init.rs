@@ -88,6 +88,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
         start_time_ns: crate::time::monotonic_ns(),
         stats: ProcessStats::default(),
+        sysvsem: SpinLock::new("process.sysvsem", None),
     });
     let thread = Thread::try_new_with_entry(
         pid,

@@ -150,6 +150,12 @@ pub trait FileOps: Send + Sync {
     fn as_pidfd(&self) -> Option<&super::pidfd::PidFd> {
         None
     }
+
+    /// The POSIX message queue behind this file, if it is one (the `mq_*` calls answer EBADF
+    /// for other files).
+    fn as_mqueue(&self) -> Option<&crate::ipc::mqueue::MqueueFile> {
+        None
+    }
 }
 
 /// A regular file, directory or symlink (O_PATH) served by its inode.

@@ -139,5 +139,7 @@ pub fn register_builtin() -> Result<(), Errno> {
     super::proc::register()?;
     REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
     REGISTRY.register(Arc::new(super::devpts::DevptsType))?;
+    crate::ipc::mqueue::init()?;
+    REGISTRY.register(Arc::new(crate::ipc::mqueue::MqueueType))?;
     Ok(())
 }

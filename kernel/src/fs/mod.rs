@@ -225,6 +225,9 @@ pub fn open_dentry_noctty(
             FileType::BlockDevice => devices::open_block(&request)?,
             FileType::Fifo => fifo::open(&dentry, flags)?,
             FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Regular if crate::ipc::mqueue::is_mqueue_inode(&dentry) => {
+                crate::ipc::mqueue::open_file(dentry.inode())?
+            }
             FileType::Regular => {
                 let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
                 match proc::SeqFile::open(dentry.inode().clone(), is_write)? {

@@ -132,6 +132,8 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
             status.wait_status()
         ));
     }
+    // exit_sem: the undo adjustments apply before anything else goes.
+    crate::ipc::sem::exit(process);
     // Release what a zombie does not need: descriptors (so pipes see EOF) and memory.
     let files = process.files.replace(Arc::new(super::shared::locked_files(
         crate::fs::fd_table::FdTable::new(),

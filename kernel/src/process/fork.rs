@@ -356,6 +356,10 @@ fn copy_process(
         timers: SpinLock::new("process.timers", crate::timers::ProcessTimers::new()),
         start_time_ns: crate::time::monotonic_ns(),
         stats: ProcessStats::default(),
+        sysvsem: SpinLock::new(
+            "process.sysvsem",
+            crate::ipc::sem::copy_undo_list(source, flags.contains(CloneFlags::CLONE_SYSVSEM)),
+        ),
     }))
 }
 

@@ -86,6 +86,8 @@ pub struct Process {
     pub start_time_ns: u64,
     /// Counters `/proc/<pid>/stat` and `io` show.
     pub stats: ProcessStats,
+    /// The System V semaphore undo list (`sysvsem`), made at the first `SEM_UNDO`.
+    pub sysvsem: SpinLock<Option<Arc<crate::ipc::sem::UndoList>>>,
 }
 
 /// Per-process counters (Linux's `task_io_accounting`, `min_flt`, `loginuid`).

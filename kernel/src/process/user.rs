@@ -3,7 +3,8 @@
 //! something holds it and is found by uid; objects charged to a user keep it alive and give
 //! the charge back to that same user when they go, even if their creator changed ids since.
 //!
-//! Counted here: epoll watches (`fs.epoll.max_user_watches`, fs/eventpoll.c) and POSIX timers,
+//! Counted here: epoll watches (`fs.epoll.max_user_watches`, fs/eventpoll.c), POSIX message
+//! queues' memory (`RLIMIT_MSGQUEUE`, ipc/mqueue.c) and POSIX timers,
 //! each of which preallocates a queued signal that counts against `RLIMIT_SIGPENDING`
 //! (kernel/time/posix-timers.c). Queued signals themselves are still counted by walking the
 //! user's processes (`signal::send`); Linux keeps them in `ucounts`.
@@ -12,7 +13,7 @@ use crate::percpu_counter::PercpuCounter;
 use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hal::sync::SpinLock;
 
 pub struct User {
@@ -21,6 +22,8 @@ pub struct User {
     pub epoll_watches: PercpuCounter,
     /// POSIX timers this user created.
     pub posix_timers: AtomicUsize,
+    /// Bytes of POSIX message queues this user created (`UCOUNT_RLIMIT_MSGQUEUE`).
+    pub mq_bytes: AtomicU64,
 }
 
 /// Every user something holds, by uid (Linux's `uidhash`). A leaf lock.
@@ -37,6 +40,7 @@ impl User {
             uid,
             epoll_watches: PercpuCounter::new(),
             posix_timers: AtomicUsize::new(0),
+            mq_bytes: AtomicU64::new(0),
         });
         users.insert(uid, Arc::downgrade(&user));
         user

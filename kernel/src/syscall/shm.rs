@@ -4,7 +4,8 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::ipc::shm::{self, Caller, Segment};
+use crate::ipc::shm::{self, Segment};
+use crate::ipc::util::with_cred;
 use crate::mm::vma::{Backing, Protection, Vma, VmaFlags, VmaKind};
 use crate::mm::{PAGE_SIZE, page_align_up};
 use abi::Errno;
@@ -15,24 +16,20 @@ use abi::ipc::{
 };
 use alloc::sync::Arc;
 
-/// Runs `f` with the caller's identity.
-fn with_caller<R>(context: &SyscallContext<'_>, f: impl FnOnce(&Caller<'_>) -> R) -> R {
-    let process = &context.thread.process;
-    let credentials = process.credentials.lock().clone();
-    f(&Caller {
-        euid: credentials.euid,
-        egid: credentials.egid,
-        caps: credentials.caps.effective.0,
-        groups: &credentials.groups,
-        pid: process.pid,
-    })
+/// Runs `f` with the caller's credentials.
+fn with_caller<R>(
+    context: &SyscallContext<'_>,
+    f: impl FnOnce(&ipcrules::perm::Cred<'_>) -> R,
+) -> R {
+    with_cred(&context.thread.process, f)
 }
 
 pub fn shmget(context: &mut SyscallContext<'_>, key: i32, size: u64, flags: i32) -> SyscallResult {
     if flags & SHM_HUGETLB != 0 {
         return Err(Errno::EINVAL);
     }
-    with_caller(context, |caller| shm::get(key, size, flags, caller)).map(|id| id as usize)
+    let pid = context.thread.process.pid;
+    with_caller(context, |caller| shm::get(key, size, flags, caller, pid)).map(|id| id as usize)
 }
 
 pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -> SyscallResult {
@@ -52,7 +49,7 @@ pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -
     let wanted =
         0o444 | if is_read_only { 0 } else { 0o222 } | if is_executable { 0o111 } else { 0 };
     let permitted = with_caller(context, |caller| {
-        caller.may_access(&segment.state.lock(), wanted)
+        caller.may_access(&segment.state.lock().perm, wanted)
     });
     if !permitted {
         return Err(Errno::EACCES);
@@ -148,10 +145,10 @@ pub fn shmctl(
                 unused: [0; 4],
             };
             hal::usercopy::write_user(buf.address, &info)?;
-            Ok(shm::usage().0 as usize)
+            Ok(shm::usage()?.0 as usize)
         }
         SHM_INFO => {
-            let (highest, used, pages, resident) = shm::usage();
+            let (highest, used, pages, resident) = shm::usage()?;
             let usage = ShmUsage {
                 used_ids: used,
                 shm_tot: pages,
@@ -165,7 +162,7 @@ pub fn shmctl(
             let segment = shm::lookup_index(id)?;
             if command == SHM_STAT
                 && !with_caller(context, |caller| {
-                    caller.may_access(&segment.state.lock(), 0o444)
+                    caller.may_access(&segment.state.lock().perm, 0o444)
                 })
             {
                 return Err(Errno::EACCES);
@@ -176,7 +173,7 @@ pub fn shmctl(
         IPC_STAT => {
             let segment = shm::lookup(id)?;
             if !with_caller(context, |caller| {
-                caller.may_access(&segment.state.lock(), 0o444)
+                caller.may_access(&segment.state.lock().perm, 0o444)
             }) {
                 return Err(Errno::EACCES);
             }
@@ -188,33 +185,39 @@ pub fn shmctl(
             let wanted: ShmidDs = hal::usercopy::read_user(buf.address)?;
             with_caller(context, |caller| {
                 let mut state = segment.state.lock();
-                if !caller.owns(&state) {
+                if !caller.may_control(&state.perm) {
                     return Err(Errno::EPERM);
                 }
-                state.uid = wanted.perm.uid;
-                state.gid = wanted.perm.gid;
-                state.mode = wanted.perm.mode & 0o777;
-                state.ctime = (crate::time::realtime_ns() / 1_000_000_000) as i64;
+                state.perm.update(&wanted.perm)?;
+                state.ctime = crate::ipc::util::now_secs();
                 Ok(0)
             })
         }
         IPC_RMID => {
             let segment = shm::lookup(id)?;
-            if !with_caller(context, |caller| caller.owns(&segment.state.lock())) {
+            if !with_caller(context, |caller| {
+                caller.may_control(&segment.state.lock().perm)
+            }) {
                 return Err(Errno::EPERM);
             }
-            shm::remove(&segment);
+            shm::remove(&segment)?;
             Ok(0)
         }
         SHM_LOCK | SHM_UNLOCK => {
             let segment = shm::lookup(id)?;
             let allowed = with_caller(context, |caller| {
-                caller.has(abi::capability::CAP_IPC_LOCK) || caller.is_owner(&segment.state.lock())
+                caller.has(abi::capability::CAP_IPC_LOCK)
+                    || caller.is_owner(&segment.state.lock().perm)
             });
             if !allowed {
                 return Err(Errno::EPERM);
             }
-            segment.state.lock().is_locked = command == SHM_LOCK;
+            let mut state = segment.state.lock();
+            if command == SHM_LOCK {
+                state.perm.mode |= abi::ipc::SHM_LOCKED;
+            } else {
+                state.perm.mode &= !abi::ipc::SHM_LOCKED;
+            }
             Ok(0)
         }
         _ => Err(Errno::EINVAL),

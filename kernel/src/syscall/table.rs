@@ -6,10 +6,10 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
-    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, namei, namespace, open, pipe,
-    posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit, rseq,
-    sched, select, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo, time, timerfd,
-    uname, utimes, xattr,
+    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
+    pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit,
+    rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo,
+    time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -104,7 +104,14 @@ syscall_table! {
     61 wait4 => exit::wait4(pid: i32, status: UserPtr<i32>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     62 kill => signal::kill(pid: i32, signal: i32);
     63 uname => uname::uname(buf: UserPtr<abi::Utsname>);
+    64 semget => sem::semget(key: i32, nsems: i32, flags: i32);
+    65 semop => sem::semop(id: i32, sops: u64, nsops: u32);
+    66 semctl => sem::semctl(id: i32, semnum: i32, command: i32, arg: u64);
     67 shmdt => shm::shmdt(addr: u64);
+    68 msgget => msg::msgget(key: i32, flags: i32);
+    69 msgsnd => msg::msgsnd(id: i32, msgp: u64, size: u64, flags: i32);
+    70 msgrcv => msg::msgrcv(id: i32, msgp: u64, size: u64, msgtyp: i64, flags: i32);
+    71 msgctl => msg::msgctl(id: i32, command: i32, buf: u64);
     72 fcntl => fcntl::fcntl(fd: Fd, command: u32, argument: u64);
     73 flock => locks::flock(fd: Fd, operation: u32);
     74 fsync => sync::fsync(fd: Fd);
@@ -216,6 +223,7 @@ syscall_table! {
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
+    220 semtimedop => sem::semtimedop(id: i32, sops: u64, nsops: u32, timeout: u64);
     221 fadvise64 => fadvise::fadvise64(fd: Fd, offset: i64, len: i64, advice: i32);
     222 timer_create => posix_timers::timer_create(clock: i32, event: UserPtr<abi::Sigevent>, id: UserPtr<i32>);
     223 timer_settime => posix_timers::timer_settime(id: i32, flags: abi::TimerFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
@@ -230,6 +238,12 @@ syscall_table! {
     233 epoll_ctl => eventpoll::epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<abi::EpollEvent>);
     234 tgkill => signal::tgkill(tgid: i32, tid: i32, signal: i32);
     235 utimes => utimes::utimes(path: UserCStr, times: UserPtr<[abi::Timeval; 2]>);
+    240 mq_open => mqueue::mq_open(name: u64, oflag: i32, mode: u32, attr: u64);
+    241 mq_unlink => mqueue::mq_unlink(name: u64);
+    242 mq_timedsend => mqueue::mq_timedsend(fd: Fd, msg: u64, len: usize, priority: u32, timeout: u64);
+    243 mq_timedreceive => mqueue::mq_timedreceive(fd: Fd, msg: u64, len: usize, priority: u64, timeout: u64);
+    244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
+    245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);

@@ -36,6 +36,9 @@ pub struct TmpfsOptions {
     pub total_ram_pages: u64,
     /// The type name `/proc/mounts` shows (`tmpfs`; `rootfs` for the root instance).
     pub fs_name: &'static str,
+    /// Whether `/proc/mounts` shows the instance's options (`false` for the mqueue
+    /// filesystem, which Ferrux builds on tmpfs and which has none).
+    pub shows_options: bool,
 }
 
 impl Default for TmpfsOptions {
@@ -51,6 +54,7 @@ impl Default for TmpfsOptions {
             default_max_inodes: None,
             total_ram_pages: 0,
             fs_name: "tmpfs",
+            shows_options: true,
         }
     }
 }

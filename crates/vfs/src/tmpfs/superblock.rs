@@ -170,6 +170,9 @@ impl FileSystem for Tmpfs {
     fn show_options(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
         use core::fmt::Write;
         let s = &self.shared;
+        if !s.opts.shows_options {
+            return Ok(());
+        }
         let mut text = alloc::string::String::new();
         let max_pages = s.max_pages.load(Ordering::Acquire);
         let default_pages = s

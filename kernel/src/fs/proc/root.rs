@@ -82,6 +82,18 @@ impl ProcRoot {
                 name: b"sys",
                 node: super::sysctl::tree()?,
             },
+            StaticEntry {
+                name: b"sysvipc",
+                node: StaticDir::new(
+                    fixed_ino(),
+                    0o555,
+                    alloc::vec![
+                        file(b"msg", crate::ipc::msg::proc_show),
+                        file(b"sem", crate::ipc::sem::proc_show),
+                        file(b"shm", crate::ipc::shm::proc_show),
+                    ],
+                ),
+            },
             file(b"uptime", uptime),
             file(b"version", |out| out!(out, "{}\n", crate::linux_banner())),
         ];

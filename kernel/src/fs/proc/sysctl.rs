@@ -47,6 +47,12 @@ enum Handler {
         get: fn() -> Vec<u8>,
         set: Option<WriteFn>,
     },
+    /// An integer kept in an atomic variable, with its range.
+    Knob {
+        value: &'static AtomicI64,
+        min: i64,
+        max: i64,
+    },
     /// Rendered by a function; writes go to another (or are refused).
     Custom {
         render: fn(&mut Vec<u8>) -> Result<(), Errno>,
@@ -97,6 +103,7 @@ impl Node for SysctlFile {
     fn render(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
         match &self.handler {
             Handler::Int { get, .. } => out!(out, "{}\n", get()),
+            Handler::Knob { value, .. } => out!(out, "{}\n", value.load(Ordering::Relaxed)),
             Handler::Text { get, .. } => {
                 push(out, &get())?;
                 push(out, b"\n")
@@ -121,6 +128,13 @@ impl Node for SysctlFile {
                     return Err(Errno::EINVAL);
                 }
                 set(value);
+            }
+            Handler::Knob { value, min, max } => {
+                let new = parse_long(data)?;
+                if new < *min || new > *max {
+                    return Err(Errno::EINVAL);
+                }
+                value.store(new, Ordering::Relaxed);
             }
             Handler::Text { set: Some(set), .. } => {
                 let end = data
@@ -308,6 +322,24 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| KPTR_RESTRICT.store(v, Ordering::Relaxed)),
             (0, 2)
         ),
+        int(
+            b"msgmax",
+            || crate::ipc::msg::msgmax().into(),
+            Some(crate::ipc::msg::set_msgmax),
+            (0, i32::MAX.into())
+        ),
+        int(
+            b"msgmnb",
+            || crate::ipc::msg::msgmnb().into(),
+            Some(crate::ipc::msg::set_msgmnb),
+            (0, i32::MAX.into())
+        ),
+        int(
+            b"msgmni",
+            || crate::ipc::msg::msgmni().into(),
+            Some(crate::ipc::msg::set_msgmni),
+            (0, ipcrules::ids::IPCMNI.into())
+        ),
         int(b"ngroups_max", || 65536, None, (0, 0)),
         text(b"osrelease", || crate::syscall::sys_release().into(), None),
         text(b"ostype", || b"Linux".to_vec(), None),
@@ -379,6 +411,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             })
         ),
         dir(b"random", random),
+        custom(
+            b"sem",
+            0o644,
+            crate::ipc::sem::proc_sem,
+            Some(crate::ipc::sem::write_proc_sem)
+        ),
         int(
             b"randomize_va_space",
             || knobs::randomize_va_space().into(),
@@ -466,6 +504,24 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         Some(|v| knobs::set_max_user_watches(v as u64)),
         (0, i64::MAX)
     )];
+    let mut mqueue = Vec::new();
+    mqueue
+        .try_reserve_exact(crate::ipc::mqueue::KNOBS.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    for (name, value, (min, max)) in &crate::ipc::mqueue::KNOBS {
+        mqueue.push(StaticEntry {
+            name,
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value,
+                    min: *min,
+                    max: *max,
+                },
+            }),
+        });
+    }
     let fs = alloc::vec![
         dir(b"epoll", epoll),
         int(
@@ -497,6 +553,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| knobs::set_nr_open(v as u64)),
             (64, 1_073_741_816)
         ),
+        dir(b"mqueue", mqueue),
         custom(
             b"pipe-max-size",
             0o644,
