@@ -189,6 +189,15 @@ pub fn spawn(thread: Arc<Thread>) {
     drop(info);
 }
 
+/// Charges the thread running on this CPU for its time since the last charge, so that its CPU
+/// time read now includes the slice in progress (Linux's `task_sched_runtime` calls
+/// `update_curr` for a running task). Not for tick or timer context: it takes the run queue.
+pub fn charge_running() {
+    let mut rq = this_queue().lock();
+    let now = crate::time::monotonic_ns();
+    rq.charge_current(now);
+}
+
 /// Accounts a timer tick to the running thread and decides whether it should be preempted.
 pub fn tick() {
     let mut rq = this_queue().lock();

@@ -42,11 +42,13 @@ fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<u64>
     let ns = (value.tv_sec as u64)
         .saturating_mul(1_000_000_000)
         .saturating_add(value.tv_nsec as u64);
-    let now = crate::time::monotonic_ns();
     Ok(Some(if command == FUTEX_WAIT {
-        now.saturating_add(ns)
+        crate::time::monotonic_ns().saturating_add(ns)
     } else if is_realtime || command == FUTEX_LOCK_PI {
-        now.saturating_add(ns.saturating_sub(crate::time::realtime_ns()))
+        // CLOCK_REALTIME is CLOCK_MONOTONIC plus the wall clock at boot, so the deadline
+        // converts exactly; reading both clocks instead put it early by the time between the
+        // two reads (a wait could end before its CLOCK_REALTIME deadline).
+        ns.saturating_sub(crate::time::realtime_offset_ns())
     } else {
         ns
     }))

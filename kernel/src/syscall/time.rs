@@ -44,8 +44,14 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
             monotonic_ns()
         }
         CLOCK_MONOTONIC_COARSE => coarse_monotonic_ns(),
-        CLOCK_THREAD_CPUTIME_ID => context.thread.cpu_time_ns(),
+        CLOCK_THREAD_CPUTIME_ID => {
+            // The slice running now counts: without it the clock lagged by up to a tick, and
+            // two reads could differ by more than the wall time between them.
+            crate::sched::charge_running();
+            context.thread.cpu_time_ns()
+        }
         CLOCK_PROCESS_CPUTIME_ID => {
+            crate::sched::charge_running();
             let (user, system) = context.thread.process.cpu_times_ns();
             user + system
         }
