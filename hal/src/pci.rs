@@ -70,7 +70,10 @@ impl core::fmt::Display for PciAddress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BarKind {
     /// Memory space (`is_64bit` when it takes two BAR registers).
-    Memory { is_64bit: bool, is_prefetchable: bool },
+    Memory {
+        is_64bit: bool,
+        is_prefetchable: bool,
+    },
     /// I/O space.
     Io,
 }
@@ -130,7 +133,8 @@ struct Config {
 }
 
 static CONFIG: Once<SpinLockIrq<Config>> = Once::new();
-static FUNCTIONS: SpinLock<Vec<(PciFunctionInfo, bool)>> = SpinLock::new("pci.functions", Vec::new());
+static FUNCTIONS: SpinLock<Vec<(PciFunctionInfo, bool)>> =
+    SpinLock::new("pci.functions", Vec::new());
 static MSI_DISABLED: AtomicBool = AtomicBool::new(false);
 /// The MADT's interrupt source overrides (QEMU lists the PCI lines 5, 9, 10 and 11 there).
 static OVERRIDES: Once<Vec<SourceOverride>> = Once::new();
@@ -409,9 +413,9 @@ fn scan_bus(segment: u16, bus: u8, depth: usize, found: &mut Vec<(PciFunctionInf
             if is_bridge && depth < 8 {
                 let secondary = read_u8(address, REG_SECONDARY_BUS);
                 let is_new = secondary > bus
-                    && !found
-                        .iter()
-                        .any(|(info, _)| info.address.segment == segment && info.address.bus == secondary);
+                    && !found.iter().any(|(info, _)| {
+                        info.address.segment == segment && info.address.bus == secondary
+                    });
                 if is_new {
                     scan_bus(segment, secondary, depth + 1, found);
                 }
@@ -563,7 +567,13 @@ impl PciDevice {
     /// Maps `len` bytes at `offset` of memory BAR `bar`: `EINVAL` if the BAR is missing, not
     /// memory, or smaller.
     pub fn map_bar(&self, bar: usize, offset: u64, len: usize) -> Result<IoMem, Errno> {
-        let info = self.info.bars.get(bar).copied().flatten().ok_or(Errno::EINVAL)?;
+        let info = self
+            .info
+            .bars
+            .get(bar)
+            .copied()
+            .flatten()
+            .ok_or(Errno::EINVAL)?;
         if !matches!(info.kind, BarKind::Memory { .. }) || len == 0 {
             return Err(Errno::EINVAL);
         }
@@ -576,7 +586,13 @@ impl PciDevice {
 
     /// The ports of I/O BAR `bar`: `EINVAL` if it is missing or not I/O.
     pub fn io_ports(&self, bar: usize) -> Result<IoPorts, Errno> {
-        let info = self.info.bars.get(bar).copied().flatten().ok_or(Errno::EINVAL)?;
+        let info = self
+            .info
+            .bars
+            .get(bar)
+            .copied()
+            .flatten()
+            .ok_or(Errno::EINVAL)?;
         if info.kind != BarKind::Io || info.base == 0 || info.base + info.size > 0x1_0000 {
             return Err(Errno::EINVAL);
         }
@@ -603,12 +619,17 @@ impl PciDevice {
                     region.write_u32(entry * 16 + 12, 1);
                 }
                 let mut used = Vec::new();
-                used.try_reserve_exact(usize::from(capability.table_size)).ok()?;
+                used.try_reserve_exact(usize::from(capability.table_size))
+                    .ok()?;
                 used.resize(usize::from(capability.table_size), false);
                 // Enable MSI-X (function mask off), and stop INTx.
                 let address = self.info.address;
                 let control = read_u16(address, capability.offset + 2);
-                write_u16(address, capability.offset + 2, (control | 1 << 15) & !(1 << 14));
+                write_u16(
+                    address,
+                    capability.offset + 2,
+                    (control | 1 << 15) & !(1 << 14),
+                );
                 let command = read_u16(address, REG_COMMAND);
                 write_u16(address, REG_COMMAND, command | COMMAND_INTX_DISABLE);
                 Some(Arc::new(MsixTable {

@@ -89,7 +89,9 @@ fn read_entries(reader: &mut dyn SectorReader, disk: &Disk, header: &Header) -> 
     let bytes = (u64::from(header.entry_count) * u64::from(ENTRY_SIZE)) as usize;
     let block_size = disk.block_size as usize;
     let mut entries = Vec::new();
-    entries.try_reserve_exact(bytes.div_ceil(block_size) * block_size).ok()?;
+    entries
+        .try_reserve_exact(bytes.div_ceil(block_size) * block_size)
+        .ok()?;
     let mut lba = header.entries_lba;
     while entries.len() < bytes {
         if lba >= disk.blocks() {

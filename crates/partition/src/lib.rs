@@ -35,10 +35,14 @@ pub use crc32::crc32;
 /// 64 times what any tool writes.
 pub const MAX_GPT_ENTRY_BYTES: u64 = 1 << 20;
 
+/// A block could not be read (an I/O error, or past the end of the disk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadError;
+
 /// Reads logical blocks of the disk.
 pub trait SectorReader {
-    /// Fills `buf` (one logical block) with block `lba`; `Err` on an I/O error or past the end.
-    fn read_block(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), ()>;
+    /// Fills `buf` (one logical block) with block `lba`.
+    fn read_block(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), ReadError>;
 }
 
 /// One partition: its number (`vda<number>`), first sector and length, in 512-byte sectors.

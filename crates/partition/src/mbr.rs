@@ -51,10 +51,16 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
         return false;
     }
     let primary = entries(&block);
-    if primary.iter().any(|entry| entry.boot != 0 && entry.boot != 0x80) {
+    if primary
+        .iter()
+        .any(|entry| entry.boot != 0 && entry.boot != 0x80)
+    {
         return false;
     }
-    if primary.iter().any(|entry| entry.kind == TYPE_GPT_PROTECTIVE) {
+    if primary
+        .iter()
+        .any(|entry| entry.kind == TYPE_GPT_PROTECTIVE)
+    {
         return false;
     }
     // MBR fields count logical blocks; the result is in 512-byte sectors.

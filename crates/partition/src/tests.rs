@@ -7,9 +7,9 @@ use alloc::vec::Vec;
 struct Image(Vec<u8>, u32);
 
 impl SectorReader for Image {
-    fn read_block(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), ()> {
-        let start = lba.checked_mul(u64::from(self.1)).ok_or(())? as usize;
-        let bytes = self.0.get(start..start + buf.len()).ok_or(())?;
+    fn read_block(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        let start = lba.checked_mul(u64::from(self.1)).ok_or(ReadError)? as usize;
+        let bytes = self.0.get(start..start + buf.len()).ok_or(ReadError)?;
         buf.copy_from_slice(bytes);
         Ok(())
     }
@@ -224,7 +224,10 @@ fn gpt_with_4k_blocks_counts_in_512_byte_sectors() {
     header[16..20].copy_from_slice(&crc.to_le_bytes());
     let mut image = Image(bytes, 4096);
     let d = disk(&image);
-    assert_eq!(scan(&mut image, &d), (TableKind::Gpt, vec![part(1, 80, 80)]));
+    assert_eq!(
+        scan(&mut image, &d),
+        (TableKind::Gpt, vec![part(1, 80, 80)])
+    );
 }
 
 #[test]
@@ -274,7 +277,11 @@ fn hostile_tables_never_panic() {
             max_partitions: limit,
         };
         let (_, mut parts) = scan(&mut image, &d);
-        assert!(parts.iter().all(|p| p.number > 0 && p.number < limit.max(1)));
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.number > 0 && p.number < limit.max(1))
+        );
         fit_to_disk(&mut parts, d.sectors);
         assert!(parts.iter().all(|p| p.start + p.sectors <= d.sectors));
     }

@@ -34,7 +34,8 @@ impl MmioRegion {
 
     fn check(&self, offset: usize, size: usize) {
         assert!(
-            offset.is_multiple_of(size) && offset.checked_add(size).is_some_and(|end| end <= self.len),
+            offset.is_multiple_of(size)
+                && offset.checked_add(size).is_some_and(|end| end <= self.len),
             "MMIO access at {offset:#x} (size {size}) outside a window of {:#x} bytes",
             self.len
         );
