@@ -290,6 +290,8 @@ syscall_table! {
     324 membarrier => membarrier::membarrier(command: i32, flags: u32, cpu: i32);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
+    327 preadv2 => read_write::preadv2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
+    328 pwritev2 => read_write::pwritev2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
