@@ -192,6 +192,13 @@ pub struct PipeEnd {
     hup_version: u64,
 }
 
+/// What one call of [`PipeEnd::fill_free_slots`]'s filler did: the bytes it put in the page,
+/// and whether more may follow.
+pub enum Fill {
+    More(usize),
+    Last(usize),
+}
+
 /// Creates a pipe: (read end, write end).
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
     let pipe = Pipe::new(uid, gid, 1, 1);
@@ -415,6 +422,33 @@ impl PipeEnd {
         is_nonblocking: bool,
         produce: &mut dyn FnMut(&mut [u8]) -> Result<usize, Errno>,
     ) -> Result<usize, Errno> {
+        let mut done = 0;
+        let mut limit = first_len.clamp(1, PAGE_SIZE);
+        self.fill_free_slots(is_nonblocking, &mut |page| {
+            if done >= max_len {
+                return Ok(Fill::Last(0));
+            }
+            let want = limit.min(max_len - done);
+            let got = produce(&mut page[..want])?.min(want);
+            done += got;
+            limit = PAGE_SIZE;
+            Ok(if got < want || done >= max_len {
+                Fill::Last(got)
+            } else {
+                Fill::More(got)
+            })
+        })
+    }
+
+    /// Waits until a slot is free (as [`Self::splice_in`]), then fills fresh pages, one per
+    /// free slot, each with `fill(page)`: the bytes it put at the start of the page, and
+    /// whether to go on. An empty page ends it; an error ends it too, and is the answer if
+    /// nothing was added. Returns the bytes added.
+    pub fn fill_free_slots(
+        &self,
+        is_nonblocking: bool,
+        fill: &mut dyn FnMut(&mut [u8]) -> Result<Fill, Errno>,
+    ) -> Result<usize, Errno> {
         let pipe = &*self.pipe;
         let mut state = pipe.state.lock();
         loop {
@@ -442,10 +476,8 @@ impl PipeEnd {
             state = pipe.state.lock();
         }
         let mut done = 0;
-        let mut limit = first_len.clamp(1, PAGE_SIZE);
         let mut result = Ok(());
-        while done < max_len && !state.is_full() {
-            let want = limit.min(max_len - done);
+        while !state.is_full() {
             let mut page = match state.new_page() {
                 Ok(page) => page,
                 Err(error) => {
@@ -455,13 +487,14 @@ impl PipeEnd {
                     break;
                 }
             };
-            let got = match produce(&mut page[..want]) {
-                Ok(got) => got.min(want),
+            let (got, is_last) = match fill(&mut page[..]) {
+                Ok(Fill::More(got)) => (got.min(PAGE_SIZE), false),
+                Ok(Fill::Last(got)) => (got.min(PAGE_SIZE), true),
                 Err(error) => {
                     if done == 0 {
                         result = Err(error);
                     }
-                    0
+                    (0, true)
                 }
             };
             if got == 0 {
@@ -478,8 +511,7 @@ impl PipeEnd {
                 can_merge: false,
             });
             done += got;
-            limit = PAGE_SIZE;
-            if got < want {
+            if is_last {
                 break;
             }
         }

@@ -14,6 +14,7 @@ mod exit;
 mod fadvise;
 mod fcntl;
 mod fork;
+mod fs_types;
 mod futex;
 mod groups;
 mod ioctl;

@@ -1,4 +1,4 @@
-//! splice (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
+//! splice and vmsplice (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
 //! `splice_file_to_pipe`, `iter_file_splice_write`, `splice_pipe_to_pipe`).
 //!
 //! A length of 0 returns 0 before anything is looked at; flags outside `SPLICE_F_MOVE |
@@ -30,7 +30,7 @@ use super::args::{Fd, UserPtr};
 use super::sendfile::splice_support;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use crate::fs::pipe::{PAGE_SIZE, PipeEnd};
+use crate::fs::pipe::{Fill, PAGE_SIZE, PipeEnd};
 use abi::{Errno, OpenFlags};
 
 const SPLICE_F_NONBLOCK: u32 = 0x02;
@@ -188,4 +188,96 @@ fn file_to_pipe(
         Ok(read)
     })?;
     Ok((moved, pos))
+}
+
+/// vmsplice (Linux 6.1 `fs/splice.c`: `vmsplice_type`, `vmsplice_to_pipe`,
+/// `vmsplice_to_user`). Flags outside `SPLICE_F_ALL` are `EINVAL`; a descriptor open for
+/// writing takes the user's memory into its pipe, one open only for reading gives the pipe's
+/// data to the user's memory, any other is `EBADF`; the vectors are read (`EINVAL` beyond
+/// `UIO_MAXIOV` or for a total past `isize::MAX`, `EFAULT`); nothing to move returns 0; a
+/// descriptor that is not a pipe is `EBADF`.
+///
+/// Into a pipe: after waiting for a free slot (`EAGAIN` only with `SPLICE_F_NONBLOCK`, the
+/// descriptor's `O_NONBLOCK` does not count; `EPIPE` and SIGPIPE without readers), each
+/// vector's bytes go into fresh buffers, one per user page they touch, until the pipe is full
+/// (Linux lends the user's pages; the bytes and buffer boundaries are the same here, copied).
+/// Out of a pipe: as much as the vectors hold, waiting for data only while nothing moved.
+pub fn vmsplice(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<abi::Iovec>,
+    nr_segs: u64,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = super::read_write::file(context, fd)?;
+    let into_pipe = if file.is_writable() {
+        true
+    } else if file.is_readable() {
+        false
+    } else {
+        return Err(Errno::EBADF);
+    };
+    let count = i32::try_from(nr_segs).map_err(|_| Errno::EINVAL)?;
+    let vectors = super::read_write::read_iovecs(iov, count)?;
+    let total: u64 = vectors.iter().map(|vector| vector.iov_len).sum();
+    if total == 0 {
+        return Ok(0);
+    }
+    let pipe = file.ops.as_pipe().ok_or(Errno::EBADF)?;
+    let is_nonblocking = flags & SPLICE_F_NONBLOCK != 0;
+    let mut segments = vectors.iter().filter(|vector| vector.iov_len != 0);
+    let mut current = segments
+        .next()
+        .map(|vector| (vector.iov_base, vector.iov_len));
+    if into_pipe {
+        pipe.fill_free_slots(is_nonblocking, &mut |page| {
+            let Some((address, left)) = current else {
+                return Ok(Fill::Last(0));
+            };
+            // One buffer per user page the vector touches.
+            let in_page = PAGE_SIZE as u64 - address % PAGE_SIZE as u64;
+            let len = left.min(in_page) as usize;
+            hal::usercopy::copy_from_user(&mut page[..len], address)?;
+            current = if left > len as u64 {
+                Some((address + len as u64, left - len as u64))
+            } else {
+                segments
+                    .next()
+                    .map(|vector| (vector.iov_base, vector.iov_len))
+            };
+            Ok(match current {
+                Some(_) => Fill::More(len),
+                None => Fill::Last(len),
+            })
+        })
+    } else {
+        pipe.splice_out(total as usize, is_nonblocking, &mut |bytes| {
+            let mut copied = 0;
+            while copied < bytes.len() {
+                let Some((address, left)) = current else {
+                    break;
+                };
+                let len = (left as usize).min(bytes.len() - copied);
+                if hal::usercopy::copy_to_user(address, &bytes[copied..copied + len]).is_err() {
+                    return if copied == 0 {
+                        Err(Errno::EFAULT)
+                    } else {
+                        Ok(copied)
+                    };
+                }
+                copied += len;
+                current = if left > len as u64 {
+                    Some((address + len as u64, left - len as u64))
+                } else {
+                    segments
+                        .next()
+                        .map(|vector| (vector.iov_base, vector.iov_len))
+                };
+            }
+            Ok(copied)
+        })
+    }
 }

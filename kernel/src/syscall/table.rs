@@ -5,11 +5,11 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
-    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo,
-    time, timerfd, uname, utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
+    groups, ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace,
+    open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot,
+    rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys,
+    sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -176,6 +176,7 @@ syscall_table! {
     135 personality => exec_domain::personality(persona: u32);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
+    139 sysfs => fs_types::sysfs(option: i32, arg1: u64, arg2: u64);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
@@ -266,6 +267,7 @@ syscall_table! {
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     275 splice => splice::splice(fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32);
     277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
+    278 vmsplice => splice::vmsplice(fd: Fd, iov: UserPtr<abi::Iovec>, nr_segs: u64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
