@@ -667,14 +667,7 @@ impl PipeEnd {
                 return Ok(0);
             }
             output.wait_for_room(is_nonblocking)?;
-            let is_input_first = (ipipe as *const Pipe as usize) < (opipe as *const Pipe as usize);
-            let (mut istate, mut ostate) = if is_input_first {
-                let istate = ipipe.state.lock();
-                (istate, opipe.state.lock())
-            } else {
-                let ostate = opipe.state.lock();
-                (ipipe.state.lock(), ostate)
-            };
+            let (mut istate, mut ostate) = lock_both(ipipe, opipe);
             let mut done = 0;
             let mut result = Ok(());
             let mut input_consumed = false;
@@ -748,6 +741,75 @@ impl PipeEnd {
             }
             return result.map(|()| done);
         }
+    }
+
+    /// Copies up to `max_len` bytes at the front of this pipe into `output`'s without taking
+    /// them out (Linux's `do_tee`: `ipipe_prep`, `opipe_prep`, `link_pipe`): waits for data
+    /// here (0 when empty without writers) and room there (`EPIPE` and SIGPIPE without readers;
+    /// `EAGAIN` if `is_nonblocking`), then, with both mutexes held, duplicates buffer after
+    /// buffer (the last one cut to what is left; Linux shares the pages, the copies hold the
+    /// same bytes and boundaries, never merged into) until `max_len`, the end of this pipe's
+    /// data or a full `output`. `EINVAL` for the same pipe.
+    pub fn tee_to_pipe(
+        &self,
+        output: &PipeEnd,
+        max_len: usize,
+        is_nonblocking: bool,
+    ) -> Result<usize, Errno> {
+        let (ipipe, opipe) = (&*self.pipe, &*output.pipe);
+        if core::ptr::eq(ipipe, opipe) {
+            return Err(Errno::EINVAL);
+        }
+        if !self.wait_for_data(false, is_nonblocking)? {
+            return Ok(0);
+        }
+        output.wait_for_room(is_nonblocking)?;
+        let (istate, mut ostate) = lock_both(ipipe, opipe);
+        let mut done = 0;
+        let mut result = Ok(());
+        for buffer in istate.buffers.iter() {
+            if done >= max_len {
+                break;
+            }
+            if opipe.readers() == 0 {
+                raise_sigpipe();
+                if done == 0 {
+                    result = Err(Errno::EPIPE);
+                }
+                break;
+            }
+            if ostate.is_full() {
+                break;
+            }
+            let len = buffer.len.min(max_len - done);
+            let mut page = match ostate.new_page() {
+                Ok(page) => page,
+                Err(error) => {
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    break;
+                }
+            };
+            page[..len].copy_from_slice(&buffer.page[buffer.offset..buffer.offset + len]);
+            ostate.buffers.push_back(PipeBuffer {
+                page,
+                offset: 0,
+                len,
+                is_packet: buffer.is_packet,
+                can_merge: false,
+            });
+            done += len;
+        }
+        if done > 0 {
+            opipe.publish(&ostate);
+        }
+        drop(ostate);
+        drop(istate);
+        if done > 0 {
+            opipe.read_wait.wake_all();
+        }
+        result.map(|()| done)
     }
 
     fn read_impl(
@@ -1027,5 +1089,23 @@ impl FileOps for PipeEnd {
             }
             _ => Err(Errno::ENOTTY),
         }
+    }
+}
+
+/// Locks two pipes' mutexes, the lower address first (`pipe_double_lock`); returns the
+/// guards in the order the pipes were given.
+fn lock_both<'a>(
+    first: &'a Pipe,
+    second: &'a Pipe,
+) -> (
+    hal::sync::MutexGuard<'a, PipeState>,
+    hal::sync::MutexGuard<'a, PipeState>,
+) {
+    if (first as *const Pipe as usize) < (second as *const Pipe as usize) {
+        let guard = first.state.lock();
+        (guard, second.state.lock())
+    } else {
+        let guard = second.state.lock();
+        (first.state.lock(), guard)
     }
 }

@@ -1,4 +1,4 @@
-//! splice and vmsplice (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
+//! splice, vmsplice and tee (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
 //! `splice_file_to_pipe`, `iter_file_splice_write`, `splice_pipe_to_pipe`).
 //!
 //! A length of 0 returns 0 before anything is looked at; flags outside `SPLICE_F_MOVE |
@@ -280,4 +280,34 @@ pub fn vmsplice(
             Ok(copied)
         })
     }
+}
+
+/// tee (Linux 6.1 `fs/splice.c`: `sys_tee`, `do_tee`): flags outside `SPLICE_F_ALL` are
+/// `EINVAL`, a length of 0 returns 0, then both descriptors are looked up (`EBADF`); the input
+/// must be open for reading and the output for writing (`EBADF`); both must be pipes, and
+/// different ones (`EINVAL`). Non-blocking with `SPLICE_F_NONBLOCK` or `O_NONBLOCK` on either
+/// end. The input's data stays where it is ([`PipeEnd::tee_to_pipe`]).
+pub fn tee(
+    context: &mut SyscallContext<'_>,
+    fd_in: Fd,
+    fd_out: Fd,
+    len: usize,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let input = super::read_write::file(context, fd_in)?;
+    let output = super::read_write::file(context, fd_out)?;
+    if !input.is_readable() || !output.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    let (Some(ipipe), Some(opipe)) = (input.ops.as_pipe(), output.ops.as_pipe()) else {
+        return Err(Errno::EINVAL);
+    };
+    let is_nonblocking = is_nonblocking(&input, flags) || is_nonblocking(&output, flags);
+    ipipe.tee_to_pipe(opipe, len, is_nonblocking)
 }
