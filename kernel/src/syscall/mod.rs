@@ -18,6 +18,7 @@ mod fs_types;
 mod futex;
 mod groups;
 mod ioctl;
+mod ioprio;
 mod itimer;
 mod locks;
 mod membarrier;

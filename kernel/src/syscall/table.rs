@@ -6,10 +6,10 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace,
-    open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot,
-    rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys,
-    sysinfo, time, timerfd, uname, utimes, xattr,
+    groups, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei,
+    namespace, open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir,
+    reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync,
+    sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -248,6 +248,8 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
+    252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     259 mknodat => namei::mknodat(dirfd: Fd, path: UserCStr, mode: u32, dev: u32);
