@@ -14,6 +14,7 @@ mod fs;
 mod futex;
 mod init;
 mod ipc;
+mod net;
 mod ktest;
 mod mm;
 mod panic_policy;
