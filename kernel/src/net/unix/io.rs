@@ -12,7 +12,8 @@
 //! Errors as Linux: a stream write after either side shut down, or to a closed peer, is
 //! `EPIPE` (with SIGPIPE unless `MSG_NOSIGNAL`); a stream read on an unconnected socket is
 //! `EINVAL`, a seqpacket one `ENOTCONN`; a read after the peer left with unread data gets
-//! `ECONNRESET` once; `MSG_OOB` is `EOPNOTSUPP`.
+//! `ECONNRESET` once. Urgent data (`MSG_OOB`) is not implemented: sending it is `EOPNOTSUPP`,
+//! receiving it `EINVAL` on a stream (none is ever queued), `EOPNOTSUPP` elsewhere.
 
 use super::gc::Rights;
 use super::{
@@ -318,7 +319,13 @@ pub fn recv(
     is_nonblocking: bool,
 ) -> Result<Received, Errno> {
     if flags & MSG_OOB != 0 {
-        return Err(Errno::EOPNOTSUPP);
+        // Streams have urgent data in Linux (`CONFIG_AF_UNIX_OOB`); none is ever queued here,
+        // which Linux answers with EINVAL.
+        return Err(if socket.sock_type == SockType::Stream {
+            Errno::EINVAL
+        } else {
+            Errno::EOPNOTSUPP
+        });
     }
     let deadline = Deadline::new(
         is_nonblocking || flags & MSG_DONTWAIT != 0,

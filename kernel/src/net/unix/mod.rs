@@ -340,8 +340,8 @@ impl UnixSocket {
     pub fn peercred(&self) -> Ucred {
         self.state.lock().peercred.unwrap_or(Ucred {
             pid: 0,
-            uid: 65534,
-            gid: 65534,
+            uid: u32::MAX,
+            gid: u32::MAX,
         })
     }
 }

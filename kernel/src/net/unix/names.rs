@@ -131,6 +131,10 @@ pub fn proc_net_unix() -> Result<Vec<u8>, Errno> {
     for socket in &sockets {
         let (phase, has_file, addr, refcount) = {
             let state = socket.state.lock();
+            if state.is_dead {
+                // Released sockets are out of Linux's table.
+                continue;
+            }
             (
                 state.phase,
                 state.has_file,
