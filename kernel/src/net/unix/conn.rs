@@ -126,6 +126,7 @@ pub fn listen(socket: &UnixSocket, backlog: u32) -> Result<(), Errno> {
     if !socket.sock_type.is_connection_oriented() {
         return Err(Errno::EOPNOTSUPP);
     }
+    let creds = current_peercred();
     let mut state = socket.state.lock();
     if state.addr.is_none() {
         return Err(Errno::EINVAL);
@@ -136,7 +137,7 @@ pub fn listen(socket: &UnixSocket, backlog: u32) -> Result<(), Errno> {
     let grows = backlog > state.backlog;
     state.backlog = backlog;
     state.phase = Phase::Listen;
-    state.peercred = Some(current_peercred());
+    state.peercred = Some(creds);
     drop(state);
     if grows {
         socket.wait.wake_all();
@@ -183,6 +184,7 @@ pub fn connect_stream(
     let deadline = Deadline::new(is_nonblocking, socket.sndtimeo.load(Ordering::Relaxed));
     let (uid, gid) = socket.owner();
     let embryo = UnixSocket::new(socket.sock_type, uid, gid)?;
+    let my_creds = current_peercred();
     loop {
         let other = find(thread, &name, socket.sock_type)?;
         let other_state = other.state.lock();
@@ -219,7 +221,7 @@ pub fn connect_stream(
             new_state.peer = Some(socket.clone());
             new_state.phase = Phase::Established;
             new_state.has_file = false;
-            new_state.peercred = Some(current_peercred());
+            new_state.peercred = Some(my_creds);
             new_state.addr = other_state.addr.clone();
         }
         state.peercred = other_state.peercred;
