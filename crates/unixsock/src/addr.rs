@@ -115,8 +115,7 @@ pub fn proc_name(addr: Option<&UnixAddr>, out: &mut Vec<u8>) -> Result<(), Errno
             out.extend_from_slice(path);
         }
         Some(UnixAddr::Abstract(name)) => {
-            out.try_reserve(name.len() + 1)
-                .map_err(|_| Errno::ENOMEM)?;
+            out.try_reserve(name.len() + 1).map_err(|_| Errno::ENOMEM)?;
             out.push(b'@');
             out.extend(name.iter().map(|&b| if b == 0 { b'@' } else { b }));
         }
@@ -137,8 +136,14 @@ mod tests {
 
     #[test]
     fn paths_end_at_the_first_nul() {
-        assert_eq!(parse(&raw(b"/tmp/s\0junk")), Ok(UnixAddr::Path(b"/tmp/s".to_vec())));
-        assert_eq!(parse(&raw(b"/tmp/s")), Ok(UnixAddr::Path(b"/tmp/s".to_vec())));
+        assert_eq!(
+            parse(&raw(b"/tmp/s\0junk")),
+            Ok(UnixAddr::Path(b"/tmp/s".to_vec()))
+        );
+        assert_eq!(
+            parse(&raw(b"/tmp/s")),
+            Ok(UnixAddr::Path(b"/tmp/s".to_vec()))
+        );
         let (bytes, len) = encode(Some(&UnixAddr::Path(b"/tmp/s".to_vec())));
         assert_eq!(len, 2 + 6 + 1);
         assert_eq!(&bytes[2..9], b"/tmp/s\0");
@@ -146,7 +151,10 @@ mod tests {
 
     #[test]
     fn abstract_names_keep_every_byte() {
-        assert_eq!(parse(&raw(b"\0a\0b")), Ok(UnixAddr::Abstract(b"a\0b".to_vec())));
+        assert_eq!(
+            parse(&raw(b"\0a\0b")),
+            Ok(UnixAddr::Abstract(b"a\0b".to_vec()))
+        );
         assert_eq!(parse(&raw(b"\0")), Ok(UnixAddr::Abstract(Vec::new())));
         let (_, len) = encode(Some(&UnixAddr::Abstract(b"a\0b".to_vec())));
         assert_eq!(len, 6);
@@ -171,7 +179,10 @@ mod tests {
     #[test]
     fn autobind() {
         assert_eq!(parse_bind(&raw(b"")), Ok(BindRequest::Autobind));
-        assert_eq!(autobind_name(0xabc12), Ok(UnixAddr::Abstract(b"abc12".to_vec())));
+        assert_eq!(
+            autobind_name(0xabc12),
+            Ok(UnixAddr::Abstract(b"abc12".to_vec()))
+        );
         let (_, len) = encode(Some(&autobind_name(1).unwrap()));
         assert_eq!(len, 8);
         assert_eq!(encode(None).1, 2);

@@ -222,20 +222,43 @@ mod tests {
         c.extend_from_slice(&5i32.to_ne_bytes());
         c.extend_from_slice(&6i32.to_ne_bytes());
         c.extend(header(28, SOL_SOCKET, SCM_CREDENTIALS));
-        c.extend_from_slice(&Ucred { pid: 1, uid: 2, gid: 3 }.to_bytes());
+        c.extend_from_slice(
+            &Ucred {
+                pid: 1,
+                uid: 2,
+                gid: 3,
+            }
+            .to_bytes(),
+        );
         c.extend_from_slice(&[0; 4]);
         let parsed = parse_send(&c).unwrap();
         assert_eq!(parsed.fds, [5, 6]);
-        assert_eq!(parsed.creds, Some(Ucred { pid: 1, uid: 2, gid: 3 }));
+        assert_eq!(
+            parsed.creds,
+            Some(Ucred {
+                pid: 1,
+                uid: 2,
+                gid: 3
+            })
+        );
     }
 
     #[test]
     fn bad_headers() {
-        assert_eq!(parse_send(&header(8, SOL_SOCKET, SCM_RIGHTS)), Err(Errno::EINVAL));
-        assert_eq!(parse_send(&header(40, SOL_SOCKET, SCM_RIGHTS)), Err(Errno::EINVAL));
+        assert_eq!(
+            parse_send(&header(8, SOL_SOCKET, SCM_RIGHTS)),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            parse_send(&header(40, SOL_SOCKET, SCM_RIGHTS)),
+            Err(Errno::EINVAL)
+        );
         assert_eq!(parse_send(&header(16, SOL_SOCKET, 99)), Err(Errno::EINVAL));
         assert_eq!(parse_send(&header(16, 6, 99)), Ok(SendControl::default()));
-        assert_eq!(parse_send(&header(20, SOL_SOCKET, SCM_CREDENTIALS)), Err(Errno::EINVAL));
+        assert_eq!(
+            parse_send(&header(20, SOL_SOCKET, SCM_CREDENTIALS)),
+            Err(Errno::EINVAL)
+        );
         // A short buffer holds no header at all.
         assert_eq!(parse_send(&[0; 8]), Ok(SendControl::default()));
         let mut many = header(16 + 254 * 4, SOL_SOCKET, SCM_RIGHTS);

@@ -74,7 +74,10 @@ pub struct MMsgHdr {
 const _: () = assert!(core::mem::size_of::<MsgHdr>() == 56);
 const _: () = assert!(core::mem::size_of::<MMsgHdr>() == 64);
 
-fn socket_of(context: &SyscallContext<'_>, fd: Fd) -> Result<(Arc<OpenFile>, Arc<UnixSocket>), Errno> {
+fn socket_of(
+    context: &SyscallContext<'_>,
+    fd: Fd,
+) -> Result<(Arc<OpenFile>, Arc<UnixSocket>), Errno> {
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
@@ -125,12 +128,13 @@ fn install(
 ) -> Result<i32, Errno> {
     let file = new_file(socket, flags, charge);
     let limit = super::fcntl::descriptor_limit(context);
-    context.thread.process.files.get().lock().insert_from(
-        0,
-        file,
-        flags & SOCK_CLOEXEC != 0,
-        limit,
-    )
+    context
+        .thread
+        .process
+        .files
+        .get()
+        .lock()
+        .insert_from(0, file, flags & SOCK_CLOEXEC != 0, limit)
 }
 
 fn new_file(socket: Arc<UnixSocket>, flags: u32, charge: file_table::FileCharge) -> Arc<OpenFile> {
@@ -180,7 +184,12 @@ fn owner(context: &SyscallContext<'_>) -> (u32, u32) {
     (credentials.fsuid, credentials.fsgid)
 }
 
-pub fn socket(context: &mut SyscallContext<'_>, domain: i32, kind: i32, protocol: i32) -> SyscallResult {
+pub fn socket(
+    context: &mut SyscallContext<'_>,
+    domain: i32,
+    kind: i32,
+    protocol: i32,
+) -> SyscallResult {
     let (sock_type, flags) = check_create(domain, kind, protocol)?;
     let limit = super::fcntl::descriptor_limit(context);
     let charge = file_table::charge_with_descriptor(context.thread, limit)?;
@@ -255,7 +264,12 @@ pub fn connect(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len: i32)
     Ok(0)
 }
 
-pub fn accept(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len_ptr: u64) -> SyscallResult {
+pub fn accept(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    address: u64,
+    len_ptr: u64,
+) -> SyscallResult {
     accept4(context, fd, address, len_ptr, 0)
 }
 
@@ -298,13 +312,23 @@ pub fn shutdown(context: &mut SyscallContext<'_>, fd: Fd, how: i32) -> SyscallRe
     Ok(0)
 }
 
-pub fn getsockname(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len_ptr: u64) -> SyscallResult {
+pub fn getsockname(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    address: u64,
+    len_ptr: u64,
+) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
     address_out(socket.name().as_ref(), address, len_ptr)?;
     Ok(0)
 }
 
-pub fn getpeername(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len_ptr: u64) -> SyscallResult {
+pub fn getpeername(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    address: u64,
+    len_ptr: u64,
+) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
     let name = socket.peer_name()?;
     address_out(name.as_ref(), address, len_ptr)?;
@@ -390,12 +414,19 @@ fn send_one(
     header: &MsgHdr,
     flags: u32,
 ) -> SyscallResult {
-    let namelen = if header.name == 0 { 0 } else { header.namelen as i32 };
+    let namelen = if header.name == 0 {
+        0
+    } else {
+        header.namelen as i32
+    };
     if namelen < 0 {
         return Err(Errno::EINVAL);
     }
     let name = if header.name != 0 && namelen > 0 {
-        Some(address_in(header.name, namelen.min(SOCKADDR_STORAGE as i32))?)
+        Some(address_in(
+            header.name,
+            namelen.min(SOCKADDR_STORAGE as i32),
+        )?)
     } else {
         None
     };
@@ -499,7 +530,12 @@ fn recv_one(
             _ => ([0u8; unixsock::addr::SOCKADDR_UN_LEN], 0),
         };
         // msg_namelen is the in/out length.
-        address_out_raw(&bytes[..full.min(bytes.len())], full, header.name, header_address + 8)?;
+        address_out_raw(
+            &bytes[..full.min(bytes.len())],
+            full,
+            header.name,
+            header_address + 8,
+        )?;
     }
     if !control.bytes.is_empty() {
         hal::usercopy::copy_to_user(header.control, &control.bytes)?;
@@ -569,7 +605,12 @@ pub fn recvfrom(
     Ok(received.count)
 }
 
-pub fn sendmsg(context: &mut SyscallContext<'_>, fd: Fd, message: u64, flags: u32) -> SyscallResult {
+pub fn sendmsg(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    message: u64,
+    flags: u32,
+) -> SyscallResult {
     if flags & MSG_CMSG_COMPAT != 0 {
         return Err(Errno::EINVAL);
     }
@@ -578,7 +619,12 @@ pub fn sendmsg(context: &mut SyscallContext<'_>, fd: Fd, message: u64, flags: u3
     send_one(context, &file, &socket, &header, flags)
 }
 
-pub fn recvmsg(context: &mut SyscallContext<'_>, fd: Fd, message: u64, flags: u32) -> SyscallResult {
+pub fn recvmsg(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    message: u64,
+    flags: u32,
+) -> SyscallResult {
     if flags & MSG_CMSG_COMPAT != 0 {
         return Err(Errno::EINVAL);
     }
@@ -855,7 +901,9 @@ pub fn setsockopt(
             if linger[0] == 0 {
                 socket.set_flag(flag::LINGER, false);
             } else {
-                socket.linger_secs.store(linger[1] as u32, Ordering::Relaxed);
+                socket
+                    .linger_secs
+                    .store(linger[1] as u32, Ordering::Relaxed);
                 socket.set_flag(flag::LINGER, true);
             }
         }
@@ -896,7 +944,11 @@ pub fn read_socket(file: &OpenFile, vectors: Vec<Iovec>) -> SyscallResult {
 }
 
 /// `write`/`writev` of a socket (`sock_write_iter`).
-pub fn write_socket(context: &SyscallContext<'_>, file: &OpenFile, vectors: Vec<Iovec>) -> SyscallResult {
+pub fn write_socket(
+    context: &SyscallContext<'_>,
+    file: &OpenFile,
+    vectors: Vec<Iovec>,
+) -> SyscallResult {
     let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.unix.clone();
     let mut data = UserIov::new(vectors);
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
@@ -913,5 +965,3 @@ pub fn write_socket(context: &SyscallContext<'_>, file: &OpenFile, vectors: Vec<
         },
     )
 }
-
-

@@ -70,9 +70,12 @@ fn bind_path(
     path: alloc::vec::Vec<u8>,
 ) -> Result<(), Errno> {
     let mode = abi::raw::general::S_IFSOCK | 0o777;
-    let node = crate::fs::with_walk(thread, crate::syscall::args::Fd(crate::fs::AT_FDCWD), &path, |ctx, start| {
-        vfs::namei::mknod(ctx, start, &path, mode, 0)
-    })
+    let node = crate::fs::with_walk(
+        thread,
+        crate::syscall::args::Fd(crate::fs::AT_FDCWD),
+        &path,
+        |ctx, start| vfs::namei::mknod(ctx, start, &path, mode, 0),
+    )
     .map_err(|error| {
         if error == Errno::EEXIST {
             Errno::EADDRINUSE
@@ -84,9 +87,12 @@ fn bind_path(
     if state.addr.is_some() {
         drop(state);
         // Named meanwhile (or before): the new node goes again.
-        let _ = crate::fs::with_walk(thread, crate::syscall::args::Fd(crate::fs::AT_FDCWD), &path, |ctx, start| {
-            vfs::namei::unlink(ctx, start, &path)
-        });
+        let _ = crate::fs::with_walk(
+            thread,
+            crate::syscall::args::Fd(crate::fs::AT_FDCWD),
+            &path,
+            |ctx, start| vfs::namei::unlink(ctx, start, &path),
+        );
         return Err(Errno::EINVAL);
     }
     names::claim_inode(socket, &node)?;
@@ -146,7 +152,11 @@ pub fn listen(socket: &UnixSocket, backlog: u32) -> Result<(), Errno> {
 }
 
 /// The socket a name refers to, of `sock_type` (`unix_find_other`).
-pub fn find(thread: &Thread, name: &UnixAddr, sock_type: SockType) -> Result<Arc<UnixSocket>, Errno> {
+pub fn find(
+    thread: &Thread,
+    name: &UnixAddr,
+    sock_type: SockType,
+) -> Result<Arc<UnixSocket>, Errno> {
     match name {
         UnixAddr::Abstract(bytes) => names::find_abstract(sock_type, bytes),
         UnixAddr::Path(path) => {

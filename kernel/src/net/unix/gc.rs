@@ -157,7 +157,8 @@ fn find_garbage() -> Garbage {
     if candidates.is_empty() {
         return Vec::new();
     }
-    let index_of = |file: &Arc<OpenFile>, candidates: &[(Arc<UnixSocket>, Arc<OpenFile>, usize)]| {
+    let index_of = |file: &Arc<OpenFile>,
+                    candidates: &[(Arc<UnixSocket>, Arc<OpenFile>, usize)]| {
         candidates
             .iter()
             .position(|(_, candidate, _)| Arc::ptr_eq(candidate, file))

@@ -97,8 +97,7 @@ fn take_data(data: &mut UserIov, len: usize) -> Result<Vec<u8>, Errno> {
 /// `SO_PASSCRED` (`unix_maybe_add_creds`).
 fn message_creds(socket: &UnixSocket, other: &UnixSocket, named: Option<Ucred>) -> Option<Ucred> {
     named.or_else(|| {
-        (socket.has_flag(flag::PASSCRED) || other.has_flag(flag::PASSCRED))
-            .then(current_scm_creds)
+        (socket.has_flag(flag::PASSCRED) || other.has_flag(flag::PASSCRED)).then(current_scm_creds)
     })
 }
 
@@ -367,9 +366,7 @@ fn wait_for_data(socket: &UnixSocket, deadline: Deadline) -> Result<bool, Errno>
 
 fn bounce(len: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = Vec::new();
-    buffer
-        .try_reserve_exact(len)
-        .map_err(|_| Errno::ENOMEM)?;
+    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
     buffer.resize(len, 0);
     Ok(buffer)
 }
@@ -419,7 +416,11 @@ fn recv_stream(
                         break;
                     }
                     let peek = state.queue.peek_stream(&mut buffer[..want], passcred);
-                    (Some(peek), Some(front.attach.sender.clone()), Some(front.attach.creds))
+                    (
+                        Some(peek),
+                        Some(front.attach.sender.clone()),
+                        Some(front.attach.creds),
+                    )
                 }
             }
         };
@@ -513,12 +514,7 @@ fn recv_dgram(
             state.queue.front().map(|front| {
                 let size = front.data.len();
                 let copy = size.min(len);
-                (
-                    size,
-                    copy,
-                    front.attach.sender.clone(),
-                    front.attach.creds,
-                )
+                (size, copy, front.attach.sender.clone(), front.attach.creds)
             })
         };
         let Some((size, copy, sender, creds)) = taken else {

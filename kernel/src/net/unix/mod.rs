@@ -32,14 +32,13 @@ pub mod names;
 
 use crate::fs::file::OpenFile;
 use crate::fs::poll::{
-    POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRBAND, POLLWRNORM, PollTable,
-    poll_wait,
+    POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRBAND, POLLWRNORM, PollTable, poll_wait,
 };
 use crate::sched::wait::WaitQueue;
 use abi::Errno;
+use abi::poll::POLLRDHUP;
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
-use abi::poll::POLLRDHUP;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use hal::sync::{Mutex, SpinLock};
 use unixsock::SockType;
@@ -237,7 +236,8 @@ impl UnixSocket {
     /// `SO_SNDBUF`.
     fn is_writable(&self, phase: Phase) -> bool {
         phase != Phase::Listen
-            && self.wmem.load(Ordering::Acquire) << 2 <= self.sndbuf.load(Ordering::Relaxed) as usize
+            && self.wmem.load(Ordering::Acquire) << 2
+                <= self.sndbuf.load(Ordering::Relaxed) as usize
     }
 
     /// `sock_error`: takes the pending error.
@@ -383,7 +383,6 @@ pub type Purged = (
     VecDeque<unixsock::queue::Message<Attach>>,
     VecDeque<Arc<UnixSocket>>,
 );
-
 
 /// How long a call may wait (`sock_rcvtimeo`/`sock_sndtimeo`): fixed when the call starts.
 #[derive(Clone, Copy)]
