@@ -490,6 +490,8 @@ enum BootPurpose {
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
 const KTEST_PARAM: &str = "ferrux.ktest=1";
+/// Where the test images carry Linux's virtio modules (tests/user/blk loads them in order).
+const VIRTIO_MODULES_DIR: &str = "/lib/modules/virtio";
 
 /// Whether an `--only` entry names a boot check (`boot/…`).
 fn is_check_entry(entry: &str) -> bool {
@@ -534,7 +536,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
         ));
     }
 
-    let images = build_test_images(&mut report)?;
+    let images = build_test_images(&mut report, options.runs_linux)?;
     let kernels = prepare_kernels(options, &mut report);
     let stress_plan = StressPlan {
         seconds: options.stress_seconds,
@@ -571,15 +573,27 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 }
 
 /// Builds the user-space tests and one image per C library; the default image without them.
-fn build_test_images(report: &mut Report) -> Result<Vec<TestImage>> {
+fn build_test_images(report: &mut Report, runs_linux: bool) -> Result<Vec<TestImage>> {
     let mut images = Vec::new();
+    // Debian's kernel has virtio_blk as a module: the blk suite loads these on Linux.
+    let modules = if runs_linux {
+        match linux::virtio_modules() {
+            Ok(modules) => modules,
+            Err(error) => {
+                println!("xtask: no virtio modules for Linux ({error:#}): its blk suite will fail");
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     if build::has_user_tests() {
         for libc in Libc::ALL {
             println!("=== user-space tests: build for {} ===", libc.name());
             match build::build_user_tests(libc) {
                 Ok(binaries) => {
                     report.add(user_build_result(libc, None));
-                    images.push(test_image(&binaries)?);
+                    images.push(test_image(&binaries, &modules)?);
                 }
                 Err(error) => report.add(user_build_result(libc, Some(format!("{error:#}")))),
             }
@@ -606,7 +620,7 @@ fn user_build_result(libc: Libc, failure: Option<String>) -> TestResult {
     TestResult::new(Runner::Host, "user-space test build", &name, failure, None)
 }
 
-fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
+fn test_image(binaries: &UserTestBinaries, modules: &[PathBuf]) -> Result<TestImage> {
     let label = binaries.libc.name().to_string();
     let mut extras = vec![
         ExtraFile {
@@ -666,6 +680,15 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         },
     ];
     extras.extend(initramfs::c_library_files());
+    for module in modules {
+        if let Some(name) = module.file_name() {
+            extras.push(ExtraFile {
+                image_path: format!("{VIRTIO_MODULES_DIR}/{}", name.to_string_lossy()),
+                host_path: module.clone(),
+                mode: 0o644,
+            });
+        }
+    }
     let initrd = initramfs::write_with_extras(&format!("initramfs-tests-{label}"), &extras)?;
     Ok(TestImage {
         label,
@@ -876,10 +899,14 @@ fn plan_boots(
                     None => ("", suite_timeout),
                     Some(alone) => (alone.params, suite_timeout.max(alone.timeout)),
                 };
+                let mut config = boot_config(kernel, image, params, &argv, boot.memory)?;
+                if boot.alone.is_some_and(|alone| alone.has_disks) {
+                    config.disks = crate::disks::write_test_disks(&format!("{runner}-{name}"))?;
+                }
                 suites.push(BootJob {
                     runner: *runner,
                     group,
-                    config: boot_config(kernel, image, params, &argv, boot.memory)?,
+                    config,
                     log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                     timeout,
                     purpose: BootPurpose::Suite,
@@ -940,21 +967,37 @@ struct AloneSuite {
     image: Option<&'static str>,
     /// Bound for one of its boots, unless `--timeout` asks for longer.
     timeout: Duration,
+    /// Attaches the test disks of [`crate::disks`] (fresh copies for each boot).
+    has_disks: bool,
 }
 
-const ALONE_SUITES: &[AloneSuite] = &[AloneSuite {
-    // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
-    // with the OOM killer at work, in a small and a default guest.
-    suite: "mempressure",
-    memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
-    // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
-    // makes touching memory two to three times slower under TCG; the suite tests limits, not
-    // that hardening.
-    params: "init_on_alloc=0",
-    // The kernel's limits do not depend on the C library, and the Linux boots are long.
-    image: Some("musl"),
-    timeout: Duration::from_secs(600),
-}];
+const ALONE_SUITES: &[AloneSuite] = &[
+    AloneSuite {
+        // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
+        // with the OOM killer at work, in a small and a default guest.
+        suite: "mempressure",
+        memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+        // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
+        // makes touching memory two to three times slower under TCG; the suite tests limits, not
+        // that hardening.
+        params: "init_on_alloc=0",
+        // The kernel's limits do not depend on the C library, and the Linux boots are long.
+        image: Some("musl"),
+        timeout: Duration::from_secs(600),
+        has_disks: false,
+    },
+    AloneSuite {
+        // tests/user/blk: virtio disks (MBR, GPT, hostile and random tables, read-only), their
+        // device files, sysfs and /proc/partitions. On Linux the suite loads the virtio modules
+        // the test image carries.
+        suite: "blk",
+        memory: &[GuestMemory { mib: 1024 }],
+        params: "",
+        image: Some("musl"),
+        timeout: Duration::from_secs(300),
+        has_disks: true,
+    },
+];
 
 /// One boot of the test runner: its arguments and the guest's memory.
 struct RunnerBoot {
@@ -1047,6 +1090,7 @@ fn boot_config(
         memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        disks: Vec::new(),
     })
 }
 

@@ -1,12 +1,14 @@
 //! sync, fsync, fdatasync, syncfs and sync_file_range (Linux's `fs/sync.c`). Every filesystem
-//! today lives in memory, so there is nothing to write back; the calls check their arguments as
-//! Linux does.
+//! today lives in memory, so only block devices have something to write back: `sync` writes
+//! back every disk, `fsync` a block device's disk (and flushes its cache); the calls check their
+//! arguments as Linux does.
 
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
 
-/// sync: every filesystem today lives in memory, so there is nothing to write back.
+/// sync: writes back every disk's cache (filesystems live in memory).
 pub fn sync(_: &mut SyscallContext<'_>) -> SyscallResult {
+    crate::block::sync_all();
     Ok(0)
 }
 
@@ -18,6 +20,7 @@ pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallRe
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
+    file.ops.fsync()?;
     Ok(0)
 }
 
