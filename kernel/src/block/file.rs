@@ -9,8 +9,8 @@
 //! ioctls (`blkdev_common_ioctl`, `blkdev_ioctl`): `BLKGETSIZE64`, `BLKGETSIZE` (`EFBIG` past
 //! what an `unsigned long` of sectors holds, never on x86-64), `BLKSSZGET`, `BLKPBSZGET`,
 //! `BLKBSZGET`, `BLKIOMIN`, `BLKIOOPT`, `BLKALIGNOFF`, `BLKDISCARDZEROES`, `BLKSECTGET`,
-//! `BLKRAGET`, `BLKROGET`, `BLKROSET` (`CAP_SYS_ADMIN`; Linux marks the partition or disk
-//! opened, Ferrux the whole disk; a device that is read-only itself stays so), `BLKFLSBUF` (`CAP_SYS_ADMIN`: write back and drop the cache),
+//! `BLKRAGET`, `BLKROGET`, `BLKROSET` (`CAP_SYS_ADMIN`; the partition opened, or the whole
+//! disk and with it every partition; a device that is read-only itself stays so), `BLKFLSBUF` (`CAP_SYS_ADMIN`: write back and drop the cache),
 //! `BLKRRPART` (`CAP_SYS_ADMIN`, whole disk only: `EINVAL` on a partition, `EBUSY` while a
 //! partition is open), `BLKGETDISKSEQ`, `HDIO_GETGEO` (the device's geometry, else Linux's
 //! virtio default of 64 heads and 32 sectors, with the partition's start).
@@ -65,6 +65,11 @@ impl BlockFile {
     fn start(&self) -> u64 {
         self.device.extent().0 * 512
     }
+
+    /// The partition number (0 for the whole disk).
+    fn number(&self) -> u32 {
+        self.device.partition.map_or(0, |part| part.number)
+    }
 }
 
 fn require_admin() -> Result<(), Errno> {
@@ -88,7 +93,7 @@ impl FileOps for BlockFile {
     }
 
     fn write(&self, offset: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
-        if self.disk().is_read_only() {
+        if self.disk().is_read_only(self.number()) {
             return Err(Errno::EPERM);
         }
         let size = self.size();
@@ -147,12 +152,13 @@ impl FileOps for BlockFile {
                 write_user(argument, &sectors).map(|()| 0)
             }
             blk::BLKRAGET => write_user(argument, &256u64).map(|()| 0),
-            blk::BLKROGET => write_user(argument, &i32::from(disk.is_read_only())).map(|()| 0),
+            blk::BLKROGET => {
+                write_user(argument, &i32::from(disk.is_read_only(self.number()))).map(|()| 0)
+            }
             blk::BLKROSET => {
                 require_admin()?;
                 let value: i32 = read_user(argument)?;
-                disk.is_user_read_only
-                    .store(value != 0, core::sync::atomic::Ordering::Relaxed);
+                disk.set_read_only(self.number(), value != 0);
                 Ok(0)
             }
             blk::BLKGETDISKSEQ => write_user(argument, &disk.seq).map(|()| 0),

@@ -32,7 +32,7 @@ use abi::Errno;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hal::sync::{Mutex, RwLock, SpinLock};
 pub use request::{Completion, Op, Request, Segment};
 use spin::Once;
@@ -104,8 +104,9 @@ pub struct Disk {
     pub seq: u64,
     /// The device refuses writes (virtio's RO feature).
     is_device_read_only: bool,
-    /// `BLKROSET` made it read-only.
-    is_user_read_only: AtomicBool,
+    /// `BLKROSET`: bit `n` of the map makes partition `n` read-only, bit 0 the whole disk
+    /// (and with it every partition), as Linux's `bd_read_only` of each `block_device`.
+    user_read_only: [AtomicU64; 4],
     driver: Arc<dyn BlockDriver>,
     /// The disk's data (`bd_inode->i_mapping`).
     cache: PageCache,
@@ -124,9 +125,26 @@ pub struct Disk {
 }
 
 impl Disk {
-    /// Whether writes are refused (the device's RO feature, or `BLKROSET`).
-    pub fn is_read_only(&self) -> bool {
-        self.is_device_read_only || self.is_user_read_only.load(Ordering::Relaxed)
+    fn is_user_read_only(&self, number: u32) -> bool {
+        let word = self.user_read_only[(number / 64) as usize % 4].load(Ordering::Relaxed);
+        word & (1 << (number % 64)) != 0
+    }
+
+    /// Whether writes to partition `number` (0: the whole disk) are refused (Linux's
+    /// `bdev_read_only`): the device's RO feature, or `BLKROSET` on the disk or the partition.
+    pub fn is_read_only(&self, number: u32) -> bool {
+        self.is_device_read_only || self.is_user_read_only(0) || self.is_user_read_only(number)
+    }
+
+    /// `BLKROSET` on partition `number` (0: the whole disk).
+    pub fn set_read_only(&self, number: u32, is_read_only: bool) {
+        let word = &self.user_read_only[(number / 64) as usize % 4];
+        let bit = 1 << (number % 64);
+        if is_read_only {
+            word.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            word.fetch_and(!bit, Ordering::Relaxed);
+        }
     }
 
     /// Capacity in bytes.
@@ -270,7 +288,7 @@ pub fn add_virtio_disk(
         sysfs_parent: params.sysfs_parent,
         seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
         is_device_read_only: params.is_read_only,
-        is_user_read_only: AtomicBool::new(false),
+        user_read_only: [const { AtomicU64::new(0) }; 4],
         driver,
         cache: PageCache::new(),
         nr_dirty: AtomicUsize::new(0),

@@ -35,6 +35,12 @@
 
 /* include/uapi/linux/fs.h and hdreg.h (musl has no kernel headers; sys/mount.h
  * has some). */
+#ifndef BLKROSET
+#define BLKROSET _IO(0x12, 93)
+#endif
+#ifndef BLKBSZGET
+#define BLKBSZGET _IOR(0x12, 112, size_t)
+#endif
 #ifndef BLKROGET
 #define BLKROGET _IO(0x12, 94)
 #endif
@@ -311,6 +317,9 @@ TEST_ALONE(blk, size_ioctls)
 	int ro = -1;
 	EXPECT_OK(ioctl(fd, BLKROGET, &ro));
 	EXPECT_EQ(ro, 0);
+	int bsz = 0;
+	EXPECT_OK(ioctl(fd, BLKBSZGET, &bsz));
+	EXPECT_EQ(bsz, 4096);
 	long ra = 0;
 	EXPECT_OK(ioctl(fd, BLKRAGET, &ra));
 	EXPECT_EQ(ra, 256);
@@ -414,17 +423,48 @@ TEST_ALONE(blk, end_of_device)
 TEST_ALONE(blk, read_only_disk_refuses_writes)
 {
 	blk_ready();
-	int fd = open(DEV "/vdd", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		EXPECT_ERRNO(write(fd, "x", 1), EPERM);
-		close(fd);
-	} else {
-		EXPECT_EQ(errno, EACCES);
-	}
-	fd = open_dev("vdd", O_RDONLY);
+	/* The open succeeds; writes fail (blkdev_write_iter). */
+	int fd = open_dev("vdd", O_RDWR);
+	EXPECT_ERRNO(write(fd, "x", 1), EPERM);
+	EXPECT_ERRNO(pwrite(fd, "x", 1, 4096), EPERM);
 	char buf[512];
-	EXPECT_EQ(read(fd, buf, sizeof buf), 512);
+	EXPECT_EQ(pread(fd, buf, sizeof buf, 0), 512);
+	int ro = 1;
+	/* The device's own read-only state stays. */
+	EXPECT_OK(ioctl(fd, BLKROSET, &(int){0}));
+	EXPECT_OK(ioctl(fd, BLKROGET, &ro));
+	EXPECT_EQ(ro, 1);
 	close(fd);
+}
+
+TEST_ALONE(blk, blkroset_marks_one_partition_or_the_disk)
+{
+	blk_ready();
+	int one = open_dev("vda1", O_RDWR);
+	int five = open_dev("vda5", O_RDWR);
+	int disk = open_dev("vda", O_RDWR);
+	int ro = 0;
+	EXPECT_OK(ioctl(one, BLKROSET, &(int){1}));
+	EXPECT_OK(ioctl(one, BLKROGET, &ro));
+	EXPECT_EQ(ro, 1);
+	expect_file("/sys/block/vda/vda1/ro", "1\n");
+	expect_file("/sys/block/vda/ro", "0\n");
+	EXPECT_ERRNO(pwrite(one, "x", 1, 0), EPERM);
+	EXPECT_OK(ioctl(five, BLKROGET, &ro));
+	EXPECT_EQ(ro, 0);
+	EXPECT_EQ(pwrite(five, "x", 1, 0), 1);
+	EXPECT_OK(ioctl(one, BLKROSET, &(int){0}));
+	/* The whole disk read-only makes its partitions read-only. */
+	EXPECT_OK(ioctl(disk, BLKROSET, &(int){1}));
+	EXPECT_OK(ioctl(five, BLKROGET, &ro));
+	EXPECT_EQ(ro, 1);
+	EXPECT_ERRNO(pwrite(five, "x", 1, 0), EPERM);
+	EXPECT_ERRNO(pwrite(disk, "x", 1, 0), EPERM);
+	EXPECT_OK(ioctl(disk, BLKROSET, &(int){0}));
+	EXPECT_EQ(pwrite(one, "x", 1, 0), 1);
+	close(one);
+	close(five);
+	close(disk);
 }
 
 TEST_ALONE(blk, rereading_the_partition_table)

@@ -7,7 +7,7 @@
 //!   (`logical_block_size`, `physical_block_size`, `hw_sector_size`, `minimum_io_size`,
 //!   `optimal_io_size`, `rotational`, `read_ahead_kb`, `max_segments`), and one directory per
 //!   partition (`vda1/`: `dev`, `partition`, `start`, `size`, `ro`, `alignment_offset`,
-//!   `discard_alignment`, `uevent` with `DEVTYPE=partition` and `PARTN`, `subsystem`, `power/`);
+//!   `discard_alignment`, `uevent` with `DEVTYPE=partition`, the disk's `DISKSEQ` and `PARTN`, `subsystem`, `power/`);
 //! - the links `/sys/block/vda`, `/sys/class/block/vda`, `/sys/class/block/vda1`,
 //!   `/sys/dev/block/254:0`, `/sys/dev/block/254:1`.
 //!
@@ -75,7 +75,7 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
         RenderFile::new(next_ino(), 0o444, move |out| {
             vfs::pseudo::push_fmt(
                 out,
-                format_args!("{}\n", u8::from(read_only.is_read_only())),
+                format_args!("{}\n", u8::from(read_only.is_read_only(0))),
             )
         }),
     )?;
@@ -193,12 +193,13 @@ pub fn replace_partitions(disk: &Arc<Disk>, old: &[Part], new: &[Part]) -> Resul
         add_attribute(&node, b"discard_alignment", 0o444, Content::Static(b"0\n"))?;
         add_attribute(&node, b"partition", 0o444, text(part.number)?)?;
         let read_only = disk.clone();
+        let number = part.number;
         node.add(
             b"ro",
             RenderFile::new(next_ino(), 0o444, move |out| {
                 vfs::pseudo::push_fmt(
                     out,
-                    format_args!("{}\n", u8::from(read_only.is_read_only())),
+                    format_args!("{}\n", u8::from(read_only.is_read_only(number))),
                 )
             }),
         )?;
@@ -210,8 +211,8 @@ pub fn replace_partitions(disk: &Arc<Disk>, old: &[Part], new: &[Part]) -> Resul
         vfs::pseudo::push_fmt(
             &mut uevent,
             format_args!(
-                "MAJOR={}\nMINOR={}\nDEVNAME={name}\nDEVTYPE=partition\nPARTN={}\n",
-                part.major, part.minor, part.number
+                "MAJOR={}\nMINOR={}\nDEVNAME={name}\nDEVTYPE=partition\nDISKSEQ={}\nPARTN={}\n",
+                part.major, part.minor, disk.seq, part.number
             ),
         )?;
         add_uevent(&node, 0o644, Content::Text(uevent))?;
