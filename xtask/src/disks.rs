@@ -174,6 +174,24 @@ pub fn write_test_disks(name: &str) -> Result<Vec<DiskImage>> {
     Ok(disks)
 }
 
+/// The SHA-256 of `data` in hex, from the host's `sha256sum`.
+pub fn sha256_hex(data: &[u8]) -> Result<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(data)?;
+    }
+    let output = child.wait_with_output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let hash = text.split_whitespace().next().unwrap_or_default();
+    anyhow::ensure!(hash.len() == 64, "sha256sum printed {text:?}");
+    Ok(hash.to_string())
+}
+
 /// Disks given on the command line (`cargo xtask run --disk IMG`), writable.
 pub fn from_paths(paths: &[PathBuf]) -> Vec<DiskImage> {
     paths

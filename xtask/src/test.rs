@@ -76,6 +76,8 @@ struct BootCheck {
     image: CheckImage,
     /// The guest's memory.
     memory: GuestMemory,
+    /// Attaches the test disks of [`crate::disks`] (fresh copies).
+    has_disks: bool,
     /// `Err(reason)` on failure.
     verdict: fn(&BootOutcome) -> Result<(), String>,
 }
@@ -102,6 +104,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "a line starting with `Linux `", |line| {
@@ -117,6 +120,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
@@ -131,6 +135,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
     },
     BootCheck {
@@ -141,6 +146,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
     },
     BootCheck {
@@ -151,6 +157,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(outcome, "`static-pie: PASS`", |line| {
                 line == "static-pie: PASS"
@@ -166,6 +173,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -190,6 +198,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -214,6 +223,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -238,6 +248,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::DebianRun,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome.log.lines().find(|line| line.contains(": FAIL")) {
                 return Err(line.to_string());
@@ -258,6 +269,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             let line = outcome
                 .log
@@ -282,6 +294,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -311,6 +324,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -332,6 +346,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -355,6 +370,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Large { mib: 64 },
         memory: GuestMemory { mib: 256 },
+        has_disks: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -366,6 +382,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Large { mib: 100 },
         memory: GuestMemory { mib: 384 },
+        has_disks: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -376,6 +393,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Damaged(Damage::Truncated),
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "read error"),
     },
     BootCheck {
@@ -386,7 +404,36 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Damaged(Damage::Corrupt),
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "no cpio magic"),
+    },
+    BootCheck {
+        // The whole of vda read in the guest hashes as the image on the host (the Linux
+        // boot loads Debian's virtio modules first; on Ferrux the insmods fail quietly).
+        name: "boot/disk-sha256",
+        init_argv: &[
+            "busybox",
+            "sh",
+            "-c",
+            "for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
+             virtio_blk; do busybox insmod /lib/modules/virtio/$m.ko 2>/dev/null; done; \
+             busybox mount -t devtmpfs devtmpfs /dev && busybox dd if=/dev/vda bs=65536 | \
+             busybox sha256sum",
+        ],
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
+        has_disks: true,
+        verdict: |outcome| {
+            expect_init_exit_code(outcome, 0x0000)?;
+            let want = crate::disks::sha256_hex(&crate::disks::mbr_disk())
+                .map_err(|error| format!("host sha256sum: {error:#}"))?;
+            expect_line(outcome, &format!("vda's sha256 {want}"), |line| {
+                line.starts_with(&want)
+            })
+        },
     },
 ];
 
@@ -937,6 +984,11 @@ fn plan_boots(
                 continue;
             }
             let name = check.name.replace('/', "-");
+            let disks = if check.has_disks {
+                crate::disks::write_test_disks(&format!("{runner}-{name}"))?
+            } else {
+                Vec::new()
+            };
             let image = check_images
                 .iter()
                 .find(|(owner, _)| *owner == check.name)
@@ -944,7 +996,10 @@ fn plan_boots(
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, image, check.params, check.init_argv, check.memory)?,
+                config: BootConfig {
+                    disks,
+                    ..boot_config(kernel, image, check.params, check.init_argv, check.memory)?
+                },
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -1261,6 +1316,7 @@ mod tests {
         params: "",
         image: None,
         timeout: Duration::from_secs(1),
+        has_disks: false,
     }];
 
     fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {
