@@ -304,12 +304,14 @@ pub fn add_virtio_disk(
         disks.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         disks.push(disk.clone());
     }
+    let device = disk.sysfs_parent.rsplit('/').next().unwrap_or_default();
     log::info!(
-        "virtio_blk: [{}] {} 512-byte logical blocks ({} MB/{} MiB)",
+        "virtio_blk {device}: [{}] {} {}-byte logical blocks ({}/{})",
         disk.name,
-        disk.sectors,
-        disk.size_bytes() / 1_000_000,
-        disk.size_bytes() >> 20
+        disk.sectors / u64::from(disk.logical_block_size / 512).max(1),
+        disk.logical_block_size,
+        human_size(disk.size_bytes(), 1000),
+        human_size(disk.size_bytes(), 1024)
     );
     crate::fs::devtmpfs::add_block_node(
         disk.name.as_bytes(),
@@ -348,10 +350,29 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
         max_partitions: DISK_MAX_PARTS,
     };
     let (_, mut found) = partition::scan(&mut CacheReader { disk }, &table);
+    // Linux's log line, in table order: ` vda: vda1 vda2 < vda5 vda6 >`.
+    let mut line = alloc::format!(" {}:", disk.name);
+    let mut is_in_extended = false;
+    for part in &found {
+        if is_in_extended && part.number < 5 {
+            line.push_str(" >");
+            is_in_extended = false;
+        }
+        line.push(' ');
+        line.push_str(&disk.partition_name(part.number));
+        if part.is_extended {
+            line.push_str(" <");
+            is_in_extended = true;
+        }
+    }
+    if is_in_extended {
+        line.push_str(" >");
+    }
+    log::info!("{line}");
     for change in partition::fit_to_disk(&mut found, disk.sectors) {
         match change {
             partition::Fit::BeyondEnd(part) => log::warn!(
-                "{}: p{} start {} is beyond EOD, ",
+                "{}: p{} start {} is beyond EOD, truncated",
                 disk.name,
                 part.number,
                 part.start
@@ -367,7 +388,6 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
     found.sort_by_key(|part| part.number);
     let mut parts = Vec::new();
     parts.try_reserve(found.len()).map_err(|_| Errno::ENOMEM)?;
-    let mut line = alloc::format!(" {}:", disk.name);
     for part in &found {
         let (major, minor) = if part.number < VIRTBLK_MINORS {
             (disk.major, disk.first_minor + part.number)
@@ -382,10 +402,7 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
             major,
             minor,
         });
-        line.push(' ');
-        line.push_str(&disk.partition_name(part.number));
     }
-    log::info!("{line}");
     let old = core::mem::replace(&mut *disk.partitions.lock(), parts.clone());
     crate::fs::sysfs::block::replace_partitions(disk, &old, &parts)?;
     for part in &parts {
@@ -395,6 +412,37 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
         )?;
     }
     Ok(())
+}
+
+/// A size as Linux's `string_get_size` prints it: three significant digits and a unit of
+/// powers of `base` (1000: `33.6 MB`; 1024: `32.0 MiB`).
+fn human_size(bytes: u64, base: u64) -> String {
+    let units: [&str; 7] = if base == 1000 {
+        ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    } else {
+        ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    };
+    let mut unit = 0;
+    let mut divisor: u128 = 1;
+    while u128::from(bytes) >= divisor * u128::from(base) && unit + 1 < units.len() {
+        divisor *= u128::from(base);
+        unit += 1;
+    }
+    if unit == 0 {
+        return alloc::format!("{bytes} B");
+    }
+    // Thousandths of the unit, then rounded to three significant digits.
+    let milli = u128::from(bytes) * 1000 / divisor;
+    let whole = milli / 1000;
+    if whole < 10 {
+        let hundredths = (milli + 5) / 10;
+        alloc::format!("{}.{:02} {}", hundredths / 100, hundredths % 100, units[unit])
+    } else if whole < 100 {
+        let tenths = (milli + 50) / 100;
+        alloc::format!("{}.{} {}", tenths / 10, tenths % 10, units[unit])
+    } else {
+        alloc::format!("{} {}", (milli + 500) / 1000, units[unit])
+    }
 }
 
 /// `BLKRRPART`: scans the table again; `EBUSY` while a partition is open.
