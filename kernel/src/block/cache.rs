@@ -346,12 +346,14 @@ impl Disk {
         }
     }
 
-    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`).
+    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`), unless the
+    /// file goes where sleeping is not allowed (then the next sync or close writes back).
     pub fn closed(&self, is_partition: bool) {
         if is_partition {
             self.open_partitions.fetch_sub(1, Ordering::AcqRel);
         }
         if self.openers.fetch_sub(1, Ordering::AcqRel) == 1
+            && !hal::sync::in_atomic()
             && let Err(error) = self.write_back()
         {
             log::warn!("{}: write-back at close failed: {error:?}", self.name);

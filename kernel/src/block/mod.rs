@@ -436,7 +436,12 @@ fn human_size(bytes: u64, base: u64) -> String {
     let whole = milli / 1000;
     if whole < 10 {
         let hundredths = (milli + 5) / 10;
-        alloc::format!("{}.{:02} {}", hundredths / 100, hundredths % 100, units[unit])
+        alloc::format!(
+            "{}.{:02} {}",
+            hundredths / 100,
+            hundredths % 100,
+            units[unit]
+        )
     } else if whole < 100 {
         let tenths = (milli + 50) / 100;
         alloc::format!("{}.{} {}", tenths / 10, tenths % 10, units[unit])

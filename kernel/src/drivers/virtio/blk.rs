@@ -332,7 +332,14 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         Ok((capacity, seg_max, geometry, blk_size, physical_exp))
     });
     let (capacity, seg_max, geometry, blk_size, physical_exp) = match config {
-        Ok(config) => config,
+        // Bytes must fit 64 bits (a device may claim any capacity).
+        Ok((capacity, seg_max, geometry, blk_size, physical_exp)) => (
+            capacity.min(u64::MAX >> 10),
+            seg_max,
+            geometry,
+            blk_size,
+            physical_exp,
+        ),
         Err(error) => {
             let _ = transport.add_status(pci::STATUS_FAILED);
             return Err(error);
