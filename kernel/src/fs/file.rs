@@ -93,6 +93,11 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The socket behind this file, if it is one (Linux's `sock_from_file`).
+    fn as_socket(&self) -> Option<&crate::net::sockfile::SocketFile> {
+        None
+    }
+
     /// The epoll instance behind this file, if it is one (Linux's `is_file_epoll`).
     fn as_eventpoll(&self) -> Option<&super::eventpoll::EventPoll> {
         None
@@ -118,6 +123,12 @@ pub trait FileOps: Send + Sync {
     /// Attributes for `fstat` of a file opened without a node (a file opened through a device
     /// node or FIFO shows the node's, see [`OpenFile::metadata`]).
     fn metadata(&self) -> Metadata;
+
+    /// `fsync`: writes the file's dirty data to its device. Default: nothing to write (files
+    /// in memory).
+    fn fsync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
 
     /// Device-specific control. Default: `ENOTTY`, as Linux for files without an ioctl.
     fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {

@@ -205,6 +205,9 @@ fn read_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    if file.ops.as_socket().is_some() {
+        return super::socket::read_socket(&file, single_vector(buf.address, count)?);
+    }
     // Streams decide what a zero-length read means (eventfd: EINVAL).
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
@@ -239,6 +242,9 @@ fn write_inner(
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
+    }
+    if file.ops.as_socket().is_some() {
+        return super::socket::write_socket(context, &file, single_vector(buf.address, count)?);
     }
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
@@ -339,6 +345,17 @@ fn pwrite64_inner(
     })
 }
 
+/// One user buffer as a vector list (capped at `MAX_RW_COUNT`).
+fn single_vector(address: u64, count: usize) -> Result<Vec<Iovec>, Errno> {
+    let mut vectors = Vec::new();
+    vectors.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
+    vectors.push(Iovec {
+        iov_base: address,
+        iov_len: count.min(MAX_RW_COUNT) as u64,
+    });
+    Ok(vectors)
+}
+
 pub(super) fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     if !(0..=IOV_MAX).contains(&count) {
         return Err(Errno::EINVAL);
@@ -411,6 +428,9 @@ fn readv_inner(
     let Some(extra) = rw_flags(&file, &vectors, rwf, false)? else {
         return Ok(0);
     };
+    if file.ops.as_socket().is_some() {
+        return super::socket::read_socket(&file, vectors);
+    }
     if let Some(inode) = file.cached_inode() {
         return file.at_position(false, |position| {
             for_each_vector(&vectors, |vector, total| {
@@ -461,6 +481,9 @@ fn writev_inner(
     let Some(extra) = rw_flags(&file, &vectors, rwf, true)? else {
         return Ok(0);
     };
+    if file.ops.as_socket().is_some() {
+        return super::socket::write_socket(context, &file, vectors);
+    }
     if let Some(inode) = file.cached_inode() {
         let is_append = (file.status_flags() | extra).contains(OpenFlags::O_APPEND);
         return file.at_position(is_append, |position| {
@@ -610,9 +633,9 @@ const RWF_SUPPORTED: u32 = 0x1f;
 /// `kiocb_set_rw_flags` after `do_iter_read`/`do_iter_write`'s empty check: `None` when the
 /// vectors hold nothing (the call returns 0 whatever the flags), otherwise the status flags
 /// `rwf` adds for this call. Unknown flags are `EOPNOTSUPP`, as is `RWF_NOWAIT` on a file
-/// without `FMODE_NOWAIT`: in 6.1 only sockets, block devices and disk filesystems' files
-/// have it, none of which Ferrux has yet (tmpfs files and pipes do not; a file that has it
-/// will do the call with `O_NONBLOCK`). `RWF_APPEND` writes at the end; `RWF_HIPRI` (polling for direct I/O) and
+/// without `FMODE_NOWAIT`: in 6.1 tmpfs files and pipes do not have it (checked), sockets,
+/// block devices and disk filesystems' files do. Not done: `RWF_NOWAIT` on sockets (Linux
+/// reads and writes with `MSG_DONTWAIT`; here it is still `EOPNOTSUPP`). `RWF_APPEND` writes at the end; `RWF_HIPRI` (polling for direct I/O) and
 /// `RWF_DSYNC`/`RWF_SYNC` (the data is in memory, and synced once written) change nothing
 /// here.
 fn rw_flags(
@@ -640,7 +663,8 @@ fn rw_flags(
     Ok(Some(extra))
 }
 
-/// Whether `file` has `FMODE_NOWAIT` (see [`rw_flags`]): none of Ferrux's files yet.
+/// Whether `file` has `FMODE_NOWAIT` and honours it (see [`rw_flags`]): none of Ferrux's
+/// files yet.
 fn supports_nowait(_file: &OpenFile) -> bool {
     false
 }

@@ -70,10 +70,21 @@ impl ProcRoot {
             file(b"loadavg", loadavg),
             file(b"meminfo", meminfo),
             StaticEntry {
+                name: b"net",
+                node: StaticDir::new(
+                    fixed_ino(),
+                    0o555,
+                    alloc::vec![file(b"unix", |out| {
+                        let text = crate::net::unix::names::proc_net_unix()?;
+                        push(out, &text)
+                    })],
+                ),
+            },
+            StaticEntry {
                 name: b"mounts",
                 node: StaticLink::new(fixed_ino(), b"self/mounts"),
             },
-            file(b"partitions", |_| Ok(())),
+            file(b"partitions", crate::block::proc_partitions),
             file(b"stat", stat),
             file(b"swaps", |out| {
                 push(out, b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")
