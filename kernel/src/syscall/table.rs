@@ -189,6 +189,7 @@ syscall_table! {
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
     135 personality => exec_domain::personality(persona: u32);
+    136 ustat => statfs::ustat(dev: u32, buf: UserPtr<statfs::Ustat>);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
     139 sysfs => fs_types::sysfs(option: i32, arg1: u64, arg2: u64);
