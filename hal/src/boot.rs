@@ -258,6 +258,9 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
         len: module.size as usize,
     });
     ACPI_RSDP.store(info.rsdp_paddr, Ordering::Relaxed);
+    let acpi = crate::acpi::read();
+    crate::arch::x86_64::ioapic::init(&acpi.io_apics);
+    crate::pci::init(acpi.ecam, acpi.overrides);
     *BOOT_INFO.lock() = Some(BootInfo {
         command_line,
         initrd,
