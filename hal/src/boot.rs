@@ -214,6 +214,7 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
     for &region in &regions[..region_count] {
         ram.push(region);
     }
+    crate::mm::firmware::set_ram_ranges(ram.as_slice());
     let mut usable = Ranges {
         ranges: ram.ranges,
         count: ram.count,
