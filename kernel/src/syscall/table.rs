@@ -8,8 +8,8 @@ use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
     groups, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei,
     namespace, open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir,
-    reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat,
-    statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice,
+    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
