@@ -7,7 +7,7 @@ use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit,
+    pipe, posix_timers, prctl, printk, process_64, ptrace, random, read_write, readdir, reboot, rlimit,
     rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo,
     time, timerfd, uname, utimes, xattr,
 };
@@ -141,6 +141,7 @@ syscall_table! {
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
+    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64);
     102 getuid => sys::getuid();
     103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
