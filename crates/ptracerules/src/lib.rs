@@ -162,9 +162,10 @@ pub struct UserRegsStruct {
 
 /// Size of `struct user_regs_struct`.
 pub const USER_REGS_SIZE: u64 = core::mem::size_of::<UserRegsStruct>() as u64;
-/// `offsetof(struct user, u_debugreg)` and `sizeof(struct user)` on x86-64.
+/// `offsetof(struct user, u_debugreg)` and `sizeof(struct user)` on x86-64 (the debug
+/// registers are followed by `error_code` and `fault_address`).
 pub const USER_DEBUGREG_OFFSET: u64 = 848;
-pub const USER_SIZE: u64 = 912;
+pub const USER_SIZE: u64 = 928;
 
 /// Word indexes of some registers in [`UserRegsStruct`].
 pub const REG_ORIG_RAX: usize = 15;
@@ -251,7 +252,7 @@ pub fn user_area_slot(offset: u64) -> Result<UserSlot, Errno> {
     if offset < USER_REGS_SIZE {
         return Ok(UserSlot::Register((offset / 8) as usize));
     }
-    if offset >= USER_DEBUGREG_OFFSET {
+    if (USER_DEBUGREG_OFFSET..USER_DEBUGREG_OFFSET + 64).contains(&offset) {
         return Ok(UserSlot::DebugRegister(
             ((offset - USER_DEBUGREG_OFFSET) / 8) as usize,
         ));

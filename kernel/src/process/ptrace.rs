@@ -748,8 +748,8 @@ pub fn signal_stop(
     let mut info = new_info.unwrap_or(info);
     if new_signal != info.signo as u32 {
         // A different signal: a fresh siginfo from the tracer (`ptrace_signal`).
-        let (pid, uid) = match thread.process.parent.lock().upgrade() {
-            Some(parent) => (parent.pid, parent.credentials.lock().uid),
+        let (pid, uid) = match tracer_of(thread) {
+            Some(tracer) => (tracer.pid, tracer.credentials.lock().uid),
             None => (0, 0),
         };
         info = SigInfo::from_sender(new_signal as i32, SI_USER, pid, uid);
