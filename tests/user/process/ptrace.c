@@ -494,7 +494,7 @@ TEST(ptrace, registers_and_user_area)
 	/* Checked writes: selectors with RPL 3, bases below the top. */
 	EXPECT_ERRNO(pt(PT_POKEUSER, pid, OFF(cs), 0x10), EIO);
 	EXPECT_ERRNO(pt(PT_POKEUSER, pid, OFF(ss), 0), EIO);
-	EXPECT_ERRNO(pt(PT_POKEUSER, pid, OFF(fs_base), 0x800000000000UL), EIO);
+	EXPECT_ERRNO(pt(PT_POKEUSER, pid, OFF(fs_base), 1UL << 60), EIO);
 	EXPECT_OK(pt(PT_POKEUSER, pid, OFF(cs), 0x33));
 	/* IF cannot be cleared; the arithmetic flags can be changed. */
 	EXPECT_OK(pt(PT_POKEUSER, pid, OFF(eflags), r.eflags & ~0x200UL));
