@@ -47,6 +47,10 @@ pub const SYSEMU: u32 = 4;
 pub const TRAP_PENDING: u32 = 8;
 /// Single-stepping (PTRACE_SINGLESTEP): TF is set in the tracee's flags.
 pub const SINGLESTEP: u32 = 16;
+/// A seized tracee saw SIGCONT or a new group stop: it traps again (`JOBCTL_TRAP_NOTIFY`).
+pub const TRAP_NOTIFY: u32 = 32;
+/// Either trap.
+pub const TRAPS: u32 = TRAP_PENDING | TRAP_NOTIFY;
 /// The flags that send a syscall through [`traced_syscall`].
 pub const SYSCALL_WORK: u32 = SYSCALL_TRACE | SYSEMU | SINGLESTEP;
 
@@ -487,6 +491,13 @@ pub fn ptrace_stop(
         tracer
     };
     drop(fpu);
+    // Any stop satisfies a pending trap; a PTRACE_EVENT_STOP one a notification too.
+    let cleared = if code >> 8 == PTRACE_EVENT_STOP {
+        TRAPS
+    } else {
+        TRAP_PENDING
+    };
+    thread.ptrace_flags.fetch_and(!cleared, Ordering::Relaxed);
     sched::set_current_state(thread, TaskState::Traced);
     notify_tracer(&tracer, thread, why, code);
     drop(tracer);
@@ -540,7 +551,7 @@ fn inject(thread: &Arc<Thread>, signal: u32) {
 
 /// Applies the mode the tracer resumed with to the thread's flags and trap flag.
 fn apply_mode(thread: &Thread, user: &mut UserContext, mode: ResumeMode) {
-    let mut flags = thread.ptrace_flags.load(Ordering::Relaxed) & (TRACED | TRAP_PENDING);
+    let mut flags = thread.ptrace_flags.load(Ordering::Relaxed) & (TRACED | TRAPS);
     if flags & TRACED == 0 {
         return;
     }
@@ -596,6 +607,14 @@ pub fn listen(tracer: &Process, tracee: &Arc<Thread>) -> Result<(), Errno> {
     if !state.is_seized || !is_group_stop {
         return Err(Errno::EIO);
     }
+    if tracee.ptrace_flags.load(Ordering::Relaxed) & TRAP_NOTIFY != 0 {
+        // A notification came meanwhile: trap again at once.
+        state.resume = Some((ResumeMode::Listen, 0));
+        drop(state);
+        tracee.signal_hint.store(true, Ordering::Relaxed);
+        sched::wake_up_traced(tracee);
+        return Ok(());
+    }
     state.is_listening = true;
     Ok(())
 }
@@ -626,23 +645,26 @@ pub fn interrupt(tracer: &Process, tracee: &Arc<Thread>) -> Result<(), Errno> {
     Ok(())
 }
 
-/// SIGCONT or a new group stop reaches a listening tracee: it traps again
-/// (`ptrace_trap_notify`).
+/// SIGCONT or a new group stop reaches a seized tracee: it traps again with
+/// `PTRACE_EVENT_STOP` (`ptrace_trap_notify`), at once if it is listening.
 pub fn notify_listener(thread: &Arc<Thread>) {
     if !is_traced(thread) {
         return;
     }
     let is_listening = {
         let mut state = thread.ptrace.lock();
+        if !state.is_seized {
+            return;
+        }
+        thread.ptrace_flags.fetch_or(TRAP_NOTIFY, Ordering::Relaxed);
         let is_listening = state.is_listening && state.is_stopped();
         if is_listening {
             state.resume = Some((ResumeMode::Listen, 0));
         }
         is_listening
     };
+    thread.signal_hint.store(true, Ordering::Relaxed);
     if is_listening {
-        thread.ptrace_flags.fetch_or(TRAP_PENDING, Ordering::Relaxed);
-        thread.signal_hint.store(true, Ordering::Relaxed);
         sched::wake_up_traced(thread);
     }
 }
@@ -686,6 +708,10 @@ pub fn traced_syscall(context: &mut crate::syscall::SyscallContext<'_>) {
         }
     } else {
         crate::syscall::dispatch::dispatch(context);
+    }
+    if thread.is_exiting.load(Ordering::Relaxed) {
+        // exit and exit_group do not return: no exit stop.
+        return;
     }
     let flags = thread.ptrace_flags.load(Ordering::Relaxed);
     if flags & SINGLESTEP != 0 {
@@ -795,10 +821,8 @@ pub fn has_reported_group_stop(thread: &Thread, generation: u64) -> bool {
 /// A pending `PTRACE_EVENT_STOP` trap (`do_jobctl_trap`): PTRACE_INTERRUPT, a seized child's
 /// first stop, the end of a PTRACE_LISTEN.
 pub fn trap(thread: &Arc<Thread>, user: &mut UserContext) {
-    thread
-        .ptrace_flags
-        .fetch_and(!TRAP_PENDING, Ordering::Relaxed);
     if !is_traced(thread) {
+        thread.ptrace_flags.fetch_and(!TRAPS, Ordering::Relaxed);
         return;
     }
     let (signal, generation) = {

@@ -55,7 +55,7 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
                 continue;
             }
         }
-        if ptrace_flags & ptrace::TRAP_PENDING != 0 {
+        if ptrace_flags & ptrace::TRAPS != 0 {
             ptrace::trap(thread, user);
             continue;
         }

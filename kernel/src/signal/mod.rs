@@ -81,7 +81,7 @@ pub fn has_pending(thread: &Thread) -> bool {
     if thread.is_exiting.load(Ordering::Relaxed) {
         return true;
     }
-    if thread.ptrace_flags.load(Ordering::Relaxed) & crate::process::ptrace::TRAP_PENDING != 0 {
+    if thread.ptrace_flags.load(Ordering::Relaxed) & crate::process::ptrace::TRAPS != 0 {
         // PTRACE_INTERRUPT interrupts a sleep as a signal would.
         return true;
     }

@@ -346,6 +346,10 @@ fn send_inner(
 
 /// SIGCONT's side effect: a stopped group runs again, and the parent hears of it.
 fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
+    // Every SIGCONT makes a seized tracee trap (`prepare_signal`'s ptrace_trap_notify).
+    for thread in threads {
+        crate::process::ptrace::notify_listener(thread);
+    }
     let was_stopped = {
         let mut lifecycle = process.lifecycle.lock();
         let was_stopped = lifecycle.stopped_by.take().is_some();
@@ -360,7 +364,6 @@ fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
     }
     for thread in threads {
         sched::wake_up_stopped(thread);
-        crate::process::ptrace::notify_listener(thread);
     }
     notify_parent_of_stop(process, CLD_CONTINUED, SIGCONT as i32);
 }
