@@ -129,7 +129,9 @@ pub fn check_signal(data: u64) -> Result<u32, Errno> {
 
 /// `struct user_regs_struct` (x86-64), 27 words.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct UserRegsStruct {
     pub r15: u64,
     pub r14: u64,
@@ -262,7 +264,9 @@ pub fn user_area_slot(offset: u64) -> Result<UserSlot, Errno> {
 
 /// `struct ptrace_syscall_info` (88 bytes): the header, then the entry, exit or seccomp union.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct SyscallInfo {
     pub op: u8,
     pub pad: [u8; 3],
@@ -287,7 +291,9 @@ pub fn syscall_info_size(op: u8) -> usize {
 
 /// `struct ptrace_peeksiginfo_args`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct PeekSiginfoArgs {
     pub off: u64,
     pub flags: u32,

@@ -293,7 +293,10 @@ fn release_held_zombie(tracer: &Arc<Process>, child: &Arc<Process>) {
         return;
     };
     let parent = child.parent.lock().upgrade();
-    if parent.as_ref().is_some_and(|parent| Arc::ptr_eq(parent, tracer)) {
+    if parent
+        .as_ref()
+        .is_some_and(|parent| Arc::ptr_eq(parent, tracer))
+    {
         // The tracer is the real parent: its ordinary wait (or its reaper) sees it.
         tracer.child_events.wake_all();
         return;
@@ -357,7 +360,10 @@ pub fn take_report(
         tracee.ptrace_flags.store(0, Ordering::Relaxed);
         *process.traced_by.lock() = Weak::new();
         let parent = process.parent.lock().upgrade();
-        if parent.as_ref().is_some_and(|parent| Arc::ptr_eq(parent, tracer)) {
+        if parent
+            .as_ref()
+            .is_some_and(|parent| Arc::ptr_eq(parent, tracer))
+        {
             process.lifecycle.lock().traced_zombie = false;
             super::exit::release_zombie(tracer, process);
         } else {
@@ -404,7 +410,13 @@ pub fn thread_exited(thread: &Arc<Thread>, status: ExitStatus) {
         state.report = None;
         tracer
     };
-    notify_exit(&tracer, &thread.process, thread.tid(), status, sigrules::SIGCHLD);
+    notify_exit(
+        &tracer,
+        &thread.process,
+        thread.tid(),
+        status,
+        sigrules::SIGCHLD,
+    );
 }
 
 /// The process `process` has become a zombie: if its leader is traced, the tracer is told
@@ -427,7 +439,13 @@ pub fn process_exited(process: &Arc<Process>, status: ExitStatus) -> bool {
     true
 }
 
-fn notify_exit(tracer: &Arc<Process>, process: &Process, pid: Pid, status: ExitStatus, signal: u32) {
+fn notify_exit(
+    tracer: &Arc<Process>,
+    process: &Process,
+    pid: Pid,
+    status: ExitStatus,
+    signal: u32,
+) {
     if signal != 0 {
         let (code, si_status) = status.child_code_and_status();
         let (user, system) = process.cpu_times_ns();
@@ -635,7 +653,9 @@ pub fn interrupt(tracer: &Process, tracee: &Arc<Thread>) -> Result<(), Errno> {
         }
         is_listening
     };
-    tracee.ptrace_flags.fetch_or(TRAP_PENDING, Ordering::Relaxed);
+    tracee
+        .ptrace_flags
+        .fetch_or(TRAP_PENDING, Ordering::Relaxed);
     tracee.signal_hint.store(true, Ordering::Relaxed);
     if is_listening {
         sched::wake_up_traced(tracee);
@@ -752,11 +772,7 @@ fn syscall_code(thread: &Thread) -> u32 {
 
 /// The signal-delivery stop of a dequeued signal (`ptrace_signal`): the tracer may cancel
 /// it, change it or its siginfo. Returns the signal to act on, or `None`.
-pub fn signal_stop(
-    thread: &Arc<Thread>,
-    user: &mut UserContext,
-    info: SigInfo,
-) -> Option<SigInfo> {
+pub fn signal_stop(thread: &Arc<Thread>, user: &mut UserContext, info: SigInfo) -> Option<SigInfo> {
     let signal = info.signo as u32;
     let (mode, new_signal, new_info) = ptrace_stop(
         thread,
@@ -806,9 +822,15 @@ pub fn group_stop(thread: &Arc<Thread>, user: &mut UserContext, signal: u32, gen
     } else {
         (signal, None)
     };
-    if let Some((mode, _, _)) =
-        ptrace_stop(thread, user, StopKind::GroupStop, code, info, CLD_STOPPED, 0)
-    {
+    if let Some((mode, _, _)) = ptrace_stop(
+        thread,
+        user,
+        StopKind::GroupStop,
+        code,
+        info,
+        CLD_STOPPED,
+        0,
+    ) {
         apply_mode(thread, user, mode);
     }
 }
@@ -979,12 +1001,7 @@ pub fn may_access(caller: &Thread, target: &Process, use_fs_ids: bool) -> Result
     if !is_dumpable && !has_cap {
         return Err(Errno::EPERM);
     }
-    if !theirs
-        .caps
-        .permitted
-        .is_subset_of(mine.caps.permitted)
-        && !has_cap
-    {
+    if !theirs.caps.permitted.is_subset_of(mine.caps.permitted) && !has_cap {
         return Err(Errno::EPERM);
     }
     Ok(())

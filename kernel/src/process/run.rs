@@ -61,7 +61,9 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
                 if thread.ptrace_flags.load(Ordering::Relaxed) & ptrace::SYSCALL_WORK != 0 {
                     ptrace::traced_syscall(&mut context);
                 } else {
-                    thread.orig_rax.store(context.user.regs().rax, Ordering::Relaxed);
+                    thread
+                        .orig_rax
+                        .store(context.user.regs().rax, Ordering::Relaxed);
                     dispatch(&mut context);
                 }
             }

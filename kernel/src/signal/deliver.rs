@@ -249,8 +249,7 @@ fn stop_until_continued(thread: &Arc<Thread>) {
         sched::set_current_state(thread, TaskState::Stopped);
         let is_stopped = thread.process.lifecycle.lock().stopped_by.is_some();
         // A tracer that attaches takes the stop over (`ptrace_attach`'s JOBCTL_TRAP_STOP).
-        if !is_stopped || thread.is_exiting.load(Ordering::Relaxed) || ptrace::is_traced(thread)
-        {
+        if !is_stopped || thread.is_exiting.load(Ordering::Relaxed) || ptrace::is_traced(thread) {
             sched::set_current_state(thread, TaskState::Running);
             return;
         }

@@ -363,7 +363,11 @@ fn set_user_regs(state: &mut PtraceState, new: &UserRegsStruct) {
         // The tracer set TF itself: it stays when the single-step ends.
         state.has_forced_tf = false;
     }
-    let kept_tf = if state.has_forced_tf { regs.rflags & tf } else { 0 };
+    let kept_tf = if state.has_forced_tf {
+        regs.rflags & tf
+    } else {
+        0
+    };
     regs.rflags = new.eflags | kept_tf;
     state.orig_rax = new.orig_rax;
 }
@@ -441,7 +445,9 @@ fn xstate_image(state: &PtraceState) -> Result<Vec<u8>, Errno> {
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Default, FromBytes, IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout)]
+#[derive(
+    Clone, Copy, Default, FromBytes, IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout,
+)]
 struct Iovec {
     base: u64,
     len: u64,
@@ -457,7 +463,7 @@ fn regset(tracee: &Thread, is_set: bool, note: u64, data: u64) -> SyscallResult 
         NT_X86_XSTATE if hal::cpu::xsave_features() != 0 => hal::cpu::xsave_size(),
         _ => return Err(Errno::EINVAL),
     };
-    if iov.len % 8 != 0 {
+    if !iov.len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let len = (iov.len as usize).min(full);
@@ -506,9 +512,7 @@ fn regset(tracee: &Thread, is_set: bool, note: u64, data: u64) -> SyscallResult 
                 let mxcsr = u32::from_le_bytes([image[24], image[25], image[26], image[27]]);
                 let bv = u64::from_le_bytes(image[512..520].try_into().unwrap_or([0xff; 8]));
                 let header_rest = image[520..576].iter().any(|&byte| byte != 0);
-                if mxcsr & 0xffff_0000 != 0
-                    || bv & !hal::cpu::xsave_features() != 0
-                    || header_rest
+                if mxcsr & 0xffff_0000 != 0 || bv & !hal::cpu::xsave_features() != 0 || header_rest
                 {
                     return Err(Errno::EINVAL);
                 }

@@ -7,9 +7,9 @@ use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, ptrace, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo,
-    time, timerfd, uname, utimes, xattr,
+    pipe, posix_timers, prctl, printk, process_64, ptrace, random, read_write, readdir, reboot,
+    rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys,
+    sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -96,7 +96,7 @@ syscall_table! {
     38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
     40 sendfile => sendfile::sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize);
-    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
+    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces
     57 fork => fork::fork();
     58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
@@ -141,7 +141,7 @@ syscall_table! {
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
-    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64);
+    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64); // partial: no hardware breakpoints (DR7) or seccomp stops
     102 getuid => sys::getuid();
     103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();

@@ -24,7 +24,12 @@ use vfs::pseudo::push;
 fn tracer_pid(task: &Task<'_>) -> u32 {
     match &task.thread {
         Some(thread) => crate::process::ptrace::tracer_pid(thread),
-        None => task.process.traced_by.lock().upgrade().map_or(0, |tracer| tracer.pid),
+        None => task
+            .process
+            .traced_by
+            .lock()
+            .upgrade()
+            .map_or(0, |tracer| tracer.pid),
     }
 }
 

@@ -9,8 +9,8 @@
 //! ends the access there.
 
 use super::{Access, AddressSpace};
-use crate::mm::{PAGE_SIZE, page_align_down};
 use crate::mm::vma::Backing;
+use crate::mm::{PAGE_SIZE, page_align_down};
 
 impl AddressSpace {
     /// Copies between `buffer` and this space at `address` (into the space when `is_write`);
