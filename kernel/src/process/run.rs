@@ -79,6 +79,7 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
             }
             ReturnReason::Interrupt => {
                 thread.orig_rax.store(u64::MAX, Ordering::Relaxed);
+                hal::irq::run_pending();
                 crate::time::update_coarse_clocks();
                 sched::timer::run_expired();
                 sched::tick();
