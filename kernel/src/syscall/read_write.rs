@@ -339,7 +339,7 @@ fn pwrite64_inner(
     })
 }
 
-fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
+pub(super) fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     if !(0..=IOV_MAX).contains(&count) {
         return Err(Errno::EINVAL);
     }

@@ -7,9 +7,9 @@ use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, ptrace, random, read_write, readdir, reboot,
-    rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys,
-    sysinfo, time, timerfd, uname, utimes, xattr,
+    pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write,
+    readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs,
+    sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -284,6 +284,8 @@ syscall_table! {
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     306 syncfs => sync::syncfs(fd: Fd);
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
+    310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
+    311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);

@@ -795,3 +795,85 @@ TEST(ptrace, single_step)
 	EXPECT_OK(pt(PT_CONT, pid, 0, 0));
 	EXPECT_EQ(wait_exit_code(pid), 0);
 }
+
+/* A child that waits for a byte, then checks what was written into it. */
+static volatile unsigned long target_words[2] = {0xa1a2a3a4a5a6a7a8UL, 2};
+
+TEST(ptrace, proc_pid_mem)
+{
+	proc_ready();
+	int p[2];
+	h_pipe(p);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		h_wait_byte(p[0]);
+		if (target_words[0] != 0x1234 ||
+		    *(volatile const unsigned long *)&rodata_word != 77)
+			h_exit(80);
+		h_exit(0);
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	int fd = open(path, O_RDWR);
+	EXPECT_OK(fd);
+	unsigned long word = 0;
+	EXPECT_EQ(pread(fd, &word, 8, (off_t)&target_words[0]), 8);
+	EXPECT_EQX(word, 0xa1a2a3a4a5a6a7a8UL);
+	word = 0x1234;
+	EXPECT_EQ(pwrite(fd, &word, 8, (off_t)&target_words[0]), 8);
+	/* Read-only private memory is written as a debugger writes it. */
+	word = 77;
+	EXPECT_EQ(pwrite(fd, &word, 8, (off_t)&rodata_word), 8);
+	EXPECT_EQX(*(volatile const unsigned long *)&rodata_word,
+		   0x0123456789abcdefUL);
+	/* Nothing mapped at the position: EIO. */
+	EXPECT_ERRNO(pread(fd, &word, 8, 4096), EIO);
+	EXPECT_ERRNO(pwrite(fd, &word, 8, 4096), EIO);
+	close(fd);
+	h_post(p[1]);
+	EXPECT_EQ(wait_exit_code(pid), 0);
+	/* Our own memory through /proc/self/mem. */
+	fd = open("/proc/self/mem", O_RDONLY);
+	EXPECT_OK(fd);
+	EXPECT_EQ(pread(fd, &word, 8, (off_t)&data_word), 8);
+	EXPECT_EQX(word, data_word);
+	close(fd);
+}
+
+TEST(ptrace, process_vm_readv_writev)
+{
+	int p[2];
+	h_pipe(p);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		h_wait_byte(p[0]);
+		if (target_words[0] != 0x5678 || target_words[1] != 0x9abc)
+			h_exit(90);
+		h_exit(0);
+	}
+	unsigned long words[2] = {0, 0};
+	struct iovec local = {words, sizeof words};
+	struct iovec remote = {(void *)target_words, sizeof words};
+	EXPECT_EQ(syscall(SYS_process_vm_readv, pid, &local, 1, &remote, 1, 0), 16);
+	EXPECT_EQX(words[0], 0xa1a2a3a4a5a6a7a8UL);
+	EXPECT_EQ(words[1], 2);
+	/* Scattered: two local pieces, one remote range. */
+	unsigned long a = 0x5678, b = 0x9abc;
+	struct iovec pieces[2] = {{&a, 8}, {&b, 8}};
+	EXPECT_EQ(syscall(SYS_process_vm_writev, pid, pieces, 2, &remote, 1, 0), 16);
+	/* No FOLL_FORCE: read-only memory is EFAULT. */
+	struct iovec ro = {(void *)&rodata_word, 8};
+	EXPECT_ERRNO(syscall(SYS_process_vm_writev, pid, &local, 1, &ro, 1, 0), EFAULT);
+	/* A remote range running into a hole stops there. */
+	struct iovec two[2] = {{(void *)target_words, 8}, {(void *)8, 8}};
+	EXPECT_EQ(syscall(SYS_process_vm_readv, pid, &local, 1, two, 2, 0), 8);
+	EXPECT_ERRNO(syscall(SYS_process_vm_readv, pid, &local, 1, &two[1], 1, 0), EFAULT);
+	/* Argument checks. */
+	EXPECT_ERRNO(syscall(SYS_process_vm_readv, pid, &local, 1, &remote, 1, 1), EINVAL);
+	EXPECT_ERRNO(syscall(SYS_process_vm_readv, pid, &local, 1025, &remote, 1, 0), EINVAL);
+	EXPECT_EQ(syscall(SYS_process_vm_readv, pid, &local, 0, &remote, 1, 0), 0);
+	EXPECT_ERRNO(syscall(SYS_process_vm_readv, 0x3fffffff, &local, 1, &remote, 1, 0), ESRCH);
+	EXPECT_ERRNO(syscall(SYS_process_vm_readv, pid, (void *)8, 1, &remote, 1, 0), EFAULT);
+	h_post(p[1]);
+	EXPECT_EQ(wait_exit_code(pid), 0);
+}
