@@ -193,6 +193,7 @@ pub fn link(
         .lock()
         .try_reserve(1)
         .map_err(|_| Errno::ENOMEM)?;
+    let generation = tracee.process.lifecycle.lock().stop_generation;
     {
         let mut state = tracee.ptrace.lock();
         if state.tracer.strong_count() > 0 || is_traced(tracee) {
@@ -204,7 +205,7 @@ pub fn link(
         state.exited = None;
         state.report = None;
         state.is_listening = false;
-        state.stop_generation = tracee.process.lifecycle.lock().stop_generation;
+        state.stop_generation = generation;
         tracee.ptrace_flags.store(TRACED, Ordering::Relaxed);
     }
     tracer.ptraced.lock().push(tracee.clone());

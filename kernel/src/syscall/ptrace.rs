@@ -33,7 +33,8 @@ const ARCH_GET_FS: u64 = 0x1003;
 const ARCH_GET_GS: u64 = 0x1004;
 /// Where the XSAVE software bytes sit in the FXSAVE area (`sw_reserved`).
 const SW_BYTES_OFFSET: usize = 464;
-const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+/// Where the FXSAVE area's reserved padding after the XMM registers starts.
+const PADDING_OFFSET: usize = 416;
 
 pub fn ptrace(
     context: &mut SyscallContext<'_>,
@@ -398,12 +399,22 @@ fn set_debug_register(state: &mut PtraceState, n: usize, value: u64) -> Result<(
     Ok(())
 }
 
-/// The FXSAVE part of the published FPU image (`xfpregs_get`).
+/// The FXSAVE part of the published FPU image (`xfpregs_get`): the padding after the XMM
+/// registers reads as zeros, and the software bytes as ptrace shows them.
 fn fxsave_image(state: &PtraceState) -> Result<[u8; 512], Errno> {
     let mut image = [0u8; 512];
     let source = state.fpu.get(..512).ok_or(Errno::ENOMEM)?;
-    image.copy_from_slice(source);
+    image[..PADDING_OFFSET].copy_from_slice(&source[..PADDING_OFFSET]);
+    image[SW_BYTES_OFFSET..].copy_from_slice(&software_bytes());
     Ok(image)
+}
+
+/// The XSAVE software bytes of ptrace's images (`xstate_fx_sw_bytes`): the first word is the
+/// user-visible XCR0 (what debuggers read to learn the register set), the rest zeros.
+fn software_bytes() -> [u8; 48] {
+    let mut bytes = [0u8; 48];
+    bytes[..8].copy_from_slice(&hal::cpu::xsave_features().to_le_bytes());
+    bytes
 }
 
 /// Replaces the FXSAVE part (`xfpregs_set`): MXCSR's reserved bits must be clear (`EINVAL`);
@@ -435,12 +446,8 @@ fn xstate_image(state: &PtraceState) -> Result<Vec<u8>, Errno> {
     let mut image = Vec::new();
     image.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
     image.extend_from_slice(&state.fpu[..size]);
-    let mut sw = [0u8; 48];
-    sw[0..4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
-    sw[4..8].copy_from_slice(&((size + 4) as u32).to_le_bytes());
-    sw[8..16].copy_from_slice(&features.to_le_bytes());
-    sw[16..20].copy_from_slice(&(size as u32).to_le_bytes());
-    image[SW_BYTES_OFFSET..SW_BYTES_OFFSET + 48].copy_from_slice(&sw);
+    image[PADDING_OFFSET..SW_BYTES_OFFSET].fill(0);
+    image[SW_BYTES_OFFSET..SW_BYTES_OFFSET + 48].copy_from_slice(&software_bytes());
     Ok(image)
 }
 

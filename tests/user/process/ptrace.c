@@ -529,7 +529,11 @@ TEST(ptrace, registers_and_user_area)
 	iov.iov_len = sizeof buffer;
 	EXPECT_OK(pt(PT_GETREGSET, pid, NT_PRFPREG, (long)&iov));
 	EXPECT_EQ(iov.iov_len, 512);
-	EXPECT_EQ(memcmp(buffer, fp, 464), 0);
+	EXPECT_EQ(memcmp(buffer, fp, 512), 0);
+	/* The software bytes start with XCR0: x87 and SSE at least. */
+	unsigned long xcr0;
+	memcpy(&xcr0, fp + 464, 8);
+	EXPECT_EQ(xcr0 & 3, 3);
 	/* MXCSR's reserved bits are refused. */
 	unsigned char bad[512];
 	memcpy(bad, fp, sizeof bad);
