@@ -193,7 +193,6 @@ pub fn link(
         .lock()
         .try_reserve(1)
         .map_err(|_| Errno::ENOMEM)?;
-    let generation = tracee.process.lifecycle.lock().stop_generation;
     {
         let mut state = tracee.ptrace.lock();
         if state.tracer.strong_count() > 0 || is_traced(tracee) {
@@ -205,7 +204,9 @@ pub fn link(
         state.exited = None;
         state.report = None;
         state.is_listening = false;
-        state.stop_generation = generation;
+        // A group stop in force is reported to the new tracer (`ptrace_attach`'s
+        // JOBCTL_TRAP_STOP): no generation counts as reported yet.
+        state.stop_generation = u64::MAX;
         tracee.ptrace_flags.store(TRACED, Ordering::Relaxed);
     }
     tracer.ptraced.lock().push(tracee.clone());
@@ -814,7 +815,9 @@ pub fn group_stop(thread: &Arc<Thread>, user: &mut UserContext, signal: u32, gen
         if state.stop_generation == generation {
             return;
         }
-        state.stop_generation = generation;
+        // A group stop in force is reported to the new tracer (`ptrace_attach`'s
+        // JOBCTL_TRAP_STOP): no generation counts as reported yet.
+        state.stop_generation = u64::MAX;
         state.is_seized
     };
     let (code, info) = if is_seized {

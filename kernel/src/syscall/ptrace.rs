@@ -400,16 +400,15 @@ fn set_debug_register(state: &mut PtraceState, n: usize, value: u64) -> Result<(
 }
 
 /// The FXSAVE part of the published FPU image (`xfpregs_get`): the padding after the XMM
-/// registers reads as zeros, and the software bytes as ptrace shows them.
+/// registers and the software bytes read as zeros.
 fn fxsave_image(state: &PtraceState) -> Result<[u8; 512], Errno> {
     let mut image = [0u8; 512];
     let source = state.fpu.get(..512).ok_or(Errno::ENOMEM)?;
     image[..PADDING_OFFSET].copy_from_slice(&source[..PADDING_OFFSET]);
-    image[SW_BYTES_OFFSET..].copy_from_slice(&software_bytes());
     Ok(image)
 }
 
-/// The XSAVE software bytes of ptrace's images (`xstate_fx_sw_bytes`): the first word is the
+/// The XSAVE software bytes of `NT_X86_XSTATE` (`xstate_fx_sw_bytes`): the first word is the
 /// user-visible XCR0 (what debuggers read to learn the register set), the rest zeros.
 fn software_bytes() -> [u8; 48] {
     let mut bytes = [0u8; 48];

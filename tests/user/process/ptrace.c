@@ -530,10 +530,18 @@ TEST(ptrace, registers_and_user_area)
 	EXPECT_OK(pt(PT_GETREGSET, pid, NT_PRFPREG, (long)&iov));
 	EXPECT_EQ(iov.iov_len, 512);
 	EXPECT_EQ(memcmp(buffer, fp, 512), 0);
-	/* The software bytes start with XCR0: x87 and SSE at least. */
+	/* NT_X86_XSTATE: its software bytes start with XCR0 (x87 and SSE at
+	 * least), which tells debuggers the size and the register set. */
+	static unsigned char xstate[8192];
+	struct iovec xiov = {xstate, sizeof xstate};
+	EXPECT_OK(pt(PT_GETREGSET, pid, 0x202, (long)&xiov));
+	EXPECT_GE(xiov.iov_len, 576);
+	EXPECT_EQ(xiov.iov_len % 64, 0);
 	unsigned long xcr0;
-	memcpy(&xcr0, fp + 464, 8);
+	memcpy(&xcr0, xstate + 464, 8);
 	EXPECT_EQ(xcr0 & 3, 3);
+	/* The x87/SSE part is the FXSAVE image. */
+	EXPECT_EQ(memcmp(xstate, fp, 416), 0);
 	/* MXCSR's reserved bits are refused. */
 	unsigned char bad[512];
 	memcpy(bad, fp, sizeof bad);
