@@ -7,9 +7,9 @@ use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, socket, splice, stat, statfs, sync, sys,
-    sysinfo, time, timerfd, uname, utimes, xattr,
+    pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write,
+    readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, socket, splice, stat,
+    statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
