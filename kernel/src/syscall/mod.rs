@@ -35,6 +35,8 @@ mod posix_timers;
 mod prctl;
 mod printk;
 mod process_64;
+mod process_vm_access;
+mod ptrace;
 mod random;
 mod read_write;
 mod readdir;

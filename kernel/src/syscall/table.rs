@@ -7,9 +7,10 @@ use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
     groups, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei,
-    namespace, open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir,
-    reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice,
-    stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace,
+    random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal,
+    signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
+    xattr,
 };
 
 macro_rules! syscall_table {
@@ -111,7 +112,7 @@ syscall_table! {
     53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX only; other families EAFNOSUPPORT
     54 setsockopt => socket::setsockopt(fd: Fd, level: i32, name: i32, value: u64, len: i32);
     55 getsockopt => socket::getsockopt(fd: Fd, level: i32, name: i32, value: u64, len: u64);
-    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
+    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces
     57 fork => fork::fork();
     58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
@@ -156,6 +157,7 @@ syscall_table! {
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
+    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64); // partial: no hardware breakpoints (DR7) or seccomp stops
     102 getuid => sys::getuid();
     103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
@@ -309,6 +311,8 @@ syscall_table! {
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
+    310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
+    311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
