@@ -71,6 +71,16 @@ pub struct SuperBlock {
     flags: AtomicU32,
 }
 
+/// The end of a filesystem instance (its last mount and dentry gone): its watched inodes
+/// hear `IN_UNMOUNT` (Linux's `fsnotify_sb_delete` from `generic_shutdown_super`).
+impl Drop for SuperBlock {
+    fn drop(&mut self) {
+        if let Some(notifier) = crate::notify::active() {
+            notifier.unmounted(self.fs.root_inode().metadata().dev);
+        }
+    }
+}
+
 impl SuperBlock {
     /// The filesystem.
     pub fn fs(&self) -> &Arc<dyn FileSystem> {

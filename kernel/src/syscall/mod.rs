@@ -16,6 +16,7 @@ mod fcntl;
 mod fork;
 mod futex;
 mod groups;
+mod inotify;
 mod ioctl;
 mod itimer;
 mod locks;

@@ -32,6 +32,17 @@ fn account_read(context: &SyscallContext<'_>, result: &SyscallResult) {
     }
 }
 
+/// inotify: a read that returned data is `IN_ACCESS`, a write that took some `IN_MODIFY`
+/// (`fsnotify_access`/`fsnotify_modify` in `vfs_read`/`vfs_write`).
+fn notify_transfer(context: &SyscallContext<'_>, fd: Fd, result: &SyscallResult, mask: u32) {
+    if matches!(result, Ok(count) if *count > 0)
+        && crate::fs::notify::is_active()
+        && let Ok(file) = file(context, fd)
+    {
+        crate::fs::notify::file_event(&file, mask);
+    }
+}
+
 /// `/proc/<pid>/io`: a write-like call and the bytes it took (`wchar`, `syscw`).
 fn account_write(context: &SyscallContext<'_>, result: &SyscallResult) {
     let stats = &context.thread.process.stats;
@@ -192,6 +203,7 @@ pub fn read(
 ) -> SyscallResult {
     let result = read_inner(context, fd, buf, count);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -227,6 +239,7 @@ pub fn write(
 ) -> SyscallResult {
     let result = write_inner(context, fd, buf, count);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -261,6 +274,7 @@ pub fn pread64(
 ) -> SyscallResult {
     let result = pread64_inner(context, fd, buf, count, offset);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -303,6 +317,7 @@ pub fn pwrite64(
 ) -> SyscallResult {
     let result = pwrite64_inner(context, fd, buf, count, offset);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -393,6 +408,7 @@ pub fn readv(
 ) -> SyscallResult {
     let result = readv_inner(context, fd, iov, count);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -437,6 +453,7 @@ pub fn writev(
 ) -> SyscallResult {
     let result = writev_inner(context, fd, iov, count);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -491,6 +508,7 @@ pub fn preadv(
 ) -> SyscallResult {
     let result = preadv_inner(context, fd, iov, count, pos_low, _pos_high);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -544,6 +562,7 @@ pub fn pwritev(
 ) -> SyscallResult {
     let result = pwritev_inner(context, fd, iov, count, pos_low, _pos_high);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 

@@ -6,10 +6,10 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
-    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, signalfd, splice, stat, statfs, sync, sys,
-    sysinfo, time, timerfd, uname, utimes, xattr,
+    inotify, ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace,
+    open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot,
+    rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, splice, stat, statfs, sync,
+    sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -245,6 +245,9 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    253 inotify_init => inotify::inotify_init();
+    254 inotify_add_watch => inotify::inotify_add_watch(fd: Fd, path: UserCStr, mask: u32);
+    255 inotify_rm_watch => inotify::inotify_rm_watch(fd: Fd, wd: i32);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     259 mknodat => namei::mknodat(dirfd: Fd, path: UserCStr, mode: u32, dev: u32);
@@ -277,6 +280,7 @@ syscall_table! {
     291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);
     293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: abi::PipeFlags);
+    294 inotify_init1 => inotify::inotify_init1(flags: u32);
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
