@@ -320,7 +320,7 @@ pub fn unlink(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     if let Some(notifier) = notify::active() {
         notifier.inode(victim.inode(), notify::IN_ATTRIB);
         if notify::has_no_links(victim.inode()) {
-            notifier.deleted(victim.inode());
+            victim.report_deleted(notifier);
         }
         notifier.entry(dir.inode(), notify::IN_DELETE, 0, p.last);
     }
@@ -351,7 +351,7 @@ pub fn rmdir(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     dir.inode().rmdir(p.last)?;
     victim.mark_unlinked();
     if let Some(notifier) = notify::active() {
-        notifier.deleted(victim.inode());
+        victim.report_deleted(notifier);
         notifier.entry(dir.inode(), notify::IN_DELETE | notify::IN_ISDIR, 0, p.last);
     }
     Ok(())
@@ -511,7 +511,7 @@ pub fn rename(
             && let Some(t) = &target
             && notify::has_no_links(t.inode())
         {
-            notifier.deleted(t.inode());
+            t.report_deleted(notifier);
         }
     }
     // Bring the dentry cache along (d_move / d_exchange).

@@ -6,8 +6,9 @@
 //! Events sent: `IN_CREATE` (mkdir, mknod, symlink, link, `O_CREAT`), `IN_DELETE` (unlink,
 //! rmdir), `IN_MOVED_FROM`/`IN_MOVED_TO` with one cookie per move, `IN_ATTRIB` on an inode
 //! whose link count changed (link, unlink, a rename's replaced target), `IN_MOVE_SELF` on a
-//! moved object, and the last name of an inode going ([`Notifier::deleted`]); the end of a
-//! superblock ([`Notifier::unmounted`]).
+//! moved object, and the last name of an inode going ([`Notifier::deleted`], deferred to the
+//! drop of the dentry while others hold it); the end of a superblock
+//! ([`Notifier::unmounted`]).
 
 use alloc::sync::Arc;
 

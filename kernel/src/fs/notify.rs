@@ -24,9 +24,12 @@
 //! Cost: with no watch anywhere every hook is one atomic load; otherwise an event takes the
 //! global [`MARKS`] spin lock once per inode it names.
 //!
-//! Not done: `IN_DELETE_SELF` of an unlinked file that is still open comes at the unlink
-//! (Linux sends it when the last reference to the name goes, at the last close); the
-//! `fhandle-*` fields of fdinfo's `inotify` lines; fanotify.
+//! `IN_DELETE_SELF` comes when the inode's last name goes if nobody else holds that name's
+//! dentry, else when the last holder lets go (an open file's last close, a cwd's change), as
+//! Linux's `dentry_unlink_inode`.
+//!
+//! Not done: the `fhandle-*` fields of fdinfo's `inotify` lines; the deferred
+//! `IN_DELETE_SELF` of a name removed while nothing watched anything; fanotify.
 
 use super::file::{FileOps, SeekPolicy};
 use super::poll::{POLLIN, POLLRDNORM, PollTable, poll_wait};

@@ -286,6 +286,31 @@ TEST(inotify, file_watch_and_delete_self)
 	EXPECT_EQ(watch(fd, "f", IN_ALL_EVENTS), 3);
 }
 
+TEST(inotify, delete_self_waits_for_the_last_close)
+{
+	h_tmpdir();
+	h_write_file("f", "");
+	int fd = new_instance();
+	EXPECT_EQ(watch(fd, "f", IN_ALL_EVENTS), 1);
+	int f = EXPECT_OK(open("f", O_WRONLY));
+	int f2 = EXPECT_OK(dup(f));
+	EXPECT_OK(unlink("f"));
+	EXPECT_EQ(write(f, "x", 1), 1);
+	EXPECT_STREQ(events(fd), "1:OPEN 1:ATTRIB 1:MODIFY");
+	close(f);
+	EXPECT_STREQ(events(fd), "");
+	close(f2);
+	EXPECT_STREQ(events(fd), "1:CLOSE_WRITE 1:DELETE_SELF 1:IGNORED");
+	/* A directory that is someone's working directory goes when that changes. */
+	EXPECT_OK(mkdir("d", 0755));
+	EXPECT_EQ(watch(fd, "d", IN_DELETE_SELF), 2);
+	EXPECT_OK(chdir("d"));
+	EXPECT_OK(rmdir("../d"));
+	EXPECT_STREQ(events(fd), "");
+	EXPECT_OK(chdir(".."));
+	EXPECT_STREQ(events(fd), "2:DELETE_SELF 2:IGNORED");
+}
+
 TEST(inotify, rmdir_and_move_self)
 {
 	h_tmpdir();
