@@ -43,6 +43,27 @@ fn notify_transfer(context: &SyscallContext<'_>, fd: Fd, result: &SyscallResult,
     }
 }
 
+/// inotify for a copy between two files that moved data (sendfile, copy_file_range):
+/// `IN_ACCESS` on the source, `IN_MODIFY` on the destination, after the `IN_MODIFY` of the
+/// write into a regular destination file (Linux's `do_splice_direct` writes it with
+/// `vfs_iter_write`, which reports it first).
+pub(super) fn notify_copy(
+    context: &SyscallContext<'_>,
+    in_fd: Fd,
+    out_fd: Fd,
+    result: &SyscallResult,
+) {
+    if matches!(result, Ok(count) if *count > 0)
+        && crate::fs::notify::is_active()
+        && let Ok(file) = file(context, out_fd)
+        && file.cached_inode().is_some()
+    {
+        crate::fs::notify::file_event(&file, inotify::IN_MODIFY);
+    }
+    notify_transfer(context, in_fd, result, inotify::IN_ACCESS);
+    notify_transfer(context, out_fd, result, inotify::IN_MODIFY);
+}
+
 /// `/proc/<pid>/io`: a write-like call and the bytes it took (`wchar`, `syscw`).
 fn account_write(context: &SyscallContext<'_>, result: &SyscallResult) {
     let stats = &context.thread.process.stats;

@@ -721,3 +721,21 @@ TEST(inotify, readdir_and_directory_open)
 				 "2:ACCESS|ISDIR 1:ACCESS|ISDIR:d 2:ACCESS|ISDIR "
 				 "1:CLOSE_NOWRITE|ISDIR:d 2:CLOSE_NOWRITE|ISDIR");
 }
+
+TEST(inotify, sendfile_and_copy_file_range)
+{
+	h_tmpdir();
+	h_write_file("a", "hello");
+	h_write_file("b", "");
+	int in = EXPECT_OK(open("a", O_RDONLY));
+	int out = EXPECT_OK(open("b", O_WRONLY));
+	int fd = new_instance();
+	EXPECT_EQ(watch(fd, ".", IN_ACCESS | IN_MODIFY), 1);
+	EXPECT_EQ(syscall(SYS_sendfile, out, in, NULL, 5), 5);
+	EXPECT_EQ(syscall(SYS_sendfile, out, in, NULL, 5), 0); /* nothing moved */
+	loff_t zero = 0;
+	EXPECT_EQ(syscall(SYS_copy_file_range, in, &zero, out, NULL, 5, 0), 5);
+	/* The write into b is reported by itself first (do_splice_direct), then the copy;
+	 * the second copy's first MODIFY merges with the one before it. */
+	EXPECT_STREQ(events(fd), "1:MODIFY:b 1:ACCESS:a 1:MODIFY:b 1:ACCESS:a 1:MODIFY:b");
+}
