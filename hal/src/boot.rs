@@ -214,6 +214,7 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
     for &region in &regions[..region_count] {
         ram.push(region);
     }
+    crate::mm::firmware::set_ram_ranges(ram.as_slice());
     let mut usable = Ranges {
         ranges: ram.ranges,
         count: ram.count,
@@ -258,6 +259,9 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
         len: module.size as usize,
     });
     ACPI_RSDP.store(info.rsdp_paddr, Ordering::Relaxed);
+    let acpi = crate::acpi::read();
+    crate::arch::x86_64::ioapic::init(&acpi.io_apics);
+    crate::pci::init(acpi.ecam, acpi.overrides);
     *BOOT_INFO.lock() = Some(BootInfo {
         command_line,
         initrd,

@@ -147,3 +147,143 @@ crate::ktest! {
         Ok(())
     }
 }
+
+crate::ktest! {
+    /// PCI enumeration finds the host bridge at 00:00.0 (i440fx's 8086:1237 or q35's 8086:29c0,
+    /// class 06:00:00) through whichever configuration access the machine has, and every BAR
+    /// it sized is a power of two of at least the architectural minimum.
+    fn pci_enumeration_finds_host_bridge() -> KtestResult {
+        let functions = crate::pci::functions();
+        let bridge = functions.iter().find(|info| {
+            info.address.bus == 0 && info.address.device == 0 && info.address.function == 0
+        });
+        let Some(bridge) = bridge else {
+            return Err(alloc::format!("no function at 00:00.0 among {}", functions.len()));
+        };
+        crate::ktest_assert!(
+            bridge.vendor_id == 0x8086 && bridge.class == 0x06_0000,
+            "00:00.0 is {:04x}:{:04x} class {:06x}",
+            bridge.vendor_id,
+            bridge.device_id,
+            bridge.class
+        );
+        let expected_access = if bridge.device_id == 0x29c0 { "ECAM" } else { "ports" };
+        let access = if crate::pci::uses_ecam() { "ECAM" } else { "ports" };
+        crate::ktest_assert!(
+            access == expected_access,
+            "{:04x} configuration space through {access}",
+            bridge.device_id
+        );
+        for info in &functions {
+            for bar in info.bars.iter().flatten() {
+                let minimum = match bar.kind {
+                    crate::pci::BarKind::Io => 4,
+                    crate::pci::BarKind::Memory { .. } => 16,
+                };
+                crate::ktest_assert!(
+                    bar.size.is_power_of_two() && bar.size >= minimum,
+                    "{} has a BAR of size {:#x}",
+                    info.address,
+                    bar.size
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+crate::ktest! {
+    /// A function is handed out once: a second claim of the same address finds nothing.
+    fn pci_function_is_claimed_once() -> KtestResult {
+        let is_bridge = |info: &crate::pci::PciFunctionInfo| {
+            info.address.bus == 0 && info.address.device == 0 && info.address.function == 0
+        };
+        let first = crate::pci::claim(is_bridge);
+        crate::ktest_assert!(first.len() == 1, "first claim found {}", first.len());
+        let second = crate::pci::claim(is_bridge);
+        crate::ktest_assert!(second.is_empty(), "second claim found {}", second.len());
+        let device = &first[0];
+        crate::ktest_assert!(
+            device.read_config_u16(0) == 0x8086,
+            "config read through the handle gave {:#x}",
+            device.read_config_u16(0)
+        );
+        // The bridge has no memory BAR: mapping one is refused, not a panic.
+        crate::ktest_assert!(
+            device.map_bar(0, 0, 4096).is_err() && device.map_bar(7, 0, 1).is_err(),
+            "a missing BAR was mapped"
+        );
+        Ok(())
+    }
+}
+
+crate::ktest! {
+    /// DMA-coherent memory comes zeroed, keeps what is written at checked offsets, and refuses
+    /// accesses outside itself or misaligned.
+    fn dma_coherent_is_bounded() -> KtestResult {
+        let memory = crate::dma::DmaCoherent::try_new(5000).map_err(failed)?;
+        crate::ktest_assert!(memory.len() == 2 * PAGE_SIZE, "length {}", memory.len());
+        crate::ktest_assert!(memory.read_u32(8188).map_err(failed)? == 0, "not zeroed");
+        memory.write_u64(16, 0x1122_3344_5566_7788).map_err(failed)?;
+        memory.write_u16(8190, 0xbeef).map_err(failed)?;
+        crate::ktest_assert!(
+            memory.read_u32(16).map_err(failed)? == 0x5566_7788
+                && memory.read_u16(8190).map_err(failed)? == 0xbeef,
+            "values not kept"
+        );
+        crate::ktest_assert!(memory.read_u16(8192).is_err(), "read past the end");
+        crate::ktest_assert!(memory.write_u32(2, 1).is_err(), "misaligned write");
+        crate::ktest_assert!(memory.dma_addr(8192).is_err(), "address past the end");
+        crate::ktest_assert!(
+            memory.dma_addr(4096).map_err(failed)? != memory.dma_addr(0).map_err(failed)?,
+            "addresses of different bytes are equal"
+        );
+        Ok(())
+    }
+}
+
+crate::ktest! {
+    /// A device vector's interrupt only marks it pending; its handler runs later, in thread
+    /// context, from `run_pending`, once per interrupt taken.
+    fn device_interrupt_runs_deferred_handler() -> KtestResult {
+        use core::sync::atomic::{AtomicU32, Ordering};
+        let runs = alloc::sync::Arc::new(AtomicU32::new(0));
+        let seen = runs.clone();
+        let handler: crate::irq::IrqHandler = alloc::sync::Arc::new(move || {
+            seen.fetch_add(1, Ordering::Relaxed);
+        });
+        let (vector, id) = crate::irq::allocate_vector(handler, crate::irq::Trigger::Edge)
+            .map_err(failed)?;
+        let line = crate::irq::IrqLine::new_test(vector, id);
+        crate::irq::run_pending();
+        crate::arch::x86_64::apic::send_self_ipi(vector);
+        // The IPI waits for interrupts to be enabled: the halt's window takes it.
+        let deadline = crate::irq::ticks() + 50;
+        while !crate::irq::has_pending() && crate::irq::ticks() < deadline {
+            crate::arch::x86_64::cpu::wait_for_interrupt();
+        }
+        crate::ktest_assert!(
+            runs.load(Ordering::Relaxed) == 0,
+            "the handler ran in interrupt context"
+        );
+        crate::ktest_assert!(line.count() == 1, "{} interrupts counted", line.count());
+        crate::irq::run_pending();
+        crate::ktest_assert!(
+            runs.load(Ordering::Relaxed) == 1,
+            "handler ran {} times",
+            runs.load(Ordering::Relaxed)
+        );
+        crate::irq::run_pending();
+        crate::ktest_assert!(runs.load(Ordering::Relaxed) == 1, "handler ran again");
+        drop(line);
+        // The vector is free again: a new registration may get it.
+        let (again, again_id) = crate::irq::allocate_vector(
+            alloc::sync::Arc::new(|| {}),
+            crate::irq::Trigger::Edge,
+        )
+        .map_err(failed)?;
+        drop(crate::irq::IrqLine::new_test(again, again_id));
+        crate::ktest_assert!(again == vector, "vector {vector:#x} not freed ({again:#x})");
+        Ok(())
+    }
+}

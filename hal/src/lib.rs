@@ -19,9 +19,13 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(not(test))]
+mod acpi;
+#[cfg(not(test))]
 pub mod arch;
 #[cfg(not(test))]
 pub mod boot;
+#[cfg(not(test))]
+pub mod dma;
 #[cfg(not(test))]
 pub mod irq;
 #[cfg(not(test))]
@@ -33,6 +37,8 @@ mod ktests;
 pub mod mm;
 #[cfg(not(test))]
 mod panic;
+#[cfg(not(test))]
+pub mod pci;
 #[cfg(not(test))]
 pub mod sync;
 #[cfg(not(test))]
@@ -51,6 +57,13 @@ pub use boot::{BootInfo, Initrd};
 #[cfg(not(test))]
 pub mod console {
     pub use crate::arch::x86_64::serial::{try_read_byte, write_bytes, write_raw};
+}
+
+/// Device access for drivers: register windows and port ranges built by hal.
+#[cfg(not(test))]
+pub mod io {
+    pub use crate::arch::x86_64::io::IoPorts;
+    pub use crate::mm::mmio::IoMem;
 }
 
 /// Power control.

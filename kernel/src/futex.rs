@@ -35,7 +35,8 @@
 //! futexes (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, the REQUEUE_PI pair) are not implemented.
 
 use crate::process::{Process, Thread};
-use crate::sched::wait::{WaitError, wait_event};
+use crate::sched::timer::Deadline;
+use crate::sched::wait::{WaitError, wait_event_until};
 use crate::sched::{self, SleepKind};
 use abi::Errno;
 use alloc::sync::Arc;
@@ -181,7 +182,7 @@ fn unqueue(waiter: &Arc<Waiter>) -> bool {
 }
 
 /// FUTEX_WAIT(_BITSET): sleeps if the word at `address` still holds `expected`, until woken,
-/// a signal or the CLOCK_MONOTONIC deadline (ETIMEDOUT). An interrupted wait without a
+/// a signal or the deadline (ETIMEDOUT). An interrupted wait without a
 /// deadline restarts (ERESTARTSYS); one with a deadline is resumed by `restart_syscall` with the
 /// same absolute deadline (ERESTART_RESTARTBLOCK, Linux's `futex_wait_restart`).
 pub fn wait(
@@ -190,7 +191,7 @@ pub fn wait(
     address: u64,
     expected: u32,
     bitset: u32,
-    deadline_ns: Option<u64>,
+    deadline: Option<Deadline>,
 ) -> Result<usize, Errno> {
     let waiter = Arc::new(Waiter {
         key: SpinLock::new("futex.waiter_key", key),
@@ -217,7 +218,7 @@ pub fn wait(
         waiters.push(waiter.clone());
         break;
     }
-    let outcome = wait_event(thread, &[], SleepKind::Interruptible, deadline_ns, || {
+    let outcome = wait_event_until(thread, &[], SleepKind::Interruptible, deadline, || {
         waiter.is_woken.load(Ordering::Acquire).then_some(())
     });
     let was_queued = unqueue(&waiter);
@@ -226,7 +227,7 @@ pub fn wait(
         // Woken at the same moment as the timeout or signal: the wake counts.
         Err(_) if !was_queued => Ok(0),
         Err(WaitError::TimedOut) => Err(Errno::ETIMEDOUT),
-        Err(WaitError::Interrupted) if deadline_ns.is_some() => Err(Errno::ERESTART_RESTARTBLOCK),
+        Err(WaitError::Interrupted) if deadline.is_some() => Err(Errno::ERESTART_RESTARTBLOCK),
         Err(WaitError::Interrupted) => Err(Errno::ERESTARTSYS),
     }
 }

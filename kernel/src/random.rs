@@ -2,7 +2,8 @@
 //! xoshiro256** generator seeded from RDRAND and the TSC. Not cryptographically vetted; a
 //! proper CSPRNG (ChaCha20, as Linux's `random.c`) replaces it before anything depends on it.
 //! Each CPU has its own generator state (as Linux's per-CPU `crngs`), so drawing takes no
-//! lock; a CPU seeds its state on first use.
+//! lock; a CPU seeds its state on first use. Data written to `/dev/random` (or added with
+//! `RNDADDENTROPY`) is mixed into the writing CPU's state; `RNDRESEEDCRNG` reseeds it.
 
 use core::cell::Cell;
 use hal::sync::{CpuLocal, MAX_CPUS};
@@ -51,6 +52,43 @@ pub fn fill(buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
             let bytes = next(&mut state).to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        cell.set(state);
+    });
+}
+
+/// Mixes `data` into this CPU's state (Linux's `write_pool`: what user space writes to the
+/// random devices).
+pub fn mix(data: &[u8]) {
+    STATE.with(|cell| {
+        let mut state = cell.get();
+        if state == [0; 4] {
+            state = seed();
+        }
+        for (i, chunk) in data.chunks(8).enumerate() {
+            let mut bytes = [0u8; 8];
+            bytes[..chunk.len()].copy_from_slice(chunk);
+            state[i % 4] ^= u64::from_le_bytes(bytes);
+            next(&mut state);
+        }
+        if state.iter().all(|&w| w == 0) {
+            state[0] = 1;
+        }
+        cell.set(state);
+    });
+}
+
+/// Reseeds this CPU's state from RDRAND and the TSC, keeping what was mixed in
+/// (`crng_reseed`).
+pub fn reseed() {
+    STATE.with(|cell| {
+        let fresh = seed();
+        let mut state = cell.get();
+        for (word, new) in state.iter_mut().zip(fresh) {
+            *word ^= new;
+        }
+        if state.iter().all(|&w| w == 0) {
+            state[0] = 1;
         }
         cell.set(state);
     });

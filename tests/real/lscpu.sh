@@ -6,10 +6,10 @@
 # delay-loop calibration; it differs between two Linux boots too), the Flags line (Linux adds
 # flags of its own making, such as rep_good or vmmcall, and ones that say what it enabled, such
 # as ospke), the Vulnerability lines (each kernel's mitigations), and the width of the summary's
-# first column (the longest field name, which is a Vulnerability one). Left out: the BIOS lines
-# (from the SMBIOS tables in /sys/firmware/dmi, which Ferrux does not export yet).
+# first column (the longest field name, which is a Vulnerability one). The BIOS lines come from
+# the firmware's SMBIOS tables (/sys/firmware/dmi/tables) and must match.
 echo "== lscpu"
-lscpu | sed -e '/^BIOS /d' -e '/^Vulnerability /d' -e 's/^\([^:]*:\)  */\1 /' \
+lscpu | sed -e '/^Vulnerability /d' -e 's/^\([^:]*:\)  */\1 /' \
   -e 's/^BogoMIPS: .*/BogoMIPS: N/' -e 's/^Flags: .*/Flags: .../'
 echo "== lscpu -e"
 lscpu -e

@@ -65,6 +65,21 @@ Commands:
                    (1 ns each), repeatable and independent of the host's load
         --timeout  bound for one boot (default 300)
 
+  ltp [--kernel ferrux|linux|both] [--only \"TESTS\"] [--skip \"TESTS\"] [--timeout SECS]
+      [--jobs N] [--elf ELF] [--image-mib N] [--update-expected] [--report]
+        LTP's runtest/syscalls (built from ../shared/ltp in ~/.cache/ferrux/ltp, reused
+        by later runs) on Ferrux and Debian's Linux in the same QEMU, in images of at most
+        --image-mib MiB of programs (default 96), --jobs boots at a time (default: one per
+        host core). A test that hangs or panics the kernel is reported as such and its image
+        restarted after it. Writes docs/ltp.md (Ferrux on the whole list),
+        tests/ltp/linux-baseline.txt (when Linux runs) and build/ltp/results-*.txt.
+        --only/--skip  test names, `*` wildcards allowed
+        --timeout      per-test limit (default 180)
+        --elf          boot this Ferrux ELF instead of building one
+        --update-expected  add the tests passing on Ferrux (and Linux) to
+                       tests/ltp/expected-pass.txt, the ratchet `cargo xtask test` checks
+        --report       boot nothing: docs/ltp.md from the last Ferrux run's results
+                       (build/ltp) and tests/ltp/linux-baseline.txt
   fuzz [--seconds N] [--seed S] [--children N] [--kernel ELF] [--linux]
         Debian's trinity fuzzer as nobody for N seconds (default 300) with seed S (default:
         from the clock) and N child processes (default 4), on Ferrux built with the
@@ -102,6 +117,7 @@ pub enum Command {
     Test(TestOptions),
     Bench(BenchOptions),
     Syscalls(SyscallsOptions),
+    Ltp(LtpOptions),
     Fuzz(FuzzOptions),
 }
 
@@ -164,6 +180,42 @@ pub struct BenchOptions {
     pub boot_timeout: Duration,
 }
 
+/// The kernels `cargo xtask ltp` runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LtpKernels {
+    Ferrux,
+    Linux,
+    Both,
+}
+
+#[derive(Debug)]
+pub struct LtpOptions {
+    pub kernels: LtpKernels,
+    /// `--only`: test names or patterns (empty: all).
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+    pub test_timeout: Duration,
+    /// Boots at a time (and folders built at a time).
+    pub jobs: usize,
+    /// A Ferrux ELF to boot instead of building one.
+    pub elf: Option<PathBuf>,
+    /// Bytes of programs per image, in MiB.
+    pub image_mib: u64,
+    pub memory: GuestMemory,
+    /// `--update-expected`: add Ferrux's new passes to tests/ltp/expected-pass.txt.
+    pub updates_expected: bool,
+    /// `--report`: no boots; docs/ltp.md from the last Ferrux results and the baseline.
+    pub is_report_only: bool,
+}
+
+/// Default per-test limit of `cargo xtask ltp`.
+pub const DEFAULT_LTP_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// One boot (or build job) per host core.
+pub fn host_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 #[derive(Debug)]
 pub struct FuzzOptions {
     pub seconds: u64,
@@ -177,6 +229,23 @@ pub struct FuzzOptions {
 pub struct SyscallsOptions {
     /// Compare `docs/syscalls.md` with what would be generated instead of writing it.
     pub is_check: bool,
+}
+
+impl Command {
+    /// Whether the command may compile the kernel (and so needs the pinned toolchain whole).
+    pub fn builds_kernel(&self) -> bool {
+        match self {
+            Command::Help | Command::Syscalls(_) => false,
+            Command::Ltp(options) => {
+                options.kernels != LtpKernels::Linux
+                    && options.elf.is_none()
+                    && !options.is_report_only
+            }
+            Command::Build(_) | Command::Test(_) | Command::Bench(_) => true,
+            Command::Run(options) => options.kernel.is_none(),
+            Command::Fuzz(options) => options.kernel.is_none() && !options.is_linux,
+        }
+    }
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -194,6 +263,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "run" => Command::Run(parse_run(&mut flags)?),
         "test" => Command::Test(parse_test(&mut flags)?),
         "bench" => Command::Bench(parse_bench(&mut flags)?),
+        "ltp" => Command::Ltp(parse_ltp(&mut flags)?),
         "fuzz" => Command::Fuzz(parse_fuzz(&mut flags)?),
         "syscalls" => Command::Syscalls(SyscallsOptions {
             is_check: flags.switch("--check"),
@@ -378,6 +448,58 @@ fn parse_bench(flags: &mut Flags) -> Result<BenchOptions> {
     })
 }
 
+fn parse_ltp(flags: &mut Flags) -> Result<LtpOptions> {
+    let words = |value: Option<String>| -> Vec<String> {
+        value
+            .map(|list| list.split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let kernels = match flags.value("--kernel")?.as_deref() {
+        None | Some("both") => LtpKernels::Both,
+        Some("ferrux") => LtpKernels::Ferrux,
+        Some("linux") => LtpKernels::Linux,
+        Some(other) => bail!("--kernel wants ferrux, linux or both, got {other:?}"),
+    };
+    let only = words(flags.value("--only")?);
+    let skip = words(flags.value("--skip")?);
+    let test_timeout = match flags.value("--timeout")? {
+        Some(text) => parse_seconds(&text)?,
+        None => DEFAULT_LTP_TIMEOUT,
+    };
+    let positive = |name: &str, value: Option<String>| -> Result<Option<u64>> {
+        value
+            .map(|text| {
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|count| *count > 0)
+                    .with_context(|| format!("{name} wants a positive count, got {text:?}"))
+            })
+            .transpose()
+    };
+    let jobs =
+        positive("--jobs", flags.value("--jobs")?)?.map_or_else(host_cores, |jobs| jobs as usize);
+    let elf = flags.value("--elf")?.map(PathBuf::from);
+    let image_mib = positive("--image-mib", flags.value("--image-mib")?)?
+        .unwrap_or(crate::ltp::DEFAULT_IMAGE_MIB);
+    let memory = flags
+        .value("--memory")?
+        .map(|text| GuestMemory::parse(&text))
+        .transpose()?
+        .unwrap_or(GuestMemory::DEFAULT);
+    Ok(LtpOptions {
+        kernels,
+        only,
+        skip,
+        test_timeout,
+        jobs,
+        elf,
+        image_mib,
+        memory,
+        updates_expected: flags.switch("--update-expected"),
+        is_report_only: flags.switch("--report"),
+    })
+}
+
 fn parse_seconds(text: &str) -> Result<Duration> {
     let seconds: f64 = text
         .parse()
@@ -526,6 +648,42 @@ mod tests {
         assert!(parse_words(&["bench", "--runs", "0"]).is_err());
         assert!(parse_words(&["bench", "--runs", "many"]).is_err());
         assert!(parse_words(&["bench", "--only", "a;b"]).is_err());
+    }
+
+    #[test]
+    fn ltp_options() {
+        let Command::Ltp(options) = parse_words(&["ltp"]).unwrap() else {
+            panic!("not ltp");
+        };
+        assert_eq!(options.kernels, LtpKernels::Both);
+        assert_eq!(options.jobs, host_cores());
+        assert_eq!(options.test_timeout, DEFAULT_LTP_TIMEOUT);
+        assert!(options.only.is_empty() && options.skip.is_empty() && !options.updates_expected);
+        assert!(Command::Ltp(options).builds_kernel());
+
+        let Command::Ltp(options) = parse_words(&[
+            "ltp",
+            "--kernel",
+            "linux",
+            "--only",
+            "fcntl* open01",
+            "--skip=fcntl02",
+            "--jobs",
+            "1",
+            "--timeout",
+            "60",
+        ])
+        .unwrap() else {
+            panic!("not ltp");
+        };
+        assert_eq!(options.kernels, LtpKernels::Linux);
+        assert_eq!(options.only, ["fcntl*", "open01"]);
+        assert_eq!(options.skip, ["fcntl02"]);
+        assert_eq!(options.jobs, 1);
+        assert_eq!(options.test_timeout, Duration::from_secs(60));
+        assert!(!Command::Ltp(options).builds_kernel());
+        assert!(parse_words(&["ltp", "--kernel", "bsd"]).is_err());
+        assert!(parse_words(&["ltp", "--jobs", "0"]).is_err());
     }
 
     #[test]

@@ -43,6 +43,22 @@ pub fn kernel_image() -> Result<PathBuf> {
     find_vmlinuz(&package_dir)?.with_context(|| format!("package {package} has no boot/vmlinuz-*"))
 }
 
+/// The kernel's configuration (`boot/config-<version>` beside `vmlinuz-<version>`), which
+/// LTP reads to decide kconfig-gated tests.
+pub fn kernel_config() -> Result<PathBuf> {
+    let image = kernel_image()?;
+    let name = image
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let version = name.trim_start_matches("vmlinuz-");
+    let config = image.with_file_name(format!("config-{version}"));
+    if !config.is_file() {
+        bail!("{} has no kernel configuration beside it", image.display());
+    }
+    Ok(config)
+}
+
 /// `linux-image-6.1.0-…-cloud-amd64`, from `apt-cache depends`; updates the lists once if the
 /// metapackage is unknown.
 fn image_package_name() -> Result<String> {

@@ -8,12 +8,16 @@
 //!   Ferrux and on Linux, the oracle;
 //! - `bench` runs the guest microbenchmarks of `bench/` on Ferrux and on Linux (or on two
 //!   Ferrux builds) and writes `docs/bench.md` and `docs/bench.json`;
+//! - `ltp` runs the Linux Test Project's syscalls tests on Ferrux and on Linux (`ltp/`) and
+//!   writes `docs/ltp.md` and `tests/ltp/linux-baseline.txt`;
 //! - `fuzz` runs Debian's trinity fuzzer against the kernel and checks it survives;
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
 //! Everything here runs on the host with std only; host packages that are missing are installed
-//! by `packages.rs` when running as root.
+//! by `packages.rs` when running as root. Before a command that compiles the kernel, the pinned
+//! Rust toolchain is checked for the kernel's target and the components of
+//! `rust-toolchain.toml`, and completed with rustup (`toolchain.rs`).
 
 mod bench;
 mod bench_results;
@@ -24,6 +28,7 @@ mod cmdline;
 mod fuzz;
 mod initramfs;
 mod linux;
+mod ltp;
 mod packages;
 mod paths;
 mod process;
@@ -37,6 +42,7 @@ mod stress;
 mod symbols;
 mod syscalls;
 mod test;
+mod toolchain;
 
 use std::process::ExitCode;
 
@@ -56,7 +62,11 @@ fn main() -> ExitCode {
 
 fn run_main() -> Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match cli::parse(&args)? {
+    let command = cli::parse(&args)?;
+    if command.builds_kernel() {
+        toolchain::ensure()?;
+    }
+    match command {
         Command::Help => {
             print!("{}", cli::USAGE);
             Ok(ExitCode::SUCCESS)
@@ -73,6 +83,7 @@ fn run_main() -> Result<ExitCode> {
         Command::Test(options) => test::run(&options),
         Command::Bench(options) => bench::run(&options),
         Command::Syscalls(options) => syscalls::run(&options),
+        Command::Ltp(options) => ltp::run(&options),
         Command::Fuzz(options) => fuzz::run(&options),
     }
 }

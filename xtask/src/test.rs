@@ -18,6 +18,9 @@
 //!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
 //!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
 //!
+//! 6. The LTP ratchet (Ferrux only): every test of `tests/ltp/expected-pass.txt` must pass
+//!    (`ltp/mod.rs`, [`ltp::ratchet`]); `--only ltp` (or `ltp/NAME` entries) runs just it.
+//!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
 //! `total: N passed, N failed`; the exit status is non-zero if anything failed, on Ferrux or
@@ -38,6 +41,7 @@ use crate::cli::{Profile, TestOptions};
 use crate::cmdline::KernelCommandLine;
 use crate::initramfs::{self, ExtraFile};
 use crate::linux;
+use crate::ltp;
 use crate::packages::{self, Tool};
 use crate::paths;
 use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
@@ -496,6 +500,45 @@ fn is_check_entry(entry: &str) -> bool {
     BOOT_CHECKS.iter().any(|check| check.name == entry)
 }
 
+/// Whether an `--only` entry names the LTP ratchet (`ltp`, or `ltp/NAME` for some of its tests).
+fn is_ltp_entry(entry: &str) -> bool {
+    entry == "ltp" || entry.starts_with("ltp/")
+}
+
+/// The LTP ratchet (`tests/ltp/expected-pass.txt`) on Ferrux, after the other boots: without
+/// `--only`, or for its `ltp` / `ltp/NAME` entries.
+fn run_ltp_ratchet(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Report) {
+    let entries: Vec<&String> = options
+        .only_suites
+        .iter()
+        .filter(|entry| is_ltp_entry(entry))
+        .collect();
+    if !options.only_suites.is_empty() && entries.is_empty() {
+        return;
+    }
+    let Some((_, kernel)) = kernels.iter().find(|(runner, _)| *runner == Runner::Ferrux) else {
+        return;
+    };
+    let only: Vec<String> = entries
+        .iter()
+        .filter_map(|entry| entry.strip_prefix("ltp/"))
+        .map(str::to_string)
+        .collect();
+    let jobs = thread::available_parallelism().map_or(1, usize::from);
+    let results = ltp::ratchet(kernel, &only, jobs);
+    let failed = results.iter().filter(|result| !result.is_passed).count();
+    println!(
+        "[ferrux] ltp (expected to pass): {} passed, {failed} failed",
+        results.len() - failed
+    );
+    for result in results {
+        if !result.is_passed {
+            println!("    {}", result.line);
+        }
+        report.add(result);
+    }
+}
+
 /// Whether an `--only` entry names the in-kernel tests.
 fn is_ktest_entry(entry: &str) -> bool {
     entry == "ktest" || entry.starts_with("ktest/")
@@ -561,6 +604,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
             report.add(result);
         }
     }
+    run_ltp_ratchet(options, &kernels, &mut report);
 
     report.print();
     Ok(if report.failed_count() == 0 {
@@ -803,6 +847,7 @@ fn plan_boots(
             !is_ktest_entry(entry)
                 && *entry != stress::ONLY_ENTRY
                 && !is_check_entry(entry)
+                && !is_ltp_entry(entry)
                 && !real::is_entry(entry)
         })
         .cloned()

@@ -12,6 +12,14 @@ pub const TCSETS: u32 = raw::TCSETS;
 pub const TCSETSW: u32 = raw::TCSETSW;
 /// Set them after output drains, flushing input.
 pub const TCSETSF: u32 = raw::TCSETSF;
+/// Get the terminal attributes as System V's `struct termio`.
+pub const TCGETA: u32 = raw::TCGETA;
+/// Set them from a `struct termio` now.
+pub const TCSETA: u32 = raw::TCSETA;
+/// Set them from a `struct termio` after output drains.
+pub const TCSETAW: u32 = raw::TCSETAW;
+/// Set them from a `struct termio` after output drains, flushing input.
+pub const TCSETAF: u32 = raw::TCSETAF;
 /// Flush queued input or output.
 pub const TCFLSH: u32 = raw::TCFLSH;
 /// Make the terminal the controlling terminal.

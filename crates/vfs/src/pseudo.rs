@@ -26,7 +26,7 @@ use core::any::Any;
 use abi::Errno;
 
 use crate::inode::{
-    Clock, DirEntry, FileSystem, FileType, Inode, Metadata, NAME_MAX, StatFs, Timespec,
+    Clock, DirEntry, FileSystem, FileType, Inode, Metadata, NAME_MAX, SetAttr, StatFs, Timespec,
 };
 use crate::mount::Path;
 use crate::sync::SpinLock;
@@ -227,8 +227,10 @@ impl Inode for PseudoInode {
         self.node.write(offset, data)
     }
 
-    /// Linux's `proc_setattr`/`proc_sys_setattr` take a size change (`O_TRUNC`, as `sysctl -w`
-    /// opens) without doing anything.
+    /// `O_TRUNC` and `truncate` on a rendered file change nothing and succeed, as Linux's
+    /// `proc_setattr`, `proc_sys_setattr` and `kernfs_iop_setattr` accept a size: so
+    /// `fopen(path, "w")` (`O_CREAT | O_TRUNC`, as `sysctl -w` opens) opens a procfs or sysfs
+    /// file for writing.
     fn truncate(&self, len: u64) -> Result<(), Errno> {
         let _ = len;
         if self.node.file_type().is_dir() {
@@ -237,10 +239,10 @@ impl Inode for PseudoInode {
         Ok(())
     }
 
-    /// `proc_setattr`: mode and owner changes are `EPERM`; times are accepted but not kept
-    /// (Linux keeps them in the in-memory inode until it is evicted; here every object shows
-    /// the mount's time).
-    fn set_attr(&self, attr: &crate::inode::SetAttr) -> Result<(), Errno> {
+    /// `proc_setattr`: mode and owner changes are `EPERM`; new times (what `O_TRUNC` and
+    /// `utimensat` set) are accepted but not kept (Linux keeps them in the in-memory inode
+    /// until it is evicted; here every object shows the mount's time).
+    fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
         if attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some() {
             return Err(Errno::EPERM);
         }

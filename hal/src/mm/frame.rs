@@ -136,6 +136,11 @@ impl UniqueFrame {
         }
     }
 
+    /// The frame's physical address, for hal's DMA handles only.
+    pub(crate) fn paddr(&self) -> u64 {
+        self.paddr
+    }
+
     /// Publishes the frame: from now on it is shared and reached only by copies.
     pub fn into_shared(self) -> Frame {
         let paddr = self.paddr;
@@ -292,6 +297,11 @@ impl Frame {
 
     /// The kernel-virtual address of byte `offset`, for hal's user copies straight from or into
     /// the frame.
+    /// The frame's physical address, for hal's DMA handles only.
+    pub(crate) fn paddr(&self) -> u64 {
+        self.paddr
+    }
+
     pub(crate) fn kernel_address(&self, offset: usize) -> u64 {
         phys_to_virt(self.paddr) + offset as u64
     }

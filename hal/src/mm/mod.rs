@@ -10,6 +10,8 @@
 pub mod arena;
 pub mod buddy;
 #[cfg(not(test))]
+pub mod firmware;
+#[cfg(not(test))]
 pub mod frame;
 #[cfg(not(test))]
 pub mod heap;

@@ -1,8 +1,9 @@
 //! The memory devices of major 1 (Linux's `drivers/char/mem.c` and `drivers/char/random.c`):
 //! `/dev/null` (1:3) reads end of file and swallows writes, `/dev/zero` (1:5) reads zeros and
 //! swallows writes, `/dev/full` (1:7) reads zeros and fails writes with `ENOSPC`,
-//! `/dev/random` (1:8) and `/dev/urandom` (1:9) read the kernel's random generator and accept
-//! writes (mixed in by Linux; dropped here). Minor 11 is `/dev/kmsg` ([`super::kmsg`]). Seeks: null, zero and full always answer 0
+//! `/dev/random` (1:8) and `/dev/urandom` (1:9) read the kernel's random generator and mix
+//! what is written into it; their ioctls are `random_ioctl`'s (`RNDGETENTCNT` for anyone, the
+//! others with `CAP_SYS_ADMIN`, `EINVAL` for unknown requests). Minor 11 is `/dev/kmsg` ([`super::kmsg`]). Seeks: null, zero and full always answer 0
 //! (`null_lseek`), the random devices leave the position alone (`noop_llseek`).
 //!
 //! Not done: `/dev/mem` (1:1) and `/dev/port` (1:4), which would hand out physical memory and
@@ -84,7 +85,19 @@ impl FileOps for MemoryDevice {
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         match self.kind {
             MemoryKind::Full => Err(Errno::ENOSPC),
+            MemoryKind::Random => {
+                crate::random::mix(data);
+                Ok(data.len())
+            }
             _ => Ok(data.len()),
+        }
+    }
+
+    fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {
+        if self.kind == MemoryKind::Random {
+            random_ioctl(command, argument)
+        } else {
+            Err(Errno::ENOTTY)
         }
     }
 
@@ -98,6 +111,70 @@ impl FileOps for MemoryDevice {
 
     fn metadata(&self) -> Metadata {
         device_metadata(self.rdev, 0o666)
+    }
+}
+
+/// The entropy count `RNDGETENTCNT` and `/proc/sys/kernel/random/entropy_avail` report: the
+/// pool is ready from boot (`POOL_READY_BITS`, the most `input_pool.init_bits` reaches).
+pub const ENTROPY_BITS: i32 = 256;
+
+/// `random_ioctl` (Linux 6.1 `drivers/char/random.c`).
+fn random_ioctl(command: u32, argument: u64) -> Result<usize, Errno> {
+    use abi::random::ioctl::{
+        RNDADDENTROPY, RNDADDTOENTCNT, RNDCLEARPOOL, RNDGETENTCNT, RNDRESEEDCRNG, RNDZAPENTCNT,
+    };
+    use hal::usercopy::{read_user, write_user};
+    let is_admin = || {
+        crate::process::current()
+            .process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_ADMIN)
+    };
+    match command {
+        RNDGETENTCNT => write_user(argument, &ENTROPY_BITS).map(|()| 0),
+        RNDADDTOENTCNT | RNDADDENTROPY | RNDZAPENTCNT | RNDCLEARPOOL | RNDRESEEDCRNG
+            if !is_admin() =>
+        {
+            Err(Errno::EPERM)
+        }
+        RNDADDTOENTCNT => {
+            // Crediting bits: the pool is ready already, and init_bits stays at its cap.
+            let count: i32 = read_user(argument)?;
+            if count < 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
+        RNDADDENTROPY => {
+            // struct rand_pool_info { int entropy_count; int buf_size; __u32 buf[]; }
+            let count: i32 = read_user(argument)?;
+            if count < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let len: i32 = read_user(argument.wrapping_add(4))?;
+            // import_single_range: a negative size is a huge one, which access_ok refuses.
+            let len = usize::try_from(len).map_err(|_| Errno::EFAULT)?;
+            let mut chunk = [0u8; 64];
+            let mut done = 0;
+            while done < len {
+                let part = (len - done).min(chunk.len());
+                hal::usercopy::copy_from_user(
+                    &mut chunk[..part],
+                    argument.wrapping_add(8).wrapping_add(done as u64),
+                )?;
+                crate::random::mix(&chunk[..part]);
+                done += part;
+            }
+            Ok(0)
+        }
+        // "No longer has any effect" (6.1), past the privilege check.
+        RNDZAPENTCNT | RNDCLEARPOOL => Ok(0),
+        RNDRESEEDCRNG => {
+            crate::random::reseed();
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
     }
 }
 

@@ -9,17 +9,21 @@
 //! An expiry already in the past when the timer is set fires at once.
 //!
 //! Clocks: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME and the two ALARM clocks (root
-//! only). Not done: TFD_TIMER_CANCEL_ON_SET cancellation (accepted; no clock can be set yet),
-//! the TFD_IOC_SET_TICKS ioctl, `/proc/<pid>/fdinfo`.
+//! only). Timers on CLOCK_REALTIME keep their expiry on that clock, so a clock step moves them.
+//! An absolute CLOCK_REALTIME timer set with TFD_TIMER_CANCEL_ON_SET is cancelled when the clock
+//! is stepped ([`clock_was_set`], Linux's `timerfd_clock_was_set`): it becomes readable, and the
+//! next read fails with ECANCELED and clears the count (the timer itself stays armed, as in
+//! Linux). Not done: the TFD_IOC_SET_TICKS ioctl, `/proc/<pid>/fdinfo`.
 
 use super::file::{FileOps, SeekPolicy};
 use crate::sched::SleepKind;
 use crate::sched::timer::{self, TimerAction, TimerId};
 use crate::sched::wait::{WaitQueue, wait_event};
-use crate::timers::{TimerClock, forward};
+use crate::timers::{TimerClock, WallClock, forward};
 use abi::Errno;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 use hal::sync::SpinLock;
 use vfs::Metadata;
 
@@ -34,6 +38,41 @@ struct State {
     is_expired: bool,
     kernel: Option<TimerId>,
     generation: u64,
+    /// The clock the expiry is on: the timer's, or CLOCK_MONOTONIC for a relative setting of a
+    /// CLOCK_REALTIME timer ([`TimerClock::base_for`]).
+    base: TimerClock,
+    /// Armed with TFD_TIMER_CANCEL_ON_SET (absolute, on CLOCK_REALTIME): the clock's set count
+    /// then (`ctx->might_cancel` and `ctx->moffs`).
+    cancel_on_set: Option<u64>,
+    /// The clock was stepped since: the next read is ECANCELED.
+    is_canceled: bool,
+}
+
+/// The timerfds ever armed with TFD_TIMER_CANCEL_ON_SET (`cancel_list`); dead entries are
+/// pruned as entries are added. Taken before a timer's `timerfd.state`.
+static CANCEL_LIST: SpinLock<Vec<Weak<Inner>>> = SpinLock::new("timerfd.cancel_list", Vec::new());
+
+/// The wall clock was stepped: every CANCEL_ON_SET timerfd armed before the step is cancelled
+/// (readable; its next read is ECANCELED).
+pub fn clock_was_set() {
+    let now_count = crate::time::realtime_set_count();
+    let list = CANCEL_LIST.lock();
+    for inner in list.iter().filter_map(Weak::upgrade) {
+        let cancelled = {
+            let mut state = inner.state.lock();
+            match state.cancel_on_set {
+                Some(count) if count != now_count && !state.is_canceled => {
+                    state.is_canceled = true;
+                    state.ticks = state.ticks.saturating_add(1);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if cancelled {
+            inner.wait.wake_all();
+        }
+    }
 }
 
 struct Inner {
@@ -55,13 +94,31 @@ pub struct Setting {
 }
 
 impl Inner {
-    fn now(&self) -> u64 {
-        match &self.clock {
-            TimerClock::Wall { offset_ns } => {
-                crate::time::monotonic_ns().saturating_add(*offset_ns)
-            }
+    fn now(state: &State) -> u64 {
+        match &state.base {
+            TimerClock::Wall(wall) => wall.now(),
             _ => crate::time::monotonic_ns(),
         }
+    }
+
+    /// Whether a setting with these flags cancels on clock steps (`timerfd_setup_cancel`):
+    /// absolute, on CLOCK_REALTIME, with TFD_TIMER_CANCEL_ON_SET. Such a timer is put on the
+    /// cancel list first (ENOMEM if it cannot be), without its state lock.
+    fn setup_cancel(self: &Arc<Self>, wants: bool) -> Result<bool, Errno> {
+        let is_realtime = matches!(self.clock, TimerClock::Wall(WallClock::Realtime));
+        if !(wants && is_realtime) {
+            return Ok(false);
+        }
+        let mut list = CANCEL_LIST.lock();
+        if !list
+            .iter()
+            .any(|entry| core::ptr::eq(entry.as_ptr(), Arc::as_ptr(self)))
+        {
+            list.retain(|entry| entry.strong_count() > 0);
+            list.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            list.push(Arc::downgrade(self));
+        }
+        Ok(true)
     }
 
     /// `timerfd_tmrproc`: one more expiration, readers woken.
@@ -77,13 +134,13 @@ impl Inner {
         if let Some(old) = state.kernel.take() {
             timer::cancel(old);
         }
-        let Some(deadline) = self.clock.to_monotonic(state.expiry_ns) else {
+        let Some(deadline) = state.base.deadline(state.expiry_ns) else {
             return;
         };
         state.generation += 1;
         let generation = state.generation;
         let weak: Weak<Inner> = Arc::downgrade(self);
-        state.kernel = Some(timer::add(
+        state.kernel = Some(timer::add_at(
             deadline,
             TimerAction::Call(Box::new(move || {
                 if let Some(inner) = weak.upgrade() {
@@ -109,7 +166,7 @@ impl Inner {
     /// timer read between its deadline and the next tick would show no time left. Returns
     /// whether it did (the caller wakes readers once the lock is dropped).
     fn catch_up(&self, state: &mut State) -> bool {
-        if state.is_expired || state.kernel.is_none() || state.expiry_ns > self.now() {
+        if state.is_expired || state.kernel.is_none() || state.expiry_ns > Self::now(state) {
             return false;
         }
         if let Some(pending) = state.kernel.take() {
@@ -124,7 +181,7 @@ impl Inner {
     fn rearm_if_expired(self: &Arc<Self>, state: &mut State) {
         if state.is_expired && state.interval_ns != 0 {
             state.is_expired = false;
-            let now = self.now();
+            let now = Self::now(state);
             let interval = state.interval_ns;
             let count = forward(&mut state.expiry_ns, now, interval);
             state.ticks = state.ticks.saturating_add(count.saturating_sub(1));
@@ -133,7 +190,7 @@ impl Inner {
     }
 
     fn remaining(&self, state: &State) -> u64 {
-        state.expiry_ns.saturating_sub(self.now())
+        state.expiry_ns.saturating_sub(Self::now(state))
     }
 }
 
@@ -142,7 +199,7 @@ impl TimerFd {
     pub fn new(clock: TimerClock) -> TimerFd {
         TimerFd {
             inner: Arc::new(Inner {
-                clock,
+                clock: clock.clone(),
                 state: SpinLock::new(
                     "timerfd.state",
                     State {
@@ -152,6 +209,9 @@ impl TimerFd {
                         is_expired: false,
                         kernel: None,
                         generation: 0,
+                        base: clock,
+                        cancel_on_set: None,
+                        is_canceled: false,
                     },
                 ),
                 wait: Arc::new(WaitQueue::new()),
@@ -179,16 +239,25 @@ impl TimerFd {
     }
 
     /// timerfd_settime: installs `new` (absolute on the timer's clock with
-    /// TFD_TIMER_ABSTIME), returning the old setting.
-    pub fn set(&self, new: Setting, is_absolute: bool) -> Setting {
+    /// TFD_TIMER_ABSTIME; cancelled by clock steps with `cancel_on_set` too), returning the old
+    /// setting.
+    pub fn set(
+        &self,
+        new: Setting,
+        is_absolute: bool,
+        cancel_on_set: bool,
+    ) -> Result<Setting, Errno> {
         let inner = &self.inner;
+        let cancels = inner.setup_cancel(is_absolute && cancel_on_set)?;
         let fired_now = {
             let mut state = inner.state.lock();
+            state.cancel_on_set = cancels.then(crate::time::realtime_set_count);
+            state.is_canceled = false;
             if let Some(old) = state.kernel.take() {
                 timer::cancel(old);
             }
             if state.is_expired && state.interval_ns != 0 {
-                let now = inner.now();
+                let now = Inner::now(&state);
                 let interval = state.interval_ns;
                 forward(&mut state.expiry_ns, now, interval);
             }
@@ -202,7 +271,8 @@ impl TimerFd {
             state.expiry_ns = 0;
             let mut fired_now = false;
             if new.value_ns != 0 {
-                let now = inner.now();
+                state.base = inner.clock.base_for(is_absolute);
+                let now = Inner::now(&state);
                 state.expiry_ns = if is_absolute {
                     new.value_ns
                 } else {
@@ -221,7 +291,7 @@ impl TimerFd {
         if fired_now.1 {
             inner.wait.wake_all();
         }
-        fired_now.0
+        Ok(fired_now.0)
     }
 
     /// Whether a read would not block (for poll).
@@ -249,12 +319,19 @@ impl FileOps for TimerFd {
             if state.ticks == 0 {
                 return None;
             }
+            if state.is_canceled {
+                // The clock was stepped: the count means nothing now, the timer is not rearmed.
+                state.is_canceled = false;
+                state.is_expired = false;
+                state.ticks = 0;
+                return Some(Err(Errno::ECANCELED));
+            }
             // A periodic timer restarts now; the intervals missed count too.
             inner.rearm_if_expired(&mut state);
             let ticks = state.ticks;
             state.is_expired = false;
             state.ticks = 0;
-            Some(ticks)
+            Some(Ok(ticks))
         };
         let ticks = match take() {
             Some(ticks) => ticks,
@@ -270,7 +347,7 @@ impl FileOps for TimerFd {
                 )
                 .map_err(|_| Errno::ERESTARTSYS)?
             }
-        };
+        }?;
         buf[..8].copy_from_slice(&ticks.to_ne_bytes());
         Ok(8)
     }

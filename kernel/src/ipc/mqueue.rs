@@ -489,17 +489,17 @@ fn notify_owner(notify: &Notify, sender: (u32, u32)) {
     crate::signal::send_to_process(&process, info);
 }
 
-/// Sleeps until `waiter` is served, a signal comes (`ERESTARTSYS`) or CLOCK_MONOTONIC passes
-/// `deadline` (`ETIMEDOUT`).
+/// Sleeps until `waiter` is served, a signal comes (`ERESTARTSYS`) or `deadline` passes
+/// (`ETIMEDOUT`).
 pub fn sleep(
     mq: &Mq,
     waiter: &WaiterRef,
     is_sender: bool,
-    deadline: Option<u64>,
+    deadline: Option<crate::sched::timer::Deadline>,
 ) -> Result<Option<Message>, Errno> {
     let thread = crate::process::current();
     let condition = || waiter.0.slot.lock().take();
-    match crate::sched::wait::wait_event(
+    match crate::sched::wait::wait_event_until(
         &thread,
         &[&waiter.0.queue],
         crate::sched::SleepKind::Interruptible,

@@ -295,8 +295,8 @@ impl RestartSlot {
 pub struct Restart {
     /// The syscall number to run again.
     pub number: u64,
-    /// For `ERESTART_RESTARTBLOCK`: the CLOCK_MONOTONIC deadline `restart_syscall` resumes.
-    pub deadline_ns: u64,
+    /// For `ERESTART_RESTARTBLOCK`: the deadline `restart_syscall` resumes.
+    pub deadline: crate::sched::timer::Deadline,
     /// For `ERESTART_RESTARTBLOCK`: where to store the time left if interrupted again.
     pub remain_address: u64,
     /// For `ERESTART_RESTARTBLOCK` from a futex wait with a timeout: what to wait for again

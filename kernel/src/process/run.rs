@@ -58,6 +58,7 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
             }),
             ReturnReason::Exception(exception) => handle_exception(thread, &user, exception),
             ReturnReason::Interrupt => {
+                hal::irq::run_pending();
                 crate::time::update_coarse_clocks();
                 sched::timer::run_expired();
                 sched::tick();

@@ -365,6 +365,8 @@ pub fn wake_up_stopped(thread: &Arc<Thread>) -> bool {
 /// nothing is.
 pub fn run_idle() -> ! {
     loop {
+        // Device interrupts taken during the halt: their drivers' handlers (hal::irq).
+        hal::irq::run_pending();
         timer::run_expired();
         let has_work = !this_queue().lock().waiting.is_empty();
         if has_work {

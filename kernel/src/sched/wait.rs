@@ -7,7 +7,7 @@
 //! Wakers do not remove sleepers; each sleeper removes itself when its wait ends, so one thread
 //! can sleep on several queues at once (poll, select, epoll).
 
-use super::timer::{self, TimerAction};
+use super::timer::{self, Deadline, TimerAction};
 use super::{SleepKind, TaskState};
 use crate::process::Thread;
 use alloc::sync::Arc;
@@ -99,6 +99,23 @@ pub fn wait_event<R>(
     queues: &[&WaitQueue],
     kind: SleepKind,
     deadline_ns: Option<u64>,
+    condition: impl FnMut() -> Option<R>,
+) -> Result<R, WaitError> {
+    wait_event_until(
+        thread,
+        queues,
+        kind,
+        deadline_ns.map(Deadline::Monotonic),
+        condition,
+    )
+}
+
+/// [`wait_event`] with a deadline on either clock (a CLOCK_REALTIME one follows clock steps).
+pub fn wait_event_until<R>(
+    thread: &Arc<Thread>,
+    queues: &[&WaitQueue],
+    kind: SleepKind,
+    deadline: Option<Deadline>,
     mut condition: impl FnMut() -> Option<R>,
 ) -> Result<R, WaitError> {
     let mut timer_id = None;
@@ -120,12 +137,12 @@ pub fn wait_event<R>(
         if is_interrupted {
             break Err(WaitError::Interrupted);
         }
-        if let Some(deadline) = deadline_ns {
-            if crate::time::monotonic_ns() >= deadline {
+        if let Some(deadline) = deadline {
+            if deadline.has_passed() {
                 break Err(WaitError::TimedOut);
             }
             if timer_id.is_none() {
-                timer_id = Some(timer::add(deadline, TimerAction::Wake(thread.clone())));
+                timer_id = Some(timer::add_at(deadline, TimerAction::Wake(thread.clone())));
             }
         }
         super::schedule();
@@ -147,7 +164,16 @@ pub fn sleep_until(
     deadline_ns: u64,
     kind: SleepKind,
 ) -> Result<(), WaitError> {
-    match wait_event(thread, &[], kind, Some(deadline_ns), || None::<()>) {
+    sleep_until_deadline(thread, Deadline::Monotonic(deadline_ns), kind)
+}
+
+/// [`sleep_until`] for a deadline on either clock.
+pub fn sleep_until_deadline(
+    thread: &Arc<Thread>,
+    deadline: Deadline,
+    kind: SleepKind,
+) -> Result<(), WaitError> {
+    match wait_event_until(thread, &[], kind, Some(deadline), || None::<()>) {
         Err(WaitError::TimedOut) => Ok(()),
         Err(error) => Err(error),
         Ok(()) => Ok(()),

@@ -77,7 +77,7 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
             {
                 context.thread.restart.set_if_none(crate::process::Restart {
                     number,
-                    deadline_ns: 0,
+                    deadline: crate::sched::timer::Deadline::Monotonic(0),
                     remain_address: 0,
                     futex: None,
                 });

@@ -12,6 +12,7 @@ use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::futex::{self, FutexRestart};
 use crate::process::{Restart, table};
+use crate::sched::timer::Deadline;
 use abi::futex::{
     FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
     FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI,
@@ -28,10 +29,10 @@ fn has_timeout(command: i32) -> bool {
     )
 }
 
-/// Converts a futex timeout to a CLOCK_MONOTONIC deadline (`futex_init_timeout`): FUTEX_WAIT's
-/// is relative, the others absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME,
-/// CLOCK_REALTIME (FUTEX_LOCK_PI's is always CLOCK_REALTIME).
-fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<u64>, Errno> {
+/// Converts a futex timeout to a deadline (`futex_init_timeout`): FUTEX_WAIT's is relative (on
+/// CLOCK_MONOTONIC), the others absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME,
+/// CLOCK_REALTIME (FUTEX_LOCK_PI's is always CLOCK_REALTIME), where a clock step moves them.
+fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<Deadline>, Errno> {
     if timeout == 0 || !has_timeout(command) {
         return Ok(None);
     }
@@ -43,14 +44,11 @@ fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<u64>
         .saturating_mul(1_000_000_000)
         .saturating_add(value.tv_nsec as u64);
     Ok(Some(if command == FUTEX_WAIT {
-        crate::time::monotonic_ns().saturating_add(ns)
+        Deadline::Monotonic(crate::time::monotonic_ns().saturating_add(ns))
     } else if is_realtime || command == FUTEX_LOCK_PI {
-        // CLOCK_REALTIME is CLOCK_MONOTONIC plus the wall clock at boot, so the deadline
-        // converts exactly; reading both clocks instead put it early by the time between the
-        // two reads (a wait could end before its CLOCK_REALTIME deadline).
-        ns.saturating_sub(crate::time::realtime_offset_ns())
+        Deadline::Realtime(ns)
     } else {
-        ns
+        Deadline::Monotonic(ns)
     }))
 }
 
@@ -133,11 +131,11 @@ fn record_restart(
     expected: u32,
     bitset: u32,
     is_private: bool,
-    deadline: Option<u64>,
+    deadline: Option<Deadline>,
 ) {
     context.thread.restart.set(Restart {
         number: context.user.regs().rax,
-        deadline_ns: deadline.unwrap_or(0),
+        deadline: deadline.unwrap_or(Deadline::Monotonic(0)),
         remain_address: 0,
         futex: Some(FutexRestart {
             address,
@@ -156,7 +154,7 @@ pub fn resume_wait(context: &mut SyscallContext<'_>, restart: Restart) -> Syscal
     context.user.regs_mut().rax = restart.number;
     let process = &context.thread.process;
     let key = futex::key_for(process, wait.address, wait.is_private)?;
-    let deadline = Some(restart.deadline_ns);
+    let deadline = Some(restart.deadline);
     let result = futex::wait(
         context.thread,
         key,

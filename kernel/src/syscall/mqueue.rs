@@ -19,6 +19,7 @@ use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
 use crate::ipc::mqueue::{self, Creator, MqueueFile};
+use crate::sched::timer::Deadline;
 use abi::capability::CAP_SYS_RESOURCE;
 use abi::ipc::{MQ_PRIO_MAX, MqAttr};
 use abi::{Errno, KnownFlags, OpenFlags, Sigevent, Timespec};
@@ -75,15 +76,15 @@ fn queue_file(context: &SyscallContext<'_>, fd: Fd) -> Result<Arc<OpenFile>, Err
     Ok(file)
 }
 
-/// An absolute CLOCK_REALTIME timeout as a CLOCK_MONOTONIC deadline (`prepare_timeout`).
-fn deadline(address: u64) -> Result<Option<u64>, Errno> {
+/// An absolute CLOCK_REALTIME timeout (`prepare_timeout`), which follows clock steps.
+fn deadline(address: u64) -> Result<Option<Deadline>, Errno> {
     if address == 0 {
         return Ok(None);
     }
     let value: Timespec = hal::usercopy::read_user(address)?;
-    let at = crate::timers::timespec_ns(&value)?;
-    let left = at.saturating_sub(crate::time::realtime_ns());
-    Ok(Some(crate::time::monotonic_ns().saturating_add(left)))
+    Ok(Some(Deadline::Realtime(crate::timers::timespec_ns(
+        &value,
+    )?)))
 }
 
 pub fn mq_open(

@@ -510,10 +510,15 @@ pub fn restart_syscall(context: &mut SyscallContext<'_>) -> SyscallResult {
 }
 
 /// Records how to resume an interrupted sleep through `restart_syscall`.
-pub fn set_restart_block(thread: &Thread, number: u64, deadline_ns: u64, remain_address: u64) {
+pub fn set_restart_block(
+    thread: &Thread,
+    number: u64,
+    deadline: crate::sched::timer::Deadline,
+    remain_address: u64,
+) {
     thread.restart.set(Restart {
         number,
-        deadline_ns,
+        deadline,
         remain_address,
         futex: None,
     });

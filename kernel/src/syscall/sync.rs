@@ -3,6 +3,7 @@
 //! Linux does.
 
 use super::{SyscallContext, SyscallResult};
+use crate::fs::file::OpenFile;
 use abi::Errno;
 
 /// sync: every filesystem today lives in memory, so there is nothing to write back.
@@ -10,15 +11,41 @@ pub fn sync(_: &mut SyscallContext<'_>) -> SyscallResult {
     Ok(0)
 }
 
-/// fsync/fdatasync: as `sync`, for one descriptor (EBADF for a bad one, EINVAL for O_PATH-less
-/// special files is not applied: Linux answers EINVAL only for files without fsync, which our
-/// in-memory files all have).
+/// fsync/fdatasync (`do_fsync`, `vfs_fsync_range`): `EBADF` for a bad or `O_PATH` descriptor,
+/// `EINVAL` for a file whose `file_operations` have no `fsync`; the others have nothing to write
+/// back (everything lives in memory).
 pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallResult {
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
+    if !has_fsync(&file) {
+        return Err(Errno::EINVAL);
+    }
     Ok(0)
+}
+
+/// Whether Linux's file has an `fsync` operation: regular files and directories of tmpfs
+/// (rootfs), devtmpfs and devpts (shmem's `noop_fsync`, `simple_dir_operations`), memfds
+/// included, and sysfs's regular files (`kernfs_file_fops`). procfs files, sysfs directories,
+/// pipes and FIFOs, character devices, terminals and anonymous-inode files (eventfd, epoll,
+/// timerfd, pidfd...) have none.
+fn has_fsync(file: &OpenFile) -> bool {
+    if file.ops.is_anon_inode() || file.ops.as_pipe().is_some() || file.ops.inode().is_none() {
+        return false;
+    }
+    let file_type = file.ops.metadata().file_type;
+    let is_regular = file_type == vfs::FileType::Regular;
+    if !is_regular && file_type != vfs::FileType::Directory {
+        return false;
+    }
+    file.path
+        .as_ref()
+        .is_none_or(|path| match path.mnt().superblock().fs().name() {
+            "tmpfs" | "rootfs" | "devtmpfs" | "devpts" => true,
+            "sysfs" => is_regular,
+            _ => false,
+        })
 }
 
 /// syncfs: `EBADF` for a bad or `O_PATH` descriptor (`fdget`), else the filesystem is synced

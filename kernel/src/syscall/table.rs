@@ -195,6 +195,7 @@ syscall_table! {
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     161 chroot => open::chroot(path: UserCStr);
     162 sync => sync::sync();
+    164 settimeofday => time::settimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
     165 mount => namespace::mount(source: u64, target: UserCStr, fstype: u64, flags: u64, data: u64);
     166 umount2 => namespace::umount2(target: UserCStr, flags: i32);
     169 reboot => reboot::reboot(magic1: u32, magic2: u32, command: u32, argument: u64);
@@ -230,6 +231,7 @@ syscall_table! {
     224 timer_gettime => posix_timers::timer_gettime(id: i32, value: UserPtr<abi::Itimerspec>);
     225 timer_getoverrun => posix_timers::timer_getoverrun(id: i32);
     226 timer_delete => posix_timers::timer_delete(id: i32);
+    227 clock_settime => time::clock_settime(clock: i32, tp: UserPtr<abi::Timespec>);
     228 clock_gettime => time::clock_gettime(clock: i32, tp: UserPtr<abi::Timespec>);
     229 clock_getres => time::clock_getres(clock: i32, tp: UserPtr<abi::Timespec>);
     230 clock_nanosleep => time::clock_nanosleep(clock: i32, flags: abi::TimerFlags, request: UserPtr<abi::Timespec>, remain: UserPtr<abi::Timespec>);

@@ -1,11 +1,18 @@
-//! clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep (Linux
-//! `kernel/time/posix-timers.c`, `kernel/time/hrtimer.c`, `kernel/time/time.c`).
+//! clock_gettime, clock_getres, clock_settime, gettimeofday, settimeofday, time, nanosleep,
+//! clock_nanosleep (Linux `kernel/time/posix-timers.c`, `kernel/time/hrtimer.c`,
+//! `kernel/time/time.c`, `kernel/time/timekeeping.c`).
+//!
+//! Absolute sleeps on CLOCK_REALTIME and CLOCK_TAI keep their expiry on the wall clock, so a
+//! clock step moves them (Linux's realtime hrtimer base); relative sleeps, whatever the clock,
+//! and nanosleep run on CLOCK_MONOTONIC, which no step moves (`__hrtimer_init` moves relative
+//! CLOCK_REALTIME timers to CLOCK_MONOTONIC).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use crate::process::Restart;
 use crate::sched::SleepKind;
-use crate::sched::wait::sleep_until;
+use crate::sched::timer::Deadline;
+use crate::sched::wait::{sleep_until, sleep_until_deadline};
 use crate::time::{
     TAI_OFFSET_NS, TICK_NS, coarse_monotonic_ns, coarse_realtime_ns, monotonic_ns, realtime_ns,
 };
@@ -138,7 +145,92 @@ pub fn gettimeofday(
         tv.write(&value)?;
     }
     if !tz.is_null() {
-        tz.write(&Timezone::default())?;
+        let (tz_minuteswest, tz_dsttime) = crate::time::timezone();
+        tz.write(&Timezone {
+            tz_minuteswest,
+            tz_dsttime,
+        })?;
+    }
+    Ok(0)
+}
+
+/// CAP_SYS_TIME, which setting the wall clock needs (`security_settime64`).
+fn check_may_set_time(context: &SyscallContext<'_>) -> Result<(), Errno> {
+    if context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_TIME)
+    {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// `do_sys_settimeofday64`'s range check: seconds in `[0, SETTOD_SEC_MAX]`.
+fn check_settod_range(ns: u64, seconds: i64) -> Result<u64, Errno> {
+    if seconds < 0 || seconds as u64 > crate::time::SETTOD_SEC_MAX {
+        return Err(Errno::EINVAL);
+    }
+    Ok(ns)
+}
+
+/// clock_settime: only CLOCK_REALTIME can be set: EINVAL for the other clocks (the process and
+/// thread CPU clocks too), EPERM for a CPU clock named by pid (`posix_cpu_clock_set`, after
+/// reading the value); the value is checked (EINVAL) before the capability (EPERM), and a time
+/// earlier than the time since boot is EINVAL.
+pub fn clock_settime(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    tp: UserPtr<Timespec>,
+) -> SyscallResult {
+    match clock {
+        CLOCK_REALTIME => {}
+        _ if clock < 0 => {
+            tp.read()?;
+            read_cpu_clock(context, clock)?;
+            return Err(Errno::EPERM);
+        }
+        _ => return Err(Errno::EINVAL),
+    }
+    let value = tp.read()?;
+    let ns = check_settod_range(from_user_timespec(&value)?, value.tv_sec)?;
+    check_may_set_time(context)?;
+    crate::time::set_realtime_ns(ns)?;
+    Ok(0)
+}
+
+/// settimeofday: the time (microseconds, EINVAL out of range) and the time zone (minutes west
+/// within ±15 hours, EINVAL otherwise), either may be null; both checked before CAP_SYS_TIME.
+pub fn settimeofday(
+    context: &mut SyscallContext<'_>,
+    tv: UserPtr<Timeval>,
+    tz: UserPtr<Timezone>,
+) -> SyscallResult {
+    let time = if tv.is_null() {
+        None
+    } else {
+        let value = tv.read()?;
+        if !(0..1_000_000).contains(&value.tv_usec) || value.tv_sec < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let ns = (value.tv_sec as u64)
+            .saturating_mul(NSEC_PER_SEC)
+            .saturating_add(value.tv_usec as u64 * 1000);
+        Some(check_settod_range(ns, value.tv_sec)?)
+    };
+    let zone = if tz.is_null() { None } else { Some(tz.read()?) };
+    check_may_set_time(context)?;
+    if let Some(zone) = zone {
+        if !(-15 * 60..=15 * 60).contains(&zone.tz_minuteswest) {
+            return Err(Errno::EINVAL);
+        }
+        crate::time::set_timezone(zone.tz_minuteswest, zone.tz_dsttime);
+    }
+    if let Some(ns) = time {
+        crate::time::set_realtime_ns(ns)?;
     }
     Ok(0)
 }
@@ -158,24 +250,23 @@ pub fn nanosleep(
     remain: UserPtr<Timespec>,
 ) -> SyscallResult {
     let duration = from_user_timespec(&request.read()?)?;
-    let deadline = monotonic_ns().saturating_add(duration);
+    let deadline = Deadline::Monotonic(monotonic_ns().saturating_add(duration));
     sleep_interruptibly(context, deadline, remain)
 }
 
-/// Sleeps until `deadline` (CLOCK_MONOTONIC). If a signal interrupts, the time left goes to
-/// `remain` (when not null) and the sleep can be resumed by `restart_syscall` if no handler
-/// runs (`ERESTART_RESTARTBLOCK`), as `hrtimer_nanosleep` does for a relative sleep.
+/// Sleeps until `deadline`. If a signal interrupts, the time left goes to `remain` (when not
+/// null) and the sleep can be resumed by `restart_syscall` if no handler runs
+/// (`ERESTART_RESTARTBLOCK`), as `hrtimer_nanosleep` does for a relative sleep.
 fn sleep_interruptibly(
     context: &mut SyscallContext<'_>,
-    deadline: u64,
+    deadline: Deadline,
     remain: UserPtr<Timespec>,
 ) -> SyscallResult {
-    match sleep_until(context.thread, deadline, SleepKind::Interruptible) {
+    match sleep_until_deadline(context.thread, deadline, SleepKind::Interruptible) {
         Ok(()) => Ok(0),
         Err(_) => {
             if !remain.is_null() {
-                let left = deadline.saturating_sub(monotonic_ns());
-                remain.write(&to_timespec(left))?;
+                remain.write(&to_timespec(deadline.remaining_ns()))?;
             }
             let number = context.user.regs().rax;
             super::signal::set_restart_block(context.thread, number, deadline, remain.address);
@@ -189,7 +280,7 @@ pub fn resume_sleep(context: &mut SyscallContext<'_>, restart: Restart) -> Sysca
     context.user.regs_mut().rax = restart.number;
     sleep_interruptibly(
         context,
-        restart.deadline_ns,
+        restart.deadline,
         UserPtr::new(restart.remain_address),
     )
 }
@@ -216,15 +307,18 @@ pub fn clock_nanosleep(
         _ => return Err(Errno::EINVAL),
     }
     let value = from_user_timespec(&request.read()?)?;
-    let deadline = if flags.contains(TimerFlags::TIMER_ABSTIME) {
-        let now_on_clock = read_clock(context, clock)?;
-        monotonic_ns().saturating_add(value.saturating_sub(now_on_clock))
-    } else {
-        monotonic_ns().saturating_add(value)
+    let is_absolute = flags.contains(TimerFlags::TIMER_ABSTIME);
+    let deadline = match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_ALARM | CLOCK_TAI if is_absolute => {
+            let tai_offset = if clock == CLOCK_TAI { TAI_OFFSET_NS } else { 0 };
+            Deadline::Realtime(value.saturating_sub(tai_offset))
+        }
+        _ if is_absolute => Deadline::Monotonic(value),
+        _ => Deadline::Monotonic(monotonic_ns().saturating_add(value)),
     };
-    if flags.contains(TimerFlags::TIMER_ABSTIME) {
+    if is_absolute {
         // An absolute sleep is simply restarted (ERESTARTNOHAND); `remain` is not written.
-        return match sleep_until(context.thread, deadline, SleepKind::Interruptible) {
+        return match sleep_until_deadline(context.thread, deadline, SleepKind::Interruptible) {
             Ok(()) => Ok(0),
             Err(_) => Err(Errno::ERESTARTNOHAND),
         };

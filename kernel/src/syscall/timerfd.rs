@@ -97,7 +97,8 @@ pub fn timerfd_settime(
     let previous = timerfd.set(
         setting,
         flags.contains(TimerfdSettimeFlags::TFD_TIMER_ABSTIME),
-    );
+        flags.contains(TimerfdSettimeFlags::TFD_TIMER_CANCEL_ON_SET),
+    )?;
     if !old.is_null() {
         old.write(&to_itimerspec(previous))?;
     }

@@ -3,7 +3,8 @@
 //! CPU-clock part of `posix-cpu-timers.c`). timerfd lives in `fs::timerfd`.
 //!
 //! Every process has one [`ProcessTimers`] behind `Process::timers`. Timers on the wall clocks
-//! (CLOCK_REALTIME, MONOTONIC, BOOTTIME, TAI) are kernel timers (`sched::timer`) whose callback
+//! (CLOCK_REALTIME, MONOTONIC, BOOTTIME, TAI) are kernel timers (`sched::timer`; those on
+//! REALTIME and TAI on its realtime queue, so clock steps move them) whose callback
 //! holds a weak reference to the process and a generation number, so a timer that was changed
 //! or deleted meanwhile does nothing when it fires. Timers on CPU-time clocks (ITIMER_VIRTUAL,
 //! ITIMER_PROF, POSIX timers on CLOCK_PROCESS_CPUTIME_ID/CLOCK_THREAD_CPUTIME_ID) are checked at
@@ -25,6 +26,7 @@ pub mod itimer;
 pub mod posix;
 
 use crate::process::{Process, Thread};
+use crate::sched::timer::Deadline;
 use abi::Errno;
 use abi::signal::{SI_TIMER, SigInfo};
 use alloc::collections::BTreeMap;
@@ -39,12 +41,20 @@ pub use abi::time::{
     CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID,
 };
 
+/// A clock that runs with CLOCK_MONOTONIC: the clock itself (and BOOTTIME, as nothing
+/// suspends), or the wall clocks, which clock_settime can step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WallClock {
+    Monotonic,
+    Realtime,
+    Tai,
+}
+
 /// The clock a timer measures time on.
 #[derive(Clone)]
 pub enum TimerClock {
-    /// A clock that runs with CLOCK_MONOTONIC, `offset_ns` ahead of it (REALTIME and TAI: the
-    /// wall-clock time at boot; MONOTONIC and BOOTTIME: 0, as nothing suspends or sets clocks).
-    Wall { offset_ns: u64 },
+    /// CLOCK_MONOTONIC, BOOTTIME, REALTIME or TAI (and the ALARM variants).
+    Wall(WallClock),
     /// CPU time of the whole process (user + system).
     ProcessCpu,
     /// CPU time of one thread.
@@ -54,22 +64,18 @@ pub enum TimerClock {
 impl TimerClock {
     /// The wall clock `clock`, if it is one.
     pub fn wall(clock: i32) -> Option<TimerClock> {
-        let boot = hal::time::realtime_at_boot_ns();
-        let offset_ns = match clock {
-            CLOCK_REALTIME | CLOCK_REALTIME_ALARM => boot,
-            CLOCK_TAI => boot + 37 * 1_000_000_000,
-            CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => 0,
+        Some(TimerClock::Wall(match clock {
+            CLOCK_REALTIME | CLOCK_REALTIME_ALARM => WallClock::Realtime,
+            CLOCK_TAI => WallClock::Tai,
+            CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => WallClock::Monotonic,
             _ => return None,
-        };
-        Some(TimerClock::Wall { offset_ns })
+        }))
     }
 
     /// The clock's current value; `None` for the CPU clock of a thread that has exited.
     pub fn now(&self, process: &Process) -> Option<u64> {
         match self {
-            TimerClock::Wall { offset_ns } => {
-                Some(crate::time::monotonic_ns().saturating_add(*offset_ns))
-            }
+            TimerClock::Wall(wall) => Some(wall.now()),
             TimerClock::ProcessCpu => {
                 let (user, system) = process.cpu_times_ns();
                 Some(user + system)
@@ -78,16 +84,51 @@ impl TimerClock {
         }
     }
 
-    /// The CLOCK_MONOTONIC instant at which this wall clock reads `value_ns`.
-    pub fn to_monotonic(&self, value_ns: u64) -> Option<u64> {
+    /// The kernel-timer deadline at which this wall clock reads `value_ns` (on the realtime
+    /// queue for REALTIME and TAI, so that clock steps move it).
+    pub fn deadline(&self, value_ns: u64) -> Option<Deadline> {
         match self {
-            TimerClock::Wall { offset_ns } => Some(value_ns.saturating_sub(*offset_ns)),
+            TimerClock::Wall(wall) => Some(wall.deadline(value_ns)),
             _ => None,
         }
     }
 
     pub fn is_cpu(&self) -> bool {
-        !matches!(self, TimerClock::Wall { .. })
+        !matches!(self, TimerClock::Wall(_))
+    }
+
+    /// The clock a timer set on this one runs on: a relative CLOCK_REALTIME timer runs on
+    /// CLOCK_MONOTONIC, so clock steps do not move it (POSIX; Linux's `__hrtimer_init`), an
+    /// absolute one on CLOCK_REALTIME.
+    pub fn base_for(&self, is_absolute: bool) -> TimerClock {
+        match self {
+            TimerClock::Wall(WallClock::Realtime) if !is_absolute => {
+                TimerClock::Wall(WallClock::Monotonic)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+impl WallClock {
+    /// The clock's current value.
+    pub fn now(self) -> u64 {
+        match self {
+            WallClock::Monotonic => crate::time::monotonic_ns(),
+            WallClock::Realtime => crate::time::realtime_ns(),
+            WallClock::Tai => crate::time::realtime_ns() + crate::time::TAI_OFFSET_NS,
+        }
+    }
+
+    /// The kernel-timer deadline at which the clock reads `value_ns`.
+    pub fn deadline(self, value_ns: u64) -> Deadline {
+        match self {
+            WallClock::Monotonic => Deadline::Monotonic(value_ns),
+            WallClock::Realtime => Deadline::Realtime(value_ns),
+            WallClock::Tai => {
+                Deadline::Realtime(value_ns.saturating_sub(crate::time::TAI_OFFSET_NS))
+            }
+        }
     }
 }
 

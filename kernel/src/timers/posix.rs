@@ -43,6 +43,10 @@ const REQUEUE_PENDING: u32 = 1;
 
 /// One POSIX timer (`struct k_itimer`).
 pub struct PosixTimer {
+    /// The clock the timer was created on.
+    created_clock: TimerClock,
+    /// The clock its expiry is on: `created_clock`, or CLOCK_MONOTONIC for a relative
+    /// CLOCK_REALTIME setting ([`TimerClock::base_for`]).
     clock: TimerClock,
     /// `sigev_notify` (SIGEV_THREAD_ID includes SIGEV_SIGNAL's 0).
     notify: i32,
@@ -173,6 +177,7 @@ pub fn create(
     timers.posix.insert(
         id,
         PosixTimer {
+            created_clock: clock.clone(),
             clock,
             notify,
             signal,
@@ -251,12 +256,12 @@ fn arm_kernel(process: &Arc<Process>, timers: &mut ProcessTimers, id: i32) {
     if let Some(old) = timer.kernel.take() {
         timer::cancel(old);
     }
-    let Some(deadline) = timer.clock.to_monotonic(timer.expiry_ns) else {
+    let Some(deadline) = timer.clock.deadline(timer.expiry_ns) else {
         return;
     };
     let weak: Weak<Process> = Arc::downgrade(process);
     timer.generation = generation;
-    timer.kernel = Some(timer::add(
+    timer.kernel = Some(timer::add_at(
         deadline,
         TimerAction::Call(Box::new(move || expired(&weak, id, generation))),
     ));
@@ -284,6 +289,7 @@ pub fn set(
         return Ok(old);
     }
     timer.interval_ns = new.interval_ns;
+    timer.clock = timer.created_clock.base_for(is_absolute);
     let now = timer.clock.now(process).unwrap_or(0);
     timer.expiry_ns = if is_absolute {
         new.value_ns

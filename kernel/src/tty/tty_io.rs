@@ -19,7 +19,7 @@
 //!   exempt, and so is the console's single object here.
 //! - Hang-up (a pty master closing): files of the slave opened before it read end of file,
 //!   write `EIO`, poll everything and answer ioctls with `EIO` (`hung_up_tty_fops`).
-//! - ioctl: termios (`TCGETS`, `TCSETS*`), window size (`TIOCGWINSZ`, `TIOCSWINSZ` with
+//! - ioctl: termios (`TCGETS`, `TCSETS*`, and System V's `TCGETA`, `TCSETA*`), window size (`TIOCGWINSZ`, `TIOCSWINSZ` with
 //!   SIGWINCH to the foreground group when it changes), `FIONREAD`, `TIOCOUTQ`, `TCFLSH`,
 //!   `TCXONC`, `TIOCSTI`, `TIOCEXCL`/`TIOCNXCL`/`TIOCGEXCL`, `TIOCGETD`/`TIOCSETD`, `TCSBRK`,
 //!   job control (`TIOCSCTTY`, `TIOCNOTTY`, `TIOCGPGRP`, `TIOCSPGRP`, `TIOCGSID`), and the pty
@@ -28,7 +28,7 @@
 
 use super::job::{self, Followup};
 use super::pty::PtyPair;
-use super::termios::{Termios, WinSize};
+use super::termios::{Termio, Termios, WinSize};
 use super::{Driver, FLIP_LIMIT, Tty};
 use crate::fs::devices::OpenRequest;
 use crate::fs::file::FileOps;
@@ -40,9 +40,9 @@ use crate::sched::SleepKind;
 use crate::sched::wait::{WaitError, wait_event};
 use abi::Errno;
 use abi::ioctl::{
-    FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSBRKP, TCSETS, TCSETSF, TCSETSW, TCXONC, TIOCEXCL,
-    TIOCGETD, TIOCGEXCL, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCNXCL, TIOCOUTQ, TIOCSCTTY,
-    TIOCSETD, TIOCSPGRP, TIOCSTI, TIOCSWINSZ, pkt,
+    FIONREAD, TCFLSH, TCGETA, TCGETS, TCSBRK, TCSBRKP, TCSETA, TCSETAF, TCSETAW, TCSETS, TCSETSF,
+    TCSETSW, TCXONC, TIOCEXCL, TIOCGETD, TIOCGEXCL, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY,
+    TIOCNXCL, TIOCOUTQ, TIOCSCTTY, TIOCSETD, TIOCSPGRP, TIOCSTI, TIOCSWINSZ, pkt,
 };
 use abi::signal::{SI_KERNEL, SigInfo};
 use alloc::sync::Arc;
@@ -735,6 +735,19 @@ impl TtyFile {
                 real.check_change(SIGTTOU)?;
                 let termios: Termios = read_user(argument)?;
                 real.set_termios(termios, command == TCSETSF);
+                Ok(0)
+            })(),
+            TCGETA => {
+                let termio = Termio::from_termios(&real.state.lock().termios);
+                write_user(argument, &termio).map(|()| 0)
+            }
+            TCSETA | TCSETAW | TCSETAF => (|| {
+                // set_termios with TERMIOS_TERMIO: the low halves of the modes and the first
+                // NCC characters replace the current settings' (`user_termio_to_kernel_termios`).
+                real.check_change(SIGTTOU)?;
+                let termio: Termio = read_user(argument)?;
+                let termios = termio.apply_to(&real.state.lock().termios);
+                real.set_termios(termios, command == TCSETAF);
                 Ok(0)
             })(),
             TIOCGWINSZ => {

@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicU32, Ordering, fence};
 use hal::mm::frame::Frame;
 use hal::sync::SpinLock;
 
-/// Serializes writers (the tick; clock setting later). A leaf lock.
+/// Serializes writers (the tick, clock_settime, settimeofday). A leaf lock.
 static WRITER: SpinLock<()> = SpinLock::new("vdso.data", ());
 /// The sequence count last written.
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -42,6 +42,11 @@ impl Update<'_> {
 
 fn update(page: &Frame, change: impl FnOnce(&Update<'_>)) {
     let _writer = WRITER.lock();
+    update_locked(page, change);
+}
+
+/// [`update`] with the writer lock held by the caller.
+fn update_locked(page: &Frame, change: impl FnOnce(&Update<'_>)) {
     let seq = SEQ.load(Ordering::Relaxed).wrapping_add(1);
     page.store_u32(VVAR_SEQ, seq, Ordering::Relaxed);
     // The odd count is visible before any field changes.
@@ -60,8 +65,9 @@ pub fn init(page: &Frame) {
         page.u64(VVAR_TSC_BASE, tsc_base);
         page.u64(VVAR_MULT, mult);
         page.u32(VVAR_SHIFT, shift);
-        page.u32(VVAR_TZ_MINUTESWEST, 0);
-        page.u32(VVAR_TZ_DSTTIME, 0);
+        let (minuteswest, dsttime) = crate::time::timezone();
+        page.u32(VVAR_TZ_MINUTESWEST, minuteswest as u32);
+        page.u32(VVAR_TZ_DSTTIME, dsttime as u32);
         page.u64(VVAR_MONOTONIC_BASE_NS, 0);
         page.u64(VVAR_REALTIME_BASE_NS, crate::time::realtime_offset_ns());
         page.u64(VVAR_TAI_OFFSET_NS, crate::time::TAI_OFFSET_NS);
@@ -72,12 +78,40 @@ pub fn init(page: &Frame) {
     });
 }
 
-/// Publishes the coarse clocks (each tick).
-pub fn set_coarse(monotonic_ns: u64, realtime_ns: u64) {
+/// Publishes the coarse clocks (each tick); the realtime one is read under the writer lock, so
+/// a clock step published meanwhile is not undone.
+pub fn set_coarse(monotonic_ns: u64) {
     if let Some(page) = super::data_page() {
         update(page, |page| {
             page.u64(VVAR_COARSE_MONOTONIC_NS, monotonic_ns);
-            page.u64(VVAR_COARSE_REALTIME_NS, realtime_ns);
+            page.u64(
+                VVAR_COARSE_REALTIME_NS,
+                crate::time::realtime_offset_ns() + monotonic_ns,
+            );
+        });
+    }
+}
+
+/// Steps the wall clock: `change` (run under the writer lock, so ticks and other setters see
+/// the steps in one order) stores the new offset and returns it with the new coarse realtime,
+/// which are then published.
+pub fn set_realtime_offset(change: impl FnOnce() -> (u64, u64)) {
+    let _writer = WRITER.lock();
+    let (offset_ns, coarse_realtime_ns) = change();
+    if let Some(page) = super::data_page() {
+        update_locked(page, |page| {
+            page.u64(VVAR_REALTIME_BASE_NS, offset_ns);
+            page.u64(VVAR_COARSE_REALTIME_NS, coarse_realtime_ns);
+        });
+    }
+}
+
+/// Publishes settimeofday's time zone.
+pub fn set_timezone(minuteswest: i32, dsttime: i32) {
+    if let Some(page) = super::data_page() {
+        update(page, |page| {
+            page.u32(VVAR_TZ_MINUTESWEST, minuteswest as u32);
+            page.u32(VVAR_TZ_DSTTIME, dsttime as u32);
         });
     }
 }

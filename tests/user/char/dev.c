@@ -4,14 +4,18 @@
  *
  * Guards Linux's drivers/char/mem.c (/dev/null 1:3 reads EOF and swallows
  * writes; /dev/zero 1:5 reads zeros and swallows writes), drivers/char/random.c
- * (/dev/random 1:8, /dev/urandom 1:9), drivers/tty/tty_io.c (/dev/tty 5:0,
+ * (/dev/random 1:8, /dev/urandom 1:9; random_ioctl: RNDGETENTCNT agrees with
+ * entropy_avail, the other requests need CAP_SYS_ADMIN, unknown ones are
+ * EINVAL), drivers/tty/tty_io.c (/dev/tty 5:0,
  * /dev/console 5:1; opening /dev/tty without a controlling terminal is ENXIO,
  * and init has none) and init/main.c console_on_rootfs() which opens
  * /dev/console as init's fds 0, 1 and 2.  Device numbers: Documentation/
  * admin-guide/devices.txt.
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -100,6 +104,77 @@ TEST(dev, urandom_reads_bytes)
 	EXPECT_TRUE(memcmp(a, b, 32) != 0);
 	int r = EXPECT_OK(open("/dev/random", O_RDONLY));
 	EXPECT_EQ(read(r, a, 16), 16);
+}
+
+#define K_RNDGETENTCNT 0x80045200
+#define K_RNDADDTOENTCNT 0x40045201
+#define K_RNDADDENTROPY 0x40085203
+#define K_RNDZAPENTCNT 0x5204
+#define K_RNDCLEARPOOL 0x5206
+#define K_TCGETS 0x5401
+
+struct k_rand_pool_info {
+	int entropy_count;
+	int buf_size;
+	unsigned buf[2];
+};
+
+static void random_ioctls_unprivileged(void *arg)
+{
+	int fd = *(int *)arg;
+	EXPECT_OK(setuid(65534));
+	int count = -1;
+	EXPECT_OK(ioctl(fd, K_RNDGETENTCNT, &count));
+	int zero = 0;
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDTOENTCNT, &zero), EPERM);
+	struct k_rand_pool_info info = {0, 8, {1, 2}};
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDENTROPY, &info), EPERM);
+	EXPECT_ERRNO(ioctl(fd, K_RNDZAPENTCNT, 0), EPERM);
+	EXPECT_ERRNO(ioctl(fd, K_RNDCLEARPOOL, 0), EPERM);
+	/* Unknown requests are EINVAL before any privilege check. */
+	EXPECT_ERRNO(ioctl(fd, K_TCGETS, &count), EINVAL);
+}
+
+TEST(dev, random_ioctls)
+{
+	proc_ready();
+	int fd = EXPECT_OK(open("/dev/urandom", O_RDONLY));
+	int count = -1;
+	EXPECT_OK(ioctl(fd, K_RNDGETENTCNT, &count));
+	char text[32];
+	proc_read("/proc/sys/kernel/random/entropy_avail", text, sizeof text);
+	EXPECT_EQ(count, atoi(text));
+	EXPECT_ERRNO(ioctl(fd, K_RNDGETENTCNT, H_BAD_PTR), EFAULT);
+	EXPECT_ERRNO(ioctl(fd, K_TCGETS, &count), EINVAL);
+	int null = EXPECT_OK(open("/dev/null", O_RDONLY));
+	EXPECT_ERRNO(ioctl(null, K_RNDGETENTCNT, &count), ENOTTY);
+	close(null);
+	/* Written data is mixed in. */
+	int w = EXPECT_OK(open("/dev/random", O_WRONLY));
+	EXPECT_EQ(write(w, "seed", 4), 4);
+	close(w);
+	if (geteuid() != 0) {
+		close(fd);
+		return;
+	}
+	int n = -1;
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDTOENTCNT, &n), EINVAL);
+	n = 0;
+	EXPECT_OK(ioctl(fd, K_RNDADDTOENTCNT, &n));
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDTOENTCNT, H_BAD_PTR), EFAULT);
+	struct k_rand_pool_info info = {0, 8, {0x12345678, 0x9abcdef0}};
+	EXPECT_OK(ioctl(fd, K_RNDADDENTROPY, &info));
+	info.buf_size = -1;
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDENTROPY, &info), EFAULT);
+	info.buf_size = 8;
+	info.entropy_count = -1;
+	EXPECT_ERRNO(ioctl(fd, K_RNDADDENTROPY, &info), EINVAL);
+	EXPECT_OK(ioctl(fd, K_RNDZAPENTCNT, 0));
+	EXPECT_OK(ioctl(fd, K_RNDCLEARPOOL, 0));
+	EXPECT_OK(ioctl(fd, K_RNDGETENTCNT, &count));
+	EXPECT_EQ(count, atoi(text));
+	EXPECT_CHILD_OK(random_ioctls_unprivileged, &fd);
+	close(fd);
 }
 
 TEST(dev, init_fds_are_console)

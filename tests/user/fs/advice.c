@@ -1,18 +1,21 @@
 /*
- * Suite advice: fadvise64(2), readahead(2), syncfs(2) and sync_file_range(2),
- * called as raw syscalls.
+ * Suite advice: fadvise64(2), readahead(2), fsync(2)/fdatasync(2), syncfs(2)
+ * and sync_file_range(2), called as raw syscalls.
  *
  * Guards Linux 6.1's mm/fadvise.c (generic_fadvise on a filesystem without
  * a backing device: the advice is checked and ignored; ESPIPE on a pipe,
  * EINVAL for a negative length or an unknown advice, a negative offset is
  * fine), mm/readahead.c (ksys_readahead: EBADF unless open for reading,
- * EINVAL unless a regular file) and fs/sync.c (syncfs: EBADF only;
+ * EINVAL unless a regular file) and fs/sync.c (fsync/fdatasync: EINVAL for
+ * files whose file_operations have no fsync; syncfs: EBADF only;
  * sync_file_range: EINVAL for unknown flags or a negative or wrapping range,
  * ESPIPE for anything but regular files, directories, symlinks and block
  * devices).  O_PATH descriptors are EBADF everywhere.  Man pages
  * posix_fadvise(2), readahead(2), sync_file_range(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
+#include <sys/eventfd.h>
 
 #define K_FADV_NORMAL 0
 #define K_FADV_DONTNEED 4
@@ -83,6 +86,53 @@ TEST(advice, readahead)
 	int path = EXPECT_OK(open("f", O_PATH));
 	EXPECT_ERRNO(syscall(SYS_readahead, path, 0, 10), EBADF);
 	EXPECT_ERRNO(syscall(SYS_readahead, -1, 0, 10), EBADF);
+}
+
+/* vfs_fsync_range: EINVAL unless the file's operations have fsync, which
+ * tmpfs files and directories have (noop_fsync) and pipes, FIFOs, the
+ * memory devices, anonymous-inode files and procfs do not. */
+TEST(advice, fsync)
+{
+	proc_ready();
+	h_tmpdir();
+	h_write_file("f", "data");
+	int fd = EXPECT_OK(open("f", O_RDONLY));
+	EXPECT_EQ(syscall(SYS_fsync, fd), 0);
+	EXPECT_EQ(syscall(SYS_fdatasync, fd), 0);
+	int dir = EXPECT_OK(open(".", O_RDONLY | O_DIRECTORY));
+	EXPECT_EQ(syscall(SYS_fsync, dir), 0);
+	int dev = EXPECT_OK(open("/dev", O_RDONLY | O_DIRECTORY));
+	EXPECT_EQ(syscall(SYS_fdatasync, dev), 0);
+	int memfd = EXPECT_OK((int)syscall(SYS_memfd_create, "m", 0));
+	EXPECT_EQ(syscall(SYS_fsync, memfd), 0);
+	int p[2];
+	EXPECT_OK(pipe(p));
+	EXPECT_ERRNO(syscall(SYS_fsync, p[0]), EINVAL);
+	EXPECT_ERRNO(syscall(SYS_fdatasync, p[1]), EINVAL);
+	EXPECT_OK(mkfifo("fifo", 0600));
+	int fifo = EXPECT_OK(open("fifo", O_RDWR));
+	EXPECT_ERRNO(syscall(SYS_fsync, fifo), EINVAL);
+	int null = EXPECT_OK(open("/dev/null", O_RDONLY));
+	EXPECT_ERRNO(syscall(SYS_fdatasync, null), EINVAL);
+	int zero = EXPECT_OK(open("/dev/zero", O_RDWR));
+	EXPECT_ERRNO(syscall(SYS_fsync, zero), EINVAL);
+	int efd = EXPECT_OK(eventfd(0, 0));
+	EXPECT_ERRNO(syscall(SYS_fsync, efd), EINVAL);
+	int status = EXPECT_OK(open("/proc/self/status", O_RDONLY));
+	EXPECT_ERRNO(syscall(SYS_fsync, status), EINVAL);
+	int proc = EXPECT_OK(open("/proc", O_RDONLY | O_DIRECTORY));
+	EXPECT_ERRNO(syscall(SYS_fsync, proc), EINVAL);
+	/* sysfs files have kernfs's noop_fsync, its directories nothing. */
+	int online = EXPECT_OK(open("/sys/devices/system/cpu/online", O_RDONLY));
+	EXPECT_EQ(syscall(SYS_fdatasync, online), 0);
+	int sys = EXPECT_OK(open("/sys/devices", O_RDONLY | O_DIRECTORY));
+	EXPECT_ERRNO(syscall(SYS_fsync, sys), EINVAL);
+	int path = EXPECT_OK(open("f", O_PATH));
+	EXPECT_ERRNO(syscall(SYS_fsync, path), EBADF);
+	EXPECT_ERRNO(syscall(SYS_fdatasync, -1), EBADF);
+	close(fd), close(dir), close(dev), close(memfd), close(p[0]), close(p[1]);
+	close(fifo), close(null), close(zero), close(efd), close(status);
+	close(proc), close(online), close(sys), close(path);
 }
 
 TEST(advice, syncfs)

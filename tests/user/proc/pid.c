@@ -467,6 +467,27 @@ TEST(procpid, oom_score_adj)
 	close(fd);
 }
 
+/* fopen(path, "w") opens with O_CREAT | O_TRUNC: on a proc file the
+ * truncation changes nothing and the open succeeds (LTP's library writes
+ * oom_score_adj this way). */
+TEST(procpid, open_with_o_trunc)
+{
+	proc_ready();
+	char buf[32];
+	proc_read("/proc/self/oom_score_adj", buf, sizeof buf);
+	int fd = EXPECT_OK(open("/proc/self/oom_score_adj",
+				O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	EXPECT_EQ(write(fd, buf, strlen(buf)), (ssize_t)strlen(buf));
+	close(fd);
+	fd = EXPECT_OK(open("/proc/self/oom_score_adj", O_WRONLY | O_TRUNC));
+	EXPECT_EQ(write(fd, buf, strlen(buf)), (ssize_t)strlen(buf));
+	close(fd);
+	char after[32];
+	proc_read("/proc/self/oom_score_adj", after, sizeof after);
+	EXPECT_STREQ(after, buf);
+	EXPECT_ERRNO(open("/proc/self", O_WRONLY | O_TRUNC), EISDIR);
+}
+
 static volatile int thread_go;
 
 static int spin_thread(void *arg)

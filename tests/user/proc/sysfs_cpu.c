@@ -18,7 +18,8 @@
  * has the parameters time (Y) and ignore_loglevel (N), writable booleans
  * (kstrtobool: "on" sets, "bogus" EINVAL); /sys/module/kernel/parameters/panic
  * is the panic= timeout that /proc/sys/kernel/panic shows (an int: writes
- * through either show in both, "bogus" is EINVAL).
+ * through either show in both, "bogus" is EINVAL); /sys/firmware/dmi/tables
+ * holds the firmware's SMBIOS entry point and table (0400, sizes in stat).
  */
 #include "proc.h"
 
@@ -253,4 +254,55 @@ TEST(sysfscpu, kernel_panic_parameter)
 	EXPECT_EQ(write_attr(param, before), 0);
 	proc_read(sysctl, text, sizeof text);
 	EXPECT_STREQ(text, before);
+}
+
+TEST(sysfscpu, smbios_tables)
+{
+	proc_ready();
+	const char *entry_path = "/sys/firmware/dmi/tables/smbios_entry_point";
+	const char *table_path = "/sys/firmware/dmi/tables/DMI";
+	struct stat st;
+	if (stat(entry_path, &st) != 0) {
+		/* QEMU's firmware always has them. */
+		if (h_is_init())
+			FAIL("stat %s: %s", entry_path, h_errname(errno));
+		return;
+	}
+	EXPECT_EQX(st.st_mode, S_IFREG | 0400);
+	if (geteuid() != 0)
+		return;
+	unsigned char entry[64];
+	int fd = EXPECT_OK(open(entry_path, O_RDONLY));
+	ssize_t n = read(fd, entry, sizeof entry);
+	close(fd);
+	EXPECT_EQ(n, st.st_size);
+	unsigned long table_len;
+	if (n >= 24 && memcmp(entry, "_SM3_", 5) == 0) {
+		EXPECT_EQ(n, entry[6]);
+		memcpy(&table_len, entry + 12, 4);
+		table_len &= 0xffffffff;
+	} else {
+		EXPECT_GE(n, 31);
+		EXPECT_TRUE(memcmp(entry, "_SM_", 4) == 0);
+		EXPECT_TRUE(memcmp(entry + 16, "_DMI_", 5) == 0);
+		EXPECT_EQ(n, entry[5]);
+		table_len = entry[22] | entry[23] << 8;
+	}
+	unsigned char sum = 0;
+	for (ssize_t i = 0; i < n; i++)
+		sum += entry[i];
+	EXPECT_EQ(sum, 0);
+	EXPECT_OK(stat(table_path, &st));
+	EXPECT_EQX(st.st_mode, S_IFREG | 0400);
+	EXPECT_EQ((unsigned long)st.st_size, table_len);
+	static unsigned char table[1 << 16];
+	fd = EXPECT_OK(open(table_path, O_RDONLY));
+	size_t total = 0;
+	while ((n = read(fd, table + total, sizeof table - total)) > 0)
+		total += n;
+	close(fd);
+	EXPECT_EQ(total, table_len);
+	/* The first structure: BIOS information (type 0) with its header length. */
+	EXPECT_EQ(table[0], 0);
+	EXPECT_GE(table[1], 4);
 }

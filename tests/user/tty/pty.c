@@ -16,7 +16,8 @@
  * the foreground group when the size changes; ^C from the master signals
  * the slave's foreground group; background reads get SIGTTIN (EIO when it
  * is ignored); packet mode status bytes; VMIN/VTIME; ^S/^Q flow control;
- * TIOCSIG sends only SIGINT, SIGQUIT or SIGTSTP (EINVAL else); TIOCSTI.
+ * TIOCSIG sends only SIGINT, SIGQUIT or SIGTSTP (EINVAL else); TIOCSTI;
+ * System V's TCGETA/TCSETA* on the low halves of the modes.
  * Man pages pty(7), ioctl_tty(2), termios(3).
  */
 #include "harness.h"
@@ -296,6 +297,75 @@ static void termios_on_master_is_the_slaves_body(void)
 TEST(pty, termios_on_master_is_the_slaves)
 {
 	with_devpts(termios_on_master_is_the_slaves_body);
+}
+
+#define K_TCGETA 0x5405
+#define K_TCSETA 0x5406
+#define K_TCSETAW 0x5407
+#define K_TCSETAF 0x5408
+#define K_CRTSCTS 020000000000u
+
+/* System V's struct termio: the low 16 bits of each mode word, the line and
+ * the first NCC (8) control characters (tty_ioctl.c's get_termio and
+ * set_termios with TERMIOS_TERMIO, user_termio_to_kernel_termios). */
+static void termio_ioctls_body(void)
+{
+	struct k_termios {
+		uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+		uint8_t c_line, c_cc[19];
+	} kt;
+	struct k_termio {
+		uint16_t c_iflag, c_oflag, c_cflag, c_lflag;
+		uint8_t c_line, c_cc[8];
+	} ta;
+	EXPECT_EQ(sizeof ta, 18);
+	int n;
+	int m = open_master(&n);
+	int s = unlock_and_open(m, n, O_RDWR | O_NOCTTY);
+	EXPECT_OK(ioctl(s, TCGETS, &kt));
+	kt.c_cflag |= K_CRTSCTS;
+	kt.c_cc[VEOL2] = 'x';
+	EXPECT_OK(ioctl(s, TCSETS, &kt));
+	memset(&ta, 0xff, sizeof ta);
+	EXPECT_OK(ioctl(s, K_TCGETA, &ta));
+	EXPECT_EQ(ta.c_iflag, (uint16_t)kt.c_iflag);
+	EXPECT_EQ(ta.c_oflag, (uint16_t)kt.c_oflag);
+	EXPECT_EQ(ta.c_cflag, (uint16_t)kt.c_cflag);
+	EXPECT_EQ(ta.c_lflag, (uint16_t)kt.c_lflag);
+	EXPECT_EQ(ta.c_line, 0);
+	EXPECT_MEMEQ(ta.c_cc, kt.c_cc, 8);
+	/* The master answers for the slave. */
+	struct k_termio tm;
+	EXPECT_OK(ioctl(m, K_TCGETA, &tm));
+	EXPECT_MEMEQ(&tm, &ta, 17);
+	/* Setting replaces the low halves and the first 8 characters only. */
+	ta.c_lflag &= ~ECHO;
+	ta.c_cc[VINTR] = 1;
+	EXPECT_OK(ioctl(s, K_TCSETA, &ta));
+	EXPECT_OK(ioctl(s, TCGETS, &kt));
+	EXPECT_EQ(kt.c_lflag & ECHO, 0);
+	EXPECT_EQ(kt.c_cc[VINTR], 1);
+	EXPECT_EQ(kt.c_cc[VEOL2], 'x');
+	EXPECT_EQ(kt.c_cflag & K_CRTSCTS, K_CRTSCTS);
+	ta.c_lflag |= ECHO;
+	EXPECT_OK(ioctl(m, K_TCSETAW, &ta));
+	EXPECT_OK(ioctl(s, K_TCSETAF, &ta));
+	EXPECT_OK(ioctl(s, TCGETS, &kt));
+	EXPECT_EQ(kt.c_lflag & ECHO, ECHO);
+	/* Bad addresses, and files that are no terminal. */
+	EXPECT_ERRNO(ioctl(s, K_TCGETA, (void *)-1), EFAULT);
+	EXPECT_ERRNO(ioctl(s, K_TCGETA, NULL), EFAULT);
+	EXPECT_ERRNO(ioctl(s, K_TCSETA, NULL), EFAULT);
+	int f = EXPECT_OK(open(".", O_RDONLY));
+	EXPECT_ERRNO(ioctl(f, K_TCGETA, &ta), ENOTTY);
+	close(f);
+	close(s);
+	close(m);
+}
+
+TEST(pty, termio_ioctls)
+{
+	with_devpts(termio_ioctls_body);
 }
 
 static void vmin_vtime_body(void)

@@ -74,3 +74,21 @@ pub(crate) fn start_periodic(vector: u8, initial_count: u32) {
         region.write_u32(REG_TIMER_INITIAL, initial_count.max(1));
     }
 }
+
+const REG_ID: usize = 0x20;
+
+/// This CPU's local APIC id (the destination of MSI messages and I/O APIC routes).
+pub(crate) fn local_apic_id() -> u8 {
+    lapic().map_or(0, |region| (region.read_u32(REG_ID) >> 24) as u8)
+}
+
+const REG_ICR_LOW: usize = 0x300;
+const REG_ICR_HIGH: usize = 0x310;
+
+/// Sends `vector` to this CPU (a fixed self-IPI): hal's tests raise device vectors with it.
+pub(crate) fn send_self_ipi(vector: u8) {
+    if let Some(region) = lapic() {
+        region.write_u32(REG_ICR_HIGH, u32::from(local_apic_id()) << 24);
+        region.write_u32(REG_ICR_LOW, u32::from(vector) | (1 << 14));
+    }
+}

@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod fpu;
 pub mod gdt;
 pub(crate) mod io;
+pub(crate) mod ioapic;
 pub mod pit;
 pub mod power;
 pub mod rtc;

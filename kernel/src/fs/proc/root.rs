@@ -436,7 +436,7 @@ fn stat(out: &mut Vec<u8>) -> Result<(), Errno> {
     out!(
         out,
         "btime {}\n",
-        hal::time::realtime_at_boot_ns() / 1_000_000_000
+        crate::time::realtime_offset_ns() / 1_000_000_000
     )?;
     out!(out, "processes {}\n", table::forks())?;
     let mut running = 0usize;

@@ -261,7 +261,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             |out| uuid(out, *BOOT_ID.call_once(random_bytes)),
             None
         ),
-        int(b"entropy_avail", || 256, None, (0, 0)),
+        int(
+            b"entropy_avail",
+            || i64::from(crate::drivers::mem::ENTROPY_BITS),
+            None,
+            (0, 0),
+        ),
         int(b"poolsize", || 256, None, (0, 0)),
         custom(b"uuid", 0o444, |out| uuid(out, random_bytes()), None),
     ];

@@ -4,7 +4,8 @@
 //! - `/sys/devices/system/cpu` and `/sys/devices/system/node` ([`cpu`]: the CPU, its topology
 //!   and caches, the memory node).
 //! - `/sys/bus/{cpu,node,platform}` ([`bus`]) with their devices and drivers.
-//! - `/sys/module/printk/parameters` ([`module`]).
+//! - `/sys/module/{printk,kernel}/parameters` ([`module`]).
+//! - `/sys/firmware/dmi/tables` ([`dmi`]): the SMBIOS entry point and table.
 //! - Devices, as drivers register them ([`add_char_device`], Linux's `device_create`): the
 //!   device's directory under `/sys/devices` (`virtual/<class>/<name>` for class devices
 //!   without a parent, `platform/serial8250/tty/ttyS0` for the UART) with `dev` (`M:m`),
@@ -26,6 +27,7 @@
 
 mod bus;
 mod cpu;
+mod dmi;
 mod module;
 
 use abi::Errno;
@@ -256,7 +258,7 @@ fn build() -> Result<Tree, Errno> {
     let dev_char = dir(&dev, b"char", 0o755)?;
     dir(&root, b"block", 0o755)?;
     bus::build(&root, &devices)?;
-    dir(&root, b"firmware", 0o755)?;
+    dmi::build(&*dir(&root, b"firmware", 0o755)?)?;
     // Mount points are 0555 (`sysfs_create_mount_point`).
     dir(&*dir(&root, b"fs", 0o755)?, b"cgroup", 0o555)?;
     module::build(&root)?;
