@@ -29,7 +29,9 @@
 //! Linux's `dentry_unlink_inode`.
 //!
 //! Not done: the `fhandle-*` fields of fdinfo's `inotify` lines; the deferred
-//! `IN_DELETE_SELF` of a name removed while nothing watched anything; fanotify.
+//! `IN_DELETE_SELF` of a name removed while nothing watched anything; the `IN_OPEN` and
+//! `IN_ACCESS` of execve's own open and reads; events of splice (Linux 6.1 sends none either)
+//! and of writes through shared mappings (none in Linux); fanotify.
 
 use super::file::{FileOps, SeekPolicy};
 use super::poll::{POLLIN, POLLRDNORM, PollTable, poll_wait};
