@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod block;
 mod drivers;
 mod fs;
 mod futex;

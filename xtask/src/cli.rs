@@ -22,7 +22,7 @@ Commands:
         --lockdep  with the lock-order checker (what `test` boots)
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--debug] [--lockdep]
+      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]… [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -35,6 +35,9 @@ Commands:
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
         --memory  guest RAM, e.g. 512M or 2G (default 1G)
+        --disk    attach the raw image IMG as a virtio disk (-drive if=virtio); repeat
+                  for vdb, vdc… (Debian's Linux has virtio_blk as a module: the guest
+                  must load it)
         --lockdep build with the lock-order checker
 
   test [--ferrux-only | --linux-only] [--kernel ELF] [--timeout SECS] [--only SUITES]
@@ -142,6 +145,8 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Guest RAM (`--memory`, default 1 GiB).
     pub memory: GuestMemory,
+    /// `--disk IMG` (repeatable): raw images attached as virtio disks, `vda` first.
+    pub disks: Vec<PathBuf>,
     pub profile: Profile,
     /// `--lockdep`: build with the lock-order checker, as `test` does.
     pub is_lockdep: bool,
@@ -321,6 +326,11 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .map(|text| GuestMemory::parse(&text))
             .transpose()?
             .unwrap_or(GuestMemory::DEFAULT),
+        disks: flags
+            .values("--disk")?
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
         profile: parse_profile(flags),
         is_lockdep: flags.switch("--lockdep"),
     })
@@ -527,6 +537,31 @@ impl Flags {
         let before = self.remaining.len();
         self.remaining.retain(|arg| arg != name);
         self.remaining.len() != before
+    }
+
+    /// Removes every `name VALUE` or `name=VALUE`, returning the values in order.
+    fn values(&mut self, name: &str) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        let mut index = 0;
+        while index < self.remaining.len() {
+            let arg = &self.remaining[index];
+            if arg == name {
+                if index + 1 >= self.remaining.len() {
+                    bail!("{name} needs a value");
+                }
+                found.push(self.remaining.remove(index + 1));
+                self.remaining.remove(index);
+            } else if let Some(value) = arg
+                .strip_prefix(name)
+                .and_then(|tail| tail.strip_prefix('='))
+            {
+                found.push(value.to_string());
+                self.remaining.remove(index);
+            } else {
+                index += 1;
+            }
+        }
+        Ok(found)
     }
 
     /// Removes `name VALUE` or `name=VALUE`; the last occurrence wins.

@@ -3,7 +3,9 @@
 //! The image package is the one that `linux-image-cloud-amd64` depends on (a small kernel for
 //! VMs, with the 16550 serial console and virtio built in). It is fetched with
 //! `apt-get download`, unpacked with `dpkg -x`, and only its `boot/` folder is kept under
-//! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. When the package lists
+//! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. The cloud kernel builds
+//! virtio-pci and virtio_blk as modules; [`virtio_modules`] keeps those six from the same
+//! package (in `modules-virtio/`) for the tests that attach a disk, which load them. When the package lists
 //! cannot name the package (no network, no `apt-get update` allowed), the newest cached kernel
 //! is used.
 
@@ -41,6 +43,71 @@ pub fn kernel_image() -> Result<PathBuf> {
     }
     download_and_unpack(&package, &cache)?;
     find_vmlinuz(&package_dir)?.with_context(|| format!("package {package} has no boot/vmlinuz-*"))
+}
+
+/// The modules a Debian cloud kernel needs for a virtio disk, in load order (their
+/// dependencies first, as `modules.dep` would order them).
+pub const VIRTIO_MODULES: [&str; 6] = [
+    "drivers/virtio/virtio.ko",
+    "drivers/virtio/virtio_ring.ko",
+    "drivers/virtio/virtio_pci_modern_dev.ko",
+    "drivers/virtio/virtio_pci_legacy_dev.ko",
+    "drivers/virtio/virtio_pci.ko",
+    "drivers/block/virtio_blk.ko",
+];
+
+/// The [`VIRTIO_MODULES`] of the kernel [`kernel_image`] returns, as host paths in load order,
+/// fetched from its package on first use.
+pub fn virtio_modules() -> Result<Vec<PathBuf>> {
+    let image = kernel_image()?;
+    let package_dir = image
+        .parent()
+        .and_then(Path::parent)
+        .with_context(|| format!("{} is not in a package folder", image.display()))?;
+    let modules_dir = package_dir.join("modules-virtio");
+    let paths: Vec<PathBuf> = VIRTIO_MODULES
+        .iter()
+        .map(|module| modules_dir.join(module.rsplit('/').next().unwrap_or(module)))
+        .collect();
+    if paths.iter().all(|path| path.is_file()) {
+        return Ok(paths);
+    }
+    let package = package_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .context("kernel package folder has no name")?;
+    let cache = paths::cache_dir("linux");
+    let work = cache.join(format!(".{package}.modules.{}", std::process::id()));
+    paths::ensure_dir(&work)?;
+    let result = (|| -> Result<()> {
+        eprintln!("xtask: downloading {package} again for its virtio modules");
+        process::run(
+            Command::new("apt-get")
+                .args(["download", &package])
+                .current_dir(&work),
+        )?;
+        let deb = single_deb_in(&work)?;
+        let unpacked = work.join("root");
+        process::run(Command::new("dpkg").arg("-x").arg(&deb).arg(&unpacked))?;
+        let version = package
+            .strip_prefix("linux-image-")
+            .context("unexpected package name")?;
+        let kernel_dir = unpacked.join("lib/modules").join(version).join("kernel");
+        let staged = work.join("modules-virtio");
+        paths::ensure_dir(&staged)?;
+        for (module, path) in VIRTIO_MODULES.iter().zip(&paths) {
+            let name = path.file_name().context("module without a name")?;
+            std::fs::copy(kernel_dir.join(module), staged.join(name))
+                .with_context(|| format!("{package} has no {module}"))?;
+        }
+        if std::fs::rename(&staged, &modules_dir).is_err() && !modules_dir.is_dir() {
+            bail!("cannot move the modules to {}", modules_dir.display());
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result?;
+    Ok(paths)
 }
 
 /// The kernel's configuration (`boot/config-<version>` beside `vmlinuz-<version>`), which

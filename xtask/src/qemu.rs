@@ -88,6 +88,8 @@ pub struct BootConfig {
     pub cmdline: String,
     /// The guest's RAM (`-m`).
     pub memory: GuestMemory,
+    /// Raw disk images, each attached as `-drive file=IMG,if=virtio,format=raw` (`vda`, `vdb`…).
+    pub disks: Vec<crate::disks::DiskImage>,
     /// Adds `-s -S`: a gdb server on :1234, CPU stopped until gdb continues it.
     pub waits_for_gdb: bool,
     /// Adds `-icount shift=0,sleep=off`: the guest clock advances one nanosecond per executed
@@ -111,6 +113,15 @@ impl BootConfig {
             .arg("-append")
             .arg(&self.cmdline)
             .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        for disk in &self.disks {
+            let mut drive = std::ffi::OsString::from("file=");
+            drive.push(&disk.path);
+            drive.push(",if=virtio,format=raw");
+            if disk.is_read_only {
+                drive.push(",readonly=on");
+            }
+            command.arg("-drive").arg(drive);
+        }
         if self.counts_instructions {
             command.args(["-icount", "shift=0,sleep=off"]);
         }
@@ -393,6 +404,7 @@ mod tests {
             memory: GuestMemory::DEFAULT,
             waits_for_gdb: true,
             counts_instructions: false,
+            disks: Vec::new(),
         };
         let text = process::describe(&config.qemu_command());
         assert_eq!(

@@ -80,6 +80,8 @@ struct BootCheck {
     image: CheckImage,
     /// The guest's memory.
     memory: GuestMemory,
+    /// Attaches the test disks of [`crate::disks`] (fresh copies).
+    has_disks: bool,
     /// `Err(reason)` on failure.
     verdict: fn(&BootOutcome) -> Result<(), String>,
 }
@@ -106,6 +108,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "a line starting with `Linux `", |line| {
@@ -121,6 +124,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
@@ -135,6 +139,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
     },
     BootCheck {
@@ -145,6 +150,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
     },
     BootCheck {
@@ -155,6 +161,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(outcome, "`static-pie: PASS`", |line| {
                 line == "static-pie: PASS"
@@ -170,6 +177,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -194,6 +202,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -218,6 +227,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -242,6 +252,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::DebianRun,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             if let Some(line) = outcome.log.lines().find(|line| line.contains(": FAIL")) {
                 return Err(line.to_string());
@@ -262,6 +273,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             let line = outcome
                 .log
@@ -286,6 +298,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -315,6 +328,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -336,6 +350,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: true,
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -359,6 +374,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Large { mib: 64 },
         memory: GuestMemory { mib: 256 },
+        has_disks: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -370,6 +386,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Large { mib: 100 },
         memory: GuestMemory { mib: 384 },
+        has_disks: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -380,6 +397,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Damaged(Damage::Truncated),
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "read error"),
     },
     BootCheck {
@@ -390,7 +408,36 @@ const BOOT_CHECKS: &[BootCheck] = &[
         is_ferrux_only: false,
         image: CheckImage::Damaged(Damage::Corrupt),
         memory: GuestMemory::DEFAULT,
+        has_disks: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "no cpio magic"),
+    },
+    BootCheck {
+        // The whole of vda read in the guest hashes as the image on the host (the Linux
+        // boot loads Debian's virtio modules first; on Ferrux the insmods fail quietly).
+        name: "boot/disk-sha256",
+        init_argv: &[
+            "busybox",
+            "sh",
+            "-c",
+            "for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
+             virtio_blk; do busybox insmod /lib/modules/virtio/$m.ko 2>/dev/null; done; \
+             busybox mount -t devtmpfs devtmpfs /dev && busybox dd if=/dev/vda bs=65536 | \
+             busybox sha256sum",
+        ],
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
+        has_disks: true,
+        verdict: |outcome| {
+            expect_init_exit_code(outcome, 0x0000)?;
+            let want = crate::disks::sha256_hex(&crate::disks::mbr_disk())
+                .map_err(|error| format!("host sha256sum: {error:#}"))?;
+            expect_line(outcome, &format!("vda's sha256 {want}"), |line| {
+                line.starts_with(&want)
+            })
+        },
     },
 ];
 
@@ -494,6 +541,8 @@ enum BootPurpose {
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
 const KTEST_PARAM: &str = "ferrux.ktest=1";
+/// Where the test images carry Linux's virtio modules (tests/user/blk loads them in order).
+const VIRTIO_MODULES_DIR: &str = "/lib/modules/virtio";
 
 /// Whether an `--only` entry names a boot check (`boot/…`).
 fn is_check_entry(entry: &str) -> bool {
@@ -577,7 +626,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
         ));
     }
 
-    let images = build_test_images(&mut report)?;
+    let images = build_test_images(&mut report, options.runs_linux)?;
     let kernels = prepare_kernels(options, &mut report);
     let stress_plan = StressPlan {
         seconds: options.stress_seconds,
@@ -615,15 +664,27 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 }
 
 /// Builds the user-space tests and one image per C library; the default image without them.
-fn build_test_images(report: &mut Report) -> Result<Vec<TestImage>> {
+fn build_test_images(report: &mut Report, runs_linux: bool) -> Result<Vec<TestImage>> {
     let mut images = Vec::new();
+    // Debian's kernel has virtio_blk as a module: the blk suite loads these on Linux.
+    let modules = if runs_linux {
+        match linux::virtio_modules() {
+            Ok(modules) => modules,
+            Err(error) => {
+                println!("xtask: no virtio modules for Linux ({error:#}): its blk suite will fail");
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     if build::has_user_tests() {
         for libc in Libc::ALL {
             println!("=== user-space tests: build for {} ===", libc.name());
             match build::build_user_tests(libc) {
                 Ok(binaries) => {
                     report.add(user_build_result(libc, None));
-                    images.push(test_image(&binaries)?);
+                    images.push(test_image(&binaries, &modules)?);
                 }
                 Err(error) => report.add(user_build_result(libc, Some(format!("{error:#}")))),
             }
@@ -650,7 +711,7 @@ fn user_build_result(libc: Libc, failure: Option<String>) -> TestResult {
     TestResult::new(Runner::Host, "user-space test build", &name, failure, None)
 }
 
-fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
+fn test_image(binaries: &UserTestBinaries, modules: &[PathBuf]) -> Result<TestImage> {
     let label = binaries.libc.name().to_string();
     let mut extras = vec![
         ExtraFile {
@@ -710,6 +771,15 @@ fn test_image(binaries: &UserTestBinaries) -> Result<TestImage> {
         },
     ];
     extras.extend(initramfs::c_library_files());
+    for module in modules {
+        if let Some(name) = module.file_name() {
+            extras.push(ExtraFile {
+                image_path: format!("{VIRTIO_MODULES_DIR}/{}", name.to_string_lossy()),
+                host_path: module.clone(),
+                mode: 0o644,
+            });
+        }
+    }
     let initrd = initramfs::write_with_extras(&format!("initramfs-tests-{label}"), &extras)?;
     Ok(TestImage {
         label,
@@ -921,10 +991,14 @@ fn plan_boots(
                     None => ("", suite_timeout),
                     Some(alone) => (alone.params, suite_timeout.max(alone.timeout)),
                 };
+                let mut config = boot_config(kernel, image, params, &argv, boot.memory)?;
+                if boot.alone.is_some_and(|alone| alone.has_disks) {
+                    config.disks = crate::disks::write_test_disks(&format!("{runner}-{name}"))?;
+                }
                 suites.push(BootJob {
                     runner: *runner,
                     group,
-                    config: boot_config(kernel, image, params, &argv, boot.memory)?,
+                    config,
                     log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                     timeout,
                     purpose: BootPurpose::Suite,
@@ -955,6 +1029,11 @@ fn plan_boots(
                 continue;
             }
             let name = check.name.replace('/', "-");
+            let disks = if check.has_disks {
+                crate::disks::write_test_disks(&format!("{runner}-{name}"))?
+            } else {
+                Vec::new()
+            };
             let image = check_images
                 .iter()
                 .find(|(owner, _)| *owner == check.name)
@@ -962,7 +1041,10 @@ fn plan_boots(
             checks.push(BootJob {
                 runner: *runner,
                 group: "boot checks".to_string(),
-                config: boot_config(kernel, image, check.params, check.init_argv, check.memory)?,
+                config: BootConfig {
+                    disks,
+                    ..boot_config(kernel, image, check.params, check.init_argv, check.memory)?
+                },
                 log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
                 timeout: BOOT_CHECK_TIMEOUT,
                 purpose: BootPurpose::Check(check),
@@ -985,21 +1067,37 @@ struct AloneSuite {
     image: Option<&'static str>,
     /// Bound for one of its boots, unless `--timeout` asks for longer.
     timeout: Duration,
+    /// Attaches the test disks of [`crate::disks`] (fresh copies for each boot).
+    has_disks: bool,
 }
 
-const ALONE_SUITES: &[AloneSuite] = &[AloneSuite {
-    // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
-    // with the OOM killer at work, in a small and a default guest.
-    suite: "mempressure",
-    memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
-    // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
-    // makes touching memory two to three times slower under TCG; the suite tests limits, not
-    // that hardening.
-    params: "init_on_alloc=0",
-    // The kernel's limits do not depend on the C library, and the Linux boots are long.
-    image: Some("musl"),
-    timeout: Duration::from_secs(600),
-}];
+const ALONE_SUITES: &[AloneSuite] = &[
+    AloneSuite {
+        // tests/user/mempressure: memory, tmpfs, VMAs, fds, tasks and event limits exhausted,
+        // with the OOM killer at work, in a small and a default guest.
+        suite: "mempressure",
+        memory: &[GuestMemory { mib: 512 }, GuestMemory { mib: 1024 }],
+        // Debian's kernel zeroes every page it allocates (CONFIG_INIT_ON_ALLOC_DEFAULT_ON), which
+        // makes touching memory two to three times slower under TCG; the suite tests limits, not
+        // that hardening.
+        params: "init_on_alloc=0",
+        // The kernel's limits do not depend on the C library, and the Linux boots are long.
+        image: Some("musl"),
+        timeout: Duration::from_secs(600),
+        has_disks: false,
+    },
+    AloneSuite {
+        // tests/user/blk: virtio disks (MBR, GPT, hostile and random tables, read-only), their
+        // device files, sysfs and /proc/partitions. On Linux the suite loads the virtio modules
+        // the test image carries.
+        suite: "blk",
+        memory: &[GuestMemory { mib: 1024 }],
+        params: "",
+        image: Some("musl"),
+        timeout: Duration::from_secs(300),
+        has_disks: true,
+    },
+];
 
 /// One boot of the test runner: its arguments and the guest's memory.
 struct RunnerBoot {
@@ -1092,6 +1190,7 @@ fn boot_config(
         memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        disks: Vec::new(),
     })
 }
 
@@ -1262,6 +1361,7 @@ mod tests {
         params: "",
         image: None,
         timeout: Duration::from_secs(1),
+        has_disks: false,
     }];
 
     fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {

@@ -117,3 +117,44 @@ mod tests {
         );
     }
 }
+
+/// Block-device requests (`include/uapi/linux/fs.h`, `include/uapi/linux/hdreg.h`).
+pub mod blk {
+    use linux_raw_sys::ioctl as raw;
+
+    /// Set the device read-only (`int`).
+    pub const BLKROSET: u32 = raw::BLKROSET;
+    /// Whether the device is read-only (`int`).
+    pub const BLKROGET: u32 = raw::BLKROGET;
+    /// Re-read the partition table.
+    pub const BLKRRPART: u32 = raw::BLKRRPART;
+    /// Size in 512-byte sectors (`unsigned long`): `_IO(0x12, 96)`, absent from
+    /// linux-raw-sys.
+    pub const BLKGETSIZE: u32 = 0x1260;
+    /// Write back and drop the device's buffers.
+    pub const BLKFLSBUF: u32 = raw::BLKFLSBUF;
+    /// Read-ahead in sectors (`long`).
+    pub const BLKRAGET: u32 = raw::BLKRAGET;
+    /// Largest request in sectors (`unsigned short`).
+    pub const BLKSECTGET: u32 = raw::BLKSECTGET;
+    /// Logical block size (`int`).
+    pub const BLKSSZGET: u32 = raw::BLKSSZGET;
+    /// Block size of the buffer cache (`int`, though `_IOR` says `size_t`).
+    pub const BLKBSZGET: u32 = raw::BLKBSZGET;
+    /// Size in bytes (`u64`).
+    pub const BLKGETSIZE64: u32 = raw::BLKGETSIZE64;
+    /// Minimum I/O size (`unsigned int`).
+    pub const BLKIOMIN: u32 = raw::BLKIOMIN;
+    /// Optimal I/O size (`unsigned int`).
+    pub const BLKIOOPT: u32 = raw::BLKIOOPT;
+    /// Alignment offset (`int`).
+    pub const BLKALIGNOFF: u32 = raw::BLKALIGNOFF;
+    /// Physical block size (`unsigned int`).
+    pub const BLKPBSZGET: u32 = raw::BLKPBSZGET;
+    /// Whether discarded blocks read as zeros (`unsigned int`).
+    pub const BLKDISCARDZEROES: u32 = raw::BLKDISCARDZEROES;
+    /// The disk's sequence number (`u64`).
+    pub const BLKGETDISKSEQ: u32 = raw::BLKGETDISKSEQ;
+    /// Geometry (`struct hd_geometry`): `0x0301`, absent from linux-raw-sys.
+    pub const HDIO_GETGEO: u32 = 0x0301;
+}

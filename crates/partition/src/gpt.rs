@@ -133,7 +133,7 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
         if first > last || last > last_lba {
             continue;
         }
-        found.put(index + 1, first * scale, (last - first + 1) * scale);
+        found.put(index + 1, first * scale, (last - first + 1) * scale, false);
     }
     true
 }

@@ -46,11 +46,15 @@ pub trait SectorReader {
 }
 
 /// One partition: its number (`vda<number>`), first sector and length, in 512-byte sectors.
+/// [`scan`] lists them in the order the table gave them (an MBR's logical partitions right
+/// after their extended one), which is the order Linux logs them in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Partition {
     pub number: u32,
     pub start: u64,
     pub sectors: u64,
+    /// An MBR extended partition (Linux logs its logical ones inside `< >`).
+    pub is_extended: bool,
 }
 
 /// Which table the partitions came from.
@@ -90,7 +94,7 @@ struct Found {
 }
 
 impl Found {
-    fn put(&mut self, number: u32, start: u64, sectors: u64) {
+    fn put(&mut self, number: u32, start: u64, sectors: u64, is_extended: bool) {
         if number == 0 || number >= self.limit || self.partitions.try_reserve(1).is_err() {
             return;
         }
@@ -98,6 +102,7 @@ impl Found {
             number,
             start,
             sectors,
+            is_extended,
         });
     }
 }
@@ -134,7 +139,7 @@ pub fn scan(reader: &mut dyn SectorReader, disk: &Disk) -> (TableKind, Vec<Parti
 /// What [`fit_to_disk`] did to one partition (Linux logs both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fit {
-    /// `p%d start %llu is beyond EOD, `: dropped.
+    /// `p%d start %llu is beyond EOD, truncated` (Linux's wording, though it drops it).
     BeyondEnd(Partition),
     /// `p%d size %llu extends beyond EOD, truncated`.
     Truncated(Partition),

@@ -73,11 +73,11 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
             continue;
         }
         if is_extended(entry.kind) {
-            found.put(number, start, sectors.min(scale.max(2)));
+            found.put(number, start, sectors.min(scale.max(2)), true);
             scan_extended(reader, disk, found, start, sectors);
             continue;
         }
-        found.put(number, start, sectors);
+        found.put(number, start, sectors, false);
     }
     true
 }
@@ -124,7 +124,7 @@ fn scan_extended(
                     continue;
                 }
             }
-            found.put(next_number, start, sectors);
+            found.put(next_number, start, sectors, false);
             next_number += 1;
             empty_links = 0;
             if next_number >= found.limit {

@@ -47,6 +47,14 @@ fn part(number: u32, start: u64, sectors: u64) -> Partition {
         number,
         start,
         sectors,
+        is_extended: false,
+    }
+}
+
+fn extended(number: u32, start: u64, sectors: u64) -> Partition {
+    Partition {
+        is_extended: true,
+        ..part(number, start, sectors)
     }
 }
 
@@ -82,7 +90,7 @@ fn logical_partitions_follow_the_ebr_chain() {
         parts,
         vec![
             part(1, 2048, 2048),
-            part(2, 4096, 2),
+            extended(2, 4096, 2),
             part(5, 6144, 1000),
             part(6, 7169, 500)
         ]
@@ -99,7 +107,7 @@ fn an_ebr_loop_ends() {
     sign(ebr);
     let d = disk(&image);
     let (_, parts) = scan(&mut image, &d);
-    assert_eq!(parts, vec![part(1, 4096, 2)]);
+    assert_eq!(parts, vec![extended(1, 4096, 2)]);
 }
 
 #[test]
@@ -113,6 +121,7 @@ fn an_ebr_loop_with_data_stops_at_the_partition_limit() {
     let d = disk(&image);
     let (_, parts) = scan(&mut image, &d);
     assert_eq!(parts.len(), 1 + 11);
+    assert!(parts[0].is_extended && parts[1..].iter().all(|p| !p.is_extended));
     assert_eq!(parts.last().map(|p| p.number), Some(15));
 }
 

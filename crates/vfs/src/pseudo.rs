@@ -570,8 +570,8 @@ type NamedNode = (Vec<u8>, Arc<dyn Node>);
 
 /// A directory whose children are added while the system runs (Linux's kernfs directories in
 /// sysfs: a device's directory appears when its driver registers it). Children are listed in
-/// the order they were added (cookies 2, 3, …); they are never removed, so a listing in
-/// progress never skips or repeats one.
+/// the order they were added (cookies 2, 3, …); they are removed only when a device goes
+/// ([`DynamicDir::remove`]).
 pub struct DynamicDir {
     ino: u64,
     mode: u32,
@@ -601,6 +601,14 @@ impl DynamicDir {
         entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         entries.push((name, node));
         Ok(())
+    }
+
+    /// Removes the child `name` (a partition gone after a rescan); returns it. A listing in
+    /// progress may skip the entry after it, as Linux's kernfs listings may when a node goes.
+    pub fn remove(&self, name: &[u8]) -> Option<Arc<dyn Node>> {
+        let mut entries = self.entries.lock();
+        let at = entries.iter().position(|(existing, _)| existing == name)?;
+        Some(entries.remove(at).1)
     }
 
     /// The child `name`, if any.

@@ -4,8 +4,9 @@
 //!
 //! Drivers register a run of minors of a major at boot ([`register_char`]); opening a device
 //! node asks the registry for the driver of its `dev_t` and hands it an [`OpenRequest`]. A
-//! number nobody registered is `ENXIO`, as Linux's `chrdev_open` answers. No block driver
-//! exists yet, so every block device node is `ENXIO` too. `/proc/devices` is
+//! number nobody registered is `ENXIO`, as Linux's `chrdev_open` answers. Block majors (254
+//! `virtblk`, 259 `blkext`) are registered by the block layer (`crate::block`), which finds
+//! the disk or partition of a number. `/proc/devices` is
 //! [`proc_devices`].
 //!
 //! Numbers follow Linux (Documentation/admin-guide/devices.txt); what registers them:
@@ -67,6 +68,20 @@ pub fn register_char(
         .register(major, first_minor, count, name, driver)
 }
 
+/// Registers `driver` for the block devices `major:first_minor..first_minor + count`, shown as
+/// `name` in `/proc/devices` (`register_blkdev`). `EBUSY` if any is taken.
+pub fn register_block(
+    major: u32,
+    first_minor: u32,
+    count: u32,
+    name: &'static str,
+    driver: Driver,
+) -> Result<(), Errno> {
+    BLOCK_DEVICES
+        .lock()
+        .register(major, first_minor, count, name, driver)
+}
+
 fn driver_of(map: &SpinLock<DevMap<Driver>>, rdev: u64) -> Option<Driver> {
     let (major, minor) = (vfs::inode::dev_major(rdev), vfs::inode::dev_minor(rdev));
     map.lock()
@@ -80,7 +95,7 @@ pub fn open_char(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
     driver.open(request)
 }
 
-/// Opens the block device `request.rdev`: `ENXIO` while no disk driver exists.
+/// Opens the block device `request.rdev`: `ENXIO` if no driver has it.
 pub fn open_block(request: &OpenRequest<'_>) -> Result<Arc<dyn FileOps>, Errno> {
     let driver = driver_of(&BLOCK_DEVICES, request.rdev).ok_or(Errno::ENXIO)?;
     driver.open(request)

@@ -8,7 +8,8 @@
 //! `mode=`...). Like Linux, devtmpfs holds device nodes only: `/dev/pts`, `/dev/shm` and the
 //! `/dev/fd`, `stdin`, `stdout`, `stderr` links are made by whoever mounts it (udev, an
 //! init script). What appears: `null`, `zero`, `full`, `random`, `urandom` (0666), `kmsg`
-//! (0644), `tty` and `ptmx` (0666), `console` and `ttyS0` (0600).
+//! (0644), `tty` and `ptmx` (0666), `console` and `ttyS0` (0600), disks and partitions (`vda`,
+//! `vda1`…, 0600).
 
 use super::filesystems;
 use abi::Errno;
@@ -42,11 +43,20 @@ pub fn init() -> Result<(), Errno> {
 /// Creates the node `name` for character device `rdev` with permission bits `mode`
 /// (`devtmpfs_create_node`); nothing if devtmpfs was not made.
 pub fn add_char_node(name: &[u8], mode: u32, rdev: u64) -> Result<(), Errno> {
+    add_node(name, FileType::CharDevice, mode, rdev)
+}
+
+/// Creates the node `name` for block device `rdev` (0600, as Linux's disks without udev).
+pub fn add_block_node(name: &[u8], rdev: u64) -> Result<(), Errno> {
+    add_node(name, FileType::BlockDevice, 0o600, rdev)
+}
+
+fn add_node(name: &[u8], file_type: FileType, mode: u32, rdev: u64) -> Result<(), Errno> {
     let Some(root) = ROOT.get() else {
         return Ok(());
     };
     let dir: &Arc<dyn Inode> = root.inode();
-    match dir.create(name, FileType::CharDevice, mode, 0, 0, rdev) {
+    match dir.create(name, file_type, mode, 0, 0, rdev) {
         Ok(_) | Err(Errno::EEXIST) => Ok(()),
         Err(error) => Err(error),
     }

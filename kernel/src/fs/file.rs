@@ -119,6 +119,12 @@ pub trait FileOps: Send + Sync {
     /// node or FIFO shows the node's, see [`OpenFile::metadata`]).
     fn metadata(&self) -> Metadata;
 
+    /// `fsync`: writes the file's dirty data to its device. Default: nothing to write (files
+    /// in memory).
+    fn fsync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
     /// Device-specific control. Default: `ENOTTY`, as Linux for files without an ioctl.
     fn ioctl(&self, command: u32, argument: u64) -> Result<usize, Errno> {
         let _ = (command, argument);

@@ -1,13 +1,15 @@
 //! sync, fsync, fdatasync, syncfs and sync_file_range (Linux's `fs/sync.c`). Every filesystem
-//! today lives in memory, so there is nothing to write back; the calls check their arguments as
-//! Linux does.
+//! today lives in memory, so only block devices have something to write back: `sync` writes
+//! back every disk, `fsync` a block device's disk (and flushes its cache); the calls check their
+//! arguments as Linux does.
 
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
 use abi::Errno;
 
-/// sync: every filesystem today lives in memory, so there is nothing to write back.
+/// sync: writes back every disk's cache (filesystems live in memory).
 pub fn sync(_: &mut SyscallContext<'_>) -> SyscallResult {
+    crate::block::sync_all();
     Ok(0)
 }
 
@@ -22,15 +24,21 @@ pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallRe
     if !has_fsync(&file) {
         return Err(Errno::EINVAL);
     }
+    file.ops.fsync()?;
     Ok(0)
 }
 
 /// Whether Linux's file has an `fsync` operation: regular files and directories of tmpfs
 /// (rootfs), devtmpfs and devpts (shmem's `noop_fsync`, `simple_dir_operations`), memfds
-/// included, and sysfs's regular files (`kernfs_file_fops`). procfs files, sysfs directories,
+/// included, sysfs's regular files (`kernfs_file_fops`) and block devices (`blkdev_fsync`,
+/// which writes the disk back). procfs files, sysfs directories,
 /// pipes and FIFOs, character devices, terminals and anonymous-inode files (eventfd, epoll,
 /// timerfd, pidfd...) have none.
 fn has_fsync(file: &OpenFile) -> bool {
+    // Block devices have `blkdev_fsync`.
+    if !file.ops.is_anon_inode() && file.ops.metadata().file_type == vfs::FileType::BlockDevice {
+        return true;
+    }
     if file.ops.is_anon_inode() || file.ops.as_pipe().is_some() || file.ops.inode().is_none() {
         return false;
     }

@@ -73,7 +73,7 @@ impl ProcRoot {
                 name: b"mounts",
                 node: StaticLink::new(fixed_ino(), b"self/mounts"),
             },
-            file(b"partitions", |_| Ok(())),
+            file(b"partitions", crate::block::proc_partitions),
             file(b"stat", stat),
             file(b"swaps", |out| {
                 push(out, b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")

@@ -12,8 +12,9 @@
 //!   `uevent` (`MAJOR`, `MINOR`, `DEVNAME` and `DEVMODE` when the class gives the node a
 //!   mode), `power/` and the `subsystem` link to its class; the link
 //!   `/sys/class/<class>/<name>`; and `/sys/dev/char/M:m`. The mem, tty and misc classes
-//!   exist from boot (misc is empty: Ferrux has no misc device yet); `/sys/block` and
-//!   `/sys/dev/block` are empty until there is a block driver.
+//!   exist from boot (misc is empty: Ferrux has no misc device yet); disks and partitions
+//!   ([`block`]) appear under their PCI device, with links in `/sys/block`,
+//!   `/sys/class/block` and `/sys/dev/block`.
 //! - `/sys/kernel`: `fscaps`, `oops_count`, `warn_count` (Ferrux panics instead of oopsing, so
 //!   they stay 0), `uevent_seqnum` (one event per device added and per `add`/`change`/…
 //!   written to a `uevent` file, as `kobject_uevent`; there is no netlink to send them to) and
@@ -25,6 +26,7 @@
 //! (Linux's sysfs attributes), links have size 0 (kernfs), directories list their entries in
 //! the order they were added.
 
+pub mod block;
 mod bus;
 mod cpu;
 mod dmi;

@@ -1,0 +1,26 @@
+//! Virtio devices over PCI (the virtio 1.2 specification; Linux's `drivers/virtio`).
+//!
+//! - [`pci`]: the modern virtio-pci transport: the vendor capabilities that place the common,
+//!   notify, ISR and device configuration windows in the function's BARs, status handshakes,
+//!   feature negotiation and queue set-up.
+//! - [`queue`]: split virtqueues in DMA-coherent memory.
+//! - [`blk`]: the block device driver.
+//!
+//! Why not the `virtio-drivers` crate: its transports and queues reach memory through a `Hal`
+//! trait of raw physical addresses and pointers (`dma_alloc` returns a `PhysAddr` and a
+//! `NonNull<u8>`, `share` takes a pointer), which would have to be implemented in hal as an
+//! unsafe interface that hands physical addresses to this crate, against DESIGN.md's shape 6;
+//! and its block driver's simple API waits for each request by polling. The driver here keeps
+//! device addresses inside hal's `DmaAddr`, completes requests from the interrupt, and keeps
+//! as many requests in flight as the ring holds. The legacy (virtio 0.9) transport is not
+//! implemented: every QEMU virtio-pci device offers the modern interface (a transitional
+//! device offers both).
+
+pub mod blk;
+pub mod pci;
+pub mod queue;
+
+/// Probes every virtio PCI function that has a driver here.
+pub fn probe() {
+    blk::probe();
+}
