@@ -27,6 +27,8 @@ pub struct User {
     /// inotify instances and watches of this (effective) user (`UCOUNT_INOTIFY_*`).
     pub inotify_instances: AtomicUsize,
     pub inotify_watches: AtomicUsize,
+    /// Descriptors this user has in flight in AF_UNIX messages (`unix_inflight`).
+    pub unix_inflight: AtomicUsize,
 }
 
 /// Every user something holds, by uid (Linux's `uidhash`). A leaf lock.
@@ -46,6 +48,7 @@ impl User {
             mq_bytes: AtomicU64::new(0),
             inotify_instances: AtomicUsize::new(0),
             inotify_watches: AtomicUsize::new(0),
+            unix_inflight: AtomicUsize::new(0),
         });
         users.insert(uid, Arc::downgrade(&user));
         user
