@@ -168,6 +168,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The inotify instance behind this file (`inotify_add_watch` on another file is
+    /// `EINVAL`).
+    fn as_inotify(&self) -> Option<&Arc<super::notify::Group>> {
+        None
+    }
+
     /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
     fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
         None
@@ -235,12 +241,23 @@ pub struct OpenFile {
     status_flags: AtomicU32,
     /// An OFD or flock lock was set through this description: its drop releases them.
     has_file_locks: AtomicBool,
+    /// Opened by open(2): its release is an inotify close event.
+    is_notified: AtomicBool,
     /// Counts this file against `fs.file-max` until it is released.
     _charge: FileCharge,
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        // __fput's fsnotify_close.
+        if self.is_notified.load(Ordering::Relaxed) && super::notify::is_active() {
+            let mask = if self.is_writable() {
+                inotify::IN_CLOSE_WRITE
+            } else {
+                inotify::IN_CLOSE_NOWRITE
+            };
+            super::notify::file_event(self, mask);
+        }
         if self.has_file_locks.load(Ordering::Acquire) {
             super::locks::release_file(self);
         }
@@ -261,11 +278,17 @@ impl OpenFile {
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
             has_file_locks: AtomicBool::new(false),
+            is_notified: AtomicBool::new(false),
             _charge: charge,
         }
     }
 
     /// Notes that an OFD or flock lock is (being) set through this description.
+    /// Records that open(2) made this description (its release reports `IN_CLOSE_*`).
+    pub fn mark_notified(&self) {
+        self.is_notified.store(true, Ordering::Relaxed);
+    }
+
     pub fn mark_locked(&self) {
         self.has_file_locks.store(true, Ordering::Release);
     }

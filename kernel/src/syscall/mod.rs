@@ -17,6 +17,7 @@ mod fork;
 mod fs_types;
 mod futex;
 mod groups;
+mod inotify;
 mod ioctl;
 mod ioprio;
 mod itimer;

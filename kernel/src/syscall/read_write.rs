@@ -32,6 +32,38 @@ fn account_read(context: &SyscallContext<'_>, result: &SyscallResult) {
     }
 }
 
+/// inotify: a read that returned data is `IN_ACCESS`, a write that took some `IN_MODIFY`
+/// (`fsnotify_access`/`fsnotify_modify` in `vfs_read`/`vfs_write`).
+fn notify_transfer(context: &SyscallContext<'_>, fd: Fd, result: &SyscallResult, mask: u32) {
+    if matches!(result, Ok(count) if *count > 0)
+        && crate::fs::notify::is_active()
+        && let Ok(file) = file(context, fd)
+    {
+        crate::fs::notify::file_event(&file, mask);
+    }
+}
+
+/// inotify for a copy between two files that moved data (sendfile, copy_file_range):
+/// `IN_ACCESS` on the source, `IN_MODIFY` on the destination, after the `IN_MODIFY` of the
+/// write into a regular destination file (Linux's `do_splice_direct` writes it with
+/// `vfs_iter_write`, which reports it first).
+pub(super) fn notify_copy(
+    context: &SyscallContext<'_>,
+    in_fd: Fd,
+    out_fd: Fd,
+    result: &SyscallResult,
+) {
+    if matches!(result, Ok(count) if *count > 0)
+        && crate::fs::notify::is_active()
+        && let Ok(file) = file(context, out_fd)
+        && file.cached_inode().is_some()
+    {
+        crate::fs::notify::file_event(&file, inotify::IN_MODIFY);
+    }
+    notify_transfer(context, in_fd, result, inotify::IN_ACCESS);
+    notify_transfer(context, out_fd, result, inotify::IN_MODIFY);
+}
+
 /// `/proc/<pid>/io`: a write-like call and the bytes it took (`wchar`, `syscw`).
 fn account_write(context: &SyscallContext<'_>, result: &SyscallResult) {
     let stats = &context.thread.process.stats;
@@ -192,6 +224,7 @@ pub fn read(
 ) -> SyscallResult {
     let result = read_inner(context, fd, buf, count);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -230,6 +263,7 @@ pub fn write(
 ) -> SyscallResult {
     let result = write_inner(context, fd, buf, count);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -267,6 +301,7 @@ pub fn pread64(
 ) -> SyscallResult {
     let result = pread64_inner(context, fd, buf, count, offset);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -309,6 +344,7 @@ pub fn pwrite64(
 ) -> SyscallResult {
     let result = pwrite64_inner(context, fd, buf, count, offset);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -410,6 +446,7 @@ pub fn readv(
 ) -> SyscallResult {
     let result = readv_inner(context, fd, iov, count, 0);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -463,6 +500,7 @@ pub fn writev(
 ) -> SyscallResult {
     let result = writev_inner(context, fd, iov, count, 0);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 
@@ -524,6 +562,7 @@ pub fn preadv(
 ) -> SyscallResult {
     let result = preadv_inner(context, fd, iov, count, pos_low, 0);
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -580,6 +619,7 @@ pub fn pwritev(
 ) -> SyscallResult {
     let result = pwritev_inner(context, fd, iov, count, pos_low, 0);
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }
 

@@ -227,6 +227,18 @@ pub fn sendfile(
     offset: UserPtr<i64>,
     count: usize,
 ) -> SyscallResult {
+    let result = sendfile_inner(context, out_fd, in_fd, offset, count);
+    super::read_write::notify_copy(context, in_fd, out_fd, &result);
+    result
+}
+
+fn sendfile_inner(
+    context: &mut SyscallContext<'_>,
+    out_fd: Fd,
+    in_fd: Fd,
+    offset: UserPtr<i64>,
+    count: usize,
+) -> SyscallResult {
     if offset.is_null() {
         return do_sendfile(context, out_fd, in_fd, None, count).map(|(moved, _)| moved);
     }
@@ -277,6 +289,20 @@ fn same_inode(a: &OpenFile, b: &OpenFile) -> bool {
 }
 
 pub fn copy_file_range(
+    context: &mut SyscallContext<'_>,
+    in_fd: Fd,
+    in_offset: UserPtr<i64>,
+    out_fd: Fd,
+    out_offset: UserPtr<i64>,
+    len: usize,
+    flags: u32,
+) -> SyscallResult {
+    let result = copy_file_range_inner(context, in_fd, in_offset, out_fd, out_offset, len, flags);
+    super::read_write::notify_copy(context, in_fd, out_fd, &result);
+    result
+}
+
+fn copy_file_range_inner(
     context: &mut SyscallContext<'_>,
     in_fd: Fd,
     in_offset: UserPtr<i64>,

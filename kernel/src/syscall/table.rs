@@ -6,11 +6,11 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei,
-    namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace,
-    random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal,
-    signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes,
-    xattr,
+    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
+    namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
+    ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
+    signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
+    utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -268,6 +268,9 @@ syscall_table! {
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
     251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
     252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
+    253 inotify_init => inotify::inotify_init();
+    254 inotify_add_watch => inotify::inotify_add_watch(fd: Fd, path: UserCStr, mask: u32);
+    255 inotify_rm_watch => inotify::inotify_rm_watch(fd: Fd, wd: i32);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     259 mknodat => namei::mknodat(dirfd: Fd, path: UserCStr, mode: u32, dev: u32);
@@ -303,6 +306,7 @@ syscall_table! {
     291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);
     293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: abi::PipeFlags);
+    294 inotify_init1 => inotify::inotify_init1(flags: u32);
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
