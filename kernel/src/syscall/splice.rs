@@ -175,7 +175,12 @@ fn file_to_pipe(
     let len = len.min(MAX_RW_COUNT);
     let first_len = PAGE_SIZE - (pos.rem_euclid(PAGE_SIZE as i64)) as usize;
     let mut is_checked = false;
+    // A socket (sock_splice_read) waits only for its first bytes, and not at all when the
+    // input is non-blocking; the pages after those take what is there.
+    let is_socket = input.ops.as_socket().is_some();
+    let input_nonblocking = is_nonblocking(input, flags);
     let moved = opipe.splice_in(len, first_len, is_nonblocking(output, flags), &mut |page| {
+        let is_first = !is_checked;
         if !is_checked {
             verify_area(pos, checked_len)?;
             if !can_read {
@@ -183,7 +188,17 @@ fn file_to_pipe(
             }
             is_checked = true;
         }
-        let read = input.ops.read(pos as u64, page, false)?;
+        let read = if is_socket {
+            match input
+                .ops
+                .read(pos as u64, page, !is_first || input_nonblocking)
+            {
+                Err(Errno::EAGAIN) if !is_first => 0,
+                result => result?,
+            }
+        } else {
+            input.ops.read(pos as u64, page, false)?
+        };
         pos += read as i64;
         Ok(read)
     })?;
