@@ -540,3 +540,24 @@ TEST_ALONE(blk, interrupts_are_counted_per_line)
 	EXPECT_EQ(sscanf(line, "%*d: %lu", &count), 1);
 	EXPECT_GT(count, 0);
 }
+
+TEST_ALONE(blk, a_large_write_is_written_whole)
+{
+	blk_ready();
+	/* 17 MiB past the partitions of vda, in one write: more than the
+	 * kernel keeps dirty before writing back in the middle of it. */
+	static unsigned char data[17 << 20];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i / 4096 + i * 13);
+	int fd = open_dev("vda", O_RDWR);
+	EXPECT_EQ(pwrite(fd, data, sizeof data, 15LL << 20), (ssize_t)sizeof data);
+	EXPECT_OK(fsync(fd));
+	EXPECT_OK(ioctl(fd, BLKFLSBUF, 0));
+	static unsigned char back[1 << 20];
+	for (long long at = 0; at < (long long)sizeof data; at += sizeof back) {
+		EXPECT_EQ(pread(fd, back, sizeof back, (15LL << 20) + at), (ssize_t)sizeof back);
+		EXPECT_MEMEQ(back, data + at, sizeof back);
+	}
+	EXPECT_EQ(pread(fd, back, 1, 32LL << 20), 0);
+	close(fd);
+}
