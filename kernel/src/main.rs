@@ -17,6 +17,7 @@ mod init;
 mod ipc;
 mod ktest;
 mod mm;
+mod net;
 mod panic_policy;
 mod percpu_counter;
 mod printk;

@@ -15,8 +15,8 @@
 # epoll, /dev/zero and MAP_POPULATE mappings, termios and login_tty on ptys,
 # ProcessPoolExecutor, SharedMemory, semaphores, barriers; spawn.py: a Pool with the spawn
 # start method.
-# Left out until sockets exist (issue 10): multiprocessing's duplex Pipe() and Manager,
-# asyncio, socket and socketpair.
+# Sockets (socketpair, multiprocessing's duplex Pipe() and Manager, asyncio) are in
+# python3-sockets.sh.
 # Normalised: nothing. The script prints no pids, times or random names (it prints what they
 # are checked against instead).
 python3 -c 'print("hello from python", 6 * 7)'

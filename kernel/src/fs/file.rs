@@ -93,6 +93,11 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The socket behind this file, if it is one (Linux's `sock_from_file`).
+    fn as_socket(&self) -> Option<&crate::net::sockfile::SocketFile> {
+        None
+    }
+
     /// The epoll instance behind this file, if it is one (Linux's `is_file_epoll`).
     fn as_eventpoll(&self) -> Option<&super::eventpoll::EventPoll> {
         None

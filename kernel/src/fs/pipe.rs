@@ -61,6 +61,11 @@ const DEFAULT_SLOTS: usize = 16;
 pub(crate) const PIPEFS_DEV: u64 = 13;
 static NEXT_INO: AtomicU64 = AtomicU64::new(1000);
 
+/// A new inode number of a pseudo filesystem (pipefs, sockfs: Linux's `get_next_ino`).
+pub fn next_pseudo_ino() -> u64 {
+    NEXT_INO.fetch_add(1, Ordering::Relaxed)
+}
+
 struct PipeBuffer {
     page: Vec<u8>,
     offset: usize,

@@ -24,6 +24,8 @@ pub struct User {
     pub posix_timers: AtomicUsize,
     /// Bytes of POSIX message queues this user created (`UCOUNT_RLIMIT_MSGQUEUE`).
     pub mq_bytes: AtomicU64,
+    /// Descriptors this user has in flight in AF_UNIX messages (`unix_inflight`).
+    pub unix_inflight: AtomicUsize,
 }
 
 /// Every user something holds, by uid (Linux's `uidhash`). A leaf lock.
@@ -41,6 +43,7 @@ impl User {
             epoll_watches: PercpuCounter::new(),
             posix_timers: AtomicUsize::new(0),
             mq_bytes: AtomicU64::new(0),
+            unix_inflight: AtomicUsize::new(0),
         });
         users.insert(uid, Arc::downgrade(&user));
         user

@@ -205,6 +205,9 @@ fn read_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    if file.ops.as_socket().is_some() {
+        return super::socket::read_socket(&file, single_vector(buf.address, count)?);
+    }
     // Streams decide what a zero-length read means (eventfd: EINVAL).
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
@@ -239,6 +242,9 @@ fn write_inner(
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
+    }
+    if file.ops.as_socket().is_some() {
+        return super::socket::write_socket(context, &file, single_vector(buf.address, count)?);
     }
     if count == 0 && file.ops.is_seekable() {
         return Ok(0);
@@ -339,6 +345,17 @@ fn pwrite64_inner(
     })
 }
 
+/// One user buffer as a vector list (capped at `MAX_RW_COUNT`).
+fn single_vector(address: u64, count: usize) -> Result<Vec<Iovec>, Errno> {
+    let mut vectors = Vec::new();
+    vectors.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
+    vectors.push(Iovec {
+        iov_base: address,
+        iov_len: count.min(MAX_RW_COUNT) as u64,
+    });
+    Ok(vectors)
+}
+
 fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     if !(0..=IOV_MAX).contains(&count) {
         return Err(Errno::EINVAL);
@@ -407,6 +424,9 @@ fn readv_inner(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    if file.ops.as_socket().is_some() {
+        return super::socket::read_socket(&file, vectors);
+    }
     if let Some(inode) = file.cached_inode() {
         return file.at_position(false, |position| {
             for_each_vector(&vectors, |vector, total| {
@@ -451,6 +471,9 @@ fn writev_inner(
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    if file.ops.as_socket().is_some() {
+        return super::socket::write_socket(context, &file, vectors);
+    }
     if let Some(inode) = file.cached_inode() {
         let is_append = file.status_flags().contains(OpenFlags::O_APPEND);
         return file.at_position(is_append, |position| {

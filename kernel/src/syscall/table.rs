@@ -8,8 +8,8 @@ use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
     pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, splice, stat, statfs, sync, sys, sysinfo,
-    time, timerfd, uname, utimes, xattr,
+    rseq, sched, select, sem, sendfile, shm, signal, socket, splice, stat, statfs, sync, sys,
+    sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -96,6 +96,21 @@ syscall_table! {
     38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
     40 sendfile => sendfile::sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize);
+    41 socket => socket::socket(domain: i32, kind: i32, protocol: i32); // partial: AF_UNIX only; other families EAFNOSUPPORT
+    42 connect => socket::connect(fd: Fd, address: u64, len: i32);
+    43 accept => socket::accept(fd: Fd, address: u64, len: u64);
+    44 sendto => socket::sendto(fd: Fd, buf: u64, len: usize, flags: u32, address: u64, address_len: i32); // partial: no MSG_OOB (EOPNOTSUPP)
+    45 recvfrom => socket::recvfrom(fd: Fd, buf: u64, len: usize, flags: u32, address: u64, len_ptr: u64);
+    46 sendmsg => socket::sendmsg(fd: Fd, message: u64, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
+    47 recvmsg => socket::recvmsg(fd: Fd, message: u64, flags: u32);
+    48 shutdown => socket::shutdown(fd: Fd, how: i32);
+    49 bind => socket::bind(fd: Fd, address: u64, len: i32);
+    50 listen => socket::listen(fd: Fd, backlog: i32);
+    51 getsockname => socket::getsockname(fd: Fd, address: u64, len: u64);
+    52 getpeername => socket::getpeername(fd: Fd, address: u64, len: u64);
+    53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX only; other families EAFNOSUPPORT
+    54 setsockopt => socket::setsockopt(fd: Fd, level: i32, name: i32, value: u64, len: i32);
+    55 getsockopt => socket::getsockopt(fd: Fd, level: i32, name: i32, value: u64, len: u64);
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
     57 fork => fork::fork();
     58 vfork => fork::vfork();
@@ -273,6 +288,7 @@ syscall_table! {
     285 fallocate => open::fallocate(fd: Fd, mode: i32, offset: i64, len: i64);
     286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: abi::TimerfdSettimeFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
+    288 accept4 => socket::accept4(fd: Fd, address: u64, len: u64, flags: i32);
     290 eventfd2 => eventfd::eventfd2(initial: u32, flags: abi::EventfdFlags);
     291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);
@@ -280,8 +296,10 @@ syscall_table! {
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
+    299 recvmmsg => socket::recvmmsg(fd: Fd, vector: u64, count: u32, flags: u32, timeout: UserPtr<abi::Timespec>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     306 syncfs => sync::syncfs(fd: Fd);
+    307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);

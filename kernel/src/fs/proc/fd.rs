@@ -155,6 +155,8 @@ fn pseudo_name(file: &OpenFile) -> Vec<u8> {
     let ops = &file.ops;
     let text = if ops.as_pipe().is_some() {
         alloc::format!("pipe:[{}]", ops.metadata().ino)
+    } else if ops.as_socket().is_some() {
+        alloc::format!("socket:[{}]", ops.metadata().ino)
     } else if ops.as_eventpoll().is_some() {
         alloc::string::String::from("anon_inode:[eventpoll]")
     } else if ops.as_timerfd().is_some() {

@@ -70,6 +70,17 @@ impl ProcRoot {
             file(b"loadavg", loadavg),
             file(b"meminfo", meminfo),
             StaticEntry {
+                name: b"net",
+                node: StaticDir::new(
+                    fixed_ino(),
+                    0o555,
+                    alloc::vec![file(b"unix", |out| {
+                        let text = crate::net::unix::names::proc_net_unix()?;
+                        push(out, &text)
+                    })],
+                ),
+            },
+            StaticEntry {
                 name: b"mounts",
                 node: StaticLink::new(fixed_ino(), b"self/mounts"),
             },
