@@ -281,6 +281,8 @@ fn send_inner(
     if !is_queued {
         return Sent::Dropped;
     }
+    // signalfd readers and pollers re-check (Linux's `signalfd_notify`).
+    process.signalfd_wait.wake_all();
     // complete_signal: a fatal signal ends the group now.
     let is_fatal = signal == SIGKILL
         || (action.handler == SIG_DFL
