@@ -4,7 +4,9 @@
 # stopped, continued in the background, listed and killed with `kill %N` and `wait`; a window size change seen by stty and by bash's checkwinsize; an
 # EOF (^D) ending the shell.
 # bash runs with --noediting (no readline, so no bracketed-paste sequences) and PS1='$ '.
-# Normalised: job pids (the number after `[N]`). Every keystroke waits for what the shell or
+# Normalised: job pids (the number after `[N]`), and the terminal's echo of ^Z, which races
+# with bash's report of the stopped job on both kernels (N_TTY echoes the character after it
+# has sent the signal, and the woken shell may write first). Every keystroke waits for what the shell or
 # the job prints when ready for it, so the transcript does not depend on timing.
 export PS1='$ ' TERM=dumb
 # The job's CONT trap prints only when the job is the terminal's foreground (its process group
@@ -21,7 +23,7 @@ echo ready
 while :; do read -t 0.1 -u 9; done
 EOF
 set -o pipefail
-/real/pty-expect -t 60 /dev/stdin bash --norc --noprofile --noediting -i <<'SCRIPT' | sed -e 's/^\(\[[0-9]*\]\) [0-9][0-9]*$/\1 PID/'
+/real/pty-expect -t 60 /dev/stdin bash --norc --noprofile --noediting -i <<'SCRIPT' | sed -e 's/^\(\[[0-9]*\]\) [0-9][0-9]*$/\1 PID/' -e 's/\^Z//g'
 expect $ 
 send bash job.sh\r
 expect ready\r\n
