@@ -17,6 +17,14 @@ sleep 300 &
 sleeper=$!
 sh -c 'exec sleep 301' &
 other=$!
+# Wait until both sleep in sleep(1): ps must not catch one between fork and exec, or before it
+# first sleeps (its command and state would depend on timing).
+for pid in $sleeper $other; do
+	until [ "$(cat /proc/$pid/comm 2>/dev/null)" = sleep ] &&
+		[ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" = S ]; do
+		sleep 0.01
+	done
+done
 echo "== ps"
 # Each listing goes to a file first, so that the processes of the filter pipeline (whose
 # pids come in no fixed order) are not in it.
