@@ -39,7 +39,8 @@ ps -O etime -p 1 | sed -n 1p | num
 [ "$(ps -o ppid= -p $$ | tr -d ' ')" = "$PPID" ] && echo "ppid matches"
 ps -p 99999; echo "no such pid status $?"
 echo "== top"
-top -bn1 | head -5 | num
+# A CPU share of 100.0 leaves no blank after `%Cpu(s):` (top pads to five columns).
+top -bn1 | head -5 | num | sed 's/^%Cpu(s):N/%Cpu(s): N/'
 top -bn1 -p $$ -p $sleeper | sed -n '7,$p' | num
 echo "== free, uptime"
 free | num; free -m | num; free -h -w | head -1 | num
