@@ -76,6 +76,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
+        signalfd_wait: Arc::new(crate::sched::wait::WaitQueue::new()),
         vfork_done: SpinLock::new("process.vfork_done", None),
         flags: SpinLock::new(
             "process.flags",

@@ -1,12 +1,12 @@
 # real-packages: util-linux mount bsdutils bsdextrautils coreutils sed grep
 # util-linux: mount (list, tmpfs with options, bind, remount read-only, move, umount), findmnt,
 # lsblk, flock, namei, setsid, taskset, prlimit, fallocate, mountpoint, getopt, column,
-# hexdump, rev, kill, lslocks.
+# hexdump, rev, kill, lslocks, script -qc (a command on a new pty: its output with the pty's
+# CRs made visible, stdin passed through and echoed, the exit status with -e, a typescript file).
 # Normalised: sizes (numbers) in the options of the root file system and of the tmpfs mounts
 # without size= (they are RAM-based and the kernels see different free RAM), runs of blanks
 # (column widths), pids. No block devices in the guest: lsblk prints nothing on either kernel.
-# Left out: script -qc (its pty loop needs signalfd, which Ferrux lacks; tests/real/README.md);
-# logger (it needs sockets, not built yet: issue 10); ipcs (SysV semaphores and message queues are not built); `mount -t` of an unknown
+# Left out: logger (it needs sockets, not built yet: issue 10); ipcs (SysV semaphores and message queues are not built); `mount -t` of an unknown
 # type (libmount's message differs, not yet understood).
 num() { sed -e 's/[0-9][0-9]*/N/g' -e 's/  */ /g'; }
 echo "== mount"
@@ -49,3 +49,12 @@ printf 'a b c\nlong-word x y\n' | column -t
 printf 'hello\n' | hexdump -C; echo abc | rev
 kill -l 9; kill -L | head -1
 lslocks -n -o COMMAND,TYPE,MODE 2>&1 | head -3; echo "lslocks status $?"
+echo "== script"
+cr() { sed 's/\r/<CR>/g'; }
+script -qc "echo hello; tty | sed 's/[0-9]*\$/N/'; stty size; echo done" /dev/null | cr
+script -qec "exit 3" /dev/null; echo "script -e status $?"
+script -qc "exit 3" /dev/null; echo "script status $?"
+printf 'input line\nsecond\n' > in.txt
+script -qc "cat; echo after eof" /dev/null < in.txt | cr
+script -qc "printf 'to the log\n'" log.txt > /dev/null; grep -c 'to the log' log.txt
+script -qc 'kill -TERM $$' /dev/null; echo "killed status $?"

@@ -69,7 +69,7 @@ pub use poll::{EpollCreateFlags, EpollEvent, EventfdFlags, PollFd};
 pub use random::GetrandomFlags;
 pub use resource::{Rusage, Tms};
 pub use sched::{CloneFlags, PidfdFlags};
-pub use signal::{SaFlags, SigactionRaw};
+pub use signal::{SaFlags, SigactionRaw, SignalfdFlags, SignalfdSiginfo};
 pub use stat::{Stat, Statfs, Statx, StatxTimestamp};
 pub use syscalls::{SYSCALL_NAMES, syscall_name};
 pub use system::{Rlimit, Sysinfo, Utsname};

@@ -289,3 +289,263 @@ const _: () = assert!(size_of::<Ucontext>() == 304);
 const _: () = assert!(size_of::<RtSigframe>() == 440);
 const _: () = assert!(size_of::<raw::siginfo>() == 128);
 const _: () = assert!(size_of::<raw::stack_t>() == size_of::<StackT>());
+
+bitflags::bitflags! {
+    /// `signalfd4` flags (`include/uapi/linux/signalfd.h`: `O_CLOEXEC` and `O_NONBLOCK`).
+    /// Unknown bits: `EINVAL`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct SignalfdFlags: u32 {
+        /// Close on `execve`.
+        const SFD_CLOEXEC = raw::O_CLOEXEC;
+        /// Non-blocking reads.
+        const SFD_NONBLOCK = raw::O_NONBLOCK;
+    }
+}
+
+/// `struct signalfd_siginfo` (128 bytes), what a read of a signalfd returns per signal.
+/// linux-raw-sys does not carry `linux/signalfd.h`, so the layout is checked by the tests below
+/// against the offsets of Linux 6.1's header.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct SignalfdSiginfo {
+    pub ssi_signo: u32,
+    pub ssi_errno: i32,
+    pub ssi_code: i32,
+    pub ssi_pid: u32,
+    pub ssi_uid: u32,
+    pub ssi_fd: i32,
+    pub ssi_tid: u32,
+    pub ssi_band: u32,
+    pub ssi_overrun: u32,
+    pub ssi_trapno: u32,
+    pub ssi_status: i32,
+    pub ssi_int: i32,
+    pub ssi_ptr: u64,
+    pub ssi_utime: u64,
+    pub ssi_stime: u64,
+    pub ssi_addr: u64,
+    pub ssi_addr_lsb: u16,
+    pub pad2: u16,
+    pub ssi_syscall: i32,
+    pub ssi_call_addr: u64,
+    pub ssi_arch: u32,
+    pub pad: [u8; 28],
+}
+
+/// Which member of `siginfo_t`'s union a (signal, code) pair uses (Linux's `siginfo_layout`
+/// for x86-64, which has no `si_trapno`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiginfoLayout {
+    /// `si_pid`, `si_uid` (kill, SI_KERNEL and unknown codes).
+    Kill,
+    /// `si_tid`, `si_overrun`, `si_value` (POSIX timers).
+    Timer,
+    /// `si_band`, `si_fd` (SIGPOLL codes, SI_SIGIO).
+    Poll,
+    /// `si_addr` (SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP with their own codes).
+    Fault,
+    /// `si_addr`, `si_addr_lsb` (SIGBUS BUS_MCEERR_AR/AO).
+    FaultMceErr,
+    /// `si_pid`, `si_uid`, `si_status`, `si_utime`, `si_stime`.
+    Child,
+    /// `si_pid`, `si_uid`, `si_value` (sigqueue, tkill, mq_notify and other negative codes).
+    Rt,
+    /// `si_call_addr`, `si_syscall`, `si_arch` (SIGSYS).
+    Sys,
+}
+
+/// `SI_SIGIO`.
+pub const SI_SIGIO: i32 = raw::SI_SIGIO;
+const SIGILL: u32 = 4;
+const SIGTRAP: u32 = 5;
+const SIGBUS: u32 = 7;
+const SIGFPE: u32 = 8;
+const SIGSEGV: u32 = 11;
+const SIGCHLD: u32 = 17;
+const SIGPOLL: u32 = 29;
+const SIGSYS: u32 = 31;
+
+/// The layout Linux gives `code` of `signal`. The per-signal code limits are 6.1's (`NSIGILL`
+/// 11, `NSIGFPE` 15, `NSIGSEGV` 9, `NSIGBUS` 5, `NSIGTRAP` 6, `NSIGCHLD` 6, `NSIGPOLL` 6,
+/// `NSIGSYS` 2; newer headers have more SIGSEGV codes).
+pub fn siginfo_layout(signal: u32, code: i32) -> SiginfoLayout {
+    if code > SI_USER && code < SI_KERNEL {
+        let specific = match signal {
+            SIGILL => Some((11, SiginfoLayout::Fault)),
+            SIGFPE => Some((15, SiginfoLayout::Fault)),
+            SIGSEGV => Some((9, SiginfoLayout::Fault)),
+            SIGBUS => Some((5, SiginfoLayout::Fault)),
+            SIGTRAP => Some((6, SiginfoLayout::Fault)),
+            SIGCHLD => Some((6, SiginfoLayout::Child)),
+            SIGPOLL => Some((6, SiginfoLayout::Poll)),
+            SIGSYS => Some((2, SiginfoLayout::Sys)),
+            _ => None,
+        };
+        match specific {
+            Some((limit, _)) if code > limit => {
+                // Too high for the signal: as Linux, POLL if within SIGPOLL's codes.
+                if code <= 6 {
+                    SiginfoLayout::Poll
+                } else {
+                    SiginfoLayout::Kill
+                }
+            }
+            Some((_, layout)) => {
+                // BUS_MCEERR_AR (4) and BUS_MCEERR_AO (5) carry the address's low bit count.
+                if signal == SIGBUS && (4..=5).contains(&code) {
+                    SiginfoLayout::FaultMceErr
+                } else {
+                    layout
+                }
+            }
+            None if code <= 6 => SiginfoLayout::Poll,
+            None => SiginfoLayout::Kill,
+        }
+    } else if code == SI_TIMER {
+        SiginfoLayout::Timer
+    } else if code == SI_SIGIO {
+        SiginfoLayout::Poll
+    } else if code < 0 {
+        SiginfoLayout::Rt
+    } else {
+        SiginfoLayout::Kill
+    }
+}
+
+impl SignalfdSiginfo {
+    /// What a signalfd read reports for `info` (Linux's `signalfd_copyinfo`): number, errno and
+    /// code always, then the fields of the union member the code selects; the rest stays zero.
+    pub fn from_siginfo(info: &SigInfo) -> SignalfdSiginfo {
+        let word = |index: usize| info.fields[index];
+        let low = |index: usize| info.fields[index] as u32;
+        let high = |index: usize| (info.fields[index] >> 32) as u32;
+        let mut out = SignalfdSiginfo {
+            ssi_signo: info.signo as u32,
+            ssi_errno: info.errno,
+            ssi_code: info.code,
+            ..SignalfdSiginfo::default()
+        };
+        match siginfo_layout(info.signo as u32, info.code) {
+            SiginfoLayout::Kill => {
+                out.ssi_pid = low(0);
+                out.ssi_uid = high(0);
+            }
+            SiginfoLayout::Timer => {
+                out.ssi_tid = low(0);
+                out.ssi_overrun = high(0);
+                out.ssi_ptr = word(1);
+                out.ssi_int = low(1) as i32;
+            }
+            SiginfoLayout::Poll => {
+                out.ssi_band = low(0);
+                out.ssi_fd = low(1) as i32;
+            }
+            SiginfoLayout::Fault => out.ssi_addr = word(0),
+            SiginfoLayout::FaultMceErr => {
+                out.ssi_addr = word(0);
+                out.ssi_addr_lsb = low(1) as u16;
+            }
+            SiginfoLayout::Child => {
+                out.ssi_pid = low(0);
+                out.ssi_uid = high(0);
+                out.ssi_status = low(1) as i32;
+                out.ssi_utime = word(2);
+                out.ssi_stime = word(3);
+            }
+            SiginfoLayout::Rt => {
+                out.ssi_pid = low(0);
+                out.ssi_uid = high(0);
+                out.ssi_ptr = word(1);
+                out.ssi_int = low(1) as i32;
+            }
+            SiginfoLayout::Sys => {
+                out.ssi_call_addr = word(0);
+                out.ssi_syscall = low(1) as i32;
+                out.ssi_arch = high(1);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod signalfd_tests {
+    use super::*;
+    use core::mem::offset_of;
+
+    #[test]
+    fn signalfd_siginfo_layout_is_linux_6_1() {
+        assert_eq!(size_of::<SignalfdSiginfo>(), 128);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_pid), 12);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_fd), 20);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_overrun), 32);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_int), 44);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_ptr), 48);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_addr), 72);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_addr_lsb), 80);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_syscall), 84);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_call_addr), 88);
+        assert_eq!(offset_of!(SignalfdSiginfo, ssi_arch), 96);
+        assert_eq!(SignalfdFlags::all().bits(), 0o2_004_000);
+    }
+
+    #[test]
+    fn layouts() {
+        assert_eq!(siginfo_layout(10, SI_USER), SiginfoLayout::Kill);
+        assert_eq!(siginfo_layout(10, SI_KERNEL), SiginfoLayout::Kill);
+        assert_eq!(siginfo_layout(10, SI_QUEUE), SiginfoLayout::Rt);
+        assert_eq!(siginfo_layout(10, SI_TKILL), SiginfoLayout::Rt);
+        assert_eq!(siginfo_layout(34, SI_TIMER), SiginfoLayout::Timer);
+        assert_eq!(siginfo_layout(29, SI_SIGIO), SiginfoLayout::Poll);
+        assert_eq!(siginfo_layout(17, CLD_EXITED), SiginfoLayout::Child);
+        assert_eq!(siginfo_layout(17, 7), SiginfoLayout::Kill);
+        assert_eq!(siginfo_layout(11, SEGV_MAPERR), SiginfoLayout::Fault);
+        assert_eq!(siginfo_layout(11, 10), SiginfoLayout::Kill);
+        assert_eq!(siginfo_layout(7, 4), SiginfoLayout::FaultMceErr);
+        assert_eq!(siginfo_layout(31, 1), SiginfoLayout::Sys);
+        // A code within SIGPOLL's range on a signal without codes of its own.
+        assert_eq!(siginfo_layout(10, 3), SiginfoLayout::Poll);
+        assert_eq!(siginfo_layout(10, 7), SiginfoLayout::Kill);
+        assert_eq!(siginfo_layout(10, -60), SiginfoLayout::Rt);
+    }
+
+    #[test]
+    fn copies_only_the_fields_of_the_layout() {
+        let mut info = SigInfo::from_sender(10, SI_USER, 42, 1000);
+        info.fields[1] = 0xdead_beef;
+        let out = SignalfdSiginfo::from_siginfo(&info);
+        assert_eq!((out.ssi_signo, out.ssi_pid, out.ssi_uid), (10, 42, 1000));
+        assert_eq!((out.ssi_ptr, out.ssi_int), (0, 0));
+
+        let mut info = SigInfo::from_sender(40, SI_QUEUE, 7, 0);
+        info.fields[1] = 0x1234_5678_9abc_def0;
+        let out = SignalfdSiginfo::from_siginfo(&info);
+        assert_eq!(out.ssi_ptr, 0x1234_5678_9abc_def0);
+        assert_eq!(out.ssi_int, 0x9abc_def0_u32 as i32);
+        assert_eq!((out.ssi_pid, out.ssi_code), (7, SI_QUEUE));
+
+        let mut info = SigInfo::new(34, SI_TIMER);
+        info.fields[0] = 3 | (5 << 32);
+        info.fields[1] = 99;
+        let out = SignalfdSiginfo::from_siginfo(&info);
+        assert_eq!((out.ssi_tid, out.ssi_overrun, out.ssi_int), (3, 5, 99));
+        assert_eq!(out.ssi_pid, 0);
+
+        let out = SignalfdSiginfo::from_siginfo(&SigInfo::child(CLD_EXITED, 9, 1, 3, 4, 5));
+        assert_eq!(
+            (
+                out.ssi_pid,
+                out.ssi_uid,
+                out.ssi_status,
+                out.ssi_utime,
+                out.ssi_stime
+            ),
+            (9, 1, 3, 4, 5)
+        );
+
+        let out = SignalfdSiginfo::from_siginfo(&SigInfo::fault(11, SEGV_MAPERR, 0x1000));
+        assert_eq!((out.ssi_addr, out.ssi_pid), (0x1000, 0));
+    }
+}

@@ -167,6 +167,23 @@ pub trait FileOps: Send + Sync {
     fn as_mqueue(&self) -> Option<&crate::ipc::mqueue::MqueueFile> {
         None
     }
+
+    /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
+    fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
+        None
+    }
+
+    /// The name an anonymous-inode file shows in `/proc/<pid>/fd` after `anon_inode:`
+    /// (`[signalfd]`, `inotify`), for kinds that say it themselves.
+    fn anon_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The lines of `/proc/<pid>/fdinfo/N` after the common ones (Linux's `show_fdinfo`).
+    fn show_fdinfo(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), Errno> {
+        let _ = out;
+        Ok(())
+    }
 }
 
 /// A regular file, directory or symlink (O_PATH) served by its inode.

@@ -24,6 +24,7 @@ pub mod pipefs;
 pub mod poll;
 pub mod proc;
 pub mod shmem;
+pub mod signalfd;
 pub mod sysfs;
 pub mod timerfd;
 

@@ -371,6 +371,7 @@ fn copy_process(
         lifecycle: SpinLock::new("process.lifecycle", Lifecycle::default()),
         child_events: crate::sched::wait::WaitQueue::new(),
         exit_events: Arc::new(crate::sched::wait::WaitQueue::new()),
+        signalfd_wait: Arc::new(crate::sched::wait::WaitQueue::new()),
         vfork_done: SpinLock::new("process.vfork_done", None),
         flags: SpinLock::new(
             "process.flags",

@@ -76,6 +76,9 @@ pub struct Process {
     pub child_events: WaitQueue,
     /// Woken when this process exits (pidfd pollers).
     pub exit_events: Arc<WaitQueue>,
+    /// Woken when a signal is queued for this process or one of its threads, and when a
+    /// signalfd's mask changes (Linux's `sighand->signalfd_wqh`): signalfd readers and pollers.
+    pub signalfd_wait: Arc<WaitQueue>,
     /// Set while a vfork parent waits for this child to exec or exit; woken then.
     pub vfork_done: SpinLock<Option<Arc<VforkDone>>>,
     pub flags: SpinLock<ProcessFlags>,

@@ -294,6 +294,8 @@ fn send_inner(
     if !is_queued {
         return Sent::Dropped;
     }
+    // signalfd readers and pollers re-check (Linux's `signalfd_notify`).
+    process.signalfd_wait.wake_all();
     // complete_signal: a fatal signal ends the group now.
     // A traced task takes the signal through its signal-delivery stop instead.
     let is_traced = match target {

@@ -138,6 +138,7 @@ flag_args!(
     abi::TimerfdSettimeFlags,
     abi::PidfdFlags,
     abi::EventfdFlags,
+    abi::SignalfdFlags,
     abi::EpollCreateFlags,
     abi::TimerFlags,
     abi::RenameFlags

@@ -47,6 +47,7 @@ mod sem;
 mod sendfile;
 mod shm;
 pub mod signal;
+mod signalfd;
 mod socket;
 mod splice;
 mod stat;

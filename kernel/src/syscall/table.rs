@@ -8,8 +8,8 @@ use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
     ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
     pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write,
-    readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, socket, splice, stat,
-    statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket,
+    splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -284,12 +284,14 @@ syscall_table! {
     277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
+    282 signalfd => signalfd::signalfd(fd: i32, mask: UserPtr<u64>, size: usize);
     283 timerfd_create => timerfd::timerfd_create(clock: i32, flags: abi::TimerfdFlags);
     284 eventfd => eventfd::eventfd(initial: u32);
     285 fallocate => open::fallocate(fd: Fd, mode: i32, offset: i64, len: i64);
     286 timerfd_settime => timerfd::timerfd_settime(fd: Fd, flags: abi::TimerfdSettimeFlags, new: UserPtr<abi::Itimerspec>, old: UserPtr<abi::Itimerspec>);
     287 timerfd_gettime => timerfd::timerfd_gettime(fd: Fd, value: UserPtr<abi::Itimerspec>);
     288 accept4 => socket::accept4(fd: Fd, address: u64, len: u64, flags: i32);
+    289 signalfd4 => signalfd::signalfd4(fd: i32, mask: UserPtr<u64>, size: usize, flags: abi::SignalfdFlags);
     290 eventfd2 => eventfd::eventfd2(initial: u32, flags: abi::EventfdFlags);
     291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);

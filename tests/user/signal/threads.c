@@ -13,6 +13,7 @@
  * the runner.
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -294,6 +295,20 @@ TEST(sigthread, stopped_read_resumes_without_eintr)
 	EXPECT_EQ(h_wait_exit(pid), 0);
 }
 
+/* Waits until `pid` sleeps (in its read) or has ended, going by /proc/PID/stat. */
+static void wait_until_asleep(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	for (;;) {
+		proc_read(path, buf, sizeof buf);
+		char *close = strrchr(buf, ')');
+		if (!close || close[1] != ' ' || strchr("SZX", close[2]))
+			return;
+		sched_yield();
+	}
+}
+
 TEST(sigthread, sigcont_handler_interrupts_stopped_read)
 {
 	int go[2], res[2];
@@ -320,10 +335,17 @@ TEST(sigthread, sigcont_handler_interrupts_stopped_read)
 		h_exit(0);
 	}
 	/* Stop and continue until a stop lands while the child blocks in
-	 * read: the SIGCONT handler then makes the read fail with EINTR. */
+	 * read: the SIGCONT handler then makes the read fail with EINTR.  Each
+	 * stop waits for the child to be asleep (a stop sent while it is still
+	 * runnable would discard the pending SIGCONT, handler and all, and the
+	 * outcome would depend on the scheduler). */
+	proc_ready();
 	char c;
 	int i, exited = 0, st = 0;
 	for (i = 0; i < 500 && !exited; i++) {
+		if (read(res[0], &c, 1) == 1)
+			break;
+		wait_until_asleep(pid);
 		if (read(res[0], &c, 1) == 1)
 			break;
 		EXPECT_EQ(kill(pid, SIGSTOP), 0);

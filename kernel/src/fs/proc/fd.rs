@@ -9,7 +9,10 @@
 //! pidfd, memfd) is `ENXIO`: those cannot be reopened by name yet.
 //!
 //! `fdinfo/N`: `pos`, `flags` (octal, with `O_CLOEXEC` for a close-on-exec descriptor),
-//! `mnt_id`, `ino`, then the lines of the file's kind (`eventfd-count`).
+//! `mnt_id`, `ino`, then the lines of the file's kind ([`FileOps::show_fdinfo`]: a
+//! signalfd's `sigmask:`, an inotify instance's `inotify wd:` lines).
+//!
+//! [`FileOps::show_fdinfo`]: crate::fs::file::FileOps::show_fdinfo
 
 use super::base::Target;
 use super::{ino, may_inspect};
@@ -153,7 +156,9 @@ impl Node for FdDir {
 /// The name of a file without a path (`d_path` of Linux's pseudo filesystems).
 fn pseudo_name(file: &OpenFile) -> Vec<u8> {
     let ops = &file.ops;
-    let text = if ops.as_pipe().is_some() {
+    let text = if let Some(name) = ops.anon_name() {
+        alloc::format!("anon_inode:{name}")
+    } else if ops.as_pipe().is_some() {
         alloc::format!("pipe:[{}]", ops.metadata().ino)
     } else if ops.as_socket().is_some() {
         alloc::format!("socket:[{}]", ops.metadata().ino)
@@ -302,7 +307,8 @@ impl Node for FdInfo {
             flags,
             mnt_id,
             metadata.ino
-        )
+        )?;
+        file.ops.show_fdinfo(out)
     }
 
     fn is_stale(&self) -> bool {
