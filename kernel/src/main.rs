@@ -72,6 +72,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     random::init();
     mm::fault::init();
     sysctl::init();
+    fs::notify::init();
     vdso::init();
     time::update_coarse_clocks();
     let root = fs::init_root()

@@ -71,6 +71,16 @@ pub struct SuperBlock {
     flags: AtomicU32,
 }
 
+/// The end of a filesystem instance (its last mount and dentry gone): its watched inodes
+/// hear `IN_UNMOUNT` (Linux's `fsnotify_sb_delete` from `generic_shutdown_super`).
+impl Drop for SuperBlock {
+    fn drop(&mut self) {
+        if let Some(notifier) = crate::notify::active() {
+            notifier.unmounted(self.fs.root_inode().metadata().dev);
+        }
+    }
+}
+
 impl SuperBlock {
     /// The filesystem.
     pub fn fs(&self) -> &Arc<dyn FileSystem> {
@@ -98,6 +108,9 @@ struct Names {
     name: Vec<u8>,
     parent: Option<Arc<Dentry>>,
     unlinked: bool,
+    /// The inode's last name went while others held this dentry: its `IN_DELETE_SELF` is
+    /// sent when the last of them lets go (Linux's `dentry_unlink_inode` at the final dput).
+    is_delete_deferred: bool,
 }
 
 /// A name bound to an inode; see the module documentation.
@@ -156,6 +169,7 @@ impl Dentry {
                     name,
                     parent,
                     unlinked: false,
+                    is_delete_deferred: false,
                 },
             ),
             children: SpinLock::new("dentry.children", BTreeMap::new()),
@@ -215,6 +229,17 @@ impl Dentry {
     /// Whether this is the root of its filesystem.
     pub fn is_root(&self) -> bool {
         self.names.lock().parent.is_none()
+    }
+
+    /// Reports that this dentry's inode has lost its last name (after unlink, rmdir or a
+    /// rename over it): now if nobody else holds the dentry (Linux's `d_delete` of an unused
+    /// dentry), otherwise when the last holder lets go.
+    pub(crate) fn report_deleted(self: &Arc<Self>, notifier: &dyn crate::notify::Notifier) {
+        if Arc::strong_count(self) == 1 {
+            notifier.deleted(&self.inode);
+        } else {
+            self.names.lock().is_delete_deferred = true;
+        }
     }
 
     /// Whether the name was removed (unlink, rmdir, replaced by rename): Linux `d_unlinked`.
@@ -472,6 +497,11 @@ impl Drop for Dentry {
         // Release the parent chain iteratively: each parent whose last reference was ours is
         // taken apart here instead of recursing into its own drop.
         let names = self.names.get_mut();
+        if names.is_delete_deferred
+            && let Some(notifier) = crate::notify::active()
+        {
+            notifier.deleted(&self.inode);
+        }
         let mut parent = names.parent.take();
         let mut name = core::mem::take(&mut names.name);
         while let Some(p) = parent {

@@ -23,6 +23,7 @@
 //!   `readlink`, `access`, `chdir`, `getcwd`, `stat` with Linux's checks and error precedence.
 //! - [`attr`]: `chmod`, `chown`, `utimensat`, `truncate`, set-user-ID clearing on write.
 //! - [`readdir`]: `getdents64` records.
+//! - [`notify`]: the hooks through which namespace changes reach inotify.
 //! - [`devmap`]: device numbers to drivers ([`devmap::DevMap`], `/proc/devices`).
 //! - [`xattr`]: extended attributes (`fs/xattr.c`): permission and capability rules, the
 //!   per-object store tmpfs keeps.
@@ -44,6 +45,7 @@ pub mod fstype;
 pub mod inode;
 pub mod mount;
 pub mod namei;
+pub mod notify;
 pub mod page;
 pub mod page_cache;
 pub mod path;

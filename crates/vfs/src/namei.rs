@@ -40,10 +40,18 @@ use crate::inode::{
     S_IALLUGO, S_IRWXUGO, S_ISGID, S_ISVTX, S_IXGRP,
 };
 use crate::mount::Path;
+use crate::notify;
 use crate::path::{
     Ctx, LastKind, Lookup, NameData, Parent, Walk, check_path, lookup_one, resolve, resolve_parent,
 };
 use crate::perm::{Credentials, MAY_EXEC, MAY_READ, MAY_WRITE, check_sticky, may_access};
+
+/// Reports a new entry `name` of `dir` (`fsnotify_create`/`fsnotify_mkdir`).
+fn notify_created(dir: &Arc<dyn Inode>, name: &[u8], is_dir: bool) {
+    if let Some(notifier) = notify::active() {
+        notifier.entry(dir, notify::IN_CREATE | notify::dir_bit(is_dir), 0, name);
+    }
+}
 
 fn same_inode(a: &Arc<dyn Inode>, b: &Arc<dyn Inode>) -> bool {
     core::ptr::eq(Arc::as_ptr(a) as *const (), Arc::as_ptr(b) as *const ())
@@ -155,7 +163,9 @@ pub fn mkdir(ctx: &Ctx<'_>, start: &Path, path: &[u8], mode: u32) -> Result<Path
     let inode = dir
         .inode()
         .create(p.last, FileType::Directory, mode, uid, gid, 0)?;
-    Ok(dir.with_dentry(dir.add_child(p.last, inode)?))
+    let child = dir.add_child(p.last, inode)?;
+    notify_created(dir.inode(), p.last, true);
+    Ok(dir.with_dentry(child))
 }
 
 /// Linux `may_mknod`: the kind of object `mode`'s type bits (`S_IF*`, 0 meaning regular) ask
@@ -207,7 +217,9 @@ pub fn mknod(
     let inode = dir
         .inode()
         .create(p.last, file_type, mode, uid, gid, rdev)?;
-    Ok(dir.with_dentry(dir.add_child(p.last, inode)?))
+    let child = dir.add_child(p.last, inode)?;
+    notify_created(dir.inode(), p.last, false);
+    Ok(dir.with_dentry(child))
 }
 
 /// `symlinkat`: creates `path` as a symbolic link to `target`. The target is checked first
@@ -221,7 +233,9 @@ pub fn symlink(ctx: &Ctx<'_>, target: &[u8], start: &Path, path: &[u8]) -> Resul
     dir.want_write()?;
     may_create(&dir, ctx.creds)?;
     let (uid, gid, _) = init_owner(&dir.metadata(), ctx.creds, FileType::Symlink, 0o777);
-    dir.inode().symlink(p.last, target, uid, gid)
+    dir.inode().symlink(p.last, target, uid, gid)?;
+    notify_created(dir.inode(), p.last, false);
+    Ok(())
 }
 
 /// `linkat`: makes `new_path` another name of `old_path` (followed if `follow`, as
@@ -270,6 +284,11 @@ pub fn link_path(
     }
     dir.inode().link(p.last, old.inode())?;
     dir.add_child(p.last, old.inode().clone())?;
+    // fsnotify_link: the link count, then the new name.
+    if let Some(notifier) = notify::active() {
+        notifier.inode(old.inode(), notify::IN_ATTRIB);
+        notifier.entry(dir.inode(), notify::IN_CREATE, 0, p.last);
+    }
     Ok(())
 }
 
@@ -296,6 +315,15 @@ pub fn unlink(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     }
     dir.inode().unlink(p.last)?;
     victim.mark_unlinked();
+    // vfs_unlink's fsnotify_link_count, then d_delete_notify: the inode's last name going,
+    // then the entry.
+    if let Some(notifier) = notify::active() {
+        notifier.inode(victim.inode(), notify::IN_ATTRIB);
+        if notify::has_no_links(victim.inode()) {
+            victim.report_deleted(notifier);
+        }
+        notifier.entry(dir.inode(), notify::IN_DELETE, 0, p.last);
+    }
     Ok(())
 }
 
@@ -322,6 +350,10 @@ pub fn rmdir(ctx: &Ctx<'_>, start: &Path, path: &[u8]) -> Result<(), Errno> {
     }
     dir.inode().rmdir(p.last)?;
     victim.mark_unlinked();
+    if let Some(notifier) = notify::active() {
+        victim.report_deleted(notifier);
+        notifier.entry(dir.inode(), notify::IN_DELETE | notify::IN_ISDIR, 0, p.last);
+    }
     Ok(())
 }
 
@@ -453,6 +485,35 @@ pub fn rename(
         .inode()
         .rename(old.last, new_dir.inode(), new.last, flags)?;
 
+    // fsnotify_move: both names with one cookie, the replaced target's link count, the moved
+    // object; for an exchange the other object moves back the same way.
+    if let Some(notifier) = notify::active() {
+        let report_move = |from: &Arc<Dentry>,
+                           from_name: &[u8],
+                           to: &Arc<Dentry>,
+                           to_name: &[u8],
+                           moved: &Arc<Dentry>| {
+            let cookie = notifier.cookie();
+            let bit = notify::dir_bit(moved.is_dir());
+            notifier.entry(from.inode(), notify::IN_MOVED_FROM | bit, cookie, from_name);
+            notifier.entry(to.inode(), notify::IN_MOVED_TO | bit, cookie, to_name);
+        };
+        report_move(&old_dir, old.last, &new_dir, new.last, &source);
+        if !exchange && let Some(t) = &target {
+            notifier.inode(t.inode(), notify::IN_ATTRIB);
+        }
+        notifier.inode(source.inode(), notify::IN_MOVE_SELF);
+        if exchange && let Some(t) = &target {
+            report_move(&new_dir, new.last, &old_dir, old.last, t);
+            notifier.inode(t.inode(), notify::IN_MOVE_SELF);
+        }
+        if !exchange
+            && let Some(t) = &target
+            && notify::has_no_links(t.inode())
+        {
+            t.report_deleted(notifier);
+        }
+    }
     // Bring the dentry cache along (d_move / d_exchange).
     if exchange {
         if let Some(t) = &target {
@@ -708,6 +769,7 @@ fn open_last_lookups(
         .inode()
         .create(&name, FileType::Regular, mode, uid, gid, 0)?;
     let child = dir.add_child(&name, inode)?;
+    notify_created(dir.inode(), &name, false);
     drop(guard);
     nd.put_last_frame();
     nd.cur = dir.with_dentry(child);

@@ -168,6 +168,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The inotify instance behind this file (`inotify_add_watch` on another file is
+    /// `EINVAL`).
+    fn as_inotify(&self) -> Option<&Arc<super::notify::Group>> {
+        None
+    }
+
     /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
     fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
         None
@@ -235,12 +241,23 @@ pub struct OpenFile {
     status_flags: AtomicU32,
     /// An OFD or flock lock was set through this description: its drop releases them.
     has_file_locks: AtomicBool,
+    /// Opened by open(2): its release is an inotify close event.
+    is_notified: AtomicBool,
     /// Counts this file against `fs.file-max` until it is released.
     _charge: FileCharge,
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        // __fput's fsnotify_close.
+        if self.is_notified.load(Ordering::Relaxed) && super::notify::is_active() {
+            let mask = if self.is_writable() {
+                inotify::IN_CLOSE_WRITE
+            } else {
+                inotify::IN_CLOSE_NOWRITE
+            };
+            super::notify::file_event(self, mask);
+        }
         if self.has_file_locks.load(Ordering::Acquire) {
             super::locks::release_file(self);
         }
@@ -261,11 +278,17 @@ impl OpenFile {
             position: Mutex::new("file.pos", 0),
             status_flags: AtomicU32::new(status_flags.bits()),
             has_file_locks: AtomicBool::new(false),
+            is_notified: AtomicBool::new(false),
             _charge: charge,
         }
     }
 
     /// Notes that an OFD or flock lock is (being) set through this description.
+    /// Records that open(2) made this description (its release reports `IN_CLOSE_*`).
+    pub fn mark_notified(&self) {
+        self.is_notified.store(true, Ordering::Relaxed);
+    }
+
     pub fn mark_locked(&self) {
         self.has_file_locks.store(true, Ordering::Release);
     }
@@ -347,11 +370,23 @@ impl OpenFile {
         is_continuation: bool,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
+        self.read_and_deliver_with(buf, is_continuation, OpenFlags::empty(), deliver)
+    }
+
+    /// [`Self::read_and_deliver`] with `extra` status flags for this call only (`O_NONBLOCK`
+    /// for preadv2's `RWF_NOWAIT`).
+    pub fn read_and_deliver_with(
+        &self,
+        buf: &mut [u8],
+        is_continuation: bool,
+        extra: OpenFlags,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
         if !self.is_readable() {
             return Err(Errno::EBADF);
         }
         if !self.ops.is_seekable() {
-            let mut flags = self.status_flags();
+            let mut flags = self.status_flags() | extra;
             if is_continuation {
                 flags |= OpenFlags::O_NONBLOCK;
             }
@@ -407,19 +442,24 @@ impl OpenFile {
 
     /// `write(2)`: writes at the current position (the end with O_APPEND) and advances it.
     pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+        self.write_with(data, OpenFlags::empty())
+    }
+
+    /// [`Self::write`] with `extra` status flags for this call only (`O_NONBLOCK` for
+    /// pwritev2's `RWF_NOWAIT`, `O_APPEND` for its `RWF_APPEND`).
+    pub fn write_with(&self, data: &[u8], extra: OpenFlags) -> Result<usize, Errno> {
         if !self.is_writable() {
             return Err(Errno::EBADF);
         }
+        let flags = self.status_flags() | extra;
         if !self.ops.is_seekable() {
-            return self.ops.write_with_flags(0, data, self.status_flags());
+            return self.ops.write_with_flags(0, data, flags);
         }
         let mut position = self.position.lock();
-        if self.status_flags().contains(OpenFlags::O_APPEND) {
+        if flags.contains(OpenFlags::O_APPEND) {
             *position = self.ops.metadata().size;
         }
-        let count = self
-            .ops
-            .write_with_flags(*position, data, self.status_flags())?;
+        let count = self.ops.write_with_flags(*position, data, flags)?;
         *position += count as u64;
         Ok(count)
     }

@@ -18,6 +18,7 @@ pub mod file_table;
 pub mod filesystems;
 pub mod initramfs;
 pub mod locks;
+pub mod notify;
 pub mod pidfd;
 pub mod pipe;
 pub mod pipefs;

@@ -256,14 +256,23 @@ pub fn clone(
     Ok(tid)
 }
 
-/// The child runs with the parent's policy and priority, unless the parent asked for
+/// The child runs with the parent's policy, priority and I/O priority, unless the parent asked for
 /// SCHED_RESET_ON_FORK (`sched_fork`): then a real-time policy becomes SCHED_NORMAL and a
 /// negative nice value 0, and the flag is not inherited.
 fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
-    let (policy, rt_priority, nice, reset_on_fork) = {
+    let (policy, rt_priority, nice, reset_on_fork, ioprio) = {
         let info = parent.sched.lock();
-        (info.policy, info.rt_priority, info.nice, info.reset_on_fork)
+        (
+            info.policy,
+            info.rt_priority,
+            info.nice,
+            info.reset_on_fork,
+            info.ioprio,
+        )
     };
+    // The I/O priority is inherited (`copy_io`; CLONE_IO's sharing is not modelled: the child
+    // gets a copy).
+    child.sched.lock().ioprio = ioprio;
     let (policy, rt_priority, nice) = if !reset_on_fork {
         (policy, rt_priority, nice)
     } else if matches!(policy, sched::SCHED_FIFO | sched::SCHED_RR) {

@@ -24,6 +24,9 @@ pub struct User {
     pub posix_timers: AtomicUsize,
     /// Bytes of POSIX message queues this user created (`UCOUNT_RLIMIT_MSGQUEUE`).
     pub mq_bytes: AtomicU64,
+    /// inotify instances and watches of this (effective) user (`UCOUNT_INOTIFY_*`).
+    pub inotify_instances: AtomicUsize,
+    pub inotify_watches: AtomicUsize,
     /// Descriptors this user has in flight in AF_UNIX messages (`unix_inflight`).
     pub unix_inflight: AtomicUsize,
 }
@@ -43,6 +46,8 @@ impl User {
             epoll_watches: PercpuCounter::new(),
             posix_timers: AtomicUsize::new(0),
             mq_bytes: AtomicU64::new(0),
+            inotify_instances: AtomicUsize::new(0),
+            inotify_watches: AtomicUsize::new(0),
             unix_inflight: AtomicUsize::new(0),
         });
         users.insert(uid, Arc::downgrade(&user));

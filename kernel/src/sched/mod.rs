@@ -78,6 +78,9 @@ pub struct SchedInfo {
     /// Switches away while sleeping (`nvcsw`) and while runnable (`nivcsw`).
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// The I/O priority set by ioprio_set (`io_context->ioprio`; class NONE, 0, when never
+    /// set: ioprio_get then derives one from the nice value and policy).
+    pub ioprio: u16,
 }
 
 pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
@@ -97,6 +100,7 @@ impl SchedInfo {
             reset_on_fork: false,
             voluntary_switches: 0,
             involuntary_switches: 0,
+            ioprio: 0,
         }
     }
 

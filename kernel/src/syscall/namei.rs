@@ -9,7 +9,7 @@ use crate::fs::{self, AT_FDCWD};
 use abi::{AtFlags, Errno, KnownFlags, RenameFlags};
 use vfs::Lookup;
 
-const AT_FDCWD_FD: Fd = Fd(AT_FDCWD);
+pub(super) const AT_FDCWD_FD: Fd = Fd(AT_FDCWD);
 
 pub fn mkdirat(
     context: &mut SyscallContext<'_>,
@@ -320,6 +320,7 @@ pub fn fchmodat(
     dentry.want_write()?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?;
+    fs::notify::path_event(dentry.dentry(), inotify::IN_ATTRIB, false);
     Ok(0)
 }
 
@@ -341,6 +342,7 @@ pub fn fchmod(context: &mut SyscallContext<'_>, fd: Fd, mode: u32) -> SyscallRes
         (None, Some(dentry)) => vfs::attr::chmod(dentry.inode().as_ref(), mode, &credentials)?,
         (None, None) => return Err(Errno::EBADF),
     }
+    fs::notify::file_event(&file, inotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -414,7 +416,9 @@ pub fn fchownat(
         flags.contains(AtFlags::AT_EMPTY_PATH),
     )?;
     dentry.want_write()?;
-    change_owner(context, dentry.inode().as_ref(), uid, gid)
+    change_owner(context, dentry.inode().as_ref(), uid, gid)?;
+    fs::notify::path_event(dentry.dentry(), inotify::IN_ATTRIB, false);
+    Ok(0)
 }
 
 fn change_owner(
@@ -463,8 +467,10 @@ pub fn fchown(context: &mut SyscallContext<'_>, fd: Fd, uid: u32, gid: u32) -> S
         path.want_write()?;
     }
     match (file.ops.inode(), &file.path) {
-        (Some(inode), _) => change_owner(context, inode.as_ref(), uid, gid),
-        (None, Some(dentry)) => change_owner(context, dentry.inode().as_ref(), uid, gid),
-        (None, None) => Err(Errno::EBADF),
-    }
+        (Some(inode), _) => change_owner(context, inode.as_ref(), uid, gid)?,
+        (None, Some(dentry)) => change_owner(context, dentry.inode().as_ref(), uid, gid)?,
+        (None, None) => return Err(Errno::EBADF),
+    };
+    fs::notify::file_event(&file, inotify::IN_ATTRIB);
+    Ok(0)
 }

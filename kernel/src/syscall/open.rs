@@ -52,12 +52,26 @@ pub fn do_open(
         OpenFlags::O_LARGEFILE
     };
     let status = flags.difference(OpenFlags::OPEN_ONLY_FLAGS) | large_file;
+    let is_truncated = flags.contains(OpenFlags::O_TRUNC)
+        && !opened.created
+        && opened.path.inode().file_type() == vfs::FileType::Regular;
+    let dentry = opened.path.dentry().clone();
     let file = fs::open_dentry_noctty(
         opened.path,
         status,
         flags.contains(OpenFlags::O_NOCTTY),
         charge,
     )?;
+    // inotify: O_TRUNC's truncation, then the open (do_sys_openat2's fsnotify_open).
+    if !flags.contains(OpenFlags::O_PATH) {
+        file.mark_notified();
+        if fs::notify::is_active() {
+            if is_truncated {
+                fs::notify::path_event(&dentry, inotify::IN_MODIFY, true);
+            }
+            fs::notify::path_event(&dentry, inotify::IN_OPEN, true);
+        }
+    }
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
         file,
@@ -150,6 +164,7 @@ pub fn truncate(context: &mut SyscallContext<'_>, path: UserCStr, len: i64) -> S
     let dentry = fs::lookup(context.thread, Fd(AT_FDCWD), &path, vfs::Lookup::FOLLOW)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::truncate(&dentry, len as u64, &credentials)?;
+    fs::notify::path_event(dentry.dentry(), inotify::IN_MODIFY, false);
     Ok(0)
 }
 
@@ -167,6 +182,7 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
+    fs::notify::file_event(&file, inotify::IN_MODIFY);
     Ok(0)
 }
 
@@ -251,6 +267,7 @@ pub fn fallocate(
         ctime: Some(vfs::TimeSet::Now),
         ..vfs::SetAttr::default()
     })?;
+    fs::notify::file_event(&file, inotify::IN_MODIFY);
     Ok(0)
 }
 

@@ -45,6 +45,7 @@ pub fn getdents64(
         true
     })?;
     file.accessed();
+    crate::fs::notify::file_event(&file, inotify::IN_ACCESS);
     if is_too_small {
         return Err(Errno::EINVAL);
     }
@@ -76,6 +77,7 @@ pub fn getdents(
     records.resize(capacity, 0);
     let (len, next_position) =
         vfs::readdir::getdents(inode.as_ref(), file.position(), &mut records)?;
+    crate::fs::notify::file_event(&file, inotify::IN_ACCESS);
     hal::usercopy::copy_to_user(buf.address, &records[..len])?;
     file.set_position(next_position);
     Ok(len)

@@ -87,6 +87,11 @@ pub(super) fn splice_support(file: &OpenFile) -> SpliceSupport {
                 },
             }
         }
+        // sock_splice_read, generic_splice_sendpage.
+        FileType::Socket if file.ops.as_socket().is_some() => SpliceSupport {
+            can_read: true,
+            can_write: true,
+        },
         _ => SpliceSupport {
             can_read: false,
             can_write: false,
@@ -118,7 +123,12 @@ fn splice_direct(
     let mut done: u64 = 0;
     while done < count {
         let want = ((count - done) as usize).min(buffer.len());
-        let read = match input.ops.read(*in_pos, &mut buffer[..want], false) {
+        // A socket input waits for its first bytes only (sock_splice_read).
+        let is_later_socket_read = done > 0 && input.ops.as_socket().is_some();
+        let read = match input
+            .ops
+            .read(*in_pos, &mut buffer[..want], is_later_socket_read)
+        {
             Ok(read) => read,
             Err(error) if done == 0 => return Err(error),
             Err(_) => break,
@@ -227,6 +237,18 @@ pub fn sendfile(
     offset: UserPtr<i64>,
     count: usize,
 ) -> SyscallResult {
+    let result = sendfile_inner(context, out_fd, in_fd, offset, count);
+    super::read_write::notify_copy(context, in_fd, out_fd, &result);
+    result
+}
+
+fn sendfile_inner(
+    context: &mut SyscallContext<'_>,
+    out_fd: Fd,
+    in_fd: Fd,
+    offset: UserPtr<i64>,
+    count: usize,
+) -> SyscallResult {
     if offset.is_null() {
         return do_sendfile(context, out_fd, in_fd, None, count).map(|(moved, _)| moved);
     }
@@ -277,6 +299,20 @@ fn same_inode(a: &OpenFile, b: &OpenFile) -> bool {
 }
 
 pub fn copy_file_range(
+    context: &mut SyscallContext<'_>,
+    in_fd: Fd,
+    in_offset: UserPtr<i64>,
+    out_fd: Fd,
+    out_offset: UserPtr<i64>,
+    len: usize,
+    flags: u32,
+) -> SyscallResult {
+    let result = copy_file_range_inner(context, in_fd, in_offset, out_fd, out_offset, len, flags);
+    super::read_write::notify_copy(context, in_fd, out_fd, &result);
+    result
+}
+
+fn copy_file_range_inner(
     context: &mut SyscallContext<'_>,
     in_fd: Fd,
     in_offset: UserPtr<i64>,

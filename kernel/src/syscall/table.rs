@@ -5,11 +5,12 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
-    ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace, open,
-    pipe, posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write,
-    readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket,
-    splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
+    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
+    namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
+    ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
+    signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
+    utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -190,8 +191,10 @@ syscall_table! {
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
     135 personality => exec_domain::personality(persona: u32);
+    136 ustat => statfs::ustat(dev: u32, buf: UserPtr<statfs::Ustat>);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
+    139 sysfs => fs_types::sysfs(option: i32, arg1: u64, arg2: u64);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
@@ -263,6 +266,11 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
+    252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
+    253 inotify_init => inotify::inotify_init();
+    254 inotify_add_watch => inotify::inotify_add_watch(fd: Fd, path: UserCStr, mask: u32);
+    255 inotify_rm_watch => inotify::inotify_rm_watch(fd: Fd, wd: i32);
     257 openat => open::openat(dirfd: Fd, path: UserCStr, flags: abi::OpenFlags, mode: u32);
     258 mkdirat => namei::mkdirat(dirfd: Fd, path: UserCStr, mode: u32);
     259 mknodat => namei::mknodat(dirfd: Fd, path: UserCStr, mode: u32, dev: u32);
@@ -281,7 +289,9 @@ syscall_table! {
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     275 splice => splice::splice(fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32);
+    276 tee => splice::tee(fd_in: Fd, fd_out: Fd, len: usize, flags: u32);
     277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
+    278 vmsplice => splice::vmsplice(fd: Fd, iov: UserPtr<abi::Iovec>, nr_segs: u64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     282 signalfd => signalfd::signalfd(fd: i32, mask: UserPtr<u64>, size: usize);
@@ -296,6 +306,7 @@ syscall_table! {
     291 epoll_create1 => eventpoll::epoll_create1(flags: abi::EpollCreateFlags);
     292 dup3 => fcntl::dup3(old: Fd, new: Fd, flags: abi::OpenFlags);
     293 pipe2 => pipe::pipe2(fds: UserPtr<[i32; 2]>, flags: abi::PipeFlags);
+    294 inotify_init1 => inotify::inotify_init1(flags: u32);
     295 preadv => read_write::preadv(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
@@ -313,6 +324,8 @@ syscall_table! {
     324 membarrier => membarrier::membarrier(command: i32, flags: u32, cpu: i32);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
+    327 preadv2 => read_write::preadv2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
+    328 pwritev2 => read_write::pwritev2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);

@@ -89,6 +89,20 @@ fn do_utimes(
     }
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::utimens(inode.as_ref(), times, &credentials)?;
+    // fsnotify_change: both times are IN_ATTRIB, the access time alone IN_ACCESS, the
+    // modification time alone IN_MODIFY.
+    if let Some(path) = &mount_path {
+        use vfs::attr::Utime;
+        let mask = match times {
+            Some([Utime::Omit, Utime::Omit]) => 0,
+            Some([_, Utime::Omit]) => inotify::IN_ACCESS,
+            Some([Utime::Omit, _]) => inotify::IN_MODIFY,
+            _ => inotify::IN_ATTRIB,
+        };
+        if mask != 0 {
+            fs::notify::path_event(path.dentry(), mask, false);
+        }
+    }
     Ok(0)
 }
 

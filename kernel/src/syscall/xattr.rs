@@ -31,6 +31,13 @@ struct Target {
 }
 
 impl Target {
+    /// inotify: an extended attribute changed (`fsnotify_xattr`).
+    fn notify_attrib(&self) {
+        if let Some(path) = &self.path {
+            fs::notify::path_event(path.dentry(), inotify::IN_ATTRIB, false);
+        }
+    }
+
     /// `user_path_at`: the object `path` names, following a final symlink when `follow`.
     fn by_path(
         context: &SyscallContext<'_>,
@@ -132,6 +139,7 @@ fn do_set(
     let (creds, caps) = credentials(context);
     let inode = target.inode()?;
     xattr::set(inode, &creds, caps, &name, &bytes, flags)?;
+    target.notify_attrib();
     Ok(0)
 }
 
@@ -180,6 +188,7 @@ fn do_remove(context: &SyscallContext<'_>, target: Target, name: UserCStr) -> Sy
     let (creds, caps) = credentials(context);
     let inode = target.inode()?;
     xattr::remove(inode, &creds, caps, &name)?;
+    target.notify_attrib();
     Ok(0)
 }
 

@@ -522,6 +522,38 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             }),
         });
     }
+    let inotify = alloc::vec![
+        StaticEntry {
+            name: b"max_queued_events",
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value: &crate::fs::notify::MAX_QUEUED_EVENTS,
+                    min: 0,
+                    max: i32::MAX.into(),
+                },
+            }),
+        },
+        StaticEntry {
+            name: b"max_user_instances",
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value: &crate::fs::notify::MAX_USER_INSTANCES,
+                    min: 0,
+                    max: i32::MAX.into(),
+                },
+            }),
+        },
+        int(
+            b"max_user_watches",
+            crate::fs::notify::max_user_watches,
+            Some(crate::fs::notify::set_max_user_watches),
+            (0, i32::MAX.into())
+        ),
+    ];
     let fs = alloc::vec![
         dir(b"epoll", epoll),
         int(
@@ -553,6 +585,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| knobs::set_nr_open(v as u64)),
             (64, 1_073_741_816)
         ),
+        dir(b"inotify", inotify),
         dir(b"mqueue", mqueue),
         custom(
             b"pipe-max-size",
