@@ -18,6 +18,10 @@ use abi::prctl::{
 /// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
 /// on Linux.
 ///
+/// PR_SET_PTRACER is Yama's (`yama_task_prctl`): Debian's kernel has Yama built in with
+/// `ptrace_scope` 0, where the exception it names changes nothing, so the call only checks its
+/// argument as Yama does.
+///
 /// The parent-death signal is sent when the parent *process* ends (Linux: when the parent
 /// thread that forked the child exits, even if its process lives on).
 pub fn prctl(
@@ -118,6 +122,24 @@ pub fn prctl(
             hal::usercopy::copy_to_user(arg2, &name)?;
             Ok(0)
         }
+        PR_SET_PTRACER => set_ptracer(arg2),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// Yama's `PR_SET_PTRACER` (`0x59616d61`): 0 (no exception), `PR_SET_PTRACER_ANY` (-1, as an
+/// `unsigned long` or an `int`) or an existing task's id; another id is `EINVAL`.
+const PR_SET_PTRACER: i32 = 0x5961_6d61;
+
+fn set_ptracer(tracer: u64) -> SyscallResult {
+    if tracer == 0 || tracer == u64::MAX || tracer as u32 as i32 == -1 {
+        return Ok(0);
+    }
+    // The id is taken as a pid_t (the low 32 bits), as `find_get_task_by_vpid` does.
+    let pid = tracer as u32 as i32;
+    let exists = pid > 0 && crate::process::table::find_thread(pid as u32).is_some();
+    if !exists {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
 }

@@ -888,3 +888,16 @@ TEST(ptrace, process_vm_readv_writev)
 	h_post(p[1]);
 	EXPECT_EQ(wait_exit_code(pid), 0);
 }
+
+/* Yama's PR_SET_PTRACER (Debian's kernel has Yama, ptrace_scope 0): 0, ANY
+ * (-1 as a long or an int) or an existing task; anything else EINVAL. */
+TEST(ptrace, pr_set_ptracer)
+{
+	const long set_ptracer = 0x59616d61;
+	EXPECT_EQ(syscall(SYS_prctl, set_ptracer, 0L, 0L, 0L, 0L), 0);
+	EXPECT_EQ(syscall(SYS_prctl, set_ptracer, -1L, 0L, 0L, 0L), 0);
+	EXPECT_EQ(syscall(SYS_prctl, set_ptracer, 0xffffffffL, 0L, 0L, 0L), 0);
+	EXPECT_EQ(syscall(SYS_prctl, set_ptracer, (long)getpid(), 0L, 0L, 0L), 0);
+	EXPECT_ERRNO(syscall(SYS_prctl, set_ptracer, 0x3fffffffL, 0L, 0L, 0L), EINVAL);
+	EXPECT_EQ(syscall(SYS_prctl, set_ptracer, 0L, 0L, 0L, 0L), 0);
+}
