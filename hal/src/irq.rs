@@ -205,19 +205,45 @@ enum Source {
     Intx { gsi: u32 },
 }
 
+/// How `/proc/interrupts` names a line, as Linux would: its IRQ number, chip, hardware number
+/// and flow handler (`25: … PCI-MSI 65537-edge`, `11: … IO-APIC 11-fasteoi`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqName {
+    pub irq: u32,
+    pub chip: &'static str,
+    pub hwirq: u64,
+    pub flow: &'static str,
+}
+
+/// Linux's first IRQ number after the I/O APIC's 24 pins, where MSI numbers start.
+const FIRST_MSI_IRQ: u32 = 24;
+static NEXT_MSI_IRQ: AtomicU32 = AtomicU32::new(FIRST_MSI_IRQ);
+
+/// The next Linux-style IRQ number for an MSI (never reused, as a name only).
+pub(crate) fn next_msi_irq() -> u32 {
+    NEXT_MSI_IRQ.fetch_add(1, Ordering::Relaxed)
+}
+
 /// A registered device interrupt (Linux's `request_irq`); dropping it is `free_irq`.
 pub struct IrqLine {
     vector: u8,
     id: u64,
     source: Source,
+    name: IrqName,
 }
 
 impl IrqLine {
-    pub(crate) fn new_msix(vector: (u8, u64), entry: u16, table: Arc<MsixTable>) -> IrqLine {
+    pub(crate) fn new_msix(
+        vector: (u8, u64),
+        entry: u16,
+        table: Arc<MsixTable>,
+        name: IrqName,
+    ) -> IrqLine {
         IrqLine {
             vector: vector.0,
             id: vector.1,
             source: Source::Msix { entry, table },
+            name,
         }
     }
 
@@ -226,6 +252,12 @@ impl IrqLine {
             vector: vector.0,
             id: vector.1,
             source: Source::Intx { gsi },
+            name: IrqName {
+                irq: gsi,
+                chip: "IO-APIC",
+                hwirq: u64::from(gsi),
+                flow: "fasteoi",
+            },
         }
     }
 
@@ -235,7 +267,18 @@ impl IrqLine {
             vector,
             id,
             source: Source::Test,
+            name: IrqName {
+                irq: 0,
+                chip: "test",
+                hwirq: 0,
+                flow: "edge",
+            },
         }
+    }
+
+    /// How `/proc/interrupts` names it.
+    pub fn name(&self) -> IrqName {
+        self.name
     }
 
     /// The CPU vector (what `/proc/interrupts` names).

@@ -674,7 +674,19 @@ impl PciDevice {
             table.region.write_u32(offset + 4, 0);
             table.region.write_u32(offset + 8, u32::from(vector));
             table.region.write_u32(offset + 12, 0);
-            return Ok(IrqLine::new_msix((vector, id), entry as u16, table));
+            // Linux's MSI domain numbers an interrupt by the function's id and the entry
+            // (`pci_msi_domain_calc_hwirq`).
+            let address = self.info.address;
+            let requester = (u64::from(address.bus) << 8)
+                | (u64::from(address.device) << 3)
+                | u64::from(address.function);
+            let name = crate::irq::IrqName {
+                irq: crate::irq::next_msi_irq(),
+                chip: "PCI-MSI",
+                hwirq: (u64::from(address.segment) << 27) | (requester << 11) | entry as u64,
+                flow: "edge",
+            };
+            return Ok(IrqLine::new_msix((vector, id), entry as u16, table, name));
         }
         if self.info.interrupt_pin == 0 || self.info.interrupt_line == 0xff {
             return Err(Errno::ENODEV);

@@ -1,13 +1,14 @@
 //! Debian's Linux kernel, the oracle that every user-space test also runs on.
 //!
 //! The image package is the one that `linux-image-cloud-amd64` depends on (a small kernel for
-//! VMs, with the 16550 serial console and virtio built in). It is fetched with
-//! `apt-get download`, unpacked with `dpkg -x`, and only its `boot/` folder is kept under
+//! VMs, with the 16550 serial console built in). It is fetched with `apt-get download`,
+//! unpacked with `dpkg -x`, and only its `boot/` folder is kept under
 //! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. The cloud kernel builds
-//! virtio-pci and virtio_blk as modules; [`virtio_modules`] keeps those six from the same
-//! package (in `modules-virtio/`) for the tests that attach a disk, which load them. When the package lists
-//! cannot name the package (no network, no `apt-get update` allowed), the newest cached kernel
-//! is used.
+//! virtio-pci and virtio_blk as modules (`CONFIG_VIRTIO_PCI=m`, `CONFIG_VIRTIO_BLK=m`), so
+//! [`virtio_modules`] keeps those and their dependencies, six files from the same package (in
+//! `modules-virtio/`), for the tests that attach a disk, which load them. When the package
+//! lists cannot name the package (no network, no `apt-get update` allowed), the newest cached
+//! kernel is used.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

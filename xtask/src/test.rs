@@ -983,8 +983,17 @@ fn plan_boots(
                         format!("tests-{}", image.label),
                     ),
                     Some(alone) => (
-                        format!("{} {} ({})", alone.suite, boot.memory, image.label),
-                        format!("{}-{}-{}", alone.suite, boot.memory.qemu_arg(), image.label),
+                        format!(
+                            "{}{} {} ({})",
+                            alone.suite, alone.variant, boot.memory, image.label
+                        ),
+                        format!(
+                            "{}{}-{}-{}",
+                            alone.suite,
+                            alone.variant,
+                            boot.memory.qemu_arg(),
+                            image.label
+                        ),
                     ),
                 };
                 let (params, timeout) = match boot.alone {
@@ -1069,6 +1078,8 @@ struct AloneSuite {
     timeout: Duration,
     /// Attaches the test disks of [`crate::disks`] (fresh copies for each boot).
     has_disks: bool,
+    /// Told apart from another boot of the same suite in logs and reports (`-intx`).
+    variant: &'static str,
 }
 
 const ALONE_SUITES: &[AloneSuite] = &[
@@ -1085,6 +1096,7 @@ const ALONE_SUITES: &[AloneSuite] = &[
         image: Some("musl"),
         timeout: Duration::from_secs(600),
         has_disks: false,
+        variant: "",
     },
     AloneSuite {
         // tests/user/blk: virtio disks (MBR, GPT, hostile and random tables, read-only), their
@@ -1096,6 +1108,17 @@ const ALONE_SUITES: &[AloneSuite] = &[
         image: Some("musl"),
         timeout: Duration::from_secs(300),
         has_disks: true,
+        variant: "",
+    },
+    AloneSuite {
+        // The same with `pci=nomsi`: the disks interrupt through INTx and the I/O APIC.
+        suite: "blk",
+        memory: &[GuestMemory { mib: 1024 }],
+        params: "pci=nomsi",
+        image: Some("musl"),
+        timeout: Duration::from_secs(300),
+        has_disks: true,
+        variant: "-intx",
     },
 ];
 
@@ -1362,6 +1385,7 @@ mod tests {
         image: None,
         timeout: Duration::from_secs(1),
         has_disks: false,
+        variant: "",
     }];
 
     fn plan(only: &[&str]) -> Vec<(Option<&'static str>, Vec<String>, u32)> {

@@ -103,7 +103,9 @@ impl Disk {
                             continue;
                         };
                         // Someone else's copy of the page wins (theirs may hold a write).
-                        self.cache.find_or_create(page, || Ok(frame), || {})?;
+                        if let Err(error) = self.cache.find_or_create(page, || Ok(frame), || {}) {
+                            result = Err(error);
+                        }
                     }
                 }
                 Err(error) => {
@@ -124,8 +126,12 @@ impl Disk {
         if let Some(frame) = self.cache.find(index) {
             return Ok(frame);
         }
-        self.fill(index, 1 + read_ahead)?;
-        self.cache.find(index).ok_or(Errno::EIO)
+        // A failed read-ahead does not fail the page asked for.
+        let filled = self.fill(index, 1 + read_ahead);
+        match self.cache.find(index) {
+            Some(frame) => Ok(frame),
+            None => Err(filled.err().unwrap_or(Errno::EIO)),
+        }
     }
 
     /// Copies disk bytes from `offset` into `buf`; short at the end of the disk.
@@ -164,7 +170,7 @@ impl Disk {
             return Ok(0);
         }
         let len = (data.len() as u64).min(size - offset) as usize;
-        let shared = self.eviction.read();
+        let mut shared = self.eviction.read();
         let mut done = 0;
         while done < len {
             let position = offset + done as u64;
@@ -194,11 +200,16 @@ impl Disk {
             }
             done += chunk;
             if self.nr_dirty.load(Ordering::Acquire) > DIRTY_LIMIT_PAGES {
+                // Too much dirty data: write it back (without the cache lock, which dropping
+                // the cache would wait for), then go on.
                 drop(shared);
-                self.write_back()?;
-                return Ok(done);
+                if let Err(error) = self.write_back() {
+                    return if done == 0 { Err(error) } else { Ok(done) };
+                }
+                shared = self.eviction.read();
             }
         }
+        drop(shared);
         Ok(done)
     }
 

@@ -501,3 +501,22 @@ pub fn proc_partitions(out: &mut Vec<u8>) -> Result<(), Errno> {
     }
     Ok(())
 }
+
+hal::ktest! {
+    /// Disk names and the sizes in log lines follow Linux (`virtblk_name_format`,
+    /// `string_get_size`).
+    fn disk_names_and_sizes_as_linux() -> hal::ktest::KtestResult {
+        hal::ktest_assert_eq!(virtio_disk_name(0), "vda");
+        hal::ktest_assert_eq!(virtio_disk_name(25), "vdz");
+        hal::ktest_assert_eq!(virtio_disk_name(26), "vdaa");
+        hal::ktest_assert_eq!(virtio_disk_name(27), "vdab");
+        hal::ktest_assert_eq!(virtio_disk_name(26 + 26 * 26), "vdaaa");
+        hal::ktest_assert_eq!(human_size(32 << 20, 1000), "33.6 MB");
+        hal::ktest_assert_eq!(human_size(32 << 20, 1024), "32.0 MiB");
+        hal::ktest_assert_eq!(human_size(4 << 20, 1000), "4.19 MB");
+        hal::ktest_assert_eq!(human_size(1 << 30, 1000), "1.07 GB");
+        hal::ktest_assert_eq!(human_size(512 << 20, 1000), "537 MB");
+        hal::ktest_assert_eq!(human_size(512, 1024), "512 B");
+        Ok(())
+    }
+}

@@ -6,6 +6,7 @@
 //! line makes PCI drivers use INTx instead of MSI-X, as Linux.
 
 pub mod base;
+pub mod interrupts;
 pub mod kmsg;
 pub mod mem;
 pub mod virtio;

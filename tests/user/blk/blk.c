@@ -489,3 +489,75 @@ TEST_ALONE(blk, rereading_the_partition_table)
 	EXPECT_OK(stat(DEV "/vda6", &st));
 	EXPECT_EQ(minor(st.st_rdev), 6);
 }
+
+/* The line of /proc/interrupts that ends with `suffix`, copied into line. */
+static int find_interrupt_line(const char *suffix, char *line, size_t size)
+{
+	static char buf[8192];
+	h_read_file("/proc/interrupts", buf, sizeof buf);
+	for (char *start = buf; *start;) {
+		char *end = strchr(start, '\n');
+		size_t len = end ? (size_t)(end - start) : strlen(start);
+		size_t slen = strlen(suffix);
+		if (len >= slen && memcmp(start + len - slen, suffix, slen) == 0 &&
+		    len < size) {
+			memcpy(line, start, len);
+			line[len] = 0;
+			return 1;
+		}
+		start += len + (end ? 1 : 0);
+	}
+	return 0;
+}
+
+TEST_ALONE(blk, interrupts_are_counted_per_line)
+{
+	blk_ready();
+	char cmdline[1024];
+	h_read_file("/proc/cmdline", cmdline, sizeof cmdline);
+	char line[256];
+	if (strstr(cmdline, "pci=nomsi")) {
+		/* INTx through the I/O APIC, shared by several disks. */
+		if (!find_interrupt_line("virtio0", line, sizeof line) &&
+		    !find_interrupt_line("virtio0, virtio3", line, sizeof line) &&
+		    !find_interrupt_line("virtio0, virtio2", line, sizeof line))
+			FAIL("no IO-APIC line of virtio0 in /proc/interrupts");
+		if (!strstr(line, "   IO-APIC ") || !strstr(line, "-fasteoi   virtio0"))
+			FAIL("virtio0's line: %s", line);
+	} else {
+		/* MSI-X: entry 0 for configuration changes, entry 1 for the queue,
+		 * numbered from 24 as Linux numbers MSIs. */
+		if (!find_interrupt_line("   PCI-MSI 65536-edge      virtio0-config", line,
+					 sizeof line))
+			FAIL("no virtio0-config line in /proc/interrupts");
+		EXPECT_TRUE(strncmp(line, " 24: ", 5) == 0);
+		if (!find_interrupt_line("   PCI-MSI 65537-edge      virtio0-req.0", line,
+					 sizeof line))
+			FAIL("no virtio0-req.0 line in /proc/interrupts");
+		EXPECT_TRUE(strncmp(line, " 25: ", 5) == 0);
+	}
+	unsigned long count = 0;
+	EXPECT_EQ(sscanf(line, "%*d: %lu", &count), 1);
+	EXPECT_GT(count, 0);
+}
+
+TEST_ALONE(blk, a_large_write_is_written_whole)
+{
+	blk_ready();
+	/* 17 MiB past the partitions of vda, in one write: more than the
+	 * kernel keeps dirty before writing back in the middle of it. */
+	static unsigned char data[17 << 20];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i / 4096 + i * 13);
+	int fd = open_dev("vda", O_RDWR);
+	EXPECT_EQ(pwrite(fd, data, sizeof data, 15LL << 20), (ssize_t)sizeof data);
+	EXPECT_OK(fsync(fd));
+	EXPECT_OK(ioctl(fd, BLKFLSBUF, 0));
+	static unsigned char back[1 << 20];
+	for (long long at = 0; at < (long long)sizeof data; at += sizeof back) {
+		EXPECT_EQ(pread(fd, back, sizeof back, (15LL << 20) + at), (ssize_t)sizeof back);
+		EXPECT_MEMEQ(back, data + at, sizeof back);
+	}
+	EXPECT_EQ(pread(fd, back, 1, 32LL << 20), 0);
+	close(fd);
+}

@@ -68,6 +68,7 @@ pub struct VirtioBlk {
     sectors: u64,
     max_segments: usize,
     irq: Once<IrqLine>,
+    config_irq: Once<IrqLine>,
 }
 
 impl VirtioBlk {
@@ -156,6 +157,21 @@ impl VirtioBlk {
         let _ = self
             .transport
             .notify(self.notify_offset.load(Ordering::Relaxed), 0);
+    }
+
+    /// A configuration change (MSI-X entry 0, or the ISR's bit 1 with INTx): Linux resizes the
+    /// disk when its capacity changed; Ferrux keeps the size it probed and says so.
+    fn config_changed(&self) {
+        let capacity = self.transport.read_config(|config| {
+            Ok(u64::from(config.read_u32(0)?) | (u64::from(config.read_u32(4)?) << 32))
+        });
+        if let Ok(capacity) = capacity
+            && capacity != self.sectors
+        {
+            log::warn!(
+                "virtio_blk: capacity changed to {capacity} sectors; resizing is not supported"
+            );
+        }
     }
 
     /// The deferred interrupt handler: finishes what the device returned and starts waiting
@@ -391,33 +407,61 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         sectors: capacity,
         max_segments,
         irq: Once::new(),
+        config_irq: Once::new(),
     });
-    let weak: Weak<VirtioBlk> = Arc::downgrade(&driver);
-    let line = driver.transport.device.request_irq(Arc::new(move || {
-        if let Some(driver) = weak.upgrade() {
-            driver.handle_interrupt();
-        }
-    }));
-    let line = match line {
-        Ok(line) => line,
-        Err(error) => {
-            let _ = driver.transport.add_status(pci::STATUS_FAILED);
-            return Err(error);
-        }
+    let failed = |error: Errno| {
+        let _ = driver.transport.add_status(pci::STATUS_FAILED);
+        error
     };
-    let vector = line.msix_entry().unwrap_or(pci::NO_VECTOR);
-    driver.irq.call_once(|| line);
-    let set_up = driver
+    // With MSI-X, entry 0 reports configuration changes and entry 1 the request queue, as
+    // Linux's virtio-pci sets them up; with INTx one line carries both (the ISR tells).
+    let device_name = alloc::format!("virtio{index}");
+    let config_vector = if driver.transport.device.uses_msix() {
+        let weak: Weak<VirtioBlk> = Arc::downgrade(&driver);
+        let line = driver
+            .transport
+            .device
+            .request_irq(Arc::new(move || {
+                if let Some(driver) = weak.upgrade() {
+                    driver.config_changed();
+                }
+            }))
+            .map_err(failed)?;
+        crate::drivers::interrupts::register(&line, alloc::format!("{device_name}-config"));
+        let entry = line.msix_entry().unwrap_or(pci::NO_VECTOR);
+        driver.config_irq.call_once(|| line);
+        entry
+    } else {
+        pci::NO_VECTOR
+    };
+    let weak: Weak<VirtioBlk> = Arc::downgrade(&driver);
+    let line = driver
         .transport
-        .set_config_vector(pci::NO_VECTOR)
-        .and_then(|()| driver.transport.setup_queue(0, queue_size, rings, vector));
-    match set_up {
-        Ok(offset) => driver.notify_offset.store(offset, Ordering::Relaxed),
-        Err(error) => {
-            let _ = driver.transport.add_status(pci::STATUS_FAILED);
-            return Err(error);
-        }
-    }
+        .device
+        .request_irq(Arc::new(move || {
+            if let Some(driver) = weak.upgrade() {
+                driver.handle_interrupt();
+            }
+        }))
+        .map_err(failed)?;
+    let queue_vector = line.msix_entry().unwrap_or(pci::NO_VECTOR);
+    let line_name = if line.msix_entry().is_some() {
+        alloc::format!("{device_name}-req.0")
+    } else {
+        device_name
+    };
+    crate::drivers::interrupts::register(&line, line_name);
+    driver.irq.call_once(|| line);
+    let offset = driver
+        .transport
+        .set_config_vector(config_vector)
+        .and_then(|()| {
+            driver
+                .transport
+                .setup_queue(0, queue_size, rings, queue_vector)
+        })
+        .map_err(failed)?;
+    driver.notify_offset.store(offset, Ordering::Relaxed);
     driver.transport.add_status(pci::STATUS_DRIVER_OK)?;
     let params = DiskParams {
         sectors: capacity,

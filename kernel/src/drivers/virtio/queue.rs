@@ -162,3 +162,52 @@ impl SplitQueue {
         }
     }
 }
+
+/// Plays the device for the tests: puts `(id, len)` in the used ring and publishes it.
+fn device_returns(queue: &SplitQueue, id: u32, len: u32) -> Result<(), Errno> {
+    let used_idx = queue.memory.read_u16(queue.used_offset + 2)?;
+    let slot = usize::from(used_idx % queue.size);
+    let entry = queue.used_offset + 4 + 8 * slot;
+    queue.memory.write_u32(entry, id)?;
+    queue.memory.write_u32(entry + 4, len)?;
+    queue
+        .memory
+        .write_u16(queue.used_offset + 2, used_idx.wrapping_add(1))
+}
+
+hal::ktest! {
+    /// A device that returns descriptors it was not given (out of range, not a head, already
+    /// returned) is ignored: the driver's free list stays exact and nothing is freed twice.
+    fn used_ring_garbage_is_ignored() -> hal::ktest::KtestResult {
+        let failed = |error: Errno| alloc::format!("{error:?}");
+        let mut queue = SplitQueue::try_new(8).map_err(failed)?;
+        let buffer = DmaCoherent::try_new(64).map_err(failed)?;
+        let buffers = [
+            Buffer { addr: buffer.dma_addr(0).map_err(failed)?, len: 16, is_device_writable: false },
+            Buffer { addr: buffer.dma_addr(16).map_err(failed)?, len: 1, is_device_writable: true },
+        ];
+        let head = queue.add(&buffers).map_err(failed)?;
+        hal::ktest_assert_eq!(queue.free_count(), 6);
+        hal::ktest_assert!(queue.pop_used().is_none(), "a used entry before the device wrote one");
+        // Out of range, then the chain's second descriptor (not a head).
+        device_returns(&queue, 1000, 0).map_err(failed)?;
+        device_returns(&queue, 70_000, 0).map_err(failed)?;
+        let second = queue.chains[usize::from(head)].as_ref().map(|chain| chain[1]);
+        device_returns(&queue, u32::from(second.unwrap_or(0)), 0).map_err(failed)?;
+        hal::ktest_assert!(queue.pop_used().is_none(), "a bogus entry was taken");
+        hal::ktest_assert_eq!(queue.free_count(), 6);
+        device_returns(&queue, u32::from(head), 1).map_err(failed)?;
+        hal::ktest_assert_eq!(queue.pop_used(), Some((head, 1)));
+        hal::ktest_assert_eq!(queue.free_count(), 8);
+        // The same head again: no longer in flight.
+        device_returns(&queue, u32::from(head), 1).map_err(failed)?;
+        hal::ktest_assert!(queue.pop_used().is_none(), "a chain was returned twice");
+        hal::ktest_assert_eq!(queue.free_count(), 8);
+        // A full ring refuses more than it has.
+        let many: alloc::vec::Vec<Buffer> = (0..9)
+            .map(|_| Buffer { addr: buffers[0].addr, len: 1, is_device_writable: false })
+            .collect();
+        hal::ktest_assert_eq!(queue.add(&many), Err(Errno::ENOSPC));
+        Ok(())
+    }
+}

@@ -470,6 +470,7 @@ fn stat(out: &mut Vec<u8>) -> Result<(), Errno> {
 /// `/proc/interrupts`: the local APIC timer (`LOC`) and the error counters.
 fn interrupts(out: &mut Vec<u8>) -> Result<(), Errno> {
     out!(out, "{:11}{:<11}\n", "", "CPU0")?;
+    crate::drivers::interrupts::render(out)?;
     out!(
         out,
         "LOC: {:>10}   Local timer interrupts\n",
