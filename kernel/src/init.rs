@@ -90,6 +90,8 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         start_time_ns: crate::time::monotonic_ns(),
         stats: ProcessStats::default(),
         sysvsem: SpinLock::new("process.sysvsem", None),
+        ptraced: SpinLock::new("process.ptraced", Vec::new()),
+        traced_by: SpinLock::new("process.traced_by", alloc::sync::Weak::new()),
     });
     let thread = Thread::try_new_with_entry(
         pid,

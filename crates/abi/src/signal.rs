@@ -142,6 +142,7 @@ pub const BUS_ADRERR: i32 = 2;
 pub const ILL_ILLOPN: i32 = 2;
 pub const FPE_INTDIV: i32 = 1;
 pub const TRAP_BRKPT: i32 = 1;
+pub const TRAP_TRACE: i32 = 2;
 
 impl SigInfo {
     /// A `siginfo_t` with only the number and code set.

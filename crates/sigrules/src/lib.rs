@@ -123,6 +123,11 @@ impl PendingQueue {
     }
 
     /// Number of queued instances that `predicate` accepts.
+    /// The queued siginfos, oldest first (what PTRACE_PEEKSIGINFO shows).
+    pub fn queued_infos(&self) -> impl Iterator<Item = &SigInfo> {
+        self.queue.iter()
+    }
+
     pub fn queued_where(&self, mut predicate: impl FnMut(&SigInfo) -> bool) -> usize {
         self.queue.iter().filter(|info| predicate(info)).count()
     }

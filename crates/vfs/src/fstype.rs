@@ -86,6 +86,25 @@ impl Registry {
             .cloned()
     }
 
+    /// The position of the type named `name` in registration order (sysfs(2)'s option 1,
+    /// Linux's `fs_index`).
+    pub fn index_of(&self, name: &[u8]) -> Option<usize> {
+        self.types
+            .lock()
+            .iter()
+            .position(|t| t.name().as_bytes() == name)
+    }
+
+    /// The name of the type at `index` (sysfs(2)'s option 2, `fs_name`).
+    pub fn name_at(&self, index: usize) -> Option<&'static str> {
+        self.types.lock().get(index).map(|t| t.name())
+    }
+
+    /// How many types are registered (sysfs(2)'s option 3, `fs_maxindex`).
+    pub fn count(&self) -> usize {
+        self.types.lock().len()
+    }
+
     /// `/proc/filesystems`: one line per type, `nodev\tNAME` or `\tNAME`.
     pub fn proc_filesystems(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
         for t in self.types.lock().iter() {
@@ -251,6 +270,34 @@ pub fn parse_u32(value: Option<&[u8]>, radix: u32) -> Result<u32, Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Named(&'static str);
+
+    impl FileSystemType for Named {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+
+        fn mount(&self, _: &[u8], _: u32, _: &[MountOption<'_>]) -> Result<Arc<Dentry>, Errno> {
+            Err(Errno::ENODEV)
+        }
+    }
+
+    #[test]
+    fn types_are_numbered_in_registration_order() {
+        let registry = Registry::new();
+        registry.register(Arc::new(Named("sysfs"))).unwrap();
+        registry.register(Arc::new(Named("tmpfs"))).unwrap();
+        assert_eq!(
+            registry.register(Arc::new(Named("tmpfs"))),
+            Err(Errno::EBUSY)
+        );
+        assert_eq!(registry.count(), 2);
+        assert_eq!(registry.index_of(b"tmpfs"), Some(1));
+        assert_eq!(registry.index_of(b"ext4"), None);
+        assert_eq!(registry.name_at(0), Some("sysfs"));
+        assert_eq!(registry.name_at(2), None);
+    }
 
     #[test]
     fn generic_flags_are_taken_out() {

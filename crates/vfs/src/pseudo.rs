@@ -84,6 +84,13 @@ pub trait Node: Send + Sync + Any {
         Err(Errno::EINVAL)
     }
 
+    /// A read at `offset` of a file that is not rendered whole (`/proc/<pid>/mem`, where the
+    /// position is an address), or `None` for a rendered file. Default: `None`.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Option<Result<usize, Errno>> {
+        let _ = (offset, buf);
+        None
+    }
+
     /// A write of `data` at `offset` (sysctls, `comm`, `oom_score_adj`); returns the bytes
     /// taken. Default: `EINVAL` (files without a write method are refused at open by their
     /// mode already).

@@ -3,7 +3,9 @@
 //!
 //! Items are kept in insertion order; a level-triggered item that is reported moves to the end,
 //! as Linux re-queues it at the tail of its ready list, so `maxevents` smaller than the ready
-//! count rotates through the ready files. Edge-triggered items (`EPOLLET`) are reported when
+//! count rotates through the ready files. Items live in slots with stable numbers, and the
+//! order is a list of slot numbers rebuilt in place by each scan (buffers sized when items are
+//! added), so a wait allocates nothing but its result. Edge-triggered items (`EPOLLET`) are reported when
 //! they are ready and one of their wait queues was woken since their last report (or they were
 //! ready when added or modified), which is when Linux's `ep_poll_callback` queues them.
 //! `EPOLLONESHOT` disables an item after one report until `EPOLL_CTL_MOD`. Items hold weak
@@ -95,25 +97,86 @@ impl Item {
 }
 
 struct State {
-    /// Items by insertion (and re-queue) sequence.
-    items: BTreeMap<u64, Item>,
-    /// Key to sequence.
-    index: BTreeMap<Key, u64>,
-    next_sequence: u64,
+    /// Items in slots whose numbers stay fixed while the item lives (freed slots are reused).
+    slots: Vec<Option<Item>>,
+    free_slots: Vec<usize>,
+    /// Slot numbers in report order: insertion, with reported level-triggered items moved to
+    /// the tail.
+    order: Vec<usize>,
+    /// Scratch lists for rebuilding `order` (the items not moved, the items moved), kept with
+    /// `order`'s capacity so that a scan never allocates.
+    kept: Vec<usize>,
+    moved: Vec<usize>,
+    /// Key to slot.
+    index: BTreeMap<Key, usize>,
 }
 
 impl State {
+    fn item_mut(&mut self, slot: usize) -> Option<&mut Item> {
+        self.slots.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    /// Reserves room for one more item in every list (`ENOMEM` if there is none).
+    fn reserve_one(&mut self) -> Result<(), Errno> {
+        let needed = self.order.len() + 1;
+        for list in [&mut self.order, &mut self.kept, &mut self.moved] {
+            list.try_reserve(needed.saturating_sub(list.len()))
+                .map_err(|_| Errno::ENOMEM)?;
+        }
+        if self.free_slots.is_empty() {
+            self.slots.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        }
+        self.free_slots
+            .try_reserve(self.slots.len() + 1)
+            .map_err(|_| Errno::ENOMEM)?;
+        Ok(())
+    }
+
+    /// Inserts `item` at the tail (after [`State::reserve_one`]).
+    fn insert(&mut self, key: Key, item: Item) {
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(item);
+                slot
+            }
+            None => {
+                self.slots.push(Some(item));
+                self.slots.len() - 1
+            }
+        };
+        self.index.insert(key, slot);
+        self.order.push(slot);
+    }
+
+    /// Removes the item in `slot` (its key already taken out of the index).
+    fn remove_slot(&mut self, slot: usize) {
+        if let Some(entry) = self.slots.get_mut(slot)
+            && entry.take().is_some()
+        {
+            self.order.retain(|&other| other != slot);
+            // Room was reserved for every slot when it was made.
+            self.free_slots.push(slot);
+        }
+    }
+
     /// Drops the items whose files were released.
     fn remove_dead(&mut self) {
-        let dead: Vec<(u64, Key)> = self
-            .items
-            .iter()
-            .filter(|(_, item)| item.file.strong_count() == 0)
-            .map(|(&sequence, item)| (sequence, (item.file.as_ptr() as usize, item.fd)))
-            .collect();
-        for (sequence, key) in dead {
-            self.items.remove(&sequence);
-            self.index.remove(&key);
+        let mut index = 0;
+        while index < self.order.len() {
+            let slot = self.order[index];
+            let dead = match self.slots.get(slot).and_then(Option::as_ref) {
+                Some(item) if item.file.strong_count() == 0 => {
+                    Some((item.file.as_ptr() as usize, item.fd))
+                }
+                _ => None,
+            };
+            match dead {
+                Some(key) => {
+                    self.index.remove(&key);
+                    self.remove_slot(slot);
+                }
+                None => index += 1,
+            }
         }
     }
 }
@@ -143,9 +206,12 @@ impl EventPoll {
             state: Mutex::new(
                 "epoll.mtx",
                 State {
-                    items: BTreeMap::new(),
+                    slots: Vec::new(),
+                    free_slots: Vec::new(),
+                    order: Vec::new(),
+                    kept: Vec::new(),
+                    moved: Vec::new(),
                     index: BTreeMap::new(),
-                    next_sequence: 0,
                 },
             ),
             changes: Arc::new(WaitQueue::new()),
@@ -200,10 +266,8 @@ impl EventPoll {
             if !is_ready {
                 item.seen_wakeups = Some(item.wakeups());
             }
-            let sequence = state.next_sequence;
-            state.next_sequence += 1;
-            state.items.insert(sequence, item);
-            state.index.insert(key, sequence);
+            state.reserve_one()?;
+            state.insert(key, item);
         }
         self.note_change();
         Ok(())
@@ -214,8 +278,8 @@ impl EventPoll {
         let key = key_of(file, fd);
         {
             let mut state = self.state.lock();
-            let sequence = *state.index.get(&key).ok_or(Errno::ENOENT)?;
-            let item = state.items.get_mut(&sequence).ok_or(Errno::ENOENT)?;
+            let slot = *state.index.get(&key).ok_or(Errno::ENOENT)?;
+            let item = state.item_mut(slot).ok_or(Errno::ENOENT)?;
             if item.events & EPOLLEXCLUSIVE != 0 {
                 return Err(Errno::EINVAL);
             }
@@ -234,8 +298,8 @@ impl EventPoll {
     pub fn delete(&self, file: &Arc<OpenFile>, fd: i32) -> Result<(), Errno> {
         let key = key_of(file, fd);
         let mut state = self.state.lock();
-        let sequence = state.index.remove(&key).ok_or(Errno::ENOENT)?;
-        state.items.remove(&sequence);
+        let slot = state.index.remove(&key).ok_or(Errno::ENOENT)?;
+        state.remove_slot(slot);
         Ok(())
     }
 
@@ -249,54 +313,68 @@ impl EventPoll {
         if let Some(table) = table.as_deref_mut() {
             table.register(&self.changes);
         }
-        let mut events = Vec::new();
-        let mut requeue = Vec::new();
-        let mut dead = Vec::new();
         let mut state = self.state.lock();
-        for (&sequence, item) in state.items.iter_mut() {
+        let mut events = Vec::new();
+        events
+            .try_reserve(max_events.min(state.order.len()))
+            .map_err(|_| Errno::ENOMEM)?;
+        let State {
+            slots,
+            order,
+            kept,
+            moved,
+            ..
+        } = &mut *state;
+        kept.clear();
+        moved.clear();
+        let mut has_dead = false;
+        for &slot in order.iter() {
+            let Some(item) = slots.get_mut(slot).and_then(Option::as_mut) else {
+                continue;
+            };
+            // The lists have room for every item (`reserve_one`): these pushes never allocate.
             let Some(file) = item.file.upgrade() else {
-                dead.push((sequence, item.fd, item.file.as_ptr() as usize));
+                has_dead = true;
+                kept.push(slot);
                 continue;
             };
             // Every item is polled with the table (so that all are registered) even when
             // `max_events` are already collected.
             let revents = item.poll(&file, table.as_deref_mut());
-            if events.len() >= max_events || item.is_disabled() {
+            let is_reported = events.len() < max_events
+                && !item.is_disabled()
+                && if item.events & EPOLLET != 0 {
+                    let wakeups = item.wakeups();
+                    let is_new = item.seen_wakeups != Some(wakeups);
+                    item.seen_wakeups = Some(wakeups);
+                    revents != 0 && is_new
+                } else {
+                    revents != 0
+                };
+            if !is_reported {
+                kept.push(slot);
                 continue;
             }
-            if item.events & EPOLLET != 0 {
-                let wakeups = item.wakeups();
-                let is_new = item.seen_wakeups != Some(wakeups);
-                item.seen_wakeups = Some(wakeups);
-                if revents == 0 || !is_new {
-                    continue;
-                }
-            } else if revents == 0 {
-                continue;
-            }
-            events.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
             events.push(EpollEvent {
                 events: revents,
                 data: item.data,
             });
             if item.events & EPOLLONESHOT != 0 {
                 item.events &= EP_PRIVATE_BITS;
+                kept.push(slot);
             } else if item.events & EPOLLET == 0 {
-                requeue.push(sequence);
+                moved.push(slot);
+            } else {
+                kept.push(slot);
             }
         }
-        for (sequence, fd, pointer) in dead {
-            state.items.remove(&sequence);
-            state.index.remove(&(pointer, fd));
+        if !moved.is_empty() {
+            order.clear();
+            order.extend_from_slice(kept);
+            order.extend_from_slice(moved);
         }
-        for sequence in requeue {
-            if let Some(item) = state.items.remove(&sequence) {
-                let new_sequence = state.next_sequence;
-                state.next_sequence += 1;
-                let key = (item.file.as_ptr() as usize, item.fd);
-                state.items.insert(new_sequence, item);
-                state.index.insert(key, new_sequence);
-            }
+        if has_dead {
+            state.remove_dead();
         }
         Ok(events)
     }
@@ -305,7 +383,7 @@ impl EventPoll {
     fn has_ready(&self, mut table: Option<&mut PollTable>) -> bool {
         let mut state = self.state.lock();
         let mut is_ready = false;
-        for item in state.items.values_mut() {
+        for item in state.slots.iter_mut().filter_map(Option::as_mut) {
             let Some(file) = item.file.upgrade() else {
                 continue;
             };
@@ -338,9 +416,9 @@ fn loop_check(
     let files: Vec<Arc<OpenFile>> = {
         let state = to.state.lock();
         state
-            .items
-            .values()
-            .filter_map(|item| item.file.upgrade())
+            .slots
+            .iter()
+            .filter_map(|item| item.as_ref()?.file.upgrade())
             .collect()
     };
     for file in files {

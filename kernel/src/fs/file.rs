@@ -370,11 +370,23 @@ impl OpenFile {
         is_continuation: bool,
         deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
+        self.read_and_deliver_with(buf, is_continuation, OpenFlags::empty(), deliver)
+    }
+
+    /// [`Self::read_and_deliver`] with `extra` status flags for this call only (`O_NONBLOCK`
+    /// for preadv2's `RWF_NOWAIT`).
+    pub fn read_and_deliver_with(
+        &self,
+        buf: &mut [u8],
+        is_continuation: bool,
+        extra: OpenFlags,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
         if !self.is_readable() {
             return Err(Errno::EBADF);
         }
         if !self.ops.is_seekable() {
-            let mut flags = self.status_flags();
+            let mut flags = self.status_flags() | extra;
             if is_continuation {
                 flags |= OpenFlags::O_NONBLOCK;
             }
@@ -430,19 +442,24 @@ impl OpenFile {
 
     /// `write(2)`: writes at the current position (the end with O_APPEND) and advances it.
     pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+        self.write_with(data, OpenFlags::empty())
+    }
+
+    /// [`Self::write`] with `extra` status flags for this call only (`O_NONBLOCK` for
+    /// pwritev2's `RWF_NOWAIT`, `O_APPEND` for its `RWF_APPEND`).
+    pub fn write_with(&self, data: &[u8], extra: OpenFlags) -> Result<usize, Errno> {
         if !self.is_writable() {
             return Err(Errno::EBADF);
         }
+        let flags = self.status_flags() | extra;
         if !self.ops.is_seekable() {
-            return self.ops.write_with_flags(0, data, self.status_flags());
+            return self.ops.write_with_flags(0, data, flags);
         }
         let mut position = self.position.lock();
-        if self.status_flags().contains(OpenFlags::O_APPEND) {
+        if flags.contains(OpenFlags::O_APPEND) {
             *position = self.ops.metadata().size;
         }
-        let count = self
-            .ops
-            .write_with_flags(*position, data, self.status_flags())?;
+        let count = self.ops.write_with_flags(*position, data, flags)?;
         *position += count as u64;
         Ok(count)
     }

@@ -197,6 +197,13 @@ pub struct PipeEnd {
     hup_version: u64,
 }
 
+/// What one call of [`PipeEnd::fill_free_slots`]'s filler did: the bytes it put in the page,
+/// and whether more may follow.
+pub enum Fill {
+    More(usize),
+    Last(usize),
+}
+
 /// Creates a pipe: (read end, write end).
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
     let pipe = Pipe::new(uid, gid, 1, 1);
@@ -420,6 +427,33 @@ impl PipeEnd {
         is_nonblocking: bool,
         produce: &mut dyn FnMut(&mut [u8]) -> Result<usize, Errno>,
     ) -> Result<usize, Errno> {
+        let mut done = 0;
+        let mut limit = first_len.clamp(1, PAGE_SIZE);
+        self.fill_free_slots(is_nonblocking, &mut |page| {
+            if done >= max_len {
+                return Ok(Fill::Last(0));
+            }
+            let want = limit.min(max_len - done);
+            let got = produce(&mut page[..want])?.min(want);
+            done += got;
+            limit = PAGE_SIZE;
+            Ok(if got < want || done >= max_len {
+                Fill::Last(got)
+            } else {
+                Fill::More(got)
+            })
+        })
+    }
+
+    /// Waits until a slot is free (as [`Self::splice_in`]), then fills fresh pages, one per
+    /// free slot, each with `fill(page)`: the bytes it put at the start of the page, and
+    /// whether to go on. An empty page ends it; an error ends it too, and is the answer if
+    /// nothing was added. Returns the bytes added.
+    pub fn fill_free_slots(
+        &self,
+        is_nonblocking: bool,
+        fill: &mut dyn FnMut(&mut [u8]) -> Result<Fill, Errno>,
+    ) -> Result<usize, Errno> {
         let pipe = &*self.pipe;
         let mut state = pipe.state.lock();
         loop {
@@ -447,10 +481,8 @@ impl PipeEnd {
             state = pipe.state.lock();
         }
         let mut done = 0;
-        let mut limit = first_len.clamp(1, PAGE_SIZE);
         let mut result = Ok(());
-        while done < max_len && !state.is_full() {
-            let want = limit.min(max_len - done);
+        while !state.is_full() {
             let mut page = match state.new_page() {
                 Ok(page) => page,
                 Err(error) => {
@@ -460,13 +492,14 @@ impl PipeEnd {
                     break;
                 }
             };
-            let got = match produce(&mut page[..want]) {
-                Ok(got) => got.min(want),
+            let (got, is_last) = match fill(&mut page[..]) {
+                Ok(Fill::More(got)) => (got.min(PAGE_SIZE), false),
+                Ok(Fill::Last(got)) => (got.min(PAGE_SIZE), true),
                 Err(error) => {
                     if done == 0 {
                         result = Err(error);
                     }
-                    0
+                    (0, true)
                 }
             };
             if got == 0 {
@@ -483,8 +516,7 @@ impl PipeEnd {
                 can_merge: false,
             });
             done += got;
-            limit = PAGE_SIZE;
-            if got < want {
+            if is_last {
                 break;
             }
         }
@@ -640,14 +672,7 @@ impl PipeEnd {
                 return Ok(0);
             }
             output.wait_for_room(is_nonblocking)?;
-            let is_input_first = (ipipe as *const Pipe as usize) < (opipe as *const Pipe as usize);
-            let (mut istate, mut ostate) = if is_input_first {
-                let istate = ipipe.state.lock();
-                (istate, opipe.state.lock())
-            } else {
-                let ostate = opipe.state.lock();
-                (ipipe.state.lock(), ostate)
-            };
+            let (mut istate, mut ostate) = lock_both(ipipe, opipe);
             let mut done = 0;
             let mut result = Ok(());
             let mut input_consumed = false;
@@ -721,6 +746,75 @@ impl PipeEnd {
             }
             return result.map(|()| done);
         }
+    }
+
+    /// Copies up to `max_len` bytes at the front of this pipe into `output`'s without taking
+    /// them out (Linux's `do_tee`: `ipipe_prep`, `opipe_prep`, `link_pipe`): waits for data
+    /// here (0 when empty without writers) and room there (`EPIPE` and SIGPIPE without readers;
+    /// `EAGAIN` if `is_nonblocking`), then, with both mutexes held, duplicates buffer after
+    /// buffer (the last one cut to what is left; Linux shares the pages, the copies hold the
+    /// same bytes and boundaries, never merged into) until `max_len`, the end of this pipe's
+    /// data or a full `output`. `EINVAL` for the same pipe.
+    pub fn tee_to_pipe(
+        &self,
+        output: &PipeEnd,
+        max_len: usize,
+        is_nonblocking: bool,
+    ) -> Result<usize, Errno> {
+        let (ipipe, opipe) = (&*self.pipe, &*output.pipe);
+        if core::ptr::eq(ipipe, opipe) {
+            return Err(Errno::EINVAL);
+        }
+        if !self.wait_for_data(false, is_nonblocking)? {
+            return Ok(0);
+        }
+        output.wait_for_room(is_nonblocking)?;
+        let (istate, mut ostate) = lock_both(ipipe, opipe);
+        let mut done = 0;
+        let mut result = Ok(());
+        for buffer in istate.buffers.iter() {
+            if done >= max_len {
+                break;
+            }
+            if opipe.readers() == 0 {
+                raise_sigpipe();
+                if done == 0 {
+                    result = Err(Errno::EPIPE);
+                }
+                break;
+            }
+            if ostate.is_full() {
+                break;
+            }
+            let len = buffer.len.min(max_len - done);
+            let mut page = match ostate.new_page() {
+                Ok(page) => page,
+                Err(error) => {
+                    if done == 0 {
+                        result = Err(error);
+                    }
+                    break;
+                }
+            };
+            page[..len].copy_from_slice(&buffer.page[buffer.offset..buffer.offset + len]);
+            ostate.buffers.push_back(PipeBuffer {
+                page,
+                offset: 0,
+                len,
+                is_packet: buffer.is_packet,
+                can_merge: false,
+            });
+            done += len;
+        }
+        if done > 0 {
+            opipe.publish(&ostate);
+        }
+        drop(ostate);
+        drop(istate);
+        if done > 0 {
+            opipe.read_wait.wake_all();
+        }
+        result.map(|()| done)
     }
 
     fn read_impl(
@@ -1000,5 +1094,23 @@ impl FileOps for PipeEnd {
             }
             _ => Err(Errno::ENOTTY),
         }
+    }
+}
+
+/// Locks two pipes' mutexes, the lower address first (`pipe_double_lock`); returns the
+/// guards in the order the pipes were given.
+fn lock_both<'a>(
+    first: &'a Pipe,
+    second: &'a Pipe,
+) -> (
+    hal::sync::MutexGuard<'a, PipeState>,
+    hal::sync::MutexGuard<'a, PipeState>,
+) {
+    if (first as *const Pipe as usize) < (second as *const Pipe as usize) {
+        let guard = first.state.lock();
+        (guard, second.state.lock())
+    } else {
+        let guard = second.state.lock();
+        (first.state.lock(), guard)
     }
 }

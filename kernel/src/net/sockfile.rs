@@ -5,9 +5,14 @@
 //! ioctls are `SIOCINQ` (`FIONREAD`) and `SIOCOUTQ`. Closing the last descriptor releases the
 //! socket.
 //!
+//! The kernel-buffer `read`/`write` of [`FileOps`] serve sendfile and splice to and from
+//! sockets (Linux's `sock_splice_read` and `generic_splice_sendpage`): a receive or send with
+//! the file's `O_NONBLOCK` and no flags (so SIGPIPE as for `write`).
+//!
 //! Not done: `SIOCGIF*` and the other device ioctls answer `ENOTTY` (there are no network
-//! devices yet); sendfile and splice to sockets.
+//! devices yet).
 
+use super::iov::UserIov;
 use super::unix::UnixSocket;
 use crate::fs::file::FileOps;
 use crate::fs::poll::PollTable;
@@ -33,6 +38,31 @@ impl Drop for SocketFile {
 }
 
 impl FileOps for SocketFile {
+    fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
+        let mut room = UserIov::kernel_room(buf.len())?;
+        let received = super::unix::io::recv(&self.unix, &mut room, 0, is_nonblocking)?;
+        let got = room.received();
+        buf[..got.len()].copy_from_slice(got);
+        Ok(received.count.min(got.len()))
+    }
+
+    fn write(&self, _: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
+        let mut source = UserIov::from_kernel(data)?;
+        let thread = crate::process::try_current().ok_or(Errno::EAGAIN)?;
+        super::unix::io::send(
+            &self.unix,
+            &thread,
+            &mut source,
+            None,
+            0,
+            is_nonblocking,
+            super::unix::io::SendExtras {
+                rights: super::unix::gc::Rights::default(),
+                creds: None,
+            },
+        )
+    }
+
     fn poll(&self, table: Option<&mut PollTable>) -> Option<u16> {
         Some(self.unix.poll(table))
     }

@@ -176,6 +176,7 @@ pub fn execute(
     envp: Vec<Vec<u8>>,
 ) -> Result<(), Errno> {
     let flags = flags.accept_only(AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    let old_tid = thread.tid();
     let how = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
         Lookup::NOFOLLOW
     } else {
@@ -220,7 +221,15 @@ pub fn execute(
     let old_credentials = thread.process.credentials.lock().clone();
     let metadata = target.dentry.metadata();
     let no_new_privs = thread.process.flags.lock().no_new_privs;
-    let ignores_set_id = no_new_privs || target.dentry.mnt().is_nosuid();
+    // Under a tracer without CAP_SYS_PTRACE a set-id program runs with the caller's ids
+    // (`LSM_UNSAFE_PTRACE`, unless the caller may set ids itself).
+    let is_unsafe_trace = super::ptrace::tracer_of(thread).is_some_and(|tracer| {
+        !tracer
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_PTRACE)
+    }) && !old_credentials.has_capability(abi::capability::CAP_SETUID);
+    let ignores_set_id = no_new_privs || target.dentry.mnt().is_nosuid() || is_unsafe_trace;
     let credentials =
         credentials_after_exec(&old_credentials, &metadata, ignores_set_id, no_new_privs);
     // A set-id exec drops the personality flags that weaken its protection (`per_clear`).
@@ -323,6 +332,7 @@ pub fn execute(
     regs.rsp = loaded.stack_pointer;
     regs.rflags = 0x202;
     user.reset_fpu();
+    super::ptrace::exec_done(thread, user, old_tid);
     Ok(())
 }
 
@@ -367,6 +377,7 @@ fn kill_other_threads(thread: &Arc<Thread>) {
         .cloned()
         .collect();
     for other in &others {
+        other.is_killed.store(true, Ordering::Relaxed);
         other.is_exiting.store(true, Ordering::Relaxed);
         other.signal_hint.store(true, Ordering::Relaxed);
         crate::sched::wake_up_for_signal(other, true);

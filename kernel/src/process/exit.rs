@@ -63,7 +63,16 @@ pub fn exit_group(process: &Arc<Process>, status: ExitStatus) {
         lifecycle.stopped_by = None;
     }
     let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
+    // The thread that starts a group exit may still stop at its exit event; the others are
+    // killed (`zap_other_threads` sends them SIGKILL), and all of them by SIGKILL.
+    let starter = crate::process::try_current()
+        .filter(|current| Arc::ptr_eq(&current.process, process))
+        .map(|current| current.tid());
+    let is_sigkill = status == ExitStatus::Signal(sigrules::SIGKILL as u8);
     for thread in &threads {
+        if is_sigkill || Some(thread.tid()) != starter {
+            thread.is_killed.store(true, Ordering::Relaxed);
+        }
         thread.is_exiting.store(true, Ordering::Relaxed);
         thread.signal_hint.store(true, Ordering::Relaxed);
         crate::sched::wake_up_for_signal(thread, true);
@@ -88,6 +97,16 @@ pub fn finish_thread(thread: &Arc<Thread>) {
         threads.is_empty()
     };
     table::remove_thread(thread.tid());
+    if super::ptrace::is_traced(thread) {
+        let status = process
+            .lifecycle
+            .lock()
+            .group_exit
+            .unwrap_or(ExitStatus::Code(
+                thread.exit_code.load(Ordering::Relaxed) as u8
+            ));
+        super::ptrace::thread_exited(thread, status);
+    }
     if is_last {
         finish_process(process, thread);
     }
@@ -150,9 +169,15 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         // disassociate_ctty(1): the session's terminal hangs up.
         crate::tty::job::session_leader_exit(process);
     }
+    // exit_ptrace: tracees are let go (or killed) before the children find a new parent.
+    super::ptrace::exit_tracer(process);
     reparent_children(process);
     process.lifecycle.lock().zombie = Some(status);
     process.exit_events.wake_all();
+    if super::ptrace::process_exited(process, status) {
+        // The tracer of the leader reports it first; the real parent hears afterwards.
+        return;
+    }
     notify_parent_of_exit(process, status);
 }
 
@@ -190,15 +215,18 @@ fn reparent_children(dying: &Arc<Process>) {
             );
         }
         reaper.children.lock().push(child.clone());
-        if let Some(status) = child.lifecycle.lock().zombie {
-            let _ = status;
+        let zombie = {
+            let lifecycle = child.lifecycle.lock();
+            lifecycle.zombie.filter(|_| !lifecycle.traced_zombie)
+        };
+        if let Some(status) = zombie {
             notify_parent_of_exit(&child, status);
         }
     }
 }
 
 /// Tells the parent of `child` that it exited (`do_notify_parent`).
-fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
+pub fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
     let Some(parent) = child.parent.lock().upgrade() else {
         return;
     };

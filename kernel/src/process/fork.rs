@@ -5,8 +5,9 @@
 //! the descriptor table (`CLONE_FILES`), root/cwd/umask (`CLONE_FS`), signal handlers
 //! (`CLONE_SIGHAND`), the thread group (`CLONE_THREAD`), the parent (`CLONE_PARENT`). What is
 //! not shared is copied; private memory is copied lazily (copy-on-write). Flag combinations are
-//! validated in Linux's order with its errnos. Namespaces, pidfds, cgroups and ptrace are not
-//! supported: those flags answer EINVAL.
+//! validated in Linux's order with its errnos. A traced caller's tracer hears of the new task
+//! and traces it when it asked to (PTRACE_O_TRACEFORK/VFORK/CLONE, CLONE_PTRACE; see
+//! `ptrace.rs`). Namespaces and cgroups are not supported: those flags answer EINVAL.
 
 use super::{
     Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
@@ -212,7 +213,28 @@ pub fn clone(
         None
     };
 
+    // The tracer hears of the new task when it asked to (`kernel_clone`'s trace event), and
+    // then traces it too, as it does with CLONE_PTRACE.
+    let trace_event = if flags.contains(CloneFlags::CLONE_UNTRACED) {
+        None
+    } else if flags.contains(CloneFlags::CLONE_VFORK) {
+        Some(ptracerules::PTRACE_EVENT_VFORK)
+    } else if request.exit_signal != sigrules::SIGCHLD {
+        Some(ptracerules::PTRACE_EVENT_CLONE)
+    } else {
+        Some(ptracerules::PTRACE_EVENT_FORK)
+    }
+    .filter(|&event| super::ptrace::is_event_enabled(parent, event));
+    if trace_event.is_some()
+        || (flags.contains(CloneFlags::CLONE_PTRACE) && super::ptrace::is_traced(parent))
+    {
+        super::ptrace::inherit(parent, &thread);
+    }
+
     sched::spawn(thread);
+    if let Some(event) = trace_event {
+        super::ptrace::event(parent, user, event, u64::from(tid));
+    }
 
     if let Some(done) = vfork_done {
         // The parent sleeps until the child execs or exits (killable, as Linux's
@@ -222,19 +244,35 @@ pub fn clone(
         });
         if waited == Err(WaitError::Interrupted) {
             // Fatal signal: the caller exits anyway; the child runs on.
+        } else {
+            super::ptrace::event(
+                parent,
+                user,
+                ptracerules::PTRACE_EVENT_VFORK_DONE,
+                u64::from(tid),
+            );
         }
     }
     Ok(tid)
 }
 
-/// The child runs with the parent's policy and priority, unless the parent asked for
+/// The child runs with the parent's policy, priority and I/O priority, unless the parent asked for
 /// SCHED_RESET_ON_FORK (`sched_fork`): then a real-time policy becomes SCHED_NORMAL and a
 /// negative nice value 0, and the flag is not inherited.
 fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
-    let (policy, rt_priority, nice, reset_on_fork) = {
+    let (policy, rt_priority, nice, reset_on_fork, ioprio) = {
         let info = parent.sched.lock();
-        (info.policy, info.rt_priority, info.nice, info.reset_on_fork)
+        (
+            info.policy,
+            info.rt_priority,
+            info.nice,
+            info.reset_on_fork,
+            info.ioprio,
+        )
     };
+    // The I/O priority is inherited (`copy_io`; CLONE_IO's sharing is not modelled: the child
+    // gets a copy).
+    child.sched.lock().ioprio = ioprio;
     let (policy, rt_priority, nice) = if !reset_on_fork {
         (policy, rt_priority, nice)
     } else if matches!(policy, sched::SCHED_FIFO | sched::SCHED_RR) {
@@ -361,6 +399,8 @@ fn copy_process(
             "process.sysvsem",
             crate::ipc::sem::copy_undo_list(source, flags.contains(CloneFlags::CLONE_SYSVSEM)),
         ),
+        ptraced: SpinLock::new("process.ptraced", Vec::new()),
+        traced_by: SpinLock::new("process.traced_by", alloc::sync::Weak::new()),
     }))
 }
 

@@ -13,6 +13,7 @@ mod elf_tables;
 pub mod exec;
 pub mod exit;
 pub mod fork;
+pub mod ptrace;
 pub mod rlimit;
 pub mod run;
 pub mod session;
@@ -91,6 +92,10 @@ pub struct Process {
     pub stats: ProcessStats,
     /// The System V semaphore undo list (`sysvsem`), made at the first `SEM_UNDO`.
     pub sysvsem: SpinLock<Option<Arc<crate::ipc::sem::UndoList>>>,
+    /// The threads this process traces (`ptraced`).
+    pub ptraced: SpinLock<Vec<Arc<Thread>>>,
+    /// The tracer of this process's leader thread: it hears of the process's death first.
+    pub traced_by: SpinLock<Weak<Process>>,
 }
 
 /// Per-process counters (Linux's `task_io_accounting`, `min_flt`, `loginuid`).
@@ -179,6 +184,11 @@ pub struct Lifecycle {
     pub stop_report: Option<u32>,
     /// A continue (`WCONTINUED`) not yet reported to `wait`.
     pub continue_report: bool,
+    /// Counts group stops, so that a tracee reports each one once.
+    pub stop_generation: u64,
+    /// A zombie whose traced leader's tracer has not reaped it yet: the real parent hears of
+    /// it afterwards.
+    pub traced_zombie: bool,
 }
 
 /// A thread.
@@ -235,6 +245,15 @@ pub struct Thread {
     pub personality: AtomicU32,
     /// Restartable sequences (`rseq(2)`): the registered area and its pending events.
     pub rseq: crate::rseq::RseqState,
+    /// ptrace state (see [`ptrace`]), and its bits read without the lock.
+    pub ptrace: SpinLock<ptrace::PtraceState>,
+    pub ptrace_flags: AtomicU32,
+    /// The syscall number of the last kernel entry (-1 after an interrupt or exception), as
+    /// `orig_rax` shows it to a tracer.
+    pub orig_rax: AtomicU64,
+    /// Killed (SIGKILL, a group exit another thread started, exec's `de_thread`): it must not
+    /// stop for a tracer any more.
+    pub is_killed: AtomicBool,
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -353,6 +372,10 @@ impl Thread {
             comm: SpinLock::new("thread.comm", comm),
             personality: AtomicU32::new(0),
             rseq: crate::rseq::RseqState::new(),
+            ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
+            ptrace_flags: AtomicU32::new(0),
+            orig_rax: AtomicU64::new(u64::MAX),
+            is_killed: AtomicBool::new(false),
             process,
             user_ns: AtomicU64::new(0),
         }))

@@ -6,7 +6,7 @@
 //! (`arch/x86/kernel/traps.c`, `arch/x86/mm/fault.c`), with the same "segfault at" line Linux's
 //! `show_signal_msg` prints when the signal is not caught.
 
-use super::Thread;
+use super::{Thread, ptrace};
 use crate::mm::address_space::FaultError;
 use crate::mm::fault::handle_user_fault;
 use crate::sched;
@@ -14,6 +14,7 @@ use crate::signal::{self, Delivery};
 use crate::syscall::{SyscallContext, dispatch::dispatch};
 use abi::signal::{
     BUS_ADRERR, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SigInfo, TRAP_BRKPT,
+    TRAP_TRACE,
 };
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
@@ -52,12 +53,32 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
         thread.user_ns.fetch_add(in_user_ns, Ordering::Relaxed);
         crate::sched::stats::add_user_ns(in_user_ns);
         match reason {
-            ReturnReason::Syscall => dispatch(&mut SyscallContext {
-                thread,
-                user: &mut user,
-            }),
-            ReturnReason::Exception(exception) => handle_exception(thread, &user, exception),
+            ReturnReason::Syscall => {
+                let mut context = SyscallContext {
+                    thread,
+                    user: &mut user,
+                };
+                if thread.ptrace_flags.load(Ordering::Relaxed) & ptrace::SYSCALL_WORK != 0 {
+                    ptrace::traced_syscall(&mut context);
+                } else {
+                    thread
+                        .orig_rax
+                        .store(context.user.regs().rax, Ordering::Relaxed);
+                    dispatch(&mut context);
+                }
+            }
+            ReturnReason::Exception(exception) => {
+                // Linux keeps the error code in `orig_ax` for faults that push one.
+                let orig_rax = if matches!(exception.vector, 10..=14 | 17) {
+                    exception.error_code
+                } else {
+                    u64::MAX
+                };
+                thread.orig_rax.store(orig_rax, Ordering::Relaxed);
+                handle_exception(thread, &user, exception)
+            }
             ReturnReason::Interrupt => {
+                thread.orig_rax.store(u64::MAX, Ordering::Relaxed);
                 hal::irq::run_pending();
                 crate::time::update_coarse_clocks();
                 sched::timer::run_expired();
@@ -66,6 +87,7 @@ pub fn run_thread(thread: &Arc<Thread>, mut user: UserContext) {
             }
         }
     }
+    ptrace::exit_event(thread, &mut user);
     drop(user);
     super::exit::finish_thread(thread);
 }
@@ -142,6 +164,11 @@ fn handle_exception(thread: &Arc<Thread>, user: &UserContext, exception: CpuExce
         },
         0 => SigInfo::fault(SIGFPE as i32, FPE_INTDIV, address),
         16 | 19 => SigInfo::fault(SIGFPE as i32, 0, address),
+        // A single step (TF) is TRAP_TRACE (Linux reads DR6's BS bit; Ferrux sets no
+        // hardware breakpoints, so TF is the only cause from user mode).
+        1 if user.regs().rflags & (1 << 8) != 0 => {
+            SigInfo::fault(SIGTRAP as i32, TRAP_TRACE, address)
+        }
         1 => SigInfo::fault(SIGTRAP as i32, TRAP_BRKPT, address),
         3 => SigInfo::new(SIGTRAP as i32, SI_KERNEL),
         6 => SigInfo::fault(SIGILL as i32, ILL_ILLOPN, address),

@@ -5,9 +5,14 @@
 //! (`WCONTINUED`) — and sleeps on its `child_events` queue until one does. Children whose exit
 //! signal is not SIGCHLD are "clone" children, seen only with `__WCLONE` or `__WALL`. With
 //! `WNOWAIT` the report is left in place. No matching child at all is ECHILD.
+//!
+//! A tracer also waits for its tracees (`ptrace_do_wait`), threads included, whatever the
+//! clone flags and without `WUNTRACED`: their ptrace stops and their deaths come first; a child
+//! traced by its own parent is reported only through that path, one traced by another process
+//! reaches its real parent's wait only after the tracer has reaped or released it.
 
 use super::exit::{ExitStatus, release_zombie};
-use super::{Pid, Process, Thread};
+use super::{Pid, Process, Thread, ptrace};
 use crate::sched::SleepKind;
 use crate::sched::wait::wait_event;
 use abi::Errno;
@@ -40,6 +45,8 @@ pub enum ChildEvent {
     Exited(ExitStatus),
     Stopped(u32),
     Continued,
+    /// A ptrace stop: the code (`status >> 8`).
+    Trapped(u32),
 }
 
 /// One report.
@@ -61,6 +68,7 @@ impl WaitReport {
             ChildEvent::Exited(status) => status.wait_status(),
             ChildEvent::Stopped(signal) => (signal << 8) | 0x7f,
             ChildEvent::Continued => 0xffff,
+            ChildEvent::Trapped(code) => ptracerules::stop_status(code),
         }
     }
 }
@@ -83,16 +91,26 @@ fn scan(
     target: WaitTarget,
     options: &WaitOptions,
 ) -> Result<Option<WaitReport>, Errno> {
-    let children: alloc::vec::Vec<Arc<Process>> = process.children.lock().clone();
     let mut has_candidate = false;
+    if let Some(report) = scan_tracees(process, target, options, &mut has_candidate) {
+        return Ok(Some(report));
+    }
+    let children: alloc::vec::Vec<Arc<Process>> = process.children.lock().clone();
     for child in children
         .iter()
         .filter(|child| matches_target(child, target) && is_eligible(child, options))
     {
         has_candidate = true;
+        if core::ptr::eq(child.traced_by.lock().as_ptr(), Arc::as_ptr(process)) {
+            // Traced by us: reported as a tracee.
+            continue;
+        }
         let uid = child.credentials.lock().uid;
         let mut lifecycle = child.lifecycle.lock();
-        let event = if let Some(status) = lifecycle.zombie.filter(|_| options.exited) {
+        let event = if let Some(status) = lifecycle
+            .zombie
+            .filter(|_| options.exited && !lifecycle.traced_zombie)
+        {
             ChildEvent::Exited(status)
         } else if let Some(signal) = lifecycle.stop_report.filter(|_| options.stopped) {
             if !options.no_wait {
@@ -130,6 +148,53 @@ fn scan(
     } else {
         Err(Errno::ECHILD)
     }
+}
+
+/// Looks for a report among the threads `process` traces.
+fn scan_tracees(
+    process: &Arc<Process>,
+    target: WaitTarget,
+    options: &WaitOptions,
+    has_candidate: &mut bool,
+) -> Option<WaitReport> {
+    let tracees: alloc::vec::Vec<Arc<Thread>> = process.ptraced.lock().clone();
+    for tracee in &tracees {
+        let is_match = match target {
+            WaitTarget::Any => true,
+            WaitTarget::Pid(pid) => tracee.tid() == pid,
+            WaitTarget::ProcessGroup(pgid) => {
+                tracee.process.pgid.load(Ordering::Relaxed) == u64::from(pgid)
+            }
+        };
+        if !is_match {
+            continue;
+        }
+        *has_candidate = true;
+        let Some(report) = ptrace::take_report(process, tracee, options.exited, options.no_wait)
+        else {
+            continue;
+        };
+        let child = &tracee.process;
+        let uid = child.credentials.lock().uid;
+        let (user_ns, system_ns) = child.cpu_times_ns();
+        let max_rss_kib = {
+            let usage = *child.usage.lock();
+            usage.max_rss_kib.max(usage.children_max_rss_kib)
+        };
+        let event = match report {
+            ptrace::TraceeReport::Stopped(code) => ChildEvent::Trapped(code),
+            ptrace::TraceeReport::Exited(status) => ChildEvent::Exited(status),
+        };
+        return Some(WaitReport {
+            pid: tracee.tid(),
+            uid,
+            event,
+            user_ns,
+            system_ns,
+            max_rss_kib,
+        });
+    }
+    None
 }
 
 /// Waits for a child of `thread`'s process to report. `Ok(None)` with `no_hang` when matching

@@ -52,6 +52,8 @@ pub enum TaskState {
     Sleeping(SleepKind),
     /// Stopped by a stop signal, until SIGCONT or SIGKILL (`TASK_STOPPED`).
     Stopped,
+    /// Stopped for a tracer (`TASK_TRACED`), until it resumes the thread, or SIGKILL.
+    Traced,
     /// Exited: it switches away one last time and is never enqueued again.
     Dead,
 }
@@ -76,6 +78,9 @@ pub struct SchedInfo {
     /// Switches away while sleeping (`nvcsw`) and while runnable (`nivcsw`).
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// The I/O priority set by ioprio_set (`io_context->ioprio`; class NONE, 0, when never
+    /// set: ioprio_get then derives one from the nice value and policy).
+    pub ioprio: u16,
 }
 
 pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
@@ -95,6 +100,7 @@ impl SchedInfo {
             reset_on_fork: false,
             voluntary_switches: 0,
             involuntary_switches: 0,
+            ioprio: 0,
         }
     }
 
@@ -351,7 +357,9 @@ pub fn wake_up(thread: &Arc<Thread>) -> bool {
 pub fn wake_up_for_signal(thread: &Arc<Thread>, is_fatal: bool) -> bool {
     wake_up_if(thread, |state| match state {
         TaskState::Sleeping(SleepKind::Interruptible) => true,
-        TaskState::Sleeping(SleepKind::Killable) | TaskState::Stopped => is_fatal,
+        TaskState::Sleeping(SleepKind::Killable) | TaskState::Stopped | TaskState::Traced => {
+            is_fatal
+        }
         _ => false,
     })
 }
@@ -359,6 +367,11 @@ pub fn wake_up_for_signal(thread: &Arc<Thread>, is_fatal: bool) -> bool {
 /// Resumes a stopped thread (SIGCONT).
 pub fn wake_up_stopped(thread: &Arc<Thread>) -> bool {
     wake_up_if(thread, |state| state == TaskState::Stopped)
+}
+
+/// Resumes a thread stopped for its tracer (or that its tracer let go).
+pub fn wake_up_traced(thread: &Arc<Thread>) -> bool {
+    wake_up_if(thread, |state| state == TaskState::Traced)
 }
 
 /// The idle loop of this CPU: runs expired timers, runs whatever is runnable, and halts when

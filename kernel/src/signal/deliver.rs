@@ -4,7 +4,7 @@
 use super::frame;
 use super::{SIG_DFL, SIG_IGN, SigAction};
 use crate::process::exit::{ExitStatus, exit_group};
-use crate::process::{Restart, Thread};
+use crate::process::{Restart, Thread, ptrace};
 use crate::sched::{self, TaskState};
 use abi::Errno;
 use abi::SaFlags;
@@ -39,11 +39,27 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
         if thread.is_exiting.load(Ordering::Relaxed) {
             return Delivery::Exit;
         }
-        if thread.process.lifecycle.lock().stopped_by.is_some() {
-            stop_until_continued(thread);
+        let ptrace_flags = thread.ptrace_flags.load(Ordering::Relaxed);
+        let (stopped_by, generation) = {
+            let lifecycle = thread.process.lifecycle.lock();
+            (lifecycle.stopped_by, lifecycle.stop_generation)
+        };
+        if let Some(stop_signal) = stopped_by {
+            if ptrace_flags & ptrace::TRACED == 0 {
+                stop_until_continued(thread);
+                continue;
+            }
+            if !ptrace::has_reported_group_stop(thread, generation) {
+                // A tracee reports the group stop to its tracer, then runs when resumed.
+                ptrace::group_stop(thread, user, stop_signal, generation);
+                continue;
+            }
+        }
+        if ptrace_flags & ptrace::TRAPS != 0 {
+            ptrace::trap(thread, user);
             continue;
         }
-        let Some(info) = dequeue(thread) else {
+        let Some(mut info) = dequeue(thread) else {
             thread.signal_hint.store(false, Ordering::Relaxed);
             // No handler ran: a mask saved by sigsuspend/ppoll comes back now.
             if let Some(saved) = thread.saved_mask.lock().take() {
@@ -51,6 +67,13 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
             }
             return Delivery::Nothing;
         };
+        if ptrace_flags & ptrace::TRACED != 0 && info.signo as u32 != sigrules::SIGKILL {
+            // The signal-delivery stop: the tracer may cancel or change the signal.
+            match ptrace::signal_stop(thread, user, info) {
+                Some(changed) => info = changed,
+                None => continue,
+            }
+        }
         let signal = info.signo as u32;
         let action = thread.process.signals.get().lock().action(signal);
         if action.handler == SIG_IGN {
@@ -203,6 +226,7 @@ fn begin_group_stop(thread: &Arc<Thread>, signal: u32) {
         lifecycle.stopped_by = Some(signal);
         lifecycle.stop_report = Some(signal);
         lifecycle.continue_report = false;
+        lifecycle.stop_generation += 1;
     }
     let others: Vec<Arc<Thread>> = process
         .threads
@@ -214,6 +238,7 @@ fn begin_group_stop(thread: &Arc<Thread>, signal: u32) {
     for other in &others {
         other.signal_hint.store(true, Ordering::Relaxed);
         sched::wake_up_for_signal(other, false);
+        ptrace::notify_listener(other);
     }
     super::send::notify_parent_of_stop(process, CLD_STOPPED, signal as i32);
 }
@@ -223,7 +248,8 @@ fn stop_until_continued(thread: &Arc<Thread>) {
     loop {
         sched::set_current_state(thread, TaskState::Stopped);
         let is_stopped = thread.process.lifecycle.lock().stopped_by.is_some();
-        if !is_stopped || thread.is_exiting.load(Ordering::Relaxed) {
+        // A tracer that attaches takes the stop over (`ptrace_attach`'s JOBCTL_TRAP_STOP).
+        if !is_stopped || thread.is_exiting.load(Ordering::Relaxed) || ptrace::is_traced(thread) {
             sched::set_current_state(thread, TaskState::Running);
             return;
         }

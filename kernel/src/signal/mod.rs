@@ -81,6 +81,10 @@ pub fn has_pending(thread: &Thread) -> bool {
     if thread.is_exiting.load(Ordering::Relaxed) {
         return true;
     }
+    if thread.ptrace_flags.load(Ordering::Relaxed) & crate::process::ptrace::TRAPS != 0 {
+        // PTRACE_INTERRUPT interrupts a sleep as a signal would.
+        return true;
+    }
     let blocked = thread.signal_mask.load(Ordering::Relaxed);
     thread.pending.lock().set() & !blocked != 0
         || thread.process.shared_pending.lock().set() & !blocked != 0

@@ -111,6 +111,11 @@ fn is_ignored(
     if blocked & bit(signal) != 0 {
         return false;
     }
+    // A tracer sees every signal of its tracee (`sig_ignored`).
+    let traced_thread = target.cloned().or_else(|| process.main_thread());
+    if traced_thread.is_some_and(|thread| crate::process::ptrace::is_traced(&thread)) {
+        return false;
+    }
     if process.pid == 1 {
         if UNBLOCKABLE & bit(signal) != 0 && !is_forced {
             return true;
@@ -228,6 +233,14 @@ fn send_inner(
         return Sent::Dropped;
     }
     if process.lifecycle.lock().group_exit.is_some() || process.is_zombie() {
+        if signal == SIGKILL {
+            // A thread stopped at its exit event goes on dying.
+            let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
+            for thread in &threads {
+                thread.is_killed.store(true, Ordering::Relaxed);
+                crate::process::ptrace::wake_for_kill(thread);
+            }
+        }
         return Sent::Dropped;
     }
     let threads: Vec<Arc<Thread>> = process.threads.lock().clone();
@@ -284,10 +297,18 @@ fn send_inner(
     // signalfd readers and pollers re-check (Linux's `signalfd_notify`).
     process.signalfd_wait.wake_all();
     // complete_signal: a fatal signal ends the group now.
+    // A traced task takes the signal through its signal-delivery stop instead.
+    let is_traced = match target {
+        Some(thread) => crate::process::ptrace::is_traced(thread),
+        None => process
+            .main_thread()
+            .is_some_and(|thread| crate::process::ptrace::is_traced(&thread)),
+    };
     let is_fatal = signal == SIGKILL
         || (action.handler == SIG_DFL
             && matches!(default_action(signal), DefaultAction::Terminate)
-            && process.pid != 1);
+            && process.pid != 1
+            && !is_traced);
     // wants_signal: a stopped group takes nothing but SIGKILL now; the rest waits for SIGCONT.
     let is_stopped = process.lifecycle.lock().stopped_by.is_some();
     let chooser = |thread: &&Arc<Thread>| {
@@ -327,6 +348,10 @@ fn send_inner(
 
 /// SIGCONT's side effect: a stopped group runs again, and the parent hears of it.
 fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
+    // Every SIGCONT makes a seized tracee trap (`prepare_signal`'s ptrace_trap_notify).
+    for thread in threads {
+        crate::process::ptrace::notify_listener(thread);
+    }
     let was_stopped = {
         let mut lifecycle = process.lifecycle.lock();
         let was_stopped = lifecycle.stopped_by.take().is_some();

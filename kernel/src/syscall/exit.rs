@@ -92,6 +92,7 @@ fn siginfo_of(report: &WaitReport) -> SigInfo {
         ChildEvent::Exited(status) => status.child_code_and_status(),
         ChildEvent::Stopped(signal) => (CLD_STOPPED, signal as i32),
         ChildEvent::Continued => (CLD_CONTINUED, sigrules::SIGCONT as i32),
+        ChildEvent::Trapped(code) => (abi::signal::CLD_TRAPPED, code as i32),
     };
     SigInfo::child(
         code,

@@ -392,7 +392,7 @@ fn single_vector(address: u64, count: usize) -> Result<Vec<Iovec>, Errno> {
     Ok(vectors)
 }
 
-fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
+pub(super) fn read_iovecs(iov: UserPtr<Iovec>, count: i32) -> Result<Vec<Iovec>, Errno> {
     if !(0..=IOV_MAX).contains(&count) {
         return Err(Errno::EINVAL);
     }
@@ -444,7 +444,7 @@ pub fn readv(
     iov: UserPtr<Iovec>,
     count: i32,
 ) -> SyscallResult {
-    let result = readv_inner(context, fd, iov, count);
+    let result = readv_inner(context, fd, iov, count, 0);
     account_read(context, &result);
     notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
@@ -455,12 +455,16 @@ fn readv_inner(
     fd: Fd,
     iov: UserPtr<Iovec>,
     count: i32,
+    rwf: u32,
 ) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    let Some(extra) = rw_flags(&file, &vectors, rwf, false)? else {
+        return Ok(0);
+    };
     if file.ops.as_socket().is_some() {
         return super::socket::read_socket(&file, vectors);
     }
@@ -481,7 +485,9 @@ fn readv_inner(
         read_into_user(
             vector.iov_base,
             vector.iov_len as usize,
-            |chunk, done, deliver| file.read_and_deliver(chunk, total > 0 || done > 0, deliver),
+            |chunk, done, deliver| {
+                file.read_and_deliver_with(chunk, total > 0 || done > 0, extra, deliver)
+            },
         )
     })
 }
@@ -492,7 +498,7 @@ pub fn writev(
     iov: UserPtr<Iovec>,
     count: i32,
 ) -> SyscallResult {
-    let result = writev_inner(context, fd, iov, count);
+    let result = writev_inner(context, fd, iov, count, 0);
     account_write(context, &result);
     notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
@@ -503,17 +509,21 @@ fn writev_inner(
     fd: Fd,
     iov: UserPtr<Iovec>,
     count: i32,
+    rwf: u32,
 ) -> SyscallResult {
     let file = file(context, fd)?;
     if !file.is_writable() {
         return Err(Errno::EBADF);
     }
     let vectors = read_iovecs(iov, count)?;
+    let Some(extra) = rw_flags(&file, &vectors, rwf, true)? else {
+        return Ok(0);
+    };
     if file.ops.as_socket().is_some() {
         return super::socket::write_socket(context, &file, vectors);
     }
     if let Some(inode) = file.cached_inode() {
-        let is_append = file.status_flags().contains(OpenFlags::O_APPEND);
+        let is_append = (file.status_flags() | extra).contains(OpenFlags::O_APPEND);
         return file.at_position(is_append, |position| {
             for_each_vector(&vectors, |vector, total| {
                 write_cached(
@@ -527,7 +537,7 @@ fn writev_inner(
     }
     for_each_vector(&vectors, |vector, _| {
         write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, _| {
-            file.write(chunk)
+            file.write_with(chunk, extra)
         })
     })
 }
@@ -550,7 +560,7 @@ pub fn preadv(
     pos_low: i64,
     _pos_high: i64,
 ) -> SyscallResult {
-    let result = preadv_inner(context, fd, iov, count, pos_low, _pos_high);
+    let result = preadv_inner(context, fd, iov, count, pos_low, 0);
     account_read(context, &result);
     notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
@@ -562,7 +572,7 @@ fn preadv_inner(
     iov: UserPtr<Iovec>,
     count: i32,
     pos_low: i64,
-    _pos_high: i64,
+    rwf: u32,
 ) -> SyscallResult {
     if pos_low < 0 {
         return Err(Errno::EINVAL);
@@ -574,6 +584,9 @@ fn preadv_inner(
     let vectors = read_iovecs(iov, count)?;
     if !file.is_readable() {
         return Err(Errno::EBADF);
+    }
+    if rw_flags(&file, &vectors, rwf, false)?.is_none() {
+        return Ok(0);
     }
     if let Some(inode) = file.cached_inode() {
         return for_each_vector(&vectors, |vector, total| {
@@ -604,7 +617,7 @@ pub fn pwritev(
     pos_low: i64,
     _pos_high: i64,
 ) -> SyscallResult {
-    let result = pwritev_inner(context, fd, iov, count, pos_low, _pos_high);
+    let result = pwritev_inner(context, fd, iov, count, pos_low, 0);
     account_write(context, &result);
     notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
@@ -616,7 +629,7 @@ fn pwritev_inner(
     iov: UserPtr<Iovec>,
     count: i32,
     pos_low: i64,
-    _pos_high: i64,
+    rwf: u32,
 ) -> SyscallResult {
     if pos_low < 0 {
         return Err(Errno::EINVAL);
@@ -629,8 +642,15 @@ fn pwritev_inner(
     if !file.is_writable() {
         return Err(Errno::EBADF);
     }
+    let Some(extra) = rw_flags(&file, &vectors, rwf, true)? else {
+        return Ok(0);
+    };
     if let Some(inode) = file.cached_inode() {
-        let start = write_offset(&file, pos_low as u64);
+        let start = if extra.contains(OpenFlags::O_APPEND) {
+            file.ops.metadata().size
+        } else {
+            write_offset(&file, pos_low as u64)
+        };
         return for_each_vector(&vectors, |vector, total| {
             let base = start + total as u64;
             write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
@@ -642,4 +662,88 @@ fn pwritev_inner(
             file.write_at(base + done as u64, chunk)
         })
     })
+}
+
+/// preadv2/pwritev2's per-call flags (`RWF_*`, `include/uapi/linux/fs.h`).
+const RWF_NOWAIT: u32 = 0x08;
+const RWF_APPEND: u32 = 0x10;
+/// `RWF_SUPPORTED`: HIPRI, DSYNC, SYNC, NOWAIT, APPEND.
+const RWF_SUPPORTED: u32 = 0x1f;
+
+/// `kiocb_set_rw_flags` after `do_iter_read`/`do_iter_write`'s empty check: `None` when the
+/// vectors hold nothing (the call returns 0 whatever the flags), otherwise the status flags
+/// `rwf` adds for this call. Unknown flags are `EOPNOTSUPP`, as is `RWF_NOWAIT` on a file
+/// without `FMODE_NOWAIT`: in 6.1 tmpfs files and pipes do not have it (checked), sockets,
+/// block devices and disk filesystems' files do. Not done: `RWF_NOWAIT` on sockets (Linux
+/// reads and writes with `MSG_DONTWAIT`; here it is still `EOPNOTSUPP`). `RWF_APPEND` writes at the end; `RWF_HIPRI` (polling for direct I/O) and
+/// `RWF_DSYNC`/`RWF_SYNC` (the data is in memory, and synced once written) change nothing
+/// here.
+fn rw_flags(
+    file: &OpenFile,
+    vectors: &[Iovec],
+    rwf: u32,
+    is_write: bool,
+) -> Result<Option<OpenFlags>, Errno> {
+    if vectors.iter().all(|vector| vector.iov_len == 0) {
+        return Ok(None);
+    }
+    if rwf & !RWF_SUPPORTED != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mut extra = OpenFlags::empty();
+    if rwf & RWF_NOWAIT != 0 {
+        if !supports_nowait(file) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        extra |= OpenFlags::O_NONBLOCK;
+    }
+    if is_write && rwf & RWF_APPEND != 0 {
+        extra |= OpenFlags::O_APPEND;
+    }
+    Ok(Some(extra))
+}
+
+/// Whether `file` has `FMODE_NOWAIT` and honours it (see [`rw_flags`]): none of Ferrux's
+/// files yet.
+fn supports_nowait(_file: &OpenFile) -> bool {
+    false
+}
+
+/// `preadv2(2)`: preadv at `pos_low`, or readv at the file's position when it is -1, with
+/// per-call `RWF_*` flags ([`rw_flags`]); other negative positions are `EINVAL`.
+pub fn preadv2(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+    rwf: u32,
+) -> SyscallResult {
+    let result = if pos_low == -1 {
+        readv_inner(context, fd, iov, count, rwf)
+    } else {
+        preadv_inner(context, fd, iov, count, pos_low, rwf)
+    };
+    account_read(context, &result);
+    result
+}
+
+/// `pwritev2(2)`: pwritev at `pos_low`, or writev at the file's position when it is -1.
+pub fn pwritev2(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<Iovec>,
+    count: i32,
+    pos_low: i64,
+    _pos_high: i64,
+    rwf: u32,
+) -> SyscallResult {
+    let result = if pos_low == -1 {
+        writev_inner(context, fd, iov, count, rwf)
+    } else {
+        pwritev_inner(context, fd, iov, count, pos_low, rwf)
+    };
+    account_write(context, &result);
+    result
 }

@@ -280,7 +280,11 @@ pub fn sched_rr_get_interval(
 }
 
 /// The threads `which`/`who` name (getpriority, setpriority).
-fn priority_targets(context: &SyscallContext<'_>, which: i32, who: i32) -> Vec<Arc<Thread>> {
+pub(super) fn priority_targets(
+    context: &SyscallContext<'_>,
+    which: i32,
+    who: i32,
+) -> Vec<Arc<Thread>> {
     let threads_of = |processes: Vec<Arc<crate::process::Process>>| -> Vec<Arc<Thread>> {
         processes
             .iter()

@@ -87,6 +87,11 @@ pub(super) fn splice_support(file: &OpenFile) -> SpliceSupport {
                 },
             }
         }
+        // sock_splice_read, generic_splice_sendpage.
+        FileType::Socket if file.ops.as_socket().is_some() => SpliceSupport {
+            can_read: true,
+            can_write: true,
+        },
         _ => SpliceSupport {
             can_read: false,
             can_write: false,
@@ -118,7 +123,12 @@ fn splice_direct(
     let mut done: u64 = 0;
     while done < count {
         let want = ((count - done) as usize).min(buffer.len());
-        let read = match input.ops.read(*in_pos, &mut buffer[..want], false) {
+        // A socket input waits for its first bytes only (sock_splice_read).
+        let is_later_socket_read = done > 0 && input.ops.as_socket().is_some();
+        let read = match input
+            .ops
+            .read(*in_pos, &mut buffer[..want], is_later_socket_read)
+        {
             Ok(read) => read,
             Err(error) if done == 0 => return Err(error),
             Err(_) => break,

@@ -1,4 +1,4 @@
-//! splice (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
+//! splice, vmsplice and tee (Linux 6.1 `fs/splice.c`: `__do_sys_splice`, `__do_splice`, `do_splice`,
 //! `splice_file_to_pipe`, `iter_file_splice_write`, `splice_pipe_to_pipe`).
 //!
 //! A length of 0 returns 0 before anything is looked at; flags outside `SPLICE_F_MOVE |
@@ -30,7 +30,7 @@ use super::args::{Fd, UserPtr};
 use super::sendfile::splice_support;
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
-use crate::fs::pipe::{PAGE_SIZE, PipeEnd};
+use crate::fs::pipe::{Fill, PAGE_SIZE, PipeEnd};
 use abi::{Errno, OpenFlags};
 
 const SPLICE_F_NONBLOCK: u32 = 0x02;
@@ -175,7 +175,12 @@ fn file_to_pipe(
     let len = len.min(MAX_RW_COUNT);
     let first_len = PAGE_SIZE - (pos.rem_euclid(PAGE_SIZE as i64)) as usize;
     let mut is_checked = false;
+    // A socket (sock_splice_read) waits only for its first bytes, and not at all when the
+    // input is non-blocking; the pages after those take what is there.
+    let is_socket = input.ops.as_socket().is_some();
+    let input_nonblocking = is_nonblocking(input, flags);
     let moved = opipe.splice_in(len, first_len, is_nonblocking(output, flags), &mut |page| {
+        let is_first = !is_checked;
         if !is_checked {
             verify_area(pos, checked_len)?;
             if !can_read {
@@ -183,9 +188,141 @@ fn file_to_pipe(
             }
             is_checked = true;
         }
-        let read = input.ops.read(pos as u64, page, false)?;
+        let read = if is_socket {
+            match input
+                .ops
+                .read(pos as u64, page, !is_first || input_nonblocking)
+            {
+                Err(Errno::EAGAIN) if !is_first => 0,
+                result => result?,
+            }
+        } else {
+            input.ops.read(pos as u64, page, false)?
+        };
         pos += read as i64;
         Ok(read)
     })?;
     Ok((moved, pos))
+}
+
+/// vmsplice (Linux 6.1 `fs/splice.c`: `vmsplice_type`, `vmsplice_to_pipe`,
+/// `vmsplice_to_user`). Flags outside `SPLICE_F_ALL` are `EINVAL`; a descriptor open for
+/// writing takes the user's memory into its pipe, one open only for reading gives the pipe's
+/// data to the user's memory, any other is `EBADF`; the vectors are read (`EINVAL` beyond
+/// `UIO_MAXIOV` or for a total past `isize::MAX`, `EFAULT`); nothing to move returns 0; a
+/// descriptor that is not a pipe is `EBADF`.
+///
+/// Into a pipe: after waiting for a free slot (`EAGAIN` only with `SPLICE_F_NONBLOCK`, the
+/// descriptor's `O_NONBLOCK` does not count; `EPIPE` and SIGPIPE without readers), each
+/// vector's bytes go into fresh buffers, one per user page they touch, until the pipe is full
+/// (Linux lends the user's pages; the bytes and buffer boundaries are the same here, copied).
+/// Out of a pipe: as much as the vectors hold, waiting for data only while nothing moved.
+pub fn vmsplice(
+    context: &mut SyscallContext<'_>,
+    fd: Fd,
+    iov: UserPtr<abi::Iovec>,
+    nr_segs: u64,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = super::read_write::file(context, fd)?;
+    let into_pipe = if file.is_writable() {
+        true
+    } else if file.is_readable() {
+        false
+    } else {
+        return Err(Errno::EBADF);
+    };
+    let count = i32::try_from(nr_segs).map_err(|_| Errno::EINVAL)?;
+    let vectors = super::read_write::read_iovecs(iov, count)?;
+    let total: u64 = vectors.iter().map(|vector| vector.iov_len).sum();
+    if total == 0 {
+        return Ok(0);
+    }
+    let pipe = file.ops.as_pipe().ok_or(Errno::EBADF)?;
+    let is_nonblocking = flags & SPLICE_F_NONBLOCK != 0;
+    let mut segments = vectors.iter().filter(|vector| vector.iov_len != 0);
+    let mut current = segments
+        .next()
+        .map(|vector| (vector.iov_base, vector.iov_len));
+    if into_pipe {
+        pipe.fill_free_slots(is_nonblocking, &mut |page| {
+            let Some((address, left)) = current else {
+                return Ok(Fill::Last(0));
+            };
+            // One buffer per user page the vector touches.
+            let in_page = PAGE_SIZE as u64 - address % PAGE_SIZE as u64;
+            let len = left.min(in_page) as usize;
+            hal::usercopy::copy_from_user(&mut page[..len], address)?;
+            current = if left > len as u64 {
+                Some((address + len as u64, left - len as u64))
+            } else {
+                segments
+                    .next()
+                    .map(|vector| (vector.iov_base, vector.iov_len))
+            };
+            Ok(match current {
+                Some(_) => Fill::More(len),
+                None => Fill::Last(len),
+            })
+        })
+    } else {
+        pipe.splice_out(total as usize, is_nonblocking, &mut |bytes| {
+            let mut copied = 0;
+            while copied < bytes.len() {
+                let Some((address, left)) = current else {
+                    break;
+                };
+                let len = (left as usize).min(bytes.len() - copied);
+                if hal::usercopy::copy_to_user(address, &bytes[copied..copied + len]).is_err() {
+                    return if copied == 0 {
+                        Err(Errno::EFAULT)
+                    } else {
+                        Ok(copied)
+                    };
+                }
+                copied += len;
+                current = if left > len as u64 {
+                    Some((address + len as u64, left - len as u64))
+                } else {
+                    segments
+                        .next()
+                        .map(|vector| (vector.iov_base, vector.iov_len))
+                };
+            }
+            Ok(copied)
+        })
+    }
+}
+
+/// tee (Linux 6.1 `fs/splice.c`: `sys_tee`, `do_tee`): flags outside `SPLICE_F_ALL` are
+/// `EINVAL`, a length of 0 returns 0, then both descriptors are looked up (`EBADF`); the input
+/// must be open for reading and the output for writing (`EBADF`); both must be pipes, and
+/// different ones (`EINVAL`). Non-blocking with `SPLICE_F_NONBLOCK` or `O_NONBLOCK` on either
+/// end. The input's data stays where it is ([`PipeEnd::tee_to_pipe`]).
+pub fn tee(
+    context: &mut SyscallContext<'_>,
+    fd_in: Fd,
+    fd_out: Fd,
+    len: usize,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let input = super::read_write::file(context, fd_in)?;
+    let output = super::read_write::file(context, fd_out)?;
+    if !input.is_readable() || !output.is_writable() {
+        return Err(Errno::EBADF);
+    }
+    let (Some(ipipe), Some(opipe)) = (input.ops.as_pipe(), output.ops.as_pipe()) else {
+        return Err(Errno::EINVAL);
+    };
+    let is_nonblocking = is_nonblocking(&input, flags) || is_nonblocking(&output, flags);
+    ipipe.tee_to_pipe(opipe, len, is_nonblocking)
 }

@@ -1,4 +1,4 @@
-//! statfs, fstatfs (Linux `fs/statfs.c`): the filesystem's numbers (`statfs_by_dentry`, with
+//! statfs, fstatfs, ustat (Linux `fs/statfs.c`): the filesystem's numbers (`statfs_by_dentry`, with
 //! `f_frsize` defaulting to the block size) and the mount's `ST_*` flags
 //! (`calculate_f_flags`). Descriptors without a path answer for the internal filesystem they
 //! live on: pipes `PIPEFS_MAGIC`, anonymous-inode files (eventfd, epoll, timerfd, pidfd)
@@ -65,5 +65,39 @@ pub fn fstatfs(context: &mut SyscallContext<'_>, fd: Fd, buf: UserPtr<Statfs>) -
         None => internal(raw::ANON_INODE_FS_MAGIC),
     };
     buf.write(&value)?;
+    Ok(0)
+}
+
+/// `struct ustat` (x86-64: `__kernel_daddr_t` is an int, `__kernel_ino_t` an unsigned long).
+#[repr(C)]
+#[derive(zerocopy::IntoBytes, zerocopy::Immutable, Default)]
+pub struct Ustat {
+    f_tfree: i32,
+    pad: u32,
+    f_tinode: u64,
+    f_fname: [u8; 6],
+    f_fpack: [u8; 6],
+    pad2: u32,
+}
+
+/// ustat (Linux `fs/statfs.c`): the free blocks and inodes of the mounted filesystem whose
+/// device number is `dev` (the `st_dev` encoding), `EINVAL` if none is; `f_fname` and
+/// `f_fpack` are zeroed. Free blocks are truncated to an int, as Linux stores them.
+pub fn ustat(
+    _: &mut super::SyscallContext<'_>,
+    dev: u32,
+    buf: UserPtr<Ustat>,
+) -> super::SyscallResult {
+    let mounts = fs::namespace().mounts()?;
+    let mount = mounts
+        .iter()
+        .find(|mount| mount.root().metadata().dev == u64::from(dev))
+        .ok_or(abi::Errno::EINVAL)?;
+    let numbers = mount.superblock().fs().statfs();
+    buf.write(&Ustat {
+        f_tfree: numbers.blocks_free as i32,
+        f_tinode: numbers.files_free,
+        ..Ustat::default()
+    })?;
     Ok(0)
 }

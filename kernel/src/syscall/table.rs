@@ -5,11 +5,12 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, futex, groups,
-    inotify, ioctl, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg, namei, namespace,
-    open, pipe, posix_timers, prctl, printk, process_64, random, read_write, readdir, reboot,
-    rlimit, rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat,
-    statfs, sync, sys, sysinfo, time, timerfd, uname, utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
+    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
+    namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
+    ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
+    signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
+    utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -111,7 +112,7 @@ syscall_table! {
     53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX only; other families EAFNOSUPPORT
     54 setsockopt => socket::setsockopt(fd: Fd, level: i32, name: i32, value: u64, len: i32);
     55 getsockopt => socket::getsockopt(fd: Fd, level: i32, name: i32, value: u64, len: u64);
-    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces, pidfds or ptrace
+    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no namespaces
     57 fork => fork::fork();
     58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
@@ -156,6 +157,7 @@ syscall_table! {
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
+    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64); // partial: no hardware breakpoints (DR7) or seccomp stops
     102 getuid => sys::getuid();
     103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
@@ -189,8 +191,10 @@ syscall_table! {
     132 utime => utimes::utime(path: UserCStr, times: UserPtr<utimes::Utimbuf>);
     133 mknod => namei::mknod(path: UserCStr, mode: u32, dev: u32);
     135 personality => exec_domain::personality(persona: u32);
+    136 ustat => statfs::ustat(dev: u32, buf: UserPtr<statfs::Ustat>);
     137 statfs => statfs::statfs(path: UserCStr, buf: UserPtr<abi::Statfs>);
     138 fstatfs => statfs::fstatfs(fd: Fd, buf: UserPtr<abi::Statfs>);
+    139 sysfs => fs_types::sysfs(option: i32, arg1: u64, arg2: u64);
     140 getpriority => sched::getpriority(which: i32, who: i32);
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
@@ -262,6 +266,8 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
+    252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
     253 inotify_init => inotify::inotify_init();
     254 inotify_add_watch => inotify::inotify_add_watch(fd: Fd, path: UserCStr, mask: u32);
     255 inotify_rm_watch => inotify::inotify_rm_watch(fd: Fd, wd: i32);
@@ -283,7 +289,9 @@ syscall_table! {
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     275 splice => splice::splice(fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32);
+    276 tee => splice::tee(fd_in: Fd, fd_out: Fd, len: usize, flags: u32);
     277 sync_file_range => sync::sync_file_range(fd: Fd, offset: i64, nbytes: i64, flags: u32);
+    278 vmsplice => splice::vmsplice(fd: Fd, iov: UserPtr<abi::Iovec>, nr_segs: u64, flags: u32);
     280 utimensat => utimes::utimensat(dirfd: Fd, path: UserCStr, times: UserPtr<[abi::Timespec; 2]>, flags: abi::AtFlags);
     281 epoll_pwait => eventpoll::epoll_pwait(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigset_size: usize);
     282 signalfd => signalfd::signalfd(fd: i32, mask: UserPtr<u64>, size: usize);
@@ -307,6 +315,8 @@ syscall_table! {
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
+    310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
+    311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
@@ -314,6 +324,8 @@ syscall_table! {
     324 membarrier => membarrier::membarrier(command: i32, flags: u32, cpu: i32);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
+    327 preadv2 => read_write::preadv2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
+    328 pwritev2 => read_write::pwritev2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
     334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -551,4 +552,33 @@ TEST(unixstream, accept_flags)
 	close(s);
 	close(c);
 	close(l);
+}
+
+TEST(unixstream, sendfile_and_splice)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/data", h_tmpdir());
+	h_write_file(path, "file contents for the socket");
+	int in = EXPECT_OK(open(path, O_RDONLY));
+	int sv[2];
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	EXPECT_EQ(sendfile(sv[0], in, NULL, 100), 28);
+	char buf[64] = {0};
+	EXPECT_EQ(read(sv[1], buf, sizeof(buf)), 28);
+	EXPECT_STREQ(buf, "file contents for the socket");
+	/* Socket to pipe and pipe to socket. */
+	int p[2];
+	EXPECT_OK(pipe(p));
+	EXPECT_EQ(write(sv[0], "spliced", 7), 7);
+	EXPECT_EQ(splice(sv[1], NULL, p[1], NULL, 100, 0), 7);
+	EXPECT_ERRNO(splice(sv[1], NULL, p[1], NULL, 100, 0), EAGAIN);
+	EXPECT_EQ(splice(p[0], NULL, sv[0], NULL, 100, 0), 7);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(read(sv[1], buf, sizeof(buf)), 7);
+	EXPECT_STREQ(buf, "spliced");
+	close(p[0]);
+	close(p[1]);
+	close(in);
+	close(sv[0]);
+	close(sv[1]);
 }

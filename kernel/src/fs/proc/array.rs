@@ -20,6 +20,19 @@ use core::sync::atomic::Ordering;
 use vfs::pseudo::push;
 
 /// Which task a file describes: the whole process, or one thread of it.
+/// `TracerPid`: the tracer of the thread (of the leader for the process-wide file).
+fn tracer_pid(task: &Task<'_>) -> u32 {
+    match &task.thread {
+        Some(thread) => crate::process::ptrace::tracer_pid(thread),
+        None => task
+            .process
+            .traced_by
+            .lock()
+            .upgrade()
+            .map_or(0, |tracer| tracer.pid),
+    }
+}
+
 pub struct Task<'a> {
     pub process: &'a Arc<Process>,
     /// The thread (the leader for the process-wide files), if it still runs.
@@ -65,6 +78,7 @@ pub fn state(task: &Task<'_>) -> (char, &'static str) {
         TaskState::Sleeping(SleepKind::Interruptible) => ('S', "sleeping"),
         TaskState::Sleeping(_) => ('D', "disk sleep"),
         TaskState::Stopped => ('T', "stopped"),
+        TaskState::Traced => ('t', "tracing stop"),
         TaskState::Dead => ('X', "dead"),
     }
 }
@@ -281,10 +295,11 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let sid = process.sid();
     out!(
         out,
-        "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n",
+        "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{}\n",
         process.pid,
         task.tid(),
-        process.parent_pid()
+        process.parent_pid(),
+        tracer_pid(task)
     )?;
     let credentials = process.credentials.lock().clone();
     out!(

@@ -6,7 +6,8 @@
 //! the process is reaped; a zombie keeps its directory, with empty memory files. Entries are
 //! owned by the process's effective ids, or root's when it is not dumpable; `environ`, `auxv`,
 //! `io`, the `fd` directory and the `cwd`/`root`/`exe` links need [`super::may_inspect`]
-//! (`EACCES`).
+//! (`EACCES`); `mem` (the process's memory at the file position, read and written as a
+//! debugger does) needs ptrace's attach permission with the filesystem ids (`EACCES`).
 //!
 //! Writable entries: `comm` (the caller's own thread group only, else `EINVAL`; up to 15 bytes
 //! kept as written, newline included, as Linux's `comm_write`), `oom_score_adj` (-1000..1000,
@@ -59,6 +60,7 @@ pub enum Entry {
     CoredumpFilter,
     Io,
     Children,
+    Mem,
 }
 
 /// One row of the entry tables: name, entry, mode, in the process directory, in a thread's.
@@ -81,6 +83,7 @@ const ROWS: &[Row] = &[
     Row(b"stat", Entry::Stat, 0o444, true, true),
     Row(b"statm", Entry::Statm, 0o444, true, true),
     Row(b"maps", Entry::Maps, 0o444, true, true),
+    Row(b"mem", Entry::Mem, 0o600, true, true),
     Row(b"cwd", Entry::Cwd, 0o777, true, true),
     Row(b"root", Entry::Root, 0o777, true, true),
     Row(b"exe", Entry::Exe, 0o777, true, true),
@@ -677,6 +680,13 @@ impl PidFile {
         let process = self.target.process()?;
         let caller = super::caller();
         match self.entry {
+            Entry::Mem => {
+                let mut copy = Vec::new();
+                copy.try_reserve_exact(data.len())
+                    .map_err(|_| Errno::ENOMEM)?;
+                copy.extend_from_slice(data);
+                mem_rw(&process, offset, &mut copy, true)
+            }
             Entry::Comm => {
                 if caller.process.pid != process.pid {
                     return Err(Errno::EINVAL);
@@ -779,8 +789,24 @@ impl Node for PidFile {
         if matches!(self.entry, Entry::Environ | Entry::Auxv) && !may_inspect(&process) {
             return Err(Errno::EACCES);
         }
+        if self.entry == Entry::Mem {
+            // proc_mem_open: PTRACE_MODE_ATTACH_FSCREDS.
+            crate::process::ptrace::may_access(&super::caller(), &process, true)
+                .map_err(|_| Errno::EACCES)?;
+        }
         let _ = is_write;
         Ok(())
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Option<Result<usize, Errno>> {
+        if self.entry != Entry::Mem {
+            return None;
+        }
+        Some(
+            self.target
+                .process()
+                .and_then(|process| mem_rw(&process, offset, buf, false)),
+        )
     }
 
     fn render(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
@@ -802,6 +828,21 @@ impl Node for PidFile {
 
 /// `/proc/<pid>/cmdline` (`get_mm_cmdline`): the argument area; when the program overwrote
 /// its last NUL (setproctitle), the text runs on into the environment up to the first NUL.
+/// `/proc/<pid>/mem` (`mem_rw`): the process's memory at the file position, read or written
+/// as a debugger does (`FOLL_FORCE`); `EIO` when nothing at the position can be reached, 0
+/// once the process has no memory (a zombie).
+fn mem_rw(process: &Process, address: u64, buf: &mut [u8], is_write: bool) -> Result<usize, Errno> {
+    if buf.is_empty() || process.is_zombie() {
+        return Ok(0);
+    }
+    let mm = process.mm.get();
+    let space = mm.read();
+    match space.access_forced(address, buf, is_write) {
+        0 => Err(Errno::EIO),
+        copied => Ok(copied),
+    }
+}
+
 fn cmdline(process: &Process, out: &mut Vec<u8>) -> Result<(), Errno> {
     if process.is_zombie() {
         return Ok(());

@@ -229,6 +229,9 @@ impl SeqFile {
 
 impl FileOps for SeqFile {
     fn read(&self, offset: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        if let Some(result) = self.node.read_at(offset, buf) {
+            return result;
+        }
         let cached = if offset == 0 {
             None
         } else {

@@ -29,6 +29,7 @@
 pub mod advise;
 pub mod lock;
 mod remap;
+mod remote;
 
 pub use remap::RemapRequest;
 
