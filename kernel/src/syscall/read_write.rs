@@ -726,6 +726,7 @@ pub fn preadv2(
         preadv_inner(context, fd, iov, count, pos_low, rwf)
     };
     account_read(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_ACCESS);
     result
 }
 
@@ -745,5 +746,6 @@ pub fn pwritev2(
         pwritev_inner(context, fd, iov, count, pos_low, rwf)
     };
     account_write(context, &result);
+    notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
 }

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #ifndef IN_MASK_CREATE
@@ -738,4 +739,20 @@ TEST(inotify, sendfile_and_copy_file_range)
 	/* The write into b is reported by itself first (do_splice_direct), then the copy;
 	 * the second copy's first MODIFY merges with the one before it. */
 	EXPECT_STREQ(events(fd), "1:MODIFY:b 1:ACCESS:a 1:MODIFY:b 1:ACCESS:a 1:MODIFY:b");
+}
+
+TEST(inotify, vectored_io)
+{
+	h_tmpdir();
+	h_write_file("v", "abcdef");
+	int f = EXPECT_OK(open("v", O_RDWR));
+	int fd = new_instance();
+	EXPECT_EQ(watch(fd, "v", IN_ACCESS | IN_MODIFY), 1);
+	char buf[4];
+	struct iovec iov = {buf, sizeof buf};
+	EXPECT_EQ(readv(f, &iov, 1), 4);
+	EXPECT_EQ(pwritev(f, &iov, 1, 0), 4);
+	EXPECT_EQ(syscall(SYS_preadv2, f, &iov, 1, 0, 0, 0), 4);
+	EXPECT_EQ(syscall(SYS_pwritev2, f, &iov, 1, -1, 0, 0), 4);
+	EXPECT_STREQ(events(fd), "1:ACCESS 1:MODIFY 1:ACCESS 1:MODIFY");
 }
