@@ -96,6 +96,21 @@ impl PipeState {
         self.buffers.iter().map(|buffer| buffer.len).sum()
     }
 
+    /// Appends a copy of the first `len` bytes of `source` as a buffer of its own, never
+    /// merged into (what splice moves of a split buffer, and what tee duplicates).
+    fn push_copy(&mut self, source: &PipeBuffer, len: usize) -> Result<(), Errno> {
+        let mut page = self.new_page()?;
+        page[..len].copy_from_slice(&source.page[source.offset..source.offset + len]);
+        self.buffers.push_back(PipeBuffer {
+            page,
+            offset: 0,
+            len,
+            is_packet: source.is_packet,
+            can_merge: false,
+        });
+        Ok(())
+    }
+
     fn new_page(&mut self) -> Result<Vec<u8>, Errno> {
         if let Some(page) = self.spare.take() {
             return Ok(page);
@@ -700,26 +715,14 @@ impl PipeEnd {
                     ostate.buffers.push_back(buffer);
                     len
                 } else {
-                    let mut page = match ostate.new_page() {
-                        Ok(page) => page,
-                        Err(error) => {
-                            if done == 0 {
-                                result = Err(error);
-                            }
-                            break;
+                    if let Err(error) = ostate.push_copy(front, left) {
+                        if done == 0 {
+                            result = Err(error);
                         }
-                    };
-                    page[..left].copy_from_slice(&front.page[front.offset..front.offset + left]);
-                    let is_packet = front.is_packet;
+                        break;
+                    }
                     front.offset += left;
                     front.len -= left;
-                    ostate.buffers.push_back(PipeBuffer {
-                        page,
-                        offset: 0,
-                        len: left,
-                        is_packet,
-                        can_merge: false,
-                    });
                     left
                 };
                 done += moved;
@@ -787,23 +790,12 @@ impl PipeEnd {
                 break;
             }
             let len = buffer.len.min(max_len - done);
-            let mut page = match ostate.new_page() {
-                Ok(page) => page,
-                Err(error) => {
-                    if done == 0 {
-                        result = Err(error);
-                    }
-                    break;
+            if let Err(error) = ostate.push_copy(buffer, len) {
+                if done == 0 {
+                    result = Err(error);
                 }
-            };
-            page[..len].copy_from_slice(&buffer.page[buffer.offset..buffer.offset + len]);
-            ostate.buffers.push_back(PipeBuffer {
-                page,
-                offset: 0,
-                len,
-                is_packet: buffer.is_packet,
-                can_merge: false,
-            });
+                break;
+            }
             done += len;
         }
         if done > 0 {
