@@ -112,7 +112,7 @@ pub enum VmaKind {
 bitflags::bitflags! {
     /// What `madvise` and `mlock` recorded on an area (Linux's `VM_DONTCOPY`, `VM_WIPEONFORK`,
     /// `VM_DONTDUMP`, `VM_LOCKED`, `VM_LOCKONFAULT`, `VM_HUGEPAGE`, `VM_NOHUGEPAGE`,
-    /// `VM_MERGEABLE`, `VM_SEQ_READ`, `VM_RAND_READ`).
+    /// `VM_SEQ_READ`, `VM_RAND_READ`).
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct VmaFlags: u32 {
         /// Not copied into a forked child (`MADV_DONTFORK`).
@@ -129,8 +129,6 @@ bitflags::bitflags! {
         const HUGEPAGE = 1 << 5;
         /// `MADV_NOHUGEPAGE`.
         const NO_HUGEPAGE = 1 << 6;
-        /// `MADV_MERGEABLE`.
-        const MERGEABLE = 1 << 7;
         /// `MADV_SEQUENTIAL`.
         const SEQUENTIAL = 1 << 8;
         /// `MADV_RANDOM`.

@@ -338,6 +338,10 @@ pub fn madvise(
     advice: i32,
 ) -> SyscallResult {
     let advice = Advice::from_raw(advice).ok_or(Errno::EINVAL)?;
+    // No same-page merging: answered as Linux without CONFIG_KSM (`madvise_behavior_valid`).
+    if matches!(advice, Advice::Mergeable | Advice::Unmergeable) {
+        return Err(Errno::EINVAL);
+    }
     if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }

@@ -536,11 +536,11 @@ pub fn pidfd_send_signal(
         return Err(Errno::EINVAL);
     }
     let file = super::read_write::file(context, pidfd)?;
-    let target = file
-        .ops
-        .as_pidfd()
-        .map(|pidfd| pidfd.process.clone())
-        .ok_or(Errno::EBADF)?;
+    // A pidfd, or an open /proc/<pid> directory (Linux's `pidfd_to_pid`).
+    let target = match file.ops.as_pidfd() {
+        Some(pidfd) => pidfd.process.clone(),
+        None => crate::fs::proc::base::PidDir::process_of_file(&file).ok_or(Errno::EBADF)??,
+    };
     if target.is_zombie() {
         return Err(Errno::ESRCH);
     }

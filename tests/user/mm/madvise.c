@@ -14,6 +14,7 @@
 #include "harness.h"
 
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #ifndef MADV_WIPEONFORK
@@ -192,5 +193,32 @@ TEST(madvise, errors)
 	p[0] = 5;
 	EXPECT_ERRNO(madvise(p, 2 * PG, MADV_DONTNEED), ENOMEM);
 	EXPECT_EQ(p[0], 0);
+	munmap(p, PG);
+}
+
+/*
+ * Same-page merging exists exactly when the kernel has KSM, which shows as
+ * /sys/kernel/mm/ksm: with it MADV_MERGEABLE/UNMERGEABLE succeed on private
+ * anonymous memory, without it (CONFIG_KSM off) they are EINVAL before any
+ * other check, as LTP's madvise02 expects.
+ */
+TEST(madvise, mergeable_exactly_with_ksm)
+{
+	if (access("/sys/kernel", F_OK) != 0) {
+		mkdir("/sys", 0555);
+		if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0)
+			FAIL("mount sysfs: %s", h_errname(errno));
+	}
+	int has_ksm = access("/sys/kernel/mm/ksm", F_OK) == 0;
+	char *p = anon(PG);
+	if (has_ksm) {
+		EXPECT_OK(madvise(p, PG, MADV_MERGEABLE));
+		EXPECT_OK(madvise(p, PG, MADV_UNMERGEABLE));
+	} else {
+		EXPECT_ERRNO(madvise(p, PG, MADV_MERGEABLE), EINVAL);
+		EXPECT_ERRNO(madvise(p, PG, MADV_UNMERGEABLE), EINVAL);
+		/* Before the alignment check. */
+		EXPECT_ERRNO(madvise(p + 1, PG, MADV_MERGEABLE), EINVAL);
+	}
 	munmap(p, PG);
 }

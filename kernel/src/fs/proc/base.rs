@@ -205,6 +205,21 @@ impl PidDir {
         })
     }
 
+    /// The process of an open `/proc/<pid>` directory (not `task/<tid>`), which
+    /// pidfd_send_signal takes as a pidfd (Linux's `tgid_pidfd_to_pid`): `None` for any other
+    /// file, `Err(ESRCH)` once the process is gone.
+    pub fn process_of_file(
+        file: &crate::fs::file::OpenFile,
+    ) -> Option<Result<Arc<Process>, Errno>> {
+        let inode = file.path.as_ref()?.dentry().inode().clone();
+        let node = vfs::pseudo::PseudoInode::node_of(inode.as_ref())?;
+        let dir = node.as_any().downcast_ref::<PidDir>()?;
+        if dir.target.thread.is_some() {
+            return None;
+        }
+        Some(dir.target.process())
+    }
+
     fn rows(&self) -> impl Iterator<Item = (usize, &'static Row)> {
         let is_task = self.target.thread.is_some();
         ROWS.iter()

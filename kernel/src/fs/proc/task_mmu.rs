@@ -191,7 +191,7 @@ fn vm_flags(vma: &Vma) -> Vec<&'static str> {
         _ => true,
     };
     let may_execute = special.is_none_or(|mapping| mapping.may_execute);
-    let bits: [(bool, &'static str); 24] = [
+    let bits: [(bool, &'static str); 23] = [
         (p.is_readable, "rd"),
         (p.is_writable, "wr"),
         (p.is_executable, "ex"),
@@ -217,7 +217,6 @@ fn vm_flags(vma: &Vma) -> Vec<&'static str> {
         (vma.kind != VmaKind::Stack, "sd"),
         (f.contains(VmaFlags::HUGEPAGE), "hg"),
         (f.contains(VmaFlags::NO_HUGEPAGE), "nh"),
-        (f.contains(VmaFlags::MERGEABLE), "mg"),
     ];
     for (is_set, name) in bits {
         if is_set {

@@ -9,9 +9,10 @@
 //!   shared anonymous object (`EACCES` unless shared and writable, `EINVAL` for private
 //!   memory).
 //! - `MADV_DONTFORK`/`DOFORK`, `WIPEONFORK`/`KEEPONFORK` (private anonymous only), `DONTDUMP`/
-//!   `DODUMP`, `NORMAL`/`RANDOM`/`SEQUENTIAL`, `HUGEPAGE`/`NOHUGEPAGE` and `MERGEABLE`/
-//!   `UNMERGEABLE` record flags on the areas (splitting them at the range's edges); fork reads
-//!   the first two pairs.
+//!   `DODUMP`, `NORMAL`/`RANDOM`/`SEQUENTIAL` and `HUGEPAGE`/`NOHUGEPAGE` record flags on the
+//!   areas (splitting them at the range's edges); fork reads the first two pairs.
+//! - `MADV_MERGEABLE`/`UNMERGEABLE` are `EINVAL` (checked by the syscall), as in a Linux built
+//!   without `CONFIG_KSM`: there is no same-page merging, and no `/sys/kernel/mm/ksm`.
 //! - `MADV_POPULATE_READ`/`WRITE` fault every page in (`EINVAL` where the access is not
 //!   allowed, `EFAULT` past the end of a file, `ENOMEM` when memory runs out).
 //! - `MADV_WILLNEED`, `COLD`, `PAGEOUT` and `COLLAPSE` are hints with no effect here: every file
@@ -240,8 +241,6 @@ fn flag_change(advice: Advice) -> (VmaFlags, VmaFlags) {
         Advice::DoDump => (none, VmaFlags::DONT_DUMP),
         Advice::HugePage => (VmaFlags::HUGEPAGE, VmaFlags::NO_HUGEPAGE),
         Advice::NoHugePage => (VmaFlags::NO_HUGEPAGE, VmaFlags::HUGEPAGE),
-        Advice::Mergeable => (VmaFlags::MERGEABLE, none),
-        Advice::Unmergeable => (none, VmaFlags::MERGEABLE),
         _ => (none, none),
     }
 }
