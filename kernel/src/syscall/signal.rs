@@ -548,6 +548,10 @@ pub fn pidfd_send_signal(
     let value = if info.is_null() {
         sender_info(context.thread, signal, SI_USER)
     } else {
+        // Unlike rt_sigqueueinfo, the record's own si_signo must name the signal.
+        if info.read()?.signo != signal as i32 {
+            return Err(Errno::EINVAL);
+        }
         user_info(context, target.pid, signal, info)?
     };
     send_checked(context.thread, &target, value, signal)?;
