@@ -92,6 +92,18 @@ pub fn do_truncate(
 /// files, `EROFS` on a read-only mount, `EACCES` without write permission, `EFBIG` past the
 /// maximum size.
 pub fn truncate(path: &Path, len: u64, creds: &Credentials) -> Result<(), Errno> {
+    truncate_within(path, len, creds, u64::MAX)
+}
+
+/// [`truncate`] for a caller whose files may not grow past `size_limit` bytes (its
+/// `RLIMIT_FSIZE`): growing a file beyond it is `EFBIG` after the permission checks, as
+/// Linux's `inode_newsize_ok` (the caller sends `SIGXFSZ`).
+pub fn truncate_within(
+    path: &Path,
+    len: u64,
+    creds: &Credentials,
+    size_limit: u64,
+) -> Result<(), Errno> {
     let dentry = path.dentry();
     let meta = dentry.metadata();
     match meta.file_type {
@@ -101,6 +113,9 @@ pub fn truncate(path: &Path, len: u64, creds: &Credentials) -> Result<(), Errno>
     }
     path.want_write()?;
     may_access(&meta, creds, MAY_WRITE)?;
+    if len > meta.size && len > size_limit {
+        return Err(Errno::EFBIG);
+    }
     do_truncate(dentry.inode().as_ref(), len, false, creds)
 }
 

@@ -113,3 +113,60 @@ impl ResourceLimits {
         Ok(old)
     }
 }
+
+/// The calling thread's `RLIMIT_FSIZE` soft limit (unlimited outside a process).
+pub fn file_size_limit() -> u64 {
+    crate::process::try_current().map_or(INFINITY, |thread| {
+        thread
+            .process
+            .limits
+            .lock()
+            .get(RLIMIT_FSIZE)
+            .map_or(INFINITY, |limit| limit.soft)
+    })
+}
+
+/// Sends `SIGXFSZ` to the calling thread, as `send_sig(SIGXFSZ, current, 0)` (`SI_USER` from
+/// itself): a write or a growth past `RLIMIT_FSIZE`.
+pub fn signal_file_too_big() {
+    if let Some(thread) = crate::process::try_current() {
+        let uid = thread.process.credentials.lock().uid;
+        let info = abi::signal::SigInfo::from_sender(
+            sigrules::SIGXFSZ as i32,
+            abi::signal::SI_USER,
+            thread.process.pid,
+            uid,
+        );
+        crate::signal::send_to_thread(&thread, info);
+    }
+}
+
+/// Linux's `generic_write_check_limits` for a write of `count` bytes at `offset` to a regular
+/// file: starting at or past `RLIMIT_FSIZE` is `SIGXFSZ` and `EFBIG`; a write that would cross
+/// it is cut short there; past the largest file size (`MAX_LFS_FILESIZE`) it is `EFBIG`.
+pub fn limit_file_write(offset: u64, count: usize) -> Result<usize, Errno> {
+    const MAX_FILE_SIZE: u64 = i64::MAX as u64;
+    let limit = file_size_limit();
+    let mut count = count as u64;
+    if limit != INFINITY {
+        if offset >= limit {
+            signal_file_too_big();
+            return Err(Errno::EFBIG);
+        }
+        count = count.min(limit - offset);
+    }
+    if offset >= MAX_FILE_SIZE {
+        return Err(Errno::EFBIG);
+    }
+    Ok(count.min(MAX_FILE_SIZE - offset) as usize)
+}
+
+/// Linux's `inode_newsize_ok` for a file growing to `new_size` (truncate, fallocate): past
+/// `RLIMIT_FSIZE` is `SIGXFSZ` and `EFBIG`.
+pub fn check_file_growth(old_size: u64, new_size: u64) -> Result<(), Errno> {
+    if new_size > old_size && new_size > file_size_limit() {
+        signal_file_too_big();
+        return Err(Errno::EFBIG);
+    }
+    Ok(())
+}

@@ -163,7 +163,13 @@ pub fn truncate(context: &mut SyscallContext<'_>, path: UserCStr, len: i64) -> S
     let path = path.read_path()?;
     let dentry = fs::lookup(context.thread, Fd(AT_FDCWD), &path, vfs::Lookup::FOLLOW)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
-    vfs::attr::truncate(&dentry, len as u64, &credentials)?;
+    let limit = crate::process::rlimit::file_size_limit();
+    if let Err(error) = vfs::attr::truncate_within(&dentry, len as u64, &credentials, limit) {
+        if error == Errno::EFBIG && len as u64 > limit {
+            crate::process::rlimit::signal_file_too_big();
+        }
+        return Err(error);
+    }
     fs::notify::path_event(dentry.dentry(), inotify::IN_MODIFY, false);
     Ok(0)
 }
@@ -180,6 +186,7 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     if inode.metadata().file_type != vfs::FileType::Regular {
         return Err(Errno::EINVAL);
     }
+    crate::process::rlimit::check_file_growth(inode.metadata().size, len as u64)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
     fs::notify::file_event(&file, inotify::IN_MODIFY);
@@ -258,6 +265,9 @@ pub fn fallocate(
         return Err(Errno::EFBIG);
     }
     let inode = file.ops.inode().cloned().ok_or(Errno::EOPNOTSUPP)?;
+    if mode & FALLOC_FL_KEEP_SIZE == 0 {
+        crate::process::rlimit::check_file_growth(inode.metadata().size, (offset + len) as u64)?;
+    }
     // File pages hold user data: they must not take the kernel's memory reserve.
     hal::mm::heap::user_data(|| inode.fallocate(mode, offset as u64, len as u64))?;
     let credentials = context.thread.process.credentials.lock().for_fs();

@@ -197,7 +197,7 @@ fn read_cached(
 /// Copies user memory at `address` straight into the page cache of `inode` at `offset`
 /// (Linux's `generic_perform_write`); a fault part-way returns the bytes written before it.
 fn write_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) -> SyscallResult {
-    let count = count.min(MAX_RW_COUNT);
+    let count = crate::process::rlimit::limit_file_write(offset, count.min(MAX_RW_COUNT))?;
     // File pages hold user data: they must not take the kernel's memory reserve.
     hal::mm::heap::user_data(|| {
         inode.write_pages(offset, count, &mut |frame, in_page, len, done| {

@@ -7,7 +7,11 @@
  * (RLIMIT_AS for every mapping, RLIMIT_DATA for private writable ones: mmap
  * ENOMEM, brk keeps the old break), mm/mmap.c acct_stack_growth (the stack
  * does not grow past RLIMIT_STACK: SIGSEGV), fs/exec.c bprm_stack_limits
- * (arguments get a quarter of RLIMIT_STACK, at least 128 KiB: E2BIG), and
+ * (arguments get a quarter of RLIMIT_STACK, at least 128 KiB: E2BIG),
+ * mm/filemap.c generic_write_check_limits and fs/attr.c inode_newsize_ok
+ * (RLIMIT_FSIZE: a write is cut short at the limit, one starting at it is
+ * EFBIG with SIGXFSZ, and so is growing a file past it with truncate,
+ * ftruncate or fallocate; shrinking is always allowed), and
  * kernel/sys.c prlimit64 (another process needs matching uids and gids or
  * CAP_SYS_RESOURCE: EPERM; ESRCH for no process; raising a hard limit needs
  * CAP_SYS_RESOURCE).  Every test runs in a child.  Man pages getrlimit(2),
@@ -145,6 +149,67 @@ static __attribute__((noinline)) void touch_below(long distance)
 	char here;
 	volatile char *p = (volatile char *)h_opaque(&here) - distance;
 	*p = 1;
+}
+
+static volatile sig_atomic_t xfsz_count;
+
+static void on_xfsz(int sig)
+{
+	(void)sig;
+	xfsz_count++;
+}
+
+static void file_size(void *arg)
+{
+	(void)arg;
+	h_tmpdir();
+	signal(SIGXFSZ, on_xfsz);
+	set_limit(RLIMIT_FSIZE, 10, 10);
+	int fd = EXPECT_OK(open("fsize", O_RDWR | O_CREAT | O_TRUNC, 0600));
+	char buf[64];
+	memset(buf, 'x', sizeof buf);
+	/* Cut short at the limit, no signal. */
+	EXPECT_EQ(write(fd, buf, 8), 8);
+	EXPECT_EQ(write(fd, buf, 8), 2);
+	EXPECT_EQ(xfsz_count, 0);
+	/* At the limit: EFBIG and SIGXFSZ. */
+	EXPECT_ERRNO(write(fd, buf, 1), EFBIG);
+	EXPECT_EQ(xfsz_count, 1);
+	EXPECT_ERRNO(pwrite(fd, buf, 4, 100), EFBIG);
+	EXPECT_EQ(xfsz_count, 2);
+	/* An empty write checks nothing. */
+	EXPECT_EQ(write(fd, buf, 0), 0);
+	EXPECT_EQ(pwrite(fd, buf, 4, 6), 4);
+	/* Growing past the limit, by any call. */
+	EXPECT_ERRNO(ftruncate(fd, 11), EFBIG);
+	EXPECT_EQ(xfsz_count, 3);
+	EXPECT_ERRNO(truncate("fsize", 4096), EFBIG);
+	EXPECT_EQ(xfsz_count, 4);
+	EXPECT_ERRNO(fallocate(fd, 0, 0, 4096), EFBIG);
+	EXPECT_EQ(xfsz_count, 5);
+	/* Keeping the size, shrinking, or growing within the limit is fine. */
+	EXPECT_OK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096));
+	EXPECT_OK(ftruncate(fd, 4));
+	EXPECT_OK(truncate("fsize", 10));
+	struct stat st;
+	EXPECT_OK(fstat(fd, &st));
+	EXPECT_EQ(st.st_size, 10);
+	EXPECT_EQ(xfsz_count, 5);
+	close(fd);
+	/* With SIGXFSZ at its default action the writer dies, with a core. */
+	signal(SIGXFSZ, SIG_DFL);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		int f = open("fsize", O_WRONLY | O_APPEND);
+		(void)!write(f, buf, 1);
+		h_exit(0);
+	}
+	EXPECT_EQ(h_wait_signaled(pid, NULL), SIGXFSZ);
+}
+
+TEST(rlimit_enforce, file_size)
+{
+	EXPECT_CHILD_OK(file_size, NULL);
 }
 
 TEST(rlimit_enforce, stack_growth)
