@@ -265,7 +265,9 @@ pub fn fallocate(
         return Err(Errno::EFBIG);
     }
     let inode = file.ops.inode().cloned().ok_or(Errno::EOPNOTSUPP)?;
-    if mode & FALLOC_FL_KEEP_SIZE == 0 {
+    // tmpfs checks the end against RLIMIT_FSIZE even when the size is kept (shmem_fallocate's
+    // inode_newsize_ok); a hole punch never grows the file.
+    if mode & FALLOC_FL_PUNCH_HOLE == 0 {
         crate::process::rlimit::check_file_growth(inode.metadata().size, (offset + len) as u64)?;
     }
     // File pages hold user data: they must not take the kernel's memory reserve.

@@ -11,7 +11,8 @@
  * mm/filemap.c generic_write_check_limits and fs/attr.c inode_newsize_ok
  * (RLIMIT_FSIZE: a write is cut short at the limit, one starting at it is
  * EFBIG with SIGXFSZ, and so is growing a file past it with truncate,
- * ftruncate or fallocate; shrinking is always allowed), and
+ * ftruncate or fallocate (tmpfs: even with FALLOC_FL_KEEP_SIZE); shrinking
+ * is always allowed), and
  * kernel/sys.c prlimit64 (another process needs matching uids and gids or
  * CAP_SYS_RESOURCE: EPERM; ESRCH for no process; raising a hard limit needs
  * CAP_SYS_RESOURCE).  Every test runs in a child.  Man pages getrlimit(2),
@@ -187,14 +188,17 @@ static void file_size(void *arg)
 	EXPECT_EQ(xfsz_count, 4);
 	EXPECT_ERRNO(fallocate(fd, 0, 0, 4096), EFBIG);
 	EXPECT_EQ(xfsz_count, 5);
-	/* Keeping the size, shrinking, or growing within the limit is fine. */
-	EXPECT_OK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096));
+	/* tmpfs checks the end even when the size is kept. */
+	EXPECT_ERRNO(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096), EFBIG);
+	EXPECT_EQ(xfsz_count, 6);
+	/* Shrinking, or growing within the limit, is fine. */
+	EXPECT_OK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 10));
 	EXPECT_OK(ftruncate(fd, 4));
 	EXPECT_OK(truncate("fsize", 10));
 	struct stat st;
 	EXPECT_OK(fstat(fd, &st));
 	EXPECT_EQ(st.st_size, 10);
-	EXPECT_EQ(xfsz_count, 5);
+	EXPECT_EQ(xfsz_count, 6);
 	close(fd);
 	/* With SIGXFSZ at its default action the writer dies, with a core. */
 	signal(SIGXFSZ, SIG_DFL);
