@@ -154,7 +154,7 @@ pub fn parse(block: &[u8], start: usize, end: usize, layout: Layout) -> Result<V
         } else {
             (usize::from(u16_at(block, offset + 6)), 0)
         };
-        if rec_len < 12 || rec_len % 4 != 0 {
+        if rec_len < 12 || !rec_len.is_multiple_of(4) {
             return Err(Error::Corrupt("directory entry record length"));
         }
         if rec_len < rec_len_for(name_len) {

@@ -196,10 +196,10 @@ impl<D: BlockDevice> Ext4<D> {
         let start = (pos - run_pos) as usize;
         let end = start + data.len();
         if existing {
-            if start % bs as usize != 0 {
+            if !start.is_multiple_of(bs as usize) {
                 self.read_block_into(pblk, &mut buf[..bs as usize])?;
             }
-            if end % bs as usize != 0 {
+            if !end.is_multiple_of(bs as usize) {
                 let last = (end / bs as usize) * bs as usize;
                 self.read_block_into(pblk + blocks - 1, &mut buf[last..last + bs as usize])?;
             }
@@ -345,7 +345,7 @@ impl<D: BlockDevice> Ext4<D> {
         } else {
             self.blockmap_truncate(inode, first_free)?;
         }
-        if size % bs != 0 {
+        if !size.is_multiple_of(bs) {
             self.zero_partial(inode, size, first_free * bs)?;
         }
         Ok(())

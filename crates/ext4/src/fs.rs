@@ -351,7 +351,7 @@ impl<D: BlockDevice> Ext4<D> {
 
     fn store_block_bitmap(
         &mut self,
-        group: u32,
+        _group: u32,
         gd: &mut GroupDesc,
         bitmap: Vec<u8>,
     ) -> Result<()> {
@@ -656,7 +656,7 @@ fn find_run(
     let mut bit = start;
     let mut best: Option<(usize, usize)> = None;
     while bit < limit {
-        if bit % 8 == 0 && bitmap.get(bit / 8) == Some(&0xff) {
+        if bit.is_multiple_of(8) && bitmap.get(bit / 8) == Some(&0xff) {
             bit += 8;
             continue;
         }

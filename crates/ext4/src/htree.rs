@@ -91,7 +91,7 @@ fn pack_words<const N: usize>(name: &[u8], char_value: impl Fn(u8) -> u32) -> [u
             value = pad;
         }
     }
-    if word < N && take % 4 != 0 {
+    if word < N && !take.is_multiple_of(4) {
         words[word] = value;
     }
     words

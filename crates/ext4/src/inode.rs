@@ -128,9 +128,6 @@ impl Inode {
     pub fn set_generation(&mut self, generation: u32) {
         set_u32(&mut self.raw, 0x64, generation);
     }
-    pub fn dtime(&self) -> u32 {
-        u32_at(&self.raw, 0x14)
-    }
     pub fn set_dtime(&mut self, value: u32) {
         set_u32(&mut self.raw, 0x14, value);
     }
@@ -182,9 +179,7 @@ impl Inode {
     pub fn set_blocks_512(&mut self, sb: &Superblock, value: u64) -> Result<()> {
         let huge = sb.ro_compat() & RO_HUGE_FILE != 0;
         let mut flags = self.flags() & !FL_HUGE_FILE;
-        let stored = if value <= u64::from(u32::MAX) {
-            value
-        } else if huge && value < 1 << 48 {
+        let stored = if value <= u64::from(u32::MAX) || (huge && value < 1 << 48) {
             value
         } else if huge {
             flags |= FL_HUGE_FILE;
@@ -310,7 +305,7 @@ impl Inode {
         }
         if self.raw.len() > 128 {
             let extra = self.extra_isize();
-            if 128 + extra > self.raw.len() || extra % 4 != 0 {
+            if 128 + extra > self.raw.len() || !extra.is_multiple_of(4) {
                 return Err(Error::Corrupt("inode extra size"));
             }
         }

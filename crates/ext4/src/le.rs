@@ -20,10 +20,6 @@ pub fn u32_at(buf: &[u8], off: usize) -> u32 {
     }
 }
 
-pub fn u64_at(buf: &[u8], off: usize) -> u64 {
-    u64::from(u32_at(buf, off)) | (u64::from(u32_at(buf, off.wrapping_add(4))) << 32)
-}
-
 pub fn set_u8(buf: &mut [u8], off: usize, value: u8) {
     if let Some(b) = buf.get_mut(off) {
         *b = value;
@@ -40,9 +36,4 @@ pub fn set_u32(buf: &mut [u8], off: usize, value: u32) {
     if let Some(b) = buf.get_mut(off..off.wrapping_add(4)) {
         b.copy_from_slice(&value.to_le_bytes());
     }
-}
-
-pub fn set_u64(buf: &mut [u8], off: usize, value: u64) {
-    set_u32(buf, off, value as u32);
-    set_u32(buf, off.wrapping_add(4), (value >> 32) as u32);
 }

@@ -12,7 +12,6 @@ pub const SB_OFFSET: u64 = 1024;
 pub const SB_SIZE: usize = 1024;
 const MAGIC: u16 = 0xef53;
 
-pub const COMPAT_HAS_JOURNAL: u32 = 0x4;
 pub const COMPAT_DIR_INDEX: u32 = 0x20;
 pub const COMPAT_SPARSE_SUPER2: u32 = 0x200;
 
@@ -25,9 +24,7 @@ pub const RO_EXTRA_ISIZE: u32 = 0x40;
 pub const RO_QUOTA: u32 = 0x100;
 pub const RO_BIGALLOC: u32 = 0x200;
 pub const RO_METADATA_CSUM: u32 = 0x400;
-pub const RO_READONLY: u32 = 0x1000;
 pub const RO_PROJECT: u32 = 0x2000;
-pub const RO_ORPHAN_PRESENT: u32 = 0x10000;
 /// The read-only-compatible features this crate can write with.
 const RO_KNOWN: u32 = RO_SPARSE_SUPER
     | RO_LARGE_FILE
@@ -136,7 +133,10 @@ impl Superblock {
         let blocks_per_group = u32_at(&raw, 0x20);
         let inodes_per_group = u32_at(&raw, 0x28);
         let inodes_per_block = block_size / inode_size;
-        if blocks_per_group == 0 || blocks_per_group > block_size * 8 || blocks_per_group % 8 != 0 {
+        if blocks_per_group == 0
+            || blocks_per_group > block_size * 8
+            || !blocks_per_group.is_multiple_of(8)
+        {
             return Err(Error::Corrupt("blocks per group"));
         }
         if u32_at(&raw, 0x24) != blocks_per_group {
@@ -144,8 +144,8 @@ impl Superblock {
         }
         if inodes_per_group < inodes_per_block
             || inodes_per_group > block_size * 8
-            || inodes_per_group % inodes_per_block != 0
-            || inodes_per_group % 8 != 0
+            || !inodes_per_group.is_multiple_of(inodes_per_block)
+            || !inodes_per_group.is_multiple_of(8)
         {
             return Err(Error::Corrupt("inodes per group"));
         }
@@ -258,9 +258,6 @@ impl Superblock {
     pub fn has_flex_bg(&self) -> bool {
         self.incompat() & INCOMPAT_FLEX_BG != 0
     }
-    pub fn has_huge_file(&self) -> bool {
-        self.ro_compat() & RO_HUGE_FILE != 0
-    }
     pub fn has_dir_index(&self) -> bool {
         self.compat() & COMPAT_DIR_INDEX != 0
     }
@@ -286,9 +283,6 @@ impl Superblock {
     }
     pub fn first_meta_bg(&self) -> u32 {
         u32_at(&self.raw, 0x104)
-    }
-    pub fn log_groups_per_flex(&self) -> u32 {
-        u32::from(self.raw[0x174])
     }
     pub fn want_extra_isize(&self) -> u32 {
         let want = u32::from(u16_at(&self.raw, 0x15e)).max(u32::from(u16_at(&self.raw, 0x15c)));

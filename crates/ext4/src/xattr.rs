@@ -91,7 +91,7 @@ fn entry_hash(attr: &Attr) -> u32 {
 fn parse(region: &[u8], entries: usize, value_base: usize) -> Result<Vec<Attr>> {
     let mut out = Vec::new();
     let mut off = entries;
-    let mut entries_end;
+    let entries_end;
     // First pass: find where the entry table ends, so values can be checked against it.
     loop {
         if off + 4 > region.len() {
@@ -137,8 +137,6 @@ fn parse(region: &[u8], entries: usize, value_base: usize) -> Result<Vec<Attr>> 
         });
         off += (ENTRY_HEADER + name_len + 3) & !3;
     }
-    entries_end = entries_end.max(0);
-    let _ = entries_end;
     Ok(out)
 }
 
