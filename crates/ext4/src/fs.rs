@@ -17,14 +17,18 @@ use alloc::vec::Vec;
 
 use crate::group::{BG_BLOCK_UNINIT, BG_INODE_UNINIT, GroupDesc, bitmap_csum};
 use crate::inode::{Inode, Timestamp};
-use crate::sb::{INCOMPAT_RECOVER, SB_OFFSET, SB_SIZE, Superblock};
+use crate::journal::Recovery;
+use crate::sb::{COMPAT_HAS_JOURNAL, INCOMPAT_RECOVER, SB_OFFSET, SB_SIZE, Superblock};
 use crate::{BlockDevice, Error, Result, zeroed};
 
 /// How to mount.
 #[derive(Clone, Copy)]
 pub struct MountOptions {
-    /// Refuse every change (as `-o ro`).
+    /// Refuse every change (as `-o ro`). A journal that needs recovery is still replayed,
+    /// as Linux replays it on a read-only mount.
     pub read_only: bool,
+    /// The device cannot be written: a journal that needs recovery fails the mount (EROFS).
+    pub read_only_device: bool,
     /// The clock for timestamps.
     pub now: fn() -> Timestamp,
 }
@@ -50,6 +54,7 @@ pub struct Ext4<D: BlockDevice> {
     /// Metadata blocks changed by the running operation.
     dirty: BTreeMap<u64, Vec<u8>>,
     next_generation: u32,
+    recovery: Option<Recovery>,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -59,8 +64,7 @@ impl<D: BlockDevice> Ext4<D> {
         dev.read_at(SB_OFFSET, &mut raw)?;
         let sb = Superblock::parse(raw, dev.size())?;
         let now = (options.now)();
-        let read_only =
-            options.read_only || sb.forced_read_only || sb.incompat() & INCOMPAT_RECOVER != 0;
+        let read_only = options.read_only || options.read_only_device || sb.forced_read_only;
         let mut fs = Ext4 {
             dev,
             sb,
@@ -68,7 +72,11 @@ impl<D: BlockDevice> Ext4<D> {
             now: options.now,
             dirty: BTreeMap::new(),
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
+            recovery: None,
         };
+        if fs.sb.incompat() & INCOMPAT_RECOVER != 0 && !options.read_only_device {
+            fs.recover()?;
+        }
         fs.check_groups()?;
         if !fs.read_only {
             // Linux counts free blocks and inodes from the descriptors at mount; so do we, and
@@ -78,6 +86,32 @@ impl<D: BlockDevice> Ext4<D> {
             fs.sb.set_free_inodes(free_inodes);
         }
         Ok(fs)
+    }
+
+    /// Replays the journal, then reads the superblock it may have rewritten and clears
+    /// `needs_recovery` (`ext4_load_journal`).
+    fn recover(&mut self) -> Result<()> {
+        if self.sb.compat() & COMPAT_HAS_JOURNAL == 0 {
+            return Err(Error::Corrupt("needs recovery without a journal"));
+        }
+        let journal_ino = crate::le::u32_at(&self.sb.raw, 0xe0);
+        let report = self.recover_journal(journal_ino)?;
+        let mut raw = zeroed(SB_SIZE)?;
+        self.dev.read_at(SB_OFFSET, &mut raw)?;
+        let mut sb = Superblock::parse(raw, self.dev.size())?;
+        let incompat = sb.incompat() & !INCOMPAT_RECOVER;
+        crate::le::set_u32(&mut sb.raw, 0x60, incompat);
+        sb.finish();
+        self.dev.write_at(SB_OFFSET, &sb.raw)?;
+        self.dev.flush()?;
+        self.sb = sb;
+        self.recovery = Some(report);
+        Ok(())
+    }
+
+    /// What journal recovery did at mount, if the journal needed it.
+    pub fn recovery(&self) -> Option<Recovery> {
+        self.recovery
     }
 
     /// Writes what is pending and gives the device back.

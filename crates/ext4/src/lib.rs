@@ -19,6 +19,7 @@
 //! - `dir`, `htree`: linear directory blocks with their checksum tail, htree (`dir_index`)
 //!   lookups, inserts and leaf splits with Linux's half-MD4, TEA and legacy hashes;
 //! - `xattr`: extended attributes in the inode body and in a shared block;
+//! - `journal`: jbd2 recovery at mount (descriptor, revoke and commit blocks, checksums v2/v3);
 //! - `fs` and the operation modules: mounting, the block cache of one operation, bitmaps and
 //!   allocation (flex_bg, uninitialised groups), and the file-system calls.
 //!
@@ -30,8 +31,9 @@
 //!
 //! Writes: each mutating call gathers the metadata blocks it changes and writes them when it
 //! succeeds; on an error nothing of it reaches the disk. File data is written before the
-//! metadata that points at it (ordered mode's rule). The jbd2 journal is not yet written:
-//! a journal that needs recovery makes the mount read-only.
+//! metadata that points at it (ordered mode's rule). The jbd2 journal is replayed at mount
+//! (`journal`), but this crate does not yet write its metadata through it: its writes are
+//! crash-safe per call only as far as the device keeps the order of a call's writes.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -48,6 +50,7 @@ mod fs;
 mod group;
 mod htree;
 mod inode;
+mod journal;
 mod namei;
 mod sb;
 mod xattr;
@@ -59,6 +62,7 @@ pub use dir::{DirEntry, FileType};
 pub use file::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, SetAttr};
 pub use fs::{Ext4, MountOptions, StatFs};
 pub use inode::{ROOT_INO, Stat, Timestamp};
+pub use journal::Recovery;
 pub use xattr::{XATTR_CREATE, XATTR_REPLACE};
 
 use alloc::vec::Vec;

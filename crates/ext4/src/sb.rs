@@ -12,6 +12,7 @@ pub const SB_OFFSET: u64 = 1024;
 pub const SB_SIZE: usize = 1024;
 const MAGIC: u16 = 0xef53;
 
+pub const COMPAT_HAS_JOURNAL: u32 = 0x4;
 pub const COMPAT_DIR_INDEX: u32 = 0x20;
 pub const COMPAT_SPARSE_SUPER2: u32 = 0x200;
 

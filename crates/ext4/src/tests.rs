@@ -23,6 +23,7 @@ fn clock() -> Timestamp {
 
 const OPTIONS: MountOptions = MountOptions {
     read_only: false,
+    read_only_device: false,
     now: clock,
 };
 
@@ -739,4 +740,120 @@ fn corrupt_images_never_panic() {
     }
     println!("{rounds} corrupt images, {mounted} mounted and walked");
     assert!(mounted > rounds / 4);
+}
+
+/// Runs debugfs commands from a file with write access.
+fn debugfs_script(scratch: &Scratch, image: &[u8], script: &str) -> Vec<u8> {
+    let path = scratch.path("journal.img");
+    std::fs::write(&path, image).unwrap();
+    let cmds = scratch.path("cmds");
+    std::fs::write(&cmds, script).unwrap();
+    let out = Command::new(tool("debugfs").unwrap())
+        .arg("-w")
+        .arg("-f")
+        .arg(&cmds)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !text.contains("journal_write:"),
+        "debugfs: {text}"
+    );
+    std::fs::read(&path).unwrap()
+}
+
+fn needs_recovery(image: &[u8]) -> bool {
+    crate::le::u32_at(&image[1024..2048], 0x60) & crate::sb::INCOMPAT_RECOVER != 0
+}
+
+#[test]
+fn replays_a_journal_with_revokes() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("journal");
+    for open in ["jo -c", "jo"] {
+        let image = mkfs(&scratch, "ext4", 32 * 1024, &["-b", "4096"], None);
+        let data: Vec<u8> = [b'A', b'B', b'C'].iter().flat_map(|&c| [c; 4096]).collect();
+        let file = scratch.path("blocks");
+        std::fs::write(&file, &data).unwrap();
+        let script = format!(
+            "{open}\njw -b 5000,5001,5002 {}\njw -r 5002\njc\n",
+            file.display()
+        );
+        let image = debugfs_script(&scratch, &image, &script);
+        assert!(needs_recovery(&image));
+        let fs = mount(image);
+        let report = fs.recovery().unwrap();
+        assert_eq!(
+            (
+                report.transactions,
+                report.replayed,
+                report.revoked,
+                report.bad_checksums
+            ),
+            (2, 2, 1, 0),
+            "{open}"
+        );
+        let image = fs.unmount().unwrap().0;
+        assert!(!needs_recovery(&image));
+        assert_eq!(&image[5000 * 4096..5001 * 4096], &[b'A'; 4096][..]);
+        assert_eq!(&image[5001 * 4096..5002 * 4096], &[b'B'; 4096][..]);
+        assert!(
+            image[5002 * 4096..5003 * 4096].iter().all(|&b| b == 0),
+            "revoked block replayed"
+        );
+        fsck_clean(&scratch, &image);
+    }
+}
+
+#[test]
+fn replays_a_journaled_metadata_transaction() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("journal-meta");
+    for args in [&["-b", "4096"][..], &["-b", "1024"][..]] {
+        let base = mkfs(&scratch, "ext4", 32 * 1024, args, None);
+        // What the transaction should produce: changes made through the crate on a copy.
+        let mut fs = mount(base.clone());
+        let d = fs.mkdir(ROOT_INO, b"journaled", 0o755, 0, 0).unwrap();
+        for i in 0..20 {
+            let f = fs
+                .create(d, format!("f{i}").as_bytes(), 0o644, 0, 0)
+                .unwrap();
+            fs.write(f, 0, &pattern(i, 3000)).unwrap();
+        }
+        let after = fs.unmount().unwrap().0;
+        let bs = fs_block_size(&base);
+        let changed: Vec<usize> = (0..base.len() / bs)
+            .filter(|&b| base[b * bs..(b + 1) * bs] != after[b * bs..(b + 1) * bs])
+            .collect();
+        assert!(!changed.is_empty());
+        let mut contents = Vec::new();
+        for &b in &changed {
+            contents.extend_from_slice(&after[b * bs..(b + 1) * bs]);
+        }
+        let file = scratch.path("blocks");
+        std::fs::write(&file, &contents).unwrap();
+        let list: Vec<String> = changed.iter().map(|b| format!("{b}")).collect();
+        let script = format!("jo -c\njw -b {} {}\njc\n", list.join(","), file.display());
+        let journaled = debugfs_script(&scratch, &base, &script);
+        assert!(needs_recovery(&journaled));
+        let mut fs = mount(journaled);
+        assert_eq!(fs.recovery().unwrap().replayed as usize, changed.len());
+        let d = fs.lookup(ROOT_INO, b"journaled").unwrap();
+        for i in 0..20u64 {
+            let f = fs.lookup(d, format!("f{i}").as_bytes()).unwrap();
+            assert_eq!(read_all(&mut fs, f), pattern(i, 3000));
+        }
+        let image = fs.unmount().unwrap().0;
+        fsck_clean(&scratch, &image);
+    }
+}
+
+fn fs_block_size(image: &[u8]) -> usize {
+    1024 << crate::le::u32_at(&image[1024..2048], 0x18)
 }
