@@ -4,7 +4,8 @@
 //! Each mutating call runs in [`Ext4::mutate`]: metadata blocks it changes collect in a map
 //! (later reads see them) and reach the disk only when the call succeeds, followed by the
 //! superblock and a flush; a failed call drops them and restores the superblock, so an error
-//! leaves the disk as it was. This is also where jbd2 transactions will be formed.
+//! leaves the disk as it was. With a journal, the blocks (the superblock's included) form one
+//! jbd2 transaction; `needs_recovery` is set while mounted read-write, as Linux sets it.
 //!
 //! Allocation follows Linux's shape without its heuristics: blocks near a goal (the file's
 //! last block, or its inode's group), contiguous runs found in the group's bitmap; inodes in
@@ -17,7 +18,7 @@ use alloc::vec::Vec;
 
 use crate::group::{BG_BLOCK_UNINIT, BG_INODE_UNINIT, GroupDesc, bitmap_csum};
 use crate::inode::{Inode, Timestamp};
-use crate::journal::Recovery;
+use crate::journal::{JournalWriter, Recovery};
 use crate::sb::{COMPAT_HAS_JOURNAL, INCOMPAT_RECOVER, SB_OFFSET, SB_SIZE, Superblock};
 use crate::{BlockDevice, Error, Result, zeroed};
 
@@ -55,6 +56,7 @@ pub struct Ext4<D: BlockDevice> {
     dirty: BTreeMap<u64, Vec<u8>>,
     next_generation: u32,
     recovery: Option<Recovery>,
+    journal: Option<JournalWriter>,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -73,6 +75,7 @@ impl<D: BlockDevice> Ext4<D> {
             dirty: BTreeMap::new(),
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
             recovery: None,
+            journal: None,
         };
         if fs.sb.incompat() & INCOMPAT_RECOVER != 0 && !options.read_only_device {
             fs.recover()?;
@@ -84,6 +87,17 @@ impl<D: BlockDevice> Ext4<D> {
             let (free_blocks, free_inodes) = fs.count_free()?;
             fs.sb.set_free_blocks(free_blocks);
             fs.sb.set_free_inodes(free_inodes);
+            if fs.sb.compat() & COMPAT_HAS_JOURNAL != 0 {
+                // Linux marks a mounted journaled file system as needing recovery, so that a
+                // crash sends the next mount to the log (which is empty after each commit).
+                // The flag is durable before any transaction can be in the log.
+                let journal_ino = crate::le::u32_at(&fs.sb.raw, 0xe0);
+                let writer = fs.open_journal_writer(journal_ino)?;
+                let incompat = fs.sb.incompat() | INCOMPAT_RECOVER;
+                crate::le::set_u32(&mut fs.sb.raw, 0x60, incompat);
+                fs.commit()?;
+                fs.journal = Some(writer);
+            }
         }
         Ok(fs)
     }
@@ -117,6 +131,13 @@ impl<D: BlockDevice> Ext4<D> {
     /// Writes what is pending and gives the device back.
     pub fn unmount(mut self) -> Result<D> {
         self.commit()?;
+        if self.journal.take().is_some() {
+            // Everything is home and the empty log is durable: the file system is clean again.
+            self.dev.flush()?;
+            let incompat = self.sb.incompat() & !INCOMPAT_RECOVER;
+            crate::le::set_u32(&mut self.sb.raw, 0x60, incompat);
+            self.commit()?;
+        }
         Ok(self.dev)
     }
 
@@ -170,16 +191,50 @@ impl<D: BlockDevice> Ext4<D> {
             return Ok(());
         }
         let bs = u64::from(self.sb.block_size);
+        let now = (self.now)();
+        self.sb.set_write_time(now.sec);
+        self.sb.finish();
+        if let Some(mut journal) = self.journal.take() {
+            // The superblock travels in the transaction inside its block.
+            let (sb_block, sb_offset) = if bs == 1024 { (1, 0) } else { (0, 1024) };
+            let mut block = self.read_block(sb_block)?;
+            block[sb_offset..sb_offset + SB_SIZE].copy_from_slice(&self.sb.raw);
+            self.dirty.insert(sb_block, block);
+            let blocks: Vec<(u64, Vec<u8>)> =
+                core::mem::take(&mut self.dirty).into_iter().collect();
+            let result = journal.write(&mut self.dev, bs as usize, &blocks, now);
+            let done = match result {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    journal.unjournaled += 1;
+                    self.write_home(&blocks)
+                }
+                Err(error) => Err(error),
+            };
+            self.journal = Some(journal);
+            return done;
+        }
         let dirty = core::mem::take(&mut self.dirty);
         for (block, data) in &dirty {
             self.dev.write_at(block * bs, data)?;
         }
-        let now = (self.now)();
-        self.sb.set_write_time(now.sec);
-        self.sb.finish();
         self.dev.write_at(SB_OFFSET, &self.sb.raw)?;
         self.dev.flush()?;
         Ok(())
+    }
+
+    fn write_home(&mut self, blocks: &[(u64, Vec<u8>)]) -> Result<()> {
+        let bs = u64::from(self.sb.block_size);
+        for (block, data) in blocks {
+            self.dev.write_at(block * bs, data)?;
+        }
+        self.dev.flush()?;
+        Ok(())
+    }
+
+    /// Whether metadata goes through the jbd2 journal.
+    pub fn is_journaled(&self) -> bool {
+        self.journal.is_some()
     }
 
     /// Flushes everything written so far to stable storage.

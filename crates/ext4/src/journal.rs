@@ -404,3 +404,219 @@ enum Event {
         seq: u32,
     },
 }
+
+/// Writes each operation's metadata as one jbd2 transaction before it goes home.
+///
+/// The protocol keeps at most one transaction in the log (Linux checkpoints lazily; we do it at
+/// once): the descriptor blocks and copies are written at `s_first` and flushed, then the
+/// commit block and a journal superblock pointing at it, flushed again (now the transaction
+/// survives a power cut: recovery replays it); then the blocks go home and are flushed, and
+/// the journal superblock is marked empty for the next transaction. File data is written
+/// before all of this (ordered mode). A transaction too big for the log is written home
+/// directly, without the journal's protection.
+pub(crate) struct JournalWriter {
+    /// Physical block of each log block.
+    map: Vec<u64>,
+    first: u32,
+    incompat: u32,
+    seed: u32,
+    sequence: u32,
+    jsb: Vec<u8>,
+    /// Operations written without the journal because they outgrew it.
+    pub unjournaled: u32,
+}
+
+impl JournalWriter {
+    fn csum(&self) -> bool {
+        self.incompat & (INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3) != 0
+    }
+
+    fn tag_size(&self) -> usize {
+        Journal {
+            inode: Inode {
+                ino: 0,
+                raw: Vec::new(),
+            },
+            block_size: 0,
+            first: 0,
+            maxlen: 0,
+            incompat: self.incompat,
+            seed: 0,
+        }
+        .tag_size()
+    }
+
+    fn finish_jsb(&mut self) {
+        if self.csum() {
+            set_be32(&mut self.jsb, 0xfc, 0);
+            let sum = crc32c(!0, &self.jsb[..1024]);
+            set_be32(&mut self.jsb, 0xfc, sum);
+        }
+    }
+
+    /// Writes `blocks` through the log and home. Returns false (nothing written) when they
+    /// do not fit the log.
+    pub(crate) fn write<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        block_size: usize,
+        blocks: &[(u64, Vec<u8>)],
+        now: crate::Timestamp,
+    ) -> Result<bool> {
+        let bs = block_size as u64;
+        let tag_size = self.tag_size();
+        let tail = if self.csum() { 4 } else { 0 };
+        let per_desc = (block_size - 12 - tail - 16) / tag_size;
+        let descs = blocks.len().div_ceil(per_desc);
+        let log_room = self.map.len() - self.first as usize;
+        if blocks.is_empty() || descs + blocks.len() + 1 > log_room {
+            return Ok(false);
+        }
+        let seq = self.sequence;
+        let v3 = self.incompat & INCOMPAT_CSUM_V3 != 0;
+        let wide = self.incompat & INCOMPAT_64BIT != 0;
+        let mut pos = self.first as usize;
+        for chunk in blocks.chunks(per_desc) {
+            let mut desc = crate::zeroed(block_size)?;
+            set_be32(&mut desc, 0, MAGIC);
+            set_be32(&mut desc, 4, DESCRIPTOR);
+            set_be32(&mut desc, 8, seq);
+            let desc_pos = pos;
+            pos += 1;
+            let mut off = 12;
+            for (i, (home, data)) in chunk.iter().enumerate() {
+                let mut copy = crate::zeroed(block_size)?;
+                copy.copy_from_slice(data);
+                let mut flags = 0;
+                if be32(&copy, 0) == MAGIC {
+                    set_be32(&mut copy, 0, 0);
+                    flags |= TAG_ESCAPE;
+                }
+                if i > 0 {
+                    flags |= TAG_SAME_UUID;
+                }
+                if i + 1 == chunk.len() {
+                    flags |= TAG_LAST;
+                }
+                let sum = crc32c(crc32c(self.seed, &seq.to_be_bytes()), &copy);
+                set_be32(&mut desc, off, *home as u32);
+                if v3 {
+                    set_be32(&mut desc, off + 4, flags);
+                    set_be32(&mut desc, off + 8, (*home >> 32) as u32);
+                    set_be32(&mut desc, off + 12, sum);
+                } else {
+                    if let Some(b) = desc.get_mut(off + 4..off + 8) {
+                        let csum16 = if self.csum() { sum as u16 } else { 0 };
+                        b[..2].copy_from_slice(&csum16.to_be_bytes());
+                        b[2..].copy_from_slice(&(flags as u16).to_be_bytes());
+                    }
+                    if wide {
+                        set_be32(&mut desc, off + 8, (*home >> 32) as u32);
+                    }
+                }
+                off += tag_size;
+                if i == 0 {
+                    let uuid = self.jsb[0x30..0x40].to_vec();
+                    desc[off..off + 16].copy_from_slice(&uuid);
+                    off += 16;
+                }
+                dev.write_at(self.map[pos] * bs, &copy)?;
+                pos += 1;
+            }
+            if self.csum() {
+                let sum = crc32c(self.seed, &desc);
+                set_be32(&mut desc, block_size - 4, sum);
+            }
+            dev.write_at(self.map[desc_pos] * bs, &desc)?;
+        }
+        dev.flush()?;
+        let mut commit = crate::zeroed(block_size)?;
+        set_be32(&mut commit, 0, MAGIC);
+        set_be32(&mut commit, 4, COMMIT);
+        set_be32(&mut commit, 8, seq);
+        set_be32(&mut commit, 0x30, (now.sec >> 32) as u32);
+        set_be32(&mut commit, 0x34, now.sec as u32);
+        set_be32(&mut commit, 0x38, now.nsec);
+        if self.csum() {
+            let sum = crc32c(self.seed, &commit);
+            set_be32(&mut commit, 16, sum);
+        }
+        dev.write_at(self.map[pos] * bs, &commit)?;
+        set_be32(&mut self.jsb, 0x18, seq);
+        set_be32(&mut self.jsb, 0x1c, self.first);
+        self.finish_jsb();
+        dev.write_at(self.map[0] * bs, &self.jsb)?;
+        dev.flush()?;
+        // Committed: now home, then the log is empty again.
+        for (home, data) in blocks {
+            dev.write_at(home * bs, data)?;
+        }
+        dev.flush()?;
+        self.sequence = seq.wrapping_add(1);
+        set_be32(&mut self.jsb, 0x18, self.sequence);
+        set_be32(&mut self.jsb, 0x1c, 0);
+        self.finish_jsb();
+        dev.write_at(self.map[0] * bs, &self.jsb)?;
+        Ok(true)
+    }
+}
+
+impl<D: BlockDevice> Ext4<D> {
+    /// Opens the internal journal for writing: its block map, features and next sequence.
+    /// Refuses journals that this writer cannot produce (fast commits, unknown features).
+    pub(crate) fn open_journal_writer(&mut self, journal_ino: u32) -> Result<JournalWriter> {
+        let inode = self.get_inode(journal_ino)?;
+        let bs = self.sb.block_size as usize;
+        let first_block = self
+            .map(&inode, 0)?
+            .pblk
+            .ok_or(Error::Corrupt("hole in the journal"))?;
+        let jsb = self.read_block(first_block)?;
+        let kind = be32(&jsb, 4);
+        if be32(&jsb, 0) != MAGIC
+            || (kind != SUPERBLOCK_V1 && kind != SUPERBLOCK_V2)
+            || be32(&jsb, 0xc) as usize != bs
+        {
+            return Err(Error::Corrupt("journal superblock"));
+        }
+        let maxlen = be32(&jsb, 0x10);
+        let first = be32(&jsb, 0x14);
+        if first == 0 || first >= maxlen || u64::from(maxlen) > inode.size() / bs as u64 {
+            return Err(Error::Corrupt("journal geometry"));
+        }
+        let incompat = if kind == SUPERBLOCK_V2 {
+            be32(&jsb, 0x28)
+        } else {
+            0
+        };
+        if incompat & (INCOMPAT_FAST_COMMIT | !INCOMPAT_KNOWN) != 0 || be32(&jsb, 0x1c) != 0 {
+            return Err(Error::Unsupported);
+        }
+        if self.sb.blocks_count > u64::from(u32::MAX) && incompat & INCOMPAT_64BIT == 0 {
+            return Err(Error::Unsupported);
+        }
+        let mut map = Vec::new();
+        map.try_reserve_exact(maxlen as usize)
+            .map_err(|_| Error::NoMem)?;
+        let mut lblk = 0u32;
+        while lblk < maxlen {
+            let mapping = self.map(&inode, lblk)?;
+            let pblk = mapping.pblk.ok_or(Error::Corrupt("hole in the journal"))?;
+            for i in 0..mapping.len.min(maxlen - lblk) {
+                map.push(pblk + u64::from(i));
+            }
+            lblk += mapping.len.min(maxlen - lblk);
+        }
+        let seed = crc32c(!0, &jsb[0x30..0x40]);
+        let sequence = be32(&jsb, 0x18);
+        Ok(JournalWriter {
+            map,
+            first,
+            incompat,
+            seed,
+            sequence,
+            jsb,
+            unjournaled: 0,
+        })
+    }
+}

@@ -19,7 +19,8 @@
 //! - `dir`, `htree`: linear directory blocks with their checksum tail, htree (`dir_index`)
 //!   lookups, inserts and leaf splits with Linux's half-MD4, TEA and legacy hashes;
 //! - `xattr`: extended attributes in the inode body and in a shared block;
-//! - `journal`: jbd2 recovery at mount (descriptor, revoke and commit blocks, checksums v2/v3);
+//! - `journal`: jbd2 recovery at mount (descriptor, revoke and commit blocks, checksums v2/v3)
+//!   and the transactions each call commits;
 //! - `fs` and the operation modules: mounting, the block cache of one operation, bitmaps and
 //!   allocation (flex_bg, uninitialised groups), and the file-system calls.
 //!
@@ -31,9 +32,10 @@
 //!
 //! Writes: each mutating call gathers the metadata blocks it changes and writes them when it
 //! succeeds; on an error nothing of it reaches the disk. File data is written before the
-//! metadata that points at it (ordered mode's rule). The jbd2 journal is replayed at mount
-//! (`journal`), but this crate does not yet write its metadata through it: its writes are
-//! crash-safe per call only as far as the device keeps the order of a call's writes.
+//! metadata that points at it (ordered mode's rule). On a journaled file system the metadata
+//! of each call is one jbd2 transaction, committed before it is written home (`journal`), so
+//! a power cut at any moment leaves a file system that recovery (ours, e2fsck's or Linux's)
+//! makes consistent, with every completed call in it.
 #![no_std]
 #![forbid(unsafe_code)]
 
