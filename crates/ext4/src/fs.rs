@@ -13,7 +13,7 @@
 //! built as `ext4_init_block_bitmap` builds them, and `bg_itable_unused` is kept as
 //! `__ext4_new_inode` keeps it.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 use crate::group::{BG_BLOCK_UNINIT, BG_INODE_UNINIT, GroupDesc, bitmap_csum};
@@ -57,6 +57,9 @@ pub struct Ext4<D: BlockDevice> {
     next_generation: u32,
     recovery: Option<Recovery>,
     journal: Option<JournalWriter>,
+    /// Unlinked inodes kept for their users ([`Ext4::set_keep_unlinked`]).
+    pub(crate) kept: BTreeSet<u32>,
+    pub(crate) keep_unlinked: bool,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -76,6 +79,8 @@ impl<D: BlockDevice> Ext4<D> {
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
             recovery: None,
             journal: None,
+            kept: BTreeSet::new(),
+            keep_unlinked: false,
         };
         if fs.sb.incompat() & INCOMPAT_RECOVER != 0 && !options.read_only_device {
             fs.recover()?;
@@ -98,6 +103,7 @@ impl<D: BlockDevice> Ext4<D> {
                 fs.commit()?;
                 fs.journal = Some(writer);
             }
+            fs.orphan_cleanup()?;
         }
         Ok(fs)
     }
@@ -121,6 +127,98 @@ impl<D: BlockDevice> Ext4<D> {
         self.sb = sb;
         self.recovery = Some(report);
         Ok(())
+    }
+
+    /// Keep inodes whose last name goes (unlink, rmdir, rename over them) on the orphan list
+    /// until [`Ext4::release`], for callers that still have them open (Linux frees an inode at
+    /// its last `iput`); a crash meanwhile leaves them for the next mount to free.
+    pub fn set_keep_unlinked(&mut self, keep: bool) {
+        self.keep_unlinked = keep;
+    }
+
+    /// The last user of inode `ino` is gone: if it has no names left, free it.
+    pub fn release(&mut self, ino: u32) -> Result<()> {
+        if !self.kept.contains(&ino) {
+            return Ok(());
+        }
+        self.mutate(|fs| {
+            let inode = fs.read_inode(ino)?;
+            if inode.links() == 0 {
+                fs.orphan_del(ino)?;
+                fs.release_inode(ino)?;
+            }
+            Ok(())
+        })?;
+        self.kept.remove(&ino);
+        Ok(())
+    }
+
+    /// Puts an inode at the head of the on-disk orphan list (`s_last_orphan`, then each
+    /// orphan's `i_dtime`), and writes it.
+    pub(crate) fn orphan_add(&mut self, inode: &mut Inode) -> Result<()> {
+        let head = crate::le::u32_at(&self.sb.raw, 0xe8);
+        inode.set_dtime(head);
+        self.write_inode(inode)?;
+        crate::le::set_u32(&mut self.sb.raw, 0xe8, inode.ino);
+        Ok(())
+    }
+
+    /// Takes an inode off the orphan list.
+    fn orphan_del(&mut self, ino: u32) -> Result<()> {
+        let mut prev: Option<Inode> = None;
+        let mut cur = crate::le::u32_at(&self.sb.raw, 0xe8);
+        for _ in 0..self.sb.inodes_count {
+            if cur == 0 {
+                return Err(Error::Corrupt("orphan missing from the orphan list"));
+            }
+            let inode = self.read_inode(cur)?;
+            let next = crate::le::u32_at(&inode.raw, 0x14);
+            if cur == ino {
+                match prev {
+                    None => crate::le::set_u32(&mut self.sb.raw, 0xe8, next),
+                    Some(mut p) => {
+                        p.set_dtime(next);
+                        self.write_inode(&mut p)?;
+                    }
+                }
+                return Ok(());
+            }
+            prev = Some(inode);
+            cur = next;
+        }
+        Err(Error::Corrupt("orphan list loops"))
+    }
+
+    /// Frees the inodes a crash left on the orphan list (`ext4_orphan_cleanup`): unlinked
+    /// ones go, linked ones are cut to their size.
+    fn orphan_cleanup(&mut self) -> Result<()> {
+        if crate::le::u32_at(&self.sb.raw, 0xe8) == 0 {
+            return Ok(());
+        }
+        self.mutate(|fs| {
+            let mut cur = crate::le::u32_at(&fs.sb.raw, 0xe8);
+            crate::le::set_u32(&mut fs.sb.raw, 0xe8, 0);
+            let mut seen = BTreeSet::new();
+            while cur != 0 {
+                if !seen.insert(cur) || seen.len() as u32 > fs.sb.inodes_count {
+                    return Err(Error::Corrupt("orphan list loops"));
+                }
+                let mut inode = fs.read_inode(cur)?;
+                let next = crate::le::u32_at(&inode.raw, 0x14);
+                if inode.links() == 0 {
+                    fs.release_inode(cur)?;
+                } else {
+                    if inode.is_reg() {
+                        let size = inode.size();
+                        fs.shrink_to(&mut inode, size)?;
+                    }
+                    inode.set_dtime(0);
+                    fs.write_inode(&mut inode)?;
+                }
+                cur = next;
+            }
+            Ok(())
+        })
     }
 
     /// What journal recovery did at mount, if the journal needed it.
@@ -604,7 +702,7 @@ impl<D: BlockDevice> Ext4<D> {
     /// Reads an inode that a directory entry or a caller names: it must be in use.
     pub(crate) fn get_inode(&mut self, ino: u32) -> Result<Inode> {
         let inode = self.read_inode(ino)?;
-        if inode.links() == 0 || inode.mode() == 0 {
+        if (inode.links() == 0 && !self.kept.contains(&ino)) || inode.mode() == 0 {
             return Err(Error::Corrupt("deleted inode referenced"));
         }
         Ok(inode)

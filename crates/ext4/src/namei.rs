@@ -1087,8 +1087,26 @@ impl<D: BlockDevice> Ext4<D> {
         })
     }
 
+    /// An inode lost its last name: freed now, or kept on the orphan list while the caller
+    /// still uses it ([`Ext4::set_keep_unlinked`]) until [`Ext4::release`].
+    fn drop_last_link(&mut self, ino: u32) -> Result<()> {
+        if !self.keep_unlinked {
+            return self.release_inode(ino);
+        }
+        let mut inode = self.read_inode(ino)?;
+        inode.set_links(0);
+        if inode.is_dir() {
+            // An unlinked directory is empty and dead: its blocks can go now.
+            self.shrink_to(&mut inode, 0)?;
+            inode.set_size(0);
+        }
+        self.orphan_add(&mut inode)?;
+        self.kept.insert(ino);
+        Ok(())
+    }
+
     /// Frees an inode whose last link went: its blocks, its attribute block, its number.
-    fn release_inode(&mut self, ino: u32) -> Result<()> {
+    pub(crate) fn release_inode(&mut self, ino: u32) -> Result<()> {
         let mut inode = self.read_inode(ino)?;
         let is_dir = inode.is_dir();
         if !inode.has_inline_data() && (inode.is_reg() || is_dir || inode.is_symlink()) {
@@ -1122,7 +1140,7 @@ impl<D: BlockDevice> Ext4<D> {
             inode.set_time(inode::CTIME, fs.now());
             fs.write_inode(&mut inode)?;
             if links == 0 {
-                fs.release_inode(found.ino)?;
+                fs.drop_last_link(found.ino)?;
             }
             Ok(())
         })
@@ -1150,7 +1168,7 @@ impl<D: BlockDevice> Ext4<D> {
             let mut parent = fs.get_inode(dir)?;
             Self::dec_dir_links(&mut parent);
             fs.write_inode(&mut parent)?;
-            fs.release_inode(found.ino)
+            fs.drop_last_link(found.ino)
         })
     }
 
@@ -1215,7 +1233,7 @@ impl<D: BlockDevice> Ext4<D> {
                     let mut parent = fs.get_inode(dst_dir)?;
                     Self::dec_dir_links(&mut parent);
                     fs.write_inode(&mut parent)?;
-                    fs.release_inode(dst.ino)?;
+                    fs.drop_last_link(dst.ino)?;
                 } else {
                     let mut target = target;
                     let links = target.links() - 1;
@@ -1223,7 +1241,7 @@ impl<D: BlockDevice> Ext4<D> {
                     target.set_time(inode::CTIME, fs.now());
                     fs.write_inode(&mut target)?;
                     if links == 0 {
-                        fs.release_inode(dst.ino)?;
+                        fs.drop_last_link(dst.ino)?;
                     }
                 }
             }

@@ -63,8 +63,7 @@ const INCOMPAT_KNOWN: u32 = INCOMPAT_FILETYPE
     | INCOMPAT_LARGEDIR
     | INCOMPAT_INLINE_DATA;
 /// Incompatible features read but not written by this crate.
-const INCOMPAT_READ_ONLY: u32 =
-    INCOMPAT_RECOVER | INCOMPAT_MMP | INCOMPAT_EA_INODE | INCOMPAT_INLINE_DATA;
+const INCOMPAT_READ_ONLY: u32 = INCOMPAT_MMP | INCOMPAT_EA_INODE | INCOMPAT_INLINE_DATA;
 
 /// `s_flags`: directory hashes of names use signed or unsigned chars.
 const FLAG_UNSIGNED_HASH: u32 = 0x2;

@@ -999,6 +999,7 @@ fn power_cuts_leave_a_consistent_file_system() {
         );
         fsck_clean(&scratch, &std::fs::read(&copy).unwrap());
         let mut fs = mount(image);
+        assert!(!fs.is_read_only(), "cut {cut}: read-only after recovery");
         if fs.recovery().is_some_and(|r| r.replayed > 0) {
             replays += 1;
         }
@@ -1017,4 +1018,51 @@ fn power_cuts_leave_a_consistent_file_system() {
         "{cuts} power cuts over {last_epoch} flush epochs ({replays} replayed a transaction), each consistent"
     );
     assert!(cuts >= 20 && replays >= 5);
+}
+
+#[test]
+fn unlinked_open_files_live_on_the_orphan_list() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("orphan");
+    let image = mkfs(&scratch, "ext4", 16 * 1024, &["-b", "1024"], None);
+    let mut fs = mount(image);
+    fs.set_keep_unlinked(true);
+    let data = pattern(4, 50_000);
+    let mut kept = Vec::new();
+    for i in 0..3 {
+        let f = fs
+            .create(ROOT_INO, format!("open{i}").as_bytes(), 0o644, 0, 0)
+            .unwrap();
+        fs.write(f, 0, &data).unwrap();
+        kept.push(f);
+    }
+    let d = fs.mkdir(ROOT_INO, b"gone", 0o755, 0, 0).unwrap();
+    fs.unlink(ROOT_INO, b"open0").unwrap();
+    fs.unlink(ROOT_INO, b"open1").unwrap();
+    let replaced = fs.create(ROOT_INO, b"new", 0o644, 0, 0).unwrap();
+    fs.rename(ROOT_INO, b"new", ROOT_INO, b"open2").unwrap();
+    fs.rmdir(ROOT_INO, b"gone").unwrap();
+    // Still readable and writable through their numbers, with no names.
+    for &f in &kept {
+        assert_eq!(fs.stat(f).unwrap().nlink, 0);
+        assert_eq!(read_all(&mut fs, f), data);
+    }
+    fs.write(kept[0], 50_000, b"more").unwrap();
+    assert_eq!(fs.lookup(ROOT_INO, b"open2").unwrap(), replaced);
+    // A crash now: the next mount frees them.
+    fs.sync().unwrap();
+    let crashed = fs.device().0.clone();
+    let mut after = mount(crashed);
+    assert!(after.stat(kept[0]).is_err());
+    let image = after.unmount().unwrap().0;
+    fsck_clean(&scratch, &image);
+    // Or their users go, and they are freed at once.
+    for &f in kept.iter().chain([d].iter()) {
+        fs.release(f).unwrap();
+    }
+    assert!(fs.stat(kept[1]).is_err());
+    let image = fs.unmount().unwrap().0;
+    fsck_clean(&scratch, &image);
 }
