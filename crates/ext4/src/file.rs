@@ -26,6 +26,8 @@ pub struct SetAttr {
     pub gid: Option<u32>,
     pub atime: Option<Timestamp>,
     pub mtime: Option<Timestamp>,
+    /// The change time; now when not given.
+    pub ctime: Option<Timestamp>,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -498,7 +500,7 @@ impl<D: BlockDevice> Ext4<D> {
             if let Some(time) = attr.mtime {
                 inode.set_time(inode::MTIME, time);
             }
-            inode.set_time(inode::CTIME, fs.now());
+            inode.set_time(inode::CTIME, attr.ctime.unwrap_or_else(|| fs.now()));
             fs.write_inode(&mut inode)
         })
     }

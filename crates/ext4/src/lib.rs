@@ -65,6 +65,7 @@ pub use file::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, 
 pub use fs::{Ext4, MountOptions, StatFs};
 pub use inode::{ROOT_INO, Stat, Timestamp};
 pub use journal::Recovery;
+pub use namei::{RENAME_EXCHANGE, RENAME_NOREPLACE};
 pub use xattr::{XATTR_CREATE, XATTR_REPLACE};
 
 use alloc::vec::Vec;

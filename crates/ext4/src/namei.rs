@@ -20,6 +20,10 @@ use crate::le::*;
 use crate::sb::RO_DIR_NLINK;
 use crate::{BlockDevice, Error, Ext4, Result, zeroed};
 
+/// `renameat2`'s flags.
+pub const RENAME_NOREPLACE: u32 = 1;
+pub const RENAME_EXCHANGE: u32 = 2;
+
 /// Linux's `EXT4_LINK_MAX`.
 const LINK_MAX: u16 = 65000;
 /// Leaves followed on hash collisions, and directory blocks scanned, at most per lookup.
@@ -1196,6 +1200,119 @@ impl<D: BlockDevice> Ext4<D> {
 
     /// Renames `src_dir/src_name` to `dst_dir/dst_name`, replacing a compatible target.
     pub fn rename(
+        &mut self,
+        src_dir: u32,
+        src_name: &[u8],
+        dst_dir: u32,
+        dst_name: &[u8],
+    ) -> Result<()> {
+        self.rename2(src_dir, src_name, dst_dir, dst_name, 0)
+    }
+
+    /// `renameat2`: with [`RENAME_NOREPLACE`] an existing target is EEXIST; with
+    /// [`RENAME_EXCHANGE`] both names must exist and trade places (`ext4_cross_rename`).
+    pub fn rename2(
+        &mut self,
+        src_dir: u32,
+        src_name: &[u8],
+        dst_dir: u32,
+        dst_name: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0
+            || flags == RENAME_NOREPLACE | RENAME_EXCHANGE
+        {
+            return Err(Error::Invalid);
+        }
+        if flags & RENAME_EXCHANGE != 0 {
+            return self.exchange(src_dir, src_name, dst_dir, dst_name);
+        }
+        if flags & RENAME_NOREPLACE != 0 {
+            Self::check_name(dst_name)?;
+            let ddir = self.dir_of(dst_dir)?;
+            if self.find_entry(&ddir, dst_name)?.is_some() {
+                return Err(Error::Exists);
+            }
+        }
+        self.rename_replace(src_dir, src_name, dst_dir, dst_name)
+    }
+
+    fn exchange(
+        &mut self,
+        src_dir: u32,
+        src_name: &[u8],
+        dst_dir: u32,
+        dst_name: &[u8],
+    ) -> Result<()> {
+        Self::check_name(src_name)?;
+        Self::check_name(dst_name)?;
+        self.mutate(|fs| {
+            let sdir = fs.dir_of(src_dir)?;
+            let ddir = fs.dir_of(dst_dir)?;
+            let src = fs.find_entry(&sdir, src_name)?.ok_or(Error::NotFound)?;
+            let dst = fs.find_entry(&ddir, dst_name)?.ok_or(Error::NotFound)?;
+            if src.ino == dst.ino {
+                return Ok(());
+            }
+            let a = fs.get_inode(src.ino)?;
+            let b = fs.get_inode(dst.ino)?;
+            if src_dir != dst_dir {
+                if a.is_dir() && fs.is_ancestor(src.ino, dst_dir)? {
+                    return Err(Error::Loop);
+                }
+                if b.is_dir() && fs.is_ancestor(dst.ino, src_dir)? {
+                    return Err(Error::Loop);
+                }
+            }
+            fs.set_entry(src_dir, src, dst.ino, FileType::from_mode(b.mode()))?;
+            fs.set_entry(dst_dir, dst, src.ino, FileType::from_mode(a.mode()))?;
+            let now = fs.now();
+            for (ino, new_parent) in [(src.ino, dst_dir), (dst.ino, src_dir)] {
+                let mut inode = fs.get_inode(ino)?;
+                inode.set_time(inode::CTIME, now);
+                fs.write_inode(&mut inode)?;
+                if inode.is_dir() && src_dir != dst_dir {
+                    fs.set_dotdot(ino, new_parent)?;
+                }
+            }
+            if src_dir != dst_dir && a.is_dir() != b.is_dir() {
+                // One directory crossed: its old parent loses a link, the new one gains one.
+                let (from, to) = if a.is_dir() {
+                    (src_dir, dst_dir)
+                } else {
+                    (dst_dir, src_dir)
+                };
+                let mut old_parent = fs.get_inode(from)?;
+                Self::dec_dir_links(&mut old_parent);
+                fs.write_inode(&mut old_parent)?;
+                let mut new_parent = fs.get_inode(to)?;
+                fs.inc_dir_links(&mut new_parent)?;
+                fs.write_inode(&mut new_parent)?;
+            }
+            for dir in [src_dir, dst_dir] {
+                let mut inode = fs.get_inode(dir)?;
+                inode.set_time(inode::MTIME, now);
+                inode.set_time(inode::CTIME, now);
+                fs.write_inode(&mut inode)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Points an existing entry at another inode (`ext4_setent`).
+    fn set_entry(&mut self, dir_ino: u32, found: Found, ino: u32, ft: FileType) -> Result<()> {
+        let dir = self.dir_of(dir_ino)?;
+        let Some((pblk, mut block)) = self.dir_block(&dir, found.lblk)? else {
+            return Err(Error::Corrupt("directory block vanished"));
+        };
+        set_u32(&mut block, found.offset, ino);
+        if self.sb.has_filetype() {
+            set_u8(&mut block, found.offset + 7, ft.code());
+        }
+        self.write_leaf(&dir, pblk, block)
+    }
+
+    fn rename_replace(
         &mut self,
         src_dir: u32,
         src_name: &[u8],

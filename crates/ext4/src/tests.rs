@@ -1066,3 +1066,43 @@ fn unlinked_open_files_live_on_the_orphan_list() {
     let image = fs.unmount().unwrap().0;
     fsck_clean(&scratch, &image);
 }
+
+#[test]
+fn rename_flags_and_exchange() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("exchange");
+    let image = mkfs(&scratch, "ext4", 8 * 1024, &["-b", "1024"], None);
+    let mut fs = mount(image);
+    let a = fs.mkdir(ROOT_INO, b"a", 0o755, 0, 0).unwrap();
+    let b = fs.mkdir(ROOT_INO, b"b", 0o755, 0, 0).unwrap();
+    let sub = fs.mkdir(a, b"sub", 0o755, 0, 0).unwrap();
+    let f = fs.create(b, b"file", 0o644, 0, 0).unwrap();
+    let g = fs.create(b, b"other", 0o644, 0, 0).unwrap();
+    assert_eq!(
+        fs.rename2(b, b"file", b, b"other", crate::RENAME_NOREPLACE),
+        Err(Error::Exists)
+    );
+    assert_eq!(
+        fs.rename2(a, b"sub", b, b"none", crate::RENAME_EXCHANGE),
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        fs.rename2(ROOT_INO, b"a", a, b"sub", crate::RENAME_EXCHANGE),
+        Err(Error::Loop)
+    );
+    // A directory and a file trade places across parents.
+    fs.rename2(a, b"sub", b, b"file", crate::RENAME_EXCHANGE)
+        .unwrap();
+    assert_eq!(fs.lookup(a, b"sub").unwrap(), f);
+    assert_eq!(fs.lookup(b, b"file").unwrap(), sub);
+    assert_eq!(fs.lookup(sub, b"..").unwrap(), b);
+    assert_eq!(fs.stat(a).unwrap().nlink, 2);
+    assert_eq!(fs.stat(b).unwrap().nlink, 3);
+    fs.rename2(b, b"other", ROOT_INO, b"moved", crate::RENAME_NOREPLACE)
+        .unwrap();
+    assert_eq!(fs.lookup(ROOT_INO, b"moved").unwrap(), g);
+    let image = fs.unmount().unwrap().0;
+    fsck_clean(&scratch, &image);
+}
