@@ -22,11 +22,11 @@ pub const RO_HUGE_FILE: u32 = 0x8;
 pub const RO_GDT_CSUM: u32 = 0x10;
 pub const RO_DIR_NLINK: u32 = 0x20;
 pub const RO_EXTRA_ISIZE: u32 = 0x40;
-pub const RO_QUOTA: u32 = 0x100;
 pub const RO_BIGALLOC: u32 = 0x200;
 pub const RO_METADATA_CSUM: u32 = 0x400;
-pub const RO_PROJECT: u32 = 0x2000;
-/// The read-only-compatible features this crate can write with.
+/// The read-only-compatible features this crate can write with. Quotas (`quota`, `project`)
+/// are not: their usage is not accounted yet, so such file systems mount read-only and their
+/// quota files stay as they were.
 const RO_KNOWN: u32 = RO_SPARSE_SUPER
     | RO_LARGE_FILE
     | 0x4 // btree_dir (unused by Linux)
@@ -34,9 +34,7 @@ const RO_KNOWN: u32 = RO_SPARSE_SUPER
     | RO_GDT_CSUM
     | RO_DIR_NLINK
     | RO_EXTRA_ISIZE
-    | RO_QUOTA
-    | RO_METADATA_CSUM
-    | RO_PROJECT;
+    | RO_METADATA_CSUM;
 
 pub const INCOMPAT_FILETYPE: u32 = 0x2;
 pub const INCOMPAT_RECOVER: u32 = 0x4;
