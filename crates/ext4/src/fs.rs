@@ -228,6 +228,17 @@ impl<D: BlockDevice> Ext4<D> {
 
     /// Writes what is pending and gives the device back.
     pub fn unmount(mut self) -> Result<D> {
+        self.shutdown()?;
+        Ok(self.dev)
+    }
+
+    /// What unmounting does, for owners that cannot give the file system up by value: the
+    /// last commit, then `needs_recovery` cleared once the empty log is durable. Later
+    /// changes are refused (EROFS).
+    pub fn shutdown(&mut self) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
         self.commit()?;
         if self.journal.take().is_some() {
             // Everything is home and the empty log is durable: the file system is clean again.
@@ -236,7 +247,8 @@ impl<D: BlockDevice> Ext4<D> {
             crate::le::set_u32(&mut self.sb.raw, 0x60, incompat);
             self.commit()?;
         }
-        Ok(self.dev)
+        self.read_only = true;
+        Ok(())
     }
 
     pub fn device(&mut self) -> &mut D {
