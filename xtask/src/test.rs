@@ -461,7 +461,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
     },
     BootCheck {
         // `mount -t ext4` of an image that mkfs.ext4 -d populated (vda): read its files, then
-        // create, write, rename, link and delete, unmount, mount again and look.
+        // create, write, rename, link and delete (a file read after its last name went),
+        // unmount, mount again and look; e2fsck -fn on the host afterwards.
         name: "boot/ext4-mount",
         init_argv: &["busybox", "sh", "-c", EXT4_CHECK_SCRIPT],
         needs_user_binaries: false,
@@ -485,6 +486,8 @@ const EXT4_CHECK_SCRIPT: &str = "for m in virtio virtio_ring virtio_pci_modern_d
     busybox mkdir /mnt/new && echo made > /mnt/new/file && busybox seq 1 5000 > /mnt/new/seq; \
     busybox mv /mnt/new/seq /mnt/seq2; busybox rm /mnt/dir/numbers; \
     busybox ln /mnt/hello /mnt/hardlink; busybox rmdir /mnt/dir; echo rmdir=$?; \
+    busybox seq 1 3000 > /mnt/doomed; exec 3< /mnt/doomed; busybox rm /mnt/doomed; \
+    echo doomed=$(busybox wc -l <&3); exec 3<&-; \
     busybox umount /mnt; echo umount=$?; busybox mount -t ext4 -o ro /dev/vda /mnt; \
     echo names: $(busybox ls /mnt); echo links=$(busybox stat -c %h /mnt/hello); \
     busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; busybox umount /mnt";
@@ -497,6 +500,7 @@ fn expect_ext4_round_trip(outcome: &BootOutcome) -> Result<(), String> {
         "e071f707df7bbeee2a6a1eb48011ddd0  /mnt/dir/numbers",
         "link=hello",
         "rmdir=0",
+        "doomed=3000",
         "umount=0",
         "names: hardlink hello link lost+found new seq2",
         "links=2",
