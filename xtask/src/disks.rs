@@ -174,6 +174,36 @@ pub fn write_test_disks(name: &str) -> Result<Vec<DiskImage>> {
     Ok(disks)
 }
 
+/// A fresh 32 MiB ext4 image populated by `mkfs.ext4 -d` (e2fsprogs): `/hello`, `/dir/numbers`
+/// (1 to 20000, one a line) and the symlink `/link` → `hello`, under `build/disks/<name>/`.
+pub fn ext4_disk(name: &str) -> Result<Vec<DiskImage>> {
+    let dir = paths::build_dir().join("disks").join(name);
+    let tree = dir.join("ext4-tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    paths::ensure_dir(&tree.join("dir"))?;
+    std::fs::write(tree.join("hello"), b"hello from the host\n")?;
+    let numbers: String = (1..=20000).map(|n| format!("{n}\n")).collect();
+    std::fs::write(tree.join("dir/numbers"), numbers)?;
+    std::os::unix::fs::symlink("hello", tree.join("link"))?;
+    let path = dir.join("ext4.img");
+    let _ = std::fs::remove_file(&path);
+    let status = std::process::Command::new("/sbin/mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&tree)
+        .arg(&path)
+        .arg("32M")
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "mkfs.ext4 -d failed for {}",
+        path.display()
+    );
+    Ok(vec![DiskImage {
+        path,
+        is_read_only: false,
+    }])
+}
+
 /// The SHA-256 of `data` in hex, from the host's `sha256sum`.
 pub fn sha256_hex(data: &[u8]) -> Result<String> {
     use std::io::Write;

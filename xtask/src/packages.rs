@@ -34,6 +34,9 @@ pub enum Tool {
     Gcc,
     /// Debian's trinity (dynamically linked against glibc only).
     Trinity,
+    /// e2fsprogs: `crates/ext4`'s host tests make images with mke2fs and check them with
+    /// e2fsck and debugfs.
+    E2fsprogs,
 }
 
 impl Tool {
@@ -47,6 +50,7 @@ impl Tool {
         Tool::Cpio,
         Tool::Make,
         Tool::Gcc,
+        Tool::E2fsprogs,
     ];
 
     /// The Debian packages that provide the tool (installed without recommends).
@@ -60,6 +64,7 @@ impl Tool {
             // gcc only recommends the C library headers and the static libc.a.
             Tool::Gcc => &["gcc", "libc6-dev"],
             Tool::Trinity => &["trinity"],
+            Tool::E2fsprogs => &["e2fsprogs"],
         }
     }
 
@@ -72,6 +77,11 @@ impl Tool {
             Tool::Make => is_on_path("make"),
             Tool::Gcc => is_on_path("gcc") && Path::new(GLIBC_STATIC_LIBRARY).is_file(),
             Tool::Trinity => is_executable(Path::new(TRINITY)),
+            Tool::E2fsprogs => ["mke2fs", "e2fsck", "debugfs"].iter().all(|name| {
+                ["/usr/sbin", "/sbin"]
+                    .iter()
+                    .any(|dir| is_executable(&Path::new(dir).join(name)))
+            }),
         }
     }
 }

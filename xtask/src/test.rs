@@ -82,6 +82,8 @@ struct BootCheck {
     memory: GuestMemory,
     /// Attaches the test disks of [`crate::disks`] (fresh copies).
     has_disks: bool,
+    /// Attaches a fresh ext4 image of [`crate::disks::ext4_disk`] as `vda`.
+    ext4_disk: bool,
     /// `Err(reason)` on failure.
     verdict: fn(&BootOutcome) -> Result<(), String>,
 }
@@ -109,6 +111,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "a line starting with `Linux `", |line| {
@@ -125,6 +128,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             expect_line(outcome, "`bin` listed", |line| line.ends_with(" bin"))?;
@@ -140,6 +144,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x000b),
     },
     BootCheck {
@@ -151,6 +156,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| expect_init_exit_code(outcome, 0x0700),
     },
     BootCheck {
@@ -162,6 +168,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_line(outcome, "`static-pie: PASS`", |line| {
                 line == "static-pie: PASS"
@@ -178,6 +185,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -203,6 +211,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -228,6 +237,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             if let Some(line) = outcome
                 .log
@@ -253,6 +263,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::DebianRun,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             if let Some(line) = outcome.log.lines().find(|line| line.contains(": FAIL")) {
                 return Err(line.to_string());
@@ -274,6 +285,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             let line = outcome
                 .log
@@ -299,6 +311,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -329,6 +342,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -351,6 +365,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_line(
                 outcome,
@@ -375,6 +390,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Large { mib: 64 },
         memory: GuestMemory { mib: 256 },
         has_disks: false,
+        ext4_disk: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -387,6 +403,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Large { mib: 100 },
         memory: GuestMemory { mib: 384 },
         has_disks: false,
+        ext4_disk: false,
         verdict: expect_big_file_intact,
     },
     BootCheck {
@@ -398,6 +415,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Damaged(Damage::Truncated),
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "read error"),
     },
     BootCheck {
@@ -409,6 +427,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Damaged(Damage::Corrupt),
         memory: GuestMemory::DEFAULT,
         has_disks: false,
+        ext4_disk: false,
         verdict: |outcome| expect_partly_unpacked(outcome, "no cpio magic"),
     },
     BootCheck {
@@ -430,6 +449,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         image: CheckImage::Standard,
         memory: GuestMemory::DEFAULT,
         has_disks: true,
+        ext4_disk: false,
         verdict: |outcome| {
             expect_init_exit_code(outcome, 0x0000)?;
             let want = crate::disks::sha256_hex(&crate::disks::mbr_disk())
@@ -439,7 +459,81 @@ const BOOT_CHECKS: &[BootCheck] = &[
             })
         },
     },
+    BootCheck {
+        // `mount -t ext4` of an image that mkfs.ext4 -d populated (vda): read its files, then
+        // create, write, rename, link and delete (a file read after its last name went),
+        // unmount, mount again and look; e2fsck -fn on the host afterwards.
+        name: "boot/ext4-mount",
+        init_argv: &["busybox", "sh", "-c", EXT4_CHECK_SCRIPT],
+        needs_user_binaries: false,
+        params: "",
+        is_ferrux_only: false,
+        image: CheckImage::Standard,
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: true,
+        verdict: expect_ext4_round_trip,
+    },
 ];
+
+/// The ext4 check's init (Debian's Linux needs its virtio modules; on Ferrux the insmods fail
+/// quietly).
+const EXT4_CHECK_SCRIPT: &str = "for m in virtio virtio_ring virtio_pci_modern_dev \
+    virtio_pci_legacy_dev virtio_pci virtio_blk; do busybox insmod /lib/modules/virtio/$m.ko \
+    2>/dev/null; done; busybox mount -t devtmpfs devtmpfs /dev; busybox mkdir -p /mnt; \
+    busybox mount -t ext4 /dev/vda /mnt; echo mount=$?; busybox cat /mnt/hello; \
+    busybox md5sum /mnt/dir/numbers; echo link=$(busybox readlink /mnt/link); \
+    busybox mkdir /mnt/new && echo made > /mnt/new/file && busybox seq 1 5000 > /mnt/new/seq; \
+    busybox mv /mnt/new/seq /mnt/seq2; busybox rm /mnt/dir/numbers; \
+    busybox ln /mnt/hello /mnt/hardlink; busybox rmdir /mnt/dir; echo rmdir=$?; \
+    busybox seq 1 3000 > /mnt/doomed; exec 3< /mnt/doomed; busybox rm /mnt/doomed; \
+    echo doomed=$(busybox wc -l <&3); exec 3<&-; \
+    busybox umount /mnt; echo umount=$?; busybox mount -t ext4 -o ro /dev/vda /mnt; \
+    echo names: $(busybox ls /mnt); echo links=$(busybox stat -c %h /mnt/hello); \
+    busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; busybox umount /mnt";
+
+/// What the ext4 check prints on a kernel whose ext4 works.
+fn expect_ext4_round_trip(outcome: &BootOutcome) -> Result<(), String> {
+    for want in [
+        "mount=0",
+        "hello from the host",
+        "e071f707df7bbeee2a6a1eb48011ddd0  /mnt/dir/numbers",
+        "link=hello",
+        "rmdir=0",
+        "doomed=3000",
+        "umount=0",
+        "names: hardlink hello link lost+found new seq2",
+        "links=2",
+        "made",
+        "5000 /mnt/seq2",
+    ] {
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    expect_init_exit_code(outcome, 0x0000)?;
+    // The image the guest wrote must check clean (the runner's copy, by the banner).
+    let runner = if outcome.log.contains("-ferrux (Ferrux") {
+        "ferrux"
+    } else {
+        "linux"
+    };
+    let image = paths::build_dir()
+        .join("disks")
+        .join(format!("{runner}-boot-ext4-mount"))
+        .join("ext4.img");
+    let out = std::process::Command::new("/sbin/e2fsck")
+        .arg("-fn")
+        .arg(&image)
+        .output()
+        .map_err(|error| format!("e2fsck: {error}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "e2fsck -fn {}:\n{}",
+            image.display(),
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
+    Ok(())
+}
 
 /// Init of the damaged images: what came before the damage is there (`/filler` at the size its
 /// header gave, as Linux truncates a file to it before the data), what came after is not.
@@ -1040,6 +1134,8 @@ fn plan_boots(
             let name = check.name.replace('/', "-");
             let disks = if check.has_disks {
                 crate::disks::write_test_disks(&format!("{runner}-{name}"))?
+            } else if check.ext4_disk {
+                crate::disks::ext4_disk(&format!("{runner}-{name}"))?
             } else {
                 Vec::new()
             };

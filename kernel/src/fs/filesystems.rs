@@ -139,6 +139,10 @@ pub fn register_builtin() -> Result<(), Errno> {
     super::proc::register()?;
     REGISTRY.register(Arc::new(super::devtmpfs::DevtmpfsType))?;
     REGISTRY.register(Arc::new(super::devpts::DevptsType))?;
+    // Linux's order with CONFIG_EXT4_USE_FOR_EXT2: ext3, ext2, then ext4.
+    for name in ["ext3", "ext2", "ext4"] {
+        REGISTRY.register(Arc::new(super::ext4::Ext4Type(name)))?;
+    }
     crate::ipc::mqueue::init()?;
     REGISTRY.register(Arc::new(crate::ipc::mqueue::MqueueType))?;
     Ok(())

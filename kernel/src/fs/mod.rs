@@ -11,6 +11,7 @@ pub mod devpts;
 pub mod devtmpfs;
 pub mod eventfd;
 pub mod eventpoll;
+pub mod ext4;
 pub mod fd_table;
 pub mod fifo;
 pub mod file;

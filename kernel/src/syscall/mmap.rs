@@ -105,6 +105,10 @@ pub fn mmap(
             if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
                 return Err(Errno::ENODEV);
             }
+            // ext4 files have no page cache yet, so nothing would write a shared mapping back.
+            if is_shared && inode.as_any().is::<crate::fs::ext4::Ext4Inode>() {
+                return Err(Errno::ENODEV);
+            }
             // A file sealed against writes takes no new shared writable mapping, and a shared
             // read-only one may not become writable later (`memfd_file_seals`' mmap check).
             let is_write_sealed = inode

@@ -1,0 +1,557 @@
+//! ext2, ext3 and ext4 mounted from a block device (Linux's `fs/ext4/super.c` registering
+//! `ext4`, and `ext2`/`ext3` served by the same code as `CONFIG_EXT4_USE_FOR_EXT2` does): the
+//! glue between the VFS and `crates/ext4`, which holds every format rule.
+//!
+//! `mount -t ext4 /dev/vdb /mnt`: the source is looked up as a path and must be a block device
+//! (`ENOTBLK`), then [`block::lookup`](crate::block::lookup) gives its disk and partition. The
+//! crate reads and writes through the disk's page cache, and its flush is the disk's `sync`
+//! (write-back and a cache flush). One sleeping mutex serialises the calls into the crate per
+//! file system; inodes are cached by number so that every name of a file is one VFS inode.
+//!
+//! File data does not yet have a page cache of its own: reads and writes go to the crate (and
+//! the disk's cache below it), private mappings are filled with reads, and shared writable
+//! mappings are refused (`ENODEV`, as for a file system without `mmap`), since nothing would
+//! write them back. Unlinked files stay on the orphan list while open and are freed when their
+//! last user goes (at the next call into the file system, as the last `iput` cannot sleep
+//! here), or by the next mount after a crash.
+
+use abi::Errno;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::any::Any;
+use hal::sync::{Mutex, SpinLock};
+use vfs::dentry::Dentry;
+use vfs::fstype::{FileSystemType, MountOption};
+use vfs::inode::{DirEntry, FileSystem, FileType, Inode, Metadata, SetAttr, StatFs, TimeSet};
+use vfs::{Path, Timespec};
+
+use crate::block;
+
+/// `EXT4_SUPER_MAGIC` (the same for ext2 and ext3).
+const EXT4_SUPER_MAGIC: u64 = 0xef53;
+
+fn errno(error: ::ext4::Error) -> Errno {
+    if let ::ext4::Error::Corrupt(what) | ::ext4::Error::BadChecksum(what) = error {
+        log::error!("EXT4-fs error: {what}");
+    }
+    Errno(error.errno() as u16)
+}
+
+fn now() -> ::ext4::Timestamp {
+    let ns = crate::time::realtime_ns();
+    ::ext4::Timestamp {
+        sec: (ns / 1_000_000_000) as i64,
+        nsec: (ns % 1_000_000_000) as u32,
+    }
+}
+
+fn timespec(time: ::ext4::Timestamp) -> Timespec {
+    Timespec {
+        sec: time.sec,
+        nsec: time.nsec as _,
+    }
+}
+
+fn timestamp(time: TimeSet) -> ::ext4::Timestamp {
+    match time {
+        TimeSet::Now => now(),
+        TimeSet::At(t) => ::ext4::Timestamp {
+            sec: t.sec,
+            nsec: t.nsec,
+        },
+    }
+}
+
+/// A disk or partition as the crate sees it: byte offsets into the disk's page cache.
+struct Volume {
+    device: block::BlockDevice,
+    base: u64,
+    size: u64,
+}
+
+impl ::ext4::BlockDevice for Volume {
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ::ext4::IoError> {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.size)
+        {
+            return Err(::ext4::IoError);
+        }
+        match self.device.disk.read_at(self.base + offset, buf) {
+            Ok(n) if n == buf.len() => Ok(()),
+            _ => Err(::ext4::IoError),
+        }
+    }
+
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), ::ext4::IoError> {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.size)
+        {
+            return Err(::ext4::IoError);
+        }
+        match self.device.disk.write_at(self.base + offset, buf) {
+            Ok(n) if n == buf.len() => Ok(()),
+            _ => Err(::ext4::IoError),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), ::ext4::IoError> {
+        self.device.disk.sync().map_err(|_| ::ext4::IoError)
+    }
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// One mounted ext2/3/4 file system.
+pub struct Ext4Fs {
+    name: &'static str,
+    dev: u64,
+    state: Mutex<::ext4::Ext4<Volume>>,
+    inodes: SpinLock<BTreeMap<u32, Weak<Ext4Inode>>>,
+    /// Inodes whose last user went while they had no names: freed at the next call.
+    released: SpinLock<Vec<u32>>,
+    me: Weak<Ext4Fs>,
+    root: Arc<Ext4Inode>,
+}
+
+impl Drop for Ext4Fs {
+    fn drop(&mut self) {
+        // The last mount went: free what unlinked files left, write everything, mark clean.
+        let mut fs = self.state.lock();
+        for ino in core::mem::take(&mut *self.released.lock()) {
+            let _ = fs.release(ino);
+        }
+        if let Err(error) = fs.shutdown() {
+            log::error!("EXT4-fs: unmount: {:?}", error);
+        }
+    }
+}
+
+impl Ext4Fs {
+    /// Runs `op` on the crate, after freeing what the last users of unlinked files left.
+    fn with<T>(
+        &self,
+        op: impl FnOnce(&mut ::ext4::Ext4<Volume>) -> ::ext4::Result<T>,
+    ) -> Result<T, Errno> {
+        let mut fs = self.state.lock();
+        let released = core::mem::take(&mut *self.released.lock());
+        for ino in released {
+            if let Err(error) = fs.release(ino) {
+                log::error!("EXT4-fs: freeing orphan inode {ino}: {:?}", error);
+            }
+        }
+        op(&mut fs).map_err(errno)
+    }
+
+    /// The one VFS inode of number `ino`.
+    fn inode(&self, ino: u32, file_type: FileType) -> Result<Arc<Ext4Inode>, Errno> {
+        if ino == ::ext4::ROOT_INO {
+            return Ok(self.root.clone());
+        }
+        let mut inodes = self.inodes.lock();
+        if let Some(inode) = inodes.get(&ino).and_then(Weak::upgrade) {
+            return Ok(inode);
+        }
+        let inode = Arc::new(Ext4Inode {
+            fs: self.me.clone(),
+            ino,
+            file_type,
+        });
+        inodes.retain(|_, weak| weak.strong_count() > 0);
+        inodes.insert(ino, Arc::downgrade(&inode));
+        Ok(inode)
+    }
+
+    fn inode_for(&self, ino: u32) -> Result<Arc<Ext4Inode>, Errno> {
+        let stat = self.with(|fs| fs.stat(ino))?;
+        let file_type = FileType::from_mode_bits(u32::from(stat.mode)).ok_or(Errno::EUCLEAN)?;
+        self.inode(ino, file_type)
+    }
+}
+
+impl FileSystem for Ext4Fs {
+    fn root_inode(&self) -> Arc<dyn Inode> {
+        self.root.clone()
+    }
+
+    fn statfs(&self) -> StatFs {
+        let st = self.state.lock().statfs();
+        StatFs {
+            fs_type: EXT4_SUPER_MAGIC,
+            block_size: u64::from(st.block_size),
+            blocks: st.blocks,
+            blocks_free: st.free_blocks,
+            blocks_avail: st.available_blocks,
+            files: st.inodes,
+            files_free: st.free_inodes,
+            name_max: u64::from(st.name_max),
+            fragment_size: u64::from(st.block_size),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// One inode of a mounted file system. It refers to its file system weakly (the file
+/// system holds its root inode); mounts, dentries and open files keep the file system alive.
+pub struct Ext4Inode {
+    fs: Weak<Ext4Fs>,
+    ino: u32,
+    file_type: FileType,
+}
+
+impl Drop for Ext4Inode {
+    fn drop(&mut self) {
+        // The crate keeps unlinked inodes until told; whether this one is such is its call.
+        if let Some(fs) = self.fs.upgrade() {
+            fs.released.lock().push(self.ino);
+        }
+    }
+}
+
+impl Ext4Inode {
+    fn fs(&self) -> Result<Arc<Ext4Fs>, Errno> {
+        self.fs.upgrade().ok_or(Errno::EIO)
+    }
+
+    fn with<T>(
+        &self,
+        op: impl FnOnce(&mut ::ext4::Ext4<Volume>) -> ::ext4::Result<T>,
+    ) -> Result<T, Errno> {
+        self.fs()?.with(op)
+    }
+}
+
+fn file_type_of(kind: FileType) -> u16 {
+    kind.to_mode_bits() as u16
+}
+
+impl Inode for Ext4Inode {
+    fn metadata(&self) -> Metadata {
+        let fs = self.fs();
+        let dev = fs.as_ref().map_or(0, |fs| fs.dev);
+        let block_size = fs.as_ref().map_or(4096, |fs| fs.state.lock().block_size());
+        let stat = self.with(|fs| fs.stat(self.ino));
+        let Ok(stat) = stat else {
+            return Metadata {
+                dev,
+                ino: u64::from(self.ino),
+                file_type: self.file_type,
+                mode: 0,
+                nlink: 0,
+                uid: 0,
+                gid: 0,
+                size: 0,
+                rdev: 0,
+                blocks: 0,
+                blksize: 4096,
+                atime: Timespec::default(),
+                mtime: Timespec::default(),
+                ctime: Timespec::default(),
+            };
+        };
+        Metadata {
+            dev,
+            ino: u64::from(self.ino),
+            file_type: self.file_type,
+            mode: u32::from(stat.mode) & 0o7777,
+            nlink: stat.nlink,
+            uid: stat.uid,
+            gid: stat.gid,
+            size: stat.size,
+            rdev: vfs::inode::encode_dev(stat.rdev.0, stat.rdev.1),
+            blocks: stat.blocks,
+            blksize: block_size,
+            atime: timespec(stat.atime),
+            mtime: timespec(stat.mtime),
+            ctime: timespec(stat.ctime),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if self.file_type.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        self.with(|fs| fs.read(self.ino, offset, buf))
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        if self.file_type.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        self.with(|fs| fs.write(self.ino, offset, data))
+    }
+
+    fn birth_time(&self) -> Option<Timespec> {
+        self.with(|fs| fs.stat(self.ino))
+            .ok()
+            .and_then(|stat| stat.btime.map(timespec))
+    }
+
+    fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        self.with(|fs| fs.fallocate(self.ino, mode, offset, len))
+    }
+
+    fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let mode = ::ext4::FALLOC_FL_PUNCH_HOLE | ::ext4::FALLOC_FL_KEEP_SIZE;
+        self.with(|fs| fs.fallocate(self.ino, mode, start, end.saturating_sub(start)))
+    }
+
+    fn truncate(&self, len: u64) -> Result<(), Errno> {
+        if self.file_type.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        self.with(|fs| fs.truncate(self.ino, len))
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
+        if !self.file_type.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let ino = self.with(|fs| fs.lookup(self.ino, name))?;
+        Ok(self.fs()?.inode_for(ino)?)
+    }
+
+    fn create(
+        &self,
+        name: &[u8],
+        file_type: FileType,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+    ) -> Result<Arc<dyn Inode>, Errno> {
+        if !self.file_type.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let perm = (mode & 0o7777) as u16;
+        let ino = match file_type {
+            FileType::Directory => self.with(|fs| fs.mkdir(self.ino, name, perm, uid, gid))?,
+            FileType::Symlink => return Err(Errno::EINVAL),
+            kind => {
+                let device = (vfs::inode::dev_major(rdev), vfs::inode::dev_minor(rdev));
+                self.with(|fs| {
+                    fs.mknod(self.ino, name, file_type_of(kind) | perm, uid, gid, device)
+                })?
+            }
+        };
+        Ok(self.fs()?.inode(ino, file_type)?)
+    }
+
+    fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
+        let target = target
+            .as_any()
+            .downcast_ref::<Ext4Inode>()
+            .ok_or(Errno::EXDEV)?;
+        if !Weak::ptr_eq(&target.fs, &self.fs) {
+            return Err(Errno::EXDEV);
+        }
+        self.with(|fs| fs.link(target.ino, self.ino, name))
+    }
+
+    fn unlink(&self, name: &[u8]) -> Result<(), Errno> {
+        self.with(|fs| fs.unlink(self.ino, name))
+    }
+
+    fn rmdir(&self, name: &[u8]) -> Result<(), Errno> {
+        self.with(|fs| fs.rmdir(self.ino, name))
+    }
+
+    fn rename(
+        &self,
+        old_name: &[u8],
+        new_dir: &Arc<dyn Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
+        let new_dir = new_dir
+            .as_any()
+            .downcast_ref::<Ext4Inode>()
+            .ok_or(Errno::EXDEV)?;
+        if !Weak::ptr_eq(&new_dir.fs, &self.fs) {
+            return Err(Errno::EXDEV);
+        }
+        if flags & vfs::inode::RENAME_WHITEOUT != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.with(|fs| fs.rename2(self.ino, old_name, new_dir.ino, new_name, flags))
+    }
+
+    fn symlink(&self, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<(), Errno> {
+        self.with(|fs| fs.symlink(self.ino, name, target, uid, gid))
+            .map(|_| ())
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        self.with(|fs| fs.read_link(self.ino))
+    }
+
+    fn read_dir(
+        &self,
+        offset: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
+        if !self.file_type.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        // Gather under the lock, hand out after it: the sink may copy to user memory.
+        let mut entries = Vec::new();
+        self.with(|fs| {
+            fs.read_dir(self.ino, offset, &mut |entry| {
+                if entries.try_reserve(1).is_err() || entries.len() >= 256 {
+                    return false;
+                }
+                entries.push(entry);
+                true
+            })
+        })?;
+        for entry in &entries {
+            let file_type = match entry.file_type.dtype() {
+                1 => FileType::Fifo,
+                2 => FileType::CharDevice,
+                4 => FileType::Directory,
+                6 => FileType::BlockDevice,
+                10 => FileType::Symlink,
+                12 => FileType::Socket,
+                _ => FileType::Regular,
+            };
+            let item = DirEntry {
+                ino: u64::from(entry.ino),
+                next_offset: entry.next_pos,
+                file_type,
+                name: &entry.name,
+            };
+            if !sink(item) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
+        let change = ::ext4::SetAttr {
+            mode: attr.mode.map(|mode| (mode & 0o7777) as u16),
+            uid: attr.uid,
+            gid: attr.gid,
+            atime: attr.atime.map(timestamp),
+            mtime: attr.mtime.map(timestamp),
+            ctime: attr.ctime.map(timestamp),
+        };
+        self.with(|fs| fs.set_attr(self.ino, change))
+    }
+}
+
+/// The `ext2`, `ext3` and `ext4` types (`FS_REQUIRES_DEV`).
+pub struct Ext4Type(pub &'static str);
+
+impl FileSystemType for Ext4Type {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    fn requires_device(&self) -> bool {
+        true
+    }
+
+    fn mount(
+        &self,
+        source: &[u8],
+        sb_flags: u32,
+        options: &[MountOption<'_>],
+    ) -> Result<Arc<Dentry>, Errno> {
+        if let Some((name, _)) = options.iter().find(|(name, _)| {
+            !matches!(
+                *name,
+                b"errors" | b"data" | b"barrier" | b"user_xattr" | b"acl"
+            )
+        }) {
+            log::error!(
+                "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
+                core::str::from_utf8(name).unwrap_or("?")
+            );
+            return Err(Errno::EINVAL);
+        }
+        let thread = crate::process::current();
+        let path: Path = super::lookup(
+            &thread,
+            crate::syscall::args::Fd(abi::AT_FDCWD),
+            source,
+            vfs::path::Lookup::FOLLOW,
+        )?;
+        let meta = path.dentry().inode().metadata();
+        if meta.file_type != FileType::BlockDevice {
+            return Err(Errno::ENOTBLK);
+        }
+        let (major, minor) = (
+            vfs::inode::dev_major(meta.rdev),
+            vfs::inode::dev_minor(meta.rdev),
+        );
+        let device = block::lookup(major, minor).ok_or(Errno::ENXIO)?;
+        let (start, sectors) = device.extent();
+        let number = device.partition.map_or(0, |part| part.number);
+        let device_read_only = device.disk.is_read_only(number);
+        let read_only = sb_flags & vfs::dentry::sb_flags::SB_RDONLY != 0;
+        if device_read_only && !read_only {
+            return Err(Errno::EACCES);
+        }
+        let volume = Volume {
+            device,
+            base: start * 512,
+            size: sectors * 512,
+        };
+        let options = ::ext4::MountOptions {
+            read_only,
+            read_only_device: device_read_only,
+            now,
+        };
+        let mut fs = ::ext4::Ext4::mount(volume, options).map_err(|error| {
+            log::error!(
+                "EXT4-fs ({}): can't mount: {:?}",
+                core::str::from_utf8(source).unwrap_or("?"),
+                error
+            );
+            match error {
+                ::ext4::Error::Invalid => Errno::EINVAL,
+                other => errno(other),
+            }
+        })?;
+        if let Some(recovery) = fs.recovery() {
+            log::info!(
+                "EXT4-fs: recovery complete: {} transactions, {} blocks",
+                recovery.transactions,
+                recovery.replayed
+            );
+        }
+        fs.set_keep_unlinked(true);
+        let ext4 = Arc::new_cyclic(|me: &Weak<Ext4Fs>| Ext4Fs {
+            name: self.0,
+            dev: meta.rdev,
+            state: Mutex::new("ext4.fs", fs),
+            inodes: SpinLock::new("ext4.inodes", BTreeMap::new()),
+            released: SpinLock::new("ext4.released", Vec::new()),
+            me: me.clone(),
+            root: Arc::new(Ext4Inode {
+                fs: me.clone(),
+                ino: ::ext4::ROOT_INO,
+                file_type: FileType::Directory,
+            }),
+        });
+        let dentry = Dentry::new_root(ext4 as Arc<dyn FileSystem>);
+        dentry.superblock().set_flags(sb_flags);
+        Ok(dentry)
+    }
+}
