@@ -151,12 +151,14 @@ fn credentials_after_exec(
     new.fsgid = new.egid;
     // cap_bprm_creds_from_file: `__is_setuid || __is_setgid`; no_new_privs gains nothing.
     let is_setid = new.euid != old.uid || new.egid != old.gid;
+    // The capability rules' root is uid 0 of the credentials' user namespace.
+    let view = |id| new.view(crate::ns::user::MapKind::Uid, id);
     new.caps = old.caps.exec(
         abi::capability::Uids {
-            real: new.uid,
-            effective: new.euid,
-            saved: new.suid,
-            fs: new.fsuid,
+            real: view(new.uid),
+            effective: view(new.euid),
+            saved: view(new.suid),
+            fs: view(new.fsuid),
         },
         is_setid,
         no_new_privs,
