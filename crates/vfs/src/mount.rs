@@ -1251,6 +1251,22 @@ impl MountNamespace {
     }
 }
 
+/// The last user of a namespace gone (Linux `put_mnt_ns` → `umount_tree`): every mount in it
+/// is taken out of the tree, as `MNT_DETACH` would; mounts something still uses (an open
+/// file, a cwd) live on detached.
+impl Drop for MountNamespace {
+    fn drop(&mut self) {
+        let mut state = self.state.lock();
+        let mut mounts: Vec<Arc<Mount>> = state.list.values().filter_map(Weak::upgrade).collect();
+        mounts.reverse();
+        for mount in &mounts {
+            Self::detach_one(&mut state, mount);
+        }
+        drop(state);
+        drop(mounts);
+    }
+}
+
 impl MountNamespace {
     /// `/proc/<pid>/mounts` for a process whose root is `root` (Linux `show_vfsmnt`): one line
     /// per mount reachable from `root`, `source mountpoint type options 0 0`, with the source,

@@ -233,13 +233,13 @@ pub fn unshare(thread: &Arc<Thread>, raw: u64) -> Result<(), Errno> {
 fn may_join(ns: &NsRef, credentials: &Credentials) -> Result<(), Errno> {
     let own = credentials.user_ns.0.clone();
     let admin = |target: &Arc<UserNs>| credentials.ns_capable(target, CAP_SYS_ADMIN);
-    let owner = ns.owner().ok_or(Errno::EINVAL)?;
-    let is_allowed = match ns {
-        NsRef::Mnt(_) => {
+    let is_allowed = match (ns, ns.owner()) {
+        (NsRef::User(target), _) => admin(target),
+        (NsRef::Mnt(_), Some(owner)) => {
             admin(&owner) && credentials.ns_capable(&own, CAP_SYS_CHROOT) && admin(&own)
         }
-        NsRef::User(target) => admin(target),
-        _ => admin(&owner) && admin(&own),
+        (_, Some(owner)) => admin(&owner) && admin(&own),
+        (_, None) => false,
     };
     if is_allowed {
         Ok(())
@@ -308,12 +308,13 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
     let mut nsproxy = (*thread.nsproxy()).clone();
     let mut fs = None;
     for ns in &joins {
+        if ns.kind() == NsKind::User && (process.threads.lock().len() > 1 || process.fs.is_shared())
+        {
+            return Err(Errno::EINVAL);
+        }
         may_join(ns, &credentials)?;
         match ns {
             NsRef::User(user) => {
-                if process.threads.lock().len() > 1 || process.fs.is_shared() {
-                    return Err(Errno::EINVAL);
-                }
                 credentials.user_ns = crate::process::credentials::UserNsRef(user.clone());
                 credentials.caps = Capabilities::init();
             }

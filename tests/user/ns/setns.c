@@ -97,7 +97,7 @@ static void errors(void *arg)
 	EXPECT_ERRNO(ns_setns(1000, CLONE_NEWUTS), EBADF);
 	EXPECT_ERRNO(ns_setns(file, 0), EINVAL);
 	EXPECT_ERRNO(ns_setns(file, CLONE_NEWUTS), EINVAL);
-	EXPECT_ERRNO(ns_setns(path, 0), EINVAL);
+	EXPECT_ERRNO(ns_setns(path, 0), EBADF);
 	EXPECT_ERRNO(ns_setns(uts, -1), EINVAL);
 	EXPECT_ERRNO(ns_setns(uts, CLONE_NEWIPC), EINVAL);
 	EXPECT_ERRNO(ns_setns(ipc, CLONE_NEWNS), EINVAL);
