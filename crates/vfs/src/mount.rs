@@ -40,10 +40,15 @@
 //! the lookup of one crossing (Linux reads under `mount_lock`'s seqlock). Mount links and child
 //! maps are spin locks held for a few loads and stores.
 //!
+//! - Namespaces: [`MountNamespace::copy`] makes the copy that `CLONE_NEWNS` gives (every mount
+//!   copied, ids from the same id space, which in the kernel is global), operations refuse
+//!   mounts of other namespaces (`check_mnt`: `EINVAL`), a namespace's last reference unmounts
+//!   its tree, and copies for a less privileged user namespace are locked (`MNT_LOCKED`).
+//!
 //! Not done yet: propagation of mount events between peers and to slaves (the types are kept
-//! but a mount under a shared mount does not appear in its peers), mount namespaces other than
-//! the initial one (`CLONE_NEWNS`, `unshare`), the new mount API (`fsopen`, `move_mount`,
-//! `mount_setattr`), automounts, idmapped mounts, `MNT_LOCKED`.
+//! but a mount under a shared mount does not appear in its peers, nor in the peers' copies in
+//! other namespaces), the new mount API (`fsopen`, `move_mount`, `mount_setattr`), automounts,
+//! idmapped mounts, `MNT_LOCK_ATIME`.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -125,6 +130,12 @@ pub struct Mount {
     propagation: SpinLock<Propagation>,
     /// `MNT_EXPIRE`'s mark, cleared when a path through the mount is dropped.
     expiry_mark: AtomicBool,
+    /// `MNT_LOCKED`: copied into a namespace of a less privileged user namespace, it may not
+    /// be unmounted or moved there, nor revealed from under by a bind mount.
+    is_locked: AtomicBool,
+    /// `MNT_LOCK_READONLY`/`NOSUID`/`NODEV`/`NOEXEC`: the flags it had then, which may not be
+    /// cleared.
+    locked_flags: AtomicU32,
 }
 
 impl core::fmt::Debug for Mount {
@@ -317,6 +328,17 @@ impl Mount {
             .map_or(self.id, |parent| parent.id)
     }
 
+    /// Whether the mount is locked (`MNT_LOCKED`).
+    pub fn is_locked(&self) -> bool {
+        self.is_locked.load(Ordering::Acquire)
+    }
+
+    fn lock_for_copy(&self) {
+        let keep = self.flags() & (MNT_READONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
+        self.locked_flags.store(keep, Ordering::Release);
+        self.is_locked.store(true, Ordering::Release);
+    }
+
     /// Whether the mount is in a namespace's tree.
     pub fn is_attached(&self) -> bool {
         self.link.lock().namespace != 0
@@ -372,6 +394,8 @@ impl Mount {
             children: SpinLock::new("mount.children", BTreeMap::new()),
             propagation: SpinLock::new("mount.propagation", propagation),
             expiry_mark: AtomicBool::new(false),
+            is_locked: AtomicBool::new(false),
+            locked_flags: AtomicU32::new(0),
         })
     }
 }
@@ -757,29 +781,38 @@ impl MountNamespace {
     /// propagation (a copy of a shared mount is a peer of it, a slave stays a slave of the same
     /// master, unbindable ones are copied and stay unbindable), attached at the same places, new
     /// ids from the same id space, in tree order (parents first, siblings in the order they
-    /// were mounted). With `shared_to_slave` (a namespace for a less privileged user namespace,
-    /// `CL_SHARED_TO_SLAVE`) copies of shared mounts are slaves of their peer group instead.
+    /// were mounted). With `unprivileged` (a namespace for a less privileged user namespace,
+    /// `CL_SHARED_TO_SLAVE | CL_UNPRIVILEGED`) copies of shared mounts are slaves of their peer
+    /// group instead, and every copy is locked (`lock_mnt_tree`): it cannot be unmounted or
+    /// moved, its read-only, nosuid, nodev and noexec flags cannot be cleared, and no bind
+    /// mount may show what it covers.
     /// Returns the namespace and each original mount with its copy, so that the caller can move
     /// its root and cwd over.
     #[allow(clippy::type_complexity)]
     pub fn copy(
         &self,
-        shared_to_slave: bool,
+        unprivileged: bool,
     ) -> Result<(Arc<MountNamespace>, Vec<(Arc<Mount>, Arc<Mount>)>), Errno> {
         let _state = self.state.lock();
         let copy_of = |mount: &Arc<Mount>| -> Result<Arc<Mount>, Errno> {
             let mut propagation = mount.propagation();
-            if shared_to_slave && propagation.shared_group != 0 {
+            if unprivileged && propagation.shared_group != 0 {
                 propagation.master_group = propagation.shared_group;
                 propagation.shared_group = 0;
             }
-            Ok(Self::new_mount(
+            let copy = Self::new_mount(
                 &self.ids,
                 mount.root.clone(),
                 copy_bytes(&mount.devname)?,
                 mount.flags(),
                 propagation,
-            ))
+            );
+            if unprivileged || mount.is_locked() {
+                copy.lock_for_copy();
+                copy.locked_flags
+                    .fetch_or(mount.locked_flags.load(Ordering::Acquire), Ordering::AcqRel);
+            }
+            Ok(copy)
         };
         let new_root = copy_of(&self.root)?;
         let namespace = Self::with_root(self.ids.clone(), new_root.clone());
@@ -992,6 +1025,17 @@ impl MountNamespace {
         if !self.holds(&source.mnt) {
             return Err(Errno::EINVAL);
         }
+        // has_locked_children: a non-recursive bind would show what a locked mount covers.
+        if !recursive
+            && source.mnt.children_list().iter().any(|child| {
+                child.is_locked()
+                    && child
+                        .mountpoint()
+                        .is_some_and(|(_, point)| source.dentry.is_ancestor_of(&point))
+            })
+        {
+            return Err(Errno::EINVAL);
+        }
         Self::check_types(&place, &source.dentry)?;
         let top = self.clone_mount(&source.mnt, source.dentry.clone())?;
         // copy_tree: the mounts below the source, except unbindable ones and those outside
@@ -1034,7 +1078,7 @@ impl MountNamespace {
     /// than the namespace root, or if `target` lies inside it.
     pub fn move_mount(&self, source: &Path, target: &Path) -> Result<(), Errno> {
         let mut state = self.state.lock();
-        if !source.is_mount_root() || !self.holds(&source.mnt) {
+        if !source.is_mount_root() || !self.holds(&source.mnt) || source.mnt.is_locked() {
             return Err(Errno::EINVAL);
         }
         let place = self.mount_place(target)?;
@@ -1072,7 +1116,7 @@ impl MountNamespace {
     /// caller's business).
     pub fn umount(&self, target: Path, flags: u32, caller_root: &Path) -> Result<(), Errno> {
         use umount_flags::*;
-        if !target.is_mount_root() || !self.holds(&target.mnt) {
+        if !target.is_mount_root() || !self.holds(&target.mnt) || target.mnt.is_locked() {
             return Err(Errno::EINVAL);
         }
         let mount = target.mnt.clone();
@@ -1125,6 +1169,11 @@ impl MountNamespace {
         }
         let old = target.mnt.flags();
         let new = (flags & MNT_USER_SETTABLE_MASK) | (old & !MNT_USER_SETTABLE_MASK);
+        // can_change_locked_flags: a locked flag stays set.
+        let locked = target.mnt.locked_flags.load(Ordering::Acquire);
+        if new & locked != locked {
+            return Err(Errno::EPERM);
+        }
         target.mnt.flags.store(new, Ordering::Release);
         self.events.fetch_add(1, Ordering::AcqRel);
         Ok(())

@@ -491,3 +491,27 @@ fn dropping_a_namespace_unmounts_its_tree() {
     t.mount_tmpfs("a", dev(22), 0).unwrap();
     assert_eq!(ids(&t), vec![1, 2]);
 }
+
+#[test]
+fn unprivileged_copies_are_locked() {
+    let t = setup();
+    t.mount_tmpfs("a", dev(10), MNT_NOSUID).unwrap();
+    let (copy, _) = t.ns.copy(true).unwrap();
+    let a = copy.mounts().unwrap()[1].clone();
+    assert!(a.is_locked());
+    let at_a = vfs::Path::mount_root(a.clone());
+    assert_eq!(
+        copy.umount(at_a.clone(), 0, &copy.root()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        copy.umount(at_a.clone(), MNT_DETACH, &copy.root()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(copy.set_mount_flags(&at_a, 0), Err(Errno::EPERM));
+    copy.set_mount_flags(&at_a, MNT_NOSUID | MNT_NODEV).unwrap();
+    // A bind of the root without its children would show what "a" covers.
+    assert_eq!(copy.bind(&copy.root(), &at_a, false), Err(Errno::EINVAL));
+    // The original is not locked.
+    assert!(!t.ns.mounts().unwrap()[1].is_locked());
+}

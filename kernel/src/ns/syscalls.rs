@@ -83,8 +83,8 @@ fn new_namespaces(
 ) -> Result<Arc<NsProxy>, Errno> {
     let mut new = old.clone();
     if flags.contains(CloneFlags::CLONE_NEWNS) {
-        let shared_to_slave = !Arc::ptr_eq(owner, &old.mnt.owner);
-        let (tree, pairs) = old.mnt.tree.copy(shared_to_slave)?;
+        let unprivileged = !Arc::ptr_eq(owner, &old.mnt.owner);
+        let (tree, pairs) = old.mnt.tree.copy(unprivileged)?;
         fs.root = moved(&fs.root, &pairs);
         fs.cwd = moved(&fs.cwd, &pairs);
         new.mnt = Arc::new(MntNs {

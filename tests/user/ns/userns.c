@@ -18,6 +18,7 @@
 
 #include <grp.h>
 #include <pthread.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 
 static void check_map(const char *path, const char *want)
@@ -216,4 +217,29 @@ TEST(userns, setns_needs_capability)
 {
 	proc_ready();
 	EXPECT_CHILD_OK(setns_user, NULL);
+}
+
+static void user_mounts(void *arg)
+{
+	const char *dir = arg;
+	EXPECT_EQ(setgid(NOBODY), 0);
+	EXPECT_EQ(setuid(NOBODY), 0);
+	EXPECT_ERRNO(mount("x", dir, "tmpfs", 0, NULL), EPERM);
+	EXPECT_EQ(ns_unshare(CLONE_NEWUSER | CLONE_NEWNS), 0);
+	/* The mount namespace is ours: tmpfs may be mounted, proc may not. */
+	EXPECT_EQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	EXPECT_EQ(mount("userns-tmpfs", dir, "tmpfs", 0, "size=64k"), 0);
+	EXPECT_ERRNO(mount("proc", dir, "proc", 0, NULL), EPERM);
+	EXPECT_EQ(umount(dir), 0);
+	/* The mounts copied from the parent's namespace are locked. */
+	EXPECT_ERRNO(umount("/proc"), EINVAL);
+	EXPECT_ERRNO(umount2("/proc", MNT_DETACH), EINVAL);
+}
+
+TEST(userns, mounts_in_own_namespace)
+{
+	proc_ready();
+	const char *dir = h_tmpdir();
+	EXPECT_EQ(chmod(dir, 0755), 0);
+	EXPECT_CHILD_OK(user_mounts, (void *)dir);
 }
