@@ -127,7 +127,8 @@ pub(super) fn check_executable(thread: &Thread, path: &vfs::Path) -> Result<(), 
 /// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
 /// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
 /// set-group-id file (with group execute) its group the effective group — unless
-/// `no_new_privs` or the file is on a `nosuid` mount; the saved and filesystem ids follow the
+/// `no_new_privs`, the file is on a `nosuid` mount, or the caller's user namespace does not map
+/// the file's owner and group; the saved and filesystem ids follow the
 /// effective ones. The capability sets are recomputed as for a file without capabilities
 /// (`abi::capability::Capabilities::exec`).
 fn credentials_after_exec(
@@ -137,7 +138,16 @@ fn credentials_after_exec(
     no_new_privs: bool,
 ) -> Credentials {
     let mut new = old.clone();
-    if !ignores_set_id {
+    // bprm_fill_uid: set-id bits of a file whose owner or group the caller's user namespace
+    // does not map are ignored.
+    let user_ns = &old.user_ns.0;
+    let is_owner_mapped = user_ns
+        .from_kernel(crate::ns::user::MapKind::Uid, metadata.uid)
+        .is_some()
+        && user_ns
+            .from_kernel(crate::ns::user::MapKind::Gid, metadata.gid)
+            .is_some();
+    if !ignores_set_id && is_owner_mapped {
         if metadata.mode & S_ISUID != 0 {
             new.euid = metadata.uid;
         }
