@@ -241,7 +241,7 @@ pub fn ioctl(
         NS_GET_NSTYPE => Ok(ns.kind().clone_flag().bits() as usize),
         NS_GET_OWNER_UID => match ns {
             NsRef::User(user) => {
-                let uid = own.from_kernel_munged(MapKind::Uid, user.owner_uid);
+                let uid = own.view_munged(MapKind::Uid, user.owner_uid);
                 hal::usercopy::write_user(argument, &uid)?;
                 Ok(0)
             }

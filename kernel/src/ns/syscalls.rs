@@ -44,8 +44,8 @@ fn credentials_in_new_user_ns(thread: &Thread, old: &Credentials) -> Result<Cred
     if is_chrooted(thread) {
         return Err(Errno::EPERM);
     }
-    if parent.from_kernel(MapKind::Uid, old.euid).is_none()
-        || parent.from_kernel(MapKind::Gid, old.egid).is_none()
+    if parent.view_of(MapKind::Uid, old.euid).is_none()
+        || parent.view_of(MapKind::Gid, old.egid).is_none()
     {
         return Err(Errno::EPERM);
     }
@@ -260,10 +260,10 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
     let process = &thread.process;
     let joins: Vec<NsRef> = match target {
         SetnsTarget::One(ns) => {
-            if let NsRef::User(user) = &ns {
-                if Arc::ptr_eq(user, &process.credentials.lock().user_ns.0) {
-                    return Err(Errno::EINVAL);
-                }
+            if let NsRef::User(user) = &ns
+                && Arc::ptr_eq(user, &process.credentials.lock().user_ns.0)
+            {
+                return Err(Errno::EINVAL);
             }
             alloc::vec![ns]
         }

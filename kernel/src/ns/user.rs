@@ -151,13 +151,13 @@ impl UserNs {
     }
 
     /// How this namespace sees kernel id `id` (`from_kuid`), `None` when unmapped.
-    pub fn from_kernel(&self, kind: MapKind, id: u32) -> Option<u32> {
+    pub fn view_of(&self, kind: MapKind, id: u32) -> Option<u32> {
         self.map(kind, |map| map.up(id))
     }
 
-    /// [`from_kernel`](Self::from_kernel), unmapped ids as 65534 (`from_kuid_munged`).
-    pub fn from_kernel_munged(self: &Arc<Self>, kind: MapKind, id: u32) -> u32 {
-        self.from_kernel(kind, id).unwrap_or(OVERFLOW_ID)
+    /// [`view_of`](Self::view_of), unmapped ids as 65534 (`from_kuid_munged`).
+    pub fn view_munged(self: &Arc<Self>, kind: MapKind, id: u32) -> u32 {
+        self.view_of(kind, id).unwrap_or(OVERFLOW_ID)
     }
 
     fn map<R>(&self, kind: MapKind, f: impl FnOnce(&IdMap) -> R) -> R {
@@ -186,7 +186,7 @@ impl UserNs {
             Some(parent) if Arc::ptr_eq(reader, self) => parent.clone(),
             _ => reader.clone(),
         };
-        map.show(|lower| viewer.from_kernel(kind, lower).unwrap_or(u32::MAX))
+        map.show(|lower| viewer.view_of(kind, lower).unwrap_or(u32::MAX))
     }
 
     /// `setgroups`: `allow` or `deny` (`proc_setgroups_show`).

@@ -243,7 +243,7 @@ impl Credentials {
 
     /// `id` (a kernel uid or gid) as the credentials' namespace sees it, 65534 if unmapped.
     pub fn view(&self, kind: MapKind, id: u32) -> u32 {
-        self.user_ns.0.from_kernel_munged(kind, id)
+        self.user_ns.0.view_munged(kind, id)
     }
 
     /// The kernel id of `id` as given in the credentials' namespace (`make_kuid`); `None`

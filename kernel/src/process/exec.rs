@@ -142,10 +142,10 @@ fn credentials_after_exec(
     // does not map are ignored.
     let user_ns = &old.user_ns.0;
     let is_owner_mapped = user_ns
-        .from_kernel(crate::ns::user::MapKind::Uid, metadata.uid)
+        .view_of(crate::ns::user::MapKind::Uid, metadata.uid)
         .is_some()
         && user_ns
-            .from_kernel(crate::ns::user::MapKind::Gid, metadata.gid)
+            .view_of(crate::ns::user::MapKind::Gid, metadata.gid)
             .is_some();
     if !ignores_set_id && is_owner_mapped {
         if metadata.mode & S_ISUID != 0 {
