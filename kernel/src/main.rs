@@ -18,6 +18,7 @@ mod ipc;
 mod ktest;
 mod mm;
 mod net;
+mod ns;
 mod panic_policy;
 mod percpu_counter;
 mod printk;
@@ -166,14 +167,14 @@ pub fn boot_cpu_features() -> hal::cpu::CpuFeatures {
     CPU_FEATURES.get().copied().unwrap_or_default()
 }
 
-/// The host name (`uname -n`), "(none)" until sethostname.
+/// The caller's host name (`uname -n`), "(none)" until sethostname.
 pub fn hostname() -> Vec<u8> {
-    uts::as_str_bytes(&uts::nodename()).to_vec()
+    uts::as_str_bytes(&uts::current().nodename()).to_vec()
 }
 
-/// The NIS domain name (`uname`'s `domainname`), "(none)" until setdomainname.
+/// The caller's NIS domain name (`uname`'s `domainname`), "(none)" until setdomainname.
 pub fn domainname() -> Vec<u8> {
-    uts::as_str_bytes(&uts::domainname()).to_vec()
+    uts::as_str_bytes(&uts::current().domainname()).to_vec()
 }
 
 /// Longest uts name (`__NEW_UTS_LEN`).
@@ -181,15 +182,15 @@ pub const UTS_NAME_LEN: usize = 64;
 
 /// Sets the host name (sethostname, `kernel.hostname`): at most 64 bytes (`EINVAL`).
 pub fn set_hostname(name: &[u8]) -> Result<(), abi::Errno> {
-    set_uts_name(uts::set_nodename, name)
+    set_uts_name(|name| uts::current().set_nodename(name), name)
 }
 
 /// Sets the domain name (setdomainname, `kernel.domainname`): at most 64 bytes (`EINVAL`).
 pub fn set_domainname(name: &[u8]) -> Result<(), abi::Errno> {
-    set_uts_name(uts::set_domainname, name)
+    set_uts_name(|name| uts::current().set_domainname(name), name)
 }
 
-fn set_uts_name(set: fn(&[u8]), name: &[u8]) -> Result<(), abi::Errno> {
+fn set_uts_name(set: impl FnOnce(&[u8]), name: &[u8]) -> Result<(), abi::Errno> {
     if name.len() > UTS_NAME_LEN {
         return Err(abi::Errno::EINVAL);
     }

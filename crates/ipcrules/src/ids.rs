@@ -12,7 +12,6 @@ pub const IPCMNI: u32 = 1 << INDEX_SHIFT;
 pub const SEQ_MAX: u32 = (i32::MAX as u32) >> INDEX_SHIFT;
 /// Smallest allocation window (`ipc_min_cycle`, `RADIX_TREE_MAP_SIZE`).
 const MIN_CYCLE: u32 = 64;
-const WORDS: usize = (IPCMNI / 64) as usize;
 
 /// The index an id names (`ipcid_to_idx`).
 pub fn index_of(id: i32) -> u32 {
@@ -26,7 +25,9 @@ pub fn seq_of(id: i32) -> u16 {
 
 /// The indices in use and the sequence state of one kind of object.
 pub struct IdAllocator {
-    used: [u64; WORDS],
+    /// One bit per index, grown as higher indices are used (so a namespace's tables start
+    /// small).
+    used: alloc::vec::Vec<u64>,
     in_use: u32,
     /// `ids->last_idx` (-1 at first).
     last_index: i64,
@@ -46,7 +47,7 @@ impl Default for IdAllocator {
 impl IdAllocator {
     pub const fn new() -> IdAllocator {
         IdAllocator {
-            used: [0; WORDS],
+            used: alloc::vec::Vec::new(),
             in_use: 0,
             last_index: -1,
             next: 0,
@@ -56,7 +57,9 @@ impl IdAllocator {
     }
 
     fn is_used(&self, index: u32) -> bool {
-        self.used[(index / 64) as usize] & (1 << (index % 64)) != 0
+        self.used
+            .get((index / 64) as usize)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 
     fn first_free(&self, from: u32, below: u32) -> Option<u32> {
@@ -80,7 +83,7 @@ impl IdAllocator {
     }
 
     /// `ipc_addid`'s allocation: `None` (`ENOSPC`) when `limit` objects (at most `IPCMNI`)
-    /// are in use; else the index and the id.
+    /// are in use, or when the bitmap cannot grow; else the index and the id.
     pub fn alloc(&mut self, limit: u32) -> Option<(u32, i32)> {
         if self.in_use >= limit.min(IPCMNI) {
             return None;
@@ -90,6 +93,11 @@ impl IdAllocator {
         let index = self
             .first_free(start, window)
             .or_else(|| self.first_free(0, start.min(window)))?;
+        let word = (index / 64) as usize;
+        if self.used.len() <= word {
+            self.used.try_reserve(word + 1 - self.used.len()).ok()?;
+            self.used.resize(word + 1, 0);
+        }
         self.next = index + 1;
         if i64::from(index) <= self.last_index {
             self.seq += 1;
@@ -98,7 +106,7 @@ impl IdAllocator {
             }
         }
         self.last_index = index.into();
-        self.used[(index / 64) as usize] |= 1 << (index % 64);
+        self.used[word] |= 1 << (index % 64);
         self.in_use += 1;
         self.max_index = self.max_index.max(index.into());
         Some((index, ((self.seq << INDEX_SHIFT) | index) as i32))

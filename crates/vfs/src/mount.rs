@@ -40,10 +40,15 @@
 //! the lookup of one crossing (Linux reads under `mount_lock`'s seqlock). Mount links and child
 //! maps are spin locks held for a few loads and stores.
 //!
+//! - Namespaces: [`MountNamespace::copy`] makes the copy that `CLONE_NEWNS` gives (every mount
+//!   copied, ids from the same id space, which in the kernel is global), operations refuse
+//!   mounts of other namespaces (`check_mnt`: `EINVAL`), a namespace's last reference unmounts
+//!   its tree, and copies for a less privileged user namespace are locked (`MNT_LOCKED`).
+//!
 //! Not done yet: propagation of mount events between peers and to slaves (the types are kept
-//! but a mount under a shared mount does not appear in its peers), mount namespaces other than
-//! the initial one (`CLONE_NEWNS`, `unshare`), the new mount API (`fsopen`, `move_mount`,
-//! `mount_setattr`), automounts, idmapped mounts, `MNT_LOCKED`.
+//! but a mount under a shared mount does not appear in its peers, nor in the peers' copies in
+//! other namespaces), the new mount API (`fsopen`, `move_mount`, `mount_setattr`), automounts,
+//! idmapped mounts, `MNT_LOCK_ATIME`.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -105,8 +110,8 @@ pub struct Propagation {
 struct Link {
     parent: Option<Arc<Mount>>,
     mountpoint: Option<Arc<Dentry>>,
-    /// In a namespace's tree (Linux `mnt_ns != NULL`).
-    is_attached: bool,
+    /// The id of the namespace whose tree it is in, 0 for none (Linux `mnt_ns`).
+    namespace: u64,
     /// Position in the namespace's list (mountinfo order).
     sequence: u64,
 }
@@ -125,6 +130,12 @@ pub struct Mount {
     propagation: SpinLock<Propagation>,
     /// `MNT_EXPIRE`'s mark, cleared when a path through the mount is dropped.
     expiry_mark: AtomicBool,
+    /// `MNT_LOCKED`: copied into a namespace of a less privileged user namespace, it may not
+    /// be unmounted or moved there, nor revealed from under by a bind mount.
+    is_locked: AtomicBool,
+    /// `MNT_LOCK_READONLY`/`NOSUID`/`NODEV`/`NOEXEC`: the flags it had then, which may not be
+    /// cleared.
+    locked_flags: AtomicU32,
 }
 
 impl core::fmt::Debug for Mount {
@@ -317,9 +328,25 @@ impl Mount {
             .map_or(self.id, |parent| parent.id)
     }
 
-    /// Whether the mount is in a namespace's tree (Linux `check_mnt`).
+    /// Whether the mount is locked (`MNT_LOCKED`).
+    pub fn is_locked(&self) -> bool {
+        self.is_locked.load(Ordering::Acquire)
+    }
+
+    fn lock_for_copy(&self) {
+        let keep = self.flags() & (MNT_READONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
+        self.locked_flags.store(keep, Ordering::Release);
+        self.is_locked.store(true, Ordering::Release);
+    }
+
+    /// Whether the mount is in a namespace's tree.
     pub fn is_attached(&self) -> bool {
-        self.link.lock().is_attached
+        self.link.lock().namespace != 0
+    }
+
+    /// The id of the namespace whose tree holds the mount (0: none).
+    pub fn namespace_id(&self) -> u64 {
+        self.link.lock().namespace
     }
 
     /// The mount attached at `dentry` inside this one (Linux `__lookup_mnt`).
@@ -360,13 +387,15 @@ impl Mount {
                 Link {
                     parent: None,
                     mountpoint: None,
-                    is_attached: false,
+                    namespace: 0,
                     sequence: 0,
                 },
             ),
             children: SpinLock::new("mount.children", BTreeMap::new()),
             propagation: SpinLock::new("mount.propagation", propagation),
             expiry_mark: AtomicBool::new(false),
+            is_locked: AtomicBool::new(false),
+            locked_flags: AtomicU32::new(0),
         })
     }
 }
@@ -624,11 +653,20 @@ struct NamespaceState {
     /// is its use count.
     list: BTreeMap<u64, Weak<Mount>>,
     next_sequence: u64,
-    /// Mount ids in use (Linux's `mnt_id_ida`: the lowest free id is taken).
-    ids: BTreeMap<u32, ()>,
-    /// Peer group ids in use (`mnt_group_ida`, from 1).
-    groups: BTreeMap<u32, ()>,
+    /// The namespace's id (as its mounts record it).
+    id: u64,
 }
+
+/// The mounts of a namespace and of every namespace copied from it, by id (Linux's
+/// `mnt_id_ida`, `mnt_group_ida`: ids are unique across namespaces and the lowest free one is
+/// taken; a mount id is free once its mount is gone, a peer group id once no mount has it).
+/// In the kernel every namespace descends from the initial one, so the space is global.
+struct IdSpace {
+    mounts: BTreeMap<u32, Weak<Mount>>,
+}
+
+/// Namespace ids (never reused; 0 means none).
+static NEXT_NAMESPACE_ID: AtomicU64 = AtomicU64::new(1);
 
 fn lowest_free(map: &BTreeMap<u32, ()>, from: u32) -> u32 {
     let mut want = from;
@@ -643,6 +681,8 @@ fn lowest_free(map: &BTreeMap<u32, ()>, from: u32) -> u32 {
 
 /// A tree of mounts; see the module documentation.
 pub struct MountNamespace {
+    id: u64,
+    ids: Arc<Mutex<IdSpace>>,
     root: Arc<Mount>,
     state: Mutex<NamespaceState>,
     /// Counts changes (the `event` of `/proc/<pid>/mounts` polling).
@@ -665,29 +705,147 @@ impl MountNamespace {
         devname: &[u8],
         flags: u32,
     ) -> Result<Arc<MountNamespace>, Errno> {
-        let mount = Mount::new(1, root, copy_bytes(devname)?, flags, Propagation::default());
-        let mut ids = BTreeMap::new();
-        ids.insert(1, ());
+        let ids = Arc::new(Mutex::new(
+            "mount.ids",
+            IdSpace {
+                mounts: BTreeMap::new(),
+            },
+        ));
+        let mount = Self::new_mount(
+            &ids,
+            root,
+            copy_bytes(devname)?,
+            flags,
+            Propagation::default(),
+        );
+        Ok(Self::with_root(ids, mount))
+    }
+
+    /// A namespace whose tree is `root` alone (attached to nothing), sharing `ids`.
+    fn with_root(ids: Arc<Mutex<IdSpace>>, root: Arc<Mount>) -> Arc<MountNamespace> {
+        let id = NEXT_NAMESPACE_ID.fetch_add(1, Ordering::Relaxed);
         let mut list = BTreeMap::new();
-        list.insert(0, Arc::downgrade(&mount));
+        list.insert(0, Arc::downgrade(&root));
         {
-            let mut link = mount.link.lock();
-            link.is_attached = true;
+            let mut link = root.link.lock();
+            link.namespace = id;
             link.sequence = 0;
         }
-        Ok(Arc::new(MountNamespace {
-            root: mount,
+        Arc::new(MountNamespace {
+            id,
+            ids,
+            root,
             state: Mutex::new(
                 "mount.namespace",
                 NamespaceState {
                     list,
                     next_sequence: 1,
-                    ids,
-                    groups: BTreeMap::new(),
+                    id,
                 },
             ),
             events: AtomicU64::new(0),
-        }))
+        })
+    }
+
+    /// The namespace's id, as its mounts' [`Mount::namespace_id`] shows it.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// A new mount with the lowest free id of `ids`.
+    fn new_mount(
+        ids: &Mutex<IdSpace>,
+        root: Arc<Dentry>,
+        devname: Vec<u8>,
+        flags: u32,
+        propagation: Propagation,
+    ) -> Arc<Mount> {
+        let mut space = ids.lock();
+        let mut id = 1;
+        for (&used, mount) in space.mounts.range(1..) {
+            if used != id {
+                break;
+            }
+            if mount.strong_count() == 0 {
+                break;
+            }
+            id += 1;
+        }
+        let mount = Mount::new(id, root, devname, flags, propagation);
+        space.mounts.insert(id, Arc::downgrade(&mount));
+        mount
+    }
+
+    /// A copy of the whole tree as a new namespace (Linux `copy_mnt_ns` with `copy_tree`'s
+    /// `CL_COPY_UNBINDABLE | CL_EXPIRE`): every mount copied with its flags, source and
+    /// propagation (a copy of a shared mount is a peer of it, a slave stays a slave of the same
+    /// master, unbindable ones are copied and stay unbindable), attached at the same places, new
+    /// ids from the same id space, in tree order (parents first, siblings in the order they
+    /// were mounted). With `unprivileged` (a namespace for a less privileged user namespace,
+    /// `CL_SHARED_TO_SLAVE | CL_UNPRIVILEGED`) copies of shared mounts are slaves of their peer
+    /// group instead, and every copy is locked (`lock_mnt_tree`): it cannot be unmounted or
+    /// moved, its read-only, nosuid, nodev and noexec flags cannot be cleared, and no bind
+    /// mount may show what it covers.
+    /// Returns the namespace and each original mount with its copy, so that the caller can move
+    /// its root and cwd over.
+    #[allow(clippy::type_complexity)]
+    pub fn copy(
+        &self,
+        unprivileged: bool,
+    ) -> Result<(Arc<MountNamespace>, Vec<(Arc<Mount>, Arc<Mount>)>), Errno> {
+        let _state = self.state.lock();
+        let copy_of = |mount: &Arc<Mount>| -> Result<Arc<Mount>, Errno> {
+            let mut propagation = mount.propagation();
+            if unprivileged && propagation.shared_group != 0 {
+                propagation.master_group = propagation.shared_group;
+                propagation.shared_group = 0;
+            }
+            let copy = Self::new_mount(
+                &self.ids,
+                mount.root.clone(),
+                copy_bytes(&mount.devname)?,
+                mount.flags(),
+                propagation,
+            );
+            if unprivileged || mount.is_locked() {
+                copy.lock_for_copy();
+                copy.locked_flags
+                    .fetch_or(mount.locked_flags.load(Ordering::Acquire), Ordering::AcqRel);
+            }
+            Ok(copy)
+        };
+        let new_root = copy_of(&self.root)?;
+        let namespace = Self::with_root(self.ids.clone(), new_root.clone());
+        let mut pairs = Vec::new();
+        pairs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        pairs.push((self.root.clone(), new_root.clone()));
+        {
+            let mut new_state = namespace.state.lock();
+            let sorted_children = |mount: &Arc<Mount>| {
+                let mut children = mount.children_list();
+                // Reversed: popped from the stack in mount order.
+                children.sort_by_key(|m| core::cmp::Reverse(m.link.lock().sequence));
+                children
+            };
+            let mut stack: Vec<(Arc<Mount>, Arc<Mount>)> = sorted_children(&self.root)
+                .into_iter()
+                .map(|child| (child, new_root.clone()))
+                .collect();
+            while let Some((old, new_parent)) = stack.pop() {
+                let Some((_, mountpoint)) = old.mountpoint() else {
+                    continue;
+                };
+                let copy = copy_of(&old)?;
+                Self::attach(&mut new_state, &copy, &new_parent, &mountpoint);
+                for child in sorted_children(&old) {
+                    stack.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+                    stack.push((child, copy.clone()));
+                }
+                pairs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+                pairs.push((old, copy));
+            }
+        }
+        Ok((namespace, pairs))
     }
 
     /// The root of the namespace's root mount.
@@ -715,37 +873,18 @@ impl MountNamespace {
         Ok(out)
     }
 
-    fn alloc_id(state: &mut NamespaceState) -> u32 {
-        // Ids of dropped mounts are reclaimed lazily: an id is free when no listed mount has it.
-        Self::reclaim_ids(state);
-        let id = lowest_free(&state.ids, 1);
-        state.ids.insert(id, ());
-        id
-    }
-
-    fn reclaim_ids(state: &mut NamespaceState) {
-        let live: BTreeMap<u32, ()> = state
-            .list
-            .values()
-            .filter_map(Weak::upgrade)
-            .map(|m| (m.id, ()))
-            .collect();
-        state.ids.retain(|id, _| live.contains_key(id) || *id == 1);
-    }
-
-    fn alloc_group(state: &mut NamespaceState) -> u32 {
-        let live: BTreeMap<u32, ()> = state
-            .list
+    /// A peer group id no mount of the id space has (`mnt_alloc_group_id`).
+    fn alloc_group(&self) -> u32 {
+        let space = self.ids.lock();
+        let live: BTreeMap<u32, ()> = space
+            .mounts
             .values()
             .filter_map(Weak::upgrade)
             .map(|m| m.propagation())
             .flat_map(|p| [(p.shared_group, ()), (p.master_group, ())])
             .filter(|(g, _)| *g != 0)
             .collect();
-        state.groups.retain(|g, _| live.contains_key(g));
-        let id = lowest_free(&state.groups, 1);
-        state.groups.insert(id, ());
-        id
+        lowest_free(&live, 1)
     }
 
     /// Links `child` at `(parent, mountpoint)` and lists it (Linux `attach_mnt` +
@@ -762,7 +901,7 @@ impl MountNamespace {
             let mut link = child.link.lock();
             link.parent = Some(parent.clone());
             link.mountpoint = Some(mountpoint.clone());
-            link.is_attached = true;
+            link.namespace = state.id;
             link.sequence = sequence;
         }
         mountpoint.add_mount();
@@ -777,7 +916,7 @@ impl MountNamespace {
     fn detach_one(state: &mut NamespaceState, mount: &Arc<Mount>) {
         let (parent, mountpoint, sequence) = {
             let mut link = mount.link.lock();
-            link.is_attached = false;
+            link.namespace = 0;
             (link.parent.take(), link.mountpoint.take(), link.sequence)
         };
         state.list.remove(&sequence);
@@ -803,15 +942,20 @@ impl MountNamespace {
 
     /// The topmost mount at `target` and the place a new mount goes (Linux `lock_mount`):
     /// `ENOENT` if the name was removed, `EINVAL` if it is not in this namespace.
-    fn mount_place(target: &Path) -> Result<Path, Errno> {
+    fn mount_place(&self, target: &Path) -> Result<Path, Errno> {
         let place = target.clone().follow_mounts();
         if place.dentry.is_unlinked() {
             return Err(Errno::ENOENT);
         }
-        if !place.mnt.is_attached() {
+        if !self.holds(&place.mnt) {
             return Err(Errno::EINVAL);
         }
         Ok(place)
+    }
+
+    /// Whether `mount` is in this namespace's tree (Linux `check_mnt`).
+    pub fn holds(&self, mount: &Mount) -> bool {
+        mount.namespace_id() == self.id
     }
 
     /// Linux `graft_tree`'s type check: a directory over a directory, a file over a file.
@@ -833,7 +977,7 @@ impl MountNamespace {
     ) -> Result<Arc<Mount>, Errno> {
         let devname = copy_bytes(devname)?;
         let mut state = self.state.lock();
-        let place = Self::mount_place(target)?;
+        let place = self.mount_place(target)?;
         if place.is_mount_root() && root.same_superblock(place.mnt.root()) {
             return Err(Errno::EBUSY);
         }
@@ -841,9 +985,8 @@ impl MountNamespace {
             return Err(Errno::EINVAL);
         }
         Self::check_types(&place, &root)?;
-        let id = Self::alloc_id(&mut state);
-        let mount = Mount::new(
-            id,
+        let mount = Self::new_mount(
+            &self.ids,
             root,
             devname,
             flags & MNT_USER_SETTABLE_MASK,
@@ -856,15 +999,10 @@ impl MountNamespace {
 
     /// A copy of `source`'s mount showing `root` (Linux `clone_mnt` with no `CL_*` flag): same
     /// flags and superblock; a peer of a shared source, a slave of the same master.
-    fn clone_mount(
-        state: &mut NamespaceState,
-        source: &Arc<Mount>,
-        root: Arc<Dentry>,
-    ) -> Result<Arc<Mount>, Errno> {
+    fn clone_mount(&self, source: &Arc<Mount>, root: Arc<Dentry>) -> Result<Arc<Mount>, Errno> {
         let old = source.propagation();
-        let id = Self::alloc_id(state);
-        Ok(Mount::new(
-            id,
+        Ok(Self::new_mount(
+            &self.ids,
             root,
             copy_bytes(&source.devname)?,
             source.flags(),
@@ -880,15 +1018,26 @@ impl MountNamespace {
     /// `do_loopback`.
     pub fn bind(&self, source: &Path, target: &Path, recursive: bool) -> Result<(), Errno> {
         let mut state = self.state.lock();
-        let place = Self::mount_place(target)?;
+        let place = self.mount_place(target)?;
         if source.mnt.propagation().is_unbindable {
             return Err(Errno::EINVAL);
         }
-        if !source.mnt.is_attached() {
+        if !self.holds(&source.mnt) {
+            return Err(Errno::EINVAL);
+        }
+        // has_locked_children: a non-recursive bind would show what a locked mount covers.
+        if !recursive
+            && source.mnt.children_list().iter().any(|child| {
+                child.is_locked()
+                    && child
+                        .mountpoint()
+                        .is_some_and(|(_, point)| source.dentry.is_ancestor_of(&point))
+            })
+        {
             return Err(Errno::EINVAL);
         }
         Self::check_types(&place, &source.dentry)?;
-        let top = Self::clone_mount(&mut state, &source.mnt, source.dentry.clone())?;
+        let top = self.clone_mount(&source.mnt, source.dentry.clone())?;
         // copy_tree: the mounts below the source, except unbindable ones and those outside
         // the bound subtree, in tree order.
         let mut copies: Vec<(Arc<Mount>, Arc<Mount>, Arc<Dentry>)> = Vec::new();
@@ -910,7 +1059,7 @@ impl MountNamespace {
                     if child.propagation().is_unbindable {
                         continue;
                     }
-                    let copy = Self::clone_mount(&mut state, &child, child.root.clone())?;
+                    let copy = self.clone_mount(&child, child.root.clone())?;
                     copies.push((copy.clone(), new_parent.clone(), mountpoint));
                     pending.push((child, copy));
                 }
@@ -929,10 +1078,10 @@ impl MountNamespace {
     /// than the namespace root, or if `target` lies inside it.
     pub fn move_mount(&self, source: &Path, target: &Path) -> Result<(), Errno> {
         let mut state = self.state.lock();
-        if !source.is_mount_root() || !source.mnt.is_attached() {
+        if !source.is_mount_root() || !self.holds(&source.mnt) || source.mnt.is_locked() {
             return Err(Errno::EINVAL);
         }
-        let place = Self::mount_place(target)?;
+        let place = self.mount_place(target)?;
         if Arc::ptr_eq(&source.mnt, &self.root) || source.mnt.mountpoint().is_none() {
             return Err(Errno::EINVAL);
         }
@@ -967,7 +1116,7 @@ impl MountNamespace {
     /// caller's business).
     pub fn umount(&self, target: Path, flags: u32, caller_root: &Path) -> Result<(), Errno> {
         use umount_flags::*;
-        if !target.is_mount_root() || !target.mnt.is_attached() {
+        if !target.is_mount_root() || !self.holds(&target.mnt) || target.mnt.is_locked() {
             return Err(Errno::EINVAL);
         }
         let mount = target.mnt.clone();
@@ -1015,11 +1164,16 @@ impl MountNamespace {
     /// `target` is (Linux `do_reconfigure_mnt`).
     pub fn set_mount_flags(&self, target: &Path, flags: u32) -> Result<(), Errno> {
         let _state = self.state.lock();
-        if !target.is_mount_root() || !target.mnt.is_attached() {
+        if !target.is_mount_root() || !self.holds(&target.mnt) {
             return Err(Errno::EINVAL);
         }
         let old = target.mnt.flags();
         let new = (flags & MNT_USER_SETTABLE_MASK) | (old & !MNT_USER_SETTABLE_MASK);
+        // can_change_locked_flags: a locked flag stays set.
+        let locked = target.mnt.locked_flags.load(Ordering::Acquire);
+        if new & locked != locked {
+            return Err(Errno::EPERM);
+        }
         target.mnt.flags.store(new, Ordering::Release);
         self.events.fetch_add(1, Ordering::AcqRel);
         Ok(())
@@ -1033,8 +1187,8 @@ impl MountNamespace {
         kind: PropagationType,
         recursive: bool,
     ) -> Result<(), Errno> {
-        let mut state = self.state.lock();
-        if !target.is_mount_root() || !target.mnt.is_attached() {
+        let state = self.state.lock();
+        if !target.is_mount_root() || !self.holds(&target.mnt) {
             return Err(Errno::EINVAL);
         }
         let mounts = if recursive {
@@ -1046,7 +1200,7 @@ impl MountNamespace {
             // invent_group_ids: every mount not yet shared gets a new group.
             for m in &mounts {
                 if m.propagation().shared_group == 0 {
-                    let group = Self::alloc_group(&mut state);
+                    let group = self.alloc_group();
                     let mut p = m.propagation.lock();
                     p.shared_group = group;
                     p.is_unbindable = false;
@@ -1091,7 +1245,7 @@ impl MountNamespace {
     /// business (`chroot_fs_refs`).
     pub fn pivot_root(&self, new_root: &Path, put_old: &Path, root: &Path) -> Result<(), Errno> {
         let mut state = self.state.lock();
-        let old_place = Self::mount_place(put_old)?;
+        let old_place = self.mount_place(put_old)?;
         let new_mnt = new_root.mnt.clone();
         let root_mnt = root.mnt.clone();
         let shared = |m: &Option<Arc<Mount>>| {
@@ -1106,7 +1260,7 @@ impl MountNamespace {
         {
             return Err(Errno::EINVAL);
         }
-        if !root_mnt.is_attached() || !new_mnt.is_attached() {
+        if !self.holds(&root_mnt) || !self.holds(&new_mnt) {
             return Err(Errno::EINVAL);
         }
         if new_root.dentry.is_unlinked() {
@@ -1143,6 +1297,22 @@ impl MountNamespace {
         }
         self.events.fetch_add(1, Ordering::AcqRel);
         Ok(())
+    }
+}
+
+/// The last user of a namespace gone (Linux `put_mnt_ns` → `umount_tree`): every mount in it
+/// is taken out of the tree, as `MNT_DETACH` would; mounts something still uses (an open
+/// file, a cwd) live on detached.
+impl Drop for MountNamespace {
+    fn drop(&mut self) {
+        let mut state = self.state.lock();
+        let mut mounts: Vec<Arc<Mount>> = state.list.values().filter_map(Weak::upgrade).collect();
+        mounts.reverse();
+        for mount in &mounts {
+            Self::detach_one(&mut state, mount);
+        }
+        drop(state);
+        drop(mounts);
     }
 }
 

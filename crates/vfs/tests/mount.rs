@@ -436,3 +436,82 @@ fn mount_keeps_its_superblock_alive_after_detach() {
     drop(held);
     assert!(weak.upgrade().is_none());
 }
+
+#[test]
+fn copied_namespace_has_its_own_tree_and_new_ids() {
+    let t = setup();
+    t.mount_tmpfs("a", dev(10), 0).unwrap();
+    t.ns.change_propagation(&path(&t, "a"), PropagationType::Shared, false)
+        .unwrap();
+    let (copy, pairs) = t.ns.copy(false).unwrap();
+    assert_eq!(pairs.len(), 2);
+    // New ids from the same space; the shared mount's copy is its peer.
+    let copied: Vec<u32> = copy.mounts().unwrap().iter().map(|m| m.id()).collect();
+    assert_eq!(copied, vec![3, 4]);
+    let copy_a = copy.mounts().unwrap()[1].clone();
+    assert_eq!(
+        copy_a.propagation(),
+        t.ns.mounts().unwrap()[1].propagation()
+    );
+    assert!(copy.holds(&copy_a));
+    assert!(!t.ns.holds(&copy_a));
+    // A path of the original namespace is no place to mount in the copy.
+    let (_fs, root2) = new_fs(&t.clock, dev(20));
+    assert_eq!(
+        copy.mount_new(&path(&t, "b"), root2.clone(), b"x", 0)
+            .map(|_| ()),
+        Err(Errno::EINVAL)
+    );
+    // Unmounting in the copy leaves the original alone.
+    let at_a = vfs::Path::mount_root(copy_a.clone());
+    drop(pairs);
+    drop(copy_a);
+    copy.umount(at_a, 0, &copy.root()).unwrap();
+    assert_eq!(t.stat("a").unwrap().dev, 10);
+    assert_eq!(copy.mounts().unwrap().len(), 1);
+    // With shared_to_slave the copy is a slave of the peer group.
+    let (slave_copy, _) = t.ns.copy(true).unwrap();
+    let p = slave_copy.mounts().unwrap()[1].propagation();
+    assert_eq!((p.shared_group, p.master_group), (0, 1));
+}
+
+#[test]
+fn dropping_a_namespace_unmounts_its_tree() {
+    let t = setup();
+    let (copy, pairs) = t.ns.copy(false).unwrap();
+    let b_in_copy = vfs::Path::new(pairs[0].1.clone(), path(&t, "b").dentry().clone());
+    drop(pairs);
+    let (_fs, root2) = new_fs(&t.clock, dev(21));
+    copy.mount_new(&b_in_copy, root2, b"x", 0).unwrap();
+    drop(b_in_copy);
+    drop(copy);
+    // The mount point is free again: the directory can go.
+    t.rmdir("b").unwrap();
+    // Ids of the dropped namespace are free again.
+    t.mount_tmpfs("a", dev(22), 0).unwrap();
+    assert_eq!(ids(&t), vec![1, 2]);
+}
+
+#[test]
+fn unprivileged_copies_are_locked() {
+    let t = setup();
+    t.mount_tmpfs("a", dev(10), MNT_NOSUID).unwrap();
+    let (copy, _) = t.ns.copy(true).unwrap();
+    let a = copy.mounts().unwrap()[1].clone();
+    assert!(a.is_locked());
+    let at_a = vfs::Path::mount_root(a.clone());
+    assert_eq!(
+        copy.umount(at_a.clone(), 0, &copy.root()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        copy.umount(at_a.clone(), MNT_DETACH, &copy.root()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(copy.set_mount_flags(&at_a, 0), Err(Errno::EPERM));
+    copy.set_mount_flags(&at_a, MNT_NOSUID | MNT_NODEV).unwrap();
+    // A bind of the root without its children would show what "a" covers.
+    assert_eq!(copy.bind(&copy.root(), &at_a, false), Err(Errno::EINVAL));
+    // The original is not locked.
+    assert!(!t.ns.mounts().unwrap()[1].is_locked());
+}

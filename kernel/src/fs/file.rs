@@ -174,6 +174,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The namespace behind an nsfs file, if this is one (setns(2) and the `NS_GET_*`
+    /// ioctls).
+    fn as_namespace(&self) -> Option<&crate::ns::NsRef> {
+        None
+    }
+
     /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
     fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
         None

@@ -50,14 +50,22 @@ pub struct FsContext {
     pub umask: u32,
 }
 
-/// The mount tree (one namespace: `CLONE_NEWNS` is not done yet).
+/// The initial mount tree (init's mount namespace's; see [`crate::ns::MntNs`]).
 static NAMESPACE: Once<Arc<MountNamespace>> = Once::new();
 
-/// The mount namespace.
-pub fn namespace() -> &'static Arc<MountNamespace> {
+/// The initial mount tree.
+pub fn initial_namespace() -> &'static Arc<MountNamespace> {
     NAMESPACE
         .get()
         .unwrap_or_else(|| panic!("mount namespace used before the root filesystem exists"))
+}
+
+/// The calling thread's mount tree (the initial one before any thread runs).
+pub fn namespace() -> Arc<MountNamespace> {
+    match crate::process::try_current() {
+        Some(thread) => thread.nsproxy().mnt.tree.clone(),
+        None => initial_namespace().clone(),
+    }
 }
 
 /// The wall clock for file timestamps.
@@ -123,7 +131,7 @@ pub fn init_root() -> Result<Arc<Dentry>, Errno> {
 
 /// The initial filesystem context (init's).
 pub fn initial_context() -> FsContext {
-    let root = namespace().root();
+    let root = initial_namespace().root();
     FsContext {
         root: root.clone(),
         cwd: root,
@@ -228,6 +236,9 @@ pub fn open_dentry_noctty(
             FileType::BlockDevice => devices::open_block(&request)?,
             FileType::Fifo => fifo::open(&dentry, flags)?,
             FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Regular if crate::ns::nsfs::ns_of(dentry.inode()).is_some() => {
+                crate::ns::nsfs::open_file(dentry.inode()).ok_or(Errno::ENXIO)?
+            }
             FileType::Regular if crate::ipc::mqueue::is_mqueue_inode(&dentry) => {
                 crate::ipc::mqueue::open_file(dentry.inode())?
             }

@@ -2,8 +2,8 @@
 //! the `fs.mqueue` limits, `RLIMIT_MSGQUEUE` accounting and notifications. Message order and
 //! hand-over are [`ipcrules::mq`]'s.
 //!
-//! The filesystem is one instance (the IPC namespace's, `mq_mnt`) of tmpfs named `mqueue`,
-//! root `1777`: every `mount -t mqueue` shows it, `mq_open` creates and looks up names in its
+//! The filesystem has one instance per IPC namespace (`mq_mnt`), a tmpfs named `mqueue`, root
+//! `1777`: every `mount -t mqueue` shows the mounting caller's namespace's, `mq_open` creates and looks up names in its
 //! root, `mq_unlink` unlinks there (the sticky bit's rules included). A queue's state lives in a
 //! table beside the file, keyed by its inode; it goes (giving back the queue count and the
 //! memory charge) once the file is unlinked and the last descriptor closed, noticed at the next
@@ -38,38 +38,60 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI64, Ordering};
 use hal::sync::SpinLock;
 use ipcrules::mq::{Limits, Message, MqQueue, SendOutcome};
-use spin::Once;
 use vfs::dentry::Dentry;
 use vfs::fstype::{FileSystemType, MountOption};
 use vfs::inode::FileSystem;
 use vfs::mount::Mount;
 use vfs::{Inode, Metadata};
 
-/// `fs.mqueue.*`.
-static MSG_DEFAULT: AtomicI64 = AtomicI64::new(DFLT_MSG as i64);
-static MSG_MAX: AtomicI64 = AtomicI64::new(DFLT_MSGMAX as i64);
-static MSGSIZE_DEFAULT: AtomicI64 = AtomicI64::new(DFLT_MSGSIZE as i64);
-static MSGSIZE_MAX: AtomicI64 = AtomicI64::new(DFLT_MSGSIZEMAX as i64);
-static QUEUES_MAX: AtomicI64 = AtomicI64::new(DFLT_QUEUESMAX as i64);
-/// Queues that exist (`mq_queues_count`).
-static QUEUES_COUNT: AtomicI64 = AtomicI64::new(0);
+/// An IPC namespace's message-queue filesystem and its `fs.mqueue` limits.
+pub struct MqNs {
+    /// `msg_default`, `msg_max`, `msgsize_default`, `msgsize_max`, `queues_max`.
+    knobs: [AtomicI64; 5],
+    /// Queues in this namespace (`mq_queues_count`); each queue's charge holds it.
+    count: Arc<AtomicI64>,
+    instance: Instance,
+}
 
-/// The `fs.mqueue` entries: name, variable, range (`mq_sysctl.c`).
-pub type Knob = (&'static [u8], &'static AtomicI64, (i64, i64));
-pub static KNOBS: [Knob; 5] = [
+impl MqNs {
+    /// A namespace's start: Linux's defaults and a fresh instance.
+    pub fn try_new() -> Result<MqNs, Errno> {
+        Ok(MqNs {
+            knobs: [
+                AtomicI64::new(DFLT_MSG as i64),
+                AtomicI64::new(DFLT_MSGMAX as i64),
+                AtomicI64::new(DFLT_MSGSIZE as i64),
+                AtomicI64::new(DFLT_MSGSIZEMAX as i64),
+                AtomicI64::new(DFLT_QUEUESMAX as i64),
+            ],
+            count: Arc::new(AtomicI64::new(0)),
+            instance: Instance::try_new()?,
+        })
+    }
+
+    fn limits(&self) -> Limits {
+        let get = |i: usize| self.knobs[i].load(Ordering::Relaxed);
+        Limits {
+            msg_max: get(1),
+            msgsize_max: get(3),
+            msg_default: get(0),
+            msgsize_default: get(2),
+        }
+    }
+}
+
+/// The `fs.mqueue` entries of the caller's namespace: name, range (`mq_sysctl.c`).
+pub static KNOBS: [(&[u8], (i64, i64)); 5] = [
     (
         b"msg_default",
-        &MSG_DEFAULT,
         (abi::ipc::MIN_MSGMAX as i64, abi::ipc::HARD_MSGMAX as i64),
     ),
     (
         b"msg_max",
-        &MSG_MAX,
         (abi::ipc::MIN_MSGMAX as i64, abi::ipc::HARD_MSGMAX as i64),
     ),
     (
         b"msgsize_default",
-        &MSGSIZE_DEFAULT,
         (
             abi::ipc::MIN_MSGSIZEMAX as i64,
             abi::ipc::HARD_MSGSIZEMAX as i64,
@@ -77,27 +99,22 @@ pub static KNOBS: [Knob; 5] = [
     ),
     (
         b"msgsize_max",
-        &MSGSIZE_MAX,
         (
             abi::ipc::MIN_MSGSIZEMAX as i64,
             abi::ipc::HARD_MSGSIZEMAX as i64,
         ),
     ),
-    (
-        b"queues_max",
-        &QUEUES_MAX,
-        (i32::MIN as i64, i32::MAX as i64),
-    ),
+    (b"queues_max", (i32::MIN as i64, i32::MAX as i64)),
 ];
 
-fn limits() -> Limits {
-    let get = |v: &AtomicI64| v.load(Ordering::Relaxed);
-    Limits {
-        msg_max: get(&MSG_MAX),
-        msgsize_max: get(&MSGSIZE_MAX),
-        msg_default: get(&MSG_DEFAULT),
-        msgsize_default: get(&MSGSIZE_DEFAULT),
-    }
+/// The value of `KNOBS[index]` in the caller's namespace.
+pub fn knob(index: usize) -> i64 {
+    super::current().mq.knobs[index].load(Ordering::Relaxed)
+}
+
+/// Sets `KNOBS[index]` in the caller's namespace (the caller checked the range).
+pub fn set_knob(index: usize, value: i64) {
+    super::current().mq.knobs[index].store(value, Ordering::Relaxed);
 }
 
 /// The instance: its internal mount and root.
@@ -106,32 +123,36 @@ struct Instance {
     root: Arc<Dentry>,
 }
 
-static INSTANCE: Once<Instance> = Once::new();
+impl Instance {
+    fn try_new() -> Result<Instance, Errno> {
+        let dev = crate::fs::filesystems::anonymous_dev()?;
+        let options = vfs::tmpfs::TmpfsOptions {
+            root_mode: 0o1777,
+            dev: dev.dev(),
+            fs_name: "mqueue",
+            shows_options: false,
+            max_bytes: None,
+            max_inodes: None,
+            default_max_bytes: None,
+            default_max_inodes: None,
+            ..crate::fs::filesystems::tmpfs_defaults()
+        };
+        let fs: Arc<dyn FileSystem> =
+            vfs::tmpfs::Tmpfs::try_new(Arc::new(crate::fs::KernelClock), options)?;
+        dev.hold(&fs);
+        let root = Dentry::new_root(fs);
+        let mount = Mount::new_internal(root.clone(), b"mqueue")?;
+        Ok(Instance { mount, root })
+    }
+}
 
-/// Makes the instance (at boot, before the types are registered).
+/// Makes the initial namespace's instance (at boot, before the types are registered).
 pub fn init() -> Result<(), Errno> {
-    let dev = crate::fs::filesystems::anonymous_dev()?;
-    let options = vfs::tmpfs::TmpfsOptions {
-        root_mode: 0o1777,
-        dev: dev.dev(),
-        fs_name: "mqueue",
-        shows_options: false,
-        max_bytes: None,
-        max_inodes: None,
-        default_max_bytes: None,
-        default_max_inodes: None,
-        ..crate::fs::filesystems::tmpfs_defaults()
-    };
-    let fs: Arc<dyn FileSystem> =
-        vfs::tmpfs::Tmpfs::try_new(Arc::new(crate::fs::KernelClock), options)?;
-    dev.hold(&fs);
-    let root = Dentry::new_root(fs);
-    let mount = Mount::new_internal(root.clone(), b"mqueue")?;
-    INSTANCE.call_once(|| Instance { mount, root });
+    crate::ns::initial();
     Ok(())
 }
 
-/// `mount -t mqueue`: the one instance (`get_tree_keyed` on the namespace).
+/// `mount -t mqueue`: the caller's IPC namespace's instance (`get_tree_keyed` on it).
 pub struct MqueueType;
 
 impl FileSystemType for MqueueType {
@@ -145,41 +166,41 @@ impl FileSystemType for MqueueType {
         sb_flags: u32,
         options: &[MountOption<'_>],
     ) -> Result<Arc<Dentry>, Errno> {
-        let instance = INSTANCE.get().ok_or(Errno::ENODEV)?;
         if !options.is_empty() {
             return Err(Errno::EINVAL);
         }
-        instance.root.superblock().set_flags(sb_flags);
-        Ok(instance.root.clone())
+        let ns = super::current();
+        ns.mq.instance.root.superblock().set_flags(sb_flags);
+        Ok(ns.mq.instance.root.clone())
     }
 }
 
-/// The root as a path (`mq_mnt`'s root).
+/// The root of the caller's namespace's instance as a path (`mq_mnt`'s root).
 pub fn root() -> Result<vfs::Path, Errno> {
-    let instance = INSTANCE.get().ok_or(Errno::ENOSYS)?;
+    let ns = super::current();
     Ok(vfs::Path::new(
-        instance.mount.clone(),
-        instance.root.clone(),
+        ns.mq.instance.mount.clone(),
+        ns.mq.instance.root.clone(),
     ))
 }
 
-/// Whether `inode` is a file of the mqueue filesystem.
+/// Whether `inode` is a file of an mqueue filesystem (of any namespace).
 pub fn is_mqueue_inode(dentry: &Dentry) -> bool {
-    INSTANCE
-        .get()
-        .is_some_and(|instance| Arc::ptr_eq(dentry.superblock(), instance.root.superblock()))
+    dentry.superblock().fs().name() == "mqueue"
 }
 
 /// The memory a queue charges to its creator's `RLIMIT_MSGQUEUE`; given back on drop.
 struct Charge {
     user: Arc<User>,
     bytes: u64,
+    /// The queue count of the namespace it was made in.
+    count: Arc<AtomicI64>,
 }
 
 impl Drop for Charge {
     fn drop(&mut self) {
         self.user.mq_bytes.fetch_sub(self.bytes, Ordering::Relaxed);
-        QUEUES_COUNT.fetch_sub(1, Ordering::Relaxed);
+        self.count.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -273,18 +294,23 @@ pub struct Creator {
 /// (`RLIMIT_MSGQUEUE`: `EMFILE`). Returns the charge and the checked attributes.
 fn prepare(creator: &Creator, attr: Option<(i64, i64)>) -> Result<(Charge, i64, i64), Errno> {
     reap();
-    if QUEUES_COUNT.load(Ordering::Relaxed) >= QUEUES_MAX.load(Ordering::Relaxed)
+    let ns = super::current();
+    if ns.mq.count.load(Ordering::Relaxed) >= ns.mq.knobs[4].load(Ordering::Relaxed)
         && !creator.is_resource_privileged
     {
         return Err(Errno::ENOSPC);
     }
     let (maxmsg, msgsize) =
-        ipcrules::mq::check_attr(attr, &limits(), creator.is_resource_privileged)?;
+        ipcrules::mq::check_attr(attr, &ns.mq.limits(), creator.is_resource_privileged)?;
     let bytes = ipcrules::mq::charge(maxmsg, msgsize)?;
     let user = User::get(creator.ruid);
     let total = user.mq_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    QUEUES_COUNT.fetch_add(1, Ordering::Relaxed);
-    let charge = Charge { user, bytes };
+    ns.mq.count.fetch_add(1, Ordering::Relaxed);
+    let charge = Charge {
+        user,
+        bytes,
+        count: ns.mq.count.clone(),
+    };
     if total > creator.rlimit_msgqueue {
         return Err(Errno::EMFILE);
     }

@@ -24,46 +24,77 @@ use hal::sync::SpinLock;
 use ipcrules::msg::{Delivery, MsgQueue};
 use ipcrules::perm::{Cred, KernPerm};
 
-static MSGMAX_NOW: AtomicI32 = AtomicI32::new(MSGMAX);
-static MSGMNB_NOW: AtomicI32 = AtomicI32::new(MSGMNB);
-static MSGMNI_NOW: AtomicI32 = AtomicI32::new(MSGMNI);
-/// Messages and bytes queued in all queues (`percpu_msg_hdrs`, `percpu_msg_bytes`).
-static MSG_HDRS: AtomicI64 = AtomicI64::new(0);
-static MSG_BYTES: AtomicI64 = AtomicI64::new(0);
+/// An IPC namespace's message queues and their limits.
+pub struct MsgNs {
+    max: AtomicI32,
+    mnb: AtomicI32,
+    mni: AtomicI32,
+    /// Messages and bytes queued in all its queues (`percpu_msg_hdrs`, `percpu_msg_bytes`).
+    hdrs: AtomicI64,
+    bytes: AtomicI64,
+    pub ids: Ids<MsgQueueObject>,
+}
 
-/// `kernel.msgmax`, `kernel.msgmnb`, `kernel.msgmni`.
+impl MsgNs {
+    /// A namespace's start: Linux's defaults, no queues.
+    pub fn new() -> MsgNs {
+        MsgNs {
+            max: AtomicI32::new(MSGMAX),
+            mnb: AtomicI32::new(MSGMNB),
+            mni: AtomicI32::new(MSGMNI),
+            hdrs: AtomicI64::new(0),
+            bytes: AtomicI64::new(0),
+            ids: Ids::new("ipc.msg.ids"),
+        }
+    }
+}
+
+/// `kernel.msgmax`, `kernel.msgmnb`, `kernel.msgmni` of the caller's namespace.
 pub fn msgmax() -> i32 {
-    MSGMAX_NOW.load(Ordering::Relaxed)
+    super::current().msg.max.load(Ordering::Relaxed)
 }
 pub fn msgmnb() -> i32 {
-    MSGMNB_NOW.load(Ordering::Relaxed)
+    super::current().msg.mnb.load(Ordering::Relaxed)
 }
 pub fn msgmni() -> i32 {
-    MSGMNI_NOW.load(Ordering::Relaxed)
+    super::current().msg.mni.load(Ordering::Relaxed)
 }
 pub fn set_msgmax(value: i64) {
-    MSGMAX_NOW.store(value as i32, Ordering::Relaxed);
+    super::current()
+        .msg
+        .max
+        .store(value as i32, Ordering::Relaxed);
 }
 pub fn set_msgmnb(value: i64) {
-    MSGMNB_NOW.store(value as i32, Ordering::Relaxed);
+    super::current()
+        .msg
+        .mnb
+        .store(value as i32, Ordering::Relaxed);
 }
 pub fn set_msgmni(value: i64) {
-    MSGMNI_NOW.store(value as i32, Ordering::Relaxed);
+    super::current()
+        .msg
+        .mni
+        .store(value as i32, Ordering::Relaxed);
 }
 
-/// `(messages, bytes)` queued in all queues.
+/// `(messages, bytes)` queued in all queues of the caller's namespace.
 pub fn totals() -> (i64, i64) {
+    let ns = super::current();
     (
-        MSG_HDRS.load(Ordering::Relaxed),
-        MSG_BYTES.load(Ordering::Relaxed),
+        ns.msg.hdrs.load(Ordering::Relaxed),
+        ns.msg.bytes.load(Ordering::Relaxed),
     )
 }
 
 /// Counts a message in or out of the totals.
 pub fn account(bytes: usize, is_in: bool) {
     let sign = if is_in { 1 } else { -1 };
-    MSG_HDRS.fetch_add(sign, Ordering::Relaxed);
-    MSG_BYTES.fetch_add(sign * bytes as i64, Ordering::Relaxed);
+    let ns = super::current();
+    ns.msg.hdrs.fetch_add(sign, Ordering::Relaxed);
+    ns.msg
+        .bytes
+        .fetch_add(sign * bytes as i64, Ordering::Relaxed);
 }
 
 /// A receiver asleep on a queue: what a sender or the queue's removal gives it.
@@ -139,11 +170,10 @@ impl MsgQueueObject {
     }
 }
 
-pub static IDS: Ids<MsgQueueObject> = Ids::new("ipc.msg.ids");
-
 /// `msgget`.
 pub fn get(key: i32, flags: i32, cred: &Cred<'_>) -> Result<i32, Errno> {
-    IDS.get(
+    let ns = super::current();
+    ns.msg.ids.get(
         key,
         flags,
         msgmni().max(0) as u32,
@@ -175,7 +205,8 @@ pub fn get(key: i32, flags: i32, cred: &Cred<'_>) -> Result<i32, Errno> {
 /// go.
 pub fn remove(queue: &MsgQueueObject) {
     let mut wakes = Vec::new();
-    let mut locked = IDS.lock();
+    let ns = super::current();
+    let mut locked = ns.msg.ids.lock();
     {
         let mut state = queue.state.lock();
         if state.is_deleted {
@@ -183,8 +214,8 @@ pub fn remove(queue: &MsgQueueObject) {
         }
         state.is_deleted = true;
         let (count, bytes) = (state.queue.qnum() as i64, state.queue.cbytes as i64);
-        MSG_HDRS.fetch_sub(count, Ordering::Relaxed);
-        MSG_BYTES.fetch_sub(bytes, Ordering::Relaxed);
+        ns.msg.hdrs.fetch_sub(count, Ordering::Relaxed);
+        ns.msg.bytes.fetch_sub(bytes, Ordering::Relaxed);
         state.queue.expunge_all(Errno::EIDRM, &mut wakes);
         state.queue.clear();
     }
@@ -200,7 +231,7 @@ pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
         out,
         "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n"
     )?;
-    for queue in IDS.all()? {
+    for queue in super::current().msg.ids.all()? {
         let state = queue.state.lock();
         let perm = state.perm;
         let q = &state.queue;

@@ -28,25 +28,44 @@ use hal::sync::SpinLock;
 use ipcrules::perm::{Cred, KernPerm};
 use ipcrules::sem::{Outcome, SemArray, Wakes};
 
-/// `kernel.sem`: SEMMSL, SEMMNS, SEMOPM, SEMMNI.
-static SEM_CTLS: [AtomicI32; 4] = [
-    AtomicI32::new(SEMMSL),
-    AtomicI32::new(SEMMNS),
-    AtomicI32::new(SEMOPM),
-    AtomicI32::new(SEMMNI),
-];
-/// Semaphores in all sets (`ns->used_sems`), changed under the table lock.
-static USED_SEMS: AtomicI64 = AtomicI64::new(0);
-
-/// The limits now: `(semmsl, semmns, semopm, semmni)`.
-pub fn limits() -> (i32, i32, i32, i32) {
-    let get = |i: usize| SEM_CTLS[i].load(Ordering::Relaxed);
-    (get(0), get(1), get(2), get(3))
+/// An IPC namespace's semaphore sets and their limits.
+pub struct SemNs {
+    /// `kernel.sem`: SEMMSL, SEMMNS, SEMOPM, SEMMNI.
+    ctls: [AtomicI32; 4],
+    /// Semaphores in all sets (`ns->used_sems`), changed under the table lock.
+    used: AtomicI64,
+    pub ids: Ids<SemSet>,
 }
 
-/// Semaphores in all sets.
+impl SemNs {
+    /// A namespace's start: Linux's defaults, no sets.
+    pub fn new() -> SemNs {
+        SemNs {
+            ctls: [
+                AtomicI32::new(SEMMSL),
+                AtomicI32::new(SEMMNS),
+                AtomicI32::new(SEMOPM),
+                AtomicI32::new(SEMMNI),
+            ],
+            used: AtomicI64::new(0),
+            ids: Ids::new("ipc.sem.ids"),
+        }
+    }
+
+    fn limits(&self) -> (i32, i32, i32, i32) {
+        let get = |i: usize| self.ctls[i].load(Ordering::Relaxed);
+        (get(0), get(1), get(2), get(3))
+    }
+}
+
+/// The caller's namespace's limits now: `(semmsl, semmns, semopm, semmni)`.
+pub fn limits() -> (i32, i32, i32, i32) {
+    super::current().sem.limits()
+}
+
+/// Semaphores in all sets of the caller's namespace.
 pub fn used_sems() -> i64 {
-    USED_SEMS.load(Ordering::Relaxed)
+    super::current().sem.used.load(Ordering::Relaxed)
 }
 
 /// `/proc/sys/kernel/sem`.
@@ -73,12 +92,13 @@ pub fn write_proc_sem(data: &[u8]) -> Result<(), Errno> {
     if count == 0 {
         return Err(Errno::EINVAL);
     }
-    let semmni = limits().3;
-    for (slot, value) in SEM_CTLS.iter().zip(&values[..count]) {
+    let ns = super::current();
+    let semmni = ns.sem.limits().3;
+    for (slot, value) in ns.sem.ctls.iter().zip(&values[..count]) {
         slot.store(*value, Ordering::Relaxed);
     }
-    if !(0..=ipcrules::ids::IPCMNI as i32).contains(&limits().3) {
-        SEM_CTLS[3].store(semmni, Ordering::Relaxed);
+    if !(0..=ipcrules::ids::IPCMNI as i32).contains(&ns.sem.limits().3) {
+        ns.sem.ctls[3].store(semmni, Ordering::Relaxed);
         return Err(Errno::ERANGE);
     }
     Ok(())
@@ -162,15 +182,14 @@ impl SemSet {
     }
 }
 
-pub static IDS: Ids<SemSet> = Ids::new("ipc.sem.ids");
-
 /// `semget`.
 pub fn get(key: i32, nsems: i32, flags: i32, cred: &Cred<'_>) -> Result<i32, Errno> {
-    let (semmsl, semmns, _, semmni) = limits();
+    let ns = super::current();
+    let (semmsl, semmns, _, semmni) = ns.sem.limits();
     if nsems < 0 || nsems > semmsl {
         return Err(Errno::EINVAL);
     }
-    IDS.get(
+    ns.sem.ids.get(
         key,
         flags,
         semmni.max(0) as u32,
@@ -189,12 +208,12 @@ pub fn get(key: i32, nsems: i32, flags: i32, cred: &Cred<'_>) -> Result<i32, Err
             if nsems == 0 {
                 return Err(Errno::EINVAL);
             }
-            if used_sems() + i64::from(nsems) > i64::from(semmns) {
+            if ns.sem.used.load(Ordering::Relaxed) + i64::from(nsems) > i64::from(semmns) {
                 return Err(Errno::ENOSPC);
             }
             let array =
                 hal::mm::heap::user_data(|| SemArray::new(nsems as usize)).ok_or(Errno::ENOMEM)?;
-            USED_SEMS.fetch_add(i64::from(nsems), Ordering::Relaxed);
+            ns.sem.used.fetch_add(i64::from(nsems), Ordering::Relaxed);
             Ok(Arc::new(SemSet {
                 id,
                 nsems: nsems as usize,
@@ -216,7 +235,8 @@ pub fn get(key: i32, nsems: i32, flags: i32, cred: &Cred<'_>) -> Result<i32, Err
 /// `IPC_RMID` (`freeary`): every waiter gets `EIDRM`, the undo adjustments go.
 pub fn remove(set: &SemSet) {
     let mut wakes = Vec::new();
-    let mut locked = IDS.lock();
+    let ns = super::current();
+    let mut locked = ns.sem.ids.lock();
     {
         let mut state = set.state.lock();
         if state.is_deleted {
@@ -226,7 +246,7 @@ pub fn remove(set: &SemSet) {
         state.array.remove_all(&mut wakes);
     }
     locked.remove(set);
-    USED_SEMS.fetch_sub(set.nsems as i64, Ordering::Relaxed);
+    ns.sem.used.fetch_sub(set.nsems as i64, Ordering::Relaxed);
     drop(locked);
     wake(wakes);
 }
@@ -354,7 +374,7 @@ pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
         out,
         "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n"
     )?;
-    for set in IDS.all()? {
+    for set in super::current().sem.ids.all()? {
         let state = set.state.lock();
         let (perm, otime, ctime) = (state.perm, state.otime, state.ctime);
         drop(state);

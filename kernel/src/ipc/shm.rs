@@ -80,11 +80,23 @@ impl Segment {
     }
 }
 
-static IDS: Ids<Segment> = Ids::new("ipc.shm");
+/// An IPC namespace's shared memory segments.
+pub struct ShmNs {
+    pub ids: Ids<Segment>,
+}
+
+impl ShmNs {
+    pub fn new() -> ShmNs {
+        ShmNs {
+            ids: Ids::new("ipc.shm"),
+        }
+    }
+}
 
 /// Drops removed segments nobody maps any more.
 fn reap() -> Result<(), Errno> {
-    let segments = IDS.all()?;
+    let ns = super::current();
+    let segments = ns.shm.ids.all()?;
     let dead: Vec<&Arc<Segment>> = segments
         .iter()
         // Counting takes the address spaces' locks: no spin lock held here.
@@ -93,7 +105,7 @@ fn reap() -> Result<(), Errno> {
     if dead.is_empty() {
         return Ok(());
     }
-    let mut locked = IDS.lock();
+    let mut locked = ns.shm.ids.lock();
     for segment in dead {
         locked.remove(segment);
     }
@@ -103,19 +115,19 @@ fn reap() -> Result<(), Errno> {
 /// The segment `id` names (`EINVAL` if none: unused index or stale sequence number).
 pub fn lookup(id: i32) -> Result<Arc<Segment>, Errno> {
     reap()?;
-    IDS.lookup(id)
+    super::current().shm.ids.lookup(id)
 }
 
 /// The segment at table index `index` (`SHM_STAT`), `EINVAL` if none.
 pub fn lookup_index(index: i32) -> Result<Arc<Segment>, Errno> {
     reap()?;
-    IDS.lookup_index(index)
+    super::current().shm.ids.lookup_index(index)
 }
 
 /// `shmget`.
 pub fn get(key: i32, size: u64, flags: i32, cred: &Cred<'_>, pid: u32) -> Result<i32, Errno> {
     reap()?;
-    IDS.get(
+    super::current().shm.ids.get(
         key,
         flags,
         SHMMNI as u32,
@@ -163,7 +175,10 @@ pub fn get(key: i32, size: u64, flags: i32, cred: &Cred<'_>, pid: u32) -> Result
 
 /// The segment whose file is `inode` (`shmdt` records the detach on it).
 pub fn segment_of(inode: &Arc<dyn Inode>) -> Option<Arc<Segment>> {
-    IDS.all()
+    super::current()
+        .shm
+        .ids
+        .all()
         .ok()?
         .into_iter()
         .find(|segment| Arc::ptr_eq(&segment.inode, inode))
@@ -183,7 +198,8 @@ pub fn touch(segment: &Segment, pid: u32, is_attach: bool) {
 /// `IPC_RMID`: the key is freed now, the segment when nothing maps it.
 pub fn remove(segment: &Segment) -> Result<(), Errno> {
     {
-        let mut locked = IDS.lock();
+        let ns = super::current();
+        let mut locked = ns.shm.ids.lock();
         let mut state = segment.state.lock();
         if !state.is_destroyed() {
             locked.forget_key(state.perm.key);
@@ -198,8 +214,9 @@ pub fn remove(segment: &Segment) -> Result<(), Errno> {
 /// `IPC_INFO`/`SHM_INFO`: the highest index in use (or 0), segments in use and their pages.
 pub fn usage() -> Result<(i32, i32, u64, u64), Errno> {
     reap()?;
-    let (used, highest) = IDS.usage();
-    let segments = IDS.all()?;
+    let ns = super::current();
+    let (used, highest) = ns.shm.ids.usage();
+    let segments = ns.shm.ids.all()?;
     let pages: u64 = segments
         .iter()
         .map(|segment| segment.size.div_ceil(crate::mm::PAGE_SIZE))
@@ -218,7 +235,7 @@ pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
         out,
         "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n"
     )?;
-    for segment in IDS.all()? {
+    for segment in super::current().shm.ids.all()? {
         let nattch = segment.attachments();
         let rss = segment
             .inode

@@ -32,7 +32,7 @@ impl UserIov {
     }
 
     /// A cursor over a copy of kernel `data` (a send).
-    pub fn from_kernel(data: &[u8]) -> Result<UserIov, Errno> {
+    pub fn view_of(data: &[u8]) -> Result<UserIov, Errno> {
         let mut copy = Vec::new();
         copy.try_reserve_exact(data.len())
             .map_err(|_| Errno::ENOMEM)?;

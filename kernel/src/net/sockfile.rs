@@ -47,7 +47,7 @@ impl FileOps for SocketFile {
     }
 
     fn write(&self, _: u64, data: &[u8], is_nonblocking: bool) -> Result<usize, Errno> {
-        let mut source = UserIov::from_kernel(data)?;
+        let mut source = UserIov::view_of(data)?;
         let thread = crate::process::try_current().ok_or(Errno::EAGAIN)?;
         super::unix::io::send(
             &self.unix,

@@ -10,12 +10,18 @@
 //! filesystem ids follow the effective ids as Linux's, and the vfs layer checks with them and
 //! the effective set ([`Credentials::for_fs`]).
 //!
-//! Not done: user namespaces, file capabilities. Credentials are per process, not per thread:
+//! User namespaces: the ids are kernel ids (the initial namespace's) and [`Credentials::user_ns`]
+//! is the namespace they live in; [`Credentials::has_capability`] is Linux's `capable` (a
+//! capability in the initial namespace), [`Credentials::ns_capable`] asks about any namespace,
+//! and the uid-change rules see ids as the credentials' namespace sees them (its root is uid 0
+//! there). Not done: file capabilities. Credentials are per process, not per thread:
 //! the C libraries broadcast set*id calls to every thread, and every rule here is idempotent
 //! for them; capset(2) of one thread changes its whole process (Linux: the thread only).
 
+use crate::ns::user::{MapKind, UserNs};
 use abi::Errno;
 use abi::capability::{CAP_SETGID, CAP_SETUID, Capabilities, Uids};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// `NGROUPS_MAX`.
@@ -37,6 +43,33 @@ pub struct Credentials {
     pub groups: Vec<u32>,
     /// The capability sets and securebits (init's: every capability).
     pub caps: Capabilities,
+    /// The user namespace the ids and capabilities belong to.
+    pub user_ns: UserNsRef,
+}
+
+/// The user namespace of a set of credentials: the initial one by default; equal when it is
+/// the same namespace.
+#[derive(Clone)]
+pub struct UserNsRef(pub Arc<UserNs>);
+
+impl Default for UserNsRef {
+    fn default() -> Self {
+        UserNsRef(crate::ns::user::initial().clone())
+    }
+}
+
+impl PartialEq for UserNsRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for UserNsRef {}
+
+impl core::fmt::Debug for UserNsRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// The three ids of a set (real, effective, saved) that a request may change.
@@ -146,8 +179,18 @@ impl Credentials {
             self.fsuid,
             self.fsgid,
             self.groups.clone(),
-            self.caps.effective.0,
+            self.initial_ns_caps(self.caps.effective).0,
         )
+    }
+
+    /// `caps` where they count for the filesystem: in the initial user namespace only (a
+    /// namespace's capabilities do not override file permissions here).
+    fn initial_ns_caps(&self, caps: abi::capability::CapSet) -> abi::capability::CapSet {
+        if self.user_ns.0.is_initial() {
+            caps
+        } else {
+            abi::capability::CapSet::EMPTY
+        }
     }
 
     /// The view access(2) checks with (`access_override_creds`): the real ids, and the
@@ -161,20 +204,65 @@ impl Credentials {
         } else {
             abi::capability::CapSet::EMPTY
         };
-        vfs::Credentials::with_caps(self.uid, self.gid, self.groups.clone(), caps.0)
+        vfs::Credentials::with_caps(
+            self.uid,
+            self.gid,
+            self.groups.clone(),
+            self.initial_ns_caps(caps).0,
+        )
     }
 
-    /// Whether capability `cap` (`CAP_*`) is in the effective set (Linux's `capable`).
+    /// Whether the credentials have capability `cap` (`CAP_*`) in the initial user namespace
+    /// (Linux's `capable`).
     pub fn has_capability(&self, cap: u32) -> bool {
-        self.caps.has(cap)
+        self.ns_capable(crate::ns::user::initial(), cap)
     }
 
+    /// Whether the credentials have `cap` in `target` (`cap_capable`): in their own namespace
+    /// by the effective set; in a namespace below theirs always when they created it (or the
+    /// ancestor of it that is their child) with this effective uid; never above theirs.
+    pub fn ns_capable(&self, target: &Arc<UserNs>, cap: u32) -> bool {
+        let own = &self.user_ns.0;
+        let mut ns = target.clone();
+        loop {
+            if Arc::ptr_eq(&ns, own) {
+                return self.caps.has(cap);
+            }
+            if ns.level <= own.level {
+                return false;
+            }
+            let Some(parent) = ns.parent.clone() else {
+                return false;
+            };
+            if Arc::ptr_eq(&parent, own) && ns.owner_uid == self.euid {
+                return true;
+            }
+            ns = parent;
+        }
+    }
+
+    /// `id` (a kernel uid or gid) as the credentials' namespace sees it, 65534 if unmapped.
+    pub fn view(&self, kind: MapKind, id: u32) -> u32 {
+        self.user_ns.0.view_munged(kind, id)
+    }
+
+    /// The kernel id of `id` as given in the credentials' namespace (`make_kuid`); `None`
+    /// when unmapped. `NO_ID` stays `NO_ID` (the "unchanged" of setre*/setres*).
+    pub fn kernel_id(&self, kind: MapKind, id: u32) -> Option<u32> {
+        if id == NO_ID {
+            return Some(NO_ID);
+        }
+        self.user_ns.0.to_kernel(kind, id)
+    }
+
+    /// The uids as the namespace sees them, for the capability rules (whose root is uid 0 of
+    /// the namespace, `make_kuid(ns, 0)`).
     fn uid_set(&self) -> Uids {
         Uids {
-            real: self.uid,
-            effective: self.euid,
-            saved: self.suid,
-            fs: self.fsuid,
+            real: self.view(MapKind::Uid, self.uid),
+            effective: self.view(MapKind::Uid, self.euid),
+            saved: self.view(MapKind::Uid, self.suid),
+            fs: self.view(MapKind::Uid, self.fsuid),
         }
     }
 
@@ -217,7 +305,7 @@ impl Credentials {
     ) -> Result<(), Errno> {
         let old = self.uid_set();
         let mut ids = self.uids();
-        change(&mut ids, self.has_capability(CAP_SETUID))?;
+        change(&mut ids, self.caps.has(CAP_SETUID))?;
         self.apply_uids(ids);
         let new = self.uid_set();
         self.caps.fix_setuid(old, new);
@@ -229,7 +317,7 @@ impl Credentials {
         change: impl FnOnce(&mut IdSet, bool) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
         let mut ids = self.gids();
-        change(&mut ids, self.has_capability(CAP_SETGID))?;
+        change(&mut ids, self.caps.has(CAP_SETGID))?;
         self.apply_gids(ids);
         Ok(())
     }
@@ -261,16 +349,20 @@ impl Credentials {
     /// Returns the previous fsuid (setfsuid never fails).
     pub fn set_fsuid(&mut self, fsuid: u32) -> u32 {
         let mut ids = self.uids();
-        let old = ids.set_fs(fsuid, self.has_capability(CAP_SETUID));
+        let old = ids.set_fs(fsuid, self.caps.has(CAP_SETUID));
         self.apply_uids(ids);
-        self.caps.fix_setfsuid(old, self.fsuid);
+        let (old_view, new_view) = (
+            self.view(MapKind::Uid, old),
+            self.view(MapKind::Uid, self.fsuid),
+        );
+        self.caps.fix_setfsuid(old_view, new_view);
         old
     }
 
     /// Returns the previous fsgid (setfsgid never fails).
     pub fn set_fsgid(&mut self, fsgid: u32) -> u32 {
         let mut ids = self.gids();
-        let old = ids.set_fs(fsgid, self.has_capability(CAP_SETGID));
+        let old = ids.set_fs(fsgid, self.caps.has(CAP_SETGID));
         self.apply_gids(ids);
         old
     }

@@ -127,7 +127,8 @@ pub(super) fn check_executable(thread: &Thread, path: &vfs::Path) -> Result<(), 
 /// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and
 /// `cap_bprm_creds_from_file`): a set-user-id file makes its owner the effective user, a
 /// set-group-id file (with group execute) its group the effective group — unless
-/// `no_new_privs` or the file is on a `nosuid` mount; the saved and filesystem ids follow the
+/// `no_new_privs`, the file is on a `nosuid` mount, or the caller's user namespace does not map
+/// the file's owner and group; the saved and filesystem ids follow the
 /// effective ones. The capability sets are recomputed as for a file without capabilities
 /// (`abi::capability::Capabilities::exec`).
 fn credentials_after_exec(
@@ -137,7 +138,16 @@ fn credentials_after_exec(
     no_new_privs: bool,
 ) -> Credentials {
     let mut new = old.clone();
-    if !ignores_set_id {
+    // bprm_fill_uid: set-id bits of a file whose owner or group the caller's user namespace
+    // does not map are ignored.
+    let user_ns = &old.user_ns.0;
+    let is_owner_mapped = user_ns
+        .view_of(crate::ns::user::MapKind::Uid, metadata.uid)
+        .is_some()
+        && user_ns
+            .view_of(crate::ns::user::MapKind::Gid, metadata.gid)
+            .is_some();
+    if !ignores_set_id && is_owner_mapped {
         if metadata.mode & S_ISUID != 0 {
             new.euid = metadata.uid;
         }
@@ -151,12 +161,14 @@ fn credentials_after_exec(
     new.fsgid = new.egid;
     // cap_bprm_creds_from_file: `__is_setuid || __is_setgid`; no_new_privs gains nothing.
     let is_setid = new.euid != old.uid || new.egid != old.gid;
+    // The capability rules' root is uid 0 of the credentials' user namespace.
+    let view = |id| new.view(crate::ns::user::MapKind::Uid, id);
     new.caps = old.caps.exec(
         abi::capability::Uids {
-            real: new.uid,
-            effective: new.euid,
-            saved: new.suid,
-            fs: new.fsuid,
+            real: view(new.uid),
+            effective: view(new.euid),
+            saved: view(new.suid),
+            fs: view(new.fsuid),
         },
         is_setid,
         no_new_privs,

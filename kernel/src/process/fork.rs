@@ -7,7 +7,9 @@
 //! not shared is copied; private memory is copied lazily (copy-on-write). Flag combinations are
 //! validated in Linux's order with its errnos. A traced caller's tracer hears of the new task
 //! and traces it when it asked to (PTRACE_O_TRACEFORK/VFORK/CLONE, CLONE_PTRACE; see
-//! `ptrace.rs`). Namespaces and cgroups are not supported: those flags answer EINVAL.
+//! `ptrace.rs`). `CLONE_NEWUSER`, `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC` and
+//! `CLONE_NEWCGROUP` give the child new namespaces (`crate::ns::syscalls::for_clone`); PID,
+//! network and time namespaces and `CLONE_INTO_CGROUP` answer EINVAL.
 
 use super::{
     Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
@@ -22,11 +24,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use hal::sync::SpinLock;
 use hal::user::UserContext;
 use sigrules::PendingQueue;
-
-/// Namespace and cgroup flags, which Ferrux does not implement.
-const UNSUPPORTED: CloneFlags = CloneFlags::NAMESPACES
-    .difference(CloneFlags::CLONE_NEWTIME)
-    .union(CloneFlags::CLONE_INTO_CGROUP);
 
 /// What a clone asks for (the union of clone's registers and clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -64,7 +61,8 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
     if flags.contains(CloneFlags::CLONE_PARENT) && parent.process.pid == 1 {
         return Err(Errno::EINVAL);
     }
-    if flags.intersects(UNSUPPORTED) {
+    nsrules::flags::check_clone(flags)?;
+    if flags.contains(CloneFlags::CLONE_INTO_CGROUP) {
         return Err(Errno::EINVAL);
     }
     if flags.contains(CloneFlags::CLONE_PIDFD)
@@ -125,6 +123,11 @@ pub fn clone(
     check_process_limit(parent)?;
     check_thread_limit()?;
     let flags = request.flags;
+    let namespaces = crate::ns::syscalls::for_clone(parent, flags)?;
+    let nsproxy = namespaces
+        .nsproxy
+        .clone()
+        .unwrap_or_else(|| parent.nsproxy());
 
     let mut child_user = user.try_clone()?;
     {
@@ -155,7 +158,7 @@ pub fn clone(
         table::insert_thread(&thread);
         (process, thread)
     } else {
-        let process = copy_process(parent, tid, &request)?;
+        let process = copy_process(parent, tid, &request, namespaces)?;
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
         if flags.contains(CloneFlags::CLONE_PIDFD) {
             install_pidfd(parent, &process, request.pidfd)?;
@@ -176,6 +179,7 @@ pub fn clone(
         (process, thread)
     };
 
+    thread.set_nsproxy(nsproxy);
     inherit_scheduling(parent, &thread);
     *thread.comm.lock() = parent.name();
     thread.personality.store(
@@ -314,6 +318,7 @@ fn copy_process(
     parent: &Arc<Thread>,
     pid: Pid,
     request: &CloneRequest,
+    namespaces: crate::ns::syscalls::CloneNamespaces,
 ) -> Result<Arc<Process>, Errno> {
     let flags = request.flags;
     let source = &parent.process;
@@ -335,7 +340,9 @@ fn copy_process(
     } else {
         Shared::new(shared::locked_files(source.files.get().lock().try_clone()?))
     };
-    let fs = if flags.contains(CloneFlags::CLONE_FS) {
+    let fs = if let Some(context) = namespaces.fs {
+        Shared::new(shared::locked_fs(context))
+    } else if flags.contains(CloneFlags::CLONE_FS) {
         Shared::from_arc(source.fs.get())
     } else {
         Shared::new(shared::locked_fs(source.fs.get().lock().clone()))
@@ -369,7 +376,12 @@ fn copy_process(
         mm,
         files,
         fs,
-        credentials: SpinLock::new("process.credentials", source.credentials.lock().clone()),
+        credentials: SpinLock::new(
+            "process.credentials",
+            namespaces
+                .credentials
+                .unwrap_or_else(|| source.credentials.lock().clone()),
+        ),
         signals,
         shared_pending: SpinLock::new("process.shared_pending", PendingQueue::new()),
         limits: SpinLock::new("process.limits", source.limits.lock().clone()),

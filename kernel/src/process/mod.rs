@@ -254,6 +254,8 @@ pub struct Thread {
     /// Killed (SIGKILL, a group exit another thread started, exec's `de_thread`): it must not
     /// stop for a tracer any more.
     pub is_killed: AtomicBool,
+    /// The namespaces (`task->nsproxy`): per thread, as Linux's; clone copies the creator's.
+    nsproxy: SpinLock<Arc<crate::ns::NsProxy>>,
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -376,6 +378,7 @@ impl Thread {
             ptrace_flags: AtomicU32::new(0),
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),
+            nsproxy: SpinLock::new("thread.nsproxy", crate::ns::initial().clone()),
             process,
             user_ns: AtomicU64::new(0),
         }))
@@ -383,6 +386,18 @@ impl Thread {
 
     pub fn tid(&self) -> Pid {
         self.tid.load(Ordering::Relaxed)
+    }
+
+    /// The thread's namespaces.
+    pub fn nsproxy(&self) -> Arc<crate::ns::NsProxy> {
+        self.nsproxy.lock().clone()
+    }
+
+    /// Replaces the thread's namespaces (clone, unshare, setns); the old set is dropped after
+    /// the lock is released.
+    pub fn set_nsproxy(&self, nsproxy: Arc<crate::ns::NsProxy>) {
+        let old = core::mem::replace(&mut *self.nsproxy.lock(), nsproxy);
+        drop(old);
     }
 
     pub fn name(&self) -> [u8; 16] {

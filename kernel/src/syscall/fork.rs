@@ -1,4 +1,4 @@
-//! fork, vfork, clone, clone3 and set_tid_address (Linux `kernel/fork.c`). The work is in `process::fork`; this
+//! fork, vfork, clone, clone3, unshare and set_tid_address (Linux `kernel/fork.c`). The work is in `process::fork`; this
 //! file decodes the two calling conventions. On x86-64, clone's arguments are
 //! `(flags, stack, parent_tid, child_tid, tls)`.
 
@@ -156,4 +156,10 @@ pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> Syscal
         .clear_child_tid
         .store(address, Ordering::Relaxed);
     Ok(context.thread.tid() as usize)
+}
+
+/// `unshare`: the work is `crate::ns::syscalls::unshare`.
+pub fn unshare(context: &mut SyscallContext<'_>, flags: u64) -> SyscallResult {
+    crate::ns::syscalls::unshare(context.thread, flags)?;
+    Ok(0)
 }

@@ -3,20 +3,22 @@
 use super::args::UserPtr;
 use super::sys::change_credentials;
 use super::{SyscallContext, SyscallResult};
+use crate::ns::user::MapKind;
 use crate::process::credentials::{self, NGROUPS_MAX};
 use abi::Errno;
 use alloc::vec::Vec;
 
-/// setgroups (`kernel/groups.c`): EPERM without CAP_SETGID, EINVAL above NGROUPS_MAX or for
-/// the invalid gid -1, EFAULT for an unreadable list.
+/// setgroups (`kernel/groups.c`): EPERM without CAP_SETGID in the caller's user namespace or
+/// when that namespace does not allow setgroups (`deny` in `/proc/PID/setgroups`, or no gid
+/// map yet: `may_setgroups`), EINVAL above NGROUPS_MAX or for a gid that is -1 or unmapped,
+/// EFAULT for an unreadable list. The ids are given and shown in the caller's namespace.
 pub fn setgroups(context: &mut SyscallContext<'_>, size: i32, list: UserPtr<u32>) -> SyscallResult {
-    if !context
-        .thread
-        .process
-        .credentials
-        .lock()
-        .has_capability(abi::capability::CAP_SETGID)
-    {
+    let credentials = context.thread.process.credentials.lock().clone();
+    let user_ns = credentials.user_ns.0.clone();
+    let may_setgroups = credentials.caps.has(abi::capability::CAP_SETGID)
+        && user_ns.is_setgroups_allowed()
+        && user_ns.has_map(MapKind::Gid);
+    if !may_setgroups {
         return Err(Errno::EPERM);
     }
     let count = size as u32 as usize;
@@ -38,6 +40,9 @@ pub fn setgroups(context: &mut SyscallContext<'_>, size: i32, list: UserPtr<u32>
         if gid == credentials::NO_ID {
             return Err(Errno::EINVAL);
         }
+        let gid = credentials
+            .kernel_id(MapKind::Gid, gid)
+            .ok_or(Errno::EINVAL)?;
         groups.push(gid);
     }
     change_credentials(context, |credentials| {
@@ -52,7 +57,14 @@ pub fn getgroups(context: &mut SyscallContext<'_>, size: i32, list: UserPtr<u32>
     if size < 0 {
         return Err(Errno::EINVAL);
     }
-    let groups = context.thread.process.credentials.lock().groups.clone();
+    let groups: Vec<u32> = {
+        let credentials = context.thread.process.credentials.lock();
+        credentials
+            .groups
+            .iter()
+            .map(|&gid| credentials.view(MapKind::Gid, gid))
+            .collect()
+    };
     if size == 0 {
         return Ok(groups.len());
     }

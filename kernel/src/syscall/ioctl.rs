@@ -17,6 +17,13 @@ pub fn ioctl(
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
+    if let Some(ns) = file.ops.as_namespace() {
+        // nsfs's own commands (`_IO(0xb7, n)`); the generic ones are answered below.
+        if (command >> 8) & 0xff == 0xb7 {
+            let limit = super::fcntl::descriptor_limit(context);
+            return crate::ns::nsfs::ioctl(context.thread, ns, command, argument, limit);
+        }
+    }
     match command {
         FIOCLEX | FIONCLEX => {
             context

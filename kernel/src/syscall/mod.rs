@@ -30,6 +30,7 @@ mod mqueue;
 mod msg;
 mod namei;
 mod namespace;
+mod nsproxy;
 mod open;
 mod pipe;
 mod posix_timers;

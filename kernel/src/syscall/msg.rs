@@ -63,7 +63,7 @@ pub fn msgsnd(
         return Err(Errno::EINVAL);
     }
     let text = load(msgp.wrapping_add(8), size as usize)?;
-    let queue = msg::IDS.lookup(id)?;
+    let queue = crate::ipc::current().msg.ids.lookup(id)?;
     let thread = context.thread;
     let pid = thread.process.pid;
     let mut message = Some(Message { mtype, text });
@@ -132,7 +132,7 @@ pub fn msgrcv(
         None
     };
     let (mode, typ) = convert_mode(msgtyp, flags);
-    let queue = msg::IDS.lookup(id)?;
+    let queue = crate::ipc::current().msg.ids.lookup(id)?;
     let thread = context.thread;
     let pid = thread.process.pid;
     let max_size = if flags & MSG_NOERROR != 0 {
@@ -237,7 +237,7 @@ pub fn msgctl(context: &mut SyscallContext<'_>, id: i32, command: i32, buf: u64)
     }
     match command {
         IPC_INFO | MSG_INFO => {
-            let (in_use, max_index) = msg::IDS.usage();
+            let (in_use, max_index) = crate::ipc::current().msg.ids.usage();
             let (hdrs, bytes) = msg::totals();
             let is_usage = command == MSG_INFO;
             let info = MsgInfo {
@@ -264,9 +264,9 @@ pub fn msgctl(context: &mut SyscallContext<'_>, id: i32, command: i32, buf: u64)
         }
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
             let queue = if command == IPC_STAT {
-                msg::IDS.lookup(id)?
+                crate::ipc::current().msg.ids.lookup(id)?
             } else {
-                msg::IDS.lookup_index(id)?
+                crate::ipc::current().msg.ids.lookup_index(id)?
             };
             if command != MSG_STAT_ANY && !check_access(context, &queue, READ) {
                 return Err(Errno::EACCES);
@@ -285,7 +285,7 @@ pub fn msgctl(context: &mut SyscallContext<'_>, id: i32, command: i32, buf: u64)
             } else {
                 None
             };
-            let queue = msg::IDS.lookup(id)?;
+            let queue = crate::ipc::current().msg.ids.lookup(id)?;
             let mut wakes = Vec::new();
             with_cred(&context.thread.process, |cred| {
                 if !cred.may_control(&queue.state.lock().perm) {

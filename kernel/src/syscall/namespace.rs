@@ -27,13 +27,24 @@ use vfs::{Lookup, Path};
 const PATH_MAX: usize = 4096;
 const PAGE_SIZE: u64 = 4096;
 
-/// Whether the caller may change mounts (`may_mount`: `CAP_SYS_ADMIN`).
+/// Whether the caller may change mounts (`may_mount`: `CAP_SYS_ADMIN` in the user namespace
+/// that owns its mount namespace).
 fn may_mount(thread: &Thread) -> bool {
+    let owner = thread.nsproxy().mnt.owner.clone();
     thread
         .process
         .credentials
         .lock()
-        .has_capability(abi::capability::CAP_SYS_ADMIN)
+        .ns_capable(&owner, abi::capability::CAP_SYS_ADMIN)
+}
+
+/// Filesystem types a mount namespace owned by a user namespace other than the initial one
+/// may mount (Linux's `FS_USERNS_MOUNT` types that need no more checks); the rest are `EPERM`
+/// there, as is changing a superblock's options.
+const USERNS_MOUNTABLE: [&[u8]; 4] = [b"tmpfs", b"ramfs", b"devpts", b"mqueue"];
+
+fn is_user_owned(thread: &Thread) -> bool {
+    !thread.nsproxy().mnt.owner.is_initial()
 }
 
 /// Linux `copy_mount_string`: NULL is "none given"; `EFAULT`, or `EINVAL` past `PATH_MAX`.
@@ -175,6 +186,9 @@ fn path_mount(
         return ns.set_mount_flags(path, mount_flags(flags, Some(path.mnt().flags())));
     }
     if is_remount {
+        if is_user_owned(thread) {
+            return Err(Errno::EPERM);
+        }
         return remount(
             path,
             mount_flags(flags, Some(path.mnt().flags())),
@@ -211,6 +225,9 @@ fn path_mount(
     // do_new_mount
     let fstype = fstype.ok_or(Errno::EINVAL)?;
     let fs_type = fs::filesystems::REGISTRY.get(fstype).ok_or(Errno::ENODEV)?;
+    if is_user_owned(thread) && !USERNS_MOUNTABLE.contains(&fstype) {
+        return Err(Errno::EPERM);
+    }
     let options = vfs::fstype::parse_options(data)?;
     // do_new_mount gives mount(2)'s source first: a `source=` option too is a second one.
     let source = match (source, options.source) {
@@ -226,7 +243,7 @@ fn path_mount(
 /// Linux `do_remount`: the filesystem's options and the superblock flags in `MS_RMT_MASK`,
 /// then the mount's flags.
 fn remount(path: &Path, mnt_flags: u32, sb_flags: u32, data: &[u8]) -> Result<(), Errno> {
-    if !path.mnt().is_attached() || !path.is_mount_root() {
+    if !fs::namespace().holds(path.mnt()) || !path.is_mount_root() {
         return Err(Errno::EINVAL);
     }
     let options = vfs::fstype::parse_options(data)?;

@@ -85,7 +85,7 @@ fn do_semtimedop(
     let has_undo = sops.iter().any(|sop| sop.sem_flg & SEM_UNDO != 0);
     let alter = sops.iter().any(|sop| sop.sem_op != 0);
     let process = &context.thread.process;
-    let set = sem::IDS.lookup(id)?;
+    let set = crate::ipc::current().sem.ids.lookup(id)?;
     let undo = has_undo.then(|| sem::undo_list(process));
     if usize::from(max) >= set.nsems {
         return Err(Errno::EFBIG);
@@ -158,7 +158,7 @@ pub fn semctl(
     match command {
         IPC_INFO | SEM_INFO => {
             let (semmsl, semmns, semopm, semmni) = sem::limits();
-            let (in_use, max_index) = sem::IDS.usage();
+            let (in_use, max_index) = crate::ipc::current().sem.ids.usage();
             let info = SemInfo {
                 semmap: SEMMAP,
                 semmni,
@@ -184,9 +184,9 @@ pub fn semctl(
         }
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
             let set = if command == IPC_STAT {
-                sem::IDS.lookup(id)?
+                crate::ipc::current().sem.ids.lookup(id)?
             } else {
-                sem::IDS.lookup_index(id)?
+                crate::ipc::current().sem.ids.lookup_index(id)?
             };
             if command != SEM_STAT_ANY {
                 check_access(context, &set, READ)?;
@@ -207,7 +207,7 @@ pub fn semctl(
             if !(0..=SEMVMX).contains(&value) {
                 return Err(Errno::ERANGE);
             }
-            let set = sem::IDS.lookup(id)?;
+            let set = crate::ipc::current().sem.ids.lookup(id)?;
             if semnum < 0 || semnum as usize >= set.nsems {
                 return Err(Errno::EINVAL);
             }
@@ -236,7 +236,7 @@ pub fn semctl(
             } else {
                 None
             };
-            let set = sem::IDS.lookup(id)?;
+            let set = crate::ipc::current().sem.ids.lookup(id)?;
             with_cred(&context.thread.process, |cred| {
                 let mut state = set.state.lock();
                 if !cred.may_control(&state.perm) {
@@ -265,7 +265,7 @@ fn semctl_main(
     command: i32,
     arg: u64,
 ) -> SyscallResult {
-    let set: Arc<SemSet> = sem::IDS.lookup(id)?;
+    let set: Arc<SemSet> = crate::ipc::current().sem.ids.lookup(id)?;
     let nsems = set.nsems;
     check_access(context, &set, if command == SETALL { WRITE } else { READ })?;
     let mut values: Vec<u16> = Vec::new();

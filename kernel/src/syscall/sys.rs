@@ -5,6 +5,7 @@
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
+use crate::ns::user::MapKind;
 use crate::process::credentials::Credentials;
 use crate::process::{Pid, Process, table};
 use abi::Errno;
@@ -127,22 +128,51 @@ pub(super) fn change_credentials(
     Ok(())
 }
 
+/// The kernel ids of ids given in the caller's user namespace (`make_kuid`); `EINVAL` for an
+/// unmapped one (`-1`, "unchanged", stays `-1`).
+fn kernel_ids<const N: usize>(
+    context: &SyscallContext<'_>,
+    kind: MapKind,
+    ids: [u32; N],
+) -> Result<[u32; N], Errno> {
+    let credentials = context.thread.process.credentials.lock();
+    let mut out = [0; N];
+    for (slot, id) in out.iter_mut().zip(ids) {
+        *slot = credentials.kernel_id(kind, id).ok_or(Errno::EINVAL)?;
+    }
+    Ok(out)
+}
+
+/// The caller's ids as its user namespace sees them (`from_kuid_munged`).
+fn viewed<const N: usize>(
+    context: &SyscallContext<'_>,
+    kind: MapKind,
+    pick: impl FnOnce(&Credentials) -> [u32; N],
+) -> [u32; N] {
+    let credentials = context.thread.process.credentials.lock();
+    pick(&credentials).map(|id| credentials.view(kind, id))
+}
+
 pub fn setuid(context: &mut SyscallContext<'_>, uid: u32) -> SyscallResult {
+    let [uid] = kernel_ids(context, MapKind::Uid, [uid])?;
     change_credentials(context, |credentials| credentials.set_uid(uid))?;
     Ok(0)
 }
 
 pub fn setgid(context: &mut SyscallContext<'_>, gid: u32) -> SyscallResult {
+    let [gid] = kernel_ids(context, MapKind::Gid, [gid])?;
     change_credentials(context, |credentials| credentials.set_gid(gid))?;
     Ok(0)
 }
 
 pub fn setreuid(context: &mut SyscallContext<'_>, ruid: u32, euid: u32) -> SyscallResult {
+    let [ruid, euid] = kernel_ids(context, MapKind::Uid, [ruid, euid])?;
     change_credentials(context, |credentials| credentials.set_reuid(ruid, euid))?;
     Ok(0)
 }
 
 pub fn setregid(context: &mut SyscallContext<'_>, rgid: u32, egid: u32) -> SyscallResult {
+    let [rgid, egid] = kernel_ids(context, MapKind::Gid, [rgid, egid])?;
     change_credentials(context, |credentials| credentials.set_regid(rgid, egid))?;
     Ok(0)
 }
@@ -153,6 +183,7 @@ pub fn setresuid(
     euid: u32,
     suid: u32,
 ) -> SyscallResult {
+    let [ruid, euid, suid] = kernel_ids(context, MapKind::Uid, [ruid, euid, suid])?;
     change_credentials(context, |credentials| {
         credentials.set_resuid(ruid, euid, suid)
     })?;
@@ -165,6 +196,7 @@ pub fn setresgid(
     egid: u32,
     sgid: u32,
 ) -> SyscallResult {
+    let [rgid, egid, sgid] = kernel_ids(context, MapKind::Gid, [rgid, egid, sgid])?;
     change_credentials(context, |credentials| {
         credentials.set_resgid(rgid, egid, sgid)
     })?;
@@ -186,10 +218,7 @@ pub fn getresuid(
     euid: UserPtr<u32>,
     suid: UserPtr<u32>,
 ) -> SyscallResult {
-    let ids = {
-        let credentials = context.thread.process.credentials.lock();
-        [credentials.uid, credentials.euid, credentials.suid]
-    };
+    let ids = viewed(context, MapKind::Uid, |c| [c.uid, c.euid, c.suid]);
     put_three(ids, [ruid, euid, suid])
 }
 
@@ -199,45 +228,51 @@ pub fn getresgid(
     egid: UserPtr<u32>,
     sgid: UserPtr<u32>,
 ) -> SyscallResult {
-    let ids = {
-        let credentials = context.thread.process.credentials.lock();
-        [credentials.gid, credentials.egid, credentials.sgid]
-    };
+    let ids = viewed(context, MapKind::Gid, |c| [c.gid, c.egid, c.sgid]);
     put_three(ids, [rgid, egid, sgid])
 }
 
-pub fn setfsuid(context: &mut SyscallContext<'_>, fsuid: u32) -> SyscallResult {
-    let mut old = 0;
+/// setfsuid/setfsgid: the old id as the caller sees it; an unmapped new id changes nothing.
+fn set_fs_id(context: &SyscallContext<'_>, kind: MapKind, id: u32) -> SyscallResult {
+    let [old_view] = viewed(context, kind, |c| match kind {
+        MapKind::Uid => [c.fsuid],
+        MapKind::Gid => [c.fsgid],
+    });
+    let Ok([id]) = kernel_ids(context, kind, [id]) else {
+        return Ok(old_view as usize);
+    };
     let _ = change_credentials(context, |credentials| {
-        old = credentials.set_fsuid(fsuid);
+        match kind {
+            MapKind::Uid => credentials.set_fsuid(id),
+            MapKind::Gid => credentials.set_fsgid(id),
+        };
         Ok(())
     });
-    Ok(old as usize)
+    Ok(old_view as usize)
+}
+
+pub fn setfsuid(context: &mut SyscallContext<'_>, fsuid: u32) -> SyscallResult {
+    set_fs_id(context, MapKind::Uid, fsuid)
 }
 
 pub fn setfsgid(context: &mut SyscallContext<'_>, fsgid: u32) -> SyscallResult {
-    let mut old = 0;
-    let _ = change_credentials(context, |credentials| {
-        old = credentials.set_fsgid(fsgid);
-        Ok(())
-    });
-    Ok(old as usize)
+    set_fs_id(context, MapKind::Gid, fsgid)
 }
 
 pub fn getuid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.credentials.lock().uid as usize)
+    Ok(viewed(context, MapKind::Uid, |c| [c.uid])[0] as usize)
 }
 
 pub fn geteuid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.credentials.lock().euid as usize)
+    Ok(viewed(context, MapKind::Uid, |c| [c.euid])[0] as usize)
 }
 
 pub fn getgid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.credentials.lock().gid as usize)
+    Ok(viewed(context, MapKind::Gid, |c| [c.gid])[0] as usize)
 }
 
 pub fn getegid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.credentials.lock().egid as usize)
+    Ok(viewed(context, MapKind::Gid, |c| [c.egid])[0] as usize)
 }
 
 /// getcpu (kernel/sys.c): the CPU the caller runs on and its NUMA node (always 0); either

@@ -1,13 +1,14 @@
 //! uname, sethostname, setdomainname (Linux's `newuname`, `sethostname`, `setdomainname` in
 //! `kernel/sys.c`; the names live in [`crate::uts`]).
 //!
-//! sethostname and setdomainname: `EPERM` without `CAP_SYS_ADMIN` (checked first), `EINVAL`
+//! The names are the caller's UTS namespace's. sethostname and setdomainname: `EPERM` without
+//! `CAP_SYS_ADMIN` in the user namespace that owns it (checked first), `EINVAL`
 //! for a length below 0 or above 64, `EFAULT` for a bad pointer; the name is the `len` bytes
 //! given, NULs included, the rest of the field zero (a length of 0 makes the name empty).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
-use crate::uts::{self, NEW_UTS_LEN};
+use crate::uts::NEW_UTS_LEN;
 use abi::{Errno, Utsname};
 
 /// The release string `uname -r` shows.
@@ -20,14 +21,15 @@ fn fill(field: &mut [u8; 65], value: &[u8]) {
     field[..len].copy_from_slice(&value[..len]);
 }
 
-pub fn uname(_: &mut SyscallContext<'_>, buf: UserPtr<Utsname>) -> SyscallResult {
+pub fn uname(context: &mut SyscallContext<'_>, buf: UserPtr<Utsname>) -> SyscallResult {
+    let uts = context.thread.nsproxy().uts.clone();
     let mut name = Utsname::default();
     fill(&mut name.sysname, b"Linux");
-    name.nodename = uts::nodename();
+    name.nodename = uts.nodename();
     fill(&mut name.release, RELEASE.as_bytes());
     fill(&mut name.version, VERSION.as_bytes());
     fill(&mut name.machine, b"x86_64");
-    name.domainname = uts::domainname();
+    name.domainname = uts.domainname();
     buf.write(&name)?;
     Ok(0)
 }
@@ -38,12 +40,13 @@ fn read_name(
     name: UserPtr<u8>,
     len: i32,
 ) -> Result<([u8; NEW_UTS_LEN], usize), Errno> {
+    let uts = context.thread.nsproxy().uts.clone();
     if !context
         .thread
         .process
         .credentials
         .lock()
-        .has_capability(abi::capability::CAP_SYS_ADMIN)
+        .ns_capable(&uts.owner, abi::capability::CAP_SYS_ADMIN)
     {
         return Err(Errno::EPERM);
     }
@@ -58,7 +61,7 @@ fn read_name(
 
 pub fn sethostname(context: &mut SyscallContext<'_>, name: UserPtr<u8>, len: i32) -> SyscallResult {
     let (bytes, len) = read_name(context, name, len)?;
-    uts::set_nodename(&bytes[..len]);
+    context.thread.nsproxy().uts.set_nodename(&bytes[..len]);
     Ok(0)
 }
 
@@ -68,6 +71,6 @@ pub fn setdomainname(
     len: i32,
 ) -> SyscallResult {
     let (bytes, len) = read_name(context, name, len)?;
-    uts::set_domainname(&bytes[..len]);
+    context.thread.nsproxy().uts.set_domainname(&bytes[..len]);
     Ok(0)
 }

@@ -16,6 +16,8 @@
 
 use super::array::{self, Task};
 use super::{dump_owner, ino, may_inspect};
+use crate::ns::user::MapKind;
+use crate::ns::{NsKind, NsRef};
 use crate::out;
 use crate::process::{Pid, Process, Thread, table};
 use abi::Errno;
@@ -61,6 +63,9 @@ pub enum Entry {
     Io,
     Children,
     Mem,
+    UidMap,
+    GidMap,
+    Setgroups,
 }
 
 /// One row of the entry tables: name, entry, mode, in the process directory, in a thread's.
@@ -106,6 +111,9 @@ const ROWS: &[Row] = &[
         false,
     ),
     Row(b"io", Entry::Io, 0o400, true, true),
+    Row(b"uid_map", Entry::UidMap, 0o644, true, true),
+    Row(b"gid_map", Entry::GidMap, 0o644, true, true),
+    Row(b"setgroups", Entry::Setgroups, 0o644, true, true),
 ];
 
 impl Entry {
@@ -404,19 +412,6 @@ impl Node for TaskDir {
 }
 
 /// The namespace links of `ns/`, with the initial namespaces' inode numbers.
-const NAMESPACES: &[(&[u8], &str, u64)] = &[
-    (b"cgroup", "cgroup", 4026531835),
-    (b"ipc", "ipc", 4026531839),
-    (b"mnt", "mnt", 4026531841),
-    (b"net", "net", 4026531840),
-    (b"pid", "pid", 4026531836),
-    (b"pid_for_children", "pid", 4026531836),
-    (b"time", "time", 4026531834),
-    (b"time_for_children", "time", 4026531834),
-    (b"user", "user", 4026531837),
-    (b"uts", "uts", 4026531838),
-];
-
 /// `/proc/<pid>/ns`.
 pub struct NsDir {
     target: Target,
@@ -444,13 +439,13 @@ impl Node for NsDir {
     }
 
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Node>, Errno> {
-        let index = NAMESPACES
+        let index = NsKind::ALL
             .iter()
-            .position(|(n, ..)| *n == name)
+            .position(|kind| kind.name().as_bytes() == name)
             .ok_or(Errno::ENOENT)?;
         Ok(Arc::new(NsLink {
             target: self.target.clone(),
-            index,
+            kind: NsKind::ALL[index],
             ino: self.ino + 0x1000 + index as u64,
         }))
     }
@@ -460,10 +455,16 @@ impl Node for NsDir {
         offset: u64,
         sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
     ) -> Result<(), Errno> {
-        let entries: Vec<(&[u8], FileType, u64)> = NAMESPACES
+        let entries: Vec<(&[u8], FileType, u64)> = NsKind::ALL
             .iter()
             .enumerate()
-            .map(|(i, (name, ..))| (*name, FileType::Symlink, self.ino + 0x1000 + i as u64))
+            .map(|(i, kind)| {
+                (
+                    kind.name().as_bytes(),
+                    FileType::Symlink,
+                    self.ino + 0x1000 + i as u64,
+                )
+            })
             .collect();
         super::list_simple(offset, &entries, sink);
         Ok(())
@@ -478,11 +479,32 @@ impl Node for NsDir {
     }
 }
 
-/// `ns/<name>`: `type:[inode]`.
+/// `ns/<name>`: a magic link to the namespace's nsfs file, reading `type:[inode]`
+/// (`proc_ns_get_link`, `proc_ns_readlink`: ptrace read access to the task, else `EACCES`;
+/// a task without namespaces any more, `ENOENT`).
 pub struct NsLink {
     target: Target,
-    index: usize,
+    kind: NsKind,
     ino: u64,
+}
+
+impl NsLink {
+    fn namespace(&self) -> Result<NsRef, Errno> {
+        let process = self.target.process()?;
+        if !may_inspect(&process) {
+            return Err(Errno::EACCES);
+        }
+        if self.kind == NsKind::User {
+            let user = process.credentials.lock().user_ns.0.clone();
+            return Ok(NsRef::User(user));
+        }
+        let thread = match self.target.thread(&process) {
+            Some(thread) => Some(thread),
+            None => process.main_thread(),
+        };
+        let thread = thread.ok_or(Errno::ENOENT)?;
+        thread.nsproxy().get(self.kind).ok_or(Errno::ENOENT)
+    }
 }
 
 impl Node for NsLink {
@@ -506,12 +528,11 @@ impl Node for NsLink {
     }
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
-        let process = self.target.process()?;
-        if !may_inspect(&process) {
-            return Err(Errno::EACCES);
-        }
-        let (_, kind, number) = NAMESPACES[self.index];
-        Ok(alloc::format!("{kind}:[{number}]").into_bytes())
+        Ok(self.namespace()?.link_text())
+    }
+
+    fn jump(&self) -> Option<Result<Path, Errno>> {
+        Some(self.namespace().and_then(crate::ns::nsfs::path_of))
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -636,12 +657,30 @@ impl PidFile {
             }
             Entry::Mounts | Entry::Mountinfo => {
                 let root = process.fs.get().lock().root.clone();
-                let ns = crate::fs::namespace();
+                let thread = match self.target.thread(&process) {
+                    Some(thread) => Some(thread),
+                    None => process.main_thread(),
+                };
+                let ns = thread.ok_or(Errno::EINVAL)?.nsproxy().mnt.tree.clone();
                 if self.entry == Entry::Mounts {
                     ns.proc_mounts(&root, out)
                 } else {
                     ns.proc_mountinfo(&root, out)
                 }
+            }
+            Entry::UidMap | Entry::GidMap => {
+                let kind = if self.entry == Entry::UidMap {
+                    MapKind::Uid
+                } else {
+                    MapKind::Gid
+                };
+                let target = process.credentials.lock().user_ns.0.clone();
+                let reader = super::caller().process.credentials.lock().user_ns.0.clone();
+                push(out, &target.show_map(kind, &reader))
+            }
+            Entry::Setgroups => {
+                let target = process.credentials.lock().user_ns.0.clone();
+                push(out, target.show_setgroups())
             }
             Entry::Wchan => push(out, b"0"),
             Entry::Cgroup => Ok(()),
@@ -701,6 +740,33 @@ impl PidFile {
                     .map_err(|_| Errno::ENOMEM)?;
                 copy.extend_from_slice(data);
                 mem_rw(&process, offset, &mut copy, true)
+            }
+            Entry::UidMap | Entry::GidMap => {
+                let kind = if self.entry == Entry::UidMap {
+                    MapKind::Uid
+                } else {
+                    MapKind::Gid
+                };
+                let target = process.credentials.lock().user_ns.0.clone();
+                let writer = caller.process.credentials.lock().clone();
+                crate::ns::user::write_map(&target, kind, &writer, offset, data)
+            }
+            Entry::Setgroups => {
+                // proc_setgroups_write: CAP_SYS_ADMIN in the namespace, one word.
+                if offset != 0 || data.len() >= 8 {
+                    return Err(Errno::EINVAL);
+                }
+                let target = process.credentials.lock().user_ns.0.clone();
+                let is_capable = caller
+                    .process
+                    .credentials
+                    .lock()
+                    .ns_capable(&target, abi::capability::CAP_SYS_ADMIN);
+                if !is_capable {
+                    return Err(Errno::EPERM);
+                }
+                target.write_setgroups(data)?;
+                Ok(data.len())
             }
             Entry::Comm => {
                 if caller.process.pid != process.pid {

@@ -435,6 +435,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| knobs::set_max_threads(v as u64)),
             (knobs::THREADS_RANGE.0 as i64, knobs::THREADS_RANGE.1 as i64)
         ),
+        int(
+            b"unprivileged_userns_clone",
+            || i64::from(crate::ns::user::UNPRIVILEGED_USERNS_CLONE.load(Ordering::Relaxed)),
+            Some(|v| crate::ns::user::UNPRIVILEGED_USERNS_CLONE.store(v as i32, Ordering::Relaxed)),
+            (0, 1)
+        ),
         text(b"version", || crate::syscall::sys_version().into(), None),
     ];
     let vm = alloc::vec![
@@ -504,24 +510,19 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         Some(|v| knobs::set_max_user_watches(v as u64)),
         (0, i64::MAX)
     )];
-    let mut mqueue = Vec::new();
-    mqueue
-        .try_reserve_exact(crate::ipc::mqueue::KNOBS.len())
-        .map_err(|_| Errno::ENOMEM)?;
-    for (name, value, (min, max)) in &crate::ipc::mqueue::KNOBS {
-        mqueue.push(StaticEntry {
-            name,
-            node: Arc::new(SysctlFile {
-                ino: fixed_ino(),
-                mode: 0o644,
-                handler: Handler::Knob {
-                    value,
-                    min: *min,
-                    max: *max,
-                },
-            }),
-        });
-    }
+    // fs.mqueue: the caller's IPC namespace's values.
+    let mqueue_knob = |index: usize, get: fn() -> i64, set: fn(i64)| {
+        let (name, range) = crate::ipc::mqueue::KNOBS[index];
+        int(name, get, Some(set), range)
+    };
+    use crate::ipc::mqueue::{knob, set_knob};
+    let mqueue = alloc::vec![
+        mqueue_knob(0, || knob(0), |v| set_knob(0, v)),
+        mqueue_knob(1, || knob(1), |v| set_knob(1, v)),
+        mqueue_knob(2, || knob(2), |v| set_knob(2, v)),
+        mqueue_knob(3, || knob(3), |v| set_knob(3, v)),
+        mqueue_knob(4, || knob(4), |v| set_knob(4, v)),
+    ];
     let inotify = alloc::vec![
         StaticEntry {
             name: b"max_queued_events",
