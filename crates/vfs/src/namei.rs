@@ -575,10 +575,24 @@ pub fn open(
     flags: u32,
     mode: u32,
 ) -> Result<Opened, Errno> {
+    open_resolve(ctx, start, path, flags, mode, 0)
+}
+
+/// [`open`] with `openat2`'s `RESOLVE_*` bits (`resolve`, see [`crate::path`]): the walk's
+/// scoping and refusals.
+pub fn open_resolve(
+    ctx: &Ctx<'_>,
+    start: &Path,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+    resolve_bits: u32,
+) -> Result<Opened, Errno> {
     if flags & raw::O_PATH != 0 {
         let how = Lookup {
             follow: flags & raw::O_NOFOLLOW == 0,
             directory: flags & raw::O_DIRECTORY != 0,
+            resolve: resolve_bits,
         };
         let path = resolve(ctx, start, path, how)?;
         return Ok(Opened {
@@ -591,6 +605,7 @@ pub fn open(
     let how = Lookup {
         follow: flags & raw::O_NOFOLLOW == 0 && !excl,
         directory: flags & raw::O_DIRECTORY != 0,
+        resolve: resolve_bits,
     };
     let wants_write = flags & (raw::O_CREAT | raw::O_TRUNC | raw::O_WRONLY | raw::O_RDWR) != 0;
     let mut nd = NameData::init(ctx, start, path, how)?;
@@ -669,9 +684,22 @@ pub fn open_tmpfile(
     flags: u32,
     mode: u32,
 ) -> Result<Opened, Errno> {
+    open_tmpfile_resolve(ctx, start, path, flags, mode, 0)
+}
+
+/// [`open_tmpfile`] with `openat2`'s `RESOLVE_*` bits.
+pub fn open_tmpfile_resolve(
+    ctx: &Ctx<'_>,
+    start: &Path,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+    resolve_bits: u32,
+) -> Result<Opened, Errno> {
     let how = Lookup {
         follow: flags & raw::O_NOFOLLOW == 0,
         directory: true,
+        resolve: resolve_bits,
     };
     let dir = resolve(ctx, start, path, how)?;
     if !dir.is_dir() {
