@@ -716,6 +716,14 @@ pub trait Inode: Send + Sync {
         false
     }
 
+    /// Whether every name this directory has is always in Linux's dentry cache (tmpfs pins its
+    /// dentries), so that `RESOLVE_CACHED` (an RCU walk) finds it without calling the
+    /// filesystem. Absent names still need a lookup (no negative entry is kept). Default:
+    /// `false`.
+    fn names_always_cached(&self) -> bool {
+        false
+    }
+
     /// Whether a name this directory does not have is an error of the lookup rather than a
     /// free name (Linux's `->lookup` returning `ERR_PTR(-ENOENT)` instead of a negative
     /// dentry, as procfs does): creating it then fails with `ENOENT` before any permission

@@ -39,7 +39,8 @@
 //!   `EXDEV`. `RESOLVE_NO_SYMLINKS` makes any symlink `ELOOP`, `RESOLVE_NO_MAGICLINKS` any
 //!   magic link, and a scoped walk refuses magic links with `EXDEV` (`nd_jump_link`).
 //!   `RESOLVE_CACHED` (`LOOKUP_CACHED`) gives `EAGAIN` where Linux's RCU walk would have to
-//!   leave the dentry cache: a name not cached, a magic link.
+//!   leave the dentry cache: a name not cached (tmpfs's names always are, as Linux pins them;
+//!   an absent name is `EAGAIN`, as before Linux has a negative entry for it), a magic link.
 //!
 //! Not done yet: the `protected_symlinks` sysctl (`may_follow_link`).
 
@@ -376,6 +377,15 @@ impl<'a, 'p> NameData<'a, 'p> {
                 // LOOKUP_CACHED: the RCU walk cannot call into the filesystem.
                 match dir.dentry().cached_child(name) {
                     Some(child) => dir.with_dentry(child),
+                    None if dir.inode().names_always_cached() => {
+                        // A name Linux would find in the cache; an absent one would need a
+                        // negative entry, which is not kept: EAGAIN, as a first lookup.
+                        let child = lookup_one(dir, name).map_err(|error| match error {
+                            Errno::ENOENT => Errno::EAGAIN,
+                            other => other,
+                        })?;
+                        dir.with_dentry(child)
+                    }
                     None => return Err(Errno::EAGAIN),
                 }
             } else {

@@ -54,7 +54,8 @@ fn do_open_resolve(
     // lookup error; O_CREAT creates nothing then), as do_sys_openat2 and path_openat.
     let limit = super::fcntl::descriptor_limit(context);
     let charge = fs::file_table::charge_with_descriptor(context.thread, limit)?;
-    let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
+    let in_root = resolve & vfs::path::resolve::IN_ROOT != 0;
+    let opened = fs::with_walk_from(context.thread, dirfd, path, in_root, |ctx, start| {
         if tmpfile {
             vfs::namei::open_tmpfile_resolve(ctx, start, path, flags.bits(), mode, resolve)
         } else {
