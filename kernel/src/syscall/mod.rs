@@ -21,6 +21,7 @@ mod inotify;
 mod ioctl;
 mod ioprio;
 mod itimer;
+mod kcmp;
 mod locks;
 mod membarrier;
 mod memfd;

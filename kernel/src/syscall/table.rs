@@ -9,8 +9,8 @@ use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
     capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
-    namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
+    groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock, mmap, mqueue,
+    msg, namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
     ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
     signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
     utimes, xattr,
@@ -320,6 +320,7 @@ syscall_table! {
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
+    312 kcmp => kcmp::kcmp(pid1: i32, pid2: i32, kind: i32, index1: u64, index2: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
@@ -336,6 +337,7 @@ syscall_table! {
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no namespaces, pidfds, set_tid or cgroups
     436 close_range => open::close_range(first: u32, last: u32, flags: abi::CloseRangeFlags);
     437 openat2 => open::openat2(dirfd: Fd, path: UserCStr, how: u64, size: usize);
+    438 pidfd_getfd => kcmp::pidfd_getfd(pidfd: Fd, fd: i32, flags: u32);
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: abi::AtFlags);
     441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
 }
