@@ -340,6 +340,7 @@ syscall_table! {
     438 pidfd_getfd => kcmp::pidfd_getfd(pidfd: Fd, fd: i32, flags: u32);
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: abi::AtFlags);
     441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
+    449 futex_waitv => futex::futex_waitv(vector: u64, count: u32, flags: u32, timeout: u64, clock: i32);
 }
 
 macro_rules! absent_table {
