@@ -1,4 +1,5 @@
-//! open, openat, openat2, creat, close, close_range, truncate, ftruncate, fallocate, chroot
+//! open, openat, openat2, creat, close, close_range, truncate, ftruncate, fallocate, chroot,
+//! vhangup
 //! (Linux `fs/open.c`). openat2 checks `struct open_how` as `build_open_flags` does for it
 //! (every unknown flag, resolve bit or mode bit `EINVAL`, a mode without `O_CREAT`/`O_TMPFILE`
 //! `EINVAL`, `RESOLVE_BENEATH` with `RESOLVE_IN_ROOT` `EINVAL`, `RESOLVE_CACHED` with
@@ -381,5 +382,23 @@ pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult
         return Err(Errno::EPERM);
     }
     context.thread.process.fs.get().lock().root = root;
+    Ok(0)
+}
+
+/// vhangup: with CAP_SYS_TTY_CONFIG (`EPERM` without), hangs up the caller's controlling
+/// terminal, if it has one (`tty_vhangup_self`).
+pub fn vhangup(context: &mut SyscallContext<'_>) -> SyscallResult {
+    let is_capable = context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_TTY_CONFIG);
+    if !is_capable {
+        return Err(Errno::EPERM);
+    }
+    if let Some(tty) = crate::tty::job::controlling_tty(&context.thread.process) {
+        crate::tty::job::hang_up(&tty);
+    }
     Ok(0)
 }

@@ -211,6 +211,7 @@ syscall_table! {
     150 munlock => mlock::munlock(addr: u64, len: u64);
     151 mlockall => mlock::mlockall(flags: i32);
     152 munlockall => mlock::munlockall();
+    153 vhangup => open::vhangup();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
@@ -243,6 +244,7 @@ syscall_table! {
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
+    216 remap_file_pages => mmap::remap_file_pages(start: u64, size: u64, prot: u64, pgoff: u64, flags: u64);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
