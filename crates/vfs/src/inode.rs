@@ -362,6 +362,11 @@ pub trait FileSystem: Send + Sync {
     fn statfs(&self) -> StatFs;
     /// Type name as `/proc/mounts` shows it (`"tmpfs"`).
     fn name(&self) -> &'static str;
+    /// Its file-handle table, if it exports handles (Linux's `s_export_op`): tmpfs does.
+    /// Default: none (`name_to_handle_at` `EOPNOTSUPP`, `open_by_handle_at` `ESTALE`).
+    fn exports(&self) -> Option<&crate::export::ExportTable> {
+        None
+    }
     /// The filesystem's own options as `/proc/mounts` shows them after `rw`/`ro` and the
     /// generic flags, each with its leading comma (Linux `show_options`). Default: none.
     fn show_options(&self, out: &mut Vec<u8>) -> Result<(), Errno> {

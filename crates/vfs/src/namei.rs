@@ -616,8 +616,41 @@ pub fn open_resolve(
             Last::Done { created } => break created,
         }
     };
-    let dentry = nd.cur.clone();
-    // do_open
+    let directory = nd.how.directory;
+    do_open(ctx, nd.cur, flags, created, directory)
+}
+
+/// Opens the object `path` names itself, as `open_by_handle_at`'s `file_open_root(path, "")`
+/// does: `O_PATH` takes it as it is; otherwise a symlink is `ELOOP` and the checks of an
+/// ordinary open's last step apply (`EEXIST` with `O_CREAT | O_EXCL`, `EISDIR`, `ENOTDIR` with
+/// `O_DIRECTORY`, permissions, truncation).
+pub fn open_path(ctx: &Ctx<'_>, path: Path, flags: u32) -> Result<Opened, Errno> {
+    let directory = flags & raw::O_DIRECTORY != 0;
+    if flags & raw::O_PATH != 0 {
+        if directory && !path.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        return Ok(Opened {
+            path,
+            created: false,
+        });
+    }
+    if path.inode().file_type() == FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    do_open(ctx, path, flags, false, directory)
+}
+
+/// Linux `do_open`: the checks on the object an open found or created.
+fn do_open(
+    ctx: &Ctx<'_>,
+    dentry: Path,
+    flags: u32,
+    created: bool,
+    directory: bool,
+) -> Result<Opened, Errno> {
+    let creat = flags & raw::O_CREAT != 0;
+    let excl = creat && flags & raw::O_EXCL != 0;
     if creat {
         if excl && !created {
             return Err(Errno::EEXIST);
@@ -626,7 +659,7 @@ pub fn open_resolve(
             return Err(Errno::EISDIR);
         }
     }
-    if nd.how.directory && !dentry.is_dir() {
+    if directory && !dentry.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     let meta = dentry.metadata();

@@ -13,6 +13,7 @@ mod exec_domain;
 mod exit;
 mod fadvise;
 mod fcntl;
+mod fhandle;
 mod fork;
 mod fs_types;
 mod futex;

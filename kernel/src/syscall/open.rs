@@ -30,6 +30,41 @@ fn do_open_resolve(
     mode: u32,
     resolve: u32,
 ) -> SyscallResult {
+    let in_root = resolve & vfs::path::resolve::IN_ROOT != 0;
+    open_with(context, flags, mode, |flags, tmpfile, mode| {
+        fs::with_walk_from(context.thread, dirfd, path, in_root, |ctx, start| {
+            if tmpfile {
+                vfs::namei::open_tmpfile_resolve(ctx, start, path, flags.bits(), mode, resolve)
+            } else {
+                vfs::namei::open_resolve(ctx, start, path, flags.bits(), mode, resolve)
+            }
+        })
+    })
+}
+
+/// Opens the object `path` names itself (`open_by_handle_at`'s `file_open_root(path, "")`),
+/// with open's flag rules and descriptor.
+pub fn open_found(
+    context: &SyscallContext<'_>,
+    path: vfs::Path,
+    flags: OpenFlags,
+) -> SyscallResult {
+    open_with(context, flags, 0, |flags, _, _| {
+        fs::with_walk(context.thread, Fd(AT_FDCWD), b".", |ctx, _| {
+            vfs::namei::open_path(ctx, path, flags.bits())
+        })
+    })
+}
+
+/// The body of every open: flag rules, the descriptor and file charged before `find` looks
+/// the object up (with the normalised flags, whether it is an `O_TMPFILE` open, and the
+/// mode), then the open file, inotify and the descriptor.
+fn open_with(
+    context: &SyscallContext<'_>,
+    flags: OpenFlags,
+    mode: u32,
+    find: impl FnOnce(OpenFlags, bool, u32) -> Result<vfs::namei::Opened, Errno>,
+) -> SyscallResult {
     // Unknown bits are dropped (build_open_how masks with VALID_OPEN_FLAGS).
     let mut flags = flags.keep_only(OpenFlags::VALID_OPEN_FLAGS);
     if flags.contains(OpenFlags::O_PATH) {
@@ -55,14 +90,7 @@ fn do_open_resolve(
     // lookup error; O_CREAT creates nothing then), as do_sys_openat2 and path_openat.
     let limit = super::fcntl::descriptor_limit(context);
     let charge = fs::file_table::charge_with_descriptor(context.thread, limit)?;
-    let in_root = resolve & vfs::path::resolve::IN_ROOT != 0;
-    let opened = fs::with_walk_from(context.thread, dirfd, path, in_root, |ctx, start| {
-        if tmpfile {
-            vfs::namei::open_tmpfile_resolve(ctx, start, path, flags.bits(), mode, resolve)
-        } else {
-            vfs::namei::open_resolve(ctx, start, path, flags.bits(), mode, resolve)
-        }
-    })?;
+    let opened = find(flags, tmpfile, mode)?;
     // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
     let large_file = if flags.contains(OpenFlags::O_PATH) {
         OpenFlags::empty()

@@ -8,12 +8,12 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock, mmap, mqueue,
-    msg, namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
-    ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
-    signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
-    utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle, fork,
+    fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock,
+    mmap, mqueue, msg, namei, namespace, open, pipe, posix_timers, prctl, printk, process_64,
+    process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
+    sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time,
+    timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -317,6 +317,8 @@ syscall_table! {
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     299 recvmmsg => socket::recvmmsg(fd: Fd, vector: u64, count: u32, flags: u32, timeout: UserPtr<abi::Timespec>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    303 name_to_handle_at => fhandle::name_to_handle_at(dirfd: Fd, name: UserCStr, handle: u64, mount_id: UserPtr<i32>, flags: i32);
+    304 open_by_handle_at => fhandle::open_by_handle_at(mount_dirfd: Fd, handle: u64, flags: abi::OpenFlags);
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
