@@ -30,6 +30,10 @@
 //! robust-list walk sets FUTEX_OWNER_DIED with a compare-and-exchange retried until the owner
 //! word holds still (`handle_futex_death`), so both are atomic against user code on any CPU.
 //!
+//! `futex_waitv` ([`wait_multiple`], Linux `futex_wait_multiple`) queues one waiter per word,
+//! each under its own bucket lock after checking its value, sleeps until any is woken, and
+//! answers with the index of a woken one (the last, as `futex_unqueue_multiple`).
+//!
 //! Also here: the thread-exit duties — walking the robust list (`exit_robust_list`,
 //! `handle_futex_death`) and waking `clear_child_tid` (pthread_join). Priority-inheritance
 //! futexes (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, the REQUEUE_PI pair) are not implemented.
@@ -229,6 +233,100 @@ pub fn wait(
         Err(WaitError::TimedOut) => Err(Errno::ETIMEDOUT),
         Err(WaitError::Interrupted) if deadline.is_some() => Err(Errno::ERESTART_RESTARTBLOCK),
         Err(WaitError::Interrupted) => Err(Errno::ERESTARTSYS),
+    }
+}
+
+/// One word of a `futex_waitv`: its key, address and expected value.
+pub struct VectorEntry {
+    pub key: FutexKey,
+    pub address: u64,
+    pub expected: u32,
+}
+
+/// Linux `futex_unqueue_multiple`: unqueues every waiter; the index of the last one that had
+/// been woken, if any.
+fn unqueue_multiple(waiters: &[Arc<Waiter>]) -> Option<usize> {
+    let mut woken = None;
+    for (index, waiter) in waiters.iter().enumerate() {
+        if !unqueue(waiter) {
+            woken = Some(index);
+        }
+    }
+    woken
+}
+
+/// `futex_waitv` (`futex_wait_multiple`): queues a waiter on every entry whose word still
+/// holds its value, then sleeps until one is woken, a signal (ERESTARTSYS) or the deadline
+/// (ETIMEDOUT). A word that differs while queueing is `EAGAIN` unless a waiter queued before
+/// it was already woken (then that index); a word that cannot be read is faulted in without
+/// any waiter queued and the queueing starts again (`EFAULT` if it cannot be). Returns the
+/// index of a woken entry.
+pub fn wait_multiple(
+    thread: &Arc<Thread>,
+    entries: &[VectorEntry],
+    deadline: Option<Deadline>,
+) -> Result<usize, Errno> {
+    let mut waiters: Vec<Arc<Waiter>> = Vec::new();
+    waiters
+        .try_reserve_exact(entries.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    for entry in entries {
+        waiters.push(Arc::new(Waiter {
+            key: SpinLock::new("futex.waiter_key", entry.key),
+            bitset: abi::raw::general::FUTEX_BITSET_MATCH_ANY,
+            thread: thread.clone(),
+            is_woken: AtomicBool::new(false),
+        }));
+    }
+    loop {
+        // futex_wait_multiple_setup.
+        let mut index = 0;
+        while let (Some(entry), Some(waiter)) = (entries.get(index), waiters.get(index)) {
+            let mut bucket = HASH[bucket_index(&entry.key)].lock();
+            let value = without_page_faults(|| hal::usercopy::read_user::<u32>(entry.address));
+            match value {
+                Ok(value) if value == entry.expected => {
+                    if bucket.try_reserve(1).is_err() {
+                        drop(bucket);
+                        return match unqueue_multiple(&waiters[..index]) {
+                            Some(woken) => Ok(woken),
+                            None => Err(Errno::ENOMEM),
+                        };
+                    }
+                    bucket.push(waiter.clone());
+                    index += 1;
+                }
+                other => {
+                    drop(bucket);
+                    if let Some(woken) = unqueue_multiple(&waiters[..index]) {
+                        return Ok(woken);
+                    }
+                    match other {
+                        Ok(_) => return Err(Errno::EAGAIN),
+                        Err(Errno::EFAULT) => {
+                            let _: u32 = hal::usercopy::read_user(entry.address)?;
+                            index = 0;
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+        }
+        let outcome = wait_event_until(thread, &[], SleepKind::Interruptible, deadline, || {
+            waiters
+                .iter()
+                .any(|waiter| waiter.is_woken.load(Ordering::Acquire))
+                .then_some(())
+        });
+        if let Some(woken) = unqueue_multiple(&waiters) {
+            return Ok(woken);
+        }
+        match outcome {
+            Err(WaitError::TimedOut) => return Err(Errno::ETIMEDOUT),
+            Err(WaitError::Interrupted) => return Err(Errno::ERESTARTSYS),
+            // A spurious wake-up: queue again.
+            Ok(()) => {}
+        }
     }
 }
 

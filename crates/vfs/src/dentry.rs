@@ -285,6 +285,16 @@ impl Dentry {
         Some(found)
     }
 
+    /// The child `name` if the cache holds it and it needs no revalidation (what Linux's RCU
+    /// walk can use: `LOOKUP_CACHED`); `None` otherwise.
+    pub fn cached_child(&self, name: &[u8]) -> Option<Arc<Dentry>> {
+        let found = self.children.lock().get(name).and_then(Weak::upgrade)?;
+        if found.inode.is_stale() || found.is_unlinked() {
+            return None;
+        }
+        Some(found)
+    }
+
     /// The child `name` of this directory (one component, not `.`/`..`), from the cache or the
     /// filesystem. Does not cross mounts and checks no permission. `ENOENT` if absent or if this
     /// directory was removed, `ENAMETOOLONG` for a name over `NAME_MAX` that is not cached.

@@ -362,6 +362,11 @@ pub trait FileSystem: Send + Sync {
     fn statfs(&self) -> StatFs;
     /// Type name as `/proc/mounts` shows it (`"tmpfs"`).
     fn name(&self) -> &'static str;
+    /// Its file-handle table, if it exports handles (Linux's `s_export_op`): tmpfs does.
+    /// Default: none (`name_to_handle_at` `EOPNOTSUPP`, `open_by_handle_at` `ESTALE`).
+    fn exports(&self) -> Option<&crate::export::ExportTable> {
+        None
+    }
     /// The filesystem's own options as `/proc/mounts` shows them after `rw`/`ro` and the
     /// generic flags, each with its leading comma (Linux `show_options`). Default: none.
     fn show_options(&self, out: &mut Vec<u8>) -> Result<(), Errno> {
@@ -713,6 +718,14 @@ pub trait Inode: Send + Sync {
     /// Whether a cached name for this object must be looked up again (Linux `d_revalidate`
     /// answering 0): procfs entries of processes that are gone. Default: `false`.
     fn is_stale(&self) -> bool {
+        false
+    }
+
+    /// Whether every name this directory has is always in Linux's dentry cache (tmpfs pins its
+    /// dentries), so that `RESOLVE_CACHED` (an RCU walk) finds it without calling the
+    /// filesystem. Absent names still need a lookup (no negative entry is kept). Default:
+    /// `false`.
+    fn names_always_cached(&self) -> bool {
         false
     }
 

@@ -41,6 +41,7 @@ extern crate alloc;
 pub mod attr;
 pub mod dentry;
 pub mod devmap;
+pub mod export;
 pub mod fstype;
 pub mod inode;
 pub mod mount;

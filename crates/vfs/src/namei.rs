@@ -575,10 +575,24 @@ pub fn open(
     flags: u32,
     mode: u32,
 ) -> Result<Opened, Errno> {
+    open_resolve(ctx, start, path, flags, mode, 0)
+}
+
+/// [`open`] with `openat2`'s `RESOLVE_*` bits (`resolve`, see [`crate::path`]): the walk's
+/// scoping and refusals.
+pub fn open_resolve(
+    ctx: &Ctx<'_>,
+    start: &Path,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+    resolve_bits: u32,
+) -> Result<Opened, Errno> {
     if flags & raw::O_PATH != 0 {
         let how = Lookup {
             follow: flags & raw::O_NOFOLLOW == 0,
             directory: flags & raw::O_DIRECTORY != 0,
+            resolve: resolve_bits,
         };
         let path = resolve(ctx, start, path, how)?;
         return Ok(Opened {
@@ -591,6 +605,7 @@ pub fn open(
     let how = Lookup {
         follow: flags & raw::O_NOFOLLOW == 0 && !excl,
         directory: flags & raw::O_DIRECTORY != 0,
+        resolve: resolve_bits,
     };
     let wants_write = flags & (raw::O_CREAT | raw::O_TRUNC | raw::O_WRONLY | raw::O_RDWR) != 0;
     let mut nd = NameData::init(ctx, start, path, how)?;
@@ -601,8 +616,41 @@ pub fn open(
             Last::Done { created } => break created,
         }
     };
-    let dentry = nd.cur.clone();
-    // do_open
+    let directory = nd.how.directory;
+    do_open(ctx, nd.cur, flags, created, directory)
+}
+
+/// Opens the object `path` names itself, as `open_by_handle_at`'s `file_open_root(path, "")`
+/// does: `O_PATH` takes it as it is; otherwise a symlink is `ELOOP` and the checks of an
+/// ordinary open's last step apply (`EEXIST` with `O_CREAT | O_EXCL`, `EISDIR`, `ENOTDIR` with
+/// `O_DIRECTORY`, permissions, truncation).
+pub fn open_path(ctx: &Ctx<'_>, path: Path, flags: u32) -> Result<Opened, Errno> {
+    let directory = flags & raw::O_DIRECTORY != 0;
+    if flags & raw::O_PATH != 0 {
+        if directory && !path.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        return Ok(Opened {
+            path,
+            created: false,
+        });
+    }
+    if path.inode().file_type() == FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    do_open(ctx, path, flags, false, directory)
+}
+
+/// Linux `do_open`: the checks on the object an open found or created.
+fn do_open(
+    ctx: &Ctx<'_>,
+    dentry: Path,
+    flags: u32,
+    created: bool,
+    directory: bool,
+) -> Result<Opened, Errno> {
+    let creat = flags & raw::O_CREAT != 0;
+    let excl = creat && flags & raw::O_EXCL != 0;
     if creat {
         if excl && !created {
             return Err(Errno::EEXIST);
@@ -611,7 +659,7 @@ pub fn open(
             return Err(Errno::EISDIR);
         }
     }
-    if nd.how.directory && !dentry.is_dir() {
+    if directory && !dentry.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     let meta = dentry.metadata();
@@ -669,9 +717,22 @@ pub fn open_tmpfile(
     flags: u32,
     mode: u32,
 ) -> Result<Opened, Errno> {
+    open_tmpfile_resolve(ctx, start, path, flags, mode, 0)
+}
+
+/// [`open_tmpfile`] with `openat2`'s `RESOLVE_*` bits.
+pub fn open_tmpfile_resolve(
+    ctx: &Ctx<'_>,
+    start: &Path,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+    resolve_bits: u32,
+) -> Result<Opened, Errno> {
     let how = Lookup {
         follow: flags & raw::O_NOFOLLOW == 0,
         directory: true,
+        resolve: resolve_bits,
     };
     let dir = resolve(ctx, start, path, how)?;
     if !dir.is_dir() {

@@ -31,8 +31,18 @@
 //! - A "magic" link ([`crate::Inode::jump_link`], procfs's `fd/N`, `cwd`, `exe`) moves the walk
 //!   to the object it stands for instead of being read (`nd_jump_link`).
 //!
-//! Not done yet: `LOOKUP_BENEATH`/`LOOKUP_IN_ROOT`/`LOOKUP_NO_XDEV` (`openat2`), the
-//! `protected_symlinks` sysctl (`may_follow_link`).
+//! - `openat2`'s scoping ([`Lookup::resolve`], Linux's `LOOKUP_*` from `RESOLVE_*`):
+//!   `RESOLVE_BENEATH` and `RESOLVE_IN_ROOT` make the start directory the walk's root. Beneath
+//!   it, an absolute path or symlink, or `..` from the root, is `EXDEV`; in it, they stop at
+//!   it, as `chroot` would. `RESOLVE_NO_XDEV` makes every mount crossing (down into a mount, up
+//!   out of one by `..`, an absolute symlink to another mount, a magic link to another mount)
+//!   `EXDEV`. `RESOLVE_NO_SYMLINKS` makes any symlink `ELOOP`, `RESOLVE_NO_MAGICLINKS` any
+//!   magic link, and a scoped walk refuses magic links with `EXDEV` (`nd_jump_link`).
+//!   `RESOLVE_CACHED` (`LOOKUP_CACHED`) gives `EAGAIN` where Linux's RCU walk would have to
+//!   leave the dentry cache: a name not cached (tmpfs's names always are, as Linux pins them;
+//!   an absent name is `EAGAIN`, as before Linux has a negative entry for it), a magic link.
+//!
+//! Not done yet: the `protected_symlinks` sysctl (`may_follow_link`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -63,6 +73,29 @@ pub struct Lookup {
     pub follow: bool,
     /// The result must be a directory (`LOOKUP_DIRECTORY`, `ENOTDIR` otherwise).
     pub directory: bool,
+    /// `openat2`'s `RESOLVE_*` bits ([`resolve`]); 0 for every other caller.
+    pub resolve: u32,
+}
+
+/// `openat2`'s `RESOLVE_*` bits, as [`Lookup::resolve`] takes them.
+pub mod resolve {
+    use linux_raw_sys::general as raw;
+    /// Mount crossings are `EXDEV`.
+    pub const NO_XDEV: u32 = raw::RESOLVE_NO_XDEV;
+    /// Magic links (procfs) are `ELOOP`.
+    pub const NO_MAGICLINKS: u32 = raw::RESOLVE_NO_MAGICLINKS;
+    /// Every symlink is `ELOOP`.
+    pub const NO_SYMLINKS: u32 = raw::RESOLVE_NO_SYMLINKS;
+    /// The walk may not leave the start directory (`EXDEV`).
+    pub const BENEATH: u32 = raw::RESOLVE_BENEATH;
+    /// The start directory is the walk's root.
+    pub const IN_ROOT: u32 = raw::RESOLVE_IN_ROOT;
+    /// Only what the dentry cache holds (`EAGAIN` otherwise).
+    pub const CACHED: u32 = raw::RESOLVE_CACHED;
+    /// Every bit `openat2` accepts.
+    pub const VALID: u32 = NO_XDEV | NO_MAGICLINKS | NO_SYMLINKS | BENEATH | IN_ROOT | CACHED;
+    /// The scoping bits (`LOOKUP_IS_SCOPED`).
+    pub const SCOPED: u32 = BENEATH | IN_ROOT;
 }
 
 impl Lookup {
@@ -70,16 +103,19 @@ impl Lookup {
     pub const FOLLOW: Lookup = Lookup {
         follow: true,
         directory: false,
+        resolve: 0,
     };
     /// Do not follow a final symlink (`lstat`, `AT_SYMLINK_NOFOLLOW`).
     pub const NOFOLLOW: Lookup = Lookup {
         follow: false,
         directory: false,
+        resolve: 0,
     };
     /// Follow, and require a directory (`chdir`, `O_DIRECTORY`).
     pub const DIRECTORY: Lookup = Lookup {
         follow: true,
         directory: true,
+        resolve: 0,
     };
 }
 
@@ -180,6 +216,9 @@ pub(crate) enum Walk {
 /// The state of one walk (Linux `struct nameidata`).
 pub(crate) struct NameData<'a, 'p> {
     ctx: Ctx<'a>,
+    /// Where absolute paths start and `..` stops: the caller's root, or the start directory of
+    /// a scoped walk (`RESOLVE_BENEATH`, `RESOLVE_IN_ROOT`).
+    root: Path,
     path: &'p [u8],
     pos: usize,
     frames: Vec<Frame>,
@@ -201,7 +240,13 @@ impl<'a, 'p> NameData<'a, 'p> {
         how: Lookup,
     ) -> Result<Self, Errno> {
         check_path(path)?;
-        let cur = if path.first() == Some(&b'/') {
+        // path_init: an absolute path starts at the root (beneath a directory, it may not),
+        // except in RESOLVE_IN_ROOT where the start directory is the root.
+        let is_absolute = path.first() == Some(&b'/');
+        let cur = if is_absolute && how.resolve & resolve::IN_ROOT == 0 {
+            if how.resolve & resolve::BENEATH != 0 {
+                return Err(Errno::EXDEV);
+            }
             ctx.root.clone()
         } else {
             if !start.is_dir() {
@@ -209,8 +254,14 @@ impl<'a, 'p> NameData<'a, 'p> {
             }
             start.clone()
         };
+        let root = if how.resolve & resolve::SCOPED != 0 {
+            cur.clone()
+        } else {
+            ctx.root.clone()
+        };
         Ok(NameData {
             ctx: *ctx,
+            root,
             path,
             pos: 0,
             frames: Vec::new(),
@@ -316,13 +367,30 @@ impl<'a, 'p> NameData<'a, 'p> {
             if mode != Walk::More && !self.frames.is_empty() {
                 self.frames.pop();
             }
-            self.handle_dots();
+            self.handle_dots()?;
             return Ok(false);
         }
         let child = {
             let dir = &self.cur;
             let name = self.last_name();
-            dir.with_dentry(lookup_one(dir, name)?)
+            if self.how.resolve & resolve::CACHED != 0 {
+                // LOOKUP_CACHED: the RCU walk cannot call into the filesystem.
+                match dir.dentry().cached_child(name) {
+                    Some(child) => dir.with_dentry(child),
+                    None if dir.inode().names_always_cached() => {
+                        // A name Linux would find in the cache; an absent one would need a
+                        // negative entry, which is not kept: EAGAIN, as a first lookup.
+                        let child = lookup_one(dir, name).map_err(|error| match error {
+                            Errno::ENOENT => Errno::EAGAIN,
+                            other => other,
+                        })?;
+                        dir.with_dentry(child)
+                    }
+                    None => return Err(Errno::EAGAIN),
+                }
+            } else {
+                dir.with_dentry(lookup_one(dir, name)?)
+            }
         };
         if mode != Walk::More && !self.frames.is_empty() {
             self.frames.pop();
@@ -330,15 +398,44 @@ impl<'a, 'p> NameData<'a, 'p> {
         self.step_into(child, mode)
     }
 
-    fn handle_dots(&mut self) {
+    /// Linux `handle_dots`/`follow_dotdot`: `..` stops at the root (`EXDEV` beneath it) and
+    /// leaving a mount is `EXDEV` with `RESOLVE_NO_XDEV`.
+    fn handle_dots(&mut self) -> Result<(), Errno> {
         if self.last_kind == LastKind::DotDot {
-            self.cur = self.cur.dotdot(self.ctx.root);
+            let resolve = self.how.resolve;
+            let up = self.cur.dotdot(&self.root);
+            if up.same(&self.cur) && resolve & resolve::BENEATH != 0 {
+                return Err(Errno::EXDEV);
+            }
+            if resolve & resolve::NO_XDEV != 0 && !Arc::ptr_eq(up.mnt(), self.cur.mnt()) {
+                return Err(Errno::EXDEV);
+            }
+            self.cur = up;
         }
+        Ok(())
+    }
+
+    /// Linux `nd_jump_root`: an absolute symlink body restarts at the root.
+    fn jump_root(&mut self) -> Result<(), Errno> {
+        let resolve = self.how.resolve;
+        if resolve & resolve::BENEATH != 0 {
+            return Err(Errno::EXDEV);
+        }
+        if resolve & resolve::NO_XDEV != 0 && !Arc::ptr_eq(self.cur.mnt(), self.root.mnt()) {
+            return Err(Errno::EXDEV);
+        }
+        self.cur = self.root.clone();
+        Ok(())
     }
 
     /// Linux `step_into`/`pick_link`.
     pub(crate) fn step_into(&mut self, child: Path, mode: Walk) -> Result<bool, Errno> {
+        let unmounted = child.mnt().clone();
         let child = child.follow_mounts();
+        if self.how.resolve & resolve::NO_XDEV != 0 && !Arc::ptr_eq(child.mnt(), &unmounted) {
+            // handle_mounts: crossing into a mount.
+            return Err(Errno::EXDEV);
+        }
         let follow = match mode {
             Walk::More | Walk::NestedLast => true,
             Walk::Trailing => self.how.follow,
@@ -351,13 +448,33 @@ impl<'a, 'p> NameData<'a, 'p> {
             return Err(Errno::ELOOP);
         }
         self.total_links += 1;
-        child.touch_atime();
-        if child.mnt().flags() & crate::mount::flags::MNT_NOSYMFOLLOW != 0 {
+        if self.how.resolve & resolve::NO_SYMLINKS != 0
+            || child.mnt().flags() & crate::mount::flags::MNT_NOSYMFOLLOW != 0
+        {
             return Err(Errno::ELOOP);
         }
-        if let Some(target) = child.inode().jump_link() {
-            // A magic link: the walk continues at the object itself (nd_jump_link).
-            self.cur = target?;
+        let magic = child.inode().jump_link();
+        if magic.is_some() && self.how.resolve & resolve::CACHED != 0 {
+            // proc's get_link refuses the RCU walk.
+            return Err(Errno::EAGAIN);
+        }
+        child.touch_atime();
+        if let Some(target) = magic {
+            // nd_jump_link: no magic links (ELOOP), none to another mount (EXDEV), none in a
+            // scoped walk (EXDEV); else the walk continues at the object itself.
+            if self.how.resolve & resolve::NO_MAGICLINKS != 0 {
+                return Err(Errno::ELOOP);
+            }
+            let target = target?;
+            if self.how.resolve & resolve::NO_XDEV != 0
+                && !Arc::ptr_eq(target.mnt(), self.cur.mnt())
+            {
+                return Err(Errno::EXDEV);
+            }
+            if self.how.resolve & resolve::SCOPED != 0 {
+                return Err(Errno::EXDEV);
+            }
+            self.cur = target;
             return Ok(false);
         }
         let body = child.inode().readlink()?;
@@ -365,7 +482,7 @@ impl<'a, 'p> NameData<'a, 'p> {
         let absolute = body.first() == Some(&b'/');
         self.frames.push(Frame { body, pos: 0 });
         if absolute {
-            self.cur = self.ctx.root.clone();
+            self.jump_root()?;
             self.skip_slashes();
         }
         if self.at_end() {

@@ -237,6 +237,22 @@ impl EventPoll {
         loop_check(self, target, 0, &mut visited)
     }
 
+    /// The file of the `offset`-th item watched under descriptor number `fd`, in Linux's tree
+    /// order (by file, then descriptor): `get_epoll_tfile_raw_ptr`, for kcmp's
+    /// `KCMP_EPOLL_TFD`.
+    pub fn target_file(&self, fd: i32, offset: usize) -> Option<Arc<OpenFile>> {
+        let state = self.state.lock();
+        let slot = state
+            .index
+            .iter()
+            .filter(|((_, item_fd), _)| *item_fd == fd)
+            .nth(offset)
+            .map(|(_, &slot)| slot)?;
+        let file = state.slots.get(slot)?.as_ref()?.file.upgrade();
+        drop(state);
+        file
+    }
+
     /// `EPOLL_CTL_ADD`.
     pub fn add(&self, file: &Arc<OpenFile>, fd: i32, event: EpollEvent) -> Result<(), Errno> {
         let key = key_of(file, fd);

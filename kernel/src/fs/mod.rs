@@ -163,8 +163,24 @@ pub fn with_walk<T>(
     path: &[u8],
     operation: impl FnOnce(&Ctx<'_>, &Path) -> Result<T, Errno>,
 ) -> Result<T, Errno> {
+    with_walk_from(thread, dirfd, path, false, operation)
+}
+
+/// [`with_walk`]; with `is_dirfd_root` (openat2's `RESOLVE_IN_ROOT`) an absolute path starts
+/// at `dirfd` too.
+pub fn with_walk_from<T>(
+    thread: &Thread,
+    dirfd: Fd,
+    path: &[u8],
+    is_dirfd_root: bool,
+    operation: impl FnOnce(&Ctx<'_>, &Path) -> Result<T, Errno>,
+) -> Result<T, Errno> {
     vfs::path::check_path(path)?;
-    let start = start_dentry(thread, dirfd, path)?;
+    let start = if is_dirfd_root {
+        start_dentry(thread, dirfd, b".")?
+    } else {
+        start_dentry(thread, dirfd, path)?
+    };
     let (root, umask) = {
         let fs_shared = thread.process.fs.get();
         let fs = fs_shared.lock();

@@ -181,6 +181,7 @@ pub fn clone(
 
     thread.set_nsproxy(nsproxy);
     inherit_scheduling(parent, &thread);
+    copy_io(parent, &thread, flags.contains(CloneFlags::CLONE_IO));
     *thread.comm.lock() = parent.name();
     thread.personality.store(
         parent.personality.load(Ordering::Relaxed),
@@ -414,6 +415,22 @@ fn copy_process(
         ptraced: SpinLock::new("process.ptraced", Vec::new()),
         traced_by: SpinLock::new("process.traced_by", alloc::sync::Weak::new()),
     }))
+}
+
+/// Linux `copy_io`: a parent without an I/O context gives none; with CLONE_IO the child shares
+/// the parent's, otherwise it gets a new one if the parent's priority was set.
+fn copy_io(parent: &Arc<Thread>, child: &Arc<Thread>, is_shared: bool) {
+    let Some(context) = parent.io_context.lock().clone() else {
+        return;
+    };
+    let context = if is_shared {
+        Some(context)
+    } else if parent.sched.lock().ioprio != 0 {
+        Some(super::IoContext::new())
+    } else {
+        None
+    };
+    *child.io_context.lock() = context;
 }
 
 /// The exit signal of a clone request must be a valid signal or 0.

@@ -192,6 +192,18 @@ pub struct Lifecycle {
 }
 
 /// A thread.
+/// A task's I/O context (Linux `struct io_context`): only its identity matters here.
+pub struct IoContext {
+    _private: u8,
+}
+
+impl IoContext {
+    /// A new context (`alloc_io_context`).
+    pub fn new() -> Arc<IoContext> {
+        Arc::new(IoContext { _private: 0 })
+    }
+}
+
 pub struct Thread {
     /// The thread id; it changes only when a non-leader thread execs and takes over the
     /// process id (`de_thread`).
@@ -231,6 +243,10 @@ pub struct Thread {
     pub set_child_tid: AtomicU64,
     /// Scheduling state (run-queue lock first, then this).
     pub sched: SpinLock<SchedInfo>,
+    /// Linux's `io_context`, which exists only once made: by ioprio_set, or at a clone from a
+    /// parent that has one (shared with CLONE_IO, a copy when its priority is set). Nothing
+    /// but its identity is used (kcmp's KCMP_IO); the priority itself is in `sched`.
+    pub io_context: SpinLock<Option<Arc<IoContext>>>,
     /// The kernel stack this thread runs its kernel side on.
     pub context: Arc<ExecutionContext>,
     /// The user registers the thread starts with, taken by its first run.
@@ -369,6 +385,7 @@ impl Thread {
             exit_code: AtomicU32::new(0),
             set_child_tid: AtomicU64::new(0),
             sched: SpinLock::new("thread.sched", SchedInfo::new(nice)),
+            io_context: SpinLock::new("thread.io_context", None),
             context: ExecutionContext::try_new(entry, 0)?,
             start: SpinLock::new("thread.start", Some(user)),
             comm: SpinLock::new("thread.comm", comm),

@@ -105,6 +105,30 @@ impl FromArg for UserCStr {
     }
 }
 
+/// Linux `copy_struct_from_user`: fills `dst` (the kernel's struct) from a user struct of
+/// `user_size` bytes at `address`. A smaller user struct leaves the rest zero; a larger one is
+/// accepted only if the bytes past `dst` are zero (`E2BIG`; `EFAULT` if they cannot be read,
+/// checked before the copy as Linux does).
+pub fn copy_struct_from_user(dst: &mut [u8], address: u64, user_size: usize) -> Result<(), Errno> {
+    let size = dst.len();
+    if user_size > size {
+        let mut chunk = [0u8; 64];
+        let mut offset = size;
+        while offset < user_size {
+            let count = (user_size - offset).min(chunk.len());
+            let at = address.checked_add(offset as u64).ok_or(Errno::EFAULT)?;
+            hal::usercopy::copy_from_user(&mut chunk[..count], at)?;
+            if chunk[..count].iter().any(|&byte| byte != 0) {
+                return Err(Errno::E2BIG);
+            }
+            offset += count;
+        }
+    }
+    let count = size.min(user_size);
+    dst[count..].fill(0);
+    hal::usercopy::copy_from_user(&mut dst[..count], address)
+}
+
 /// Flag-set arguments: the register's bits are kept as they are (`from_bits_retain`, after the
 /// C type's truncation to 32 bits for an `int` argument); the handler then gives Linux's answer
 /// for unknown bits with [`abi::KnownFlags`]. Traced by name (`O_RDWR | O_CREAT`).

@@ -1,7 +1,8 @@
 //! The dispatcher: looks the number up in the table, converts the registers into typed
 //! arguments, runs the handler, traces (`ferrux.trace=1`), and is the one place where an `Err`
 //! becomes `-errno` in `rax`. Unknown numbers are logged once each (numbers above 511 once in
-//! all, so that random numbers cannot flood the console) and return `ENOSYS`.
+//! all, so that random numbers cannot flood the console) and return `ENOSYS`; numbers that Linux
+//! 6.1 answers with ENOSYS too (`table::absent_reason`) return it without a log line.
 
 use super::table;
 use super::{SyscallContext, SyscallResult};
@@ -99,7 +100,9 @@ pub fn dispatch(context: &mut SyscallContext<'_>) {
             result
         }
         None => {
-            log_missing_once(number, &context.thread.name());
+            if table::absent_reason(number).is_none() {
+                log_missing_once(number, &context.thread.name());
+            }
             Err(Errno::ENOSYS)
         }
     };

@@ -225,3 +225,91 @@ pub fn get_robust_list(
     head.write(&value)?;
     Ok(0)
 }
+
+/// `struct futex_waitv`.
+#[derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout)]
+#[repr(C)]
+struct FutexWaitv {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+
+/// `FUTEX_WAITV_MAX`.
+const FUTEX_WAITV_MAX: u32 = 128;
+/// `FUTEX_32`: the word size flag every entry must carry.
+const FUTEX_32: u32 = 2;
+
+/// futex_waitv (Linux `kernel/futex/syscalls.c`): no flags (`EINVAL`), 1 to 128 entries and a
+/// non-null vector (`EINVAL`); the timeout, if any, is absolute on CLOCK_MONOTONIC or
+/// CLOCK_REALTIME (another clock `EINVAL`, an invalid time `EINVAL`, unreadable `EFAULT`); each
+/// entry read in turn (`EFAULT`) must have `FUTEX_32`, no bit but it and
+/// `FUTEX_PRIVATE_FLAG`, and a zero reserved word (`EINVAL`); then every word is keyed
+/// (unaligned `EINVAL`, outside user space `EFAULT`) before any is queued.
+pub fn futex_waitv(
+    context: &mut SyscallContext<'_>,
+    vector: u64,
+    count: u32,
+    flags: u32,
+    timeout: u64,
+    clock: i32,
+) -> SyscallResult {
+    use abi::raw::general::{CLOCK_MONOTONIC, CLOCK_REALTIME};
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if count == 0 || count > FUTEX_WAITV_MAX || vector == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let deadline = if timeout != 0 {
+        let is_realtime = clock == CLOCK_REALTIME as i32;
+        if !is_realtime && clock != CLOCK_MONOTONIC as i32 {
+            return Err(Errno::EINVAL);
+        }
+        let value: Timespec = hal::usercopy::read_user(timeout)?;
+        if value.tv_sec < 0 || !(0..1_000_000_000).contains(&value.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        let ns = (value.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(value.tv_nsec as u64);
+        Some(if is_realtime {
+            Deadline::Realtime(ns)
+        } else {
+            Deadline::Monotonic(ns)
+        })
+    } else {
+        None
+    };
+    let mut parsed: alloc::vec::Vec<FutexWaitv> = alloc::vec::Vec::new();
+    parsed
+        .try_reserve_exact(count as usize)
+        .map_err(|_| Errno::ENOMEM)?;
+    let size = core::mem::size_of::<FutexWaitv>() as u64;
+    for index in 0..u64::from(count) {
+        let address = vector.checked_add(index * size).ok_or(Errno::EFAULT)?;
+        let entry: FutexWaitv = hal::usercopy::read_user(address)?;
+        if entry.flags & !(FUTEX_32 | FUTEX_PRIVATE_FLAG as u32) != 0 || entry.reserved != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if entry.flags & FUTEX_32 == 0 {
+            return Err(Errno::EINVAL);
+        }
+        parsed.push(entry);
+    }
+    let mut entries: alloc::vec::Vec<futex::VectorEntry> = alloc::vec::Vec::new();
+    entries
+        .try_reserve_exact(parsed.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    let process = &context.thread.process;
+    for entry in &parsed {
+        let is_private = entry.flags & FUTEX_PRIVATE_FLAG as u32 != 0;
+        entries.push(futex::VectorEntry {
+            key: futex::key_for(process, entry.uaddr, is_private)?,
+            address: entry.uaddr,
+            expected: entry.val as u32,
+        });
+    }
+    futex::wait_multiple(context.thread, &entries, deadline)
+}

@@ -66,6 +66,7 @@ pub fn inotify_add_watch(
     let how = Lookup {
         follow: mask & IN_DONT_FOLLOW == 0,
         directory: mask & IN_ONLYDIR != 0,
+        resolve: 0,
     };
     let target = crate::fs::lookup(context.thread, super::namei::AT_FDCWD_FD, &path, how)?;
     let credentials = context.thread.process.credentials.lock().for_fs();

@@ -95,6 +95,12 @@ pub fn ioprio_set(
         if owner != caller_euid && owner != caller_uid && !may_nice {
             return Err(Errno::EPERM);
         }
+        // set_task_ioprio makes the task's io_context if it has none.
+        let mut context = thread.io_context.lock();
+        if context.is_none() {
+            *context = Some(crate::process::IoContext::new());
+        }
+        drop(context);
         thread.sched.lock().ioprio = ioprio;
         result = Ok(0);
     }

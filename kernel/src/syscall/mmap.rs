@@ -236,6 +236,78 @@ pub fn mmap(
     Ok(start as usize)
 }
 
+/// remap_file_pages, as Linux 6.1 emulates it (`mm/mmap.c`): no nonlinear mappings any more,
+/// the range becomes a new shared mapping of the same file at `pgoff`, with the first area's
+/// protection, locked if it was, populated unless `MAP_NONBLOCK`. `prot` must be 0, the range
+/// (rounded down to pages) non-empty and `pgoff` must not wrap (`EINVAL`); the range must lie
+/// in shared mappings of one file, without holes, with the same flags (`EINVAL`).
+pub fn remap_file_pages(
+    context: &mut SyscallContext<'_>,
+    start: u64,
+    size: u64,
+    prot: u64,
+    pgoff: u64,
+    flags: u64,
+) -> SyscallResult {
+    if prot != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let start = start & !(PAGE_SIZE - 1);
+    let size = size & !(PAGE_SIZE - 1);
+    let end = start
+        .checked_add(size)
+        .filter(|&end| end > start)
+        .ok_or(Errno::EINVAL)?;
+    pgoff.checked_add(size / PAGE_SIZE).ok_or(Errno::EINVAL)?;
+    let mm_shared = context.thread.process.mm.get();
+    let mut mm = mm_shared.write();
+    let first = mm.find_vma(start).ok_or(Errno::EINVAL)?.clone();
+    let Backing::File { inode, .. } = &first.backing else {
+        return Err(Errno::EINVAL);
+    };
+    if !first.is_shared {
+        return Err(Errno::EINVAL);
+    }
+    // Every area up to `end`: contiguous, the same file, the same flags.
+    let mut covered = first.end;
+    while covered < end {
+        let next = mm.find_vma(covered).ok_or(Errno::EINVAL)?;
+        let same_file = matches!(&next.backing, Backing::File { inode: other, .. }
+            if alloc::sync::Arc::ptr_eq(other, inode));
+        if !same_file
+            || next.protection != first.protection
+            || next.is_shared != first.is_shared
+            || next.flags != first.flags
+        {
+            return Err(Errno::EINVAL);
+        }
+        covered = next.end;
+    }
+    let file_offset = pgoff.checked_mul(PAGE_SIZE).ok_or(Errno::EINVAL)?;
+    let mut backing = first.backing.clone();
+    if let Backing::File { offset, .. } = &mut backing {
+        *offset = file_offset;
+    }
+    mm.try_unmap_range(start, end)?;
+    mm.insert_vma(Vma {
+        start,
+        end,
+        protection: first.protection,
+        is_shared: true,
+        backing,
+        kind: first.kind,
+        flags: first.flags,
+    })?;
+    let is_nonblocking = flags & u64::from(MapFlags::MAP_NONBLOCK.bits()) != 0;
+    if !is_nonblocking
+        || (first.flags.contains(VmaFlags::LOCKED)
+            && !first.flags.contains(VmaFlags::LOCK_ON_FAULT))
+    {
+        mm.populate(start, end);
+    }
+    Ok(0)
+}
+
 pub fn munmap(context: &mut SyscallContext<'_>, addr: u64, len: u64) -> SyscallResult {
     if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);

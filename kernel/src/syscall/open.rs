@@ -1,5 +1,10 @@
-//! open, openat, creat, close, close_range, truncate, ftruncate, fallocate, chroot (Linux
-//! `fs/open.c`).
+//! open, openat, openat2, creat, close, close_range, truncate, ftruncate, fallocate, chroot,
+//! vhangup
+//! (Linux `fs/open.c`). openat2 checks `struct open_how` as `build_open_flags` does for it
+//! (every unknown flag, resolve bit or mode bit `EINVAL`, a mode without `O_CREAT`/`O_TMPFILE`
+//! `EINVAL`, `RESOLVE_BENEATH` with `RESOLVE_IN_ROOT` `EINVAL`, `RESOLVE_CACHED` with
+//! `O_CREAT`/`O_TRUNC`/`O_TMPFILE` `EAGAIN`) and hands the `RESOLVE_*` bits to the walk
+//! ([`vfs::path`]).
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -12,6 +17,53 @@ pub fn do_open(
     path: &[u8],
     flags: OpenFlags,
     mode: u32,
+) -> SyscallResult {
+    do_open_resolve(context, dirfd, path, flags, mode, 0)
+}
+
+/// [`do_open`] with `openat2`'s `RESOLVE_*` bits.
+fn do_open_resolve(
+    context: &SyscallContext<'_>,
+    dirfd: Fd,
+    path: &[u8],
+    flags: OpenFlags,
+    mode: u32,
+    resolve: u32,
+) -> SyscallResult {
+    let in_root = resolve & vfs::path::resolve::IN_ROOT != 0;
+    open_with(context, flags, mode, |flags, tmpfile, mode| {
+        fs::with_walk_from(context.thread, dirfd, path, in_root, |ctx, start| {
+            if tmpfile {
+                vfs::namei::open_tmpfile_resolve(ctx, start, path, flags.bits(), mode, resolve)
+            } else {
+                vfs::namei::open_resolve(ctx, start, path, flags.bits(), mode, resolve)
+            }
+        })
+    })
+}
+
+/// Opens the object `path` names itself (`open_by_handle_at`'s `file_open_root(path, "")`),
+/// with open's flag rules and descriptor.
+pub fn open_found(
+    context: &SyscallContext<'_>,
+    path: vfs::Path,
+    flags: OpenFlags,
+) -> SyscallResult {
+    open_with(context, flags, 0, |flags, _, _| {
+        fs::with_walk(context.thread, Fd(AT_FDCWD), b".", |ctx, _| {
+            vfs::namei::open_path(ctx, path, flags.bits())
+        })
+    })
+}
+
+/// The body of every open: flag rules, the descriptor and file charged before `find` looks
+/// the object up (with the normalised flags, whether it is an `O_TMPFILE` open, and the
+/// mode), then the open file, inotify and the descriptor.
+fn open_with(
+    context: &SyscallContext<'_>,
+    flags: OpenFlags,
+    mode: u32,
+    find: impl FnOnce(OpenFlags, bool, u32) -> Result<vfs::namei::Opened, Errno>,
 ) -> SyscallResult {
     // Unknown bits are dropped (build_open_how masks with VALID_OPEN_FLAGS).
     let mut flags = flags.keep_only(OpenFlags::VALID_OPEN_FLAGS);
@@ -38,13 +90,7 @@ pub fn do_open(
     // lookup error; O_CREAT creates nothing then), as do_sys_openat2 and path_openat.
     let limit = super::fcntl::descriptor_limit(context);
     let charge = fs::file_table::charge_with_descriptor(context.thread, limit)?;
-    let opened = fs::with_walk(context.thread, dirfd, path, |ctx, start| {
-        if tmpfile {
-            vfs::namei::open_tmpfile(ctx, start, path, flags.bits(), mode)
-        } else {
-            vfs::namei::open(ctx, start, path, flags.bits(), mode)
-        }
-    })?;
+    let opened = find(flags, tmpfile, mode)?;
     // O_LARGEFILE is forced on 64-bit, except for O_PATH descriptors (build_open_flags).
     let large_file = if flags.contains(OpenFlags::O_PATH) {
         OpenFlags::empty()
@@ -105,6 +151,82 @@ pub fn openat(
 ) -> SyscallResult {
     let path = path.read_path()?;
     do_open(context, dirfd, &path, flags, mode)
+}
+
+/// `struct open_how` (`include/uapi/linux/openat2.h`).
+#[derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout)]
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+/// `OPEN_HOW_SIZE_VER0`: the smallest `open_how` accepted.
+const OPEN_HOW_SIZE_VER0: usize = 24;
+
+/// `FMODE_NONOTIFY`, which `build_open_flags` strips from what user space passes.
+const FMODE_NONOTIFY: u64 = 0x400_0000;
+
+pub fn openat2(
+    context: &mut SyscallContext<'_>,
+    dirfd: Fd,
+    path: UserCStr,
+    how: u64,
+    size: usize,
+) -> SyscallResult {
+    use abi::raw::general as raw;
+    use vfs::path::resolve;
+    if size < OPEN_HOW_SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; core::mem::size_of::<OpenHow>()];
+    super::args::copy_struct_from_user(&mut bytes, how, size)?;
+    let how =
+        <OpenHow as zerocopy::FromBytes>::read_from_bytes(&bytes[..]).map_err(|_| Errno::EINVAL)?;
+    // build_open_flags, in its order.
+    let cloexec = how.flags & u64::from(raw::O_CLOEXEC);
+    let flags = how.flags & !(FMODE_NONOTIFY | u64::from(raw::O_CLOEXEC));
+    if flags & !u64::from(OpenFlags::VALID_OPEN_FLAGS.bits()) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if how.resolve & !u64::from(resolve::VALID) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let resolve_bits = how.resolve as u32;
+    if resolve_bits & resolve::SCOPED == resolve::SCOPED {
+        return Err(Errno::EINVAL);
+    }
+    let tmpfile_bit = u64::from(raw_o_tmpfile_only());
+    let will_create = flags & (u64::from(raw::O_CREAT) | tmpfile_bit) != 0;
+    if will_create {
+        if how.mode & !u64::from(abi::mode::S_IALLUGO) != 0 {
+            return Err(Errno::EINVAL);
+        }
+    } else if how.mode != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & tmpfile_bit != 0 {
+        let mask = u64::from(raw::O_TMPFILE | raw::O_CREAT);
+        if flags & mask != u64::from(raw::O_TMPFILE)
+            || flags & u64::from(abi::fcntl::O_ACCMODE) == u64::from(raw::O_RDONLY)
+        {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if flags & u64::from(raw::O_PATH) != 0
+        && flags & !u64::from(OpenFlags::O_PATH_FLAGS.bits()) != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if resolve_bits & resolve::CACHED != 0
+        && flags & (u64::from(raw::O_TRUNC | raw::O_CREAT) | tmpfile_bit) != 0
+    {
+        return Err(Errno::EAGAIN);
+    }
+    let path = path.read_path()?;
+    let flags = OpenFlags::from_bits_retain((flags | cloexec) as u32);
+    do_open_resolve(context, dirfd, &path, flags, how.mode as u32, resolve_bits)
 }
 
 pub fn creat(context: &mut SyscallContext<'_>, path: UserCStr, mode: u32) -> SyscallResult {
@@ -300,5 +422,23 @@ pub fn chroot(context: &mut SyscallContext<'_>, path: UserCStr) -> SyscallResult
         return Err(Errno::EPERM);
     }
     context.thread.process.fs.get().lock().root = root;
+    Ok(0)
+}
+
+/// vhangup: with CAP_SYS_TTY_CONFIG (`EPERM` without), hangs up the caller's controlling
+/// terminal, if it has one (`tty_vhangup_self`).
+pub fn vhangup(context: &mut SyscallContext<'_>) -> SyscallResult {
+    let is_capable = context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_TTY_CONFIG);
+    if !is_capable {
+        return Err(Errno::EPERM);
+    }
+    if let Some(tty) = crate::tty::job::controlling_tty(&context.thread.process) {
+        crate::tty::job::hang_up(&tty);
+    }
     Ok(0)
 }

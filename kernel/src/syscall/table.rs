@@ -1,16 +1,19 @@
 //! The syscall table: one line per implemented x86-64 syscall, `number name => handler(args)`.
 //! Every number not listed returns ENOSYS (logged once). `docs/syscalls.md` is generated from
 //! this file by `cargo xtask syscalls`; a trailing `// partial: …` comment marks partial support.
+//! The `absent_table!` block below lists the numbers that Linux 6.1 answers with ENOSYS too (no
+//! x86-64 entry point, removed, added after 6.1, or compiled out) with the reason: they return
+//! ENOSYS without the "not implemented" log line, and the generator shows them as such.
 
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
-    namei, namespace, nsproxy, open, pipe, posix_timers, prctl, printk, process_64,
-    process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
-    sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time,
-    timerfd, uname, utimes, xattr,
+    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle, fork,
+    fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock,
+    mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl, printk,
+    process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq,
+    sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync, sys,
+    sysinfo, time, timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -208,6 +211,7 @@ syscall_table! {
     150 munlock => mlock::munlock(addr: u64, len: u64);
     151 mlockall => mlock::mlockall(flags: i32);
     152 munlockall => mlock::munlockall();
+    153 vhangup => open::vhangup();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
@@ -240,6 +244,7 @@ syscall_table! {
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
+    216 remap_file_pages => mmap::remap_file_pages(start: u64, size: u64, prot: u64, pgoff: u64, flags: u64);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
     219 restart_syscall => signal::restart_syscall();
@@ -313,12 +318,15 @@ syscall_table! {
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     299 recvmmsg => socket::recvmmsg(fd: Fd, vector: u64, count: u32, flags: u32, timeout: UserPtr<abi::Timespec>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
+    303 name_to_handle_at => fhandle::name_to_handle_at(dirfd: Fd, name: UserCStr, handle: u64, mount_id: UserPtr<i32>, flags: i32);
+    304 open_by_handle_at => fhandle::open_by_handle_at(mount_dirfd: Fd, handle: u64, flags: abi::OpenFlags);
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     308 setns => nsproxy::setns(fd: Fd, nstype: i32); // partial: no PID, network or time namespaces
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
+    312 kcmp => kcmp::kcmp(pid1: i32, pid2: i32, kind: i32, index1: u64, index2: u64);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
@@ -334,6 +342,62 @@ syscall_table! {
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);
     435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no PID, network or time namespaces, set_tid or cgroups
     436 close_range => open::close_range(first: u32, last: u32, flags: abi::CloseRangeFlags);
+    437 openat2 => open::openat2(dirfd: Fd, path: UserCStr, how: u64, size: usize);
+    438 pidfd_getfd => kcmp::pidfd_getfd(pidfd: Fd, fd: i32, flags: u32);
     439 faccessat2 => namei::faccessat2(dirfd: Fd, path: UserCStr, mode: u32, flags: abi::AtFlags);
     441 epoll_pwait2 => eventpoll::epoll_pwait2(epfd: Fd, events: UserPtr<abi::EpollEvent>, max_events: i32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
+    449 futex_waitv => futex::futex_waitv(vector: u64, count: u32, flags: u32, timeout: u64, clock: i32);
+}
+
+macro_rules! absent_table {
+    ($($number:literal $name:ident => $kind:ident ( $reason:literal );)*) => {
+        /// Why Linux 6.1 answers syscall `number` with ENOSYS too, if it does.
+        pub fn absent_reason(number: u64) -> Option<&'static str> {
+            match number {
+                $($number => Some($reason),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+// `absent`: Linux 6.1 x86-64 returns ENOSYS whatever its configuration (checked by the
+// tests/user suite `absent` on both kernels). `not_configured`: Linux 6.1 has the call and
+// Debian configures it, but Ferrux answers as a Linux built without the named option.
+absent_table! {
+    134 uselib => absent("no 64-bit entry point in syscall_64.tbl (a.out shared libraries)");
+    156 _sysctl => absent("sys_ni_syscall since 5.5: binary sysctl was removed");
+    174 create_module => absent("no entry point since 2.6 (module loading is init_module)");
+    177 get_kernel_syms => absent("no entry point since 2.6");
+    178 query_module => absent("no entry point since 2.6");
+    180 nfsservctl => absent("no entry point since 3.1 (knfsd is configured through nfsd's file system)");
+    181 getpmsg => absent("reserved for STREAMS, never implemented");
+    182 putpmsg => absent("reserved for STREAMS, never implemented");
+    183 afs_syscall => absent("reserved for AFS, never implemented");
+    184 tuxcall => absent("reserved for the TUX web server, never implemented");
+    185 security => absent("reserved, never implemented");
+    205 set_thread_area => absent("no 64-bit entry point (32-bit TLS descriptors; x86-64 uses arch_prctl)");
+    211 get_thread_area => absent("no 64-bit entry point (32-bit TLS descriptors; x86-64 uses arch_prctl)");
+    212 lookup_dcookie => absent("sys_ni_syscall since 5.12: dcookies went with oprofile");
+    214 epoll_ctl_old => absent("no 64-bit entry point");
+    215 epoll_wait_old => absent("no 64-bit entry point");
+    236 vserver => absent("reserved, never implemented");
+    335 uretprobe => absent("added in Linux 6.11");
+    447 memfd_secret => absent("Debian's 6.1 has CONFIG_SECRETMEM but secretmem.enable is off by default until 6.5: ENOSYS");
+    451 cachestat => absent("added in Linux 6.5");
+    452 fchmodat2 => absent("added in Linux 6.6");
+    453 map_shadow_stack => absent("added in Linux 6.6");
+    454 futex_wake => absent("added in Linux 6.7");
+    455 futex_wait => absent("added in Linux 6.7");
+    456 futex_requeue => absent("added in Linux 6.7");
+    457 statmount => absent("added in Linux 6.8");
+    458 listmount => absent("added in Linux 6.8");
+    459 lsm_get_self_attr => absent("added in Linux 6.8");
+    460 lsm_set_self_attr => absent("added in Linux 6.8");
+    461 lsm_list_modules => absent("added in Linux 6.8");
+    175 init_module => not_configured("CONFIG_MODULES: Ferrux loads no modules (Debian's Linux answers EPERM without CAP_SYS_MODULE)");
+    176 delete_module => not_configured("CONFIG_MODULES: Ferrux loads no modules (Debian's Linux answers EPERM without CAP_SYS_MODULE)");
+    313 finit_module => not_configured("CONFIG_MODULES: Ferrux loads no modules (Debian's Linux answers EPERM without CAP_SYS_MODULE)");
+    246 kexec_load => not_configured("CONFIG_KEXEC: Ferrux boots no other kernel (Debian's Linux answers EPERM without CAP_SYS_BOOT)");
+    320 kexec_file_load => not_configured("CONFIG_KEXEC_FILE: Ferrux boots no other kernel (Debian's Linux answers EPERM without CAP_SYS_BOOT)");
 }

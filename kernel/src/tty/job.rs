@@ -259,6 +259,27 @@ pub fn session_leader_exit(process: &Process) {
     followup.run();
 }
 
+/// `__tty_hangup` (`tty_vhangup`): the files open on `tty` are hung up (reads see end of
+/// file, writes `EIO`), pending input is dropped, the session it controls loses it and that
+/// session's leader gets SIGHUP and SIGCONT. The tty itself stays usable for new opens.
+pub fn hang_up(tty: &Arc<Tty>) {
+    let session = {
+        let mut state = tty.state.lock();
+        state.hangups += 1;
+        state.flip.clear();
+        state.ldisc.flush_input();
+        let session = state.job.session;
+        state.job = JobControl::default();
+        session
+    };
+    if let Some(sid) = session {
+        detach_session(sid);
+        signal_session_leader(sid);
+    }
+    tty.read_wait.wake_all();
+    tty.write_wait.wake_all();
+}
+
 /// Sends `signal` from the kernel to every process of session `sid` that leads it
 /// (`tty_signal_session_leader`'s SIGHUP and SIGCONT to the leader on a hang-up).
 pub fn signal_session_leader(sid: Pid) {

@@ -192,22 +192,8 @@ pub fn release(pair: &Arc<PtyPair>, driver: Driver) {
 /// `tty_vhangup` of a slave whose master closed: its open files hang up, its session leader
 /// gets SIGHUP and SIGCONT, and its session loses it (`tty_signal_session_leader`).
 fn hang_up(slave: &Arc<Tty>) {
-    let session = {
-        let mut state = slave.state.lock();
-        state.is_other_closed = true;
-        state.hangups += 1;
-        state.flip.clear();
-        state.ldisc.flush_input();
-        let session = state.job.session;
-        state.job = super::job::JobControl::default();
-        session
-    };
-    if let Some(sid) = session {
-        super::job::detach_session(sid);
-        super::job::signal_session_leader(sid);
-    }
-    slave.read_wait.wake_all();
-    slave.write_wait.wake_all();
+    slave.state.lock().is_other_closed = true;
+    super::job::hang_up(slave);
 }
 
 /// The pty master's own ioctls (`pty_unix98_ioctl`).

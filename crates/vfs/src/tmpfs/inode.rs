@@ -397,6 +397,10 @@ impl Inode for TmpfsInode {
         }
     }
 
+    fn names_always_cached(&self) -> bool {
+        true
+    }
+
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Inode>, Errno> {
         self.dir_lookup(name)
     }

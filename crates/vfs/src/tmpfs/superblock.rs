@@ -71,6 +71,8 @@ impl Shared {
 pub struct Tmpfs {
     shared: Arc<Shared>,
     root: Arc<TmpfsInode>,
+    /// The handles given out (`shmem_export_ops`).
+    exports: crate::export::ExportTable,
 }
 
 impl Tmpfs {
@@ -100,7 +102,11 @@ impl Tmpfs {
             None,
             Body::Special,
         )?;
-        Ok(Arc::new(Tmpfs { shared, root }))
+        Ok(Arc::new(Tmpfs {
+            shared,
+            root,
+            exports: crate::export::ExportTable::new(),
+        }))
     }
 
     /// The root directory as its concrete type.
@@ -140,6 +146,10 @@ impl Tmpfs {
 impl FileSystem for Tmpfs {
     fn root_inode(&self) -> Arc<dyn Inode> {
         self.root.clone()
+    }
+
+    fn exports(&self) -> Option<&crate::export::ExportTable> {
+        Some(&self.exports)
     }
 
     fn statfs(&self) -> StatFs {
