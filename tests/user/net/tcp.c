@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -804,4 +805,53 @@ TEST(tcp, proc_net_tcp)
 	EXPECT_STREQ(link, "self/net");
 	close(l);
 	close(l6);
+}
+
+TEST(tcp, sendfile_and_splice)
+{
+	inet_lo_up();
+	h_tmpdir();
+	static char data[200000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 251);
+	int file = EXPECT_OK(open("data", O_RDWR | O_CREAT, 0644));
+	EXPECT_EQ(write(file, data, sizeof(data)), (ssize_t)sizeof(data));
+	int c, s;
+	tcp_pair(AF_INET, &c, &s);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		off_t off = 0;
+		size_t left = sizeof(data);
+		while (left > 0) {
+			ssize_t n = sendfile(c, file, &off, left);
+			EXPECT_GT(n, 0);
+			left -= n;
+		}
+		EXPECT_EQ(off, (off_t)sizeof(data));
+		EXPECT_OK(shutdown(c, SHUT_WR));
+		h_exit(0);
+	}
+	close(c);
+	/* The server splices what arrives into a pipe and reads it back. */
+	int p[2];
+	EXPECT_OK(pipe(p));
+	static char got[sizeof(data)];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = splice(s, NULL, p[1], NULL, 65536, 0);
+		EXPECT_GE(n, 0);
+		if (n == 0)
+			break;
+		while (n > 0) {
+			ssize_t r = read(p[0], got + have, n);
+			EXPECT_GT(r, 0);
+			have += r;
+			n -= r;
+		}
+	}
+	EXPECT_EQ(have, sizeof(data));
+	EXPECT_TRUE(memcmp(got, data, sizeof(data)) == 0);
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	close(s);
+	close(file);
 }
