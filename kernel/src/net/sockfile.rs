@@ -2,7 +2,7 @@
 //! their vector forms go to the socket's receive and send (`sock_read_iter`,
 //! `sock_write_iter`, routed by `syscall::read_write`), poll asks the socket, `fstat` shows an
 //! `S_IFSOCK` inode of mode 0777 owned by the creator, `lseek` is `ESPIPE`. The ioctls are the
-//! family's own (`SIOCINQ`/`FIONREAD`, `SIOCOUTQ`), then the network-device ones every
+//! family's own (`SIOCINQ`/`FIONREAD`, `SIOCOUTQ`, TCP's `SIOCATMARK`), then the network-device ones every
 //! socket answers (`sock_do_ioctl` falling back to `dev_ioctl`: [`super::netdev`]). Closing
 //! the last descriptor releases the socket.
 //!
@@ -27,6 +27,8 @@ pub const SOCKFS_DEV: u64 = 8;
 /// `SIOCINQ` (= `FIONREAD`), `SIOCOUTQ` (= `TIOCOUTQ`).
 pub const SIOCINQ: u32 = 0x541b;
 pub const SIOCOUTQ: u32 = 0x5411;
+/// `SIOCATMARK`.
+pub const SIOCATMARK: u32 = 0x8905;
 
 /// The socket of a file, by family.
 #[derive(Clone)]
@@ -211,6 +213,13 @@ impl FileOps for SocketFile {
             (Sock::Unix(socket), SIOCOUTQ) => socket.outq(),
             (Sock::Inet(socket), SIOCINQ) => socket.inq()?,
             (Sock::Inet(socket), SIOCOUTQ) => socket.outq()?,
+            (Sock::Inet(socket), SIOCATMARK) if socket.proto == super::inet::Proto::Tcp => {
+                // No urgent data is ever queued: never at the mark (`tcp_ioctl`).
+                if socket.is_listening() {
+                    return Err(Errno::EINVAL);
+                }
+                0
+            }
             (sock, _) => {
                 let asker = match sock {
                     Sock::Inet(socket) if socket.family == ::inet::addr::Family::V4 => {

@@ -760,7 +760,7 @@ pub fn recvfrom(
             if address != 0 {
                 match from {
                     Some(from) => inet_address_out(&socket, &from, address, len_ptr)?,
-                    None => hal::usercopy::write_user(len_ptr, &0i32)?,
+                    None => address_out_raw(&[], 0, address, len_ptr)?,
                 }
             }
             return Ok(count);

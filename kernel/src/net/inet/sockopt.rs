@@ -4,7 +4,8 @@
 //! nothing that can be seen but their own value: Nagle (`TCP_NODELAY`, `TCP_CORK`) has no
 //! small segments to hold back, keepalive has no silent peer to probe. `TCP_INFO` fills the
 //! state, MSS, window and counters' first fields of Linux 6.1's 232-byte `struct tcp_info`.
-//! An option of another level, or a level another protocol owns, is `ENOPROTOOPT`.
+//! An option of another level, or a level another protocol owns, is `ENOPROTOOPT` (getsockopt
+//! of an unknown level on an IPv4 socket: `EOPNOTSUPP`, as `do_ip_getsockopt`).
 
 use super::{InetSocket, Proto};
 use ::inet::addr::Family;
@@ -319,7 +320,11 @@ pub fn set(
 /// getsockopt for the protocol levels: the bytes to copy out (cut to the caller's length).
 pub fn get(socket: &InetSocket, level: i32, name: i32) -> Result<Vec<u8>, Errno> {
     if !level_ok(socket, level) {
-        return Err(Errno::ENOPROTOOPT);
+        // do_ip_getsockopt's answer for a level it does not know, ipv6_getsockopt's.
+        return Err(match socket.family {
+            Family::V4 => Errno::EOPNOTSUPP,
+            Family::V6 => Errno::ENOPROTOOPT,
+        });
     }
     let o = socket.opts.lock().clone();
     let int = |v: i32| Ok(v.to_ne_bytes().to_vec());
