@@ -10,7 +10,8 @@
  * TIME_WAIT holding the port, MSG_PEEK/WAITALL/DONTWAIT/TRUNC, large
  * transfers both ways at once with checksums, many concurrent connections,
  * poll/epoll readiness (EPOLLRDHUP), the SOL_TCP/SOL_IP/SOL_IPV6 options,
- * SIOCINQ/SIOCOUTQ, dual-stack sockets and IPV6_V6ONLY, /proc/net/tcp.
+ * SIOCINQ/SIOCOUTQ, dual-stack sockets and IPV6_V6ONLY, /proc/net/tcp, sendfile and
+ * splice to and from TCP, and connection churn from several processes.
  */
 #include "net/inet.h"
 
@@ -854,4 +855,46 @@ TEST(tcp, sendfile_and_splice)
 	EXPECT_EQ(h_wait_exit(pid), 0);
 	close(s);
 	close(file);
+}
+
+/* Connections made and closed at once by several processes: every echo comes
+ * back whole, none is lost or stuck, and the clients' ports (in TIME_WAIT
+ * after their close) do not run out. */
+TEST(tcp, connection_churn)
+{
+	inet_lo_up();
+	h_set_timeout(120);
+	enum { CLIENTS = 4, ROUNDS = 50, SIZE = 1000 };
+	int port;
+	int l = inet_bound(AF_INET, SOCK_STREAM, 64, &port);
+	pid_t pids[CLIENTS];
+	for (int k = 0; k < CLIENTS; k++) {
+		pids[k] = h_fork();
+		if (pids[k] == 0) {
+			close(l);
+			char out[SIZE], in[SIZE];
+			for (int r = 0; r < ROUNDS; r++) {
+				for (int i = 0; i < SIZE; i++)
+					out[i] = (char)(k * 31 + r * 7 + i);
+				int c = inet_connect(AF_INET, port);
+				EXPECT_EQ(write(c, out, SIZE), SIZE);
+				EXPECT_EQ(recv(c, in, SIZE, MSG_WAITALL), SIZE);
+				EXPECT_TRUE(memcmp(in, out, SIZE) == 0);
+				close(c);
+			}
+			h_exit(0);
+		}
+	}
+	char buf[SIZE];
+	for (int n = 0; n < CLIENTS * ROUNDS; n++) {
+		int s = EXPECT_OK(accept(l, NULL, NULL));
+		EXPECT_EQ(recv(s, buf, SIZE, MSG_WAITALL), SIZE);
+		EXPECT_EQ(write(s, buf, SIZE), SIZE);
+		/* The client closes first. */
+		EXPECT_EQ(read(s, buf, 1), 0);
+		close(s);
+	}
+	for (int k = 0; k < CLIENTS; k++)
+		EXPECT_EQ(h_wait_exit(pids[k]), 0);
+	close(l);
 }
