@@ -27,6 +27,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -455,6 +459,123 @@ static int bench_socketpair_round_trip(long n)
 	int to_child[2] = {a[0], a[1]};
 	int from_child[2] = {b[0], b[1]};
 	return echo_round_trips(n, to_child, from_child);
+}
+
+/* ---- TCP over loopback ----------------------------------------------------- */
+
+/* Brings lo up (Linux leaves it down without an init system). */
+static void lo_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+}
+
+/* A TCP connection over 127.0.0.1 with TCP_NODELAY: fds[0] the accepted end,
+ * fds[1] the connecting one. */
+static int tcp_connection(int fds[2])
+{
+	lo_up();
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0)
+		return errno;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(sin);
+	int err = 0;
+	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) < 0) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	int s = accept(l, NULL, NULL);
+	err = s < 0 ? errno : 0;
+	close(l);
+	if (err)
+		return err;
+	int one = 1;
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fds[0] = s;
+	fds[1] = c;
+	return 0;
+}
+
+static int bench_tcp_loopback_round_trip(long n)
+{
+	int a[2], b[2];
+	int err = tcp_connection(a);
+	if (err)
+		return err;
+	err = tcp_connection(b);
+	if (err) {
+		close(a[0]);
+		close(a[1]);
+		return err;
+	}
+	/* Parent writes a[1], the child reads a[0] and answers on b[0]. */
+	int to_child[2] = {a[0], a[1]};
+	int from_child[2] = {b[1], b[0]};
+	return echo_round_trips(n, to_child, from_child);
+}
+
+static int bench_tcp_loopback_bandwidth(long n)
+{
+	int fds[2];
+	int err = tcp_connection(fds);
+	if (err)
+		return err;
+	pid_t pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	static char buffer[PIPE_CHUNK];
+	if (pid == 0) {
+		close(fds[0]);
+		for (long i = 0; i < n; i++) {
+			size_t done = 0;
+			while (done < PIPE_CHUNK) {
+				ssize_t got = write(fds[1], buffer + done, PIPE_CHUNK - done);
+				if (got <= 0)
+					_exit(100 + errno);
+				done += (size_t)got;
+			}
+		}
+		_exit(0);
+	}
+	remember_child(pid);
+	close(fds[1]);
+	long total = 0, want = n * (long)PIPE_CHUNK;
+	while (total < want) {
+		ssize_t got = read(fds[0], buffer, PIPE_CHUNK);
+		if (got <= 0) {
+			err = got < 0 ? errno : EPIPE;
+			break;
+		}
+		total += got;
+	}
+	close(fds[0]);
+	int child_err = wait_ok(pid);
+	forget_child(pid);
+	return err ? err : child_err;
 }
 
 /* ---- processes ------------------------------------------------------------- */
@@ -949,6 +1070,7 @@ static const struct bench benches[] = {
 	{"fstat", bench_fstat, 1, 0},
 	{"pipe_round_trip", bench_pipe_round_trip, 1, 0},
 	{"socketpair_round_trip", bench_socketpair_round_trip, 1, 0},
+	{"tcp_loopback_round_trip", bench_tcp_loopback_round_trip, 1, 0},
 	{"fork_exit_wait", bench_fork_exit_wait, 1, 0},
 	{"vfork_exec_wait", bench_vfork_exec_wait, 1, 0},
 	{"vfork_exec_dynamic", bench_vfork_exec_dynamic, 1, 0},
@@ -965,6 +1087,7 @@ static const struct bench benches[] = {
 	{"futex_ping_pong", bench_futex_ping_pong, 1, 0},
 	{"context_switch", bench_context_switch, 2, 0},
 	{"pipe_bandwidth", bench_pipe_bandwidth, 1, PIPE_CHUNK},
+	{"tcp_loopback_bandwidth", bench_tcp_loopback_bandwidth, 1, PIPE_CHUNK},
 	{"tmpfs_write_16m", bench_tmpfs_write, 1, BIG_FILE_BYTES},
 	{"tmpfs_read_16m", bench_tmpfs_read, 1, BIG_FILE_BYTES},
 	{"cached_file_read", bench_cached_file_read, 1, CACHED_BYTES},

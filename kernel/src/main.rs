@@ -75,6 +75,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     sysctl::init();
     fs::notify::init();
     vdso::init();
+    net::netdev::init();
     time::update_coarse_clocks();
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));

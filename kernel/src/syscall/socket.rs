@@ -3,23 +3,27 @@
 //! sendmsg, recvmsg, sendmmsg, recvmmsg, getsockopt, setsockopt.
 //!
 //! Argument rules follow `net/socket.c`: type flags other than `SOCK_CLOEXEC`/`SOCK_NONBLOCK`
-//! are `EINVAL`; a family outside `0..AF_MAX` or not built in is `EAFNOSUPPORT` (only AF_UNIX
-//! is: AF_INET, AF_INET6 and AF_NETLINK answer as in a Linux built without them); a type
-//! outside `0..SOCK_MAX` is `EINVAL`. Addresses are copied in at most
+//! are `EINVAL`; a family outside `0..AF_MAX` or not built in is `EAFNOSUPPORT` (AF_UNIX,
+//! AF_INET and AF_INET6 are: AF_NETLINK answers as in a Linux built without it); a type
+//! outside `0..SOCK_MAX` is `EINVAL`; for AF_INET/AF_INET6 the type and protocol pick TCP or
+//! UDP as `inet_create` does (`ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`; raw sockets `EPERM`
+//! without CAP_NET_RAW, and not built in otherwise; ping sockets `EACCES` as with Linux's
+//! default `net.ipv4.ping_group_range`). Addresses are copied in at most
 //! `sizeof(struct sockaddr_storage)` (128; more is `EINVAL`) and out truncated to the
 //! caller's length, which is then set to the full one (`move_addr_to_user`). A descriptor
 //! that is not a socket is `ENOTSOCK`. `msg_iovlen` above `UIO_MAXIOV` is `EMSGSIZE`; a
 //! control buffer above `net.core.optmem_max` (20480) is `ENOBUFS`. The socket options are
 //! those of `sk_setsockopt`/`sk_getsockopt` for `SOL_SOCKET`; other levels are `EOPNOTSUPP`
-//! for AF_UNIX.
+//! for AF_UNIX and the protocol's own for INET sockets (`net::inet::sockopt`).
 
 use super::args::{Fd, UserPtr};
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
 use crate::fs::file_table;
+use crate::net::inet::{self, InetSocket, Proto};
 use crate::net::iov::UserIov;
 use crate::net::msg::*;
-use crate::net::sockfile::SocketFile;
+use crate::net::sockfile::{Sock, SocketFile};
 use crate::net::unix::gc::Rights;
 use crate::net::unix::io::SendExtras;
 use crate::net::unix::{UnixSocket, conn, flag, io};
@@ -37,6 +41,8 @@ const SOCK_NONBLOCK: u32 = 0o4000;
 const SOCK_CLOEXEC: u32 = 0o2000000;
 const SOCK_TYPE_MASK: u32 = 0xf;
 const AF_UNIX: i32 = 1;
+const AF_INET: i32 = 2;
+const AF_INET6: i32 = 10;
 /// `NPROTO` (`AF_MAX`) and `SOCK_MAX`.
 const AF_MAX: i32 = 46;
 const SOCK_MAX: u32 = 11;
@@ -74,16 +80,24 @@ pub struct MMsgHdr {
 const _: () = assert!(core::mem::size_of::<MsgHdr>() == 56);
 const _: () = assert!(core::mem::size_of::<MMsgHdr>() == 64);
 
-fn socket_of(
-    context: &SyscallContext<'_>,
-    fd: Fd,
-) -> Result<(Arc<OpenFile>, Arc<UnixSocket>), Errno> {
+fn socket_of(context: &SyscallContext<'_>, fd: Fd) -> Result<(Arc<OpenFile>, Sock), Errno> {
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
-    let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.unix.clone();
+    let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.sock.clone();
     Ok((file, socket))
+}
+
+/// An INET socket's address as its family shows it, copied out (`move_addr_to_user`).
+fn inet_address_out(
+    socket: &InetSocket,
+    endpoint: &inet::addr::Endpoint,
+    address: u64,
+    len_ptr: u64,
+) -> Result<(), Errno> {
+    let (bytes, full) = socket.encode(endpoint);
+    address_out_raw(&bytes[..full], full, address, len_ptr)
 }
 
 /// `move_addr_to_kernel`.
@@ -122,7 +136,7 @@ fn address_out_raw(bytes: &[u8], full: usize, address: u64, len_ptr: u64) -> Res
 /// Installs a new socket file at the lowest free descriptor.
 fn install(
     context: &SyscallContext<'_>,
-    socket: Arc<UnixSocket>,
+    socket: Sock,
     flags: u32,
     charge: file_table::FileCharge,
 ) -> Result<i32, Errno> {
@@ -137,7 +151,7 @@ fn install(
         .insert_from(0, file, flags & SOCK_CLOEXEC != 0, limit)
 }
 
-fn new_file(socket: Arc<UnixSocket>, flags: u32, charge: file_table::FileCharge) -> Arc<OpenFile> {
+fn new_file(socket: Sock, flags: u32, charge: file_table::FileCharge) -> Arc<OpenFile> {
     let status = if flags & SOCK_NONBLOCK != 0 {
         OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
     } else {
@@ -145,18 +159,74 @@ fn new_file(socket: Arc<UnixSocket>, flags: u32, charge: file_table::FileCharge)
     };
     let file = Arc::new(OpenFile::new(
         Arc::new(SocketFile {
-            unix: socket.clone(),
+            sock: socket.clone(),
         }),
         None,
         status,
         charge,
     ));
-    socket.set_file(&file);
+    if let Sock::Unix(socket) = &socket {
+        socket.set_file(&file);
+    }
     file
 }
 
-/// Checks `socket(2)`'s arguments: the AF_UNIX type, and the flags.
-fn check_create(domain: i32, raw_type: i32, protocol: i32) -> Result<(SockType, u32), Errno> {
+/// What `socket(2)` makes.
+enum Kind {
+    Unix(SockType),
+    Inet(inet::addr::Family, Proto),
+}
+
+/// `inet_create`/`inet6_create`: the type and protocol of an INET socket.
+fn check_inet(domain: i32, kind: u32, protocol: i32, has_net_raw: bool) -> Result<Kind, Errno> {
+    const IPPROTO_MAX: i32 = 263;
+    const IPPROTO_ICMP: i32 = 1;
+    const IPPROTO_ICMPV6: i32 = 58;
+    if !(0..IPPROTO_MAX).contains(&protocol) {
+        return Err(Errno::EINVAL);
+    }
+    let family = if domain == AF_INET {
+        inet::addr::Family::V4
+    } else {
+        inet::addr::Family::V6
+    };
+    let ping = if domain == AF_INET {
+        IPPROTO_ICMP
+    } else {
+        IPPROTO_ICMPV6
+    };
+    match kind {
+        1 => match protocol as u32 {
+            0 | inet::IPPROTO_TCP => Ok(Kind::Inet(family, Proto::Tcp)),
+            _ => Err(Errno::EPROTONOSUPPORT),
+        },
+        2 => match protocol {
+            0 | 17 => Ok(Kind::Inet(family, Proto::Udp)),
+            // Ping sockets: no group is in net.ipv4.ping_group_range ("1 0").
+            p if p == ping => Err(Errno::EACCES),
+            _ => Err(Errno::EPROTONOSUPPORT),
+        },
+        3 => {
+            if protocol == 0 {
+                Err(Errno::EPROTONOSUPPORT)
+            } else if !has_net_raw {
+                Err(Errno::EPERM)
+            } else {
+                Err(Errno::ESOCKTNOSUPPORT)
+            }
+        }
+        10 => Err(Errno::EAFNOSUPPORT),
+        _ => Err(Errno::ESOCKTNOSUPPORT),
+    }
+}
+
+/// Checks `socket(2)`'s arguments: the family, the type, and the flags.
+fn check_create(
+    domain: i32,
+    raw_type: i32,
+    protocol: i32,
+    has_net_raw: bool,
+) -> Result<(Kind, u32), Errno> {
     let raw_type = raw_type as u32;
     let flags = raw_type & !SOCK_TYPE_MASK;
     if flags & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
@@ -169,6 +239,9 @@ fn check_create(domain: i32, raw_type: i32, protocol: i32) -> Result<(SockType, 
     if kind >= SOCK_MAX {
         return Err(Errno::EINVAL);
     }
+    if domain == AF_INET || domain == AF_INET6 {
+        return Ok((check_inet(domain, kind, protocol, has_net_raw)?, flags));
+    }
     if domain != AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -176,7 +249,16 @@ fn check_create(domain: i32, raw_type: i32, protocol: i32) -> Result<(SockType, 
         return Err(Errno::EPROTONOSUPPORT);
     }
     let sock_type = SockType::from_raw(kind).ok_or(Errno::ESOCKTNOSUPPORT)?;
-    Ok((sock_type, flags))
+    Ok((Kind::Unix(sock_type), flags))
+}
+
+fn has_net_raw(context: &SyscallContext<'_>) -> bool {
+    context
+        .thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_NET_RAW)
 }
 
 fn owner(context: &SyscallContext<'_>) -> (u32, u32) {
@@ -190,11 +272,14 @@ pub fn socket(
     kind: i32,
     protocol: i32,
 ) -> SyscallResult {
-    let (sock_type, flags) = check_create(domain, kind, protocol)?;
+    let (kind, flags) = check_create(domain, kind, protocol, has_net_raw(context))?;
     let limit = super::fcntl::descriptor_limit(context);
     let charge = file_table::charge_with_descriptor(context.thread, limit)?;
     let (uid, gid) = owner(context);
-    let socket = UnixSocket::new(sock_type, uid, gid)?;
+    let socket = match kind {
+        Kind::Unix(sock_type) => Sock::Unix(UnixSocket::new(sock_type, uid, gid)?),
+        Kind::Inet(family, proto) => Sock::Inet(InetSocket::new(family, proto, uid, gid)?),
+    };
     Ok(install(context, socket, flags, charge)? as usize)
 }
 
@@ -205,14 +290,18 @@ pub fn socketpair(
     protocol: i32,
     fds: UserPtr<[i32; 2]>,
 ) -> SyscallResult {
-    let (sock_type, flags) = check_create(domain, kind, protocol)?;
+    let (kind, flags) = check_create(domain, kind, protocol, has_net_raw(context))?;
+    let Kind::Unix(sock_type) = kind else {
+        // inet's socketpair is sock_no_socketpair.
+        return Err(Errno::EOPNOTSUPP);
+    };
     let limit = super::fcntl::descriptor_limit(context);
     let charge_a = file_table::charge_with_descriptor(context.thread, limit)?;
     let charge_b = file_table::charge_for(context.thread)?;
     let (uid, gid) = owner(context);
     let (a, b) = conn::socketpair(sock_type, uid, gid)?;
-    let file_a = new_file(a, flags, charge_a);
-    let file_b = new_file(b, flags, charge_b);
+    let file_a = new_file(Sock::Unix(a), flags, charge_a);
+    let file_b = new_file(Sock::Unix(b), flags, charge_b);
     let is_cloexec = flags & SOCK_CLOEXEC != 0;
     let files_shared = context.thread.process.files.get();
     let (fd_a, fd_b) = {
@@ -242,19 +331,33 @@ pub fn socketpair(
 pub fn bind(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len: i32) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
     let raw = address_in(address, len)?;
-    conn::bind(&socket, context.thread, &raw)?;
+    match socket {
+        Sock::Unix(socket) => conn::bind(&socket, context.thread, &raw)?,
+        Sock::Inet(socket) => inet::bind(&socket, &raw)?,
+    }
     Ok(0)
 }
 
 pub fn listen(context: &mut SyscallContext<'_>, fd: Fd, backlog: i32) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
-    conn::listen(&socket, opt::backlog(backlog))?;
+    match socket {
+        Sock::Unix(socket) => conn::listen(&socket, opt::backlog(backlog))?,
+        Sock::Inet(socket) => inet::tcp::listen(&socket, opt::backlog(backlog))?,
+    }
     Ok(0)
 }
 
 pub fn connect(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len: i32) -> SyscallResult {
     let (file, socket) = socket_of(context, fd)?;
     let raw = address_in(address, len)?;
+    let socket = match socket {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+            inet::calls::connect(&socket, &raw, is_nonblocking)?;
+            return Ok(0);
+        }
+    };
     if socket.sock_type.is_connection_oriented() {
         let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
         conn::connect_stream(&socket, context.thread, &raw, is_nonblocking)?;
@@ -288,12 +391,28 @@ pub fn accept4(
     let limit = super::fcntl::descriptor_limit(context);
     let charge = file_table::charge_with_descriptor(context.thread, limit)?;
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
-    let new = conn::accept(&socket, is_nonblocking)?;
-    let new_file = new_file(new.clone(), flags, charge);
-    if address != 0 {
-        let peer = new.peer_name().unwrap_or(None);
-        address_out(peer.as_ref(), address, len_ptr)?;
-    }
+    let new_file = match socket {
+        Sock::Unix(socket) => {
+            let new = conn::accept(&socket, is_nonblocking)?;
+            let new_file = new_file(Sock::Unix(new.clone()), flags, charge);
+            if address != 0 {
+                let peer = new.peer_name().unwrap_or(None);
+                address_out(peer.as_ref(), address, len_ptr)?;
+            }
+            new_file
+        }
+        Sock::Inet(socket) => {
+            let new = inet::tcp::accept(&socket, is_nonblocking)?;
+            let new_file = new_file(Sock::Inet(new.clone()), flags, charge);
+            if address != 0 {
+                let peer = new
+                    .peer_name()
+                    .unwrap_or(inet::addr::Endpoint::new(new.family.any(), 0));
+                inet_address_out(&new, &peer, address, len_ptr)?;
+            }
+            new_file
+        }
+    };
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
         new_file,
@@ -308,7 +427,10 @@ pub fn shutdown(context: &mut SyscallContext<'_>, fd: Fd, how: i32) -> SyscallRe
     if !(0..=2).contains(&how) {
         return Err(Errno::EINVAL);
     }
-    conn::shutdown(&socket, how as u32)?;
+    match socket {
+        Sock::Unix(socket) => conn::shutdown(&socket, how as u32)?,
+        Sock::Inet(socket) => inet::calls::shutdown(&socket, how as u32)?,
+    }
     Ok(0)
 }
 
@@ -319,7 +441,10 @@ pub fn getsockname(
     len_ptr: u64,
 ) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
-    address_out(socket.name().as_ref(), address, len_ptr)?;
+    match socket {
+        Sock::Unix(socket) => address_out(socket.name().as_ref(), address, len_ptr)?,
+        Sock::Inet(socket) => inet_address_out(&socket, &socket.name(), address, len_ptr)?,
+    }
     Ok(0)
 }
 
@@ -330,8 +455,16 @@ pub fn getpeername(
     len_ptr: u64,
 ) -> SyscallResult {
     let (_file, socket) = socket_of(context, fd)?;
-    let name = socket.peer_name()?;
-    address_out(name.as_ref(), address, len_ptr)?;
+    match socket {
+        Sock::Unix(socket) => {
+            let name = socket.peer_name()?;
+            address_out(name.as_ref(), address, len_ptr)?;
+        }
+        Sock::Inet(socket) => {
+            let name = socket.peer_name()?;
+            inet_address_out(&socket, &name, address, len_ptr)?;
+        }
+    }
     Ok(0)
 }
 
@@ -410,7 +543,7 @@ fn read_iovecs(address: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
 fn send_one(
     context: &SyscallContext<'_>,
     file: &OpenFile,
-    socket: &Arc<UnixSocket>,
+    socket: &Sock,
     header: &MsgHdr,
     flags: u32,
 ) -> SyscallResult {
@@ -446,9 +579,15 @@ fn send_one(
         control.resize(controllen, 0);
         hal::usercopy::copy_from_user(&mut control, header.control)?;
     }
-    let extras = send_control(context, &control)?;
     let mut data = UserIov::new(vectors);
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match socket {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            return inet::calls::send(socket, &mut data, name.as_deref(), flags, is_nonblocking);
+        }
+    };
+    let extras = send_control(context, &control)?;
     io::send(
         socket,
         context.thread,
@@ -506,7 +645,7 @@ fn recv_control(
 fn recv_one(
     context: &SyscallContext<'_>,
     file: &OpenFile,
-    socket: &Arc<UnixSocket>,
+    socket: &Sock,
     header: &MsgHdr,
     header_address: u64,
     flags: u32,
@@ -517,6 +656,22 @@ fn recv_one(
     let vectors = read_iovecs(header.iov, header.iovlen)?;
     let mut data = UserIov::new(vectors);
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match socket {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            let (count, got_flags, from) =
+                inet::calls::recv(socket, &mut data, flags, is_nonblocking)?;
+            if header.name != 0 {
+                match from {
+                    Some(from) => inet_address_out(socket, &from, header.name, header_address + 8)?,
+                    None => hal::usercopy::write_user(header_address + 8, &0u32)?,
+                }
+            }
+            hal::usercopy::write_user(header_address + 48, &got_flags)?;
+            hal::usercopy::write_user(header_address + 40, &0u64)?;
+            return Ok(count);
+        }
+    };
     let mut received = io::recv(socket, &mut data, flags, is_nonblocking)?;
     let capacity = if header.control == 0 {
         0
@@ -566,6 +721,12 @@ pub fn sendto(
         None
     };
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match socket {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            return inet::calls::send(&socket, &mut data, name.as_deref(), flags, is_nonblocking);
+        }
+    };
     io::send(
         &socket,
         context.thread,
@@ -592,6 +753,19 @@ pub fn recvfrom(
     let (file, socket) = socket_of(context, fd)?;
     let mut data = UserIov::single(buf, len.min(0x7fff_f000))?;
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match socket {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            let (count, _, from) = inet::calls::recv(&socket, &mut data, flags, is_nonblocking)?;
+            if address != 0 {
+                match from {
+                    Some(from) => inet_address_out(&socket, &from, address, len_ptr)?,
+                    None => address_out_raw(&[], 0, address, len_ptr)?,
+                }
+            }
+            return Ok(count);
+        }
+    };
     let mut received = io::recv(&socket, &mut data, flags, is_nonblocking)?;
     // Passed descriptors with no control buffer are closed (MSG_CTRUNC, unseen here).
     drop(core::mem::take(&mut received.rights));
@@ -730,7 +904,10 @@ pub fn recvmmsg(
     match error {
         Err(e) if got > 0 => {
             if e != Errno::EAGAIN {
-                socket.state.lock().error = Some(e);
+                match &socket {
+                    Sock::Unix(socket) => socket.state.lock().error = Some(e),
+                    Sock::Inet(socket) => socket.state.lock().error = Some(e),
+                }
             }
             Ok(got)
         }
@@ -754,21 +931,40 @@ pub fn getsockopt(
     address: u64,
     len_ptr: u64,
 ) -> SyscallResult {
-    let (_file, socket) = socket_of(context, fd)?;
-    if level != SOL_SOCKET {
-        return Err(Errno::EOPNOTSUPP);
-    }
+    let (_file, sock) = socket_of(context, fd)?;
     let given: i32 = hal::usercopy::read_user(len_ptr)?;
     if given < 0 {
         return Err(Errno::EINVAL);
     }
+    if level != SOL_SOCKET {
+        return match &sock {
+            Sock::Unix(_) => Err(Errno::EOPNOTSUPP),
+            Sock::Inet(socket) => {
+                let bytes = inet::sockopt::get(socket, level, name)?;
+                write_option(address, len_ptr, given, &bytes)
+            }
+        };
+    }
+    let socket = sock.common();
     let int = |value: i32| value.to_ne_bytes();
     let flag_value = |bit: u32| int(i32::from(socket.has_flag(bit)));
     let value: [u8; 4] = match name as u32 {
-        abi::raw::net::SO_TYPE => int(socket.sock_type.raw() as i32),
-        abi::raw::net::SO_PROTOCOL => int(0),
-        abi::raw::net::SO_DOMAIN => int(AF_UNIX),
-        abi::raw::net::SO_ERROR => int(socket.take_error().map_or(0, |e| e.0 as i32)),
+        abi::raw::net::SO_TYPE => int(match &sock {
+            Sock::Unix(socket) => socket.sock_type.raw() as i32,
+            Sock::Inet(socket) => match socket.proto {
+                Proto::Tcp => 1,
+                Proto::Udp => 2,
+            },
+        }),
+        abi::raw::net::SO_PROTOCOL => int(match &sock {
+            Sock::Unix(_) => 0,
+            Sock::Inet(socket) => socket.protocol() as i32,
+        }),
+        abi::raw::net::SO_DOMAIN => int(match &sock {
+            Sock::Unix(_) => AF_UNIX,
+            Sock::Inet(socket) => i32::from(socket.family.raw()),
+        }),
+        abi::raw::net::SO_ERROR => int(sock.take_error().map_or(0, |e| e.0 as i32)),
         abi::raw::net::SO_SNDBUF => int(socket.sndbuf.load(Ordering::Relaxed) as i32),
         abi::raw::net::SO_RCVBUF => int(socket.rcvbuf.load(Ordering::Relaxed) as i32),
         abi::raw::net::SO_REUSEADDR => flag_value(flag::REUSEADDR),
@@ -780,7 +976,7 @@ pub fn getsockopt(
         abi::raw::net::SO_BROADCAST => flag_value(flag::BROADCAST),
         abi::raw::net::SO_OOBINLINE => flag_value(flag::OOBINLINE),
         abi::raw::net::SO_NO_CHECK => flag_value(flag::NO_CHECK),
-        abi::raw::net::SO_ACCEPTCONN => int(i32::from(socket.is_listening())),
+        abi::raw::net::SO_ACCEPTCONN => int(i32::from(sock.is_listening())),
         abi::raw::net::SO_RCVLOWAT => int(socket.rcvlowat.load(Ordering::Relaxed) as i32),
         abi::raw::net::SO_SNDLOWAT => int(1),
         abi::raw::net::SO_PRIORITY => int(socket.priority.load(Ordering::Relaxed) as i32),
@@ -810,7 +1006,15 @@ pub fn getsockopt(
             return write_option(address, len_ptr, given, &bytes);
         }
         abi::raw::net::SO_PEERCRED => {
-            return write_option(address, len_ptr, given, &socket.peercred().to_bytes());
+            let peercred = match &sock {
+                Sock::Unix(socket) => socket.peercred(),
+                Sock::Inet(_) => unixsock::cmsg::Ucred {
+                    pid: 0,
+                    uid: u32::MAX,
+                    gid: u32::MAX,
+                },
+            };
+            return write_option(address, len_ptr, given, &peercred.to_bytes());
         }
         _ => return Err(Errno::ENOPROTOOPT),
     };
@@ -828,15 +1032,7 @@ pub fn setsockopt(
     if len < 0 {
         return Err(Errno::EINVAL);
     }
-    let (_file, socket) = socket_of(context, fd)?;
-    if level != SOL_SOCKET {
-        return Err(Errno::EOPNOTSUPP);
-    }
-    if len < 4 {
-        return Err(Errno::EINVAL);
-    }
-    let value: i32 = hal::usercopy::read_user(address)?;
-    let is_on = value != 0;
+    let (_file, sock) = socket_of(context, fd)?;
     let has_cap = |cap: u32| {
         context
             .thread
@@ -845,6 +1041,24 @@ pub fn setsockopt(
             .lock()
             .has_capability(cap)
     };
+    if level != SOL_SOCKET {
+        return match &sock {
+            Sock::Unix(_) => Err(Errno::EOPNOTSUPP),
+            Sock::Inet(socket) => {
+                let mut bytes = [0u8; 64];
+                let n = (len as usize).min(bytes.len());
+                hal::usercopy::copy_from_user(&mut bytes[..n], address)?;
+                inet::sockopt::set(socket, level, name, &bytes[..n], has_cap(CAP_NET_ADMIN))?;
+                Ok(0)
+            }
+        };
+    }
+    if len < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let value: i32 = hal::usercopy::read_user(address)?;
+    let is_on = value != 0;
+    let socket = sock.common();
     match name as u32 {
         abi::raw::net::SO_REUSEADDR => socket.set_flag(flag::REUSEADDR, is_on),
         abi::raw::net::SO_REUSEPORT => socket.set_flag(flag::REUSEPORT, is_on),
@@ -933,12 +1147,18 @@ pub fn setsockopt(
 /// `read`/`readv` of a socket (`sock_read_iter`): a receive with no flags but the file's
 /// `O_NONBLOCK`.
 pub fn read_socket(file: &OpenFile, vectors: Vec<Iovec>) -> SyscallResult {
-    let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.unix.clone();
+    let sock = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.sock.clone();
     let mut data = UserIov::new(vectors);
     if data.total() == 0 {
         return Ok(0);
     }
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match sock {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            return Ok(inet::calls::recv(&socket, &mut data, 0, is_nonblocking)?.0);
+        }
+    };
     let received = io::recv(&socket, &mut data, 0, is_nonblocking)?;
     Ok(received.count)
 }
@@ -949,9 +1169,15 @@ pub fn write_socket(
     file: &OpenFile,
     vectors: Vec<Iovec>,
 ) -> SyscallResult {
-    let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.unix.clone();
+    let sock = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?.sock.clone();
     let mut data = UserIov::new(vectors);
     let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
+    let socket = match sock {
+        Sock::Unix(socket) => socket,
+        Sock::Inet(socket) => {
+            return inet::calls::send(&socket, &mut data, None, 0, is_nonblocking);
+        }
+    };
     io::send(
         &socket,
         context.thread,

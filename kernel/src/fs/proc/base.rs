@@ -35,6 +35,7 @@ pub enum Entry {
     Fd,
     FdInfo,
     Ns,
+    Net,
     Environ,
     Auxv,
     Status,
@@ -77,6 +78,7 @@ const ROWS: &[Row] = &[
     Row(b"fd", Entry::Fd, 0o500, true, true),
     Row(b"fdinfo", Entry::FdInfo, 0o555, true, true),
     Row(b"ns", Entry::Ns, 0o511, true, true),
+    Row(b"net", Entry::Net, 0o555, true, true),
     Row(b"environ", Entry::Environ, 0o400, true, true),
     Row(b"auxv", Entry::Auxv, 0o400, true, true),
     Row(b"status", Entry::Status, 0o444, true, true),
@@ -119,7 +121,7 @@ const ROWS: &[Row] = &[
 impl Entry {
     fn file_type(self) -> FileType {
         match self {
-            Entry::Task | Entry::Fd | Entry::FdInfo | Entry::Ns => FileType::Directory,
+            Entry::Task | Entry::Fd | Entry::FdInfo | Entry::Ns | Entry::Net => FileType::Directory,
             Entry::Cwd | Entry::Root | Entry::Exe => FileType::Symlink,
             _ => FileType::Regular,
         }
@@ -249,6 +251,7 @@ fn make_entry(target: &Target, index: usize, row: &Row) -> Arc<dyn Node> {
             target: target.clone(),
             ino,
         }),
+        Entry::Net => super::root::net_dir(),
         Entry::Cwd | Entry::Root | Entry::Exe => Arc::new(PidLink {
             target: target.clone(),
             entry: row.1,

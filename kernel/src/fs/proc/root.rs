@@ -1,7 +1,8 @@
 //! The `/proc` directory itself (Linux's `fs/proc/root.c`, `proc_pid_readdir`) and its
 //! system-wide files: `meminfo` (`fs/proc/meminfo.c`), `cpuinfo` ([`super::cpuinfo`]), `uptime`,
 //! `loadavg`, `stat` (`fs/proc/stat.c`), `version`, `cmdline`, `filesystems`, `partitions`,
-//! `devices`, `interrupts`, `swaps`, the `mounts` link, `self`, `thread-self` and `sys`.
+//! `devices`, `interrupts`, `swaps`, the `mounts` and `net` links (and [`net_dir`], what
+//! `/proc/<pid>/net` shows), `self`, `thread-self` and `sys`.
 //!
 //! Listing order is Linux's: the fixed entries (sorted by name, as `proc_root`'s rbtree holds
 //! them), `self` and `thread-self` at cookies 256 and 257, then one directory per process at
@@ -70,19 +71,12 @@ impl ProcRoot {
             file(b"loadavg", loadavg),
             file(b"meminfo", meminfo),
             StaticEntry {
-                name: b"net",
-                node: StaticDir::new(
-                    fixed_ino(),
-                    0o555,
-                    alloc::vec![file(b"unix", |out| {
-                        let text = crate::net::unix::names::proc_net_unix()?;
-                        push(out, &text)
-                    })],
-                ),
-            },
-            StaticEntry {
                 name: b"mounts",
                 node: StaticLink::new(fixed_ino(), b"self/mounts"),
+            },
+            StaticEntry {
+                name: b"net",
+                node: StaticLink::new(fixed_ino(), b"self/net"),
             },
             file(b"partitions", crate::block::proc_partitions),
             file(b"stat", stat),
@@ -114,6 +108,30 @@ impl ProcRoot {
             thread_self: Arc::new(SelfLink { is_thread: true }),
         }))
     }
+}
+
+/// `/proc/<pid>/net` (one network namespace: every process shows the same directory), in
+/// Linux's listing order (shorter names first, as `proc_net`'s tree sorts them).
+pub fn net_dir() -> Arc<StaticDir> {
+    static NET: spin::Once<Arc<StaticDir>> = spin::Once::new();
+    NET.call_once(|| {
+        StaticDir::new(
+            fixed_ino(),
+            0o555,
+            alloc::vec![
+                file(b"dev", crate::net::netdev::proc_net_dev),
+                file(b"tcp", crate::net::inet::procnet::tcp),
+                file(b"udp", crate::net::inet::procnet::udp),
+                file(b"tcp6", crate::net::inet::procnet::tcp6),
+                file(b"udp6", crate::net::inet::procnet::udp6),
+                file(b"unix", |out| {
+                    let text = crate::net::unix::names::proc_net_unix()?;
+                    push(out, &text)
+                }),
+            ],
+        )
+    })
+    .clone()
 }
 
 /// A pid written in decimal, as a directory name.

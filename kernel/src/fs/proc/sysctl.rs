@@ -1,5 +1,6 @@
-//! `/proc/sys` (Linux's `kernel/sysctl.c`, `fs/proc/proc_sysctl.c`): the `kernel`, `vm` and
-//! `fs` tables Ferrux has, each entry read and written with Linux's handlers.
+//! `/proc/sys` (Linux's `kernel/sysctl.c`, `fs/proc/proc_sysctl.c`): the `kernel`, `vm`,
+//! `fs` and `net` tables Ferrux has (`net.ipv4.ip_local_port_range` and
+//! `ip_unprivileged_port_start`), each entry read and written with Linux's handlers.
 //!
 //! Integers (`proc_dointvec_minmax`, `proc_doulongvec_minmax`): read as the number and a
 //! newline; a write takes one number with optional surrounding white space (`EINVAL` for
@@ -269,6 +270,34 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         ),
         int(b"poolsize", || 256, None, (0, 0)),
         custom(b"uuid", 0o444, |out| uuid(out, random_bytes()), None),
+    ];
+    let ipv4 = alloc::vec![
+        custom(
+            b"ip_local_port_range",
+            0o644,
+            |out| {
+                let range = crate::net::inet::table::port_range();
+                out!(out, "{}\t{}\n", range.low, range.high)
+            },
+            Some(|data| {
+                // ipv4_local_port_range: low <= high, low not below the privileged ports.
+                let range = ::inet::ports::PortRange::parse(data).ok_or(Errno::EINVAL)?;
+                let start =
+                    crate::net::inet::table::UNPRIVILEGED_PORT_START.load(Ordering::Relaxed);
+                if u32::from(range.low) < start {
+                    return Err(Errno::EINVAL);
+                }
+                crate::net::inet::table::set_port_range(range);
+                Ok(())
+            })
+        ),
+        int(
+            b"ip_unprivileged_port_start",
+            || i64::from(crate::net::inet::table::UNPRIVILEGED_PORT_START.load(Ordering::Relaxed)),
+            Some(|v| crate::net::inet::table::UNPRIVILEGED_PORT_START
+                .store(v as u32, Ordering::Relaxed)),
+            (0, 65535)
+        ),
     ];
     let kernel = alloc::vec![
         int(b"cap_last_cap", || 40, None, (0, 0)),
@@ -607,6 +636,11 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
     Ok(StaticDir::new(
         fixed_ino(),
         0o555,
-        alloc::vec![dir(b"fs", fs), dir(b"kernel", kernel), dir(b"vm", vm)],
+        alloc::vec![
+            dir(b"fs", fs),
+            dir(b"kernel", kernel),
+            dir(b"net", alloc::vec![dir(b"ipv4", ipv4)]),
+            dir(b"vm", vm)
+        ],
     ))
 }

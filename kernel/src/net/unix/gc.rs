@@ -32,7 +32,7 @@ static IS_COLLECTING: AtomicBool = AtomicBool::new(false);
 
 /// The AF_UNIX socket behind a file, if it is one.
 fn unix_socket(file: &OpenFile) -> Option<&Arc<UnixSocket>> {
-    file.ops.as_socket().map(|socket| &socket.unix)
+    file.ops.as_socket().and_then(|socket| socket.unix())
 }
 
 /// Files carried by one message, counted as in flight until received or dropped.

@@ -1,0 +1,466 @@
+//! Network devices (Linux's `struct net_device` and `net/core/dev.c`, netdevice(7)): the
+//! list of interfaces with their index, name, type, hardware address, MTU, flags, IPv4 and
+//! IPv6 addresses and counters, and the device ioctls every socket answers (`SIOCGIFCONF`,
+//! `SIOCGIFFLAGS`/`SIOCSIFFLAGS`, `SIOCGIFINDEX`, `SIOCGIFNAME`, `SIOCGIFMTU`/`SIOCSIFMTU`,
+//! `SIOCGIFHWADDR`, `SIOCGIFTXQLEN`; AF_INET sockets also `SIOCGIFADDR`, `SIOCGIFNETMASK`,
+//! `SIOCGIFBRDADDR`, `SIOCGIFDSTADDR`), and `/proc/net/dev`.
+//!
+//! At boot there is `lo` (ifindex 1, `ARPHRD_LOOPBACK`, MTU 65536, 127.0.0.1/8 and ::1/128),
+//! brought up as Linux's `loopback_net_init` and `inet_init` do. A driver adds its interface
+//! with [`register`], giving a [`Driver`] that transmits frames; received frames are counted
+//! with [`NetDevice::count_rx`]. Loopback traffic never becomes frames (`net::inet` hands data
+//! from socket to socket) and is counted on `lo` as one packet per segment or datagram.
+//!
+//! Locks: `netdev.list` (the interfaces, held to clone one out or to list them) and
+//! `netdev.addrs` (one interface's addresses) are leaves, never nested.
+
+use ::inet::addr::Ip;
+use ::inet::ifreq::{self, IFREQ_LEN};
+use ::inet::procnet::DevStats;
+use abi::Errno;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use hal::sync::SpinLock;
+
+/// `IFF_UP`, `IFF_BROADCAST`, `IFF_LOOPBACK`, `IFF_RUNNING`, `IFF_MULTICAST`, `IFF_LOWER_UP`.
+pub const IFF_UP: u32 = 0x1;
+pub const IFF_BROADCAST: u32 = 0x2;
+pub const IFF_LOOPBACK: u32 = 0x8;
+pub const IFF_RUNNING: u32 = 0x40;
+pub const IFF_MULTICAST: u32 = 0x1000;
+pub const IFF_LOWER_UP: u32 = 0x10000;
+/// The flags `SIOCSIFFLAGS` may change (`dev_change_flags`'s mask, in 16 bits).
+const IFF_USER_MASK: u32 = 0xffff & !(IFF_LOOPBACK | IFF_RUNNING);
+
+/// What a driver gives the network layer.
+pub trait Driver: Send + Sync {
+    /// Sends one frame (Ethernet header included); `Err` counts as a transmit error.
+    #[expect(dead_code, reason = "called by the IP layer of virtio-net interfaces")]
+    fn transmit(&self, frame: &[u8]) -> Result<(), Errno>;
+    /// The carrier is present (`IFF_LOWER_UP`, `IFF_RUNNING` when up).
+    fn has_carrier(&self) -> bool;
+    /// Called when the interface goes up or down.
+    fn set_up(&self, is_up: bool);
+}
+
+/// An interface address (`struct in_ifaddr`, `struct inet6_ifaddr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IfAddr {
+    pub ip: Ip,
+    pub prefix_len: u8,
+}
+
+impl IfAddr {
+    /// The IPv4 netmask of a v4 address.
+    pub fn netmask(&self) -> [u8; 4] {
+        let bits = u32::from(self.prefix_len.min(32));
+        let mask = if bits == 0 {
+            0
+        } else {
+            u32::MAX << (32 - bits)
+        };
+        mask.to_be_bytes()
+    }
+
+    /// Whether `ip` is in this address's subnet.
+    pub fn contains(&self, ip: Ip) -> bool {
+        if self.ip.is_v4() != ip.is_v4() {
+            return false;
+        }
+        let (bits, offset) = if ip.is_v4() {
+            (usize::from(self.prefix_len.min(32)), 12)
+        } else {
+            (usize::from(self.prefix_len.min(128)), 0)
+        };
+        let (a, b) = (&self.ip.0[offset..], &ip.0[offset..]);
+        let whole = bits / 8;
+        if a[..whole] != b[..whole] {
+            return false;
+        }
+        let rest = bits % 8;
+        rest == 0 || (a[whole] ^ b[whole]) & (0xffu8 << (8 - rest)) == 0
+    }
+}
+
+/// An interface.
+pub struct NetDevice {
+    pub index: u32,
+    pub name: String,
+    /// `ARPHRD_*`.
+    pub kind: u16,
+    pub hwaddr: [u8; 6],
+    pub mtu: AtomicU32,
+    pub tx_queue_len: u32,
+    flags: AtomicU32,
+    addrs: SpinLock<Vec<IfAddr>>,
+    rx_bytes: AtomicU64,
+    rx_packets: AtomicU64,
+    tx_bytes: AtomicU64,
+    tx_packets: AtomicU64,
+    tx_errors: AtomicU64,
+    pub driver: Option<Arc<dyn Driver>>,
+}
+
+impl NetDevice {
+    /// `dev_get_flags`: the flags set by the administrator plus the operational ones.
+    pub fn flags(&self) -> u32 {
+        let flags = self.flags.load(Ordering::Acquire);
+        let carrier = self.driver.as_ref().is_none_or(|d| d.has_carrier());
+        if flags & IFF_UP != 0 && carrier {
+            flags | IFF_RUNNING | IFF_LOWER_UP
+        } else {
+            flags
+        }
+    }
+
+    #[expect(dead_code, reason = "for the IP layer of virtio-net interfaces")]
+    pub fn is_up(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & IFF_UP != 0
+    }
+
+    pub fn addrs(&self) -> Vec<IfAddr> {
+        self.addrs.lock().clone()
+    }
+
+    pub fn add_addr(&self, addr: IfAddr) -> Result<(), Errno> {
+        let mut addrs = self.addrs.lock();
+        if addrs.iter().any(|a| a.ip == addr.ip) {
+            return Err(Errno::EEXIST);
+        }
+        addrs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        addrs.push(addr);
+        Ok(())
+    }
+
+    pub fn first_v4(&self) -> Option<IfAddr> {
+        self.addrs.lock().iter().copied().find(|a| a.ip.is_v4())
+    }
+
+    /// Counts a packet of `len` bytes sent and received on this device (loopback).
+    pub fn count_loopback(&self, len: usize) {
+        self.count_tx(len);
+        self.count_rx(len);
+    }
+
+    pub fn count_tx(&self, len: usize) {
+        self.tx_packets.fetch_add(1, Ordering::Relaxed);
+        self.tx_bytes.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    pub fn count_rx(&self, len: usize) {
+        self.rx_packets.fetch_add(1, Ordering::Relaxed);
+        self.rx_bytes.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    #[expect(dead_code, reason = "for virtio-net's transmit path")]
+    pub fn count_tx_error(&self) {
+        self.tx_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn stats(&self) -> DevStats {
+        DevStats {
+            rx_bytes: self.rx_bytes.load(Ordering::Relaxed),
+            rx_packets: self.rx_packets.load(Ordering::Relaxed),
+            tx_bytes: self.tx_bytes.load(Ordering::Relaxed),
+            tx_packets: self.tx_packets.load(Ordering::Relaxed),
+            tx_errors: self.tx_errors.load(Ordering::Relaxed),
+            ..DevStats::default()
+        }
+    }
+
+    /// `dev_change_flags`: only `IFF_UP` and the user-settable bits move.
+    fn set_flags(&self, requested: u32) {
+        let old = self.flags.load(Ordering::Acquire);
+        let new = (old & !IFF_USER_MASK) | (requested & IFF_USER_MASK);
+        self.flags.store(new, Ordering::Release);
+        if (old ^ new) & IFF_UP != 0
+            && let Some(driver) = &self.driver
+        {
+            driver.set_up(new & IFF_UP != 0);
+        }
+    }
+}
+
+static DEVICES: SpinLock<Vec<Arc<NetDevice>>> = SpinLock::new("netdev.list", Vec::new());
+static LOOPBACK: spin::Once<Arc<NetDevice>> = spin::Once::new();
+
+fn new_device(
+    index: u32,
+    name: &str,
+    kind: u16,
+    hwaddr: [u8; 6],
+    mtu: u32,
+    flags: u32,
+    driver: Option<Arc<dyn Driver>>,
+) -> Result<Arc<NetDevice>, Errno> {
+    let mut owned = String::new();
+    owned.try_reserve(name.len()).map_err(|_| Errno::ENOMEM)?;
+    owned.push_str(name);
+    Ok(Arc::new(NetDevice {
+        index,
+        name: owned,
+        kind,
+        hwaddr,
+        mtu: AtomicU32::new(mtu),
+        tx_queue_len: 1000,
+        flags: AtomicU32::new(flags),
+        addrs: SpinLock::new("netdev.addrs", Vec::new()),
+        rx_bytes: AtomicU64::new(0),
+        rx_packets: AtomicU64::new(0),
+        tx_bytes: AtomicU64::new(0),
+        tx_packets: AtomicU64::new(0),
+        tx_errors: AtomicU64::new(0),
+        driver,
+    }))
+}
+
+/// Creates `lo` with its addresses, up (boot).
+pub fn init() {
+    let Ok(lo) = new_device(
+        1,
+        "lo",
+        ifreq::ARPHRD_LOOPBACK,
+        [0; 6],
+        65536,
+        IFF_UP | IFF_LOOPBACK,
+        None,
+    ) else {
+        log::error!("net: no memory for lo");
+        return;
+    };
+    let _ = lo.add_addr(IfAddr {
+        ip: Ip::LOOPBACK4,
+        prefix_len: 8,
+    });
+    let _ = lo.add_addr(IfAddr {
+        ip: Ip::LOOPBACK6,
+        prefix_len: 128,
+    });
+    DEVICES.lock().push(lo.clone());
+    LOOPBACK.call_once(|| lo);
+}
+
+/// `lo`.
+pub fn loopback() -> Option<Arc<NetDevice>> {
+    LOOPBACK.get().cloned()
+}
+
+/// Adds an Ethernet interface named `ethN` (the next free N) with the next index, down until
+/// configured (`register_netdev`).
+#[expect(dead_code, reason = "the virtio-net driver's entry point")]
+pub fn register(
+    hwaddr: [u8; 6],
+    mtu: u32,
+    driver: Arc<dyn Driver>,
+) -> Result<Arc<NetDevice>, Errno> {
+    let mut devices = DEVICES.lock();
+    let index = devices.iter().map(|d| d.index).max().unwrap_or(0) + 1;
+    let count = devices.iter().filter(|d| d.name.starts_with("eth")).count();
+    let name = alloc::format!("eth{count}");
+    let device = new_device(
+        index,
+        &name,
+        ifreq::ARPHRD_ETHER,
+        hwaddr,
+        mtu,
+        IFF_BROADCAST | IFF_MULTICAST,
+        Some(driver),
+    )?;
+    devices.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    devices.push(device.clone());
+    Ok(device)
+}
+
+/// Every interface, in index order.
+pub fn all() -> Vec<Arc<NetDevice>> {
+    DEVICES.lock().clone()
+}
+
+pub fn by_name(name: &[u8]) -> Option<Arc<NetDevice>> {
+    DEVICES
+        .lock()
+        .iter()
+        .find(|d| d.name.as_bytes() == name)
+        .cloned()
+}
+
+pub fn by_index(index: u32) -> Option<Arc<NetDevice>> {
+    DEVICES.lock().iter().find(|d| d.index == index).cloned()
+}
+
+/// Whether `ip` is an address of this host that a socket may bind (`inet_addr_type` is
+/// `RTN_LOCAL`: an address of an interface, or anything in the subnet of `lo`'s).
+pub fn is_local(ip: Ip) -> bool {
+    DEVICES.lock().iter().any(|device| {
+        let addrs = device.addrs.lock();
+        addrs.iter().any(|a| {
+            a.ip == ip || (device.kind == ifreq::ARPHRD_LOOPBACK && a.ip.is_v4() && a.contains(ip))
+        })
+    })
+}
+
+/// `/proc/net/dev`.
+pub fn proc_net_dev(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut text = String::new();
+    text.push_str(::inet::procnet::DEV_HEADER);
+    for device in all() {
+        ::inet::procnet::dev_row(&mut text, &device.name, &device.stats());
+    }
+    vfs::pseudo::push(out, text.as_bytes())
+}
+
+/// Which family's socket asks (the address ioctls are AF_INET's).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    Inet4,
+    Other,
+}
+
+/// `SIOCSIFFLAGS`, `SIOCSIFMTU` and the other setters need CAP_NET_ADMIN.
+fn require_net_admin() -> Result<(), Errno> {
+    let thread = crate::process::try_current().ok_or(Errno::EPERM)?;
+    if thread
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_NET_ADMIN)
+    {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// The device ioctls; `None` when `command` is not one (the socket's own answer stands).
+pub fn ioctl(command: u32, argument: u64, asker: Asker) -> Option<Result<usize, Errno>> {
+    use abi::raw::ioctl as n;
+    let result = match command {
+        n::SIOCGIFCONF => ifconf(argument, asker),
+        n::SIOCGIFFLAGS
+        | n::SIOCSIFFLAGS
+        | n::SIOCGIFINDEX
+        | n::SIOCGIFNAME
+        | n::SIOCGIFMTU
+        | n::SIOCSIFMTU
+        | n::SIOCGIFHWADDR
+        | n::SIOCGIFTXQLEN
+        | n::SIOCGIFMETRIC => ifreq_call(command, argument),
+        n::SIOCGIFADDR | n::SIOCGIFNETMASK | n::SIOCGIFBRDADDR | n::SIOCGIFDSTADDR => {
+            if asker != Asker::Inet4 {
+                return None;
+            }
+            inet_addr_call(command, argument)
+        }
+        _ => return None,
+    };
+    Some(result)
+}
+
+fn read_req(argument: u64) -> Result<[u8; IFREQ_LEN], Errno> {
+    let mut req = [0u8; IFREQ_LEN];
+    hal::usercopy::copy_from_user(&mut req, argument)?;
+    Ok(req)
+}
+
+fn ifreq_call(command: u32, argument: u64) -> Result<usize, Errno> {
+    use abi::raw::ioctl as n;
+    let mut req = read_req(argument)?;
+    if command == n::SIOCGIFNAME {
+        let device = by_index(ifreq::int(&req) as u32).ok_or(Errno::ENODEV)?;
+        ifreq::set_name(&mut req, device.name.as_bytes());
+        hal::usercopy::copy_to_user(argument, &req)?;
+        return Ok(0);
+    }
+    let device = by_name(ifreq::name(&req)).ok_or(Errno::ENODEV)?;
+    match command {
+        n::SIOCGIFFLAGS => ifreq::set_flags(&mut req, device.flags()),
+        n::SIOCGIFINDEX => ifreq::set_int(&mut req, device.index as i32),
+        n::SIOCGIFMTU => ifreq::set_int(&mut req, device.mtu.load(Ordering::Relaxed) as i32),
+        n::SIOCGIFTXQLEN => ifreq::set_int(&mut req, device.tx_queue_len as i32),
+        n::SIOCGIFMETRIC => ifreq::set_int(&mut req, 0),
+        n::SIOCGIFHWADDR => ifreq::set_hwaddr(&mut req, device.kind, &device.hwaddr),
+        n::SIOCSIFFLAGS => {
+            require_net_admin()?;
+            device.set_flags(u32::from(ifreq::flags(&req)));
+            return Ok(0);
+        }
+        n::SIOCSIFMTU => {
+            require_net_admin()?;
+            let mtu = ifreq::int(&req);
+            // dev_validate_mtu: 68 (IPv4's minimum) to the device's maximum.
+            let max = if device.kind == ifreq::ARPHRD_LOOPBACK {
+                65536
+            } else {
+                65535
+            };
+            if !(68..=max).contains(&mtu) {
+                return Err(Errno::EINVAL);
+            }
+            device.mtu.store(mtu as u32, Ordering::Relaxed);
+            return Ok(0);
+        }
+        _ => return Err(Errno::ENOTTY),
+    }
+    hal::usercopy::copy_to_user(argument, &req)?;
+    Ok(0)
+}
+
+/// `devinet_ioctl`'s getters: the interface's first IPv4 address (`EADDRNOTAVAIL` without
+/// one).
+fn inet_addr_call(command: u32, argument: u64) -> Result<usize, Errno> {
+    use abi::raw::ioctl as n;
+    let mut req = read_req(argument)?;
+    let device = by_name(ifreq::name(&req)).ok_or(Errno::ENODEV)?;
+    let addr = device.first_v4().ok_or(Errno::EADDRNOTAVAIL)?;
+    let octets = match command {
+        n::SIOCGIFADDR | n::SIOCGIFDSTADDR => addr.ip.v4_octets(),
+        n::SIOCGIFNETMASK => addr.netmask(),
+        _ => {
+            if device.flags() & IFF_BROADCAST == 0 {
+                [0; 4]
+            } else {
+                let ip = u32::from_be_bytes(addr.ip.v4_octets());
+                let mask = u32::from_be_bytes(addr.netmask());
+                (ip | !mask).to_be_bytes()
+            }
+        }
+    };
+    ifreq::set_sockaddr_in(&mut req, octets);
+    hal::usercopy::copy_to_user(argument, &req)?;
+    Ok(0)
+}
+
+/// `SIOCGIFCONF` (`dev_ifconf`, `inet_gifconf`): one `struct ifreq` per IPv4 address of
+/// every interface; with a NULL buffer, only the length needed.
+fn ifconf(argument: u64, _asker: Asker) -> Result<usize, Errno> {
+    let header: [u64; 2] = hal::usercopy::read_user(argument)?;
+    let len = header[0] as u32 as i32;
+    let buffer = header[1];
+    let mut entries: Vec<[u8; IFREQ_LEN]> = Vec::new();
+    for device in all() {
+        for addr in device.addrs() {
+            if !addr.ip.is_v4() {
+                continue;
+            }
+            let mut req = [0u8; IFREQ_LEN];
+            ifreq::set_name(&mut req, device.name.as_bytes());
+            ifreq::set_sockaddr_in(&mut req, addr.ip.v4_octets());
+            entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            entries.push(req);
+        }
+    }
+    let written = if buffer == 0 {
+        entries.len() * IFREQ_LEN
+    } else {
+        let room = len.max(0) as usize / IFREQ_LEN;
+        let count = room.min(entries.len());
+        for (i, req) in entries.iter().take(count).enumerate() {
+            hal::usercopy::copy_to_user(buffer + (i * IFREQ_LEN) as u64, req)?;
+        }
+        count * IFREQ_LEN
+    };
+    hal::usercopy::write_user(argument, &(written as i32))?;
+    Ok(0)
+}
