@@ -17,7 +17,14 @@
 //! `SA_RESTART`, as signal(7) lists them). The deadlock graph is global, under one spin lock
 //! taken only when a request must wait or something waits (Linux's `blocked_lock_lock`).
 //!
-//! Not done: leases (`F_SETLEASE`), mandatory locking (gone from Linux 5.15 too), `/proc/locks`.
+//! Leases (`F_SETLEASE`, `F_GETLEASE`; rules in `filelock::lease`) live beside the other locks
+//! of a file: an open that conflicts with one ([`break_lease`], from the open path and
+//! truncate(2)) signals the holder (`send_sigio` with `POLL_MSG`: `SIGIO` or `F_SETSIG`'s
+//! signal) and sleeps until the holder releases or downgrades it or `fs.lease-break-time`
+//! passes (`EWOULDBLOCK` at once with `O_NONBLOCK`); a lease goes with its open file.
+//! Whether a file is open for writing comes from the inode's [`vfs::inode::OpenCounts`].
+//!
+//! Not done: mandatory locking (gone from Linux 5.15 too), `/proc/locks`, delegations.
 
 use super::file::OpenFile;
 use crate::process::Thread;
@@ -41,11 +48,21 @@ pub enum Owner {
     File(usize),
 }
 
+/// A lease holder: its open file and the descriptor `F_SETLEASE` was given (`fl_fasync`).
+#[derive(Clone, Debug)]
+pub struct LeaseTarget {
+    file: alloc::sync::Weak<OpenFile>,
+    fd: i32,
+}
+
+/// The locks of one file as this module keeps them.
+type Locks = InodeLocks<Owner, LeaseTarget>;
+
 /// Number of shards of the lock table.
 pub const SHARD_COUNT: usize = 64;
 
 struct Shard {
-    files: SpinLock<Vec<(usize, InodeLocks<Owner>)>>,
+    files: SpinLock<Vec<(usize, Locks)>>,
     waiters: WaitQueue,
 }
 
@@ -55,6 +72,11 @@ static SHARDS: [Shard; SHARD_COUNT] = [const {
         waiters: WaitQueue::new(),
     }
 }; SHARD_COUNT];
+
+/// `fs.lease-break-time`: seconds a lease holder has to release before the breaker goes on.
+pub static LEASE_BREAK_TIME: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(45);
+/// `fs.leases-enable`: 0 refuses new leases (`EINVAL`).
+pub static LEASES_ENABLE: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(1);
 
 /// Files that have at least one lock: closing skips the table while it is 0.
 static LOCKED_FILES: AtomicUsize = AtomicUsize::new(0);
@@ -94,7 +116,7 @@ fn shard_of(key: usize) -> &'static Shard {
 fn with_locks<R>(
     key: usize,
     create: bool,
-    operation: impl FnOnce(&mut InodeLocks<Owner>) -> R,
+    operation: impl FnOnce(&mut Locks) -> R,
 ) -> Result<Option<R>, Errno> {
     let shard = shard_of(key);
     let mut files = shard.files.lock();
@@ -324,9 +346,178 @@ pub fn release_file(file: &OpenFile) {
     let result = with_locks(key, false, |locks| {
         let had_records = locks.records.remove_owner(owner);
         let had_flock = locks.flocks.remove(owner);
-        had_records || had_flock
+        let had_lease = locks.leases.remove(owner).is_ok();
+        had_records || had_flock || had_lease
     });
     if let Ok(Some(true)) = result {
         released(key, owner);
+    }
+}
+
+/// The inode `file` was opened on, if it is a path's.
+fn path_inode(file: &OpenFile) -> Option<&Arc<dyn vfs::Inode>> {
+    file.path.as_ref().map(|path| path.dentry().inode())
+}
+
+/// `fcntl(fd, F_SETLEASE, arg)` (`fcntl_setlease`, `generic_setlease`): `EACCES` unless the
+/// caller's fsuid owns the file or it has `CAP_LEASE`, `EINVAL` on anything but a regular file
+/// or an unknown type.
+pub fn set_lease(
+    file: &Arc<OpenFile>,
+    fd: i32,
+    arg: u64,
+    process: &crate::process::Process,
+) -> Result<usize, Errno> {
+    let inode = path_inode(file).ok_or(Errno::EINVAL)?;
+    let metadata = inode.metadata();
+    {
+        let credentials = process.credentials.lock();
+        if credentials.fsuid != metadata.uid
+            && !credentials.has_capability(abi::capability::CAP_LEASE)
+        {
+            return Err(Errno::EACCES);
+        }
+    }
+    if metadata.file_type != vfs::FileType::Regular {
+        return Err(Errno::EINVAL);
+    }
+    let key = key_of(file);
+    let owner = Owner::File(file.lock_owner_id());
+    let kind = match arg as u32 as i32 as i16 {
+        _ if arg as u32 > u32::from(u16::MAX) => return Err(Errno::EINVAL),
+        abi::fcntl::lock_type::F_UNLCK => {
+            let removed = with_locks(key, false, |locks| locks.leases.remove(owner).map(drop))?;
+            removed.unwrap_or(Err(Errno::EAGAIN))?;
+            released(key, owner);
+            return Ok(0);
+        }
+        abi::fcntl::lock_type::F_RDLCK => LockKind::Read,
+        abi::fcntl::lock_type::F_WRLCK => LockKind::Write,
+        _ => return Err(Errno::EINVAL),
+    };
+    let opens = match inode.open_counts() {
+        Some(counts) => filelock::lease::Opens {
+            writers: counts.writers.load(Ordering::Acquire),
+            readers: counts.readers.load(Ordering::Acquire),
+            self_writes: file.is_writable(),
+            self_reads_only: !file.is_writable() && file.is_readable(),
+        },
+        None => return Err(Errno::EINVAL),
+    };
+    file.mark_locked();
+    let is_enabled = LEASES_ENABLE.load(Ordering::Relaxed) != 0;
+    let now = crate::time::monotonic_ns();
+    let target = LeaseTarget {
+        file: Arc::downgrade(file),
+        fd,
+    };
+    with_locks(key, true, |locks| {
+        locks
+            .leases
+            .set(owner, kind, &opens, is_enabled, now, target)
+    })?
+    .unwrap_or(Err(Errno::ENOLCK))?;
+    // A downgrade lets waiting readers in.
+    released(key, owner);
+    // lease_setup: the caller's process receives the break signal unless an owner is set.
+    if file.owner.lock().id == 0 {
+        super::fasync::set_owner(
+            file,
+            super::fasync::OwnerKind::Process,
+            process.pid,
+            process,
+        )?;
+    }
+    Ok(0)
+}
+
+/// `fcntl(fd, F_GETLEASE)`: the lease held through `file` (what it is becoming while broken).
+pub fn get_lease(file: &OpenFile) -> Result<usize, Errno> {
+    let key = key_of(file);
+    let owner = Owner::File(file.lock_owner_id());
+    let now = crate::time::monotonic_ns();
+    let kind = if LOCKED_FILES.load(Ordering::Acquire) == 0 {
+        None
+    } else {
+        with_locks(key, false, |locks| locks.leases.get(owner, now))?
+    };
+    Ok(kind.unwrap_or(filelock::lease::F_UNLCK) as usize)
+}
+
+/// `break_lease`: an open of `inode` with `flags` (a truncate passes `O_WRONLY`) breaks the
+/// leases it conflicts with and waits until they are gone or downgraded (`EWOULDBLOCK` with
+/// `O_NONBLOCK`, `ERESTARTSYS` on a signal).
+pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result<(), Errno> {
+    if LOCKED_FILES.load(Ordering::Acquire) == 0 {
+        return Ok(());
+    }
+    let key = Arc::as_ptr(inode).cast::<()>() as usize;
+    let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
+    let now = crate::time::monotonic_ns();
+    let break_secs = LEASE_BREAK_TIME.load(Ordering::Relaxed);
+    let deadline = if break_secs > 0 {
+        now.saturating_add((break_secs as u64).saturating_mul(1_000_000_000))
+    } else {
+        0
+    };
+    let mut targets: Vec<LeaseTarget> = Vec::new();
+    let conflict = with_locks(key, false, |locks| {
+        locks.leases.time_out(now);
+        if !locks.leases.conflicts(is_write) {
+            return false;
+        }
+        locks.leases.start_break(is_write, deadline, |target| {
+            if targets.try_reserve(1).is_ok() {
+                targets.push(target.clone());
+            }
+        });
+        true
+    })?
+    .unwrap_or(false);
+    for target in &targets {
+        if let Some(file) = target.file.upgrade() {
+            super::fasync::send_sigio(&file, target.fd, super::fasync::POLL_MSG);
+        }
+    }
+    drop(targets);
+    if !conflict {
+        return Ok(());
+    }
+    if flags.contains(abi::OpenFlags::O_NONBLOCK) {
+        return Err(Errno::EWOULDBLOCK);
+    }
+    let thread = crate::process::try_current().ok_or(Errno::EWOULDBLOCK)?;
+    loop {
+        let wait_until = with_locks(key, false, |locks| locks.leases.first_deadline())?
+            .flatten()
+            .filter(|&at| at != 0);
+        let result = wait_event(
+            &thread,
+            &[&shard_of(key).waiters],
+            SleepKind::Interruptible,
+            wait_until,
+            || {
+                let now = crate::time::monotonic_ns();
+                let conflicts = with_locks(key, false, |locks| {
+                    locks.leases.time_out(now);
+                    locks.leases.conflicts(is_write)
+                });
+                (!matches!(conflicts, Ok(Some(true)))).then_some(())
+            },
+        );
+        match result {
+            Ok(()) => return Ok(()),
+            Err(WaitError::TimedOut) => {
+                let now = crate::time::monotonic_ns();
+                let conflicts = with_locks(key, false, |locks| {
+                    locks.leases.time_out(now);
+                    locks.leases.conflicts(is_write)
+                })?;
+                if conflicts != Some(true) {
+                    return Ok(());
+                }
+            }
+            Err(WaitError::Interrupted) => return Err(Errno::ERESTARTSYS),
+        }
     }
 }
