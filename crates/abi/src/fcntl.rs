@@ -86,9 +86,9 @@ impl OpenFlags {
         .union(OpenFlags::O_PATH)
         .union(OpenFlags::O_CLOEXEC);
     /// The status flags `fcntl(F_SETFL)` changes (`SETFL_MASK`); it ignores the rest.
+    /// `O_ASYNC` is not one: a file's fasync method sets and clears it.
     pub const SETFL_MASK: OpenFlags = OpenFlags::O_APPEND
         .union(OpenFlags::O_NONBLOCK)
-        .union(OpenFlags::O_ASYNC)
         .union(OpenFlags::O_DIRECT)
         .union(OpenFlags::O_NOATIME);
     /// Flags that act at open time only and are not kept in the open file description
@@ -415,12 +415,7 @@ mod tests {
         );
         assert_eq!(
             OpenFlags::SETFL_MASK.bits(),
-            raw::O_APPEND
-                | raw::O_NONBLOCK
-                | raw::O_NDELAY
-                | raw::FASYNC
-                | raw::O_DIRECT
-                | raw::O_NOATIME
+            raw::O_APPEND | raw::O_NONBLOCK | raw::O_NDELAY | raw::O_DIRECT | raw::O_NOATIME
         );
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_UNSHARE.bits(), 2);
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_CLOEXEC.bits(), 4);

@@ -11,6 +11,10 @@
 //! (`RLIMIT_SIGPENDING`) a plain `SIGIO` goes instead. `sigio_perm`: the owner's setter must be
 //! root (effective uid 0) or share a real or saved uid with the receiver.
 //!
+//! `O_ASYNC` in the status flags is the helper's to set and clear, as Linux's `FASYNC`:
+//! `F_SETFL` only calls the file's fasync method when the bit it asks for differs, so an
+//! `O_ASYNC` given to open(2) (which registers nothing) sticks and is never acted on.
+//!
 //! The list holds weak references: a file that goes away leaves a dead entry, pruned on the
 //! next change or signal (Linux removes it in `__fput`).
 
@@ -248,6 +252,13 @@ impl FasyncList {
             (Some(index), false) => {
                 entries.swap_remove(index);
             }
+            (None, false) => {}
+        }
+        // fasync_add_entry sets FASYNC; fasync_remove_entry clears it only when it found the
+        // file (an O_ASYNC given to open(2) stays).
+        match (existing, on) {
+            (_, true) => file.set_async(true),
+            (Some(_), false) => file.set_async(false),
             (None, false) => {}
         }
         self.count.store(entries.len(), Ordering::Release);

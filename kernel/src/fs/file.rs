@@ -363,6 +363,17 @@ impl OpenFile {
         self.status_flags.store(new.bits(), Ordering::Relaxed);
     }
 
+    /// Sets or clears `O_ASYNC` (`FASYNC`), as the fasync helper does when it adds or removes
+    /// the file.
+    pub fn set_async(&self, is_async: bool) {
+        let bit = OpenFlags::O_ASYNC.bits();
+        if is_async {
+            self.status_flags.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.status_flags.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+
     pub fn is_readable(&self) -> bool {
         let flags = self.status_flags();
         !flags.contains(OpenFlags::O_PATH)

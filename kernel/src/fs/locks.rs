@@ -491,6 +491,8 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
         let wait_until = with_locks(key, false, |locks| locks.leases.first_deadline())?
             .flatten()
             .filter(|&at| at != 0);
+        // Counted, so a release wakes the shard's waiters.
+        SLEEPERS.fetch_add(1, Ordering::AcqRel);
         let result = wait_event(
             &thread,
             &[&shard_of(key).waiters],
@@ -505,6 +507,7 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
                 (!matches!(conflicts, Ok(Some(true)))).then_some(())
             },
         );
+        SLEEPERS.fetch_sub(1, Ordering::AcqRel);
         match result {
             Ok(()) => return Ok(()),
             Err(WaitError::TimedOut) => {

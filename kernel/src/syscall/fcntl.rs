@@ -149,7 +149,8 @@ pub fn fcntl(
                 return Err(Errno::EBADF);
             }
             let flags = OpenFlags::from_bits_retain(argument as u32);
-            // setfl: the file's fasync method joins or leaves its object's signal list.
+            // setfl: the file's fasync method joins or leaves its object's signal list (and
+            // sets or clears O_ASYNC, which is not in SETFL_MASK).
             let is_async = flags.contains(OpenFlags::O_ASYNC);
             if is_async != file.status_flags().contains(OpenFlags::O_ASYNC)
                 && let Some(result) = file.ops.fasync(&file, fd.0, is_async)

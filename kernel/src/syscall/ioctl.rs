@@ -51,11 +51,6 @@ pub fn ioctl(
                     Some(result) => result?,
                     None => return Err(Errno::ENOTTY),
                 }
-                file.set_status_flags(if is_async {
-                    flags | OpenFlags::O_ASYNC
-                } else {
-                    flags - OpenFlags::O_ASYNC
-                });
             }
             Ok(0)
         }

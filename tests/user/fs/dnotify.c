@@ -9,7 +9,7 @@
  * goes after its first signal; the signal is SIGIO, or F_SETSIG's signal
  * with si_fd the registering descriptor and si_code POLL_MSG; closing the
  * descriptor removes the registration; F_NOTIFY makes the caller the owner
- * of a file without one; fs.dir-notify-enable = 0 gives EINVAL).
+ * of a file without one; fs.dir-notify-enable = 0 gives EINVAL, any other int enables).
  * Man page fcntl(2).
  */
 #include "harness.h"
@@ -186,7 +186,9 @@ TEST(dnotify, sysctl_disable)
 	char buf[8] = {0};
 	EXPECT_EQ(pread(knob, buf, sizeof buf, 0), 2);
 	EXPECT_STREQ(buf, "1\n");
-	EXPECT_ERRNO(pwrite(knob, "2\n", 2, 0), EINVAL);
+	/* Any int is taken (proc_dointvec); non-zero enables. */
+	EXPECT_EQ(pwrite(knob, "2\n", 2, 0), 2);
+	EXPECT_EQ(fcntl(dir, F_NOTIFY, DN_CREATE), 0);
 	EXPECT_EQ(pwrite(knob, "0\n", 2, 0), 2);
 	EXPECT_ERRNO(fcntl(dir, F_NOTIFY, DN_CREATE), EINVAL);
 	EXPECT_ERRNO(fcntl(dir, F_NOTIFY, 0), EINVAL);

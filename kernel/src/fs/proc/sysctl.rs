@@ -562,8 +562,8 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 mode: 0o644,
                 handler: Handler::Knob {
                     value: &crate::fs::dnotify::DIR_NOTIFY_ENABLE,
-                    min: 0,
-                    max: 1,
+                    min: i32::MIN.into(),
+                    max: i32::MAX.into(),
                 },
             }),
         },
