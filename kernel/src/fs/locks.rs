@@ -24,7 +24,10 @@
 //! passes (`EWOULDBLOCK` at once with `O_NONBLOCK`); a lease goes with its open file.
 //! Whether a file is open for writing comes from the inode's [`vfs::inode::OpenCounts`].
 //!
-//! Not done: mandatory locking (gone from Linux 5.15 too), `/proc/locks`, delegations.
+//! [`proc_locks`] renders `/proc/locks`.
+//!
+//! Not done: mandatory locking (gone from Linux 5.15 too), delegations, the waiters of
+//! `/proc/locks`.
 
 use super::file::OpenFile;
 use crate::process::Thread;
@@ -48,11 +51,26 @@ pub enum Owner {
     File(usize),
 }
 
+/// A locked file's device and inode numbers, for `/proc/locks`.
+type Ident = (u64, u64);
+
+/// The device and inode numbers of `file`'s inode.
+fn ident_of(file: &OpenFile) -> Ident {
+    let metadata = match (&file.path, file.ops.inode()) {
+        (Some(path), _) => path.dentry().inode().metadata(),
+        (None, Some(inode)) => inode.metadata(),
+        (None, None) => file.ops.metadata(),
+    };
+    (metadata.dev, metadata.ino)
+}
+
 /// A lease holder: its open file and the descriptor `F_SETLEASE` was given (`fl_fasync`).
 #[derive(Clone, Debug)]
 pub struct LeaseTarget {
     file: alloc::sync::Weak<OpenFile>,
     fd: i32,
+    /// The setter's process (`fl_pid`).
+    pid: i32,
 }
 
 /// The locks of one file as this module keeps them.
@@ -62,7 +80,7 @@ type Locks = InodeLocks<Owner, LeaseTarget>;
 pub const SHARD_COUNT: usize = 64;
 
 struct Shard {
-    files: SpinLock<Vec<(usize, Locks)>>,
+    files: SpinLock<Vec<(usize, Ident, Locks)>>,
     waiters: WaitQueue,
 }
 
@@ -115,23 +133,25 @@ fn shard_of(key: usize) -> &'static Shard {
 /// entry and `create` is false.
 fn with_locks<R>(
     key: usize,
-    create: bool,
+    create: Option<Ident>,
     operation: impl FnOnce(&mut Locks) -> R,
 ) -> Result<Option<R>, Errno> {
     let shard = shard_of(key);
     let mut files = shard.files.lock();
-    let index = match files.iter().position(|(k, _)| *k == key) {
+    let index = match files.iter().position(|(k, _, _)| *k == key) {
         Some(index) => index,
-        None if create => {
-            files.try_reserve(1).map_err(|_| Errno::ENOLCK)?;
-            files.push((key, InodeLocks::default()));
-            LOCKED_FILES.fetch_add(1, Ordering::Relaxed);
-            files.len() - 1
-        }
-        None => return Ok(None),
+        None => match create {
+            Some(ident) => {
+                files.try_reserve(1).map_err(|_| Errno::ENOLCK)?;
+                files.push((key, ident, InodeLocks::default()));
+                LOCKED_FILES.fetch_add(1, Ordering::Relaxed);
+                files.len() - 1
+            }
+            None => return Ok(None),
+        },
     };
-    let result = operation(&mut files[index].1);
-    if files[index].1.is_empty() {
+    let result = operation(&mut files[index].2);
+    if files[index].2.is_empty() {
         files.swap_remove(index);
         LOCKED_FILES.fetch_sub(1, Ordering::Relaxed);
     }
@@ -158,8 +178,12 @@ pub struct RecordRequest {
     pub range: LockRange,
 }
 
-fn try_set_record(key: usize, request: &RecordRequest) -> Result<(), SetError<Owner>> {
-    let result = with_locks(key, request.kind.is_some(), |locks| {
+fn try_set_record(
+    key: usize,
+    ident: Ident,
+    request: &RecordRequest,
+) -> Result<(), SetError<Owner>> {
+    let result = with_locks(key, request.kind.map(|_| ident), |locks| {
         locks.records.set(
             request.owner,
             request.pid,
@@ -222,19 +246,22 @@ pub fn set_record_lock(
         file.mark_locked();
     }
     let key = key_of(file);
+    let ident = ident_of(file);
     let result = if is_waiting {
-        wait_for(thread, key, |token| match try_set_record(key, request) {
-            Err(SetError::Conflict(holder)) => {
-                if would_deadlock(token, request, &holder, key) {
-                    Some(Err(Errno::EDEADLK))
-                } else {
-                    None
+        wait_for(thread, key, |token| {
+            match try_set_record(key, ident, request) {
+                Err(SetError::Conflict(holder)) => {
+                    if would_deadlock(token, request, &holder, key) {
+                        Some(Err(Errno::EDEADLK))
+                    } else {
+                        None
+                    }
                 }
+                other => Some(record_errno(other)),
             }
-            other => Some(record_errno(other)),
         })
     } else {
-        record_errno(try_set_record(key, request))
+        record_errno(try_set_record(key, ident, request))
     };
     // Only an unlock or a downgrade to a read lock can let anybody through.
     if result.is_ok() && request.kind != Some(LockKind::Write) {
@@ -276,7 +303,7 @@ pub fn test_record_lock(
     if LOCKED_FILES.load(Ordering::Acquire) == 0 {
         return None;
     }
-    with_locks(key_of(file), false, |locks| {
+    with_locks(key_of(file), None, |locks| {
         locks.records.test(owner, kind, range)
     })
     .ok()
@@ -297,10 +324,12 @@ pub fn flock(
         file.mark_locked();
     }
     let key = key_of(file);
+    let ident = ident_of(file);
+    let pid = thread.process.pid as i32;
     let owner = Owner::File(file.lock_owner_id());
     let try_once = || -> Result<(), FlockError> {
-        let (result, is_released) = match with_locks(key, kind.is_some(), |locks| {
-            let (result, outcome) = locks.flocks.set(owner, kind);
+        let (result, is_released) = match with_locks(key, kind.map(|_| ident), |locks| {
+            let (result, outcome) = locks.flocks.set(owner, kind, pid);
             (result, outcome.is_released)
         }) {
             Ok(Some(answer)) => answer,
@@ -334,7 +363,7 @@ pub fn release_posix(table_id: u64, file: &OpenFile) {
     }
     let key = key_of(file);
     let owner = Owner::Files(table_id);
-    if let Ok(Some(true)) = with_locks(key, false, |locks| locks.records.remove_owner(owner)) {
+    if let Ok(Some(true)) = with_locks(key, None, |locks| locks.records.remove_owner(owner)) {
         released(key, owner);
     }
 }
@@ -343,7 +372,7 @@ pub fn release_posix(table_id: u64, file: &OpenFile) {
 pub fn release_file(file: &OpenFile) {
     let key = key_of(file);
     let owner = Owner::File(file.lock_owner_id());
-    let result = with_locks(key, false, |locks| {
+    let result = with_locks(key, None, |locks| {
         let had_records = locks.records.remove_owner(owner);
         let had_flock = locks.flocks.remove(owner);
         let had_lease = locks.leases.remove(owner).is_ok();
@@ -386,7 +415,7 @@ pub fn set_lease(
     let kind = match arg as u32 as i32 as i16 {
         _ if arg as u32 > u32::from(u16::MAX) => return Err(Errno::EINVAL),
         abi::fcntl::lock_type::F_UNLCK => {
-            let removed = with_locks(key, false, |locks| locks.leases.remove(owner).map(drop))?;
+            let removed = with_locks(key, None, |locks| locks.leases.remove(owner).map(drop))?;
             removed.unwrap_or(Err(Errno::EAGAIN))?;
             released(key, owner);
             return Ok(0);
@@ -410,8 +439,9 @@ pub fn set_lease(
     let target = LeaseTarget {
         file: Arc::downgrade(file),
         fd,
+        pid: process.pid as i32,
     };
-    with_locks(key, true, |locks| {
+    with_locks(key, Some((metadata.dev, metadata.ino)), |locks| {
         locks
             .leases
             .set(owner, kind, &opens, is_enabled, now, target)
@@ -439,7 +469,7 @@ pub fn get_lease(file: &OpenFile) -> Result<usize, Errno> {
     let kind = if LOCKED_FILES.load(Ordering::Acquire) == 0 {
         None
     } else {
-        with_locks(key, false, |locks| locks.leases.get(owner, now))?
+        with_locks(key, None, |locks| locks.leases.get(owner, now))?
     };
     Ok(kind.unwrap_or(filelock::lease::F_UNLCK) as usize)
 }
@@ -461,7 +491,7 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
         0
     };
     let mut targets: Vec<LeaseTarget> = Vec::new();
-    let conflict = with_locks(key, false, |locks| {
+    let conflict = with_locks(key, None, |locks| {
         locks.leases.time_out(now);
         if !locks.leases.conflicts(is_write) {
             return false;
@@ -488,7 +518,7 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
     }
     let thread = crate::process::try_current().ok_or(Errno::EWOULDBLOCK)?;
     loop {
-        let wait_until = with_locks(key, false, |locks| locks.leases.first_deadline())?
+        let wait_until = with_locks(key, None, |locks| locks.leases.first_deadline())?
             .flatten()
             .filter(|&at| at != 0);
         // Counted, so a release wakes the shard's waiters.
@@ -500,7 +530,7 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
             wait_until,
             || {
                 let now = crate::time::monotonic_ns();
-                let conflicts = with_locks(key, false, |locks| {
+                let conflicts = with_locks(key, None, |locks| {
                     locks.leases.time_out(now);
                     locks.leases.conflicts(is_write)
                 });
@@ -512,7 +542,7 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
             Ok(()) => return Ok(()),
             Err(WaitError::TimedOut) => {
                 let now = crate::time::monotonic_ns();
-                let conflicts = with_locks(key, false, |locks| {
+                let conflicts = with_locks(key, None, |locks| {
                     locks.leases.time_out(now);
                     locks.leases.conflicts(is_write)
                 })?;
@@ -522,5 +552,103 @@ pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result
             }
             Err(WaitError::Interrupted) => return Err(Errno::ERESTARTSYS),
         }
+    }
+}
+
+/// `/proc/locks` (`locks_show`, `lock_get_status`): one line per lock, POSIX and OFD record
+/// locks, flock locks and leases, numbered from 1, with the setter's pid (-1 for OFD locks),
+/// the file's device as `major:minor` in hex and its inode number, and the range (`0 EOF` for
+/// whole-file kinds). Files come in the table's order, not Linux's newest-first list; the
+/// waiters Linux lists under a lock with `->` are not shown.
+pub fn proc_locks(out: &mut Vec<u8>) -> Result<(), Errno> {
+    struct Line {
+        head: &'static str,
+        kind: i16,
+        pid: i32,
+        ident: Ident,
+        start: u64,
+        end: Option<u64>,
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    for shard in &SHARDS {
+        let files = shard.files.lock();
+        for (_, ident, locks) in files.iter() {
+            let count = locks.records.iter().count()
+                + locks.flocks.iter().count()
+                + locks.leases.iter().count();
+            lines.try_reserve(count).map_err(|_| Errno::ENOMEM)?;
+            for lock in locks.records.iter() {
+                let (start, end) = (lock.range.start, lock.range.end);
+                lines.push(Line {
+                    head: if lock.is_ofd {
+                        "OFDLCK ADVISORY  "
+                    } else {
+                        "POSIX  ADVISORY  "
+                    },
+                    kind: kind_code(lock.kind),
+                    pid: if lock.is_ofd { -1 } else { lock.pid },
+                    ident: *ident,
+                    start,
+                    end: (end != filelock::range::OFFSET_MAX).then_some(end),
+                });
+            }
+            for (_, kind, pid) in locks.flocks.iter() {
+                lines.push(Line {
+                    head: "FLOCK  ADVISORY  ",
+                    kind: kind_code(*kind),
+                    pid: *pid,
+                    ident: *ident,
+                    start: 0,
+                    end: None,
+                });
+            }
+            for lease in locks.leases.iter() {
+                lines.push(Line {
+                    head: if lease.unlock_at.is_some() || lease.downgrade_at.is_some() {
+                        "LEASE  BREAKING  "
+                    } else {
+                        "LEASE  ACTIVE    "
+                    },
+                    kind: lease.reported_type(),
+                    pid: lease.target.pid,
+                    ident: *ident,
+                    start: 0,
+                    end: None,
+                });
+            }
+        }
+    }
+    for (index, line) in lines.iter().enumerate() {
+        let kind = match line.kind {
+            filelock::lease::F_WRLCK => "WRITE",
+            filelock::lease::F_RDLCK => "READ",
+            _ => "UNLCK",
+        };
+        let (dev, ino) = line.ident;
+        let (major, minor) = (vfs::inode::dev_major(dev), vfs::inode::dev_minor(dev));
+        crate::out!(
+            out,
+            "{}: {}{} {} {:02x}:{:02x}:{} ",
+            index + 1,
+            line.head,
+            kind,
+            line.pid,
+            major,
+            minor,
+            ino
+        )?;
+        match line.end {
+            Some(end) => crate::out!(out, "{} {}\n", line.start, end)?,
+            None => crate::out!(out, "{} EOF\n", line.start)?,
+        }
+    }
+    Ok(())
+}
+
+/// A lock kind as `l_type`.
+fn kind_code(kind: LockKind) -> i16 {
+    match kind {
+        LockKind::Read => filelock::lease::F_RDLCK,
+        LockKind::Write => filelock::lease::F_WRLCK,
     }
 }

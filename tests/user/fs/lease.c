@@ -11,13 +11,18 @@
  * holder (F_SETSIG's signal with si_fd, si_code POLL_MSG), answers
  * EWOULDBLOCK with O_NONBLOCK, else waits until the holder releases or
  * downgrades or fs.lease-break-time passes; F_GETLEASE reports what a lease
- * being broken becomes; the lease goes with its file).  Man page fcntl(2).
+ * being broken becomes; the lease goes with its file; /proc/locks lines of
+ * leases, POSIX, OFD and flock locks as lock_get_status prints them).
+ * Man page fcntl(2), proc(5).
  */
 #include "harness.h"
 #include "child.h"
 #include "../proc/proc.h"
 
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 static sigset_t block_sig(int sig)
@@ -231,4 +236,79 @@ TEST(lease, owner_only)
 	h_write_file("f", "abc");
 	EXPECT_OK(chmod("f", 0644));
 	EXPECT_EQ(reap(spawn(lease_as_user, 0)), 0);
+}
+
+/* Whether /proc/locks has a line "N: <tail>". */
+static int proc_locks_has(const char *tail)
+{
+	static char text[8192];
+	int fd = open("/proc/locks", O_RDONLY);
+	if (fd < 0)
+		FAIL("open /proc/locks: %s", h_errname(errno));
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0)
+		FAIL("read /proc/locks: %s", h_errname(errno));
+	text[n] = 0;
+	for (char *line = text; line && *line;) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *colon = strstr(line, ": ");
+		if (colon && strcmp(colon + 2, tail) == 0)
+			return 1;
+		line = next;
+	}
+	return 0;
+}
+
+TEST(lease, proc_locks)
+{
+	proc_ready();
+	h_tmpdir();
+	h_write_file("f", "abc");
+	h_write_file("g", "abc");
+	struct stat st;
+	char want[128];
+	EXPECT_OK(stat("f", &st));
+	int fd = EXPECT_OK(open("f", O_RDONLY));
+	EXPECT_EQ(fcntl(fd, F_SETLEASE, F_RDLCK), 0);
+	snprintf(want, sizeof want, "LEASE  ACTIVE    READ %d %02x:%02x:%lu 0 EOF",
+		 getpid(), major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	EXPECT_TRUE(proc_locks_has(want));
+	sigset_t set = block_sig(0);
+	EXPECT_ERRNO(open("f", O_WRONLY | O_NONBLOCK), EWOULDBLOCK);
+	snprintf(want, sizeof want, "LEASE  BREAKING  UNLCK %d %02x:%02x:%lu 0 EOF",
+		 getpid(), major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	EXPECT_TRUE(proc_locks_has(want));
+	close(fd);
+	EXPECT_TRUE(!proc_locks_has(want));
+	siginfo_t info;
+	take(&set, &info);
+	unblock_all();
+
+	EXPECT_OK(stat("g", &st));
+	int g = EXPECT_OK(open("g", O_RDWR));
+	struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 2, .l_len = 8};
+	EXPECT_OK(fcntl(g, F_SETLK, &lock));
+	snprintf(want, sizeof want, "POSIX  ADVISORY  WRITE %d %02x:%02x:%lu 2 9",
+		 getpid(), major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	EXPECT_TRUE(proc_locks_has(want));
+	lock.l_type = F_RDLCK;
+	lock.l_start = 0;
+	lock.l_len = 0;
+	close(g);
+	g = EXPECT_OK(open("g", O_RDWR));
+	EXPECT_OK(fcntl(g, F_OFD_SETLK, &lock));
+	snprintf(want, sizeof want, "OFDLCK ADVISORY  READ -1 %02x:%02x:%lu 0 EOF",
+		 major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	EXPECT_TRUE(proc_locks_has(want));
+	close(g);
+	g = EXPECT_OK(open("g", O_RDWR));
+	EXPECT_OK(flock(g, LOCK_EX));
+	snprintf(want, sizeof want, "FLOCK  ADVISORY  WRITE %d %02x:%02x:%lu 0 EOF",
+		 getpid(), major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	EXPECT_TRUE(proc_locks_has(want));
+	close(g);
+	EXPECT_TRUE(!proc_locks_has(want));
 }
