@@ -86,9 +86,9 @@ impl OpenFlags {
         .union(OpenFlags::O_PATH)
         .union(OpenFlags::O_CLOEXEC);
     /// The status flags `fcntl(F_SETFL)` changes (`SETFL_MASK`); it ignores the rest.
+    /// `O_ASYNC` is not one: a file's fasync method sets and clears it.
     pub const SETFL_MASK: OpenFlags = OpenFlags::O_APPEND
         .union(OpenFlags::O_NONBLOCK)
-        .union(OpenFlags::O_ASYNC)
         .union(OpenFlags::O_DIRECT)
         .union(OpenFlags::O_NOATIME);
     /// Flags that act at open time only and are not kept in the open file description
@@ -189,6 +189,56 @@ pub mod cmd {
     pub const F_OFD_SETLK: u32 = raw::F_OFD_SETLK;
     /// `F_SETLKW` for open-file-description locks.
     pub const F_OFD_SETLKW: u32 = raw::F_OFD_SETLKW;
+    /// Set the owner that receives I/O signals (a pid, or a negated process group).
+    pub const F_SETOWN: u32 = raw::F_SETOWN;
+    /// Get the owner of I/O signals.
+    pub const F_GETOWN: u32 = raw::F_GETOWN;
+    /// Set the signal sent for I/O readiness (0: SIGIO).
+    pub const F_SETSIG: u32 = raw::F_SETSIG;
+    /// Get the signal sent for I/O readiness.
+    pub const F_GETSIG: u32 = raw::F_GETSIG;
+    /// Set the owner as a `struct f_owner_ex`.
+    pub const F_SETOWN_EX: u32 = raw::F_SETOWN_EX;
+    /// Get the owner as a `struct f_owner_ex`.
+    pub const F_GETOWN_EX: u32 = raw::F_GETOWN_EX;
+    /// Take, change or release a lease.
+    pub const F_SETLEASE: u32 = raw::F_SETLEASE;
+    /// The lease held through this description.
+    pub const F_GETLEASE: u32 = raw::F_GETLEASE;
+    /// Directory change notification (dnotify).
+    pub const F_NOTIFY: u32 = raw::F_NOTIFY;
+}
+
+/// `struct f_owner_ex`'s `type`.
+pub mod owner_type {
+    use super::raw;
+
+    /// A thread.
+    pub const F_OWNER_TID: u32 = raw::F_OWNER_TID;
+    /// A process.
+    pub const F_OWNER_PID: u32 = raw::F_OWNER_PID;
+    /// A process group.
+    pub const F_OWNER_PGRP: u32 = raw::F_OWNER_PGRP;
+}
+
+/// `F_NOTIFY`'s event bits.
+pub mod dnotify {
+    use super::raw;
+
+    /// A file was read.
+    pub const DN_ACCESS: u32 = raw::DN_ACCESS;
+    /// A file was written or truncated.
+    pub const DN_MODIFY: u32 = raw::DN_MODIFY;
+    /// A file was created.
+    pub const DN_CREATE: u32 = raw::DN_CREATE;
+    /// A file was unlinked.
+    pub const DN_DELETE: u32 = raw::DN_DELETE;
+    /// A file was renamed.
+    pub const DN_RENAME: u32 = raw::DN_RENAME;
+    /// A file's attributes changed.
+    pub const DN_ATTRIB: u32 = raw::DN_ATTRIB;
+    /// Keep the registration after the first event.
+    pub const DN_MULTISHOT: u32 = raw::DN_MULTISHOT;
 }
 
 /// Record lock types (`l_type`).
@@ -365,12 +415,7 @@ mod tests {
         );
         assert_eq!(
             OpenFlags::SETFL_MASK.bits(),
-            raw::O_APPEND
-                | raw::O_NONBLOCK
-                | raw::O_NDELAY
-                | raw::FASYNC
-                | raw::O_DIRECT
-                | raw::O_NOATIME
+            raw::O_APPEND | raw::O_NONBLOCK | raw::O_NDELAY | raw::O_DIRECT | raw::O_NOATIME
         );
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_UNSHARE.bits(), 2);
         assert_eq!(CloseRangeFlags::CLOSE_RANGE_CLOEXEC.bits(), 4);

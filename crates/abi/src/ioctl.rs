@@ -46,6 +46,13 @@ pub const TIOCGSERIAL: u32 = raw::TIOCGSERIAL;
 pub const FIONREAD: u32 = raw::FIONREAD;
 /// Set or clear non-blocking mode.
 pub const FIONBIO: u32 = raw::FIONBIO;
+/// Set or clear signal-driven I/O (`FASYNC`).
+pub const FIOASYNC: u32 = raw::FIOASYNC;
+/// A socket's owner of I/O signals: set (`FIOSETOWN`, `SIOCSPGRP`) and get.
+pub const FIOSETOWN: u32 = raw::FIOSETOWN;
+pub const SIOCSPGRP: u32 = raw::SIOCSPGRP;
+pub const FIOGETOWN: u32 = raw::FIOGETOWN;
+pub const SIOCGPGRP: u32 = raw::SIOCGPGRP;
 /// Set close-on-exec.
 pub const FIOCLEX: u32 = raw::FIOCLEX;
 /// Clear close-on-exec.

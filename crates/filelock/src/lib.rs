@@ -9,6 +9,8 @@
 //!   `posix_test_lock`).
 //! - [`flock`]: `flock(2)` locks on one file ([`FlockLocks`]), one per open file description,
 //!   converted by dropping the old lock first (`flock_lock_inode`).
+//! - [`lease`]: leases (`F_SETLEASE`) on one file ([`Leases`]): who may take one, breaking
+//!   them for a conflicting open, their deadlines (`generic_add_lease`, `__break_lease`).
 //! - [`deadlock`]: who waits for whom ([`WaitGraph`]), and `F_SETLKW`'s `EDEADLK` check
 //!   (`posix_locks_deadlock`, at most `MAX_DEADLK_ITERATIONS` steps).
 //!
@@ -23,11 +25,13 @@ extern crate alloc;
 
 pub mod deadlock;
 pub mod flock;
+pub mod lease;
 pub mod range;
 pub mod record;
 
 pub use deadlock::WaitGraph;
 pub use flock::FlockLocks;
+pub use lease::Leases;
 pub use range::LockRange;
 pub use record::{RecordLock, RecordLocks};
 
@@ -48,28 +52,31 @@ impl LockKind {
     }
 }
 
-/// Every lock of one file: record (POSIX and OFD) locks and flock locks
-/// (`struct file_lock_context`).
+/// Every lock of one file: record (POSIX and OFD) locks, flock locks and leases (whose
+/// holders the caller knows by a `T`) (`struct file_lock_context`).
 #[derive(Debug)]
-pub struct InodeLocks<O> {
+pub struct InodeLocks<O, T = ()> {
     /// `flc_posix`.
     pub records: RecordLocks<O>,
     /// `flc_flock`.
     pub flocks: FlockLocks<O>,
+    /// `flc_lease`.
+    pub leases: Leases<O, T>,
 }
 
-impl<O> Default for InodeLocks<O> {
+impl<O, T> Default for InodeLocks<O, T> {
     fn default() -> Self {
         InodeLocks {
             records: RecordLocks::default(),
             flocks: FlockLocks::default(),
+            leases: Leases::default(),
         }
     }
 }
 
-impl<O: Copy + Eq> InodeLocks<O> {
+impl<O: Copy + Eq, T> InodeLocks<O, T> {
     /// Whether no lock of any kind is held.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.flocks.is_empty()
+        self.records.is_empty() && self.flocks.is_empty() && self.leases.is_empty()
     }
 }

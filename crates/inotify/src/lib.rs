@@ -17,12 +17,16 @@
 //! - [`deliver`]: what a watch does with an event: whether its mask wants it, and whether it
 //!   then goes (`IN_ONESHOT`); [`reported_mask`]: the mask it is queued with.
 //!
+//! - [`dnotify`]: the rules of `F_NOTIFY` registrations.
+//!
 //! The kernel side (which VFS operation sends which event to which inode, the descriptor
 //! file, the per-user limits) lives in `kernel/src/fs/notify`.
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+
+pub mod dnotify;
 
 use abi::Errno;
 use abi::raw::general as raw;

@@ -431,6 +431,17 @@ fn not_dir_or(inode: &(impl Inode + ?Sized), if_dir: Errno) -> Errno {
     }
 }
 
+/// How many open file descriptions have an inode open with write access and with read access
+/// only (Linux's `i_writecount` and `i_readcount`); what leases look at. The kernel counts
+/// opens by path of regular files.
+#[derive(Default, Debug)]
+pub struct OpenCounts {
+    /// Open descriptions with write access.
+    pub writers: core::sync::atomic::AtomicUsize,
+    /// Open descriptions with read access only.
+    pub readers: core::sync::atomic::AtomicUsize,
+}
+
 /// One filesystem object. See the module documentation for the division of work with
 /// [`crate::namei`].
 ///
@@ -442,6 +453,11 @@ pub trait Inode: Send + Sync {
 
     /// The object as `Any`, so the kernel and filesystems can downcast to their own types.
     fn as_any(&self) -> &dyn Any;
+
+    /// Its open counts, on filesystems that keep them (leases need them). Default: none.
+    fn open_counts(&self) -> Option<&OpenCounts> {
+        None
+    }
 
     /// The object's kind (never changes). Default: from [`Inode::metadata`]; filesystems
     /// override it with a cheaper answer, since every path-walk step asks.

@@ -495,6 +495,9 @@ pub fn rename(
                            moved: &Arc<Dentry>| {
             let cookie = notifier.cookie();
             let bit = notify::dir_bit(moved.is_dir());
+            if Arc::ptr_eq(from, to) {
+                notifier.entry(from.inode(), notify::FS_RENAME | bit, 0, from_name);
+            }
             notifier.entry(from.inode(), notify::IN_MOVED_FROM | bit, cookie, from_name);
             notifier.entry(to.inode(), notify::IN_MOVED_TO | bit, cookie, to_name);
         };

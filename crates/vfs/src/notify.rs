@@ -26,6 +26,9 @@ pub const IN_CREATE: u32 = linux_raw_sys::general::IN_CREATE;
 pub const IN_DELETE: u32 = linux_raw_sys::general::IN_DELETE;
 /// `IN_MOVE_SELF`.
 pub const IN_MOVE_SELF: u32 = linux_raw_sys::general::IN_MOVE_SELF;
+/// `FS_RENAME`: a rename within one directory, sent to it before the move's two halves
+/// (dnotify's `DN_RENAME`; outside inotify's events, so its watches never see it).
+pub const FS_RENAME: u32 = 0x1000_0000;
 /// `IN_ISDIR`.
 pub const IN_ISDIR: u32 = linux_raw_sys::general::IN_ISDIR;
 

@@ -35,6 +35,7 @@ impl Drop for FdTable {
     fn drop(&mut self) {
         for slot in self.slots.iter().flatten() {
             super::locks::release_posix(self.lock_owner, &slot.file);
+            super::dnotify::flush(self.lock_owner, &slot.file);
         }
     }
 }
@@ -56,6 +57,7 @@ impl FdTable {
     /// A descriptor of `file` leaves this table.
     fn closing(&self, file: &OpenFile) {
         super::locks::release_posix(self.lock_owner, file);
+        super::dnotify::flush(self.lock_owner, file);
     }
 
     /// A copy for a child that does not share the table (fork), or `ENOMEM`.

@@ -14,7 +14,7 @@ use super::poll::PollTable;
 use abi::{AccessMode, Errno, OpenFlags};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use hal::sync::Mutex;
+use hal::sync::{Mutex, SpinLock};
 use vfs::{DirEntry, Inode, Metadata};
 
 /// How a file answers `lseek` (Linux's per-driver `llseek`).
@@ -191,6 +191,14 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// `f_op->fasync`: adds `file` (descriptor `fd`) to the object's I/O-signal list when
+    /// `on`, else removes it. `None`: the file has no fasync method (`O_ASYNC` is then only a
+    /// flag, and `FIOASYNC` answers `ENOTTY`).
+    fn fasync(&self, file: &Arc<OpenFile>, fd: i32, on: bool) -> Option<Result<(), Errno>> {
+        let _ = (file, fd, on);
+        None
+    }
+
     /// The lines of `/proc/<pid>/fdinfo/N` after the common ones (Linux's `show_fdinfo`).
     fn show_fdinfo(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), Errno> {
         let _ = out;
@@ -249,6 +257,10 @@ pub struct OpenFile {
     has_file_locks: AtomicBool,
     /// Opened by open(2): its release is an inotify close event.
     is_notified: AtomicBool,
+    /// Counted in its inode's open counts: 1 as a reader only, 2 as a writer, 0 not.
+    open_count: u8,
+    /// Who receives its I/O signals (`f_owner`: `F_SETOWN`, `F_SETSIG`).
+    pub owner: SpinLock<super::fasync::Owner>,
     /// Counts this file against `fs.file-max` until it is released.
     _charge: FileCharge,
 }
@@ -266,6 +278,19 @@ impl Drop for OpenFile {
         }
         if self.has_file_locks.load(Ordering::Acquire) {
             super::locks::release_file(self);
+        }
+        if self.open_count != 0
+            && let Some(counts) = self
+                .path
+                .as_ref()
+                .and_then(|path| path.dentry().inode().open_counts())
+        {
+            let count = if self.open_count == 2 {
+                &counts.writers
+            } else {
+                &counts.readers
+            };
+            count.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -285,8 +310,35 @@ impl OpenFile {
             status_flags: AtomicU32::new(status_flags.bits()),
             has_file_locks: AtomicBool::new(false),
             is_notified: AtomicBool::new(false),
+            owner: SpinLock::new("file.owner", super::fasync::Owner::NONE),
+            open_count: 0,
             _charge: charge,
         }
+        .counted()
+    }
+
+    /// Counts this description in its inode's open counts (opens by path of regular files,
+    /// not `O_PATH`): `i_writecount`/`i_readcount`.
+    fn counted(mut self) -> OpenFile {
+        let flags = self.status_flags();
+        if flags.contains(OpenFlags::O_PATH) {
+            return self;
+        }
+        let Some(counts) = self
+            .path
+            .as_ref()
+            .and_then(|path| path.dentry().inode().open_counts())
+        else {
+            return self;
+        };
+        if self.is_writable() {
+            counts.writers.fetch_add(1, Ordering::AcqRel);
+            self.open_count = 2;
+        } else if self.is_readable() {
+            counts.readers.fetch_add(1, Ordering::AcqRel);
+            self.open_count = 1;
+        }
+        self
     }
 
     /// Notes that an OFD or flock lock is (being) set through this description.
@@ -315,6 +367,17 @@ impl OpenFile {
         let old = self.status_flags();
         let new = old.difference(OpenFlags::SETFL_MASK) | flags.intersection(OpenFlags::SETFL_MASK);
         self.status_flags.store(new.bits(), Ordering::Relaxed);
+    }
+
+    /// Sets or clears `O_ASYNC` (`FASYNC`), as the fasync helper does when it adds or removes
+    /// the file.
+    pub fn set_async(&self, is_async: bool) {
+        let bit = OpenFlags::O_ASYNC.bits();
+        if is_async {
+            self.status_flags.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.status_flags.fetch_and(!bit, Ordering::Relaxed);
+        }
     }
 
     pub fn is_readable(&self) -> bool {

@@ -17,7 +17,17 @@
 //! `SA_RESTART`, as signal(7) lists them). The deadlock graph is global, under one spin lock
 //! taken only when a request must wait or something waits (Linux's `blocked_lock_lock`).
 //!
-//! Not done: leases (`F_SETLEASE`), mandatory locking (gone from Linux 5.15 too), `/proc/locks`.
+//! Leases (`F_SETLEASE`, `F_GETLEASE`; rules in `filelock::lease`) live beside the other locks
+//! of a file: an open that conflicts with one ([`break_lease`], from the open path and
+//! truncate(2)) signals the holder (`send_sigio` with `POLL_MSG`: `SIGIO` or `F_SETSIG`'s
+//! signal) and sleeps until the holder releases or downgrades it or `fs.lease-break-time`
+//! passes (`EWOULDBLOCK` at once with `O_NONBLOCK`); a lease goes with its open file.
+//! Whether a file is open for writing comes from the inode's [`vfs::inode::OpenCounts`].
+//!
+//! [`proc_locks`] renders `/proc/locks`.
+//!
+//! Not done: mandatory locking (gone from Linux 5.15 too), delegations, the waiters of
+//! `/proc/locks`.
 
 use super::file::OpenFile;
 use crate::process::Thread;
@@ -41,11 +51,36 @@ pub enum Owner {
     File(usize),
 }
 
+/// A locked file's device and inode numbers, for `/proc/locks`.
+type Ident = (u64, u64);
+
+/// The device and inode numbers of `file`'s inode.
+fn ident_of(file: &OpenFile) -> Ident {
+    let metadata = match (&file.path, file.ops.inode()) {
+        (Some(path), _) => path.dentry().inode().metadata(),
+        (None, Some(inode)) => inode.metadata(),
+        (None, None) => file.ops.metadata(),
+    };
+    (metadata.dev, metadata.ino)
+}
+
+/// A lease holder: its open file and the descriptor `F_SETLEASE` was given (`fl_fasync`).
+#[derive(Clone, Debug)]
+pub struct LeaseTarget {
+    file: alloc::sync::Weak<OpenFile>,
+    fd: i32,
+    /// The setter's process (`fl_pid`).
+    pid: i32,
+}
+
+/// The locks of one file as this module keeps them.
+type Locks = InodeLocks<Owner, LeaseTarget>;
+
 /// Number of shards of the lock table.
 pub const SHARD_COUNT: usize = 64;
 
 struct Shard {
-    files: SpinLock<Vec<(usize, InodeLocks<Owner>)>>,
+    files: SpinLock<Vec<(usize, Ident, Locks)>>,
     waiters: WaitQueue,
 }
 
@@ -55,6 +90,11 @@ static SHARDS: [Shard; SHARD_COUNT] = [const {
         waiters: WaitQueue::new(),
     }
 }; SHARD_COUNT];
+
+/// `fs.lease-break-time`: seconds a lease holder has to release before the breaker goes on.
+pub static LEASE_BREAK_TIME: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(45);
+/// `fs.leases-enable`: 0 refuses new leases (`EINVAL`).
+pub static LEASES_ENABLE: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(1);
 
 /// Files that have at least one lock: closing skips the table while it is 0.
 static LOCKED_FILES: AtomicUsize = AtomicUsize::new(0);
@@ -93,23 +133,25 @@ fn shard_of(key: usize) -> &'static Shard {
 /// entry and `create` is false.
 fn with_locks<R>(
     key: usize,
-    create: bool,
-    operation: impl FnOnce(&mut InodeLocks<Owner>) -> R,
+    create: Option<Ident>,
+    operation: impl FnOnce(&mut Locks) -> R,
 ) -> Result<Option<R>, Errno> {
     let shard = shard_of(key);
     let mut files = shard.files.lock();
-    let index = match files.iter().position(|(k, _)| *k == key) {
+    let index = match files.iter().position(|(k, _, _)| *k == key) {
         Some(index) => index,
-        None if create => {
-            files.try_reserve(1).map_err(|_| Errno::ENOLCK)?;
-            files.push((key, InodeLocks::default()));
-            LOCKED_FILES.fetch_add(1, Ordering::Relaxed);
-            files.len() - 1
-        }
-        None => return Ok(None),
+        None => match create {
+            Some(ident) => {
+                files.try_reserve(1).map_err(|_| Errno::ENOLCK)?;
+                files.push((key, ident, InodeLocks::default()));
+                LOCKED_FILES.fetch_add(1, Ordering::Relaxed);
+                files.len() - 1
+            }
+            None => return Ok(None),
+        },
     };
-    let result = operation(&mut files[index].1);
-    if files[index].1.is_empty() {
+    let result = operation(&mut files[index].2);
+    if files[index].2.is_empty() {
         files.swap_remove(index);
         LOCKED_FILES.fetch_sub(1, Ordering::Relaxed);
     }
@@ -136,8 +178,12 @@ pub struct RecordRequest {
     pub range: LockRange,
 }
 
-fn try_set_record(key: usize, request: &RecordRequest) -> Result<(), SetError<Owner>> {
-    let result = with_locks(key, request.kind.is_some(), |locks| {
+fn try_set_record(
+    key: usize,
+    ident: Ident,
+    request: &RecordRequest,
+) -> Result<(), SetError<Owner>> {
+    let result = with_locks(key, request.kind.map(|_| ident), |locks| {
         locks.records.set(
             request.owner,
             request.pid,
@@ -200,19 +246,22 @@ pub fn set_record_lock(
         file.mark_locked();
     }
     let key = key_of(file);
+    let ident = ident_of(file);
     let result = if is_waiting {
-        wait_for(thread, key, |token| match try_set_record(key, request) {
-            Err(SetError::Conflict(holder)) => {
-                if would_deadlock(token, request, &holder, key) {
-                    Some(Err(Errno::EDEADLK))
-                } else {
-                    None
+        wait_for(thread, key, |token| {
+            match try_set_record(key, ident, request) {
+                Err(SetError::Conflict(holder)) => {
+                    if would_deadlock(token, request, &holder, key) {
+                        Some(Err(Errno::EDEADLK))
+                    } else {
+                        None
+                    }
                 }
+                other => Some(record_errno(other)),
             }
-            other => Some(record_errno(other)),
         })
     } else {
-        record_errno(try_set_record(key, request))
+        record_errno(try_set_record(key, ident, request))
     };
     // Only an unlock or a downgrade to a read lock can let anybody through.
     if result.is_ok() && request.kind != Some(LockKind::Write) {
@@ -254,7 +303,7 @@ pub fn test_record_lock(
     if LOCKED_FILES.load(Ordering::Acquire) == 0 {
         return None;
     }
-    with_locks(key_of(file), false, |locks| {
+    with_locks(key_of(file), None, |locks| {
         locks.records.test(owner, kind, range)
     })
     .ok()
@@ -275,10 +324,12 @@ pub fn flock(
         file.mark_locked();
     }
     let key = key_of(file);
+    let ident = ident_of(file);
+    let pid = thread.process.pid as i32;
     let owner = Owner::File(file.lock_owner_id());
     let try_once = || -> Result<(), FlockError> {
-        let (result, is_released) = match with_locks(key, kind.is_some(), |locks| {
-            let (result, outcome) = locks.flocks.set(owner, kind);
+        let (result, is_released) = match with_locks(key, kind.map(|_| ident), |locks| {
+            let (result, outcome) = locks.flocks.set(owner, kind, pid);
             (result, outcome.is_released)
         }) {
             Ok(Some(answer)) => answer,
@@ -312,7 +363,7 @@ pub fn release_posix(table_id: u64, file: &OpenFile) {
     }
     let key = key_of(file);
     let owner = Owner::Files(table_id);
-    if let Ok(Some(true)) = with_locks(key, false, |locks| locks.records.remove_owner(owner)) {
+    if let Ok(Some(true)) = with_locks(key, None, |locks| locks.records.remove_owner(owner)) {
         released(key, owner);
     }
 }
@@ -321,12 +372,283 @@ pub fn release_posix(table_id: u64, file: &OpenFile) {
 pub fn release_file(file: &OpenFile) {
     let key = key_of(file);
     let owner = Owner::File(file.lock_owner_id());
-    let result = with_locks(key, false, |locks| {
+    let result = with_locks(key, None, |locks| {
         let had_records = locks.records.remove_owner(owner);
         let had_flock = locks.flocks.remove(owner);
-        had_records || had_flock
+        let had_lease = locks.leases.remove(owner).is_ok();
+        had_records || had_flock || had_lease
     });
     if let Ok(Some(true)) = result {
         released(key, owner);
+    }
+}
+
+/// The inode `file` was opened on, if it is a path's.
+fn path_inode(file: &OpenFile) -> Option<&Arc<dyn vfs::Inode>> {
+    file.path.as_ref().map(|path| path.dentry().inode())
+}
+
+/// `fcntl(fd, F_SETLEASE, arg)` (`fcntl_setlease`, `generic_setlease`): `EACCES` unless the
+/// caller's fsuid owns the file or it has `CAP_LEASE`, `EINVAL` on anything but a regular file
+/// or an unknown type.
+pub fn set_lease(
+    file: &Arc<OpenFile>,
+    fd: i32,
+    arg: u64,
+    process: &crate::process::Process,
+) -> Result<usize, Errno> {
+    let inode = path_inode(file).ok_or(Errno::EINVAL)?;
+    let metadata = inode.metadata();
+    {
+        let credentials = process.credentials.lock();
+        if credentials.fsuid != metadata.uid
+            && !credentials.has_capability(abi::capability::CAP_LEASE)
+        {
+            return Err(Errno::EACCES);
+        }
+    }
+    if metadata.file_type != vfs::FileType::Regular {
+        return Err(Errno::EINVAL);
+    }
+    let key = key_of(file);
+    let owner = Owner::File(file.lock_owner_id());
+    let kind = match arg as u32 as i32 as i16 {
+        _ if arg as u32 > u32::from(u16::MAX) => return Err(Errno::EINVAL),
+        abi::fcntl::lock_type::F_UNLCK => {
+            let removed = with_locks(key, None, |locks| locks.leases.remove(owner).map(drop))?;
+            removed.unwrap_or(Err(Errno::EAGAIN))?;
+            released(key, owner);
+            return Ok(0);
+        }
+        abi::fcntl::lock_type::F_RDLCK => LockKind::Read,
+        abi::fcntl::lock_type::F_WRLCK => LockKind::Write,
+        _ => return Err(Errno::EINVAL),
+    };
+    let opens = match inode.open_counts() {
+        Some(counts) => filelock::lease::Opens {
+            writers: counts.writers.load(Ordering::Acquire),
+            readers: counts.readers.load(Ordering::Acquire),
+            self_writes: file.is_writable(),
+            self_reads_only: !file.is_writable() && file.is_readable(),
+        },
+        None => return Err(Errno::EINVAL),
+    };
+    file.mark_locked();
+    let is_enabled = LEASES_ENABLE.load(Ordering::Relaxed) != 0;
+    let now = crate::time::monotonic_ns();
+    let target = LeaseTarget {
+        file: Arc::downgrade(file),
+        fd,
+        pid: process.pid as i32,
+    };
+    with_locks(key, Some((metadata.dev, metadata.ino)), |locks| {
+        locks
+            .leases
+            .set(owner, kind, &opens, is_enabled, now, target)
+    })?
+    .unwrap_or(Err(Errno::ENOLCK))?;
+    // A downgrade lets waiting readers in.
+    released(key, owner);
+    // lease_setup: the caller's process receives the break signal unless an owner is set.
+    if file.owner.lock().id == 0 {
+        super::fasync::set_owner(
+            file,
+            super::fasync::OwnerKind::Process,
+            process.pid,
+            process,
+        )?;
+    }
+    Ok(0)
+}
+
+/// `fcntl(fd, F_GETLEASE)`: the lease held through `file` (what it is becoming while broken).
+pub fn get_lease(file: &OpenFile) -> Result<usize, Errno> {
+    let key = key_of(file);
+    let owner = Owner::File(file.lock_owner_id());
+    let now = crate::time::monotonic_ns();
+    let kind = if LOCKED_FILES.load(Ordering::Acquire) == 0 {
+        None
+    } else {
+        with_locks(key, None, |locks| locks.leases.get(owner, now))?
+    };
+    Ok(kind.unwrap_or(filelock::lease::F_UNLCK) as usize)
+}
+
+/// `break_lease`: an open of `inode` with `flags` (a truncate passes `O_WRONLY`) breaks the
+/// leases it conflicts with and waits until they are gone or downgraded (`EWOULDBLOCK` with
+/// `O_NONBLOCK`, `ERESTARTSYS` on a signal).
+pub fn break_lease(inode: &Arc<dyn vfs::Inode>, flags: abi::OpenFlags) -> Result<(), Errno> {
+    if LOCKED_FILES.load(Ordering::Acquire) == 0 {
+        return Ok(());
+    }
+    let key = Arc::as_ptr(inode).cast::<()>() as usize;
+    let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
+    let now = crate::time::monotonic_ns();
+    let break_secs = LEASE_BREAK_TIME.load(Ordering::Relaxed);
+    let deadline = if break_secs > 0 {
+        now.saturating_add((break_secs as u64).saturating_mul(1_000_000_000))
+    } else {
+        0
+    };
+    let mut targets: Vec<LeaseTarget> = Vec::new();
+    let conflict = with_locks(key, None, |locks| {
+        locks.leases.time_out(now);
+        if !locks.leases.conflicts(is_write) {
+            return false;
+        }
+        locks.leases.start_break(is_write, deadline, |target| {
+            if targets.try_reserve(1).is_ok() {
+                targets.push(target.clone());
+            }
+        });
+        true
+    })?
+    .unwrap_or(false);
+    for target in &targets {
+        if let Some(file) = target.file.upgrade() {
+            super::fasync::send_sigio(&file, target.fd, super::fasync::POLL_MSG);
+        }
+    }
+    drop(targets);
+    if !conflict {
+        return Ok(());
+    }
+    if flags.contains(abi::OpenFlags::O_NONBLOCK) {
+        return Err(Errno::EWOULDBLOCK);
+    }
+    let thread = crate::process::try_current().ok_or(Errno::EWOULDBLOCK)?;
+    loop {
+        let wait_until = with_locks(key, None, |locks| locks.leases.first_deadline())?
+            .flatten()
+            .filter(|&at| at != 0);
+        // Counted, so a release wakes the shard's waiters.
+        SLEEPERS.fetch_add(1, Ordering::AcqRel);
+        let result = wait_event(
+            &thread,
+            &[&shard_of(key).waiters],
+            SleepKind::Interruptible,
+            wait_until,
+            || {
+                let now = crate::time::monotonic_ns();
+                let conflicts = with_locks(key, None, |locks| {
+                    locks.leases.time_out(now);
+                    locks.leases.conflicts(is_write)
+                });
+                (!matches!(conflicts, Ok(Some(true)))).then_some(())
+            },
+        );
+        SLEEPERS.fetch_sub(1, Ordering::AcqRel);
+        match result {
+            Ok(()) => return Ok(()),
+            Err(WaitError::TimedOut) => {
+                let now = crate::time::monotonic_ns();
+                let conflicts = with_locks(key, None, |locks| {
+                    locks.leases.time_out(now);
+                    locks.leases.conflicts(is_write)
+                })?;
+                if conflicts != Some(true) {
+                    return Ok(());
+                }
+            }
+            Err(WaitError::Interrupted) => return Err(Errno::ERESTARTSYS),
+        }
+    }
+}
+
+/// `/proc/locks` (`locks_show`, `lock_get_status`): one line per lock, POSIX and OFD record
+/// locks, flock locks and leases, numbered from 1, with the setter's pid (-1 for OFD locks),
+/// the file's device as `major:minor` in hex and its inode number, and the range (`0 EOF` for
+/// whole-file kinds). Files come in the table's order, not Linux's newest-first list; the
+/// waiters Linux lists under a lock with `->` are not shown.
+pub fn proc_locks(out: &mut Vec<u8>) -> Result<(), Errno> {
+    struct Line {
+        head: &'static str,
+        kind: i16,
+        pid: i32,
+        ident: Ident,
+        start: u64,
+        end: Option<u64>,
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    for shard in &SHARDS {
+        let files = shard.files.lock();
+        for (_, ident, locks) in files.iter() {
+            let count = locks.records.iter().count()
+                + locks.flocks.iter().count()
+                + locks.leases.iter().count();
+            lines.try_reserve(count).map_err(|_| Errno::ENOMEM)?;
+            for lock in locks.records.iter() {
+                let (start, end) = (lock.range.start, lock.range.end);
+                lines.push(Line {
+                    head: if lock.is_ofd {
+                        "OFDLCK ADVISORY  "
+                    } else {
+                        "POSIX  ADVISORY  "
+                    },
+                    kind: kind_code(lock.kind),
+                    pid: if lock.is_ofd { -1 } else { lock.pid },
+                    ident: *ident,
+                    start,
+                    end: (end != filelock::range::OFFSET_MAX).then_some(end),
+                });
+            }
+            for (_, kind, pid) in locks.flocks.iter() {
+                lines.push(Line {
+                    head: "FLOCK  ADVISORY  ",
+                    kind: kind_code(*kind),
+                    pid: *pid,
+                    ident: *ident,
+                    start: 0,
+                    end: None,
+                });
+            }
+            for lease in locks.leases.iter() {
+                lines.push(Line {
+                    head: if lease.unlock_at.is_some() || lease.downgrade_at.is_some() {
+                        "LEASE  BREAKING  "
+                    } else {
+                        "LEASE  ACTIVE    "
+                    },
+                    kind: lease.reported_type(),
+                    pid: lease.target.pid,
+                    ident: *ident,
+                    start: 0,
+                    end: None,
+                });
+            }
+        }
+    }
+    for (index, line) in lines.iter().enumerate() {
+        let kind = match line.kind {
+            filelock::lease::F_WRLCK => "WRITE",
+            filelock::lease::F_RDLCK => "READ",
+            _ => "UNLCK",
+        };
+        let (dev, ino) = line.ident;
+        let (major, minor) = (vfs::inode::dev_major(dev), vfs::inode::dev_minor(dev));
+        crate::out!(
+            out,
+            "{}: {}{} {} {:02x}:{:02x}:{} ",
+            index + 1,
+            line.head,
+            kind,
+            line.pid,
+            major,
+            minor,
+            ino
+        )?;
+        match line.end {
+            Some(end) => crate::out!(out, "{} {}\n", line.start, end)?,
+            None => crate::out!(out, "{} EOF\n", line.start)?,
+        }
+    }
+    Ok(())
+}
+
+/// A lock kind as `l_type`.
+fn kind_code(kind: LockKind) -> i16 {
+    match kind {
+        LockKind::Read => filelock::lease::F_RDLCK,
+        LockKind::Write => filelock::lease::F_WRLCK,
     }
 }

@@ -9,9 +9,11 @@
 pub mod devices;
 pub mod devpts;
 pub mod devtmpfs;
+pub mod dnotify;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod ext4;
+pub mod fasync;
 pub mod fd_table;
 pub mod fifo;
 pub mod file;
@@ -259,6 +261,8 @@ pub fn open_dentry_noctty(
                 crate::ipc::mqueue::open_file(dentry.inode())?
             }
             FileType::Regular => {
+                // do_dentry_open's break_lease.
+                locks::break_lease(dentry.inode(), flags)?;
                 let is_write = flags.access_mode() != abi::AccessMode::ReadOnly;
                 match proc::SeqFile::open(dentry.inode().clone(), is_write)? {
                     Some(seq) => seq,

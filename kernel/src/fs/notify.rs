@@ -1,6 +1,9 @@
 //! inotify (Linux `fs/notify/fsnotify.c`, `fs/notify/inotify/`, `include/linux/fsnotify.h`,
 //! inotify(7)): instances ([`Group`], the file `inotify_init1` returns), their watches on
-//! inodes, and the events the VFS sends them.
+//! inodes, and the events the VFS sends them. The registry of marks is shared with dnotify
+//! (`super::dnotify`: one mark per directory with `F_NOTIFY` registrations), so both groups
+//! see the same events, as Linux's one fsnotify backbone; `FS_RENAME` (a rename within one
+//! directory) reaches only dnotify.
 //!
 //! The watch table and event queue of an instance are the host-tested `inotify` crate's; this
 //! module connects them to inodes. A watch pins its inode (an `Arc`), as Linux's mark holds
@@ -77,9 +80,9 @@ pub fn set_max_user_watches(value: i64) {
 }
 
 /// A watched inode's key: the address of its object.
-type Key = usize;
+pub(super) type Key = usize;
 
-fn key_of(inode: &Arc<dyn Inode>) -> Key {
+pub(super) fn key_of(inode: &Arc<dyn Inode>) -> Key {
     Arc::as_ptr(inode) as *const () as usize
 }
 
@@ -90,14 +93,21 @@ struct Pin {
     ino: u64,
 }
 
-/// A watch as the registry lists it.
-struct Mark {
-    group: Weak<Group>,
-    wd: i32,
+/// A mark as the registry lists it: an inotify watch, or a directory's dnotify
+/// registrations (Linux's marks of the groups of one fsnotify backbone).
+enum Mark {
+    Inotify { group: Weak<Group>, wd: i32 },
+    Dnotify(Arc<super::dnotify::DirMarks>),
 }
 
-/// Every watch of every instance, by inode (Linux keeps them on the inode,
-/// `i_fsnotify_marks`). A leaf lock; no group lock is held with it.
+/// Who an event goes to (a live [`Mark`]).
+enum Listener {
+    Inotify(Arc<Group>, i32),
+    Dnotify(Arc<super::dnotify::DirMarks>),
+}
+
+/// Every mark of every group, by inode (Linux keeps them on the inode,
+/// `i_fsnotify_marks`). No group lock is held with it (a dnotify list may be taken inside).
 static MARKS: SpinLock<BTreeMap<Key, Vec<Mark>>> = SpinLock::new("inotify.marks", BTreeMap::new());
 /// Watches in [`MARKS`]: zero means no hook has anything to do.
 static MARK_COUNT: AtomicUsize = AtomicUsize::new(0);
@@ -119,7 +129,7 @@ fn register(key: Key, group: &Arc<Group>, wd: i32) -> Result<(), Errno> {
         }
     };
     list.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-    list.push(Mark {
+    list.push(Mark::Inotify {
         group: Arc::downgrade(group),
         wd,
     });
@@ -131,7 +141,13 @@ fn unregister(key: Key, group: &Group, wd: i32) {
     let mut marks = MARKS.lock();
     if let Some(list) = marks.get_mut(&key) {
         let before = list.len();
-        list.retain(|mark| !(mark.wd == wd && core::ptr::eq(mark.group.as_ptr(), group)));
+        list.retain(|mark| match mark {
+            Mark::Inotify {
+                group: owner,
+                wd: id,
+            } => !(*id == wd && core::ptr::eq(owner.as_ptr(), group)),
+            Mark::Dnotify(_) => true,
+        });
         MARK_COUNT.fetch_sub(before - list.len(), Ordering::AcqRel);
         if list.is_empty() {
             marks.remove(&key);
@@ -139,8 +155,47 @@ fn unregister(key: Key, group: &Group, wd: i32) {
     }
 }
 
-/// The instances watching `key`, with their descriptors.
-fn watchers(key: Key) -> Vec<(Arc<Group>, i32)> {
+/// The dnotify registrations of directory `key`, made if `create` and there are none.
+pub(super) fn dnotify_marks(
+    key: Key,
+    create: bool,
+) -> Result<Option<Arc<super::dnotify::DirMarks>>, Errno> {
+    let mut marks = MARKS.lock();
+    if let Some(list) = marks.get(&key) {
+        for mark in list {
+            if let Mark::Dnotify(dir) = mark {
+                return Ok(Some(dir.clone()));
+            }
+        }
+    }
+    if !create {
+        return Ok(None);
+    }
+    let dir = Arc::new(super::dnotify::DirMarks::new());
+    let list = marks.entry(key).or_default();
+    list.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    list.push(Mark::Dnotify(dir.clone()));
+    MARK_COUNT.fetch_add(1, Ordering::AcqRel);
+    Ok(Some(dir))
+}
+
+/// Drops directory `key`'s dnotify mark if it has no registration left.
+pub(super) fn dnotify_release(key: Key) {
+    // Dropping a DirMarks frees memory only (its files are weak references).
+    let mut marks = MARKS.lock();
+    let Some(list) = marks.get_mut(&key) else {
+        return;
+    };
+    let before = list.len();
+    list.retain(|mark| !matches!(mark, Mark::Dnotify(dir) if dir.is_empty()));
+    MARK_COUNT.fetch_sub(before - list.len(), Ordering::AcqRel);
+    if list.is_empty() {
+        marks.remove(&key);
+    }
+}
+
+/// Who listens on `key`.
+fn watchers(key: Key) -> Vec<Listener> {
     let marks = MARKS.lock();
     let Some(list) = marks.get(&key) else {
         return Vec::new();
@@ -150,17 +205,40 @@ fn watchers(key: Key) -> Vec<(Arc<Group>, i32)> {
         return Vec::new();
     }
     for mark in list {
-        if let Some(group) = mark.group.upgrade() {
-            out.push((group, mark.wd));
+        match mark {
+            Mark::Inotify { group, wd } => {
+                if let Some(group) = group.upgrade() {
+                    out.push(Listener::Inotify(group, *wd));
+                }
+            }
+            Mark::Dnotify(dir) => out.push(Listener::Dnotify(dir.clone())),
         }
     }
     out
 }
 
-/// Sends one event to every watch of `key`.
+/// The inotify watches of `key`.
+fn inotify_watchers(key: Key) -> Vec<(Arc<Group>, i32)> {
+    let mut out = Vec::new();
+    for listener in watchers(key) {
+        if let Listener::Inotify(group, wd) = listener
+            && out.try_reserve(1).is_ok()
+        {
+            out.push((group, wd));
+        }
+    }
+    out
+}
+
+/// Sends one event to every mark of `key`.
 fn send(key: Key, mask: u32, cookie: u32, name: &[u8], is_unlinked_path: bool) {
-    for (group, wd) in watchers(key) {
-        group.handle(key, wd, mask, cookie, name, is_unlinked_path);
+    for listener in watchers(key) {
+        match listener {
+            Listener::Inotify(group, wd) => {
+                group.handle(key, wd, mask, cookie, name, is_unlinked_path)
+            }
+            Listener::Dnotify(dir) => dir.handle(mask),
+        }
     }
 }
 
@@ -201,10 +279,18 @@ pub fn file_event(file: &super::file::OpenFile, mask: u32) {
     }
 }
 
-/// Removes every watch of `key` with `IN_IGNORED`.
+/// Removes every mark of `key` (inotify watches with `IN_IGNORED`).
 fn remove_all(key: Key) {
-    for (group, wd) in watchers(key) {
-        let _ = group.remove_watch(wd, Some(key));
+    for listener in watchers(key) {
+        match listener {
+            Listener::Inotify(group, wd) => {
+                let _ = group.remove_watch(wd, Some(key));
+            }
+            Listener::Dnotify(dir) => {
+                dir.clear();
+                dnotify_release(key);
+            }
+        }
     }
 }
 
@@ -246,7 +332,7 @@ impl vfs::notify::Notifier for Notifier {
             keys
         };
         for key in keys {
-            for (group, wd) in watchers(key) {
+            for (group, wd) in inotify_watchers(key) {
                 if let Some(is_dir) = group.watch_on_dev(wd, dev) {
                     let mask = IN_UNMOUNT | if is_dir { IN_ISDIR } else { 0 };
                     group.handle(key, wd, mask, 0, b"", false);
@@ -278,6 +364,8 @@ pub struct Group {
     user: Arc<User>,
     /// `max_queued_events` when the instance was made.
     max_events: usize,
+    /// Files that asked for I/O signals (`fsn_fa`).
+    fasync: super::fasync::FasyncList,
 }
 
 impl Group {
@@ -302,6 +390,7 @@ impl Group {
             ),
             wait: Arc::new(WaitQueue::new()),
             max_events: MAX_QUEUED_EVENTS.load(Ordering::Relaxed).max(0) as usize,
+            fasync: super::fasync::FasyncList::new(),
             user,
         }))
     }
@@ -394,6 +483,7 @@ impl Group {
             is_oneshot
         };
         self.wait.wake_all();
+        self.fasync.kill(super::fasync::POLL_IN);
         if is_oneshot {
             let _ = self.remove_watch(wd, Some(key));
         }
@@ -434,6 +524,16 @@ impl Drop for InotifyFile {
 }
 
 impl FileOps for InotifyFile {
+    /// `fsnotify_fasync`.
+    fn fasync(
+        &self,
+        file: &Arc<super::file::OpenFile>,
+        fd: i32,
+        on: bool,
+    ) -> Option<Result<(), Errno>> {
+        Some(self.group.fasync.helper(file, fd, on))
+    }
+
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
         loop {
             let count = self.group.state.lock().queue.read(buf)?;

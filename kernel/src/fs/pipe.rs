@@ -38,7 +38,8 @@
 //! Not done yet: the per-user pipe page accounting (`pipe-user-pages-soft/hard`), vmsplice and
 //! tee, O_NOTIFICATION_PIPE.
 
-use super::file::FileOps;
+use super::fasync::FasyncList;
+use super::file::{FileOps, OpenFile};
 use super::poll::{
     POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, PollTable, poll_wait,
 };
@@ -143,6 +144,9 @@ pub struct Pipe {
     write_wait: Arc<WaitQueue>,
     /// Set once the pipe has been polled: every write then wakes readers.
     poll_usage: AtomicBool,
+    /// Read and write ends that asked for I/O signals (`fasync_readers`, `fasync_writers`).
+    fasync_readers: FasyncList,
+    fasync_writers: FasyncList,
     /// Opens for reading and for writing so far (Linux's `r_counter`, `w_counter`): a FIFO open
     /// waiting for its partner waits for the other one to move.
     r_counter: AtomicU64,
@@ -169,6 +173,18 @@ impl Pipe {
         self.used_slots.load(Ordering::Acquire) >= self.max_slots.load(Ordering::Acquire)
     }
 
+    /// Wakes readers and signals the read ends that asked for it (`POLL_IN`).
+    fn wake_readers(&self) {
+        self.read_wait.wake_all();
+        self.fasync_readers.kill(super::fasync::POLL_IN);
+    }
+
+    /// Wakes writers and signals the write ends that asked for it (`POLL_OUT`).
+    fn wake_writers(&self) {
+        self.write_wait.wake_all();
+        self.fasync_writers.kill(super::fasync::POLL_OUT);
+    }
+
     /// Publishes the ring's occupancy after a change (the caller holds the mutex).
     fn publish(&self, state: &PipeState) {
         self.used_slots
@@ -182,6 +198,27 @@ fn now() -> Timespec {
     Timespec {
         sec: (ns / 1_000_000_000) as i64,
         nsec: (ns % 1_000_000_000) as u32,
+    }
+}
+
+/// A new pipe's slots (`alloc_pipe_info`): the default, capped by `fs.pipe-max-size` for a
+/// creator without `CAP_SYS_RESOURCE`.
+fn initial_slots() -> usize {
+    let max_slots = (crate::sysctl::pipe_max_size() as usize / PAGE_SIZE).max(1);
+    if DEFAULT_SLOTS <= max_slots {
+        return DEFAULT_SLOTS;
+    }
+    let is_privileged = crate::process::try_current().is_some_and(|thread| {
+        thread
+            .process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_RESOURCE)
+    });
+    if is_privileged {
+        DEFAULT_SLOTS
+    } else {
+        max_slots
     }
 }
 
@@ -263,12 +300,13 @@ impl Pipe {
     /// open counters start at 1).
     pub fn new(uid: u32, gid: u32, readers: usize, writers: usize) -> Arc<Pipe> {
         let time = now();
+        let slots = initial_slots();
         Arc::new(Pipe {
             state: Mutex::new(
                 "pipe.mutex",
                 PipeState {
                     buffers: VecDeque::new(),
-                    max_slots: DEFAULT_SLOTS,
+                    max_slots: slots,
                     spare: None,
                     atime: time,
                     mtime: time,
@@ -278,10 +316,12 @@ impl Pipe {
             readers: AtomicUsize::new(readers),
             writers: AtomicUsize::new(writers),
             used_slots: AtomicUsize::new(0),
-            max_slots: AtomicUsize::new(DEFAULT_SLOTS),
+            max_slots: AtomicUsize::new(slots),
             read_wait: Arc::new(WaitQueue::new()),
             write_wait: Arc::new(WaitQueue::new()),
             poll_usage: AtomicBool::new(false),
+            fasync_readers: FasyncList::new(),
+            fasync_writers: FasyncList::new(),
             r_counter: AtomicU64::new(1),
             w_counter: AtomicU64::new(1),
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -380,8 +420,8 @@ impl Drop for PipeEnd {
         }
         let wake = (pipe.readers() == 0) != (pipe.writers() == 0);
         if wake {
-            self.pipe.read_wait.wake_all();
-            self.pipe.write_wait.wake_all();
+            self.pipe.wake_readers();
+            self.pipe.wake_writers();
         }
     }
 }
@@ -426,7 +466,7 @@ impl PipeEnd {
         self.pipe.publish(&state);
         drop(state);
         // More room may unblock writers.
-        self.pipe.write_wait.wake_all();
+        self.pipe.wake_writers();
         Ok(slots * PAGE_SIZE)
     }
 
@@ -543,7 +583,7 @@ impl PipeEnd {
         }
         drop(state);
         if done > 0 {
-            pipe.read_wait.wake_all();
+            pipe.wake_readers();
         }
         result.map(|()| done)
     }
@@ -626,14 +666,14 @@ impl PipeEnd {
                 if taken < want {
                     pipe.publish(&state);
                     drop(state);
-                    pipe.write_wait.wake_all();
+                    pipe.wake_writers();
                     break 'outer;
                 }
             }
             state.atime = now();
             pipe.publish(&state);
             drop(state);
-            pipe.write_wait.wake_all();
+            pipe.wake_writers();
         }
         result.map(|()| done)
     }
@@ -742,10 +782,10 @@ impl PipeEnd {
                 continue;
             }
             if done > 0 {
-                opipe.read_wait.wake_all();
+                opipe.wake_readers();
             }
             if input_consumed {
-                ipipe.write_wait.wake_all();
+                ipipe.wake_writers();
             }
             return result.map(|()| done);
         }
@@ -804,7 +844,7 @@ impl PipeEnd {
         drop(ostate);
         drop(istate);
         if done > 0 {
-            opipe.read_wait.wake_all();
+            opipe.wake_readers();
         }
         result.map(|()| done)
     }
@@ -859,7 +899,7 @@ impl PipeEnd {
                     pipe.publish(&state);
                     drop(state);
                     if was_full {
-                        pipe.write_wait.wake_all();
+                        pipe.wake_writers();
                     }
                     return Ok(count);
                 }
@@ -955,7 +995,7 @@ impl PipeEnd {
             }
             drop(state);
             // Let readers drain what is there before sleeping.
-            pipe.read_wait.wake_all();
+            pipe.wake_readers();
             let thread = match current_thread() {
                 Ok(thread) => thread,
                 Err(error) => {
@@ -993,11 +1033,29 @@ impl PipeEnd {
         if done > 0 && (was_empty || pipe.poll_usage.load(Ordering::Relaxed)) {
             pipe.read_wait.wake_all();
         }
+        if done > 0 {
+            pipe.fasync_readers.kill(super::fasync::POLL_IN);
+        }
         result.map(|()| done)
     }
 }
 
 impl FileOps for PipeEnd {
+    /// `pipe_fasync`: a read end joins the readers' list, a write end the writers'.
+    fn fasync(&self, file: &Arc<OpenFile>, fd: i32, on: bool) -> Option<Result<(), Errno>> {
+        let mut result = Ok(());
+        if self.is_reader {
+            result = self.pipe.fasync_readers.helper(file, fd, on);
+        }
+        if self.is_writer && result.is_ok() {
+            result = self.pipe.fasync_writers.helper(file, fd, on);
+            if result.is_err() && self.is_reader {
+                let _ = self.pipe.fasync_readers.helper(file, fd, false);
+            }
+        }
+        Some(result)
+    }
+
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
         let flags = if is_nonblocking {
             OpenFlags::O_NONBLOCK

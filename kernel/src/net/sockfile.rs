@@ -128,6 +128,16 @@ impl Drop for SocketFile {
 }
 
 impl FileOps for SocketFile {
+    /// `sock_fasync`.
+    fn fasync(
+        &self,
+        file: &Arc<crate::fs::file::OpenFile>,
+        fd: i32,
+        on: bool,
+    ) -> Option<Result<(), Errno>> {
+        Some(self.unix.fasync.helper(file, fd, on))
+    }
+
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
         let mut room = UserIov::kernel_room(buf.len())?;
         let count = match &self.sock {

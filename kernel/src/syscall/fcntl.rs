@@ -1,17 +1,24 @@
 //! dup, dup2, dup3, fcntl (Linux `fs/fcntl.c`, `fs/file.c`), with the pipe commands
 //! `F_GETPIPE_SZ`/`F_SETPIPE_SZ` (`pipe_fcntl`; `EBADF` on other files), the record-lock
-//! commands (`super::locks`) and the seal commands `F_ADD_SEALS`/`F_GET_SEALS` (`memfd_fcntl`;
-//! `EINVAL` on files that cannot be sealed).
+//! commands (`super::locks`), the seal commands `F_ADD_SEALS`/`F_GET_SEALS` (`memfd_fcntl`;
+//! `EINVAL` on files that cannot be sealed), the owner and signal of signal-driven I/O
+//! (`F_SETOWN`, `F_GETOWN`, `F_SETOWN_EX`, `F_GETOWN_EX`, `F_SETSIG`, `F_GETSIG`;
+//! `fs::fasync`), `O_ASYNC` through the file's fasync method, leases (`F_SETLEASE`,
+//! `F_GETLEASE`; `fs::locks`) and dnotify (`F_NOTIFY`; `fs::dnotify`). An `O_PATH`
+//! descriptor allows only `F_DUPFD*`, `F_GETFD`, `F_SETFD` and `F_GETFL` (`check_fcntl_cmd`).
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
+use crate::fs::fasync::{OwnerKind, set_owner};
 use crate::fs::file::OpenFile;
 use crate::process::rlimit::RLIMIT_NOFILE;
 use abi::fcntl::FD_CLOEXEC;
 use abi::fcntl::cmd::{
-    F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD,
-    F_SETFL, F_SETPIPE_SZ,
+    F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS, F_GETFD, F_GETFL, F_GETLEASE, F_GETOWN,
+    F_GETOWN_EX, F_GETPIPE_SZ, F_GETSIG, F_NOTIFY, F_SETFD, F_SETFL, F_SETLEASE, F_SETOWN,
+    F_SETOWN_EX, F_SETPIPE_SZ, F_SETSIG,
 };
+use abi::fcntl::owner_type::{F_OWNER_PGRP, F_OWNER_PID, F_OWNER_TID};
 use abi::{Errno, KnownFlags, OpenFlags};
 use alloc::sync::Arc;
 
@@ -111,6 +118,15 @@ pub fn fcntl(
         drop(files); // F_SETLKW sleeps
         return super::locks::fcntl_lock(context, fd, file, table_id, command, argument);
     }
+    // check_fcntl_cmd: an O_PATH descriptor allows only these.
+    if file.is_path_only()
+        && !matches!(
+            command,
+            F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL
+        )
+    {
+        return Err(Errno::EBADF);
+    }
     match command {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let minimum = argument as u32 as i32;
@@ -128,10 +144,82 @@ pub fn fcntl(
         }
         F_GETFL => Ok(file.status_flags().bits() as usize),
         F_SETFL => {
+            drop(files);
             if file.is_path_only() {
                 return Err(Errno::EBADF);
             }
-            file.set_status_flags(OpenFlags::from_bits_retain(argument as u32));
+            let flags = OpenFlags::from_bits_retain(argument as u32);
+            // setfl: the file's fasync method joins or leaves its object's signal list (and
+            // sets or clears O_ASYNC, which is not in SETFL_MASK).
+            let is_async = flags.contains(OpenFlags::O_ASYNC);
+            if is_async != file.status_flags().contains(OpenFlags::O_ASYNC)
+                && let Some(result) = file.ops.fasync(&file, fd.0, is_async)
+            {
+                result?;
+            }
+            file.set_status_flags(flags);
+            Ok(0)
+        }
+        F_GETOWN => Ok(crate::fs::fasync::owner_of(&file) as isize as usize),
+        F_SETOWN => {
+            drop(files);
+            crate::fs::fasync::set_owner_of(&file, argument as u32 as i32, &context.thread.process)
+                .map(|()| 0)
+        }
+        F_GETOWN_EX => {
+            drop(files);
+            let owner = *file.owner.lock();
+            let kind = match owner.kind {
+                OwnerKind::Thread => F_OWNER_TID,
+                OwnerKind::Process => F_OWNER_PID,
+                OwnerKind::Group => F_OWNER_PGRP,
+            };
+            let record: [u32; 2] = [kind, owner.id];
+            hal::usercopy::write_user(argument, &record)?;
+            Ok(0)
+        }
+        F_SETOWN_EX => {
+            drop(files);
+            let [kind, id]: [u32; 2] = hal::usercopy::read_user(argument)?;
+            let kind = match kind {
+                F_OWNER_TID => OwnerKind::Thread,
+                F_OWNER_PID => OwnerKind::Process,
+                F_OWNER_PGRP => OwnerKind::Group,
+                _ => return Err(Errno::EINVAL),
+            };
+            // find_vpid of a negative number finds nothing.
+            if (id as i32) < 0 {
+                return Err(Errno::ESRCH);
+            }
+            set_owner(&file, kind, id, &context.thread.process).map(|()| 0)
+        }
+        F_NOTIFY => {
+            let table = files.lock_owner();
+            drop(files);
+            crate::fs::dnotify::fcntl_notify(
+                &file,
+                fd.0,
+                table,
+                argument as u32,
+                &context.thread.process,
+            )
+        }
+        F_SETLEASE => {
+            drop(files);
+            crate::fs::locks::set_lease(&file, fd.0, argument, &context.thread.process)
+        }
+        F_GETLEASE => {
+            drop(files);
+            crate::fs::locks::get_lease(&file)
+        }
+        F_GETSIG => Ok(file.owner.lock().signum as usize),
+        F_SETSIG => {
+            // valid_signal of the int argument widened to unsigned long: 0..=64.
+            let signal = argument as u32 as i32;
+            if !(0..=64).contains(&signal) {
+                return Err(Errno::EINVAL);
+            }
+            file.owner.lock().signum = signal as u32;
             Ok(0)
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {

@@ -3,7 +3,10 @@
 
 use super::args::Fd;
 use super::{SyscallContext, SyscallResult};
-use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TIOCGPTPEER, TIOCSCTTY};
+use abi::ioctl::{
+    FIOASYNC, FIOCLEX, FIOGETOWN, FIONBIO, FIONCLEX, FIONREAD, FIOSETOWN, SIOCGPGRP, SIOCSPGRP,
+    TIOCGPTPEER, TIOCSCTTY,
+};
 use abi::{Errno, OpenFlags};
 use hal::usercopy::read_user;
 
@@ -43,6 +46,28 @@ pub fn ioctl(
             } else {
                 flags - OpenFlags::O_NONBLOCK
             });
+            Ok(0)
+        }
+        FIOASYNC => {
+            // ioctl_fioasync: the file's fasync method, ENOTTY without one.
+            let value: i32 = read_user(argument)?;
+            let is_async = value != 0;
+            let flags = file.status_flags();
+            if is_async != flags.contains(OpenFlags::O_ASYNC) {
+                match file.ops.fasync(&file, fd.0, is_async) {
+                    Some(result) => result?,
+                    None => return Err(Errno::ENOTTY),
+                }
+            }
+            Ok(0)
+        }
+        // sock_ioctl: the owner of a socket's I/O signals.
+        FIOSETOWN | SIOCSPGRP if file.ops.as_socket().is_some() => {
+            let who: i32 = read_user(argument)?;
+            crate::fs::fasync::set_owner_of(&file, who, &context.thread.process).map(|()| 0)
+        }
+        FIOGETOWN | SIOCGPGRP if file.ops.as_socket().is_some() => {
+            hal::usercopy::write_user(argument, &crate::fs::fasync::owner_of(&file))?;
             Ok(0)
         }
         FIONREAD

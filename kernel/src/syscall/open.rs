@@ -285,6 +285,10 @@ pub fn truncate(context: &mut SyscallContext<'_>, path: UserCStr, len: i64) -> S
     let path = path.read_path()?;
     let dentry = fs::lookup(context.thread, Fd(AT_FDCWD), &path, vfs::Lookup::FOLLOW)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
+    // vfs_truncate's break_lease, as an open for writing.
+    if dentry.inode().file_type() == vfs::FileType::Regular {
+        fs::locks::break_lease(dentry.inode(), OpenFlags::O_WRONLY)?;
+    }
     let limit = crate::process::rlimit::file_size_limit();
     if let Err(error) = vfs::attr::truncate_within(&dentry, len as u64, &credentials, limit) {
         if error == Errno::EFBIG && len as u64 > limit {

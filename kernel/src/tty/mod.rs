@@ -78,6 +78,8 @@ pub struct Tty {
     pub read_wait: Arc<WaitQueue>,
     /// Writers to this tty waiting for room or for output to restart.
     pub write_wait: Arc<WaitQueue>,
+    /// Files that asked for I/O signals (`tty->fasync`).
+    pub fasync: crate::fs::fasync::FasyncList,
     /// The pair a pty side belongs to.
     pair: Once<Weak<pty::PtyPair>>,
 }
@@ -104,6 +106,7 @@ impl Tty {
             ),
             read_wait: Arc::new(WaitQueue::new()),
             write_wait: Arc::new(WaitQueue::new()),
+            fasync: crate::fs::fasync::FasyncList::new(),
             pair: Once::new(),
         }
     }

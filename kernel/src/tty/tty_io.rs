@@ -136,9 +136,12 @@ impl Tty {
             return;
         }
         self.read_wait.wake_all();
-        // Room in our flip buffer: the other side's writers may go on.
+        // n_tty_receive_buf_common's kill_fasync.
+        self.fasync.kill(crate::fs::fasync::POLL_IN);
+        // Room in our flip buffer: the other side's writers may go on (tty_wakeup).
         if let Some((_, peer)) = self.peer() {
             peer.write_wait.wake_all();
+            peer.fasync.kill(crate::fs::fasync::POLL_OUT);
         }
         self.apply_effects(effects);
     }
@@ -927,6 +930,39 @@ impl Drop for TtyFile {
 }
 
 impl FileOps for TtyFile {
+    /// `tty_fasync`: a file with no owner yet gets the terminal's foreground process group,
+    /// or the caller's process.
+    fn fasync(
+        &self,
+        file: &Arc<crate::fs::file::OpenFile>,
+        fd: i32,
+        on: bool,
+    ) -> Option<Result<(), Errno>> {
+        if let Err(error) = self.tty.fasync.helper(file, fd, on) {
+            return Some(Err(error));
+        }
+        if on && file.owner.lock().id == 0 {
+            let pgrp = self.tty.state.lock().job.pgrp;
+            let result = match (pgrp, crate::process::try_current()) {
+                (Some(pgrp), Some(thread)) => crate::fs::fasync::set_owner(
+                    file,
+                    crate::fs::fasync::OwnerKind::Group,
+                    pgrp,
+                    &thread.process,
+                ),
+                (None, Some(thread)) => crate::fs::fasync::set_owner(
+                    file,
+                    crate::fs::fasync::OwnerKind::Process,
+                    thread.process.pid,
+                    &thread.process,
+                ),
+                _ => Ok(()),
+            };
+            let _ = result;
+        }
+        Some(Ok(()))
+    }
+
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
         self.read_tty(buf, is_nonblocking)
     }

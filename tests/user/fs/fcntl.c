@@ -3,7 +3,8 @@
  * F_DUPFD_CLOEXEC.
  *
  * Guards Linux's fs/fcntl.c do_fcntl/setfl (only FD_CLOEXEC is a descriptor
- * flag; F_SETFL changes only O_APPEND|O_NONBLOCK|O_ASYNC|O_DIRECT|O_NOATIME
+ * flag; F_SETFL changes only O_APPEND|O_NONBLOCK|O_DIRECT|O_NOATIME (O_ASYNC
+ * through the file's fasync method, suite fasync)
  * and ignores the access mode and creation flags; status flags belong to the
  * open file description shared by dups, FD_CLOEXEC to the descriptor;
  * F_DUPFD's minimum must be below RLIMIT_NOFILE else EINVAL; an unknown

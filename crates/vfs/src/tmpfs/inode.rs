@@ -88,6 +88,8 @@ pub struct TmpfsInode {
     pub(super) seals: AtomicU32,
     /// Extended attributes (`shmem_inode_info.xattrs`): `security.*` and `trusted.*`.
     pub(super) xattrs: Xattrs,
+    /// Opens with write access and read-only opens (leases).
+    pub(super) opens: crate::inode::OpenCounts,
     /// An `O_TMPFILE` file that `linkat` may still name (Linux's `I_LINKABLE`).
     pub(super) linkable: AtomicBool,
 }
@@ -143,6 +145,7 @@ impl TmpfsInode {
             seals: AtomicU32::new(super::seals::F_SEAL_SEAL),
             xattrs: Xattrs::new(Namespaces::TMPFS),
             linkable: AtomicBool::new(false),
+            opens: crate::inode::OpenCounts::default(),
             state: RwLock::new(
                 "tmpfs.inode",
                 State {
@@ -248,6 +251,10 @@ impl Drop for TmpfsInode {
 }
 
 impl Inode for TmpfsInode {
+    fn open_counts(&self) -> Option<&crate::inode::OpenCounts> {
+        Some(&self.opens)
+    }
+
     fn metadata(&self) -> Metadata {
         let st = self.state.read();
         let (size, blocks) = match (&self.cache, &st.body) {

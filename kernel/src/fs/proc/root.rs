@@ -69,6 +69,7 @@ impl ProcRoot {
             }),
             file(b"interrupts", interrupts),
             file(b"loadavg", loadavg),
+            file(b"locks", crate::fs::locks::proc_locks),
             file(b"meminfo", meminfo),
             StaticEntry {
                 name: b"mounts",

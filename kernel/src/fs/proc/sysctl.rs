@@ -585,6 +585,18 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         ),
     ];
     let fs = alloc::vec![
+        StaticEntry {
+            name: b"dir-notify-enable",
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value: &crate::fs::dnotify::DIR_NOTIFY_ENABLE,
+                    min: i32::MIN.into(),
+                    max: i32::MAX.into(),
+                },
+            }),
+        },
         dir(b"epoll", epoll),
         int(
             b"file-max",
@@ -616,6 +628,30 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             (64, 1_073_741_816)
         ),
         dir(b"inotify", inotify),
+        StaticEntry {
+            name: b"lease-break-time",
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value: &crate::fs::locks::LEASE_BREAK_TIME,
+                    min: i32::MIN.into(),
+                    max: i32::MAX.into(),
+                },
+            }),
+        },
+        StaticEntry {
+            name: b"leases-enable",
+            node: Arc::new(SysctlFile {
+                ino: fixed_ino(),
+                mode: 0o644,
+                handler: Handler::Knob {
+                    value: &crate::fs::locks::LEASES_ENABLE,
+                    min: i32::MIN.into(),
+                    max: i32::MAX.into(),
+                },
+            }),
+        },
         dir(b"mqueue", mqueue),
         custom(
             b"pipe-max-size",

@@ -249,6 +249,7 @@ pub fn connect_stream(
         other_state.pending.push_back(embryo);
         drop(other_state);
         other.wait.wake_all();
+        other.fasync.kill(crate::fs::fasync::POLL_IN);
         return Ok(());
     }
 }
@@ -354,6 +355,12 @@ pub fn shutdown(socket: &UnixSocket, how: u32) -> Result<(), Errno> {
         }
         peer.state.lock().shutdown |= peer_mode;
         peer.wait.wake_all();
+        // unix_shutdown's sk_wake_async of the peer.
+        if mode == SHUTDOWN_MASK {
+            peer.fasync.kill(crate::fs::fasync::POLL_HUP);
+        } else if peer_mode & RCV_SHUTDOWN != 0 {
+            peer.fasync.kill(crate::fs::fasync::POLL_IN);
+        }
     }
     Ok(())
 }
@@ -384,6 +391,8 @@ pub fn release(socket: &Arc<UnixSocket>, is_embryo: bool) {
             if had_unread || is_embryo {
                 peer_state.error = Some(Errno::ECONNRESET);
             }
+            drop(peer_state);
+            peer.fasync.kill(crate::fs::fasync::POLL_HUP);
         }
         peer.wait.wake_all();
     }

@@ -195,6 +195,7 @@ fn send_stream(
             match pushed {
                 Ok(()) => {
                     peer.wait.wake_all();
+                    peer.fasync.kill(crate::fs::fasync::POLL_IN);
                     Ok(())
                 }
                 Err(message) => {
@@ -300,6 +301,7 @@ fn send_dgram(
         return match pushed {
             Ok(()) => {
                 other.wait.wake_all();
+                other.fasync.kill(crate::fs::fasync::POLL_IN);
                 Ok(len)
             }
             Err(message) => {

@@ -156,6 +156,8 @@ pub struct UnixSocket {
     file: SpinLock<Weak<OpenFile>>,
     /// Copies of this socket's file in flight in messages.
     pub inflight: AtomicUsize,
+    /// Files that asked for I/O signals (`wq->fasync_list`).
+    pub fasync: crate::fs::fasync::FasyncList,
 }
 
 impl UnixSocket {
@@ -198,6 +200,7 @@ impl UnixSocket {
             priority: AtomicU32::new(0),
             file: SpinLock::new("unix.file", Weak::new()),
             inflight: AtomicUsize::new(0),
+            fasync: crate::fs::fasync::FasyncList::new(),
         });
         names::register(&socket)?;
         Ok(socket)
