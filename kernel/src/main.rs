@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod acct;
 mod block;
 mod drivers;
 mod fs;

@@ -84,6 +84,7 @@ pub fn exit_group(process: &Arc<Process>, status: ExitStatus) {
 pub fn finish_thread(thread: &Arc<Thread>) {
     let process = &thread.process;
     release_futexes(thread);
+    crate::sched::deadline_release(thread);
     release_vfork_parent(process);
 
     let total = thread.cpu_time_ns();
@@ -150,6 +151,16 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
             "Attempted to kill init! exitcode={:#010x}",
             status.wait_status()
         ));
+    }
+    // acct_process: the accounting record, with the memory size it exited with.
+    if crate::acct::is_active() {
+        let memory_kib = process.mm.get().read().mapped_bytes_total() / 1024;
+        crate::acct::process_exited(&crate::acct::Ending {
+            process,
+            thread: last,
+            status: Some(status),
+            memory_kib,
+        });
     }
     // exit_sem: the undo adjustments apply before anything else goes.
     crate::ipc::sem::exit(process);
