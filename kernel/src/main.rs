@@ -14,6 +14,7 @@ mod block;
 mod drivers;
 mod fs;
 mod futex;
+mod futex_pi;
 mod init;
 mod ipc;
 mod ktest;

@@ -119,6 +119,7 @@ pub fn finish_thread(thread: &Arc<Thread>) {
 pub fn release_futexes(thread: &Arc<Thread>) {
     let process = &thread.process;
     crate::futex::exit_robust_list(thread);
+    crate::futex_pi::exit_owner(thread);
     let clear_address = thread.clear_child_tid.swap(0, Ordering::Relaxed);
     if clear_address != 0 {
         let is_mm_shared = process.threads.lock().len() > 1 || process.mm.is_shared();

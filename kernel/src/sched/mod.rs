@@ -249,7 +249,8 @@ pub fn current() -> Option<Arc<Thread>> {
 
 impl RunQueue {
     /// Charges the running thread for the time since it was last charged.
-    fn charge_current(&mut self, now_ns: u64, limits: RtLimits) {
+    /// Returns the time charged.
+    fn charge_current(&mut self, now_ns: u64, limits: RtLimits) -> u64 {
         let delta = now_ns.saturating_sub(self.charged_at_ns);
         self.charged_at_ns = now_ns;
         match &self.current {
@@ -259,6 +260,7 @@ impl RunQueue {
             }
             None => self.waiting.bandwidth.refresh(now_ns, limits),
         }
+        delta
     }
 
     /// Whether `candidate`, just queued, should preempt what runs (`check_preempt_curr`).
@@ -294,7 +296,7 @@ pub fn spawn(thread: Arc<Thread>) {
 pub fn charge_running() {
     let mut rq = this_queue().lock();
     let now = crate::time::monotonic_ns();
-    rq.charge_current(now, rt_limits());
+    let _ = rq.charge_current(now, rt_limits());
 }
 
 /// Accounts a timer tick to the running thread and decides whether it should be preempted.
@@ -302,17 +304,19 @@ pub fn tick() {
     let mut rq = this_queue().lock();
     let now = crate::time::monotonic_ns();
     let limits = rt_limits();
-    rq.charge_current(now, limits);
+    // A SCHED_RR slice shrinks by the time actually run since the last charge (a tick, or less
+    // after a switch; more when ticks came late), not by a fixed tick length.
+    let charged_ns = rq.charge_current(now, limits);
     stats::on_tick(
         now,
         rq.waiting.len() as u64 + u64::from(rq.current.is_some()),
     );
     let ran = now.saturating_sub(rq.picked_at_ns);
-    let tick_ns = 1_000_000_000 / hal::time::TICK_HZ;
     let outcome = match &rq.current {
-        Some(current) => rq
-            .waiting
-            .tick(&mut current.sched.lock().entity, ran, tick_ns, limits),
+        Some(current) => {
+            rq.waiting
+                .tick(&mut current.sched.lock().entity, ran, charged_ns, limits)
+        }
         None if rq.waiting.has_runnable(limits) => TickOutcome::Preempt,
         None => TickOutcome::Continue,
     };
@@ -340,7 +344,7 @@ pub fn schedule() {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
         let limits = rt_limits();
-        rq.charge_current(now, limits);
+        let _ = rq.charge_current(now, limits);
         NEED_RESCHED.with(|flag| flag.store(false, Ordering::Relaxed));
         let placement = if core::mem::take(&mut rq.requeue_tail) {
             Placement::RequeueTail
@@ -409,7 +413,7 @@ pub fn yield_now() {
     {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
-        rq.charge_current(now, rt_limits());
+        let _ = rq.charge_current(now, rt_limits());
         let leftmost = rq.waiting.fair.leftmost_vruntime();
         let mut is_real_time = false;
         if let Some(current) = &rq.current {

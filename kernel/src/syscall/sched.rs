@@ -346,6 +346,8 @@ fn setscheduler(
         return Ok(0);
     }
     sched::set_attributes(target, policy, priority, nice, deadline, reset_on_fork);
+    // A thread blocked on a PI futex passes its new priority on to the owner.
+    crate::futex_pi::priority_changed(target);
     Ok(0)
 }
 

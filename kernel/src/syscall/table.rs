@@ -238,7 +238,7 @@ syscall_table! {
     199 fremovexattr => xattr::fremovexattr(fd: Fd, name: UserCStr);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
-    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
+    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32);
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);

@@ -279,9 +279,9 @@ static void throttled(void *arg)
 		char byte;
 		if (read(fds[0], &byte, 1) != 1)
 			_exit(80);
-		/* Longer than one period: throttling must let the fair
-		 * parent run for about 50 ms of it. */
-		spin_ms(1300);
+		/* 2.1 s holds a whole 1 s period, in which throttling
+		 * must let the fair parent run for about 50 ms. */
+		spin_ms(2100);
 		s->seen = s->counter;
 		s->done = 1;
 		_exit(0);
