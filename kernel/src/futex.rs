@@ -122,7 +122,8 @@ const BUCKETS: usize = 256;
 
 type Bucket = SpinLock<Vec<Arc<Waiter>>>;
 
-pub(crate) static HASH: [Bucket; BUCKETS] = [const { SpinLock::new("futex.bucket", Vec::new()) }; BUCKETS];
+pub(crate) static HASH: [Bucket; BUCKETS] =
+    [const { SpinLock::new("futex.bucket", Vec::new()) }; BUCKETS];
 
 pub(crate) fn bucket_index(key: &FutexKey) -> usize {
     let (a, b) = match *key {

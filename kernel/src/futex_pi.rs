@@ -281,9 +281,13 @@ pub fn lock(
             Attempt::Retry => {}
         }
     };
-    let outcome = wait_event_until(thread, &[], sched::SleepKind::Interruptible, deadline, || {
-        waiter.is_granted.load(Ordering::Acquire).then_some(())
-    });
+    let outcome = wait_event_until(
+        thread,
+        &[],
+        sched::SleepKind::Interruptible,
+        deadline,
+        || waiter.is_granted.load(Ordering::Acquire).then_some(()),
+    );
     finish_wait(thread, &waiter, address, outcome.err(), false)
 }
 
@@ -452,7 +456,11 @@ pub fn finish_wait(
 
 /// The owner died and gave us the lock (`fixup_pi_state_owner`): our TID into the word, with
 /// OWNER_DIED kept and WAITERS while others still wait.
-fn fixup_owner(thread: &Arc<Thread>, address: u64, state: Option<&Arc<PiState>>) -> Result<(), Errno> {
+fn fixup_owner(
+    thread: &Arc<Thread>,
+    address: u64,
+    state: Option<&Arc<PiState>>,
+) -> Result<(), Errno> {
     let has_waiters = state.is_some_and(|state| !state.inner.lock().waiters.is_empty());
     loop {
         let word = read_locked(address)?;

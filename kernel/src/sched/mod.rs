@@ -313,10 +313,9 @@ pub fn tick() {
     );
     let ran = now.saturating_sub(rq.picked_at_ns);
     let outcome = match &rq.current {
-        Some(current) => {
-            rq.waiting
-                .tick(&mut current.sched.lock().entity, ran, charged_ns, limits)
-        }
+        Some(current) => rq
+            .waiting
+            .tick(&mut current.sched.lock().entity, ran, charged_ns, limits),
         None if rq.waiting.has_runnable(limits) => TickOutcome::Preempt,
         None => TickOutcome::Continue,
     };

@@ -512,7 +512,8 @@ pub fn sched_rr_get_interval(
     let policy = target.sched.lock().policy;
     let slice = match policy {
         SCHED_RR => RR_TIMESLICE_NS,
-        SCHED_FIFO => 0,
+        // The FIFO and deadline classes have no round-robin slice.
+        SCHED_FIFO | SCHED_DEADLINE => 0,
         _ => sched::fair_slice_ns(&target),
     };
     interval.write(&Timespec::from_nanos(slice))?;

@@ -279,9 +279,9 @@ static void throttled(void *arg)
 		char byte;
 		if (read(fds[0], &byte, 1) != 1)
 			_exit(80);
-		/* 2.1 s holds a whole 1 s period, in which throttling
-		 * must let the fair parent run for about 50 ms. */
-		spin_ms(2100);
+		/* With 100 ms of real-time runtime per 1 s period, a 1.5 s
+		 * spin leaves the fair parent most of the time. */
+		spin_ms(1500);
 		s->seen = s->counter;
 		s->done = 1;
 		_exit(0);
@@ -311,7 +311,13 @@ TEST(rtsched, throttling_leaves_fair_threads_cpu)
 	h_read_file("/proc/sys/kernel/sched_rt_runtime_us", buf, sizeof buf - 1);
 	EXPECT_STREQ(buf, "950000\n");
 	h_set_timeout(30);
-	EXPECT_CHILD_OK(throttled, NULL);
+	fd = open("/proc/sys/kernel/sched_rt_runtime_us", O_WRONLY);
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(write(fd, "100000\n", 7), 7);
+	int result = h_run_child(throttled, NULL);
+	EXPECT_EQ(write(fd, "950000\n", 7), 7);
+	close(fd);
+	EXPECT_EQ(result, 0);
 }
 
 /* Fields 40 (rt_priority) and 41 (policy) of /proc/PID/stat. */
