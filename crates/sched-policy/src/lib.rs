@@ -56,6 +56,16 @@ pub enum Class {
     RealTime { priority: u32, is_round_robin: bool },
 }
 
+/// Which fair policy: SCHED_BATCH and SCHED_IDLE entities never preempt at a wake-up, and
+/// anything not SCHED_IDLE preempts a SCHED_IDLE one (`check_preempt_wakeup`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FairPolicy {
+    #[default]
+    Normal,
+    Batch,
+    Idle,
+}
+
 /// Where an entity waits: its key in the fair tree or in the real-time array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueKey {
@@ -74,6 +84,8 @@ pub struct Entity {
     pub class: Class,
     /// What is left of a SCHED_RR entity's time slice (`rt.time_slice`).
     pub rr_left_ns: u64,
+    /// Its fair policy (for wake-up preemption).
+    pub fair_policy: FairPolicy,
     /// Key in the queue while enqueued.
     queued_key: Option<QueueKey>,
 }
@@ -93,6 +105,7 @@ impl Entity {
             sum_exec_ns: 0,
             class: Class::Fair,
             rr_left_ns: rt::RR_TIMESLICE_NS,
+            fair_policy: FairPolicy::Normal,
             queued_key: None,
         }
     }

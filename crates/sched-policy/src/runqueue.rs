@@ -8,7 +8,7 @@
 //! time through [`RunQueue::charge`].
 
 use crate::rt::{RR_TIMESLICE_NS, RtBandwidth, RtLimits, RtQueue};
-use crate::{Class, Entity, FairQueue, Placement, QueueKey};
+use crate::{Class, Entity, FairPolicy, FairQueue, Placement, QueueKey};
 
 pub struct RunQueue<T> {
     pub fair: FairQueue<T>,
@@ -119,7 +119,15 @@ impl<T> RunQueue<T> {
                 new > ran
             }
             (Class::RealTime { .. }, Class::Fair) => false,
-            (Class::Fair, Class::Fair) => self.fair.should_preempt_on_wakeup(running, candidate),
+            (Class::Fair, Class::Fair) => {
+                if running.fair_policy == FairPolicy::Idle
+                    && candidate.fair_policy != FairPolicy::Idle
+                {
+                    return true;
+                }
+                candidate.fair_policy == FairPolicy::Normal
+                    && self.fair.should_preempt_on_wakeup(running, candidate)
+            }
         }
     }
 

@@ -344,3 +344,24 @@ fn rt_limits_validation() {
     assert!(!RtLimits::is_valid_sysctl(0, 0));
     assert!(!RtLimits::is_valid_sysctl(1_000_000, -2));
 }
+
+#[test]
+fn batch_and_idle_wakeups() {
+    let limits = RtLimits::default();
+    let queue: RunQueue<usize> = RunQueue::new();
+    let mut running = Entity::new(0);
+    running.vruntime = 100_000_000;
+    let mut woken = Entity::new(0);
+    woken.vruntime = 0;
+    assert!(queue.should_preempt(&running, &woken, limits));
+    woken.fair_policy = FairPolicy::Batch;
+    assert!(!queue.should_preempt(&running, &woken, limits));
+    woken.fair_policy = FairPolicy::Idle;
+    assert!(!queue.should_preempt(&running, &woken, limits));
+    // Anything but SCHED_IDLE preempts a SCHED_IDLE entity, even far ahead.
+    running.fair_policy = FairPolicy::Idle;
+    running.vruntime = 0;
+    woken.vruntime = 100_000_000;
+    woken.fair_policy = FairPolicy::Batch;
+    assert!(queue.should_preempt(&running, &woken, limits));
+}

@@ -36,7 +36,7 @@ use hal::sync::{CpuLocal, SpinLock};
 use hal::task::ExecutionContext;
 use sched_policy::rt::RtLimits;
 use sched_policy::runqueue::TickOutcome;
-use sched_policy::{Class, Entity, Placement};
+use sched_policy::{Class, Entity, FairPolicy, Placement};
 
 /// CPUs the run-queue array has room for.
 pub const MAX_CPUS: usize = hal::sync::MAX_CPUS;
@@ -611,6 +611,11 @@ fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
     let weight = info.weight();
     let class = info.class();
     let old_class = info.entity.class;
+    info.entity.fair_policy = match info.policy {
+        SCHED_BATCH => FairPolicy::Batch,
+        SCHED_IDLE => FairPolicy::Idle,
+        _ => FairPolicy::Normal,
+    };
     if class == old_class && weight == info.entity.weight {
         return;
     }

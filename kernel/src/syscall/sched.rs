@@ -13,8 +13,8 @@
 //! KEEP_PARAMS, the utilization clamps EOPNOTSUPP as Debian's kernel without
 //! CONFIG_UCLAMP_TASK). All go through one `__sched_setscheduler` with Linux's check order.
 //! SCHED_FIFO and SCHED_RR are scheduled for real (`crate::sched`); SCHED_IDLE gets Linux's
-//! idle weight (3); SCHED_BATCH is scheduled as SCHED_NORMAL (CFS without wake-up preemption in
-//! Linux; here with it). SCHED_DEADLINE is validated (`__checkparam_dl`) and admitted against
+//! idle weight (3); SCHED_BATCH and SCHED_IDLE threads never preempt at a wake-up, and any other
+//! fair thread preempts a SCHED_IDLE one (`check_preempt_wakeup`). SCHED_DEADLINE is validated (`__checkparam_dl`) and admitted against
 //! the real-time bandwidth (EBUSY beyond it, `sched_dl_overflow`), its parameters are stored and
 //! reported; its threads run above every real-time priority in FIFO order, without EDF ordering
 //! among themselves or CBS runtime enforcement (the real-time throttling bounds them).

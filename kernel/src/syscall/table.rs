@@ -211,7 +211,7 @@ syscall_table! {
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
-    159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>);
+    159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>); // partial: corrections step CLOCK_REALTIME once a second; CLOCK_MONOTONIC not slewed
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     161 chroot => open::chroot(path: UserCStr);
     162 sync => sync::sync();
@@ -314,13 +314,13 @@ syscall_table! {
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     299 recvmmsg => socket::recvmmsg(fd: Fd, vector: u64, count: u32, flags: u32, timeout: UserPtr<abi::Timespec>);
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
-    305 clock_adjtime => time::clock_adjtime(clock: i32, txc: UserPtr<abi::time::Timex>);
+    305 clock_adjtime => time::clock_adjtime(clock: i32, txc: UserPtr<abi::time::Timex>); // partial: as adjtimex
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
-    314 sched_setattr => sched::sched_setattr(pid: i32, attr: u64, flags: u32);
+    314 sched_setattr => sched::sched_setattr(pid: i32, attr: u64, flags: u32); // partial: SCHED_DEADLINE admitted and reported, run above the RT levels without EDF or CBS
     315 sched_getattr => sched::sched_getattr(pid: i32, attr: u64, size: u32, flags: u32);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
