@@ -589,7 +589,8 @@ fn handle_futex_death(
 }
 
 /// FUTEX_WAIT_REQUEUE_PI (`futex_wait_requeue_pi`): waits on the word at `address` like
-/// FUTEX_WAIT_BITSET, expecting a CMP_REQUEUE_PI to move it to the PI futex `key2` and return
+/// FUTEX_WAIT_BITSET, expecting a CMP_REQUEUE_PI to move it to the PI futex `key2` (at
+/// `address2`) and return
 /// with that lock held. EINVAL when both words are one; woken any other way, EAGAIN; a timeout
 /// ETIMEDOUT; a signal before the requeue restarts it (ERESTARTNOINTR), after it is EAGAIN.
 pub fn wait_requeue_pi(
@@ -598,8 +599,7 @@ pub fn wait_requeue_pi(
     address: u64,
     expected: u32,
     bitset: u32,
-    key2: FutexKey,
-    address2: u64,
+    (key2, address2): (FutexKey, u64),
     deadline: Option<Deadline>,
 ) -> Result<usize, Errno> {
     let waiter = Waiter::new(thread.clone(), key, bitset, Some(key2))?;

@@ -144,8 +144,7 @@ pub fn futex(
                 address,
                 value,
                 FUTEX_BITSET_MATCH_ANY,
-                key2,
-                address2,
+                (key2, address2),
                 deadline,
             )
         }
