@@ -806,6 +806,49 @@ static int bench_futex_ping_pong(long n)
 	return 0;
 }
 
+/* A PTHREAD_PRIO_INHERIT mutex handed back and forth: each holder yields inside the
+ * critical section, so the other blocks in FUTEX_LOCK_PI and every unlock is a
+ * FUTEX_UNLOCK_PI hand-over to the waiter (two of each per round). */
+static pthread_mutex_t pi_mutex;
+static long pi_rounds;
+
+static void *pi_partner(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < pi_rounds; i++) {
+		pthread_mutex_lock(&pi_mutex);
+		sched_yield();
+		pthread_mutex_unlock(&pi_mutex);
+	}
+	return NULL;
+}
+
+static int bench_pi_mutex_contended(long n)
+{
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	int err = pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
+	if (err)
+		return err;
+	pthread_mutex_init(&pi_mutex, &attr);
+	pi_rounds = n;
+	pthread_t thread;
+	pthread_mutex_lock(&pi_mutex);
+	err = pthread_create(&thread, NULL, pi_partner, NULL);
+	if (err)
+		return err;
+	sched_yield();
+	pthread_mutex_unlock(&pi_mutex);
+	for (long i = 0; i < n; i++) {
+		pthread_mutex_lock(&pi_mutex);
+		sched_yield();
+		pthread_mutex_unlock(&pi_mutex);
+	}
+	pthread_join(thread, NULL);
+	pthread_mutex_destroy(&pi_mutex);
+	return 0;
+}
+
 /* ---- pipes ------------------------------------------------------------------- */
 
 static int bench_pipe_bandwidth(long n)
@@ -1085,6 +1128,7 @@ static const struct bench benches[] = {
 	{"gettimeofday", bench_gettimeofday, 1, 0},
 	{"pthread_create_join", bench_pthread_create_join, 1, 0},
 	{"futex_ping_pong", bench_futex_ping_pong, 1, 0},
+	{"pi_mutex_contended", bench_pi_mutex_contended, 1, 0},
 	{"context_switch", bench_context_switch, 2, 0},
 	{"pipe_bandwidth", bench_pipe_bandwidth, 1, PIPE_CHUNK},
 	{"tcp_loopback_bandwidth", bench_tcp_loopback_bandwidth, 1, PIPE_CHUNK},

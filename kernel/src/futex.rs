@@ -36,7 +36,8 @@
 //!
 //! Also here: the thread-exit duties — walking the robust list (`exit_robust_list`,
 //! `handle_futex_death`) and waking `clear_child_tid` (pthread_join). Priority-inheritance
-//! futexes (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, the REQUEUE_PI pair) are not implemented.
+//! futexes live in `crate::futex_pi`; the REQUEUE_PI pair is here, since its waiters start as
+//! ordinary ones (WAIT_REQUEUE_PI waiters make the plain wake and requeue operations EINVAL).
 
 use crate::process::{Process, Thread};
 use crate::sched::timer::Deadline;
@@ -68,9 +69,48 @@ pub struct Waiter {
     /// The word it waits on; changed by a requeue, with both buckets locked.
     key: SpinLock<FutexKey>,
     bitset: u32,
-    thread: Arc<Thread>,
+    pub thread: Arc<Thread>,
     /// Set by the waker under the bucket lock; the waiter's condition.
     is_woken: AtomicBool,
+    /// FUTEX_WAIT_REQUEUE_PI: the PI futex it expects to be requeued to (Linux's
+    /// `requeue_pi_key`); such waiters are EINVAL to the plain wake and requeue operations.
+    requeue_pi: Option<FutexKey>,
+    /// The PI lock it waits for (LOCK_PI, or after a CMP_REQUEUE_PI), or got.
+    pub pi: SpinLock<Option<Arc<crate::futex_pi::PiState>>>,
+    /// The PI lock was handed to it.
+    pub is_granted: AtomicBool,
+    /// It was handed over by a dying owner: the new owner writes its TID into the word.
+    pub needs_fixup: AtomicBool,
+}
+
+impl Waiter {
+    fn new(
+        thread: Arc<Thread>,
+        key: FutexKey,
+        bitset: u32,
+        requeue_pi: Option<FutexKey>,
+    ) -> Result<Arc<Waiter>, Errno> {
+        Ok(Arc::new(Waiter {
+            key: SpinLock::new("futex.waiter_key", key),
+            bitset,
+            thread,
+            is_woken: AtomicBool::new(false),
+            requeue_pi,
+            pi: SpinLock::new("futex.waiter_key", None),
+            is_granted: AtomicBool::new(false),
+            needs_fixup: AtomicBool::new(false),
+        }))
+    }
+
+    /// A LOCK_PI waiter on `key`.
+    pub fn new_pi(thread: Arc<Thread>, key: FutexKey) -> Result<Arc<Waiter>, Errno> {
+        Waiter::new(thread, key, u32::MAX, None)
+    }
+
+    /// The word it waits on now.
+    pub fn key(&self) -> FutexKey {
+        *self.key.lock()
+    }
 }
 
 /// How to resume a futex wait with a timeout that a signal interrupted (`restart_block.futex`).
@@ -86,9 +126,10 @@ const BUCKETS: usize = 256;
 
 type Bucket = SpinLock<Vec<Arc<Waiter>>>;
 
-static HASH: [Bucket; BUCKETS] = [const { SpinLock::new("futex.bucket", Vec::new()) }; BUCKETS];
+pub(crate) static HASH: [Bucket; BUCKETS] =
+    [const { SpinLock::new("futex.bucket", Vec::new()) }; BUCKETS];
 
-fn bucket_index(key: &FutexKey) -> usize {
+pub(crate) fn bucket_index(key: &FutexKey) -> usize {
     let (a, b) = match *key {
         FutexKey::Private { mm, address } | FutexKey::SharedPrivateMapping { mm, address } => {
             (mm as u64, address)
@@ -197,12 +238,7 @@ pub fn wait(
     bitset: u32,
     deadline: Option<Deadline>,
 ) -> Result<usize, Errno> {
-    let waiter = Arc::new(Waiter {
-        key: SpinLock::new("futex.waiter_key", key),
-        bitset,
-        thread: thread.clone(),
-        is_woken: AtomicBool::new(false),
-    });
+    let waiter = Waiter::new(thread.clone(), key, bitset, None)?;
     loop {
         let mut waiters = HASH[bucket_index(&key)].lock();
         let value = match without_page_faults(|| hal::usercopy::read_user::<u32>(address)) {
@@ -341,25 +377,37 @@ fn wake_limit(count: i32) -> usize {
     count.max(1) as usize
 }
 
-/// Takes from `waiters` up to `limit` waiters on `key` whose bitset meets `bitset`.
+/// Takes from `waiters` up to `limit` waiters on `key` whose bitset meets `bitset`. A
+/// WAIT_REQUEUE_PI waiter on `key` met on the way is EINVAL (those already taken stay woken),
+/// as Linux's `futex_wake`.
 fn take_matching(
     waiters: &mut Vec<Arc<Waiter>>,
     key: &FutexKey,
     bitset: u32,
     limit: usize,
     woken: &mut Vec<Arc<Waiter>>,
-) {
+) -> Result<(), Errno> {
     let mut taken = 0;
-    waiters.retain(|waiter| {
-        if taken < limit && *waiter.key.lock() == *key && waiter.bitset & bitset != 0 {
-            mark_woken(waiter);
-            woken.push(waiter.clone());
-            taken += 1;
-            false
-        } else {
-            true
+    let mut index = 0;
+    while index < waiters.len() && taken < limit {
+        let waiter = &waiters[index];
+        if *waiter.key.lock() != *key {
+            index += 1;
+            continue;
         }
-    });
+        if waiter.requeue_pi.is_some() {
+            return Err(Errno::EINVAL);
+        }
+        if waiter.bitset & bitset == 0 {
+            index += 1;
+            continue;
+        }
+        let waiter = waiters.remove(index);
+        mark_woken(&waiter);
+        woken.push(waiter);
+        taken += 1;
+    }
+    Ok(())
 }
 
 fn wake_threads(woken: &[Arc<Waiter>]) {
@@ -370,14 +418,14 @@ fn wake_threads(woken: &[Arc<Waiter>]) {
 
 /// FUTEX_WAKE(_BITSET): wakes up to `count` waiters (at least one) on `key` whose bitset
 /// intersects; returns how many.
-pub fn wake(key: FutexKey, count: i32, bitset: u32) -> usize {
+pub fn wake(key: FutexKey, count: i32, bitset: u32) -> Result<usize, Errno> {
     let mut woken = Vec::new();
-    {
+    let result = {
         let mut waiters = HASH[bucket_index(&key)].lock();
-        take_matching(&mut waiters, &key, bitset, wake_limit(count), &mut woken);
-    }
+        take_matching(&mut waiters, &key, bitset, wake_limit(count), &mut woken)
+    };
     wake_threads(&woken);
-    woken.len()
+    result.map(|()| woken.len())
 }
 
 /// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (`futex_requeue` without PI): if `compare` is given,
@@ -397,6 +445,7 @@ pub fn requeue(
     let (nr_wake, nr_requeue) = (nr_wake as i64, nr_requeue as i64);
     let mut woken = Vec::new();
     let mut task_count: i64 = 0;
+    let mut failure = None;
     {
         let mut locks = loop {
             let locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
@@ -424,6 +473,11 @@ pub fn requeue(
                 index += 1;
                 continue;
             }
+            if bucket1[index].requeue_pi.is_some() {
+                // A WAIT_REQUEUE_PI waiter is for CMP_REQUEUE_PI only.
+                failure = Some(Errno::EINVAL);
+                break;
+            }
             task_count += 1;
             if task_count <= nr_wake {
                 let waiter = bucket1.remove(index);
@@ -447,7 +501,10 @@ pub fn requeue(
         }
     }
     wake_threads(&woken);
-    Ok(task_count as usize)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(task_count as usize),
+    }
 }
 
 use abi::futex::{
@@ -518,18 +575,18 @@ pub fn wake_op(
             }
         };
         let (bucket1, bucket2) = locks.split();
-        take_matching(bucket1, &key1, u32::MAX, wake_limit(nr_wake), &mut woken);
-        if is_met {
+        let mut result = take_matching(bucket1, &key1, u32::MAX, wake_limit(nr_wake), &mut woken);
+        if is_met && result.is_ok() {
             let bucket2 = match bucket2 {
                 Some(bucket2) => bucket2,
                 None => bucket1,
             };
-            take_matching(bucket2, &key2, u32::MAX, wake_limit(nr_wake2), &mut woken);
+            result = take_matching(bucket2, &key2, u32::MAX, wake_limit(nr_wake2), &mut woken);
         }
-        woken.len()
+        result.map(|()| woken.len())
     };
     wake_threads(&woken);
-    Ok(count)
+    count
 }
 
 /// Wakes waiters of the word at `address` of `process` with a shared-futex wake, the way the
@@ -537,7 +594,7 @@ pub fn wake_op(
 /// `futex_wake(uaddr, FLAGS_SHARED, 1, …)`). Private waiters are not woken, as in Linux.
 pub fn wake_address(process: &Process, address: u64, count: i32) {
     if let Ok(key) = key_for(process, address, false) {
-        wake(key, count, u32::MAX);
+        let _ = wake(key, count, u32::MAX);
     }
 }
 
@@ -627,4 +684,175 @@ fn handle_futex_death(
         wake_address(&thread.process, address, 1);
     }
     Ok(())
+}
+
+/// FUTEX_WAIT_REQUEUE_PI (`futex_wait_requeue_pi`): waits on the word at `address` like
+/// FUTEX_WAIT_BITSET, expecting a CMP_REQUEUE_PI to move it to the PI futex `key2` (at
+/// `address2`) and return
+/// with that lock held. EINVAL when both words are one; woken any other way, EAGAIN; a timeout
+/// ETIMEDOUT; a signal before the requeue restarts it (ERESTARTNOINTR), after it is EAGAIN.
+pub fn wait_requeue_pi(
+    thread: &Arc<Thread>,
+    key: FutexKey,
+    address: u64,
+    expected: u32,
+    bitset: u32,
+    (key2, address2): (FutexKey, u64),
+    deadline: Option<Deadline>,
+) -> Result<usize, Errno> {
+    let waiter = Waiter::new(thread.clone(), key, bitset, Some(key2))?;
+    loop {
+        let mut waiters = HASH[bucket_index(&key)].lock();
+        let value = match without_page_faults(|| hal::usercopy::read_user::<u32>(address)) {
+            Ok(value) => value,
+            Err(Errno::EFAULT) => {
+                drop(waiters);
+                let _: u32 = hal::usercopy::read_user(address)?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        if value != expected {
+            return Err(Errno::EAGAIN);
+        }
+        if key == key2 {
+            return Err(Errno::EINVAL);
+        }
+        waiters.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        waiters.push(waiter.clone());
+        break;
+    }
+    let outcome = wait_event_until(thread, &[], SleepKind::Interruptible, deadline, || {
+        (waiter.is_woken.load(Ordering::Acquire) || waiter.is_granted.load(Ordering::Acquire))
+            .then_some(())
+    });
+    // Still on the first word (not requeued): leave it.
+    let was_queued = {
+        let mut locks = DoubleLock::new(bucket_index(&key), bucket_index(&key2));
+        let (bucket1, _) = locks.split();
+        let before = bucket1.len();
+        bucket1.retain(|other| !Arc::ptr_eq(other, &waiter));
+        bucket1.len() != before
+    };
+    if was_queued {
+        return Err(match outcome {
+            Err(WaitError::TimedOut) => Errno::ETIMEDOUT,
+            Err(WaitError::Interrupted) => Errno::ERESTARTNOINTR,
+            Ok(()) => Errno::EAGAIN,
+        });
+    }
+    if waiter.is_woken.load(Ordering::Acquire) && !waiter.is_granted.load(Ordering::Acquire) {
+        return Err(Errno::EAGAIN);
+    }
+    if !waiter.is_granted.load(Ordering::Acquire) {
+        // Requeued onto the PI futex and waiting for it: keep waiting as LOCK_PI does.
+        let outcome = match outcome {
+            Ok(()) => wait_event_until(thread, &[], SleepKind::Interruptible, deadline, || {
+                waiter.is_granted.load(Ordering::Acquire).then_some(())
+            }),
+            Err(error) => Err(error),
+        };
+        return crate::futex_pi::finish_wait(thread, &waiter, address2, outcome.err(), true);
+    }
+    crate::futex_pi::finish_wait(thread, &waiter, address2, None, true)
+}
+
+/// FUTEX_CMP_REQUEUE_PI (`futex_requeue` with `requeue_pi`): if the first word still holds
+/// `expected`, takes the PI futex at `address2` for the top waiter (which then returns with
+/// it) when it is free, and moves up to `nr_requeue` WAIT_REQUEUE_PI waiters onto the PI
+/// futex's queue. `nr_wake` must be 1. Returns the number woken plus requeued.
+pub fn cmp_requeue_pi(
+    key1: FutexKey,
+    key2: FutexKey,
+    address1: u64,
+    address2: u64,
+    nr_wake: i32,
+    nr_requeue: i32,
+    expected: u32,
+) -> Result<usize, Errno> {
+    use crate::futex_pi::{Attempt2, proxy_lock};
+    if nr_wake < 0 || nr_requeue < 0 || address1 == address2 || nr_wake != 1 {
+        return Err(Errno::EINVAL);
+    }
+    if key1 == key2 {
+        return Err(Errno::EINVAL);
+    }
+    let mut woken: Option<Arc<Waiter>> = None;
+    let result = loop {
+        let seen2: u32 = hal::usercopy::read_user(address2)?;
+        let owner = crate::futex_pi::lookup_owner(seen2);
+        let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
+        match without_page_faults(|| hal::usercopy::read_user::<u32>(address1)) {
+            Ok(value) if value == expected => {}
+            Ok(_) => return Err(Errno::EAGAIN),
+            Err(Errno::EFAULT) => {
+                drop(locks);
+                let _: u32 = hal::usercopy::read_user(address1)?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        }
+        let (bucket1, _) = locks.split();
+        let Some(top_index) = bucket1.iter().position(|waiter| *waiter.key.lock() == key1) else {
+            return Ok(0);
+        };
+        let top = bucket1[top_index].clone();
+        if top.requeue_pi != Some(key2) {
+            return Err(Errno::EINVAL);
+        }
+        let mut task_count: i64 = 0;
+        let state = match proxy_lock(&top, key2, address2, seen2, owner, nr_requeue > 0) {
+            Attempt2::Fault => {
+                drop(locks);
+                hal::usercopy::fault_in_writable(address2)?;
+                continue;
+            }
+            Attempt2::Retry => continue,
+            Attempt2::Failed(error) => return Err(error),
+            Attempt2::Acquired(state) => {
+                bucket1.remove(top_index);
+                crate::futex_pi::grant_acquired(&top, state.as_ref());
+                woken = Some(top);
+                task_count += 1;
+                state
+            }
+            Attempt2::Queued(state) => Some(state),
+        };
+        let Some(state) = state else {
+            break Ok(task_count as usize);
+        };
+        let mut failure = None;
+        let mut index = 0;
+        while index < bucket1.len() {
+            if task_count - i64::from(nr_wake) >= i64::from(nr_requeue) {
+                break;
+            }
+            let waiter = &bucket1[index];
+            if *waiter.key.lock() != key1 {
+                index += 1;
+                continue;
+            }
+            if waiter.requeue_pi != Some(key2) {
+                failure = Some(Errno::EINVAL);
+                break;
+            }
+            let waiter = waiter.clone();
+            if let Err(error) = crate::futex_pi::requeue_onto(&waiter, &state) {
+                failure = Some(error);
+                break;
+            }
+            *waiter.key.lock() = key2;
+            bucket1.remove(index);
+            task_count += 1;
+        }
+        crate::futex_pi::requeued(&state);
+        break match failure {
+            Some(error) => Err(error),
+            None => Ok(task_count as usize),
+        };
+    };
+    if let Some(woken) = woken {
+        sched::wake_up(&woken.thread);
+    }
+    result
 }

@@ -9,10 +9,12 @@
 
 extern crate alloc;
 
+mod acct;
 mod block;
 mod drivers;
 mod fs;
 mod futex;
+mod futex_pi;
 mod init;
 mod ipc;
 mod ktest;

@@ -11,8 +11,21 @@
 //! computes. Timers on CLOCK_REALTIME and CLOCK_TAI keep their deadlines on that clock
 //! (`sched::timer::Deadline::Realtime`), so a step moves them as Linux's `clock_was_set` does.
 //! Sleeping is the scheduler's business (`sched::wait`); the idle loop halts here.
+//!
+//! adjtimex and clock_adjtime steer CLOCK_REALTIME through the NTP state of the `ntp` crate
+//! (Linux's `kernel/time/ntp.c`): ADJ_SETOFFSET steps it; ADJ_TAI sets the TAI offset; leap
+//! seconds are inserted or deleted at the end of a UTC day; and once a second the correction
+//! the state asks for (tick length, frequency offset, PLL phase offset, adjtime's one-shot
+//! offset at 500 µs/s) is applied to CLOCK_REALTIME's offset. What differs from Linux: the
+//! correction moves CLOCK_REALTIME in one step per second instead of changing the clock's rate,
+//! and CLOCK_MONOTONIC is not slewed (it stays the TSC's time since boot); a negative
+//! correction can so make CLOCK_REALTIME read up to 500 µs (more with an ADJ_TICK change) earlier
+//! than just before.
 
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use abi::Errno;
+use abi::time::Timex;
+use core::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
+use hal::sync::SpinLock;
 
 /// Nanoseconds per clock tick as user space counts them (`USER_HZ` = 100, `AT_CLKTCK`).
 pub const NSEC_PER_CLOCK_TICK: u64 = 10_000_000;
@@ -21,8 +34,18 @@ pub const TICK_NS: u64 = 1_000_000_000 / hal::time::TICK_HZ;
 /// The resolution of the high-resolution clocks (`hrtimer_resolution`).
 pub const HRES_RESOLUTION_NS: u64 = 1;
 /// CLOCK_TAI minus CLOCK_REALTIME: Linux's `tai_offset`, 0 until adjtimex(ADJ_TAI) sets it
-/// (an NTP daemon's job; adjtimex is not implemented), so CLOCK_TAI reads as CLOCK_REALTIME.
-pub const TAI_OFFSET_NS: u64 = 0;
+/// (an NTP daemon's job) or a leap second moves it.
+static TAI_OFFSET_NS: AtomicU64 = AtomicU64::new(0);
+
+/// CLOCK_TAI minus CLOCK_REALTIME, in nanoseconds.
+pub fn tai_offset_ns() -> u64 {
+    TAI_OFFSET_NS.load(Ordering::Relaxed)
+}
+
+/// The NTP discipline of CLOCK_REALTIME (adjtimex, clock_adjtime): a leaf spin lock.
+static NTP: SpinLock<ntp::Ntp> = SpinLock::new("time.ntp", ntp::Ntp::new());
+/// The CLOCK_REALTIME second [`ntp_second`] last ran for.
+static NTP_SECOND: AtomicI64 = AtomicI64::new(i64::MIN);
 
 /// [`REALTIME_OFFSET_NS`] before the first step: read the RTC's time at boot instead.
 const OFFSET_FROM_RTC: u64 = u64::MAX;
@@ -66,6 +89,84 @@ pub fn set_realtime_ns(ns: u64) -> Result<(), abi::Errno> {
     Ok(())
 }
 
+/// Moves CLOCK_REALTIME by `delta_ns` relative to CLOCK_MONOTONIC without counting it as a
+/// step (the NTP slew of one second), keeping it at or above the time since boot.
+fn slew_realtime(delta_ns: i64) {
+    crate::vdso::data::set_realtime_offset(|| {
+        let offset = realtime_offset_ns().saturating_add_signed(delta_ns);
+        REALTIME_OFFSET_NS.store(offset, Ordering::Release);
+        (offset, offset + coarse_monotonic_ns())
+    });
+}
+
+/// `timekeeping_inject_offset` (adjtimex's ADJ_SETOFFSET): steps CLOCK_REALTIME by `delta_ns`;
+/// EINVAL if it would fall below the time since boot or beyond what settimeofday accepts.
+fn inject_offset(delta_ns: i128) -> Result<(), Errno> {
+    let target = i128::from(realtime_ns()) + delta_ns;
+    if target < 0 || target >= i128::from(SETTOD_SEC_MAX) * 1_000_000_000 {
+        return Err(Errno::EINVAL);
+    }
+    set_realtime_ns(target as u64)
+}
+
+/// `do_adjtimex`: validates `txc` for a caller with or without CAP_SYS_TIME, applies an
+/// ADJ_SETOFFSET step, then the NTP modes, and fills `txc` with the state. Returns the clock
+/// state (TIME_OK… TIME_ERROR).
+pub fn adjtimex(txc: &mut Timex, has_cap_sys_time: bool) -> Result<i32, Errno> {
+    ntp::validate(txc, has_cap_sys_time)?;
+    if txc.modes & ntp::ADJ_SETOFFSET != 0 {
+        inject_offset(ntp::setoffset_ns(txc))?;
+    }
+    let now = realtime_ns() as i64;
+    let (result, tai) = {
+        let mut state = NTP.lock();
+        let result = state.adjtimex(txc, now);
+        (result, state.tai())
+    };
+    set_tai_offset(tai);
+    Ok(result)
+}
+
+fn set_tai_offset(tai_seconds: i32) {
+    let ns = u64::try_from(tai_seconds).unwrap_or(0) * 1_000_000_000;
+    if TAI_OFFSET_NS.swap(ns, Ordering::Relaxed) != ns {
+        crate::vdso::data::set_tai_offset(ns);
+    }
+}
+
+/// Once per second of CLOCK_REALTIME (from the tick, Linux's `second_overflow`): moves the
+/// leap-second state, inserting or deleting a leap second at the end of a UTC day as a step,
+/// and slews CLOCK_REALTIME by the NTP correction for the second (tick length, frequency,
+/// phase offset, adjtime), which is zero unless adjtimex set one.
+fn ntp_second() {
+    let second = (realtime_ns() / 1_000_000_000) as i64;
+    let last = NTP_SECOND.load(Ordering::Relaxed);
+    if second == last
+        || NTP_SECOND
+            .compare_exchange(last, second, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    if last == i64::MIN {
+        return;
+    }
+    let (leap, correction_ns, tai) = {
+        let mut state = NTP.lock();
+        let (leap, correction_ns) = state.second_overflow(second);
+        (leap, correction_ns, state.tai())
+    };
+    if leap != 0 {
+        let target = realtime_ns().saturating_add_signed(i64::from(leap) * 1_000_000_000);
+        let _ = set_realtime_ns(target);
+        NTP_SECOND.store(second + i64::from(leap), Ordering::Relaxed);
+        set_tai_offset(tai);
+    }
+    if correction_ns != 0 {
+        slew_realtime(correction_ns);
+    }
+}
+
 /// The system time zone of settimeofday (`sys_tz`): minutes west of Greenwich and the
 /// obsolete DST kind, returned by gettimeofday.
 static TZ_MINUTESWEST: AtomicI32 = AtomicI32::new(0);
@@ -103,6 +204,7 @@ pub fn update_coarse_clocks() {
         .fetch_max(now, Ordering::Relaxed)
         .max(now);
     crate::vdso::data::set_coarse(monotonic);
+    ntp_second();
 }
 
 /// CLOCK_MONOTONIC_COARSE.

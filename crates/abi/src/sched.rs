@@ -167,3 +167,41 @@ mod tests {
         assert_eq!(CloneFlags::NAMESPACES.bits() & CSIGNAL, 0x80);
     }
 }
+
+pub use raw::{
+    SCHED_FLAG_ALL, SCHED_FLAG_DL_OVERRUN, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_KEEP_POLICY,
+    SCHED_FLAG_RECLAIM, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_UTIL_CLAMP,
+};
+/// `SCHED_FLAG_SUGOV`: kernel-internal (schedutil's deadline workers), EINVAL from user space.
+pub const SCHED_FLAG_SUGOV: u64 = 0x1000_0000;
+/// `SCHED_ATTR_SIZE_VER0`: the first `struct sched_attr`, without the utilization clamps.
+pub const SCHED_ATTR_SIZE_VER0: u32 = 48;
+/// `SCHED_ATTR_SIZE_VER1`: with `sched_util_min`/`sched_util_max` (the size 6.1 knows).
+pub const SCHED_ATTR_SIZE_VER1: u32 = 56;
+
+/// `struct sched_attr` (`include/uapi/linux/sched/types.h`), 6.1's version 1 (56 bytes).
+#[repr(C)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
+)]
+pub struct SchedAttr {
+    pub size: u32,
+    pub sched_policy: u32,
+    pub sched_flags: u64,
+    pub sched_nice: i32,
+    pub sched_priority: u32,
+    pub sched_runtime: u64,
+    pub sched_deadline: u64,
+    pub sched_period: u64,
+    pub sched_util_min: u32,
+    pub sched_util_max: u32,
+}

@@ -303,3 +303,39 @@ mod clock_tests {
         assert_eq!(TimerfdSettimeFlags::all().bits(), 3);
     }
 }
+
+/// `struct __kernel_timex` (adjtimex, clock_adjtime): 208 bytes on x86-64.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct Timex {
+    pub modes: u32,
+    pub pad0: u32,
+    pub offset: i64,
+    pub freq: i64,
+    pub maxerror: i64,
+    pub esterror: i64,
+    pub status: i32,
+    pub pad1: u32,
+    pub constant: i64,
+    pub precision: i64,
+    pub tolerance: i64,
+    /// `time.tv_sec`, `time.tv_usec` (nanoseconds with STA_NANO or ADJ_NANO).
+    pub time_sec: i64,
+    pub time_usec: i64,
+    pub tick: i64,
+    pub ppsfreq: i64,
+    pub jitter: i64,
+    pub shift: i32,
+    pub pad2: u32,
+    pub stabil: i64,
+    pub jitcnt: i64,
+    pub calcnt: i64,
+    pub errcnt: i64,
+    pub stbcnt: i64,
+    pub tai: i32,
+    pub reserved: [i32; 11],
+}
+
+const _: () = assert!(core::mem::size_of::<Timex>() == 208);

@@ -7,8 +7,15 @@
 //! 10% of CPU share relative to its neighbour. The queue is a B-tree keyed by virtual runtime
 //! (O(log n) insert and pick-next, where Linux uses a red-black tree).
 //!
-//! What the kernel keeps: one [`FairQueue`] per CPU holding the *waiting* entities (the running
-//! one is outside the tree, as in Linux), and one [`Entity`] per thread.
+//! Ahead of CFS come the real-time classes (`kernel/sched/rt.c`): SCHED_FIFO and SCHED_RR
+//! entities wait in a priority array ([`rt::RtQueue`], 99 levels, FIFO within a level) and any
+//! runnable one runs before every fair one, unless the CPU's real-time bandwidth for the current
+//! period is used up ([`rt::RtBandwidth`], `kernel.sched_rt_runtime_us` of
+//! `kernel.sched_rt_period_us`). [`runqueue::RunQueue`] joins the two classes and makes the
+//! decisions the kernel asks for: which entity runs next, whether a tick or a wake-up preempts.
+//!
+//! What the kernel keeps: one [`runqueue::RunQueue`] per CPU holding the *waiting* entities (the
+//! running one is outside the queues, as in Linux), and one [`Entity`] per thread.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -39,6 +46,33 @@ pub fn nice_to_weight(nice: i32) -> u64 {
     u64::from(PRIO_TO_WEIGHT[(nice.clamp(-20, 19) + 20) as usize])
 }
 
+/// The scheduling class an entity runs in now (its *effective* class: a priority-inheritance
+/// boost makes a fair entity real-time while it holds a lock a real-time one waits for).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE: CFS, by weight.
+    Fair,
+    /// SCHED_FIFO or SCHED_RR at `priority` (1..=99, higher runs first).
+    RealTime { priority: u32, is_round_robin: bool },
+}
+
+/// Which fair policy: SCHED_BATCH and SCHED_IDLE entities never preempt at a wake-up, and
+/// anything not SCHED_IDLE preempts a SCHED_IDLE one (`check_preempt_wakeup`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FairPolicy {
+    #[default]
+    Normal,
+    Batch,
+    Idle,
+}
+
+/// Where an entity waits: its key in the fair tree or in the real-time array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueKey {
+    Fair((u64, u64)),
+    RealTime { level: u32, sequence: i64 },
+}
+
 /// One schedulable entity's accounting.
 #[derive(Clone, Debug)]
 pub struct Entity {
@@ -46,8 +80,14 @@ pub struct Entity {
     pub weight: u64,
     /// Total real runtime, in nanoseconds.
     pub sum_exec_ns: u64,
+    /// The class it is queued in and runs in.
+    pub class: Class,
+    /// What is left of a SCHED_RR entity's time slice (`rt.time_slice`).
+    pub rr_left_ns: u64,
+    /// Its fair policy (for wake-up preemption).
+    pub fair_policy: FairPolicy,
     /// Key in the queue while enqueued.
-    queued_key: Option<(u64, u64)>,
+    queued_key: Option<QueueKey>,
 }
 
 impl Default for Entity {
@@ -63,16 +103,35 @@ impl Entity {
             vruntime: 0,
             weight: nice_to_weight(nice),
             sum_exec_ns: 0,
+            class: Class::Fair,
+            rr_left_ns: rt::RR_TIMESLICE_NS,
+            fair_policy: FairPolicy::Normal,
             queued_key: None,
         }
     }
 
-    /// Charges `delta_ns` of real runtime (Linux's `update_curr`).
+    /// Charges `delta_ns` of real runtime (Linux's `update_curr`; a real-time entity's virtual
+    /// runtime stands still, as `update_curr_rt` never touches it).
     pub fn charge(&mut self, delta_ns: u64) {
         self.sum_exec_ns = self.sum_exec_ns.saturating_add(delta_ns);
-        self.vruntime = self
-            .vruntime
-            .saturating_add(scale(delta_ns, NICE_0_WEIGHT, self.weight));
+        if self.class == Class::Fair {
+            self.vruntime =
+                self.vruntime
+                    .saturating_add(scale(delta_ns, NICE_0_WEIGHT, self.weight));
+        }
+    }
+
+    /// The real-time priority it runs at (0 for a fair entity).
+    pub fn rt_priority(&self) -> u32 {
+        match self.class {
+            Class::Fair => 0,
+            Class::RealTime { priority, .. } => priority,
+        }
+    }
+
+    /// The key it waits under, if queued.
+    pub fn queued_key(&self) -> Option<QueueKey> {
+        self.queued_key
     }
 
     pub fn is_queued(&self) -> bool {
@@ -99,8 +158,15 @@ pub enum Placement {
     /// Woken from sleep: credited up to half a latency period, never more, so sleepers get
     /// prompt service without starving others (`place_entity` with `GENTLE_FAIR_SLEEPERS`).
     Wakeup,
-    /// Preempted or yielding: keeps its virtual runtime.
+    /// Preempted: keeps its virtual runtime; a real-time entity goes back to the head of its
+    /// level (in Linux it never left its list).
     Requeue,
+    /// Gave the CPU up (sched_yield) or used up its SCHED_RR slice: a real-time entity goes to
+    /// the tail of its level; a fair one keeps its virtual runtime.
+    RequeueTail,
+    /// Its priority was lowered while it waited (`__sched_setscheduler` queues it at the head
+    /// of its new level); raised, it goes to the tail (`RequeueTail`).
+    Lowered,
 }
 
 /// The run queue of one CPU: the waiting entities ordered by virtual runtime.
@@ -154,18 +220,21 @@ impl<T> FairQueue<T> {
                 let floor = self.min_vruntime.saturating_sub(SCHED_LATENCY_NS / 2);
                 entity.vruntime = entity.vruntime.max(floor);
             }
-            Placement::Requeue => {}
+            Placement::Requeue | Placement::RequeueTail | Placement::Lowered => {}
         }
         self.sequence += 1;
         let key = (entity.vruntime, self.sequence);
-        entity.queued_key = Some(key);
+        entity.queued_key = Some(QueueKey::Fair(key));
         self.total_weight += entity.weight;
         self.tree.insert(key, value);
     }
 
     /// Removes `entity` (for a change of nice or CPU), returning its value.
     pub fn remove(&mut self, entity: &mut Entity) -> Option<T> {
-        let key = entity.queued_key.take()?;
+        let Some(QueueKey::Fair(key)) = entity.queued_key else {
+            return None;
+        };
+        entity.queued_key = None;
         self.total_weight -= entity.weight;
         self.tree.remove(&key)
     }
@@ -179,7 +248,7 @@ impl<T> FairQueue<T> {
 
     /// Completes `pop_next` for `entity` (whose key `pop_next` returned).
     pub fn mark_dequeued(&mut self, entity: &mut Entity, key: (u64, u64)) {
-        debug_assert_eq!(entity.queued_key, Some(key));
+        debug_assert_eq!(entity.queued_key, Some(QueueKey::Fair(key)));
         entity.queued_key = None;
         self.total_weight -= entity.weight;
     }
@@ -237,6 +306,9 @@ impl<T> FairQueue<T> {
         running.vruntime > woken.vruntime && running.vruntime - woken.vruntime > granularity
     }
 }
+
+pub mod rt;
+pub mod runqueue;
 
 #[cfg(test)]
 mod tests;

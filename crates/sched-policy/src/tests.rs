@@ -149,3 +149,219 @@ fn alone_never_preempted() {
     let entity = Entity::new(0);
     assert!(!queue.should_preempt_at_tick(&entity, 1_000_000_000));
 }
+
+use crate::rt::{RR_TIMESLICE_NS, RtLimits, RtQueue};
+use crate::runqueue::{RunQueue, TickOutcome};
+
+fn rt_entity(priority: u32, is_round_robin: bool) -> Entity {
+    let mut entity = Entity::new(0);
+    entity.class = Class::RealTime {
+        priority,
+        is_round_robin,
+    };
+    entity
+}
+
+#[test]
+fn rt_levels_order_by_priority_then_fifo() {
+    let mut queue: RtQueue<usize> = RtQueue::new();
+    let mut entities = [
+        rt_entity(10, false),
+        rt_entity(50, false),
+        rt_entity(10, false),
+        rt_entity(99, false),
+        rt_entity(1, false),
+    ];
+    for (index, entity) in entities.iter_mut().enumerate() {
+        queue.enqueue(entity, index, Placement::Wakeup);
+    }
+    assert_eq!(queue.highest_priority(), Some(99));
+    let order: Vec<usize> =
+        core::iter::from_fn(|| queue.pop_next().map(|(_, value)| value)).collect();
+    assert_eq!(order, [3, 1, 0, 2, 4]);
+    assert!(queue.is_empty());
+    assert_eq!(queue.highest_priority(), None);
+}
+
+#[test]
+fn rt_preempted_goes_to_head_yielded_to_tail() {
+    let mut queue: RtQueue<usize> = RtQueue::new();
+    let mut entities = [
+        rt_entity(5, false),
+        rt_entity(5, false),
+        rt_entity(5, false),
+    ];
+    queue.enqueue(&mut entities[0], 0, Placement::Wakeup);
+    queue.enqueue(&mut entities[1], 1, Placement::Wakeup);
+    queue.enqueue(&mut entities[2], 2, Placement::Requeue);
+    let (key, first) = queue.pop_next().unwrap();
+    assert_eq!(first, 2);
+    assert_eq!(
+        key,
+        QueueKey::RealTime {
+            level: 5,
+            sequence: -1
+        }
+    );
+    entities[2].queued_key = None;
+    queue.enqueue(&mut entities[2], 2, Placement::RequeueTail);
+    // Remove the middle one by its key.
+    assert_eq!(queue.remove(&mut entities[1]), Some(1));
+    assert!(!entities[1].is_queued());
+    assert_eq!(queue.remove(&mut entities[1]), None);
+    let order: Vec<usize> =
+        core::iter::from_fn(|| queue.pop_next().map(|(_, value)| value)).collect();
+    assert_eq!(order, [0, 2]);
+}
+
+#[test]
+fn rt_runs_ahead_of_fair_and_preempts_it() {
+    let limits = RtLimits::default();
+    let mut queue: RunQueue<usize> = RunQueue::new();
+    let mut fair = Entity::new(-20);
+    let mut rt = rt_entity(1, false);
+    queue.enqueue(&mut fair, 0, Placement::New);
+    assert!(queue.should_preempt(&Entity::new(0), &rt, limits));
+    assert!(!queue.should_preempt(&rt, &fair, limits));
+    assert!(queue.should_preempt(&rt, &rt_entity(2, false), limits));
+    assert!(!queue.should_preempt(&rt, &rt_entity(1, true), limits));
+    queue.enqueue(&mut rt, 1, Placement::Wakeup);
+    let (key, next) = queue.pop_next(limits).unwrap();
+    assert_eq!(next, 1);
+    queue.mark_dequeued(&mut rt, key);
+    assert!(!rt.is_queued());
+    // A fair entity running sees the waiting real-time one at its next tick.
+    let mut running = Entity::new(0);
+    queue.enqueue(&mut rt, 1, Placement::Wakeup);
+    assert_eq!(
+        queue.tick(&mut running, 0, 4_000_000, limits),
+        TickOutcome::Preempt
+    );
+    assert!(queue.should_yield_to_waiting(&running, limits));
+}
+
+/// Runs one CPU for `total_ns` with ticks of `tick_ns`: entities 0.. are given; returns each
+/// one's runtime. Everybody is always runnable.
+fn simulate_classes(
+    mut entities: Vec<Entity>,
+    total_ns: u64,
+    tick_ns: u64,
+    limits: RtLimits,
+) -> Vec<u64> {
+    let mut queue: RunQueue<usize> = RunQueue::new();
+    for (index, entity) in entities.iter_mut().enumerate() {
+        queue.enqueue(entity, index, Placement::New);
+    }
+    let mut now = 0;
+    let mut idle_ns = 0;
+    while now < total_ns {
+        let Some((key, index)) = queue.pop_next(limits) else {
+            // Throttled with nothing fair: the CPU idles for a tick.
+            now += tick_ns;
+            idle_ns += tick_ns;
+            queue.bandwidth.refresh(now, limits);
+            continue;
+        };
+        queue.mark_dequeued(&mut entities[index], key);
+        let mut ran = 0;
+        let placement = loop {
+            now += tick_ns;
+            ran += tick_ns;
+            queue.charge(&mut entities[index], tick_ns, now, limits);
+            if now >= total_ns {
+                break Placement::Requeue;
+            }
+            match queue.tick(&mut entities[index], ran, tick_ns, limits) {
+                TickOutcome::Continue => {}
+                TickOutcome::Preempt => break Placement::Requeue,
+                TickOutcome::RoundRobin => break Placement::RequeueTail,
+            }
+        };
+        queue.enqueue(&mut entities[index], index, placement);
+    }
+    let _ = idle_ns;
+    entities.iter().map(|entity| entity.sum_exec_ns).collect()
+}
+
+#[test]
+fn fifo_hog_is_throttled_to_95_percent() {
+    let limits = RtLimits::default();
+    let runtimes = simulate_classes(
+        alloc::vec![rt_entity(50, false), Entity::new(0)],
+        4_000_000_000,
+        4_000_000,
+        limits,
+    );
+    // 0.95 s of every second for the hog, the rest for the fair entity.
+    assert!(
+        (3_780_000_000..=3_820_000_000).contains(&runtimes[0]),
+        "{runtimes:?}"
+    );
+    assert!(
+        (180_000_000..=220_000_000).contains(&runtimes[1]),
+        "{runtimes:?}"
+    );
+    // Unlimited: the fair entity never runs.
+    let runtimes = simulate_classes(
+        alloc::vec![rt_entity(50, false), Entity::new(0)],
+        2_000_000_000,
+        4_000_000,
+        RtLimits::from_sysctl(1_000_000, -1),
+    );
+    assert_eq!(runtimes[1], 0);
+}
+
+#[test]
+fn round_robin_shares_a_level_in_100ms_slices_fifo_does_not() {
+    let limits = RtLimits::from_sysctl(1_000_000, -1);
+    let runtimes = simulate_classes(
+        alloc::vec![rt_entity(10, true), rt_entity(10, true), rt_entity(9, true)],
+        1_000_000_000,
+        4_000_000,
+        limits,
+    );
+    assert_eq!(runtimes[0] + runtimes[1], 1_000_000_000);
+    assert!(
+        runtimes[0].abs_diff(runtimes[1]) <= RR_TIMESLICE_NS,
+        "{runtimes:?}"
+    );
+    assert_eq!(runtimes[2], 0);
+    let runtimes = simulate_classes(
+        alloc::vec![rt_entity(10, false), rt_entity(10, false)],
+        1_000_000_000,
+        4_000_000,
+        limits,
+    );
+    assert_eq!(runtimes, [1_000_000_000, 0]);
+}
+
+#[test]
+fn rt_limits_validation() {
+    assert!(RtLimits::is_valid_sysctl(1_000_000, 950_000));
+    assert!(RtLimits::is_valid_sysctl(1_000_000, -1));
+    assert!(RtLimits::is_valid_sysctl(1_000_000, 1_000_000));
+    assert!(!RtLimits::is_valid_sysctl(1_000_000, 1_000_001));
+    assert!(!RtLimits::is_valid_sysctl(0, 0));
+    assert!(!RtLimits::is_valid_sysctl(1_000_000, -2));
+}
+
+#[test]
+fn batch_and_idle_wakeups() {
+    let limits = RtLimits::default();
+    let queue: RunQueue<usize> = RunQueue::new();
+    let mut running = Entity::new(0);
+    running.vruntime = 100_000_000;
+    let mut woken = Entity::new(0);
+    woken.vruntime = 0;
+    assert!(queue.should_preempt(&running, &woken, limits));
+    woken.fair_policy = FairPolicy::Batch;
+    assert!(!queue.should_preempt(&running, &woken, limits));
+    woken.fair_policy = FairPolicy::Idle;
+    assert!(!queue.should_preempt(&running, &woken, limits));
+    // Anything but SCHED_IDLE preempts a SCHED_IDLE entity, even far ahead.
+    running.fair_policy = FairPolicy::Idle;
+    running.vruntime = 0;
+    woken.vruntime = 100_000_000;
+    woken.fair_policy = FairPolicy::Batch;
+    assert!(queue.should_preempt(&running, &woken, limits));
+}

@@ -84,6 +84,7 @@ pub fn exit_group(process: &Arc<Process>, status: ExitStatus) {
 pub fn finish_thread(thread: &Arc<Thread>) {
     let process = &thread.process;
     release_futexes(thread);
+    crate::sched::deadline_release(thread);
     release_vfork_parent(process);
 
     let total = thread.cpu_time_ns();
@@ -118,6 +119,7 @@ pub fn finish_thread(thread: &Arc<Thread>) {
 pub fn release_futexes(thread: &Arc<Thread>) {
     let process = &thread.process;
     crate::futex::exit_robust_list(thread);
+    crate::futex_pi::exit_owner(thread);
     let clear_address = thread.clear_child_tid.swap(0, Ordering::Relaxed);
     if clear_address != 0 {
         let is_mm_shared = process.threads.lock().len() > 1 || process.mm.is_shared();
@@ -150,6 +152,16 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
             "Attempted to kill init! exitcode={:#010x}",
             status.wait_status()
         ));
+    }
+    // acct_process: the accounting record, with the memory size it exited with.
+    if crate::acct::is_active() {
+        let memory_kib = process.mm.get().read().mapped_bytes_total() / 1024;
+        crate::acct::process_exited(&crate::acct::Ending {
+            process,
+            thread: last,
+            status: Some(status),
+            memory_kib,
+        });
     }
     // exit_sem: the undo adjustments apply before anything else goes.
     crate::ipc::sem::exit(process);

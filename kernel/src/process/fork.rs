@@ -120,6 +120,14 @@ pub fn clone(
     request: CloneRequest,
 ) -> Result<Pid, Errno> {
     validate(&request, parent)?;
+    {
+        // `sched_fork`: a SCHED_DEADLINE thread may not fork unless it asked for
+        // SCHED_RESET_ON_FORK (its bandwidth cannot be split).
+        let info = parent.sched.lock();
+        if info.policy == sched::SCHED_DEADLINE && !info.reset_on_fork {
+            return Err(Errno::EAGAIN);
+        }
+    }
     check_process_limit(parent)?;
     check_thread_limit()?;
     let flags = request.flags;
@@ -280,7 +288,10 @@ fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
     child.sched.lock().ioprio = ioprio;
     let (policy, rt_priority, nice) = if !reset_on_fork {
         (policy, rt_priority, nice)
-    } else if matches!(policy, sched::SCHED_FIFO | sched::SCHED_RR) {
+    } else if matches!(
+        policy,
+        sched::SCHED_FIFO | sched::SCHED_RR | sched::SCHED_DEADLINE
+    ) {
         (sched::SCHED_NORMAL, 0, 0)
     } else {
         (policy, rt_priority, nice.max(0))

@@ -213,6 +213,8 @@ pub struct Thread {
     pub clear_child_tid: AtomicU64,
     /// `set_robust_list`: the head of the thread's robust futex list, walked at thread exit.
     pub robust_list: AtomicU64,
+    /// The PI futexes it owns and the one it waits for.
+    pub pi: crate::futex_pi::ThreadPi,
     /// Blocked signals.
     pub signal_mask: AtomicU64,
     /// The mask in force before rt_sigtimedwait unblocked the signals it waits for (Linux's
@@ -367,6 +369,7 @@ impl Thread {
             tid: AtomicU32::new(tid),
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
+            pi: crate::futex_pi::ThreadPi::default(),
             signal_mask: AtomicU64::new(signal_mask),
             real_blocked: AtomicU64::new(0),
             saved_mask: SpinLock::new("thread.saved_mask", None),

@@ -1,9 +1,14 @@
 //! The scheduler: per-CPU run queues, context switches, sleeping and waking.
 //!
-//! Policy is CFS (the `sched-policy` crate, host-tested): each CPU's [`RunQueue`] holds its
-//! waiting threads ordered by virtual runtime; the running thread is outside the tree, as in
-//! Linux. Preemption is driven by the timer tick: [`tick`] charges the running thread and sets
-//! `need_resched` when its slice is over or a waiting thread is far enough behind; the
+//! Policy lives in the `sched-policy` crate (host-tested): each CPU's [`RunQueue`] holds its
+//! waiting threads in two classes, the real-time priority array (SCHED_FIFO, SCHED_RR: 99
+//! levels, FIFO within a level, 100 ms round-robin slices, throttled by
+//! `kernel.sched_rt_runtime_us` per `kernel.sched_rt_period_us`) ahead of the CFS tree
+//! (SCHED_NORMAL, SCHED_BATCH with nice weights, SCHED_IDLE with weight 3); the running thread
+//! is outside them, as in Linux. A thread's class is its *effective* one: a priority-inheritance
+//! boost (`SchedInfo::pi_priority`, set by PI futexes) runs it as real-time at its top waiter's
+//! priority. Preemption is driven by the timer tick: [`tick`] charges the running thread and sets
+//! `need_resched` when its slice is over or a waiting thread should run first; the
 //! per-thread loop calls [`schedule`] before returning to user mode (Linux's
 //! `exit_to_user_mode_loop`). The kernel itself is not preemptible (it runs with interrupts off
 //! except in the idle loop), so a thread gives up the CPU only there or when it sleeps.
@@ -26,9 +31,12 @@ pub mod wait;
 use crate::process::Thread;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicI64, AtomicU64};
 use hal::sync::{CpuLocal, SpinLock};
 use hal::task::ExecutionContext;
-use sched_policy::{Entity, FairQueue, Placement};
+use sched_policy::rt::RtLimits;
+use sched_policy::runqueue::TickOutcome;
+use sched_policy::{Class, Entity, FairPolicy, Placement};
 
 /// CPUs the run-queue array has room for.
 pub const MAX_CPUS: usize = hal::sync::MAX_CPUS;
@@ -68,11 +76,15 @@ pub struct SchedInfo {
     /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
     pub affinity: u64,
     /// Scheduling policy (`SCHED_NORMAL`, `SCHED_BATCH`, `SCHED_IDLE`, `SCHED_FIFO`,
-    /// `SCHED_RR`). The real-time policies are recorded and reported but scheduled by CFS like
-    /// the others: there is no strict-priority class yet.
+    /// `SCHED_RR`).
     pub policy: i32,
     /// Real-time priority (1..=99 for SCHED_FIFO/SCHED_RR, else 0).
     pub rt_priority: u32,
+    /// SCHED_DEADLINE's parameters (`sched_dl_entity`), zero for other policies.
+    pub deadline: DeadlineParams,
+    /// Priority-inheritance boost: the highest real-time priority among the threads waiting
+    /// for PI futexes this thread owns (0: none). Above `rt_priority`, it runs at this one.
+    pub pi_priority: u32,
     /// `SCHED_RESET_ON_FORK`: children start with SCHED_NORMAL and a nice value of at least 0.
     pub reset_on_fork: bool,
     /// Switches away while sleeping (`nvcsw`) and while runnable (`nivcsw`).
@@ -81,6 +93,15 @@ pub struct SchedInfo {
     /// The I/O priority set by ioprio_set (`io_context->ioprio`; class NONE, 0, when never
     /// set: ioprio_get then derives one from the nice value and policy).
     pub ioprio: u16,
+}
+
+/// SCHED_DEADLINE's parameters as sched_setattr gave them (nanoseconds) and its flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeadlineParams {
+    pub runtime_ns: u64,
+    pub deadline_ns: u64,
+    pub period_ns: u64,
+    pub flags: u64,
 }
 
 pub use abi::sched::{SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_NORMAL, SCHED_RR};
@@ -97,10 +118,30 @@ impl SchedInfo {
             affinity: 1,
             policy: SCHED_NORMAL,
             rt_priority: 0,
+            pi_priority: 0,
+            deadline: DeadlineParams::default(),
             reset_on_fork: false,
             voluntary_switches: 0,
             involuntary_switches: 0,
             ioprio: 0,
+        }
+    }
+
+    /// The class it runs in: real-time at the higher of its own priority and its PI boost.
+    pub fn class(&self) -> Class {
+        let own = match self.policy {
+            SCHED_FIFO | SCHED_RR => self.rt_priority,
+            SCHED_DEADLINE => sched_policy::rt::MAX_RT_PRIO,
+            _ => 0,
+        };
+        let priority = own.max(self.pi_priority);
+        if priority == 0 {
+            Class::Fair
+        } else {
+            Class::RealTime {
+                priority,
+                is_round_robin: self.policy == SCHED_RR,
+            }
         }
     }
 
@@ -115,7 +156,10 @@ impl SchedInfo {
 }
 
 struct RunQueue {
-    waiting: FairQueue<Arc<Thread>>,
+    waiting: sched_policy::runqueue::RunQueue<Arc<Thread>>,
+    /// The running thread yielded or used up its SCHED_RR slice: requeue it at the tail of
+    /// its level, not the head.
+    requeue_tail: bool,
     /// The running thread; `None` while the CPU idles.
     current: Option<Arc<Thread>>,
     /// The idle loop's context (the boot stack of this CPU).
@@ -130,7 +174,8 @@ static RUN_QUEUES: [SpinLock<RunQueue>; MAX_CPUS] = [const {
     SpinLock::new(
         "sched.rq",
         RunQueue {
-            waiting: FairQueue::new(),
+            waiting: sched_policy::runqueue::RunQueue::new(),
+            requeue_tail: false,
             current: None,
             idle: None,
             charged_at_ns: 0,
@@ -144,6 +189,37 @@ static RUN_QUEUES: [SpinLock<RunQueue>; MAX_CPUS] = [const {
 /// wake-up should preempt.
 static NEED_RESCHED: CpuLocal<AtomicBool> =
     CpuLocal::new([const { AtomicBool::new(false) }; MAX_CPUS]);
+
+/// `kernel.sched_rt_period_us` and `kernel.sched_rt_runtime_us` (-1: no throttling).
+static RT_PERIOD_US: AtomicU64 = AtomicU64::new(sched_policy::rt::DEFAULT_RT_PERIOD_US);
+static RT_RUNTIME_US: AtomicI64 = AtomicI64::new(sched_policy::rt::DEFAULT_RT_RUNTIME_US);
+
+/// The real-time throttling settings now.
+fn rt_limits() -> RtLimits {
+    RtLimits::from_sysctl(
+        RT_PERIOD_US.load(Ordering::Relaxed),
+        RT_RUNTIME_US.load(Ordering::Relaxed),
+    )
+}
+
+/// The sysctl values `(sched_rt_period_us, sched_rt_runtime_us)`.
+pub fn rt_sysctl() -> (u64, i64) {
+    (
+        RT_PERIOD_US.load(Ordering::Relaxed),
+        RT_RUNTIME_US.load(Ordering::Relaxed),
+    )
+}
+
+/// Sets the sysctl values (EINVAL unless a period of 1 µs..=INT_MAX and a runtime of -1 or
+/// at most the period, as `sched_rt_handler`).
+pub fn set_rt_sysctl(period_us: i64, runtime_us: i64) -> Result<(), abi::Errno> {
+    if !RtLimits::is_valid_sysctl(period_us, runtime_us) {
+        return Err(abi::Errno::EINVAL);
+    }
+    RT_PERIOD_US.store(period_us as u64, Ordering::Relaxed);
+    RT_RUNTIME_US.store(runtime_us, Ordering::Relaxed);
+    Ok(())
+}
 
 /// The CPU this code runs on (from its per-CPU area).
 pub fn cpu_id() -> usize {
@@ -173,13 +249,28 @@ pub fn current() -> Option<Arc<Thread>> {
 
 impl RunQueue {
     /// Charges the running thread for the time since it was last charged.
-    fn charge_current(&mut self, now_ns: u64) {
+    /// Returns the time charged.
+    fn charge_current(&mut self, now_ns: u64, limits: RtLimits) -> u64 {
         let delta = now_ns.saturating_sub(self.charged_at_ns);
         self.charged_at_ns = now_ns;
-        if let Some(current) = &self.current {
-            let mut info = current.sched.lock();
-            info.entity.charge(delta);
-            self.waiting.update_min_vruntime(Some(&info.entity));
+        match &self.current {
+            Some(current) => {
+                let mut info = current.sched.lock();
+                self.waiting.charge(&mut info.entity, delta, now_ns, limits);
+            }
+            None => self.waiting.bandwidth.refresh(now_ns, limits),
+        }
+        delta
+    }
+
+    /// Whether `candidate`, just queued, should preempt what runs (`check_preempt_curr`).
+    fn should_preempt(&self, candidate: &Entity, limits: RtLimits) -> bool {
+        match &self.current {
+            Some(current) => {
+                self.waiting
+                    .should_preempt(&current.sched.lock().entity, candidate, limits)
+            }
+            None => true,
         }
     }
 }
@@ -192,6 +283,10 @@ pub fn spawn(thread: Arc<Thread>) {
     info.cpu = cpu_id();
     rq.waiting
         .enqueue(&mut info.entity, thread.clone(), Placement::New);
+    // `wake_up_new_task`: a real-time child preempts a parent of lower priority.
+    if rq.should_preempt(&info.entity, rt_limits()) {
+        set_need_resched(cpu_id(), true);
+    }
     drop(info);
 }
 
@@ -201,26 +296,33 @@ pub fn spawn(thread: Arc<Thread>) {
 pub fn charge_running() {
     let mut rq = this_queue().lock();
     let now = crate::time::monotonic_ns();
-    rq.charge_current(now);
+    let _ = rq.charge_current(now, rt_limits());
 }
 
 /// Accounts a timer tick to the running thread and decides whether it should be preempted.
 pub fn tick() {
     let mut rq = this_queue().lock();
     let now = crate::time::monotonic_ns();
-    rq.charge_current(now);
+    let limits = rt_limits();
+    // A SCHED_RR slice shrinks by the time actually run since the last charge (a tick, or less
+    // after a switch; more when ticks came late), not by a fixed tick length.
+    let charged_ns = rq.charge_current(now, limits);
     stats::on_tick(
         now,
         rq.waiting.len() as u64 + u64::from(rq.current.is_some()),
     );
     let ran = now.saturating_sub(rq.picked_at_ns);
-    let preempt = match &rq.current {
+    let outcome = match &rq.current {
         Some(current) => rq
             .waiting
-            .should_preempt_at_tick(&current.sched.lock().entity, ran),
-        None => !rq.waiting.is_empty(),
+            .tick(&mut current.sched.lock().entity, ran, charged_ns, limits),
+        None if rq.waiting.has_runnable(limits) => TickOutcome::Preempt,
+        None => TickOutcome::Continue,
     };
-    if preempt {
+    if outcome == TickOutcome::RoundRobin {
+        rq.requeue_tail = true;
+    }
+    if outcome != TickOutcome::Continue {
         NEED_RESCHED.with(|flag| flag.store(true, Ordering::Relaxed));
     }
 }
@@ -240,8 +342,14 @@ pub fn schedule() {
     let (next_context, previous) = {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
-        rq.charge_current(now);
+        let limits = rt_limits();
+        let _ = rq.charge_current(now, limits);
         NEED_RESCHED.with(|flag| flag.store(false, Ordering::Relaxed));
+        let placement = if core::mem::take(&mut rq.requeue_tail) {
+            Placement::RequeueTail
+        } else {
+            Placement::Requeue
+        };
         let previous = rq.current.take();
         if let Some(thread) = &previous {
             let mut info = thread.sched.lock();
@@ -253,10 +361,10 @@ pub fn schedule() {
             }
             if info.state == TaskState::Running && !info.entity.is_queued() {
                 rq.waiting
-                    .enqueue(&mut info.entity, thread.clone(), Placement::Requeue);
+                    .enqueue(&mut info.entity, thread.clone(), placement);
             }
         }
-        let next = match rq.waiting.pop_next() {
+        let next = match rq.waiting.pop_next(limits) {
             Some((key, thread)) => {
                 rq.waiting
                     .mark_dequeued(&mut thread.sched.lock().entity, key);
@@ -298,17 +406,23 @@ pub fn schedule() {
     hal::task::switch_to(next_context);
 }
 
-/// `sched_yield`: requeues the running thread behind every waiting thread of its queue.
+/// `sched_yield`: a real-time thread goes to the tail of its priority level (`yield_task_rt`),
+/// a fair one behind every waiting fair thread of its queue.
 pub fn yield_now() {
     {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
-        rq.charge_current(now);
-        let leftmost = rq.waiting.leftmost_vruntime();
-        if let (Some(current), Some(leftmost)) = (&rq.current, leftmost) {
+        let _ = rq.charge_current(now, rt_limits());
+        let leftmost = rq.waiting.fair.leftmost_vruntime();
+        let mut is_real_time = false;
+        if let Some(current) = &rq.current {
             let mut info = current.sched.lock();
-            info.entity.vruntime = info.entity.vruntime.max(leftmost.saturating_add(1));
+            is_real_time = info.entity.class != Class::Fair;
+            if let (false, Some(leftmost)) = (is_real_time, leftmost) {
+                info.entity.vruntime = info.entity.vruntime.max(leftmost.saturating_add(1));
+            }
         }
+        rq.requeue_tail = is_real_time;
     }
     schedule();
 }
@@ -334,13 +448,7 @@ fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool 
     if !is_running_now && !info.entity.is_queued() {
         rq.waiting
             .enqueue(&mut info.entity, thread.clone(), Placement::Wakeup);
-        let preempt = match &rq.current {
-            Some(current) => rq
-                .waiting
-                .should_preempt_on_wakeup(&current.sched.lock().entity, &info.entity),
-            None => true,
-        };
-        if preempt {
+        if rq.should_preempt(&info.entity, rt_limits()) {
             set_need_resched(cpu, true);
         }
     }
@@ -381,7 +489,14 @@ pub fn run_idle() -> ! {
         // Device interrupts taken during the halt: their drivers' handlers (hal::irq).
         hal::irq::run_pending();
         timer::run_expired();
-        let has_work = !this_queue().lock().waiting.is_empty();
+        let has_work = {
+            let mut rq = this_queue().lock();
+            let limits = rt_limits();
+            rq.waiting
+                .bandwidth
+                .refresh(crate::time::monotonic_ns(), limits);
+            rq.waiting.has_runnable(limits)
+        };
         if has_work {
             schedule();
         } else {
@@ -413,25 +528,123 @@ pub fn set_policy(thread: &Arc<Thread>, policy: i32, rt_priority: u32, reset_on_
         info.policy = policy;
         info.rt_priority = rt_priority;
         info.reset_on_fork = reset_on_fork;
+        info.deadline = DeadlineParams::default();
     });
 }
 
-/// Applies `change` to `thread`'s scheduling data and its new weight, requeueing it if it
-/// waits (the weight decides its place).
+/// Changes everything sched_setattr sets at once: policy, priority, nice value, deadline
+/// parameters and the reset-on-fork flag.
+pub fn set_attributes(
+    thread: &Arc<Thread>,
+    policy: i32,
+    rt_priority: u32,
+    nice: i32,
+    deadline: DeadlineParams,
+    reset_on_fork: bool,
+) {
+    update(thread, |info| {
+        info.policy = policy;
+        info.rt_priority = rt_priority;
+        info.nice = nice;
+        info.deadline = deadline;
+        info.reset_on_fork = reset_on_fork;
+    });
+}
+
+/// The deadline bandwidth admitted so far on this (only) CPU, in parts of 2^20, and whether a
+/// change from `old` to `new` parameters fits under the real-time limit
+/// (`sched_dl_overflow`: the sum of runtime/period over deadline threads at most
+/// `sched_rt_runtime_us / sched_rt_period_us`).
+pub fn deadline_admits(old: Option<DeadlineParams>, new: Option<DeadlineParams>) -> bool {
+    let ratio = |params: DeadlineParams| -> u64 {
+        let period = if params.period_ns == 0 {
+            params.deadline_ns
+        } else {
+            params.period_ns
+        };
+        ((u128::from(params.runtime_ns) << 20) / u128::from(period.max(1))) as u64
+    };
+    let (period_us, runtime_us) = rt_sysctl();
+    let Ok(runtime_us) = u64::try_from(runtime_us) else {
+        return true;
+    };
+    let capacity = ((u128::from(runtime_us) << 20) / u128::from(period_us.max(1))) as u64;
+    DEADLINE_BANDWIDTH
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |total| {
+            let without_old = total.saturating_sub(old.map_or(0, ratio));
+            let with_new = without_old.saturating_add(new.map_or(0, ratio));
+            (new.is_none() || with_new <= capacity).then_some(with_new)
+        })
+        .is_ok()
+}
+
+/// Releases a deadline thread's bandwidth (at exit, `task_dead_dl`).
+pub fn deadline_release(thread: &Thread) {
+    let info = thread.sched.lock();
+    if info.policy == SCHED_DEADLINE {
+        let params = info.deadline;
+        drop(info);
+        deadline_admits(Some(params), None);
+    }
+}
+
+/// The bandwidth of every admitted SCHED_DEADLINE thread, in parts of 2^20 of a CPU.
+static DEADLINE_BANDWIDTH: AtomicU64 = AtomicU64::new(0);
+
+/// Sets `thread`'s priority-inheritance boost (0: none), requeueing it at its new priority
+/// (`rt_mutex_setprio`).
+pub fn set_pi_priority(thread: &Arc<Thread>, priority: u32) {
+    update(thread, |info| info.pi_priority = priority);
+}
+
+/// Applies `change` to `thread`'s scheduling data, derives its class and weight again and
+/// requeues it if it waits and either changed (`__sched_setscheduler`'s dequeue, change,
+/// enqueue: a lowered real-time priority goes to the head of its new level, anything else to
+/// the tail; a thread leaving the real-time class is placed like a waking fair one). Then the
+/// CPU reschedules if the change means another thread should run (`check_class_changed`).
 fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
     let cpu = thread.sched.lock().cpu;
     let mut rq = RUN_QUEUES[cpu].lock();
+    let limits = rt_limits();
     let mut info = thread.sched.lock();
     change(&mut info);
     let weight = info.weight();
+    let class = info.class();
+    let old_class = info.entity.class;
+    info.entity.fair_policy = match info.policy {
+        SCHED_BATCH => FairPolicy::Batch,
+        SCHED_IDLE => FairPolicy::Idle,
+        _ => FairPolicy::Normal,
+    };
+    if class == old_class && weight == info.entity.weight {
+        return;
+    }
+    let old_priority = info.entity.rt_priority();
     if info.entity.is_queued() {
         if let Some(value) = rq.waiting.remove(&mut info.entity) {
             info.entity.weight = weight;
-            rq.waiting
-                .enqueue(&mut info.entity, value, Placement::Requeue);
+            info.entity.class = class;
+            let placement = match class {
+                Class::RealTime { priority, .. } if priority < old_priority => Placement::Lowered,
+                Class::RealTime { .. } => Placement::RequeueTail,
+                Class::Fair if old_class != Class::Fair => Placement::Wakeup,
+                Class::Fair => Placement::Requeue,
+            };
+            rq.waiting.enqueue(&mut info.entity, value, placement);
+            if rq.should_preempt(&info.entity, limits) {
+                set_need_resched(cpu, true);
+            }
         }
-    } else {
-        info.entity.weight = weight;
+        return;
+    }
+    info.entity.weight = weight;
+    info.entity.class = class;
+    let is_running_now = rq
+        .current
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, thread));
+    if is_running_now && rq.waiting.should_yield_to_waiting(&info.entity, limits) {
+        set_need_resched(cpu, true);
     }
 }
 
@@ -442,7 +655,7 @@ pub fn fair_slice_ns(thread: &Arc<Thread>) -> u64 {
     let cpu = thread.sched.lock().cpu;
     let runnable = {
         let rq = RUN_QUEUES[cpu].lock();
-        (rq.waiting.len() + usize::from(rq.current.is_some())).max(1) as u64
+        (rq.waiting.fair.len() + usize::from(rq.current.is_some())).max(1) as u64
     };
     let period = sched_policy::SCHED_LATENCY_NS.max(runnable * sched_policy::MIN_GRANULARITY_NS);
     let tick = 1_000_000_000 / hal::time::TICK_HZ;

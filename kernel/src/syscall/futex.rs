@@ -6,7 +6,8 @@
 //! validated first (EFAULT, EINVAL); FUTEX_CLOCK_REALTIME is allowed only with WAIT_BITSET,
 //! WAIT_REQUEUE_PI and LOCK_PI2 (ENOSYS otherwise: 6.1 no longer accepts it with FUTEX_WAIT);
 //! unknown commands are ENOSYS. For REQUEUE, CMP_REQUEUE and WAKE_OP the timeout argument is
-//! the second count (`val2`), truncated to 32 bits. The PI commands are not implemented (ENOSYS).
+//! the second count (`val2`), truncated to 32 bits. The PI commands go to `crate::futex_pi`
+//! (REQUEUE_PI's pair to `crate::futex`).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
@@ -14,9 +15,10 @@ use crate::futex::{self, FutexRestart};
 use crate::process::{Restart, table};
 use crate::sched::timer::Deadline;
 use abi::futex::{
-    FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
-    FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI,
-    FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP,
+    FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_CMP_REQUEUE_PI,
+    FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_TRYLOCK_PI,
+    FUTEX_UNLOCK_PI, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_WAKE,
+    FUTEX_WAKE_BITSET, FUTEX_WAKE_OP,
 };
 use abi::{Errno, Timespec};
 use core::sync::atomic::Ordering;
@@ -103,7 +105,7 @@ pub fn futex(
                 return Err(Errno::EINVAL);
             }
             let key = futex::key_for(process, address, is_private)?;
-            Ok(futex::wake(key, value as i32, bitset))
+            futex::wake(key, value as i32, bitset)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             if (value as i32) < 0 || value2 < 0 {
@@ -118,6 +120,44 @@ pub fn futex(
             let key1 = futex::key_for(process, address, is_private)?;
             let key2 = futex::key_for(process, address2, is_private)?;
             futex::wake_op(key1, key2, address2, value as i32, value2, value3)
+        }
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_TRYLOCK_PI => {
+            let key = futex::key_for(process, address, is_private)?;
+            let is_trylock = command == FUTEX_TRYLOCK_PI;
+            let deadline = if is_trylock { None } else { deadline };
+            crate::futex_pi::lock(context.thread, key, address, deadline, is_trylock)
+        }
+        FUTEX_UNLOCK_PI => {
+            let key = futex::key_for(process, address, is_private)?;
+            crate::futex_pi::unlock(context.thread, key, address)
+        }
+        FUTEX_WAIT_REQUEUE_PI => {
+            // `do_futex` passes FUTEX_BITSET_MATCH_ANY: val3 is ignored.
+            if address == address2 {
+                return Err(Errno::EINVAL);
+            }
+            let key2 = futex::key_for(process, address2, is_private)?;
+            let key = futex::key_for(process, address, is_private)?;
+            futex::wait_requeue_pi(
+                context.thread,
+                key,
+                address,
+                value,
+                FUTEX_BITSET_MATCH_ANY,
+                (key2, address2),
+                deadline,
+            )
+        }
+        FUTEX_CMP_REQUEUE_PI => {
+            if (value as i32) < 0 || value2 < 0 {
+                return Err(Errno::EINVAL);
+            }
+            if address == address2 || value != 1 {
+                return Err(Errno::EINVAL);
+            }
+            let key1 = futex::key_for(process, address, is_private)?;
+            let key2 = futex::key_for(process, address2, is_private)?;
+            futex::cmp_requeue_pi(key1, key2, address, address2, value as i32, value2, value3)
         }
         _ => Err(Errno::ENOSYS),
     }

@@ -8,7 +8,7 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle, fork,
+    acct, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle, fork,
     fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock,
     mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl, printk,
     process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq,
@@ -202,7 +202,7 @@ syscall_table! {
     141 setpriority => sched::setpriority(which: i32, who: i32, nice: i32);
     142 sched_setparam => sched::sched_setparam(pid: i32, param: UserPtr<i32>);
     143 sched_getparam => sched::sched_getparam(pid: i32, param: UserPtr<i32>);
-    144 sched_setscheduler => sched::sched_setscheduler(pid: i32, policy: i32, param: UserPtr<i32>); // partial: SCHED_FIFO/SCHED_RR recorded, scheduled by CFS
+    144 sched_setscheduler => sched::sched_setscheduler(pid: i32, policy: i32, param: UserPtr<i32>);
     145 sched_getscheduler => sched::sched_getscheduler(pid: i32);
     146 sched_get_priority_max => sched::sched_get_priority_max(policy: i32);
     147 sched_get_priority_min => sched::sched_get_priority_min(policy: i32);
@@ -215,9 +215,11 @@ syscall_table! {
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
     157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
+    159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>); // partial: corrections step CLOCK_REALTIME once a second; CLOCK_MONOTONIC not slewed
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
     161 chroot => open::chroot(path: UserCStr);
     162 sync => sync::sync();
+    163 acct => acct::acct(name: UserCStr);
     164 settimeofday => time::settimeofday(tv: UserPtr<abi::Timeval>, tz: UserPtr<abi::Timezone>);
     165 mount => namespace::mount(source: u64, target: UserCStr, fstype: u64, flags: u64, data: u64);
     166 umount2 => namespace::umount2(target: UserCStr, flags: i32);
@@ -240,7 +242,7 @@ syscall_table! {
     199 fremovexattr => xattr::fremovexattr(fd: Fd, name: UserCStr);
     200 tkill => signal::tkill(tid: i32, signal: i32);
     201 time => time::time(tloc: UserPtr<i64>);
-    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
+    202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32);
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
@@ -320,6 +322,7 @@ syscall_table! {
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     303 name_to_handle_at => fhandle::name_to_handle_at(dirfd: Fd, name: UserCStr, handle: u64, mount_id: UserPtr<i32>, flags: i32);
     304 open_by_handle_at => fhandle::open_by_handle_at(mount_dirfd: Fd, handle: u64, flags: abi::OpenFlags);
+    305 clock_adjtime => time::clock_adjtime(clock: i32, txc: UserPtr<abi::time::Timex>); // partial: as adjtimex
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
     308 setns => nsproxy::setns(fd: Fd, nstype: i32); // partial: no PID, network or time namespaces
@@ -327,6 +330,8 @@ syscall_table! {
     310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     312 kcmp => kcmp::kcmp(pid1: i32, pid2: i32, kind: i32, index1: u64, index2: u64);
+    314 sched_setattr => sched::sched_setattr(pid: i32, attr: u64, flags: u32); // partial: SCHED_DEADLINE admitted and reported, run above the RT levels without EDF or CBS
+    315 sched_getattr => sched::sched_getattr(pid: i32, attr: u64, size: u32, flags: u32);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);

@@ -1,5 +1,5 @@
 //! clock_gettime, clock_getres, clock_settime, gettimeofday, settimeofday, time, nanosleep,
-//! clock_nanosleep (Linux `kernel/time/posix-timers.c`, `kernel/time/hrtimer.c`,
+//! clock_nanosleep, adjtimex, clock_adjtime (Linux `kernel/time/posix-timers.c`, `kernel/time/hrtimer.c`,
 //! `kernel/time/time.c`, `kernel/time/timekeeping.c`).
 //!
 //! Absolute sleeps on CLOCK_REALTIME and CLOCK_TAI keep their expiry on the wall clock, so a
@@ -13,9 +13,7 @@ use crate::process::Restart;
 use crate::sched::SleepKind;
 use crate::sched::timer::Deadline;
 use crate::sched::wait::{sleep_until, sleep_until_deadline};
-use crate::time::{
-    TAI_OFFSET_NS, TICK_NS, coarse_monotonic_ns, coarse_realtime_ns, monotonic_ns, realtime_ns,
-};
+use crate::time::{TICK_NS, coarse_monotonic_ns, coarse_realtime_ns, monotonic_ns, realtime_ns};
 use abi::time::{
     CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE,
     CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
@@ -46,7 +44,7 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
     Ok(match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_ALARM => realtime_ns(),
         CLOCK_REALTIME_COARSE => coarse_realtime_ns(),
-        CLOCK_TAI => realtime_ns() + TAI_OFFSET_NS,
+        CLOCK_TAI => realtime_ns() + crate::time::tai_offset_ns(),
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
             monotonic_ns()
         }
@@ -155,6 +153,11 @@ pub fn gettimeofday(
 }
 
 /// CAP_SYS_TIME, which setting the wall clock needs (`security_settime64`).
+/// Whether the caller has CAP_SYS_TIME.
+fn may_set_time(context: &SyscallContext<'_>) -> bool {
+    check_may_set_time(context).is_ok()
+}
+
 fn check_may_set_time(context: &SyscallContext<'_>) -> Result<(), Errno> {
     if context
         .thread
@@ -200,6 +203,47 @@ pub fn clock_settime(
     check_may_set_time(context)?;
     crate::time::set_realtime_ns(ns)?;
     Ok(0)
+}
+
+/// adjtimex (`do_adjtimex` on CLOCK_REALTIME): the whole `struct timex` is read first
+/// (EFAULT), and written back when the call succeeds; returns the clock state.
+pub fn adjtimex(context: &mut SyscallContext<'_>, txc: UserPtr<abi::time::Timex>) -> SyscallResult {
+    let mut value = txc.read()?;
+    let state = crate::time::adjtimex(&mut value, may_set_time(context))?;
+    txc.write(&value)?;
+    Ok(state as usize)
+}
+
+/// clock_adjtime (`do_clock_adjtime`): only CLOCK_REALTIME can be adjusted; the other clocks
+/// Linux knows (CPU-time clocks included) are EOPNOTSUPP, unknown ids and dynamic (`CLOCKFD`)
+/// ids, of which there are none here, EINVAL. The struct is read before the id is looked at.
+pub fn clock_adjtime(
+    context: &mut SyscallContext<'_>,
+    clock: i32,
+    txc: UserPtr<abi::time::Timex>,
+) -> SyscallResult {
+    let mut value = txc.read()?;
+    match clock {
+        CLOCK_REALTIME => {}
+        _ if clock < 0 && clock & 7 == 3 => return Err(Errno::EINVAL),
+        _ if clock < 0 => return Err(Errno::EOPNOTSUPP),
+        CLOCK_MONOTONIC
+        | CLOCK_PROCESS_CPUTIME_ID
+        | CLOCK_THREAD_CPUTIME_ID
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_REALTIME_COARSE
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_REALTIME_ALARM
+        | CLOCK_BOOTTIME_ALARM
+        | CLOCK_TAI => {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        _ => return Err(Errno::EINVAL),
+    }
+    let state = crate::time::adjtimex(&mut value, may_set_time(context))?;
+    txc.write(&value)?;
+    Ok(state as usize)
 }
 
 /// settimeofday: the time (microseconds, EINVAL out of range) and the time zone (minutes west
@@ -310,7 +354,11 @@ pub fn clock_nanosleep(
     let is_absolute = flags.contains(TimerFlags::TIMER_ABSTIME);
     let deadline = match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_ALARM | CLOCK_TAI if is_absolute => {
-            let tai_offset = if clock == CLOCK_TAI { TAI_OFFSET_NS } else { 0 };
+            let tai_offset = if clock == CLOCK_TAI {
+                crate::time::tai_offset_ns()
+            } else {
+                0
+            };
             Deadline::Realtime(value.saturating_sub(tai_offset))
         }
         _ if is_absolute => Deadline::Monotonic(value),

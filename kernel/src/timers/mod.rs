@@ -116,7 +116,7 @@ impl WallClock {
         match self {
             WallClock::Monotonic => crate::time::monotonic_ns(),
             WallClock::Realtime => crate::time::realtime_ns(),
-            WallClock::Tai => crate::time::realtime_ns() + crate::time::TAI_OFFSET_NS,
+            WallClock::Tai => crate::time::realtime_ns() + crate::time::tai_offset_ns(),
         }
     }
 
@@ -126,7 +126,7 @@ impl WallClock {
             WallClock::Monotonic => Deadline::Monotonic(value_ns),
             WallClock::Realtime => Deadline::Realtime(value_ns),
             WallClock::Tai => {
-                Deadline::Realtime(value_ns.saturating_sub(crate::time::TAI_OFFSET_NS))
+                Deadline::Realtime(value_ns.saturating_sub(crate::time::tai_offset_ns()))
             }
         }
     }

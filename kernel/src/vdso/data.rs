@@ -70,7 +70,7 @@ pub fn init(page: &Frame) {
         page.u32(VVAR_TZ_DSTTIME, dsttime as u32);
         page.u64(VVAR_MONOTONIC_BASE_NS, 0);
         page.u64(VVAR_REALTIME_BASE_NS, crate::time::realtime_offset_ns());
-        page.u64(VVAR_TAI_OFFSET_NS, crate::time::TAI_OFFSET_NS);
+        page.u64(VVAR_TAI_OFFSET_NS, crate::time::tai_offset_ns());
         page.u64(VVAR_HRES_RESOLUTION_NS, crate::time::HRES_RESOLUTION_NS);
         page.u64(VVAR_COARSE_RESOLUTION_NS, crate::time::TICK_NS);
         page.u64(VVAR_COARSE_MONOTONIC_NS, crate::time::coarse_monotonic_ns());
@@ -103,6 +103,13 @@ pub fn set_realtime_offset(change: impl FnOnce() -> (u64, u64)) {
             page.u64(VVAR_REALTIME_BASE_NS, offset_ns);
             page.u64(VVAR_COARSE_REALTIME_NS, coarse_realtime_ns);
         });
+    }
+}
+
+/// Publishes CLOCK_TAI's offset from CLOCK_REALTIME (adjtimex's ADJ_TAI, leap seconds).
+pub fn set_tai_offset(offset_ns: u64) {
+    if let Some(page) = super::data_page() {
+        update(page, |page| page.u64(VVAR_TAI_OFFSET_NS, offset_ns));
     }
 }
 

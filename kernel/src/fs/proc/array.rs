@@ -155,12 +155,25 @@ pub fn stat(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         })
     };
     let usage = *process.usage.lock();
-    let (nice, policy, rt_priority, cpu) = task.thread.as_ref().map_or((0, 0, 0, 0), |thread| {
-        let info = thread.sched.lock();
-        (info.nice, info.policy, info.rt_priority, info.cpu)
-    });
-    let priority = if rt_priority > 0 {
-        -1 - i64::from(rt_priority)
+    let (nice, policy, rt_priority, effective_rt, cpu) =
+        task.thread.as_ref().map_or((0, 0, 0, 0, 0), |thread| {
+            let info = thread.sched.lock();
+            let effective = match info.class() {
+                sched_policy::Class::RealTime { priority, .. } => priority,
+                sched_policy::Class::Fair => 0,
+            };
+            (
+                info.nice,
+                info.policy,
+                info.rt_priority,
+                effective,
+                info.cpu,
+            )
+        });
+    // `task_prio`: the effective priority, a priority-inheritance boost included (-101 for
+    // SCHED_DEADLINE).
+    let priority = if effective_rt > 0 {
+        -1 - i64::from(effective_rt)
     } else {
         20 + i64::from(nice)
     };

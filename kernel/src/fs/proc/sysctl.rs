@@ -452,6 +452,30 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| knobs::set_randomize_va_space(v as u32)),
             (i32::MIN.into(), i32::MAX.into())
         ),
+        custom(
+            b"sched_rt_period_us",
+            0o644,
+            |out| push(
+                out,
+                alloc::format!("{}\n", crate::sched::rt_sysctl().0).as_bytes()
+            ),
+            Some(|data| {
+                let period = parse_long(data)?;
+                crate::sched::set_rt_sysctl(period, crate::sched::rt_sysctl().1)
+            })
+        ),
+        custom(
+            b"sched_rt_runtime_us",
+            0o644,
+            |out| push(
+                out,
+                alloc::format!("{}\n", crate::sched::rt_sysctl().1).as_bytes()
+            ),
+            Some(|data| {
+                let runtime = parse_long(data)?;
+                crate::sched::set_rt_sysctl(crate::sched::rt_sysctl().0 as i64, runtime)
+            })
+        ),
         int(
             b"tainted",
             || load(&TAINTED),
