@@ -307,12 +307,12 @@ pub fn wait_multiple(
         .try_reserve_exact(entries.len())
         .map_err(|_| Errno::ENOMEM)?;
     for entry in entries {
-        waiters.push(Arc::new(Waiter {
-            key: SpinLock::new("futex.waiter_key", entry.key),
-            bitset: abi::raw::general::FUTEX_BITSET_MATCH_ANY,
-            thread: thread.clone(),
-            is_woken: AtomicBool::new(false),
-        }));
+        waiters.push(Waiter::new(
+            thread.clone(),
+            entry.key,
+            abi::raw::general::FUTEX_BITSET_MATCH_ANY,
+            None,
+        )?);
     }
     loop {
         // futex_wait_multiple_setup.

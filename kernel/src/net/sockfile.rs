@@ -135,7 +135,11 @@ impl FileOps for SocketFile {
         fd: i32,
         on: bool,
     ) -> Option<Result<(), Errno>> {
-        Some(self.unix.fasync.helper(file, fd, on))
+        match &self.sock {
+            Sock::Unix(socket) => Some(socket.fasync.helper(file, fd, on)),
+            // Not yet: INET sockets keep no fasync list, so O_ASYNC is refused on them.
+            Sock::Inet(_) => None,
+        }
     }
 
     fn read(&self, _: u64, buf: &mut [u8], is_nonblocking: bool) -> Result<usize, Errno> {
