@@ -6,7 +6,8 @@
 //! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. The cloud kernel builds
 //! virtio-pci and virtio_blk as modules (`CONFIG_VIRTIO_PCI=m`, `CONFIG_VIRTIO_BLK=m`), so
 //! [`virtio_modules`] keeps those and their dependencies, six files from the same package (in
-//! `modules-virtio/`), for the tests that attach a disk, which load them. When the package
+//! `modules-virtio/`), for the tests that attach a disk, which load them; [`loop_module`] keeps
+//! `loop.ko` (in `modules-loop/`), for the loop-device tests and LTP's devices. When the package
 //! lists cannot name the package (no network, no `apt-get update` allowed), the newest cached
 //! kernel is used.
 
@@ -57,16 +58,35 @@ pub const VIRTIO_MODULES: [&str; 6] = [
     "drivers/block/virtio_blk.ko",
 ];
 
+/// The loop driver (`CONFIG_BLK_DEV_LOOP=m` on Debian's cloud kernel), which the loop tests
+/// and LTP's images load on Linux: it depends on nothing.
+pub const LOOP_MODULE: &str = "drivers/block/loop.ko";
+
 /// The [`VIRTIO_MODULES`] of the kernel [`kernel_image`] returns, as host paths in load order,
 /// fetched from its package on first use.
 pub fn virtio_modules() -> Result<Vec<PathBuf>> {
+    package_modules("modules-virtio", &VIRTIO_MODULES)
+}
+
+/// The [`LOOP_MODULE`] of the kernel [`kernel_image`] returns, as a host path, fetched from its
+/// package on first use.
+pub fn loop_module() -> Result<PathBuf> {
+    package_modules("modules-loop", &[LOOP_MODULE])?
+        .pop()
+        .context("no loop module")
+}
+
+/// `modules` (paths under the package's `lib/modules/<version>/kernel/`) of the kernel
+/// [`kernel_image`] returns, kept in `<package>/<folder>/` and fetched from the package the
+/// first time.
+fn package_modules(folder: &str, modules: &[&str]) -> Result<Vec<PathBuf>> {
     let image = kernel_image()?;
     let package_dir = image
         .parent()
         .and_then(Path::parent)
         .with_context(|| format!("{} is not in a package folder", image.display()))?;
-    let modules_dir = package_dir.join("modules-virtio");
-    let paths: Vec<PathBuf> = VIRTIO_MODULES
+    let modules_dir = package_dir.join(folder);
+    let paths: Vec<PathBuf> = modules
         .iter()
         .map(|module| modules_dir.join(module.rsplit('/').next().unwrap_or(module)))
         .collect();
@@ -81,7 +101,7 @@ pub fn virtio_modules() -> Result<Vec<PathBuf>> {
     let work = cache.join(format!(".{package}.modules.{}", std::process::id()));
     paths::ensure_dir(&work)?;
     let result = (|| -> Result<()> {
-        eprintln!("xtask: downloading {package} again for its virtio modules");
+        eprintln!("xtask: downloading {package} again for its modules ({folder})");
         process::run(
             Command::new("apt-get")
                 .args(["download", &package])
@@ -94,9 +114,9 @@ pub fn virtio_modules() -> Result<Vec<PathBuf>> {
             .strip_prefix("linux-image-")
             .context("unexpected package name")?;
         let kernel_dir = unpacked.join("lib/modules").join(version).join("kernel");
-        let staged = work.join("modules-virtio");
+        let staged = work.join(folder);
         paths::ensure_dir(&staged)?;
-        for (module, path) in VIRTIO_MODULES.iter().zip(&paths) {
+        for (module, path) in modules.iter().zip(&paths) {
             let name = path.file_name().context("module without a name")?;
             std::fs::copy(kernel_dir.join(module), staged.join(name))
                 .with_context(|| format!("{package} has no {module}"))?;

@@ -357,17 +357,18 @@ impl Disk {
         }
     }
 
-    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`), unless the
-    /// file goes where sleeping is not allowed (then the next sync or close writes back).
-    pub fn closed(&self, is_partition: bool) {
+    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`) and tells the
+    /// driver (`fops->release`: a loop device's autoclear), unless the file goes where sleeping
+    /// is not allowed (then the next sync or close writes back).
+    pub fn closed(disk: &Arc<Disk>, is_partition: bool) {
         if is_partition {
-            self.open_partitions.fetch_sub(1, Ordering::AcqRel);
+            disk.open_partitions.fetch_sub(1, Ordering::AcqRel);
         }
-        if self.openers.fetch_sub(1, Ordering::AcqRel) == 1
-            && !hal::sync::in_atomic()
-            && let Err(error) = self.write_back()
-        {
-            log::warn!("{}: write-back at close failed: {error:?}", self.name);
+        if disk.openers.fetch_sub(1, Ordering::AcqRel) == 1 && !hal::sync::in_atomic() {
+            if let Err(error) = disk.write_back() {
+                log::warn!("{}: write-back at close failed: {error:?}", disk.name);
+            }
+            disk.driver.released(disk);
         }
     }
 }

@@ -32,11 +32,22 @@ impl CharDevice for BlockMajor {
         let major = vfs::inode::dev_major(request.rdev);
         let minor = vfs::inode::dev_minor(request.rdev);
         let device = super::lookup(major, minor).ok_or(Errno::ENXIO)?;
+        Ok(BlockFile::open(device, request))
+    }
+}
+
+impl BlockFile {
+    /// Opens `device` as `request` asks (counted until the file is dropped).
+    pub fn open(device: super::BlockDevice, request: &OpenRequest<'_>) -> Arc<dyn FileOps> {
         device.disk.opened(device.partition.is_some());
-        Ok(Arc::new(BlockFile {
+        Arc::new(BlockFile {
             device,
             rdev: request.rdev,
-        }))
+            is_writable: matches!(
+                request.flags.access_mode(),
+                abi::AccessMode::WriteOnly | abi::AccessMode::ReadWrite
+            ),
+        })
     }
 }
 
@@ -44,16 +55,19 @@ impl CharDevice for BlockMajor {
 pub struct BlockFile {
     device: BlockDevice,
     rdev: u64,
+    /// Opened for writing (`FMODE_WRITE`).
+    is_writable: bool,
 }
 
 impl Drop for BlockFile {
     fn drop(&mut self) {
-        self.device.disk.closed(self.device.partition.is_some());
+        super::Disk::closed(&self.device.disk, self.device.partition.is_some());
     }
 }
 
 impl BlockFile {
-    fn disk(&self) -> &Arc<Disk> {
+    /// The disk (of the partition) opened.
+    pub fn disk(&self) -> &Arc<Disk> {
         &self.device.disk
     }
 
@@ -83,6 +97,10 @@ fn require_admin() -> Result<(), Errno> {
 }
 
 impl FileOps for BlockFile {
+    fn as_block_device(&self) -> Option<&BlockFile> {
+        Some(self)
+    }
+
     fn read(&self, offset: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
         let size = self.size();
         if offset >= size {
@@ -136,13 +154,13 @@ impl FileOps for BlockFile {
         match command {
             blk::BLKGETSIZE64 => write_user(argument, &self.size()).map(|()| 0),
             blk::BLKGETSIZE => write_user(argument, &(self.size() >> 9)).map(|()| 0),
-            blk::BLKSSZGET => write_user(argument, &(disk.logical_block_size as i32)).map(|()| 0),
+            blk::BLKSSZGET => write_user(argument, &(disk.logical_block_size() as i32)).map(|()| 0),
             blk::BLKPBSZGET | blk::BLKIOMIN => {
-                write_user(argument, &disk.physical_block_size).map(|()| 0)
+                write_user(argument, &disk.physical_block_size()).map(|()| 0)
             }
             blk::BLKBSZGET => write_user(
                 argument,
-                &(block_size(self.size(), disk.logical_block_size) as i32),
+                &(block_size(self.size(), disk.logical_block_size()) as i32),
             )
             .map(|()| 0),
             blk::BLKIOOPT | blk::BLKDISCARDZEROES => write_user(argument, &0u32).map(|()| 0),
@@ -161,7 +179,7 @@ impl FileOps for BlockFile {
                 disk.set_read_only(self.number(), value != 0);
                 Ok(0)
             }
-            blk::BLKGETDISKSEQ => write_user(argument, &disk.seq).map(|()| 0),
+            blk::BLKGETDISKSEQ => write_user(argument, &disk.seq()).map(|()| 0),
             blk::BLKFLSBUF => {
                 require_admin()?;
                 disk.sync()?;
@@ -179,10 +197,13 @@ impl FileOps for BlockFile {
                 if argument == 0 {
                     return Err(Errno::EINVAL);
                 }
+                if !disk.driver().has_geometry() {
+                    return Err(Errno::ENOTTY);
+                }
                 let geometry = disk.geometry.unwrap_or(Geometry {
                     heads: 1 << 6,
                     sectors: 1 << 5,
-                    cylinders: (disk.sectors >> 11).min(u64::from(u16::MAX)) as u16,
+                    cylinders: (disk.sectors() >> 11).min(u64::from(u16::MAX)) as u16,
                 });
                 // struct hd_geometry: heads, sectors (u8), cylinders (u16), start (ulong).
                 let mut bytes = [0u8; 16];
@@ -192,7 +213,7 @@ impl FileOps for BlockFile {
                 bytes[8..16].copy_from_slice(&self.device.extent().0.to_ne_bytes());
                 write_user(argument, &bytes).map(|()| 0)
             }
-            _ => Err(Errno::ENOTTY),
+            _ => disk.driver.ioctl(disk, self.is_writable, command, argument),
         }
     }
 }

@@ -98,6 +98,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The block device behind this file, if it is one (`S_ISBLK` of its inode with the
+    /// `block_device` it opened): loop devices look through it to their own backing files.
+    fn as_block_device(&self) -> Option<&crate::block::file::BlockFile> {
+        None
+    }
+
     /// The epoll instance behind this file, if it is one (Linux's `is_file_epoll`).
     fn as_eventpoll(&self) -> Option<&super::eventpoll::EventPoll> {
         None
