@@ -6,6 +6,12 @@
 //! (`blkdev_write_iter`); a longer write is cut at the end. A write to a read-only device is
 //! `EPERM`. `fsync` writes back and flushes the device's cache.
 //!
+//! With `O_DIRECT` (`blkdev_direct_IO`), transfers bypass the cache: positions, buffer
+//! addresses and lengths must be multiples of the logical block size (`EINVAL`, checked by
+//! the read and write system calls through [`FileOps::direct_io_alignment`]); dirty cached
+//! pages are written back before a direct read or write, and the cached pages a direct write
+//! covers are dropped after it, so buffered and direct I/O see the same data.
+//!
 //! ioctls (`blkdev_common_ioctl`, `blkdev_ioctl`): `BLKGETSIZE64`, `BLKGETSIZE` (`EFBIG` past
 //! what an `unsigned long` of sectors holds, never on x86-64), `BLKSSZGET`, `BLKPBSZGET`,
 //! `BLKBSZGET`, `BLKIOMIN`, `BLKIOOPT`, `BLKALIGNOFF`, `BLKDISCARDZEROES`, `BLKSECTGET`,
@@ -18,8 +24,8 @@
 use super::{BlockDevice, Disk, Geometry};
 use crate::fs::devices::{CharDevice, OpenRequest};
 use crate::fs::file::FileOps;
-use abi::Errno;
 use abi::ioctl::blk;
+use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
 use hal::usercopy::{read_user, write_user};
 use vfs::{FileType, Metadata, Timespec};
@@ -99,6 +105,66 @@ fn require_admin() -> Result<(), Errno> {
 impl FileOps for BlockFile {
     fn as_block_device(&self) -> Option<&BlockFile> {
         Some(self)
+    }
+
+    fn can_direct_io(&self) -> bool {
+        true
+    }
+
+    fn direct_io_alignment(&self) -> Option<u32> {
+        Some(self.disk().logical_block_size())
+    }
+
+    fn read_with_flags(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        if !status_flags.contains(OpenFlags::O_DIRECT) {
+            return self.read(offset, buf, false);
+        }
+        let size = self.size();
+        if offset >= size {
+            return Ok(0);
+        }
+        let len = (buf.len() as u64).min(size - offset) as usize;
+        self.disk().read_direct(self.start() + offset, &mut buf[..len])
+    }
+
+    fn read_deliver(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        let count = self.read_with_flags(offset, buf, status_flags)?;
+        deliver(&buf[..count])?;
+        Ok(count)
+    }
+
+    fn write_with_flags(
+        &self,
+        offset: u64,
+        data: &[u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        if !status_flags.contains(OpenFlags::O_DIRECT) {
+            return self.write(offset, data, false);
+        }
+        if self.disk().is_read_only(self.number()) {
+            return Err(Errno::EPERM);
+        }
+        let size = self.size();
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if offset >= size {
+            return Err(Errno::ENOSPC);
+        }
+        let len = (data.len() as u64).min(size - offset) as usize;
+        self.disk().write_direct(self.start() + offset, &data[..len])
     }
 
     fn read(&self, offset: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {

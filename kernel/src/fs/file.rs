@@ -59,6 +59,29 @@ pub trait FileOps: Send + Sync {
         Ok(count)
     }
 
+    /// A positioned read with the description's status flags (a block device looks at
+    /// O_DIRECT). Default: [`FileOps::read`].
+    fn read_with_flags(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        self.read(offset, buf, status_flags.contains(OpenFlags::O_NONBLOCK))
+    }
+
+    /// Whether the file may be opened with `O_DIRECT` (Linux's `FMODE_CAN_ODIRECT`: a mapping
+    /// with `direct_IO`; 6.1's tmpfs, procfs, sysfs and character devices have none).
+    fn can_direct_io(&self) -> bool {
+        false
+    }
+
+    /// With `O_DIRECT`, the size every position, buffer address and length must be a multiple
+    /// of (a block device's logical block size), if the file asks for one.
+    fn direct_io_alignment(&self) -> Option<u32> {
+        None
+    }
+
     /// `write(2)` with the description's status flags (pipes look at O_DIRECT). Default:
     /// [`FileOps::write`].
     fn write_with_flags(
@@ -359,10 +382,6 @@ impl OpenFile {
         self.status_flags().contains(OpenFlags::O_PATH)
     }
 
-    fn is_nonblocking(&self) -> bool {
-        self.status_flags().contains(OpenFlags::O_NONBLOCK)
-    }
-
     /// `read(2)`: reads at the current position into `buf`, hands the bytes to `deliver`
     /// (which copies them to user memory and says how many arrived), and advances the position
     /// by what was delivered, so a fault leaves the position where the data stopped.
@@ -478,7 +497,7 @@ impl OpenFile {
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }
-        self.ops.read(offset, buf, self.is_nonblocking())
+        self.ops.read_with_flags(offset, buf, self.status_flags())
     }
 
     /// `pwrite64(2)`: writes at `offset` without moving the position (Linux appends anyway
@@ -495,7 +514,7 @@ impl OpenFile {
         } else {
             offset
         };
-        self.ops.write(offset, data, self.is_nonblocking())
+        self.ops.write_with_flags(offset, data, self.status_flags())
     }
 
     /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,

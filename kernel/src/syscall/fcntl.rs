@@ -131,7 +131,17 @@ pub fn fcntl(
             if file.is_path_only() {
                 return Err(Errno::EBADF);
             }
-            file.set_status_flags(OpenFlags::from_bits_retain(argument as u32));
+            let flags = OpenFlags::from_bits_retain(argument as u32);
+            // setfl: O_DIRECT is packet mode on pipes and FIFOs, and needs direct I/O
+            // (`FMODE_CAN_ODIRECT`) on anything else.
+            if flags.contains(OpenFlags::O_DIRECT)
+                && !file.ops.can_direct_io()
+                && file.ops.as_pipe().is_none()
+                && file.metadata().file_type != vfs::FileType::Fifo
+            {
+                return Err(Errno::EINVAL);
+            }
+            file.set_status_flags(flags);
             Ok(0)
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {
