@@ -6,9 +6,10 @@
 //! (`blkdev_write_iter`); a longer write is cut at the end. A write to a read-only device is
 //! `EPERM`. `fsync` writes back and flushes the device's cache.
 //!
-//! With `O_DIRECT` (`blkdev_direct_IO`), transfers bypass the cache: positions, buffer
-//! addresses and lengths must be multiples of the logical block size (`EINVAL`, checked by
-//! the read and write system calls through [`FileOps::direct_io_alignment`]); dirty cached
+//! With `O_DIRECT` (`blkdev_direct_IO`), transfers bypass the cache: positions and lengths
+//! must be multiples of the logical block size and buffer addresses of the DMA alignment, 512
+//! (`EINVAL`, checked by the read and write system calls through
+//! [`FileOps::direct_io_alignment`]); dirty cached
 //! pages are written back before a direct read or write, and the cached pages a direct write
 //! covers are dropped after it, so buffered and direct I/O see the same data.
 //!
@@ -111,8 +112,11 @@ impl FileOps for BlockFile {
         true
     }
 
-    fn direct_io_alignment(&self) -> Option<u32> {
-        Some(self.disk().logical_block_size())
+    fn direct_io_alignment(&self) -> Option<crate::fs::file::DirectAlignment> {
+        Some(crate::fs::file::DirectAlignment {
+            block: self.disk().logical_block_size(),
+            address: 512,
+        })
     }
 
     fn read_with_flags(
@@ -129,7 +133,8 @@ impl FileOps for BlockFile {
             return Ok(0);
         }
         let len = (buf.len() as u64).min(size - offset) as usize;
-        self.disk().read_direct(self.start() + offset, &mut buf[..len])
+        self.disk()
+            .read_direct(self.start() + offset, &mut buf[..len])
     }
 
     fn read_deliver(
@@ -164,7 +169,8 @@ impl FileOps for BlockFile {
             return Err(Errno::ENOSPC);
         }
         let len = (data.len() as u64).min(size - offset) as usize;
-        self.disk().write_direct(self.start() + offset, &data[..len])
+        self.disk()
+            .write_direct(self.start() + offset, &data[..len])
     }
 
     fn read(&self, offset: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {

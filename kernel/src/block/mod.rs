@@ -283,6 +283,7 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
 /// Minors of `BLOCK_EXT_MAJOR` handed out.
 static NEXT_EXT_MINOR: AtomicU64 = AtomicU64::new(0);
 static MAJORS: Once<()> = Once::new();
+static EXT_MAJOR: Once<()> = Once::new();
 
 /// What a device number opens: a disk, and a partition of it or the whole disk.
 #[derive(Clone)]
@@ -349,7 +350,7 @@ pub fn virtio_disk_name(index: usize) -> String {
     name
 }
 
-/// Registers the block majors with the device registry (`register_blkdev`), once.
+/// Registers `virtblk` (254) with the device registry (`register_blkdev`), once.
 fn register_majors() -> Result<(), Errno> {
     let mut result = Ok(());
     MAJORS.call_once(|| {
@@ -359,16 +360,23 @@ fn register_majors() -> Result<(), Errno> {
             1 << 20,
             "virtblk",
             Arc::new(file::BlockMajor),
-        )
-        .and_then(|()| {
-            crate::fs::devices::register_block(
-                BLOCK_EXT_MAJOR,
-                0,
-                1 << 20,
-                "blkext",
-                Arc::new(file::BlockMajor),
-            )
-        });
+        );
+    });
+    result?;
+    register_ext_major()
+}
+
+/// Registers `blkext` (259), where partitions past a disk's own minors are, once.
+pub fn register_ext_major() -> Result<(), Errno> {
+    let mut result = Ok(());
+    EXT_MAJOR.call_once(|| {
+        result = crate::fs::devices::register_block(
+            BLOCK_EXT_MAJOR,
+            0,
+            1 << 20,
+            "blkext",
+            Arc::new(file::BlockMajor),
+        );
     });
     result
 }

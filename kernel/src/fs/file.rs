@@ -30,6 +30,15 @@ pub enum SeekPolicy {
     Custom,
 }
 
+/// What an `O_DIRECT` transfer must be aligned to (`blkdev_dio_unaligned`).
+#[derive(Clone, Copy, Debug)]
+pub struct DirectAlignment {
+    /// Positions and lengths: multiples of this (the logical block size).
+    pub block: u32,
+    /// Buffer addresses: multiples of this (the DMA alignment).
+    pub address: u32,
+}
+
 /// Operations of one kind of file.
 pub trait FileOps: Send + Sync {
     /// Reads at `offset` (ignored by streams).
@@ -76,9 +85,10 @@ pub trait FileOps: Send + Sync {
         false
     }
 
-    /// With `O_DIRECT`, the size every position, buffer address and length must be a multiple
-    /// of (a block device's logical block size), if the file asks for one.
-    fn direct_io_alignment(&self) -> Option<u32> {
+    /// With `O_DIRECT`, what transfers must be aligned to, if the file asks (a block device:
+    /// positions and lengths to its logical block size, buffer addresses to its DMA alignment,
+    /// `queue_dma_alignment`, 512 bytes by default).
+    fn direct_io_alignment(&self) -> Option<DirectAlignment> {
         None
     }
 

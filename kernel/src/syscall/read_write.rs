@@ -206,11 +206,11 @@ fn write_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize)
     })
 }
 
-/// `O_DIRECT` on a file whose transfers must be aligned (a block device, to its logical block
-/// size): `EINVAL` when the position, or the address or length of a nonempty buffer, is not a
-/// multiple of it (`blkdev_dio_unaligned` over `iov_iter_alignment`). `position`: `None` for
-/// the file's own. Checked before the transfer, so a read at the end of the device with an
-/// unaligned buffer is `EINVAL` where Linux returns 0.
+/// `O_DIRECT` on a file whose transfers must be aligned (a block device): `EINVAL` when the
+/// position or the length of a nonempty buffer is not a multiple of the logical block size, or
+/// a buffer's address not one of the DMA alignment (`blkdev_dio_unaligned` with
+/// `iov_iter_aligned`). `position`: `None` for the file's own. Checked before the transfer, so
+/// a read at the end of the device with an unaligned buffer is `EINVAL` where Linux returns 0.
 fn check_direct(
     file: &OpenFile,
     position: Option<u64>,
@@ -222,13 +222,17 @@ fn check_direct(
     let Some(alignment) = file.ops.direct_io_alignment() else {
         return Ok(());
     };
-    let mut bits = position.unwrap_or_else(|| file.position());
+    let mut lengths = position.unwrap_or_else(|| file.position());
+    let mut addresses = 0;
     for (address, len) in buffers {
         if len != 0 {
-            bits |= address | len as u64;
+            lengths |= len as u64;
+            addresses |= address;
         }
     }
-    if bits & (u64::from(alignment.max(1)) - 1) != 0 {
+    if lengths & (u64::from(alignment.block.max(1)) - 1) != 0
+        || addresses & (u64::from(alignment.address.max(1)) - 1) != 0
+    {
         return Err(Errno::EINVAL);
     }
     Ok(())

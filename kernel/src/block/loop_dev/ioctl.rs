@@ -102,7 +102,7 @@ pub fn ioctl(
                 return Err(Errno::ENXIO);
             }
             let wanted = argument != 0;
-            update_dio(&mut state, disk, wanted);
+            set_dio(&mut state, wanted);
             drop(device.publish(&state));
             if (state.flags & LO_FLAGS_DIRECT_IO != 0) == wanted {
                 Ok(0)
@@ -192,15 +192,21 @@ fn can_direct_io(file: &OpenFile) -> bool {
     file.ops.as_block_device().is_some()
 }
 
-/// Sets or clears `LO_FLAGS_DIRECT_IO` as `__loop_update_dio` decides.
+/// `loop_update_dio`: direct I/O when it was asked for or the backing file was opened with
+/// `O_DIRECT`, and is possible.
 fn update_dio(state: &mut LoopState, disk: &Disk, wanted: bool) {
     let _ = disk;
     let file_wants = state
         .file
         .as_ref()
         .is_some_and(|file| file.status_flags().contains(abi::OpenFlags::O_DIRECT));
+    set_dio(state, wanted || file_wants);
+}
+
+/// Sets or clears `LO_FLAGS_DIRECT_IO` as `__loop_update_dio` decides for `wanted`.
+fn set_dio(state: &mut LoopState, wanted: bool) {
     let possible = state.file.as_ref().is_some_and(|file| can_direct_io(file));
-    let use_dio = (wanted || file_wants) && possible;
+    let use_dio = wanted && possible;
     state.wants_dio = use_dio;
     if use_dio {
         state.flags |= LO_FLAGS_DIRECT_IO;

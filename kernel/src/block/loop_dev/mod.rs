@@ -226,8 +226,8 @@ impl BlockDriver for LoopDevice {
 }
 
 /// Takes the device's binding away (`__loop_clr_fd`): dirty pages written to the backing
-/// file, capacity 0, the cache and partitions dropped, the configuration reset, `loop/` gone
-/// from sysfs. Returns what to drop after the caller's locks.
+/// file, capacity 0, the cache and partitions dropped, the configuration and block size reset
+/// (not the read-only mark), `loop/` gone from sysfs. Returns what to drop after the caller's locks.
 fn unbind(device: &LoopDevice, disk: &Arc<Disk>, state: &mut LoopState) -> Option<Binding> {
     if let Err(error) = disk.write_back() {
         log::warn!(
@@ -245,8 +245,9 @@ fn unbind(device: &LoopDevice, disk: &Arc<Disk>, state: &mut LoopState) -> Optio
         log::warn!("{}: cannot drop partitions: {error:?}", disk.name);
     }
     disk.set_has_partitions(false);
+    // The disk stays read-only if it was (6.1's `__loop_clr_fd` leaves `set_disk_ro` alone
+    // until the next bind).
     disk.set_block_size(512);
-    disk.set_device_read_only(false);
     state.offset = 0;
     state.sizelimit = 0;
     state.flags = 0;
@@ -378,6 +379,7 @@ pub fn of_disk(disk: &Disk) -> Option<&LoopDevice> {
 
 /// Registers major 7 and `/dev/loop-control`, and makes loop0..loop7 (`loop_init`).
 pub fn init() -> Result<(), Errno> {
+    super::register_ext_major()?;
     control::register()?;
     let mut loops = LOOPS.lock();
     for number in 0..MIN_COUNT {
