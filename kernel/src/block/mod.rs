@@ -18,11 +18,16 @@
 //! consecutive pages into multi-segment requests and ending with a cache flush when the disk
 //! has one.
 //!
+//! `O_DIRECT` transfers (`cache::read_direct`, `cache::write_direct`) go to the device past
+//! the cache, through frames of their own (no DMA into user pages), after writing back dirty
+//! pages, and drop the cached pages a direct write covers. Loop devices ([`loop_dev`]) are
+//! disks whose driver reads and writes a file; their capacity, block size and read-only mark
+//! change while they live, and they come and go (`remove_disk`).
+//!
 //! Not done: the request queue's schedulers and plugging (requests go to the driver at once, a
-//! driver queues what does not fit its ring), `O_DIRECT`, discard, memory-pressure reclaim
-//! of clean pages (a disk's cache is dropped whole past a quarter of RAM instead), loop
-//! devices, mmap of a block device, and removal of devtmpfs nodes of partitions that a
-//! `BLKRRPART` made disappear (their numbers answer `ENXIO`).
+//! driver queues what does not fit its ring), discard, memory-pressure reclaim of clean pages
+//! (a disk's cache is dropped whole past a quarter of RAM instead), and mmap of a block
+//! device.
 
 pub mod cache;
 pub mod file;
