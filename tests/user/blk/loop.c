@@ -708,6 +708,15 @@ TEST(loop, stacked)
 	/* Direct I/O is possible over a block device. */
 	EXPECT_OK(ioctl(loop_b, LOOP_SET_DIRECT_IO, 1));
 	expect_sys(b, "loop/dio", "1\n");
+	EXPECT_OK(ioctl(loop_b, BLKFLSBUF, 0));
+	expect_pattern(loop_b, 8192, 4096, 8192, 11);
+	unsigned char block[4096];
+	memset(block, 0x77, sizeof block);
+	EXPECT_EQ(pwrite(loop_b, block, sizeof block, 16384), 4096);
+	EXPECT_OK(fsync(loop_b));
+	unsigned char back[4096];
+	EXPECT_EQ(pread(loop_a, back, sizeof back, 16384), 4096);
+	EXPECT_MEMEQ(back, block, sizeof block);
 	EXPECT_OK(ioctl(loop_b, LOOP_SET_DIRECT_IO, 0));
 	expect_sys(b, "loop/dio", "0\n");
 	/* Itself. */

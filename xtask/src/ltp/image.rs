@@ -59,6 +59,39 @@ pub struct Common {
     pub runner: Vec<u8>,
     pub kconfig: Vec<u8>,
     pub modules: Option<Modules>,
+    /// Host programs with their libraries and data files: (image path, contents, mode).
+    pub host_files: Vec<(String, Vec<u8>, u32)>,
+    /// Links: (image path, target).
+    pub host_links: Vec<(String, String)>,
+}
+
+/// Debian's `mke2fs`, which LTP's `needs_device` tests run as `mkfs.ext2`, `mkfs.ext3` and
+/// `mkfs.ext4` to format their loop devices.
+const MKE2FS: &str = "/usr/sbin/mke2fs";
+/// The names LTP calls it by.
+const MKFS_NAMES: [&str; 3] = ["mkfs.ext2", "mkfs.ext3", "mkfs.ext4"];
+/// Its configuration.
+const MKE2FS_CONF: &str = "/etc/mke2fs.conf";
+
+/// The shared libraries `program` loads, with its loader, as `ldd` names them.
+fn shared_libraries(program: &Path) -> Result<Vec<PathBuf>> {
+    let output = Command::new("ldd")
+        .arg(program)
+        .output()
+        .with_context(|| format!("cannot run ldd {}", program.display()))?;
+    if !output.status.success() {
+        bail!("ldd {} failed", program.display());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let path = match line.split_once("=>") {
+                Some((_, right)) => right.split_whitespace().next()?,
+                None => line.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect())
 }
 
 /// Linux's loop module and the module lists LTP reads.
@@ -98,7 +131,30 @@ impl Common {
             runner: read(runner)?,
             kconfig: read(kconfig)?,
             modules: None,
+            host_files: Vec::new(),
+            host_links: Vec::new(),
         })
+    }
+
+    /// Carries Debian's `mke2fs` (as `/sbin/mke2fs`, with `/sbin/mkfs.ext2`, `ext3`, `ext4`
+    /// links), its shared libraries at the paths `ldd` names and `/etc/mke2fs.conf`, so that
+    /// LTP's tests can format devices.
+    pub fn add_mkfs(&mut self) -> Result<()> {
+        let program = Path::new(MKE2FS);
+        self.host_files
+            .push(("/sbin/mke2fs".to_string(), read(program)?, 0o755));
+        for library in shared_libraries(program)? {
+            let bytes = read(&library)?;
+            self.host_files
+                .push((library.to_string_lossy().into_owned(), bytes, 0o755));
+        }
+        self.host_files
+            .push((MKE2FS_CONF.to_string(), read(Path::new(MKE2FS_CONF))?, 0o644));
+        for name in MKFS_NAMES {
+            self.host_links
+                .push((format!("/sbin/{name}"), "mke2fs".to_string()));
+        }
+        Ok(())
     }
 
     /// Carries Linux's loop module and module lists (release `linux_release`).
@@ -164,6 +220,7 @@ pub fn write(
         "/usr",
         "/usr/bin",
         "/usr/sbin",
+        "/lib",
         "/var",
         "/ltp",
         "/ltp/testcases",
@@ -216,9 +273,35 @@ pub fn write(
     writer
         .add_file(KCONFIG_PATH, 0o644, 0, 0, &common.kconfig)
         .with_context(|| error(KCONFIG_PATH))?;
+    let mut made_dirs: Vec<String> = Vec::new();
+    for (path, bytes, mode) in &common.host_files {
+        // Its folders, those the fixed layout has not made yet.
+        let mut prefix = String::new();
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            prefix = format!("{prefix}/{part}");
+            if !["/bin", "/sbin", "/etc", "/usr", "/usr/bin", "/usr/sbin", "/lib", "/lib/modules"]
+                .contains(&prefix.as_str())
+                && !made_dirs.contains(&prefix)
+            {
+                writer
+                    .add_dir(&prefix, 0o755, 0, 0)
+                    .with_context(|| error(&prefix))?;
+                made_dirs.push(prefix.clone());
+            }
+        }
+        writer
+            .add_file(path, *mode, 0, 0, bytes)
+            .with_context(|| error(path))?;
+    }
+    for (link, target) in &common.host_links {
+        writer
+            .add_symlink(link, target)
+            .with_context(|| error(link))?;
+    }
     if let Some(modules) = &common.modules {
         let linux_dir = format!("/lib/modules/{}", modules.linux_release);
-        for dir in ["/lib", "/lib/modules", linux_dir.as_str()] {
+        for dir in ["/lib/modules", linux_dir.as_str()] {
             writer
                 .add_dir(dir, 0o755, 0, 0)
                 .with_context(|| error(dir))?;
@@ -315,6 +398,12 @@ mod tests {
                 loop_module: b"KO".to_vec(),
                 builtin: b"kernel/fs/ext4/ext4.ko\n".to_vec(),
             }),
+            host_files: vec![(
+                "/lib/x86_64-linux-gnu/libx.so".into(),
+                b"LIB".to_vec(),
+                0o755,
+            )],
+            host_links: vec![("/sbin/mkfs.ext4".into(), "mke2fs".into())],
         };
         let helper: Helper = ("data/file".into(), helper.clone(), 0o644);
         let path = dir.join("image.cpio");
@@ -335,6 +424,8 @@ mod tests {
         assert_eq!(find("/bin/awk"), b"busybox");
         assert_eq!(find(RUNNER_PATH), b"RUN");
         assert_eq!(find("/lib/modules/loop.ko"), b"KO");
+        assert_eq!(find("/lib/x86_64-linux-gnu/libx.so"), b"LIB");
+        assert_eq!(find("/sbin/mkfs.ext4"), b"mke2fs");
         assert_eq!(
             find("/lib/modules/6.1.0-9-cloud-amd64/modules.dep"),
             MODULES_DEP.as_bytes()

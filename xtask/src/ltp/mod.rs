@@ -117,6 +117,9 @@ fn set_up(jobs: usize, only: &[String], skip: &[String]) -> Result<(Setup, Vec<L
         &linux::loop_module()?,
         &linux::modules_builtin()?,
     )?;
+    if let Err(error) = common.add_mkfs() {
+        println!("xtask: no mke2fs for the LTP images ({error:#}): device tests cannot format");
+    }
     let version = std::fs::read_to_string(ltp.src.join("VERSION")).unwrap_or_default();
     let tarball = build::tarball()?;
     let ltp_version = format!(

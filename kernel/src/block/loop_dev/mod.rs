@@ -24,8 +24,10 @@
 //! and cache locks; `loop.io` (what a request needs: the backing file and offset, and what
 //! sysfs shows) is a spin lock taken alone to copy that out.
 //!
-//! Not done: direct I/O to the backing file (`LO_FLAGS_DIRECT_IO` is accepted where 6.1 would
-//! use it, a block device, but I/O still goes through the backing device's cache), uevents,
+//! With `LO_FLAGS_DIRECT_IO` (possible over a block device, not over 6.1's tmpfs), requests
+//! read and write the backing device past its cache, as `O_DIRECT` does.
+//!
+//! Not done: uevents,
 //! `max_loop`/`max_part` parameters, and the exclusive claim (`bd_prepare_to_claim`) of the
 //! device being configured.
 
@@ -36,7 +38,8 @@ pub mod sysfs;
 use super::{BlockDriver, Disk, DiskParams, Op, Request};
 use crate::fs::file::OpenFile;
 use abi::Errno;
-use abi::loop_dev::{LO_FLAGS_AUTOCLEAR, LO_FLAGS_PARTSCAN, LO_NAME_SIZE};
+use abi::OpenFlags;
+use abi::loop_dev::{LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO, LO_FLAGS_PARTSCAN, LO_NAME_SIZE};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -119,8 +122,15 @@ impl LoopDevice {
         core::mem::replace(&mut *self.io.lock(), binding)
     }
 
-    /// Reads or writes one request's segments at `offset` of `file`.
-    fn transfer(file: &OpenFile, offset: u64, request: &mut Request) -> Result<(), Errno> {
+    /// Reads or writes one request's segments at `offset` of `file`; with `is_direct`
+    /// (`LO_FLAGS_DIRECT_IO` over a block device) past the backing device's cache, for the
+    /// pieces a direct transfer can take (512-byte multiples).
+    fn transfer(
+        file: &OpenFile,
+        offset: u64,
+        is_direct: bool,
+        request: &mut Request,
+    ) -> Result<(), Errno> {
         if request.op == Op::Flush {
             return file.ops.fsync();
         }
@@ -136,15 +146,22 @@ impl LoopDevice {
         }
         for segment in &mut request.segments {
             let (start, len) = (segment.offset as usize, segment.len as usize);
+            let flags = if is_direct && (position | len as u64) % 512 == 0 {
+                OpenFlags::O_DIRECT
+            } else {
+                OpenFlags::empty()
+            };
             match request.op {
                 Op::Read => {
                     let bytes = segment.stream.cpu_bytes_mut().ok_or(Errno::EIO)?;
                     let buf = bytes.get_mut(start..start + len).ok_or(Errno::EIO)?;
                     let mut done = 0;
                     while done < len {
-                        let count =
-                            file.ops
-                                .read(position + done as u64, &mut buf[done..], false)?;
+                        let count = file.ops.read_with_flags(
+                            position + done as u64,
+                            &mut buf[done..],
+                            flags,
+                        )?;
                         if count == 0 {
                             // Past the backing file's end (`lo_read_simple`'s zero fill).
                             buf[done..].fill(0);
@@ -178,7 +195,12 @@ impl LoopDevice {
 impl BlockDriver for LoopDevice {
     fn submit(&self, mut request: Request) {
         let result = match self.binding() {
-            Some(binding) => LoopDevice::transfer(&binding.file, binding.offset, &mut request),
+            Some(binding) => LoopDevice::transfer(
+                &binding.file,
+                binding.offset,
+                binding.flags & LO_FLAGS_DIRECT_IO != 0,
+                &mut request,
+            ),
             // Nothing was written through an unbound device: nothing to flush.
             None if request.op == Op::Flush => Ok(()),
             None => Err(Errno::EIO),
