@@ -240,7 +240,7 @@ pub fn prepare(groups: &[Group]) -> Result<Prepared> {
     // Linux's loop module (the runner loads it): the losetup group needs loop devices.
     match crate::linux::loop_module() {
         Ok(module) => extra.push(ExtraFile {
-            image_path: "/lib/modules/loop.ko".to_string(),
+            image_path: "/real/loop.ko".to_string(),
             host_path: module,
             mode: 0o644,
         }),

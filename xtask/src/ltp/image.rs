@@ -148,8 +148,11 @@ impl Common {
             self.host_files
                 .push((library.to_string_lossy().into_owned(), bytes, 0o755));
         }
-        self.host_files
-            .push((MKE2FS_CONF.to_string(), read(Path::new(MKE2FS_CONF))?, 0o644));
+        self.host_files.push((
+            MKE2FS_CONF.to_string(),
+            read(Path::new(MKE2FS_CONF))?,
+            0o644,
+        ));
         for name in MKFS_NAMES {
             self.host_links
                 .push((format!("/sbin/{name}"), "mke2fs".to_string()));
@@ -280,8 +283,17 @@ pub fn write(
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         for part in &parts[..parts.len().saturating_sub(1)] {
             prefix = format!("{prefix}/{part}");
-            if !["/bin", "/sbin", "/etc", "/usr", "/usr/bin", "/usr/sbin", "/lib", "/lib/modules"]
-                .contains(&prefix.as_str())
+            if ![
+                "/bin",
+                "/sbin",
+                "/etc",
+                "/usr",
+                "/usr/bin",
+                "/usr/sbin",
+                "/lib",
+                "/lib/modules",
+            ]
+            .contains(&prefix.as_str())
                 && !made_dirs.contains(&prefix)
             {
                 writer

@@ -194,7 +194,9 @@ impl LoopDevice {
 
 impl BlockDriver for LoopDevice {
     fn submit(&self, mut request: Request) {
-        let result = match self.binding() {
+        // Linux does this in the loop's worker, holding none of the submitter's locks: the
+        // upper disk's cache locks come before the backing file's (another disk's too).
+        let result = hal::sync::in_separate_context(|| match self.binding() {
             Some(binding) => LoopDevice::transfer(
                 &binding.file,
                 binding.offset,
@@ -204,7 +206,7 @@ impl BlockDriver for LoopDevice {
             // Nothing was written through an unbound device: nothing to flush.
             None if request.op == Op::Flush => Ok(()),
             None => Err(Errno::EIO),
-        };
+        });
         if let Err(error) = result {
             log::warn!("loop{}: backing file I/O failed: {error:?}", self.number);
         }
