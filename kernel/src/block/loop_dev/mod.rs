@@ -146,7 +146,7 @@ impl LoopDevice {
         }
         for segment in &mut request.segments {
             let (start, len) = (segment.offset as usize, segment.len as usize);
-            let flags = if is_direct && (position | len as u64) % 512 == 0 {
+            let flags = if is_direct && (position | len as u64).is_multiple_of(512) {
                 OpenFlags::O_DIRECT
             } else {
                 OpenFlags::empty()
