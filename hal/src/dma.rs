@@ -209,6 +209,29 @@ impl DmaStream {
         Ok(DmaAddr(paddr + offset as u64))
     }
 
+    /// The bytes of a frame lent with [`DmaStream::from_device`], for a device the CPU
+    /// emulates (a loop device fills them from its backing file); `None` for a frame lent with
+    /// [`DmaStream::to_device`], which the device must not change.
+    pub fn cpu_bytes_mut(&mut self) -> Option<&mut [u8]> {
+        match &mut self.lent {
+            Lent::FromDevice(frame) => Some(frame.bytes_mut()),
+            Lent::ToDevice(_) => None,
+        }
+    }
+
+    /// Copies the frame's bytes from `offset` into `buf`, as a device the CPU emulates reads
+    /// them (a loop device writing them to its backing file). Bytes past the frame are left
+    /// alone.
+    pub fn cpu_read(&self, offset: usize, buf: &mut [u8]) {
+        let offset = offset.min(PAGE_SIZE);
+        let end = offset.saturating_add(buf.len()).min(PAGE_SIZE);
+        let len = end.saturating_sub(offset);
+        match &self.lent {
+            Lent::FromDevice(frame) => buf[..len].copy_from_slice(&frame.bytes()[offset..end]),
+            Lent::ToDevice(frame) => frame.read(offset, &mut buf[..len]),
+        }
+    }
+
     /// Takes back a frame the device wrote, once the transfer is over (`None` for a frame lent
     /// with [`DmaStream::to_device`]).
     pub fn into_unique(self) -> Option<UniqueFrame> {

@@ -8,7 +8,8 @@
  *   TIMEOUT  seconds one test may take before its processes are killed
  *
  * It mounts what LTP expects (proc, sysfs, devtmpfs and devpts where the kernel has them, a
- * tmpfs on /tmp as TMPDIR and on /dev/shm), brings the loopback interface up where the kernel
+ * tmpfs on /tmp as TMPDIR and on /dev/shm), loads the modules the image carries (Linux's
+ * loop.ko, for LTP's loop devices), brings the loopback interface up where the kernel
  * has sockets, gives every test the same environment, and runs
  * the tests one at a time, each in a session of its own. Between tests it kills every
  * process left (kill(-1), which spares init), reaps them, unmounts what a test left mounted
@@ -36,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -321,6 +323,40 @@ static void run_test(int index, char **words, int count, int timeout_seconds)
 		say("LTP-END %d %s exit %d ; %lld ms", index, words[0], WEXITSTATUS(status), elapsed);
 }
 
+/*
+ * Loads the modules the image carries (the .ko files of /lib/modules: Debian's loop.ko, which LTP's
+ * devices need) where the kernel takes modules: Linux. Ferrux has the loop driver built in
+ * and answers finit_module with ENOSYS. devtmpfs then shows /dev/loop-control and loop0..7.
+ */
+static void load_modules(void)
+{
+	DIR *dir = opendir("/lib/modules");
+	struct dirent *entry;
+
+	if (!dir)
+		return;
+	while ((entry = readdir(dir))) {
+		char path[300];
+		size_t length = strlen(entry->d_name);
+		int fd;
+
+		if (length < 4 || strcmp(entry->d_name + length - 3, ".ko") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/lib/modules/%s", entry->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST && errno != ENOSYS)
+			say("ltp-runner: finit_module(%s): %s", path, strerror(errno));
+		close(fd);
+	}
+	closedir(dir);
+	/* devtmpfs makes the nodes from a kernel thread. */
+	for (int i = 0; i < 200 && access("/sys/devices/virtual/misc/loop-control", F_OK) == 0 &&
+			access("/dev/loop-control", F_OK) != 0; i++)
+		usleep(10000);
+}
+
 int main(int argc, char **argv)
 {
 	char line[MAX_LINE];
@@ -343,6 +379,7 @@ int main(int argc, char **argv)
 	for (const char *const *entry = ENVIRONMENT; *entry; entry++)
 		putenv((char *)*entry);
 	set_up_mounts();
+	load_modules();
 	loopback_up();
 	/* Tests must not inherit init's signal state: start from the defaults. */
 	signal(SIGPIPE, SIG_DFL);

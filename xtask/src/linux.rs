@@ -6,7 +6,8 @@
 //! `~/.cache/ferrux/linux/<package>/`, so later runs find it at once. The cloud kernel builds
 //! virtio-pci and virtio_blk as modules (`CONFIG_VIRTIO_PCI=m`, `CONFIG_VIRTIO_BLK=m`), so
 //! [`virtio_modules`] keeps those and their dependencies, six files from the same package (in
-//! `modules-virtio/`), for the tests that attach a disk, which load them. When the package
+//! `modules-virtio/`), for the tests that attach a disk, which load them; [`loop_module`] keeps
+//! `loop.ko` (in `modules-loop/`), for the loop-device tests and LTP's devices. When the package
 //! lists cannot name the package (no network, no `apt-get update` allowed), the newest cached
 //! kernel is used.
 
@@ -57,16 +58,61 @@ pub const VIRTIO_MODULES: [&str; 6] = [
     "drivers/block/virtio_blk.ko",
 ];
 
+/// The loop driver (`CONFIG_BLK_DEV_LOOP=m` on Debian's cloud kernel), which the loop tests
+/// and LTP's images load on Linux: it depends on nothing.
+pub const LOOP_MODULE: &str = "kernel/drivers/block/loop.ko";
+/// The package's list of built-in drivers, which LTP reads with `modules.dep`.
+pub const MODULES_BUILTIN: &str = "modules.builtin";
+
 /// The [`VIRTIO_MODULES`] of the kernel [`kernel_image`] returns, as host paths in load order,
 /// fetched from its package on first use.
 pub fn virtio_modules() -> Result<Vec<PathBuf>> {
+    let modules: Vec<String> = VIRTIO_MODULES
+        .iter()
+        .map(|module| format!("kernel/{module}"))
+        .collect();
+    let modules: Vec<&str> = modules.iter().map(String::as_str).collect();
+    package_files("modules-virtio", &modules)
+}
+
+/// The [`LOOP_MODULE`] of the kernel [`kernel_image`] returns, as a host path, fetched from its
+/// package on first use.
+pub fn loop_module() -> Result<PathBuf> {
+    package_files("modules-loop", &[LOOP_MODULE])?
+        .pop()
+        .context("no loop module")
+}
+
+/// The package's [`MODULES_BUILTIN`], as a host path, fetched on first use.
+pub fn modules_builtin() -> Result<PathBuf> {
+    package_files("modules-loop", &[MODULES_BUILTIN])?
+        .pop()
+        .context("no modules.builtin")
+}
+
+/// The kernel's release (`uname -r`): its image's name without `vmlinuz-`.
+pub fn release() -> Result<String> {
+    let image = kernel_image()?;
+    let name = image
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.strip_prefix("vmlinuz-")
+        .map(str::to_string)
+        .with_context(|| format!("{} is not named vmlinuz-RELEASE", image.display()))
+}
+
+/// `files` (paths under the package's `lib/modules/<version>/`) of the kernel
+/// [`kernel_image`] returns, kept in `<package>/<folder>/` under their names and fetched from
+/// the package the first time.
+fn package_files(folder: &str, modules: &[&str]) -> Result<Vec<PathBuf>> {
     let image = kernel_image()?;
     let package_dir = image
         .parent()
         .and_then(Path::parent)
         .with_context(|| format!("{} is not in a package folder", image.display()))?;
-    let modules_dir = package_dir.join("modules-virtio");
-    let paths: Vec<PathBuf> = VIRTIO_MODULES
+    let modules_dir = package_dir.join(folder);
+    let paths: Vec<PathBuf> = modules
         .iter()
         .map(|module| modules_dir.join(module.rsplit('/').next().unwrap_or(module)))
         .collect();
@@ -81,7 +127,7 @@ pub fn virtio_modules() -> Result<Vec<PathBuf>> {
     let work = cache.join(format!(".{package}.modules.{}", std::process::id()));
     paths::ensure_dir(&work)?;
     let result = (|| -> Result<()> {
-        eprintln!("xtask: downloading {package} again for its virtio modules");
+        eprintln!("xtask: downloading {package} again for its modules ({folder})");
         process::run(
             Command::new("apt-get")
                 .args(["download", &package])
@@ -93,16 +139,15 @@ pub fn virtio_modules() -> Result<Vec<PathBuf>> {
         let version = package
             .strip_prefix("linux-image-")
             .context("unexpected package name")?;
-        let kernel_dir = unpacked.join("lib/modules").join(version).join("kernel");
-        let staged = work.join("modules-virtio");
-        paths::ensure_dir(&staged)?;
-        for (module, path) in VIRTIO_MODULES.iter().zip(&paths) {
-            let name = path.file_name().context("module without a name")?;
-            std::fs::copy(kernel_dir.join(module), staged.join(name))
+        let version_dir = unpacked.join("lib/modules").join(version);
+        paths::ensure_dir(&modules_dir)?;
+        for (module, path) in modules.iter().zip(&paths) {
+            // Copied beside, then renamed: a reader never sees half a file.
+            let staged = path.with_extension("part");
+            std::fs::copy(version_dir.join(module), &staged)
                 .with_context(|| format!("{package} has no {module}"))?;
-        }
-        if std::fs::rename(&staged, &modules_dir).is_err() && !modules_dir.is_dir() {
-            bail!("cannot move the modules to {}", modules_dir.display());
+            std::fs::rename(&staged, path)
+                .with_context(|| format!("cannot move {module} to {}", path.display()))?;
         }
         Ok(())
     })();

@@ -237,6 +237,17 @@ pub fn prepare(groups: &[Group]) -> Result<Prepared> {
             mode: 0o755,
         },
     ];
+    // Linux's loop module (the runner loads it): the losetup group needs loop devices.
+    match crate::linux::loop_module() {
+        Ok(module) => extra.push(ExtraFile {
+            image_path: "/real/loop.ko".to_string(),
+            host_path: module,
+            mode: 0o644,
+        }),
+        Err(error) => {
+            println!("xtask: no loop module for Linux ({error:#}): real/losetup will fail")
+        }
+    }
     for group in &everything {
         contents.packages.extend(group.packages.iter().cloned());
         contents.files.extend(group.files.iter().cloned());

@@ -637,6 +637,8 @@ enum BootPurpose {
 const KTEST_PARAM: &str = "ferrux.ktest=1";
 /// Where the test images carry Linux's virtio modules (tests/user/blk loads them in order).
 const VIRTIO_MODULES_DIR: &str = "/lib/modules/virtio";
+/// Where the test images carry Linux's loop module (tests/user/blk/loop.c loads it).
+const LOOP_MODULE_DIR: &str = "/lib/modules";
 
 /// Whether an `--only` entry names a boot check (`boot/…`).
 fn is_check_entry(entry: &str) -> bool {
@@ -760,18 +762,23 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
 /// Builds the user-space tests and one image per C library; the default image without them.
 fn build_test_images(report: &mut Report, runs_linux: bool) -> Result<Vec<TestImage>> {
     let mut images = Vec::new();
-    // Debian's kernel has virtio_blk as a module: the blk suite loads these on Linux.
-    let modules = if runs_linux {
+    // Debian's kernel has virtio_blk and loop as modules: the blk and loop suites load these
+    // on Linux.
+    let mut modules = Vec::new();
+    if runs_linux {
         match linux::virtio_modules() {
-            Ok(modules) => modules,
+            Ok(virtio) => modules.extend(virtio),
             Err(error) => {
                 println!("xtask: no virtio modules for Linux ({error:#}): its blk suite will fail");
-                Vec::new()
             }
         }
-    } else {
-        Vec::new()
-    };
+        match linux::loop_module() {
+            Ok(module) => modules.push(module),
+            Err(error) => {
+                println!("xtask: no loop module for Linux ({error:#}): its loop suite will fail");
+            }
+        }
+    }
     if build::has_user_tests() {
         for libc in Libc::ALL {
             println!("=== user-space tests: build for {} ===", libc.name());
@@ -867,8 +874,14 @@ fn test_image(binaries: &UserTestBinaries, modules: &[PathBuf]) -> Result<TestIm
     extras.extend(initramfs::c_library_files());
     for module in modules {
         if let Some(name) = module.file_name() {
+            let name = name.to_string_lossy();
+            let dir = if name == "loop.ko" {
+                LOOP_MODULE_DIR
+            } else {
+                VIRTIO_MODULES_DIR
+            };
             extras.push(ExtraFile {
-                image_path: format!("{VIRTIO_MODULES_DIR}/{}", name.to_string_lossy()),
+                image_path: format!("{dir}/{name}"),
                 host_path: module.clone(),
                 mode: 0o644,
             });

@@ -36,6 +36,7 @@ pub mod flags;
 pub mod futex;
 pub mod ioctl;
 pub mod ipc;
+pub mod loop_dev;
 pub mod mman;
 pub mod mode;
 pub mod personality;

@@ -391,6 +391,16 @@ impl Dentry {
         Ok(Arc::new(d))
     }
 
+    /// Removes the non-directory `name` of this directory as the kernel does for itself
+    /// (devtmpfs taking away a device's node): no permission check, no notification.
+    pub fn remove_child(self: &Arc<Self>, name: &[u8]) -> Result<(), Errno> {
+        let _guard = self.lock_exclusive();
+        let victim = self.lookup_locked(name)?;
+        self.inode.unlink(name)?;
+        victim.mark_unlinked();
+        Ok(())
+    }
+
     /// Removes this dentry from its parent's cache and marks it unlinked (after unlink, rmdir, or
     /// being replaced by rename): Linux `d_delete`/`d_drop`.
     pub(crate) fn mark_unlinked(&self) {

@@ -32,6 +32,7 @@ pub use cpu_local::{CpuLocal, MAX_CPUS, cpu_id};
 pub(crate) use lockdep::HeldStack;
 #[cfg(feature = "lockdep")]
 pub use lockdep::for_each_order;
+pub use lockdep::in_separate_context;
 pub use mutex::{Mutex, MutexGuard};
 pub use preempt::{
     PreemptGuard, assert_no_locks_held, in_atomic, in_interrupt, might_fault, might_sleep,

@@ -213,6 +213,146 @@ impl Disk {
         Ok(done)
     }
 
+    /// Sends `len` bytes at `offset` of the disk to or from new frames, a request per run of
+    /// up to a request's worth of pages, all in flight together; `fill` puts the data into a
+    /// write's frames, `take` gets it out of a read's. The device reads and writes whole
+    /// 512-byte sectors: `offset` and `len` are multiples of 512.
+    fn transfer_direct(
+        &self,
+        op: Op,
+        offset: u64,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]),
+        take: &mut dyn FnMut(usize, &[u8]),
+    ) -> Result<(), Errno> {
+        let mut in_flight: Vec<(usize, Arc<Completion>)> = Vec::new();
+        let mut done = 0;
+        let mut result = Ok(());
+        while done < len {
+            let request_start = done;
+            let mut segments = Vec::new();
+            if segments.try_reserve(self.max_pages()).is_err() || in_flight.try_reserve(1).is_err()
+            {
+                result = Err(Errno::ENOMEM);
+                break;
+            }
+            while done < len && segments.len() < self.max_pages() {
+                let chunk = (len - done).min(PAGE_SIZE as usize);
+                let mut frame = match UniqueFrame::try_new_zeroed() {
+                    Ok(frame) => frame,
+                    Err(error) => {
+                        result = Err(error);
+                        break;
+                    }
+                };
+                let stream = if op == Op::Write {
+                    fill(done, &mut frame.bytes_mut()[..chunk]);
+                    DmaStream::to_device(frame.into_shared())
+                } else {
+                    DmaStream::from_device(frame)
+                };
+                segments.push(Segment {
+                    stream,
+                    offset: 0,
+                    len: chunk as u32,
+                });
+                done += chunk;
+            }
+            if segments.is_empty() {
+                break;
+            }
+            let completion = Completion::new();
+            self.driver.submit(Request {
+                op,
+                sector: (offset + request_start as u64) / 512,
+                segments,
+                completion: completion.clone(),
+            });
+            in_flight.push((request_start, completion));
+            if result.is_err() {
+                break;
+            }
+        }
+        for (start, completion) in in_flight {
+            match completion.wait() {
+                Ok(segments) => {
+                    let mut at = start;
+                    for segment in segments {
+                        let len = segment.len as usize;
+                        if let Some(frame) = segment.stream.into_unique() {
+                            take(at, &frame.bytes()[..len]);
+                        }
+                        at += len;
+                    }
+                }
+                Err(error) => {
+                    log::error!(
+                        "I/O error, dev {}, sector {} op {}",
+                        self.name,
+                        (offset + start as u64) / 512,
+                        if op == Op::Write {
+                            "0x1:(WRITE)"
+                        } else {
+                            "0x0:(READ)"
+                        }
+                    );
+                    result = Err(error);
+                }
+            }
+        }
+        result
+    }
+
+    /// An `O_DIRECT` read of `buf.len()` bytes at `offset` (both multiples of the logical
+    /// block size, within the disk): dirty cached pages are written back first
+    /// (`kiocb_write_and_wait`), then the device is read past the cache.
+    pub fn read_direct(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.write_back()?;
+        let len = buf.len();
+        self.transfer_direct(Op::Read, offset, len, &mut |_, _| {}, &mut |at, bytes| {
+            buf[at..at + bytes.len()].copy_from_slice(bytes)
+        })?;
+        Ok(len)
+    }
+
+    /// An `O_DIRECT` write of `data` at `offset` (both multiples of the logical block size,
+    /// within the disk): dirty cached pages are written back first, the data goes to the
+    /// device past the cache, and the cached pages it covers are dropped after
+    /// (`kiocb_invalidate_pages`).
+    pub fn write_direct(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        self.write_back()?;
+        let result = self.transfer_direct(
+            Op::Write,
+            offset,
+            data.len(),
+            &mut |at, frame| frame.copy_from_slice(&data[at..at + frame.len()]),
+            &mut |_, _| {},
+        );
+        {
+            let _exclusive = self.eviction.write();
+            let first = offset / PAGE_SIZE;
+            let end = (offset + data.len() as u64).div_ceil(PAGE_SIZE);
+            // A page dirtied meanwhile holds newer data than the write: keep it.
+            let mut clean = Vec::new();
+            self.cache.for_each_cached(first, end, &mut |index, frame| {
+                if !frame.has_flag(PageFlag::Dirty) && clean.try_reserve(1).is_ok() {
+                    clean.push(index);
+                }
+                true
+            });
+            for index in clean {
+                self.cache.remove_range(index, index + 1);
+            }
+        }
+        result.map(|()| data.len())
+    }
+
     /// Up to `limit` dirty pages from `start` on, with their frames, cleaning them.
     fn take_dirty(&self, start: u64, limit: usize) -> Result<Vec<(u64, Frame)>, Errno> {
         let mut found = Vec::new();
@@ -357,17 +497,18 @@ impl Disk {
         }
     }
 
-    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`), unless the
-    /// file goes where sleeping is not allowed (then the next sync or close writes back).
-    pub fn closed(&self, is_partition: bool) {
+    /// Counts a close; the last one writes back (`blkdev_put` → `sync_blockdev`) and tells the
+    /// driver (`fops->release`: a loop device's autoclear), unless the file goes where sleeping
+    /// is not allowed (then the next sync or close writes back).
+    pub fn closed(disk: &Arc<Disk>, is_partition: bool) {
         if is_partition {
-            self.open_partitions.fetch_sub(1, Ordering::AcqRel);
+            disk.open_partitions.fetch_sub(1, Ordering::AcqRel);
         }
-        if self.openers.fetch_sub(1, Ordering::AcqRel) == 1
-            && !hal::sync::in_atomic()
-            && let Err(error) = self.write_back()
-        {
-            log::warn!("{}: write-back at close failed: {error:?}", self.name);
+        if disk.openers.fetch_sub(1, Ordering::AcqRel) == 1 && !hal::sync::in_atomic() {
+            if let Err(error) = disk.write_back() {
+                log::warn!("{}: write-back at close failed: {error:?}", disk.name);
+            }
+            disk.driver.released(disk);
         }
     }
 }

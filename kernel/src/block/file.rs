@@ -6,6 +6,13 @@
 //! (`blkdev_write_iter`); a longer write is cut at the end. A write to a read-only device is
 //! `EPERM`. `fsync` writes back and flushes the device's cache.
 //!
+//! With `O_DIRECT` (`blkdev_direct_IO`), transfers bypass the cache: positions and lengths
+//! must be multiples of the logical block size and buffer addresses of the DMA alignment, 512
+//! (`EINVAL`, checked by the read and write system calls through
+//! [`FileOps::direct_io_alignment`]); dirty cached
+//! pages are written back before a direct read or write, and the cached pages a direct write
+//! covers are dropped after it, so buffered and direct I/O see the same data.
+//!
 //! ioctls (`blkdev_common_ioctl`, `blkdev_ioctl`): `BLKGETSIZE64`, `BLKGETSIZE` (`EFBIG` past
 //! what an `unsigned long` of sectors holds, never on x86-64), `BLKSSZGET`, `BLKPBSZGET`,
 //! `BLKBSZGET`, `BLKIOMIN`, `BLKIOOPT`, `BLKALIGNOFF`, `BLKDISCARDZEROES`, `BLKSECTGET`,
@@ -18,8 +25,8 @@
 use super::{BlockDevice, Disk, Geometry};
 use crate::fs::devices::{CharDevice, OpenRequest};
 use crate::fs::file::FileOps;
-use abi::Errno;
 use abi::ioctl::blk;
+use abi::{Errno, OpenFlags};
 use alloc::sync::Arc;
 use hal::usercopy::{read_user, write_user};
 use vfs::{FileType, Metadata, Timespec};
@@ -32,11 +39,22 @@ impl CharDevice for BlockMajor {
         let major = vfs::inode::dev_major(request.rdev);
         let minor = vfs::inode::dev_minor(request.rdev);
         let device = super::lookup(major, minor).ok_or(Errno::ENXIO)?;
+        Ok(BlockFile::open(device, request))
+    }
+}
+
+impl BlockFile {
+    /// Opens `device` as `request` asks (counted until the file is dropped).
+    pub fn open(device: super::BlockDevice, request: &OpenRequest<'_>) -> Arc<dyn FileOps> {
         device.disk.opened(device.partition.is_some());
-        Ok(Arc::new(BlockFile {
+        Arc::new(BlockFile {
             device,
             rdev: request.rdev,
-        }))
+            is_writable: matches!(
+                request.flags.access_mode(),
+                abi::AccessMode::WriteOnly | abi::AccessMode::ReadWrite
+            ),
+        })
     }
 }
 
@@ -44,16 +62,19 @@ impl CharDevice for BlockMajor {
 pub struct BlockFile {
     device: BlockDevice,
     rdev: u64,
+    /// Opened for writing (`FMODE_WRITE`).
+    is_writable: bool,
 }
 
 impl Drop for BlockFile {
     fn drop(&mut self) {
-        self.device.disk.closed(self.device.partition.is_some());
+        super::Disk::closed(&self.device.disk, self.device.partition.is_some());
     }
 }
 
 impl BlockFile {
-    fn disk(&self) -> &Arc<Disk> {
+    /// The disk (of the partition) opened.
+    pub fn disk(&self) -> &Arc<Disk> {
         &self.device.disk
     }
 
@@ -83,6 +104,75 @@ fn require_admin() -> Result<(), Errno> {
 }
 
 impl FileOps for BlockFile {
+    fn as_block_device(&self) -> Option<&BlockFile> {
+        Some(self)
+    }
+
+    fn can_direct_io(&self) -> bool {
+        true
+    }
+
+    fn direct_io_alignment(&self) -> Option<crate::fs::file::DirectAlignment> {
+        Some(crate::fs::file::DirectAlignment {
+            block: self.disk().logical_block_size(),
+            address: 512,
+        })
+    }
+
+    fn read_with_flags(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        if !status_flags.contains(OpenFlags::O_DIRECT) {
+            return self.read(offset, buf, false);
+        }
+        let size = self.size();
+        if offset >= size {
+            return Ok(0);
+        }
+        let len = (buf.len() as u64).min(size - offset) as usize;
+        self.disk()
+            .read_direct(self.start() + offset, &mut buf[..len])
+    }
+
+    fn read_deliver(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+        deliver: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        let count = self.read_with_flags(offset, buf, status_flags)?;
+        deliver(&buf[..count])?;
+        Ok(count)
+    }
+
+    fn write_with_flags(
+        &self,
+        offset: u64,
+        data: &[u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        if !status_flags.contains(OpenFlags::O_DIRECT) {
+            return self.write(offset, data, false);
+        }
+        if self.disk().is_read_only(self.number()) {
+            return Err(Errno::EPERM);
+        }
+        let size = self.size();
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if offset >= size {
+            return Err(Errno::ENOSPC);
+        }
+        let len = (data.len() as u64).min(size - offset) as usize;
+        self.disk()
+            .write_direct(self.start() + offset, &data[..len])
+    }
+
     fn read(&self, offset: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
         let size = self.size();
         if offset >= size {
@@ -136,13 +226,13 @@ impl FileOps for BlockFile {
         match command {
             blk::BLKGETSIZE64 => write_user(argument, &self.size()).map(|()| 0),
             blk::BLKGETSIZE => write_user(argument, &(self.size() >> 9)).map(|()| 0),
-            blk::BLKSSZGET => write_user(argument, &(disk.logical_block_size as i32)).map(|()| 0),
+            blk::BLKSSZGET => write_user(argument, &(disk.logical_block_size() as i32)).map(|()| 0),
             blk::BLKPBSZGET | blk::BLKIOMIN => {
-                write_user(argument, &disk.physical_block_size).map(|()| 0)
+                write_user(argument, &disk.physical_block_size()).map(|()| 0)
             }
             blk::BLKBSZGET => write_user(
                 argument,
-                &(block_size(self.size(), disk.logical_block_size) as i32),
+                &(block_size(self.size(), disk.logical_block_size()) as i32),
             )
             .map(|()| 0),
             blk::BLKIOOPT | blk::BLKDISCARDZEROES => write_user(argument, &0u32).map(|()| 0),
@@ -161,7 +251,7 @@ impl FileOps for BlockFile {
                 disk.set_read_only(self.number(), value != 0);
                 Ok(0)
             }
-            blk::BLKGETDISKSEQ => write_user(argument, &disk.seq).map(|()| 0),
+            blk::BLKGETDISKSEQ => write_user(argument, &disk.seq()).map(|()| 0),
             blk::BLKFLSBUF => {
                 require_admin()?;
                 disk.sync()?;
@@ -179,10 +269,13 @@ impl FileOps for BlockFile {
                 if argument == 0 {
                     return Err(Errno::EINVAL);
                 }
+                if !disk.driver().has_geometry() {
+                    return Err(Errno::ENOTTY);
+                }
                 let geometry = disk.geometry.unwrap_or(Geometry {
                     heads: 1 << 6,
                     sectors: 1 << 5,
-                    cylinders: (disk.sectors >> 11).min(u64::from(u16::MAX)) as u16,
+                    cylinders: (disk.sectors() >> 11).min(u64::from(u16::MAX)) as u16,
                 });
                 // struct hd_geometry: heads, sectors (u8), cylinders (u16), start (ulong).
                 let mut bytes = [0u8; 16];
@@ -192,7 +285,7 @@ impl FileOps for BlockFile {
                 bytes[8..16].copy_from_slice(&self.device.extent().0.to_ne_bytes());
                 write_user(argument, &bytes).map(|()| 0)
             }
-            _ => Err(Errno::ENOTTY),
+            _ => disk.driver.ioctl(disk, self.is_writable, command, argument),
         }
     }
 }

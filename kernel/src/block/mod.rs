@@ -18,21 +18,27 @@
 //! consecutive pages into multi-segment requests and ending with a cache flush when the disk
 //! has one.
 //!
+//! `O_DIRECT` transfers (`cache::read_direct`, `cache::write_direct`) go to the device past
+//! the cache, through frames of their own (no DMA into user pages), after writing back dirty
+//! pages, and drop the cached pages a direct write covers. Loop devices ([`loop_dev`]) are
+//! disks whose driver reads and writes a file; their capacity, block size and read-only mark
+//! change while they live, and they come and go (`remove_disk`).
+//!
 //! Not done: the request queue's schedulers and plugging (requests go to the driver at once, a
-//! driver queues what does not fit its ring), `O_DIRECT`, discard, memory-pressure reclaim
-//! of clean pages (a disk's cache is dropped whole past a quarter of RAM instead), loop
-//! devices, mmap of a block device, and removal of devtmpfs nodes of partitions that a
-//! `BLKRRPART` made disappear (their numbers answer `ENXIO`).
+//! driver queues what does not fit its ring), discard, memory-pressure reclaim of clean pages
+//! (a disk's cache is dropped whole past a quarter of RAM instead), and mmap of a block
+//! device.
 
 pub mod cache;
 pub mod file;
+pub mod loop_dev;
 pub mod request;
 
 use abi::Errno;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use hal::sync::{Mutex, RwLock, SpinLock};
 pub use request::{Completion, Op, Request, Segment};
 use spin::Once;
@@ -47,13 +53,40 @@ pub const VIRTBLK_MINORS: u32 = 16;
 /// Most partitions a disk may have (`DISK_MAX_PARTS`, numbers 1-255).
 const DISK_MAX_PARTS: u32 = 256;
 
-/// A block device driver (Linux's `blk_mq_ops`).
+/// A block device driver (Linux's `blk_mq_ops` with the disk's `block_device_operations`).
 pub trait BlockDriver: Send + Sync {
-    /// Starts `request`; completes it later with [`Request::complete`]. Never sleeps: a request
-    /// the device cannot take now waits in the driver.
+    /// Starts `request`; completes it later with [`Request::complete`]. A hardware driver never
+    /// sleeps here (a request the device cannot take now waits in the driver); a driver whose
+    /// I/O is a file's (loop) does the I/O in the submitter's thread, which may sleep: requests
+    /// are submitted from threads holding no spin lock.
     fn submit(&self, request: Request);
     /// Most segments in one request.
     fn max_segments(&self) -> usize;
+    /// The disk's own ioctls, after the block layer's common ones (`fops->ioctl`);
+    /// `is_writable`: the device file was opened for writing (`FMODE_WRITE`). Default:
+    /// `ENOTTY`, as a disk without an ioctl method.
+    fn ioctl(
+        &self,
+        disk: &Arc<Disk>,
+        is_writable: bool,
+        command: u32,
+        argument: u64,
+    ) -> Result<usize, Errno> {
+        let _ = (disk, is_writable, command, argument);
+        Err(Errno::ENOTTY)
+    }
+    /// The disk's last device file was closed, after its write-back (`fops->release`).
+    fn released(&self, disk: &Arc<Disk>) {
+        let _ = disk;
+    }
+    /// Whether the disk answers `HDIO_GETGEO` (`fops->getgeo`; a loop device has none).
+    fn has_geometry(&self) -> bool {
+        true
+    }
+    /// The loop device this driver is, if it is one.
+    fn as_loop(&self) -> Option<&loop_dev::LoopDevice> {
+        None
+    }
 }
 
 /// CHS geometry as `HDIO_GETGEO` reports it.
@@ -66,6 +99,14 @@ pub struct Geometry {
 
 /// What a driver says about a new disk.
 pub struct DiskParams {
+    /// Name, major and first minor, and how many minors the disk has (partitions past them
+    /// go to `BLOCK_EXT_MAJOR`).
+    pub name: String,
+    pub major: u32,
+    pub first_minor: u32,
+    pub minors: u32,
+    /// Partitions are scanned when the disk is added and on `BLKRRPART` (not `GENHD_FL_NO_PART`).
+    pub has_partitions: bool,
     /// Capacity in 512-byte sectors.
     pub sectors: u64,
     pub logical_block_size: u32,
@@ -94,16 +135,21 @@ pub struct Disk {
     pub name: String,
     pub major: u32,
     pub first_minor: u32,
-    pub sectors: u64,
-    pub logical_block_size: u32,
-    pub physical_block_size: u32,
+    /// Minors of the disk's own major (1 for a loop device, 16 for virtio).
+    pub minors: u32,
+    /// Capacity in 512-byte sectors (a loop device's changes).
+    sectors: AtomicU64,
+    logical_block_size: AtomicU32,
+    physical_block_size: AtomicU32,
     pub has_flush: bool,
     pub geometry: Option<Geometry>,
     pub sysfs_parent: String,
-    /// `diskseq`: disks numbered from 1 in the order they appear.
-    pub seq: u64,
-    /// The device refuses writes (virtio's RO feature).
-    is_device_read_only: bool,
+    /// `diskseq`: disks numbered from 1 in the order they appear, renumbered at a media change.
+    seq: AtomicU64,
+    /// The device refuses writes (virtio's RO feature, a read-only loop device).
+    is_device_read_only: AtomicBool,
+    /// Partitions may be scanned (clear: Linux's `GENHD_FL_NO_PART`).
+    has_partitions: AtomicBool,
     /// `BLKROSET`: bit `n` of the map makes partition `n` read-only, bit 0 the whole disk
     /// (and with it every partition), as Linux's `bd_read_only` of each `block_device`.
     user_read_only: [AtomicU64; 4],
@@ -125,6 +171,66 @@ pub struct Disk {
 }
 
 impl Disk {
+    /// Capacity in 512-byte sectors.
+    pub fn sectors(&self) -> u64 {
+        self.sectors.load(Ordering::Acquire)
+    }
+
+    /// Sets the capacity (`set_capacity`); the cache keeps no page past it.
+    pub fn set_capacity(&self, sectors: u64) {
+        self.sectors.store(sectors, Ordering::Release);
+        self.cache.set_size(sectors * 512);
+    }
+
+    pub fn logical_block_size(&self) -> u32 {
+        self.logical_block_size.load(Ordering::Relaxed)
+    }
+
+    pub fn physical_block_size(&self) -> u32 {
+        self.physical_block_size.load(Ordering::Relaxed)
+    }
+
+    /// Sets the logical and physical block sizes (`blk_queue_logical_block_size`).
+    pub fn set_block_size(&self, size: u32) {
+        self.logical_block_size.store(size, Ordering::Relaxed);
+        self.physical_block_size.store(size, Ordering::Relaxed);
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
+    }
+
+    /// A new medium (`disk_force_media_change`): a new `diskseq`.
+    pub fn media_changed(&self) {
+        self.seq
+            .store(NEXT_SEQ.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// `set_disk_ro`.
+    pub fn set_device_read_only(&self, is_read_only: bool) {
+        self.is_device_read_only
+            .store(is_read_only, Ordering::Relaxed);
+    }
+
+    pub fn has_partitions(&self) -> bool {
+        self.has_partitions.load(Ordering::Relaxed)
+    }
+
+    /// Allows or forbids partitions (clears or sets `GENHD_FL_NO_PART`).
+    pub fn set_has_partitions(&self, has_partitions: bool) {
+        self.has_partitions.store(has_partitions, Ordering::Relaxed);
+    }
+
+    /// The disk's driver.
+    pub fn driver(&self) -> &Arc<dyn BlockDriver> {
+        &self.driver
+    }
+
+    /// Opens of the disk and its partitions (`disk_openers`).
+    pub fn openers(&self) -> usize {
+        self.openers.load(Ordering::Acquire)
+    }
+
     fn is_user_read_only(&self, number: u32) -> bool {
         let word = self.user_read_only[(number / 64) as usize % 4].load(Ordering::Relaxed);
         word & (1 << (number % 64)) != 0
@@ -133,7 +239,9 @@ impl Disk {
     /// Whether writes to partition `number` (0: the whole disk) are refused (Linux's
     /// `bdev_read_only`): the device's RO feature, or `BLKROSET` on the disk or the partition.
     pub fn is_read_only(&self, number: u32) -> bool {
-        self.is_device_read_only || self.is_user_read_only(0) || self.is_user_read_only(number)
+        self.is_device_read_only.load(Ordering::Relaxed)
+            || self.is_user_read_only(0)
+            || self.is_user_read_only(number)
     }
 
     /// `BLKROSET` on partition `number` (0: the whole disk).
@@ -149,7 +257,7 @@ impl Disk {
 
     /// Capacity in bytes.
     pub fn size_bytes(&self) -> u64 {
-        self.sectors * 512
+        self.sectors() * 512
     }
 
     /// The partitions, by number.
@@ -162,9 +270,14 @@ impl Disk {
         copy
     }
 
-    /// The name of partition `number` (`vda1`).
+    /// The name of partition `number` (`vda1`; `loop0p1` after a name that ends in a digit,
+    /// as `disk_name`).
     pub fn partition_name(&self, number: u32) -> String {
-        alloc::format!("{}{}", self.name, number)
+        if self.name.ends_with(|c: char| c.is_ascii_digit()) {
+            alloc::format!("{}p{}", self.name, number)
+        } else {
+            alloc::format!("{}{}", self.name, number)
+        }
     }
 }
 
@@ -175,6 +288,7 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
 /// Minors of `BLOCK_EXT_MAJOR` handed out.
 static NEXT_EXT_MINOR: AtomicU64 = AtomicU64::new(0);
 static MAJORS: Once<()> = Once::new();
+static EXT_MAJOR: Once<()> = Once::new();
 
 /// What a device number opens: a disk, and a partition of it or the whole disk.
 #[derive(Clone)]
@@ -189,7 +303,7 @@ impl BlockDevice {
     pub fn extent(&self) -> (u64, u64) {
         match &self.partition {
             Some(part) => (part.start, part.sectors),
-            None => (0, self.disk.sectors),
+            None => (0, self.disk.sectors()),
         }
     }
 }
@@ -241,7 +355,7 @@ pub fn virtio_disk_name(index: usize) -> String {
     name
 }
 
-/// Registers the block majors with the device registry (`register_blkdev`), once.
+/// Registers `virtblk` (254) with the device registry (`register_blkdev`), once.
 fn register_majors() -> Result<(), Errno> {
     let mut result = Ok(());
     MAJORS.call_once(|| {
@@ -251,43 +365,82 @@ fn register_majors() -> Result<(), Errno> {
             1 << 20,
             "virtblk",
             Arc::new(file::BlockMajor),
-        )
-        .and_then(|()| {
-            crate::fs::devices::register_block(
-                BLOCK_EXT_MAJOR,
-                0,
-                1 << 20,
-                "blkext",
-                Arc::new(file::BlockMajor),
-            )
-        });
+        );
+    });
+    result?;
+    register_ext_major()
+}
+
+/// Registers `blkext` (259), where partitions past a disk's own minors are, once.
+pub fn register_ext_major() -> Result<(), Errno> {
+    let mut result = Ok(());
+    EXT_MAJOR.call_once(|| {
+        result = crate::fs::devices::register_block(
+            BLOCK_EXT_MAJOR,
+            0,
+            1 << 20,
+            "blkext",
+            Arc::new(file::BlockMajor),
+        );
     });
     result
 }
 
-/// Adds a virtio disk (`device_add_disk`): numbers, partitions, nodes, sysfs. Returns it.
-pub fn add_virtio_disk(
-    params: DiskParams,
-    driver: Arc<dyn BlockDriver>,
-) -> Result<Arc<Disk>, Errno> {
-    register_majors()?;
-    let index = DISKS
+/// The number of virtio disks so far (the next one's index).
+pub fn virtio_disk_count() -> usize {
+    DISKS
         .lock()
         .iter()
         .filter(|disk| disk.major == VIRTBLK_MAJOR)
-        .count();
+        .count()
+}
+
+/// Adds a virtio disk: the next name and numbers of `virtblk`. Returns it.
+pub fn add_virtio_disk(
+    mut params: DiskParams,
+    driver: Arc<dyn BlockDriver>,
+) -> Result<Arc<Disk>, Errno> {
+    register_majors()?;
+    let index = virtio_disk_count();
+    params.name = virtio_disk_name(index);
+    params.major = VIRTBLK_MAJOR;
+    params.first_minor = index as u32 * VIRTBLK_MINORS;
+    params.minors = VIRTBLK_MINORS;
+    let disk = add_disk(params, driver)?;
+    let device = disk.sysfs_parent.rsplit('/').next().unwrap_or_default();
+    log::info!(
+        "virtio_blk {device}: [{}] {} {}-byte logical blocks ({}/{})",
+        disk.name,
+        disk.sectors() / u64::from(disk.logical_block_size() / 512).max(1),
+        disk.logical_block_size(),
+        human_size(disk.size_bytes(), 1000),
+        human_size(disk.size_bytes(), 1024)
+    );
+    if disk.has_partitions()
+        && let Err(error) = scan_partitions(&disk)
+    {
+        log::warn!("{}: partition scan failed: {error:?}", disk.name);
+    }
+    Ok(disk)
+}
+
+/// Adds a disk (`device_add_disk`): its node in devtmpfs and its directories in sysfs, no
+/// partition scan. Returns it.
+pub fn add_disk(params: DiskParams, driver: Arc<dyn BlockDriver>) -> Result<Arc<Disk>, Errno> {
     let disk = Arc::new(Disk {
-        name: virtio_disk_name(index),
-        major: VIRTBLK_MAJOR,
-        first_minor: index as u32 * VIRTBLK_MINORS,
-        sectors: params.sectors,
-        logical_block_size: params.logical_block_size,
-        physical_block_size: params.physical_block_size,
+        name: params.name,
+        major: params.major,
+        first_minor: params.first_minor,
+        minors: params.minors,
+        sectors: AtomicU64::new(params.sectors),
+        logical_block_size: AtomicU32::new(params.logical_block_size),
+        physical_block_size: AtomicU32::new(params.physical_block_size),
         has_flush: params.has_flush,
         geometry: params.geometry,
         sysfs_parent: params.sysfs_parent,
-        seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
-        is_device_read_only: params.is_read_only,
+        seq: AtomicU64::new(NEXT_SEQ.fetch_add(1, Ordering::Relaxed)),
+        is_device_read_only: AtomicBool::new(params.is_read_only),
+        has_partitions: AtomicBool::new(params.has_partitions),
         user_read_only: [const { AtomicU64::new(0) }; 4],
         driver,
         cache: PageCache::new(),
@@ -304,24 +457,31 @@ pub fn add_virtio_disk(
         disks.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         disks.push(disk.clone());
     }
-    let device = disk.sysfs_parent.rsplit('/').next().unwrap_or_default();
-    log::info!(
-        "virtio_blk {device}: [{}] {} {}-byte logical blocks ({}/{})",
-        disk.name,
-        disk.sectors / u64::from(disk.logical_block_size / 512).max(1),
-        disk.logical_block_size,
-        human_size(disk.size_bytes(), 1000),
-        human_size(disk.size_bytes(), 1024)
-    );
     crate::fs::devtmpfs::add_block_node(
         disk.name.as_bytes(),
         vfs::inode::encode_dev(disk.major, disk.first_minor),
     )?;
     crate::fs::sysfs::block::add_disk(&disk)?;
-    if let Err(error) = scan_partitions(&disk) {
-        log::warn!("{}: partition scan failed: {error:?}", disk.name);
-    }
     Ok(disk)
+}
+
+/// Removes a disk that nobody has open (`del_gendisk`): its partitions, nodes and sysfs
+/// directories.
+pub fn remove_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
+    drop_partitions(disk)?;
+    DISKS.lock().retain(|other| !Arc::ptr_eq(other, disk));
+    crate::fs::devtmpfs::remove_node(disk.name.as_bytes());
+    crate::fs::sysfs::block::remove_disk(disk);
+    Ok(())
+}
+
+/// Takes away every partition of the disk (`bdev_disk_changed` with no table).
+pub fn drop_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
+    let old = core::mem::take(&mut *disk.partitions.lock());
+    for part in &old {
+        crate::fs::devtmpfs::remove_node(disk.partition_name(part.number).as_bytes());
+    }
+    crate::fs::sysfs::block::replace_partitions(disk, &old, &[])
 }
 
 /// Reads one logical block for the partition parser, through the cache.
@@ -343,10 +503,10 @@ impl partition::SectorReader for CacheReader<'_> {
 
 /// Reads the partition table and registers what it lists (`bdev_disk_changed`), replacing the
 /// partitions the disk had. Linux's log lines: ` vda: vda1 vda2 < vda5 >`.
-fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
+pub fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
     let table = partition::Disk {
-        block_size: disk.logical_block_size,
-        sectors: disk.sectors,
+        block_size: disk.logical_block_size(),
+        sectors: disk.sectors(),
         max_partitions: DISK_MAX_PARTS,
     };
     let (_, mut found) = partition::scan(&mut CacheReader { disk }, &table);
@@ -369,7 +529,7 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
         line.push_str(" >");
     }
     log::info!("{line}");
-    for change in partition::fit_to_disk(&mut found, disk.sectors) {
+    for change in partition::fit_to_disk(&mut found, disk.sectors()) {
         match change {
             partition::Fit::BeyondEnd(part) => log::warn!(
                 "{}: p{} start {} is beyond EOD, truncated",
@@ -389,7 +549,7 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
     let mut parts = Vec::new();
     parts.try_reserve(found.len()).map_err(|_| Errno::ENOMEM)?;
     for part in &found {
-        let (major, minor) = if part.number < VIRTBLK_MINORS {
+        let (major, minor) = if part.number < disk.minors {
             (disk.major, disk.first_minor + part.number)
         } else {
             let minor = NEXT_EXT_MINOR.fetch_add(1, Ordering::Relaxed);
@@ -404,6 +564,11 @@ fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
         });
     }
     let old = core::mem::replace(&mut *disk.partitions.lock(), parts.clone());
+    for part in &old {
+        if !parts.iter().any(|new| new.number == part.number) {
+            crate::fs::devtmpfs::remove_node(disk.partition_name(part.number).as_bytes());
+        }
+    }
     crate::fs::sysfs::block::replace_partitions(disk, &old, &parts)?;
     for part in &parts {
         crate::fs::devtmpfs::add_block_node(
@@ -450,8 +615,12 @@ fn human_size(bytes: u64, base: u64) -> String {
     }
 }
 
-/// `BLKRRPART`: scans the table again; `EBUSY` while a partition is open.
+/// `BLKRRPART`: scans the table again; `EINVAL` on a disk without partitions
+/// (`GENHD_FL_NO_PART`), `EBUSY` while a partition is open.
 pub fn rescan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
+    if !disk.has_partitions() {
+        return Err(Errno::EINVAL);
+    }
     if disk.open_partitions.load(Ordering::Acquire) != 0 {
         return Err(Errno::EBUSY);
     }
@@ -463,6 +632,9 @@ pub fn rescan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
 /// `sync(2)`: writes back every disk's dirty pages.
 pub fn sync_all() {
     for disk in disks() {
+        if disk.sectors() == 0 {
+            continue;
+        }
         if let Err(error) = disk.sync() {
             log::warn!("{}: write-back failed: {error:?}", disk.name);
         }
@@ -473,7 +645,7 @@ pub fn sync_all() {
 pub fn proc_partitions(out: &mut Vec<u8>) -> Result<(), Errno> {
     vfs::pseudo::push(out, b"major minor  #blocks  name\n\n")?;
     for disk in disks() {
-        if disk.sectors == 0 {
+        if disk.sectors() == 0 {
             continue;
         }
         vfs::pseudo::push_fmt(
@@ -482,7 +654,7 @@ pub fn proc_partitions(out: &mut Vec<u8>) -> Result<(), Errno> {
                 "{:4}  {:7} {:10} {}\n",
                 disk.major,
                 disk.first_minor,
-                disk.sectors >> 1,
+                disk.sectors() >> 1,
                 disk.name
             ),
         )?;

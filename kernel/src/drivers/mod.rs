@@ -21,6 +21,7 @@ pub fn init() -> Result<(), abi::Errno> {
     }
     log_pci_functions();
     virtio::probe();
+    crate::block::loop_dev::init()?;
     Ok(())
 }
 

@@ -62,6 +62,18 @@ fn add_node(name: &[u8], file_type: FileType, mode: u32, rdev: u64) -> Result<()
     }
 }
 
+/// Removes the node `name` (`devtmpfs_delete_node`), if it is there.
+pub fn remove_node(name: &[u8]) {
+    let Some(root) = ROOT.get() else {
+        return;
+    };
+    if let Err(error) = root.remove_child(name)
+        && error != Errno::ENOENT
+    {
+        log::warn!("devtmpfs: cannot remove a node: {error:?}");
+    }
+}
+
 /// The `devtmpfs` filesystem type.
 pub struct DevtmpfsType;
 

@@ -30,6 +30,15 @@ pub enum SeekPolicy {
     Custom,
 }
 
+/// What an `O_DIRECT` transfer must be aligned to (`blkdev_dio_unaligned`).
+#[derive(Clone, Copy, Debug)]
+pub struct DirectAlignment {
+    /// Positions and lengths: multiples of this (the logical block size).
+    pub block: u32,
+    /// Buffer addresses: multiples of this (the DMA alignment).
+    pub address: u32,
+}
+
 /// Operations of one kind of file.
 pub trait FileOps: Send + Sync {
     /// Reads at `offset` (ignored by streams).
@@ -57,6 +66,30 @@ pub trait FileOps: Send + Sync {
         let count = self.read(offset, buf, status_flags.contains(OpenFlags::O_NONBLOCK))?;
         deliver(&buf[..count])?;
         Ok(count)
+    }
+
+    /// A positioned read with the description's status flags (a block device looks at
+    /// O_DIRECT). Default: [`FileOps::read`].
+    fn read_with_flags(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        status_flags: OpenFlags,
+    ) -> Result<usize, Errno> {
+        self.read(offset, buf, status_flags.contains(OpenFlags::O_NONBLOCK))
+    }
+
+    /// Whether the file may be opened with `O_DIRECT` (Linux's `FMODE_CAN_ODIRECT`: a mapping
+    /// with `direct_IO`; 6.1's tmpfs, procfs, sysfs and character devices have none).
+    fn can_direct_io(&self) -> bool {
+        false
+    }
+
+    /// With `O_DIRECT`, what transfers must be aligned to, if the file asks (a block device:
+    /// positions and lengths to its logical block size, buffer addresses to its DMA alignment,
+    /// `queue_dma_alignment`, 512 bytes by default).
+    fn direct_io_alignment(&self) -> Option<DirectAlignment> {
+        None
     }
 
     /// `write(2)` with the description's status flags (pipes look at O_DIRECT). Default:
@@ -95,6 +128,12 @@ pub trait FileOps: Send + Sync {
 
     /// The socket behind this file, if it is one (Linux's `sock_from_file`).
     fn as_socket(&self) -> Option<&crate::net::sockfile::SocketFile> {
+        None
+    }
+
+    /// The block device behind this file, if it is one (`S_ISBLK` of its inode with the
+    /// `block_device` it opened): loop devices look through it to their own backing files.
+    fn as_block_device(&self) -> Option<&crate::block::file::BlockFile> {
         None
     }
 
@@ -422,10 +461,6 @@ impl OpenFile {
         self.status_flags().contains(OpenFlags::O_PATH)
     }
 
-    fn is_nonblocking(&self) -> bool {
-        self.status_flags().contains(OpenFlags::O_NONBLOCK)
-    }
-
     /// `read(2)`: reads at the current position into `buf`, hands the bytes to `deliver`
     /// (which copies them to user memory and says how many arrived), and advances the position
     /// by what was delivered, so a fault leaves the position where the data stopped.
@@ -541,7 +576,7 @@ impl OpenFile {
         if !self.ops.is_seekable() {
             return Err(Errno::ESPIPE);
         }
-        self.ops.read(offset, buf, self.is_nonblocking())
+        self.ops.read_with_flags(offset, buf, self.status_flags())
     }
 
     /// `pwrite64(2)`: writes at `offset` without moving the position (Linux appends anyway
@@ -558,7 +593,7 @@ impl OpenFile {
         } else {
             offset
         };
-        self.ops.write(offset, data, self.is_nonblocking())
+        self.ops.write_with_flags(offset, data, self.status_flags())
     }
 
     /// `lseek(2)`. `noop_llseek` files answer even when they have no positions (eventfd,

@@ -272,6 +272,15 @@ pub fn open_dentry_noctty(
             _ => Arc::new(InodeFile::new(dentry.inode().clone())),
         }
     };
+    // do_dentry_open, after the file's open: O_DIRECT needs a mapping with `direct_IO`
+    // (`FMODE_CAN_ODIRECT`), which 6.1 gives block devices and not tmpfs, procfs, sysfs,
+    // character devices or FIFOs.
+    if flags.contains(OpenFlags::O_DIRECT)
+        && !flags.contains(OpenFlags::O_PATH)
+        && !ops.can_direct_io()
+    {
+        return Err(Errno::EINVAL);
+    }
     Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)))
 }
 

@@ -149,6 +149,15 @@ pub fn fcntl(
                 return Err(Errno::EBADF);
             }
             let flags = OpenFlags::from_bits_retain(argument as u32);
+            // setfl: O_DIRECT is packet mode on pipes and FIFOs, and needs direct I/O
+            // (`FMODE_CAN_ODIRECT`) on anything else.
+            if flags.contains(OpenFlags::O_DIRECT)
+                && !file.ops.can_direct_io()
+                && file.ops.as_pipe().is_none()
+                && file.metadata().file_type != vfs::FileType::Fifo
+            {
+                return Err(Errno::EINVAL);
+            }
             // setfl: the file's fasync method joins or leaves its object's signal list (and
             // sets or clears O_ASYNC, which is not in SETFL_MASK).
             let is_async = flags.contains(OpenFlags::O_ASYNC);

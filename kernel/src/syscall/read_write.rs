@@ -206,6 +206,45 @@ fn write_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize)
     })
 }
 
+/// `O_DIRECT` on a file whose transfers must be aligned (a block device): `EINVAL` when the
+/// position or the length of a nonempty buffer is not a multiple of the logical block size, or
+/// a buffer's address not one of the DMA alignment (`blkdev_dio_unaligned` with
+/// `iov_iter_aligned`). `position`: `None` for the file's own. Checked before the transfer, so
+/// a read at the end of the device with an unaligned buffer is `EINVAL` where Linux returns 0.
+fn check_direct(
+    file: &OpenFile,
+    position: Option<u64>,
+    buffers: impl IntoIterator<Item = (u64, usize)>,
+) -> Result<(), Errno> {
+    if !file.status_flags().contains(OpenFlags::O_DIRECT) {
+        return Ok(());
+    }
+    let Some(alignment) = file.ops.direct_io_alignment() else {
+        return Ok(());
+    };
+    let mut lengths = position.unwrap_or_else(|| file.position());
+    let mut addresses = 0;
+    for (address, len) in buffers {
+        if len != 0 {
+            lengths |= len as u64;
+            addresses |= address;
+        }
+    }
+    if lengths & (u64::from(alignment.block.max(1)) - 1) != 0
+        || addresses & (u64::from(alignment.address.max(1)) - 1) != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
+/// The buffers of `vectors` as `(address, length)` pairs.
+fn buffers(vectors: &[Iovec]) -> impl Iterator<Item = (u64, usize)> + '_ {
+    vectors
+        .iter()
+        .map(|vector| (vector.iov_base, vector.iov_len as usize))
+}
+
 /// The offset a positioned write goes to: the end of the file with O_APPEND (Linux appends
 /// even for `pwrite`), else `offset`.
 fn write_offset(file: &OpenFile, offset: u64) -> u64 {
@@ -250,6 +289,7 @@ fn read_inner(
             read_cached(&file, inode, position, buf.address, count)
         });
     }
+    check_direct(&file, None, [(buf.address, count)])?;
     read_into_user(buf.address, count, |chunk, done, deliver| {
         file.read_and_deliver(chunk, done > 0, deliver)
     })
@@ -289,6 +329,7 @@ fn write_inner(
             write_cached(inode, position, buf.address, count)
         });
     }
+    check_direct(&file, None, [(buf.address, count)])?;
     write_from_user(buf.address, count, |chunk, _| file.write(chunk))
 }
 
@@ -328,6 +369,7 @@ fn pread64_inner(
     if let Some(inode) = file.cached_inode() {
         return read_cached(&file, inode, offset as u64, buf.address, count);
     }
+    check_direct(&file, Some(offset as u64), [(buf.address, count)])?;
     read_into_user(buf.address, count, |chunk, done, deliver| {
         let got = file.read_at(offset as u64 + done as u64, chunk)?;
         deliver(&chunk[..got])?;
@@ -376,6 +418,7 @@ fn pwrite64_inner(
             count,
         );
     }
+    check_direct(&file, Some(offset as u64), [(buf.address, count)])?;
     write_from_user(buf.address, count, |chunk, done| {
         file.write_at(offset as u64 + done as u64, chunk)
     })
@@ -481,6 +524,7 @@ fn readv_inner(
             })
         });
     }
+    check_direct(&file, None, buffers(&vectors))?;
     for_each_vector(&vectors, |vector, total| {
         read_into_user(
             vector.iov_base,
@@ -535,6 +579,7 @@ fn writev_inner(
             })
         });
     }
+    check_direct(&file, None, buffers(&vectors))?;
     for_each_vector(&vectors, |vector, _| {
         write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, _| {
             file.write_with(chunk, extra)
@@ -594,6 +639,7 @@ fn preadv_inner(
             read_cached(&file, inode, base, vector.iov_base, vector.iov_len as usize)
         });
     }
+    check_direct(&file, Some(pos_low as u64), buffers(&vectors))?;
     for_each_vector(&vectors, |vector, total| {
         let base = pos_low as u64 + total as u64;
         read_into_user(
@@ -656,6 +702,7 @@ fn pwritev_inner(
             write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
         });
     }
+    check_direct(&file, Some(pos_low as u64), buffers(&vectors))?;
     for_each_vector(&vectors, |vector, total| {
         let base = pos_low as u64 + total as u64;
         write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, done| {

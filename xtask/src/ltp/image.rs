@@ -8,7 +8,12 @@
 //! program and data file of the install (what tests exec or read besides their own program),
 //! the device nodes of the default image, and `/etc/passwd` and `/etc/group` with the users
 //! and groups LTP's tests look up (root, bin, daemon, nobody; the groups of Debian's base
-//! system). The runner mounts proc, sysfs, devtmpfs, devpts and the tmpfs for `TMPDIR` and
+//! system). Debian's `loop.ko` is `/lib/modules/loop.ko`, which the runner loads on Linux (the
+//! cloud kernel builds loop as a module; Ferrux has it built in), and
+//! `/lib/modules/<release>/modules.dep` and `modules.builtin` exist for both kernels' releases
+//! (Ferrux's a link to Linux's): LTP reads them to decide that the loop driver is there
+//! (`tst_check_driver`, and the `CONFIG_BLK_DEV_LOOP=m` of `needs_kconfigs`). `modules.dep`
+//! lists the one module the image carries. The runner mounts proc, sysfs, devtmpfs, devpts and the tmpfs for `TMPDIR` and
 //! `/dev/shm` itself. Archives are uncompressed newc: unpacking is then a copy.
 
 use std::path::{Path, PathBuf};
@@ -53,7 +58,67 @@ pub struct Common {
     pub applets: Vec<String>,
     pub runner: Vec<u8>,
     pub kconfig: Vec<u8>,
+    pub modules: Option<Modules>,
+    /// Host programs with their libraries and data files: (image path, contents, mode).
+    pub host_files: Vec<(String, Vec<u8>, u32)>,
+    /// Links: (image path, target).
+    pub host_links: Vec<(String, String)>,
 }
+
+/// Debian's `mke2fs`, which LTP's `needs_device` tests run as `mkfs.ext2`, `mkfs.ext3` and
+/// `mkfs.ext4` to format their loop devices.
+const MKE2FS: &str = "/usr/sbin/mke2fs";
+/// The names LTP calls it by.
+const MKFS_NAMES: [&str; 3] = ["mkfs.ext2", "mkfs.ext3", "mkfs.ext4"];
+/// Its configuration.
+const MKE2FS_CONF: &str = "/etc/mke2fs.conf";
+
+/// The shared libraries `program` loads, with its loader, as `ldd` names them.
+fn shared_libraries(program: &Path) -> Result<Vec<PathBuf>> {
+    let output = Command::new("ldd")
+        .arg(program)
+        .output()
+        .with_context(|| format!("cannot run ldd {}", program.display()))?;
+    if !output.status.success() {
+        bail!("ldd {} failed", program.display());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let path = match line.split_once("=>") {
+                Some((_, right)) => right.split_whitespace().next()?,
+                None => line.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect())
+}
+
+/// Linux's loop module and the module lists LTP reads.
+pub struct Modules {
+    /// Linux's `uname -r`.
+    pub linux_release: String,
+    pub loop_module: Vec<u8>,
+    pub builtin: Vec<u8>,
+}
+
+/// Ferrux's `uname -r` (`kernel/src/syscall/uname.rs`).
+fn ferrux_release() -> Result<String> {
+    let source = paths::repo_root().join("kernel/src/syscall/uname.rs");
+    let text = std::fs::read_to_string(&source)
+        .with_context(|| format!("cannot read {}", source.display()))?;
+    text.lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("pub const RELEASE: &str = \"")?
+                .strip_suffix("\";")
+                .map(str::to_string)
+        })
+        .with_context(|| format!("no RELEASE in {}", source.display()))
+}
+
+/// `modules.dep`: the loop module, with no dependencies.
+const MODULES_DEP: &str = "kernel/drivers/block/loop.ko:\n";
 
 /// A helper program or data file: `(path under testcases/bin, host path, mode)`.
 pub type Helper = (String, PathBuf, u32);
@@ -65,7 +130,49 @@ impl Common {
             applets: busybox_applets()?,
             runner: read(runner)?,
             kconfig: read(kconfig)?,
+            modules: None,
+            host_files: Vec::new(),
+            host_links: Vec::new(),
         })
+    }
+
+    /// Carries Debian's `mke2fs` (as `/sbin/mke2fs`, with `/sbin/mkfs.ext2`, `ext3`, `ext4`
+    /// links), its shared libraries at the paths `ldd` names and `/etc/mke2fs.conf`, so that
+    /// LTP's tests can format devices.
+    pub fn add_mkfs(&mut self) -> Result<()> {
+        let program = Path::new(MKE2FS);
+        self.host_files
+            .push(("/sbin/mke2fs".to_string(), read(program)?, 0o755));
+        for library in shared_libraries(program)? {
+            let bytes = read(&library)?;
+            self.host_files
+                .push((library.to_string_lossy().into_owned(), bytes, 0o755));
+        }
+        self.host_files.push((
+            MKE2FS_CONF.to_string(),
+            read(Path::new(MKE2FS_CONF))?,
+            0o644,
+        ));
+        for name in MKFS_NAMES {
+            self.host_links
+                .push((format!("/sbin/{name}"), "mke2fs".to_string()));
+        }
+        Ok(())
+    }
+
+    /// Carries Linux's loop module and module lists (release `linux_release`).
+    pub fn add_modules(
+        &mut self,
+        linux_release: &str,
+        loop_module: &Path,
+        builtin: &Path,
+    ) -> Result<()> {
+        self.modules = Some(Modules {
+            linux_release: linux_release.to_string(),
+            loop_module: read(loop_module)?,
+            builtin: read(builtin)?,
+        });
+        Ok(())
     }
 }
 
@@ -116,6 +223,7 @@ pub fn write(
         "/usr",
         "/usr/bin",
         "/usr/sbin",
+        "/lib",
         "/var",
         "/ltp",
         "/ltp/testcases",
@@ -168,6 +276,65 @@ pub fn write(
     writer
         .add_file(KCONFIG_PATH, 0o644, 0, 0, &common.kconfig)
         .with_context(|| error(KCONFIG_PATH))?;
+    let mut made_dirs: Vec<String> = Vec::new();
+    for (path, bytes, mode) in &common.host_files {
+        // Its folders, those the fixed layout has not made yet.
+        let mut prefix = String::new();
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            prefix = format!("{prefix}/{part}");
+            if ![
+                "/bin",
+                "/sbin",
+                "/etc",
+                "/usr",
+                "/usr/bin",
+                "/usr/sbin",
+                "/lib",
+                "/lib/modules",
+            ]
+            .contains(&prefix.as_str())
+                && !made_dirs.contains(&prefix)
+            {
+                writer
+                    .add_dir(&prefix, 0o755, 0, 0)
+                    .with_context(|| error(&prefix))?;
+                made_dirs.push(prefix.clone());
+            }
+        }
+        writer
+            .add_file(path, *mode, 0, 0, bytes)
+            .with_context(|| error(path))?;
+    }
+    for (link, target) in &common.host_links {
+        writer
+            .add_symlink(link, target)
+            .with_context(|| error(link))?;
+    }
+    if let Some(modules) = &common.modules {
+        let linux_dir = format!("/lib/modules/{}", modules.linux_release);
+        for dir in ["/lib/modules", linux_dir.as_str()] {
+            writer
+                .add_dir(dir, 0o755, 0, 0)
+                .with_context(|| error(dir))?;
+        }
+        writer
+            .add_file("/lib/modules/loop.ko", 0o644, 0, 0, &modules.loop_module)
+            .with_context(|| error("loop.ko"))?;
+        for (name, bytes) in [
+            ("modules.dep", MODULES_DEP.as_bytes()),
+            ("modules.builtin", modules.builtin.as_slice()),
+        ] {
+            let path = format!("{linux_dir}/{name}");
+            writer
+                .add_file(&path, 0o644, 0, 0, bytes)
+                .with_context(|| error(&path))?;
+        }
+        let ferrux_dir = format!("/lib/modules/{}", ferrux_release()?);
+        writer
+            .add_symlink(&ferrux_dir, &modules.linux_release)
+            .with_context(|| error(&ferrux_dir))?;
+    }
     writer
         .add_file(LIST_PATH, 0o644, 0, 0, list.as_bytes())
         .with_context(|| error(LIST_PATH))?;
@@ -238,6 +405,17 @@ mod tests {
             applets: vec!["sh".into(), "awk".into(), "busybox".into()],
             runner: b"RUN".to_vec(),
             kconfig: b"CONFIG_X=y\n".to_vec(),
+            modules: Some(Modules {
+                linux_release: "6.1.0-9-cloud-amd64".into(),
+                loop_module: b"KO".to_vec(),
+                builtin: b"kernel/fs/ext4/ext4.ko\n".to_vec(),
+            }),
+            host_files: vec![(
+                "/lib/x86_64-linux-gnu/libx.so".into(),
+                b"LIB".to_vec(),
+                0o755,
+            )],
+            host_links: vec![("/sbin/mkfs.ext4".into(), "mke2fs".into())],
         };
         let helper: Helper = ("data/file".into(), helper.clone(), 0o644);
         let path = dir.join("image.cpio");
@@ -257,6 +435,15 @@ mod tests {
         assert_eq!(find("/ltp/list"), b"abort01 abort01\n");
         assert_eq!(find("/bin/awk"), b"busybox");
         assert_eq!(find(RUNNER_PATH), b"RUN");
+        assert_eq!(find("/lib/modules/loop.ko"), b"KO");
+        assert_eq!(find("/lib/x86_64-linux-gnu/libx.so"), b"LIB");
+        assert_eq!(find("/sbin/mkfs.ext4"), b"mke2fs");
+        assert_eq!(
+            find("/lib/modules/6.1.0-9-cloud-amd64/modules.dep"),
+            MODULES_DEP.as_bytes()
+        );
+        let ferrux_link = format!("/lib/modules/{}", ferrux_release().unwrap());
+        assert_eq!(find(&ferrux_link), b"6.1.0-9-cloud-amd64");
         assert!(find("/etc/passwd").starts_with(b"root:x:0:0:"));
         assert!(
             !entries

@@ -111,7 +111,15 @@ fn set_up(jobs: usize, only: &[String], skip: &[String]) -> Result<(Setup, Vec<L
     let all_programs: BTreeSet<&str> = all_tests.iter().map(LtpTest::program).collect();
     let areas = prepared.areas()?;
     let helpers = helper_files(&ltp.program_dir(), &all_programs, &areas)?;
-    let common = image::Common::load(&runner, &kconfig)?;
+    let mut common = image::Common::load(&runner, &kconfig)?;
+    common.add_modules(
+        &linux::release()?,
+        &linux::loop_module()?,
+        &linux::modules_builtin()?,
+    )?;
+    if let Err(error) = common.add_mkfs() {
+        println!("xtask: no mke2fs for the LTP images ({error:#}): device tests cannot format");
+    }
     let version = std::fs::read_to_string(ltp.src.join("VERSION")).unwrap_or_default();
     let tarball = build::tarball()?;
     let ltp_version = format!(

@@ -464,6 +464,12 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
     driver.notify_offset.store(offset, Ordering::Relaxed);
     driver.transport.add_status(pci::STATUS_DRIVER_OK)?;
     let params = DiskParams {
+        // Name and numbers: the block layer's next virtio disk.
+        name: alloc::string::String::new(),
+        major: 0,
+        first_minor: 0,
+        minors: 0,
+        has_partitions: true,
         sectors: capacity,
         logical_block_size,
         physical_block_size,

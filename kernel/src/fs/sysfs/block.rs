@@ -59,15 +59,10 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
         0o444,
         Content::Static(b"0\n"),
     )?;
-    add_attribute(&device, b"diskseq", 0o444, text(disk.seq)?)?;
+    add_dynamic(&device, b"diskseq", disk, |disk| disk.seq())?;
     add_attribute(&device, b"ext_range", 0o444, Content::Static(b"256\n"))?;
     add_attribute(&device, b"hidden", 0o444, Content::Static(b"0\n"))?;
-    add_attribute(
-        &device,
-        b"range",
-        0o444,
-        text(crate::block::VIRTBLK_MINORS)?,
-    )?;
+    add_attribute(&device, b"range", 0o444, text(disk.minors)?)?;
     add_attribute(&device, b"removable", 0o444, Content::Static(b"0\n"))?;
     let read_only = disk.clone();
     device.add(
@@ -79,33 +74,21 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
             )
         }),
     )?;
-    add_attribute(&device, b"size", 0o444, text(disk.sectors)?)?;
+    add_dynamic(&device, b"size", disk, |disk| disk.sectors())?;
     let queue = dir(&device, b"queue", 0o755)?;
-    add_attribute(
-        &queue,
-        b"hw_sector_size",
-        0o444,
-        text(disk.logical_block_size)?,
-    )?;
-    add_attribute(
-        &queue,
-        b"logical_block_size",
-        0o444,
-        text(disk.logical_block_size)?,
-    )?;
-    add_attribute(
-        &queue,
-        b"minimum_io_size",
-        0o444,
-        text(disk.physical_block_size)?,
-    )?;
+    add_dynamic(&queue, b"hw_sector_size", disk, |disk| {
+        u64::from(disk.logical_block_size())
+    })?;
+    add_dynamic(&queue, b"logical_block_size", disk, |disk| {
+        u64::from(disk.logical_block_size())
+    })?;
+    add_dynamic(&queue, b"minimum_io_size", disk, |disk| {
+        u64::from(disk.physical_block_size())
+    })?;
     add_attribute(&queue, b"optimal_io_size", 0o444, Content::Static(b"0\n"))?;
-    add_attribute(
-        &queue,
-        b"physical_block_size",
-        0o444,
-        text(disk.physical_block_size)?,
-    )?;
+    add_dynamic(&queue, b"physical_block_size", disk, |disk| {
+        u64::from(disk.physical_block_size())
+    })?;
     add_attribute(&queue, b"read_ahead_kb", 0o644, Content::Static(b"128\n"))?;
     add_attribute(&queue, b"rotational", 0o644, Content::Static(b"1\n"))?;
     add_power_dir(&device)?;
@@ -120,7 +103,10 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
         &mut uevent,
         format_args!(
             "MAJOR={}\nMINOR={}\nDEVNAME={}\nDEVTYPE=disk\nDISKSEQ={}\n",
-            disk.major, disk.first_minor, disk.name, disk.seq
+            disk.major,
+            disk.first_minor,
+            disk.name,
+            disk.seq()
         ),
     )?;
     add_uevent(&device, 0o644, Content::Text(uevent))?;
@@ -149,6 +135,71 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A read-only attribute showing a number of the disk as it is now.
+fn add_dynamic(
+    parent: &Arc<DynamicDir>,
+    name: &'static [u8],
+    disk: &Arc<Disk>,
+    value: fn(&Disk) -> u64,
+) -> Result<(), Errno> {
+    let weak = Arc::downgrade(disk);
+    parent.add(
+        name,
+        RenderFile::new(next_ino(), 0o444, move |out| {
+            let number = weak.upgrade().map_or(0, |disk| value(&disk));
+            vfs::pseudo::push_fmt(out, format_args!("{number}\n"))
+        }),
+    )
+}
+
+/// The disk's directory (`/sys/block/<name>`'s target), for a driver's own attributes.
+pub fn disk_dir(disk: &Disk) -> Option<Arc<DynamicDir>> {
+    DISK_DIRS
+        .lock()
+        .iter()
+        .find(|(name, _)| *name == disk.name)
+        .map(|(_, dir)| dir.clone())
+}
+
+/// Takes the disk's directory and links away (`del_gendisk`).
+pub fn remove_disk(disk: &Disk) {
+    let Ok(tree) = tree() else {
+        return;
+    };
+    let removed = {
+        let mut dirs = DISK_DIRS.lock();
+        let position = dirs.iter().position(|(name, _)| *name == disk.name);
+        position.map(|index| dirs.remove(index))
+    };
+    drop(removed);
+    let mut parent = Some(tree.devices.clone());
+    for part in disk.sysfs_parent.split('/').chain(["block"]) {
+        parent = parent.and_then(|at| dir(&at, part.as_bytes(), 0o755).ok());
+    }
+    if let Some(parent) = parent {
+        drop(parent.remove(disk.name.as_bytes()));
+    }
+    for (path, name) in [
+        (&[&b"block"[..]][..], disk.name.clone().into_bytes()),
+        (
+            &[&b"class"[..], b"block"][..],
+            disk.name.clone().into_bytes(),
+        ),
+        (
+            &[&b"dev"[..], b"block"][..],
+            alloc::format!("{}:{}", disk.major, disk.first_minor).into_bytes(),
+        ),
+    ] {
+        let mut at = Some(tree.root.clone());
+        for part in path {
+            at = at.and_then(|here| dir(&here, part, 0o755).ok());
+        }
+        if let Some(at) = at {
+            drop(at.remove(&name));
+        }
+    }
+}
+
 /// `../` × `depth` then `rest`: a link from a directory `depth` levels below `/sys`.
 fn up_to_sys(depth: usize, rest: &[u8]) -> Result<Vec<u8>, Errno> {
     let mut link = Vec::new();
@@ -163,12 +214,7 @@ fn up_to_sys(depth: usize, rest: &[u8]) -> Result<Vec<u8>, Errno> {
 /// `delete_partition`).
 pub fn replace_partitions(disk: &Arc<Disk>, old: &[Part], new: &[Part]) -> Result<(), Errno> {
     let tree = tree()?;
-    let Some(device) = DISK_DIRS
-        .lock()
-        .iter()
-        .find(|(name, _)| *name == disk.name)
-        .map(|(_, dir)| dir.clone())
-    else {
+    let Some(device) = disk_dir(disk) else {
         return Ok(());
     };
     let class = dir(&*dir(&tree.root, b"class", 0o755)?, b"block", 0o755)?;
@@ -212,7 +258,10 @@ pub fn replace_partitions(disk: &Arc<Disk>, old: &[Part], new: &[Part]) -> Resul
             &mut uevent,
             format_args!(
                 "MAJOR={}\nMINOR={}\nDEVNAME={name}\nDEVTYPE=partition\nDISKSEQ={}\nPARTN={}\n",
-                part.major, part.minor, disk.seq, part.number
+                part.major,
+                part.minor,
+                disk.seq(),
+                part.number
             ),
         )?;
         add_uevent(&node, 0o644, Content::Text(uevent))?;

@@ -47,7 +47,7 @@ const SYSFS_MAGIC: u64 = 0x6265_6572;
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(2);
 
-fn next_ino() -> u64 {
+pub(crate) fn next_ino() -> u64 {
     NEXT_INO.fetch_add(1, Ordering::Relaxed)
 }
 
