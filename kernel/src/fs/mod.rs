@@ -6,6 +6,7 @@
 //! is tested on the host; this module only adds what needs the kernel: descriptors, devices and
 //! the clock.
 
+pub mod aio;
 pub mod devices;
 pub mod devpts;
 pub mod devtmpfs;

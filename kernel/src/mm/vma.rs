@@ -107,6 +107,9 @@ pub enum VmaKind {
     /// `/dev/zero`): a nameless file of the internal tmpfs sized to the mapping, as Linux's
     /// `shmem_zero_setup`; `/proc/<pid>/maps` calls it `/dev/zero (deleted)`.
     SharedAnonymous,
+    /// An AIO completion ring (`io_setup`): a nameless shared file, `/[aio] (deleted)` in
+    /// `/proc/<pid>/maps`; it cannot grow (`VM_DONTEXPAND`), and moving it moves its context.
+    AioRing,
 }
 
 bitflags::bitflags! {

@@ -5,6 +5,7 @@ pub mod args;
 pub mod dispatch;
 pub mod table;
 
+mod aio;
 mod capability;
 mod eventfd;
 mod eventpoll;

@@ -5,7 +5,7 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
+    aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
     groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
     namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
     ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
@@ -239,6 +239,11 @@ syscall_table! {
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32); // partial: no PI operations
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
+    206 io_setup => aio::io_setup(nr_events: u32, ctxp: UserPtr<u64>);
+    207 io_destroy => aio::io_destroy(ctx_id: u64);
+    208 io_getevents => aio::io_getevents(ctx_id: u64, min_nr: i64, nr: i64, events: UserPtr<abi::aio::IoEvent>, timeout: UserPtr<abi::Timespec>);
+    209 io_submit => aio::io_submit(ctx_id: u64, nr: i64, iocbpp: UserPtr<u64>);
+    210 io_cancel => aio::io_cancel(ctx_id: u64, iocb: UserPtr<abi::aio::Iocb>, result: UserPtr<abi::aio::IoEvent>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
     218 set_tid_address => fork::set_tid_address(address: u64);
@@ -327,6 +332,7 @@ syscall_table! {
     327 preadv2 => read_write::preadv2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     328 pwritev2 => read_write::pwritev2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
+    333 io_pgetevents => aio::io_pgetevents(ctx_id: u64, min_nr: i64, nr: i64, events: UserPtr<abi::aio::IoEvent>, timeout: UserPtr<abi::Timespec>, usig: UserPtr<aio::AioSigset>);
     334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

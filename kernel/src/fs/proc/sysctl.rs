@@ -555,6 +555,18 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         ),
     ];
     let fs = alloc::vec![
+        int(
+            b"aio-max-nr",
+            || crate::fs::aio::AIO_MAX_NR.load(Ordering::Relaxed) as i64,
+            Some(|v| crate::fs::aio::AIO_MAX_NR.store(v as u64, Ordering::Relaxed)),
+            (0, i64::MAX)
+        ),
+        custom(
+            b"aio-nr",
+            0o444,
+            |out| out!(out, "{}\n", crate::fs::aio::aio_nr()),
+            None
+        ),
         dir(b"epoll", epoll),
         int(
             b"file-max",
