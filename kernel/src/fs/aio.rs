@@ -236,8 +236,10 @@ impl AioContext {
             copy
         };
         for request in &pending {
-            let mask = request.file.poll(None) & request.events;
-            if mask != 0 {
+            // Linux completes from the wake-up with the waker's key, the file's readiness
+            // whatever was asked for; the file's whole mask stands for it here.
+            let mask = request.file.poll(None);
+            if mask & request.events != 0 {
                 self.finish_poll(request, mask);
             }
         }
