@@ -15,6 +15,7 @@ mod fs;
 mod futex;
 mod init;
 mod ipc;
+mod keys;
 mod ktest;
 mod mm;
 mod net;

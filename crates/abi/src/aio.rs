@@ -30,7 +30,9 @@ pub const AIO_RING_INCOMPAT_FEATURES: u32 = 0;
 
 /// `struct iocb` (64 bytes, little-endian field order).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Iocb {
     /// Returned in the event's `data`.
     pub aio_data: u64,
@@ -55,7 +57,9 @@ pub struct Iocb {
 
 /// `struct io_event` (32 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct IoEvent {
     /// The iocb's `aio_data`.
     pub data: u64,
@@ -68,7 +72,9 @@ pub struct IoEvent {
 
 /// `struct aio_ring`, the header of the mapped ring (32 bytes; events follow).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct AioRingHeader {
     /// The context's index in its address space's table.
     pub id: u32,
@@ -123,7 +129,11 @@ impl RingGeometry {
     /// The ring for `io_setup(requested, …)` on a machine with `possible_cpus` CPUs and
     /// `fs.aio-max-nr` of `max_nr`: the request is raised to four per CPU and doubled (Linux
     /// hands slots to per-CPU caches), two slots are added, and the ring fills its last page.
-    pub fn new(requested: u32, possible_cpus: u32, max_nr: u64) -> Result<RingGeometry, SetupError> {
+    pub fn new(
+        requested: u32,
+        possible_cpus: u32,
+        max_nr: u64,
+    ) -> Result<RingGeometry, SetupError> {
         let doubled = u64::from(requested.max(possible_cpus.saturating_mul(4))) * 2;
         // `nr_events` is an unsigned int in Linux: the doubling wraps.
         let doubled = doubled & u64::from(u32::MAX);
@@ -178,8 +188,14 @@ mod tests {
         assert_eq!(ring.pages, 3);
         assert_eq!(ring.nr_events, (3 * 4096 - 32) / 32);
         // aio-max-nr + 1 is EAGAIN; -1 wraps and is EINVAL.
-        assert_eq!(RingGeometry::new(65537, 1, 65536), Err(SetupError::OverLimit));
-        assert_eq!(RingGeometry::new(u32::MAX, 1, 65536), Err(SetupError::TooLarge));
+        assert_eq!(
+            RingGeometry::new(65537, 1, 65536),
+            Err(SetupError::OverLimit)
+        );
+        assert_eq!(
+            RingGeometry::new(u32::MAX, 1, 65536),
+            Err(SetupError::TooLarge)
+        );
         assert_eq!(
             RingGeometry::new(0x1000_0000 / 32, 1, u64::MAX),
             Err(SetupError::TooLarge)

@@ -37,7 +37,8 @@ pub fn expiry(seconds_left: Option<i64>) -> String {
     out
 }
 
-/// One `/proc/keys` line up to (and with) the type's description text `describe`.
+/// One `/proc/keys` line, ending with the type's description text `describe`; ids are
+/// shown as the caller munges them (-1 as the overflow id 65534).
 #[allow(clippy::too_many_arguments)]
 pub fn keys_line(
     serial: i32,
@@ -67,8 +68,8 @@ pub fn keys_line(
         usage,
         expiry(seconds_left),
         perm,
-        uid as i32,
-        gid as i32,
+        uid,
+        gid,
         type_short,
         describe
     );
@@ -118,7 +119,7 @@ pub fn key_users_line(
 /// `KEYCTL_DESCRIBE`'s text, NUL included: `type;uid;gid;perm;description`.
 pub fn describe(type_name: &str, uid: u32, gid: u32, perm: u32, description: &[u8]) -> Vec<u8> {
     let mut out = String::new();
-    let _ = write!(out, "{};{};{};{:08x};", type_name, uid, gid as i32, perm);
+    let _ = write!(out, "{};{};{};{:08x};", type_name, uid, gid, perm);
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(description);
     bytes.push(0);
@@ -149,13 +150,30 @@ mod tests {
         };
         assert_eq!(
             keys_line(0x1234, flags, 1, None, 0x3f010000, 0, 0, "user", "a: 3"),
-            "00001234 I--Q--- 1 perm 3f010000 0 0 user a: 3\n".replace(" 1 ", "     1 ").replace(" 0 0 ", "     0     0 ").replace("user ", "user      ")
+            "00001234 I--Q--- 1 perm 3f010000 0 0 user a: 3\n"
+                .replace(" 1 ", "     1 ")
+                .replace(" 0 0 ", "     0     0 ")
+                .replace("user ", "user      ")
         );
         assert_eq!(describe_keyring("_ses", Some(0)), "_ses: empty");
         assert_eq!(describe_payload("k", Some(7)), "k: 7");
-        assert_eq!(describe("user", 0, 0, 0x3f010000, b"k"), b"user;0;0;3f010000;k\0");
         assert_eq!(
-            key_users_line(0, 3, crate::quota::Usage { nkeys: 2, nikeys: 2, qnkeys: 2, qnbytes: 9 }, 200, 20000),
+            describe("user", 0, 0, 0x3f010000, b"k"),
+            b"user;0;0;3f010000;k\0"
+        );
+        assert_eq!(
+            key_users_line(
+                0,
+                3,
+                crate::quota::Usage {
+                    nkeys: 2,
+                    nikeys: 2,
+                    qnkeys: 2,
+                    qnbytes: 9
+                },
+                200,
+                20000
+            ),
             "    0:     3 2/2 2/200 9/20000\n"
         );
     }

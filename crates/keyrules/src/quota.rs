@@ -121,7 +121,10 @@ mod tests {
         );
         assert!(usage.charge_key(5, 0, &limits, true).is_ok());
         assert_eq!(usage.qnkeys, 3);
-        assert_eq!(usage.resize(5, 6, 8, &limits, false), Err(abi::Errno::EDQUOT));
+        assert_eq!(
+            usage.resize(5, 6, 8, &limits, false),
+            Err(abi::Errno::EDQUOT)
+        );
         assert!(usage.resize(5, 6, 1, &limits, false).is_ok());
         assert_eq!(usage.qnbytes, 5);
         usage.release_key(4, false);

@@ -406,9 +406,13 @@ impl AioContext {
         }
         drop(polls);
         self.reap_finished();
-        let _ = wait_event(thread, &[&self.idle], SleepKind::Uninterruptible, None, || {
-            (self.state.lock().in_flight == 0).then_some(())
-        });
+        let _ = wait_event(
+            thread,
+            &[&self.idle],
+            SleepKind::Uninterruptible,
+            None,
+            || (self.state.lock().in_flight == 0).then_some(()),
+        );
         uncharge(u64::from(self.geometry.max_reqs));
     }
 }
@@ -481,7 +485,10 @@ impl AioTable {
         let Some(slot) = contexts.get_mut(context.index as usize) else {
             return false;
         };
-        if !slot.as_ref().is_some_and(|other| Arc::ptr_eq(other, context)) {
+        if !slot
+            .as_ref()
+            .is_some_and(|other| Arc::ptr_eq(other, context))
+        {
             return false;
         }
         *slot = None;
@@ -508,10 +515,12 @@ impl Drop for NewRing {
 /// `ioctx_alloc` up to the mapping: checks and charges `requested` against `fs.aio-max-nr`
 /// and makes the ring's file with its pages (owned by `uid`/`gid`).
 pub fn new_ring(requested: u32, uid: u32, gid: u32) -> Result<NewRing, Errno> {
-    let geometry = RingGeometry::new(requested, 1, AIO_MAX_NR.load(Ordering::Relaxed))
-        .map_err(|error| match error {
-            abi::aio::SetupError::TooLarge => Errno::EINVAL,
-            abi::aio::SetupError::OverLimit => Errno::EAGAIN,
+    let geometry =
+        RingGeometry::new(requested, 1, AIO_MAX_NR.load(Ordering::Relaxed)).map_err(|error| {
+            match error {
+                abi::aio::SetupError::TooLarge => Errno::EINVAL,
+                abi::aio::SetupError::OverLimit => Errno::EAGAIN,
+            }
         })?;
     let inode = hal::mm::heap::user_data(|| super::shmem::new_file(uid, gid, false))?;
     inode.truncate(geometry.pages * PAGE_SIZE as u64)?;

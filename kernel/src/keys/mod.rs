@@ -16,6 +16,7 @@
 //! garbage collector's delayed unlinking of revoked and expired keys from keyrings (they
 //! stay linked; searches skip them as Linux's do).
 
+pub mod procfs;
 pub mod task;
 
 use abi::Errno;
@@ -169,9 +170,6 @@ pub static LIMITS: SpinLock<Limits> = SpinLock::new(
 /// `kernel.keys.gc_delay` (seconds; there is no delayed collection here, the value is kept
 /// for the sysctl).
 pub static GC_DELAY: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(300);
-/// `kernel.keys.persistent_keyring_expiry` (seconds).
-pub static PERSISTENT_EXPIRY: core::sync::atomic::AtomicU64 =
-    core::sync::atomic::AtomicU64::new(259_200);
 
 /// The live key with `serial` (`key_lookup`): `ENOKEY` if none (or invalidated).
 pub fn lookup(serial: i32) -> Result<Arc<Key>, Errno> {
@@ -494,7 +492,12 @@ pub enum Found {
 /// `search_nested_keyrings` from `keyring` (which the caller searched with `is_possessed`):
 /// the first usable key of the query's type and description that `caller` may search,
 /// descending into keyrings it may search, at most [`keyrules::MAX_DEPTH`] deep.
-pub fn search(keyring: &Arc<Key>, query: &Query<'_>, caller: &Caller<'_>, is_possessed: bool) -> Found {
+pub fn search(
+    keyring: &Arc<Key>,
+    query: &Query<'_>,
+    caller: &Caller<'_>,
+    is_possessed: bool,
+) -> Found {
     let mut error = None;
     let mut level: Vec<Arc<Key>> = alloc::vec![keyring.clone()];
     for _ in 0..keyrules::MAX_DEPTH {
@@ -645,7 +648,8 @@ pub fn read_payload(key: &Key) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     match &state.payload {
         Payload::Data(bytes) => {
-            out.try_reserve_exact(bytes.len()).map_err(|_| Errno::ENOMEM)?;
+            out.try_reserve_exact(bytes.len())
+                .map_err(|_| Errno::ENOMEM)?;
             out.extend_from_slice(bytes);
         }
         Payload::Links(links) => {
@@ -661,4 +665,9 @@ pub fn read_payload(key: &Key) -> Result<Vec<u8>, Errno> {
         Payload::None => {}
     }
     Ok(out)
+}
+
+/// How an unset uid or gid shows (`from_kgid_munged`: the overflow id 65534).
+pub fn munge_gid(gid: u32) -> u32 {
+    if gid == u32::MAX { 65534 } else { gid }
 }

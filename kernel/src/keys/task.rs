@@ -34,7 +34,11 @@ impl TaskKeys {
     pub fn for_clone(&self, is_thread: bool) -> TaskKeys {
         TaskKeys {
             thread: None,
-            process: if is_thread { self.process.clone() } else { None },
+            process: if is_thread {
+                self.process.clone()
+            } else {
+                None
+            },
             session: self.session.clone(),
             reqkey_default: self.reqkey_default,
         }
@@ -202,12 +206,7 @@ pub fn thread_keyring(thread: &Thread, create: bool) -> Result<Arc<Key>, Errno> 
         return Err(Errno::ENOKEY);
     }
     let keyring = new_keyring(b"_tid", &Creds::of(thread), perm::THREAD_KEYRING, true)?;
-    Ok(thread
-        .keys
-        .lock()
-        .thread
-        .get_or_insert(keyring)
-        .clone())
+    Ok(thread.keys.lock().thread.get_or_insert(keyring).clone())
 }
 
 /// The process keyring, made if asked (`install_process_keyring`).
@@ -219,12 +218,7 @@ pub fn process_keyring(thread: &Thread, create: bool) -> Result<Arc<Key>, Errno>
         return Err(Errno::ENOKEY);
     }
     let keyring = new_keyring(b"_pid", &Creds::of(thread), perm::THREAD_KEYRING, true)?;
-    Ok(thread
-        .keys
-        .lock()
-        .process
-        .get_or_insert(keyring)
-        .clone())
+    Ok(thread.keys.lock().process.get_or_insert(keyring).clone())
 }
 
 /// The session keyring; without one, `create` joins a new anonymous session, otherwise the
@@ -239,12 +233,7 @@ pub fn session_keyring(thread: &Thread, create: bool) -> Result<Arc<Key>, Errno>
     } else {
         user_keyrings(creds.uid)?.1
     };
-    Ok(thread
-        .keys
-        .lock()
-        .session
-        .get_or_insert(keyring)
-        .clone())
+    Ok(thread.keys.lock().session.get_or_insert(keyring).clone())
 }
 
 /// How [`lookup_user_key`] treats the key's state.

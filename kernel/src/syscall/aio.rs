@@ -36,7 +36,11 @@ use abi::{Errno, OpenFlags, Timespec};
 use alloc::sync::Arc;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-pub fn io_setup(context: &mut SyscallContext<'_>, nr_events: u32, ctxp: UserPtr<u64>) -> SyscallResult {
+pub fn io_setup(
+    context: &mut SyscallContext<'_>,
+    nr_events: u32,
+    ctxp: UserPtr<u64>,
+) -> SyscallResult {
     let current = ctxp.read()?;
     if current != 0 || nr_events == 0 {
         return Err(Errno::EINVAL);

@@ -22,6 +22,7 @@ mod inotify;
 mod ioctl;
 mod ioprio;
 mod itimer;
+mod keyctl;
 mod locks;
 mod membarrier;
 mod memfd;

@@ -692,7 +692,11 @@ fn rw_flags(
 
 /// `kiocb_set_rw_flags` itself (AIO calls it whatever the buffers hold): the status flags
 /// `rwf` adds, or `EOPNOTSUPP` (see [`rw_flags`]).
-pub(super) fn kiocb_rw_flags(file: &OpenFile, rwf: u32, is_write: bool) -> Result<OpenFlags, Errno> {
+pub(super) fn kiocb_rw_flags(
+    file: &OpenFile,
+    rwf: u32,
+    is_write: bool,
+) -> Result<OpenFlags, Errno> {
     if rwf & !RWF_SUPPORTED != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -830,7 +834,10 @@ pub(super) fn aio_transfer(
 /// One user buffer as an AIO vector (`import_single_range`): at most `MAX_RW_COUNT` bytes,
 /// `EFAULT` for a range outside user space.
 pub(super) fn aio_single_vector(address: u64, count: usize) -> Result<Vec<Iovec>, Errno> {
-    if address.checked_add(count as u64).is_none_or(|end| end > hal::mm::USER_END) {
+    if address
+        .checked_add(count as u64)
+        .is_none_or(|end| end > hal::mm::USER_END)
+    {
         return Err(Errno::EFAULT);
     }
     single_vector(address, count)

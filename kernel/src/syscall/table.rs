@@ -5,12 +5,12 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types, futex,
-    groups, inotify, ioctl, ioprio, itimer, locks, membarrier, memfd, mlock, mmap, mqueue, msg,
-    namei, namespace, open, pipe, posix_timers, prctl, printk, process_64, process_vm_access,
-    ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select, sem, sendfile, shm,
-    signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname,
-    utimes, xattr,
+    aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fork, fs_types,
+    futex, groups, inotify, ioctl, ioprio, itimer, keyctl, locks, membarrier, memfd, mlock, mmap,
+    mqueue, msg, namei, namespace, open, pipe, posix_timers, prctl, printk, process_64,
+    process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq, sched, select,
+    sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync, sys, sysinfo, time,
+    timerfd, uname, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -271,6 +271,9 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    248 add_key => keyctl::add_key(type_name: u64, description: u64, payload: u64, plen: usize, ringid: i32);
+    249 request_key => keyctl::request_key(type_name: u64, description: u64, callout: u64, destringid: i32);
+    250 keyctl => keyctl::keyctl(command: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: no upcall, DH, public-key, persistent keyrings or notifications
     251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
     252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
     253 inotify_init => inotify::inotify_init();

@@ -729,6 +729,7 @@ TEST(aio, destroy_unmaps)
 	close(p[0]);
 	close(p[1]);
 	/* Unmapping the ring by hand: the id no longer reads, so the context is unknown. */
+	ctx = 0;
 	EXPECT_OK(setup(3, &ctx));
 	EXPECT_OK(munmap((void *)ctx, 4096));
 	EXPECT_ERRNO(destroy(ctx), EINVAL);

@@ -316,6 +316,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(crate::set_domainname)
         ),
         text(b"hostname", crate::hostname, Some(crate::set_hostname)),
+        dir(b"keys", keys_dir()),
         int(
             b"kptr_restrict",
             || load(&KPTR_RESTRICT),
@@ -620,4 +621,44 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
         0o555,
         alloc::vec![dir(b"fs", fs), dir(b"kernel", kernel), dir(b"vm", vm)],
     ))
+}
+
+/// `kernel.keys`: the key quotas (`security/keys/sysctl.c`: at least 1) and the garbage
+/// collector's delay.
+fn keys_dir() -> Vec<StaticEntry> {
+    fn limit(read: fn(&keyrules::quota::Limits) -> u32) -> i64 {
+        i64::from(read(&crate::keys::LIMITS.lock()))
+    }
+    alloc::vec![
+        int(
+            b"gc_delay",
+            || crate::keys::GC_DELAY.load(Ordering::Relaxed) as i64,
+            Some(|v| crate::keys::GC_DELAY.store(v as u64, Ordering::Relaxed)),
+            (0, i32::MAX.into())
+        ),
+        int(
+            b"maxbytes",
+            || limit(|l| l.maxbytes),
+            Some(|v| crate::keys::LIMITS.lock().maxbytes = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"maxkeys",
+            || limit(|l| l.maxkeys),
+            Some(|v| crate::keys::LIMITS.lock().maxkeys = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"root_maxbytes",
+            || limit(|l| l.root_maxbytes),
+            Some(|v| crate::keys::LIMITS.lock().root_maxbytes = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"root_maxkeys",
+            || limit(|l| l.root_maxkeys),
+            Some(|v| crate::keys::LIMITS.lock().root_maxkeys = v as u32),
+            (1, i32::MAX.into())
+        ),
+    ]
 }
