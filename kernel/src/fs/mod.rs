@@ -29,6 +29,7 @@ pub mod shmem;
 pub mod signalfd;
 pub mod sysfs;
 pub mod timerfd;
+pub mod userfaultfd;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;

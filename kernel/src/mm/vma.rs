@@ -151,6 +151,9 @@ pub struct Vma {
     pub backing: Backing,
     pub kind: VmaKind,
     pub flags: VmaFlags,
+    /// The userfaultfd this area is registered with for missing pages (`vm_userfaultfd_ctx`
+    /// with `VM_UFFD_MISSING`): a fault on a page it lacks is handed to that file's reader.
+    pub userfault: Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
 }
 
 impl Vma {
@@ -184,6 +187,7 @@ impl Vma {
             || self.flags != next.flags
             || self.kind != next.kind
             || !matches!(self.kind, VmaKind::Normal | VmaKind::SharedAnonymous)
+            || !same_userfault(&self.userfault, &next.userfault)
         {
             return false;
         }
@@ -222,5 +226,17 @@ impl Vma {
             Backing::Anonymous => {}
         }
         part
+    }
+}
+
+/// Whether two areas are registered with the same userfaultfd (or neither is).
+fn same_userfault(
+    a: &Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
+    b: &Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
+) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
     }
 }

@@ -82,6 +82,7 @@ pub fn io_setup(
             },
             kind: VmaKind::AioRing,
             flags: VmaFlags::empty(),
+            userfault: None,
         })?;
         mm.populate(start, start + len);
         start

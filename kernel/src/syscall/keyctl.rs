@@ -437,7 +437,7 @@ fn search(
     Ok(key.serial as usize)
 }
 
-/// `keyctl_read_key`: the whole length is returned, at most `len` bytes copied.
+/// `keyctl_read_key`: the whole length is returned; the data is copied only if it all fits.
 fn read(thread: &Arc<crate::process::Thread>, id: i32, buffer: u64, len: usize) -> SyscallResult {
     let (key, is_possessed) = lookup_user_key(thread, id, false, Lookup::Complete, Need::Nothing)
         .map_err(|_| Errno::ENOKEY)?;
@@ -455,9 +455,9 @@ fn read(thread: &Arc<crate::process::Thread>, id: i32, buffer: u64, len: usize) 
         return Err(Errno::EOPNOTSUPP);
     }
     let data = keys::read_payload(&key)?;
-    if buffer != 0 && len > 0 {
-        let count = data.len().min(len);
-        hal::usercopy::copy_to_user(buffer, &data[..count])?;
+    // Nothing is copied unless all of it fits.
+    if buffer != 0 && len > 0 && data.len() <= len {
+        hal::usercopy::copy_to_user(buffer, &data)?;
     }
     Ok(data.len())
 }

@@ -221,6 +221,7 @@ pub fn mmap(
         backing,
         kind,
         flags: vma_flags,
+        userfault: None,
     })?;
     // MAP_POPULATE and locked mappings are faulted in now (`mm_populate`); like Linux, a
     // failure to populate does not fail the mmap.

@@ -63,6 +63,7 @@ mod sysinfo;
 pub mod time;
 mod timerfd;
 mod uname;
+mod userfaultfd;
 mod utimes;
 mod xattr;
 

@@ -498,6 +498,13 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| SWAPPINESS.store(v, Ordering::Relaxed)),
             (0, 200)
         ),
+        int(
+            b"unprivileged_userfaultfd",
+            || i64::from(crate::fs::userfaultfd::UNPRIVILEGED_USERFAULTFD.load(Ordering::Relaxed)),
+            Some(|v| crate::fs::userfaultfd::UNPRIVILEGED_USERFAULTFD
+                .store(v as u32, Ordering::Relaxed)),
+            (0, 1)
+        ),
     ];
     let epoll = alloc::vec![int(
         b"max_user_watches",
