@@ -204,12 +204,16 @@ impl Userfaultfd {
 /// The file (`userfaultfd_fops`).
 pub struct UserfaultFile {
     context: Arc<Userfaultfd>,
+    /// Made with `O_NONBLOCK`: poll is meaningful only then (Linux answers `POLLERR` to a
+    /// poll of a blocking userfaultfd, whose reads may block after any readiness).
+    is_nonblocking: bool,
 }
 
 impl UserfaultFile {
     /// A new context for the current process's address space.
-    pub fn new(mm: &Arc<Mm>, is_user_mode_only: bool) -> UserfaultFile {
+    pub fn new(mm: &Arc<Mm>, is_user_mode_only: bool, is_nonblocking: bool) -> UserfaultFile {
         UserfaultFile {
+            is_nonblocking,
             context: Arc::new(Userfaultfd {
                 state: SpinLock::new(
                     "uffd.state",
@@ -474,8 +478,8 @@ impl FileOps for UserfaultFile {
     fn poll(&self, mut table: Option<&mut PollTable>) -> Option<u16> {
         poll_wait(&mut table, &self.context.readers);
         let state = self.context.state.lock();
-        if state.features.is_none() {
-            // Before UFFDIO_API: POLLERR (`userfaultfd_poll`).
+        if state.features.is_none() || !self.is_nonblocking {
+            // Before UFFDIO_API, or on a blocking file: POLLERR (`userfaultfd_poll`).
             return Some(super::poll::POLLERR);
         }
         Some(if state.pending.is_empty() { 0 } else { POLLIN })

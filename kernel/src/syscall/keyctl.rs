@@ -228,7 +228,7 @@ pub fn keyctl(
     let id = arg2 as i32;
     match command {
         ids::GET_KEYRING_ID => {
-            let (key, _) = lookup_user_key(thread, id, arg3 != 0, Lookup::Complete, Need::Nothing)?;
+            let (key, _) = lookup_user_key(thread, id, arg3 != 0, Lookup::Complete, Need::Search)?;
             Ok(key.serial as usize)
         }
         ids::JOIN_SESSION_KEYRING => {

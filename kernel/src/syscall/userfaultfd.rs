@@ -1,7 +1,7 @@
 //! userfaultfd(2) (Linux 6.1 `fs/userfaultfd.c`): flags other than `O_CLOEXEC`,
 //! `O_NONBLOCK` and `UFFD_USER_MODE_ONLY` are `EINVAL`; without `UFFD_USER_MODE_ONLY` an
 //! unprivileged caller (no `CAP_SYS_PTRACE`) needs `vm.unprivileged_userfaultfd` = 1
-//! (`EPERM`). The file is `anon_inode:[userfaultfd]`, `O_RDWR` plus `O_NONBLOCK` if asked;
+//! (`EPERM`). The file is `anon_inode:[userfaultfd]`, `O_RDONLY` plus `O_NONBLOCK` if asked;
 //! see [`crate::fs::userfaultfd`] for what it does.
 
 use super::{SyscallContext, SyscallResult};
@@ -32,11 +32,13 @@ pub fn userfaultfd(context: &mut SyscallContext<'_>, flags: i32) -> SyscallResul
         return Err(Errno::EPERM);
     }
     let mm = context.thread.process.mm.get();
-    let ops = Arc::new(UserfaultFile::new(&mm, is_user_mode_only));
-    let status = if flags & nonblock != 0 {
-        OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
+    let is_nonblocking = flags & nonblock != 0;
+    let ops = Arc::new(UserfaultFile::new(&mm, is_user_mode_only, is_nonblocking));
+    // `anon_inode_getfd(..., O_RDONLY | (flags & UFFD_SHARED_FCNTL_FLAGS))`.
+    let status = if is_nonblocking {
+        OpenFlags::O_RDONLY | OpenFlags::O_NONBLOCK
     } else {
-        OpenFlags::O_RDWR
+        OpenFlags::O_RDONLY
     };
     let charge = crate::fs::file_table::charge_with_descriptor(
         context.thread,

@@ -8,7 +8,7 @@
  * UFFDIO_REGISTER's range and mode checks (EINVAL), the reported range ioctls,
  * a faulting thread sleeping until the reader's UFFDIO_COPY supplies the page,
  * the uffd_msg it reads (UFFD_EVENT_PAGEFAULT, page-aligned address, the write
- * flag), poll, EEXIST for a page already there, ENOENT outside registered
+ * flag), poll (POLLERR on a blocking file), EEXIST for a page already there, ENOENT outside registered
  * areas, UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER, a fork's child not inheriting
  * the registration, and closing the file letting a sleeper go on.
  */
@@ -79,7 +79,7 @@ static int new_uffd(int flags)
 
 static int ready_uffd(void)
 {
-	int fd = EXPECT_OK(new_uffd(O_CLOEXEC));
+	int fd = EXPECT_OK(new_uffd(O_CLOEXEC | O_NONBLOCK));
 	struct api_arg api = {UFFD_API, 0, 0};
 	EXPECT_OK(ioctl(fd, UFFDIO_API_, &api));
 	EXPECT_EQX(api.ioctls & 0x8000000000000003ULL, 0x8000000000000003ULL);
@@ -105,7 +105,8 @@ TEST(userfaultfd, errors)
 {
 	EXPECT_ERRNO(new_uffd(0x4), EINVAL);
 	int fd = EXPECT_OK(new_uffd(O_NONBLOCK | USER_MODE_ONLY));
-	EXPECT_EQ(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_ACCMODE), O_NONBLOCK | O_RDWR);
+	/* Read-only, as anon_inode_getfd was asked. */
+	EXPECT_EQ(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_ACCMODE), O_NONBLOCK | O_RDONLY);
 	struct msg m;
 	/* Before UFFDIO_API. */
 	EXPECT_ERRNO(read(fd, &m, sizeof(m)), EINVAL);
@@ -119,6 +120,9 @@ TEST(userfaultfd, errors)
 	api.api = UFFD_API;
 	api.features = 1ULL << 40;
 	EXPECT_ERRNO(ioctl(fd, UFFDIO_API_, &api), EINVAL);
+	/* A failed UFFDIO_API zeroes the caller's structure. */
+	EXPECT_EQ(api.api, 0);
+	api.api = UFFD_API;
 	api.features = 0;
 	EXPECT_OK(ioctl(fd, UFFDIO_API_, &api));
 	EXPECT_ERRNO(ioctl(fd, UFFDIO_API_, &api), EINVAL);
@@ -126,17 +130,27 @@ TEST(userfaultfd, errors)
 	EXPECT_ERRNO(read(fd, &m, 16), EINVAL);
 	p.revents = 0;
 	EXPECT_EQ(poll(&p, 1, 0), 0);
-	char *area = map_pages(2);
-	/* Ranges: aligned, non-empty, mapped without holes; modes: missing only here. */
+	/* Polling a blocking userfaultfd is POLLERR, even after UFFDIO_API. */
+	int blocking = EXPECT_OK(new_uffd(0));
+	struct api_arg api2 = {UFFD_API, 0, 0};
+	EXPECT_OK(ioctl(blocking, UFFDIO_API_, &api2));
+	struct pollfd bp = {blocking, POLLIN, 0};
+	EXPECT_EQ(poll(&bp, 1, 0), 1);
+	EXPECT_EQ(bp.revents, POLLERR);
+	close(blocking);
+	char *area = map_pages(3);
+	/* Ranges: aligned, non-empty, with some area in them; modes: missing only here. */
 	struct register_arg bad = {{(uintptr_t)area + 1, 4096}, MODE_MISSING, 0};
 	EXPECT_ERRNO(ioctl(fd, UFFDIO_REGISTER_, &bad), EINVAL);
 	bad.range.start = (uintptr_t)area;
 	bad.range.len = 0;
 	EXPECT_ERRNO(ioctl(fd, UFFDIO_REGISTER_, &bad), EINVAL);
-	bad.range.len = 3 * 4096;
+	/* No area at all in the range. */
 	EXPECT_OK(munmap(area + 2 * 4096, 4096));
-	EXPECT_ERRNO(ioctl(fd, UFFDIO_REGISTER_, &bad), EINVAL);
+	bad.range.start = (uintptr_t)area + 2 * 4096;
 	bad.range.len = 4096;
+	EXPECT_ERRNO(ioctl(fd, UFFDIO_REGISTER_, &bad), EINVAL);
+	bad.range.start = (uintptr_t)area;
 	bad.mode = 0;
 	EXPECT_ERRNO(ioctl(fd, UFFDIO_REGISTER_, &bad), EINVAL);
 	bad.mode = 8;
@@ -159,7 +173,7 @@ TEST(userfaultfd, errors)
 		_exit(0);
 	}
 	EXPECT_EQ(h_wait_exit(pid), 0);
-	munmap(area, 2 * 4096);
+	munmap(area, 3 * 4096);
 }
 
 static char *fault_area;

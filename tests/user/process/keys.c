@@ -285,13 +285,13 @@ static void permissions_and_revoke(void)
 	/* Unlinking needs nothing of the key. */
 	EXPECT_OK(keyctl(UNLINK, id, SESSION, 0, 0));
 	EXPECT_EQ(keyctl(READ, SESSION, 0, 0, 0), 0);
-	/* Revoked: reads and descriptions are EKEYREVOKED, the id still answers. */
+	/* Revoked: reads, descriptions and the id itself are EKEYREVOKED. */
 	long r = add_key("user", "r", "abc", 3, SESSION);
 	EXPECT_OK(keyctl(REVOKE, r, 0, 0, 0));
 	EXPECT_ERRNO(keyctl(READ, r, (unsigned long)buf, sizeof(buf), 0), EKEYREVOKED);
 	EXPECT_ERRNO(keyctl(DESCRIBE, r, (unsigned long)buf, sizeof(buf), 0), EKEYREVOKED);
 	EXPECT_ERRNO(keyctl(REVOKE, r, 0, 0, 0), EKEYREVOKED);
-	EXPECT_EQ(keyctl(GET_KEYRING_ID, r, 0, 0, 0), r);
+	EXPECT_ERRNO(keyctl(GET_KEYRING_ID, r, 0, 0, 0), EKEYREVOKED);
 	/* add_key of the same description does not update a revoked key: a new one. */
 	long r2 = add_key("user", "r", "abc", 3, SESSION);
 	EXPECT_GT(r2, 0);
