@@ -387,7 +387,10 @@ impl UserfaultFile {
 
 /// `validate_range`: page-aligned, non-empty, above `mmap_min_addr`, inside user space.
 fn validate_range(range: Range) -> Result<(u64, u64), Errno> {
-    if range.start % PAGE_SIZE != 0 || range.len % PAGE_SIZE != 0 || range.len == 0 {
+    if !range.start.is_multiple_of(PAGE_SIZE)
+        || !range.len.is_multiple_of(PAGE_SIZE)
+        || range.len == 0
+    {
         return Err(Errno::EINVAL);
     }
     if range.start < crate::mm::address_space::MMAP_MIN_ADDR || range.start >= hal::mm::USER_END {

@@ -122,7 +122,10 @@ pub fn new_keyring(
 }
 
 /// Each user's user and user-session keyrings (the user namespace's register).
-static USER_KEYRINGS: SpinLock<BTreeMap<u32, (Arc<Key>, Arc<Key>)>> =
+/// A user's user keyring and user-session keyring.
+type UserKeyrings = (Arc<Key>, Arc<Key>);
+
+static USER_KEYRINGS: SpinLock<BTreeMap<u32, UserKeyrings>> =
     SpinLock::new("keys.user_keyrings", BTreeMap::new());
 
 /// `look_up_user_keyrings`: the user keyring and user-session keyring of `uid`, made on first
