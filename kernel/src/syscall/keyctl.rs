@@ -484,8 +484,9 @@ fn set_reqkey_keyring(thread: &Arc<crate::process::Thread>, default: i32) -> Sys
     Ok(old as usize)
 }
 
-/// `keyctl_session_to_parent`: the parent (single-threaded, same owner, not set-id) takes the
-/// caller's session keyring.
+/// `keyctl_session_to_parent`: the parent (not init, single-threaded, with the caller's
+/// effective ids as all its ids, both session keyrings owned by that uid) takes the caller's
+/// session keyring; 0 at once if it has it already.
 fn session_to_parent(thread: &Arc<crate::process::Thread>) -> SyscallResult {
     let (session, _) = lookup_user_key(
         thread,
@@ -505,18 +506,30 @@ fn session_to_parent(thread: &Arc<crate::process::Thread>) -> SyscallResult {
         }
         threads[0].clone()
     };
+    // Nothing to do if they share the session keyring already.
+    let parent_session = parent_thread.keys.lock().session.clone();
+    if parent_session
+        .as_ref()
+        .is_some_and(|theirs| Arc::ptr_eq(theirs, &session))
     {
-        let mine = thread.process.credentials.lock().clone();
-        let theirs = parent.credentials.lock().clone();
-        let is_same = theirs.euid == mine.euid
-            && theirs.euid == theirs.uid
-            && theirs.euid == theirs.suid
-            && theirs.egid == mine.egid
-            && theirs.egid == theirs.gid
-            && theirs.egid == theirs.sgid;
-        if !is_same && mine.euid != 0 {
-            return Err(Errno::EPERM);
-        }
+        return Ok(0);
+    }
+    let mine = thread.process.credentials.lock().clone();
+    let theirs = parent.credentials.lock().clone();
+    // The parent has the caller's effective ids in all its ids (no set-id parent; no
+    // capability overrides this), and both session keyrings belong to that uid.
+    let is_same_owner = theirs.uid == mine.euid
+        && theirs.euid == mine.euid
+        && theirs.suid == mine.euid
+        && theirs.gid == mine.egid
+        && theirs.egid == mine.egid
+        && theirs.sgid == mine.egid;
+    let keyrings_owned = parent_session
+        .as_ref()
+        .is_none_or(|theirs| theirs.owner().uid == mine.euid)
+        && session.owner().uid == mine.euid;
+    if !is_same_owner || !keyrings_owned {
+        return Err(Errno::EPERM);
     }
     parent_thread.keys.lock().session = Some(session);
     Ok(0)

@@ -585,3 +585,61 @@ TEST(keys, proc_files)
 {
 	in_child(proc_files);
 }
+
+#define SESSION_TO_PARENT 18
+#define RESTRICT_KEYRING 29
+#define MOVE 30
+#define GET_SECURITY 17
+
+static void move_restrict_parent(void)
+{
+	char buf[64];
+	long a = add_key("keyring", "a", NULL, 0, SESSION);
+	long b = add_key("keyring", "b", NULL, 0, SESSION);
+	long k = add_key("user", "k", "1", 1, a);
+	/* MOVE: out of a into b; not there any more: ENOENT; unknown flags: EINVAL. */
+	EXPECT_OK(keyctl(MOVE, k, a, b, 0));
+	EXPECT_EQ(keyctl(READ, a, 0, 0, 0), 0);
+	EXPECT_EQ(keyctl(READ, b, 0, 0, 0), 4);
+	EXPECT_ERRNO(keyctl(MOVE, k, a, b, 0), ENOENT);
+	EXPECT_ERRNO(keyctl(MOVE, k, b, a, 2), EINVAL);
+	/* MOVE_EXCL into a keyring that has a key of that description: EEXIST. */
+	EXPECT_GT(add_key("user", "k", "2", 1, a), 0);
+	EXPECT_ERRNO(keyctl(MOVE, k, b, a, 1), EEXIST);
+	/* Restricting a keyring with no type: nothing more may be linked; twice: EEXIST. */
+	EXPECT_OK(keyctl(RESTRICT_KEYRING, b, 0, 0, 0));
+	EXPECT_ERRNO(keyctl(RESTRICT_KEYRING, b, 0, 0, 0), EEXIST);
+	EXPECT_ERRNO(add_key("user", "new", "1", 1, b), EPERM);
+	EXPECT_ERRNO(keyctl(RESTRICT_KEYRING, b, 0, (unsigned long)"x", 0), EINVAL);
+	EXPECT_ERRNO(keyctl(RESTRICT_KEYRING, k, 0, 0, 0), ENOTDIR);
+	/* No security module labels keys: an empty string. */
+	memset(buf, 'z', sizeof(buf));
+	EXPECT_EQ(keyctl(GET_SECURITY, k, (unsigned long)buf, sizeof(buf), 0), 1);
+	EXPECT_EQ(buf[0], 0);
+	/* SESSION_TO_PARENT: never to init (this process's parent when the runner is init). */
+	if (getppid() == 1)
+		EXPECT_ERRNO(keyctl(SESSION_TO_PARENT, 0, 0, 0, 0), EPERM);
+	/* A child gives its new session keyring to this process. */
+	long mine = keyctl(GET_KEYRING_ID, SESSION, 0, 0, 0);
+	int fds[2];
+	h_pipe(fds);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		/* The same keyring: nothing to do. */
+		EXPECT_OK(keyctl(SESSION_TO_PARENT, 0, 0, 0, 0));
+		long fresh = keyctl(JOIN, 0, 0, 0, 0);
+		EXPECT_OK(keyctl(SESSION_TO_PARENT, 0, 0, 0, 0));
+		EXPECT_EQ(write(fds[1], &fresh, sizeof(fresh)), sizeof(fresh));
+		_exit(0);
+	}
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	long fresh = 0;
+	EXPECT_EQ(read(fds[0], &fresh, sizeof(fresh)), sizeof(fresh));
+	EXPECT_NE(fresh, mine);
+	EXPECT_EQ(keyctl(GET_KEYRING_ID, SESSION, 0, 0, 0), fresh);
+}
+
+TEST(keys, move_restrict_session_to_parent)
+{
+	in_child(move_restrict_parent);
+}
