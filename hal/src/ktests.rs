@@ -94,6 +94,39 @@ crate::ktest! {
 }
 
 crate::ktest! {
+    /// Unmapping a hole frees the page tables whose whole span lies in it and keeps those a
+    /// neighbour still uses, as Linux's `free_pgtables`.
+    fn unmapping_a_hole_frees_the_tables_only_it_used() -> KtestResult {
+        use crate::mm::frame::UniqueFrame;
+        use crate::mm::user_space::{PageFlags, UserSpace};
+        const TABLE_SPAN: u64 = 1 << 21;
+        let mut space = UserSpace::try_new().map_err(failed)?;
+        let flags = PageFlags::accessible(true, false);
+        // Pages in three consecutive 2 MiB spans, the first shared with a neighbour.
+        let neighbour = 0x4000_0000u64;
+        let base = neighbour + PAGE_SIZE as u64;
+        for vaddr in [neighbour, base, base + TABLE_SPAN, base + 2 * TABLE_SPAN] {
+            let frame = UniqueFrame::try_new_zeroed().map_err(failed)?.into_shared();
+            drop(space.map(vaddr, frame, flags).map_err(failed)?);
+        }
+        let before = space.table_pages();
+        // The hole runs from the neighbour's end into the third span: only the second span's
+        // table lies wholly in it.
+        let end = base + 2 * TABLE_SPAN + PAGE_SIZE as u64;
+        space.unmap_hole(base, end, || base, end).flush();
+        crate::ktest_assert_eq!(space.table_pages(), before - 1);
+        crate::ktest_assert!(space.flags_at(neighbour).is_some(), "the neighbour went");
+        crate::ktest_assert!(space.flags_at(base).is_none(), "the hole is still mapped");
+        // With the whole region a hole, every table below the top level goes.
+        space
+            .unmap_hole(0, crate::mm::USER_END, || 0, crate::mm::USER_END)
+            .flush();
+        crate::ktest_assert_eq!(space.table_pages(), 1);
+        Ok(())
+    }
+}
+
+crate::ktest! {
     /// A large heap buffer (vmalloc) keeps its bytes while it grows far beyond its first
     /// reservation, and the memory comes back when it is freed.
     fn large_heap_buffers_grow_without_losing_bytes() -> KtestResult {

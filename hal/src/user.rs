@@ -136,6 +136,37 @@ impl UserContext {
         Ok(())
     }
 
+    /// Replaces the FPU state with the `len`-byte image at user address `addr` (a signal
+    /// frame's), read straight into this context's area: `EFAULT` if it cannot be read,
+    /// `EINVAL` if it is too short or the CPU would fault loading it. On error the state is
+    /// reset. A 512-byte image with XSAVE enabled is a legacy (FXSAVE) one: x87 and SSE load
+    /// from it and every other component starts in its init state, as Linux's `fx_only` restore.
+    pub fn load_fpu_image_from_user(&mut self, addr: u64, len: usize) -> Result<(), Errno> {
+        if !(512..=XSAVE_AREA_SIZE).contains(&len) {
+            return Err(Errno::EINVAL);
+        }
+        self.forget_fpu_ownership();
+        // SAFETY: our area, no longer owned by the CPU; nothing else refers to it meanwhile.
+        let area = unsafe { &mut *self.fpu.as_ptr() };
+        let result = crate::usercopy::copy_from_user(&mut area.0[..len], addr).and_then(|()| {
+            let mut checked = len;
+            if len == 512 && fpu::xsave_features() != 0 {
+                area.0[512..576].fill(0);
+                area.0[512] = 0x3;
+                checked = 576;
+            }
+            if fpu::is_loadable_image(&area.0[..checked]) {
+                Ok(())
+            } else {
+                Err(Errno::EINVAL)
+            }
+        });
+        if result.is_err() {
+            area.initialize();
+        }
+        result
+    }
+
     fn is_fpu_owner(&self) -> bool {
         // SAFETY: the per-CPU area is only touched by this CPU with interrupts off.
         unsafe { (*this_cpu()).fpu_owner == self.fpu.as_ptr() as u64 }

@@ -78,6 +78,8 @@ const LEAF_TABLE_SHIFT: u32 = 21;
 
 /// Frames a [`TlbFlush`] holds before it flushes early and lets them go.
 const FLUSH_BATCH: usize = 32;
+/// Page-table pages a [`TlbFlush`] holds before it flushes early and frees them.
+const TABLE_BATCH: usize = 8;
 /// Above this many pages a flush reloads CR3 instead of invalidating page by page.
 const FLUSH_PAGES_MAX: u64 = 32;
 
@@ -97,6 +99,10 @@ pub struct TlbFlush {
     /// `frames[..count]` are initialized, each one frame reference owned by this token.
     frames: [MaybeUninit<u64>; FLUSH_BATCH],
     count: usize,
+    /// `tables[..table_count]` are page-table pages unlinked from the space, freed after the
+    /// flush: until then a CPU's paging-structure caches may still walk through them.
+    tables: [u64; TABLE_BATCH],
+    table_count: usize,
 }
 
 impl TlbFlush {
@@ -107,6 +113,8 @@ impl TlbFlush {
             end: 0,
             frames: [const { MaybeUninit::uninit() }; FLUSH_BATCH],
             count: 0,
+            tables: [0; TABLE_BATCH],
+            table_count: 0,
         }
     }
 
@@ -123,6 +131,18 @@ impl TlbFlush {
         }
         self.frames[self.count].write(frame.into_raw());
         self.count += 1;
+    }
+
+    /// Keeps the unlinked table page `paddr`, which mapped addresses from `vaddr`, until the
+    /// flush; flushes early when the batch is full. Invalidating any one address also drops
+    /// the paging-structure caches (`INVLPG` and a CR3 load both do), so one page is recorded.
+    fn keep_table(&mut self, paddr: u64, vaddr: u64) {
+        if self.table_count == TABLE_BATCH {
+            self.flush_now();
+        }
+        self.add_page(vaddr);
+        self.tables[self.table_count] = paddr;
+        self.table_count += 1;
     }
 
     fn flush_now(&mut self) {
@@ -144,6 +164,10 @@ impl TlbFlush {
             // reference that only this token holds; `count` is reset first, so each is taken
             // back exactly once.
             drop(Frame::from_raw(unsafe { slot.assume_init() }));
+        }
+        let table_count = core::mem::replace(&mut self.table_count, 0);
+        for &paddr in &self.tables[..table_count] {
+            page_table::free_table(paddr);
         }
         self.start = u64::MAX;
         self.end = 0;
@@ -194,7 +218,67 @@ fn count_mapped(meta: &super::meta::FrameMeta, delta: isize) {
     add(item, delta);
 }
 
-/// One user address space./// One user address space.
+/// Unlinks and hands to `flush` every table below `table_paddr` (a table of `level` whose
+/// first entry maps `base`) that maps part of `[start, end)` and whose whole span lies in
+/// `[floor, ceiling)`. Tables that reach outside the hole are descended into instead.
+#[allow(clippy::too_many_arguments)]
+fn free_tables_in_hole(
+    table_paddr: u64,
+    level: u32,
+    base: u64,
+    start: u64,
+    end: u64,
+    floor: u64,
+    ceiling: u64,
+    flush: &mut TlbFlush,
+) {
+    let shift = 12 + 9 * (level - 1);
+    let first = ((start.max(base) - base) >> shift) as usize;
+    let last = ((end - base).div_ceil(1 << shift)).min(512) as usize;
+    for (index, entry) in (first..).zip(&table(table_paddr)[first..last]) {
+        let value = entry.load(Ordering::Acquire);
+        if value & PRESENT == 0 || value & page_table::HUGE != 0 {
+            continue;
+        }
+        let child = value & ADDRESS_MASK;
+        let span_start = base + ((index as u64) << shift);
+        let span_end = span_start + (1 << shift);
+        if floor <= span_start && span_end <= ceiling {
+            entry.store(0, Ordering::Release);
+            free_subtree(child, level - 1, span_start, flush);
+        } else if level > 2 {
+            free_tables_in_hole(
+                child,
+                level - 1,
+                span_start,
+                start,
+                end,
+                floor,
+                ceiling,
+                flush,
+            );
+        }
+    }
+}
+
+/// Hands the unlinked table `table_paddr` of `level` (mapping from `base`) and the tables below
+/// it to `flush`. Its pages were unmapped already (the hole holds no mapping), so last-level
+/// tables are not read.
+fn free_subtree(table_paddr: u64, level: u32, base: u64, flush: &mut TlbFlush) {
+    if level > 1 {
+        let shift = 12 + 9 * (level - 1);
+        for (index, entry) in table(table_paddr).iter().enumerate() {
+            let value = entry.swap(0, Ordering::AcqRel);
+            if value & PRESENT != 0 && value & page_table::HUGE == 0 {
+                let child_base = base + ((index as u64) << shift);
+                free_subtree(value & ADDRESS_MASK, level - 1, child_base, flush);
+            }
+        }
+    }
+    flush.keep_table(table_paddr, base);
+}
+
+/// One user address space.
 pub struct UserSpace {
     root: u64,
 }
@@ -247,6 +331,41 @@ impl UserSpace {
                 flush.keep(release_entry(old));
             }
         });
+        flush
+    }
+
+    /// Removes every mapping in `[start, end)` and frees the page tables that served only the
+    /// hole `[floor, ceiling)` around it, which no mapping may use any more (the caller's
+    /// promise: nothing is mapped there outside `[start, end)`). As Linux's `free_pgtables`, a
+    /// table goes only when its whole span lies in the hole, so tables shared with a neighbour
+    /// stay; a process that maps and unmaps across its address space does not keep the tables
+    /// it once needed, and later walks of the range skip it whole. `floor` is asked only when
+    /// the ceiling leaves a table that could go.
+    pub fn unmap_hole(
+        &mut self,
+        start: u64,
+        end: u64,
+        floor: impl FnOnce() -> u64,
+        ceiling: u64,
+    ) -> TlbFlush {
+        let mut flush = self.unmap_range(start, end);
+        let start = start & !(page_table::PAGE - 1);
+        let end = end.min(USER_END);
+        if start >= end || ceiling < end {
+            return flush;
+        }
+        // Last-level spans are the smallest a table covers: unless one that meets the range
+        // fits in the hole, no table can go (most munmaps of a small mapping next to another).
+        const SPAN: u64 = 1 << LEAF_TABLE_SHIFT;
+        let highest = end.next_multiple_of(SPAN).min(ceiling & !(SPAN - 1));
+        if highest <= start & !(SPAN - 1) {
+            return flush;
+        }
+        let floor = floor();
+        let lowest = (start & !(SPAN - 1)).max(floor.next_multiple_of(SPAN));
+        if floor <= start && lowest < highest {
+            free_tables_in_hole(self.root, 4, 0, start, end, floor, ceiling, &mut flush);
+        }
         flush
     }
 

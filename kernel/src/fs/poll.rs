@@ -95,7 +95,8 @@ pub fn wait_ready<R>(
 ) -> Result<R, WaitError> {
     // A zero timeout never sleeps, so nothing is registered on any wait queue (Linux passes no
     // poll table then: `poll_initwait` with `_qproc = NULL`).
-    if deadline_ns.is_some_and(|deadline| deadline <= crate::time::monotonic_ns()) {
+    if deadline_ns.is_some_and(|deadline| deadline == 0 || deadline <= crate::time::monotonic_ns())
+    {
         match scan(None) {
             Scan::Ready(value) => return Ok(value),
             Scan::NotReady => return Err(WaitError::TimedOut),

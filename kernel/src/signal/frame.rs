@@ -15,7 +15,6 @@ use abi::signal::{
     FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, RtSigframe, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SigInfo,
     Sigcontext, StackT, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, Ucontext,
 };
-use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use hal::user::{UserContext, UserRegs};
 use zerocopy::IntoBytes;
@@ -48,27 +47,36 @@ pub fn alt_stack_flags(stack: &StackT, sp: u64) -> i32 {
     }
 }
 
-/// The FPU image as it goes into a frame: with XSAVE, the software bytes that mark it as an
-/// XSAVE image and the trailing magic.
-fn fpu_frame_image(user: &mut UserContext) -> (Vec<u8>, bool) {
-    let image = user.fpu_image();
+/// Writes the FPU image into a frame at `fpstate` (its size is [`fpu_frame_size`]): with
+/// XSAVE, the software bytes that mark it as an XSAVE image, `XSTATE_BV` claiming x87 and SSE
+/// as Linux writes it, and the trailing magic. The image goes straight from the context's area
+/// to user memory, as Linux's `copy_fpstate_to_sigframe` saves into the frame.
+fn write_fpu_frame(user: &mut UserContext, fpstate: u64) -> Result<(), Errno> {
     let features = hal::cpu::xsave_features();
-    let mut bytes = Vec::from(image);
+    let image = user.fpu_image();
     if features == 0 {
-        bytes.truncate(512);
-        return (bytes, false);
+        return hal::usercopy::copy_to_user(fpstate, &image[..512]);
     }
     let size = image.len();
+    let xstate_bv = image[512] | 0x3;
+    hal::usercopy::copy_to_user(fpstate, image)?;
     let mut sw = [0u8; 48];
     sw[0..4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
     sw[4..8].copy_from_slice(&((size + 4) as u32).to_le_bytes());
     sw[8..16].copy_from_slice(&features.to_le_bytes());
     sw[16..20].copy_from_slice(&(size as u32).to_le_bytes());
-    bytes[SW_BYTES_OFFSET..SW_BYTES_OFFSET + 48].copy_from_slice(&sw);
-    // XSTATE_BV always claims x87 and SSE, as Linux writes it.
-    bytes[512] |= 0x3;
-    bytes.extend_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
-    (bytes, true)
+    hal::usercopy::copy_to_user(fpstate + SW_BYTES_OFFSET as u64, &sw)?;
+    hal::usercopy::copy_to_user(fpstate + 512, &[xstate_bv])?;
+    hal::usercopy::copy_to_user(fpstate + size as u64, &FP_XSTATE_MAGIC2.to_le_bytes())
+}
+
+/// Bytes of the FPU part of a frame, and whether it is an XSAVE image.
+fn fpu_frame_size() -> (u64, bool) {
+    if hal::cpu::xsave_features() == 0 {
+        (512, false)
+    } else {
+        (hal::cpu::xsave_size() as u64 + 4, true)
+    }
 }
 
 fn sigcontext_from(
@@ -131,8 +139,8 @@ pub fn setup(
     if action.flags.contains(SaFlags::SA_ONSTACK) && alt_stack_flags(&alt_stack, regs.rsp) == 0 {
         sp = alt_stack.ss_sp.wrapping_add(alt_stack.ss_size);
     }
-    let (fpu, is_xsave) = fpu_frame_image(user);
-    let fpstate = sp.wrapping_sub(fpu.len() as u64) & !63;
+    let (fpu_size, is_xsave) = fpu_frame_size();
+    let fpstate = sp.wrapping_sub(fpu_size) & !63;
     let frame_size = core::mem::size_of::<RtSigframe>() as u64;
     let frame_address = (fpstate.wrapping_sub(frame_size) & !15).wrapping_sub(8);
     if !hal::mm::is_user_range(frame_address, sp.wrapping_sub(frame_address)) {
@@ -158,7 +166,7 @@ pub fn setup(
         },
         info: *info,
     };
-    hal::usercopy::copy_to_user(fpstate, &fpu)?;
+    write_fpu_frame(user, fpstate)?;
     hal::usercopy::copy_to_user(frame_address, frame.as_bytes())?;
     if alt_stack.ss_flags & SS_AUTODISARM != 0 {
         *thread.alt_stack.lock() = StackT {
@@ -190,11 +198,9 @@ pub fn restore(thread: &Thread, user: &mut UserContext) -> Result<(), Errno> {
     let context = frame.uc.uc_mcontext;
     let fpstate = context.fpstate;
     if fpstate != 0 {
-        let mut header = [0u8; 512];
-        hal::usercopy::copy_from_user(&mut header, fpstate)?;
-        let magic1 = u32::from_le_bytes([header[464], header[465], header[466], header[467]]);
-        let xstate_size = u32::from_le_bytes([header[480], header[481], header[482], header[483]]);
-        let size = if frame.uc.uc_flags & UC_FP_XSTATE != 0
+        let magic1: u32 = hal::usercopy::read_user(fpstate + SW_BYTES_OFFSET as u64)?;
+        let xstate_size: u32 = hal::usercopy::read_user(fpstate + SW_BYTES_OFFSET as u64 + 16)?;
+        let mut size = if frame.uc.uc_flags & UC_FP_XSTATE != 0
             && magic1 == FP_XSTATE_MAGIC1
             && xstate_size as usize == hal::cpu::xsave_size()
         {
@@ -202,16 +208,15 @@ pub fn restore(thread: &Thread, user: &mut UserContext) -> Result<(), Errno> {
         } else {
             512
         };
-        let mut image = alloc::vec![0u8; size];
-        hal::usercopy::copy_from_user(&mut image, fpstate)?;
         if size > 512 {
             // Without the magic after the image, only the legacy part is trusted (as Linux).
             let magic2: u32 = hal::usercopy::read_user(fpstate + size as u64)?;
             if magic2 != FP_XSTATE_MAGIC2 {
-                image.truncate(512);
+                size = 512;
             }
         }
-        user.load_fpu_image(&image).map_err(|_| Errno::EFAULT)?;
+        user.load_fpu_image_from_user(fpstate, size)
+            .map_err(|_| Errno::EFAULT)?;
     } else {
         user.reset_fpu();
     }

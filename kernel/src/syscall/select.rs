@@ -134,6 +134,9 @@ fn poll_one(
     file.poll(table) & filter
 }
 
+/// Descriptors a poll call handles without a heap allocation.
+const POLL_STACK_FDS: usize = 32;
+
 /// `do_sys_poll`: the shared body of poll and ppoll.
 fn do_poll(
     context: &SyscallContext<'_>,
@@ -152,42 +155,48 @@ fn do_poll(
         return Err(Errno::EINVAL);
     }
     let count = nfds as usize;
-    let mut pollfds: Vec<PollFd> = Vec::new();
-    pollfds
-        .try_reserve_exact(count)
-        .map_err(|_| Errno::ENOMEM)?;
-    pollfds.resize(count, PollFd::default());
+    // Small sets live on the stack, as Linux's `POLL_STACK_ALLOC`: poll is called in loops.
+    let mut stack_pollfds = [PollFd::default(); POLL_STACK_FDS];
+    let mut heap_pollfds: Vec<PollFd> = Vec::new();
+    let pollfds: &mut [PollFd] = if count <= POLL_STACK_FDS {
+        &mut stack_pollfds[..count]
+    } else {
+        heap_pollfds
+            .try_reserve_exact(count)
+            .map_err(|_| Errno::ENOMEM)?;
+        heap_pollfds.resize(count, PollFd::default());
+        &mut heap_pollfds
+    };
     if count > 0 {
-        hal::usercopy::copy_from_user(
-            zerocopy::IntoBytes::as_mut_bytes(pollfds.as_mut_slice()),
-            ufds.address,
-        )?;
+        hal::usercopy::copy_from_user(zerocopy::IntoBytes::as_mut_bytes(pollfds), ufds.address)?;
     }
     // The files, looked up once (an O_PATH descriptor counts as closed, as fdget sees it).
-    let mut files: Vec<Option<Arc<OpenFile>>> = Vec::new();
-    files.try_reserve_exact(count).map_err(|_| Errno::ENOMEM)?;
+    let mut stack_files: [Option<Arc<OpenFile>>; POLL_STACK_FDS] = [const { None }; POLL_STACK_FDS];
+    let mut heap_files: Vec<Option<Arc<OpenFile>>> = Vec::new();
+    let files: &mut [Option<Arc<OpenFile>>] = if count <= POLL_STACK_FDS {
+        &mut stack_files[..count]
+    } else {
+        heap_files
+            .try_reserve_exact(count)
+            .map_err(|_| Errno::ENOMEM)?;
+        heap_files.resize(count, None);
+        &mut heap_files
+    };
     {
         let table = context.thread.process.files.get();
         let table = table.lock();
-        for pollfd in &pollfds {
-            files.push(
-                table
-                    .get(pollfd.fd)
-                    .ok()
-                    .filter(|file| !file.is_path_only()),
-            );
+        for (slot, pollfd) in files.iter_mut().zip(pollfds.iter()) {
+            *slot = table
+                .get(pollfd.fd)
+                .ok()
+                .filter(|file| !file.is_path_only());
         }
     }
-    let mut revents: Vec<u16> = Vec::new();
-    revents
-        .try_reserve_exact(count)
-        .map_err(|_| Errno::ENOMEM)?;
-    revents.resize(count, 0);
     let result = wait_ready(context.thread, deadline_ns, |mut table| {
         let mut ready = 0;
-        for (index, pollfd) in pollfds.iter().enumerate() {
-            let mask = poll_one(&files, index, pollfd, table.as_deref_mut());
-            revents[index] = mask;
+        for (index, pollfd) in pollfds.iter_mut().enumerate() {
+            let mask = poll_one(files, index, pollfd, table.as_deref_mut());
+            pollfd.revents = mask as i16;
             if mask != 0 {
                 ready += 1;
                 // Once something is ready, the rest need not register (Linux drops the table).
@@ -205,14 +214,8 @@ fn do_poll(
         Err(WaitError::TimedOut) => 0,
         Err(WaitError::Interrupted) => return Err(Errno::ERESTARTNOHAND),
     };
-    for (pollfd, &mask) in pollfds.iter_mut().zip(&revents) {
-        pollfd.revents = mask as i16;
-    }
     if count > 0 {
-        hal::usercopy::copy_to_user(
-            ufds.address,
-            zerocopy::IntoBytes::as_bytes(pollfds.as_slice()),
-        )?;
+        hal::usercopy::copy_to_user(ufds.address, zerocopy::IntoBytes::as_bytes(&*pollfds))?;
     }
     Ok(ready)
 }

@@ -8,6 +8,7 @@
  * left to the end of main).  Man pages sysinfo(2), reboot(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -54,6 +55,44 @@ TEST(sysinfo, uptime_matches_boottime)
 	EXPECT_EQ(syscall(SYS_sysinfo, &si), 0);
 	EXPECT_GE(si.uptime, bt.tv_sec);
 	EXPECT_LE(si.uptime, bt.tv_sec + 2);
+}
+
+/* /proc/loadavg's averages in hundredths and its task count (`running/total`). */
+static int read_loadavg(long hundredths[3], long *tasks)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (!f)
+		return -1;
+	long whole[3], frac[3], running;
+	int n = fscanf(f, "%ld.%ld %ld.%ld %ld.%ld %ld/%ld", &whole[0], &frac[0],
+		       &whole[1], &frac[1], &whole[2], &frac[2], &running, tasks);
+	fclose(f);
+	for (int i = 0; i < 3; i++)
+		hundredths[i] = whole[i] * 100 + frac[i];
+	return n == 8 ? 0 : -1;
+}
+
+TEST(sysinfo, loads_and_tasks_match_proc_loadavg)
+{
+	proc_ready();
+	for (int attempt = 0; attempt < 5; attempt++) {
+		long before[3], after[3], tasks_before, tasks_after;
+		struct k_sysinfo si;
+		EXPECT_EQ(read_loadavg(before, &tasks_before), 0);
+		EXPECT_EQ(syscall(SYS_sysinfo, &si), 0);
+		EXPECT_EQ(read_loadavg(after, &tasks_after), 0);
+		/* The averages move every 5 s: compare only within one period. */
+		if (memcmp(before, after, sizeof before) != 0 || tasks_before != tasks_after)
+			continue;
+		for (int i = 0; i < 3; i++) {
+			/* SI_LOAD_SHIFT is 16; /proc rounds to hundredths. */
+			long mine = (long)((si.loads[i] * 100 + 32768) >> 16);
+			EXPECT_LE(labs(mine - before[i]), 1);
+		}
+		EXPECT_EQ(si.procs, tasks_before);
+		return;
+	}
+	FAIL("/proc/loadavg changed during every attempt");
 }
 
 TEST(sysinfo, libc_wrapper)

@@ -356,6 +356,62 @@ TEST(delivery, fpu_state_preserved)
 	EXPECT_MEMEQ(out0, pat, 16);
 }
 
+/* What the handler writes into the frame's xmm8 (legacy area offset 160 + 8 * 16). */
+static const uint64_t frame_xmm8[2] = {0x1111222233334444ULL,
+				       0x5555666677778888ULL};
+static volatile int break_magic2;
+
+static void edit_fpu_frame(int sig, siginfo_t *info, void *ucontext)
+{
+	(void)sig;
+	(void)info;
+	ucontext_t *uc = ucontext;
+	uint8_t *fp = (uint8_t *)uc->uc_mcontext.fpregs;
+	memcpy(fp + 160 + 8 * 16, frame_xmm8, 16);
+	uint32_t magic1, xstate_size;
+	memcpy(&magic1, fp + 464, 4);
+	memcpy(&xstate_size, fp + 464 + 16, 4);
+	/* FP_XSTATE_MAGIC1: an XSAVE image, followed by FP_XSTATE_MAGIC2. */
+	if (break_magic2 && magic1 == 0x46505853U)
+		memset(fp + xstate_size, 0, 4);
+	hits++;
+}
+
+/*
+ * sigreturn loads the FPU state from the frame as the handler left it; without the trailing
+ * magic only the legacy (FXSAVE) part is trusted, and it is still loaded.
+ */
+static void check_fpu_frame_edit(int without_magic2)
+{
+	reset_seen();
+	break_magic2 = without_magic2;
+	install(SIGUSR1, edit_fpu_frame, SA_SIGINFO, 0);
+	static const uint64_t pat[2] = {0x0123456789abcdefULL,
+					0xfedcba9876543210ULL};
+	uint64_t out8[2];
+	long pid = getpid(), tid = syscall(SYS_gettid), ret;
+	__asm__ volatile("movdqu (%[p]), %%xmm8\n\t"
+			 "syscall\n\t"
+			 "movdqu %%xmm8, (%[o8])"
+			 : "=a"(ret)
+			 : "a"((long)SYS_tgkill), "D"(pid), "S"(tid),
+			   "d"((long)SIGUSR1), [p] "r"(pat), [o8] "r"(out8)
+			 : "rcx", "r11", "xmm8", "memory");
+	EXPECT_EQ(ret, 0);
+	EXPECT_EQ(hits, 1);
+	EXPECT_MEMEQ(out8, frame_xmm8, 16);
+}
+
+TEST(delivery, fpu_state_edited_in_frame_is_restored)
+{
+	check_fpu_frame_edit(0);
+}
+
+TEST(delivery, fpu_frame_without_magic2_restores_legacy_state)
+{
+	check_fpu_frame_edit(1);
+}
+
 TEST(delivery, blocked_signal_pending_until_unblocked)
 {
 	reset_seen();

@@ -22,9 +22,11 @@ static XSAVE_SIZE: AtomicU64 = AtomicU64::new(512 + 64);
 pub struct XsaveArea(pub [u8; XSAVE_AREA_SIZE]);
 
 impl XsaveArea {
-    /// The power-on state: FCW 0x37f, MXCSR 0x1f80, every component in its init state.
+    /// The power-on state: FCW 0x37f, MXCSR 0x1f80, every component in its init state. Only
+    /// the enabled components' bytes are cleared: nothing reads or exposes the rest.
     pub fn initialize(&mut self) {
-        self.0.fill(0);
+        let used = xsave_size().clamp(512 + 64, XSAVE_AREA_SIZE);
+        self.0[..used].fill(0);
         self.0[0..2].copy_from_slice(&0x037f_u16.to_le_bytes());
         self.0[24..28].copy_from_slice(&0x1f80_u32.to_le_bytes());
         self.0[28..32].copy_from_slice(&0xffff_u32.to_le_bytes()); // MXCSR_MASK

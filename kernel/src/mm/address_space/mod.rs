@@ -42,6 +42,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
+use hal::mm::USER_END;
 use hal::mm::frame::{Frame, FrameId, UniqueFrame};
 use hal::mm::user_space::{PageFlags, UserSpace};
 use hal::sync::SpinLock;
@@ -398,9 +399,23 @@ impl AddressSpace {
 
     /// After the VMAs of `[start, end)` went: unmaps the pages and keeps the free-area cache's
     /// promise ([`AddressSpace::note_hole`]).
-    fn unmapped(&mut self, start: u64, end: u64) {
-        self.page_table.lock().unmap_range(start, end).flush();
-        self.note_hole(end);
+    pub(super) fn unmapped(&mut self, start: u64, end: u64) {
+        let ceiling = self
+            .vmas
+            .range(end..)
+            .next()
+            .map_or(USER_END, |(_, vma)| vma.start);
+        let floor = || {
+            self.vmas
+                .range(..start)
+                .next_back()
+                .map_or(0, |(_, vma)| vma.end)
+        };
+        self.page_table
+            .lock()
+            .unmap_hole(start, end, floor, ceiling)
+            .flush();
+        self.note_hole(end, ceiling);
     }
 
     /// Keeps the free-area cache true after the mappings up to `end` were removed: the hole
@@ -410,16 +425,11 @@ impl AddressSpace {
     /// `mmap_base`: a hole that ends at or below the cache then lies wholly below it, where the
     /// next search walks anyway, and the tree need not be asked (munmap of what mmap just
     /// placed, brk shrinking the heap).
-    fn note_hole(&mut self, end: u64) {
+    fn note_hole(&mut self, end: u64, next_vma_start: u64) {
         if end <= self.free_area_cache || self.free_area_cache >= self.mmap_base {
             return;
         }
-        let hole_top = self
-            .vmas
-            .range(end..)
-            .next()
-            .map_or(u64::MAX, |(_, vma)| vma.start)
-            .min(self.mmap_base);
+        let hole_top = next_vma_start.min(self.mmap_base);
         self.free_area_cache = self.free_area_cache.max(hole_top);
     }
 

@@ -206,13 +206,16 @@ impl AddressSpace {
                 }
                 cursor = page + PAGE_SIZE;
             }
-            page_table
-                .unmap_range(old_start, old_start + old_len)
-                .flush();
+            if keep_old {
+                page_table
+                    .unmap_range(old_start, old_start + old_len)
+                    .flush();
+            }
         }
         if !keep_old {
+            // The old pages go with their VMAs, and with them the tables only they used.
             drop(self.take_range(old_start, old_start + old_len));
-            self.note_hole(old_start + old_len);
+            self.unmapped(old_start, old_start + old_len);
         }
         Ok(())
     }
