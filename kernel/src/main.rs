@@ -17,6 +17,7 @@ mod futex;
 mod futex_pi;
 mod init;
 mod ipc;
+mod keys;
 mod ktest;
 mod mm;
 mod net;

@@ -26,6 +26,7 @@ macro_rules! assert_same_layout {
     };
 }
 
+pub mod aio;
 pub mod auxv;
 pub mod capability;
 pub mod dev;

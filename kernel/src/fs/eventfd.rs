@@ -8,7 +8,8 @@
 //! `POLLIN` when the counter is non-zero, `POLLOUT` while a write of 1 would not block,
 //! `POLLERR` at the (unreachable by write) maximum.
 //!
-//! Not done: `/proc/<pid>/fdinfo` lines, the in-kernel `eventfd_signal` users (aio, KVM).
+//! [`EventFd::signal`] is the in-kernel `eventfd_signal` (AIO completion). Not done:
+//! `/proc/<pid>/fdinfo` lines.
 
 use super::file::FileOps;
 use super::poll::{POLLERR, POLLIN, POLLOUT, PollTable, poll_wait};
@@ -71,6 +72,16 @@ impl EventFd {
             is_semaphore,
             wait: Arc::new(WaitQueue::new()),
         }
+    }
+
+    /// Adds `value` to the counter from inside the kernel (`eventfd_signal`, AIO completion):
+    /// never blocks; the counter stops at its maximum.
+    pub fn signal(&self, value: u64) {
+        {
+            let mut count = self.count.lock();
+            *count = count.saturating_add(value).min(u64::MAX - 1);
+        }
+        self.wait.wake_all();
     }
 
     fn sleep_until(&self, is_ready: impl Fn(u64) -> bool) -> Result<(), Errno> {
@@ -166,6 +177,10 @@ impl FileOps for EventFd {
             mask |= POLLOUT;
         }
         Some(mask)
+    }
+
+    fn as_eventfd(&self) -> Option<&EventFd> {
+        Some(self)
     }
 
     /// Anonymous files have no FMODE_PREAD (pread/pwrite are `ESPIPE`) and use `noop_llseek`.

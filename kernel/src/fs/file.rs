@@ -219,6 +219,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The eventfd behind this file, if it is one (`eventfd_ctx_fileget`: AIO's
+    /// `IOCB_FLAG_RESFD` answers EINVAL for other files).
+    fn as_eventfd(&self) -> Option<&super::eventfd::EventFd> {
+        None
+    }
+
     /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
     fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
         None

@@ -6,6 +6,7 @@
 //! is tested on the host; this module only adds what needs the kernel: descriptors, devices and
 //! the clock.
 
+pub mod aio;
 pub mod devices;
 pub mod devpts;
 pub mod devtmpfs;
@@ -31,6 +32,7 @@ pub mod shmem;
 pub mod signalfd;
 pub mod sysfs;
 pub mod timerfd;
+pub mod userfaultfd;
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;

@@ -29,7 +29,18 @@ pub fn handle_user_fault(
         .stats
         .minor_faults
         .fetch_add(1, Ordering::Relaxed);
-    mm.handle_fault(address, access)
+    match mm.handle_fault(address, access) {
+        Err(FaultError::Userfault) => {
+            let userfault = mm.find_vma(address).and_then(|vma| vma.userfault.clone());
+            drop(mm);
+            // The instruction runs again once the page is there (or a signal came first).
+            if let Some(userfault) = userfault {
+                userfault.wait_for_page(&process::current(), address, access.is_write, false);
+            }
+            Ok(())
+        }
+        result => result,
+    }
 }
 
 /// `RLIMIT_STACK` and `RLIMIT_AS` (soft), read only when the stack grows.
@@ -62,13 +73,28 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
             {
                 return false;
             }
-            mm.handle_fault(
+            let result = mm.handle_fault(
                 address,
                 Access {
                     is_write,
                     is_execute: false,
                 },
-            )
+            );
+            if result == Err(FaultError::Userfault) {
+                let userfault = mm.find_vma(address).and_then(|vma| vma.userfault.clone());
+                drop(mm);
+                // A fault in the kernel's own copy: not for UFFD_USER_MODE_ONLY files, and
+                // only a fatal signal ends the wait.
+                match userfault {
+                    Some(userfault)
+                        if userfault.wait_for_page(&thread, address, is_write, true) =>
+                    {
+                        continue;
+                    }
+                    _ => return false,
+                }
+            }
+            result
         };
         match result {
             Ok(()) => return true,

@@ -24,6 +24,9 @@ pub struct Mm {
     /// membarrier(2) registrations of this address space (`mm->membarrier_state`): fork copies
     /// them (Linux's `dup_mm` copies the whole `mm_struct`), exec's new one has none.
     pub membarrier_state: core::sync::atomic::AtomicU32,
+    /// The AIO contexts set up in this address space (`mm->ioctx_table`): fork's copy and
+    /// exec's new space start with none.
+    pub aio: crate::fs::aio::AioTable,
 }
 
 impl Mm {
@@ -32,6 +35,7 @@ impl Mm {
             page_table: space.page_table().clone(),
             space: RwLock::new("mm", space),
             membarrier_state: core::sync::atomic::AtomicU32::new(0),
+            aio: crate::fs::aio::AioTable::new(),
         }
     }
 

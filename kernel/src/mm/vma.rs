@@ -107,6 +107,9 @@ pub enum VmaKind {
     /// `/dev/zero`): a nameless file of the internal tmpfs sized to the mapping, as Linux's
     /// `shmem_zero_setup`; `/proc/<pid>/maps` calls it `/dev/zero (deleted)`.
     SharedAnonymous,
+    /// An AIO completion ring (`io_setup`): a nameless shared file, `/[aio] (deleted)` in
+    /// `/proc/<pid>/maps`; it cannot grow (`VM_DONTEXPAND`), and moving it moves its context.
+    AioRing,
 }
 
 bitflags::bitflags! {
@@ -146,6 +149,9 @@ pub struct Vma {
     pub backing: Backing,
     pub kind: VmaKind,
     pub flags: VmaFlags,
+    /// The userfaultfd this area is registered with for missing pages (`vm_userfaultfd_ctx`
+    /// with `VM_UFFD_MISSING`): a fault on a page it lacks is handed to that file's reader.
+    pub userfault: Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
 }
 
 impl Vma {
@@ -179,6 +185,7 @@ impl Vma {
             || self.flags != next.flags
             || self.kind != next.kind
             || !matches!(self.kind, VmaKind::Normal | VmaKind::SharedAnonymous)
+            || !same_userfault(&self.userfault, &next.userfault)
         {
             return false;
         }
@@ -217,5 +224,17 @@ impl Vma {
             Backing::Anonymous => {}
         }
         part
+    }
+}
+
+/// Whether two areas are registered with the same userfaultfd (or neither is).
+fn same_userfault(
+    a: &Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
+    b: &Option<Arc<crate::fs::userfaultfd::Userfaultfd>>,
+) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
     }
 }

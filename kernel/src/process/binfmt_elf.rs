@@ -206,6 +206,7 @@ fn build_image(
         backing: Backing::Anonymous,
         kind: VmaKind::Stack,
         flags: VmaFlags::empty(),
+        userfault: None,
     })?;
 
     // The program.
@@ -377,6 +378,7 @@ fn map_segments(
                 backing: Backing::Anonymous,
                 kind: VmaKind::Normal,
                 flags: VmaFlags::empty(),
+                userfault: None,
             })?;
         }
         end = end.max(mapping.memory_end);
@@ -414,5 +416,6 @@ fn map_file_pages(
         },
         kind: VmaKind::Normal,
         flags: VmaFlags::empty(),
+        userfault: None,
     })
 }

@@ -324,6 +324,8 @@ pub fn execute(
         );
     }
     thread.personality.store(personality, Ordering::Relaxed);
+    // install_exec_creds: the thread and process keyrings do not survive exec.
+    thread.keys.lock().exec();
     thread.rseq.clear();
     // The set-id bits and the new capability sets take effect (SECURE_KEEP_CAPS cleared).
     *process.credentials.lock() = credentials;

@@ -158,6 +158,7 @@ pub fn clone(
             return Err(Errno::EINTR);
         }
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
+        *thread.keys.lock() = crate::keys::task::keys_for_child(parent, true);
         {
             let mut threads = process.threads.lock();
             threads.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
@@ -168,6 +169,7 @@ pub fn clone(
     } else {
         let process = copy_process(parent, tid, &request, namespaces)?;
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
+        *thread.keys.lock() = crate::keys::task::keys_for_child(parent, false);
         if flags.contains(CloneFlags::CLONE_PIDFD) {
             install_pidfd(parent, &process, request.pidfd)?;
         }

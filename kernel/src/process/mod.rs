@@ -266,6 +266,8 @@ pub struct Thread {
     /// ptrace state (see [`ptrace`]), and its bits read without the lock.
     pub ptrace: SpinLock<ptrace::PtraceState>,
     pub ptrace_flags: AtomicU32,
+    /// The thread's keyrings (the keyring fields of Linux's credentials: `crate::keys`).
+    pub keys: SpinLock<crate::keys::task::TaskKeys>,
     /// The syscall number of the last kernel entry (-1 after an interrupt or exception), as
     /// `orig_rax` shows it to a tracer.
     pub orig_rax: AtomicU64,
@@ -396,6 +398,7 @@ impl Thread {
             rseq: crate::rseq::RseqState::new(),
             ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
             ptrace_flags: AtomicU32::new(0),
+            keys: SpinLock::new("thread.keys", crate::keys::task::TaskKeys::default()),
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),
             nsproxy: SpinLock::new("thread.nsproxy", crate::ns::initial().clone()),

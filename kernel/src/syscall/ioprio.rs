@@ -36,7 +36,7 @@ fn class_of(ioprio: u16) -> i32 {
 }
 
 /// `ioprio_check_cap`.
-fn check(context: &SyscallContext<'_>, ioprio: i32) -> Result<u16, Errno> {
+pub(super) fn check(context: &SyscallContext<'_>, ioprio: i32) -> Result<u16, Errno> {
     let class = ioprio >> CLASS_SHIFT;
     let data = ioprio & DATA_MASK;
     match class {

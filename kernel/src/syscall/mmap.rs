@@ -225,6 +225,7 @@ pub fn mmap(
         backing,
         kind,
         flags: vma_flags,
+        userfault: None,
     })?;
     // MAP_POPULATE and locked mappings are faulted in now (`mm_populate`); like Linux, a
     // failure to populate does not fail the mmap.
@@ -297,6 +298,8 @@ pub fn remap_file_pages(
         backing,
         kind: first.kind,
         flags: first.flags,
+        // A new mapping, as Linux's emulation makes with do_mmap: no userfaultfd registration.
+        userfault: None,
     })?;
     let is_nonblocking = flags & u64::from(MapFlags::MAP_NONBLOCK.bits()) != 0;
     if !is_nonblocking
@@ -395,13 +398,28 @@ pub fn mremap(
         dont_unmap,
     };
     let limits = memory_limits(&context.thread.process);
-    let start = context
-        .thread
-        .process
-        .mm
-        .get()
-        .write()
-        .remap(request, limits)?;
+    let mm_shared = context.thread.process.mm.get();
+    let mut mm = mm_shared.write();
+    // An AIO ring (`VM_DONTEXPAND`, `aio_ring_mremap`): it cannot grow, and when it moves its
+    // context's id becomes the new address; a ring whose context is gone cannot move.
+    let ring_context = match mm.find_vma(addr) {
+        Some(vma) if vma.kind == VmaKind::AioRing => {
+            if new_len > old_len {
+                return Err(Errno::EFAULT);
+            }
+            let Backing::File { inode, .. } = &vma.backing else {
+                return Err(Errno::EINVAL);
+            };
+            Some(mm_shared.aio.find_by_ring(inode).ok_or(Errno::EINVAL)?)
+        }
+        _ => None,
+    };
+    let start = mm.remap(request, limits)?;
+    if let Some(ring_context) = ring_context
+        && start != addr
+    {
+        ring_context.set_user_id(start);
+    }
     Ok(start as usize)
 }
 

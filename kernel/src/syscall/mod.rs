@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod table;
 
 mod acct;
+mod aio;
 mod capability;
 mod eventfd;
 mod eventpoll;
@@ -24,6 +25,7 @@ mod ioctl;
 mod ioprio;
 mod itimer;
 mod kcmp;
+mod keyctl;
 mod locks;
 mod membarrier;
 mod memfd;
@@ -65,6 +67,7 @@ mod sysinfo;
 pub mod time;
 mod timerfd;
 mod uname;
+mod userfaultfd;
 mod utimes;
 mod xattr;
 

@@ -734,6 +734,16 @@ fn rw_flags(
     if vectors.iter().all(|vector| vector.iov_len == 0) {
         return Ok(None);
     }
+    kiocb_rw_flags(file, rwf, is_write).map(Some)
+}
+
+/// `kiocb_set_rw_flags` itself (AIO calls it whatever the buffers hold): the status flags
+/// `rwf` adds, or `EOPNOTSUPP` (see [`rw_flags`]).
+pub(super) fn kiocb_rw_flags(
+    file: &OpenFile,
+    rwf: u32,
+    is_write: bool,
+) -> Result<OpenFlags, Errno> {
     if rwf & !RWF_SUPPORTED != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -747,7 +757,7 @@ fn rw_flags(
     if is_write && rwf & RWF_APPEND != 0 {
         extra |= OpenFlags::O_APPEND;
     }
-    Ok(Some(extra))
+    Ok(extra)
 }
 
 /// Whether `file` has `FMODE_NOWAIT` and honours it (see [`rw_flags`]): none of Ferrux's
@@ -795,4 +805,103 @@ pub fn pwritev2(
     account_write(context, &result);
     notify_transfer(context, fd, &result, inotify::IN_MODIFY);
     result
+}
+
+/// The transfer of one AIO read or write (`aio_read`/`aio_write` after their checks): at
+/// `position` on a seekable file without moving the file position (the end of the file with
+/// `O_APPEND`), at the stream on others, with the `extra` status flags of its `RWF_*`.
+pub(super) fn aio_transfer(
+    context: &mut SyscallContext<'_>,
+    file: &Arc<OpenFile>,
+    vectors: Vec<Iovec>,
+    position: u64,
+    extra: OpenFlags,
+    is_write: bool,
+) -> SyscallResult {
+    if file.ops.as_socket().is_some() {
+        return if is_write {
+            super::socket::write_socket(context, file, vectors)
+        } else {
+            super::socket::read_socket(file, vectors)
+        };
+    }
+    let is_append = (file.status_flags() | extra).contains(OpenFlags::O_APPEND);
+    if !file.ops.is_seekable() {
+        return for_each_vector(&vectors, |vector, total| {
+            if is_write {
+                write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, _| {
+                    file.write_with(chunk, extra)
+                })
+            } else {
+                read_into_user(
+                    vector.iov_base,
+                    vector.iov_len as usize,
+                    |chunk, done, deliver| {
+                        file.read_and_deliver_with(chunk, total > 0 || done > 0, extra, deliver)
+                    },
+                )
+            }
+        });
+    }
+    if let Some(inode) = file.cached_inode() {
+        let start = match (is_write, is_append) {
+            (true, true) => file.ops.metadata().size,
+            (true, false) => write_offset(file, position),
+            (false, _) => position,
+        };
+        return for_each_vector(&vectors, |vector, total| {
+            let base = start + total as u64;
+            if is_write {
+                write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+            } else {
+                read_cached(file, inode, base, vector.iov_base, vector.iov_len as usize)
+            }
+        });
+    }
+    for_each_vector(&vectors, |vector, total| {
+        let base = position + total as u64;
+        if is_write {
+            write_from_user(vector.iov_base, vector.iov_len as usize, |chunk, done| {
+                file.write_at(base + done as u64, chunk)
+            })
+        } else {
+            read_into_user(
+                vector.iov_base,
+                vector.iov_len as usize,
+                |chunk, done, deliver| {
+                    let got = file.read_at(base + done as u64, chunk)?;
+                    deliver(&chunk[..got])?;
+                    Ok(got)
+                },
+            )
+        }
+    })
+}
+
+/// One user buffer as an AIO vector (`import_single_range`): at most `MAX_RW_COUNT` bytes,
+/// `EFAULT` for a range outside user space.
+pub(super) fn aio_single_vector(address: u64, count: usize) -> Result<Vec<Iovec>, Errno> {
+    if address
+        .checked_add(count as u64)
+        .is_none_or(|end| end > hal::mm::USER_END)
+    {
+        return Err(Errno::EFAULT);
+    }
+    single_vector(address, count)
+}
+
+/// An AIO vector array (`import_iovec`): `read_iovecs`' rules, and `EFAULT` for a vector
+/// outside user space.
+pub(super) fn aio_vectors(address: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
+    let count = i32::try_from(count).map_err(|_| Errno::EINVAL)?;
+    let vectors = read_iovecs(UserPtr::new(address), count)?;
+    if vectors.iter().any(|vector| {
+        vector
+            .iov_base
+            .checked_add(vector.iov_len)
+            .is_none_or(|end| end > hal::mm::USER_END)
+    }) {
+        return Err(Errno::EFAULT);
+    }
+    Ok(vectors)
 }

@@ -99,6 +99,7 @@ pub fn shmat(context: &mut SyscallContext<'_>, id: i32, addr: u64, flags: i32) -
         },
         kind: VmaKind::SharedMemory,
         flags: VmaFlags::empty(),
+        userfault: None,
     })?;
     drop(mm);
     shm::touch(&segment, context.thread.process.pid, true);

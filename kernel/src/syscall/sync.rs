@@ -34,7 +34,7 @@ pub fn fsync(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallRe
 /// which writes the disk back). procfs files, sysfs directories,
 /// pipes and FIFOs, character devices, terminals and anonymous-inode files (eventfd, epoll,
 /// timerfd, pidfd...) have none.
-fn has_fsync(file: &OpenFile) -> bool {
+pub(super) fn has_fsync(file: &OpenFile) -> bool {
     // Block devices have `blkdev_fsync`.
     if !file.ops.is_anon_inode() && file.ops.metadata().file_type == vfs::FileType::BlockDevice {
         return true;

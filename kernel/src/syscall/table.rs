@@ -8,12 +8,12 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    acct, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle, fork,
-    fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, locks, membarrier, memfd, mlock,
-    mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl, printk,
-    process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit, rseq,
-    sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync, sys,
-    sysinfo, time, timerfd, uname, utimes, xattr,
+    acct, aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle,
+    fork, fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, keyctl, locks, membarrier,
+    memfd, mlock, mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl,
+    printk, process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit,
+    rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync,
+    sys, sysinfo, time, timerfd, uname, userfaultfd, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -245,6 +245,11 @@ syscall_table! {
     202 futex => futex::futex(address: u64, op: i32, value: u32, timeout: u64, address2: u64, value3: u32);
     203 sched_setaffinity => sched::sched_setaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
     204 sched_getaffinity => sched::sched_getaffinity(pid: i32, len: u32, mask: UserPtr<u8>);
+    206 io_setup => aio::io_setup(nr_events: u32, ctxp: UserPtr<u64>);
+    207 io_destroy => aio::io_destroy(ctx_id: u64);
+    208 io_getevents => aio::io_getevents(ctx_id: u64, min_nr: i64, nr: i64, events: UserPtr<abi::aio::IoEvent>, timeout: UserPtr<abi::Timespec>);
+    209 io_submit => aio::io_submit(ctx_id: u64, nr: i64, iocbpp: UserPtr<u64>);
+    210 io_cancel => aio::io_cancel(ctx_id: u64, iocb: UserPtr<abi::aio::Iocb>, result: UserPtr<abi::aio::IoEvent>);
     213 epoll_create => eventpoll::epoll_create(size: i32);
     216 remap_file_pages => mmap::remap_file_pages(start: u64, size: u64, prot: u64, pgoff: u64, flags: u64);
     217 getdents64 => readdir::getdents64(fd: Fd, buf: UserPtr<u8>, count: u32);
@@ -273,6 +278,9 @@ syscall_table! {
     244 mq_notify => mqueue::mq_notify(fd: Fd, event: u64);
     245 mq_getsetattr => mqueue::mq_getsetattr(fd: Fd, new: u64, old: u64);
     247 waitid => exit::waitid(which: u32, id: i32, info: UserPtr<abi::signal::SigInfo>, options: abi::WaitFlags, usage: UserPtr<abi::Rusage>);
+    248 add_key => keyctl::add_key(type_name: u64, description: u64, payload: u64, plen: usize, ringid: i32);
+    249 request_key => keyctl::request_key(type_name: u64, description: u64, callout: u64, destringid: i32);
+    250 keyctl => keyctl::keyctl(command: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: no upcall, DH, public-key, persistent keyrings or notifications
     251 ioprio_set => ioprio::ioprio_set(which: i32, who: i32, ioprio: i32);
     252 ioprio_get => ioprio::ioprio_get(which: i32, who: i32);
     253 inotify_init => inotify::inotify_init();
@@ -336,12 +344,14 @@ syscall_table! {
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);
+    323 userfaultfd => userfaultfd::userfaultfd(flags: i32); // partial: missing-page mode for private anonymous memory
     324 membarrier => membarrier::membarrier(command: i32, flags: u32, cpu: i32);
     325 mlock2 => mlock::mlock2(addr: u64, len: u64, flags: u32);
     326 copy_file_range => sendfile::copy_file_range(in_fd: Fd, in_offset: UserPtr<i64>, out_fd: Fd, out_offset: UserPtr<i64>, len: usize, flags: u32);
     327 preadv2 => read_write::preadv2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     328 pwritev2 => read_write::pwritev2(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64, rwf: u32);
     332 statx => stat::statx(dirfd: Fd, path: UserCStr, flags: abi::AtFlags, mask: u32, buf: UserPtr<abi::Statx>);
+    333 io_pgetevents => aio::io_pgetevents(ctx_id: u64, min_nr: i64, nr: i64, events: UserPtr<abi::aio::IoEvent>, timeout: UserPtr<abi::Timespec>, usig: UserPtr<aio::AioSigset>);
     334 rseq => rseq::rseq(area: u64, len: u32, flags: i32, signature: u32);
     424 pidfd_send_signal => signal::pidfd_send_signal(pidfd: Fd, signal: i32, info: UserPtr<abi::signal::SigInfo>, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);

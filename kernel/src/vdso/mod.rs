@@ -123,6 +123,7 @@ pub fn map(mm: &mut AddressSpace, start_stack: u64) -> Result<Option<u64>, Errno
         },
         kind: VmaKind::Normal,
         flags: VmaFlags::empty(),
+        userfault: None,
     };
     mm.insert_vma(special(&vdso.vvar, start, start + vvar_len))?;
     mm.insert_vma(special(&vdso.text, start + vvar_len, start + len))?;

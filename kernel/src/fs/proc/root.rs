@@ -68,6 +68,14 @@ impl ProcRoot {
                 crate::fs::filesystems::REGISTRY.proc_filesystems(out)
             }),
             file(b"interrupts", interrupts),
+            file(b"key-users", |out| push(
+                out,
+                &crate::keys::procfs::proc_key_users()
+            )),
+            file(b"keys", |out| {
+                let thread = crate::process::current();
+                push(out, &crate::keys::procfs::proc_keys(&thread))
+            }),
             file(b"loadavg", loadavg),
             file(b"locks", crate::fs::locks::proc_locks),
             file(b"meminfo", meminfo),

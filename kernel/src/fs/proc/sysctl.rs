@@ -345,6 +345,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(crate::set_domainname)
         ),
         text(b"hostname", crate::hostname, Some(crate::set_hostname)),
+        dir(b"keys", keys_dir()),
         int(
             b"kptr_restrict",
             || load(&KPTR_RESTRICT),
@@ -556,6 +557,13 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| SWAPPINESS.store(v, Ordering::Relaxed)),
             (0, 200)
         ),
+        int(
+            b"unprivileged_userfaultfd",
+            || i64::from(crate::fs::userfaultfd::UNPRIVILEGED_USERFAULTFD.load(Ordering::Relaxed)),
+            Some(|v| crate::fs::userfaultfd::UNPRIVILEGED_USERFAULTFD
+                .store(v as u32, Ordering::Relaxed)),
+            (0, 1)
+        ),
     ];
     let epoll = alloc::vec![int(
         b"max_user_watches",
@@ -621,6 +629,18 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 },
             }),
         },
+        int(
+            b"aio-max-nr",
+            || crate::fs::aio::AIO_MAX_NR.load(Ordering::Relaxed) as i64,
+            Some(|v| crate::fs::aio::AIO_MAX_NR.store(v as u64, Ordering::Relaxed)),
+            (0, i64::MAX)
+        ),
+        custom(
+            b"aio-nr",
+            0o444,
+            |out| out!(out, "{}\n", crate::fs::aio::aio_nr()),
+            None
+        ),
         dir(b"epoll", epoll),
         int(
             b"file-max",
@@ -703,4 +723,44 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             dir(b"vm", vm)
         ],
     ))
+}
+
+/// `kernel.keys`: the key quotas (`security/keys/sysctl.c`: at least 1) and the garbage
+/// collector's delay.
+fn keys_dir() -> Vec<StaticEntry> {
+    fn limit(read: fn(&keyrules::quota::Limits) -> u32) -> i64 {
+        i64::from(read(&crate::keys::LIMITS.lock()))
+    }
+    alloc::vec![
+        int(
+            b"gc_delay",
+            || crate::keys::GC_DELAY.load(Ordering::Relaxed) as i64,
+            Some(|v| crate::keys::GC_DELAY.store(v as u64, Ordering::Relaxed)),
+            (0, i32::MAX.into())
+        ),
+        int(
+            b"maxbytes",
+            || limit(|l| l.maxbytes),
+            Some(|v| crate::keys::LIMITS.lock().maxbytes = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"maxkeys",
+            || limit(|l| l.maxkeys),
+            Some(|v| crate::keys::LIMITS.lock().maxkeys = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"root_maxbytes",
+            || limit(|l| l.root_maxbytes),
+            Some(|v| crate::keys::LIMITS.lock().root_maxbytes = v as u32),
+            (1, i32::MAX.into())
+        ),
+        int(
+            b"root_maxkeys",
+            || limit(|l| l.root_maxkeys),
+            Some(|v| crate::keys::LIMITS.lock().root_maxkeys = v as u32),
+            (1, i32::MAX.into())
+        ),
+    ]
 }

@@ -272,6 +272,7 @@ fn area_name(vma: &Vma, reader_root: &vfs::Path) -> Result<Option<Vec<u8>>, Errn
         VmaKind::Heap => Some(b"[heap]"),
         VmaKind::Stack => Some(b"[stack]"),
         VmaKind::SharedAnonymous => Some(b"/dev/zero (deleted)"),
+        VmaKind::AioRing => Some(b"/[aio] (deleted)"),
         _ => None,
     };
     Ok(name.map(<[u8]>::to_vec))

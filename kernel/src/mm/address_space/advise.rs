@@ -173,7 +173,10 @@ impl AddressSpace {
             match self.handle_fault(address, access) {
                 Ok(()) => {}
                 Err(FaultError::OutOfMemory) => return Err(Errno::ENOMEM),
-                Err(FaultError::PastEndOfFile) => return Err(Errno::EFAULT),
+                // A page a userfaultfd reader must supply is not populated here.
+                Err(FaultError::PastEndOfFile | FaultError::Userfault) => {
+                    return Err(Errno::EFAULT);
+                }
                 Err(FaultError::AccessDenied | FaultError::NotMapped) => {
                     return Err(Errno::EINVAL);
                 }

@@ -30,6 +30,7 @@ pub mod advise;
 pub mod lock;
 mod remap;
 mod remote;
+mod userfault;
 
 pub use remap::RemapRequest;
 
@@ -66,6 +67,9 @@ pub enum FaultError {
     OutOfMemory,
     /// A file mapping touched wholly past the end of its file (`BUS_ADRERR`).
     PastEndOfFile,
+    /// A missing page of an area registered with a userfaultfd: its reader must supply it
+    /// (the caller finds the file through the area and waits, without the mm lock).
+    Userfault,
 }
 
 /// How a fault accessed memory.
@@ -689,6 +693,9 @@ impl AddressSpace {
                 );
             }
             if !is_file {
+                if vma.userfault.is_some() {
+                    return Err(FaultError::Userfault);
+                }
                 // Zero-filled or found in the shared object: no sleep, so under the lock.
                 let frame = fill_page(vma, page).map_err(|_| FaultError::OutOfMemory)?;
                 let previous = page_table
@@ -929,6 +936,9 @@ impl AddressSpace {
                 let mut copy = vma.clone();
                 copy.flags
                     .remove(VmaFlags::LOCKED | VmaFlags::LOCK_ON_FAULT);
+                // Without UFFD_FEATURE_EVENT_FORK the child's areas are not registered
+                // (`dup_userfaultfd`).
+                copy.userfault = None;
                 child.vmas.insert(start, copy);
             }
         }
@@ -1086,6 +1096,7 @@ impl AddressSpace {
                         backing: Backing::Anonymous,
                         kind: VmaKind::Heap,
                         flags: VmaFlags::empty(),
+                        userfault: None,
                     };
                     if self.insert_vma(heap).is_err() {
                         return self.brk;
@@ -1261,6 +1272,7 @@ fn test_vma(start: u64, end: u64, is_writable: bool) -> Vma {
         backing: Backing::Anonymous,
         kind: VmaKind::Normal,
         flags: VmaFlags::empty(),
+        userfault: None,
     }
 }
 
