@@ -122,7 +122,9 @@ impl Drop for Ext4Fs {
     fn drop(&mut self) {
         // The last mount went: free what unlinked files left, write everything, mark clean.
         let mut fs = self.state.lock();
-        for ino in core::mem::take(&mut *self.released.lock()) {
+        // Taken out first: the guard of a `for` expression would live across the loop's disk I/O.
+        let released = core::mem::take(&mut *self.released.lock());
+        for ino in released {
             let _ = fs.release(ino);
         }
         if let Err(error) = fs.shutdown() {
