@@ -410,6 +410,10 @@ impl Inode for Ext4Inode {
         if !self.file_type.is_dir() {
             return Err(Errno::ENOTDIR);
         }
+        // A removed directory reads as gone (Linux's IS_DEADDIR in iterate_dir).
+        if self.metadata().nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
         // Gather under the lock, hand out after it: the sink may copy to user memory.
         let mut entries = Vec::new();
         self.with(|fs| {
