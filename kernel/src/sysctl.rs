@@ -84,6 +84,29 @@ pub fn set_pipe_max_size(value: u64) {
     PIPE_MAX_SIZE.store(value, Ordering::Relaxed);
 }
 
+/// `fs.pipe-user-pages-soft` (pages of pipe buffers a user may have before new pipes shrink to
+/// two pages) and `fs.pipe-user-pages-hard` (before new pipes are refused); 0 is no limit.
+static PIPE_USER_PAGES_SOFT: AtomicU64 = AtomicU64::new(16384);
+static PIPE_USER_PAGES_HARD: AtomicU64 = AtomicU64::new(0);
+
+/// `(fs.pipe-user-pages-soft, fs.pipe-user-pages-hard)`.
+pub fn pipe_user_pages() -> (u64, u64) {
+    (
+        PIPE_USER_PAGES_SOFT.load(Ordering::Relaxed),
+        PIPE_USER_PAGES_HARD.load(Ordering::Relaxed),
+    )
+}
+
+/// Sets `fs.pipe-user-pages-soft`.
+pub fn set_pipe_user_pages_soft(value: u64) {
+    PIPE_USER_PAGES_SOFT.store(value, Ordering::Relaxed);
+}
+
+/// Sets `fs.pipe-user-pages-hard`.
+pub fn set_pipe_user_pages_hard(value: u64) {
+    PIPE_USER_PAGES_HARD.store(value, Ordering::Relaxed);
+}
+
 static RANDOMIZE_VA_SPACE: AtomicU32 = AtomicU32::new(2);
 
 /// `kernel.randomize_va_space` (0 none, 1 stack/mmap/vDSO, 2 also brk).

@@ -8,6 +8,8 @@ pub const PER_LINUX: u32 = 0x0000;
 pub const PER_MASK: u32 = 0x00ff;
 /// Disable address-space randomization for programs this thread executes (`setarch -R`).
 pub const ADDR_NO_RANDOMIZE: u32 = 0x004_0000;
+/// select, pselect6 and ppoll leave their timeout argument as given (`STICKY_TIMEOUTS`).
+pub const STICKY_TIMEOUTS: u32 = 0x400_0000;
 /// Map page 0 read-only (SVr4 compatibility).
 pub const MMAP_PAGE_ZERO: u32 = 0x010_0000;
 /// `mmap` uses the legacy bottom-up layout.

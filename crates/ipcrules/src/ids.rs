@@ -3,6 +3,10 @@
 //! `max(in_use * 3 / 2, 64)` (at most `IPCMNI`), from just after the last one handed out; the
 //! sequence number grows each time the index does not (so a stale id does not name the new
 //! object at its index) and wraps to 0 at `INT_MAX >> 15`.
+//!
+//! `kernel.{msg,sem,shm}_next_id` (checkpoint/restore) asks for the next id: the object gets
+//! that id's sequence number and its index, or the first free index above it if taken; the
+//! request is used once (the sysctl reads -1 again) and leaves the cyclic state alone.
 
 /// Index bits of an id (`IPCMNI_SHIFT`).
 pub const INDEX_SHIFT: u32 = 15;
@@ -36,6 +40,8 @@ pub struct IdAllocator {
     seq: u32,
     /// `ids->max_idx`: the highest index in use, -1 if none.
     max_index: i64,
+    /// `ids->next_id`: the id the next object asks for, -1 for none.
+    next_id: i32,
 }
 
 impl Default for IdAllocator {
@@ -53,7 +59,18 @@ impl IdAllocator {
             next: 0,
             seq: 0,
             max_index: -1,
+            next_id: -1,
         }
+    }
+
+    /// `kernel.*_next_id` as read: the requested id, -1 for none.
+    pub fn next_id(&self) -> i32 {
+        self.next_id
+    }
+
+    /// `kernel.*_next_id` as written (the sysctl keeps it within 0..=`INT_MAX`).
+    pub fn set_next_id(&mut self, id: i32) {
+        self.next_id = id;
     }
 
     fn is_used(&self, index: u32) -> bool {
@@ -88,16 +105,19 @@ impl IdAllocator {
         if self.in_use >= limit.min(IPCMNI) {
             return None;
         }
+        if self.next_id >= 0 {
+            let requested = core::mem::replace(&mut self.next_id, -1);
+            let index = self.first_free(index_of(requested), IPCMNI)?;
+            let seq = u32::from(seq_of(requested));
+            self.mark_used(index)?;
+            return Some((index, ((seq << INDEX_SHIFT) | index) as i32));
+        }
         let window = ((self.in_use * 3) / 2).clamp(MIN_CYCLE, IPCMNI);
         let start = if self.next >= window { 0 } else { self.next };
         let index = self
             .first_free(start, window)
             .or_else(|| self.first_free(0, start.min(window)))?;
-        let word = (index / 64) as usize;
-        if self.used.len() <= word {
-            self.used.try_reserve(word + 1 - self.used.len()).ok()?;
-            self.used.resize(word + 1, 0);
-        }
+        self.mark_used(index)?;
         self.next = index + 1;
         if i64::from(index) <= self.last_index {
             self.seq += 1;
@@ -106,10 +126,20 @@ impl IdAllocator {
             }
         }
         self.last_index = index.into();
+        Some((index, ((self.seq << INDEX_SHIFT) | index) as i32))
+    }
+
+    /// Takes `index` (free): `None` if the bitmap cannot grow.
+    fn mark_used(&mut self, index: u32) -> Option<()> {
+        let word = (index / 64) as usize;
+        if self.used.len() <= word {
+            self.used.try_reserve(word + 1 - self.used.len()).ok()?;
+            self.used.resize(word + 1, 0);
+        }
         self.used[word] |= 1 << (index % 64);
         self.in_use += 1;
         self.max_index = self.max_index.max(index.into());
-        Some((index, ((self.seq << INDEX_SHIFT) | index) as i32))
+        Some(())
     }
 
     /// `ipc_rmid`: frees `index`.
@@ -187,6 +217,27 @@ mod tests {
         assert_eq!(ids.in_use(), 0);
         ids.free(0);
         assert_eq!(ids.in_use(), 0);
+    }
+
+    #[test]
+    fn next_id_is_used_once_and_skips_a_taken_index() {
+        let mut ids = IdAllocator::new();
+        assert_eq!(ids.alloc(100), Some((0, 0)));
+        ids.set_next_id((3 << 15) | 40);
+        assert_eq!(ids.alloc(100), Some((40, (3 << 15) | 40)));
+        assert_eq!(ids.next_id(), -1);
+        // Back to the cycle, which the request did not move.
+        assert_eq!(ids.alloc(100), Some((1, 1)));
+        // A taken index gives the next free one, with the requested sequence.
+        ids.set_next_id((2 << 15) | 40);
+        assert_eq!(ids.alloc(100), Some((41, (2 << 15) | 41)));
+        assert_eq!(ids.max_index(), 41);
+        // At the limit the request waits for the next allocation.
+        let mut full = IdAllocator::new();
+        full.alloc(1).unwrap();
+        full.set_next_id(7);
+        assert_eq!(full.alloc(1), None);
+        assert_eq!(full.next_id(), 7);
     }
 
     #[test]

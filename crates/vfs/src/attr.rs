@@ -19,7 +19,7 @@
 //! ([`Path::want_write`]) before these, as Linux's `mnt_want_write`; [`truncate`] does it
 //! itself.
 //!
-//! Not done yet: immutable/append-only flags, `ETXTBSY`, leases, ACL updates on
+//! Not done yet: immutable/append-only flags, leases, ACL updates on
 //! chmod, `RLIMIT_FSIZE` (the caller checks it).
 
 use abi::Errno;
@@ -88,9 +88,17 @@ pub fn do_truncate(
     Ok(())
 }
 
+/// Whether writes to `inode` are denied because it is a running program's file (its
+/// [`crate::inode::OpenCounts`]): truncation is `ETXTBSY` then.
+pub fn is_write_denied(inode: &dyn Inode) -> bool {
+    inode
+        .open_counts()
+        .is_some_and(|counts| counts.is_write_denied())
+}
+
 /// `truncate(2)` on a resolved path: `EISDIR` for a directory, `EINVAL` for other non-regular
-/// files, `EROFS` on a read-only mount, `EACCES` without write permission, `EFBIG` past the
-/// maximum size.
+/// files, `EROFS` on a read-only mount, `EACCES` without write permission, `ETXTBSY` for a
+/// running program's file, `EFBIG` past the maximum size.
 pub fn truncate(path: &Path, len: u64, creds: &Credentials) -> Result<(), Errno> {
     truncate_within(path, len, creds, u64::MAX)
 }
@@ -113,6 +121,10 @@ pub fn truncate_within(
     }
     path.want_write()?;
     may_access(&meta, creds, MAY_WRITE)?;
+    // vfs_truncate's get_write_access: a running program's file keeps its size.
+    if is_write_denied(dentry.inode().as_ref()) {
+        return Err(Errno::ETXTBSY);
+    }
     if len > meta.size && len > size_limit {
         return Err(Errno::EFBIG);
     }

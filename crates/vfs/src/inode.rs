@@ -26,6 +26,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
+use core::sync::atomic::Ordering;
 
 use abi::Errno;
 use linux_raw_sys::general as raw;
@@ -434,12 +435,99 @@ fn not_dir_or(inode: &(impl Inode + ?Sized), if_dir: Errno) -> Errno {
 /// How many open file descriptions have an inode open with write access and with read access
 /// only (Linux's `i_writecount` and `i_readcount`); what leases look at. The kernel counts
 /// opens by path of regular files.
+///
+/// Write access and write denial share one count, as Linux's `i_writecount`: positive, the
+/// number of descriptions open for writing; negative, the number of holders of a
+/// [`WriteDenial`] (the file of a running program, in Linux 6.1 for as long as an address space
+/// has it as its `exe_file`). Either excludes the other: opening a running program for
+/// writing, or executing a file open for writing, is `ETXTBSY`.
 #[derive(Default, Debug)]
 pub struct OpenCounts {
-    /// Open descriptions with write access.
-    pub writers: core::sync::atomic::AtomicUsize,
+    write_access: core::sync::atomic::AtomicIsize,
     /// Open descriptions with read access only.
     pub readers: core::sync::atomic::AtomicUsize,
+}
+
+impl OpenCounts {
+    /// Open descriptions with write access.
+    pub fn writers(&self) -> usize {
+        usize::try_from(self.write_access.load(Ordering::Acquire)).unwrap_or(0)
+    }
+
+    /// Whether a running program's file denies writes now.
+    pub fn is_write_denied(&self) -> bool {
+        self.write_access.load(Ordering::Acquire) < 0
+    }
+
+    /// Counts one more writer (`get_write_access`): `ETXTBSY` while writes are denied.
+    pub fn get_write_access(&self) -> Result<(), Errno> {
+        self.write_access
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count >= 0).then_some(count + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ETXTBSY)
+    }
+
+    /// A writer is gone (`put_write_access`).
+    pub fn put_write_access(&self) {
+        self.write_access.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Denies writes once more (`deny_write_access`): `ETXTBSY` while open for writing.
+    fn deny_write_access(&self) -> Result<(), Errno> {
+        self.write_access
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count <= 0).then_some(count - 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ETXTBSY)
+    }
+
+    /// One denial is gone (`allow_write_access`).
+    fn allow_write_access(&self) {
+        self.write_access.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// A write denial on an inode's [`OpenCounts`] for as long as it lives; cloning it denies
+/// once more (a forked address space shares its parent's program file).
+pub struct WriteDenial {
+    inode: Arc<dyn Inode>,
+}
+
+impl WriteDenial {
+    /// Denies writes to `inode` (`deny_write_access`): `ETXTBSY` if it is open for writing;
+    /// `None` on a filesystem that keeps no open counts.
+    pub fn new(inode: &Arc<dyn Inode>) -> Result<Option<WriteDenial>, Errno> {
+        let Some(counts) = inode.open_counts() else {
+            return Ok(None);
+        };
+        counts.deny_write_access()?;
+        Ok(Some(WriteDenial {
+            inode: inode.clone(),
+        }))
+    }
+}
+
+impl Clone for WriteDenial {
+    fn clone(&self) -> WriteDenial {
+        if let Some(counts) = self.inode.open_counts() {
+            // Writes are denied already, so no writer can have come: this cannot fail.
+            let _ = counts.deny_write_access();
+        }
+        WriteDenial {
+            inode: self.inode.clone(),
+        }
+    }
+}
+
+impl Drop for WriteDenial {
+    fn drop(&mut self) {
+        if let Some(counts) = self.inode.open_counts() {
+            counts.allow_write_access();
+        }
+    }
 }
 
 /// One filesystem object. See the module documentation for the division of work with

@@ -33,7 +33,7 @@ use abi::Errno;
 use abi::capability::{CAP_FSETID, CAP_MKNOD};
 use linux_raw_sys::general as raw;
 
-use crate::attr::do_truncate;
+use crate::attr::{do_truncate, is_write_denied};
 use crate::dentry::{Dentry, copy_bytes};
 use crate::inode::{
     FileType, Inode, Metadata, PATH_MAX, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
@@ -698,6 +698,11 @@ fn do_open(
         dentry.want_write()?;
     }
     if truncate {
+        // vfs_open's get_write_access comes before handle_truncate: a running program's file
+        // is not truncated (the open for writing itself is refused by the kernel's count).
+        if is_write_denied(dentry.inode().as_ref()) {
+            return Err(Errno::ETXTBSY);
+        }
         do_truncate(dentry.inode().as_ref(), 0, true, ctx.creds)?;
     }
     Ok(Opened {

@@ -75,11 +75,12 @@ impl EventFd {
     }
 
     /// Adds `value` to the counter from inside the kernel (`eventfd_signal`, AIO completion):
-    /// never blocks; the counter stops at its maximum.
+    /// never blocks. As Linux's `eventfd_signal` the counter saturates at `u64::MAX`, a value
+    /// `write(2)` cannot reach: reads return it and poll reports `EPOLLERR` (the overflow).
     pub fn signal(&self, value: u64) {
         {
             let mut count = self.count.lock();
-            *count = count.saturating_add(value).min(u64::MAX - 1);
+            *count = count.saturating_add(value);
         }
         self.wait.wake_all();
     }

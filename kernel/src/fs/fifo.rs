@@ -57,7 +57,7 @@ impl PipeRef {
             return Ok((PipeRef { key }, entry.pipe.clone()));
         }
         entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        let pipe = Pipe::new(0, 0, 0, 0);
+        let pipe = Pipe::new(0, 0, 0, 0)?;
         entries.push(Entry {
             key,
             pipe: pipe.clone(),

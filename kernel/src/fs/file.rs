@@ -330,24 +330,24 @@ impl Drop for OpenFile {
                 .as_ref()
                 .and_then(|path| path.dentry().inode().open_counts())
         {
-            let count = if self.open_count == 2 {
-                &counts.writers
+            if self.open_count == 2 {
+                counts.put_write_access();
             } else {
-                &counts.readers
-            };
-            count.fetch_sub(1, Ordering::AcqRel);
+                counts.readers.fetch_sub(1, Ordering::AcqRel);
+            }
         }
     }
 }
 
 impl OpenFile {
-    /// A new open file, counted by `charge` (from [`super::file_table::charge`]).
+    /// A new open file, counted by `charge` (from [`super::file_table::charge`]). `ETXTBSY`
+    /// when it opens a running program's file for writing.
     pub fn new(
         ops: Arc<dyn FileOps>,
         path: Option<vfs::Path>,
         status_flags: OpenFlags,
         charge: FileCharge,
-    ) -> OpenFile {
+    ) -> Result<OpenFile, Errno> {
         OpenFile {
             ops,
             path,
@@ -363,27 +363,28 @@ impl OpenFile {
     }
 
     /// Counts this description in its inode's open counts (opens by path of regular files,
-    /// not `O_PATH`): `i_writecount`/`i_readcount`.
-    fn counted(mut self) -> OpenFile {
+    /// not `O_PATH`): `i_writecount`/`i_readcount`; `ETXTBSY` for write access to a file whose
+    /// writes a running program denies.
+    fn counted(mut self) -> Result<OpenFile, Errno> {
         let flags = self.status_flags();
         if flags.contains(OpenFlags::O_PATH) {
-            return self;
+            return Ok(self);
         }
         let Some(counts) = self
             .path
             .as_ref()
             .and_then(|path| path.dentry().inode().open_counts())
         else {
-            return self;
+            return Ok(self);
         };
         if self.is_writable() {
-            counts.writers.fetch_add(1, Ordering::AcqRel);
+            counts.get_write_access()?;
             self.open_count = 2;
         } else if self.is_readable() {
             counts.readers.fetch_add(1, Ordering::AcqRel);
             self.open_count = 1;
         }
-        self
+        Ok(self)
     }
 
     /// Notes that an OFD or flock lock is (being) set through this description.
@@ -510,6 +511,15 @@ impl OpenFile {
             .ops
             .read_deliver(*position, buf, self.status_flags(), deliver)?;
         *position += count as u64;
+        // A regular file's read is an access (`file_accessed` in the filesystem's read_iter),
+        // even one at the end of the file; a device's read is not.
+        if self
+            .ops
+            .inode()
+            .is_some_and(|inode| inode.file_type() == vfs::FileType::Regular)
+        {
+            self.accessed();
+        }
         Ok(count)
     }
 

@@ -426,7 +426,7 @@ pub fn set_lease(
     };
     let opens = match inode.open_counts() {
         Some(counts) => filelock::lease::Opens {
-            writers: counts.writers.load(Ordering::Acquire),
+            writers: counts.writers(),
             readers: counts.readers.load(Ordering::Acquire),
             self_writes: file.is_writable(),
             self_reads_only: !file.is_writable() && file.is_readable(),

@@ -25,6 +25,7 @@ pub mod locks;
 pub mod notify;
 pub mod pidfd;
 pub mod pipe;
+mod pipe_account;
 pub mod pipefs;
 pub mod poll;
 pub mod proc;
@@ -283,7 +284,7 @@ pub fn open_dentry_noctty(
     {
         return Err(Errno::EINVAL);
     }
-    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)))
+    Ok(Arc::new(OpenFile::new(ops, Some(dentry), flags, charge)?))
 }
 
 /// Resolves an absolute path from the root as root would (used before any process exists).

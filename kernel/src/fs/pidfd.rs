@@ -57,6 +57,6 @@ pub fn install(
         None,
         abi::OpenFlags::O_RDWR | status_flags,
         charge,
-    ));
+    )?);
     files.insert_from(0, file, true, limit)
 }

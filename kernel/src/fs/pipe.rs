@@ -154,6 +154,8 @@ pub struct Pipe {
     ino: u64,
     uid: u32,
     gid: u32,
+    /// Its pages in its user's pipe-buffer count.
+    account: super::pipe_account::PipeAccount,
 }
 
 impl Pipe {
@@ -258,7 +260,7 @@ pub enum Fill {
 
 /// Creates a pipe: (read end, write end).
 pub fn create(uid: u32, gid: u32) -> Result<(Arc<PipeEnd>, Arc<PipeEnd>), Errno> {
-    let pipe = Pipe::new(uid, gid, 1, 1);
+    let pipe = Pipe::new(uid, gid, 1, 1)?;
     let reader = Arc::new(PipeEnd {
         pipe: pipe.clone(),
         is_reader: true,
@@ -297,11 +299,11 @@ impl Pipe {
     }
 
     /// A new empty pipe with `readers` and `writers` ends counted (`alloc_pipe_info`; both
-    /// open counters start at 1).
-    pub fn new(uid: u32, gid: u32, readers: usize, writers: usize) -> Arc<Pipe> {
+    /// open counters start at 1); `ENFILE` past the caller's `fs.pipe-user-pages-hard`.
+    pub fn new(uid: u32, gid: u32, readers: usize, writers: usize) -> Result<Arc<Pipe>, Errno> {
         let time = now();
-        let slots = initial_slots();
-        Arc::new(Pipe {
+        let (account, slots) = super::pipe_account::PipeAccount::open(initial_slots())?;
+        Ok(Arc::new(Pipe {
             state: Mutex::new(
                 "pipe.mutex",
                 PipeState {
@@ -327,7 +329,8 @@ impl Pipe {
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
             uid,
             gid,
-        })
+            account,
+        }))
     }
 
     /// Opens for reading so far.
@@ -459,7 +462,10 @@ impl PipeEnd {
         if slots > state.max_slots && size > crate::sysctl::pipe_max_size() && !is_privileged {
             return Err(Errno::EPERM);
         }
+        // The user's pipe-buffer limits, then the ring's contents (the count goes back).
+        self.pipe.account.resize(slots)?;
         if slots < state.buffers.len() {
+            let _ = self.pipe.account.resize(state.max_slots);
             return Err(Errno::EBUSY);
         }
         state.max_slots = slots;

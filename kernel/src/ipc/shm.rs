@@ -16,9 +16,10 @@
 
 use super::util::{Ids, IpcObject, now_secs};
 use abi::Errno;
-use abi::ipc::{IPC_PRIVATE, SHM_DEST, SHMMAX, SHMMIN, SHMMNI, ShmidDs};
+use abi::ipc::{IPC_PRIVATE, SHM_DEST, SHMALL, SHMMAX, SHMMIN, SHMMNI, ShmidDs};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use hal::sync::SpinLock;
 use ipcrules::perm::{Cred, KernPerm};
 use vfs::Inode;
@@ -46,6 +47,15 @@ pub struct Segment {
     pub size: u64,
     pub inode: Arc<dyn Inode>,
     pub state: SpinLock<SegmentState>,
+    /// Its namespace's page total (`shm_tot`), which it leaves when it is destroyed.
+    total_pages: Arc<AtomicU64>,
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        self.total_pages
+            .fetch_sub(self.size.div_ceil(crate::mm::PAGE_SIZE), Ordering::Relaxed);
+    }
 }
 
 impl IpcObject for Segment {
@@ -80,17 +90,58 @@ impl Segment {
     }
 }
 
-/// An IPC namespace's shared memory segments.
+/// An IPC namespace's shared memory segments and their limits: `kernel.shmmax` (the largest
+/// segment, `EINVAL` above it), `kernel.shmall` (pages in all segments together, `ENOSPC`
+/// beyond) and `kernel.shmmni` (segments, `ENOSPC` beyond).
 pub struct ShmNs {
     pub ids: Ids<Segment>,
+    max_size: AtomicU64,
+    max_total_pages: AtomicU64,
+    max_segments: AtomicU32,
+    /// Pages of all its segments (`shm_tot`): added when one is made (under the id table's
+    /// lock, so the `shmall` check and the addition are one step), removed by its drop.
+    total_pages: Arc<AtomicU64>,
 }
 
 impl ShmNs {
     pub fn new() -> ShmNs {
         ShmNs {
             ids: Ids::new("ipc.shm"),
+            max_size: AtomicU64::new(SHMMAX),
+            max_total_pages: AtomicU64::new(SHMALL),
+            max_segments: AtomicU32::new(SHMMNI as u32),
+            total_pages: Arc::new(AtomicU64::new(0)),
         }
     }
+}
+
+/// `kernel.shmmax`, `kernel.shmall`, `kernel.shmmni` of the caller's namespace.
+pub fn shmmax() -> u64 {
+    super::current().shm.max_size.load(Ordering::Relaxed)
+}
+pub fn shmall() -> u64 {
+    super::current().shm.max_total_pages.load(Ordering::Relaxed)
+}
+pub fn shmmni() -> u32 {
+    super::current().shm.max_segments.load(Ordering::Relaxed)
+}
+pub fn set_shmmax(value: u64) {
+    super::current()
+        .shm
+        .max_size
+        .store(value, Ordering::Relaxed);
+}
+pub fn set_shmall(value: u64) {
+    super::current()
+        .shm
+        .max_total_pages
+        .store(value, Ordering::Relaxed);
+}
+pub fn set_shmmni(value: u32) {
+    super::current()
+        .shm
+        .max_segments
+        .store(value, Ordering::Relaxed);
 }
 
 /// Drops removed segments nobody maps any more.
@@ -127,10 +178,15 @@ pub fn lookup_index(index: i32) -> Result<Arc<Segment>, Errno> {
 /// `shmget`.
 pub fn get(key: i32, size: u64, flags: i32, cred: &Cred<'_>, pid: u32) -> Result<i32, Errno> {
     reap()?;
-    super::current().shm.ids.get(
+    let ns = super::current();
+    let (max_size, max_total_pages) = (
+        ns.shm.max_size.load(Ordering::Relaxed),
+        ns.shm.max_total_pages.load(Ordering::Relaxed),
+    );
+    ns.shm.ids.get(
         key,
         flags,
-        SHMMNI as u32,
+        ns.shm.max_segments.load(Ordering::Relaxed),
         |segment| {
             // shm_more_checks, then ipcperms.
             if size > segment.size {
@@ -142,10 +198,18 @@ pub fn get(key: i32, size: u64, flags: i32, cred: &Cred<'_>, pid: u32) -> Result
             Ok(())
         },
         |id| {
-            if !(SHMMIN..=SHMMAX).contains(&size) {
+            // newseg: the size within SHMMIN..=shmmax, the pages of all segments within shmall.
+            if !(SHMMIN..=max_size).contains(&size) {
                 return Err(Errno::EINVAL);
             }
             let pages = size.div_ceil(crate::mm::PAGE_SIZE);
+            let total = ns.shm.total_pages.load(Ordering::Relaxed);
+            if total
+                .checked_add(pages)
+                .is_none_or(|total| total > max_total_pages)
+            {
+                return Err(Errno::ENOSPC);
+            }
             if !crate::mm::may_commit(pages * crate::mm::PAGE_SIZE) {
                 return Err(Errno::ENOMEM);
             }
@@ -153,9 +217,11 @@ pub fn get(key: i32, size: u64, flags: i32, cred: &Cred<'_>, pid: u32) -> Result
                 crate::fs::shmem::new_file(cred.euid, cred.egid, false)
             })?;
             inode.truncate(size)?;
+            ns.shm.total_pages.fetch_add(pages, Ordering::Relaxed);
             Ok(Arc::new(Segment {
                 id,
                 size,
+                total_pages: ns.shm.total_pages.clone(),
                 inode,
                 state: SpinLock::new(
                     "ipc.shm.segment",
@@ -217,15 +283,20 @@ pub fn usage() -> Result<(i32, i32, u64, u64), Errno> {
     let ns = super::current();
     let (used, highest) = ns.shm.ids.usage();
     let segments = ns.shm.ids.all()?;
-    let pages: u64 = segments
-        .iter()
-        .map(|segment| segment.size.div_ceil(crate::mm::PAGE_SIZE))
-        .sum();
+    let pages = segment_pages(&segments);
     let resident: u64 = segments
         .iter()
         .filter_map(|segment| segment.inode.page_cache().map(|cache| cache.nr_pages()))
         .sum();
     Ok((highest.max(0), used as i32, pages, resident))
+}
+
+/// Pages of `segments` together (`shm_tot`).
+fn segment_pages(segments: &[Arc<Segment>]) -> u64 {
+    segments
+        .iter()
+        .map(|segment| segment.size.div_ceil(crate::mm::PAGE_SIZE))
+        .sum()
 }
 
 /// `/proc/sysvipc/shm` (`sysvipc_shm_proc_show`).

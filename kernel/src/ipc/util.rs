@@ -141,6 +141,16 @@ impl<T: IpcObject> Ids<T> {
         Ok(objects)
     }
 
+    /// `kernel.{msg,sem,shm}_next_id`: the id the next object of this kind gets, -1 for none.
+    pub fn next_id(&self) -> i32 {
+        self.table.lock().alloc.next_id()
+    }
+
+    /// Sets `kernel.{msg,sem,shm}_next_id` (0..=`INT_MAX`; used by one allocation).
+    pub fn set_next_id(&self, id: i32) {
+        self.table.lock().alloc.set_next_id(id);
+    }
+
     /// `(in_use, ipc_get_maxidx)`.
     pub fn usage(&self) -> (u32, i32) {
         let table = self.table.lock();

@@ -22,7 +22,14 @@ pub fn handle_user_fault(
         is_execute: error_code & ERROR_INSTRUCTION != 0,
     };
     let mm_shared = thread.process.mm.get();
-    let mm = mm_shared.read();
+    let mut mm = mm_shared.read();
+    if mm.is_below_grows_down(address) {
+        drop(mm);
+        mm_shared
+            .write()
+            .expand_downwards(address, || stack_limits(&thread.process))?;
+        mm = mm_shared.read();
+    }
     mm.grow_stack(address, || stack_limits(&thread.process))?;
     thread
         .process
@@ -66,7 +73,18 @@ fn resolve_kernel_fault(address: u64, is_write: bool) -> bool {
     for _ in 0..OOM_RETRIES {
         let result = {
             let mm_shared = thread.process.mm.get();
-            let mm = mm_shared.read();
+            let mut mm = mm_shared.read();
+            if mm.is_below_grows_down(address) {
+                drop(mm);
+                if mm_shared
+                    .write()
+                    .expand_downwards(address, || stack_limits(&thread.process))
+                    .is_err()
+                {
+                    return false;
+                }
+                mm = mm_shared.read();
+            }
             if mm
                 .grow_stack(address, || stack_limits(&thread.process))
                 .is_err()

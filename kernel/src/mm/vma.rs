@@ -115,7 +115,7 @@ pub enum VmaKind {
 bitflags::bitflags! {
     /// What `madvise` and `mlock` recorded on an area (Linux's `VM_DONTCOPY`, `VM_WIPEONFORK`,
     /// `VM_DONTDUMP`, `VM_LOCKED`, `VM_LOCKONFAULT`, `VM_HUGEPAGE`, `VM_NOHUGEPAGE`,
-    /// `VM_SEQ_READ`, `VM_RAND_READ`).
+    /// `VM_SEQ_READ`, `VM_RAND_READ`, `VM_GROWSDOWN`).
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct VmaFlags: u32 {
         /// Not copied into a forked child (`MADV_DONTFORK`).
@@ -136,6 +136,8 @@ bitflags::bitflags! {
         const SEQUENTIAL = 1 << 8;
         /// `MADV_RANDOM`.
         const RANDOM = 1 << 9;
+        /// Mapped with `MAP_GROWSDOWN`: a fault just below extends it (`VM_GROWSDOWN`).
+        const GROWS_DOWN = 1 << 10;
     }
 }
 

@@ -201,7 +201,7 @@ fn open_related(thread: &Thread, ns: NsRef, limit: usize) -> Result<usize, Errno
         Some(path),
         OpenFlags::O_RDONLY,
         charge,
-    ));
+    )?);
     let fd = thread
         .process
         .files

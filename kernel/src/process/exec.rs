@@ -229,6 +229,9 @@ pub fn execute(
         filename.clone()
     };
     let target = resolve_scripts(thread, dentry, &filename, is_path_inaccessible, argv)?;
+    // do_open_execat's deny_write_access: `ETXTBSY` for a file open for writing; the denial
+    // lasts as long as the new address space has the file as its program (`exe_file`).
+    let write_denial = vfs::inode::WriteDenial::new(target.dentry.inode())?;
     check_argument_sizes(&target.argv, &envp)?;
     let old_credentials = thread.process.credentials.lock().clone();
     let metadata = target.dentry.metadata();
@@ -286,7 +289,7 @@ pub fn execute(
     let path = comm_source.as_slice();
 
     let mut space = loaded.mm;
-    record_program(&mut space, &target.dentry);
+    record_program(&mut space, &target.dentry, write_denial);
     let new_mm = Arc::new(crate::mm::Mm::new(space));
     new_mm.register_file_mappings()?;
     // The point of no return: the other threads and the old image go.
@@ -352,8 +355,13 @@ pub fn execute(
 
 /// Records the executable in the new address space (`/proc/<pid>/exe`, the names of its
 /// mappings in `maps`) and its code and data ranges (`start_code`… of `/proc/<pid>/stat`:
-/// the executable's mappings that are executable, and the writable ones).
-fn record_program(space: &mut crate::mm::AddressSpace, exe: &vfs::Path) {
+/// the executable's mappings that are executable, and the writable ones), with the denial of
+/// writes to it that the address space holds.
+fn record_program(
+    space: &mut crate::mm::AddressSpace,
+    exe: &vfs::Path,
+    write_denial: Option<vfs::inode::WriteDenial>,
+) {
     space.set_file_path(exe.inode(), exe);
     let (mut code, mut data) = ((u64::MAX, 0), (u64::MAX, 0));
     for vma in space.vmas() {
@@ -377,6 +385,7 @@ fn record_program(space: &mut crate::mm::AddressSpace, exe: &vfs::Path) {
     (layout.start_code, layout.end_code) = if code.1 == 0 { (0, 0) } else { code };
     (layout.start_data, layout.end_data) = if data.1 == 0 { (0, 0) } else { data };
     layout.exe = Some(exe.clone());
+    layout.exe_write_denial = write_denial;
 }
 
 /// Makes every other thread of the caller's process exit and waits until they are gone

@@ -29,6 +29,8 @@ pub struct User {
     pub inotify_watches: AtomicUsize,
     /// Descriptors this user has in flight in AF_UNIX messages (`unix_inflight`).
     pub unix_inflight: AtomicUsize,
+    /// Pages of the pipes this user made (`pipe_bufs`, [`crate::fs::pipe`]'s accounting).
+    pub pipe_pages: AtomicUsize,
 }
 
 /// Every user something holds, by uid (Linux's `uidhash`). A leaf lock.
@@ -49,6 +51,7 @@ impl User {
             inotify_instances: AtomicUsize::new(0),
             inotify_watches: AtomicUsize::new(0),
             unix_inflight: AtomicUsize::new(0),
+            pipe_pages: AtomicUsize::new(0),
         });
         users.insert(uid, Arc::downgrade(&user));
         user

@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use hal::user::UserContext;
-use sigrules::{DefaultAction, SIGSEGV, bit, default_action};
+use sigrules::{DefaultAction, bit, default_action};
 
 pub use abi::syscalls::NR_RESTART_SYSCALL;
 
@@ -113,18 +113,17 @@ fn run_handler(
 ) -> Delivery {
     let signal = info.signo as u32;
     restart_before_handler(thread, user, &action);
-    let old_mask = thread
-        .saved_mask
-        .lock()
-        .take()
-        .unwrap_or_else(|| thread.signal_mask.load(Ordering::Relaxed));
+    let saved_mask = thread.saved_mask.lock().take();
+    let old_mask = saved_mask.unwrap_or_else(|| thread.signal_mask.load(Ordering::Relaxed));
     let fault = thread.fault.lock().take();
     // rseq_signal_deliver: the frame saves the abort address of an interrupted section.
     crate::rseq::on_signal_delivery(thread, user, signal);
     if frame::setup(thread, user, &info, &action, old_mask, fault).is_err() {
-        // Linux's force_sigsegv: a frame that cannot be written kills the process.
-        exit_group(&thread.process, ExitStatus::Signal(SIGSEGV as u8));
-        return Delivery::Exit;
+        // The signal is lost and the mask unchanged (a mask sigsuspend saved is still to be
+        // restored); SIGSEGV comes next (`force_sigsegv`).
+        *thread.saved_mask.lock() = saved_mask;
+        super::send::force_sigsegv(thread, signal);
+        return Delivery::Delivered;
     }
     let mut mask = old_mask | action.mask;
     if !action.flags.contains(SaFlags::SA_NODEFER) {

@@ -60,6 +60,38 @@ pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error
     send(&thread.process, Some(thread), info, true);
 }
 
+/// The answer to a signal frame that could not be written (Linux's `force_sigsegv`): for a
+/// SIGSEGV handler the process dies of SIGSEGV (its handler cannot run either); for another
+/// signal SIGSEGV is sent as `force_sig` sends it, to its handler if it has an unblocked one
+/// (which runs on its own stack choice), else with its default action.
+pub fn force_sigsegv(thread: &Arc<Thread>, failed_signal: u32) {
+    let signal = sigrules::SIGSEGV;
+    if failed_signal == signal {
+        force_fatal_signal(thread, signal);
+        return;
+    }
+    {
+        let handlers = thread.process.signals.get();
+        let mut handlers = handlers.lock();
+        let action = handlers.action(signal);
+        let is_blocked = thread.signal_mask.load(Ordering::Relaxed) & bit(signal) != 0;
+        if action.handler == SIG_IGN || is_blocked {
+            handlers.set_action(
+                signal,
+                SigAction {
+                    handler: SIG_DFL,
+                    ..action
+                },
+            );
+            thread
+                .signal_mask
+                .fetch_and(!bit(signal), Ordering::Relaxed);
+        }
+    }
+    let info = SigInfo::new(signal as i32, abi::signal::SI_KERNEL);
+    send(&thread.process, Some(thread), info, true);
+}
+
 /// Kills `thread`'s process with `signal` whatever its disposition and mask (Linux's
 /// `force_fatal_sig`, `HANDLER_SIG_DFL`): the action is reset to SIG_DFL and the signal
 /// unblocked before it is sent. Exec does this when it fails after the point of no return.

@@ -32,6 +32,6 @@ pub fn eventfd2(
         context.thread,
         super::fcntl::descriptor_limit(context),
     )?;
-    let file = Arc::new(OpenFile::new(ops, None, status, charge));
+    let file = Arc::new(OpenFile::new(ops, None, status, charge)?);
     super::fcntl::install(context, file, flags.contains(EventfdFlags::EFD_CLOEXEC))
 }

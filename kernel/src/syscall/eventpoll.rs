@@ -42,7 +42,7 @@ fn create(context: &SyscallContext<'_>, is_close_on_exec: bool) -> SyscallResult
         None,
         OpenFlags::O_RDWR,
         charge,
-    ));
+    )?);
     super::fcntl::install(context, file, is_close_on_exec)
 }
 

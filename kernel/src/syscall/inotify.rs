@@ -44,7 +44,7 @@ pub fn inotify_init1(context: &mut SyscallContext<'_>, flags: u32) -> SyscallRes
         super::fcntl::descriptor_limit(context),
     )?;
     let ops = Arc::new(InotifyFile { group });
-    let file = Arc::new(OpenFile::new(ops, None, status, charge));
+    let file = Arc::new(OpenFile::new(ops, None, status, charge)?);
     super::fcntl::install(context, file, flags & IN_CLOEXEC != 0)
 }
 

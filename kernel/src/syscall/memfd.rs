@@ -48,7 +48,7 @@ pub fn memfd_create(
         None,
         OpenFlags::O_RDWR | OpenFlags::O_LARGEFILE,
         charge,
-    ));
+    )?);
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,

@@ -82,7 +82,7 @@ pub fn mmap(
     let backing = match file {
         None if is_shared => {
             kind = VmaKind::SharedAnonymous;
-            shared_anonymous(context, len)?
+            shared_anonymous(context, len, true)?
         }
         None => Backing::Anonymous,
         Some(file) => 'file: {
@@ -99,7 +99,7 @@ pub fn mmap(
                     break 'file Backing::Anonymous;
                 }
                 kind = VmaKind::SharedAnonymous;
-                break 'file shared_anonymous(context, len)?;
+                break 'file shared_anonymous(context, len, file.is_writable())?;
             }
             let inode = file.ops.inode().cloned().ok_or(Errno::ENODEV)?;
             if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
@@ -210,6 +210,9 @@ pub fn mmap(
     let mut vma_flags = mm.future_lock_flags();
     if flags.contains(MapFlags::MAP_LOCKED) {
         vma_flags |= VmaFlags::LOCKED;
+    }
+    if flags.contains(MapFlags::MAP_GROWSDOWN) {
+        vma_flags |= VmaFlags::GROWS_DOWN;
     }
     if vma_flags.contains(VmaFlags::LOCKED)
         && let Some(limit) = lock_limit()
@@ -517,6 +520,16 @@ pub fn msync(context: &mut SyscallContext<'_>, addr: u64, len: u64, flags: u64) 
     }
     let mm_shared = context.thread.process.mm.get();
     let mm = mm_shared.read();
+    // MS_INVALIDATE cannot drop pages a locked mapping must keep (`VM_LOCKED`: EBUSY), checked
+    // before the holes, as Linux meets the locked VMA first.
+    if flags & MS_INVALIDATE != 0
+        && mm
+            .vmas()
+            .filter(|vma| vma.start < end && vma.end > addr)
+            .any(|vma| vma.flags.contains(VmaFlags::LOCKED))
+    {
+        return Err(Errno::EBUSY);
+    }
     if mm.has_hole(addr, end) {
         return Err(Errno::ENOMEM);
     }
@@ -552,7 +565,13 @@ fn is_dev_zero(metadata: &vfs::Metadata) -> bool {
 /// The backing of a shared anonymous mapping of `len` bytes (`shmem_zero_setup`): a new
 /// nameless file of the kernel's internal tmpfs, `len` bytes long, so that a page past the
 /// mapping's original length (after an mremap that grew it) raises SIGBUS, as on Linux.
-fn shared_anonymous(context: &SyscallContext<'_>, len: u64) -> Result<Backing, Errno> {
+/// `may_write`: mprotect may make it writable (a shared mapping of `/dev/zero` opened
+/// read-only may not: `VM_MAYWRITE` follows the file's mode, as for any file).
+fn shared_anonymous(
+    context: &SyscallContext<'_>,
+    len: u64,
+    may_write: bool,
+) -> Result<Backing, Errno> {
     let (uid, gid) = {
         let credentials = context.thread.process.credentials.lock();
         (credentials.fsuid, credentials.fsgid)
@@ -564,7 +583,7 @@ fn shared_anonymous(context: &SyscallContext<'_>, len: u64) -> Result<Backing, E
         offset: 0,
         file_end: u64::MAX,
         is_sigbus_past_eof: true,
-        may_write_shared: true,
+        may_write_shared: may_write,
         path: None,
     })
 }

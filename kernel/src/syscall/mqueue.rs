@@ -156,7 +156,7 @@ pub fn mq_open(
         Some(path),
         status,
         charge,
-    ));
+    )?);
     let fd = context
         .thread
         .process

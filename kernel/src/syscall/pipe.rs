@@ -46,13 +46,13 @@ pub fn pipe2(
         None,
         OpenFlags::O_RDONLY | nonblocking,
         read_charge,
-    ));
+    )?);
     let write_file = Arc::new(OpenFile::new(
         writer,
         None,
         OpenFlags::O_WRONLY | nonblocking | packet,
         write_charge,
-    ));
+    )?);
     let is_close_on_exec = flags.contains(PipeFlags::O_CLOEXEC);
     let limit = super::fcntl::descriptor_limit(context);
     let files_shared = context.thread.process.files.get();

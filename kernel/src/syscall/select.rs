@@ -9,7 +9,7 @@
 //! select's `nfds` is clamped to the descriptor table size (`max_fds`), a set bit for a closed
 //! descriptor is `EBADF`, and `POLLIN_SET`/`POLLOUT_SET`/`POLLEX_SET` decide the result bits;
 //! select and pselect6 (and ppoll) write the time left back to their timeout, except for a zero
-//! timeout (`poll_select_finish`); ppoll and pselect6 install the given signal mask (without
+//! timeout or a `STICKY_TIMEOUTS` personality (`poll_select_finish`); ppoll and pselect6 install the given signal mask (without
 //! SIGKILL and SIGSTOP) for the wait.
 //!
 //! Interrupted waits return `ERESTARTNOHAND` from all four. Linux's poll returns
@@ -235,11 +235,13 @@ pub fn poll(
     do_poll(context, ufds, nfds, deadline)
 }
 
-/// Writes the time left to a ppoll/pselect6 timespec (`poll_select_finish`); a failed write
-/// turns a restart into `EINTR`, as there.
-fn finish_timespec(
+/// Writes the time left back to a select, pselect6 or ppoll timeout (`poll_select_finish`),
+/// except for a zero timeout or a thread with the `STICKY_TIMEOUTS` personality. A failed write,
+/// or a sticky timeout that cannot be shortened, turns a restart into `EINTR`, as there.
+fn finish_timeout(
+    context: &SyscallContext<'_>,
     deadline: Option<u64>,
-    user: UserPtr<Timespec>,
+    write_left: impl FnOnce(u64) -> Result<(), Errno>,
     result: SyscallResult,
 ) -> SyscallResult {
     let Some(deadline) = deadline else {
@@ -248,11 +250,27 @@ fn finish_timespec(
     if deadline == 0 {
         return result;
     }
-    let left = Timespec::from_nanos(time_left_ns(deadline));
-    match (user.write(&left), result) {
-        (Err(_), Err(Errno::ERESTARTNOHAND)) => Err(Errno::EINTR),
-        (_, result) => result,
+    let personality = context.thread.personality.load(Ordering::Relaxed);
+    let is_written = personality & abi::personality::STICKY_TIMEOUTS == 0
+        && write_left(time_left_ns(deadline)).is_ok();
+    match result {
+        Err(Errno::ERESTARTNOHAND) if !is_written => Err(Errno::EINTR),
+        result => result,
     }
+}
+
+fn finish_timespec(
+    context: &SyscallContext<'_>,
+    deadline: Option<u64>,
+    user: UserPtr<Timespec>,
+    result: SyscallResult,
+) -> SyscallResult {
+    finish_timeout(
+        context,
+        deadline,
+        |left| user.write(&Timespec::from_nanos(left)),
+        result,
+    )
 }
 
 pub fn ppoll(
@@ -275,7 +293,7 @@ pub fn ppoll(
     if timeout.is_null() {
         return result;
     }
-    finish_timespec(deadline, timeout, result)
+    finish_timespec(context, deadline, timeout, result)
 }
 
 /// Reads the first `nfds` bits of an fd_set (whole longs, as `FDS_BYTES`); null is empty.
@@ -401,20 +419,17 @@ pub fn select(
         [readfds.address, writefds.address, exceptfds.address],
         deadline,
     );
-    match deadline {
-        Some(deadline) if deadline != 0 => {
-            let left = time_left_ns(deadline);
-            let timeval = Timeval {
+    finish_timeout(
+        context,
+        deadline,
+        |left| {
+            timeout.write(&Timeval {
                 tv_sec: (left / 1_000_000_000) as i64,
                 tv_usec: ((left % 1_000_000_000) / 1000) as i64,
-            };
-            match (timeout.write(&timeval), result) {
-                (Err(_), Err(Errno::ERESTARTNOHAND)) => Err(Errno::EINTR),
-                (_, result) => result,
-            }
-        }
-        _ => result,
-    }
+            })
+        },
+        result,
+    )
 }
 
 /// pselect6's sixth argument: `{ const sigset_t *ss; size_t ss_len; }`.
@@ -450,5 +465,5 @@ pub fn pselect6(
     if timeout.is_null() {
         return result;
     }
-    finish_timespec(deadline, timeout, result)
+    finish_timespec(context, deadline, timeout, result)
 }

@@ -11,8 +11,8 @@ use crate::mm::{PAGE_SIZE, page_align_up};
 use abi::Errno;
 use abi::ipc::{
     IPC_64, IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, SHM_EXEC, SHM_HUGETLB, SHM_INFO, SHM_LOCK,
-    SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY, SHM_UNLOCK, SHMALL, SHMLBA, SHMMAX,
-    SHMMIN, SHMMNI, ShmInfo64, ShmUsage, ShmidDs,
+    SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY, SHM_UNLOCK, SHMLBA, SHMMIN, SHMMNI,
+    ShmInfo64, ShmUsage, ShmidDs,
 };
 use alloc::sync::Arc;
 
@@ -138,11 +138,11 @@ pub fn shmctl(
     match command {
         IPC_INFO => {
             let info = ShmInfo64 {
-                shmmax: SHMMAX,
+                shmmax: shm::shmmax(),
                 shmmin: SHMMIN,
-                shmmni: SHMMNI,
+                shmmni: shm::shmmni().into(),
                 shmseg: SHMMNI,
-                shmall: SHMALL,
+                shmall: shm::shmall(),
                 unused: [0; 4],
             };
             hal::usercopy::write_user(buf.address, &info)?;

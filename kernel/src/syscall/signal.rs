@@ -215,7 +215,9 @@ fn kill_with_info(
     let thread = context.thread;
     match pid {
         pid if pid > 0 => {
-            let target = table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+            // Any task id names its thread group (`kill_pid_info`: `pid_task(PIDTYPE_PID)`,
+            // then the group): kill(tid) of a non-leader thread signals its process.
+            let target = table::find_process_by_task_id(pid as u32).ok_or(Errno::ESRCH)?;
             send_checked(thread, &target, info, signal)?;
             Ok(0)
         }
@@ -325,7 +327,7 @@ pub fn rt_sigqueueinfo(
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
-    let target = table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+    let target = table::find_process_by_task_id(pid as u32).ok_or(Errno::ESRCH)?;
     send_checked(context.thread, &target, value, signal as u32)?;
     Ok(0)
 }

@@ -51,6 +51,6 @@ pub fn signalfd4(
         context.thread,
         super::fcntl::descriptor_limit(context),
     )?;
-    let file = Arc::new(OpenFile::new(ops, None, status, charge));
+    let file = Arc::new(OpenFile::new(ops, None, status, charge)?);
     super::fcntl::install(context, file, flags.contains(SignalfdFlags::SFD_CLOEXEC))
 }

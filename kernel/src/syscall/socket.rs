@@ -140,7 +140,7 @@ fn install(
     flags: u32,
     charge: file_table::FileCharge,
 ) -> Result<i32, Errno> {
-    let file = new_file(socket, flags, charge);
+    let file = new_file(socket, flags, charge)?;
     let limit = super::fcntl::descriptor_limit(context);
     context
         .thread
@@ -151,7 +151,11 @@ fn install(
         .insert_from(0, file, flags & SOCK_CLOEXEC != 0, limit)
 }
 
-fn new_file(socket: Sock, flags: u32, charge: file_table::FileCharge) -> Arc<OpenFile> {
+fn new_file(
+    socket: Sock,
+    flags: u32,
+    charge: file_table::FileCharge,
+) -> Result<Arc<OpenFile>, Errno> {
     let status = if flags & SOCK_NONBLOCK != 0 {
         OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
     } else {
@@ -164,11 +168,11 @@ fn new_file(socket: Sock, flags: u32, charge: file_table::FileCharge) -> Arc<Ope
         None,
         status,
         charge,
-    ));
+    )?);
     if let Sock::Unix(socket) = &socket {
         socket.set_file(&file);
     }
-    file
+    Ok(file)
 }
 
 /// What `socket(2)` makes.
@@ -300,8 +304,8 @@ pub fn socketpair(
     let charge_b = file_table::charge_for(context.thread)?;
     let (uid, gid) = owner(context);
     let (a, b) = conn::socketpair(sock_type, uid, gid)?;
-    let file_a = new_file(Sock::Unix(a), flags, charge_a);
-    let file_b = new_file(Sock::Unix(b), flags, charge_b);
+    let file_a = new_file(Sock::Unix(a), flags, charge_a)?;
+    let file_b = new_file(Sock::Unix(b), flags, charge_b)?;
     let is_cloexec = flags & SOCK_CLOEXEC != 0;
     let files_shared = context.thread.process.files.get();
     let (fd_a, fd_b) = {
@@ -394,7 +398,7 @@ pub fn accept4(
     let new_file = match socket {
         Sock::Unix(socket) => {
             let new = conn::accept(&socket, is_nonblocking)?;
-            let new_file = new_file(Sock::Unix(new.clone()), flags, charge);
+            let new_file = new_file(Sock::Unix(new.clone()), flags, charge)?;
             if address != 0 {
                 let peer = new.peer_name().unwrap_or(None);
                 address_out(peer.as_ref(), address, len_ptr)?;
@@ -403,7 +407,7 @@ pub fn accept4(
         }
         Sock::Inet(socket) => {
             let new = inet::tcp::accept(&socket, is_nonblocking)?;
-            let new_file = new_file(Sock::Inet(new.clone()), flags, charge);
+            let new_file = new_file(Sock::Inet(new.clone()), flags, charge)?;
             if address != 0 {
                 let peer = new
                     .peer_name()

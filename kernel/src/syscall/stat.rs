@@ -63,6 +63,9 @@ struct Found {
     inode: Option<Arc<dyn Inode>>,
     /// The root of a mount (`STATX_ATTR_MOUNT_ROOT`).
     is_mount_root: bool,
+    /// The id of the mount it was found on, as `/proc/self/mountinfo` numbers mounts (0 for a
+    /// file of no mount, as `fdinfo` reports it).
+    mount_id: u64,
 }
 
 fn metadata_and_kind_at(
@@ -98,6 +101,10 @@ fn find_at(
                 .map(|dentry| dentry.inode().clone())
                 .or_else(|| file.ops.inode().cloned()),
             is_mount_root: file.path.as_ref().is_some_and(|dentry| dentry.is_root()),
+            mount_id: file
+                .path
+                .as_ref()
+                .map_or(0, |dentry| dentry.mnt().id() as u64),
         });
     }
     let dentry = fs::lookup_or_fd(
@@ -112,6 +119,7 @@ fn find_at(
         is_anon: false,
         inode: Some(dentry.inode().clone()),
         is_mount_root: dentry.is_root(),
+        mount_id: dentry.mnt().id() as u64,
     })
 }
 
@@ -234,7 +242,7 @@ pub fn statx(
         stx_attributes: attributes,
         stx_attributes_mask: attributes_mask,
         stx_btime: btime,
-        stx_mnt_id: 1,
+        stx_mnt_id: found.mount_id,
         stx_blksize: metadata.blksize,
         stx_nlink: metadata.nlink,
         stx_uid: metadata.uid,

@@ -50,7 +50,7 @@ pub fn timerfd_create(
         context.thread,
         super::fcntl::descriptor_limit(context),
     )?;
-    let file = Arc::new(OpenFile::new(ops, None, status, charge));
+    let file = Arc::new(OpenFile::new(ops, None, status, charge)?);
     let limit = super::fcntl::descriptor_limit(context);
     let fd = context.thread.process.files.get().lock().insert_from(
         0,

@@ -44,6 +44,6 @@ pub fn userfaultfd(context: &mut SyscallContext<'_>, flags: i32) -> SyscallResul
         context.thread,
         super::fcntl::descriptor_limit(context),
     )?;
-    let file = Arc::new(OpenFile::new(ops, None, status, charge));
+    let file = Arc::new(OpenFile::new(ops, None, status, charge)?);
     super::fcntl::install(context, file, flags & cloexec != 0)
 }

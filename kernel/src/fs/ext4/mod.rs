@@ -23,7 +23,9 @@ use core::any::Any;
 use hal::sync::{Mutex, SpinLock};
 use vfs::dentry::Dentry;
 use vfs::fstype::{FileSystemType, MountOption};
-use vfs::inode::{DirEntry, FileSystem, FileType, Inode, Metadata, SetAttr, StatFs, TimeSet};
+use vfs::inode::{
+    AtimePolicy, DirEntry, FileSystem, FileType, Inode, Metadata, SetAttr, StatFs, TimeSet,
+};
 use vfs::{Path, Timespec};
 
 use crate::block;
@@ -458,6 +460,30 @@ impl Inode for Ext4Inode {
             ctime: attr.ctime.map(timestamp),
         };
         self.with(|fs| fs.set_attr(self.ino, change))
+    }
+
+    /// A read's access time (`touch_atime`), under the mount's atime policy; a failure to
+    /// write it is not the reader's error, as in Linux.
+    fn touch_atime(&self, policy: AtimePolicy) {
+        if policy == AtimePolicy::NoAtime {
+            return;
+        }
+        let metadata = self.metadata();
+        let now = timespec(now());
+        if policy.needs_update(metadata.atime, metadata.mtime, metadata.ctime, now) {
+            let at = |time: Timespec| ::ext4::Timestamp {
+                sec: time.sec,
+                nsec: time.nsec,
+            };
+            // The crate's set_attr stamps ctime unless given one: keep it, an access is no
+            // change of the inode.
+            let change = ::ext4::SetAttr {
+                atime: Some(at(now)),
+                ctime: Some(at(metadata.ctime)),
+                ..::ext4::SetAttr::default()
+            };
+            let _ = self.with(|fs| fs.set_attr(self.ino, change));
+        }
     }
 }
 

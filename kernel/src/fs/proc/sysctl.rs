@@ -78,6 +78,16 @@ fn parse_long(data: &[u8]) -> Result<i64, Errno> {
     text.parse::<i64>().map_err(|_| Errno::EINVAL)
 }
 
+/// An `unsigned long` as `proc_doulongvec_minmax` reads one: decimal, no sign.
+fn parse_ulong(data: &[u8]) -> Result<u64, Errno> {
+    let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0');
+    if text.is_empty() || text.starts_with('-') {
+        return Err(Errno::EINVAL);
+    }
+    text.parse::<u64>().map_err(|_| Errno::EINVAL)
+}
+
 impl Node for SysctlFile {
     fn file_type(&self) -> FileType {
         FileType::Regular
@@ -353,6 +363,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             (0, 2)
         ),
         int(
+            b"msg_next_id",
+            || crate::ipc::current().msg.ids.next_id().into(),
+            Some(|v| crate::ipc::current().msg.ids.set_next_id(v as i32)),
+            (0, i32::MAX.into())
+        ),
+        int(
             b"msgmax",
             || crate::ipc::msg::msgmax().into(),
             Some(crate::ipc::msg::set_msgmax),
@@ -446,6 +462,42 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             0o644,
             crate::ipc::sem::proc_sem,
             Some(crate::ipc::sem::write_proc_sem)
+        ),
+        int(
+            b"sem_next_id",
+            || crate::ipc::current().sem.ids.next_id().into(),
+            Some(|v| crate::ipc::current().sem.ids.set_next_id(v as i32)),
+            (0, i32::MAX.into())
+        ),
+        int(
+            b"shm_next_id",
+            || crate::ipc::current().shm.ids.next_id().into(),
+            Some(|v| crate::ipc::current().shm.ids.set_next_id(v as i32)),
+            (0, i32::MAX.into())
+        ),
+        custom(
+            b"shmall",
+            0o644,
+            |out| out!(out, "{}\n", crate::ipc::shm::shmall()),
+            Some(|data| {
+                crate::ipc::shm::set_shmall(parse_ulong(data)?);
+                Ok(())
+            })
+        ),
+        custom(
+            b"shmmax",
+            0o644,
+            |out| out!(out, "{}\n", crate::ipc::shm::shmmax()),
+            Some(|data| {
+                crate::ipc::shm::set_shmmax(parse_ulong(data)?);
+                Ok(())
+            })
+        ),
+        int(
+            b"shmmni",
+            || crate::ipc::shm::shmmni().into(),
+            Some(|v| crate::ipc::shm::set_shmmni(v as u32)),
+            (0, ipcrules::ids::IPCMNI.into())
         ),
         int(
             b"randomize_va_space",
@@ -709,6 +761,24 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 }
                 let size = (value as u64).next_multiple_of(4096).next_power_of_two();
                 knobs::set_pipe_max_size(size);
+                Ok(())
+            })
+        ),
+        custom(
+            b"pipe-user-pages-hard",
+            0o644,
+            |out| out!(out, "{}\n", knobs::pipe_user_pages().1),
+            Some(|data| {
+                knobs::set_pipe_user_pages_hard(parse_ulong(data)?);
+                Ok(())
+            })
+        ),
+        custom(
+            b"pipe-user-pages-soft",
+            0o644,
+            |out| out!(out, "{}\n", knobs::pipe_user_pages().0),
+            Some(|data| {
+                knobs::set_pipe_user_pages_soft(parse_ulong(data)?);
                 Ok(())
             })
         ),

@@ -202,7 +202,10 @@ fn vm_flags(vma: &Vma) -> Vec<&'static str> {
         (may_write, "mw"),
         (may_execute, "me"),
         (vma.is_shared, "ms"),
-        (vma.kind == VmaKind::Stack, "gd"),
+        (
+            vma.kind == VmaKind::Stack || f.contains(VmaFlags::GROWS_DOWN),
+            "gd",
+        ),
         (is_pfn_map, "pf"),
         (f.contains(VmaFlags::LOCKED), "lo"),
         (is_pfn_map, "io"),

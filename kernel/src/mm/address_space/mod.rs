@@ -27,6 +27,7 @@
 //! is taken, and a fault that finds its page mapped meanwhile by another thread keeps that one.
 
 pub mod advise;
+mod grow_down;
 pub mod lock;
 mod remap;
 mod remote;
@@ -121,6 +122,9 @@ pub struct ProgramLayout {
     pub auxv: Vec<(u64, u64)>,
     /// The executable (`/proc/<pid>/exe`).
     pub exe: Option<vfs::Path>,
+    /// Writes to the executable are refused (`ETXTBSY`) while this address space, or a copy
+    /// forked from it, lives (Linux 6.1's `exe_file` write denial).
+    pub exe_write_denial: Option<vfs::inode::WriteDenial>,
 }
 
 /// The memory rlimits an address-space change is checked against (`may_expand_vm`), in bytes
