@@ -98,6 +98,10 @@ fn write_record(state: &mut Accounting, file: &Arc<OpenFile>, ending: &Ending<'_
             flags |= bsdacct::AXSIG;
             u32::from(signal)
         }
+        Some(ExitStatus::CoreDumped(signal)) => {
+            flags |= bsdacct::AXSIG | bsdacct::ACORE;
+            u32::from(signal)
+        }
         Some(status) => status.wait_status(),
         None => 0,
     };

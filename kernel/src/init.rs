@@ -82,6 +82,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
             "process.flags",
             ProcessFlags {
                 dumpable: 1,
+                coredump_filter: crate::process::coredump::DEFAULT_FILTER,
                 ..ProcessFlags::default()
             },
         ),

@@ -13,7 +13,7 @@
 use super::{Process, Thread, table};
 use crate::panic_policy;
 use crate::signal;
-use abi::signal::{CLD_EXITED, CLD_KILLED, SigInfo};
+use abi::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SigInfo};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -25,6 +25,8 @@ pub enum ExitStatus {
     Code(u8),
     /// Killed by a signal.
     Signal(u8),
+    /// Killed by a signal, with a core dump written.
+    CoreDumped(u8),
 }
 
 impl ExitStatus {
@@ -33,6 +35,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Code(code) => u32::from(code) << 8,
             ExitStatus::Signal(signal) => u32::from(signal),
+            ExitStatus::CoreDumped(signal) => u32::from(signal) | 0x80,
         }
     }
 
@@ -41,6 +44,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Code(code) => (CLD_EXITED, i32::from(code)),
             ExitStatus::Signal(signal) => (CLD_KILLED, i32::from(signal)),
+            ExitStatus::CoreDumped(signal) => (CLD_DUMPED, i32::from(signal)),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod binfmt_elf;
 pub mod binfmt_script;
+pub mod coredump;
 pub mod credentials;
 mod elf_tables;
 pub mod exec;
@@ -144,6 +145,9 @@ pub struct ProcessFlags {
     pub no_new_privs: bool,
     /// PR_SET_DUMPABLE (1 by default).
     pub dumpable: u32,
+    /// `/proc/<pid>/coredump_filter` (Linux keeps it in the mm's flags): which areas a core
+    /// dump holds. Inherited by fork, kept by exec.
+    pub coredump_filter: u32,
     /// Whether the process has called execve since fork (setpgid answers EACCES then).
     pub has_execed: bool,
     /// TIOCNOTTY by a process that is not its session's leader: it no longer has the session's

@@ -96,7 +96,14 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
                     if thread.process.pid == 1 && thread.fault.lock().is_none() {
                         continue;
                     }
-                    exit_group(&thread.process, ExitStatus::Signal(signal as u8));
+                    let status = if default_action(signal) == DefaultAction::CoreDump
+                        && crate::process::coredump::dump(thread, user, &info)
+                    {
+                        ExitStatus::CoreDumped(signal as u8)
+                    } else {
+                        ExitStatus::Signal(signal as u8)
+                    };
+                    exit_group(&thread.process, status);
                     return Delivery::Exit;
                 }
             }

@@ -13,11 +13,17 @@
  * file (EOPNOTSUPP outside LEGACY_MAP_MASK, MAP_FIXED_NOREPLACE included);
  * an anonymous MAP_SHARED_VALIDATE mapping is EINVAL.  Anonymous pages read
  * as zeros.  Writes to read-only pages are not tested: they need signals.
+ * A MAP_GROWSDOWN area grows down to a fault in the free space below it, but
+ * not to within the stack guard gap (256 pages) of a mapping below
+ * (expand_downwards: SIGSEGV).
  * Man pages mmap(2), mprotect(2).
  */
 #include "harness.h"
 
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -305,4 +311,59 @@ TEST(mmap, shared_validate_anonymous_einval)
 {
 	/* 6.1 has MAP_SHARED_VALIDATE for file mappings only. */
 	EXPECT_ERRNO(raw_mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0), EINVAL);
+}
+
+/* Free address space: `pages` pages that were mapped and unmapped again. */
+static char *free_range(size_t pages)
+{
+	size_t len = pages * 4096;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		FAIL("mmap: %s", h_errname(errno));
+	munmap(p, len);
+	return p;
+}
+
+/* In a child (a bad fault ends it): a 4-page MAP_GROWSDOWN area at the top
+ * of 300 free pages, then a write `below` pages under its start; with
+ * `blocker`, a page mapped 10 pages under the start first. */
+static int touch_below_growsdown(size_t below, int blocker)
+{
+	char *base = free_range(300);
+	char *bottom = base + 296 * 4096;
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+		char *area = mmap(bottom, 4 * 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+					  MAP_GROWSDOWN,
+				  -1, 0);
+		if (area != bottom)
+			h_exit(2);
+		if (blocker && mmap(bottom - 10 * 4096, 4096,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				    0) == MAP_FAILED)
+			h_exit(3);
+		volatile char *target = bottom - below * 4096 + 100;
+		*target = 42;
+		h_exit(*target == 42 ? 0 : 4);
+	}
+	return h_wait_status(pid);
+}
+
+TEST(mmap, growsdown_area_grows_into_free_space)
+{
+	int status = touch_below_growsdown(6, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(mmap, growsdown_area_keeps_the_guard_gap)
+{
+	int status = touch_below_growsdown(1, 1);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(WTERMSIG(status), SIGSEGV);
 }

@@ -14,7 +14,9 @@
  * limit; execveat runs an fd with AT_EMPTY_PATH (a close-on-exec fd on a
  * script is ENOENT); exec in a multithreaded process kills the other
  * threads and keeps the pid, even when a non-leader thread execs; a set-uid
- * program sees AT_SECURE 1.  Man pages execve(2), execveat(2), getauxval(3).
+ * program sees AT_SECURE 1; a file open for writing is not executed and a
+ * running program's file is not opened for writing or truncated (ETXTBSY).
+ * Man pages execve(2), execveat(2), getauxval(3).
  */
 #include "harness.h"
 
@@ -555,4 +557,68 @@ TEST(exec, setuid_program_is_secure)
 	snprintf(want, sizeof want, "secure=0 uid=%d euid=%d gid=%d egid=%d\n",
 		 (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
 	EXPECT_STREQ(out, want);
+}
+
+/* Copies the child helper to `name` in the current directory, executable. */
+static void copy_helper(const char *name)
+{
+	int in = open(h_child_helper(), O_RDONLY);
+	int out = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (in < 0 || out < 0)
+		FAIL("copying the helper: %s", h_errname(errno));
+	char buf[8192];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, n) != n)
+			FAIL("copying the helper: %s", h_errname(errno));
+	close(in);
+	close(out);
+}
+
+/* A file open for writing cannot be executed, and a running program's file
+ * cannot be opened for writing or truncated (ETXTBSY: deny_write_access,
+ * held by the address space's exe_file in Linux 6.1); reading it is fine,
+ * and writing works again once the program is gone. */
+TEST(exec, etxtbsy)
+{
+	char *argv[] = {"prog", "pause", NULL};
+	h_tmpdir();
+	copy_helper("prog");
+	int writer = open("prog", O_WRONLY);
+	EXPECT_TRUE(writer >= 0);
+	EXPECT_EQ(exec_errno("prog", argv, noenv), ETXTBSY);
+	close(writer);
+
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		execve("prog", argv, noenv);
+		h_exit(127);
+	}
+	/* Wait until the child runs the program (its exe link names it). */
+	char link[64], target[256];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n > 5) {
+			target[n] = 0;
+			if (!strcmp(target + n - 5, "/prog"))
+				break;
+		}
+		usleep(2000);
+	}
+	EXPECT_ERRNO(open("prog", O_WRONLY), ETXTBSY);
+	EXPECT_ERRNO(open("prog", O_RDWR | O_TRUNC), ETXTBSY);
+	EXPECT_ERRNO(truncate("prog", 0), ETXTBSY);
+	int reader = open("prog", O_RDONLY);
+	EXPECT_TRUE(reader >= 0);
+	close(reader);
+	struct stat st;
+	EXPECT_OK(stat("prog", &st));
+	EXPECT_TRUE(st.st_size > 0);
+	EXPECT_OK(kill(pid, SIGKILL));
+	int core = 0;
+	EXPECT_EQ(h_wait_signaled(pid, &core), SIGKILL);
+	writer = open("prog", O_WRONLY);
+	EXPECT_TRUE(writer >= 0);
+	close(writer);
 }

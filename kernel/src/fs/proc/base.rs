@@ -701,7 +701,9 @@ impl PidFile {
             Entry::Loginuid => out!(out, "{}", process.stats.loginuid.load(Ordering::Relaxed)),
             Entry::Sessionid => out!(out, "{}", u32::MAX),
             Entry::Personality => out!(out, "{:08x}\n", 0),
-            Entry::CoredumpFilter => out!(out, "{:08x}\n", 0x33),
+            Entry::CoredumpFilter => {
+                out!(out, "{:08x}\n", process.flags.lock().coredump_filter)
+            }
             Entry::Io => {
                 let s = &process.stats;
                 out!(
@@ -840,7 +842,20 @@ impl PidFile {
                 Ok(data.len())
             }
             Entry::CoredumpFilter => {
-                parse_int(data)?;
+                // Hexadecimal (or octal/decimal with their prefixes), kept to the filter's
+                // bits (`MMF_DUMP_FILTER_MASK`).
+                let text = core::str::from_utf8(data)
+                    .map_err(|_| Errno::EINVAL)?
+                    .trim();
+                let value = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None if text.len() > 1 && text.starts_with('0') => {
+                        u32::from_str_radix(&text[1..], 8)
+                    }
+                    None => text.parse::<u32>(),
+                }
+                .map_err(|_| Errno::EINVAL)?;
+                process.flags.lock().coredump_filter = value & 0x1ff;
                 Ok(data.len())
             }
             _ => Err(Errno::EINVAL),

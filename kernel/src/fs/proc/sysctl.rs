@@ -237,6 +237,21 @@ stored!(DIRTY_BACKGROUND_RATIO, 10);
 static PRINTK: spin::Mutex<[i64; 4]> = spin::Mutex::new([4, 4, 1, 7]);
 static CORE_PATTERN: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
 
+/// `kernel.core_pattern` (`core` until set).
+pub fn core_pattern() -> Vec<u8> {
+    let pattern = CORE_PATTERN.lock();
+    if pattern.is_empty() {
+        b"core".to_vec()
+    } else {
+        pattern.clone()
+    }
+}
+
+/// `kernel.core_uses_pid`.
+pub fn core_uses_pid() -> bool {
+    CORE_USES_PID.load(Ordering::Relaxed) != 0
+}
+
 /// `kernel/random/boot_id`: one UUID per boot.
 static BOOT_ID: Once<[u8; 16]> = Once::new();
 
