@@ -57,6 +57,8 @@ struct Segment {
     flags: u32,
     /// Bytes of contents written (from `start`).
     dump_len: u64,
+    /// The file of a shared file area (its dump length depends on the file).
+    shared_file: Option<Arc<dyn vfs::Inode>>,
 }
 
 /// Dumps core for `thread`, which is dying of `info`'s signal; `user` holds its registers.
@@ -84,7 +86,10 @@ pub fn dump(thread: &Arc<Thread>, user: &mut UserContext, info: &SigInfo) -> boo
     let Ok(file) = create_file(thread, &name) else {
         return false;
     };
-    write_core(thread, user, info, filter, &file, limit).is_ok()
+    // Once the file exists the process counts as dumped, even if the writes stop short at the
+    // size limit (Linux's `elf_core_dump` reports the dump before writing it).
+    let _ = write_core(thread, user, info, filter, &file, limit);
+    true
 }
 
 /// The file name `kernel.core_pattern` gives (`format_corename`); `None` for a helper pipe.
@@ -171,15 +176,10 @@ fn dump_len(space: &AddressSpace, vma: &crate::mm::Vma, filter: u32) -> u64 {
         }
         Backing::Anonymous if filter & DUMP_ANON_PRIVATE != 0 => len,
         Backing::Anonymous => 0,
-        Backing::File { inode, offset, .. } => {
-            let is_nameless = inode.metadata().nlink == 0;
+        Backing::File { offset, .. } => {
             if vma.is_shared {
-                let bit = if is_nameless {
-                    DUMP_ANON_SHARED
-                } else {
-                    DUMP_MAPPED_SHARED
-                };
-                return if filter & bit != 0 { len } else { 0 };
+                // Decided once the mm lock is dropped (see `shared_dump_len`).
+                return 0;
             }
             // A private file area that was written (has anonymous copies: Linux's anon_vma)
             // counts as anonymous private memory.
@@ -202,6 +202,18 @@ fn dump_len(space: &AddressSpace, vma: &crate::mm::Vma, filter: u32) -> u64 {
             0
         }
     }
+}
+
+/// How much of a shared file area the filter dumps: all of it for anonymous shared memory
+/// (a file with no name: shared anonymous mappings, SysV segments, memfds) with
+/// `MMF_DUMP_ANON_SHARED`, or for a named file with `MMF_DUMP_MAPPED_SHARED`.
+fn shared_dump_len(inode: &dyn vfs::Inode, len: u64, filter: u32) -> u64 {
+    let bit = if inode.metadata().nlink == 0 {
+        DUMP_ANON_SHARED
+    } else {
+        DUMP_MAPPED_SHARED
+    };
+    if filter & bit != 0 { len } else { 0 }
 }
 
 /// Appends one note (name padded to 4 bytes, then the description, padded to 4 bytes).
@@ -322,6 +334,9 @@ fn file_note(space: &AddressSpace, root: &vfs::Path) -> Vec<u8> {
 }
 
 /// Writes the core file; stops (`EFBIG`) at `limit` bytes.
+///
+/// The areas are listed under the mm lock and the files they map looked at after it (an
+/// inode's lock comes before the mm lock elsewhere).
 fn write_core(
     thread: &Thread,
     user: &mut UserContext,
@@ -346,11 +361,20 @@ fn write_core(
             let flags = u32::from(p.is_readable) << 2
                 | u32::from(p.is_writable) << 1
                 | u32::from(p.is_executable);
+            let shared_file = match &vma.backing {
+                Backing::File { inode, .. }
+                    if vma.is_shared && !vma.flags.contains(VmaFlags::DONT_DUMP) =>
+                {
+                    Some(inode.clone())
+                }
+                _ => None,
+            };
             segments.push(Segment {
                 start,
                 end: vma.end,
                 flags,
                 dump_len: dump_len(&space, vma, filter).min(vma.end - start),
+                shared_file,
             });
         }
         let layout = &space.layout;
@@ -364,6 +388,12 @@ fn write_core(
         }
         (segments, arguments, auxv, file_note(&space, &root))
     };
+    let mut segments = segments;
+    for segment in &mut segments {
+        if let Some(inode) = segment.shared_file.take() {
+            segment.dump_len = shared_dump_len(inode.as_ref(), segment.end - segment.start, filter);
+        }
+    }
     let mut notes = Vec::new();
     push_note(
         &mut notes,
