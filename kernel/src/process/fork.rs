@@ -197,6 +197,12 @@ pub fn clone(
         parent.personality.load(Ordering::Relaxed),
         Ordering::Relaxed,
     );
+    // copy_process: both slacks start at the creator's current slack.
+    let slack = parent.timer_slack_ns.load(Ordering::Relaxed);
+    thread.timer_slack_ns.store(slack, Ordering::Relaxed);
+    thread
+        .default_timer_slack_ns
+        .store(slack, Ordering::Relaxed);
     thread
         .rseq
         .inherit(&parent.rseq, flags.contains(CloneFlags::CLONE_VM));

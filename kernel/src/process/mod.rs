@@ -134,6 +134,9 @@ pub struct VforkDone {
     pub queue: WaitQueue,
 }
 
+/// The timer slack of init, which every task inherits unless changed (50 µs).
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
+
 /// Per-process settings changed by prctl and exec.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProcessFlags {
@@ -265,6 +268,11 @@ pub struct Thread {
     /// The execution domain and its flags (`personality(2)`, `task->personality`): inherited
     /// by clone, kept by exec except the flags a set-id exec clears.
     pub personality: AtomicU32,
+    /// The slack its timers may be late by (`timer_slack_ns`, PR_SET_TIMERSLACK and
+    /// `/proc/<pid>/timerslack_ns`) and the value 0 sets it back to (`default_timer_slack_ns`:
+    /// the creator's slack at clone). Timers here fire at their time, well within any slack.
+    pub timer_slack_ns: AtomicU64,
+    pub default_timer_slack_ns: AtomicU64,
     /// Restartable sequences (`rseq(2)`): the registered area and its pending events.
     pub rseq: crate::rseq::RseqState,
     /// ptrace state (see [`ptrace`]), and its bits read without the lock.
@@ -399,6 +407,8 @@ impl Thread {
             start: SpinLock::new("thread.start", Some(user)),
             comm: SpinLock::new("thread.comm", comm),
             personality: AtomicU32::new(0),
+            timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            default_timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             rseq: crate::rseq::RseqState::new(),
             ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
             ptrace_flags: AtomicU32::new(0),
@@ -413,6 +423,17 @@ impl Thread {
 
     pub fn tid(&self) -> Pid {
         self.tid.load(Ordering::Relaxed)
+    }
+
+    /// `PR_SET_TIMERSLACK` and a write of `/proc/<pid>/timerslack_ns`: 0 restores the slack
+    /// the thread was created with.
+    pub fn set_timer_slack(&self, slack_ns: u64) {
+        let slack = if slack_ns == 0 {
+            self.default_timer_slack_ns.load(Ordering::Relaxed)
+        } else {
+            slack_ns
+        };
+        self.timer_slack_ns.store(slack, Ordering::Relaxed);
     }
 
     /// The thread's namespaces.

@@ -3,6 +3,7 @@
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
+use core::sync::atomic::Ordering;
 
 use abi::capability::CapSet;
 use abi::prctl::{
@@ -123,6 +124,11 @@ pub fn prctl(
             Ok(0)
         }
         PR_SET_PTRACER => set_ptracer(arg2),
+        PR_SET_TIMERSLACK => {
+            context.thread.set_timer_slack(arg2);
+            Ok(0)
+        }
+        PR_GET_TIMERSLACK => Ok(context.thread.timer_slack_ns.load(Ordering::Relaxed) as usize),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -130,6 +136,9 @@ pub fn prctl(
 /// Yama's `PR_SET_PTRACER` (`0x59616d61`): 0 (no exception), `PR_SET_PTRACER_ANY` (-1, as an
 /// `unsigned long` or an `int`) or an existing task's id; another id is `EINVAL`.
 const PR_SET_PTRACER: i32 = 0x5961_6d61;
+/// `PR_SET_TIMERSLACK`, `PR_GET_TIMERSLACK`.
+const PR_SET_TIMERSLACK: i32 = 29;
+const PR_GET_TIMERSLACK: i32 = 30;
 
 fn set_ptracer(tracer: u64) -> SyscallResult {
     if tracer == 0 || tracer == u64::MAX || tracer as u32 as i32 == -1 {

@@ -67,6 +67,7 @@ pub enum Entry {
     UidMap,
     GidMap,
     Setgroups,
+    TimerSlack,
 }
 
 /// One row of the entry tables: name, entry, mode, in the process directory, in a thread's.
@@ -116,6 +117,7 @@ const ROWS: &[Row] = &[
     Row(b"uid_map", Entry::UidMap, 0o644, true, true),
     Row(b"gid_map", Entry::GidMap, 0o644, true, true),
     Row(b"setgroups", Entry::Setgroups, 0o644, true, true),
+    Row(b"timerslack_ns", Entry::TimerSlack, 0o666, true, false),
 ];
 
 impl Entry {
@@ -700,6 +702,11 @@ impl PidFile {
             }
             Entry::Loginuid => out!(out, "{}", process.stats.loginuid.load(Ordering::Relaxed)),
             Entry::Sessionid => out!(out, "{}", u32::MAX),
+            Entry::TimerSlack => {
+                // timerslack_ns_show: the leader's slack; another task's needs CAP_SYS_NICE.
+                let leader = timer_slack_target(&process)?;
+                out!(out, "{}\n", leader.timer_slack_ns.load(Ordering::Relaxed))
+            }
             Entry::Personality => out!(out, "{:08x}\n", 0),
             Entry::CoredumpFilter => {
                 out!(out, "{:08x}\n", process.flags.lock().coredump_filter)
@@ -839,6 +846,13 @@ impl PidFile {
                 let value = parse_int(data)?;
                 let value = u32::try_from(value).map_err(|_| Errno::EINVAL)?;
                 process.stats.loginuid.store(value, Ordering::Relaxed);
+                Ok(data.len())
+            }
+            Entry::TimerSlack => {
+                let leader = timer_slack_target(&process)?;
+                let value = parse_int(data)?;
+                let value = u64::try_from(value).map_err(|_| Errno::EINVAL)?;
+                leader.set_timer_slack(value);
                 Ok(data.len())
             }
             Entry::CoredumpFilter => {
@@ -1056,4 +1070,21 @@ fn oom_score(process: &Arc<Process>) -> u64 {
         Some(points) => ((1000 + points * 1000 / total.max(1)) * 2 / 3).max(0) as u64,
         None => 0,
     }
+}
+
+/// The task `/proc/<pid>/timerslack_ns` acts on (the thread-group leader): the caller's own,
+/// or another's with `CAP_SYS_NICE` (`EPERM`); `ESRCH` once the leader is gone.
+fn timer_slack_target(process: &Process) -> Result<Arc<Thread>, Errno> {
+    let caller = super::caller();
+    let leader = crate::process::table::find_thread(process.pid).ok_or(Errno::ESRCH)?;
+    if !Arc::ptr_eq(&leader, &caller)
+        && !caller
+            .process
+            .credentials
+            .lock()
+            .has_capability(abi::capability::CAP_SYS_NICE)
+    {
+        return Err(Errno::EPERM);
+    }
+    Ok(leader)
 }
