@@ -20,7 +20,7 @@ pub struct Attr<'a> {
     pub offset: usize,
 }
 
-impl Attr<'_> {
+impl<'a> Attr<'a> {
     pub fn u8(&self) -> Option<u8> {
         self.data.first().copied()
     }
@@ -34,13 +34,10 @@ impl Attr<'_> {
     }
 
     /// A string attribute up to its first NUL.
-    pub fn str(&self) -> &[u8] {
-        let end = self
-            .data
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(self.data.len());
-        &self.data[..end]
+    pub fn str(&self) -> &'a [u8] {
+        let data: &'a [u8] = self.data;
+        let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+        &data[..end]
     }
 }
 

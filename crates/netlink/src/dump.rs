@@ -22,6 +22,8 @@ pub struct Dump {
     portid: u32,
     /// Extra flags of `NLMSG_DONE` (`NLM_F_DUMP_FILTERED`).
     done_flags: u16,
+    /// The status `NLMSG_DONE` carries (0, or a negative errno).
+    done_status: i32,
     is_finished: bool,
 }
 
@@ -32,8 +34,16 @@ impl Dump {
             seq,
             portid,
             done_flags,
+            done_status: 0,
             is_finished: false,
         }
+    }
+
+    /// Ends the dump with `errno` (a dump request that failed its checks: Linux's dump
+    /// callback returns the error, and `NLMSG_DONE` carries it).
+    pub fn fail(&mut self, errno: Errno) {
+        self.sections.clear();
+        self.done_status = -(errno.0 as i32);
     }
 
     /// Adds a section of finished messages.
@@ -73,7 +83,7 @@ impl Dump {
             self.seq,
             self.portid,
         )?;
-        done.put(&0i32.to_ne_bytes())?;
+        done.put(&self.done_status.to_ne_bytes())?;
         self.is_finished = true;
         Ok(Some(done.finish()))
     }
@@ -114,6 +124,15 @@ mod tests {
             .map(|d| d.len())
             .collect();
         assert_eq!(sizes, [3000, 3000, 3000, 1000, 20]);
+    }
+
+    #[test]
+    fn failed_dump_carries_its_errno() {
+        let mut dump = Dump::new(4, 0, 0);
+        dump.add_section([msg(40)].into_iter().collect()).unwrap();
+        dump.fail(Errno::EINVAL);
+        let done = dump.next_datagram(GOODSIZE).unwrap().unwrap();
+        assert_eq!(&done[16..20], &(-22i32).to_ne_bytes());
     }
 
     #[test]

@@ -477,10 +477,11 @@ pub fn autobind(socket: &Arc<InetSocket>, ip: Ip, for_connect: bool) -> Result<E
     Ok(state.local)
 }
 
-/// Where a packet to `ip` goes, as the routing table of a host with only `lo` decides:
-/// loopback and local addresses (the wildcard means this host, as Linux takes a connect to
-/// `INADDR_ANY`), otherwise `ENETUNREACH`. Returns the destination (the wildcard made
-/// loopback) and the source address to use.
+/// Where a packet to `ip` goes, as the routing tables decide ([`crate::net::fib`]): no route
+/// is `ENETUNREACH` (a reject route its own errno); a local destination (the wildcard means
+/// this host, as Linux takes a connect to `INADDR_ANY`) is delivered here, from the route's
+/// preferred source. Destinations routed off this host need a real interface and are
+/// `ENETUNREACH` until one carries packets. Returns the destination and the source address.
 pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     let dest = if ip == Ip::ANY4 {
         Ip::LOOPBACK4
@@ -489,19 +490,11 @@ pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     } else {
         ip
     };
-    if !(dest.is_loopback() || crate::net::netdev::is_local(dest)) {
+    let found = crate::net::fib::lookup(dest)?;
+    if found.kind != netlink::rtnl::RTN_LOCAL && !crate::net::netdev::is_local(dest) {
         return Err(Errno::ENETUNREACH);
     }
-    let source = if dest.is_v4() {
-        if dest.is_loopback() {
-            Ip::LOOPBACK4
-        } else {
-            dest
-        }
-    } else {
-        dest
-    };
-    Ok((dest, source))
+    Ok((dest, crate::net::fib::source_for(dest, &found)))
 }
 
 /// Counts `len` payload bytes as one packet on `lo` (with TCP/UDP and IP headers).
