@@ -323,7 +323,7 @@ pub fn v4_address_routes(
 }
 
 /// The routes an IPv6 address brings (`addrconf`): its local route (metric 0 in the local
-/// table) and its prefix route (metric 256 in main).
+/// table) and, for a prefix shorter than 128, its prefix route (metric 256 in main).
 pub fn v6_address_routes(addr: [u8; 16], prefix_len: u8, oif: u32) -> Vec<Route> {
     let mut out = Vec::new();
     let local = Route {
@@ -348,7 +348,9 @@ pub fn v6_address_routes(addr: [u8; 16], prefix_len: u8, oif: u32) -> Vec<Route>
         ..local
     };
     if out.try_reserve(2).is_ok() {
-        out.push(prefix);
+        if prefix_len < 128 {
+            out.push(prefix);
+        }
         out.push(local);
     }
     out
@@ -524,8 +526,16 @@ mod tests {
         let mut one = [0u8; 16];
         one[15] = 1;
         add_all(&mut fib, v6_address_routes(one, 128, 1));
-        assert_eq!(fib.routes()[0].table, RT_TABLE_MAIN);
-        assert_eq!(fib.routes()[0].priority, 256);
+        assert_eq!(fib.routes().len(), 1);
+        assert_eq!(fib.routes()[0].table, RT_TABLE_LOCAL);
+        let mut doc = [0u8; 16];
+        doc[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        doc[15] = 1;
+        let routes = v6_address_routes(doc, 64, 1);
+        assert_eq!(
+            (routes[0].table, routes[0].dst_len, routes[0].priority),
+            (RT_TABLE_MAIN, 64, 256)
+        );
         assert_eq!(fib.lookup(&one).unwrap().kind, RTN_LOCAL);
         let mut other = one;
         other[0] = 0x20;

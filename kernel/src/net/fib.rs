@@ -184,8 +184,12 @@ pub fn link_changed(dev: &Arc<NetDevice>, up_changed: bool, changed: u32) {
                 }
             }
         } else {
+            // Host-scope routes (the local ones) survive a down, as `fib_sync_down_dev`
+            // leaves nexthops of scope RT_SCOPE_NOWHERE.
             let index = dev.index;
-            with_fib(false, |fib| fib.remove_where(|r| r.oif == index));
+            with_fib(false, |fib| {
+                fib.remove_where(|r| r.oif == index && r.scope != netlink::rtnl::RT_SCOPE_HOST)
+            });
             with_fib(true, |fib| fib.remove_where(|r| r.oif == index));
             let gone = dev.remove_v6_addrs();
             for addr in &gone {

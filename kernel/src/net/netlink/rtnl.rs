@@ -359,8 +359,11 @@ fn link_target<'a>(
         netdev::by_index(info.index as u32)
     } else if let Some(name) = tb.get(IFLA_IFNAME) {
         netdev::by_name(name.str())
+    } else if ctx.req.header.kind == RTM_NEWLINK {
+        // rtnl_newlink looks for a device to create (ENODEV without NLM_F_CREATE).
+        None
     } else {
-        return Err(fail_msg(Errno::EINVAL, "Missing device name or index"));
+        return Err(fail(Errno::EINVAL));
     };
     Ok((info, dev, tb))
 }
@@ -630,14 +633,12 @@ fn new_addr(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
             return Err(if is_v6 {
                 fail(Errno::EEXIST)
             } else {
-                fail_msg(Errno::EEXIST, "ipv4: Address already assigned")
+                fail(Errno::EEXIST)
             });
         }
         return Ok(());
     }
     let added = dev.add_addr(addr).map_err(|e| match e {
-        Errno::EEXIST if !is_v6 => fail_msg(e, "ipv4: Address already assigned"),
-        Errno::EINVAL if !is_v6 => fail_msg(e, "ipv4: Invalid scope value"),
         e => fail(e),
     })?;
     fib::address_added(&dev, &added, ctx.portid(), header.seq);
@@ -670,8 +671,7 @@ fn del_addr(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
             .find(|a| !a.ip.is_v4() && a.ip == ip && a.prefix_len == m.prefix_len);
         (dev, target)
     } else {
-        let dev =
-            netdev::by_index(m.index).ok_or(fail_msg(Errno::ENODEV, "ipv4: Device not found"))?;
+        let dev = netdev::by_index(m.index).ok_or(fail(Errno::ENODEV))?;
         let local = tb.get(IFA_LOCAL).map(|a| ip_from(a.data, false));
         let address = tb.get(IFA_ADDRESS).map(|a| ip_from(a.data, false));
         let label = tb.get(IFA_LABEL).map(|a| a.str());
@@ -686,7 +686,7 @@ fn del_addr(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
     let target = target.ok_or(if is_v6 {
         fail(Errno::EADDRNOTAVAIL)
     } else {
-        fail_msg(Errno::EADDRNOTAVAIL, "ipv4: Address not found")
+        fail(Errno::EADDRNOTAVAIL)
     })?;
     let removed = dev
         .remove_addr(target.ip, target.prefix_len)
@@ -1081,7 +1081,9 @@ fn get_route(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
     const RTM_F_CLONED: u32 = 0x200;
     const RTCF_LOCAL: u32 = 0x8000_0000;
     let is_local = route.kind == RTN_LOCAL;
-    let table = route.table;
+    // Linux's local table shares the main table's trie until rules are added: a lookup
+    // reports main.
+    let table = if is_v6 { route.table } else { RT_TABLE_MAIN };
     let put = |b: &mut Builder| -> Result<(), Errno> {
         b.put(
             &RtMsg {
