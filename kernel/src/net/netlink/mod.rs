@@ -898,7 +898,7 @@ pub fn setsockopt(socket: &Arc<NetlinkSocket>, name: i32, bytes: &[u8]) -> Resul
         n::NETLINK_ADD_MEMBERSHIP | n::NETLINK_DROP_MEMBERSHIP => {
             let ngroups = socket.ngroups();
             socket.state.lock().ngroups = ngroups;
-            if value == 0 || value - 1 >= ngroups {
+            if value == 0 || value > ngroups {
                 return Err(Errno::EINVAL);
             }
             let is_add = name as u32 == n::NETLINK_ADD_MEMBERSHIP;

@@ -630,17 +630,11 @@ fn new_addr(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
         .any(|a| a.ip == ip && (is_v6 || a.prefix_len == m.prefix_len));
     if exists {
         if header.flags & NLM_F_EXCL != 0 || header.flags & NLM_F_REPLACE == 0 {
-            return Err(if is_v6 {
-                fail(Errno::EEXIST)
-            } else {
-                fail(Errno::EEXIST)
-            });
+            return Err(fail(Errno::EEXIST));
         }
         return Ok(());
     }
-    let added = dev.add_addr(addr).map_err(|e| match e {
-        e => fail(e),
-    })?;
+    let added = dev.add_addr(addr).map_err(fail)?;
     fib::address_added(&dev, &added, ctx.portid(), header.seq);
     Ok(())
 }
@@ -683,11 +677,7 @@ fn del_addr(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
         });
         (dev, target)
     };
-    let target = target.ok_or(if is_v6 {
-        fail(Errno::EADDRNOTAVAIL)
-    } else {
-        fail(Errno::EADDRNOTAVAIL)
-    })?;
+    let target = target.ok_or(fail(Errno::EADDRNOTAVAIL))?;
     let removed = dev
         .remove_addr(target.ip, target.prefix_len)
         .ok_or(fail(Errno::EADDRNOTAVAIL))?;
