@@ -680,13 +680,14 @@ TEST(netlink, proc_net_netlink)
 	close(fd);
 }
 
-/* Sends garbage and truncated messages; the socket still answers. */
-TEST(netlink, hostile_messages)
+/* Sends `rounds` garbage and truncated messages to NETLINK_ROUTE; changes
+ * only when `any_type` (run unprivileged: EPERM before any parsing of a
+ * change is what Linux does too, so both kinds are parsed as root only for
+ * queries). */
+static void hostile_round(int fd, unsigned seed, int rounds, int any_type)
 {
-	int fd = nl_open(NETLINK_ROUTE);
 	unsigned char junk[512];
-	unsigned seed = 12345;
-	for (int round = 0; round < 300; round++) {
+	for (int round = 0; round < rounds; round++) {
 		size_t len = 1 + (seed % sizeof(junk));
 		for (size_t i = 0; i < len; i++) {
 			seed = seed * 1103515245 + 12345;
@@ -696,8 +697,11 @@ TEST(netlink, hostile_messages)
 		if (len >= sizeof(*h) && round % 2) {
 			/* A plausible header over random attributes. */
 			h->nlmsg_len = len - (round % 7);
-			h->nlmsg_type = RTM_GETLINK + (round % 12);
+			h->nlmsg_type = any_type ? RTM_NEWLINK + (round % 16)
+						 : RTM_GETLINK + 4 * (round % 4);
 			h->nlmsg_flags = NLM_F_REQUEST | (round % 3 ? 0 : NLM_F_DUMP);
+		} else if (len >= sizeof(*h) && !any_type) {
+			h->nlmsg_type = RTM_GETLINK + 4 * (round % 4);
 		}
 		struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 		sendto(fd, junk, len, MSG_DONTWAIT, (struct sockaddr *)&to,
@@ -705,7 +709,26 @@ TEST(netlink, hostile_messages)
 		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 			;
 	}
-	/* Addresses and links as they were; the socket still works. */
+}
+
+static void hostile_child(void *arg)
+{
+	(void)arg;
+	EXPECT_OK(setgid(65534));
+	EXPECT_OK(setuid(65534));
+	int fd = EXPECT_OK(socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));
+	hostile_round(fd, 777, 400, 1);
+	_exit(0);
+}
+
+/* Garbage, truncated and random messages; the socket still answers and lo
+ * is as it was. */
+TEST(netlink, hostile_messages)
+{
+	inet_lo_up();
+	int fd = nl_open(NETLINK_ROUTE);
+	hostile_round(fd, 12345, 300, 0);
+	EXPECT_CHILD_OK(hostile_child, NULL);
 	struct req r;
 	struct ifinfomsg *m = req_init(&r, RTM_GETLINK, 0, 5, sizeof(*m));
 	m->ifi_index = 1;
@@ -714,6 +737,10 @@ TEST(netlink, hostile_messages)
 	nl_send(fd, &r, r.h.nlmsg_len);
 	EXPECT_GT(nl_recv(fd), 0);
 	EXPECT_EQ(((struct nlmsghdr *)buf)->nlmsg_type, RTM_NEWLINK);
+	int found = 0;
+	find_lo((struct nlmsghdr *)buf, &found);
+	EXPECT_EQ(found, 1);
+	EXPECT_EQ(count_addr(fd, "127.0.0.1", 8, RT_SCOPE_HOST), 1);
 	close(fd);
 }
 
