@@ -1322,6 +1322,7 @@ fn boot_config(
         memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        network: None,
         disks: Vec::new(),
     })
 }
