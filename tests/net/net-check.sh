@@ -23,7 +23,6 @@ if ! $bb grep -q eth0 /proc/net/route 2>/dev/null; then
     $bb route add default gw 10.0.2.2
 fi
 $bb ifconfig lo 127.0.0.1 up 2>/dev/null
-echo "net-check: eth0 operstate=$($bb cat /sys/class/net/eth0/operstate) mtu=$($bb cat /sys/class/net/eth0/mtu) address=$($bb cat /sys/class/net/eth0/address) carrier=$($bb cat /sys/class/net/eth0/carrier) type=$($bb cat /sys/class/net/eth0/type)"
 echo "net-check: route $($bb grep -c eth0 /proc/net/route)"
 $bb mkdir -p /www
 echo "hello from the guest" > /www/index.html
@@ -35,6 +34,8 @@ if $bb wget -q -O /tmp/host.bin "http://10.0.2.2:$host_port/host.bin"; then
 else
     echo "net-check: host FAILED"
 fi
+# After the transfers: Linux updates operstate asynchronously (linkwatch).
+echo "net-check: eth0 operstate=$($bb cat /sys/class/net/eth0/operstate) mtu=$($bb cat /sys/class/net/eth0/mtu) address=$($bb cat /sys/class/net/eth0/address) carrier=$($bb cat /sys/class/net/eth0/carrier) type=$($bb cat /sys/class/net/eth0/type)"
 echo "net-check: READY"
 i=0
 while ! $bb wget -q -O /dev/null "http://10.0.2.2:$host_port/done" 2>/dev/null; do

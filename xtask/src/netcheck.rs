@@ -244,7 +244,13 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
                 Err(error) => Some(format!("{error:#}")),
             },
         ));
+        let fetch_started = Instant::now();
         let big = curl(guest_port, "/big.bin");
+        let seconds = fetch_started.elapsed().as_secs_f64();
+        println!(
+            "    [{runner}] 10 MiB from the guest's httpd in {seconds:.2} s ({:.1} MiB/s)",
+            10.0 / seconds
+        );
         let expected = reported(&log, "big").map(|s| s.trim_end_matches(" -").trim().to_string());
         results.push((
             "net/http-10MiB",

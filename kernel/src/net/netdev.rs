@@ -361,6 +361,24 @@ pub fn is_local(ip: Ip) -> bool {
     })
 }
 
+/// Whether `ip` is the directed broadcast address of an interface's IPv4 subnet
+/// (`RTN_BROADCAST`: all host bits set).
+pub fn is_directed_broadcast(ip: Ip) -> bool {
+    if !ip.is_v4() {
+        return false;
+    }
+    let target = u32::from_be_bytes(ip.v4_octets());
+    DEVICES.lock().iter().any(|device| {
+        device.addrs.lock().iter().any(|a| {
+            let bits = u32::from(a.prefix_len.min(32));
+            a.ip.is_v4()
+                && bits < 31
+                && a.contains(ip)
+                && target | u32::MAX.checked_shl(32 - bits).unwrap_or(0) == u32::MAX
+        })
+    })
+}
+
 /// `/proc/net/dev`.
 pub fn proc_net_dev(out: &mut Vec<u8>) -> Result<(), Errno> {
     let mut text = String::new();

@@ -207,7 +207,11 @@ pub fn deliver_from_wire(
     payload: &[u8],
 ) -> bool {
     let dst_ip = ::inet::addr::Ip::v4(dst);
-    let is_broadcast = dst == [255; 4] || (!crate::net::netdev::is_local(dst_ip));
+    let is_broadcast = dst == [255; 4] || crate::net::netdev::is_directed_broadcast(dst_ip);
+    if !is_broadcast && !crate::net::netdev::is_local(dst_ip) {
+        // Not for this host: dropped (the engine ignores it too).
+        return true;
+    }
     let from = Endpoint::new(::inet::addr::Ip::v4(src), src_port);
     let Some(receiver) = super::table::UDP.lookup(dst_ip, dst_port, Some(&from)) else {
         return false;

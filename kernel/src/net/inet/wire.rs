@@ -34,6 +34,8 @@ const STEP: usize = 64 * 1024;
 /// Buffer sizes of a connection: the socket's `SO_RCVBUF`/`SO_SNDBUF`, within these.
 const MIN_BUFFER: usize = 16 * 1024;
 const MAX_BUFFER: usize = 1024 * 1024;
+/// `net.ipv4.tcp_fin_timeout`: how long an orphan waits in FIN_WAIT2 for the peer's FIN.
+const FIN_TIMEOUT_NS: u64 = 60_000_000_000;
 /// Embryos per listening port at most, whatever the backlog.
 const MAX_EMBRYOS: usize = 128;
 
@@ -46,10 +48,12 @@ pub enum Owner {
     },
     /// Established and handed to [`apply`], which makes its socket.
     Adopting,
-    /// A socket's connection; `released` once its file is closed (an orphan).
+    /// A socket's connection; `released` once its file is closed (an orphan), at
+    /// `released_ns` (CLOCK_MONOTONIC).
     Socket {
         socket: Arc<InetSocket>,
         released: bool,
+        released_ns: u64,
         /// The port table entry became a TIME_WAIT record or was removed.
         is_unhashed: bool,
     },
@@ -109,6 +113,7 @@ fn endpoint_of(endpoint: IpEndpoint) -> Endpoint {
 /// Compares each connection with the last sweep: the events for [`apply`].
 pub fn sweep(stack: &mut Stack) -> Vec<Event> {
     let mut events = Vec::new();
+    let now_ns = crate::time::monotonic_ns();
     let mut index = 0;
     while index < stack.conns.len() {
         let handle = stack.conns[index].handle;
@@ -152,6 +157,7 @@ pub fn sweep(stack: &mut Stack) -> Vec<Event> {
             Owner::Socket {
                 socket: owner,
                 released,
+                released_ns,
                 is_unhashed,
             } => {
                 if changed && reserve {
@@ -178,6 +184,12 @@ pub fn sweep(stack: &mut Stack) -> Vec<Event> {
                     events.push(Event::Wake(owner.clone()));
                 }
                 if *released {
+                    // An orphan in FIN_WAIT2 goes after `tcp_fin_timeout` (60 s).
+                    if state == S::FinWait2
+                        && now_ns.saturating_sub(*released_ns) > FIN_TIMEOUT_NS
+                    {
+                        stack.sockets.get_mut::<tcp::Socket>(handle).abort();
+                    }
                     if matches!(state, S::TimeWait | S::Closed) && !*is_unhashed && reserve {
                         *is_unhashed = true;
                         events.push(Event::Unhash(owner.clone(), state == S::TimeWait));
@@ -279,6 +291,7 @@ fn adopt(listener: Weak<InetSocket>, handle: SocketHandle, local: Endpoint, remo
                 conn.owner = Owner::Socket {
                     socket: child.clone(),
                     released: false,
+                    released_ns: 0,
                     is_unhashed: false,
                 };
                 // The next sweep reports whatever happened meanwhile.
@@ -436,6 +449,7 @@ pub fn connect(socket: &Arc<InetSocket>, local: Endpoint, dest: Endpoint) -> Res
             owner: Owner::Socket {
                 socket: socket.clone(),
                 released: false,
+                released_ns: 0,
                 is_unhashed: false,
             },
             last_state: S::SynSent,
@@ -762,8 +776,14 @@ pub fn release(socket: &Arc<InetSocket>, abort: bool) {
         let Some(conn) = stack.conns.iter_mut().find(|c| c.handle == handle) else {
             return;
         };
-        if let Owner::Socket { released, .. } = &mut conn.owner {
+        if let Owner::Socket {
+            released,
+            released_ns,
+            ..
+        } = &mut conn.owner
+        {
             *released = true;
+            *released_ns = crate::time::monotonic_ns();
         }
         let tcp = stack.tcp(handle);
         if abort || is_linger_zero || tcp.recv_queue() > 0 {
