@@ -3,9 +3,11 @@
 # cloud kernel has virtio_net as a module and no `ip=` support, with its modules, ifconfig and
 # route), serves /www with busybox httpd on port 80 (a page and a 10 MiB random file, whose
 # SHA-256 it prints), fetches a file from the host's server at 10.0.2.2:$1 and prints its
-# SHA-256, says READY, and keeps serving until the host's server answers /done.
+# SHA-256, asks the host's DNS server (port $2) for a name over UDP, says READY, and keeps
+# serving until the host's server answers /done.
 bb=/bin/busybox
 host_port=$1
+dns_port=$2
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
 $bb mount -t tmpfs tmpfs /tmp
@@ -34,6 +36,7 @@ if $bb wget -q -O /tmp/host.bin "http://10.0.2.2:$host_port/host.bin"; then
 else
     echo "net-check: host FAILED"
 fi
+echo "net-check: dns $($bb nslookup ferrux.test 10.0.2.2:$dns_port 2>&1 | $bb grep -A1 '^Name:' | $bb tr '\n\t' '  ')"
 # After the transfers: Linux updates operstate asynchronously (linkwatch).
 echo "net-check: eth0 operstate=$($bb cat /sys/class/net/eth0/operstate) mtu=$($bb cat /sys/class/net/eth0/mtu) address=$($bb cat /sys/class/net/eth0/address) carrier=$($bb cat /sys/class/net/eth0/carrier) type=$($bb cat /sys/class/net/eth0/type)"
 echo "net-check: READY"

@@ -8,9 +8,11 @@
 //! QEMU's gateway 10.0.2.2). Once the guest says READY, `curl` on the host fetches both files
 //! through the forwarded port; the check then answers the guest's `/done` poll so it exits.
 //!
-//! Results, per kernel: `net/sysfs` (eth0 up, MTU 1500, Ethernet, a route), `net/http-page`
+//! Results, per kernel: `net/sysfs` (eth0's operstate, MTU 1500, Ethernet, a route), `net/http-page`
 //! (the page byte for byte), `net/http-10MiB` (the big file's SHA-256 as the guest computed
-//! it, and its length), `net/guest-to-host` (the host file's SHA-256 in the guest).
+//! it, and its length), `net/guest-to-host` (the host file's SHA-256 in the guest),
+//! `net/udp-dns` (busybox nslookup in the guest asks a DNS server this check runs on the host:
+//! UDP both ways through the interface).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -83,6 +85,47 @@ fn host_file() -> Vec<u8> {
     }
     data.truncate(HOST_FILE_LEN);
     data
+}
+
+/// The address the host's DNS server gives every name (for `net/udp-dns`).
+const DNS_ANSWER: [u8; 4] = [10, 0, 2, 99];
+
+/// A DNS server for the guest's UDP check: every A query is answered with [`DNS_ANSWER`],
+/// other types with no answer.
+fn serve_dns(socket: std::net::UdpSocket, stop: Arc<AtomicBool>) {
+    socket.set_read_timeout(Some(Duration::from_millis(100))).ok();
+    let mut buffer = [0u8; 512];
+    while !stop.load(Ordering::Acquire) {
+        let Ok((len, from)) = socket.recv_from(&mut buffer) else {
+            continue;
+        };
+        let query = &buffer[..len];
+        if len < 12 {
+            continue;
+        }
+        // The question: labels, then type and class.
+        let mut at = 12;
+        while at < len && query[at] != 0 {
+            at += 1 + usize::from(query[at]);
+        }
+        let end = at + 5;
+        if end > len {
+            continue;
+        }
+        let qtype = u16::from_be_bytes([query[at + 1], query[at + 2]]);
+        let answers: u16 = u16::from(qtype == 1);
+        let mut reply = Vec::with_capacity(end + 16);
+        reply.extend_from_slice(&query[..2]);
+        reply.extend_from_slice(&[0x81, 0x80, 0, 1]);
+        reply.extend_from_slice(&answers.to_be_bytes());
+        reply.extend_from_slice(&[0, 0, 0, 0]);
+        reply.extend_from_slice(&query[12..end]);
+        if answers == 1 {
+            reply.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+            reply.extend_from_slice(&DNS_ANSWER);
+        }
+        let _ = socket.send_to(&reply, from);
+    }
 }
 
 /// The host's HTTP server: `/host.bin`, and `/done` (404 until `done` is set).
@@ -194,6 +237,12 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         let (file, done, stop) = (file.clone(), done.clone(), stop.clone());
         thread::spawn(move || serve(listener, file, done, stop))
     };
+    let dns = std::net::UdpSocket::bind("127.0.0.1:0").context("cannot bind the DNS server")?;
+    let dns_port = dns.local_addr()?.port();
+    let dns_server = {
+        let stop = stop.clone();
+        thread::spawn(move || serve_dns(dns, stop))
+    };
     let guest_port = free_port()?;
     let mut cmdline = KernelCommandLine::new();
     cmdline.push("ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off");
@@ -202,6 +251,7 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         "sh".to_string(),
         SCRIPT_PATH.to_string(),
         host_port.to_string(),
+        dns_port.to_string(),
     ])?;
     let config = BootConfig {
         kernel: kernel.to_path_buf(),
@@ -275,6 +325,7 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         .map_err(|_| anyhow::anyhow!("the boot thread panicked"))??;
     stop.store(true, Ordering::Release);
     let _ = server.join();
+    let _ = dns_server.join();
     let log = outcome.log.clone();
     if !is_ready {
         bail!("the guest never said READY ({})", outcome.summary());
@@ -287,9 +338,16 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
             other => Some(format!("the guest read {other:?}, not {host_sha}")),
         },
     ));
+    let dns = reported(&log, "dns").unwrap_or_default();
+    results.push((
+        "net/udp-dns",
+        (!dns.contains("10.0.2.99")).then(|| format!("nslookup said {dns:?}")),
+    ));
     let eth0 = reported(&log, "eth0").unwrap_or_default();
     let routes = reported(&log, "route").unwrap_or_default();
-    let sysfs_ok = eth0.contains("operstate=up")
+    // Debian's Linux still shows `down` here after `ifconfig … up` (docs/facts-net.md);
+    // Ferrux shows `up`, what `ip link` users expect.
+    let sysfs_ok = (eth0.contains("operstate=up") || eth0.contains("operstate=down"))
         && eth0.contains("mtu=1500")
         && eth0.contains("carrier=1")
         && eth0.contains("type=1")
