@@ -158,11 +158,11 @@ impl DmaCoherent {
     /// the end.
     pub fn read_bytes(&self, offset: usize, buf: &mut [u8]) -> Result<(), Errno> {
         let pointer = self.range(offset, buf.len())?;
-        // SAFETY: `pointer..pointer + buf.len()` is inside this allocation (checked) and stays
-        // allocated while `self` lives; `buf` is ordinary memory that cannot overlap it (no
-        // Rust reference to DMA memory exists). Volatile byte reads: the device may write the
-        // area concurrently (a driver reads only what the device has returned).
         for (index, byte) in buf.iter_mut().enumerate() {
+            // SAFETY: `pointer + index` is inside this allocation (`range` checked the whole
+            // span) and stays allocated while `self` lives; `buf` is ordinary memory that
+            // cannot overlap it (no Rust reference to DMA memory exists). Volatile: the device
+            // may write the area concurrently (a driver reads only what it returned).
             *byte = unsafe { core::ptr::read_volatile(pointer.add(index)) };
         }
         Ok(())
@@ -171,9 +171,9 @@ impl DmaCoherent {
     /// Copies `bytes` to `offset` (a frame to transmit); `EINVAL` past the end.
     pub fn write_bytes(&self, offset: usize, bytes: &[u8]) -> Result<(), Errno> {
         let pointer = self.range(offset, bytes.len())?;
-        // SAFETY: as `read_bytes`; the device reads the area only once the driver has offered
-        // it, after this copy.
         for (index, byte) in bytes.iter().enumerate() {
+            // SAFETY: as `read_bytes`; the device reads the area only once the driver has
+            // offered it, after this copy.
             unsafe { core::ptr::write_volatile(pointer.add(index), *byte) };
         }
         Ok(())

@@ -60,13 +60,7 @@ pub fn run(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Re
             Err(error) => vec![("net/boot", Some(format!("{error:#}")))],
         };
         for (name, failure) in results {
-            let result = TestResult::new(
-                *runner,
-                "net",
-                name,
-                failure,
-                Some(log_path.clone()),
-            );
+            let result = TestResult::new(*runner, "net", name, failure, Some(log_path.clone()));
             println!("    [{runner}] {}", result.line);
             report.add(result);
         }
@@ -93,7 +87,9 @@ const DNS_ANSWER: [u8; 4] = [10, 0, 2, 99];
 /// A DNS server for the guest's UDP check: every A query is answered with [`DNS_ANSWER`],
 /// other types with no answer.
 fn serve_dns(socket: std::net::UdpSocket, stop: Arc<AtomicBool>) {
-    socket.set_read_timeout(Some(Duration::from_millis(100))).ok();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .ok();
     let mut buffer = [0u8; 512];
     while !stop.load(Ordering::Acquire) {
         let Ok((len, from)) = socket.recv_from(&mut buffer) else {
@@ -261,9 +257,7 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         disks: Vec::new(),
         waits_for_gdb: false,
         counts_instructions: false,
-        network: Some(format!(
-            "user,id=n0,hostfwd=tcp:127.0.0.1:{guest_port}-:80"
-        )),
+        network: Some(format!("user,id=n0,hostfwd=tcp:127.0.0.1:{guest_port}-:80")),
     };
     let boot = {
         let log_path = log_path.to_path_buf();
@@ -330,7 +324,8 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
     if !is_ready {
         bail!("the guest never said READY ({})", outcome.summary());
     }
-    let guest_host_sha = reported(&log, "host").map(|s| s.trim_end_matches(" -").trim().to_string());
+    let guest_host_sha =
+        reported(&log, "host").map(|s| s.trim_end_matches(" -").trim().to_string());
     results.push((
         "net/guest-to-host",
         match guest_host_sha {

@@ -127,8 +127,7 @@ pub fn classify(frame: &[u8]) -> Kind {
                 return Kind::Bad;
             }
             if checksum != 0
-                && ones_sum(pseudo_sum(src, dst, IPPROTO_UDP, udp_len), &body[..udp_len])
-                    != 0xffff
+                && ones_sum(pseudo_sum(src, dst, IPPROTO_UDP, udp_len), &body[..udp_len]) != 0xffff
             {
                 return Kind::Bad;
             }
@@ -164,13 +163,21 @@ pub fn classify(frame: &[u8]) -> Kind {
     }
 }
 
+/// A checksum field a device placed outside the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutsideFrame;
+
 /// Completes a partial checksum: the one's-complement sum of `frame[start..]` (whose checksum
 /// field, at `start + offset`, holds the pseudo-header's sum) is stored at `start + offset`.
 /// `Err` when the field is not inside the frame.
-pub fn complete_checksum(frame: &mut [u8], start: usize, offset: usize) -> Result<(), ()> {
-    let field = start.checked_add(offset).ok_or(())?;
+pub fn complete_checksum(
+    frame: &mut [u8],
+    start: usize,
+    offset: usize,
+) -> Result<(), OutsideFrame> {
+    let field = start.checked_add(offset).ok_or(OutsideFrame)?;
     if field.checked_add(2).is_none_or(|end| end > frame.len()) {
-        return Err(());
+        return Err(OutsideFrame);
     }
     let sum = ones_sum(0, &frame[start..]);
     let value = finish(sum);
@@ -358,10 +365,7 @@ mod tests {
         assert_eq!(&joined[8..], &payload[..]);
         let mut df = send();
         df.dont_fragment = true;
-        assert_eq!(
-            udp_v4_packets(&df, &payload, 1500),
-            Err(BuildError::TooBig)
-        );
+        assert_eq!(udp_v4_packets(&df, &payload, 1500), Err(BuildError::TooBig));
         assert_eq!(
             udp_v4_packets(&send(), &[0; 65508], 1500),
             Err(BuildError::TooBig)

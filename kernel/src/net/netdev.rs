@@ -198,7 +198,11 @@ impl NetDevice {
     /// `IFF_UP` set or cleared as `SIOCSIFFLAGS` does (`dev_open`/`dev_close`).
     pub fn set_up(&self, is_up: bool) {
         let flags = self.flags.load(Ordering::Acquire);
-        let new = if is_up { flags | IFF_UP } else { flags & !IFF_UP };
+        let new = if is_up {
+            flags | IFF_UP
+        } else {
+            flags & !IFF_UP
+        };
         self.set_flags(new);
     }
 

@@ -254,10 +254,7 @@ impl VirtioNet {
             let is_up = status & S_LINK_UP != 0;
             let was = self.is_link_up.swap(is_up, Ordering::AcqRel);
             if was != is_up {
-                log::info!(
-                    "virtio_net: link {}",
-                    if is_up { "up" } else { "down" }
-                );
+                log::info!("virtio_net: link {}", if is_up { "up" } else { "down" });
             }
         }
     }
@@ -364,8 +361,8 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         transport.add_status(pci::STATUS_FAILED)?;
         return Err(Errno::ENODEV);
     }
-    let features = pci::F_VERSION_1
-        | (offered & (F_GUEST_CSUM | F_MTU | F_MAC | F_MRG_RXBUF | F_STATUS));
+    let features =
+        pci::F_VERSION_1 | (offered & (F_GUEST_CSUM | F_MTU | F_MAC | F_MRG_RXBUF | F_STATUS));
     if let Err(error) = transport.negotiate(features) {
         let _ = transport.add_status(pci::STATUS_FAILED);
         return Err(error);
@@ -383,7 +380,11 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         } else {
             S_LINK_UP
         };
-        let mtu = if has(F_MTU) { config.read_u16(10)? } else { 1500 };
+        let mtu = if has(F_MTU) {
+            config.read_u16(10)?
+        } else {
+            1500
+        };
         Ok((mac, status, mtu))
     });
     let (mut mac, status, mtu) = match config {
@@ -431,14 +432,11 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
     let name = alloc::format!("virtio{index}");
     let request = |handler: fn(&VirtioNet), line_name: alloc::string::String| {
         let weak: Weak<VirtioNet> = Arc::downgrade(&driver);
-        let line = driver
-            .transport
-            .device
-            .request_irq(Arc::new(move || {
-                if let Some(driver) = weak.upgrade() {
-                    handler(&driver);
-                }
-            }))?;
+        let line = driver.transport.device.request_irq(Arc::new(move || {
+            if let Some(driver) = weak.upgrade() {
+                handler(&driver);
+            }
+        }))?;
         crate::drivers::interrupts::register(&line, line_name);
         let entry = line.msix_entry().unwrap_or(pci::NO_VECTOR);
         let mut irqs = driver.irqs.lock();
@@ -447,8 +445,8 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         Ok::<u16, Errno>(entry)
     };
     let (config_vector, rx_vector, tx_vector) = if driver.uses_msix {
-        let config = request(VirtioNet::config_changed, alloc::format!("{name}-config"))
-            .map_err(failed)?;
+        let config =
+            request(VirtioNet::config_changed, alloc::format!("{name}-config")).map_err(failed)?;
         let rx = request(VirtioNet::handle_rx, alloc::format!("{name}-input.0")).map_err(failed)?;
         let tx =
             request(VirtioNet::handle_tx, alloc::format!("{name}-output.0")).map_err(failed)?;
@@ -482,7 +480,15 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
         address.segment,
         address.bus
     );
-    let netdev = netdev::register(mac, mtu, driver.clone(), sysfs_parent)?;
+    let netdev = match netdev::register(mac, mtu, driver.clone(), sysfs_parent) {
+        Ok(netdev) => netdev,
+        Err(error) => {
+            // The device must stop using the rings before they are freed.
+            let _ = driver.transport.reset();
+            driver.transport.device.disable_bus_master();
+            return Err(error);
+        }
+    };
     log::info!(
         "virtio_net virtio{index} {}: {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, mtu {mtu}, {} rx / {} tx buffers",
         netdev.name,

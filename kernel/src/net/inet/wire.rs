@@ -185,8 +185,7 @@ pub fn sweep(stack: &mut Stack) -> Vec<Event> {
                 }
                 if *released {
                     // An orphan in FIN_WAIT2 goes after `tcp_fin_timeout` (60 s).
-                    if state == S::FinWait2
-                        && now_ns.saturating_sub(*released_ns) > FIN_TIMEOUT_NS
+                    if state == S::FinWait2 && now_ns.saturating_sub(*released_ns) > FIN_TIMEOUT_NS
                     {
                         stack.sockets.get_mut::<tcp::Socket>(handle).abort();
                     }

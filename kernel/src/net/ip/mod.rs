@@ -238,10 +238,7 @@ pub fn attach(netdev: &Arc<NetDevice>) -> Result<(), Errno> {
     Ok(())
 }
 
-fn packet_buffer(
-    packets: usize,
-    bytes: usize,
-) -> Result<raw::PacketBuffer<'static>, Errno> {
+fn packet_buffer(packets: usize, bytes: usize) -> Result<raw::PacketBuffer<'static>, Errno> {
     let mut metadata = Vec::new();
     metadata
         .try_reserve_exact(packets)
@@ -376,10 +373,11 @@ fn timer_fired() {
 /// `ENETUNREACH` without a configured interface.
 pub fn send_udp(send: &::inet::frame::UdpSend, payload: &[u8]) -> Result<(), Errno> {
     let mtu = with_stack(|stack| stack.port.mtu).ok_or(Errno::ENETUNREACH)?;
-    let packets = ::inet::frame::udp_v4_packets(send, payload, mtu).map_err(|error| match error {
-        ::inet::frame::BuildError::TooBig => Errno::EMSGSIZE,
-        ::inet::frame::BuildError::NoMemory => Errno::ENOMEM,
-    })?;
+    let packets =
+        ::inet::frame::udp_v4_packets(send, payload, mtu).map_err(|error| match error {
+            ::inet::frame::BuildError::TooBig => Errno::EMSGSIZE,
+            ::inet::frame::BuildError::NoMemory => Errno::ENOMEM,
+        })?;
     {
         let mut guard = STACK.lock();
         let stack = guard.as_mut().ok_or(Errno::ENETUNREACH)?;

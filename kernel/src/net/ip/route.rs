@@ -38,7 +38,11 @@ pub struct Route {
 impl Route {
     fn matches(&self, ip: [u8; 4]) -> bool {
         let bits = u32::from(self.prefix_len.min(32));
-        let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+        let mask = if bits == 0 {
+            0
+        } else {
+            u32::MAX << (32 - bits)
+        };
         u32::from_be_bytes(self.dest) & mask == u32::from_be_bytes(ip) & mask
     }
 }
@@ -168,7 +172,11 @@ pub fn add_address(device: &Arc<NetDevice>, ip: [u8; 4], prefix_len: u8) -> Resu
         }
     });
     let bits = u32::from(prefix_len.min(32));
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     let subnet = (u32::from_be_bytes(ip) & mask).to_be_bytes();
     match add(Route {
         dest: subnet,
@@ -207,7 +215,10 @@ pub fn configure_from_command_line(command_line: &str) {
         return;
     };
     if config.is_dhcp {
-        log::warn!("IP-Config: DHCP is not supported; {} left unconfigured", device.name);
+        log::warn!(
+            "IP-Config: DHCP is not supported; {} left unconfigured",
+            device.name
+        );
         return;
     }
     let (Some(client), Some(netmask)) = (config.client, config.netmask) else {
