@@ -130,6 +130,8 @@ pub(crate) fn unmap_kernel_page(vaddr: u64) -> Option<u64> {
     let entry = page_table::entry_lookup(kernel_root(), vaddr)?;
     let old = entry.swap(0, Ordering::AcqRel);
     page_table::flush_page(vaddr);
+    // The frame may be reused once this returns: no other CPU may keep the translation.
+    crate::smp::flush_others(u64::MAX, true);
     (old & PRESENT != 0).then_some(old & page_table::ADDRESS_MASK)
 }
 
