@@ -138,8 +138,6 @@ fn try_run(
 
 /// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.
 pub fn start(command_line: CommandLine) -> ! {
-    sched::init_cpu();
-    start_secondary_cpus(&command_line);
     COMMAND_LINE.call_once(|| command_line);
     let thread =
         create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
@@ -147,9 +145,11 @@ pub fn start(command_line: CommandLine) -> ! {
     sched::run_idle()
 }
 
-/// Starts the other CPUs as the command line allows (`nr_cpus=`, `maxcpus=`, `nosmp`), each
-/// running its idle loop, before init runs (Linux's `smp_init`).
-fn start_secondary_cpus(command_line: &CommandLine) {
+/// Makes this (boot) CPU's code its idle context and starts the other CPUs as the command
+/// line allows (`nr_cpus=`, `maxcpus=`, `nosmp`), each running its idle loop (Linux's
+/// `smp_init`), before the filesystems (sysfs lists them) and init.
+pub fn start_secondary_cpus(command_line: &CommandLine) {
+    sched::init_cpu();
     if let Some(count) = command_line.nr_cpus {
         hal::smp::limit_possible(count);
     }
