@@ -732,14 +732,28 @@ pub fn wake_up(thread: &Arc<Thread>) -> bool {
 
 /// Wakes `thread` for a signal: an interruptible sleep ends for any signal, a killable one only
 /// if `is_fatal`.
+/// A thread running on another CPU is sent the reschedule IPI, so that it leaves user mode
+/// and sees the signal now (Linux's `signal_wake_up` → `kick_process`).
 pub fn wake_up_for_signal(thread: &Arc<Thread>, is_fatal: bool) -> bool {
-    wake_up_if(thread, |state| match state {
+    let is_woken = wake_up_if(thread, |state| match state {
         TaskState::Sleeping(SleepKind::Interruptible) => true,
         TaskState::Sleeping(SleepKind::Killable) | TaskState::Stopped | TaskState::Traced => {
             is_fatal
         }
         _ => false,
-    })
+    });
+    if !is_woken && hal::smp::online_count() > 1 {
+        let (rq, cpu) = lock_thread_queue(thread);
+        let is_running_there = rq
+            .current
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, thread));
+        drop(rq);
+        if is_running_there {
+            kick(cpu);
+        }
+    }
+    is_woken
 }
 
 /// Resumes a stopped thread (SIGCONT).
