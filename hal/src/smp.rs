@@ -233,9 +233,9 @@ pub(crate) fn stop_other_cpus() {
     STOPPING.store(true, Ordering::SeqCst);
     let me = crate::sync::cpu_id();
     let online = online_mask();
-    for cpu in 0..MAX_CPUS {
+    for (cpu, apic_id) in APIC_IDS.iter().enumerate() {
         if cpu != me && online & (1 << cpu) != 0 {
-            apic::send_nmi(APIC_IDS[cpu].load(Ordering::Relaxed));
+            apic::send_nmi(apic_id.load(Ordering::Relaxed));
         }
     }
     delay_ns(10_000_000);
