@@ -266,6 +266,14 @@ pub(crate) fn save_fpu_for_switch() {
     }
 }
 
+/// Makes every other online CPU take an interrupt and acknowledge it before this returns: a
+/// CPU in user mode stops there (the interrupt is serializing), so its earlier memory
+/// accesses are ordered before the caller's next ones (membarrier's IPIs). Rides on the
+/// shootdown mailbox (the targets also flush their TLBs).
+pub fn sync_other_cpus() {
+    flush_others(u64::MAX, false);
+}
+
 /// Each CPU's TLB mailbox.
 struct Mailbox {
     requested: AtomicU64,
