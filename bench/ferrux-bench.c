@@ -1102,6 +1102,65 @@ static int bench_epoll(long n)
 	return err;
 }
 
+/* ---- parallel: the same work in two workers at once ----------------------------
+ *
+ * par2_X runs benchmark X in two processes (or, for page faults, two threads
+ * of one process) at once, each doing n operations; the time is per operation
+ * of either.  On one CPU it is about X's time; with two CPUs (`xtask bench
+ * --smp 2`) X / par2_X is the speed-up (2 at best). */
+
+static int in_two_processes(int (*bench)(long), long n)
+{
+	pid_t pids[2];
+	for (int i = 0; i < 2; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return errno;
+		if (pids[i] == 0) {
+			int err = bench(n);
+			_exit(err ? 100 + err : 0);
+		}
+		remember_child(pids[i]);
+	}
+	int err = 0;
+	for (int i = 0; i < 2; i++) {
+		int child_err = wait_ok(pids[i]);
+		forget_child(pids[i]);
+		if (!err)
+			err = child_err;
+	}
+	return err;
+}
+
+static int bench_par2_fork_exit(long n)
+{
+	return in_two_processes(bench_fork_exit_wait, n);
+}
+
+static int bench_par2_pipe_round_trip(long n)
+{
+	return in_two_processes(bench_pipe_round_trip, n);
+}
+
+static void *page_fault_worker(void *arg)
+{
+	return (void *)(long)bench_page_fault((long)arg);
+}
+
+static int bench_par2_page_fault(long n)
+{
+	pthread_t thread;
+	int err = pthread_create(&thread, NULL, page_fault_worker, (void *)n);
+	if (err)
+		return err;
+	int mine = bench_page_fault(n);
+	void *theirs = NULL;
+	err = pthread_join(thread, &theirs);
+	if (err)
+		return err;
+	return mine ? mine : (int)(long)theirs;
+}
+
 /* ---- the list ------------------------------------------------------------------ */
 
 static const struct bench benches[] = {
@@ -1140,6 +1199,9 @@ static const struct bench benches[] = {
 	{"poll_10", bench_poll, 1, 0},
 	{"epoll_10", bench_epoll, 1, 0},
 	{"sched_yield", bench_sched_yield, 1, 0},
+	{"par2_fork_exit", bench_par2_fork_exit, 2, 0},
+	{"par2_pipe_round_trip", bench_par2_pipe_round_trip, 2, 0},
+	{"par2_page_fault", bench_par2_page_fault, 2 * FAULT_PAGES, 0},
 };
 
 static int is_selected(const char *name, int argc, char **argv, int first)

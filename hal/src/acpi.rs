@@ -1,5 +1,5 @@
 //! The few ACPI tables hal reads: MCFG (where PCI Express configuration space is memory-mapped)
-//! and MADT (the I/O APICs and the ISA interrupt overrides).
+//! and MADT (the processors' local APICs, the I/O APICs and the ISA interrupt overrides).
 //!
 //! The RSDP comes from the PVH start info (QEMU passes it); the RSDT or XSDT it points at lists
 //! the other tables. Every table is checked (signature, length, checksum) before it is parsed,
@@ -38,12 +38,23 @@ pub(crate) struct SourceOverride {
     pub flags: u16,
 }
 
+/// A processor of the MADT: its local APIC id, and whether it can be started (enabled, or
+/// online-capable: ACPI 6.3's bit 1).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CpuEntry {
+    pub apic_id: u32,
+    pub is_usable: bool,
+}
+
 /// What hal took from the tables.
 #[derive(Default, Debug)]
 pub(crate) struct AcpiInfo {
     pub ecam: Vec<EcamWindow>,
     pub io_apics: Vec<IoApicEntry>,
     pub overrides: Vec<SourceOverride>,
+    /// Processor Local APIC (type 0) and Local x2APIC (type 9) entries, in table order (the
+    /// firmware lists the boot CPU first).
+    pub cpus: Vec<CpuEntry>,
 }
 
 /// Copies `buf.len()` bytes of physical memory at `paddr` (below [`TABLE_LIMIT`]).
@@ -186,6 +197,18 @@ fn parse_madt(table: &[u8], info: &mut AcpiInfo) {
                     info.io_apics.push(IoApicEntry { address, gsi_base });
                 }
             }
+            // Processor Local APIC: ACPI processor id, APIC id, flags (bit 0 enabled, bit 1
+            // online capable).
+            (0, 8..) => {
+                let flags = read_u32(entry, 4).unwrap_or(0);
+                push_cpu(info, u32::from(entry[3]), flags);
+            }
+            // Processor Local x2APIC: reserved, x2APIC id, flags, ACPI processor uid.
+            (9, 16..) => {
+                let apic_id = read_u32(entry, 4).unwrap_or(u32::MAX);
+                let flags = read_u32(entry, 8).unwrap_or(0);
+                push_cpu(info, apic_id, flags);
+            }
             (2, 10..) if info.overrides.try_reserve(1).is_ok() => {
                 info.overrides.push(SourceOverride {
                     source: entry[3],
@@ -196,6 +219,19 @@ fn parse_madt(table: &[u8], info: &mut AcpiInfo) {
             _ => {}
         }
         offset += length;
+    }
+}
+
+/// Records a MADT processor, once per APIC id (a firmware may list a CPU in both forms).
+fn push_cpu(info: &mut AcpiInfo, apic_id: u32, flags: u32) {
+    if apic_id == u32::MAX || info.cpus.iter().any(|cpu| cpu.apic_id == apic_id) {
+        return;
+    }
+    if info.cpus.try_reserve(1).is_ok() {
+        info.cpus.push(CpuEntry {
+            apic_id,
+            is_usable: flags & 0b11 != 0,
+        });
     }
 }
 

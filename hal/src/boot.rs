@@ -261,6 +261,7 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
     ACPI_RSDP.store(info.rsdp_paddr, Ordering::Relaxed);
     let acpi = crate::acpi::read();
     crate::arch::x86_64::ioapic::init(&acpi.io_apics);
+    crate::smp::init(&acpi.cpus);
     crate::pci::init(acpi.ecam, acpi.overrides);
     *BOOT_INFO.lock() = Some(BootInfo {
         command_line,
@@ -274,7 +275,7 @@ pub(crate) extern "C" fn rust_entry(start_info_paddr: u64) -> ! {
     stack.run_on(call_kernel_main, 0)
 }
 
-fn enable_protection(features: &cpu::CpuFeatures) {
+pub(crate) fn enable_protection(features: &cpu::CpuFeatures) {
     let mut cr4 = cpu::read_cr4();
     if features.has_smep {
         cr4 |= 1 << 20;

@@ -73,9 +73,19 @@ static COUNTS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
 pub(crate) fn handle(vector: u64) {
     match vector {
         VECTOR_TIMER => {
-            TICKS.fetch_add(1, Ordering::Relaxed);
+            // Every CPU's timer ticks; the boot CPU's counts the ticks since boot.
+            if crate::sync::cpu_id() == 0 {
+                TICKS.fetch_add(1, Ordering::Relaxed);
+            }
             apic::end_of_interrupt();
         }
+        crate::smp::VECTOR_TLB_SHOOTDOWN => {
+            crate::smp::serve_tlb();
+            apic::end_of_interrupt();
+        }
+        // The interrupt is the message: the CPU left user mode or its halt, and looks at its
+        // run queue next.
+        crate::smp::VECTOR_RESCHEDULE => apic::end_of_interrupt(),
         VECTOR_SPURIOUS => {}
         // Spurious lines of the masked legacy PIC (0x37 and 0x3f) need no EOI.
         0x30..=0x3f => {}

@@ -40,6 +40,8 @@ mod panic;
 #[cfg(not(test))]
 pub mod pci;
 #[cfg(not(test))]
+pub mod smp;
+#[cfg(not(test))]
 pub mod sync;
 #[cfg(not(test))]
 pub mod task;

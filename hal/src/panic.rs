@@ -12,9 +12,26 @@ use crate::arch::x86_64::{cpu, power, serial};
 use crate::kallsyms;
 use crate::mm::{KERNEL_BASE, VMALLOC_BASE};
 use core::fmt::Write;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
-static PANICKING: AtomicBool = AtomicBool::new(false);
+/// The CPU that is reporting a panic (`usize::MAX`: none). A second CPU that panics meanwhile
+/// halts silently, so the first report is not interleaved; the first stops the others
+/// (`smp::stop_other_cpus`, Linux's `smp_send_stop`).
+static PANIC_CPU: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Claims the panic report for this CPU: `true` the first time, `false` if this CPU is already
+/// panicking (a nested panic). Halts if another CPU is.
+fn claim_panic() -> bool {
+    let me = crate::sync::cpu_id();
+    match PANIC_CPU.compare_exchange(usize::MAX, me, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => {
+            crate::smp::stop_other_cpus();
+            true
+        }
+        Err(cpu) if cpu == me => false,
+        Err(_) => cpu::halt_forever(),
+    }
+}
 
 struct PanicWriter;
 
@@ -92,7 +109,7 @@ fn die() -> ! {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     cpu::disable_interrupts();
-    if PANICKING.swap(true, Ordering::SeqCst) {
+    if !claim_panic() {
         let _ = writeln!(PanicWriter, "\nnested panic: {}", info.message());
         die();
     }
@@ -117,7 +134,7 @@ pub(crate) fn exception_panic(
     fault_address: Option<u64>,
 ) -> ! {
     cpu::disable_interrupts();
-    if PANICKING.load(Ordering::SeqCst) {
+    if PANIC_CPU.load(Ordering::SeqCst) != usize::MAX && !claim_panic() {
         let _ = writeln!(
             PanicWriter,
             "\nfault while panicking: {name} at {:#x}",

@@ -670,7 +670,7 @@ impl PciDevice {
             let offset = entry * 16;
             table
                 .region
-                .write_u32(offset, 0xfee0_0000 | (u32::from(apic_id) << 12));
+                .write_u32(offset, 0xfee0_0000 | ((apic_id & 0xff) << 12));
             table.region.write_u32(offset + 4, 0);
             table.region.write_u32(offset + 8, u32::from(vector));
             table.region.write_u32(offset + 12, 0);

@@ -18,7 +18,7 @@ use abi::Errno;
 use alloc::sync::Arc;
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
-use core::sync::atomic::AtomicUsize;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A kernel stack and the stack pointer saved while it is not running.
 pub struct ExecutionContext {
@@ -33,6 +33,10 @@ pub struct ExecutionContext {
     held_locks: UnsafeCell<crate::sync::HeldStack>,
     /// How deep this context is inside `mm::heap::user_data` (it may sleep and move there).
     user_data_depth: AtomicUsize,
+    /// Whether a CPU runs on this context's stack (Linux's `task_struct::on_cpu`): set by the
+    /// CPU switching to it, cleared by the CPU that switched away once it has left the stack
+    /// ([`finish_switch`]). Another CPU that picks the context waits for it to clear.
+    on_cpu: AtomicBool,
 }
 
 // SAFETY: `saved_rsp` is read and written only inside `switch_to`, with interrupts disabled,
@@ -117,6 +121,7 @@ impl ExecutionContext {
             #[cfg(feature = "lockdep")]
             held_locks: UnsafeCell::new(crate::sync::HeldStack::new()),
             user_data_depth: AtomicUsize::new(0),
+            on_cpu: AtomicBool::new(false),
         }))
     }
 
@@ -132,6 +137,7 @@ impl ExecutionContext {
             #[cfg(feature = "lockdep")]
             held_locks: UnsafeCell::new(held_locks),
             user_data_depth: AtomicUsize::new(0),
+            on_cpu: AtomicBool::new(true),
         });
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off.
@@ -167,6 +173,15 @@ pub fn switch_to(next: Arc<ExecutionContext>) {
             return;
         }
         debug_assert!((*cpu).previous_context == 0);
+        // The CPU that last ran `next` may still be on its stack, between taking it off its
+        // run queue and `finish_switch` (a thread woken or pulled onto this CPU right after it
+        // went to sleep there): wait until it has left (Linux's `smp_cond_load_acquire` on
+        // `on_cpu`), serving TLB shootdowns meanwhile.
+        while next.on_cpu.load(Ordering::Acquire) {
+            crate::smp::relax();
+        }
+        next.on_cpu.store(true, Ordering::Relaxed);
+        crate::smp::save_fpu_for_switch();
         let next_rsp = *(*Arc::as_ptr(&next)).saved_rsp.get();
         (*cpu).current_context = Arc::into_raw(next) as u64;
         (*cpu).previous_context = current as u64;
@@ -187,7 +202,10 @@ fn finish_switch() {
     };
     if !previous.is_null() {
         // SAFETY: see above; we own one strong count.
-        drop(unsafe { Arc::from_raw(previous) });
+        let previous = unsafe { Arc::from_raw(previous) };
+        // Its stack is left: another CPU may run it now (its saved_rsp is written).
+        previous.on_cpu.store(false, Ordering::Release);
+        drop(previous);
     }
 }
 

@@ -15,6 +15,9 @@ static TSC_HZ: AtomicU64 = AtomicU64::new(1_000_000_000);
 /// Nanoseconds per TSC cycle as a 32.32 fixed-point number.
 static NS_PER_CYCLE_FIXED: AtomicU64 = AtomicU64::new(1 << 32);
 static REALTIME_AT_BOOT_NS: AtomicU64 = AtomicU64::new(0);
+/// APIC timer counts per tick, as calibrated on the boot CPU (every CPU's timer runs at the
+/// same bus clock).
+static APIC_PER_TICK: AtomicU64 = AtomicU64::new(0);
 
 /// Calibrates the TSC and the APIC timer over 20 ms of PIT time and starts the tick.
 pub(crate) fn init() {
@@ -35,9 +38,20 @@ pub(crate) fn init() {
     );
     REALTIME_AT_BOOT_NS.store(rtc::read_unix_seconds() * 1_000_000_000, Ordering::Relaxed);
     let apic_per_tick = apic_ticks * 1_000_000_000 / elapsed_ns / TICK_HZ;
+    APIC_PER_TICK.store(apic_per_tick, Ordering::Relaxed);
     apic::start_periodic(
         VECTOR_TIMER as u8,
         apic_per_tick.min(u64::from(u32::MAX)) as u32,
+    );
+}
+
+/// Starts an application processor's tick with the boot CPU's calibration.
+pub(crate) fn start_secondary_tick() {
+    apic::start_periodic(
+        VECTOR_TIMER as u8,
+        APIC_PER_TICK
+            .load(Ordering::Relaxed)
+            .min(u64::from(u32::MAX)) as u32,
     );
 }
 

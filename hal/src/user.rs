@@ -23,6 +23,7 @@ use crate::mm::USER_END;
 use abi::Errno;
 use alloc::alloc::{Layout, alloc_zeroed, dealloc};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Why user mode was left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,14 @@ pub struct UserContext {
     /// reached through a raw pointer because the CPU's lazy-switch path writes a non-running
     /// owner's state into it from another context's `run`.
     fpu: NonNull<XsaveArea>,
+    /// The CPU whose FPU registers last received this state ([`NO_CPU`]: none, or the area was
+    /// replaced since): with the CPU's `fpu_owner`, it tells whether the registers still hold
+    /// it (Linux's `fpu->last_cpu` and `fpu_fpregs_owner_ctx`).
+    fpu_cpu: AtomicU32,
 }
+
+/// `fpu_cpu` when no CPU's registers hold the state.
+const NO_CPU: u32 = u32::MAX;
 
 // SAFETY: the context owns its XSAVE allocation like a `Box` would; the only access from
 // elsewhere is the lazy FPU switch on the CPU that owns the state, with interrupts off, while
@@ -84,6 +92,7 @@ impl UserContext {
                 ..UserRegs::default()
             },
             fpu,
+            fpu_cpu: AtomicU32::new(NO_CPU),
         })
     }
 
@@ -167,25 +176,37 @@ impl UserContext {
         result
     }
 
-    fn is_fpu_owner(&self) -> bool {
+    /// Whether this CPU's FPU registers hold our state, newer than our area.
+    fn is_fpu_live_here(&self) -> bool {
+        let cpu = this_cpu();
         // SAFETY: the per-CPU area is only touched by this CPU with interrupts off.
-        unsafe { (*this_cpu()).fpu_owner == self.fpu.as_ptr() as u64 }
+        unsafe {
+            (*cpu).fpu_owner == self.fpu.as_ptr() as u64
+                && (*cpu).fpu_live != 0
+                && self.fpu_cpu.load(Ordering::Relaxed) == (*cpu).cpu_index as u32
+        }
     }
 
-    /// Saves the live FPU state into our area if the CPU holds it (it stays owned: the CPU
+    /// Saves the live FPU state into our area if this CPU holds it (it stays owned: the CPU
     /// state and the area agree afterwards).
     fn sync_fpu(&mut self) {
-        if self.is_fpu_owner() {
-            // SAFETY: our area, and we are its owner on this CPU.
+        if self.is_fpu_live_here() {
+            // SAFETY: our area, and this CPU's registers hold its newest state.
             unsafe { fpu::save(&mut *self.fpu.as_ptr()) };
         }
     }
 
-    /// Makes our area authoritative: the CPU's copy is dropped (not saved).
+    /// Makes our area authoritative: the CPU's copy is dropped (not saved), and no CPU's
+    /// registers count as holding our state any more.
     fn forget_fpu_ownership(&self) {
-        if self.is_fpu_owner() {
-            // SAFETY: as `is_fpu_owner`.
-            unsafe { (*this_cpu()).fpu_owner = 0 };
+        self.fpu_cpu.store(NO_CPU, Ordering::Relaxed);
+        let cpu = this_cpu();
+        // SAFETY: as `is_fpu_live_here`.
+        unsafe {
+            if (*cpu).fpu_owner == self.fpu.as_ptr() as u64 {
+                (*cpu).fpu_owner = 0;
+                (*cpu).fpu_live = 0;
+            }
         }
     }
 
@@ -208,15 +229,20 @@ impl UserContext {
         unsafe {
             let mine = self.fpu.as_ptr() as u64;
             let owner = (*cpu).fpu_owner;
-            if owner != mine {
-                if owner != 0 {
-                    // The previous owner is a live context that is not running (a context
-                    // clears ownership when dropped); its area receives its state now.
+            let this = (*cpu).cpu_index as u32;
+            if owner != mine || self.fpu_cpu.load(Ordering::Relaxed) != this {
+                if owner != mine && owner != 0 && (*cpu).fpu_live != 0 {
+                    // Lazy switch (one CPU): the previous owner is a live context that is not
+                    // running (a context clears ownership when dropped); its area receives its
+                    // state now. With several CPUs the switch saved it already
+                    // (`task::switch_to`), and `fpu_live` is clear.
                     fpu::save(&mut *(owner as *mut XsaveArea));
                 }
                 fpu::restore(&*self.fpu.as_ptr());
                 (*cpu).fpu_owner = mine;
+                self.fpu_cpu.store(this, Ordering::Relaxed);
             }
+            (*cpu).fpu_live = 1;
             if (*cpu).loaded_fs_base != self.regs.fs_base {
                 write_msr(MSR_FS_BASE, self.regs.fs_base);
                 (*cpu).loaded_fs_base = self.regs.fs_base;
@@ -237,6 +263,8 @@ impl UserContext {
                 crate::irq::handle(vector);
                 ReturnReason::Interrupt
             }
+            // The panic path's stop-CPU NMI halts here; any other NMI is reported as before.
+            2 if crate::smp::handle_nmi() => ReturnReason::Interrupt,
             vector => ReturnReason::Exception(CpuException {
                 vector,
                 error_code: self.regs.error_code,

@@ -140,10 +140,43 @@ fn try_run(
 /// Creates init (pid 1) and lets the scheduler run it; this CPU then becomes the idle loop.
 pub fn start(command_line: CommandLine) -> ! {
     COMMAND_LINE.call_once(|| command_line);
-    sched::init_cpu();
     let thread =
         create_init_process().unwrap_or_else(|error| panic!("cannot create init: {error:?}"));
     sched::spawn(thread);
+    sched::run_idle()
+}
+
+/// Makes this (boot) CPU's code its idle context and starts the other CPUs as the command
+/// line allows (`nr_cpus=`, `maxcpus=`, `nosmp`), each running its idle loop (Linux's
+/// `smp_init`), before the filesystems (sysfs lists them) and init.
+pub fn start_secondary_cpus(command_line: &CommandLine) {
+    sched::init_cpu();
+    if let Some(count) = command_line.nr_cpus {
+        hal::smp::limit_possible(count);
+    }
+    let max_cpus = command_line.max_cpus.unwrap_or(usize::MAX);
+    if hal::smp::present_mask().count_ones() > 1 && max_cpus > 1 {
+        log::info!("smp: Bringing up secondary CPUs ...");
+    }
+    let online = hal::smp::start_secondary_cpus(max_cpus, secondary_main);
+    let unsynced = hal::smp::tsc_unsynced_mask();
+    if unsynced != 0 {
+        log::warn!("TSC synchronization: CPUs {unsynced:#x} are behind the boot CPU");
+    }
+    log::info!(
+        "smp: Brought up 1 node, {online} CPU{}{}",
+        if online == 1 { "" } else { "s" },
+        if hal::smp::is_x2apic() {
+            " (x2APIC)"
+        } else {
+            ""
+        }
+    );
+}
+
+/// A secondary CPU's kernel code once hal has brought it up: its idle loop.
+fn secondary_main() -> ! {
+    sched::init_cpu();
     sched::run_idle()
 }
 

@@ -80,6 +80,7 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
     vdso::init();
     net::netdev::init();
     time::update_coarse_clocks();
+    init::start_secondary_cpus(&command_line);
     let root = fs::init_root()
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));

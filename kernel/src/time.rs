@@ -222,17 +222,23 @@ pub fn monotonic_ns() -> u64 {
     hal::time::monotonic_ns()
 }
 
-/// Time this CPU spent halted waiting for interrupts, in nanoseconds.
-static IDLE_NS: AtomicU64 = AtomicU64::new(0);
+/// Time each CPU spent halted waiting for interrupts, in nanoseconds.
+static IDLE_NS: [AtomicU64; hal::sync::MAX_CPUS] =
+    [const { AtomicU64::new(0) }; hal::sync::MAX_CPUS];
 
 /// Halts until the next interrupt, counting the time as idle (not charged to any thread).
 pub fn idle_wait() {
     let start = monotonic_ns();
     hal::cpu::wait_for_interrupt();
-    IDLE_NS.fetch_add(monotonic_ns() - start, Ordering::Relaxed);
+    IDLE_NS[hal::sync::cpu_id()].fetch_add(monotonic_ns() - start, Ordering::Relaxed);
 }
 
-/// Total idle time so far.
+/// Idle time of every CPU so far, added up (`/proc/uptime`'s second field).
 pub fn idle_ns() -> u64 {
-    IDLE_NS.load(Ordering::Relaxed)
+    IDLE_NS.iter().map(|ns| ns.load(Ordering::Relaxed)).sum()
+}
+
+/// Idle time of CPU `cpu` so far.
+pub fn cpu_idle_ns(cpu: usize) -> u64 {
+    IDLE_NS.get(cpu).map_or(0, |ns| ns.load(Ordering::Relaxed))
 }

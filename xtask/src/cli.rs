@@ -16,7 +16,7 @@ use crate::stress;
 pub const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
-Commands:
+Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default 1):
   build [--debug] [--lockdep]
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
         --lockdep  with the lock-order checker (what `test` boots)
@@ -262,6 +262,15 @@ pub fn parse(args: &[String]) -> Result<Command> {
         return Ok(Command::Help);
     };
     let mut flags = Flags::new(rest);
+    // `--smp N` for every command that boots: QEMU's `-smp N` for both kernels.
+    if let Some(text) = flags.value("--smp")? {
+        let cpus = text
+            .parse::<u32>()
+            .ok()
+            .filter(|cpus| (1..=64).contains(cpus))
+            .with_context(|| format!("--smp wants a CPU count from 1 to 64, got {text:?}"))?;
+        crate::qemu::set_smp(cpus);
+    }
     let command = match subcommand.as_str() {
         "help" | "--help" | "-h" => Command::Help,
         "build" => Command::Build(BuildOptions {

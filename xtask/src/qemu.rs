@@ -26,6 +26,19 @@ use anyhow::{Context, Result};
 use crate::paths;
 use crate::process;
 
+/// vCPUs of every boot (`--smp N`: QEMU's `-smp N`), 1 unless set.
+static SMP: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// Sets the vCPU count of every boot of this run (`--smp`).
+pub fn set_smp(cpus: u32) {
+    let _ = SMP.set(cpus);
+}
+
+/// The vCPU count of every boot of this run.
+pub fn smp() -> u32 {
+    SMP.get().copied().unwrap_or(1)
+}
+
 /// QEMU's exit status when Ferrux reports a kernel bug (it writes 1 to isa-debug-exit).
 pub const KERNEL_BUG_STATUS: i32 = 3;
 
@@ -116,6 +129,9 @@ impl BootConfig {
             .arg("-append")
             .arg(&self.cmdline)
             .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if smp() > 1 {
+            command.arg("-smp").arg(smp().to_string());
+        }
         for disk in &self.disks {
             let mut drive = std::ffi::OsString::from("file=");
             drive.push(&disk.path);

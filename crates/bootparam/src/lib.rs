@@ -68,6 +68,11 @@ pub struct CommandLine {
     /// `ferrux.lockdep_dump=1`: print every lock order the checker saw when init exits (lockdep
     /// builds), to check docs/locking.md against.
     pub is_lockdep_dump: bool,
+    /// `maxcpus=N` (CPUs started at boot, the boot CPU included; 0 and `nosmp` start none
+    /// besides it), as Linux's `setup_max_cpus`; `None`: every present CPU.
+    pub max_cpus: Option<usize>,
+    /// `nr_cpus=N`: at most N possible CPUs (Linux's `nr_cpu_ids`).
+    pub nr_cpus: Option<usize>,
     /// Extra arguments for init (after its name).
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
@@ -87,6 +92,8 @@ impl Default for CommandLine {
             is_ktest: false,
             test_lock_bug: None,
             is_lockdep_dump: false,
+            max_cpus: None,
+            nr_cpus: None,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
         }
@@ -108,8 +115,6 @@ fn is_ignored_parameter(param: &str) -> bool {
             | "noapic"
             | "acpi"
             | "mitigations"
-            | "nosmp"
-            | "maxcpus"
             | "mem"
             | "rootwait"
             | "reboot"
@@ -159,6 +164,24 @@ impl CommandLine {
             ("panic", value) => {
                 if let Some(seconds) = value.and_then(number::kstrtoint) {
                     self.panic_timeout = i64::from(seconds);
+                }
+            }
+            // Linux's `nosmp` and `maxcpus=` (early parameters of kernel/cpu.c): an invalid
+            // number is ignored.
+            ("nosmp", _) => self.max_cpus = Some(0),
+            ("maxcpus", value) => {
+                if let Some(count) = value.and_then(number::get_option)
+                    && let Ok(count) = usize::try_from(count)
+                {
+                    self.max_cpus = Some(count);
+                }
+            }
+            ("nr_cpus", value) => {
+                if let Some(count) = value.and_then(number::get_option)
+                    && let Ok(count) = usize::try_from(count)
+                    && count > 0
+                {
+                    self.nr_cpus = Some(count);
                 }
             }
             ("ferrux.trace", value) => {

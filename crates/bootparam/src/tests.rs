@@ -330,3 +330,18 @@ fn numbers() {
     assert_eq!(kstrtobool("o"), None);
     assert_eq!(kstrtobool(""), None);
 }
+
+#[test]
+fn cpu_count_parameters() {
+    assert_eq!(CommandLine::parse("console=ttyS0").max_cpus, None);
+    assert_eq!(CommandLine::parse("nosmp").max_cpus, Some(0));
+    assert_eq!(CommandLine::parse("maxcpus=2").max_cpus, Some(2));
+    assert_eq!(CommandLine::parse("maxcpus=0").max_cpus, Some(0));
+    assert_eq!(CommandLine::parse("maxcpus=x").max_cpus, None);
+    assert_eq!(CommandLine::parse("nr_cpus=3").nr_cpus, Some(3));
+    assert_eq!(CommandLine::parse("nr_cpus=0").nr_cpus, None);
+    // Consumed by the kernel: not passed to init.
+    let line = CommandLine::parse("nosmp maxcpus=1 nr_cpus=2");
+    assert!(line.init_args.is_empty());
+    assert!(!line.init_env.iter().any(|var| var.starts_with("maxcpus")));
+}

@@ -253,6 +253,11 @@ impl<T> FairQueue<T> {
         self.total_weight -= entity.weight;
     }
 
+    /// The waiting values, largest virtual runtime first (what load balancing migrates first).
+    pub fn values_rev(&self) -> impl Iterator<Item = &T> {
+        self.tree.values().rev()
+    }
+
     /// The smallest waiting virtual runtime.
     pub fn leftmost_vruntime(&self) -> Option<u64> {
         self.tree.keys().next().map(|&(vruntime, _)| vruntime)

@@ -127,10 +127,42 @@ pub(crate) fn map_kernel_page(vaddr: u64, paddr: u64, flags: u64) -> Result<(), 
 
 /// Removes the kernel mapping at `vaddr`, returning the physical address it had.
 pub(crate) fn unmap_kernel_page(vaddr: u64) -> Option<u64> {
+    let paddr = unmap_kernel_page_local(vaddr);
+    // The frame may be reused once this returns: no other CPU may keep the translation.
+    crate::smp::flush_others(u64::MAX, true);
+    paddr
+}
+
+/// Removes the kernel mapping at `vaddr` from the page tables and this CPU's TLB only; the
+/// caller flushes the other CPUs (`smp::flush_others(u64::MAX, true)`) before it reuses the
+/// frame, once for a batch of pages.
+pub(crate) fn unmap_kernel_page_local(vaddr: u64) -> Option<u64> {
     let entry = page_table::entry_lookup(kernel_root(), vaddr)?;
     let old = entry.swap(0, Ordering::AcqRel);
     page_table::flush_page(vaddr);
     (old & PRESENT != 0).then_some(old & page_table::ADDRESS_MASK)
+}
+
+/// Unmaps the kernel pages `[start, end)` and frees their frames, with one shootdown per
+/// batch of pages instead of one per page.
+pub(crate) fn unmap_and_free(start: u64, end: u64) {
+    const BATCH: usize = 64;
+    let mut vaddr = start;
+    while vaddr < end {
+        let mut frames = [0u64; BATCH];
+        let mut count = 0;
+        while vaddr < end && count < BATCH {
+            if let Some(paddr) = unmap_kernel_page_local(vaddr) {
+                frames[count] = paddr;
+                count += 1;
+            }
+            vaddr += PAGE_SIZE as u64;
+        }
+        crate::smp::flush_others(u64::MAX, true);
+        for &paddr in &frames[..count] {
+            super::frame::free_pages(paddr, 0);
+        }
+    }
 }
 
 /// Maps device memory uncached; returns the kernel-virtual address of the page containing `paddr`.

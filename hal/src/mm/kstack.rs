@@ -120,13 +120,7 @@ impl Drop for KernelStack {
                 return;
             }
         }
-        let mut vaddr = self.slot + PAGE_SIZE as u64;
-        while vaddr < self.slot + SLOT_SIZE {
-            if let Some(paddr) = kernel_space::unmap_kernel_page(vaddr) {
-                frame::free_pages(paddr, 0);
-            }
-            vaddr += PAGE_SIZE as u64;
-        }
+        kernel_space::unmap_and_free(self.slot + PAGE_SIZE as u64, self.slot + SLOT_SIZE);
         FREE_SLOTS.lock().push(self.slot);
     }
 }

@@ -127,6 +127,16 @@ pub(crate) fn flush_all_user() {
     unsafe { crate::arch::x86_64::cpu::write_cr3(root) };
 }
 
+/// Invalidates this CPU's whole TLB, global (kernel) entries included: CR4.PGE off and on.
+pub(crate) fn flush_everything() {
+    let cr4 = crate::arch::x86_64::cpu::read_cr4();
+    // SAFETY: toggling PGE changes no mapping; it only drops every cached translation.
+    unsafe {
+        crate::arch::x86_64::cpu::write_cr4(cr4 & !(1 << 7));
+        crate::arch::x86_64::cpu::write_cr4(cr4);
+    }
+}
+
 /// Invalidates the TLB entry for one page on this CPU.
 pub(crate) fn flush_page(vaddr: u64) {
     // SAFETY: invlpg only drops a cached translation.

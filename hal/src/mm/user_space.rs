@@ -146,6 +146,10 @@ impl TlbFlush {
     }
 
     fn flush_now(&mut self) {
+        if self.start < self.end {
+            // Other CPUs with the space loaded first (they reload CR3: see `crate::smp`).
+            crate::smp::flush_others(crate::smp::cpus_with_root(self.root), false);
+        }
         if self.start < self.end && read_cr3() & ADDRESS_MASK == self.root {
             let pages = (self.end - self.start) / page_table::PAGE;
             if pages > FLUSH_PAGES_MAX {
@@ -446,7 +450,9 @@ impl UserSpace {
         (entry & HOLDS_FRAME != 0).then(|| PageFlags::from_entry_bits(entry))
     }
 
+    /// Drops the stale translation of `vaddr` from every CPU that has the space loaded.
     fn flush_if_active(&self, vaddr: u64) {
+        crate::smp::flush_others(crate::smp::cpus_with_root(self.root), false);
         if read_cr3() & ADDRESS_MASK == self.root {
             page_table::flush_page(vaddr);
         }
@@ -595,9 +601,25 @@ impl UserSpace {
     /// Makes this the address space of the running CPU.
     pub fn activate(&self) {
         if read_cr3() & ADDRESS_MASK != self.root {
+            // Published before the load: a CPU that changes the space's entries after this
+            // store flushes us too (`smp::cpus_with_root`).
+            crate::smp::note_loaded_root(self.root);
             // SAFETY: the root shares the kernel half with the kernel's table, so the kernel keeps
-            // running; `self` outlives its activation because `Drop` switches away first.
+            // running; `self` outlives its activation because `Drop` switches away first, and
+            // no other CPU keeps it loaded once its thread has left (the scheduler loads the
+            // kernel's table before idling, see `activate_kernel`).
             unsafe { write_cr3(self.root) };
+        }
+    }
+
+    /// Loads the kernel's own table on this CPU (a CPU going idle with several CPUs online,
+    /// so that no idle CPU keeps a dying address space loaded).
+    pub fn activate_kernel() {
+        let root = kernel_space::kernel_root();
+        if read_cr3() & ADDRESS_MASK != root {
+            crate::smp::note_loaded_root(root);
+            // SAFETY: the kernel table maps everything the kernel needs.
+            unsafe { write_cr3(root) };
         }
     }
 
@@ -626,6 +648,7 @@ impl UserSpace {
 impl Drop for UserSpace {
     fn drop(&mut self) {
         if read_cr3() & ADDRESS_MASK == self.root {
+            crate::smp::note_loaded_root(kernel_space::kernel_root());
             // SAFETY: the kernel table maps everything the kernel needs.
             unsafe { write_cr3(kernel_space::kernel_root()) };
         }

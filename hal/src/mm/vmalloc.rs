@@ -9,8 +9,8 @@
 //! remapping them: the bytes are never copied, so a doubling buffer costs page-table edits only.
 //!
 //! Frames are taken with the class the heap passes (user data or kernel, see
-//! [`super::heap::user_data`]). Mappings are global kernel mappings; unmapping flushes the
-//! running CPU's TLB (only the boot CPU runs; the SMP issue adds shootdowns).
+//! [`super::heap::user_data`]). Mappings are global kernel mappings; unmapping flushes every
+//! CPU's TLB (one shootdown per batch of pages, `kernel_space::unmap_and_free`).
 
 use super::arena::AllocClass;
 use super::page_table::{NO_EXECUTE, WRITABLE};
@@ -119,11 +119,10 @@ fn map_pages(base: u64, first_page: u64, end_page: u64, class: AllocClass) -> bo
 
 /// Unmaps the pages `[first_page, end_page)` of the range at `base` and frees their frames.
 fn unmap_pages(base: u64, first_page: u64, end_page: u64) {
-    for page in first_page..end_page {
-        if let Some(paddr) = kernel_space::unmap_kernel_page(base + page * PAGE_SIZE as u64) {
-            frame::free_pages(paddr, 0);
-        }
-    }
+    kernel_space::unmap_and_free(
+        base + first_page * PAGE_SIZE as u64,
+        base + end_page * PAGE_SIZE as u64,
+    );
 }
 
 /// Allocates `size` bytes (page aligned); returns the address, or `None`.

@@ -11,9 +11,9 @@
 
 use super::preempt::PreemptGuard;
 
-/// CPUs that per-CPU arrays have room for. One CPU runs today; SMP (issue 11) raises this and
-/// gives each CPU its area.
-pub const MAX_CPUS: usize = 1;
+/// CPUs that per-CPU arrays have room for (CPU masks are `u64`s). Linux's `NR_CPUS`; the
+/// CPUs actually started are `smp::online_mask()`.
+pub const MAX_CPUS: usize = 64;
 
 /// The index of the CPU running this code, from its per-CPU area. It can change at any moment
 /// unless preemption is disabled (hold a [`PreemptGuard`] to keep it meaningful).

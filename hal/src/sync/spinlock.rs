@@ -36,7 +36,7 @@ impl SpinWord {
     fn acquire(&self) {
         while !self.try_acquire() {
             while self.0.load(Ordering::Relaxed) {
-                core::hint::spin_loop();
+                crate::smp::relax();
             }
         }
     }

@@ -296,6 +296,15 @@ pub fn execute(
     kill_other_threads(thread);
     exit::release_futexes(thread);
     new_mm.activate();
+    // The new name before the new image: a reader on another CPU that sees the new
+    // arguments (`/proc/PID/cmdline`) sees the new name too, as Linux sets the comm before
+    // `create_elf_tables` publishes the arguments.
+    let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let mut name = [0u8; 16];
+    let len = base_name.len().min(15);
+    name[..len].copy_from_slice(&base_name[..len]);
+    *thread.process.name.lock() = name;
+    *thread.comm.lock() = name;
     let old = thread.process.mm.replace(new_mm);
     drop(old);
     exit::release_vfork_parent(&thread.process);
@@ -336,12 +345,6 @@ pub fn execute(
         ss_flags: abi::signal::SS_DISABLE,
         ..StackT::default()
     };
-    let base_name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    let mut name = [0u8; 16];
-    let len = base_name.len().min(15);
-    name[..len].copy_from_slice(&base_name[..len]);
-    *thread.process.name.lock() = name;
-    *thread.comm.lock() = name;
 
     let regs = user.regs_mut();
     *regs = hal::user::UserRegs::default();

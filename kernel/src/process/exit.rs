@@ -52,6 +52,7 @@ impl ExitStatus {
 /// Makes `thread` exit with `code` at its next return towards user mode (`exit`).
 pub fn exit_thread(thread: &Thread, code: u8) {
     thread.exit_code.store(u32::from(code), Ordering::Relaxed);
+    thread.process.lifecycle.lock().last_exit_code = Some(code);
     thread.is_exiting.store(true, Ordering::Relaxed);
 }
 
@@ -143,13 +144,14 @@ pub fn release_vfork_parent(process: &Process) {
 }
 
 fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
-    let status = process
-        .lifecycle
-        .lock()
-        .group_exit
-        .unwrap_or(ExitStatus::Code(
-            last.exit_code.load(Ordering::Relaxed) as u8
-        ));
+    let status = {
+        let lifecycle = process.lifecycle.lock();
+        lifecycle.group_exit.unwrap_or(ExitStatus::Code(
+            lifecycle
+                .last_exit_code
+                .unwrap_or(last.exit_code.load(Ordering::Relaxed) as u8),
+        ))
+    };
     if process.pid == 1 {
         crate::dump_lock_order();
         panic_policy::kernel_panic(format_args!(

@@ -196,6 +196,11 @@ pub struct Lifecycle {
     /// A zombie whose traced leader's tracer has not reaped it yet: the real parent hears of
     /// it afterwards.
     pub traced_zombie: bool,
+    /// The code of the thread that called `exit` last: the process's status without a group
+    /// exit. Ordered by the calls, not by when each thread finishes exiting, so a thread woken
+    /// by another's `CLONE_CHILD_CLEARTID` exits after it even when the other CPU is still
+    /// finishing the first thread's exit.
+    pub last_exit_code: Option<u8>,
 }
 
 /// A thread.

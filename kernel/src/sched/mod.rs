@@ -18,10 +18,19 @@
 //! thread ([`wake_up`]). Interruptible sleeps end when a signal is pending, killable ones only
 //! for a fatal signal (see [`wait`]).
 //!
-//! Locks: a run queue's lock is taken before a thread's `sched` lock. Nothing sleeps holding a
-//! spin lock. Only the boot CPU runs today, but every queue is per CPU; what SMP still needs
-//! (an `on_cpu` hand-off flag so that a thread woken on another CPU is not run before it has
-//! left its stack, load balancing, and IPIs for remote wake-ups) is noted where it applies.
+//! Several CPUs (docs/smp.md): each has its queue and its idle context. A thread's
+//! `SchedInfo::cpu` names the queue it belongs to; it changes only under that queue's lock
+//! (and the thread's), so [`lock_thread_queue`] locks the queue and checks again, as Linux's
+//! `task_rq_lock`. A waking thread is placed as `select_task_rq_fair` roughly does
+//! ([`select_cpu`]: its previous CPU if idle, else an idle allowed CPU, else the previous
+//! one), a new one on the least loaded allowed CPU; a CPU that gets work it should run now is
+//! sent the reschedule IPI (idle CPUs halt). An idle CPU pulls a waiting fair thread from the
+//! busiest queue ([`pull_task`]), and a CPU whose queue has waiting threads kicks an idle CPU
+//! at its tick (periodic balancing). A thread picked on one CPU right after it left another
+//! is not run before that CPU has left its stack (`hal::task`'s `on_cpu`).
+//!
+//! Locks: a run queue's lock is taken before a thread's `sched` lock; two run queues in
+//! CPU-index order (`double_lock`). Nothing sleeps holding a spin lock.
 
 pub mod lock_hooks;
 pub mod stats;
@@ -73,7 +82,7 @@ pub struct SchedInfo {
     pub nice: i32,
     /// The CPU whose run queue the thread belongs to.
     pub cpu: usize,
-    /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU.
+    /// CPUs the thread may run on (`sched_setaffinity`), one bit per CPU (all at first).
     pub affinity: u64,
     /// Scheduling policy (`SCHED_NORMAL`, `SCHED_BATCH`, `SCHED_IDLE`, `SCHED_FIFO`,
     /// `SCHED_RR`).
@@ -115,7 +124,7 @@ impl SchedInfo {
             state: TaskState::Running,
             nice,
             cpu: 0,
-            affinity: 1,
+            affinity: u64::MAX,
             policy: SCHED_NORMAL,
             rt_priority: 0,
             pi_priority: 0,
@@ -190,6 +199,124 @@ static RUN_QUEUES: [SpinLock<RunQueue>; MAX_CPUS] = [const {
 static NEED_RESCHED: CpuLocal<AtomicBool> =
     CpuLocal::new([const { AtomicBool::new(false) }; MAX_CPUS]);
 
+/// Per CPU: its runnable threads (waiting and running), published after each change of its
+/// queue, read without the lock for placement and balancing.
+static NR_RUNNING: [core::sync::atomic::AtomicUsize; MAX_CPUS] =
+    [const { core::sync::atomic::AtomicUsize::new(0) }; MAX_CPUS];
+
+fn nr_running(cpu: usize) -> usize {
+    NR_RUNNING[cpu].load(Ordering::Relaxed)
+}
+
+/// Runnable threads on every CPU (load average, `procs_running`).
+pub fn nr_running_total() -> usize {
+    NR_RUNNING
+        .iter()
+        .map(|count| count.load(Ordering::Relaxed))
+        .sum()
+}
+
+/// The online CPUs a thread with `affinity` may run on (never empty: the boot CPU if the
+/// mask names no online CPU).
+fn allowed_cpus(affinity: u64) -> u64 {
+    let allowed = affinity & hal::smp::online_mask();
+    if allowed == 0 { 1 } else { allowed }
+}
+
+/// Where a waking thread goes (Linux's `select_task_rq_fair`, simplified): its previous CPU
+/// if it is idle, else the waker's if idle, else another idle CPU it may use, else its
+/// previous CPU, else the waker's, else the least loaded allowed one.
+fn select_cpu(previous: usize, affinity: u64) -> usize {
+    let allowed = allowed_cpus(affinity);
+    let is_allowed = |cpu: usize| cpu < MAX_CPUS && allowed & (1 << cpu) != 0;
+    if is_allowed(previous) && nr_running(previous) == 0 {
+        return previous;
+    }
+    let waker = cpu_id();
+    if is_allowed(waker) && nr_running(waker) == 0 {
+        return waker;
+    }
+    if let Some(idle) = cpus_of(allowed).find(|&cpu| nr_running(cpu) == 0) {
+        return idle;
+    }
+    if is_allowed(previous) {
+        return previous;
+    }
+    if is_allowed(waker) {
+        return waker;
+    }
+    least_loaded(allowed)
+}
+
+/// The CPUs of `mask`, lowest first.
+fn cpus_of(mask: u64) -> impl Iterator<Item = usize> {
+    (0..MAX_CPUS).filter(move |&cpu| mask & (1 << cpu) != 0)
+}
+
+/// The CPU of `allowed` with the fewest runnable threads (this CPU on a tie).
+fn least_loaded(allowed: u64) -> usize {
+    let me = cpu_id();
+    let start = if allowed & (1 << me) != 0 {
+        me
+    } else {
+        allowed.trailing_zeros() as usize
+    };
+    cpus_of(allowed).fold(start, |best, cpu| {
+        if nr_running(cpu) < nr_running(best) {
+            cpu
+        } else {
+            best
+        }
+    })
+}
+
+/// Makes `cpu` look at its queue now if it is another CPU (the reschedule IPI).
+fn kick(cpu: usize) {
+    if cpu != cpu_id() {
+        hal::smp::send_reschedule(cpu);
+    }
+}
+
+/// Locks the run queue `thread` belongs to, checking after the lock that it still belongs
+/// there (Linux's `task_rq_lock`). Returns the guard and the CPU.
+fn lock_thread_queue(thread: &Thread) -> (hal::sync::SpinLockGuard<'static, RunQueue>, usize) {
+    loop {
+        let cpu = thread.sched.lock().cpu;
+        let rq = RUN_QUEUES[cpu].lock();
+        if thread.sched.lock().cpu == cpu {
+            return (rq, cpu);
+        }
+    }
+}
+
+/// Locks the run queues of `a` and `b` (distinct) in CPU-index order.
+fn double_lock(
+    a: usize,
+    b: usize,
+) -> (
+    hal::sync::SpinLockGuard<'static, RunQueue>,
+    hal::sync::SpinLockGuard<'static, RunQueue>,
+) {
+    if a < b {
+        let first = RUN_QUEUES[a].lock();
+        let second = RUN_QUEUES[b].lock();
+        (first, second)
+    } else {
+        let second = RUN_QUEUES[b].lock();
+        let first = RUN_QUEUES[a].lock();
+        (first, second)
+    }
+}
+
+/// Moves a waiting fair `entity` from a queue whose smallest virtual runtime is `from_min` to
+/// one whose is `to_min`, keeping its lag (Linux's `migrate_task_rq_fair` renormalisation).
+fn renormalise(entity: &mut Entity, from_min: u64, to_min: u64) {
+    entity.vruntime = entity
+        .vruntime
+        .saturating_sub(from_min)
+        .saturating_add(to_min);
+}
+
 /// `kernel.sched_rt_period_us` and `kernel.sched_rt_runtime_us` (-1: no throttling).
 static RT_PERIOD_US: AtomicU64 = AtomicU64::new(sched_policy::rt::DEFAULT_RT_PERIOD_US);
 static RT_RUNTIME_US: AtomicI64 = AtomicI64::new(sched_policy::rt::DEFAULT_RT_RUNTIME_US);
@@ -248,6 +375,14 @@ pub fn current() -> Option<Arc<Thread>> {
 }
 
 impl RunQueue {
+    /// Publishes this queue's runnable count (`NR_RUNNING`), after a change.
+    fn publish(&self, cpu: usize) {
+        NR_RUNNING[cpu].store(
+            self.waiting.len() + usize::from(self.current.is_some()),
+            Ordering::Relaxed,
+        );
+    }
+
     /// Charges the running thread for the time since it was last charged.
     /// Returns the time charged.
     fn charge_current(&mut self, now_ns: u64, limits: RtLimits) -> u64 {
@@ -276,18 +411,27 @@ impl RunQueue {
 }
 
 /// Adds a new thread to a run queue (after fork/clone). It first runs its context's entry.
+/// It goes to the least loaded CPU it may use (Linux's fork balancing, `SD_BALANCE_FORK`).
 pub fn spawn(thread: Arc<Thread>) {
-    let mut rq = this_queue().lock();
+    let affinity = thread.sched.lock().affinity;
+    let cpu = least_loaded(allowed_cpus(affinity));
+    let mut rq = RUN_QUEUES[cpu].lock();
     let mut info = thread.sched.lock();
     info.state = TaskState::Running;
-    info.cpu = cpu_id();
+    info.cpu = cpu;
     rq.waiting
         .enqueue(&mut info.entity, thread.clone(), Placement::New);
     // `wake_up_new_task`: a real-time child preempts a parent of lower priority.
-    if rq.should_preempt(&info.entity, rt_limits()) {
-        set_need_resched(cpu_id(), true);
+    let should_kick = rq.should_preempt(&info.entity, rt_limits());
+    if should_kick {
+        set_need_resched(cpu, true);
     }
     drop(info);
+    rq.publish(cpu);
+    drop(rq);
+    if should_kick {
+        kick(cpu);
+    }
 }
 
 /// Charges the thread running on this CPU for its time since the last charge, so that its CPU
@@ -307,10 +451,17 @@ pub fn tick() {
     // A SCHED_RR slice shrinks by the time actually run since the last charge (a tick, or less
     // after a switch; more when ticks came late), not by a fixed tick length.
     let charged_ns = rq.charge_current(now, limits);
-    stats::on_tick(
-        now,
-        rq.waiting.len() as u64 + u64::from(rq.current.is_some()),
-    );
+    stats::on_tick(now, nr_running_total() as u64);
+    // Periodic balancing: threads wait here while a CPU idles; that CPU pulls one
+    // (`pull_task`) once the IPI wakes it.
+    if !rq.waiting.is_empty() && hal::smp::online_count() > 1 {
+        let me = cpu_id();
+        if let Some(idle) =
+            cpus_of(hal::smp::online_mask()).find(|&cpu| cpu != me && nr_running(cpu) == 0)
+        {
+            hal::smp::send_reschedule(idle);
+        }
+    }
     let ran = now.saturating_sub(rq.picked_at_ns);
     let outcome = match &rq.current {
         Some(current) => rq
@@ -339,6 +490,8 @@ pub fn need_resched() -> bool {
 /// Gives the CPU to the next runnable thread. The calling thread stays runnable unless its state
 /// says otherwise (sleeping, stopped, dead); it returns from here when it next runs.
 pub fn schedule() {
+    let me = cpu_id();
+    let mut migrating = None;
     let (next_context, previous) = {
         let mut rq = this_queue().lock();
         let now = crate::time::monotonic_ns();
@@ -360,8 +513,14 @@ pub fn schedule() {
                 info.voluntary_switches += 1;
             }
             if info.state == TaskState::Running && !info.entity.is_queued() {
-                rq.waiting
-                    .enqueue(&mut info.entity, thread.clone(), placement);
+                if allowed_cpus(info.affinity) & (1 << me) == 0 {
+                    // Its affinity no longer includes this CPU: it moves once we have let it
+                    // go (`migrate_to`), runnable but in no queue meanwhile.
+                    migrating = Some((thread.clone(), rq.waiting.fair.min_vruntime()));
+                } else {
+                    rq.waiting
+                        .enqueue(&mut info.entity, thread.clone(), placement);
+                }
             }
         }
         let next = match rq.waiting.pop_next(limits) {
@@ -392,14 +551,25 @@ pub fn schedule() {
                 }
                 thread.context.clone()
             }
-            None => match &rq.idle {
-                Some(idle) => idle.clone(),
-                None => panic!("schedule() before sched::init_cpu()"),
-            },
+            None => {
+                if hal::smp::online_count() > 1 {
+                    // An idle CPU keeps no address space loaded: the last thread of a process
+                    // may exit elsewhere and free it.
+                    hal::mm::user_space::UserSpace::activate_kernel();
+                }
+                match &rq.idle {
+                    Some(idle) => idle.clone(),
+                    None => panic!("schedule() before sched::init_cpu()"),
+                }
+            }
         };
         rq.current = next;
+        rq.publish(me);
         (next_context, previous)
     };
+    if let Some((thread, from_min)) = migrating {
+        migrate_to(&thread, from_min);
+    }
     // A dead thread's last reference may go here; its stack stays alive until the switch is
     // done, because the CPU holds its context.
     drop(previous);
@@ -433,9 +603,9 @@ pub fn set_current_state(thread: &Thread, state: TaskState) {
 }
 
 /// Wakes `thread` if it sleeps in a state `accept` admits; returns whether it was woken.
+/// A thread that is off every CPU is placed by [`select_cpu`] (Linux's `try_to_wake_up`).
 fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool {
-    let cpu = thread.sched.lock().cpu;
-    let mut rq = RUN_QUEUES[cpu].lock();
+    let (rq, cpu) = lock_thread_queue(thread);
     let mut info = thread.sched.lock();
     if !accept(info.state) {
         return false;
@@ -445,13 +615,113 @@ fn wake_up_if(thread: &Arc<Thread>, accept: impl Fn(TaskState) -> bool) -> bool 
         .current
         .as_ref()
         .is_some_and(|current| Arc::ptr_eq(current, thread));
-    if !is_running_now && !info.entity.is_queued() {
-        rq.waiting
-            .enqueue(&mut info.entity, thread.clone(), Placement::Wakeup);
-        if rq.should_preempt(&info.entity, rt_limits()) {
-            set_need_resched(cpu, true);
-        }
+    if is_running_now || info.entity.is_queued() {
+        return true;
     }
+    let target = if hal::smp::online_count() > 1 && info.entity.class == Class::Fair {
+        select_cpu(cpu, info.affinity)
+    } else if allowed_cpus(info.affinity) & (1 << cpu) == 0 {
+        least_loaded(allowed_cpus(info.affinity))
+    } else {
+        cpu
+    };
+    let from_min = (target != cpu).then(|| rq.waiting.fair.min_vruntime());
+    // Runnable, in no queue, belonging to `target` from now on: nothing else queues it (a
+    // second waker sees it running) until `enqueue_woken` takes the target's lock.
+    info.cpu = target;
+    drop(info);
+    drop(rq);
+    enqueue_woken(thread, target, from_min, Placement::Wakeup);
+    true
+}
+
+/// Queues the runnable `thread`, which belongs to `cpu` and is in no queue, on `cpu`'s queue
+/// (its lag carried over from a queue whose smallest virtual runtime was `from_min` when it
+/// changes CPU), and makes that CPU reschedule if it should run it first.
+fn enqueue_woken(thread: &Arc<Thread>, cpu: usize, from_min: Option<u64>, placement: Placement) {
+    let mut rq = RUN_QUEUES[cpu].lock();
+    let mut info = thread.sched.lock();
+    if info.cpu != cpu || info.entity.is_queued() || info.state != TaskState::Running {
+        return;
+    }
+    let is_running_now = rq
+        .current
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, thread));
+    if is_running_now {
+        return;
+    }
+    if let Some(from_min) = from_min {
+        let to_min = rq.waiting.fair.min_vruntime();
+        renormalise(&mut info.entity, from_min, to_min);
+    }
+    rq.waiting
+        .enqueue(&mut info.entity, thread.clone(), placement);
+    let should_kick = rq.current.is_none() || rq.should_preempt(&info.entity, rt_limits());
+    if should_kick {
+        set_need_resched(cpu, true);
+    }
+    drop(info);
+    rq.publish(cpu);
+    drop(rq);
+    if should_kick {
+        kick(cpu);
+    }
+}
+
+/// Moves the runnable `thread`, just switched away from on this CPU and in no queue, to a CPU
+/// its affinity allows.
+fn migrate_to(thread: &Arc<Thread>, from_min: u64) {
+    let target = {
+        let mut info = thread.sched.lock();
+        let target = least_loaded(allowed_cpus(info.affinity));
+        info.cpu = target;
+        target
+    };
+    enqueue_woken(thread, target, Some(from_min), Placement::Requeue);
+}
+
+/// Idle balancing: this idle CPU takes a waiting fair thread from the busiest queue (most
+/// runnable threads, at least one waiting) that it may run (Linux's `newidle_balance`; the
+/// tail of the tree first: the thread that would wait longest there). Returns whether it
+/// took one.
+fn pull_task() -> bool {
+    let me = cpu_id();
+    let online = hal::smp::online_mask();
+    let Some(busiest) = cpus_of(online)
+        .filter(|&cpu| cpu != me && nr_running(cpu) >= 2)
+        .max_by_key(|&cpu| nr_running(cpu))
+    else {
+        return false;
+    };
+    let (mut source, mut mine) = double_lock(busiest, me);
+    if !mine.waiting.is_empty() || mine.current.is_some() {
+        return false;
+    }
+    let candidate = source
+        .waiting
+        .fair
+        .values_rev()
+        .find(|thread| allowed_cpus(thread.sched.lock().affinity) & (1 << me) != 0)
+        .cloned();
+    let Some(thread) = candidate else {
+        return false;
+    };
+    let mut info = thread.sched.lock();
+    let Some(value) = source.waiting.remove(&mut info.entity) else {
+        return false;
+    };
+    let (from_min, to_min) = (
+        source.waiting.fair.min_vruntime(),
+        mine.waiting.fair.min_vruntime(),
+    );
+    renormalise(&mut info.entity, from_min, to_min);
+    info.cpu = me;
+    mine.waiting
+        .enqueue(&mut info.entity, value, Placement::Requeue);
+    drop(info);
+    source.publish(busiest);
+    mine.publish(me);
     true
 }
 
@@ -462,14 +732,28 @@ pub fn wake_up(thread: &Arc<Thread>) -> bool {
 
 /// Wakes `thread` for a signal: an interruptible sleep ends for any signal, a killable one only
 /// if `is_fatal`.
+/// A thread running on another CPU is sent the reschedule IPI, so that it leaves user mode
+/// and sees the signal now (Linux's `signal_wake_up` → `kick_process`).
 pub fn wake_up_for_signal(thread: &Arc<Thread>, is_fatal: bool) -> bool {
-    wake_up_if(thread, |state| match state {
+    let is_woken = wake_up_if(thread, |state| match state {
         TaskState::Sleeping(SleepKind::Interruptible) => true,
         TaskState::Sleeping(SleepKind::Killable) | TaskState::Stopped | TaskState::Traced => {
             is_fatal
         }
         _ => false,
-    })
+    });
+    if !is_woken && hal::smp::online_count() > 1 {
+        let (rq, cpu) = lock_thread_queue(thread);
+        let is_running_there = rq
+            .current
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, thread));
+        drop(rq);
+        if is_running_there {
+            kick(cpu);
+        }
+    }
+    is_woken
 }
 
 /// Resumes a stopped thread (SIGCONT).
@@ -497,7 +781,7 @@ pub fn run_idle() -> ! {
                 .refresh(crate::time::monotonic_ns(), limits);
             rq.waiting.has_runnable(limits)
         };
-        if has_work {
+        if has_work || (hal::smp::online_count() > 1 && pull_task()) {
             schedule();
         } else {
             crate::time::idle_wait();
@@ -515,6 +799,44 @@ pub fn exit_current() -> ! {
     }
     schedule();
     unreachable!("a dead thread was scheduled again")
+}
+
+/// Sets the CPUs `thread` may run on (sched_setaffinity; `mask` names at least one online
+/// CPU). A thread waiting on a CPU it may no longer use moves at once; one running there
+/// moves at its next switch, which the CPU is asked for now (Linux's `affine_move_task`).
+pub fn set_affinity(thread: &Arc<Thread>, mask: u64) {
+    let (mut rq, cpu) = lock_thread_queue(thread);
+    let mut info = thread.sched.lock();
+    info.affinity = mask;
+    if allowed_cpus(mask) & (1 << cpu) != 0 {
+        return;
+    }
+    let is_running_now = rq
+        .current
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, thread));
+    if is_running_now {
+        set_need_resched(cpu, true);
+        drop(info);
+        drop(rq);
+        kick(cpu);
+        return;
+    }
+    if !info.entity.is_queued() {
+        // Asleep or stopped: its wake-up places it on an allowed CPU.
+        return;
+    }
+    let Some(value) = rq.waiting.remove(&mut info.entity) else {
+        return;
+    };
+    drop(value);
+    let from_min = rq.waiting.fair.min_vruntime();
+    let target = least_loaded(allowed_cpus(mask));
+    info.cpu = target;
+    drop(info);
+    rq.publish(cpu);
+    drop(rq);
+    enqueue_woken(thread, target, Some(from_min), Placement::Requeue);
 }
 
 /// Changes `thread`'s nice value (setpriority), requeueing it if it waits.
@@ -603,8 +925,7 @@ pub fn set_pi_priority(thread: &Arc<Thread>, priority: u32) {
 /// the tail; a thread leaving the real-time class is placed like a waking fair one). Then the
 /// CPU reschedules if the change means another thread should run (`check_class_changed`).
 fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
-    let cpu = thread.sched.lock().cpu;
-    let mut rq = RUN_QUEUES[cpu].lock();
+    let (mut rq, cpu) = lock_thread_queue(thread);
     let limits = rt_limits();
     let mut info = thread.sched.lock();
     change(&mut info);
@@ -633,6 +954,7 @@ fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
             rq.waiting.enqueue(&mut info.entity, value, placement);
             if rq.should_preempt(&info.entity, limits) {
                 set_need_resched(cpu, true);
+                kick(cpu);
             }
         }
         return;
@@ -645,6 +967,7 @@ fn update(thread: &Arc<Thread>, change: impl FnOnce(&mut SchedInfo)) {
         .is_some_and(|current| Arc::ptr_eq(current, thread));
     if is_running_now && rq.waiting.should_yield_to_waiting(&info.entity, limits) {
         set_need_resched(cpu, true);
+        kick(cpu);
     }
 }
 

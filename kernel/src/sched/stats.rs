@@ -83,9 +83,11 @@ pub fn ticks() -> u64 {
     sum(&TICKS)
 }
 
-/// Nanoseconds every thread spent in user mode since boot.
-pub fn user_ns() -> u64 {
-    sum(&USER_NS)
+/// Nanoseconds threads spent in user mode on CPU `cpu` since boot.
+pub fn cpu_user_ns(cpu: usize) -> u64 {
+    USER_NS
+        .get_remote(cpu)
+        .map_or(0, |ns| ns.load(Ordering::Relaxed))
 }
 
 hal::ktest! {

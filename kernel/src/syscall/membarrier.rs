@@ -9,11 +9,12 @@
 //! registration of the caller; a CPU number outside the machine makes the targeted `RSEQ`
 //! command a no-op; unknown commands are `EINVAL`.
 //!
-//! The barrier itself: only one CPU runs today, so the calling thread's own barrier (a full
-//! fence, and the syscall's return) orders it against every other thread, which is not running
-//! now; the `RSEQ` command's restart of critical sections running on other CPUs has no thread
-//! to reach. With more CPUs these become inter-processor interrupts to the CPUs running the
-//! threads concerned (Linux's `smp_call_function_many`).
+//! The barrier itself: a full fence on the calling CPU, and an acknowledged IPI to every other
+//! online CPU (`hal::smp::sync_other_cpus`, Linux's `smp_call_function_many`): a thread in
+//! user mode there is interrupted, which orders its accesses; a CPU in the kernel will pass a
+//! serializing return to user mode before it runs user code again. Not yet: the `RSEQ`
+//! command does not restart a critical section that another CPU is running (only switches
+//! and signals abort them).
 
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
@@ -51,6 +52,7 @@ const STATE_PRIVATE_EXPEDITED_RSEQ_READY: u32 = 1 << 6;
 /// The barrier of every thread concerned (see the module documentation).
 fn barrier() {
     fence(Ordering::SeqCst);
+    hal::smp::sync_other_cpus();
 }
 
 fn private_expedited(context: &SyscallContext<'_>, ready: u32) -> SyscallResult {

@@ -19,8 +19,9 @@
 //! reported; its threads run above every real-time priority in FIFO order, without EDF ordering
 //! among themselves or CBS runtime enforcement (the real-time throttling bounds them).
 //!
-//! The machine has one CPU: affinity masks are 8 bytes (`cpumask_size()` with 1 CPU id, as
-//! Debian's CONFIG_CPUMASK_OFFSTACK kernel computes it), and a mask without CPU 0 is EINVAL.
+//! Affinity masks are 8 bytes (`cpumask_size()` for at most 64 CPU ids, as Debian's
+//! CONFIG_CPUMASK_OFFSTACK kernel computes it); a mask without an online CPU is EINVAL, and
+//! sched_getaffinity reports the mask within the online CPUs.
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
@@ -42,10 +43,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use zerocopy::{FromBytes, IntoBytes};
 
-/// `cpumask_size()`: one `unsigned long` for the one CPU.
+/// `cpumask_size()`: one `unsigned long` (at most 64 CPUs).
 const CPUMASK_SIZE: usize = 8;
-/// The online CPUs.
-const ONLINE_CPUS: u64 = 1;
 const MAX_RT_PRIO: u32 = sched_policy::rt::MAX_RT_PRIO;
 const RR_TIMESLICE_NS: u64 = sched_policy::rt::RR_TIMESLICE_NS;
 
@@ -94,10 +93,10 @@ pub fn sched_setaffinity(
     if !is_same_owner(context, &target) && !is_root(context) {
         return Err(Errno::EPERM);
     }
-    if wanted & ONLINE_CPUS == 0 {
+    if wanted & hal::smp::online_mask() == 0 {
         return Err(Errno::EINVAL);
     }
-    target.sched.lock().affinity = wanted & ONLINE_CPUS;
+    sched::set_affinity(&target, wanted & hal::smp::possible_mask());
     Ok(0)
 }
 
@@ -111,7 +110,7 @@ pub fn sched_getaffinity(
         return Err(Errno::EINVAL);
     }
     let target = find_thread(context, pid)?;
-    let value = target.sched.lock().affinity & ONLINE_CPUS;
+    let value = target.sched.lock().affinity & hal::smp::online_mask();
     let size = (len as usize).min(CPUMASK_SIZE);
     hal::usercopy::copy_to_user(mask.address, &value.to_le_bytes()[..size])?;
     Ok(size)

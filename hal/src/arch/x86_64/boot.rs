@@ -125,6 +125,7 @@ boot_gdt_pointer:
 
     .section .boot.bss, "aw", @nobits
     .p2align 12
+    .global boot_pml4
 boot_pml4:
     .skip 4096
 boot_pdpt_low:

@@ -69,6 +69,9 @@ pub(crate) struct PerCpu {
     /// Nesting of `usercopy::without_page_faults` (Linux's `pagefault_disable`): while
     /// non-zero, a fault on user memory is not resolved but fixed up as `EFAULT`.
     pub pagefault_disabled: u32,
+    /// Whether the FPU registers hold state newer than `fpu_owner`'s save area (set when a
+    /// thread enters user mode; on SMP, saved and cleared when the CPU switches contexts).
+    pub fpu_live: u64,
     tss: TaskStateSegment,
     gdt: [u64; GDT_ENTRIES],
 }
@@ -86,32 +89,39 @@ struct Stack<const N: usize>([u8; N]);
 static mut TRAP_STACK: Stack<TRAP_STACK_SIZE> = Stack([0; TRAP_STACK_SIZE]);
 static mut DOUBLE_FAULT_STACK: Stack<DOUBLE_FAULT_STACK_SIZE> = Stack([0; DOUBLE_FAULT_STACK_SIZE]);
 
-/// The boot CPU's area. Only one CPU runs today; the layout is per CPU so that SMP adds an array
-/// (each CPU points its GS base at its own area, and everything reaches it through GS).
-static mut BOOT_CPU: PerCpu = PerCpu {
-    user_rsp_scratch: 0,
-    kernel_rsp: 0,
-    user_context: 0,
-    fpu_owner: 0,
-    loaded_fs_base: 0,
-    loaded_user_gs_base: 0,
-    current_context: 0,
-    previous_context: 0,
-    this: 0,
-    cpu_index: 0,
-    preempt_count: 0,
-    pagefault_disabled: 0,
-    tss: TaskStateSegment {
-        reserved0: 0,
-        rsp: [0; 3],
-        reserved1: 0,
-        ist: [0; 7],
-        reserved2: 0,
-        reserved3: 0,
-        io_map_base: size_of::<TaskStateSegment>() as u16,
-    },
-    gdt: [0; GDT_ENTRIES],
-};
+/// The boot CPU's area. Each application processor gets one from the heap
+/// ([`new_secondary_area`]); every CPU points its GS base at its own and reaches it through GS.
+static mut BOOT_CPU: PerCpu = PerCpu::new(0);
+
+impl PerCpu {
+    const fn new(cpu_index: u64) -> PerCpu {
+        PerCpu {
+            user_rsp_scratch: 0,
+            kernel_rsp: 0,
+            user_context: 0,
+            fpu_owner: 0,
+            loaded_fs_base: 0,
+            loaded_user_gs_base: 0,
+            current_context: 0,
+            previous_context: 0,
+            this: 0,
+            cpu_index,
+            preempt_count: 0,
+            pagefault_disabled: 0,
+            fpu_live: 0,
+            tss: TaskStateSegment {
+                reserved0: 0,
+                rsp: [0; 3],
+                reserved1: 0,
+                ist: [0; 7],
+                reserved2: 0,
+                reserved3: 0,
+                io_map_base: size_of::<TaskStateSegment>() as u16,
+            },
+            gdt: [0; GDT_ENTRIES],
+        }
+    }
+}
 
 #[repr(C, packed)]
 struct DescriptorPointer {
@@ -140,11 +150,56 @@ pub(crate) fn init_boot_cpu_area() {
 /// Loads the GDT and TSS and points GS at the per-CPU area. Runs once on the boot CPU.
 pub(crate) fn init() {
     let percpu = &raw mut BOOT_CPU;
-    // SAFETY: runs once, on one CPU, before interrupts are enabled or any other code reads the
-    // per-CPU area; the raw pointers come from statics, so they are valid and aligned.
+    let trap_top = (&raw mut TRAP_STACK) as u64 + TRAP_STACK_SIZE as u64;
+    let df_top = (&raw mut DOUBLE_FAULT_STACK) as u64 + DOUBLE_FAULT_STACK_SIZE as u64;
+    // SAFETY: runs once, on the boot CPU, before interrupts are enabled or any other code reads
+    // the per-CPU area; the pointers come from statics, so they are valid and aligned.
+    unsafe { load_cpu_tables(percpu, trap_top, df_top) };
+}
+
+/// A per-CPU area for application processor `cpu_index`, with its interrupt and double-fault
+/// stacks (leaked: a CPU, once started, runs until power-off). Made by the boot CPU before it
+/// starts the processor, which loads it with [`init_secondary`].
+pub(crate) fn new_secondary_area(cpu_index: usize) -> Result<u64, abi::Errno> {
+    use crate::mm::kstack::KernelStack;
+    let trap = KernelStack::try_new()?;
+    let double_fault = KernelStack::try_new()?;
+    let mut area = alloc::boxed::Box::new(PerCpu::new(cpu_index as u64));
+    area.tss.rsp[0] = trap.top();
+    area.tss.ist[0] = double_fault.top();
+    core::mem::forget(trap);
+    core::mem::forget(double_fault);
+    let pointer = alloc::boxed::Box::into_raw(area);
+    // SAFETY: just allocated and not shared yet.
+    unsafe { (*pointer).this = pointer as u64 };
+    Ok(pointer as u64)
+}
+
+/// First thing an application processor does in Rust: points GS at the area
+/// [`new_secondary_area`] made for it and loads its GDT and TSS.
+///
+/// # Safety
+/// `area` must come from `new_secondary_area`, and be used by this CPU only.
+pub(crate) unsafe fn init_secondary(area: u64) {
+    let percpu = area as *mut PerCpu;
+    // SAFETY: the caller's promise; the stacks were stored in the TSS by `new_secondary_area`.
     unsafe {
-        let trap_top = (&raw mut TRAP_STACK) as u64 + TRAP_STACK_SIZE as u64;
-        let df_top = (&raw mut DOUBLE_FAULT_STACK) as u64 + DOUBLE_FAULT_STACK_SIZE as u64;
+        super::cpu::write_msr(super::cpu::MSR_GS_BASE, area);
+        let (trap_top, df_top) = ((*percpu).tss.rsp[0], (*percpu).tss.ist[0]);
+        load_cpu_tables(percpu, trap_top, df_top);
+    }
+}
+
+/// Builds the CPU's GDT (with its TSS and CPU-number descriptors) in its area, loads it and the
+/// TSS, and points GS at the area.
+///
+/// # Safety
+/// `percpu` is the running CPU's own area, valid for the rest of the boot; the stack tops are
+/// the tops of mapped stacks owned by this CPU.
+unsafe fn load_cpu_tables(percpu: *mut PerCpu, trap_top: u64, df_top: u64) {
+    // SAFETY: delegated to the caller.
+    unsafe {
+        (*percpu).this = percpu as u64;
         (*percpu).tss.rsp[0] = trap_top;
         (*percpu).tss.ist[0] = df_top;
 
@@ -221,7 +276,7 @@ fn has_tsc_aux() -> bool {
 /// The per-CPU area of the running CPU, read through GS (kernel GS base: the entry stubs
 /// `swapgs` before any Rust code runs, and `init_boot_cpu_area` set it before the first use).
 /// The result is valid only while the caller cannot move to another CPU (preemption or
-/// interrupts off; the kernel is not preemptible today).
+/// interrupts off; the kernel is not preemptible today: a thread moves only in `schedule`).
 pub(crate) fn this_cpu() -> *mut PerCpu {
     let this: u64;
     // SAFETY: GS points at this CPU's `PerCpu`, whose `this` field holds its address and never

@@ -70,13 +70,13 @@ fn with_pin<R>(gsi: u32, f: impl FnOnce(&IoApic, u32) -> R) -> Option<R> {
 }
 
 /// Routes `gsi` to `vector` on the CPU with local APIC id `apic_id`, masked.
-pub(crate) fn route(gsi: u32, vector: u8, apic_id: u8, is_level: bool, is_active_low: bool) {
+pub(crate) fn route(gsi: u32, vector: u8, apic_id: u32, is_level: bool, is_active_low: bool) {
     with_pin(gsi, |chip, pin| {
         let low = u32::from(vector)
             | (u32::from(is_active_low) << 13)
             | (u32::from(is_level) << 15)
             | (1 << 16);
-        chip.write(0x11 + 2 * pin, u32::from(apic_id) << 24);
+        chip.write(0x11 + 2 * pin, (apic_id & 0xff) << 24);
         chip.write(0x10 + 2 * pin, low);
     });
 }

@@ -1,5 +1,6 @@
 //! x86-64 support: the only architecture Ferrux runs on today.
 
+pub(crate) mod ap_boot;
 pub mod apic;
 pub mod boot;
 pub mod cpu;

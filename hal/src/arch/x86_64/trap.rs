@@ -16,6 +16,7 @@ use core::mem::offset_of;
 
 pub const VECTOR_PAGE_FAULT: u64 = 14;
 pub const VECTOR_DOUBLE_FAULT: u64 = 8;
+pub const VECTOR_NMI: u64 = 2;
 pub const VECTOR_TIMER: u64 = 0x20;
 pub const VECTOR_SPURIOUS: u64 = 0xff;
 /// First vector used for device interrupts (after the CPU exceptions).
@@ -202,6 +203,23 @@ static mut IDT: [IdtEntry; 256] = [IdtEntry {
     reserved: 0,
 }; 256];
 
+/// Loads the IDT [`init`] filled (on an application processor).
+pub(crate) fn load() {
+    #[repr(C, packed)]
+    struct Pointer {
+        limit: u16,
+        base: u64,
+    }
+    let pointer = Pointer {
+        limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
+        base: (&raw const IDT) as u64,
+    };
+    // SAFETY: the IDT was filled by `init` on the boot CPU and is never written again.
+    unsafe {
+        core::arch::asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags))
+    };
+}
+
 /// Fills and loads the IDT: every vector is an interrupt gate (IF cleared on entry), only
 /// `int3` and `into` may be raised from user mode with an `int` instruction (DPL 3), as Linux.
 pub(crate) fn init() {
@@ -253,6 +271,7 @@ extern "C" fn kernel_trap(frame: &mut KernelTrapFrame) {
             }
             crate::panic::exception_panic("page fault in kernel mode", frame, Some(address));
         }
+        VECTOR_NMI if crate::smp::handle_nmi() => {}
         vector if vector >= FIRST_IRQ_VECTOR => {
             crate::sync::irq_enter();
             crate::irq::handle(vector);

@@ -401,10 +401,38 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         out,
         "NoNewPrivs:\t{no_new_privs}\nSeccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\talways enabled\n"
     )?;
-    push(
+    // The thread's affinity within the possible CPUs (`%*pb` and `%*pbl` of `cpus_mask`).
+    let possible = hal::smp::possible_mask();
+    let allowed = task
+        .thread
+        .as_ref()
+        .map_or(possible, |thread| thread.sched.lock().affinity & possible);
+    let digits = (possible.count_ones() as usize).div_ceil(4).max(1);
+    out!(
         out,
-        b"Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t",
+        "Cpus_allowed:\t{allowed:0digits$x}\nCpus_allowed_list:\t"
     )?;
+    let mut first = true;
+    let mut cpu = 0;
+    while cpu < 64 {
+        if allowed & (1 << cpu) == 0 {
+            cpu += 1;
+            continue;
+        }
+        let start = cpu;
+        while cpu < 63 && allowed & (1 << (cpu + 1)) != 0 {
+            cpu += 1;
+        }
+        let separator = if first { "" } else { "," };
+        if start == cpu {
+            out!(out, "{separator}{start}")?;
+        } else {
+            out!(out, "{separator}{start}-{cpu}")?;
+        }
+        first = false;
+        cpu += 1;
+    }
+    push(out, b"\nMems_allowed:\t")?;
     for _ in 0..31 {
         push(out, b"00000000,")?;
     }

@@ -300,8 +300,10 @@ pub fn render(out: &mut Vec<u8>) -> Result<(), Errno> {
     };
     let clflush = ((ebx1 >> 8) & 0xff) * 8;
     let khz = hal::time::tsc_hz() / 1000;
-    let cpus = 1;
-    for cpu in 0..cpus {
+    let online = hal::smp::online_mask();
+    let cpus = online.count_ones();
+    for cpu in (0..hal::sync::MAX_CPUS).filter(|&cpu| online & (1 << cpu) != 0) {
+        let apic_id = hal::smp::apic_id(cpu);
         out!(out, "processor\t: {cpu}\n")?;
         out!(out, "vendor_id\t: {vendor}\n")?;
         out!(out, "cpu family\t: {family}\n")?;
@@ -319,7 +321,7 @@ pub fn render(out: &mut Vec<u8>) -> Result<(), Errno> {
         )?;
         out!(
             out,
-            "cpu cores\t: {cpus}\napicid\t\t: {cpu}\ninitial apicid\t: {cpu}\n"
+            "cpu cores\t: {cpus}\napicid\t\t: {apic_id}\ninitial apicid\t: {apic_id}\n"
         )?;
         out!(out, "fpu\t\t: yes\nfpu_exception\t: yes\n")?;
         out!(out, "cpuid level\t: {max_leaf}\nwp\t\t: yes\n")?;

@@ -460,17 +460,30 @@ fn loadavg(out: &mut Vec<u8>) -> Result<(), Errno> {
 fn stat(out: &mut Vec<u8>) -> Result<(), Errno> {
     let tick_ns = crate::time::NSEC_PER_CLOCK_TICK;
     let up = crate::time::monotonic_ns();
-    let idle = crate::time::idle_ns().min(up);
-    let user = crate::sched::stats::user_ns().min(up - idle);
-    let system = up - idle - user;
-    let line = alloc::format!(
-        "{} 0 {} {} 0 0 0 0 0 0\n",
-        user / tick_ns,
-        system / tick_ns,
-        idle / tick_ns
-    );
-    out!(out, "cpu  {line}")?;
-    out!(out, "cpu0 {line}")?;
+    // Each online CPU's time since boot split into idle, user and the rest (system); the
+    // first line adds them up, as Linux's `show_stat`.
+    let online = hal::smp::online_mask();
+    let times = |cpu: usize| {
+        let idle = crate::time::cpu_idle_ns(cpu).min(up);
+        let user = crate::sched::stats::cpu_user_ns(cpu).min(up - idle);
+        [user, up - idle - user, idle]
+    };
+    let cpus = || (0..hal::sync::MAX_CPUS).filter(|&cpu| online & (1 << cpu) != 0);
+    let total = cpus().map(times).fold([0u64; 3], |sum, times| {
+        [sum[0] + times[0], sum[1] + times[1], sum[2] + times[2]]
+    });
+    let line = |[user, system, idle]: [u64; 3]| {
+        alloc::format!(
+            "{} 0 {} {} 0 0 0 0 0 0\n",
+            user / tick_ns,
+            system / tick_ns,
+            idle / tick_ns
+        )
+    };
+    out!(out, "cpu  {}", line(total))?;
+    for cpu in cpus() {
+        out!(out, "cpu{cpu} {}", line(times(cpu)))?;
+    }
     out!(out, "intr {} {}\n", crate::sched::stats::ticks(), 0)?;
     out!(out, "ctxt {}\n", crate::sched::stats::context_switches())?;
     out!(

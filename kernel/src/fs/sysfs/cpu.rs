@@ -1,6 +1,8 @@
 //! `/sys/devices/system/cpu` and `/sys/devices/system/node` as Linux 6.1 shows them for a
-//! machine with one CPU and one memory node (`drivers/base/cpu.c`, `topology.c`,
-//! `cacheinfo.c`, `node.c`, `kernel/cpu.c`), which is what Ferrux runs on until SMP is enabled.
+//! machine with one memory node (`drivers/base/cpu.c`, `topology.c`, `cacheinfo.c`,
+//! `node.c`, `kernel/cpu.c`): the CPU lists follow `hal::smp`'s masks, one `cpuN/` per
+//! present CPU (each its own core; the cache ids and shared lists are still those of a lone
+//! CPU).
 //!
 //! - `cpu/`: `online`, `possible`, `present` (`0`), `offline` and `isolated` (empty),
 //!   `kernel_max` (`NR_CPUS - 1`), `nohz_full` (`(null)`: no nohz_full CPUs, printed as Linux
@@ -34,16 +36,15 @@ use vfs::pseudo::DynamicDir;
 /// `CPULIST_FILE_MAX_BYTES`: the `stat` size of a CPU list.
 const CPULIST_SIZE: u64 = 28672;
 
-/// Adds `cpu/` and `node/` under `/sys/devices/system`.
+/// Adds `cpu/` and `node/` under `/sys/devices/system`: one `cpuN/` per present CPU (the
+/// secondary CPUs are started before sysfs is built).
 pub(super) fn build(system: &DynamicDir) -> Result<(), Errno> {
     let cpu = dir(system, b"cpu", 0o755)?;
-    let cpu0 = dir(&cpu, b"cpu0", 0o755)?;
     add_attribute(&cpu, b"kernel_max", 0o444, Content::Static(b"8191\n"))?;
-    add_attribute(&cpu, b"offline", 0o444, Content::Static(b"\n"))?;
-    // One CPU runs (SMP is not enabled yet).
-    for name in [&b"online"[..], b"possible", b"present"] {
-        add_attribute(&cpu, name, 0o444, Content::Static(b"0\n"))?;
-    }
+    add_attribute(&cpu, b"offline", 0o444, Content::Render(render_offline))?;
+    add_attribute(&cpu, b"online", 0o444, Content::Render(render_online))?;
+    add_attribute(&cpu, b"possible", 0o444, Content::Render(render_possible))?;
+    add_attribute(&cpu, b"present", 0o444, Content::Render(render_present))?;
     add_attribute(&cpu, b"isolated", 0o444, Content::Static(b"\n"))?;
     add_attribute(&cpu, b"nohz_full", 0o444, Content::Static(b"(null)\n"))?;
     add_power_dir(&cpu)?;
@@ -57,31 +58,26 @@ pub(super) fn build(system: &DynamicDir) -> Result<(), Errno> {
         write_smt_control,
     )?;
     add_uevent(&cpu, 0o644, Content::Static(b""))?;
-    add_cache(&cpu0)?;
-    let topology = dir(&cpu0, b"topology", 0o755)?;
-    for (name, text) in [
-        (&b"cluster_cpus"[..], &b"1\n"[..]),
-        (b"cluster_cpus_list", b"0\n"),
-        (b"cluster_id", b"65535\n"),
-        (b"core_cpus", b"1\n"),
-        (b"core_cpus_list", b"0\n"),
-        (b"core_id", b"0\n"),
-        (b"core_siblings", b"1\n"),
-        (b"core_siblings_list", b"0\n"),
-        (b"die_cpus", b"1\n"),
-        (b"die_cpus_list", b"0\n"),
-        (b"die_id", b"0\n"),
-        (b"package_cpus", b"1\n"),
-        (b"package_cpus_list", b"0\n"),
-        (b"physical_package_id", b"0\n"),
-        (b"thread_siblings", b"1\n"),
-        (b"thread_siblings_list", b"0\n"),
-    ] {
-        add_sized(&topology, name, text)?;
+    let present = hal::smp::present_mask();
+    let cpus = present.count_ones();
+    for index in (0..hal::sync::MAX_CPUS).filter(|&index| present & (1 << index) != 0) {
+        let mut name = Vec::new();
+        crate::out!(&mut name, "cpu{index}")?;
+        let cpu_dir = dir(&cpu, &name, 0o755)?;
+        if index != 0 {
+            // The boot CPU has none (it cannot go offline).
+            let online = hal::smp::online_mask() & (1 << index) != 0;
+            let text: &'static [u8] = if online { b"1\n" } else { b"0\n" };
+            add_attribute(&cpu_dir, b"online", 0o644, Content::Static(text))?;
+        }
+        add_cache(&cpu_dir)?;
+        add_topology(&cpu_dir, index, cpus)?;
+        let mut link = Vec::new();
+        crate::out!(&mut link, "../../node/node0")?;
+        add_link(&cpu_dir, b"node0", &link)?;
+        add_power_dir(&cpu_dir)?;
+        add_link(&cpu_dir, b"subsystem", b"../../../../bus/cpu")?;
     }
-    add_link(&cpu0, b"node0", b"../../node/node0")?;
-    add_power_dir(&cpu0)?;
-    add_link(&cpu0, b"subsystem", b"../../../../bus/cpu")?;
 
     let node = dir(system, b"node", 0o755)?;
     for (name, text) in [
@@ -97,9 +93,14 @@ pub(super) fn build(system: &DynamicDir) -> Result<(), Errno> {
     add_power_dir(&node)?;
     add_uevent(&node, 0o644, Content::Static(b""))?;
     let node0 = dir(&node, b"node0", 0o755)?;
-    add_link(&node0, b"cpu0", b"../../cpu/cpu0")?;
-    add_sized(&node0, b"cpulist", b"0\n")?;
-    add_attribute(&node0, b"cpumap", 0o444, Content::Static(b"1\n"))?;
+    for index in (0..hal::sync::MAX_CPUS).filter(|&index| present & (1 << index) != 0) {
+        let (mut name, mut target) = (Vec::new(), Vec::new());
+        crate::out!(&mut name, "cpu{index}")?;
+        crate::out!(&mut target, "../../cpu/cpu{index}")?;
+        add_link(&node0, &name, &target)?;
+    }
+    add_sized(&node0, b"cpulist", Content::Render(render_online))?;
+    add_attribute(&node0, b"cpumap", 0o444, Content::Render(render_online_map))?;
     add_attribute(&node0, b"distance", 0o444, Content::Static(b"10\n"))?;
     add_power_dir(&node0)?;
     add_link(&node0, b"subsystem", b"../../../../bus/node")?;
@@ -107,8 +108,109 @@ pub(super) fn build(system: &DynamicDir) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `cpuN/topology`: each CPU a core of its own in package 0, die 0 (as `/proc/cpuinfo` shows
+/// them), no SMT siblings, x86's cluster id 65535.
+fn add_topology(cpu_dir: &DynamicDir, index: usize, cpus: u32) -> Result<(), Errno> {
+    let topology = dir(cpu_dir, b"topology", 0o755)?;
+    let own_list = text(format_args!("{index}\n"))?;
+    let own_map = mask_text(1 << index)?;
+    let all_list = {
+        let mut out = Vec::new();
+        render_cpulist(&mut out, hal::smp::present_mask())?;
+        out
+    };
+    let all_map = mask_text(hal::smp::present_mask())?;
+    let _ = cpus;
+    for (name, value) in [
+        (&b"cluster_cpus"[..], own_map.clone()),
+        (b"cluster_cpus_list", own_list.clone()),
+        (b"cluster_id", text(format_args!("65535\n"))?),
+        (b"core_cpus", own_map.clone()),
+        (b"core_cpus_list", own_list.clone()),
+        (b"core_id", text(format_args!("{index}\n"))?),
+        (b"core_siblings", all_map.clone()),
+        (b"core_siblings_list", all_list.clone()),
+        (b"die_cpus", all_map.clone()),
+        (b"die_cpus_list", all_list.clone()),
+        (b"die_id", text(format_args!("0\n"))?),
+        (b"package_cpus", all_map),
+        (b"package_cpus_list", all_list),
+        (b"physical_package_id", text(format_args!("0\n"))?),
+        (b"thread_siblings", own_map),
+        (b"thread_siblings_list", own_list),
+    ] {
+        add_sized(&topology, name, Content::Text(value))?;
+    }
+    Ok(())
+}
+
+fn text(args: core::fmt::Arguments<'_>) -> Result<Vec<u8>, Errno> {
+    let mut out = Vec::new();
+    crate::out!(&mut out, "{args}")?;
+    Ok(out)
+}
+
+/// A CPU mask as Linux prints a `cpumask` (`%*pb`): hex digits for the possible CPUs.
+fn mask_text(mask: u64) -> Result<Vec<u8>, Errno> {
+    let digits = (hal::smp::possible_mask().count_ones() as usize)
+        .div_ceil(4)
+        .max(1);
+    text(format_args!("{mask:0digits$x}\n"))
+}
+
+/// A CPU list as Linux prints one (`%*pbl`): ranges, `0-3,5`.
+fn render_cpulist(out: &mut Vec<u8>, mask: u64) -> Result<(), Errno> {
+    let mut first = true;
+    let mut cpu = 0;
+    while cpu < 64 {
+        if mask & (1 << cpu) == 0 {
+            cpu += 1;
+            continue;
+        }
+        let start = cpu;
+        while cpu + 1 < 64 && mask & (1 << (cpu + 1)) != 0 {
+            cpu += 1;
+        }
+        let separator = if first { "" } else { "," };
+        if start == cpu {
+            crate::out!(out, "{separator}{start}")?;
+        } else {
+            crate::out!(out, "{separator}{start}-{cpu}")?;
+        }
+        first = false;
+        cpu += 1;
+    }
+    crate::out!(out, "\n")
+}
+
+fn render_online(out: &mut Vec<u8>) -> Result<(), Errno> {
+    render_cpulist(out, hal::smp::online_mask())
+}
+
+fn render_possible(out: &mut Vec<u8>) -> Result<(), Errno> {
+    render_cpulist(out, hal::smp::possible_mask())
+}
+
+fn render_present(out: &mut Vec<u8>) -> Result<(), Errno> {
+    render_cpulist(out, hal::smp::present_mask())
+}
+
+/// `offline`: the possible CPUs not online (an empty line when none).
+fn render_offline(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let offline = hal::smp::possible_mask() & !hal::smp::online_mask();
+    if offline == 0 {
+        return crate::out!(out, "\n");
+    }
+    render_cpulist(out, offline)
+}
+
+fn render_online_map(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let text = mask_text(hal::smp::online_mask())?;
+    vfs::pseudo::push(out, &text)
+}
+
 /// A read-only attribute whose `stat` size is Linux's: a list, or a page.
-fn add_sized(parent: &DynamicDir, name: &[u8], text: &'static [u8]) -> Result<(), Errno> {
+fn add_sized(parent: &DynamicDir, name: &[u8], content: Content) -> Result<(), Errno> {
     let size = if name.ends_with(b"list") {
         CPULIST_SIZE
     } else {
@@ -120,7 +222,7 @@ fn add_sized(parent: &DynamicDir, name: &[u8], text: &'static [u8]) -> Result<()
             ino: next_ino(),
             mode: 0o444,
             size,
-            content: Content::Static(text),
+            content,
             write: None,
         }),
     )
@@ -276,12 +378,12 @@ fn cache_leaves() -> Vec<CacheLeaf> {
 }
 
 /// `cpu0/cache/`: `uevent` and one `indexN/` per cache.
-fn add_cache(cpu0: &DynamicDir) -> Result<(), Errno> {
+fn add_cache(cpu_dir: &DynamicDir) -> Result<(), Errno> {
     let leaves = cache_leaves();
     if leaves.is_empty() {
         return Ok(());
     }
-    let cache = dir(cpu0, b"cache", 0o755)?;
+    let cache = dir(cpu_dir, b"cache", 0o755)?;
     for (index, leaf) in leaves.iter().enumerate() {
         let mut name = Vec::new();
         crate::out!(&mut name, "index{index}")?;
