@@ -37,6 +37,7 @@ mod qemu;
 mod real;
 mod real_image;
 mod report;
+mod rootdisk;
 mod run;
 mod run_image;
 mod stress;

@@ -99,6 +99,24 @@ enum CheckImage {
     Damaged(Damage),
     /// [`run_image`]: `cargo xtask run --image`'s, with Debian's bash and python3.
     DebianRun,
+    /// A root file system on a disk ([`crate::rootdisk`]): the check's `params` name it, its
+    /// `init_argv` is `init=`'s.
+    RootDisk(RootBoot),
+}
+
+/// How a root-disk check boots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RootBoot {
+    /// The full image as `vda`. Ferrux: no initramfs at all; Linux: the loader initramfs
+    /// (its virtio_blk is a module), which `switch_root`s.
+    Direct,
+    /// The small image through the loader initramfs and `switch_root`.
+    SwitchRoot,
+    /// The small image, and the standard initramfs with a missing `rdinit=`: the kernel mounts
+    /// the root itself.
+    NoRdinit,
+    /// No initramfs and no disk: the kernel cannot mount its root and panics.
+    Missing,
 }
 
 const BOOT_CHECKS: &[BootCheck] = &[
@@ -474,6 +492,64 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ext4_disk: true,
         verdict: expect_ext4_round_trip,
     },
+    BootCheck {
+        // The root file system from a 1 GiB ext4 disk (issue 9): tar round trip, cp -a, find,
+        // du, df, mount, sync, then poweroff and e2fsck -fn on the host.
+        name: "boot/root-disk",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "full"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::Direct),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_full_root_disk,
+    },
+    BootCheck {
+        // An initramfs whose /init mounts the disk and runs busybox switch_root.
+        name: "boot/root-switch",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda ro",
+        is_ferrux_only: true,
+        image: CheckImage::RootDisk(RootBoot::SwitchRoot),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_quick_root_disk,
+    },
+    BootCheck {
+        // An initramfs without the rdinit= program: the kernel mounts root= itself,
+        // read-only by default.
+        name: "boot/root-rdinit",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
+        needs_user_binaries: false,
+        params: "rdinit=/no-such-init root=/dev/vda rootfstype=ext4 rootwait",
+        is_ferrux_only: true,
+        image: CheckImage::RootDisk(RootBoot::NoRdinit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_quick_root_disk,
+    },
+    BootCheck {
+        // root= names no disk and there is no initramfs: Linux's panic.
+        name: "boot/root-missing",
+        init_argv: &["/bin/busybox", "true"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::Missing),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            let want =
+                "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)";
+            expect_line(outcome, &format!("`{want}`"), |line| line.ends_with(want))
+        },
+    },
 ];
 
 /// The ext4 check's init (Debian's Linux needs its virtio modules; on Ferrux the insmods fail
@@ -491,6 +567,135 @@ const EXT4_CHECK_SCRIPT: &str = "for m in virtio virtio_ring virtio_pci_modern_d
     busybox umount /mnt; echo umount=$?; busybox mount -t ext4 -o ro /dev/vda /mnt; \
     echo names: $(busybox ls /mnt); echo links=$(busybox stat -c %h /mnt/hello); \
     busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; busybox umount /mnt";
+
+/// Bound for the full root-disk check (its data round trip is long under TCG).
+const ROOT_DISK_TIMEOUT: Duration = Duration::from_secs(420);
+
+/// The runner whose banner `outcome` shows.
+fn runner_of(outcome: &BootOutcome) -> &'static str {
+    if outcome.log.contains("(Ferrux") {
+        "ferrux"
+    } else {
+        "linux"
+    }
+}
+
+/// The image a root-disk check booted (the runner's copy).
+fn root_image_of(outcome: &BootOutcome, check: &str) -> PathBuf {
+    paths::build_dir()
+        .join("rootdisk")
+        .join(format!(
+            "{}-{}",
+            runner_of(outcome),
+            check.replace('/', "-")
+        ))
+        .join("root.img")
+}
+
+/// The guest powered off (no init exit, no crash, no timeout), and the image checks clean.
+fn expect_clean_power_off(outcome: &BootOutcome, check: &str) -> Result<(), String> {
+    if let Some(exit) = outcome.init_exit() {
+        return Err(format!("{exit} instead of powering off"));
+    }
+    if outcome.is_timed_out || !outcome.qemu_status.success() {
+        return Err(outcome.summary());
+    }
+    crate::rootdisk::e2fsck(&root_image_of(outcome, check))
+}
+
+/// `/test.sh full` went through on the root the kernel (Ferrux) or the loader (Linux) mounted.
+fn expect_full_root_disk(outcome: &BootOutcome) -> Result<(), String> {
+    let root_line = if runner_of(outcome) == "ferrux" {
+        "root-mount: /dev/root / ext4 rw,relatime 0 0"
+    } else {
+        "root-mount: /dev/vda / ext4 rw,relatime 0 0"
+    };
+    expect_line(outcome, &format!("`{root_line}`"), |line| line == root_line)?;
+    for step in [
+        "tar-create",
+        "tar-extract",
+        "restore-sha256",
+        "cp-a",
+        "copy-sha256",
+        "sync",
+    ] {
+        expect_line(outcome, &format!("step {step} ok"), |line| {
+            line.starts_with(&format!("step {step} ok at "))
+        })?;
+    }
+    for want in ["listing-equal=ok", "mount-lists-root=ok"] {
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    let files = crate::rootdisk::RootImage::FULL
+        .data_files()
+        .map_err(|error| format!("{error:#}"))?;
+    let want = format!("find: {files} files");
+    expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    let data_kib = crate::rootdisk::DATA_MIB * 1024;
+    let number_after = |prefix: &str| -> Option<u64> {
+        outcome
+            .log
+            .lines()
+            .find_map(|line| line.trim_end().strip_prefix(prefix)?.trim().parse().ok())
+    };
+    match number_after("du-kib: ") {
+        Some(kib) if kib >= data_kib => {}
+        other => {
+            return Err(format!(
+                "du -sk of the copy: {other:?}, want at least {data_kib}"
+            ));
+        }
+    }
+    match number_after("df-used-kib: ") {
+        Some(kib) if kib >= 3 * data_kib => {}
+        other => {
+            return Err(format!(
+                "df's used KiB: {other:?}, want at least {}",
+                3 * data_kib
+            ));
+        }
+    }
+    if runner_of(outcome) == "linux" {
+        let want = "old-root-files: 0";
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    expect_clean_power_off(outcome, "boot/root-disk")
+}
+
+/// `/test.sh quick`: the root came up read-only, took a remount read-write and a write.
+fn expect_quick_root_disk(outcome: &BootOutcome) -> Result<(), String> {
+    let check = if outcome.log.contains("loader: switching to") {
+        "boot/root-switch"
+    } else {
+        "boot/root-rdinit"
+    };
+    let (before, after) = if check == "boot/root-switch" {
+        (
+            "root-mount: /dev/vda / ext4 ro,relatime 0 0",
+            "root-mount-after: /dev/vda / ext4 rw,relatime 0 0",
+        )
+    } else {
+        (
+            "root-mount: /dev/root / ext4 ro,relatime 0 0",
+            "root-mount-after: /dev/root / ext4 rw,relatime 0 0",
+        )
+    };
+    let numbers = "written=e071f707df7bbeee2a6a1eb48011ddd0  -";
+    let mut wanted = vec![before, "ro-write=refused", "remount-rw=ok", numbers, after];
+    if check == "boot/root-switch" {
+        wanted.push("old-root-files: 0");
+    } else {
+        expect_line(
+            outcome,
+            "`VFS: Mounted root (ext4 filesystem) readonly on device 254:0.`",
+            |line| line.ends_with("VFS: Mounted root (ext4 filesystem) readonly on device 254:0."),
+        )?;
+    }
+    for want in wanted {
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    expect_clean_power_off(outcome, check)
+}
 
 /// What the ext4 check prints on a kernel whose ext4 works.
 fn expect_ext4_round_trip(outcome: &BootOutcome) -> Result<(), String> {
@@ -1040,6 +1245,7 @@ fn plan_boots(
             CheckImage::Large { mib } => check_images::large(mib)?,
             CheckImage::Damaged(damage) => check_images::damaged(damage)?,
             CheckImage::DebianRun => run_image::build()?,
+            CheckImage::RootDisk(_) => continue,
         };
         check_images.push((
             check.name,
@@ -1145,6 +1351,10 @@ fn plan_boots(
                 continue;
             }
             let name = check.name.replace('/', "-");
+            if let CheckImage::RootDisk(boot) = check.image {
+                checks.push(root_disk_job(*runner, kernel, check, boot, &name)?);
+                continue;
+            }
             let disks = if check.has_disks {
                 crate::disks::write_test_disks(&format!("{runner}-{name}"))?
             } else if check.ext4_disk {
@@ -1171,6 +1381,79 @@ fn plan_boots(
     }
     suites.extend(checks);
     Ok(suites)
+}
+
+/// The boot of a root-disk check: a fresh image, the initramfs its [`RootBoot`] asks for (the
+/// loader carries Linux's virtio modules), `init=` from the check's argv.
+fn root_disk_job(
+    runner: Runner,
+    kernel: &Path,
+    check: &'static BootCheck,
+    boot: RootBoot,
+    name: &str,
+) -> Result<BootJob> {
+    use crate::rootdisk::{RootImage, loader_initramfs, root_image};
+    let image_name = format!("{runner}-{name}");
+    let loader = || -> Result<PathBuf> {
+        let modules = if runner == Runner::Linux {
+            linux::virtio_modules()?
+        } else {
+            Vec::new()
+        };
+        loader_initramfs(&modules)
+    };
+    let (initrd, disks) = match boot {
+        RootBoot::Direct => {
+            let image = root_image(&image_name, RootImage::FULL)?;
+            let initrd = if runner == Runner::Linux {
+                loader()?
+            } else {
+                PathBuf::new()
+            };
+            (initrd, vec![image])
+        }
+        RootBoot::SwitchRoot => (loader()?, vec![root_image(&image_name, RootImage::SMALL)?]),
+        RootBoot::NoRdinit => (
+            initramfs::write_default()?,
+            vec![root_image(&image_name, RootImage::SMALL)?],
+        ),
+        RootBoot::Missing => (PathBuf::new(), Vec::new()),
+    };
+    let mut cmdline = KernelCommandLine::new();
+    cmdline.push(check.params);
+    let argv: Vec<String> = check
+        .init_argv
+        .iter()
+        .map(|word| word.to_string())
+        .collect();
+    cmdline.set_init_as("init", &argv)?;
+    let timeout = if boot == RootBoot::Direct {
+        ROOT_DISK_TIMEOUT
+    } else {
+        BOOT_CHECK_TIMEOUT
+    };
+    Ok(BootJob {
+        runner,
+        group: "boot checks".to_string(),
+        config: BootConfig {
+            kernel: kernel.to_path_buf(),
+            initrd,
+            cmdline: cmdline.render(),
+            memory: check.memory,
+            waits_for_gdb: false,
+            counts_instructions: false,
+            disks: disks
+                .into_iter()
+                .map(|path| crate::disks::DiskImage {
+                    path,
+                    is_read_only: false,
+                })
+                .collect(),
+        },
+        log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+        timeout,
+        purpose: BootPurpose::Check(check),
+    })
 }
 
 /// A suite that needs boots of its own, because it exhausts the machine: the runner skips its

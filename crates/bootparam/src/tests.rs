@@ -330,3 +330,19 @@ fn numbers() {
     assert_eq!(kstrtobool("o"), None);
     assert_eq!(kstrtobool(""), None);
 }
+
+#[test]
+fn root_parameters_are_taken_and_their_odd_forms_go_to_init() {
+    let parsed = CommandLine::parse(
+        "root=/dev/vda1 rootfstype=ext4 rootflags=data=ordered rw rootwait rootdelay=2 root ro=1",
+    );
+    assert_eq!(parsed.root.device.as_deref(), Some("/dev/vda1"));
+    assert_eq!(parsed.root.fs_types.as_deref(), Some("ext4"));
+    assert_eq!(parsed.root.flags.as_deref(), Some("data=ordered"));
+    assert!(!parsed.root.is_read_only);
+    assert!(parsed.root.is_wait);
+    assert_eq!(parsed.root.delay_secs, 2);
+    assert_eq!(parsed.init_args, strings(&["root"]));
+    assert_eq!(parsed.init_env, env_with(&["ro=1"]));
+    assert!(CommandLine::parse("root=/dev/vda").root.is_read_only);
+}

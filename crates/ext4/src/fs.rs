@@ -51,6 +51,9 @@ pub struct Ext4<D: BlockDevice> {
     pub(crate) dev: D,
     pub(crate) sb: Superblock,
     read_only: bool,
+    /// Neither the device nor the superblock forbids writing (a read-only mount may become
+    /// read-write).
+    can_write: bool,
     pub(crate) now: fn() -> Timestamp,
     /// Metadata blocks changed by the running operation.
     dirty: BTreeMap<u64, Vec<u8>>,
@@ -69,11 +72,13 @@ impl<D: BlockDevice> Ext4<D> {
         dev.read_at(SB_OFFSET, &mut raw)?;
         let sb = Superblock::parse(raw, dev.size())?;
         let now = (options.now)();
-        let read_only = options.read_only || options.read_only_device || sb.forced_read_only;
+        let sb_forced_read_only = sb.forced_read_only;
+        let read_only = options.read_only || options.read_only_device || sb_forced_read_only;
         let mut fs = Ext4 {
             dev,
             sb,
             read_only,
+            can_write: !options.read_only_device && !sb_forced_read_only,
             now: options.now,
             dirty: BTreeMap::new(),
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
@@ -87,25 +92,55 @@ impl<D: BlockDevice> Ext4<D> {
         }
         fs.check_groups()?;
         if !fs.read_only {
-            // Linux counts free blocks and inodes from the descriptors at mount; so do we, and
-            // the superblock written at each commit carries the totals.
-            let (free_blocks, free_inodes) = fs.count_free()?;
-            fs.sb.set_free_blocks(free_blocks);
-            fs.sb.set_free_inodes(free_inodes);
-            if fs.sb.compat() & COMPAT_HAS_JOURNAL != 0 {
-                // Linux marks a mounted journaled file system as needing recovery, so that a
-                // crash sends the next mount to the log (which is empty after each commit).
-                // The flag is durable before any transaction can be in the log.
-                let journal_ino = crate::le::u32_at(&fs.sb.raw, 0xe0);
-                let writer = fs.open_journal_writer(journal_ino)?;
-                let incompat = fs.sb.incompat() | INCOMPAT_RECOVER;
-                crate::le::set_u32(&mut fs.sb.raw, 0x60, incompat);
-                fs.commit()?;
-                fs.journal = Some(writer);
-            }
-            fs.orphan_cleanup()?;
+            fs.start_writing()?;
         }
         Ok(fs)
+    }
+
+    /// What a read-write mount does before the first change: counts the free blocks and
+    /// inodes, marks a journaled file system as needing recovery (durably, before any
+    /// transaction), and frees what a crash left on the orphan list.
+    fn start_writing(&mut self) -> Result<()> {
+        // Linux counts free blocks and inodes from the descriptors at mount; so do we, and
+        // the superblock written at each commit carries the totals.
+        let (free_blocks, free_inodes) = self.count_free()?;
+        self.sb.set_free_blocks(free_blocks);
+        self.sb.set_free_inodes(free_inodes);
+        if self.sb.compat() & COMPAT_HAS_JOURNAL != 0 {
+            // Linux marks a mounted journaled file system as needing recovery, so that a
+            // crash sends the next mount to the log (which is empty after each commit).
+            // The flag is durable before any transaction can be in the log.
+            let journal_ino = crate::le::u32_at(&self.sb.raw, 0xe0);
+            let writer = self.open_journal_writer(journal_ino)?;
+            let incompat = self.sb.incompat() | INCOMPAT_RECOVER;
+            crate::le::set_u32(&mut self.sb.raw, 0x60, incompat);
+            self.commit()?;
+            self.journal = Some(writer);
+        }
+        self.orphan_cleanup()?;
+        Ok(())
+    }
+
+    /// Remounts read-only (`ext4_reconfigure` to `ro`: the last commit, the journal emptied
+    /// and `needs_recovery` cleared, as [`Ext4::shutdown`]) or read-write (as a read-write
+    /// mount starts); `ReadOnly` if the device or the superblock forbids writing.
+    pub fn remount(&mut self, read_only: bool) -> Result<()> {
+        if read_only == self.read_only {
+            return Ok(());
+        }
+        if read_only {
+            return self.shutdown();
+        }
+        if !self.can_write {
+            return Err(Error::ReadOnly);
+        }
+        self.read_only = false;
+        if let Err(error) = self.start_writing() {
+            self.journal = None;
+            self.read_only = true;
+            return Err(error);
+        }
+        Ok(())
     }
 
     /// Replays the journal, then reads the superblock it may have rewritten and clears

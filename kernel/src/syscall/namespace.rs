@@ -159,7 +159,7 @@ pub fn mount(
 }
 
 /// Linux `path_mount`.
-fn path_mount(
+pub(crate) fn path_mount(
     thread: &Thread,
     source: Option<&[u8]>,
     path: &Path,
@@ -251,6 +251,10 @@ fn remount(path: &Path, mnt_flags: u32, sb_flags: u32, data: &[u8]) -> Result<()
     superblock.fs().remount(&options.fs)?;
     let mask = raw::MS_RMT_MASK & SB_SETTABLE;
     let requested = (sb_flags | options.sb_set) & !options.sb_clear;
+    let read_only = vfs::dentry::sb_flags::SB_RDONLY;
+    if (superblock.flags() ^ requested) & read_only != 0 {
+        superblock.fs().set_read_only(requested & read_only != 0)?;
+    }
     superblock.set_flags((superblock.flags() & !mask) | (requested & mask));
     fs::namespace().set_mount_flags(path, mnt_flags)
 }
