@@ -25,6 +25,7 @@ mod build;
 mod check_images;
 mod cli;
 mod cmdline;
+mod crash;
 mod disks;
 mod fuzz;
 mod initramfs;

@@ -3,7 +3,8 @@
 //!
 //! - [`root_image`]: a raw ext4 image (1 GiB for the full check) holding the default busybox
 //!   layout (`/bin/busybox` and its applet links, `/etc/passwd`, `/init`), empty `/dev`,
-//!   `/proc`, `/sys`, `/tmp`, `/mnt`, the check script `/test.sh` ([`TEST_SCRIPT`]) and, for
+//!   `/proc`, `/sys`, `/tmp`, `/mnt`, the check script `/test.sh` ([`TEST_SCRIPT`]), the
+//!   crash check's workload `/crash.sh` ([`crate::crash`]) and, for
 //!   the full check, `/data`: a tree of pseudo-random files of [`DATA_MIB`] MiB in all (sizes
 //!   from 1 KiB to 8 MiB, odd modes, a symlink and a hard link) with `/data.sha256`, their
 //!   digests from the host's `sha256sum`.
@@ -229,7 +230,12 @@ fn write_layout(tree: &Path) -> Result<()> {
     paths::ensure_dir(&tmp)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777))?;
-    let files: [ImageFile; 5] = [
+    let files: [ImageFile; 6] = [
+        ImageFile {
+            path: "crash.sh",
+            mode: 0o755,
+            data: crate::crash::CRASH_SCRIPT.as_bytes(),
+        },
         ImageFile {
             path: "bin/busybox",
             mode: 0o755,
@@ -287,6 +293,10 @@ pub fn root_image(name: &str, kind: RootImage) -> Result<PathBuf> {
     };
     let image = dir.join("root.img");
     let _ = std::fs::remove_file(&image);
+    // A sparse file of the size first (mkfs.ext4 then says nothing about creating it).
+    std::fs::File::create(&image)
+        .and_then(|file| file.set_len(kind.image_mib << 20))
+        .with_context(|| format!("cannot create {}", image.display()))?;
     // /data enters the tree as hard links to the kept data tree: no copy.
     if let Some(data) = &data {
         link_tree(data, &tree.join("data"))?;
@@ -295,7 +305,6 @@ pub fn root_image(name: &str, kind: RootImage) -> Result<PathBuf> {
         .args(["-q", "-F", "-d"])
         .arg(&tree)
         .arg(&image)
-        .arg(format!("{}M", kind.image_mib))
         .status()
         .context("cannot run mkfs.ext4")?;
     anyhow::ensure!(

@@ -850,6 +850,26 @@ fn is_check_entry(entry: &str) -> bool {
     BOOT_CHECKS.iter().any(|check| check.name == entry)
 }
 
+/// The crash-consistency check (`crash.rs`, Ferrux only): without `--only`, or for its
+/// `crash` entry.
+fn run_crash_check(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Report) {
+    if !options.only_suites.is_empty()
+        && !options
+            .only_suites
+            .iter()
+            .any(|entry| entry == crate::crash::ONLY_ENTRY)
+    {
+        return;
+    }
+    let Some((_, kernel)) = kernels.iter().find(|(runner, _)| *runner == Runner::Ferrux) else {
+        return;
+    };
+    let seed = options.stress_seed.unwrap_or_else(stress::clock_seed);
+    for result in crate::crash::run(kernel, seed) {
+        report.add(result);
+    }
+}
+
 /// Whether an `--only` entry names the LTP ratchet (`ltp`, or `ltp/NAME` for some of its tests).
 fn is_ltp_entry(entry: &str) -> bool {
     entry == "ltp" || entry.starts_with("ltp/")
@@ -954,6 +974,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
             report.add(result);
         }
     }
+    run_crash_check(options, &kernels, &mut report);
     run_ltp_ratchet(options, &kernels, &mut report);
 
     report.print();
@@ -1230,6 +1251,7 @@ fn plan_boots(
                 && *entry != stress::ONLY_ENTRY
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
+                && *entry != crate::crash::ONLY_ENTRY
                 && !real::is_entry(entry)
         })
         .cloned()
