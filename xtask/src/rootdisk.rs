@@ -389,3 +389,52 @@ pub fn e2fsck(image: &Path) -> Result<(), String> {
         String::from_utf8_lossy(&out.stderr)
     ))
 }
+
+/// The benchmark disk (`cargo xtask bench`'s disk rows), made fresh for each boot at
+/// `build/rootdisk/bench/root.img`: 1 GiB of ext4 holding `/tree.tar`, a tar archive (made by
+/// the host's tar) of the busybox layout and a 16 MiB data tree, for `disk_untar`.
+pub fn bench_disk() -> Result<PathBuf> {
+    let base = paths::build_dir().join("rootdisk").join("bench-tree");
+    let tar = base.join("tree.tar");
+    if !tar.exists() {
+        let _ = std::fs::remove_dir_all(&base);
+        let source = base.join("source");
+        paths::ensure_dir(&source)?;
+        write_layout(&source)?;
+        let (data, _) = data_tree(16)?;
+        link_tree(&data.join("data"), &source.join("data"))?;
+        let status = Command::new("tar")
+            .arg("-cf")
+            .arg(&tar)
+            .arg("-C")
+            .arg(&source)
+            .arg(".")
+            .status()
+            .context("cannot run tar")?;
+        anyhow::ensure!(status.success(), "tar of the benchmark tree failed");
+        let _ = std::fs::remove_dir_all(&source);
+    }
+    let dir = paths::build_dir().join("rootdisk").join("bench");
+    let tree = dir.join("tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    paths::ensure_dir(&tree)?;
+    std::fs::hard_link(&tar, tree.join("tree.tar"))?;
+    let image = dir.join("root.img");
+    let _ = std::fs::remove_file(&image);
+    std::fs::File::create(&image)
+        .and_then(|file| file.set_len(IMAGE_MIB << 20))
+        .with_context(|| format!("cannot create {}", image.display()))?;
+    let status = Command::new("/sbin/mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&tree)
+        .arg(&image)
+        .status()
+        .context("cannot run mkfs.ext4")?;
+    anyhow::ensure!(
+        status.success(),
+        "mkfs.ext4 -d failed for {}",
+        image.display()
+    );
+    let _ = std::fs::remove_dir_all(&tree);
+    Ok(image)
+}

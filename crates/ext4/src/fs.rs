@@ -63,6 +63,8 @@ pub struct Ext4<D: BlockDevice> {
     /// Unlinked inodes kept for their users ([`Ext4::set_keep_unlinked`]).
     pub(crate) kept: BTreeSet<u32>,
     pub(crate) keep_unlinked: bool,
+    /// Blocks of file system structures, left out of `statfs`'s total ([`Ext4::overhead`]).
+    overhead: u64,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -86,11 +88,13 @@ impl<D: BlockDevice> Ext4<D> {
             journal: None,
             kept: BTreeSet::new(),
             keep_unlinked: false,
+            overhead: 0,
         };
         if fs.sb.incompat() & INCOMPAT_RECOVER != 0 && !options.read_only_device {
             fs.recover()?;
         }
         fs.check_groups()?;
+        fs.overhead = fs.overhead()?;
         if !fs.read_only {
             fs.start_writing()?;
         }
@@ -298,13 +302,39 @@ impl<D: BlockDevice> Ext4<D> {
         self.sb.block_size
     }
 
+    /// Blocks that hold the file system's own structures, as Linux's `ext4_calculate_overhead`
+    /// counts them for `statfs` (the default `bsddf`): those before the first group; per
+    /// group its superblock backup with the descriptor and reserved descriptor blocks, two
+    /// bitmaps and the inode table; and the internal journal.
+    fn overhead(&mut self) -> Result<u64> {
+        let mut total = u64::from(self.sb.first_data_block);
+        for group in 0..self.sb.group_count {
+            total += u64::from(self.sb.group_base_meta_blocks(group))
+                + u64::from(self.inode_table_blocks())
+                + 2;
+        }
+        let journal_ino = crate::le::u32_at(&self.sb.raw, 0xe0);
+        if self.sb.compat() & COMPAT_HAS_JOURNAL != 0 && journal_ino != 0 {
+            let size = self.read_inode(journal_ino)?.size();
+            total += size / u64::from(self.sb.block_size);
+        }
+        Ok(total.min(self.sb.blocks_count))
+    }
+
     pub fn statfs(&self) -> StatFs {
         let free = self.sb.free_blocks();
+        // Linux keeps 2% of the blocks, at most 4096, for extent splits and the like
+        // (`ext4_calculate_resv_clusters`, when extents are on): not available to users.
+        let reserve = if self.sb.incompat() & crate::sb::INCOMPAT_EXTENTS != 0 {
+            (self.sb.blocks_count / 50).min(4096)
+        } else {
+            0
+        };
         StatFs {
             block_size: self.sb.block_size,
-            blocks: self.sb.blocks_count,
+            blocks: self.sb.blocks_count - self.overhead,
             free_blocks: free,
-            available_blocks: free.saturating_sub(self.sb.reserved_blocks()),
+            available_blocks: free.saturating_sub(self.sb.reserved_blocks() + reserve),
             inodes: u64::from(self.sb.inodes_count),
             free_inodes: u64::from(self.sb.free_inodes()),
             name_max: 255,
