@@ -197,16 +197,31 @@ pub struct RootImage {
     pub image_mib: u64,
     /// MiB of `/data` (0: none).
     pub data_mib: u64,
+    /// The file system in partition 1 of an MBR (disk signature [`MBR_SIGNATURE`], from
+    /// [`PARTITION_OFFSET`] to the end) instead of on the whole disk.
+    pub is_partitioned: bool,
 }
+
+/// The disk signature of partitioned root images: `root=PARTUUID=f3a1b2c4-01` names
+/// partition 1.
+pub const MBR_SIGNATURE: u32 = 0xf3a1_b2c4;
+/// Where partition 1 starts (sector 2048).
+pub const PARTITION_OFFSET: u64 = 1 << 20;
 
 impl RootImage {
     pub const FULL: RootImage = RootImage {
         image_mib: IMAGE_MIB,
         data_mib: DATA_MIB,
+        is_partitioned: false,
     };
     pub const SMALL: RootImage = RootImage {
         image_mib: SMALL_IMAGE_MIB,
         data_mib: 0,
+        is_partitioned: false,
+    };
+    pub const SMALL_PARTITIONED: RootImage = RootImage {
+        is_partitioned: true,
+        ..RootImage::SMALL
     };
 
     /// Regular files under `/data`.
@@ -301,12 +316,21 @@ pub fn root_image(name: &str, kind: RootImage) -> Result<PathBuf> {
     if let Some(data) = &data {
         link_tree(data, &tree.join("data"))?;
     }
-    let status = Command::new("/sbin/mkfs.ext4")
-        .args(["-q", "-F", "-d"])
-        .arg(&tree)
-        .arg(&image)
-        .status()
-        .context("cannot run mkfs.ext4")?;
+    let mut mkfs = Command::new("/sbin/mkfs.ext4");
+    mkfs.args(["-q", "-F", "-d"]).arg(&tree);
+    if kind.is_partitioned {
+        write_mbr(&image, kind.image_mib << 20)?;
+        mkfs.arg("-E")
+            .arg(format!("offset={PARTITION_OFFSET}"))
+            .arg(&image)
+            .arg(format!(
+                "{}k",
+                ((kind.image_mib << 20) - PARTITION_OFFSET) >> 10
+            ));
+    } else {
+        mkfs.arg(&image);
+    }
+    let status = mkfs.status().context("cannot run mkfs.ext4")?;
     anyhow::ensure!(
         status.success(),
         "mkfs.ext4 -d failed for {}",
@@ -314,6 +338,26 @@ pub fn root_image(name: &str, kind: RootImage) -> Result<PathBuf> {
     );
     let _ = std::fs::remove_dir_all(&tree);
     Ok(image)
+}
+
+/// An MBR with [`MBR_SIGNATURE`] and partition 1 (type 0x83) from [`PARTITION_OFFSET`] to the
+/// end of a disk of `size` bytes.
+fn write_mbr(image: &Path, size: u64) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut sector = [0u8; 512];
+    sector[440..444].copy_from_slice(&MBR_SIGNATURE.to_le_bytes());
+    let entry = &mut sector[446..462];
+    entry[4] = 0x83;
+    let start = (PARTITION_OFFSET / 512) as u32;
+    let sectors = (size / 512) as u32 - start;
+    entry[8..12].copy_from_slice(&start.to_le_bytes());
+    entry[12..16].copy_from_slice(&sectors.to_le_bytes());
+    sector[510] = 0x55;
+    sector[511] = 0xaa;
+    let mut file = std::fs::OpenOptions::new().write(true).open(image)?;
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&sector)?;
+    Ok(())
 }
 
 /// Mirrors `from` into `to` with hard links for files (symlinks copied), so that building an
@@ -369,6 +413,20 @@ pub fn loader_initramfs(modules: &[PathBuf]) -> Result<PathBuf> {
     let path = paths::build_dir().join("rootdisk-loader.cpio");
     paths::write_atomically(&path, &archive)?;
     Ok(path)
+}
+
+/// [`e2fsck`] of the file system in partition 1 of a partitioned image (copied out first).
+pub fn e2fsck_partition(image: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(image).map_err(|error| format!("{}: {error}", image.display()))?;
+    let part = image.with_extension("part1");
+    std::fs::write(
+        &part,
+        bytes.get(PARTITION_OFFSET as usize..).unwrap_or_default(),
+    )
+    .map_err(|error| format!("{}: {error}", part.display()))?;
+    let result = e2fsck(&part);
+    let _ = std::fs::remove_file(&part);
+    result
 }
 
 /// `e2fsck -fn IMAGE` on the host: `Err` with its report unless the file system is clean.

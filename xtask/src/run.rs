@@ -132,6 +132,7 @@ fn root_disk() -> Result<PathBuf> {
     let kind = crate::rootdisk::RootImage {
         image_mib: crate::rootdisk::IMAGE_MIB,
         data_mib: 0,
+        is_partitioned: false,
     };
     crate::rootdisk::root_image("run", kind)
 }

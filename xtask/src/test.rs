@@ -520,12 +520,12 @@ const BOOT_CHECKS: &[BootCheck] = &[
         verdict: expect_quick_root_disk,
     },
     BootCheck {
-        // An initramfs without the rdinit= program: the kernel mounts root= itself,
-        // read-only by default.
+        // An initramfs without the rdinit= program: the kernel mounts root= itself (partition
+        // 1 of an MBR disk, named by its PARTUUID), read-only by default.
         name: "boot/root-rdinit",
         init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
         needs_user_binaries: false,
-        params: "rdinit=/no-such-init root=/dev/vda rootfstype=ext4 rootwait",
+        params: "rdinit=/no-such-init root=PARTUUID=F3A1B2C4-01 rootfstype=ext4 rootwait",
         is_ferrux_only: true,
         image: CheckImage::RootDisk(RootBoot::NoRdinit),
         memory: GuestMemory::DEFAULT,
@@ -592,13 +592,17 @@ fn root_image_of(outcome: &BootOutcome, check: &str) -> PathBuf {
         .join("root.img")
 }
 
-/// The guest powered off (no init exit, no crash, no timeout), and the image checks clean.
+/// The guest powered off (no init exit, no crash, no timeout), and the image of `check` (none
+/// when empty) checks clean.
 fn expect_clean_power_off(outcome: &BootOutcome, check: &str) -> Result<(), String> {
     if let Some(exit) = outcome.init_exit() {
         return Err(format!("{exit} instead of powering off"));
     }
     if outcome.is_timed_out || !outcome.qemu_status.success() {
         return Err(outcome.summary());
+    }
+    if check.is_empty() {
+        return Ok(());
     }
     crate::rootdisk::e2fsck(&root_image_of(outcome, check))
 }
@@ -685,14 +689,18 @@ fn expect_quick_root_disk(outcome: &BootOutcome) -> Result<(), String> {
     if check == "boot/root-switch" {
         wanted.push("old-root-files: 0");
     } else {
-        expect_line(
-            outcome,
-            "`VFS: Mounted root (ext4 filesystem) readonly on device 254:0.`",
-            |line| line.ends_with("VFS: Mounted root (ext4 filesystem) readonly on device 254:0."),
-        )?;
+        let mounted = "VFS: Mounted root (ext4 filesystem) readonly on device 254:1.";
+        expect_line(outcome, &format!("`{mounted}`"), |line| {
+            line.ends_with(mounted)
+        })?;
     }
     for want in wanted {
         expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    if check == "boot/root-rdinit" {
+        // A partitioned image: its file system is checked on its own.
+        expect_clean_power_off(outcome, "")?;
+        return crate::rootdisk::e2fsck_partition(&root_image_of(outcome, check));
     }
     expect_clean_power_off(outcome, check)
 }
@@ -1437,7 +1445,7 @@ fn root_disk_job(
         RootBoot::SwitchRoot => (loader()?, vec![root_image(&image_name, RootImage::SMALL)?]),
         RootBoot::NoRdinit => (
             initramfs::write_default()?,
-            vec![root_image(&image_name, RootImage::SMALL)?],
+            vec![root_image(&image_name, RootImage::SMALL_PARTITIONED)?],
         ),
         RootBoot::Missing => (PathBuf::new(), Vec::new()),
     };

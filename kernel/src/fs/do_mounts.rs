@@ -3,7 +3,8 @@
 //! initramfs has no `/init` (or there is no initramfs at all):
 //!
 //! 1. `rootdelay=N`: sleep N seconds ("Waiting N sec before mounting root device...").
-//! 2. `root=` names the device ([`bootparam::RootDevice`]): `/dev/vda1`, `254:1`, `fe01`;
+//! 2. `root=` names the device ([`bootparam::RootDevice`]): `/dev/vda1`, `254:1`, `fe01`,
+//!    `PARTUUID=` (a GPT entry's GUID, or `SSSSSSSS-NN` of an MBR) with `/PARTNROFF=N`;
 //!    `rootwait` polls every 5 ms until it exists ("Waiting for root device …").
 //! 3. `/dev/root` is made in the initramfs (a block node with that number, even 0:0), and each
 //!    type of `rootfstype=` (or every registered type that needs a device, in registration
@@ -16,8 +17,8 @@
 //!    onto `/` (`MS_MOVE`), and init's root and working directory set to it (`chroot(".")`).
 //!
 //! As on Debian's kernel (no `CONFIG_DEVTMPFS_MOUNT`), devtmpfs is not mounted on the new
-//! root's `/dev`: init does that. `PARTUUID=`/`PARTLABEL=` names and the mtd/ubi/NFS/initrd
-//! cases find no device here.
+//! root's `/dev`: init does that. `PARTLABEL=` names and the mtd/ubi/NFS/initrd cases find no
+//! device here.
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;
@@ -53,7 +54,26 @@ fn find_device(device: &RootDevice) -> Option<(u32, u32)> {
             }
             None
         }
-        RootDevice::PartUuid { .. } | RootDevice::PartLabel(_) | RootDevice::Unknown => None,
+        RootDevice::PartUuid { uuid, offset } => {
+            // devt_from_partuuid: the id compared without case, then `offset` partitions on.
+            for disk in crate::block::disks() {
+                let partitions = disk.partitions();
+                let Some(found) = partitions.iter().find(|part| {
+                    part.uuid
+                        .text()
+                        .is_some_and(|text| text.eq_ignore_ascii_case(uuid))
+                }) else {
+                    continue;
+                };
+                let number = i64::from(found.number) + i64::from(*offset);
+                return partitions
+                    .iter()
+                    .find(|part| i64::from(part.number) == number)
+                    .map(|part| (part.major, part.minor));
+            }
+            None
+        }
+        RootDevice::PartLabel(_) | RootDevice::Unknown => None,
     }
 }
 
