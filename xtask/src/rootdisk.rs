@@ -52,6 +52,13 @@ if [ -e /proc/self/fd/9 ]; then
 	# switch_root deleted every file of the initramfs (Debian's busybox leaves directories).
 	echo "old-root-files: $($bb find /proc/self/fd/9/ ! -type d | $bb wc -l)"
 fi
+if [ "$mode" = init ]; then
+	# Run by busybox init (/etc/inittab): its poweroff unmounts and remounts / read-only.
+	$bb seq 1 20000 > /numbers && echo "written=$($bb md5sum < /numbers)"
+	echo "init-pid: $($bb cut -d' ' -f4 /proc/self/stat)"
+	$bb poweroff
+	exit 0
+fi
 if [ "$mode" = quick ]; then
 	if $bb touch /refused 2>/dev/null; then echo "ro-write=allowed"; else echo "ro-write=refused"; fi
 	$bb mount -o remount,rw / && echo remount-rw=ok
@@ -79,6 +86,13 @@ fi
 $bb mount -o remount,ro / && echo remount-ro=ok
 $bb poweroff -f
 "#;
+
+/// `/etc/inittab` of root images, for busybox init as `/sbin/init` (`boot/root-init`): the
+/// check script once, and at shutdown what busybox's built-in table does (`umount -a -r`).
+pub const INITTAB: &str = "::sysinit:/bin/busybox mount -t proc proc /proc
+::once:/bin/busybox sh /test.sh init
+::shutdown:/bin/busybox umount -a -r
+";
 
 /// `/init` of [`loader_initramfs`].
 pub const LOADER_INIT: &str = r#"#!/bin/busybox sh
@@ -245,7 +259,12 @@ fn write_layout(tree: &Path) -> Result<()> {
     paths::ensure_dir(&tmp)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777))?;
-    let files: [ImageFile; 6] = [
+    let files: [ImageFile; 7] = [
+        ImageFile {
+            path: "etc/inittab",
+            mode: 0o644,
+            data: INITTAB.as_bytes(),
+        },
         ImageFile {
             path: "crash.sh",
             mode: 0o755,

@@ -117,6 +117,8 @@ enum RootBoot {
     NoRdinit,
     /// No initramfs and no disk: the kernel cannot mount its root and panics.
     Missing,
+    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init.
+    BusyboxInit,
 }
 
 const BOOT_CHECKS: &[BootCheck] = &[
@@ -532,6 +534,33 @@ const BOOT_CHECKS: &[BootCheck] = &[
         has_disks: false,
         ext4_disk: false,
         verdict: expect_quick_root_disk,
+    },
+    BootCheck {
+        // busybox init from the root disk (no init=): its `poweroff` runs the inittab's
+        // `umount -a -r`, which remounts / read-only, then powers off.
+        name: "boot/root-init",
+        init_argv: &[],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::BusyboxInit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            let want = "written=e071f707df7bbeee2a6a1eb48011ddd0  -";
+            expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+            // umount of / itself remounts it read-only and succeeds (do_umount_root), so
+            // busybox has nothing to fall back on.
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.contains("busy - remounted"))
+            {
+                return Err(format!("umount / failed: {}", line.trim()));
+            }
+            expect_clean_power_off(outcome, "boot/root-init")
+        },
     },
     BootCheck {
         // root= names no disk and there is no initramfs: Linux's panic.
@@ -1448,6 +1477,15 @@ fn root_disk_job(
             vec![root_image(&image_name, RootImage::SMALL_PARTITIONED)?],
         ),
         RootBoot::Missing => (PathBuf::new(), Vec::new()),
+        RootBoot::BusyboxInit => {
+            let image = root_image(&image_name, RootImage::SMALL)?;
+            let initrd = if runner == Runner::Linux {
+                loader()?
+            } else {
+                PathBuf::new()
+            };
+            (initrd, vec![image])
+        }
     };
     let mut cmdline = KernelCommandLine::new();
     cmdline.push(check.params);
@@ -1456,7 +1494,9 @@ fn root_disk_job(
         .iter()
         .map(|word| word.to_string())
         .collect();
-    cmdline.set_init_as("init", &argv)?;
+    if !argv.is_empty() {
+        cmdline.set_init_as("init", &argv)?;
+    }
     let timeout = if boot == RootBoot::Direct {
         ROOT_DISK_TIMEOUT
     } else {
