@@ -23,7 +23,7 @@ Commands:
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image | --root-disk] [--append \"PARAMS\"]
       [--kernel ELF] [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]…
-      [--debug] [--lockdep]
+      [--net | --hostfwd tcp::8080-:80] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -154,6 +154,9 @@ pub struct RunOptions {
     pub disks: Vec<PathBuf>,
     /// `--root-disk`: boot from `build/rootdisk/run/root.img` (made on first use) as `vda`.
     pub has_root_disk: bool,
+    /// `--net` or `--net HOSTFWD`: a virtio network card on QEMU's user network
+    /// (`-netdev user,id=n0[,hostfwd=HOSTFWD]`).
+    pub network: Option<String>,
     pub profile: Profile,
     /// `--lockdep`: build with the lock-order checker, as `test` does.
     pub is_lockdep: bool,
@@ -339,6 +342,11 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .into_iter()
             .map(PathBuf::from)
             .collect(),
+        network: match flags.value("--hostfwd")? {
+            Some(forward) => Some(format!("user,id=n0,hostfwd={forward}")),
+            None if flags.switch("--net") => Some("user,id=n0".to_string()),
+            None => None,
+        },
         has_root_disk: {
             let has_root_disk = flags.switch("--root-disk");
             if has_root_disk && flags_had_initrd {
