@@ -21,6 +21,10 @@
  * finished after BENCH_TIMEOUT_S seconds is abandoned (SIGALRM, siglongjmp):
  * it prints "n/a ETIMEDOUT" and its child processes are killed.
  *
+ * Then the disk benchmarks (disk_seq: sequential write and read of a 256 MiB
+ * file, buffered and O_DIRECT, and 4 KiB random reads; disk_create_delete_10k,
+ * disk_untar, disk_fsync_4k) run once each on the ext4 disk attached as vda.
+ *
  * Arguments: [-t TARGET_MS] [NAME ...] (only the named benchmarks).
  * As init it ends by returning from main; the kernel then reports init's exit
  * and, with panic=-1, QEMU ends.
@@ -43,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1161,6 +1166,281 @@ static int bench_par2_page_fault(long n)
 	return mine ? mine : (int)(long)theirs;
 }
 
+/* ---- disk (ext4 on virtio vda) ------------------------------------------------ */
+
+/* The disk benchmarks run once each, after the others, on the ext4 file system
+ * xtask attaches as vda (made by mkfs.ext4 -d with /tree.tar on it).  Each is
+ * bounded in time (DISK_BUDGET_TARGETS times the calibration target, 10 s by
+ * default): a sequential transfer stops early and reports what it moved.
+ * Debian's Linux needs its virtio modules (loaded from /lib/modules/virtio). */
+#define DISK_DEV "/dev/vda"
+#define DISK_MNT "/mnt"
+#define DISK_FILE DISK_MNT "/seq"
+#define DISK_FILE_BYTES (256L << 20)
+#define DISK_CHUNK (1L << 20)
+#define DISK_FILES 10000
+#define DISK_BUDGET_TARGETS 50
+#ifndef O_DIRECT
+#define O_DIRECT 040000
+#endif
+#define BLKFLSBUF_IOCTL 0x1261
+
+static char *disk_buffer;
+
+static uint64_t disk_budget_ns(void)
+{
+	return target_ns * DISK_BUDGET_TARGETS;
+}
+
+static void load_virtio_modules(void)
+{
+	static const char *const modules[] = {"virtio", "virtio_ring", "virtio_pci_modern_dev",
+		"virtio_pci_legacy_dev", "virtio_pci", "virtio_blk"};
+	for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+		char path[96];
+		snprintf(path, sizeof path, "/lib/modules/virtio/%s.ko", modules[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		syscall(SYS_finit_module, fd, "", 0);
+		close(fd);
+	}
+}
+
+/* Unmounts, drops the disk's cache, mounts again: the next reads come from the disk. */
+static int disk_remount(void)
+{
+	if (umount(DISK_MNT) < 0)
+		return errno;
+	int fd = open(DISK_DEV, O_RDONLY);
+	if (fd >= 0) {
+		ioctl(fd, BLKFLSBUF_IOCTL, 0);
+		close(fd);
+	}
+	if (mount(DISK_DEV, DISK_MNT, "ext4", 0, NULL) < 0)
+		return errno;
+	return 0;
+}
+
+static int disk_setup(void)
+{
+	load_virtio_modules();
+	mkdir("/dev", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0 && errno != EBUSY)
+		return errno;
+	struct stat st;
+	for (int i = 0; i < 200 && stat(DISK_DEV, &st) < 0; i++)
+		usleep(10000);
+	mkdir(DISK_MNT, 0755);
+	if (mount(DISK_DEV, DISK_MNT, "ext4", 0, NULL) < 0)
+		return errno;
+	if (posix_memalign((void **)&disk_buffer, 4096, DISK_CHUNK) != 0)
+		return ENOMEM;
+	for (long i = 0; i < DISK_CHUNK; i++)
+		disk_buffer[i] = (char)(i * 7 + (i >> 12));
+	return 0;
+}
+
+static void say_rate(const char *name, int err, long bytes, uint64_t ns)
+{
+	if (err)
+		say("BENCH %s n/a %s\n", name, errno_name(err));
+	else if (ns == 0 || bytes == 0)
+		say("BENCH %s n/a EIO\n", name);
+	else
+		say("BENCH %s %.1f MB/s\n", name, (double)bytes / 1e6 / ((double)ns / 1e9));
+}
+
+static void say_ns(const char *name, int err, long ops, uint64_t ns)
+{
+	if (err)
+		say("BENCH %s n/a %s\n", name, errno_name(err));
+	else if (ops == 0)
+		say("BENCH %s n/a EIO\n", name);
+	else
+		say("BENCH %s %.1f ns\n", name, (double)ns / (double)ops);
+}
+
+/* Writes the file in 1 MiB chunks (within the budget), then fsync: MB/s. */
+static int disk_write(int extra_flags, long *bytes, uint64_t *ns)
+{
+	uint64_t start = now_ns();
+	int fd = open(DISK_FILE, O_WRONLY | O_CREAT | O_TRUNC | extra_flags, 0644);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	*bytes = 0;
+	while (*bytes < DISK_FILE_BYTES && now_ns() - start < disk_budget_ns()) {
+		if (write(fd, disk_buffer, DISK_CHUNK) != DISK_CHUNK) {
+			err = errno ? errno : EIO;
+			break;
+		}
+		*bytes += DISK_CHUNK;
+	}
+	if (!err && fsync(fd) < 0)
+		err = errno;
+	close(fd);
+	*ns = now_ns() - start;
+	return err;
+}
+
+/* Reads the file from a freshly mounted file system in 1 MiB chunks: MB/s. */
+static int disk_read(int extra_flags, long *bytes, uint64_t *ns)
+{
+	int err = disk_remount();
+	if (err)
+		return err;
+	uint64_t start = now_ns();
+	int fd = open(DISK_FILE, O_RDONLY | extra_flags);
+	if (fd < 0)
+		return errno;
+	*bytes = 0;
+	while (now_ns() - start < disk_budget_ns()) {
+		ssize_t got = read(fd, disk_buffer, DISK_CHUNK);
+		if (got < 0) {
+			err = errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		*bytes += got;
+	}
+	close(fd);
+	*ns = now_ns() - start;
+	return err;
+}
+
+static void bench_disk_sequential(void)
+{
+	long bytes = 0;
+	uint64_t ns = 0;
+	int err = disk_write(0, &bytes, &ns);
+	say_rate("disk_seq_write_256m", err, bytes, ns);
+	if (!err) {
+		err = disk_read(0, &bytes, &ns);
+		say_rate("disk_seq_read_256m", err, bytes, ns);
+	} else {
+		say_rate("disk_seq_read_256m", err, 0, 0);
+	}
+	/* 4 KiB reads at random aligned offsets of the file, from a cold mount. */
+	err = err ? err : disk_remount();
+	struct stat st;
+	int fd = err ? -1 : open(DISK_FILE, O_RDONLY);
+	if (!err && (fd < 0 || fstat(fd, &st) < 0))
+		err = errno;
+	long reads = 0;
+	uint64_t start = now_ns();
+	uint64_t state = 0x9e3779b97f4a7c15ull;
+	long pages = err ? 0 : st.st_size / 4096;
+	while (!err && pages > 0 && reads < 100000 && now_ns() - start < disk_budget_ns() / 2) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		if (pread(fd, disk_buffer, 4096, (off_t)(state % (uint64_t)pages) * 4096) != 4096)
+			err = errno ? errno : EIO;
+		reads++;
+	}
+	uint64_t elapsed = now_ns() - start;
+	if (fd >= 0)
+		close(fd);
+	say_ns("disk_random_read_4k", err, reads, elapsed);
+	/* The same with O_DIRECT. */
+	err = disk_write(O_DIRECT, &bytes, &ns);
+	say_rate("disk_direct_write_256m", err, bytes, ns);
+	if (!err)
+		err = disk_read(O_DIRECT, &bytes, &ns);
+	say_rate("disk_direct_read_256m", err, bytes, ns);
+	unlink(DISK_FILE);
+}
+
+/* Creating DISK_FILES empty files in one directory, then deleting them: ns per
+ * file (both steps). */
+static void bench_disk_create_delete(void)
+{
+	char path[64];
+	int err = 0;
+	long made = 0;
+	mkdir(DISK_MNT "/many", 0755);
+	uint64_t start = now_ns();
+	while (made < DISK_FILES && now_ns() - start < disk_budget_ns()) {
+		snprintf(path, sizeof path, DISK_MNT "/many/file%ld", made);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		close(fd);
+		made++;
+	}
+	for (long i = 0; i < made; i++) {
+		snprintf(path, sizeof path, DISK_MNT "/many/file%ld", i);
+		if (unlink(path) < 0 && !err)
+			err = errno;
+	}
+	sync();
+	uint64_t elapsed = now_ns() - start;
+	rmdir(DISK_MNT "/many");
+	say_ns("disk_create_delete_10k", err, made, elapsed);
+}
+
+/* busybox tar -xf of the image's /tree.tar into the file system, then sync: MB/s
+ * of the archive. */
+static void bench_disk_untar(void)
+{
+	struct stat st;
+	if (stat(DISK_MNT "/tree.tar", &st) < 0) {
+		say_rate("disk_untar", errno, 0, 0);
+		return;
+	}
+	uint64_t start = now_ns();
+	int status = system("/bin/busybox mkdir -p /mnt/untar && "
+			    "/bin/busybox tar -xf /mnt/tree.tar -C /mnt/untar && /bin/busybox sync");
+	uint64_t elapsed = now_ns() - start;
+	int err = (status == 0) ? 0 : EIO;
+	say_rate("disk_untar", err, (long)st.st_size, elapsed);
+	system("/bin/busybox rm -rf /mnt/untar");
+}
+
+/* Rewriting 4 KiB of a file and fsync: ns per write+fsync. */
+static void bench_disk_fsync(void)
+{
+	int fd = open(DISK_MNT "/fsync", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		say_ns("disk_fsync_4k", errno, 0, 0);
+		return;
+	}
+	int err = 0;
+	long done = 0;
+	uint64_t start = now_ns();
+	while (done < 1000 && now_ns() - start < disk_budget_ns() / 2) {
+		if (pwrite(fd, disk_buffer, 4096, 0) != 4096 || fsync(fd) < 0) {
+			err = errno ? errno : EIO;
+			break;
+		}
+		done++;
+	}
+	uint64_t elapsed = now_ns() - start;
+	close(fd);
+	unlink(DISK_MNT "/fsync");
+	say_ns("disk_fsync_4k", err, done, elapsed);
+}
+
+struct disk_bench {
+	const char *name;
+	void (*fn)(void);
+	/* Every name it reports (for --only and for n/a when the disk is missing). */
+	const char *reports[5];
+};
+
+static const struct disk_bench disk_benches[] = {
+	{"disk_seq", bench_disk_sequential,
+	 {"disk_seq_write_256m", "disk_seq_read_256m", "disk_random_read_4k",
+	  "disk_direct_write_256m", "disk_direct_read_256m"}},
+	{"disk_create_delete_10k", bench_disk_create_delete, {"disk_create_delete_10k"}},
+	{"disk_untar", bench_disk_untar, {"disk_untar"}},
+	{"disk_fsync_4k", bench_disk_fsync, {"disk_fsync_4k"}},
+};
+
 /* ---- the list ------------------------------------------------------------------ */
 
 static const struct bench benches[] = {
@@ -1249,6 +1529,28 @@ int main(int argc, char **argv)
 			continue;
 		run_bench(&benches[i]);
 		count++;
+	}
+	/* The disk benchmarks, when one of theirs is selected (a disk must be attached). */
+	int wants_disk = 0;
+	for (size_t i = 0; i < sizeof disk_benches / sizeof disk_benches[0]; i++)
+		if (is_selected(disk_benches[i].name, argc, argv, first))
+			wants_disk = 1;
+	if (wants_disk) {
+		int err = disk_setup();
+		for (size_t i = 0; i < sizeof disk_benches / sizeof disk_benches[0]; i++) {
+			const struct disk_bench *b = &disk_benches[i];
+			if (!is_selected(b->name, argc, argv, first))
+				continue;
+			if (err) {
+				for (int r = 0; r < 5 && b->reports[r]; r++)
+					say("BENCH %s n/a %s\n", b->reports[r], errno_name(err));
+			} else {
+				b->fn();
+			}
+			count++;
+		}
+		if (!err)
+			umount(DISK_MNT);
 	}
 	say("BENCH-END %d %llu\n", count, (unsigned long long)(now_ns() - started_ns));
 	return 0;

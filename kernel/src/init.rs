@@ -1,5 +1,7 @@
-//! Starting the first process, as Linux's `kernel_init`: open `/dev/console` as fds 0, 1 and 2,
-//! then try `rdinit=` (default `/init`), then `init=`, then `/sbin/init`, `/etc/init`,
+//! Starting the first process, as Linux's `kernel_init`: open `/dev/console` as fds 0, 1 and 2;
+//! if the initramfs has no runnable `rdinit=` (default `/init`), mount the root file system
+//! from its disk (`fs::do_mounts`, `root=`…); then try `rdinit=` (when it was there), then
+//! `init=` (a failure panics "Requested init … failed"), then `/sbin/init`, `/etc/init`,
 //! `/bin/init`, `/bin/sh`; if none runs, panic "No working init found". Init gets argv
 //! `[path, args…]` and the environment `HOME=/`, `TERM=linux` plus unknown `key=value` words
 //! (both from `bootparam`).
@@ -28,6 +30,18 @@ use hal::sync::SpinLock;
 use hal::user::UserContext;
 use sigrules::PendingQueue;
 use spin::Once;
+
+/// Whether `path` names something init could be (`init_eaccess`: it exists, and root may
+/// execute it: a directory or a file with an execute bit).
+fn is_executable(path: &str) -> bool {
+    match fs::lookup_root_path(path.as_bytes()) {
+        Ok(found) => {
+            let metadata = found.metadata();
+            metadata.file_type.is_dir() || metadata.mode & 0o111 != 0
+        }
+        Err(_) => false,
+    }
+}
 
 /// The command line, kept for the init thread (which starts on its own stack).
 static COMMAND_LINE: Once<CommandLine> = Once::new();
@@ -201,20 +215,47 @@ fn run_init() {
         .rdinit
         .clone()
         .unwrap_or_else(|| String::from("/init"));
-    let mut candidates: Vec<String> = alloc::vec![rdinit];
-    if let Some(init) = &command_line.init {
-        candidates.push(init.clone());
+    // kernel_init_freeable: without a runnable rdinit in the initramfs, the kernel mounts the
+    // root file system itself and runs init from there.
+    let has_rdinit = is_executable(&rdinit);
+    if !has_rdinit {
+        crate::fs::do_mounts::prepare_namespace(&thread, &command_line.root);
     }
-    candidates.extend(["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"].map(String::from));
-    for (index, path) in candidates.iter().enumerate() {
-        match try_run(&thread, &mut user, path, command_line) {
+    if has_rdinit {
+        log::info!("Run {rdinit} as init process");
+        match try_run(&thread, &mut user, &rdinit, command_line) {
             Ok(()) => {
-                log::info!("Run {path} as init process");
                 run_thread(&thread, user);
                 return;
             }
-            Err(Errno::ENOENT) if index == 0 && command_line.rdinit.is_none() => {}
-            Err(error) => log::error!("Failed to execute {path} (error -{})", error.0),
+            Err(error) => log::error!("Failed to execute {rdinit} (error -{})", error.0),
+        }
+    }
+    if let Some(init) = &command_line.init {
+        log::info!("Run {init} as init process");
+        match try_run(&thread, &mut user, init, command_line) {
+            Ok(()) => {
+                run_thread(&thread, user);
+                return;
+            }
+            Err(error) => panic_policy::kernel_panic(format_args!(
+                "Requested init {init} failed (error -{}).",
+                error.0
+            )),
+        }
+    }
+    for path in ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"] {
+        log::info!("Run {path} as init process");
+        match try_run(&thread, &mut user, path, command_line) {
+            Ok(()) => {
+                run_thread(&thread, user);
+                return;
+            }
+            Err(Errno::ENOENT) => {}
+            Err(error) => log::error!(
+                "Starting init: {path} exists but couldn't execute it (error -{})",
+                error.0
+            ),
         }
     }
     panic_policy::kernel_panic(format_args!(

@@ -3,7 +3,9 @@
 //! 1. Builds `bench/` (its Makefile, musl, static) into `build/bench/` and packs
 //!    `/bin/ferrux-bench`, `/bin/bench-true`, the host's dynamically linked `/usr/bin/true` as
 //!    `/bin/debian-true` and the C libraries it needs with the default busybox image into
-//!    `build/initramfs-bench.cpio`.
+//!    `build/initramfs-bench.cpio`, with Debian's virtio modules (for Linux's disk).
+//!    Every boot gets a fresh copy of the same ext4 disk as `vda` (`rootdisk::bench_disk`:
+//!    1 GiB, `/tree.tar` on it) for the disk benchmarks.
 //! 2. Kernel A is Ferrux (built, or `--kernel ELF`), kernel B Debian's Linux cloud kernel (the
 //!    test oracle's package, `linux.rs`), or `--vs ELF` for a second Ferrux build.
 //! 3. Boots them alternately, A B A B …, `--runs` times each, one boot at a time, in the
@@ -104,6 +106,8 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
             (&a, "A", &mut a_runs, &mut a_clock_rates),
             (&b, "B", &mut b_runs, &mut b_clock_rates),
         ] {
+            // The same fresh disk image for every boot.
+            let disk = crate::rootdisk::bench_disk()?;
             let config = BootConfig {
                 kernel: kernel.path.clone(),
                 initrd: initrd.clone(),
@@ -112,7 +116,10 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
                 waits_for_gdb: false,
                 counts_instructions: options.counts_instructions,
                 network: None,
-                disks: Vec::new(),
+                disks: vec![crate::disks::DiskImage {
+                    path: disk,
+                    is_read_only: false,
+                }],
             };
             let log_path = paths::logs_dir().join(format!("bench-{side}-{run}.log"));
             let output = boot_once(&config, &log_path, options.boot_timeout);
@@ -223,6 +230,21 @@ fn build_image() -> Result<PathBuf> {
     })
     .into();
     extras.extend(initramfs::c_library_files());
+    // Debian's Linux loads these to see the benchmark disk (Ferrux has its own driver).
+    match linux::virtio_modules() {
+        Ok(modules) => {
+            for module in modules {
+                if let Some(name) = module.file_name() {
+                    extras.push(ExtraFile {
+                        image_path: format!("/lib/modules/virtio/{}", name.to_string_lossy()),
+                        host_path: module.clone(),
+                        mode: 0o644,
+                    });
+                }
+            }
+        }
+        Err(error) => println!("xtask: no virtio modules ({error:#}): Linux's disk rows are n/a"),
+    }
     for extra in &extras {
         if !extra.host_path.is_file() {
             bail!(

@@ -21,8 +21,9 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
         --lockdep  with the lock-order checker (what `test` boots)
 
-  run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]… [--net | --hostfwd tcp::8080-:80] [--debug] [--lockdep]
+  run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image | --root-disk] [--append \"PARAMS\"]
+      [--kernel ELF] [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]…
+      [--net | --hostfwd tcp::8080-:80] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -35,6 +36,10 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         --gdb     wait for gdb on :1234 (QEMU -s -S)
         --timeout kill QEMU after SECS seconds (exit status 124)
         --memory  guest RAM, e.g. 512M or 2G (default 1G)
+        --root-disk  boot from a 1 GiB ext4 root disk (build/rootdisk/run/root.img, made
+                  by mkfs.ext4 -d from the busybox tree on first use and kept): root=/dev/vda
+                  rw init=/init, no initramfs on Ferrux, on Linux an initramfs that loads
+                  virtio_blk and switch_roots; end with `poweroff -f`
         --disk    attach the raw image IMG as a virtio disk (-drive if=virtio); repeat
                   for vdb, vdc… (Debian's Linux has virtio_blk as a module: the guest
                   must load it)
@@ -147,6 +152,8 @@ pub struct RunOptions {
     pub memory: GuestMemory,
     /// `--disk IMG` (repeatable): raw images attached as virtio disks, `vda` first.
     pub disks: Vec<PathBuf>,
+    /// `--root-disk`: boot from `build/rootdisk/run/root.img` (made on first use) as `vda`.
+    pub has_root_disk: bool,
     /// `--net` or `--net HOSTFWD`: a virtio network card on QEMU's user network
     /// (`-netdev user,id=n0[,hostfwd=HOSTFWD]`).
     pub network: Option<String>,
@@ -312,6 +319,7 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
         None => None,
     };
     let initrd = flags.value("--initrd")?.map(PathBuf::from);
+    let flags_had_initrd = initrd.is_some();
     let append = flags.value("--append")?;
     // Field order matters: values are taken before switches, so that a value spelled like a
     // switch (`--append --debug`) stays a value.
@@ -347,6 +355,13 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             Some(forward) => Some(format!("user,id=n0,hostfwd={forward}")),
             None if flags.switch("--net") => Some("user,id=n0".to_string()),
             None => None,
+        },
+        has_root_disk: {
+            let has_root_disk = flags.switch("--root-disk");
+            if has_root_disk && flags_had_initrd {
+                bail!("--root-disk and --initrd exclude each other");
+            }
+            has_root_disk
         },
         profile: parse_profile(flags),
         is_lockdep: flags.switch("--lockdep"),

@@ -98,6 +98,11 @@ impl KernelCommandLine {
     /// Makes `argv[0]` init: a bare name is looked up in /bin. Further words become
     /// init's `argv[1..]`, passed after `--`.
     pub fn set_init(&mut self, argv: &[String]) -> Result<()> {
+        self.set_init_as("rdinit", argv)
+    }
+
+    /// [`Self::set_init`] with `init=` (the root file system's init) or `rdinit=`.
+    pub fn set_init_as(&mut self, param: &str, argv: &[String]) -> Result<()> {
         let Some((program, args)) = argv.split_first() else {
             bail!("init needs a program name");
         };
@@ -109,7 +114,7 @@ impl KernelCommandLine {
         } else {
             format!("/bin/{program}")
         };
-        self.push(&format!("rdinit={path}"));
+        self.push(&format!("{param}={path}"));
         self.init_args = args
             .iter()
             .map(|arg| encode_init_arg(arg))

@@ -96,6 +96,7 @@ impl fmt::Display for GuestMemory {
 #[derive(Debug, Clone)]
 pub struct BootConfig {
     pub kernel: PathBuf,
+    /// The initramfs (`-initrd`); empty for none.
     pub initrd: PathBuf,
     /// The kernel command line (`-append`).
     pub cmdline: String,
@@ -123,9 +124,11 @@ impl BootConfig {
             .arg(self.memory.qemu_arg())
             .args(["-nographic", "-no-reboot"])
             .arg("-kernel")
-            .arg(&self.kernel)
-            .arg("-initrd")
-            .arg(&self.initrd)
+            .arg(&self.kernel);
+        if !self.initrd.as_os_str().is_empty() {
+            command.arg("-initrd").arg(&self.initrd);
+        }
+        command
             .arg("-append")
             .arg(&self.cmdline)
             .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);

@@ -5,13 +5,14 @@
 //! python3 with `--image` ([`crate::run_image`]), or the default busybox image. `--cmd` words
 //! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image's
 //! `/init` mounts proc, sysfs, devtmpfs, devpts and tmpfs and starts an interactive shell with
-//! job control (`setsid cttyhack sh`, or Debian's bash in `--image`'s image). The console
+//! job control (`setsid cttyhack sh`, or Debian's bash in `--image`'s image). `--root-disk`
+//! boots from an ext4 root disk instead (`rootdisk.rs`; `root=/dev/vda rw init=/init`). The console
 //! streams to stdout and is logged to `build/logs/run-*.log`.
 //!
 //! Exit status: init's (the exit code, or 128 + signal) when the kernel reported it; 124 on
 //! `--timeout`; otherwise QEMU's own (3 when Ferrux panicked on a kernel bug).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -40,17 +41,36 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
             build::Checks::from_switch(options.is_lockdep),
         )?,
     };
+    let mut disks = crate::disks::from_paths(&options.disks);
+    let mut cmdline = KernelCommandLine::new();
     let initrd = match &options.initrd {
         Some(initrd) => initrd.clone(),
+        None if options.has_root_disk => {
+            let image = root_disk()?;
+            disks.insert(
+                0,
+                crate::disks::DiskImage {
+                    path: image,
+                    is_read_only: false,
+                },
+            );
+            cmdline.push("root=/dev/vda rw");
+            if options.is_linux && options.kernel.is_none() {
+                crate::rootdisk::loader_initramfs(&linux::virtio_modules()?)?
+            } else {
+                PathBuf::new()
+            }
+        }
         None if options.has_debian_image => run_image::build()?,
         None => initramfs::write_default()?,
     };
 
-    let mut cmdline = KernelCommandLine::new();
     if let Some(append) = &options.append {
         cmdline.push(append);
     }
     match &options.init_argv {
+        Some(argv) if options.has_root_disk => cmdline.set_init_as("init", argv)?,
+        None if options.has_root_disk => cmdline.set_init_as("init", &["/init".to_string()])?,
         Some(argv) => cmdline.set_init(argv)?,
         // The default image's /init mounts /proc, /sys and /tmp and starts a shell on the
         // serial terminal in its own session with ttyS0 as controlling terminal (cttyhack
@@ -68,7 +88,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         waits_for_gdb: options.has_gdb,
         counts_instructions: false,
         network: options.network.clone(),
-        disks: crate::disks::from_paths(&options.disks),
+        disks,
     };
     if options.has_gdb {
         print_gdb_hint(&kernel, options.is_linux && options.kernel.is_none());
@@ -101,6 +121,21 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
             .unwrap_or(1)
     };
     Ok(ExitCode::from(status))
+}
+
+/// `cargo xtask run --root-disk`'s disk, made on first use and kept (a root file system that
+/// persists between boots).
+fn root_disk() -> Result<PathBuf> {
+    let image = paths::build_dir().join("rootdisk/run/root.img");
+    if image.exists() {
+        return Ok(image);
+    }
+    let kind = crate::rootdisk::RootImage {
+        image_mib: crate::rootdisk::IMAGE_MIB,
+        data_mib: 0,
+        is_partitioned: false,
+    };
+    crate::rootdisk::root_image("run", kind)
 }
 
 fn print_gdb_hint(kernel: &Path, is_debian_linux: bool) {

@@ -102,6 +102,26 @@ enum CheckImage {
     Damaged(Damage),
     /// [`run_image`]: `cargo xtask run --image`'s, with Debian's bash and python3.
     DebianRun,
+    /// A root file system on a disk ([`crate::rootdisk`]): the check's `params` name it, its
+    /// `init_argv` is `init=`'s.
+    RootDisk(RootBoot),
+}
+
+/// How a root-disk check boots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RootBoot {
+    /// The full image as `vda`. Ferrux: no initramfs at all; Linux: the loader initramfs
+    /// (its virtio_blk is a module), which `switch_root`s.
+    Direct,
+    /// The small image through the loader initramfs and `switch_root`.
+    SwitchRoot,
+    /// The small image, and the standard initramfs with a missing `rdinit=`: the kernel mounts
+    /// the root itself.
+    NoRdinit,
+    /// No initramfs and no disk: the kernel cannot mount its root and panics.
+    Missing,
+    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init.
+    BusyboxInit,
 }
 
 const BOOT_CHECKS: &[BootCheck] = &[
@@ -477,6 +497,91 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ext4_disk: true,
         verdict: expect_ext4_round_trip,
     },
+    BootCheck {
+        // The root file system from a 1 GiB ext4 disk (issue 9): tar round trip, cp -a, find,
+        // du, df, mount, sync, then poweroff and e2fsck -fn on the host.
+        name: "boot/root-disk",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "full"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::Direct),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_full_root_disk,
+    },
+    BootCheck {
+        // An initramfs whose /init mounts the disk and runs busybox switch_root.
+        name: "boot/root-switch",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda ro",
+        is_ferrux_only: true,
+        image: CheckImage::RootDisk(RootBoot::SwitchRoot),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_quick_root_disk,
+    },
+    BootCheck {
+        // An initramfs without the rdinit= program: the kernel mounts root= itself (partition
+        // 1 of an MBR disk, named by its PARTUUID), read-only by default.
+        name: "boot/root-rdinit",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
+        needs_user_binaries: false,
+        params: "rdinit=/no-such-init root=PARTUUID=F3A1B2C4-01 rootfstype=ext4 rootwait",
+        is_ferrux_only: true,
+        image: CheckImage::RootDisk(RootBoot::NoRdinit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: expect_quick_root_disk,
+    },
+    BootCheck {
+        // busybox init from the root disk (no init=): its `poweroff` runs the inittab's
+        // `umount -a -r`, which remounts / read-only, then powers off.
+        name: "boot/root-init",
+        init_argv: &[],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::BusyboxInit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            let want = "written=e071f707df7bbeee2a6a1eb48011ddd0  -";
+            expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+            // umount of / itself remounts it read-only and succeeds (do_umount_root), so
+            // busybox has nothing to fall back on.
+            if let Some(line) = outcome
+                .log
+                .lines()
+                .find(|line| line.contains("busy - remounted"))
+            {
+                return Err(format!("umount / failed: {}", line.trim()));
+            }
+            expect_clean_power_off(outcome, "boot/root-init")
+        },
+    },
+    BootCheck {
+        // root= names no disk and there is no initramfs: Linux's panic.
+        name: "boot/root-missing",
+        init_argv: &["/bin/busybox", "true"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::Missing),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            let want =
+                "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)";
+            expect_line(outcome, &format!("`{want}`"), |line| line.ends_with(want))
+        },
+    },
 ];
 
 /// The ext4 check's init (Debian's Linux needs its virtio modules; on Ferrux the insmods fail
@@ -494,6 +599,143 @@ const EXT4_CHECK_SCRIPT: &str = "for m in virtio virtio_ring virtio_pci_modern_d
     busybox umount /mnt; echo umount=$?; busybox mount -t ext4 -o ro /dev/vda /mnt; \
     echo names: $(busybox ls /mnt); echo links=$(busybox stat -c %h /mnt/hello); \
     busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; busybox umount /mnt";
+
+/// Bound for the full root-disk check (its data round trip is long under TCG).
+const ROOT_DISK_TIMEOUT: Duration = Duration::from_secs(420);
+
+/// The runner whose banner `outcome` shows.
+fn runner_of(outcome: &BootOutcome) -> &'static str {
+    if outcome.log.contains("(Ferrux") {
+        "ferrux"
+    } else {
+        "linux"
+    }
+}
+
+/// The image a root-disk check booted (the runner's copy).
+fn root_image_of(outcome: &BootOutcome, check: &str) -> PathBuf {
+    paths::build_dir()
+        .join("rootdisk")
+        .join(format!(
+            "{}-{}",
+            runner_of(outcome),
+            check.replace('/', "-")
+        ))
+        .join("root.img")
+}
+
+/// The guest powered off (no init exit, no crash, no timeout), and the image of `check` (none
+/// when empty) checks clean.
+fn expect_clean_power_off(outcome: &BootOutcome, check: &str) -> Result<(), String> {
+    if let Some(exit) = outcome.init_exit() {
+        return Err(format!("{exit} instead of powering off"));
+    }
+    if outcome.is_timed_out || !outcome.qemu_status.success() {
+        return Err(outcome.summary());
+    }
+    if check.is_empty() {
+        return Ok(());
+    }
+    crate::rootdisk::e2fsck(&root_image_of(outcome, check))
+}
+
+/// `/test.sh full` went through on the root the kernel (Ferrux) or the loader (Linux) mounted.
+fn expect_full_root_disk(outcome: &BootOutcome) -> Result<(), String> {
+    let root_line = if runner_of(outcome) == "ferrux" {
+        "root-mount: /dev/root / ext4 rw,relatime 0 0"
+    } else {
+        "root-mount: /dev/vda / ext4 rw,relatime 0 0"
+    };
+    expect_line(outcome, &format!("`{root_line}`"), |line| line == root_line)?;
+    for step in [
+        "tar-create",
+        "tar-extract",
+        "restore-sha256",
+        "cp-a",
+        "copy-sha256",
+        "sync",
+    ] {
+        expect_line(outcome, &format!("step {step} ok"), |line| {
+            line.starts_with(&format!("step {step} ok at "))
+        })?;
+    }
+    for want in ["listing-equal=ok", "mount-lists-root=ok"] {
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    let files = crate::rootdisk::RootImage::FULL
+        .data_files()
+        .map_err(|error| format!("{error:#}"))?;
+    let want = format!("find: {files} files");
+    expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    let data_kib = crate::rootdisk::DATA_MIB * 1024;
+    let number_after = |prefix: &str| -> Option<u64> {
+        outcome
+            .log
+            .lines()
+            .find_map(|line| line.trim_end().strip_prefix(prefix)?.trim().parse().ok())
+    };
+    match number_after("du-kib: ") {
+        Some(kib) if kib >= data_kib => {}
+        other => {
+            return Err(format!(
+                "du -sk of the copy: {other:?}, want at least {data_kib}"
+            ));
+        }
+    }
+    match number_after("df-used-kib: ") {
+        Some(kib) if kib >= 3 * data_kib => {}
+        other => {
+            return Err(format!(
+                "df's used KiB: {other:?}, want at least {}",
+                3 * data_kib
+            ));
+        }
+    }
+    if runner_of(outcome) == "linux" {
+        let want = "old-root-files: 0";
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    expect_clean_power_off(outcome, "boot/root-disk")
+}
+
+/// `/test.sh quick`: the root came up read-only, took a remount read-write and a write.
+fn expect_quick_root_disk(outcome: &BootOutcome) -> Result<(), String> {
+    let check = if outcome.log.contains("loader: switching to") {
+        "boot/root-switch"
+    } else {
+        "boot/root-rdinit"
+    };
+    let (before, after) = if check == "boot/root-switch" {
+        (
+            "root-mount: /dev/vda / ext4 ro,relatime 0 0",
+            "root-mount-after: /dev/vda / ext4 rw,relatime 0 0",
+        )
+    } else {
+        (
+            "root-mount: /dev/root / ext4 ro,relatime 0 0",
+            "root-mount-after: /dev/root / ext4 rw,relatime 0 0",
+        )
+    };
+    let numbers = "written=e071f707df7bbeee2a6a1eb48011ddd0  -";
+    let mut wanted = vec![before, "ro-write=refused", "remount-rw=ok", numbers, after];
+    if check == "boot/root-switch" {
+        wanted.push("old-root-files: 0");
+    } else {
+        let mounted = "VFS: Mounted root (ext4 filesystem) readonly on device 254:1.";
+        expect_line(outcome, &format!("`{mounted}`"), |line| {
+            line.ends_with(mounted)
+        })?;
+    }
+    for want in wanted {
+        expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    if check == "boot/root-rdinit" {
+        // A partitioned image: its file system is checked on its own.
+        expect_clean_power_off(outcome, "")?;
+        return crate::rootdisk::e2fsck_partition(&root_image_of(outcome, check));
+    }
+    expect_clean_power_off(outcome, check)
+}
 
 /// What the ext4 check prints on a kernel whose ext4 works.
 fn expect_ext4_round_trip(outcome: &BootOutcome) -> Result<(), String> {
@@ -648,6 +890,26 @@ fn is_check_entry(entry: &str) -> bool {
     BOOT_CHECKS.iter().any(|check| check.name == entry)
 }
 
+/// The crash-consistency check (`crash.rs`, Ferrux only): without `--only`, or for its
+/// `crash` entry.
+fn run_crash_check(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Report) {
+    if !options.only_suites.is_empty()
+        && !options
+            .only_suites
+            .iter()
+            .any(|entry| entry == crate::crash::ONLY_ENTRY)
+    {
+        return;
+    }
+    let Some((_, kernel)) = kernels.iter().find(|(runner, _)| *runner == Runner::Ferrux) else {
+        return;
+    };
+    let seed = options.stress_seed.unwrap_or_else(stress::clock_seed);
+    for result in crate::crash::run(kernel, seed) {
+        report.add(result);
+    }
+}
+
 /// Whether an `--only` entry names the LTP ratchet (`ltp`, or `ltp/NAME` for some of its tests).
 fn is_ltp_entry(entry: &str) -> bool {
     entry == "ltp" || entry.starts_with("ltp/")
@@ -752,6 +1014,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
             report.add(result);
         }
     }
+    run_crash_check(options, &kernels, &mut report);
     run_ltp_ratchet(options, &kernels, &mut report);
     crate::netcheck::run(options, &kernels, &mut report);
 
@@ -1029,6 +1292,7 @@ fn plan_boots(
                 && *entry != stress::ONLY_ENTRY
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
+                && *entry != crate::crash::ONLY_ENTRY
                 && !real::is_entry(entry)
                 && !crate::netcheck::is_entry(entry)
         })
@@ -1045,6 +1309,7 @@ fn plan_boots(
             CheckImage::Large { mib } => check_images::large(mib)?,
             CheckImage::Damaged(damage) => check_images::damaged(damage)?,
             CheckImage::DebianRun => run_image::build()?,
+            CheckImage::RootDisk(_) => continue,
         };
         check_images.push((
             check.name,
@@ -1150,6 +1415,10 @@ fn plan_boots(
                 continue;
             }
             let name = check.name.replace('/', "-");
+            if let CheckImage::RootDisk(boot) = check.image {
+                checks.push(root_disk_job(*runner, kernel, check, boot, &name)?);
+                continue;
+            }
             let disks = if check.has_disks {
                 crate::disks::write_test_disks(&format!("{runner}-{name}"))?
             } else if check.ext4_disk {
@@ -1176,6 +1445,91 @@ fn plan_boots(
     }
     suites.extend(checks);
     Ok(suites)
+}
+
+/// The boot of a root-disk check: a fresh image, the initramfs its [`RootBoot`] asks for (the
+/// loader carries Linux's virtio modules), `init=` from the check's argv.
+fn root_disk_job(
+    runner: Runner,
+    kernel: &Path,
+    check: &'static BootCheck,
+    boot: RootBoot,
+    name: &str,
+) -> Result<BootJob> {
+    use crate::rootdisk::{RootImage, loader_initramfs, root_image};
+    let image_name = format!("{runner}-{name}");
+    let loader = || -> Result<PathBuf> {
+        let modules = if runner == Runner::Linux {
+            linux::virtio_modules()?
+        } else {
+            Vec::new()
+        };
+        loader_initramfs(&modules)
+    };
+    let (initrd, disks) = match boot {
+        RootBoot::Direct => {
+            let image = root_image(&image_name, RootImage::FULL)?;
+            let initrd = if runner == Runner::Linux {
+                loader()?
+            } else {
+                PathBuf::new()
+            };
+            (initrd, vec![image])
+        }
+        RootBoot::SwitchRoot => (loader()?, vec![root_image(&image_name, RootImage::SMALL)?]),
+        RootBoot::NoRdinit => (
+            initramfs::write_default()?,
+            vec![root_image(&image_name, RootImage::SMALL_PARTITIONED)?],
+        ),
+        RootBoot::Missing => (PathBuf::new(), Vec::new()),
+        RootBoot::BusyboxInit => {
+            let image = root_image(&image_name, RootImage::SMALL)?;
+            let initrd = if runner == Runner::Linux {
+                loader()?
+            } else {
+                PathBuf::new()
+            };
+            (initrd, vec![image])
+        }
+    };
+    let mut cmdline = KernelCommandLine::new();
+    cmdline.push(check.params);
+    let argv: Vec<String> = check
+        .init_argv
+        .iter()
+        .map(|word| word.to_string())
+        .collect();
+    if !argv.is_empty() {
+        cmdline.set_init_as("init", &argv)?;
+    }
+    let timeout = if boot == RootBoot::Direct {
+        ROOT_DISK_TIMEOUT
+    } else {
+        BOOT_CHECK_TIMEOUT
+    };
+    Ok(BootJob {
+        runner,
+        group: "boot checks".to_string(),
+        config: BootConfig {
+            kernel: kernel.to_path_buf(),
+            initrd,
+            cmdline: cmdline.render(),
+            memory: check.memory,
+            waits_for_gdb: false,
+            counts_instructions: false,
+            network: None,
+            disks: disks
+                .into_iter()
+                .map(|path| crate::disks::DiskImage {
+                    path,
+                    is_read_only: false,
+                })
+                .collect(),
+        },
+        log_path: paths::logs_dir().join(format!("{runner}-{name}.log")),
+        timeout,
+        purpose: BootPurpose::Check(check),
+    })
 }
 
 /// A suite that needs boots of its own, because it exhausts the machine: the runner skips its

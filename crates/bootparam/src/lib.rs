@@ -9,7 +9,9 @@
 //!   for a repeated one the last valid value wins, and an invalid number keeps the previous
 //!   value, as in Linux; `quiet`, `debug` and `loglevel=` all set one console log level, so the
 //!   last one counts;
-//! - Linux parameters that mean nothing here (`root=`, `ro`, `nokaslr`, …) and every parameter
+//! - the root file system's (`root=`, `rootfstype=`, `rootflags=`, `ro`, `rw`, `rootwait`,
+//!   `rootdelay=`: [`root`]);
+//! - Linux parameters that mean nothing here (`nokaslr`, `mitigations=`, …) and every parameter
 //!   whose name contains a dot (a module parameter): dropped;
 //! - any other word: a `name=value` word becomes an environment variable of init (replacing an
 //!   earlier one with the same name, including the defaults `HOME=/` and `TERM=linux`), a bare
@@ -25,11 +27,13 @@
 extern crate alloc;
 
 pub mod number;
+pub mod root;
 mod words;
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use root::{RootDevice, RootParams};
 pub use words::{Word, Words, words};
 
 /// Linux's `CONSOLE_LOGLEVEL_DEFAULT`: messages with a level below 7 (info and more urgent).
@@ -77,6 +81,8 @@ pub struct CommandLine {
     pub init_args: Vec<String>,
     /// Init's whole environment: `HOME=/`, `TERM=linux`, then unknown `name=value` words.
     pub init_env: Vec<String>,
+    /// `root=`, `rootfstype=`, `rootflags=`, `ro`/`rw`, `rootwait`, `rootdelay=`.
+    pub root: RootParams,
 }
 
 impl Default for CommandLine {
@@ -96,6 +102,7 @@ impl Default for CommandLine {
             nr_cpus: None,
             init_args: Vec::new(),
             init_env: DEFAULT_INIT_ENV.iter().map(|&var| var.into()).collect(),
+            root: RootParams::default(),
         }
     }
 }
@@ -105,18 +112,12 @@ impl Default for CommandLine {
 fn is_ignored_parameter(param: &str) -> bool {
     matches!(
         param,
-        "root"
-            | "rootfstype"
-            | "rootflags"
-            | "ro"
-            | "rw"
-            | "earlyprintk"
+        "earlyprintk"
             | "nokaslr"
             | "noapic"
             | "acpi"
             | "mitigations"
             | "mem"
-            | "rootwait"
             | "reboot"
             | "tsc"
             | "clocksource"
@@ -205,6 +206,7 @@ impl CommandLine {
                     self.is_lockdep_dump = is_on;
                 }
             }
+            (param, value) if self.root.take(param, value) => {}
             (param, _) if is_ignored_parameter(param) => {}
             (param, Some(_)) => {
                 let var = word.joined();

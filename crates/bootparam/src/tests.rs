@@ -344,4 +344,17 @@ fn cpu_count_parameters() {
     let line = CommandLine::parse("nosmp maxcpus=1 nr_cpus=2");
     assert!(line.init_args.is_empty());
     assert!(!line.init_env.iter().any(|var| var.starts_with("maxcpus")));
+fn root_parameters_are_taken_and_their_odd_forms_go_to_init() {
+    let parsed = CommandLine::parse(
+        "root=/dev/vda1 rootfstype=ext4 rootflags=data=ordered rw rootwait rootdelay=2 root ro=1",
+    );
+    assert_eq!(parsed.root.device.as_deref(), Some("/dev/vda1"));
+    assert_eq!(parsed.root.fs_types.as_deref(), Some("ext4"));
+    assert_eq!(parsed.root.flags.as_deref(), Some("data=ordered"));
+    assert!(!parsed.root.is_read_only);
+    assert!(parsed.root.is_wait);
+    assert_eq!(parsed.root.delay_secs, 2);
+    assert_eq!(parsed.init_args, strings(&["root"]));
+    assert_eq!(parsed.init_env, env_with(&["ro=1"]));
+    assert!(CommandLine::parse("root=/dev/vda").root.is_read_only);
 }

@@ -51,6 +51,9 @@ pub struct Ext4<D: BlockDevice> {
     pub(crate) dev: D,
     pub(crate) sb: Superblock,
     read_only: bool,
+    /// Neither the device nor the superblock forbids writing (a read-only mount may become
+    /// read-write).
+    can_write: bool,
     pub(crate) now: fn() -> Timestamp,
     /// Metadata blocks changed by the running operation.
     dirty: BTreeMap<u64, Vec<u8>>,
@@ -60,6 +63,8 @@ pub struct Ext4<D: BlockDevice> {
     /// Unlinked inodes kept for their users ([`Ext4::set_keep_unlinked`]).
     pub(crate) kept: BTreeSet<u32>,
     pub(crate) keep_unlinked: bool,
+    /// Blocks of file system structures, left out of `statfs`'s total ([`Ext4::overhead`]).
+    overhead: u64,
 }
 
 impl<D: BlockDevice> Ext4<D> {
@@ -69,11 +74,13 @@ impl<D: BlockDevice> Ext4<D> {
         dev.read_at(SB_OFFSET, &mut raw)?;
         let sb = Superblock::parse(raw, dev.size())?;
         let now = (options.now)();
-        let read_only = options.read_only || options.read_only_device || sb.forced_read_only;
+        let sb_forced_read_only = sb.forced_read_only;
+        let read_only = options.read_only || options.read_only_device || sb_forced_read_only;
         let mut fs = Ext4 {
             dev,
             sb,
             read_only,
+            can_write: !options.read_only_device && !sb_forced_read_only,
             now: options.now,
             dirty: BTreeMap::new(),
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
@@ -81,31 +88,63 @@ impl<D: BlockDevice> Ext4<D> {
             journal: None,
             kept: BTreeSet::new(),
             keep_unlinked: false,
+            overhead: 0,
         };
         if fs.sb.incompat() & INCOMPAT_RECOVER != 0 && !options.read_only_device {
             fs.recover()?;
         }
         fs.check_groups()?;
+        fs.overhead = fs.overhead()?;
         if !fs.read_only {
-            // Linux counts free blocks and inodes from the descriptors at mount; so do we, and
-            // the superblock written at each commit carries the totals.
-            let (free_blocks, free_inodes) = fs.count_free()?;
-            fs.sb.set_free_blocks(free_blocks);
-            fs.sb.set_free_inodes(free_inodes);
-            if fs.sb.compat() & COMPAT_HAS_JOURNAL != 0 {
-                // Linux marks a mounted journaled file system as needing recovery, so that a
-                // crash sends the next mount to the log (which is empty after each commit).
-                // The flag is durable before any transaction can be in the log.
-                let journal_ino = crate::le::u32_at(&fs.sb.raw, 0xe0);
-                let writer = fs.open_journal_writer(journal_ino)?;
-                let incompat = fs.sb.incompat() | INCOMPAT_RECOVER;
-                crate::le::set_u32(&mut fs.sb.raw, 0x60, incompat);
-                fs.commit()?;
-                fs.journal = Some(writer);
-            }
-            fs.orphan_cleanup()?;
+            fs.start_writing()?;
         }
         Ok(fs)
+    }
+
+    /// What a read-write mount does before the first change: counts the free blocks and
+    /// inodes, marks a journaled file system as needing recovery (durably, before any
+    /// transaction), and frees what a crash left on the orphan list.
+    fn start_writing(&mut self) -> Result<()> {
+        // Linux counts free blocks and inodes from the descriptors at mount; so do we, and
+        // the superblock written at each commit carries the totals.
+        let (free_blocks, free_inodes) = self.count_free()?;
+        self.sb.set_free_blocks(free_blocks);
+        self.sb.set_free_inodes(free_inodes);
+        if self.sb.compat() & COMPAT_HAS_JOURNAL != 0 {
+            // Linux marks a mounted journaled file system as needing recovery, so that a
+            // crash sends the next mount to the log (which is empty after each commit).
+            // The flag is durable before any transaction can be in the log.
+            let journal_ino = crate::le::u32_at(&self.sb.raw, 0xe0);
+            let writer = self.open_journal_writer(journal_ino)?;
+            let incompat = self.sb.incompat() | INCOMPAT_RECOVER;
+            crate::le::set_u32(&mut self.sb.raw, 0x60, incompat);
+            self.commit()?;
+            self.journal = Some(writer);
+        }
+        self.orphan_cleanup()?;
+        Ok(())
+    }
+
+    /// Remounts read-only (`ext4_reconfigure` to `ro`: the last commit, the journal emptied
+    /// and `needs_recovery` cleared, as [`Ext4::shutdown`]) or read-write (as a read-write
+    /// mount starts); `ReadOnly` if the device or the superblock forbids writing.
+    pub fn remount(&mut self, read_only: bool) -> Result<()> {
+        if read_only == self.read_only {
+            return Ok(());
+        }
+        if read_only {
+            return self.shutdown();
+        }
+        if !self.can_write {
+            return Err(Error::ReadOnly);
+        }
+        self.read_only = false;
+        if let Err(error) = self.start_writing() {
+            self.journal = None;
+            self.read_only = true;
+            return Err(error);
+        }
+        Ok(())
     }
 
     /// Replays the journal, then reads the superblock it may have rewritten and clears
@@ -263,13 +302,39 @@ impl<D: BlockDevice> Ext4<D> {
         self.sb.block_size
     }
 
+    /// Blocks that hold the file system's own structures, as Linux's `ext4_calculate_overhead`
+    /// counts them for `statfs` (the default `bsddf`): those before the first group; per
+    /// group its superblock backup with the descriptor and reserved descriptor blocks, two
+    /// bitmaps and the inode table; and the internal journal.
+    fn overhead(&mut self) -> Result<u64> {
+        let mut total = u64::from(self.sb.first_data_block);
+        for group in 0..self.sb.group_count {
+            total += u64::from(self.sb.group_base_meta_blocks(group))
+                + u64::from(self.inode_table_blocks())
+                + 2;
+        }
+        let journal_ino = crate::le::u32_at(&self.sb.raw, 0xe0);
+        if self.sb.compat() & COMPAT_HAS_JOURNAL != 0 && journal_ino != 0 {
+            let size = self.read_inode(journal_ino)?.size();
+            total += size / u64::from(self.sb.block_size);
+        }
+        Ok(total.min(self.sb.blocks_count))
+    }
+
     pub fn statfs(&self) -> StatFs {
         let free = self.sb.free_blocks();
+        // Linux keeps 2% of the blocks, at most 4096, for extent splits and the like
+        // (`ext4_calculate_resv_clusters`, when extents are on): not available to users.
+        let reserve = if self.sb.incompat() & crate::sb::INCOMPAT_EXTENTS != 0 {
+            (self.sb.blocks_count / 50).min(4096)
+        } else {
+            0
+        };
         StatFs {
             block_size: self.sb.block_size,
-            blocks: self.sb.blocks_count,
+            blocks: self.sb.blocks_count - self.overhead,
             free_blocks: free,
-            available_blocks: free.saturating_sub(self.sb.reserved_blocks()),
+            available_blocks: free.saturating_sub(self.sb.reserved_blocks() + reserve),
             inodes: u64::from(self.sb.inodes_count),
             free_inodes: u64::from(self.sb.free_inodes()),
             name_max: 255,

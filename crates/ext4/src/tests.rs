@@ -1190,3 +1190,67 @@ fn reads_inline_data() {
     assert!(fs.is_read_only(), "inline data is read-only for now");
     compare_tree(&mut fs, ROOT_INO, &host);
 }
+
+#[test]
+fn remounts_between_read_only_and_read_write() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("remount");
+    let image = mkfs(&scratch, "ext4", 16 * 1024, &[], None);
+    let read_only = MountOptions {
+        read_only: true,
+        ..OPTIONS
+    };
+    let mut fs = Ext4::mount(MemDisk(image), read_only).unwrap();
+    assert!(matches!(
+        fs.create(ROOT_INO, b"no", 0o644, 0, 0),
+        Err(Error::ReadOnly)
+    ));
+    fs.remount(false).unwrap();
+    let f = fs.create(ROOT_INO, b"yes", 0o644, 0, 0).unwrap();
+    fs.write(f, 0, &pattern(9, 30_000)).unwrap();
+    // Mounted read-write: the journal may hold what the home blocks lack.
+    assert!(needs_recovery(&fs.device().0));
+    fs.remount(true).unwrap();
+    assert!(!needs_recovery(&fs.device().0));
+    fsck_clean(&scratch, &fs.device().0.clone());
+    assert!(matches!(fs.unlink(ROOT_INO, b"yes"), Err(Error::ReadOnly)));
+    // And back to read-write once more.
+    fs.remount(false).unwrap();
+    fs.unlink(ROOT_INO, b"yes").unwrap();
+    let image = fs.unmount().unwrap().0;
+    fsck_clean(&scratch, &image);
+    let read_only_device = MountOptions {
+        read_only_device: true,
+        ..read_only
+    };
+    let mut fs = Ext4::mount(MemDisk(image), read_only_device).unwrap();
+    assert!(matches!(fs.remount(false), Err(Error::ReadOnly)));
+}
+
+#[test]
+fn statfs_counts_as_linux_does() {
+    if !have_tools() {
+        return;
+    }
+    // Linux 6.1's `stat -f` of this very image (`mke2fs -t ext4`, 64 MiB: 1 KiB blocks):
+    // Total 56037, Free 56023, Available 51437 (docs/facts-ext4.md).
+    let scratch = Scratch::new("statfs");
+    let image = mkfs(&scratch, "ext4", 64 * 1024, &[], None);
+    let read_only = MountOptions {
+        read_only: true,
+        ..OPTIONS
+    };
+    let fs = Ext4::mount(MemDisk(image), read_only).unwrap();
+    let st = fs.statfs();
+    assert_eq!(
+        (
+            st.block_size,
+            st.blocks,
+            st.free_blocks,
+            st.available_blocks
+        ),
+        (1024, 56037, 56023, 51437)
+    );
+}

@@ -134,6 +134,9 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
             continue;
         }
         found.put(index + 1, first * scale, (last - first + 1) * scale, false);
+        let mut guid = [0u8; 16];
+        guid.copy_from_slice(&entry[16..32]);
+        found.set_uuid(index + 1, crate::PartUuid::Gpt(guid));
     }
     true
 }

@@ -55,6 +55,52 @@ pub struct Partition {
     pub sectors: u64,
     /// An MBR extended partition (Linux logs its logical ones inside `< >`).
     pub is_extended: bool,
+    /// What `root=PARTUUID=` matches.
+    pub uuid: PartUuid,
+}
+
+/// A partition's unique id, as Linux gives it to `root=PARTUUID=` (`info->uuid`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PartUuid {
+    /// None (an MBR extended partition).
+    #[default]
+    None,
+    /// A GPT entry's unique partition GUID, as stored.
+    Gpt([u8; 16]),
+    /// An MBR's disk signature and the partition's number: `SSSSSSSS-NN`.
+    Mbr { signature: u32, number: u32 },
+}
+
+impl PartUuid {
+    /// Linux's text: `%pUl` for a GUID (lower case, the first three fields little-endian),
+    /// `%08x-%02x` for an MBR partition.
+    pub fn text(&self) -> Option<alloc::string::String> {
+        match *self {
+            PartUuid::None => None,
+            PartUuid::Mbr { signature, number } => {
+                Some(alloc::format!("{signature:08x}-{number:02x}"))
+            }
+            PartUuid::Gpt(b) => Some(alloc::format!(
+                "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                b[3],
+                b[2],
+                b[1],
+                b[0],
+                b[5],
+                b[4],
+                b[7],
+                b[6],
+                b[8],
+                b[9],
+                b[10],
+                b[11],
+                b[12],
+                b[13],
+                b[14],
+                b[15]
+            )),
+        }
+    }
 }
 
 /// Which table the partitions came from.
@@ -103,7 +149,20 @@ impl Found {
             start,
             sectors,
             is_extended,
+            uuid: PartUuid::None,
         });
+    }
+
+    /// Gives partition `number` (just put) its id.
+    fn set_uuid(&mut self, number: u32, uuid: PartUuid) {
+        if let Some(part) = self
+            .partitions
+            .iter_mut()
+            .rev()
+            .find(|p| p.number == number)
+        {
+            part.uuid = uuid;
+        }
     }
 }
 

@@ -65,6 +65,7 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
     }
     // MBR fields count logical blocks; the result is in 512-byte sectors.
     let scale = u64::from(disk.sectors_per_block());
+    let signature = u32::from_le_bytes([block[440], block[441], block[442], block[443]]);
     for (index, entry) in primary.iter().enumerate() {
         let number = index as u32 + 1;
         let start = u64::from(entry.start) * scale;
@@ -74,10 +75,11 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
         }
         if is_extended(entry.kind) {
             found.put(number, start, sectors.min(scale.max(2)), true);
-            scan_extended(reader, disk, found, start, sectors);
+            scan_extended(reader, disk, found, start, sectors, signature);
             continue;
         }
         found.put(number, start, sectors, false);
+        found.set_uuid(number, crate::PartUuid::Mbr { signature, number });
     }
     true
 }
@@ -89,6 +91,7 @@ fn scan_extended(
     found: &mut Found,
     first_start: u64,
     first_sectors: u64,
+    signature: u32,
 ) {
     let scale = u64::from(disk.sectors_per_block());
     let (mut this_start, mut this_sectors) = (first_start, first_sectors);
@@ -125,6 +128,13 @@ fn scan_extended(
                 }
             }
             found.put(next_number, start, sectors, false);
+            found.set_uuid(
+                next_number,
+                crate::PartUuid::Mbr {
+                    signature,
+                    number: next_number,
+                },
+            );
             next_number += 1;
             empty_links = 0;
             if next_number >= found.limit {

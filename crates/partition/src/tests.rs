@@ -42,12 +42,22 @@ fn mbr_image(sectors: usize) -> Image {
     Image(bytes, 512)
 }
 
+/// [`scan`] with the partitions' ids cleared (tests of ids check them on their own).
+fn scan_plain(image: &mut dyn SectorReader, disk: &Disk) -> (TableKind, Vec<Partition>) {
+    let (kind, mut parts) = scan(image, disk);
+    for part in &mut parts {
+        part.uuid = crate::PartUuid::None;
+    }
+    (kind, parts)
+}
+
 fn part(number: u32, start: u64, sectors: u64) -> Partition {
     Partition {
         number,
         start,
         sectors,
         is_extended: false,
+        uuid: crate::PartUuid::None,
     }
 }
 
@@ -64,7 +74,7 @@ fn primary_partitions_keep_their_slot_numbers() {
     put_entry(&mut image.0, 0, 0x80, 0x83, 2048, 1024);
     put_entry(&mut image.0, 2, 0, 0x82, 3072, 1024);
     let d = disk(&image);
-    let (kind, parts) = scan(&mut image, &d);
+    let (kind, parts) = scan_plain(&mut image, &d);
     assert_eq!(kind, TableKind::Mbr);
     assert_eq!(parts, vec![part(1, 2048, 1024), part(3, 3072, 1024)]);
 }
@@ -84,7 +94,7 @@ fn logical_partitions_follow_the_ebr_chain() {
     put_entry(ebr, 0, 0, 0x83, 1, 500);
     sign(ebr);
     let d = disk(&image);
-    let (kind, parts) = scan(&mut image, &d);
+    let (kind, parts) = scan_plain(&mut image, &d);
     assert_eq!(kind, TableKind::Mbr);
     assert_eq!(
         parts,
@@ -106,7 +116,7 @@ fn an_ebr_loop_ends() {
     put_entry(ebr, 1, 0, 0x05, 0, 4096);
     sign(ebr);
     let d = disk(&image);
-    let (_, parts) = scan(&mut image, &d);
+    let (_, parts) = scan_plain(&mut image, &d);
     assert_eq!(parts, vec![extended(1, 4096, 2)]);
 }
 
@@ -119,7 +129,7 @@ fn an_ebr_loop_with_data_stops_at_the_partition_limit() {
     put_entry(ebr, 1, 0, 0x05, 0, 4096);
     sign(ebr);
     let d = disk(&image);
-    let (_, parts) = scan(&mut image, &d);
+    let (_, parts) = scan_plain(&mut image, &d);
     assert_eq!(parts.len(), 1 + 11);
     assert!(parts[0].is_extended && parts[1..].iter().all(|p| !p.is_extended));
     assert_eq!(parts.last().map(|p| p.number), Some(15));
@@ -130,10 +140,10 @@ fn bad_boot_indicator_or_signature_means_no_table() {
     let mut image = mbr_image(4096);
     put_entry(&mut image.0, 0, 0x12, 0x83, 2048, 1024);
     let d = disk(&image);
-    assert_eq!(scan(&mut image, &d), (TableKind::None, vec![]));
+    assert_eq!(scan_plain(&mut image, &d), (TableKind::None, vec![]));
     let mut image = Image(vec![0; 4096 * 512], 512);
     put_entry(&mut image.0, 0, 0, 0x83, 2048, 1024);
-    assert_eq!(scan(&mut image, &d), (TableKind::None, vec![]));
+    assert_eq!(scan_plain(&mut image, &d), (TableKind::None, vec![]));
 }
 
 #[test]
@@ -184,7 +194,7 @@ fn gpt_image(sectors: u64, entries: &[(u8, u64, u64)]) -> Image {
 fn gpt_entries_are_numbered_by_slot() {
     let mut image = gpt_image(8192, &[(1, 2048, 4095), (0, 0, 0), (2, 4096, 8158)]);
     let d = disk(&image);
-    let (kind, parts) = scan(&mut image, &d);
+    let (kind, parts) = scan_plain(&mut image, &d);
     assert_eq!(kind, TableKind::Gpt);
     assert_eq!(parts, vec![part(1, 2048, 2048), part(3, 4096, 4063)]);
 }
@@ -194,14 +204,14 @@ fn gpt_with_bad_crc_gives_no_partitions() {
     let mut image = gpt_image(8192, &[(1, 2048, 4095)]);
     image.0[1024 + 40] ^= 1; // an entry changed: the array CRC no longer matches
     let d = disk(&image);
-    assert_eq!(scan(&mut image, &d), (TableKind::None, vec![]));
+    assert_eq!(scan_plain(&mut image, &d), (TableKind::None, vec![]));
 }
 
 #[test]
 fn gpt_entries_past_the_disk_or_reversed_are_skipped() {
     let mut image = gpt_image(8192, &[(1, 4095, 2048), (1, 100, 9000), (1, 40, 50)]);
     let d = disk(&image);
-    let (_, parts) = scan(&mut image, &d);
+    let (_, parts) = scan_plain(&mut image, &d);
     assert_eq!(parts, vec![part(3, 40, 11)]);
 }
 
@@ -234,7 +244,7 @@ fn gpt_with_4k_blocks_counts_in_512_byte_sectors() {
     let mut image = Image(bytes, 4096);
     let d = disk(&image);
     assert_eq!(
-        scan(&mut image, &d),
+        scan_plain(&mut image, &d),
         (TableKind::Gpt, vec![part(1, 80, 80)])
     );
 }
@@ -285,7 +295,7 @@ fn hostile_tables_never_panic() {
             sectors: 1 + next() % 512,
             max_partitions: limit,
         };
-        let (_, mut parts) = scan(&mut image, &d);
+        let (_, mut parts) = scan_plain(&mut image, &d);
         assert!(
             parts
                 .iter()
@@ -294,4 +304,26 @@ fn hostile_tables_never_panic() {
         fit_to_disk(&mut parts, d.sectors);
         assert!(parts.iter().all(|p| p.start + p.sectors <= d.sectors));
     }
+}
+
+#[test]
+fn partition_ids_as_linux_prints_them() {
+    let guid = [
+        0x78, 0x56, 0x34, 0x12, 0xbc, 0x9a, 0xf0, 0xde, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+        0xef,
+    ];
+    assert_eq!(
+        crate::PartUuid::Gpt(guid).text().as_deref(),
+        Some("12345678-9abc-def0-0123-456789abcdef")
+    );
+    assert_eq!(
+        crate::PartUuid::Mbr {
+            signature: 0x0ccd_b28e,
+            number: 5
+        }
+        .text()
+        .as_deref(),
+        Some("0ccdb28e-05")
+    );
+    assert_eq!(crate::PartUuid::None.text(), None);
 }

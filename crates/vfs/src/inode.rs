@@ -384,6 +384,13 @@ pub trait FileSystem: Send + Sync {
             Err(Errno::EINVAL)
         }
     }
+    /// A remount makes the filesystem read-only or read-write again (`SB_RDONLY` changes; the
+    /// `ro`/`rw` part of Linux's `reconfigure`): a disk filesystem writes everything out and
+    /// marks itself clean, or prepares to write again. Default: nothing to do.
+    fn set_read_only(&self, read_only: bool) -> Result<(), Errno> {
+        let _ = read_only;
+        Ok(())
+    }
 }
 
 /// When an access updates a file's access time: the atime flags of the mount it is reached

@@ -1136,8 +1136,8 @@ impl MountNamespace {
             }
         }
         if Arc::ptr_eq(&mount, &self.root) || mount.mountpoint().is_none() {
-            // The namespace root: Linux remounts it read-only when it is the caller's root,
-            // which would leave nothing writable; Ferrux refuses as for any root mount.
+            // The namespace root: when it is the caller's root, the kernel's umount2 remounts
+            // it read-only first (Linux's `do_umount_root`) and never gets here.
             return Err(Errno::EINVAL);
         }
         let mut state = self.state.lock();

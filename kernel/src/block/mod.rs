@@ -128,6 +128,8 @@ pub struct Part {
     pub sectors: u64,
     pub major: u32,
     pub minor: u32,
+    /// Its id for `root=PARTUUID=` (the GPT entry's GUID, or the MBR's signature and number).
+    pub uuid: partition::PartUuid,
 }
 
 /// A disk (Linux's `gendisk` with its whole-disk `block_device`).
@@ -561,6 +563,7 @@ pub fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
             sectors: part.sectors,
             major,
             minor,
+            uuid: part.uuid,
         });
     }
     let old = core::mem::replace(&mut *disk.partitions.lock(), parts.clone());

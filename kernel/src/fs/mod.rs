@@ -11,6 +11,7 @@ pub mod devices;
 pub mod devpts;
 pub mod devtmpfs;
 pub mod dnotify;
+pub mod do_mounts;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod ext4;

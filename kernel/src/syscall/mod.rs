@@ -34,7 +34,7 @@ pub mod mmap;
 mod mqueue;
 mod msg;
 mod namei;
-mod namespace;
+pub(crate) mod namespace;
 mod nsproxy;
 mod open;
 mod pipe;

@@ -10,7 +10,8 @@
 //! `MS_SHARED`/`MS_PRIVATE`/`MS_SLAVE`/`MS_UNBINDABLE`, with `MS_REC`, else `EINVAL`),
 //! `MS_MOVE`, else a new mount (no type `EINVAL`, unknown type `ENODEV`, bad options `EINVAL`).
 //! Without `MS_NOATIME` a new mount is `relatime`; `MS_STRICTATIME` clears that; a remount
-//! that names no atime flag keeps the old ones.
+//! that names no atime flag keeps the old ones. umount2 of the caller's root remounts it
+//! read-only, as Linux's `do_umount_root`.
 
 use super::args::{Fd, UserCStr};
 use super::{SyscallContext, SyscallResult};
@@ -159,7 +160,7 @@ pub fn mount(
 }
 
 /// Linux `path_mount`.
-fn path_mount(
+pub(crate) fn path_mount(
     thread: &Thread,
     source: Option<&[u8]>,
     path: &Path,
@@ -251,6 +252,10 @@ fn remount(path: &Path, mnt_flags: u32, sb_flags: u32, data: &[u8]) -> Result<()
     superblock.fs().remount(&options.fs)?;
     let mask = raw::MS_RMT_MASK & SB_SETTABLE;
     let requested = (sb_flags | options.sb_set) & !options.sb_clear;
+    let read_only = vfs::dentry::sb_flags::SB_RDONLY;
+    if (superblock.flags() ^ requested) & read_only != 0 {
+        superblock.fs().set_read_only(requested & read_only != 0)?;
+    }
     superblock.set_flags((superblock.flags() & !mask) | (requested & mask));
     fs::namespace().set_mount_flags(path, mnt_flags)
 }
@@ -272,7 +277,24 @@ pub fn umount2(context: &mut SyscallContext<'_>, target: UserCStr, flags: i32) -
         return Err(Errno::EPERM);
     }
     let root = context.thread.process.fs.get().lock().root.clone();
-    fs::namespace().umount(path, flags, &root)?;
+    // do_umount: "unmounting" the caller's own root (without MNT_DETACH) remounts it
+    // read-only instead (`do_umount_root`), which is how `umount -a -r` at shutdown leaves /.
+    let ns = fs::namespace();
+    if flags & (MNT_DETACH | MNT_EXPIRE) == 0
+        && path.is_mount_root()
+        && alloc::sync::Arc::ptr_eq(path.mnt(), root.mnt())
+        && ns.holds(path.mnt())
+        && !path.mnt().is_locked()
+    {
+        let superblock = path.mnt().superblock();
+        let read_only = vfs::dentry::sb_flags::SB_RDONLY;
+        if superblock.flags() & read_only == 0 {
+            superblock.fs().set_read_only(true)?;
+            superblock.set_flags(superblock.flags() | read_only);
+        }
+        return Ok(0);
+    }
+    ns.umount(path, flags, &root)?;
     Ok(0)
 }
 

@@ -108,6 +108,26 @@ impl ::ext4::BlockDevice for Volume {
     }
 }
 
+/// Every mounted ext2/3/4 file system, for [`shutdown_all`].
+static MOUNTED: SpinLock<Vec<Weak<Ext4Fs>>> = SpinLock::new("ext4.mounted", Vec::new());
+
+/// Before a power-off or restart (`reboot(2)`): every mounted ext2/3/4 file system writes what
+/// it holds, empties its journal and is marked clean, then refuses changes, as an emergency
+/// remount read-only would leave it (Linux's SysRq `u`; Linux's reboot(2) itself leaves that
+/// to init, but a `poweroff -f` must not leave a disk that needs recovery).
+pub fn shutdown_all() {
+    let mounted: Vec<Arc<Ext4Fs>> = {
+        let mut list = MOUNTED.lock();
+        list.retain(|fs| fs.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    };
+    for ext4 in mounted {
+        if let Err(error) = ext4.set_read_only(true) {
+            log::error!("EXT4-fs: remount read-only at shutdown: error -{}", error.0);
+        }
+    }
+}
+
 /// One mounted ext2/3/4 file system.
 pub struct Ext4Fs {
     name: &'static str,
@@ -199,6 +219,10 @@ impl FileSystem for Ext4Fs {
 
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn set_read_only(&self, read_only: bool) -> Result<(), Errno> {
+        self.with(|fs| fs.remount(read_only))
     }
 }
 
@@ -487,6 +511,45 @@ impl Inode for Ext4Inode {
     }
 }
 
+/// `EXT4_FEATURE_COMPAT_HAS_JOURNAL`.
+const COMPAT_HAS_JOURNAL: u32 = 0x4;
+/// `EXT2_FEATURE_INCOMPAT_SUPP`: filetype and meta_bg; ext3 adds recover.
+const EXT2_INCOMPAT_SUPP: u32 = 0x2 | 0x10;
+const EXT3_INCOMPAT_SUPP: u32 = EXT2_INCOMPAT_SUPP | 0x4;
+/// `EXT2_FEATURE_RO_COMPAT_SUPP` (ext3's is the same): sparse_super, large_file, btree_dir.
+const EXT2_RO_COMPAT_SUPP: u32 = 0x1 | 0x2 | 0x4;
+
+/// Whether a file system with these features may be mounted as `name` (`ext2_feature_set_ok`,
+/// `ext3_feature_set_ok`): ext2 and ext3 refuse what their drivers never knew (extents,
+/// 64bit, flex_bg, metadata_csum…), ext3 also a file system without a journal; read-only
+/// mounts ignore the read-only-compatible features.
+fn features_fit(name: &str, compat: u32, incompat: u32, ro_compat: u32, read_only: bool) -> bool {
+    let incompat_supported = match name {
+        "ext2" => EXT2_INCOMPAT_SUPP,
+        "ext3" => EXT3_INCOMPAT_SUPP,
+        _ => return true,
+    };
+    if incompat & !incompat_supported != 0 {
+        return false;
+    }
+    if name == "ext3" && compat & COMPAT_HAS_JOURNAL == 0 {
+        return false;
+    }
+    read_only || ro_compat & !EXT2_RO_COMPAT_SUPP == 0
+}
+
+/// The feature words of the superblock on `volume`, if it has ext2's magic.
+fn superblock_features(volume: &mut Volume) -> Option<(u32, u32, u32)> {
+    use ::ext4::BlockDevice as _;
+    let mut raw = [0u8; 0x68];
+    volume.read_at(1024, &mut raw).ok()?;
+    let word = |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+    if u16::from_le_bytes([raw[0x38], raw[0x39]]) != EXT4_SUPER_MAGIC as u16 {
+        return None;
+    }
+    Some((word(0x5c), word(0x60), word(0x64)))
+}
+
 /// The `ext2`, `ext3` and `ext4` types (`FS_REQUIRES_DEV`).
 pub struct Ext4Type(pub &'static str);
 
@@ -540,11 +603,26 @@ impl FileSystemType for Ext4Type {
         if device_read_only && !read_only {
             return Err(Errno::EACCES);
         }
-        let volume = Volume {
+        // The block device's name (`s_id`), as Linux's messages show it.
+        let id = match &device.partition {
+            Some(part) => device.disk.partition_name(part.number),
+            None => device.disk.name.clone(),
+        };
+        let mut volume = Volume {
             device,
             base: start * 512,
             size: sectors * 512,
         };
+        if let Some((compat, incompat, ro_compat)) = superblock_features(&mut volume)
+            && !features_fit(self.0, compat, incompat, ro_compat, read_only)
+        {
+            log::error!(
+                "EXT4-fs ({}): couldn't mount as {} due to feature incompatibilities",
+                id,
+                self.0
+            );
+            return Err(Errno::EINVAL);
+        }
         let options = ::ext4::MountOptions {
             read_only,
             read_only_device: device_read_only,
@@ -582,6 +660,12 @@ impl FileSystemType for Ext4Type {
                 file_type: FileType::Directory,
             }),
         });
+        {
+            let mut mounted = MOUNTED.lock();
+            mounted.retain(|fs| fs.strong_count() > 0);
+            mounted.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            mounted.push(Arc::downgrade(&ext4));
+        }
         let dentry = Dentry::new_root(ext4 as Arc<dyn FileSystem>);
         dentry.superblock().set_flags(sb_flags);
         Ok(dentry)
