@@ -287,6 +287,10 @@ impl FileOps for InodeFile {
     fn inode(&self) -> Option<&Arc<dyn Inode>> {
         Some(&self.inode)
     }
+
+    fn fsync(&self) -> Result<(), Errno> {
+        self.inode.sync_data()
+    }
 }
 
 /// An open file description.
