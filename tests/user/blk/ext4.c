@@ -107,7 +107,8 @@ static void marker(unsigned char *page, unsigned id)
 			 id, i);
 }
 
-/* Whether `page` is in some 4 KiB block of the disk, read with O_DIRECT. */
+/* Whether the first KiB of `page` is in some block of the disk, read with
+ * O_DIRECT. */
 static int on_disk(const unsigned char *page)
 {
 	int fd = EXPECT_OK(open(DEV "/vda", O_RDONLY | O_DIRECT));
@@ -123,8 +124,10 @@ static int on_disk(const unsigned char *page)
 			FAIL("pread vda: %s", h_errname(errno));
 		if (n == 0)
 			break;
-		for (ssize_t i = 0; i + PAGE <= n; i += PAGE)
-			if (memcmp(buf + i, page, PAGE) == 0)
+		/* The image's blocks may be 1 KiB: look for the page's first
+		 * block at every block boundary. */
+		for (ssize_t i = 0; i + 1024 <= n; i += 1024)
+			if (memcmp(buf + i, page, 1024) == 0)
 				found = 1;
 	}
 	munmap(buf, chunk);

@@ -172,8 +172,16 @@ impl Ext4Inode {
         'chunks: while done < len {
             let first = (offset + done as u64) / PAGE;
             let last = (offset + len as u64 - 1) / PAGE;
-            let count = (last - first + 1).min(RESERVE_CHUNK);
-            let mask = match fs.reserve_for(self, first, count) {
+            let mut count = (last - first + 1).min(RESERVE_CHUNK);
+            // Near a full disk, page by page: the write goes as far as the space does.
+            let reserved = fs.reserve_or_reap(self, first, count).or_else(|error| {
+                if error != Errno::ENOSPC || count == 1 {
+                    return Err(error);
+                }
+                count = 1;
+                fs.reserve_for(self, first, 1)
+            });
+            let mask = match reserved {
                 Ok(mask) => mask,
                 Err(e) => {
                     error = Some(e);
@@ -250,7 +258,7 @@ impl Ext4Inode {
         let reserved = if frame.has_flag(PageFlag::Delalloc) {
             false
         } else {
-            fs.reserve_for(self, index, 1)? & 1 != 0
+            fs.reserve_or_reap(self, index, 1)? & 1 != 0
         };
         self.dirty_page(&fs, &frame, reserved);
         *self.pending_time.lock() = Some(super::now());
@@ -388,6 +396,59 @@ impl Ext4Fs {
             }
             Ok(mask)
         })
+    }
+
+    /// [`Ext4Fs::reserve_for`], and once more after the unlinked files that only the dirty
+    /// list still held were let go (their blocks are freed: Linux's `ext4_should_retry_alloc`).
+    pub(super) fn reserve_or_reap(
+        &self,
+        inode: &Ext4Inode,
+        first: u64,
+        count: u64,
+    ) -> Result<u64, Errno> {
+        match self.reserve_for(inode, first, count) {
+            Err(Errno::ENOSPC) if self.reap_unlinked() > 0 => {
+                self.reserve_for(inode, first, count)
+            }
+            result => result,
+        }
+    }
+
+    /// Lets go of the dirty files that nobody but the dirty list holds and that have no names
+    /// left: their data is never written (Linux truncates an unlinked inode's pages at its last
+    /// `iput`), and the next call into the crate frees them. Returns how many went.
+    pub(super) fn reap_unlinked(&self) -> usize {
+        let list = core::mem::take(&mut *self.dirty.lock());
+        let mut reaped = 0;
+        let mut kept = Vec::new();
+        let _ = kept.try_reserve(list.len());
+        for inode in list {
+            let ino = inode.ino;
+            if alloc::sync::Arc::strong_count(&inode) == 1
+                && self.with(|ext4| ext4.stat(ino)).is_ok_and(|st| st.nlink == 0)
+            {
+                inode.on_dirty_list.store(false, Ordering::Release);
+                reaped += 1;
+                continue;
+            }
+            if kept.try_reserve(1).is_ok() {
+                kept.push(inode);
+            } else {
+                inode.on_dirty_list.store(false, Ordering::Release);
+                self.mark_dirty(&inode);
+            }
+        }
+        let mut dirty = self.dirty.lock();
+        if dirty.try_reserve(kept.len()).is_ok() {
+            dirty.extend(kept);
+        } else {
+            drop(dirty);
+            for inode in kept {
+                inode.on_dirty_list.store(false, Ordering::Release);
+                self.mark_dirty(&inode);
+            }
+        }
+        reaped
     }
 
     /// Gives back `blocks` of reservation.
@@ -540,6 +601,7 @@ impl Ext4Fs {
     /// Writes back every inode dirtied at or before `older_than` (monotonic ns; `u64::MAX`
     /// for all).
     pub(super) fn write_back_all(&self, older_than: u64) -> Result<(), Errno> {
+        self.reap_unlinked();
         let list = core::mem::take(&mut *self.dirty.lock());
         let mut result = Ok(());
         for inode in list {

@@ -197,6 +197,10 @@ impl FileSystem for Ext4Fs {
     }
 
     fn statfs(&self) -> StatFs {
+        // Unlinked files that only wait for write-back are freed first.
+        if self.reap_unlinked() > 0 {
+            let _ = self.with(|_| Ok(()));
+        }
         let st = self.state.lock().statfs();
         // Blocks reserved for dirty pages are not free (ext4_statfs's s_dirtyclusters_counter).
         let reserved = self.reserved.load(Ordering::Acquire);
@@ -249,6 +253,24 @@ pub struct Ext4Inode {
 
 impl Drop for Ext4Inode {
     fn drop(&mut self) {
+        // Pages still dirty (an unlinked file let go): their counts and reservations go.
+        if let Some(cache) = self.cache.as_ref() {
+            let mut unreserve = 0;
+            cache.for_each_cached(0, u64::MAX, &mut |_, frame| {
+                if frame.clear_flag(vfs::page::PageFlag::Dirty) {
+                    writeback::page_cleaned();
+                }
+                if frame.clear_flag(vfs::page::PageFlag::Delalloc) {
+                    unreserve += 1;
+                }
+                true
+            });
+            if unreserve != 0
+                && let Some(fs) = self.fs.upgrade()
+            {
+                fs.unreserve(unreserve * fs.blocks_per_page);
+            }
+        }
         // The crate keeps unlinked inodes until told; whether this one is such is its call.
         if let Some(fs) = self.fs.upgrade() {
             fs.released.lock().push(self.ino);
