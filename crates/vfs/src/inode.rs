@@ -559,6 +559,19 @@ pub trait Inode: Send + Sync {
         false
     }
 
+    /// Whether the file may be opened with `O_DIRECT` (a regular file of a file system with a
+    /// backing store: Linux's `FMODE_CAN_ODIRECT`). Default: no (`EINVAL` at open).
+    fn direct_io(&self) -> bool {
+        false
+    }
+
+    /// Writes the file's dirty pages to its device, without the commit and cache flush that
+    /// [`Inode::sync_data`] adds (an `O_DIRECT` write's data reaching the disk). Default:
+    /// nothing to write.
+    fn write_back_data(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
     /// `fsync`/`fdatasync`: writes the file's dirty pages and the metadata that points at them
     /// to stable storage (Linux's `f_op->fsync`). Default: nothing to write (files in memory).
     fn sync_data(&self) -> Result<(), Errno> {

@@ -61,7 +61,8 @@ pub fn spawn(name: &[u8], entry: fn(usize) -> !) -> Result<Arc<Thread>, Errno> {
         ptraced: SpinLock::new("process.ptraced", Vec::new()),
         traced_by: SpinLock::new("process.traced_by", Weak::new()),
     });
-    let thread = Thread::try_new_with_entry(pid, process.clone(), UserContext::try_new()?, 0, 0, entry)?;
+    let thread =
+        Thread::try_new_with_entry(pid, process.clone(), UserContext::try_new()?, 0, 0, entry)?;
     process.threads.lock().push(thread.clone());
     crate::sched::spawn(thread.clone());
     Ok(thread)

@@ -460,6 +460,22 @@ mod tests {
     }
 
     #[test]
+    fn evict_unused_keeps_held_and_refused_pages() {
+        let cache = PageCache::new();
+        for index in 0..300 {
+            cache.find_or_create(index, || page_with(1), || {}).unwrap();
+        }
+        let held = cache.find(7).unwrap();
+        cache.find(9).unwrap().set_flag(PageFlag::Dirty);
+        let removed = cache.evict_unused(&|frame| !frame.has_flag(PageFlag::Dirty));
+        assert_eq!(removed, 298);
+        assert_eq!(cache.nr_pages(), 2);
+        assert!(cache.find(7).is_some(), "a page someone holds stays");
+        assert!(cache.find(9).is_some(), "a page the filter refuses stays");
+        drop(held);
+    }
+
+    #[test]
     fn remove_range_punches_a_hole() {
         let cache = PageCache::new();
         for index in [0, 1, 2, 5, 9] {

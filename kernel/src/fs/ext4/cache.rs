@@ -407,9 +407,7 @@ impl Ext4Fs {
         count: u64,
     ) -> Result<u64, Errno> {
         match self.reserve_for(inode, first, count) {
-            Err(Errno::ENOSPC) if self.reap_unlinked() > 0 => {
-                self.reserve_for(inode, first, count)
-            }
+            Err(Errno::ENOSPC) if self.reap_unlinked() > 0 => self.reserve_for(inode, first, count),
             result => result,
         }
     }
@@ -425,7 +423,9 @@ impl Ext4Fs {
         for inode in list {
             let ino = inode.ino;
             if alloc::sync::Arc::strong_count(&inode) == 1
-                && self.with(|ext4| ext4.stat(ino)).is_ok_and(|st| st.nlink == 0)
+                && self
+                    .with(|ext4| ext4.stat(ino))
+                    .is_ok_and(|st| st.nlink == 0)
             {
                 inode.on_dirty_list.store(false, Ordering::Release);
                 reaped += 1;

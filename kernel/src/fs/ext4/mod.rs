@@ -25,10 +25,10 @@ use alloc::vec::Vec;
 use core::any::Any;
 use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use hal::sync::{Mutex, SpinLock};
-use vfs::page_cache::PageCache;
 use vfs::dentry::Dentry;
 use vfs::fstype::{FileSystemType, MountOption};
 use vfs::inode::{DirEntry, FileSystem, FileType, Inode, Metadata, SetAttr, StatFs, TimeSet};
+use vfs::page_cache::PageCache;
 use vfs::{Path, Timespec};
 
 use crate::block;
@@ -458,6 +458,14 @@ impl Inode for Ext4Inode {
 
     fn needs_write_notify(&self) -> bool {
         self.cache.is_some()
+    }
+
+    fn direct_io(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    fn write_back_data(&self) -> Result<(), Errno> {
+        self.fs()?.write_back_inode(self)
     }
 
     fn sync_data(&self) -> Result<(), Errno> {

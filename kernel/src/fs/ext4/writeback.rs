@@ -170,9 +170,8 @@ fn flusher_main(_: usize) -> ! {
     let thread = crate::process::current();
     loop {
         let interval_cs = DIRTY_WRITEBACK_CENTISECS.load(Ordering::Relaxed);
-        let deadline = (interval_cs > 0).then(|| {
-            crate::time::monotonic_ns().saturating_add(interval_cs as u64 * 10_000_000)
-        });
+        let deadline = (interval_cs > 0)
+            .then(|| crate::time::monotonic_ns().saturating_add(interval_cs as u64 * 10_000_000));
         if let Some(queue) = FLUSHER.get() {
             let _ = crate::sched::wait::wait_event(
                 &thread,

@@ -219,7 +219,9 @@ impl AddressSpace {
             .filter(|vma| vma.end > start && vma.is_shared)
         {
             if let Backing::File { inode, .. } = &vma.backing
-                && !files.iter().any(|known| alloc::sync::Arc::ptr_eq(known, inode))
+                && !files
+                    .iter()
+                    .any(|known| alloc::sync::Arc::ptr_eq(known, inode))
             {
                 files.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
                 files.push(inode.clone());
