@@ -550,11 +550,6 @@ impl OpenFile {
     /// files of tmpfs): `read`/`write` then copy between user memory and the cached pages with
     /// no bounce buffer.
     pub fn cached_inode(&self) -> Option<&Arc<dyn Inode>> {
-        // O_DIRECT transfers go by the file's operations (alignment checked, data written
-        // back).
-        if self.status_flags().contains(OpenFlags::O_DIRECT) {
-            return None;
-        }
         self.ops
             .inode()
             .filter(|inode| inode.page_cache().is_some())
