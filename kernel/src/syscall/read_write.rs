@@ -871,7 +871,7 @@ pub(super) fn aio_transfer(
         return for_each_vector(&vectors, |vector, total| {
             let base = start + total as u64;
             if is_write {
-                write_cached(&file, inode, base, vector.iov_base, vector.iov_len as usize)
+                write_cached(file, inode, base, vector.iov_base, vector.iov_len as usize)
             } else {
                 read_cached(file, inode, base, vector.iov_base, vector.iov_len as usize)
             }
