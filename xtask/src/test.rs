@@ -596,9 +596,15 @@ const EXT4_CHECK_SCRIPT: &str = "for m in virtio virtio_ring virtio_pci_modern_d
     busybox ln /mnt/hello /mnt/hardlink; busybox rmdir /mnt/dir; echo rmdir=$?; \
     busybox seq 1 3000 > /mnt/doomed; exec 3< /mnt/doomed; busybox rm /mnt/doomed; \
     echo doomed=$(busybox wc -l <&3); exec 3<&-; \
+    busybox dd if=/dev/zero bs=65536 count=64 2>/dev/null | busybox tr '\\0' x > /mnt/big; \
+    busybox dd if=/mnt/seq2 of=/mnt/big bs=1000 seek=7 conv=notrunc 2>/dev/null; \
+    busybox truncate -s 3000000 /mnt/big; echo big=$(busybox md5sum < /mnt/big); \
+    busybox seq 1 100 > /mnt/synced; busybox sync; echo 3 > /proc/sys/vm/drop_caches; \
+    echo drop=$(busybox md5sum < /mnt/big); \
     busybox umount /mnt; echo umount=$?; busybox mount -t ext4 -o ro /dev/vda /mnt; \
     echo names: $(busybox ls /mnt); echo links=$(busybox stat -c %h /mnt/hello); \
-    busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; busybox umount /mnt";
+    busybox cat /mnt/new/file; busybox wc -l /mnt/seq2; echo after=$(busybox md5sum < /mnt/big); \
+    busybox wc -l /mnt/synced; busybox umount /mnt";
 
 /// Bound for the full root-disk check (its data round trip is long under TCG).
 const ROOT_DISK_TIMEOUT: Duration = Duration::from_secs(420);
@@ -747,12 +753,28 @@ fn expect_ext4_round_trip(outcome: &BootOutcome) -> Result<(), String> {
         "rmdir=0",
         "doomed=3000",
         "umount=0",
-        "names: hardlink hello link lost+found new seq2",
+        "names: big hardlink hello link lost+found new seq2 synced",
         "links=2",
         "made",
         "5000 /mnt/seq2",
+        "100 /mnt/synced",
     ] {
         expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
+    }
+    // The file written through the page cache reads the same from the cache, after its
+    // clean pages were dropped, and after the remount.
+    let sums: Vec<&str> = ["big=", "drop=", "after="]
+        .iter()
+        .map(|key| {
+            outcome
+                .log
+                .lines()
+                .find_map(|line| line.trim_end().strip_prefix(key))
+                .unwrap_or("")
+        })
+        .collect();
+    if sums[0].is_empty() || sums.iter().any(|sum| *sum != sums[0]) {
+        return Err(format!("checksums of /mnt/big differ: {sums:?}"));
     }
     expect_init_exit_code(outcome, 0x0000)?;
     // The image the guest wrote must check clean (the runner's copy, by the banner).
@@ -1380,6 +1402,8 @@ fn plan_boots(
                 let mut config = boot_config(kernel, image, params, &argv, boot.memory)?;
                 if boot.alone.is_some_and(|alone| alone.has_disks) {
                     config.disks = crate::disks::write_test_disks(&format!("{runner}-{name}"))?;
+                } else if boot.alone.is_some_and(|alone| alone.ext4_disk) {
+                    config.disks = crate::disks::ext4_disk(&format!("{runner}-{name}"))?;
                 }
                 suites.push(BootJob {
                     runner: *runner,
@@ -1546,6 +1570,8 @@ struct AloneSuite {
     timeout: Duration,
     /// Attaches the test disks of [`crate::disks`] (fresh copies for each boot).
     has_disks: bool,
+    /// Attaches a fresh ext4 image of [`crate::disks::ext4_disk`] as `vda`.
+    ext4_disk: bool,
     /// Told apart from another boot of the same suite in logs and reports (`-intx`).
     variant: &'static str,
 }
@@ -1564,6 +1590,7 @@ const ALONE_SUITES: &[AloneSuite] = &[
         image: Some("musl"),
         timeout: Duration::from_secs(600),
         has_disks: false,
+        ext4_disk: false,
         variant: "",
     },
     AloneSuite {
@@ -1576,6 +1603,7 @@ const ALONE_SUITES: &[AloneSuite] = &[
         image: Some("musl"),
         timeout: Duration::from_secs(300),
         has_disks: true,
+        ext4_disk: false,
         variant: "",
     },
     AloneSuite {
@@ -1586,7 +1614,21 @@ const ALONE_SUITES: &[AloneSuite] = &[
         image: Some("musl"),
         timeout: Duration::from_secs(300),
         has_disks: true,
+        ext4_disk: false,
         variant: "-intx",
+    },
+    AloneSuite {
+        // tests/user/blk/ext4.c: ext4 file data through the page cache (shared writable
+        // mappings, msync, truncation, the flusher, fsync, ENOSPC) on an image that
+        // mkfs.ext4 made, attached as vda.
+        suite: "ext4",
+        memory: &[GuestMemory { mib: 1024 }],
+        params: "",
+        image: Some("musl"),
+        timeout: Duration::from_secs(300),
+        has_disks: false,
+        ext4_disk: true,
+        variant: "",
     },
 ];
 
@@ -1854,6 +1896,7 @@ mod tests {
         image: None,
         timeout: Duration::from_secs(1),
         has_disks: false,
+        ext4_disk: false,
         variant: "",
     }];
 

@@ -148,37 +148,105 @@ impl<D: BlockDevice> Ext4<D> {
             return Ok(0);
         }
         self.mutate(|fs| {
-            let mut inode = fs.get_inode(ino)?;
-            if !inode.is_reg() && !inode.is_symlink() {
-                return Err(if inode.is_dir() {
-                    Error::IsDir
-                } else {
-                    Error::Invalid
-                });
+            let now = fs.now();
+            fs.write_in_op(ino, offset, data, Some(now))
+        })
+    }
+
+    /// Write-back of cached file data (Linux's `ext4_writepages`): writes `data` at byte
+    /// `offset` as [`Ext4::write`] does, allocating blocks for holes (delayed allocation), and
+    /// sets the on-disk size to at least the end of `data` (the caller clips `data` at the
+    /// file's size). The times are those the writes that dirtied the pages set (`times`:
+    /// mtime and ctime), not the time of the write-back. Data reaches the device before the
+    /// metadata that points at it, in one transaction.
+    pub fn write_back(
+        &mut self,
+        ino: u32,
+        offset: u64,
+        data: &[u8],
+        times: Option<Timestamp>,
+    ) -> Result<()> {
+        if data.is_empty() && times.is_none() {
+            return Ok(());
+        }
+        self.mutate(|fs| fs.write_in_op(ino, offset, data, times).map(drop))
+    }
+
+    /// How many blocks of logical blocks `first..first + count` of regular file `ino` have no
+    /// disk block yet (holes; unwritten extents count as allocated): what a delayed-allocation
+    /// write must reserve. `EOPNOTSUPP` for a file with inline data (not written by this crate).
+    pub fn unmapped_blocks(&mut self, ino: u32, first: u64, count: u64) -> Result<u64> {
+        let inode = self.get_inode(ino)?;
+        if inode.has_inline_data() {
+            return Err(Error::Unsupported);
+        }
+        let mut holes = 0;
+        let mut lblk = first;
+        let end = first.saturating_add(count).min(1 << 32);
+        while lblk < end {
+            let mapping = self.map(&inode, lblk as u32)?;
+            let span = u64::from(mapping.len.max(1)).min(end - lblk);
+            if mapping.pblk.is_none() {
+                holes += span;
             }
-            if inode.has_inline_data() {
-                return Err(Error::Unsupported);
-            }
-            let end = offset
-                .checked_add(data.len() as u64)
-                .ok_or(Error::FileTooBig)?;
-            if end > fs.max_file_size(&inode) {
-                return Err(Error::FileTooBig);
-            }
-            if inode.has_extents() {
-                fs.write_extents(&mut inode, offset, data)?;
+            lblk += span;
+        }
+        Ok(holes)
+    }
+
+    /// The largest size file `ino` may have (its mapping's reach: `s_maxbytes`).
+    pub fn max_size(&mut self, ino: u32) -> Result<u64> {
+        let inode = self.get_inode(ino)?;
+        Ok(self.max_file_size(&inode))
+    }
+
+    /// Whether regular file `ino` keeps its data inline (in the inode), which this crate reads
+    /// but does not write.
+    pub fn has_inline_data(&mut self, ino: u32) -> Result<bool> {
+        Ok(self.get_inode(ino)?.has_inline_data())
+    }
+
+    /// The body of a write inside a running operation; `times` sets mtime and ctime.
+    fn write_in_op(
+        &mut self,
+        ino: u32,
+        offset: u64,
+        data: &[u8],
+        times: Option<Timestamp>,
+    ) -> Result<usize> {
+        let mut inode = self.get_inode(ino)?;
+        if !inode.is_reg() && !inode.is_symlink() {
+            return Err(if inode.is_dir() {
+                Error::IsDir
             } else {
-                fs.write_blockmap(&mut inode, offset, data)?;
+                Error::Invalid
+            });
+        }
+        if inode.has_inline_data() {
+            return Err(Error::Unsupported);
+        }
+        let end = offset
+            .checked_add(data.len() as u64)
+            .ok_or(Error::FileTooBig)?;
+        if end > self.max_file_size(&inode) {
+            return Err(Error::FileTooBig);
+        }
+        if !data.is_empty() {
+            if inode.has_extents() {
+                self.write_extents(&mut inode, offset, data)?;
+            } else {
+                self.write_blockmap(&mut inode, offset, data)?;
             }
             if end > inode.size() {
                 inode.set_size(end);
             }
-            let now = fs.now();
-            inode.set_time(inode::MTIME, now);
-            inode.set_time(inode::CTIME, now);
-            fs.write_inode(&mut inode)?;
-            Ok(data.len())
-        })
+        }
+        if let Some(time) = times {
+            inode.set_time(inode::MTIME, time);
+            inode.set_time(inode::CTIME, time);
+        }
+        self.write_inode(&mut inode)?;
+        Ok(data.len())
     }
 
     /// Writes `data` over blocks `pblk..` that hold file bytes from `run_pos` (block aligned),

@@ -363,6 +363,11 @@ pub trait FileSystem: Send + Sync {
     fn statfs(&self) -> StatFs;
     /// Type name as `/proc/mounts` shows it (`"tmpfs"`).
     fn name(&self) -> &'static str;
+    /// `syncfs`: writes the filesystem's dirty data and metadata to its device (Linux's
+    /// `sync_filesystem`). Default: nothing to write (filesystems in memory).
+    fn sync_fs(&self) -> Result<(), Errno> {
+        Ok(())
+    }
     /// Its file-handle table, if it exports handles (Linux's `s_export_op`): tmpfs does.
     /// Default: none (`name_to_handle_at` `EOPNOTSUPP`, `open_by_handle_at` `ESTALE`).
     fn exports(&self) -> Option<&crate::export::ExportTable> {
@@ -633,6 +638,39 @@ pub trait Inode: Send + Sync {
     fn fault_page(&self, index: u64) -> Result<Frame, Errno> {
         let _ = index;
         Err(Errno::ENODEV)
+    }
+
+    /// A shared writable mapping is about to write page `index` (Linux's `vm_ops->page_mkwrite`):
+    /// a file system with a backing store marks the page dirty and reserves the disk space it
+    /// will need, failing with `ENOSPC` (the fault raises SIGBUS). Default: nothing to do.
+    fn page_mkwrite(&self, index: u64) -> Result<(), Errno> {
+        let _ = index;
+        Ok(())
+    }
+
+    /// Whether shared mappings must map pages read-only until [`Inode::page_mkwrite`] said
+    /// yes (Linux's `vma_wants_writenotify`): files whose dirty pages are written back.
+    fn needs_write_notify(&self) -> bool {
+        false
+    }
+
+    /// Whether the file may be opened with `O_DIRECT` (a regular file of a file system with a
+    /// backing store: Linux's `FMODE_CAN_ODIRECT`). Default: no (`EINVAL` at open).
+    fn direct_io(&self) -> bool {
+        false
+    }
+
+    /// Writes the file's dirty pages to its device, without the commit and cache flush that
+    /// [`Inode::sync_data`] adds (an `O_DIRECT` write's data reaching the disk). Default:
+    /// nothing to write.
+    fn write_back_data(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    /// `fsync`/`fdatasync`: writes the file's dirty pages and the metadata that points at them
+    /// to stable storage (Linux's `f_op->fsync`). Default: nothing to write (files in memory).
+    fn sync_data(&self) -> Result<(), Errno> {
+        Ok(())
     }
 
     /// When the object was created (`statx`'s `stx_btime`), if the filesystem records it.

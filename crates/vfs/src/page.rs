@@ -33,6 +33,7 @@ mod host {
         Dirty,
         Locked,
         Writeback,
+        Delalloc,
     }
 
     impl PageFlag {

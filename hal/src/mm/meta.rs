@@ -38,6 +38,7 @@ pub(crate) mod bits {
     pub const DIRTY: u32 = 1 << 9;
     pub const LOCKED: u32 = 1 << 10;
     pub const WRITEBACK: u32 = 1 << 11;
+    pub const DELALLOC: u32 = 1 << 12;
 }
 
 /// The metadata of one page frame. 32 bytes, so the array costs 0.8% of RAM.
@@ -74,6 +75,9 @@ pub enum PageFlag {
     Locked,
     /// The page is being written back.
     Writeback,
+    /// Disk blocks are reserved for the page but not yet allocated (Linux's `BH_Delay`:
+    /// delayed allocation; the reservation is given back when the page is written or dropped).
+    Delalloc,
 }
 
 impl PageFlag {
@@ -84,6 +88,7 @@ impl PageFlag {
             PageFlag::Dirty => bits::DIRTY,
             PageFlag::Locked => bits::LOCKED,
             PageFlag::Writeback => bits::WRITEBACK,
+            PageFlag::Delalloc => bits::DELALLOC,
         }
     }
 }

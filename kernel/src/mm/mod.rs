@@ -83,6 +83,12 @@ impl FileMapper for Mm {
     fn mapping_count(&self, cache: &PageCache) -> usize {
         self.space.read().mapping_count(cache)
     }
+
+    fn write_protect_file_pages(&self, cache: &PageCache, first_page: u64, end_page: u64) {
+        self.space
+            .read()
+            .write_protect_file_pages(cache, first_page, end_page);
+    }
 }
 
 /// Page size.

@@ -63,6 +63,10 @@ fn is_dying(process: &Arc<Process>) -> bool {
 
 /// Chooses a victim and kills it (`out_of_memory`).
 pub fn out_of_memory(current: &Arc<Thread>) -> OomOutcome {
+    // File pages first: dirty ones written, clean ones dropped (`shrink_page_list`).
+    if crate::fs::ext4::writeback::reclaim() > 0 {
+        return OomOutcome::MemoryComing;
+    }
     let (total_frames, _) = hal::mm::frame::stats();
     let mut chosen: Option<(i64, Arc<Process>)> = None;
     for candidate in process::table::all_processes() {

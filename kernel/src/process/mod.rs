@@ -14,6 +14,7 @@ mod elf_tables;
 pub mod exec;
 pub mod exit;
 pub mod fork;
+pub mod kthread;
 pub mod ptrace;
 pub mod rlimit;
 pub mod run;

@@ -105,10 +105,6 @@ pub fn mmap(
             if !inode.metadata().file_type.eq(&vfs::FileType::Regular) {
                 return Err(Errno::ENODEV);
             }
-            // ext4 files have no page cache yet, so nothing would write a shared mapping back.
-            if is_shared && inode.as_any().is::<crate::fs::ext4::Ext4Inode>() {
-                return Err(Errno::ENODEV);
-            }
             // A file sealed against writes takes no new shared writable mapping, and a shared
             // read-only one may not become writable later (`memfd_file_seals`' mmap check).
             let is_write_sealed = inode
@@ -519,18 +515,31 @@ pub fn msync(context: &mut SyscallContext<'_>, addr: u64, len: u64, flags: u64) 
         return Ok(0);
     }
     let mm_shared = context.thread.process.mm.get();
-    let mm = mm_shared.read();
-    // MS_INVALIDATE cannot drop pages a locked mapping must keep (`VM_LOCKED`: EBUSY), checked
-    // before the holes, as Linux meets the locked VMA first.
-    if flags & MS_INVALIDATE != 0
-        && mm
-            .vmas()
-            .filter(|vma| vma.start < end && vma.end > addr)
-            .any(|vma| vma.flags.contains(VmaFlags::LOCKED))
-    {
-        return Err(Errno::EBUSY);
+    let (files, has_hole) = {
+        let mm = mm_shared.read();
+        // MS_INVALIDATE cannot drop pages a locked mapping must keep (`VM_LOCKED`: EBUSY),
+        // checked before the holes, as Linux meets the locked VMA first.
+        if flags & MS_INVALIDATE != 0
+            && mm
+                .vmas()
+                .filter(|vma| vma.start < end && vma.end > addr)
+                .any(|vma| vma.flags.contains(VmaFlags::LOCKED))
+        {
+            return Err(Errno::EBUSY);
+        }
+        let files = if flags & MS_SYNC != 0 {
+            mm.shared_files_in(addr, end)?
+        } else {
+            alloc::vec::Vec::new()
+        };
+        (files, mm.has_hole(addr, end))
+    };
+    // MS_SYNC writes the files back (vfs_fsync_range), without the mm lock: write-back takes
+    // the file's lock, which comes before it.
+    for inode in files {
+        inode.sync_data()?;
     }
-    if mm.has_hole(addr, end) {
+    if has_hole {
         return Err(Errno::ENOMEM);
     }
     Ok(0)

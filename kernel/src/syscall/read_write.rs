@@ -175,6 +175,7 @@ fn read_cached(
     count: usize,
 ) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
+    check_direct(file, Some(offset), [(address, count)])?;
     let mut done = 0usize;
     let result = inode.read_pages(offset, count, &mut |piece| {
         let target = address + done as u64;
@@ -196,14 +197,30 @@ fn read_cached(
 
 /// Copies user memory at `address` straight into the page cache of `inode` at `offset`
 /// (Linux's `generic_perform_write`); a fault part-way returns the bytes written before it.
-fn write_cached(inode: &Arc<dyn Inode>, offset: u64, address: u64, count: usize) -> SyscallResult {
+/// With `O_DIRECT` (ext4's), the transfer must be aligned and the data is written back before
+/// the call returns.
+fn write_cached(
+    file: &OpenFile,
+    inode: &Arc<dyn Inode>,
+    offset: u64,
+    address: u64,
+    count: usize,
+) -> SyscallResult {
+    let is_direct = file.status_flags().contains(OpenFlags::O_DIRECT);
+    if is_direct {
+        check_direct(file, Some(offset), [(address, count)])?;
+    }
     let count = crate::process::rlimit::limit_file_write(offset, count.min(MAX_RW_COUNT))?;
     // File pages hold user data: they must not take the kernel's memory reserve.
-    hal::mm::heap::user_data(|| {
+    let written = hal::mm::heap::user_data(|| {
         inode.write_pages(offset, count, &mut |frame, in_page, len, done| {
             hal::usercopy::copy_user_to_frame(frame, in_page, address + done as u64, len)
         })
-    })
+    })?;
+    if is_direct && written > 0 {
+        inode.write_back_data()?;
+    }
+    Ok(written)
 }
 
 /// `O_DIRECT` on a file whose transfers must be aligned (a block device): `EINVAL` when the
@@ -326,7 +343,7 @@ fn write_inner(
     if let Some(inode) = file.cached_inode() {
         let is_append = file.status_flags().contains(OpenFlags::O_APPEND);
         return file.at_position(is_append, |position| {
-            write_cached(inode, position, buf.address, count)
+            write_cached(&file, inode, position, buf.address, count)
         });
     }
     check_direct(&file, None, [(buf.address, count)])?;
@@ -412,6 +429,7 @@ fn pwrite64_inner(
     }
     if let Some(inode) = file.cached_inode() {
         return write_cached(
+            &file,
             inode,
             write_offset(&file, offset as u64),
             buf.address,
@@ -571,6 +589,7 @@ fn writev_inner(
         return file.at_position(is_append, |position| {
             for_each_vector(&vectors, |vector, total| {
                 write_cached(
+                    &file,
                     inode,
                     position + total as u64,
                     vector.iov_base,
@@ -699,7 +718,7 @@ fn pwritev_inner(
         };
         return for_each_vector(&vectors, |vector, total| {
             let base = start + total as u64;
-            write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+            write_cached(&file, inode, base, vector.iov_base, vector.iov_len as usize)
         });
     }
     check_direct(&file, Some(pos_low as u64), buffers(&vectors))?;
@@ -852,7 +871,7 @@ pub(super) fn aio_transfer(
         return for_each_vector(&vectors, |vector, total| {
             let base = start + total as u64;
             if is_write {
-                write_cached(inode, base, vector.iov_base, vector.iov_len as usize)
+                write_cached(file, inode, base, vector.iov_base, vector.iov_len as usize)
             } else {
                 read_cached(file, inode, base, vector.iov_base, vector.iov_len as usize)
             }

@@ -1,14 +1,16 @@
-//! sync, fsync, fdatasync, syncfs and sync_file_range (Linux's `fs/sync.c`). Every filesystem
-//! today lives in memory, so only block devices have something to write back: `sync` writes
-//! back every disk, `fsync` a block device's disk (and flushes its cache); the calls check their
-//! arguments as Linux does.
+//! sync, fsync, fdatasync, syncfs and sync_file_range (Linux's `fs/sync.c`). ext2/3/4 files
+//! and block devices have something to write back: `sync` writes back every ext file system
+//! and then every disk, `fsync` the file (its dirty pages, the commit, the disk's flush) or a
+//! block device's disk, `syncfs` the file's file system; the calls check their arguments as
+//! Linux does.
 
 use super::{SyscallContext, SyscallResult};
 use crate::fs::file::OpenFile;
 use abi::Errno;
 
-/// sync: writes back every disk's cache (filesystems live in memory).
+/// sync: writes back every ext file system, then every disk's cache.
 pub fn sync(_: &mut SyscallContext<'_>) -> SyscallResult {
+    crate::fs::ext4::writeback::sync_all();
     crate::block::sync_all();
     Ok(0)
 }
@@ -51,8 +53,7 @@ pub(super) fn has_fsync(file: &OpenFile) -> bool {
         .as_ref()
         .is_none_or(|path| match path.mnt().superblock().fs().name() {
             "tmpfs" | "rootfs" | "devtmpfs" | "devpts" => true,
-            // Every ext2/3/4 call is committed to the disk before it returns (fs/ext4), so
-            // fsync has nothing left to wait for.
+            // ext4_sync_file: the file's dirty pages, then the commit.
             "ext2" | "ext3" | "ext4" => true,
             "sysfs" => is_regular,
             _ => false,
@@ -65,6 +66,9 @@ pub fn syncfs(context: &mut SyscallContext<'_>, fd: super::args::Fd) -> SyscallR
     let file = super::read_write::file(context, fd)?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    if let Some(path) = file.path.as_ref() {
+        path.mnt().superblock().fs().sync_fs()?;
     }
     Ok(0)
 }

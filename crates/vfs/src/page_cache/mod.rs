@@ -50,6 +50,13 @@ pub trait FileMapper: Send + Sync {
 
     /// How many areas of this address space map `cache` (System V's `shm_nattch`).
     fn mapping_count(&self, cache: &PageCache) -> usize;
+
+    /// Makes this address space's shared mappings of file pages `first_page..end_page` of
+    /// `cache` read-only, so that the next write faults and dirties the page again (Linux's
+    /// `page_mkclean`, before a dirty page is written back). Default: nothing mapped.
+    fn write_protect_file_pages(&self, cache: &PageCache, first_page: u64, end_page: u64) {
+        let _ = (cache, first_page, end_page);
+    }
 }
 
 /// Pages dropped per hold of the index lock when truncating.
@@ -218,6 +225,46 @@ impl PageCache {
         removed
     }
 
+    /// Drops the pages for which `evict` says yes and that nothing but the cache holds (no
+    /// mapping, no reader's handle): reclaim of clean pages (Linux's `invalidate_mapping_pages`
+    /// from the shrinker). `evict` runs under the index lock. Returns how many went.
+    pub fn evict_unused(&self, evict: &dyn Fn(&Frame) -> bool) -> u64 {
+        const BATCH: usize = 64;
+        let mut removed = 0;
+        let mut cursor = 0;
+        loop {
+            let mut batch: [Option<Frame>; BATCH] = [const { None }; BATCH];
+            let mut taken = 0;
+            let mut more = false;
+            {
+                let mut pages = self.pages.lock();
+                let mut visited = 0;
+                while taken < BATCH && visited < 256 {
+                    let Some((index, frame)) = pages.next_from(cursor) else {
+                        more = false;
+                        break;
+                    };
+                    more = true;
+                    visited += 1;
+                    cursor = index + 1;
+                    // The index's own reference is the only one.
+                    let evictable = frame.ref_count() == 1 && evict(frame);
+                    if evictable {
+                        batch[taken] = pages.remove(index);
+                        taken += 1;
+                    }
+                }
+            }
+            self.nr_pages.fetch_sub(taken as u64, Ordering::Relaxed);
+            TOTAL_PAGES.fetch_sub(taken as u64, Ordering::Relaxed);
+            removed += taken as u64;
+            drop(batch);
+            if !more {
+                return removed;
+            }
+        }
+    }
+
     /// Calls `visit` with each cached page in `[start, end)` in order, holding the index lock
     /// (so `visit` must not sleep or copy user memory).
     pub fn for_each_cached(
@@ -284,6 +331,25 @@ impl PageCache {
             };
             if let Some(mapper) = mapper {
                 count += mapper.mapping_count(self);
+            }
+            index += 1;
+        }
+    }
+
+    /// Makes pages `first..end` read-only in every shared mapping of the file (before their
+    /// write-back: a later write through a mapping faults and dirties the page again).
+    pub fn write_protect(&self, first: u64, end: u64) {
+        let mut index = 0;
+        loop {
+            let mapper: Option<Arc<dyn FileMapper>> = {
+                let mappers = self.mappers.lock();
+                let Some(weak) = mappers.get(index) else {
+                    return;
+                };
+                weak.upgrade()
+            };
+            if let Some(mapper) = mapper {
+                mapper.write_protect_file_pages(self, first, end);
             }
             index += 1;
         }
@@ -391,6 +457,22 @@ mod tests {
         drop(recorder);
         cache.truncate_pages(0, &mut |_| {});
         assert_eq!(cache.nr_pages(), 0);
+    }
+
+    #[test]
+    fn evict_unused_keeps_held_and_refused_pages() {
+        let cache = PageCache::new();
+        for index in 0..300 {
+            cache.find_or_create(index, || page_with(1), || {}).unwrap();
+        }
+        let held = cache.find(7).unwrap();
+        cache.find(9).unwrap().set_flag(PageFlag::Dirty);
+        let removed = cache.evict_unused(&|frame| !frame.has_flag(PageFlag::Dirty));
+        assert_eq!(removed, 298);
+        assert_eq!(cache.nr_pages(), 2);
+        assert!(cache.find(7).is_some(), "a page someone holds stays");
+        assert!(cache.find(9).is_some(), "a page the filter refuses stays");
+        drop(held);
     }
 
     #[test]

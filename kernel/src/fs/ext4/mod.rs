@@ -8,24 +8,29 @@
 //! (write-back and a cache flush). One sleeping mutex serialises the calls into the crate per
 //! file system; inodes are cached by number so that every name of a file is one VFS inode.
 //!
-//! File data does not yet have a page cache of its own: reads and writes go to the crate (and
-//! the disk's cache below it), private mappings are filled with reads, and shared writable
-//! mappings are refused (`ENODEV`, as for a file system without `mmap`), since nothing would
-//! write them back. Unlinked files stay on the orphan list while open and are freed when their
-//! last user goes (at the next call into the file system, as the last `iput` cannot sleep
-//! here), or by the next mount after a crash.
+//! Regular files keep their data in a page cache of their own (`cache`): reads, writes, exec
+//! and mappings (private and shared writable) share its pages, and dirty pages reach the disk
+//! at write-back (`writeback`: fsync, sync, syncfs, unmount, the flusher thread, memory
+//! pressure), with blocks allocated then and reserved at write time. Unlinked files stay on
+//! the orphan list while open and are freed when their last user goes (at the next call into
+//! the file system, as the last `iput` cannot sleep here), or by the next mount after a crash.
+
+mod cache;
+pub mod writeback;
 
 use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use hal::sync::{Mutex, SpinLock};
 use vfs::dentry::Dentry;
 use vfs::fstype::{FileSystemType, MountOption};
 use vfs::inode::{
     AtimePolicy, DirEntry, FileSystem, FileType, Inode, Metadata, SetAttr, StatFs, TimeSet,
 };
+use vfs::page_cache::PageCache;
 use vfs::{Path, Timespec};
 
 use crate::block;
@@ -108,24 +113,16 @@ impl ::ext4::BlockDevice for Volume {
     }
 }
 
-/// Every mounted ext2/3/4 file system, for [`shutdown_all`].
-static MOUNTED: SpinLock<Vec<Weak<Ext4Fs>>> = SpinLock::new("ext4.mounted", Vec::new());
-
 /// Before a power-off or restart (`reboot(2)`): every mounted ext2/3/4 file system writes what
 /// it holds, empties its journal and is marked clean, then refuses changes, as an emergency
 /// remount read-only would leave it (Linux's SysRq `u`; Linux's reboot(2) itself leaves that
 /// to init, but a `poweroff -f` must not leave a disk that needs recovery).
 pub fn shutdown_all() {
-    let mounted: Vec<Arc<Ext4Fs>> = {
-        let mut list = MOUNTED.lock();
-        list.retain(|fs| fs.strong_count() > 0);
-        list.iter().filter_map(Weak::upgrade).collect()
-    };
-    for ext4 in mounted {
+    writeback::each_fs(|ext4| {
         if let Err(error) = ext4.set_read_only(true) {
             log::error!("EXT4-fs: remount read-only at shutdown: error -{}", error.0);
         }
-    }
+    });
 }
 
 /// One mounted ext2/3/4 file system.
@@ -138,11 +135,26 @@ pub struct Ext4Fs {
     released: SpinLock<Vec<u32>>,
     me: Weak<Ext4Fs>,
     root: Arc<Ext4Inode>,
+    /// Inodes with dirty pages or times, kept alive until written back.
+    dirty: SpinLock<Vec<Arc<Ext4Inode>>>,
+    /// Blocks reserved for dirty pages that have none yet (delayed allocation).
+    reserved: AtomicU64,
+    /// Blocks kept free for the metadata that delayed allocation will need
+    /// (`s_resv_clusters`: 2% of the file system, at most 4096).
+    metadata_reserve: u64,
+    /// File-system blocks per page (at least 1).
+    blocks_per_page: u64,
+    block_size: u32,
 }
 
 impl Drop for Ext4Fs {
     fn drop(&mut self) {
-        // The last mount went: free what unlinked files left, write everything, mark clean.
+        // The last mount went: write back dirty files, free what unlinked files left, write
+        // everything, mark clean.
+        if let Err(error) = self.write_back_all(u64::MAX) {
+            log::error!("EXT4-fs: unmount: write-back failed: {:?}", error);
+        }
+        self.dirty.lock().clear();
         let mut fs = self.state.lock();
         // Taken out first: the guard of a `for` expression would live across the loop's disk I/O.
         let released = core::mem::take(&mut *self.released.lock());
@@ -171,8 +183,8 @@ impl Ext4Fs {
         op(&mut fs).map_err(errno)
     }
 
-    /// The one VFS inode of number `ino`.
-    fn inode(&self, ino: u32, file_type: FileType) -> Result<Arc<Ext4Inode>, Errno> {
+    /// The one VFS inode of number `ino` (of `size` bytes, for a new regular file's cache).
+    fn inode(&self, ino: u32, file_type: FileType, size: u64) -> Result<Arc<Ext4Inode>, Errno> {
         if ino == ::ext4::ROOT_INO {
             return Ok(self.root.clone());
         }
@@ -180,11 +192,7 @@ impl Ext4Fs {
         if let Some(inode) = inodes.get(&ino).and_then(Weak::upgrade) {
             return Ok(inode);
         }
-        let inode = Arc::new(Ext4Inode {
-            fs: self.me.clone(),
-            ino,
-            file_type,
-        });
+        let inode = Ext4Inode::new(self.me.clone(), ino, file_type, size);
         inodes.retain(|_, weak| weak.strong_count() > 0);
         inodes.insert(ino, Arc::downgrade(&inode));
         Ok(inode)
@@ -193,7 +201,7 @@ impl Ext4Fs {
     fn inode_for(&self, ino: u32) -> Result<Arc<Ext4Inode>, Errno> {
         let stat = self.with(|fs| fs.stat(ino))?;
         let file_type = FileType::from_mode_bits(u32::from(stat.mode)).ok_or(Errno::EUCLEAN)?;
-        self.inode(ino, file_type)
+        self.inode(ino, file_type, stat.size)
     }
 }
 
@@ -203,13 +211,19 @@ impl FileSystem for Ext4Fs {
     }
 
     fn statfs(&self) -> StatFs {
+        // Unlinked files that only wait for write-back are freed first.
+        if self.reap_unlinked() > 0 {
+            let _ = self.with(|_| Ok(()));
+        }
         let st = self.state.lock().statfs();
+        // Blocks reserved for dirty pages are not free (ext4_statfs's s_dirtyclusters_counter).
+        let reserved = self.reserved.load(Ordering::Acquire);
         StatFs {
             fs_type: EXT4_SUPER_MAGIC,
             block_size: u64::from(st.block_size),
             blocks: st.blocks,
-            blocks_free: st.free_blocks,
-            blocks_avail: st.available_blocks,
+            blocks_free: st.free_blocks.saturating_sub(reserved),
+            blocks_avail: st.available_blocks.saturating_sub(reserved),
             files: st.inodes,
             files_free: st.free_inodes,
             name_max: u64::from(st.name_max),
@@ -221,8 +235,17 @@ impl FileSystem for Ext4Fs {
         self.name
     }
 
+    /// A remount: going read-only writes every dirty page back first (shutdown and
+    /// `mount -o remount,ro`).
     fn set_read_only(&self, read_only: bool) -> Result<(), Errno> {
+        if read_only {
+            self.write_back_and_commit()?;
+        }
         self.with(|fs| fs.remount(read_only))
+    }
+
+    fn sync_fs(&self) -> Result<(), Errno> {
+        self.write_back_and_commit()
     }
 }
 
@@ -232,10 +255,45 @@ pub struct Ext4Inode {
     fs: Weak<Ext4Fs>,
     ino: u32,
     file_type: FileType,
+    me: Weak<Ext4Inode>,
+    /// A regular file's data.
+    cache: Option<PageCache>,
+    /// `i_rwsem`: writes, truncation, fallocate and write-back of the file.
+    io: Mutex<()>,
+    /// mtime and ctime of writes not yet written back.
+    pending_time: SpinLock<Option<::ext4::Timestamp>>,
+    /// When the file became dirty (monotonic ns; 0: clean).
+    dirtied_at: AtomicU64,
+    /// Dirty pages.
+    nr_dirty: AtomicU64,
+    /// Pages with reserved, unallocated blocks (counted in `st_blocks`).
+    delalloc_pages: AtomicU64,
+    /// The errno of a failed write-back, for the next fsync.
+    wb_error: AtomicU16,
+    /// On its file system's dirty list.
+    on_dirty_list: AtomicBool,
 }
 
 impl Drop for Ext4Inode {
     fn drop(&mut self) {
+        // Pages still dirty (an unlinked file let go): their counts and reservations go.
+        if let Some(cache) = self.cache.as_ref() {
+            let mut unreserve = 0;
+            cache.for_each_cached(0, u64::MAX, &mut |_, frame| {
+                if frame.clear_flag(vfs::page::PageFlag::Dirty) {
+                    writeback::page_cleaned();
+                }
+                if frame.clear_flag(vfs::page::PageFlag::Delalloc) {
+                    unreserve += 1;
+                }
+                true
+            });
+            if unreserve != 0
+                && let Some(fs) = self.fs.upgrade()
+            {
+                fs.unreserve(unreserve * fs.blocks_per_page);
+            }
+        }
         // The crate keeps unlinked inodes until told; whether this one is such is its call.
         if let Some(fs) = self.fs.upgrade() {
             fs.released.lock().push(self.ino);
@@ -244,6 +302,27 @@ impl Drop for Ext4Inode {
 }
 
 impl Ext4Inode {
+    fn new(fs: Weak<Ext4Fs>, ino: u32, file_type: FileType, size: u64) -> Arc<Ext4Inode> {
+        Arc::new_cyclic(|me| Ext4Inode {
+            fs,
+            ino,
+            file_type,
+            me: me.clone(),
+            cache: (file_type == FileType::Regular).then(|| {
+                let cache = PageCache::new();
+                cache.set_size(size);
+                cache
+            }),
+            io: Mutex::new("ext4.inode", ()),
+            pending_time: SpinLock::new("ext4.inode.times", None),
+            dirtied_at: AtomicU64::new(0),
+            nr_dirty: AtomicU64::new(0),
+            delalloc_pages: AtomicU64::new(0),
+            wb_error: AtomicU16::new(0),
+            on_dirty_list: AtomicBool::new(false),
+        })
+    }
+
     fn fs(&self) -> Result<Arc<Ext4Fs>, Errno> {
         self.fs.upgrade().ok_or(Errno::EIO)
     }
@@ -284,6 +363,10 @@ impl Inode for Ext4Inode {
                 ctime: Timespec::default(),
             };
         };
+        // The cache's size and the pending times are newer than the disk's.
+        let size = self.cache.as_ref().map_or(stat.size, PageCache::size);
+        let pending = *self.pending_time.lock();
+        let delalloc = self.delalloc_pages.load(Ordering::Relaxed) * (cache::PAGE / 512);
         Metadata {
             dev,
             ino: u64::from(self.ino),
@@ -292,13 +375,13 @@ impl Inode for Ext4Inode {
             nlink: stat.nlink,
             uid: stat.uid,
             gid: stat.gid,
-            size: stat.size,
+            size,
             rdev: vfs::inode::encode_dev(stat.rdev.0, stat.rdev.1),
-            blocks: stat.blocks,
+            blocks: stat.blocks + delalloc,
             blksize: block_size,
             atime: timespec(stat.atime),
-            mtime: timespec(stat.mtime),
-            ctime: timespec(stat.ctime),
+            mtime: timespec(pending.unwrap_or(stat.mtime)),
+            ctime: timespec(pending.unwrap_or(stat.ctime)),
         }
     }
 
@@ -314,6 +397,22 @@ impl Inode for Ext4Inode {
         if self.file_type.is_dir() {
             return Err(Errno::EISDIR);
         }
+        if self.cache.is_some() {
+            let mut done = 0;
+            return self.read_file_pages(offset, buf.len(), &mut |piece| {
+                match piece {
+                    vfs::inode::PageSlice::Frame { frame, offset, len } => {
+                        frame.read(offset, &mut buf[done..done + len]);
+                        done += len;
+                    }
+                    vfs::inode::PageSlice::Zeros(len) => {
+                        buf[done..done + len].fill(0);
+                        done += len;
+                    }
+                }
+                Ok(())
+            });
+        }
         self.with(|fs| fs.read(self.ino, offset, buf))
     }
 
@@ -321,7 +420,85 @@ impl Inode for Ext4Inode {
         if self.file_type.is_dir() {
             return Err(Errno::EISDIR);
         }
+        if self.cache.is_some() {
+            return self.write_file_pages(offset, data.len(), &mut |frame, in_page, len, done| {
+                frame.write(in_page, &data[done..done + len]);
+                Ok(())
+            });
+        }
         self.with(|fs| fs.write(self.ino, offset, data))
+    }
+
+    fn page_cache(&self) -> Option<&PageCache> {
+        self.cache.as_ref()
+    }
+
+    fn read_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        sink: &mut dyn FnMut(vfs::inode::PageSlice<'_>) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
+        if self.cache.is_none() {
+            return Err(if self.file_type.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::EINVAL
+            });
+        }
+        self.read_file_pages(offset, len, sink)
+    }
+
+    fn write_pages(
+        &self,
+        offset: u64,
+        len: usize,
+        fill: &mut vfs::inode::PageFill<'_>,
+    ) -> Result<usize, Errno> {
+        if self.cache.is_none() {
+            return Err(if self.file_type.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::EINVAL
+            });
+        }
+        self.write_file_pages(offset, len, fill)
+    }
+
+    fn fault_page(&self, index: u64) -> Result<vfs::page::Frame, Errno> {
+        if self.cache.is_none() {
+            return Err(Errno::ENODEV);
+        }
+        self.fault_file_page(index)
+    }
+
+    fn page_mkwrite(&self, index: u64) -> Result<(), Errno> {
+        if self.cache.is_none() {
+            return Ok(());
+        }
+        self.mkwrite_page(index)
+    }
+
+    fn needs_write_notify(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    fn direct_io(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    fn write_back_data(&self) -> Result<(), Errno> {
+        self.fs()?.write_back_inode(self)
+    }
+
+    fn sync_data(&self) -> Result<(), Errno> {
+        let fs = self.fs()?;
+        fs.write_back_inode(self)?;
+        self.with(|fs| fs.sync())?;
+        match self.wb_error.swap(0, Ordering::AcqRel) {
+            0 => Ok(()),
+            error => Err(Errno(error)),
+        }
     }
 
     fn birth_time(&self) -> Option<Timespec> {
@@ -331,17 +508,23 @@ impl Inode for Ext4Inode {
     }
 
     fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        if self.cache.is_some() {
+            return self.fallocate_file(mode, offset, len);
+        }
         self.with(|fs| fs.fallocate(self.ino, mode, offset, len))
     }
 
     fn punch_hole(&self, start: u64, end: u64) -> Result<(), Errno> {
         let mode = ::ext4::FALLOC_FL_PUNCH_HOLE | ::ext4::FALLOC_FL_KEEP_SIZE;
-        self.with(|fs| fs.fallocate(self.ino, mode, start, end.saturating_sub(start)))
+        self.fallocate(mode, start, end.saturating_sub(start))
     }
 
     fn truncate(&self, len: u64) -> Result<(), Errno> {
         if self.file_type.is_dir() {
             return Err(Errno::EISDIR);
+        }
+        if self.cache.is_some() {
+            return self.truncate_file(len);
         }
         self.with(|fs| fs.truncate(self.ino, len))
     }
@@ -377,7 +560,7 @@ impl Inode for Ext4Inode {
                 })?
             }
         };
-        Ok(self.fs()?.inode(ino, file_type)?)
+        Ok(self.fs()?.inode(ino, file_type, 0)?)
     }
 
     fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
@@ -475,12 +658,14 @@ impl Inode for Ext4Inode {
     }
 
     fn set_attr(&self, attr: &SetAttr) -> Result<(), Errno> {
+        // A write's pending mtime goes with this change (unless it sets its own).
+        let pending = self.pending_time.lock().take();
         let change = ::ext4::SetAttr {
             mode: attr.mode.map(|mode| (mode & 0o7777) as u16),
             uid: attr.uid,
             gid: attr.gid,
             atime: attr.atime.map(timestamp),
-            mtime: attr.mtime.map(timestamp),
+            mtime: attr.mtime.map(timestamp).or(pending),
             ctime: attr.ctime.map(timestamp),
         };
         self.with(|fs| fs.set_attr(self.ino, change))
@@ -647,6 +832,8 @@ impl FileSystemType for Ext4Type {
             );
         }
         fs.set_keep_unlinked(true);
+        let st = fs.statfs();
+        let block_size = fs.block_size();
         let ext4 = Arc::new_cyclic(|me: &Weak<Ext4Fs>| Ext4Fs {
             name: self.0,
             dev: meta.rdev,
@@ -654,18 +841,16 @@ impl FileSystemType for Ext4Type {
             inodes: SpinLock::new("ext4.inodes", BTreeMap::new()),
             released: SpinLock::new("ext4.released", Vec::new()),
             me: me.clone(),
-            root: Arc::new(Ext4Inode {
-                fs: me.clone(),
-                ino: ::ext4::ROOT_INO,
-                file_type: FileType::Directory,
-            }),
+            root: Ext4Inode::new(me.clone(), ::ext4::ROOT_INO, FileType::Directory, 0),
+            dirty: SpinLock::new("ext4.dirty", Vec::new()),
+            reserved: AtomicU64::new(0),
+            metadata_reserve: (st.blocks / 50).min(4096),
+            blocks_per_page: (cache::PAGE / u64::from(block_size.max(1))).max(1),
+            block_size,
         });
-        {
-            let mut mounted = MOUNTED.lock();
-            mounted.retain(|fs| fs.strong_count() > 0);
-            mounted.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-            mounted.push(Arc::downgrade(&ext4));
-        }
+        // Registered even when mounted read-only: a remount may make it writable, and
+        // reboot(2)'s shutdown finds every mounted one here.
+        writeback::register(&ext4);
         let dentry = Dentry::new_root(ext4 as Arc<dyn FileSystem>);
         dentry.superblock().set_flags(sb_flags);
         Ok(dentry)

@@ -231,8 +231,9 @@ stored!(KPTR_RESTRICT, 0);
 stored!(OVERFLOWUID, 65534);
 stored!(OVERFLOWGID, 65534);
 stored!(SWAPPINESS, 60);
-stored!(DIRTY_RATIO, 20);
-stored!(DIRTY_BACKGROUND_RATIO, 10);
+use crate::fs::ext4::writeback::{
+    DIRTY_BACKGROUND_RATIO, DIRTY_EXPIRE_CENTISECS, DIRTY_RATIO, DIRTY_WRITEBACK_CENTISECS,
+};
 
 static PRINTK: spin::Mutex<[i64; 4]> = spin::Mutex::new([4, 4, 1, 7]);
 static CORE_PATTERN: spin::Mutex<Vec<u8>> = spin::Mutex::new(Vec::new());
@@ -572,10 +573,26 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             (0, 100)
         ),
         int(
+            b"dirty_expire_centisecs",
+            || load(&DIRTY_EXPIRE_CENTISECS),
+            Some(|v| DIRTY_EXPIRE_CENTISECS.store(v, Ordering::Relaxed)),
+            (0, i32::MAX.into())
+        ),
+        int(
             b"dirty_ratio",
             || load(&DIRTY_RATIO),
             Some(|v| DIRTY_RATIO.store(v, Ordering::Relaxed)),
             (0, 100)
+        ),
+        int(
+            b"dirty_writeback_centisecs",
+            || load(&DIRTY_WRITEBACK_CENTISECS),
+            Some(|v| {
+                DIRTY_WRITEBACK_CENTISECS.store(v, Ordering::Relaxed);
+                // A new interval takes effect now (dirty_writeback_centisecs_handler).
+                crate::fs::ext4::writeback::kick();
+            }),
+            (0, i32::MAX.into())
         ),
         custom(
             b"drop_caches",
@@ -583,7 +600,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             |_| Err(Errno::EACCES),
             Some(|data| {
                 match parse_long(data)? {
-                    1..=4 => Ok(()),
+                    value @ 1..=4 => {
+                        if value & 1 != 0 {
+                            crate::fs::ext4::writeback::drop_caches();
+                        }
+                        Ok(())
+                    }
                     _ => Err(Errno::EINVAL),
                 }
             })

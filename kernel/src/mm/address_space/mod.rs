@@ -209,6 +209,31 @@ impl AddressSpace {
         }
     }
 
+    /// The files mapped shared in `[start, end)`, each once (msync's `MS_SYNC`).
+    pub fn shared_files_in(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<alloc::vec::Vec<alloc::sync::Arc<dyn vfs::Inode>>, Errno> {
+        let mut files: alloc::vec::Vec<alloc::sync::Arc<dyn vfs::Inode>> = alloc::vec::Vec::new();
+        for vma in self
+            .vmas
+            .range(..end)
+            .map(|(_, vma)| vma)
+            .filter(|vma| vma.end > start && vma.is_shared)
+        {
+            if let Backing::File { inode, .. } = &vma.backing
+                && !files
+                    .iter()
+                    .any(|known| alloc::sync::Arc::ptr_eq(known, inode))
+            {
+                files.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+                files.push(inode.clone());
+            }
+        }
+        Ok(files)
+    }
+
     /// Whether any VMA overlaps `[start, end)`.
     pub fn is_range_free(&self, start: u64, end: u64) -> bool {
         if let Some((_, vma)) = self.vmas.range(..end).next_back()
@@ -678,6 +703,29 @@ impl AddressSpace {
         let page = page_align_down(vaddr);
         let flags = PageFlags::accessible(protection.is_writable, protection.is_executable);
         let is_file = matches!(vma.backing, Backing::File { .. });
+        // A file whose dirty pages are written back hears of each write through a shared
+        // mapping first (`do_page_mkwrite`); it may refuse (no space: SIGBUS). Its pages are
+        // mapped read-only until then.
+        let mut write_notify = false;
+        if is_shared
+            && let Backing::File { inode, offset, .. } = &vma.backing
+            && inode.needs_write_notify()
+        {
+            write_notify = true;
+            if access.is_write {
+                if vma.is_past_end_of_file(page) {
+                    return Err(FaultError::PastEndOfFile);
+                }
+                let index = (offset + (page - vma.start)) / PAGE_SIZE;
+                hal::mm::heap::user_data(|| inode.page_mkwrite(index)).map_err(|error| {
+                    if error == Errno::ENOMEM {
+                        FaultError::OutOfMemory
+                    } else {
+                        FaultError::PastEndOfFile
+                    }
+                })?;
+            }
+        }
         {
             let mut page_table = self.page_table.lock();
             if let Some(current) = page_table.flags_at(page) {
@@ -720,7 +768,13 @@ impl AddressSpace {
             FilePage::Private(frame) => (frame, flags),
             // The file's own page: shared mappings write into it; private ones see it until
             // they write, when they get a copy (now, if this fault is that write).
-            FilePage::Cached(frame) if is_shared => (frame, flags),
+            FilePage::Cached(frame) if is_shared => (
+                frame,
+                PageFlags {
+                    is_writable: flags.is_writable && (access.is_write || !write_notify),
+                    ..flags
+                },
+            ),
             FilePage::Cached(frame) if access.is_write => (
                 frame
                     .try_clone_contents()
@@ -860,6 +914,46 @@ impl AddressSpace {
                 }
                 cursor = address + PAGE_SIZE;
             }
+        }
+    }
+
+    /// Makes the shared mappings of file pages `first_page..end_page` of `cache` read-only
+    /// (Linux's `page_mkclean`): the next write faults, and the fault tells the file system
+    /// (`page_mkwrite`) that the page is dirty again.
+    pub fn write_protect_file_pages(
+        &self,
+        cache: &vfs::page_cache::PageCache,
+        first_page: u64,
+        end_page: u64,
+    ) {
+        for vma in self.vmas.values() {
+            let Backing::File { inode, offset, .. } = &vma.backing else {
+                continue;
+            };
+            if !vma.is_shared
+                || !vma.protection.is_writable
+                || !inode
+                    .page_cache()
+                    .is_some_and(|mapped| core::ptr::eq(mapped, cache))
+            {
+                continue;
+            }
+            let vma_first_page = offset / PAGE_SIZE;
+            let vma_pages = (vma.end - vma.start) / PAGE_SIZE;
+            let from = first_page.max(vma_first_page);
+            let to = end_page.min(vma_first_page.saturating_add(vma_pages));
+            if from >= to {
+                continue;
+            }
+            let start = vma.start + (from - vma_first_page) * PAGE_SIZE;
+            let end = vma.start + (to - vma_first_page) * PAGE_SIZE;
+            self.page_table
+                .lock()
+                .protect_range(start, end, &mut |flags| PageFlags {
+                    is_writable: false,
+                    ..flags
+                })
+                .flush();
         }
     }
 
