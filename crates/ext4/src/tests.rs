@@ -1253,6 +1253,8 @@ fn statfs_counts_as_linux_does() {
         ),
         (1024, 56037, 56023, 51437)
     );
+}
+
 /// Delayed allocation's calls: `unmapped_blocks` counts what a write must reserve (holes, not
 /// unwritten extents), and `write_back` allocates, keeps the times it is given, and extends the
 /// size to the end of its data; the result checks clean on ext4 and on ext2 (block maps).
