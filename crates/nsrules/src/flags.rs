@@ -15,6 +15,7 @@ pub const SUPPORTED_NEW: CloneFlags = CloneFlags::CLONE_NEWNS
     .union(CloneFlags::CLONE_NEWUTS)
     .union(CloneFlags::CLONE_NEWIPC)
     .union(CloneFlags::CLONE_NEWUSER)
+    .union(CloneFlags::CLONE_NEWPID)
     .union(CloneFlags::CLONE_NEWCGROUP);
 
 /// Every flag unshare(2) knows (`check_unshare_flags`).

@@ -89,7 +89,10 @@ impl FileSystemType for ProcType {
             PROC_SUPER_MAGIC,
             dev.dev(),
             1024,
-            root::ProcRoot::new()?,
+            root::ProcRoot::new(
+                crate::process::try_current()
+                    .map_or_else(|| crate::ns::pid::initial().clone(), |t| t.pid_ns().clone()),
+            )?,
             &super::KernelClock,
             check_options,
         );
@@ -170,6 +173,9 @@ pub fn fixed_ino() -> u64 {
 /// `/proc/self`: a link to the caller's process directory.
 pub struct SelfLink {
     pub is_thread: bool,
+    /// The instance's PID namespace: the link names the caller's ids there (`ENOENT` for a
+    /// caller outside it).
+    pub ns: Arc<crate::ns::pid::PidNs>,
 }
 
 impl Node for SelfLink {
@@ -187,10 +193,14 @@ impl Node for SelfLink {
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         let thread = caller();
+        let pid = self.ns.nr_of(thread.process.pid);
+        if pid == 0 {
+            return Err(Errno::ENOENT);
+        }
         let text = if self.is_thread {
-            alloc::format!("{}/task/{}", thread.process.pid, thread.tid())
+            alloc::format!("{}/task/{}", pid, self.ns.nr_of(thread.tid()))
         } else {
-            alloc::format!("{}", thread.process.pid)
+            alloc::format!("{pid}")
         };
         Ok(text.into_bytes())
     }
