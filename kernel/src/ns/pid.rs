@@ -174,6 +174,11 @@ impl PidNs {
         state.has_had_init = true;
     }
 
+    /// Whether an init was made here (`child_reaper` set; the initial namespace's is).
+    pub fn has_had_init(&self) -> bool {
+        self.level == 0 || self.state.lock().has_had_init
+    }
+
     /// The last number handed out (`ns_last_pid`).
     pub fn last_pid(&self) -> Pid {
         if self.level == 0 {

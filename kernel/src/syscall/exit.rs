@@ -87,10 +87,10 @@ pub fn wait4(
             report.max_rss_kib,
         ))?;
     }
-    Ok(ns.nr_of(report.pid) as usize)
+    Ok(report.pid as usize)
 }
 
-fn siginfo_of(report: &WaitReport, ns: &crate::ns::pid::PidNs) -> SigInfo {
+fn siginfo_of(report: &WaitReport) -> SigInfo {
     let (code, status) = match report.event {
         ChildEvent::Exited(status) => status.child_code_and_status(),
         ChildEvent::Stopped(signal) => (CLD_STOPPED, signal as i32),
@@ -99,7 +99,7 @@ fn siginfo_of(report: &WaitReport, ns: &crate::ns::pid::PidNs) -> SigInfo {
     };
     SigInfo::child(
         code,
-        ns.nr_of(report.pid),
+        report.pid,
         report.uid,
         status,
         report.user_ns / crate::time::NSEC_PER_CLOCK_TICK,
@@ -138,7 +138,7 @@ pub fn waitid(
     if !info.is_null() {
         // WNOHANG with nothing to report clears si_signo and si_pid (Linux zeroes the struct).
         let value = match &report {
-            Some(report) => siginfo_of(report, &ns),
+            Some(report) => siginfo_of(report),
             None => SigInfo::new(0, 0),
         };
         info.write(&value)?;

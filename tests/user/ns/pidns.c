@@ -104,11 +104,14 @@ static void unshare_children(void *arg)
 	unsigned long own = pid_ino("pid");
 	EXPECT_EQ(pid_ino("pid_for_children"), own);
 	EXPECT_EQ(ns_unshare(CLONE_NEWPID), 0);
-	/* The caller stays where it is; its children go to the new one. */
+	/* The caller stays where it is; its children go to the new one,
+	 * which has no link until its init exists. */
 	EXPECT_EQ(getpid(), me);
 	EXPECT_EQ(pid_ino("pid"), own);
-	unsigned long children = pid_ino("pid_for_children");
-	EXPECT_NE(children, own);
+	char text[64];
+	EXPECT_ERRNO(readlink("/proc/self/ns/pid_for_children", text,
+			      sizeof text),
+		     ENOENT);
 	/* Once: a second unshare before a fork is EINVAL. */
 	EXPECT_ERRNO(ns_unshare(CLONE_NEWPID), EINVAL);
 	/* A thread cannot live in another namespace than its process. */
@@ -123,10 +126,15 @@ static void unshare_children(void *arg)
 	if (child == 0) {
 		EXPECT_EQ(getpid(), 1);
 		EXPECT_EQ(getppid(), 0);
-		EXPECT_EQ(pid_ino("pid"), children);
+		EXPECT_NE(pid_ino("pid"), own);
 		h_wait_byte(fds[0]);
 		h_exit(0);
 	}
+	unsigned long children = pid_ino("pid_for_children");
+	EXPECT_NE(children, own);
+	char name[16];
+	snprintf(name, sizeof name, "%d", (int)child);
+	EXPECT_EQ(ns_ino(name, "pid"), children);
 	/* A second child joins the namespace as its pid 2. */
 	pid_t second = ns_clone(0);
 	EXPECT_OK(second);

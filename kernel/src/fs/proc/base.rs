@@ -523,7 +523,14 @@ impl NsLink {
             None => process.main_thread(),
         };
         let thread = thread.ok_or(Errno::ENOENT)?;
-        thread.nsproxy().get(self.entry.kind).ok_or(Errno::ENOENT)
+        let ns = thread.nsproxy().get(self.entry.kind).ok_or(Errno::ENOENT)?;
+        // `pidns_for_children_get`: nothing until the namespace has its init.
+        if let NsRef::Pid(pid) = &ns
+            && !pid.has_had_init()
+        {
+            return Err(Errno::ENOENT);
+        }
+        Ok(ns)
     }
 }
 
