@@ -59,6 +59,7 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
         pid,
         pid_ns: crate::ns::pid::initial().clone(),
         is_child_reaper: pid == 1,
+        serial: table::next_serial(),
         parent: SpinLock::new("process.parent", Weak::new()),
         children: SpinLock::new("process.children", Vec::new()),
         threads: SpinLock::new("process.threads", Vec::new()),

@@ -101,7 +101,6 @@ impl NsKind {
             NsKind::Uts => CloneFlags::CLONE_NEWUTS,
         }
     }
-
 }
 
 /// One entry of `/proc/PID/ns`: its name, its kind, and whether it is the namespace the

@@ -16,8 +16,8 @@
 //! of `CLONE_NEWNS`) by a thread of a multithreaded process is `EINVAL`, and so is a clone with
 //! `CLONE_THREAD | CLONE_NEWNS`.
 
-use super::user::{self, MapKind, UserNs};
 use super::pid::PidNs;
+use super::user::{self, MapKind, UserNs};
 use super::{CgroupNs, MntNs, NsCommon, NsKind, NsProxy, NsRef};
 use crate::fs::FsContext;
 use crate::ipc::IpcNs;

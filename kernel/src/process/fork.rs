@@ -8,8 +8,10 @@
 //! validated in Linux's order with its errnos. A traced caller's tracer hears of the new task
 //! and traces it when it asked to (PTRACE_O_TRACEFORK/VFORK/CLONE, CLONE_PTRACE; see
 //! `ptrace.rs`). `CLONE_NEWUSER`, `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC` and
-//! `CLONE_NEWCGROUP` give the child new namespaces (`crate::ns::syscalls::for_clone`); PID,
-//! network and time namespaces and `CLONE_INTO_CGROUP` answer EINVAL.
+//! `CLONE_NEWCGROUP` and `CLONE_NEWPID` give the child new namespaces
+//! (`crate::ns::syscalls::for_clone`); its ids come from its PID namespace and the ones above
+//! it ([`allocate_ids`], clone3's `set_tid`). Network and time namespaces and
+//! `CLONE_INTO_CGROUP` answer EINVAL.
 
 use super::{
     Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
@@ -168,7 +170,15 @@ pub fn clone(
         return Err(Errno::EINVAL);
     }
     let tid = allocate_ids(parent, &pid_ns, &request.set_tid)?;
-    let result = clone_with_id(parent, user, request, tid, pid_ns.clone(), nsproxy, namespaces);
+    let result = clone_with_id(
+        parent,
+        user,
+        request,
+        tid,
+        pid_ns.clone(),
+        nsproxy,
+        namespaces,
+    );
     if result.is_err() {
         table::abandon_pid(&pid_ns, tid);
     }
@@ -477,6 +487,7 @@ fn copy_process(
         pid,
         pid_ns,
         is_child_reaper,
+        serial: table::next_serial(),
         parent: SpinLock::new("process.parent", real_parent),
         children: SpinLock::new("process.children", Vec::new()),
         threads: SpinLock::new("process.threads", Vec::new()),

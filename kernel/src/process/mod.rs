@@ -50,6 +50,9 @@ pub struct Process {
     pub pid: Pid,
     /// The PID namespace it lives in (`task_active_pid_ns`), fixed for its life.
     pub pid_ns: Arc<crate::ns::pid::PidNs>,
+    /// A number no other process had (`/proc/<pid>`'s inode: a new process with a reused pid
+    /// is another directory, as Linux's inodes are).
+    pub serial: u64,
     /// It is the init of its PID namespace (`SIGNAL_UNKILLABLE`): global init, or the task
     /// numbered 1 in a namespace below.
     pub is_child_reaper: bool,

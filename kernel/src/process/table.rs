@@ -53,6 +53,13 @@ impl Tables {
 static LAST_PID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 static FORKS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
+static SERIAL: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
+/// A fresh [`Process::serial`].
+pub fn next_serial() -> u64 {
+    SERIAL.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
 /// The last pid handed out (`/proc/loadavg`'s last field).
 pub fn last_pid() -> Pid {
     LAST_PID.load(core::sync::atomic::Ordering::Relaxed)

@@ -356,8 +356,7 @@ pub fn rt_sigqueueinfo(
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
-    let target =
-        table::find_process_in(context.thread.pid_ns(), pid as u32).ok_or(Errno::ESRCH)?;
+    let target = table::find_process_in(context.thread.pid_ns(), pid as u32).ok_or(Errno::ESRCH)?;
     send_checked(context.thread, &target, value, signal as u32)?;
     Ok(0)
 }

@@ -132,6 +132,8 @@ impl Entry {
 #[derive(Clone)]
 pub struct Target {
     pub pid: Pid,
+    /// The process's serial: its directory's inode number.
+    serial: u64,
     /// The proc instance's PID namespace: the ids its files show (`proc_pid_ns`).
     pub ns: Arc<crate::ns::pid::PidNs>,
     process: Weak<Process>,
@@ -143,6 +145,7 @@ impl Target {
     pub fn of_process(process: &Arc<Process>, ns: Arc<crate::ns::pid::PidNs>) -> Target {
         Target {
             pid: process.pid,
+            serial: process.serial,
             ns,
             process: Arc::downgrade(process),
             thread: None,
@@ -186,7 +189,7 @@ impl Target {
     fn ino(&self, entry: u64) -> u64 {
         match &self.thread {
             Some((tid, _)) => ino::task_entry(*tid, entry),
-            None => ino::pid_entry(self.pid, entry),
+            None => ino::pid_entry(self.serial as u32, entry),
         }
     }
 

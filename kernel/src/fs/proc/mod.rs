@@ -54,7 +54,8 @@ pub mod ino {
     pub const ROOT: u64 = 1;
     /// First number of fixed entries.
     pub const FIXED: u64 = 0xF000_0000;
-    /// `/proc/<pid>` and its entries: `PID << 8 | entry`.
+    /// `/proc/<pid>` and its entries: `SERIAL << 8 | entry`, from the process's serial (a
+    /// process that reuses a pid gets other inodes).
     pub fn pid_entry(pid: u32, entry: u64) -> u64 {
         (u64::from(pid) << 8) | (entry & 0xff)
     }

@@ -228,18 +228,21 @@ impl Node for ProcRoot {
                 return Ok(());
             }
         }
-        let mut pids: Vec<Pid> = if self.ns.is_initial() {
-            table::all_processes().iter().map(|p| p.pid).collect()
+        // (number here, directory inode) of each process this instance shows.
+        let mut pids: Vec<(Pid, u64)> = if self.ns.is_initial() {
+            table::all_processes()
+                .iter()
+                .map(|p| (p.pid, p.serial))
+                .collect()
         } else {
             self.ns
                 .members()
                 .into_iter()
-                .filter(|&(_, global)| table::find_process(global).is_some())
-                .map(|(nr, _)| nr)
+                .filter_map(|(nr, global)| table::find_process(global).map(|p| (nr, p.serial)))
                 .collect()
         };
         pids.sort_unstable();
-        for pid in pids {
+        for (pid, serial) in pids {
             let cookie = TGID_OFFSET + u64::from(pid);
             if cookie < offset {
                 continue;
@@ -247,7 +250,7 @@ impl Node for ProcRoot {
             let mut name = itoa::Buffer::new();
             let text = name.format(pid);
             if !sink(DirEntry {
-                ino: ino::pid_entry(pid, 0),
+                ino: ino::pid_entry(serial as u32, 0),
                 next_offset: cookie + 1,
                 file_type: FileType::Directory,
                 name: text.as_bytes(),
