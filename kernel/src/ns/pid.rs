@@ -15,6 +15,12 @@
 //! namespace's init dies, the namespace is closed (a later fork into it is `ENOMEM`) and every
 //! other task in it is killed; the init's exit waits until they are all gone
 //! ([`zap`], Linux's `zap_pid_ns_processes`).
+//!
+//! Not translated yet (they show global ids inside a namespace): a tty's `TIOCGPGRP`/`TIOCGSID`
+//! and `tpgid` in `/proc/PID/stat`, `F_GETLK`'s `l_pid` and `/proc/locks`, System V IPC's
+//! `GETPID`/`msg_lspid`/`shm_cpid`, the BSD accounting record. A process group or session
+//! whose leader was reaped keeps its number only while the leader's id is allocated (Linux
+//! keeps the `struct pid` while the group lives).
 
 use super::NsCommon;
 use super::user::UserNs;
