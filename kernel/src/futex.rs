@@ -671,7 +671,7 @@ fn handle_futex_death(
             wake_address(&thread.process, address, 1);
             return Ok(());
         }
-        if owner != thread.tid() {
+        if owner != thread.futex_tid() {
             return Ok(());
         }
         // Set OWNER_DIED unless user space changed the word meanwhile (then look again).
@@ -777,10 +777,11 @@ pub fn cmp_requeue_pi(
     if key1 == key2 {
         return Err(Errno::EINVAL);
     }
+    let caller = crate::process::current();
     let mut woken: Option<Arc<Waiter>> = None;
     let result = loop {
         let seen2: u32 = hal::usercopy::read_user(address2)?;
-        let owner = crate::futex_pi::lookup_owner(seen2);
+        let owner = crate::futex_pi::lookup_owner(&caller, seen2);
         let mut locks = DoubleLock::new(bucket_index(&key1), bucket_index(&key2));
         match without_page_faults(|| hal::usercopy::read_user::<u32>(address1)) {
             Ok(value) if value == expected => {}

@@ -256,7 +256,7 @@ pub fn lock(
     deadline: Option<Deadline>,
     is_trylock: bool,
 ) -> Result<usize, Errno> {
-    let tid = thread.tid();
+    let tid = thread.futex_tid();
     let waiter = loop {
         // The owner is looked up before the bucket lock (the pid table comes first).
         let seen: u32 = hal::usercopy::read_user(address)?;
@@ -265,7 +265,7 @@ pub fn lock(
             return Err(Errno::EDEADLK);
         }
         let owner_thread = if seen_owner != 0 {
-            table::find_thread(seen_owner)
+            table::find_thread_in(thread.pid_ns(), seen_owner)
         } else {
             None
         };
@@ -301,7 +301,7 @@ fn lock_attempt(
     owner_thread: Option<Arc<Thread>>,
     is_trylock: bool,
 ) -> Attempt<Result<Option<Arc<Waiter>>, Errno>> {
-    let tid = thread.tid();
+    let tid = thread.futex_tid();
     let word = match read_locked(address) {
         Ok(word) => word,
         Err(Errno::EFAULT) => return Attempt::Fault,
@@ -315,7 +315,7 @@ fn lock_attempt(
         // `attach_to_pi_state`: the word must name the state's owner.
         let known = state.inner.lock().owner.clone();
         match &known {
-            Some(owner) if owner.tid() == owner_tid => {}
+            Some(owner) if owner.futex_tid() == owner_tid => {}
             // The owner died and its top waiter has not written its TID yet: queue behind it.
             None => {}
             Some(_) if owner_tid == 0 && word & FUTEX_OWNER_DIED != 0 => {}
@@ -355,7 +355,7 @@ fn lock_attempt(
         }
     }
     let owner = match owner_thread {
-        Some(owner) if owner.tid() == owner_tid => owner,
+        Some(owner) if owner.futex_tid() == owner_tid => owner,
         // The word named someone else when the owner was looked up.
         _ if seen & FUTEX_TID_MASK != owner_tid => return Attempt::Retry,
         // `handle_exit_race`: no such thread and the word still names it.
@@ -464,7 +464,7 @@ fn fixup_owner(
     let has_waiters = state.is_some_and(|state| !state.inner.lock().waiters.is_empty());
     loop {
         let word = read_locked(address)?;
-        let mut new = thread.tid() | (word & FUTEX_OWNER_DIED);
+        let mut new = thread.futex_tid() | (word & FUTEX_OWNER_DIED);
         if has_waiters {
             new |= FUTEX_WAITERS;
         }
@@ -508,7 +508,7 @@ fn grant_top(state: &Arc<PiState>, needs_fixup: bool) -> Option<Arc<Waiter>> {
 
 /// FUTEX_UNLOCK_PI (`futex_unlock_pi`).
 pub fn unlock(thread: &Arc<Thread>, key: FutexKey, address: u64) -> Result<usize, Errno> {
-    let tid = thread.tid();
+    let tid = thread.futex_tid();
     loop {
         let word: u32 = hal::usercopy::read_user(address)?;
         if word & FUTEX_TID_MASK != tid {
@@ -538,7 +538,7 @@ fn unlock_attempt(
     let state = find_state(&key);
     let top_tid = state.as_ref().and_then(|state| {
         let inner = state.inner.lock();
-        top_index(&inner.waiters).map(|index| inner.waiters[index].thread.tid())
+        top_index(&inner.waiters).map(|index| inner.waiters[index].thread.futex_tid())
     });
     if let (Some(state), Some(top_tid)) = (&state, top_tid) {
         // `wake_futex_pi`: the word goes straight to the top waiter.
@@ -624,13 +624,13 @@ pub fn proxy_lock(
         Err(error) => return Attempt2::Failed(error),
     };
     let owner_tid = word & FUTEX_TID_MASK;
-    if owner_tid == top.thread.tid() {
+    if owner_tid == top.thread.futex_tid() {
         return Attempt2::Failed(Errno::EDEADLK);
     }
     if let Some(state) = find_state(&key2) {
         let known = state.inner.lock().owner.clone();
         if let Some(owner) = &known
-            && owner.tid() != owner_tid
+            && owner.futex_tid() != owner_tid
         {
             return Attempt2::Failed(Errno::EINVAL);
         }
@@ -645,7 +645,7 @@ pub fn proxy_lock(
         return Attempt2::Queued(state);
     }
     if owner_tid == 0 {
-        let mut new = top.thread.tid() | (word & FUTEX_OWNER_DIED);
+        let mut new = top.thread.futex_tid() | (word & FUTEX_OWNER_DIED);
         if set_waiters {
             new |= FUTEX_WAITERS;
         }
@@ -675,7 +675,7 @@ pub fn proxy_lock(
         }
     }
     let owner = match owner_thread {
-        Some(owner) if owner.tid() == owner_tid => owner,
+        Some(owner) if owner.futex_tid() == owner_tid => owner,
         _ if seen2 & FUTEX_TID_MASK != owner_tid => return Attempt2::Retry,
         _ => return Attempt2::Failed(Errno::ESRCH),
     };
@@ -732,10 +732,11 @@ pub fn requeued(state: &Arc<PiState>) {
     }
 }
 
-/// The owner a CMP_REQUEUE_PI must look up before it locks: the thread named by the word.
-pub fn lookup_owner(word: u32) -> Option<Arc<Thread>> {
+/// The owner a CMP_REQUEUE_PI must look up before it locks: the thread named by the word
+/// (a tid in the caller's PID namespace).
+pub fn lookup_owner(caller: &Thread, word: u32) -> Option<Arc<Thread>> {
     match word & FUTEX_TID_MASK {
         0 => None,
-        tid => table::find_thread(tid),
+        tid => table::find_thread_in(caller.pid_ns(), tid),
     }
 }

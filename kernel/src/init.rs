@@ -71,6 +71,9 @@ fn create_init_process() -> Result<Arc<Thread>, Errno> {
     let max_threads = crate::sysctl::limits().max_threads;
     let process = Arc::new(Process {
         pid,
+        pid_ns: crate::ns::pid::initial().clone(),
+        is_child_reaper: pid == 1,
+        serial: table::next_serial(),
         parent: SpinLock::new("process.parent", Weak::new()),
         children: SpinLock::new("process.children", Vec::new()),
         threads: SpinLock::new("process.threads", Vec::new()),

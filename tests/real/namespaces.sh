@@ -1,13 +1,13 @@
-# real-packages: util-linux mount coreutils grep sed
+# real-packages: util-linux mount coreutils grep sed procps
 # namespaces: util-linux's unshare and nsenter. A UTS namespace (a host name set inside and
 # not outside), a mount namespace (a tmpfs mounted inside, invisible outside, propagation made
 # private as unshare does by default), user namespaces (unshare -U with and without -r: ids,
 # the maps, setgroups; as user 1000 through setpriv), an IPC namespace (a segment made with
 # ipcmk is not seen inside), nsenter into a running process's UTS and mount namespaces, and
-# the /proc/PID/ns links. Normalised: namespace inode numbers, ipcs' keys and ids.
-# Left out: `unshare -p -f --mount-proc ps` (PID namespaces are not built: EINVAL, as a
-# kernel without CONFIG_PID_NS), `unshare -n` (network namespaces), `unshare -T` (time
-# namespaces), lsns (it lists the PID, network and time namespaces Ferrux does not have).
+# the /proc/PID/ns links, a PID namespace (`unshare -p -f`: the shell is pid 1 there; with
+# --mount-proc, /proc and ps show the namespace's pids). Normalised: namespace inode numbers,
+# ipcs' keys and ids. Left out: `unshare -n` (network namespaces), `unshare -T` (time
+# namespaces), lsns (it lists the network and time namespaces Ferrux does not have).
 ino() { sed -e 's/\[[0-9]*\]/[N]/'; }
 echo "== links"
 readlink /proc/self/ns/uts | ino; readlink /proc/self/ns/mnt | ino; readlink /proc/self/ns/user | ino
@@ -45,6 +45,9 @@ id=$(ipcmk -M 4096 | sed 's/[^0-9]//g')
 ipcs -m | grep -c 0x
 unshare -i sh -c 'ipcs -m | grep -c 0x'
 ipcrm -m "$id" && echo "segment removed"
+echo "== pid"
+unshare -p -f sh -c 'echo "pid $$"'
+unshare -p -f --mount-proc sh -c 'readlink /proc/self; grep -E "^(NSpid|PPid)" /proc/1/status; ps -o pid,ppid,comm'
 echo "== nsenter"
 mkfifo ready
 unshare -u -m sh -c 'busybox hostname target-host; mount -t tmpfs -o size=1m target m; echo ok > ready; exec sleep 60' &

@@ -274,6 +274,18 @@ void h_track(pid_t pid)
 		tracked[ntracked++] = pid;
 }
 
+/* The start of a child process: the watchdog is the runner's (children get
+ * SIG_DFL), and a failed check reports and exits even where the child's
+ * ids equal the runner's (pid 1 of a new PID namespace). */
+static void child_begin(void)
+{
+	struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	h_raw_syscall(SYS_rt_sigaction, H_SIG_WATCHDOG, (long)&dfl, 0, 8, 0,
+		      0);
+	h_runner_pid = -1;
+	h_runner_tid = -1;
+}
+
 pid_t h_fork(void)
 {
 	made_processes = 1;
@@ -281,15 +293,27 @@ pid_t h_fork(void)
 	pid_t pid = fork();
 	if (pid < 0)
 		FAIL("fork: %s", h_errname(errno));
-	if (pid == 0) {
-		/* The watchdog is the runner's: children get SIG_DFL. */
-		struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
-		h_raw_syscall(SYS_rt_sigaction, H_SIG_WATCHDOG, (long)&dfl, 0,
-			      8, 0, 0);
-	}
+	if (pid == 0)
+		child_begin();
 	if (pid > 0)
 		h_track(pid);
 	return pid;
+}
+
+pid_t h_clone_fork(unsigned long flags)
+{
+	made_processes = 1;
+	ensure_report_pipe();
+	long pid = h_raw_syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		child_begin();
+	if (pid > 0)
+		h_track((pid_t)pid);
+	if (pid < 0) {
+		errno = (int)-pid;
+		return -1;
+	}
+	return (pid_t)pid;
 }
 
 void h_exit(int code)

@@ -225,6 +225,10 @@ static inline long h_raw_syscall(long n, long a1, long a2, long a3, long a4,
 /* fork(); FAILs the test if fork fails.  Returns 0 in the child, where
  * H_SIG_WATCHDOG is reset to SIG_DFL. */
 pid_t h_fork(void);
+/* clone(2) without CLONE_VM with `flags` (plus SIGCHLD), as a fork: 0 in the
+ * child (set up as h_fork's), the child's pid in the caller (tracked), or
+ * -1 with errno. */
+pid_t h_clone_fork(unsigned long flags);
 /* Record a child created some other way (raw clone, vfork) for cleanup. */
 void h_track(pid_t pid);
 /* Wait for child pid (waitpid with __WALL, retried on EINTR) and return its

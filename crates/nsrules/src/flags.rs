@@ -15,6 +15,7 @@ pub const SUPPORTED_NEW: CloneFlags = CloneFlags::CLONE_NEWNS
     .union(CloneFlags::CLONE_NEWUTS)
     .union(CloneFlags::CLONE_NEWIPC)
     .union(CloneFlags::CLONE_NEWUSER)
+    .union(CloneFlags::CLONE_NEWPID)
     .union(CloneFlags::CLONE_NEWCGROUP);
 
 /// Every flag unshare(2) knows (`check_unshare_flags`).
@@ -169,9 +170,10 @@ mod tests {
         );
         assert!(unshare_request(bits(CloneFlags::CLONE_NEWNET), alone).is_ok());
         assert_eq!(
-            check_supported(CloneFlags::CLONE_NEWPID),
+            check_supported(CloneFlags::CLONE_NEWTIME),
             Err(Errno::EINVAL)
         );
+        assert!(check_supported(CloneFlags::CLONE_NEWPID).is_ok());
         assert!(check_supported(CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWUSER).is_ok());
         let ipc = unshare_request(bits(CloneFlags::CLONE_NEWIPC), threads).unwrap();
         assert!(ipc.contains(CloneFlags::CLONE_SYSVSEM));
@@ -191,6 +193,10 @@ mod tests {
         );
         assert_eq!(
             check_clone(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_NEWUSER),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            check_clone(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_NEWPID),
             Err(Errno::EINVAL)
         );
         assert!(check_clone(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_NEWUTS).is_ok());
@@ -213,5 +219,10 @@ mod tests {
             Err(Errno::EINVAL)
         );
         assert!(check_setns_pidfd(CloneFlags::CLONE_NEWUTS.bits() as i32).is_ok());
+        assert!(check_setns_pidfd(CloneFlags::CLONE_NEWPID.bits() as i32).is_ok());
+        assert_eq!(
+            check_setns_pidfd(CloneFlags::CLONE_NEWTIME.bits() as i32),
+            Err(Errno::EINVAL)
+        );
     }
 }

@@ -99,6 +99,12 @@ pub fn id_exists(id: u32) -> bool {
 /// Sets `file`'s owner (`__f_setown` with force): the setter's uids are recorded when `id` is
 /// not 0. `ESRCH` when `id` names nothing.
 pub fn set_owner(file: &OpenFile, kind: OwnerKind, id: u32, setter: &Process) -> Result<(), Errno> {
+    // The id is the setter's PID namespace's; the owner keeps the global one.
+    let id = if id == 0 {
+        0
+    } else {
+        setter.pid_ns.global_of(id).ok_or(Errno::ESRCH)?
+    };
     if id != 0 && !id_exists(id) {
         return Err(Errno::ESRCH);
     }
@@ -133,12 +139,17 @@ pub fn set_owner_of(file: &OpenFile, who: i32, setter: &Process) -> Result<(), E
 /// `f_getown`: the owner's id, negated for a process group.
 pub fn owner_of(file: &OpenFile) -> i32 {
     let owner = *file.owner.lock();
-    let id = owner.id as i32;
+    let id = owner_id_seen(&owner) as i32;
     if owner.kind == OwnerKind::Group {
         -id
     } else {
         id
     }
+}
+
+/// The owner's id as the caller's PID namespace numbers it (0 outside).
+pub fn owner_id_seen(owner: &Owner) -> u32 {
+    crate::process::try_current().map_or(owner.id, |thread| thread.pid_ns().nr_of(owner.id))
 }
 
 /// `sigio_perm`: whether the owner's setter may signal `process`.

@@ -9,16 +9,19 @@
 //!
 //! Kinds this kernel makes new ones of: user ([`user`]), UTS ([`crate::uts`]), IPC
 //! ([`crate::ipc::IpcNs`]: System V ids, their sysctls and the mqueue instance), mount (a copy
-//! of the mount tree, [`MntNs`]) and cgroup ([`CgroupNs`]: one cgroup hierarchy whose root is
-//! everyone's, so a new cgroup namespace sees what its creator saw). PID, network and time
-//! namespaces are not built: their flags answer `EINVAL`, as a Linux without `CONFIG_PID_NS`,
-//! `CONFIG_NET_NS` and `CONFIG_TIME_NS`, and `/proc/PID/ns` has no entry for them.
+//! of the mount tree, [`MntNs`]), cgroup ([`CgroupNs`]: one cgroup hierarchy whose root is
+//! everyone's, so a new cgroup namespace sees what its creator saw) and PID ([`pid`]: a
+//! task's own namespace is its process's, `Process::pid_ns`; the one its children go to is
+//! in the proxy). Network and time namespaces are not built: their flags
+//! answer `EINVAL`, as a Linux without `CONFIG_NET_NS` and `CONFIG_TIME_NS`, and `/proc/PID/ns`
+//! has no entry for them.
 //!
 //! Inode numbers: the initial namespaces have Linux's fixed `PROC_*_INIT_INO` numbers (the
 //! initial mount namespace the first dynamic one, as on Linux); new ones take the next number
 //! from `PROC_DYNAMIC_FIRST` on, never reused.
 
 pub mod nsfs;
+pub mod pid;
 pub mod syscalls;
 pub mod user;
 
@@ -70,6 +73,7 @@ pub enum NsKind {
     Cgroup,
     Ipc,
     Mnt,
+    Pid,
     User,
     Uts,
 }
@@ -81,6 +85,7 @@ impl NsKind {
             NsKind::Cgroup => "cgroup",
             NsKind::Ipc => "ipc",
             NsKind::Mnt => "mnt",
+            NsKind::Pid => "pid",
             NsKind::User => "user",
             NsKind::Uts => "uts",
         }
@@ -91,21 +96,40 @@ impl NsKind {
             NsKind::Cgroup => CloneFlags::CLONE_NEWCGROUP,
             NsKind::Ipc => CloneFlags::CLONE_NEWIPC,
             NsKind::Mnt => CloneFlags::CLONE_NEWNS,
+            NsKind::Pid => CloneFlags::CLONE_NEWPID,
             NsKind::User => CloneFlags::CLONE_NEWUSER,
             NsKind::Uts => CloneFlags::CLONE_NEWUTS,
         }
     }
-
-    /// The entries of `/proc/PID/ns`, in Linux's order (`ns_entries`, listed sorted by
-    /// name as readdir shows them).
-    pub const ALL: [NsKind; 5] = [
-        NsKind::Cgroup,
-        NsKind::Ipc,
-        NsKind::Mnt,
-        NsKind::User,
-        NsKind::Uts,
-    ];
 }
+
+/// One entry of `/proc/PID/ns`: its name, its kind, and whether it is the namespace the
+/// task's children will be made in (`pid_for_children`) rather than its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NsEntry {
+    pub name: &'static str,
+    pub kind: NsKind,
+    pub for_children: bool,
+}
+
+const fn entry(name: &'static str, kind: NsKind, for_children: bool) -> NsEntry {
+    NsEntry {
+        name,
+        kind,
+        for_children,
+    }
+}
+
+/// The entries of `/proc/PID/ns`, sorted by name as readdir shows them.
+pub const ENTRIES: [NsEntry; 7] = [
+    entry("cgroup", NsKind::Cgroup, false),
+    entry("ipc", NsKind::Ipc, false),
+    entry("mnt", NsKind::Mnt, false),
+    entry("pid", NsKind::Pid, false),
+    entry("pid_for_children", NsKind::Pid, true),
+    entry("user", NsKind::User, false),
+    entry("uts", NsKind::Uts, false),
+];
 
 /// A mount namespace: a tree of mounts (`vfs::MountNamespace`) and its owner.
 pub struct MntNs {
@@ -127,6 +151,7 @@ pub enum NsRef {
     Cgroup(Arc<CgroupNs>),
     Ipc(Arc<IpcNs>),
     Mnt(Arc<MntNs>),
+    Pid(Arc<pid::PidNs>),
     User(Arc<UserNs>),
     Uts(Arc<UtsNs>),
 }
@@ -137,6 +162,7 @@ impl NsRef {
             NsRef::Cgroup(_) => NsKind::Cgroup,
             NsRef::Ipc(_) => NsKind::Ipc,
             NsRef::Mnt(_) => NsKind::Mnt,
+            NsRef::Pid(_) => NsKind::Pid,
             NsRef::User(_) => NsKind::User,
             NsRef::Uts(_) => NsKind::Uts,
         }
@@ -147,6 +173,7 @@ impl NsRef {
             NsRef::Cgroup(ns) => ns.common.inum,
             NsRef::Ipc(ns) => ns.common.inum,
             NsRef::Mnt(ns) => ns.common.inum,
+            NsRef::Pid(ns) => ns.common.inum,
             NsRef::User(ns) => ns.common.inum,
             NsRef::Uts(ns) => ns.common.inum,
         }
@@ -158,6 +185,7 @@ impl NsRef {
             NsRef::Cgroup(ns) => Some(ns.owner.clone()),
             NsRef::Ipc(ns) => Some(ns.owner.clone()),
             NsRef::Mnt(ns) => Some(ns.owner.clone()),
+            NsRef::Pid(ns) => Some(ns.owner.clone()),
             NsRef::User(ns) => ns.parent.clone(),
             NsRef::Uts(ns) => Some(ns.owner.clone()),
         }
@@ -176,6 +204,9 @@ pub struct NsProxy {
     pub ipc: Arc<IpcNs>,
     pub mnt: Arc<MntNs>,
     pub cgroup: Arc<CgroupNs>,
+    /// Where the thread's children get their pids (`pid_ns_for_children`): its own PID
+    /// namespace until unshare(`CLONE_NEWPID`) or setns to a PID namespace.
+    pub pid_for_children: Arc<pid::PidNs>,
 }
 
 impl NsProxy {
@@ -186,6 +217,7 @@ impl NsProxy {
             NsKind::Ipc => Some(NsRef::Ipc(self.ipc.clone())),
             NsKind::Mnt => Some(NsRef::Mnt(self.mnt.clone())),
             NsKind::Uts => Some(NsRef::Uts(self.uts.clone())),
+            NsKind::Pid => Some(NsRef::Pid(self.pid_for_children.clone())),
             NsKind::User => None,
         }
     }
@@ -212,6 +244,7 @@ pub fn initial() -> &'static Arc<NsProxy> {
                 common: NsCommon::initial(PROC_CGROUP_INIT_INO),
                 owner,
             }),
+            pid_for_children: pid::initial().clone(),
         })
     })
 }

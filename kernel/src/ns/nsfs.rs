@@ -5,8 +5,9 @@
 //!
 //! - `NS_GET_USERNS`: a new descriptor (close-on-exec) for the owning user namespace; `EPERM`
 //!   when that is outside the caller's user namespace (the initial user namespace has no owner).
-//! - `NS_GET_PARENT`: for a user namespace, its parent, with the same rule; `EINVAL` for kinds
-//!   without parents.
+//! - `NS_GET_PARENT`: for a user namespace, its parent, with the same rule; for a PID
+//!   namespace, its parent when that is the caller's PID namespace or below it (`EPERM`
+//!   otherwise); `EINVAL` for kinds without parents.
 //! - `NS_GET_NSTYPE`: the `CLONE_NEW*` flag of the kind.
 //! - `NS_GET_OWNER_UID`: for a user namespace, its creator's uid as the caller sees it, stored
 //!   at the argument; `EINVAL` for other kinds.
@@ -235,6 +236,15 @@ pub fn ioctl(
                     return Err(Errno::EPERM);
                 }
                 open_related(thread, NsRef::User(parent), limit)
+            }
+            // `pidns_get_parent`: the parent, if it is the caller's own PID namespace or
+            // below it.
+            NsRef::Pid(pid) => {
+                let parent = pid.parent.clone().ok_or(Errno::EPERM)?;
+                if !thread.pid_ns().is_ancestor_of(&parent) {
+                    return Err(Errno::EPERM);
+                }
+                open_related(thread, NsRef::Pid(parent), limit)
             }
             _ => Err(Errno::EINVAL),
         },

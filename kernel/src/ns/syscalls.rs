@@ -16,6 +16,7 @@
 //! of `CLONE_NEWNS`) by a thread of a multithreaded process is `EINVAL`, and so is a clone with
 //! `CLONE_THREAD | CLONE_NEWNS`.
 
+use super::pid::PidNs;
 use super::user::{self, MapKind, UserNs};
 use super::{CgroupNs, MntNs, NsCommon, NsKind, NsProxy, NsRef};
 use crate::fs::FsContext;
@@ -78,10 +79,19 @@ fn moved(path: &Path, pairs: &[(Arc<Mount>, Arc<Mount>)]) -> Path {
 fn new_namespaces(
     flags: CloneFlags,
     old: &NsProxy,
+    active_pid: &Arc<PidNs>,
     owner: &Arc<UserNs>,
     fs: &mut FsContext,
 ) -> Result<Arc<NsProxy>, Errno> {
     let mut new = old.clone();
+    if flags.contains(CloneFlags::CLONE_NEWPID) {
+        // `copy_pid_ns`: only from the task's own namespace (a second unshare before a fork
+        // is EINVAL).
+        if !Arc::ptr_eq(&old.pid_for_children, active_pid) {
+            return Err(Errno::EINVAL);
+        }
+        new.pid_for_children = PidNs::try_new_child(active_pid, owner.clone())?;
+    }
     if flags.contains(CloneFlags::CLONE_NEWNS) {
         let unprivileged = !Arc::ptr_eq(owner, &old.mnt.owner);
         let (tree, pairs) = old.mnt.tree.copy(unprivileged)?;
@@ -137,7 +147,13 @@ pub fn for_clone(parent: &Thread, flags: CloneFlags) -> Result<CloneNamespaces, 
     }
     rules::check_clone_namespaces(flags)?;
     let mut fs = parent.process.fs.get().lock().clone();
-    out.nsproxy = Some(new_namespaces(flags, &parent.nsproxy(), &owner, &mut fs)?);
+    out.nsproxy = Some(new_namespaces(
+        flags,
+        &parent.nsproxy(),
+        parent.pid_ns(),
+        &owner,
+        &mut fs,
+    )?);
     if flags.contains(CloneFlags::CLONE_NEWNS) {
         out.fs = Some(fs);
     }
@@ -195,7 +211,13 @@ pub fn unshare(thread: &Arc<Thread>, raw: u64) -> Result<(), Errno> {
             return Err(Errno::EPERM);
         }
         rules::check_supported(flags)?;
-        Some(new_namespaces(flags, &thread.nsproxy(), &owner, &mut fs)?)
+        Some(new_namespaces(
+            flags,
+            &thread.nsproxy(),
+            thread.pid_ns(),
+            &owner,
+            &mut fs,
+        )?)
     } else {
         None
     };
@@ -280,6 +302,7 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
                 NsKind::Mnt,
                 NsKind::Uts,
                 NsKind::Ipc,
+                NsKind::Pid,
                 NsKind::Cgroup,
             ] {
                 if !flags.contains(kind.clone_flag()) {
@@ -293,6 +316,8 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
                         }
                         NsRef::User(user)
                     }
+                    // A process's own PID namespace, not its children's (`pidns_for_nsset`).
+                    NsKind::Pid => NsRef::Pid(other.pid_ns.clone()),
                     kind => nsproxy.get(kind).ok_or(Errno::EINVAL)?,
                 };
                 joins.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
@@ -328,6 +353,13 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
                 context.cwd = root;
                 fs = Some(context);
                 nsproxy.mnt = mnt.clone();
+            }
+            NsRef::Pid(pid) => {
+                // `pidns_install`: only the caller's own namespace or one below it.
+                if !thread.pid_ns().is_ancestor_of(pid) {
+                    return Err(Errno::EINVAL);
+                }
+                nsproxy.pid_for_children = pid.clone();
             }
             NsRef::Uts(uts) => nsproxy.uts = uts.clone(),
             NsRef::Ipc(ipc) => nsproxy.ipc = ipc.clone(),

@@ -152,6 +152,10 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
                 .unwrap_or(last.exit_code.load(Ordering::Relaxed) as u8),
         ))
     };
+    if process.is_child_reaper && !process.pid_ns.is_initial() {
+        // The init of a PID namespace takes the namespace with it (`zap_pid_ns_processes`).
+        crate::ns::pid::zap(last, process);
+    }
     if process.pid == 1 {
         crate::dump_lock_order();
         panic_policy::kernel_panic(format_args!(
@@ -199,20 +203,25 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
     notify_parent_of_exit(process, status);
 }
 
-/// The process that adopts the children of `dying`: the nearest ancestor that is a child
-/// subreaper and still alive, else init (`find_new_reaper`).
+/// The process that adopts the children of `dying`: the nearest ancestor in its PID
+/// namespace that is a child subreaper and still alive, else the namespace's init
+/// (`find_new_reaper`); a dying init keeps its own (it reaps them in `ns::pid::zap`).
 fn find_reaper(dying: &Arc<Process>) -> Option<Arc<Process>> {
+    if dying.is_child_reaper {
+        return Some(dying.clone());
+    }
+    let ns = &dying.pid_ns;
     let mut ancestor = dying.parent.lock().upgrade();
     while let Some(candidate) = ancestor {
-        if candidate.pid == 1 {
-            return Some(candidate);
+        if !Arc::ptr_eq(&candidate.pid_ns, ns) || candidate.is_child_reaper {
+            break;
         }
         if candidate.flags.lock().is_child_subreaper && !candidate.is_zombie() {
             return Some(candidate);
         }
         ancestor = candidate.parent.lock().upgrade();
     }
-    table::find_process(1)
+    ns.reaper()
 }
 
 fn reparent_children(dying: &Arc<Process>) {
@@ -253,7 +262,7 @@ pub fn notify_parent_of_exit(child: &Arc<Process>, status: ExitStatus) {
     let uid = child.credentials.lock().uid;
     let info = SigInfo::child(
         code,
-        child.pid,
+        parent.pid_ns.nr_of(child.pid),
         uid,
         si_status,
         user_ns / crate::time::NSEC_PER_CLOCK_TICK,

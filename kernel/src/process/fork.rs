@@ -8,8 +8,10 @@
 //! validated in Linux's order with its errnos. A traced caller's tracer hears of the new task
 //! and traces it when it asked to (PTRACE_O_TRACEFORK/VFORK/CLONE, CLONE_PTRACE; see
 //! `ptrace.rs`). `CLONE_NEWUSER`, `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC` and
-//! `CLONE_NEWCGROUP` give the child new namespaces (`crate::ns::syscalls::for_clone`); PID,
-//! network and time namespaces and `CLONE_INTO_CGROUP` answer EINVAL.
+//! `CLONE_NEWCGROUP` and `CLONE_NEWPID` give the child new namespaces
+//! (`crate::ns::syscalls::for_clone`); its ids come from its PID namespace and the ones above
+//! it ([`allocate_ids`], clone3's `set_tid`). Network and time namespaces and
+//! `CLONE_INTO_CGROUP` answer EINVAL.
 
 use super::{
     Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
@@ -38,6 +40,30 @@ pub struct CloneRequest {
     pub tls: u64,
     /// CLONE_PIDFD: where to store the pidfd (clone3's `pidfd`, clone's `parent_tid`).
     pub pidfd: u64,
+    /// clone3's `set_tid`: the ids wanted, innermost PID namespace first.
+    pub set_tid: SetTid,
+}
+
+/// clone3's `set_tid` array (at most `MAX_PID_NS_LEVEL` entries).
+#[derive(Clone, Copy, Debug)]
+pub struct SetTid {
+    pub ids: [Pid; crate::ns::pid::MAX_LEVEL as usize],
+    pub len: usize,
+}
+
+impl Default for SetTid {
+    fn default() -> SetTid {
+        SetTid {
+            ids: [0; crate::ns::pid::MAX_LEVEL as usize],
+            len: 0,
+        }
+    }
+}
+
+impl SetTid {
+    pub fn as_slice(&self) -> &[Pid] {
+        &self.ids[..self.len.min(self.ids.len())]
+    }
 }
 
 fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
@@ -57,8 +83,8 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
     {
         return Err(Errno::EINVAL);
     }
-    // Init cannot give itself siblings (SIGNAL_UNKILLABLE).
-    if flags.contains(CloneFlags::CLONE_PARENT) && parent.process.pid == 1 {
+    // Init, of any PID namespace, cannot give itself siblings (SIGNAL_UNKILLABLE).
+    if flags.contains(CloneFlags::CLONE_PARENT) && parent.process.is_unkillable() {
         return Err(Errno::EINVAL);
     }
     nsrules::flags::check_clone(flags)?;
@@ -137,6 +163,75 @@ pub fn clone(
         .clone()
         .unwrap_or_else(|| parent.nsproxy());
 
+    // The child's PID namespace: its proxy's namespace for children (`alloc_pid`); a thread
+    // stays in its process's (`copy_process`: EINVAL after unshare(CLONE_NEWPID)).
+    let pid_ns = nsproxy.pid_for_children.clone();
+    if flags.contains(CloneFlags::CLONE_THREAD) && !Arc::ptr_eq(&pid_ns, parent.pid_ns()) {
+        return Err(Errno::EINVAL);
+    }
+    let tid = allocate_ids(parent, &pid_ns, &request.set_tid)?;
+    let result = clone_with_id(
+        parent,
+        user,
+        request,
+        tid,
+        pid_ns.clone(),
+        nsproxy,
+        namespaces,
+    );
+    if result.is_err() {
+        table::abandon_pid(&pid_ns, tid);
+    }
+    result
+}
+
+/// The child's ids: a global one and one in each PID namespace below the initial one
+/// (`alloc_pid`), the wanted ones from clone3's `set_tid` (innermost first; each level needs
+/// `CAP_SYS_ADMIN` or `CAP_CHECKPOINT_RESTORE` in its namespace's owner, else `EPERM`).
+fn allocate_ids(
+    parent: &Arc<Thread>,
+    pid_ns: &Arc<crate::ns::pid::PidNs>,
+    set_tid: &SetTid,
+) -> Result<Pid, Errno> {
+    let wanted = set_tid.as_slice();
+    if wanted.len() > pid_ns.level as usize + 1 {
+        return Err(Errno::EINVAL);
+    }
+    if !wanted.is_empty() {
+        let credentials = parent.process.credentials.lock().clone();
+        let mut level = Some(&**pid_ns);
+        for &nr in wanted {
+            let Some(ns) = level else { break };
+            if nr == 0 || nr >= crate::sysctl::pid_max() {
+                return Err(Errno::EINVAL);
+            }
+            if !credentials.ns_capable(&ns.owner, abi::capability::CAP_SYS_ADMIN)
+                && !credentials.ns_capable(&ns.owner, abi::capability::CAP_CHECKPOINT_RESTORE)
+            {
+                return Err(Errno::EPERM);
+            }
+            level = ns.parent.as_deref();
+        }
+    }
+    let global_wanted = wanted.get(pid_ns.level as usize).copied();
+    let tid = table::allocate_pid_wanted(global_wanted)?;
+    if !pid_ns.is_initial() {
+        crate::ns::pid::alloc_chain(pid_ns, tid, wanted)?;
+    }
+    Ok(tid)
+}
+
+/// The rest of [`clone`], once the child has its ids.
+fn clone_with_id(
+    parent: &Arc<Thread>,
+    user: &mut UserContext,
+    request: CloneRequest,
+    tid: Pid,
+    pid_ns: Arc<crate::ns::pid::PidNs>,
+    nsproxy: Arc<crate::ns::NsProxy>,
+    namespaces: crate::ns::syscalls::CloneNamespaces,
+) -> Result<Pid, Errno> {
+    let flags = request.flags;
     let mut child_user = user.try_clone()?;
     {
         let regs = child_user.regs_mut();
@@ -148,9 +243,10 @@ pub fn clone(
             regs.fs_base = request.tls;
         }
     }
-    let tid = table::allocate_pid()?;
     let mask = parent.signal_mask.load(Ordering::Relaxed);
     let nice = parent.sched.lock().nice;
+    // What the caller sees of the child's id (`pid_vnr`).
+    let seen_tid = parent.pid_ns().nr_of(tid);
 
     let (child_process, thread) = if flags.contains(CloneFlags::CLONE_THREAD) {
         let process = parent.process.clone();
@@ -167,7 +263,10 @@ pub fn clone(
         table::insert_thread(&thread);
         (process, thread)
     } else {
-        let process = copy_process(parent, tid, &request, namespaces)?;
+        let process = copy_process(parent, tid, pid_ns, &request, namespaces)?;
+        if process.is_child_reaper {
+            process.pid_ns.set_reaper(&process);
+        }
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
         *thread.keys.lock() = crate::keys::task::keys_for_child(parent, false);
         if flags.contains(CloneFlags::CLONE_PIDFD) {
@@ -224,7 +323,7 @@ pub fn clone(
     if flags.contains(CloneFlags::CLONE_PARENT_SETTID) {
         // Written into the parent's memory (the same as the child's with CLONE_VM); a bad
         // address is ignored, as Linux ignores put_user's result here.
-        let _ = hal::usercopy::write_user(request.parent_tid, &tid);
+        let _ = hal::usercopy::write_user(request.parent_tid, &seen_tid);
     }
     let vfork_done = if flags.contains(CloneFlags::CLONE_VFORK) {
         let done = Arc::new(VforkDone::default());
@@ -254,7 +353,7 @@ pub fn clone(
 
     sched::spawn(thread);
     if let Some(event) = trace_event {
-        super::ptrace::event(parent, user, event, u64::from(tid));
+        super::ptrace::event(parent, user, event, u64::from(seen_tid));
     }
 
     if let Some(done) = vfork_done {
@@ -270,11 +369,11 @@ pub fn clone(
                 parent,
                 user,
                 ptracerules::PTRACE_EVENT_VFORK_DONE,
-                u64::from(tid),
+                u64::from(seen_tid),
             );
         }
     }
-    Ok(tid)
+    Ok(seen_tid)
 }
 
 /// The child runs with the parent's policy, priority and I/O priority, unless the parent asked for
@@ -337,6 +436,7 @@ fn install_pidfd(parent: &Thread, child: &Arc<Process>, address: u64) -> Result<
 fn copy_process(
     parent: &Arc<Thread>,
     pid: Pid,
+    pid_ns: Arc<crate::ns::pid::PidNs>,
     request: &CloneRequest,
     namespaces: crate::ns::syscalls::CloneNamespaces,
 ) -> Result<Arc<Process>, Errno> {
@@ -388,8 +488,12 @@ fn copy_process(
         request.exit_signal
     };
     let inherited_flags = *source.flags.lock();
+    let is_child_reaper = pid_ns.nr_of(pid) == 1;
     Ok(Arc::new(Process {
         pid,
+        pid_ns,
+        is_child_reaper,
+        serial: table::next_serial(),
         parent: SpinLock::new("process.parent", real_parent),
         children: SpinLock::new("process.children", Vec::new()),
         threads: SpinLock::new("process.threads", Vec::new()),

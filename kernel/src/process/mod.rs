@@ -48,7 +48,16 @@ pub type Pid = u32;
 
 /// A process (thread group).
 pub struct Process {
+    /// The id in the initial PID namespace (what the kernel names it by).
     pub pid: Pid,
+    /// The PID namespace it lives in (`task_active_pid_ns`), fixed for its life.
+    pub pid_ns: Arc<crate::ns::pid::PidNs>,
+    /// A number no other process had (`/proc/<pid>`'s inode: a new process with a reused pid
+    /// is another directory, as Linux's inodes are).
+    pub serial: u64,
+    /// It is the init of its PID namespace (`SIGNAL_UNKILLABLE`): global init, or the task
+    /// numbered 1 in a namespace below.
+    pub is_child_reaper: bool,
     /// The parent (for getppid, SIGCHLD and wait); reparented to init or a subreaper when it
     /// exits. Weak: parents own their children, not the reverse.
     pub parent: SpinLock<Weak<Process>>,
@@ -442,6 +451,25 @@ impl Thread {
         self.timer_slack_ns.store(slack, Ordering::Relaxed);
     }
 
+    /// Its id as `viewer` sees it (0 outside).
+    #[inline]
+    pub fn tid_in(&self, viewer: &crate::ns::pid::PidNs) -> Pid {
+        viewer.nr_of(self.tid())
+    }
+
+    /// The id user space stores in futex words for this thread: its id in its own PID
+    /// namespace (`task_pid_vnr(current)`).
+    #[inline]
+    pub fn futex_tid(&self) -> Pid {
+        self.tid_in(self.pid_ns())
+    }
+
+    /// The caller's PID namespace (`task_active_pid_ns(current)`).
+    #[inline]
+    pub fn pid_ns(&self) -> &Arc<crate::ns::pid::PidNs> {
+        &self.process.pid_ns
+    }
+
     /// The thread's namespaces.
     pub fn nsproxy(&self) -> Arc<crate::ns::NsProxy> {
         self.nsproxy.lock().clone()
@@ -473,6 +501,23 @@ impl Process {
     /// The parent's pid, or 0 for init.
     pub fn parent_pid(&self) -> Pid {
         self.parent.lock().upgrade().map_or(0, |parent| parent.pid)
+    }
+
+    /// The parent's pid as `viewer` sees it: 0 for init and for a parent outside `viewer`.
+    pub fn parent_pid_in(&self, viewer: &crate::ns::pid::PidNs) -> Pid {
+        viewer.nr_of(self.parent_pid())
+    }
+
+    /// Its pid as `viewer` sees it (0 outside).
+    #[inline]
+    pub fn pid_in(&self, viewer: &crate::ns::pid::PidNs) -> Pid {
+        viewer.nr_of(self.pid)
+    }
+
+    /// Init of its namespace: signals from inside reach it only through handlers.
+    #[inline]
+    pub fn is_unkillable(&self) -> bool {
+        self.is_child_reaper
     }
 
     /// The thread-group leader, or any live thread.

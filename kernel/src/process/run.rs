@@ -36,7 +36,7 @@ fn run_current() {
     if child_tid_address != 0 {
         // CLONE_CHILD_SETTID, written from the child as Linux's schedule_tail; a bad address
         // is ignored.
-        let _ = hal::usercopy::write_user(child_tid_address, &thread.tid());
+        let _ = hal::usercopy::write_user(child_tid_address, &thread.tid_in(thread.pid_ns()));
     }
     run_thread(&thread, user);
 }

@@ -7,6 +7,7 @@
 //! taken, as Linux wraps to `RESERVED_PIDS`.
 
 use super::{Pid, Process, Thread};
+use crate::ns::pid::PidNs;
 use abi::Errno;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -52,6 +53,13 @@ impl Tables {
 static LAST_PID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 static FORKS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
+static SERIAL: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
+/// A fresh [`Process::serial`].
+pub fn next_serial() -> u64 {
+    SERIAL.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
 /// The last pid handed out (`/proc/loadavg`'s last field).
 pub fn last_pid() -> Pid {
     LAST_PID.load(core::sync::atomic::Ordering::Relaxed)
@@ -63,7 +71,30 @@ pub fn forks() -> u64 {
 }
 
 pub fn allocate_pid() -> Result<Pid, Errno> {
+    allocate_pid_wanted(None)
+}
+
+/// Writes `ns_last_pid` of the initial namespace: the next id tried is `last + 1`.
+pub fn set_last_pid(last: Pid) {
     let mut tables = TABLES.lock();
+    LAST_PID.store(last, core::sync::atomic::Ordering::Relaxed);
+    tables.next = last.saturating_add(1).max(1);
+}
+
+/// Reserves `wanted` (clone3's `set_tid` for the initial namespace: `EEXIST` when in use,
+/// `EINVAL` out of range), or a fresh id.
+pub fn allocate_pid_wanted(wanted: Option<Pid>) -> Result<Pid, Errno> {
+    let mut tables = TABLES.lock();
+    if let Some(pid) = wanted {
+        if pid == 0 || pid >= crate::sysctl::pid_max() {
+            return Err(Errno::EINVAL);
+        }
+        if tables.is_used(pid) {
+            return Err(Errno::EEXIST);
+        }
+        FORKS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        return Ok(pid);
+    }
     let start = tables.next;
     let mut candidate = start;
     loop {
@@ -118,8 +149,19 @@ pub fn remove_thread(tid: Pid) {
     if removed.is_some() && tables.processes.contains_key(&tid) {
         tables.live_leaders -= 1;
     }
+    let is_free = !tables.is_used(tid);
     drop(tables);
+    if is_free && let Some(thread) = &removed {
+        release_numbers(&thread.process.pid_ns, tid);
+    }
     drop(removed);
+}
+
+/// A freed id leaves the PID namespaces it had numbers in.
+fn release_numbers(ns: &crate::ns::pid::PidNs, id: Pid) {
+    if !ns.is_initial() {
+        crate::ns::pid::release_chain(ns, id);
+    }
 }
 
 /// The tasks that count against `kernel.threads-max` (Linux's `nr_threads`): live threads,
@@ -135,8 +177,21 @@ pub fn remove_process(pid: Pid) {
     if removed.is_some() && tables.threads.contains_key(&pid) {
         tables.live_leaders -= 1;
     }
+    let is_free = !tables.is_used(pid);
     drop(tables);
+    if is_free && let Some(process) = &removed {
+        release_numbers(&process.pid_ns, pid);
+    }
     drop(removed);
+}
+
+/// Frees an id that was allocated but never entered (a clone that failed after
+/// [`allocate_pid`]), with its namespace numbers.
+pub fn abandon_pid(ns: &crate::ns::pid::PidNs, pid: Pid) {
+    let is_free = !TABLES.lock().is_used(pid);
+    if is_free {
+        release_numbers(ns, pid);
+    }
 }
 
 pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
@@ -145,6 +200,30 @@ pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
 
 pub fn find_thread(tid: Pid) -> Option<Arc<Thread>> {
     TABLES.lock().threads.get(&tid).cloned()
+}
+
+/// The process numbered `nr` in `ns` (`find_task_by_pid_ns`, for a process id).
+pub fn find_process_in(ns: &PidNs, nr: Pid) -> Option<Arc<Process>> {
+    find_process(ns.global_of(nr)?)
+}
+
+/// The thread numbered `nr` in `ns`.
+pub fn find_thread_in(ns: &PidNs, nr: Pid) -> Option<Arc<Thread>> {
+    find_thread(ns.global_of(nr)?)
+}
+
+/// The process a task id names in `ns` (see [`find_process_by_task_id`]).
+pub fn find_process_by_task_id_in(ns: &PidNs, nr: Pid) -> Option<Arc<Process>> {
+    find_process_by_task_id(ns.global_of(nr)?)
+}
+
+/// The processes `ns` sees (its own and those of namespaces below it), in global pid order.
+pub fn processes_in(ns: &PidNs) -> Vec<Arc<Process>> {
+    let mut all = all_processes();
+    if !ns.is_initial() {
+        all.retain(|process| ns.is_ancestor_of(&process.pid_ns));
+    }
+    all
 }
 
 /// Every process, in pid order.

@@ -52,6 +52,8 @@ pub enum ChildEvent {
 /// One report.
 #[derive(Clone, Copy, Debug)]
 pub struct WaitReport {
+    /// The child's id as the waiter's PID namespace numbers it (taken before a reaped child's
+    /// numbers are freed).
     pub pid: Pid,
     pub uid: u32,
     pub event: ChildEvent,
@@ -131,11 +133,12 @@ fn scan(
             let usage = *child.usage.lock();
             usage.max_rss_kib.max(usage.children_max_rss_kib)
         };
+        let pid = process.pid_ns.nr_of(child.pid);
         if matches!(event, ChildEvent::Exited(_)) && !options.no_wait {
             release_zombie(process, child);
         }
         return Ok(Some(WaitReport {
-            pid: child.pid,
+            pid,
             uid,
             event,
             user_ns,
@@ -170,6 +173,7 @@ fn scan_tracees(
             continue;
         }
         *has_candidate = true;
+        let pid = process.pid_ns.nr_of(tracee.tid());
         let Some(report) = ptrace::take_report(process, tracee, options.exited, options.no_wait)
         else {
             continue;
@@ -186,7 +190,7 @@ fn scan_tracees(
             ptrace::TraceeReport::Exited(status) => ChildEvent::Exited(status),
         };
         return Some(WaitReport {
-            pid: tracee.tid(),
+            pid,
             uid,
             event,
             user_ns,

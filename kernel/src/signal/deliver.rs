@@ -87,13 +87,18 @@ pub fn deliver(thread: &Arc<Thread>, user: &mut UserContext) -> Delivery {
                     // nobody would continue it (get_signal).
                     let is_orphaned = signal != sigrules::SIGSTOP
                         && crate::process::table::is_orphaned_group(thread.process.pgid(), None);
-                    if thread.process.pid != 1 && !is_orphaned {
+                    let is_protected =
+                        thread.process.is_unkillable() && signal != sigrules::SIGSTOP;
+                    if !is_protected && !is_orphaned {
                         begin_group_stop(thread, signal);
                     }
                     continue;
                 }
                 DefaultAction::Terminate | DefaultAction::CoreDump => {
-                    if thread.process.pid == 1 && thread.fault.lock().is_none() {
+                    if thread.process.is_unkillable()
+                        && signal != sigrules::SIGKILL
+                        && thread.fault.lock().is_none()
+                    {
                         continue;
                     }
                     let status = if default_action(signal) == DefaultAction::CoreDump

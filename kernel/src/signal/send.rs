@@ -28,6 +28,12 @@ pub fn send_to_group(pgid: crate::process::Pid, info: SigInfo) -> bool {
     !members.is_empty()
 }
 
+/// As [`send_to_process`], past the protection of a namespace's init (SIGKILL from the
+/// kernel or an ancestor namespace: `force`).
+pub fn send_to_process_forced(process: &Arc<Process>, info: SigInfo) {
+    send(process, None, info, true);
+}
+
 /// Queues `info` for one thread (tgkill, tkill).
 pub fn send_to_thread(thread: &Arc<Thread>, info: SigInfo) {
     send(&thread.process, Some(thread), info, false);
@@ -148,7 +154,7 @@ fn is_ignored(
     if traced_thread.is_some_and(|thread| crate::process::ptrace::is_traced(&thread)) {
         return false;
     }
-    if process.pid == 1 {
+    if process.is_unkillable() {
         if UNBLOCKABLE & bit(signal) != 0 && !is_forced {
             return true;
         }
@@ -234,7 +240,17 @@ pub fn is_over_sigpending_limit(process: &Process) -> bool {
 /// As [`send_to_process`], for callers that report a full queue (`rt_sigqueueinfo`):
 /// `EAGAIN` when a real-time signal with a siginfo cannot be queued.
 pub fn queue_to_process(process: &Arc<Process>, info: SigInfo) -> Result<(), abi::Errno> {
-    match send_inner(process, None, info, false, false) {
+    queue_to_process_from(process, info, false)
+}
+
+/// As [`queue_to_process`]; `is_forced` for SIGKILL and SIGSTOP from an ancestor PID
+/// namespace, which reach a namespace's init.
+pub fn queue_to_process_from(
+    process: &Arc<Process>,
+    info: SigInfo,
+    is_forced: bool,
+) -> Result<(), abi::Errno> {
+    match send_inner(process, None, info, is_forced, false) {
         Sent::Overflow => Err(abi::Errno::EAGAIN),
         _ => Ok(()),
     }
@@ -242,7 +258,16 @@ pub fn queue_to_process(process: &Arc<Process>, info: SigInfo) -> Result<(), abi
 
 /// As [`queue_to_process`], for one thread (`rt_tgsigqueueinfo`).
 pub fn queue_to_thread(thread: &Arc<Thread>, info: SigInfo) -> Result<(), abi::Errno> {
-    match send_inner(&thread.process, Some(thread), info, false, false) {
+    queue_to_thread_from(thread, info, false)
+}
+
+/// As [`queue_to_thread`], with [`queue_to_process_from`]'s `is_forced`.
+pub fn queue_to_thread_from(
+    thread: &Arc<Thread>,
+    info: SigInfo,
+    is_forced: bool,
+) -> Result<(), abi::Errno> {
+    match send_inner(&thread.process, Some(thread), info, is_forced, false) {
         Sent::Overflow => Err(abi::Errno::EAGAIN),
         _ => Ok(()),
     }
@@ -339,7 +364,7 @@ fn send_inner(
     let is_fatal = signal == SIGKILL
         || (action.handler == SIG_DFL
             && matches!(default_action(signal), DefaultAction::Terminate)
-            && process.pid != 1
+            && !process.is_unkillable()
             && !is_traced);
     // wants_signal: a stopped group takes nothing but SIGKILL now; the rest waits for SIGCONT.
     let is_stopped = process.lifecycle.lock().stopped_by.is_some();
@@ -414,7 +439,7 @@ pub fn notify_parent_of_stop(process: &Arc<Process>, code: i32, status: i32) {
         let (user, system) = process.cpu_times_ns();
         let info = SigInfo::child(
             code,
-            process.pid,
+            parent.pid_ns.nr_of(process.pid),
             uid,
             status,
             user / crate::time::NSEC_PER_CLOCK_TICK,

@@ -55,7 +55,8 @@ pub fn capget(
     let caps = if pid == 0 || pid as u32 == thread.tid() {
         thread.process.credentials.lock().caps
     } else {
-        let target = crate::process::table::find_thread(pid as u32).ok_or(Errno::ESRCH)?;
+        let target = crate::process::table::find_thread_in(context.thread.pid_ns(), pid as u32)
+            .ok_or(Errno::ESRCH)?;
         target.process.credentials.lock().caps
     };
     let word = |set: CapSet, index: usize| (set.0 >> (32 * index)) as u32;

@@ -59,12 +59,15 @@ pub fn wait4(
     usage: UserPtr<Rusage>,
 ) -> SyscallResult {
     let options = options.accept_only(WaitFlags::WAIT4_VALID)?;
+    let ns = context.thread.pid_ns().clone();
     let target = match pid {
         -1 => WaitTarget::Any,
         0 => WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32),
-        pid if pid > 0 => WaitTarget::Pid(pid as u32),
+        pid if pid > 0 => WaitTarget::Pid(ns.global_or_none(pid as u32)),
         // INT_MIN has no process group to negate into: no child matches.
-        pid => WaitTarget::ProcessGroup(pid.checked_neg().ok_or(Errno::ESRCH)? as u32),
+        pid => WaitTarget::ProcessGroup(
+            ns.global_or_none(pid.checked_neg().ok_or(Errno::ESRCH)? as u32),
+        ),
     };
     let report = wait_child(
         context.thread,
@@ -116,10 +119,11 @@ pub fn waitid(
     if !options.intersects(WaitFlags::EVENTS) {
         return Err(Errno::EINVAL);
     }
+    let ns = context.thread.pid_ns().clone();
     let target = match which {
         P_ALL => WaitTarget::Any,
-        P_PID if id > 0 => WaitTarget::Pid(id as u32),
-        P_PGID if id > 0 => WaitTarget::ProcessGroup(id as u32),
+        P_PID if id > 0 => WaitTarget::Pid(ns.global_or_none(id as u32)),
+        P_PGID if id > 0 => WaitTarget::ProcessGroup(ns.global_or_none(id as u32)),
         P_PGID if id == 0 => {
             WaitTarget::ProcessGroup(context.thread.process.pgid.load(Ordering::Relaxed) as u32)
         }

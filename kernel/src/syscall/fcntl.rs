@@ -183,7 +183,7 @@ pub fn fcntl(
                 OwnerKind::Process => F_OWNER_PID,
                 OwnerKind::Group => F_OWNER_PGRP,
             };
-            let record: [u32; 2] = [kind, owner.id];
+            let record: [u32; 2] = [kind, crate::fs::fasync::owner_id_seen(&owner)];
             hal::usercopy::write_user(argument, &record)?;
             Ok(0)
         }

@@ -55,6 +55,7 @@ pub fn clone(
         child_tid,
         tls,
         pidfd: parent_tid,
+        ..CloneRequest::default()
     };
     Ok(do_clone(context.thread, context.user, request)? as usize)
 }
@@ -97,8 +98,25 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
     if flags.contains(CloneFlags::CLONE_DETACHED) || value.flags & CSIGNAL != 0 {
         return Err(Errno::EINVAL);
     }
-    if value.set_tid != 0 || value.set_tid_size != 0 {
+    // `copy_clone_args_from_user`: at most MAX_PID_NS_LEVEL ids, an array exactly when a
+    // size is given.
+    let mut set_tid = crate::process::fork::SetTid::default();
+    if value.set_tid_size > u64::from(crate::ns::pid::MAX_LEVEL)
+        || (value.set_tid == 0) != (value.set_tid_size == 0)
+    {
         return Err(Errno::EINVAL);
+    }
+    if value.set_tid_size != 0 {
+        let len = value.set_tid_size as usize;
+        let mut raw = [0i32; crate::ns::pid::MAX_LEVEL as usize];
+        for (index, slot) in raw[..len].iter_mut().enumerate() {
+            *slot = hal::usercopy::read_user::<i32>(value.set_tid + index as u64 * 4)?;
+        }
+        for (index, &nr) in raw[..len].iter().enumerate() {
+            // Linux takes a pid_t: a negative one is out of range.
+            set_tid.ids[index] = if nr <= 0 { 0 } else { nr as u32 };
+        }
+        set_tid.len = len;
     }
     if flags.contains(CloneFlags::CLONE_INTO_CGROUP)
         || (value.stack == 0) != (value.stack_size == 0)
@@ -127,6 +145,7 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
         child_tid: value.child_tid,
         tls: value.tls,
         pidfd: value.pidfd,
+        set_tid,
     };
     Ok(do_clone(context.thread, context.user, request)? as usize)
 }
@@ -142,7 +161,8 @@ pub fn pidfd_open(context: &mut SyscallContext<'_>, pid: i32, flags: PidfdFlags)
     } else {
         OpenFlags::empty()
     };
-    let process = crate::process::table::find_process(pid as u32).ok_or(Errno::ESRCH)?;
+    let process = crate::process::table::find_process_in(context.thread.pid_ns(), pid as u32)
+        .ok_or(Errno::ESRCH)?;
     let limit = super::fcntl::descriptor_limit(context);
     let charge = crate::fs::file_table::charge_with_descriptor(context.thread, limit)?;
     let files = context.thread.process.files.get();
@@ -155,7 +175,7 @@ pub fn set_tid_address(context: &mut SyscallContext<'_>, address: u64) -> Syscal
         .thread
         .clear_child_tid
         .store(address, Ordering::Relaxed);
-    Ok(context.thread.tid() as usize)
+    Ok(context.thread.tid_in(context.thread.pid_ns()) as usize)
 }
 
 /// `unshare`: the work is `crate::ns::syscalls::unshare`.

@@ -243,7 +243,7 @@ pub fn get_robust_list(
         if pid < 0 {
             return Err(Errno::ESRCH);
         }
-        table::find_thread(pid as u32).ok_or(Errno::ESRCH)?
+        table::find_thread_in(context.thread.pid_ns(), pid as u32).ok_or(Errno::ESRCH)?
     };
     if !alloc::sync::Arc::ptr_eq(&target.process, &context.thread.process) {
         let caller = context.thread.process.credentials.lock().clone();

@@ -91,7 +91,7 @@ pub fn kcmp(
         u32::try_from(pid)
             .ok()
             .filter(|&pid| pid != 0)
-            .and_then(table::find_thread)
+            .and_then(|pid| table::find_thread_in(context.thread.pid_ns(), pid))
     };
     let (Some(task1), Some(task2)) = (find(pid1), find(pid2)) else {
         return Err(Errno::ESRCH);

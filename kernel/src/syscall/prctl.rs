@@ -146,7 +146,9 @@ fn set_ptracer(tracer: u64) -> SyscallResult {
     }
     // The id is taken as a pid_t (the low 32 bits), as `find_get_task_by_vpid` does.
     let pid = tracer as u32 as i32;
-    let exists = pid > 0 && crate::process::table::find_thread(pid as u32).is_some();
+    let exists = pid > 0
+        && crate::process::table::find_thread_in(crate::process::current().pid_ns(), pid as u32)
+            .is_some();
     if !exists {
         return Err(Errno::EINVAL);
     }

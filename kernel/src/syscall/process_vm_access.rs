@@ -86,7 +86,7 @@ fn process_vm_rw(
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
-    let thread = table::find_thread(pid as u32).ok_or(Errno::ESRCH)?;
+    let thread = table::find_thread_in(context.thread.pid_ns(), pid as u32).ok_or(Errno::ESRCH)?;
     let target = thread.process.clone();
     crate::process::ptrace::may_access(context.thread, &target, false)?;
     if target.is_zombie() {

@@ -50,7 +50,7 @@ pub fn ptrace(
     if pid <= 0 || pid > i64::from(i32::MAX) {
         return Err(Errno::ESRCH);
     }
-    let tracee = table::find_thread(pid as u32).ok_or(Errno::ESRCH)?;
+    let tracee = table::find_thread_in(context.thread.pid_ns(), pid as u32).ok_or(Errno::ESRCH)?;
     if request == PTRACE_ATTACH || request == PTRACE_SEIZE {
         return attach(caller, &tracee, request == PTRACE_SEIZE, addr, data);
     }

@@ -59,7 +59,7 @@ fn find_thread(context: &SyscallContext<'_>, pid: i32) -> Result<Arc<Thread>, Er
         return Ok(context.thread.clone());
     }
     let tid = u32::try_from(pid).map_err(|_| Errno::ESRCH)?;
-    table::find_thread(tid).ok_or(Errno::ESRCH)
+    table::find_thread_in(context.thread.pid_ns(), tid).ok_or(Errno::ESRCH)
 }
 
 /// `CAP_SYS_NICE`.
@@ -537,7 +537,7 @@ pub(super) fn priority_targets(
             let pgid = if who == 0 {
                 context.thread.process.pgid.load(Ordering::Relaxed) as u32
             } else {
-                who as u32
+                context.thread.pid_ns().global_or_none(who as u32)
             };
             threads_of(table::process_group(pgid))
         }
@@ -548,7 +548,7 @@ pub(super) fn priority_targets(
                 who as u32
             };
             threads_of(
-                table::all_processes()
+                table::processes_in(context.thread.pid_ns())
                     .into_iter()
                     .filter(|process| process.credentials.lock().uid == uid)
                     .collect(),

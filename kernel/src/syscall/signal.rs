@@ -179,9 +179,31 @@ fn send_checked(
         return Err(Errno::EPERM);
     }
     if signal != 0 {
-        signal::send::queue_to_process(target, info)?;
+        let (info, is_forced) = as_seen_by(thread, &target.pid_ns, info, signal);
+        signal::send::queue_to_process_from(target, info, is_forced)?;
     }
     Ok(())
+}
+
+/// `info` as the target's PID namespace sees it: a sender's pid (SI_USER, SI_TKILL) becomes
+/// its number there, 0 from outside (`prepare_kill_siginfo`, `send_signal_locked`'s
+/// translation); and whether SIGKILL or SIGSTOP comes from an ancestor namespace, which
+/// reaches a namespace's init (`force`).
+fn as_seen_by(
+    thread: &Thread,
+    target_ns: &crate::ns::pid::PidNs,
+    mut info: SigInfo,
+    signal: u32,
+) -> (SigInfo, bool) {
+    if target_ns.is_initial() && thread.pid_ns().is_initial() {
+        return (info, false);
+    }
+    let seen = target_ns.nr_of(thread.process.pid);
+    if info.code == SI_USER || info.code == SI_TKILL {
+        info.fields[0] = (info.fields[0] & !0xffff_ffff) | u64::from(seen);
+    }
+    let is_forced = seen == 0 && UNBLOCKABLE & signal::bit(signal) != 0;
+    (info, is_forced)
 }
 
 /// Sends to several processes: success if any was signalled, else the last error (or ESRCH
@@ -213,11 +235,12 @@ fn kill_with_info(
     info: SigInfo,
 ) -> SyscallResult {
     let thread = context.thread;
+    let ns = thread.pid_ns();
     match pid {
         pid if pid > 0 => {
             // Any task id names its thread group (`kill_pid_info`: `pid_task(PIDTYPE_PID)`,
             // then the group): kill(tid) of a non-leader thread signals its process.
-            let target = table::find_process_by_task_id(pid as u32).ok_or(Errno::ESRCH)?;
+            let target = table::find_process_by_task_id_in(ns, pid as u32).ok_or(Errno::ESRCH)?;
             send_checked(thread, &target, info, signal)?;
             Ok(0)
         }
@@ -226,12 +249,12 @@ fn kill_with_info(
             send_to_many(thread, table::process_group(pgid), info, signal)
         }
         -1 => {
-            // Everyone but init and the caller's own process.
+            // Everyone the caller sees but its namespace's init and its own process.
             // kill_something_info: refusals (EPERM) are not errors here; only when there is
             // no target at all is it ESRCH.
-            let targets: Vec<Arc<Process>> = table::all_processes()
+            let targets: Vec<Arc<Process>> = table::processes_in(ns)
                 .into_iter()
-                .filter(|target| target.pid > 1 && target.pid != thread.process.pid)
+                .filter(|target| ns.nr_of(target.pid) > 1 && target.pid != thread.process.pid)
                 .collect();
             if targets.is_empty() {
                 return Err(Errno::ESRCH);
@@ -247,7 +270,12 @@ fn kill_with_info(
         }
         pid => {
             let pgid = pid.checked_neg().ok_or(Errno::ESRCH)? as u32;
-            send_to_many(thread, table::process_group(pgid), info, signal)
+            send_to_many(
+                thread,
+                table::process_group(ns.global_or_none(pgid)),
+                info,
+                signal,
+            )
         }
     }
 }
@@ -269,8 +297,9 @@ fn send_to_thread_checked(
     if tid <= 0 || tgid == 0 || tgid < -1 {
         return Err(Errno::EINVAL);
     }
-    let target = table::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
-    if tgid > 0 && target.process.pid != tgid as u32 {
+    let ns = context.thread.pid_ns();
+    let target = table::find_thread_in(ns, tid as u32).ok_or(Errno::ESRCH)?;
+    if tgid > 0 && ns.nr_of(target.process.pid) != tgid as u32 {
         return Err(Errno::ESRCH);
     }
     if signal > NSIG {
@@ -280,7 +309,8 @@ fn send_to_thread_checked(
         return Err(Errno::EPERM);
     }
     if signal != 0 {
-        signal::send::queue_to_thread(&target, info)?;
+        let (info, is_forced) = as_seen_by(context.thread, &target.process.pid_ns, info, signal);
+        signal::send::queue_to_thread_from(&target, info, is_forced)?;
     }
     Ok(0)
 }
@@ -307,7 +337,8 @@ fn user_info(
     info: UserPtr<SigInfo>,
 ) -> Result<SigInfo, Errno> {
     let mut value = info.read()?;
-    if (value.code >= 0 || value.code == SI_TKILL) && target_pid != context.thread.process.pid {
+    let own = context.thread.process.pid_in(context.thread.pid_ns());
+    if (value.code >= 0 || value.code == SI_TKILL) && target_pid != own {
         return Err(Errno::EPERM);
     }
     value.signo = signal as i32;
@@ -327,7 +358,8 @@ pub fn rt_sigqueueinfo(
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
-    let target = table::find_process_by_task_id(pid as u32).ok_or(Errno::ESRCH)?;
+    let target = table::find_process_by_task_id_in(context.thread.pid_ns(), pid as u32)
+        .ok_or(Errno::ESRCH)?;
     send_checked(context.thread, &target, value, signal as u32)?;
     Ok(0)
 }
@@ -543,6 +575,10 @@ pub fn pidfd_send_signal(
         Some(pidfd) => pidfd.process.clone(),
         None => crate::fs::proc::base::PidDir::process_of_file(&file).ok_or(Errno::EBADF)??,
     };
+    // `access_pidfd_pidns`: only processes of the caller's PID namespace or below it.
+    if !context.thread.pid_ns().is_ancestor_of(&target.pid_ns) {
+        return Err(Errno::EINVAL);
+    }
     if target.is_zombie() {
         return Err(Errno::ESRCH);
     }
@@ -554,7 +590,12 @@ pub fn pidfd_send_signal(
         if info.read()?.signo != signal as i32 {
             return Err(Errno::EINVAL);
         }
-        user_info(context, target.pid, signal, info)?
+        user_info(
+            context,
+            context.thread.pid_ns().nr_of(target.pid),
+            signal,
+            info,
+        )?
     };
     send_checked(context.thread, &target, value, signal)?;
     Ok(0)

@@ -513,10 +513,11 @@ fn send_control(context: &SyscallContext<'_>, control: &[u8]) -> Result<SendExtr
         }
     }
     let credentials = context.thread.process.credentials.lock().clone();
+    let ns = context.thread.pid_ns().clone();
     if let Some(claimed) = parsed.creds {
-        // scm_check_creds
-        let pid_ok = claimed.pid == context.thread.process.pid as i32
-            || credentials.has_capability(CAP_SYS_ADMIN);
+        // scm_check_creds (the pid as the sender's PID namespace numbers it)
+        let pid_ok = claimed.pid == context.thread.process.pid_in(&ns) as i32
+            || credentials.ns_capable(&ns.owner, CAP_SYS_ADMIN);
         let uid_ok = [credentials.uid, credentials.euid, credentials.suid].contains(&claimed.uid)
             || credentials.has_capability(CAP_SETUID);
         let gid_ok = [credentials.gid, credentials.egid, credentials.sgid].contains(&claimed.gid)
@@ -540,10 +541,15 @@ fn send_control(context: &SyscallContext<'_>, control: &[u8]) -> Result<SendExtr
         let user = crate::process::user::User::get(credentials.uid);
         Rights::new(files, user, limit, is_privileged)?
     };
-    Ok(SendExtras {
-        rights,
-        creds: parsed.creds,
-    })
+    // The message carries the global id; each receiver sees it through its own namespace.
+    let creds = parsed.creds.map(|mut claimed| {
+        claimed.pid = u32::try_from(claimed.pid)
+            .ok()
+            .and_then(|nr| ns.global_of(nr))
+            .map_or(0, |global| global as i32);
+        claimed
+    });
+    Ok(SendExtras { rights, creds })
 }
 
 fn read_iovecs(address: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
@@ -646,7 +652,11 @@ fn recv_control(
     flags: u32,
 ) -> Result<RecvControl, Errno> {
     let mut control = RecvControl::new(capacity);
-    if let Some(creds) = received.creds {
+    if let Some(mut creds) = received.creds {
+        // `scm_recv`: the sender's pid as the receiver's PID namespace numbers it.
+        if let Some(thread) = crate::process::try_current() {
+            creds.pid = thread.pid_ns().nr_of(creds.pid.max(0) as u32) as i32;
+        }
         control.put(SOL_SOCKET, cmsg::SCM_CREDENTIALS, &creds.to_bytes())?;
     }
     let rights = core::mem::take(&mut received.rights);
@@ -1123,7 +1133,11 @@ pub fn getsockopt(
         }
         abi::raw::net::SO_PEERCRED => {
             let peercred = match &sock {
-                Sock::Unix(socket) => socket.peercred(),
+                Sock::Unix(socket) => {
+                    let mut peercred = socket.peercred();
+                    peercred.pid = context.thread.pid_ns().nr_of(peercred.pid.max(0) as u32) as i32;
+                    peercred
+                }
                 Sock::Inet(_) | Sock::Netlink(_) => unixsock::cmsg::Ucred {
                     pid: 0,
                     uid: u32::MAX,

@@ -12,20 +12,27 @@ use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
+// Ids are shown through the caller's PID namespace (`task_tgid_vnr` and friends): 0 for a
+// task outside it, such as the parent of a namespace's init.
+
 pub fn getpid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.pid as usize)
+    let process = &context.thread.process;
+    Ok(process.pid_in(&process.pid_ns) as usize)
 }
 
 pub fn gettid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.tid() as usize)
+    let thread = context.thread;
+    Ok(thread.tid_in(thread.pid_ns()) as usize)
 }
 
 pub fn getppid(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.parent_pid() as usize)
+    let process = &context.thread.process;
+    Ok(process.parent_pid_in(&process.pid_ns) as usize)
 }
 
 pub fn getpgrp(context: &mut SyscallContext<'_>) -> SyscallResult {
-    Ok(context.thread.process.pgid.load(Ordering::Relaxed) as usize)
+    let process = &context.thread.process;
+    Ok(process.pid_ns.nr_of(process.pgid()) as usize)
 }
 
 /// The process a getpgid/getsid/prlimit `pid` names: 0 is the caller; `ESRCH` if none.
@@ -37,27 +44,35 @@ pub(super) fn target_process(
         return Ok(context.thread.process.clone());
     }
     let id = Pid::try_from(pid).map_err(|_| Errno::ESRCH)?;
-    table::find_process_by_task_id(id).ok_or(Errno::ESRCH)
+    table::find_process_by_task_id_in(context.thread.pid_ns(), id).ok_or(Errno::ESRCH)
 }
 
 pub fn getpgid(context: &mut SyscallContext<'_>, pid: i32) -> SyscallResult {
-    Ok(target_process(context, pid)?.pgid() as usize)
+    let pgid = target_process(context, pid)?.pgid();
+    Ok(context.thread.pid_ns().nr_of(pgid) as usize)
 }
 
 pub fn getsid(context: &mut SyscallContext<'_>, pid: i32) -> SyscallResult {
-    Ok(target_process(context, pid)?.sid() as usize)
+    let sid = target_process(context, pid)?.sid();
+    Ok(context.thread.pid_ns().nr_of(sid) as usize)
 }
 
 /// setpgid with Linux's checks and order (`kernel/sys.c`).
 pub fn setpgid(context: &mut SyscallContext<'_>, pid: i32, pgid: i32) -> SyscallResult {
     let caller = &context.thread.process;
-    let pid = if pid == 0 { caller.pid as i32 } else { pid };
+    let ns = &caller.pid_ns;
+    let pid = if pid == 0 {
+        caller.pid_in(ns) as i32
+    } else {
+        pid
+    };
     let pgid = if pgid == 0 { pid } else { pgid };
     if pgid < 0 {
         return Err(Errno::EINVAL);
     }
     let _lock = table::JOB_CONTROL_LOCK.lock();
     let id = Pid::try_from(pid).map_err(|_| Errno::ESRCH)?;
+    let id = ns.global_of(id).ok_or(Errno::ESRCH)?;
     let target = table::find_process_by_task_id(id).ok_or(Errno::ESRCH)?;
     if target.pid != id {
         // Only a thread-group leader has a process group.
@@ -81,7 +96,7 @@ pub fn setpgid(context: &mut SyscallContext<'_>, pid: i32, pgid: i32) -> Syscall
     if target.is_session_leader() {
         return Err(Errno::EPERM);
     }
-    let pgid = pgid as Pid;
+    let pgid = ns.global_or_none(pgid as Pid);
     if pgid != id && table::session_of_group(pgid) != Some(caller.sid()) {
         return Err(Errno::EPERM);
     }
@@ -102,7 +117,7 @@ pub fn setsid(context: &mut SyscallContext<'_>) -> SyscallResult {
         .pgid
         .store(u64::from(process.pid), Ordering::Relaxed);
     process.flags.lock().has_detached_tty = false;
-    Ok(process.pid as usize)
+    Ok(process.pid_in(&process.pid_ns) as usize)
 }
 
 /// Applies a credential change to the caller: on success, a change of euid, egid, fsuid or

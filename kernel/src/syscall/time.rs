@@ -80,7 +80,8 @@ fn read_cpu_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno
         let thread = if pid == 0 {
             context.thread.clone()
         } else {
-            let thread = crate::process::table::find_thread(pid as u32).ok_or(Errno::EINVAL)?;
+            let thread = crate::process::table::find_thread_in(context.thread.pid_ns(), pid as u32)
+                .ok_or(Errno::EINVAL)?;
             if !alloc::sync::Arc::ptr_eq(&thread.process, &context.thread.process) {
                 return Err(Errno::EINVAL);
             }
@@ -92,7 +93,8 @@ fn read_cpu_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno
         let process = if pid == 0 || pid as u32 == context.thread.tid() {
             context.thread.process.clone()
         } else {
-            crate::process::table::find_process(pid as u32).ok_or(Errno::EINVAL)?
+            crate::process::table::find_process_in(context.thread.pid_ns(), pid as u32)
+                .ok_or(Errno::EINVAL)?
         };
         let (user, system) = process.cpu_times_ns();
         (user, user + system)

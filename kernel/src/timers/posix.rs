@@ -116,7 +116,10 @@ fn check_event(thread: &Arc<Thread>, event: &Sigevent) -> Option<Option<Weak<Thr
     let check_signal = || (1..=sigrules::NSIG as i32).contains(&event.sigev_signo);
     match event.sigev_notify {
         SIGEV_THREAD_ID => {
-            let target = table::find_thread(u32::try_from(event.sigev_notify_thread_id).ok()?)?;
+            let target = table::find_thread_in(
+                thread.pid_ns(),
+                u32::try_from(event.sigev_notify_thread_id).ok()?,
+            )?;
             if !Arc::ptr_eq(&target.process, &thread.process) || !check_signal() {
                 return None;
             }

@@ -45,10 +45,7 @@ static inline long ns_setns(int fd, int type)
  * returns 0.  -1/errno on failure. */
 static inline pid_t ns_clone(unsigned long flags)
 {
-	long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-	if (pid > 0)
-		h_track((pid_t)pid);
-	return (pid_t)pid;
+	return h_clone_fork(flags);
 }
 
 /* The inode number in /proc/PID/ns/NAME's link text ("uts:[N]"). */

@@ -33,12 +33,28 @@ fn tracer_pid(task: &Task<'_>) -> u32 {
     }
 }
 
+/// `NS*:` values: the numbers of `global` from the viewer's level down, tab-separated.
+fn ns_numbers(
+    out: &mut Vec<u8>,
+    ns: &crate::ns::pid::PidNs,
+    global: u32,
+    viewer: &crate::ns::pid::PidNs,
+) -> Result<(), Errno> {
+    let numbers = crate::ns::pid::numbers(ns, global, viewer);
+    for (i, nr) in numbers.iter().enumerate() {
+        out!(out, "{}{nr}", if i == 0 { "" } else { "\t" })?;
+    }
+    Ok(())
+}
+
 pub struct Task<'a> {
     pub process: &'a Arc<Process>,
     /// The thread (the leader for the process-wide files), if it still runs.
     pub thread: Option<Arc<Thread>>,
     /// Process-wide (`/proc/<pid>/…`) or one thread (`…/task/<tid>/…`).
     pub whole: bool,
+    /// The proc instance's PID namespace: the ids are shown as it numbers them.
+    pub ns: &'a Arc<crate::ns::pid::PidNs>,
 }
 
 impl Task<'_> {
@@ -222,14 +238,15 @@ pub fn stat(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         Some(status) if permitted => i64::from(status.wait_status()),
         _ => 0,
     };
-    out!(out, "{} (", task.tid())?;
+    let ns = task.ns.clone();
+    out!(out, "{} (", ns.nr_of(task.tid()))?;
     push(out, comm_bytes(&comm))?;
     out!(
         out,
         ") {state} {} {} {} {tty_nr} {tpgid} {pf} {} 0 0 0 {} {} {} {} {priority} {nice} {num_threads} 0 {} {vsize} {rss} {rsslim} {} {} {} 0 0 {} {} {} {} {} 0 0 {exit_signal} {cpu} {rt_priority} {policy} 0 0 0",
-        process.parent_pid(),
-        process.pgid(),
-        process.sid(),
+        process.parent_pid_in(&ns),
+        ns.nr_of(process.pgid()),
+        ns.nr_of(process.sid()),
         process.stats.minor_faults.load(Ordering::Relaxed),
         ticks(user_ns),
         ticks(system_ns),
@@ -304,15 +321,14 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
     }
     let umask = process.fs.get().lock().umask;
     out!(out, "\nUmask:\t{umask:04o}\nState:\t{letter} ({name})\n")?;
-    let pgid = process.pgid();
-    let sid = process.sid();
+    let ns = task.ns.clone();
     out!(
         out,
         "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{}\n",
-        process.pid,
-        task.tid(),
-        process.parent_pid(),
-        tracer_pid(task)
+        process.pid_in(&ns),
+        ns.nr_of(task.tid()),
+        process.parent_pid_in(&ns),
+        ns.nr_of(tracer_pid(task))
     )?;
     let credentials = process.credentials.lock().clone();
     out!(
@@ -332,12 +348,15 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
     for (i, group) in credentials.groups.iter().enumerate() {
         out!(out, "{}{group}", if i == 0 { "" } else { " " })?;
     }
-    out!(
-        out,
-        " \nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{pgid}\nNSsid:\t{sid}\n",
-        process.pid,
-        task.tid()
-    )?;
+    push(out, b" \nNStgid:\t")?;
+    ns_numbers(out, &process.pid_ns, process.pid, &ns)?;
+    push(out, b"\nNSpid:\t")?;
+    ns_numbers(out, &process.pid_ns, task.tid(), &ns)?;
+    push(out, b"\nNSpgid:\t")?;
+    ns_numbers(out, &process.pid_ns, process.pgid(), &ns)?;
+    push(out, b"\nNSsid:\t")?;
+    ns_numbers(out, &process.pid_ns, process.sid(), &ns)?;
+    push(out, b"\n")?;
     if !process.is_zombie() {
         let f: MmFigures = figures(process);
         let rss = f.rss_anon + f.rss_file + f.rss_shmem;

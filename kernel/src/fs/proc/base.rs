@@ -17,7 +17,7 @@
 use super::array::{self, Task};
 use super::{dump_owner, ino, may_inspect};
 use crate::ns::user::MapKind;
-use crate::ns::{NsKind, NsRef};
+use crate::ns::{ENTRIES, NsEntry, NsKind, NsRef};
 use crate::out;
 use crate::process::{Pid, Process, Thread, table};
 use abi::Errno;
@@ -134,15 +134,21 @@ impl Entry {
 #[derive(Clone)]
 pub struct Target {
     pub pid: Pid,
+    /// The process's serial: its directory's inode number.
+    serial: u64,
+    /// The proc instance's PID namespace: the ids its files show (`proc_pid_ns`).
+    pub ns: Arc<crate::ns::pid::PidNs>,
     process: Weak<Process>,
     /// `Some` in `task/<tid>`: that thread.
     pub thread: Option<(Pid, Weak<Thread>)>,
 }
 
 impl Target {
-    pub fn of_process(process: &Arc<Process>) -> Target {
+    pub fn of_process(process: &Arc<Process>, ns: Arc<crate::ns::pid::PidNs>) -> Target {
         Target {
             pid: process.pid,
+            serial: process.serial,
+            ns,
             process: Arc::downgrade(process),
             thread: None,
         }
@@ -185,7 +191,7 @@ impl Target {
     fn ino(&self, entry: u64) -> u64 {
         match &self.thread {
             Some((tid, _)) => ino::task_entry(*tid, entry),
-            None => ino::pid_entry(self.pid, entry),
+            None => ino::pid_entry(self.serial as u32, entry),
         }
     }
 
@@ -201,6 +207,7 @@ impl Target {
             process: &process,
             thread,
             whole: self.thread.is_none(),
+            ns: &self.ns,
         })
     }
 }
@@ -211,9 +218,9 @@ pub struct PidDir {
 }
 
 impl PidDir {
-    pub fn for_process(process: &Arc<Process>) -> Arc<PidDir> {
+    pub fn for_process(process: &Arc<Process>, ns: Arc<crate::ns::pid::PidNs>) -> Arc<PidDir> {
         Arc::new(PidDir {
-            target: Target::of_process(process),
+            target: Target::of_process(process, ns),
         })
     }
 
@@ -366,6 +373,7 @@ impl Node for TaskDir {
             .ok()
             .and_then(|text| text.parse().ok())
             .ok_or(Errno::ENOENT)?;
+        let tid = self.target.ns.global_of(tid).ok_or(Errno::ENOENT)?;
         let thread = process
             .threads
             .lock()
@@ -387,14 +395,20 @@ impl Node for TaskDir {
         sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
     ) -> Result<(), Errno> {
         let process = self.target.process().map_err(|_| Errno::ENOENT)?;
-        let mut tids: Vec<Pid> = process.threads.lock().iter().map(|t| t.tid()).collect();
+        let ns = self.target.ns.clone();
+        let mut tids: Vec<(Pid, Pid)> = process
+            .threads
+            .lock()
+            .iter()
+            .map(|t| (ns.nr_of(t.tid()), t.tid()))
+            .collect();
         tids.sort_unstable();
-        for tid in tids {
-            let cookie = 2 + u64::from(tid);
+        for (nr, tid) in tids {
+            let cookie = 2 + u64::from(nr);
             if cookie < offset {
                 continue;
             }
-            let name = alloc::format!("{tid}");
+            let name = alloc::format!("{nr}");
             if !sink(DirEntry {
                 ino: ino::task_entry(tid, 0),
                 next_offset: cookie + 1,
@@ -444,13 +458,13 @@ impl Node for NsDir {
     }
 
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn Node>, Errno> {
-        let index = NsKind::ALL
+        let index = ENTRIES
             .iter()
-            .position(|kind| kind.name().as_bytes() == name)
+            .position(|entry| entry.name.as_bytes() == name)
             .ok_or(Errno::ENOENT)?;
         Ok(Arc::new(NsLink {
             target: self.target.clone(),
-            kind: NsKind::ALL[index],
+            entry: ENTRIES[index],
             ino: self.ino + 0x1000 + index as u64,
         }))
     }
@@ -460,12 +474,12 @@ impl Node for NsDir {
         offset: u64,
         sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
     ) -> Result<(), Errno> {
-        let entries: Vec<(&[u8], FileType, u64)> = NsKind::ALL
+        let entries: Vec<(&[u8], FileType, u64)> = ENTRIES
             .iter()
             .enumerate()
-            .map(|(i, kind)| {
+            .map(|(i, entry)| {
                 (
-                    kind.name().as_bytes(),
+                    entry.name.as_bytes(),
                     FileType::Symlink,
                     self.ino + 0x1000 + i as u64,
                 )
@@ -489,7 +503,7 @@ impl Node for NsDir {
 /// a task without namespaces any more, `ENOENT`).
 pub struct NsLink {
     target: Target,
-    kind: NsKind,
+    entry: NsEntry,
     ino: u64,
 }
 
@@ -499,16 +513,29 @@ impl NsLink {
         if !may_inspect(&process) {
             return Err(Errno::EACCES);
         }
-        if self.kind == NsKind::User {
-            let user = process.credentials.lock().user_ns.0.clone();
-            return Ok(NsRef::User(user));
+        match self.entry.kind {
+            NsKind::User => {
+                let user = process.credentials.lock().user_ns.0.clone();
+                return Ok(NsRef::User(user));
+            }
+            NsKind::Pid if !self.entry.for_children => {
+                return Ok(NsRef::Pid(process.pid_ns.clone()));
+            }
+            _ => {}
         }
         let thread = match self.target.thread(&process) {
             Some(thread) => Some(thread),
             None => process.main_thread(),
         };
         let thread = thread.ok_or(Errno::ENOENT)?;
-        thread.nsproxy().get(self.kind).ok_or(Errno::ENOENT)
+        let ns = thread.nsproxy().get(self.entry.kind).ok_or(Errno::ENOENT)?;
+        // `pidns_for_children_get`: nothing until the namespace has its init.
+        if let NsRef::Pid(pid) = &ns
+            && !pid.has_had_init()
+        {
+            return Err(Errno::ENOENT);
+        }
+        Ok(ns)
     }
 }
 

@@ -54,7 +54,8 @@ pub mod ino {
     pub const ROOT: u64 = 1;
     /// First number of fixed entries.
     pub const FIXED: u64 = 0xF000_0000;
-    /// `/proc/<pid>` and its entries: `PID << 8 | entry`.
+    /// `/proc/<pid>` and its entries: `SERIAL << 8 | entry`, from the process's serial (a
+    /// process that reuses a pid gets other inodes).
     pub fn pid_entry(pid: u32, entry: u64) -> u64 {
         (u64::from(pid) << 8) | (entry & 0xff)
     }
@@ -89,7 +90,10 @@ impl FileSystemType for ProcType {
             PROC_SUPER_MAGIC,
             dev.dev(),
             1024,
-            root::ProcRoot::new()?,
+            root::ProcRoot::new(
+                crate::process::try_current()
+                    .map_or_else(|| crate::ns::pid::initial().clone(), |t| t.pid_ns().clone()),
+            )?,
             &super::KernelClock,
             check_options,
         );
@@ -170,6 +174,9 @@ pub fn fixed_ino() -> u64 {
 /// `/proc/self`: a link to the caller's process directory.
 pub struct SelfLink {
     pub is_thread: bool,
+    /// The instance's PID namespace: the link names the caller's ids there (`ENOENT` for a
+    /// caller outside it).
+    pub ns: Arc<crate::ns::pid::PidNs>,
 }
 
 impl Node for SelfLink {
@@ -187,10 +194,14 @@ impl Node for SelfLink {
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         let thread = caller();
+        let pid = self.ns.nr_of(thread.process.pid);
+        if pid == 0 {
+            return Err(Errno::ENOENT);
+        }
         let text = if self.is_thread {
-            alloc::format!("{}/task/{}", thread.process.pid, thread.tid())
+            alloc::format!("{}/task/{}", pid, self.ns.nr_of(thread.tid()))
         } else {
-            alloc::format!("{}", thread.process.pid)
+            alloc::format!("{pid}")
         };
         Ok(text.into_bytes())
     }

@@ -39,6 +39,8 @@ const KERNEL_STACK_KIB: u64 = 32;
 
 /// The root directory.
 pub struct ProcRoot {
+    /// The PID namespace of the mounter (`proc_pid_ns`): the pids this instance shows.
+    ns: Arc<crate::ns::pid::PidNs>,
     fixed: Arc<StaticDir>,
     self_link: Arc<SelfLink>,
     thread_self: Arc<SelfLink>,
@@ -55,7 +57,7 @@ fn file(
 }
 
 impl ProcRoot {
-    pub fn new() -> Result<Arc<ProcRoot>, Errno> {
+    pub fn new(ns: Arc<crate::ns::pid::PidNs>) -> Result<Arc<ProcRoot>, Errno> {
         let entries = alloc::vec![
             file(b"cmdline", |out| out!(
                 out,
@@ -113,8 +115,15 @@ impl ProcRoot {
         ];
         Ok(Arc::new(ProcRoot {
             fixed: StaticDir::new(fixed_ino(), 0o555, entries),
-            self_link: Arc::new(SelfLink { is_thread: false }),
-            thread_self: Arc::new(SelfLink { is_thread: true }),
+            self_link: Arc::new(SelfLink {
+                is_thread: false,
+                ns: ns.clone(),
+            }),
+            thread_self: Arc::new(SelfLink {
+                is_thread: true,
+                ns: ns.clone(),
+            }),
+            ns,
         }))
     }
 }
@@ -171,7 +180,7 @@ impl Node for ProcRoot {
             .filter(|e| e.node.file_type().is_dir())
             .count();
         NodeAttr {
-            nlink: (2 + subdirs + table::all_processes().len()) as u32,
+            nlink: (2 + subdirs + table::processes_in(&self.ns).len()) as u32,
             ..NodeAttr::root(0o555)
         }
     }
@@ -186,12 +195,16 @@ impl Node for ProcRoot {
             return Ok(node);
         }
         let pid = parse_pid(name).ok_or(Errno::ENOENT)?;
+        let pid = self.ns.global_of(pid).ok_or(Errno::ENOENT)?;
         // A process, or any thread by its id (`proc_pid_lookup` finds tasks).
         if let Some(process) = table::find_process(pid) {
-            return Ok(super::base::PidDir::for_process(&process));
+            return Ok(super::base::PidDir::for_process(&process, self.ns.clone()));
         }
         let thread = table::find_thread(pid).ok_or(Errno::ENOENT)?;
-        Ok(super::base::PidDir::for_process(&thread.process))
+        Ok(super::base::PidDir::for_process(
+            &thread.process,
+            self.ns.clone(),
+        ))
     }
 
     fn read_dir(
@@ -217,9 +230,21 @@ impl Node for ProcRoot {
                 return Ok(());
             }
         }
-        let mut pids: Vec<Pid> = table::all_processes().iter().map(|p| p.pid).collect();
+        // (number here, directory inode) of each process this instance shows.
+        let mut pids: Vec<(Pid, u64)> = if self.ns.is_initial() {
+            table::all_processes()
+                .iter()
+                .map(|p| (p.pid, p.serial))
+                .collect()
+        } else {
+            self.ns
+                .members()
+                .into_iter()
+                .filter_map(|(nr, global)| table::find_process(global).map(|p| (nr, p.serial)))
+                .collect()
+        };
         pids.sort_unstable();
-        for pid in pids {
+        for (pid, serial) in pids {
             let cookie = TGID_OFFSET + u64::from(pid);
             if cookie < offset {
                 continue;
@@ -227,7 +252,7 @@ impl Node for ProcRoot {
             let mut name = itoa::Buffer::new();
             let text = name.format(pid);
             if !sink(DirEntry {
-                ino: ino::pid_entry(pid, 0),
+                ino: ino::pid_entry(serial as u32, 0),
                 next_offset: cookie + 1,
                 file_type: FileType::Directory,
                 name: text.as_bytes(),
@@ -451,7 +476,9 @@ fn loadavg(out: &mut Vec<u8>) -> Result<(), Errno> {
             }
         }
     }
-    out!(out, "{running}/{threads} {}\n", table::last_pid())
+    let last = crate::process::try_current()
+        .map_or_else(table::last_pid, |thread| thread.pid_ns().last_pid());
+    out!(out, "{running}/{threads} {last}\n")
 }
 
 /// `/proc/stat`: CPU time in clock ticks (user, nice, system, idle, iowait, irq, softirq,

@@ -217,6 +217,32 @@ fn dir(name: &'static [u8], entries: Vec<StaticEntry>) -> StaticEntry {
     }
 }
 
+/// `kernel.ns_last_pid`: the last pid handed out in the reader's PID namespace
+/// (`pid_ns_ctl_handler`).
+fn ns_last_pid(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let thread = crate::process::current();
+    out!(out, "{}\n", thread.pid_ns().last_pid())
+}
+
+/// Writing it sets where the namespace's next pid search starts: `CAP_SYS_ADMIN` or
+/// `CAP_CHECKPOINT_RESTORE` in the namespace's owner (`EPERM`), a value in 0..=pid_max.
+fn set_ns_last_pid(data: &[u8]) -> Result<(), Errno> {
+    let thread = crate::process::current();
+    let ns = thread.pid_ns().clone();
+    let credentials = thread.process.credentials.lock().clone();
+    if !credentials.ns_capable(&ns.owner, abi::capability::CAP_SYS_ADMIN)
+        && !credentials.ns_capable(&ns.owner, abi::capability::CAP_CHECKPOINT_RESTORE)
+    {
+        return Err(Errno::EPERM);
+    }
+    let value = parse_long(data)?;
+    if value < 0 || value > i64::from(knobs::pid_max()) {
+        return Err(Errno::EINVAL);
+    }
+    ns.set_last_pid(value as u32);
+    Ok(())
+}
+
 /// A value kept only to be shown again (no machinery to apply it).
 macro_rules! stored {
     ($name:ident, $default:expr) => {
@@ -403,6 +429,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             (0, ipcrules::ids::IPCMNI.into())
         ),
         int(b"ngroups_max", || 65536, None, (0, 0)),
+        custom(b"ns_last_pid", 0o666, ns_last_pid, Some(set_ns_last_pid)),
         text(b"osrelease", || crate::syscall::sys_release().into(), None),
         text(b"ostype", || b"Linux".to_vec(), None),
         int(
