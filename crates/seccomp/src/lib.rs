@@ -31,6 +31,9 @@ pub use raw::{
     SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP,
     SECCOMP_RET_USER_NOTIF, SECCOMP_SET_MODE_FILTER, SECCOMP_SET_MODE_STRICT,
 };
+pub use raw::{
+    SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+};
 
 /// `AUDIT_ARCH_X86_64`: what `seccomp_data.arch` says for every x86-64 syscall (x32 ones too;
 /// they differ by `__X32_SYSCALL_BIT` in the number).

@@ -162,6 +162,8 @@ pub fn clone(
         {
             let mut threads = process.threads.lock();
             threads.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            // Under the thread list, so a TSYNC sees the new thread with the chain it copied.
+            crate::seccomp::inherit(parent, &thread);
             threads.push(thread.clone());
         }
         table::insert_thread(&thread);
@@ -170,6 +172,7 @@ pub fn clone(
         let process = copy_process(parent, tid, &request, namespaces)?;
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
         *thread.keys.lock() = crate::keys::task::keys_for_child(parent, false);
+        crate::seccomp::inherit(parent, &thread);
         if flags.contains(CloneFlags::CLONE_PIDFD) {
             install_pidfd(parent, &process, request.pidfd)?;
         }

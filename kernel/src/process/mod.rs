@@ -266,6 +266,9 @@ pub struct Thread {
     /// ptrace state (see [`ptrace`]), and its bits read without the lock.
     pub ptrace: SpinLock<ptrace::PtraceState>,
     pub ptrace_flags: AtomicU32,
+    /// seccomp mode and filters (`crate::seccomp`); the `ptrace::SECCOMP` bit of
+    /// `ptrace_flags` says the syscall entry must look at them.
+    pub seccomp: SpinLock<crate::seccomp::TaskSeccomp>,
     /// The thread's keyrings (the keyring fields of Linux's credentials: `crate::keys`).
     pub keys: SpinLock<crate::keys::task::TaskKeys>,
     /// The syscall number of the last kernel entry (-1 after an interrupt or exception), as
@@ -398,6 +401,7 @@ impl Thread {
             rseq: crate::rseq::RseqState::new(),
             ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
             ptrace_flags: AtomicU32::new(0),
+            seccomp: SpinLock::new("thread.seccomp", crate::seccomp::TaskSeccomp::default()),
             keys: SpinLock::new("thread.keys", crate::keys::task::TaskKeys::default()),
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),

@@ -67,6 +67,7 @@ mod sysinfo;
 pub mod time;
 mod timerfd;
 mod uname;
+mod seccomp;
 mod userfaultfd;
 mod utimes;
 mod xattr;

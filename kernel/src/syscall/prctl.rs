@@ -13,10 +13,12 @@ use abi::prctl::{
 };
 
 /// prctl (`kernel/sys.c`, `security/commoncap.c` for the capability options): the name, the
-/// parent-death signal, dumpability, child subreaper, no-new-privs, and the capability
+/// parent-death signal, dumpability, child subreaper, no-new-privs, seccomp, and the capability
 /// options (keep-caps, securebits, the bounding and ambient sets; their rules are
 /// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
 /// on Linux.
+///
+/// PR_SET_SECCOMP and PR_GET_SECCOMP are seccomp's (`super::seccomp`).
 ///
 /// PR_SET_PTRACER is Yama's (`yama_task_prctl`): Debian's kernel has Yama built in with
 /// `ptrace_scope` 0, where the exception it names changes nothing, so the call only checks its
@@ -123,6 +125,8 @@ pub fn prctl(
             Ok(0)
         }
         PR_SET_PTRACER => set_ptracer(arg2),
+        PR_GET_SECCOMP => super::seccomp::prctl_get_seccomp(context),
+        PR_SET_SECCOMP => super::seccomp::prctl_set_seccomp(context, arg2, arg3),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -130,6 +134,8 @@ pub fn prctl(
 /// Yama's `PR_SET_PTRACER` (`0x59616d61`): 0 (no exception), `PR_SET_PTRACER_ANY` (-1, as an
 /// `unsigned long` or an `int`) or an existing task's id; another id is `EINVAL`.
 const PR_SET_PTRACER: i32 = 0x5961_6d61;
+const PR_GET_SECCOMP: i32 = 21;
+const PR_SET_SECCOMP: i32 = 22;
 
 fn set_ptracer(tracer: u64) -> SyscallResult {
     if tracer == 0 || tracer == u64::MAX || tracer as u32 as i32 == -1 {
