@@ -237,6 +237,36 @@ fn check_memory_use(program: &[Insn]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// How many instructions Linux's translation to its internal BPF (`bpf_convert_filter`) makes
+/// of a checked seccomp program: what `MAX_INSNS_PER_PATH` counts. Three to clear `A` and `X`
+/// and keep the context; two per return; a conditional jump takes one, or two when neither
+/// branch falls through (a `JSET` whose true branch does), plus one to load a constant that
+/// does not fit a signed immediate; a division by `X` takes five (the zero check); everything
+/// else one.
+pub fn converted_len(program: &[Insn]) -> usize {
+    let mut len = 3;
+    for insn in program {
+        let code = insn.code;
+        len += match code & 0x07 {
+            RET => 2,
+            ALU if code == ALU | DIV | X || code == ALU | MOD | X => 5,
+            JMP if code != JMP | JA => {
+                let constant = usize::from(code & X == 0 && (insn.k as i32) < 0);
+                let jumps = if insn.jf == 0 {
+                    1
+                } else if insn.jt == 0 && code & 0xf0 != JSET {
+                    1
+                } else {
+                    2
+                };
+                constant + jumps
+            }
+            _ => 1,
+        };
+    }
+    len
+}
+
 /// Runs a program that [`check_program`] accepted over `data`; the filter's return value.
 /// A program that was not checked gets 0 (`SECCOMP_RET_KILL_THREAD`) where it would go
 /// wrong.

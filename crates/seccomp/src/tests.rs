@@ -337,3 +337,21 @@ fn action_names() {
     assert!(is_logged(SECCOMP_RET_ERRNO, true, DEFAULT_LOGGED));
     assert!(!is_logged(SECCOMP_RET_ALLOW, true, u32::MAX));
 }
+
+#[test]
+fn converted_lengths_follow_linux() {
+    // A lone return: prologue 3 + 2 (Linux accepts 3641 such filters in a chain).
+    assert_eq!(converted_len(&[Insn::stmt(RET | K, SECCOMP_RET_ALLOW)]), 5);
+    let program = libseccomp_like(39, 1);
+    // 3 + ld + jeq on a negative constant (jt=1, jf=0: 2) + ret 2 + ld + jeq (jt=0, jf=1: 1)
+    // + ret 2 + ret 2.
+    assert_eq!(converted_len(&program), 3 + 1 + 2 + 2 + 1 + 1 + 2 + 2);
+    let wide = [
+        Insn::jump(JMP | JEQ | K, 0x8000_0000, 1, 0),
+        Insn::jump(JMP | JSET | K, 1, 0, 1),
+        Insn::jump(JMP | JGT | K, 1, 1, 1),
+        Insn::stmt(ALU | DIV | X, 0),
+        Insn::stmt(RET | A, 0),
+    ];
+    assert_eq!(converted_len(&wide), 3 + 2 + 2 + 2 + 5 + 2);
+}

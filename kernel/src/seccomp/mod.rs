@@ -52,6 +52,8 @@ const SYS_SECCOMP: i32 = 1;
 /// One attached filter (`struct seccomp_filter`).
 pub struct Filter {
     program: Vec<Insn>,
+    /// Its length as Linux counts it against `MAX_INSNS_PER_PATH` (after translation).
+    converted_len: usize,
     prev: Option<Arc<Filter>>,
     /// `SECCOMP_FILTER_FLAG_LOG`.
     is_logged: bool,
@@ -70,6 +72,7 @@ impl Filter {
         listener: Option<Arc<notify::Notifier>>,
     ) -> Filter {
         Filter {
+            converted_len: seccomp::bpf::converted_len(&program),
             program,
             prev: None,
             is_logged,
@@ -121,7 +124,9 @@ pub struct TaskSeccomp {
 impl TaskSeccomp {
     /// The number of filters (`Seccomp_filters:`).
     pub fn filter_count(&self) -> usize {
-        self.filter.as_ref().map_or(0, |filter| filter.chain().count())
+        self.filter
+            .as_ref()
+            .map_or(0, |filter| filter.chain().count())
     }
 }
 
@@ -197,9 +202,9 @@ pub fn attach(
         }
         let total: usize = current
             .chain()
-            .map(|old| old.program.len() + seccomp::INSNS_PENALTY)
+            .map(|old| old.converted_len + seccomp::INSNS_PENALTY)
             .sum::<usize>()
-            + filter.program.len();
+            + filter.converted_len;
         if total > seccomp::MAX_INSNS_PER_PATH {
             return Err(Errno::ENOMEM);
         }
@@ -288,7 +293,13 @@ pub fn on_syscall_entry(context: &mut SyscallContext<'_>) -> Entry {
                 return Entry::Run;
             }
             thread.seccomp.lock().mode = MODE_DEAD;
-            audit(thread, number, SIGKILL, seccomp::SECCOMP_RET_KILL_THREAD, context);
+            audit(
+                thread,
+                number,
+                SIGKILL,
+                seccomp::SECCOMP_RET_KILL_THREAD,
+                context,
+            );
             exit_thread_by_signal(thread, SIGKILL);
             Entry::Skip
         }

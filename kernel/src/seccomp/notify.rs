@@ -358,7 +358,12 @@ impl Notifier {
             return Err(Errno::EINVAL);
         }
         let caller = crate::process::try_current().ok_or(Errno::EINVAL)?;
-        let file: Arc<OpenFile> = caller.process.files.get().lock().get(request.srcfd as i32)?;
+        let file: Arc<OpenFile> = caller
+            .process
+            .files
+            .get()
+            .lock()
+            .get(request.srcfd as i32)?;
         let target = {
             let state = self.state.lock();
             let pending = state
@@ -376,7 +381,9 @@ impl Notifier {
             .limits
             .lock()
             .get(RLIMIT_NOFILE)
-            .map_or(1024, |limit| limit.soft.min(crate::sysctl::nr_open()) as usize);
+            .map_or(1024, |limit| {
+                limit.soft.min(crate::sysctl::nr_open()) as usize
+            });
         let is_close_on_exec = request.newfd_flags & cloexec != 0;
         let files = target.process.files.get();
         let fd = if request.flags & ADDFD_FLAG_SETFD != 0 {

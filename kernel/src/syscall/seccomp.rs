@@ -28,7 +28,12 @@ use seccomp::{
 /// `struct sock_fprog`.
 #[repr(C)]
 #[derive(
-    Clone, Copy, zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout,
+    Clone,
+    Copy,
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
 )]
 struct SockFprog {
     len: u16,
@@ -69,7 +74,11 @@ pub fn seccomp(context: &mut SyscallContext<'_>, op: u32, flags: u32, uargs: u64
 }
 
 /// `PR_SET_SECCOMP`: strict mode (the filter argument ignored) or a filter with no flags.
-pub fn prctl_set_seccomp(context: &mut SyscallContext<'_>, mode: u64, filter: u64) -> SyscallResult {
+pub fn prctl_set_seccomp(
+    context: &mut SyscallContext<'_>,
+    mode: u64,
+    filter: u64,
+) -> SyscallResult {
     match mode {
         m if m == u64::from(SECCOMP_MODE_STRICT) => {
             sc::set_mode_strict(context.thread)?;

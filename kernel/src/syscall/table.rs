@@ -12,8 +12,8 @@ use super::{
     fork, fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, keyctl, locks, membarrier,
     memfd, mlock, mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl,
     printk, process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, seccomp, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync,
-    sys, sysinfo, time, timerfd, uname, userfaultfd, utimes, xattr,
+    rseq, sched, seccomp, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat,
+    statfs, sync, sys, sysinfo, time, timerfd, uname, userfaultfd, utimes, xattr,
 };
 
 macro_rules! syscall_table {
