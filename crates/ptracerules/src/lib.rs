@@ -77,6 +77,10 @@ pub const PTRACE_O_MASK: u32 = raw::PTRACE_O_MASK;
 
 /// `PTRACE_GET_SYSCALL_INFO` operations.
 pub const PTRACE_SYSCALL_INFO_NONE: u8 = raw::PTRACE_SYSCALL_INFO_NONE as u8;
+pub const PTRACE_SYSCALL_INFO_SECCOMP: u8 = raw::PTRACE_SYSCALL_INFO_SECCOMP as u8;
+/// `PTRACE_SECCOMP_GET_FILTER`, `PTRACE_SECCOMP_GET_METADATA`.
+pub const PTRACE_SECCOMP_GET_FILTER: u64 = raw::PTRACE_SECCOMP_GET_FILTER as u64;
+pub const PTRACE_SECCOMP_GET_METADATA: u64 = raw::PTRACE_SECCOMP_GET_METADATA as u64;
 pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = raw::PTRACE_SYSCALL_INFO_ENTRY as u8;
 pub const PTRACE_SYSCALL_INFO_EXIT: u8 = raw::PTRACE_SYSCALL_INFO_EXIT as u8;
 /// `ptrace_message` at syscall stops (`PTRACE_EVENTMSG_SYSCALL_*`).
@@ -287,6 +291,7 @@ pub fn syscall_info_size(op: u8) -> usize {
     match op {
         PTRACE_SYSCALL_INFO_ENTRY => 80,
         PTRACE_SYSCALL_INFO_EXIT => 33,
+        PTRACE_SYSCALL_INFO_SECCOMP => 84,
         _ => 24,
     }
 }

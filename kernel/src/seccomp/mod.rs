@@ -484,9 +484,13 @@ fn audit(thread: &Thread, number: u64, signal: u32, action: u32, context: &Sysca
     let comm = core::str::from_utf8(&name)
         .unwrap_or("?")
         .trim_end_matches('\0');
+    static SERIAL: AtomicU32 = AtomicU32::new(0);
+    let serial = SERIAL.fetch_add(1, Ordering::Relaxed) + 1;
+    let now_ms = crate::time::realtime_ns() / 1_000_000;
     log::info!(
-        "audit: type=1326 audit({}): auid=4294967295 uid={uid} gid={gid} ses=4294967295 pid={} comm=\"{comm}\" sig={signal} arch=c000003e syscall={} compat=0 ip={:#x} code={action:#x}",
-        crate::time::monotonic_ns() / 1_000_000,
+        "audit: type=1326 audit({}.{:03}:{serial}): auid=4294967295 uid={uid} gid={gid} ses=4294967295 subj=unconfined pid={} comm=\"{comm}\" sig={signal} arch=c000003e syscall={} compat=0 ip={:#x} code={action:#x}",
+        now_ms / 1000,
+        now_ms % 1000,
         thread.tid(),
         number as u32 as i32,
         context.user.regs().rip,

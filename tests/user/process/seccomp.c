@@ -22,6 +22,7 @@
  * seccomp(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <poll.h>
 #include <sched.h>
@@ -301,6 +302,7 @@ static void child_precedence(void *arg)
 
 TEST(seccomp, precedence)
 {
+	proc_ready();
 	EXPECT_CHILD_OK(child_precedence, NULL);
 }
 
@@ -565,12 +567,14 @@ static void child_chain_limit(void *arg)
 
 TEST(seccomp, chain_limit)
 {
+	proc_ready();
 	h_set_timeout(60);
 	EXPECT_CHILD_OK(child_chain_limit, NULL);
 }
 
 TEST(seccomp, exec_keeps_filters)
 {
+	proc_ready();
 	pid_t pid = h_fork();
 	if (pid == 0) {
 		nnp();
@@ -653,7 +657,45 @@ static void child_tsync(void *arg)
 
 TEST(seccomp, tsync)
 {
+	proc_ready();
 	EXPECT_CHILD_OK(child_tsync, NULL);
+}
+
+/* What a tracer reads at a seccomp stop: PTRACE_GET_SYSCALL_INFO's seccomp
+ * view, the filter itself and its flags. */
+static void check_seccomp_stop(pid_t pid)
+{
+	struct {
+		unsigned char op, pad[3];
+		unsigned arch;
+		unsigned long long ip, sp, nr, args[6];
+		unsigned ret_data, pad2;
+	} info;
+	memset(&info, 0, sizeof info);
+	EXPECT_EQ(ptrace(0x420e, pid, sizeof info, &info), 84);
+	EXPECT_EQ(info.op, 3);
+	EXPECT_EQX(info.arch, ARCH_X86_64);
+	EXPECT_EQ(info.nr, SYS_getppid);
+	EXPECT_EQ(info.ret_data, 0x55);
+	struct insn prog[8];
+	memset(prog, 0, sizeof prog);
+	/* Index 0 is the oldest filter. */
+	EXPECT_EQ(ptrace(0x420c, pid, 0, NULL), 4);
+	EXPECT_EQ(ptrace(0x420c, pid, 0, prog), 4);
+	EXPECT_EQ(prog[0].code, LD_W_ABS);
+	EXPECT_EQ(prog[1].k, SYS_getppid);
+	EXPECT_EQ(prog[2].k, RET_TRACE | 0x55);
+	EXPECT_EQ(ptrace(0x420c, pid, 1, prog), 1);
+	EXPECT_EQ(prog[0].k, RET_ALLOW);
+	EXPECT_ERRNO(ptrace(0x420c, pid, 2, prog), ENOENT);
+	unsigned long long md[2] = {1, 99};
+	EXPECT_EQ(ptrace(0x420d, pid, sizeof md, md), 16);
+	EXPECT_EQ(md[0], 1);
+	EXPECT_EQ(md[1], FLAG_LOG);
+	md[0] = 0;
+	EXPECT_EQ(ptrace(0x420d, pid, sizeof md, md), 16);
+	EXPECT_EQ(md[1], 0);
+	EXPECT_ERRNO(ptrace(0x420d, pid, 4, md), EINVAL);
 }
 
 /* TRACE: the tracer gets PTRACE_EVENT_SECCOMP with the data, changes the
@@ -668,6 +710,9 @@ TEST(seccomp, trace)
 			h_exit(1);
 		if (raw(SYS_getppid) != -1 || errno != ENOSYS)
 			h_exit(2);
+		struct insn allow[] = {STMT(RET_K, RET_ALLOW)};
+		if (load(FLAG_LOG, allow, 1) != 0)
+			h_exit(5);
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0)
 			h_exit(3);
 		raise(SIGSTOP);
@@ -692,6 +737,8 @@ TEST(seccomp, trace)
 				  offsetof(struct user_regs_struct, rax), 0);
 		EXPECT_EQ(orig, SYS_getppid);
 		EXPECT_EQ(rax, -ENOSYS);
+		if (round == 0)
+			check_seccomp_stop(pid);
 		if (round == 0) {
 			EXPECT_EQ(ptrace(PTRACE_POKEUSER, pid,
 					 offsetof(struct user_regs_struct, orig_rax),
@@ -763,6 +810,7 @@ static void reply(int listener, unsigned long long id, long long val,
 
 TEST(seccomp, user_notif)
 {
+	proc_ready();
 	int ready[2], go[2], data[2];
 	h_pipe(ready);
 	h_pipe(go);
@@ -867,6 +915,7 @@ TEST(seccomp, user_notif_hangup)
 
 TEST(seccomp, sysctl)
 {
+	proc_ready();
 	char buf[256];
 	h_read_file("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof buf);
 	EXPECT_STREQ(buf, "kill_process kill_thread trap errno user_notif trace log allow\n");
