@@ -441,8 +441,9 @@ fn trace(context: &mut SyscallContext<'_>, data: u32) -> Entry {
         return Entry::Skip;
     }
     let number = thread.orig_rax.load(Ordering::Relaxed);
-    if (number as i64) < 0 {
-        // Skipped by the tracer: rax is what it left.
+    if (number as u32 as i32) < 0 {
+        // Skipped by the tracer (the number is an int, as `syscall_get_nr` returns it): rax
+        // is what it left.
         return Entry::Skip;
     }
     let filter = thread.seccomp.lock().filter.clone();

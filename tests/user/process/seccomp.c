@@ -699,7 +699,8 @@ static void check_seccomp_stop(pid_t pid)
 }
 
 /* TRACE: the tracer gets PTRACE_EVENT_SECCOMP with the data, changes the
- * call to getpid, then skips the next with a result of its own. */
+ * call to getpid, then skips the next with a result of its own (the number
+ * is an int: 0xffffffff is -1). */
 TEST(seccomp, trace)
 {
 	pid_t pid = h_fork();
@@ -718,7 +719,9 @@ TEST(seccomp, trace)
 		raise(SIGSTOP);
 		long a = raw(SYS_getppid);
 		long b = raw(SYS_getppid);
-		h_exit(a == getpid() && b == 777 ? 0 : 4);
+		EXPECT_EQ(a, getpid());
+		EXPECT_EQ(b, 777);
+		h_exit(0);
 	}
 	int status = h_wait_status(pid);
 	EXPECT_TRUE(WIFSTOPPED(status));
@@ -747,7 +750,7 @@ TEST(seccomp, trace)
 		} else {
 			EXPECT_EQ(ptrace(PTRACE_POKEUSER, pid,
 					 offsetof(struct user_regs_struct, orig_rax),
-					 -1),
+					 0xffffffffL),
 				  0);
 			EXPECT_EQ(ptrace(PTRACE_POKEUSER, pid,
 					 offsetof(struct user_regs_struct, rax),
@@ -774,8 +777,9 @@ static void notif_target(int ready, int go)
 	if (load_rule(FLAG_NEW_LISTENER, SYS_getuid, RET_USER_NOTIF) != -1 ||
 	    errno != EBUSY)
 		h_exit(12);
-	close(fd);
+	/* The parent has its copy when it says go. */
 	h_wait_byte(go);
+	close(fd);
 	if (h_raw_syscall(SYS_getppid, 11, 22, 0, 0, 0, 0) != 1234)
 		h_exit(13);
 	if (raw(SYS_getppid) != -1 || errno != EPERM)
