@@ -157,34 +157,23 @@ pub fn check_program(program: &[Insn]) -> Result<(), Errno> {
             return Err(Errno::EINVAL);
         }
         let k = insn.k;
-        match insn.code {
-            c if c == ALU | DIV | K || c == ALU | MOD | K => {
-                if k == 0 {
-                    return Err(Errno::EINVAL);
-                }
-            }
-            c if c == ALU | LSH | K || c == ALU | RSH | K => {
-                if k >= 32 {
-                    return Err(Errno::EINVAL);
-                }
-            }
-            c if c == LD | MEM || c == LDX | MEM || c == ST || c == STX => {
-                if k >= MEM_WORDS {
-                    return Err(Errno::EINVAL);
-                }
-            }
-            c if c == JMP | JA => {
-                // The target must lie inside the program (and the count must not wrap).
-                if k as usize >= len - pc - 1 {
-                    return Err(Errno::EINVAL);
-                }
-            }
-            c if is_conditional_jump(c) => {
-                if pc + usize::from(insn.jt) + 1 >= len || pc + usize::from(insn.jf) + 1 >= len {
-                    return Err(Errno::EINVAL);
-                }
-            }
-            _ => {}
+        let code = insn.code;
+        let is_bad = if code == ALU | DIV | K || code == ALU | MOD | K {
+            k == 0
+        } else if code == ALU | LSH | K || code == ALU | RSH | K {
+            k >= 32
+        } else if code == LD | MEM || code == LDX | MEM || code == ST || code == STX {
+            k >= MEM_WORDS
+        } else if code == JMP | JA {
+            // The target must lie inside the program (and the count must not wrap).
+            k as usize >= len - pc - 1
+        } else if is_conditional_jump(code) {
+            pc + usize::from(insn.jt) + 1 >= len || pc + usize::from(insn.jf) + 1 >= len
+        } else {
+            false
+        };
+        if is_bad {
+            return Err(Errno::EINVAL);
         }
     }
     check_memory_use(program)?;
@@ -252,13 +241,8 @@ pub fn converted_len(program: &[Insn]) -> usize {
             ALU if code == ALU | DIV | X || code == ALU | MOD | X => 5,
             JMP if code != JMP | JA => {
                 let constant = usize::from(code & X == 0 && (insn.k as i32) < 0);
-                let jumps = if insn.jf == 0 {
-                    1
-                } else if insn.jt == 0 && code & 0xf0 != JSET {
-                    1
-                } else {
-                    2
-                };
+                let is_one = insn.jf == 0 || (insn.jt == 0 && code & 0xf0 != JSET);
+                let jumps = if is_one { 1 } else { 2 };
                 constant + jumps
             }
             _ => 1,

@@ -86,7 +86,7 @@ impl SeccompData {
     /// The 32-bit word at byte `offset` (aligned, inside), in the machine's byte order.
     pub fn word(&self, offset: u32) -> Option<u32> {
         let offset = offset as usize;
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             return None;
         }
         let bytes = self.as_bytes().get(offset..offset + 4)?;

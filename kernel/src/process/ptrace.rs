@@ -19,7 +19,10 @@
 //! (`SIGTRAP | event << 8`), and `PTRACE_EVENT_STOP` traps of seized tracees (PTRACE_INTERRUPT,
 //! a new auto-attached child, the end of a PTRACE_LISTEN).
 //!
-//! Not done: hardware breakpoints (DR7 accepts only 0), seccomp stops, PTRACE_O_SUSPEND_SECCOMP,
+//! seccomp's `SECCOMP_RET_TRACE` stops with `PTRACE_EVENT_SECCOMP` (`crate::seccomp`); the
+//! `SECCOMP` bit of `Thread::ptrace_flags` is seccomp's, kept by every change of ptrace's bits.
+//!
+//! Not done: hardware breakpoints (DR7 accepts only 0), PTRACE_O_SUSPEND_SECCOMP,
 //! the de_thread notification of an exec by a traced non-leader thread.
 
 use super::exit::ExitStatus;

@@ -249,7 +249,7 @@ pub fn attach(
             let old = {
                 let mut other_state = other.seccomp.lock();
                 other_state.mode = SECCOMP_MODE_FILTER;
-                core::mem::replace(&mut other_state.filter, Some(filter.clone()))
+                other_state.filter.replace(filter.clone())
             };
             other
                 .ptrace_flags
