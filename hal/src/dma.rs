@@ -154,6 +154,40 @@ impl DmaCoherent {
         Ok(())
     }
 
+    /// Copies `buf.len()` bytes from `offset` into `buf` (a received frame); `EINVAL` past
+    /// the end.
+    pub fn read_bytes(&self, offset: usize, buf: &mut [u8]) -> Result<(), Errno> {
+        let pointer = self.range(offset, buf.len())?;
+        for (index, byte) in buf.iter_mut().enumerate() {
+            // SAFETY: `pointer + index` is inside this allocation (`range` checked the whole
+            // span) and stays allocated while `self` lives; `buf` is ordinary memory that
+            // cannot overlap it (no Rust reference to DMA memory exists). Volatile: the device
+            // may write the area concurrently (a driver reads only what it returned).
+            *byte = unsafe { core::ptr::read_volatile(pointer.add(index)) };
+        }
+        Ok(())
+    }
+
+    /// Copies `bytes` to `offset` (a frame to transmit); `EINVAL` past the end.
+    pub fn write_bytes(&self, offset: usize, bytes: &[u8]) -> Result<(), Errno> {
+        let pointer = self.range(offset, bytes.len())?;
+        for (index, byte) in bytes.iter().enumerate() {
+            // SAFETY: as `read_bytes`; the device reads the area only once the driver has
+            // offered it, after this copy.
+            unsafe { core::ptr::write_volatile(pointer.add(index), *byte) };
+        }
+        Ok(())
+    }
+
+    fn range(&self, offset: usize, len: usize) -> Result<*mut u8, Errno> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.len => {
+                Ok((crate::mm::phys_to_virt(self.paddr) + offset as u64) as *mut u8)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
     /// Writes a device address as the 64-bit little-endian value at `offset` (a descriptor's
     /// address field).
     pub fn write_dma_addr(&self, offset: usize, address: DmaAddr) -> Result<(), Errno> {

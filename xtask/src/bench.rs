@@ -111,6 +111,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
                 memory: GuestMemory::DEFAULT,
                 waits_for_gdb: false,
                 counts_instructions: options.counts_instructions,
+                network: None,
                 disks: Vec::new(),
             };
             let log_path = paths::logs_dir().join(format!("bench-{side}-{run}.log"));

@@ -180,7 +180,7 @@ fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
 }
 
 /// The SHA-256 of `data` in hexadecimal, from the host's busybox (the guest's program).
-fn sha256_hex(data: &[u8]) -> Result<String> {
+pub fn sha256_hex(data: &[u8]) -> Result<String> {
     let mut child = Command::new(packages::BUSYBOX)
         .arg("sha256sum")
         .stdin(Stdio::piped())

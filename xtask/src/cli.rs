@@ -22,7 +22,7 @@ Commands:
         --lockdep  with the lock-order checker (what `test` boots)
 
   run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image] [--append \"PARAMS\"] [--kernel ELF]
-      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]… [--debug] [--lockdep]
+      [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]… [--net | --hostfwd tcp::8080-:80] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
         --cmd     run /bin/PROG as init with ARGS (quoted like a shell); xtask exits with
                   init's exit status. Without --cmd, the default initramfs starts an
@@ -147,6 +147,9 @@ pub struct RunOptions {
     pub memory: GuestMemory,
     /// `--disk IMG` (repeatable): raw images attached as virtio disks, `vda` first.
     pub disks: Vec<PathBuf>,
+    /// `--net` or `--net HOSTFWD`: a virtio network card on QEMU's user network
+    /// (`-netdev user,id=n0[,hostfwd=HOSTFWD]`).
+    pub network: Option<String>,
     pub profile: Profile,
     /// `--lockdep`: build with the lock-order checker, as `test` does.
     pub is_lockdep: bool,
@@ -331,6 +334,11 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             .into_iter()
             .map(PathBuf::from)
             .collect(),
+        network: match flags.value("--hostfwd")? {
+            Some(forward) => Some(format!("user,id=n0,hostfwd={forward}")),
+            None if flags.switch("--net") => Some("user,id=n0".to_string()),
+            None => None,
+        },
         profile: parse_profile(flags),
         is_lockdep: flags.switch("--lockdep"),
     })

@@ -58,6 +58,30 @@ pub const VIRTIO_MODULES: [&str; 6] = [
     "drivers/block/virtio_blk.ko",
 ];
 
+/// The modules a Debian cloud kernel needs for a virtio network card, in load order
+/// (`CONFIG_VIRTIO_NET=m` needs `net_failover`, which needs `failover`).
+pub const VIRTIO_NET_MODULES: [&str; 8] = [
+    "drivers/virtio/virtio.ko",
+    "drivers/virtio/virtio_ring.ko",
+    "drivers/virtio/virtio_pci_modern_dev.ko",
+    "drivers/virtio/virtio_pci_legacy_dev.ko",
+    "drivers/virtio/virtio_pci.ko",
+    "net/core/failover.ko",
+    "drivers/net/net_failover.ko",
+    "drivers/net/virtio_net.ko",
+];
+
+/// The [`VIRTIO_NET_MODULES`] of the kernel [`kernel_image`] returns, as host paths in load
+/// order, fetched from its package on first use.
+pub fn virtio_net_modules() -> Result<Vec<PathBuf>> {
+    let modules: Vec<String> = VIRTIO_NET_MODULES
+        .iter()
+        .map(|module| format!("kernel/{module}"))
+        .collect();
+    let modules: Vec<&str> = modules.iter().map(String::as_str).collect();
+    package_files("modules-virtio-net", &modules)
+}
+
 /// The loop driver (`CONFIG_BLK_DEV_LOOP=m` on Debian's cloud kernel), which the loop tests
 /// and LTP's images load on Linux: it depends on nothing.
 pub const LOOP_MODULE: &str = "kernel/drivers/block/loop.ko";

@@ -30,6 +30,7 @@ mod fuzz;
 mod initramfs;
 mod linux;
 mod ltp;
+mod netcheck;
 mod packages;
 mod paths;
 mod process;

@@ -37,6 +37,8 @@ pub enum Tool {
     /// e2fsprogs: `crates/ext4`'s host tests make images with mke2fs and check them with
     /// e2fsck and debugfs.
     E2fsprogs,
+    /// curl: the network check fetches from the guest's servers with it.
+    Curl,
 }
 
 impl Tool {
@@ -51,6 +53,7 @@ impl Tool {
         Tool::Make,
         Tool::Gcc,
         Tool::E2fsprogs,
+        Tool::Curl,
     ];
 
     /// The Debian packages that provide the tool (installed without recommends).
@@ -65,6 +68,7 @@ impl Tool {
             Tool::Gcc => &["gcc", "libc6-dev"],
             Tool::Trinity => &["trinity"],
             Tool::E2fsprogs => &["e2fsprogs"],
+            Tool::Curl => &["curl"],
         }
     }
 
@@ -77,6 +81,7 @@ impl Tool {
             Tool::Make => is_on_path("make"),
             Tool::Gcc => is_on_path("gcc") && Path::new(GLIBC_STATIC_LIBRARY).is_file(),
             Tool::Trinity => is_executable(Path::new(TRINITY)),
+            Tool::Curl => is_on_path("curl"),
             Tool::E2fsprogs => ["mke2fs", "e2fsck", "debugfs"].iter().all(|name| {
                 ["/usr/sbin", "/sbin"]
                     .iter()

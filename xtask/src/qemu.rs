@@ -96,6 +96,9 @@ pub struct BootConfig {
     /// instruction and never waits for the host, so guest timings are instruction counts,
     /// independent of the host's load.
     pub counts_instructions: bool,
+    /// A virtio network card on a QEMU network: the `-netdev` value (`user,id=n0,…`, whose
+    /// id must be `n0`), with `-device virtio-net-pci,netdev=n0`.
+    pub network: Option<String>,
 }
 
 impl BootConfig {
@@ -121,6 +124,12 @@ impl BootConfig {
                 drive.push(",readonly=on");
             }
             command.arg("-drive").arg(drive);
+        }
+        if let Some(network) = &self.network {
+            command
+                .arg("-netdev")
+                .arg(network)
+                .args(["-device", "virtio-net-pci,netdev=n0"]);
         }
         if self.counts_instructions {
             command.args(["-icount", "shift=0,sleep=off"]);
@@ -404,6 +413,7 @@ mod tests {
             memory: GuestMemory::DEFAULT,
             waits_for_gdb: true,
             counts_instructions: false,
+            network: None,
             disks: Vec::new(),
         };
         let text = process::describe(&config.qemu_command());

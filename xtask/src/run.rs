@@ -67,6 +67,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         memory: options.memory,
         waits_for_gdb: options.has_gdb,
         counts_instructions: false,
+        network: options.network.clone(),
         disks: crate::disks::from_paths(&options.disks),
     };
     if options.has_gdb {

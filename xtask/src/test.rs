@@ -20,6 +20,9 @@
 //!
 //! 6. The LTP ratchet (Ferrux only): every test of `tests/ltp/expected-pass.txt` must pass
 //!    (`ltp/mod.rs`, [`ltp::ratchet`]); `--only ltp` (or `ltp/NAME` entries) runs just it.
+//! 7. The network server check (`netcheck.rs`, both kernels): servers in a guest with a
+//!    virtio network card fetched by curl on the host, and the host's fetched by the guest;
+//!    `--only net` runs just it.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with
@@ -750,6 +753,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
         }
     }
     run_ltp_ratchet(options, &kernels, &mut report);
+    crate::netcheck::run(options, &kernels, &mut report);
 
     report.print();
     Ok(if report.failed_count() == 0 {
@@ -1026,6 +1030,7 @@ fn plan_boots(
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
                 && !real::is_entry(entry)
+                && !crate::netcheck::is_entry(entry)
         })
         .cloned()
         .collect();
@@ -1322,6 +1327,7 @@ fn boot_config(
         memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        network: None,
         disks: Vec::new(),
     })
 }

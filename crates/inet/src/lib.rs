@@ -12,6 +12,9 @@
 //!   (`net.ipv4.ip_local_port_range`).
 //! - [`tcpstate`]: TCP states as Linux numbers them.
 //! - [`procnet`]: the lines of `/proc/net/{tcp,tcp6,udp,udp6,dev}`.
+//! - [`frame`]: received Ethernet frames classified (UDP, SYN, fragment, malformed) and UDP
+//!   datagrams built as IPv4 packets, for the packet-level stack of `kernel/src/net/ip`.
+//! - [`ipconfig`]: the `ip=` kernel parameter.
 //! - [`ifreq`]: `struct ifreq`/`struct ifconf` as the `SIOCGIF*` ioctls read and write them.
 #![no_std]
 #![forbid(unsafe_code)]
@@ -19,7 +22,9 @@
 extern crate alloc;
 
 pub mod addr;
+pub mod frame;
 pub mod ifreq;
+pub mod ipconfig;
 pub mod ports;
 pub mod procnet;
 pub mod tcpstate;

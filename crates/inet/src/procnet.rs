@@ -201,8 +201,62 @@ pub fn dev_row(out: &mut String, name: &str, s: &DevStats) {
     );
 }
 
+/// `/proc/net/route`'s header line (`fib_route_seq_show`), padded to 127 characters.
+pub fn route_header(out: &mut String) {
+    let start = out.len();
+    out.push_str(
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT",
+    );
+    pad(out, start, UDP_WIDTH);
+}
+
+/// One `/proc/net/route` line: `RTF_UP`, plus `RTF_GATEWAY` with a gateway; addresses as
+/// network-order words printed in hex on this little-endian machine.
+pub fn route_row(
+    out: &mut String,
+    iface: &str,
+    dest: [u8; 4],
+    gateway: Option<[u8; 4]>,
+    prefix_len: u8,
+) {
+    let start = out.len();
+    let bits = u32::from(prefix_len.min(32));
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    let flags = if gateway.is_some() { 3 } else { 1 };
+    let _ = write!(
+        out,
+        "{iface}\t{:08X}\t{:08X}\t{flags:04X}\t0\t0\t0\t{:08X}\t0\t0\t0",
+        u32::from_le_bytes(dest),
+        u32::from_le_bytes(gateway.unwrap_or([0; 4])),
+        u32::from_le_bytes(mask.to_be_bytes()),
+    );
+    pad(out, start, UDP_WIDTH);
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn route_lines() {
+        let mut out = super::String::new();
+        super::route_header(&mut out);
+        super::route_row(&mut out, "eth0", [0; 4], Some([10, 0, 2, 2]), 0);
+        super::route_row(&mut out, "eth0", [10, 0, 2, 0], None, 24);
+        let lines: alloc::vec::Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1].trim_end(),
+            "eth0\t00000000\t0202000A\t0003\t0\t0\t0\t00000000\t0\t0\t0"
+        );
+        assert_eq!(
+            lines[2].trim_end(),
+            "eth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0"
+        );
+        assert!(lines.iter().all(|l| l.len() == 127));
+    }
+
     use super::*;
 
     #[test]

@@ -20,6 +20,11 @@ pub fn init() -> Result<(), abi::Errno> {
         hal::pci::disable_msi();
     }
     log_pci_functions();
+    if let Some(lo) = crate::net::netdev::loopback()
+        && let Err(error) = crate::fs::sysfs::net::add_netdev(&lo)
+    {
+        log::warn!("net: no sysfs directory for lo: {error:?}");
+    }
     virtio::probe();
     crate::block::loop_dev::init()?;
     Ok(())

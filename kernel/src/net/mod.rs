@@ -9,9 +9,12 @@
 //! - [`netdev`]: network interfaces (`lo`), their ioctls and `/proc/net/dev`.
 //! - [`unix`]: AF_UNIX stream, datagram and seqpacket sockets.
 //! - [`inet`]: TCP and UDP over IPv4 and IPv6.
+//! - [`ip`]: the packet-level IPv4 stack of Ethernet interfaces (ARP, ICMP, TCP segments),
+//!   its routes and `ip=`.
 
 pub mod inet;
 pub mod iov;
+pub mod ip;
 pub mod netdev;
 pub mod sockfile;
 pub mod unix;
@@ -26,6 +29,7 @@ pub mod msg {
     pub const MSG_WAITALL: u32 = 0x100;
     pub const MSG_ERRQUEUE: u32 = 0x2000;
     pub const MSG_NOSIGNAL: u32 = 0x4000;
+    pub const MSG_MORE: u32 = 0x8000;
     pub const MSG_WAITFORONE: u32 = 0x10000;
     pub const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
 }

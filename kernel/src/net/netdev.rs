@@ -37,8 +37,9 @@ const IFF_USER_MASK: u32 = 0xffff & !(IFF_LOOPBACK | IFF_RUNNING);
 /// What a driver gives the network layer.
 pub trait Driver: Send + Sync {
     /// Sends one frame (Ethernet header included); `Err` counts as a transmit error.
-    #[expect(dead_code, reason = "called by the IP layer of virtio-net interfaces")]
     fn transmit(&self, frame: &[u8]) -> Result<(), Errno>;
+    /// Whether a frame may be sent now (a free transmit slot).
+    fn can_transmit(&self) -> bool;
     /// The carrier is present (`IFF_LOWER_UP`, `IFF_RUNNING` when up).
     fn has_carrier(&self) -> bool;
     /// Called when the interface goes up or down.
@@ -100,7 +101,12 @@ pub struct NetDevice {
     tx_bytes: AtomicU64,
     tx_packets: AtomicU64,
     tx_errors: AtomicU64,
+    rx_errors: AtomicU64,
+    rx_dropped: AtomicU64,
     pub driver: Option<Arc<dyn Driver>>,
+    /// The device's sysfs path under `/sys/devices` (`pci0000:00/0000:00:03.0/virtio0`), or
+    /// `None` for a virtual one (`virtual/net/lo`).
+    pub sysfs_parent: Option<String>,
 }
 
 impl NetDevice {
@@ -115,7 +121,16 @@ impl NetDevice {
         }
     }
 
-    #[expect(dead_code, reason = "for the IP layer of virtio-net interfaces")]
+    /// `dev->flags`: what the administrator set (sysfs `flags`), without the operational bits.
+    pub fn admin_flags(&self) -> u32 {
+        self.flags.load(Ordering::Acquire)
+    }
+
+    /// The carrier is present (`netif_carrier_ok`).
+    pub fn has_carrier(&self) -> bool {
+        self.driver.as_ref().is_none_or(|d| d.has_carrier())
+    }
+
     pub fn is_up(&self) -> bool {
         self.flags.load(Ordering::Acquire) & IFF_UP != 0
     }
@@ -154,9 +169,41 @@ impl NetDevice {
         self.rx_bytes.fetch_add(len as u64, Ordering::Relaxed);
     }
 
-    #[expect(dead_code, reason = "for virtio-net's transmit path")]
     pub fn count_tx_error(&self) {
         self.tx_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A received frame dropped (malformed, no memory, nobody to take it).
+    pub fn count_rx_dropped(&self) {
+        self.rx_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A received frame with a bad length or checksum.
+    pub fn count_rx_error(&self) {
+        self.rx_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[expect(dead_code, reason = "for netlink's RTM_DELADDR")]
+    /// Removes an address (`EADDRNOTAVAIL` when absent).
+    pub fn remove_addr(&self, ip: Ip) -> Result<(), Errno> {
+        let mut addrs = self.addrs.lock();
+        let before = addrs.len();
+        addrs.retain(|a| a.ip != ip);
+        if addrs.len() == before {
+            return Err(Errno::EADDRNOTAVAIL);
+        }
+        Ok(())
+    }
+
+    /// `IFF_UP` set or cleared as `SIOCSIFFLAGS` does (`dev_open`/`dev_close`).
+    pub fn set_up(&self, is_up: bool) {
+        let flags = self.flags.load(Ordering::Acquire);
+        let new = if is_up {
+            flags | IFF_UP
+        } else {
+            flags & !IFF_UP
+        };
+        self.set_flags(new);
     }
 
     pub fn stats(&self) -> DevStats {
@@ -166,6 +213,8 @@ impl NetDevice {
             tx_bytes: self.tx_bytes.load(Ordering::Relaxed),
             tx_packets: self.tx_packets.load(Ordering::Relaxed),
             tx_errors: self.tx_errors.load(Ordering::Relaxed),
+            rx_errors: self.rx_errors.load(Ordering::Relaxed),
+            rx_dropped: self.rx_dropped.load(Ordering::Relaxed),
             ..DevStats::default()
         }
     }
@@ -212,7 +261,10 @@ fn new_device(
         tx_bytes: AtomicU64::new(0),
         tx_packets: AtomicU64::new(0),
         tx_errors: AtomicU64::new(0),
+        rx_errors: AtomicU64::new(0),
+        rx_dropped: AtomicU64::new(0),
         driver,
+        sysfs_parent: None,
     }))
 }
 
@@ -248,18 +300,18 @@ pub fn loopback() -> Option<Arc<NetDevice>> {
 }
 
 /// Adds an Ethernet interface named `ethN` (the next free N) with the next index, down until
-/// configured (`register_netdev`).
-#[expect(dead_code, reason = "the virtio-net driver's entry point")]
+/// configured (`register_netdev`); its sysfs directory is made under `sysfs_parent`.
 pub fn register(
     hwaddr: [u8; 6],
     mtu: u32,
     driver: Arc<dyn Driver>,
+    sysfs_parent: String,
 ) -> Result<Arc<NetDevice>, Errno> {
     let mut devices = DEVICES.lock();
     let index = devices.iter().map(|d| d.index).max().unwrap_or(0) + 1;
     let count = devices.iter().filter(|d| d.name.starts_with("eth")).count();
     let name = alloc::format!("eth{count}");
-    let device = new_device(
+    let mut device = new_device(
         index,
         &name,
         ifreq::ARPHRD_ETHER,
@@ -268,8 +320,20 @@ pub fn register(
         IFF_BROADCAST | IFF_MULTICAST,
         Some(driver),
     )?;
+    if let Some(device) = Arc::get_mut(&mut device) {
+        device.sysfs_parent = Some(sysfs_parent);
+    }
     devices.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
     devices.push(device.clone());
+    drop(devices);
+    if let Err(error) = crate::fs::sysfs::net::add_netdev(&device) {
+        log::warn!("net: no sysfs directory for {}: {error:?}", device.name);
+    }
+    // The first Ethernet interface carries the packet-level stack.
+    match crate::net::ip::attach(&device) {
+        Ok(()) | Err(Errno::EEXIST) => {}
+        Err(error) => log::warn!("net: no IP stack on {}: {error:?}", device.name),
+    }
     Ok(device)
 }
 
@@ -297,6 +361,24 @@ pub fn is_local(ip: Ip) -> bool {
         let addrs = device.addrs.lock();
         addrs.iter().any(|a| {
             a.ip == ip || (device.kind == ifreq::ARPHRD_LOOPBACK && a.ip.is_v4() && a.contains(ip))
+        })
+    })
+}
+
+/// Whether `ip` is the directed broadcast address of an interface's IPv4 subnet
+/// (`RTN_BROADCAST`: all host bits set).
+pub fn is_directed_broadcast(ip: Ip) -> bool {
+    if !ip.is_v4() {
+        return false;
+    }
+    let target = u32::from_be_bytes(ip.v4_octets());
+    DEVICES.lock().iter().any(|device| {
+        device.addrs.lock().iter().any(|a| {
+            let bits = u32::from(a.prefix_len.min(32));
+            a.ip.is_v4()
+                && bits < 31
+                && a.contains(ip)
+                && target | u32::MAX.checked_shl(32 - bits).unwrap_or(0) == u32::MAX
         })
     })
 }

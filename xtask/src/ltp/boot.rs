@@ -281,6 +281,7 @@ fn boot_once(run: &ImageRun<'_>, first: usize, log_path: &Path) -> Result<BootEn
         memory: run.memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        network: None,
         disks: Vec::new(),
     };
     if let Some(parent) = log_path.parent() {

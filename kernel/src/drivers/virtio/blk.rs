@@ -279,11 +279,6 @@ fn is_virtio_blk(info: &PciFunctionInfo) -> bool {
         && matches!(info.device_id, DEVICE_BLK_TRANSITIONAL | DEVICE_BLK_MODERN)
 }
 
-/// Whether `info` is any virtio function (for the `virtioN` numbering).
-fn is_virtio(info: &PciFunctionInfo) -> bool {
-    info.vendor_id == VENDOR_VIRTIO && (0x1000..=0x107f).contains(&info.device_id)
-}
-
 /// Probes every virtio block function, in bus order.
 pub fn probe() {
     let all = hal::pci::functions();
@@ -294,7 +289,7 @@ pub fn probe() {
         // Linux numbers virtio devices in probe order, which is bus order.
         let index = all
             .iter()
-            .filter(|info| is_virtio(info) && info.address < address)
+            .filter(|info| super::is_virtio(info) && info.address < address)
             .count();
         if let Err(error) = probe_one(device, index) {
             log::error!("virtio_blk {address}: probe failed: {error:?}");

@@ -5,6 +5,7 @@
 //!   feature negotiation and queue set-up.
 //! - [`queue`]: split virtqueues in DMA-coherent memory.
 //! - [`blk`]: the block device driver.
+//! - [`net`]: the network device driver (`eth0`).
 //!
 //! Why not the `virtio-drivers` crate: its transports and queues reach memory through a `Hal`
 //! trait of raw physical addresses and pointers (`dma_alloc` returns a `PhysAddr` and a
@@ -17,10 +18,18 @@
 //! device offers both).
 
 pub mod blk;
+pub mod net;
 pub mod pci;
 pub mod queue;
 
 /// Probes every virtio PCI function that has a driver here.
 pub fn probe() {
     blk::probe();
+    net::probe();
+}
+
+/// Whether `info` is any virtio function (for the `virtioN` numbering, which Linux gives in
+/// probe order, that is bus order).
+fn is_virtio(info: &hal::pci::PciFunctionInfo) -> bool {
+    info.vendor_id == 0x1af4 && (0x1000..=0x107f).contains(&info.device_id)
 }

@@ -137,6 +137,7 @@ pub fn net_dir() -> Arc<StaticDir> {
                     let text = crate::net::unix::names::proc_net_unix()?;
                     push(out, &text)
                 }),
+                file(b"route", crate::net::ip::route::proc_net_route),
             ],
         )
     })

@@ -14,7 +14,8 @@
 //!   `/sys/class/<class>/<name>`; and `/sys/dev/char/M:m`. The mem, tty and misc classes
 //!   exist from boot (misc is empty: Ferrux has no misc device yet); disks and partitions
 //!   ([`block`]) appear under their PCI device, with links in `/sys/block`,
-//!   `/sys/class/block` and `/sys/dev/block`.
+//!   `/sys/class/block` and `/sys/dev/block`; network interfaces ([`net`]) under their
+//!   device (`virtual/net/lo`, the virtio device's `net/eth0`) with `/sys/class/net` links.
 //! - `/sys/kernel`: `fscaps`, `oops_count`, `warn_count` (Ferrux panics instead of oopsing, so
 //!   they stay 0), `uevent_seqnum` (one event per device added and per `add`/`change`/…
 //!   written to a `uevent` file, as `kobject_uevent`; there is no netlink to send them to) and
@@ -31,6 +32,7 @@ mod bus;
 mod cpu;
 mod dmi;
 mod module;
+pub mod net;
 
 use abi::Errno;
 use alloc::sync::Arc;

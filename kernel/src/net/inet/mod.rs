@@ -2,10 +2,10 @@
 //! `net/ipv4/af_inet.c`, `net/ipv6/af_inet6.c`, `net/ipv4/tcp*.c`, `net/ipv4/udp.c`; ip(7),
 //! ipv6(7), tcp(7), udp(7)).
 //!
-//! Not smoltcp, and no segments: every address this kernel owns is on `lo` (virtio-net comes
-//! later), and on loopback Linux's TCP can neither lose nor reorder anything, so a connection
-//! here is two sockets that hand their bytes to each other directly, and a datagram goes
-//! straight to the receiving socket's queue. What user space can observe of Linux's state
+//! Loopback has no segments: every address of `lo` and of the interfaces is local, and on
+//! loopback Linux's TCP can neither lose nor reorder anything, so a local connection is two
+//! sockets that hand their bytes to each other directly, and a datagram goes straight to the
+//! receiving socket's queue. What user space can observe of Linux's state
 //! machine is kept: the states (`/proc/net/tcp`, `TCP_INFO`), listen backlogs of `backlog + 1`
 //! with connections beyond them left in SYN_SENT until `accept` makes room (Linux drops their
 //! SYNs and the retransmission gets in), `ECONNREFUSED` on a closed port (also as `SO_ERROR`
@@ -13,8 +13,10 @@
 //! half-close with FIN_WAIT2/CLOSE_WAIT/LAST_ACK, a reset (`ECONNRESET`, or `EPIPE` in
 //! CLOSE_WAIT) when a socket closes with unread data, with `SO_LINGER` 0, or when data reaches
 //! a closed peer, TIME_WAIT records that hold the port of the side that closed first for 60 s,
-//! and the port rules of `inet::ports`. A virtio-net interface will need a real segment engine
-//! (smoltcp or our own) behind these same socket objects; the socket calls need not change.
+//! and the port rules of `inet::ports`. Traffic to an address reached through an interface
+//! (`eth0`) goes through the packet-level stack of `net::ip` behind these same socket
+//! objects: TCP connections as smoltcp connections ([`wire`]), UDP datagrams as IPv4 packets
+//! built and parsed there (`udp::deliver_from_wire`).
 //!
 //! Locks: each socket's state is behind its own spin lock (`inet.state`, never held across a
 //! user copy or a sleep, never nested with another socket's); readers are serialised by
@@ -30,6 +32,7 @@
 //! - [`sockopt`]: the `SOL_IP`, `SOL_IPV6`, `SOL_TCP` and `SOL_UDP` options.
 //! - [`procnet`]: the files `/proc/net/{tcp,tcp6,udp,udp6}`.
 //! - [`calls`]: the socket calls, dispatched to TCP or UDP.
+//! - [`wire`]: TCP connections through an interface (smoltcp's, in `net::ip`).
 //!
 //! Not done: urgent data (`MSG_OOB`: `EOPNOTSUPP`), `MSG_ERRQUEUE` contents (`IP_RECVERR` is
 //! kept but nothing is queued, since loopback has no ICMP errors besides port unreachable,
@@ -42,6 +45,7 @@ pub mod sockopt;
 pub mod table;
 pub mod tcp;
 pub mod udp;
+pub mod wire;
 
 use crate::fs::poll::{
     POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRBAND, POLLWRNORM, PollTable, poll_wait,
@@ -132,6 +136,9 @@ pub struct State {
     pub has_file: bool,
     /// Datagrams dropped for want of room (`sk_drops`).
     pub drops: u32,
+    /// The connection's handle in the packet-level stack, for TCP through an interface
+    /// ([`wire`]).
+    pub wire: Option<smoltcp::iface::SocketHandle>,
 }
 
 /// An AF_INET or AF_INET6 socket (`struct inet_sock` and its TCP/UDP parts).
@@ -196,6 +203,7 @@ impl InetSocket {
                     error: None,
                     has_file: true,
                     drops: 0,
+                    wire: None,
                 },
             ),
             rx_lock: Mutex::new("inet.rx", ()),
@@ -295,6 +303,10 @@ impl InetSocket {
     /// Readiness (`tcp_poll`, `udp_poll`).
     pub fn poll(&self, mut table: Option<&mut PollTable>) -> u16 {
         poll_wait(&mut table, &self.wait);
+        let wire = self.state.lock().wire;
+        if let Some(handle) = wire {
+            return wire::poll_mask(self, handle);
+        }
         let state = self.state.lock();
         let mut mask = 0;
         if state.error.is_some() {
@@ -359,6 +371,11 @@ impl InetSocket {
         let state = self.state.lock();
         match self.proto {
             Proto::Tcp if state.tcp == TcpState::Listen => Err(Errno::EINVAL),
+            Proto::Tcp if state.wire.is_some() => {
+                let handle = state.wire;
+                drop(state);
+                Ok(handle.map_or(0, |h| wire::queues(h).0))
+            }
             Proto::Tcp => Ok(state.rx_bytes),
             Proto::Udp => Ok(state.dgrams.front().map_or(0, |d| d.data.len())),
         }
@@ -370,7 +387,8 @@ impl InetSocket {
         if self.proto == Proto::Tcp && self.is_listening() {
             return Err(Errno::EINVAL);
         }
-        Ok(0)
+        let handle = self.state.lock().wire;
+        Ok(handle.map_or(0, |h| wire::queues(h).1))
     }
 
     /// getsockname's endpoint.
@@ -490,7 +508,12 @@ pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
         ip
     };
     if !(dest.is_loopback() || crate::net::netdev::is_local(dest)) {
-        return Err(Errno::ENETUNREACH);
+        // Out of an interface: the routing table decides (IPv4 only).
+        if !dest.is_v4() {
+            return Err(Errno::ENETUNREACH);
+        }
+        let decision = crate::net::ip::route::lookup(dest.v4_octets())?;
+        return Ok((dest, Ip::v4(decision.source)));
     }
     let source = if dest.is_v4() {
         if dest.is_loopback() {

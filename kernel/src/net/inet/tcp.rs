@@ -236,6 +236,20 @@ pub fn connect(socket: &Arc<InetSocket>, raw: &[u8], is_nonblocking: bool) -> Re
             });
         }
     }
+    if super::wire::is_remote(dest.ip) {
+        if let Err(error) = super::wire::connect(socket, local, dest) {
+            refuse(socket, false);
+            return Err(error);
+        }
+        if is_nonblocking {
+            socket.state.lock().is_connecting = true;
+            return Err(Errno::EINPROGRESS);
+        }
+        return wait_connected(
+            socket,
+            Deadline::new(false, socket.sndtimeo.load(Ordering::Relaxed)),
+        );
+    }
     let listener = socket.table().lookup(dest.ip, dest.port, None);
     let outcome = match listener {
         Some(listener) => join(&listener, socket, local, dest, false)?,
@@ -327,7 +341,9 @@ fn refuse(socket: &InetSocket, with_error: bool) {
 /// connection, stops listening, leaves the SYN queue.
 fn disconnect(socket: &Arc<InetSocket>) {
     let tcp = socket.state.lock().tcp;
+    let is_wire = socket.state.lock().wire.is_some();
     match tcp {
+        _ if is_wire => abort(socket),
         TcpState::Listen => stop_listening(socket),
         TcpState::SynSent => leave_syn_queue(socket),
         TcpState::Close => {}
@@ -444,6 +460,7 @@ fn admit_waiters(listener: &Arc<InetSocket>) {
 /// Resets the connection (`tcp_send_active_reset` and the peer's `tcp_reset`): both sides
 /// CLOSE, the peer's error `ECONNRESET` (`EPIPE` in CLOSE_WAIT), no TIME_WAIT.
 pub fn abort(socket: &Arc<InetSocket>) {
+    super::wire::abort(socket);
     let (peer, entry, dropped) = {
         let mut state = socket.state.lock();
         state.tcp = TcpState::Close;
@@ -553,7 +570,18 @@ fn send_fin(socket: &Arc<InetSocket>) {
 /// `shutdown(2)` on a TCP socket (`inet_shutdown`, `tcp_shutdown`); `how` as the bits
 /// `RCV_SHUTDOWN`/`SEND_SHUTDOWN`.
 pub fn shutdown(socket: &Arc<InetSocket>, how: u8) -> Result<(), Errno> {
-    let tcp = socket.state.lock().tcp;
+    let (tcp, wire) = {
+        let state = socket.state.lock();
+        (state.tcp, state.wire)
+    };
+    match tcp {
+        TcpState::Close | TcpState::Listen => {}
+        _ => {
+            if let Some(handle) = wire {
+                return super::wire::shutdown(socket, handle, how);
+            }
+        }
+    }
     match tcp {
         TcpState::Close => {
             socket.state.lock().shutdown |= how;
@@ -585,11 +613,15 @@ pub fn shutdown(socket: &Arc<InetSocket>, how: u8) -> Result<(), Errno> {
 
 /// The file's last close (`tcp_close`).
 pub fn release(socket: &Arc<InetSocket>) {
-    let (tcp, has_unread) = {
+    let (tcp, has_unread, is_wire) = {
         let mut state = socket.state.lock();
         state.has_file = false;
-        (state.tcp, state.rx_bytes > 0)
+        (state.tcp, state.rx_bytes > 0, state.wire.is_some())
     };
+    if is_wire {
+        super::wire::release(socket, false);
+        return;
+    }
     let is_linger_zero =
         socket.has_flag(flag::LINGER) && socket.linger_secs.load(Ordering::Relaxed) == 0;
     match tcp {
@@ -653,6 +685,9 @@ fn send_inner(
 ) -> Result<usize, Errno> {
     if flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
+    }
+    if let Some(handle) = super::wire::handle_of(socket) {
+        return super::wire::send(socket, handle, data, flags, is_nonblocking);
     }
     let deadline = Deadline::new(
         is_nonblocking || flags & MSG_DONTWAIT != 0,
@@ -786,6 +821,13 @@ pub fn recv(
     }
     if flags & MSG_ERRQUEUE != 0 {
         return Err(Errno::EAGAIN);
+    }
+    if let Some(handle) = super::wire::handle_of(socket) {
+        let got = super::wire::recv(socket, handle, data, flags, is_nonblocking)?;
+        return Ok(Received {
+            count: got.count,
+            flags: 0,
+        });
     }
     let deadline = Deadline::new(
         is_nonblocking || flags & MSG_DONTWAIT != 0,

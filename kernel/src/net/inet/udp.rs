@@ -150,6 +150,23 @@ pub fn send(
     hal::mm::heap::user_data(|| bytes.try_reserve_exact(len)).map_err(|_| Errno::ENOMEM)?;
     bytes.resize(len, 0);
     data.copy_in(&mut bytes)?;
+    if super::wire::is_remote(dest.ip) {
+        // Out of an interface: one IPv4 packet, or fragments.
+        let opts = socket.opts.lock().clone();
+        let send = ::inet::frame::UdpSend {
+            src: from.ip.v4_octets(),
+            dst: dest.ip.v4_octets(),
+            src_port: from.port,
+            dst_port: dest.port,
+            ttl: if opts.ttl > 0 { opts.ttl as u8 } else { 64 },
+            tos: opts.tos,
+            id: NEXT_IP_ID.fetch_add(1, Ordering::Relaxed) as u16,
+            // IP_PMTUDISC_DO (2) and PROBE (3) forbid fragments.
+            dont_fragment: matches!(opts.mtu_discover, 2 | 3),
+        };
+        crate::net::ip::send_udp(&send, &bytes)?;
+        return Ok(len);
+    }
     count_packet(len, dest.ip.is_v4(), false);
     let Some(receiver) = socket.table().lookup(dest.ip, dest.port, Some(&from)) else {
         if remote.is_some_and(|r| r.ip == dest.ip && r.port == dest.port) {
@@ -174,6 +191,57 @@ pub fn send(
         receiver.wait.wake_all();
     }
     Ok(len)
+}
+
+/// The IPv4 identification of datagrams sent out of an interface.
+static NEXT_IP_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
+
+/// A datagram received on an interface (`__udp4_lib_rcv`): queued on the socket the port
+/// table picks, as a loopback datagram is; false when no socket takes it (the engine then
+/// sees the frame).
+pub fn deliver_from_wire(
+    src: [u8; 4],
+    dst: [u8; 4],
+    src_port: u16,
+    dst_port: u16,
+    payload: &[u8],
+) -> bool {
+    let dst_ip = ::inet::addr::Ip::v4(dst);
+    let is_broadcast = dst == [255; 4] || crate::net::netdev::is_directed_broadcast(dst_ip);
+    if !is_broadcast && !crate::net::netdev::is_local(dst_ip) {
+        // Not for this host: dropped (the engine ignores it too).
+        return true;
+    }
+    let from = Endpoint::new(::inet::addr::Ip::v4(src), src_port);
+    let Some(receiver) = super::table::UDP.lookup(dst_ip, dst_port, Some(&from)) else {
+        return false;
+    };
+    if is_broadcast && !receiver.state.lock().local.ip.is_any() {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    if hal::mm::heap::user_data(|| bytes.try_reserve_exact(payload.len())).is_err() {
+        return true;
+    }
+    bytes.extend_from_slice(payload);
+    // An IPv6 socket sees the sender as a v4-mapped address, as it is kept.
+    let len = bytes.len();
+    let rcvbuf = receiver.rcvbuf.load(Ordering::Relaxed) as usize;
+    let queued = {
+        let mut state = receiver.state.lock();
+        if state.rmem > rcvbuf || state.dgrams.try_reserve(1).is_err() {
+            state.drops = state.drops.wrapping_add(1);
+            false
+        } else {
+            state.rmem += truesize(len);
+            state.dgrams.push_back(Datagram { from, data: bytes });
+            true
+        }
+    };
+    if queued {
+        receiver.wait.wake_all();
+    }
+    true
 }
 
 /// What a receive got.
