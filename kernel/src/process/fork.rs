@@ -200,6 +200,7 @@ pub fn clone(
         parent.personality.load(Ordering::Relaxed),
         Ordering::Relaxed,
     );
+    thread.timer_slack.inherit(&parent.timer_slack);
     thread
         .rseq
         .inherit(&parent.rseq, flags.contains(CloneFlags::CLONE_VM));

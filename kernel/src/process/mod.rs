@@ -269,6 +269,8 @@ pub struct Thread {
     /// seccomp mode and filters (`crate::seccomp`); the `ptrace::SECCOMP` bit of
     /// `ptrace_flags` says the syscall entry must look at them.
     pub seccomp: SpinLock<crate::seccomp::TaskSeccomp>,
+    /// `PR_SET_TIMERSLACK`, `/proc/PID/timerslack_ns`.
+    pub timer_slack: TimerSlack,
     /// The thread's keyrings (the keyring fields of Linux's credentials: `crate::keys`).
     pub keys: SpinLock<crate::keys::task::TaskKeys>,
     /// The syscall number of the last kernel entry (-1 after an interrupt or exception), as
@@ -279,6 +281,47 @@ pub struct Thread {
     pub is_killed: AtomicBool,
     /// The namespaces (`task->nsproxy`): per thread, as Linux's; clone copies the creator's.
     nsproxy: SpinLock<Arc<crate::ns::NsProxy>>,
+}
+
+/// A thread's timer slack (`timer_slack_ns`, `default_timer_slack_ns`): how late its timers
+/// may expire. Ferrux's timers expire on time, which every slack allows, so the value is
+/// only kept and reported. A new thread gets its creator's slack as both values.
+pub struct TimerSlack {
+    current_ns: AtomicU64,
+    default_ns: AtomicU64,
+}
+
+/// The slack of init: 50 µs.
+const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
+
+impl TimerSlack {
+    fn new() -> TimerSlack {
+        TimerSlack {
+            current_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            default_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+        }
+    }
+
+    pub fn get(&self) -> u64 {
+        self.current_ns.load(Ordering::Relaxed)
+    }
+
+    /// Sets the slack; 0 restores the default (`PR_SET_TIMERSLACK`).
+    pub fn set(&self, slack_ns: u64) {
+        let value = if slack_ns == 0 {
+            self.default_ns.load(Ordering::Relaxed)
+        } else {
+            slack_ns
+        };
+        self.current_ns.store(value, Ordering::Relaxed);
+    }
+
+    /// clone: the creator's slack, which is also the child's default (`copy_process`).
+    pub fn inherit(&self, parent: &TimerSlack) {
+        let slack = parent.get();
+        self.current_ns.store(slack, Ordering::Relaxed);
+        self.default_ns.store(slack, Ordering::Relaxed);
+    }
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -402,6 +445,7 @@ impl Thread {
             ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
             ptrace_flags: AtomicU32::new(0),
             seccomp: SpinLock::new("thread.seccomp", crate::seccomp::TaskSeccomp::default()),
+            timer_slack: TimerSlack::new(),
             keys: SpinLock::new("thread.keys", crate::keys::task::TaskKeys::default()),
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),

@@ -13,8 +13,9 @@ use abi::prctl::{
 };
 
 /// prctl (`kernel/sys.c`, `security/commoncap.c` for the capability options): the name, the
-/// parent-death signal, dumpability, child subreaper, no-new-privs, seccomp, and the capability
-/// options (keep-caps, securebits, the bounding and ambient sets; their rules are
+/// parent-death signal, dumpability, child subreaper, no-new-privs, seccomp, the timer slack
+/// (`PR_SET_TIMERSLACK` 0 restores the default, which is the creator's slack at clone), and
+/// the capability options (keep-caps, securebits, the bounding and ambient sets; their rules are
 /// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
 /// on Linux.
 ///
@@ -126,6 +127,11 @@ pub fn prctl(
         }
         PR_SET_PTRACER => set_ptracer(arg2),
         PR_GET_SECCOMP => super::seccomp::prctl_get_seccomp(context),
+        PR_SET_TIMERSLACK => {
+            context.thread.timer_slack.set(arg2);
+            Ok(0)
+        }
+        PR_GET_TIMERSLACK => Ok(context.thread.timer_slack.get() as usize),
         PR_SET_SECCOMP => super::seccomp::prctl_set_seccomp(context, arg2, arg3),
         _ => Err(Errno::EINVAL),
     }
@@ -136,6 +142,8 @@ pub fn prctl(
 const PR_SET_PTRACER: i32 = 0x5961_6d61;
 const PR_GET_SECCOMP: i32 = 21;
 const PR_SET_SECCOMP: i32 = 22;
+const PR_GET_TIMERSLACK: i32 = 30;
+const PR_SET_TIMERSLACK: i32 = 29;
 
 fn set_ptracer(tracer: u64) -> SyscallResult {
     if tracer == 0 || tracer == u64::MAX || tracer as u32 as i32 == -1 {

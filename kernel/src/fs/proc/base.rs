@@ -12,7 +12,8 @@
 //! Writable entries: `comm` (the caller's own thread group only, else `EINVAL`; up to 15 bytes
 //! kept as written, newline included, as Linux's `comm_write`), `oom_score_adj` (-1000..1000,
 //! `EINVAL` outside; lowering it needs privilege, `EACCES`), `oom_adj` (the legacy -17..15
-//! scale), `loginuid` (privileged only, `EPERM`).
+//! scale), `loginuid` (privileged only, `EPERM`), `timerslack_ns` (the leader's timer slack, read
+//! and written, 0 for the default; another task's needs `CAP_SYS_NICE`, `EPERM`).
 
 use super::array::{self, Task};
 use super::{dump_owner, ino, may_inspect};
@@ -67,6 +68,7 @@ pub enum Entry {
     UidMap,
     GidMap,
     Setgroups,
+    TimerSlack,
 }
 
 /// One row of the entry tables: name, entry, mode, in the process directory, in a thread's.
@@ -116,6 +118,7 @@ const ROWS: &[Row] = &[
     Row(b"uid_map", Entry::UidMap, 0o644, true, true),
     Row(b"gid_map", Entry::GidMap, 0o644, true, true),
     Row(b"setgroups", Entry::Setgroups, 0o644, true, true),
+    Row(b"timerslack_ns", Entry::TimerSlack, 0o666, true, false),
 ];
 
 impl Entry {
@@ -623,6 +626,26 @@ const OOM_DISABLE: i32 = -17;
 const OOM_ADJUST_MAX: i32 = 15;
 
 /// Parses one decimal integer as `kstrtoint` after `strstrip` (surrounding whitespace).
+/// `timerslack_ns` of another task needs `CAP_SYS_NICE` in its user namespace
+/// (`timerslack_ns_show`, `timerslack_ns_write`).
+fn check_timerslack_access(thread: &Thread) -> Result<(), Errno> {
+    let caller = super::caller();
+    if core::ptr::eq(caller.as_ref(), thread) {
+        return Ok(());
+    }
+    let target_ns = thread.process.credentials.lock().user_ns.0.clone();
+    let is_capable = caller
+        .process
+        .credentials
+        .lock()
+        .ns_capable(&target_ns, abi::capability::CAP_SYS_NICE);
+    if is_capable {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
 fn parse_int(data: &[u8]) -> Result<i64, Errno> {
     let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
     text.trim().parse::<i64>().map_err(|_| Errno::EINVAL)
@@ -685,6 +708,11 @@ impl PidFile {
                 let target = process.credentials.lock().user_ns.0.clone();
                 push(out, target.show_setgroups())
             }
+            Entry::TimerSlack => {
+                let thread = self.target.thread(&process).ok_or(Errno::ESRCH)?;
+                check_timerslack_access(&thread)?;
+                out!(out, "{}\n", thread.timer_slack.get())
+            }
             Entry::Wchan => push(out, b"0"),
             Entry::Cgroup => Ok(()),
             Entry::OomScore => out!(out, "{}\n", oom_score(&process)),
@@ -737,6 +765,14 @@ impl PidFile {
         let process = self.target.process()?;
         let caller = super::caller();
         match self.entry {
+            Entry::TimerSlack => {
+                let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+                let slack_ns = text.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+                let thread = self.target.thread(&process).ok_or(Errno::ESRCH)?;
+                check_timerslack_access(&thread)?;
+                thread.timer_slack.set(slack_ns);
+                Ok(data.len())
+            }
             Entry::Mem => {
                 let mut copy = Vec::new();
                 copy.try_reserve_exact(data.len())
