@@ -29,6 +29,7 @@ mod process;
 mod random;
 mod rseq;
 mod sched;
+mod seccomp;
 mod signal;
 mod syscall;
 mod sysctl;

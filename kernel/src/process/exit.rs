@@ -103,6 +103,7 @@ pub fn finish_thread(thread: &Arc<Thread>) {
         threads.is_empty()
     };
     table::remove_thread(thread.tid());
+    crate::seccomp::release(thread);
     if super::ptrace::is_traced(thread) {
         let status = process
             .lifecycle

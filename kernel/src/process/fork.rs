@@ -258,6 +258,8 @@ fn clone_with_id(
         {
             let mut threads = process.threads.lock();
             threads.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            // Under the thread list, so a TSYNC sees the new thread with the chain it copied.
+            crate::seccomp::inherit(parent, &thread);
             threads.push(thread.clone());
         }
         table::insert_thread(&thread);
@@ -269,6 +271,7 @@ fn clone_with_id(
         }
         let thread = Thread::try_new(tid, process.clone(), child_user, mask, nice)?;
         *thread.keys.lock() = crate::keys::task::keys_for_child(parent, false);
+        crate::seccomp::inherit(parent, &thread);
         if flags.contains(CloneFlags::CLONE_PIDFD) {
             install_pidfd(parent, &process, request.pidfd)?;
         }
@@ -296,12 +299,7 @@ fn clone_with_id(
         parent.personality.load(Ordering::Relaxed),
         Ordering::Relaxed,
     );
-    // copy_process: both slacks start at the creator's current slack.
-    let slack = parent.timer_slack_ns.load(Ordering::Relaxed);
-    thread.timer_slack_ns.store(slack, Ordering::Relaxed);
-    thread
-        .default_timer_slack_ns
-        .store(slack, Ordering::Relaxed);
+    thread.timer_slack.inherit(&parent.timer_slack);
     thread
         .rseq
         .inherit(&parent.rseq, flags.contains(CloneFlags::CLONE_VM));

@@ -144,9 +144,6 @@ pub struct VforkDone {
     pub queue: WaitQueue,
 }
 
-/// The timer slack of init, which every task inherits unless changed (50 µs).
-pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
-
 /// Per-process settings changed by prctl and exec.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProcessFlags {
@@ -283,16 +280,16 @@ pub struct Thread {
     /// The execution domain and its flags (`personality(2)`, `task->personality`): inherited
     /// by clone, kept by exec except the flags a set-id exec clears.
     pub personality: AtomicU32,
-    /// The slack its timers may be late by (`timer_slack_ns`, PR_SET_TIMERSLACK and
-    /// `/proc/<pid>/timerslack_ns`) and the value 0 sets it back to (`default_timer_slack_ns`:
-    /// the creator's slack at clone). Timers here fire at their time, well within any slack.
-    pub timer_slack_ns: AtomicU64,
-    pub default_timer_slack_ns: AtomicU64,
     /// Restartable sequences (`rseq(2)`): the registered area and its pending events.
     pub rseq: crate::rseq::RseqState,
     /// ptrace state (see [`ptrace`]), and its bits read without the lock.
     pub ptrace: SpinLock<ptrace::PtraceState>,
     pub ptrace_flags: AtomicU32,
+    /// seccomp mode and filters (`crate::seccomp`); the `ptrace::SECCOMP` bit of
+    /// `ptrace_flags` says the syscall entry must look at them.
+    pub seccomp: SpinLock<crate::seccomp::TaskSeccomp>,
+    /// `PR_SET_TIMERSLACK`, `/proc/PID/timerslack_ns`.
+    pub timer_slack: TimerSlack,
     /// The thread's keyrings (the keyring fields of Linux's credentials: `crate::keys`).
     pub keys: SpinLock<crate::keys::task::TaskKeys>,
     /// The syscall number of the last kernel entry (-1 after an interrupt or exception), as
@@ -303,6 +300,47 @@ pub struct Thread {
     pub is_killed: AtomicBool,
     /// The namespaces (`task->nsproxy`): per thread, as Linux's; clone copies the creator's.
     nsproxy: SpinLock<Arc<crate::ns::NsProxy>>,
+}
+
+/// A thread's timer slack (`timer_slack_ns`, `default_timer_slack_ns`): how late its timers
+/// may expire. Ferrux's timers expire on time, which every slack allows, so the value is
+/// only kept and reported. A new thread gets its creator's slack as both values.
+pub struct TimerSlack {
+    current_ns: AtomicU64,
+    default_ns: AtomicU64,
+}
+
+/// The slack of init: 50 µs.
+const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
+
+impl TimerSlack {
+    fn new() -> TimerSlack {
+        TimerSlack {
+            current_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            default_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+        }
+    }
+
+    pub fn get(&self) -> u64 {
+        self.current_ns.load(Ordering::Relaxed)
+    }
+
+    /// Sets the slack; 0 restores the default (`PR_SET_TIMERSLACK`).
+    pub fn set(&self, slack_ns: u64) {
+        let value = if slack_ns == 0 {
+            self.default_ns.load(Ordering::Relaxed)
+        } else {
+            slack_ns
+        };
+        self.current_ns.store(value, Ordering::Relaxed);
+    }
+
+    /// clone: the creator's slack, which is also the child's default (`copy_process`).
+    pub fn inherit(&self, parent: &TimerSlack) {
+        let slack = parent.get();
+        self.current_ns.store(slack, Ordering::Relaxed);
+        self.default_ns.store(slack, Ordering::Relaxed);
+    }
 }
 
 /// A thread's pending restart record, with a flag read without the lock: every syscall clears
@@ -422,11 +460,11 @@ impl Thread {
             start: SpinLock::new("thread.start", Some(user)),
             comm: SpinLock::new("thread.comm", comm),
             personality: AtomicU32::new(0),
-            timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
-            default_timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             rseq: crate::rseq::RseqState::new(),
             ptrace: SpinLock::new("thread.ptrace", ptrace::PtraceState::new()),
             ptrace_flags: AtomicU32::new(0),
+            seccomp: SpinLock::new("thread.seccomp", crate::seccomp::TaskSeccomp::default()),
+            timer_slack: TimerSlack::new(),
             keys: SpinLock::new("thread.keys", crate::keys::task::TaskKeys::default()),
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),
@@ -438,17 +476,6 @@ impl Thread {
 
     pub fn tid(&self) -> Pid {
         self.tid.load(Ordering::Relaxed)
-    }
-
-    /// `PR_SET_TIMERSLACK` and a write of `/proc/<pid>/timerslack_ns`: 0 restores the slack
-    /// the thread was created with.
-    pub fn set_timer_slack(&self, slack_ns: u64) {
-        let slack = if slack_ns == 0 {
-            self.default_timer_slack_ns.load(Ordering::Relaxed)
-        } else {
-            slack_ns
-        };
-        self.timer_slack_ns.store(slack, Ordering::Relaxed);
     }
 
     /// Its id as `viewer` sees it (0 outside).

@@ -19,7 +19,10 @@
 //! (`SIGTRAP | event << 8`), and `PTRACE_EVENT_STOP` traps of seized tracees (PTRACE_INTERRUPT,
 //! a new auto-attached child, the end of a PTRACE_LISTEN).
 //!
-//! Not done: hardware breakpoints (DR7 accepts only 0), seccomp stops, PTRACE_O_SUSPEND_SECCOMP,
+//! seccomp's `SECCOMP_RET_TRACE` stops with `PTRACE_EVENT_SECCOMP` (`crate::seccomp`); the
+//! `SECCOMP` bit of `Thread::ptrace_flags` is seccomp's, kept by every change of ptrace's bits.
+//!
+//! Not done: hardware breakpoints (DR7 accepts only 0), PTRACE_O_SUSPEND_SECCOMP,
 //! the de_thread notification of an exec by a traced non-leader thread.
 
 use super::exit::ExitStatus;
@@ -51,8 +54,11 @@ pub const SINGLESTEP: u32 = 16;
 pub const TRAP_NOTIFY: u32 = 32;
 /// Either trap.
 pub const TRAPS: u32 = TRAP_PENDING | TRAP_NOTIFY;
+/// The thread has a seccomp mode (strict or filters): every syscall goes through
+/// `crate::seccomp::on_syscall_entry` (Linux's `SYSCALL_WORK_SECCOMP`).
+pub const SECCOMP: u32 = 64;
 /// The flags that send a syscall through [`traced_syscall`].
-pub const SYSCALL_WORK: u32 = SYSCALL_TRACE | SYSEMU | SINGLESTEP;
+pub const SYSCALL_WORK: u32 = SYSCALL_TRACE | SYSEMU | SINGLESTEP | SECCOMP;
 
 const RFLAGS_TF: u64 = 1 << 8;
 
@@ -207,7 +213,11 @@ pub fn link(
         // A group stop in force is reported to the new tracer (`ptrace_attach`'s
         // JOBCTL_TRAP_STOP): no generation counts as reported yet.
         state.stop_generation = u64::MAX;
-        tracee.ptrace_flags.store(TRACED, Ordering::Relaxed);
+        let _ = tracee
+            .ptrace_flags
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(TRACED | old & SECCOMP)
+            });
     }
     tracer.ptraced.lock().push(tracee.clone());
     if is_leader(tracee) {
@@ -234,7 +244,7 @@ fn unlink(tracee: &Arc<Thread>, signal: u32) {
             state.regs.rflags &= !RFLAGS_TF;
             state.has_forced_tf = false;
         }
-        tracee.ptrace_flags.store(0, Ordering::Relaxed);
+        tracee.ptrace_flags.fetch_and(SECCOMP, Ordering::Relaxed);
         was_stopped
     };
     if is_leader(tracee) {
@@ -339,7 +349,7 @@ pub fn take_report(
             if !is_peek {
                 let entry = remove_from_tracer(tracer, tracee);
                 tracee.ptrace.lock().tracer = Weak::new();
-                tracee.ptrace_flags.store(0, Ordering::Relaxed);
+                tracee.ptrace_flags.fetch_and(SECCOMP, Ordering::Relaxed);
                 drop(entry);
             }
             return Some(TraceeReport::Exited(status));
@@ -359,7 +369,7 @@ pub fn take_report(
             let mut state = tracee.ptrace.lock();
             state.tracer = Weak::new();
         }
-        tracee.ptrace_flags.store(0, Ordering::Relaxed);
+        tracee.ptrace_flags.fetch_and(SECCOMP, Ordering::Relaxed);
         *process.traced_by.lock() = Weak::new();
         let parent = process.parent.lock().upgrade();
         if parent
@@ -593,7 +603,12 @@ fn apply_mode(thread: &Thread, user: &mut UserContext, mode: ResumeMode) {
         regs.rflags &= !RFLAGS_TF;
         state.has_forced_tf = false;
     }
-    thread.ptrace_flags.store(flags, Ordering::Relaxed);
+    // The seccomp bit is not ptrace's: kept as it is (TSYNC may set it meanwhile).
+    let _ = thread
+        .ptrace_flags
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            Some(flags | old & SECCOMP)
+        });
 }
 
 /// Resumes a stopped tracee (PTRACE_CONT, SYSCALL, SINGLESTEP, SYSEMU…). `ESRCH` if it is
@@ -691,9 +706,20 @@ pub fn notify_listener(thread: &Arc<Thread>) {
     }
 }
 
-/// A syscall of a thread with syscall work (PTRACE_SYSCALL, SYSEMU, single-step): the entry
-/// stop, the call (unless skipped), the exit stop (`syscall_trace_enter`,
-/// `syscall_exit_work`).
+/// The call after the entry stop: seccomp's check first when the thread has a mode
+/// (`syscall_trace_enter` runs seccomp after ptrace, to see the tracer's changes).
+fn run_syscall(context: &mut crate::syscall::SyscallContext<'_>) {
+    if context.thread.ptrace_flags.load(Ordering::Relaxed) & SECCOMP != 0
+        && crate::seccomp::on_syscall_entry(context) == crate::seccomp::Entry::Skip
+    {
+        return;
+    }
+    crate::syscall::dispatch::dispatch(context);
+}
+
+/// A syscall of a thread with syscall work (PTRACE_SYSCALL, SYSEMU, single-step, seccomp):
+/// the entry stop, the seccomp check, the call (unless skipped), the exit stop
+/// (`syscall_trace_enter`, `syscall_exit_work`).
 pub fn traced_syscall(context: &mut crate::syscall::SyscallContext<'_>) {
     let thread = context.thread;
     let flags = thread.ptrace_flags.load(Ordering::Relaxed);
@@ -726,10 +752,10 @@ pub fn traced_syscall(context: &mut crate::syscall::SyscallContext<'_>) {
             // Skipped: rax is whatever the tracer left (-ENOSYS unless it changed it).
         } else {
             context.user.regs_mut().rax = number;
-            crate::syscall::dispatch::dispatch(context);
+            run_syscall(context);
         }
     } else {
-        crate::syscall::dispatch::dispatch(context);
+        run_syscall(context);
     }
     if thread.is_exiting.load(Ordering::Relaxed) {
         // exit and exit_group do not return: no exit stop.

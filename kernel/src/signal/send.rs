@@ -43,6 +43,13 @@ pub fn send_to_thread(thread: &Arc<Thread>, info: SigInfo) {
 /// is blocked or ignored, it is unblocked and its disposition reset to SIG_DFL, so a fault can
 /// never be ignored into an endless loop.
 pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error_code: u64) {
+    *thread.fault.lock() = Some((trap_number, error_code, info.fields[0]));
+    force_info(thread, info);
+}
+
+/// As [`force_signal`] for a signal no CPU fault caused (seccomp's SIGSYS,
+/// `force_sig_info_to_task` with `HANDLER_CURRENT`).
+pub fn force_info(thread: &Arc<Thread>, info: SigInfo) {
     let signal = info.signo as u32;
     {
         let handlers = thread.process.signals.get();
@@ -62,7 +69,6 @@ pub fn force_signal(thread: &Arc<Thread>, info: SigInfo, trap_number: u64, error
                 .fetch_and(!bit(signal), Ordering::Relaxed);
         }
     }
-    *thread.fault.lock() = Some((trap_number, error_code, info.fields[0]));
     send(&thread.process, Some(thread), info, true);
 }
 
@@ -102,6 +108,13 @@ pub fn force_sigsegv(thread: &Arc<Thread>, failed_signal: u32) {
 /// `force_fatal_sig`, `HANDLER_SIG_DFL`): the action is reset to SIG_DFL and the signal
 /// unblocked before it is sent. Exec does this when it fails after the point of no return.
 pub fn force_fatal_signal(thread: &Arc<Thread>, signal: u32) {
+    force_fatal_info(thread, SigInfo::new(signal as i32, abi::signal::SI_KERNEL));
+}
+
+/// As [`force_fatal_signal`] with the siginfo given (seccomp's kill actions,
+/// `force_sig_seccomp` with `HANDLER_EXIT`).
+pub fn force_fatal_info(thread: &Arc<Thread>, info: SigInfo) {
+    let signal = info.signo as u32;
     {
         let handlers = thread.process.signals.get();
         let mut handlers = handlers.lock();
@@ -117,7 +130,6 @@ pub fn force_fatal_signal(thread: &Arc<Thread>, signal: u32) {
     thread
         .signal_mask
         .fetch_and(!bit(signal), Ordering::Relaxed);
-    let info = SigInfo::new(signal as i32, abi::signal::SI_KERNEL);
     send(&thread.process, Some(thread), info, true);
 }
 

@@ -51,6 +51,7 @@ mod reboot;
 mod rlimit;
 mod rseq;
 mod sched;
+mod seccomp;
 mod select;
 mod sem;
 mod sendfile;

@@ -3,7 +3,6 @@
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
 use abi::Errno;
-use core::sync::atomic::Ordering;
 
 use abi::capability::CapSet;
 use abi::prctl::{
@@ -14,10 +13,13 @@ use abi::prctl::{
 };
 
 /// prctl (`kernel/sys.c`, `security/commoncap.c` for the capability options): the name, the
-/// parent-death signal, dumpability, child subreaper, no-new-privs, and the capability
-/// options (keep-caps, securebits, the bounding and ambient sets; their rules are
+/// parent-death signal, dumpability, child subreaper, no-new-privs, seccomp, the timer slack
+/// (`PR_SET_TIMERSLACK` 0 restores the default, which is the creator's slack at clone), and
+/// the capability options (keep-caps, securebits, the bounding and ambient sets; their rules are
 /// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
 /// on Linux.
+///
+/// PR_SET_SECCOMP and PR_GET_SECCOMP are seccomp's (`super::seccomp`).
 ///
 /// PR_SET_PTRACER is Yama's (`yama_task_prctl`): Debian's kernel has Yama built in with
 /// `ptrace_scope` 0, where the exception it names changes nothing, so the call only checks its
@@ -124,11 +126,13 @@ pub fn prctl(
             Ok(0)
         }
         PR_SET_PTRACER => set_ptracer(arg2),
+        PR_GET_SECCOMP => super::seccomp::prctl_get_seccomp(context),
         PR_SET_TIMERSLACK => {
-            context.thread.set_timer_slack(arg2);
+            context.thread.timer_slack.set(arg2);
             Ok(0)
         }
-        PR_GET_TIMERSLACK => Ok(context.thread.timer_slack_ns.load(Ordering::Relaxed) as usize),
+        PR_GET_TIMERSLACK => Ok(context.thread.timer_slack.get() as usize),
+        PR_SET_SECCOMP => super::seccomp::prctl_set_seccomp(context, arg2, arg3),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -136,9 +140,10 @@ pub fn prctl(
 /// Yama's `PR_SET_PTRACER` (`0x59616d61`): 0 (no exception), `PR_SET_PTRACER_ANY` (-1, as an
 /// `unsigned long` or an `int`) or an existing task's id; another id is `EINVAL`.
 const PR_SET_PTRACER: i32 = 0x5961_6d61;
-/// `PR_SET_TIMERSLACK`, `PR_GET_TIMERSLACK`.
-const PR_SET_TIMERSLACK: i32 = 29;
+const PR_GET_SECCOMP: i32 = 21;
+const PR_SET_SECCOMP: i32 = 22;
 const PR_GET_TIMERSLACK: i32 = 30;
+const PR_SET_TIMERSLACK: i32 = 29;
 
 fn set_ptracer(tracer: u64) -> SyscallResult {
     if tracer == 0 || tracer == u64::MAX || tracer as u32 as i32 == -1 {

@@ -208,6 +208,8 @@ pub fn ptrace(
         PTRACE_PEEKSIGINFO => peek_siginfo(&tracee, addr, data),
         PTRACE_GET_SYSCALL_INFO => syscall_info(&tracee, addr, data),
         PTRACE_ARCH_PRCTL => arch_prctl(&tracee, addr, data),
+        PTRACE_SECCOMP_GET_FILTER => seccomp_filter(caller, &tracee, addr, data),
+        PTRACE_SECCOMP_GET_METADATA => seccomp_metadata(caller, &tracee, addr, data),
         _ => Err(Errno::EIO),
     }
 }
@@ -556,7 +558,15 @@ fn syscall_info(tracee: &Thread, size: u64, data: u64) -> SyscallResult {
         let is_syscall_stop = state
             .siginfo
             .is_some_and(|info| info.code == (sigrules::SIGTRAP | 0x80) as i32);
-        if is_syscall_stop {
+        let is_seccomp_stop = state.siginfo.is_some_and(|info| {
+            info.code == (sigrules::SIGTRAP | PTRACE_EVENT_SECCOMP << 8) as i32
+        });
+        if is_seccomp_stop {
+            info.op = PTRACE_SYSCALL_INFO_SECCOMP;
+            info.nr_or_rval = state.orig_rax;
+            info.args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+            info.seccomp_ret_data = state.event_msg & 0xffff_ffff;
+        } else if is_syscall_stop {
             match state.event_msg {
                 PTRACE_EVENTMSG_SYSCALL_ENTRY => {
                     info.op = PTRACE_SYSCALL_INFO_ENTRY;
@@ -648,4 +658,70 @@ fn arch_prctl(tracee: &Thread, addr: u64, code: u64) -> SyscallResult {
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// The tracee's filter number `index`, counting from the oldest (`get_nth_filter`), for a
+/// caller with `CAP_SYS_ADMIN` and no seccomp mode of its own (`EACCES`); `EINVAL` when the
+/// tracee has no filters, `ENOENT` past the last.
+fn nth_filter(
+    caller: &Thread,
+    tracee: &Thread,
+    index: u64,
+) -> Result<Arc<crate::seccomp::Filter>, Errno> {
+    let is_admin = caller
+        .process
+        .credentials
+        .lock()
+        .has_capability(abi::capability::CAP_SYS_ADMIN);
+    if !is_admin || crate::seccomp::mode(caller) != seccomp::SECCOMP_MODE_DISABLED {
+        return Err(Errno::EACCES);
+    }
+    let newest = {
+        let state = tracee.seccomp.lock();
+        if state.mode != seccomp::SECCOMP_MODE_FILTER {
+            return Err(Errno::EINVAL);
+        }
+        state.filter.clone().ok_or(Errno::EINVAL)?
+    };
+    let count = newest.chain().count() as u64;
+    if index >= count {
+        return Err(Errno::ENOENT);
+    }
+    newest
+        .chain()
+        .nth((count - 1 - index) as usize)
+        .cloned()
+        .ok_or(Errno::ENOENT)
+}
+
+/// PTRACE_SECCOMP_GET_FILTER: the program's length, and the program itself into `data` unless
+/// it is null.
+fn seccomp_filter(caller: &Thread, tracee: &Thread, index: u64, data: u64) -> SyscallResult {
+    let filter = nth_filter(caller, tracee, index)?;
+    let program = filter.program();
+    if data != 0 {
+        copy_to_user(data, program.as_bytes())?;
+    }
+    Ok(program.len())
+}
+
+/// PTRACE_SECCOMP_GET_METADATA: `struct seccomp_metadata` (the filter's index in, its flags
+/// out), at most `size` bytes of it; the bytes written.
+fn seccomp_metadata(caller: &Thread, tracee: &Thread, size: u64, data: u64) -> SyscallResult {
+    let size = size.min(16) as usize;
+    if size < 8 {
+        return Err(Errno::EINVAL);
+    }
+    let index: u64 = read_user(data)?;
+    let filter = nth_filter(caller, tracee, index)?;
+    let flags: u64 = if filter.is_logged() {
+        u64::from(seccomp::SECCOMP_FILTER_FLAG_LOG)
+    } else {
+        0
+    };
+    let mut metadata = [0u8; 16];
+    metadata[..8].copy_from_slice(&index.to_ne_bytes());
+    metadata[8..].copy_from_slice(&flags.to_ne_bytes());
+    copy_to_user(data, &metadata[..size])?;
+    Ok(size)
 }

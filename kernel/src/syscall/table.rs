@@ -12,8 +12,8 @@ use super::{
     fork, fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, keyctl, locks, membarrier,
     memfd, mlock, mmap, mqueue, msg, namei, namespace, nsproxy, open, pipe, posix_timers, prctl,
     printk, process_64, process_vm_access, ptrace, random, read_write, readdir, reboot, rlimit,
-    rseq, sched, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat, statfs, sync,
-    sys, sysinfo, time, timerfd, uname, userfaultfd, utimes, xattr,
+    rseq, sched, seccomp, select, sem, sendfile, shm, signal, signalfd, socket, splice, stat,
+    statfs, sync, sys, sysinfo, time, timerfd, uname, userfaultfd, utimes, xattr,
 };
 
 macro_rules! syscall_table {
@@ -160,7 +160,7 @@ syscall_table! {
     98 getrusage => exit::getrusage(who: i32, usage: UserPtr<abi::Rusage>);
     99 sysinfo => sysinfo::sysinfo(info: UserPtr<abi::Sysinfo>);
     100 times => exit::times(buf: UserPtr<abi::Tms>);
-    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64); // partial: no hardware breakpoints (DR7) or seccomp stops
+    101 ptrace => ptrace::ptrace(request: u64, pid: i64, addr: u64, data: u64); // partial: no hardware breakpoints (DR7)
     102 getuid => sys::getuid();
     103 syslog => printk::syslog(action: i32, buf: UserPtr<u8>, len: i32);
     104 getgid => sys::getgid();
@@ -213,7 +213,7 @@ syscall_table! {
     152 munlockall => mlock::munlockall();
     153 vhangup => open::vhangup();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
-    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, keepcaps, securebits, capbset, cap_ambient
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, seccomp, timerslack, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>); // partial: corrections step CLOCK_REALTIME once a second; CLOCK_MONOTONIC not slewed
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -341,6 +341,7 @@ syscall_table! {
     314 sched_setattr => sched::sched_setattr(pid: i32, attr: u64, flags: u32); // partial: SCHED_DEADLINE admitted and reported, run above the RT levels without EDF or CBS
     315 sched_getattr => sched::sched_getattr(pid: i32, attr: u64, size: u32, flags: u32);
     316 renameat2 => namei::renameat2(old_dirfd: Fd, old: UserCStr, new_dirfd: Fd, new: UserCStr, flags: abi::RenameFlags);
+    317 seccomp => seccomp::seccomp(op: u32, flags: u32, uargs: u64);
     318 getrandom => random::getrandom(buf: UserPtr<u8>, len: usize, flags: abi::GetrandomFlags);
     319 memfd_create => memfd::memfd_create(name: UserPtr<u8>, flags: u32);
     322 execveat => exec::execveat(dirfd: Fd, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>, flags: abi::AtFlags);

@@ -1,7 +1,7 @@
 /*
  * Suite prctl: prctl(2) options beyond the name: PR_SET/GET_PDEATHSIG,
  * PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_DUMPABLE,
- * PR_SET/GET_KEEPCAPS.
+ * PR_SET/GET_KEEPCAPS, PR_SET/GET_TIMERSLACK.
  *
  * Guards Linux's kernel/sys.c (SYSCALL prctl) and security/commoncap.c
  * (keepcaps): the death signal must be 0..64 (EINVAL), is cleared in a forked
@@ -9,10 +9,13 @@
  * orphaned descendants and is not inherited; no_new_privs takes exactly
  * (1, 0, 0, 0), cannot be unset and is inherited, its getter wants zero
  * arguments; dumpable is 0 or 1 (EINVAL otherwise) and inherited; keepcaps
- * is 0 or 1.  Unknown options are EINVAL.  Every test runs in a child so the
- * runner's own settings stay.  Man page prctl(2).
+ * is 0 or 1; the timer slack (also /proc/self/timerslack_ns) is inherited
+ * and becomes the child's default, which 0 restores.  Unknown options are
+ * EINVAL.  Every test runs in a child so the runner's own settings stay.
+ * Man page prctl(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -231,4 +234,56 @@ TEST(prctl, unknown_option_einval)
 {
 	EXPECT_ERRNO(kprctl(0x7fff1234, 0, 0, 0, 0), EINVAL);
 	EXPECT_ERRNO(kprctl(-1, 0, 0, 0, 0), EINVAL);
+}
+
+#ifndef PR_SET_TIMERSLACK
+#define PR_SET_TIMERSLACK 29
+#define PR_GET_TIMERSLACK 30
+#endif
+
+static long read_slack_file(const char *path)
+{
+	char buf[64];
+	h_read_file(path, buf, sizeof buf);
+	return strtol(buf, NULL, 10);
+}
+
+static void timerslack(void *arg)
+{
+	(void)arg;
+	long initial = kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	EXPECT_GT(initial, 0);
+	if (h_is_init())
+		EXPECT_EQ(initial, 50000);
+	EXPECT_EQ(read_slack_file("/proc/self/timerslack_ns"), initial);
+	EXPECT_EQ(kprctl(PR_SET_TIMERSLACK, 70000, 0, 0, 0), 0);
+	EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 70000);
+	EXPECT_EQ(read_slack_file("/proc/self/timerslack_ns"), 70000);
+	/* A child starts with its creator's slack, which is also its default. */
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 70000);
+		EXPECT_EQ(kprctl(PR_SET_TIMERSLACK, 1, 0, 0, 0), 0);
+		EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 1);
+		EXPECT_EQ(kprctl(PR_SET_TIMERSLACK, 0, 0, 0, 0), 0);
+		EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 70000);
+		h_exit(0);
+	}
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	/* 0 restores this process's default: what its creator had. */
+	EXPECT_EQ(kprctl(PR_SET_TIMERSLACK, 0, 0, 0, 0), 0);
+	EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), initial);
+	h_write_file("/proc/self/timerslack_ns", "1234");
+	EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 1234);
+	h_write_file("/proc/self/timerslack_ns", "0");
+	EXPECT_EQ(kprctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), initial);
+	int fd = EXPECT_OK(open("/proc/self/timerslack_ns", O_WRONLY));
+	EXPECT_ERRNO(write(fd, "abc", 3), EINVAL);
+	close(fd);
+}
+
+TEST(prctl, timerslack)
+{
+	proc_ready();
+	EXPECT_CHILD_OK(timerslack, NULL);
 }

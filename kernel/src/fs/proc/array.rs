@@ -7,7 +7,7 @@
 //! (`1 1 0` and zeros otherwise, as Linux). Times are in clock ticks (`USER_HZ` 100).
 //!
 //! Not counted yet: major faults and the children's faults (0), `VmPeak` (the current size),
-//! `VmPin` (no pinning), seccomp (0).
+//! `VmPin` (no pinning).
 
 use super::task_mmu::{MmFigures, figures};
 use crate::out;
@@ -416,9 +416,16 @@ pub fn status(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         caps.ambient.0
     )?;
     let no_new_privs = u8::from(process.flags.lock().no_new_privs);
+    let (seccomp_mode, seccomp_filters) = match &task.thread {
+        Some(thread) => (
+            crate::seccomp::mode(thread),
+            thread.seccomp.lock().filter_count(),
+        ),
+        None => (0, 0),
+    };
     out!(
         out,
-        "NoNewPrivs:\t{no_new_privs}\nSeccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\talways enabled\n"
+        "NoNewPrivs:\t{no_new_privs}\nSeccomp:\t{seccomp_mode}\nSeccomp_filters:\t{seccomp_filters}\nSpeculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\talways enabled\n"
     )?;
     // The thread's affinity within the possible CPUs (`%*pb` and `%*pbl` of `cpus_mask`).
     let possible = hal::smp::possible_mask();

@@ -12,7 +12,8 @@
 //! Writable entries: `comm` (the caller's own thread group only, else `EINVAL`; up to 15 bytes
 //! kept as written, newline included, as Linux's `comm_write`), `oom_score_adj` (-1000..1000,
 //! `EINVAL` outside; lowering it needs privilege, `EACCES`), `oom_adj` (the legacy -17..15
-//! scale), `loginuid` (privileged only, `EPERM`).
+//! scale), `loginuid` (privileged only, `EPERM`), `timerslack_ns` (the leader's timer slack, read
+//! and written, 0 for the default; another task's needs `CAP_SYS_NICE`, `EPERM`).
 
 use super::array::{self, Task};
 use super::{dump_owner, ino, may_inspect};
@@ -652,6 +653,26 @@ const OOM_DISABLE: i32 = -17;
 const OOM_ADJUST_MAX: i32 = 15;
 
 /// Parses one decimal integer as `kstrtoint` after `strstrip` (surrounding whitespace).
+/// `timerslack_ns` of another task needs `CAP_SYS_NICE` in its user namespace
+/// (`timerslack_ns_show`, `timerslack_ns_write`).
+fn check_timerslack_access(thread: &Thread) -> Result<(), Errno> {
+    let caller = super::caller();
+    if core::ptr::eq(caller.as_ref(), thread) {
+        return Ok(());
+    }
+    let target_ns = thread.process.credentials.lock().user_ns.0.clone();
+    let is_capable = caller
+        .process
+        .credentials
+        .lock()
+        .ns_capable(&target_ns, abi::capability::CAP_SYS_NICE);
+    if is_capable {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
 fn parse_int(data: &[u8]) -> Result<i64, Errno> {
     let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
     text.trim().parse::<i64>().map_err(|_| Errno::EINVAL)
@@ -714,6 +735,11 @@ impl PidFile {
                 let target = process.credentials.lock().user_ns.0.clone();
                 push(out, target.show_setgroups())
             }
+            Entry::TimerSlack => {
+                let thread = self.target.thread(&process).ok_or(Errno::ESRCH)?;
+                check_timerslack_access(&thread)?;
+                out!(out, "{}\n", thread.timer_slack.get())
+            }
             Entry::Wchan => push(out, b"0"),
             Entry::Cgroup => Ok(()),
             Entry::OomScore => out!(out, "{}\n", oom_score(&process)),
@@ -729,11 +755,6 @@ impl PidFile {
             }
             Entry::Loginuid => out!(out, "{}", process.stats.loginuid.load(Ordering::Relaxed)),
             Entry::Sessionid => out!(out, "{}", u32::MAX),
-            Entry::TimerSlack => {
-                // timerslack_ns_show: the leader's slack; another task's needs CAP_SYS_NICE.
-                let leader = timer_slack_target(&process)?;
-                out!(out, "{}\n", leader.timer_slack_ns.load(Ordering::Relaxed))
-            }
             Entry::Personality => out!(out, "{:08x}\n", 0),
             Entry::CoredumpFilter => {
                 out!(out, "{:08x}\n", process.flags.lock().coredump_filter)
@@ -773,6 +794,14 @@ impl PidFile {
         let process = self.target.process()?;
         let caller = super::caller();
         match self.entry {
+            Entry::TimerSlack => {
+                let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+                let slack_ns = text.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+                let thread = self.target.thread(&process).ok_or(Errno::ESRCH)?;
+                check_timerslack_access(&thread)?;
+                thread.timer_slack.set(slack_ns);
+                Ok(data.len())
+            }
             Entry::Mem => {
                 let mut copy = Vec::new();
                 copy.try_reserve_exact(data.len())
@@ -873,13 +902,6 @@ impl PidFile {
                 let value = parse_int(data)?;
                 let value = u32::try_from(value).map_err(|_| Errno::EINVAL)?;
                 process.stats.loginuid.store(value, Ordering::Relaxed);
-                Ok(data.len())
-            }
-            Entry::TimerSlack => {
-                let leader = timer_slack_target(&process)?;
-                let value = parse_int(data)?;
-                let value = u64::try_from(value).map_err(|_| Errno::EINVAL)?;
-                leader.set_timer_slack(value);
                 Ok(data.len())
             }
             Entry::CoredumpFilter => {
@@ -1097,21 +1119,4 @@ fn oom_score(process: &Arc<Process>) -> u64 {
         Some(points) => ((1000 + points * 1000 / total.max(1)) * 2 / 3).max(0) as u64,
         None => 0,
     }
-}
-
-/// The task `/proc/<pid>/timerslack_ns` acts on (the thread-group leader): the caller's own,
-/// or another's with `CAP_SYS_NICE` (`EPERM`); `ESRCH` once the leader is gone.
-fn timer_slack_target(process: &Process) -> Result<Arc<Thread>, Errno> {
-    let caller = super::caller();
-    let leader = crate::process::table::find_thread(process.pid).ok_or(Errno::ESRCH)?;
-    if !Arc::ptr_eq(&leader, &caller)
-        && !caller
-            .process
-            .credentials
-            .lock()
-            .has_capability(abi::capability::CAP_SYS_NICE)
-    {
-        return Err(Errno::EPERM);
-    }
-    Ok(leader)
 }

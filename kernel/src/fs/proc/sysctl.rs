@@ -572,6 +572,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 crate::sched::set_rt_sysctl(crate::sched::rt_sysctl().0 as i64, runtime)
             })
         ),
+        dir(b"seccomp", seccomp_dir()),
         int(
             b"tainted",
             || load(&TAINTED),
@@ -861,6 +862,43 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
 
 /// `kernel.keys`: the key quotas (`security/keys/sysctl.c`: at least 1) and the garbage
 /// collector's delay.
+/// `kernel.seccomp`: the actions this kernel has, and those it logs (`seccomp_sysctl_table`;
+/// writing needs `CAP_SYS_ADMIN`, `allow` or an unknown name is `EINVAL`).
+fn seccomp_dir() -> Vec<StaticEntry> {
+    fn names(out: &mut Vec<u8>, bits: u32) -> Result<(), Errno> {
+        let mut text = [0u8; 96];
+        let len = seccomp::format_actions(bits, &mut text);
+        push(out, &text[..len])?;
+        push(out, b"\n")
+    }
+    alloc::vec![
+        custom(b"actions_avail", 0o444, |out| names(out, u32::MAX), None),
+        custom(
+            b"actions_logged",
+            0o644,
+            |out| names(
+                out,
+                crate::seccomp::ACTIONS_LOGGED.load(core::sync::atomic::Ordering::Relaxed)
+            ),
+            Some(|data| {
+                let is_admin = crate::process::try_current().is_some_and(|thread| {
+                    thread
+                        .process
+                        .credentials
+                        .lock()
+                        .has_capability(abi::capability::CAP_SYS_ADMIN)
+                });
+                if !is_admin {
+                    return Err(Errno::EPERM);
+                }
+                let bits = seccomp::parse_logged(data)?;
+                crate::seccomp::ACTIONS_LOGGED.store(bits, core::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            })
+        ),
+    ]
+}
+
 fn keys_dir() -> Vec<StaticEntry> {
     fn limit(read: fn(&keyrules::quota::Limits) -> u32) -> i64 {
         i64::from(read(&crate::keys::LIMITS.lock()))
