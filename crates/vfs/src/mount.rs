@@ -1217,6 +1217,16 @@ impl MountNamespace {
         Ok(copy)
     }
 
+    /// Whether a mount is attached inside the subtree that `source` shows (what a recursive
+    /// clone would copy besides `source`'s own mount).
+    pub fn has_mounts_below(&self, source: &Path) -> bool {
+        source.mnt.children_list().iter().any(|child| {
+            child
+                .mountpoint()
+                .is_some_and(|(_, point)| source.dentry.is_ancestor_of(&point))
+        })
+    }
+
     /// move_mount(2) of a detached tree (from [`Self::new_detached`] or
     /// [`Self::clone_detached`]) onto `target` (Linux `do_move_mount` with an unattached
     /// source): `EINVAL` unless it is a detached tree not yet attached, `ENOTDIR` for a
