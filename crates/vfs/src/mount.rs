@@ -1229,15 +1229,17 @@ impl MountNamespace {
 
     /// move_mount(2) of a detached tree (from [`Self::new_detached`] or
     /// [`Self::clone_detached`]) onto `target` (Linux `do_move_mount` with an unattached
-    /// source): `EINVAL` unless it is a detached tree not yet attached, `ENOTDIR` for a
-    /// directory over a non-directory or the reverse, `ENOENT` for a removed target.
+    /// source): `EINVAL` unless it is a detached tree not yet attached, or for a directory
+    /// over a non-directory or the reverse; `ENOENT` for a removed target.
     pub fn attach_detached(&self, mount: &Arc<Mount>, target: &Path) -> Result<(), Errno> {
         let mut state = self.state.lock();
         if !mount.is_detached_tree() || mount.is_attached() {
             return Err(Errno::EINVAL);
         }
         let place = self.mount_place(target)?;
-        Self::check_types(&place, &mount.root)?;
+        if place.dentry.is_dir() != mount.root.is_dir() {
+            return Err(Errno::EINVAL);
+        }
         Self::attach(&mut state, mount, &place.mnt, &place.dentry);
         mount.is_detached_tree.store(false, Ordering::Release);
         self.events.fetch_add(1, Ordering::AcqRel);

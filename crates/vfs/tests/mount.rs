@@ -526,10 +526,10 @@ fn detached_trees_attach_once() {
     assert!(!detached.is_attached());
     // Not in the tree: nothing shows it yet.
     assert_eq!(ids(&t), vec![1]);
-    // A directory root over a file is ENOTDIR.
+    // A directory root over a file is EINVAL (do_move_mount).
     assert_eq!(
         t.ns.attach_detached(&detached, &path(&t, "f")),
-        Err(Errno::ENOTDIR)
+        Err(Errno::EINVAL)
     );
     t.ns.attach_detached(&detached, &path(&t, "a")).unwrap();
     assert_eq!(t.stat("a").unwrap().dev, 20);

@@ -9,7 +9,7 @@
 //! leaves it `Failed`: every later command is `EBUSY`.
 //!
 //! The log: up to 8 messages (older ones are dropped), each read whole by one read(2) as
-//! `"e <text>"` without a newline; `ENODATA` when empty, `EMSGSIZE` (the message is consumed)
+//! `"e <text>\n"`; `ENODATA` when empty, `EMSGSIZE` (the message is consumed)
 //! when the buffer is too small.
 
 use super::eventfd::anon_inode_metadata;
@@ -73,11 +73,12 @@ impl FsContext {
     /// Logs an error message (`errorf`/`invalf`): `"e "` and `text`.
     pub fn log_error(&self, text: &[u8]) {
         let mut message = Vec::new();
-        if message.try_reserve_exact(text.len() + 2).is_err() {
+        if message.try_reserve_exact(text.len() + 3).is_err() {
             return;
         }
         message.extend_from_slice(b"e ");
         message.extend_from_slice(text);
+        message.push(b'\n');
         let mut log = self.log.lock();
         if log.len() == LOG_SIZE {
             log.pop_front();

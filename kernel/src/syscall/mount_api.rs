@@ -5,7 +5,7 @@
 //! Orders of checks, as Linux's:
 //! - fsopen: no `CAP_SYS_ADMIN` over the mount namespace `EPERM`, flags other than
 //!   `FSOPEN_CLOEXEC` `EINVAL`, the name `EFAULT`, an unknown type `ENODEV`.
-//! - fsconfig: the command's argument shape (`EINVAL`; an unknown command `EOPNOTSUPP`), the
+//! - fsconfig: a negative descriptor `EINVAL`, the command's argument shape (`EINVAL`; an unknown command `EOPNOTSUPP`), the
 //!   descriptor (`EBADF`; not a context `EINVAL`), the key and value copies, then by phase:
 //!   parameters only while collecting them, `CMD_CREATE` only in the create phase,
 //!   `CMD_RECONFIGURE` only from fspick (else `EBUSY`); a failed create or reconfigure makes
@@ -17,7 +17,8 @@
 //!   `EINVAL`, the descriptor (`EBADF`, not a context `EINVAL`), no created instance `EINVAL`;
 //!   the result is an `O_PATH` descriptor of a detached mount.
 //! - move_mount: `EPERM`, unknown flags `EINVAL`, both walks, then a detached tree is attached
-//!   (once) and an attached mount root is moved as `MS_MOVE` moves it.
+//!   (once) and an attached mount root is moved as `MS_MOVE` moves it; a directory over a
+//!   non-directory or the reverse is `EINVAL` for a detached tree.
 //! - open_tree: unknown flags `EINVAL`, `AT_RECURSIVE` without `OPEN_TREE_CLONE` `EINVAL`, a
 //!   clone without the privilege `EPERM`; without `OPEN_TREE_CLONE` it is an `O_PATH` open.
 //! - fspick: `EPERM`, unknown flags `EINVAL`, the walk, not a mount root `EINVAL`.
@@ -222,7 +223,10 @@ pub fn fsconfig(
     value: u64,
     aux: i32,
 ) -> SyscallResult {
-    // The argument shape of each command.
+    // A negative descriptor first, then the argument shape of each command.
+    if fd < 0 {
+        return Err(Errno::EINVAL);
+    }
     let shape_ok = match cmd {
         FSCONFIG_SET_FLAG => key != 0 && value == 0 && aux == 0,
         FSCONFIG_SET_STRING => key != 0 && value != 0 && aux == 0,

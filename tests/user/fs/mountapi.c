@@ -105,7 +105,7 @@ static int is_root(void)
 	return geteuid() == 0;
 }
 
-static const char *const points[] = {"m", "m2", "c", NULL};
+static const char *const points[] = {"m", "m2", "c", "pr", NULL};
 
 static void detach_all(void)
 {
@@ -157,16 +157,17 @@ static void fsopen_fsconfig_errors(void *arg)
 	int fs = EXPECT_OK(r_fsopen("tmpfs", 1));
 	EXPECT_EQ(fcntl(fs, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	EXPECT_EQ(fcntl(fs, F_GETFL) & O_ACCMODE, O_RDWR);
-	/* The command's shape comes first, then the descriptor. */
-	EXPECT_ERRNO(r_fsconfig(-1, 100, NULL, NULL, 0), EOPNOTSUPP);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_FLAG, "ro", "x", 0), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_FLAG, NULL, NULL, 0), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_STRING, "size", NULL, 0), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_BINARY, "k", "v", 0), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_PATH, "k", "v", -5), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_SET_FD, "k", NULL, -1), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_CMD_CREATE, "k", NULL, 0), EINVAL);
-	EXPECT_ERRNO(r_fsconfig(-1, K_FSCONFIG_CMD_CREATE, NULL, NULL, 0), EBADF);
+	/* A negative descriptor, the command's shape, then the descriptor. */
+	EXPECT_ERRNO(r_fsconfig(-1, 100, NULL, NULL, 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, 100, NULL, NULL, 0), EOPNOTSUPP);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_FLAG, "ro", "x", 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_FLAG, NULL, NULL, 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_STRING, "size", NULL, 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_BINARY, "k", "v", 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_PATH, "k", "v", -5), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_SET_FD, "k", NULL, -1), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_CMD_CREATE, "k", NULL, 0), EINVAL);
+	EXPECT_ERRNO(r_fsconfig(999, K_FSCONFIG_CMD_CREATE, NULL, NULL, 0), EBADF);
 	EXPECT_ERRNO(r_fsconfig(0, K_FSCONFIG_CMD_CREATE, NULL, NULL, 0), EINVAL);
 	/* Reconfiguring is for fspick's contexts. */
 	EXPECT_ERRNO(r_fsconfig(fs, K_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0), EBUSY);
@@ -178,7 +179,11 @@ static void fsopen_fsconfig_errors(void *arg)
 	EXPECT_ERRNO(r_fsconfig(fs, K_FSCONFIG_SET_FLAG, "source", NULL, 0), EINVAL);
 	ssize_t n = EXPECT_OK(read(fs, buf, sizeof(buf) - 1));
 	buf[n] = 0;
-	EXPECT_STREQ(buf, "e tmpfs: VFS: Multiple sources");
+	/* "e " and the text, with or without a newline (seen both ways in
+	 * Linux versions). */
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	EXPECT_STREQ(buf, "e VFS: Multiple sources");
 	EXPECT_ERRNO(read(fs, buf, 4), EMSGSIZE);
 	EXPECT_ERRNO(read(fs, buf, sizeof(buf)), ENODATA);
 	/* Parameters and create; then the context waits for fsmount. */
@@ -227,7 +232,7 @@ static void fsmount_move_mount(void *arg)
 	EXPECT_ERRNO(r_move_mount(mfd, "", AT_FDCWD, "m", 0), ENOENT);
 	EXPECT_ERRNO(r_move_mount(mfd, "", AT_FDCWD, "file",
 				  K_MOVE_MOUNT_F_EMPTY_PATH),
-		     ENOTDIR);
+		     EINVAL);
 	EXPECT_OK(r_move_mount(mfd, "", AT_FDCWD, "m", K_MOVE_MOUNT_F_EMPTY_PATH));
 	EXPECT_EQX(st_flags("m") & (K_ST_NOSUID | K_ST_NOEXEC),
 		   K_ST_NOSUID | K_ST_NOEXEC);
@@ -286,7 +291,7 @@ static void tree_and_pick(void *arg)
 	int pick = EXPECT_OK(r_fspick(AT_FDCWD, "m", 1));
 	EXPECT_EQ(fcntl(pick, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	EXPECT_ERRNO(r_fsconfig(pick, K_FSCONFIG_CMD_CREATE, NULL, NULL, 0), EBUSY);
-	EXPECT_ERRNO(r_fsmount(pick, 0, 0), EINVAL);
+	EXPECT_ERRNO(r_fsmount(pick, 0, 0), EBUSY);
 	EXPECT_OK(r_fsconfig(pick, K_FSCONFIG_SET_FLAG, "ro", NULL, 0));
 	EXPECT_OK(r_fsconfig(pick, K_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0));
 	/* Both mounts show the one superblock. */
@@ -340,7 +345,9 @@ static void setattr(void *arg)
 	EXPECT_ERRNO(r_setattr(AT_FDCWD, "m", 0, &a, sizeof(a)), EBADF);
 	a.userns_fd = 0;
 	EXPECT_ERRNO(r_setattr(AT_FDCWD, "m", 0, &a, sizeof(a)), EINVAL);
-	int userns = EXPECT_OK(open("/proc/self/ns/user", O_RDONLY));
+	mkdir("pr", 0755);
+	EXPECT_OK(mount("proc", "pr", "proc", 0, NULL));
+	int userns = EXPECT_OK(open("pr/self/ns/user", O_RDONLY));
 	a.userns_fd = userns;
 	EXPECT_ERRNO(r_setattr(AT_FDCWD, "m", 0, &a, sizeof(a)), EPERM);
 	close(userns);
