@@ -4,7 +4,7 @@
 //!
 //! Phases as Linux's `fs_context_phase`: a context from fsopen collects parameters
 //! (`CreateParams`) until `FSCONFIG_CMD_CREATE` makes the instance (`AwaitingMount`: fsmount
-//! may mount it); one from fspick collects parameters for `FSCONFIG_CMD_RECONFIGURE`
+//! may mount it, once); one from fspick collects parameters for `FSCONFIG_CMD_RECONFIGURE`
 //! (`ReconfParams`), after which it may be configured again. A failed create or reconfigure
 //! leaves it `Failed`: every later command is `EBUSY`.
 //!
@@ -33,6 +33,8 @@ pub enum Phase {
     AwaitingMount(Arc<Dentry>),
     /// fspick: parameters for a reconfiguration of the superblock shown at this mount root.
     ReconfParams(Path),
+    /// fsmount mounted the instance: nothing more may be done with the context.
+    Mounted,
     /// A create or reconfigure failed.
     Failed,
 }

@@ -9,13 +9,14 @@
 //!   descriptor (`EBADF`; not a context `EINVAL`), the key and value copies, then by phase:
 //!   parameters only while collecting them, `CMD_CREATE` only in the create phase,
 //!   `CMD_RECONFIGURE` only from fspick (else `EBUSY`); a failed create or reconfigure makes
-//!   every later command `EBUSY`. `source` is a string once ("VFS: Multiple sources"); the
+//!   every later command `EBUSY`. `source` is a string once ("Multiple sources"); the
 //!   generic flags (`ro`, `rw`, `sync`…) and the type's own string and flag parameters are
 //!   kept; binary, path and fd values for them are `EINVAL` (no type of Ferrux takes one).
 //! - fsmount: `EPERM`, flags other than `FSMOUNT_CLOEXEC` `EINVAL`, attributes outside
 //!   `MOUNT_ATTR_{RDONLY,NOSUID,NODEV,NOEXEC,NODIRATIME,NOSYMFOLLOW}` and one atime mode
 //!   `EINVAL`, the descriptor (`EBADF`, not a context `EINVAL`), no created instance `EINVAL`;
-//!   the result is an `O_PATH` descriptor of a detached mount.
+//!   the result is an `O_PATH` descriptor of a detached mount; a second fsmount of the
+//!   context is `EBUSY`.
 //! - move_mount: `EPERM`, unknown flags `EINVAL`, both walks, then a detached tree is attached
 //!   (once) and an attached mount root is moved as `MS_MOVE` moves it; a directory over a
 //!   non-directory or the reverse is `EINVAL` for a detached tree.
@@ -317,11 +318,11 @@ pub fn fsconfig(
             };
             if key == b"source" {
                 let Value::String(value) = value else {
-                    fc.log_error(b"VFS: Non-string source");
+                    fc.log_error(b"Non-string source");
                     return Err(Errno::EINVAL);
                 };
                 if state.source.is_some() {
-                    fc.log_error(b"VFS: Multiple sources");
+                    fc.log_error(b"Multiple sources");
                     return Err(Errno::EINVAL);
                 }
                 state.source = Some(value);
@@ -448,14 +449,15 @@ pub fn fsmount(
     }
     let file = context.thread.process.files.get().lock().get(fd)?;
     let fc = file.ops.as_fs_context().ok_or(Errno::EINVAL)?;
-    let state = fc.state.lock();
+    let mut state = fc.state.lock();
     let root = match &state.phase {
         Phase::AwaitingMount(root) => root.clone(),
-        Phase::ReconfParams(_) => return Err(Errno::EBUSY),
+        Phase::ReconfParams(_) | Phase::Mounted => return Err(Errno::EBUSY),
         _ => return Err(Errno::EINVAL),
     };
     let devname = state.source.as_deref().unwrap_or(b"none");
     let mount = fs::namespace().new_detached(root, devname, mnt_flags)?;
+    state.phase = Phase::Mounted;
     drop(state);
     let opened = path_file(context, Path::mount_root(mount));
     install(context, opened, flags & FSMOUNT_CLOEXEC != 0)
