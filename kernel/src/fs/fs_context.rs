@@ -9,7 +9,7 @@
 //! leaves it `Failed`: every later command is `EBUSY`.
 //!
 //! The log: up to 8 messages (older ones are dropped), each read whole by one read(2) as
-//! `"e <text>\n"`; `ENODATA` when empty, `EMSGSIZE` (the message is consumed)
+//! `"e <text>\n"`; `ENODATA` when empty, `EMSGSIZE` (the message stays)
 //! when the buffer is too small.
 
 use super::eventfd::anon_inode_metadata;
@@ -93,12 +93,15 @@ impl FsContext {
 
 impl FileOps for FsContext {
     fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
-        let message = self.log.lock().pop_front().ok_or(Errno::ENODATA)?;
-        if message.len() > buf.len() {
+        let mut log = self.log.lock();
+        let length = log.front().ok_or(Errno::ENODATA)?.len();
+        // Too long for the buffer: EMSGSIZE, and the message stays for a larger read.
+        if length > buf.len() {
             return Err(Errno::EMSGSIZE);
         }
-        buf[..message.len()].copy_from_slice(&message);
-        Ok(message.len())
+        let message = log.pop_front().ok_or(Errno::ENODATA)?;
+        buf[..length].copy_from_slice(&message);
+        Ok(length)
     }
 
     fn is_seekable(&self) -> bool {
