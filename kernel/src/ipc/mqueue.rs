@@ -21,9 +21,10 @@
 //! Notification (`mq_notify`): one process per queue; `SIGEV_SIGNAL` sends its signal with
 //! `si_code` `SI_MESGQ`, the sender's pid and uid and the value, when a message arrives in an
 //! empty queue that no receiver waits on; then the registration is gone. `SIGEV_NONE`
-//! registers without a signal. `SIGEV_THREAD` needs a netlink socket (glibc opens one and
-//! passes it in `sigev_signo`); Ferrux has no sockets, so it is `EBADF` for a bad descriptor
-//! and `ENOTSOCK` for any other, and glibc's `mq_notify(SIGEV_THREAD)` fails creating its socket.
+//! registers without a signal. `SIGEV_THREAD` registers a netlink socket (glibc opens one,
+//! passes it in `sigev_signo` and its 32-byte cookie in `sigev_value`, and waits on it in a
+//! helper thread): the notification queues the cookie on that socket with its last byte
+//! `NOTIFY_WOKENUP`, and removing the registration queues it with `NOTIFY_REMOVED`.
 
 use crate::fs::file::{FileOps, SeekPolicy};
 use crate::fs::poll::{PollTable, poll_wait};
@@ -209,6 +210,28 @@ struct Notify {
     owner: u32,
     /// `(signo, value)` for `SIGEV_SIGNAL`; `None` for `SIGEV_NONE`.
     signal: Option<(i32, u64)>,
+    /// `SIGEV_THREAD`'s socket and cookie.
+    thread: Option<(
+        Arc<crate::net::netlink::NetlinkSocket>,
+        [u8; NOTIFY_COOKIE_LEN],
+    )>,
+}
+
+/// `NOTIFY_COOKIE_LEN`, and the cookie's last byte: `NOTIFY_WOKENUP`, `NOTIFY_REMOVED`.
+pub const NOTIFY_COOKIE_LEN: usize = 32;
+const NOTIFY_WOKENUP: u8 = 1;
+const NOTIFY_REMOVED: u8 = 2;
+
+/// Queues a `SIGEV_THREAD` cookie with its last byte set (`set_cookie`, `netlink_sendskb`).
+fn send_cookie(notify: &Notify, state: u8) {
+    if let Some((socket, cookie)) = &notify.thread {
+        let mut data = Vec::new();
+        if data.try_reserve_exact(NOTIFY_COOKIE_LEN).is_ok() {
+            data.extend_from_slice(cookie);
+            data[NOTIFY_COOKIE_LEN - 1] = state;
+            crate::net::netlink::deliver_always(socket, data);
+        }
+    }
 }
 
 /// A sleeping sender or receiver: given its message (receiver) or its slot (sender).
@@ -459,18 +482,36 @@ impl Mq {
 
     /// `mq_notify`: `None` removes the caller's registration (nothing if it has none);
     /// `EBUSY` if another is registered.
-    pub fn set_notify(&self, owner: u32, signal: Option<Option<(i32, u64)>>) -> Result<(), Errno> {
+    pub fn set_notify(
+        &self,
+        owner: u32,
+        signal: Option<Option<(i32, u64)>>,
+        thread: Option<(
+            Arc<crate::net::netlink::NetlinkSocket>,
+            [u8; NOTIFY_COOKIE_LEN],
+        )>,
+    ) -> Result<(), Errno> {
         let mut inner = self.inner.lock();
         match signal {
-            None => {
-                if inner.notify.as_ref().is_some_and(|n| n.owner == owner) {
-                    inner.notify = None;
+            None if thread.is_none() => {
+                let removed = if inner.notify.as_ref().is_some_and(|n| n.owner == owner) {
+                    inner.notify.take()
+                } else {
+                    None
+                };
+                drop(inner);
+                if let Some(removed) = removed {
+                    send_cookie(&removed, NOTIFY_REMOVED);
                 }
                 Ok(())
             }
-            Some(_) if inner.notify.is_some() => Err(Errno::EBUSY),
-            Some(signal) => {
-                inner.notify = Some(Notify { owner, signal });
+            _ if inner.notify.is_some() => Err(Errno::EBUSY),
+            signal => {
+                inner.notify = Some(Notify {
+                    owner,
+                    signal: signal.flatten(),
+                    thread,
+                });
                 Ok(())
             }
         }
@@ -484,11 +525,18 @@ impl Mq {
             None => (0, 0, 0),
             Some(Notify {
                 owner,
+                thread: Some(_),
+                ..
+            }) => (abi::time::SIGEV_THREAD, 0, *owner),
+            Some(Notify {
+                owner,
                 signal: Some((signo, _)),
+                ..
             }) => (abi::time::SIGEV_SIGNAL, *signo, *owner),
             Some(Notify {
                 owner,
                 signal: None,
+                ..
             }) => (abi::time::SIGEV_NONE, 0, *owner),
         };
         drop(inner);
@@ -501,6 +549,10 @@ impl Mq {
 
 /// Sends a registered notification (`__do_notify`): `sender` is the sender's `(pid, uid)`.
 fn notify_owner(notify: &Notify, sender: (u32, u32)) {
+    if notify.thread.is_some() {
+        send_cookie(notify, NOTIFY_WOKENUP);
+        return;
+    }
     let Some((signo, value)) = notify.signal else {
         return;
     };

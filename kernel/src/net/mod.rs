@@ -1,21 +1,25 @@
 //! Sockets (Linux `net/socket.c`): the socket file every family's sockets are opened as, the
-//! network devices, and the families: AF_UNIX ([`unix`]), AF_INET and AF_INET6 ([`inet`]);
-//! `socket(2)` answers `EAFNOSUPPORT` for AF_NETLINK and every other family, as a Linux built
-//! without them.
+//! network devices and routes, and the families: AF_UNIX ([`unix`]), AF_INET and AF_INET6
+//! ([`inet`]), AF_NETLINK ([`netlink`]); `socket(2)` answers `EAFNOSUPPORT` for every other
+//! family, as a Linux built without them.
 //!
 //! - [`sockfile`]: the file of a socket (`socket_file_ops`): read/write as recv/send,
 //!   poll, ioctl, fstat as an `S_IFSOCK` inode of sockfs.
 //! - [`iov`]: user buffers (iovecs) walked by send and receive.
 //! - [`netdev`]: network interfaces (`lo`), their ioctls and `/proc/net/dev`.
+//! - [`fib`]: the IPv4 and IPv6 routing tables.
+//! - [`netlink`]: AF_NETLINK sockets: rtnetlink, uevents.
 //! - [`unix`]: AF_UNIX stream, datagram and seqpacket sockets.
 //! - [`inet`]: TCP and UDP over IPv4 and IPv6.
 //! - [`ip`]: the packet-level IPv4 stack of Ethernet interfaces (ARP, ICMP, TCP segments),
 //!   its routes and `ip=`.
 
+pub mod fib;
 pub mod inet;
 pub mod iov;
 pub mod ip;
 pub mod netdev;
+pub mod netlink;
 pub mod sockfile;
 pub mod unix;
 

@@ -11,8 +11,12 @@
 //! with [`NetDevice::count_rx`]. Loopback traffic never becomes frames (`net::inet` hands data
 //! from socket to socket) and is counted on `lo` as one packet per segment or datagram.
 //!
-//! Locks: `netdev.list` (the interfaces, held to clone one out or to list them) and
-//! `netdev.addrs` (one interface's addresses) are leaves, never nested.
+//! Changes made here (flags, MTU, name, addresses) are announced through [`crate::net::fib`],
+//! which keeps the kernel's routes of each address (Linux's `fib_add_ifaddr`,
+//! `fib_disable_ip`, `addrconf_ifdown`) and sends the rtnetlink notifications.
+//!
+//! Locks: `netdev.list` (the interfaces, held to clone one out or to list them),
+//! `netdev.addrs` (one interface's addresses) and `netdev.name` are leaves, never nested.
 
 use ::inet::addr::Ip;
 use ::inet::ifreq::{self, IFREQ_LEN};
@@ -46,14 +50,92 @@ pub trait Driver: Send + Sync {
     fn set_up(&self, is_up: bool);
 }
 
+/// An interface name (`IFNAMSIZ`: at most 15 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct IfName {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl IfName {
+    /// `EINVAL` for an empty name or one longer than 15 bytes, or with `/`, `:` or white space
+    /// (`dev_valid_name`).
+    pub fn new(name: &[u8]) -> Result<IfName, Errno> {
+        if name.is_empty()
+            || name.len() > 15
+            || name == b"."
+            || name == b".."
+            || name
+                .iter()
+                .any(|&b| b == b'/' || b == b':' || b.is_ascii_whitespace() || b == 0)
+        {
+            return Err(Errno::EINVAL);
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..name.len()].copy_from_slice(name);
+        Ok(IfName {
+            bytes,
+            len: name.len() as u8,
+        })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("?")
+    }
+}
+
+impl core::fmt::Display for IfName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `IFA_F_SECONDARY`, `IFA_F_PERMANENT`.
+pub const IFA_F_SECONDARY: u32 = 0x1;
+pub const IFA_F_PERMANENT: u32 = 0x80;
+/// `RT_SCOPE_HOST`, `RT_SCOPE_UNIVERSE`.
+pub const RT_SCOPE_HOST: u8 = 254;
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+
 /// An interface address (`struct in_ifaddr`, `struct inet6_ifaddr`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IfAddr {
     pub ip: Ip,
     pub prefix_len: u8,
+    /// IPv4's broadcast address, when one was given.
+    pub broadcast: Option<Ip>,
+    /// `RT_SCOPE_*`.
+    pub scope: u8,
+    /// `IFA_F_*`.
+    pub flags: u32,
+    /// IPv4's label (the device's name unless given).
+    pub label: Option<IfName>,
+    /// When it was added, in hundredths of a second since boot (`ifa_cstamp`).
+    pub cstamp: u32,
 }
 
 impl IfAddr {
+    /// A permanent address with the scope its kind has (host for loopback addresses).
+    pub fn new(ip: Ip, prefix_len: u8) -> IfAddr {
+        IfAddr {
+            ip,
+            prefix_len,
+            broadcast: None,
+            scope: if ip.is_loopback() {
+                RT_SCOPE_HOST
+            } else {
+                RT_SCOPE_UNIVERSE
+            },
+            flags: IFA_F_PERMANENT,
+            label: None,
+            cstamp: stamp_now(),
+        }
+    }
+
     /// The IPv4 netmask of a v4 address.
     pub fn netmask(&self) -> [u8; 4] {
         let bits = u32::from(self.prefix_len.min(32));
@@ -85,10 +167,15 @@ impl IfAddr {
     }
 }
 
+/// Hundredths of a second since boot (the address time stamps' unit).
+pub fn stamp_now() -> u32 {
+    (crate::time::monotonic_ns() / 10_000_000) as u32
+}
+
 /// An interface.
 pub struct NetDevice {
     pub index: u32,
-    pub name: String,
+    name: SpinLock<IfName>,
     /// `ARPHRD_*`.
     pub kind: u16,
     pub hwaddr: [u8; 6],
@@ -104,12 +191,91 @@ pub struct NetDevice {
     rx_errors: AtomicU64,
     rx_dropped: AtomicU64,
     pub driver: Option<Arc<dyn Driver>>,
+    /// The device was up once (its queueing discipline is attached: `noop` before).
+    pub was_up: core::sync::atomic::AtomicBool,
     /// The device's sysfs path under `/sys/devices` (`pci0000:00/0000:00:03.0/virtio0`), or
     /// `None` for a virtual one (`virtual/net/lo`).
     pub sysfs_parent: Option<String>,
 }
 
 impl NetDevice {
+    pub fn name(&self) -> IfName {
+        *self.name.lock()
+    }
+
+    /// `dev_change_name`: `EBUSY` while up, `EEXIST` when another device has the name.
+    pub fn rename(&self, name: IfName) -> Result<(), Errno> {
+        if self.flags.load(Ordering::Acquire) & IFF_UP != 0 {
+            return Err(Errno::EBUSY);
+        }
+        let devices = DEVICES.lock();
+        if devices
+            .iter()
+            .any(|d| d.index != self.index && d.name() == name)
+        {
+            return Err(Errno::EEXIST);
+        }
+        *self.name.lock() = name;
+        Ok(())
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        self.kind == ifreq::ARPHRD_LOOPBACK
+    }
+
+    /// Removes the address `ip`/`prefix_len`; IPv4 secondaries of a removed primary go too.
+    pub fn remove_addr(&self, ip: Ip, prefix_len: u8) -> Option<Vec<IfAddr>> {
+        let mut addrs = self.addrs.lock();
+        let at = addrs
+            .iter()
+            .position(|a| a.ip == ip && a.prefix_len == prefix_len)?;
+        let gone = addrs.remove(at);
+        let mut removed = Vec::new();
+        let _ = removed.try_reserve(1);
+        removed.push(gone);
+        if ip.is_v4() && gone.flags & IFA_F_SECONDARY == 0 {
+            let mut i = 0;
+            while i < addrs.len() {
+                let a = addrs[i];
+                if a.ip.is_v4()
+                    && a.flags & IFA_F_SECONDARY != 0
+                    && a.prefix_len == gone.prefix_len
+                    && gone.contains(a.ip)
+                {
+                    addrs.remove(i);
+                    if removed.try_reserve(1).is_ok() {
+                        removed.push(a);
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        Some(removed)
+    }
+
+    /// Removes every IPv6 address (`addrconf_ifdown`).
+    pub fn remove_v6_addrs(&self) -> Vec<IfAddr> {
+        let mut addrs = self.addrs.lock();
+        let mut gone = Vec::new();
+        addrs.retain(|a| {
+            if a.ip.is_v4() {
+                true
+            } else {
+                if gone.try_reserve(1).is_ok() {
+                    gone.push(*a);
+                }
+                false
+            }
+        });
+        gone
+    }
+
+    /// The administrative flags alone.
+    pub fn raw_flags(&self) -> u32 {
+        self.flags.load(Ordering::Acquire)
+    }
+
     /// `dev_get_flags`: the flags set by the administrator plus the operational ones.
     pub fn flags(&self) -> u32 {
         let flags = self.flags.load(Ordering::Acquire);
@@ -139,14 +305,42 @@ impl NetDevice {
         self.addrs.lock().clone()
     }
 
-    pub fn add_addr(&self, addr: IfAddr) -> Result<(), Errno> {
+    /// Adds an address (`__inet_insert_ifa`, `ipv6_add_addr`): `EEXIST` when the device has
+    /// it already; an IPv4 address in the subnet of another becomes its secondary (`EINVAL` if
+    /// their scopes differ). Primaries stay ahead of secondaries. The routes and the
+    /// notifications are [`crate::net::fib::address_added`]'s.
+    pub fn add_addr(&self, mut addr: IfAddr) -> Result<IfAddr, Errno> {
         let mut addrs = self.addrs.lock();
-        if addrs.iter().any(|a| a.ip == addr.ip) {
+        if addr.ip.is_v4() {
+            addr.flags &= !IFA_F_SECONDARY;
+            for a in addrs.iter().filter(|a| a.ip.is_v4()) {
+                if a.prefix_len == addr.prefix_len && a.contains(addr.ip) {
+                    if a.ip == addr.ip {
+                        return Err(Errno::EEXIST);
+                    }
+                    if a.scope != addr.scope {
+                        return Err(Errno::EINVAL);
+                    }
+                    addr.flags |= IFA_F_SECONDARY;
+                }
+            }
+        } else if addrs
+            .iter()
+            .any(|a| a.ip == addr.ip && a.prefix_len == addr.prefix_len)
+        {
             return Err(Errno::EEXIST);
         }
         addrs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        addrs.push(addr);
-        Ok(())
+        let at = if addr.flags & IFA_F_SECONDARY != 0 {
+            addrs.len()
+        } else {
+            addrs
+                .iter()
+                .position(|a| a.flags & IFA_F_SECONDARY != 0)
+                .unwrap_or(addrs.len())
+        };
+        addrs.insert(at, addr);
+        Ok(addr)
     }
 
     pub fn first_v4(&self) -> Option<IfAddr> {
@@ -183,20 +377,8 @@ impl NetDevice {
         self.rx_errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    #[expect(dead_code, reason = "for netlink's RTM_DELADDR")]
-    /// Removes an address (`EADDRNOTAVAIL` when absent).
-    pub fn remove_addr(&self, ip: Ip) -> Result<(), Errno> {
-        let mut addrs = self.addrs.lock();
-        let before = addrs.len();
-        addrs.retain(|a| a.ip != ip);
-        if addrs.len() == before {
-            return Err(Errno::EADDRNOTAVAIL);
-        }
-        Ok(())
-    }
-
     /// `IFF_UP` set or cleared as `SIOCSIFFLAGS` does (`dev_open`/`dev_close`).
-    pub fn set_up(&self, is_up: bool) {
+    pub fn set_up(self: &Arc<Self>, is_up: bool) {
         let flags = self.flags.load(Ordering::Acquire);
         let new = if is_up {
             flags | IFF_UP
@@ -219,15 +401,36 @@ impl NetDevice {
         }
     }
 
-    /// `dev_change_flags`: only `IFF_UP` and the user-settable bits move.
-    fn set_flags(&self, requested: u32) {
+    /// `dev_change_flags`: only `IFF_UP` and the user-settable bits move; a change is
+    /// announced (routes of the addresses, `RTM_NEWLINK`).
+    pub fn set_flags(self: &Arc<Self>, requested: u32) {
+        let _rtnl = crate::net::fib::RTNL.lock();
+        self.set_flags_locked(requested);
+    }
+
+    /// As [`NetDevice::set_flags`], with `rtnl` held.
+    pub fn set_flags_locked(self: &Arc<Self>, requested: u32) {
         let old = self.flags.load(Ordering::Acquire);
         let new = (old & !IFF_USER_MASK) | (requested & IFF_USER_MASK);
+        if old == new {
+            return;
+        }
         self.flags.store(new, Ordering::Release);
+        if new & IFF_UP != 0 {
+            self.was_up.store(true, Ordering::Relaxed);
+        }
         if (old ^ new) & IFF_UP != 0
             && let Some(driver) = &self.driver
         {
             driver.set_up(new & IFF_UP != 0);
+        }
+        crate::net::fib::link_changed(self, (old ^ new) & IFF_UP != 0, old ^ new);
+    }
+
+    /// `dev_set_mtu`.
+    pub fn set_mtu(self: &Arc<Self>, mtu: u32) {
+        if self.mtu.swap(mtu, Ordering::Relaxed) != mtu {
+            crate::net::fib::link_changed(self, false, 0);
         }
     }
 }
@@ -244,12 +447,9 @@ fn new_device(
     flags: u32,
     driver: Option<Arc<dyn Driver>>,
 ) -> Result<Arc<NetDevice>, Errno> {
-    let mut owned = String::new();
-    owned.try_reserve(name.len()).map_err(|_| Errno::ENOMEM)?;
-    owned.push_str(name);
     Ok(Arc::new(NetDevice {
         index,
-        name: owned,
+        name: SpinLock::new("netdev.name", IfName::new(name.as_bytes())?),
         kind,
         hwaddr,
         mtu: AtomicU32::new(mtu),
@@ -261,6 +461,7 @@ fn new_device(
         tx_bytes: AtomicU64::new(0),
         tx_packets: AtomicU64::new(0),
         tx_errors: AtomicU64::new(0),
+        was_up: core::sync::atomic::AtomicBool::new(flags & IFF_UP != 0),
         rx_errors: AtomicU64::new(0),
         rx_dropped: AtomicU64::new(0),
         driver,
@@ -282,16 +483,10 @@ pub fn init() {
         log::error!("net: no memory for lo");
         return;
     };
-    let _ = lo.add_addr(IfAddr {
-        ip: Ip::LOOPBACK4,
-        prefix_len: 8,
-    });
-    let _ = lo.add_addr(IfAddr {
-        ip: Ip::LOOPBACK6,
-        prefix_len: 128,
-    });
     DEVICES.lock().push(lo.clone());
-    LOOPBACK.call_once(|| lo);
+    LOOPBACK.call_once(|| lo.clone());
+    let _rtnl = crate::net::fib::RTNL.lock();
+    crate::net::fib::loopback_up(&lo);
 }
 
 /// `lo`.
@@ -309,7 +504,10 @@ pub fn register(
 ) -> Result<Arc<NetDevice>, Errno> {
     let mut devices = DEVICES.lock();
     let index = devices.iter().map(|d| d.index).max().unwrap_or(0) + 1;
-    let count = devices.iter().filter(|d| d.name.starts_with("eth")).count();
+    let count = devices
+        .iter()
+        .filter(|d| d.name().as_bytes().starts_with(b"eth"))
+        .count();
     let name = alloc::format!("eth{count}");
     let mut device = new_device(
         index,
@@ -326,13 +524,14 @@ pub fn register(
     devices.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
     devices.push(device.clone());
     drop(devices);
+    crate::net::fib::link_changed(&device, false, 0);
     if let Err(error) = crate::fs::sysfs::net::add_netdev(&device) {
-        log::warn!("net: no sysfs directory for {}: {error:?}", device.name);
+        log::warn!("net: no sysfs directory for {}: {error:?}", device.name());
     }
     // The first Ethernet interface carries the packet-level stack.
     match crate::net::ip::attach(&device) {
         Ok(()) | Err(Errno::EEXIST) => {}
-        Err(error) => log::warn!("net: no IP stack on {}: {error:?}", device.name),
+        Err(error) => log::warn!("net: no IP stack on {}: {error:?}", device.name()),
     }
     Ok(device)
 }
@@ -346,7 +545,7 @@ pub fn by_name(name: &[u8]) -> Option<Arc<NetDevice>> {
     DEVICES
         .lock()
         .iter()
-        .find(|d| d.name.as_bytes() == name)
+        .find(|d| d.name().as_bytes() == name)
         .cloned()
 }
 
@@ -388,7 +587,12 @@ pub fn proc_net_dev(out: &mut Vec<u8>) -> Result<(), Errno> {
     let mut text = String::new();
     text.push_str(::inet::procnet::DEV_HEADER);
     for device in all() {
-        ::inet::procnet::dev_row(&mut text, &device.name, &device.stats());
+        let name = device.name();
+        ::inet::procnet::dev_row(
+            &mut text,
+            core::str::from_utf8(name.as_bytes()).unwrap_or("?"),
+            &device.stats(),
+        );
     }
     vfs::pseudo::push(out, text.as_bytes())
 }
@@ -451,7 +655,7 @@ fn ifreq_call(command: u32, argument: u64) -> Result<usize, Errno> {
     let mut req = read_req(argument)?;
     if command == n::SIOCGIFNAME {
         let device = by_index(ifreq::int(&req) as u32).ok_or(Errno::ENODEV)?;
-        ifreq::set_name(&mut req, device.name.as_bytes());
+        ifreq::set_name(&mut req, device.name().as_bytes());
         hal::usercopy::copy_to_user(argument, &req)?;
         return Ok(0);
     }
@@ -480,7 +684,7 @@ fn ifreq_call(command: u32, argument: u64) -> Result<usize, Errno> {
             if !(68..=max).contains(&mtu) {
                 return Err(Errno::EINVAL);
             }
-            device.mtu.store(mtu as u32, Ordering::Relaxed);
+            device.set_mtu(mtu as u32);
             return Ok(0);
         }
         _ => return Err(Errno::ENOTTY),
@@ -527,7 +731,7 @@ fn ifconf(argument: u64, _asker: Asker) -> Result<usize, Errno> {
                 continue;
             }
             let mut req = [0u8; IFREQ_LEN];
-            ifreq::set_name(&mut req, device.name.as_bytes());
+            ifreq::set_name(&mut req, device.name().as_bytes());
             ifreq::set_sockaddr_in(&mut req, addr.ip.v4_octets());
             entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
             entries.push(req);

@@ -13,6 +13,7 @@
 use super::inet::InetSocket;
 use super::iov::UserIov;
 use super::netdev;
+use super::netlink::NetlinkSocket;
 use super::unix::UnixSocket;
 use crate::fs::file::FileOps;
 use crate::fs::poll::PollTable;
@@ -35,6 +36,7 @@ pub const SIOCATMARK: u32 = 0x8905;
 pub enum Sock {
     Unix(Arc<UnixSocket>),
     Inet(Arc<InetSocket>),
+    Netlink(Arc<NetlinkSocket>),
 }
 
 /// An open socket.
@@ -90,6 +92,7 @@ impl Sock {
         match self {
             Sock::Unix(socket) => common_of!(socket),
             Sock::Inet(socket) => common_of!(socket),
+            Sock::Netlink(socket) => common_of!(socket),
         }
     }
 
@@ -98,6 +101,7 @@ impl Sock {
         match self {
             Sock::Unix(socket) => socket.take_error(),
             Sock::Inet(socket) => socket.take_error(),
+            Sock::Netlink(socket) => socket.take_error(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Sock {
         match self {
             Sock::Unix(socket) => socket.is_listening(),
             Sock::Inet(socket) => socket.is_listening(),
+            Sock::Netlink(_) => false,
         }
     }
 }
@@ -113,7 +118,7 @@ impl SocketFile {
     pub fn unix(&self) -> Option<&Arc<UnixSocket>> {
         match &self.sock {
             Sock::Unix(socket) => Some(socket),
-            Sock::Inet(_) => None,
+            Sock::Inet(_) | Sock::Netlink(_) => None,
         }
     }
 }
@@ -123,6 +128,7 @@ impl Drop for SocketFile {
         match &self.sock {
             Sock::Unix(socket) => super::unix::conn::release(socket, false),
             Sock::Inet(socket) => super::inet::calls::release(socket),
+            Sock::Netlink(socket) => super::netlink::release(socket),
         }
     }
 }
@@ -138,7 +144,7 @@ impl FileOps for SocketFile {
         match &self.sock {
             Sock::Unix(socket) => Some(socket.fasync.helper(file, fd, on)),
             // Not yet: INET sockets keep no fasync list, so O_ASYNC is refused on them.
-            Sock::Inet(_) => None,
+            Sock::Inet(_) | Sock::Netlink(_) => None,
         }
     }
 
@@ -149,6 +155,9 @@ impl FileOps for SocketFile {
                 super::unix::io::recv(socket, &mut room, 0, is_nonblocking)?.count
             }
             Sock::Inet(socket) => super::inet::calls::recv(socket, &mut room, 0, is_nonblocking)?.0,
+            Sock::Netlink(socket) => {
+                super::netlink::recv(socket, &mut room, 0, is_nonblocking)?.count
+            }
         };
         let got = room.received();
         buf[..got.len()].copy_from_slice(got);
@@ -176,6 +185,9 @@ impl FileOps for SocketFile {
             Sock::Inet(socket) => {
                 super::inet::calls::send(socket, &mut source, None, 0, is_nonblocking)
             }
+            Sock::Netlink(socket) => {
+                super::netlink::send(socket, &mut source, None, 0, is_nonblocking)
+            }
         }
     }
 
@@ -183,6 +195,7 @@ impl FileOps for SocketFile {
         Some(match &self.sock {
             Sock::Unix(socket) => socket.poll(table),
             Sock::Inet(socket) => socket.poll(table),
+            Sock::Netlink(socket) => socket.poll(table),
         })
     }
 
@@ -198,6 +211,7 @@ impl FileOps for SocketFile {
         let (ns, (uid, gid), ino) = match &self.sock {
             Sock::Unix(socket) => (socket.ctime_ns(), socket.owner(), socket.ino),
             Sock::Inet(socket) => (socket.ctime_ns(), socket.owner(), socket.ino),
+            Sock::Netlink(socket) => (socket.ctime_ns(), socket.owner(), socket.ino),
         };
         let time = Timespec {
             sec: (ns / 1_000_000_000) as i64,
@@ -226,6 +240,8 @@ impl FileOps for SocketFile {
             (Sock::Unix(socket), SIOCINQ) => socket.inq()?,
             (Sock::Unix(socket), SIOCOUTQ) => socket.outq(),
             (Sock::Inet(socket), SIOCINQ) => socket.inq()?,
+            (Sock::Netlink(socket), SIOCINQ) => socket.inq(),
+            (Sock::Netlink(_), SIOCOUTQ) => 0,
             (Sock::Inet(socket), SIOCOUTQ) => socket.outq()?,
             (Sock::Inet(socket), SIOCATMARK) if socket.proto == super::inet::Proto::Tcp => {
                 // No urgent data is ever queued: never at the mark (`tcp_ioctl`).

@@ -254,6 +254,7 @@ pub fn mq_timedreceive(
 }
 
 pub fn mq_notify(context: &mut SyscallContext<'_>, fd: Fd, event: u64) -> SyscallResult {
+    let mut thread = None;
     let signal = if event != 0 {
         let event: Sigevent = hal::usercopy::read_user(event)?;
         match event.sigev_notify {
@@ -265,17 +266,22 @@ pub fn mq_notify(context: &mut SyscallContext<'_>, fd: Fd, event: u64) -> Syscal
                 Some(Some((event.sigev_signo, event.sigev_value)))
             }
             abi::time::SIGEV_THREAD => {
-                // The cookie, then the netlink socket in sigev_signo: Ferrux has no sockets.
-                let mut cookie = [0u8; 32];
+                // The cookie, then the netlink socket in sigev_signo (`netlink_getsockbyfilp`).
+                let mut cookie = [0u8; crate::ipc::mqueue::NOTIFY_COOKIE_LEN];
                 hal::usercopy::copy_from_user(&mut cookie, event.sigev_value)?;
-                context
+                let file = context
                     .thread
                     .process
                     .files
                     .get()
                     .lock()
                     .get(event.sigev_signo)?;
-                return Err(Errno::ENOTSOCK);
+                let socket = file.ops.as_socket().ok_or(Errno::ENOTSOCK)?;
+                let crate::net::sockfile::Sock::Netlink(socket) = &socket.sock else {
+                    return Err(Errno::EINVAL);
+                };
+                thread = Some((socket.clone(), cookie));
+                Some(None)
             }
             _ => return Err(Errno::EINVAL),
         }
@@ -288,7 +294,7 @@ pub fn mq_notify(context: &mut SyscallContext<'_>, fd: Fd, event: u64) -> Syscal
     };
     queue
         .mq
-        .set_notify(context.thread.process.pid, signal)
+        .set_notify(context.thread.process.pid, signal, thread)
         .map(|()| 0)
 }
 

@@ -23,6 +23,7 @@ use crate::fs::file_table;
 use crate::net::inet::{self, InetSocket, Proto};
 use crate::net::iov::UserIov;
 use crate::net::msg::*;
+use crate::net::netlink::{self, NetlinkSocket};
 use crate::net::sockfile::{Sock, SocketFile};
 use crate::net::unix::gc::Rights;
 use crate::net::unix::io::SendExtras;
@@ -175,6 +176,8 @@ fn new_file(socket: Sock, flags: u32, charge: file_table::FileCharge) -> Arc<Ope
 enum Kind {
     Unix(SockType),
     Inet(inet::addr::Family, Proto),
+    /// Type and protocol.
+    Netlink(u32, u32),
 }
 
 /// `inet_create`/`inet6_create`: the type and protocol of an INET socket.
@@ -242,6 +245,10 @@ fn check_create(
     if domain == AF_INET || domain == AF_INET6 {
         return Ok((check_inet(domain, kind, protocol, has_net_raw)?, flags));
     }
+    if domain == netlink::AF_NETLINK {
+        let protocol = netlink::check_create(kind, protocol)?;
+        return Ok((Kind::Netlink(kind, protocol), flags));
+    }
     if domain != AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -279,6 +286,9 @@ pub fn socket(
     let socket = match kind {
         Kind::Unix(sock_type) => Sock::Unix(UnixSocket::new(sock_type, uid, gid)?),
         Kind::Inet(family, proto) => Sock::Inet(InetSocket::new(family, proto, uid, gid)?),
+        Kind::Netlink(kind, protocol) => {
+            Sock::Netlink(NetlinkSocket::new(kind, protocol, uid, gid)?)
+        }
     };
     Ok(install(context, socket, flags, charge)? as usize)
 }
@@ -334,6 +344,7 @@ pub fn bind(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len: i32) ->
     match socket {
         Sock::Unix(socket) => conn::bind(&socket, context.thread, &raw)?,
         Sock::Inet(socket) => inet::bind(&socket, &raw)?,
+        Sock::Netlink(socket) => netlink::bind(&socket, &raw)?,
     }
     Ok(0)
 }
@@ -343,6 +354,7 @@ pub fn listen(context: &mut SyscallContext<'_>, fd: Fd, backlog: i32) -> Syscall
     match socket {
         Sock::Unix(socket) => conn::listen(&socket, opt::backlog(backlog))?,
         Sock::Inet(socket) => inet::tcp::listen(&socket, opt::backlog(backlog))?,
+        Sock::Netlink(_) => return Err(Errno::EOPNOTSUPP),
     }
     Ok(0)
 }
@@ -355,6 +367,10 @@ pub fn connect(context: &mut SyscallContext<'_>, fd: Fd, address: u64, len: i32)
         Sock::Inet(socket) => {
             let is_nonblocking = file.status_flags().contains(OpenFlags::O_NONBLOCK);
             inet::calls::connect(&socket, &raw, is_nonblocking)?;
+            return Ok(0);
+        }
+        Sock::Netlink(socket) => {
+            netlink::connect(&socket, &raw)?;
             return Ok(0);
         }
     };
@@ -412,6 +428,7 @@ pub fn accept4(
             }
             new_file
         }
+        Sock::Netlink(_) => return Err(Errno::EOPNOTSUPP),
     };
     let fd = context.thread.process.files.get().lock().insert_from(
         0,
@@ -430,6 +447,7 @@ pub fn shutdown(context: &mut SyscallContext<'_>, fd: Fd, how: i32) -> SyscallRe
     match socket {
         Sock::Unix(socket) => conn::shutdown(&socket, how as u32)?,
         Sock::Inet(socket) => inet::calls::shutdown(&socket, how as u32)?,
+        Sock::Netlink(_) => return Err(Errno::EOPNOTSUPP),
     }
     Ok(0)
 }
@@ -444,6 +462,10 @@ pub fn getsockname(
     match socket {
         Sock::Unix(socket) => address_out(socket.name().as_ref(), address, len_ptr)?,
         Sock::Inet(socket) => inet_address_out(&socket, &socket.name(), address, len_ptr)?,
+        Sock::Netlink(socket) => {
+            let name = socket.name();
+            address_out_raw(&name, name.len(), address, len_ptr)?;
+        }
     }
     Ok(0)
 }
@@ -463,6 +485,10 @@ pub fn getpeername(
         Sock::Inet(socket) => {
             let name = socket.peer_name()?;
             inet_address_out(&socket, &name, address, len_ptr)?;
+        }
+        Sock::Netlink(socket) => {
+            let name = socket.peer_name();
+            address_out_raw(&name, name.len(), address, len_ptr)?;
         }
     }
     Ok(0)
@@ -586,6 +612,15 @@ fn send_one(
         Sock::Inet(socket) => {
             return inet::calls::send(socket, &mut data, name.as_deref(), flags, is_nonblocking);
         }
+        Sock::Netlink(socket) => {
+            // scm_send: credentials are checked; descriptors are refused here.
+            let extras = send_control(context, &control)?;
+            if !extras.rights.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            let name = if header.namelen == 0 { None } else { name };
+            return netlink::send(socket, &mut data, name.as_deref(), flags, is_nonblocking);
+        }
     };
     let extras = send_control(context, &control)?;
     io::send(
@@ -671,6 +706,16 @@ fn recv_one(
             hal::usercopy::write_user(header_address + 40, &0u64)?;
             return Ok(count);
         }
+        Sock::Netlink(socket) => {
+            return recv_netlink(
+                socket,
+                &mut data,
+                header,
+                header_address,
+                flags,
+                is_nonblocking,
+            );
+        }
     };
     let mut received = io::recv(socket, &mut data, flags, is_nonblocking)?;
     let capacity = if header.control == 0 {
@@ -691,6 +736,50 @@ fn recv_one(
             header.name,
             header_address + 8,
         )?;
+    }
+    if !control.bytes.is_empty() {
+        hal::usercopy::copy_to_user(header.control, &control.bytes)?;
+    }
+    let mut out_flags = received.flags | (flags & MSG_CMSG_CLOEXEC);
+    if control.is_truncated {
+        out_flags |= MSG_CTRUNC;
+    }
+    hal::usercopy::write_user(header_address + 48, &out_flags)?;
+    hal::usercopy::write_user(header_address + 40, &(control.bytes.len() as u64))?;
+    Ok(received.count)
+}
+
+/// `netlink_recvmsg`'s answer: the sender's address, `NETLINK_PKTINFO` and credentials.
+fn recv_netlink(
+    socket: &Arc<NetlinkSocket>,
+    data: &mut UserIov,
+    header: &MsgHdr,
+    header_address: u64,
+    flags: u32,
+    is_nonblocking: bool,
+) -> SyscallResult {
+    let received = netlink::recv(socket, data, flags, is_nonblocking)?;
+    let capacity = if header.control == 0 {
+        0
+    } else {
+        header.controllen.min(i32::MAX as u64) as usize
+    };
+    let mut control = RecvControl::new(capacity);
+    if let Some(group) = received.pktinfo_group {
+        control.put(netlink::SOL_NETLINK, 3, &group.to_ne_bytes())?;
+    }
+    if let Some(creds) = received.creds {
+        control.put(SOL_SOCKET, cmsg::SCM_CREDENTIALS, &creds.to_bytes())?;
+    }
+    if header.name != 0 {
+        // msg_namelen is set to the full length; the name is copied whole (Linux writes
+        // into its own kernel copy of the name buffer, which is sockaddr_storage sized).
+        let given = header.namelen as usize;
+        let len = given.min(received.from.len());
+        if len > 0 {
+            hal::usercopy::copy_to_user(header.name, &received.from[..len])?;
+        }
+        hal::usercopy::write_user(header_address + 8, &(received.from.len() as u32))?;
     }
     if !control.bytes.is_empty() {
         hal::usercopy::copy_to_user(header.control, &control.bytes)?;
@@ -725,6 +814,9 @@ pub fn sendto(
         Sock::Unix(socket) => socket,
         Sock::Inet(socket) => {
             return inet::calls::send(&socket, &mut data, name.as_deref(), flags, is_nonblocking);
+        }
+        Sock::Netlink(socket) => {
+            return netlink::send(&socket, &mut data, name.as_deref(), flags, is_nonblocking);
         }
     };
     io::send(
@@ -764,6 +856,13 @@ pub fn recvfrom(
                 }
             }
             return Ok(count);
+        }
+        Sock::Netlink(socket) => {
+            let received = netlink::recv(&socket, &mut data, flags, is_nonblocking)?;
+            if address != 0 {
+                address_out_raw(&received.from, received.from.len(), address, len_ptr)?;
+            }
+            return Ok(received.count);
         }
     };
     let mut received = io::recv(&socket, &mut data, flags, is_nonblocking)?;
@@ -907,6 +1006,7 @@ pub fn recvmmsg(
                 match &socket {
                     Sock::Unix(socket) => socket.state.lock().error = Some(e),
                     Sock::Inet(socket) => socket.state.lock().error = Some(e),
+                    Sock::Netlink(socket) => socket.state.lock().error = Some(e),
                 }
             }
             Ok(got)
@@ -943,6 +1043,15 @@ pub fn getsockopt(
                 let bytes = inet::sockopt::get(socket, level, name)?;
                 write_option(address, len_ptr, given, &bytes)
             }
+            Sock::Netlink(_) if level != netlink::SOL_NETLINK => Err(Errno::ENOPROTOOPT),
+            Sock::Netlink(socket) => {
+                let (bytes, len) = netlink::getsockopt(socket, name, given as usize)?;
+                if !bytes.is_empty() {
+                    hal::usercopy::copy_to_user(address, &bytes)?;
+                }
+                hal::usercopy::write_user(len_ptr, &(len as i32))?;
+                Ok(0)
+            }
         };
     }
     let socket = sock.common();
@@ -955,14 +1064,17 @@ pub fn getsockopt(
                 Proto::Tcp => 1,
                 Proto::Udp => 2,
             },
+            Sock::Netlink(socket) => socket.sock_type as i32,
         }),
         abi::raw::net::SO_PROTOCOL => int(match &sock {
             Sock::Unix(_) => 0,
             Sock::Inet(socket) => socket.protocol() as i32,
+            Sock::Netlink(socket) => socket.protocol as i32,
         }),
         abi::raw::net::SO_DOMAIN => int(match &sock {
             Sock::Unix(_) => AF_UNIX,
             Sock::Inet(socket) => i32::from(socket.family.raw()),
+            Sock::Netlink(_) => netlink::AF_NETLINK,
         }),
         abi::raw::net::SO_ERROR => int(sock.take_error().map_or(0, |e| e.0 as i32)),
         abi::raw::net::SO_SNDBUF => int(socket.sndbuf.load(Ordering::Relaxed) as i32),
@@ -1008,7 +1120,7 @@ pub fn getsockopt(
         abi::raw::net::SO_PEERCRED => {
             let peercred = match &sock {
                 Sock::Unix(socket) => socket.peercred(),
-                Sock::Inet(_) => unixsock::cmsg::Ucred {
+                Sock::Inet(_) | Sock::Netlink(_) => unixsock::cmsg::Ucred {
                     pid: 0,
                     uid: u32::MAX,
                     gid: u32::MAX,
@@ -1049,6 +1161,15 @@ pub fn setsockopt(
                 let n = (len as usize).min(bytes.len());
                 hal::usercopy::copy_from_user(&mut bytes[..n], address)?;
                 inet::sockopt::set(socket, level, name, &bytes[..n], has_cap(CAP_NET_ADMIN))?;
+                Ok(0)
+            }
+            Sock::Netlink(_) if level != netlink::SOL_NETLINK => Err(Errno::ENOPROTOOPT),
+            Sock::Netlink(socket) => {
+                let mut bytes = [0u8; 4];
+                if len >= 4 {
+                    hal::usercopy::copy_from_user(&mut bytes, address)?;
+                }
+                netlink::setsockopt(socket, name, &bytes[..(len as usize).min(4)])?;
                 Ok(0)
             }
         };
@@ -1158,6 +1279,9 @@ pub fn read_socket(file: &OpenFile, vectors: Vec<Iovec>) -> SyscallResult {
         Sock::Inet(socket) => {
             return Ok(inet::calls::recv(&socket, &mut data, 0, is_nonblocking)?.0);
         }
+        Sock::Netlink(socket) => {
+            return Ok(netlink::recv(&socket, &mut data, 0, is_nonblocking)?.count);
+        }
     };
     let received = io::recv(&socket, &mut data, 0, is_nonblocking)?;
     Ok(received.count)
@@ -1176,6 +1300,9 @@ pub fn write_socket(
         Sock::Unix(socket) => socket,
         Sock::Inet(socket) => {
             return inet::calls::send(&socket, &mut data, None, 0, is_nonblocking);
+        }
+        Sock::Netlink(socket) => {
+            return netlink::send(&socket, &mut data, None, 0, is_nonblocking);
         }
     };
     io::send(

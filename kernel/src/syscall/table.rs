@@ -100,7 +100,7 @@ syscall_table! {
     38 setitimer => itimer::setitimer(which: i32, value: UserPtr<abi::Itimerval>, old: UserPtr<abi::Itimerval>);
     39 getpid => sys::getpid();
     40 sendfile => sendfile::sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize);
-    41 socket => socket::socket(domain: i32, kind: i32, protocol: i32); // partial: AF_UNIX, AF_INET, AF_INET6 (TCP, UDP over loopback); raw, ping and netlink sockets missing
+    41 socket => socket::socket(domain: i32, kind: i32, protocol: i32); // partial: AF_UNIX, AF_INET, AF_INET6 (TCP, UDP over loopback), AF_NETLINK (ROUTE, USERSOCK, KOBJECT_UEVENT); raw, ping and packet sockets missing
     42 connect => socket::connect(fd: Fd, address: u64, len: i32);
     43 accept => socket::accept(fd: Fd, address: u64, len: u64);
     44 sendto => socket::sendto(fd: Fd, buf: u64, len: usize, flags: u32, address: u64, address_len: i32); // partial: no MSG_OOB (EOPNOTSUPP)
@@ -112,7 +112,7 @@ syscall_table! {
     50 listen => socket::listen(fd: Fd, backlog: i32);
     51 getsockname => socket::getsockname(fd: Fd, address: u64, len: u64);
     52 getpeername => socket::getpeername(fd: Fd, address: u64, len: u64);
-    53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX (AF_INET/AF_INET6 EOPNOTSUPP as Linux); netlink EAFNOSUPPORT
+    53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX (AF_INET/AF_INET6/AF_NETLINK EOPNOTSUPP as Linux)
     54 setsockopt => socket::setsockopt(fd: Fd, level: i32, name: i32, value: u64, len: i32);
     55 getsockopt => socket::getsockopt(fd: Fd, level: i32, name: i32, value: u64, len: u64);
     56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no PID, network or time namespaces (EINVAL)

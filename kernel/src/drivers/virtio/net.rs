@@ -491,7 +491,7 @@ fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {
     };
     log::info!(
         "virtio_net virtio{index} {}: {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, mtu {mtu}, {} rx / {} tx buffers",
-        netdev.name,
+        netdev.name(),
         mac[0],
         mac[1],
         mac[2],

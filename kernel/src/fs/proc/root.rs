@@ -129,6 +129,7 @@ pub fn net_dir() -> Arc<StaticDir> {
             0o555,
             alloc::vec![
                 file(b"dev", crate::net::netdev::proc_net_dev),
+                file(b"netlink", crate::net::netlink::proc_net_netlink),
                 file(b"tcp", crate::net::inet::procnet::tcp),
                 file(b"udp", crate::net::inet::procnet::udp),
                 file(b"tcp6", crate::net::inet::procnet::tcp6),

@@ -109,6 +109,8 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
             disk.seq()
         ),
     )?;
+    let mut uevent_vars = Vec::new();
+    vfs::pseudo::push(&mut uevent_vars, &uevent)?;
     add_uevent(&device, 0o644, Content::Text(uevent))?;
     parent.add(disk.name.as_bytes(), device.clone())?;
     let target = alloc::format!("devices/{}", disk_path(disk));
@@ -132,7 +134,21 @@ pub fn add_disk(disk: &Arc<Disk>) -> Result<(), Errno> {
     let mut dirs = DISK_DIRS.lock();
     dirs.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
     dirs.push((disk.name.clone(), device));
+    drop(dirs);
+    let devpath = alloc::format!("/devices/{}", disk_path(disk));
+    super::send_uevent("add", devpath.as_bytes(), b"block", &uevent_vars);
     Ok(())
+}
+
+/// The `uevent` variables of a disk.
+fn disk_vars(disk: &Disk) -> alloc::string::String {
+    alloc::format!(
+        "MAJOR={}\nMINOR={}\nDEVNAME={}\nDEVTYPE=disk\nDISKSEQ={}\n",
+        disk.major,
+        disk.first_minor,
+        disk.name,
+        disk.seq()
+    )
 }
 
 /// A read-only attribute showing a number of the disk as it is now.
@@ -166,6 +182,13 @@ pub fn remove_disk(disk: &Disk) {
     let Ok(tree) = tree() else {
         return;
     };
+    let devpath = alloc::format!("/devices/{}", disk_path(disk));
+    super::send_uevent(
+        "remove",
+        devpath.as_bytes(),
+        b"block",
+        disk_vars(disk).as_bytes(),
+    );
     let removed = {
         let mut dirs = DISK_DIRS.lock();
         let position = dirs.iter().position(|(name, _)| *name == disk.name);

@@ -18,7 +18,8 @@
 //!   device (`virtual/net/lo`, the virtio device's `net/eth0`) with `/sys/class/net` links.
 //! - `/sys/kernel`: `fscaps`, `oops_count`, `warn_count` (Ferrux panics instead of oopsing, so
 //!   they stay 0), `uevent_seqnum` (one event per device added and per `add`/`change`/…
-//!   written to a `uevent` file, as `kobject_uevent`; there is no netlink to send them to) and
+//!   written to a `uevent` file, as `kobject_uevent`; devices added and removed are broadcast on
+//!   `NETLINK_KOBJECT_UEVENT` by [`send_uevent`]) and
 //!   `mm/transparent_hugepage` (`never`: Ferrux maps no huge pages).
 //! - `/sys/fs/cgroup`, an empty mount point (0555, as `sysfs_create_mount_point`).
 //!
@@ -241,6 +242,13 @@ fn add_attribute(
     parent.add(name, attribute(mode, content))
 }
 
+/// Takes the next event number and broadcasts the event on `NETLINK_KOBJECT_UEVENT`
+/// (`kobject_uevent_env`); `vars` are the device's `uevent` lines.
+pub fn send_uevent(action: &str, devpath: &[u8], subsystem: &[u8], vars: &[u8]) {
+    let seqnum = UEVENT_SEQNUM.fetch_add(1, Ordering::Relaxed) + 1;
+    crate::net::netlink::uevent::announce(action, devpath, subsystem, vars, seqnum);
+}
+
 fn uevent_seqnum(out: &mut Vec<u8>) -> Result<(), Errno> {
     crate::out!(out, "{}\n", UEVENT_SEQNUM.load(Ordering::Relaxed))
 }
@@ -379,6 +387,8 @@ pub fn add_char_device(
         crate::out!(&mut uevent, "\nDEVMODE=0{mode:o}")?;
     }
     vfs::pseudo::push(&mut uevent, b"\n")?;
+    let mut uevent_vars = Vec::new();
+    vfs::pseudo::push(&mut uevent_vars, &uevent)?;
     add_uevent(&device, 0o644, Content::Text(uevent))?;
     parent_dir.add(name, device)?;
     // `../../devices/<parent path>/<name>` from /sys/class/<class> and /sys/dev/char.
@@ -395,7 +405,15 @@ pub fn add_char_device(
     crate::out!(&mut number, "{major}:{minor}")?;
     tree.dev_char
         .add(&number, TextLink::try_new(next_ino(), &target)?)?;
-    UEVENT_SEQNUM.fetch_add(1, Ordering::Relaxed);
+    let mut devpath = Vec::new();
+    vfs::pseudo::push(&mut devpath, b"/devices")?;
+    for part in parent_path {
+        vfs::pseudo::push(&mut devpath, b"/")?;
+        vfs::pseudo::push(&mut devpath, part)?;
+    }
+    vfs::pseudo::push(&mut devpath, b"/")?;
+    vfs::pseudo::push(&mut devpath, name)?;
+    send_uevent("add", &devpath, class, &uevent_vars);
     Ok(())
 }
 

@@ -144,14 +144,14 @@ pub fn add_netdev(device: &Arc<NetDevice>) -> Result<(), Errno> {
     }
     vfs::pseudo::push(&mut subsystem, b"class/net")?;
     add_link(&node, b"subsystem", &subsystem)?;
-    let uevent = alloc::format!("INTERFACE={}\nIFINDEX={}\n", device.name, device.index);
+    let uevent = alloc::format!("INTERFACE={}\nIFINDEX={}\n", device.name(), device.index);
     add_uevent(&node, 0o644, Content::Text(uevent.into_bytes()))?;
-    parent.add(device.name.as_bytes(), node)?;
+    parent.add(device.name().as_bytes(), node)?;
     let class = dir(&tree.class, b"net", 0o755)?;
     add_link(
         &class,
-        device.name.as_bytes(),
-        alloc::format!("../../devices/{parent_path}/net/{}", device.name).as_bytes(),
+        device.name().as_bytes(),
+        alloc::format!("../../devices/{parent_path}/net/{}", device.name()).as_bytes(),
     )?;
     Ok(())
 }

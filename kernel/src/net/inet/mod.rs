@@ -495,10 +495,11 @@ pub fn autobind(socket: &Arc<InetSocket>, ip: Ip, for_connect: bool) -> Result<E
     Ok(state.local)
 }
 
-/// Where a packet to `ip` goes, as the routing table of a host with only `lo` decides:
-/// loopback and local addresses (the wildcard means this host, as Linux takes a connect to
-/// `INADDR_ANY`), otherwise `ENETUNREACH`. Returns the destination (the wildcard made
-/// loopback) and the source address to use.
+/// Where a packet to `ip` goes: a local destination in the routing tables
+/// ([`crate::net::fib`]; the wildcard means this host, as Linux takes a connect to
+/// `INADDR_ANY`) is delivered here, from the route's preferred source; any other IPv4 one is
+/// the packet-level stack's (`net::ip::route`, `ENETUNREACH` without a route); IPv6 leaves
+/// no host yet. Returns the destination and the source address.
 pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     let dest = if ip == Ip::ANY4 {
         Ip::LOOPBACK4
@@ -507,24 +508,18 @@ pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     } else {
         ip
     };
-    if !(dest.is_loopback() || crate::net::netdev::is_local(dest)) {
-        // Out of an interface: the routing table decides (IPv4 only).
+    let local = crate::net::fib::lookup(dest).ok().filter(|found| {
+        found.kind == netlink::rtnl::RTN_LOCAL || crate::net::netdev::is_local(dest)
+    });
+    let Some(found) = local else {
+        // Out of an interface: the packet-level stack's table decides (IPv4 only).
         if !dest.is_v4() {
             return Err(Errno::ENETUNREACH);
         }
         let decision = crate::net::ip::route::lookup(dest.v4_octets())?;
         return Ok((dest, Ip::v4(decision.source)));
-    }
-    let source = if dest.is_v4() {
-        if dest.is_loopback() {
-            Ip::LOOPBACK4
-        } else {
-            dest
-        }
-    } else {
-        dest
     };
-    Ok((dest, source))
+    Ok((dest, crate::net::fib::source_for(dest, &found)))
 }
 
 /// Counts `len` payload bytes as one packet on `lo` (with TCP/UDP and IP headers).

@@ -93,7 +93,7 @@ pub fn proc_net_route(out: &mut Vec<u8>) -> Result<(), Errno> {
         };
         ::inet::procnet::route_row(
             &mut text,
-            &device.name,
+            device.name().as_str(),
             route.dest,
             route.gateway,
             route.prefix_len,
@@ -157,10 +157,8 @@ fn sync_gateway() {
 /// Gives `device` the address `ip`/`prefix_len` (`inet_rtm_newaddr`): on the interface, in
 /// the engine, and its subnet route.
 pub fn add_address(device: &Arc<NetDevice>, ip: [u8; 4], prefix_len: u8) -> Result<(), Errno> {
-    device.add_addr(IfAddr {
-        ip: Ip::v4(ip),
-        prefix_len,
-    })?;
+    let added = device.add_addr(IfAddr::new(Ip::v4(ip), prefix_len))?;
+    crate::net::fib::address_added(device, &added, 0, 0);
     super::with_stack(|stack| {
         if Arc::ptr_eq(&stack.netdev, device) {
             stack.iface.update_ip_addrs(|addrs| {
@@ -217,7 +215,7 @@ pub fn configure_from_command_line(command_line: &str) {
     if config.is_dhcp {
         log::warn!(
             "IP-Config: DHCP is not supported; {} left unconfigured",
-            device.name
+            device.name()
         );
         return;
     }
@@ -241,7 +239,7 @@ pub fn configure_from_command_line(command_line: &str) {
     }
     log::info!(
         "IP-Config: {} configured: address {}.{}.{}.{}/{prefix_len}, gateway {:?}",
-        device.name,
+        device.name(),
         client[0],
         client[1],
         client[2],
