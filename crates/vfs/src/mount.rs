@@ -45,9 +45,15 @@
 //!   mounts of other namespaces (`check_mnt`: `EINVAL`), a namespace's last reference unmounts
 //!   its tree, and copies for a less privileged user namespace are locked (`MNT_LOCKED`).
 //!
+//! - Detached trees (the new mount API): [`MountNamespace::new_detached`] (fsmount),
+//!   [`MountNamespace::clone_detached`] (open_tree's clone), attached once by
+//!   [`MountNamespace::attach_detached`] (move_mount); [`MountNamespace::set_attr`] is
+//!   mount_setattr's flag change. A detached tree that is never attached goes with its last
+//!   reference.
+//!
 //! Not done yet: propagation of mount events between peers and to slaves (the types are kept
 //! but a mount under a shared mount does not appear in its peers, nor in the peers' copies in
-//! other namespaces), the new mount API (`fsopen`, `move_mount`, `mount_setattr`), automounts,
+//! other namespaces), recursive detached trees (`open_tree` with `AT_RECURSIVE`), automounts,
 //! idmapped mounts, `MNT_LOCK_ATIME`.
 
 use alloc::collections::BTreeMap;
@@ -136,6 +142,9 @@ pub struct Mount {
     /// `MNT_LOCK_READONLY`/`NOSUID`/`NODEV`/`NOEXEC`: the flags it had then, which may not be
     /// cleared.
     locked_flags: AtomicU32,
+    /// Made by fsmount(2) or open_tree(2)'s `OPEN_TREE_CLONE` and not attached yet (Linux's
+    /// mount in an anonymous namespace): move_mount(2) may attach it once.
+    is_detached_tree: AtomicBool,
 }
 
 impl core::fmt::Debug for Mount {
@@ -344,6 +353,11 @@ impl Mount {
         self.link.lock().namespace != 0
     }
 
+    /// Whether the mount is a detached tree that move_mount(2) may still attach.
+    pub fn is_detached_tree(&self) -> bool {
+        self.is_detached_tree.load(Ordering::Acquire)
+    }
+
     /// The id of the namespace whose tree holds the mount (0: none).
     pub fn namespace_id(&self) -> u64 {
         self.link.lock().namespace
@@ -396,6 +410,7 @@ impl Mount {
             expiry_mark: AtomicBool::new(false),
             is_locked: AtomicBool::new(false),
             locked_flags: AtomicU32::new(0),
+            is_detached_tree: AtomicBool::new(false),
         })
     }
 }
@@ -1160,6 +1175,115 @@ impl MountNamespace {
         Ok(())
     }
 
+    /// fsmount(2): a mount of the filesystem instance whose root is `root`, attached nowhere,
+    /// with `MNT_*` flags (Linux `fsmount`'s `vfs_create_mount` in an anonymous namespace).
+    pub fn new_detached(
+        &self,
+        root: Arc<Dentry>,
+        devname: &[u8],
+        flags: u32,
+    ) -> Result<Arc<Mount>, Errno> {
+        let devname = copy_bytes(devname)?;
+        let mount = Self::new_mount(
+            &self.ids,
+            root,
+            devname,
+            flags & MNT_USER_SETTABLE_MASK,
+            Propagation::default(),
+        );
+        mount.is_detached_tree.store(true, Ordering::Release);
+        Ok(mount)
+    }
+
+    /// open_tree(2) with `OPEN_TREE_CLONE` and no `AT_RECURSIVE`: a detached copy of the mount
+    /// at `source` showing its subtree (Linux `__do_loopback` without `copy_tree`'s children):
+    /// `EINVAL` for an unbindable source or one outside this namespace, or when a locked mount
+    /// below it would be revealed.
+    pub fn clone_detached(&self, source: &Path) -> Result<Arc<Mount>, Errno> {
+        let _state = self.state.lock();
+        if source.mnt.propagation().is_unbindable || !self.holds(&source.mnt) {
+            return Err(Errno::EINVAL);
+        }
+        if source.mnt.children_list().iter().any(|child| {
+            child.is_locked()
+                && child
+                    .mountpoint()
+                    .is_some_and(|(_, point)| source.dentry.is_ancestor_of(&point))
+        }) {
+            return Err(Errno::EINVAL);
+        }
+        let copy = self.clone_mount(&source.mnt, source.dentry.clone())?;
+        copy.is_detached_tree.store(true, Ordering::Release);
+        Ok(copy)
+    }
+
+    /// Whether a mount is attached inside the subtree that `source` shows (what a recursive
+    /// clone would copy besides `source`'s own mount).
+    pub fn has_mounts_below(&self, source: &Path) -> bool {
+        source.mnt.children_list().iter().any(|child| {
+            child
+                .mountpoint()
+                .is_some_and(|(_, point)| source.dentry.is_ancestor_of(&point))
+        })
+    }
+
+    /// move_mount(2) of a detached tree (from [`Self::new_detached`] or
+    /// [`Self::clone_detached`]) onto `target` (Linux `do_move_mount` with an unattached
+    /// source): `EINVAL` unless it is a detached tree not yet attached, or for a directory
+    /// over a non-directory or the reverse; `ENOENT` for a removed target.
+    pub fn attach_detached(&self, mount: &Arc<Mount>, target: &Path) -> Result<(), Errno> {
+        let mut state = self.state.lock();
+        if !mount.is_detached_tree() || mount.is_attached() {
+            return Err(Errno::EINVAL);
+        }
+        let place = self.mount_place(target)?;
+        if place.dentry.is_dir() != mount.root.is_dir() {
+            return Err(Errno::EINVAL);
+        }
+        Self::attach(&mut state, mount, &place.mnt, &place.dentry);
+        mount.is_detached_tree.store(false, Ordering::Release);
+        self.events.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// mount_setattr(2)'s flag change on the mount whose root `target` is, and with
+    /// `recursive` on every mount below it (Linux `do_mount_setattr`): each mount's
+    /// user-settable flags become `(old & !clear) | set`; all or nothing: `EPERM` if that
+    /// would clear a locked flag of any of them. `target` must be the root of a mount of this
+    /// namespace or of a detached tree (`EINVAL`).
+    pub fn set_attr(
+        &self,
+        target: &Path,
+        set: u32,
+        clear: u32,
+        recursive: bool,
+    ) -> Result<(), Errno> {
+        let _state = self.state.lock();
+        if !target.is_mount_root() || !(self.holds(&target.mnt) || target.mnt.is_detached_tree()) {
+            return Err(Errno::EINVAL);
+        }
+        let mounts = if recursive {
+            Self::subtree(&target.mnt)
+        } else {
+            alloc::vec![target.mnt.clone()]
+        };
+        let new_flags = |m: &Arc<Mount>| {
+            let old = m.flags();
+            (((old & !clear) | set) & MNT_USER_SETTABLE_MASK) | (old & !MNT_USER_SETTABLE_MASK)
+        };
+        for m in &mounts {
+            let locked = m.locked_flags.load(Ordering::Acquire);
+            if new_flags(m) & locked != locked {
+                return Err(Errno::EPERM);
+            }
+        }
+        for m in &mounts {
+            m.flags.store(new_flags(m), Ordering::Release);
+        }
+        self.events.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
     /// `MS_REMOUNT | MS_BIND`: replaces the user-settable flags of the mount whose root
     /// `target` is (Linux `do_reconfigure_mnt`).
     pub fn set_mount_flags(&self, target: &Path, flags: u32) -> Result<(), Errno> {
@@ -1188,7 +1312,7 @@ impl MountNamespace {
         recursive: bool,
     ) -> Result<(), Errno> {
         let state = self.state.lock();
-        if !target.is_mount_root() || !self.holds(&target.mnt) {
+        if !target.is_mount_root() || !(self.holds(&target.mnt) || target.mnt.is_detached_tree()) {
             return Err(Errno::EINVAL);
         }
         let mounts = if recursive {

@@ -515,3 +515,61 @@ fn unprivileged_copies_are_locked() {
     // The original is not locked.
     assert!(!t.ns.mounts().unwrap()[1].is_locked());
 }
+
+#[test]
+fn detached_trees_attach_once() {
+    let t = setup();
+    let clock = t.clock.clone();
+    let (_fs, root) = new_fs(&clock, dev(20));
+    let detached = t.ns.new_detached(root, b"tmpfs", MNT_NOSUID).unwrap();
+    assert!(detached.is_detached_tree());
+    assert!(!detached.is_attached());
+    // Not in the tree: nothing shows it yet.
+    assert_eq!(ids(&t), vec![1]);
+    // A directory root over a file is EINVAL (do_move_mount).
+    assert_eq!(
+        t.ns.attach_detached(&detached, &path(&t, "f")),
+        Err(Errno::EINVAL)
+    );
+    t.ns.attach_detached(&detached, &path(&t, "a")).unwrap();
+    assert_eq!(t.stat("a").unwrap().dev, 20);
+    assert!(!detached.is_detached_tree());
+    assert_eq!(detached.flags(), MNT_NOSUID);
+    // Only once.
+    assert_eq!(
+        t.ns.attach_detached(&detached, &path(&t, "b")),
+        Err(Errno::EINVAL)
+    );
+    // A clone of an attached mount is detached until attached.
+    let clone = t.ns.clone_detached(&path(&t, "a")).unwrap();
+    assert!(clone.is_detached_tree());
+    t.ns.attach_detached(&clone, &path(&t, "b")).unwrap();
+    assert_eq!(t.stat("b").unwrap().dev, 20);
+}
+
+#[test]
+fn set_attr_sets_clears_and_respects_locks() {
+    let t = setup();
+    t.mount_tmpfs("a", dev(10), MNT_RELATIME).unwrap();
+    t.mount_tmpfs("a", dev(11), MNT_RELATIME).unwrap();
+    let a = path(&t, "a");
+    t.ns.set_attr(&a, MNT_READONLY | MNT_NOEXEC, 0, false)
+        .unwrap();
+    assert_eq!(a.mnt().flags(), MNT_RELATIME | MNT_READONLY | MNT_NOEXEC);
+    t.ns.set_attr(&a, 0, MNT_READONLY, false).unwrap();
+    assert_eq!(a.mnt().flags(), MNT_RELATIME | MNT_NOEXEC);
+    // Not a mount root.
+    t.mkdir("a/d").unwrap();
+    assert_eq!(
+        t.ns.set_attr(&path(&t, "a/d"), MNT_READONLY, 0, false),
+        Err(Errno::EINVAL)
+    );
+    // Recursive from the root reaches every mount.
+    t.ns.set_attr(&t.ns.root(), MNT_NODEV, 0, true).unwrap();
+    assert!(
+        t.ns.mounts()
+            .unwrap()
+            .iter()
+            .all(|m| m.flags() & MNT_NODEV != 0)
+    );
+}

@@ -225,6 +225,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The filesystem context behind this file, if it is one (fsconfig(2) and fsmount(2) on
+    /// another file are `EINVAL`).
+    fn as_fs_context(&self) -> Option<&super::fs_context::FsContext> {
+        None
+    }
+
     /// The signalfd behind this file, if it is one (`signalfd4` on another file is `EINVAL`).
     fn as_signalfd(&self) -> Option<&super::signalfd::SignalFd> {
         None

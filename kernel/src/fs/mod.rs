@@ -21,6 +21,7 @@ pub mod fifo;
 pub mod file;
 pub mod file_table;
 pub mod filesystems;
+pub mod fs_context;
 pub mod initramfs;
 pub mod locks;
 pub mod notify;

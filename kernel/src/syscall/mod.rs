@@ -31,6 +31,7 @@ mod membarrier;
 mod memfd;
 mod mlock;
 pub mod mmap;
+mod mount_api;
 mod mqueue;
 mod msg;
 mod namei;

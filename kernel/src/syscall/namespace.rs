@@ -42,7 +42,7 @@ fn may_mount(thread: &Thread) -> bool {
 /// Filesystem types a mount namespace owned by a user namespace other than the initial one
 /// may mount (Linux's `FS_USERNS_MOUNT` types that need no more checks); the rest are `EPERM`
 /// there, as is changing a superblock's options.
-const USERNS_MOUNTABLE: [&[u8]; 4] = [b"tmpfs", b"ramfs", b"devpts", b"mqueue"];
+pub(super) const USERNS_MOUNTABLE: [&[u8]; 4] = [b"tmpfs", b"ramfs", b"devpts", b"mqueue"];
 
 fn is_user_owned(thread: &Thread) -> bool {
     !thread.nsproxy().mnt.owner.is_initial()
