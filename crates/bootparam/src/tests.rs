@@ -344,6 +344,9 @@ fn cpu_count_parameters() {
     let line = CommandLine::parse("nosmp maxcpus=1 nr_cpus=2");
     assert!(line.init_args.is_empty());
     assert!(!line.init_env.iter().any(|var| var.starts_with("maxcpus")));
+}
+
+#[test]
 fn root_parameters_are_taken_and_their_odd_forms_go_to_init() {
     let parsed = CommandLine::parse(
         "root=/dev/vda1 rootfstype=ext4 rootflags=data=ordered rw rootwait rootdelay=2 root ro=1",
