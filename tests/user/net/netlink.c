@@ -894,9 +894,12 @@ static void mq_thread(union sigval value)
 	(void)!write(mq_thread_pipe[1], &byte, 1);
 }
 
-/* The C library's own SIGEV_THREAD: its helper thread runs the function. */
-TEST(netlink, mq_notify_sigev_thread)
+/* The C library's own SIGEV_THREAD: its helper thread runs the function.  In a
+ * child: glibc's helper thread stays for the life of the process, and the
+ * suites after this one count the runner's threads. */
+static void mq_notify_sigev_thread_child(void *unused)
 {
+	(void)unused;
 	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
 	mq_unlink("/nl-mq2");
 	mqd_t q = mq_open("/nl-mq2", O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
@@ -914,4 +917,9 @@ TEST(netlink, mq_notify_sigev_thread)
 	EXPECT_EQ(mq_thread_ran, 42);
 	mq_close(q);
 	mq_unlink("/nl-mq2");
+}
+
+TEST(netlink, mq_notify_sigev_thread)
+{
+	EXPECT_EQ(h_run_child(mq_notify_sigev_thread_child, NULL), 0);
 }
