@@ -281,20 +281,7 @@ fn is_virtio_blk(info: &PciFunctionInfo) -> bool {
 
 /// Probes every virtio block function, in bus order.
 pub fn probe() {
-    let all = hal::pci::functions();
-    let mut devices = hal::pci::claim(is_virtio_blk);
-    devices.sort_by_key(|device| device.info().address);
-    for device in devices {
-        let address = device.info().address;
-        // Linux numbers virtio devices in probe order, which is bus order.
-        let index = all
-            .iter()
-            .filter(|info| super::is_virtio(info) && info.address < address)
-            .count();
-        if let Err(error) = probe_one(device, index) {
-            log::error!("virtio_blk {address}: probe failed: {error:?}");
-        }
-    }
+    super::probe_in_bus_order("virtio_blk", is_virtio_blk, probe_one);
 }
 
 fn probe_one(device: PciDevice, index: usize) -> Result<(), Errno> {

@@ -33,3 +33,26 @@ pub fn probe() {
 fn is_virtio(info: &hal::pci::PciFunctionInfo) -> bool {
     info.vendor_id == 0x1af4 && (0x1000..=0x107f).contains(&info.device_id)
 }
+
+/// Claims the PCI functions `matches` accepts and probes each with `probe_one(device, n)` in
+/// bus order, `n` being its `virtioN` number (Linux numbers virtio devices in probe order,
+/// which is bus order, across every kind); a failed probe is logged under `driver`.
+fn probe_in_bus_order(
+    driver: &str,
+    matches: fn(&hal::pci::PciFunctionInfo) -> bool,
+    probe_one: fn(hal::pci::PciDevice, usize) -> Result<(), abi::Errno>,
+) {
+    let all = hal::pci::functions();
+    let mut devices = hal::pci::claim(matches);
+    devices.sort_by_key(|device| device.info().address);
+    for device in devices {
+        let address = device.info().address;
+        let index = all
+            .iter()
+            .filter(|info| is_virtio(info) && info.address < address)
+            .count();
+        if let Err(error) = probe_one(device, index) {
+            log::error!("{driver} {address}: probe failed: {error:?}");
+        }
+    }
+}

@@ -324,19 +324,7 @@ fn is_virtio_net(info: &PciFunctionInfo) -> bool {
 
 /// Probes every virtio network function, in bus order.
 pub fn probe() {
-    let all = hal::pci::functions();
-    let mut devices = hal::pci::claim(is_virtio_net);
-    devices.sort_by_key(|device| device.info().address);
-    for device in devices {
-        let address = device.info().address;
-        let index = all
-            .iter()
-            .filter(|info| super::is_virtio(info) && info.address < address)
-            .count();
-        if let Err(error) = probe_one(device, index) {
-            log::error!("virtio_net {address}: probe failed: {error:?}");
-        }
-    }
+    super::probe_in_bus_order("virtio_net", is_virtio_net, probe_one);
 }
 
 fn queue_size(transport: &Transport, index: u16) -> Result<u16, Errno> {
