@@ -55,8 +55,19 @@ pub struct Ext4<D: BlockDevice> {
     /// read-write).
     can_write: bool,
     pub(crate) now: fn() -> Timestamp,
-    /// Metadata blocks changed by the running operation.
+    /// Metadata blocks changed by the running transaction (every call since the last
+    /// commit on a journaled file system; the running call's on others).
     dirty: BTreeMap<u64, Vec<u8>>,
+    /// While a call runs: the versions its first change of each block replaced, to undo it.
+    undo: Option<BTreeMap<u64, Option<Vec<u8>>>>,
+    /// Block runs (start, length) freed by the running transaction: not reused before it
+    /// commits (Linux's mballoc keeps them out until `ext4_process_freed_data`).
+    freed: BTreeMap<u64, u64>,
+    /// Inodes changed by the running transaction (what `fsync` must commit: ext4's
+    /// `i_sync_tid`), with whether the change matters to `fdatasync` (`i_datasync_tid`).
+    changed_inodes: BTreeMap<u32, bool>,
+    /// The superblock as the last commit wrote it: a different one needs a commit.
+    committed_sb: Vec<u8>,
     next_generation: u32,
     recovery: Option<Recovery>,
     journal: Option<JournalWriter>,
@@ -83,6 +94,10 @@ impl<D: BlockDevice> Ext4<D> {
             can_write: !options.read_only_device && !sb_forced_read_only,
             now: options.now,
             dirty: BTreeMap::new(),
+            undo: None,
+            freed: BTreeMap::new(),
+            changed_inodes: BTreeMap::new(),
+            committed_sb: Vec::new(),
             next_generation: (now.sec as u32) ^ now.nsec.rotate_left(13),
             recovery: None,
             journal: None,
@@ -279,9 +294,13 @@ impl<D: BlockDevice> Ext4<D> {
             return Ok(());
         }
         self.commit()?;
-        if self.journal.take().is_some() {
-            // Everything is home and the empty log is durable: the file system is clean again.
-            self.dev.flush()?;
+        if let Some(mut journal) = self.journal.take() {
+            // Everything goes home and the empty log is made durable: the file system is
+            // clean again.
+            if let Err(error) = journal.release(&mut self.dev) {
+                self.journal = Some(journal);
+                return Err(error);
+            }
             let incompat = self.sb.incompat() & !INCOMPAT_RECOVER;
             crate::le::set_u32(&mut self.sb.raw, 0x60, incompat);
             self.commit()?;
@@ -341,35 +360,91 @@ impl<D: BlockDevice> Ext4<D> {
         }
     }
 
-    /// Runs one mutating operation: all of its metadata reaches the disk, or none of it.
-    pub(crate) fn mutate<T>(&mut self, op: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    /// Runs one mutating call as a handle on the running transaction (`ext4_journal_start`
+    /// to `ext4_journal_stop`): its metadata joins the transaction when it succeeds and is
+    /// undone when it fails. A transaction that reached its size limit is committed first
+    /// (`start_this_handle` waiting for a commit); a call that found no space while blocks
+    /// freed by the running transaction wait for its commit commits and tries once more
+    /// (`ext4_should_retry_alloc`). Without a journal every call is written at once.
+    pub(crate) fn mutate<T>(&mut self, mut op: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
         if self.read_only {
             return Err(Error::ReadOnly);
         }
-        let saved = self.sb.raw.clone();
-        match op(self) {
-            Ok(value) => {
-                self.commit()?;
-                Ok(value)
-            }
-            Err(error) => {
-                self.dirty.clear();
-                self.sb.raw = saved;
-                Err(error)
+        if self.undo.is_some() {
+            return op(self);
+        }
+        if let Some(journal) = &self.journal
+            && self.dirty.len() >= journal.max_transaction()
+        {
+            self.commit()?;
+        }
+        let mut retried = false;
+        loop {
+            let saved = self.sb.raw.clone();
+            self.undo = Some(BTreeMap::new());
+            let result = op(self);
+            let undo = self.undo.take().unwrap_or_default();
+            match result {
+                Ok(value) => {
+                    let full = self
+                        .journal
+                        .as_ref()
+                        .is_none_or(|journal| self.dirty.len() >= journal.max_transaction());
+                    if full {
+                        self.commit()?;
+                    }
+                    return Ok(value);
+                }
+                Err(error) => {
+                    for (block, before) in undo {
+                        match before {
+                            Some(data) => self.dirty.insert(block, data),
+                            None => self.dirty.remove(&block),
+                        };
+                    }
+                    self.sb.raw = saved;
+                    if error == Error::NoSpace
+                        && !retried
+                        && self.journal.is_some()
+                        && !self.freed.is_empty()
+                    {
+                        retried = true;
+                        self.commit()?;
+                        continue;
+                    }
+                    return Err(error);
+                }
             }
         }
     }
 
-    /// Writes the changed metadata and the superblock, then flushes the device.
+    /// Remembers what the running call's first change of `block` replaces.
+    fn save_for_undo(&mut self, block: u64) {
+        if let Some(undo) = self.undo.as_mut()
+            && !undo.contains_key(&block)
+        {
+            undo.insert(block, self.dirty.get(&block).cloned());
+        }
+    }
+
+    /// Commits the running transaction (`jbd2_journal_commit_transaction`): its metadata
+    /// and the superblock through the log, then home; an empty one only flushes the device
+    /// (file data written since). Without a journal: the changed blocks and the superblock
+    /// are written, then flushed.
     fn commit(&mut self) -> Result<()> {
         if self.read_only {
             return Ok(());
         }
         let bs = u64::from(self.sb.block_size);
         let now = (self.now)();
-        self.sb.set_write_time(now.sec);
-        self.sb.finish();
         if let Some(mut journal) = self.journal.take() {
+            if self.dirty.is_empty() && self.sb.raw == self.committed_sb {
+                self.journal = Some(journal);
+                self.dev.flush()?;
+                return Ok(());
+            }
+            self.sb.set_write_time(now.sec);
+            self.sb.finish();
             // The superblock travels in the transaction inside its block.
             let (sb_block, sb_offset) = if bs == 1024 { (1, 0) } else { (0, 1024) };
             let mut block = self.read_block(sb_block)?;
@@ -377,24 +452,38 @@ impl<D: BlockDevice> Ext4<D> {
             self.dirty.insert(sb_block, block);
             let blocks: Vec<(u64, Vec<u8>)> =
                 core::mem::take(&mut self.dirty).into_iter().collect();
-            let result = journal.write(&mut self.dev, bs as usize, &blocks, now);
+            let result = journal.commit(&mut self.dev, bs as usize, &blocks, now);
             let done = match result {
                 Ok(true) => Ok(()),
                 Ok(false) => {
                     journal.unjournaled += 1;
-                    self.write_home(&blocks)
+                    journal
+                        .release(&mut self.dev)
+                        .and_then(|()| self.write_home(&blocks))
                 }
                 Err(error) => Err(error),
             };
             self.journal = Some(journal);
-            return done;
+            done?;
+            self.freed.clear();
+            self.changed_inodes.clear();
+            self.committed_sb.clear();
+            self.committed_sb
+                .try_reserve_exact(SB_SIZE)
+                .map_err(|_| Error::NoMem)?;
+            self.committed_sb.extend_from_slice(&self.sb.raw);
+            return Ok(());
         }
+        self.sb.set_write_time(now.sec);
+        self.sb.finish();
         let dirty = core::mem::take(&mut self.dirty);
         for (block, data) in &dirty {
             self.dev.write_at(block * bs, data)?;
         }
         self.dev.write_at(SB_OFFSET, &self.sb.raw)?;
         self.dev.flush()?;
+        self.freed.clear();
+        self.changed_inodes.clear();
         Ok(())
     }
 
@@ -412,9 +501,49 @@ impl<D: BlockDevice> Ext4<D> {
         self.journal.is_some()
     }
 
-    /// Flushes everything written so far to stable storage.
+    /// Flushes everything written so far to stable storage: the running transaction is
+    /// committed (`sync`, `syncfs`, `jbd2_journal_force_commit`).
     pub fn sync(&mut self) -> Result<()> {
         self.commit()
+    }
+
+    /// `fsync` (`datasync`: `fdatasync`) of inode `ino` after its data was written
+    /// (`ext4_sync_file`): commits the running transaction if it holds a change of the inode
+    /// (one that matters to `fdatasync`, for it), otherwise flushes the device's cache so
+    /// that the data written is durable.
+    pub fn fsync(&mut self, ino: u32, datasync: bool) -> Result<()> {
+        match self.changed_inodes.get(&ino) {
+            Some(&data_change) if data_change || !datasync => self.commit(),
+            _ if self.read_only => Ok(()),
+            _ => self.dev.flush().map_err(Error::from),
+        }
+    }
+
+    /// Whether the running transaction holds changes that no commit has written.
+    pub fn has_uncommitted(&self) -> bool {
+        !self.read_only
+            && self.journal.is_some()
+            && (!self.dirty.is_empty() || self.sb.raw != self.committed_sb)
+    }
+
+    /// Limits running transactions to `blocks` metadata blocks (tests: commits forced by
+    /// size and a log that wraps).
+    #[cfg(test)]
+    pub(crate) fn set_transaction_limit(&mut self, blocks: usize) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.limit = Some(blocks);
+        }
+    }
+
+    /// Times the log was emptied to make room for a transaction.
+    #[cfg(test)]
+    pub(crate) fn log_wraps(&self) -> u64 {
+        self.journal.as_ref().map_or(0, |journal| journal.wraps)
+    }
+
+    /// Transactions committed through the journal since mount.
+    pub fn commits(&self) -> u64 {
+        self.journal.as_ref().map_or(0, |journal| journal.commits)
     }
 
     pub(crate) fn now(&self) -> Timestamp {
@@ -469,6 +598,7 @@ impl<D: BlockDevice> Ext4<D> {
     /// Queues a metadata block for the commit.
     pub(crate) fn write_meta(&mut self, block: u64, data: Vec<u8>) -> Result<()> {
         self.check_block(block)?;
+        self.save_for_undo(block);
         self.dirty.insert(block, data);
         Ok(())
     }
@@ -476,7 +606,10 @@ impl<D: BlockDevice> Ext4<D> {
     /// Writes file data at once (ordered mode: before the metadata that points at it).
     pub(crate) fn write_data(&mut self, block: u64, data: &[u8]) -> Result<()> {
         self.check_block(block)?;
-        self.dirty.remove(&block);
+        if self.dirty.contains_key(&block) {
+            self.save_for_undo(block);
+            self.dirty.remove(&block);
+        }
         self.dev
             .write_at(block * u64::from(self.sb.block_size), data)?;
         Ok(())
@@ -688,10 +821,12 @@ impl<D: BlockDevice> Ext4<D> {
                 let limit = self.sb.group_blocks(group) as usize;
                 let start_bit = if step == 0 { goal_offset as usize } else { 0 };
                 let want = if pass == 0 { max.min(8) as usize } else { 1 };
-                let Some((bit, len)) = find_run(&bitmap, start_bit, limit, want, max as usize)
+                let search = self.without_freed(group, &bitmap)?;
+                let search = search.as_deref().unwrap_or(&bitmap);
+                let Some((bit, len)) = find_run(search, start_bit, limit, want, max as usize)
                     .or_else(|| {
                         if start_bit > 0 {
-                            find_run(&bitmap, 0, limit, want, max as usize)
+                            find_run(search, 0, limit, want, max as usize)
                         } else {
                             None
                         }
@@ -714,6 +849,32 @@ impl<D: BlockDevice> Ext4<D> {
             }
         }
         Err(Error::NoSpace)
+    }
+
+    /// `bitmap` of `group` with the blocks that the running transaction freed marked in use
+    /// (they wait for its commit), or `None` when it freed none there.
+    fn without_freed(&self, group: u32, bitmap: &[u8]) -> Result<Option<Vec<u8>>> {
+        let first = self.sb.group_first_block(group);
+        let end = first + u64::from(self.sb.group_blocks(group));
+        let mut masked: Option<Vec<u8>> = None;
+        // Runs never cross a group (free_blocks splits them), so one that starts before the
+        // group cannot reach into it.
+        for (&start, &len) in self.freed.range(first..end) {
+            let copy = match masked.as_mut() {
+                Some(copy) => copy,
+                None => {
+                    let mut copy = Vec::new();
+                    copy.try_reserve_exact(bitmap.len())
+                        .map_err(|_| Error::NoMem)?;
+                    copy.extend_from_slice(bitmap);
+                    masked.insert(copy)
+                }
+            };
+            for block in start..(start + len).min(end) {
+                set_bit(copy, (block - first) as usize);
+            }
+        }
+        Ok(masked)
     }
 
     /// Frees `len` blocks from `start`; freeing a free block is corruption.
@@ -740,13 +901,19 @@ impl<D: BlockDevice> Ext4<D> {
                 clear_bit(&mut bitmap, bit);
             }
             for b in block..block + in_group {
-                self.dirty.remove(&b);
+                if self.dirty.contains_key(&b) {
+                    self.save_for_undo(b);
+                    self.dirty.remove(&b);
+                }
             }
             gd.set_free_blocks(gd.free_blocks() + in_group as u32);
             self.store_block_bitmap(group, &mut gd, bitmap)?;
             self.set_group(group, gd)?;
             let free = self.sb.free_blocks() + in_group;
             self.sb.set_free_blocks(free);
+            if self.journal.is_some() {
+                self.freed.insert(block, in_group);
+            }
             block += in_group;
         }
         Ok(())
@@ -789,7 +956,13 @@ impl<D: BlockDevice> Ext4<D> {
         inode.set_csum(&self.sb);
         let (block, offset) = self.inode_location(inode.ino)?;
         let mut data = self.read_block(block)?;
-        data[offset..offset + inode.raw.len()].copy_from_slice(&inode.raw);
+        let slot = &mut data[offset..offset + inode.raw.len()];
+        if self.journal.is_some() {
+            let data_change = !only_times_differ(slot, &inode.raw);
+            let entry = self.changed_inodes.entry(inode.ino).or_insert(false);
+            *entry |= data_change;
+        }
+        slot.copy_from_slice(&inode.raw);
         self.write_meta(block, data)
     }
 
@@ -889,6 +1062,21 @@ impl<D: BlockDevice> Ext4<D> {
             }
         }
     }
+}
+
+/// Whether two images of an inode differ at most in the fields `fdatasync` may leave
+/// uncommitted: the access, change and modification times and the checksum.
+fn only_times_differ(old: &[u8], new: &[u8]) -> bool {
+    const SKIP: [(usize, usize); 4] = [
+        (0x08, 0x14), // atime, ctime, mtime
+        (0x7c, 0x7e), // checksum (low)
+        (0x82, 0x84), // checksum (high)
+        (0x84, 0x90), // ctime, mtime and atime extra
+    ];
+    old.len() == new.len()
+        && old.iter().zip(new).enumerate().all(|(at, (a, b))| {
+            a == b || SKIP.iter().any(|&(from, to)| at >= from && at < to)
+        })
 }
 
 pub(crate) fn test_bit(bitmap: &[u8], bit: usize) -> bool {

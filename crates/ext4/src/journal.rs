@@ -405,25 +405,44 @@ enum Event {
     },
 }
 
-/// Writes each operation's metadata as one jbd2 transaction before it goes home.
+/// Writes closed transactions into the log, jbd2's commit protocol in the shape that
+/// `jbd2_journal_commit_transaction` gives it, with at most one committed transaction kept in
+/// the log (the "live" one) until the next commit releases it:
 ///
-/// The protocol keeps at most one transaction in the log (Linux checkpoints lazily; we do it at
-/// once): the descriptor blocks and copies are written at `s_first` and flushed, then the
-/// commit block and a journal superblock pointing at it, flushed again (now the transaction
-/// survives a power cut: recovery replays it); then the blocks go home and are flushed, and
-/// the journal superblock is marked empty for the next transaction. File data is written
-/// before all of this (ordered mode). A transaction too big for the log is written home
-/// directly, without the journal's protection.
+/// 1. the descriptor blocks and the copies of the transaction's metadata go into free log
+///    space (after the live transaction, or before it, or, when neither fits, after the live
+///    one is released: its home blocks flushed, the journal superblock marked empty, flushed);
+/// 2. a flush makes them durable, together with the ordered file data the callers wrote
+///    before and the home blocks of the live transaction written after its commit;
+/// 3. the commit block and a journal superblock whose `s_start` points at this transaction
+///    (the live one, now durable at home, leaves the log), then a flush: committed;
+/// 4. the blocks are written home, made durable by the next commit's first flush.
+///
+/// Because a block that a transaction frees is not reused before that transaction commits
+/// ([`crate::Ext4`] keeps it out of allocation), and the commit drops every older transaction
+/// from the log, a replay never writes stale metadata over a block that became file data, so
+/// no revoke records are needed. A transaction too big for the log is written home directly,
+/// after the live one is released, without the journal's protection.
 pub(crate) struct JournalWriter {
     /// Physical block of each log block.
     map: Vec<u64>,
     first: u32,
     incompat: u32,
     seed: u32,
+    /// The sequence number of the next transaction.
     sequence: u32,
     jsb: Vec<u8>,
-    /// Operations written without the journal because they outgrew it.
+    /// Log blocks `start..end` of the committed transaction still in the log.
+    live: Option<(u32, u32)>,
+    /// Transactions written without the journal because they outgrew it.
     pub unjournaled: u32,
+    /// Transactions committed through the log.
+    pub commits: u64,
+    /// Times the log wrapped to its start (after emptying it when the live transaction was
+    /// in the way).
+    pub wraps: u64,
+    /// A smaller transaction limit, for tests.
+    pub limit: Option<usize>,
 }
 
 impl JournalWriter {
@@ -446,17 +465,45 @@ impl JournalWriter {
         .tag_size()
     }
 
-    fn finish_jsb(&mut self) {
+    fn maxlen(&self) -> u32 {
+        self.map.len() as u32
+    }
+
+    /// Metadata blocks a running transaction may gather before it is committed: a quarter
+    /// of the log, as `j_max_transaction_buffers`.
+    pub(crate) fn max_transaction(&self) -> usize {
+        let quarter = ((self.maxlen() - self.first) / 4).max(1) as usize;
+        self.limit.unwrap_or(quarter).min(quarter)
+    }
+
+    /// Writes the journal superblock with `s_start` = `start` (0: the log is empty).
+    fn write_jsb<D: BlockDevice>(&mut self, dev: &mut D, sequence: u32, start: u32) -> Result<()> {
+        set_be32(&mut self.jsb, 0x18, sequence);
+        set_be32(&mut self.jsb, 0x1c, start);
         if self.csum() {
             set_be32(&mut self.jsb, 0xfc, 0);
             let sum = crc32c(!0, &self.jsb[..1024]);
             set_be32(&mut self.jsb, 0xfc, sum);
         }
+        dev.write_at(self.map[0] * self.jsb.len() as u64, &self.jsb)?;
+        Ok(())
     }
 
-    /// Writes `blocks` through the log and home. Returns false (nothing written) when they
-    /// do not fit the log.
-    pub(crate) fn write<D: BlockDevice>(
+    /// Checkpoints the live transaction: its home blocks durable, then the log marked empty
+    /// and that made durable (`jbd2_log_do_checkpoint` and `jbd2_cleanup_journal_tail`).
+    pub(crate) fn release<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
+        if self.live.take().is_some() {
+            dev.flush()?;
+            self.write_jsb(dev, self.sequence, 0)?;
+            dev.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Commits `blocks` through the log and writes them home (not flushed: the next commit's
+    /// first flush or [`JournalWriter::release`] makes them durable). Returns false, having
+    /// written nothing, when they do not fit the log.
+    pub(crate) fn commit<D: BlockDevice>(
         &mut self,
         dev: &mut D,
         block_size: usize,
@@ -467,15 +514,29 @@ impl JournalWriter {
         let tag_size = self.tag_size();
         let tail = if self.csum() { 4 } else { 0 };
         let per_desc = (block_size - 12 - tail - 16) / tag_size;
-        let descs = blocks.len().div_ceil(per_desc);
-        let log_room = self.map.len() - self.first as usize;
-        if blocks.is_empty() || descs + blocks.len() + 1 > log_room {
+        let need = blocks.len().div_ceil(per_desc) + blocks.len() + 1;
+        let maxlen = self.maxlen() as usize;
+        let first = self.first as usize;
+        if blocks.is_empty() || need > maxlen - first {
             return Ok(false);
         }
+        let start = match self.live {
+            None => first,
+            Some((_, end)) if end as usize + need <= maxlen => end as usize,
+            Some((begin, _)) if first + need <= begin as usize => {
+                self.wraps += 1;
+                first
+            }
+            Some(_) => {
+                self.wraps += 1;
+                self.release(dev)?;
+                first
+            }
+        };
         let seq = self.sequence;
         let v3 = self.incompat & INCOMPAT_CSUM_V3 != 0;
         let wide = self.incompat & INCOMPAT_64BIT != 0;
-        let mut pos = self.first as usize;
+        let mut pos = start;
         for chunk in blocks.chunks(per_desc) {
             let mut desc = crate::zeroed(block_size)?;
             set_be32(&mut desc, 0, MAGIC);
@@ -484,8 +545,8 @@ impl JournalWriter {
             let desc_pos = pos;
             pos += 1;
             let mut off = 12;
+            let mut copy = crate::zeroed(block_size)?;
             for (i, (home, data)) in chunk.iter().enumerate() {
-                let mut copy = crate::zeroed(block_size)?;
                 copy.copy_from_slice(data);
                 let mut flags = 0;
                 if be32(&copy, 0) == MAGIC {
@@ -542,21 +603,17 @@ impl JournalWriter {
             set_be32(&mut commit, 16, sum);
         }
         dev.write_at(self.map[pos] * bs, &commit)?;
-        set_be32(&mut self.jsb, 0x18, seq);
-        set_be32(&mut self.jsb, 0x1c, self.first);
-        self.finish_jsb();
-        dev.write_at(self.map[0] * bs, &self.jsb)?;
+        // The live transaction's home blocks were made durable by the flush above: it leaves
+        // the log as this one enters it.
+        self.write_jsb(dev, seq, start as u32)?;
         dev.flush()?;
-        // Committed: now home, then the log is empty again.
+        self.live = Some((start as u32, (pos + 1) as u32));
+        self.sequence = seq.wrapping_add(1);
+        self.commits += 1;
+        // Committed: now home (checkpointed by the next commit's first flush).
         for (home, data) in blocks {
             dev.write_at(home * bs, data)?;
         }
-        dev.flush()?;
-        self.sequence = seq.wrapping_add(1);
-        set_be32(&mut self.jsb, 0x18, self.sequence);
-        set_be32(&mut self.jsb, 0x1c, 0);
-        self.finish_jsb();
-        dev.write_at(self.map[0] * bs, &self.jsb)?;
         Ok(true)
     }
 }
@@ -616,7 +673,11 @@ impl<D: BlockDevice> Ext4<D> {
             seed,
             sequence,
             jsb,
+            live: None,
             unjournaled: 0,
+            commits: 0,
+            wraps: 0,
+            limit: None,
         })
     }
 }

@@ -929,43 +929,17 @@ impl crate::BlockDevice for RecordingDisk {
     }
 }
 
-#[test]
-fn power_cuts_leave_a_consistent_file_system() {
-    if !have_tools() {
-        return;
-    }
-    let scratch = Scratch::new("crash");
-    let base = mkfs(&scratch, "ext4", 16 * 1024, &["-b", "1024"], None);
-    let disk = RecordingDisk {
-        disk: MemDisk(base.clone()),
-        writes: Vec::new(),
-        epoch: 0,
-    };
-    let mut fs = Ext4::mount(disk, OPTIONS).unwrap();
-    assert!(fs.is_journaled());
-    // Each step's durable point: the flush epoch after it returned.
-    let mut durable: Vec<(usize, String, Vec<u8>)> = Vec::new();
-    let d = fs.mkdir(ROOT_INO, b"d", 0o755, 0, 0).unwrap();
-    for i in 0..30u64 {
-        let name = format!("file{i}");
-        let f = fs.create(d, name.as_bytes(), 0o644, 0, 0).unwrap();
-        let data = pattern(i, 500 + 977 * i as usize);
-        fs.write(f, 0, &data).unwrap();
-        if i % 3 == 0 && i > 0 && (i - 1) % 5 != 0 {
-            fs.unlink(d, format!("file{}", i - 1).as_bytes()).unwrap();
-            durable.retain(|(_, n, _)| *n != format!("/d/file{}", i - 1));
-        }
-        if i % 5 == 0 {
-            fs.rename(d, name.as_bytes(), ROOT_INO, format!("moved{i}").as_bytes())
-                .unwrap();
-            let epoch = fs.device().epoch;
-            durable.push((epoch, format!("/moved{i}"), data));
-        } else {
-            let epoch = fs.device().epoch;
-            durable.push((epoch, format!("/d/{name}"), data));
-        }
-    }
-    let disk = fs.unmount().unwrap();
+/// Replays every flush epoch of `disk` onto `base` (the epoch being written kept at random,
+/// in part), and checks each result: e2fsck's replay finds nothing to fix, our recovery
+/// mounts it read-write, every file that `durable` says was fsync'ed by then is intact, and
+/// our unmount leaves it clean. Returns the cuts made and those that replayed a transaction.
+fn check_power_cuts(
+    scratch: &Scratch,
+    base: &[u8],
+    disk: &RecordingDisk,
+    durable: &[(usize, String, Vec<u8>)],
+    cuts_wanted: usize,
+) -> (usize, usize) {
     let last_epoch = disk.epoch;
     let mut seed = 0x5eed_u64;
     let mut rand = move || {
@@ -976,8 +950,8 @@ fn power_cuts_leave_a_consistent_file_system() {
     };
     let mut cuts = 0;
     let mut replays = 0;
-    for cut in (1..last_epoch).step_by((last_epoch / 40).max(1)) {
-        let mut image = base.clone();
+    for cut in (1..last_epoch).step_by((last_epoch / cuts_wanted).max(1)) {
+        let mut image = base.to_vec();
         for (offset, data, epoch) in &disk.writes {
             let keep = *epoch < cut || (*epoch == cut && rand() % 2 == 0);
             if keep {
@@ -997,13 +971,13 @@ fn power_cuts_leave_a_consistent_file_system() {
             !text.contains("FIXED") && !text.contains("Fix?"),
             "cut {cut}: e2fsck after its replay:\n{text}"
         );
-        fsck_clean(&scratch, &std::fs::read(&copy).unwrap());
+        fsck_clean(scratch, &std::fs::read(&copy).unwrap());
         let mut fs = mount(image);
         assert!(!fs.is_read_only(), "cut {cut}: read-only after recovery");
         if fs.recovery().is_some_and(|r| r.replayed > 0) {
             replays += 1;
         }
-        for (epoch, path, data) in &durable {
+        for (epoch, path, data) in durable {
             if *epoch <= cut {
                 let ino = walk(&mut fs, path.as_bytes())
                     .unwrap_or_else(|e| panic!("cut {cut}: {path} lost: {e:?}"));
@@ -1011,11 +985,118 @@ fn power_cuts_leave_a_consistent_file_system() {
             }
         }
         let image = fs.unmount().unwrap().0;
-        fsck_clean(&scratch, &image);
+        fsck_clean(scratch, &image);
         cuts += 1;
     }
+    (cuts, replays)
+}
+
+fn recording(base: &[u8]) -> RecordingDisk {
+    RecordingDisk {
+        disk: MemDisk(base.to_vec()),
+        writes: Vec::new(),
+        epoch: 0,
+    }
+}
+
+#[test]
+fn power_cuts_leave_a_consistent_file_system() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("crash");
+    let base = mkfs(&scratch, "ext4", 16 * 1024, &["-b", "1024"], None);
+    let mut fs = Ext4::mount(recording(&base), OPTIONS).unwrap();
+    assert!(fs.is_journaled());
+    // Each fsync'ed file's durable point: the flush epoch after its fsync returned.
+    let mut durable: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    let d = fs.mkdir(ROOT_INO, b"d", 0o755, 0, 0).unwrap();
+    for i in 0..30u64 {
+        let name = format!("file{i}");
+        let f = fs.create(d, name.as_bytes(), 0o644, 0, 0).unwrap();
+        let data = pattern(i, 500 + 977 * i as usize);
+        fs.write(f, 0, &data).unwrap();
+        if i % 3 == 0 && i > 0 && (i - 1) % 5 != 0 {
+            fs.unlink(d, format!("file{}", i - 1).as_bytes()).unwrap();
+            durable.retain(|(_, n, _)| *n != format!("/d/file{}", i - 1));
+        }
+        if i % 5 == 0 {
+            fs.rename(d, name.as_bytes(), ROOT_INO, format!("moved{i}").as_bytes())
+                .unwrap();
+            fs.sync().unwrap();
+            let epoch = fs.device().epoch;
+            durable.push((epoch, format!("/moved{i}"), data));
+        } else {
+            fs.fsync(f, i % 2 == 0).unwrap();
+            let epoch = fs.device().epoch;
+            durable.push((epoch, format!("/d/{name}"), data));
+        }
+    }
+    let disk = fs.unmount().unwrap();
+    let (cuts, replays) = check_power_cuts(&scratch, &base, &disk, &durable, 40);
     println!(
-        "{cuts} power cuts over {last_epoch} flush epochs ({replays} replayed a transaction), each consistent"
+        "{cuts} power cuts over {} flush epochs ({replays} replayed a transaction), each consistent",
+        disk.epoch
+    );
+    assert!(cuts >= 20 && replays >= 5);
+}
+
+/// Many calls batched in each transaction, a few fsyncs, a log small enough to wrap and to
+/// force commits by size, and frees reused only after their commit: every cut is consistent
+/// and keeps every fsync'ed file.
+#[test]
+fn power_cuts_with_batched_transactions() {
+    if !have_tools() {
+        return;
+    }
+    let scratch = Scratch::new("crash-batched");
+    let base = mkfs(
+        &scratch,
+        "ext4",
+        16 * 1024,
+        &["-b", "1024", "-J", "size=1"],
+        None,
+    );
+    let mut fs = Ext4::mount(recording(&base), OPTIONS).unwrap();
+    assert!(fs.is_journaled());
+    fs.set_transaction_limit(10);
+    let mut durable: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    // Files written since the last fsync: durable with the next one.
+    let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
+    let d = fs.mkdir(ROOT_INO, b"d", 0o755, 0, 0).unwrap();
+    let commits_before = fs.commits();
+    let mut fsyncs = 0;
+    for i in 0..700u64 {
+        let name = format!("f{i}");
+        let f = fs.create(d, name.as_bytes(), 0o644, 0, 0).unwrap();
+        let data = pattern(i, 300 + 211 * (i as usize % 17));
+        fs.write(f, 0, &data).unwrap();
+        pending.push((format!("/d/{name}"), data));
+        // Every fourth file goes again (its blocks freed, then reusable after a commit).
+        if i % 4 == 3 {
+            let gone = format!("f{}", i - 2);
+            fs.unlink(d, gone.as_bytes()).unwrap();
+            let path = format!("/d/{gone}");
+            durable.retain(|(_, n, _)| *n != path);
+            pending.retain(|(n, _)| *n != path);
+        }
+        if i % 25 == 24 {
+            fs.fsync(f, false).unwrap();
+            fsyncs += 1;
+            let epoch = fs.device().epoch;
+            durable.extend(pending.drain(..).map(|(n, data)| (epoch, n, data)));
+        }
+    }
+    let commits = fs.commits() - commits_before;
+    // Batched: far fewer commits than calls, at least one per fsync, more for the size
+    // limit; the log wrapped.
+    assert!(commits > fsyncs && commits < 350, "{commits} commits");
+    assert!(fs.log_wraps() > 0);
+    let disk = fs.unmount().unwrap();
+    let (cuts, replays) = check_power_cuts(&scratch, &base, &disk, &durable, 40);
+    println!(
+        "{cuts} power cuts over {} flush epochs, {commits} commits ({replays} replayed), each consistent",
+        disk.epoch
     );
     assert!(cuts >= 20 && replays >= 5);
 }
