@@ -1074,9 +1074,11 @@ fn only_times_differ(old: &[u8], new: &[u8]) -> bool {
         (0x84, 0x90), // ctime, mtime and atime extra
     ];
     old.len() == new.len()
-        && old.iter().zip(new).enumerate().all(|(at, (a, b))| {
-            a == b || SKIP.iter().any(|&(from, to)| at >= from && at < to)
-        })
+        && old
+            .iter()
+            .zip(new)
+            .enumerate()
+            .all(|(at, (a, b))| a == b || SKIP.iter().any(|&(from, to)| at >= from && at < to))
 }
 
 pub(crate) fn test_bit(bitmap: &[u8], bit: usize) -> bool {

@@ -145,6 +145,11 @@ pub struct Ext4Fs {
     /// File-system blocks per page (at least 1).
     blocks_per_page: u64,
     block_size: u32,
+    /// When the running journal transaction got its first change (monotonic ns; 0: none
+    /// known), for the commit thread.
+    transaction_started: AtomicU64,
+    /// `commit=`: how long a transaction may run before the commit thread commits it (ns).
+    commit_interval_ns: u64,
 }
 
 impl Drop for Ext4Fs {
@@ -180,7 +185,38 @@ impl Ext4Fs {
                 log::error!("EXT4-fs: freeing orphan inode {ino}: {:?}", error);
             }
         }
-        op(&mut fs).map_err(errno)
+        let result = op(&mut fs).map_err(errno);
+        if self.transaction_started.load(Ordering::Relaxed) == 0 && fs.has_uncommitted() {
+            self.transaction_started
+                .store(crate::time::monotonic_ns().max(1), Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// The commit thread's visit: commits the running transaction once it is older than
+    /// the commit interval (`commit=`), as jbd2's commit timer does.
+    pub(super) fn commit_if_expired(&self, now: u64) {
+        let started = self.transaction_started.load(Ordering::Relaxed);
+        if started == 0 || now.saturating_sub(started) < self.commit_interval_ns {
+            return;
+        }
+        let mut fs = self.state.lock();
+        self.transaction_started.store(0, Ordering::Relaxed);
+        if fs.has_uncommitted()
+            && let Err(error) = fs.sync()
+        {
+            log::error!("EXT4-fs: journal commit failed: {error:?}");
+        }
+    }
+
+    /// How long until this file system's running transaction is due (ns), if it has one.
+    pub(super) fn commit_due_in(&self, now: u64) -> Option<u64> {
+        let started = self.transaction_started.load(Ordering::Relaxed);
+        (started != 0).then(|| {
+            started
+                .saturating_add(self.commit_interval_ns)
+                .saturating_sub(now)
+        })
     }
 
     /// The one VFS inode of number `ino` (of `size` bytes, for a new regular file's cache).
@@ -494,7 +530,9 @@ impl Inode for Ext4Inode {
     fn sync_data(&self) -> Result<(), Errno> {
         let fs = self.fs()?;
         fs.write_back_inode(self)?;
-        self.with(|fs| fs.sync())?;
+        // The commit only if the running transaction holds a change of this inode
+        // (i_sync_tid); otherwise a cache flush makes the data durable.
+        self.with(|fs| fs.fsync(self.ino, false))?;
         match self.wb_error.swap(0, Ordering::AcqRel) {
             0 => Ok(()),
             error => Err(Errno(error)),
@@ -696,6 +734,16 @@ impl Inode for Ext4Inode {
     }
 }
 
+/// jbd2's default commit interval (`JBD2_DEFAULT_MAX_COMMIT_AGE`), in seconds.
+const DEFAULT_COMMIT_SECS: u64 = 5;
+
+/// A `commit=` value: decimal seconds that fit (Linux caps them at `INT_MAX / HZ`).
+fn parse_seconds(text: &[u8]) -> Option<u64> {
+    let text = core::str::from_utf8(text).ok()?;
+    let secs: u64 = text.parse().ok()?;
+    (secs <= i32::MAX as u64 / 100).then_some(secs)
+}
+
 /// `EXT4_FEATURE_COMPAT_HAS_JOURNAL`.
 const COMPAT_HAS_JOURNAL: u32 = 0x4;
 /// `EXT2_FEATURE_INCOMPAT_SUPP`: filetype and meta_bg; ext3 adds recover.
@@ -753,11 +801,20 @@ impl FileSystemType for Ext4Type {
         sb_flags: u32,
         options: &[MountOption<'_>],
     ) -> Result<Arc<Dentry>, Errno> {
-        if let Some((name, _)) = options.iter().find(|(name, _)| {
-            !matches!(
-                *name,
-                b"errors" | b"data" | b"barrier" | b"user_xattr" | b"acl"
-            )
+        let mut commit_secs = DEFAULT_COMMIT_SECS;
+        if let Some((name, _)) = options.iter().find(|(name, value)| match *name {
+            b"errors" | b"data" | b"barrier" | b"user_xattr" | b"acl" => false,
+            // `commit=N` seconds; 0 or none is the default (as `ext4_parse_param`).
+            b"commit" => match value.map(parse_seconds) {
+                None => false,
+                Some(Some(0)) => false,
+                Some(Some(secs)) => {
+                    commit_secs = secs;
+                    false
+                }
+                Some(None) => true,
+            },
+            _ => true,
         }) {
             log::error!(
                 "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
@@ -847,6 +904,8 @@ impl FileSystemType for Ext4Type {
             metadata_reserve: (st.blocks / 50).min(4096),
             blocks_per_page: (cache::PAGE / u64::from(block_size.max(1))).max(1),
             block_size,
+            transaction_started: AtomicU64::new(0),
+            commit_interval_ns: commit_secs.saturating_mul(1_000_000_000),
         });
         // Registered even when mounted read-only: a remount may make it writable, and
         // reboot(2)'s shutdown finds every mounted one here.

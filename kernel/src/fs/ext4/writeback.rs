@@ -43,6 +43,9 @@ static MOUNTED: SpinLock<Vec<Weak<Ext4Fs>>> = SpinLock::new("ext4.mounted", Vec:
 static FLUSHER: Once<WaitQueue> = Once::new();
 static FLUSHER_KICKED: AtomicBool = AtomicBool::new(false);
 static FLUSHER_STARTED: AtomicBool = AtomicBool::new(false);
+/// The journal commit thread's wake-ups (it sleeps until the oldest transaction is due).
+static COMMITTER: Once<WaitQueue> = Once::new();
+static COMMITTER_STARTED: AtomicBool = AtomicBool::new(false);
 
 /// Counts a page that became dirty.
 pub fn page_dirtied() {
@@ -81,6 +84,13 @@ pub fn register(fs: &Arc<Ext4Fs>) {
         mounted.retain(|weak| weak.strong_count() > 0);
         if mounted.try_reserve(1).is_ok() {
             mounted.push(Arc::downgrade(fs));
+        }
+    }
+    if !COMMITTER_STARTED.swap(true, Ordering::AcqRel) {
+        COMMITTER.call_once(WaitQueue::new);
+        if let Err(error) = crate::process::kthread::spawn(b"jbd2/commit", committer_main) {
+            log::error!("EXT4-fs: cannot start the journal commit thread: {error:?}");
+            COMMITTER_STARTED.store(false, Ordering::Release);
         }
     }
     if !FLUSHER_STARTED.swap(true, Ordering::AcqRel) {
@@ -194,5 +204,31 @@ fn flusher_main(_: usize) -> ! {
                 log::warn!("EXT4-fs: background write-back: {error:?}");
             }
         });
+    }
+}
+
+/// The journal commit thread (jbd2's `kjournald2`, one for every file system here): commits
+/// each running transaction once it is older than its file system's `commit=` interval.
+/// Commits on demand (fsync, sync, size, unmount) happen in the caller.
+fn committer_main(_: usize) -> ! {
+    let thread = crate::process::current();
+    loop {
+        let now = crate::time::monotonic_ns();
+        let mut next = now.saturating_add(1_000_000_000);
+        each_fs(|fs| {
+            fs.commit_if_expired(now);
+            if let Some(due) = fs.commit_due_in(now) {
+                next = next.min(now.saturating_add(due.max(10_000_000)));
+            }
+        });
+        if let Some(queue) = COMMITTER.get() {
+            let _ = crate::sched::wait::wait_event(
+                &thread,
+                &[queue],
+                crate::sched::SleepKind::Interruptible,
+                Some(next),
+                || None::<()>,
+            );
+        }
     }
 }
