@@ -1,11 +1,13 @@
-//! The mounted file system: the superblock, the metadata blocks changed by the running
-//! operation, group descriptors, bitmaps, inodes, and block and inode allocation.
+//! The mounted file system: the superblock, the running transaction's metadata blocks,
+//! group descriptors, bitmaps, inodes, and block and inode allocation.
 //!
-//! Each mutating call runs in [`Ext4::mutate`]: metadata blocks it changes collect in a map
-//! (later reads see them) and reach the disk only when the call succeeds, followed by the
-//! superblock and a flush; a failed call drops them and restores the superblock, so an error
-//! leaves the disk as it was. With a journal, the blocks (the superblock's included) form one
-//! jbd2 transaction; `needs_recovery` is set while mounted read-write, as Linux sets it.
+//! Each mutating call runs in [`Ext4::mutate`], a handle on the running transaction: metadata
+//! blocks it changes collect in a map (later reads see them); a failed call puts back the
+//! versions it replaced and the superblock, so an error leaves the transaction as it was.
+//! With a journal, the transaction (the superblock's block included) is committed as one jbd2
+//! transaction by [`Ext4::sync`], [`Ext4::fsync`], unmount, or when it reaches its size limit
+//! (docs/journal.md); blocks it frees are not reused before that. `needs_recovery` is set while
+//! mounted read-write, as Linux sets it. Without a journal each call is written at its end.
 //!
 //! Allocation follows Linux's shape without its heuristics: blocks near a goal (the file's
 //! last block, or its inode's group), contiguous runs found in the group's bitmap; inodes in

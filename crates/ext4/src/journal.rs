@@ -1,4 +1,5 @@
-//! jbd2 journal recovery at mount, as Linux's `fs/jbd2/recovery.c` does it: three passes over
+//! The jbd2 journal: commits of transactions through the log ([`JournalWriter`]), and
+//! recovery at mount, as Linux's `fs/jbd2/recovery.c` does it: three passes over
 //! the log from `s_start` (find the last committed transaction, collect revoked blocks, copy
 //! every logged block that no later revoke cancels to its home), then the journal is marked
 //! empty and ext4's `needs_recovery` flag cleared.

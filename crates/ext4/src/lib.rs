@@ -20,7 +20,7 @@
 //!   lookups, inserts and leaf splits with Linux's half-MD4, TEA and legacy hashes;
 //! - `xattr`: extended attributes in the inode body and in a shared block;
 //! - `journal`: jbd2 recovery at mount (descriptor, revoke and commit blocks, checksums v2/v3)
-//!   and the transactions each call commits;
+//!   and the commit of transactions through the log;
 //! - `fs` and the operation modules: mounting, the block cache of one operation, bitmaps and
 //!   allocation (flex_bg, uninitialised groups), and the file-system calls.
 //!
@@ -30,12 +30,14 @@
 //! depth, hash-tree levels, block counts) and extent lists must be strictly ordered, so a
 //! cycle is an error, not a loop.
 //!
-//! Writes: each mutating call gathers the metadata blocks it changes and writes them when it
-//! succeeds; on an error nothing of it reaches the disk. File data is written before the
-//! metadata that points at it (ordered mode's rule). On a journaled file system the metadata
-//! of each call is one jbd2 transaction, committed before it is written home (`journal`), so
-//! a power cut at any moment leaves a file system that recovery (ours, e2fsck's or Linux's)
-//! makes consistent, with every completed call in it.
+//! Writes: each mutating call is a handle on the running transaction: the metadata blocks it
+//! changes join it when it succeeds and are undone when it fails. File data is written before
+//! the metadata that points at it (ordered mode's rule). On a journaled file system the
+//! transaction is committed through the jbd2 log on demand ([`Ext4::sync`], [`Ext4::fsync`],
+//! unmount) or when it reaches a quarter of the log, the caller's timer committing it
+//! otherwise, then written home (`journal`, docs/journal.md), so a power cut at any moment
+//! leaves a file system that recovery (ours, e2fsck's or Linux's) makes consistent, with every
+//! committed call in it. Without a journal each call is written when it returns.
 #![no_std]
 #![forbid(unsafe_code)]
 
