@@ -66,7 +66,7 @@ pub fn mbr_disk() -> Vec<u8> {
     disk
 }
 
-fn gpt_header(
+pub fn gpt_header(
     disk_sectors: u64,
     my_lba: u64,
     alternate: u64,
@@ -91,7 +91,8 @@ fn gpt_header(
     header
 }
 
-/// `vdb`: GPT entries 1 (2048..=4095) and 3 (8192..=16383), entry 2 empty.
+/// `vdb`: GPT entries 1 (2048..=4095, named `ferrux-one`) and 3 (8192..=16383, named
+/// `tab<TAB>here`), entry 2 empty.
 pub fn gpt_disk() -> Vec<u8> {
     let sectors = (16u64 << 20) / 512;
     let mut disk = patterned(16 << 20);
@@ -103,13 +104,20 @@ pub fn gpt_disk() -> Vec<u8> {
         0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47, 0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d,
         0xe4,
     ];
-    for (slot, first, last) in [(0usize, 2048u64, 4095u64), (2, 8192, 16383)] {
+    // Names (UTF-16LE): a plain one, and one with a tab that Linux shows as `!`.
+    for (slot, first, last, name) in [
+        (0usize, 2048u64, 4095u64, "ferrux-one"),
+        (2, 8192, 16383, "tab\there"),
+    ] {
         let entry = &mut entries[slot * 128..(slot + 1) * 128];
         entry[..16].copy_from_slice(&linux_data);
         entry[16] = slot as u8 + 1;
         entry[17..32].fill(0x5a);
         entry[32..40].copy_from_slice(&first.to_le_bytes());
         entry[40..48].copy_from_slice(&last.to_le_bytes());
+        for (i, unit) in name.encode_utf16().enumerate() {
+            entry[56 + 2 * i..58 + 2 * i].copy_from_slice(&unit.to_le_bytes());
+        }
     }
     let entries_crc = partition::crc32(&entries);
     disk[1024..1024 + entries.len()].copy_from_slice(&entries);

@@ -214,7 +214,13 @@ pub struct RootImage {
     /// The file system in partition 1 of an MBR (disk signature [`MBR_SIGNATURE`], from
     /// [`PARTITION_OFFSET`] to the end) instead of on the whole disk.
     pub is_partitioned: bool,
+    /// With `is_partitioned`: a GPT instead (partition 1 named [`GPT_LABEL`], from
+    /// [`PARTITION_OFFSET`] to the backup table).
+    pub is_gpt: bool,
 }
+
+/// The GPT name of partition 1 of a GPT root image (`root=PARTLABEL=ferrux-root`).
+pub const GPT_LABEL: &str = "ferrux-root";
 
 /// The disk signature of partitioned root images: `root=PARTUUID=f3a1b2c4-01` names
 /// partition 1.
@@ -227,14 +233,21 @@ impl RootImage {
         image_mib: IMAGE_MIB,
         data_mib: DATA_MIB,
         is_partitioned: false,
+        is_gpt: false,
     };
     pub const SMALL: RootImage = RootImage {
         image_mib: SMALL_IMAGE_MIB,
         data_mib: 0,
         is_partitioned: false,
+        is_gpt: false,
     };
     pub const SMALL_PARTITIONED: RootImage = RootImage {
         is_partitioned: true,
+        ..RootImage::SMALL
+    };
+    pub const SMALL_GPT: RootImage = RootImage {
+        is_partitioned: true,
+        is_gpt: true,
         ..RootImage::SMALL
     };
 
@@ -338,14 +351,19 @@ pub fn root_image(name: &str, kind: RootImage) -> Result<PathBuf> {
     let mut mkfs = Command::new("/sbin/mkfs.ext4");
     mkfs.args(["-q", "-F", "-d"]).arg(&tree);
     if kind.is_partitioned {
-        write_mbr(&image, kind.image_mib << 20)?;
+        // A GPT keeps its backup in the last 33 sectors: the file system ends before them.
+        let end = if kind.is_gpt {
+            let size = kind.image_mib << 20;
+            write_gpt(&image, size)?;
+            (size - 33 * 512) & !4095
+        } else {
+            write_mbr(&image, kind.image_mib << 20)?;
+            kind.image_mib << 20
+        };
         mkfs.arg("-E")
             .arg(format!("offset={PARTITION_OFFSET}"))
             .arg(&image)
-            .arg(format!(
-                "{}k",
-                ((kind.image_mib << 20) - PARTITION_OFFSET) >> 10
-            ));
+            .arg(format!("{}k", (end - PARTITION_OFFSET) >> 10));
     } else {
         mkfs.arg(&image);
     }
@@ -376,6 +394,51 @@ fn write_mbr(image: &Path, size: u64) -> Result<()> {
     let mut file = std::fs::OpenOptions::new().write(true).open(image)?;
     file.seek(SeekFrom::Start(0))?;
     file.write_all(&sector)?;
+    Ok(())
+}
+
+/// A GPT (protective MBR, primary and backup tables) with partition 1 named [`GPT_LABEL`]
+/// from [`PARTITION_OFFSET`] to the sector before the backup entries.
+fn write_gpt(image: &Path, size: u64) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let sectors = size / 512;
+    let mut entries = vec![0u8; 128 * 128];
+    // Linux filesystem data type GUID, a unique GUID, the range, the name in UTF-16LE.
+    entries[..16].copy_from_slice(&[
+        0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47, 0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d,
+        0xe4,
+    ]);
+    entries[16..32].fill(0x6b);
+    entries[32..40].copy_from_slice(&(PARTITION_OFFSET / 512).to_le_bytes());
+    entries[40..48].copy_from_slice(&(sectors - 34).to_le_bytes());
+    for (i, unit) in GPT_LABEL.encode_utf16().enumerate() {
+        entries[56 + 2 * i..58 + 2 * i].copy_from_slice(&unit.to_le_bytes());
+    }
+    let crc = partition::crc32(&entries);
+    let mut mbr = [0u8; 512];
+    let entry = &mut mbr[446..462];
+    entry[4] = 0xee;
+    entry[8..12].copy_from_slice(&1u32.to_le_bytes());
+    entry[12..16].copy_from_slice(&u32::try_from(sectors - 1).unwrap_or(u32::MAX).to_le_bytes());
+    mbr[510] = 0x55;
+    mbr[511] = 0xaa;
+    let mut file = std::fs::OpenOptions::new().write(true).open(image)?;
+    let mut put = |offset: u64, bytes: &[u8]| -> Result<()> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.write_all(bytes)?;
+        Ok(())
+    };
+    put(0, &mbr)?;
+    put(
+        512,
+        &crate::disks::gpt_header(sectors, 1, sectors - 1, 2, crc),
+    )?;
+    put(1024, &entries)?;
+    put((sectors - 33) * 512, &entries)?;
+    put(
+        (sectors - 1) * 512,
+        &crate::disks::gpt_header(sectors, sectors - 1, 1, sectors - 33, crc),
+    )?;
     Ok(())
 }
 

@@ -134,6 +134,7 @@ fn root_disk() -> Result<PathBuf> {
         image_mib: crate::rootdisk::IMAGE_MIB,
         data_mib: 0,
         is_partitioned: false,
+        is_gpt: false,
     };
     crate::rootdisk::root_image("run", kind)
 }

@@ -118,6 +118,8 @@ enum RootBoot {
     /// The small image, and the standard initramfs with a missing `rdinit=`: the kernel mounts
     /// the root itself.
     NoRdinit,
+    /// As `NoRdinit`, the image partitioned with a GPT (`root=PARTLABEL=`).
+    NoRdinitGpt,
     /// No initramfs and no disk: the kernel cannot mount its root and panics.
     Missing,
     /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init.
@@ -539,6 +541,19 @@ const BOOT_CHECKS: &[BootCheck] = &[
         verdict: expect_quick_root_disk,
     },
     BootCheck {
+        // As boot/root-rdinit, partition 1 of a GPT disk named by its GPT name.
+        name: "boot/root-partlabel",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "quick"],
+        needs_user_binaries: false,
+        params: "rdinit=/no-such-init root=PARTLABEL=ferrux-root rootfstype=ext4 rootwait",
+        is_ferrux_only: true,
+        image: CheckImage::RootDisk(RootBoot::NoRdinitGpt),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| quick_root_disk(outcome, "boot/root-partlabel"),
+    },
+    BootCheck {
         // busybox init from the root disk (no init=): its `poweroff` runs the inittab's
         // `umount -a -r`, which remounts / read-only, then powers off.
         name: "boot/root-init",
@@ -711,6 +726,11 @@ fn expect_quick_root_disk(outcome: &BootOutcome) -> Result<(), String> {
     } else {
         "boot/root-rdinit"
     };
+    quick_root_disk(outcome, check)
+}
+
+/// [`expect_quick_root_disk`] for `check`.
+fn quick_root_disk(outcome: &BootOutcome, check: &str) -> Result<(), String> {
     let (before, after) = if check == "boot/root-switch" {
         (
             "root-mount: /dev/vda / ext4 ro,relatime 0 0",
@@ -735,7 +755,7 @@ fn expect_quick_root_disk(outcome: &BootOutcome) -> Result<(), String> {
     for want in wanted {
         expect_line(outcome, &format!("`{want}`"), |line| line == want)?;
     }
-    if check == "boot/root-rdinit" {
+    if check != "boot/root-switch" {
         // A partitioned image: its file system is checked on its own.
         expect_clean_power_off(outcome, "")?;
         return crate::rootdisk::e2fsck_partition(&root_image_of(outcome, check));
@@ -1504,6 +1524,10 @@ fn root_disk_job(
         RootBoot::NoRdinit => (
             initramfs::write_default()?,
             vec![root_image(&image_name, RootImage::SMALL_PARTITIONED)?],
+        ),
+        RootBoot::NoRdinitGpt => (
+            initramfs::write_default()?,
+            vec![root_image(&image_name, RootImage::SMALL_GPT)?],
         ),
         RootBoot::Missing => (PathBuf::new(), Vec::new()),
         RootBoot::BusyboxInit => {

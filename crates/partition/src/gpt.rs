@@ -137,6 +137,7 @@ pub(crate) fn scan(reader: &mut dyn SectorReader, disk: &Disk, found: &mut Found
         let mut guid = [0u8; 16];
         guid.copy_from_slice(&entry[16..32]);
         found.set_uuid(index + 1, crate::PartUuid::Gpt(guid));
+        found.set_label(index + 1, crate::PartLabel::from_utf16le(&entry[56..128]));
     }
     true
 }

@@ -57,6 +57,40 @@ pub struct Partition {
     pub is_extended: bool,
     /// What `root=PARTUUID=` matches.
     pub uuid: PartUuid,
+    /// What `root=PARTLABEL=` matches: a GPT entry's name (empty otherwise).
+    pub label: PartLabel,
+}
+
+/// A GPT partition's name as Linux keeps it for `root=PARTLABEL=` (`info->volname`, made by
+/// `efi_partition`): each of the 36 UTF-16LE units cut to its low byte, a non-printable
+/// non-zero byte replaced by `!`, the name ending at the first zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartLabel([u8; 36]);
+
+impl Default for PartLabel {
+    fn default() -> PartLabel {
+        PartLabel([0; 36])
+    }
+}
+
+impl PartLabel {
+    /// From a GPT entry's `PartitionName` field (72 bytes).
+    pub fn from_utf16le(raw: &[u8]) -> PartLabel {
+        let mut label = [0u8; 36];
+        for (slot, unit) in label.iter_mut().zip(raw.chunks_exact(2)) {
+            let byte = unit[0];
+            // The kernel's isprint: ASCII 0x20..0x7e and Latin-1 0xa0..0xff.
+            let printable = (0x20..0x7f).contains(&byte) || byte >= 0xa0;
+            *slot = if byte != 0 && !printable { b'!' } else { byte };
+        }
+        PartLabel(label)
+    }
+
+    /// The name's bytes, up to its first zero.
+    pub fn bytes(&self) -> &[u8] {
+        let end = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        &self.0[..end]
+    }
 }
 
 /// A partition's unique id, as Linux gives it to `root=PARTUUID=` (`info->uuid`).
@@ -150,6 +184,7 @@ impl Found {
             sectors,
             is_extended,
             uuid: PartUuid::None,
+            label: PartLabel::default(),
         });
     }
 
@@ -162,6 +197,18 @@ impl Found {
             .find(|p| p.number == number)
         {
             part.uuid = uuid;
+        }
+    }
+
+    /// Gives partition `number` (just put) its GPT name.
+    fn set_label(&mut self, number: u32, label: PartLabel) {
+        if let Some(part) = self
+            .partitions
+            .iter_mut()
+            .rev()
+            .find(|p| p.number == number)
+        {
+            part.label = label;
         }
     }
 }

@@ -47,6 +47,7 @@ fn scan_plain(image: &mut dyn SectorReader, disk: &Disk) -> (TableKind, Vec<Part
     let (kind, mut parts) = scan(image, disk);
     for part in &mut parts {
         part.uuid = crate::PartUuid::None;
+        part.label = crate::PartLabel::default();
     }
     (kind, parts)
 }
@@ -58,6 +59,7 @@ fn part(number: u32, start: u64, sectors: u64) -> Partition {
         sectors,
         is_extended: false,
         uuid: crate::PartUuid::None,
+        label: crate::PartLabel::default(),
     }
 }
 
@@ -326,4 +328,34 @@ fn partition_ids_as_linux_prints_them() {
         Some("0ccdb28e-05")
     );
     assert_eq!(crate::PartUuid::None.text(), None);
+}
+
+#[test]
+fn gpt_names_become_labels_as_linux_cuts_them() {
+    let mut image = gpt_image(8192, &[(1, 2048, 4095), (2, 4096, 8158)]);
+    let name = |text: &[u16]| {
+        let mut raw = vec![0u8; 72];
+        for (i, unit) in text.iter().enumerate() {
+            raw[2 * i..2 * i + 2].copy_from_slice(&unit.to_le_bytes());
+        }
+        raw
+    };
+    // "root", and a name with a tab, a non-Latin character (its low byte kept) and é.
+    let first: Vec<u16> = "root".encode_utf16().collect();
+    let second = [b'a' as u16, 9, 0x4e2d, 0xe9, b'z' as u16];
+    image.0[1024 + 56..1024 + 128].copy_from_slice(&name(&first));
+    image.0[1024 + 128 + 56..1024 + 256].copy_from_slice(&name(&second));
+    // The array's CRC and then the header's.
+    let array = image.0[1024..1024 + 128 * 128].to_vec();
+    image.0[512 + 88..512 + 92].copy_from_slice(&crc32(&array).to_le_bytes());
+    image.0[512 + 16..512 + 20].copy_from_slice(&[0; 4]);
+    let crc = crc32(&image.0[512..512 + 92]);
+    image.0[512 + 16..512 + 20].copy_from_slice(&crc.to_le_bytes());
+    let d = disk(&image);
+    let (_, parts) = scan(&mut image, &d);
+    assert_eq!(parts[0].label.bytes(), b"root");
+    assert_eq!(parts[1].label.bytes(), &[b'a', b'!', 0x2d, 0xe9, b'z']);
+    // 36 units at most, no terminator needed.
+    let long = PartLabel::from_utf16le(&[b'x', 0].repeat(40));
+    assert_eq!(long.bytes().len(), 36);
 }

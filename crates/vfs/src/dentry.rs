@@ -38,7 +38,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, SpinLock};
 use abi::Errno;
@@ -69,6 +69,9 @@ pub struct SuperBlock {
     pub(crate) rename_lock: Mutex<()>,
     /// `SB_*` flags.
     flags: AtomicU32,
+    /// Regular files open for writing on it (the sum of Linux's per-mount writer counts that
+    /// `sb_prepare_remount_readonly` checks).
+    writers: AtomicUsize,
 }
 
 /// The end of a filesystem instance (its last mount and dentry gone): its watched inodes
@@ -85,6 +88,27 @@ impl SuperBlock {
     /// The filesystem.
     pub fn fs(&self) -> &Arc<dyn FileSystem> {
         &self.fs
+    }
+
+    /// A regular file on it was opened for writing (`mnt_get_write_access` at open).
+    pub fn get_writer(&self) {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A writer opened by [`SuperBlock::get_writer`] was released.
+    pub fn put_writer(&self) {
+        let _ = self
+            .writers
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Whether it may become read-only (`sb_prepare_remount_readonly`): `EBUSY` while a
+    /// regular file on it is open for writing.
+    pub fn prepare_remount_read_only(&self) -> Result<(), Errno> {
+        if self.writers.load(Ordering::Acquire) > 0 {
+            return Err(Errno::EBUSY);
+        }
+        Ok(())
     }
 
     /// The `SB_*` flags.
@@ -185,6 +209,7 @@ impl Dentry {
             fs,
             rename_lock: Mutex::new("sb.rename", ()),
             flags: AtomicU32::new(0),
+            writers: AtomicUsize::new(0),
         });
         Arc::new(Dentry::make(inode, sb, Vec::new(), None))
     }

@@ -130,6 +130,8 @@ pub struct Part {
     pub minor: u32,
     /// Its id for `root=PARTUUID=` (the GPT entry's GUID, or the MBR's signature and number).
     pub uuid: partition::PartUuid,
+    /// Its GPT name for `root=PARTLABEL=` (`volname`; empty on MBR disks).
+    pub label: partition::PartLabel,
 }
 
 /// A disk (Linux's `gendisk` with its whole-disk `block_device`).
@@ -564,6 +566,7 @@ pub fn scan_partitions(disk: &Arc<Disk>) -> Result<(), Errno> {
             major,
             minor,
             uuid: part.uuid,
+            label: part.label,
         });
     }
     let old = core::mem::replace(&mut *disk.partitions.lock(), parts.clone());

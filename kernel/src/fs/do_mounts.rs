@@ -4,7 +4,8 @@
 //!
 //! 1. `rootdelay=N`: sleep N seconds ("Waiting N sec before mounting root device...").
 //! 2. `root=` names the device ([`bootparam::RootDevice`]): `/dev/vda1`, `254:1`, `fe01`,
-//!    `PARTUUID=` (a GPT entry's GUID, or `SSSSSSSS-NN` of an MBR) with `/PARTNROFF=N`;
+//!    `PARTUUID=` (a GPT entry's GUID, or `SSSSSSSS-NN` of an MBR) with `/PARTNROFF=N`,
+//!    `PARTLABEL=` (a GPT entry's name, as `efi_partition` cuts it to bytes);
 //!    `rootwait` polls every 5 ms until it exists ("Waiting for root device …").
 //! 3. `/dev/root` is made in the initramfs (a block node with that number, even 0:0), and each
 //!    type of `rootfstype=` (or every registered type that needs a device, in registration
@@ -17,8 +18,7 @@
 //!    onto `/` (`MS_MOVE`), and init's root and working directory set to it (`chroot(".")`).
 //!
 //! As on Debian's kernel (no `CONFIG_DEVTMPFS_MOUNT`), devtmpfs is not mounted on the new
-//! root's `/dev`: init does that. `PARTLABEL=` names and the mtd/ubi/NFS/initrd cases find no
-//! device here.
+//! root's `/dev`: init does that. The mtd/ubi/NFS/initrd cases find no device here.
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;
@@ -73,7 +73,20 @@ fn find_device(device: &RootDevice) -> Option<(u32, u32)> {
             }
             None
         }
-        RootDevice::PartLabel(_) | RootDevice::Unknown => None,
+        RootDevice::PartLabel(label) => {
+            // devt_from_partlabel: the first partition, in disk order, whose GPT name is
+            // exactly `label` (only GPT partitions have one: `bd_meta_info`).
+            crate::block::disks().into_iter().find_map(|disk| {
+                disk.partitions()
+                    .into_iter()
+                    .find(|part| {
+                        matches!(part.uuid, partition::PartUuid::Gpt(_))
+                            && part.label.bytes() == label.as_bytes()
+                    })
+                    .map(|part| (part.major, part.minor))
+            })
+        }
+        RootDevice::Unknown => None,
     }
 }
 

@@ -343,6 +343,8 @@ pub struct OpenFile {
     is_notified: AtomicBool,
     /// Counted in its inode's open counts: 1 as a reader only, 2 as a writer, 0 not.
     open_count: u8,
+    /// A regular file opened for writing: counted in its superblock's writers.
+    is_sb_writer: bool,
     /// Who receives its I/O signals (`f_owner`: `F_SETOWN`, `F_SETSIG`).
     pub owner: SpinLock<super::fasync::Owner>,
     /// Counts this file against `fs.file-max` until it is released.
@@ -362,6 +364,11 @@ impl Drop for OpenFile {
         }
         if self.has_file_locks.load(Ordering::Acquire) {
             super::locks::release_file(self);
+        }
+        if self.is_sb_writer
+            && let Some(path) = self.path.as_ref()
+        {
+            path.mnt().superblock().put_writer();
         }
         if self.open_count != 0
             && let Some(counts) = self
@@ -396,6 +403,7 @@ impl OpenFile {
             is_notified: AtomicBool::new(false),
             owner: SpinLock::new("file.owner", super::fasync::Owner::NONE),
             open_count: 0,
+            is_sb_writer: false,
             _charge: charge,
         }
         .counted()
@@ -408,6 +416,9 @@ impl OpenFile {
         let flags = self.status_flags();
         if flags.contains(OpenFlags::O_PATH) {
             return Ok(self);
+        }
+        if self.is_writable() {
+            self.count_sb_writer();
         }
         let Some(counts) = self
             .path
@@ -424,6 +435,17 @@ impl OpenFile {
             self.open_count = 1;
         }
         Ok(self)
+    }
+
+    /// A regular file opened for writing holds its file system writable (Linux's
+    /// `mnt_get_write_access` for the file's life): `mount -o remount,ro` is `EBUSY` meanwhile.
+    fn count_sb_writer(&mut self) {
+        if let Some(path) = self.path.as_ref()
+            && path.dentry().inode().file_type() == vfs::inode::FileType::Regular
+        {
+            path.mnt().superblock().get_writer();
+            self.is_sb_writer = true;
+        }
     }
 
     /// Notes that an OFD or flock lock is (being) set through this description.

@@ -249,10 +249,15 @@ fn remount(path: &Path, mnt_flags: u32, sb_flags: u32, data: &[u8]) -> Result<()
     }
     let options = vfs::fstype::parse_options(data)?;
     let superblock = path.mnt().superblock();
-    superblock.fs().remount(&options.fs)?;
     let mask = raw::MS_RMT_MASK & SB_SETTABLE;
     let requested = (sb_flags | options.sb_set) & !options.sb_clear;
     let read_only = vfs::dentry::sb_flags::SB_RDONLY;
+    // reconfigure_super: going read-only with a file open for writing is EBUSY, before
+    // anything changes.
+    if requested & read_only != 0 && superblock.flags() & read_only == 0 {
+        superblock.prepare_remount_read_only()?;
+    }
+    superblock.fs().remount(&options.fs)?;
     if (superblock.flags() ^ requested) & read_only != 0 {
         superblock.fs().set_read_only(requested & read_only != 0)?;
     }
@@ -289,6 +294,7 @@ pub fn umount2(context: &mut SyscallContext<'_>, target: UserCStr, flags: i32) -
         let superblock = path.mnt().superblock();
         let read_only = vfs::dentry::sb_flags::SB_RDONLY;
         if superblock.flags() & read_only == 0 {
+            superblock.prepare_remount_read_only()?;
             superblock.fs().set_read_only(true)?;
             superblock.set_flags(superblock.flags() | read_only);
         }

@@ -221,6 +221,17 @@ TEST_ALONE(blk, partition_tables_mbr_gpt_and_hostile)
 	expect_file("/sys/block/vdb/vdb3/start", "8192\n");
 	expect_file("/sys/block/vdb/vdb3/size", "8192\n");
 	EXPECT_ERRNO(access("/sys/block/vdb/vdb2", F_OK), ENOENT);
+	/* GPT names in the partitions' uevents (what root=PARTLABEL= matches):
+	 * UTF-16 cut to bytes, a tab shown as '!'; MBR partitions have none. */
+	char uevent[256];
+	h_read_file("/sys/block/vdb/vdb1/uevent", uevent, sizeof uevent);
+	if (!strstr(uevent, "\nPARTNAME=ferrux-one\n"))
+		FAIL("vdb1 uevent: %s", uevent);
+	h_read_file("/sys/block/vdb/vdb3/uevent", uevent, sizeof uevent);
+	if (!strstr(uevent, "\nPARTNAME=tab!here\n"))
+		FAIL("vdb3 uevent: %s", uevent);
+	h_read_file("/sys/block/vda/vda1/uevent", uevent, sizeof uevent);
+	EXPECT_TRUE(strstr(uevent, "PARTNAME=") == NULL);
 	/* The hostile table: a partition past the end is dropped, the
 	 * extended one stays (2 sectors), its looping chain gives nothing. */
 	EXPECT_ERRNO(access("/sys/block/vdc/vdc1", F_OK), ENOENT);

@@ -11,6 +11,8 @@
  * (vm.dirty_writeback_centisecs apart), fsync puts it on the disk; a full
  * file system answers write(2) with ENOSPC and a first write through a
  * mapping of a hole with SIGBUS, and what was written before still fsyncs.
+ * fs/super.c's sb_prepare_remount_readonly: remount,ro is EBUSY while a file
+ * is open for writing.
  *
  * The disk is an image that mkfs.ext4 made on the host, attached as vda
  * (xtask boots the suite alone with it). On Linux the suite loads the virtio
@@ -323,4 +325,28 @@ TEST_ALONE(ext4, a_full_file_system_is_enospc_for_write_and_sigbus_for_a_map)
 	close(fd);
 	EXPECT_OK(unlink(MNT "/after"));
 	EXPECT_OK(umount(MNT));
+}
+
+/* mount -o remount,ro while a regular file is open for writing is EBUSY
+ * (sb_prepare_remount_readonly); a file open for reading, or one opened for
+ * writing and closed, does not stop it; the read-only mount refuses writes
+ * and remounts read-write. */
+TEST_ALONE(ext4, remount_read_only_is_ebusy_while_a_file_is_open_for_writing)
+{
+	ext4_ready();
+	int fd = EXPECT_OK(open(MNT "/busy", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	EXPECT_EQ(write(fd, "x", 1), 1L);
+	EXPECT_ERRNO(mount(NULL, MNT, NULL, MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
+	/* Still read-write. */
+	EXPECT_EQ(write(fd, "y", 1), 1L);
+	close(fd);
+	int reader = EXPECT_OK(open(MNT "/busy", O_RDONLY));
+	EXPECT_OK(mount(NULL, MNT, NULL, MS_REMOUNT | MS_RDONLY, NULL));
+	EXPECT_ERRNO(open(MNT "/busy", O_WRONLY), EROFS);
+	char buf[4] = {0};
+	EXPECT_EQ(read(reader, buf, sizeof buf), 2L);
+	EXPECT_EQ(memcmp(buf, "xy", 2), 0);
+	close(reader);
+	EXPECT_OK(mount(NULL, MNT, NULL, MS_REMOUNT, NULL));
+	EXPECT_OK(unlink(MNT "/busy"));
 }

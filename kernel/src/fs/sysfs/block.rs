@@ -287,6 +287,15 @@ pub fn replace_partitions(disk: &Arc<Disk>, old: &[Part], new: &[Part]) -> Resul
                 part.number
             ),
         )?;
+        // part_uevent: the GPT name, when it has one.
+        if !part.label.bytes().is_empty() {
+            uevent
+                .try_reserve(part.label.bytes().len() + 10)
+                .map_err(|_| Errno::ENOMEM)?;
+            uevent.extend_from_slice(b"PARTNAME=");
+            uevent.extend_from_slice(part.label.bytes());
+            uevent.push(b'\n');
+        }
         add_uevent(&node, 0o644, Content::Text(uevent))?;
         device.add(name.as_bytes(), node)?;
         let target = alloc::format!("../../devices/{}/{name}", disk_path(disk));
