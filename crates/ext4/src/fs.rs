@@ -569,6 +569,12 @@ impl<D: BlockDevice> Ext4<D> {
         Ok(())
     }
 
+    /// Whether `block` was changed by the running transaction (its checks and checksums are
+    /// ours, not the disk's).
+    pub(crate) fn is_dirty(&self, block: u64) -> bool {
+        self.dirty.contains_key(&block)
+    }
+
     /// A block's contents, as the running operation left it.
     pub(crate) fn read_block(&mut self, block: u64) -> Result<Vec<u8>> {
         self.check_block(block)?;
@@ -735,16 +741,14 @@ impl<D: BlockDevice> Ext4<D> {
             mark(gd.inode_table(), u64::from(self.inode_table_blocks()));
         } else {
             bitmap = self.read_block(gd.block_bitmap())?;
-            if self.sb.has_csum() {
+            if self.sb.has_csum() && !self.is_dirty(gd.block_bitmap()) {
                 let bytes = (self.sb.blocks_per_group / 8) as usize;
                 if bitmap_csum(&self.sb, &bitmap, bytes) != gd.block_bitmap_csum() {
                     return Err(Error::BadChecksum("block bitmap"));
                 }
             }
         }
-        for bit in self.sb.group_blocks(group) as usize..bs * 8 {
-            set_bit(&mut bitmap, bit);
-        }
+        set_bits_from(&mut bitmap, self.sb.group_blocks(group) as usize);
         Ok(bitmap)
     }
 
@@ -769,16 +773,14 @@ impl<D: BlockDevice> Ext4<D> {
             bitmap = zeroed(bs)?;
         } else {
             bitmap = self.read_block(gd.inode_bitmap())?;
-            if self.sb.has_csum() {
+            if self.sb.has_csum() && !self.is_dirty(gd.inode_bitmap()) {
                 let bytes = (self.sb.inodes_per_group / 8) as usize;
                 if bitmap_csum(&self.sb, &bitmap, bytes) != gd.inode_bitmap_csum() {
                     return Err(Error::BadChecksum("inode bitmap"));
                 }
             }
         }
-        for bit in self.sb.inodes_per_group as usize..bs * 8 {
-            set_bit(&mut bitmap, bit);
-        }
+        set_bits_from(&mut bitmap, self.sb.inodes_per_group as usize);
         Ok(bitmap)
     }
 
@@ -987,9 +989,10 @@ impl<D: BlockDevice> Ext4<D> {
             }
             let mut bitmap = self.inode_bitmap(&gd)?;
             let first = if group == 0 { self.sb.first_ino - 1 } else { 0 };
-            let Some(index) = (first..ipg).find(|&i| !test_bit(&bitmap, i as usize)) else {
+            let Some(index) = first_clear(&bitmap, first as usize, ipg as usize) else {
                 continue;
             };
+            let index = index as u32;
             set_bit(&mut bitmap, index as usize);
             gd.set_free_inodes(gd.free_inodes() - 1);
             if is_dir {
@@ -1081,6 +1084,34 @@ fn only_times_differ(old: &[u8], new: &[u8]) -> bool {
             .zip(new)
             .enumerate()
             .all(|(at, (a, b))| a == b || SKIP.iter().any(|&(from, to)| at >= from && at < to))
+}
+
+/// Sets every bit of `bitmap` from `start` on (the padding past a group's end).
+fn set_bits_from(bitmap: &mut [u8], start: usize) {
+    let mut bit = start;
+    while bit < bitmap.len() * 8 && !bit.is_multiple_of(8) {
+        set_bit(bitmap, bit);
+        bit += 1;
+    }
+    if let Some(rest) = bitmap.get_mut(bit / 8..) {
+        rest.fill(0xff);
+    }
+}
+
+/// The first clear bit in `start..limit`, whole bytes of set bits skipped.
+fn first_clear(bitmap: &[u8], start: usize, limit: usize) -> Option<usize> {
+    let mut bit = start;
+    while bit < limit {
+        if bit.is_multiple_of(8) && bitmap.get(bit / 8) == Some(&0xff) {
+            bit += 8;
+            continue;
+        }
+        if !test_bit(bitmap, bit) {
+            return Some(bit);
+        }
+        bit += 1;
+    }
+    None
 }
 
 pub(crate) fn test_bit(bitmap: &[u8], bit: usize) -> bool {

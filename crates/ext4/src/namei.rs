@@ -104,7 +104,8 @@ impl<D: BlockDevice> Ext4<D> {
             return Ok(None);
         }
         let block = self.read_block(pblk)?;
-        if self.sb.has_csum() {
+        // A block of the running transaction got its checksum from us.
+        if self.sb.has_csum() && !self.is_dirty(pblk) {
             let seed = dir.csum_seed(&self.sb);
             match self.kind_of(dir, lblk, &block) {
                 Kind::Leaf => dir::verify_leaf(seed, &block)?,
