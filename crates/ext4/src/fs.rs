@@ -421,12 +421,23 @@ impl<D: BlockDevice> Ext4<D> {
     }
 
     /// Remembers what the running call's first change of `block` replaces.
-    fn save_for_undo(&mut self, block: u64) {
+    fn save_for_undo(&mut self, block: u64) -> Result<()> {
         if let Some(undo) = self.undo.as_mut()
             && !undo.contains_key(&block)
         {
-            undo.insert(block, self.dirty.get(&block).cloned());
+            let before = match self.dirty.get(&block) {
+                Some(data) => {
+                    let mut copy = Vec::new();
+                    copy.try_reserve_exact(data.len())
+                        .map_err(|_| Error::NoMem)?;
+                    copy.extend_from_slice(data);
+                    Some(copy)
+                }
+                None => None,
+            };
+            undo.insert(block, before);
         }
+        Ok(())
     }
 
     /// Commits the running transaction (`jbd2_journal_commit_transaction`): its metadata
@@ -606,7 +617,7 @@ impl<D: BlockDevice> Ext4<D> {
     /// Queues a metadata block for the commit.
     pub(crate) fn write_meta(&mut self, block: u64, data: Vec<u8>) -> Result<()> {
         self.check_block(block)?;
-        self.save_for_undo(block);
+        self.save_for_undo(block)?;
         self.dirty.insert(block, data);
         Ok(())
     }
@@ -615,7 +626,7 @@ impl<D: BlockDevice> Ext4<D> {
     pub(crate) fn write_data(&mut self, block: u64, data: &[u8]) -> Result<()> {
         self.check_block(block)?;
         if self.dirty.contains_key(&block) {
-            self.save_for_undo(block);
+            self.save_for_undo(block)?;
             self.dirty.remove(&block);
         }
         self.dev
@@ -906,7 +917,7 @@ impl<D: BlockDevice> Ext4<D> {
             }
             for b in block..block + in_group {
                 if self.dirty.contains_key(&b) {
-                    self.save_for_undo(b);
+                    self.save_for_undo(b)?;
                     self.dirty.remove(&b);
                 }
             }
