@@ -96,8 +96,9 @@ fn get_addr(command: u32, argument: u64) -> Result<usize, Errno> {
 
 fn set_addr(command: u32, argument: u64) -> Result<usize, Errno> {
     use abi::raw::ioctl as n;
-    require_net_admin()?;
+    // inet_ioctl copies the request before devinet_ioctl checks the capability.
     let req = read_req(argument)?;
+    require_net_admin()?;
     let (family, value) = ifreq::sockaddr_in(&req);
     if family != ::inet::AF_INET {
         return Err(Errno::EINVAL);
@@ -193,13 +194,16 @@ fn v4_key(ip: [u8; 4]) -> [u8; 16] {
 
 /// `ip_rt_ioctl`: `SIOCADDRT`/`SIOCDELRT` with a `struct rtentry`.
 fn route_ioctl(is_delete: bool, argument: u64) -> Result<usize, Errno> {
-    require_net_admin()?;
+    // inet_ioctl copies the structure before ip_rt_ioctl checks the capability.
     let mut raw = [0u8; RTENTRY_LEN];
     hal::usercopy::copy_from_user(&mut raw, argument)?;
+    require_net_admin()?;
     let entry = RtEntry::parse(&raw);
     let request = rtentry::route_request(&entry, is_delete)?;
+    // A reject route takes no device (`rtentry_to_fib_config` returns before reading it;
+    // route(8) names `lo` for one).
     let mut oif = 0;
-    if entry.dev != 0 {
+    if entry.dev != 0 && !request.is_reject {
         let mut name = [0u8; ::inet::ifreq::IFNAMSIZ - 1];
         hal::usercopy::copy_from_user(&mut name, entry.dev)?;
         let end = name

@@ -344,6 +344,12 @@ pub fn addresses_removed(dev: &NetDevice, addrs: &[IfAddr], portid: u32, seq: u3
         rtnl::notify_addr(dev, addr, false, portid, seq);
         remove_address_routes(dev, addr);
     }
+    // The device's last IPv4 address gone: IP is disabled on it, every IPv4 route through it
+    // goes, silently (`fib_inetaddr_event`'s `fib_disable_ip`).
+    if addrs.iter().any(|a| a.ip.is_v4()) && !dev.addrs().iter().any(|a| a.ip.is_v4()) {
+        let index = dev.index;
+        with_fib(false, |fib| fib.remove_where(|r| r.oif == index));
+    }
     v4_changed(false);
 }
 
