@@ -132,8 +132,8 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
     }
     let deconfig = reported(log, "deconfig").unwrap_or_default();
     let configured = reported(log, "config").unwrap_or_default();
-    let is_ok = deconfig.trim() == "0 0"
-        && configured.trim() == "2 0.0.0.0 10.0.2.2 0.0.0.0 UG 0 0 0 eth0";
+    let is_ok =
+        deconfig.trim() == "0 0" && configured.trim() == "2 0.0.0.0 10.0.2.2 0.0.0.0 UG 0 0 0 eth0";
     results.push((
         "net/ifconfig-route",
         (!is_ok).then(|| format!("deconfigured {deconfig:?}, configured {configured:?}")),
@@ -149,15 +149,20 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         })
         .unwrap_or_default();
     let is_ok = !host.is_empty()
-        && host
-            .iter()
-            .any(|ip| resolved.split_whitespace().any(|w| w == format!("addr={ip}")));
+        && host.iter().any(|ip| {
+            resolved
+                .split_whitespace()
+                .any(|w| w == format!("addr={ip}"))
+        });
     results.push((
         "net/getaddrinfo",
         (!is_ok).then(|| format!("the guest resolved {resolved:?}, the host {host:?}")),
     ));
     if outcome.is_kernel_bug() {
-        results.push(("net/config-exit", Some("the kernel reported a bug".to_string())));
+        results.push((
+            "net/config-exit",
+            Some("the kernel reported a bug".to_string()),
+        ));
     }
     Ok(results)
 }
