@@ -14,7 +14,7 @@ for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do $bb sleep 0.1; i=$((i + 1)); done
-if [ -s /proc/net/pnp ]; then
+if $bb grep -q "^#PROTO" /proc/net/pnp 2>/dev/null; then
     echo "netcfg: pnp $($bb tr '\n' ' ' < /proc/net/pnp)"
     echo "netcfg: dhcp-routes $($bb grep -c eth0 /proc/net/route) $($bb ip -4 addr show eth0 | $bb grep -o 'inet [0-9./]*')"
     $bb cat /proc/net/pnp > /etc/resolv.conf
