@@ -214,6 +214,8 @@ fn run_init() {
     if command_line.is_ktest {
         crate::ktest::run_all();
     }
+    // ip_auto_config, a late initcall in Linux: before init's program.
+    crate::net::ipconfig::auto_config(crate::boot_command_line());
     let rdinit = command_line
         .rdinit
         .clone()

@@ -86,7 +86,6 @@ fn kernel_main(boot: hal::BootInfo) -> ! {
         .unwrap_or_else(|error| panic!("cannot create the root filesystem: {error:?}"));
     fs::devtmpfs::init().unwrap_or_else(|error| panic!("cannot create devtmpfs: {error:?}"));
     drivers::init().unwrap_or_else(|error| panic!("cannot register the devices: {error:?}"));
-    net::ip::route::configure_from_command_line(boot_command_line());
     if let Some(initrd) = boot.initrd {
         let unpacked = fs::initramfs::unpack(&root, initrd.bytes());
         match unpacked.result {

@@ -41,6 +41,9 @@
  *                  private expedited membarrier(2) (EPERM), else 1
  *   rseq           exit 0 if this new image may register rseq: its C library did (glibc)
  *                  or a raw rseq(2) succeeds (musl); else 1 or the errno
+ *   resolve NAME   getaddrinfo(NAME) for IPv4 stream sockets (through
+ *                  /etc/resolv.conf): "addr=A.B.C.D" for each answer, or
+ *                  "gai=MESSAGE" and exit 1
  *
  * A first argument with spaces ("exit 3", as a "#!" line passes its optional
  * argument) is split into words that come before the remaining arguments.
@@ -58,6 +61,8 @@
 #include <dlfcn.h>
 #endif
 #include <elf.h>
+#include <netdb.h>
+#include <arpa/inet.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -335,6 +340,21 @@ int main(int argc, char **argv, char **envp)
 			return 1;
 		put("freeram=%llu\n",
 		    (unsigned long long)info.freeram * info.mem_unit);
+	} else if (!strcmp(cmd, "resolve") && nargs > 2) {
+		struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+		struct addrinfo *res;
+		int rc = getaddrinfo(args[2], NULL, &hints, &res);
+		if (rc != 0) {
+			put("gai=%s\n", gai_strerror(rc));
+			flush();
+			return 1;
+		}
+		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+			char text[INET_ADDRSTRLEN];
+			struct sockaddr_in *sin = (struct sockaddr_in *)ai->ai_addr;
+			put("addr=%s\n", inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text)));
+		}
+		freeaddrinfo(res);
 	} else if (!strcmp(cmd, "rseq")) {
 #ifdef __GLIBC__
 		volatile uint32_t *cpu_id = (volatile uint32_t *)((char *)__builtin_thread_pointer() +

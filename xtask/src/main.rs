@@ -31,6 +31,7 @@ mod fuzz;
 mod initramfs;
 mod linux;
 mod ltp;
+mod netcfg;
 mod netcheck;
 mod packages;
 mod paths;

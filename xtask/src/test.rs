@@ -1059,6 +1059,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
     run_crash_check(options, &kernels, &mut report);
     run_ltp_ratchet(options, &kernels, &mut report);
     crate::netcheck::run(options, &kernels, &mut report);
+    crate::netcfg::run(options, &kernels, &mut report);
 
     report.print();
     Ok(if report.failed_count() == 0 {

@@ -33,6 +33,14 @@ pub fn set_sockaddr_in(req: &mut [u8; IFREQ_LEN], octets: [u8; 4]) {
     union[4..8].copy_from_slice(&octets);
 }
 
+/// The `struct sockaddr_in` of the union: its family and address.
+pub fn sockaddr_in(req: &[u8; IFREQ_LEN]) -> (u16, [u8; 4]) {
+    (
+        u16::from_ne_bytes([req[16], req[17]]),
+        [req[20], req[21], req[22], req[23]],
+    )
+}
+
 /// Writes a hardware address (`sa_family` = the device type, then the address bytes).
 pub fn set_hwaddr(req: &mut [u8; IFREQ_LEN], kind: u16, address: &[u8]) {
     let union = &mut req[IFNAMSIZ..IFNAMSIZ + 16];
@@ -71,6 +79,7 @@ mod tests {
         assert_eq!(name(&req), b"lo");
         set_sockaddr_in(&mut req, [127, 0, 0, 1]);
         assert_eq!(&req[16..24], &[2, 0, 0, 0, 127, 0, 0, 1]);
+        assert_eq!(sockaddr_in(&req), (2, [127, 0, 0, 1]));
         set_flags(&mut req, 0x10049);
         assert_eq!(flags(&req), 0x49);
         set_int(&mut req, 65536);

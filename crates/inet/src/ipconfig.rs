@@ -104,8 +104,69 @@ pub fn parse(value: &str) -> Option<IpConfig> {
     Some(config)
 }
 
+/// What automatic configuration found, for `/proc/net/pnp`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lease {
+    /// The protocol's name (`DHCP`), or `None` for a static configuration (`#MANUAL`).
+    pub proto: Option<&'static str>,
+    pub domain: Option<alloc::string::String>,
+    /// Up to three name servers (`CONF_NAMESERVERS_MAX`).
+    pub nameservers: [Option<[u8; 4]>; 3],
+    pub bootserver: Option<[u8; 4]>,
+}
+
+fn dotted(out: &mut alloc::string::String, ip: [u8; 4]) {
+    use core::fmt::Write;
+    let _ = write!(out, "{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]);
+}
+
+/// `/proc/net/pnp` (`ipconfig.c`'s `pnp_seq_show`): the protocol, the domain, the name
+/// servers and the boot server, as `/etc/resolv.conf` lines.
+pub fn pnp_text(lease: &Lease) -> alloc::string::String {
+    let mut out = alloc::string::String::new();
+    match lease.proto {
+        Some(proto) => {
+            out.push_str("#PROTO: ");
+            out.push_str(proto);
+            out.push('\n');
+        }
+        None => out.push_str("#MANUAL\n"),
+    }
+    if let Some(domain) = &lease.domain {
+        out.push_str("domain ");
+        out.push_str(domain);
+        out.push('\n');
+    }
+    for server in lease.nameservers.iter().flatten() {
+        out.push_str("nameserver ");
+        dotted(&mut out, *server);
+        out.push('\n');
+    }
+    if let Some(server) = lease.bootserver {
+        out.push_str("bootserver ");
+        dotted(&mut out, server);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pnp() {
+        let lease = Lease {
+            proto: Some("DHCP"),
+            domain: None,
+            nameservers: [Some([10, 0, 2, 3]), None, None],
+            bootserver: Some([10, 0, 2, 2]),
+        };
+        assert_eq!(
+            pnp_text(&lease),
+            "#PROTO: DHCP\nnameserver 10.0.2.3\nbootserver 10.0.2.2\n"
+        );
+        assert_eq!(pnp_text(&Lease::default()), "#MANUAL\n");
+    }
+
     use super::*;
 
     #[test]

@@ -16,6 +16,8 @@
 //!   datagrams built as IPv4 packets, for the packet-level stack of `kernel/src/net/ip`.
 //! - [`ipconfig`]: the `ip=` kernel parameter.
 //! - [`ifreq`]: `struct ifreq`/`struct ifconf` as the `SIOCGIF*` ioctls read and write them.
+//! - [`rtentry`]: `SIOCADDRT`/`SIOCDELRT`'s `struct rtentry` and the address arithmetic of
+//!   `SIOCSIFADDR`/`SIOCSIFNETMASK`.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -27,6 +29,7 @@ pub mod ifreq;
 pub mod ipconfig;
 pub mod ports;
 pub mod procnet;
+pub mod rtentry;
 pub mod tcpstate;
 
 /// `AF_INET`, `AF_INET6`.

@@ -210,7 +210,9 @@ pub fn route_header(out: &mut String) {
     pad(out, start, UDP_WIDTH);
 }
 
-/// One `/proc/net/route` line: `RTF_UP`, plus `RTF_GATEWAY` with a gateway; addresses as
+/// One `/proc/net/route` line (`fib_route_seq_show`, `fib_flag_trans`): `RTF_UP`, plus
+/// `RTF_GATEWAY` with a gateway, `RTF_HOST` for a /32, `RTF_REJECT` for an unreachable or
+/// prohibit route; the metric is the route's priority; addresses as
 /// network-order words printed in hex on this little-endian machine.
 pub fn route_row(
     out: &mut String,
@@ -218,6 +220,8 @@ pub fn route_row(
     dest: [u8; 4],
     gateway: Option<[u8; 4]>,
     prefix_len: u8,
+    metric: u32,
+    is_reject: bool,
 ) {
     let start = out.len();
     let bits = u32::from(prefix_len.min(32));
@@ -226,12 +230,19 @@ pub fn route_row(
     } else {
         u32::MAX << (32 - bits)
     };
-    let flags = if gateway.is_some() { 3 } else { 1 };
+    let mut flags = if is_reject { 0x201 } else { 0x1 };
+    if gateway.is_some() {
+        flags |= 0x2;
+    }
+    if bits == 32 {
+        flags |= 0x4;
+    }
     let _ = write!(
         out,
-        "{iface}\t{:08X}\t{:08X}\t{flags:04X}\t0\t0\t0\t{:08X}\t0\t0\t0",
+        "{iface}\t{:08X}\t{:08X}\t{flags:04X}\t0\t0\t{}\t{:08X}\t0\t0\t0",
         u32::from_le_bytes(dest),
         u32::from_le_bytes(gateway.unwrap_or([0; 4])),
+        metric as i32,
         u32::from_le_bytes(mask.to_be_bytes()),
     );
     pad(out, start, UDP_WIDTH);
@@ -243,8 +254,9 @@ mod tests {
     fn route_lines() {
         let mut out = super::String::new();
         super::route_header(&mut out);
-        super::route_row(&mut out, "eth0", [0; 4], Some([10, 0, 2, 2]), 0);
-        super::route_row(&mut out, "eth0", [10, 0, 2, 0], None, 24);
+        super::route_row(&mut out, "eth0", [0; 4], Some([10, 0, 2, 2]), 0, 0, false);
+        super::route_row(&mut out, "eth0", [10, 0, 2, 0], None, 24, 0, false);
+        super::route_row(&mut out, "*", [10, 9, 9, 9], None, 32, 5, true);
         let lines: alloc::vec::Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[1].trim_end(),
@@ -253,6 +265,10 @@ mod tests {
         assert_eq!(
             lines[2].trim_end(),
             "eth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0"
+        );
+        assert_eq!(
+            lines[3].trim_end(),
+            "*\t0909090A\t00000000\t0205\t0\t0\t5\tFFFFFFFF\t0\t0\t0"
         );
         assert!(lines.iter().all(|l| l.len() == 127));
     }

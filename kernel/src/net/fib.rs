@@ -7,6 +7,13 @@
 //! as `inetdev_event` and `init_loopback` give them), and the lookup the INET sockets make
 //! for reachability and source-address choice ([`lookup`]: `ENETUNREACH` with no route).
 //!
+//! This is the one routing table of the kernel: rtnetlink (`RTM_NEWROUTE`, `RTM_DELROUTE`,
+//! `RTM_GETROUTE`), the route ioctls (`SIOCADDRT`/`SIOCDELRT`, `net::devinet`), `ip=`
+//! (`net::ipconfig`), the INET sockets' output decisions and `/proc/net/route` all use it.
+//! The packet-level stack of the Ethernet interface (`net::ip`, smoltcp) gets a copy of the
+//! addresses and gateway routes of its device after every change ([`crate::net::ip::sync_config`]),
+//! so that it resolves the next hop the table chose.
+//!
 //! Locks: `rtnl` (a sleeping mutex, Linux's `rtnl_mutex`) serialises every change of
 //! interfaces, addresses and routes, and is taken before the device and netlink locks;
 //! `fib.v4` and `fib.v6` (spin locks, leaves) guard the tables, held for a lookup or a change.
@@ -73,6 +80,181 @@ pub fn source_for(dest: Ip, route: &Route) -> Ip {
     super::netdev::by_index(route.oif)
         .and_then(|dev| dev.addrs().into_iter().find(|a| a.ip.is_v4() != is_v6))
         .map_or(dest, |a| a.ip)
+}
+
+/// A route to add, as `struct fib_config` (from netlink, an ioctl or `ip=`).
+#[derive(Clone, Copy, Debug)]
+pub struct NewRoute {
+    pub table: u32,
+    pub kind: u8,
+    pub dst: [u8; 16],
+    pub dst_len: u8,
+    pub tos: u8,
+    pub protocol: u8,
+    pub scope: u8,
+    pub priority: u32,
+    pub oif: u32,
+    pub gateway: Option<[u8; 16]>,
+    pub prefsrc: Option<[u8; 16]>,
+}
+
+/// The scope each route type allows at most (`fib_props[].scope`).
+fn type_scope(kind: u8) -> u8 {
+    use netlink::rtnl::*;
+    match kind {
+        RTN_LOCAL => RT_SCOPE_HOST,
+        RTN_BROADCAST | RTN_ANYCAST => RT_SCOPE_LINK,
+        RTN_UNSPEC | RTN_NAT | RTN_XRESOLVE => RT_SCOPE_NOWHERE,
+        _ => RT_SCOPE_UNIVERSE,
+    }
+}
+
+/// Adds a route (`fib_create_info` and `fib_table_insert` / `ip6_route_add`), with `rtnl`
+/// held: the type and scope checks, the gateway reachable on the link (its device becomes
+/// the output device when none is named), the output device up, the preferred source local;
+/// then the table's insert rules for `flags` (`NLM_F_*`), `RTM_NEWROUTE` to the listeners
+/// (answering `portid`'s request `seq`) and the packet-level stack's copy.
+pub fn add_route(
+    c: &NewRoute,
+    is_v6: bool,
+    flags: u16,
+    portid: u32,
+    seq: u32,
+) -> Result<Route, netlink::fib::Refusal> {
+    use netlink::rtnl::*;
+    let is_reject = matches!(
+        c.kind,
+        RTN_BLACKHOLE | RTN_UNREACHABLE | RTN_PROHIBIT | RTN_THROW
+    );
+    let mut oif = c.oif;
+    if !is_v6 {
+        if type_scope(c.kind) > c.scope {
+            return Err((Errno::EINVAL, Some("Invalid scope")));
+        }
+        if is_reject {
+            if c.gateway.is_some() || c.oif != 0 {
+                return Err((
+                    Errno::EINVAL,
+                    Some("Gateway, device and multipath can not be specified for this route type"),
+                ));
+            }
+        } else if !matches!(
+            c.kind,
+            RTN_UNICAST | RTN_LOCAL | RTN_BROADCAST | RTN_ANYCAST | RTN_MULTICAST
+        ) {
+            return Err((Errno::EINVAL, Some("Invalid route type")));
+        }
+        if c.scope > RT_SCOPE_HOST {
+            return Err((Errno::EINVAL, Some("Invalid scope")));
+        }
+    }
+    if !is_reject {
+        if let Some(gw) = c.gateway {
+            if !is_v6 && c.scope == RT_SCOPE_HOST {
+                return Err((
+                    Errno::EINVAL,
+                    Some("Route with host scope can not have a gateway"),
+                ));
+            }
+            let via = with_fib(is_v6, |fib| fib.lookup(&gw))
+                .map_err(|_| (Errno::ENETUNREACH, Some("Nexthop has invalid gateway")))?;
+            if !matches!(via.kind, RTN_UNICAST | RTN_LOCAL) || (!is_v6 && via.scope < RT_SCOPE_LINK)
+            {
+                return Err((Errno::EINVAL, Some("Nexthop has invalid gateway")));
+            }
+            if oif == 0 {
+                oif = via.oif;
+            }
+        }
+        let dev = super::netdev::by_index(oif).ok_or((Errno::ENODEV, None))?;
+        if !dev.is_up() {
+            return Err((
+                Errno::ENETDOWN,
+                Some(if is_v6 {
+                    "Nexthop device is not up"
+                } else {
+                    "Device for nexthop is not up"
+                }),
+            ));
+        }
+    }
+    if let Some(src) = c.prefsrc
+        && !super::netdev::is_local(ip_of(&src, is_v6))
+    {
+        return Err((Errno::EINVAL, Some("Invalid prefsrc address")));
+    }
+    let route = Route {
+        table: c.table,
+        kind: c.kind,
+        dst: c.dst,
+        dst_len: c.dst_len,
+        tos: c.tos,
+        protocol: c.protocol,
+        scope: c.scope,
+        priority: if is_v6 && c.priority == 0 {
+            1024
+        } else {
+            c.priority
+        },
+        oif,
+        gateway: c.gateway,
+        prefsrc: c.prefsrc,
+    };
+    with_fib(is_v6, |fib| fib.insert(route, flags))?;
+    rtnl::notify_route(&route, is_v6, true, portid, seq);
+    if !is_v6 {
+        crate::net::ip::sync_config();
+    }
+    Ok(route)
+}
+
+/// Deletes the first route `spec` matches (`fib_table_delete`), with `rtnl` held:
+/// `RTM_DELROUTE`, and the packet-level stack's copy follows.
+pub fn delete_route(
+    spec: &netlink::fib::Match,
+    is_v6: bool,
+    portid: u32,
+    seq: u32,
+) -> Result<Route, Errno> {
+    let gone = with_fib(is_v6, |fib| fib.delete(spec))?;
+    rtnl::notify_route(&gone, is_v6, false, portid, seq);
+    if !is_v6 {
+        crate::net::ip::sync_config();
+    }
+    Ok(gone)
+}
+
+/// `/proc/net/route` (`fib_route_seq_show`): the IPv4 main table, without its broadcast and
+/// multicast routes.
+pub fn proc_net_route(out: &mut Vec<u8>) -> Result<(), Errno> {
+    use netlink::rtnl::*;
+    let routes: Vec<Route> = with_fib(false, |fib| {
+        let mut out = Vec::new();
+        for r in fib.routes() {
+            if r.table != RT_TABLE_MAIN || matches!(r.kind, RTN_BROADCAST | RTN_MULTICAST) {
+                continue;
+            }
+            out.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            out.push(*r);
+        }
+        Ok::<_, Errno>(out)
+    })?;
+    let mut text = alloc::string::String::new();
+    ::inet::procnet::route_header(&mut text);
+    for route in routes {
+        let name = super::netdev::by_index(route.oif).map(|d| d.name());
+        let v4 = |k: &[u8; 16]| [k[0], k[1], k[2], k[3]];
+        ::inet::procnet::route_row(
+            &mut text,
+            name.as_ref().map_or("*", |n| n.as_str()),
+            v4(&route.dst),
+            route.gateway.as_ref().map(v4),
+            route.dst_len,
+            route.priority,
+            matches!(route.kind, RTN_UNREACHABLE | RTN_PROHIBIT),
+        );
+    }
+    vfs::pseudo::push(out, text.as_bytes())
 }
 
 fn insert_routes(routes: Vec<Route>, is_v6: bool, notify: bool) {
@@ -142,10 +324,18 @@ fn remove_address_routes(dev: &NetDevice, addr: &IfAddr) {
     }
 }
 
+/// The packet-level stack follows a change of IPv4 addresses or routes.
+fn v4_changed(is_v6: bool) {
+    if !is_v6 {
+        crate::net::ip::sync_config();
+    }
+}
+
 /// An address was added: routes, then `RTM_NEWADDR` (to `portid`'s request `seq`).
 pub fn address_added(dev: &NetDevice, addr: &IfAddr, portid: u32, seq: u32) {
     rtnl::notify_addr(dev, addr, true, portid, seq);
     add_address_routes(dev, addr);
+    v4_changed(!addr.ip.is_v4());
 }
 
 /// Addresses were removed: `RTM_DELADDR` for each, then their routes.
@@ -154,6 +344,13 @@ pub fn addresses_removed(dev: &NetDevice, addrs: &[IfAddr], portid: u32, seq: u3
         rtnl::notify_addr(dev, addr, false, portid, seq);
         remove_address_routes(dev, addr);
     }
+    // The device's last IPv4 address gone: IP is disabled on it, every IPv4 route through it
+    // goes, silently (`fib_inetaddr_event`'s `fib_disable_ip`).
+    if addrs.iter().any(|a| a.ip.is_v4()) && !dev.addrs().iter().any(|a| a.ip.is_v4()) {
+        let index = dev.index;
+        with_fib(false, |fib| fib.remove_where(|r| r.oif == index));
+    }
+    v4_changed(false);
 }
 
 /// `lo` comes up: its addresses (if missing) and every address's routes.
@@ -196,6 +393,9 @@ pub fn link_changed(dev: &Arc<NetDevice>, up_changed: bool, changed: u32) {
                 rtnl::notify_addr(dev, addr, false, 0, 0);
             }
         }
+    }
+    if up_changed {
+        v4_changed(false);
     }
     rtnl::notify_link(dev, changed);
 }

@@ -7,17 +7,21 @@
 //!   poll, ioctl, fstat as an `S_IFSOCK` inode of sockfs.
 //! - [`iov`]: user buffers (iovecs) walked by send and receive.
 //! - [`netdev`]: network interfaces (`lo`), their ioctls and `/proc/net/dev`.
-//! - [`fib`]: the IPv4 and IPv6 routing tables.
+//! - [`fib`]: the IPv4 and IPv6 routing tables: the kernel's one table, for netlink, the
+//!   ioctls, `ip=` and the sockets' output.
+//! - [`devinet`]: the IPv4 address and route ioctls (`SIOCSIFADDR`, `SIOCADDRT`…).
+//! - [`ipconfig`]: the `ip=` kernel parameter, static and DHCP, and `/proc/net/pnp`.
 //! - [`netlink`]: AF_NETLINK sockets: rtnetlink, uevents.
 //! - [`unix`]: AF_UNIX stream, datagram and seqpacket sockets.
 //! - [`inet`]: TCP and UDP over IPv4 and IPv6.
-//! - [`ip`]: the packet-level IPv4 stack of Ethernet interfaces (ARP, ICMP, TCP segments),
-//!   its routes and `ip=`.
+//! - [`ip`]: the packet-level IPv4 stack of Ethernet interfaces (ARP, ICMP, TCP segments).
 
+pub mod devinet;
 pub mod fib;
 pub mod inet;
 pub mod iov;
 pub mod ip;
+pub mod ipconfig;
 pub mod netdev;
 pub mod netlink;
 pub mod sockfile;

@@ -2,8 +2,8 @@
 //! list of interfaces with their index, name, type, hardware address, MTU, flags, IPv4 and
 //! IPv6 addresses and counters, and the device ioctls every socket answers (`SIOCGIFCONF`,
 //! `SIOCGIFFLAGS`/`SIOCSIFFLAGS`, `SIOCGIFINDEX`, `SIOCGIFNAME`, `SIOCGIFMTU`/`SIOCSIFMTU`,
-//! `SIOCGIFHWADDR`, `SIOCGIFTXQLEN`; AF_INET sockets also `SIOCGIFADDR`, `SIOCGIFNETMASK`,
-//! `SIOCGIFBRDADDR`, `SIOCGIFDSTADDR`), and `/proc/net/dev`.
+//! `SIOCGIFHWADDR`, `SIOCGIFTXQLEN`; AF_INET sockets also the address and route ioctls of
+//! [`crate::net::devinet`]), and `/proc/net/dev`.
 //!
 //! At boot there is `lo` (ifindex 1, `ARPHRD_LOOPBACK`, MTU 65536, 127.0.0.1/8 and ::1/128),
 //! brought up as Linux's `loopback_net_init` and `inet_init` do. A driver adds its interface
@@ -343,10 +343,6 @@ impl NetDevice {
         Ok(addr)
     }
 
-    pub fn first_v4(&self) -> Option<IfAddr> {
-        self.addrs.lock().iter().copied().find(|a| a.ip.is_v4())
-    }
-
     /// Counts a packet of `len` bytes sent and received on this device (loopback).
     pub fn count_loopback(&self, len: usize) {
         self.count_tx(len);
@@ -633,12 +629,7 @@ pub fn ioctl(command: u32, argument: u64, asker: Asker) -> Option<Result<usize, 
         | n::SIOCGIFHWADDR
         | n::SIOCGIFTXQLEN
         | n::SIOCGIFMETRIC => ifreq_call(command, argument),
-        n::SIOCGIFADDR | n::SIOCGIFNETMASK | n::SIOCGIFBRDADDR | n::SIOCGIFDSTADDR => {
-            if asker != Asker::Inet4 {
-                return None;
-            }
-            inet_addr_call(command, argument)
-        }
+        _ if asker == Asker::Inet4 => return crate::net::devinet::ioctl(command, argument),
         _ => return None,
     };
     Some(result)
@@ -689,31 +680,6 @@ fn ifreq_call(command: u32, argument: u64) -> Result<usize, Errno> {
         }
         _ => return Err(Errno::ENOTTY),
     }
-    hal::usercopy::copy_to_user(argument, &req)?;
-    Ok(0)
-}
-
-/// `devinet_ioctl`'s getters: the interface's first IPv4 address (`EADDRNOTAVAIL` without
-/// one).
-fn inet_addr_call(command: u32, argument: u64) -> Result<usize, Errno> {
-    use abi::raw::ioctl as n;
-    let mut req = read_req(argument)?;
-    let device = by_name(ifreq::name(&req)).ok_or(Errno::ENODEV)?;
-    let addr = device.first_v4().ok_or(Errno::EADDRNOTAVAIL)?;
-    let octets = match command {
-        n::SIOCGIFADDR | n::SIOCGIFDSTADDR => addr.ip.v4_octets(),
-        n::SIOCGIFNETMASK => addr.netmask(),
-        _ => {
-            if device.flags() & IFF_BROADCAST == 0 {
-                [0; 4]
-            } else {
-                let ip = u32::from_be_bytes(addr.ip.v4_octets());
-                let mask = u32::from_be_bytes(addr.netmask());
-                (ip | !mask).to_be_bytes()
-            }
-        }
-    };
-    ifreq::set_sockaddr_in(&mut req, octets);
     hal::usercopy::copy_to_user(argument, &req)?;
     Ok(0)
 }

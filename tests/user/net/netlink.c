@@ -12,6 +12,7 @@
  */
 #include "net/inet.h"
 #include "net/nlmsg.h"
+#include <net/route.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -457,6 +458,48 @@ TEST(netlink, routes)
 	found = 0;
 	nl_dump(fd, RTM_GETROUTE, &rt, sizeof(rt), find_route, &found);
 	EXPECT_EQ(found, 0);
+	close(fd);
+}
+
+/* One routing table: a route the old ioctl adds is netlink's (type, scope,
+ * protocol boot), netlink deletes it, and /proc/net/route shows what netlink
+ * adds. Only as init: it changes the machine's routes. */
+TEST(netlink, routes_shared_with_ioctls)
+{
+	inet_lo_up();
+	if (!h_is_init())
+		return;
+	int fd = nl_open(NETLINK_ROUTE);
+	int ctl = EXPECT_OK(socket(AF_INET, SOCK_DGRAM, 0));
+	unsigned dst = htonl(0x0a140000);
+	struct rtentry re;
+	memset(&re, 0, sizeof(re));
+	struct sockaddr_in *sin = (struct sockaddr_in *)&re.rt_dst;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = dst;
+	sin = (struct sockaddr_in *)&re.rt_genmask;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xffff0000);
+	re.rt_flags = RTF_UP;
+	char lo[] = "lo";
+	re.rt_dev = lo;
+	EXPECT_OK(ioctl(ctl, SIOCADDRT, &re));
+	int found = 0;
+	struct rtmsg rt = { .rtm_family = AF_INET };
+	nl_dump(fd, RTM_GETROUTE, &rt, sizeof(rt), find_route, &found);
+	EXPECT_EQ(found, 1);
+	EXPECT_EQ(change_route(fd, RTM_DELROUTE, 0, dst, 16, 1), 0);
+	EXPECT_ERRNO(ioctl(ctl, SIOCDELRT, &re), ESRCH);
+	EXPECT_EQ(change_route(fd, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+			       dst, 16, 2),
+		  0);
+	char text[16384];
+	h_read_file("/proc/net/route", text, sizeof(text));
+	EXPECT_TRUE(strstr(text, "\nlo\t0000140A\t00000000\t0001\t0\t0\t0\t0000FFFF") != NULL);
+	EXPECT_OK(ioctl(ctl, SIOCDELRT, &re));
+	h_read_file("/proc/net/route", text, sizeof(text));
+	EXPECT_TRUE(strstr(text, "0000140A") == NULL);
+	close(ctl);
 	close(fd);
 }
 

@@ -147,7 +147,8 @@ pub fn net_dir() -> Arc<StaticDir> {
                     let text = crate::net::unix::names::proc_net_unix()?;
                     push(out, &text)
                 }),
-                file(b"route", crate::net::ip::route::proc_net_route),
+                file(b"route", crate::net::fib::proc_net_route),
+                file(b"pnp", crate::net::ipconfig::proc_net_pnp),
             ],
         )
     })

@@ -495,11 +495,13 @@ pub fn autobind(socket: &Arc<InetSocket>, ip: Ip, for_connect: bool) -> Result<E
     Ok(state.local)
 }
 
-/// Where a packet to `ip` goes: a local destination in the routing tables
-/// ([`crate::net::fib`]; the wildcard means this host, as Linux takes a connect to
-/// `INADDR_ANY`) is delivered here, from the route's preferred source; any other IPv4 one is
-/// the packet-level stack's (`net::ip::route`, `ENETUNREACH` without a route); IPv6 leaves
-/// no host yet. Returns the destination and the source address.
+/// Where a packet to `ip` goes, by the routing table ([`crate::net::fib`]): a local
+/// destination (the wildcard means this host, as Linux takes a connect to `INADDR_ANY`) is
+/// delivered here, from the route's preferred source; an IPv4 one routed out of the
+/// interface that carries the packet-level stack (`net::ip`) leaves from the device's address
+/// (`ENETUNREACH` when no route matches, the device is down or has no IPv4 address, and the
+/// errno of a reject route); IPv6 leaves no host yet. Returns the destination and the source
+/// address.
 pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     let dest = if ip == Ip::ANY4 {
         Ip::LOOPBACK4
@@ -508,18 +510,25 @@ pub fn route(ip: Ip) -> Result<(Ip, Ip), Errno> {
     } else {
         ip
     };
-    let local = crate::net::fib::lookup(dest).ok().filter(|found| {
-        found.kind == netlink::rtnl::RTN_LOCAL || crate::net::netdev::is_local(dest)
-    });
-    let Some(found) = local else {
-        // Out of an interface: the packet-level stack's table decides (IPv4 only).
-        if !dest.is_v4() {
-            return Err(Errno::ENETUNREACH);
-        }
-        let decision = crate::net::ip::route::lookup(dest.v4_octets())?;
-        return Ok((dest, Ip::v4(decision.source)));
-    };
-    Ok((dest, crate::net::fib::source_for(dest, &found)))
+    let found = crate::net::fib::lookup(dest);
+    if let Ok(found) = &found
+        && (found.kind == netlink::rtnl::RTN_LOCAL || crate::net::netdev::is_local(dest))
+    {
+        return Ok((dest, crate::net::fib::source_for(dest, found)));
+    }
+    let found = found?;
+    if !dest.is_v4() {
+        return Err(Errno::ENETUNREACH);
+    }
+    let device = crate::net::netdev::by_index(found.oif).ok_or(Errno::ENETUNREACH)?;
+    if !device.is_up() || !crate::net::ip::carries(&device) {
+        return Err(Errno::ENETUNREACH);
+    }
+    let source = crate::net::fib::source_for(dest, &found);
+    if source == dest || !source.is_v4() {
+        return Err(Errno::ENETUNREACH);
+    }
+    Ok((dest, source))
 }
 
 /// Counts `len` payload bytes as one packet on `lo` (with TCP/UDP and IP headers).

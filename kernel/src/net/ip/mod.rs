@@ -35,9 +35,16 @@
 //! structure. No user copy or sleep happens under it; callers copy to or from kernel buffers
 //! first.
 //!
-//! - [`route`]: the routing table (`ip=`'s gateway, the interface's subnet) and `ip=` itself.
-
-pub mod route;
+//! Routing is the kernel's one table (`net::fib`): the sockets ask it for the output device
+//! and source address, and [`sync_config`] gives smoltcp a copy of the device's IPv4
+//! addresses and of the table's gateway routes through the device after every change, so
+//! that the engine's next-hop choice (on-link for an address's subnet, else the gateway of
+//! the longest matching prefix) is the table's. A route on the link without an address of
+//! its subnet (`ip route add 192.0.2.0/24 dev eth0`) has no smoltcp equivalent: such
+//! destinations are unreachable here.
+//!
+//! `ip=dhcp` runs smoltcp's DHCPv4 client on the interface ([`dhcp_start`], [`dhcp_poll`],
+//! [`dhcp_stop`]); `net::ipconfig` applies what it finds.
 
 use crate::net::netdev::{Driver, NetDevice};
 use abi::Errno;
@@ -48,7 +55,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::sync::SpinLock;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::socket::{raw, tcp};
+use smoltcp::socket::{dhcpv4, raw, tcp};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpProtocol, IpVersion};
 
@@ -71,6 +78,8 @@ pub struct Stack {
     count: usize,
     /// The kernel's records of the TCP sockets (`inet::wire`).
     pub conns: Vec<crate::net::inet::wire::Conn>,
+    /// The DHCP client of `ip=dhcp`, while it runs.
+    dhcp: Option<SocketHandle>,
 }
 
 /// smoltcp's device: frames received by the driver, waiting; frames sent through the driver.
@@ -234,6 +243,7 @@ pub fn attach(netdev: &Arc<NetDevice>) -> Result<(), Errno> {
         udp_out,
         count: 1,
         conns,
+        dhcp: None,
     });
     Ok(())
 }
@@ -389,4 +399,144 @@ pub fn send_udp(send: &::inet::frame::UdpSend, payload: &[u8]) -> Result<(), Err
     }
     poll();
     Ok(())
+}
+
+/// The device that carries the stack.
+pub fn device() -> Option<Arc<NetDevice>> {
+    with_stack(|stack| stack.netdev.clone())
+}
+
+/// Whether `device` carries the stack (frames can leave through it).
+pub fn carries(device: &NetDevice) -> bool {
+    with_stack(|stack| stack.netdev.index == device.index).unwrap_or(false)
+}
+
+/// Gives smoltcp the stack device's IPv4 addresses and the routing table's gateway routes
+/// through it (most specific first, as many as it holds). Called with `rtnl` held after
+/// every change of addresses or routes, so the copies are applied in the order of the
+/// changes.
+pub fn sync_config() {
+    use smoltcp::iface::Route as SmolRoute;
+    use smoltcp::wire::{IpAddress, IpCidr, Ipv4Address, Ipv4Cidr};
+    let Some(dev) = device() else {
+        return;
+    };
+    let addrs: Vec<(Ipv4Address, u8)> = dev
+        .addrs()
+        .into_iter()
+        .filter(|a| a.ip.is_v4())
+        .map(|a| (Ipv4Address::from(a.ip.v4_octets()), a.prefix_len.min(32)))
+        .collect();
+    let mut gateways: Vec<(Ipv4Address, u8, Ipv4Address)> =
+        crate::net::fib::with_fib(false, |fib| {
+            fib.routes()
+                .iter()
+                .filter(|r| {
+                    r.oif == dev.index
+                        && r.kind == netlink::rtnl::RTN_UNICAST
+                        && matches!(
+                            r.table,
+                            netlink::rtnl::RT_TABLE_MAIN | netlink::rtnl::RT_TABLE_DEFAULT
+                        )
+                })
+                .filter_map(|r| {
+                    let gw = r.gateway?;
+                    Some((
+                        Ipv4Address::new(r.dst[0], r.dst[1], r.dst[2], r.dst[3]),
+                        r.dst_len.min(32),
+                        Ipv4Address::new(gw[0], gw[1], gw[2], gw[3]),
+                    ))
+                })
+                .collect()
+        });
+    gateways.sort_by_key(|g| core::cmp::Reverse(g.1));
+    with_stack(|stack| {
+        if stack.netdev.index != dev.index {
+            return;
+        }
+        stack.iface.update_ip_addrs(|list| {
+            list.clear();
+            for (ip, len) in &addrs {
+                if list.push(IpCidr::Ipv4(Ipv4Cidr::new(*ip, *len))).is_err() {
+                    break;
+                }
+            }
+        });
+        stack.iface.routes_mut().update(|list| {
+            list.clear();
+            for (dst, len, via) in &gateways {
+                let route = SmolRoute {
+                    cidr: IpCidr::Ipv4(Ipv4Cidr::new(*dst, *len)),
+                    via_router: IpAddress::Ipv4(*via),
+                    preferred_until: None,
+                    expires_at: None,
+                };
+                if list.push(route).is_err() {
+                    break;
+                }
+            }
+        });
+    });
+}
+
+/// What the DHCP client found.
+#[derive(Clone, Debug)]
+pub struct DhcpLease {
+    pub address: [u8; 4],
+    pub prefix_len: u8,
+    pub router: Option<[u8; 4]>,
+    pub dns: Vec<[u8; 4]>,
+    pub server: [u8; 4],
+}
+
+/// Starts the DHCP client on the stack's interface (`ENODEV` without one).
+pub fn dhcp_start() -> Result<(), Errno> {
+    let mut guard = STACK.lock();
+    let stack = guard.as_mut().ok_or(Errno::ENODEV)?;
+    if stack.dhcp.is_some() {
+        return Err(Errno::EBUSY);
+    }
+    if stack.count >= MAX_SOCKETS {
+        return Err(Errno::ENOBUFS);
+    }
+    stack.count += 1;
+    let handle = stack.sockets.add(dhcpv4::Socket::new());
+    stack.dhcp = Some(handle);
+    drop(guard);
+    poll();
+    Ok(())
+}
+
+/// The lease, once the client has one.
+pub fn dhcp_poll() -> Option<DhcpLease> {
+    let mut guard = STACK.lock();
+    let stack = guard.as_mut()?;
+    let handle = stack.dhcp?;
+    let socket = stack.sockets.get_mut::<dhcpv4::Socket>(handle);
+    match socket.poll()? {
+        dhcpv4::Event::Configured(config) => {
+            let mut dns = Vec::new();
+            if dns.try_reserve(config.dns_servers.len()).is_ok() {
+                dns.extend(config.dns_servers.iter().map(|d| d.octets()));
+            }
+            Some(DhcpLease {
+                address: config.address.address().octets(),
+                prefix_len: config.address.prefix_len(),
+                router: config.router.map(|r| r.octets()),
+                dns,
+                server: config.server.identifier.octets(),
+            })
+        }
+        dhcpv4::Event::Deconfigured => None,
+    }
+}
+
+/// Stops the DHCP client (the kernel's client does not renew, as Linux's `ipconfig.c`).
+pub fn dhcp_stop() {
+    let mut guard = STACK.lock();
+    if let Some(stack) = guard.as_mut()
+        && let Some(handle) = stack.dhcp.take()
+    {
+        stack.remove(handle);
+    }
 }

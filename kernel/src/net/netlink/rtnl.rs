@@ -916,82 +916,11 @@ fn route_config(ctx: &Ctx<'_>, is_v6: bool) -> Result<RouteConfig, Fail> {
     })
 }
 
-/// The scope each route type allows at most (`fib_props[].scope`).
-fn type_scope(kind: u8) -> u8 {
-    match kind {
-        RTN_LOCAL => RT_SCOPE_HOST,
-        RTN_BROADCAST | RTN_ANYCAST => RT_SCOPE_LINK,
-        RTN_UNSPEC | RTN_NAT | RTN_XRESOLVE => RT_SCOPE_NOWHERE,
-        _ => RT_SCOPE_UNIVERSE,
-    }
-}
-
-/// `inet_rtm_newroute` (`fib_create_info`, `fib_table_insert`) / `inet6_rtm_newroute`.
+/// `inet_rtm_newroute` / `inet6_rtm_newroute` ([`fib::add_route`]).
 fn new_route(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
     let c = route_config(ctx, is_v6)?;
     let m = c.msg;
-    let is_reject = matches!(
-        m.kind,
-        RTN_BLACKHOLE | RTN_UNREACHABLE | RTN_PROHIBIT | RTN_THROW
-    );
-    let mut oif = c.oif;
-    if !is_v6 {
-        if type_scope(m.kind) > m.scope {
-            return Err(fail_msg(Errno::EINVAL, "Invalid scope"));
-        }
-        if is_reject {
-            if c.gateway.is_some() || c.oif != 0 {
-                return Err(fail_msg(
-                    Errno::EINVAL,
-                    "Gateway, device and multipath can not be specified for this route type",
-                ));
-            }
-        } else if !matches!(
-            m.kind,
-            RTN_UNICAST | RTN_LOCAL | RTN_BROADCAST | RTN_ANYCAST | RTN_MULTICAST
-        ) {
-            return Err(fail_msg(Errno::EINVAL, "Invalid route type"));
-        }
-        if m.scope > RT_SCOPE_HOST {
-            return Err(fail_msg(Errno::EINVAL, "Invalid scope"));
-        }
-    }
-    if !is_reject {
-        if let Some(gw) = c.gateway {
-            if !is_v6 && m.scope == RT_SCOPE_HOST {
-                return Err(fail_msg(
-                    Errno::EINVAL,
-                    "Route with host scope can not have a gateway",
-                ));
-            }
-            let via = with_fib(is_v6, |fib| fib.lookup(&gw))
-                .map_err(|_| fail_msg(Errno::ENETUNREACH, "Nexthop has invalid gateway"))?;
-            if !matches!(via.kind, RTN_UNICAST | RTN_LOCAL) || (!is_v6 && via.scope < RT_SCOPE_LINK)
-            {
-                return Err(fail_msg(Errno::EINVAL, "Nexthop has invalid gateway"));
-            }
-            if oif == 0 {
-                oif = via.oif;
-            }
-        }
-        let dev = netdev::by_index(oif).ok_or(fail(Errno::ENODEV))?;
-        if !dev.is_up() {
-            return Err(fail_msg(
-                Errno::ENETDOWN,
-                if is_v6 {
-                    "Nexthop device is not up"
-                } else {
-                    "Device for nexthop is not up"
-                },
-            ));
-        }
-    }
-    if let Some(src) = c.prefsrc
-        && !netdev::is_local(ip_of(&src, is_v6))
-    {
-        return Err(fail_msg(Errno::EINVAL, "Invalid prefsrc address"));
-    }
-    let route = Route {
+    let request = fib::NewRoute {
         table: c.table,
         kind: m.kind,
         dst: c.dst,
@@ -999,28 +928,28 @@ fn new_route(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
         tos: m.tos,
         protocol: m.protocol,
         scope: m.scope,
-        priority: if is_v6 && c.priority == 0 {
-            1024
-        } else {
-            c.priority
-        },
-        oif,
+        priority: c.priority,
+        oif: c.oif,
         gateway: c.gateway,
         prefsrc: c.prefsrc,
     };
     let _rtnl = fib::RTNL.lock();
-    with_fib(is_v6, |fib| fib.insert(route, ctx.req.header.flags)).map_err(
-        |(errno, message)| {
-            (
-                errno,
-                ExtAck {
-                    message,
-                    bad_attr: None,
-                },
-            )
-        },
-    )?;
-    notify_route(&route, is_v6, true, ctx.portid(), ctx.req.header.seq);
+    fib::add_route(
+        &request,
+        is_v6,
+        ctx.req.header.flags,
+        ctx.portid(),
+        ctx.req.header.seq,
+    )
+    .map_err(|(errno, message)| {
+        (
+            errno,
+            ExtAck {
+                message,
+                bad_attr: None,
+            },
+        )
+    })?;
     Ok(())
 }
 
@@ -1052,8 +981,7 @@ fn del_route(ctx: &Ctx<'_>, is_v6: bool) -> Result<(), Fail> {
         prefsrc: c.prefsrc,
     };
     let _rtnl = fib::RTNL.lock();
-    let gone = with_fib(is_v6, |fib| fib.delete(&spec)).map_err(fail)?;
-    notify_route(&gone, is_v6, false, ctx.portid(), ctx.req.header.seq);
+    fib::delete_route(&spec, is_v6, ctx.portid(), ctx.req.header.seq).map_err(fail)?;
     Ok(())
 }
 
