@@ -131,7 +131,9 @@ pub fn parse_write(text: &[u8]) -> Result<Request, Errno> {
         let line = &text[at..line_end.unwrap_or(text.len())];
         request.offsets[count] = Some(parse_line(line)?);
         count += 1;
-        let next = line_end.map(|end| end + 1).filter(|&next| next < text.len());
+        let next = line_end
+            .map(|end| end + 1)
+            .filter(|&next| next < text.len());
         if count == request.offsets.len() {
             if let Some(next) = next {
                 request.consumed = next;
@@ -152,7 +154,8 @@ pub fn check_range(offset: &Offset, now_ns: u64) -> Result<(), Errno> {
         return Err(Errno::ERANGE);
     }
     let now = i128::from(now_ns);
-    let shifted = now + i128::from(offset.seconds) * i128::from(NSEC_PER_SEC)
+    let shifted = now
+        + i128::from(offset.seconds) * i128::from(NSEC_PER_SEC)
         + i128::from(offset.nanoseconds);
     let seconds = shifted.div_euclid(i128::from(NSEC_PER_SEC));
     if seconds < 0 || seconds > i128::from(KTIME_SEC_MAX / 2) {
@@ -209,7 +212,10 @@ mod tests {
         );
         let request = parse_write(b"7 1 0\n1 2 0\nrubbish").unwrap();
         assert_eq!(request.consumed, 12);
-        assert_eq!(parse_write(b"  1   5 0 trailing").unwrap().offsets[0], offset(1, 5, 0));
+        assert_eq!(
+            parse_write(b"  1   5 0 trailing").unwrap().offsets[0],
+            offset(1, 5, 0)
+        );
     }
 
     #[test]
@@ -241,7 +247,10 @@ mod tests {
         assert!(check_range(&of(-86_400), day).is_ok());
         assert_eq!(check_range(&of(-86_401), day), Err(Errno::ERANGE));
         assert_eq!(check_range(&of(KTIME_SEC_MAX + 1), 0), Err(Errno::ERANGE));
-        assert_eq!(check_range(&of(KTIME_SEC_MAX / 2 + 1), 0), Err(Errno::ERANGE));
+        assert_eq!(
+            check_range(&of(KTIME_SEC_MAX / 2 + 1), 0),
+            Err(Errno::ERANGE)
+        );
         assert!(check_range(&of(KTIME_SEC_MAX / 2), 0).is_ok());
     }
 
@@ -251,7 +260,10 @@ mod tests {
             show_line("monotonic", -1_500_000_000),
             "monotonic          -2 500000000\n"
         );
-        assert_eq!(show_line("boottime", 0), "boottime            0         0\n");
+        assert_eq!(
+            show_line("boottime", 0),
+            "boottime            0         0\n"
+        );
         assert_eq!(to_host(5, 10), 0);
         assert_eq!(to_host(15, 10), 5);
         assert_eq!(to_host(5, -10), 15);

@@ -241,9 +241,7 @@ impl NsProxy {
     /// The namespace of `entry` of `/proc/PID/ns` in this set.
     pub fn entry(&self, entry: &NsEntry) -> Option<NsRef> {
         match entry.kind {
-            NsKind::Time if entry.for_children => {
-                Some(NsRef::Time(self.time_for_children.clone()))
-            }
+            NsKind::Time if entry.for_children => Some(NsRef::Time(self.time_for_children.clone())),
             kind => self.get(kind),
         }
     }

@@ -94,7 +94,11 @@ impl TimeNs {
             if let Some(page) = &self.vvar_page {
                 // Odd forever: the vDSO, seeing the time-namespace mode, reads the system's page.
                 page.store_u32(vvar::VVAR_SEQ, 1, Ordering::Relaxed);
-                page.store_u32(vvar::VVAR_CLOCK_MODE, vvar::VCLOCK_TIMENS, Ordering::Relaxed);
+                page.store_u32(
+                    vvar::VVAR_CLOCK_MODE,
+                    vvar::VCLOCK_TIMENS,
+                    Ordering::Relaxed,
+                );
                 page.store_u64(
                     vvar::VVAR_TIMENS_MONOTONIC_NS,
                     offsets.monotonic_ns as u64,

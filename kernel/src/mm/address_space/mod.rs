@@ -166,7 +166,11 @@ impl AddressSpace {
 
     /// Page `index` of special mapping `mapping` as this space sees it: the vDSO's data pages
     /// follow the time namespace ([`SpecialMapping::follows_time_namespace`]).
-    pub fn special_page<'a>(&'a self, mapping: &'a SpecialMapping, index: u64) -> Option<&'a Frame> {
+    pub fn special_page<'a>(
+        &'a self,
+        mapping: &'a SpecialMapping,
+        index: u64,
+    ) -> Option<&'a Frame> {
         match (&self.time_namespace_page, mapping.follows_time_namespace) {
             (Some(page), true) => match index {
                 0 => Some(page),
