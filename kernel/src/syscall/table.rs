@@ -214,7 +214,7 @@ syscall_table! {
     152 munlockall => mlock::munlockall();
     153 vhangup => open::vhangup();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
-    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, seccomp, timerslack, keepcaps, securebits, capbset, cap_ambient
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, seccomp, timerslack, tsc, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>); // partial: corrections step CLOCK_REALTIME once a second; CLOCK_MONOTONIC not slewed
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
