@@ -12,6 +12,7 @@
  * Man pages memfd_create(2), fcntl(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -149,6 +150,7 @@ TEST(memfd, write_seal)
  * O_TRUNC truncating it. */
 TEST(memfd, reopened_through_proc_fd)
 {
+	proc_ready();
 	int fd = EXPECT_OK(memfd("reopen me", MFD_ALLOW_SEALING));
 	char path[64], text[128];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
