@@ -32,17 +32,30 @@ pub const VVAR_COARSE_REALTIME_NS: usize = 72;
 pub const VVAR_HRES_RESOLUTION_NS: usize = 80;
 /// `u64`: the resolution of the coarse clocks (one tick), in nanoseconds.
 pub const VVAR_COARSE_RESOLUTION_NS: usize = 88;
+/// `i64`: in a time namespace's page, the namespace's CLOCK_MONOTONIC offset (also
+/// MONOTONIC_RAW and MONOTONIC_COARSE), in nanoseconds; 0 in the system's page.
+pub const VVAR_TIMENS_MONOTONIC_NS: usize = 96;
+/// `i64`: in a time namespace's page, its CLOCK_BOOTTIME offset, in nanoseconds.
+pub const VVAR_TIMENS_BOOTTIME_NS: usize = 104;
 /// The bytes the fields take.
-pub const VVAR_SIZE: usize = 96;
+pub const VVAR_SIZE: usize = 112;
 
 /// [`VVAR_CLOCK_MODE`]: no clock the vDSO can read; it makes the system call.
 pub const VCLOCK_NONE: u32 = 0;
 /// [`VVAR_CLOCK_MODE`]: the TSC, with the base, mult and shift of the page.
 pub const VCLOCK_TSC: u32 = 1;
+/// [`VVAR_CLOCK_MODE`]: a time namespace's page (its sequence count stays odd): the clocks are
+/// in the system's page [`VVAR_TIMENS_DATA_PAGE`] pages above, plus this page's offsets (Linux's
+/// `VDSO_CLOCKMODE_TIMENS`).
+pub const VCLOCK_TIMENS: u32 = 2;
 
 /// Pages of the [vvar] mapping below the vDSO (Linux 6.1 x86-64: the data page, then the
-/// pvclock, Hyper-V clock and time-namespace pages, which Ferrux leaves unbacked).
+/// pvclock, Hyper-V clock and time-namespace pages). Ferrux backs the first for every task;
+/// a task in a time namespace has its namespace's page first and the system's page at
+/// [`VVAR_TIMENS_DATA_PAGE`], as Linux swaps them. The others are unbacked.
 pub const VVAR_PAGES: usize = 4;
+/// The page of the [vvar] mapping where a time-namespace task finds the system's data page.
+pub const VVAR_TIMENS_DATA_PAGE: usize = 3;
 
 /// The selector whose segment limit holds the CPU and NUMA node numbers for `getcpu`
 /// (`GDT_ENTRY_CPUNODE` 15, user privilege): limit = node << 12 | cpu.

@@ -14,6 +14,13 @@
  * does.  getcpu reads the CPU and node numbers from the limit of the
  * per-CPU segment (lsl), as Linux.
  *
+ * A task in a time namespace maps its namespace's page where the system's
+ * page is, and the system's page VVAR_TIMENS_DATA_PAGE pages higher (as
+ * Linux swaps them): its mode says VCLOCK_TIMENS and it holds the
+ * namespace's offsets of CLOCK_MONOTONIC (also MONOTONIC_RAW and
+ * MONOTONIC_COARSE) and CLOCK_BOOTTIME, which are added to the clocks read
+ * from the system's page (Linux's do_hres_timens and do_coarse_timens).
+ *
  * Exported under version LINUX_2.6 (vdso.lds), with and without the
  * __vdso_ prefix: clock_gettime, gettimeofday, time, getcpu, clock_getres.
  * Built by kernel/build.rs; it must need no relocation and no library.
@@ -50,6 +57,26 @@ static inline uint64_t rdtsc_ordered(void)
 	uint32_t low, high;
 	__asm__ volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high)::"memory");
 	return (uint64_t)high << 32 | low;
+}
+
+/* The page with the clocks, and the offset of `clock` in the caller's time
+ * namespace (0 outside one). */
+static inline const volatile struct vvar *data_page(int clock,
+						    int64_t *offset)
+{
+	const volatile struct vvar *v = &vvar_page;
+	*offset = 0;
+	if (__builtin_expect(v->clock_mode == VCLOCK_TIMENS, 0)) {
+		if (clock == CLOCK_MONOTONIC || clock == CLOCK_MONOTONIC_RAW ||
+		    clock == CLOCK_MONOTONIC_COARSE)
+			*offset = v->timens_monotonic_ns;
+		else if (clock == CLOCK_BOOTTIME)
+			*offset = v->timens_boottime_ns;
+		v = (const volatile struct vvar *)((uintptr_t)v +
+						   VVAR_TIMENS_DATA_PAGE *
+							   4096UL);
+	}
+	return v;
 }
 
 static inline uint32_t read_begin(const volatile struct vvar *v)
@@ -121,7 +148,8 @@ static inline int is_coarse(int clock)
 
 EXPORT int __vdso_clock_gettime(int clock, struct timespec *ts)
 {
-	const volatile struct vvar *v = &vvar_page;
+	int64_t offset;
+	const volatile struct vvar *v = data_page(clock, &offset);
 	uint64_t ns;
 	if (is_hres(clock)) {
 		if (!read_hres(v, clock, &ns))
@@ -131,6 +159,7 @@ EXPORT int __vdso_clock_gettime(int clock, struct timespec *ts)
 	} else {
 		return syscall2(__NR_clock_gettime, clock, (long)ts);
 	}
+	ns += (uint64_t)offset;
 	ts->tv_sec = ns / NSEC_PER_SEC;
 	ts->tv_nsec = ns % NSEC_PER_SEC;
 	return 0;
@@ -138,7 +167,8 @@ EXPORT int __vdso_clock_gettime(int clock, struct timespec *ts)
 
 EXPORT int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz)
 {
-	const volatile struct vvar *v = &vvar_page;
+	int64_t offset;
+	const volatile struct vvar *v = data_page(CLOCK_REALTIME, &offset);
 	if (tv) {
 		uint64_t ns;
 		if (!read_hres(v, CLOCK_REALTIME, &ns))
@@ -155,7 +185,8 @@ EXPORT int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz)
 
 EXPORT long __vdso_time(long *t)
 {
-	const volatile struct vvar *v = &vvar_page;
+	int64_t offset;
+	const volatile struct vvar *v = data_page(CLOCK_REALTIME, &offset);
 	long seconds = v->coarse_realtime_ns / NSEC_PER_SEC;
 	if (t)
 		*t = seconds;
@@ -164,7 +195,8 @@ EXPORT long __vdso_time(long *t)
 
 EXPORT int __vdso_clock_getres(int clock, struct timespec *res)
 {
-	const volatile struct vvar *v = &vvar_page;
+	int64_t offset;
+	const volatile struct vvar *v = data_page(clock, &offset);
 	uint64_t ns;
 	if (is_hres(clock))
 		ns = v->hres_resolution_ns;

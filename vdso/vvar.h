@@ -28,6 +28,8 @@ struct vvar {
 	uint64_t coarse_realtime_ns;
 	uint64_t hres_resolution_ns;
 	uint64_t coarse_resolution_ns;
+	int64_t timens_monotonic_ns;
+	int64_t timens_boottime_ns;
 };
 
 _Static_assert(offsetof(struct vvar, seq) == VVAR_SEQ, "seq");
@@ -59,6 +61,12 @@ _Static_assert(offsetof(struct vvar, hres_resolution_ns) ==
 _Static_assert(offsetof(struct vvar, coarse_resolution_ns) ==
 		       VVAR_COARSE_RESOLUTION_NS,
 	       "coarse resolution");
+_Static_assert(offsetof(struct vvar, timens_monotonic_ns) ==
+		       VVAR_TIMENS_MONOTONIC_NS,
+	       "timens monotonic");
+_Static_assert(offsetof(struct vvar, timens_boottime_ns) ==
+		       VVAR_TIMENS_BOOTTIME_NS,
+	       "timens boottime");
 _Static_assert(sizeof(struct vvar) == VVAR_SIZE, "size");
 
 #endif

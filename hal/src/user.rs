@@ -56,7 +56,13 @@ pub struct UserContext {
     /// replaced since): with the CPU's `fpu_owner`, it tells whether the registers still hold
     /// it (Linux's `fpu->last_cpu` and `fpu_fpregs_owner_ctx`).
     fpu_cpu: AtomicU32,
+    /// RDTSC and RDTSCP fault in user mode (CR4.TSD while this context runs: Linux's
+    /// `TIF_NOTSC`, set by prctl(PR_SET_TSC, PR_TSC_SIGSEGV)).
+    tsc_disabled: bool,
 }
+
+/// CR4's time-stamp disable bit: RDTSC/RDTSCP at CPL 3 raise #GP.
+const CR4_TSD: u64 = 1 << 2;
 
 /// `fpu_cpu` when no CPU's registers hold the state.
 const NO_CPU: u32 = u32::MAX;
@@ -93,7 +99,18 @@ impl UserContext {
             },
             fpu,
             fpu_cpu: AtomicU32::new(NO_CPU),
+            tsc_disabled: false,
         })
+    }
+
+    /// Whether RDTSC faults in user mode for this context.
+    pub fn is_tsc_disabled(&self) -> bool {
+        self.tsc_disabled
+    }
+
+    /// Makes RDTSC and RDTSCP fault (a general-protection fault) in user mode, or work again.
+    pub fn set_tsc_disabled(&mut self, disabled: bool) {
+        self.tsc_disabled = disabled;
     }
 
     /// A copy of this context (fork), or `ENOMEM`. The FPU state is synced from the CPU first.
@@ -105,6 +122,7 @@ impl UserContext {
         unsafe { (*copy.fpu.as_ptr()).0 = (*self.fpu.as_ptr()).0 };
         let mut copy = copy;
         copy.regs = self.regs;
+        copy.tsc_disabled = self.tsc_disabled;
         Ok(copy)
     }
 
@@ -225,7 +243,8 @@ impl UserContext {
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS_MASK) | RFLAGS_IF | RFLAGS_RESERVED;
         let cpu = this_cpu();
         // SAFETY: per-CPU fields are touched only by this CPU with interrupts off; the MSR write
-        // sets the user FS base, which the kernel never uses (it uses GS).
+        // sets the user FS base, which the kernel never uses (it uses GS); the CR4 write changes
+        // only TSD, which governs user mode alone.
         unsafe {
             let mine = self.fpu.as_ptr() as u64;
             let owner = (*cpu).fpu_owner;
@@ -250,6 +269,19 @@ impl UserContext {
             if (*cpu).loaded_user_gs_base != self.regs.gs_base {
                 write_msr(MSR_KERNEL_GS_BASE, self.regs.gs_base);
                 (*cpu).loaded_user_gs_base = self.regs.gs_base;
+            }
+            // CR4.TSD (bit 2) follows the context entered; the kernel's own RDTSC (CPL 0) is
+            // not affected by it.
+            let tsd = u64::from(self.tsc_disabled);
+            if (*cpu).loaded_tsd != tsd {
+                let cr4 = crate::arch::x86_64::cpu::read_cr4();
+                let cr4 = if self.tsc_disabled {
+                    cr4 | CR4_TSD
+                } else {
+                    cr4 & !CR4_TSD
+                };
+                crate::arch::x86_64::cpu::write_cr4(cr4);
+                (*cpu).loaded_tsd = tsd;
             }
         }
         let use_sysret = self.regs.rcx == self.regs.rip

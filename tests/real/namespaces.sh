@@ -5,9 +5,11 @@
 # the maps, setgroups; as user 1000 through setpriv), an IPC namespace (a segment made with
 # ipcmk is not seen inside), nsenter into a running process's UTS and mount namespaces, and
 # the /proc/PID/ns links, a PID namespace (`unshare -p -f`: the shell is pid 1 there; with
-# --mount-proc, /proc and ps show the namespace's pids). Normalised: namespace inode numbers,
-# ipcs' keys and ids. Left out: `unshare -n` (network namespaces), `unshare -T` (time
-# namespaces), lsns (it lists the network and time namespaces Ferrux does not have).
+# --mount-proc, /proc and ps show the namespace's pids), a time namespace (`unshare -T` with
+# --monotonic/--boottime offsets: /proc/self/timens_offsets, /proc/uptime and the ns links
+# inside, with and without --fork: without, the program stays outside and only its children
+# go in; nsenter -T into it). Normalised: namespace inode numbers, ipcs' keys and ids. Left out: `unshare -n` (network namespaces), lsns (it lists the
+# network namespace Ferrux does not have).
 ino() { sed -e 's/\[[0-9]*\]/[N]/'; }
 echo "== links"
 readlink /proc/self/ns/uts | ino; readlink /proc/self/ns/mnt | ino; readlink /proc/self/ns/user | ino
@@ -48,6 +50,18 @@ ipcrm -m "$id" && echo "segment removed"
 echo "== pid"
 unshare -p -f sh -c 'echo "pid $$"'
 unshare -p -f --mount-proc sh -c 'readlink /proc/self; grep -E "^(NSpid|PPid)" /proc/1/status; ps -o pid,ppid,comm'
+echo "== time"
+readlink /proc/self/ns/time | ino
+read up idle < /proc/uptime; [ "${up%%.*}" -lt 1000000 ] && echo "uptime not shifted outside"
+unshare -T --fork --monotonic 1000000 --boottime 2000000 sh -c 'cat /proc/self/timens_offsets; read up idle < /proc/uptime; [ "${up%%.*}" -ge 2000000 ] && echo "uptime shifted"; [ "$(readlink /proc/self/ns/time)" = "$(readlink /proc/self/ns/time_for_children)" ] && echo "in its namespace"'
+unshare -T --monotonic 1000 --boottime 3000 bash -c 'cat /proc/self/timens_offsets; read up idle < /proc/uptime; [ "${up%%.*}" -lt 1000000 ] && echo "exec: not shifted"; [ "$(readlink /proc/$$/ns/time)" != "$(readlink /proc/$$/ns/time_for_children)" ] && echo "children go elsewhere"; ( read up idle < /proc/uptime; [ "${up%%.*}" -ge 3000 ] && echo "a subshell is shifted" ); true'
+mkfifo tready
+unshare -T --fork --boottime 5000000 sh -c 'echo ok > tready; exec sleep 60' &
+ttarget=$!
+cat tready
+tpid=$(pgrep -P "$ttarget")
+nsenter -t "$tpid" -T sh -c 'read up idle < /proc/uptime; [ "${up%%.*}" -ge 5000000 ] && echo "nsenter -T: shifted"'
+kill "$ttarget" "$tpid" 2>/dev/null; wait "$ttarget" 2>/dev/null
 echo "== nsenter"
 mkfifo ready
 unshare -u -m sh -c 'busybox hostname target-host; mount -t tmpfs -o size=1m target m; echo ok > ready; exec sleep 60' &

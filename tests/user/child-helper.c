@@ -23,6 +23,9 @@
  *                  anonymous page, the program's ELF header and the end of
  *                  its .bss, AT_BASE, AT_SYSINFO_EHDR, the personality)
  *   ids            "pid=N ppid=N pgid=N sid=N tid=N"
+ *   timens         "time=LINK monotonic=S boottime=S": the /proc/self/ns/time
+ *                  link and the two clocks' seconds (through the C library,
+ *                  so the vDSO)
  *   dlopen LIB     (the dynamic build, dyn-helper, only) dlopen LIB, call
  *                  its ferrux_dltest(20) twice: "dltest=N N", or
  *                  "dlerror=..." and exit 1
@@ -70,6 +73,7 @@
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <time.h>
 #ifdef __GLIBC__
 #include <sys/rseq.h>
 #endif
@@ -322,6 +326,16 @@ int main(int argc, char **argv, char **envp)
 		    syscall(SYS_getpid), syscall(SYS_getppid),
 		    syscall(SYS_getpgid, 0), syscall(SYS_getsid, 0),
 		    syscall(SYS_gettid));
+	} else if (!strcmp(cmd, "timens")) {
+		char link[64] = "";
+		ssize_t n = readlink("/proc/self/ns/time", link, sizeof link - 1);
+		if (n > 0)
+			link[n] = 0;
+		struct timespec mono, boot;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_BOOTTIME, &boot);
+		put("time=%s monotonic=%lld boottime=%lld\n", link,
+		    (long long)mono.tv_sec, (long long)boot.tv_sec);
 	} else if (!strcmp(cmd, "exit") && nargs > 2) {
 		return atoi(args[2]);
 	} else if (!strcmp(cmd, "raise") && nargs > 2) {

@@ -16,7 +16,8 @@ pub const SUPPORTED_NEW: CloneFlags = CloneFlags::CLONE_NEWNS
     .union(CloneFlags::CLONE_NEWIPC)
     .union(CloneFlags::CLONE_NEWUSER)
     .union(CloneFlags::CLONE_NEWPID)
-    .union(CloneFlags::CLONE_NEWCGROUP);
+    .union(CloneFlags::CLONE_NEWCGROUP)
+    .union(CloneFlags::CLONE_NEWTIME);
 
 /// Every flag unshare(2) knows (`check_unshare_flags`).
 pub const UNSHARE_VALID: CloneFlags = CloneFlags::CLONE_THREAD
@@ -170,9 +171,10 @@ mod tests {
         );
         assert!(unshare_request(bits(CloneFlags::CLONE_NEWNET), alone).is_ok());
         assert_eq!(
-            check_supported(CloneFlags::CLONE_NEWTIME),
+            check_supported(CloneFlags::CLONE_NEWNET),
             Err(Errno::EINVAL)
         );
+        assert!(check_supported(CloneFlags::CLONE_NEWTIME).is_ok());
         assert!(check_supported(CloneFlags::CLONE_NEWPID).is_ok());
         assert!(check_supported(CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWUSER).is_ok());
         let ipc = unshare_request(bits(CloneFlags::CLONE_NEWIPC), threads).unwrap();
@@ -220,8 +222,9 @@ mod tests {
         );
         assert!(check_setns_pidfd(CloneFlags::CLONE_NEWUTS.bits() as i32).is_ok());
         assert!(check_setns_pidfd(CloneFlags::CLONE_NEWPID.bits() as i32).is_ok());
+        assert!(check_setns_pidfd(CloneFlags::CLONE_NEWTIME.bits() as i32).is_ok());
         assert_eq!(
-            check_setns_pidfd(CloneFlags::CLONE_NEWTIME.bits() as i32),
+            check_setns_pidfd(CloneFlags::CLONE_NEWNET.bits() as i32),
             Err(Errno::EINVAL)
         );
     }

@@ -6,6 +6,7 @@
 //! - [`idmap`]: the extents of `/proc/PID/uid_map` and `gid_map`: parsing a write as
 //!   `map_write` does, its validity rules, and translation in both directions.
 //! - [`flags`]: which clone/unshare/setns flag sets are valid, and what `unshare` implies.
+//! - [`timens`]: `/proc/PID/timens_offsets` writes and the clock shifts of time namespaces.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -13,3 +14,4 @@ extern crate alloc;
 
 pub mod flags;
 pub mod idmap;
+pub mod timens;

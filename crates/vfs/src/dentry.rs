@@ -416,6 +416,20 @@ impl Dentry {
         Ok(Arc::new(d))
     }
 
+    /// A name for a file that was never in this directory (a memfd's `memfd:NAME` on the
+    /// kernel's tmpfs, Linux's `shmem_file_setup` with `alloc_file_pseudo`): a child of this
+    /// directory outside its cache, unlinked, so `/proc/<pid>/fd` shows `/NAME (deleted)` and
+    /// opening that link reopens the file.
+    pub fn new_unlinked_child(
+        self: &Arc<Self>,
+        inode: Arc<dyn Inode>,
+        name: Vec<u8>,
+    ) -> Arc<Dentry> {
+        let d = Dentry::make(inode, self.sb.clone(), name, Some(self.clone()));
+        d.names.lock().unlinked = true;
+        Arc::new(d)
+    }
+
     /// Removes the non-directory `name` of this directory as the kernel does for itself
     /// (devtmpfs taking away a device's node): no permission check, no notification.
     pub fn remove_child(self: &Arc<Self>, name: &[u8]) -> Result<(), Errno> {

@@ -11,7 +11,10 @@
 //! `EPOLLONESHOT` disables an item after one report until `EPOLL_CTL_MOD`. Items hold weak
 //! references: an item disappears when its open file description is released, as Linux's
 //! `eventpoll_release`. Adding an epoll instance to another is checked for cycles and for a
-//! nesting deeper than `EP_MAX_NESTS` (`ELOOP`), as `ep_loop_check`.
+//! chain of nested instances longer than `EP_MAX_NESTS` + 1, counting the instances below the
+//! added one and above the one it goes into (`ELOOP`), as 6.1's `ep_loop_check` with its
+//! stable fix "eventpoll: Fix semi-unbounded recursion": each instance remembers the epoll
+//! files that watch it ([`EventPoll::note_parent`]) for the upward count.
 //!
 //! Cost: a wait scans the whole interest list, and rescans it after each wake-up of any watched
 //! queue (O(interest) per wake-up, not Linux's O(ready)). The next step is a ready list fed by
@@ -38,7 +41,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use hal::sync::Mutex;
+use hal::sync::{Mutex, SpinLock};
 use vfs::Metadata;
 
 /// Flags that are not events (`EP_PRIVATE_BITS`).
@@ -193,6 +196,9 @@ pub struct EventPoll {
     version: AtomicU64,
     /// The user who created it (Linux's `ep->user`), charged for its items.
     user: Arc<User>,
+    /// The epoll files that watch this one (`ep->refs`), one entry per item; an entry whose
+    /// file is gone no longer counts. A leaf lock.
+    parents: SpinLock<Vec<Weak<OpenFile>>>,
 }
 
 fn key_of(file: &Arc<OpenFile>, fd: i32) -> Key {
@@ -217,7 +223,45 @@ impl EventPoll {
             changes: Arc::new(WaitQueue::new()),
             version: AtomicU64::new(0),
             user,
+            parents: SpinLock::new("epoll.parents", Vec::new()),
         }
+    }
+
+    /// Records that the epoll file `parent` now watches this instance (after its add).
+    pub fn note_parent(&self, parent: &Arc<OpenFile>) -> Result<(), Errno> {
+        let mut parents = self.parents.lock();
+        parents.retain(|weak| weak.strong_count() > 0);
+        parents.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        parents.push(Arc::downgrade(parent));
+        Ok(())
+    }
+
+    /// Forgets one watch by `parent` (after its `EPOLL_CTL_DEL`).
+    pub fn forget_parent(&self, parent: &Arc<OpenFile>) {
+        let mut parents = self.parents.lock();
+        if let Some(at) = parents
+            .iter()
+            .position(|weak| core::ptr::eq(weak.as_ptr(), Arc::as_ptr(parent)))
+        {
+            parents.swap_remove(at);
+        }
+    }
+
+    /// How many epoll instances are stacked above this one (`ep_get_upwards_depth_proc`).
+    fn upwards_depth(&self, level: usize) -> usize {
+        if level > EP_MAX_NESTS + 1 {
+            return level;
+        }
+        let parents: Vec<Arc<OpenFile>> = {
+            let parents = self.parents.lock();
+            parents.iter().filter_map(Weak::upgrade).collect()
+        };
+        parents
+            .iter()
+            .filter_map(|file| file.ops.as_eventpoll())
+            .map(|parent| parent.upwards_depth(level + 1) + 1)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The interest-list version, for [`Scan::Changed`](super::poll::Scan::Changed).
@@ -230,11 +274,14 @@ impl EventPoll {
         self.changes.wake_all();
     }
 
-    /// Whether adding `target` to `self` would make a cycle or nest deeper than allowed
-    /// (`ep_loop_check`).
+    /// Whether adding `target` to `self` would make a cycle or a chain of nested instances
+    /// deeper than allowed (`ep_loop_check`).
     pub fn would_loop(&self, target: &EventPoll) -> bool {
-        let mut visited: Vec<*const EventPoll> = Vec::new();
-        loop_check(self, target, 0, &mut visited)
+        let mut visited: Vec<(*const EventPoll, usize)> = Vec::new();
+        let Some(depth) = loop_check(self, target, 0, &mut visited) else {
+            return true;
+        };
+        depth > EP_MAX_NESTS || depth + 1 + self.upwards_depth(0) > EP_MAX_NESTS
     }
 
     /// The file of the `offset`-th item watched under descriptor number `fd`, in Linux's tree
@@ -419,16 +466,22 @@ impl EventPoll {
     }
 }
 
+/// The depth of the instances below `to` (0 when it watches none), or `None` for a loop back
+/// to `inserting_into` or a chain too deep (`ep_loop_check_proc`; `visited` remembers the
+/// depths found, as Linux's generation count does).
 fn loop_check(
     inserting_into: &EventPoll,
     to: &EventPoll,
     depth: usize,
-    visited: &mut Vec<*const EventPoll>,
-) -> bool {
-    if visited.try_reserve(1).is_err() {
-        return true;
+    visited: &mut Vec<(*const EventPoll, usize)>,
+) -> Option<usize> {
+    if let Some(&(_, known)) = visited
+        .iter()
+        .find(|(seen, _)| core::ptr::eq(*seen, to as *const EventPoll))
+    {
+        return Some(known);
     }
-    visited.push(to as *const EventPoll);
+    visited.try_reserve(1).ok()?;
     let files: Vec<Arc<OpenFile>> = {
         let state = to.state.lock();
         state
@@ -437,21 +490,21 @@ fn loop_check(
             .filter_map(|item| item.as_ref()?.file.upgrade())
             .collect()
     };
+    let mut result = 0;
     for file in files {
         let Some(nested) = file.ops.as_eventpoll() else {
             continue;
         };
-        if visited.contains(&(nested as *const EventPoll)) {
-            continue;
-        }
         if core::ptr::eq(nested, inserting_into) || depth > EP_MAX_NESTS {
-            return true;
+            return None;
         }
-        if loop_check(inserting_into, nested, depth + 1, visited) {
-            return true;
+        result = result.max(loop_check(inserting_into, nested, depth + 1, visited)? + 1);
+        if result > EP_MAX_NESTS {
+            return None;
         }
     }
-    false
+    visited.push((to as *const EventPoll, result));
+    Some(result)
 }
 
 impl FileOps for EventPoll {

@@ -77,6 +77,8 @@ pub fn clock_was_set() {
 
 struct Inner {
     clock: TimerClock,
+    /// The clock id it was created with (absolute times of a time namespace's clock shift).
+    clock_id: i32,
     state: SpinLock<State>,
     wait: Arc<WaitQueue>,
 }
@@ -195,11 +197,12 @@ impl Inner {
 }
 
 impl TimerFd {
-    /// A disarmed timerfd on `clock` (a wall clock id already validated).
-    pub fn new(clock: TimerClock) -> TimerFd {
+    /// A disarmed timerfd on `clock` (a wall clock id already validated), created as `clock_id`.
+    pub fn new(clock: TimerClock, clock_id: i32) -> TimerFd {
         TimerFd {
             inner: Arc::new(Inner {
                 clock: clock.clone(),
+                clock_id,
                 state: SpinLock::new(
                     "timerfd.state",
                     State {
@@ -239,13 +242,15 @@ impl TimerFd {
     }
 
     /// timerfd_settime: installs `new` (absolute on the timer's clock with
-    /// TFD_TIMER_ABSTIME; cancelled by clock steps with `cancel_on_set` too), returning the old
+    /// TFD_TIMER_ABSTIME, a time of the caller's time namespace, whose clock offsets are
+    /// `offsets`; cancelled by clock steps with `cancel_on_set` too), returning the old
     /// setting.
     pub fn set(
         &self,
         new: Setting,
         is_absolute: bool,
         cancel_on_set: bool,
+        offsets: &crate::ns::time::Offsets,
     ) -> Result<Setting, Errno> {
         let inner = &self.inner;
         let cancels = inner.setup_cancel(is_absolute && cancel_on_set)?;
@@ -274,7 +279,7 @@ impl TimerFd {
                 state.base = inner.clock.base_for(is_absolute);
                 let now = Inner::now(&state);
                 state.expiry_ns = if is_absolute {
-                    new.value_ns
+                    crate::ns::time::to_host(offsets, inner.clock_id, new.value_ns)
                 } else {
                     now.saturating_add(new.value_ns)
                 };

@@ -84,6 +84,10 @@ pub struct SpecialMapping {
     /// Kernel pages lent by page-frame number (`VM_PFNMAP | VM_IO | VM_DONTDUMP`, the vDSO's
     /// data page): in no resident-set or memory figure.
     pub is_pfn_map: bool,
+    /// The vDSO's data pages: a task in a time namespace sees its namespace's page first and
+    /// this mapping's first page at `VVAR_TIMENS_DATA_PAGE` ([`crate::mm::AddressSpace`]'s
+    /// time-namespace page, Linux's `vvar_fault` with `find_timens_vvar_page`).
+    pub follows_time_namespace: bool,
 }
 
 impl SpecialMapping {

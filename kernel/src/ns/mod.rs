@@ -12,9 +12,10 @@
 //! of the mount tree, [`MntNs`]), cgroup ([`CgroupNs`]: one cgroup hierarchy whose root is
 //! everyone's, so a new cgroup namespace sees what its creator saw) and PID ([`pid`]: a
 //! task's own namespace is its process's, `Process::pid_ns`; the one its children go to is
-//! in the proxy). Network and time namespaces are not built: their flags
-//! answer `EINVAL`, as a Linux without `CONFIG_NET_NS` and `CONFIG_TIME_NS`, and `/proc/PID/ns`
-//! has no entry for them.
+//! in the proxy) and time ([`time`]: like PID namespaces, the one a task's children enter,
+//! `time_for_children`, is kept beside its own). Network namespaces are not built: their flag
+//! answers `EINVAL`, as a Linux without `CONFIG_NET_NS`, and `/proc/PID/ns` has no entry for
+//! them.
 //!
 //! Inode numbers: the initial namespaces have Linux's fixed `PROC_*_INIT_INO` numbers (the
 //! initial mount namespace the first dynamic one, as on Linux); new ones take the next number
@@ -23,6 +24,7 @@
 pub mod nsfs;
 pub mod pid;
 pub mod syscalls;
+pub mod time;
 pub mod user;
 
 use crate::ipc::IpcNs;
@@ -74,6 +76,7 @@ pub enum NsKind {
     Ipc,
     Mnt,
     Pid,
+    Time,
     User,
     Uts,
 }
@@ -86,6 +89,7 @@ impl NsKind {
             NsKind::Ipc => "ipc",
             NsKind::Mnt => "mnt",
             NsKind::Pid => "pid",
+            NsKind::Time => "time",
             NsKind::User => "user",
             NsKind::Uts => "uts",
         }
@@ -97,6 +101,7 @@ impl NsKind {
             NsKind::Ipc => CloneFlags::CLONE_NEWIPC,
             NsKind::Mnt => CloneFlags::CLONE_NEWNS,
             NsKind::Pid => CloneFlags::CLONE_NEWPID,
+            NsKind::Time => CloneFlags::CLONE_NEWTIME,
             NsKind::User => CloneFlags::CLONE_NEWUSER,
             NsKind::Uts => CloneFlags::CLONE_NEWUTS,
         }
@@ -121,12 +126,14 @@ const fn entry(name: &'static str, kind: NsKind, for_children: bool) -> NsEntry 
 }
 
 /// The entries of `/proc/PID/ns`, sorted by name as readdir shows them.
-pub const ENTRIES: [NsEntry; 7] = [
+pub const ENTRIES: [NsEntry; 9] = [
     entry("cgroup", NsKind::Cgroup, false),
     entry("ipc", NsKind::Ipc, false),
     entry("mnt", NsKind::Mnt, false),
     entry("pid", NsKind::Pid, false),
     entry("pid_for_children", NsKind::Pid, true),
+    entry("time", NsKind::Time, false),
+    entry("time_for_children", NsKind::Time, true),
     entry("user", NsKind::User, false),
     entry("uts", NsKind::Uts, false),
 ];
@@ -152,6 +159,7 @@ pub enum NsRef {
     Ipc(Arc<IpcNs>),
     Mnt(Arc<MntNs>),
     Pid(Arc<pid::PidNs>),
+    Time(Arc<time::TimeNs>),
     User(Arc<UserNs>),
     Uts(Arc<UtsNs>),
 }
@@ -163,6 +171,7 @@ impl NsRef {
             NsRef::Ipc(_) => NsKind::Ipc,
             NsRef::Mnt(_) => NsKind::Mnt,
             NsRef::Pid(_) => NsKind::Pid,
+            NsRef::Time(_) => NsKind::Time,
             NsRef::User(_) => NsKind::User,
             NsRef::Uts(_) => NsKind::Uts,
         }
@@ -174,6 +183,7 @@ impl NsRef {
             NsRef::Ipc(ns) => ns.common.inum,
             NsRef::Mnt(ns) => ns.common.inum,
             NsRef::Pid(ns) => ns.common.inum,
+            NsRef::Time(ns) => ns.common.inum,
             NsRef::User(ns) => ns.common.inum,
             NsRef::Uts(ns) => ns.common.inum,
         }
@@ -186,6 +196,7 @@ impl NsRef {
             NsRef::Ipc(ns) => Some(ns.owner.clone()),
             NsRef::Mnt(ns) => Some(ns.owner.clone()),
             NsRef::Pid(ns) => Some(ns.owner.clone()),
+            NsRef::Time(ns) => Some(ns.owner.clone()),
             NsRef::User(ns) => ns.parent.clone(),
             NsRef::Uts(ns) => Some(ns.owner.clone()),
         }
@@ -207,6 +218,10 @@ pub struct NsProxy {
     /// Where the thread's children get their pids (`pid_ns_for_children`): its own PID
     /// namespace until unshare(`CLONE_NEWPID`) or setns to a PID namespace.
     pub pid_for_children: Arc<pid::PidNs>,
+    /// The thread's time namespace, and the one its children enter (they differ after
+    /// unshare(`CLONE_NEWTIME`) until the next fork or exec).
+    pub time: Arc<time::TimeNs>,
+    pub time_for_children: Arc<time::TimeNs>,
 }
 
 impl NsProxy {
@@ -218,7 +233,16 @@ impl NsProxy {
             NsKind::Mnt => Some(NsRef::Mnt(self.mnt.clone())),
             NsKind::Uts => Some(NsRef::Uts(self.uts.clone())),
             NsKind::Pid => Some(NsRef::Pid(self.pid_for_children.clone())),
+            NsKind::Time => Some(NsRef::Time(self.time.clone())),
             NsKind::User => None,
+        }
+    }
+
+    /// The namespace of `entry` of `/proc/PID/ns` in this set.
+    pub fn entry(&self, entry: &NsEntry) -> Option<NsRef> {
+        match entry.kind {
+            NsKind::Time if entry.for_children => Some(NsRef::Time(self.time_for_children.clone())),
+            kind => self.get(kind),
         }
     }
 }
@@ -245,6 +269,8 @@ pub fn initial() -> &'static Arc<NsProxy> {
                 owner,
             }),
             pid_for_children: pid::initial().clone(),
+            time: time::initial().clone(),
+            time_for_children: time::initial().clone(),
         })
     })
 }

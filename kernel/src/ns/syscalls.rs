@@ -17,6 +17,7 @@
 //! `CLONE_THREAD | CLONE_NEWNS`.
 
 use super::pid::PidNs;
+use super::time::TimeNs;
 use super::user::{self, MapKind, UserNs};
 use super::{CgroupNs, MntNs, NsCommon, NsKind, NsProxy, NsRef};
 use crate::fs::FsContext;
@@ -115,7 +116,22 @@ fn new_namespaces(
             owner: owner.clone(),
         });
     }
+    if flags.contains(CloneFlags::CLONE_NEWTIME) {
+        // `copy_time_ns`: a copy of the namespace for children, offsets included.
+        new.time_for_children = TimeNs::try_new_child(&old.time_for_children, owner.clone())?;
+    }
     Ok(Arc::new(new))
+}
+
+/// `proxy` with its time namespace for children entered (`timens_on_fork`), or `None` when
+/// the thread is in it already.
+pub fn entering_time_for_children(proxy: &NsProxy) -> Option<Arc<NsProxy>> {
+    if Arc::ptr_eq(&proxy.time, &proxy.time_for_children) {
+        return None;
+    }
+    let mut new = proxy.clone();
+    new.time = proxy.time_for_children.clone();
+    Some(Arc::new(new))
 }
 
 /// What a clone gives its child: credentials, namespaces and (with a new mount namespace) a
@@ -127,8 +143,20 @@ pub struct CloneNamespaces {
     pub fs: Option<FsContext>,
 }
 
-/// clone's namespace work (`copy_creds` and `copy_namespaces`), after the flag checks.
+/// clone's namespace work (`copy_creds` and `copy_namespaces`), after the flag checks. The
+/// child enters the parent's time namespace for children (`timens_on_fork`; the caller
+/// refused threads and `CLONE_VM` children when that is not the parent's own, so only clone3's
+/// `CLONE_NEWTIME | CLONE_VM` makes a child that shares memory across namespaces).
 pub fn for_clone(parent: &Thread, flags: CloneFlags) -> Result<CloneNamespaces, Errno> {
+    let mut out = for_clone_namespaces(parent, flags)?;
+    let proxy = out.nsproxy.clone().unwrap_or_else(|| parent.nsproxy());
+    if let Some(entered) = entering_time_for_children(&proxy) {
+        out.nsproxy = Some(entered);
+    }
+    Ok(out)
+}
+
+fn for_clone_namespaces(parent: &Thread, flags: CloneFlags) -> Result<CloneNamespaces, Errno> {
     let mut out = CloneNamespaces::default();
     let old_credentials = parent.process.credentials.lock().clone();
     if flags.contains(CloneFlags::CLONE_NEWUSER) {
@@ -304,6 +332,7 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
                 NsKind::Ipc,
                 NsKind::Pid,
                 NsKind::Cgroup,
+                NsKind::Time,
             ] {
                 if !flags.contains(kind.clone_flag()) {
                     continue;
@@ -337,6 +366,11 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
         {
             return Err(Errno::EINVAL);
         }
+        // `timens_install`: only a process alone in its memory.
+        if ns.kind() == NsKind::Time && (process.threads.lock().len() > 1 || process.mm.is_shared())
+        {
+            return Err(Errno::EUSERS);
+        }
         may_join(ns, &credentials)?;
         match ns {
             NsRef::User(user) => {
@@ -364,6 +398,10 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
             NsRef::Uts(uts) => nsproxy.uts = uts.clone(),
             NsRef::Ipc(ipc) => nsproxy.ipc = ipc.clone(),
             NsRef::Cgroup(cgroup) => nsproxy.cgroup = cgroup.clone(),
+            NsRef::Time(time) => {
+                nsproxy.time = time.clone();
+                nsproxy.time_for_children = time.clone();
+            }
         }
     }
 
@@ -378,6 +416,14 @@ pub fn setns(thread: &Arc<Thread>, target: SetnsTarget) -> Result<(), Errno> {
     if joins.iter().any(|ns| ns.kind() == NsKind::User) {
         *process.credentials.lock() = credentials;
     }
+    let time_page = joins
+        .iter()
+        .any(|ns| ns.kind() == NsKind::Time)
+        .then(|| nsproxy.time.vvar_page().cloned());
     thread.set_nsproxy(Arc::new(nsproxy));
+    if let Some(page) = time_page {
+        // `timens_commit`: the address space shows the namespace's vDSO page from now on.
+        process.mm.get().write().set_time_namespace_page(page);
+    }
     Ok(())
 }

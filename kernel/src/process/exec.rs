@@ -290,6 +290,9 @@ pub fn execute(
 
     let mut space = loaded.mm;
     record_program(&mut space, &target.dentry, write_denial);
+    // The new image maps the vDSO page of the thread's time namespace (Linux 6.1 does not
+    // move an exec into the namespace for children: only a fork enters it).
+    space.set_time_namespace_page(thread.nsproxy().time.vvar_page().cloned());
     let new_mm = Arc::new(crate::mm::Mm::new(space));
     new_mm.register_file_mappings()?;
     // The point of no return: the other threads and the old image go.

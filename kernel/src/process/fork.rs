@@ -10,8 +10,9 @@
 //! `ptrace.rs`). `CLONE_NEWUSER`, `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC` and
 //! `CLONE_NEWCGROUP` and `CLONE_NEWPID` give the child new namespaces
 //! (`crate::ns::syscalls::for_clone`); its ids come from its PID namespace and the ones above
-//! it ([`allocate_ids`], clone3's `set_tid`). Network and time namespaces and
-//! `CLONE_INTO_CGROUP` answer EINVAL.
+//! it ([`allocate_ids`], clone3's `set_tid`); `CLONE_NEWTIME` (clone3 only: in clone's flags
+//! it is part of the exit signal) too, and a child with its own memory enters its parent's time
+//! namespace for children. Network namespaces and `CLONE_INTO_CGROUP` answer EINVAL.
 
 use super::{
     Lifecycle, Pid, Process, ProcessFlags, ProcessStats, Shared, Thread, Usage, VforkDone, rlimit,
@@ -88,6 +89,14 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
         return Err(Errno::EINVAL);
     }
     nsrules::flags::check_clone(flags)?;
+    // A child bound for another time namespace shares neither the memory nor the thread
+    // group (vfork included: Linux 6.1 reverted the vfork-and-exec exception).
+    if flags.intersects(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_VM) {
+        let proxy = parent.nsproxy();
+        if !Arc::ptr_eq(&proxy.time, &proxy.time_for_children) {
+            return Err(Errno::EINVAL);
+        }
+    }
     if flags.contains(CloneFlags::CLONE_INTO_CGROUP) {
         return Err(Errno::EINVAL);
     }
@@ -441,10 +450,27 @@ fn copy_process(
     let flags = request.flags;
     let source = &parent.process;
     let mm = if flags.contains(CloneFlags::CLONE_VM) {
+        // clone3(CLONE_NEWTIME | CLONE_VM): the shared space follows the child into its
+        // namespace (`timens_on_fork` switches the memory it shares with its parent).
+        if let Some(proxy) = &namespaces.nsproxy
+            && !Arc::ptr_eq(&proxy.time, &parent.nsproxy().time)
+        {
+            source
+                .mm
+                .get()
+                .write()
+                .set_time_namespace_page(proxy.time.vvar_page().cloned());
+        }
         Shared::from_arc(source.mm.get())
     } else {
         let source_mm = source.mm.get();
-        let forked = source_mm.write().try_fork()?;
+        let mut forked = source_mm.write().try_fork()?;
+        // The vDSO page of the time namespace the child is in (`timens_on_fork`).
+        let time = namespaces
+            .nsproxy
+            .as_ref()
+            .map_or_else(|| parent.nsproxy().time.clone(), |proxy| proxy.time.clone());
+        forked.set_time_namespace_page(time.vvar_page().cloned());
         let mm = Arc::new(crate::mm::Mm::new(forked));
         mm.membarrier_state.store(
             source_mm.membarrier_state.load(Ordering::Acquire),

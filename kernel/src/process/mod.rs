@@ -33,7 +33,7 @@ use abi::Errno;
 use abi::signal::StackT;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 pub use credentials::Credentials;
 use exit::ExitStatus;
 use hal::sync::{Mutex, SpinLock};
@@ -300,6 +300,9 @@ pub struct Thread {
     pub is_killed: AtomicBool,
     /// The namespaces (`task->nsproxy`): per thread, as Linux's; clone copies the creator's.
     nsproxy: SpinLock<Arc<crate::ns::NsProxy>>,
+    /// The CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets of the thread's time namespace (kept
+    /// with [`Thread::set_nsproxy`], read by the clock calls without the lock).
+    clock_offsets: [AtomicI64; 2],
 }
 
 /// A thread's timer slack (`timer_slack_ns`, `default_timer_slack_ns`): how late its timers
@@ -469,6 +472,7 @@ impl Thread {
             orig_rax: AtomicU64::new(u64::MAX),
             is_killed: AtomicBool::new(false),
             nsproxy: SpinLock::new("thread.nsproxy", crate::ns::initial().clone()),
+            clock_offsets: [AtomicI64::new(0), AtomicI64::new(0)],
             process,
             user_ns: AtomicU64::new(0),
         }))
@@ -504,9 +508,25 @@ impl Thread {
 
     /// Replaces the thread's namespaces (clone, unshare, setns); the old set is dropped after
     /// the lock is released.
+    ///
+    /// The thread is in the set's time namespace from now on: that freezes its offsets.
     pub fn set_nsproxy(&self, nsproxy: Arc<crate::ns::NsProxy>) {
-        let old = core::mem::replace(&mut *self.nsproxy.lock(), nsproxy);
+        let offsets = nsproxy.time.enter();
+        let old = {
+            let mut current = self.nsproxy.lock();
+            self.clock_offsets[0].store(offsets.monotonic_ns, Ordering::Relaxed);
+            self.clock_offsets[1].store(offsets.boottime_ns, Ordering::Relaxed);
+            core::mem::replace(&mut *current, nsproxy)
+        };
         drop(old);
+    }
+
+    /// The clock offsets of the thread's time namespace.
+    pub fn clock_offsets(&self) -> crate::ns::time::Offsets {
+        crate::ns::time::Offsets {
+            monotonic_ns: self.clock_offsets[0].load(Ordering::Relaxed),
+            boottime_ns: self.clock_offsets[1].load(Ordering::Relaxed),
+        }
     }
 
     pub fn name(&self) -> [u8; 16] {

@@ -91,6 +91,14 @@ impl ResourceLimits {
         self.limits.get(resource).copied().ok_or(Errno::EINVAL)
     }
 
+    /// Moves a soft limit without the checks of [`ResourceLimits::set`] (the kernel's own
+    /// change: RLIMIT_CPU's soft limit steps a second on after each SIGXCPU).
+    pub fn set_soft_by_kernel(&mut self, resource: usize, soft: u64) {
+        if let Some(limit) = self.limits.get_mut(resource) {
+            limit.soft = soft;
+        }
+    }
+
     /// Sets a limit with Linux's checks: soft ≤ hard (EINVAL), raising the hard limit needs
     /// privilege (EPERM), RLIMIT_NOFILE at most `NR_OPEN` (EPERM).
     pub fn set(

@@ -109,8 +109,21 @@ pub fn epoll_ctl(
         return Err(Errno::ELOOP);
     }
     match op {
-        EPOLL_CTL_ADD => epoll.add(&target, fd.0, event)?,
-        EPOLL_CTL_DEL => epoll.delete(&target, fd.0)?,
+        EPOLL_CTL_ADD => {
+            epoll.add(&target, fd.0, event)?;
+            if let Some(nested) = target.ops.as_eventpoll()
+                && let Err(error) = nested.note_parent(&epoll_file)
+            {
+                let _ = epoll.delete(&target, fd.0);
+                return Err(error);
+            }
+        }
+        EPOLL_CTL_DEL => {
+            epoll.delete(&target, fd.0)?;
+            if let Some(nested) = target.ops.as_eventpoll() {
+                nested.forget_parent(&epoll_file);
+            }
+        }
         EPOLL_CTL_MOD => epoll.modify(&target, fd.0, event)?,
         _ => return Err(Errno::EINVAL),
     }

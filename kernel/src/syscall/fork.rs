@@ -95,7 +95,10 @@ pub fn clone3(context: &mut SyscallContext<'_>, args: UserPtr<u8>, size: usize) 
         return Err(Errno::EINVAL);
     };
     let flags = CloneFlags::from_bits_retain(value.flags);
-    if flags.contains(CloneFlags::CLONE_DETACHED) || value.flags & CSIGNAL != 0 {
+    // The exit signal's bits are free in clone3, but for CLONE_NEWTIME (`clone3_args_valid`).
+    if flags.contains(CloneFlags::CLONE_DETACHED)
+        || value.flags & (CSIGNAL & !CloneFlags::CLONE_NEWTIME.bits()) != 0
+    {
         return Err(Errno::EINVAL);
     }
     // `copy_clone_args_from_user`: at most MAX_PID_NS_LEVEL ids, an array exactly when a

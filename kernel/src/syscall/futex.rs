@@ -34,7 +34,13 @@ fn has_timeout(command: i32) -> bool {
 /// Converts a futex timeout to a deadline (`futex_init_timeout`): FUTEX_WAIT's is relative (on
 /// CLOCK_MONOTONIC), the others absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME,
 /// CLOCK_REALTIME (FUTEX_LOCK_PI's is always CLOCK_REALTIME), where a clock step moves them.
-fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<Deadline>, Errno> {
+/// An absolute CLOCK_MONOTONIC time is one of the caller's time namespace (`offsets`).
+fn deadline(
+    timeout: u64,
+    command: i32,
+    is_realtime: bool,
+    offsets: &crate::ns::time::Offsets,
+) -> Result<Option<Deadline>, Errno> {
     if timeout == 0 || !has_timeout(command) {
         return Ok(None);
     }
@@ -50,7 +56,11 @@ fn deadline(timeout: u64, command: i32, is_realtime: bool) -> Result<Option<Dead
     } else if is_realtime || command == FUTEX_LOCK_PI {
         Deadline::Realtime(ns)
     } else {
-        Deadline::Monotonic(ns)
+        Deadline::Monotonic(crate::ns::time::to_host(
+            offsets,
+            abi::time::CLOCK_MONOTONIC,
+            ns,
+        ))
     }))
 }
 
@@ -66,7 +76,12 @@ pub fn futex(
     let is_private = op & FUTEX_PRIVATE_FLAG != 0;
     let is_realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let command = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    let deadline = deadline(timeout, command, is_realtime)?;
+    let deadline = deadline(
+        timeout,
+        command,
+        is_realtime,
+        &context.thread.clock_offsets(),
+    )?;
     if is_realtime
         && !matches!(
             command,

@@ -3,7 +3,9 @@
 //! prefix; `EINVAL` beyond) only labels the file. Flags: `MFD_CLOEXEC`, `MFD_ALLOW_SEALING`
 //! (without it the file is sealed with `F_SEAL_SEAL`, so `F_ADD_SEALS` is `EPERM`); anything
 //! else is `EINVAL`, `MFD_HUGETLB` included (no hugetlbfs here; Linux 6.1 has no
-//! `MFD_NOEXEC_SEAL`/`MFD_EXEC` either). Seals are read and added by fcntl.
+//! `MFD_NOEXEC_SEAL`/`MFD_EXEC` either). Seals are read and added by fcntl. The file's name
+//! is `/memfd:NAME (deleted)` on the kernel's tmpfs mount: `/proc/<pid>/fd/N` shows it, and
+//! opening that link opens the same file again (`O_TRUNC` truncating it).
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
@@ -43,9 +45,10 @@ pub fn memfd_create(
     let inode = hal::mm::heap::user_data(|| {
         crate::fs::shmem::new_file(uid, gid, flags & MFD_ALLOW_SEALING != 0)
     })?;
+    let path = crate::fs::shmem::memfd_path(inode.clone(), &label)?;
     let file = Arc::new(OpenFile::new(
         Arc::new(InodeFile::new(inode)),
-        None,
+        Some(path),
         OpenFlags::O_RDWR | OpenFlags::O_LARGEFILE,
         charge,
     )?);

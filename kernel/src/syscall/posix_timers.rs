@@ -54,6 +54,7 @@ pub fn timer_settime(
         id,
         flags.contains(abi::TimerFlags::TIMER_ABSTIME),
         setting,
+        &context.thread.clock_offsets(),
     )?;
     if !old.is_null() {
         old.write(&to_itimerspec(previous))?;

@@ -14,7 +14,9 @@ use abi::prctl::{
 
 /// prctl (`kernel/sys.c`, `security/commoncap.c` for the capability options): the name, the
 /// parent-death signal, dumpability, child subreaper, no-new-privs, seccomp, the timer slack
-/// (`PR_SET_TIMERSLACK` 0 restores the default, which is the creator's slack at clone), and
+/// (`PR_SET_TIMERSLACK` 0 restores the default, which is the creator's slack at clone), RDTSC
+/// per thread (`PR_SET_TSC`/`PR_GET_TSC`: with `PR_TSC_SIGSEGV` the instruction raises SIGSEGV,
+/// through CR4.TSD while the thread runs; kept by fork, clone and exec, as Linux's `TIF_NOTSC`), and
 /// the capability options (keep-caps, securebits, the bounding and ambient sets; their rules are
 /// `abi::capability::Capabilities`'s). Other options answer EINVAL as an unknown option does
 /// on Linux.
@@ -132,6 +134,24 @@ pub fn prctl(
             Ok(0)
         }
         PR_GET_TIMERSLACK => Ok(context.thread.timer_slack.get() as usize),
+        // The thread's RDTSC setting (`TIF_NOTSC`; kept by fork, clone and exec).
+        PR_GET_TSC => {
+            let mode: u32 = if context.user.is_tsc_disabled() {
+                PR_TSC_SIGSEGV
+            } else {
+                PR_TSC_ENABLE
+            };
+            hal::usercopy::write_user(arg2, &mode)?;
+            Ok(0)
+        }
+        PR_SET_TSC => {
+            match u32::try_from(arg2) {
+                Ok(PR_TSC_ENABLE) => context.user.set_tsc_disabled(false),
+                Ok(PR_TSC_SIGSEGV) => context.user.set_tsc_disabled(true),
+                _ => return Err(Errno::EINVAL),
+            }
+            Ok(0)
+        }
         PR_SET_SECCOMP => super::seccomp::prctl_set_seccomp(context, arg2, arg3),
         _ => Err(Errno::EINVAL),
     }
@@ -143,6 +163,10 @@ const PR_SET_PTRACER: i32 = 0x5961_6d61;
 const PR_GET_SECCOMP: i32 = 21;
 const PR_SET_SECCOMP: i32 = 22;
 const PR_GET_TIMERSLACK: i32 = 30;
+const PR_GET_TSC: i32 = 25;
+const PR_SET_TSC: i32 = 26;
+const PR_TSC_ENABLE: u32 = 1;
+const PR_TSC_SIGSEGV: u32 = 2;
 const PR_SET_TIMERSLACK: i32 = 29;
 
 fn set_ptracer(tracer: u64) -> SyscallResult {

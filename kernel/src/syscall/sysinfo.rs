@@ -1,7 +1,8 @@
 //! sysinfo (Linux's `do_sysinfo` in `kernel/sys.c`): uptime, the load averages, the number of
 //! tasks and memory totals, from the same sources as `/proc/uptime`, `/proc/loadavg` and
 //! `/proc/meminfo` (LTP's sysinfo01 compares them). On x86-64 everything fits in an unsigned
-//! long, so `mem_unit` is 1 and sizes are bytes, as Linux reports them.
+//! long, so `mem_unit` is 1 and sizes are bytes, as Linux reports them. The uptime is the
+//! caller's time namespace's.
 
 use super::args::UserPtr;
 use super::{SyscallContext, SyscallResult};
@@ -11,8 +12,9 @@ pub fn sysinfo(_: &mut SyscallContext<'_>, info: UserPtr<Sysinfo>) -> SyscallRes
     let (total_frames, free_frames) = hal::mm::frame::stats();
     let page = 4096u64;
     let value = Sysinfo {
-        // Linux rounds the uptime up to whole seconds.
-        uptime: hal::time::monotonic_ns().div_ceil(1_000_000_000) as i64,
+        // CLOCK_BOOTTIME of the caller's time namespace, rounded up to whole seconds.
+        uptime: crate::ns::time::boottime_for_caller(hal::time::monotonic_ns())
+            .div_ceil(1_000_000_000) as i64,
         // The heap grows from the frames on demand, so free frames are free memory (Linux's
         // NR_FREE_PAGES).
         // avenrun's FSHIFT fixed point widened to SI_LOAD_SHIFT (16) bits.

@@ -116,7 +116,7 @@ syscall_table! {
     53 socketpair => socket::socketpair(domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>); // partial: AF_UNIX (AF_INET/AF_INET6/AF_NETLINK EOPNOTSUPP as Linux)
     54 setsockopt => socket::setsockopt(fd: Fd, level: i32, name: i32, value: u64, len: i32);
     55 getsockopt => socket::getsockopt(fd: Fd, level: i32, name: i32, value: u64, len: u64);
-    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no network or time namespaces (EINVAL)
+    56 clone => fork::clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64); // partial: no network namespaces (EINVAL)
     57 fork => fork::fork();
     58 vfork => fork::vfork();
     59 execve => exec::execve(path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>);
@@ -214,7 +214,7 @@ syscall_table! {
     152 munlockall => mlock::munlockall();
     153 vhangup => open::vhangup();
     155 pivot_root => namespace::pivot_root(new_root: UserCStr, put_old: UserCStr);
-    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, seccomp, timerslack, keepcaps, securebits, capbset, cap_ambient
+    157 prctl => prctl::prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64); // partial: name, pdeathsig, dumpable, subreaper, no_new_privs, seccomp, timerslack, tsc, keepcaps, securebits, capbset, cap_ambient
     158 arch_prctl => process_64::arch_prctl(code: i32, address: u64);
     159 adjtimex => time::adjtimex(txc: UserPtr<abi::time::Timex>); // partial: corrections step CLOCK_REALTIME once a second; CLOCK_MONOTONIC not slewed
     160 setrlimit => rlimit::setrlimit(resource: u32, limit: UserPtr<abi::Rlimit>);
@@ -302,7 +302,7 @@ syscall_table! {
     269 faccessat => namei::faccessat(dirfd: Fd, path: UserCStr, mode: u32);
     270 pselect6 => select::pselect6(nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<abi::Timespec>, sigmask_pack: UserPtr<[u64; 2]>);
     271 ppoll => select::ppoll(ufds: UserPtr<abi::PollFd>, nfds: u32, timeout: UserPtr<abi::Timespec>, sigmask: UserPtr<u64>, sigset_size: usize);
-    272 unshare => fork::unshare(flags: u64); // partial: no network or time namespaces (EINVAL)
+    272 unshare => fork::unshare(flags: u64); // partial: no network namespaces (EINVAL)
     273 set_robust_list => futex::set_robust_list(head: u64, len: usize);
     274 get_robust_list => futex::get_robust_list(pid: i32, head: UserPtr<u64>, len: UserPtr<usize>);
     275 splice => splice::splice(fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32);
@@ -334,7 +334,7 @@ syscall_table! {
     305 clock_adjtime => time::clock_adjtime(clock: i32, txc: UserPtr<abi::time::Timex>); // partial: as adjtimex
     306 syncfs => sync::syncfs(fd: Fd);
     307 sendmmsg => socket::sendmmsg(fd: Fd, vector: u64, count: u32, flags: u32); // partial: no MSG_OOB (EOPNOTSUPP)
-    308 setns => nsproxy::setns(fd: Fd, nstype: i32); // partial: no network or time namespaces
+    308 setns => nsproxy::setns(fd: Fd, nstype: i32); // partial: no network namespaces
     309 getcpu => sys::getcpu(cpu: UserPtr<u32>, node: UserPtr<u32>, cache: u64);
     310 process_vm_readv => process_vm_access::process_vm_readv(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
     311 process_vm_writev => process_vm_access::process_vm_writev(pid: i32, local: UserPtr<abi::uio::Iovec>, local_count: u64, remote: UserPtr<abi::uio::Iovec>, remote_count: u64, flags: u64);
@@ -363,7 +363,7 @@ syscall_table! {
     432 fsmount => mount_api::fsmount(fd: i32, flags: u32, attr_flags: u32);
     433 fspick => mount_api::fspick(dirfd: Fd, path: UserCStr, flags: u32);
     434 pidfd_open => fork::pidfd_open(pid: i32, flags: abi::PidfdFlags);
-    435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no network or time namespaces or cgroups
+    435 clone3 => fork::clone3(args: UserPtr<u8>, size: usize); // partial: no network namespaces or cgroups
     436 close_range => open::close_range(first: u32, last: u32, flags: abi::CloseRangeFlags);
     437 openat2 => open::openat2(dirfd: Fd, path: UserCStr, how: u64, size: usize);
     438 pidfd_getfd => kcmp::pidfd_getfd(pidfd: Fd, fd: i32, flags: u32);

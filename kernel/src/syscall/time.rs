@@ -46,9 +46,9 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
         CLOCK_REALTIME_COARSE => coarse_realtime_ns(),
         CLOCK_TAI => realtime_ns() + crate::time::tai_offset_ns(),
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
-            monotonic_ns()
+            in_time_namespace(context, clock, monotonic_ns())
         }
-        CLOCK_MONOTONIC_COARSE => coarse_monotonic_ns(),
+        CLOCK_MONOTONIC_COARSE => in_time_namespace(context, clock, coarse_monotonic_ns()),
         CLOCK_THREAD_CPUTIME_ID => {
             // The slice running now counts: without it the clock lagged by up to a tick, and
             // two reads could differ by more than the wall time between them.
@@ -63,6 +63,13 @@ fn read_clock(context: &SyscallContext<'_>, clock: i32) -> Result<u64, Errno> {
         _ if clock < 0 => read_cpu_clock(context, clock)?,
         _ => return Err(Errno::EINVAL),
     })
+}
+
+/// `host_ns` of `clock` as the caller's time namespace sees it (`timens_add_monotonic`,
+/// `timens_add_boottime`).
+fn in_time_namespace(context: &SyscallContext<'_>, clock: i32, host_ns: u64) -> u64 {
+    let offset = crate::ns::time::offset_of(&context.thread.clock_offsets(), clock);
+    nsrules::timens::from_host(host_ns, offset)
 }
 
 /// A CPU-time clock id of another thread or process (`pthread_getcpuclockid`,
@@ -363,7 +370,12 @@ pub fn clock_nanosleep(
             };
             Deadline::Realtime(value.saturating_sub(tai_offset))
         }
-        _ if is_absolute => Deadline::Monotonic(value),
+        // An absolute time of the caller's time namespace (`timens_ktime_to_host`).
+        _ if is_absolute => Deadline::Monotonic(crate::ns::time::to_host(
+            &context.thread.clock_offsets(),
+            clock,
+            value,
+        )),
         _ => Deadline::Monotonic(monotonic_ns().saturating_add(value)),
     };
     if is_absolute {

@@ -40,7 +40,7 @@ pub fn timerfd_create(
         return Err(Errno::EPERM);
     }
     let timer_clock = TimerClock::wall(clock).ok_or(Errno::EINVAL)?;
-    let ops = Arc::new(TimerFd::new(timer_clock));
+    let ops = Arc::new(TimerFd::new(timer_clock, clock));
     let status = if flags.contains(TimerfdFlags::TFD_NONBLOCK) {
         OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK
     } else {
@@ -98,6 +98,7 @@ pub fn timerfd_settime(
         setting,
         flags.contains(TimerfdSettimeFlags::TFD_TIMER_ABSTIME),
         flags.contains(TimerfdSettimeFlags::TFD_TIMER_CANCEL_ON_SET),
+        &context.thread.clock_offsets(),
     )?;
     if !old.is_null() {
         old.write(&to_itimerspec(previous))?;

@@ -212,15 +212,49 @@ pub fn on_dequeue(process: &Arc<Process>, info: &mut SigInfo, is_shared: bool) {
     }
 }
 
-/// Checks the CPU-time timers of `thread`'s process at a timer tick.
+/// Checks the CPU-time timers of `thread`'s process at a timer tick, and its RLIMIT_CPU.
 pub fn tick(thread: &Arc<Thread>) {
     let process = &thread.process;
+    check_cpu_limit(process);
     let mut timers = process.timers.lock();
     if !timers.has_cpu_timers() {
         return;
     }
     itimer::check_cpu(process, &mut timers);
     posix::check_cpu(process, &mut timers);
+}
+
+/// RLIMIT_CPU (`check_process_timers`): once the process's CPU time reaches the hard limit,
+/// SIGKILL; at the soft limit, SIGXCPU, and the soft limit moves one second on, so the signal
+/// comes again each further second. Both are kernel signals (`SI_KERNEL`).
+fn check_cpu_limit(process: &Arc<Process>) {
+    use crate::process::rlimit::{INFINITY, RLIMIT_CPU};
+    let Ok(limit) = process.limits.lock().get(RLIMIT_CPU) else {
+        return;
+    };
+    if limit.soft == INFINITY {
+        return;
+    }
+    let (user, system) = process.cpu_times_ns();
+    let used = user + system;
+    const NSEC_PER_SEC: u64 = 1_000_000_000;
+    if limit.hard != INFINITY && used >= limit.hard.saturating_mul(NSEC_PER_SEC) {
+        crate::signal::send_to_process(
+            process,
+            SigInfo::new(sigrules::SIGKILL as i32, abi::signal::SI_KERNEL),
+        );
+        return;
+    }
+    if used >= limit.soft.saturating_mul(NSEC_PER_SEC) {
+        process
+            .limits
+            .lock()
+            .set_soft_by_kernel(RLIMIT_CPU, limit.soft.saturating_add(1));
+        crate::signal::send_to_process(
+            process,
+            SigInfo::new(sigrules::SIGXCPU as i32, abi::signal::SI_KERNEL),
+        );
+    }
 }
 
 /// At exec: POSIX timers are deleted, itimers survive (`exit_itimers` in `begin_new_exec`).

@@ -43,8 +43,10 @@ const REQUEUE_PENDING: u32 = 1;
 
 /// One POSIX timer (`struct k_itimer`).
 pub struct PosixTimer {
-    /// The clock the timer was created on.
+    /// The clock the timer was created on, and its id (absolute times of a time namespace's
+    /// clock shift).
     created_clock: TimerClock,
+    created_clock_id: i32,
     /// The clock its expiry is on: `created_clock`, or CLOCK_MONOTONIC for a relative
     /// CLOCK_REALTIME setting ([`TimerClock::base_for`]).
     clock: TimerClock,
@@ -140,6 +142,7 @@ pub fn create(
     event: Option<Sigevent>,
     write_id: impl FnOnce(i32) -> Result<(), Errno>,
 ) -> Result<i32, Errno> {
+    let clock_id = clock;
     let clock = clock_for(thread, clock)?;
     let process = &thread.process;
     // alloc_posix_timer: the preallocated signal must fit under RLIMIT_SIGPENDING.
@@ -181,6 +184,7 @@ pub fn create(
         id,
         PosixTimer {
             created_clock: clock.clone(),
+            created_clock_id: clock_id,
             clock,
             notify,
             signal,
@@ -271,12 +275,14 @@ fn arm_kernel(process: &Arc<Process>, timers: &mut ProcessTimers, id: i32) {
 }
 
 /// timer_settime (`common_timer_set`): returns the old setting; EINVAL for an unknown id.
-/// `is_absolute`: `TIMER_ABSTIME`, the value is a time on the timer's clock.
+/// `is_absolute`: `TIMER_ABSTIME`, the value is a time on the timer's clock as the caller's
+/// time namespace (clock offsets `offsets`) reads it.
 pub fn set(
     process: &Arc<Process>,
     id: i32,
     is_absolute: bool,
     new: Setting,
+    offsets: &crate::ns::time::Offsets,
 ) -> Result<Setting, Errno> {
     let mut timers = process.timers.lock();
     let timer = timers.posix.get_mut(&id).ok_or(Errno::EINVAL)?;
@@ -295,7 +301,7 @@ pub fn set(
     timer.clock = timer.created_clock.base_for(is_absolute);
     let now = timer.clock.now(process).unwrap_or(0);
     timer.expiry_ns = if is_absolute {
-        new.value_ns
+        crate::ns::time::to_host(offsets, timer.created_clock_id, new.value_ns)
     } else {
         now.saturating_add(new.value_ns)
     };

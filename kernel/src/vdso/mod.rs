@@ -72,6 +72,7 @@ fn build() -> Result<Vdso, Errno> {
             may_write: false,
             may_execute: false,
             is_pfn_map: true,
+            follows_time_namespace: true,
         },
         text: SpecialMapping {
             name: "[vdso]",
@@ -79,6 +80,7 @@ fn build() -> Result<Vdso, Errno> {
             may_write: true,
             may_execute: true,
             is_pfn_map: false,
+            follows_time_namespace: false,
         },
     })
 }

@@ -420,6 +420,51 @@ TEST(epoll, cycle_eloop)
 	EXPECT_ERRNO(add(c, a, EPOLLIN, 1), ELOOP);
 }
 
+/* At most five epoll instances in a chain, counted below the added one and
+ * above the one it joins (6.1's ep_loop_check with "eventpoll: Fix
+ * semi-unbounded recursion"; LTP's epoll_ctl04). */
+TEST(epoll, nesting_depth)
+{
+	int fds[2];
+	EXPECT_EQ(pipe(fds), 0);
+	int down[6];
+	int below = fds[0];
+	for (int i = 0; i < 5; i++) {
+		down[i] = EXPECT_OK(epoll_create1(0));
+		EXPECT_EQ(add(down[i], below, EPOLLIN, 1), 0);
+		below = down[i];
+	}
+	down[5] = EXPECT_OK(epoll_create1(0));
+	EXPECT_ERRNO(add(down[5], down[4], EPOLLIN, 1), ELOOP);
+	EXPECT_EQ(add(down[5], down[3], EPOLLIN, 1), 0);
+	/* Upwards: g[0] sits under four more. */
+	int g[5];
+	for (int i = 0; i < 5; i++) {
+		g[i] = EXPECT_OK(epoll_create1(0));
+		if (i > 0)
+			EXPECT_EQ(add(g[i], g[i - 1], EPOLLIN, 1), 0);
+	}
+	int leaf = EXPECT_OK(epoll_create1(0));
+	EXPECT_ERRNO(add(g[0], leaf, EPOLLIN, 1), ELOOP);
+	EXPECT_EQ(add(g[1], leaf, EPOLLIN, 1), 0);
+	/* A pipe is not an instance: it may go anywhere. */
+	EXPECT_EQ(add(g[0], fds[0], EPOLLIN, 1), 0);
+	/* Once the chain above is cut, it fits. */
+	EXPECT_EQ(epoll_ctl(g[2], EPOLL_CTL_DEL, g[1], NULL), 0);
+	EXPECT_EQ(add(g[0], leaf, EPOLLIN, 1), 0);
+	/* Closing an instance above cuts the chain too. */
+	int other = EXPECT_OK(epoll_create1(0));
+	int h[5];
+	for (int i = 0; i < 5; i++) {
+		h[i] = EXPECT_OK(epoll_create1(0));
+		if (i > 0)
+			EXPECT_EQ(add(h[i], h[i - 1], EPOLLIN, 1), 0);
+	}
+	EXPECT_ERRNO(add(h[0], other, EPOLLIN, 1), ELOOP);
+	EXPECT_EQ(close(h[4]), 0);
+	EXPECT_EQ(add(h[0], other, EPOLLIN, 1), 0);
+}
+
 TEST(epoll, timeout)
 {
 	int ep = EXPECT_OK(epoll_create1(0));

@@ -12,6 +12,7 @@
  * Man pages memfd_create(2), fcntl(2).
  */
 #include "harness.h"
+#include "../proc/proc.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -141,5 +142,57 @@ TEST(memfd, write_seal)
 	EXPECT_EQ(c, 's');
 	munmap(ro, PG);
 	munmap(priv, PG);
+	close(fd);
+}
+
+/* A memfd's name is "/memfd:NAME (deleted)", and /proc/self/fd/N opens the
+ * same file again (what LTP's memfd_create01 does): its data, its seals,
+ * O_TRUNC truncating it. */
+TEST(memfd, reopened_through_proc_fd)
+{
+	proc_ready();
+	int fd = EXPECT_OK(memfd("reopen me", MFD_ALLOW_SEALING));
+	char path[64], text[128];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, text, sizeof text - 1);
+	EXPECT_TRUE(n > 0);
+	text[n > 0 ? n : 0] = 0;
+	EXPECT_STREQ(text, "/memfd:reopen me (deleted)");
+	EXPECT_EQ(write(fd, "data", 4), 4);
+	int again = EXPECT_OK(open(path, O_RDWR));
+	struct stat a, b;
+	EXPECT_OK(fstat(fd, &a));
+	EXPECT_OK(fstat(again, &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(a.st_dev, b.st_dev);
+	char buf[8] = {0};
+	EXPECT_EQ(read(again, buf, 8), 4);
+	EXPECT_MEMEQ(buf, "data", 4);
+	/* Seals belong to the file, whichever descriptor added them. */
+	EXPECT_OK(fcntl(again, F_ADD_SEALS, F_SEAL_GROW));
+	EXPECT_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_GROW);
+	EXPECT_ERRNO(write(fd, "more", 4), EPERM);
+	close(again);
+	/* Through O_TRUNC (and O_CREAT, which finds it). */
+	EXPECT_OK(fcntl(fd, F_ADD_SEALS, 0));
+	int trunc = EXPECT_OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0600));
+	EXPECT_OK(fstat(fd, &a));
+	EXPECT_EQ(a.st_size, 0);
+	/* The mapping's name in /proc/self/maps (the file may not grow: the
+	 * mapping stays untouched). */
+	char *p = mmap(NULL, PG, PROT_READ, MAP_SHARED, trunc, 0);
+	EXPECT_TRUE(p != MAP_FAILED);
+	FILE *maps = fopen("/proc/self/maps", "r");
+	EXPECT_TRUE(maps != NULL);
+	char line[512];
+	int found = 0;
+	while (fgets(line, sizeof line, maps))
+		if (strtoul(line, NULL, 16) == (unsigned long)p &&
+		    strstr(line, "/memfd:reopen me (deleted)"))
+			found = 1;
+	fclose(maps);
+	EXPECT_TRUE(found);
+	munmap(p, PG);
+	close(trunc);
 	close(fd);
 }

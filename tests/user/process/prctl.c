@@ -1,7 +1,7 @@
 /*
  * Suite prctl: prctl(2) options beyond the name: PR_SET/GET_PDEATHSIG,
  * PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_DUMPABLE,
- * PR_SET/GET_KEEPCAPS, PR_SET/GET_TIMERSLACK.
+ * PR_SET/GET_KEEPCAPS, PR_SET/GET_TIMERSLACK, PR_SET/GET_TSC.
  *
  * Guards Linux's kernel/sys.c (SYSCALL prctl) and security/commoncap.c
  * (keepcaps): the death signal must be 0..64 (EINVAL), is cleared in a forked
@@ -286,4 +286,53 @@ TEST(prctl, timerslack)
 {
 	proc_ready();
 	EXPECT_CHILD_OK(timerslack, NULL);
+}
+
+static inline unsigned long long rdtsc_now(void)
+{
+	unsigned int low, high;
+	__asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+	return (unsigned long long)high << 32 | low;
+}
+
+/* PR_SET_TSC/PR_GET_TSC (arch/x86/kernel/process.c set_tsc_mode): per
+ * thread, kept by fork and exec; PR_TSC_SIGSEGV makes RDTSC raise SIGSEGV. */
+TEST(prctl, tsc)
+{
+	unsigned int mode = 0;
+	EXPECT_EQ(prctl(PR_GET_TSC, &mode), 0);
+	EXPECT_EQ(mode, PR_TSC_ENABLE);
+	EXPECT_ERRNO(prctl(PR_SET_TSC, 0), EINVAL);
+	EXPECT_ERRNO(prctl(PR_SET_TSC, 3), EINVAL);
+	EXPECT_ERRNO(prctl(PR_GET_TSC, H_BAD_PTR), EFAULT);
+	pid_t pid = h_fork();
+	if (pid == 0) {
+		if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
+			h_exit(1);
+		unsigned int got = 0;
+		if (prctl(PR_GET_TSC, &got) != 0 || got != PR_TSC_SIGSEGV)
+			h_exit(2);
+		/* A child inherits it; enabling again works. */
+		pid_t inner = fork();
+		if (inner == 0) {
+			unsigned int seen = 0;
+			prctl(PR_GET_TSC, &seen);
+			if (seen != PR_TSC_SIGSEGV)
+				_exit(3);
+			prctl(PR_SET_TSC, PR_TSC_ENABLE);
+			rdtsc_now();
+			_exit(0);
+		}
+		int status;
+		if (waitpid(inner, &status, 0) != inner || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			h_exit(4);
+		rdtsc_now();
+		h_exit(5);
+	}
+	EXPECT_EQ(h_wait_signaled(pid, NULL), SIGSEGV);
+	/* The runner's own setting did not change, and RDTSC works here. */
+	EXPECT_EQ(prctl(PR_GET_TSC, &mode), 0);
+	EXPECT_EQ(mode, PR_TSC_ENABLE);
+	EXPECT_TRUE(rdtsc_now() != 0);
 }

@@ -13,6 +13,8 @@
  * EFBIG with SIGXFSZ, and so is growing a file past it with truncate,
  * ftruncate or fallocate (tmpfs: even with FALLOC_FL_KEEP_SIZE); shrinking
  * is always allowed), and
+ * kernel/time/posix-cpu-timers.c check_process_timers (RLIMIT_CPU: SIGXCPU
+ * at the soft limit, again each further second, SIGKILL at the hard limit),
  * kernel/sys.c prlimit64 (another process needs matching uids and gids or
  * CAP_SYS_RESOURCE: EPERM; ESRCH for no process; raising a hard limit needs
  * CAP_SYS_RESOURCE).  Every test runs in a child.  Man pages getrlimit(2),
@@ -325,4 +327,63 @@ static void core_stored(void *arg)
 TEST(rlimit_enforce, core_stored_and_hard_limit_rules)
 {
 	EXPECT_CHILD_OK(core_stored, NULL);
+}
+
+static volatile int *xcpu_count;
+
+static void on_xcpu(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(xcpu_count, 1, __ATOMIC_RELAXED);
+}
+
+/* Burns CPU time under RLIMIT_CPU {soft, hard} until a signal ends it. */
+static void burn_cpu(unsigned long soft, unsigned long hard, int handle)
+{
+	if (handle)
+		signal(SIGXCPU, on_xcpu);
+	struct rlimit no_core = {0, 0};
+	setrlimit(RLIMIT_CORE, &no_core);
+	struct rlimit limit = {soft, hard};
+	if (setrlimit(RLIMIT_CPU, &limit) != 0)
+		h_exit(1);
+	alarm(60);
+	for (volatile unsigned long i = 0;; i++)
+		;
+}
+
+TEST(rlimit_enforce, cpu_time)
+{
+	h_set_timeout(120);
+	xcpu_count = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT_TRUE(xcpu_count != MAP_FAILED);
+	/* Caught SIGXCPU at 1 s, then SIGKILL at the hard limit of 3 s: the
+	 * soft limit moved on a second after each SIGXCPU (at 1 s and 2 s). */
+	*xcpu_count = 0;
+	pid_t pid = h_fork();
+	if (pid == 0)
+		burn_cpu(1, 3, 1);
+	EXPECT_EQ(h_wait_signaled(pid, NULL), SIGKILL);
+	EXPECT_EQ(*xcpu_count, 2);
+	/* SIGXCPU's default action ends the process (a core dump). */
+	pid = h_fork();
+	if (pid == 0)
+		burn_cpu(1, RLIM_INFINITY, 0);
+	EXPECT_EQ(h_wait_signaled(pid, NULL), SIGXCPU);
+	/* The soft limit as the kernel moved it. */
+	*xcpu_count = 0;
+	pid = h_fork();
+	if (pid == 0) {
+		signal(SIGXCPU, on_xcpu);
+		struct rlimit limit = {1, 10};
+		if (setrlimit(RLIMIT_CPU, &limit) != 0)
+			h_exit(1);
+		while (__atomic_load_n(xcpu_count, __ATOMIC_RELAXED) < 1)
+			;
+		getrlimit(RLIMIT_CPU, &limit);
+		h_exit(limit.rlim_cur == 2 ? 0 : 10 + (int)limit.rlim_cur);
+	}
+	EXPECT_EQ(h_wait_exit(pid), 0);
+	munmap((void *)xcpu_count, 4096);
 }

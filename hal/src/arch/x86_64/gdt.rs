@@ -72,6 +72,8 @@ pub(crate) struct PerCpu {
     /// Whether the FPU registers hold state newer than `fpu_owner`'s save area (set when a
     /// thread enters user mode; on SMP, saved and cleared when the CPU switches contexts).
     pub fpu_live: u64,
+    /// Whether CR4.TSD is set on this CPU (the last user context entered had RDTSC disabled).
+    pub loaded_tsd: u64,
     tss: TaskStateSegment,
     gdt: [u64; GDT_ENTRIES],
 }
@@ -108,6 +110,7 @@ impl PerCpu {
             cpu_index,
             preempt_count: 0,
             pagefault_disabled: 0,
+            loaded_tsd: 0,
             fpu_live: 0,
             tss: TaskStateSegment {
                 reserved0: 0,

@@ -252,7 +252,8 @@ pub fn stat(task: &Task<'_>, out: &mut Vec<u8>) -> Result<(), Errno> {
         ticks(system_ns),
         ticks(usage.children_user_ns),
         ticks(usage.children_system_ns),
-        ticks(process.start_time_ns),
+        // In the reader's time namespace (`timens_add_boottime_ns`).
+        ticks(crate::ns::time::boottime_for_caller(process.start_time_ns)),
         code(layout.start_code, 1),
         code(layout.end_code, 1),
         code(layout.start_stack, 0),

@@ -13,7 +13,10 @@
 //! kept as written, newline included, as Linux's `comm_write`), `oom_score_adj` (-1000..1000,
 //! `EINVAL` outside; lowering it needs privilege, `EACCES`), `oom_adj` (the legacy -17..15
 //! scale), `loginuid` (privileged only, `EPERM`), `timerslack_ns` (the leader's timer slack, read
-//! and written, 0 for the default; another task's needs `CAP_SYS_NICE`, `EPERM`).
+//! and written, 0 for the default; another task's needs `CAP_SYS_NICE`, `EPERM`),
+//! `timens_offsets` (the offsets of the time namespace the process's children enter, written as
+//! `nsrules::timens` parses them, with `CAP_SYS_TIME` over it, `EPERM`, until a task entered it,
+//! `EACCES`; Linux checks the opener's capability, Ferrux the writer's).
 
 use super::array::{self, Task};
 use super::{dump_owner, ino, may_inspect};
@@ -69,6 +72,7 @@ pub enum Entry {
     GidMap,
     Setgroups,
     TimerSlack,
+    TimensOffsets,
 }
 
 /// One row of the entry tables: name, entry, mode, in the process directory, in a thread's.
@@ -86,6 +90,7 @@ const ROWS: &[Row] = &[
     Row(b"status", Entry::Status, 0o444, true, true),
     Row(b"personality", Entry::Personality, 0o400, true, true),
     Row(b"limits", Entry::Limits, 0o444, true, true),
+    Row(b"timens_offsets", Entry::TimensOffsets, 0o644, true, false),
     Row(b"comm", Entry::Comm, 0o644, true, true),
     Row(b"children", Entry::Children, 0o444, false, true),
     Row(b"cmdline", Entry::Cmdline, 0o444, true, true),
@@ -529,7 +534,7 @@ impl NsLink {
             None => process.main_thread(),
         };
         let thread = thread.ok_or(Errno::ENOENT)?;
-        let ns = thread.nsproxy().get(self.entry.kind).ok_or(Errno::ENOENT)?;
+        let ns = thread.nsproxy().entry(&self.entry).ok_or(Errno::ENOENT)?;
         // `pidns_for_children_get`: nothing until the namespace has its init.
         if let NsRef::Pid(pid) = &ns
             && !pid.has_had_init()
@@ -673,6 +678,14 @@ fn check_timerslack_access(thread: &Thread) -> Result<(), Errno> {
     }
 }
 
+/// The time namespace a process's children enter (its main thread's `time_for_children`).
+fn process_time_for_children(
+    process: &Arc<Process>,
+) -> Result<Arc<crate::ns::time::TimeNs>, Errno> {
+    let thread = process.main_thread().ok_or(Errno::ESRCH)?;
+    Ok(thread.nsproxy().time_for_children.clone())
+}
+
 fn parse_int(data: &[u8]) -> Result<i64, Errno> {
     let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
     text.trim().parse::<i64>().map_err(|_| Errno::EINVAL)
@@ -740,6 +753,19 @@ impl PidFile {
                 check_timerslack_access(&thread)?;
                 out!(out, "{}\n", thread.timer_slack.get())
             }
+            Entry::TimensOffsets => {
+                // `proc_timens_show_offsets`: the namespace the task's children enter.
+                let time = process_time_for_children(&process)?;
+                let offsets = time.offsets();
+                push(
+                    out,
+                    nsrules::timens::show_line("monotonic", offsets.monotonic_ns).as_bytes(),
+                )?;
+                push(
+                    out,
+                    nsrules::timens::show_line("boottime", offsets.boottime_ns).as_bytes(),
+                )
+            }
             Entry::Wchan => push(out, b"0"),
             Entry::Cgroup => Ok(()),
             Entry::OomScore => out!(out, "{}\n", oom_score(&process)),
@@ -794,6 +820,36 @@ impl PidFile {
         let process = self.target.process()?;
         let caller = super::caller();
         match self.entry {
+            Entry::TimensOffsets => {
+                // `timens_offsets_write`: one write of less than a page at the start.
+                if offset != 0 || data.len() >= 4096 {
+                    return Err(Errno::EINVAL);
+                }
+                let request = nsrules::timens::parse_write(data)?;
+                let time = process_time_for_children(&process)?;
+                let is_capable = caller
+                    .process
+                    .credentials
+                    .lock()
+                    .ns_capable(&time.owner, abi::capability::CAP_SYS_TIME);
+                if !is_capable {
+                    return Err(Errno::EPERM);
+                }
+                let now = crate::time::monotonic_ns();
+                let mut offsets = [nsrules::timens::Offset {
+                    clock: 0,
+                    seconds: 0,
+                    nanoseconds: 0,
+                }; 2];
+                let mut count = 0;
+                for wanted in request.offsets.iter().flatten() {
+                    nsrules::timens::check_range(wanted, now)?;
+                    offsets[count] = *wanted;
+                    count += 1;
+                }
+                time.set_offsets(&offsets[..count])?;
+                Ok(request.consumed)
+            }
             Entry::TimerSlack => {
                 let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
                 let slack_ns = text.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;

@@ -449,9 +449,12 @@ fn centiseconds(ns: u64) -> (u64, u64) {
     (ns / 1_000_000_000, (ns / 10_000_000) % 100)
 }
 
-/// `/proc/uptime`: time since boot and idle time of all CPUs, in seconds with two decimals.
+/// `/proc/uptime`: time since boot (CLOCK_BOOTTIME of the reader's time namespace) and idle
+/// time of all CPUs, in seconds with two decimals.
 fn uptime(out: &mut Vec<u8>) -> Result<(), Errno> {
-    let (up, up_cs) = centiseconds(crate::time::monotonic_ns());
+    let (up, up_cs) = centiseconds(crate::ns::time::boottime_for_caller(
+        crate::time::monotonic_ns(),
+    ));
     let (idle, idle_cs) = centiseconds(crate::time::idle_ns());
     out!(out, "{up}.{up_cs:02} {idle}.{idle_cs:02}\n")
 }

@@ -35,7 +35,7 @@ mod userfault;
 
 pub use remap::RemapRequest;
 
-use super::vma::{Backing, Protection, Vma, VmaFlags, VmaKind};
+use super::vma::{Backing, Protection, SpecialMapping, Vma, VmaFlags, VmaKind};
 use super::{PAGE_SIZE, page_align_down, page_align_up};
 use crate::sysctl::MAX_MAP_COUNT;
 use abi::Errno;
@@ -103,6 +103,10 @@ pub struct AddressSpace {
     lock_future: Option<lock::LockMode>,
     /// What exec laid out, as `/proc/<pid>` shows it.
     pub layout: ProgramLayout,
+    /// The vDSO data page of the time namespace of the tasks using this space (`None` in the
+    /// initial one): the `[vvar]` mapping shows it first and the system's page at
+    /// `VVAR_TIMENS_DATA_PAGE` ([`AddressSpace::set_time_namespace_page`]).
+    time_namespace_page: Option<Frame>,
 }
 
 /// The program's layout as exec made it (Linux's `mm_struct` fields `start_code` … `env_end`,
@@ -156,7 +160,48 @@ impl AddressSpace {
             stack_floor: AtomicU64::new(STACK_TOP),
             lock_future: None,
             layout: ProgramLayout::default(),
+            time_namespace_page: None,
         })
+    }
+
+    /// Page `index` of special mapping `mapping` as this space sees it: the vDSO's data pages
+    /// follow the time namespace ([`SpecialMapping::follows_time_namespace`]).
+    pub fn special_page<'a>(
+        &'a self,
+        mapping: &'a SpecialMapping,
+        index: u64,
+    ) -> Option<&'a Frame> {
+        match (&self.time_namespace_page, mapping.follows_time_namespace) {
+            (Some(page), true) => match index {
+                0 => Some(page),
+                i if i == crate::vdso::data::VVAR_TIMENS_DATA_PAGE as u64 => mapping.page(0),
+                _ => None,
+            },
+            _ => mapping.page(index),
+        }
+    }
+
+    /// Switches the vDSO data pages to those of a time namespace (`None`: the initial one),
+    /// unmapping the present ones so the next touch maps the new ones (Linux's
+    /// `vdso_join_timens`).
+    pub fn set_time_namespace_page(&mut self, page: Option<Frame>) {
+        let is_same = match (&self.time_namespace_page, &page) {
+            (Some(old), Some(new)) => old.id() == new.id(),
+            (None, None) => true,
+            _ => false,
+        };
+        if is_same {
+            return;
+        }
+        self.time_namespace_page = page;
+        let mut page_table = self.page_table.lock();
+        for vma in self.vmas.values() {
+            if let Backing::Special { mapping, .. } = &vma.backing
+                && mapping.follows_time_namespace
+            {
+                page_table.unmap_range(vma.start, vma.end).flush();
+            }
+        }
     }
 
     /// The number of VMAs (`map_count`).
@@ -738,7 +783,7 @@ impl AddressSpace {
             {
                 return map_special_page(
                     &mut page_table,
-                    mapping.page(offset_pages + (page - vma.start) / PAGE_SIZE),
+                    self.special_page(mapping, offset_pages + (page - vma.start) / PAGE_SIZE),
                     page,
                     flags,
                     access,
@@ -1051,6 +1096,7 @@ impl AddressSpace {
         }
         child.set_stack_floor(self.stack_floor());
         child.layout = self.layout.clone();
+        child.time_namespace_page = self.time_namespace_page.clone();
         // The child maps the same frames; private pages read-only, so that the first write by
         // either side copies (or, once the other side is gone, reuses) the page. Mapping as we
         // walk needs no list of all pages, which could not be allocated under memory pressure.
@@ -1058,10 +1104,13 @@ impl AddressSpace {
         let mut page_table = self.page_table.lock();
         let mut child_page_table = child.page_table.lock();
         for vma in self.vmas.values() {
-            // The child's MADV_WIPEONFORK areas start empty (zero-filled on touch).
+            // The child's MADV_WIPEONFORK areas start empty (zero-filled on touch); the vDSO's
+            // data pages are found again by the child's faults (it may enter another time
+            // namespace before it runs).
             if vma
                 .flags
                 .intersects(VmaFlags::DONT_FORK | VmaFlags::WIPE_ON_FORK)
+                || matches!(&vma.backing, Backing::Special { mapping, .. } if mapping.follows_time_namespace)
             {
                 continue;
             }
