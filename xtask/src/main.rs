@@ -42,6 +42,7 @@ mod report;
 mod rootdisk;
 mod run;
 mod run_image;
+mod smp_stress;
 mod stress;
 mod symbols;
 mod syscalls;
