@@ -434,7 +434,12 @@ fn add_cache(cpu_dir: &DynamicDir, cpu: usize) -> Result<(), Errno> {
         let mut list = Vec::new();
         render_cpulist(&mut list, sharers)?;
         add_attribute(&dir, b"shared_cpu_list", 0o444, Content::Text(list))?;
-        add_attribute(&dir, b"shared_cpu_map", 0o444, Content::Text(mask_text(sharers)?))?;
+        add_attribute(
+            &dir,
+            b"shared_cpu_map",
+            0o444,
+            Content::Text(mask_text(sharers)?),
+        )?;
         let mut size = Vec::new();
         crate::out!(&mut size, "{}K\n", leaf.size_kb())?;
         add_attribute(&dir, b"size", 0o444, Content::Text(size))?;
