@@ -906,6 +906,10 @@ enum BootPurpose {
     },
 }
 
+/// The `--only` entry for every user-space suite (the runner boots and the boots of
+/// [`ALONE_SUITES`]) without the boot checks, LTP or the host tests: what CI runs at `-smp 2`.
+const ALL_SUITES_ENTRY: &str = "suites";
+
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
 const KTEST_PARAM: &str = "ferrux.ktest=1";
 /// Where the test images carry Linux's virtio modules (tests/user/blk loads them in order).
@@ -1324,6 +1328,7 @@ fn plan_boots(
             !is_ktest_entry(entry)
                 && *entry != stress::ONLY_ENTRY
                 && *entry != smp_stress::ONLY_ENTRY
+                && *entry != ALL_SUITES_ENTRY
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
                 && *entry != crate::crash::ONLY_ENTRY
@@ -1363,7 +1368,13 @@ fn plan_boots(
         || only_suites
             .iter()
             .any(|entry| entry == smp_stress::ONLY_ENTRY);
-    let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
+    // `--only suites`: every user-space suite boot, as without `--only`, but no checks.
+    let is_all_suites = only_suites.iter().any(|entry| entry == ALL_SUITES_ENTRY);
+    let selection = if is_all_suites {
+        SuiteSelection::new(&[], true)
+    } else {
+        SuiteSelection::new(&user_only, only_suites.is_empty())
+    };
     for (runner, kernel) in kernels {
         if *runner == Runner::Ferrux && runs_ktests {
             checks.push(BootJob {

@@ -376,9 +376,9 @@ fn clone_with_id(
 
 /// The child runs with the parent's policy, priority and I/O priority, unless the parent asked for
 /// SCHED_RESET_ON_FORK (`sched_fork`): then a real-time policy becomes SCHED_NORMAL and a
-/// negative nice value 0, and the flag is not inherited.
+/// negative nice value 0, and the flag is not inherited. The CPU affinity is inherited always.
 fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
-    let (policy, rt_priority, nice, reset_on_fork, ioprio) = {
+    let (policy, rt_priority, nice, reset_on_fork, ioprio, affinity) = {
         let info = parent.sched.lock();
         (
             info.policy,
@@ -386,11 +386,17 @@ fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
             info.nice,
             info.reset_on_fork,
             info.ioprio,
+            info.affinity,
         )
     };
     // The I/O priority is inherited (`copy_io`; CLONE_IO's sharing is not modelled: the child
-    // gets a copy).
-    child.sched.lock().ioprio = ioprio;
+    // gets a copy), and so is the CPU affinity (`dup_task_struct` copies `cpus_mask`): the
+    // child is not yet in a run queue, so `sched::spawn` places it within the mask.
+    {
+        let mut info = child.sched.lock();
+        info.ioprio = ioprio;
+        info.affinity = affinity;
+    }
     let (policy, rt_priority, nice) = if !reset_on_fork {
         (policy, rt_priority, nice)
     } else if matches!(
