@@ -109,8 +109,8 @@ impl Node for AffinityFile {
 
     fn write(&self, _offset: u64, data: &[u8]) -> Result<usize, Errno> {
         let mask = match self.kind {
-            Kind::Mask => parse_mask(data)?,
-            Kind::List => parse_list(data)?,
+            Kind::Mask => cpumask::parse_mask(data).map_err(parse_error)?,
+            Kind::List => cpumask::parse_list(data).map_err(parse_error)?,
             Kind::EffectiveMask | Kind::EffectiveList => return Err(Errno::EIO),
         };
         if mask & !hal::smp::possible_mask() != 0 {
@@ -127,87 +127,20 @@ impl Node for AffinityFile {
 
 /// A CPU mask as Linux prints one (`%*pb`): hex digits for the possible CPUs.
 fn push_mask(out: &mut Vec<u8>, mask: u64) -> Result<(), Errno> {
-    let digits = (hal::smp::possible_mask().count_ones() as usize)
-        .div_ceil(4)
-        .max(1);
-    crate::out!(out, "{mask:0digits$x}\n")
+    let nbits = hal::smp::possible_mask().count_ones();
+    crate::out!(out, "{}", cpumask::Mask { mask, nbits })
 }
 
 /// A CPU list as Linux prints one (`%*pbl`): `0-3,5`.
 fn push_list(out: &mut Vec<u8>, mask: u64) -> Result<(), Errno> {
-    let mut first = true;
-    let mut cpu = 0;
-    while cpu < 64 {
-        if mask & (1 << cpu) == 0 {
-            cpu += 1;
-            continue;
-        }
-        let start = cpu;
-        while cpu + 1 < 64 && mask & (1 << (cpu + 1)) != 0 {
-            cpu += 1;
-        }
-        let separator = if first { "" } else { "," };
-        if start == cpu {
-            crate::out!(out, "{separator}{start}")?;
-        } else {
-            crate::out!(out, "{separator}{start}-{cpu}")?;
-        }
-        first = false;
-        cpu += 1;
-    }
-    crate::out!(out, "\n")
+    crate::out!(out, "{}", cpumask::List(mask))
 }
 
-/// A hex CPU mask (`cpumask_parse_user`): 32-bit groups separated by commas, a final newline
-/// allowed; `EINVAL` for anything else, `EOVERFLOW` past 64 CPUs.
-fn parse_mask(data: &[u8]) -> Result<u64, Errno> {
-    let text = data.strip_suffix(b"\n").unwrap_or(data);
-    if text.is_empty() {
-        return Err(Errno::EINVAL);
+/// The errno of a mask or list that does not parse.
+fn parse_error(error: cpumask::ParseError) -> Errno {
+    match error {
+        cpumask::ParseError::Invalid => Errno::EINVAL,
+        cpumask::ParseError::Overflow => Errno::EOVERFLOW,
+        cpumask::ParseError::OutOfRange => Errno::ERANGE,
     }
-    let mut mask: u64 = 0;
-    for group in text.split(|&byte| byte == b',') {
-        if group.is_empty() || group.len() > 8 {
-            return Err(Errno::EINVAL);
-        }
-        let mut value: u64 = 0;
-        for &byte in group {
-            let digit = (byte as char).to_digit(16).ok_or(Errno::EINVAL)?;
-            value = (value << 4) | u64::from(digit);
-        }
-        if mask >> 32 != 0 {
-            return Err(Errno::EOVERFLOW);
-        }
-        mask = (mask << 32) | value;
-    }
-    Ok(mask)
-}
-
-/// A CPU list (`cpulist_parse`): `0-3,5`, a final newline allowed.
-fn parse_list(data: &[u8]) -> Result<u64, Errno> {
-    let text = data.strip_suffix(b"\n").unwrap_or(data);
-    let number = |part: &[u8]| -> Result<u32, Errno> {
-        let text = core::str::from_utf8(part).map_err(|_| Errno::EINVAL)?;
-        text.parse::<u32>().map_err(|_| Errno::EINVAL)
-    };
-    let mut mask = 0u64;
-    for range in text.split(|&byte| byte == b',') {
-        let (first, last) = match range.iter().position(|&byte| byte == b'-') {
-            Some(at) => (number(&range[..at])?, number(&range[at + 1..])?),
-            None => {
-                let cpu = number(range)?;
-                (cpu, cpu)
-            }
-        };
-        if first > last {
-            return Err(Errno::EINVAL);
-        }
-        if last >= 64 {
-            return Err(Errno::ERANGE);
-        }
-        for cpu in first..=last {
-            mask |= 1 << cpu;
-        }
-    }
-    Ok(mask)
 }

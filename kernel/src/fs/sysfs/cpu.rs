@@ -152,35 +152,13 @@ fn text(args: core::fmt::Arguments<'_>) -> Result<Vec<u8>, Errno> {
 
 /// A CPU mask as Linux prints a `cpumask` (`%*pb`): hex digits for the possible CPUs.
 fn mask_text(mask: u64) -> Result<Vec<u8>, Errno> {
-    let digits = (hal::smp::possible_mask().count_ones() as usize)
-        .div_ceil(4)
-        .max(1);
-    text(format_args!("{mask:0digits$x}\n"))
+    let nbits = hal::smp::possible_mask().count_ones();
+    text(format_args!("{}", cpumask::Mask { mask, nbits }))
 }
 
 /// A CPU list as Linux prints one (`%*pbl`): ranges, `0-3,5`.
 fn render_cpulist(out: &mut Vec<u8>, mask: u64) -> Result<(), Errno> {
-    let mut first = true;
-    let mut cpu = 0;
-    while cpu < 64 {
-        if mask & (1 << cpu) == 0 {
-            cpu += 1;
-            continue;
-        }
-        let start = cpu;
-        while cpu + 1 < 64 && mask & (1 << (cpu + 1)) != 0 {
-            cpu += 1;
-        }
-        let separator = if first { "" } else { "," };
-        if start == cpu {
-            crate::out!(out, "{separator}{start}")?;
-        } else {
-            crate::out!(out, "{separator}{start}-{cpu}")?;
-        }
-        first = false;
-        cpu += 1;
-    }
-    crate::out!(out, "\n")
+    crate::out!(out, "{}", cpumask::List(mask))
 }
 
 fn render_online(out: &mut Vec<u8>) -> Result<(), Errno> {
