@@ -241,10 +241,12 @@ static void take_turns(void *arg)
 				_exit(79);
 			if (read(fds[i][0], &byte, 1) != 1)
 				_exit(80);
-			/* 350 ms of wall time, counting: the other's
-			 * count at the end says whether it ran meanwhile. */
-			long end = now_ms() + 350;
-			while (now_ms() < end)
+			/* Counting until the other has run (RR: after a
+			 * 100 ms slice), at most 1.5 s of wall time (FIFO: the
+			 * first alone; a loaded host's guest may lose ticks, so
+			 * no fixed span is sure to hold a slice end). */
+			long end = now_ms() + 1500;
+			while (now_ms() < end && counts[1 - i] == 0)
 				counts[i]++;
 			seen[i] = counts[1 - i];
 			_exit(0);
@@ -260,7 +262,7 @@ static void take_turns(void *arg)
 		EXPECT_GT(seen[0], 0);
 		EXPECT_GT(seen[1], 0);
 	} else {
-		/* One ran its 350 ms alone, then the other. */
+		/* One ran its 1.5 s alone, then the other. */
 		EXPECT_EQ((seen[0] == 0) + (seen[1] == 0), 1);
 	}
 }
