@@ -246,8 +246,9 @@ static void take_turns(void *arg)
 			 * first alone; a loaded host's guest may lose ticks, so
 			 * no fixed span is sure to hold a slice end). */
 			long end = now_ms() + 1500;
-			while (now_ms() < end && counts[1 - i] == 0)
+			do
 				counts[i]++;
+			while (now_ms() < end && counts[1 - i] == 0);
 			seen[i] = counts[1 - i];
 			_exit(0);
 		}
