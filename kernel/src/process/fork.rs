@@ -101,18 +101,12 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Held by a fork that RLIMIT_NPROC limits from its check until its child is in the task
-/// table: the check counts the table, so two such forks on two CPUs must not both pass it
-/// with one task left (Linux increments the user's count atomically before it checks).
-static NPROC_LOCK: hal::sync::Mutex<()> = hal::sync::Mutex::new("fork.nproc", ());
-
 /// Checks RLIMIT_NPROC against the tasks of the caller's real user, the new one included
 /// (`copy_process`): EAGAIN when over, unless the real user is root (`INIT_USER`) or the caller
-/// has CAP_SYS_RESOURCE or CAP_SYS_ADMIN. Zombies count until reaped, as in Linux. For a
-/// limited caller, returns [`NPROC_LOCK`] held: the caller keeps it until the child is counted.
-fn check_process_limit(
-    parent: &Arc<Thread>,
-) -> Result<Option<hal::sync::MutexGuard<'static, ()>>, Errno> {
+/// has CAP_SYS_RESOURCE or CAP_SYS_ADMIN. Zombies count until reaped, as in Linux. Forks on
+/// several CPUs may each pass the check before the other's child is counted (Linux counts
+/// atomically before it checks): a per-user count is still to do.
+fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
     let (uid, is_capable) = {
         let credentials = parent.process.credentials.lock();
         (
@@ -122,7 +116,7 @@ fn check_process_limit(
         )
     };
     if uid == 0 || is_capable {
-        return Ok(None);
+        return Ok(());
     }
     let limit = parent
         .process
@@ -130,14 +124,10 @@ fn check_process_limit(
         .lock()
         .get(rlimit::RLIMIT_NPROC)
         .map_or(u64::MAX, |limit| limit.soft);
-    if limit == u64::MAX {
-        return Ok(None);
-    }
-    let guard = NPROC_LOCK.lock();
     if table::tasks_of_user(uid) as u64 >= limit {
         return Err(Errno::EAGAIN);
     }
-    Ok(Some(guard))
+    Ok(())
 }
 
 /// Refuses a new task once the system has `kernel.threads-max` (`copy_process`: EAGAIN, for
@@ -166,7 +156,7 @@ pub fn clone(
             return Err(Errno::EAGAIN);
         }
     }
-    let nproc = check_process_limit(parent)?;
+    check_process_limit(parent)?;
     check_thread_limit()?;
     let flags = request.flags;
     let namespaces = crate::ns::syscalls::for_clone(parent, flags)?;
@@ -190,7 +180,6 @@ pub fn clone(
         pid_ns.clone(),
         nsproxy,
         namespaces,
-        nproc,
     );
     if result.is_err() {
         table::abandon_pid(&pid_ns, tid);
@@ -234,9 +223,7 @@ fn allocate_ids(
     Ok(tid)
 }
 
-/// The rest of [`clone`], once the child has its ids; `nproc` (RLIMIT_NPROC's lock, if the
-/// caller is limited) is let go once the child is in the task table.
-#[allow(clippy::too_many_arguments)]
+/// The rest of [`clone`], once the child has its ids.
 fn clone_with_id(
     parent: &Arc<Thread>,
     user: &mut UserContext,
@@ -245,7 +232,6 @@ fn clone_with_id(
     pid_ns: Arc<crate::ns::pid::PidNs>,
     nsproxy: Arc<crate::ns::NsProxy>,
     namespaces: crate::ns::syscalls::CloneNamespaces,
-    nproc: Option<hal::sync::MutexGuard<'static, ()>>,
 ) -> Result<Pid, Errno> {
     let flags = request.flags;
     let mut child_user = user.try_clone()?;
@@ -307,8 +293,6 @@ fn clone_with_id(
         (process, thread)
     };
 
-    // The child is counted in the table now: other limited forks may check.
-    drop(nproc);
     thread.set_nsproxy(nsproxy);
     inherit_scheduling(parent, &thread);
     copy_io(parent, &thread, flags.contains(CloneFlags::CLONE_IO));
