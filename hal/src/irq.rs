@@ -15,11 +15,18 @@
 //! [`PciDevice::request_irq`](crate::pci::PciDevice::request_irq) (an MSI-X entry with a vector
 //! of its own, or the function's INTx line, whose vector is shared by every handler on that
 //! GSI), and dropping it masks and frees what it used.
+//!
+//! **CPUs.** Each vector is delivered to one CPU (Linux's effective affinity): a new one goes
+//! to the online CPU with the fewest device vectors (Linux's vector matrix spreads them so),
+//! and [`set_affinity`] (`/proc/irq/N/smp_affinity`) moves it to the least loaded CPU of a
+//! mask, rewriting the MSI-X entry's address or the I/O APIC pin's destination. The deferred
+//! handlers run wherever [`run_pending`] is next called, on any CPU. Interrupts are counted
+//! per CPU (`/proc/interrupts` has a column per CPU), the local timer's too.
 
 use crate::arch::x86_64::trap::{VECTOR_SPURIOUS, VECTOR_TIMER};
 use crate::arch::x86_64::{apic, ioapic};
 use crate::pci::MsixTable;
-use crate::sync::SpinLockIrq;
+use crate::sync::{MAX_CPUS, SpinLockIrq};
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -43,9 +50,24 @@ pub(crate) enum Trigger {
     Level { gsi: u32 },
 }
 
+/// Where a vector's interrupts are steered, to move them to another CPU.
+pub(crate) enum Route {
+    /// An MSI-X table entry (its message address names the CPU).
+    Msix { table: Arc<MsixTable>, entry: u16 },
+    /// An I/O APIC pin (its redirection entry's destination).
+    Ioapic { gsi: u32 },
+    /// Nothing to steer (hal's tests).
+    None,
+}
+
 struct Vector {
     trigger: Trigger,
     handlers: Vec<(u64, IrqHandler)>,
+    route: Route,
+    /// The CPUs it may go to (`smp_affinity`; every CPU unless set).
+    affinity: u64,
+    /// The CPU it goes to.
+    cpu: usize,
 }
 
 struct Vectors {
@@ -66,17 +88,22 @@ static PENDING: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 /// For each vector, 1 + the GSI of its level-triggered line (0: edge-triggered or unused). Read
 /// in interrupt context without the lock.
 static LEVEL_GSI: [AtomicU32; 256] = [const { AtomicU32::new(0) }; 256];
-/// Device interrupts taken per vector (`/proc/interrupts`).
-static COUNTS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+/// Device interrupts taken per CPU and vector (`/proc/interrupts`).
+static COUNTS: [[AtomicU64; 256]; MAX_CPUS] =
+    [const { [const { AtomicU64::new(0) }; 256] }; MAX_CPUS];
+/// Local timer interrupts taken per CPU (`/proc/interrupts`' `LOC`).
+static LOCAL_TIMER: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
 /// Handles interrupt `vector`, from user or kernel mode.
 pub(crate) fn handle(vector: u64) {
     match vector {
         VECTOR_TIMER => {
             // Every CPU's timer ticks; the boot CPU's counts the ticks since boot.
-            if crate::sync::cpu_id() == 0 {
+            let cpu = crate::sync::cpu_id();
+            if cpu == 0 {
                 TICKS.fetch_add(1, Ordering::Relaxed);
             }
+            LOCAL_TIMER[cpu % MAX_CPUS].fetch_add(1, Ordering::Relaxed);
             apic::end_of_interrupt();
         }
         crate::smp::VECTOR_TLB_SHOOTDOWN => {
@@ -91,7 +118,7 @@ pub(crate) fn handle(vector: u64) {
         0x30..=0x3f => {}
         0x40..=0xef => {
             let index = vector as usize;
-            COUNTS[index].fetch_add(1, Ordering::Relaxed);
+            COUNTS[crate::sync::cpu_id() % MAX_CPUS][index].fetch_add(1, Ordering::Relaxed);
             let level = LEVEL_GSI[index].load(Ordering::Acquire);
             if level != 0 {
                 ioapic::set_masked(level - 1, true);
@@ -151,9 +178,30 @@ fn run_vector(vector: usize) {
     }
 }
 
+/// The online CPU of `mask` with the fewest device vectors (the boot CPU when none of `mask`
+/// is online).
+fn least_loaded_cpu(vectors: &Vectors, mask: u64) -> usize {
+    let online = crate::smp::online_mask();
+    let candidates = if mask & online != 0 { mask & online } else { 1 };
+    let mut loads = [0u32; MAX_CPUS];
+    for entry in vectors.table.iter().flatten() {
+        loads[entry.cpu % MAX_CPUS] += 1;
+    }
+    (0..MAX_CPUS)
+        .filter(|&cpu| candidates & (1 << cpu) != 0)
+        .min_by_key(|&cpu| loads[cpu])
+        .unwrap_or(0)
+}
+
 /// Registers `handler`: a new vector for an edge-triggered source, or the vector already routed
-/// for a level-triggered GSI (shared), else a new one. Returns the vector.
-pub(crate) fn allocate_vector(handler: IrqHandler, trigger: Trigger) -> Result<(u8, u64), Errno> {
+/// for a level-triggered GSI (shared), else a new one on the least loaded online CPU. Returns
+/// the vector, the handler's id and the CPU the caller routes the source to; `route` says how
+/// to move it later.
+pub(crate) fn allocate_vector(
+    handler: IrqHandler,
+    trigger: Trigger,
+    route: Route,
+) -> Result<(u8, u64, usize), Errno> {
     let mut vectors = VECTORS.lock();
     let id = vectors.next_id;
     vectors.next_id += 1;
@@ -169,7 +217,7 @@ pub(crate) fn allocate_vector(handler: IrqHandler, trigger: Trigger) -> Result<(
             .ok_or(Errno::ENOSPC)?;
         entry.handlers.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         entry.handlers.push((id, handler));
-        return Ok((vector, id));
+        return Ok((vector, id, entry.cpu));
     }
     let vector = (FIRST_DEVICE_VECTOR..=LAST_DEVICE_VECTOR)
         .find(|&vector| vectors.table[usize::from(vector)].is_none())
@@ -177,11 +225,60 @@ pub(crate) fn allocate_vector(handler: IrqHandler, trigger: Trigger) -> Result<(
     let mut handlers = Vec::new();
     handlers.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
     handlers.push((id, handler));
-    vectors.table[usize::from(vector)] = Some(Vector { trigger, handlers });
+    let cpu = least_loaded_cpu(&vectors, u64::MAX);
+    vectors.table[usize::from(vector)] = Some(Vector {
+        trigger,
+        handlers,
+        route,
+        affinity: u64::MAX,
+        cpu,
+    });
     if let Trigger::Level { gsi } = trigger {
         LEVEL_GSI[usize::from(vector)].store(gsi + 1, Ordering::Release);
     }
-    Ok((vector, id))
+    Ok((vector, id, cpu))
+}
+
+/// The CPUs `vector` may go to (`smp_affinity`, within the possible CPUs) and the one it goes
+/// to (`effective_affinity`); `None` for a free vector.
+pub fn affinity(vector: u8) -> Option<(u64, usize)> {
+    let vectors = VECTORS.lock();
+    let entry = vectors.table[usize::from(vector)].as_ref()?;
+    Some((entry.affinity & crate::smp::possible_mask(), entry.cpu))
+}
+
+/// Lets `vector` go to the CPUs of `mask` (Linux's `irq_set_affinity`): it moves to the least
+/// loaded online CPU of the mask, its source steered there. `EINVAL` when no CPU of `mask` is
+/// online or the vector is free. Returns the CPU.
+pub fn set_affinity(vector: u8, mask: u64) -> Result<usize, Errno> {
+    let online = crate::smp::online_mask();
+    if mask & online == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut vectors = VECTORS.lock();
+    let current = vectors.table[usize::from(vector)]
+        .as_ref()
+        .ok_or(Errno::EINVAL)?
+        .cpu;
+    let cpu = if mask & (1 << current) != 0 {
+        current
+    } else {
+        least_loaded_cpu(&vectors, mask)
+    };
+    let entry = vectors.table[usize::from(vector)]
+        .as_mut()
+        .ok_or(Errno::EINVAL)?;
+    entry.affinity = mask;
+    if cpu != entry.cpu {
+        entry.cpu = cpu;
+        let apic_id = crate::smp::apic_id(cpu);
+        match &entry.route {
+            Route::Msix { table, entry } => table.retarget(*entry, apic_id),
+            Route::Ioapic { gsi } => ioapic::set_destination(*gsi, apic_id),
+            Route::None => {}
+        }
+    }
+    Ok(cpu)
 }
 
 /// Removes handler `id` of `vector`; frees the vector when it was the last. Returns whether the
@@ -204,9 +301,26 @@ fn release_vector(vector: u8, id: u64) -> bool {
     false
 }
 
-/// Device interrupts taken on `vector` since boot.
+/// Device interrupts taken on `vector` since boot, on every CPU.
 pub fn count(vector: u8) -> u64 {
-    COUNTS[usize::from(vector)].load(Ordering::Relaxed)
+    COUNTS
+        .iter()
+        .map(|counts| counts[usize::from(vector)].load(Ordering::Relaxed))
+        .sum()
+}
+
+/// Device interrupts taken on `vector` by CPU `cpu` since boot.
+pub fn count_on(vector: u8, cpu: usize) -> u64 {
+    COUNTS.get(cpu).map_or(0, |counts| {
+        counts[usize::from(vector)].load(Ordering::Relaxed)
+    })
+}
+
+/// Local timer interrupts taken by CPU `cpu` since boot.
+pub fn local_timer_count(cpu: usize) -> u64 {
+    LOCAL_TIMER
+        .get(cpu)
+        .map_or(0, |count| count.load(Ordering::Relaxed))
 }
 
 enum Source {

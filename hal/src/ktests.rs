@@ -285,8 +285,12 @@ crate::ktest! {
         let handler: crate::irq::IrqHandler = alloc::sync::Arc::new(move || {
             seen.fetch_add(1, Ordering::Relaxed);
         });
-        let (vector, id) = crate::irq::allocate_vector(handler, crate::irq::Trigger::Edge)
-            .map_err(failed)?;
+        let (vector, id, _) = crate::irq::allocate_vector(
+            handler,
+            crate::irq::Trigger::Edge,
+            crate::irq::Route::None,
+        )
+        .map_err(failed)?;
         let line = crate::irq::IrqLine::new_test(vector, id);
         crate::irq::run_pending();
         crate::arch::x86_64::apic::send_self_ipi(vector);
@@ -310,9 +314,10 @@ crate::ktest! {
         crate::ktest_assert!(runs.load(Ordering::Relaxed) == 1, "handler ran again");
         drop(line);
         // The vector is free again: a new registration may get it.
-        let (again, again_id) = crate::irq::allocate_vector(
+        let (again, again_id, _) = crate::irq::allocate_vector(
             alloc::sync::Arc::new(|| {}),
             crate::irq::Trigger::Edge,
+            crate::irq::Route::None,
         )
         .map_err(failed)?;
         drop(crate::irq::IrqLine::new_test(again, again_id));

@@ -19,7 +19,7 @@
 
 use crate::acpi::{EcamWindow, SourceOverride};
 use crate::arch::x86_64::io::{IoPorts, Port};
-use crate::arch::x86_64::{apic, ioapic};
+use crate::arch::x86_64::ioapic;
 use crate::irq::{self, IrqHandler, IrqLine, Trigger};
 use crate::mm::mmio::{IoMem, MmioRegion};
 use crate::sync::{SpinLock, SpinLockIrq};
@@ -494,6 +494,20 @@ pub(crate) struct MsixTable {
 }
 
 impl MsixTable {
+    /// Sends entry `entry`'s messages to the CPU with local APIC id `apic_id`: masked while
+    /// its address changes (a message raised meanwhile stays pending and is sent on unmask).
+    pub(crate) fn retarget(&self, entry: u16, apic_id: u32) {
+        let offset = usize::from(entry) * 16;
+        if offset + 16 > self.region.len() {
+            return;
+        }
+        let control = self.region.read_u32(offset + 12);
+        self.region.write_u32(offset + 12, control | 1);
+        self.region
+            .write_u32(offset, 0xfee0_0000 | ((apic_id & 0xff) << 12));
+        self.region.write_u32(offset + 12, control);
+    }
+
     /// Masks entry `entry` (an `IrqLine` going away).
     pub(crate) fn release(&self, entry: u16) {
         let offset = usize::from(entry) * 16;
@@ -651,7 +665,6 @@ impl PciDevice {
     /// context ([`crate::irq::run_pending`]). `ENOSPC` when the table is full or no vector is
     /// free, `ENODEV` when the function has no usable interrupt.
     pub fn request_irq(&self, handler: IrqHandler) -> Result<IrqLine, Errno> {
-        let apic_id = apic::local_apic_id();
         if self.uses_msix() {
             let table = self.msix_table().ok_or(Errno::ENODEV)?;
             let entry = {
@@ -660,13 +673,18 @@ impl PciDevice {
                 used[entry] = true;
                 entry
             };
-            let (vector, id) = match irq::allocate_vector(handler, Trigger::Edge) {
+            let route = irq::Route::Msix {
+                table: table.clone(),
+                entry: entry as u16,
+            };
+            let (vector, id, cpu) = match irq::allocate_vector(handler, Trigger::Edge, route) {
                 Ok(vector) => vector,
                 Err(error) => {
                     table.release(entry as u16);
                     return Err(error);
                 }
             };
+            let apic_id = crate::smp::apic_id(cpu);
             let offset = entry * 16;
             table
                 .region
@@ -695,8 +713,9 @@ impl PciDevice {
         if !ioapic::has_gsi(gsi) {
             return Err(Errno::ENODEV);
         }
-        let (vector, id) = irq::allocate_vector(handler, Trigger::Level { gsi })?;
-        ioapic::route(gsi, vector, apic_id, true, is_active_low);
+        let (vector, id, cpu) =
+            irq::allocate_vector(handler, Trigger::Level { gsi }, irq::Route::Ioapic { gsi })?;
+        ioapic::route(gsi, vector, crate::smp::apic_id(cpu), true, is_active_low);
         let command = read_u16(self.info.address, REG_COMMAND);
         write_u16(
             self.info.address,

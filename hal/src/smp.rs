@@ -19,12 +19,15 @@
 //! stops the other CPUs with an NMI ([`stop_other_cpus`]), which reaches them even with
 //! interrupts off, so that the panic report is not interleaved with their output.
 //!
-//! **TLB shootdown.** Each CPU has a mailbox: a request counter, a completion counter, and a
-//! "kernel mappings too" flag. A CPU that changed page-table entries other CPUs may cache
-//! raises the counter of each CPU in the address space's CPU mask (kernel mappings: every
-//! online CPU), sends the shootdown IPI and waits until each completion counter reaches its
-//! request. The target flushes its whole non-global TLB (a CR3 reload; with the flag, global
-//! entries too) and publishes the request it served. The kernel runs with interrupts off, so a
+//! **TLB shootdown.** Each CPU has a mailbox: a request counter, a completion counter, a
+//! "kernel mappings too" flag and the page range to flush (the union of every request since the
+//! CPU last served it). A CPU that changed page-table entries other CPUs may cache widens the
+//! range of each CPU in the address space's CPU mask (kernel mappings: every online CPU),
+//! raises its counter, sends the shootdown IPI and waits until each completion counter reaches
+//! its request. The target takes the range and invalidates it page by page (`invlpg`, which
+//! drops global entries too), or flushes its whole TLB when the range has more than
+//! [`FLUSH_PAGES_MAX`] pages (a CR3 reload; with the flag, CR4.PGE toggled: Linux's
+//! `tlb_single_page_flush_ceiling`), then publishes the request it served. The kernel runs with interrupts off, so a
 //! target may take the IPI late: every busy-wait of hal (spin locks, `on_cpu`, these waits)
 //! serves its own mailbox while it spins ([`relax`]), so two CPUs waiting on each other cannot
 //! deadlock, and a target that is in the kernel for a while only delays the frames' release
@@ -269,16 +272,45 @@ pub(crate) fn save_fpu_for_switch() {
 /// Makes every other online CPU take an interrupt and acknowledge it before this returns: a
 /// CPU in user mode stops there (the interrupt is serializing), so its earlier memory
 /// accesses are ordered before the caller's next ones (membarrier's IPIs). Rides on the
-/// shootdown mailbox (the targets also flush their TLBs).
+/// shootdown mailbox (with an empty range: the targets flush nothing).
 pub fn sync_other_cpus() {
-    flush_others(u64::MAX, false);
+    flush_others_range(u64::MAX, 0, 0, false);
 }
+
+/// A range of more pages than this is flushed whole (a CR3 reload, or CR4.PGE for kernel
+/// mappings) rather than page by page: Linux's `tlb_single_page_flush_ceiling` (33).
+pub(crate) const FLUSH_PAGES_MAX: u64 = 32;
 
 /// Each CPU's TLB mailbox.
 struct Mailbox {
     requested: AtomicU64,
     done: AtomicU64,
     kernel_too: AtomicBool,
+    /// The pages to invalidate, `[start, end)`: widened by each initiator before it raises
+    /// `requested`, taken (reset to empty) by the target before it flushes. Both words change
+    /// together under `range_busy` (two separate atomics could be taken half-widened).
+    start: AtomicU64,
+    end: AtomicU64,
+    /// A bare lock for the range: held for a few instructions with interrupts off, by
+    /// a holder that never waits for anything, so it is outside the lock order.
+    range_busy: AtomicBool,
+}
+
+impl Mailbox {
+    /// Runs `f` on the range with `range_busy` held and interrupts off.
+    fn with_range<R>(&self, f: impl FnOnce(&AtomicU64, &AtomicU64) -> R) -> R {
+        let _irq = crate::sync::IrqGuard::new();
+        while self
+            .range_busy
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        let result = f(&self.start, &self.end);
+        self.range_busy.store(false, Ordering::Release);
+        result
+    }
 }
 
 static MAILBOXES: [Mailbox; MAX_CPUS] = [const {
@@ -286,22 +318,57 @@ static MAILBOXES: [Mailbox; MAX_CPUS] = [const {
         requested: AtomicU64::new(0),
         done: AtomicU64::new(0),
         kernel_too: AtomicBool::new(false),
+        start: AtomicU64::new(u64::MAX),
+        end: AtomicU64::new(0),
+        range_busy: AtomicBool::new(false),
     }
 }; MAX_CPUS];
 
 /// Serves this CPU's TLB mailbox: flushes if a request is pending.
+///
+/// The range is taken after `requested` is read, so it holds at least the range of every
+/// request up to the one served (each initiator widened it before raising `requested`); a
+/// later initiator's range taken with it is flushed early (after its entries changed, which
+/// came first), and its own request is then served with whatever range is left (possibly
+/// none).
 pub(crate) fn serve_tlb() {
     let mailbox = &MAILBOXES[crate::sync::cpu_id()];
     let requested = mailbox.requested.load(Ordering::Acquire);
     if requested == mailbox.done.load(Ordering::Relaxed) {
         return;
     }
-    if mailbox.kernel_too.swap(false, Ordering::AcqRel) {
-        crate::mm::page_table::flush_everything();
-    } else {
-        crate::mm::page_table::flush_all_user();
-    }
+    let kernel_too = mailbox.kernel_too.swap(false, Ordering::AcqRel);
+    let (start, end) = mailbox.with_range(|start, end| {
+        (
+            start.swap(u64::MAX, Ordering::Relaxed),
+            end.swap(0, Ordering::Relaxed),
+        )
+    });
+    flush_local_range(start, end, kernel_too);
     mailbox.done.store(requested, Ordering::Release);
+}
+
+/// Invalidates `[start, end)` in this CPU's TLB: page by page when it is at most
+/// [`FLUSH_PAGES_MAX`] pages, else the whole TLB (global entries too with `kernel_too`).
+fn flush_local_range(start: u64, end: u64, kernel_too: bool) {
+    use crate::mm::page_table;
+    if start >= end {
+        return;
+    }
+    let pages = (end - start).div_ceil(page_table::PAGE);
+    if pages > FLUSH_PAGES_MAX {
+        if kernel_too {
+            page_table::flush_everything();
+        } else {
+            page_table::flush_all_user();
+        }
+        return;
+    }
+    let mut vaddr = start & !(page_table::PAGE - 1);
+    while vaddr < end {
+        page_table::flush_page(vaddr);
+        vaddr += page_table::PAGE;
+    }
 }
 
 /// What a busy-wait does each turn: serve TLB shootdowns aimed at this CPU (so that CPUs
@@ -312,9 +379,10 @@ pub(crate) fn relax() {
     core::hint::spin_loop();
 }
 
-/// Flushes the TLBs of the CPUs in `mask` other than this one (their non-global entries, or
-/// every entry with `kernel_too`), and returns once each has.
-pub(crate) fn flush_others(mask: u64, kernel_too: bool) {
+/// Invalidates the pages of `[start, end)` in the TLBs of the CPUs in `mask` other than this
+/// one (the whole TLB when the range is large; `kernel_too` for global kernel mappings), and
+/// returns once each has.
+pub(crate) fn flush_others_range(mask: u64, start: u64, end: u64, kernel_too: bool) {
     let me = crate::sync::cpu_id();
     let targets = mask & online_mask() & !(1 << me);
     if targets == 0 {
@@ -328,6 +396,12 @@ pub(crate) fn flush_others(mask: u64, kernel_too: bool) {
         let mailbox = &MAILBOXES[cpu];
         if kernel_too {
             mailbox.kernel_too.store(true, Ordering::Release);
+        }
+        if start < end {
+            mailbox.with_range(|range_start, range_end| {
+                range_start.fetch_min(start, Ordering::Relaxed);
+                range_end.fetch_max(end, Ordering::Relaxed);
+            });
         }
         tickets[cpu] = mailbox.requested.fetch_add(1, Ordering::AcqRel) + 1;
         apic::send_ipi(

@@ -115,6 +115,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
                 memory: GuestMemory::DEFAULT,
                 waits_for_gdb: false,
                 counts_instructions: options.counts_instructions,
+                cpus: None,
                 network: None,
                 disks: vec![crate::disks::DiskImage {
                     path: disk,

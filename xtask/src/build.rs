@@ -124,6 +124,8 @@ pub struct UserTestBinaries {
     pub static_pie: PathBuf,
     /// Random system calls with hostile arguments (`stress.rs`).
     pub syscall_stress: PathBuf,
+    /// Many CPUs on the same kernel objects at once (`smp_stress.rs`).
+    pub smp_stress: PathBuf,
     /// The child helper dynamically linked, as a PIE (`/bin/dyn-helper`).
     pub dyn_helper: PathBuf,
     /// The same as an `ET_EXEC` program with an interpreter (`/bin/dyn-helper-nopie`).
@@ -159,6 +161,7 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         child_helper: out.join("child-helper"),
         static_pie: out.join("static-pie"),
         syscall_stress: out.join("syscall-stress"),
+        smp_stress: out.join("smp-stress"),
         dyn_helper: out.join("dyn-helper"),
         dyn_helper_nopie: out.join("dyn-helper-nopie"),
         dltest_library: out.join("libferrux-dltest.so"),
@@ -169,6 +172,7 @@ pub fn build_user_tests(libc: Libc) -> Result<UserTestBinaries> {
         &binaries.child_helper,
         &binaries.static_pie,
         &binaries.syscall_stress,
+        &binaries.smp_stress,
         &binaries.dyn_helper,
         &binaries.dyn_helper_nopie,
         &binaries.dltest_library,

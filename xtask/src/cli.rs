@@ -50,11 +50,16 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         Host unit tests, then user-space tests and boot checks on Ferrux (built with the
         lock-order checker) and on Linux (the oracle). --timeout bounds each test-suite boot (default 300). --only runs
         just the named suites or SUITE/TEST entries (no host tests, no boot checks but the
-        boot/NAME checks it names).
+        boot/NAME checks it names); `--only suites` runs every user-space suite and no
+        check (CI's `--smp 2` run).
         Suites that exhaust the machine (mempressure) run in boots of their own, in
         512 MiB and 1 GiB guests. The boot check boot/syscall-stress makes random system
         calls for --stress-seconds (default 60; Linux a quarter of it) with seed
         --stress-seed (default: from the clock); `--only syscall-stress` runs just it.
+        The boot check boot/smp-stress boots 4 vCPUs and runs fork+exec storms, futex,
+        pipe, mmap/munmap, signal and create/unlink races at once for --stress-seconds
+        (Linux a quarter), then checks for deadlocks, lost wake-ups and leaked memory;
+        `--only stress` runs just it.
         The real-programs check (tests/real) runs Debian's programs on both kernels and
         compares their output; `--only real` runs it, `--only real/GROUP` one group.
 

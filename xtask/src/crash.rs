@@ -145,6 +145,7 @@ fn config(kernel: &Path, image: &Path, init_args: &[&str]) -> Result<BootConfig>
         memory: GuestMemory::DEFAULT,
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: None,
         disks: vec![crate::disks::DiskImage {
             path: image.to_path_buf(),

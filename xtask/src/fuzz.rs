@@ -56,6 +56,7 @@ pub fn run(options: &FuzzOptions) -> Result<ExitCode> {
         memory: GuestMemory::DEFAULT,
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: None,
         disks: Vec::new(),
     };

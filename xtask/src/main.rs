@@ -43,6 +43,7 @@ mod report;
 mod rootdisk;
 mod run;
 mod run_image;
+mod smp_stress;
 mod stress;
 mod symbols;
 mod syscalls;

@@ -257,6 +257,7 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         disks: Vec::new(),
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: Some(format!("user,id=n0,hostfwd=tcp:127.0.0.1:{guest_port}-:80")),
     };
     let boot = {

@@ -113,6 +113,9 @@ pub struct BootConfig {
     /// A virtio network card on a QEMU network: the `-netdev` value (`user,id=n0,…`, whose
     /// id must be `n0`), with `-device virtio-net-pci,netdev=n0`.
     pub network: Option<String>,
+    /// vCPUs of this boot when it needs its own count (the SMP stress boots four); `None`
+    /// takes the run's `--smp`.
+    pub cpus: Option<u32>,
 }
 
 impl BootConfig {
@@ -132,8 +135,9 @@ impl BootConfig {
             .arg("-append")
             .arg(&self.cmdline)
             .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-        if smp() > 1 {
-            command.arg("-smp").arg(smp().to_string());
+        let cpus = self.cpus.unwrap_or_else(smp);
+        if cpus > 1 {
+            command.arg("-smp").arg(cpus.to_string());
         }
         for disk in &self.disks {
             let mut drive = std::ffi::OsString::from("file=");
@@ -432,6 +436,7 @@ mod tests {
             memory: GuestMemory::DEFAULT,
             waits_for_gdb: true,
             counts_instructions: false,
+            cpus: None,
             network: None,
             disks: Vec::new(),
         };

@@ -87,6 +87,7 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         memory: options.memory,
         waits_for_gdb: options.has_gdb,
         counts_instructions: false,
+        cpus: None,
         network: options.network.clone(),
         disks,
     };

@@ -13,7 +13,8 @@
 //!    own, one per guest memory size they list.
 //! 4. Boot checks ([`BOOT_CHECKS`]), each its own `TEST boot/…` line; a check of a Ferrux-only
 //!    feature (the symbolized panic report) runs on Ferrux only. The random-syscall stress
-//!    (`stress.rs`) is one of them, `boot/syscall-stress`.
+//!    (`stress.rs`) is one of them, `boot/syscall-stress`; the SMP stress (`smp_stress.rs`,
+//!    four vCPUs) another, `boot/smp-stress`.
 //! 5. The in-kernel tests (Ferrux only): one boot with `ferrux.ktest=1`, which runs every
 //!    `hal::ktest!` test instead of init and prints `TEST ktest/…` lines and a summary, read
 //!    like a suite's. `--only ktest` (or `ktest/…` entries) runs just this boot.
@@ -51,6 +52,7 @@ use crate::qemu::{self, BootConfig, BootOutcome, Console, GuestMemory};
 use crate::real;
 use crate::report::{Report, Runner, SuiteOutput, TestResult};
 use crate::run_image;
+use crate::smp_stress;
 use crate::stress;
 
 /// Bound for one boot check (they take seconds on Linux under TCG).
@@ -913,12 +915,20 @@ enum BootPurpose {
         seed: u64,
         seconds: u64,
     },
+    /// The SMP stress (`smp_stress.rs`), with its length.
+    SmpStress {
+        seconds: u64,
+    },
     /// The real-programs groups (`real.rs`); Linux's outputs are kept in `linux_dir`.
     Real {
         groups: Vec<String>,
         linux_dir: PathBuf,
     },
 }
+
+/// The `--only` entry for every user-space suite (the runner boots and the boots of
+/// [`ALONE_SUITES`]) without the boot checks, LTP or the host tests: what CI runs at `-smp 2`.
+const ALL_SUITES_ENTRY: &str = "suites";
 
 /// The kernel parameter that makes Ferrux run its in-kernel tests instead of init.
 const KTEST_PARAM: &str = "ferrux.ktest=1";
@@ -1151,6 +1161,11 @@ fn test_image(binaries: &UserTestBinaries, modules: &[PathBuf]) -> Result<TestIm
             mode: 0o755,
         },
         ExtraFile {
+            image_path: smp_stress::PATH.to_string(),
+            host_path: binaries.smp_stress.clone(),
+            mode: 0o755,
+        },
+        ExtraFile {
             image_path: SHELL_TEST_PATH.to_string(),
             host_path: paths::repo_root().join("tests/user/scripts/shell-test.sh"),
             mode: 0o755,
@@ -1333,6 +1348,8 @@ fn plan_boots(
         .filter(|entry| {
             !is_ktest_entry(entry)
                 && *entry != stress::ONLY_ENTRY
+                && *entry != smp_stress::ONLY_ENTRY
+                && *entry != ALL_SUITES_ENTRY
                 && !is_check_entry(entry)
                 && !is_ltp_entry(entry)
                 && *entry != crate::crash::ONLY_ENTRY
@@ -1368,7 +1385,17 @@ fn plan_boots(
         only_suites.is_empty() || only_suites.iter().any(|entry| is_ktest_entry(entry));
     let runs_stress =
         only_suites.is_empty() || only_suites.iter().any(|entry| entry == stress::ONLY_ENTRY);
-    let selection = SuiteSelection::new(&user_only, only_suites.is_empty());
+    let runs_smp_stress = only_suites.is_empty()
+        || only_suites
+            .iter()
+            .any(|entry| entry == smp_stress::ONLY_ENTRY);
+    // `--only suites`: every user-space suite boot, as without `--only`, but no checks.
+    let is_all_suites = only_suites.iter().any(|entry| entry == ALL_SUITES_ENTRY);
+    let selection = if is_all_suites {
+        SuiteSelection::new(&[], true)
+    } else {
+        SuiteSelection::new(&user_only, only_suites.is_empty())
+    };
     for (runner, kernel) in kernels {
         if *runner == Runner::Ferrux && runs_ktests {
             checks.push(BootJob {
@@ -1450,6 +1477,21 @@ fn plan_boots(
                     seed: stress_plan.seed,
                     seconds,
                 },
+            });
+        }
+        if runs_smp_stress && check_image.has_user_binaries {
+            let seconds = stress::seconds_for(*runner, stress_plan.seconds);
+            let argv = smp_stress::init_argv(seconds);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let mut config = boot_config(kernel, check_image, "", &argv, GuestMemory::DEFAULT)?;
+            config.cpus = Some(smp_stress::CPUS);
+            checks.push(BootJob {
+                runner: *runner,
+                group: "boot checks".to_string(),
+                config,
+                log_path: paths::logs_dir().join(format!("{runner}-smp-stress.log")),
+                timeout: smp_stress::timeout(seconds),
+                purpose: BootPurpose::SmpStress { seconds },
             });
         }
         for &check in &checks_to_run {
@@ -1566,6 +1608,7 @@ fn root_disk_job(
             memory: check.memory,
             waits_for_gdb: false,
             counts_instructions: false,
+            cpus: None,
             network: None,
             disks: disks
                 .into_iter()
@@ -1748,6 +1791,7 @@ fn boot_config(
         memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: None,
         disks: Vec::new(),
     })
@@ -1808,6 +1852,7 @@ fn job_title(job: &BootJob) -> String {
         }
         BootPurpose::Check(check) => check.name.to_string(),
         BootPurpose::Stress { .. } => stress::CHECK_NAME.to_string(),
+        BootPurpose::SmpStress { .. } => smp_stress::CHECK_NAME.to_string(),
     }
 }
 
@@ -1830,6 +1875,7 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
                 BootPurpose::KernelTests => "ktest/complete",
                 BootPurpose::Check(check) => check.name,
                 BootPurpose::Stress { .. } => stress::CHECK_NAME,
+                BootPurpose::SmpStress { .. } => smp_stress::CHECK_NAME,
                 BootPurpose::Real { .. } => "real/boot",
             };
             let reason = format!("QEMU did not run: {error:#}");
@@ -1857,6 +1903,13 @@ fn execute(job: &BootJob) -> (String, Vec<TestResult>) {
         BootPurpose::Stress { seed, seconds } => {
             let verdict = stress::verdict(&outcome, *seed, *seconds).err();
             (outcome.summary(), vec![result(stress::CHECK_NAME, verdict)])
+        }
+        BootPurpose::SmpStress { seconds } => {
+            let verdict = smp_stress::verdict(&outcome, *seconds).err();
+            (
+                outcome.summary(),
+                vec![result(smp_stress::CHECK_NAME, verdict)],
+            )
         }
         BootPurpose::Suite | BootPurpose::KernelTests => {
             let completion_name = match job.purpose {

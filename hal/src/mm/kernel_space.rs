@@ -129,12 +129,12 @@ pub(crate) fn map_kernel_page(vaddr: u64, paddr: u64, flags: u64) -> Result<(), 
 pub(crate) fn unmap_kernel_page(vaddr: u64) -> Option<u64> {
     let paddr = unmap_kernel_page_local(vaddr);
     // The frame may be reused once this returns: no other CPU may keep the translation.
-    crate::smp::flush_others(u64::MAX, true);
+    crate::smp::flush_others_range(u64::MAX, vaddr, vaddr + PAGE_SIZE as u64, true);
     paddr
 }
 
 /// Removes the kernel mapping at `vaddr` from the page tables and this CPU's TLB only; the
-/// caller flushes the other CPUs (`smp::flush_others(u64::MAX, true)`) before it reuses the
+/// caller flushes the other CPUs (`smp::flush_others_range(u64::MAX, start, end, true)`) before it reuses the
 /// frame, once for a batch of pages.
 pub(crate) fn unmap_kernel_page_local(vaddr: u64) -> Option<u64> {
     let entry = page_table::entry_lookup(kernel_root(), vaddr)?;
@@ -151,6 +151,7 @@ pub(crate) fn unmap_and_free(start: u64, end: u64) {
     while vaddr < end {
         let mut frames = [0u64; BATCH];
         let mut count = 0;
+        let batch_start = vaddr;
         while vaddr < end && count < BATCH {
             if let Some(paddr) = unmap_kernel_page_local(vaddr) {
                 frames[count] = paddr;
@@ -158,7 +159,7 @@ pub(crate) fn unmap_and_free(start: u64, end: u64) {
             }
             vaddr += PAGE_SIZE as u64;
         }
-        crate::smp::flush_others(u64::MAX, true);
+        crate::smp::flush_others_range(u64::MAX, batch_start, vaddr, true);
         for &paddr in &frames[..count] {
             super::frame::free_pages(paddr, 0);
         }

@@ -80,8 +80,6 @@ const LEAF_TABLE_SHIFT: u32 = 21;
 const FLUSH_BATCH: usize = 32;
 /// Page-table pages a [`TlbFlush`] holds before it flushes early and frees them.
 const TABLE_BATCH: usize = 8;
-/// Above this many pages a flush reloads CR3 instead of invalidating page by page.
-const FLUSH_PAGES_MAX: u64 = 32;
 
 /// Stale translations of a range, and the frames unmapped from it, which are released only
 /// after the flush (Linux's `mmu_gather`). Dropping it flushes too.
@@ -148,11 +146,16 @@ impl TlbFlush {
     fn flush_now(&mut self) {
         if self.start < self.end {
             // Other CPUs with the space loaded first (they reload CR3: see `crate::smp`).
-            crate::smp::flush_others(crate::smp::cpus_with_root(self.root), false);
+            crate::smp::flush_others_range(
+                crate::smp::cpus_with_root(self.root),
+                self.start,
+                self.end,
+                false,
+            );
         }
         if self.start < self.end && read_cr3() & ADDRESS_MASK == self.root {
             let pages = (self.end - self.start) / page_table::PAGE;
-            if pages > FLUSH_PAGES_MAX {
+            if pages > crate::smp::FLUSH_PAGES_MAX {
                 page_table::flush_all_user();
             } else {
                 let mut vaddr = self.start;
@@ -452,7 +455,12 @@ impl UserSpace {
 
     /// Drops the stale translation of `vaddr` from every CPU that has the space loaded.
     fn flush_if_active(&self, vaddr: u64) {
-        crate::smp::flush_others(crate::smp::cpus_with_root(self.root), false);
+        crate::smp::flush_others_range(
+            crate::smp::cpus_with_root(self.root),
+            vaddr,
+            vaddr + page_table::PAGE,
+            false,
+        );
         if read_cr3() & ADDRESS_MASK == self.root {
             page_table::flush_page(vaddr);
         }

@@ -90,8 +90,13 @@ struct FifoFile {
 }
 
 /// Waits until `opens()` moves from `seen` (`wait_for_partner`): `ERESTARTSYS` on a signal.
-fn wait_for_partner(pipe: &Pipe, opens: impl Fn(&Pipe) -> u64) -> Result<(), Errno> {
-    let seen = opens(pipe);
+///
+/// `seen` is read before the caller finds no partner: Linux does both under the pipe's mutex;
+/// here the partner counts itself before it moves the counter (`Pipe::add_writer`), so a
+/// partner that came between the two reads shows in the count, and one that comes after moves
+/// the counter. Reading `seen` after the check would miss a partner that came in between,
+/// and wait for ever (a lost wake-up, on SMP).
+fn wait_for_partner(pipe: &Pipe, opens: impl Fn(&Pipe) -> u64, seen: u64) -> Result<(), Errno> {
     let thread = crate::process::current();
     wait_event(
         &thread,
@@ -126,10 +131,11 @@ pub fn open(node: &Path, flags: OpenFlags) -> Result<Arc<dyn FileOps>, Errno> {
     match (is_reader, is_writer) {
         (true, false) => {
             pipe.add_reader();
+            let seen = pipe.write_opens();
             if !is_pipe && pipe.writer_count() == 0 {
                 if is_nonblocking {
-                    hup_version = pipe.write_opens();
-                } else if let Err(error) = wait_for_partner(&pipe, Pipe::write_opens) {
+                    hup_version = seen;
+                } else if let Err(error) = wait_for_partner(&pipe, Pipe::write_opens, seen) {
                     pipe.drop_end(true, false);
                     return Err(error);
                 }
@@ -140,9 +146,10 @@ pub fn open(node: &Path, flags: OpenFlags) -> Result<Arc<dyn FileOps>, Errno> {
                 return Err(Errno::ENXIO);
             }
             pipe.add_writer();
+            let seen = pipe.read_opens();
             if !is_pipe
                 && pipe.reader_count() == 0
-                && let Err(error) = wait_for_partner(&pipe, Pipe::read_opens)
+                && let Err(error) = wait_for_partner(&pipe, Pipe::read_opens, seen)
             {
                 pipe.drop_end(false, true);
                 return Err(error);

@@ -356,8 +356,10 @@ impl Pipe {
     /// Counts a new reader (`r_counter++`, `readers++`); returns whether it is the first, and
     /// wakes whoever waits for a partner then (`wake_up_partner`).
     pub fn add_reader(&self) -> bool {
-        self.r_counter.fetch_add(1, Ordering::AcqRel);
+        // The count first, then the counter: an opener that sees the counter moved (Acquire)
+        // sees the count too (see `fifo::open`).
         let is_first = self.readers.fetch_add(1, Ordering::AcqRel) == 0;
+        self.r_counter.fetch_add(1, Ordering::AcqRel);
         if is_first {
             self.read_wait.wake_all();
         }
@@ -366,8 +368,8 @@ impl Pipe {
 
     /// Counts a new writer, as [`Pipe::add_reader`].
     pub fn add_writer(&self) -> bool {
-        self.w_counter.fetch_add(1, Ordering::AcqRel);
         let is_first = self.writers.fetch_add(1, Ordering::AcqRel) == 0;
+        self.w_counter.fetch_add(1, Ordering::AcqRel);
         if is_first {
             self.read_wait.wake_all();
         }

@@ -312,6 +312,9 @@ pub fn execute(
     drop(old);
     exit::release_vfork_parent(&thread.process);
     let process = &thread.process;
+    // begin_new_exec clears PF_FORKNOEXEC (what setpgid's EACCES looks at) before it closes
+    // the close-on-exec files: a parent woken by that close on another CPU must see it.
+    process.flags.lock().has_execed = true;
     if process.files.is_shared() {
         let copy = process.files.get().lock().try_clone()?;
         process
@@ -331,7 +334,6 @@ pub fn execute(
         // begin_new_exec: a process whose ids differ (set-id) is not dumpable; without set-id
         // executables that happens only when the caller changed its own ids.
         let mut flags = process.flags.lock();
-        flags.has_execed = true;
         flags.dumpable = u32::from(
             !is_secure
                 && credentials.euid == credentials.uid

@@ -116,7 +116,16 @@ pub fn finish_thread(thread: &Arc<Thread>) {
     }
     if is_last {
         finish_process(process, thread);
+    } else {
+        release_namespaces(thread);
     }
+}
+
+/// `exit_task_namespaces`, before the parent hears of the exit: a mount namespace whose last
+/// user this was is taken down now, not when the last reference to the thread goes (on SMP
+/// that may be after the parent's wait returned, its mounts still in place).
+fn release_namespaces(thread: &Thread) {
+    thread.set_nsproxy(crate::ns::initial().clone());
 }
 
 /// What Linux's `exit_mm_release` and `exec_mm_release` do for futexes: walk the robust list,
@@ -187,6 +196,7 @@ fn finish_process(process: &Arc<Process>, last: &Arc<Thread>) {
         usage.max_rss_kib = usage.max_rss_kib.max(resident_kib);
     }
     drop(process.mm.replace(crate::mm::exited_address_space()));
+    release_namespaces(last);
     crate::timers::exit(process);
     if process.is_session_leader() {
         // disassociate_ctty(1): the session's terminal hangs up.

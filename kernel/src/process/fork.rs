@@ -112,7 +112,9 @@ fn validate(request: &CloneRequest, parent: &Arc<Thread>) -> Result<(), Errno> {
 
 /// Checks RLIMIT_NPROC against the tasks of the caller's real user, the new one included
 /// (`copy_process`): EAGAIN when over, unless the real user is root (`INIT_USER`) or the caller
-/// has CAP_SYS_RESOURCE or CAP_SYS_ADMIN. Zombies count until reaped, as in Linux.
+/// has CAP_SYS_RESOURCE or CAP_SYS_ADMIN. Zombies count until reaped, as in Linux. Forks on
+/// several CPUs may each pass the check before the other's child is counted (Linux counts
+/// atomically before it checks): a per-user count is still to do.
 fn check_process_limit(parent: &Arc<Thread>) -> Result<(), Errno> {
     let (uid, is_capable) = {
         let credentials = parent.process.credentials.lock();
@@ -385,9 +387,9 @@ fn clone_with_id(
 
 /// The child runs with the parent's policy, priority and I/O priority, unless the parent asked for
 /// SCHED_RESET_ON_FORK (`sched_fork`): then a real-time policy becomes SCHED_NORMAL and a
-/// negative nice value 0, and the flag is not inherited.
+/// negative nice value 0, and the flag is not inherited. The CPU affinity is inherited always.
 fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
-    let (policy, rt_priority, nice, reset_on_fork, ioprio) = {
+    let (policy, rt_priority, nice, reset_on_fork, ioprio, affinity) = {
         let info = parent.sched.lock();
         (
             info.policy,
@@ -395,11 +397,17 @@ fn inherit_scheduling(parent: &Arc<Thread>, child: &Arc<Thread>) {
             info.nice,
             info.reset_on_fork,
             info.ioprio,
+            info.affinity,
         )
     };
     // The I/O priority is inherited (`copy_io`; CLONE_IO's sharing is not modelled: the child
-    // gets a copy).
-    child.sched.lock().ioprio = ioprio;
+    // gets a copy), and so is the CPU affinity (`dup_task_struct` copies `cpus_mask`): the
+    // child is not yet in a run queue, so `sched::spawn` places it within the mask.
+    {
+        let mut info = child.sched.lock();
+        info.ioprio = ioprio;
+        info.affinity = affinity;
+    }
     let (policy, rt_priority, nice) = if !reset_on_fork {
         (policy, rt_priority, nice)
     } else if matches!(

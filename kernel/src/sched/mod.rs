@@ -873,10 +873,10 @@ pub fn set_attributes(
     });
 }
 
-/// The deadline bandwidth admitted so far on this (only) CPU, in parts of 2^20, and whether a
-/// change from `old` to `new` parameters fits under the real-time limit
-/// (`sched_dl_overflow`: the sum of runtime/period over deadline threads at most
-/// `sched_rt_runtime_us / sched_rt_period_us`).
+/// The deadline bandwidth admitted so far, in parts of 2^20 of a CPU, and whether a change
+/// from `old` to `new` parameters fits under the real-time limit (`sched_dl_overflow`: the sum
+/// of runtime/period over deadline threads at most `sched_rt_runtime_us /
+/// sched_rt_period_us` times the online CPUs, the root domain's capacity).
 pub fn deadline_admits(old: Option<DeadlineParams>, new: Option<DeadlineParams>) -> bool {
     let ratio = |params: DeadlineParams| -> u64 {
         let period = if params.period_ns == 0 {
@@ -890,7 +890,8 @@ pub fn deadline_admits(old: Option<DeadlineParams>, new: Option<DeadlineParams>)
     let Ok(runtime_us) = u64::try_from(runtime_us) else {
         return true;
     };
-    let capacity = ((u128::from(runtime_us) << 20) / u128::from(period_us.max(1))) as u64;
+    let per_cpu = ((u128::from(runtime_us) << 20) / u128::from(period_us.max(1))) as u64;
+    let capacity = per_cpu.saturating_mul(hal::smp::online_count().max(1) as u64);
     DEADLINE_BANDWIDTH
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |total| {
             let without_old = total.saturating_sub(old.map_or(0, ratio));

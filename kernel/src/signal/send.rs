@@ -417,10 +417,6 @@ fn send_inner(
 
 /// SIGCONT's side effect: a stopped group runs again, and the parent hears of it.
 fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
-    // Every SIGCONT makes a seized tracee trap (`prepare_signal`'s ptrace_trap_notify).
-    for thread in threads {
-        crate::process::ptrace::notify_listener(thread);
-    }
     let was_stopped = {
         let mut lifecycle = process.lifecycle.lock();
         let was_stopped = lifecycle.stopped_by.take().is_some();
@@ -430,6 +426,13 @@ fn continue_process(process: &Arc<Process>, threads: &[Arc<Thread>]) {
         }
         was_stopped
     };
+    // Every SIGCONT makes a seized tracee trap (`prepare_signal`'s ptrace_trap_notify); after
+    // the stop is cleared, as Linux does both under the siglock: a listening tracee woken on
+    // another CPU traps at once and must find the group running (SIGTRAP, not the stop
+    // signal).
+    for thread in threads {
+        crate::process::ptrace::notify_listener(thread);
+    }
     if !was_stopped {
         return;
     }

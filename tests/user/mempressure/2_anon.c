@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 #define COW_CHILDREN 3
 #define HOG_CHUNK (16 * MP_MIB)
@@ -71,12 +72,24 @@ static int reap_descendants(void)
 
 /* --- copy-on-write children beyond RAM ----------------------------------- */
 
+/* Children that have written their copy: each waits (a while) for the others, so
+ * that all copies exist at once however many CPUs run them (on several CPUs a
+ * child could otherwise finish and free its copy before another starts). */
+static volatile int *cow_written;
+
 static void cow_child(unsigned long *region, size_t bytes, unsigned long seed)
 {
 	if (!holds(region, bytes, 1000))
 		h_exit(1);
 	for (size_t page = 0; page < pages_of(bytes); page++)
 		*page_word(region, page) = seed + page;
+	__atomic_add_fetch(cow_written, 1, __ATOMIC_SEQ_CST);
+	/* The OOM killer may take another before it writes: wait 2 s at most. */
+	for (int i = 0; i < 200 && __atomic_load_n(cow_written, __ATOMIC_SEQ_CST) < COW_CHILDREN;
+	     i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	h_exit(holds(region, bytes, seed) ? 0 : 1);
 }
 
@@ -84,6 +97,9 @@ static void cow_child(unsigned long *region, size_t bytes, unsigned long seed)
  * and its surviving children's were right. */
 static void cow_parent(size_t bytes)
 {
+	cow_written = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (cow_written == MAP_FAILED)
+		h_exit(4);
 	unsigned long *region = mp_map_touched(bytes, 1000);
 	for (int i = 0; i < COW_CHILDREN; i++) {
 		pid_t pid = fork();

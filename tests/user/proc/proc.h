@@ -66,4 +66,46 @@ static inline long long proc_number(const char *text, const char *key)
 	return strtoll(value, NULL, 10);
 }
 
+/* The online CPUs: the "cpuN" lines of /proc/stat (the guest's -smp N; the
+ * tests assume CPUs 0..N-1 are online, as in a guest). */
+static inline int proc_cpu_count(void)
+{
+	static char stat[65536];
+	proc_read("/proc/stat", stat, sizeof stat);
+	int count = 0;
+	for (const char *line = stat; line && *line;) {
+		if (!strncmp(line, "cpu", 3) && line[3] >= '0' && line[3] <= '9')
+			count++;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return count;
+}
+
+/* CPUs first..last as a sysfs CPU list ("0", "0-3") with its newline. */
+static inline const char *proc_cpu_list(int first, int last, char *out,
+					size_t size)
+{
+	if (first == last)
+		snprintf(out, size, "%d\n", first);
+	else
+		snprintf(out, size, "%d-%d\n", first, last);
+	return out;
+}
+
+/* CPUs first..last as a sysfs CPU mask (%*pb): hex digits for `cpus` possible
+ * CPUs (at most 64), zero-padded, with its newline. */
+static inline const char *proc_cpu_mask(int first, int last, int cpus,
+					char *out, size_t size)
+{
+	unsigned long long mask = 0;
+	for (int cpu = first; cpu <= last; cpu++)
+		mask |= 1ULL << cpu;
+	int digits = cpus < 1 ? 1 : cpus > 64 ? 16 : (cpus + 3) / 4;
+	if (snprintf(out, size, "%0*llx\n", digits, mask) >= (int)size)
+		FAIL("CPU mask of %d CPUs too long", cpus);
+	return out;
+}
+
 #endif

@@ -1,16 +1,21 @@
 /*
  * Suite sysfscpu: the CPU, memory node, bus and module parts of sysfs as
- * Linux 6.1 shows them in a one-CPU QEMU guest (drivers/base/cpu.c,
- * topology.c, cacheinfo.c, node.c, bus.c, kernel/params.c).
+ * Linux 6.1 shows them in a QEMU guest of N CPUs (-smp N: one package of N
+ * cores; drivers/base/cpu.c, topology.c, cacheinfo.c, node.c, bus.c,
+ * kernel/params.c). N is counted from /proc/stat's cpuN lines.
  *
- * Guards: /sys/devices/system/cpu has online/possible/present "0",
- * offline/isolated empty, kernel_max 8191, nohz_full "(null)", smt/active
- * 0 and smt/control "notsupported" (writes: on/off ENODEV, others EINVAL);
- * cpu0 has no "online" file, a topology/ of a lone CPU (masks "1", lists
- * "0" sized 28672 in stat, cluster_id 65535), a cache/ whose indexN
- * describe caches consistently (size = sets * ways * line * partitions),
- * node0 and subsystem links; /sys/devices/system/node/node0 has cpumap
- * "1", cpulist "0", distance 10 and a cpu0 link; /sys/bus/{cpu,node,
+ * Guards: /sys/devices/system/cpu has online/possible/present "0" ("0-3"
+ * for 4 CPUs), offline/isolated empty, kernel_max 8191, nohz_full "(null)",
+ * smt/active 0 and smt/control "notsupported" (writes: on/off ENODEV, others
+ * EINVAL); cpu0 has no "online" file (cpuN for N > 0 has one, reading 1), a
+ * topology/ of one core in a package of N (own masks for cluster, core and
+ * thread; the package's for core_siblings, die and package; masks as hex
+ * digits for N CPUs, lists sized 28672 in stat, cluster_id 65535), a cache/
+ * whose indexN describe caches consistently (size = sets * ways * line *
+ * partitions; L1 caches cpu0's own; shared_cpu_map and shared_cpu_list the
+ * same CPUs, cpu0 among them), node0 and subsystem links;
+ * /sys/devices/system/node/node0 has cpumap and cpulist of every CPU,
+ * distance 10 and a link per CPU; /sys/bus/{cpu,node,
  * platform} link their devices, platform's serial8250 is bound to the
  * serial8250 driver (links both ways, modalias, uevent), drivers_autoprobe
  * reads 1, drivers_probe and uevent are write-only (EACCES to read even for
@@ -71,9 +76,15 @@ static int write_attr(const char *path, const char *text)
 TEST(sysfscpu, cpu_directory_and_topology)
 {
 	proc_ready();
-	expect_attr(CPU "online", "0\n", 0444, 4096);
-	expect_attr(CPU "possible", "0\n", 0444, 4096);
-	expect_attr(CPU "present", "0\n", 0444, 4096);
+	int cpus = proc_cpu_count();
+	EXPECT_GT(cpus, 0);
+	char all[32], all_map[32], own_map[32];
+	proc_cpu_list(0, cpus - 1, all, sizeof all);
+	proc_cpu_mask(0, cpus - 1, cpus, all_map, sizeof all_map);
+	proc_cpu_mask(0, 0, cpus, own_map, sizeof own_map);
+	expect_attr(CPU "online", all, 0444, 4096);
+	expect_attr(CPU "possible", all, 0444, 4096);
+	expect_attr(CPU "present", all, 0444, 4096);
 	expect_attr(CPU "offline", "\n", 0444, 4096);
 	expect_attr(CPU "isolated", "\n", 0444, 4096);
 	expect_attr(CPU "kernel_max", "8191\n", 0444, 4096);
@@ -82,17 +93,34 @@ TEST(sysfscpu, cpu_directory_and_topology)
 	expect_attr(CPU "smt/control", "notsupported\n", 0644, 4096);
 	expect_attr(CPU "power/control", "auto\n", 0644, 4096);
 	struct stat st;
-	/* The boot CPU cannot go offline: no "online" file. */
+	/* The boot CPU cannot go offline: no "online" file; the others have one. */
 	EXPECT_ERRNO(stat(CPU "cpu0/online", &st), ENOENT);
-	static const char *const masks[] = {
-		"cluster_cpus", "core_cpus", "core_siblings", "die_cpus",
-		"package_cpus", "thread_siblings", NULL};
-	for (int i = 0; masks[i]; i++) {
+	for (int cpu = 1; cpu < cpus; cpu++) {
 		char path[256];
-		snprintf(path, sizeof path, CPU "cpu0/topology/%s", masks[i]);
-		expect_attr(path, "1\n", 0444, 4096);
-		snprintf(path, sizeof path, CPU "cpu0/topology/%s_list", masks[i]);
-		expect_attr(path, "0\n", 0444, 28672);
+		snprintf(path, sizeof path, CPU "cpu%d/online", cpu);
+		expect_attr(path, "1\n", 0644, 4096);
+	}
+	/* One core of its own (no SMT, no L2 shared between cores) in a package
+	 * of every CPU. */
+	static const char *const own[] = {"cluster_cpus", "core_cpus",
+					  "thread_siblings", NULL};
+	static const char *const package[] = {"core_siblings", "die_cpus",
+					      "package_cpus", NULL};
+	for (int i = 0; own[i] || package[i]; i++) {
+		char path[256];
+		if (own[i]) {
+			snprintf(path, sizeof path, CPU "cpu0/topology/%s", own[i]);
+			expect_attr(path, own_map, 0444, 4096);
+			snprintf(path, sizeof path, CPU "cpu0/topology/%s_list", own[i]);
+			expect_attr(path, "0\n", 0444, 28672);
+		}
+		if (package[i]) {
+			snprintf(path, sizeof path, CPU "cpu0/topology/%s", package[i]);
+			expect_attr(path, all_map, 0444, 4096);
+			snprintf(path, sizeof path, CPU "cpu0/topology/%s_list",
+				 package[i]);
+			expect_attr(path, all, 0444, 28672);
+		}
 	}
 	expect_attr(CPU "cpu0/topology/core_id", "0\n", 0444, 4096);
 	expect_attr(CPU "cpu0/topology/die_id", "0\n", 0444, 4096);
@@ -138,10 +166,25 @@ TEST(sysfscpu, caches_are_consistent)
 		char want[64];
 		snprintf(want, sizeof want, "%ldK\n", product / 1024);
 		EXPECT_STREQ(text, want);
+		/* The map and the list name the same CPUs, cpu0 among them: its
+		 * L1 caches are its own; an L3 may be the package's. */
+		int cpus = proc_cpu_count();
+		char map[64], list[64], want_map[32];
 		snprintf(path, sizeof path, "%s/shared_cpu_map", dir);
-		expect_attr(path, "1\n", 0444, 4096);
+		proc_read(path, map, sizeof map);
 		snprintf(path, sizeof path, "%s/shared_cpu_list", dir);
-		expect_attr(path, "0\n", 0444, 4096);
+		proc_read(path, list, sizeof list);
+		int last = 0;
+		if (strcmp(list, "0\n")) {
+			EXPECT_EQ(sscanf(list, "0-%d\n", &last), 1);
+			EXPECT_TRUE(last > 0 && last < cpus);
+		}
+		if (level == 1)
+			EXPECT_STREQ(list, "0\n");
+		proc_cpu_mask(0, last, cpus, want_map, sizeof want_map);
+		EXPECT_STREQ(map, want_map);
+		snprintf(path, sizeof path, "%s/shared_cpu_map", dir);
+		expect_attr(path, want_map, 0444, 4096);
 		snprintf(path, sizeof path, "%s/id", dir);
 		expect_attr(path, "0\n", 0444, 4096);
 	}
@@ -160,10 +203,19 @@ TEST(sysfscpu, memory_node)
 		snprintf(path, sizeof path, "%s%s", node, zeros[i]);
 		expect_attr(path, "0\n", 0444, 4096);
 	}
-	expect_attr("/sys/devices/system/node/node0/cpumap", "1\n", 0444, 4096);
-	expect_attr("/sys/devices/system/node/node0/cpulist", "0\n", 0444, 28672);
+	int cpus = proc_cpu_count();
+	char all[32], all_map[32];
+	proc_cpu_list(0, cpus - 1, all, sizeof all);
+	proc_cpu_mask(0, cpus - 1, cpus, all_map, sizeof all_map);
+	expect_attr("/sys/devices/system/node/node0/cpumap", all_map, 0444, 4096);
+	expect_attr("/sys/devices/system/node/node0/cpulist", all, 0444, 28672);
 	expect_attr("/sys/devices/system/node/node0/distance", "10\n", 0444, 4096);
-	expect_link("/sys/devices/system/node/node0/cpu0", "../../cpu/cpu0");
+	for (int cpu = 0; cpu < cpus; cpu++) {
+		char link[64], target[64];
+		snprintf(link, sizeof link, "/sys/devices/system/node/node0/cpu%d", cpu);
+		snprintf(target, sizeof target, "../../cpu/cpu%d", cpu);
+		expect_link(link, target);
+	}
 	expect_link("/sys/devices/system/node/node0/subsystem",
 		    "../../../../bus/node");
 }

@@ -10,7 +10,8 @@
  * (kernel.sched_rt_runtime_us = 950000 of sched_rt_period_us = 1000000)
  * leaves fair threads some CPU while a FIFO thread spins, and its sysctls
  * reject a runtime above the period; /proc/PID/stat reports rt_priority
- * and policy.  The guests have one CPU, so the order is deterministic.
+ * and policy.  Each test pins itself (and so its children) to CPU 0 first,
+ * so the order is deterministic however many CPUs the guest has.
  */
 #include "harness.h"
 #include "proc/proc.h"
@@ -75,6 +76,16 @@ static void log_event(struct shared *s, int event)
 	s->log[s->log_len++] = event;
 }
 
+/* Pins the caller (and the children it forks later) to CPU 0: the classes'
+ * order is a one-CPU matter. */
+static void one_cpu(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	EXPECT_OK(sched_setaffinity(0, sizeof set, &set));
+}
+
 /* A child that waits for a byte on `fd`, then runs `fn`. */
 static pid_t waiting_child(int fd, void (*fn)(struct shared *), struct shared *s)
 {
@@ -107,6 +118,7 @@ static void wake_and_count(struct shared *s, int fd)
 static void fifo_ahead_of_fair(void *arg)
 {
 	(void)arg;
+	one_cpu();
 	struct shared *s = map_shared();
 	int fds[2];
 	h_pipe(fds);
@@ -129,6 +141,7 @@ TEST(rtsched, fifo_runs_ahead_of_fair)
 static void higher_preempts(void *arg)
 {
 	(void)arg;
+	one_cpu();
 	struct shared *s = map_shared();
 	int high[2], low[2];
 	h_pipe(high);
@@ -169,6 +182,7 @@ TEST(rtsched, higher_priority_preempts_lower_does_not)
 static void same_level_yield(void *arg)
 {
 	(void)arg;
+	one_cpu();
 	struct shared *s = map_shared();
 	int fds[2];
 	h_pipe(fds);
@@ -209,6 +223,7 @@ struct pair {
 
 static void take_turns(void *arg)
 {
+	one_cpu();
 	struct pair *pair = arg;
 	struct shared *s = map_shared();
 	volatile long *counts = &s->counter; /* counts[0], counts[1] */
@@ -226,11 +241,14 @@ static void take_turns(void *arg)
 				_exit(79);
 			if (read(fds[i][0], &byte, 1) != 1)
 				_exit(80);
-			/* 350 ms of wall time, counting: the other's
-			 * count at the end says whether it ran meanwhile. */
-			long end = now_ms() + 350;
-			while (now_ms() < end)
+			/* Counting until the other has run (RR: after a
+			 * 100 ms slice), at most 1.5 s of wall time (FIFO: the
+			 * first alone; a loaded host's guest may lose ticks, so
+			 * no fixed span is sure to hold a slice end). */
+			long end = now_ms() + 1500;
+			do
 				counts[i]++;
+			while (now_ms() < end && counts[1 - i] == 0);
 			seen[i] = counts[1 - i];
 			_exit(0);
 		}
@@ -245,7 +263,7 @@ static void take_turns(void *arg)
 		EXPECT_GT(seen[0], 0);
 		EXPECT_GT(seen[1], 0);
 	} else {
-		/* One ran its 350 ms alone, then the other. */
+		/* One ran its 1.5 s alone, then the other. */
 		EXPECT_EQ((seen[0] == 0) + (seen[1] == 0), 1);
 	}
 }
@@ -271,6 +289,7 @@ TEST(rtsched, rr_takes_turns_fifo_does_not)
 static void throttled(void *arg)
 {
 	(void)arg;
+	one_cpu();
 	struct shared *s = map_shared();
 	int fds[2];
 	h_pipe(fds);

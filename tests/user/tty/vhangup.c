@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,10 @@ static void hangs_up(void *arg)
 	EXPECT_GE(tty, 0);
 	close(tty);
 	EXPECT_EQ(write(master, "x\n", 2), 2);
+	/* Linux moves it to the line discipline in a worker (on another CPU, on
+	 * SMP): wait until the slave has it, so that the hang-up drops it. */
+	struct pollfd ready = {slave, POLLIN, 0};
+	EXPECT_EQ(poll(&ready, 1, 5000), 1);
 	EXPECT_OK(syscall(SYS_vhangup));
 	sigset_t pending;
 	EXPECT_OK(sigpending(&pending));

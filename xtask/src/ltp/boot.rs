@@ -281,6 +281,7 @@ fn boot_once(run: &ImageRun<'_>, first: usize, log_path: &Path) -> Result<BootEn
         memory: run.memory,
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: None,
         disks: Vec::new(),
     };

@@ -1,5 +1,5 @@
-//! The I/O APIC: routing a global system interrupt (GSI) to a vector of the boot CPU, masked
-//! or not. Used for PCI INTx when a function has no MSI-X (and for `pci=nomsi`).
+//! The I/O APIC: routing a global system interrupt (GSI) to a vector of one CPU, masked or
+//! not, and moving it to another CPU (`/proc/irq/N/smp_affinity`). Used for PCI INTx when a function has no MSI-X (and for `pci=nomsi`).
 //!
 //! The chips come from the MADT ([`crate::acpi`]); each is a window of two registers (select,
 //! data) mapped by hal, behind one IRQ-saving lock because the interrupt path masks lines.
@@ -78,6 +78,14 @@ pub(crate) fn route(gsi: u32, vector: u8, apic_id: u32, is_level: bool, is_activ
             | (1 << 16);
         chip.write(0x11 + 2 * pin, (apic_id & 0xff) << 24);
         chip.write(0x10 + 2 * pin, low);
+    });
+}
+
+/// Sends `gsi`'s interrupts to the CPU with local APIC id `apic_id` (the redirection entry's
+/// destination; its vector and mask stay).
+pub(crate) fn set_destination(gsi: u32, apic_id: u32) {
+    with_pin(gsi, |chip, pin| {
+        chip.write(0x11 + 2 * pin, (apic_id & 0xff) << 24)
     });
 }
 

@@ -27,6 +27,7 @@ pub mod array;
 pub mod base;
 pub mod cpuinfo;
 pub mod fd;
+pub mod irq;
 pub mod root;
 pub mod sysctl;
 pub mod task_mmu;

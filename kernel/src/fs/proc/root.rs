@@ -70,6 +70,10 @@ impl ProcRoot {
                 crate::fs::filesystems::REGISTRY.proc_filesystems(out)
             }),
             file(b"interrupts", interrupts),
+            StaticEntry {
+                name: b"irq",
+                node: super::irq::dir(),
+            },
             file(b"key-users", |out| push(
                 out,
                 &crate::keys::procfs::proc_key_users()
@@ -540,14 +544,21 @@ fn stat(out: &mut Vec<u8>) -> Result<(), Errno> {
     out!(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n")
 }
 
-/// `/proc/interrupts`: the local APIC timer (`LOC`) and the error counters.
+/// `/proc/interrupts`: a column per online CPU; the device lines, the local APIC timer (`LOC`)
+/// and the error counters.
 fn interrupts(out: &mut Vec<u8>) -> Result<(), Errno> {
-    out!(out, "{:11}{:<11}\n", "", "CPU0")?;
+    let online = hal::smp::online_mask();
+    let cpus = || (0..hal::sync::MAX_CPUS).filter(move |&cpu| online & (1 << cpu) != 0);
+    out!(out, "{:11}", "")?;
+    for cpu in cpus() {
+        out!(out, "CPU{cpu:<8}")?;
+    }
+    out!(out, "\n")?;
     crate::drivers::interrupts::render(out)?;
-    out!(
-        out,
-        "LOC: {:>10}   Local timer interrupts\n",
-        crate::sched::stats::ticks()
-    )?;
+    out!(out, "LOC: ")?;
+    for cpu in cpus() {
+        out!(out, "{:>10} ", hal::irq::local_timer_count(cpu))?;
+    }
+    out!(out, "  Local timer interrupts\n")?;
     out!(out, "ERR: {:>10}\nMIS: {:>10}\n", 0, 0)
 }

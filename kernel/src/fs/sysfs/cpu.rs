@@ -70,7 +70,7 @@ pub(super) fn build(system: &DynamicDir) -> Result<(), Errno> {
             let text: &'static [u8] = if online { b"1\n" } else { b"0\n" };
             add_attribute(&cpu_dir, b"online", 0o644, Content::Static(text))?;
         }
-        add_cache(&cpu_dir)?;
+        add_cache(&cpu_dir, index)?;
         add_topology(&cpu_dir, index, cpus)?;
         let mut link = Vec::new();
         crate::out!(&mut link, "../../node/node0")?;
@@ -152,35 +152,13 @@ fn text(args: core::fmt::Arguments<'_>) -> Result<Vec<u8>, Errno> {
 
 /// A CPU mask as Linux prints a `cpumask` (`%*pb`): hex digits for the possible CPUs.
 fn mask_text(mask: u64) -> Result<Vec<u8>, Errno> {
-    let digits = (hal::smp::possible_mask().count_ones() as usize)
-        .div_ceil(4)
-        .max(1);
-    text(format_args!("{mask:0digits$x}\n"))
+    let nbits = hal::smp::possible_mask().count_ones();
+    text(format_args!("{}", cpumask::Mask { mask, nbits }))
 }
 
 /// A CPU list as Linux prints one (`%*pbl`): ranges, `0-3,5`.
 fn render_cpulist(out: &mut Vec<u8>, mask: u64) -> Result<(), Errno> {
-    let mut first = true;
-    let mut cpu = 0;
-    while cpu < 64 {
-        if mask & (1 << cpu) == 0 {
-            cpu += 1;
-            continue;
-        }
-        let start = cpu;
-        while cpu + 1 < 64 && mask & (1 << (cpu + 1)) != 0 {
-            cpu += 1;
-        }
-        let separator = if first { "" } else { "," };
-        if start == cpu {
-            crate::out!(out, "{separator}{start}")?;
-        } else {
-            crate::out!(out, "{separator}{start}-{cpu}")?;
-        }
-        first = false;
-        cpu += 1;
-    }
-    crate::out!(out, "\n")
+    crate::out!(out, "{}", cpumask::List(mask))
 }
 
 fn render_online(out: &mut Vec<u8>) -> Result<(), Errno> {
@@ -248,6 +226,8 @@ pub struct CacheLeaf {
     pub partitions: u32,
     pub line_size: u32,
     pub sets: u32,
+    /// Logical processors sharing the cache (leaf 4's `eax[25:14]` + 1).
+    pub sharing: u32,
 }
 
 impl CacheLeaf {
@@ -261,6 +241,7 @@ impl CacheLeaf {
             partitions: ((ebx >> 12) & 0x3ff) + 1,
             line_size: (ebx & 0xfff) + 1,
             sets: ecx.wrapping_add(1),
+            sharing: ((eax >> 14) & 0xfff) + 1,
         })
     }
 
@@ -314,6 +295,8 @@ impl CacheLeaf {
             sets: u32::try_from(u64::from(size_kb) * 1024 / u64::from(line) / u64::from(ways))
                 .unwrap_or(u32::MAX)
                 .max(1),
+            // Linux's `amd_init_l3_cache`: the L3 is shared by the package (every CPU here).
+            sharing: if index == 3 { u32::MAX } else { 1 },
         })
     }
 
@@ -377,8 +360,24 @@ fn cache_leaves() -> Vec<CacheLeaf> {
     leaves
 }
 
-/// `cpu0/cache/`: `uevent` and one `indexN/` per cache.
-fn add_cache(cpu_dir: &DynamicDir) -> Result<(), Errno> {
+/// The present CPUs that share a cache with CPU `cpu` when `sharing` logical processors share
+/// it, and the cache's id: as Linux's `get_cache_id`/`__cache_cpumap_setup`, CPUs whose APIC
+/// ids agree above the low `ceil(log2(sharing))` bits.
+fn cache_sharers(cpu: usize, sharing: u32) -> (u64, u32) {
+    let shift = sharing.max(1).next_power_of_two().trailing_zeros().min(31);
+    let id = hal::smp::apic_id(cpu) >> shift;
+    let present = hal::smp::present_mask();
+    let mut mask = 0u64;
+    for other in (0..hal::sync::MAX_CPUS).filter(|&other| present & (1 << other) != 0) {
+        if hal::smp::apic_id(other) >> shift == id {
+            mask |= 1 << other;
+        }
+    }
+    (mask | (1 << cpu), id)
+}
+
+/// `cpuN/cache/`: `uevent` and one `indexN/` per cache.
+fn add_cache(cpu_dir: &DynamicDir, cpu: usize) -> Result<(), Errno> {
     let leaves = cache_leaves();
     if leaves.is_empty() {
         return Ok(());
@@ -399,8 +398,9 @@ fn add_cache(cpu_dir: &DynamicDir) -> Result<(), Errno> {
             0o444,
             number(leaf.line_size.into())?,
         )?;
-        // The cache id: the APIC id without the bits of the CPUs sharing it; 0 with one CPU.
-        add_attribute(&dir, b"id", 0o444, number(0)?)?;
+        // The cache id: the APIC id without the bits of the CPUs sharing it.
+        let (sharers, id) = cache_sharers(cpu, leaf.sharing);
+        add_attribute(&dir, b"id", 0o444, number(id.into())?)?;
         add_attribute(&dir, b"level", 0o444, number(leaf.level.into())?)?;
         add_attribute(&dir, b"number_of_sets", 0o444, number(leaf.sets.into())?)?;
         add_attribute(
@@ -409,8 +409,15 @@ fn add_cache(cpu_dir: &DynamicDir) -> Result<(), Errno> {
             0o444,
             number(leaf.partitions.into())?,
         )?;
-        add_attribute(&dir, b"shared_cpu_list", 0o444, Content::Static(b"0\n"))?;
-        add_attribute(&dir, b"shared_cpu_map", 0o444, Content::Static(b"1\n"))?;
+        let mut list = Vec::new();
+        render_cpulist(&mut list, sharers)?;
+        add_attribute(&dir, b"shared_cpu_list", 0o444, Content::Text(list))?;
+        add_attribute(
+            &dir,
+            b"shared_cpu_map",
+            0o444,
+            Content::Text(mask_text(sharers)?),
+        )?;
         let mut size = Vec::new();
         crate::out!(&mut size, "{}K\n", leaf.size_kb())?;
         add_attribute(&dir, b"size", 0o444, Content::Text(size))?;
