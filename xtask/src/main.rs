@@ -21,6 +21,7 @@
 
 mod bench;
 mod bench_results;
+mod bench_servers;
 mod build;
 mod check_images;
 mod cli;
@@ -32,6 +33,7 @@ mod initramfs;
 mod linux;
 mod ltp;
 mod netcheck;
+mod netguest;
 mod packages;
 mod paths;
 mod process;
