@@ -6,6 +6,8 @@
 //! Results, per kernel:
 //! - `net/sysfs`: eth0's operstate, MTU 1500, Ethernet, a route;
 //! - `net/http-page`: nginx serves the page byte for byte;
+//! - `net/http-parallel`: eight simultaneous fetches of the page (`curl --parallel`): SYNs that
+//!   reach the guest in one batch each get a connection (none is reset);
 //! - `net/http-10MiB`: nginx serves the 10 MiB random file (sendfile) whose SHA-256 the guest
 //!   printed, with its length;
 //! - `net/redis`: `redis-cli` SET/GET, INCR three times, and a 1 MiB value stored and read back;
@@ -88,6 +90,44 @@ fn curl(port: u16, path: &str) -> Result<Vec<u8>> {
         return Err(failed(&format!("curl {path}"), &output));
     }
     Ok(output.stdout)
+}
+
+/// Connections opened at once by `net/http-parallel`.
+const PARALLEL: usize = 8;
+
+/// `PARALLEL` fetches of the page at once, each written to its own file.
+fn parallel_pages(port: u16) -> Result<()> {
+    let dir = paths::build_dir().join("net/parallel");
+    let _ = std::fs::remove_dir_all(&dir);
+    paths::ensure_dir(&dir)?;
+    let mut command = Command::new("curl");
+    command.args([
+        "-sS",
+        "--fail",
+        "--max-time",
+        "120",
+        "--parallel",
+        "--parallel-immediate",
+        "--parallel-max",
+        &PARALLEL.to_string(),
+    ]);
+    for index in 0..PARALLEL {
+        command
+            .arg("-o")
+            .arg(dir.join(format!("page-{index}")))
+            .arg(format!("http://127.0.0.1:{port}/index.html?{index}"));
+    }
+    let output = command.output().context("cannot run curl")?;
+    if !output.status.success() {
+        return Err(failed("curl --parallel", &output));
+    }
+    for index in 0..PARALLEL {
+        let body = std::fs::read(dir.join(format!("page-{index}")))?;
+        if body != PAGE.as_bytes() {
+            bail!("fetch {index} got {:?}", String::from_utf8_lossy(&body));
+        }
+    }
+    Ok(())
 }
 
 /// `redis-cli -p PORT ARGS…`, with `input` on its standard input (for `-x`); its output.
@@ -212,6 +252,10 @@ fn talk_to(ports: Ports, log: &str, runner: Runner, results: &mut Outcome) -> Re
             Ok(body) => Some(format!("got {:?}", String::from_utf8_lossy(&body))),
             Err(error) => Some(format!("{error:#}")),
         },
+    ));
+    results.push((
+        "net/http-parallel",
+        parallel_pages(ports.http).err().map(|e| format!("{e:#}")),
     ));
     let fetch_started = Instant::now();
     let big = curl(ports.http, "/big.bin");
