@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::bench_results::{Measurement, Unit};
-use crate::netguest::{self, Mode, ServerGuest, retry_until};
+use crate::netguest::{self, Link, Mode, ServerGuest, retry_until};
 use crate::report::Runner;
 
 /// The whole boot, benchmarks included.
@@ -109,10 +109,15 @@ const REDIS_TEST_LIMIT: Duration = Duration::from_secs(240);
 
 /// `redis-benchmark -q -n REQUESTS -c 50 -t TEST` (tried twice: a run that stalls on its
 /// connections past [`REDIS_TEST_LIMIT`] is killed); its rows.
-fn redis_benchmark(port: u16, requests: &str, test: &str) -> Result<Vec<(String, f64)>> {
+fn redis_benchmark(
+    host: &str,
+    port: u16,
+    requests: &str,
+    test: &str,
+) -> Result<Vec<(String, f64)>> {
     for _ in 0..2 {
         let mut child = Command::new("redis-benchmark")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-h", host, "-p", &port.to_string()])
             .args(["-q", "-n", requests, "-c", "50", "-t", test])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -163,17 +168,24 @@ pub fn measure(
     is_quick: bool,
     log_path: &Path,
 ) -> Result<Vec<(String, Measurement)>> {
-    let guest = ServerGuest::start(kernel, image, Mode::Bench, log_path, TIMEOUT)?;
+    let guest = ServerGuest::start(
+        kernel,
+        image,
+        Mode::Bench,
+        Link::TapOrUser,
+        log_path,
+        TIMEOUT,
+    )?;
     let mut rows: Vec<(String, Measurement)> = Vec::new();
     if guest.is_ready {
-        let ports = guest.ports;
+        let ports = guest.ports.clone();
         let requests = if is_quick { "10000" } else { "100000" };
         let seconds = if is_quick { "3s" } else { "10s" };
         // Wait until both servers answer.
         let redis_up = retry_until(
             Command::new("redis-cli").args([
                 "-h",
-                "127.0.0.1",
+                &ports.host,
                 "-p",
                 &ports.redis.to_string(),
                 "PING",
@@ -188,7 +200,7 @@ pub fn measure(
                 // back off; one invocation per test keeps a stall to that test.
                 let mut found = Vec::new();
                 for test in ["set", "get", "ping"] {
-                    found.extend(redis_benchmark(ports.redis, requests, test)?);
+                    found.extend(redis_benchmark(&ports.host, ports.redis, requests, test)?);
                 }
                 for name in &ROWS[..4] {
                     let measurement = found
@@ -204,7 +216,7 @@ pub fn measure(
                 }
             }
         }
-        let url = format!("http://127.0.0.1:{}/index.html", ports.http);
+        let url = format!("http://{}:{}/index.html", ports.host, ports.http);
         let nginx_up = retry_until(
             Command::new("curl").args([
                 "-sS",

@@ -28,7 +28,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::check_images::sha256_hex;
 use crate::cli::TestOptions;
-use crate::netguest::{self, Mode, Ports, ServerGuest, failed, reported, retry_until};
+use crate::netguest::{self, Link, Mode, Ports, ServerGuest, failed, reported, retry_until};
 use crate::paths;
 use crate::report::{Report, Runner, TestResult};
 
@@ -295,11 +295,17 @@ fn talk_to(ports: Ports, log: &str, runner: Runner, results: &mut Outcome) -> Re
 fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
     let image = netguest::image(runner)?;
     let host_sha = sha256_hex(&netguest::host_file())?;
-    let guest = ServerGuest::start(kernel, image, Mode::Check, log_path, TIMEOUT)?;
+    // QEMU's user network with forwarded ports, as a VM user would have it.
+    let guest = ServerGuest::start(kernel, image, Mode::Check, Link::User, log_path, TIMEOUT)?;
     let mut results: Outcome = Vec::new();
     let is_ready = guest.is_ready;
     let talked = if is_ready {
-        talk_to(guest.ports, &guest.log.clone(), runner, &mut results)
+        talk_to(
+            guest.ports.clone(),
+            &guest.log.clone(),
+            runner,
+            &mut results,
+        )
     } else {
         Ok(())
     };

@@ -97,12 +97,72 @@ impl Mode {
     }
 }
 
-/// The guest's services, each reached through a forwarded host port.
-#[derive(Debug, Clone, Copy)]
+/// The guest's services: where the host reaches them (a forwarded port of 127.0.0.1 on QEMU's
+/// user network, or the guest's own address and port over a tap device).
+#[derive(Debug, Clone)]
 pub struct Ports {
+    pub host: String,
     pub http: u16,
     pub redis: u16,
     pub ssh: u16,
+}
+
+/// The guest's address (`ip=`, or the script's `ifconfig` on Linux) and the host's side.
+const GUEST_IP: &str = "10.0.2.15";
+const HOST_IP: &str = "10.0.2.2";
+
+/// A tap device made for one boot (`ip tuntap add`), with the host's end at [`HOST_IP`]/24;
+/// deleted when dropped.
+struct Tap {
+    name: String,
+}
+
+impl Tap {
+    /// Makes the device, or says why not (not root, no `/dev/net/tun`, 10.0.2.0/24 already
+    /// routed on the host, e.g. by another boot's tap).
+    fn new() -> Result<Tap> {
+        if !process::is_root() {
+            bail!("not root");
+        }
+        let routes = Command::new("ip")
+            .args(["-4", "route", "show", "10.0.2.0/24"])
+            .output()
+            .context("cannot run ip")?;
+        if !routes.stdout.trim_ascii().is_empty() {
+            bail!("10.0.2.0/24 is already routed on the host");
+        }
+        let name = format!("fxtap{}", std::process::id() % 100_000);
+        process::run(Command::new("ip").args(["tuntap", "add", "dev", &name, "mode", "tap"]))?;
+        let tap = Tap { name };
+        process::run(Command::new("ip").args([
+            "addr",
+            "add",
+            &format!("{HOST_IP}/24"),
+            "dev",
+            &tap.name,
+        ]))?;
+        process::run(Command::new("ip").args(["link", "set", &tap.name, "up"]))?;
+        Ok(tap)
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.name])
+            .output();
+    }
+}
+
+/// How the guest's card reaches the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// QEMU's user network (slirp) with forwarded ports: works anywhere.
+    User,
+    /// A tap device, so the host's clients talk to the guest's TCP directly (no slirp in the
+    /// way, whose forwarding socket has a listen backlog of 1); falls back to [`Link::User`]
+    /// when a tap cannot be made.
+    TapOrUser,
 }
 
 /// `build/net/`: the keys.
@@ -324,6 +384,8 @@ pub struct ServerGuest {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     boot: JoinHandle<Result<BootOutcome>>,
+    /// Deleted once QEMU is gone.
+    tap: Option<Tap>,
 }
 
 impl ServerGuest {
@@ -333,11 +395,25 @@ impl ServerGuest {
         kernel: &Path,
         image: PathBuf,
         mode: Mode,
+        link: Link,
         log_path: &Path,
         timeout: Duration,
     ) -> Result<ServerGuest> {
+        let tap = match link {
+            Link::User => None,
+            Link::TapOrUser => match Tap::new() {
+                Ok(tap) => Some(tap),
+                Err(error) => {
+                    println!("    no tap device ({error:#}): QEMU's user network instead");
+                    None
+                }
+            },
+        };
+        // The guest reaches the host's servers at 10.0.2.2: QEMU's gateway (forwarded to the
+        // host's 127.0.0.1), or the tap's address.
+        let bind_ip = if tap.is_some() { HOST_IP } else { "127.0.0.1" };
         let file = Arc::new(host_file());
-        let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind the host server")?;
+        let listener = TcpListener::bind((bind_ip, 0)).context("cannot bind the host server")?;
         let host_port = listener.local_addr()?.port();
         let done = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
@@ -346,19 +422,39 @@ impl ServerGuest {
             let (done, stop) = (done.clone(), stop.clone());
             threads.push(thread::spawn(move || serve(listener, file, done, stop)));
         }
-        let dns = std::net::UdpSocket::bind("127.0.0.1:0").context("cannot bind the DNS server")?;
+        let dns = std::net::UdpSocket::bind((bind_ip, 0)).context("cannot bind the DNS server")?;
         let dns_port = dns.local_addr()?.port();
         {
             let stop = stop.clone();
             threads.push(thread::spawn(move || serve_dns(dns, stop)));
         }
-        let ports = Ports {
-            http: free_port()?,
-            redis: free_port()?,
-            ssh: free_port()?,
+        let (ports, network) = match &tap {
+            Some(tap) => (
+                Ports {
+                    host: GUEST_IP.to_string(),
+                    http: 80,
+                    redis: 6379,
+                    ssh: 22,
+                },
+                format!("tap,id=n0,ifname={},script=no,downscript=no", tap.name),
+            ),
+            None => {
+                let ports = Ports {
+                    host: "127.0.0.1".to_string(),
+                    http: free_port()?,
+                    redis: free_port()?,
+                    ssh: free_port()?,
+                };
+                let network = format!(
+                    "user,id=n0,hostfwd=tcp:127.0.0.1:{}-:80,hostfwd=tcp:127.0.0.1:{}-:6379,\
+                     hostfwd=tcp:127.0.0.1:{}-:22",
+                    ports.http, ports.redis, ports.ssh
+                );
+                (ports, network)
+            }
         };
         let mut cmdline = KernelCommandLine::new();
-        cmdline.push("ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off");
+        cmdline.push(&format!("ip={GUEST_IP}::{HOST_IP}:255.255.255.0::eth0:off"));
         cmdline.set_init(&[
             "busybox".to_string(),
             "sh".to_string(),
@@ -375,11 +471,7 @@ impl ServerGuest {
             disks: Vec::new(),
             waits_for_gdb: false,
             counts_instructions: false,
-            network: Some(format!(
-                "user,id=n0,hostfwd=tcp:127.0.0.1:{}-:80,hostfwd=tcp:127.0.0.1:{}-:6379,\
-                 hostfwd=tcp:127.0.0.1:{}-:22",
-                ports.http, ports.redis, ports.ssh
-            )),
+            network: Some(network),
         };
         let boot = {
             let log_path = log_path.to_path_buf();
@@ -408,6 +500,7 @@ impl ServerGuest {
             stop,
             threads,
             boot,
+            tap,
         })
     }
 
@@ -422,6 +515,7 @@ impl ServerGuest {
         for thread in self.threads {
             let _ = thread.join();
         }
+        drop(self.tap);
         outcome.with_context(|| format!("boot logged in {}", self.log_path.display()))
     }
 }
