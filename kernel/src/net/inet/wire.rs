@@ -512,6 +512,21 @@ fn with_tcp<R>(handle: SocketHandle, f: impl FnOnce(&mut tcp::Socket<'static>) -
     .flatten()
 }
 
+/// `TCP_NODELAY` set or `TCP_CORK` cleared on a connection here (`tcp_push_pending_frames`
+/// with `TCP_NAGLE_PUSH`): what Nagle holds back goes out now, then Nagle follows `nodelay`.
+/// Without it, nginx's response tail (`tcp_nopush` uncorks, then sets `TCP_NODELAY`) waited
+/// for the client's ACK: a round trip per response.
+pub fn push_pending(socket: &InetSocket, nodelay: bool) {
+    let Some(handle) = socket.state.lock().wire else {
+        return;
+    };
+    if with_tcp(handle, |tcp| tcp.set_nagle_enabled(false)).is_none() {
+        return;
+    }
+    ip::poll();
+    with_tcp(handle, |tcp| tcp.set_nagle_enabled(!nodelay));
+}
+
 /// `tcp_poll` for a connection here.
 pub fn poll_mask(socket: &InetSocket, handle: SocketHandle) -> u16 {
     use crate::fs::poll::*;
