@@ -40,6 +40,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -537,6 +539,120 @@ static int bench_tcp_loopback_round_trip(long n)
 	int to_child[2] = {a[0], a[1]};
 	int from_child[2] = {b[1], b[0]};
 	return echo_round_trips(n, to_child, from_child);
+}
+
+/* ---- UNIX stream sockets by address, UDP over loopback ------------------------ */
+
+/* A connected AF_UNIX stream pair through listen/connect/accept on an abstract address
+ * (what servers use, where socketpair_round_trip skips the address): fds[0] accepted. */
+static int unix_connection(int fds[2])
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static int serial;
+	int len = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "ferrux-bench-%d-%d",
+			   (int)getpid(), serial++);
+	socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0)
+		return errno;
+	int err = 0;
+	if (bind(l, (struct sockaddr *)&sun, addr_len) < 0 || listen(l, 1) < 0) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sun, addr_len) < 0) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	int s = accept(l, NULL, NULL);
+	err = s < 0 ? errno : 0;
+	close(l);
+	if (err)
+		return err;
+	fds[0] = s;
+	fds[1] = c;
+	return 0;
+}
+
+static int bench_unix_stream_round_trip(long n)
+{
+	int a[2], b[2];
+	int err = unix_connection(a);
+	if (err)
+		return err;
+	err = unix_connection(b);
+	if (err) {
+		close(a[0]);
+		close(a[1]);
+		return err;
+	}
+	int to_child[2] = {a[0], a[1]};
+	int from_child[2] = {b[1], b[0]};
+	return echo_round_trips(n, to_child, from_child);
+}
+
+/* One byte each way between two connected UDP sockets on 127.0.0.1; an empty datagram
+ * (a read of 0) ends the child's echo loop. */
+static int bench_udp_loopback_round_trip(long n)
+{
+	lo_up();
+	int u[2];
+	struct sockaddr_in sin[2];
+	for (int i = 0; i < 2; i++) {
+		u[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		memset(&sin[i], 0, sizeof(sin[i]));
+		sin[i].sin_family = AF_INET;
+		sin[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		socklen_t len = sizeof(sin[i]);
+		if (u[i] < 0 || bind(u[i], (struct sockaddr *)&sin[i], sizeof(sin[i])) < 0 ||
+		    getsockname(u[i], (struct sockaddr *)&sin[i], &len) < 0) {
+			int err = errno;
+			if (i == 1)
+				close(u[0]);
+			if (u[i] >= 0)
+				close(u[i]);
+			return err;
+		}
+	}
+	if (connect(u[0], (struct sockaddr *)&sin[1], sizeof(sin[1])) < 0 ||
+	    connect(u[1], (struct sockaddr *)&sin[0], sizeof(sin[0])) < 0) {
+		int err = errno;
+		close(u[0]);
+		close(u[1]);
+		return err;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(u[0]);
+		close(u[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(u[0]);
+		char c;
+		while (read(u[1], &c, 1) == 1)
+			if (write(u[1], &c, 1) != 1)
+				_exit(100 + errno);
+		_exit(0);
+	}
+	remember_child(pid);
+	close(u[1]);
+	int err = 0;
+	char c = 'x';
+	for (long i = 0; i < n && !err; i++) {
+		if (write(u[0], &c, 1) != 1 || read(u[0], &c, 1) != 1)
+			err = errno ? errno : EIO;
+	}
+	if (write(u[0], &c, 0) < 0 && !err)
+		err = errno;
+	close(u[0]);
+	int child_err = wait_ok(pid);
+	forget_child(pid);
+	return err ? err : child_err;
 }
 
 static int bench_tcp_loopback_bandwidth(long n)
@@ -1452,7 +1568,9 @@ static const struct bench benches[] = {
 	{"fstat", bench_fstat, 1, 0},
 	{"pipe_round_trip", bench_pipe_round_trip, 1, 0},
 	{"socketpair_round_trip", bench_socketpair_round_trip, 1, 0},
+	{"unix_stream_round_trip", bench_unix_stream_round_trip, 1, 0},
 	{"tcp_loopback_round_trip", bench_tcp_loopback_round_trip, 1, 0},
+	{"udp_loopback_round_trip", bench_udp_loopback_round_trip, 1, 0},
 	{"fork_exit_wait", bench_fork_exit_wait, 1, 0},
 	{"vfork_exec_wait", bench_vfork_exec_wait, 1, 0},
 	{"vfork_exec_dynamic", bench_vfork_exec_dynamic, 1, 0},

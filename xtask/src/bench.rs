@@ -30,6 +30,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::bench_results::{self, Comparison, Json, Measurement, RunOutput, Unit};
+use crate::bench_servers;
 use crate::build;
 use crate::cli::{BenchOptions, Profile};
 use crate::cmdline::KernelCommandLine;
@@ -97,15 +98,67 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
     );
     let mut a_runs = Vec::new();
     let mut b_runs = Vec::new();
+    // The server rows' runs, kept apart so that their rows come after the microbenchmarks'.
+    let mut a_server_runs = Vec::new();
+    let mut b_server_runs = Vec::new();
     let mut failures = Vec::new();
     // Guest time over host time between the program's first and last lines, per kernel.
     let mut a_clock_rates = Vec::new();
     let mut b_clock_rates = Vec::new();
+    // The server rows (redis-benchmark and wrk from the host, `bench_servers.rs`) and the
+    // microbenchmarks, each only when `--only` selects one of them.
+    let wants_servers = bench_servers::is_selected(&options.only);
+    let wants_micro = options.only.is_empty()
+        || options
+            .only
+            .iter()
+            .any(|name| !bench_servers::ROWS.contains(&name.as_str()));
+    let server_images = if wants_servers {
+        bench_servers::ensure_clients()?;
+        Some((bench_servers::image(a.kind)?, bench_servers::image(b.kind)?))
+    } else {
+        None
+    };
     for run in 1..=options.runs {
-        for (kernel, side, runs, clock_rates) in [
-            (&a, "A", &mut a_runs, &mut a_clock_rates),
-            (&b, "B", &mut b_runs, &mut b_clock_rates),
+        for (kernel, side, runs, server_runs, clock_rates) in [
+            (&a, "A", &mut a_runs, &mut a_server_runs, &mut a_clock_rates),
+            (&b, "B", &mut b_runs, &mut b_server_runs, &mut b_clock_rates),
         ] {
+            if let Some((a_image, b_image)) = &server_images {
+                let image = if side == "A" { a_image } else { b_image };
+                let log_path = paths::logs_dir().join(format!("bench-servers-{side}-{run}.log"));
+                let title = format!("[run {run}/{}] {} servers", options.runs, kernel.label);
+                match bench_servers::measure(
+                    &kernel.path,
+                    image.clone(),
+                    options.is_quick,
+                    &log_path,
+                ) {
+                    Ok(rows) => {
+                        let list: Vec<String> = rows
+                            .iter()
+                            .map(|(name, measurement)| format!("{name} {measurement:?}"))
+                            .collect();
+                        println!("{title}: {}", list.join(", "));
+                        let mut output = RunOutput {
+                            is_complete: true,
+                            ..RunOutput::default()
+                        };
+                        for (name, measurement) in rows {
+                            output.set(&name, measurement);
+                        }
+                        server_runs.push(output);
+                    }
+                    Err(error) => {
+                        let failure = format!("{title}: {error:#}; log {}", log_path.display());
+                        println!("{failure}");
+                        failures.push(failure);
+                    }
+                }
+            }
+            if !wants_micro {
+                continue;
+            }
             // The same fresh disk image for every boot.
             let disk = crate::rootdisk::bench_disk()?;
             let config = BootConfig {
@@ -156,6 +209,8 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode> {
         b: bench_results::median(&b_clock_rates),
         counts_instructions: options.counts_instructions,
     };
+    a_runs.extend(a_server_runs);
+    b_runs.extend(b_server_runs);
     let comparison = Comparison::from_runs(&a_runs, &b_runs);
     let table = comparison.render_markdown(&a.label, &b.label);
     println!();

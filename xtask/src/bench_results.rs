@@ -2,7 +2,8 @@
 //! table (Markdown) and JSON that `cargo xtask bench` prints and writes.
 //!
 //! The guest program (`bench/ferrux-bench.c`) prints `BENCH <name> <value> <unit>` with unit
-//! `ns` (time per operation), `MB/s` (10^6 bytes per second) or `KiB`, or
+//! `ns` (time per operation), `MB/s` (10^6 bytes per second), `req/s` (a server measured from
+//! the host, `bench_servers.rs`) or `KiB`, or
 //! `BENCH <name> n/a <ERRNO>` for a benchmark that failed, and `BENCH-END <count> <ns>` when it
 //! has run them all, with its own clock's time since its first line, `BENCH-START`
 //! ([`RunOutput::parse`]; the driver compares that time with the host's to check the guest
@@ -30,6 +31,8 @@ pub enum Unit {
     MegabytesPerSecond,
     /// Kibibytes (memory in use): lower is better.
     Kibibytes,
+    /// Requests per second (a server measured from the host): higher is better.
+    RequestsPerSecond,
 }
 
 impl Unit {
@@ -38,6 +41,7 @@ impl Unit {
             "ns" => Some(Unit::Nanoseconds),
             "MB/s" => Some(Unit::MegabytesPerSecond),
             "KiB" => Some(Unit::Kibibytes),
+            "req/s" => Some(Unit::RequestsPerSecond),
             _ => None,
         }
     }
@@ -47,11 +51,12 @@ impl Unit {
             Unit::Nanoseconds => "ns",
             Unit::MegabytesPerSecond => "MB/s",
             Unit::Kibibytes => "KiB",
+            Unit::RequestsPerSecond => "req/s",
         }
     }
 
     pub fn is_higher_better(self) -> bool {
-        self == Unit::MegabytesPerSecond
+        matches!(self, Unit::MegabytesPerSecond | Unit::RequestsPerSecond)
     }
 }
 
@@ -324,7 +329,7 @@ impl Comparison {
         let _ = writeln!(
             text,
             "| benchmark | unit | {a} median | {a} min–max | {b} median | {b} min–max | \
-             ratio {a}/{b} (< 1: {a} better; MB/s inverted) |"
+             ratio {a}/{b} (< 1: {a} better; MB/s and req/s inverted) |"
         );
         let _ = writeln!(text, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
         for row in self.operation_rows() {
@@ -642,6 +647,7 @@ mod tests {
         // Bandwidth: A moves twice as much.
         assert_eq!(ratio(Unit::MegabytesPerSecond, 200.0, 100.0), Some(0.5));
         assert_eq!(ratio(Unit::Kibibytes, 300.0, 100.0), Some(3.0));
+        assert_eq!(ratio(Unit::RequestsPerSecond, 50.0, 100.0), Some(2.0));
         assert_eq!(ratio(Unit::Nanoseconds, 0.0, 100.0), None);
         assert_eq!(ratio(Unit::Nanoseconds, 1.0, f64::NAN), None);
     }

@@ -21,6 +21,7 @@
 
 mod bench;
 mod bench_results;
+mod bench_servers;
 mod build;
 mod check_images;
 mod cli;
@@ -33,6 +34,7 @@ mod linux;
 mod ltp;
 mod netcfg;
 mod netcheck;
+mod netguest;
 mod packages;
 mod paths;
 mod process;

@@ -1,46 +1,45 @@
-//! The network server check of `cargo xtask test` (`--only net`): each kernel boots with a
-//! virtio network card on QEMU's user network (`-netdev user,id=n0,hostfwd=tcp:127.0.0.1:P-:80
-//! -device virtio-net-pci,netdev=n0`) and runs `tests/net/net-check.sh` as init: eth0 is
-//! configured (Ferrux by `ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off`; Debian's Linux,
-//! which has virtio_net as a module and no `ip=` support, by its modules and busybox
-//! `ifconfig`/`route`), busybox httpd serves a page and a 10 MiB random file, and the guest
-//! fetches a 4 MiB file from a server this check runs on the host (guest to host, through
-//! QEMU's gateway 10.0.2.2). Once the guest says READY, `curl` on the host fetches both files
-//! through the forwarded port; the check then answers the guest's `/done` poll so it exits.
+//! The network server check of `cargo xtask test` (`--only net`): each kernel boots the server
+//! guest of [`crate::netguest`] (a virtio network card on QEMU's user network, Debian's nginx,
+//! redis-server and dropbear started by `tests/net/net-check.sh`), and the host's own clients
+//! talk to them through forwarded ports: `curl`, `redis-cli` and OpenSSH's `ssh`.
 //!
-//! Results, per kernel: `net/sysfs` (eth0's operstate, MTU 1500, Ethernet, a route), `net/http-page`
-//! (the page byte for byte), `net/http-10MiB` (the big file's SHA-256 as the guest computed
-//! it, and its length), `net/guest-to-host` (the host file's SHA-256 in the guest),
-//! `net/udp-dns` (busybox nslookup in the guest asks a DNS server this check runs on the host:
-//! UDP both ways through the interface).
+//! Results, per kernel:
+//! - `net/sysfs`: eth0's operstate, MTU 1500, Ethernet, a route;
+//! - `net/http-page`: nginx serves the page byte for byte;
+//! - `net/http-parallel`: eight simultaneous fetches of the page (`curl --parallel`): SYNs that
+//!   reach the guest in one batch each get a connection (none is reset);
+//! - `net/http-10MiB`: nginx serves the 10 MiB random file (sendfile) whose SHA-256 the guest
+//!   printed, with its length;
+//! - `net/redis`: `redis-cli` SET/GET, INCR three times, and a 1 MiB value stored and read back;
+//! - `net/ssh`: `ssh -tt` with root's key runs a command on a pty (`tty` names `/dev/pts/N`),
+//!   and its output and exit status (7) come back;
+//! - `net/guest-to-host`: the guest fetched the host's 4 MiB file with busybox wget (its
+//!   SHA-256);
+//! - `net/udp-dns`: busybox nslookup in the guest asked the host's DNS server (UDP both ways).
+//!
+//! Cost: one boot per kernel, about a minute each under TCG on an idle host.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
 use crate::check_images::sha256_hex;
 use crate::cli::TestOptions;
-use crate::cmdline::KernelCommandLine;
-use crate::initramfs::{self, ExtraFile};
-use crate::linux;
+use crate::netguest::{self, Link, Mode, Ports, ServerGuest, failed, reported, retry_until};
 use crate::paths;
-use crate::qemu::{self, BootConfig, Console, GuestMemory};
 use crate::report::{Report, Runner, TestResult};
 
-const SCRIPT_PATH: &str = "/bin/net-check";
-const MODULE_DIR: &str = "/lib/modules/net";
 /// Whole boot, configuration and transfers included (TCG is slow).
-const TIMEOUT: Duration = Duration::from_secs(400);
-const HOST_FILE_LEN: usize = 4 << 20;
+const TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a service may take to answer its first request after READY.
+const FIRST_ANSWER: Duration = Duration::from_secs(60);
 const PAGE: &str = "hello from the guest\n";
 const BIG_LEN: u64 = 10 << 20;
+/// The large redis value.
+const REDIS_VALUE_LEN: usize = 1 << 20;
 
 /// Whether an `--only` entry names this check.
 pub fn is_entry(entry: &str) -> bool {
@@ -52,8 +51,16 @@ pub fn run(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Re
     if !options.only_suites.is_empty() && !options.only_suites.iter().any(|e| is_entry(e)) {
         return;
     }
+    if let Err(error) = netguest::ensure_host_clients(&[
+        ("curl", "curl"),
+        ("redis-cli", "redis-tools"),
+        ("ssh", "openssh-client"),
+    ]) {
+        println!("xtask: {error:#}");
+    }
     for (runner, kernel) in kernels {
         println!("=== [{runner}] network server check ===");
+        let started = Instant::now();
         let log_path = paths::logs_dir().join(format!("{runner}-net.log"));
         let results = match check(*runner, kernel, &log_path) {
             Ok(results) => results,
@@ -64,267 +71,250 @@ pub fn run(options: &TestOptions, kernels: &[(Runner, PathBuf)], report: &mut Re
             println!("    [{runner}] {}", result.line);
             report.add(result);
         }
+        println!(
+            "    [{runner}] network check took {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
     }
-}
-
-/// A deterministic pseudo-random file (xorshift64).
-fn host_file() -> Vec<u8> {
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut data = Vec::with_capacity(HOST_FILE_LEN);
-    while data.len() < HOST_FILE_LEN {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        data.extend_from_slice(&state.to_le_bytes());
-    }
-    data.truncate(HOST_FILE_LEN);
-    data
-}
-
-/// The address the host's DNS server gives every name (for `net/udp-dns`).
-const DNS_ANSWER: [u8; 4] = [10, 0, 2, 99];
-
-/// A DNS server for the guest's UDP check: every A query is answered with [`DNS_ANSWER`],
-/// other types with no answer.
-fn serve_dns(socket: std::net::UdpSocket, stop: Arc<AtomicBool>) {
-    socket
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .ok();
-    let mut buffer = [0u8; 512];
-    while !stop.load(Ordering::Acquire) {
-        let Ok((len, from)) = socket.recv_from(&mut buffer) else {
-            continue;
-        };
-        let query = &buffer[..len];
-        if len < 12 {
-            continue;
-        }
-        // The question: labels, then type and class.
-        let mut at = 12;
-        while at < len && query[at] != 0 {
-            at += 1 + usize::from(query[at]);
-        }
-        let end = at + 5;
-        if end > len {
-            continue;
-        }
-        let qtype = u16::from_be_bytes([query[at + 1], query[at + 2]]);
-        let answers: u16 = u16::from(qtype == 1);
-        let mut reply = Vec::with_capacity(end + 16);
-        reply.extend_from_slice(&query[..2]);
-        reply.extend_from_slice(&[0x81, 0x80, 0, 1]);
-        reply.extend_from_slice(&answers.to_be_bytes());
-        reply.extend_from_slice(&[0, 0, 0, 0]);
-        reply.extend_from_slice(&query[12..end]);
-        if answers == 1 {
-            reply.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
-            reply.extend_from_slice(&DNS_ANSWER);
-        }
-        let _ = socket.send_to(&reply, from);
-    }
-}
-
-/// The host's HTTP server: `/host.bin`, and `/done` (404 until `done` is set).
-fn serve(listener: TcpListener, file: Arc<Vec<u8>>, done: Arc<AtomicBool>, stop: Arc<AtomicBool>) {
-    listener.set_nonblocking(true).ok();
-    while !stop.load(Ordering::Acquire) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let file = file.clone();
-                let done = done.clone();
-                thread::spawn(move || {
-                    let _ = answer(stream, &file, &done);
-                });
-            }
-            Err(_) => thread::sleep(Duration::from_millis(20)),
-        }
-    }
-}
-
-fn answer(stream: TcpStream, file: &[u8], done: &AtomicBool) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-    }
-    let path = request.split_whitespace().nth(1).unwrap_or("");
-    let mut stream = stream;
-    let (status, body): (&str, &[u8]) = match path {
-        "/host.bin" => ("200 OK", file),
-        "/done" if done.load(Ordering::Acquire) => ("200 OK", b"done\n"),
-        _ => ("404 Not Found", b"not found\n"),
-    };
-    write!(
-        stream,
-        "HTTP/1.0 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    stream.flush()
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a host port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-fn image(runner: Runner) -> Result<PathBuf> {
-    let mut extras = vec![ExtraFile {
-        image_path: SCRIPT_PATH.to_string(),
-        host_path: paths::repo_root().join("tests/net/net-check.sh"),
-        mode: 0o755,
-    }];
-    if runner == Runner::Linux {
-        for module in linux::virtio_net_modules()? {
-            let name = module
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            extras.push(ExtraFile {
-                image_path: format!("{MODULE_DIR}/{name}"),
-                host_path: module,
-                mode: 0o644,
-            });
-        }
-    }
-    initramfs::write_with_extras(&format!("initramfs-net-{runner}"), &extras)
-}
-
-/// The value after `net-check: KEY ` in the log.
-fn reported(log: &str, key: &str) -> Option<String> {
-    let marker = format!("net-check: {key} ");
-    log.lines()
-        .find_map(|line| line.trim_end().strip_prefix(&marker).map(str::to_string))
 }
 
 fn curl(port: u16, path: &str) -> Result<Vec<u8>> {
-    let output = Command::new("curl")
-        .args(["-sS", "--fail", "--max-time", "180"])
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .context("cannot run curl")?;
+    let output = retry_until(
+        Command::new("curl")
+            .args(["-sS", "--fail", "--max-time", "180"])
+            .arg(format!("http://127.0.0.1:{port}{path}")),
+        FIRST_ANSWER,
+        |output| output.status.success(),
+    )?;
     if !output.status.success() {
-        bail!(
-            "curl {path}: {} {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        return Err(failed(&format!("curl {path}"), &output));
     }
     Ok(output.stdout)
 }
 
+/// Connections opened at once by `net/http-parallel`.
+const PARALLEL: usize = 8;
+
+/// `PARALLEL` fetches of the page at once, each written to its own file.
+fn parallel_pages(port: u16) -> Result<()> {
+    let dir = paths::build_dir().join("net/parallel");
+    let _ = std::fs::remove_dir_all(&dir);
+    paths::ensure_dir(&dir)?;
+    let mut command = Command::new("curl");
+    command.args([
+        "-sS",
+        "--fail",
+        "--max-time",
+        "120",
+        "--parallel",
+        "--parallel-immediate",
+        "--parallel-max",
+        &PARALLEL.to_string(),
+    ]);
+    for index in 0..PARALLEL {
+        command
+            .arg("-o")
+            .arg(dir.join(format!("page-{index}")))
+            .arg(format!("http://127.0.0.1:{port}/index.html?{index}"));
+    }
+    let output = command.output().context("cannot run curl")?;
+    if !output.status.success() {
+        return Err(failed("curl --parallel", &output));
+    }
+    for index in 0..PARALLEL {
+        let body = std::fs::read(dir.join(format!("page-{index}")))?;
+        if body != PAGE.as_bytes() {
+            bail!("fetch {index} got {:?}", String::from_utf8_lossy(&body));
+        }
+    }
+    Ok(())
+}
+
+/// `redis-cli -p PORT ARGS…`, with `input` on its standard input (for `-x`); its output.
+fn redis_cli(port: u16, args: &[&str], input: Option<&[u8]>) -> Result<String> {
+    let mut command = Command::new("redis-cli");
+    command
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().context("cannot run redis-cli")?;
+    // Standard input is closed at the end of this statement either way.
+    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
+        stdin.write_all(input)?;
+    }
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        return Err(failed(&format!("redis-cli {}", args.join(" ")), &output));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// SET/GET, INCR and a 1 MiB value.
+fn check_redis(port: u16) -> Result<()> {
+    // The first request waits for the server to listen.
+    let output = retry_until(
+        Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port.to_string(), "PING"]),
+        FIRST_ANSWER,
+        |output| output.stdout.starts_with(b"PONG"),
+    )?;
+    if !output.status.success() || String::from_utf8_lossy(&output.stdout).trim() != "PONG" {
+        return Err(failed("redis-cli PING", &output));
+    }
+    let expect = |args: &[&str], want: &str| -> Result<()> {
+        let got = redis_cli(port, args, None)?;
+        if got.trim_end() != want {
+            bail!(
+                "redis-cli {}: {:?}, not {want:?}",
+                args.join(" "),
+                got.trim_end()
+            );
+        }
+        Ok(())
+    };
+    expect(&["SET", "greeting", "hello from the host"], "OK")?;
+    expect(&["GET", "greeting"], "hello from the host")?;
+    expect(&["INCR", "counter"], "1")?;
+    expect(&["INCR", "counter"], "2")?;
+    expect(&["INCR", "counter"], "3")?;
+    // A large printable value (`-x` takes the last argument from standard input, as is).
+    let value: Vec<u8> = netguest::host_file()
+        .iter()
+        .take(REDIS_VALUE_LEN)
+        .map(|byte| b"0123456789abcdef"[usize::from(byte & 15)])
+        .collect();
+    let set = redis_cli(port, &["-x", "SET", "big"], Some(&value))?;
+    if set.trim_end() != "OK" {
+        bail!("redis-cli -x SET big: {:?}", set.trim_end());
+    }
+    expect(&["STRLEN", "big"], &REDIS_VALUE_LEN.to_string())?;
+    let got = redis_cli(port, &["--raw", "GET", "big"], None)?;
+    if got.as_bytes().strip_suffix(b"\n") != Some(&value[..]) {
+        bail!(
+            "GET big: {} bytes that differ from the {} set",
+            got.len(),
+            value.len()
+        );
+    }
+    Ok(())
+}
+
+/// `ssh -tt` with the key: a command on a pty, its output and exit status.
+fn check_ssh(port: u16) -> Result<()> {
+    let output = retry_until(
+        Command::new("ssh")
+            .arg("-tt")
+            .arg("-i")
+            .arg(netguest::client_key())
+            .args(["-p", &port.to_string()])
+            .args([
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                "-o",
+                "ConnectTimeout=60",
+                "root@127.0.0.1",
+                "busybox tty; echo \"pty-ok $(busybox id -u)\"; exit 7",
+            ])
+            .stdin(Stdio::null()),
+        FIRST_ANSWER,
+        // 255 is ssh's own failure (no connection yet); anything else is the command's.
+        |output| output.status.code() != Some(255),
+    )?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() != Some(7) {
+        return Err(failed(
+            &format!("ssh (exit status 7 expected; output {text:?})"),
+            &output,
+        ));
+    }
+    if !text.contains("/dev/pts/") || !text.contains("pty-ok 0") {
+        bail!("ssh output {text:?}: no /dev/pts/N tty or no `pty-ok 0`");
+    }
+    Ok(())
+}
+
 type Outcome = Vec<(&'static str, Option<String>)>;
 
+/// The results of the host's clients against a ready guest.
+fn talk_to(ports: Ports, log: &str, runner: Runner, results: &mut Outcome) -> Result<()> {
+    let page = curl(ports.http, "/index.html");
+    results.push((
+        "net/http-page",
+        match page {
+            Ok(body) if body == PAGE.as_bytes() => None,
+            Ok(body) => Some(format!("got {:?}", String::from_utf8_lossy(&body))),
+            Err(error) => Some(format!("{error:#}")),
+        },
+    ));
+    results.push((
+        "net/http-parallel",
+        parallel_pages(ports.http).err().map(|e| format!("{e:#}")),
+    ));
+    let fetch_started = Instant::now();
+    let big = curl(ports.http, "/big.bin");
+    let seconds = fetch_started.elapsed().as_secs_f64();
+    println!(
+        "    [{runner}] 10 MiB from the guest's nginx in {seconds:.2} s ({:.1} MiB/s)",
+        10.0 / seconds
+    );
+    let expected = reported(log, "big").map(|s| s.trim_end_matches(" -").trim().to_string());
+    results.push((
+        "net/http-10MiB",
+        match big {
+            Ok(body) if body.len() as u64 != BIG_LEN => {
+                Some(format!("{} bytes, not {BIG_LEN}", body.len()))
+            }
+            Ok(body) => {
+                let sha = sha256_hex(&body)?;
+                match expected {
+                    Some(expected) if expected == sha => None,
+                    other => Some(format!("sha256 {sha}, the guest's {other:?}")),
+                }
+            }
+            Err(error) => Some(format!("{error:#}")),
+        },
+    ));
+    results.push((
+        "net/redis",
+        check_redis(ports.redis).err().map(|e| format!("{e:#}")),
+    ));
+    results.push((
+        "net/ssh",
+        check_ssh(ports.ssh).err().map(|e| format!("{e:#}")),
+    ));
+    Ok(())
+}
+
 fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
-    let initrd = image(runner)?;
-    let file = Arc::new(host_file());
-    let host_sha = sha256_hex(&file)?;
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind the host server")?;
-    let host_port = listener.local_addr()?.port();
-    let done = Arc::new(AtomicBool::new(false));
-    let stop = Arc::new(AtomicBool::new(false));
-    let server = {
-        let (file, done, stop) = (file.clone(), done.clone(), stop.clone());
-        thread::spawn(move || serve(listener, file, done, stop))
-    };
-    let dns = std::net::UdpSocket::bind("127.0.0.1:0").context("cannot bind the DNS server")?;
-    let dns_port = dns.local_addr()?.port();
-    let dns_server = {
-        let stop = stop.clone();
-        thread::spawn(move || serve_dns(dns, stop))
-    };
-    let guest_port = free_port()?;
-    let mut cmdline = KernelCommandLine::new();
-    cmdline.push("ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off");
-    cmdline.set_init(&[
-        "busybox".to_string(),
-        "sh".to_string(),
-        SCRIPT_PATH.to_string(),
-        host_port.to_string(),
-        dns_port.to_string(),
-    ])?;
-    let config = BootConfig {
-        kernel: kernel.to_path_buf(),
-        initrd,
-        cmdline: cmdline.render(),
-        memory: GuestMemory::DEFAULT,
-        disks: Vec::new(),
-        waits_for_gdb: false,
-        counts_instructions: false,
-        cpus: None,
-        network: Some(format!("user,id=n0,hostfwd=tcp:127.0.0.1:{guest_port}-:80")),
-    };
-    let boot = {
-        let log_path = log_path.to_path_buf();
-        thread::spawn(move || qemu::boot(&config, Console::Captured, &log_path, Some(TIMEOUT)))
-    };
-    // Wait for READY in the log as it is written.
-    let started = Instant::now();
-    let mut log = String::new();
-    while started.elapsed() < TIMEOUT {
-        thread::sleep(Duration::from_millis(500));
-        if let Ok(mut file) = std::fs::File::open(log_path) {
-            log.clear();
-            let _ = file.read_to_string(&mut log);
-        }
-        if log.contains("net-check: READY") || boot.is_finished() {
-            break;
-        }
-    }
+    let image = netguest::image(runner)?;
+    let host_sha = sha256_hex(&netguest::host_file())?;
+    // QEMU's user network with forwarded ports, as a VM user would have it.
+    let guest = ServerGuest::start(kernel, image, Mode::Check, Link::User, log_path, TIMEOUT)?;
     let mut results: Outcome = Vec::new();
-    let is_ready = log.contains("net-check: READY");
-    if is_ready {
-        let page = curl(guest_port, "/index.html");
-        results.push((
-            "net/http-page",
-            match page {
-                Ok(body) if body == PAGE.as_bytes() => None,
-                Ok(body) => Some(format!("got {:?}", String::from_utf8_lossy(&body))),
-                Err(error) => Some(format!("{error:#}")),
-            },
-        ));
-        let fetch_started = Instant::now();
-        let big = curl(guest_port, "/big.bin");
-        let seconds = fetch_started.elapsed().as_secs_f64();
-        println!(
-            "    [{runner}] 10 MiB from the guest's httpd in {seconds:.2} s ({:.1} MiB/s)",
-            10.0 / seconds
-        );
-        let expected = reported(&log, "big").map(|s| s.trim_end_matches(" -").trim().to_string());
-        results.push((
-            "net/http-10MiB",
-            match big {
-                Ok(body) if body.len() as u64 != BIG_LEN => {
-                    Some(format!("{} bytes, not {BIG_LEN}", body.len()))
-                }
-                Ok(body) => {
-                    let sha = sha256_hex(&body)?;
-                    match expected {
-                        Some(expected) if expected == sha => None,
-                        other => Some(format!("sha256 {sha}, the guest's {other:?}")),
-                    }
-                }
-                Err(error) => Some(format!("{error:#}")),
-            },
-        ));
-    }
-    done.store(true, Ordering::Release);
-    let outcome = boot
-        .join()
-        .map_err(|_| anyhow::anyhow!("the boot thread panicked"))??;
-    stop.store(true, Ordering::Release);
-    let _ = server.join();
-    let _ = dns_server.join();
-    let log = outcome.log.clone();
+    let is_ready = guest.is_ready;
+    let talked = if is_ready {
+        talk_to(
+            guest.ports.clone(),
+            &guest.log.clone(),
+            runner,
+            &mut results,
+        )
+    } else {
+        Ok(())
+    };
+    let outcome = guest.finish()?;
+    talked?;
     if !is_ready {
         bail!("the guest never said READY ({})", outcome.summary());
     }
+    let log = outcome.log.clone();
     let guest_host_sha =
         reported(&log, "host").map(|s| s.trim_end_matches(" -").trim().to_string());
     results.push((

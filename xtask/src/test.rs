@@ -21,9 +21,9 @@
 //!
 //! 6. The LTP ratchet (Ferrux only): every test of `tests/ltp/expected-pass.txt` must pass
 //!    (`ltp/mod.rs`, [`ltp::ratchet`]); `--only ltp` (or `ltp/NAME` entries) runs just it.
-//! 7. The network server check (`netcheck.rs`, both kernels): servers in a guest with a
-//!    virtio network card fetched by curl on the host, and the host's fetched by the guest;
-//!    `--only net` runs just it.
+//! 7. The network server check (`netcheck.rs`, both kernels): Debian's nginx, redis-server
+//!    and dropbear in a guest with a virtio network card, used by curl, redis-cli and ssh on
+//!    the host, and the host's server fetched by the guest; `--only net` runs just it.
 //!
 //! Boots run in parallel, one per host core; each boot's full serial log is saved under
 //! `build/logs/<kernel>-<what>.log`. The report (see `report.rs`) ends with

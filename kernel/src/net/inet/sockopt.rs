@@ -2,7 +2,9 @@
 //! `SOL_TCP` (`do_tcp_setsockopt`) and `SOL_UDP` (`udp_lib_setsockopt`), kept per socket and
 //! reported back with Linux's defaults and range checks. On loopback most of them change
 //! nothing that can be seen but their own value: Nagle (`TCP_NODELAY`, `TCP_CORK`) has no
-//! small segments to hold back, keepalive has no silent peer to probe. `TCP_INFO` fills the
+//! small segments to hold back, keepalive has no silent peer to probe. Through an interface,
+//! `TCP_NODELAY` is smoltcp's Nagle switch, and setting it or clearing `TCP_CORK` pushes what
+//! Nagle held back (`TCP_CORK` itself does not hold data yet). `TCP_INFO` fills the
 //! state, MSS, window and counters' first fields of Linux 6.1's 232-byte `struct tcp_info`.
 //! An option of another level, or a level another protocol owns, is `ENOPROTOOPT` (getsockopt
 //! of an unknown level on an IPv4 socket: `EOPNOTSUPP`, as `do_ip_getsockopt`).
@@ -155,7 +157,33 @@ fn level_ok(socket: &InetSocket, level: i32) -> bool {
 }
 
 /// setsockopt for the protocol levels. `value` is the option's bytes (at most 64 read).
+/// Setting `TCP_NODELAY` or clearing `TCP_CORK` also pushes what Nagle holds back on a
+/// connection through an interface (`tcp_push_pending_frames`), as Linux does.
 pub fn set(
+    socket: &InetSocket,
+    level: i32,
+    name: i32,
+    bytes: &[u8],
+    has_net_admin: bool,
+) -> Result<(), Errno> {
+    set_value(socket, level, name, bytes, has_net_admin)?;
+    if level == SOL_TCP && (name == n::TCP_NODELAY || name == n::TCP_CORK) {
+        let o = socket.opts.lock();
+        let pushes = if name == n::TCP_NODELAY {
+            o.nodelay
+        } else {
+            !o.cork
+        };
+        let nodelay = o.nodelay;
+        drop(o);
+        if pushes {
+            super::wire::push_pending(socket, nodelay);
+        }
+    }
+    Ok(())
+}
+
+fn set_value(
     socket: &InetSocket,
     level: i32,
     name: i32,

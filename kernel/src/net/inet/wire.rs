@@ -38,6 +38,10 @@ const MAX_BUFFER: usize = 1024 * 1024;
 const FIN_TIMEOUT_NS: u64 = 60_000_000_000;
 /// Embryos per listening port at most, whatever the backlog.
 const MAX_EMBRYOS: usize = 128;
+/// How long a listening embryo stays reserved for the SYN it was made for: the engine runs
+/// long before this, so an embryo still listening after it lost its SYN (dropped on the way)
+/// and may take another peer's.
+const RESERVATION_NS: u64 = 1_000_000_000;
 
 /// Who a connection belongs to.
 pub enum Owner {
@@ -45,6 +49,11 @@ pub enum Owner {
     Embryo {
         listener: Weak<InetSocket>,
         port: u16,
+        /// The peer whose SYN it was made for, and when (CLOCK_MONOTONIC): until the engine
+        /// has run, it is still listening, and a SYN from another peer needs an embryo of
+        /// its own (else the engine finds no listening socket for it and resets it).
+        peer: ([u8; 4], u16),
+        reserved_ns: u64,
     },
     /// Established and handed to [`apply`], which makes its socket.
     Adopting,
@@ -341,30 +350,48 @@ pub fn prepare_for_syn(src: [u8; 4], dst: [u8; 4], src_port: u16, dst_port: u16)
         return false;
     };
     let weak = Arc::downgrade(&listener);
+    let now_ns = crate::time::monotonic_ns();
     ip::with_stack(|stack| {
         let mut embryos = 0;
-        let mut idle = false;
-        for conn in &stack.conns {
-            if let Owner::Embryo { listener, port } = &conn.owner
+        let mut stale = None;
+        for (index, conn) in stack.conns.iter().enumerate() {
+            if let Owner::Embryo {
+                listener,
+                port,
+                peer,
+                reserved_ns,
+            } = &conn.owner
                 && *port == dst_port
                 && Weak::ptr_eq(listener, &weak)
             {
                 embryos += 1;
                 let tcp = stack.sockets.get::<tcp::Socket>(conn.handle);
-                match tcp.state() {
-                    S::Listen => idle = true,
-                    // A retransmitted SYN of a connection in progress.
-                    _ if tcp.remote_endpoint().is_some_and(|r| {
+                let is_listening = tcp.state() == S::Listen;
+                // A retransmitted SYN of a connection in progress, or of one whose embryo
+                // waits for the engine.
+                let is_same_peer = if is_listening {
+                    *peer == (src, src_port)
+                } else {
+                    tcp.remote_endpoint().is_some_and(|r| {
                         r.port == src_port && r.addr == IpAddress::Ipv4(Ipv4Address::from(src))
-                    }) =>
-                    {
-                        idle = true
-                    }
-                    _ => {}
+                    })
+                };
+                if is_same_peer {
+                    return true;
+                }
+                if is_listening && now_ns.saturating_sub(*reserved_ns) > RESERVATION_NS {
+                    stale = Some(index);
                 }
             }
         }
-        if idle {
+        if let Some(index) = stale {
+            if let Owner::Embryo {
+                peer, reserved_ns, ..
+            } = &mut stack.conns[index].owner
+            {
+                *peer = (src, src_port);
+                *reserved_ns = now_ns;
+            }
             return true;
         }
         if queued + embryos > backlog || embryos >= MAX_EMBRYOS {
@@ -388,6 +415,8 @@ pub fn prepare_for_syn(src: [u8; 4], dst: [u8; 4], src_port: u16, dst_port: u16)
             owner: Owner::Embryo {
                 listener: weak,
                 port: dst_port,
+                peer: (src, src_port),
+                reserved_ns: now_ns,
             },
             last_state: S::Listen,
             last_recv: 0,
@@ -481,6 +510,21 @@ fn with_tcp<R>(handle: SocketHandle, f: impl FnOnce(&mut tcp::Socket<'static>) -
             .then(|| f(stack.tcp(handle)))
     })
     .flatten()
+}
+
+/// `TCP_NODELAY` set or `TCP_CORK` cleared on a connection here (`tcp_push_pending_frames`
+/// with `TCP_NAGLE_PUSH`): what Nagle holds back goes out now, then Nagle follows `nodelay`.
+/// Without it, nginx's response tail (`tcp_nopush` uncorks, then sets `TCP_NODELAY`) waited
+/// for the client's ACK: a round trip per response.
+pub fn push_pending(socket: &InetSocket, nodelay: bool) {
+    let Some(handle) = socket.state.lock().wire else {
+        return;
+    };
+    if with_tcp(handle, |tcp| tcp.set_nagle_enabled(false)).is_none() {
+        return;
+    }
+    ip::poll();
+    with_tcp(handle, |tcp| tcp.set_nagle_enabled(!nodelay));
 }
 
 /// `tcp_poll` for a connection here.
