@@ -112,6 +112,7 @@ fn check(runner: Runner, kernel: &Path, log_path: &Path) -> Result<Outcome> {
         disks: Vec::new(),
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: Some("user,id=n0".to_string()),
     };
     let outcome = qemu::boot(&config, Console::Captured, log_path, Some(TIMEOUT))?;
