@@ -247,6 +247,51 @@ impl FileSystem for Ext4Fs {
     fn sync_fs(&self) -> Result<(), Errno> {
         self.write_back_and_commit()
     }
+
+    /// `mount -o remount,OPTIONS`: the options a mount takes, checked the same way; Debian's
+    /// checkroot.sh remounts `/` with fstab's `errors=remount-ro`. The journalling mode
+    /// cannot change (Linux's "Cannot change data mode on remount"): only the default,
+    /// `ordered`, is accepted.
+    fn remount(&self, options: &[MountOption<'_>]) -> Result<(), Errno> {
+        check_options(options, true)
+    }
+}
+
+/// The ext4 mount options Ferrux takes (Linux's `ext4_param_specs`, in part): `errors=` and
+/// `data=` with one of their values, `barrier[=N]`, `user_xattr` and `acl`. Others are
+/// `EINVAL` with Linux's message. None of them changes what Ferrux does: errors are returned,
+/// never acted on by remounting or panicking, and every change is journalled in order.
+fn check_options(options: &[MountOption<'_>], is_remount: bool) -> Result<(), Errno> {
+    for (name, value) in options {
+        let is_valid = match (*name, *value) {
+            (b"errors", Some(b"continue" | b"remount-ro" | b"panic")) => true,
+            (b"data", Some(b"ordered")) => true,
+            (b"data", Some(b"journal" | b"writeback")) if !is_remount => true,
+            (b"data", Some(b"journal" | b"writeback")) => {
+                log::error!("EXT4-fs: Cannot change data mode on remount");
+                return Err(Errno::EINVAL);
+            }
+            (b"barrier", Some(number)) => number.iter().all(u8::is_ascii_digit),
+            (b"barrier" | b"user_xattr" | b"acl", None) => true,
+            (b"errors" | b"data", Some(bad)) => {
+                log::error!(
+                    "ext4: Bad value for '{}': {}",
+                    core::str::from_utf8(name).unwrap_or("?"),
+                    core::str::from_utf8(bad).unwrap_or("?")
+                );
+                return Err(Errno::EINVAL);
+            }
+            _ => false,
+        };
+        if !is_valid {
+            log::error!(
+                "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
+                core::str::from_utf8(name).unwrap_or("?")
+            );
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(())
 }
 
 /// One inode of a mounted file system. It refers to its file system weakly (the file
@@ -753,18 +798,7 @@ impl FileSystemType for Ext4Type {
         sb_flags: u32,
         options: &[MountOption<'_>],
     ) -> Result<Arc<Dentry>, Errno> {
-        if let Some((name, _)) = options.iter().find(|(name, _)| {
-            !matches!(
-                *name,
-                b"errors" | b"data" | b"barrier" | b"user_xattr" | b"acl"
-            )
-        }) {
-            log::error!(
-                "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
-                core::str::from_utf8(name).unwrap_or("?")
-            );
-            return Err(Errno::EINVAL);
-        }
+        check_options(options, false)?;
         let thread = crate::process::current();
         let path: Path = super::lookup(
             &thread,
