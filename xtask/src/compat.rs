@@ -16,8 +16,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -29,6 +30,7 @@ use crate::disks::DiskImage;
 use crate::linux;
 use crate::paths;
 use crate::qemu::{self, BootConfig, Console, GuestMemory};
+use crate::report::{Report, Runner, TestResult};
 
 /// The checks, in the repository.
 pub const CHECKS_FILE: &str = "tests/debian/compat.txt";
@@ -176,16 +178,7 @@ pub fn run(options: &CompatOptions) -> Result<ExitCode> {
         }
         checks.retain(|check| options.only.contains(&check.name));
     }
-    let list: String = checks
-        .iter()
-        .map(|check| {
-            let expect = match &check.expect {
-                Expect::Status(status) => format!("exit {status}"),
-                Expect::Output(text) => format!("out {text}"),
-            };
-            format!("{} | {} | {}\n", check.name, expect, check.command)
-        })
-        .collect();
+    let list = render_list(&checks);
     let runner = std::fs::read(paths::repo_root().join(RUNNER_FILE))?;
 
     let mut results: Vec<(&str, BTreeMap<String, Outcome>, String)> = Vec::new();
@@ -237,25 +230,48 @@ fn boot_one(
     runner: &[u8],
     list: &str,
 ) -> Result<(BTreeMap<String, Outcome>, String)> {
-    let name = if is_linux { "linux" } else { "ferrux" };
-    let image = debian_image::working_copy(&format!("compat-{name}"), false)?;
-    debian_image::put_file(&image, "/compat/run.sh", runner)?;
-    debian_image::put_file(&image, "/compat/checks.txt", list.as_bytes())?;
-    let (kernel, initrd) = if is_linux {
-        let initrd = crate::rootdisk::loader_initramfs(&linux::virtio_modules()?)?;
-        (linux::kernel_image()?, initrd)
+    let kernel = if is_linux {
+        linux::kernel_image()?
     } else {
-        let kernel = match &options.kernel {
+        match &options.kernel {
             Some(kernel) => kernel.clone(),
             None => build::build_kernel(Profile::Release, build::Checks::from_switch(false))?,
-        };
-        (kernel, PathBuf::new())
+        }
+    };
+    let name = if is_linux { "linux" } else { "ferrux" };
+    boot_checks(
+        &kernel,
+        is_linux,
+        &format!("compat-{name}"),
+        runner,
+        list,
+        options.boot_timeout,
+    )
+}
+
+/// Boots `kernel` (Debian's Linux when `is_linux`) on a fresh copy of the image named
+/// `name`, with the runner as init running `list`; the outcomes by check, and a summary.
+fn boot_checks(
+    kernel: &Path,
+    is_linux: bool,
+    name: &str,
+    runner: &[u8],
+    list: &str,
+    timeout: Duration,
+) -> Result<(BTreeMap<String, Outcome>, String)> {
+    let image = debian_image::working_copy(name, false)?;
+    debian_image::put_file(&image, "/compat/run.sh", runner)?;
+    debian_image::put_file(&image, "/compat/checks.txt", list.as_bytes())?;
+    let initrd = if is_linux {
+        crate::rootdisk::loader_initramfs(&linux::virtio_modules()?)?
+    } else {
+        PathBuf::new()
     };
     let mut cmdline = KernelCommandLine::new();
     cmdline.push("root=/dev/vda rw");
     cmdline.set_init_as("init", &["/compat/run.sh".to_string()])?;
     let config = BootConfig {
-        kernel,
+        kernel: kernel.to_path_buf(),
         initrd,
         cmdline: cmdline.render(),
         memory: GuestMemory::parse("2G")?,
@@ -263,20 +279,21 @@ fn boot_one(
         counts_instructions: false,
         network: None,
         disks: vec![DiskImage {
-            path: image,
+            path: image.clone(),
             is_read_only: false,
         }],
     };
-    let log_path = paths::logs_dir().join(format!("compat-{name}.log"));
-    eprintln!("xtask: compat on {name} (log: {})", log_path.display());
-    let outcome = qemu::boot(
-        &config,
-        Console::Captured,
-        &log_path,
-        Some(options.boot_timeout),
-    )?;
+    let log_path = paths::logs_dir().join(format!("{name}.log"));
+    eprintln!("xtask: {name} (log: {})", log_path.display());
+    let outcome = qemu::boot(&config, Console::Captured, &log_path, Some(timeout))?;
+    let booted = outcome
+        .log
+        .lines()
+        .find_map(|line| line.split("COMPAT-BOOTED ").nth(1))
+        .map(|uptime| format!(", runner started at guest uptime {} s", uptime.trim()))
+        .unwrap_or_default();
     let summary = format!(
-        "{}{}",
+        "{}{booted}{}",
         outcome.summary(),
         if outcome.log.contains("COMPAT-DONE") {
             ""
@@ -284,7 +301,142 @@ fn boot_one(
             " (the runner did not finish)"
         }
     );
+    // Each copy is a few GiB of sparse file: gone once read.
+    let _ = std::fs::remove_file(&image);
     Ok((parse_console(&outcome.log), summary))
+}
+
+/// The checks `cargo xtask test` runs (the `debian` entry): quick ones, covering the shell,
+/// python, gcc, git, dpkg and processes.
+pub const TEST_SUBSET: &[&str] = &[
+    "bash-pipeline",
+    "coreutils-basics",
+    "python3-subprocess",
+    "gcc-hello",
+    "git-workflow",
+    "dpkg-list",
+    "ps-aux",
+    "kill-term",
+    "su-nobody",
+];
+
+/// The `--only` entries of `cargo xtask test` that select [`test_run`].
+pub fn is_test_entry(entry: &str) -> bool {
+    entry == "debian" || entry.starts_with("debian/")
+}
+
+/// `cargo xtask test`'s Debian check: [`TEST_SUBSET`] on each kernel from the cached image
+/// (built first when missing: about 10 minutes from a cold cache). On Linux a check passes when
+/// it meets its expectation; on Ferrux when it also gives Linux's status and output.
+pub fn test_run(only: &[String], kernels: &[(Runner, PathBuf)], report: &mut Report) {
+    if !only.is_empty() && !only.iter().any(|entry| is_test_entry(entry)) {
+        return;
+    }
+    let result = (|| -> Result<(Vec<Check>, Vec<u8>, String)> {
+        let text = std::fs::read_to_string(paths::repo_root().join(CHECKS_FILE))?;
+        let checks: Vec<Check> = parse_checks(&text)?
+            .into_iter()
+            .filter(|check| TEST_SUBSET.contains(&check.name.as_str()))
+            .collect();
+        let runner = std::fs::read(paths::repo_root().join(RUNNER_FILE))?;
+        Ok((checks.clone(), runner, render_list(&checks)))
+    })();
+    let (checks, runner_script, list) = match result {
+        Ok(parts) => parts,
+        Err(error) => {
+            report.add(TestResult::new(
+                Runner::Host,
+                "debian",
+                "debian/image",
+                Some(format!("{error:#}")),
+                None,
+            ));
+            return;
+        }
+    };
+    println!("=== Debian 12 image: cargo xtask image debian ===");
+    if let Err(error) = debian_image::build() {
+        report.add(TestResult::new(
+            Runner::Host,
+            "debian",
+            "debian/image",
+            Some(format!("{error:#}")),
+            None,
+        ));
+        return;
+    }
+    // Linux first: Ferrux's verdicts compare with its outputs.
+    let mut ordered: Vec<&(Runner, PathBuf)> = kernels.iter().collect();
+    ordered.sort_by_key(|(runner, _)| *runner != Runner::Linux);
+    let mut linux_outcomes: Option<BTreeMap<String, Outcome>> = None;
+    for (runner, kernel) in ordered {
+        println!("=== [{runner}] Debian 12 check ===");
+        let name = format!("{runner}-debian");
+        let log_path = paths::logs_dir().join(format!("{name}.log"));
+        let outcomes = match boot_checks(
+            kernel,
+            *runner == Runner::Linux,
+            &name,
+            &runner_script,
+            &list,
+            Duration::from_secs(900),
+        ) {
+            Ok((outcomes, _)) => outcomes,
+            Err(error) => {
+                report.add(TestResult::new(
+                    *runner,
+                    "debian",
+                    "debian/boot",
+                    Some(format!("{error:#}")),
+                    Some(log_path),
+                ));
+                continue;
+            }
+        };
+        for check in &checks {
+            let failure = match outcomes.get(&check.name) {
+                None => Some("not run (the boot ended before it)".to_string()),
+                Some(outcome) if !outcome.meets(&check.expect) => Some(format!(
+                    "exit {}, output {:?}, errors {:?}",
+                    outcome.status,
+                    outcome.output.first().map(String::as_str).unwrap_or(""),
+                    outcome.errors.last().map(String::as_str).unwrap_or("")
+                )),
+                Some(outcome) => match linux_outcomes.as_ref().and_then(|l| l.get(&check.name)) {
+                    Some(linux) if linux.output_md5 != outcome.output_md5 => {
+                        Some("output differs from Linux's".to_string())
+                    }
+                    _ => None,
+                },
+            };
+            let result = TestResult::new(
+                *runner,
+                "debian",
+                &format!("debian/{}", check.name),
+                failure,
+                Some(log_path.clone()),
+            );
+            println!("    [{runner}] {}", result.line);
+            report.add(result);
+        }
+        if *runner == Runner::Linux {
+            linux_outcomes = Some(outcomes);
+        }
+    }
+}
+
+/// The checks in the checks file's format, for the guest.
+fn render_list(checks: &[Check]) -> String {
+    checks
+        .iter()
+        .map(|check| {
+            let expect = match &check.expect {
+                Expect::Status(status) => format!("exit {status}"),
+                Expect::Output(text) => format!("out {text}"),
+            };
+            format!("{} | {} | {}\n", check.name, expect, check.command)
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,7 +514,10 @@ fn render_report(
         .iter()
         .filter(|check| verdict(check, linux, ferrux) == Verdict::Agrees)
         .count();
-    let _ = writeln!(text, "# Compatibility matrix: Debian 12's programs on Ferrux and Linux\n");
+    let _ = writeln!(
+        text,
+        "# Compatibility matrix: Debian 12's programs on Ferrux and Linux\n"
+    );
     let _ = writeln!(
         text,
         "Generated by `cargo xtask compat` from [{CHECKS_FILE}](../{CHECKS_FILE}): each check \
@@ -409,7 +564,10 @@ fn render_report(
             let linux_outcome = linux.and_then(|o| o.get(&check.name));
             match (verdict(check, linux, ferrux), ferrux_outcome) {
                 (Verdict::LinuxFails, _) => {
-                    let _ = writeln!(text, "Linux does not meet the expectation: the check is wrong.");
+                    let _ = writeln!(
+                        text,
+                        "Linux does not meet the expectation: the check is wrong."
+                    );
                     if let Some(outcome) = linux_outcome {
                         for line in &outcome.errors {
                             let _ = writeln!(text, "    {line}");
@@ -474,7 +632,10 @@ mod tests {
         assert_eq!(ls.status, 2);
         assert_eq!(ls.output, vec!["a b".to_string()]);
         assert_eq!(ls.errors, vec!["oops".to_string()]);
-        assert_eq!(ls.missing, vec!["syscall 999 (bar) is not implemented: ENOSYS"]);
+        assert_eq!(
+            ls.missing,
+            vec!["syscall 999 (bar) is not implemented: ENOSYS"]
+        );
         assert!(!ls.meets(&Expect::Status(0)));
         assert!(ls.meets(&Expect::Status(2)));
     }

@@ -329,7 +329,10 @@ pub fn put_file(image: &Path, guest_path: &str, data: &[u8]) -> Result<()> {
         .write_all(requests.as_bytes())?;
     let status = child.wait()?;
     if !status.success() {
-        bail!("debugfs could not write {guest_path} into {}", image.display());
+        bail!(
+            "debugfs could not write {guest_path} into {}",
+            image.display()
+        );
     }
     let _ = std::fs::remove_file(&host);
     Ok(())

@@ -1039,6 +1039,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
     run_crash_check(options, &kernels, &mut report);
     run_ltp_ratchet(options, &kernels, &mut report);
     crate::netcheck::run(options, &kernels, &mut report);
+    crate::compat::test_run(&options.only_suites, &kernels, &mut report);
 
     report.print();
     Ok(if report.failed_count() == 0 {
@@ -1317,6 +1318,7 @@ fn plan_boots(
                 && *entry != crate::crash::ONLY_ENTRY
                 && !real::is_entry(entry)
                 && !crate::netcheck::is_entry(entry)
+                && !crate::compat::is_test_entry(entry)
         })
         .cloned()
         .collect();
