@@ -72,7 +72,9 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
                     is_read_only: false,
                 },
             );
-            cmdline.push("root=/dev/vda rw");
+            // Nothing in the image mounts /dev before sysvinit's gettys open /dev/ttyS0
+            // (Debian leaves that to its initramfs or udev): the kernel does.
+            cmdline.push("root=/dev/vda rw devtmpfs.mount=1");
             if options.is_linux && options.kernel.is_none() {
                 crate::rootdisk::loader_initramfs(&linux::virtio_modules()?)?
             } else {

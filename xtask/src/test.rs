@@ -120,7 +120,8 @@ enum RootBoot {
     NoRdinit,
     /// No initramfs and no disk: the kernel cannot mount its root and panics.
     Missing,
-    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init.
+    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init (or
+    /// the check's `init=`).
     BusyboxInit,
 }
 
@@ -563,6 +564,27 @@ const BOOT_CHECKS: &[BootCheck] = &[
                 return Err(format!("umount / failed: {}", line.trim()));
             }
             expect_clean_power_off(outcome, "boot/root-init")
+        },
+    },
+    BootCheck {
+        // devtmpfs.mount=1 (Debian's image boots with it: nothing else mounts its /dev before
+        // sysvinit's gettys open /dev/ttyS0): /dev is devtmpfs when init starts.
+        name: "boot/root-devtmpfs",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "devtmpfs"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw devtmpfs.mount=1",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::BusyboxInit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            expect_line(outcome, "`dev-mount: devtmpfs /dev devtmpfs`", |line| {
+                line == "dev-mount: devtmpfs /dev devtmpfs"
+            })?;
+            expect_line(outcome, "`dev-vda=present`", |line| {
+                line == "dev-vda=present"
+            })
         },
     },
     BootCheck {
