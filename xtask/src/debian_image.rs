@@ -236,10 +236,10 @@ fn mirror_in(text: &str) -> Option<String> {
     };
     for line in text.lines() {
         let line = line.trim();
-        if let Some(uris) = line.strip_prefix("URIs:") {
-            if let Some(uri) = uris.split_whitespace().find(|uri| is_main_archive(uri)) {
-                return Some(uri.to_string());
-            }
+        if let Some(uris) = line.strip_prefix("URIs:")
+            && let Some(uri) = uris.split_whitespace().find(|uri| is_main_archive(uri))
+        {
+            return Some(uri.to_string());
         }
         let mut words = line.split_whitespace();
         if words.next() == Some("deb") {
