@@ -21,7 +21,7 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         Build the Ferrux kernel; prints the kernel ELF path as the last line.
         --lockdep  with the lock-order checker (what `test` boots)
 
-  run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image | --root-disk] [--append \"PARAMS\"]
+  run [--cmd \"PROG ARGS…\"] [--initrd FILE | --image [debian] | --root-disk] [--append \"PARAMS\"]
       [--kernel ELF] [--linux] [--gdb] [--timeout SECS] [--memory SIZE] [--disk IMG]…
       [--net | --hostfwd tcp::8080-:80] [--debug] [--lockdep]
         Boot Ferrux (or Debian's Linux with --linux) in QEMU on the serial console.
@@ -31,6 +31,9 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         --initrd  use FILE instead of the default busybox initramfs
         --image   the bigger image: busybox plus Debian's bash and python3 with their
                   libraries, copied from the host; its shell is bash
+        --image debian  boot Debian 12 from `image debian`'s disk (a copy kept in
+                  build/debian/run.img) with root=/dev/vda rw and sysvinit, to a login
+                  on ttyS0 (root, password ferrux); with --cmd, init=PROG ARGS
         --append  extra kernel command-line parameters
         --kernel  boot this kernel ELF instead of building one
         --gdb     wait for gdb on :1234 (QEMU -s -S)
@@ -99,6 +102,15 @@ Commands (each that boots takes --smp N: QEMU's -smp N for both kernels, default
         lock-order checker (or ELF, or Debian's Linux with --linux); then checks that the
         system still forks and execs. Fails on a kernel panic or hang, with the seed.
 
+  image debian
+        Build (or find in ~/.cache/ferrux/debian) Debian 12's root on an ext4 image:
+        debootstrap --variant=minbase with issue 12's packages from the host's apt
+        mirror, then tests/debian/setup.sh; prints the image's path.
+
+  compat [--kernel ELF] [--ferrux-only | --linux-only] [--only \"NAMES\"] [--timeout SECS]
+        The checks of tests/debian/compat.txt on Debian's image, one boot per kernel
+        (a fresh copy of the image each); writes docs/compat.md (not with --only).
+
   syscalls [--check]
         Generate docs/syscalls.md (every x86-64 syscall: done, partial or missing) from
         kernel/src/syscall/table.rs. --check writes nothing and fails if the file is stale.
@@ -132,6 +144,20 @@ pub enum Command {
     Syscalls(SyscallsOptions),
     Ltp(LtpOptions),
     Fuzz(FuzzOptions),
+    /// `image debian`.
+    Image,
+    Compat(CompatOptions),
+}
+
+#[derive(Debug)]
+pub struct CompatOptions {
+    pub runs_ferrux: bool,
+    pub runs_linux: bool,
+    pub kernel: Option<PathBuf>,
+    /// Only these checks (by name); docs/compat.md is then left alone.
+    pub only: Vec<String>,
+    /// Bound for one boot (default 1800 s).
+    pub boot_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -148,6 +174,8 @@ pub struct RunOptions {
     pub initrd: Option<PathBuf>,
     /// `--image`: boot [`crate::run_image`]'s image (Debian's bash and python3).
     pub has_debian_image: bool,
+    /// `--image debian`: boot Debian's system from [`crate::debian_image`]'s disk.
+    pub has_debian_system: bool,
     pub append: Option<String>,
     pub kernel: Option<PathBuf>,
     pub is_linux: bool,
@@ -255,7 +283,8 @@ impl Command {
     /// Whether the command may compile the kernel (and so needs the pinned toolchain whole).
     pub fn builds_kernel(&self) -> bool {
         match self {
-            Command::Help | Command::Syscalls(_) => false,
+            Command::Help | Command::Syscalls(_) | Command::Image => false,
+            Command::Compat(options) => options.kernel.is_none() && options.runs_ferrux,
             Command::Ltp(options) => {
                 options.kernels != LtpKernels::Linux
                     && options.elf.is_none()
@@ -294,6 +323,14 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "bench" => Command::Bench(parse_bench(&mut flags)?),
         "ltp" => Command::Ltp(parse_ltp(&mut flags)?),
         "fuzz" => Command::Fuzz(parse_fuzz(&mut flags)?),
+        "image" => match flags.remaining.first().map(String::as_str) {
+            Some("debian") => {
+                flags.remaining.remove(0);
+                Command::Image
+            }
+            _ => bail!("`image` builds one image: `cargo xtask image debian`"),
+        },
+        "compat" => Command::Compat(parse_compat(&mut flags)?),
         "syscalls" => Command::Syscalls(SyscallsOptions {
             is_check: flags.switch("--check"),
         }),
@@ -326,6 +363,11 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
     let initrd = flags.value("--initrd")?.map(PathBuf::from);
     let flags_had_initrd = initrd.is_some();
     let append = flags.value("--append")?;
+    let has_debian_system = flags.switch_with_word("--image", "debian");
+    if has_debian_system && (flags_had_initrd || flags.remaining.iter().any(|a| a == "--root-disk"))
+    {
+        bail!("--image debian excludes --initrd and --root-disk");
+    }
     // Field order matters: values are taken before switches, so that a value spelled like a
     // switch (`--append --debug`) stays a value.
     Ok(RunOptions {
@@ -337,6 +379,7 @@ fn parse_run(flags: &mut Flags) -> Result<RunOptions> {
             }
             has_image
         },
+        has_debian_system,
         initrd,
         append,
         kernel: flags.value("--kernel")?.map(PathBuf::from),
@@ -409,6 +452,30 @@ fn parse_test(flags: &mut Flags) -> Result<TestOptions> {
         only_suites,
         stress_seconds,
         stress_seed,
+    })
+}
+
+fn parse_compat(flags: &mut Flags) -> Result<CompatOptions> {
+    let kernel = flags.value("--kernel")?.map(PathBuf::from);
+    let boot_timeout = match flags.value("--timeout")? {
+        Some(text) => parse_seconds(&text)?,
+        None => Duration::from_secs(1800),
+    };
+    let only = flags
+        .value("--only")?
+        .map(|list| list.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let ferrux_only = flags.switch("--ferrux-only");
+    let linux_only = flags.switch("--linux-only");
+    if ferrux_only && linux_only {
+        bail!("--ferrux-only and --linux-only exclude each other");
+    }
+    Ok(CompatOptions {
+        runs_ferrux: !linux_only,
+        runs_linux: !ferrux_only,
+        kernel,
+        only,
+        boot_timeout,
     })
 }
 
@@ -566,6 +633,26 @@ impl Flags {
     fn new(args: &[String]) -> Flags {
         Flags {
             remaining: args.to_vec(),
+        }
+    }
+
+    /// Removes `name WORD` (or `name=WORD`), returning whether it was present.
+    fn switch_with_word(&mut self, name: &str, word: &str) -> bool {
+        let joined = format!("{name}={word}");
+        if let Some(index) = self.remaining.iter().position(|arg| *arg == joined) {
+            self.remaining.remove(index);
+            return true;
+        }
+        let found = self
+            .remaining
+            .windows(2)
+            .position(|pair| pair[0] == name && pair[1] == word);
+        match found {
+            Some(index) => {
+                self.remaining.drain(index..index + 2);
+                true
+            }
+            None => false,
         }
     }
 

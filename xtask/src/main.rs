@@ -11,6 +11,9 @@
 //! - `ltp` runs the Linux Test Project's syscalls tests on Ferrux and on Linux (`ltp/`) and
 //!   writes `docs/ltp.md` and `tests/ltp/linux-baseline.txt`;
 //! - `fuzz` runs Debian's trinity fuzzer against the kernel and checks it survives;
+//! - `image debian` builds Debian 12's root disk (`debian_image.rs`); `compat` runs the
+//!   real-program checks of `tests/debian/compat.txt` on it under both kernels and writes
+//!   `docs/compat.md` (`compat.rs`);
 //! - `syscalls` generates `docs/syscalls.md` from the kernel's syscall table (`--check` only
 //!   verifies it is up to date).
 //!
@@ -26,7 +29,9 @@ mod build;
 mod check_images;
 mod cli;
 mod cmdline;
+mod compat;
 mod crash;
+mod debian_image;
 mod disks;
 mod fuzz;
 mod initramfs;
@@ -93,5 +98,7 @@ fn run_main() -> Result<ExitCode> {
         Command::Syscalls(options) => syscalls::run(&options),
         Command::Ltp(options) => ltp::run(&options),
         Command::Fuzz(options) => fuzz::run(&options),
+        Command::Image => debian_image::run(),
+        Command::Compat(options) => compat::run(&options),
     }
 }

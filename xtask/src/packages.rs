@@ -39,6 +39,8 @@ pub enum Tool {
     E2fsprogs,
     /// curl: the network check fetches from the guest's servers with it.
     Curl,
+    /// debootstrap: `cargo xtask image debian` builds Debian's root with it.
+    Debootstrap,
 }
 
 impl Tool {
@@ -69,6 +71,7 @@ impl Tool {
             Tool::Trinity => &["trinity"],
             Tool::E2fsprogs => &["e2fsprogs"],
             Tool::Curl => &["curl"],
+            Tool::Debootstrap => &["debootstrap"],
         }
     }
 
@@ -82,6 +85,7 @@ impl Tool {
             Tool::Gcc => is_on_path("gcc") && Path::new(GLIBC_STATIC_LIBRARY).is_file(),
             Tool::Trinity => is_executable(Path::new(TRINITY)),
             Tool::Curl => is_on_path("curl"),
+            Tool::Debootstrap => is_executable(Path::new("/usr/sbin/debootstrap")),
             Tool::E2fsprogs => ["mke2fs", "e2fsck", "debugfs"].iter().all(|name| {
                 ["/usr/sbin", "/sbin"]
                     .iter()

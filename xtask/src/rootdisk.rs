@@ -44,6 +44,12 @@ pub const TEST_SCRIPT: &str = r#"bb=/bin/busybox
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mode=${1:-full}
 $bb mount -t proc proc /proc
+if [ "$mode" = devtmpfs ]; then
+	# devtmpfs.mount=1: the kernel (or, on Linux, the loader acting for it) put devtmpfs on /dev.
+	echo "dev-mount: $($bb grep ' /dev ' /proc/mounts | $bb cut -d' ' -f1-3)"
+	[ -b /dev/vda ] && echo dev-vda=present
+	$bb poweroff -f
+fi
 $bb mount -t sysfs sysfs /sys
 $bb mount -t devtmpfs devtmpfs /dev
 step() { echo "step $1 $2 at $($bb cut -d' ' -f1 /proc/uptime)"; }
@@ -103,7 +109,7 @@ for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 	[ -f /lib/modules/virtio/$m.ko ] && $bb insmod /lib/modules/virtio/$m.ko 2>/dev/null
 done
 $bb mount -t devtmpfs devtmpfs /dev
-root=; fstype=ext4; flags=ro; init=/sbin/init
+root=; fstype=ext4; flags=ro; init=/sbin/init; devmount=
 for word in $($bb cat /proc/cmdline); do
 	case "$word" in
 	root=*) root=${word#root=} ;;
@@ -111,6 +117,7 @@ for word in $($bb cat /proc/cmdline); do
 	ro) flags=ro ;;
 	rw) flags=rw ;;
 	init=*) init=${word#init=} ;;
+	devtmpfs.mount=*) devmount=${word#devtmpfs.mount=} ;;
 	--) break ;;
 	esac
 done
@@ -121,7 +128,13 @@ if ! $bb mount -t "$fstype" -o "$flags" "$root" /newroot; then
 	echo "loader: cannot mount $root"
 	exit 1
 fi
-$bb umount /dev
+# devtmpfs.mount=N (N not 0): /dev goes along, as the kernel's devtmpfs_mount would have
+# mounted it on the root had there been no initramfs.
+if [ -n "$devmount" ] && [ "$devmount" != 0 ]; then
+	$bb mount -o move /dev /newroot/dev
+else
+	$bb umount /dev
+fi
 $bb umount /proc
 echo "loader: switching to $root"
 # A descriptor on the old root: /test.sh lists what switch_root left of it.

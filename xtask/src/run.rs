@@ -6,7 +6,9 @@
 //! become init's argv (`rdinit=/bin/PROG -- ARGS`); without `--cmd`, the default image's
 //! `/init` mounts proc, sysfs, devtmpfs, devpts and tmpfs and starts an interactive shell with
 //! job control (`setsid cttyhack sh`, or Debian's bash in `--image`'s image). `--root-disk`
-//! boots from an ext4 root disk instead (`rootdisk.rs`; `root=/dev/vda rw init=/init`). The console
+//! boots from an ext4 root disk instead (`rootdisk.rs`; `root=/dev/vda rw init=/init`);
+//! `--image debian` boots Debian 12 from a copy of `debian_image.rs`'s disk (`root=/dev/vda
+//! rw`, Debian's `/sbin/init`; on Linux through the initramfs that loads virtio_blk). The console
 //! streams to stdout and is logged to `build/logs/run-*.log`.
 //!
 //! Exit status: init's (the exit code, or 128 + signal) when the kernel reported it; 124 on
@@ -61,6 +63,24 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
                 PathBuf::new()
             }
         }
+        None if options.has_debian_system => {
+            let image = crate::debian_image::working_copy("run", true)?;
+            disks.insert(
+                0,
+                crate::disks::DiskImage {
+                    path: image,
+                    is_read_only: false,
+                },
+            );
+            // Nothing in the image mounts /dev before sysvinit's gettys open /dev/ttyS0
+            // (Debian leaves that to its initramfs or udev): the kernel does.
+            cmdline.push("root=/dev/vda rw devtmpfs.mount=1");
+            if options.is_linux && options.kernel.is_none() {
+                crate::rootdisk::loader_initramfs(&linux::virtio_modules()?)?
+            } else {
+                PathBuf::new()
+            }
+        }
         None if options.has_debian_image => run_image::build()?,
         None => initramfs::write_default()?,
     };
@@ -69,7 +89,11 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         cmdline.push(append);
     }
     match &options.init_argv {
-        Some(argv) if options.has_root_disk => cmdline.set_init_as("init", argv)?,
+        Some(argv) if options.has_root_disk || options.has_debian_system => {
+            cmdline.set_init_as("init", argv)?
+        }
+        // Debian's own init: the kernel's default, /sbin/init (sysvinit).
+        None if options.has_debian_system => {}
         None if options.has_root_disk => cmdline.set_init_as("init", &["/init".to_string()])?,
         Some(argv) => cmdline.set_init(argv)?,
         // The default image's /init mounts /proc, /sys and /tmp and starts a shell on the
@@ -95,6 +119,9 @@ pub fn run(options: &RunOptions) -> Result<ExitCode> {
         print_gdb_hint(&kernel, options.is_linux && options.kernel.is_none());
     }
     eprintln!("xtask: {}", process::describe(&config.qemu_command()));
+    if options.has_debian_system && options.init_argv.is_none() {
+        eprintln!("xtask: log in as root, password ferrux; `poweroff` ends the guest");
+    }
     if options.init_argv.is_none() {
         eprintln!("xtask: interactive console; quit QEMU with Ctrl-A x");
     }

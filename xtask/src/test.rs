@@ -124,7 +124,8 @@ enum RootBoot {
     NoRdinitGpt,
     /// No initramfs and no disk: the kernel cannot mount its root and panics.
     Missing,
-    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init.
+    /// The small image booted as [`RootBoot::Direct`] boots, with busybox init as init (or
+    /// the check's `init=`).
     BusyboxInit,
 }
 
@@ -580,6 +581,27 @@ const BOOT_CHECKS: &[BootCheck] = &[
                 return Err(format!("umount / failed: {}", line.trim()));
             }
             expect_clean_power_off(outcome, "boot/root-init")
+        },
+    },
+    BootCheck {
+        // devtmpfs.mount=1 (Debian's image boots with it: nothing else mounts its /dev before
+        // sysvinit's gettys open /dev/ttyS0): /dev is devtmpfs when init starts.
+        name: "boot/root-devtmpfs",
+        init_argv: &["/bin/busybox", "sh", "/test.sh", "devtmpfs"],
+        needs_user_binaries: false,
+        params: "root=/dev/vda rw devtmpfs.mount=1",
+        is_ferrux_only: false,
+        image: CheckImage::RootDisk(RootBoot::BusyboxInit),
+        memory: GuestMemory::DEFAULT,
+        has_disks: false,
+        ext4_disk: false,
+        verdict: |outcome| {
+            expect_line(outcome, "`dev-mount: devtmpfs /dev devtmpfs`", |line| {
+                line == "dev-mount: devtmpfs /dev devtmpfs"
+            })?;
+            expect_line(outcome, "`dev-vda=present`", |line| {
+                line == "dev-vda=present"
+            })
         },
     },
     BootCheck {
@@ -1070,6 +1092,7 @@ pub fn run(options: &TestOptions) -> Result<ExitCode> {
     run_ltp_ratchet(options, &kernels, &mut report);
     crate::netcheck::run(options, &kernels, &mut report);
     crate::netcfg::run(options, &kernels, &mut report);
+    crate::compat::test_run(&options.only_suites, &kernels, &mut report);
 
     report.print();
     Ok(if report.failed_count() == 0 {
@@ -1355,6 +1378,7 @@ fn plan_boots(
                 && *entry != crate::crash::ONLY_ENTRY
                 && !real::is_entry(entry)
                 && !crate::netcheck::is_entry(entry)
+                && !crate::compat::is_test_entry(entry)
         })
         .cloned()
         .collect();

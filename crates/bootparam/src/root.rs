@@ -27,6 +27,9 @@ pub struct RootParams {
     pub is_wait: bool,
     /// `rootdelay=N`: seconds to sleep before mounting.
     pub delay_secs: u64,
+    /// `devtmpfs.mount=N` (N not 0): devtmpfs goes on the new root's `/dev` before init runs
+    /// (`devtmpfs_mount`; Debian's kernel has no `CONFIG_DEVTMPFS_MOUNT`, so off by default).
+    pub mounts_devtmpfs: bool,
 }
 
 impl Default for RootParams {
@@ -38,6 +41,7 @@ impl Default for RootParams {
             is_read_only: true,
             is_wait: false,
             delay_secs: 0,
+            mounts_devtmpfs: false,
         }
     }
 }
@@ -58,6 +62,10 @@ impl RootParams {
             // simple_strtoul(str, NULL, 0): the leading number, 0 if there is none.
             ("rootdelay", Some(value)) => self.delay_secs = leading_number(value, 0).0,
             ("rootwait", None) => self.is_wait = true,
+            // mount_param: simple_strtoul(str, NULL, 0).
+            ("devtmpfs.mount", Some(value)) => {
+                self.mounts_devtmpfs = leading_number(value, 0).0 != 0
+            }
             ("ro", None) => self.is_read_only = true,
             ("rw", None) => self.is_read_only = false,
             _ => return false,
@@ -296,6 +304,12 @@ mod tests {
         assert!(params.take("rootfstype", Some("ext3,,ext4")));
         assert_eq!(params.fs_type_list(), alloc::vec!["ext3", "ext4"]);
         assert!(!params.take("rootwait", Some("1")));
+        assert!(params.take("devtmpfs.mount", Some("1")));
+        assert!(params.mounts_devtmpfs);
+        assert!(params.take("devtmpfs.mount", Some("0x0")));
+        assert!(!params.mounts_devtmpfs);
+        assert!(params.take("devtmpfs.mount", Some("yes")));
+        assert!(!params.mounts_devtmpfs);
         assert!(params.take("rootwait", None));
         assert!(params.is_wait);
         let long = alloc::format!("/dev/{}", "a".repeat(100));

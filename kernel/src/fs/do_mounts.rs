@@ -18,7 +18,8 @@
 //!    onto `/` (`MS_MOVE`), and init's root and working directory set to it (`chroot(".")`).
 //!
 //! As on Debian's kernel (no `CONFIG_DEVTMPFS_MOUNT`), devtmpfs is not mounted on the new
-//! root's `/dev`: init does that. The mtd/ubi/NFS/initrd cases find no device here.
+//! root's `/dev` unless `devtmpfs.mount=1` asks for it (`devtmpfs_mount`: "devtmpfs: mounted"
+//! before the move); otherwise init does that. The mtd/ubi/NFS/initrd cases find no device here.
 
 use crate::process::Thread;
 use crate::syscall::args::Fd;
@@ -126,6 +127,9 @@ pub fn prepare_namespace(thread: &Arc<Thread>, params: &RootParams) {
     }
     let (major, minor) = found.unwrap_or((0, 0));
     mount_root(thread, params, &display_name, major, minor);
+    if params.mounts_devtmpfs {
+        devtmpfs_mount(thread);
+    }
     if let Err(error) = move_to_root(thread) {
         crate::panic_policy::kernel_panic(format_args!(
             "VFS: cannot make the root file system init's root (error -{})",
@@ -236,6 +240,26 @@ fn do_mount_root(
         vfs::inode::dev_minor(dev)
     );
     Ok(())
+}
+
+/// `devtmpfs_mount`: devtmpfs on `dev` of the new root (the working directory), reported as
+/// Linux reports it; a failure is only logged.
+fn devtmpfs_mount(thread: &Arc<Thread>) {
+    let result =
+        crate::fs::lookup(thread, Fd(abi::AT_FDCWD), b"dev", Lookup::DIRECTORY).and_then(|dev| {
+            crate::syscall::namespace::path_mount(
+                thread,
+                Some(b"devtmpfs"),
+                &dev,
+                Some(b"devtmpfs"),
+                u64::from(raw::MS_SILENT),
+                b"",
+            )
+        });
+    match result {
+        Ok(()) => log::info!("devtmpfs: mounted"),
+        Err(error) => log::info!("devtmpfs: error mounting -{}", error.0),
+    }
 }
 
 /// `init_mount(".", "/", NULL, MS_MOVE, NULL)` and `init_chroot(".")`.

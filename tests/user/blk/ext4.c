@@ -350,3 +350,29 @@ TEST_ALONE(ext4, remount_read_only_is_ebusy_while_a_file_is_open_for_writing)
 	EXPECT_OK(mount(NULL, MNT, NULL, MS_REMOUNT, NULL));
 	EXPECT_OK(unlink(MNT "/busy"));
 }
+
+/* Debian's checkroot.sh remounts / with fstab's options ("errors=remount-ro"):
+ * a remount takes ext4's own options, checked as a mount checks them. */
+TEST_ALONE(ext4, remount_takes_ext4_options)
+{
+	ext4_ready();
+	EXPECT_OK(mount(DEV "/vda", MNT, NULL, MS_REMOUNT | MS_RDONLY,
+			"errors=remount-ro"));
+	EXPECT_ERRNO(open(MNT "/refused", O_WRONLY | O_CREAT, 0644), EROFS);
+	EXPECT_OK(mount(DEV "/vda", MNT, NULL, MS_REMOUNT,
+			"errors=remount-ro,barrier=1,data=ordered"));
+	int fd = EXPECT_OK(open(MNT "/allowed", O_WRONLY | O_CREAT, 0644));
+	close(fd);
+	EXPECT_OK(unlink(MNT "/allowed"));
+	EXPECT_OK(mount(NULL, MNT, NULL, MS_REMOUNT, "errors=continue"));
+	EXPECT_ERRNO(mount(NULL, MNT, NULL, MS_REMOUNT, "errors=sometimes"),
+		     EINVAL);
+	EXPECT_ERRNO(mount(NULL, MNT, NULL, MS_REMOUNT, "no_such_option"),
+		     EINVAL);
+	EXPECT_ERRNO(mount(NULL, MNT, NULL, MS_REMOUNT, "data=journal"),
+		     EINVAL);
+	/* The failed remounts changed nothing: still writable. */
+	fd = EXPECT_OK(open(MNT "/still", O_WRONLY | O_CREAT, 0644));
+	close(fd);
+	EXPECT_OK(unlink(MNT "/still"));
+}

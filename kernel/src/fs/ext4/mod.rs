@@ -283,6 +283,64 @@ impl FileSystem for Ext4Fs {
     fn sync_fs(&self) -> Result<(), Errno> {
         self.write_back_and_commit()
     }
+
+    /// `mount -o remount,OPTIONS`: the options a mount takes, checked the same way; Debian's
+    /// checkroot.sh remounts `/` with fstab's `errors=remount-ro`. The journalling mode
+    /// cannot change (Linux's "Cannot change data mode on remount"): only the default,
+    /// `ordered`, is accepted.
+    fn remount(&self, options: &[MountOption<'_>]) -> Result<(), Errno> {
+        check_options(options, true).map(|_| ())
+    }
+}
+
+/// The ext4 mount options Ferrux takes (Linux's `ext4_param_specs`, in part): `errors=` and
+/// `data=` with one of their values, `barrier[=N]`, `user_xattr`, `acl` and `commit=N`. Others
+/// are `EINVAL` with Linux's message. Only `commit=` (the journal's commit interval, returned
+/// here and applied at mount; a remount checks it but keeps the interval) changes what Ferrux
+/// does: errors are returned, never acted on by remounting or panicking, and every change is
+/// journalled in order.
+fn check_options(options: &[MountOption<'_>], is_remount: bool) -> Result<Option<u64>, Errno> {
+    let mut commit_secs = None;
+    for (name, value) in options {
+        let is_valid = match (*name, *value) {
+            // `commit=N` seconds; 0 or none is the default (as `ext4_parse_param`).
+            (b"commit", None) => true,
+            (b"commit", Some(text)) => match parse_seconds(text) {
+                Some(0) => true,
+                Some(secs) => {
+                    commit_secs = Some(secs);
+                    true
+                }
+                None => false,
+            },
+            (b"errors", Some(b"continue" | b"remount-ro" | b"panic")) => true,
+            (b"data", Some(b"ordered")) => true,
+            (b"data", Some(b"journal" | b"writeback")) if !is_remount => true,
+            (b"data", Some(b"journal" | b"writeback")) => {
+                log::error!("EXT4-fs: Cannot change data mode on remount");
+                return Err(Errno::EINVAL);
+            }
+            (b"barrier", Some(number)) => number.iter().all(u8::is_ascii_digit),
+            (b"barrier" | b"user_xattr" | b"acl", None) => true,
+            (b"errors" | b"data", Some(bad)) => {
+                log::error!(
+                    "ext4: Bad value for '{}': {}",
+                    core::str::from_utf8(name).unwrap_or("?"),
+                    core::str::from_utf8(bad).unwrap_or("?")
+                );
+                return Err(Errno::EINVAL);
+            }
+            _ => false,
+        };
+        if !is_valid {
+            log::error!(
+                "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
+                core::str::from_utf8(name).unwrap_or("?")
+            );
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(commit_secs)
 }
 
 /// One inode of a mounted file system. It refers to its file system weakly (the file
@@ -801,27 +859,7 @@ impl FileSystemType for Ext4Type {
         sb_flags: u32,
         options: &[MountOption<'_>],
     ) -> Result<Arc<Dentry>, Errno> {
-        let mut commit_secs = DEFAULT_COMMIT_SECS;
-        if let Some((name, _)) = options.iter().find(|(name, value)| match *name {
-            b"errors" | b"data" | b"barrier" | b"user_xattr" | b"acl" => false,
-            // `commit=N` seconds; 0 or none is the default (as `ext4_parse_param`).
-            b"commit" => match value.map(parse_seconds) {
-                None => false,
-                Some(Some(0)) => false,
-                Some(Some(secs)) => {
-                    commit_secs = secs;
-                    false
-                }
-                Some(None) => true,
-            },
-            _ => true,
-        }) {
-            log::error!(
-                "EXT4-fs: Unrecognized mount option \"{}\" or missing value",
-                core::str::from_utf8(name).unwrap_or("?")
-            );
-            return Err(Errno::EINVAL);
-        }
+        let commit_secs = check_options(options, false)?.unwrap_or(DEFAULT_COMMIT_SECS);
         let thread = crate::process::current();
         let path: Path = super::lookup(
             &thread,
