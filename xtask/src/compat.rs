@@ -277,6 +277,7 @@ fn boot_checks(
         memory: GuestMemory::parse("2G")?,
         waits_for_gdb: false,
         counts_instructions: false,
+        cpus: None,
         network: None,
         disks: vec![DiskImage {
             path: image.clone(),
