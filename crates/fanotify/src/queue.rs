@@ -123,17 +123,27 @@ impl<P> Queue<P> {
 impl<P: Payload> Queue<P> {
     /// Queues `event` with at most `max_events` queued (the overflow event counts).
     pub fn push(&mut self, event: Event<P>, max_events: usize) -> Pushed {
+        self.push_returning(event, max_events).0
+    }
+
+    /// As [`Queue::push`], handing back the event when it was not queued itself (merged or
+    /// dropped), for the caller to drop when it chooses (after releasing its lock).
+    pub fn push_returning(
+        &mut self,
+        event: Event<P>,
+        max_events: usize,
+    ) -> (Pushed, Option<Event<P>>) {
         if self.events.len() >= max_events {
-            return self.push_overflow();
+            return (self.push_overflow(), Some(event));
         }
         if self.merge(&event) {
-            return Pushed::Merged;
+            return (Pushed::Merged, Some(event));
         }
         if self.events.try_reserve(1).is_err() {
-            return self.push_overflow();
+            return (self.push_overflow(), Some(event));
         }
         self.events.push_back(event);
-        Pushed::Queued
+        (Pushed::Queued, None)
     }
 
     fn merge(&mut self, new: &Event<P>) -> bool {
