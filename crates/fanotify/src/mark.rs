@@ -326,23 +326,55 @@ impl Mark {
         !(iter == Iter::Parent && self.mask & FAN_EVENT_ON_CHILD == 0)
     }
 
-    /// The ignore mask that applies (`fsnotify_effective_ignore_mask`): all of it with the
-    /// legacy semantics, else only for directories with `FAN_ONDIR` and for children with
-    /// `FAN_EVENT_ON_CHILD` in it.
+    /// The ignore mask with its event flags as they take effect (`fsnotify_ignore_mask`):
+    /// the legacy ignore mask always applies to directories, and to children when the mark
+    /// watches children.
+    pub fn ignore_with_flags(&self) -> u32 {
+        if self.flags & MARK_HAS_IGNORE_FLAGS != 0 {
+            return self.ignore_mask;
+        }
+        (self.ignore_mask | FAN_ONDIR) & !FAN_EVENT_ON_CHILD | self.mask & FAN_EVENT_ON_CHILD
+    }
+
+    /// Whether the mark takes part in an event found through `iter` at all: a parent's mark
+    /// only when it watches children, or ignores events on them
+    /// (`fsnotify_iter_select_report_types`). Only such marks lose their ignore mask to a
+    /// modification.
+    pub fn takes_part(&self, iter: Iter) -> bool {
+        iter != Iter::Parent
+            || (self.mask | self.ignore_with_flags()) & FAN_EVENT_ON_CHILD != 0
+    }
+
+    /// The ignore mask that applies (`fsnotify_effective_ignore_mask`).
     pub fn effective_ignore(&self, is_dir: bool, iter: Iter) -> u32 {
         if self.ignore_mask == 0 {
             return 0;
         }
-        if self.flags & MARK_HAS_IGNORE_FLAGS == 0 {
+        if !is_dir && iter != Iter::Parent {
             return self.ignore_mask;
         }
-        if is_dir && self.ignore_mask & FAN_ONDIR == 0 {
+        let ignore = self.ignore_with_flags();
+        if is_dir && ignore & FAN_ONDIR == 0 {
             return 0;
         }
-        if iter == Iter::Parent && self.ignore_mask & FAN_EVENT_ON_CHILD == 0 {
+        if iter == Iter::Parent && ignore & FAN_EVENT_ON_CHILD == 0 {
             return 0;
         }
-        self.ignore_mask
+        self.ignore_mask & !EVENT_FLAGS
+    }
+
+    /// What the mark adds to its object's interest (`fsnotify_calc_mask`): its events, and
+    /// with an ignore mask the ignored events (to be noticed on children) and
+    /// `FAN_MODIFY` (to clear a mask that does not survive it).
+    pub fn interest(&self) -> u32 {
+        if self.ignore_mask == 0 {
+            return self.mask;
+        }
+        let mut mask = self.mask | self.ignore_with_flags();
+        if self.flags & MARK_SURV_MODIFY == 0 {
+            mask |= FAN_MODIFY;
+        }
+        mask
     }
 
     /// Whether the mark wants events with this object's parent and name
@@ -365,6 +397,9 @@ pub fn group_event_mask(marks: &[(Iter, Mark)], event_mask: u32, fid_mode: u32) 
     let mut ignore_mask = 0;
     let mut matched = 0;
     for (iter, mark) in marks {
+        if !mark.takes_part(*iter) {
+            continue;
+        }
         ignore_mask |= mark.effective_ignore(is_dir, *iter);
         if !mark.is_applicable(is_dir, *iter) {
             continue;

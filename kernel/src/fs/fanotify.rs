@@ -97,7 +97,8 @@ enum Pin {
     Inode(Arc<dyn Inode>),
     /// An evictable mark: gone with the inode.
     Evictable(Weak<dyn Inode>),
-    Mount(Arc<Mount>),
+    /// A mount mark does not keep its mount from being unmounted.
+    Mount(Weak<Mount>),
     Sb,
 }
 
@@ -146,6 +147,10 @@ struct Payload {
     perm: Option<Arc<Perm>>,
     thread: Weak<Thread>,
     process: Weak<Process>,
+    /// The thread's and process's numbers in the initial namespace, reported once they
+    /// are gone (Linux keeps the `struct pid`).
+    tid: u32,
+    tgid: u32,
 }
 
 impl fanotify::queue::Payload for Payload {
@@ -325,7 +330,7 @@ impl Group {
                     Pin::Evictable(Arc::downgrade(inode))
                 }
                 fanotify::mark::ObjType::Inode => Pin::Inode(inode.clone()),
-                fanotify::mark::ObjType::Mount => Pin::Mount(path.mnt().clone()),
+                fanotify::mark::ObjType::Mount => Pin::Mount(Arc::downgrade(path.mnt())),
                 fanotify::mark::ObjType::Filesystem => Pin::Sb,
             };
             let old = state.marks.insert(
@@ -455,6 +460,7 @@ impl Group {
         for (iter, key) in objects {
             if let Some(entry) = state.marks.get_mut(key)
                 && entry.is_alive()
+                && entry.mark.takes_part(*iter)
             {
                 if mask & FAN_MODIFY != 0 {
                     entry.mark.modified();
@@ -486,6 +492,8 @@ impl Group {
                 perm: perm.clone(),
                 thread: Arc::downgrade(&thread),
                 process: Arc::downgrade(&thread.process),
+                tid: thread.tid() as u32,
+                tgid: thread.process.pid as u32,
             }),
         };
         let unused = {
@@ -674,20 +682,21 @@ pub fn file_event(path: &Path, mask: u32) -> Result<(), Errno> {
     if groups.is_empty() {
         return Ok(());
     }
-    // The parent is consulted when some mark on it watches children for this event.
+    // The parent is consulted when its marks together watch children for this event
+    // (`fsnotify_inode_watches_children`).
     let parent_interested = parent_key.is_some_and(|parent| {
-        groups[parent_groups_start..parent_groups_end]
+        let interest = groups[parent_groups_start..parent_groups_end]
             .iter()
-            .any(|group| {
-                group
-                    .state
-                    .lock()
-                    .marks
-                    .get(&Obj::Inode(parent))
-                    .is_some_and(|entry| {
-                        entry.mark.mask & FAN_EVENT_ON_CHILD != 0 && entry.mark.mask & mask != 0
-                    })
-            })
+            .fold(0, |interest, group| {
+                let state = group.state.lock();
+                interest
+                    | state
+                        .marks
+                        .get(&Obj::Inode(parent))
+                        .filter(|entry| entry.is_alive())
+                        .map_or(0, |entry| entry.mark.interest())
+            });
+        interest & FAN_EVENT_ON_CHILD != 0 && interest & EVENTS_POSS_ON_CHILD & mask != 0
     });
     groups.sort_by(|a, b| {
         b.priority
@@ -721,6 +730,35 @@ pub fn file_event(path: &Path, mask: u32) -> Result<(), Errno> {
         group.queue(report, path)?;
     }
     Ok(())
+}
+
+/// The filesystem of device `dev` is unmounted: every group's inode and filesystem marks on
+/// it go, without an event (`fsnotify_sb_delete`).
+pub fn unmounted(dev: u64) {
+    let mut groups = Vec::new();
+    super::notify::all_fanotify_groups(&mut groups);
+    groups_of(&SB_MARKS, &dev, &mut groups);
+    groups.sort_by_key(|group| Arc::as_ptr(group) as usize);
+    groups.dedup_by(|a, b| Arc::ptr_eq(a, b));
+    for group in groups {
+        let removed: Vec<(Obj, MarkEntry)> = {
+            let mut state = group.state.lock();
+            let keys: Vec<Obj> = state
+                .marks
+                .iter()
+                .filter(|(key, entry)| {
+                    entry.dev == dev && matches!(key, Obj::Inode(_) | Obj::Sb(_))
+                })
+                .map(|(key, _)| *key)
+                .collect();
+            keys.into_iter()
+                .filter_map(|key| state.marks.remove(&key).map(|entry| (key, entry)))
+                .collect()
+        };
+        for (key, entry) in removed {
+            group.unregister(key, &entry);
+        }
+    }
 }
 
 /// `FAN_OPEN_PERM` (and `FAN_OPEN_EXEC_PERM` first for `is_exec`) for a file being opened
@@ -831,10 +869,16 @@ impl FanotifyFile {
         if let Some(payload) = &event.payload {
             let viewer = &thread.process.pid_ns;
             pid = if self.group.flags & FAN_REPORT_TID != 0 {
-                payload.thread.upgrade().map_or(0, |t| t.tid_in(viewer))
+                payload
+                    .thread
+                    .upgrade()
+                    .map_or(payload.tid, |t| t.tid_in(viewer) as u32)
             } else {
-                payload.process.upgrade().map_or(0, |p| p.pid_in(viewer))
-            } as u32;
+                payload
+                    .process
+                    .upgrade()
+                    .map_or(payload.tgid, |p| p.pid_in(viewer) as u32)
+            };
             if self.group.is_unprivileged
                 && !payload
                     .process

@@ -266,6 +266,21 @@ pub(super) fn fanotify_groups(key: Key, out: &mut Vec<Arc<super::fanotify::Group
     }
 }
 
+/// Every fanotify group with an inode mark, appended to `out` (once or more each).
+pub(super) fn all_fanotify_groups(out: &mut Vec<Arc<super::fanotify::Group>>) {
+    let marks = MARKS.lock();
+    for list in marks.values() {
+        for mark in list {
+            if let Mark::Fanotify(group) = mark
+                && let Some(group) = group.upgrade()
+                && out.try_reserve(1).is_ok()
+            {
+                out.push(group);
+            }
+        }
+    }
+}
+
 /// Counts marks kept outside the registry (fanotify's mount and filesystem marks), so the
 /// hooks run while they exist.
 pub(super) fn count_marks(delta: isize) {
@@ -393,6 +408,8 @@ impl vfs::notify::Notifier for Notifier {
     }
 
     fn unmounted(&self, dev: u64) {
+        // fanotify's marks on the filesystem go silently (`fsnotify_sb_delete`).
+        super::fanotify::unmounted(dev);
         // Every watched inode of that filesystem: IN_UNMOUNT, then the watch goes.
         let keys: Vec<Key> = {
             let marks = MARKS.lock();
