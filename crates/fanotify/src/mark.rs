@@ -341,8 +341,7 @@ impl Mark {
     /// (`fsnotify_iter_select_report_types`). Only such marks lose their ignore mask to a
     /// modification.
     pub fn takes_part(&self, iter: Iter) -> bool {
-        iter != Iter::Parent
-            || (self.mask | self.ignore_with_flags()) & FAN_EVENT_ON_CHILD != 0
+        iter != Iter::Parent || (self.mask | self.ignore_with_flags()) & FAN_EVENT_ON_CHILD != 0
     }
 
     /// The ignore mask that applies (`fsnotify_effective_ignore_mask`).

@@ -253,25 +253,14 @@ impl Group {
 
     /// `FAN_MARK_FLUSH`: removes every mark of one kind.
     pub fn flush(self: &Arc<Self>, obj: fanotify::mark::ObjType) {
-        let removed: Vec<(Obj, MarkEntry)> = {
-            let mut state = self.state.lock();
-            let keys: Vec<Obj> = state
-                .marks
-                .keys()
-                .filter(|key| {
-                    matches!(
-                        (key, obj),
-                        (Obj::Inode(_), fanotify::mark::ObjType::Inode)
-                            | (Obj::Mount(_), fanotify::mark::ObjType::Mount)
-                            | (Obj::Sb(_), fanotify::mark::ObjType::Filesystem)
-                    )
-                })
-                .copied()
-                .collect();
-            keys.into_iter()
-                .filter_map(|key| state.marks.remove(&key).map(|entry| (key, entry)))
-                .collect()
-        };
+        let removed = take_marks(&mut self.state.lock(), |key, _| {
+            matches!(
+                (key, obj),
+                (Obj::Inode(_), fanotify::mark::ObjType::Inode)
+                    | (Obj::Mount(_), fanotify::mark::ObjType::Mount)
+                    | (Obj::Sb(_), fanotify::mark::ObjType::Filesystem)
+            )
+        });
         for (key, entry) in removed {
             self.unregister(key, &entry);
         }
@@ -613,6 +602,30 @@ impl Drop for Group {
     }
 }
 
+/// Takes the marks whose key and entry `pick` accepts out of `state` (as many as memory
+/// allows: the rest stay).
+fn take_marks(state: &mut State, pick: impl Fn(&Obj, &MarkEntry) -> bool) -> Vec<(Obj, MarkEntry)> {
+    let mut keys = Vec::new();
+    for (key, entry) in &state.marks {
+        if pick(key, entry) {
+            if keys.try_reserve(1).is_err() {
+                break;
+            }
+            keys.push(*key);
+        }
+    }
+    let mut removed = Vec::new();
+    if removed.try_reserve_exact(keys.len()).is_err() {
+        return removed;
+    }
+    for key in keys {
+        if let Some(entry) = state.marks.remove(&key) {
+            removed.push((key, entry));
+        }
+    }
+    removed
+}
+
 fn object_key(path: &Path, obj: fanotify::mark::ObjType) -> Obj {
     match obj {
         fanotify::mark::ObjType::Inode => Obj::Inode(super::notify::key_of(path.inode())),
@@ -685,17 +698,18 @@ pub fn file_event(path: &Path, mask: u32) -> Result<(), Errno> {
     // The parent is consulted when its marks together watch children for this event
     // (`fsnotify_inode_watches_children`).
     let parent_interested = parent_key.is_some_and(|parent| {
-        let interest = groups[parent_groups_start..parent_groups_end]
-            .iter()
-            .fold(0, |interest, group| {
-                let state = group.state.lock();
-                interest
-                    | state
-                        .marks
-                        .get(&Obj::Inode(parent))
-                        .filter(|entry| entry.is_alive())
-                        .map_or(0, |entry| entry.mark.interest())
-            });
+        let interest =
+            groups[parent_groups_start..parent_groups_end]
+                .iter()
+                .fold(0, |interest, group| {
+                    let state = group.state.lock();
+                    interest
+                        | state
+                            .marks
+                            .get(&Obj::Inode(parent))
+                            .filter(|entry| entry.is_alive())
+                            .map_or(0, |entry| entry.mark.interest())
+                });
         interest & FAN_EVENT_ON_CHILD != 0 && interest & EVENTS_POSS_ON_CHILD & mask != 0
     });
     groups.sort_by(|a, b| {
@@ -705,16 +719,20 @@ pub fn file_event(path: &Path, mask: u32) -> Result<(), Errno> {
     });
     groups.dedup_by(|a, b| Arc::ptr_eq(a, b));
 
-    let mut objects = alloc::vec![
-        (Iter::Inode, Obj::Inode(inode_key)),
-        (Iter::Mount, Obj::Mount(mount_key)),
-        (Iter::Sb, Obj::Sb(dev)),
+    let parent = parent_key
+        .filter(|_| parent_interested)
+        .map(|parent| (Iter::Parent, Obj::Inode(parent)));
+    let all = [
+        Some((Iter::Inode, Obj::Inode(inode_key))),
+        Some((Iter::Mount, Obj::Mount(mount_key))),
+        Some((Iter::Sb, Obj::Sb(dev))),
+        parent,
     ];
-    if parent_interested && let Some(parent) = parent_key {
-        objects.push((Iter::Parent, Obj::Inode(parent)));
-    }
+    let count = if parent.is_some() { 4 } else { 3 };
+    let objects: [(Iter, Obj); 4] = all.map(|object| object.unwrap_or((Iter::Sb, Obj::Sb(dev))));
+    let objects = &objects[..count];
     for group in groups {
-        let marks = group.matching_marks(&objects, event_mask);
+        let marks = group.matching_marks(objects, event_mask);
         if marks.is_empty() {
             continue;
         }
@@ -741,20 +759,9 @@ pub fn unmounted(dev: u64) {
     groups.sort_by_key(|group| Arc::as_ptr(group) as usize);
     groups.dedup_by(|a, b| Arc::ptr_eq(a, b));
     for group in groups {
-        let removed: Vec<(Obj, MarkEntry)> = {
-            let mut state = group.state.lock();
-            let keys: Vec<Obj> = state
-                .marks
-                .iter()
-                .filter(|(key, entry)| {
-                    entry.dev == dev && matches!(key, Obj::Inode(_) | Obj::Sb(_))
-                })
-                .map(|(key, _)| *key)
-                .collect();
-            keys.into_iter()
-                .filter_map(|key| state.marks.remove(&key).map(|entry| (key, entry)))
-                .collect()
-        };
+        let removed = take_marks(&mut group.state.lock(), |key, entry| {
+            entry.dev == dev && matches!(key, Obj::Inode(_) | Obj::Sb(_))
+        });
         for (key, entry) in removed {
             group.unregister(key, &entry);
         }
@@ -828,6 +835,14 @@ impl FanotifyFile {
         let charge = super::file_table::charge_with_descriptor(thread, limit)?;
         let flags =
             OpenFlags::from_bits_retain(self.group.f_flags).difference(OpenFlags::O_CLOEXEC);
+        // dentry_open's write access: a directory cannot be opened for writing, nor anything
+        // through a read-only mount.
+        if self.group.f_flags & abi::fcntl::O_ACCMODE != abi::raw::general::O_RDONLY {
+            if path.inode().file_type().is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            path.mnt().want_write()?;
+        }
         let file = super::open_dentry_noctty(path.clone(), flags, true, charge)?;
         file.mark_nonotify();
         thread.process.files.get().lock().insert_from(
