@@ -290,18 +290,18 @@ impl Group {
         let mut is_new = false;
         {
             let mut state = self.state.lock();
-            if let Some(entry) = state.marks.get_mut(&key) {
-                if entry.is_alive() {
-                    entry.mark.may_update(fan_flags)?;
-                    entry.mark.add(mask, fan_flags);
-                    if let Pin::Evictable(weak) = &entry.pin
-                        && entry.mark.flags & fanotify::mark::MARK_NO_IREF == 0
-                        && let Some(strong) = weak.upgrade()
-                    {
-                        entry.pin = Pin::Inode(strong);
-                    }
-                    return Ok(());
+            if let Some(entry) = state.marks.get_mut(&key)
+                && entry.is_alive()
+            {
+                entry.mark.may_update(fan_flags)?;
+                entry.mark.add(mask, fan_flags);
+                if let Pin::Evictable(weak) = &entry.pin
+                    && entry.mark.flags & fanotify::mark::MARK_NO_IREF == 0
+                    && let Some(strong) = weak.upgrade()
+                {
+                    entry.pin = Pin::Inode(strong);
                 }
+                return Ok(());
             }
             if self.flags & FAN_UNLIMITED_MARKS == 0 {
                 let limit = max_user_marks().max(0) as usize;
@@ -481,8 +481,8 @@ impl Group {
                 perm: perm.clone(),
                 thread: Arc::downgrade(&thread),
                 process: Arc::downgrade(&thread.process),
-                tid: thread.tid() as u32,
-                tgid: thread.process.pid as u32,
+                tid: thread.tid(),
+                tgid: thread.process.pid,
             }),
         };
         let unused = {
@@ -887,12 +887,12 @@ impl FanotifyFile {
                 payload
                     .thread
                     .upgrade()
-                    .map_or(payload.tid, |t| t.tid_in(viewer) as u32)
+                    .map_or(payload.tid, |t| t.tid_in(viewer))
             } else {
                 payload
                     .process
                     .upgrade()
-                    .map_or(payload.tgid, |p| p.pid_in(viewer) as u32)
+                    .map_or(payload.tgid, |p| p.pid_in(viewer))
             };
             if self.group.is_unprivileged
                 && !payload
