@@ -213,6 +213,11 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The group, if this is a fanotify file.
+    fn as_fanotify(&self) -> Option<&Arc<super::fanotify::Group>> {
+        None
+    }
+
     /// The namespace behind an nsfs file, if this is one (setns(2) and the `NS_GET_*`
     /// ioctls).
     fn as_namespace(&self) -> Option<&crate::ns::NsRef> {
@@ -341,6 +346,8 @@ pub struct OpenFile {
     has_file_locks: AtomicBool,
     /// Opened by open(2): its release is an inotify close event.
     is_notified: AtomicBool,
+    /// Opened for a fanotify listener (`FMODE_NONOTIFY`): it makes no events at all.
+    is_nonotify: AtomicBool,
     /// Counted in its inode's open counts: 1 as a reader only, 2 as a writer, 0 not.
     open_count: u8,
     /// A regular file opened for writing: counted in its superblock's writers.
@@ -401,6 +408,7 @@ impl OpenFile {
             status_flags: AtomicU32::new(status_flags.bits()),
             has_file_locks: AtomicBool::new(false),
             is_notified: AtomicBool::new(false),
+            is_nonotify: AtomicBool::new(false),
             owner: SpinLock::new("file.owner", super::fasync::Owner::NONE),
             open_count: 0,
             is_sb_writer: false,
@@ -452,6 +460,16 @@ impl OpenFile {
     /// Records that open(2) made this description (its release reports `IN_CLOSE_*`).
     pub fn mark_notified(&self) {
         self.is_notified.store(true, Ordering::Relaxed);
+    }
+
+    /// Marks a file opened for a fanotify listener: it makes no events (`FMODE_NONOTIFY`).
+    pub fn mark_nonotify(&self) {
+        self.is_nonotify.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the file makes no events (`FMODE_NONOTIFY`).
+    pub fn is_nonotify(&self) -> bool {
+        self.is_nonotify.load(Ordering::Relaxed)
     }
 
     pub fn mark_locked(&self) {

@@ -15,6 +15,7 @@ pub mod do_mounts;
 pub mod eventfd;
 pub mod eventpoll;
 pub mod ext4;
+pub mod fanotify;
 pub mod fasync;
 pub mod fd_table;
 pub mod fifo;

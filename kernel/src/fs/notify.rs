@@ -96,8 +96,13 @@ struct Pin {
 /// A mark as the registry lists it: an inotify watch, or a directory's dnotify
 /// registrations (Linux's marks of the groups of one fsnotify backbone).
 enum Mark {
-    Inotify { group: Weak<Group>, wd: i32 },
+    Inotify {
+        group: Weak<Group>,
+        wd: i32,
+    },
     Dnotify(Arc<super::dnotify::DirMarks>),
+    /// A fanotify group's inode mark (its masks are the group's).
+    Fanotify(Weak<super::fanotify::Group>),
 }
 
 /// Who an event goes to (a live [`Mark`]).
@@ -146,7 +151,7 @@ fn unregister(key: Key, group: &Group, wd: i32) {
                 group: owner,
                 wd: id,
             } => !(*id == wd && core::ptr::eq(owner.as_ptr(), group)),
-            Mark::Dnotify(_) => true,
+            Mark::Dnotify(_) | Mark::Fanotify(_) => true,
         });
         MARK_COUNT.fetch_sub(before - list.len(), Ordering::AcqRel);
         if list.is_empty() {
@@ -212,9 +217,78 @@ fn watchers(key: Key) -> Vec<Listener> {
                 }
             }
             Mark::Dnotify(dir) => out.push(Listener::Dnotify(dir.clone())),
+            Mark::Fanotify(_) => {}
         }
     }
     out
+}
+
+/// Adds fanotify `group`'s mark on inode `key` to the registry.
+pub(super) fn fanotify_register(
+    key: Key,
+    group: Weak<super::fanotify::Group>,
+) -> Result<(), Errno> {
+    let mut marks = MARKS.lock();
+    let list = marks.entry(key).or_default();
+    list.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    list.push(Mark::Fanotify(group));
+    MARK_COUNT.fetch_add(1, Ordering::AcqRel);
+    Ok(())
+}
+
+/// Takes fanotify group `group`'s mark on inode `key` out of the registry.
+pub(super) fn fanotify_unregister(key: Key, group: *const super::fanotify::Group) {
+    let mut marks = MARKS.lock();
+    if let Some(list) = marks.get_mut(&key) {
+        let before = list.len();
+        list.retain(
+            |mark| !matches!(mark, Mark::Fanotify(owner) if core::ptr::eq(owner.as_ptr(), group)),
+        );
+        MARK_COUNT.fetch_sub(before - list.len(), Ordering::AcqRel);
+        if list.is_empty() {
+            marks.remove(&key);
+        }
+    }
+}
+
+/// The fanotify groups with a mark on inode `key`, appended to `out`.
+pub(super) fn fanotify_groups(key: Key, out: &mut Vec<Arc<super::fanotify::Group>>) {
+    let marks = MARKS.lock();
+    if let Some(list) = marks.get(&key) {
+        for mark in list {
+            if let Mark::Fanotify(group) = mark
+                && let Some(group) = group.upgrade()
+                && out.try_reserve(1).is_ok()
+            {
+                out.push(group);
+            }
+        }
+    }
+}
+
+/// Every fanotify group with an inode mark, appended to `out` (once or more each).
+pub(super) fn all_fanotify_groups(out: &mut Vec<Arc<super::fanotify::Group>>) {
+    let marks = MARKS.lock();
+    for list in marks.values() {
+        for mark in list {
+            if let Mark::Fanotify(group) = mark
+                && let Some(group) = group.upgrade()
+                && out.try_reserve(1).is_ok()
+            {
+                out.push(group);
+            }
+        }
+    }
+}
+
+/// Counts marks kept outside the registry (fanotify's mount and filesystem marks), so the
+/// hooks run while they exist.
+pub(super) fn count_marks(delta: isize) {
+    if delta >= 0 {
+        MARK_COUNT.fetch_add(delta as usize, Ordering::AcqRel);
+    } else {
+        MARK_COUNT.fetch_sub(delta.unsigned_abs(), Ordering::AcqRel);
+    }
 }
 
 /// The inotify watches of `key`.
@@ -271,7 +345,20 @@ pub fn path_event(dentry: &Arc<Dentry>, mask: u32, is_file_event: bool) {
 
 /// As [`path_event`] for an open file (nothing for files without a path).
 pub fn file_event(file: &super::file::OpenFile, mask: u32) {
-    if !is_active() {
+    if !is_active() || file.is_nonotify() {
+        return;
+    }
+    if let Some(path) = &file.path {
+        path_event(path.dentry(), mask, true);
+        // Only permission events can fail, and these are not.
+        let _ = super::fanotify::file_event(path, mask);
+    }
+}
+
+/// As [`file_event`] for a change that Linux reports without the file's path (ftruncate's
+/// `notify_change`): fanotify's groups, which need a path, do not hear of it.
+pub fn file_change(file: &super::file::OpenFile, mask: u32) {
+    if !is_active() || file.is_nonotify() {
         return;
     }
     if let Some(path) = &file.path {
@@ -321,6 +408,8 @@ impl vfs::notify::Notifier for Notifier {
     }
 
     fn unmounted(&self, dev: u64) {
+        // fanotify's marks on the filesystem go silently (`fsnotify_sb_delete`).
+        super::fanotify::unmounted(dev);
         // Every watched inode of that filesystem: IN_UNMOUNT, then the watch goes.
         let keys: Vec<Key> = {
             let marks = MARKS.lock();

@@ -18,6 +18,26 @@ impl FileOps for PidFd {
         anon_inode_metadata()
     }
 
+    /// `Pid:` as the reader's namespace sees the process (-1 once it is reaped or outside
+    /// it), then `NSpid:` down to the process's namespace (`pidfd_show_fdinfo`).
+    fn show_fdinfo(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), abi::Errno> {
+        let Some(reader) = crate::process::try_current() else {
+            return Ok(());
+        };
+        let viewer = reader.process.pid_ns.clone();
+        let nr = self.process.pid_in(&viewer) as i32;
+        let nr = if nr > 0 { nr } else { -1 };
+        crate::out!(out, "Pid:\t{nr}\n")?;
+        if nr > 0 {
+            crate::out!(out, "NSpid:")?;
+            for number in crate::ns::pid::numbers(&self.process.pid_ns, self.process.pid, &viewer) {
+                crate::out!(out, "\t{number}")?;
+            }
+            crate::out!(out, "\n")?;
+        }
+        Ok(())
+    }
+
     fn is_seekable(&self) -> bool {
         false
     }

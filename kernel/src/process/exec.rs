@@ -121,7 +121,9 @@ pub(super) fn check_executable(thread: &Thread, path: &vfs::Path) -> Result<(), 
     }
     path.touch_atime();
     let credentials = thread.process.credentials.lock().clone();
-    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)
+    vfs::perm::may_access(&metadata, &credentials.for_fs(), vfs::perm::MAY_EXEC)?;
+    // fanotify: the open's permission events, then FAN_OPEN | FAN_OPEN_EXEC.
+    crate::fs::fanotify::exec_open(path)
 }
 
 /// The credentials after exec'ing a file with `metadata` (`bprm_fill_uid` and

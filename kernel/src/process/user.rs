@@ -27,6 +27,9 @@ pub struct User {
     /// inotify instances and watches of this (effective) user (`UCOUNT_INOTIFY_*`).
     pub inotify_instances: AtomicUsize,
     pub inotify_watches: AtomicUsize,
+    /// fanotify groups and marks of this (effective) user (`UCOUNT_FANOTIFY_*`).
+    pub fanotify_groups: AtomicUsize,
+    pub fanotify_marks: AtomicUsize,
     /// Descriptors this user has in flight in AF_UNIX messages (`unix_inflight`).
     pub unix_inflight: AtomicUsize,
     /// Pages of the pipes this user made (`pipe_bufs`, [`crate::fs::pipe`]'s accounting).
@@ -50,6 +53,8 @@ impl User {
             mq_bytes: AtomicU64::new(0),
             inotify_instances: AtomicUsize::new(0),
             inotify_watches: AtomicUsize::new(0),
+            fanotify_groups: AtomicUsize::new(0),
+            fanotify_marks: AtomicUsize::new(0),
             unix_inflight: AtomicUsize::new(0),
             pipe_pages: AtomicUsize::new(0),
         });

@@ -14,6 +14,7 @@ mod exec;
 mod exec_domain;
 mod exit;
 mod fadvise;
+mod fanotify;
 mod fcntl;
 mod fhandle;
 mod fork;

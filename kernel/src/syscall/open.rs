@@ -108,14 +108,19 @@ fn open_with(
         flags.contains(OpenFlags::O_NOCTTY),
         charge,
     )?;
-    // inotify: O_TRUNC's truncation, then the open (do_sys_openat2's fsnotify_open).
+    // fanotify's FAN_OPEN_PERM (do_dentry_open's security_file_open), then inotify: O_TRUNC's
+    // truncation, then the open (do_sys_openat2's fsnotify_open).
     if !flags.contains(OpenFlags::O_PATH) {
+        fs::fanotify::open_perm(&file, false)?;
         file.mark_notified();
         if fs::notify::is_active() {
             if is_truncated {
                 fs::notify::path_event(&dentry, inotify::IN_MODIFY, true);
             }
             fs::notify::path_event(&dentry, inotify::IN_OPEN, true);
+            if let Some(path) = &file.path {
+                let _ = fs::fanotify::file_event(path, fanotify::FAN_OPEN);
+            }
         }
     }
     let fd = context.thread.process.files.get().lock().insert_from(
@@ -315,7 +320,7 @@ pub fn ftruncate(context: &mut SyscallContext<'_>, fd: Fd, len: i64) -> SyscallR
     crate::process::rlimit::check_file_growth(inode.metadata().size, len as u64)?;
     let credentials = context.thread.process.credentials.lock().for_fs();
     vfs::attr::do_truncate(inode.as_ref(), len as u64, true, &credentials)?;
-    fs::notify::file_event(&file, inotify::IN_MODIFY);
+    fs::notify::file_change(&file, inotify::IN_MODIFY);
     Ok(0)
 }
 

@@ -294,6 +294,7 @@ fn read_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     if file.ops.as_socket().is_some() {
         return super::socket::read_socket(&file, single_vector(buf.address, count)?);
     }
@@ -377,6 +378,7 @@ fn pread64_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     if !file.ops.is_seekable() {
         return Err(Errno::ESPIPE);
     }
@@ -522,6 +524,7 @@ fn readv_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     let vectors = read_iovecs(iov, count)?;
     let Some(extra) = rw_flags(&file, &vectors, rwf, false)? else {
         return Ok(0);
@@ -649,6 +652,7 @@ fn preadv_inner(
     if !file.is_readable() {
         return Err(Errno::EBADF);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     if rw_flags(&file, &vectors, rwf, false)?.is_none() {
         return Ok(0);
     }

@@ -20,6 +20,7 @@ pub fn getdents64(
     if !file.ops.metadata().file_type.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     let capacity = (count as usize).min(64 * 1024);
     let mut records: Vec<u8> = Vec::new();
     records
@@ -68,6 +69,7 @@ pub fn getdents(
     if !file.ops.metadata().file_type.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    crate::fs::fanotify::access_perm(&file)?;
     let inode = file.ops.inode().cloned().ok_or(Errno::ENOTDIR)?;
     let capacity = (count as usize).min(64 * 1024);
     let mut records: Vec<u8> = Vec::new();

@@ -8,9 +8,9 @@
 use super::args::{Fd, FromArg, TraceArg, UserCStr, UserPtr};
 use super::dispatch::Entry;
 use super::{
-    acct, aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fcntl, fhandle,
-    fork, fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, keyctl, locks, membarrier,
-    memfd, mlock, mmap, mount_api, mqueue, msg, namei, namespace, nsproxy, open, pipe,
+    acct, aio, capability, eventfd, eventpoll, exec, exec_domain, exit, fadvise, fanotify, fcntl,
+    fhandle, fork, fs_types, futex, groups, inotify, ioctl, ioprio, itimer, kcmp, keyctl, locks,
+    membarrier, memfd, mlock, mmap, mount_api, mqueue, msg, namei, namespace, nsproxy, open, pipe,
     posix_timers, prctl, printk, process_64, process_vm_access, ptrace, random, read_write,
     readdir, reboot, rlimit, rseq, sched, seccomp, select, sem, sendfile, shm, signal, signalfd,
     socket, splice, stat, statfs, sync, sys, sysinfo, time, timerfd, uname, userfaultfd, utimes,
@@ -328,6 +328,8 @@ syscall_table! {
     296 pwritev => read_write::pwritev(fd: Fd, iov: UserPtr<abi::Iovec>, count: i32, pos_low: i64, pos_high: i64);
     297 rt_tgsigqueueinfo => signal::rt_tgsigqueueinfo(tgid: i32, tid: i32, signal: i32, info: UserPtr<abi::signal::SigInfo>);
     299 recvmmsg => socket::recvmmsg(fd: Fd, vector: u64, count: u32, flags: u32, timeout: UserPtr<abi::Timespec>);
+    300 fanotify_init => fanotify::fanotify_init(flags: u32, event_f_flags: u32);
+    301 fanotify_mark => fanotify::fanotify_mark(fanotify_fd: Fd, flags: u32, mask: u64, dirfd: Fd, pathname: UserCStr); // partial: no file-id groups (their marks: ENODEV, as without an fsid)
     302 prlimit64 => rlimit::prlimit64(pid: i32, resource: u32, new: UserPtr<abi::Rlimit>, old: UserPtr<abi::Rlimit>);
     303 name_to_handle_at => fhandle::name_to_handle_at(dirfd: Fd, name: UserCStr, handle: u64, mount_id: UserPtr<i32>, flags: i32);
     304 open_by_handle_at => fhandle::open_by_handle_at(mount_dirfd: Fd, handle: u64, flags: abi::OpenFlags);

@@ -14,7 +14,7 @@
 //! `kernel.printk`'s first level is the console log level (`printk::set_max_level`),
 //! `kernel.dmesg_restrict` the one `/dev/kmsg` and syslog check.
 //! Entries whose effect Ferrux has no machinery for keep the value written and show it
-//! (`vm.swappiness`, the dirty ratios, `kernel.core_pattern`…); read-only
+//! (`vm.swappiness`, `vm.vfs_cache_pressure`, the dirty ratios, `kernel.core_pattern`…); read-only
 //! entries show the fixed value Linux shows (`kernel.ngroups_max`, `cap_last_cap`, …).
 //! `vm.drop_caches` is write-only and has nothing to drop (tmpfs pages are the only cache).
 //! `vm.min_free_kbytes` is read-only here (hal fixes the reserve at boot).
@@ -257,6 +257,8 @@ stored!(KPTR_RESTRICT, 0);
 stored!(OVERFLOWUID, 65534);
 stored!(OVERFLOWGID, 65534);
 stored!(SWAPPINESS, 60);
+// vm.vfs_cache_pressure: kept and reported (the dentry cache has no shrinker to weigh yet).
+stored!(VFS_CACHE_PRESSURE, 100);
 use crate::fs::ext4::writeback::{
     DIRTY_BACKGROUND_RATIO, DIRTY_EXPIRE_CENTISECS, DIRTY_RATIO, DIRTY_WRITEBACK_CENTISECS,
 };
@@ -681,6 +683,12 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
                 .store(v as u32, Ordering::Relaxed)),
             (0, 1)
         ),
+        int(
+            b"vfs_cache_pressure",
+            || load(&VFS_CACHE_PRESSURE),
+            Some(|v| VFS_CACHE_PRESSURE.store(v, Ordering::Relaxed)),
+            (0, i32::MAX.into())
+        ),
     ];
     let epoll = alloc::vec![int(
         b"max_user_watches",
@@ -730,6 +738,31 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             b"max_user_watches",
             crate::fs::notify::max_user_watches,
             Some(crate::fs::notify::set_max_user_watches),
+            (0, i32::MAX.into())
+        ),
+    ];
+    let fanotify_knob = |name, value| StaticEntry {
+        name,
+        node: Arc::new(SysctlFile {
+            ino: fixed_ino(),
+            mode: 0o644,
+            handler: Handler::Knob {
+                value,
+                min: 0,
+                max: i32::MAX.into(),
+            },
+        }),
+    };
+    let fanotify = alloc::vec![
+        fanotify_knob(
+            b"max_queued_events",
+            &crate::fs::fanotify::MAX_QUEUED_EVENTS
+        ),
+        fanotify_knob(b"max_user_groups", &crate::fs::fanotify::MAX_USER_GROUPS),
+        int(
+            b"max_user_marks",
+            crate::fs::fanotify::max_user_marks,
+            Some(crate::fs::fanotify::set_max_user_marks),
             (0, i32::MAX.into())
         ),
     ];
@@ -788,6 +821,7 @@ pub fn tree() -> Result<Arc<StaticDir>, Errno> {
             Some(|v| knobs::set_nr_open(v as u64)),
             (64, 1_073_741_816)
         ),
+        dir(b"fanotify", fanotify),
         dir(b"inotify", inotify),
         StaticEntry {
             name: b"lease-break-time",
