@@ -24,9 +24,13 @@ list=(one two three)
 [ "${#list[@]}:${list[2]}" = 3:three ] || fail "bash arrays"
 [ "$(cat <(echo substituted))" = substituted ] || fail "process substitution"
 coproc upper { tr a-z A-Z; }
+# bash closes a coprocess's descriptors when it reaps it, which may happen as soon as tr
+# has seen end-of-file and exited: read through a copy of the read end.
+exec {from_upper}<&"${upper[0]}"
 echo coprocess >&"${upper[1]}"
 exec {upper[1]}>&-
-read -r answer <&"${upper[0]}"
+read -r answer <&"$from_upper"
+exec {from_upper}<&-
 wait
 [ "$answer" = COPROCESS ] || fail "coprocess answered ${answer:-nothing}"
 
