@@ -82,21 +82,9 @@ pub fn source_for(dest: Ip, route: &Route) -> Ip {
         .map_or(dest, |a| a.ip)
 }
 
-/// A route to add, as `struct fib_config` (from netlink, an ioctl or `ip=`).
-#[derive(Clone, Copy, Debug)]
-pub struct NewRoute {
-    pub table: u32,
-    pub kind: u8,
-    pub dst: [u8; 16],
-    pub dst_len: u8,
-    pub tos: u8,
-    pub protocol: u8,
-    pub scope: u8,
-    pub priority: u32,
-    pub oif: u32,
-    pub gateway: Option<[u8; 16]>,
-    pub prefsrc: Option<[u8; 16]>,
-}
+/// A route to add, as `struct fib_config` (from netlink, an ioctl or `ip=`): the route's own
+/// fields; [`add_route`] fills in the output device from the gateway and IPv6's default metric.
+pub type NewRoute = Route;
 
 /// The scope each route type allows at most (`fib_props[].scope`).
 fn type_scope(kind: u8) -> u8 {
@@ -184,21 +172,13 @@ pub fn add_route(
         return Err((Errno::EINVAL, Some("Invalid prefsrc address")));
     }
     let route = Route {
-        table: c.table,
-        kind: c.kind,
-        dst: c.dst,
-        dst_len: c.dst_len,
-        tos: c.tos,
-        protocol: c.protocol,
-        scope: c.scope,
         priority: if is_v6 && c.priority == 0 {
             1024
         } else {
             c.priority
         },
         oif,
-        gateway: c.gateway,
-        prefsrc: c.prefsrc,
+        ..*c
     };
     with_fib(is_v6, |fib| fib.insert(route, flags))?;
     rtnl::notify_route(&route, is_v6, true, portid, seq);
