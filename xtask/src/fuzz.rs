@@ -131,11 +131,8 @@ fn verdict(outcome: &BootOutcome) -> Result<(), String> {
     if let Some(line) = lines.iter().find(|line| line.starts_with("fuzz: FAIL")) {
         return Err(line.trim_start_matches("fuzz: ").to_string());
     }
-    if let Some(line) = lines.iter().find(|line| {
-        line.contains("Kernel panic - not syncing:") && !line.contains("Attempted to kill init!")
-    }) {
-        let start = line.find("Kernel panic").unwrap_or(0);
-        return Err(line[start..].to_string());
+    if let Some(panic) = crate::qemu::kernel_panic(&lines) {
+        return Err(panic);
     }
     Err(outcome.summary())
 }

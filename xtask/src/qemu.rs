@@ -403,8 +403,38 @@ fn append_to_file(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The kernel's panic message in a boot's log lines (from `Kernel panic` on), unless it is the
+/// panic that follows init's exit (`Attempted to kill init!`), which is how every boot ends.
+pub fn kernel_panic(lines: &[&str]) -> Option<String> {
+    lines
+        .iter()
+        .find(|line| {
+            line.contains("Kernel panic - not syncing:")
+                && !line.contains("Attempted to kill init!")
+        })
+        .map(|line| line[line.find("Kernel panic").unwrap_or(0)..].to_string())
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn kernel_panic_skips_the_end_of_init() {
+        let lines = [
+            "[    1.9] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
+            "[    2.0] ok",
+        ];
+        assert_eq!(kernel_panic(&lines), None);
+        let lines = [
+            "x",
+            "[    0.4] Kernel panic - not syncing: oops at f+0x10/0x20",
+        ];
+        assert_eq!(
+            kernel_panic(&lines).as_deref(),
+            Some("Kernel panic - not syncing: oops at f+0x10/0x20")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -60,11 +60,8 @@ pub fn verdict(outcome: &BootOutcome, seconds: u64) -> Result<(), String> {
         .collect();
     let what = if !failures.is_empty() {
         failures.join("; ")
-    } else if let Some(line) = lines.iter().find(|line| {
-        line.contains("Kernel panic - not syncing:") && !line.contains("Attempted to kill init!")
-    }) {
-        let start = line.find("Kernel panic").unwrap_or(0);
-        line[start..].to_string()
+    } else if let Some(panic) = crate::qemu::kernel_panic(&lines) {
+        panic
     } else {
         outcome.summary()
     };

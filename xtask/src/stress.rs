@@ -75,11 +75,8 @@ pub fn verdict(outcome: &BootOutcome, seed: u64, seconds: u64) -> Result<(), Str
         .find(|line| line.starts_with("syscall-stress: FAIL"))
     {
         line.trim_start_matches("syscall-stress: ").to_string()
-    } else if let Some(line) = lines.iter().find(|line| {
-        line.contains("Kernel panic - not syncing:") && !line.contains("Attempted to kill init!")
-    }) {
-        let start = line.find("Kernel panic").unwrap_or(0);
-        line[start..].to_string()
+    } else if let Some(panic) = crate::qemu::kernel_panic(&lines) {
+        panic
     } else {
         outcome.summary()
     };

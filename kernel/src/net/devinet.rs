@@ -17,6 +17,7 @@
 //! (`eth0:1`) are not supported: such names are `ENODEV`.
 
 use super::fib;
+use super::netdev::require_net_admin;
 use super::netdev::{self, IFF_BROADCAST, IfAddr, NetDevice};
 use ::inet::addr::Ip;
 use ::inet::ifreq::{self, IFREQ_LEN};
@@ -24,21 +25,6 @@ use ::inet::rtentry::{self, RTENTRY_LEN, RtEntry};
 use abi::Errno;
 use alloc::sync::Arc;
 use netlink::rtnl::*;
-
-/// `SIOCSIF*` and the route ioctls need CAP_NET_ADMIN.
-fn require_net_admin() -> Result<(), Errno> {
-    let thread = crate::process::try_current().ok_or(Errno::EPERM)?;
-    if thread
-        .process
-        .credentials
-        .lock()
-        .has_capability(abi::capability::CAP_NET_ADMIN)
-    {
-        Ok(())
-    } else {
-        Err(Errno::EPERM)
-    }
-}
 
 /// The AF_INET ioctls; `None` when `command` is not one of them.
 pub fn ioctl(command: u32, argument: u64) -> Option<Result<usize, Errno>> {

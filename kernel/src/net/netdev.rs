@@ -600,8 +600,9 @@ pub enum Asker {
     Other,
 }
 
-/// `SIOCSIFFLAGS`, `SIOCSIFMTU` and the other setters need CAP_NET_ADMIN.
-fn require_net_admin() -> Result<(), Errno> {
+/// `SIOCSIFFLAGS`, `SIOCSIFMTU`, the other interface setters and the route ioctls need
+/// CAP_NET_ADMIN.
+pub(super) fn require_net_admin() -> Result<(), Errno> {
     let thread = crate::process::try_current().ok_or(Errno::EPERM)?;
     if thread
         .process
